@@ -1,0 +1,16 @@
+// Waiting for a condition in tests: polls on the event loop and fails with a description
+// after a generous bound, so a broken build fails instead of hanging the suite. The bound
+// is a hang guard, not a performance assertion.
+
+export async function waitFor(cond: () => boolean, what: string, boundMs = 15_000): Promise<void> {
+  const start = Date.now();
+  while (!cond()) {
+    if (Date.now() - start > boundMs) throw new Error(`timed out waiting for: ${what}`);
+    await new Promise((r) => setTimeout(r, 1));
+  }
+}
+
+/** Lets queued immediates and microtasks run (nact handles each message in a setImmediate). */
+export async function settle(rounds = 20): Promise<void> {
+  for (let i = 0; i < rounds; i++) await new Promise((r) => setImmediate(r));
+}
