@@ -1,0 +1,243 @@
+// Bounded least-recently-used structures, O(1) per operation.
+//
+// Recency is an intrusive doubly linked list over slot numbers kept in typed arrays, so a
+// touch is four integer writes and never reorders the Map (a Map delete + set per hit
+// costs more and churns its hash table). Slots are stable small integers: owners of
+// parallel typed arrays (the flow tables) index their own per-entry state by them.
+
+export class LruCapacityError extends RangeError {
+  override readonly name = 'LruCapacityError';
+  readonly code = 'AI_ERR_LRU_CAPACITY';
+  constructor(capacity: unknown) {
+    super(
+      `LRU capacity must be an integer between 1 and ${MAX_CAPACITY}, got ${String(capacity)}: ` +
+        'set a positive entry limit in the configuration',
+    );
+  }
+}
+
+// Slots are int32 and a pair of them must fit the typed arrays comfortably.
+const MAX_CAPACITY = 2 ** 30;
+const NONE = -1;
+
+export function checkCapacity(capacity: unknown): number {
+  if (typeof capacity !== 'number' || !Number.isInteger(capacity) || capacity < 1 || capacity > MAX_CAPACITY) {
+    throw new LruCapacityError(capacity);
+  }
+  return capacity;
+}
+
+/**
+ * Recency order over slots 0..capacity-1. The newest slot is at the head, the least
+ * recently used at the tail. Arrays grow on demand up to `capacity`.
+ */
+export class LruOrder {
+  readonly capacity: number;
+  private prev: Int32Array;
+  private next: Int32Array;
+  private headSlot = NONE;
+  private tailSlot = NONE;
+
+  constructor(capacity: number, initialSize = Math.min(capacity, 1024)) {
+    this.capacity = checkCapacity(capacity);
+    const size = Math.max(1, Math.min(initialSize, capacity));
+    this.prev = new Int32Array(size);
+    this.next = new Int32Array(size);
+  }
+
+  /** The least recently used slot, or -1 when empty. */
+  get oldest(): number {
+    return this.tailSlot;
+  }
+
+  /** The most recently used slot, or -1 when empty. */
+  get newest(): number {
+    return this.headSlot;
+  }
+
+  /** Make room for slots below `size` (never shrinks, never beyond capacity). */
+  reserve(size: number): void {
+    if (size <= this.prev.length) return;
+    const n = Math.min(this.capacity, Math.max(size, this.prev.length * 2));
+    const prev = new Int32Array(n);
+    prev.set(this.prev);
+    const next = new Int32Array(n);
+    next.set(this.next);
+    this.prev = prev;
+    this.next = next;
+  }
+
+  /** Insert a slot that is not in the list as the newest. */
+  pushNewest(slot: number): void {
+    if (slot >= this.prev.length) this.reserve(slot + 1);
+    this.prev[slot] = NONE;
+    this.next[slot] = this.headSlot;
+    if (this.headSlot !== NONE) this.prev[this.headSlot] = slot;
+    else this.tailSlot = slot;
+    this.headSlot = slot;
+  }
+
+  /** Mark a slot that is in the list as the newest. */
+  touch(slot: number): void {
+    if (slot === this.headSlot) return;
+    const p = this.prev[slot];
+    const n = this.next[slot];
+    // slot is not the head, so p !== NONE
+    this.next[p] = n;
+    if (n !== NONE) this.prev[n] = p;
+    else this.tailSlot = p;
+    this.prev[slot] = NONE;
+    this.next[slot] = this.headSlot;
+    this.prev[this.headSlot] = slot;
+    this.headSlot = slot;
+  }
+
+  /** Take a slot that is in the list out of it. */
+  remove(slot: number): void {
+    const p = this.prev[slot];
+    const n = this.next[slot];
+    if (p !== NONE) this.next[p] = n;
+    else this.headSlot = n;
+    if (n !== NONE) this.prev[n] = p;
+    else this.tailSlot = p;
+  }
+
+  /** The slot after `slot` towards the oldest, or -1. */
+  older(slot: number): number {
+    return this.next[slot];
+  }
+
+  clear(): void {
+    this.headSlot = NONE;
+    this.tailSlot = NONE;
+  }
+}
+
+export interface LruMapOptions<K, V> {
+  /** Called when an entry is pushed out to make room (not on delete or clear). */
+  onEvict?: (key: K, value: V) => void;
+}
+
+/**
+ * A Map bounded to `capacity` entries: inserting into a full map evicts the least
+ * recently used entry (get and set count as use; peek and has do not).
+ */
+export class LruMap<K, V> {
+  readonly capacity: number;
+  private readonly index = new Map<K, number>();
+  private readonly keyAt: K[] = [];
+  private readonly valueAt: V[] = [];
+  private readonly order: LruOrder;
+  private readonly freeSlots: number[] = [];
+  private readonly onEvict: ((key: K, value: V) => void) | undefined;
+  private nextSlot = 0;
+  private evicted = 0;
+
+  constructor(capacity: number, options: LruMapOptions<K, V> = {}) {
+    this.capacity = checkCapacity(capacity);
+    this.order = new LruOrder(capacity);
+    this.onEvict = options.onEvict;
+  }
+
+  get size(): number {
+    return this.index.size;
+  }
+
+  /** Entries pushed out because the map was full, since creation. */
+  get evictions(): number {
+    return this.evicted;
+  }
+
+  get(key: K): V | undefined {
+    const slot = this.index.get(key);
+    if (slot === undefined) return undefined;
+    this.order.touch(slot);
+    return this.valueAt[slot];
+  }
+
+  /** Read without counting as use. */
+  peek(key: K): V | undefined {
+    const slot = this.index.get(key);
+    return slot === undefined ? undefined : this.valueAt[slot];
+  }
+
+  has(key: K): boolean {
+    return this.index.has(key);
+  }
+
+  set(key: K, value: V): this {
+    const slot = this.index.get(key);
+    if (slot !== undefined) {
+      this.valueAt[slot] = value;
+      this.order.touch(slot);
+    } else {
+      this.insert(key, value);
+    }
+    return this;
+  }
+
+  /**
+   * The slot of `key` (marking it used), or -1. Slots are stable while the entry lives
+   * and lie in 0..capacity-1.
+   */
+  slotOf(key: K): number {
+    const slot = this.index.get(key);
+    if (slot === undefined) return NONE;
+    this.order.touch(slot);
+    return slot;
+  }
+
+  /** Add an absent key and return its slot, evicting the least recently used if full. */
+  insert(key: K, value: V): number {
+    let slot: number;
+    if (this.freeSlots.length > 0) {
+      slot = this.freeSlots.pop()!;
+    } else if (this.nextSlot < this.capacity) {
+      slot = this.nextSlot++;
+    } else {
+      slot = this.order.oldest;
+      const oldKey = this.keyAt[slot];
+      const oldValue = this.valueAt[slot];
+      this.order.remove(slot);
+      this.index.delete(oldKey);
+      this.evicted++;
+      this.onEvict?.(oldKey, oldValue);
+    }
+    this.keyAt[slot] = key;
+    this.valueAt[slot] = value;
+    this.index.set(key, slot);
+    this.order.pushNewest(slot);
+    return slot;
+  }
+
+  delete(key: K): boolean {
+    const slot = this.index.get(key);
+    if (slot === undefined) return false;
+    this.index.delete(key);
+    this.order.remove(slot);
+    // drop references so deleted values can be collected
+    this.keyAt[slot] = undefined as K;
+    this.valueAt[slot] = undefined as V;
+    this.freeSlots.push(slot);
+    return true;
+  }
+
+  clear(): void {
+    this.index.clear();
+    this.order.clear();
+    this.keyAt.length = 0;
+    this.valueAt.length = 0;
+    this.freeSlots.length = 0;
+    this.nextSlot = 0;
+  }
+
+  /** Keys from the most to the least recently used. */
+  *keys(): IterableIterator<K> {
+    for (let s = this.order.newest; s !== NONE; s = this.order.older(s)) yield this.keyAt[s];
+  }
+
+  /** Entries from the most to the least recently used. */
+  *entries(): IterableIterator<[K, V]> {
+    for (let s = this.order.newest; s !== NONE; s = this.order.older(s)) yield [this.keyAt[s], this.valueAt[s]];
+  }
+}
