@@ -1,0 +1,151 @@
+// The `autoimmune` command.
+
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { loadConfig } from './config/load-config.ts';
+import { AutoimmuneError, UsageError } from './errors.ts';
+import { startNode } from './node.ts';
+import type { TreeSnapshot } from './supervisors/cell.ts';
+import type { SystemSnapshot } from './supervisors/actor-system.ts';
+
+const HELP = `autoimmune — a fault-tolerant, distributed network-defence system
+
+Usage:
+  autoimmune start [--config FILE] [--host ADDR] [--port N]
+      Run one node: the supervised actor tree, the embedded coordinator (no etcd
+      needed) and the status page and API on http://127.0.0.1:8000 by default.
+  autoimmune status [--url URL] [--json]
+      Print the running node's actor tree through its HTTP API.
+  autoimmune --help | --version
+
+Options:
+  --config FILE   a JSON file laid over config/default.json; unknown keys are errors
+  --host ADDR     address to listen on (http.host)
+  --port N        port to listen on, 0 for any free one (http.port)
+  --url URL       the node to ask (default http://127.0.0.1:8000)
+  --json          print the raw JSON snapshot
+`;
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+function parse(args: string[], options: Parameters<typeof parseArgs>[0]['options']) {
+  try {
+    return parseArgs({ args, options, strict: true, allowPositionals: false });
+  } catch (err) {
+    // node's messages name the flag ("Unknown option '--prot'"); add where to look.
+    throw new UsageError(`${(err as Error).message}. See 'autoimmune --help'.`);
+  }
+}
+
+function parsePort(v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!/^\d+$/.test(v) || n > 65535) throw new UsageError(`--port must be an integer from 0 to 65535, got ${JSON.stringify(v)}`);
+  return n;
+}
+
+async function cmdStart(args: string[]): Promise<void> {
+  const { values } = parse(args, { config: { type: 'string' }, host: { type: 'string' }, port: { type: 'string' } });
+  const port = parsePort(values.port as string | undefined);
+  const http: Record<string, unknown> = {};
+  if (values.host !== undefined) http.host = values.host;
+  if (port !== undefined) http.port = port;
+  const { config, files } = loadConfig(values.config as string | undefined, Object.keys(http).length ? { http } as never : {});
+  const node = await startNode(config);
+  process.stdout.write(
+    `autoimmune ${version()}: node ${config.node.id} running (config: ${files.join(' + ')})\n` +
+      `  status page  ${node.url}/\n  health       ${node.url}/health\n  coordinator  ${node.coordinator.kind} (single node)\n` +
+      (config.http.token ? '' : `  API token    ${node.http.token} (generated for this run; set http.token to keep one)\n`) +
+      `Press Ctrl-C to stop.\n`,
+  );
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    process.stdout.write(`\n${signal}: stopping the actor tree in reverse order…\n`);
+    node.stop().then(
+      () => process.exit(0),
+      (err) => {
+        process.stderr.write(`autoimmune: error while stopping: ${err}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+function printTree(t: TreeSnapshot, depth: number, out: string[]): void {
+  const name = t.path === '/' ? '/' : t.id;
+  const mailbox = t.type === 'worker' ? `mailbox ${t.mailboxDepth}/${t.mailboxCapacity}` : `${t.strategy}`;
+  const err = t.lastError ? `  last error: ${t.lastError}` : '';
+  out.push(`${'  '.repeat(depth)}${name.padEnd(Math.max(1, 24 - depth * 2))} ${t.kind.padEnd(12)} ${t.status.padEnd(10)} restarts ${String(t.restarts).padStart(3)}  ${mailbox.padEnd(18)} processed ${t.processed} (${t.rate}/s)${err}`);
+  for (const c of t.children ?? []) printTree(c, depth + 1, out);
+}
+
+async function cmdStatus(args: string[]): Promise<void> {
+  const { values } = parse(args, { url: { type: 'string' }, json: { type: 'boolean' } });
+  const base = ((values.url as string | undefined) ?? 'http://127.0.0.1:8000').replace(/\/+$/, '');
+  let url: URL;
+  try {
+    url = new URL(`${base}/api/tree`);
+  } catch {
+    throw new UsageError(`--url must be an http URL such as http://127.0.0.1:8000, got ${JSON.stringify(values.url)}`);
+  }
+  let res: Response;
+  try {
+    res = await fetch(url, { signal: AbortSignal.timeout(5000) });
+  } catch (err) {
+    throw new AutoimmuneError('AI_ERR_NODE_UNREACHABLE', `no node answers at ${base} (${(err as Error).cause ?? (err as Error).message}); start one with 'npm start' or pass --url`);
+  }
+  if (!res.ok) throw new AutoimmuneError('AI_ERR_NODE_UNREACHABLE', `${url} answered ${res.status}: ${await res.text()}`);
+  const snap = (await res.json()) as SystemSnapshot;
+  if (values.json) {
+    process.stdout.write(`${JSON.stringify(snap, null, 2)}\n`);
+    return;
+  }
+  const lines = [`node ${snap.node} at ${base} — ${new Date(snap.at).toISOString()} — dead letters ${snap.deadLetters.total}`];
+  printTree(snap.tree, 0, lines);
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  try {
+    switch (cmd) {
+      case undefined:
+      case '-h':
+      case '--help':
+      case 'help':
+        process.stdout.write(HELP);
+        return cmd === undefined ? 2 : 0;
+      case '--version':
+      case '-v':
+        process.stdout.write(`${version()}\n`);
+        return 0;
+      case 'start':
+        await cmdStart(rest);
+        return -1; // keeps running
+      case 'status':
+        await cmdStatus(rest);
+        return 0;
+      default:
+        throw new UsageError(`unknown command ${JSON.stringify(cmd)}; the commands are start and status. See 'autoimmune --help'.`);
+    }
+  } catch (err) {
+    if (err instanceof AutoimmuneError) {
+      process.stderr.write(`autoimmune: ${err.message}\n`);
+      return 2;
+    }
+    process.stderr.write(`autoimmune: ${(err as Error).stack ?? err}\n`);
+    return 1;
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith('/src/cli.ts')) {
+  const code = await main(process.argv.slice(2));
+  if (code >= 0) process.exit(code);
+}

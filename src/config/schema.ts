@@ -1,0 +1,75 @@
+// The configuration schema (TypeBox, as fastify uses). Every object refuses unknown keys:
+// a misspelt option is an error, never silently ignored.
+
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+
+const strict = { additionalProperties: false } as const;
+const oneOf = <T extends string>(values: readonly T[], description: string) =>
+  Type.Union(values.map((v) => Type.Literal(v)), { description });
+
+export const IntensitySchema = Type.Object(
+  {
+    maxRestarts: Type.Integer({ minimum: 0, maximum: 1_000_000, description: 'restarts allowed within periodMs before the supervisor gives up' }),
+    periodMs: Type.Integer({ minimum: 1, maximum: 86_400_000 }),
+  },
+  strict,
+);
+
+export const BackoffSchema = Type.Object(
+  {
+    baseMs: Type.Integer({ minimum: 0, maximum: 3_600_000, description: 'delay before the second consecutive restart (the first is immediate)' }),
+    maxMs: Type.Integer({ minimum: 0, maximum: 3_600_000 }),
+    factor: Type.Number({ minimum: 1, maximum: 10 }),
+    jitter: Type.Number({ minimum: 0, maximum: 1 }),
+    resetAfterMs: Type.Integer({ minimum: 0, maximum: 86_400_000 }),
+  },
+  strict,
+);
+
+export const MailboxSchema = Type.Object(
+  {
+    capacity: Type.Integer({ minimum: 1, maximum: 10_000_000 }),
+    overflow: oneOf(['reject', 'drop-oldest', 'drop-lowest-priority'] as const, 'what a full mailbox does with one more message'),
+  },
+  strict,
+);
+
+export const ConfigSchema = Type.Object(
+  {
+    node: Type.Object(
+      {
+        id: Type.String({ pattern: '^(auto|[A-Za-z0-9][A-Za-z0-9_-]{0,62})$', description: '"auto" uses the host name' }),
+      },
+      strict,
+    ),
+    http: Type.Object(
+      {
+        host: Type.String({ minLength: 1, description: 'address the status page and API listen on' }),
+        port: Type.Integer({ minimum: 0, maximum: 65535, description: '0 picks a free port' }),
+        token: Type.Union([Type.Null(), Type.String({ minLength: 16 })], { description: 'bearer token for mutating calls; null generates one at first start' }),
+      },
+      strict,
+    ),
+    cluster: Type.Object(
+      {
+        name: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$' }),
+        etcd: Type.Array(Type.String({ pattern: '^https?://' }), { description: 'etcd endpoints; empty runs the embedded single-node coordinator' }),
+        leaseTtlMs: Type.Integer({ minimum: 2000, maximum: 600_000, description: "the node's membership lease; etcd's minimum is about 2 s" }),
+      },
+      strict,
+    ),
+    supervision: Type.Object(
+      {
+        intensity: IntensitySchema,
+        backoff: BackoffSchema,
+        shutdownMs: Type.Integer({ minimum: 0, maximum: 600_000 }),
+        mailbox: MailboxSchema,
+      },
+      strict,
+    ),
+  },
+  strict,
+);
+
+export type Config = Static<typeof ConfigSchema>;
+export type AnySchema = TSchema;
