@@ -1,0 +1,25 @@
+// One JSON line per result, with what it ran on, so numbers can be compared across runs.
+import { cpus } from 'node:os';
+
+export interface Result {
+  name: string;
+  value: number;
+  unit: string;
+  [extra: string]: unknown;
+}
+
+const host = { node: process.version, cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length };
+
+export function report(r: Result): void {
+  process.stdout.write(`${JSON.stringify({ ...r, ...host })}\n`);
+}
+
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
+export function percentile(xs: number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]!;
+}

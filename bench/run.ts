@@ -1,0 +1,19 @@
+// `npm run bench -- SUITE...`: runs benchmark suites; each prints one JSON object per line.
+import { readdirSync } from 'node:fs';
+
+const suites = readdirSync(new URL('.', import.meta.url)).filter((f) => f.endsWith('.bench.ts')).map((f) => f.replace(/\.bench\.ts$/, ''));
+const asked = process.argv.slice(2);
+if (asked.length === 0 || asked.includes('--help')) {
+  process.stderr.write(`usage: npm run bench -- SUITE...\nsuites: ${suites.join(', ')}\n`);
+  process.exit(asked.length === 0 ? 2 : 0);
+}
+for (const s of asked) {
+  if (!suites.includes(s)) {
+    process.stderr.write(`bench: unknown suite ${JSON.stringify(s)}; the suites are ${suites.join(', ')}\n`);
+    process.exit(2);
+  }
+}
+for (const s of asked) {
+  const mod = (await import(`./${s}.bench.ts`)) as { run: () => Promise<void> };
+  await mod.run();
+}

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Makes this machine ready for autoimmune, idempotently: installs the missing Debian/Ubuntu
+# packages with apt-get, and runs `npm ci` when node_modules is missing or older than
+# package-lock.json. Without root it prints the exact command to run and goes on with what
+# is there. Run by `npm start` and `npm test` (prestart/pretest); `npm run setup` alone.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# libpcap-dev: live capture (cap); etcd-server: cluster tests; nftables, iptables, ipset:
+# firewall backends; chromium: dashboard browser tests; tcpdump, tshark: reference readers
+# in tests and benchmarks; iproute2: network namespaces for firewall tests.
+PACKAGES=(libpcap-dev etcd-server nftables iptables ipset chromium tcpdump tshark iproute2)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -gt 0 ]; then
+  cmd="apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ${missing[*]}"
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    echo "setup: installing ${missing[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  else
+    echo "setup: missing system packages: ${missing[*]}"
+    echo "setup: run as root:  sudo sh -c '$cmd'"
+    echo "setup: going on without them (the features that need them will say so)"
+  fi
+fi
+
+# npm ci when node_modules is missing or was installed from another package-lock.json.
+stamp=node_modules/.autoimmune-lock.sha256
+want=$(sha256sum package-lock.json | cut -d' ' -f1)
+if [ ! -d node_modules ] || [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+  echo "setup: npm ci (node_modules missing or stale)"
+  npm ci --no-audit --no-fund --loglevel=error
+  echo "$want" > "$stamp"
+fi
