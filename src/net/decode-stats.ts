@@ -1,0 +1,118 @@
+// Why the decoder stopped on a packet. Every decoded packet ends with exactly one status,
+// so the counts in DecodeStats always add up to the packets seen.
+
+/** Status names in code order; the code is the index (stored in PacketBatch.status). */
+export const DECODE_STATUS_NAMES = [
+  'ok',
+  // Well-formed, but nothing we decode further (flag UNSUPPORTED).
+  'unknown_linktype',
+  'unsupported_ethertype',
+  'unsupported_family',
+  'unsupported_arp',
+  // Truncated or inconsistent (flag MALFORMED).
+  'truncated_ethernet',
+  'truncated_sll',
+  'truncated_sll2',
+  'truncated_null',
+  'truncated_vlan',
+  'too_many_vlan_tags',
+  'truncated_arp',
+  'bad_ip_version',
+  'truncated_ipv4',
+  'bad_ipv4_version',
+  'bad_ipv4_header_length',
+  'bad_ipv4_total_length',
+  'bad_ipv4_fragment',
+  'truncated_ipv6',
+  'bad_ipv6_version',
+  'bad_ipv6_payload_length',
+  'truncated_ipv6_ext',
+  'bad_ipv6_ext_length',
+  'too_many_ipv6_ext',
+  'truncated_tcp',
+  'bad_tcp_header_length',
+  'bad_tcp_options',
+  'truncated_udp',
+  'bad_udp_length',
+  'truncated_icmp',
+  'bad_icmp_length',
+  'truncated_icmpv6',
+  'bad_icmpv6_length',
+  // A decoder bug caught by its safety net; the fuzz test asserts this stays 0.
+  'internal_error',
+] as const;
+
+export type DecodeStatusName = (typeof DECODE_STATUS_NAMES)[number];
+
+/** Status codes by name, e.g. DecodeStatus.truncated_tcp. */
+export const DecodeStatus = Object.fromEntries(DECODE_STATUS_NAMES.map((n, i) => [n, i])) as {
+  readonly [K in DecodeStatusName]: number;
+};
+
+/** Codes below this (and above ok) are "unsupported"; from it on, "malformed". */
+export const FIRST_MALFORMED_STATUS = DecodeStatus.truncated_ethernet;
+
+export function isMalformedStatus(code: number): boolean {
+  return code >= FIRST_MALFORMED_STATUS;
+}
+
+export function decodeStatusName(code: number): DecodeStatusName | 'invalid' {
+  return DECODE_STATUS_NAMES[code] ?? 'invalid';
+}
+
+export interface DecodeStatsSnapshot {
+  packets: number;
+  ok: number;
+  unsupported: number;
+  malformed: number;
+  /** Non-zero counts by status name, ok excluded. */
+  byReason: Partial<Record<DecodeStatusName, number>>;
+}
+
+export class DecodeStats {
+  /** Packets per status code (float64: never wraps on long runs). */
+  readonly counts = new Float64Array(DECODE_STATUS_NAMES.length);
+
+  get packets(): number {
+    let n = 0;
+    for (let k = 0; k < this.counts.length; k++) n += this.counts[k];
+    return n;
+  }
+
+  get ok(): number {
+    return this.counts[0];
+  }
+
+  get unsupported(): number {
+    let n = 0;
+    for (let k = 1; k < FIRST_MALFORMED_STATUS; k++) n += this.counts[k];
+    return n;
+  }
+
+  get malformed(): number {
+    let n = 0;
+    for (let k = FIRST_MALFORMED_STATUS; k < this.counts.length; k++) n += this.counts[k];
+    return n;
+  }
+
+  count(name: DecodeStatusName): number {
+    return this.counts[DecodeStatus[name]];
+  }
+
+  /** Add another stats object's counts into this one (e.g. per-shard totals). */
+  merge(other: DecodeStats): void {
+    for (let k = 0; k < this.counts.length; k++) this.counts[k] += other.counts[k];
+  }
+
+  reset(): void {
+    this.counts.fill(0);
+  }
+
+  toJSON(): DecodeStatsSnapshot {
+    const byReason: Partial<Record<DecodeStatusName, number>> = {};
+    for (let k = 1; k < this.counts.length; k++) {
+      if (this.counts[k] !== 0) byReason[DECODE_STATUS_NAMES[k]] = this.counts[k];
+    }
+    return { packets: this.packets, ok: this.ok, unsupported: this.unsupported, malformed: this.malformed, byReason };
+  }
+}

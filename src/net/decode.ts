@@ -1,0 +1,431 @@
+// Decode one captured frame into one row of a PacketBatch.
+//
+// Hot path rules: read bytes by index (no subarray/DataView/object per packet), keep
+// every field in a local and write each column exactly once at the end, and never throw:
+// whatever the bytes, the row gets a status and the stats get one count.
+import { DecodeStatus as S, FIRST_MALFORMED_STATUS } from './decode-stats.ts';
+import type { DecodeStats } from './decode-stats.ts';
+import { PacketFlags as F } from './packet-batch.ts';
+import type { PacketBatch } from './packet-batch.ts';
+
+const ETH_IPV4 = 0x0800;
+const ETH_IPV6 = 0x86dd;
+const ETH_ARP = 0x0806;
+const MAX_VLAN_TAGS = 8;
+const MAX_IPV6_EXT = 16;
+
+// Address family values seen in BSD/Linux loopback headers (DLT_NULL / DLT_LOOP).
+const AF_INET = 2;
+const AF_INET6_LINUX = 10;
+const AF_INET6_NETBSD = 24;
+const AF_INET6_FREEBSD = 28;
+const AF_INET6_DARWIN = 30;
+
+const S_OK = S.ok;
+const S_UNSUPPORTED_END = FIRST_MALFORMED_STATUS;
+
+/**
+ * Decode the frame buf[off, off+caplen) into row `i` of `batch` and count its status in
+ * `stats`. `wirelen` is the length on the wire (>= caplen unless the writer lied).
+ * Returns the status code (0 = ok; see DECODE_STATUS_NAMES). Never throws.
+ * Does not touch `batch.length` or `batch.iface`: the caller owns those.
+ */
+export function decodeFrame(
+  batch: PacketBatch,
+  i: number,
+  buf: Uint8Array,
+  off: number,
+  caplen: number,
+  wirelen: number,
+  linkType: number,
+  ts: number,
+  stats: DecodeStats,
+): number {
+  let status: number;
+  try {
+    status = decodeRow(batch, i, buf, off, caplen, wirelen, linkType, ts);
+  } catch {
+    // Safety net for decoder bugs: the packet is counted, never lost, never thrown.
+    status = S.internal_error;
+    batch.status[i] = status;
+    batch.flags[i] = F.MALFORMED;
+  }
+  stats.counts[status]++;
+  return status;
+}
+
+function decodeRow(
+  b: PacketBatch,
+  i: number,
+  buf: Uint8Array,
+  off: number,
+  caplen: number,
+  wirelen: number,
+  linkType: number,
+  ts: number,
+): number {
+  // Bounds every read below: a frame past the buffer end is read as truncated.
+  if (!(off >= 0)) off = 0;
+  let end = off + (caplen > 0 ? caplen : 0);
+  if (end > buf.length) end = buf.length;
+  if (end < off) end = off;
+  const wireEnd = off + (wirelen > caplen ? wirelen : caplen);
+
+  let status = S_OK;
+  let flags = 0;
+  let etherType = 0;
+  let vlanId = 0;
+  let innerVlanId = 0;
+  let ipVersion = 0;
+  let protocol = 0;
+  let ttl = 0;
+  let ipLen = 0;
+  let fragOffset = 0;
+  let payloadLen = 0;
+  let srcPort = 0;
+  let dstPort = 0;
+  let tcpFlags = 0;
+  let tcpWindow = 0;
+  let tcpMss = 0;
+  let tcpWscale = 0;
+  let icmpType = 0;
+  let icmpCode = 0;
+  let arpOp = 0;
+  let src4 = 0;
+  let dst4 = 0;
+  // 0: no address, 4: src4/dst4, 6: 16 bytes at buf[a6]/buf[a6 + 16].
+  let addrKind = 0;
+  let a6 = 0;
+
+  if (wirelen > caplen) flags |= F.SNAPPED;
+
+  decode: {
+    let p = off;
+
+    // ---- link layer: find the ethertype and where L3 starts
+    switch (linkType) {
+      case 1: // Ethernet
+        flags |= F.ETHERNET;
+        if (end - p < 14) { status = S.truncated_ethernet; break decode; }
+        etherType = (buf[p + 12] << 8) | buf[p + 13];
+        p += 14;
+        break;
+      case 113: // Linux cooked v1: protocol is the last 2 of 16 bytes
+        flags |= F.COOKED;
+        if (end - p < 16) { status = S.truncated_sll; break decode; }
+        etherType = (buf[p + 14] << 8) | buf[p + 15];
+        p += 16;
+        break;
+      case 276: // Linux cooked v2: protocol is the first 2 of 20 bytes
+        flags |= F.COOKED;
+        if (end - p < 20) { status = S.truncated_sll2; break decode; }
+        etherType = (buf[p] << 8) | buf[p + 1];
+        p += 20;
+        break;
+      case 0: // BSD loopback, family in the writer's byte order
+      case 108: { // OpenBSD loopback, family big-endian
+        if (end - p < 4) { status = S.truncated_null; break decode; }
+        let fam = ((buf[p + 3] << 24) | (buf[p + 2] << 16) | (buf[p + 1] << 8) | buf[p]) >>> 0;
+        // A small family number in the high half means it was written big-endian.
+        if (linkType === 108 || (fam & 0xffff0000) !== 0) {
+          fam = ((buf[p] << 24) | (buf[p + 1] << 16) | (buf[p + 2] << 8) | buf[p + 3]) >>> 0;
+        }
+        p += 4;
+        if (fam === AF_INET) etherType = ETH_IPV4;
+        else if (fam === AF_INET6_LINUX || fam === AF_INET6_NETBSD || fam === AF_INET6_FREEBSD || fam === AF_INET6_DARWIN) etherType = ETH_IPV6;
+        else { status = S.unsupported_family; break decode; }
+        break;
+      }
+      case 101: // raw IP: the version nibble says which
+      case 12:
+      case 14: {
+        if (end - p < 1) { status = S.truncated_ipv4; break decode; }
+        const v = buf[p] >> 4;
+        if (v === 4) etherType = ETH_IPV4;
+        else if (v === 6) etherType = ETH_IPV6;
+        else { status = S.bad_ip_version; break decode; }
+        break;
+      }
+      case 228:
+        etherType = ETH_IPV4;
+        break;
+      case 229:
+        etherType = ETH_IPV6;
+        break;
+      default:
+        status = S.unknown_linktype;
+        break decode;
+    }
+
+    // ---- 802.1Q / 802.1ad / old QinQ tags
+    if (etherType === 0x8100 || etherType === 0x88a8 || etherType === 0x9100 || etherType === 0x9200) {
+      let tags = 0;
+      do {
+        if (end - p < 4) { status = S.truncated_vlan; break decode; }
+        if (tags === MAX_VLAN_TAGS) { status = S.too_many_vlan_tags; break decode; }
+        const tci = ((buf[p] << 8) | buf[p + 1]) & 0x0fff;
+        if (tags === 0) vlanId = tci;
+        else if (tags === 1) innerVlanId = tci;
+        tags++;
+        etherType = (buf[p + 2] << 8) | buf[p + 3];
+        p += 4;
+      } while (etherType === 0x8100 || etherType === 0x88a8 || etherType === 0x9100 || etherType === 0x9200);
+      flags |= tags > 1 ? F.VLAN | F.QINQ : F.VLAN;
+    }
+
+    // ---- L3
+    let l4 = 0; // offset of the L4 header
+    let l4Len = 0; // L4 bytes per the IP length fields
+    let fragmented = false;
+    if (etherType === ETH_IPV4) {
+      flags |= F.IPV4;
+      ipVersion = 4;
+      const avail = end - p;
+      if (avail < 20) { status = S.truncated_ipv4; break decode; }
+      const vihl = buf[p];
+      if (vihl >> 4 !== 4) { status = S.bad_ipv4_version; break decode; }
+      ttl = buf[p + 8];
+      protocol = buf[p + 9];
+      src4 = ((buf[p + 12] << 24) | (buf[p + 13] << 16) | (buf[p + 14] << 8) | buf[p + 15]) >>> 0;
+      dst4 = ((buf[p + 16] << 24) | (buf[p + 17] << 16) | (buf[p + 18] << 8) | buf[p + 19]) >>> 0;
+      addrKind = 4;
+      const hl = (vihl & 15) << 2;
+      if (hl < 20) { status = S.bad_ipv4_header_length; break decode; }
+      if (hl > 20) flags |= F.IP_OPTIONS;
+      const wireAvail = wireEnd - p;
+      let total = (buf[p + 2] << 8) | buf[p + 3];
+      // 0 is what a capture taken before TCP segmentation offload shows: use the wire length.
+      if (total === 0) total = wireAvail > 65535 ? 65535 : wireAvail;
+      ipLen = total;
+      if (hl > total) { status = S.bad_ipv4_header_length; break decode; }
+      if (total > wireAvail) { status = S.bad_ipv4_total_length; break decode; }
+      if (hl > avail) { status = S.truncated_ipv4; break decode; }
+      const fo = (buf[p + 6] << 8) | buf[p + 7];
+      if (fo & 0x4000) flags |= F.DONT_FRAGMENT;
+      fragOffset = (fo & 0x1fff) << 3;
+      l4 = p + hl;
+      l4Len = total - hl;
+      if (fragOffset !== 0 || (fo & 0x2000) !== 0) {
+        fragmented = true;
+        flags |= fo & 0x2000 ? F.FRAGMENT | F.MORE_FRAGMENTS : F.FRAGMENT;
+        // A reassembled datagram past 65535 bytes is the "ping of death" shape.
+        if (fragOffset + l4Len > 65535) { status = S.bad_ipv4_fragment; break decode; }
+        if (fragOffset !== 0) { payloadLen = l4Len; break decode; }
+      }
+    } else if (etherType === ETH_IPV6) {
+      flags |= F.IPV6;
+      ipVersion = 6;
+      if (end - p < 40) { status = S.truncated_ipv6; break decode; }
+      if (buf[p] >> 4 !== 6) { status = S.bad_ipv6_version; break decode; }
+      let plen = (buf[p + 4] << 8) | buf[p + 5];
+      let nh = buf[p + 6];
+      ttl = buf[p + 7];
+      a6 = p + 8;
+      addrKind = 6;
+      const wireAvail = wireEnd - p - 40;
+      // 0 with data behind it: a jumbogram or a pre-offload capture; trust the wire length.
+      if (plen === 0 && wireAvail > 0) plen = wireAvail;
+      ipLen = 40 + plen;
+      if (plen > wireAvail) { status = S.bad_ipv6_payload_length; break decode; }
+      let q = p + 40;
+      const ipEnd = q + plen;
+      for (let n = 0; ; n++) {
+        let hlen: number;
+        if (nh === 0 || nh === 43 || nh === 60 || nh === 135 || nh === 139 || nh === 140) {
+          // hop-by-hop, routing, destination options, mobility, HIP, shim6: (len + 1) * 8
+          if (q + 2 > ipEnd) { status = S.bad_ipv6_ext_length; break decode; }
+          if (q + 2 > end) { status = S.truncated_ipv6_ext; break decode; }
+          hlen = (buf[q + 1] + 1) << 3;
+        } else if (nh === 51) {
+          // AH: (len + 2) * 4
+          if (q + 2 > ipEnd) { status = S.bad_ipv6_ext_length; break decode; }
+          if (q + 2 > end) { status = S.truncated_ipv6_ext; break decode; }
+          hlen = (buf[q + 1] + 2) << 2;
+        } else if (nh === 44) {
+          if (q + 8 > ipEnd) { status = S.bad_ipv6_ext_length; break decode; }
+          if (q + 8 > end) { status = S.truncated_ipv6_ext; break decode; }
+          hlen = 8;
+          const fo = (buf[q + 2] << 8) | buf[q + 3];
+          fragOffset = fo & 0xfff8;
+          fragmented = true;
+          flags |= fo & 1 ? F.FRAGMENT | F.MORE_FRAGMENTS : F.FRAGMENT;
+        } else {
+          break;
+        }
+        if (n === MAX_IPV6_EXT) { status = S.too_many_ipv6_ext; break decode; }
+        flags |= F.IPV6_EXT;
+        if (q + hlen > ipEnd) { status = S.bad_ipv6_ext_length; break decode; }
+        nh = buf[q];
+        q += hlen;
+        if (fragOffset !== 0) {
+          // Later fragment: what follows is payload, not an L4 header.
+          protocol = nh;
+          payloadLen = ipEnd - q;
+          break decode;
+        }
+      }
+      protocol = nh;
+      l4 = q;
+      l4Len = ipEnd - q;
+    } else if (etherType === ETH_ARP) {
+      flags |= F.ARP;
+      if (end - p < 8) { status = S.truncated_arp; break decode; }
+      const hlen = buf[p + 4];
+      const plen = buf[p + 5];
+      arpOp = (buf[p + 6] << 8) | buf[p + 7];
+      if (((buf[p + 2] << 8) | buf[p + 3]) !== ETH_IPV4 || plen !== 4) { status = S.unsupported_arp; break decode; }
+      if (end - p < 16 + 2 * hlen) { status = S.truncated_arp; break decode; }
+      const sp = p + 8 + hlen;
+      const tp = sp + 4 + hlen;
+      src4 = ((buf[sp] << 24) | (buf[sp + 1] << 16) | (buf[sp + 2] << 8) | buf[sp + 3]) >>> 0;
+      dst4 = ((buf[tp] << 24) | (buf[tp + 1] << 16) | (buf[tp + 2] << 8) | buf[tp + 3]) >>> 0;
+      addrKind = 4;
+      break decode;
+    } else {
+      status = S.unsupported_ethertype;
+      break decode;
+    }
+
+    // ---- L4 (first fragment or unfragmented)
+    let cap = end - l4; // L4 bytes actually captured
+    if (cap > l4Len) cap = l4Len;
+    switch (protocol) {
+      case 6: {
+        flags |= F.TCP;
+        if (l4Len < 20) { status = S.bad_tcp_header_length; break decode; }
+        if (cap < 20) { status = S.truncated_tcp; break decode; }
+        srcPort = (buf[l4] << 8) | buf[l4 + 1];
+        dstPort = (buf[l4 + 2] << 8) | buf[l4 + 3];
+        const doff = (buf[l4 + 12] >> 4) << 2;
+        tcpFlags = ((buf[l4 + 12] & 1) << 8) | buf[l4 + 13];
+        tcpWindow = (buf[l4 + 14] << 8) | buf[l4 + 15];
+        if (doff < 20 || doff > l4Len) { status = S.bad_tcp_header_length; break decode; }
+        payloadLen = l4Len - doff;
+        if (doff > 20) {
+          if (cap < doff) { status = S.truncated_tcp; break decode; }
+          let o = l4 + 20;
+          const oe = l4 + doff;
+          while (o < oe) {
+            const kind = buf[o];
+            if (kind === 0) break; // end of option list
+            if (kind === 1) { o++; continue; } // NOP
+            if (o + 1 >= oe) { status = S.bad_tcp_options; break decode; }
+            const len = buf[o + 1];
+            if (len < 2 || o + len > oe) { status = S.bad_tcp_options; break decode; }
+            if (kind === 2) {
+              if (len !== 4) { status = S.bad_tcp_options; break decode; }
+              tcpMss = (buf[o + 2] << 8) | buf[o + 3];
+              flags |= F.TCP_MSS;
+            } else if (kind === 3) {
+              if (len !== 3) { status = S.bad_tcp_options; break decode; }
+              tcpWscale = buf[o + 2];
+              flags |= F.TCP_WSCALE;
+            } else if (kind === 4) {
+              if (len !== 2) { status = S.bad_tcp_options; break decode; }
+              flags |= F.TCP_SACK_PERMITTED;
+            } else if (kind === 8) {
+              if (len !== 10) { status = S.bad_tcp_options; break decode; }
+              flags |= F.TCP_TIMESTAMPS;
+            }
+            o += len;
+          }
+        }
+        break;
+      }
+      case 17: {
+        flags |= F.UDP;
+        if (l4Len < 8) { status = S.bad_udp_length; break decode; }
+        if (cap < 8) { status = S.truncated_udp; break decode; }
+        srcPort = (buf[l4] << 8) | buf[l4 + 1];
+        dstPort = (buf[l4 + 2] << 8) | buf[l4 + 3];
+        const ulen = (buf[l4 + 4] << 8) | buf[l4 + 5];
+        if (fragmented) {
+          // The UDP length covers the whole datagram; this fragment holds only part of it.
+          payloadLen = l4Len - 8;
+        } else if (ulen === 0 && ipVersion === 6 && l4Len > 65535) {
+          payloadLen = l4Len - 8; // jumbogram: RFC 2675 sets the UDP length to 0
+        } else {
+          if (ulen < 8 || ulen > l4Len) { status = S.bad_udp_length; break decode; }
+          payloadLen = ulen - 8;
+        }
+        break;
+      }
+      case 1:
+        flags |= F.ICMP;
+        if (l4Len < 8) { status = S.bad_icmp_length; break decode; }
+        if (cap < 4) { status = S.truncated_icmp; break decode; }
+        icmpType = buf[l4];
+        icmpCode = buf[l4 + 1];
+        payloadLen = l4Len - 8;
+        break;
+      case 58:
+        flags |= F.ICMPV6;
+        if (l4Len < 8) { status = S.bad_icmpv6_length; break decode; }
+        if (cap < 4) { status = S.truncated_icmpv6; break decode; }
+        icmpType = buf[l4];
+        icmpCode = buf[l4 + 1];
+        payloadLen = l4Len - 8;
+        break;
+      default:
+        // GRE, ESP, SCTP, tunnels...: the IP fields are all we keep.
+        payloadLen = l4Len;
+    }
+  }
+
+  if (status !== S_OK) flags |= status < S_UNSUPPORTED_END ? F.UNSUPPORTED : F.MALFORMED;
+
+  b.ts[i] = ts;
+  b.caplen[i] = caplen;
+  b.wirelen[i] = wirelen;
+  b.linkType[i] = linkType;
+  b.status[i] = status;
+  b.flags[i] = flags;
+  b.etherType[i] = etherType;
+  b.vlanId[i] = vlanId;
+  b.innerVlanId[i] = innerVlanId;
+  b.ipVersion[i] = ipVersion;
+  b.protocol[i] = protocol;
+  b.ttl[i] = ttl;
+  b.ipLen[i] = ipLen;
+  b.fragOffset[i] = fragOffset;
+  b.payloadLen[i] = payloadLen;
+  b.srcPort[i] = srcPort;
+  b.dstPort[i] = dstPort;
+  b.tcpFlags[i] = tcpFlags;
+  b.tcpWindow[i] = tcpWindow;
+  b.tcpMss[i] = tcpMss;
+  b.tcpWscale[i] = tcpWscale;
+  b.icmpType[i] = icmpType;
+  b.icmpCode[i] = icmpCode;
+  b.arpOp[i] = arpOp;
+  b.src4[i] = src4;
+  b.dst4[i] = dst4;
+  const src = b.src;
+  const dst = b.dst;
+  const r = i << 4;
+  if (addrKind === 6) {
+    for (let k = 0; k < 16; k++) {
+      src[r + k] = buf[a6 + k];
+      dst[r + k] = buf[a6 + 16 + k];
+    }
+  } else {
+    for (let k = 0; k < 10; k++) {
+      src[r + k] = 0;
+      dst[r + k] = 0;
+    }
+    const m = addrKind === 4 ? 0xff : 0;
+    src[r + 10] = m;
+    src[r + 11] = m;
+    dst[r + 10] = m;
+    dst[r + 11] = m;
+    src[r + 12] = src4 >>> 24;
+    src[r + 13] = (src4 >>> 16) & 255;
+    src[r + 14] = (src4 >>> 8) & 255;
+    src[r + 15] = src4 & 255;
+    dst[r + 12] = dst4 >>> 24;
+    dst[r + 13] = (dst4 >>> 16) & 255;
+    dst[r + 14] = (dst4 >>> 8) & 255;
+    dst[r + 15] = dst4 & 255;
+  }
+  return status;
+}

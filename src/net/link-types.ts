@@ -1,0 +1,36 @@
+// LINKTYPE_* values as they appear in .pcap headers and pcapng interface blocks
+// (https://www.tcpdump.org/linktypes.html).
+export const LinkType = {
+  /** BSD loopback: 4-byte address family in the capturing host's byte order. */
+  NULL: 0,
+  ETHERNET: 1,
+  /** DLT_RAW on most platforms when written by old libpcaps. */
+  RAW_12: 12,
+  /** DLT_RAW on OpenBSD. */
+  RAW_14: 14,
+  RAW: 101,
+  /** OpenBSD loopback: address family in network byte order. */
+  LOOP: 108,
+  LINUX_SLL: 113,
+  IPV4: 228,
+  IPV6: 229,
+  LINUX_SLL2: 276,
+} as const;
+
+export function isSupportedLinkType(linkType: number): boolean {
+  switch (linkType) {
+    case LinkType.NULL:
+    case LinkType.ETHERNET:
+    case LinkType.RAW_12:
+    case LinkType.RAW_14:
+    case LinkType.RAW:
+    case LinkType.LOOP:
+    case LinkType.LINUX_SLL:
+    case LinkType.IPV4:
+    case LinkType.IPV6:
+    case LinkType.LINUX_SLL2:
+      return true;
+    default:
+      return false;
+  }
+}

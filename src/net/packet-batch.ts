@@ -1,0 +1,320 @@
+// A columnar batch of decoded packets. Every column is a typed-array view over ONE
+// ArrayBuffer, allocated when the batch is built and reused for every fill, so the hot
+// path creates no per-packet objects and the whole state is `buffer` + `length`
+// (serialise those two; rebuild with `new PacketBatch(capacity, buffer)`).
+
+/** Bits of the `flags` column. A row may carry several. */
+export const PacketFlags = {
+  ETHERNET: 1 << 0,
+  VLAN: 1 << 1,
+  /** Two or more VLAN tags (802.1ad / QinQ). */
+  QINQ: 1 << 2,
+  ARP: 1 << 3,
+  IPV4: 1 << 4,
+  IPV6: 1 << 5,
+  /** IPv4 header longer than 20 bytes. */
+  IP_OPTIONS: 1 << 6,
+  /** IPv6 extension headers were walked. */
+  IPV6_EXT: 1 << 7,
+  /** Part of a fragmented datagram; `fragOffset` > 0 means no L4 header in this packet. */
+  FRAGMENT: 1 << 8,
+  MORE_FRAGMENTS: 1 << 9,
+  DONT_FRAGMENT: 1 << 10,
+  TCP: 1 << 11,
+  UDP: 1 << 12,
+  ICMP: 1 << 13,
+  ICMPV6: 1 << 14,
+  TCP_MSS: 1 << 15,
+  TCP_WSCALE: 1 << 16,
+  TCP_SACK_PERMITTED: 1 << 17,
+  TCP_TIMESTAMPS: 1 << 18,
+  /** Linux cooked capture (SLL or SLL2). */
+  COOKED: 1 << 19,
+  /** caplen < wirelen: the capture's snap length cut the packet (not an error). */
+  SNAPPED: 1 << 20,
+  /** Truncated or inconsistent headers; `status` says why. Consumers skip these rows. */
+  MALFORMED: 1 << 21,
+  /** Well-formed but not decoded (unknown link type, non-IP ethertype...); see `status`. */
+  UNSUPPORTED: 1 << 22,
+} as const;
+
+export type AddressSide = 'src' | 'dst';
+
+// Column layout: [name, element size]. Sorted by element size so every view is aligned.
+const LAYOUT = [
+  ['ts', 8],
+  ['caplen', 4], ['wirelen', 4], ['flags', 4], ['ipLen', 4], ['payloadLen', 4], ['src4', 4], ['dst4', 4],
+  ['linkType', 2], ['iface', 2], ['etherType', 2], ['vlanId', 2], ['innerVlanId', 2], ['fragOffset', 2],
+  ['srcPort', 2], ['dstPort', 2], ['tcpFlags', 2], ['tcpWindow', 2], ['tcpMss', 2], ['arpOp', 2],
+  ['status', 1], ['ipVersion', 1], ['protocol', 1], ['ttl', 1], ['tcpWscale', 1], ['icmpType', 1], ['icmpCode', 1],
+  ['src', 16], ['dst', 16],
+] as const;
+
+/** Names of the per-row columns, in buffer order (for serialisers and copy helpers). */
+export const PACKET_COLUMNS: readonly string[] = LAYOUT.map(([name]) => name);
+
+/** Bytes one row occupies in the batch buffer. */
+export const PACKET_ROW_BYTES = LAYOUT.reduce((sum, [, size]) => sum + size, 0);
+
+export class PacketBatchSizeError extends Error {
+  override name = 'PacketBatchSizeError';
+  readonly code = 'AI_ERR_PACKET_BATCH_SIZE';
+}
+
+// The first 12 bytes of an IPv4-mapped IPv6 address, folded into the hash state once so an
+// IPv4 row and the same address seen as ::ffff:a.b.c.d in an IPv6 row hash the same.
+const HASH_SEED = 0x811c9dc5;
+const V4_MAPPED_STATE = mixWord(mixWord(mixWord(HASH_SEED, 0), 0), 0x0000ffff);
+
+function mixWord(h: number, w: number): number {
+  return Math.imul((h ^ w) >>> 0, 0x01000193) ^ (w >>> 15);
+}
+
+function finish(h: number): number {
+  // murmur3 fmix32: spreads the bits so `hash % shards` is balanced for nearby addresses.
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+/** Hash of an IPv4 address given as a uint32; equals hashAddress16 of its v4-mapped form. */
+export function hashIPv4(addr: number): number {
+  return finish(mixWord(V4_MAPPED_STATE, addr >>> 0));
+}
+
+/** Hash of a 16-byte address at bytes[off]. Stable across processes and runs (no seed). */
+export function hashAddress16(bytes: Uint8Array, off: number): number {
+  let h = HASH_SEED;
+  for (let k = 0; k < 16; k += 4) {
+    const w = ((bytes[off + k] << 24) | (bytes[off + k + 1] << 16) | (bytes[off + k + 2] << 8) | bytes[off + k + 3]) >>> 0;
+    h = mixWord(h, w);
+  }
+  return finish(h);
+}
+
+/** Dotted quad of an IPv4 address held as a uint32. */
+export function formatIPv4(addr: number): string {
+  return `${addr >>> 24}.${(addr >>> 16) & 255}.${(addr >>> 8) & 255}.${addr & 255}`;
+}
+
+/** RFC 5952 text of the 16-byte address at bytes[off] (v4-mapped shown as ::ffff:a.b.c.d). */
+export function formatIPv6(bytes: Uint8Array, off: number): string {
+  let mapped = true;
+  for (let k = 0; k < 10; k++) if (bytes[off + k] !== 0) mapped = false;
+  if (mapped && bytes[off + 10] === 0xff && bytes[off + 11] === 0xff) {
+    return `::ffff:${bytes[off + 12]}.${bytes[off + 13]}.${bytes[off + 14]}.${bytes[off + 15]}`;
+  }
+  const groups = new Array<number>(8);
+  for (let g = 0; g < 8; g++) groups[g] = (bytes[off + 2 * g] << 8) | bytes[off + 2 * g + 1];
+  // Longest run of two or more zero groups becomes "::" (the first one on a tie).
+  let bestStart = -1;
+  let bestLen = 1;
+  for (let g = 0; g < 8; ) {
+    if (groups[g] !== 0) { g++; continue; }
+    let e = g;
+    while (e < 8 && groups[e] === 0) e++;
+    if (e - g > bestLen) { bestStart = g; bestLen = e - g; }
+    g = e;
+  }
+  if (bestStart < 0) return groups.map((x) => x.toString(16)).join(':');
+  const head = groups.slice(0, bestStart).map((x) => x.toString(16)).join(':');
+  const tail = groups.slice(bestStart + bestLen).map((x) => x.toString(16)).join(':');
+  return `${head}::${tail}`;
+}
+
+export class PacketBatch {
+  readonly capacity: number;
+  /** The single buffer behind every column: with `length`, the whole state of the batch. */
+  readonly buffer: ArrayBuffer;
+  /** Rows in use, 0..capacity. Rows past `length` hold stale data from earlier fills. */
+  length = 0;
+
+  /** Capture time, seconds since the epoch (float64: sub-microsecond precision is lost). */
+  readonly ts: Float64Array;
+  readonly caplen: Uint32Array;
+  readonly wirelen: Uint32Array;
+  /** PacketFlags bits. */
+  readonly flags: Uint32Array;
+  /** IP total length: IPv4 header field, or 40 + IPv6 payload length. */
+  readonly ipLen: Uint32Array;
+  /** Bytes after the L4 header (per the IP/UDP length fields, not what was captured). */
+  readonly payloadLen: Uint32Array;
+  /** IPv4 (or ARP) addresses as numbers; 0 for IPv6 rows. */
+  readonly src4: Uint32Array;
+  readonly dst4: Uint32Array;
+  /** LINKTYPE_* of the frame (1 Ethernet, 113 SLL, ...). */
+  readonly linkType: Uint16Array;
+  /** Interface index within the capture (pcapng interface id, 0 for .pcap). */
+  readonly iface: Uint16Array;
+  /** Ethertype after any VLAN tags (0 when the link type has none). */
+  readonly etherType: Uint16Array;
+  /** Outer VLAN id, and the inner one for QinQ. */
+  readonly vlanId: Uint16Array;
+  readonly innerVlanId: Uint16Array;
+  /** Fragment offset in bytes. */
+  readonly fragOffset: Uint16Array;
+  readonly srcPort: Uint16Array;
+  readonly dstPort: Uint16Array;
+  /** TCP flag bits: FIN 0x01 SYN 0x02 RST 0x04 PSH 0x08 ACK 0x10 URG 0x20 ECE 0x40 CWR 0x80 AE/NS 0x100. */
+  readonly tcpFlags: Uint16Array;
+  readonly tcpWindow: Uint16Array;
+  /** MSS option value (valid when TCP_MSS is set). */
+  readonly tcpMss: Uint16Array;
+  /** ARP operation (1 request, 2 reply). */
+  readonly arpOp: Uint16Array;
+  /** DecodeStatus code: 0 ok, else the reason the decoder stopped (see decode-stats.ts). */
+  readonly status: Uint8Array;
+  /** 4, 6, or 0 for non-IP rows. */
+  readonly ipVersion: Uint8Array;
+  /** L4 protocol number after IPv6 extension headers (6 TCP, 17 UDP, 1 ICMP, 58 ICMPv6...). */
+  readonly protocol: Uint8Array;
+  /** IPv4 TTL or IPv6 hop limit. */
+  readonly ttl: Uint8Array;
+  /** Window scale shift (valid when TCP_WSCALE is set). */
+  readonly tcpWscale: Uint8Array;
+  readonly icmpType: Uint8Array;
+  readonly icmpCode: Uint8Array;
+  /** 16 bytes per row: IPv6 as is, IPv4/ARP as ::ffff:a.b.c.d, zeros when there is none. */
+  readonly src: Uint8Array;
+  readonly dst: Uint8Array;
+
+  constructor(capacity: number, buffer?: ArrayBuffer) {
+    if (!Number.isInteger(capacity) || capacity < 1 || capacity > 1 << 20) {
+      throw new PacketBatchSizeError(`PacketBatch capacity ${capacity} is invalid: use an integer from 1 to 1048576`);
+    }
+    const bytes = capacity * PACKET_ROW_BYTES;
+    if (buffer !== undefined && buffer.byteLength < bytes) {
+      throw new PacketBatchSizeError(
+        `PacketBatch buffer has ${buffer.byteLength} bytes but capacity ${capacity} needs ${bytes}: pass the buffer of a batch built with the same capacity`,
+      );
+    }
+    this.capacity = capacity;
+    this.buffer = buffer ?? new ArrayBuffer(bytes);
+    let at = 0;
+    const view = <T>(ctor: new (b: ArrayBuffer, o: number, n: number) => T, size: number, per = 1): T => {
+      const v = new ctor(this.buffer, at, capacity * per);
+      at += capacity * size;
+      return v;
+    };
+    // Same order as LAYOUT.
+    this.ts = view(Float64Array, 8);
+    this.caplen = view(Uint32Array, 4);
+    this.wirelen = view(Uint32Array, 4);
+    this.flags = view(Uint32Array, 4);
+    this.ipLen = view(Uint32Array, 4);
+    this.payloadLen = view(Uint32Array, 4);
+    this.src4 = view(Uint32Array, 4);
+    this.dst4 = view(Uint32Array, 4);
+    this.linkType = view(Uint16Array, 2);
+    this.iface = view(Uint16Array, 2);
+    this.etherType = view(Uint16Array, 2);
+    this.vlanId = view(Uint16Array, 2);
+    this.innerVlanId = view(Uint16Array, 2);
+    this.fragOffset = view(Uint16Array, 2);
+    this.srcPort = view(Uint16Array, 2);
+    this.dstPort = view(Uint16Array, 2);
+    this.tcpFlags = view(Uint16Array, 2);
+    this.tcpWindow = view(Uint16Array, 2);
+    this.tcpMss = view(Uint16Array, 2);
+    this.arpOp = view(Uint16Array, 2);
+    this.status = view(Uint8Array, 1);
+    this.ipVersion = view(Uint8Array, 1);
+    this.protocol = view(Uint8Array, 1);
+    this.ttl = view(Uint8Array, 1);
+    this.tcpWscale = view(Uint8Array, 1);
+    this.icmpType = view(Uint8Array, 1);
+    this.icmpCode = view(Uint8Array, 1);
+    this.src = view(Uint8Array, 16, 16);
+    this.dst = view(Uint8Array, 16, 16);
+  }
+
+  get full(): boolean {
+    return this.length >= this.capacity;
+  }
+
+  /** Empty the batch for reuse (the columns keep their old bytes; rows are rewritten whole). */
+  clear(): void {
+    this.length = 0;
+  }
+
+  /** True when the row carries an IPv6 address pair (else IPv4/ARP numbers, or none). */
+  isIPv6(i: number): boolean {
+    return (this.flags[i] & PacketFlags.IPV6) !== 0;
+  }
+
+  /** Address as text, for display and logs only (allocates). '' when the row has none. */
+  formatAddress(i: number, side: AddressSide): string {
+    const f = this.flags[i];
+    if (f & PacketFlags.IPV6) return formatIPv6(side === 'src' ? this.src : this.dst, i * 16);
+    if (f & (PacketFlags.IPV4 | PacketFlags.ARP)) {
+      const a = side === 'src' ? this.src4[i] : this.dst4[i];
+      // A malformed row may have stopped before the addresses were read.
+      if (a !== 0 || this.ipVersion[i] === 4 || this.arpOp[i] !== 0) return formatIPv4(a);
+    }
+    return '';
+  }
+
+  /** Shard-routing hash of the source address: a uint32, cheap, no allocation. */
+  srcHash(i: number): number {
+    return this.flags[i] & PacketFlags.IPV6 ? hashAddress16(this.src, i * 16) : hashIPv4(this.src4[i]);
+  }
+
+  dstHash(i: number): number {
+    return this.flags[i] & PacketFlags.IPV6 ? hashAddress16(this.dst, i * 16) : hashIPv4(this.dst4[i]);
+  }
+
+  /**
+   * A Map key for the host: the uint32 for IPv4/ARP rows (0 when there is no address),
+   * the RFC 5952 string for IPv6. Allocates only for IPv6 rows.
+   */
+  hostKey(i: number, side: AddressSide): number | string {
+    if (this.flags[i] & PacketFlags.IPV6) return formatIPv6(side === 'src' ? this.src : this.dst, i * 16);
+    return side === 'src' ? this.src4[i] : this.dst4[i];
+  }
+
+  /**
+   * Append row `i` of `from` to this batch (for routing rows to per-shard batches).
+   * Returns the new row index, or -1 when this batch is full.
+   */
+  appendRow(from: PacketBatch, i: number): number {
+    if (this.length >= this.capacity) return -1;
+    const j = this.length++;
+    this.ts[j] = from.ts[i];
+    this.caplen[j] = from.caplen[i];
+    this.wirelen[j] = from.wirelen[i];
+    this.flags[j] = from.flags[i];
+    this.ipLen[j] = from.ipLen[i];
+    this.payloadLen[j] = from.payloadLen[i];
+    this.src4[j] = from.src4[i];
+    this.dst4[j] = from.dst4[i];
+    this.linkType[j] = from.linkType[i];
+    this.iface[j] = from.iface[i];
+    this.etherType[j] = from.etherType[i];
+    this.vlanId[j] = from.vlanId[i];
+    this.innerVlanId[j] = from.innerVlanId[i];
+    this.fragOffset[j] = from.fragOffset[i];
+    this.srcPort[j] = from.srcPort[i];
+    this.dstPort[j] = from.dstPort[i];
+    this.tcpFlags[j] = from.tcpFlags[i];
+    this.tcpWindow[j] = from.tcpWindow[i];
+    this.tcpMss[j] = from.tcpMss[i];
+    this.arpOp[j] = from.arpOp[i];
+    this.status[j] = from.status[i];
+    this.ipVersion[j] = from.ipVersion[i];
+    this.protocol[j] = from.protocol[i];
+    this.ttl[j] = from.ttl[i];
+    this.tcpWscale[j] = from.tcpWscale[i];
+    this.icmpType[j] = from.icmpType[i];
+    this.icmpCode[j] = from.icmpCode[i];
+    const a = i * 16;
+    const b = j * 16;
+    for (let k = 0; k < 16; k++) {
+      this.src[b + k] = from.src[a + k];
+      this.dst[b + k] = from.dst[a + k];
+    }
+    return j;
+  }
+}
