@@ -1,0 +1,352 @@
+// Read .pcap and .pcapng files (told apart by magic number, never by extension) in
+// fixed-size chunks, decoding packets straight into PacketBatch rows. Memory use is one
+// chunk buffer plus the batches, whatever the file size.
+import { closeSync, openSync, readSync } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { decodeFrame } from './decode.ts';
+import { DecodeStats } from './decode-stats.ts';
+import { CaptureFileError, PcapFormatError, PcapTruncatedError } from './errors.ts';
+import { PacketBatch } from './packet-batch.ts';
+import { PCAPNG_SHB, PcapngBlockParser } from './pcapng-format.ts';
+import { pcapMagicKind, PcapRecordParser } from './pcap-format.ts';
+import { NEED_MORE, PACKET } from './record-parser.ts';
+import type { CaptureInterface, RecordParser } from './record-parser.ts';
+
+export type { CaptureInterface } from './record-parser.ts';
+export type CaptureFormat = 'pcap' | 'pcapng';
+
+/** libpcap's own ceiling for a record (MAXIMUM_SNAPLEN); past it a length field is corrupt. */
+export const DEFAULT_MAX_CAPLEN = 262144;
+export const DEFAULT_BATCH_SIZE = 1024;
+export const DEFAULT_CHUNK_SIZE = 1024 * 1024;
+
+export interface CaptureReadOptions {
+  /** Rows per PacketBatch (default 1024). */
+  batchSize?: number;
+  /** Bytes per file read (default 1 MiB); the buffer grows only for a record larger than this. */
+  chunkSize?: number;
+  /** Largest believable caplen (default 262144 = 256 KiB). */
+  maxCaplen?: number;
+  /**
+   * batches(): yield the same PacketBatch object every time, cleared after each yield
+   * (fastest; the consumer must be done with it before asking for the next). Default false:
+   * every yielded batch is a new object the consumer may keep or send on.
+   */
+  reuseBatch?: boolean;
+  /** Decode statistics accumulate here (default: a new DecodeStats on the reader). */
+  stats?: DecodeStats;
+}
+
+/**
+ * Called for each raw record. `buf` is the reader's buffer and is reused: copy what you need
+ * before returning.
+ */
+export type FrameVisitor = (
+  buf: Uint8Array,
+  offset: number,
+  caplen: number,
+  wirelen: number,
+  ts: number,
+  linkType: number,
+  iface: number,
+) => void;
+
+export class CaptureOptionError extends Error {
+  override name = 'CaptureOptionError';
+  readonly code = 'AI_ERR_CAPTURE_OPTION';
+}
+
+function positiveInt(name: string, value: number | undefined, fallback: number, max: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value < 1 || value > max) {
+    throw new CaptureOptionError(`capture option ${name}=${value} is invalid: use an integer from 1 to ${max}`);
+  }
+  return value;
+}
+
+const noop = (): void => {};
+
+/** Where a fill stopped: the batch is full, or the buffer needs more bytes. */
+const FULL = 1;
+const STARVED = 0;
+
+/**
+ * One capture file. Each of readSync / batches / forEachFrameSync reads it from the start;
+ * the counters describe the latest read.
+ */
+export class CaptureFileReader {
+  readonly path: string;
+  readonly batchSize: number;
+  readonly chunkSize: number;
+  readonly maxCaplen: number;
+  readonly reuseBatch: boolean;
+  readonly stats: DecodeStats;
+
+  /** Known once the first bytes are read. */
+  format: CaptureFormat | null = null;
+  /** Records delivered by the latest read. */
+  packets = 0;
+  /** File bytes consumed by the latest read (= the file size after a clean read). */
+  bytesRead = 0;
+
+  private parser: RecordParser | null = null;
+  private buf: Buffer;
+  private start = 0;
+  private end = 0;
+  /** File offset of buf[0]. */
+  private base = 0;
+
+  constructor(path: string, options: CaptureReadOptions = {}) {
+    this.path = path;
+    this.batchSize = positiveInt('batchSize', options.batchSize, DEFAULT_BATCH_SIZE, 1 << 20);
+    this.chunkSize = positiveInt('chunkSize', options.chunkSize, DEFAULT_CHUNK_SIZE, 1 << 30);
+    this.maxCaplen = positiveInt('maxCaplen', options.maxCaplen, DEFAULT_MAX_CAPLEN, 1 << 30);
+    this.reuseBatch = options.reuseBatch ?? false;
+    this.stats = options.stats ?? new DecodeStats();
+    this.buf = Buffer.alloc(0);
+  }
+
+  /** Interfaces of the capture (one for .pcap; pcapng: those of the current section). */
+  get interfaces(): readonly CaptureInterface[] {
+    return this.parser?.interfaces ?? [];
+  }
+
+  /** pcapng blocks skipped as unknown or unused (name tables, statistics, custom...). */
+  get skippedBlocks(): number {
+    return this.parser?.skippedBlocks ?? 0;
+  }
+
+  /**
+   * Read the whole file, calling `onBatch` with each full batch and the last partial one.
+   * The same PacketBatch object is passed every time (cleared after the callback returns).
+   * A truncated or corrupt file: every readable packet is delivered, then this throws.
+   */
+  readSync(onBatch: (batch: PacketBatch) => void): void {
+    const batch = new PacketBatch(this.batchSize);
+    const deliver = (): void => {
+      onBatch(batch);
+      batch.clear();
+    };
+    this.runSync(() => this.fillBatch(batch), deliver, () => {
+      if (batch.length > 0) deliver();
+    });
+  }
+
+  /** Visit each raw record without decoding (for replay of bytes, fuzzing, benchmarks). */
+  forEachFrameSync(onFrame: FrameVisitor): void {
+    this.runSync(() => this.visitFrames(onFrame), noop, noop);
+  }
+
+  /**
+   * Async iterator of decoded batches (each non-empty). After the last readable packet of a
+   * truncated or corrupt file, the next step throws the CaptureFileError.
+   */
+  async *batches(): AsyncGenerator<PacketBatch, void, undefined> {
+    this.reset();
+    const fh = await open(this.path, 'r');
+    let batch = new PacketBatch(this.batchSize);
+    let failure: unknown = null;
+    try {
+      for (;;) {
+        let r = STARVED;
+        try {
+          if (this.parser === null) this.detect();
+          if (this.parser !== null) r = this.fillBatch(batch);
+        } catch (err) {
+          failure = err;
+          break;
+        }
+        if (r === FULL) {
+          yield batch;
+          if (this.reuseBatch) batch.clear();
+          else batch = new PacketBatch(this.batchSize);
+          continue;
+        }
+        this.makeRoom();
+        const { bytesRead } = await fh.read(this.buf, this.end, this.buf.length - this.end, null);
+        if (bytesRead === 0) {
+          failure = this.endOfFile();
+          break;
+        }
+        this.end += bytesRead;
+      }
+      if (batch.length > 0) yield batch;
+      if (failure !== null) throw failure;
+    } finally {
+      await fh.close();
+    }
+  }
+
+  [Symbol.asyncIterator](): AsyncGenerator<PacketBatch, void, undefined> {
+    return this.batches();
+  }
+
+  // ---- internals
+
+  private reset(): void {
+    this.parser = null;
+    this.format = null;
+    this.packets = 0;
+    this.bytesRead = 0;
+    this.start = 0;
+    this.end = 0;
+    this.base = 0;
+    if (this.buf.length < this.chunkSize) this.buf = Buffer.allocUnsafe(this.chunkSize);
+  }
+
+  /**
+   * The sync driver. `fill` consumes buffered data (FULL: `deliver`, then again; STARVED:
+   * read more). At the end of the file or on a parse error, `flush` hands over what was
+   * decoded before it, then this returns or throws. Errors thrown by `deliver` propagate
+   * at once: they are the consumer's, not the file's.
+   */
+  private runSync(fill: () => number, deliver: () => void, flush: () => void): void {
+    this.reset();
+    const fd = openSync(this.path, 'r');
+    let failure: unknown = null;
+    try {
+      for (;;) {
+        let r = STARVED;
+        try {
+          if (this.parser === null) this.detect();
+          if (this.parser !== null) r = fill();
+        } catch (err) {
+          failure = err;
+          break;
+        }
+        if (r === FULL) {
+          deliver();
+          continue;
+        }
+        this.makeRoom();
+        const n = readSync(fd, this.buf, this.end, this.buf.length - this.end, null);
+        if (n === 0) {
+          failure = this.endOfFile();
+          break;
+        }
+        this.end += n;
+      }
+      flush();
+      if (failure !== null) throw failure;
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  /** Pick the parser from the magic number; false while fewer than 4 bytes are buffered. */
+  private detect(): boolean {
+    if (this.end - this.start < 4) return false;
+    const b = this.buf;
+    const s = this.start;
+    const be = ((b[s] << 24) | (b[s + 1] << 16) | (b[s + 2] << 8) | b[s + 3]) >>> 0;
+    if (be === PCAPNG_SHB) {
+      this.parser = new PcapngBlockParser(this.path, this.maxCaplen);
+      this.format = 'pcapng';
+    } else if (pcapMagicKind(b[s], b[s + 1], b[s + 2], b[s + 3]) !== 0) {
+      this.parser = new PcapRecordParser(this.path, this.maxCaplen);
+      this.format = 'pcap';
+    } else {
+      const hex = be.toString(16).padStart(8, '0');
+      const hint = b[s] === 0x1f && b[s + 1] === 0x8b ? ' (it looks gzip-compressed: gunzip it first)' : '';
+      throw new PcapFormatError(
+        this.path,
+        0,
+        `${this.path}: magic number 0x${hex} at offset 0 is neither pcap (a1b2c3d4, a1b23c4d, either byte order) nor pcapng (0a0d0d0a)${hint}`,
+      );
+    }
+    return true;
+  }
+
+  /** Decode buffered records into `batch` until it is full (FULL) or the buffer runs dry. */
+  private fillBatch(batch: PacketBatch): number {
+    const p = this.parser!;
+    const buf = this.buf;
+    const end = this.end;
+    const stats = this.stats;
+    const cap = batch.capacity;
+    let start = this.start;
+    let row = batch.length;
+    try {
+      while (row < cap) {
+        const r = p.next(buf, start, end, this.base + start);
+        if (r === NEED_MORE) return STARVED;
+        if (r === PACKET) {
+          decodeFrame(batch, row, buf, p.dataOff, p.caplen, p.wirelen, p.linkType, p.ts, stats);
+          batch.iface[row] = p.iface;
+          batch.length = ++row;
+          this.packets++;
+        }
+        start += p.consumed;
+      }
+      return FULL;
+    } finally {
+      this.start = start;
+      this.bytesRead = this.base + start;
+    }
+  }
+
+  private visitFrames(onFrame: FrameVisitor): number {
+    const p = this.parser!;
+    const buf = this.buf;
+    const end = this.end;
+    let start = this.start;
+    try {
+      for (;;) {
+        const r = p.next(buf, start, end, this.base + start);
+        if (r === NEED_MORE) return STARVED;
+        if (r === PACKET) {
+          this.packets++;
+          onFrame(buf, p.dataOff, p.caplen, p.wirelen, p.ts, p.linkType, p.iface);
+        }
+        start += p.consumed;
+      }
+    } finally {
+      this.start = start;
+      this.bytesRead = this.base + start;
+    }
+  }
+
+  /** Move unread bytes to the front and make sure the next record can fit. */
+  private makeRoom(): void {
+    const pending = this.end - this.start;
+    const need = this.parser?.need ?? 4;
+    let buf = this.buf;
+    if (need > buf.length) {
+      // Only a record the parser has already checked against its limits gets here.
+      const grown = Buffer.allocUnsafe(Math.max(need, buf.length * 2));
+      buf.copy(grown, 0, this.start, this.end);
+      this.buf = buf = grown;
+    } else if (this.start > 0) {
+      buf.copyWithin(0, this.start, this.end);
+    }
+    this.base += this.start;
+    this.start = 0;
+    this.end = pending;
+  }
+
+  /** The error to raise when the file ends, or null when it ended between records. */
+  private endOfFile(): CaptureFileError | null {
+    const left = this.end - this.start;
+    const at = this.base + this.start;
+    if (this.parser === null) {
+      return new PcapTruncatedError(
+        this.path,
+        0,
+        `${this.path}: the file has only ${left} bytes, too few for a capture header: it is empty or not a capture`,
+      );
+    }
+    if (left === 0) return null;
+    return this.parser.truncatedError(at, left);
+  }
+}
+
+/** Read a whole capture synchronously; returns the reader for its counters and stats. */
+export function readCaptureSync(
+  path: string,
+  onBatch: (batch: PacketBatch) => void,
+  options?: CaptureReadOptions,
+): CaptureFileReader {
+  const reader = new CaptureFileReader(path, options);
+  reader.readSync(onBatch);
+  return reader;
+}
