@@ -22,6 +22,22 @@ const AF_INET6_FREEBSD = 28;
 const AF_INET6_DARWIN = 30;
 
 const S_OK = S.ok;
+
+// Word stores into the address columns must put bytes in network order whatever the host.
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+/** Bytes 00 00 ff ff (the v4-mapped marker) as a host-order word. */
+const MAPPED_WORD = LITTLE_ENDIAN ? 0xffff0000 : 0x0000ffff;
+
+function bswap(x: number): number {
+  return ((x & 255) << 24) | ((x & 0xff00) << 8) | ((x >>> 8) & 0xff00) | (x >>> 24);
+}
+
+/** Four bytes at buf[o] as a host-order word (so storing it writes them in the same order). */
+function word(buf: Uint8Array, o: number): number {
+  return LITTLE_ENDIAN
+    ? buf[o] | (buf[o + 1] << 8) | (buf[o + 2] << 16) | (buf[o + 3] << 24)
+    : (buf[o] << 24) | (buf[o + 1] << 16) | (buf[o + 2] << 8) | buf[o + 3];
+}
 const S_UNSUPPORTED_END = FIRST_MALFORMED_STATUS;
 
 /**
@@ -400,32 +416,29 @@ function decodeRow(
   b.arpOp[i] = arpOp;
   b.src4[i] = src4;
   b.dst4[i] = dst4;
-  const src = b.src;
-  const dst = b.dst;
-  const r = i << 4;
+  // Addresses go in as 32-bit words (4 stores per address instead of 16).
+  const sw = b.srcWords;
+  const dw = b.dstWords;
+  const r = i << 2;
   if (addrKind === 6) {
-    for (let k = 0; k < 16; k++) {
-      src[r + k] = buf[a6 + k];
-      dst[r + k] = buf[a6 + 16 + k];
-    }
+    sw[r] = word(buf, a6);
+    sw[r + 1] = word(buf, a6 + 4);
+    sw[r + 2] = word(buf, a6 + 8);
+    sw[r + 3] = word(buf, a6 + 12);
+    dw[r] = word(buf, a6 + 16);
+    dw[r + 1] = word(buf, a6 + 20);
+    dw[r + 2] = word(buf, a6 + 24);
+    dw[r + 3] = word(buf, a6 + 28);
   } else {
-    for (let k = 0; k < 10; k++) {
-      src[r + k] = 0;
-      dst[r + k] = 0;
-    }
-    const m = addrKind === 4 ? 0xff : 0;
-    src[r + 10] = m;
-    src[r + 11] = m;
-    dst[r + 10] = m;
-    dst[r + 11] = m;
-    src[r + 12] = src4 >>> 24;
-    src[r + 13] = (src4 >>> 16) & 255;
-    src[r + 14] = (src4 >>> 8) & 255;
-    src[r + 15] = src4 & 255;
-    dst[r + 12] = dst4 >>> 24;
-    dst[r + 13] = (dst4 >>> 16) & 255;
-    dst[r + 14] = (dst4 >>> 8) & 255;
-    dst[r + 15] = dst4 & 255;
+    const m = addrKind === 4 ? MAPPED_WORD : 0;
+    sw[r] = 0;
+    sw[r + 1] = 0;
+    sw[r + 2] = m;
+    sw[r + 3] = LITTLE_ENDIAN ? bswap(src4) : src4;
+    dw[r] = 0;
+    dw[r + 1] = 0;
+    dw[r + 2] = m;
+    dw[r + 3] = LITTLE_ENDIAN ? bswap(dst4) : dst4;
   }
   return status;
 }

@@ -40,14 +40,14 @@ export const PacketFlags = {
 
 export type AddressSide = 'src' | 'dst';
 
-// Column layout: [name, element size]. Sorted by element size so every view is aligned.
+// Column layout: [name, bytes per row], largest alignment first so every view is aligned
+// (src/dst are also read as 32-bit words) whatever the capacity.
 const LAYOUT = [
-  ['ts', 8],
+  ['ts', 8], ['src', 16], ['dst', 16],
   ['caplen', 4], ['wirelen', 4], ['flags', 4], ['ipLen', 4], ['payloadLen', 4], ['src4', 4], ['dst4', 4],
   ['linkType', 2], ['iface', 2], ['etherType', 2], ['vlanId', 2], ['innerVlanId', 2], ['fragOffset', 2],
   ['srcPort', 2], ['dstPort', 2], ['tcpFlags', 2], ['tcpWindow', 2], ['tcpMss', 2], ['arpOp', 2],
   ['status', 1], ['ipVersion', 1], ['protocol', 1], ['ttl', 1], ['tcpWscale', 1], ['icmpType', 1], ['icmpCode', 1],
-  ['src', 16], ['dst', 16],
 ] as const;
 
 /** Names of the per-row columns, in buffer order (for serialisers and copy helpers). */
@@ -180,6 +180,12 @@ export class PacketBatch {
   /** 16 bytes per row: IPv6 as is, IPv4/ARP as ::ffff:a.b.c.d, zeros when there is none. */
   readonly src: Uint8Array;
   readonly dst: Uint8Array;
+  /**
+   * The same bytes as `src`/`dst` seen as 4 host-order words per row: an alias for fast
+   * copies and stores, not extra state (do not serialise it separately).
+   */
+  readonly srcWords: Uint32Array;
+  readonly dstWords: Uint32Array;
 
   constructor(capacity: number, buffer?: ArrayBuffer) {
     if (!Number.isInteger(capacity) || capacity < 1 || capacity > 1 << 20) {
@@ -201,6 +207,8 @@ export class PacketBatch {
     };
     // Same order as LAYOUT.
     this.ts = view(Float64Array, 8);
+    this.src = view(Uint8Array, 16, 16);
+    this.dst = view(Uint8Array, 16, 16);
     this.caplen = view(Uint32Array, 4);
     this.wirelen = view(Uint32Array, 4);
     this.flags = view(Uint32Array, 4);
@@ -227,8 +235,8 @@ export class PacketBatch {
     this.tcpWscale = view(Uint8Array, 1);
     this.icmpType = view(Uint8Array, 1);
     this.icmpCode = view(Uint8Array, 1);
-    this.src = view(Uint8Array, 16, 16);
-    this.dst = view(Uint8Array, 16, 16);
+    this.srcWords = new Uint32Array(this.buffer, this.src.byteOffset, capacity * 4);
+    this.dstWords = new Uint32Array(this.buffer, this.dst.byteOffset, capacity * 4);
   }
 
   get full(): boolean {
@@ -309,11 +317,11 @@ export class PacketBatch {
     this.tcpWscale[j] = from.tcpWscale[i];
     this.icmpType[j] = from.icmpType[i];
     this.icmpCode[j] = from.icmpCode[i];
-    const a = i * 16;
-    const b = j * 16;
-    for (let k = 0; k < 16; k++) {
-      this.src[b + k] = from.src[a + k];
-      this.dst[b + k] = from.dst[a + k];
+    const a = i * 4;
+    const b = j * 4;
+    for (let k = 0; k < 4; k++) {
+      this.srcWords[b + k] = from.srcWords[a + k];
+      this.dstWords[b + k] = from.dstWords[a + k];
     }
     return j;
   }
