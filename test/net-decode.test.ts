@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { decodeFrame } from '../src/net/decode.ts';
 import { DecodeStats, DecodeStatus, decodeStatusName } from '../src/net/decode-stats.ts';
-import { hashIPv4, PacketBatch, PacketFlags as F } from '../src/net/packet-batch.ts';
+import { hashIPv4, PACKET_COLUMNS, PACKET_ROW_BYTES, PacketBatch, PacketFlags as F } from '../src/net/packet-batch.ts';
 import { readCaptureSync } from '../src/net/pcap-file.ts';
 import {
   ah6, arp, concat, ethernet, ext6, frag6, icmp, ip6, ipv4, ipv6, nullLoop, sll, sll2, tcp, u16, udp, vlanTag,
@@ -335,6 +335,21 @@ describe('decode: malformed and unsupported frames are counted, flagged, never t
 });
 
 describe('PacketBatch', () => {
+  test('columns tile one buffer in PACKET_COLUMNS order, aligned for any capacity', () => {
+    for (const capacity of [1, 3, 7, 1024]) {
+      const b = new PacketBatch(capacity);
+      assert.equal(b.buffer.byteLength, capacity * PACKET_ROW_BYTES);
+      let at = 0;
+      for (const name of PACKET_COLUMNS) {
+        const col = (b as unknown as Record<string, Uint8Array>)[name];
+        assert.equal(col.byteOffset, at, `${name} at capacity ${capacity}`);
+        assert.equal(col.byteOffset % col.BYTES_PER_ELEMENT, 0);
+        at += col.byteLength;
+      }
+      assert.equal(at, b.buffer.byteLength);
+    }
+  });
+
   test('srcHash is the same for an IPv4 address and its v4-mapped IPv6 form', () => {
     const v4 = decode(ethernet(0x0800, ipv4({ src: '203.0.113.9', dst: '10.0.0.1', protocol: 17 }, udp(1, 2)))).batch;
     const v6 = decode(ethernet(0x86dd, ipv6({ src: '::ffff:203.0.113.9', dst: '::1', nextHeader: 17 }, udp(1, 2)))).batch;

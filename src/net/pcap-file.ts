@@ -80,6 +80,7 @@ export class CaptureFileReader {
   readonly chunkSize: number;
   readonly maxCaplen: number;
   readonly reuseBatch: boolean;
+  /** Decode outcomes; accumulates over every read of this reader (never reset by it). */
   readonly stats: DecodeStats;
 
   /** Known once the first bytes are read. */
