@@ -155,6 +155,20 @@ describe('shared captures', () => {
     }
   });
 
+  test('one read at a time per reader', async () => {
+    const reader = new CaptureFileReader(join(PCAP_DIR, 'D06_scan_nmap_80_all.pcap'), { batchSize: 10 });
+    for await (const b of reader.batches()) {
+      assert.equal(b.length, 10);
+      assert.throws(() => reader.readSync(() => {}), { code: 'AI_ERR_CAPTURE_BUSY' });
+      break;
+    }
+    let n = 0;
+    reader.readSync((b) => (n += b.length));
+    assert.equal(n, 431);
+    assert.throws(() => reader.readSync(() => reader.forEachFrameSync(() => {})), { code: 'AI_ERR_CAPTURE_BUSY' });
+    assert.throws(() => new CaptureFileReader(join(tmp, 'missing.pcap')).readSync(() => {}), { code: 'ENOENT' });
+  });
+
   test('forEachFrameSync visits the raw records', () => {
     const reader = new CaptureFileReader(join(PCAP_DIR, 'D18_brute_kali-password-attack_hydra.pcap'));
     let n = 0;

@@ -66,6 +66,11 @@ function positiveInt(name: string, value: number | undefined, fallback: number, 
 
 const noop = (): void => {};
 
+export class CaptureReaderBusyError extends Error {
+  override name = 'CaptureReaderBusyError';
+  readonly code = 'AI_ERR_CAPTURE_BUSY';
+}
+
 /** Where a fill stopped: the batch is full, or the buffer needs more bytes. */
 const FULL = 1;
 const STARVED = 0;
@@ -91,6 +96,7 @@ export class CaptureFileReader {
   bytesRead = 0;
 
   private parser: RecordParser | null = null;
+  private busy = false;
   private buf: Buffer;
   private start = 0;
   private end = 0;
@@ -143,8 +149,14 @@ export class CaptureFileReader {
    * truncated or corrupt file, the next step throws the CaptureFileError.
    */
   async *batches(): AsyncGenerator<PacketBatch, void, undefined> {
-    this.reset();
-    const fh = await open(this.path, 'r');
+    this.begin();
+    let fh;
+    try {
+      fh = await open(this.path, 'r');
+    } catch (err) {
+      this.busy = false;
+      throw err;
+    }
     let batch = new PacketBatch(this.batchSize);
     let failure: unknown = null;
     try {
@@ -174,6 +186,7 @@ export class CaptureFileReader {
       if (batch.length > 0) yield batch;
       if (failure !== null) throw failure;
     } finally {
+      this.busy = false;
       await fh.close();
     }
   }
@@ -184,7 +197,14 @@ export class CaptureFileReader {
 
   // ---- internals
 
-  private reset(): void {
+  /** Start a read: one at a time per reader, since the buffer and counters are shared. */
+  private begin(): void {
+    if (this.busy) {
+      throw new CaptureReaderBusyError(
+        `${this.path}: this CaptureFileReader is already reading; finish or break out of that read first, or use a second reader`,
+      );
+    }
+    this.busy = true;
     this.parser = null;
     this.format = null;
     this.packets = 0;
@@ -202,8 +222,14 @@ export class CaptureFileReader {
    * at once: they are the consumer's, not the file's.
    */
   private runSync(fill: () => number, deliver: () => void, flush: () => void): void {
-    this.reset();
-    const fd = openSync(this.path, 'r');
+    this.begin();
+    let fd: number;
+    try {
+      fd = openSync(this.path, 'r');
+    } catch (err) {
+      this.busy = false;
+      throw err;
+    }
     let failure: unknown = null;
     try {
       for (;;) {
@@ -230,6 +256,7 @@ export class CaptureFileReader {
       flush();
       if (failure !== null) throw failure;
     } finally {
+      this.busy = false;
       closeSync(fd);
     }
   }
