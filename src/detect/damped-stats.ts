@@ -1,0 +1,161 @@
+// Damped incremental statistics: the incStat / incStat_cov of Kitsune's AfterImage
+// (Mirsky et al., NDSS 2018), as kernels over records in flat Float64Arrays so that
+// millions of streams cost no objects and an update allocates nothing.
+//
+// A 1D stream at decay rate λ keeps (w, LS, SS): decayed weight, linear sum, squared sum.
+// Before each insert at time t, all three are multiplied by f = 2^(−λ·(t − t_last)) when
+// t > t_last (out-of-order packets neither decay nor move t_last; the caller keeps t_last
+// and passes f). Then
+//   w += 1, LS += v, SS += v²;  mean = LS/w;  variance = |SS/w − mean²|;  std = √variance.
+// A two-way record holds two such streams (directions 0 and 1) and their covariance
+// state (CF3, w3, r0, r1): a decayed sum of residual products. When direction d receives v,
+// both streams and CF3, w3 decay by f, v is inserted into d, then with r = v − mean_d:
+//   CF3 += r · r_(1−d);  w3 += 1;  r_d = r;  and
+//   magnitude = √(mean_d² + mean_o²), radius = √(var_d² + var_o²),
+//   covariance ≈ CF3/w3, correlation = covariance / (std_d · std_o), or 0 when that is 0.
+// As in Kitsune-py the stored residual r_(1−d) is not decayed (Kitsune-py decays the
+// residual it is about to overwrite, a no-op); keeping that keeps values comparable.
+// Unlike Kitsune-py, a variance below 1e-10·mean² is taken as 0: it is rounding noise of
+// SS/w − mean² for a constant stream (e.g. a run of 60-byte ACKs), and as √noise it would
+// read as a std of 1e-8·mean and blow the correlation of an idle peer up to ±large.
+
+/** Kitsune's decay rates λ (per second): half-lives of 0.2 s, 0.33 s, 1 s, 10 s, 100 s. */
+export const DEFAULT_LAMBDAS: readonly number[] = Object.freeze([5, 3, 1, 0.1, 0.01]);
+
+/** Kitsune starts weights just above zero so that an empty stream reads as mean 0, not 0/0. */
+export const INITIAL_WEIGHT = 1e-20;
+
+/** Offsets inside a 1D stream record [w, LS, SS]. */
+export const W = 0;
+export const LS = 1;
+export const SS = 2;
+export const STREAM_WIDTH = 3;
+
+/** A two-way record: [stream 0 (3), stream 1 (3), CF3, w3, r0, r1]. */
+export const CF3 = 2 * STREAM_WIDTH;
+export const W3 = CF3 + 1;
+export const RES0 = CF3 + 2;
+export const TWO_WAY_WIDTH = CF3 + 4;
+
+/** Values written per λ by update1D and updateTwoWay. */
+export const OUT_1D = 3;
+export const OUT_2D = 7;
+
+/** −λ·ln 2, the constant for decayFactor. */
+export function decayConstant(lambda: number): number {
+  return -lambda * Math.LN2;
+}
+
+/** 2^(−λ·Δt) for Δt > 0, else 1 (no decay). Takes decayConstant(λ): exp is cheaper than pow. */
+export function decayFactor(negLambdaLn2: number, dt: number): number {
+  return dt > 0 ? Math.exp(negLambdaLn2 * dt) : 1;
+}
+
+/** Reset a 1D stream record to empty. */
+export function resetStream(s: Float64Array, at: number): void {
+  s[at + W] = INITIAL_WEIGHT;
+  s[at + LS] = 0;
+  s[at + SS] = 0;
+}
+
+/** Reset a two-way record to empty. */
+export function resetTwoWay(s: Float64Array, at: number): void {
+  resetStream(s, at);
+  resetStream(s, at + STREAM_WIDTH);
+  s[at + CF3] = 0;
+  s[at + W3] = INITIAL_WEIGHT;
+  s[at + RES0] = 0;
+  s[at + RES0 + 1] = 0;
+}
+
+const VARIANCE_NOISE = 1e-10;
+
+/** |SS/w − mean²|, or 0 when that is within rounding noise of a constant stream. */
+export function varianceOf(ss: number, w: number, mean: number): number {
+  const m2 = mean * mean;
+  const v = Math.abs(ss / w - m2);
+  return v > VARIANCE_NOISE * m2 ? v : 0;
+}
+
+// A weight that decayed all the way to 0 (λ = 5 idle for > 215 s underflows) reads as an
+// empty stream rather than 0/0.
+export function streamMean(s: Float64Array, at: number): number {
+  const w = s[at + W];
+  return w > 0 ? s[at + LS] / w : 0;
+}
+
+export function streamVariance(s: Float64Array, at: number): number {
+  const w = s[at + W];
+  if (!(w > 0)) return 0;
+  return varianceOf(s[at + SS], w, s[at + LS] / w);
+}
+
+/**
+ * Decay a 1D stream by f, insert v, and write [w, mean, std] to out[o..o+2].
+ */
+export function update1D(s: Float64Array, at: number, f: number, v: number, out: Float64Array, o: number): void {
+  const w = s[at + W] * f + 1;
+  const ls = s[at + LS] * f + v;
+  const ss = s[at + SS] * f + v * v;
+  s[at + W] = w;
+  s[at + LS] = ls;
+  s[at + SS] = ss;
+  const mean = ls / w;
+  out[o] = w;
+  out[o + 1] = mean;
+  out[o + 2] = Math.sqrt(varianceOf(ss, w, mean));
+}
+
+/**
+ * Direction d (0 or 1) of a two-way record receives v: decay everything by f, insert,
+ * update the covariance, and write [w, mean, std, magnitude, radius, cov, pcc] to
+ * out[o..o+6] (the 1D values are direction d's).
+ */
+export function updateTwoWay(
+  s: Float64Array,
+  at: number,
+  f: number,
+  d: number,
+  v: number,
+  out: Float64Array,
+  o: number,
+): void {
+  const own = at + d * STREAM_WIDTH;
+  const other = at + (1 - d) * STREAM_WIDTH;
+  const wd = s[own + W] * f + 1;
+  const lsd = s[own + LS] * f + v;
+  const ssd = s[own + SS] * f + v * v;
+  const wo = s[other + W] * f;
+  const lso = s[other + LS] * f;
+  const sso = s[other + SS] * f;
+  s[own + W] = wd;
+  s[own + LS] = lsd;
+  s[own + SS] = ssd;
+  s[other + W] = wo;
+  s[other + LS] = lso;
+  s[other + SS] = sso;
+
+  const md = lsd / wd;
+  const vd = varianceOf(ssd, wd, md);
+  // the other direction may never have sent, or have decayed to exactly 0
+  const mo = wo > 0 ? lso / wo : 0;
+  const vo = wo > 0 ? varianceOf(sso, wo, mo) : 0;
+
+  const r = v - md;
+  const cf3 = s[at + CF3] * f + r * s[at + RES0 + 1 - d];
+  const w3 = s[at + W3] * f + 1;
+  s[at + CF3] = cf3;
+  s[at + W3] = w3;
+  s[at + RES0 + d] = r;
+
+  const sd = Math.sqrt(vd);
+  const cov = cf3 / w3;
+  const ss = sd * Math.sqrt(vo);
+  out[o] = wd;
+  out[o + 1] = md;
+  out[o + 2] = sd;
+  out[o + 3] = Math.sqrt(md * md + mo * mo);
+  out[o + 4] = Math.sqrt(vd * vd + vo * vo);
+  out[o + 5] = cov;
+  out[o + 6] = ss !== 0 ? cov / ss : 0;
+}

@@ -1,0 +1,359 @@
+// Per-packet flow features: damped statistics per source host, host pair and socket
+// (Kitsune's AfterImage, see damped-stats.ts), written into a caller-owned Float64Array.
+//
+// Feature vector, for L decay rates λ (default [5, 3, 1, 0.1, 0.01], L = 5 → 100 values),
+// grouped by stream, then by λ in the configured order:
+//
+//   [0, 3L)     H     source host, packet sizes:             w, mean, std
+//   [3L, 10L)   HH    host pair, sizes in direction src→dst:  w, mean, std,
+//                     and of the pair's two directions:       magnitude, radius, cov, pcc
+//   [10L, 13L)  HHjit host pair, inter-arrival times src→dst: w, mean, std
+//   [13L, 20L)  HpHp  socket pair (ip:port ↔ ip:port, per
+//                     protocol), sizes src→dst:               w, mean, std,
+//                     and of its two directions:              magnitude, radius, cov, pcc
+//
+// so feature k of group G at λ index i is at G.offset + i·G.width + k (widths 3, 7, 3, 7).
+// Names: featureNames(). This follows Kitsune-py's netStat layout (also 100 values) with
+// these differences, chosen for O(1) work per packet and exact eviction:
+// - Kitsune's first group is per MAC+IP; we have no MACs here, so it is per source IP.
+// - Kitsune's 2D statistics pair the whole outbound streams of the two hosts (sockets),
+//   and every packet updates every pair its sender is in (O(peers), and a scanner has
+//   thousands), twice for the pair at hand. Here the two streams of a pair are its two
+//   directions, stored in the pair's own entry, and each packet updates that pair once.
+//   The 1D part of HH and HpHp is then the src→dst direction, not all of src's traffic
+//   (which is H).
+// - std where Kitsune-py emits the variance under the name std.
+// - Order within a 2D group: magnitude, radius (Kitsune-py: radius, magnitude).
+//
+// Timestamps are seconds (fractional). Memory is bounded per table; past the limit the
+// least recently seen entry is evicted and counted. Per entry: host 16·L+16 bytes,
+// pair 128·L+64, socket 80·L+48 (≈ 96 B, 704 B, 448 B at L = 5), grown on demand.
+
+import {
+  DEFAULT_LAMBDAS,
+  OUT_1D,
+  OUT_2D,
+  STREAM_WIDTH,
+  TWO_WAY_WIDTH,
+  decayConstant,
+  decayFactor,
+  resetStream,
+  resetTwoWay,
+  update1D,
+  updateTwoWay,
+} from './damped-stats.ts';
+import { FlowFeatureConfigError } from './errors.ts';
+import { FlowTable } from './flow-table.ts';
+import type { AddressKey } from './flow-table.ts';
+
+export type { AddressKey } from './flow-table.ts';
+
+export interface FlowFeatureConfig {
+  /** Decay rates λ per second; default [5, 3, 1, 0.1, 0.01]. */
+  lambdas?: readonly number[];
+  /** Source hosts tracked; default 32,768. */
+  maxHosts?: number;
+  /** Host pairs tracked; default 32,768. */
+  maxPairs?: number;
+  /** Socket pairs tracked; default 65,536. */
+  maxSockets?: number;
+}
+
+export interface FlowTableStats {
+  entries: number;
+  capacity: number;
+  evictions: number;
+}
+
+export interface FlowFeatureStats {
+  hosts: FlowTableStats;
+  pairs: FlowTableStats;
+  sockets: FlowTableStats;
+}
+
+export const DEFAULT_MAX_HOSTS = 32_768;
+export const DEFAULT_MAX_PAIRS = 32_768;
+export const DEFAULT_MAX_SOCKETS = 65_536;
+
+/** Values per λ in each group, in vector order. */
+export const GROUP_WIDTHS = Object.freeze({ host: 3, pair: 7, jitter: 3, socket: 7 });
+const PER_LAMBDA = 20;
+
+/** Length of the feature vector for `lambdaCount` decay rates. */
+export function featureCount(lambdaCount = DEFAULT_LAMBDAS.length): number {
+  return PER_LAMBDA * lambdaCount;
+}
+
+/** Names of the features in vector order, e.g. `HH_l0.1_pcc`. */
+export function featureNames(lambdas: readonly number[] = DEFAULT_LAMBDAS): string[] {
+  const names: string[] = [];
+  const one = ['weight', 'mean', 'std'];
+  const two = [...one, 'magnitude', 'radius', 'cov', 'pcc'];
+  for (const [group, stats] of [
+    ['H', one],
+    ['HH', two],
+    ['HHjit', one],
+    ['HpHp', two],
+  ] as const) {
+    for (const l of lambdas) for (const s of stats) names.push(`${group}_l${l}_${s}`);
+  }
+  return names;
+}
+
+// Record layout per λ block: a host is one stream; a socket pair one two-way record; a
+// host pair a two-way record followed by the jitter streams of directions 0 and 1.
+const HOST_BLOCK = STREAM_WIDTH;
+const SOCK_BLOCK = TWO_WAY_WIDTH;
+const PAIR_BLOCK = TWO_WAY_WIDTH + 2 * STREAM_WIDTH;
+const JIT_AT = TWO_WAY_WIDTH;
+
+function positiveInt(field: string, v: unknown, dflt: number): number {
+  if (v === undefined) return dflt;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > 2 ** 26) {
+    throw new FlowFeatureConfigError(field, v, 'an integer between 1 and 67,108,864');
+  }
+  return v;
+}
+
+/** Total order on addresses: IPv4 (as uint32) before IPv6 (as text). */
+function addressCompare(a: AddressKey, b: AddressKey): number {
+  if (typeof a === 'number') {
+    if (typeof b !== 'number') return -1;
+    const ua = a >>> 0;
+    const ub = b >>> 0;
+    return ua < ub ? -1 : ua > ub ? 1 : 0;
+  }
+  if (typeof b === 'number') return 1;
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** A growable Float64Array of fixed-width records. */
+class RecordStore {
+  data: Float64Array;
+  constructor(
+    readonly width: number,
+    private readonly maxRecords: number,
+  ) {
+    this.data = new Float64Array(width * Math.min(maxRecords, 1024));
+  }
+  ensure(record: number): void {
+    const need = (record + 1) * this.width;
+    if (need <= this.data.length) return;
+    const n = Math.min(this.maxRecords * this.width, Math.max(need, this.data.length * 2));
+    const d = new Float64Array(n);
+    d.set(this.data);
+    this.data = d;
+  }
+}
+
+export class FlowFeatureExtractor {
+  readonly lambdas: readonly number[];
+  /** Length of the vector written by update(). */
+  readonly featureCount: number;
+
+  private readonly negLambdaLn2: Float64Array;
+  private readonly L: number;
+  private readonly hostTable: FlowTable;
+  private readonly pairTable: FlowTable;
+  private readonly sockTable: FlowTable;
+  private readonly hostRec: RecordStore;
+  private readonly pairRec: RecordStore;
+  private readonly sockRec: RecordStore;
+  // last update time: per host, per pair (both directions and the covariance move
+  // together), per pair direction for jitter, per socket pair
+  private readonly hostTime: RecordStore;
+  private readonly pairTime: RecordStore;
+  private readonly jitTime: RecordStore;
+  private readonly sockTime: RecordStore;
+  // group offsets in the output vector
+  private readonly offPair: number;
+  private readonly offJit: number;
+  private readonly offSock: number;
+
+  constructor(config: FlowFeatureConfig = {}) {
+    const lambdas = config.lambdas ?? DEFAULT_LAMBDAS;
+    if (!Array.isArray(lambdas) || lambdas.length === 0 || lambdas.length > 64) {
+      throw new FlowFeatureConfigError('lambdas', lambdas, 'a list of 1 to 64 decay rates');
+    }
+    for (const l of lambdas) {
+      if (typeof l !== 'number' || !Number.isFinite(l) || l <= 0) {
+        throw new FlowFeatureConfigError('lambdas', lambdas, 'positive finite numbers (decay per second)');
+      }
+    }
+    const maxHosts = positiveInt('maxHosts', config.maxHosts, DEFAULT_MAX_HOSTS);
+    const maxPairs = positiveInt('maxPairs', config.maxPairs, DEFAULT_MAX_PAIRS);
+    const maxSockets = positiveInt('maxSockets', config.maxSockets, DEFAULT_MAX_SOCKETS);
+
+    this.lambdas = Object.freeze([...lambdas]);
+    const L = (this.L = lambdas.length);
+    this.featureCount = featureCount(L);
+    this.negLambdaLn2 = Float64Array.from(lambdas, decayConstant);
+    this.hostTable = new FlowTable(maxHosts);
+    this.pairTable = new FlowTable(maxPairs);
+    this.sockTable = new FlowTable(maxSockets);
+    this.hostRec = new RecordStore(HOST_BLOCK * L, maxHosts);
+    this.pairRec = new RecordStore(PAIR_BLOCK * L, maxPairs);
+    this.sockRec = new RecordStore(SOCK_BLOCK * L, maxSockets);
+    this.hostTime = new RecordStore(1, maxHosts);
+    this.pairTime = new RecordStore(1, maxPairs);
+    this.jitTime = new RecordStore(2, maxPairs);
+    this.sockTime = new RecordStore(1, maxSockets);
+    this.offPair = 3 * L;
+    this.offJit = 10 * L;
+    this.offSock = 13 * L;
+  }
+
+  /**
+   * Account one packet and write its feature vector to out[outOffset ..
+   * outOffset + featureCount). `srcKey`/`dstKey`: a uint32 for IPv4, the text for IPv6
+   * (one spelling per address). Ports are 0..65535 (0 for protocols without ports);
+   * `proto` is the IP protocol number; `size` is the packet size in bytes; `ts` is in
+   * seconds. Allocates nothing once the tables have grown.
+   */
+  update(
+    ts: number,
+    srcKey: AddressKey,
+    dstKey: AddressKey,
+    srcPort: number,
+    dstPort: number,
+    proto: number,
+    size: number,
+    out: Float64Array,
+    outOffset: number,
+  ): void {
+    this.updateHost(ts, srcKey, size, out, outOffset);
+
+    const order = addressCompare(srcKey, dstKey);
+    const srcFirst = order <= 0;
+    this.updatePair(ts, srcFirst ? srcKey : dstKey, srcFirst ? dstKey : srcKey, srcFirst ? 0 : 1, size, out, outOffset);
+
+    // sockets: order by address, then by port when both ends are one host
+    const sockSrcFirst = order < 0 || (order === 0 && srcPort <= dstPort);
+    const ports = sockSrcFirst ? ((srcPort & 0xffff) << 16) | (dstPort & 0xffff) : ((dstPort & 0xffff) << 16) | (srcPort & 0xffff);
+    this.updateSocket(
+      ts,
+      sockSrcFirst ? srcKey : dstKey,
+      sockSrcFirst ? dstKey : srcKey,
+      ports,
+      proto & 0xff,
+      sockSrcFirst ? 0 : 1,
+      size,
+      out,
+      outOffset + this.offSock,
+    );
+  }
+
+  /** Entries, capacity and evictions per table. */
+  stats(): FlowFeatureStats {
+    const t = (x: FlowTable): FlowTableStats => ({ entries: x.size, capacity: x.capacity, evictions: x.evictions });
+    return { hosts: t(this.hostTable), pairs: t(this.pairTable), sockets: t(this.sockTable) };
+  }
+
+  /** Names of the features in vector order. */
+  featureNames(): string[] {
+    return featureNames(this.lambdas);
+  }
+
+  /** Forget every stream (eviction counts are kept). */
+  clear(): void {
+    this.hostTable.clear();
+    this.pairTable.clear();
+    this.sockTable.clear();
+  }
+
+  private updateHost(ts: number, key: AddressKey, v: number, out: Float64Array, o: number): void {
+    const L = this.L;
+    let slot = this.hostTable.find(key, 0, 0, 0);
+    if (slot < 0) {
+      slot = this.hostTable.insert(key, 0, 0, 0);
+      this.hostRec.ensure(slot);
+      this.hostTime.ensure(slot);
+      for (let i = 0, at = slot * HOST_BLOCK * L; i < L; i++, at += HOST_BLOCK) resetStream(this.hostRec.data, at);
+      this.hostTime.data[slot] = ts;
+    }
+    const s = this.hostRec.data;
+    const times = this.hostTime.data;
+    const dt = ts - times[slot];
+    if (dt > 0) times[slot] = ts;
+    const k = this.negLambdaLn2;
+    for (let i = 0, at = slot * HOST_BLOCK * L; i < L; i++, at += HOST_BLOCK, o += OUT_1D) {
+      update1D(s, at, decayFactor(k[i], dt), v, out, o);
+    }
+  }
+
+  private updatePair(ts: number, a: AddressKey, b: AddressKey, d: number, v: number, out: Float64Array, o: number): void {
+    const L = this.L;
+    let slot = this.pairTable.find(a, b, 0, 0);
+    if (slot < 0) {
+      slot = this.pairTable.insert(a, b, 0, 0);
+      this.pairRec.ensure(slot);
+      this.pairTime.ensure(slot);
+      this.jitTime.ensure(slot);
+      const s = this.pairRec.data;
+      for (let i = 0, at = slot * PAIR_BLOCK * L; i < L; i++, at += PAIR_BLOCK) {
+        resetTwoWay(s, at);
+        resetStream(s, at + JIT_AT);
+        resetStream(s, at + JIT_AT + STREAM_WIDTH);
+      }
+      this.pairTime.data[slot] = ts;
+      // a direction's jitter stream starts at its first packet (NaN: not yet)
+      this.jitTime.data[2 * slot] = Number.NaN;
+      this.jitTime.data[2 * slot + 1] = Number.NaN;
+    }
+    const s = this.pairRec.data;
+    const base = slot * PAIR_BLOCK * L;
+    const k = this.negLambdaLn2;
+
+    const times = this.pairTime.data;
+    const dt = ts - times[slot];
+    if (dt > 0) times[slot] = ts;
+    let op = o + this.offPair;
+    for (let i = 0, at = base; i < L; i++, at += PAIR_BLOCK, op += OUT_2D) {
+      updateTwoWay(s, at, decayFactor(k[i], dt), d, v, out, op);
+    }
+
+    // jitter: the gap since the previous packet in this direction, 0 for the first
+    const jt = this.jitTime.data;
+    const last = jt[2 * slot + d];
+    let gap = 0;
+    if (last !== last) jt[2 * slot + d] = ts;
+    else if (ts > last) {
+      gap = ts - last;
+      jt[2 * slot + d] = ts;
+    }
+    let oj = o + this.offJit;
+    for (let i = 0, at = base + JIT_AT + d * STREAM_WIDTH; i < L; i++, at += PAIR_BLOCK, oj += OUT_1D) {
+      update1D(s, at, decayFactor(k[i], gap), gap, out, oj);
+    }
+  }
+
+  private updateSocket(
+    ts: number,
+    a: AddressKey,
+    b: AddressKey,
+    ports: number,
+    proto: number,
+    d: number,
+    v: number,
+    out: Float64Array,
+    o: number,
+  ): void {
+    const L = this.L;
+    let slot = this.sockTable.find(a, b, ports, proto);
+    if (slot < 0) {
+      slot = this.sockTable.insert(a, b, ports, proto);
+      this.sockRec.ensure(slot);
+      this.sockTime.ensure(slot);
+      for (let i = 0, at = slot * SOCK_BLOCK * L; i < L; i++, at += SOCK_BLOCK) resetTwoWay(this.sockRec.data, at);
+      this.sockTime.data[slot] = ts;
+    }
+    const s = this.sockRec.data;
+    const times = this.sockTime.data;
+    const dt = ts - times[slot];
+    if (dt > 0) times[slot] = ts;
+    const k = this.negLambdaLn2;
+    for (let i = 0, at = slot * SOCK_BLOCK * L; i < L; i++, at += SOCK_BLOCK, o += OUT_2D) {
+      updateTwoWay(s, at, decayFactor(k[i], dt), d, v, out, o);
+    }
+  }
+}
