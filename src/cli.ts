@@ -1,7 +1,7 @@
 // The `autoimmune` command.
 
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { loadConfig } from './config/load-config.ts';
 import { AutoimmuneError, UsageError } from './errors.ts';
 import { startNode } from './node.ts';
@@ -31,7 +31,7 @@ function version(): string {
   return pkg.version;
 }
 
-function parse(args: string[], options: Parameters<typeof parseArgs>[0]['options']) {
+function parse(args: string[], options: NonNullable<ParseArgsConfig['options']>) {
   try {
     return parseArgs({ args, options, strict: true, allowPositionals: false });
   } catch (err) {

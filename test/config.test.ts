@@ -1,0 +1,52 @@
+import { strict as assert } from 'node:assert';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { loadConfig, mergeConfig } from '../src/config/load-config.ts';
+
+function file(content: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'ai-config-'));
+  const f = join(dir, 'c.json');
+  writeFileSync(f, content);
+  return f;
+}
+
+test('the default config is valid and "auto" becomes the host name', () => {
+  const { config, files } = loadConfig();
+  assert.equal(files.length, 1);
+  assert.equal(config.http.host, '127.0.0.1');
+  assert.equal(config.http.port, 8000);
+  assert.notEqual(config.node.id, 'auto');
+  assert.match(config.node.id, /^[A-Za-z0-9][A-Za-z0-9_-]*$/);
+});
+
+test('a user file is laid over the defaults key by key', () => {
+  const { config } = loadConfig(file('{"http":{"port":9001},"supervision":{"mailbox":{"capacity":5}}}'));
+  assert.equal(config.http.port, 9001);
+  assert.equal(config.http.host, '127.0.0.1');
+  assert.deepEqual(config.supervision.mailbox, { capacity: 5, overflow: 'drop-lowest-priority' });
+  assert.deepEqual(mergeConfig({ a: [1, 2], b: { c: 1 } }, { a: [3], b: { d: 2 } }), { a: [3], b: { c: 1, d: 2 } });
+});
+
+test('a bad value names the field, the value and what is allowed', () => {
+  const f = file('{"http":{"port":70000}}');
+  assert.throws(() => loadConfig(f), (e: Error & { code?: string }) => {
+    assert.equal(e.code, 'AI_ERR_CONFIG');
+    assert.match(e.message, new RegExp(`config file ${f.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+    assert.match(e.message, /field "http\.port" has bad value 70000: expected an integer from 0 to 65535/);
+    return true;
+  });
+  assert.throws(() => loadConfig(file('{"supervision":{"mailbox":{"overflow":"drop-newest"}}}')), /field "supervision\.mailbox\.overflow" has bad value "drop-newest": expected "reject" or "drop-oldest" or "drop-lowest-priority"/);
+  assert.throws(() => loadConfig(file('{"cluster":{"leaseTtlMs":500}}')), /field "cluster\.leaseTtlMs" has bad value 500: expected an integer from 2000 to 600000/);
+});
+
+test('unknown keys are errors that list what is allowed', () => {
+  assert.throws(() => loadConfig(file('{"htp":{"port":1}}')), /unknown field "htp" \(allowed here: node, http, cluster, supervision\)/);
+  assert.throws(() => loadConfig(file('{"http":{"prot":1}}')), /unknown field "http\.prot" \(allowed here: host, port, token\)/);
+});
+
+test('unreadable or malformed files say so with the file name', () => {
+  assert.throws(() => loadConfig('/nonexistent/autoimmune.json'), /cannot read config file \/nonexistent\/autoimmune\.json: ENOENT/);
+  assert.throws(() => loadConfig(file('{"http": ')), /is not valid JSON/);
+});
