@@ -152,6 +152,13 @@ export class FlowFeatureExtractor {
   readonly featureCount: number;
 
   private readonly negLambdaLn2: Float64Array;
+  // decay factors per λ for the last two distinct Δt: a pair and its busiest socket were
+  // usually last touched by the same packet, so their factors repeat (exp is the cost)
+  private readonly factorA: Float64Array;
+  private readonly factorB: Float64Array;
+  private dtA = 0;
+  private dtB = 0;
+  private nextIsA = true;
   private readonly L: number;
   private readonly hostTable: FlowTable;
   private readonly pairTable: FlowTable;
@@ -188,6 +195,8 @@ export class FlowFeatureExtractor {
     const L = (this.L = lambdas.length);
     this.featureCount = featureCount(L);
     this.negLambdaLn2 = Float64Array.from(lambdas, decayConstant);
+    this.factorA = new Float64Array(L).fill(1);
+    this.factorB = new Float64Array(L).fill(1);
     this.hostTable = new FlowTable(maxHosts);
     this.pairTable = new FlowTable(maxPairs);
     this.sockTable = new FlowTable(maxSockets);
@@ -261,6 +270,21 @@ export class FlowFeatureExtractor {
     this.sockTable.clear();
   }
 
+  /** Decay factors 2^(−λ·Δt) per λ, from a two-entry memo. */
+  private factors(dt: number): Float64Array {
+    if (!(dt > 0)) dt = 0;
+    if (dt === this.dtA) return this.factorA;
+    if (dt === this.dtB) return this.factorB;
+    const useA = this.nextIsA;
+    this.nextIsA = !useA;
+    const f = useA ? this.factorA : this.factorB;
+    if (useA) this.dtA = dt;
+    else this.dtB = dt;
+    const k = this.negLambdaLn2;
+    for (let i = 0; i < f.length; i++) f[i] = decayFactor(k[i], dt);
+    return f;
+  }
+
   private updateHost(ts: number, key: AddressKey, v: number, out: Float64Array, o: number): void {
     const L = this.L;
     let slot = this.hostTable.find(key, 0, 0, 0);
@@ -275,9 +299,9 @@ export class FlowFeatureExtractor {
     const times = this.hostTime.data;
     const dt = ts - times[slot];
     if (dt > 0) times[slot] = ts;
-    const k = this.negLambdaLn2;
+    const f = this.factors(dt);
     for (let i = 0, at = slot * HOST_BLOCK * L; i < L; i++, at += HOST_BLOCK, o += OUT_1D) {
-      update1D(s, at, decayFactor(k[i], dt), v, out, o);
+      update1D(s, at, f[i], v, out, o);
     }
   }
 
@@ -302,14 +326,13 @@ export class FlowFeatureExtractor {
     }
     const s = this.pairRec.data;
     const base = slot * PAIR_BLOCK * L;
-    const k = this.negLambdaLn2;
-
     const times = this.pairTime.data;
     const dt = ts - times[slot];
     if (dt > 0) times[slot] = ts;
+    const f = this.factors(dt);
     let op = o + this.offPair;
     for (let i = 0, at = base; i < L; i++, at += PAIR_BLOCK, op += OUT_2D) {
-      updateTwoWay(s, at, decayFactor(k[i], dt), d, v, out, op);
+      updateTwoWay(s, at, f[i], d, v, out, op);
     }
 
     // jitter: the gap since the previous packet in this direction, 0 for the first
@@ -321,9 +344,10 @@ export class FlowFeatureExtractor {
       gap = ts - last;
       jt[2 * slot + d] = ts;
     }
+    const fj = this.factors(gap);
     let oj = o + this.offJit;
     for (let i = 0, at = base + JIT_AT + d * STREAM_WIDTH; i < L; i++, at += PAIR_BLOCK, oj += OUT_1D) {
-      update1D(s, at, decayFactor(k[i], gap), gap, out, oj);
+      update1D(s, at, fj[i], gap, out, oj);
     }
   }
 
@@ -351,9 +375,9 @@ export class FlowFeatureExtractor {
     const times = this.sockTime.data;
     const dt = ts - times[slot];
     if (dt > 0) times[slot] = ts;
-    const k = this.negLambdaLn2;
+    const f = this.factors(dt);
     for (let i = 0, at = slot * SOCK_BLOCK * L; i < L; i++, at += SOCK_BLOCK, o += OUT_2D) {
-      updateTwoWay(s, at, decayFactor(k[i], dt), d, v, out, o);
+      updateTwoWay(s, at, f[i], d, v, out, o);
     }
   }
 }
