@@ -8,6 +8,7 @@ import { GeoConfigError, GeoDbCorruptError, GeoDbMissingError, GeoDbUnreadableEr
 import { openGeoLookup } from '../src/geo/geo-lookup.ts';
 import type { GeoLookup } from '../src/geo/geo-lookup.ts';
 import { buildMmdb } from '../src/geo/mmdb-writer.ts';
+import type { MmdbNetwork } from '../src/geo/mmdb-writer.ts';
 
 let dir: string;
 let asnDb: string;
@@ -17,7 +18,7 @@ let bundled: GeoLookup;
 // No ASN database ships in an npm package we can use, so the ASN answers come from a small
 // database in the GeoLite2-ASN layout written here, with the real assignments of these
 // well-known blocks (the same numbers any ASN database gives).
-const ASN_RECORDS = [
+const ASN_RECORDS: MmdbNetwork[] = [
   { network: '8.8.8.0/24', data: { autonomous_system_number: 15169, autonomous_system_organization: 'GOOGLE' } },
   { network: '1.1.1.0/24', data: { autonomous_system_number: 13335, autonomous_system_organization: 'CLOUDFLARENET' } },
   { network: '130.83.0.0/16', data: { autonomous_system_number: 680, autonomous_system_organization: 'Verein zur Foerderung eines Deutschen Forschungsnetzes e.V.' } },
@@ -25,7 +26,7 @@ const ASN_RECORDS = [
 ];
 
 // A City database in the GeoIP2 layout (the user's own GeoLite2-City has this shape).
-const CITY_RECORDS = [
+const CITY_RECORDS: MmdbNetwork[] = [
   {
     network: '81.2.69.0/24',
     data: {
