@@ -12,6 +12,10 @@
 //                     protocol), sizes src→dst:               w, mean, std,
 //                     and of its two directions:              magnitude, radius, cov, pcc
 //
+// Sizes are the packet sizes given; the jitter of a direction starts at its first packet
+// (a gap of 0). Protocols without ports (ICMP, ...) pass ports 0: their socket pair is the
+// host pair, per protocol.
+//
 // so feature k of group G at λ index i is at G.offset + i·G.width + k (widths 3, 7, 3, 7).
 // Names: featureNames(). This follows Kitsune-py's netStat layout (also 100 values) with
 // these differences, chosen for O(1) work per packet and exact eviction:
@@ -22,12 +26,14 @@
 //   directions, stored in the pair's own entry, and each packet updates that pair once.
 //   The 1D part of HH and HpHp is then the src→dst direction, not all of src's traffic
 //   (which is H).
-// - std where Kitsune-py emits the variance under the name std.
+// - std where Kitsune-py emits the variance under the name std; a variance within
+//   rounding noise of 0 is 0 (see damped-stats.ts).
 // - Order within a 2D group: magnitude, radius (Kitsune-py: radius, magnitude).
 //
 // Timestamps are seconds (fractional). Memory is bounded per table; past the limit the
-// least recently seen entry is evicted and counted. Per entry: host 16·L+16 bytes,
-// pair 128·L+64, socket 80·L+48 (≈ 96 B, 704 B, 448 B at L = 5), grown on demand.
+// least recently seen entry is evicted and counted. Memory per entry at L = 5, index
+// included: host ≈ 190 B, pair ≈ 720 B, socket ≈ 470 B; with the default limits at most
+// about 61 MB, allocated as the tables fill.
 
 import {
   DEFAULT_LAMBDAS,
