@@ -27,7 +27,7 @@ export function addressMix(count: number, seed = 17): AddressMix {
   const prefixes = ['2a00:1450:4001', '2001:638:807', '2606:4700:4700', '2a02:26f0:fe', '2001:4860:4860', 'fe80:0:0', 'fd12:3456:789a'];
   for (let i = 0; i < 2000; i++) {
     const p = prefixes[i % prefixes.length];
-    v6.push(`${p}:${(i * 7919) % 65536 .toString(16)}::${(i % 250) + 1}`);
+    v6.push(`${p}:${((i * 7919) % 65536).toString(16)}::${(i % 250) + 1}`);
   }
   const pickV6 = zipfSampler(v6.length, 1.1, rnd);
   const src: Array<number | string> = new Array(count);
