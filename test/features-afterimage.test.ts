@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
 import { DEFAULT_LAMBDAS, decayConstant, decayFactor } from '../src/detect/damped-stats.ts';
-import { FlowFeatureExtractor, featureCount, featureNames } from '../src/detect/flow-features.ts';
+import { FlowFeatureExtractor, featureCount, featureNames, groupOffsets } from '../src/detect/flow-features.ts';
 
 // ---------------------------------------------------------------------------------------
 // A plain reference: Kitsune's incStat / incStat_cov as objects, one per stream per λ,
@@ -225,6 +225,7 @@ test('the vector has 20 values per λ in the documented order', () => {
   assert.equal(names[65 + 3], 'HpHp_l5_magnitude');
   assert.equal(names[99], 'HpHp_l0.01_pcc');
   assert.equal(new FlowFeatureExtractor({ lambdas: [1, 0.1] }).featureCount, 40);
+  assert.deepEqual(groupOffsets(), { host: 0, pair: 15, jitter: 50, socket: 65 });
 });
 
 test('hand-checked values on a short sequence, and agreement with the reference', () => {

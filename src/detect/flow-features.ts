@@ -85,6 +85,11 @@ export const DEFAULT_MAX_SOCKETS = 65_536;
 export const GROUP_WIDTHS = Object.freeze({ host: 3, pair: 7, jitter: 3, socket: 7 });
 const PER_LAMBDA = 20;
 
+/** Where each group starts in the vector for `lambdaCount` decay rates. */
+export function groupOffsets(lambdaCount = DEFAULT_LAMBDAS.length): { host: number; pair: number; jitter: number; socket: number } {
+  return { host: 0, pair: 3 * lambdaCount, jitter: 10 * lambdaCount, socket: 13 * lambdaCount };
+}
+
 /** Length of the feature vector for `lambdaCount` decay rates. */
 export function featureCount(lambdaCount = DEFAULT_LAMBDAS.length): number {
   return PER_LAMBDA * lambdaCount;
@@ -213,9 +218,10 @@ export class FlowFeatureExtractor {
     this.pairTime = new RecordStore(1, maxPairs);
     this.jitTime = new RecordStore(2, maxPairs);
     this.sockTime = new RecordStore(1, maxSockets);
-    this.offPair = 3 * L;
-    this.offJit = 10 * L;
-    this.offSock = 13 * L;
+    const off = groupOffsets(L);
+    this.offPair = off.pair;
+    this.offJit = off.jitter;
+    this.offSock = off.socket;
   }
 
   /**
