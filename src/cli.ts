@@ -5,6 +5,8 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { loadConfig } from './config/load-config.ts';
 import { AutoimmuneError, UsageError } from './errors.ts';
 import { startNode } from './node.ts';
+import { parseSpeed } from './net/file-source.ts';
+import { replay, type ReplaySummary } from './replay.ts';
 import type { TreeSnapshot } from './supervisors/cell.ts';
 import type { SystemSnapshot } from './supervisors/actor-system.ts';
 
@@ -16,6 +18,9 @@ Usage:
       needed) and the status page and API on http://127.0.0.1:8000 by default.
   autoimmune status [--url URL] [--json]
       Print the running node's actor tree through its HTTP API.
+  autoimmune replay FILE... [--speed max|1x|10x] [--shards N] [--json]
+      Send .pcap/.pcapng files through the packet path (decode, shards, flow
+      features, GeoIP) with a progress bar, then print a summary.
   autoimmune --help | --version
 
 Options:
@@ -23,7 +28,10 @@ Options:
   --host ADDR     address to listen on (http.host)
   --port N        port to listen on, 0 for any free one (http.port)
   --url URL       the node to ask (default http://127.0.0.1:8000)
-  --json          print the raw JSON snapshot
+  --json          print the raw JSON (status: the snapshot; replay: the summary)
+  --speed S       replay as fast as possible (max, the default) or at the recorded
+                  timing sped up: 1x, 10x, …
+  --shards N      enricher shards for replay (default 2)
 `;
 
 function version(): string {
@@ -86,6 +94,73 @@ function printTree(t: TreeSnapshot, depth: number, out: string[]): void {
   for (const c of t.children ?? []) printTree(c, depth + 1, out);
 }
 
+function bar(fraction: number, width = 24): string {
+  const n = Math.max(0, Math.min(width, Math.round(fraction * width)));
+  return `${'█'.repeat(n)}${'░'.repeat(width - n)}`;
+}
+
+async function cmdReplay(args: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({ args, options: { speed: { type: 'string' }, shards: { type: 'string' }, json: { type: 'boolean' } }, strict: true, allowPositionals: true });
+  } catch (err) {
+    throw new UsageError(`${(err as Error).message}. See 'autoimmune --help'.`);
+  }
+  const { values, positionals } = parsed;
+  if (positionals.length === 0) throw new UsageError("replay needs at least one capture file: autoimmune replay FILE... (see 'autoimmune --help')");
+  let speed: number;
+  try {
+    speed = parseSpeed((values.speed as string | undefined) ?? 'max');
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const shardsText = (values.shards as string | undefined) ?? '2';
+  const shards = Number(shardsText);
+  if (!/^\d+$/.test(shardsText) || shards < 1 || shards > 64) throw new UsageError(`--shards must be an integer from 1 to 64, got ${JSON.stringify(shardsText)}`);
+  const { config } = loadConfig();
+  const tty = process.stderr.isTTY;
+  let lastLine = 0;
+  let summary: ReplaySummary;
+  try {
+    summary = await replay(positionals, {
+      speed,
+      shards,
+      supervision: config.supervision,
+      onProgress: (p) => {
+        const pct = p.bytesTotal > 0 ? p.bytesRead / p.bytesTotal : 0;
+        const line = `replay ${bar(pct)} ${(pct * 100).toFixed(0).padStart(3)}%  file ${p.fileIndex + 1}/${p.files}  ${p.packets.toLocaleString('en')} packets  ${Math.round(p.packets / Math.max(p.elapsedS, 1e-3)).toLocaleString('en')} pkt/s`;
+        if (tty) process.stderr.write(`\r${line}`);
+        else if (p.elapsedS - lastLine >= 2) {
+          lastLine = p.elapsedS;
+          process.stderr.write(`${line}\n`);
+        }
+      },
+    });
+  } catch (err) {
+    if (err instanceof RangeError) throw new UsageError(err.message);
+    throw err;
+  }
+  if (tty) process.stderr.write('\n');
+  if (values.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
+  else {
+    const d = summary.decode;
+    const reasons = Object.entries(d.byReason).map(([k, v]) => `${k} ${v}`).join(', ');
+    process.stdout.write(
+      `replayed ${summary.files.length} file(s): ${summary.packets.toLocaleString('en')} packets in ${summary.elapsedS.toFixed(2)} s (${summary.packetsPerS.toLocaleString('en')} pkt/s)\n` +
+        `  decoded ${d.ok.toLocaleString('en')}, unsupported ${d.unsupported}, malformed ${d.malformed}${reasons ? ` (${reasons})` : ''}\n` +
+        `  routed to ${summary.shards.length} shards: ${summary.shards.map((s) => s.packets.toLocaleString('en')).join(' / ')}; dropped ${summary.dropped}; restarts ${summary.restarts}\n` +
+        `  flows tracked: ${summary.shards.map((s) => `${s.flows?.hosts.entries ?? 0} hosts, ${s.flows?.pairs.entries ?? 0} pairs, ${s.flows?.sockets.entries ?? 0} sockets`).join(' | ')}\n`,
+    );
+  }
+  for (const e of summary.fileErrors) process.stderr.write(`autoimmune: ${e.message}\n`);
+  if (summary.error) {
+    process.stderr.write(`autoimmune: replay stopped early: ${summary.error}\n`);
+    return 1;
+  }
+  if (summary.fileErrors.length > 0) return 1;
+  return 0;
+}
+
 async function cmdStatus(args: string[]): Promise<void> {
   const { values } = parse(args, { url: { type: 'string' }, json: { type: 'boolean' } });
   const base = ((values.url as string | undefined) ?? 'http://127.0.0.1:8000').replace(/\/+$/, '');
@@ -132,8 +207,10 @@ export async function main(argv: string[]): Promise<number> {
       case 'status':
         await cmdStatus(rest);
         return 0;
+      case 'replay':
+        return await cmdReplay(rest);
       default:
-        throw new UsageError(`unknown command ${JSON.stringify(cmd)}; the commands are start and status. See 'autoimmune --help'.`);
+        throw new UsageError(`unknown command ${JSON.stringify(cmd)}; the commands are start, status and replay. See 'autoimmune --help'.`);
     }
   } catch (err) {
     if (err instanceof AutoimmuneError) {

@@ -137,6 +137,12 @@ export class ActorSystem implements CellHost {
     return cell.tell(msg, priority);
   }
 
+  /** Messages waiting at a local actor; 0 for unknown or remote ones (the transport has its own credit). */
+  depth(to: ActorRef | string): number {
+    const path = typeof to === 'string' ? to : to.node === this.nodeId ? to.path : undefined;
+    return path === undefined ? 0 : (this.cells.get(path)?.queued ?? 0);
+  }
+
   /** Makes the actor at `path` fail as if its handler threw; false if it is not running. */
   crash(path: string): boolean {
     const cell = this.cells.get(path);

@@ -20,6 +20,7 @@ export interface CellHost {
   register(cell: Cell): void;
   unregister(cell: Cell): void;
   send(to: ActorRef | string, msg: unknown, priority?: number): boolean;
+  depth(to: ActorRef | string): number;
   rootGaveUp(error: Error): void;
 }
 
@@ -68,6 +69,8 @@ export interface Cell {
   /** Injects a crash as if the handler threw. */
   crash(): boolean;
   tell(msg: unknown, priority: number): boolean;
+  /** Messages waiting for this actor (0 for a supervisor). */
+  readonly queued: number;
   /** Dead-letters queued messages and forgets the cell (removed for good). */
   dispose(): void;
   tickRate(dtMs: number): void;

@@ -13,6 +13,8 @@ export interface WorkerContext {
   readonly incarnation: number;
   /** Same call for a local or a remote actor; false when the message became a dead letter. */
   send(to: ActorRef | string, msg: unknown, priority?: number): boolean;
+  /** Messages waiting at `to`: what a producer reads to hold back (explicit backpressure). */
+  depth(to: ActorRef | string): number;
   /** Exit normally once the current message is handled (a transient child is then not restarted). */
   stop(): void;
 }

@@ -234,6 +234,10 @@ export class Supervisor implements Cell, CellParent {
     lifecycleEvent(this.host, this, 'stopped', { reason: 'shutdown' });
   }
 
+  get queued(): number {
+    return 0;
+  }
+
   tell(msg: unknown, priority: number): boolean {
     // Supervisors take no application messages; count it rather than lose it silently.
     this.host.deadLetters.post(this.ref, 'no-such-actor', msg, priority);

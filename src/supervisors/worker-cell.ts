@@ -115,6 +115,7 @@ export class WorkerCell implements Cell {
       path: this.path,
       incarnation: inc,
       send: (to, msg, priority) => this.host.send(to, msg, priority),
+      depth: (to) => this.host.depth(to),
       stop: () => {
         if (this.live === inc) this.stopAsked = true;
       },
@@ -174,6 +175,10 @@ export class WorkerCell implements Cell {
   private whenIdle(): Promise<void> {
     if (!this.inFlight) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  get queued(): number {
+    return this.mailbox.length + (this.handedOff !== NONE ? 1 : 0);
   }
 
   tell(msg: unknown, priority: number): boolean {
@@ -315,7 +320,7 @@ export class WorkerCell implements Cell {
       restartType: this.spec.restart ?? 'permanent',
       incarnation: this.incarnation,
       restarts: this.restarts,
-      mailboxDepth: this.mailbox.length + (this.handedOff !== NONE ? 1 : 0),
+      mailboxDepth: this.queued,
       mailboxCapacity: this.mailbox.options.capacity,
       processed: this.processed,
       rate: Math.round(this.rate * 10) / 10,

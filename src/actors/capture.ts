@@ -1,0 +1,116 @@
+// CaptureActor: reads decoded batches from a packet source (a live interface or capture
+// files), routes every packet by source address to its enricher shard and holds back while
+// a shard's mailbox is above the high-water mark. A file source resumes after the packets
+// already delivered, so a crash mid-replay neither loses nor repeats packets.
+
+import { ShardRouter } from '../net/shard-router.ts';
+import type { PacketSource, SourceStats } from '../net/packet-source.ts';
+import type { DecodeStatsSnapshot } from '../net/decode-stats.ts';
+import type { ActorRef } from '../supervisors/actor-ref.ts';
+import type { WorkerBehavior, WorkerSpec } from '../supervisors/child-spec.ts';
+import type { RestartType } from '../supervisors/restart-policy.ts';
+
+export interface CaptureOptions {
+  id: string;
+  /** Opens the source for a new incarnation; `skip` = packets already delivered. */
+  open: (skip: number) => PacketSource | Promise<PacketSource>;
+  shards: ReadonlyArray<ActorRef | string>;
+  batchSize: number;
+  /** Batches waiting at one shard before the source is held back. */
+  highWater: number;
+  /** File sources end; live ones are restarted whatever happens. */
+  restart: RestartType;
+  onEnd?: (progress: CaptureProgress) => void;
+}
+
+/** Outlives incarnations: what the dashboard, the replay summary and a resume read. */
+export interface CaptureProgress {
+  delivered: number;
+  unroutable: number;
+  batchesSent: number;
+  /** Times the source was held back because a shard was above its high-water mark. */
+  heldBack: number;
+  ended: boolean;
+  readonly source: SourceStats | undefined;
+  readonly decode: DecodeStatsSnapshot | undefined;
+}
+
+interface State {
+  source: PacketSource;
+  router: ShardRouter;
+  inc: number;
+}
+
+interface Pump {
+  pump: number;
+}
+
+export function captureSpec(options: CaptureOptions): WorkerSpec & { progress: CaptureProgress } {
+  let current: PacketSource | undefined;
+  const progress: CaptureProgress = {
+    delivered: 0,
+    unroutable: 0,
+    batchesSent: 0,
+    heldBack: 0,
+    ended: false,
+    // Read on demand (snapshots, summaries), not per batch.
+    get source() {
+      return current?.stats();
+    },
+    get decode() {
+      return current?.decodeStats.toJSON();
+    },
+  };
+  const behavior = (): WorkerBehavior<State, Pump> => ({
+    kind: 'capture',
+    async init(ctx) {
+      const source = await options.open(progress.delivered + progress.unroutable);
+      current = source;
+      const router = new ShardRouter(options.shards.length, options.batchSize, (s, batch) => {
+        ctx.send(options.shards[s]!, batch);
+        progress.batchesSent++;
+      });
+      // Each incarnation pumps on its own token, so a pump left over from a dead one is ignored.
+      ctx.send(ctx.self, { pump: ctx.incarnation });
+      return { source, router, inc: ctx.incarnation };
+    },
+    async handle(state, msg, ctx) {
+      if (msg.pump !== state.inc) return state;
+      for (const s of options.shards) {
+        if (ctx.depth(s) >= options.highWater) {
+          progress.heldBack++;
+          setTimeout(() => ctx.send(ctx.self, msg), 1);
+          return state;
+        }
+      }
+      const batch = await state.source.next();
+      if (batch === null) {
+        state.router.flush();
+        progress.ended = true;
+        options.onEnd?.(progress);
+        ctx.stop();
+        return state;
+      }
+      const before = state.router.unroutable;
+      state.router.route(batch);
+      state.router.flush();
+      progress.unroutable += state.router.unroutable - before;
+      progress.delivered += batch.length - (state.router.unroutable - before);
+      ctx.send(ctx.self, msg);
+      return state;
+    },
+    async terminate(state) {
+      await state.source.close();
+    },
+  });
+  return {
+    type: 'worker',
+    id: options.id,
+    restart: options.restart,
+    shutdownMs: 2000,
+    // Only pump tokens queue here; a handful is plenty.
+    mailbox: { capacity: 16, overflow: 'drop-oldest' },
+    start: behavior,
+    progress,
+  };
+}

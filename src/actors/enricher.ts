@@ -1,0 +1,59 @@
+// EnricherShard: one of N shards that own the flow statistics of the hosts hashed to them.
+// Thin: hands each batch to Enrichment and sends the result on (to its detector shard once
+// detection exists). Its statistics are soft state: a crash starts them afresh.
+
+import { FlowFeatureExtractor, type FlowFeatureConfig, type FlowFeatureStats } from '../detect/flow-features.ts';
+import { Enrichment, type AddressLookup, type EnrichedBatch } from '../detect/enrichment.ts';
+import type { PacketBatch } from '../net/packet-batch.ts';
+import type { ActorRef } from '../supervisors/actor-ref.ts';
+import type { WorkerBehavior, WorkerSpec } from '../supervisors/child-spec.ts';
+import type { MailboxOptions } from '../supervisors/mailbox.ts';
+
+export interface EnricherOptions<G> {
+  shard: number;
+  features: FlowFeatureConfig;
+  /** Shared by all shards of a node (read-only lookups); null turns GeoIP off. */
+  geo: AddressLookup<G> | null;
+  /** Where enriched batches go; without it they are counted and dropped (a sink). */
+  next?: ActorRef | string;
+  mailbox: MailboxOptions;
+  /** For tests and the replay summary: sees every enriched batch. */
+  onEnriched?: (batch: EnrichedBatch<G>) => void;
+}
+
+export interface EnricherProgress {
+  packets: number;
+  batches: number;
+  readonly flows: FlowFeatureStats | undefined;
+}
+
+export function enricherId(shard: number): string {
+  return `enricher-${shard}`;
+}
+
+export function enricherSpec<G>(options: EnricherOptions<G>): WorkerSpec & { progress: EnricherProgress } {
+  let current: Enrichment<G> | undefined;
+  const progress: EnricherProgress = {
+    packets: 0,
+    batches: 0,
+    get flows() {
+      return current?.features.stats();
+    },
+  };
+  const behavior = (): WorkerBehavior<Enrichment<G>, PacketBatch> => ({
+    kind: 'enricher',
+    init() {
+      current = new Enrichment(options.shard, new FlowFeatureExtractor(options.features), options.geo);
+      return current;
+    },
+    handle(enrichment, batch, ctx) {
+      const out = enrichment.enrich(batch, options.next === undefined);
+      progress.packets += batch.length;
+      progress.batches++;
+      options.onEnriched?.(out);
+      if (options.next !== undefined) ctx.send(options.next, out);
+      return enrichment;
+    },
+  });
+  return { type: 'worker', id: enricherId(options.shard), mailbox: options.mailbox, start: behavior, progress };
+}

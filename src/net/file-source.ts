@@ -1,0 +1,151 @@
+// Capture files as a packet source, one after the other, as fast as possible or paced at
+// their original timing (scaled by a speed factor). It can resume after `skip` packets, so
+// a capture actor restarted mid-file neither loses nor repeats packets.
+
+import { DecodeStats } from './decode-stats.ts';
+import { PacketBatch } from './packet-batch.ts';
+import { CaptureFileReader } from './pcap-file.ts';
+import type { PacketSource, SourceStats } from './packet-source.ts';
+
+/** 0 = as fast as possible; otherwise the speed-up over the recorded timing. */
+export type ReplaySpeed = number;
+
+export function parseSpeed(text: string): ReplaySpeed {
+  if (text === 'max') return 0;
+  const m = /^(\d+(?:\.\d+)?)x$/.exec(text);
+  const v = m ? Number(m[1]) : NaN;
+  if (!(v > 0) || v > 1_000_000) throw new RangeError(`--speed must be max or a factor such as 1x or 10x, got ${JSON.stringify(text)}`);
+  return v;
+}
+
+export interface FileSourceOptions {
+  speed?: ReplaySpeed;
+  batchSize?: number;
+  /** Packets to pass over first (already delivered by an earlier incarnation). */
+  skip?: number;
+  /** Called when a file starts, with its index. */
+  onFile?: (path: string, index: number) => void;
+}
+
+export class FileSource implements PacketSource {
+  readonly name: string;
+  readonly decodeStats = new DecodeStats();
+  private readonly speed: number;
+  private readonly batchSize: number;
+  private skip: number;
+  private fileIndex = -1;
+  private iter: AsyncGenerator<PacketBatch, void, undefined> | undefined;
+  private reader: CaptureFileReader | undefined;
+  private doneBytes = 0;
+  private pending: PacketBatch | undefined;
+  private cursor = 0;
+  private packets = 0;
+  // pacing: wall time and capture time of the first packet of the current file
+  private wall0 = 0;
+  private ts0 = NaN;
+  private closed = false;
+  /** Files that could not be read to the end: every readable packet was delivered first. */
+  readonly errors: Array<{ file: string; message: string; offset?: number }> = [];
+
+  constructor(
+    readonly files: readonly string[],
+    private readonly options: FileSourceOptions = {},
+  ) {
+    if (files.length === 0) throw new RangeError('a file source needs at least one capture file');
+    this.name = files.length === 1 ? `file:${files[0]}` : `files:${files.length}`;
+    this.speed = options.speed ?? 0;
+    this.batchSize = options.batchSize ?? 1024;
+    this.skip = options.skip ?? 0;
+  }
+
+  /** Bytes read so far over all files (for progress against their total size). */
+  get bytesRead(): number {
+    return this.doneBytes + (this.reader?.bytesRead ?? 0);
+  }
+
+  stats(): SourceStats {
+    return { packets: this.packets, kernelDrops: 0, interfaceDrops: 0 };
+  }
+
+  private async nextRaw(): Promise<PacketBatch | null> {
+    for (;;) {
+      if (this.closed) return null;
+      if (!this.iter) {
+        if (++this.fileIndex >= this.files.length) return null;
+        const path = this.files[this.fileIndex]!;
+        this.options.onFile?.(path, this.fileIndex);
+        this.reader = new CaptureFileReader(path, { batchSize: this.batchSize, stats: this.decodeStats });
+        this.iter = this.reader.batches();
+        this.ts0 = NaN;
+      }
+      let r: IteratorResult<PacketBatch, void>;
+      try {
+        r = await this.iter.next();
+      } catch (err) {
+        // A truncated or corrupt file is not a reason to restart: note it and go on with
+        // the next file (restarting would only meet the same bytes again).
+        const e = err as Error & { offset?: number };
+        this.errors.push({ file: this.files[this.fileIndex]!, message: e.message, ...(e.offset !== undefined ? { offset: e.offset } : {}) });
+        r = { done: true, value: undefined };
+      }
+      if (r.done) {
+        this.doneBytes += this.reader!.bytesRead;
+        this.reader = undefined;
+        this.iter = undefined;
+        continue;
+      }
+      return r.value;
+    }
+  }
+
+  async next(): Promise<PacketBatch | null> {
+    for (;;) {
+      if (!this.pending || this.cursor >= this.pending.length) {
+        this.pending = (await this.nextRaw()) ?? undefined;
+        this.cursor = 0;
+        if (!this.pending) return null;
+      }
+      const b = this.pending;
+      if (this.skip > 0) {
+        const n = Math.min(this.skip, b.length - this.cursor);
+        this.skip -= n;
+        this.cursor += n;
+        continue;
+      }
+      if (this.speed === 0) {
+        if (this.cursor === 0) {
+          this.cursor = b.length;
+          this.packets += b.length;
+          return b;
+        }
+        return this.take(b, b.length);
+      }
+      // Paced: hand out the rows that are due; wait for the first one that is not.
+      if (Number.isNaN(this.ts0)) {
+        this.ts0 = b.ts[this.cursor]!;
+        this.wall0 = performance.now();
+      }
+      const now = performance.now();
+      let end = this.cursor;
+      while (end < b.length && (b.ts[end]! - this.ts0) * 1000 / this.speed <= now - this.wall0) end++;
+      if (end > this.cursor) return this.take(b, end);
+      const dueIn = (b.ts[this.cursor]! - this.ts0) * 1000 / this.speed - (now - this.wall0);
+      await new Promise((r) => setTimeout(r, Math.min(1000, Math.max(1, dueIn))));
+    }
+  }
+
+  /** Rows cursor..end of b as a batch of their own. */
+  private take(b: PacketBatch, end: number): PacketBatch {
+    const out = new PacketBatch(Math.max(1, end - this.cursor));
+    for (let i = this.cursor; i < end; i++) out.appendRow(b, i);
+    this.packets += end - this.cursor;
+    this.cursor = end;
+    return out;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.iter?.return(undefined);
+    this.iter = undefined;
+  }
+}

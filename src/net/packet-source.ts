@@ -1,0 +1,22 @@
+// Where packets come from: a live interface or capture files. Both hand out decoded
+// PacketBatch objects, so replay goes down exactly the path live capture does.
+
+import type { DecodeStats } from './decode-stats.ts';
+import type { PacketBatch } from './packet-batch.ts';
+
+export interface SourceStats {
+  /** Packets handed out so far. */
+  packets: number;
+  /** Packets the kernel or interface dropped (live only). */
+  kernelDrops: number;
+  interfaceDrops: number;
+}
+
+export interface PacketSource {
+  readonly name: string;
+  readonly decodeStats: DecodeStats;
+  /** The next batch; null once a finite source is exhausted. Live sources wait for traffic. */
+  next(): Promise<PacketBatch | null>;
+  stats(): SourceStats;
+  close(): Promise<void>;
+}

@@ -1,0 +1,58 @@
+// Routes decoded packets to enricher shards by a hash of the source address, so every
+// statistic about one host lives in one shard. Rows that did not decode (malformed or
+// unsupported link/network layers) are counted, not routed: they carry no source host.
+
+import { PacketBatch, PacketFlags } from './packet-batch.ts';
+
+const NOT_ROUTABLE = PacketFlags.MALFORMED | PacketFlags.UNSUPPORTED;
+
+export class ShardRouter {
+  private out: PacketBatch[];
+  routed = 0;
+  unroutable = 0;
+
+  constructor(
+    readonly shards: number,
+    readonly batchSize: number,
+    /** Receives each filled batch; the router does not touch it again. */
+    private readonly emit: (shard: number, batch: PacketBatch) => void,
+  ) {
+    if (!Number.isInteger(shards) || shards < 1 || shards > 4096) throw new RangeError(`shard count must be an integer from 1 to 4096, got ${shards}`);
+    this.out = Array.from({ length: shards }, () => new PacketBatch(batchSize));
+  }
+
+  /** The shard that owns `batch`'s row `i`. */
+  shardOf(batch: PacketBatch, i: number): number {
+    return batch.srcHash(i) % this.shards;
+  }
+
+  route(batch: PacketBatch): void {
+    const n = batch.length;
+    const flags = batch.flags;
+    for (let i = 0; i < n; i++) {
+      if (flags[i]! & NOT_ROUTABLE) {
+        this.unroutable++;
+        continue;
+      }
+      const s = batch.srcHash(i) % this.shards;
+      const o = this.out[s]!;
+      o.appendRow(batch, i);
+      if (o.length === o.capacity) {
+        this.emit(s, o);
+        this.out[s] = new PacketBatch(this.batchSize);
+      }
+      this.routed++;
+    }
+  }
+
+  /** Hands on every partly filled batch (end of a read, or the batching timer). */
+  flush(): void {
+    for (let s = 0; s < this.shards; s++) {
+      const o = this.out[s]!;
+      if (o.length > 0) {
+        this.emit(s, o);
+        this.out[s] = new PacketBatch(this.batchSize);
+      }
+    }
+  }
+}

@@ -1,0 +1,69 @@
+// The packet path of one node as a supervision subtree:
+//   pipeline (rest_for_one)
+//   ├── enrichers (one_for_one): enricher-0 … enricher-N-1
+//   └── capture actors, one per interface or replay
+// Consumers start before producers and a restart of the shards restarts the captures that
+// feed them (rest_for_one), so a capture never routes into a shard that is not there.
+
+import { captureSpec, type CaptureProgress } from './actors/capture.ts';
+import { enricherId, enricherSpec, type EnricherProgress } from './actors/enricher.ts';
+import type { AddressLookup, EnrichedBatch } from './detect/enrichment.ts';
+import type { FlowFeatureConfig } from './detect/flow-features.ts';
+import type { PacketSource } from './net/packet-source.ts';
+import type { SupervisorSpec } from './supervisors/child-spec.ts';
+import type { MailboxOptions } from './supervisors/mailbox.ts';
+import type { RestartType } from './supervisors/restart-policy.ts';
+
+export interface PipelineSource {
+  id: string;
+  open: (skip: number) => PacketSource | Promise<PacketSource>;
+  restart: RestartType;
+  onEnd?: (p: CaptureProgress) => void;
+}
+
+export interface PipelineOptions<G> {
+  sources: PipelineSource[];
+  shards: number;
+  batchSize: number;
+  /** Batches waiting at a shard before captures hold back. */
+  highWater: number;
+  features: FlowFeatureConfig;
+  geo: AddressLookup<G> | null;
+  shardMailbox: MailboxOptions;
+  next?: (shard: number) => string | undefined;
+  onEnriched?: (batch: EnrichedBatch<G>) => void;
+}
+
+export interface Pipeline {
+  spec: SupervisorSpec;
+  captures: Map<string, CaptureProgress>;
+  enrichers: EnricherProgress[];
+  shardPaths: string[];
+}
+
+export const PIPELINE_PATH = '/pipeline';
+
+export function buildPipeline<G>(o: PipelineOptions<G>): Pipeline {
+  const shardSpecs = Array.from({ length: o.shards }, (_, shard) =>
+    enricherSpec({ shard, features: o.features, geo: o.geo, mailbox: o.shardMailbox, next: o.next?.(shard), onEnriched: o.onEnriched }),
+  );
+  const shardPaths = shardSpecs.map((_, s) => `${PIPELINE_PATH}/enrichers/${enricherId(s)}`);
+  const captures = new Map<string, CaptureProgress>();
+  const captureSpecs = o.sources.map((src) => {
+    const spec = captureSpec({ id: src.id, open: src.open, shards: shardPaths, batchSize: o.batchSize, highWater: o.highWater, restart: src.restart, onEnd: src.onEnd });
+    captures.set(src.id, spec.progress);
+    return spec;
+  });
+  return {
+    spec: {
+      type: 'supervisor',
+      id: 'pipeline',
+      kind: 'pipeline',
+      strategy: 'rest_for_one',
+      children: [{ type: 'supervisor', id: 'enrichers', kind: 'shards', strategy: 'one_for_one', children: shardSpecs }, ...captureSpecs],
+    },
+    captures,
+    enrichers: shardSpecs.map((s) => s.progress),
+    shardPaths,
+  };
+}
