@@ -7,6 +7,7 @@ import { AutoimmuneError, UsageError } from './errors.ts';
 import { startNode } from './node.ts';
 import { parseSpeed } from './net/file-source.ts';
 import { replay, type ReplaySummary } from './replay.ts';
+import { openConfiguredGeo } from './geo/from-config.ts';
 import type { TreeSnapshot } from './supervisors/cell.ts';
 import type { SystemSnapshot } from './supervisors/actor-system.ts';
 
@@ -114,10 +115,11 @@ async function cmdReplay(args: string[]): Promise<number> {
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
-  const shardsText = (values.shards as string | undefined) ?? '2';
+  const { config } = loadConfig();
+  const shardsText = (values.shards as string | undefined) ?? String(config.pipeline.shards);
   const shards = Number(shardsText);
   if (!/^\d+$/.test(shardsText) || shards < 1 || shards > 64) throw new UsageError(`--shards must be an integer from 1 to 64, got ${JSON.stringify(shardsText)}`);
-  const { config } = loadConfig();
+  const geo = await openConfiguredGeo(config.geo);
   const tty = process.stderr.isTTY;
   let lastLine = 0;
   let summary: ReplaySummary;
@@ -125,6 +127,9 @@ async function cmdReplay(args: string[]): Promise<number> {
     summary = await replay(positionals, {
       speed,
       shards,
+      batchSize: config.pipeline.batchSize,
+      features: config.features,
+      geo,
       supervision: config.supervision,
       onProgress: (p) => {
         const pct = p.bytesTotal > 0 ? p.bytesRead / p.bytesTotal : 0;
@@ -149,6 +154,7 @@ async function cmdReplay(args: string[]): Promise<number> {
       `replayed ${summary.files.length} file(s): ${summary.packets.toLocaleString('en')} packets in ${summary.elapsedS.toFixed(2)} s (${summary.packetsPerS.toLocaleString('en')} pkt/s)\n` +
         `  decoded ${d.ok.toLocaleString('en')}, unsupported ${d.unsupported}, malformed ${d.malformed}${reasons ? ` (${reasons})` : ''}\n` +
         `  routed to ${summary.shards.length} shards: ${summary.shards.map((s) => s.packets.toLocaleString('en')).join(' / ')}; dropped ${summary.dropped}; restarts ${summary.restarts}\n` +
+        `  GeoIP: ${geo.stats().lookups.toLocaleString('en')} lookups, ${geo.stats().cacheHits.toLocaleString('en')} cache hits, ${geo.stats().reserved.toLocaleString('en')} private/reserved\n` +
         `  flows tracked: ${summary.shards.map((s) => `${s.flows?.hosts.entries ?? 0} hosts, ${s.flows?.pairs.entries ?? 0} pairs, ${s.flows?.sockets.entries ?? 0} sockets`).join(' | ')}\n`,
     );
   }

@@ -58,6 +58,45 @@ export const ConfigSchema = Type.Object(
       },
       strict,
     ),
+    pipeline: Type.Object(
+      {
+        shards: Type.Integer({ minimum: 1, maximum: 64, description: 'enricher shards; packets go to one by a hash of their source address' }),
+        batchSize: Type.Integer({ minimum: 1, maximum: 65536, description: 'packets per message between capture and shards' }),
+        highWater: Type.Integer({ minimum: 1, maximum: 100_000, description: 'batches waiting at a shard before captures hold back' }),
+        shardMailbox: MailboxSchema,
+      },
+      strict,
+    ),
+    capture: Type.Object(
+      {
+        interfaces: Type.Array(Type.String({ pattern: '^[A-Za-z0-9_.:@-]{1,64}$' }), { description: 'interfaces to capture on live (needs root or CAP_NET_RAW); empty: none' }),
+        filter: Type.String({ maxLength: 4096, description: 'BPF filter, tcpdump syntax; empty: everything' }),
+        promiscuous: Type.Boolean(),
+        snaplen: Type.Integer({ minimum: 64, maximum: 262144 }),
+        bufferMb: Type.Integer({ minimum: 1, maximum: 2048, description: 'kernel capture buffer per interface' }),
+      },
+      strict,
+    ),
+    features: Type.Object(
+      {
+        maxHosts: Type.Integer({ minimum: 1, maximum: 16_777_216, description: 'source hosts tracked per shard; the least recently seen are evicted past it' }),
+        maxPairs: Type.Integer({ minimum: 1, maximum: 16_777_216 }),
+        maxSockets: Type.Integer({ minimum: 1, maximum: 16_777_216 }),
+      },
+      strict,
+    ),
+    geo: Type.Object(
+      {
+        cityDb: Type.Union([Type.Null(), Type.String({ minLength: 1 }), Type.Array(Type.String({ minLength: 1 }), { minItems: 1 })], {
+          description: 'GeoLite2/GeoIP2 City .mmdb file(s); null uses the bundled DB-IP Lite City databases',
+        }),
+        asnDb: Type.Union([Type.Null(), Type.String({ minLength: 1 }), Type.Array(Type.String({ minLength: 1 }), { minItems: 1 })], {
+          description: 'GeoLite2/GeoIP2 ASN .mmdb file(s); null: no ASN data',
+        }),
+        cacheSize: Type.Integer({ minimum: 1, maximum: 16_777_216 }),
+      },
+      strict,
+    ),
     supervision: Type.Object(
       {
         intensity: IntensitySchema,
