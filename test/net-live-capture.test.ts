@@ -288,6 +288,35 @@ process.exit(0);
   });
 });
 
+describe('LiveCapture when its interface goes away', { skip: skipLive }, () => {
+  test('the read fails with AI_ERR_CAPTURE_READ and the capture closes', (t) => {
+    // In a network namespace of its own (unshare --net), so the host's interfaces are untouched.
+    if (spawnSync('unshare', ['--net', 'ip', 'link', 'add', 'lc0', 'type', 'veth', 'peer', 'name', 'lc1']).status !== 0) {
+      t.skip('needs unshare, ip and veth support to make an interface that can disappear');
+      return;
+    }
+    const dir = mkdtempSync(join(tmp, 'gone-'));
+    chmodSync(dir, 0o755);
+    const file = join(dir, 'child.mts');
+    writeFileSync(
+      file,
+      `import { execFileSync } from 'node:child_process';
+import { LiveCapture } from ${JSON.stringify(LIVE_CAPTURE_URL)};
+execFileSync('ip', ['link', 'add', 'lc0', 'type', 'veth', 'peer', 'name', 'lc1']);
+execFileSync('ip', ['link', 'set', 'lc0', 'up']);
+const capture = LiveCapture.open({ iface: 'lc0', onBatch: () => {}, onError: (err) => {
+  console.log(JSON.stringify({ name: err.name, code: err.code, iface: err.iface, open: capture.isOpen }));
+} });
+setTimeout(() => execFileSync('ip', ['link', 'del', 'lc0']), 50);
+`,
+    );
+    const r = spawnSync('unshare', ['--net', process.execPath, '--import', 'tsx', file], { cwd: ROOT_DIR, encoding: 'utf8', timeout: 60_000 });
+    assert.equal(r.signal, null, `the child died of ${r.signal}: ${r.stderr}`);
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual(JSON.parse(r.stdout.trim()), { name: 'CaptureReadError', code: 'AI_ERR_CAPTURE_READ', iface: 'lc0', open: false });
+  });
+});
+
 describe('LiveCapture errors', () => {
   test('an unknown interface is named, with the ones there are', () => {
     assert.throws(
