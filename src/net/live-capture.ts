@@ -7,7 +7,8 @@
 // pcap_stats (so no kernel drop counts), keeps a raw pointer to the JS capture buffer (the
 // segfault once that buffer is collected) and never uv_close()s its poll handle. node_pcap
 // takes a snaplen, so each ring slot is ~600 bytes, and reports ps_drop/ps_ifdrop. See
-// live-pcap.ts for how we drive its binding safely.
+// live-pcap.ts for how we drive its binding safely. (On `lo` the ring also gets the sent copy
+// of every packet, which libpcap then skips: it holds half as many packets there.)
 //
 // Reading: a timer every `flushMs` (1 ms) calls dispatch, which drains the kernel ring
 // synchronously, decoding every packet into the current batch. A batch is handed on when
@@ -133,6 +134,12 @@ function intOption(name: string, value: number | undefined, fallback: number, mi
   return value;
 }
 
+function boolOption(name: string, value: boolean | undefined, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'boolean') throw new CaptureOptionError(`live capture option ${name}=${String(value)} is invalid: use true or false`);
+  return value;
+}
+
 function nextPow2(n: number): number {
   return n <= 1 ? 1 : 2 ** (32 - Math.clz32(n - 1));
 }
@@ -220,11 +227,12 @@ export class LiveCapture implements PacketSource {
     this.iface = iface;
     this.name = `live:${iface}`;
     this.filter = options.filter ?? '';
-    this.promiscuous = options.promiscuous ?? false;
+    if (typeof this.filter !== 'string') throw new CaptureOptionError(`live capture option filter=${String(this.filter)} is invalid: use a BPF filter string ('' for everything)`);
+    this.promiscuous = boolOption('promiscuous', options.promiscuous, false);
     this.snaplen = intOption('snaplen', options.snaplen, DEFAULT_LIVE_SNAPLEN, 64, 262144);
     // node_pcap passes the size as an int32.
     this.bufferSize = intOption('bufferSize', options.bufferSize, DEFAULT_LIVE_BUFFER_SIZE, 65536, 2 ** 31 - 1);
-    this.immediate = options.immediate ?? this.snaplen <= IMMEDIATE_MAX_SNAPLEN;
+    this.immediate = boolOption('immediate', options.immediate, this.snaplen <= IMMEDIATE_MAX_SNAPLEN);
     this.batchSize = intOption('batchSize', options.batchSize, DEFAULT_LIVE_BATCH_SIZE, 1, 65536);
     this.flushMs = intOption('flushMs', options.flushMs, DEFAULT_FLUSH_MS, 1, 1000);
     this.ifaceIndex = intOption('ifaceIndex', options.ifaceIndex, 0, 0, 65535);

@@ -168,11 +168,15 @@ export function checkFilterOffline(iface: string, filter: string, linkType: numb
   header.writeUInt16LE(4, 6);
   header.writeUInt32LE(snaplen, 16);
   header.writeUInt32LE(linkType, 20);
-  const fd = openSync(path, 'wx', 0o600);
   try {
-    writeSync(fd, header);
-  } finally {
-    closeSync(fd);
+    const fd = openSync(path, 'wx', 0o600);
+    try {
+      writeSync(fd, header);
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return; // no writable temp dir: the live open compiles the filter alone
   }
   try {
     // First without a filter: if even that fails, the file did not open and the handle is
