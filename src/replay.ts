@@ -43,6 +43,8 @@ export interface ReplaySummary {
   enriched: number;
   /** Packets in batches a full shard mailbox shed (dead letters). */
   dropped: number;
+  /** Packets in batches whose handling crashed a shard (dead letters). */
+  lostInCrashes: number;
   elapsedS: number;
   packetsPerS: number;
   shards: Array<{ shard: number; packets: number; flows: FlowFeatureStats | undefined }>;
@@ -93,8 +95,11 @@ export async function replay<G>(files: string[], options: ReplayOptions<G>): Pro
     root: { strategy: 'one_for_one', children: [pipeline.spec] },
   });
   let dropped = 0;
+  let lostInCrashes = 0;
   system.deadLetters.on('dead-letter', (d) => {
-    if (d.message instanceof PacketBatch) dropped += d.message.length;
+    if (!(d.message instanceof PacketBatch)) return;
+    if (d.reason === 'crashed') lostInCrashes += d.message.length;
+    else dropped += d.message.length;
   });
   const t0 = performance.now();
   await system.start();
@@ -118,7 +123,7 @@ export async function replay<G>(files: string[], options: ReplayOptions<G>): Pro
     await done;
     // Wait until the shards have handled everything that was routed to them.
     const enriched = () => pipeline.enrichers.reduce((a, e) => a + e.packets, 0);
-    while (enriched() + dropped < capture.delivered) await new Promise((r) => setTimeout(r, 1));
+    while (enriched() + dropped + lostInCrashes < capture.delivered) await new Promise((r) => setTimeout(r, 1));
   } catch (err) {
     error = (err as Error).message;
   } finally {
@@ -133,6 +138,7 @@ export async function replay<G>(files: string[], options: ReplayOptions<G>): Pro
     unroutable: capture.unroutable,
     enriched: pipeline.enrichers.reduce((a, e) => a + e.packets, 0),
     dropped,
+    lostInCrashes,
     elapsedS,
     packetsPerS: Math.round((capture.delivered + capture.unroutable) / elapsedS),
     shards: pipeline.enrichers.map((e, shard) => ({ shard, packets: e.packets, flows: e.flows })),

@@ -12,6 +12,10 @@ import { DECODE_STATUS_NAMES, DecodeStats, DecodeStatus, FIRST_MALFORMED_STATUS 
 import { CaptureFileError } from '../src/net/errors.ts';
 import { PacketBatch, PacketFlags as F } from '../src/net/packet-batch.ts';
 import { CaptureFileReader } from '../src/net/pcap-file.ts';
+import { ShardRouter } from '../src/net/shard-router.ts';
+import { Enrichment } from '../src/detect/enrichment.ts';
+import { FlowFeatureExtractor } from '../src/detect/flow-features.ts';
+import { openGeoLookup } from '../src/geo/geo-lookup.ts';
 
 const PCAP_DIR = new URL('../../shared/data/pcap/', import.meta.url).pathname;
 const SEED = Number(process.env.FUZZ_SEED ?? 0x5eed1e55) >>> 0;
@@ -61,7 +65,16 @@ const ETHERTYPES = [0x0800, 0x86dd, 0x0806, 0x8100, 0x88a8, 0x9100, 0x88cc, 0x00
 const PROTOCOLS = [0, 1, 4, 6, 17, 41, 43, 44, 50, 51, 58, 59, 60, 135, 255];
 const LENGTHS = [0, 1, 4, 7, 8, 19, 20, 39, 40, 41, 0x7fff, 0xffff];
 
-test(`decoder: ${PACKETS} mutated frames, no exception escapes, counts add up (seed ${SEED})`, (t) => {
+test(`decoder and shards: ${PACKETS} mutated frames, no exception escapes, counts add up (seed ${SEED})`, async (t) => {
+  // Every full batch of decoded rows also goes through the shard router and two enricher
+  // shards (flow features and GeoIP), as in the pipeline.
+  const geo = await openGeoLookup();
+  const shards = [0, 1].map((s) => new Enrichment(s, new FlowFeatureExtractor({ maxHosts: 4096, maxPairs: 4096, maxSockets: 4096 }), geo));
+  let shardEscaped = 0;
+  let firstShardEscape: unknown = null;
+  const router = new ShardRouter(2, 512, (s, b) => {
+    shards[s].enrich(b, true);
+  });
   const frames = loadFrames();
   const n = frames.offset.length;
   assert.ok(n > 100_000, `only ${n} frames loaded`);
@@ -163,6 +176,16 @@ test(`decoder: ${PACKETS} mutated frames, no exception escapes, counts add up (s
       continue;
     }
     tally[code]++;
+    if (row === 1023) {
+      batch.length = 1024;
+      try {
+        router.route(batch);
+        router.flush();
+      } catch (err) {
+        shardEscaped++;
+        firstShardEscape ??= err;
+      }
+    }
     const flags = batch.flags[row];
     const malformed = code >= FIRST_MALFORMED_STATUS;
     const unsupported = code > 0 && !malformed;
@@ -186,6 +209,9 @@ test(`decoder: ${PACKETS} mutated frames, no exception escapes, counts add up (s
   }
 
   assert.equal(escaped, 0, `exceptions escaped the decoder, first: ${String(firstEscape)} (seed ${SEED})`);
+  assert.equal(shardEscaped, 0, `exceptions escaped the shards, first: ${String(firstShardEscape)} (seed ${SEED})`);
+  assert.equal(router.routed + router.unroutable, PACKETS - (PACKETS % 1024), 'every decoded row was routed or counted as unroutable');
+  assert.equal(shards[0].packets + shards[1].packets, router.routed);
   assert.equal(stats.packets, PACKETS);
   assert.equal(stats.ok + stats.unsupported + stats.malformed, PACKETS);
   assert.deepEqual(Array.from(stats.counts), Array.from(tally), 'stats match the statuses returned');
