@@ -7,10 +7,15 @@ import type { Config } from './config/schema.ts';
 import { ConfigError } from './errors.ts';
 import { membershipSpec } from './actors/membership.ts';
 import { ActorSystem, type ActorSystemOptions } from './supervisors/actor-system.ts';
+import { LiveCapture, type LiveCaptureOptions } from './net/live-capture.ts';
+import { openConfiguredGeo } from './geo/from-config.ts';
+import { buildPipeline } from './pipeline.ts';
 import { startHttpServer, type HttpServer } from '../ui/server.ts';
 
 export interface RunningNode {
   config: Config;
+  /** Interfaces captured live (empty without root or when none are configured). */
+  interfaces: string[];
   system: ActorSystem;
   coordinator: Coordinator;
   http: HttpServer;
@@ -21,12 +26,53 @@ export interface RunningNode {
 
 export interface StartNodeOptions {
   onRootGaveUp?: ActorSystemOptions['onRootGaveUp'];
+  /** Where one-line notices go (default stderr). */
+  notice?: (line: string) => void;
+}
+
+function liveOptions(config: Config, iface: string, index: number): LiveCaptureOptions {
+  const c = config.capture;
+  return { iface, filter: c.filter, promiscuous: c.promiscuous, snaplen: c.snaplen, bufferSize: c.bufferMb * 2 ** 20, batchSize: config.pipeline.batchSize, ifaceIndex: index };
+}
+
+/**
+ * The interfaces live capture can use. Without root or CAP_NET_RAW it says so in one line
+ * and the node runs without them; any other problem (an unknown interface, a bad filter)
+ * stops start-up, since the configuration is wrong.
+ */
+async function usableInterfaces(config: Config, notice: (line: string) => void): Promise<string[]> {
+  const ok: string[] = [];
+  for (const [i, iface] of config.capture.interfaces.entries()) {
+    try {
+      await LiveCapture.open(liveOptions(config, iface, i)).close();
+      ok.push(iface);
+    } catch (err) {
+      if ((err as { code?: string }).code === 'AI_ERR_CAPTURE_NOT_PERMITTED') {
+        notice(`autoimmune: ${(err as Error).message}`);
+        return [];
+      }
+      throw new ConfigError(`capture.interfaces: ${(err as Error).message}`, { cause: err });
+    }
+  }
+  return ok;
 }
 
 export async function startNode(config: Config, options: StartNodeOptions = {}): Promise<RunningNode> {
   if (config.cluster.etcd.length > 0) {
     throw new ConfigError(`cluster.etcd is set (${config.cluster.etcd.join(', ')}) but the etcd coordinator is not built yet; leave cluster.etcd empty to run the embedded coordinator`);
   }
+  const notice = options.notice ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const interfaces = await usableInterfaces(config, notice);
+  const geo = await openConfiguredGeo(config.geo);
+  const pipeline = buildPipeline({
+    sources: interfaces.map((iface, i) => ({ id: `capture-${iface.replace(/[^A-Za-z0-9_-]/g, '_')}`, restart: 'permanent' as const, open: () => LiveCapture.open(liveOptions(config, iface, i)) })),
+    shards: config.pipeline.shards,
+    batchSize: config.pipeline.batchSize,
+    highWater: config.pipeline.highWater,
+    features: config.features,
+    geo,
+    shardMailbox: config.pipeline.shardMailbox,
+  });
   const coordinator = new EmbeddedCoordinator();
   const http = await startHttpServer(config.http);
   const system = new ActorSystem({
@@ -46,9 +92,8 @@ export async function startNode(config: Config, options: StartNodeOptions = {}):
             membershipSpec(coordinator, config.cluster.name, { id: config.node.id, http: http.url, pid: process.pid, startedAt: new Date().toISOString() }, config.cluster.leaseTtlMs),
           ],
         },
-        // The packet path (capture → enricher shards → detector shards → responder) is
-        // started here by the packet-path and detection issues.
-        { type: 'supervisor', id: 'pipeline', kind: 'pipeline', strategy: 'rest_for_one', children: [] },
+        // capture → enricher shards; detection and response join it in their issues.
+        pipeline.spec,
       ],
     },
   });
@@ -57,6 +102,7 @@ export async function startNode(config: Config, options: StartNodeOptions = {}):
   let stopped = false;
   return {
     config,
+    interfaces,
     system,
     coordinator,
     http,

@@ -54,13 +54,15 @@ test('crash injections into the capture actor and the shards mid-replay lose and
     shards: 2,
     batchSize: 64,
     geo,
-    supervision: { intensity: { maxRestarts: 1000, periodMs: 1000 } },
+    // A short backoff: crashes every few ms would otherwise (rightly) push restarts to seconds.
+    supervision: { intensity: { maxRestarts: 1000, periodMs: 1000 }, backoff: { baseMs: 1, maxMs: 4, factor: 2, jitter: 0.2, resetAfterMs: 50 } },
     onSystem: (sys) => {
       const targets = ['/pipeline/replay', '/pipeline/enrichers/enricher-0', '/pipeline/enrichers/enricher-1'];
       let k = 0;
       timer = setInterval(() => {
+        if (injected >= 30) return clearInterval(timer);
         if (sys.crash(targets[k++ % targets.length]!)) injected++;
-      }, 2);
+      }, 3);
     },
   });
   clearInterval(timer);

@@ -83,3 +83,40 @@ test('a graceful stop lets the message in progress finish before terminate', asy
   assert.deepEqual(events, ['begin one', 'end one', 'terminate']);
   assert.equal(sys.deadLetters.total, 0);
 });
+
+test('a worker that exits normally while a graceful stop waits for it is not killed', async () => {
+  let release!: () => void;
+  const sys = new ActorSystem({
+    nodeId: 't',
+    rateIntervalMs: 0,
+    onRootGaveUp: () => {},
+    root: {
+      strategy: 'one_for_one',
+      children: [
+        {
+          type: 'worker',
+          id: 'w',
+          restart: 'transient',
+          shutdownMs: 60_000,
+          start: () => ({
+            kind: 'ending',
+            handle: async (s, _m, ctx) => {
+              await new Promise<void>((r) => (release = r));
+              ctx.stop();
+              return s;
+            },
+          }),
+        },
+      ],
+    },
+  });
+  await sys.start();
+  sys.send('/w', 'last');
+  await new Promise((r) => setTimeout(r, 5));
+  const stopping = sys.stop();
+  release();
+  await stopping;
+  const reasons = sys.lifecycle.recent.filter((e) => e.path === '/w' && e.type === 'stopped').map((e) => e.reason);
+  assert.ok(reasons.includes('normal'));
+  assert.ok(!reasons.includes('killed'), `stop reasons: ${reasons.join(', ')}`);
+});

@@ -39,6 +39,7 @@ interface State {
   source: PacketSource;
   router: ShardRouter;
   inc: number;
+  stopping: boolean;
 }
 
 interface Pump {
@@ -72,7 +73,7 @@ export function captureSpec(options: CaptureOptions): WorkerSpec & { progress: C
       });
       // Each incarnation pumps on its own token, so a pump left over from a dead one is ignored.
       ctx.send(ctx.self, { pump: ctx.incarnation });
-      return { source, router, inc: ctx.incarnation };
+      return { source, router, inc: ctx.incarnation, stopping: false };
     },
     async handle(state, msg, ctx) {
       if (msg.pump !== state.inc) return state;
@@ -84,6 +85,7 @@ export function captureSpec(options: CaptureOptions): WorkerSpec & { progress: C
         }
       }
       const batch = await state.source.next();
+      if (state.stopping) return state;
       if (batch === null) {
         state.router.flush();
         progress.ended = true;
@@ -99,6 +101,11 @@ export function captureSpec(options: CaptureOptions): WorkerSpec & { progress: C
       ctx.send(ctx.self, msg);
       return state;
     },
+    interrupt(state) {
+      // A live source waits for traffic; closing it ends that wait so the stop is prompt.
+      state.stopping = true;
+      void state.source.close();
+    },
     async terminate(state) {
       await state.source.close();
     },
@@ -108,9 +115,21 @@ export function captureSpec(options: CaptureOptions): WorkerSpec & { progress: C
     id: options.id,
     restart: options.restart,
     shutdownMs: 2000,
-    // Only pump tokens queue here; a handful is plenty.
-    mailbox: { capacity: 16, overflow: 'drop-oldest' },
+    // Only pump tokens queue here, one per incarnation at most; the oldest are stale.
+    mailbox: { capacity: 10_000, overflow: 'drop-oldest' },
     start: behavior,
     progress,
+    stats: () => {
+      const src = progress.source;
+      const dec = progress.decode;
+      return {
+        packets: progress.delivered + progress.unroutable,
+        unroutable: progress.unroutable,
+        kernelDrops: src?.kernelDrops ?? 0,
+        interfaceDrops: src?.interfaceDrops ?? 0,
+        malformed: dec?.malformed ?? 0,
+        heldBack: progress.heldBack,
+      };
+    },
   };
 }

@@ -55,5 +55,15 @@ export function enricherSpec<G>(options: EnricherOptions<G>): WorkerSpec & { pro
       return enrichment;
     },
   });
-  return { type: 'worker', id: enricherId(options.shard), mailbox: options.mailbox, start: behavior, progress };
+  const stats = () => {
+    const f = progress.flows;
+    return {
+      packets: progress.packets,
+      hosts: f?.hosts.entries ?? 0,
+      pairs: f?.pairs.entries ?? 0,
+      sockets: f?.sockets.entries ?? 0,
+      evictions: f ? f.hosts.evictions + f.pairs.evictions + f.sockets.evictions : 0,
+    };
+  };
+  return { type: 'worker', id: enricherId(options.shard), mailbox: options.mailbox, start: behavior, progress, stats };
 }

@@ -48,6 +48,8 @@ export interface TreeSnapshot {
   dropped: number;
   rejected: number;
   lastError?: string;
+  /** Domain counters of the actor (WorkerSpec.stats). */
+  stats?: Record<string, number>;
   strategy?: string;
   children?: TreeSnapshot[];
 }

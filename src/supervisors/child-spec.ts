@@ -24,6 +24,11 @@ export interface WorkerBehavior<S = any, M = any> {
   readonly kind: string;
   init?(ctx: WorkerContext): S | Promise<S>;
   handle(state: S, msg: M, ctx: WorkerContext): S | Promise<S>;
+  /**
+   * Called when a graceful stop begins, before waiting for the message in progress: unblock
+   * a handler that waits on I/O (a capture waiting for traffic), so the stop need not time out.
+   */
+  interrupt?(state: S): void;
   /** Release what init took. Bounded by the spec's shutdownMs; also run (best effort) after a crash. */
   terminate?(state: S, reason: StopReason, ctx: WorkerContext): void | Promise<void>;
 }
@@ -39,6 +44,8 @@ export interface WorkerSpec extends CommonSpec {
   type: 'worker';
   start: () => WorkerBehavior;
   mailbox?: MailboxOptions;
+  /** Domain counters shown in the tree snapshot (a capture's kernel drops, a shard's flows). */
+  stats?: () => Record<string, number>;
 }
 
 export interface SupervisorSpec extends CommonSpec {

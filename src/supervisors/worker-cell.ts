@@ -239,8 +239,9 @@ export class WorkerCell implements Cell {
   private exitNormally(inc: number): void {
     const { behavior, state, ctx } = this;
     this.live = 0;
-    this.inFlight = false;
     this.status = 'stopped';
+    // A graceful stop may be waiting for this very message to finish.
+    this.becameIdle();
     if (this.nact) nactStop(this.nact);
     const done = () => {
       lifecycleEvent(this.host, this, 'stopped', { reason: 'normal' });
@@ -271,11 +272,25 @@ export class WorkerCell implements Cell {
     const inc = this.live;
     const { behavior, ctx } = this;
     this.status = 'stopping';
+    let terminated = false;
+    const terminate = async () => {
+      if (terminated || !behavior?.terminate) return;
+      terminated = true;
+      await behavior.terminate(this.state, reason as StopReason, ctx!);
+    };
+    try {
+      behavior?.interrupt?.(this.state);
+    } catch {
+      // an interrupt that fails only means the stop may take its full timeout
+    }
     const work = (async () => {
       await this.whenIdle();
-      if (this.live === inc && behavior?.terminate) await behavior.terminate(this.state, reason as StopReason, ctx!);
+      if (this.live === inc) await terminate();
     })();
     const inTime = await withTimeout(this.host, work, this.shutdownMs);
+    // Killed: still release what it holds (best effort, not awaited), or a socket or a
+    // capture handle would outlive the actor.
+    if (!inTime) void Promise.resolve().then(terminate).catch(() => {});
     if (this.live === inc) this.live = 0;
     if (this.nact) nactStop(this.nact);
     if (this.handedOff !== NONE) {
@@ -327,6 +342,7 @@ export class WorkerCell implements Cell {
       dropped: this.dropped,
       rejected: this.rejected,
       ...(this.lastError !== undefined ? { lastError: describeError(this.lastError) } : {}),
+      ...(this.spec.stats ? { stats: this.spec.stats() } : {}),
     };
   }
 }
