@@ -16,7 +16,7 @@ const PCAP_DIR = new URL('../../shared/data/pcap/', import.meta.url).pathname;
 async function replayRun(): Promise<void> {
   const files = readdirSync(PCAP_DIR).filter((f) => /^D\d+.*\.pcap(ng)?$/.test(f)).sort().map((f) => join(PCAP_DIR, f));
   const geo = await openGeoLookup();
-  // Three passes over every shared capture (336,615 packets); the first also warms the JIT.
+  // Three passes over every shared capture (112,205 packets each); the median is reported.
   const ours: number[] = [];
   let pps = 0;
   let packets = 0;

@@ -12,6 +12,7 @@ import { DECODE_STATUS_NAMES, DecodeStats, DecodeStatus, FIRST_MALFORMED_STATUS 
 import { CaptureFileError } from '../src/net/errors.ts';
 import { PacketBatch, PacketFlags as F } from '../src/net/packet-batch.ts';
 import { CaptureFileReader } from '../src/net/pcap-file.ts';
+import { mulberry32 } from './helpers/prng.ts';
 import { ShardRouter } from '../src/net/shard-router.ts';
 import { Enrichment } from '../src/detect/enrichment.ts';
 import { FlowFeatureExtractor } from '../src/detect/flow-features.ts';
@@ -21,17 +22,7 @@ const PCAP_DIR = new URL('../../shared/data/pcap/', import.meta.url).pathname;
 const SEED = Number(process.env.FUZZ_SEED ?? 0x5eed1e55) >>> 0;
 const PACKETS = 1_000_000;
 
-/** mulberry32: small, fast, good enough to drive mutations, and reproducible. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (t ^ (t >>> 14)) >>> 0;
-  };
-}
+const prng = mulberry32;
 
 interface Frames {
   bytes: Uint8Array;

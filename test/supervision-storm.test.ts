@@ -3,19 +3,10 @@ import { test } from 'node:test';
 import { ActorSystem } from '../src/supervisors/actor-system.ts';
 import type { ChildSpec, WorkerSpec } from '../src/supervisors/child-spec.ts';
 import type { RestartType, Strategy } from '../src/supervisors/restart-policy.ts';
+import { uniform } from './helpers/prng.ts';
 import { waitFor } from './helpers/wait.ts';
 
-/** Small deterministic PRNG (mulberry32) so a failing storm can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const prng = uniform;
 
 test('storm: 1,000 random crash injections across a 50-actor tree', async () => {
   const rnd = prng(7);
