@@ -1,9 +1,8 @@
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
-import { ActorSystem } from '../src/supervisors/actor-system.ts';
 import type { DeadLetter } from '../src/supervisors/events.ts';
 import type { OverflowPolicy } from '../src/supervisors/mailbox.ts';
-import { gate, recorder, type Handled } from './helpers/actors.ts';
+import { gate, recorder, testSystem, type Handled } from './helpers/actors.ts';
 import { waitFor } from './helpers/wait.ts';
 
 // The worker blocks on its first message until the gate opens, so the mailbox fills.
@@ -11,14 +10,9 @@ async function overflow(policy: OverflowPolicy, sends: Array<[string, number]>) 
   const log: Handled[] = [];
   const g = gate();
   let first = true;
-  const sys = new ActorSystem({
-    nodeId: 't',
-    rateIntervalMs: 0,
-    onRootGaveUp: () => {},
-    root: {
-      strategy: 'one_for_one',
-      children: [recorder('w', log, { mailbox: { capacity: 3, overflow: policy }, slow: () => (first ? ((first = false), g.wait()) : Promise.resolve()) })],
-    },
+  const sys = testSystem({
+    strategy: 'one_for_one',
+    children: [recorder('w', log, { mailbox: { capacity: 3, overflow: policy }, slow: () => (first ? ((first = false), g.wait()) : Promise.resolve()) })],
   });
   const dead: DeadLetter[] = [];
   sys.deadLetters.on('dead-letter', (d) => dead.push(d));
@@ -65,7 +59,7 @@ test('drop-lowest-priority: the oldest lowest-priority message goes first; a low
 
 test('dead letters: messages to unknown and stopped actors are counted, not silently lost', async () => {
   const log: Handled[] = [];
-  const sys = new ActorSystem({ nodeId: 't', rateIntervalMs: 0, onRootGaveUp: () => {}, root: { strategy: 'one_for_one', children: [recorder('w', log)] } });
+  const sys = testSystem({ strategy: 'one_for_one', children: [recorder('w', log)] });
   const dead: DeadLetter[] = [];
   sys.deadLetters.on('dead-letter', (d) => dead.push(d));
   await sys.start();

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
-import { ActorSystem } from '../src/supervisors/actor-system.ts';
+import { testSystem } from './helpers/actors.ts';
 import type { WorkerSpec } from '../src/supervisors/child-spec.ts';
 
 function child(id: string, order: string[], opts: { ignoresShutdown?: boolean } = {}): WorkerSpec {
@@ -26,14 +26,9 @@ function child(id: string, order: string[], opts: { ignoresShutdown?: boolean } 
 
 test('children start in order and stop in reverse order; one that ignores its shutdown is killed after its timeout', async () => {
   const order: string[] = [];
-  const sys = new ActorSystem({
-    nodeId: 't',
-    rateIntervalMs: 0,
-    onRootGaveUp: () => {},
-    root: {
-      strategy: 'one_for_one',
-      children: [child('a', order), { type: 'supervisor', id: 's', strategy: 'one_for_all', children: [child('b', order), child('c', order, { ignoresShutdown: true })] }, child('d', order)],
-    },
+  const sys = testSystem({
+    strategy: 'one_for_one',
+    children: [child('a', order), { type: 'supervisor', id: 's', strategy: 'one_for_all', children: [child('b', order), child('c', order, { ignoresShutdown: true })] }, child('d', order)],
   });
   await sys.start();
   assert.deepEqual(order, ['init a', 'init b', 'init c', 'init d']);
@@ -46,32 +41,27 @@ test('children start in order and stop in reverse order; one that ignores its sh
 test('a graceful stop lets the message in progress finish before terminate', async () => {
   const events: string[] = [];
   let release!: () => void;
-  const sys = new ActorSystem({
-    nodeId: 't',
-    rateIntervalMs: 0,
-    onRootGaveUp: () => {},
-    root: {
-      strategy: 'one_for_one',
-      children: [
-        {
-          type: 'worker',
-          id: 'w',
-          shutdownMs: 10_000,
-          start: () => ({
-            kind: 'slow',
-            handle: async (s, m) => {
-              events.push(`begin ${m}`);
-              await new Promise<void>((r) => (release = r));
-              events.push(`end ${m}`);
-              return s;
-            },
-            terminate: () => {
-              events.push('terminate');
-            },
-          }),
-        },
-      ],
-    },
+  const sys = testSystem({
+    strategy: 'one_for_one',
+    children: [
+      {
+        type: 'worker',
+        id: 'w',
+        shutdownMs: 10_000,
+        start: () => ({
+          kind: 'slow',
+          handle: async (s, m) => {
+            events.push(`begin ${m}`);
+            await new Promise<void>((r) => (release = r));
+            events.push(`end ${m}`);
+            return s;
+          },
+          terminate: () => {
+            events.push('terminate');
+          },
+        }),
+      },
+    ],
   });
   await sys.start();
   sys.send('/w', 'one');
@@ -86,29 +76,24 @@ test('a graceful stop lets the message in progress finish before terminate', asy
 
 test('a worker that exits normally while a graceful stop waits for it is not killed', async () => {
   let release!: () => void;
-  const sys = new ActorSystem({
-    nodeId: 't',
-    rateIntervalMs: 0,
-    onRootGaveUp: () => {},
-    root: {
-      strategy: 'one_for_one',
-      children: [
-        {
-          type: 'worker',
-          id: 'w',
-          restart: 'transient',
-          shutdownMs: 60_000,
-          start: () => ({
-            kind: 'ending',
-            handle: async (s, _m, ctx) => {
-              await new Promise<void>((r) => (release = r));
-              ctx.stop();
-              return s;
-            },
-          }),
-        },
-      ],
-    },
+  const sys = testSystem({
+    strategy: 'one_for_one',
+    children: [
+      {
+        type: 'worker',
+        id: 'w',
+        restart: 'transient',
+        shutdownMs: 60_000,
+        start: () => ({
+          kind: 'ending',
+          handle: async (s, _m, ctx) => {
+            await new Promise<void>((r) => (release = r));
+            ctx.stop();
+            return s;
+          },
+        }),
+      },
+    ],
   });
   await sys.start();
   sys.send('/w', 'last');

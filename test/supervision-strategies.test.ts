@@ -3,13 +3,12 @@ import { test } from 'node:test';
 import { ActorSystem } from '../src/supervisors/actor-system.ts';
 import type { ChildSpec } from '../src/supervisors/child-spec.ts';
 import type { Strategy } from '../src/supervisors/restart-policy.ts';
-import { BOOM, EXIT, recorder, type Handled } from './helpers/actors.ts';
+import { BOOM, EXIT, recorder, testSystem, type Handled } from './helpers/actors.ts';
 import { waitFor } from './helpers/wait.ts';
 
 function system(children: ChildSpec[], strategy: Strategy = 'one_for_one') {
-  const gaveUp: Error[] = [];
-  const sys = new ActorSystem({ nodeId: 't', root: { strategy, children }, onRootGaveUp: (e) => gaveUp.push(e), rateIntervalMs: 0 });
-  return { sys, gaveUp };
+  const sys = testSystem({ strategy, children });
+  return { sys, gaveUp: sys.gaveUpWith };
 }
 
 function incarnations(sys: ActorSystem, paths: string[]): number[] {

@@ -367,21 +367,17 @@ function decodeRow(
         break;
       }
       case 1:
-        flags |= F.ICMP;
-        if (l4Len < 8) { status = S.bad_icmp_length; break decode; }
-        if (cap < 4) { status = S.truncated_icmp; break decode; }
+      case 58: {
+        // ICMP and ICMPv6 share their first 8 bytes: type, code, checksum, rest of header.
+        const v6 = protocol === 58;
+        flags |= v6 ? F.ICMPV6 : F.ICMP;
+        if (l4Len < 8) { status = v6 ? S.bad_icmpv6_length : S.bad_icmp_length; break decode; }
+        if (cap < 4) { status = v6 ? S.truncated_icmpv6 : S.truncated_icmp; break decode; }
         icmpType = buf[l4];
         icmpCode = buf[l4 + 1];
         payloadLen = l4Len - 8;
         break;
-      case 58:
-        flags |= F.ICMPV6;
-        if (l4Len < 8) { status = S.bad_icmpv6_length; break decode; }
-        if (cap < 4) { status = S.truncated_icmpv6; break decode; }
-        icmpType = buf[l4];
-        icmpCode = buf[l4 + 1];
-        payloadLen = l4Len - 8;
-        break;
+      }
       default:
         // GRE, ESP, SCTP, tunnels...: the IP fields are all we keep.
         payloadLen = l4Len;

@@ -139,7 +139,7 @@ export class WorkerCell implements Cell {
     this.current = NONE;
     this.processed++;
     if (this.stopAsked) {
-      this.exitNormally(inc);
+      this.exitNormally();
     } else if (this.status === 'running' && this.mailbox.length > 0) {
       const p = this.mailbox.peekPriority();
       this.handOff(this.mailbox.shift(), p);
@@ -236,7 +236,7 @@ export class WorkerCell implements Cell {
     }
   }
 
-  private exitNormally(inc: number): void {
+  private exitNormally(): void {
     const { behavior, state, ctx } = this;
     this.live = 0;
     this.status = 'stopped';
@@ -253,7 +253,6 @@ export class WorkerCell implements Cell {
     } else {
       done();
     }
-    void inc;
   }
 
   async shutdown(reason: 'shutdown' | 'restart'): Promise<void> {

@@ -1,4 +1,5 @@
 // Behaviours for supervision tests: workers that record what each incarnation handled and
+import { ActorSystem, type ActorSystemOptions } from '../../src/supervisors/actor-system.ts';
 // fail on request.
 
 import type { WorkerBehavior, WorkerSpec } from '../../src/supervisors/child-spec.ts';
@@ -51,4 +52,11 @@ export function gate(): { wait: () => Promise<void>; open: () => void } {
       p = Promise.resolve();
     },
   };
+}
+
+/** A node for supervision tests: no rate timer, and a root give-up that is recorded, not an exit. */
+export function testSystem(root: ActorSystemOptions['root'], options: Partial<ActorSystemOptions> = {}): ActorSystem & { gaveUpWith: Error[] } {
+  const gaveUpWith: Error[] = [];
+  const sys = new ActorSystem({ nodeId: 't', rateIntervalMs: 0, onRootGaveUp: (e) => gaveUpWith.push(e), ...options, root });
+  return Object.assign(sys, { gaveUpWith });
 }
