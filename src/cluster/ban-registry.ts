@@ -1,0 +1,33 @@
+// The BanRegistry: the one place a ban is written; every firewall actor watches it and
+// applies what it says. The embedded implementation is memory-ban-registry.ts; the etcd one
+// (a key per address under a lease whose TTL is the ban's) comes with the cluster.
+
+export interface Ban {
+  /** Address or CIDR, normalised text. */
+  address: string;
+  /** Ban length in seconds as decided. */
+  ttl: number;
+  /** Wall-clock expiry, ms since the epoch. */
+  expiresAt: number;
+  reason: string;
+  /** The detector that asked for it, or 'operator'. */
+  detector: string;
+  score: number;
+  /** Wall-clock time it was made, ms since the epoch. */
+  at: number;
+  offence: number;
+}
+
+export type BanEvent = { type: 'put'; ban: Ban } | { type: 'delete'; address: string; expired: boolean };
+
+export interface BanRegistry {
+  /** Adds or replaces the ban of `ban.address`. */
+  put(ban: Ban): Promise<void>;
+  /** Lifts a ban; false when there was none. */
+  remove(address: string): Promise<boolean>;
+  /** Bans in force now. */
+  list(): Promise<Ban[]>;
+  /** Every change from now on (expiry included), in order. Returns the unsubscribe. */
+  watch(listener: (event: BanEvent) => void): () => void;
+  close(): Promise<void>;
+}

@@ -1,0 +1,43 @@
+// What a detector says: an alert names a source, a target, a type, a risk score in [0, 1]
+// and the evidence behind it. Alerts are plain data (they cross the transport and are
+// stored); the responder turns them into decisions by policy.
+
+export const ALERT_TYPES = [
+  'port-scan-vertical',
+  'port-scan-horizontal',
+  'scan-probe',
+  'ssh-brute-force',
+  'syn-flood',
+  'udp-amplification',
+  'tcp-reflection',
+  'icmp-flood',
+  'anomaly',
+] as const;
+
+export type AlertType = (typeof ALERT_TYPES)[number];
+
+export interface Alert {
+  type: AlertType;
+  /** Source address (text). For a flood of spoofed sources or reflectors: the top one seen, for the record. */
+  source: string;
+  /** Target address (text), or '*' when there is no single target (a horizontal scan). */
+  target: string;
+  /** Risk in [0, 1]. */
+  score: number;
+  /** Capture time (seconds since the epoch) of the packet that made the alert. */
+  ts: number;
+  /** Capture time of the first packet counted in the evidence. */
+  firstTs: number;
+  /** Which detector: 'rules' or 'kitnet' (with the model version in evidence). */
+  detector: 'rules' | 'kitnet';
+  /**
+   * Whether blocking `source` would help. False for victim-keyed floods: their sources are
+   * spoofed (one or two packets each) or abused reflectors, so the alert names the victim
+   * and blocking the sources is left to upstream mitigation.
+   */
+  blockable: boolean;
+  /** Counts, window and thresholds that made the alert: numbers or short strings. */
+  evidence: Record<string, number | string>;
+  /** GeoIP of the source, when the node has the databases. */
+  geo?: { country: string | null; asn: number | null; asnOrg: string | null };
+}
