@@ -106,3 +106,22 @@ test('paced replay never hands a packet out before its time', async () => {
   assert.equal(parseSpeed('max'), 0);
   assert.equal(parseSpeed('10x'), 10);
 });
+
+test('back-to-back files share one timeline: each starts a gap after the previous one ends', async () => {
+  const files = ['D05_benign_kali-normal-ssh.pcap', 'D15_brute_hydra-1_tasks.pcap', 'D18_brute_kali-password-attack_hydra.pcap'].map((f) => PCAP_DIR + f);
+  const source = new FileSource(files, { backToBackGapS: 2 });
+  let last = -Infinity;
+  let packets = 0;
+  for (let b = await source.next(); b; b = await source.next()) {
+    for (let i = 0; i < b.length; i++) {
+      assert.ok(b.ts[i]! >= last - 1, 'timestamps go forward across files (within a file, small reorders are the capture\'s own)');
+      last = Math.max(last, b.ts[i]!);
+    }
+    packets += b.length;
+  }
+  assert.equal(source.spans.length, 3);
+  assert.equal(source.spans[0]!.shiftS, 0, 'the first file keeps its recorded times');
+  for (let k = 1; k < 3; k++) assert.ok(Math.abs(source.spans[k]!.firstTs - (source.spans[k - 1]!.lastTs + 2)) < 1e-6);
+  assert.equal(source.spans.reduce((a, s) => a + s.packets, 0), packets);
+  assert.equal(packets, 586 + 2486 + 189);
+});

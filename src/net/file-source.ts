@@ -25,6 +25,23 @@ export interface FileSourceOptions {
   skip?: number;
   /** Called when a file starts, with its index. */
   onFile?: (path: string, index: number) => void;
+  /**
+   * Lay the files on one timeline: each file's timestamps are shifted so that it starts
+   * this many seconds after the previous file's last packet (the first file keeps its own
+   * times). Without it every file keeps its recorded times.
+   */
+  backToBackGapS?: number;
+}
+
+/** Where a file landed on the timeline (after any back-to-back shift). */
+export interface FileSpan {
+  file: string;
+  index: number;
+  /** Seconds added to the file's recorded timestamps. */
+  shiftS: number;
+  firstTs: number;
+  lastTs: number;
+  packets: number;
 }
 
 export class FileSource implements PacketSource {
@@ -44,6 +61,8 @@ export class FileSource implements PacketSource {
   private wall0 = 0;
   private ts0 = NaN;
   private closed = false;
+  /** The files read so far, in order, with their place on the timeline. */
+  readonly spans: FileSpan[] = [];
   /** Files that could not be read to the end: every readable packet was delivered first. */
   readonly errors: Array<{ file: string; message: string; offset?: number }> = [];
 
@@ -94,6 +113,7 @@ export class FileSource implements PacketSource {
         this.iter = undefined;
         continue;
       }
+      this.place(r.value);
       return r.value;
     }
   }
@@ -132,6 +152,23 @@ export class FileSource implements PacketSource {
       const dueIn = (b.ts[this.cursor]! - this.ts0) * 1000 / this.speed - (now - this.wall0);
       await new Promise((r) => setTimeout(r, Math.min(1000, Math.max(1, dueIn))));
     }
+  }
+
+  /** Records the batch in its file's span, shifting its timestamps when asked to. */
+  private place(b: PacketBatch): void {
+    if (b.length === 0) return;
+    let span = this.spans[this.spans.length - 1];
+    if (!span || span.index !== this.fileIndex) {
+      const prev = span;
+      const gap = this.options.backToBackGapS;
+      const shiftS = gap !== undefined && prev ? prev.lastTs + gap - b.ts[0]! : 0;
+      span = { file: this.files[this.fileIndex]!, index: this.fileIndex, shiftS, firstTs: b.ts[0]! + shiftS, lastTs: -Infinity, packets: 0 };
+      this.spans.push(span);
+    }
+    const { ts } = b;
+    if (span.shiftS !== 0) for (let i = 0; i < b.length; i++) ts[i] = ts[i]! + span.shiftS;
+    for (let i = 0; i < b.length; i++) if (ts[i]! > span.lastTs) span.lastTs = ts[i]!;
+    span.packets += b.length;
   }
 
   /** Rows cursor..end of b as a batch of their own. */
