@@ -23,6 +23,15 @@ export const systemClock: Clock = {
   },
 };
 
+/**
+ * The same timers on wall-clock time (ms since the epoch): for what other processes must
+ * agree on, such as when a ban expires. Not monotonic: an NTP step moves it.
+ */
+export const wallClock: Clock = {
+  now: () => Date.now(),
+  setTimer: systemClock.setTimer,
+};
+
 /** A clock that only moves when told to: `advance(ms)` fires the timers that fall due. */
 export class ManualClock implements Clock {
   private t = 0;
