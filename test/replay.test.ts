@@ -125,3 +125,15 @@ test('back-to-back files share one timeline: each starts a gap after the previou
   assert.equal(source.spans.reduce((a, s) => a + s.packets, 0), packets);
   assert.equal(packets, 586 + 2486 + 189);
 });
+
+test('pacing by count never hands out more packets than the rate allows', async () => {
+  const source = new FileSource([PCAP_DIR + 'D18_brute_kali-password-attack_hydra.pcap'], { pps: 2000 });
+  const t0 = performance.now();
+  let packets = 0;
+  for (let b = await source.next(); b; b = await source.next()) {
+    packets += b.length;
+    // +1: the first packet is due at once
+    assert.ok(packets <= Math.floor(((performance.now() - t0) * 2000) / 1000) + 1, `${packets} packets out after ${performance.now() - t0} ms`);
+  }
+  assert.equal(packets, 189);
+});

@@ -39,6 +39,7 @@ export const ConfigSchema = Type.Object(
     node: Type.Object(
       {
         id: Type.String({ pattern: '^(auto|[A-Za-z0-9][A-Za-z0-9_-]{0,62})$', description: '"auto" uses the host name' }),
+        stateDir: Type.String({ minLength: 1, description: 'where the node keeps its models and API token; "auto": $XDG_STATE_HOME/autoimmune or ~/.local/state/autoimmune' }),
       },
       strict,
     ),

@@ -31,6 +31,8 @@ export interface FileSourceOptions {
    * times). Without it every file keeps its recorded times.
    */
   backToBackGapS?: number;
+  /** Pace by count instead of by timestamps: this many packets per second (overrides speed). */
+  pps?: number;
 }
 
 /** Where a file landed on the timeline (after any back-to-back shift). */
@@ -60,6 +62,7 @@ export class FileSource implements PacketSource {
   // pacing: wall time and capture time of the first packet of the current file
   private wall0 = 0;
   private ts0 = NaN;
+  private ppsWall0: number | undefined;
   private closed = false;
   /** The files read so far, in order, with their place on the timeline. */
   readonly spans: FileSpan[] = [];
@@ -130,6 +133,14 @@ export class FileSource implements PacketSource {
         const n = Math.min(this.skip, b.length - this.cursor);
         this.skip -= n;
         this.cursor += n;
+        continue;
+      }
+      if (this.options.pps !== undefined) {
+        // One clock for the whole run (timestamp pacing restarts per file; this does not).
+        if (this.ppsWall0 === undefined) this.ppsWall0 = performance.now() - 1000 / this.options.pps;
+        const due = Math.floor(((performance.now() - this.ppsWall0) * this.options.pps) / 1000) - this.packets;
+        if (due > 0) return this.take(b, Math.min(b.length, this.cursor + due));
+        await new Promise((r) => setTimeout(r, 1));
         continue;
       }
       if (this.speed === 0) {
