@@ -24,3 +24,41 @@ test('ROC AUC: perfect, inverted, all ties, and a brute-force check', () => {
   assert.ok(Math.abs(rocAuc(scores, labels) - wins / pairs) < 1e-12);
   assert.throws(() => rocAuc([NaN], [1]), /score 0 is NaN/);
 });
+
+import { parseLabels, readLabels } from '../src/eval/labels.ts';
+import { firstSeenKey, scoreRun } from '../src/eval/score.ts';
+
+test('labels: the shared labels.tsv and a plain address list', () => {
+  const l = readLabels(new URL('../../shared/data/pcap/labels.tsv', import.meta.url).pathname);
+  assert.deepEqual(l.files.get('D18_brute_kali-password-attack_hydra.pcap')?.attackers, ['192.168.1.2']);
+  assert.deepEqual(l.files.get('D12_flood_pkt.TCP.synflood.spoofed.pcap')?.victims, ['10.10.10.10']);
+  assert.deepEqual(l.files.get('D01_benign_example.pcap')?.attackers, []);
+  assert.deepEqual([...parseLabels('# attackers\n10.0.0.1\n2001:db8::1  # the v6 one\n').attackers], ['10.0.0.1', '2001:db8::1']);
+  assert.throws(() => parseLabels('10.0.0.1 10.0.0.2'), /is not one address/);
+  assert.throws(() => parseLabels('# nothing\n'), /names no attackers/);
+});
+
+test('scoring a run: precision, recall, false blocks seen in benign traffic, time to detection', () => {
+  const ban = (address: string, captureTs: number) => ({ address, action: 'ban' as const, ttl: 60, reason: 'r', detector: 'port-scan-vertical', score: 1, at: 0, captureTs });
+  const s = scoreRun({
+    files: [
+      { file: 'b.pcap', role: 'benign', firstTs: 0, lastTs: 10, packets: 5 },
+      { file: 'scan.pcap', role: 'attack', label: { file: 'scan.pcap', class: 'scan', attackers: ['10.0.0.9'], victims: ['10.0.0.1'] }, firstTs: 11, lastTs: 20, packets: 5 },
+      { file: 'brute.pcap', role: 'attack', label: { file: 'brute.pcap', class: 'brute', attackers: ['10.0.0.8'], victims: [] }, firstTs: 21, lastTs: 30, packets: 5 },
+      { file: 'flood.pcap', role: 'attack', label: { file: 'flood.pcap', class: 'flood', attackers: [], victims: ['10.10.10.10'] }, firstTs: 31, lastTs: 40, packets: 5 },
+    ],
+    extraAttackers: new Set(),
+    firstSeen: new Map([[firstSeenKey('scan.pcap', '10.0.0.9'), 11.5], [firstSeenKey('brute.pcap', '10.0.0.8'), 21]]),
+    benignSources: new Set(['192.168.0.7']),
+    decisions: [ban('10.0.0.9', 11.75), ban('192.168.0.7', 15)],
+    alerts: [{ type: 'syn-flood', source: '1.2.3.4', target: '10.10.10.10', score: 1, ts: 31.5, firstTs: 31, detector: 'rules', blockable: false, evidence: {} }],
+  });
+  assert.equal(s.blocks.precision, 0.5);
+  assert.equal(s.blocks.recall, 0.5);
+  assert.deepEqual(s.blocks.missed, ['10.0.0.8']);
+  assert.deepEqual(s.blocks.benignBlocked, ['192.168.0.7']);
+  assert.equal(s.timeToDetection.byClass.scan!.meanTtdS, 0.25);
+  assert.equal(s.timeToDetection.byClass.brute!.detected, 0);
+  assert.equal(s.timeToDetection.byClass.flood!.meanTtdS, 0.5);
+  assert.equal(s.alertsByType['syn-flood'], 1);
+});

@@ -1,0 +1,112 @@
+// Scores what a run did against the labels: per-address precision and recall of blocks,
+// the non-attackers that were blocked (and whether they were seen in benign traffic), and
+// time to detection in capture time, per capture file and per attack class.
+
+import type { Alert } from '../detect/alert.ts';
+import type { Decision } from '../respond/decision.ts';
+import type { FileLabel } from './labels.ts';
+
+export interface EvalFile {
+  file: string;
+  role: 'benign' | 'attack';
+  label?: FileLabel;
+  /** Where the file landed on the merged timeline (capture seconds). */
+  firstTs: number;
+  lastTs: number;
+  packets: number;
+}
+
+export interface Observations {
+  files: EvalFile[];
+  /** Attackers with no file label (a plain --attackers list). */
+  extraAttackers: Set<string>;
+  /** Capture time of each attacker's first packet as a source, per file. */
+  firstSeen: Map<string, number>;
+  /** Sources seen in benign files. */
+  benignSources: Set<string>;
+  decisions: Decision[];
+  alerts: Alert[];
+}
+
+const round = (x: number, d = 4) => (Number.isFinite(x) ? Math.round(x * 10 ** d) / 10 ** d : null);
+
+export function firstSeenKey(file: string, address: string): string {
+  return `${file}\t${address}`;
+}
+
+export function scoreRun(o: Observations) {
+  const attackers = new Set(o.extraAttackers);
+  for (const f of o.files) if (f.role === 'attack') for (const a of f.label?.attackers ?? []) attackers.add(a);
+  const bans = o.decisions.filter((d) => d.action === 'ban');
+  const blocked = new Set(bans.map((d) => d.address));
+  const hits = [...blocked].filter((a) => attackers.has(a));
+  const falseBlocks = [...blocked]
+    .filter((a) => !attackers.has(a))
+    .map((a) => {
+      const d = bans.find((x) => x.address === a)!;
+      return { address: a, seenInBenign: o.benignSources.has(a), detector: d.detector, reason: d.reason };
+    });
+
+  const perFile = o.files
+    .filter((f) => f.role === 'attack')
+    .map((f) => {
+      const label = f.label;
+      const cls = label?.class ?? 'attack';
+      if (label && label.attackers.length === 0 && label.victims.length > 0) {
+        // A flood: score by the first alert naming a victim, within the file's time span.
+        const ttas = label.victims.map((v) => {
+          const a = o.alerts.find((x) => x.target === v && x.ts >= f.firstTs && x.ts <= f.lastTs + 60);
+          return { victim: v, alerted: Boolean(a), type: a?.type ?? null, ttdS: a ? round(a.ts - f.firstTs) : null };
+        });
+        return { file: f.file, class: cls, victims: ttas };
+      }
+      const who = label ? label.attackers : [...o.extraAttackers];
+      const result = who.map((addr) => {
+        const first = o.firstSeen.get(firstSeenKey(f.file, addr));
+        if (first === undefined) return { attacker: addr, seen: false, blocked: blocked.has(addr), ttdS: null, by: null };
+        // A ban made before this file (the same attacker in an earlier file) detects it at once.
+        const d = bans.filter((x) => x.address === addr && (x.captureTs ?? Infinity) <= f.lastTs + 60).sort((a, b) => (a.captureTs ?? 0) - (b.captureTs ?? 0))[0];
+        const ttd = d ? Math.max(0, (d.captureTs ?? first) - first) : null;
+        return { attacker: addr, seen: true, blocked: Boolean(d), ttdS: ttd === null ? null : round(ttd), by: d?.detector ?? null };
+      });
+      return { file: f.file, class: cls, attackers: result };
+    });
+
+  const byClass: Record<string, { files: number; detected: number; of: number; meanTtdS: number | null; maxTtdS: number | null }> = {};
+  const allTtd: number[] = [];
+  for (const r of perFile) {
+    const c = (byClass[r.class] ??= { files: 0, detected: 0, of: 0, meanTtdS: null, maxTtdS: null });
+    c.files++;
+    const items = r.victims ? r.victims.map((v) => v.ttdS) : (r.attackers ?? []).map((a) => a.ttdS);
+    for (const t of items) {
+      c.of++;
+      if (t === null) continue;
+      c.detected++;
+      allTtd.push(t);
+      c.maxTtdS = Math.max(c.maxTtdS ?? 0, t);
+      c.meanTtdS = (c.meanTtdS ?? 0) + t;
+    }
+  }
+  for (const c of Object.values(byClass)) if (c.meanTtdS !== null) c.meanTtdS = round(c.meanTtdS / c.detected);
+
+  const alertsByType: Record<string, number> = {};
+  for (const a of o.alerts) alertsByType[a.type] = (alertsByType[a.type] ?? 0) + 1;
+  return {
+    blocks: {
+      precision: blocked.size ? round(hits.length / blocked.size) : null,
+      recall: attackers.size ? round(hits.length / attackers.size) : null,
+      attackers: [...attackers].sort(),
+      blocked: [...blocked].sort(),
+      missed: [...attackers].filter((a) => !blocked.has(a)).sort(),
+      falseBlocks,
+      benignBlocked: falseBlocks.filter((f) => f.seenInBenign).map((f) => f.address),
+    },
+    timeToDetection: {
+      meanS: allTtd.length ? round(allTtd.reduce((a, b) => a + b, 0) / allTtd.length) : null,
+      maxS: allTtd.length ? round(Math.max(...allTtd)) : null,
+      byClass,
+      perFile,
+    },
+    alertsByType,
+  };
+}
