@@ -8,13 +8,21 @@ import type { Coordinator } from '../src/cluster/coordinator.ts';
 import type { Config } from '../src/config/schema.ts';
 import type { ActorSystem } from '../src/supervisors/actor-system.ts';
 import type { TreeSnapshot } from '../src/supervisors/cell.ts';
+import { registerBansApi, type BansApiParts } from './bans-api.ts';
+
+export interface HttpParts {
+  system: ActorSystem;
+  coordinator: Coordinator;
+  config: Config;
+  response?: BansApiParts;
+}
 
 export interface HttpServer {
   readonly app: FastifyInstance;
   readonly url: string;
   /** Bearer token for mutating calls. */
   readonly token: string;
-  attach(parts: { system: ActorSystem; coordinator: Coordinator; config: Config }): void;
+  attach(parts: HttpParts): void;
   close(): Promise<void>;
 }
 
@@ -37,7 +45,7 @@ function bearerOk(req: FastifyRequest, token: string): boolean {
 export async function startHttpServer(options: Config['http']): Promise<HttpServer> {
   const app = Fastify({ logger: false });
   const token = options.token ?? randomBytes(24).toString('hex');
-  let parts: { system: ActorSystem; coordinator: Coordinator; config: Config } | undefined;
+  let parts: HttpParts | undefined;
   const started = Date.now();
 
   app.get('/health', async (_req, reply) => {
@@ -82,6 +90,8 @@ export async function startHttpServer(options: Config['http']): Promise<HttpServ
     if (path === '/') return reply.code(400).send({ error: 'the root supervisor cannot be crashed: pick one of its descendants' });
     return { path, crashed: parts.system.crash(path) };
   });
+
+  registerBansApi(app, () => parts?.response, (req) => bearerOk(req, token));
 
   let address: string;
   try {

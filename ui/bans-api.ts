@@ -1,0 +1,102 @@
+// The bans part of the JSON API, the same one the CLI uses: list bans, decisions and alerts;
+// block and unblock (mutating: bearer token). Errors carry the stable code and the message
+// that names the bad value.
+
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Ban } from '../src/cluster/ban-registry.ts';
+import type { Alert } from '../src/detect/alert.ts';
+import type { Decision } from '../src/respond/decision.ts';
+
+/** What the API needs of the node's response side. */
+export interface BansApiParts {
+  block(address: string, ttlS: number | undefined, reason: string | undefined): Promise<Decision>;
+  unblock(address: string): Promise<{ decision: Decision; existed: boolean }>;
+  bans(): Promise<Ban[]>;
+  decisions(limit: number): unknown[];
+  alerts(limit: number): Alert[];
+}
+
+const STATUS_BY_CODE: Record<string, number> = {
+  AI_ERR_BAD_ADDRESS: 400,
+  AI_ERR_BAD_TTL: 400,
+  AI_ERR_ALLOW_LISTED: 403,
+  AI_ERR_NOT_BANNED: 404,
+};
+
+function fail(reply: FastifyReply, err: unknown) {
+  const code = (err as { code?: string }).code ?? '';
+  const status = STATUS_BY_CODE[code];
+  if (!status) throw err;
+  return reply.code(status).send({ error: (err as Error).message, code });
+}
+
+function limitOf(q: { limit?: string }, reply: FastifyReply): number | undefined {
+  const limit = Number(q.limit ?? 100);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) {
+    void reply.code(400).send({ error: `limit must be an integer from 1 to 10000, got ${JSON.stringify(q.limit)}` });
+    return undefined;
+  }
+  return limit;
+}
+
+export function registerBansApi(
+  app: FastifyInstance,
+  parts: () => BansApiParts | undefined,
+  authorised: (req: FastifyRequest) => boolean,
+): void {
+  const need = (reply: FastifyReply) => {
+    const p = parts();
+    if (!p) void reply.code(503).send({ error: 'the response side is not started yet' });
+    return p;
+  };
+  const unauthorised = (reply: FastifyReply) => reply.code(401).send({ error: 'missing or wrong bearer token (Authorization: Bearer <token>)' });
+
+  app.get('/api/bans', async (_req, reply) => {
+    const p = need(reply);
+    if (!p) return reply;
+    const now = Date.now();
+    const bans = await p.bans();
+    return bans.sort((a, b) => b.at - a.at).map((b) => ({ ...b, remainingS: Math.max(0, Math.round((b.expiresAt - now) / 1000)) }));
+  });
+
+  app.get<{ Querystring: { limit?: string } }>('/api/decisions', async (req, reply) => {
+    const p = need(reply);
+    const limit = limitOf(req.query, reply);
+    if (!p || limit === undefined) return reply;
+    return p.decisions(limit);
+  });
+
+  app.get<{ Querystring: { limit?: string } }>('/api/alerts', async (req, reply) => {
+    const p = need(reply);
+    const limit = limitOf(req.query, reply);
+    if (!p || limit === undefined) return reply;
+    return p.alerts(limit);
+  });
+
+  app.post<{ Body: { address?: unknown; ttl?: unknown; reason?: unknown } | null }>('/api/bans', async (req, reply) => {
+    if (!authorised(req)) return unauthorised(reply);
+    const p = need(reply);
+    if (!p) return reply;
+    const { address, ttl, reason } = req.body ?? {};
+    if (typeof address !== 'string') return reply.code(400).send({ error: `body must be {"address": "1.2.3.4", "ttl": 3600, "reason": "..."}; address is ${JSON.stringify(address)}`, code: 'AI_ERR_BAD_ADDRESS' });
+    if (ttl !== undefined && typeof ttl !== 'number') return reply.code(400).send({ error: `ttl must be a number of seconds, got ${JSON.stringify(ttl)}`, code: 'AI_ERR_BAD_TTL' });
+    if (reason !== undefined && (typeof reason !== 'string' || reason.length > 500)) return reply.code(400).send({ error: 'reason must be a string of at most 500 characters' });
+    try {
+      return reply.code(201).send(await p.block(address, ttl, reason));
+    } catch (err) {
+      return fail(reply, err);
+    }
+  });
+
+  app.delete<{ Params: { address: string } }>('/api/bans/:address', async (req, reply) => {
+    if (!authorised(req)) return unauthorised(reply);
+    const p = need(reply);
+    if (!p) return reply;
+    try {
+      const r = await p.unblock(decodeURIComponent(req.params.address));
+      return reply.code(r.existed ? 200 : 404).send(r.existed ? r.decision : { error: `${r.decision.address} is not banned`, code: 'AI_ERR_NOT_BANNED' });
+    } catch (err) {
+      return fail(reply, err);
+    }
+  });
+}
