@@ -7,6 +7,7 @@ import { AutoimmuneError, UsageError } from './errors.ts';
 import { startNode } from './node.ts';
 import { parseSpeed } from './net/file-source.ts';
 import { replay, type ReplaySummary } from './replay.ts';
+import { apiTarget, block, listBans, parseTtl, unblock } from './cli-bans.ts';
 import { openConfiguredGeo } from './geo/from-config.ts';
 import type { TreeSnapshot } from './supervisors/cell.ts';
 import type { SystemSnapshot } from './supervisors/actor-system.ts';
@@ -22,6 +23,17 @@ Usage:
   autoimmune replay FILE... [--speed max|1x|10x] [--shards N] [--json]
       Send .pcap/.pcapng files through the packet path (decode, shards, flow
       features, GeoIP) with a progress bar, then print a summary.
+  autoimmune block ADDR [--ttl 10m] [--reason TEXT]
+      Ban an address or CIDR on every firewall of the node for a TTL (default
+      from responder.manualTtl). Allow-listed addresses are refused.
+  autoimmune unblock ADDR
+      Lift a ban.
+  autoimmune bans [--json]
+      The bans in force, with time left, who decided and why.
+  autoimmune eval --benign FILE... --attack FILE... --attackers FILE
+      Merge benign and attack captures on one timeline, run the whole pipeline with
+      the dry-run firewall and print JSON: precision and recall of blocks, time to
+      detection, the model's ROC AUC.
   autoimmune --help | --version
 
 Options:
@@ -33,6 +45,8 @@ Options:
   --speed S       replay as fast as possible (max, the default) or at the recorded
                   timing sped up: 1x, 10x, …
   --shards N      enricher shards for replay (default 2)
+  --token T       API token for block/unblock (default: $AUTOIMMUNE_TOKEN, or the
+                  one the node keeps in its state dir)
 `;
 
 function version(): string {
@@ -193,6 +207,24 @@ async function cmdStatus(args: string[]): Promise<void> {
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
+async function cmdBans(cmd: 'block' | 'unblock' | 'bans', args: string[]): Promise<number> {
+  const opts = { url: { type: 'string' }, token: { type: 'string' }, config: { type: 'string' }, ttl: { type: 'string' }, reason: { type: 'string' }, json: { type: 'boolean' } } as const;
+  let parsed;
+  try {
+    parsed = parseArgs({ args, options: opts, strict: true, allowPositionals: true });
+  } catch (err) {
+    throw new UsageError(`${(err as Error).message}. See 'autoimmune --help'.`);
+  }
+  const { values, positionals } = parsed;
+  const want = cmd === 'bans' ? 0 : 1;
+  if (positionals.length !== want) throw new UsageError(cmd === 'bans' ? `bans takes no address, got ${positionals.join(' ')}` : `${cmd} takes one address or CIDR, e.g. 'autoimmune ${cmd} 203.0.113.7'`);
+  const t = apiTarget(values);
+  const out =
+    cmd === 'block' ? await block(t, positionals[0]!, parseTtl(values.ttl), values.reason) : cmd === 'unblock' ? await unblock(t, positionals[0]!) : await listBans(t, Boolean(values.json));
+  process.stdout.write(`${out}\n`);
+  return 0;
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
   try {
@@ -215,8 +247,12 @@ export async function main(argv: string[]): Promise<number> {
         return 0;
       case 'replay':
         return await cmdReplay(rest);
+      case 'block':
+      case 'unblock':
+      case 'bans':
+        return await cmdBans(cmd, rest);
       default:
-        throw new UsageError(`unknown command ${JSON.stringify(cmd)}; the commands are start, status and replay. See 'autoimmune --help'.`);
+        throw new UsageError(`unknown command ${JSON.stringify(cmd)}; the commands are start, status, replay, block, unblock, bans and eval. See 'autoimmune --help'.`);
     }
   } catch (err) {
     if (err instanceof AutoimmuneError) {
