@@ -1,0 +1,283 @@
+// Every threshold of the rule detectors, in one plain JSON-able object (numbers, number
+// arrays, booleans), and the check that refuses a bad one before any packet is seen.
+//
+// Buckets follow CrowdSec: a bucket holds `threshold` units and leaks one unit every
+// 1/leakPerS seconds of capture time (CrowdSec's `leakspeed` is 1/leakPerS); the pour that
+// brings it to `threshold` overflows it and makes the alert. Windows follow fail2ban:
+// `maxretry` events within `findtimeS` seconds. After an alert, the same rule stays quiet
+// for that key during `cooldownS` (see leaky-bucket.ts).
+//
+// The defaults were chosen on the shared captures (see test/detect-rules-captures.test.ts)
+// and on what ordinary hosts do; the reasons are next to each rule.
+
+import { AutoimmuneError } from '../../errors.ts';
+
+/** A CrowdSec-style leaky bucket. */
+export interface BucketConfig {
+  /** Units (events, ports, hosts, packets) at which the bucket overflows. */
+  threshold: number;
+  /** Units leaking out per second of capture time (one unit every 1/leakPerS seconds). */
+  leakPerS: number;
+}
+
+export interface RulesConfig {
+  /** Seconds of capture time during which a rule that fired for a key does not fire again for it. */
+  cooldownS: number;
+
+  /**
+   * Many destination ports on one host from one source. Counts connection openers only (TCP
+   * without ACK and without RST: SYN, FIN, NULL, Xmas...; with `countUdp`, UDP to a new
+   * socket from a non-privileged source port), so a server answering a client's many
+   * ephemeral ports never counts.
+   */
+  verticalScan: BucketConfig & {
+    enabled: boolean;
+    /** Count UDP destination ports as well (as a separate port space). */
+    countUdp: boolean;
+    /**
+     * fail2ban-style burst: this many NEW distinct ports within `burstFindtimeS` fires at
+     * once. Scanners send probes back to back; a client touching several services of a
+     * host (mail, a domain controller) does it step by step, a round trip or more apart.
+     * 0 disables the burst test.
+     */
+    burstMaxretry: number;
+    /** Seconds. */
+    burstFindtimeS: number;
+  };
+
+  /**
+   * One destination port on many hosts from one source (also ICMP echo sweeps). Browsers
+   * reach dozens of hosts on 443 loading one page (21 hosts on port 80 within 10 s in
+   * D01), so the threshold is well above that.
+   */
+  horizontalScan: BucketConfig & {
+    enabled: boolean;
+    /** Count UDP destination ports as well (as a separate port space), from non-privileged source ports. */
+    countUdp: boolean;
+    /** UDP ports a client ordinarily spreads over many servers (a recursive resolver, an NTP pool client): not counted. */
+    exemptUdpPorts: number[];
+  };
+
+  /**
+   * Packets no ordinary TCP/IP stack sends, and well-known scanner signatures (see
+   * probe-signatures.ts). One odd packet can be a glitch; `threshold` of them from one
+   * source is a scanner.
+   */
+  scanProbe: BucketConfig & {
+    enabled: boolean;
+    /** TCP windows of nmap's raw SYN probe (ET SCAN NMAP -sS window 1024 and siblings). */
+    nmapSynWindows: number[];
+    /** A SYN offering a window at or below this many bytes is an OS-detection probe (nmap's SEQ/ECN probes use 1..63). */
+    osProbeMaxSynWindow: number;
+    /** Count connect probes: a handshake the client completes and then resets without sending a byte. */
+    connectAbort: boolean;
+    /** Seconds: a connect probe's reset comes within this time of its SYN. */
+    connectAbortMaxS: number;
+    /** Count ICMP probes (empty echo, echo with a non-zero code, timestamp/info/mask requests). */
+    icmpProbes: boolean;
+  };
+
+  /**
+   * SSH password guessing, seen without decrypting anything: a client opening connections
+   * to an SSH port at a rate no interactive user does, and closing them within seconds.
+   */
+  sshBruteForce: BucketConfig & {
+    enabled: boolean;
+    /** TCP ports treated as SSH. */
+    ports: number[];
+    /** Units poured for each new connection (client SYN; retransmissions do not count). */
+    newConnectionWeight: number;
+    /** Units poured when the client itself ends a connection (FIN/RST) within `shortLivedS` of its SYN. */
+    shortLivedWeight: number;
+    /** Seconds. */
+    shortLivedS: number;
+  };
+
+  /**
+   * SYNs from one source whose handshakes the source never completes (a SYN flooder that
+   * does not spoof). Each completed handshake takes a unit back out.
+   */
+  halfOpen: BucketConfig & { enabled: boolean };
+
+  /** SYNs toward one victim, less the handshakes completed toward it (units: packets). */
+  synFlood: BucketConfig & {
+    enabled: boolean;
+    /** Distinct sources (estimated) needed: one source is the source rules' business. */
+    minSources: number;
+  };
+
+  /** Large UDP datagrams from reflector service ports toward one victim, less its own requests to such ports (units: packets). */
+  udpAmplification: BucketConfig & {
+    enabled: boolean;
+    minSources: number;
+    /** Source ports of abusable UDP services (DNS, NTP, SNMP, LDAP, SSDP, memcached, IKE, chargen, qotd, portmap, NetBIOS, WS-Discovery, mDNS). */
+    ports: number[];
+    /** Bytes of UDP payload from which a datagram counts as an amplified response. */
+    minPayload: number;
+  };
+
+  /** SYN-ACKs toward one victim, less the handshakes it completed as a client (units: packets). */
+  tcpReflection: BucketConfig & { enabled: boolean; minSources: number };
+
+  /** ICMP toward one victim (neighbour discovery and multicast listener messages excluded), less the echo requests it sent (units: packets). */
+  icmpFlood: BucketConfig & { enabled: boolean; minSources: number };
+}
+
+export const DEFAULT_RULES: RulesConfig = {
+  cooldownS: 300,
+  // 12 distinct ports, one forgiven every 5 s; 5 new ports within 50 ms fires at once
+  // (D09's connect scan sends 5 SYNs in 0.9 ms, then waits a second).
+  verticalScan: { enabled: true, threshold: 12, leakPerS: 0.2, countUdp: true, burstMaxretry: 5, burstFindtimeS: 0.05 },
+  horizontalScan: { enabled: true, threshold: 100, leakPerS: 1, countUdp: true, exemptUdpPorts: [53, 123] },
+  // Two probes, one forgiven a minute: nmap's unprivileged host discovery alone makes two
+  // connect probes (80 and 443) in D06/D07.
+  scanProbe: {
+    enabled: true,
+    threshold: 2,
+    leakPerS: 1 / 60,
+    nmapSynWindows: [1024, 2048, 3072, 4096],
+    osProbeMaxSynWindow: 64,
+    connectAbort: true,
+    connectAbortMaxS: 1,
+    icmpProbes: true,
+  },
+  // A login is one long connection (D05: one connection, 101 s). hydra opens a probe
+  // connection that lives ~0.1 s and then `tasks` parallel ones (D15-D18): SYN + SYN +
+  // short-lived = 4 units within the first half second even with one task.
+  sshBruteForce: {
+    enabled: true,
+    threshold: 4,
+    leakPerS: 1 / 30,
+    ports: [22],
+    newConnectionWeight: 1,
+    shortLivedWeight: 2,
+    shortLivedS: 2,
+  },
+  halfOpen: { enabled: true, threshold: 100, leakPerS: 10 },
+  synFlood: { enabled: true, threshold: 500, leakPerS: 100, minSources: 20 },
+  udpAmplification: {
+    enabled: true,
+    threshold: 500,
+    leakPerS: 100,
+    minSources: 10,
+    ports: [53, 123, 161, 389, 1900, 11211, 500, 4500, 19, 17, 111, 137, 3702, 5353],
+    minPayload: 100,
+  },
+  tcpReflection: { enabled: true, threshold: 500, leakPerS: 100, minSources: 20 },
+  icmpFlood: { enabled: true, threshold: 1000, leakPerS: 200, minSources: 1 },
+};
+
+/** The rules configuration is not acceptable. */
+export class RulesConfigError extends AutoimmuneError {
+  readonly field: string;
+  constructor(field: string, value: unknown, expected: string) {
+    super(
+      'AI_ERR_RULES_CONFIG',
+      `rules: ${field} must be ${expected}, got ${JSON.stringify(value) ?? String(value)}: fix it in the configuration`,
+    );
+    this.field = field;
+  }
+}
+
+/** Largest distinct threshold: the per-key bitmaps (distinct-set.ts) count reliably up to about this. */
+export const MAX_DISTINCT_THRESHOLD = 256;
+
+type Check = (v: unknown) => boolean;
+const num = (lo: number, hi: number, loOpen = false): Check => (v) =>
+  typeof v === 'number' && Number.isFinite(v) && (loOpen ? v > lo : v >= lo) && v <= hi;
+const int = (lo: number, hi: number): Check => (v) => Number.isInteger(v) && (v as number) >= lo && (v as number) <= hi;
+const bool: Check = (v) => typeof v === 'boolean';
+const portList = (min: number): Check => (v) => Array.isArray(v) && v.length >= min && v.length <= 64 && v.every((p) => int(1, 65535)(p));
+const ports = portList(1);
+const windows: Check = (v) => Array.isArray(v) && v.length <= 64 && v.every((p) => int(0, 65535)(p));
+
+// field → [check, what is expected], per section; '' is the top level
+const SPEC: Record<string, Record<string, [Check, string]>> = {
+  '': { cooldownS: [num(0, 86_400), 'a number of seconds from 0 to 86400'] },
+  verticalScan: {
+    enabled: [bool, 'true or false'],
+    threshold: [int(2, MAX_DISTINCT_THRESHOLD), `an integer from 2 to ${MAX_DISTINCT_THRESHOLD} (distinct ports)`],
+    leakPerS: [num(0, 1e6, true), 'a positive number (ports per second)'],
+    countUdp: [bool, 'true or false'],
+    burstMaxretry: [int(0, 64), 'an integer from 0 (off) to 64'],
+    burstFindtimeS: [num(0, 3600, true), 'a positive number of seconds up to 3600'],
+  },
+  horizontalScan: {
+    enabled: [bool, 'true or false'],
+    threshold: [int(2, MAX_DISTINCT_THRESHOLD), `an integer from 2 to ${MAX_DISTINCT_THRESHOLD} (distinct hosts)`],
+    leakPerS: [num(0, 1e6, true), 'a positive number (hosts per second)'],
+    countUdp: [bool, 'true or false'],
+    exemptUdpPorts: [portList(0), 'an array of UDP ports (1-65535), at most 64'],
+  },
+  scanProbe: {
+    enabled: [bool, 'true or false'],
+    threshold: [int(1, 1_000_000), 'a positive integer (probe packets)'],
+    leakPerS: [num(0, 1e6, true), 'a positive number (probes per second)'],
+    nmapSynWindows: [windows, 'an array of TCP window sizes (0-65535), at most 64'],
+    osProbeMaxSynWindow: [int(0, 65535), 'an integer from 0 to 65535 (bytes)'],
+    connectAbort: [bool, 'true or false'],
+    connectAbortMaxS: [num(0, 3600, true), 'a positive number of seconds up to 3600'],
+    icmpProbes: [bool, 'true or false'],
+  },
+  sshBruteForce: {
+    enabled: [bool, 'true or false'],
+    threshold: [num(0, 1e9, true), 'a positive number (units)'],
+    leakPerS: [num(0, 1e6, true), 'a positive number (units per second)'],
+    ports: [ports, 'a non-empty array of TCP ports (1-65535), at most 64'],
+    newConnectionWeight: [num(0, 1e9), 'a number of units, 0 or more'],
+    shortLivedWeight: [num(0, 1e9), 'a number of units, 0 or more'],
+    shortLivedS: [num(0, 86_400, true), 'a positive number of seconds'],
+  },
+  halfOpen: {
+    enabled: [bool, 'true or false'],
+    threshold: [int(1, 1e9), 'a positive integer (SYNs)'],
+    leakPerS: [num(0, 1e9, true), 'a positive number (SYNs per second)'],
+  },
+};
+for (const name of ['synFlood', 'udpAmplification', 'tcpReflection', 'icmpFlood']) {
+  SPEC[name] = {
+    enabled: [bool, 'true or false'],
+    threshold: [num(0, 1e12, true), 'a positive number (packets)'],
+    leakPerS: [num(0, 1e12, true), 'a positive number (packets per second)'],
+    minSources: [int(1, 100_000), 'an integer from 1 to 100000 (distinct sources)'],
+  };
+}
+SPEC.udpAmplification!.ports = [ports, 'a non-empty array of UDP ports (1-65535), at most 64'];
+SPEC.udpAmplification!.minPayload = [int(0, 65535), 'an integer from 0 to 65535 (bytes)'];
+
+/** Throws RulesConfigError naming the first bad field; returns the config unchanged. */
+export function validateRulesConfig(config: RulesConfig): RulesConfig {
+  if (config === null || typeof config !== 'object') throw new RulesConfigError('rules', config, 'an object');
+  for (const [section, fields] of Object.entries(SPEC)) {
+    const obj = section === '' ? (config as unknown as Record<string, unknown>) : (config as unknown as Record<string, unknown>)[section];
+    if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) throw new RulesConfigError(section, obj, 'an object');
+    for (const [field, [check, expected]] of Object.entries(fields)) {
+      const value = (obj as Record<string, unknown>)[field];
+      if (!check(value)) throw new RulesConfigError(section === '' ? field : `${section}.${field}`, value, expected);
+    }
+    for (const key of Object.keys(obj)) {
+      if (section !== '' && !(key in fields)) throw new RulesConfigError(`${section}.${key}`, (obj as Record<string, unknown>)[key], 'absent (unknown option)');
+    }
+  }
+  for (const key of Object.keys(config)) {
+    if (!(key in SPEC) && !(key in SPEC['']!)) throw new RulesConfigError(key, (config as unknown as Record<string, unknown>)[key], 'absent (unknown option)');
+  }
+  if (config.scanProbe.osProbeMaxSynWindow >= Math.min(...config.scanProbe.nmapSynWindows, 65536)) {
+    throw new RulesConfigError('scanProbe.osProbeMaxSynWindow', config.scanProbe.osProbeMaxSynWindow, 'below every window in scanProbe.nmapSynWindows');
+  }
+  return config;
+}
+
+export type RulesOverrides = { [K in keyof RulesConfig]?: RulesConfig[K] extends object ? Partial<RulesConfig[K]> : RulesConfig[K] };
+
+/** DEFAULT_RULES with `overrides` merged in, section by section, validated. */
+export function resolveRulesConfig(overrides: RulesOverrides = {}): RulesConfig {
+  const merged: Record<string, unknown> = structuredClone(DEFAULT_RULES) as unknown as Record<string, unknown>;
+  for (const [key, value] of Object.entries(overrides)) {
+    const base = merged[key];
+    merged[key] = base !== null && typeof base === 'object' && !Array.isArray(base) && value !== null && typeof value === 'object' && !Array.isArray(value)
+      ? { ...base, ...value }
+      : value;
+  }
+  return validateRulesConfig(merged as unknown as RulesConfig);
+}

@@ -1,0 +1,492 @@
+// The source-keyed rules of one detector shard. The shard sees every packet whose SOURCE
+// hashes to it, so all of one source's packets (but usually not the replies to them) are
+// here: the rules judge a source by what it sends.
+//
+//   vertical scan      distinct destination ports on one host (leaky, plus a fail2ban burst)
+//   horizontal scan    distinct hosts on one destination port (leaky)
+//   scan probe         packets no stack sends, scanner fingerprints, connect probes (leaky)
+//   SSH brute force    new connections to an SSH port and short-lived ones (weighted leaky)
+//   half-open SYNs     SYNs the source never completes (leaky; completions take units back)
+//
+// Alerts here name the source and are blockable. Along the way `scan` fills the shard's
+// VictimTally with the per-host counts that only add up across shards (victim-tally.ts).
+//
+// Sockets are tracked from the client's SYN (or a UDP flow's first datagram) to its FIN/RST
+// to tell retransmissions from new connections, completions, connect probes and connection
+// lifetimes. Everything is bounded: three address-keyed tables with LRU eviction (counted
+// in stats()), per-key state in typed arrays, IPv4 keys as int32 numbers, so an IPv4
+// packet allocates nothing (IPv6 keys are the address texts). Memory at the default limits
+// (65536 sources): sockets ≈ 262144 × 60 B, scan keys 2 × 131072 × ≈ 250 B, sources
+// 65536 × ≈ 200 B: about 95 MB when every table is full, allocated as they fill.
+
+import type { Alert } from '../alert.ts';
+import { FlowTable, type AddressKey } from '../flow-table.ts';
+import { PacketFlags, type PacketBatch } from '../../net/packet-batch.ts';
+import { checkCapacity } from '../../util/lru.ts';
+import { DistinctSet } from './distinct-set.ts';
+import { hashText, mix32 } from './hash.ts';
+import { BucketTable, WindowCounter, riskScore } from './leaky-bucket.ts';
+import { PROBE_NAMES, ProbeKind, icmpProbeKind, tcpProbeKind, windowLookup } from './probe-signatures.ts';
+import { ruleAlert, seconds } from './rule-alert.ts';
+import { validateRulesConfig, type RulesConfig } from './rules-config.ts';
+import { VictimTallyWriter, type VictimTally } from './victim-tally.ts';
+
+export interface SourceRulesLimits {
+  /** Sources with SSH, half-open or probe state (default 65536). */
+  maxSources?: number;
+  /** (source, host) keys of the vertical rule, and (source, port) keys of the horizontal rule, each (default 2 × maxSources). */
+  maxScanKeys?: number;
+  /** Sockets followed from their first packet to their end (default 4 × maxSources). */
+  maxSockets?: number;
+  /** Rows per victim tally (default 4096). */
+  maxTallyRows?: number;
+}
+
+const SYN = 0x02, RST = 0x04, FIN = 0x01, ACK = 0x10;
+// socket state bits
+const SYN_SENT = 1, ESTABLISHED = 2, DATA = 4, SSH = 8, CLOSED = 16, UDP_FLOW = 32;
+// port spaces within one distinct set
+const UDP_PORT = 0x10000, ICMP_ECHO = 0x20000;
+const SKIP = PacketFlags.MALFORMED | PacketFlags.UNSUPPORTED;
+// Neighbour discovery, router discovery and MLD: chatter on every IPv6 link, not floods.
+const ICMPV6_LINK = new Uint8Array(256);
+for (const t of [130, 131, 132, 133, 134, 135, 136, 137, 143, 151, 152, 153]) ICMPV6_LINK[t] = 1;
+
+function portLookup(ports: readonly number[]): Uint8Array {
+  const t = new Uint8Array(65536);
+  for (const p of ports) t[p] = 1;
+  return t;
+}
+
+/** Multicast or broadcast destinations are nobody's victim and nobody's scan target. */
+function isGroupDestination(batch: PacketBatch, i: number, v6: boolean): boolean {
+  if (v6) return batch.dst[i * 16] === 0xff;
+  const d = batch.dst4[i];
+  return d >>> 28 === 14 || d === 0xffffffff;
+}
+
+export class SourceRules {
+  private readonly config: RulesConfig;
+  private readonly writer: VictimTallyWriter;
+  private readonly nmapWindows: Uint8Array;
+  private readonly sshPorts: Uint8Array;
+  private readonly reflectorPorts: Uint8Array;
+  private readonly exemptUdp: Uint8Array;
+
+  // sockets: (src, dst, srcPort | UDP_PORT, dstPort)
+  private readonly sockets: FlowTable;
+  private readonly sockState: Uint8Array;
+  private readonly sockStart: Float64Array;
+
+  // vertical: (src, dst, 0, 0); horizontal: (src, 0, port space, 0)
+  private readonly vKeys: FlowTable;
+  private readonly vBuckets: BucketTable;
+  private readonly vDistinct: DistinctSet;
+  private readonly vBurst: WindowCounter;
+  private readonly vCount: Int32Array;
+  private readonly hKeys: FlowTable;
+  private readonly hBuckets: BucketTable;
+  private readonly hDistinct: DistinctSet;
+  private readonly hCount: Int32Array;
+
+  // sources: (src, 0, 0, 0)
+  private readonly sources: FlowTable;
+  private readonly sshBuckets: BucketTable;
+  private readonly sshConns: Int32Array;
+  private readonly sshShort: Int32Array;
+  private readonly halfBuckets: BucketTable;
+  private readonly halfSyns: Int32Array;
+  private readonly halfDone: Int32Array;
+  private readonly probeBuckets: BucketTable;
+  private readonly probeKinds: Int32Array;
+  private readonly probeCount: Int32Array;
+
+  private packets = 0;
+  private skipped = 0;
+  private alerts = 0;
+  private suppressed = 0;
+
+  constructor(config: RulesConfig, limits: SourceRulesLimits = {}) {
+    this.config = validateRulesConfig(config);
+    const maxSources = checkCapacity(limits.maxSources ?? 65536);
+    const maxScanKeys = checkCapacity(limits.maxScanKeys ?? 2 * maxSources);
+    const maxSockets = checkCapacity(limits.maxSockets ?? 4 * maxSources);
+    this.writer = new VictimTallyWriter(checkCapacity(limits.maxTallyRows ?? 4096));
+    const c = this.config;
+    const cool = c.cooldownS;
+    this.nmapWindows = windowLookup(c.scanProbe.nmapSynWindows);
+    this.sshPorts = portLookup(c.sshBruteForce.ports);
+    this.reflectorPorts = portLookup(c.udpAmplification.ports);
+    this.exemptUdp = portLookup(c.horizontalScan.exemptUdpPorts);
+
+    this.sockets = new FlowTable(maxSockets);
+    this.sockState = new Uint8Array(maxSockets);
+    this.sockStart = new Float64Array(maxSockets);
+
+    this.vKeys = new FlowTable(maxScanKeys);
+    this.vBuckets = new BucketTable(maxScanKeys, c.verticalScan.threshold, c.verticalScan.leakPerS, cool);
+    this.vDistinct = new DistinctSet(maxScanKeys);
+    this.vBurst = new WindowCounter(maxScanKeys, c.verticalScan.burstMaxretry, c.verticalScan.burstFindtimeS);
+    this.vCount = new Int32Array(maxScanKeys);
+    this.hKeys = new FlowTable(maxScanKeys);
+    this.hBuckets = new BucketTable(maxScanKeys, c.horizontalScan.threshold, c.horizontalScan.leakPerS, cool);
+    this.hDistinct = new DistinctSet(maxScanKeys);
+    this.hCount = new Int32Array(maxScanKeys);
+
+    this.sources = new FlowTable(maxSources);
+    this.sshBuckets = new BucketTable(maxSources, c.sshBruteForce.threshold, c.sshBruteForce.leakPerS, cool);
+    this.sshConns = new Int32Array(maxSources);
+    this.sshShort = new Int32Array(maxSources);
+    this.halfBuckets = new BucketTable(maxSources, c.halfOpen.threshold, c.halfOpen.leakPerS, cool);
+    this.halfSyns = new Int32Array(maxSources);
+    this.halfDone = new Int32Array(maxSources);
+    this.probeBuckets = new BucketTable(maxSources, c.scanProbe.threshold, c.scanProbe.leakPerS, cool);
+    this.probeKinds = new Int32Array(maxSources);
+    this.probeCount = new Int32Array(maxSources);
+  }
+
+  /**
+   * Run the rules over a batch: alerts are appended to `out`; with `tally`, the batch's
+   * per-host counts are added to it (clear it between batches to send one per batch).
+   */
+  scan(batch: PacketBatch, out: Alert[], tally?: VictimTally): void {
+    const n = batch.length;
+    const t = tally ?? null;
+    if (t) this.writer.attach(t);
+    const { flags, fragOffset, src4, dst4, ts } = batch;
+    this.packets += n;
+    for (let i = 0; i < n; i++) {
+      const f = flags[i];
+      if (f & SKIP || (f & (PacketFlags.IPV4 | PacketFlags.IPV6)) === 0 || (f & PacketFlags.FRAGMENT && fragOffset[i] !== 0)) {
+        this.skipped++;
+        continue;
+      }
+      const v6 = (f & PacketFlags.IPV6) !== 0;
+      const src: AddressKey = v6 ? batch.hostKey(i, 'src') : src4[i] | 0;
+      const dst: AddressKey = v6 ? batch.hostKey(i, 'dst') : dst4[i] | 0;
+      if (f & PacketFlags.TCP) this.tcp(batch, i, ts[i], src, dst, v6, out, t);
+      else if (f & PacketFlags.UDP) this.udp(batch, i, ts[i], src, dst, v6, out, t);
+      else if (f & (PacketFlags.ICMP | PacketFlags.ICMPV6)) this.icmp(batch, i, ts[i], src, dst, v6, out, t);
+    }
+  }
+
+  stats(): Record<string, number> {
+    return {
+      packets: this.packets,
+      skipped: this.skipped,
+      alerts: this.alerts,
+      suppressed: this.suppressed,
+      sources: this.sources.size,
+      sourceEvictions: this.sources.evictions,
+      sockets: this.sockets.size,
+      socketEvictions: this.sockets.evictions,
+      verticalKeys: this.vKeys.size,
+      verticalEvictions: this.vKeys.evictions,
+      horizontalKeys: this.hKeys.size,
+      horizontalEvictions: this.hKeys.evictions,
+    };
+  }
+
+  // ---- per protocol ---------------------------------------------------------------
+
+  private tcp(batch: PacketBatch, i: number, ts: number, src: AddressKey, dst: AddressKey, v6: boolean, out: Alert[], t: VictimTally | null): void {
+    const tf = batch.tcpFlags[i];
+    const sp = batch.srcPort[i];
+    const dp = batch.dstPort[i];
+    const c = this.config;
+    const syn = tf & SYN, ack = tf & ACK, rst = tf & RST, fin = tf & FIN;
+    const opening = syn && !ack && !rst && !fin;
+    const kind = c.scanProbe.enabled
+      ? tcpProbeKind(tf, batch.tcpWindow[i], batch.flags[i], batch.payloadLen[i], this.nmapWindows, c.scanProbe.osProbeMaxSynWindow)
+      : ProbeKind.NONE;
+    // a probing SYN counts once its socket shows it is not a retransmission (below)
+    if (kind !== ProbeKind.NONE && !opening) this.probe(batch, i, ts, src, kind, out);
+    if (syn) {
+      if (ack) {
+        // a server's answer, or a reflection when nobody asked
+        if (t && !rst && !fin) this.toward(batch, i, ts, v6, t, 'synAck', 1);
+        return;
+      }
+      if (rst || fin) return; // a probe, not a connection
+      let s = this.sockets.find(src, dst, sp, dp);
+      if (s >= 0 && this.sockState[s] & SYN_SENT) return; // retransmission: nothing new
+      if (s < 0) s = this.sockets.insert(src, dst, sp, dp);
+      this.sockState[s] = this.sshPorts[dp] ? SYN_SENT | SSH : SYN_SENT;
+      this.sockStart[s] = ts;
+      if (kind !== ProbeKind.NONE) this.probe(batch, i, ts, src, kind, out);
+      if (t) this.toward(batch, i, ts, v6, t, 'syn', 1);
+      if (!isGroupDestination(batch, i, v6)) this.opener(batch, i, ts, src, dst, v6, dp, out);
+      if (c.halfOpen.enabled) this.halfOpen(batch, i, ts, src, 1, out);
+      if (this.sshPorts[dp] && c.sshBruteForce.enabled) this.ssh(batch, i, ts, src, c.sshBruteForce.newConnectionWeight, true, out);
+      return;
+    }
+    // FIN, NULL, Xmas... without ACK reach ports as SYNs do
+    if (!ack && !rst && !isGroupDestination(batch, i, v6)) this.opener(batch, i, ts, src, dst, v6, dp, out);
+    const s = this.sockets.find(src, dst, sp, dp);
+    if (s < 0) return;
+    let st = this.sockState[s];
+    if (st === 0 || st & (CLOSED | UDP_FLOW)) return;
+    if (st & SYN_SENT && ack && !rst) {
+      st = (st & ~SYN_SENT) | ESTABLISHED;
+      if (c.halfOpen.enabled) this.halfOpen(batch, i, ts, src, -1, out);
+      if (t) {
+        this.toward(batch, i, ts, v6, t, 'completions', 0);
+        const r = v6 ? this.writer.row6(src as string, ts) : this.writer.row4(batch.src4[i], ts);
+        if (r >= 0) t.completionsOut[r]++;
+      }
+    }
+    if (batch.payloadLen[i] > 0) st |= DATA;
+    if (rst || fin) {
+      const life = ts - this.sockStart[s];
+      if (rst && st & ESTABLISHED && !(st & DATA) && c.scanProbe.enabled && c.scanProbe.connectAbort && life >= 0 && life <= c.scanProbe.connectAbortMaxS) {
+        this.probe(batch, i, ts, src, ProbeKind.CONNECT_ABORT, out);
+      }
+      if (st & SSH && c.sshBruteForce.enabled && life >= 0 && life < c.sshBruteForce.shortLivedS) {
+        this.ssh(batch, i, ts, src, c.sshBruteForce.shortLivedWeight, false, out);
+      }
+      st = CLOSED;
+    }
+    this.sockState[s] = st;
+  }
+
+  private udp(batch: PacketBatch, i: number, ts: number, src: AddressKey, dst: AddressKey, v6: boolean, out: Alert[], t: VictimTally | null): void {
+    const sp = batch.srcPort[i];
+    const dp = batch.dstPort[i];
+    const c = this.config;
+    const group = isGroupDestination(batch, i, v6);
+    if (t && sp !== dp) {
+      // peers of symmetric protocols (NTP 123↔123, IKE 500↔500, mDNS) are not reflections
+      if (this.reflectorPorts[sp] && !group && batch.payloadLen[i] >= c.udpAmplification.minPayload) {
+        this.toward(batch, i, ts, v6, t, 'udpResp', batch.wirelen[i]);
+      }
+      if (this.reflectorPorts[dp]) {
+        const r = v6 ? this.writer.row6(src as string, ts) : this.writer.row4(batch.src4[i], ts);
+        if (r >= 0) t.udpReqOut[r]++;
+      }
+    }
+    // A new UDP flow from a client port is a connection opener; a server answering from a
+    // privileged port never is.
+    if (sp < 1024 || group) return;
+    const vertical = c.verticalScan.enabled && c.verticalScan.countUdp;
+    const horizontal = c.horizontalScan.enabled && c.horizontalScan.countUdp && !this.exemptUdp[dp];
+    if (!vertical && !horizontal) return;
+    let s = this.sockets.find(src, dst, sp | UDP_PORT, dp);
+    if (s >= 0) return;
+    s = this.sockets.insert(src, dst, sp | UDP_PORT, dp);
+    this.sockState[s] = UDP_FLOW;
+    this.sockStart[s] = ts;
+    if (vertical) this.vertical(batch, i, ts, src, dst, dp | UDP_PORT, out);
+    if (horizontal) this.horizontal(batch, i, ts, src, dst, v6, dp | UDP_PORT, out);
+  }
+
+  private icmp(batch: PacketBatch, i: number, ts: number, src: AddressKey, dst: AddressKey, v6: boolean, out: Alert[], t: VictimTally | null): void {
+    const type = batch.icmpType[i];
+    const c = this.config;
+    if (c.scanProbe.enabled && c.scanProbe.icmpProbes) {
+      const kind = icmpProbeKind(v6, type, batch.icmpCode[i], batch.payloadLen[i]);
+      if (kind !== ProbeKind.NONE) this.probe(batch, i, ts, src, kind, out);
+    }
+    const group = isGroupDestination(batch, i, v6);
+    if (t && !group && !(v6 && ICMPV6_LINK[type])) this.toward(batch, i, ts, v6, t, 'icmp', batch.wirelen[i]);
+    if (type === (v6 ? 128 : 8)) {
+      if (t) {
+        const r = v6 ? this.writer.row6(src as string, ts) : this.writer.row4(batch.src4[i], ts);
+        if (r >= 0) t.echoOut[r]++;
+      }
+      if (!group && c.horizontalScan.enabled) this.horizontal(batch, i, ts, src, dst, v6, ICMP_ECHO, out);
+    }
+  }
+
+  // ---- tally ------------------------------------------------------------------------
+
+  /** Count packet i toward its destination's row (`bytes` also into the byte column where there is one). */
+  private toward(batch: PacketBatch, i: number, ts: number, v6: boolean, t: VictimTally, column: 'syn' | 'synAck' | 'completions' | 'udpResp' | 'icmp', bytes: number): void {
+    const w = this.writer;
+    const r = v6 ? w.row6(batch.hostKey(i, 'dst') as string, ts) : w.row4(batch.dst4[i], ts);
+    if (r < 0) return;
+    t[column][r]++;
+    if (column === 'udpResp') t.udpRespBytes[r] += bytes;
+    else if (column === 'icmp') t.icmpBytes[r] += bytes;
+    if (column === 'completions') return; // completions are not sources of a flood
+    if (v6) {
+      const text = batch.hostKey(i, 'src') as string;
+      w.source(r, mix32(hashText(text)), 0, text);
+    } else {
+      const a = batch.src4[i];
+      w.source(r, mix32(a | 0), a, '');
+    }
+  }
+
+  // ---- rules ------------------------------------------------------------------------
+
+  /** A connection opener (SYN, FIN/NULL/Xmas probe, new UDP flow) toward dst:dp. */
+  private opener(batch: PacketBatch, i: number, ts: number, src: AddressKey, dst: AddressKey, v6: boolean, dp: number, out: Alert[]): void {
+    if (this.config.verticalScan.enabled) this.vertical(batch, i, ts, src, dst, dp, out);
+    if (this.config.horizontalScan.enabled) this.horizontal(batch, i, ts, src, dst, v6, dp, out);
+  }
+
+  private vertical(batch: PacketBatch, i: number, ts: number, src: AddressKey, dst: AddressKey, port: number, out: Alert[]): void {
+    let s = this.vKeys.find(src, dst, 0, 0);
+    if (s < 0) {
+      s = this.vKeys.insert(src, dst, 0, 0);
+      this.vBuckets.reset(s);
+      this.vBurst.reset(s);
+    }
+    const b = this.vBuckets;
+    if (b.cooling(s, ts)) {
+      this.suppressed++;
+      return;
+    }
+    if (b.leakTo(s, ts) === 0) {
+      this.vDistinct.clear(s);
+      this.vCount[s] = 0;
+    }
+    if (!this.vDistinct.add(s, port)) return;
+    this.vCount[s]++;
+    const cfg = this.config.verticalScan;
+    const burst = this.vBurst.hit(s, ts);
+    const over = b.pour(s, ts, 1);
+    if (!burst && !over) return;
+    const ports = this.vCount[s];
+    let evidence: Record<string, number | string>;
+    let score: number;
+    let firstTs: number;
+    if (over) {
+      firstTs = b.firstTs(s);
+      score = riskScore(b.levelOf(s), cfg.threshold, cfg.threshold / cfg.leakPerS, ts - firstTs);
+      evidence = { ports, windowS: seconds(ts - firstTs), threshold: cfg.threshold, leakPerS: cfg.leakPerS, lastPort: port & 0xffff, proto: port & UDP_PORT ? 'udp' : 'tcp' };
+    } else {
+      firstTs = this.vBurst.windowStart(s);
+      score = riskScore(cfg.burstMaxretry, cfg.burstMaxretry, cfg.burstFindtimeS, ts - firstTs);
+      evidence = { ports, burstPorts: cfg.burstMaxretry, windowS: seconds(ts - firstTs), findtimeS: cfg.burstFindtimeS, threshold: cfg.burstMaxretry, lastPort: port & 0xffff, proto: port & UDP_PORT ? 'udp' : 'tcp' };
+    }
+    b.trip(s, ts);
+    this.vBurst.reset(s);
+    this.emit(out, ruleAlert('port-scan-vertical', batch.formatAddress(i, 'src'), batch.formatAddress(i, 'dst'), score, ts, firstTs, true, evidence));
+  }
+
+  private horizontal(batch: PacketBatch, i: number, ts: number, src: AddressKey, dst: AddressKey, v6: boolean, port: number, out: Alert[]): void {
+    let s = this.hKeys.find(src, 0, port, 0);
+    if (s < 0) {
+      s = this.hKeys.insert(src, 0, port, 0);
+      this.hBuckets.reset(s);
+    }
+    const b = this.hBuckets;
+    if (b.cooling(s, ts)) {
+      this.suppressed++;
+      return;
+    }
+    if (b.leakTo(s, ts) === 0) {
+      this.hDistinct.clear(s);
+      this.hCount[s] = 0;
+    }
+    if (!this.hDistinct.add(s, v6 ? hashText(dst as string) : (dst as number))) return;
+    this.hCount[s]++;
+    if (!b.pour(s, ts, 1)) return;
+    const cfg = this.config.horizontalScan;
+    const firstTs = b.firstTs(s);
+    const score = riskScore(b.levelOf(s), cfg.threshold, cfg.threshold / cfg.leakPerS, ts - firstTs);
+    const proto = port === ICMP_ECHO ? 'icmp-echo' : port & UDP_PORT ? 'udp' : 'tcp';
+    b.trip(s, ts);
+    this.emit(out, ruleAlert('port-scan-horizontal', batch.formatAddress(i, 'src'), '*', score, ts, firstTs, true, {
+      hosts: this.hCount[s], port: port & 0xffff, proto, windowS: seconds(ts - firstTs), threshold: cfg.threshold, leakPerS: cfg.leakPerS,
+    }));
+  }
+
+  private probe(batch: PacketBatch, i: number, ts: number, src: AddressKey, kind: number, out: Alert[]): void {
+    const s = this.sourceSlot(src);
+    const b = this.probeBuckets;
+    if (b.cooling(s, ts)) {
+      this.suppressed++;
+      return;
+    }
+    if (b.leakTo(s, ts) === 0) {
+      this.probeKinds[s] = 0;
+      this.probeCount[s] = 0;
+    }
+    this.probeKinds[s] |= 1 << kind;
+    this.probeCount[s]++;
+    if (!b.pour(s, ts, 1)) return;
+    const cfg = this.config.scanProbe;
+    const firstTs = b.firstTs(s);
+    const score = riskScore(b.levelOf(s), cfg.threshold, cfg.threshold / cfg.leakPerS, ts - firstTs);
+    const kinds: string[] = [];
+    for (let k = 1; k < PROBE_NAMES.length; k++) if (this.probeKinds[s] & (1 << k)) kinds.push(PROBE_NAMES[k]);
+    b.trip(s, ts);
+    this.emit(out, ruleAlert('scan-probe', batch.formatAddress(i, 'src'), batch.formatAddress(i, 'dst'), score, ts, firstTs, true, {
+      probes: this.probeCount[s], kinds: kinds.join(','), last: PROBE_NAMES[kind], windowS: seconds(ts - firstTs), threshold: cfg.threshold, leakPerS: cfg.leakPerS,
+    }));
+  }
+
+  private ssh(batch: PacketBatch, i: number, ts: number, src: AddressKey, units: number, opened: boolean, out: Alert[]): void {
+    if (units <= 0) return;
+    const s = this.sourceSlot(src);
+    const b = this.sshBuckets;
+    if (b.cooling(s, ts)) {
+      this.suppressed++;
+      return;
+    }
+    if (b.leakTo(s, ts) === 0) {
+      this.sshConns[s] = 0;
+      this.sshShort[s] = 0;
+    }
+    if (opened) this.sshConns[s]++;
+    else this.sshShort[s]++;
+    if (!b.pour(s, ts, units)) return;
+    const cfg = this.config.sshBruteForce;
+    const firstTs = b.firstTs(s);
+    const score = riskScore(b.levelOf(s), cfg.threshold, cfg.threshold / cfg.leakPerS, ts - firstTs);
+    b.trip(s, ts);
+    this.emit(out, ruleAlert('ssh-brute-force', batch.formatAddress(i, 'src'), batch.formatAddress(i, 'dst'), score, ts, firstTs, true, {
+      connections: this.sshConns[s], shortLived: this.sshShort[s], port: batch.dstPort[i], windowS: seconds(ts - firstTs), threshold: cfg.threshold,
+      leakPerS: cfg.leakPerS, shortLivedS: cfg.shortLivedS,
+    }));
+  }
+
+  private halfOpen(batch: PacketBatch, i: number, ts: number, src: AddressKey, units: number, out: Alert[]): void {
+    const s = this.sourceSlot(src);
+    const b = this.halfBuckets;
+    if (b.cooling(s, ts)) {
+      if (units > 0) this.suppressed++;
+      return;
+    }
+    if (b.leakTo(s, ts) === 0) {
+      if (units < 0) return; // nothing outstanding to complete
+      this.halfSyns[s] = 0;
+      this.halfDone[s] = 0;
+    }
+    if (units > 0) this.halfSyns[s]++;
+    else this.halfDone[s]++;
+    if (!b.pour(s, ts, units)) return;
+    const cfg = this.config.halfOpen;
+    const firstTs = b.firstTs(s);
+    const level = b.levelOf(s);
+    const score = riskScore(level, cfg.threshold, cfg.threshold / cfg.leakPerS, ts - firstTs);
+    b.trip(s, ts);
+    this.emit(out, ruleAlert('syn-flood', batch.formatAddress(i, 'src'), batch.formatAddress(i, 'dst'), score, ts, firstTs, true, {
+      halfOpen: level, syns: this.halfSyns[s], completed: this.halfDone[s], windowS: seconds(ts - firstTs), threshold: cfg.threshold, leakPerS: cfg.leakPerS,
+    }));
+  }
+
+  private sourceSlot(src: AddressKey): number {
+    let s = this.sources.find(src, 0, 0, 0);
+    if (s < 0) {
+      s = this.sources.insert(src, 0, 0, 0);
+      this.sshBuckets.reset(s);
+      this.halfBuckets.reset(s);
+      this.probeBuckets.reset(s);
+      this.probeKinds[s] = 0;
+      this.probeCount[s] = 0;
+      this.sshConns[s] = 0;
+      this.sshShort[s] = 0;
+      this.halfSyns[s] = 0;
+      this.halfDone[s] = 0;
+    }
+    return s;
+  }
+
+  private emit(out: Alert[], alert: Alert): void {
+    this.alerts++;
+    out.push(alert);
+  }
+}

@@ -1,0 +1,212 @@
+// What a detector shard tells the victim rules about one batch: per host, the counts that
+// only add up across shards. A shard sees the packets whose SOURCE hashes to it, so the
+// SYNs toward one victim of a spoofed flood, or the responses of thousands of reflectors,
+// land in every shard; one VictimRules instance adds the tallies of all of them.
+//
+// A tally is plain data: a row count and parallel arrays of numbers and strings, nothing
+// else, so it crosses the transport as is (msgpack, JSON). Counts "toward" a host come from
+// packets whose destination is the host; counts "out" from packets the host sent (its own
+// connections and requests, which make the matching replies solicited).
+
+import { hashText, mix32 } from './hash.ts';
+
+export const SKETCH_WORDS = 4;
+const SKETCH_BITS = SKETCH_WORDS * 32;
+
+export interface VictimTally {
+  /** Rows in use; every column holds `rows` entries (srcSketch: SKETCH_WORDS per row). */
+  rows: number;
+  /** Rows that did not fit in the writer's limit and were left out. */
+  dropped: number;
+  /** IPv4 address of the row's host as a uint32 (0 on IPv6 rows). */
+  v4: number[];
+  /** RFC 5952 text of the host for IPv6 rows, '' for IPv4 rows. */
+  v6: string[];
+  /** Capture time of the first and last packet counted in the row, seconds. */
+  firstTs: number[];
+  lastTs: number[];
+  /** TCP SYNs (without ACK) toward the host. */
+  syn: number[];
+  /** Handshakes completed toward the host: the client's first ACK after its SYN. */
+  completions: number[];
+  /** TCP SYN-ACKs toward the host. */
+  synAck: number[];
+  /** Handshakes the host itself completed as a client (they solicited SYN-ACKs). */
+  completionsOut: number[];
+  /** UDP datagrams toward the host from a reflector service port, with a large payload. */
+  udpResp: number[];
+  /** Their bytes on the wire. */
+  udpRespBytes: number[];
+  /** UDP datagrams the host sent to reflector service ports (they solicit responses). */
+  udpReqOut: number[];
+  /** ICMP/ICMPv6 toward the host, neighbour discovery and MLD excluded. */
+  icmp: number[];
+  icmpBytes: number[];
+  /** Echo requests the host sent (each solicits a reply). */
+  echoOut: number[];
+  /** Sources toward the host: a 128-bit linear-counting bitmap, SKETCH_WORDS int32 per row. */
+  srcSketch: number[];
+  /** The majority-vote candidate among the sources toward the host (Boyer–Moore), and its margin. */
+  topSrc4: number[];
+  topSrc6: string[];
+  topCount: number[];
+}
+
+const COUNT_COLUMNS = [
+  'syn', 'completions', 'synAck', 'completionsOut', 'udpResp', 'udpRespBytes', 'udpReqOut', 'icmp', 'icmpBytes', 'echoOut',
+] as const;
+export type TallyCount = (typeof COUNT_COLUMNS)[number];
+
+export function newVictimTally(): VictimTally {
+  return {
+    rows: 0, dropped: 0, v4: [], v6: [], firstTs: [], lastTs: [],
+    syn: [], completions: [], synAck: [], completionsOut: [], udpResp: [], udpRespBytes: [], udpReqOut: [], icmp: [], icmpBytes: [], echoOut: [],
+    srcSketch: [], topSrc4: [], topSrc6: [], topCount: [],
+  };
+}
+
+/** Empty the tally for the next batch (the same object is reused). */
+export function clearVictimTally(t: VictimTally): void {
+  t.rows = 0;
+  t.dropped = 0;
+  t.v4.length = 0;
+  t.v6.length = 0;
+  t.firstTs.length = 0;
+  t.lastTs.length = 0;
+  for (const c of COUNT_COLUMNS) t[c].length = 0;
+  t.srcSketch.length = 0;
+  t.topSrc4.length = 0;
+  t.topSrc6.length = 0;
+  t.topCount.length = 0;
+}
+
+/** Linear-counting estimate of the distinct sources in a sketch (saturates near 620). */
+export function estimateSources(sketch: ArrayLike<number>, at = 0): number {
+  let set = 0;
+  for (let k = 0; k < SKETCH_WORDS; k++) {
+    let w = sketch[at + k] | 0;
+    while (w !== 0) {
+      w &= w - 1;
+      set++;
+    }
+  }
+  const zeros = SKETCH_BITS - set;
+  if (zeros === 0) return Math.round(SKETCH_BITS * Math.log(SKETCH_BITS));
+  return Math.round(-SKETCH_BITS * Math.log(zeros / SKETCH_BITS));
+}
+
+/**
+ * How a shard adds to a tally: finds or makes the row of a host (an open-addressing index
+ * over the rows, kept here, not in the tally, so the tally stays plain data) and counts
+ * sources toward it. Up to `maxRows` rows per tally; past that, rows are dropped and counted.
+ */
+export class VictimTallyWriter {
+  private readonly slots: Int32Array;
+  private readonly mask: number;
+  private readonly touched: Int32Array;
+  private touchedCount = 0;
+  private tally: VictimTally | null = null;
+  private indexedRows = 0;
+
+  constructor(readonly maxRows = 4096) {
+    let n = 16;
+    while (n < maxRows * 2) n *= 2;
+    this.slots = new Int32Array(n).fill(-1);
+    this.mask = n - 1;
+    this.touched = new Int32Array(maxRows);
+  }
+
+  /** Start writing into `t` (a tally that may already hold rows, e.g. from an earlier batch). */
+  attach(t: VictimTally): void {
+    if (t === this.tally && t.rows === this.indexedRows) return;
+    for (let k = 0; k < this.touchedCount; k++) this.slots[this.touched[k]] = -1;
+    this.touchedCount = 0;
+    this.tally = t;
+    this.indexedRows = 0;
+    for (let r = 0; r < t.rows && r < this.maxRows; r++) {
+      const v6 = t.v6[r];
+      this.place(v6 === '' ? mix32(t.v4[r] | 0) : mix32(hashText(v6)), r);
+    }
+    this.indexedRows = Math.min(t.rows, this.maxRows);
+  }
+
+  /** Row of an IPv4 host (uint32), made if absent; -1 when the tally is full. */
+  row4(addr: number, ts: number): number {
+    const t = this.tally!;
+    const key = addr | 0;
+    let p = mix32(key) & this.mask;
+    for (;;) {
+      const r = this.slots[p];
+      if (r < 0) break;
+      if (t.v6[r] === '' && (t.v4[r] | 0) === key) return this.seen(r, ts);
+      p = (p + 1) & this.mask;
+    }
+    return this.make(p, addr >>> 0, '', ts);
+  }
+
+  /** Row of an IPv6 host (its text), made if absent; -1 when the tally is full. */
+  row6(text: string, ts: number): number {
+    const t = this.tally!;
+    let p = mix32(hashText(text)) & this.mask;
+    for (;;) {
+      const r = this.slots[p];
+      if (r < 0) break;
+      if (t.v6[r] === text) return this.seen(r, ts);
+      p = (p + 1) & this.mask;
+    }
+    return this.make(p, 0, text, ts);
+  }
+
+  /**
+   * Count a source toward row `r`: its bit in the sketch (from `h`, any well-mixed int32
+   * hash of the source) and a Boyer–Moore vote for the top source.
+   */
+  source(r: number, h: number, src4: number, src6: string): void {
+    const t = this.tally!;
+    const bit = h >>> 25; // 0..127: the high bits, independent of the shard-routing hash
+    t.srcSketch[r * SKETCH_WORDS + (bit >>> 5)] |= 1 << (bit & 31);
+    // Boyer–Moore: the candidate stays when its margin falls to 0, until another source comes
+    if (t.topSrc4[r] === src4 && t.topSrc6[r] === src6) t.topCount[r]++;
+    else if (t.topCount[r] === 0) {
+      t.topSrc4[r] = src4;
+      t.topSrc6[r] = src6;
+      t.topCount[r] = 1;
+    } else t.topCount[r]--;
+  }
+
+  private seen(r: number, ts: number): number {
+    const t = this.tally!;
+    if (ts < t.firstTs[r]) t.firstTs[r] = ts;
+    if (ts > t.lastTs[r]) t.lastTs[r] = ts;
+    return r;
+  }
+
+  private make(p: number, v4: number, v6: string, ts: number): number {
+    const t = this.tally!;
+    if (t.rows >= this.maxRows) {
+      t.dropped++;
+      return -1;
+    }
+    const r = t.rows++;
+    t.v4.push(v4);
+    t.v6.push(v6);
+    t.firstTs.push(ts);
+    t.lastTs.push(ts);
+    for (let c = 0; c < COUNT_COLUMNS.length; c++) t[COUNT_COLUMNS[c]].push(0);
+    for (let k = 0; k < SKETCH_WORDS; k++) t.srcSketch.push(0);
+    t.topSrc4.push(0);
+    t.topSrc6.push('');
+    t.topCount.push(0);
+    this.place(p, r, true);
+    this.indexedRows = t.rows;
+    return r;
+  }
+
+  private place(hashOrPos: number, r: number, isPos = false): void {
+    let p = isPos ? hashOrPos : hashOrPos & this.mask;
+    if (!isPos) while (this.slots[p] >= 0) p = (p + 1) & this.mask;
+    this.slots[p] = r;
+    this.touched[this.touchedCount++] = p;
+  }
+}
+
