@@ -1,0 +1,44 @@
+// Errors of the response side: what an operator (CLI, dashboard, API) or a configuration can
+// get wrong about an address, the allow-list or a ban length. The API maps the codes to
+// HTTP statuses (ui/bans-api.ts), so the codes are stable.
+
+import { AutoimmuneError } from '../errors.ts';
+
+const EXAMPLES = 'an IPv4 or IPv6 address or CIDR, e.g. 203.0.113.7, 10.0.0.0/8, 2001:db8::1 or 2001:db8::/32';
+
+/** Text that is not an IPv4/IPv6 address or CIDR (or a CIDR with host bits set). */
+export class BadAddressError extends AutoimmuneError {
+  readonly value: unknown;
+  constructor(value: unknown, problem: string) {
+    super('AI_ERR_BAD_ADDRESS', `bad address ${JSON.stringify(value) ?? String(value)}: ${problem}; expected ${EXAMPLES}`);
+    this.value = value;
+  }
+}
+
+/** A ban that would cover an allow-listed address: refused, with the entry that protects it. */
+export class AllowListedError extends AutoimmuneError {
+  readonly address: string;
+  /** The allow-list entry, e.g. "127.0.0.0/8 (loopback)". */
+  readonly protectedBy: string;
+  constructor(address: string, protectedBy: string) {
+    super(
+      'AI_ERR_ALLOW_LISTED',
+      `refusing to ban ${address}: it is allow-listed by ${protectedBy}; ban a narrower address outside it, or change the allow-list in the configuration`,
+    );
+    this.address = address;
+    this.protectedBy = protectedBy;
+  }
+}
+
+/** A ban length outside what the configuration allows for manual bans. */
+export class BadTtlError extends AutoimmuneError {
+  readonly value: unknown;
+  readonly minS: number;
+  readonly maxS: number;
+  constructor(value: unknown, minS: number, maxS: number) {
+    super('AI_ERR_BAD_TTL', `bad ban TTL ${JSON.stringify(value) ?? String(value)}: expected a whole number of seconds from ${minS} to ${maxS}`);
+    this.value = value;
+    this.minS = minS;
+    this.maxS = maxS;
+  }
+}
