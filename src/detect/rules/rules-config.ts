@@ -80,6 +80,8 @@ export interface RulesConfig {
   /**
    * SSH password guessing, seen without decrypting anything: a client opening connections
    * to an SSH port at a rate no interactive user does, and closing them within seconds.
+   * Per source, whatever the server (as ET SCAN Potential SSH Scan, sid 2001219, tracks
+   * by_src): guessing across many servers is the same attack.
    */
   sshBruteForce: BucketConfig & {
     enabled: boolean;

@@ -11,6 +11,13 @@
 // source rules, which can block it. Alerts name the victim as target, the top source for
 // the record, and are not blockable. State is bounded by `maxVictims` (LRU, evictions
 // counted in stats()).
+//
+// Requests and their answers are counted by different shards and their tallies arrive in
+// any order, so the balance may go below 0 (credit, at most one threshold) and later
+// answers use it up. One race remains: answers reported before the requests of the same
+// batch count as unsolicited until those arrive; it takes a threshold's worth of answers
+// (500 by default) within ONE batch to trip on it, i.e. about 500,000 solicited answers
+// per second toward one host with the ~1 ms batches of the packet path.
 
 import type { Alert, AlertType } from '../alert.ts';
 import { FlowTable, type AddressKey } from '../flow-table.ts';

@@ -1,0 +1,764 @@
+import { strict as assert } from 'node:assert';
+import { describe, test } from 'node:test';
+import type { Alert } from '../src/detect/alert.ts';
+import { PacketBatch, PacketFlags } from '../src/net/packet-batch.ts';
+import { DistinctSet } from '../src/detect/rules/distinct-set.ts';
+import { BucketTable, CLOCK_STEP_S, WindowCounter, riskScore } from '../src/detect/rules/leaky-bucket.ts';
+import { DEFAULT_RULES, RulesConfigError, resolveRulesConfig, validateRulesConfig, type RulesConfig, type RulesOverrides } from '../src/detect/rules/rules-config.ts';
+import { SourceRules } from '../src/detect/rules/source-rules.ts';
+import { VictimRules } from '../src/detect/rules/victim-rules.ts';
+import { VictimTallyWriter, clearVictimTally, estimateSources, newVictimTally, type VictimTally } from '../src/detect/rules/victim-tally.ts';
+
+// ---------------------------------------------------------------------------------------
+// Hand-built packets, written straight into PacketBatch rows.
+// ---------------------------------------------------------------------------------------
+
+const FIN = 0x01, SYN = 0x02, RST = 0x04, PSH = 0x08, ACK = 0x10, URG = 0x20;
+const LINUX_OPTS = PacketFlags.TCP_MSS | PacketFlags.TCP_SACK_PERMITTED | PacketFlags.TCP_TIMESTAMPS | PacketFlags.TCP_WSCALE;
+
+interface Pkt {
+  ts: number;
+  src: string;
+  dst: string;
+  proto?: 'tcp' | 'udp' | 'icmp';
+  sp?: number;
+  dp?: number;
+  flags?: number;
+  win?: number;
+  /** PacketFlags option bits (default: a Linux SYN's options on SYNs, none otherwise). */
+  opts?: number;
+  df?: boolean;
+  payload?: number;
+  wirelen?: number;
+  icmpType?: number;
+  icmpCode?: number;
+}
+
+function v4(text: string): number {
+  return text.split('.').reduce((a, o) => a * 256 + Number(o), 0) >>> 0;
+}
+
+function v6bytes(text: string): number[] {
+  const [head, tail] = text.includes('::') ? text.split('::') : [text, undefined];
+  const groups = (s: string | undefined) => (s ? s.split(':').map((g) => parseInt(g, 16)) : []);
+  const h = groups(head);
+  const t = groups(tail);
+  const all = tail === undefined ? h : [...h, ...new Array(8 - h.length - t.length).fill(0), ...t];
+  return all.flatMap((g) => [g >> 8, g & 255]);
+}
+
+function batchOf(pkts: Pkt[]): PacketBatch {
+  const b = new PacketBatch(Math.max(1, pkts.length));
+  for (const p of pkts) {
+    const i = b.length++;
+    const six = p.src.includes(':');
+    const proto = p.proto ?? 'tcp';
+    let f = six ? PacketFlags.IPV6 : PacketFlags.IPV4;
+    f |= proto === 'tcp' ? PacketFlags.TCP : proto === 'udp' ? PacketFlags.UDP : six ? PacketFlags.ICMPV6 : PacketFlags.ICMP;
+    const tcpFlags = p.flags ?? SYN;
+    if (proto === 'tcp') f |= p.opts ?? (tcpFlags & SYN ? LINUX_OPTS : 0);
+    if (p.df ?? true) f |= PacketFlags.DONT_FRAGMENT;
+    b.ts[i] = p.ts;
+    b.flags[i] = f;
+    b.ipVersion[i] = six ? 6 : 4;
+    b.protocol[i] = proto === 'tcp' ? 6 : proto === 'udp' ? 17 : six ? 58 : 1;
+    if (six) {
+      b.src.set(v6bytes(p.src), i * 16);
+      b.dst.set(v6bytes(p.dst), i * 16);
+      b.src4[i] = 0;
+      b.dst4[i] = 0;
+    } else {
+      b.src4[i] = v4(p.src);
+      b.dst4[i] = v4(p.dst);
+      b.src.set([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 255, 255, ...p.src.split('.').map(Number)], i * 16);
+      b.dst.set([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 255, 255, ...p.dst.split('.').map(Number)], i * 16);
+    }
+    b.srcPort[i] = p.sp ?? 40000;
+    b.dstPort[i] = p.dp ?? 80;
+    b.tcpFlags[i] = proto === 'tcp' ? tcpFlags : 0;
+    b.tcpWindow[i] = p.win ?? 64240;
+    b.tcpMss[i] = 1460;
+    b.payloadLen[i] = p.payload ?? 0;
+    b.wirelen[i] = p.wirelen ?? 60 + (p.payload ?? 0);
+    b.icmpType[i] = p.icmpType ?? 0;
+    b.icmpCode[i] = p.icmpCode ?? 0;
+    b.fragOffset[i] = 0;
+    b.status[i] = 0;
+  }
+  return b;
+}
+
+const rules = (o: RulesOverrides = {}): RulesConfig => resolveRulesConfig(o);
+
+/** Scan packets one batch each (as a shard would over time) and collect the alerts. */
+function run(sr: SourceRules, pkts: Pkt[], tally?: VictimTally): Alert[] {
+  const out: Alert[] = [];
+  sr.scan(batchOf(pkts), out, tally);
+  return out;
+}
+
+const range = (n: number) => Array.from({ length: n }, (_, k) => k);
+
+// ---------------------------------------------------------------------------------------
+
+describe('leaky bucket math', () => {
+  test('overflows at the threshold, not below, for pours within one leak interval', () => {
+    const b = new BucketTable(4, 5, 1, 60);
+    b.reset(0);
+    for (let k = 1; k < 5; k++) assert.equal(b.add(0, 100 + k * 0.1, 1), false, `pour ${k}`);
+    assert.equal(b.add(0, 100.5, 1), true);
+    assert.equal(b.levelOf(0), 5);
+  });
+
+  test('leaks one whole unit per interval, starting from the first pour', () => {
+    const b = new BucketTable(4, 100, 0.5, 60); // one unit every 2 s
+    b.reset(0);
+    b.add(0, 10, 4);
+    assert.equal(b.leakTo(0, 11.99), 4);
+    assert.equal(b.leakTo(0, 12), 3);
+    assert.equal(b.leakTo(0, 15.9), 2);
+    assert.equal(b.leakTo(0, 16), 1);
+    assert.equal(b.leakTo(0, 100), 0);
+    // a new episode restarts the leak clock
+    b.add(0, 200, 2);
+    assert.equal(b.firstTs(0), 200);
+    assert.equal(b.leakTo(0, 201.9), 2);
+    assert.equal(b.leakTo(0, 202), 1);
+  });
+
+  test('a steady pour at the leak rate never overflows; slightly faster does', () => {
+    const steady = new BucketTable(1, 5, 1, 60);
+    steady.reset(0);
+    for (let k = 0; k < 1000; k++) assert.equal(steady.add(0, k * 1.0, 1), false);
+    const fast = new BucketTable(1, 5, 1, 60);
+    fast.reset(0);
+    let fired = -1;
+    for (let k = 0; k < 1000 && fired < 0; k++) if (fast.add(0, k * 0.75, 1)) fired = k;
+    assert.ok(fired > 4 && fired < 30, `fired at pour ${fired}`);
+  });
+
+  test('negative pours take units back; the level stays at its floor', () => {
+    const b = new BucketTable(1, 10, 1, 60);
+    b.reset(0);
+    b.add(0, 1, 3);
+    b.add(0, 1, -5);
+    assert.equal(b.levelOf(0), 0);
+    // with a floor below 0, requests seen first are credit for their answers
+    b.pour(0, 2, -4, 2, -6);
+    assert.equal(b.levelOf(0), -4);
+    b.pour(0, 2, -4, 2, -6);
+    assert.equal(b.levelOf(0), -6);
+    assert.equal(b.pour(0, 2, 6, 2, -6), false);
+    assert.equal(b.levelOf(0), 0);
+    // credit leaks back towards 0 too
+    b.pour(0, 3, -3, 3, -6);
+    assert.equal(b.leakTo(0, 5.5), -1);
+  });
+
+  test('cooldown: the key stays quiet after a trip, and a large clock step backwards forgets it', () => {
+    const b = new BucketTable(1, 2, 1, 300);
+    b.reset(0);
+    b.add(0, 1000, 2);
+    b.trip(0, 1000);
+    assert.equal(b.levelOf(0), 0);
+    assert.equal(b.cooling(0, 1000), true);
+    assert.equal(b.cooling(0, 1299.9), true);
+    assert.equal(b.cooling(0, 1300), false);
+    b.trip(0, 2000);
+    assert.equal(b.cooling(0, 2000 - CLOCK_STEP_S / 2), true, 'small steps back stay in the cooldown');
+    assert.equal(b.cooling(0, 2000 - CLOCK_STEP_S - 1), false, 'another timeline');
+  });
+
+  test('out-of-order pours move the episode start back', () => {
+    const b = new BucketTable(1, 10, 1, 60);
+    b.reset(0);
+    b.add(0, 10, 1);
+    b.add(0, 9.5, 1);
+    assert.equal(b.firstTs(0), 9.5);
+  });
+
+  test('fail2ban window: maxretry events within findtime, exactly', () => {
+    const w = new WindowCounter(2, 3, 1);
+    w.reset(0);
+    w.reset(1);
+    assert.equal(w.hit(0, 0), false);
+    assert.equal(w.hit(0, 0.5), false);
+    assert.equal(w.hit(0, 1.0), true); // 3 within 1 s
+    assert.equal(w.windowStart(0), 0);
+    assert.equal(w.hit(1, 0), false);
+    assert.equal(w.hit(1, 0.6), false);
+    assert.equal(w.hit(1, 1.2), false); // the first fell out
+    assert.equal(w.hit(1, 1.3), true); // 0.6, 1.2, 1.3
+  });
+
+  test('risk score: 0.5 at the threshold and tolerated rate, growing with the excess, within [0, 1]', () => {
+    assert.equal(riskScore(10, 10, 10, 10), 0.5);
+    assert.equal(riskScore(10, 10, 10, 100), 0.5);
+    const a = riskScore(10, 10, 10, 1);
+    const b = riskScore(10, 10, 10, 0.01);
+    const c = riskScore(40, 10, 10, 0.01);
+    assert.ok(a > 0.5 && b > a && c > b && c <= 1, `${a} ${b} ${c}`);
+    assert.ok(riskScore(1e12, 1, 1e6, 0) <= 1);
+  });
+
+  test('distinct set: only new values are new; clear forgets', () => {
+    const d = new DistinctSet(2);
+    d.clear(0);
+    d.clear(1);
+    assert.equal(d.add(0, 22), true);
+    assert.equal(d.add(0, 22), false);
+    assert.equal(d.add(1, 22), true, 'slots are independent');
+    let fresh = 0;
+    for (const p of range(100)) if (d.add(0, 1000 + p)) fresh++;
+    assert.ok(fresh >= 90 && fresh <= 100, `${fresh} of 100 distinct values counted`);
+    d.clear(0);
+    assert.equal(d.add(0, 22), true);
+  });
+});
+
+describe('configuration', () => {
+  test('the defaults are valid and resolve merges section by section', () => {
+    assert.equal(validateRulesConfig(structuredClone(DEFAULT_RULES)).cooldownS, DEFAULT_RULES.cooldownS);
+    const c = resolveRulesConfig({ verticalScan: { threshold: 30 } });
+    assert.equal(c.verticalScan.threshold, 30);
+    assert.equal(c.verticalScan.leakPerS, DEFAULT_RULES.verticalScan.leakPerS);
+    assert.deepEqual(JSON.parse(JSON.stringify(c)), c, 'plain JSON');
+  });
+
+  const bad: Array<[string, RulesOverrides, string]> = [
+    ['verticalScan.threshold', { verticalScan: { threshold: 0 } }, 'an integer from 2'],
+    ['horizontalScan.threshold', { horizontalScan: { threshold: 5000 } }, 'an integer from 2 to 256'],
+    ['sshBruteForce.leakPerS', { sshBruteForce: { leakPerS: -1 } }, 'a positive number'],
+    ['synFlood.threshold', { synFlood: { threshold: '500' as unknown as number } }, 'a positive number'],
+    ['udpAmplification.ports', { udpAmplification: { ports: [53, 70000] } }, 'UDP ports'],
+    ['scanProbe.enabled', { scanProbe: { enabled: 'yes' as unknown as boolean } }, 'true or false'],
+    ['cooldownS', { cooldownS: NaN }, 'seconds'],
+    ['icmpFlood.minSources', { icmpFlood: { minSources: 0 } }, 'an integer from 1'],
+    ['verticalScan.treshold', { verticalScan: { treshold: 3 } as never }, 'unknown option'],
+    ['scanProbe.osProbeMaxSynWindow', { scanProbe: { osProbeMaxSynWindow: 2048 } }, 'below every window'],
+  ];
+  for (const [field, overrides, expected] of bad) {
+    test(`refuses a bad ${field} with a clear error`, () => {
+      assert.throws(
+        () => resolveRulesConfig(overrides),
+        (err: unknown) => {
+          assert.ok(err instanceof RulesConfigError);
+          assert.equal(err.code, 'AI_ERR_RULES_CONFIG');
+          assert.equal(err.field, field);
+          assert.match(err.message, new RegExp(`rules: ${field.replace('.', '\\.')} must be`));
+          assert.ok(err.message.includes(expected), err.message);
+          return true;
+        },
+      );
+    });
+  }
+
+  test('an unknown section and a missing section are refused; the rule classes check their config', () => {
+    assert.throws(() => resolveRulesConfig({ portScan: {} } as never), /rules: portScan must be absent/);
+    const missing = structuredClone(DEFAULT_RULES) as Partial<RulesConfig>;
+    delete missing.icmpFlood;
+    assert.throws(() => new VictimRules(missing as RulesConfig), /rules: icmpFlood must be an object, got undefined/);
+    assert.throws(() => new SourceRules({ ...DEFAULT_RULES, cooldownS: -1 }), RulesConfigError);
+  });
+});
+
+describe('vertical port scan', () => {
+  const cfg = rules({ verticalScan: { threshold: 6, leakPerS: 0.5, burstMaxretry: 0 } });
+
+  test('fires at the threshold of distinct ports and not below', () => {
+    const sr = new SourceRules(cfg);
+    const syns = range(6).map((k) => ({ ts: 1 + k * 0.1, src: '10.0.0.1', dst: '10.0.0.2', sp: 50000 + k, dp: 1000 + k }));
+    assert.deepEqual(run(sr, syns.slice(0, 5)), []);
+    const out = run(sr, syns.slice(5));
+    assert.equal(out.length, 1);
+    const a = out[0]!;
+    assert.equal(a.type, 'port-scan-vertical');
+    assert.equal(a.source, '10.0.0.1');
+    assert.equal(a.target, '10.0.0.2');
+    assert.equal(a.blockable, true);
+    assert.equal(a.detector, 'rules');
+    assert.equal(a.ts, 1.5);
+    assert.equal(a.firstTs, 1);
+    assert.equal(a.evidence.ports, 6);
+    assert.equal(a.evidence.threshold, 6);
+    assert.equal(a.evidence.windowS, 0.5);
+    assert.ok(a.score > 0.5 && a.score <= 1);
+  });
+
+  test('counts distinct ports only: the same port again and again is no scan', () => {
+    const sr = new SourceRules(cfg);
+    const out = run(sr, range(50).map((k) => ({ ts: 1 + k * 0.01, src: '10.0.0.1', dst: '10.0.0.2', sp: 50000 + k, dp: 443 })));
+    assert.deepEqual(out, []);
+  });
+
+  test('leaks over time: ports slower than the leak never overflow, faster ones do', () => {
+    const slow = new SourceRules(cfg);
+    const out = run(slow, range(40).map((k) => ({ ts: k * 2.5, src: '10.0.0.1', dst: '10.0.0.2', sp: 50000 + k, dp: 1000 + k })));
+    assert.deepEqual(out, [], 'one port per 2.5 s against one leaked per 2 s');
+    const fast = new SourceRules(cfg);
+    const fired = run(fast, range(40).map((k) => ({ ts: k * 1.5, src: '10.0.0.1', dst: '10.0.0.2', sp: 50000 + k, dp: 1000 + k })));
+    assert.equal(fired.length, 1);
+    assert.ok((fired[0]!.evidence.ports as number) > 6, 'needed more than the threshold because of the leak');
+  });
+
+  test('replies to a client (SYN-ACK, RST-ACK, ACK to many ephemeral ports) never count', () => {
+    const sr = new SourceRules(cfg);
+    const replies = range(60).flatMap((k) => [
+      { ts: 1 + k * 0.001, src: '10.0.0.2', dst: '10.0.0.1', sp: 80, dp: 40000 + k, flags: SYN | ACK },
+      { ts: 1 + k * 0.001, src: '10.0.0.2', dst: '10.0.0.1', sp: 81, dp: 41000 + k, flags: RST | ACK },
+      { ts: 1 + k * 0.001, src: '10.0.0.2', dst: '10.0.0.1', sp: 443, dp: 42000 + k, flags: ACK | PSH, payload: 100 },
+      { ts: 1 + k * 0.001, src: '10.0.0.2', dst: '10.0.0.1', proto: 'udp' as const, sp: 53, dp: 43000 + k, payload: 80 },
+    ]);
+    assert.deepEqual(run(sr, replies), []);
+  });
+
+  test('FIN/NULL/Xmas probes and new UDP flows reach ports as SYNs do', () => {
+    const sr = new SourceRules(rules({ verticalScan: { threshold: 6, leakPerS: 0.5, burstMaxretry: 0 }, scanProbe: { enabled: false } }));
+    const pkts = range(6).map((k) =>
+      k < 3
+        ? { ts: 1 + k * 0.1, src: '10.0.0.1', dst: '10.0.0.2', sp: 50000, dp: 1000 + k, flags: [FIN, 0, FIN | PSH | URG][k]! }
+        : { ts: 1 + k * 0.1, src: '10.0.0.1', dst: '10.0.0.2', proto: 'udp' as const, sp: 50000, dp: 1000 + k },
+    );
+    const out = run(sr, pkts);
+    assert.equal(out.length, 1);
+    assert.equal(out[0]!.evidence.proto, 'udp');
+  });
+
+  test('fail2ban burst: five new ports within 50 ms fire at once; the same spread over 100 ms apart does not', () => {
+    const burst = rules({ verticalScan: { threshold: 50, burstMaxretry: 5, burstFindtimeS: 0.05 } });
+    const fast = run(new SourceRules(burst), range(5).map((k) => ({ ts: 1 + k * 0.01, src: '10.0.0.1', dst: '10.0.0.2', sp: 50000 + k, dp: 20 + k })));
+    assert.equal(fast.length, 1);
+    assert.equal(fast[0]!.evidence.burstPorts, 5);
+    assert.equal(fast[0]!.evidence.findtimeS, 0.05);
+    const four = run(new SourceRules(burst), range(4).map((k) => ({ ts: 1 + k * 0.01, src: '10.0.0.1', dst: '10.0.0.2', sp: 50000 + k, dp: 20 + k })));
+    assert.deepEqual(four, []);
+    const spread = run(new SourceRules(burst), range(10).map((k) => ({ ts: 1 + k * 0.1, src: '10.0.0.1', dst: '10.0.0.2', sp: 50000 + k, dp: 20 + k })));
+    assert.deepEqual(spread, []);
+  });
+
+  test('cooldown: no repeat alert for that source and host until it has passed', () => {
+    const sr = new SourceRules(rules({ cooldownS: 100, verticalScan: { threshold: 6, leakPerS: 0.5, burstMaxretry: 0 } }));
+    const scan = (t0: number, base: number) => range(6).map((k) => ({ ts: t0 + k * 0.01, src: '10.0.0.1', dst: '10.0.0.2', sp: 50000 + k, dp: base + k }));
+    assert.equal(run(sr, scan(10, 100)).length, 1);
+    assert.equal(run(sr, scan(20, 200)).length, 0, 'inside the cooldown');
+    assert.equal(run(sr, scan(50, 300)).length, 0, 'inside the cooldown');
+    assert.equal(run(sr, scan(10, 400).map((p) => ({ ...p, dst: '10.0.0.3' }))).length, 1, 'another host is another key');
+    assert.equal(run(sr, scan(111, 500)).length, 1, 'after the cooldown');
+    assert.ok(sr.stats().suppressed! > 0);
+  });
+
+  test('IPv6 sources and hosts are keyed by their text', () => {
+    const sr = new SourceRules(cfg);
+    const out = run(sr, range(6).map((k) => ({ ts: 1 + k * 0.1, src: '2001:db8::1', dst: '2001:db8::2', sp: 50000 + k, dp: 1000 + k })));
+    assert.equal(out.length, 1);
+    assert.equal(out[0]!.source, '2001:db8::1');
+    assert.equal(out[0]!.target, '2001:db8::2');
+  });
+});
+
+describe('horizontal scan', () => {
+  const cfg = rules({ horizontalScan: { threshold: 8, leakPerS: 0.5 } });
+
+  test('fires at the threshold of distinct hosts on one port, naming no single target', () => {
+    const sr = new SourceRules(cfg);
+    const syns = range(8).map((k) => ({ ts: 1 + k * 0.1, src: '10.0.0.1', dst: `10.1.0.${k + 1}`, sp: 50000 + k, dp: 3389 }));
+    assert.deepEqual(run(sr, syns.slice(0, 7)), []);
+    const out = run(sr, syns.slice(7));
+    assert.equal(out.length, 1);
+    assert.equal(out[0]!.type, 'port-scan-horizontal');
+    assert.equal(out[0]!.target, '*');
+    assert.equal(out[0]!.evidence.hosts, 8);
+    assert.equal(out[0]!.evidence.port, 3389);
+  });
+
+  test('ping sweeps count; DNS queries to many resolvers do not', () => {
+    const sweep = run(new SourceRules(cfg), range(8).map((k) => ({ ts: 1 + k * 0.1, src: '10.0.0.1', dst: `10.1.0.${k + 1}`, proto: 'icmp' as const, icmpType: 8, payload: 56 })));
+    assert.equal(sweep.length, 1);
+    assert.equal(sweep[0]!.evidence.proto, 'icmp-echo');
+    const dns = run(new SourceRules(cfg), range(30).map((k) => ({ ts: 1 + k * 0.1, src: '10.0.0.1', dst: `10.1.0.${k + 1}`, proto: 'udp' as const, sp: 40000 + k, dp: 53, payload: 40 })));
+    assert.deepEqual(dns, []);
+  });
+});
+
+describe('scan probes', () => {
+  const cfg = rules({ scanProbe: { threshold: 2 }, verticalScan: { enabled: false }, horizontalScan: { enabled: false }, halfOpen: { enabled: false } });
+  const probe = (over: Partial<Pkt>, k = 0): Pkt => ({ ts: 1 + k * 0.01, src: '10.0.0.1', dst: '10.0.0.2', sp: 50000 + k, dp: 80 + k, ...over });
+  const kinds: Array<[string, Partial<Pkt>]> = [
+    ['null', { flags: 0 }],
+    ['fin', { flags: FIN }],
+    ['xmas', { flags: FIN | PSH | URG, win: 1024 }],
+    ['syn-fin', { flags: SYN | FIN }],
+    ['syn-rst', { flags: SYN | RST }],
+    ['no-ack', { flags: PSH }],
+    ['nmap-syn', { flags: SYN, win: 1024, opts: PacketFlags.TCP_MSS, df: false }],
+    ['os-probe-syn', { flags: SYN, win: 63 }],
+    ['icmp-empty-echo', { proto: 'icmp', icmpType: 8, payload: 0 }],
+    ['icmp-echo-code', { proto: 'icmp', icmpType: 8, icmpCode: 9, payload: 120 }],
+    ['icmp-old-request', { proto: 'icmp', icmpType: 13, payload: 12 }],
+  ];
+  for (const [name, over] of kinds) {
+    test(`${name}: one is tolerated, the second from the same source fires`, () => {
+      const sr = new SourceRules(cfg);
+      assert.deepEqual(run(sr, [probe(over, 0)]), []);
+      const out = run(sr, [probe(over, 1)]);
+      assert.equal(out.length, 1, name);
+      assert.equal(out[0]!.type, 'scan-probe');
+      assert.equal(out[0]!.blockable, true);
+      assert.equal(out[0]!.evidence.kinds, name);
+      assert.equal(out[0]!.evidence.probes, 2);
+    });
+  }
+
+  test('ordinary packets are not probes: Linux and Windows SYNs, handshakes, FIN-ACK, RST, pings with data, window-0 flood SYNs', () => {
+    const sr = new SourceRules(cfg);
+    const normal: Pkt[] = [
+      probe({ flags: SYN, win: 64240 }, 0),
+      probe({ flags: SYN, win: 1024, opts: LINUX_OPTS, df: false }, 1), // nmap's window, a real stack's options
+      probe({ flags: SYN, win: 2048, opts: PacketFlags.TCP_MSS, df: true }, 2), // an embedded stack: MSS only, but DF set
+      probe({ flags: SYN | ACK }, 3),
+      probe({ flags: ACK | PSH, payload: 100 }, 4),
+      probe({ flags: FIN | ACK }, 5),
+      probe({ flags: RST }, 6),
+      probe({ flags: RST | ACK }, 7),
+      probe({ flags: SYN | 0x40 | 0x80 }, 8), // ECN-setup SYN
+      probe({ proto: 'icmp', icmpType: 8, payload: 56 }, 9),
+      probe({ proto: 'icmp', icmpType: 0, payload: 56 }, 10),
+      probe({ proto: 'icmp', icmpType: 3, icmpCode: 3, payload: 28 }, 11),
+      probe({ flags: SYN, win: 0, opts: 0, df: false }, 12),
+      probe({ flags: SYN, win: 0, opts: 0, df: false, src: '10.9.9.9' }, 13),
+    ];
+    assert.deepEqual(run(sr, normal), []);
+  });
+
+  test('a retransmitted probing SYN counts once', () => {
+    const sr = new SourceRules(cfg);
+    const syn = probe({ flags: SYN, win: 1024, opts: PacketFlags.TCP_MSS, df: false }, 0);
+    assert.deepEqual(run(sr, [syn, { ...syn, ts: syn.ts + 1 }, { ...syn, ts: syn.ts + 3 }]), []);
+  });
+
+  const handshake = (sp: number, t: number, end: Pkt['flags'], data = 0, endAfter = 0.001): Pkt[] => [
+    { ts: t, src: '10.0.0.1', dst: '10.0.0.2', sp, dp: 80, flags: SYN },
+    { ts: t + 0.0005, src: '10.0.0.1', dst: '10.0.0.2', sp, dp: 80, flags: ACK },
+    ...(data ? [{ ts: t + 0.0007, src: '10.0.0.1', dst: '10.0.0.2', sp, dp: 80, flags: ACK | PSH, payload: data }] : []),
+    { ts: t + endAfter, src: '10.0.0.1', dst: '10.0.0.2', sp, dp: 80, flags: end },
+  ];
+
+  test('connect probes: handshakes reset with no data fire at the second', () => {
+    const sr = new SourceRules(cfg);
+    assert.deepEqual(run(sr, handshake(50001, 1, RST | ACK)), []);
+    const out = run(sr, handshake(50002, 1.2, RST | ACK));
+    assert.equal(out.length, 1);
+    assert.equal(out[0]!.evidence.kinds, 'connect-abort');
+    assert.equal(out[0]!.firstTs, 1.001);
+  });
+
+  test('not connect probes: resets after data, closes with FIN, resets long after the SYN', () => {
+    const sr = new SourceRules(cfg);
+    const out = run(sr, [
+      ...handshake(50001, 1, RST | ACK, 200),
+      ...handshake(50002, 2, FIN | ACK),
+      ...handshake(50003, 3, RST | ACK, 0, 30),
+      ...handshake(50004, 40, RST | ACK, 1),
+    ]);
+    assert.deepEqual(out, []);
+  });
+});
+
+describe('SSH brute force', () => {
+  const cfg = rules({ sshBruteForce: { threshold: 4, leakPerS: 1 / 30, newConnectionWeight: 1, shortLivedWeight: 2, shortLivedS: 2 }, halfOpen: { enabled: false } });
+  const conn = (sp: number, t: number, life: number | null, src = '10.0.0.1'): Pkt[] => [
+    { ts: t, src, dst: '10.0.0.22', sp, dp: 22, flags: SYN },
+    { ts: t + 0.001, src, dst: '10.0.0.22', sp, dp: 22, flags: ACK },
+    { ts: t + 0.002, src, dst: '10.0.0.22', sp, dp: 22, flags: ACK | PSH, payload: 21 },
+    ...(life === null ? [] : [{ ts: t + life, src, dst: '10.0.0.22', sp, dp: 22, flags: FIN | ACK }]),
+  ];
+
+  test('one long login is not an attack', () => {
+    const sr = new SourceRules(cfg);
+    assert.deepEqual(run(sr, conn(50000, 1, 100)), []);
+    assert.deepEqual(run(sr, conn(50001, 200, 0.5)), [], 'a quick second login much later');
+  });
+
+  test('new connections: fires at the threshold, not below', () => {
+    const sr = new SourceRules(cfg);
+    assert.deepEqual(run(sr, [...conn(50000, 1, null), ...conn(50001, 1.1, null), ...conn(50002, 1.2, null)]), []);
+    const out = run(sr, conn(50003, 1.3, null));
+    assert.equal(out.length, 1);
+    const a = out[0]!;
+    assert.equal(a.type, 'ssh-brute-force');
+    assert.equal(a.source, '10.0.0.1');
+    assert.equal(a.target, '10.0.0.22');
+    assert.equal(a.blockable, true);
+    assert.equal(a.evidence.connections, 4);
+    assert.equal(a.evidence.shortLived, 0);
+  });
+
+  test('a short-lived connection weighs more: SYN + short close + SYN fires (hydra\'s probe connection)', () => {
+    const sr = new SourceRules(cfg);
+    assert.deepEqual(run(sr, conn(50000, 1, 0.11)), [], '1 + 2 units');
+    const out = run(sr, conn(50001, 1.3, null));
+    assert.equal(out.length, 1);
+    assert.equal(out[0]!.evidence.shortLived, 1);
+    assert.equal(out[0]!.evidence.connections, 2);
+  });
+
+  test('closing after shortLivedS is not short-lived; the server\'s FIN is not the client\'s', () => {
+    const sr = new SourceRules(cfg);
+    const pkts = [
+      ...conn(50000, 1, 2.5),
+      { ts: 1.5, src: '10.0.0.22', dst: '10.0.0.1', sp: 22, dp: 50001, flags: FIN | ACK },
+      ...conn(50001, 1.2, null),
+    ];
+    assert.deepEqual(run(sr, pkts), []);
+  });
+
+  test('retransmitted SYNs are not new connections; other ports are not SSH', () => {
+    const sr = new SourceRules(cfg);
+    const syn = { ts: 1, src: '10.0.0.1', dst: '10.0.0.22', sp: 50000, dp: 22, flags: SYN };
+    assert.deepEqual(run(sr, [syn, { ...syn, ts: 2 }, { ...syn, ts: 4 }, { ...syn, ts: 8 }, { ...syn, ts: 16 }]), []);
+    assert.deepEqual(run(sr, range(10).flatMap((k) => conn(51000 + k, 20 + k * 0.01, 0.1).map((p) => ({ ...p, dp: 2222 })))), []);
+  });
+
+  test('leaks: connections at the leak rate never fire', () => {
+    const sr = new SourceRules(cfg);
+    assert.deepEqual(run(sr, range(30).flatMap((k) => conn(50000 + k, k * 31, 10))), []);
+  });
+});
+
+describe('half-open SYNs from one source', () => {
+  const cfg = rules({ halfOpen: { threshold: 10, leakPerS: 1 }, verticalScan: { enabled: false }, horizontalScan: { enabled: false } });
+  const syn = (k: number, t: number): Pkt => ({ ts: t, src: '10.0.0.1', dst: '10.0.0.2', sp: 10000 + k, dp: 80 });
+  const ack = (k: number, t: number): Pkt => ({ ts: t, src: '10.0.0.1', dst: '10.0.0.2', sp: 10000 + k, dp: 80, flags: ACK });
+
+  test('fires at the threshold of unanswered SYNs, not below', () => {
+    const sr = new SourceRules(cfg);
+    assert.deepEqual(run(sr, range(9).map((k) => syn(k, 1 + k * 0.001))), []);
+    const out = run(sr, [syn(9, 1.01)]);
+    assert.equal(out.length, 1);
+    assert.equal(out[0]!.type, 'syn-flood');
+    assert.equal(out[0]!.blockable, true, 'a source that does not spoof can be blocked');
+    assert.equal(out[0]!.evidence.syns, 10);
+  });
+
+  test('completed handshakes take their SYNs back', () => {
+    const sr = new SourceRules(cfg);
+    assert.deepEqual(run(sr, range(200).flatMap((k) => [syn(k, 1 + k * 0.001), ack(k, 1 + k * 0.001 + 0.0005)])), []);
+  });
+});
+
+describe('victim rules', () => {
+  const cfg = rules({
+    synFlood: { threshold: 100, leakPerS: 10, minSources: 10 },
+    udpAmplification: { threshold: 100, leakPerS: 10, minSources: 10 },
+    tcpReflection: { threshold: 100, leakPerS: 10, minSources: 10 },
+    icmpFlood: { threshold: 100, leakPerS: 10, minSources: 1 },
+    halfOpen: { enabled: false },
+  });
+  const spoofed = (k: number) => `${(k % 200) + 11}.${(k * 7) % 250}.${(k * 13) % 250}.${(k % 250) + 1}`;
+
+  /** Two shards split by source hash, one VictimRules, as a node runs them. */
+  function sharded(config: RulesConfig, batches: Pkt[][]) {
+    const shards = [new SourceRules(config), new SourceRules(config)];
+    const tallies = [newVictimTally(), newVictimTally()];
+    const victims = new VictimRules(config);
+    const out: Alert[] = [];
+    for (const pkts of batches) {
+      const all = batchOf(pkts);
+      const parts = [new PacketBatch(all.length), new PacketBatch(all.length)];
+      for (let i = 0; i < all.length; i++) parts[all.srcHash(i) % 2]!.appendRow(all, i);
+      for (let k = 0; k < 2; k++) {
+        clearVictimTally(tallies[k]!);
+        shards[k]!.scan(parts[k]!, out, tallies[k]);
+        victims.add(tallies[k]!, out);
+      }
+    }
+    return { out, victims, shards };
+  }
+  const chunks = <T>(xs: T[], n: number) => range(Math.ceil(xs.length / n)).map((k) => xs.slice(k * n, (k + 1) * n));
+
+  test('SYN flood of spoofed sources: one non-blockable alert naming the victim, at the threshold', () => {
+    const syns = range(100).map((k) => ({ ts: 1 + k * 0.001, src: spoofed(k), dst: '10.10.10.10', sp: 1000 + k, dp: 80, flags: SYN, win: 0, opts: 0 }));
+    const below = sharded(cfg, chunks(syns.slice(0, 99), 10));
+    assert.deepEqual(below.out, []);
+    const { out } = sharded(cfg, chunks(syns, 10));
+    assert.equal(out.length, 1);
+    const a = out[0]!;
+    assert.equal(a.type, 'syn-flood');
+    assert.equal(a.target, '10.10.10.10');
+    assert.equal(a.blockable, false);
+    assert.equal(a.evidence.syns, 100);
+    assert.ok((a.evidence.sources as number) >= 10);
+    assert.equal(a.evidence.threshold, 100);
+  });
+
+  test('a busy server whose clients complete their handshakes is no victim', () => {
+    const pkts = range(2000).flatMap((k) => [
+      { ts: 1 + k * 0.0005, src: spoofed(k), dst: '10.10.10.10', sp: 1000 + k, dp: 80, flags: SYN },
+      { ts: 1 + k * 0.0005 + 0.0002, src: spoofed(k), dst: '10.10.10.10', sp: 1000 + k, dp: 80, flags: ACK },
+    ]);
+    assert.deepEqual(sharded(cfg, chunks(pkts, 256)).out, []);
+  });
+
+  test('one source, however many SYNs, is left to the source rules', () => {
+    const pkts = range(500).map((k) => ({ ts: 1 + k * 0.001, src: '10.0.0.1', dst: '10.10.10.10', sp: 1000 + k, dp: 80, flags: SYN }));
+    const { out, victims } = sharded(cfg, chunks(pkts, 64));
+    assert.deepEqual(out.filter((a) => !a.blockable), []);
+    assert.ok(victims.stats().gatedBySources! > 0);
+  });
+
+  test('UDP amplification: large responses from a reflector port toward one victim', () => {
+    const resp = (k: number, over: Partial<Pkt> = {}): Pkt => ({ ts: 1 + k * 0.001, src: spoofed(k), dst: '10.10.10.10', proto: 'udp', sp: 4500, dp: 20000 + k, payload: 204, wirelen: 246, ...over });
+    const { out } = sharded(cfg, chunks(range(100).map((k) => resp(k)), 16));
+    assert.equal(out.length, 1);
+    assert.equal(out[0]!.type, 'udp-amplification');
+    assert.equal(out[0]!.target, '10.10.10.10');
+    assert.equal(out[0]!.blockable, false);
+    assert.equal(out[0]!.evidence.responses, 100);
+    assert.equal(out[0]!.evidence.bytes, 24600);
+    // small datagrams, symmetric peers (4500↔4500) and multicast groups are not reflections
+    assert.deepEqual(sharded(cfg, chunks(range(300).map((k) => resp(k, { payload: 40 })), 16)).out, []);
+    assert.deepEqual(sharded(cfg, chunks(range(300).map((k) => resp(k, { dp: 4500 })), 16)).out, []);
+    assert.deepEqual(sharded(cfg, chunks(range(300).map((k) => resp(k, { sp: 5353, dst: '224.0.0.251' })), 16)).out, []);
+  });
+
+  test('UDP responses the victim asked for cancel out, whichever shard reports first', () => {
+    // requests and responses come from different sources, so from different shards
+    const requests = range(400).map((k) => ({ ts: 1 + k * 0.001, src: '10.10.10.10', dst: spoofed(k), proto: 'udp' as const, sp: 30000 + k, dp: 53, payload: 40 }));
+    const responses = range(400).map((k) => ({ ts: 1 + k * 0.001 + 0.0003, src: spoofed(k), dst: '10.10.10.10', proto: 'udp' as const, sp: 53, dp: 30000 + k, payload: 400 }));
+    for (const requestsFirst of [true, false]) {
+      const client = new SourceRules(cfg);
+      const servers = new SourceRules(cfg);
+      const victims = new VictimRules(cfg);
+      const out: Alert[] = [];
+      // Per batch, fewer responses than the threshold: within one batch the two orders
+      // cannot be told apart (see victim-rules.ts), across batches credit carries over.
+      for (const k of range(20)) {
+        const tq = newVictimTally();
+        const tr = newVictimTally();
+        client.scan(batchOf(requests.slice(k * 20, k * 20 + 20)), out, tq);
+        servers.scan(batchOf(responses.slice(k * 20, k * 20 + 20)), out, tr);
+        for (const t of requestsFirst ? [tq, tr] : [tr, tq]) victims.add(t, out);
+      }
+      assert.deepEqual(out, [], requestsFirst ? 'requests reported first' : 'responses reported first');
+    }
+  });
+
+  test('a burst of requests is credit for the answers that trickle in over later batches', () => {
+    const requests = range(120).map((k) => ({ ts: 1 + k * 0.0001, src: '10.10.10.10', dst: spoofed(k), proto: 'udp' as const, sp: 30000 + k, dp: 123, payload: 48 }));
+    const answers = range(120).map((k) => ({ ts: 1.02 + k * 0.001, src: spoofed(k), dst: '10.10.10.10', proto: 'udp' as const, sp: 123, dp: 30000 + k, payload: 400 }));
+    const victims = new VictimRules(cfg);
+    const out: Alert[] = [];
+    const tq = newVictimTally();
+    new SourceRules(cfg).scan(batchOf(requests), out, tq);
+    victims.add(tq, out);
+    const servers = new SourceRules(cfg);
+    for (const k of range(6)) {
+      const tr = newVictimTally();
+      servers.scan(batchOf(answers.slice(k * 20, k * 20 + 20)), out, tr);
+      victims.add(tr, out);
+    }
+    assert.deepEqual(out, []);
+  });
+
+  test('TCP reflection: unsolicited SYN-ACKs from many sources; solicited ones cancel out', () => {
+    const synAck = (k: number): Pkt => ({ ts: 1 + k * 0.001, src: spoofed(k), dst: '10.10.10.10', sp: 80, dp: 20000 + k, flags: SYN | ACK });
+    const { out } = sharded(cfg, chunks(range(100).map(synAck), 16));
+    assert.equal(out.length, 1);
+    assert.equal(out[0]!.type, 'tcp-reflection');
+    assert.equal(out[0]!.target, '10.10.10.10');
+    assert.equal(out[0]!.blockable, false);
+    // the same host as a busy client: its own SYNs and completions, then the SYN-ACKs
+    const client = range(300).flatMap((k) => [
+      { ts: 1 + k * 0.001, src: '10.10.10.10', dst: spoofed(k), sp: 20000 + k, dp: 80, flags: SYN },
+      { ...synAck(k), ts: 1 + k * 0.001 + 0.0002 },
+      { ts: 1 + k * 0.001 + 0.0003, src: '10.10.10.10', dst: spoofed(k), sp: 20000 + k, dp: 80, flags: ACK },
+    ]);
+    const quiet = sharded(rules({ ...cfg, verticalScan: { enabled: false }, horizontalScan: { enabled: false } }), chunks(client, 90));
+    assert.deepEqual(quiet.out, []);
+  });
+
+  test('ICMP flood: even from one source, named by its victim; neighbour discovery is no flood', () => {
+    const { out } = sharded(cfg, chunks(range(100).map((k) => ({ ts: 1 + k * 0.001, src: '10.0.0.9', dst: '10.10.10.10', proto: 'icmp' as const, icmpType: 8, payload: 1400, wirelen: 1442 })), 16));
+    assert.equal(out.length, 1);
+    assert.equal(out[0]!.type, 'icmp-flood');
+    assert.equal(out[0]!.source, '10.0.0.9');
+    assert.equal(out[0]!.target, '10.10.10.10');
+    assert.equal(out[0]!.blockable, false);
+    const nd = range(300).map((k) => ({ ts: 1 + k * 0.001, src: 'fe80::1', dst: 'fe80::2', proto: 'icmp' as const, icmpType: 135, payload: 24 }));
+    assert.deepEqual(sharded(cfg, chunks(nd, 16)).out, []);
+  });
+
+  test('leaks: a flood below the leak rate never fires; cooldown after an alert', () => {
+    const slow = range(600).map((k) => ({ ts: 1 + k * 0.2, src: spoofed(k), dst: '10.10.10.10', sp: 1000 + k, dp: 80, flags: SYN }));
+    assert.deepEqual(sharded(cfg, chunks(slow, 16)).out, [], '5 SYNs/s against 10/s leaking');
+    const long = range(3000).map((k) => ({ ts: 1 + k * 0.01, src: spoofed(k), dst: '10.10.10.10', sp: 1000 + (k % 60000), dp: 80, flags: SYN }));
+    const out = sharded(rules({ ...cfg, cooldownS: 10 }), chunks(long, 32)).out;
+    // 100 SYNs/s for 30 s, 10/s leak: fires after ~1.1 s, then once per 10 s cooldown
+    assert.ok(out.length >= 2 && out.length <= 4, `${out.length} alerts`);
+    for (let k = 1; k < out.length; k++) assert.ok(out[k]!.ts - out[k - 1]!.ts >= 10);
+  });
+
+  test('the tally is plain data: a JSON round trip gives the same alerts', () => {
+    const syns = range(300).map((k) => ({ ts: 1 + k * 0.001, src: spoofed(k), dst: '10.10.10.10', sp: 1000 + k, dp: 80, flags: SYN }));
+    const sr = new SourceRules(cfg);
+    const tally = newVictimTally();
+    sr.scan(batchOf(syns), [], tally);
+    const copy = JSON.parse(JSON.stringify(tally)) as VictimTally;
+    assert.deepEqual(copy, tally);
+    for (const v of Object.values(tally)) assert.ok(typeof v === 'number' || (Array.isArray(v) && v.every((x) => typeof x === 'number' || typeof x === 'string')));
+    const a: Alert[] = [];
+    const b: Alert[] = [];
+    new VictimRules(cfg).add(tally, a);
+    new VictimRules(cfg).add(copy, b);
+    assert.equal(a.length, 1);
+    assert.deepEqual(b, a);
+  });
+
+  test('the distinct-source estimate is close for small counts and saturates for large ones', () => {
+    const w = new VictimTallyWriter(8);
+    const t = newVictimTally();
+    w.attach(t);
+    const r = w.row4(v4('10.10.10.10'), 1);
+    for (const k of range(30)) {
+      const a = v4(spoofed(k));
+      w.source(r, Math.imul(a ^ (a >>> 16), 0x85ebca6b) ^ 0x1234567, a, '');
+    }
+    const est = estimateSources(t.srcSketch, r * 4);
+    assert.ok(est >= 24 && est <= 36, `${est} for 30`);
+  });
+});
+
+describe('memory bounds', () => {
+  test('source tables stay within their limits and count evictions', () => {
+    const sr = new SourceRules(DEFAULT_RULES, { maxSources: 16, maxScanKeys: 16, maxSockets: 32 });
+    const pkts = range(2000).map((k) => ({ ts: 1 + k * 0.001, src: `10.${k >> 8}.${k & 255}.1`, dst: '10.10.10.10', sp: 1000 + k, dp: 22, flags: SYN }));
+    run(sr, pkts);
+    const s = sr.stats();
+    assert.equal(s.packets, 2000);
+    assert.ok(s.sources! <= 16 && s.sockets! <= 32 && s.verticalKeys! <= 16 && s.horizontalKeys! <= 16, JSON.stringify(s));
+    assert.ok(s.sourceEvictions! > 0 && s.socketEvictions! > 0 && s.verticalEvictions! > 0, JSON.stringify(s));
+  });
+
+  test('an evicted key starts afresh; the tables keep working past their limits', () => {
+    const sr = new SourceRules(rules({ verticalScan: { threshold: 6, burstMaxretry: 0 } }), { maxSources: 4, maxScanKeys: 4, maxSockets: 8 });
+    const out: Alert[] = [];
+    for (const k of range(50)) {
+      sr.scan(batchOf(range(6).map((p) => ({ ts: 1 + k + p * 0.01, src: `10.0.${k}.1`, dst: '10.10.10.10', sp: 2000 + p, dp: 100 + p }))), out);
+    }
+    assert.equal(out.length, 50, 'every source scanned six ports and was caught');
+  });
+
+  test('victim state and tally rows are bounded', () => {
+    const vr = new VictimRules(DEFAULT_RULES, { maxVictims: 8 });
+    const sr = new SourceRules(DEFAULT_RULES, { maxTallyRows: 16 });
+    const t = newVictimTally();
+    sr.scan(batchOf(range(100).map((k) => ({ ts: 1, src: '10.0.0.1', dst: `10.2.0.${k + 1}`, sp: 3000 + k, dp: 443 }))), [], t);
+    assert.equal(t.rows, 16);
+    assert.ok(t.dropped > 0);
+    vr.add(t, []);
+    const s = vr.stats();
+    assert.equal(s.victims, 8);
+    assert.ok(s.victimEvictions! > 0);
+    assert.equal(s.droppedRows, t.dropped);
+  });
+});
