@@ -98,6 +98,37 @@ export const ConfigSchema = Type.Object(
       },
       strict,
     ),
+    firewall: Type.Object(
+      {
+        backend: oneOf(['auto', 'nftables', 'iptables-ipset', 'dry-run'] as const, '"auto": nftables as root when nft works, else iptables+ipset, else dry-run'),
+        table: Type.String({ pattern: '^[A-Za-z][A-Za-z0-9_-]{0,30}$', description: 'name of the nftables table (and prefix of the ipset sets and iptables chain) this node owns' }),
+      },
+      strict,
+    ),
+    model: Type.Object(
+      {
+        enabled: Type.Boolean({ description: 'score packets with the KitNET anomaly model (rules run either way)' }),
+        graceRows: Type.Integer({ minimum: 100, maximum: 10_000_000, description: 'packets of live traffic the first model learns from before it scores anything' }),
+        featureMapRows: Type.Integer({ minimum: 50, maximum: 10_000_000, description: 'of those, how many map correlated features into groups' }),
+        maxGroupSize: Type.Integer({ minimum: 1, maximum: 100, description: 'features per autoencoder at most' }),
+        epochs: Type.Integer({ minimum: 1, maximum: 1000 }),
+        batchSize: Type.Integer({ minimum: 1, maximum: 65536, description: 'training mini-batch rows' }),
+        learningRate: Type.Number({ exclusiveMinimum: 0, maximum: 10 }),
+        thresholdQuantile: Type.Number({ exclusiveMinimum: 0.5, exclusiveMaximum: 1, description: 'quantile of the benign score distribution (log-normal fit) above which a packet is anomalous' }),
+        anomalousPackets: Type.Integer({ minimum: 1, maximum: 1_000_000, description: 'anomalous packets from one source within windowS that make an anomaly alert' }),
+        windowS: Type.Number({ exclusiveMinimum: 0, maximum: 86400 }),
+        ban: Type.Boolean({ description: 'whether anomaly alerts alone may ban (rule alerts always can)' }),
+        retrainIntervalS: Type.Integer({ minimum: 0, maximum: 604_800, description: 'seconds between retrainings on recent benign traffic; 0: never retrain' }),
+        retrainRows: Type.Integer({ minimum: 100, maximum: 10_000_000, description: 'most recent benign-scored rows kept for retraining' }),
+        sampleEvery: Type.Integer({ minimum: 1, maximum: 1_000_000, description: 'after the grace period, one benign-scored row in this many goes to the trainer' }),
+        shadowRows: Type.Integer({ minimum: 1, maximum: 100_000_000, description: 'rows a candidate model scores in shadow before it is promoted or rejected' }),
+        promoteMaxAlertRatio: Type.Number({ minimum: 0, maximum: 1000, description: "a candidate is promoted when its alert rate in shadow is at most this times the current model's" }),
+        countryWeights: Type.Record(Type.String({ pattern: '^[A-Z]{2}$' }), Type.Number({ minimum: 0, maximum: 100 }), {
+          description: 'multiply the anomaly score of sources in these countries (ISO codes), e.g. {"XX": 1.5}; empty: off',
+        }),
+      },
+      strict,
+    ),
     supervision: Type.Object(
       {
         intensity: IntensitySchema,
