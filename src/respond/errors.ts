@@ -4,13 +4,18 @@
 
 import { AutoimmuneError } from '../errors.ts';
 
+/** A bad value as the user typed it: text quoted, numbers as they are (NaN, Infinity too). */
+function show(v: unknown): string {
+  return typeof v === 'number' ? String(v) : (JSON.stringify(v) ?? String(v));
+}
+
 const EXAMPLES = 'an IPv4 or IPv6 address or CIDR, e.g. 203.0.113.7, 10.0.0.0/8, 2001:db8::1 or 2001:db8::/32';
 
 /** Text that is not an IPv4/IPv6 address or CIDR (or a CIDR with host bits set). */
 export class BadAddressError extends AutoimmuneError {
   readonly value: unknown;
   constructor(value: unknown, problem: string) {
-    super('AI_ERR_BAD_ADDRESS', `bad address ${JSON.stringify(value) ?? String(value)}: ${problem}; expected ${EXAMPLES}`);
+    super('AI_ERR_BAD_ADDRESS', `bad address ${show(value)}: ${problem}; expected ${EXAMPLES}`);
     this.value = value;
   }
 }
@@ -36,7 +41,7 @@ export class BadTtlError extends AutoimmuneError {
   readonly minS: number;
   readonly maxS: number;
   constructor(value: unknown, minS: number, maxS: number) {
-    super('AI_ERR_BAD_TTL', `bad ban TTL ${JSON.stringify(value) ?? String(value)}: expected a whole number of seconds from ${minS} to ${maxS}`);
+    super('AI_ERR_BAD_TTL', `bad ban TTL ${show(value)}: expected a whole number of seconds from ${minS} to ${maxS}`);
     this.value = value;
     this.minS = minS;
     this.maxS = maxS;

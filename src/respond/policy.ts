@@ -1,0 +1,231 @@
+// The responder's policy, pure: given an alert (and the ban in force on its source, if any)
+// decide to ban, or say why not. Escalates repeat offenders, never touches allow-listed
+// nets, rate-limits automatic bans with a token bucket, and checks operators' bans. Time
+// comes from the injected clock (wall-clock ms in the node, as Decision.at is), so tests run
+// it on a ManualClock.
+
+import type { Ban } from '../cluster/ban-registry.ts';
+import type { Alert } from '../detect/alert.ts';
+import type { Clock } from '../supervisors/clock.ts';
+import { describeAllowEntry, type AllowList } from './allow-list.ts';
+import { parseCidr, type Cidr } from './cidr.ts';
+import type { Decision } from './decision.ts';
+import { AllowListedError, BadAddressError, BadTtlError } from './errors.ts';
+import { checkResponderConfig, type ResponderConfig } from './responder-config.ts';
+
+export const SKIP_REASONS = ['below-min-score', 'not-blockable', 'allow-listed', 'already-banned', 'rate-limited'] as const;
+export type SkipReason = (typeof SKIP_REASONS)[number];
+
+export type PolicyOutcome = { decision: Decision } | { skipped: SkipReason; detail: string };
+
+export interface ResponderStats {
+  alerts: number;
+  /** Automatic bans decided (new offences and extensions of shorter bans). */
+  bans: number;
+  manualBans: number;
+  manualUnbans: number;
+  skipped: Record<SkipReason, number>;
+  /** Addresses whose offences are remembered now. */
+  remembered: number;
+  /** Automatic bans that could be made right now (whole tokens in the bucket). */
+  bansAvailable: number;
+}
+
+interface OffenceRecord {
+  offences: number;
+  /** Clock ms after which the offences are forgotten: memoryS after the last ban ends. */
+  forgetAt: number;
+}
+
+/** Seconds for a message: whole when whole, else one decimal. */
+function secs(s: number): string {
+  return Number.isInteger(s) ? String(s) : s.toFixed(1);
+}
+
+/** A few of an alert's evidence fields, for the reason of a ban. */
+function evidenceSummary(e: Alert['evidence']): string {
+  return Object.entries(e)
+    .slice(0, 6)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(', ');
+}
+
+/** Who asks for a ban in a Decision: the rule (alert type), or the model. */
+export function detectorOf(alert: Alert): string {
+  return alert.detector === 'rules' ? alert.type : alert.detector;
+}
+
+export class ResponderPolicy {
+  private readonly offences = new Map<string, OffenceRecord>();
+  private sweepAt = 1024;
+  private tokens: number;
+  private refilledAt: number;
+  private readonly counts = { alerts: 0, bans: 0, manualBans: 0, manualUnbans: 0 };
+  private readonly skips = Object.fromEntries(SKIP_REASONS.map((r) => [r, 0])) as Record<SkipReason, number>;
+
+  constructor(
+    private readonly config: ResponderConfig,
+    private readonly allowList: AllowList,
+    private readonly clock: Clock,
+  ) {
+    checkResponderConfig(config);
+    this.tokens = config.rateLimit.bans;
+    this.refilledAt = clock.now();
+  }
+
+  /** Ban length of the n-th offence (1 for the first): base × factor^(n−1), capped, whole seconds. */
+  ttlFor(offence: number): number {
+    const { banTtlS, escalation } = this.config;
+    return Math.min(escalation.maxTtlS, Math.round(banTtlS * escalation.factor ** (Math.max(1, offence) - 1)));
+  }
+
+  /** Offences of `address` (canonical text) remembered now. */
+  offencesOf(address: string): number {
+    const rec = this.offences.get(address);
+    if (!rec) return 0;
+    if (rec.forgetAt > this.clock.now()) return rec.offences;
+    this.offences.delete(address);
+    return 0;
+  }
+
+  onAlert(alert: Alert, activeBan?: Ban): PolicyOutcome {
+    this.counts.alerts++;
+    const { minScore } = this.config;
+    if (!(alert.score >= minScore)) {
+      return this.skip('below-min-score', `${alert.type} from ${alert.source} scored ${alert.score}, below the minimum ${minScore}: recorded, not acted on`);
+    }
+    if (!alert.blockable) {
+      return this.skip(
+        'not-blockable',
+        `${alert.type} against ${alert.target}: its sources are spoofed or abused reflectors (${alert.source} is only the busiest), so banning them would not help; left to upstream mitigation`,
+      );
+    }
+    let net: Cidr;
+    try {
+      net = parseCidr(alert.source);
+    } catch (err) {
+      if (!(err instanceof BadAddressError)) throw err;
+      return this.skip('not-blockable', `${alert.type}: the source is not an address to ban (${err.message})`);
+    }
+    const address = net.text;
+    const protector = this.allowList.allows(net);
+    if (protector) return this.skip('allow-listed', `${address} is allow-listed by ${describeAllowEntry(protector)}: never banned`);
+
+    const now = this.clock.now();
+    const level = this.offencesOf(address);
+    const what = `${alert.type} from ${address} scored ${alert.score} (>= ${minScore}; ${evidenceSummary(alert.evidence)})`;
+    let offence: number;
+    let reason: string;
+    if (activeBan && activeBan.expiresAt > now) {
+      // The capture still sees the packets the firewall drops, so alerts keep coming during a
+      // ban: they are the offence already punished, not new ones (else every ban would
+      // escalate itself to the cap). Only a ban shorter than the offence warrants (an
+      // operator's brief one, or one from an older configuration) is brought up to it.
+      offence = Math.max(level, activeBan.offence, 1);
+      const warranted = this.ttlFor(offence);
+      const leftS = (activeBan.expiresAt - now) / 1000;
+      if (activeBan.ttl >= warranted || leftS >= warranted) {
+        return this.skip(
+          'already-banned',
+          `${address} is already banned (${secs(leftS)} s left of ${activeBan.ttl} s, offence ${activeBan.offence}, by ${activeBan.detector}), ` +
+            `at least the ${warranted} s offence ${offence} warrants; alerts during a ban are the same offence`,
+        );
+      }
+      reason = `${what}: the ban in force (${secs(leftS)} s left of ${activeBan.ttl} s) is shorter than the ${warranted} s offence ${offence} warrants; extended`;
+    } else {
+      offence = level + 1;
+      reason = `${what}: ${this.escalationText(offence)}`;
+    }
+
+    const wait = this.takeToken(now);
+    if (wait > 0) {
+      const { bans, perS } = this.config.rateLimit;
+      return this.skip('rate-limited', `would ban ${address} for ${alert.type}, but automatic bans are limited to ${bans} per ${perS} s and none is free; the next frees in ${secs(Math.ceil(wait / 100) / 10)} s`);
+    }
+    const ttl = this.ttlFor(offence);
+    this.remember(address, offence, now + ttl * 1000);
+    this.counts.bans++;
+    return { decision: { address, action: 'ban', ttl, reason, detector: detectorOf(alert), score: alert.score, at: now, captureTs: alert.ts, offence } };
+  }
+
+  /**
+   * An operator's ban: not rate-limited, but never of an allow-listed address and only for a
+   * TTL within manualTtl. Counts as an offence (so the detector escalates on top of it).
+   * Throws BadAddressError, AllowListedError, BadTtlError.
+   */
+  manualBlock(address: string, ttlS?: number, reason?: string): Decision {
+    const net = parseCidr(address);
+    const protector = this.allowList.allows(net);
+    if (protector) throw new AllowListedError(net.text, describeAllowEntry(protector));
+    const { minS, maxS, defaultS } = this.config.manualTtl;
+    const ttl = ttlS ?? defaultS;
+    if (typeof ttl !== 'number' || !Number.isInteger(ttl) || ttl < minS || ttl > maxS) throw new BadTtlError(ttlS, minS, maxS);
+    const now = this.clock.now();
+    const offence = this.offencesOf(net.text) + 1;
+    this.remember(net.text, offence, now + ttl * 1000);
+    this.counts.manualBans++;
+    const why = reason?.trim() || 'banned by an operator';
+    return { address: net.text, action: 'ban', ttl, reason: why, detector: 'operator', score: 1, at: now, offence };
+  }
+
+  /**
+   * An operator lifts a ban. Its offences are forgotten too: lifting a ban says it was a
+   * mistake, which should not make the next one longer. Whether a ban existed is the
+   * registry's to say. Throws BadAddressError.
+   */
+  manualUnblock(address: string): Decision {
+    const net = parseCidr(address);
+    const had = this.offencesOf(net.text);
+    this.offences.delete(net.text);
+    this.counts.manualUnbans++;
+    const reason = had > 0 ? `lifted by an operator; ${had} remembered offence${had === 1 ? '' : 's'} forgotten` : 'lifted by an operator (no offences remembered)';
+    return { address: net.text, action: 'unban', ttl: 0, reason, detector: 'operator', score: 1, at: this.clock.now() };
+  }
+
+  stats(): ResponderStats {
+    this.refill(this.clock.now());
+    return { ...this.counts, skipped: { ...this.skips }, remembered: this.offences.size, bansAvailable: Math.floor(this.tokens) };
+  }
+
+  private skip(skipped: SkipReason, detail: string): PolicyOutcome {
+    this.skips[skipped]++;
+    return { skipped, detail };
+  }
+
+  private escalationText(offence: number): string {
+    const { banTtlS, escalation } = this.config;
+    const ttl = this.ttlFor(offence);
+    if (offence === 1) return `first offence, banned ${ttl} s`;
+    const raw = banTtlS * escalation.factor ** (offence - 1);
+    const formula = `${banTtlS} s × ${escalation.factor}^${offence - 1}`;
+    return `offence ${offence} within ${escalation.memoryS} s of the last ban, banned ${formula}${raw > escalation.maxTtlS ? ` capped at ${ttl}` : ` = ${ttl}`} s`;
+  }
+
+  private remember(address: string, offences: number, banEndsAt: number): void {
+    this.offences.set(address, { offences, forgetAt: banEndsAt + this.config.escalation.memoryS * 1000 });
+    if (this.offences.size >= this.sweepAt) {
+      // Amortised O(1): sweep the forgotten ones only when the map has doubled.
+      const now = this.clock.now();
+      for (const [a, r] of this.offences) if (r.forgetAt <= now) this.offences.delete(a);
+      this.sweepAt = Math.max(1024, 2 * this.offences.size);
+    }
+  }
+
+  private refill(now: number): void {
+    const { bans, perS } = this.config.rateLimit;
+    // max(0, ...): a wall clock stepped back must not drain the bucket.
+    this.tokens = Math.min(bans, this.tokens + (Math.max(0, now - this.refilledAt) * bans) / (perS * 1000));
+    this.refilledAt = now;
+  }
+
+  /** Takes a token: 0 when taken, else ms until one is free. */
+  private takeToken(now: number): number {
+    this.refill(now);
+    if (this.tokens >= 1) {
+      this.tokens -= 1;
+      return 0;
+    }
+    const { bans, perS } = this.config.rateLimit;
+    return ((1 - this.tokens) * perS * 1000) / bans;
+  }
+}
