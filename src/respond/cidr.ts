@@ -158,6 +158,14 @@ export function overlaps(a: Cidr | string, b: Cidr | string): boolean {
   return contains(x, y) || contains(y, x);
 }
 
+/**
+ * The key of an IPv4 address's /p net: its top p bits as a number below 2^p, which V8 keeps
+ * as a small integer (no heap number to hash) for all but the longest prefixes.
+ */
+function v4Key(addr: number, p: number): number {
+  return p === 0 ? 0 : addr >>> (32 - p);
+}
+
 export interface CidrMatch<T> {
   net: Cidr;
   value: T;
@@ -165,11 +173,12 @@ export interface CidrMatch<T> {
 
 /**
  * A list of nets, each with a value, matched by longest prefix. IPv4 keeps one Map per prefix
- * length keyed by the masked uint32, so a lookup costs one probe per distinct prefix length
+ * length keyed by the net's top bits, so a lookup costs one probe per distinct prefix length
  * and allocates nothing; IPv6 (rarer, shorter lists) is a scan of 4×uint32 words, longest
  * prefix first. The first value added for a net wins.
  */
 export class CidrMatcher<T> {
+  /** Per prefix length p: the nets of that length by v4Key. */
   private readonly v4ByPrefix: Array<Map<number, CidrMatch<T>> | undefined> = new Array(33);
   /** Distinct IPv4 prefix lengths present, longest first. */
   private v4Prefixes: number[] = [];
@@ -188,7 +197,7 @@ export class CidrMatcher<T> {
         m = this.v4ByPrefix[c.prefix] = new Map();
         this.v4Prefixes = [...this.v4Prefixes, c.prefix].sort((a, b) => b - a);
       }
-      m.set(c.words[0], entry);
+      m.set(v4Key(c.words[0], c.prefix), entry);
     } else {
       this.v6 = [...this.v6, entry].sort((a, b) => b.net.prefix - a.net.prefix);
     }
@@ -208,7 +217,7 @@ export class CidrMatcher<T> {
     const prefixes = this.v4Prefixes;
     for (let i = 0; i < prefixes.length; i++) {
       const p = prefixes[i];
-      const hit = this.v4ByPrefix[p]!.get((addr & wordMask(p)) >>> 0);
+      const hit = this.v4ByPrefix[p]!.get(v4Key(addr, p));
       if (hit) return hit;
     }
     return undefined;
@@ -220,7 +229,7 @@ export class CidrMatcher<T> {
     if (c.family === 4) {
       for (const p of this.v4Prefixes) {
         if (p > c.prefix) continue;
-        const hit = this.v4ByPrefix[p]!.get((c.words[0] & wordMask(p)) >>> 0);
+        const hit = this.v4ByPrefix[p]!.get(v4Key(c.words[0], p));
         if (hit) return hit;
       }
       return undefined;
