@@ -4,6 +4,7 @@
 
 import type { Alert } from '../detect/alert.ts';
 import type { Decision } from './decision.ts';
+import { Ring } from '../util/ring.ts';
 import { detectorOf, type PolicyOutcome, type SkipReason } from './policy.ts';
 
 export type LoggedDecision = Decision & { kind: 'decision' };
@@ -33,22 +34,19 @@ export interface DecisionCounts {
 }
 
 export class DecisionLog {
-  private readonly ring: Array<DecisionLogEntry | undefined>;
-  /** Index the next entry goes to. */
-  private next = 0;
-  private filled = 0;
+  private readonly ring: Ring<DecisionLogEntry>;
   private readonly byAction: Record<LoggedAction, number> = { ban: 0, unban: 0, skipped: 0 };
   private readonly byDetector = new Map<string, Record<LoggedAction, number>>();
   private readonly bySkip = new Map<SkipReason, number>();
 
   constructor(readonly capacity = 1000) {
     if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`decision log capacity must be a whole number >= 1, got ${capacity}`);
-    this.ring = new Array(capacity);
+    this.ring = new Ring(capacity);
   }
 
   /** Entries held now (at most capacity). */
   get size(): number {
-    return this.filled;
+    return this.ring.size;
   }
 
   add(decision: Decision): void {
@@ -69,10 +67,7 @@ export class DecisionLog {
 
   /** Up to `limit` entries, newest first. */
   recent(limit = this.capacity): DecisionLogEntry[] {
-    const n = Math.min(Math.max(0, Math.floor(limit)), this.filled);
-    const out = new Array<DecisionLogEntry>(n);
-    for (let k = 0; k < n; k++) out[k] = this.ring[(this.next - 1 - k + this.capacity) % this.capacity]!;
-    return out;
+    return this.ring.recent(limit);
   }
 
   counts(): DecisionCounts {
@@ -82,9 +77,7 @@ export class DecisionLog {
   }
 
   private push(entry: DecisionLogEntry, action: LoggedAction, detector: string): void {
-    this.ring[this.next] = entry;
-    this.next = (this.next + 1) % this.capacity;
-    if (this.filled < this.capacity) this.filled++;
+    this.ring.push(entry);
     this.byAction[action]++;
     let d = this.byDetector.get(detector);
     if (!d) this.byDetector.set(detector, (d = { ban: 0, unban: 0, skipped: 0 }));

@@ -1,0 +1,127 @@
+// The node's response desk: where alerts become decisions (through the policy) and
+// decisions become bans (in the registry), and where operators block and unblock. It keeps
+// a view of the bans in force (from the registry's watch) so the policy can tell a new
+// offence from an alert about an address already banned, and the recent alerts and
+// decisions for the dashboard and the CLI. It lives beside the actor tree, not in an actor:
+// a responder crash must not lose the decision log or the offence memory.
+
+import type { Ban, BanRegistry } from '../cluster/ban-registry.ts';
+import type { Alert } from '../detect/alert.ts';
+import { wallClock, type Clock } from '../supervisors/clock.ts';
+import { Ring } from '../util/ring.ts';
+import type { Decision } from './decision.ts';
+import { DecisionLog, type DecisionLogEntry } from './decision-log.ts';
+import type { ResponderPolicy } from './policy.ts';
+
+export function banOf(d: Decision): Ban {
+  return { address: d.address, ttl: d.ttl, expiresAt: d.at + d.ttl * 1000, reason: d.reason, detector: d.detector, score: d.score, at: d.at, offence: d.offence ?? 1 };
+}
+
+export interface BanDeskOptions {
+  clock?: Clock;
+  decisionLog?: number;
+  alertLog?: number;
+}
+
+type Listener<T> = (x: T) => void;
+
+export class BanDesk {
+  readonly log: DecisionLog;
+  private readonly recentAlerts: Ring<Alert>;
+  private readonly active = new Map<string, Ban>();
+  private readonly clock: Clock;
+  private unwatch: (() => void) | undefined;
+  private readonly decisionListeners: Array<Listener<Decision>> = [];
+  private readonly alertListeners: Array<Listener<Alert>> = [];
+
+  constructor(
+    readonly registry: BanRegistry,
+    readonly policy: ResponderPolicy,
+    options: BanDeskOptions = {},
+  ) {
+    this.clock = options.clock ?? wallClock;
+    this.log = new DecisionLog(options.decisionLog ?? 1000);
+    this.recentAlerts = new Ring(options.alertLog ?? 10_000);
+  }
+
+  /** Starts following the registry (watch first, then list, so no change falls between). */
+  async start(): Promise<void> {
+    this.unwatch = this.registry.watch((e) => {
+      if (e.type === 'put') this.active.set(e.ban.address, e.ban);
+      else this.active.delete(e.address);
+    });
+    for (const b of await this.registry.list()) if (!this.active.has(b.address)) this.active.set(b.address, b);
+  }
+
+  close(): void {
+    this.unwatch?.();
+    this.unwatch = undefined;
+  }
+
+  onDecision(fn: Listener<Decision>): void {
+    this.decisionListeners.push(fn);
+  }
+
+  onAlert(fn: Listener<Alert>): void {
+    this.alertListeners.push(fn);
+  }
+
+  /** Alerts from the detectors: each goes through the policy; a ban is written to the registry. */
+  async handleAlerts(alerts: readonly Alert[]): Promise<Decision[]> {
+    const made: Decision[] = [];
+    for (const alert of alerts) {
+      this.recentAlerts.push(alert);
+      for (const fn of this.alertListeners) fn(alert);
+      const outcome = this.policy.onAlert(alert, this.active.get(alert.source));
+      this.log.record(outcome, alert, this.clock.now());
+      if ('decision' in outcome) {
+        await this.apply(outcome.decision);
+        made.push(outcome.decision);
+      }
+    }
+    return made;
+  }
+
+  /** An operator's ban (validated by the policy: address, allow-list, TTL range). */
+  async block(address: string, ttlS?: number, reason?: string): Promise<Decision> {
+    const d = this.policy.manualBlock(address, ttlS, reason);
+    await this.apply(d);
+    return d;
+  }
+
+  async unblock(address: string): Promise<{ decision: Decision; existed: boolean }> {
+    const decision = this.policy.manualUnblock(address);
+    const existed = await this.registry.remove(decision.address);
+    this.active.delete(decision.address);
+    if (existed) {
+      this.log.add(decision);
+      for (const fn of this.decisionListeners) fn(decision);
+    }
+    return { decision, existed };
+  }
+
+  bans(): Promise<Ban[]> {
+    return this.registry.list();
+  }
+
+  decisions(limit: number): DecisionLogEntry[] {
+    return this.log.recent(limit);
+  }
+
+  alerts(limit: number): Alert[] {
+    return this.recentAlerts.recent(limit);
+  }
+
+  get alertsSeen(): number {
+    return this.recentAlerts.total;
+  }
+
+  private async apply(d: Decision): Promise<void> {
+    const ban = banOf(d);
+    // Seen at once by the next alert, before the registry's watch reports it.
+    this.active.set(ban.address, ban);
+    await this.registry.put(ban);
+    if (d.detector === 'operator') this.log.add(d);
+    for (const fn of this.decisionListeners) fn(d);
+  }
+}
