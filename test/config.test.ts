@@ -42,11 +42,19 @@ test('a bad value names the field, the value and what is allowed', () => {
 });
 
 test('unknown keys are errors that list what is allowed', () => {
-  assert.throws(() => loadConfig(file('{"htp":{"port":1}}')), /unknown field "htp" \(allowed here: node, http, cluster, pipeline, capture, features, geo, supervision\)/);
+  assert.throws(() => loadConfig(file('{"htp":{"port":1}}')), /unknown field "htp" \(allowed here: node, http, cluster, pipeline, capture, features, geo, rules, responder, firewall, model, supervision\)/);
   assert.throws(() => loadConfig(file('{"http":{"prot":1}}')), /unknown field "http\.prot" \(allowed here: host, port, token\)/);
 });
 
 test('unreadable or malformed files say so with the file name', () => {
   assert.throws(() => loadConfig('/nonexistent/autoimmune.json'), /cannot read config file \/nonexistent\/autoimmune\.json: ENOENT/);
   assert.throws(() => loadConfig(file('{"http": ')), /is not valid JSON/);
+});
+
+test('rules and responder sections are checked by their own modules, naming the field', () => {
+  assert.throws(() => loadConfig(file('{"rules":{"verticalScan":{"threshold":-1}}}')), /field "rules\.verticalScan\.threshold" must be an integer from 2 to 256/);
+  assert.throws(() => loadConfig(file('{"rules":{"portscan":{}}}')), /field "rules\.portscan" must be absent \(unknown option\)/);
+  assert.throws(() => loadConfig(file('{"responder":{"manualTtl":{"minS":100,"maxS":50,"defaultS":60}}}')), /field "responder\.manualTtl\.maxS" must be a whole number of seconds >= manualTtl\.minS \(100\)/);
+  assert.throws(() => loadConfig(file('{"responder":{"banTTL":5}}')), /unknown field "responder\.banTTL"/);
+  assert.throws(() => loadConfig(file('{"firewall":{"backend":"pf"}}')), /field "firewall\.backend" has bad value "pf"/);
 });

@@ -8,6 +8,27 @@ import { Kind, type TSchema } from '@sinclair/typebox';
 import { Value, ValueErrorType } from '@sinclair/typebox/value';
 import { ConfigError } from '../errors.ts';
 import { ConfigSchema, type Config } from './schema.ts';
+import { resolveRulesConfig, RulesConfigError, type RulesConfig, type RulesOverrides } from '../detect/rules/rules-config.ts';
+import { checkResponderConfig, DEFAULT_RESPONDER, type ResponderConfig } from '../respond/responder-config.ts';
+
+/** The rule detectors' thresholds: the defaults with the config's overrides, checked. */
+export function rulesOf(config: Config): RulesConfig {
+  return resolveRulesConfig(config.rules as RulesOverrides);
+}
+
+/** The responder's settings: the defaults with the config's values, checked. */
+export function responderOf(config: Config): ResponderConfig {
+  const r = config.responder;
+  const merged: ResponderConfig = {
+    ...DEFAULT_RESPONDER,
+    ...r,
+    escalation: { ...DEFAULT_RESPONDER.escalation, ...r.escalation },
+    rateLimit: { ...DEFAULT_RESPONDER.rateLimit, ...r.rateLimit },
+    manualTtl: { ...DEFAULT_RESPONDER.manualTtl, ...r.manualTtl },
+  };
+  checkResponderConfig(merged);
+  return merged;
+}
 
 export const DEFAULT_CONFIG_FILE = fileURLToPath(new URL('../../config/default.json', import.meta.url));
 
@@ -94,6 +115,21 @@ export function validateConfig(value: unknown, source: string): Config {
     } else {
       const s = schemaAt(ConfigSchema, e.path);
       problems.push(`field "${field(e.path)}" has bad value ${JSON.stringify(e.value)}: expected ${describeAllowed(s)}`);
+    }
+  }
+  if (problems.length === 0) {
+    // Sections whose modules check their own fields (values that depend on each other).
+    try {
+      rulesOf(value as Config);
+    } catch (err) {
+      if (!(err instanceof RulesConfigError)) throw err;
+      problems.push(err.message.replace(/^rules: (\S+)/, 'field "rules.$1"'));
+    }
+    try {
+      responderOf(value as Config);
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      problems.push(err.message.replace(/^responder: (\S+)/, 'field "responder.$1"'));
     }
   }
   if (problems.length > 0) throw new ConfigError(`${source}: ${problems.join('; ')}`);

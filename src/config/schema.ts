@@ -98,6 +98,30 @@ export const ConfigSchema = Type.Object(
       },
       strict,
     ),
+    rules: Type.Record(Type.String(), Type.Unknown(), {
+      description: 'overrides of the rule detectors\' thresholds, section by section (defaults and their reasons: src/detect/rules/rules-config.ts); checked field by field at load',
+    }),
+    responder: Type.Partial(
+      Type.Object(
+        {
+          minScore: Type.Number({ minimum: 0, maximum: 1, description: 'alerts scoring below are recorded, not acted on' }),
+          banTtlS: Type.Number({ exclusiveMinimum: 0, description: 'ban length of a first offence, seconds' }),
+          escalation: Type.Object(
+            {
+              factor: Type.Number({ minimum: 1, description: 'ttl = banTtlS × factor^(offence − 1)' }),
+              maxTtlS: Type.Number({ exclusiveMinimum: 0 }),
+              memoryS: Type.Number({ minimum: 0, description: 'offences are forgotten this long after the last ban ends' }),
+            },
+            strict,
+          ),
+          rateLimit: Type.Object({ bans: Type.Integer({ minimum: 1 }), perS: Type.Number({ exclusiveMinimum: 0 }) }, { ...strict, description: 'automatic bans at most `bans` per `perS` seconds' }),
+          allow: Type.Array(Type.String({ minLength: 1 }), { description: 'addresses and CIDRs never banned, besides loopback and this node\'s own addresses' }),
+          manualTtl: Type.Object({ minS: Type.Integer({ minimum: 1 }), maxS: Type.Integer({ minimum: 1 }), defaultS: Type.Integer({ minimum: 1 }) }, strict),
+        },
+        strict,
+      ),
+      strict,
+    ),
     firewall: Type.Object(
       {
         backend: oneOf(['auto', 'nftables', 'iptables-ipset', 'dry-run'] as const, '"auto": nftables as root when nft works, else iptables+ipset, else dry-run'),
