@@ -312,6 +312,12 @@ describe('vertical port scan', () => {
     assert.deepEqual(run(sr, replies), []);
   });
 
+  test('a reflector answering from its service port to many ports of its victim is not scanning it', () => {
+    const sr = new SourceRules(cfg);
+    const out = run(sr, range(40).map((k) => ({ ts: 1 + k * 0.001, src: '10.0.0.2', dst: '10.0.0.1', proto: 'udp' as const, sp: 4500, dp: 20000 + k * 7, payload: 204 })));
+    assert.deepEqual(out, []);
+  });
+
   test('FIN/NULL/Xmas probes and new UDP flows reach ports as SYNs do', () => {
     const sr = new SourceRules(rules({ verticalScan: { threshold: 6, leakPerS: 0.5, burstMaxretry: 0 }, scanProbe: { enabled: false } }));
     const pkts = range(6).map((k) =>

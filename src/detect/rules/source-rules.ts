@@ -15,9 +15,11 @@
 // to tell retransmissions from new connections, completions, connect probes and connection
 // lifetimes. Everything is bounded: three address-keyed tables with LRU eviction (counted
 // in stats()), per-key state in typed arrays, IPv4 keys as int32 numbers, so an IPv4
-// packet allocates nothing (IPv6 keys are the address texts). Memory at the default limits
-// (65536 sources): sockets ≈ 262144 × 60 B, scan keys 2 × 131072 × ≈ 250 B, sources
-// 65536 × ≈ 200 B: about 95 MB when every table is full, allocated as they fill.
+// packet allocates nothing (IPv6 keys are the address texts; a tally allocates when it
+// grows a row). Per entry, index included: socket ≈ 70 B, scan key ≈ 270 B (the distinct
+// bitmap is 128 B), source ≈ 200 B; at the default limits (65536 sources, as many scan
+// keys of each kind, 262144 sockets) about 65 MB when every table is full, most of it
+// allocated as they fill.
 
 import type { Alert } from '../alert.ts';
 import { FlowTable, type AddressKey } from '../flow-table.ts';
@@ -34,7 +36,7 @@ import { VictimTallyWriter, type VictimTally } from './victim-tally.ts';
 export interface SourceRulesLimits {
   /** Sources with SSH, half-open or probe state (default 65536). */
   maxSources?: number;
-  /** (source, host) keys of the vertical rule, and (source, port) keys of the horizontal rule, each (default 2 × maxSources). */
+  /** (source, host) keys of the vertical rule, and (source, port) keys of the horizontal rule, each (default maxSources). */
   maxScanKeys?: number;
   /** Sockets followed from their first packet to their end (default 4 × maxSources). */
   maxSockets?: number;
@@ -109,7 +111,7 @@ export class SourceRules {
   constructor(config: RulesConfig, limits: SourceRulesLimits = {}) {
     this.config = validateRulesConfig(config);
     const maxSources = checkCapacity(limits.maxSources ?? 65536);
-    const maxScanKeys = checkCapacity(limits.maxScanKeys ?? 2 * maxSources);
+    const maxScanKeys = checkCapacity(limits.maxScanKeys ?? maxSources);
     const maxSockets = checkCapacity(limits.maxSockets ?? 4 * maxSources);
     this.writer = new VictimTallyWriter(checkCapacity(limits.maxTallyRows ?? 4096));
     const c = this.config;
@@ -153,7 +155,7 @@ export class SourceRules {
     const n = batch.length;
     const t = tally ?? null;
     if (t) this.writer.attach(t);
-    const { flags, fragOffset, src4, dst4, ts } = batch;
+    const { flags, fragOffset, src4, dst4 } = batch;
     this.packets += n;
     for (let i = 0; i < n; i++) {
       const f = flags[i];
@@ -164,9 +166,10 @@ export class SourceRules {
       const v6 = (f & PacketFlags.IPV6) !== 0;
       const src: AddressKey = v6 ? batch.hostKey(i, 'src') : src4[i] | 0;
       const dst: AddressKey = v6 ? batch.hostKey(i, 'dst') : dst4[i] | 0;
-      if (f & PacketFlags.TCP) this.tcp(batch, i, ts[i], src, dst, v6, out, t);
-      else if (f & PacketFlags.UDP) this.udp(batch, i, ts[i], src, dst, v6, out, t);
-      else if (f & (PacketFlags.ICMP | PacketFlags.ICMPV6)) this.icmp(batch, i, ts[i], src, dst, v6, out, t);
+      // (ts is read inside: a double passed to a call that is not inlined is boxed)
+      if (f & PacketFlags.TCP) this.tcp(batch, i, src, dst, v6, out, t);
+      else if (f & PacketFlags.UDP) this.udp(batch, i, src, dst, v6, out, t);
+      else if (f & (PacketFlags.ICMP | PacketFlags.ICMPV6)) this.icmp(batch, i, src, dst, v6, out, t);
     }
   }
 
@@ -189,7 +192,8 @@ export class SourceRules {
 
   // ---- per protocol ---------------------------------------------------------------
 
-  private tcp(batch: PacketBatch, i: number, ts: number, src: AddressKey, dst: AddressKey, v6: boolean, out: Alert[], t: VictimTally | null): void {
+  private tcp(batch: PacketBatch, i: number, src: AddressKey, dst: AddressKey, v6: boolean, out: Alert[], t: VictimTally | null): void {
+    const ts = batch.ts[i];
     const tf = batch.tcpFlags[i];
     const sp = batch.srcPort[i];
     const dp = batch.dstPort[i];
@@ -200,11 +204,11 @@ export class SourceRules {
       ? tcpProbeKind(tf, batch.tcpWindow[i], batch.flags[i], batch.payloadLen[i], this.nmapWindows, c.scanProbe.osProbeMaxSynWindow)
       : ProbeKind.NONE;
     // a probing SYN counts once its socket shows it is not a retransmission (below)
-    if (kind !== ProbeKind.NONE && !opening) this.probe(batch, i, ts, src, kind, out);
+    if (kind !== ProbeKind.NONE && !opening) this.probe(batch, i, src, kind, out);
     if (syn) {
       if (ack) {
         // a server's answer, or a reflection when nobody asked
-        if (t && !rst && !fin) this.toward(batch, i, ts, v6, t, 'synAck', 1);
+        if (t && !rst && !fin) this.toward(batch, i, v6, t, 'synAck', 1);
         return;
       }
       if (rst || fin) return; // a probe, not a connection
@@ -213,24 +217,24 @@ export class SourceRules {
       if (s < 0) s = this.sockets.insert(src, dst, sp, dp);
       this.sockState[s] = this.sshPorts[dp] ? SYN_SENT | SSH : SYN_SENT;
       this.sockStart[s] = ts;
-      if (kind !== ProbeKind.NONE) this.probe(batch, i, ts, src, kind, out);
-      if (t) this.toward(batch, i, ts, v6, t, 'syn', 1);
-      if (!isGroupDestination(batch, i, v6)) this.opener(batch, i, ts, src, dst, v6, dp, out);
-      if (c.halfOpen.enabled) this.halfOpen(batch, i, ts, src, 1, out);
-      if (this.sshPorts[dp] && c.sshBruteForce.enabled) this.ssh(batch, i, ts, src, c.sshBruteForce.newConnectionWeight, true, out);
+      if (kind !== ProbeKind.NONE) this.probe(batch, i, src, kind, out);
+      if (t) this.toward(batch, i, v6, t, 'syn', 1);
+      if (!isGroupDestination(batch, i, v6)) this.opener(batch, i, src, dst, v6, dp, out);
+      if (c.halfOpen.enabled) this.halfOpen(batch, i, src, 1, out);
+      if (this.sshPorts[dp] && c.sshBruteForce.enabled) this.ssh(batch, i, src, c.sshBruteForce.newConnectionWeight, true, out);
       return;
     }
     // FIN, NULL, Xmas... without ACK reach ports as SYNs do
-    if (!ack && !rst && !isGroupDestination(batch, i, v6)) this.opener(batch, i, ts, src, dst, v6, dp, out);
+    if (!ack && !rst && !isGroupDestination(batch, i, v6)) this.opener(batch, i, src, dst, v6, dp, out);
     const s = this.sockets.find(src, dst, sp, dp);
     if (s < 0) return;
     let st = this.sockState[s];
     if (st === 0 || st & (CLOSED | UDP_FLOW)) return;
     if (st & SYN_SENT && ack && !rst) {
       st = (st & ~SYN_SENT) | ESTABLISHED;
-      if (c.halfOpen.enabled) this.halfOpen(batch, i, ts, src, -1, out);
+      if (c.halfOpen.enabled) this.halfOpen(batch, i, src, -1, out);
       if (t) {
-        this.toward(batch, i, ts, v6, t, 'completions', 0);
+        this.toward(batch, i, v6, t, 'completions', 0);
         const r = v6 ? this.writer.row6(src as string, ts) : this.writer.row4(batch.src4[i], ts);
         if (r >= 0) t.completionsOut[r]++;
       }
@@ -239,17 +243,18 @@ export class SourceRules {
     if (rst || fin) {
       const life = ts - this.sockStart[s];
       if (rst && st & ESTABLISHED && !(st & DATA) && c.scanProbe.enabled && c.scanProbe.connectAbort && life >= 0 && life <= c.scanProbe.connectAbortMaxS) {
-        this.probe(batch, i, ts, src, ProbeKind.CONNECT_ABORT, out);
+        this.probe(batch, i, src, ProbeKind.CONNECT_ABORT, out);
       }
       if (st & SSH && c.sshBruteForce.enabled && life >= 0 && life < c.sshBruteForce.shortLivedS) {
-        this.ssh(batch, i, ts, src, c.sshBruteForce.shortLivedWeight, false, out);
+        this.ssh(batch, i, src, c.sshBruteForce.shortLivedWeight, false, out);
       }
       st = CLOSED;
     }
     this.sockState[s] = st;
   }
 
-  private udp(batch: PacketBatch, i: number, ts: number, src: AddressKey, dst: AddressKey, v6: boolean, out: Alert[], t: VictimTally | null): void {
+  private udp(batch: PacketBatch, i: number, src: AddressKey, dst: AddressKey, v6: boolean, out: Alert[], t: VictimTally | null): void {
+    const ts = batch.ts[i];
     const sp = batch.srcPort[i];
     const dp = batch.dstPort[i];
     const c = this.config;
@@ -257,7 +262,7 @@ export class SourceRules {
     if (t && sp !== dp) {
       // peers of symmetric protocols (NTP 123↔123, IKE 500↔500, mDNS) are not reflections
       if (this.reflectorPorts[sp] && !group && batch.payloadLen[i] >= c.udpAmplification.minPayload) {
-        this.toward(batch, i, ts, v6, t, 'udpResp', batch.wirelen[i]);
+        this.toward(batch, i, v6, t, 'udpResp', batch.wirelen[i]);
       }
       if (this.reflectorPorts[dp]) {
         const r = v6 ? this.writer.row6(src as string, ts) : this.writer.row4(batch.src4[i], ts);
@@ -265,8 +270,9 @@ export class SourceRules {
       }
     }
     // A new UDP flow from a client port is a connection opener; a server answering from a
-    // privileged port never is.
-    if (sp < 1024 || group) return;
+    // privileged port or an abusable service port never is (a reflector sending an
+    // amplified flood to many ports of its victim is not scanning it).
+    if (sp < 1024 || group || this.reflectorPorts[sp]) return;
     const vertical = c.verticalScan.enabled && c.verticalScan.countUdp;
     const horizontal = c.horizontalScan.enabled && c.horizontalScan.countUdp && !this.exemptUdp[dp];
     if (!vertical && !horizontal) return;
@@ -275,32 +281,34 @@ export class SourceRules {
     s = this.sockets.insert(src, dst, sp | UDP_PORT, dp);
     this.sockState[s] = UDP_FLOW;
     this.sockStart[s] = ts;
-    if (vertical) this.vertical(batch, i, ts, src, dst, dp | UDP_PORT, out);
-    if (horizontal) this.horizontal(batch, i, ts, src, dst, v6, dp | UDP_PORT, out);
+    if (vertical) this.vertical(batch, i, src, dst, dp | UDP_PORT, out);
+    if (horizontal) this.horizontal(batch, i, src, dst, v6, dp | UDP_PORT, out);
   }
 
-  private icmp(batch: PacketBatch, i: number, ts: number, src: AddressKey, dst: AddressKey, v6: boolean, out: Alert[], t: VictimTally | null): void {
+  private icmp(batch: PacketBatch, i: number, src: AddressKey, dst: AddressKey, v6: boolean, out: Alert[], t: VictimTally | null): void {
+    const ts = batch.ts[i];
     const type = batch.icmpType[i];
     const c = this.config;
     if (c.scanProbe.enabled && c.scanProbe.icmpProbes) {
       const kind = icmpProbeKind(v6, type, batch.icmpCode[i], batch.payloadLen[i]);
-      if (kind !== ProbeKind.NONE) this.probe(batch, i, ts, src, kind, out);
+      if (kind !== ProbeKind.NONE) this.probe(batch, i, src, kind, out);
     }
     const group = isGroupDestination(batch, i, v6);
-    if (t && !group && !(v6 && ICMPV6_LINK[type])) this.toward(batch, i, ts, v6, t, 'icmp', batch.wirelen[i]);
+    if (t && !group && !(v6 && ICMPV6_LINK[type])) this.toward(batch, i, v6, t, 'icmp', batch.wirelen[i]);
     if (type === (v6 ? 128 : 8)) {
       if (t) {
         const r = v6 ? this.writer.row6(src as string, ts) : this.writer.row4(batch.src4[i], ts);
         if (r >= 0) t.echoOut[r]++;
       }
-      if (!group && c.horizontalScan.enabled) this.horizontal(batch, i, ts, src, dst, v6, ICMP_ECHO, out);
+      if (!group && c.horizontalScan.enabled) this.horizontal(batch, i, src, dst, v6, ICMP_ECHO, out);
     }
   }
 
   // ---- tally ------------------------------------------------------------------------
 
   /** Count packet i toward its destination's row (`bytes` also into the byte column where there is one). */
-  private toward(batch: PacketBatch, i: number, ts: number, v6: boolean, t: VictimTally, column: 'syn' | 'synAck' | 'completions' | 'udpResp' | 'icmp', bytes: number): void {
+  private toward(batch: PacketBatch, i: number, v6: boolean, t: VictimTally, column: 'syn' | 'synAck' | 'completions' | 'udpResp' | 'icmp', bytes: number): void {
+    const ts = batch.ts[i];
     const w = this.writer;
     const r = v6 ? w.row6(batch.hostKey(i, 'dst') as string, ts) : w.row4(batch.dst4[i], ts);
     if (r < 0) return;
@@ -320,12 +328,14 @@ export class SourceRules {
   // ---- rules ------------------------------------------------------------------------
 
   /** A connection opener (SYN, FIN/NULL/Xmas probe, new UDP flow) toward dst:dp. */
-  private opener(batch: PacketBatch, i: number, ts: number, src: AddressKey, dst: AddressKey, v6: boolean, dp: number, out: Alert[]): void {
-    if (this.config.verticalScan.enabled) this.vertical(batch, i, ts, src, dst, dp, out);
-    if (this.config.horizontalScan.enabled) this.horizontal(batch, i, ts, src, dst, v6, dp, out);
+  private opener(batch: PacketBatch, i: number, src: AddressKey, dst: AddressKey, v6: boolean, dp: number, out: Alert[]): void {
+    const ts = batch.ts[i];
+    if (this.config.verticalScan.enabled) this.vertical(batch, i, src, dst, dp, out);
+    if (this.config.horizontalScan.enabled) this.horizontal(batch, i, src, dst, v6, dp, out);
   }
 
-  private vertical(batch: PacketBatch, i: number, ts: number, src: AddressKey, dst: AddressKey, port: number, out: Alert[]): void {
+  private vertical(batch: PacketBatch, i: number, src: AddressKey, dst: AddressKey, port: number, out: Alert[]): void {
+    const ts = batch.ts[i];
     let s = this.vKeys.find(src, dst, 0, 0);
     if (s < 0) {
       s = this.vKeys.insert(src, dst, 0, 0);
@@ -365,7 +375,8 @@ export class SourceRules {
     this.emit(out, ruleAlert('port-scan-vertical', batch.formatAddress(i, 'src'), batch.formatAddress(i, 'dst'), score, ts, firstTs, true, evidence));
   }
 
-  private horizontal(batch: PacketBatch, i: number, ts: number, src: AddressKey, dst: AddressKey, v6: boolean, port: number, out: Alert[]): void {
+  private horizontal(batch: PacketBatch, i: number, src: AddressKey, dst: AddressKey, v6: boolean, port: number, out: Alert[]): void {
+    const ts = batch.ts[i];
     let s = this.hKeys.find(src, 0, port, 0);
     if (s < 0) {
       s = this.hKeys.insert(src, 0, port, 0);
@@ -393,7 +404,8 @@ export class SourceRules {
     }));
   }
 
-  private probe(batch: PacketBatch, i: number, ts: number, src: AddressKey, kind: number, out: Alert[]): void {
+  private probe(batch: PacketBatch, i: number, src: AddressKey, kind: number, out: Alert[]): void {
+    const ts = batch.ts[i];
     const s = this.sourceSlot(src);
     const b = this.probeBuckets;
     if (b.cooling(s, ts)) {
@@ -418,7 +430,8 @@ export class SourceRules {
     }));
   }
 
-  private ssh(batch: PacketBatch, i: number, ts: number, src: AddressKey, units: number, opened: boolean, out: Alert[]): void {
+  private ssh(batch: PacketBatch, i: number, src: AddressKey, units: number, opened: boolean, out: Alert[]): void {
+    const ts = batch.ts[i];
     if (units <= 0) return;
     const s = this.sourceSlot(src);
     const b = this.sshBuckets;
@@ -443,7 +456,8 @@ export class SourceRules {
     }));
   }
 
-  private halfOpen(batch: PacketBatch, i: number, ts: number, src: AddressKey, units: number, out: Alert[]): void {
+  private halfOpen(batch: PacketBatch, i: number, src: AddressKey, units: number, out: Alert[]): void {
+    const ts = batch.ts[i];
     const s = this.sourceSlot(src);
     const b = this.halfBuckets;
     if (b.cooling(s, ts)) {

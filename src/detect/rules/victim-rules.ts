@@ -10,7 +10,7 @@
 // heavy, cancels out) and gated on the number of distinct sources: one source is for the
 // source rules, which can block it. Alerts name the victim as target, the top source for
 // the record, and are not blockable. State is bounded by `maxVictims` (LRU, evictions
-// counted in stats()).
+// counted in stats()): about 350 B per victim, 23 MB at the default 65536.
 //
 // Requests and their answers are counted by different shards and their tallies arrive in
 // any order, so the balance may go below 0 (credit, at most one threshold) and later
