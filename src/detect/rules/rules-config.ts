@@ -132,7 +132,8 @@ export const DEFAULT_RULES: RulesConfig = {
   verticalScan: { enabled: true, threshold: 12, leakPerS: 0.2, countUdp: true, burstMaxretry: 5, burstFindtimeS: 0.05 },
   horizontalScan: { enabled: true, threshold: 100, leakPerS: 1, countUdp: true, exemptUdpPorts: [53, 123] },
   // Two probes, one forgiven a minute: nmap's unprivileged host discovery alone makes two
-  // connect probes (80 and 443) in D06/D07.
+  // connect probes (80 and 443) in D06/D07. A TCP health checker that closes with RST
+  // (HAProxy does) looks the same: allow-list it in the responder.
   scanProbe: {
     enabled: true,
     threshold: 2,
@@ -143,9 +144,12 @@ export const DEFAULT_RULES: RulesConfig = {
     connectAbortMaxS: 1,
     icmpProbes: true,
   },
-  // A login is one long connection (D05: one connection, 101 s). hydra opens a probe
-  // connection that lives ~0.1 s and then `tasks` parallel ones (D15-D18): SYN + SYN +
-  // short-lived = 4 units within the first half second even with one task.
+  // A login is one long connection (D05: one connection, 101 s): 1 unit. hydra first
+  // opens a connection that only asks for the auth methods and closes after ~0.1 s, then
+  // `tasks` parallel ones (D15-D18): SYN + short-lived + SYN = 4 units within the first
+  // half second even with one task. Three logins in a row, or one that ends within 2 s,
+  // stay below. Scripts running many short `ssh host cmd` look the same on the wire as a
+  // guesser (the traffic is encrypted): allow-list such hosts or use connection sharing.
   sshBruteForce: {
     enabled: true,
     threshold: 4,
