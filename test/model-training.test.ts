@@ -29,3 +29,41 @@ test('shadow judge: pending until enough rows, then promote or reject on alert r
   assert.equal(w.verdict, 'reject');
   assert.match((w as { reason: string }).reason, /candidate v2 flagged 5\.000% and v1 1\.000%/);
 });
+
+import type { AnomalyScorer, ModelBoard } from '../src/detect/detector-shard.ts';
+import { ModelTrainer } from '../src/detect/model-trainer.ts';
+
+test('model trainer: the first model goes into force after the grace rows; a retrained one waits in shadow', async () => {
+  const board: ModelBoard = { current: null, candidate: null, grace: true };
+  let version = 0;
+  const promoted: number[] = [];
+  const trainedOn: number[] = [];
+  const train = async (_rows: Float64Array, count: number): Promise<AnomalyScorer> => {
+    trainedOn.push(count);
+    const v = ++version;
+    return { version: v, threshold: 1, scoreBatch: () => {} };
+  };
+  const t = new ModelTrainer(board, { featureCount: 2, graceRows: 5, retrainRows: 4, minRetrainRows: 3, shadowRows: 100, promoteMaxAlertRatio: 1.2 }, train, async (v) => {
+    promoted.push(v);
+  });
+  assert.equal(t.addRows(new Float64Array(6), 3), false, 'not yet: 3 of 5 grace rows');
+  assert.equal(t.addRows(new Float64Array(6), 3), true);
+  const first = await t.trainNow();
+  assert.deepEqual(first && { ...first, ms: 0 }, { kind: 'trained', version: 1, rows: 5, role: 'current', ms: 0 }, 'the buffer holds max(grace, retrain) = 5 rows');
+  assert.equal(board.current?.version, 1);
+  assert.equal(board.grace, false);
+  assert.deepEqual(promoted, [1]);
+  assert.equal(await t.trainNow(), null, 'too few rows to retrain');
+  t.addRows(new Float64Array(8), 4);
+  const second = await t.trainNow();
+  assert.equal(second?.kind === 'trained' && second.role, 'candidate');
+  assert.equal(board.candidate?.version, 2);
+  assert.equal(board.current?.version, 1, 'the candidate is not in force yet');
+  assert.equal(await t.onShadow({ candidate: 2, current: 1, rows: 60, currentAlerts: 1, candidateAlerts: 0, currentScoreSum: 0, candidateScoreSum: 0 }), null);
+  const verdict = await t.onShadow({ candidate: 2, current: 1, rows: 60, currentAlerts: 1, candidateAlerts: 0, currentScoreSum: 0, candidateScoreSum: 0 });
+  assert.equal(verdict?.kind === 'verdict' && verdict.verdict.verdict, 'promote');
+  assert.equal(board.current?.version, 2);
+  assert.equal(board.candidate, null);
+  assert.deepEqual(promoted, [1, 2]);
+  assert.deepEqual(trainedOn, [5, 4]);
+});

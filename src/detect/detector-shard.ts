@@ -1,0 +1,144 @@
+// What a detector shard does with an enriched batch: the source-keyed rules, the per-victim
+// tally for the flood rules (summed across shards elsewhere), the anomaly model's scores and
+// the alerts they make, rows for the trainer, and, when a candidate model is in shadow, both
+// models' scores side by side. Pure: the actor sends the results where they go.
+
+import type { GeoInfo } from '../geo/geo-lookup.ts';
+import type { Alert } from './alert.ts';
+import { AnomalyGate, type AnomalyGateConfig } from './anomaly-gate.ts';
+import type { EnrichedBatch } from './enrichment.ts';
+import { SourceRules } from './rules/source-rules.ts';
+import type { RulesConfig } from './rules/rules-config.ts';
+import { newVictimTally, type VictimTally } from './rules/victim-tally.ts';
+import type { ShadowReport } from './training-buffer.ts';
+
+/** A model as the detectors use it. */
+export interface AnomalyScorer {
+  readonly version: number;
+  readonly threshold: number;
+  scoreBatch(features: Float64Array, rows: number, featureCount: number, out: Float32Array): void;
+}
+
+/** The models in force on this node: read by every shard at every batch. */
+export interface ModelBoard {
+  current: AnomalyScorer | null;
+  candidate: AnomalyScorer | null;
+  /** True while the first model is being learnt: every row goes to the trainer. */
+  grace: boolean;
+}
+
+export interface DetectorSettings {
+  anomaly: AnomalyGateConfig;
+  /** After the grace period, one benign-scored row in this many goes to the trainer. */
+  sampleEvery: number;
+  /** Multiplies the anomaly score of sources in these countries; empty: off. */
+  countryWeights: Record<string, number>;
+}
+
+export interface DetectorOutput {
+  alerts: Alert[];
+  /** Per-victim counts of this batch, or null when it had none. */
+  tally: VictimTally | null;
+  /** The current model's score per row (null: no model yet). */
+  scores: Float32Array | null;
+  /** Rows for the trainer (row-major), or null. */
+  sample: { rows: Float64Array; count: number } | null;
+  shadow: ShadowReport | null;
+}
+
+export class DetectorShard {
+  readonly rules: SourceRules;
+  readonly gate: AnomalyGate;
+  private readonly weighted: boolean;
+  private sampleCursor = 0;
+  packets = 0;
+  scored = 0;
+
+  constructor(
+    readonly shard: number,
+    rules: RulesConfig,
+    readonly settings: DetectorSettings,
+  ) {
+    this.rules = new SourceRules(rules);
+    this.gate = new AnomalyGate(settings.anomaly);
+    this.weighted = Object.keys(settings.countryWeights).length > 0;
+  }
+
+  process(b: EnrichedBatch<GeoInfo | undefined>, board: ModelBoard): DetectorOutput {
+    const n = b.packets.length;
+    this.packets += n;
+    const alerts: Alert[] = [];
+    const tally = newVictimTally();
+    this.rules.scan(b.packets, alerts, tally);
+
+    let scores: Float32Array | null = null;
+    let sample: DetectorOutput['sample'] = null;
+    let shadow: ShadowReport | null = null;
+    const model = board.current;
+    if (model) {
+      scores = new Float32Array(n);
+      model.scoreBatch(b.features, n, b.featureCount, scores);
+      this.scored += n;
+      const weight = this.weighted ? this.weights(b) : null;
+      this.gate.observe(b.packets, scores, model.threshold, weight, model.version, alerts);
+      sample = this.sampleBenign(b, scores, model.threshold);
+      if (board.candidate && board.candidate.version !== model.version) shadow = this.shadow(b, scores, model, board.candidate);
+    } else if (board.grace) {
+      sample = { rows: b.features.slice(0, n * b.featureCount), count: n };
+    }
+    for (const a of alerts) {
+      // Rule alerts name a source; the GeoIP record of one of its rows says where it is.
+      if (!a.geo) a.geo = geoOf(b, a.source);
+    }
+    return { alerts, tally: tally.rows > 0 ? tally : null, scores, sample, shadow };
+  }
+
+  private weights(b: EnrichedBatch<GeoInfo | undefined>): Float32Array {
+    const w = new Float32Array(b.packets.length).fill(1);
+    const table = this.settings.countryWeights;
+    for (let i = 0; i < w.length; i++) {
+      const c = b.srcGeo[i]?.country;
+      if (c && table[c] !== undefined) w[i] = table[c]!;
+    }
+    return w;
+  }
+
+  private sampleBenign(b: EnrichedBatch<GeoInfo | undefined>, scores: Float32Array, threshold: number): DetectorOutput['sample'] {
+    const every = this.settings.sampleEvery;
+    const fc = b.featureCount;
+    let picked: number[] | null = null;
+    for (let i = 0; i < scores.length; i++) {
+      if (++this.sampleCursor < every) continue;
+      if (!(scores[i]! <= threshold)) continue; // wait for the next benign row
+      this.sampleCursor = 0;
+      (picked ??= []).push(i);
+    }
+    if (!picked) return null;
+    const rows = new Float64Array(picked.length * fc);
+    for (let k = 0; k < picked.length; k++) rows.set(b.features.subarray(picked[k]! * fc, (picked[k]! + 1) * fc), k * fc);
+    return { rows, count: picked.length };
+  }
+
+  private shadow(b: EnrichedBatch<GeoInfo | undefined>, scores: Float32Array, current: AnomalyScorer, candidate: AnomalyScorer): ShadowReport {
+    const n = scores.length;
+    const theirs = new Float32Array(n);
+    candidate.scoreBatch(b.features, n, b.featureCount, theirs);
+    const r: ShadowReport = { candidate: candidate.version, current: current.version, rows: n, currentAlerts: 0, candidateAlerts: 0, currentScoreSum: 0, candidateScoreSum: 0 };
+    for (let i = 0; i < n; i++) {
+      if (scores[i]! > current.threshold) r.currentAlerts++;
+      if (theirs[i]! > candidate.threshold) r.candidateAlerts++;
+      r.currentScoreSum += scores[i]!;
+      r.candidateScoreSum += theirs[i]!;
+    }
+    return r;
+  }
+}
+
+function geoOf(b: EnrichedBatch<GeoInfo | undefined>, source: string): Alert['geo'] {
+  const p = b.packets;
+  for (let i = 0; i < p.length; i++) {
+    const g = b.srcGeo[i];
+    if (g && p.formatAddress(i, 'src') === source) return { country: g.country, asn: g.asn, asnOrg: g.asnOrg };
+  }
+  return undefined;
+}

@@ -1,0 +1,102 @@
+// The trainer's logic, apart from its actor: collect rows, train the first model when the
+// grace period is over and put it in force, retrain periodically on recent benign rows,
+// run each new candidate in shadow and promote or reject it on the detectors' reports.
+// Training itself is injected (tfjs in the node, anything in tests).
+
+import type { AnomalyScorer, ModelBoard } from './detector-shard.ts';
+import { ShadowJudge, TrainingBuffer, type ShadowReport, type ShadowVerdict } from './training-buffer.ts';
+
+export interface TrainerSettings {
+  featureCount: number;
+  graceRows: number;
+  retrainRows: number;
+  /** Fewest rows a retraining needs. */
+  minRetrainRows: number;
+  shadowRows: number;
+  promoteMaxAlertRatio: number;
+}
+
+/** Trains a model on rows and keeps it (saved with a version); returns it as a scorer. */
+export type TrainFn = (rows: Float64Array, count: number) => Promise<AnomalyScorer>;
+/** Records that `version` is now the model in force (survives restarts). */
+export type PromoteFn = (version: number) => Promise<void>;
+
+export type TrainerEvent =
+  | { kind: 'trained'; version: number; rows: number; role: 'current' | 'candidate'; ms: number }
+  | { kind: 'verdict'; verdict: Exclude<ShadowVerdict, { verdict: 'pending' }> };
+
+export class ModelTrainer {
+  private readonly buffer: TrainingBuffer;
+  private judge: ShadowJudge | null = null;
+  private training = false;
+  readonly history: TrainerEvent[] = [];
+
+  constructor(
+    readonly board: ModelBoard,
+    readonly settings: TrainerSettings,
+    private readonly train: TrainFn,
+    private readonly promote: PromoteFn,
+  ) {
+    this.buffer = new TrainingBuffer(Math.max(settings.graceRows, settings.retrainRows), settings.featureCount);
+  }
+
+  get rows(): number {
+    return this.buffer.count;
+  }
+
+  /** Rows from a detector. Returns true when they completed the grace period (train now). */
+  addRows(rows: Float64Array, count: number): boolean {
+    this.buffer.add(rows, count);
+    return this.board.grace && this.buffer.total >= this.settings.graceRows && !this.training;
+  }
+
+  /** Trains the first model (grace over) or a candidate (retraining). */
+  async trainNow(): Promise<TrainerEvent | null> {
+    if (this.training) return null;
+    const first = this.board.current === null;
+    const need = first ? 2 : this.settings.minRetrainRows;
+    if (this.buffer.count < need) return null;
+    this.training = true;
+    try {
+      const t0 = performance.now();
+      const { rows, count } = this.buffer.snapshot();
+      const model = await this.train(rows, count);
+      const ms = Math.round(performance.now() - t0);
+      let ev: TrainerEvent;
+      if (first) {
+        // Nothing to compare the first model with: it goes into force at once.
+        await this.promote(model.version);
+        this.board.current = model;
+        this.board.grace = false;
+        this.buffer.clear();
+        ev = { kind: 'trained', version: model.version, rows: count, role: 'current', ms };
+      } else {
+        this.board.candidate = model;
+        this.judge = new ShadowJudge(model.version, this.board.current!.version, this.settings.shadowRows, this.settings.promoteMaxAlertRatio);
+        ev = { kind: 'trained', version: model.version, rows: count, role: 'candidate', ms };
+      }
+      this.history.push(ev);
+      return ev;
+    } finally {
+      this.training = false;
+    }
+  }
+
+  /** A detector's shadow report; when enough rows are in, the candidate is promoted or dropped. */
+  async onShadow(r: ShadowReport): Promise<TrainerEvent | null> {
+    if (!this.judge || !this.board.candidate) return null;
+    this.judge.record(r);
+    const v = this.judge.verdict();
+    if (v.verdict === 'pending') return null;
+    const candidate = this.board.candidate;
+    this.judge = null;
+    this.board.candidate = null;
+    if (v.verdict === 'promote') {
+      await this.promote(candidate.version);
+      this.board.current = candidate;
+    }
+    const ev: TrainerEvent = { kind: 'verdict', verdict: v };
+    this.history.push(ev);
+    return ev;
+  }
+}
