@@ -1,0 +1,48 @@
+// TrainerActor: the node's singleton neural trainer. Thin over ModelTrainer: rows and
+// shadow reports come from the detector shards; a timer asks for a retraining every
+// retrainIntervalS. Training runs inside the handler, so rows that arrive meanwhile wait in
+// the mailbox (and the oldest are dropped if it fills: a sample can lose rows, not bias).
+
+import type { ModelTrainer, TrainerEvent } from '../detect/model-trainer.ts';
+import type { ShadowReport } from '../detect/training-buffer.ts';
+import type { WorkerBehavior, WorkerSpec } from '../supervisors/child-spec.ts';
+
+export type TrainerMessage = { sample: { rows: Float64Array; count: number } } | { shadow: ShadowReport } | { retrain: true } | { trainNow: true };
+
+export const TRAINER_ID = 'trainer';
+
+interface State {
+  timer: NodeJS.Timeout | null;
+}
+
+export function trainerSpec(trainer: ModelTrainer, retrainIntervalS: number, onEvent?: (e: TrainerEvent) => void): WorkerSpec {
+  const report = (e: TrainerEvent | null) => {
+    if (e) onEvent?.(e);
+  };
+  const behavior = (): WorkerBehavior<State, TrainerMessage> => ({
+    kind: 'trainer',
+    init(ctx) {
+      let timer: NodeJS.Timeout | null = null;
+      if (retrainIntervalS > 0) {
+        timer = setInterval(() => ctx.send(ctx.self, { retrain: true }), retrainIntervalS * 1000);
+        timer.unref();
+      }
+      return { timer };
+    },
+    async handle(state, msg) {
+      if ('sample' in msg) {
+        if (trainer.addRows(msg.sample.rows, msg.sample.count)) report(await trainer.trainNow());
+      } else if ('shadow' in msg) {
+        report(await trainer.onShadow(msg.shadow));
+      } else if (!trainer.board.grace || 'trainNow' in msg) {
+        report(await trainer.trainNow());
+      }
+      return state;
+    },
+    terminate(state) {
+      if (state.timer) clearInterval(state.timer);
+    },
+  });
+  const stats = () => ({ rows: trainer.rows, version: trainer.board.current?.version ?? 0, candidate: trainer.board.candidate?.version ?? 0, grace: trainer.board.grace ? 1 : 0 });
+  return { type: 'worker', id: TRAINER_ID, start: behavior, stats, shutdownMs: 30_000, mailbox: { capacity: 1024, overflow: 'drop-oldest' } };
+}

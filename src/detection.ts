@@ -1,0 +1,88 @@
+// Detection and response of one node as two supervision subtrees:
+//   response (one_for_one): firewall, responder
+//   detection (one_for_one): floods, trainer, detectors (one_for_one): detector-0 … N-1
+// The response side starts first, so an alert always has a responder to go to and a ban a
+// firewall to apply it; the pipeline (built elsewhere) starts after both and sends each
+// enricher shard's batches to the detector shard of the same number.
+
+import { detectorId, detectorSpec } from './actors/detector.ts';
+import { firewallSpec, type FirewallProgress } from './actors/firewall.ts';
+import { FLOOD_WATCH_ID, floodWatchSpec } from './actors/flood-watch.ts';
+import { RESPONDER_ID, responderSpec } from './actors/responder.ts';
+import { TRAINER_ID, trainerSpec } from './actors/trainer.ts';
+import type { BanRegistry } from './cluster/ban-registry.ts';
+import type { DetectorSettings, ModelBoard } from './detect/detector-shard.ts';
+import type { EnrichedBatch } from './detect/enrichment.ts';
+import type { ModelTrainer, TrainerEvent } from './detect/model-trainer.ts';
+import type { RulesConfig } from './detect/rules/rules-config.ts';
+import type { FirewallBackend } from './firewall/backend.ts';
+import type { GeoInfo } from './geo/geo-lookup.ts';
+import type { BanDesk } from './respond/ban-desk.ts';
+import type { SupervisorSpec } from './supervisors/child-spec.ts';
+import type { MailboxOptions } from './supervisors/mailbox.ts';
+
+export const RESPONSE_PATH = '/response';
+export const DETECTION_PATH = '/detection';
+export const RESPONDER_PATH = `${RESPONSE_PATH}/${RESPONDER_ID}`;
+export const FIREWALL_PATH = `${RESPONSE_PATH}/firewall`;
+export const FLOODS_PATH = `${DETECTION_PATH}/${FLOOD_WATCH_ID}`;
+export const TRAINER_PATH = `${DETECTION_PATH}/${TRAINER_ID}`;
+
+export function detectorPath(shard: number): string {
+  return `${DETECTION_PATH}/detectors/${detectorId(shard)}`;
+}
+
+export interface DetectionOptions {
+  shards: number;
+  rules: RulesConfig;
+  settings: DetectorSettings;
+  board: ModelBoard;
+  /** Null: no model (rules only). */
+  trainer: ModelTrainer | null;
+  retrainIntervalS: number;
+  desk: BanDesk;
+  registry: BanRegistry;
+  firewall: FirewallBackend;
+  detectorMailbox: MailboxOptions;
+  onScored?: (batch: EnrichedBatch<GeoInfo | undefined>, scores: Float32Array | null) => void;
+  onTrainerEvent?: (e: TrainerEvent) => void;
+  onFirewallApplied?: (what: { kind: 'reconcile' | 'apply'; added: number; removed: number }) => void;
+}
+
+export interface Detection {
+  response: SupervisorSpec;
+  detection: SupervisorSpec;
+  firewall: FirewallProgress;
+}
+
+export function buildDetection(o: DetectionOptions): Detection {
+  const fw = firewallSpec({ backend: o.firewall, registry: o.registry, ...(o.onFirewallApplied ? { onApplied: o.onFirewallApplied } : {}) });
+  const detectors = Array.from({ length: o.shards }, (_, shard) =>
+    detectorSpec({
+      shard,
+      rules: o.rules,
+      settings: o.settings,
+      board: o.board,
+      responder: RESPONDER_PATH,
+      floods: FLOODS_PATH,
+      trainer: o.trainer ? TRAINER_PATH : null,
+      mailbox: o.detectorMailbox,
+      ...(o.onScored ? { onScored: o.onScored } : {}),
+    }),
+  );
+  return {
+    response: { type: 'supervisor', id: 'response', kind: 'response', strategy: 'one_for_one', children: [fw, responderSpec(o.desk)] },
+    detection: {
+      type: 'supervisor',
+      id: 'detection',
+      kind: 'detection',
+      strategy: 'one_for_one',
+      children: [
+        floodWatchSpec(o.rules, RESPONDER_PATH),
+        ...(o.trainer ? [trainerSpec(o.trainer, o.retrainIntervalS, o.onTrainerEvent)] : []),
+        { type: 'supervisor', id: 'detectors', kind: 'shards', strategy: 'one_for_one', children: detectors },
+      ],
+    },
+    firewall: fw.progress,
+  };
+}
