@@ -49,9 +49,10 @@ export function checkNetnsName(netns: string): string {
  * FirewallCommandError (command, exit code, stderr) on any other failure or the time limit.
  */
 export function runCommand(file: string, args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
-  const argv = options.netns !== undefined ? ['ip', 'netns', 'exec', checkNetnsName(options.netns), file, ...args] : [file, ...args];
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   return new Promise((resolve, reject) => {
+    // (A bad namespace name thrown here rejects the promise.)
+    const argv = options.netns !== undefined ? ['ip', 'netns', 'exec', checkNetnsName(options.netns), file, ...args] : [file, ...args];
     // LC_ALL=C: the messages matched below (and shown to people) are the untranslated ones.
     const child = spawn(argv[0]!, argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, LC_ALL: 'C' } });
     const out: Buffer[] = [];
