@@ -137,3 +137,17 @@ test('pacing by count never hands out more packets than the rate allows', async 
   }
   assert.equal(packets, 189);
 });
+
+test('a limit and a skip split one timeline into two parts that add up to the whole', async () => {
+  const files = ['D05_benign_kali-normal-ssh.pcap', 'D18_brute_kali-password-attack_hydra.pcap'].map((f) => PCAP_DIR + f);
+  const collect = async (s: FileSource) => {
+    const ts: number[] = [];
+    for (let b = await s.next(); b; b = await s.next()) for (let i = 0; i < b.length; i++) ts.push(b.ts[i]!);
+    return ts;
+  };
+  const whole = await collect(new FileSource(files, { backToBackGapS: 1, batchSize: 64 }));
+  const head = await collect(new FileSource(files, { backToBackGapS: 1, batchSize: 64, limit: 300 }));
+  const tail = await collect(new FileSource(files, { backToBackGapS: 1, batchSize: 64, skip: 300 }));
+  assert.equal(head.length, 300);
+  assert.deepEqual([...head, ...tail], whole);
+});

@@ -33,6 +33,8 @@ export interface FileSourceOptions {
   backToBackGapS?: number;
   /** Pace by count instead of by timestamps: this many packets per second (overrides speed). */
   pps?: number;
+  /** Stop after handing out this many packets (counted after `skip`). */
+  limit?: number;
 }
 
 /** Where a file landed on the timeline (after any back-to-back shift). */
@@ -122,6 +124,22 @@ export class FileSource implements PacketSource {
   }
 
   async next(): Promise<PacketBatch | null> {
+    const limit = this.options.limit;
+    if (limit !== undefined) {
+      if (this.packets >= limit) return null;
+      const b = await this.nextUnlimited();
+      if (!b || this.packets <= limit) return b;
+      // The last batch went past the limit: hand out only its first rows.
+      const keep = b.length - (this.packets - limit);
+      const cut = new PacketBatch(Math.max(1, keep));
+      for (let i = 0; i < keep; i++) cut.appendRow(b, i);
+      this.packets = limit;
+      return cut;
+    }
+    return this.nextUnlimited();
+  }
+
+  private async nextUnlimited(): Promise<PacketBatch | null> {
     for (;;) {
       if (!this.pending || this.cursor >= this.pending.length) {
         this.pending = (await this.nextRaw()) ?? undefined;
