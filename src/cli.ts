@@ -1,6 +1,6 @@
 // The `autoimmune` command.
 
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { loadConfig } from './config/load-config.ts';
 import { AutoimmuneError, UsageError } from './errors.ts';
@@ -8,6 +8,8 @@ import { startNode } from './node.ts';
 import { parseSpeed } from './net/file-source.ts';
 import { replay, type ReplaySummary } from './replay.ts';
 import { apiTarget, block, listBans, parseTtl, unblock } from './cli-bans.ts';
+import { evaluate } from './evaluate.ts';
+import { readLabels } from './eval/labels.ts';
 import { openConfiguredGeo } from './geo/from-config.ts';
 import type { TreeSnapshot } from './supervisors/cell.ts';
 import type { SystemSnapshot } from './supervisors/actor-system.ts';
@@ -207,6 +209,41 @@ async function cmdStatus(args: string[]): Promise<void> {
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
+async function cmdEval(args: string[]): Promise<number> {
+  const { values } = parse(args, {
+    benign: { type: 'string', multiple: true },
+    attack: { type: 'string', multiple: true },
+    attackers: { type: 'string' },
+    config: { type: 'string' },
+    shards: { type: 'string' },
+  });
+  const benign = (values.benign as string[] | undefined) ?? [];
+  const attack = (values.attack as string[] | undefined) ?? [];
+  if (benign.length === 0 || attack.length === 0 || !values.attackers) {
+    throw new UsageError("eval needs --benign FILE (one or more), --attack FILE (one or more) and --attackers FILE (a labels.tsv or one address per line); repeat a flag for several files");
+  }
+  for (const f of [...benign, ...attack]) {
+    try {
+      if (!statSync(f).isFile()) throw new Error('not a regular file');
+    } catch (err) {
+      throw new UsageError(`cannot read capture ${f}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    }
+  }
+  const labels = readLabels(values.attackers as string);
+  const overrides: Record<string, unknown> = {};
+  if (values.shards !== undefined) {
+    const n = Number(values.shards);
+    if (!Number.isInteger(n) || n < 1 || n > 64) throw new UsageError(`--shards must be an integer from 1 to 64, got ${JSON.stringify(values.shards)}`);
+    overrides.pipeline = { shards: n };
+  }
+  const { config } = loadConfig(values.config as string | undefined, overrides as never);
+  const geo = await openConfiguredGeo(config.geo);
+  const report = await evaluate({ benign, attack, labels, config, geo, onProgress: (l) => process.stderr.write(`${l}\r`) });
+  process.stderr.write('\n');
+  process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+  return 0;
+}
+
 async function cmdBans(cmd: 'block' | 'unblock' | 'bans', args: string[]): Promise<number> {
   const opts = { url: { type: 'string' }, token: { type: 'string' }, config: { type: 'string' }, ttl: { type: 'string' }, reason: { type: 'string' }, json: { type: 'boolean' } } as const;
   let parsed;
@@ -247,6 +284,8 @@ export async function main(argv: string[]): Promise<number> {
         return 0;
       case 'replay':
         return await cmdReplay(rest);
+      case 'eval':
+        return await cmdEval(rest);
       case 'block':
       case 'unblock':
       case 'bans':
