@@ -18,7 +18,6 @@ import type { Config } from './config/schema.ts';
 import { assembleDefence, type ModelShelf } from './defence.ts';
 import { detectorPath, TRAINER_PATH } from './detection.ts';
 import { featureCount } from './detect/flow-features.ts';
-import { openModelShelf } from './detect/model-shelf.ts';
 import { rocAuc } from './eval/roc-auc.ts';
 import type { Labels } from './eval/labels.ts';
 import { firstSeenKey, scoreRun, type EvalFile } from './eval/score.ts';
@@ -84,6 +83,8 @@ export async function evaluate(o: EvalOptions) {
   let models = o.models;
   if (models === undefined && config.model.enabled) {
     tmp = mkdtempSync(join(tmpdir(), 'autoimmune-eval-'));
+    // Loaded only when the model is on: tfjs takes a while to load.
+    const { openModelShelf } = await import('./detect/model-shelf.ts');
     models = await openModelShelf(tmp, config.model);
   }
   const registry = new MemoryBanRegistry();

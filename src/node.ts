@@ -11,6 +11,15 @@ import { LiveCapture, type LiveCaptureOptions } from './net/live-capture.ts';
 import { openConfiguredGeo } from './geo/from-config.ts';
 import { buildPipeline } from './pipeline.ts';
 import { startHttpServer, type HttpServer } from '../ui/server.ts';
+import { MemoryBanRegistry } from './cluster/memory-ban-registry.ts';
+import type { BanRegistry } from './cluster/ban-registry.ts';
+import { assembleDefence, type Defence, type ModelShelf } from './defence.ts';
+import { detectorPath } from './detection.ts';
+import { featureCount } from './detect/flow-features.ts';
+import { chooseFirewallBackend } from './firewall/choose-backend.ts';
+import type { FirewallBackend } from './firewall/backend.ts';
+import { ensureStateDir, loadOrCreateToken, resolveStateDir } from './state-dir.ts';
+import { wallClock } from './supervisors/clock.ts';
 
 export interface RunningNode {
   config: Config;
@@ -19,6 +28,10 @@ export interface RunningNode {
   system: ActorSystem;
   coordinator: Coordinator;
   http: HttpServer;
+  defence: Defence;
+  registry: BanRegistry;
+  firewall: FirewallBackend;
+  stateDir: string;
   /** The base URL the HTTP server listens on. */
   url: string;
   stop(): Promise<void>;
@@ -28,6 +41,10 @@ export interface StartNodeOptions {
   onRootGaveUp?: ActorSystemOptions['onRootGaveUp'];
   /** Where one-line notices go (default stderr). */
   notice?: (line: string) => void;
+  /** Instead of the configured backend (tests). */
+  firewall?: FirewallBackend;
+  /** Instead of the node's model shelf (tests; null: rules only). */
+  models?: ModelShelf | null;
 }
 
 function liveOptions(config: Config, iface: string, index: number): LiveCaptureOptions {
@@ -64,6 +81,23 @@ export async function startNode(config: Config, options: StartNodeOptions = {}):
   const notice = options.notice ?? ((line: string) => process.stderr.write(`${line}\n`));
   const interfaces = await usableInterfaces(config, notice);
   const geo = await openConfiguredGeo(config.geo);
+  const stateDir = ensureStateDir(resolveStateDir(config.node.stateDir));
+  const token = loadOrCreateToken(stateDir, config.http.token);
+  let firewall = options.firewall;
+  if (!firewall) {
+    const chosen = await chooseFirewallBackend(config.firewall.backend, { table: config.firewall.table });
+    firewall = chosen.backend;
+    notice(`autoimmune: firewall ${chosen.why}`);
+  }
+  let models = options.models;
+  if (models === undefined && config.model.enabled) {
+    // Loaded only when the model is on: tfjs takes a while to load.
+    const { openModelShelf } = await import('./detect/model-shelf.ts');
+    models = await openModelShelf(stateDir, config.model);
+    notice(`autoimmune: anomaly model on tfjs backend ${models.backend}`);
+  }
+  const registry = new MemoryBanRegistry(wallClock);
+  const defence = await assembleDefence({ config, registry, firewall, models: models ?? null, featureCount: featureCount() });
   const pipeline = buildPipeline({
     sources: interfaces.map((iface, i) => ({ id: `capture-${iface.replace(/[^A-Za-z0-9_-]/g, '_')}`, restart: 'permanent' as const, open: () => LiveCapture.open(liveOptions(config, iface, i)) })),
     shards: config.pipeline.shards,
@@ -72,9 +106,10 @@ export async function startNode(config: Config, options: StartNodeOptions = {}):
     features: config.features,
     geo,
     shardMailbox: config.pipeline.shardMailbox,
+    next: (shard) => detectorPath(shard),
   });
   const coordinator = new EmbeddedCoordinator();
-  const http = await startHttpServer(config.http);
+  const http = await startHttpServer({ ...config.http, token: token.token });
   const system = new ActorSystem({
     nodeId: config.node.id,
     defaults: config.supervision,
@@ -92,12 +127,14 @@ export async function startNode(config: Config, options: StartNodeOptions = {}):
             membershipSpec(coordinator, config.cluster.name, { id: config.node.id, http: http.url, pid: process.pid, startedAt: new Date().toISOString() }, config.cluster.leaseTtlMs),
           ],
         },
-        // capture → enricher shards; detection and response join it in their issues.
+        // Consumers before producers: response, then detection, then the packet path.
+        defence.detection.response,
+        defence.detection.detection,
         pipeline.spec,
       ],
     },
   });
-  http.attach({ system, coordinator, config });
+  http.attach({ system, coordinator, config, response: defence.desk });
   await system.start();
   let stopped = false;
   return {
@@ -106,11 +143,17 @@ export async function startNode(config: Config, options: StartNodeOptions = {}):
     system,
     coordinator,
     http,
+    defence,
+    registry,
+    firewall,
+    stateDir,
     url: http.url,
     async stop() {
       if (stopped) return;
       stopped = true;
       await system.stop();
+      defence.close();
+      await registry.close();
       await http.close();
       await coordinator.close();
     },
