@@ -37,13 +37,16 @@ export class FirewallCommandError extends AutoimmuneError {
   }
 }
 
-/** A program the backend runs is not installed (or not on PATH). */
+/** A program the backend runs is not installed (or not on PATH), or may not be run. */
 export class FirewallToolMissingError extends AutoimmuneError {
   readonly tool: string;
-  constructor(tool: string, debianPackage: string | undefined, options?: { cause?: unknown }) {
+  constructor(tool: string, debianPackage: string | undefined, options?: { cause?: unknown; denied?: boolean }) {
     super(
       'AI_ERR_FIREWALL_TOOL_MISSING',
-      `firewall tool ${JSON.stringify(tool)} is not installed or not on PATH` +
+      `firewall tool ${JSON.stringify(tool)} ` +
+        (options?.denied
+          ? 'cannot be run: permission denied (it is not executable, or a directory on PATH cannot be searched by this user)'
+          : 'is not installed or not on PATH') +
         (debianPackage ? `: install the ${debianPackage} package (apt-get install ${debianPackage})` : '') +
         ', or choose another firewall backend (firewall.backend in the configuration)',
       options,

@@ -75,8 +75,11 @@ export function runCommand(file: string, args: readonly string[], options: RunOp
       clearTimeout(timer);
       const stderr = Buffer.concat(err).toString('utf8');
       if (spawnError) {
-        if (spawnError.code === 'ENOENT') reject(new FirewallToolMissingError(argv[0]!, PACKAGE_OF[argv[0]!], { cause: spawnError }));
-        else reject(new FirewallCommandError(argv, null, null, spawnError.message));
+        if (spawnError.code === 'ENOENT' || spawnError.code === 'EACCES') {
+          reject(new FirewallToolMissingError(argv[0]!, PACKAGE_OF[argv[0]!], { cause: spawnError, denied: spawnError.code === 'EACCES' }));
+        } else {
+          reject(new FirewallCommandError(argv, null, null, spawnError.message));
+        }
         return;
       }
       // `ip netns exec` reports a program it cannot find this way (and exits 255 or 1).
