@@ -83,7 +83,8 @@ async function cmdStart(args: string[]): Promise<void> {
   process.stdout.write(
     `autoimmune ${version()}: node ${config.node.id} running (config: ${files.join(' + ')})\n` +
       `  status page  ${node.url}/\n  health       ${node.url}/health\n  coordinator  ${node.coordinator.kind} (single node)\n` +
-      (config.http.token ? '' : `  API token    ${node.http.token} (generated for this run; set http.token to keep one)\n`) +
+      `  firewall     ${node.firewall.name}\n` +
+      (config.http.token ? '' : `  API token    ${node.http.token} (kept in ${node.stateDir}/http-token; the CLI reads it there)\n`) +
       `Press Ctrl-C to stop.\n`,
   );
   let stopping = false;

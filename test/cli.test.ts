@@ -22,7 +22,7 @@ test('--help lists the commands; --version prints the package version', () => {
 test('unknown commands, unknown flags and bad values are clear errors with a non-zero exit', () => {
   const c = run('strat');
   assert.equal(c.status, 2);
-  assert.match(c.stderr, /unknown command "strat"; the commands are start, status and replay/);
+  assert.match(c.stderr, /unknown command "strat"; the commands are start, status, replay, block, unblock, bans and eval/);
   const f = run('start', '--prot', '80');
   assert.equal(f.status, 2);
   assert.match(f.stderr, /Unknown option '--prot'/);
@@ -39,8 +39,11 @@ test('unknown commands, unknown flags and bad values are clear errors with a non
   assert.match(s.stderr, /no node answers at http:\/\/127\.0\.0\.1:9/);
 });
 
-test('start runs a node; status prints its tree; SIGTERM stops it cleanly', async () => {
-  const child = spawn(process.execPath, [BIN, 'start', '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+test('start runs a node; status prints its tree; block, bans and unblock work through its API; SIGTERM stops it cleanly', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ai-cli-'));
+  const cfg = join(dir, 'node.json');
+  writeFileSync(cfg, JSON.stringify({ node: { stateDir: join(dir, 'state') }, firewall: { backend: 'dry-run' }, model: { enabled: false } }));
+  const child = spawn(process.execPath, [BIN, 'start', '--port', '0', '--config', cfg], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
   try {
@@ -56,6 +59,32 @@ test('start runs a node; status prints its tree; SIGTERM stops it cleanly', asyn
     assert.match(s.stdout, /pipeline\s+pipeline\s+running/);
     const j = JSON.parse(run('status', '--url', url, '--json').stdout);
     assert.equal(j.tree.path, '/');
+    assert.match(out, /firewall\s+dry-run/);
+
+    // The token comes from the node's state dir (found through --config).
+    const b = run('block', '203.0.113.7', '--ttl', '10m', '--reason', 'seen in the logs', '--url', url, '--config', cfg);
+    assert.equal(b.status, 0, b.stderr);
+    assert.match(b.stdout, /banned 203\.0\.113\.7 for 600 s \(seen in the logs\)/);
+    const l = run('bans', '--url', url, '--config', cfg);
+    assert.match(l.stdout, /203\.0\.113\.7\s+\d+s\s+operator\s+1\s+seen in the logs/);
+    const lo = run('block', '127.0.0.1', '--url', url, '--config', cfg);
+    assert.equal(lo.status, 2);
+    assert.match(lo.stderr, /127\.0\.0\.1.*allow-listed.*127\.0\.0\.0\/8 \(loopback\)/);
+    const bad = run('block', '203.0.113.300', '--url', url, '--config', cfg);
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /203\.0\.113\.300/);
+    const ttl = run('block', '203.0.113.8', '--ttl', '99d', '--url', url, '--config', cfg);
+    assert.equal(ttl.status, 2);
+    assert.match(ttl.stderr, /8553600/);
+    const wrong = run('block', '203.0.113.9', '--url', url, '--token', 'not-the-token-at-all');
+    assert.equal(wrong.status, 2);
+    assert.match(wrong.stderr, /refused the token/);
+    const u = run('unblock', '203.0.113.7', '--url', url, '--config', cfg);
+    assert.equal(u.status, 0, u.stderr);
+    assert.match(run('bans', '--url', url, '--config', cfg).stdout, /no bans in force/);
+    const again = run('unblock', '203.0.113.7', '--url', url, '--config', cfg);
+    assert.equal(again.status, 2);
+    assert.match(again.stderr, /203\.0\.113\.7 is not banned/);
   } finally {
     child.kill('SIGTERM');
   }

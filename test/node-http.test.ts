@@ -1,11 +1,11 @@
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
-import { loadConfig } from '../src/config/load-config.ts';
+import { testConfig } from './helpers/node-config.ts';
 import { startNode } from '../src/node.ts';
 import { waitFor } from './helpers/wait.ts';
 
 test('a node serves /health, the status page and the tree; crash injection needs the token and shows as a restart', async () => {
-  const { config } = loadConfig(undefined, { http: { port: 0, token: 'test-token-0123456789' } });
+  const config = testConfig({ http: { token: 'test-token-0123456789' } });
   const node = await startNode(config, { onRootGaveUp: () => {} });
   try {
     const app = node.http.app;
@@ -21,7 +21,12 @@ test('a node serves /health, the status page and the tree; crash injection needs
     const walk = (t: { path: string; children?: unknown[] }) => (paths.push(t.path), (t.children ?? []).forEach((c) => walk(c as never)));
     walk(tree.tree);
     const root = process.getuid?.() === 0;
-    assert.deepEqual(paths, ['/', '/cluster', '/cluster/membership', '/pipeline', '/pipeline/enrichers', '/pipeline/enrichers/enricher-0', '/pipeline/enrichers/enricher-1', ...(root ? ['/pipeline/capture-lo'] : [])]);
+    assert.deepEqual(paths, [
+      '/', '/cluster', '/cluster/membership',
+      '/response', '/response/firewall', '/response/responder',
+      '/detection', '/detection/floods', '/detection/detectors', '/detection/detectors/detector-0', '/detection/detectors/detector-1',
+      '/pipeline', '/pipeline/enrichers', '/pipeline/enrichers/enricher-0', '/pipeline/enrichers/enricher-1', ...(root ? ['/pipeline/capture-lo'] : []),
+    ]);
     assert.deepEqual(node.interfaces, root ? ['lo'] : []);
     const nodes = (await app.inject({ method: 'GET', url: '/api/nodes' })).json();
     assert.equal(nodes.coordinator, 'embedded');
@@ -50,7 +55,7 @@ test('a node serves /health, the status page and the tree; crash injection needs
 });
 
 test('health is 503 with reasons when a permanent actor is not running', async () => {
-  const { config } = loadConfig(undefined, { http: { port: 0 } });
+  const config = testConfig();
   const node = await startNode(config, { onRootGaveUp: () => {} });
   try {
     // A worker whose init never finishes stays 'starting': the node is live but not ready.

@@ -1,0 +1,68 @@
+import { strict as assert } from 'node:assert';
+import { test } from 'node:test';
+import { startNode } from '../src/node.ts';
+import { testConfig } from './helpers/node-config.ts';
+import { waitFor } from './helpers/wait.ts';
+
+const TOKEN = 'test-token-0123456789';
+const auth = { authorization: `Bearer ${TOKEN}` };
+
+test('bans API: refused calls say why; a ban reaches the firewall actor and an unblock lifts it', async () => {
+  const node = await startNode(testConfig({ http: { token: TOKEN }, capture: { interfaces: [] } }), { onRootGaveUp: () => {} });
+  try {
+    const app = node.http.app;
+    const post = (body: unknown, headers: Record<string, string> = auth) => app.inject({ method: 'POST', url: '/api/bans', headers, payload: body as object });
+    assert.equal((await post({ address: '198.51.100.4' }, {})).statusCode, 401);
+    const bad = await post({ address: '198.51.100.400' });
+    assert.equal(bad.statusCode, 400);
+    assert.equal(bad.json().code, 'AI_ERR_BAD_ADDRESS');
+    assert.match(bad.json().error, /198\.51\.100\.400/);
+    const lo = await post({ address: '127.0.0.5' });
+    assert.equal(lo.statusCode, 403);
+    assert.match(lo.json().error, /127\.0\.0\.0\/8 \(loopback\)/);
+    const ttl = await post({ address: '198.51.100.4', ttl: 5 });
+    assert.equal(ttl.statusCode, 400);
+    assert.equal(ttl.json().code, 'AI_ERR_BAD_TTL');
+    const notNumber = await post({ address: '198.51.100.4', ttl: '60' });
+    assert.equal(notNumber.statusCode, 400);
+
+    const ok = await post({ address: '198.51.100.4', ttl: 60, reason: 'manual test' });
+    assert.equal(ok.statusCode, 201, ok.body);
+    assert.equal(ok.json().detector, 'operator');
+    const net = await post({ address: '2001:db8:7::/48', ttl: 60 });
+    assert.equal(net.statusCode, 201, net.body);
+    await waitFor(async () => (await node.firewall.list()).length === 2, 'the firewall actor applies both bans');
+    const bans = (await app.inject({ method: 'GET', url: '/api/bans' })).json();
+    assert.deepEqual(bans.map((b: { address: string }) => b.address).sort(), ['198.51.100.4', '2001:db8:7::/48']);
+    assert.ok(bans.every((b: { remainingS: number }) => b.remainingS > 50 && b.remainingS <= 60));
+
+    assert.equal((await app.inject({ method: 'DELETE', url: '/api/bans/198.51.100.4' })).statusCode, 401);
+    const del = await app.inject({ method: 'DELETE', url: `/api/bans/${encodeURIComponent('2001:db8:7::/48')}`, headers: auth });
+    assert.equal(del.statusCode, 200, del.body);
+    await waitFor(async () => (await node.firewall.list()).map((e) => e.address).join() === '198.51.100.4', 'the unblock reaches the firewall');
+    const gone = await app.inject({ method: 'DELETE', url: `/api/bans/${encodeURIComponent('2001:db8:7::/48')}`, headers: auth });
+    assert.equal(gone.statusCode, 404);
+
+    const decisions = (await app.inject({ method: 'GET', url: '/api/decisions?limit=10' })).json();
+    assert.deepEqual(decisions.map((d: { action: string; address: string }) => `${d.action} ${d.address}`), ['unban 2001:db8:7::/48', 'ban 2001:db8:7::/48', 'ban 198.51.100.4']);
+    assert.equal((await app.inject({ method: 'GET', url: '/api/alerts?limit=0' })).statusCode, 400);
+  } finally {
+    await node.stop();
+  }
+});
+
+test('the firewall actor reconciles to the registry after a crash', async () => {
+  const node = await startNode(testConfig({ capture: { interfaces: [] } }), { onRootGaveUp: () => {} });
+  try {
+    await node.defence.desk.block('198.51.100.9', 120);
+    await waitFor(async () => (await node.firewall.list()).length === 1, 'applied');
+    // The rules drift while nobody looks: a stray element appears, the real one vanishes.
+    await node.firewall.apply([{ address: '192.0.2.77', timeoutS: 120 }], ['198.51.100.9']);
+    const restarts = () => node.system.lifecycle.recent.filter((e) => e.type === 'restarted' && e.path === '/response/firewall').length;
+    node.system.crash('/response/firewall');
+    await waitFor(() => restarts() === 1, 'the firewall actor restarts');
+    await waitFor(async () => (await node.firewall.list()).map((e) => e.address).join() === '198.51.100.9', 'reconciled to exactly the registry');
+  } finally {
+    await node.stop();
+  }
+});
