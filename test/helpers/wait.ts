@@ -2,9 +2,10 @@
 // after a generous bound, so a broken build fails instead of hanging the suite. The bound
 // is a hang guard, not a performance assertion.
 
-export async function waitFor(cond: () => boolean, what: string, boundMs = 15_000): Promise<void> {
+export async function waitFor(cond: () => boolean | Promise<boolean>, what: string, boundMs = 15_000): Promise<void> {
   const start = Date.now();
-  while (!cond()) {
+  // A condition that asks the kernel (a firewall listing) is async: await it, never test the promise.
+  while (!(await cond())) {
     if (Date.now() - start > boundMs) throw new Error(`timed out waiting for: ${what}`);
     await new Promise((r) => setTimeout(r, 1));
   }

@@ -1,0 +1,62 @@
+// The FirewallActor over real rules in test-made namespaces: a ban made in the registry is
+// enforced, a crash and restart reconciles rules that drifted, and lease-like expiry in the
+// registry lifts the ban — for nftables and for iptables+ipset.
+
+import { strict as assert } from 'node:assert';
+import { test } from 'node:test';
+import { firewallSpec } from '../src/actors/firewall.ts';
+import { MemoryBanRegistry } from '../src/cluster/memory-ban-registry.ts';
+import type { FirewallBackend } from '../src/firewall/backend.ts';
+import { IptablesIpsetBackend } from '../src/firewall/iptables-ipset.ts';
+import { NftablesBackend } from '../src/firewall/nftables.ts';
+import { ActorSystem } from '../src/supervisors/actor-system.ts';
+import { createNetnsPair, isRoot } from './helpers/netns.ts';
+import { waitFor } from './helpers/wait.ts';
+
+const backends: Array<[string, (netns: string) => FirewallBackend]> = [
+  ['nftables', (netns) => new NftablesBackend({ netns })],
+  ['iptables-ipset', (netns) => new IptablesIpsetBackend({ netns })],
+];
+
+for (const [kind, make] of backends) {
+  test(`${kind}: the firewall actor enforces the registry, reconciles after a crash, and expiry unblocks`, async (t) => {
+    if (!isRoot()) return t.skip('needs root: creates network namespaces and applies real rules in them');
+    const pair = await createNetnsPair();
+    const registry = new MemoryBanRegistry();
+    const backend = make(pair.defender);
+    const system = new ActorSystem({ nodeId: 'fw', onRootGaveUp: () => {}, root: { strategy: 'one_for_one', children: [firewallSpec({ backend, registry })] } });
+    const [banned, bystander] = pair.attackerV4;
+    try {
+      await system.start();
+      const now = Date.now();
+      await registry.put({ address: banned, ttl: 300, expiresAt: now + 300_000, reason: 'test', detector: 'operator', score: 1, at: now, offence: 1 });
+      await waitFor(async () => (await backend.list()).length === 1, 'the ban reaches the kernel');
+      assert.equal(await pair.probe(banned), 'dropped');
+      assert.equal(await pair.probe(bystander), 'passed');
+
+      // Someone flushes our element by hand and adds a stray one; a crash and restart must
+      // put the rules back to exactly what the registry says.
+      const other = make(pair.defender);
+      await other.apply([{ address: bystander, timeoutS: 300 }], [banned]);
+      assert.equal(await pair.probe(banned), 'passed');
+      system.crash('/firewall');
+      await waitFor(() => system.lifecycle.recent.some((e) => e.type === 'restarted' && e.path === '/firewall'), 'restart');
+      await waitFor(async () => (await backend.list()).map((e) => e.address).join() === banned, 'reconciled');
+      assert.equal(await pair.probe(banned), 'dropped');
+      assert.equal(await pair.probe(bystander), 'passed');
+
+      // A short ban: the kernel's own timeout and the registry's expiry both lift it.
+      const t0 = Date.now();
+      await registry.put({ address: pair.attackerV6[0], ttl: 2, expiresAt: t0 + 2000, reason: 'short', detector: 'operator', score: 1, at: t0, offence: 1 });
+      await waitFor(async () => (await backend.list()).some((e) => e.address === pair.attackerV6[0]), 'the short ban is applied');
+      assert.equal(await pair.probe(pair.attackerV6[0]), 'dropped');
+      await waitFor(async () => !(await backend.list()).some((e) => e.address === pair.attackerV6[0]), 'the short ban expires', 15_000);
+      assert.equal(await pair.probe(pair.attackerV6[0]), 'passed');
+    } finally {
+      await system.stop();
+      await registry.close();
+      await backend.flush().catch(() => {});
+      await pair.close();
+    }
+  });
+}
