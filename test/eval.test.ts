@@ -1,0 +1,57 @@
+import { strict as assert } from 'node:assert';
+import { spawnSync } from 'node:child_process';
+import { test } from 'node:test';
+import { evaluate } from '../src/evaluate.ts';
+import { readLabels } from '../src/eval/labels.ts';
+import { testConfig } from './helpers/node-config.ts';
+
+const P = new URL('../../shared/data/pcap/', import.meta.url).pathname;
+const labels = readLabels(`${P}labels.tsv`);
+
+test('eval, rules only: D05 then D18 blocks the hydra source and nothing else; a flood alert names its victim', async () => {
+  const r = await evaluate({
+    benign: [`${P}D01_benign_example.pcap`, `${P}D05_benign_kali-normal-ssh.pcap`],
+    attack: [`${P}D18_brute_kali-password-attack_hydra.pcap`, `${P}D12_flood_pkt.TCP.synflood.spoofed.pcap`],
+    labels,
+    config: testConfig(),
+    models: null,
+  });
+  assert.equal(r.packets, 4631 + 586 + 189 + 37841);
+  assert.deepEqual(r.blocks.blocked, ['192.168.1.2']);
+  assert.equal(r.blocks.precision, 1);
+  assert.equal(r.blocks.recall, 1);
+  assert.deepEqual(r.blocks.benignBlocked, []);
+  const flood = r.timeToDetection.perFile.find((f) => f.file.startsWith('D12'))!;
+  assert.equal(flood.victims![0]!.alerted, true);
+  assert.equal(flood.victims![0]!.type, 'syn-flood');
+  const brute = r.timeToDetection.perFile.find((f) => f.file.startsWith('D18'))!;
+  assert.equal(brute.attackers![0]!.by, 'ssh-brute-force');
+  assert.ok(brute.attackers![0]!.ttdS! >= 0 && brute.attackers![0]!.ttdS! < 1, 'capture time from the first hydra packet to the ban');
+  assert.equal(r.model, null);
+});
+
+test('eval with the model: trained on the first benign packets, every later packet scored, AUC reported', async () => {
+  const r = await evaluate({
+    benign: [`${P}D05_benign_kali-normal-ssh.pcap`, `${P}D04_benign_http_espn.pcapng`],
+    attack: [`${P}D10_scan_XMAS_TREE_SCAN.pcap`],
+    labels,
+    config: testConfig({ model: { enabled: true, epochs: 2 } }),
+  });
+  const m = r.model!;
+  assert.equal(m.trainedOnPackets, Math.floor(((586 + 956) * 2) / 3));
+  assert.equal(m.heldOutBenignPackets, 586 + 956 - m.trainedOnPackets);
+  assert.equal(m.attackPackets, 2000);
+  assert.equal(m.scoredPackets, m.heldOutBenignPackets + m.attackPackets, 'every packet after the grace period is scored once');
+  assert.ok(m.rocAuc !== null && m.rocAuc >= 0 && m.rocAuc <= 1);
+  assert.deepEqual(r.blocks.blocked, ['192.168.1.10']);
+});
+
+test('eval command: missing inputs are usage errors', () => {
+  const run = (...a: string[]) => spawnSync(process.execPath, ['bin/autoimmune.js', 'eval', ...a], { encoding: 'utf8' });
+  const none = run('--benign', `${P}D01_benign_example.pcap`);
+  assert.equal(none.status, 2);
+  assert.match(none.stderr, /eval needs --benign FILE .* --attack FILE .* --attackers FILE/);
+  const missing = run('--benign', '/nonexistent.pcap', '--attack', `${P}D09_scan_TCP_CONNECT_SCAN.pcap`, '--attackers', `${P}labels.tsv`);
+  assert.equal(missing.status, 2);
+  assert.match(missing.stderr, /cannot read capture \/nonexistent\.pcap: ENOENT/);
+});
