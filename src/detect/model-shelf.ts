@@ -1,0 +1,63 @@
+// The node's models on disk: each trained model saved under a new version by the model
+// store, and a `promoted.json` naming the version in force, so a restart scores with the
+// model it had instead of starting a new grace period.
+
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Config } from '../config/schema.ts';
+import type { ModelShelf } from '../defence.ts';
+import { AutoimmuneError } from '../errors.ts';
+import type { AnomalyScorer } from './detector-shard.ts';
+import { featureCount as defaultFeatureCount } from './flow-features.ts';
+import { trainKitNet, type KitNetModel } from './model/kitnet.ts';
+import { ModelStore } from './model/model-store.ts';
+import { initTensorflow } from './model/tf-backend.ts';
+
+export function asScorer(version: number, model: KitNetModel): AnomalyScorer {
+  return { version, threshold: model.threshold.threshold, scoreBatch: (f, rows, fc, out) => model.scoreBatch(f, rows, fc, out) };
+}
+
+export async function openModelShelf(stateDir: string, m: Config['model'], featureCount = defaultFeatureCount()): Promise<ModelShelf & { dir: string }> {
+  const { backend } = await initTensorflow();
+  const dir = join(stateDir, 'models');
+  const store = new ModelStore(dir);
+  const pointer = join(dir, 'promoted.json');
+  return {
+    backend,
+    dir,
+    async loadPromoted() {
+      let text: string;
+      try {
+        text = readFileSync(pointer, 'utf8');
+      } catch {
+        return null; // never promoted one: the grace period starts
+      }
+      let version: unknown;
+      try {
+        version = (JSON.parse(text) as { version?: unknown }).version;
+      } catch {
+        version = undefined;
+      }
+      if (!Number.isInteger(version)) throw new AutoimmuneError('AI_ERR_MODEL_POINTER', `${pointer} does not name a model version (${text.slice(0, 80)}); delete it to train a new model`);
+      const model = await store.load(version as number);
+      return asScorer(version as number, model);
+    },
+    async train(rows, count) {
+      const model = await trainKitNet(rows, count, featureCount, {
+        fmRows: Math.min(m.featureMapRows, count),
+        maxClusterSize: m.maxGroupSize,
+        epochs: m.epochs,
+        batchSize: m.batchSize,
+        learningRate: m.learningRate,
+        thresholdQuantile: m.thresholdQuantile,
+      });
+      const version = await store.save(model);
+      return asScorer(version, model);
+    },
+    async promote(version) {
+      const tmp = `${pointer}.${process.pid}.tmp`;
+      writeFileSync(tmp, `${JSON.stringify({ version, promotedAt: new Date().toISOString() })}\n`);
+      renameSync(tmp, pointer);
+    },
+  };
+}
