@@ -7,8 +7,8 @@
 // zero outside each group's block), so a batch runs through every autoencoder in a handful
 // of ops instead of a chain of ops per group. The zeros cost FLOPs (~10× a per-group chain's
 // multiply-adds at 100 features in groups of ≤10) but XNNPACK's matmul is fast and per-op
-// overhead is not: measured on wasm (SIMD, one thread) at 4,096 rows per batch, 458k rows/s
-// block-diagonal against 202k rows/s with one gather + autoencoder chain per group
+// overhead is not: measured on wasm (SIMD, one thread) at 1,024 rows per batch, 534k rows/s
+// block-diagonal against 220k rows/s with one gather + autoencoder chain per group
 // (bench/detect/model.ts reports the ratio in every run). The zeros
 // are exact, so both give the same numbers up to float32 rounding.
 

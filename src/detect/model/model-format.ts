@@ -21,7 +21,7 @@ export interface TrainingSummary {
   fmRows: number;
   /** Rows the autoencoders were trained on. */
   trainRows: number;
-  /** Rows held out for the threshold (every holdoutStride-th row); 0 = fitted on the training rows. */
+  /** Rows held out for the threshold (the last ones); fewer than 2 = fitted on the training rows. */
   holdoutRows: number;
   maxClusterSize: number;
   epochs: number;
