@@ -4,8 +4,8 @@
 // RMSE is the packet's anomaly score. Trained on rows taken to be benign (the grace
 // period); rows it reconstructs badly are unlike anything it was trained on.
 //
-// trainKitNet: mapper (first fmRows rows) → hold out the last rows → min–max
-// normaliser on the rest → ensemble (mini-batch, see autoencoder-training.ts) → output
+// trainKitNet: hold out the last rows → mapper (first fmRows of the rest) → min–max
+// normaliser on the training rows → ensemble (mini-batch, see autoencoder-training.ts) → output
 // layer on the ensemble's RMSEs of the training rows → threshold fitted on the scores of
 // the held-out rows (see threshold.ts).
 // Scoring is batched and synchronous: one tf.tidy per chunk of rows, dataSync at the end.
@@ -221,17 +221,17 @@ export async function trainKitNet(rows: Float64Array, rowCount: number, featureC
   const random = new SeededRandom(o.seed);
   const F = featureCount;
 
-  const groups = mapFeatures(rows, rowCount, F, o.fmRows, o.maxClusterSize);
-
   // The last rows are held out for the threshold: like Kitsune's benign rows after training,
   // they carry whatever drift the traffic has, so the threshold is not fitted on near-copies
   // of training rows. On the shared captures (train on D01 and most of D02, score the rest
   // of D02), holding out every 10th row instead gave a threshold that flagged 17–19% of the
-  // later benign packets; the last 10% gave 5–8%.
+  // later benign packets; the last 10% gave 2–8% (seeds 1–4).
   const holdoutRows = Math.floor(rowCount * o.holdoutFraction);
   const trainRows = rowCount - holdoutRows;
   const train = rows.subarray(0, trainRows * F);
   const holdout = rows.subarray(trainRows * F, rowCount * F);
+
+  const groups = mapFeatures(train, trainRows, F, o.fmRows, o.maxClusterSize);
 
   const normaliser = MinMaxNormaliser.fit(train, trainRows, F);
   const shape = groups.map((features) => ({ features, hidden: hiddenSize(features.length) }));
@@ -252,7 +252,7 @@ export async function trainKitNet(rows: Float64Array, rowCount: number, featureC
 
   const training: TrainingSummary = {
     rows: rowCount,
-    fmRows: Math.min(rowCount, o.fmRows),
+    fmRows: Math.min(trainRows, o.fmRows),
     trainRows,
     holdoutRows,
     maxClusterSize: o.maxClusterSize,
