@@ -22,7 +22,7 @@ import { waitFor } from './helpers/wait.ts';
 const P = new URL('../../shared/data/pcap/', import.meta.url).pathname;
 
 test('grace → model v1 in force and saved; retraining → v2 in shadow, judged, and the promoted version survives a restart', async () => {
-  const config = testConfig({ model: { enabled: true, graceRows: 1500, featureMapRows: 500, epochs: 2, sampleEvery: 2, shadowRows: 500, retrainRows: 2000, retrainIntervalS: 0 } });
+  const config = testConfig({ model: { enabled: true, graceRows: 1500, featureMapRows: 500, epochs: 2, batchSize: 128, sampleEvery: 2, shadowRows: 500, retrainRows: 2000, retrainIntervalS: 0 } });
   const dir = config.node.stateDir;
   const models = await openModelShelf(dir, config.model);
   const registry = new MemoryBanRegistry();
@@ -30,7 +30,7 @@ test('grace → model v1 in force and saved; retraining → v2 in shadow, judged
   const defence = await assembleDefence({ config, registry, firewall: new DryRunBackend(), models, featureCount: featureCount(), interfaces: {}, onTrainerEvent: (e) => events.push(e) });
   let source: FileSource | undefined;
   const pipeline = buildPipeline({
-    sources: [{ id: 'replay', restart: 'transient', open: (skip) => (source = new FileSource([`${P}D01_benign_example.pcap`, `${P}D03_benign_netflix.pcap`], { backToBackGapS: 1, skip, pps: 4000 })) }],
+    sources: [{ id: 'replay', restart: 'transient', open: (skip) => (source = new FileSource([`${P}D01_benign_example.pcap`, `${P}D03_benign_netflix.pcap`, `${P}D01_benign_example.pcap`, `${P}D03_benign_netflix.pcap`], { backToBackGapS: 1, skip, pps: 2000 })) }],
     shards: 2,
     batchSize: 64,
     highWater: 32,

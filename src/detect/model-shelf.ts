@@ -9,7 +9,8 @@ import type { ModelShelf } from '../defence.ts';
 import { AutoimmuneError } from '../errors.ts';
 import type { AnomalyScorer } from './detector-shard.ts';
 import { featureCount as defaultFeatureCount } from './flow-features.ts';
-import { trainKitNet, type KitNetModel } from './model/kitnet.ts';
+import type { KitNetModel } from './model/kitnet.ts';
+import { trainKitNetInWorker } from './model/train-in-worker.ts';
 import { ModelStore } from './model/model-store.ts';
 import { initTensorflow } from './model/tf-backend.ts';
 
@@ -43,7 +44,8 @@ export async function openModelShelf(stateDir: string, m: Config['model'], featu
       return asScorer(version as number, model);
     },
     async train(rows, count) {
-      const model = await trainKitNet(rows, count, featureCount, {
+      // In a worker thread: training takes seconds of CPU the packet path must not wait for.
+      const model = await trainKitNetInWorker(rows, count, featureCount, {
         fmRows: Math.min(m.featureMapRows, count),
         maxClusterSize: m.maxGroupSize,
         epochs: m.epochs,
