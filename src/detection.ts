@@ -44,6 +44,8 @@ export interface DetectionOptions {
   registry: BanRegistry;
   firewall: FirewallBackend;
   detectorMailbox: MailboxOptions;
+  /** Longest time rows wait to be scored by the model with others. */
+  modelWaitMs: number;
   onScored?: (batch: EnrichedBatch<GeoInfo | undefined>, scores: Float32Array | null) => void;
   onTrainerEvent?: (e: TrainerEvent) => void;
   onFirewallApplied?: (what: { kind: 'reconcile' | 'apply'; added: number; removed: number }) => void;
@@ -67,6 +69,7 @@ export function buildDetection(o: DetectionOptions): Detection {
       floods: FLOODS_PATH,
       trainer: o.trainer ? TRAINER_PATH : null,
       mailbox: o.detectorMailbox,
+      modelWaitMs: o.modelWaitMs,
       ...(o.onScored ? { onScored: o.onScored } : {}),
     }),
   );

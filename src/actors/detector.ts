@@ -2,7 +2,7 @@
 // DetectorShard and sends what comes out where it goes: alerts to the responder, the
 // per-victim tally to the flood watch, rows and shadow reports to the trainer.
 
-import { DetectorShard, type DetectorSettings, type ModelBoard } from '../detect/detector-shard.ts';
+import { DetectorShard, type DetectorOutput, type DetectorSettings, type ModelBoard } from '../detect/detector-shard.ts';
 import type { EnrichedBatch } from '../detect/enrichment.ts';
 import type { RulesConfig } from '../detect/rules/rules-config.ts';
 import type { GeoInfo } from '../geo/geo-lookup.ts';
@@ -18,8 +18,16 @@ export interface DetectorOptions {
   floods: string;
   trainer: string | null;
   mailbox: MailboxOptions;
+  /** Longest time rows wait for the model to score them with others. */
+  modelWaitMs: number;
   /** Sees every batch with the current model's scores (evaluation, tests). */
   onScored?: (batch: EnrichedBatch<GeoInfo | undefined>, scores: Float32Array | null) => void;
+}
+
+interface State {
+  d: DetectorShard;
+  timer: NodeJS.Timeout | null;
+  incarnation: number;
 }
 
 export function detectorId(shard: number): string {
@@ -28,12 +36,27 @@ export function detectorId(shard: number): string {
 
 export function detectorSpec(o: DetectorOptions): WorkerSpec {
   let current: DetectorShard | undefined;
-  const behavior = (): WorkerBehavior<DetectorShard, EnrichedBatch<GeoInfo | undefined>> => ({
+  const behavior = (): WorkerBehavior<State, EnrichedBatch<GeoInfo | undefined> | { flush: number }> => ({
     kind: 'detector',
-    init: () => (current = new DetectorShard(o.shard, o.rules, o.settings)),
-    handle(d, batch, ctx) {
-      const out = d.process(batch, o.board);
-      o.onScored?.(batch, out.scores);
+    init: (ctx) => ({ d: (current = new DetectorShard(o.shard, o.rules, o.settings)), timer: null, incarnation: ctx.incarnation }),
+    handle(state, msg, ctx) {
+      const { d } = state;
+      let out: DetectorOutput;
+      if ('flush' in msg) {
+        if (msg.flush !== state.incarnation) return state; // a tick of an earlier incarnation
+        state.timer = null;
+        out = d.flush(o.board);
+      } else {
+        out = d.process(msg, o.board);
+      }
+      // Rows wait for the model at most modelWaitMs, then are scored whatever their number.
+      if (d.waiting > 0 && !state.timer) {
+        state.timer = setTimeout(() => ctx.send(ctx.self, { flush: state.incarnation }), o.modelWaitMs);
+      } else if (d.waiting === 0 && state.timer) {
+        clearTimeout(state.timer);
+        state.timer = null;
+      }
+      for (const s of out.scored) o.onScored?.(s.batch, s.scores);
       // Alerts first: they are what the operator waits for.
       if (out.alerts.length > 0) ctx.send(o.responder, { alerts: out.alerts });
       if (out.tally) ctx.send(o.floods, out.tally);
@@ -41,7 +64,10 @@ export function detectorSpec(o: DetectorOptions): WorkerSpec {
         if (out.sample) ctx.send(o.trainer, { sample: out.sample }, 0);
         if (out.shadow) ctx.send(o.trainer, { shadow: out.shadow });
       }
-      return d;
+      return state;
+    },
+    terminate(state) {
+      if (state.timer) clearTimeout(state.timer);
     },
   });
   const stats = () => {

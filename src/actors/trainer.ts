@@ -27,6 +27,8 @@ export function trainerSpec(trainer: ModelTrainer, retrainIntervalS: number, onE
         timer = setInterval(() => ctx.send(ctx.self, { retrain: true }), retrainIntervalS * 1000);
         timer.unref();
       }
+      // Restarted after the grace rows were in but before the first model was: train now.
+      if (trainer.board.current === null && !trainer.board.grace) ctx.send(ctx.self, { trainNow: true });
       return { timer };
     },
     async handle(state, msg) {

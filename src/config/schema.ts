@@ -139,6 +139,8 @@ export const ConfigSchema = Type.Object(
         batchSize: Type.Integer({ minimum: 1, maximum: 65536, description: 'training mini-batch rows' }),
         learningRate: Type.Number({ exclusiveMinimum: 0, maximum: 10 }),
         thresholdQuantile: Type.Number({ exclusiveMinimum: 0.5, exclusiveMaximum: 1, description: 'quantile of the benign score distribution (log-normal fit) above which a packet is anomalous' }),
+        scoreBatchRows: Type.Integer({ minimum: 1, maximum: 65536, description: 'rows a detector gathers before the model scores them in one call (each call has a fixed cost)' }),
+        scoreWaitMs: Type.Integer({ minimum: 0, maximum: 10_000, description: 'longest a row waits to be scored with others; rules never wait' }),
         anomalousPackets: Type.Integer({ minimum: 1, maximum: 1_000_000, description: 'anomalous packets from one source within windowS that make an anomaly alert' }),
         windowS: Type.Number({ exclusiveMinimum: 0, maximum: 86400 }),
         ban: Type.Boolean({ description: 'whether anomaly alerts alone may ban (rule alerts always can)' }),

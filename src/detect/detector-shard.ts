@@ -33,14 +33,16 @@ export interface DetectorSettings {
   sampleEvery: number;
   /** Multiplies the anomaly score of sources in these countries; empty: off. */
   countryWeights: Record<string, number>;
+  /** Rows gathered before the model scores them in one call. */
+  modelBatchRows: number;
 }
 
 export interface DetectorOutput {
   alerts: Alert[];
   /** Per-victim counts of this batch, or null when it had none. */
   tally: VictimTally | null;
-  /** The current model's score per row (null: no model yet). */
-  scores: Float32Array | null;
+  /** Batches done with, each with the model's score per row (null: no model yet). */
+  scored: Array<{ batch: EnrichedBatch<GeoInfo | undefined>; scores: Float32Array | null }>;
   /** Rows for the trainer (row-major), or null. */
   sample: { rows: Float64Array; count: number } | null;
   shadow: ShadowReport | null;
@@ -51,6 +53,8 @@ export class DetectorShard {
   readonly gate: AnomalyGate;
   private readonly weighted: boolean;
   private sampleCursor = 0;
+  private pending: EnrichedBatch<GeoInfo | undefined>[] = [];
+  private pendingRows = 0;
   packets = 0;
   scored = 0;
 
@@ -64,33 +68,95 @@ export class DetectorShard {
     this.weighted = Object.keys(settings.countryWeights).length > 0;
   }
 
+  /**
+   * Rules at once (they decide bans: latency matters); the model over batches gathered to
+   * `modelBatchRows` rows, since each scoring call has a fixed cost that a live capture's
+   * small batches (a few rows per millisecond) would pay hundreds of times a second. The
+   * caller flushes what is pending after at most `modelWaitMs` (see the detector actor).
+   */
   process(b: EnrichedBatch<GeoInfo | undefined>, board: ModelBoard): DetectorOutput {
     const n = b.packets.length;
     this.packets += n;
     const alerts: Alert[] = [];
     const tally = newVictimTally();
     this.rules.scan(b.packets, alerts, tally);
-
-    let scores: Float32Array | null = null;
-    let sample: DetectorOutput['sample'] = null;
-    let shadow: ShadowReport | null = null;
-    const model = board.current;
-    if (model) {
-      scores = new Float32Array(n);
-      model.scoreBatch(b.features, n, b.featureCount, scores);
-      this.scored += n;
-      const weight = this.weighted ? this.weights(b) : null;
-      this.gate.observe(b.packets, scores, model.threshold, weight, model.version, alerts);
-      sample = this.sampleBenign(b, scores, model.threshold);
-      if (board.candidate && board.candidate.version !== model.version) shadow = this.shadow(b, scores, model, board.candidate);
-    } else if (board.grace) {
-      sample = { rows: b.features.slice(0, n * b.featureCount), count: n };
-    }
     for (const a of alerts) {
       // Rule alerts name a source; the GeoIP record of one of its rows says where it is.
       if (!a.geo) a.geo = geoOf(b, a.source);
     }
-    return { alerts, tally: tally.rows > 0 ? tally : null, scores, sample, shadow };
+    const out: DetectorOutput = { alerts, tally: tally.rows > 0 ? tally : null, scored: [], sample: null, shadow: null };
+    if (board.current) {
+      this.pending.push(b);
+      this.pendingRows += n;
+      if (this.pendingRows >= this.settings.modelBatchRows) this.flushInto(out, board);
+    } else {
+      out.scored.push({ batch: b, scores: null });
+      if (board.grace) out.sample = { rows: b.features.slice(0, n * b.featureCount), count: n };
+    }
+    return out;
+  }
+
+  /** Rows waiting for the model. */
+  get waiting(): number {
+    return this.pendingRows;
+  }
+
+  /** Scores whatever is pending now. */
+  flush(board: ModelBoard): DetectorOutput {
+    const out: DetectorOutput = { alerts: [], tally: null, scored: [], sample: null, shadow: null };
+    this.flushInto(out, board);
+    return out;
+  }
+
+  private flushInto(out: DetectorOutput, board: ModelBoard): void {
+    const batches = this.pending;
+    const rows = this.pendingRows;
+    this.pending = [];
+    this.pendingRows = 0;
+    const model = board.current;
+    if (rows === 0 || !model) {
+      for (const b of batches) out.scored.push({ batch: b, scores: null });
+      return;
+    }
+    const fc = batches[0]!.featureCount;
+    let features: Float64Array;
+    if (batches.length === 1) features = batches[0]!.features;
+    else {
+      features = new Float64Array(rows * fc);
+      let at = 0;
+      for (const b of batches) {
+        features.set(b.features.subarray(0, b.packets.length * fc), at * fc);
+        at += b.packets.length;
+      }
+    }
+    const scores = new Float32Array(rows);
+    model.scoreBatch(features, rows, fc, scores);
+    this.scored += rows;
+    const candidate = board.candidate && board.candidate.version !== model.version ? board.candidate : null;
+    if (candidate) out.shadow = this.shadow(features, scores, model, candidate);
+    let at = 0;
+    const samples: Array<{ rows: Float64Array; count: number }> = [];
+    for (const b of batches) {
+      const n = b.packets.length;
+      const mine = scores.subarray(at, at + n);
+      at += n;
+      const weight = this.weighted ? this.weights(b) : null;
+      this.gate.observe(b.packets, mine, model.threshold, weight, model.version, out.alerts);
+      const s = this.sampleBenign(b, mine, model.threshold);
+      if (s) samples.push(s);
+      out.scored.push({ batch: b, scores: mine });
+    }
+    if (samples.length === 1) out.sample = samples[0]!;
+    else if (samples.length > 1) {
+      const count = samples.reduce((a, x) => a + x.count, 0);
+      const all = new Float64Array(count * fc);
+      let k = 0;
+      for (const x of samples) {
+        all.set(x.rows, k * fc);
+        k += x.count;
+      }
+      out.sample = { rows: all, count };
+    }
   }
 
   private weights(b: EnrichedBatch<GeoInfo | undefined>): Float32Array {
@@ -119,10 +185,10 @@ export class DetectorShard {
     return { rows, count: picked.length };
   }
 
-  private shadow(b: EnrichedBatch<GeoInfo | undefined>, scores: Float32Array, current: AnomalyScorer, candidate: AnomalyScorer): ShadowReport {
+  private shadow(features: Float64Array, scores: Float32Array, current: AnomalyScorer, candidate: AnomalyScorer): ShadowReport {
     const n = scores.length;
     const theirs = new Float32Array(n);
-    candidate.scoreBatch(b.features, n, b.featureCount, theirs);
+    candidate.scoreBatch(features, n, features.length / n, theirs);
     const r: ShadowReport = { candidate: candidate.version, current: current.version, rows: n, currentAlerts: 0, candidateAlerts: 0, currentScoreSum: 0, candidateScoreSum: 0 };
     for (let i = 0; i < n; i++) {
       if (scores[i]! > current.threshold) r.currentAlerts++;

@@ -53,7 +53,8 @@ export class FlowTable {
     while (nb < capacity * 2) nb *= 2;
     this.buckets = new Int32Array(nb).fill(NONE);
     this.mask = nb - 1;
-    const n = Math.min(capacity, 1024);
+    // Full size at once, like the record stores (see flow-features.ts): no copy on the hot path.
+    const n = capacity;
     this.chain = new Int32Array(n);
     this.hashes = new Int32Array(n);
     this.numA = new Int32Array(n);

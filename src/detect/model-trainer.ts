@@ -46,8 +46,13 @@ export class ModelTrainer {
 
   /** Rows from a detector. Returns true when they completed the grace period (train now). */
   addRows(rows: Float64Array, count: number): boolean {
+    if (this.board.grace && this.buffer.total >= this.settings.graceRows) return false; // enough: training is under way
     this.buffer.add(rows, count);
-    return this.board.grace && this.buffer.total >= this.settings.graceRows && !this.training;
+    if (!this.board.grace || this.buffer.total < this.settings.graceRows) return false;
+    // Enough rows: the detectors stop sending every row (they would only queue up behind
+    // the training), and the caller trains.
+    this.board.grace = false;
+    return !this.training;
   }
 
   /** Trains the first model (grace over) or a candidate (retraining). */
@@ -67,7 +72,6 @@ export class ModelTrainer {
         // Nothing to compare the first model with: it goes into force at once.
         await this.promote(model.version);
         this.board.current = model;
-        this.board.grace = false;
         this.buffer.clear();
         ev = { kind: 'trained', version: model.version, rows: count, role: 'current', ms };
       } else {
