@@ -1,0 +1,91 @@
+// The BanRegistry on etcd: a key per banned address under a lease whose TTL is the ban's, so
+// etcd itself lifts a ban everywhere when it runs out, even if every node is down. Every
+// node watches the prefix; a firewall actor on any node applies a ban made on any other.
+
+import type { Etcd3, IKeyValue, Watcher } from 'etcd3';
+import type { Ban, BanEvent, BanRegistry } from './ban-registry.ts';
+import { wallClock, type Clock } from '../supervisors/clock.ts';
+
+export function bansPrefix(cluster: string): string {
+  return `/autoimmune/${cluster}/bans/`;
+}
+
+export class EtcdBanRegistry implements BanRegistry {
+  private readonly prefix: string;
+  private readonly listeners = new Set<(e: BanEvent) => void>();
+  private watcher: Promise<Watcher> | null = null;
+  /** What the watch has seen, to tell an expiry from a removal in a delete event. */
+  private readonly known = new Map<string, Ban>();
+
+  constructor(
+    private readonly client: Etcd3,
+    cluster: string,
+    private readonly clock: Clock = wallClock,
+  ) {
+    this.prefix = bansPrefix(cluster);
+  }
+
+  private key(address: string): string {
+    return this.prefix + encodeURIComponent(address);
+  }
+
+  async put(ban: Ban): Promise<void> {
+    const ttlS = Math.ceil((ban.expiresAt - this.clock.now()) / 1000);
+    if (ttlS <= 0) {
+      await this.remove(ban.address);
+      return;
+    }
+    // No keep-alive: the lease is the ban's lifetime, not a process's.
+    const lease = this.client.lease(ttlS, { autoKeepAlive: false });
+    await lease.put(this.key(ban.address)).value(JSON.stringify(ban));
+  }
+
+  async remove(address: string): Promise<boolean> {
+    const r = await this.client.delete().key(this.key(address));
+    return Number(r.deleted) > 0;
+  }
+
+  async list(): Promise<Ban[]> {
+    const all = await this.client.getAll().prefix(this.prefix).strings();
+    const now = this.clock.now();
+    return Object.values(all)
+      .map((v) => JSON.parse(v) as Ban)
+      .filter((b) => b.expiresAt > now);
+  }
+
+  watch(listener: (event: BanEvent) => void): () => void {
+    this.listeners.add(listener);
+    this.watcher ??= this.startWatch();
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Resolves once the watch is established (changes from then on are seen). */
+  async ready(): Promise<void> {
+    await (this.watcher ??= this.startWatch());
+  }
+
+  private async startWatch(): Promise<Watcher> {
+    const w = await this.client.watch().prefix(this.prefix).create();
+    const emit = (e: BanEvent) => {
+      for (const l of this.listeners) l(e);
+    };
+    w.on('put', (kv: IKeyValue) => {
+      const ban = JSON.parse(kv.value.toString()) as Ban;
+      this.known.set(ban.address, ban);
+      emit({ type: 'put', ban });
+    });
+    w.on('delete', (kv: IKeyValue) => {
+      const address = decodeURIComponent(kv.key.toString().slice(this.prefix.length));
+      const had = this.known.get(address);
+      this.known.delete(address);
+      emit({ type: 'delete', address, expired: had !== undefined && had.expiresAt <= this.clock.now() + 1000 });
+    });
+    return w;
+  }
+
+  async close(): Promise<void> {
+    this.listeners.clear();
+    if (this.watcher) await (await this.watcher).cancel();
+    this.watcher = null;
+  }
+}
