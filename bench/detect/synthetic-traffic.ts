@@ -55,7 +55,7 @@ export class SyntheticTraffic implements PacketSource {
       if (this.attacking && (k % Math.round(1 / this.attackShare)) === 0) {
         // Attackers from 100.64.0.0/10 (shared address space), a new one each time.
         const a = this.attackerSeq;
-        this.row(b, ts, (((100 << 24) | (64 << 16)) + 1 + (a % 4_000_000)) >>> 0, SERVER, 40_000 + (a % 20_000), 1 + this.attackerPort * 7, 0x02);
+        this.row(b, ts, (((100 << 24) | (64 << 16)) + 1 + (a % 4_000_000)) >>> 0, SERVER, 40_000 + (a % 20_000), 1 + this.attackerPort * 7, 0x02, 60);
         if (++this.attackerPort >= this.portsPerAttacker) {
           this.attackerPort = 0;
           this.attackerSeq++;
@@ -63,22 +63,17 @@ export class SyntheticTraffic implements PacketSource {
         }
       } else {
         const client = ((10 << 24) | (k % 5000)) >>> 0;
+        const port = 30_000 + (k % 5000);
         const up = (k & 1) === 0;
-        this.row(b, ts, up ? client : SERVER, up ? client : SERVER, 0, 0, 0);
-        const j = b.length - 1;
-        b.src4[j] = up ? client : SERVER;
-        b.dst4[j] = up ? SERVER : client;
-        b.srcPort[j] = up ? 30_000 + (k % 5000) : 443;
-        b.dstPort[j] = up ? 443 : 30_000 + (k % 5000);
-        b.tcpFlags[j] = 0x18;
-        b.wirelen[j] = up ? 120 : 1400;
+        if (up) this.row(b, ts, client, SERVER, port, 443, 0x18, 120);
+        else this.row(b, ts, SERVER, client, 443, port, 0x18, 1400);
       }
     }
     this.sent += n;
     return b;
   }
 
-  private row(b: PacketBatch, ts: number, src: number, dst: number, sport: number, dport: number, tcpFlags: number): void {
+  private row(b: PacketBatch, ts: number, src: number, dst: number, sport: number, dport: number, tcpFlags: number, wirelen: number): void {
     const j = b.length++;
     b.ts[j] = ts;
     b.flags[j] = PacketFlags.ETHERNET | PacketFlags.IPV4 | PacketFlags.TCP;
@@ -91,8 +86,8 @@ export class SyntheticTraffic implements PacketSource {
     b.protocol[j] = 6;
     b.ipVersion[j] = 4;
     b.ttl[j] = 64;
-    b.wirelen[j] = 60;
-    b.caplen[j] = 60;
+    b.wirelen[j] = wirelen;
+    b.caplen[j] = Math.min(wirelen, 60);
     b.ipLen[j] = 40;
     b.linkType[j] = 1;
     b.etherType[j] = 0x0800;

@@ -133,7 +133,7 @@ export class DetectorShard {
     model.scoreBatch(features, rows, fc, scores);
     this.scored += rows;
     const candidate = board.candidate && board.candidate.version !== model.version ? board.candidate : null;
-    if (candidate) out.shadow = this.shadow(features, scores, model, candidate);
+    if (candidate) out.shadow = this.shadow(features, fc, scores, model, candidate);
     let at = 0;
     const samples: Array<{ rows: Float64Array; count: number }> = [];
     for (const b of batches) {
@@ -185,10 +185,11 @@ export class DetectorShard {
     return { rows, count: picked.length };
   }
 
-  private shadow(features: Float64Array, scores: Float32Array, current: AnomalyScorer, candidate: AnomalyScorer): ShadowReport {
+  private shadow(features: Float64Array, featureCount: number, scores: Float32Array, current: AnomalyScorer, candidate: AnomalyScorer): ShadowReport {
     const n = scores.length;
     const theirs = new Float32Array(n);
-    candidate.scoreBatch(features, n, features.length / n, theirs);
+    // featureCount given, not derived: a single batch's feature buffer may be longer than its rows.
+    candidate.scoreBatch(features, n, featureCount, theirs);
     const r: ShadowReport = { candidate: candidate.version, current: current.version, rows: n, currentAlerts: 0, candidateAlerts: 0, currentScoreSum: 0, candidateScoreSum: 0 };
     for (let i = 0; i < n; i++) {
       if (scores[i]! > current.threshold) r.currentAlerts++;

@@ -5,9 +5,12 @@
 export async function waitFor(cond: () => boolean | Promise<boolean>, what: string, boundMs = 15_000): Promise<void> {
   const start = Date.now();
   // A condition that asks the kernel (a firewall listing) is async: await it, never test the promise.
-  while (!(await cond())) {
+  for (;;) {
+    const r = cond();
+    if (typeof r === 'boolean' ? r : await r) return;
     if (Date.now() - start > boundMs) throw new Error(`timed out waiting for: ${what}`);
-    await new Promise((r) => setTimeout(r, 1));
+    // An async condition may spawn a process (a firewall listing): ask it less often.
+    await new Promise((res) => setTimeout(res, typeof r === 'boolean' ? 1 : 20));
   }
 }
 
