@@ -3,7 +3,7 @@
 
 import { AutoimmuneError } from '../errors.ts';
 import { systemClock, type Clock, type TimerHandle } from '../supervisors/clock.ts';
-import type { Coordinator, KeyValue, WatchEvent } from './coordinator.ts';
+import type { Coordinator, KeyValue, TxnOp, WatchEvent } from './coordinator.ts';
 
 export class LeaseExpiredError extends AutoimmuneError {
   constructor(lease: number) {
@@ -59,10 +59,31 @@ export class EmbeddedCoordinator implements Coordinator {
     const old = this.data.get(key);
     if (old?.lease !== undefined) this.leases.get(old.lease)?.keys.delete(key);
     const revision = ++this.revision;
-    this.data.set(key, { key, value, revision, ...(options.lease !== undefined ? { lease: options.lease } : {}) });
+    const createRevision = old?.createRevision ?? revision;
+    this.data.set(key, { key, value, revision, createRevision, ...(options.lease !== undefined ? { lease: options.lease } : {}) });
     if (options.lease !== undefined) this.leases.get(options.lease)!.keys.add(key);
     this.publish({ type: 'put', key, value, revision });
     return revision;
+  }
+
+  async createIfAbsent(key: string, value: string, options: { lease?: number } = {}): Promise<{ created: boolean; current: KeyValue }> {
+    const old = this.data.get(key);
+    if (old) return { created: false, current: { ...old } };
+    await this.put(key, value, options);
+    return { created: true, current: { ...this.data.get(key)! } };
+  }
+
+  async commitIf(guard: { key: string; value: string }, ops: TxnOp[]): Promise<number | undefined> {
+    if (this.data.get(guard.key)?.value !== guard.value) return undefined;
+    for (const op of ops) if (op.type === 'put' && op.lease !== undefined && !this.leases.has(op.lease)) throw new LeaseExpiredError(op.lease);
+    // Atomic here because nothing else runs in between; each put takes its own revision
+    // (etcd gives the whole transaction one), which no caller relies on.
+    const before = this.revision;
+    for (const op of ops) {
+      if (op.type === 'put') await this.put(op.key, op.value, op.lease !== undefined ? { lease: op.lease } : {});
+      else this.remove(op.key);
+    }
+    return this.revision > before ? this.revision : before;
   }
 
   async get(key: string): Promise<KeyValue | undefined> {
@@ -89,8 +110,14 @@ export class EmbeddedCoordinator implements Coordinator {
     return { items, revision: this.revision };
   }
 
-  watch(prefix: string, fromRevision: number, onEvent: (ev: WatchEvent) => void): () => void {
-    // Replay what happened after fromRevision, then follow live, as an etcd watch does.
+  watch(prefix: string, fromRevision: number, onEvent: (ev: WatchEvent) => void, onCompacted?: () => void): () => void {
+    // Replay what happened after fromRevision, then follow live, as an etcd watch does; the
+    // history is bounded, so an older revision is "compacted" as in etcd.
+    const oldest = this.history[0]?.revision ?? this.revision + 1;
+    if (fromRevision + 1 < oldest && fromRevision < this.revision) {
+      if (onCompacted) onCompacted();
+      return () => {};
+    }
     for (const ev of this.history) if (ev.revision > fromRevision && ev.key.startsWith(prefix)) onEvent(ev);
     const w = { prefix, onEvent };
     this.watchers.add(w);
