@@ -11,7 +11,13 @@ import { systemClock, type Clock } from './clock.ts';
 import { DeadLetterOffice, LifecycleStream, type DeadLetterReason } from './events.ts';
 import { Supervisor } from './supervisor.ts';
 
-export type RemoteRouter = (to: ActorRef, msg: unknown, priority: number) => boolean;
+/** The cluster's routing of messages for actors that do not run on this node. */
+export interface RemoteRouter {
+  /** `to` is a ref on another node, or a path with no actor here. False: it became a dead letter. */
+  route(to: ActorRef | string, msg: unknown, priority: number): boolean;
+  /** Messages on their way to `to` and not yet handled there (what a producer holds back on). */
+  depth(to: ActorRef | string): number;
+}
 
 export interface ActorSystemOptions {
   nodeId: string;
@@ -123,7 +129,7 @@ export class ActorSystem implements CellHost {
       path = to;
     } else {
       if (to.node !== this.nodeId) {
-        if (this.remoteRouter) return this.remoteRouter(to, msg, priority);
+        if (this.remoteRouter) return this.remoteRouter.route(to, msg, priority);
         this.deadLetters.post(to, 'unreachable', msg, priority);
         return false;
       }
@@ -131,16 +137,20 @@ export class ActorSystem implements CellHost {
     }
     const cell = this.cells.get(path);
     if (!cell) {
+      // A placed actor that runs elsewhere in the cluster is addressed by its path alone.
+      if (this.remoteRouter) return this.remoteRouter.route(to, msg, priority);
       this.deadLetters.post(typeof to === 'string' ? this.ref(to) : to, 'no-such-actor', msg, priority);
       return false;
     }
     return cell.tell(msg, priority);
   }
 
-  /** Messages waiting at a local actor; 0 for unknown or remote ones (the transport has its own credit). */
+  /** Messages waiting at a local actor, or on their way to a remote one; 0 for unknown ones. */
   depth(to: ActorRef | string): number {
     const path = typeof to === 'string' ? to : to.node === this.nodeId ? to.path : undefined;
-    return path === undefined ? 0 : (this.cells.get(path)?.queued ?? 0);
+    const cell = path === undefined ? undefined : this.cells.get(path);
+    if (cell) return cell.queued;
+    return this.remoteRouter ? this.remoteRouter.depth(to) : 0;
   }
 
   /** Makes the actor at `path` fail as if its handler threw; false if it is not running. */

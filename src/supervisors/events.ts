@@ -1,6 +1,7 @@
 // The lifecycle event stream and the dead-letter office: what the dashboard and the chaos
 // monkey read to see the tree change and to account for every message that was not handled.
 
+import { Tracked, deadLetterOutcome } from './tracked.ts';
 import { EventEmitter } from 'node:events';
 import type { ActorRef } from './actor-ref.ts';
 
@@ -47,6 +48,10 @@ export class DeadLetterOffice extends EventEmitter<{ 'dead-letter': [DeadLetter]
   total = 0;
 
   post(to: ActorRef, reason: DeadLetterReason, message: unknown, priority = 0): void {
+    if (message instanceof Tracked) {
+      message.settle(deadLetterOutcome(reason));
+      message = message.msg;
+    }
     this.counts[reason]++;
     this.total++;
     // Under overload this runs per shed message: build the record only when someone listens.

@@ -10,6 +10,7 @@ import { actorRef, type ActorRef } from './actor-ref.ts';
 import { lifecycleEvent, withTimeout, type Cell, type CellHost, type CellParent, type CellStatus, type TreeSnapshot } from './cell.ts';
 import type { StopReason, SupervisionDefaults, WorkerBehavior, WorkerContext, WorkerSpec } from './child-spec.ts';
 import { BoundedMailbox, PushResult } from './mailbox.ts';
+import { Tracked } from './tracked.ts';
 
 /** The crash-injection message; only the cell ever dispatches it. */
 export const POISON: unique symbol = Symbol('autoimmune.crash');
@@ -41,6 +42,8 @@ export class WorkerCell implements Cell {
   private handedOff: unknown = NONE;
   private handedPriority = 0;
   private current: unknown = NONE;
+  /** The tracked message being handled: what the handler sends is tracked with it. */
+  private tracking: Tracked | undefined;
   private stopAsked = false;
   private idleWaiters: Array<() => void> = [];
   private starting: Promise<void> | undefined;
@@ -78,6 +81,7 @@ export class WorkerCell implements Cell {
     this.inFlight = false;
     this.handedOff = NONE;
     this.current = NONE;
+    this.tracking = undefined;
     let behavior: WorkerBehavior;
     let state: unknown;
     const ctx = this.makeContext(inc);
@@ -114,7 +118,11 @@ export class WorkerCell implements Cell {
       self: this.ref,
       path: this.path,
       incarnation: inc,
-      send: (to, msg, priority) => this.host.send(to, msg, priority),
+      send: (to, msg, priority) => {
+        const t = this.tracking;
+        const self = typeof to === 'string' ? to === this.path : to.path === this.path && to.node === this.host.nodeId;
+        return this.host.send(to, t !== undefined && msg !== undefined && !self ? t.derive(msg) : msg, priority);
+      },
       depth: (to) => this.host.depth(to),
       stop: () => {
         if (this.live === inc) this.stopAsked = true;
@@ -126,7 +134,12 @@ export class WorkerCell implements Cell {
     if (msg === POISON) throw new InjectedCrashError(this.path);
     this.handedOff = NONE;
     this.current = msg;
-    const r = behavior.handle(state, msg, ctx) as unknown;
+    let body = msg;
+    if (msg instanceof Tracked) {
+      this.tracking = msg;
+      body = msg.msg;
+    }
+    const r = behavior.handle(state, body, ctx) as unknown;
     if (r !== null && typeof r === 'object' && typeof (r as Promise<unknown>).then === 'function') {
       return (r as Promise<unknown>).then((s) => this.completed(inc, s));
     }
@@ -138,6 +151,11 @@ export class WorkerCell implements Cell {
     this.state = next;
     this.current = NONE;
     this.processed++;
+    const t = this.tracking;
+    if (t !== undefined) {
+      this.tracking = undefined;
+      t.settle('handled');
+    }
     if (this.stopAsked) {
       this.exitNormally();
     } else if (this.status === 'running' && this.mailbox.length > 0) {
@@ -221,6 +239,7 @@ export class WorkerCell implements Cell {
     }
     this.handedOff = NONE;
     this.current = NONE;
+    this.tracking = undefined;
     this.lastError = err;
     this.status = 'crashed';
     this.becameIdle();
@@ -300,6 +319,7 @@ export class WorkerCell implements Cell {
       // Killed in the middle of a message: it was not fully handled.
       this.host.deadLetters.post(this.ref, 'stopped', this.current);
       this.current = NONE;
+      this.tracking = undefined;
     }
     this.inFlight = false;
     this.becameIdle();

@@ -1,0 +1,74 @@
+import { strict as assert } from 'node:assert';
+import { test } from 'node:test';
+import type { WorkerSpec } from '../src/supervisors/child-spec.ts';
+import { Tracked, type TrackOutcome } from '../src/supervisors/tracked.ts';
+import { BOOM, recorder, testSystem, type Handled } from './helpers/actors.ts';
+import { waitFor } from './helpers/wait.ts';
+
+/** Forwards every message to `next` (and re-sends itself a "tick" once, which must not hold the message open). */
+function forwarder(id: string, next: string): WorkerSpec {
+  return {
+    type: 'worker',
+    id,
+    start: () => ({
+      kind: 'forwarder',
+      handle(state: null, msg: unknown, ctx) {
+        if (msg === 'tick') return state;
+        ctx.send(ctx.self, 'tick');
+        ctx.send(next, { from: id, msg });
+        return state;
+      },
+    }),
+  };
+}
+
+function slowRecorder(id: string, log: Handled[], gate: { open: Promise<void> }): WorkerSpec {
+  return recorder(id, log, { slow: () => gate.open });
+}
+
+test('a tracked message settles "handled" only after what its handler sent on has been handled too', async () => {
+  let release!: () => void;
+  const gate = { open: new Promise<void>((r) => (release = r)) };
+  const log: Handled[] = [];
+  const sys = testSystem({ strategy: 'one_for_one', children: [slowRecorder('sink', log, gate), forwarder('fwd', '/sink')] });
+  await sys.start();
+  const outcomes: TrackOutcome[] = [];
+  sys.send('/fwd', new Tracked('batch-1', (o) => outcomes.push(o)));
+  await waitFor(() => sys.lookup('/fwd')!.snapshot().processed >= 1, 'forwarder handled it');
+  assert.deepEqual(outcomes, [], 'still open while the sink has not handled the forwarded message');
+  release();
+  await waitFor(() => outcomes.length === 1, 'settled');
+  assert.deepEqual(outcomes, ['handled']);
+  assert.deepEqual(log.map((h) => h.msg), [{ from: 'fwd', msg: 'batch-1' }], 'the handler sees the message, not the wrapper');
+  await sys.stop();
+});
+
+test('a tracked message that crashes its handler settles "dropped"; one for an unknown actor settles "rejected"', async () => {
+  const log: Handled[] = [];
+  const sys = testSystem({ strategy: 'one_for_one', children: [recorder('a', log)] });
+  await sys.start();
+  const outcomes: TrackOutcome[] = [];
+  sys.send('/a', new Tracked(BOOM, (o) => outcomes.push(o)));
+  await waitFor(() => outcomes.length === 1, 'crash settled');
+  assert.deepEqual(outcomes, ['dropped']);
+  assert.equal(sys.send('/nobody', new Tracked('x', (o) => outcomes.push(o))), false);
+  assert.deepEqual(outcomes, ['dropped', 'rejected']);
+  await sys.stop();
+});
+
+test('tracked messages still queued when their actor is stopped for good settle "rejected" (the sender re-resolves)', async () => {
+  let release!: () => void;
+  const gate = { open: new Promise<void>((r) => (release = r)) };
+  const log: Handled[] = [];
+  const sys = testSystem({ strategy: 'one_for_one', children: [{ type: 'supervisor', id: 'shards', strategy: 'one_for_one', children: [{ ...slowRecorder('s', log, gate), shutdownMs: 50 }] }] });
+  await sys.start();
+  const outcomes: TrackOutcome[] = [];
+  for (let i = 0; i < 3; i++) sys.send('/shards/s', new Tracked(i, (o) => outcomes.push(o)));
+  const stopping = sys.stopChild('/shards', 's');
+  await stopping;
+  release();
+  await waitFor(() => outcomes.length === 3, 'all settled');
+  assert.equal(outcomes.filter((o) => o === 'handled').length, 0);
+  assert.equal(outcomes.filter((o) => o === 'rejected').length, 3);
+  await sys.stop();
+});
