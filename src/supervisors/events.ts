@@ -41,6 +41,8 @@ export interface DeadLetter {
   reason: DeadLetterReason;
   message: unknown;
   priority: number;
+  /** It was a tracked message: its sender has been told and will re-send it if it should. */
+  tracked: boolean;
 }
 
 export class DeadLetterOffice extends EventEmitter<{ 'dead-letter': [DeadLetter] }> {
@@ -48,6 +50,7 @@ export class DeadLetterOffice extends EventEmitter<{ 'dead-letter': [DeadLetter]
   total = 0;
 
   post(to: ActorRef, reason: DeadLetterReason, message: unknown, priority = 0): void {
+    const tracked = message instanceof Tracked;
     if (message instanceof Tracked) {
       message.settle(deadLetterOutcome(reason));
       message = message.msg;
@@ -55,7 +58,7 @@ export class DeadLetterOffice extends EventEmitter<{ 'dead-letter': [DeadLetter]
     this.counts[reason]++;
     this.total++;
     // Under overload this runs per shed message: build the record only when someone listens.
-    if (this.listenerCount('dead-letter') > 0) this.emit('dead-letter', { to, reason, message, priority });
+    if (this.listenerCount('dead-letter') > 0) this.emit('dead-letter', { to, reason, message, priority, tracked });
   }
 }
 

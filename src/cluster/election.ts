@@ -1,0 +1,95 @@
+// Leader election on the coordinator: the leader key is created only if absent, under the
+// candidate's lease, so it disappears with the leader. Everyone watches the key; when it is
+// deleted, members holding a lease campaign again. The leader's writes are fenced on the
+// key's exact value (node id and lease id), so a deposed leader's late write is refused.
+
+import type { Coordinator } from './coordinator.ts';
+import { PrefixMirror } from './prefix-mirror.ts';
+
+interface LeaderValue {
+  node: string;
+  lease: number;
+}
+
+export class LeaderElection {
+  leader: string | undefined;
+  private value: string | undefined;
+  private lease: number | undefined;
+  private readonly mirror: PrefixMirror;
+  private campaigning = false;
+
+  constructor(
+    private readonly coordinator: Coordinator,
+    private readonly key: string,
+    private readonly nodeId: string,
+    private readonly onChange: (leader: string | undefined, me: boolean) => void,
+    onError: (err: unknown) => void = () => {},
+  ) {
+    this.mirror = new PrefixMirror(coordinator, key, onError);
+    this.mirror.on((items) => {
+      const kv = items.get(this.key);
+      const v = kv ? (JSON.parse(kv.value) as LeaderValue) : undefined;
+      const before = this.leader;
+      this.leader = v?.node;
+      if (!v && this.lease !== undefined) void this.campaign(this.lease);
+      if (before !== this.leader) this.onChange(this.leader, this.isLeader);
+    });
+  }
+
+  async start(): Promise<void> {
+    await this.mirror.start();
+  }
+
+  get isLeader(): boolean {
+    return this.value !== undefined && this.leader === this.nodeId;
+  }
+
+  /** The guard for a leader's fenced transaction. */
+  guard(): { key: string; value: string } | undefined {
+    return this.isLeader ? { key: this.key, value: this.value! } : undefined;
+  }
+
+  /** Stands as a candidate with this lease (again after a rejoin). */
+  async campaign(lease: number): Promise<void> {
+    this.lease = lease;
+    if (this.campaigning) return;
+    this.campaigning = true;
+    try {
+      const mine = JSON.stringify({ node: this.nodeId, lease } satisfies LeaderValue);
+      const r = await this.coordinator.createIfAbsent(this.key, mine, { lease });
+      if (r.created) {
+        this.value = mine;
+      } else {
+        const held = JSON.parse(r.current.value) as LeaderValue;
+        // Our own key under a lease we no longer hold (we fenced and rejoined): step down.
+        if (held.node === this.nodeId && held.lease !== lease) await this.coordinator.commitIf({ key: this.key, value: r.current.value }, [{ type: 'delete', key: this.key }]);
+        this.value = undefined;
+      }
+    } finally {
+      this.campaigning = false;
+    }
+    const before = this.leader;
+    this.leader = (await this.coordinator.get(this.key).then((kv) => (kv ? (JSON.parse(kv.value) as LeaderValue).node : undefined)).catch(() => this.leader));
+    if (before !== this.leader || this.isLeader) this.onChange(this.leader, this.isLeader);
+  }
+
+  /** Stops acting as leader or candidate (fenced): the lease that backed it may be gone. */
+  suspend(): void {
+    const was = this.isLeader;
+    this.lease = undefined;
+    this.value = undefined;
+    if (was) this.onChange(this.leader, false);
+  }
+
+  /** Gives up leadership at once (graceful stop), so another member takes over without waiting for the lease. */
+  async resign(): Promise<void> {
+    const g = this.guard();
+    this.lease = undefined;
+    this.value = undefined;
+    if (g) await this.coordinator.commitIf(g, [{ type: 'delete', key: this.key }]).catch(() => {});
+  }
+
+  close(): void {
+    this.mirror.close();
+  }
+}
