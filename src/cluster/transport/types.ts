@@ -66,6 +66,8 @@ export interface TransportStats {
   shedEvents: number;
   refusedPeers: number;
   outstanding: number;
+  /** Frames that failed to open (Sealer) or to decode: dropped. */
+  badFrames?: number;
 }
 
 export interface Transport {
@@ -97,6 +99,13 @@ export interface TransportHandlers {
   /** The peer left: everything still pending to it, in send order, to re-send to new owners. */
   onOrphaned(peer: string, pending: Pending[]): void;
   onAlarm?(a: AlarmEvent): void;
+  /** A final outcome came back (handled, or dropped by the receiver): the message is forgotten. */
+  onSettled?(p: Pending, outcome: 'handled' | 'dropped'): void;
+  /**
+   * A queued message was evicted at the high-water mark by one of higher priority before any
+   * outcome came back (counted in stats.shed); a new message shed at once is told by send().
+   */
+  onShed?(p: Pending): void;
 }
 
 /**

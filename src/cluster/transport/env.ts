@@ -1,0 +1,47 @@
+// What the transport's parts share: its identity, settings, codec, counters and handlers.
+
+import type * as zmq from 'zeromq';
+import type { WireCodec } from './wire.ts';
+import type { Sealer, TransportHandlers, TransportStats } from './types.ts';
+
+export interface TransportEnv {
+  readonly nodeId: string;
+  readonly keys: { readonly publicKey: string; readonly secretKey: string };
+  readonly curve: boolean;
+  readonly sealer: Sealer | null;
+  readonly context: zmq.Context;
+  readonly codec: WireCodec;
+  readonly handlers: TransportHandlers;
+  readonly stats: Omit<TransportStats, 'outstanding'> & { badFrames: number };
+  readonly highWater: number;
+  readonly ackTimeoutMs: number;
+  readonly ackFlushMs: number;
+  readonly maxInProgress: number;
+  readonly maxFrameMessages: number;
+  readonly maxFrameEvents: number;
+  readonly closed: () => boolean;
+}
+
+/** Seals an encoded frame when the transport has a Sealer. */
+export function sealFrame(env: TransportEnv, frame: Uint8Array): Uint8Array {
+  return env.sealer ? env.sealer.seal(frame) : frame;
+}
+
+/** Opens a received frame; null (counted) when the Sealer refuses it. */
+export function openFrame(env: TransportEnv, frame: Uint8Array): Uint8Array | null {
+  if (!env.sealer) return frame;
+  try {
+    return env.sealer.open(frame);
+  } catch {
+    env.stats.badFrames++;
+    return null;
+  }
+}
+
+/** Socket options both ends share: no lingering on close; ZMTP heartbeats so a silent dead peer is noticed. */
+export const COMMON_SOCKET_OPTIONS = {
+  linger: 0,
+  heartbeatInterval: 1000,
+  heartbeatTimeout: 3000,
+  heartbeatTimeToLive: 3000,
+} as const;
