@@ -40,6 +40,8 @@ export interface DefenceOptions {
   onScored?: (batch: EnrichedBatch<GeoInfo | undefined>, scores: Float32Array | null) => void;
   onTrainerEvent?: (e: TrainerEvent) => void;
   onFirewallApplied?: (what: { kind: 'reconcile' | 'apply'; added: number; removed: number }) => void;
+  /** In a cluster: detectors, flood watch and trainer are placed by the cluster, not started here. */
+  placed?: boolean;
 }
 
 export interface Defence {
@@ -89,6 +91,7 @@ export async function assembleDefence(o: DefenceOptions): Promise<Defence> {
     ...(o.onScored ? { onScored: o.onScored } : {}),
     ...(o.onTrainerEvent ? { onTrainerEvent: o.onTrainerEvent } : {}),
     ...(o.onFirewallApplied ? { onFirewallApplied: o.onFirewallApplied } : {}),
+    placed: o.placed ?? false,
   });
   return { desk, board, trainer, detection, close: () => desk.close() };
 }

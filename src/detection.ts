@@ -18,7 +18,7 @@ import type { RulesConfig } from './detect/rules/rules-config.ts';
 import type { FirewallBackend } from './firewall/backend.ts';
 import type { GeoInfo } from './geo/geo-lookup.ts';
 import type { BanDesk } from './respond/ban-desk.ts';
-import type { SupervisorSpec } from './supervisors/child-spec.ts';
+import type { SupervisorSpec, WorkerSpec } from './supervisors/child-spec.ts';
 import type { MailboxOptions } from './supervisors/mailbox.ts';
 
 export const RESPONSE_PATH = '/response';
@@ -49,17 +49,23 @@ export interface DetectionOptions {
   onScored?: (batch: EnrichedBatch<GeoInfo | undefined>, scores: Float32Array | null) => void;
   onTrainerEvent?: (e: TrainerEvent) => void;
   onFirewallApplied?: (what: { kind: 'reconcile' | 'apply'; added: number; removed: number }) => void;
+  /** In a cluster: the detectors, the flood watch and the trainer are started where placement says. */
+  placed?: boolean;
 }
 
 export interface Detection {
   response: SupervisorSpec;
   detection: SupervisorSpec;
   firewall: FirewallProgress;
+  /** Specs of the actors the cluster places (left out of `detection` when `placed`). */
+  detectorSpec(shard: number): WorkerSpec;
+  floodsSpec(): WorkerSpec;
+  trainerSpec(): WorkerSpec | null;
 }
 
 export function buildDetection(o: DetectionOptions): Detection {
   const fw = firewallSpec({ backend: o.firewall, registry: o.registry, ...(o.onFirewallApplied ? { onApplied: o.onFirewallApplied } : {}) });
-  const detectors = Array.from({ length: o.shards }, (_, shard) =>
+  const oneDetector = (shard: number) =>
     detectorSpec({
       shard,
       rules: o.rules,
@@ -71,8 +77,11 @@ export function buildDetection(o: DetectionOptions): Detection {
       mailbox: o.detectorMailbox,
       modelWaitMs: o.modelWaitMs,
       ...(o.onScored ? { onScored: o.onScored } : {}),
-    }),
-  );
+    });
+  const floods = () => floodWatchSpec(o.rules, RESPONDER_PATH);
+  const trainer = () => (o.trainer ? trainerSpec(o.trainer, o.retrainIntervalS, o.onTrainerEvent) : null);
+  const detectors = o.placed ? [] : Array.from({ length: o.shards }, (_, shard) => oneDetector(shard));
+  const singletons = o.placed ? [] : [floods(), ...(o.trainer ? [trainer()!] : [])];
   return {
     response: { type: 'supervisor', id: 'response', kind: 'response', strategy: 'one_for_one', children: [fw, responderSpec(o.desk)] },
     detection: {
@@ -80,12 +89,11 @@ export function buildDetection(o: DetectionOptions): Detection {
       id: 'detection',
       kind: 'detection',
       strategy: 'one_for_one',
-      children: [
-        floodWatchSpec(o.rules, RESPONDER_PATH),
-        ...(o.trainer ? [trainerSpec(o.trainer, o.retrainIntervalS, o.onTrainerEvent)] : []),
-        { type: 'supervisor', id: 'detectors', kind: 'shards', strategy: 'one_for_one', children: detectors },
-      ],
+      children: [...singletons, { type: 'supervisor', id: 'detectors', kind: 'shards', strategy: 'one_for_one', children: detectors }],
     },
     firewall: fw.progress,
+    detectorSpec: oneDetector,
+    floodsSpec: floods,
+    trainerSpec: trainer,
   };
 }

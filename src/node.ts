@@ -20,6 +20,18 @@ import { chooseFirewallBackend } from './firewall/choose-backend.ts';
 import type { FirewallBackend } from './firewall/backend.ts';
 import { ensureStateDir, loadOrCreateToken, resolveStateDir } from './state-dir.ts';
 import { wallClock } from './supervisors/clock.ts';
+import type { EtcdCoordinator } from './cluster/etcd-coordinator.ts';
+import { EtcdBanRegistry } from './cluster/etcd-ban-registry.ts';
+import { ClusterMember } from './cluster/cluster-member.ts';
+import type { LocalActor } from './cluster/placement/reconciler.ts';
+import { DETECTORS_PATH, ENRICHERS_PATH, pinnedParts } from './cluster/placement/specs.ts';
+import { registerWireTypes } from './cluster/wire-types.ts';
+import { loadOrCreateNodeKeys } from './cluster/node-keys.ts';
+import { JournaledBackend } from './firewall/journal.ts';
+import { PIPELINE_PATH, type Pipeline, type PipelineSource } from './pipeline.ts';
+import { DETECTION_PATH, type Detection } from './detection.ts';
+import { FLOOD_WATCH_ID } from './actors/flood-watch.ts';
+import { TRAINER_ID } from './actors/trainer.ts';
 
 export interface RunningNode {
   config: Config;
@@ -30,8 +42,10 @@ export interface RunningNode {
   http: HttpServer;
   defence: Defence;
   registry: BanRegistry;
-  firewall: FirewallBackend;
+  firewall: JournaledBackend;
   stateDir: string;
+  /** This node's cluster membership (etcd mode only). */
+  cluster: ClusterMember | undefined;
   /** The base URL the HTTP server listens on. */
   url: string;
   stop(): Promise<void>;
@@ -45,6 +59,61 @@ export interface StartNodeOptions {
   firewall?: FirewallBackend;
   /** Instead of the node's model shelf (tests; null: rules only). */
   models?: ModelShelf | null;
+  /** Instead of live capture on the configured interfaces (tests, replays). */
+  sources?: PipelineSource[];
+  /** How long to keep trying an etcd that does not answer at start (default: for ever). */
+  etcdRetryForMs?: number;
+}
+
+interface MemberParts {
+  pipeline: Pipeline;
+  detection: Detection;
+  sources: PipelineSource[];
+  stateDir: string;
+  http: string;
+  notice: (line: string) => void;
+}
+
+/** What this node can run of what the cluster places: its shards, singletons and own captures. */
+function catalogue(nodeId: string, p: MemberParts): (actorId: string) => LocalActor | undefined {
+  return (actorId) => {
+    const pin = pinnedParts(actorId);
+    if (pin) {
+      if (pin.node !== nodeId || !p.sources.some((s) => s.id === pin.local)) return undefined;
+      return { parent: PIPELINE_PATH, id: pin.local, spec: () => p.pipeline.captureSpec(pin.local)! };
+    }
+    const shard = /^(enricher|detector)-(\d+)$/.exec(actorId);
+    if (shard) {
+      const k = Number(shard[2]);
+      return shard[1] === 'enricher'
+        ? { parent: ENRICHERS_PATH, id: actorId, spec: () => p.pipeline.enricherSpec(k) }
+        : { parent: DETECTORS_PATH, id: actorId, spec: () => p.detection.detectorSpec(k) };
+    }
+    if (actorId === FLOOD_WATCH_ID) return { parent: DETECTION_PATH, id: actorId, spec: () => p.detection.floodsSpec() };
+    if (actorId === TRAINER_ID) {
+      const spec = p.detection.trainerSpec();
+      return spec ? { parent: DETECTION_PATH, id: actorId, spec: () => p.detection.trainerSpec()! } : undefined;
+    }
+    return undefined;
+  };
+}
+
+async function startMember(config: Config, system: ActorSystem, coordinator: Coordinator, p: MemberParts): Promise<ClusterMember> {
+  registerWireTypes();
+  const keys = loadOrCreateNodeKeys(p.stateDir);
+  const { startZmqTransport } = await import('./cluster/transport/zmq-transport.ts');
+  const t = config.cluster.transport;
+  return ClusterMember.start({
+    cluster: config.cluster.name,
+    leaseTtlMs: config.cluster.leaseTtlMs,
+    shape: { shards: config.pipeline.shards, trainer: p.detection.trainerSpec() !== null },
+    system,
+    coordinator,
+    transport: (handlers) => startZmqTransport({ nodeId: system.nodeId, bind: t.bind, keys, curve: t.curve, highWater: t.highWater, handlers }),
+    record: { id: system.nodeId, http: p.http, captures: p.sources.map((s) => s.id), pid: process.pid, startedAt: new Date().toISOString() },
+    catalogue: catalogue(system.nodeId, p),
+    notice: p.notice,
+  });
 }
 
 function liveOptions(config: Config, iface: string, index: number): LiveCaptureOptions {
@@ -75,20 +144,28 @@ async function usableInterfaces(config: Config, notice: (line: string) => void):
 }
 
 export async function startNode(config: Config, options: StartNodeOptions = {}): Promise<RunningNode> {
-  if (config.cluster.etcd.length > 0) {
-    throw new ConfigError(`cluster.etcd is set (${config.cluster.etcd.join(', ')}) but the etcd coordinator is not built yet; leave cluster.etcd empty to run the embedded coordinator`);
-  }
   const notice = options.notice ?? ((line: string) => process.stderr.write(`${line}\n`));
-  const interfaces = await usableInterfaces(config, notice);
+  const clustered = config.cluster.etcd.length > 0;
+  // First, so a cluster node with no etcd says so (and retries) before anything else starts.
+  let etcd: EtcdCoordinator | undefined;
+  if (clustered) {
+    const { connectEtcd } = await import('./cluster/etcd-coordinator.ts');
+    etcd = await connectEtcd(config.cluster.etcd, {
+      ...(options.etcdRetryForMs !== undefined ? { retryForMs: options.etcdRetryForMs } : {}),
+      onRetry: (_attempt: number, err: unknown) => notice(`autoimmune: ${(err as Error).message}`),
+    });
+  }
+  const interfaces = options.sources ? [] : await usableInterfaces(config, notice);
   const geo = await openConfiguredGeo(config.geo);
   const stateDir = ensureStateDir(resolveStateDir(config.node.stateDir));
   const token = loadOrCreateToken(stateDir, config.http.token);
-  let firewall = options.firewall;
-  if (!firewall) {
+  let chosenFirewall = options.firewall;
+  if (!chosenFirewall) {
     const chosen = await chooseFirewallBackend(config.firewall.backend, { table: config.firewall.table });
-    firewall = chosen.backend;
+    chosenFirewall = chosen.backend;
     notice(`autoimmune: firewall ${chosen.why}`);
   }
+  const firewall = new JournaledBackend(chosenFirewall);
   let models = options.models;
   if (models === undefined && config.model.enabled) {
     // Loaded only when the model is on: tfjs takes a while to load.
@@ -96,10 +173,14 @@ export async function startNode(config: Config, options: StartNodeOptions = {}):
     models = await openModelShelf(stateDir, config.model);
     notice(`autoimmune: anomaly model on tfjs backend ${models.backend}`);
   }
-  const registry = new MemoryBanRegistry(wallClock);
-  const defence = await assembleDefence({ config, registry, firewall, models: models ?? null, featureCount: featureCount() });
+  const registry: BanRegistry = etcd ? new EtcdBanRegistry(etcd.client, config.cluster.name) : new MemoryBanRegistry(wallClock);
+  const defence = await assembleDefence({ config, registry, firewall, models: models ?? null, featureCount: featureCount(), placed: clustered });
+  const sources: PipelineSource[] =
+    options.sources ??
+    interfaces.map((iface, i) => ({ id: `capture-${iface.replace(/[^A-Za-z0-9_-]/g, '_')}`, restart: 'permanent' as const, open: () => LiveCapture.open(liveOptions(config, iface, i)) }));
   const pipeline = buildPipeline({
-    sources: interfaces.map((iface, i) => ({ id: `capture-${iface.replace(/[^A-Za-z0-9_-]/g, '_')}`, restart: 'permanent' as const, open: () => LiveCapture.open(liveOptions(config, iface, i)) })),
+    sources,
+    placed: clustered,
     shards: config.pipeline.shards,
     batchSize: config.pipeline.batchSize,
     highWater: config.pipeline.highWater,
@@ -108,7 +189,7 @@ export async function startNode(config: Config, options: StartNodeOptions = {}):
     shardMailbox: config.pipeline.shardMailbox,
     next: (shard) => detectorPath(shard),
   });
-  const coordinator = new EmbeddedCoordinator();
+  const coordinator: Coordinator = etcd ?? new EmbeddedCoordinator();
   const http = await startHttpServer({ ...config.http, token: token.token });
   const system = new ActorSystem({
     nodeId: config.node.id,
@@ -118,15 +199,18 @@ export async function startNode(config: Config, options: StartNodeOptions = {}):
       strategy: 'one_for_one',
       intensity: config.supervision.intensity,
       children: [
-        {
-          type: 'supervisor',
-          id: 'cluster',
-          kind: 'cluster',
-          strategy: 'one_for_one',
-          children: [
-            membershipSpec(coordinator, config.cluster.name, { id: config.node.id, http: http.url, pid: process.pid, startedAt: new Date().toISOString() }, config.cluster.leaseTtlMs),
-          ],
-        },
+        // In a cluster, membership is the cluster member's lease (below), not an actor.
+        ...(clustered
+          ? []
+          : [
+              {
+                type: 'supervisor' as const,
+                id: 'cluster',
+                kind: 'cluster',
+                strategy: 'one_for_one' as const,
+                children: [membershipSpec(coordinator, config.cluster.name, { id: config.node.id, http: http.url, pid: process.pid, startedAt: new Date().toISOString() }, config.cluster.leaseTtlMs)],
+              },
+            ]),
         // Consumers before producers: response, then detection, then the packet path.
         defence.detection.response,
         defence.detection.detection,
@@ -134,8 +218,20 @@ export async function startNode(config: Config, options: StartNodeOptions = {}):
       ],
     },
   });
-  http.attach({ system, coordinator, config, response: defence.desk });
   await system.start();
+  let member: ClusterMember | undefined;
+  if (clustered) {
+    try {
+      member = await startMember(config, system, coordinator, { pipeline, detection: defence.detection, sources, stateDir, http: http.url, notice });
+    } catch (err) {
+      await system.stop();
+      defence.close();
+      await http.close();
+      await coordinator.close();
+      throw err;
+    }
+  }
+  http.attach({ system, coordinator, config, response: defence.desk, firewall, ...(member ? { cluster: () => member.health() } : {}) });
   let stopped = false;
   return {
     config,
@@ -148,10 +244,13 @@ export async function startNode(config: Config, options: StartNodeOptions = {}):
     firewall,
     stateDir,
     url: http.url,
+    cluster: member,
     async stop() {
       if (stopped) return;
       stopped = true;
+      await member?.leave();
       await system.stop();
+      await member?.close();
       defence.close();
       await registry.close();
       await http.close();

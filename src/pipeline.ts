@@ -10,7 +10,7 @@ import { enricherId, enricherSpec, type EnricherProgress } from './actors/enrich
 import type { AddressLookup, EnrichedBatch } from './detect/enrichment.ts';
 import type { FlowFeatureConfig } from './detect/flow-features.ts';
 import type { PacketSource } from './net/packet-source.ts';
-import type { SupervisorSpec } from './supervisors/child-spec.ts';
+import type { SupervisorSpec, WorkerSpec } from './supervisors/child-spec.ts';
 import type { MailboxOptions } from './supervisors/mailbox.ts';
 import type { RestartType } from './supervisors/restart-policy.ts';
 
@@ -32,10 +32,15 @@ export interface PipelineOptions<G> {
   shardMailbox: MailboxOptions;
   next?: (shard: number) => string | undefined;
   onEnriched?: (batch: EnrichedBatch<G>) => void;
+  /** In a cluster: enrichers and captures are started where placement says. */
+  placed?: boolean;
 }
 
 export interface Pipeline {
   spec: SupervisorSpec;
+  /** Specs of the actors the cluster places (left out of `spec` when `placed`). */
+  enricherSpec(shard: number): WorkerSpec;
+  captureSpec(id: string): WorkerSpec | undefined;
   captures: Map<string, CaptureProgress>;
   enrichers: EnricherProgress[];
   shardPaths: string[];
@@ -44,16 +49,16 @@ export interface Pipeline {
 export const PIPELINE_PATH = '/pipeline';
 
 export function buildPipeline<G>(o: PipelineOptions<G>): Pipeline {
-  const shardSpecs = Array.from({ length: o.shards }, (_, shard) =>
-    enricherSpec({ shard, features: o.features, geo: o.geo, mailbox: o.shardMailbox, next: o.next?.(shard), onEnriched: o.onEnriched }),
-  );
-  const shardPaths = shardSpecs.map((_, s) => `${PIPELINE_PATH}/enrichers/${enricherId(s)}`);
+  const oneEnricher = (shard: number) => enricherSpec({ shard, features: o.features, geo: o.geo, mailbox: o.shardMailbox, next: o.next?.(shard), onEnriched: o.onEnriched });
+  const shardSpecs = o.placed ? [] : Array.from({ length: o.shards }, (_, shard) => oneEnricher(shard));
+  const shardPaths = Array.from({ length: o.shards }, (_, s) => `${PIPELINE_PATH}/enrichers/${enricherId(s)}`);
   const captures = new Map<string, CaptureProgress>();
-  const captureSpecs = o.sources.map((src) => {
+  const oneCapture = (src: PipelineSource) => {
     const spec = captureSpec({ id: src.id, open: src.open, shards: shardPaths, batchSize: o.batchSize, highWater: o.highWater, restart: src.restart, onEnd: src.onEnd });
     captures.set(src.id, spec.progress);
     return spec;
-  });
+  };
+  const captureSpecs = o.placed ? [] : o.sources.map(oneCapture);
   return {
     spec: {
       type: 'supervisor',
@@ -65,5 +70,10 @@ export function buildPipeline<G>(o: PipelineOptions<G>): Pipeline {
     captures,
     enrichers: shardSpecs.map((s) => s.progress),
     shardPaths,
+    enricherSpec: oneEnricher,
+    captureSpec: (id) => {
+      const src = o.sources.find((s) => s.id === id);
+      return src ? oneCapture(src) : undefined;
+    },
   };
 }

@@ -9,12 +9,18 @@ import type { Config } from '../src/config/schema.ts';
 import type { ActorSystem } from '../src/supervisors/actor-system.ts';
 import type { TreeSnapshot } from '../src/supervisors/cell.ts';
 import { registerBansApi, type BansApiParts } from './bans-api.ts';
+import type { ClusterHealth } from '../src/cluster/cluster-member.ts';
+import type { JournaledBackend } from '../src/firewall/journal.ts';
 
 export interface HttpParts {
   system: ActorSystem;
   coordinator: Coordinator;
   config: Config;
   response?: BansApiParts;
+  /** The firewall backend with when each address was last applied. */
+  firewall?: JournaledBackend;
+  /** Cluster membership (etcd mode): lease, leader, epoch, what this node runs. */
+  cluster?: () => ClusterHealth;
 }
 
 export interface HttpServer {
@@ -55,9 +61,28 @@ export async function startHttpServer(options: Config['http']): Promise<HttpServ
       if (parts.system.gaveUp) reasons.push(`root supervisor gave up: ${parts.system.gaveUp.message}`);
       notReadyReasons(parts.system.snapshot().tree, reasons);
     }
+    const c = parts?.cluster?.();
+    if (c && c.lease !== 'held') reasons.push(`no cluster lease (${c.lease}): this node runs no shards until it holds one`);
     const ready = reasons.length === 0;
     reply.code(ready ? 200 : 503);
-    return { status: ready ? 'ok' : 'unavailable', live: true, ready, reasons, node: parts?.system.nodeId, uptimeS: Math.round((Date.now() - started) / 1000) };
+    const cluster = c
+      ? { coordinator: 'etcd', lease: c.lease, leaseId: c.leaseId, leader: c.leader, isLeader: c.isLeader, epoch: c.epoch, owned: c.owned, members: c.members }
+      : { coordinator: 'embedded', lease: 'held', leader: parts?.system.nodeId ?? null, isLeader: true };
+    return { status: ready ? 'ok' : 'unavailable', live: true, ready, reasons, node: parts?.system.nodeId, uptimeS: Math.round((Date.now() - started) / 1000), cluster };
+  });
+
+  app.get('/api/cluster', async (_req, reply) => {
+    if (!parts) return reply.code(503).send({ error: 'the actor system is not started yet' });
+    return parts.cluster?.() ?? { mode: 'embedded', node: parts.system.nodeId };
+  });
+
+  // What this node's firewall holds, and when each address was applied (ms since the epoch).
+  app.get<{ Querystring: { address?: string } }>('/api/firewall', async (req, reply) => {
+    if (!parts?.firewall) return reply.code(503).send({ error: 'the firewall is not started yet' });
+    const fw = parts.firewall;
+    const a = req.query.address;
+    if (a !== undefined) return { backend: fw.name, address: a, appliedAt: fw.appliedAt.get(a) ?? null };
+    return { backend: fw.name, entries: await fw.list(), appliedAt: Object.fromEntries(fw.appliedAt) };
   });
 
   app.get('/', async (_req, reply) => reply.type('text/html; charset=utf-8').send(STATUS_PAGE));

@@ -29,6 +29,8 @@ interface Held {
 
 export interface RouterStats {
   routed: number;
+  /** Events (packets of a batch, or 1) the receiving actors confirmed as handled. */
+  handledEvents: number;
   delivered: number;
   refused: Record<'stale' | 'early' | 'rejected', number>;
   rerouted: number;
@@ -56,7 +58,7 @@ export class ClusterRouter implements RemoteRouter, TransportHandlers {
   private retryTimer: NodeJS.Timeout | undefined;
   private readonly retries: Held[] = [];
   private readonly retryPaths: string[] = [];
-  readonly counts: RouterStats = { routed: 0, delivered: 0, refused: { stale: 0, early: 0, rejected: 0 }, rerouted: 0, orphaned: 0, parked: 0, deadLettered: 0 };
+  readonly counts: RouterStats = { routed: 0, handledEvents: 0, delivered: 0, refused: { stale: 0, early: 0, rejected: 0 }, rerouted: 0, orphaned: 0, parked: 0, deadLettered: 0 };
 
   constructor(private readonly system: ActorSystem) {}
 
@@ -156,6 +158,7 @@ export class ClusterRouter implements RemoteRouter, TransportHandlers {
   }
 
   onSettled(p: Pending, outcome: 'handled' | 'dropped'): void {
+    if (outcome === 'handled') this.counts.handledEvents += p.events;
     this.settledInTransport(p)?.settle(outcome);
   }
 

@@ -56,6 +56,15 @@ export const ConfigSchema = Type.Object(
         name: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$' }),
         etcd: Type.Array(Type.String({ pattern: '^https?://' }), { description: 'etcd endpoints; empty runs the embedded single-node coordinator' }),
         leaseTtlMs: Type.Integer({ minimum: 2000, maximum: 600_000, description: "the node's membership lease; etcd's minimum is about 2 s" }),
+        transport: Type.Object(
+          {
+            bind: Type.String({ pattern: '^tcp://[^:]+:\\d+$', description: 'where this node binds its ZeroMQ socket (port 0: any free one); the address is advertised in etcd' }),
+            curve: Type.Boolean({ description: 'CURVE encryption and authentication with the node keys published in etcd' }),
+            envelope: Type.Boolean({ description: 'AES-256-GCM envelope with leader-rotated keys in etcd; redundant when curve is on' }),
+            highWater: Type.Integer({ minimum: 16, maximum: 1_000_000, description: 'messages in flight per peer before lower-priority traffic is shed' }),
+          },
+          strict,
+        ),
       },
       strict,
     ),

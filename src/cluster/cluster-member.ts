@@ -1,0 +1,157 @@
+// One node's membership of an etcd cluster, put together: the lease (join, renew, fence,
+// rejoin), the election, the leader's placer, the reconciler that runs what placement gives
+// this node, and the router and transport that carry messages to actors elsewhere.
+
+import type { ActorSystem } from '../supervisors/actor-system.ts';
+import { ClusterRouter, type RouterStats } from './cluster-router.ts';
+import type { Coordinator } from './coordinator.ts';
+import { LeaderElection } from './election.ts';
+import { keys } from './keys.ts';
+import { NodeLease, type LeaseState } from './node-lease.ts';
+import { Placer, parseNodes, parsePlacements, type NodeRecord } from './placement/placer.ts';
+import { Reconciler, type LocalActor } from './placement/reconciler.ts';
+import type { ClusterShape } from './placement/specs.ts';
+import { PrefixMirror } from './prefix-mirror.ts';
+import type { Transport, TransportHandlers, TransportStats } from './transport/types.ts';
+
+export interface ClusterMemberOptions {
+  cluster: string;
+  leaseTtlMs: number;
+  shape: ClusterShape;
+  system: ActorSystem;
+  coordinator: Coordinator;
+  /** Starts this node's transport with the router's handlers. */
+  transport: (handlers: TransportHandlers) => Promise<Transport>;
+  /** The registration without the transport's address and key (added here). */
+  record: Omit<NodeRecord, 'address' | 'publicKey'>;
+  catalogue: (actorId: string) => LocalActor | undefined;
+  notice: (line: string) => void;
+}
+
+export interface ClusterHealth {
+  mode: 'etcd';
+  node: string;
+  lease: LeaseState;
+  leaseId: number | null;
+  leader: string | null;
+  isLeader: boolean;
+  /** Highest placement revision seen: the newest epoch this node knows. */
+  epoch: number;
+  owned: string[];
+  members: string[];
+  fences: number;
+  router: RouterStats;
+  transport: TransportStats;
+}
+
+function load(): Record<string, number> {
+  const m = process.memoryUsage();
+  return { rssMb: Math.round(m.rss / 1048576), uptimeS: Math.round(process.uptime()) };
+}
+
+export class ClusterMember {
+  private constructor(
+    private readonly o: ClusterMemberOptions,
+    readonly router: ClusterRouter,
+    readonly transport: Transport,
+    private readonly nodes: PrefixMirror,
+    private readonly placements: PrefixMirror,
+    readonly reconciler: Reconciler,
+    readonly election: LeaderElection,
+    readonly placer: Placer,
+    readonly lease: NodeLease,
+  ) {}
+
+  static async start(o: ClusterMemberOptions): Promise<ClusterMember> {
+    const id = o.system.nodeId;
+    const say = (line: string) => o.notice(`autoimmune[${id}]: ${line}`);
+    const quiet = (what: string) => {
+      let last = 0;
+      return (err: unknown) => {
+        // One line per 5 s at most: a down etcd would otherwise print at every retry.
+        if (Date.now() - last < 5000) return;
+        last = Date.now();
+        say(`${what}: ${(err as Error).message}`);
+      };
+    };
+    const router = new ClusterRouter(o.system);
+    o.system.remoteRouter = router;
+    const transport = await o.transport(router);
+    router.transport = transport;
+    const nodes = new PrefixMirror(o.coordinator, keys.nodes(o.cluster), quiet('listing members'));
+    const placements = new PrefixMirror(o.coordinator, keys.placements(o.cluster), quiet('listing placement'));
+    const reconciler = new Reconciler(o.system, o.catalogue, router, (actor, err) => say(`could not start or stop ${actor}: ${(err as Error).message}`));
+    let placer: Placer | undefined;
+    const election = new LeaderElection(
+      o.coordinator,
+      keys.leader(o.cluster),
+      id,
+      (leader, me) => {
+        say(me ? 'leads the cluster' : `leader is ${leader ?? 'nobody (election under way)'}`);
+        placer?.schedule();
+      },
+      quiet('watching the leader'),
+    );
+    placer = new Placer({ coordinator: o.coordinator, cluster: o.cluster, election, nodes, placements, shape: o.shape, onError: quiet('placing actors') });
+    const lease = new NodeLease({
+      coordinator: o.coordinator,
+      key: keys.node(o.cluster, id),
+      ttlMs: o.leaseTtlMs,
+      value: () => JSON.stringify({ ...o.record, address: transport.address, publicKey: transport.publicKey, load: load() } satisfies NodeRecord),
+    });
+    const member = new ClusterMember(o, router, transport, nodes, placements, reconciler, election, placer, lease);
+    nodes.on(() => {
+      transport.setPeers(parseNodes(nodes).filter((n) => n.id !== id).map((n) => ({ id: n.id, address: n.address, publicKey: n.publicKey })));
+      placer!.schedule();
+    });
+    placements.on(() => void reconciler.update(parsePlacements(o.cluster, placements)));
+    lease.on('error', quiet('renewing the lease'));
+    lease.on('state', (state, why) => {
+      say(`lease ${state}: ${why}`);
+      if (state === 'held') {
+        void reconciler.unfence();
+        void election.campaign(lease.lease!).catch(quiet('campaigning'));
+      } else if (state === 'fenced') {
+        election.suspend();
+        void reconciler.fence();
+      }
+    });
+    await Promise.all([nodes.start(), placements.start(), election.start()]);
+    lease.start();
+    return member;
+  }
+
+  health(): ClusterHealth {
+    return {
+      mode: 'etcd',
+      node: this.o.system.nodeId,
+      lease: this.lease.state,
+      leaseId: this.lease.lease ?? null,
+      leader: this.election.leader ?? null,
+      isLeader: this.election.isLeader,
+      epoch: this.placements.revision,
+      owned: [...this.reconciler.running.keys()].sort(),
+      members: parseNodes(this.nodes).map((n) => n.id),
+      fences: this.lease.fences,
+      router: this.router.counts,
+      transport: this.transport.stats(),
+    };
+  }
+
+  /** Leaves gracefully: gives up leadership and the lease, so the others take over at once. */
+  async leave(): Promise<void> {
+    await this.election.resign();
+    await this.lease.stop();
+  }
+
+  /** After the actor system stopped: closes the watches and the transport. */
+  async close(): Promise<void> {
+    this.placer.close();
+    this.election.close();
+    this.nodes.close();
+    this.placements.close();
+    this.reconciler.close();
+    this.router.close();
+    await this.transport.close();
+  }
+}
