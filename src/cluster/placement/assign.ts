@@ -41,13 +41,13 @@ const byId = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
  *   weight, pinned weight included (total: the weight that can be placed now).
  * - A group stays on its previous node (the node all of its previously assigned members were
  *   on) while that node is present and within its bound, unless a node that is new (holds
- *   nothing in `previous`) now ranks above it: then it moves there if there is room. That is
- *   plain rendezvous behaviour on a join, about total / nodes moves, all onto the newcomer,
- *   where a pure "stay while within bound" rule would leave a newcomer idle once loads sit
- *   under the lower bound.
- * - A group that must move (no previous node, or it is gone or full) goes to the first node
- *   with room in its rendezvous order, newcomers first if it had a home (fills the newcomer
- *   instead of shuffling the others).
+ *   nothing in `previous`) now ranks above it: then it moves there if room is left once the
+ *   groups that must move are placed. That is plain rendezvous behaviour on a join, about
+ *   total / nodes moves, all onto the newcomer, where a pure "stay while within bound" rule
+ *   would leave a newcomer idle whenever the old loads sit under the new, lower bound.
+ * - A group that must move (no previous node, or it is gone, or full under the new bound)
+ *   goes to the first node with room in its rendezvous order; newcomers first if it had a
+ *   home (fill the newcomer rather than shuffle groups between the nodes already there).
  * - When no node has room (pinned weight above a bound, or groups heavier than the free room
  *   anywhere) the group goes where it raises the relative load least: the bound is exceeded
  *   rather than the actor left out.
