@@ -162,6 +162,11 @@ export class ClusterRouter implements RemoteRouter, TransportHandlers {
     this.settledInTransport(p)?.settle(outcome);
   }
 
+  /** Pushed out of a full send window by higher-priority traffic (counted by the transport). */
+  onShed(p: Pending): void {
+    this.settledInTransport(p)?.settle('dropped');
+  }
+
   onRefused(p: Pending, outcome: 'stale' | 'early' | 'rejected'): void {
     const tracked = this.settledInTransport(p);
     this.counts.refused[outcome]++;

@@ -17,6 +17,7 @@ export class LeaderElection {
   private lease: number | undefined;
   private readonly mirror: PrefixMirror;
   private campaigning = false;
+  private readonly onError: (err: unknown) => void;
 
   constructor(
     private readonly coordinator: Coordinator,
@@ -26,12 +27,13 @@ export class LeaderElection {
     onError: (err: unknown) => void = () => {},
   ) {
     this.mirror = new PrefixMirror(coordinator, key, onError);
+    this.onError = onError;
     this.mirror.on((items) => {
       const kv = items.get(this.key);
       const v = kv ? (JSON.parse(kv.value) as LeaderValue) : undefined;
       const before = this.leader;
       this.leader = v?.node;
-      if (!v && this.lease !== undefined) void this.campaign(this.lease);
+      if (!v && this.lease !== undefined) this.campaign(this.lease).catch(this.onError);
       if (before !== this.leader) this.onChange(this.leader, this.isLeader);
     });
   }

@@ -124,6 +124,16 @@ export class NodeLease extends EventEmitter<{ state: [LeaseState, string]; error
     }
   }
 
+  /**
+   * Stops renewing without revoking: what a process that died or hung leaves behind (the
+   * lease lapses in the coordinator after its TTL). For tests and the chaos monkey.
+   */
+  abandon(): void {
+    this.state = 'stopped';
+    clearInterval(this.renewTimer);
+    clearTimeout(this.fenceTimer);
+  }
+
   /** Leaves the cluster: revokes the lease so the others need not wait for it to lapse. */
   async stop(): Promise<void> {
     const lease = this.lease;
