@@ -18,8 +18,12 @@ const HELP = `autoimmune — a fault-tolerant, distributed network-defence syste
 
 Usage:
   autoimmune start [--config FILE] [--host ADDR] [--port N]
-      Run one node: the supervised actor tree, the embedded coordinator (no etcd
-      needed) and the status page and API on http://127.0.0.1:8000 by default.
+                   [--etcd URL[,URL…] --node-id ID] [--state-dir DIR]
+      Run one node: the supervised actor tree and the status page and API on
+      http://127.0.0.1:8000 by default. Without --etcd it runs alone on the
+      embedded coordinator; with --etcd it joins that cluster: it registers under
+      a lease, takes part in the leader election and runs the shards placement
+      gives it (config/cluster-3.json is a three-node example; see npm run cluster).
   autoimmune status [--url URL] [--json]
       Print the running node's actor tree through its HTTP API.
   autoimmune replay FILE... [--speed max|1x|10x] [--shards N] [--json]
@@ -42,6 +46,9 @@ Options:
   --config FILE   a JSON file laid over config/default.json; unknown keys are errors
   --host ADDR     address to listen on (http.host)
   --port N        port to listen on, 0 for any free one (http.port)
+  --etcd URLS     etcd endpoints, comma-separated (cluster.etcd), e.g. http://127.0.0.1:2379
+  --node-id ID    this node's id in the cluster (node.id; default: the host name)
+  --state-dir DIR where the node keeps its token, keys and models (node.stateDir)
   --url URL       the node to ask (default http://127.0.0.1:8000)
   --json          print the raw JSON (status: the snapshot; replay: the summary)
   --speed S       replay as fast as possible (max, the default) or at the recorded
@@ -73,16 +80,32 @@ function parsePort(v: string | undefined): number | undefined {
 }
 
 async function cmdStart(args: string[]): Promise<void> {
-  const { values } = parse(args, { config: { type: 'string' }, host: { type: 'string' }, port: { type: 'string' } });
+  const { values } = parse(args, {
+    config: { type: 'string' },
+    host: { type: 'string' },
+    port: { type: 'string' },
+    etcd: { type: 'string' },
+    'node-id': { type: 'string' },
+    'state-dir': { type: 'string' },
+  });
   const port = parsePort(values.port as string | undefined);
-  const http: Record<string, unknown> = {};
-  if (values.host !== undefined) http.host = values.host;
-  if (port !== undefined) http.port = port;
-  const { config, files } = loadConfig(values.config as string | undefined, Object.keys(http).length ? { http } as never : {});
+  const overrides: Record<string, Record<string, unknown>> = {};
+  const set = (section: string, key: string, v: unknown) => ((overrides[section] ??= {})[key] = v);
+  if (values.host !== undefined) set('http', 'host', values.host);
+  if (port !== undefined) set('http', 'port', port);
+  if (values.etcd !== undefined) {
+    const endpoints = (values.etcd as string).split(',').map((e) => e.trim()).filter(Boolean);
+    for (const e of endpoints) if (!/^https?:\/\/[^/]+/.test(e)) throw new UsageError(`--etcd takes http(s) URLs such as http://127.0.0.1:2379, got ${JSON.stringify(e)}`);
+    set('cluster', 'etcd', endpoints);
+  }
+  if (values['node-id'] !== undefined) set('node', 'id', values['node-id']);
+  if (values['state-dir'] !== undefined) set('node', 'stateDir', values['state-dir']);
+  const { config, files } = loadConfig(values.config as string | undefined, overrides as never);
   const node = await startNode(config);
+  const coord = node.cluster ? `etcd ${config.cluster.etcd.join(',')} (cluster ${config.cluster.name}, lease TTL ${config.cluster.leaseTtlMs} ms, transport ${node.cluster.transport.address})` : 'embedded (single node)';
   process.stdout.write(
     `autoimmune ${version()}: node ${config.node.id} running (config: ${files.join(' + ')})\n` +
-      `  status page  ${node.url}/\n  health       ${node.url}/health\n  coordinator  ${node.coordinator.kind} (single node)\n` +
+      `  status page  ${node.url}/\n  health       ${node.url}/health\n  coordinator  ${coord}\n` +
       `  firewall     ${node.firewall.name}\n` +
       (config.http.token ? '' : `  API token    ${node.http.token} (kept in ${node.stateDir}/http-token; the CLI reads it there)\n`) +
       `Press Ctrl-C to stop.\n`,
