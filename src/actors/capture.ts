@@ -2,11 +2,18 @@
 // files), routes every packet by source address to its enricher shard and holds back while
 // a shard's mailbox is above the high-water mark. A file source resumes after the packets
 // already delivered, so a crash mid-replay neither loses nor repeats packets.
+//
+// Every batch goes out tracked: the capture learns when its shard (and the detector behind
+// it) has handled it, on this node or another, and counts those packets as confirmed. A
+// batch refused on the way (its shard moved or was full) is sent again after a short wait,
+// so "delivered" and "confirmed" meet when nothing was lost.
 
 import { ShardRouter } from '../net/shard-router.ts';
 import type { PacketSource, SourceStats } from '../net/packet-source.ts';
 import type { DecodeStatsSnapshot } from '../net/decode-stats.ts';
 import type { ActorRef } from '../supervisors/actor-ref.ts';
+import type { PacketBatch } from '../net/packet-batch.ts';
+import { Tracked } from '../supervisors/tracked.ts';
 import type { WorkerBehavior, WorkerSpec } from '../supervisors/child-spec.ts';
 import type { RestartType } from '../supervisors/restart-policy.ts';
 
@@ -28,6 +35,12 @@ export interface CaptureProgress {
   delivered: number;
   unroutable: number;
   batchesSent: number;
+  /** Packets the shards confirmed as handled (by the detector chain behind them). */
+  confirmed: number;
+  /** Packets the shards shed under overload, or given up after repeated refusals. */
+  lost: number;
+  /** Batches sent again after a refusal (shard moved, stopped or full). */
+  resent: number;
   /** Times the source was held back because a shard was above its high-water mark. */
   heldBack: number;
   ended: boolean;
@@ -46,12 +59,18 @@ interface Pump {
   pump: number;
 }
 
+/** Sends of one batch before it counts as lost (about 5 s of refusals). */
+const MAX_ATTEMPTS = 60;
+
 export function captureSpec(options: CaptureOptions): WorkerSpec & { progress: CaptureProgress } {
   let current: PacketSource | undefined;
   const progress: CaptureProgress = {
     delivered: 0,
     unroutable: 0,
     batchesSent: 0,
+    confirmed: 0,
+    lost: 0,
+    resent: 0,
     heldBack: 0,
     ended: false,
     // Read on demand (snapshots, summaries), not per batch.
@@ -67,8 +86,21 @@ export function captureSpec(options: CaptureOptions): WorkerSpec & { progress: C
     async init(ctx) {
       const source = await options.open(progress.delivered + progress.unroutable);
       current = source;
+      const send = (to: ActorRef | string, batch: PacketBatch, attempt: number): void => {
+        ctx.send(
+          to,
+          new Tracked(batch, (o) => {
+            if (o === 'handled') progress.confirmed += batch.length;
+            else if (o === 'dropped' || attempt >= MAX_ATTEMPTS) progress.lost += batch.length;
+            else {
+              progress.resent++;
+              setTimeout(() => send(to, batch, attempt + 1), Math.min(100, 5 * attempt)).unref();
+            }
+          }),
+        );
+      };
       const router = new ShardRouter(options.shards.length, options.batchSize, (s, batch) => {
-        ctx.send(options.shards[s]!, batch);
+        send(options.shards[s]!, batch, 1);
         progress.batchesSent++;
       });
       // Each incarnation pumps on its own token, so a pump left over from a dead one is ignored.
@@ -125,6 +157,9 @@ export function captureSpec(options: CaptureOptions): WorkerSpec & { progress: C
       return {
         packets: progress.delivered + progress.unroutable,
         unroutable: progress.unroutable,
+        confirmed: progress.confirmed,
+        lost: progress.lost,
+        resent: progress.resent,
         kernelDrops: src?.kernelDrops ?? 0,
         interfaceDrops: src?.interfaceDrops ?? 0,
         malformed: dec?.malformed ?? 0,
