@@ -7,7 +7,7 @@ import { SendQueue } from '../src/cluster/transport/send-queue.ts';
 import { uniform } from './helpers/prng.ts';
 
 const to = { path: '/user/x', epoch: 1 };
-const entry = (seq: number, priority: number) => newEntry(seq, 'B', to, { seq }, priority, 256);
+const entry = (seq: number, priority: number) => newEntry(seq, 'B', to, { seq }, new Uint8Array(0), priority, 256);
 
 test('the store keeps send order across removals and drains in it', () => {
   const s = new PendingStore();

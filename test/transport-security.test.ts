@@ -23,7 +23,8 @@ afterEach(async () => {
 
 /** A well-formed data frame, so that only authentication can stop it. */
 function dataFrame(msg: unknown): Uint8Array {
-  return new WireCodec().encodeData(1, 1, [{ seq: 1, to: dest(), priority: 1, events: 1, msg }]);
+  const codec = new WireCodec();
+  return codec.encodeData(1, 1, [{ seq: 1, to: dest(), priority: 1, events: 1, body: codec.encodeMessage(msg, dest()) }]);
 }
 
 /** Resolves with the first handshake failure a socket reports. */

@@ -2,9 +2,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { curveKeyPair } from 'zeromq';
-import { OUTCOME_CODE, WireCodec, WireFormatError } from '../src/cluster/transport/wire.ts';
+import { OUTCOME_CODE, UnencodableMessageError, WireCodec, WireFormatError } from '../src/cluster/transport/wire.ts';
 import { isCurveKey, z85Decode, z85Encode } from '../src/cluster/transport/z85.ts';
 import { Packr } from 'msgpackr';
+
+const dest = { path: '/p', epoch: 1 };
 
 test('a data frame carries session, floor and every message with its destination', () => {
   const enc = new WireCodec();
@@ -13,8 +15,8 @@ test('a data frame carries session, floor and every message with its destination
   const columns = { ts: new Float64Array([1, 2]), src4: new Uint32Array([0x0a000001, 0x0a000002]) };
   const session = 2 ** 46 + 12345;
   const frame = enc.encodeData(session, 7, [
-    { seq: 7, to: { path: '/user/enricher-1', epoch: 41 }, priority: 1, events: 256, msg: records },
-    { seq: 9, to: { path: '/user/firewall', epoch: 2 }, priority: 9, events: 2, msg: columns },
+    { seq: 7, to: { path: '/user/enricher-1', epoch: 41 }, priority: 1, events: 256, body: enc.encodeMessage(records, dest) },
+    { seq: 9, to: { path: '/user/firewall', epoch: 2 }, priority: 9, events: 2, body: enc.encodeMessage(columns, dest) },
   ]);
   const d = dec.decodeData(frame);
   assert.equal(d.session, session);
@@ -28,11 +30,11 @@ test('a data frame carries session, floor and every message with its destination
   assert.deepEqual([...cols.src4], [0x0a000001, 0x0a000002]);
 });
 
-test('every frame defines its own records: a receiver that missed earlier frames still decodes', () => {
+test('every message body defines its own records: a receiver that missed earlier frames still decodes', () => {
   const enc = new WireCodec();
   const msg = [{ a: 1, b: 2 }, { a: 3, b: 4 }];
-  enc.encodeData(1, 1, [{ seq: 1, to: { path: '/p', epoch: 1 }, priority: 0, events: 2, msg }]);
-  const second = enc.encodeData(1, 1, [{ seq: 2, to: { path: '/p', epoch: 1 }, priority: 0, events: 2, msg }]);
+  enc.encodeData(1, 1, [{ seq: 1, to: dest, priority: 0, events: 2, body: enc.encodeMessage(msg, dest) }]);
+  const second = enc.encodeData(1, 1, [{ seq: 2, to: dest, priority: 0, events: 2, body: enc.encodeMessage(msg, dest) }]);
   assert.deepEqual(new WireCodec().decodeData(second).messages[0]!.msg, msg);
 });
 
@@ -44,10 +46,18 @@ test('outcome frames round-trip and bad frames are refused with AI_ERR_TRANSPORT
     ['garbage', new Uint8Array([0xc1, 0xff, 0x00])],
     ['wrong kind', c.encodeOutcomes(77, pairs)],
     ['odd fields', new Packr().pack([1, 5, 1, 2])],
-    ['non-numeric seq', new Packr().pack([1, 5, 1, 'x', '/p', 1, 0, 1, null])],
+    ['non-numeric seq', new Packr().pack([1, 5, 1, 'x', '/p', 1, 0, 1, Buffer.from([0xc0])])],
+    ['body not bytes', new Packr().pack([1, 5, 1, 1, '/p', 1, 0, 1, 'text'])],
+    ['body cut short', new Packr().pack([1, 5, 1, 1, '/p', 1, 0, 1, Buffer.from([0x92, 0x01])])],
   ];
   for (const [what, frame] of bad) assert.throws(() => c.decodeData(frame), (e: unknown) => e instanceof WireFormatError && e.code === 'AI_ERR_TRANSPORT_FRAME', what);
   assert.throws(() => c.decodeOutcomes(new Packr().pack([2, 5, 1, 9])), WireFormatError, 'unknown outcome code');
+});
+
+test('a message that cannot be encoded is refused with AI_ERR_TRANSPORT_MESSAGE naming its destination', () => {
+  const cyclic: Record<string, unknown> = {};
+  cyclic.self = cyclic;
+  assert.throws(() => new WireCodec().encodeMessage(cyclic, { path: '/user/x', epoch: 1 }), (e: unknown) => e instanceof UnencodableMessageError && e.code === 'AI_ERR_TRANSPORT_MESSAGE' && /\/user\/x/.test(e.message));
 });
 
 test('Z85 round-trips zmq CURVE keys and rejects what is not one', () => {

@@ -38,6 +38,10 @@ test('messages travel between two transports with destination, priority and send
   assert.equal(sb.receivedEvents, 257);
   assert.equal(sa.outstanding, 0);
   assert.equal(a.t.send('Z', dest(), 1, 0), 'unknown-peer');
+  const cyclic: Record<string, unknown> = {};
+  cyclic.self = cyclic;
+  assert.throws(() => a.t.send('B', dest(), cyclic, 1), { code: 'AI_ERR_TRANSPORT_MESSAGE' });
+  assert.equal(a.t.outstanding('B'), 0, 'nothing was queued');
 });
 
 test('many messages sent in one tick all arrive, each once', async () => {

@@ -91,7 +91,8 @@ async function twoProcesses(shape: Shape, curve: boolean, seconds: number): Prom
       }
     };
     refill = () => {
-      if (!refillQueued && a.outstanding('B') < WINDOW / 2) {
+      // Top up as soon as a frame's worth (64 batches) of room is free, as a steady source would.
+      if (!refillQueued && a.outstanding('B') <= WINDOW - 64) {
         refillQueued = true;
         queueMicrotask(fill);
       }
@@ -105,6 +106,7 @@ async function twoProcesses(shape: Shape, curve: boolean, seconds: number): Prom
     await new Promise((r) => setTimeout(r, 500));
     await drain();
     const before = a.stats();
+    const remoteBefore = await ask<{ cpu: NodeJS.CpuUsage }>(child, { type: 'stats' }, 'stats');
     const cpuBefore = process.cpuUsage();
     const t0 = performance.now();
     stopAt = t0 + seconds * 1000;
@@ -114,7 +116,8 @@ async function twoProcesses(shape: Shape, curve: boolean, seconds: number): Prom
     const elapsed = (performance.now() - t0) / 1000;
     const after = a.stats();
     const cpu = process.cpuUsage(cpuBefore);
-    const remote = await ask<{ stats: TransportStats }>(child, { type: 'stats' }, 'stats');
+    const remote = await ask<{ stats: TransportStats; cpu: NodeJS.CpuUsage }>(child, { type: 'stats' }, 'stats');
+    const remoteCpu = remote.cpu.user + remote.cpu.system - remoteBefore.cpu.user - remoteBefore.cpu.system;
     const events = after.sentEvents - before.sentEvents;
     await a.close();
     await ask(child, { type: 'stop' }, 'stopped');
@@ -131,11 +134,17 @@ async function twoProcesses(shape: Shape, curve: boolean, seconds: number): Prom
       retransmits: after.retransmits - before.retransmits,
       receiver_duplicates: remote.stats.duplicates,
       sender_cpu_share: Math.round(((cpu.user + cpu.system) / 1e6 / elapsed) * 100) / 100,
+      receiver_cpu_share: Math.round((remoteCpu / 1e6 / elapsed) * 100) / 100,
       note: 'sender and receiver in two processes over tcp://127.0.0.1, every message answered',
     };
   } finally {
-    if (child.connected) child.kill();
-    if (child.exitCode === null) await once(child, 'exit');
+    // It exits by itself after 'stop'; a receiver that hangs is ended after a grace period.
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = once(child, 'exit');
+      const guard = setTimeout(() => child.kill('SIGKILL'), child.connected ? 5000 : 0);
+      await exited;
+      clearTimeout(guard);
+    }
   }
 }
 
@@ -145,12 +154,12 @@ function loopback(shape: Shape, seconds: number): BenchResult {
   const dec = new WireCodec();
   const batches = Array.from({ length: 16 }, (_, k) => makeBatch(shape, k));
   const to = { path: '/user/enricher-1', epoch: 1 };
-  const messages = Array.from({ length: 64 }, (_, i) => ({ seq: i + 1, to, priority: 1, events: BATCH, msg: batches[i & 15] }));
   let events = 0;
   let bytes = 0;
   const run = (ms: number): void => {
     const end = performance.now() + ms;
     while (performance.now() < end) {
+      const messages = Array.from({ length: 64 }, (_, i) => ({ seq: i + 1, to, priority: 1, events: BATCH, body: enc.encodeMessage(batches[i & 15], to) }));
       const frame = enc.encodeData(1, 1, messages);
       bytes += frame.length;
       events += dec.decodeData(frame).messages.length * BATCH;

@@ -45,3 +45,19 @@ export const COMMON_SOCKET_OPTIONS = {
   heartbeatTimeout: 3000,
   heartbeatTimeToLive: 3000,
 } as const;
+
+/**
+ * A receive loop whose socket always has the next message ready runs on microtasks alone and
+ * would starve timers and immediates (the answer flush, the writer) until the queue is empty,
+ * turning a stream into stop-and-go. Loops call this after each frame: it yields to the event
+ * loop once a millisecond of work has passed.
+ */
+export class Yielder {
+  #since = performance.now();
+
+  async maybeYield(): Promise<void> {
+    if (performance.now() - this.#since < 1) return;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    this.#since = performance.now();
+  }
+}

@@ -9,7 +9,7 @@ import * as zmq from 'zeromq';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ConfigError } from '../../errors.ts';
 import { DedupeWindow, FORGOTTEN, IN_PROGRESS, NEW } from './dedupe-window.ts';
-import { COMMON_SOCKET_OPTIONS, openFrame, sealFrame, type TransportEnv } from './env.ts';
+import { COMMON_SOCKET_OPTIONS, openFrame, sealFrame, Yielder, type TransportEnv } from './env.ts';
 import { OUTCOME_CODE } from './wire.ts';
 import type { Outcome } from './types.ts';
 
@@ -112,7 +112,9 @@ export class Inbound {
 
   async #read(): Promise<void> {
     const env = this.#env;
+    const yielder = new Yielder();
     for (;;) {
+      await yielder.maybeYield();
       if (this.#inProgress >= env.maxInProgress) {
         await new Promise<void>((resolve) => (this.#resume = resolve));
         this.#resume = null;

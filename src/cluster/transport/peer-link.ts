@@ -9,7 +9,7 @@
 import * as zmq from 'zeromq';
 import { randomInt } from 'node:crypto';
 import { AlarmTracker } from './alarm-tracker.ts';
-import { COMMON_SOCKET_OPTIONS, openFrame, sealFrame, type TransportEnv } from './env.ts';
+import { COMMON_SOCKET_OPTIONS, openFrame, sealFrame, Yielder, type TransportEnv } from './env.ts';
 import { IN_FLIGHT, newEntry, PendingStore, QUEUED, SENDING, toPending, type PendingEntry } from './pending-store.ts';
 import { SendQueue } from './send-queue.ts';
 import { OUTCOMES } from './wire.ts';
@@ -45,21 +45,23 @@ export class PeerLink {
     return this.#info;
   }
 
+  /** Throws UnencodableMessageError (before anything is queued or shed) when `msg` cannot be encoded. */
   send(to: Destination, msg: unknown, priority: number, events: number): SendResult {
     const env = this.#env;
-    if (this.store.size >= env.highWater) {
-      const victim = this.store.victimBelow(priority);
-      if (!victim) {
-        env.stats.shed++;
-        env.stats.shedEvents += events;
-        return 'shed';
-      }
+    const victim = this.store.size >= env.highWater ? this.store.victimBelow(priority) : undefined;
+    if (this.store.size >= env.highWater && !victim) {
+      env.stats.shed++;
+      env.stats.shedEvents += events;
+      return 'shed';
+    }
+    const body = env.codec.encodeMessage(msg, to);
+    if (victim) {
       this.store.take(victim.seq);
       env.stats.shed++;
       env.stats.shedEvents += victim.events;
       env.handlers.onShed?.(toPending(victim));
     }
-    const e = newEntry(this.#nextSeq++, this.peer, to, msg, priority, events);
+    const e = newEntry(this.#nextSeq++, this.peer, to, msg, body, priority, events);
     this.store.add(e);
     this.#queue.push(e);
     this.#checkAlarm();
@@ -96,7 +98,7 @@ export class PeerLink {
     const base = this.#env.ackTimeoutMs;
     let any = false;
     for (const e of this.store.values()) {
-      if (e.state === IN_FLIGHT && now - e.sentAt >= base * Math.min(2 ** (e.attempts - 1), MAX_BACKOFF)) {
+      if (e.state === IN_FLIGHT && now - e.sentAt >= base * Math.min(2 ** Math.max(0, e.attempts - 1), MAX_BACKOFF)) {
         e.state = QUEUED;
         this.#queue.push(e);
         any = true;
@@ -155,7 +157,9 @@ export class PeerLink {
   }
 
   async #readOutcomes(dealer: zmq.Dealer): Promise<void> {
+    const yielder = new Yielder();
     for (;;) {
+      await yielder.maybeYield();
       let frame: Buffer | undefined;
       try {
         [frame] = await dealer.receive();
@@ -204,7 +208,20 @@ export class PeerLink {
           events += e.events;
         }
         if (batch.length === 0) break;
-        const frame = sealFrame(env, env.codec.encodeData(this.session, this.store.lowestSeq(this.#nextSeq), batch));
+        let frame: Uint8Array;
+        try {
+          frame = sealFrame(env, env.codec.encodeData(this.session, this.store.lowestSeq(this.#nextSeq), batch));
+        } catch {
+          // The Sealer could not seal (no usable key yet): as if the frame were lost, the ack
+          // timeout sends it again, backing off.
+          env.stats.badFrames++;
+          const now = performance.now();
+          for (const e of batch) {
+            e.state = IN_FLIGHT;
+            e.sentAt = now;
+          }
+          continue;
+        }
         const dealer = this.#dealer;
         try {
           await dealer.send(frame);

@@ -15,6 +15,8 @@ export interface PendingEntry {
   readonly peer: string;
   readonly to: Destination;
   readonly msg: unknown;
+  /** `msg` encoded once at send time; every transmission reuses it. */
+  readonly body: Uint8Array;
   readonly priority: number;
   readonly events: number;
   attempts: number;
@@ -32,8 +34,8 @@ export function toPending(e: PendingEntry): Pending {
   return { seq: e.seq, peer: e.peer, to: e.to, msg: e.msg, priority: e.priority, events: e.events, attempts: e.attempts };
 }
 
-export function newEntry(seq: number, peer: string, to: Destination, msg: unknown, priority: number, events: number): PendingEntry {
-  return { seq, peer, to, msg, priority, events, attempts: 0, state: QUEUED, sentAt: 0, live: true, prevSame: null, nextSame: null };
+export function newEntry(seq: number, peer: string, to: Destination, msg: unknown, body: Uint8Array, priority: number, events: number): PendingEntry {
+  return { seq, peer, to, msg, body, priority, events, attempts: 0, state: QUEUED, sentAt: 0, live: true, prevSame: null, nextSame: null };
 }
 
 interface PriorityList {

@@ -84,6 +84,7 @@ export interface Transport {
   /**
    * Queues `msg` for `to` on `peer`. Higher `priority` wins under overload: at the high-water
    * mark messages of lower priority are shed (counted) before higher ones wait.
+   * Throws (AI_ERR_TRANSPORT_MESSAGE) when `msg` cannot be encoded; nothing is queued then.
    */
   send(peer: string, to: Destination, msg: unknown, priority: number, events?: number): SendResult;
   /** Messages to `peer` without a final outcome yet: what a producer reads to hold back. */

@@ -1,14 +1,17 @@
 // The frames on the wire, msgpackr-encoded. Each frame is one flat array (no per-message
 // arrays to allocate on decode):
-//   data:     [DATA_V1, session, floor, (seq, path, epoch, priority, events, msg)...]
+//   data:     [DATA_V1, session, floor, (seq, path, epoch, priority, events, body)...]
 //   outcomes: [OUTCOMES_V1, session, (seq, outcomeCode)...]
 // `session` names the sender's link incarnation (random), so a restarted sender's seq 1 is not
 // a duplicate; `floor` is the lowest seq the sender still holds (the receiver forgets below it).
+// `body` is the message encoded on its own when it was sent (encodeMessage): a message that
+// cannot be encoded fails in send(), not later in a frame with others, and a retransmission
+// reuses the bytes.
 //
-// Records (useRecords) are defined inside each frame, where a batch of 256 packet objects pays
-// for its keys once. Structures shared across frames would save those few dozen bytes per frame
-// again, but a frame that defines one can be lost on a reconnect and every later frame would
-// then be undecodable; a frame here carries dozens of batches, so self-describing frames cost
+// Records (useRecords) are defined inside each body, where a batch of 256 packet objects pays
+// for its keys once. Structures shared across frames would save those few dozen bytes per
+// batch again, but a frame that defines one can be lost on a reconnect and every later frame
+// would then be undecodable; at ~11 KB per batch of 256 records, self-describing bodies cost
 // well under 1 %. moreTypes keeps typed arrays typed (columnar packet batches).
 
 import { Packr, Unpackr } from 'msgpackr';
@@ -29,12 +32,20 @@ export class WireFormatError extends AutoimmuneError {
   }
 }
 
+/** A message cannot be sent because it cannot be encoded (a cycle, a value msgpack has no form for). */
+export class UnencodableMessageError extends AutoimmuneError {
+  constructor(path: string, cause: unknown) {
+    super('AI_ERR_TRANSPORT_MESSAGE', `a message for ${JSON.stringify(path)} cannot be encoded (${(cause as Error)?.message ?? String(cause)}); send plain data: objects, arrays, strings, numbers, typed arrays`, { cause });
+  }
+}
+
 export interface OutgoingMessage {
   readonly seq: number;
   readonly to: Destination;
   readonly priority: number;
   readonly events: number;
-  readonly msg: unknown;
+  /** The message as encodeMessage returned it. */
+  readonly body: Uint8Array;
 }
 
 export interface IncomingMessage {
@@ -62,6 +73,16 @@ export class WireCodec {
   readonly #unpackr = new Unpackr({ useRecords: true, moreTypes: true });
   #scratch: unknown[] = [];
 
+  /** Encodes one message body; throws UnencodableMessageError. */
+  encodeMessage(msg: unknown, to: Destination): Uint8Array {
+    try {
+      // msgpackr hands out consecutive slices of a slab it never rewrites, so the body stays valid.
+      return this.#packr.pack(msg);
+    } catch (err) {
+      throw new UnencodableMessageError(to.path, err);
+    }
+  }
+
   encodeData(session: number, floor: number, messages: readonly OutgoingMessage[]): Uint8Array {
     const a = this.#scratch;
     a.length = 3 + messages.length * DATA_FIELDS;
@@ -75,7 +96,7 @@ export class WireCodec {
       a[i++] = m.to.epoch;
       a[i++] = m.priority;
       a[i++] = m.events;
-      a[i++] = m.msg;
+      a[i++] = m.body;
     }
     const out = this.#packr.pack(a);
     a.length = 0; // do not keep the messages alive
@@ -95,10 +116,17 @@ export class WireCodec {
       const epoch = a[i + 2];
       const priority = a[i + 3];
       const events = a[i + 4];
-      if (!isInt(seq) || typeof path !== 'string' || typeof epoch !== 'number' || typeof priority !== 'number' || typeof events !== 'number') {
+      const body = a[i + 5];
+      if (!isInt(seq) || typeof path !== 'string' || typeof epoch !== 'number' || typeof priority !== 'number' || typeof events !== 'number' || !(body instanceof Uint8Array)) {
         throw new WireFormatError(`message ${k} of a data frame is malformed`);
       }
-      messages[k] = { seq, to: { path, epoch }, priority, events, msg: a[i + 5] };
+      let msg: unknown;
+      try {
+        msg = this.#unpackr.unpack(body);
+      } catch (err) {
+        throw new WireFormatError(`message ${k} of a data frame does not decode (${(err as Error).message})`);
+      }
+      messages[k] = { seq, to: { path, epoch }, priority, events, msg };
     }
     return { session, floor, messages };
   }
