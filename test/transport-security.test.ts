@@ -195,3 +195,26 @@ test('a peer removed by setPeers loses its live connection and cannot connect ag
   await settle();
   assert.deepEqual(a.delivered.map((d) => d.msg), ['while registered']);
 });
+
+test('with the AES-GCM KeyRing: frames go through, and a sender without a usable key retries once it has one', async () => {
+  const { KeyRing } = await import('../src/cluster/envelope/key-ring.ts');
+  const { createKey } = await import('../src/cluster/envelope/envelope-key.ts');
+  const key = createKey(0, 0);
+  const ringA = new KeyRing([]); // its key has not reached A yet
+  const a = await node('A', { sealer: ringA, ackTimeoutMs: 20 });
+  const b = await node('B', { sealer: new KeyRing([key]) });
+  meshPeers([a, b]);
+  a.t.send('B', dest(), 'sealed', 1);
+  await waitFor(() => (a.t.stats().badFrames ?? 0) >= 1, 'A could not seal');
+  assert.equal(b.delivered.length, 0);
+  ringA.setKeys([key]);
+  await waitFor(() => a.t.outstanding('B') === 0, 'delivered once A holds the key');
+  assert.deepEqual(b.delivered.map((d) => d.msg), ['sealed']);
+  // A third node under another key: B cannot open what it sends.
+  const c = await node('C', { sealer: new KeyRing([createKey(0, 0)]) });
+  meshPeers([a, b, c]);
+  const badBefore = b.t.stats().badFrames ?? 0;
+  c.t.send('B', dest(), 'other key', 1);
+  await waitFor(() => (b.t.stats().badFrames ?? 0) > badBefore, 'B dropped the frame it cannot open');
+  assert.deepEqual(b.delivered.map((d) => d.msg), ['sealed']);
+});

@@ -1,5 +1,7 @@
 // The receiving node of the transport benchmark, in its own process: answers every delivery
 // as handled at once and reports its counters when asked. Driven over the IPC channel.
+import { decodeKey } from '../../src/cluster/envelope/envelope-key.ts';
+import { KeyRing } from '../../src/cluster/envelope/key-ring.ts';
 import { startZmqTransport } from '../../src/cluster/transport/zmq-transport.ts';
 import type { PeerInfo, Transport } from '../../src/cluster/transport/types.ts';
 
@@ -8,6 +10,8 @@ interface Start {
   nodeId: string;
   keys: { publicKey: string; secretKey: string };
   curve: boolean;
+  /** An envelope key (encodeKey form): seal every frame with the AES-GCM KeyRing. */
+  envelopeKey: string | null;
 }
 type Command = Start | { type: 'peers'; peers: PeerInfo[] } | { type: 'stats' } | { type: 'stop' };
 
@@ -22,6 +26,7 @@ process.on('message', (cmd: Command) => {
         bind: 'tcp://127.0.0.1:0',
         keys: cmd.keys,
         curve: cmd.curve,
+        sealer: cmd.envelopeKey ? new KeyRing([decodeKey(cmd.envelopeKey)]) : null,
         handlers: {
           deliver: (_from, _to, _msg, _priority, settle) => settle('handled'),
           onRefused: () => undefined,

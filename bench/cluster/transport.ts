@@ -1,10 +1,13 @@
 // Transport throughput: events per second from one node to another in a separate process
 // (the receiver is a child), in batches of 256 packet events, everything answered. The
 // producer holds back on `outstanding()` as the router will. Reported with CURVE on (the
-// goal, ≥ 500,000 events/s), with CURVE off, with columnar batches, and against the same
-// frames encoded and decoded in one process with no sockets (the reference for a ratio).
+// goal, ≥ 500,000 events/s), with CURVE off, with CURVE and the AES-GCM envelope, with
+// columnar batches, and against the same frames encoded and decoded in one process with no
+// sockets (the reference for a ratio).
 import { fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { createKey, encodeKey } from '../../src/cluster/envelope/envelope-key.ts';
+import { KeyRing } from '../../src/cluster/envelope/key-ring.ts';
 import { generateNodeKeys, startZmqTransport } from '../../src/cluster/transport/zmq-transport.ts';
 import { WireCodec } from '../../src/cluster/transport/wire.ts';
 import { PACKET_ROW_BYTES } from '../../src/net/packet-batch.ts';
@@ -54,12 +57,13 @@ function ask<T>(child: ChildProcess, msg: unknown, type: string): Promise<T> {
   });
 }
 
-async function twoProcesses(shape: Shape, curve: boolean, seconds: number): Promise<BenchResult> {
+async function twoProcesses(shape: Shape, curve: boolean, seconds: number, envelope = false): Promise<BenchResult> {
   const child = fork(new URL('./transport-receiver.ts', import.meta.url), { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   try {
     const kb = generateNodeKeys();
     const ka = generateNodeKeys();
-    const { address } = await ask<{ address: string }>(child, { type: 'start', nodeId: 'B', keys: kb, curve }, 'started');
+    const envelopeKey = envelope ? createKey(0, 0) : null;
+    const { address } = await ask<{ address: string }>(child, { type: 'start', nodeId: 'B', keys: kb, curve, envelopeKey: envelopeKey && encodeKey(envelopeKey) }, 'started');
     const batches = Array.from({ length: 16 }, (_, k) => makeBatch(shape, k));
     let refill = (): void => undefined;
     const a = await startZmqTransport({
@@ -67,6 +71,7 @@ async function twoProcesses(shape: Shape, curve: boolean, seconds: number): Prom
       bind: 'tcp://127.0.0.1:0',
       keys: ka,
       curve,
+      sealer: envelopeKey ? new KeyRing([envelopeKey]) : null,
       handlers: {
         deliver: (_f, _t, _m, _p, settle) => settle('handled'),
         onRefused: () => undefined,
@@ -122,10 +127,11 @@ async function twoProcesses(shape: Shape, curve: boolean, seconds: number): Prom
     await a.close();
     await ask(child, { type: 'stop' }, 'stopped');
     return {
-      name: `transport_${shape === 'columnar' ? 'columnar_' : ''}events_per_s${curve ? '' : '_plain'}`,
+      name: `transport_${shape === 'columnar' ? 'columnar_' : ''}events_per_s${curve ? '' : '_plain'}${envelope ? '_envelope' : ''}`,
       value: Math.round(events / elapsed),
       unit: 'events/s',
       curve,
+      envelope,
       shape,
       batch: BATCH,
       window: WINDOW,
@@ -188,6 +194,7 @@ export async function runTransportBench(seconds = 3): Promise<BenchResult[]> {
   out.push(curve, plain, ref);
   out.push({ name: 'transport_to_codec_ratio', value: Math.round((curve.value / ref.value) * 1000) / 1000, unit: 'ratio', note: 'CURVE two-process events/s over codec loopback events/s, same run' });
   out.push({ name: 'transport_curve_to_plain_ratio', value: Math.round((curve.value / plain.value) * 1000) / 1000, unit: 'ratio' });
+  out.push(await twoProcesses('records', true, seconds, true));
   const colRef = loopback('columnar', seconds);
   const col = await twoProcesses('columnar', true, seconds);
   out.push(col, colRef);
