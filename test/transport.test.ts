@@ -215,3 +215,16 @@ test('a receiver at maxInProgress stops reading and resumes as deliveries settle
   for (const d of b.held.splice(0)) d.settle('handled');
   await waitFor(() => a.t.outstanding('B') === 0, 'all answered');
 });
+
+test('bad options and peer entries are refused with AI_ERR_CONFIG naming the value', async () => {
+  const { generateNodeKeys, startZmqTransport } = await import('../src/cluster/transport/zmq-transport.ts');
+  const handlers = { deliver: () => undefined, onRefused: () => undefined, onOrphaned: () => undefined };
+  const keys = generateNodeKeys();
+  await assert.rejects(startZmqTransport({ nodeId: '', bind: 'tcp://127.0.0.1:0', keys, handlers }), { code: 'AI_ERR_CONFIG' });
+  await assert.rejects(startZmqTransport({ nodeId: 'A', bind: 'tcp://127.0.0.1:0', keys: { publicKey: 'x', secretKey: 'y' }, handlers }), { code: 'AI_ERR_CONFIG', message: /generateNodeKeys/ });
+  await assert.rejects(startZmqTransport({ nodeId: 'A', bind: 'tcp://127.0.0.1:0', keys, handlers, highWater: 0 }), { code: 'AI_ERR_CONFIG', message: /highWater/ });
+  const a = await node('A');
+  await assert.rejects(startZmqTransport({ nodeId: 'B', bind: a.t.address, keys, handlers }), { code: 'AI_ERR_CONFIG', message: new RegExp(a.t.address.replace(/[.]/g, '\\.')) });
+  assert.throws(() => a.t.setPeers([{ id: 'B', address: 'tcp://127.0.0.1:1', publicKey: 'not a key' }]), { code: 'AI_ERR_CONFIG', message: /B/ });
+  assert.throws(() => a.t.setPeers([{ id: '', address: 'tcp://127.0.0.1:1', publicKey: keys.publicKey }]), { code: 'AI_ERR_CONFIG' });
+});

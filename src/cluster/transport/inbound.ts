@@ -77,7 +77,7 @@ export class Inbound {
    * open. The others reconnect at once (their handshakes go through ZAP again) and resend.
    */
   kickAll(): Promise<void> {
-    this.#rebinding = this.#rebinding.then(async () => {
+    const kick = async (): Promise<void> => {
       if (this.#env.closed()) return;
       await this.#router.unbind(this.#address);
       for (let attempt = 0; ; attempt++) {
@@ -85,11 +85,17 @@ export class Inbound {
           await this.#router.bind(this.#address);
           return;
         } catch (err) {
-          if (this.#env.closed() || attempt >= 100) throw err;
+          if (this.#env.closed()) return;
+          if (attempt >= 500) {
+            // Deaf until restarted: say so loudly rather than fail quietly.
+            process.emitWarning(`transport ${this.#env.nodeId} could not bind ${this.#address} again after closing a removed peer's connection: ${(err as Error).message}`, { code: 'AI_WARN_TRANSPORT_REBIND' });
+            throw err;
+          }
           await sleep(10); // the closed listener's port is released asynchronously
         }
       }
-    });
+    };
+    this.#rebinding = this.#rebinding.catch(() => undefined).then(kick);
     return this.#rebinding;
   }
 

@@ -195,8 +195,10 @@ export class PeerLink {
     this.#writing = true;
     const env = this.#env;
     const batch: PendingEntry[] = [];
+    const yielder = new Yielder();
     try {
       while (!this.#closed && this.#queue.length > 0) {
+        await yielder.maybeYield(); // a long backlog (sealing each frame) must not hold the event loop
         let events = 0;
         batch.length = 0;
         while (batch.length < env.maxFrameMessages && events < env.maxFrameEvents) {

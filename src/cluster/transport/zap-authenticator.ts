@@ -41,7 +41,7 @@ export class ZapAuthenticator {
   async close(): Promise<void> {
     this.#closed = true;
     this.#socket.close();
-    await this.#loop;
+    await this.#loop.catch(() => undefined);
   }
 
   async #serve(): Promise<void> {
