@@ -5,6 +5,8 @@ import type { Coordinator } from './cluster/coordinator.ts';
 import { EmbeddedCoordinator } from './cluster/embedded-coordinator.ts';
 import type { Config } from './config/schema.ts';
 import { ConfigError } from './errors.ts';
+import { existsSync } from 'node:fs';
+import { FileSource } from './net/file-source.ts';
 import { membershipSpec } from './actors/membership.ts';
 import { ActorSystem, type ActorSystemOptions } from './supervisors/actor-system.ts';
 import { LiveCapture, type LiveCaptureOptions } from './net/live-capture.ts';
@@ -121,6 +123,15 @@ function liveOptions(config: Config, iface: string, index: number): LiveCaptureO
   return { iface, filter: c.filter, promiscuous: c.promiscuous, snaplen: c.snaplen, bufferSize: c.bufferMb * 2 ** 20, batchSize: config.pipeline.batchSize, ifaceIndex: index };
 }
 
+/** The configured replay as one more capture source, resuming after what it delivered. */
+function replaySources(config: Config): PipelineSource[] {
+  const r = config.capture.replay;
+  if (r.files.length === 0) return [];
+  for (const f of r.files) if (!existsSync(f)) throw new ConfigError(`capture.replay.files: ${JSON.stringify(f)} does not exist`);
+  const options = r.pps > 0 ? { pps: r.pps } : { speed: 1 };
+  return [{ id: 'replay', restart: 'transient', open: (skip) => new FileSource(r.files, { ...options, skip, batchSize: config.pipeline.batchSize }) }];
+}
+
 /**
  * The interfaces live capture can use. Without root or CAP_NET_RAW it says so in one line
  * and the node runs without them; any other problem (an unknown interface, a bad filter)
@@ -175,9 +186,10 @@ export async function startNode(config: Config, options: StartNodeOptions = {}):
   }
   const registry: BanRegistry = etcd ? new EtcdBanRegistry(etcd.client, config.cluster.name) : new MemoryBanRegistry(wallClock);
   const defence = await assembleDefence({ config, registry, firewall, models: models ?? null, featureCount: featureCount(), placed: clustered });
-  const sources: PipelineSource[] =
-    options.sources ??
-    interfaces.map((iface, i) => ({ id: `capture-${iface.replace(/[^A-Za-z0-9_-]/g, '_')}`, restart: 'permanent' as const, open: () => LiveCapture.open(liveOptions(config, iface, i)) }));
+  const sources: PipelineSource[] = options.sources ?? [
+    ...interfaces.map((iface, i) => ({ id: `capture-${iface.replace(/[^A-Za-z0-9_-]/g, '_')}`, restart: 'permanent' as const, open: () => LiveCapture.open(liveOptions(config, iface, i)) })),
+    ...replaySources(config),
+  ];
   const pipeline = buildPipeline({
     sources,
     placed: clustered,

@@ -84,6 +84,13 @@ export const ConfigSchema = Type.Object(
         promiscuous: Type.Boolean(),
         snaplen: Type.Integer({ minimum: 64, maximum: 262144 }),
         bufferMb: Type.Integer({ minimum: 1, maximum: 2048, description: 'kernel capture buffer per interface' }),
+        replay: Type.Object(
+          {
+            files: Type.Array(Type.String({ minLength: 1 }), { description: '.pcap/.pcapng files this node replays as one more capture source (demos, tests); empty: none' }),
+            pps: Type.Integer({ minimum: 0, maximum: 10_000_000, description: 'packets per second; 0 keeps the recorded timing' }),
+          },
+          strict,
+        ),
       },
       strict,
     ),

@@ -28,6 +28,8 @@ export class PeerLink {
   readonly #env: TransportEnv;
   #info: PeerInfo;
   #dealer: zmq.Dealer;
+  /** Consecutive handshakes the peer refused (it did not know our key yet, or never will). */
+  #refusals = 0;
   #nextSeq = 1;
   #writing = false;
   #scheduled = false;
@@ -148,8 +150,18 @@ export class PeerLink {
     // A new connection may have lost whatever the old one carried: send everything unanswered again.
     let connectedBefore = false;
     dealer.events.on('handshake', () => {
+      this.#refusals = 0;
       if (connectedBefore && dealer === this.#dealer) this.#requeueAll();
       connectedBefore = true;
+    });
+    // libzmq does not reconnect after the peer's ZAP handler said no, and it says no when
+    // we connect before it has seen our registration (its etcd watch is a few ms behind
+    // ours). So try again on a new socket, backing off, for as long as the peer is listed.
+    dealer.events.on('handshake:error:auth', () => {
+      const delay = Math.min(2000, 50 * 2 ** this.#refusals++);
+      setTimeout(() => {
+        if (!this.#closed && dealer === this.#dealer) this.retarget(this.#info);
+      }, delay).unref();
     });
     dealer.connect(info.address);
     void this.#readOutcomes(dealer);
