@@ -1,0 +1,167 @@
+// A local etcd (Debian's etcd-server) on loopback: data dirs and free ports of its own,
+// started and stopped by its caller. What `npm run cluster`, the tests and the cluster
+// benchmark use. startEtcd() gives one member; startEtcdCluster(n) gives n members in one
+// cluster, each of which can be killed (SIGKILL) and restarted.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Etcd3 } from 'etcd3';
+
+/** A loopback TCP port nothing listens on (at the time of asking). */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+// Whatever a crashed test leaves running is killed when the test process exits.
+const running = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
+interface MemberSpec {
+  name: string;
+  dataDir: string;
+  client: string;
+  peer: string;
+  initialCluster: string;
+  token: string;
+}
+
+interface Spawned {
+  child: ChildProcess;
+  stderr: () => string;
+}
+
+function spawnMember(m: MemberSpec): Spawned {
+  const child = spawn(
+    'etcd',
+    [
+      '--name', m.name, '--data-dir', m.dataDir,
+      '--listen-client-urls', m.client, '--advertise-client-urls', m.client,
+      '--listen-peer-urls', m.peer, '--initial-advertise-peer-urls', m.peer,
+      '--initial-cluster', m.initialCluster, '--initial-cluster-token', m.token,
+      '--initial-cluster-state', 'new', '--log-level', 'error',
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  running.add(child);
+  child.once('exit', () => running.delete(child));
+  let err = '';
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d));
+  return { child, stderr: () => err };
+}
+
+/** Waits until `endpoint` answers a linearizable read (so the member is up and has a leader). */
+async function waitServing(endpoint: string, s: Spawned): Promise<void> {
+  const t0 = Date.now();
+  for (;;) {
+    // A new client per attempt: etcd3's circuit breaker would hold a client off a member
+    // that failed a few times for 5 s after it came up.
+    const probe = new Etcd3({ hosts: endpoint, defaultCallOptions: () => ({ deadline: Date.now() + 1000 }) });
+    try {
+      await probe.get('probe').string();
+      return;
+    } catch {
+      if (s.child.exitCode !== null || Date.now() - t0 > 20_000) {
+        s.child.kill('SIGKILL');
+        throw new Error(`etcd did not start on ${endpoint}: ${s.stderr().slice(-2000) || 'no output'} (is etcd-server installed? apt-get install etcd-server, or npm run setup)`);
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    } finally {
+      probe.close();
+    }
+  }
+}
+
+async function terminate(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill(signal);
+  await exited;
+}
+
+export interface TestEtcd {
+  endpoint: string;
+  stop(): Promise<void>;
+}
+
+/** One etcd member; `clientPort` chooses its client port (to start it where a client already waits). */
+export async function startEtcd(options: { clientPort?: number } = {}): Promise<TestEtcd> {
+  const cluster = await startEtcdCluster(1, options.clientPort !== undefined ? { clientPorts: [options.clientPort] } : {});
+  return { endpoint: cluster.endpoints[0], stop: () => cluster.stop() };
+}
+
+export interface TestEtcdMember {
+  name: string;
+  endpoint: string;
+  /** SIGKILL: the member dies without a goodbye, as on a power cut. */
+  kill(): Promise<void>;
+  /** Starts the member again on its data dir and ports; resolves when it serves reads. */
+  restart(): Promise<void>;
+}
+
+export interface TestEtcdCluster {
+  endpoints: string[];
+  members: TestEtcdMember[];
+  stop(): Promise<void>;
+}
+
+export async function startEtcdCluster(size: number, options: { clientPorts?: number[]; dir?: string } = {}): Promise<TestEtcdCluster> {
+  if (!(Number.isInteger(size) && size >= 1)) throw new RangeError(`cluster size must be a positive integer, got ${size}`);
+  // A directory given by the caller is kept after stop (its owner decides); a temp one is removed.
+  const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'autoimmune-etcd-'));
+  if (options.dir) mkdirSync(dir, { recursive: true });
+  const specs: MemberSpec[] = [];
+  const token = `autoimmune-test-${process.pid}-${Date.now()}`;
+  for (let i = 0; i < size; i++) {
+    const name = size === 1 ? 'test' : `m${i}`;
+    const [client, peer] = [options.clientPorts?.[i] ?? (await freePort()), await freePort()];
+    specs.push({
+      name,
+      dataDir: join(dir, name),
+      client: `http://127.0.0.1:${client}`,
+      peer: `http://127.0.0.1:${peer}`,
+      initialCluster: '',
+      token,
+    });
+  }
+  const initialCluster = specs.map((s) => `${s.name}=${s.peer}`).join(',');
+  for (const s of specs) s.initialCluster = initialCluster;
+
+  const procs: Spawned[] = specs.map(spawnMember);
+  const stop = async () => {
+    await Promise.all(procs.map((p) => terminate(p.child, 'SIGTERM')));
+    if (!options.dir) rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    // A member of a new cluster serves reads only once a quorum has elected a leader.
+    await Promise.all(specs.map((s, i) => waitServing(s.client, procs[i])));
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+  return {
+    endpoints: specs.map((s) => s.client),
+    members: specs.map((s, i) => ({
+      name: s.name,
+      endpoint: s.client,
+      kill: () => terminate(procs[i].child, 'SIGKILL'),
+      async restart() {
+        await terminate(procs[i].child, 'SIGKILL');
+        procs[i] = spawnMember(s);
+        await waitServing(s.client, procs[i]);
+      },
+    })),
+    stop,
+  };
+}
