@@ -171,3 +171,28 @@ test('the leader leaves gracefully: another member takes over at once and places
   await waitFor(() => nodes.some((n) => n.member.health().isLeader) && placedEverywhereOnce(nodes), 'new leader and placement', 15_000);
   assert.ok(nodes.every((n) => n.member.health().leader !== leader.id));
 });
+
+test('restart budgets follow an actor across the cluster: a detector that crashed three times arrives elsewhere with its three restarts', async () => {
+  await startMember('n4');
+  await waitFor(() => nodes.length === 2 && placedEverywhereOnce(nodes) && nodes.every((n) => n.member.health().owned.length > 0), 'two members placed', 15_000);
+  const path = `${DETECTORS_PATH}/detector-0`;
+  const owner = nodes.find((n) => n.system.lookup(path))!;
+  for (let i = 1; i <= 3; i++) {
+    owner.system.crash(path);
+    await waitFor(() => owner.system.lookup(path)?.restarts === i && owner.system.lookup(path)?.status === 'running', `restart ${i}`);
+  }
+  await waitFor(async () => JSON.parse((await coordinator.get('/autoimmune/test/restarts/detector-0'))?.value ?? '{"restarts":0}').restarts === 3, 'three restarts recorded in the coordinator');
+  await owner.member.leave();
+  await owner.system.stop();
+  await owner.member.close();
+  nodes.splice(nodes.indexOf(owner), 1);
+  const other = nodes[0]!;
+  await waitFor(() => other.system.lookup(path)?.status === 'running', 'detector-0 moved');
+  assert.equal(other.system.lookup(path)!.restarts, 3, 'it keeps its count: no fresh budget by moving');
+  other.system.crash(path);
+  await waitFor(() => other.system.lookup(path)?.restarts === 4, 'the next restart counts on from there');
+  // A fresh budget would restart at once (the first restart after a calm period has no
+  // delay); a carried one backs off as the fourth restart in a row.
+  const ev = other.system.lifecycle.recent.filter((e) => e.type === 'restarted' && e.path === path).at(-1)!;
+  assert.ok((ev.delayMs ?? 0) > 0, `the backoff went on: delay ${ev.delayMs} ms`);
+});

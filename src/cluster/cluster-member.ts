@@ -12,6 +12,7 @@ import { Placer, parseNodes, parsePlacements, type NodeRecord } from './placemen
 import { Reconciler, type LocalActor } from './placement/reconciler.ts';
 import type { ClusterShape } from './placement/specs.ts';
 import { PrefixMirror } from './prefix-mirror.ts';
+import { RestartLedger } from './restart-ledger.ts';
 import type { Transport, TransportHandlers, TransportStats } from './transport/types.ts';
 
 export interface ClusterMemberOptions {
@@ -40,6 +41,8 @@ export interface ClusterHealth {
   owned: string[];
   members: string[];
   fences: number;
+  /** Peers whose send window is above 80 % (value 80 or 90). */
+  alarms: Record<string, number>;
   router: RouterStats;
   transport: TransportStats;
 }
@@ -60,6 +63,7 @@ export class ClusterMember {
     readonly election: LeaderElection,
     readonly placer: Placer,
     readonly lease: NodeLease,
+    private readonly unfollow: () => void,
   ) {}
 
   static async start(o: ClusterMemberOptions): Promise<ClusterMember> {
@@ -80,7 +84,10 @@ export class ClusterMember {
     router.transport = transport;
     const nodes = new PrefixMirror(o.coordinator, keys.nodes(o.cluster), quiet('listing members'));
     const placements = new PrefixMirror(o.coordinator, keys.placements(o.cluster), quiet('listing placement'));
-    const reconciler = new Reconciler(o.system, o.catalogue, router, (actor, err) => say(`could not start or stop ${actor}: ${(err as Error).message}`));
+    const ledger = new RestartLedger(o.coordinator, o.cluster, o.system, quiet('recording a restart'));
+    const reconciler = new Reconciler(o.system, o.catalogue, router, (actor, err) => say(`could not start or stop ${actor}: ${(err as Error).message}`), (id) => ledger.history(id));
+    const unfollow = ledger.follow((id) => reconciler.running.has(id));
+    router.onAlarmEvent = (a) => say(`transport to ${a.peer}: ${a.level ? `${a.level} % of its send window in use (${a.used}/${a.capacity})` : 'back below 80 % of its send window'}`);
     let placer: Placer | undefined;
     const election = new LeaderElection(
       o.coordinator,
@@ -99,7 +106,7 @@ export class ClusterMember {
       ttlMs: o.leaseTtlMs,
       value: () => JSON.stringify({ ...o.record, address: transport.address, publicKey: transport.publicKey, load: load() } satisfies NodeRecord),
     });
-    const member = new ClusterMember(o, router, transport, nodes, placements, reconciler, election, placer, lease);
+    const member = new ClusterMember(o, router, transport, nodes, placements, reconciler, election, placer, lease, unfollow);
     nodes.on(() => {
       transport.setPeers(parseNodes(nodes).filter((n) => n.id !== id).map((n) => ({ id: n.id, address: n.address, publicKey: n.publicKey })));
       placer!.schedule();
@@ -133,6 +140,7 @@ export class ClusterMember {
       owned: [...this.reconciler.running.keys()].sort(),
       members: parseNodes(this.nodes).map((n) => n.id),
       fences: this.lease.fences,
+      alarms: Object.fromEntries(this.router.alarms),
       router: this.router.counts,
       transport: this.transport.stats(),
     };
@@ -146,6 +154,7 @@ export class ClusterMember {
 
   /** After the actor system stopped: closes the watches and the transport. */
   async close(): Promise<void> {
+    this.unfollow();
     this.placer.close();
     this.election.close();
     this.nodes.close();

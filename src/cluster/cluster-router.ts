@@ -13,7 +13,7 @@
 import type { ActorSystem, RemoteRouter } from '../supervisors/actor-system.ts';
 import type { ActorRef } from '../supervisors/actor-ref.ts';
 import { Tracked } from '../supervisors/tracked.ts';
-import type { Destination, Outcome, Pending, Transport, TransportHandlers } from './transport/types.ts';
+import type { AlarmEvent, Destination, Outcome, Pending, Transport, TransportHandlers } from './transport/types.ts';
 import { actorIdOf } from './placement/specs.ts';
 
 export interface Route {
@@ -50,6 +50,9 @@ function eventsOf(msg: unknown): number {
 
 export class ClusterRouter implements RemoteRouter, TransportHandlers {
   transport: Transport | undefined;
+  /** Peers whose send window is above 80 % of its high-water mark: peer → 80 or 90. */
+  readonly alarms = new Map<string, number>();
+  onAlarmEvent: ((a: AlarmEvent) => void) | undefined;
   private routes = new Map<string, Route>();
   private readonly parked = new Map<string, Held[]>();
   private readonly inflight = new Map<string, number>();
@@ -165,6 +168,13 @@ export class ClusterRouter implements RemoteRouter, TransportHandlers {
   /** Pushed out of a full send window by higher-priority traffic (counted by the transport). */
   onShed(p: Pending): void {
     this.settledInTransport(p)?.settle('dropped');
+  }
+
+  /** The transport's buffer alarms (80 %, 90 %, back below 80 %) per peer. */
+  onAlarm(a: AlarmEvent): void {
+    if (a.level === 0) this.alarms.delete(a.peer);
+    else this.alarms.set(a.peer, a.level);
+    this.onAlarmEvent?.(a);
   }
 
   onRefused(p: Pending, outcome: 'stale' | 'early' | 'rejected'): void {

@@ -10,6 +10,7 @@ import { DEFAULT_SUPERVISION, type ChildSpec, type SupervisionDefaults, type Sup
 import { systemClock, type Clock } from './clock.ts';
 import { DeadLetterOffice, LifecycleStream, type DeadLetterReason } from './events.ts';
 import { Supervisor } from './supervisor.ts';
+import type { RestartHistory } from './restart-policy.ts';
 
 /** The cluster's routing of messages for actors that do not run on this node. */
 export interface RemoteRouter {
@@ -161,10 +162,10 @@ export class ActorSystem implements CellHost {
   }
 
   /** Adds a child under a running supervisor (the placement layer's entry point). */
-  async startChild(parentPath: string, spec: ChildSpec): Promise<Cell> {
+  async startChild(parentPath: string, spec: ChildSpec, history?: RestartHistory): Promise<Cell> {
     const parent = this.cells.get(parentPath);
     if (!(parent instanceof Supervisor)) throw new NoSuchActorError(parentPath);
-    return parent.startChild(spec);
+    return parent.startChild(spec, history);
   }
 
   async stopChild(parentPath: string, id: string): Promise<boolean> {

@@ -30,6 +30,13 @@ export function restartSet(strategy: Strategy, childCount: number, failed: numbe
   return out;
 }
 
+/** An actor's restarts so far, carried from node to node by the cluster (times on the host clock). */
+export interface RestartHistory {
+  restarts: number;
+  /** The most recent restart times, oldest first. */
+  times: number[];
+}
+
 export interface IntensityOptions {
   /** Restarts allowed within `periodMs`; one more and the supervisor gives up. */
   maxRestarts: number;

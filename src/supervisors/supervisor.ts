@@ -10,7 +10,7 @@ import { actorRef, assertActorId, childPath, type ActorRef } from './actor-ref.t
 import { lifecycleEvent, type Cell, type CellHost, type CellParent, type CellStatus, type TreeSnapshot } from './cell.ts';
 import type { ChildSpec, SupervisionDefaults, SupervisorSpec } from './child-spec.ts';
 import type { TimerHandle } from './clock.ts';
-import { Backoff, RestartIntensity, restartSet, shouldRestart, type ExitReason } from './restart-policy.ts';
+import { Backoff, RestartIntensity, restartSet, shouldRestart, type ExitReason, type RestartHistory } from './restart-policy.ts';
 import { POISON, WorkerCell } from './worker-cell.ts';
 
 interface PendingRestart {
@@ -245,15 +245,31 @@ export class Supervisor implements Cell, CellParent {
   }
 
   /** Adds and starts a child (placement uses this); resolves once it runs. */
-  startChild(spec: ChildSpec): Promise<Cell> {
+  startChild(spec: ChildSpec, history?: RestartHistory): Promise<Cell> {
     return this.enqueue(async () => {
       const cell = this.makeChild(spec);
       this.children.push(cell);
+      if (history) this.seedHistory(cell, history);
       if (this.status === 'running' || this.status === 'starting') {
         await cell.start();
         if (cell.status === 'running') lifecycleEvent(this.host, cell, 'started');
       }
     }).then(() => this.children.find((c) => c.id === spec.id)!);
+  }
+
+  /**
+   * An actor that restarted elsewhere before (the cluster moved it here) keeps its record:
+   * its restarts count, count against this supervisor's intensity, and its backoff goes on
+   * from where it was, so a crash loop does not get a fresh budget by being moved.
+   */
+  private seedHistory(cell: Cell, h: RestartHistory): void {
+    cell.restarts = h.restarts;
+    const backoff = new Backoff(this.spec.backoff ?? this.defaults.backoff, this.host.random);
+    for (const t of [...h.times].sort((a, b) => a - b)) {
+      this.intensity.record(t);
+      backoff.next(t);
+    }
+    this.backoffs.set(cell, backoff);
   }
 
   /** Stops a child gracefully and removes it; its queued messages become dead letters. */

@@ -11,6 +11,7 @@
 import type { ActorSystem } from '../../supervisors/actor-system.ts';
 import type { ChildSpec } from '../../supervisors/child-spec.ts';
 import type { DeadLetter } from '../../supervisors/events.ts';
+import type { RestartHistory } from '../../supervisors/restart-policy.ts';
 import type { ClusterRouter, Route } from '../cluster-router.ts';
 import { pathOf, pinnedParts } from './specs.ts';
 
@@ -44,6 +45,8 @@ export class Reconciler {
     private readonly catalogue: (actorId: string) => LocalActor | undefined,
     private readonly router: ClusterRouter,
     private readonly onError: (actorId: string, err: unknown) => void,
+    /** The actor's restarts elsewhere in the cluster, to seed its start with. */
+    private readonly history: (actorId: string) => Promise<RestartHistory | undefined> = async () => undefined,
   ) {
     system.deadLetters.on('dead-letter', this.onDeadLetter);
   }
@@ -122,7 +125,8 @@ export class Reconciler {
     for (const [id, a] of want) {
       if (this.running.has(id)) continue;
       try {
-        await this.system.startChild(a.parent, a.spec());
+        const h = await this.history(id).catch(() => undefined);
+        await this.system.startChild(a.parent, a.spec(), h);
         this.running.set(id, a);
       } catch (err) {
         this.onError(id, err);

@@ -1,0 +1,77 @@
+// Restart records of placed actors, kept in the coordinator under restarts/<actorId> so they
+// follow an actor from node to node: the node that starts it seeds its supervisor with them
+// (restarts shown, intensity, backoff), so a crash-looping actor does not get a fresh budget
+// by being moved. Written by the node that runs the actor, one write per restart (restarts
+// are rate-limited by the backoff already). Times are wall-clock ms in the coordinator and
+// converted to the host clock for the supervisor.
+
+import type { ActorSystem } from '../supervisors/actor-system.ts';
+import type { LifecycleEvent } from '../supervisors/events.ts';
+import type { RestartHistory } from '../supervisors/restart-policy.ts';
+import type { Coordinator } from './coordinator.ts';
+import { keys } from './keys.ts';
+import { actorIdOf } from './placement/specs.ts';
+
+interface Record {
+  restarts: number;
+  /** Wall-clock ms, oldest first. */
+  times: number[];
+}
+
+export class RestartLedger {
+  writes = 0;
+  private readonly chains = new Map<string, Promise<void>>();
+
+  constructor(
+    private readonly coordinator: Coordinator,
+    private readonly cluster: string,
+    private readonly system: ActorSystem,
+    private readonly onError: (err: unknown) => void,
+    /** Restart times kept per actor: enough for any intensity window in use. */
+    private readonly keep = 32,
+  ) {}
+
+  private async read(actorId: string): Promise<Record | undefined> {
+    const kv = await this.coordinator.get(keys.restarts(this.cluster, actorId));
+    if (!kv) return undefined;
+    try {
+      const r = JSON.parse(kv.value) as Record;
+      return Number.isInteger(r.restarts) && Array.isArray(r.times) ? r : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** The actor's record on the host clock, to seed its start with; undefined when it never restarted. */
+  async history(actorId: string): Promise<RestartHistory | undefined> {
+    const r = await this.read(actorId);
+    if (!r) return undefined;
+    const shift = this.system.clock.now() - Date.now();
+    return { restarts: r.restarts, times: r.times.map((t) => t + shift) };
+  }
+
+  /** Records every restart of a placed actor this node runs (`runsHere`); returns a stop function. */
+  follow(runsHere: (actorId: string) => boolean): () => void {
+    const onEvent = (ev: LifecycleEvent) => {
+      if (ev.type !== 'restarted') return;
+      const id = actorIdOf(ev.path);
+      if (id === undefined || !runsHere(id)) return;
+      const at = Date.now();
+      const prev = this.chains.get(id) ?? Promise.resolve();
+      const next = prev
+        .then(async () => {
+          const r = (await this.read(id)) ?? { restarts: 0, times: [] };
+          const record: Record = { restarts: Math.max(ev.restarts ?? 0, r.restarts + 1), times: [...r.times, at].slice(-this.keep) };
+          await this.coordinator.put(keys.restarts(this.cluster, id), JSON.stringify(record));
+          this.writes++;
+        })
+        .catch(this.onError);
+      this.chains.set(id, next);
+      void next.then(() => {
+        if (this.chains.get(id) === next) this.chains.delete(id);
+      });
+    };
+    this.system.lifecycle.on('lifecycle', onEvent);
+    return () => this.system.lifecycle.off('lifecycle', onEvent);
+  }
+}
