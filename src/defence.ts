@@ -26,6 +26,10 @@ export interface ModelShelf {
   /** Trains on the rows and saves the model under a new version. */
   train(rows: Float64Array, count: number): Promise<AnomalyScorer>;
   promote(version: number): Promise<void>;
+  /** The model of that version as text, to hand to other nodes (cluster). */
+  exportModel?(version: number): Promise<string>;
+  /** A model another node promoted: kept and promoted here too. */
+  importModel?(text: string, origin: string): Promise<AnomalyScorer>;
 }
 
 export interface DefenceOptions {

@@ -25,6 +25,7 @@ import { wallClock } from './supervisors/clock.ts';
 import type { EtcdCoordinator } from './cluster/etcd-coordinator.ts';
 import { EtcdBanRegistry } from './cluster/etcd-ban-registry.ts';
 import { ClusterMember } from './cluster/cluster-member.ts';
+import { ModelBroadcast } from './cluster/model-broadcast.ts';
 import type { LocalActor } from './cluster/placement/reconciler.ts';
 import { DETECTORS_PATH, ENRICHERS_PATH, pinnedParts } from './cluster/placement/specs.ts';
 import { registerWireTypes } from './cluster/wire-types.ts';
@@ -184,8 +185,15 @@ export async function startNode(config: Config, options: StartNodeOptions = {}):
     models = await openModelShelf(stateDir, config.model);
     notice(`autoimmune: anomaly model on tfjs backend ${models.backend}`);
   }
+  // In a cluster the trainer's node publishes each promoted model and every node loads it.
+  let broadcast: ModelBroadcast | undefined;
+  if (etcd && models) {
+    broadcast = new ModelBroadcast({ coordinator: etcd, cluster: config.cluster.name, nodeId: config.node.id, shelf: models, notice, onError: (err) => notice(`autoimmune: model broadcast: ${(err as Error).message}`) });
+    models = broadcast.wrap(models);
+  }
   const registry: BanRegistry = etcd ? new EtcdBanRegistry(etcd.client, config.cluster.name) : new MemoryBanRegistry(wallClock);
   const defence = await assembleDefence({ config, registry, firewall, models: models ?? null, featureCount: featureCount(), placed: clustered });
+  await broadcast?.start(defence.board);
   const sources: PipelineSource[] = options.sources ?? [
     ...interfaces.map((iface, i) => ({ id: `capture-${iface.replace(/[^A-Za-z0-9_-]/g, '_')}`, restart: 'permanent' as const, open: () => LiveCapture.open(liveOptions(config, iface, i)) })),
     ...replaySources(config),
@@ -263,6 +271,7 @@ export async function startNode(config: Config, options: StartNodeOptions = {}):
       await member?.leave();
       await system.stop();
       await member?.close();
+      broadcast?.close();
       defence.close();
       await registry.close();
       await http.close();

@@ -9,7 +9,7 @@ import type { ModelShelf } from '../defence.ts';
 import { AutoimmuneError } from '../errors.ts';
 import type { AnomalyScorer } from './detector-shard.ts';
 import { featureCount as defaultFeatureCount } from './flow-features.ts';
-import type { KitNetModel } from './model/kitnet.ts';
+import { KitNetModel } from './model/kitnet.ts';
 import { trainKitNetInWorker } from './model/train-in-worker.ts';
 import { ModelStore } from './model/model-store.ts';
 import { initTensorflow } from './model/tf-backend.ts';
@@ -23,6 +23,11 @@ export async function openModelShelf(stateDir: string, m: Config['model'], featu
   const dir = join(stateDir, 'models');
   const store = new ModelStore(dir);
   const pointer = join(dir, 'promoted.json');
+  const promote = async (version: number) => {
+    const tmp = `${pointer}.${process.pid}.tmp`;
+    writeFileSync(tmp, `${JSON.stringify({ version, promotedAt: new Date().toISOString() })}\n`);
+    renameSync(tmp, pointer);
+  };
   return {
     backend,
     dir,
@@ -56,10 +61,22 @@ export async function openModelShelf(stateDir: string, m: Config['model'], featu
       const version = await store.save(model);
       return asScorer(version, model);
     },
-    async promote(version) {
-      const tmp = `${pointer}.${process.pid}.tmp`;
-      writeFileSync(tmp, `${JSON.stringify({ version, promotedAt: new Date().toISOString() })}\n`);
-      renameSync(tmp, pointer);
+    promote,
+    async exportModel(version) {
+      return JSON.stringify((await store.load(version)).toJSON());
+    },
+    async importModel(text, origin) {
+      let json: unknown;
+      try {
+        json = JSON.parse(text);
+      } catch (err) {
+        throw new AutoimmuneError('AI_ERR_MODEL_IMPORT', `the model from ${origin} is not JSON (${(err as Error).message})`, { cause: err });
+      }
+      const model = KitNetModel.fromJSON(json, { file: `model from ${origin}`, featureCount });
+      // Kept as a local version and promoted here too, so a restart scores with it at once.
+      const version = await store.save(model);
+      await promote(version);
+      return asScorer(version, model);
     },
   };
 }
