@@ -16,9 +16,10 @@ const base = {
   firewall: { backend: 'dry-run' },
   model: { enabled: false },
   capture: { interfaces: [] },
-  // A TTL well above an etcd leader election (about a second here), so losing the member
-  // that led etcd does not cost the nodes their leases.
-  cluster: { name: 'faults', leaseTtlMs: 5000 },
+  // A TTL well above an etcd leader election (about a second here, more on a loaded
+  // machine) plus a call deadline (2 s), so losing the member that led etcd does not cost
+  // the nodes their leases: the operator's rule for choosing cluster.leaseTtlMs.
+  cluster: { name: 'faults', leaseTtlMs: 8000 },
   pipeline: { shards: SHARDS },
 };
 

@@ -99,7 +99,9 @@ after(async () => {
 test('three members join, elect one leader, and every shard group runs on exactly one of them, enricher with its detector', async () => {
   const [a, b, c] = [await startMember('n1'), await startMember('n2'), await startMember('n3')];
   const live = [a, b, c];
-  await waitFor(() => placedEverywhereOnce(live) && live.every((n) => n.member.health().members.length === 3), 'placed on three members', 15_000);
+  // Placement settles in steps (each join moves some groups onto the newcomer): wait for the
+  // last one, where every member runs something.
+  await waitFor(() => placedEverywhereOnce(live) && live.every((n) => n.member.health().members.length === 3 && n.member.health().owned.length > 0), 'placed on three members', 15_000);
   const leaders = live.map((n) => n.member.health().leader);
   assert.equal(new Set(leaders).size, 1, `one leader seen by all: ${leaders}`);
   assert.equal(live.filter((n) => n.member.health().isLeader).length, 1);

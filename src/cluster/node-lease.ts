@@ -1,5 +1,6 @@
 // This node's membership lease: join (grant a lease, write the node's key under it), renew
-// at a third of the TTL, and fence. The lease can lapse in etcd while this process still
+// at a quarter of the TTL (so a renewal stuck on a dead etcd member until its deadline still
+// leaves attempts before the fence), and fence. The lease can lapse in etcd while this process still
 // believes it is a member (a partition, a stalled event loop, a dead etcd leader), and the
 // cluster then gives this node's actors to others; so the node stops them itself once its
 // last confirmed renewal is nearly a TTL old, before any other node could own them, and
@@ -65,7 +66,7 @@ export class NodeLease extends EventEmitter<{ state: [LeaseState, string]; error
         this.lease = lease;
         this.joins++;
         this.confirmed(sentAt);
-        this.renewTimer = setInterval(() => void this.renew(), Math.max(300, Math.floor(this.o.ttlMs / 3)));
+        this.renewTimer = setInterval(() => void this.renew(), Math.max(300, Math.floor(this.o.ttlMs / 4)));
         this.renewTimer.unref();
         this.setState('held', `lease ${lease} granted (TTL ${this.o.ttlMs} ms)`);
         return;
