@@ -6,6 +6,7 @@ import { EmbeddedCoordinator } from './cluster/embedded-coordinator.ts';
 import type { Config } from './config/schema.ts';
 import { ConfigError } from './errors.ts';
 import { existsSync } from 'node:fs';
+import { networkInterfaces } from 'node:os';
 import { FileSource } from './net/file-source.ts';
 import { membershipSpec } from './actors/membership.ts';
 import { ActorSystem, type ActorSystemOptions } from './supervisors/actor-system.ts';
@@ -101,6 +102,16 @@ function catalogue(nodeId: string, p: MemberParts): (actorId: string) => LocalAc
   };
 }
 
+/** Which host the node publishes for its transport (see cluster.transport.advertise). */
+function advertise(bind: string, setting: string): { advertiseHost?: string } {
+  if (setting !== 'auto') return { advertiseHost: setting };
+  const host = /^tcp:\/\/(.+):\d+$/.exec(bind)?.[1];
+  if (host !== '0.0.0.0' && host !== '*' && host !== '[::]') return {};
+  const ip = Object.values(networkInterfaces()).flat().find((a) => a && a.family === 'IPv4' && !a.internal)?.address;
+  if (!ip) throw new ConfigError(`cluster.transport.bind ${bind} listens on every interface but this host has no non-loopback IPv4 address to advertise; set cluster.transport.advertise`);
+  return { advertiseHost: ip };
+}
+
 async function startMember(config: Config, system: ActorSystem, coordinator: Coordinator, p: MemberParts): Promise<ClusterMember> {
   registerWireTypes();
   const keys = loadOrCreateNodeKeys(p.stateDir);
@@ -116,6 +127,7 @@ async function startMember(config: Config, system: ActorSystem, coordinator: Coo
     record: { id: system.nodeId, http: p.http, captures: p.sources.map((s) => s.id), pid: process.pid, startedAt: new Date().toISOString() },
     catalogue: catalogue(system.nodeId, p),
     notice: p.notice,
+    ...advertise(t.bind, t.advertise),
   });
 }
 

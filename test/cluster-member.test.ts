@@ -5,7 +5,7 @@
 import { strict as assert } from 'node:assert';
 import { after, test } from 'node:test';
 import { EmbeddedCoordinator } from '../src/cluster/embedded-coordinator.ts';
-import { ClusterMember } from '../src/cluster/cluster-member.ts';
+import { ClusterMember, advertisedAddress } from '../src/cluster/cluster-member.ts';
 import type { LocalActor } from '../src/cluster/placement/reconciler.ts';
 import { DETECTORS_PATH, ENRICHERS_PATH } from '../src/cluster/placement/specs.ts';
 import { generateNodeKeys, startZmqTransport } from '../src/cluster/transport/zmq-transport.ts';
@@ -197,4 +197,10 @@ test('restart budgets follow an actor across the cluster: a detector that crashe
   // delay); a carried one backs off as the fourth restart in a row.
   const ev = other.system.lifecycle.recent.filter((e) => e.type === 'restarted' && e.path === path).at(-1)!;
   assert.ok((ev.delayMs ?? 0) > 0, `the backoff went on: delay ${ev.delayMs} ms`);
+});
+
+test('a node bound to every interface advertises a host others can connect to', () => {
+  assert.equal(advertisedAddress('tcp://0.0.0.0:4567', '10.0.0.5'), 'tcp://10.0.0.5:4567');
+  assert.equal(advertisedAddress('tcp://0.0.0.0:9', 'fd00::1'), 'tcp://[fd00::1]:9');
+  assert.equal(advertisedAddress('tcp://127.0.0.1:1', undefined), 'tcp://127.0.0.1:1');
 });

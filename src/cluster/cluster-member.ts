@@ -27,6 +27,15 @@ export interface ClusterMemberOptions {
   record: Omit<NodeRecord, 'address' | 'publicKey'>;
   catalogue: (actorId: string) => LocalActor | undefined;
   notice: (line: string) => void;
+  /** The host to publish instead of the bound one (a wildcard bind is not an address to connect to). */
+  advertiseHost?: string;
+}
+
+/** The transport's bound address with its host replaced by the advertised one. */
+export function advertisedAddress(bound: string, host: string | undefined): string {
+  if (!host) return bound;
+  const m = /^tcp:\/\/(.+):(\d+)$/.exec(bound);
+  return m ? `tcp://${host.includes(':') ? `[${host}]` : host}:${m[2]}` : bound;
 }
 
 export interface ClusterHealth {
@@ -104,7 +113,7 @@ export class ClusterMember {
       coordinator: o.coordinator,
       key: keys.node(o.cluster, id),
       ttlMs: o.leaseTtlMs,
-      value: () => JSON.stringify({ ...o.record, address: transport.address, publicKey: transport.publicKey, load: load() } satisfies NodeRecord),
+      value: () => JSON.stringify({ ...o.record, address: advertisedAddress(transport.address, o.advertiseHost), publicKey: transport.publicKey, load: load() } satisfies NodeRecord),
     });
     const member = new ClusterMember(o, router, transport, nodes, placements, reconciler, election, placer, lease, unfollow);
     nodes.on(() => {

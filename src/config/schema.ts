@@ -59,6 +59,7 @@ export const ConfigSchema = Type.Object(
         transport: Type.Object(
           {
             bind: Type.String({ pattern: '^tcp://[^:]+:\\d+$', description: 'where this node binds its ZeroMQ socket (port 0: any free one); the address is advertised in etcd' }),
+            advertise: Type.String({ pattern: '^(auto|[A-Za-z0-9.:_-]+)$', description: 'the host other nodes connect to; "auto": the bind host, or the first non-loopback IPv4 address when bound to 0.0.0.0' }),
             curve: Type.Boolean({ description: 'CURVE encryption and authentication with the node keys published in etcd' }),
             envelope: Type.Boolean({ description: 'AES-256-GCM envelope with leader-rotated keys in etcd; redundant when curve is on' }),
             highWater: Type.Integer({ minimum: 16, maximum: 1_000_000, description: 'messages in flight per peer before lower-priority traffic is shed' }),
