@@ -155,7 +155,16 @@ test('a peer that comes back at the same address gets what was unanswered again'
   await waitFor(() => b1.delivered.length === 3, 'first B got them');
   const address = b1.t.address;
   await b1.t.close();
-  const b2 = await node('B', { keys: keysB, bind: address });
+  // zmq releases the closed socket's port in its I/O thread, a moment after close() returns.
+  let b2: Awaited<ReturnType<typeof node>> | undefined;
+  for (let i = 0; !b2; i++) {
+    try {
+      b2 = await node('B', { keys: keysB, bind: address });
+    } catch (err) {
+      if (i >= 200 || !/already in use/.test((err as Error).message)) throw err;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }
   b2.t.setPeers([a.info(), b2.info()]);
   await waitFor(() => a.t.outstanding('B') === 0, 'the second B answered');
   assert.deepEqual(b2.delivered.map((d) => d.msg).sort(), [0, 1, 2]);

@@ -35,7 +35,6 @@ export class Inbound {
   #address = '';
   #inProgress = 0;
   #resume: (() => void) | null = null;
-  #rebinding: Promise<void> = Promise.resolve();
   #loop: Promise<void> = Promise.resolve();
 
   private constructor(env: TransportEnv, isPeer: (id: string) => boolean) {
@@ -46,7 +45,10 @@ export class Inbound {
       ...COMMON_SOCKET_OPTIONS,
       routingId: env.nodeId,
       mandatory: true, // an answer to a peer that is gone fails instead of vanishing
-      handover: true, // a restarted peer's new connection replaces its dead one at once
+      // No ROUTER_HANDOVER: together with closing connections it made libzmq 4.3.5 abort the
+      // process on a pipe-state assertion (pipe.cpp:305/355) now and then. A restarted peer's
+      // old connection is closed by its kernel, or found dead by the heartbeats within 3 s;
+      // until then its new one is turned away and retried by its DEALER.
       sendTimeout: 0, // answers are never worth blocking the node: a lost one is re-asked
       sendHighWaterMark: 1024,
       receiveHighWaterMark: 64, // frames; beyond this TCP pushes back on the sender
@@ -71,34 +73,6 @@ export class Inbound {
     return this.#address;
   }
 
-  /**
-   * Closes every accepted connection by unbinding and binding the same address again: zmq has
-   * no call to drop one peer of a ROUTER, and a removed peer's live connection must not stay
-   * open. The others reconnect at once (their handshakes go through ZAP again) and resend.
-   */
-  kickAll(): Promise<void> {
-    const kick = async (): Promise<void> => {
-      if (this.#env.closed()) return;
-      await this.#router.unbind(this.#address);
-      for (let attempt = 0; ; attempt++) {
-        try {
-          await this.#router.bind(this.#address);
-          return;
-        } catch (err) {
-          if (this.#env.closed()) return;
-          if (attempt >= 500) {
-            // Deaf until restarted: say so loudly rather than fail quietly.
-            process.emitWarning(`transport ${this.#env.nodeId} could not bind ${this.#address} again after closing a removed peer's connection: ${(err as Error).message}`, { code: 'AI_WARN_TRANSPORT_REBIND' });
-            throw err;
-          }
-          await sleep(10); // the closed listener's port is released asynchronously
-        }
-      }
-    };
-    this.#rebinding = this.#rebinding.catch(() => undefined).then(kick);
-    return this.#rebinding;
-  }
-
   /** Forgets a peer that left: its sessions and unsent answers. */
   forget(id: string): void {
     const s = this.#senders.get(id);
@@ -113,7 +87,6 @@ export class Inbound {
     this.#router.close();
     this.#resume?.();
     await this.#loop;
-    await this.#rebinding.catch(() => undefined);
   }
 
   async #read(): Promise<void> {

@@ -4,16 +4,16 @@
 // connects a DEALER to B's ROUTER with its own node id as routing id, and B answers (outcomes)
 // over that same connection. So every connection has one direction of data and the acks that
 // belong to it; the ROUTER sees who is talking (routing id) and can answer exactly that peer
-// (ROUTER_MANDATORY: an answer to a departed peer fails instead of vanishing; handover: a
-// restarted peer's new connection replaces its dead one). Alternatives: PUSH/PULL has no way
+// (ROUTER_MANDATORY: an answer to a departed peer fails instead of vanishing). Alternatives: PUSH/PULL has no way
 // back for acks; one DEALER pair per direction would need two bound sockets per node.
 //
 // Security: with `curve` (default) the ROUTER is a CURVE server with the node's secret key and
 // every DEALER authenticates the peer's registered public key, so only the holder of that
 // secret key receives anything; a ZAP handler in the transport's own zmq context admits only
 // the registered peers' public keys (closed by default: zapEnforceDomain). A peer removed by
-// setPeers is refused at its next handshake, its live connection is closed (see
-// Inbound.kickAll), and frames still arriving under its routing id are dropped and counted.
+// setPeers is refused at its next handshake, and frames still arriving on a connection it
+// had open are dropped and counted (zmq cannot close one peer of a ROUTER; closing them all
+// by unbinding, with ROUTER_HANDOVER on, made libzmq 4.3.5 abort on a pipe assertion).
 // What CURVE does not bind is the routing id to the key: a registered node could claim another
 // registered node's id. The optional Sealer adds an application-level envelope on top.
 //
@@ -162,9 +162,10 @@ class ZmqTransport implements Transport {
       else if (link.info.address !== p.address || link.info.publicKey !== p.publicKey) link.retarget(p);
     }
     if (removed.length === 0) return;
+    // ZAP now refuses their handshakes; a connection of theirs that is still open delivers
+    // nothing (frames from a routing id that is not a peer are dropped and counted). zmq has
+    // no call to close one peer of a ROUTER, and unbinding to close them all crashed libzmq.
     for (const id of removed) this.#inbound.forget(id);
-    // Close their live connections to us too; ZAP now refuses them.
-    this.#inbound.kickAll().catch(() => undefined);
     for (const id of removed) {
       const link = this.#links.get(id);
       if (!link) continue;
