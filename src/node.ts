@@ -70,6 +70,7 @@ export interface StartNodeOptions {
 }
 
 interface MemberParts {
+  interfaces: string[];
   pipeline: Pipeline;
   detection: Detection;
   sources: PipelineSource[];
@@ -124,7 +125,7 @@ async function startMember(config: Config, system: ActorSystem, coordinator: Coo
     system,
     coordinator,
     transport: (handlers) => startZmqTransport({ nodeId: system.nodeId, bind: t.bind, keys, curve: t.curve, highWater: t.highWater, handlers }),
-    record: { id: system.nodeId, http: p.http, captures: p.sources.map((s) => s.id), pid: process.pid, startedAt: new Date().toISOString() },
+    record: { id: system.nodeId, http: p.http, interfaces: p.interfaces, captures: p.sources.map((s) => s.id), pid: process.pid, startedAt: new Date().toISOString() },
     catalogue: catalogue(system.nodeId, p),
     notice: p.notice,
     ...advertise(t.bind, t.advertise),
@@ -254,7 +255,7 @@ export async function startNode(config: Config, options: StartNodeOptions = {}):
   let member: ClusterMember | undefined;
   if (clustered) {
     try {
-      member = await startMember(config, system, coordinator, { pipeline, detection: defence.detection, sources, stateDir, http: http.url, notice });
+      member = await startMember(config, system, coordinator, { interfaces, pipeline, detection: defence.detection, sources, stateDir, http: http.url, notice });
     } catch (err) {
       await system.stop();
       defence.close();

@@ -60,6 +60,29 @@ test('killing one member of a three-member etcd keeps the cluster working: lease
   await cluster.stopAll();
 });
 
+test('nodes that cannot renew their leases (etcd hangs) fence themselves: they stop their shards, and take them up again once etcd answers', async () => {
+  const etcd = await startEtcdCluster(1);
+  cleanups.push(() => etcd.stop());
+  const cluster = new TestCluster(etcd.endpoints, { ...base, cluster: { name: 'fence', leaseTtlMs: 4000 } });
+  cleanups.push(() => cluster.stopAll());
+  const ids = ['n1', 'n2'];
+  await Promise.all(ids.map((id) => cluster.start(id)));
+  await waitFor(async () => coversOnce(await Promise.all(ids.map((id) => cluster.health(id))), placedIds(SHARDS)), 'placed', 30_000);
+  etcd.members[0]!.pause();
+  await waitFor(async () => {
+    const hs = await Promise.all(ids.map((id) => cluster.health(id)));
+    return hs.every((h) => !h.ready && h.cluster.lease !== 'held' && h.cluster.owned.length === 0 && h.reasons.some((r) => r.includes('no cluster lease')));
+  }, 'both fenced, running no shards, not ready', 30_000);
+  etcd.members[0]!.resume();
+  await waitFor(async () => {
+    const hs = await Promise.all(ids.map((id) => cluster.health(id)));
+    return hs.every((h) => h.ready && h.cluster.lease === 'held') && coversOnce(hs, placedIds(SHARDS));
+  }, 'rejoined and placed again', 60_000);
+  const fences = await Promise.all(ids.map(async (id) => (await cluster.json<{ fences: number }>(id, '/api/cluster')).fences));
+  assert.ok(fences.every((f) => f >= 1), `each node fenced: ${fences}`);
+  await cluster.stopAll();
+});
+
 test('an etcd that is down at start: the node says so clearly, keeps retrying, and joins once etcd is up', async () => {
   const port = await freePort();
   const endpoint = `http://127.0.0.1:${port}`;

@@ -106,6 +106,9 @@ export interface TestEtcdMember {
   endpoint: string;
   /** SIGKILL: the member dies without a goodbye, as on a power cut. */
   kill(): Promise<void>;
+  /** SIGSTOP / SIGCONT: the member hangs (connections stay open, nothing answers), then goes on. */
+  pause(): void;
+  resume(): void;
   /** Starts the member again on its data dir and ports; resolves when it serves reads. */
   restart(): Promise<void>;
 }
@@ -140,6 +143,7 @@ export async function startEtcdCluster(size: number, options: { clientPorts?: nu
 
   const procs: Spawned[] = specs.map(spawnMember);
   const stop = async () => {
+    for (const p of procs) p.child.kill('SIGCONT'); // a paused member would not see SIGTERM
     await Promise.all(procs.map((p) => terminate(p.child, 'SIGTERM')));
     if (!options.dir) rmSync(dir, { recursive: true, force: true });
   };
@@ -156,6 +160,8 @@ export async function startEtcdCluster(size: number, options: { clientPorts?: nu
       name: s.name,
       endpoint: s.client,
       kill: () => terminate(procs[i].child, 'SIGKILL'),
+      pause: () => void procs[i].child.kill('SIGSTOP'),
+      resume: () => void procs[i].child.kill('SIGCONT'),
       async restart() {
         await terminate(procs[i].child, 'SIGKILL');
         procs[i] = spawnMember(s);

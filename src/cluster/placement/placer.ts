@@ -17,6 +17,8 @@ export interface NodeRecord {
   address: string;
   publicKey: string;
   http: string;
+  /** Interfaces it captures live on. */
+  interfaces?: string[];
   captures: string[];
   capacity?: number;
   pid?: number;
