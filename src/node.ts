@@ -31,6 +31,7 @@ import type { LocalActor } from './cluster/placement/reconciler.ts';
 import { DETECTORS_PATH, ENRICHERS_PATH, pinnedParts } from './cluster/placement/specs.ts';
 import { registerWireTypes } from './cluster/wire-types.ts';
 import { loadOrCreateNodeKeys } from './cluster/node-keys.ts';
+import { KeyRing } from './cluster/envelope/key-ring.ts';
 import { JournaledBackend } from './firewall/journal.ts';
 import { PIPELINE_PATH, type Pipeline, type PipelineSource } from './pipeline.ts';
 import { DETECTION_PATH, type Detection } from './detection.ts';
@@ -118,13 +119,15 @@ async function startMember(config: Config, system: ActorSystem, coordinator: Coo
   const keys = loadOrCreateNodeKeys(p.stateDir);
   const { startZmqTransport } = await import('./cluster/transport/zmq-transport.ts');
   const t = config.cluster.transport;
+  const ring = t.envelope ? new KeyRing([]) : null;
   return ClusterMember.start({
     cluster: config.cluster.name,
     leaseTtlMs: config.cluster.leaseTtlMs,
     shape: { shards: config.pipeline.shards, trainer: p.detection.trainerSpec() !== null },
     system,
     coordinator,
-    transport: (handlers) => startZmqTransport({ nodeId: system.nodeId, bind: t.bind, keys, curve: t.curve, highWater: t.highWater, handlers }),
+    transport: (handlers) => startZmqTransport({ nodeId: system.nodeId, bind: t.bind, keys, curve: t.curve, sealer: ring, highWater: t.highWater, handlers }),
+    ...(ring ? { envelope: { ring, rotateEveryMs: t.envelopeRotateS * 1000 } } : {}),
     record: { id: system.nodeId, http: p.http, interfaces: p.interfaces, captures: p.sources.map((s) => s.id), pid: process.pid, startedAt: new Date().toISOString() },
     catalogue: catalogue(system.nodeId, p),
     notice: p.notice,

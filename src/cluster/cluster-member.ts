@@ -13,6 +13,8 @@ import { Reconciler, type LocalActor } from './placement/reconciler.ts';
 import type { ClusterShape } from './placement/specs.ts';
 import { PrefixMirror } from './prefix-mirror.ts';
 import { RestartLedger } from './restart-ledger.ts';
+import { KeyDistribution } from './envelope/key-distribution.ts';
+import type { KeyRing } from './envelope/key-ring.ts';
 import type { Transport, TransportHandlers, TransportStats } from './transport/types.ts';
 
 export interface ClusterMemberOptions {
@@ -29,7 +31,17 @@ export interface ClusterMemberOptions {
   notice: (line: string) => void;
   /** The host to publish instead of the bound one (a wildcard bind is not an address to connect to). */
   advertiseHost?: string;
+  /** The AES-GCM envelope: the ring the transport seals with, fed and rotated through etcd. */
+  envelope?: { ring: KeyRing; rotateEveryMs: number };
 }
+
+/**
+ * A new envelope key is handed out this long before anyone seals with it (above a watch's
+ * propagation on a loaded host); a replaced one is kept this long, past the transport's
+ * longest retransmission (ack timeout 2 s doubling up to 16×).
+ */
+const ENVELOPE_ACTIVATE_AFTER_MS = 2_000;
+const ENVELOPE_MAX_MESSAGE_AGE_MS = 60_000;
 
 /** The transport's bound address with its host replaced by the advertised one. */
 export function advertisedAddress(bound: string, host: string | undefined): string {
@@ -73,6 +85,7 @@ export class ClusterMember {
     readonly placer: Placer,
     readonly lease: NodeLease,
     private readonly unfollow: () => void,
+    private readonly keyDistribution: KeyDistribution | undefined,
   ) {}
 
   static async start(o: ClusterMemberOptions): Promise<ClusterMember> {
@@ -98,6 +111,7 @@ export class ClusterMember {
     const unfollow = ledger.follow((id) => reconciler.running.has(id));
     router.onAlarmEvent = (a) => say(`transport to ${a.peer}: ${a.level ? `${a.level} % of its send window in use (${a.used}/${a.capacity})` : 'back below 80 % of its send window'}`);
     let placer: Placer | undefined;
+    let keyDistribution: KeyDistribution | undefined;
     const election = new LeaderElection(
       o.coordinator,
       keys.leader(o.cluster),
@@ -105,6 +119,7 @@ export class ClusterMember {
       (leader, me) => {
         say(me ? 'leads the cluster' : `leader is ${leader ?? 'nobody (election under way)'}`);
         placer?.schedule();
+        if (me) void keyDistribution?.tick().catch(quiet('rotating envelope keys'));
       },
       quiet('watching the leader'),
     );
@@ -115,7 +130,19 @@ export class ClusterMember {
       ttlMs: o.leaseTtlMs,
       value: () => JSON.stringify({ ...o.record, address: advertisedAddress(transport.address, o.advertiseHost), publicKey: transport.publicKey, load: load() } satisfies NodeRecord),
     });
-    const member = new ClusterMember(o, router, transport, nodes, placements, reconciler, election, placer, lease, unfollow);
+    if (o.envelope) {
+      keyDistribution = new KeyDistribution({
+        coordinator: o.coordinator,
+        cluster: o.cluster,
+        ring: o.envelope.ring,
+        leaderGuard: () => election.guard(),
+        rotateEveryMs: o.envelope.rotateEveryMs,
+        activateAfterMs: ENVELOPE_ACTIVATE_AFTER_MS,
+        maxMessageAgeMs: ENVELOPE_MAX_MESSAGE_AGE_MS,
+        onError: quiet('envelope keys'),
+      });
+    }
+    const member = new ClusterMember(o, router, transport, nodes, placements, reconciler, election, placer, lease, unfollow, keyDistribution);
     nodes.on(() => {
       transport.setPeers(parseNodes(nodes).filter((n) => n.id !== id).map((n) => ({ id: n.id, address: n.address, publicKey: n.publicKey })));
       placer!.schedule();
@@ -132,7 +159,7 @@ export class ClusterMember {
         void reconciler.fence();
       }
     });
-    await Promise.all([nodes.start(), placements.start(), election.start()]);
+    await Promise.all([nodes.start(), placements.start(), election.start(), keyDistribution?.start()]);
     lease.start();
     return member;
   }
@@ -164,6 +191,7 @@ export class ClusterMember {
   /** After the actor system stopped: closes the watches and the transport. */
   async close(): Promise<void> {
     this.unfollow();
+    this.keyDistribution?.close();
     this.placer.close();
     this.election.close();
     this.nodes.close();

@@ -62,6 +62,7 @@ export const ConfigSchema = Type.Object(
             advertise: Type.String({ pattern: '^(auto|[A-Za-z0-9.:_-]+)$', description: 'the host other nodes connect to; "auto": the bind host, or the first non-loopback IPv4 address when bound to 0.0.0.0' }),
             curve: Type.Boolean({ description: 'CURVE encryption and authentication with the node keys published in etcd' }),
             envelope: Type.Boolean({ description: 'AES-256-GCM envelope with leader-rotated keys in etcd; redundant when curve is on' }),
+            envelopeRotateS: Type.Integer({ minimum: 60, maximum: 30 * 86400, description: 'how often the leader makes a new envelope key' }),
             highWater: Type.Integer({ minimum: 16, maximum: 1_000_000, description: 'messages in flight per peer before lower-priority traffic is shed' }),
           },
           strict,
