@@ -61,16 +61,15 @@ const seconds = (ms: number) => Math.round(ms) / 1000;
 /** Waits until every node is a member with a lease, everything is placed once, and `id` processes traffic on shards of its own. */
 export async function awaitSteady(s: FailoverSetup, id: string): Promise<void> {
   const { fleet, placed } = s;
+  // One condition, read afresh each time: a rejoin moves shards for a while, so what `id`
+  // owns must be read together with what its shards processed.
   await waitFor(async () => {
     const hs = await Promise.all(fleet.ids.map((n) => fleet.cluster.health(n)));
     const mine = hs[fleet.ids.indexOf(id)]!.cluster.owned.filter((a) => placed.includes(a));
-    return hs.every((h) => h.cluster.lease === 'held' && h.cluster.members.length === fleet.ids.length) && coversOnce(hs, placed) && mine.length > 0;
-  }, `${id} in the cluster with shards`, 30_000);
-  const owned = (await fleet.cluster.health(id)).cluster.owned.filter((a) => placed.includes(a));
-  await waitFor(async () => {
+    if (!(hs.every((h) => h.cluster.lease === 'held' && h.cluster.members.length === fleet.ids.length) && coversOnce(hs, placed) && mine.length > 0)) return false;
     const p = await processedById(s, id);
-    return owned.every((a) => (p.get(a) ?? 0) > 0);
-  }, `traffic through ${id}'s shards`, 30_000);
+    return mine.every((a) => (p.get(a) ?? 0) > 0);
+  }, `${id} in the cluster with traffic through shards of its own`, 30_000);
 }
 
 /** A node other than the replaying one: the leader if `leader` and it is one of them, else a follower. */
