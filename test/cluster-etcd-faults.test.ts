@@ -43,7 +43,7 @@ test('killing one member of a three-member etcd keeps the cluster working: lease
   const r = await fetch(`${cluster.node('n2').url}/api/bans`, {
     method: 'POST',
     headers: { authorization: `Bearer ${cluster.token('n2')}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ address, ttlS: 300, reason: 'etcd member down' }),
+    body: JSON.stringify({ address, ttl: 300, reason: 'etcd member down' }),
   });
   assert.equal(r.status, 201, await r.text());
   await cluster.start('n3');

@@ -89,7 +89,7 @@ test('a ban made on one node is applied by the firewall actors of all three, and
   const r = await fetch(`${cluster.node('n3').url}/api/bans`, {
     method: 'POST',
     headers: { authorization: `Bearer ${cluster.token('n3')}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ address, ttlS: 600, reason: 'cluster test' }),
+    body: JSON.stringify({ address, ttl: 600, reason: 'cluster test' }),
   });
   assert.equal(r.status, 201, await r.text());
   const applied = async (id: string) => (await cluster.json<{ appliedAt: number | null }>(id, `/api/firewall?address=${address}`)).appliedAt;

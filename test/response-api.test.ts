@@ -16,6 +16,9 @@ test('bans API: refused calls say why; a ban reaches the firewall actor and an u
     const bad = await post({ address: '198.51.100.400' });
     assert.equal(bad.statusCode, 400);
     assert.equal(bad.json().code, 'AI_ERR_BAD_ADDRESS');
+    const misspelt = await post({ address: '198.51.100.4', ttlS: 60 });
+    assert.equal(misspelt.statusCode, 400, 'a misspelt field is refused, not ignored');
+    assert.match(misspelt.json().error, /unknown field "ttlS"/);
     assert.match(bad.json().error, /198\.51\.100\.400/);
     const lo = await post({ address: '127.0.0.5' });
     assert.equal(lo.statusCode, 403);

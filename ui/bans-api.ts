@@ -77,7 +77,10 @@ export function registerBansApi(
     if (!authorised(req)) return unauthorised(reply);
     const p = need(reply);
     if (!p) return reply;
-    const { address, ttl, reason } = req.body ?? {};
+    const body = req.body ?? {};
+    const unknown = typeof body === 'object' ? Object.keys(body).filter((k) => k !== 'address' && k !== 'ttl' && k !== 'reason') : [];
+    if (unknown.length > 0) return reply.code(400).send({ error: `unknown field ${JSON.stringify(unknown[0])} in the body (allowed: address, ttl in seconds, reason)`, code: 'AI_ERR_BAD_REQUEST' });
+    const { address, ttl, reason } = body;
     if (typeof address !== 'string') return reply.code(400).send({ error: `body must be {"address": "1.2.3.4", "ttl": 3600, "reason": "..."}; address is ${JSON.stringify(address)}`, code: 'AI_ERR_BAD_ADDRESS' });
     if (ttl !== undefined && typeof ttl !== 'number') return reply.code(400).send({ error: `ttl must be a number of seconds, got ${JSON.stringify(ttl)}`, code: 'AI_ERR_BAD_TTL' });
     if (reason !== undefined && (typeof reason !== 'string' || reason.length > 500)) return reply.code(400).send({ error: 'reason must be a string of at most 500 characters' });
