@@ -157,7 +157,7 @@ export async function run(): Promise<void> {
       placed_median_s: median(runs.map((r) => r.placedS)),
       covered_median_s: median(runs.map((r) => r.coveredS)),
       each: runs,
-      note: 'SIGKILL of a node running shards (traffic flowing) → every placed actor runs exactly once on the survivors, each moved one processed packets there and the capture confirmed more; polled every ~20 ms. Leases renew every TTL/3, so the lease lapses TTL/3 to TTL after the kill',
+      note: 'SIGKILL of a node running shards (traffic flowing) → every placed actor runs exactly once on the survivors, each moved one processed packets there and the capture confirmed more; polled every ~20 ms. Leases renew every TTL/4, so the lease lapses ¾ TTL to TTL after the kill, plus the expiry check of etcd',
     });
     emit({ name: 'failover_to_lease_ttl_ratio', value: round(median(done) / ttlS), unit: 'ratio', note: 'failover median over the lease TTL it has to wait out' });
   } catch (err) {

@@ -145,6 +145,7 @@ export class ClusterMember {
     const member = new ClusterMember(o, router, transport, nodes, placements, reconciler, election, placer, lease, unfollow, keyDistribution);
     nodes.on(() => {
       transport.setPeers(parseNodes(nodes).filter((n) => n.id !== id).map((n) => ({ id: n.id, address: n.address, publicKey: n.publicKey })));
+      router.peersChanged();
       placer!.schedule();
     });
     placements.on(() => void reconciler.update(parsePlacements(o.cluster, placements)));

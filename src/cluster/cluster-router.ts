@@ -75,6 +75,14 @@ export class ClusterRouter implements RemoteRouter, TransportHandlers {
     for (const path of [...this.parked.keys()]) this.flushParked(path);
   }
 
+  /**
+   * The transport's peers changed: what waits for a node we could not send to yet (placement
+   * named it before its registration reached us; the two watches are separate) goes now.
+   */
+  peersChanged(): void {
+    for (const path of [...this.parked.keys()]) this.flushParked(path);
+  }
+
   routeOf(path: string): Route | undefined {
     return this.routes.get(path);
   }
