@@ -16,6 +16,7 @@ import type { PacketBatch } from '../net/packet-batch.ts';
 import { Tracked } from '../supervisors/tracked.ts';
 import type { WorkerBehavior, WorkerSpec } from '../supervisors/child-spec.ts';
 import type { RestartType } from '../supervisors/restart-policy.ts';
+import { PRIORITY } from '../supervisors/priorities.ts';
 
 export interface CaptureOptions {
   id: string;
@@ -97,6 +98,7 @@ export function captureSpec(options: CaptureOptions): WorkerSpec & { progress: C
               setTimeout(() => send(to, batch, attempt + 1), Math.min(100, 5 * attempt)).unref();
             }
           }),
+          PRIORITY.packets,
         );
       };
       const router = new ShardRouter(options.shards.length, options.batchSize, (s, batch) => {

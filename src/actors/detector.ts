@@ -8,6 +8,7 @@ import type { RulesConfig } from '../detect/rules/rules-config.ts';
 import type { GeoInfo } from '../geo/geo-lookup.ts';
 import type { WorkerBehavior, WorkerSpec } from '../supervisors/child-spec.ts';
 import type { MailboxOptions } from '../supervisors/mailbox.ts';
+import { PRIORITY } from '../supervisors/priorities.ts';
 
 export interface DetectorOptions {
   shard: number;
@@ -58,11 +59,11 @@ export function detectorSpec(o: DetectorOptions): WorkerSpec {
       }
       for (const s of out.scored) o.onScored?.(s.batch, s.scores);
       // Alerts first: they are what the operator waits for.
-      if (out.alerts.length > 0) ctx.send(o.responder, { alerts: out.alerts });
-      if (out.tally) ctx.send(o.floods, out.tally);
+      if (out.alerts.length > 0) ctx.send(o.responder, { alerts: out.alerts }, PRIORITY.alerts);
+      if (out.tally) ctx.send(o.floods, out.tally, PRIORITY.tally);
       if (o.trainer) {
-        if (out.sample) ctx.send(o.trainer, { sample: out.sample }, 0);
-        if (out.shadow) ctx.send(o.trainer, { shadow: out.shadow });
+        if (out.sample) ctx.send(o.trainer, { sample: out.sample }, PRIORITY.sample);
+        if (out.shadow) ctx.send(o.trainer, { shadow: out.shadow }, PRIORITY.tally);
       }
       return state;
     },

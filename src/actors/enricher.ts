@@ -8,6 +8,7 @@ import type { PacketBatch } from '../net/packet-batch.ts';
 import type { ActorRef } from '../supervisors/actor-ref.ts';
 import type { WorkerBehavior, WorkerSpec } from '../supervisors/child-spec.ts';
 import type { MailboxOptions } from '../supervisors/mailbox.ts';
+import { PRIORITY } from '../supervisors/priorities.ts';
 
 export interface EnricherOptions<G> {
   shard: number;
@@ -51,7 +52,7 @@ export function enricherSpec<G>(options: EnricherOptions<G>): WorkerSpec & { pro
       progress.packets += batch.length;
       progress.batches++;
       options.onEnriched?.(out);
-      if (options.next !== undefined) ctx.send(options.next, out);
+      if (options.next !== undefined) ctx.send(options.next, out, PRIORITY.packets);
       return enrichment;
     },
   });

@@ -7,6 +7,7 @@ import type { RulesConfig } from '../detect/rules/rules-config.ts';
 import type { VictimTally } from '../detect/rules/victim-tally.ts';
 import { VictimRules } from '../detect/rules/victim-rules.ts';
 import type { WorkerBehavior, WorkerSpec } from '../supervisors/child-spec.ts';
+import { PRIORITY } from '../supervisors/priorities.ts';
 
 export const FLOOD_WATCH_ID = 'floods';
 
@@ -18,7 +19,7 @@ export function floodWatchSpec(rules: RulesConfig, responder: string): WorkerSpe
     handle(v, tally, ctx) {
       const alerts: Alert[] = [];
       v.add(tally, alerts);
-      if (alerts.length > 0) ctx.send(responder, { alerts });
+      if (alerts.length > 0) ctx.send(responder, { alerts }, PRIORITY.alerts);
       return v;
     },
   });
