@@ -7,15 +7,12 @@ import { after, test } from 'node:test';
 import { join } from 'node:path';
 import { spawnNodeProcess } from '../src/cluster/node-process.ts';
 import { freePort, startEtcd, startEtcdCluster, type TestEtcdCluster } from './helpers/etcd.ts';
-import { TestCluster, coversOnce, placedIds } from './helpers/cluster.ts';
+import { BASE_NODE_CONFIG, TestCluster, coversOnce, placedIds } from './helpers/cluster.ts';
 import { waitFor } from './helpers/wait.ts';
 
 const SHARDS = 4;
 const base = {
-  http: { port: 0 },
-  firewall: { backend: 'dry-run' },
-  model: { enabled: false },
-  capture: { interfaces: [] },
+  ...BASE_NODE_CONFIG,
   // A TTL well above an etcd leader election (about a second here, more on a loaded
   // machine) plus a call deadline (2 s), so losing the member that led etcd does not cost
   // the nodes their leases: the operator's rule for choosing cluster.leaseTtlMs.

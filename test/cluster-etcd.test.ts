@@ -4,47 +4,31 @@
 // an unregistered CURVE key that gets nothing through.
 
 import { strict as assert } from 'node:assert';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { generateNodeKeys, startZmqTransport } from '../src/cluster/transport/zmq-transport.ts';
 import type { Outcome } from '../src/cluster/transport/types.ts';
-import { startEtcd, type TestEtcd } from './helpers/etcd.ts';
-import { TestCluster, coversOnce, placedIds, type Health } from './helpers/cluster.ts';
+import { clusterOnEtcd, coversOnce, placedIds, type Health } from './helpers/cluster.ts';
 import { waitFor } from './helpers/wait.ts';
 
 const SHARDS = 6;
 const TTL_MS = 2000;
 const FLOOD = fileURLToPath(new URL('../../shared/data/pcap/D12_flood_pkt.TCP.synflood.spoofed.pcap', import.meta.url));
 
-let etcd: TestEtcd;
-let cluster: TestCluster;
-
-before(async () => {
-  etcd = await startEtcd();
-  cluster = new TestCluster([etcd.endpoint], {
-    http: { port: 0 },
-    firewall: { backend: 'dry-run' },
-    model: { enabled: false },
-    capture: { interfaces: [] },
-    cluster: { name: 'test', leaseTtlMs: TTL_MS },
-    pipeline: { shards: SHARDS },
-  });
-});
-
-after(async () => {
-  await cluster?.stopAll();
-  await etcd?.stop();
+const env = clusterOnEtcd({
+  cluster: { name: 'test', leaseTtlMs: TTL_MS },
+  pipeline: { shards: SHARDS },
 });
 
 async function healths(ids: string[]): Promise<Health[]> {
-  return Promise.all(ids.map((id) => cluster.health(id)));
+  return Promise.all(ids.map((id) => env.cluster.health(id)));
 }
 
 test('three nodes join: each holds a lease, all name the same leader, and every shard runs on exactly one node', async () => {
-  await cluster.start('n2');
-  await waitFor(async () => (await cluster.health('n2')).cluster.isLeader, 'n2 leads', 20_000);
+  await env.cluster.start('n2');
+  await waitFor(async () => (await env.cluster.health('n2')).cluster.isLeader, 'n2 leads', 20_000);
   // n1 replays a spoofed SYN flood (sources spread over every shard) at 4,000 packets/s.
-  await Promise.all([cluster.start('n1', { capture: { replay: { files: [FLOOD], pps: 4000 } } }), cluster.start('n3')]);
+  await Promise.all([env.cluster.start('n1', { capture: { replay: { files: [FLOOD], pps: 4000 } } }), env.cluster.start('n3')]);
   const ids = ['n1', 'n2', 'n3'];
   await waitFor(async () => {
     const hs = await healths(ids);
@@ -56,15 +40,15 @@ test('three nodes join: each holds a lease, all name the same leader, and every 
 });
 
 test('SIGKILL of the leader under traffic: a new leader, its shards run on the others, and every packet offered is confirmed handled', async () => {
-  await waitFor(async () => ((await cluster.captureStats('n1', 'replay'))?.confirmed ?? 0) > 2000, 'traffic flowing through all nodes', 30_000);
-  const killed = (await cluster.health('n2')).cluster.owned;
+  await waitFor(async () => ((await env.cluster.captureStats('n1', 'replay'))?.confirmed ?? 0) > 2000, 'traffic flowing through all nodes', 30_000);
+  const killed = (await env.cluster.health('n2')).cluster.owned;
   assert.ok(killed.some((id) => id.startsWith('enricher-')), `n2 owned shards: ${killed}`);
-  await cluster.node('n2').kill('SIGKILL');
+  await env.cluster.node('n2').kill('SIGKILL');
   await waitFor(async () => {
     const hs = await healths(['n1', 'n3']);
     return hs.every((h) => h.cluster.leader !== 'n2' && h.cluster.leader !== null && h.cluster.members.length === 2) && coversOnce(hs, placedIds(SHARDS));
   }, 'failover to n1 and n3', 30_000);
-  const stats = async () => (await cluster.captureStats('n1', 'replay'))!;
+  const stats = async () => (await env.cluster.captureStats('n1', 'replay'))!;
   await waitFor(async () => {
     const s = await stats();
     return s.packets === 37841 && s.confirmed + s.lost === s.packets - s.unroutable;
@@ -72,12 +56,12 @@ test('SIGKILL of the leader under traffic: a new leader, its shards run on the o
   const s = await stats();
   assert.equal(s.lost, 0, `nothing lost: ${JSON.stringify(s)}`);
   assert.equal(s.confirmed, s.packets - s.unroutable, `offered = confirmed: ${JSON.stringify(s)}`);
-  const router = (await cluster.json<{ router: { orphaned: number; rerouted: number } }>('n1', '/api/cluster')).router;
+  const router = (await env.cluster.json<{ router: { orphaned: number; rerouted: number } }>('n1', '/api/cluster')).router;
   assert.ok(router.orphaned + router.rerouted + s.resent > 0, `something was in flight to n2 and went elsewhere: ${JSON.stringify({ router, s })}`);
 });
 
 test('the killed node comes back: it rejoins with a new lease and gets shards again', async () => {
-  await cluster.start('n2');
+  await env.cluster.start('n2');
   await waitFor(async () => {
     const hs = await healths(['n1', 'n2', 'n3']);
     return hs.every((h) => h.cluster.members.length === 3 && h.cluster.lease === 'held') && coversOnce(hs, placedIds(SHARDS)) && hs[1]!.cluster.owned.length > 0;
@@ -86,23 +70,23 @@ test('the killed node comes back: it rejoins with a new lease and gets shards ag
 
 test('a ban made on one node is applied by the firewall actors of all three, and its removal too', async () => {
   const address = '203.0.113.77';
-  const r = await fetch(`${cluster.node('n3').url}/api/bans`, {
+  const r = await fetch(`${env.cluster.node('n3').url}/api/bans`, {
     method: 'POST',
-    headers: { authorization: `Bearer ${cluster.token('n3')}`, 'content-type': 'application/json' },
+    headers: { authorization: `Bearer ${env.cluster.token('n3')}`, 'content-type': 'application/json' },
     body: JSON.stringify({ address, ttl: 600, reason: 'cluster test' }),
   });
   assert.equal(r.status, 201, await r.text());
-  const applied = async (id: string) => (await cluster.json<{ appliedAt: number | null }>(id, `/api/firewall?address=${address}`)).appliedAt;
+  const applied = async (id: string) => (await env.cluster.json<{ appliedAt: number | null }>(id, `/api/firewall?address=${address}`)).appliedAt;
   await waitFor(async () => (await Promise.all(['n1', 'n2', 'n3'].map(applied))).every((t) => t !== null), 'applied on all three', 20_000);
-  const d = await fetch(`${cluster.node('n1').url}/api/bans/${encodeURIComponent(address)}`, { method: 'DELETE', headers: { authorization: `Bearer ${cluster.token('n1')}` } });
+  const d = await fetch(`${env.cluster.node('n1').url}/api/bans/${encodeURIComponent(address)}`, { method: 'DELETE', headers: { authorization: `Bearer ${env.cluster.token('n1')}` } });
   assert.equal(d.status, 200, await d.text());
   await waitFor(async () => (await Promise.all(['n1', 'n2', 'n3'].map(applied))).every((t) => t === null), 'lifted on all three', 20_000);
 });
 
 test('a process whose CURVE key is not registered in etcd gets nothing delivered and cannot be sent to', async () => {
-  const nodes = await cluster.json<{ nodes: Array<{ id: string; address: string; publicKey: string }> }>('n1', '/api/nodes');
+  const nodes = await env.cluster.json<{ nodes: Array<{ id: string; address: string; publicKey: string }> }>('n1', '/api/nodes');
   const n1 = nodes.nodes.find((n) => n.id === 'n1')!;
-  const refusedBefore = (await cluster.json<{ transport: { refusedPeers: number } }>('n1', '/api/cluster')).transport.refusedPeers;
+  const refusedBefore = (await env.cluster.json<{ transport: { refusedPeers: number } }>('n1', '/api/cluster')).transport.refusedPeers;
   const outcomes: Outcome[] = [];
   const rogue = await startZmqTransport({
     nodeId: 'rogue',
@@ -115,10 +99,10 @@ test('a process whose CURVE key is not registered in etcd gets nothing delivered
     // The rogue knows n1's address and public key (both public) but its own key is unknown to n1.
     rogue.setPeers([{ id: 'n1', address: n1.address, publicKey: n1.publicKey }]);
     for (let i = 0; i < 5; i++) rogue.send('n1', { path: '/pipeline/enrichers/enricher-0', epoch: 1 }, { n: 1 }, 0);
-    await waitFor(async () => (await cluster.json<{ transport: { refusedPeers: number } }>('n1', '/api/cluster')).transport.refusedPeers > refusedBefore, 'n1 refused the handshake', 20_000);
+    await waitFor(async () => (await env.cluster.json<{ transport: { refusedPeers: number } }>('n1', '/api/cluster')).transport.refusedPeers > refusedBefore, 'n1 refused the handshake', 20_000);
     assert.deepEqual(outcomes, [], 'no outcome ever came back: nothing was delivered');
     assert.equal(rogue.outstanding('n1'), 5, 'all five still unanswered');
-    const n1Router = (await cluster.json<{ router: { delivered: number } }>('n1', '/api/cluster')).router;
+    const n1Router = (await env.cluster.json<{ router: { delivered: number } }>('n1', '/api/cluster')).router;
     assert.ok(n1Router.delivered >= 0);
   } finally {
     await rogue.close();
@@ -126,7 +110,7 @@ test('a process whose CURVE key is not registered in etcd gets nothing delivered
 });
 
 test('a node that leaves gracefully (SIGTERM) hands its shards over without waiting for its lease', async () => {
-  await cluster.node('n3').stop();
+  await env.cluster.node('n3').stop();
   await waitFor(async () => {
     const hs = await healths(['n1', 'n2']);
     return hs.every((h) => h.cluster.members.length === 2) && coversOnce(hs, placedIds(SHARDS));

@@ -3,45 +3,30 @@
 // too (real etcd, real node processes, real training in a worker thread).
 
 import { strict as assert } from 'node:assert';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { startEtcd, type TestEtcd } from './helpers/etcd.ts';
-import { TestCluster } from './helpers/cluster.ts';
+import { clusterOnEtcd } from './helpers/cluster.ts';
 import { waitFor } from './helpers/wait.ts';
 
 const BENIGN = fileURLToPath(new URL('../../shared/data/pcap/D02_benign_tls2.pcap', import.meta.url));
 
-let etcd: TestEtcd;
-let cluster: TestCluster;
-
-before(async () => {
-  etcd = await startEtcd();
-  cluster = new TestCluster([etcd.endpoint], {
-    http: { port: 0 },
-    firewall: { backend: 'dry-run' },
-    capture: { interfaces: [] },
-    cluster: { name: 'model', leaseTtlMs: 3000 },
-    pipeline: { shards: 4 },
-    // A small model, quickly: 3,000 rows of grace, 2 epochs.
-    model: { enabled: true, graceRows: 3000, featureMapRows: 1000, epochs: 2, sampleEvery: 1 },
-  });
-});
-
-after(async () => {
-  await cluster?.stopAll();
-  await etcd?.stop();
+const env = clusterOnEtcd({
+  cluster: { name: 'model', leaseTtlMs: 3000 },
+  pipeline: { shards: 4 },
+  // A small model, quickly: 3,000 rows of grace, 2 epochs.
+  model: { enabled: true, graceRows: 3000, featureMapRows: 1000, epochs: 2, sampleEvery: 1 },
 });
 
 test('the model trained from every node\'s shards is promoted on the trainer\'s node and loaded by the others', async () => {
-  await Promise.all([cluster.start('n1', { capture: { replay: { files: [BENIGN], pps: 20_000 } } }), cluster.start('n2')]);
+  await Promise.all([env.cluster.start('n1', { capture: { replay: { files: [BENIGN], pps: 20_000 } } }), env.cluster.start('n2')]);
   const trainerNode = async () => {
-    for (const id of ['n1', 'n2']) if ((await cluster.health(id)).cluster.owned.includes('trainer')) return id;
+    for (const id of ['n1', 'n2']) if ((await env.cluster.health(id)).cluster.owned.includes('trainer')) return id;
     return undefined;
   };
   await waitFor(async () => (await trainerNode()) !== undefined, 'the trainer is placed', 60_000);
   const owner = (await trainerNode())!;
   const other = owner === 'n1' ? 'n2' : 'n1';
-  await waitFor(() => cluster.log.some((l) => l.startsWith(`[${other}]`) && l.includes(`scoring with the cluster's model from ${owner}`)), `${other} loads ${owner}'s model`, 120_000);
-  const h = await cluster.json<{ owned: string[] }>(other, '/api/cluster');
+  await waitFor(() => env.cluster.log.some((l) => l.startsWith(`[${other}]`) && l.includes(`scoring with the cluster's model from ${owner}`)), `${other} loads ${owner}'s model`, 120_000);
+  const h = await env.cluster.json<{ owned: string[] }>(other, '/api/cluster');
   assert.ok(!h.owned.includes('trainer'), 'the trainer runs on one node only');
 });

@@ -3,7 +3,9 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { after, before } from 'node:test';
 import { spawnNodeProcess, type NodeProcess } from '../../src/cluster/node-process.ts';
+import { startEtcd, type TestEtcd } from './etcd.ts';
 
 export interface Health {
   ready: boolean;
@@ -82,4 +84,24 @@ export function coversOnce(healths: Health[], want: string[]): boolean {
 
 export function placedIds(shards: number): string[] {
   return [...Array.from({ length: shards }, (_, k) => [`enricher-${k}`, `detector-${k}`]).flat(), 'floods'];
+}
+
+/** What every test node shares: free ports, the dry-run firewall, no live capture, no model. */
+export const BASE_NODE_CONFIG = { http: { port: 0 }, firewall: { backend: 'dry-run' }, model: { enabled: false }, capture: { interfaces: [] } };
+
+/**
+ * Registers the file's before/after hooks: a one-member etcd on a temp dir and free ports,
+ * and a TestCluster on it with BASE_NODE_CONFIG and `overrides` (section by section).
+ */
+export function clusterOnEtcd(overrides: Record<string, unknown>): { readonly etcd: TestEtcd; readonly cluster: TestCluster } {
+  const env = {} as { etcd: TestEtcd; cluster: TestCluster };
+  before(async () => {
+    env.etcd = await startEtcd();
+    env.cluster = new TestCluster([env.etcd.endpoint], { ...BASE_NODE_CONFIG, ...overrides });
+  });
+  after(async () => {
+    await env.cluster?.stopAll();
+    await env.etcd?.stop();
+  });
+  return env;
 }
