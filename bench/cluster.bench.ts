@@ -76,7 +76,7 @@ export async function run(): Promise<void> {
   const emit = (r: Result) => report({ ...r, ...on });
   const etcd = await startEtcd();
   const cluster = new TestCluster([etcd.endpoint], {
-    http: { port: 0 },
+    http: { port: 0, blockRate: { perS: 100_000, burst: 100_000 } }, // the benchmark posts hundreds of bans a second
     firewall: { backend: 'dry-run' },
     model: { enabled: false },
     capture: { interfaces: [] },

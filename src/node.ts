@@ -193,7 +193,16 @@ export async function startNode(config: Config, options: StartNodeOptions = {}):
       throw err;
     }
   }
-  http.attach({ system, coordinator, config, response: defence.desk, firewall, ...(member ? { cluster: () => member.health() } : {}) });
+  http.attach({
+    system,
+    coordinator,
+    config,
+    response: defence.desk,
+    desk: defence.desk,
+    registry,
+    firewall,
+    ...(member ? { cluster: () => member.health(), peers: () => member.members().map((m) => ({ id: m.id, http: m.http })) } : {}),
+  });
   let stopped = false;
   return {
     config,

@@ -14,6 +14,17 @@ export interface BansApiParts {
   bans(): Promise<Ban[]>;
   decisions(limit: number): unknown[];
   alerts(limit: number): Alert[];
+  /** Alerts seen since start: the sequence number of the newest. */
+  readonly alertsSeen: number;
+}
+
+/**
+ * Blocks per second the API takes (http.blockRate): a dashboard click or a script, not a
+ * flood of POSTs that would fill the registry and every firewall (429, saying why).
+ */
+export interface BlockRate {
+  perS: number;
+  burst: number;
 }
 
 const STATUS_BY_CODE: Record<string, number> = {
@@ -43,6 +54,7 @@ export function registerBansApi(
   app: FastifyInstance,
   parts: () => BansApiParts | undefined,
   authorised: (req: FastifyRequest) => boolean,
+  rate: BlockRate = { perS: 20, burst: 100 },
 ): void {
   const need = (reply: FastifyReply) => {
     const p = parts();
@@ -66,15 +78,34 @@ export function registerBansApi(
     return p.decisions(limit);
   });
 
-  app.get<{ Querystring: { limit?: string } }>('/api/alerts', async (req, reply) => {
+  // ?after=N: the alerts after sequence number N, as {total, alerts} (what a dashboard of
+  // another node polls); without it, the newest `limit` alerts as a list.
+  app.get<{ Querystring: { limit?: string; after?: string } }>('/api/alerts', async (req, reply) => {
     const p = need(reply);
     const limit = limitOf(req.query, reply);
     if (!p || limit === undefined) return reply;
-    return p.alerts(limit);
+    if (req.query.after === undefined) return p.alerts(limit);
+    const after = Number(req.query.after);
+    if (!Number.isInteger(after) || after < 0) return reply.code(400).send({ error: `after must be a non-negative integer, got ${JSON.stringify(req.query.after)}` });
+    const total = p.alertsSeen;
+    const n = Math.min(limit, Math.max(0, total - after));
+    return { total, alerts: n > 0 ? p.alerts(n) : [] };
   });
 
+  let tokens = rate.burst;
+  let refilled = Date.now();
   app.post<{ Body: { address?: unknown; ttl?: unknown; reason?: unknown } | null }>('/api/bans', async (req, reply) => {
     if (!authorised(req)) return unauthorised(reply);
+    const now = Date.now();
+    tokens = Math.min(rate.burst, tokens + ((now - refilled) / 1000) * rate.perS);
+    refilled = now;
+    if (tokens < 1) {
+      return reply
+        .code(429)
+        .header('retry-after', '1')
+        .send({ error: `too many block requests: at most ${rate.perS} per second (bursts of ${rate.burst}); try again in a second`, code: 'AI_ERR_RATE_LIMITED' });
+    }
+    tokens -= 1;
     const p = need(reply);
     if (!p) return reply;
     const body = req.body ?? {};

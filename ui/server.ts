@@ -11,6 +11,11 @@ import type { TreeSnapshot } from '../src/supervisors/cell.ts';
 import { registerBansApi, type BansApiParts } from './bans-api.ts';
 import type { ClusterHealth } from '../src/cluster/cluster-member.ts';
 import type { JournaledBackend } from '../src/firewall/journal.ts';
+import type { BanRegistry } from '../src/cluster/ban-registry.ts';
+import { WebSocketServer } from 'ws';
+import { DashboardHub, type HubParts } from './dashboard-hub.ts';
+import { createMetrics, type MetricsParts } from './metrics.ts';
+import { worldGeoJson } from './world-map.ts';
 
 export interface HttpParts {
   system: ActorSystem;
@@ -21,6 +26,12 @@ export interface HttpParts {
   firewall?: JournaledBackend;
   /** Cluster membership (etcd mode): lease, leader, epoch, what this node runs. */
   cluster?: () => ClusterHealth;
+  /** The node's response desk: alerts and decisions as they happen (dashboard, metrics). */
+  desk?: HubParts['desk'] & MetricsParts['desk'];
+  /** The ban registry, whose changes the dashboard follows. */
+  registry?: BanRegistry;
+  /** The other members whose trees and alerts the dashboard shows (cluster mode). */
+  peers?: () => Array<{ id: string; http: string }>;
 }
 
 export interface HttpServer {
@@ -29,10 +40,38 @@ export interface HttpServer {
   /** Bearer token for mutating calls. */
   readonly token: string;
   attach(parts: HttpParts): void;
+  /** The dashboard's live state (after attach). */
+  readonly hub: DashboardHub | undefined;
   close(): Promise<void>;
 }
 
 const STATUS_PAGE = readFileSync(new URL('./status-page.html', import.meta.url), 'utf8');
+const PUBLIC = new URL('./public/', import.meta.url);
+const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8', '.svg': 'image/svg+xml' };
+
+/** A file of the dashboard (ui/public), by plain name only: no paths, no dot files. */
+function publicFile(name: string): { body: string; type: string } | undefined {
+  if (!/^[A-Za-z0-9_-]+\.(html|js|css|svg)$/.test(name)) return undefined;
+  try {
+    return { body: readFileSync(new URL(name, PUBLIC), 'utf8'), type: TYPES[name.slice(name.lastIndexOf('.'))]! };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The WebSocket is read-only but shows the tree, alerts and bans: a page of another site
+ * must not be able to read them through the user's browser (WebSockets are not bound by
+ * the same-origin policy), so a browser's Origin must be this server's own.
+ */
+function sameOrigin(origin: string | undefined, host: string | undefined): boolean {
+  if (origin === undefined) return true; // not a browser (curl, the CLI, tests)
+  try {
+    return new URL(origin).host === host;
+  } catch {
+    return false;
+  }
+}
 
 /** Permanent actors that are not running, as reasons the node is not ready. */
 export function notReadyReasons(tree: TreeSnapshot, out: string[] = []): string[] {
@@ -52,7 +91,18 @@ export async function startHttpServer(options: Config['http']): Promise<HttpServ
   const app = Fastify({ logger: false });
   const token = options.token ?? randomBytes(24).toString('hex');
   let parts: HttpParts | undefined;
+  let hub: DashboardHub | undefined;
+  let metrics: ReturnType<typeof createMetrics> | undefined;
   const started = Date.now();
+  const wss = new WebSocketServer({ noServer: true, maxPayload: 1024 });
+  app.server.on('upgrade', (req, socket, head) => {
+    const path = (req.url ?? '').split('?')[0];
+    if (path !== '/ws' || !hub || !sameOrigin(req.headers.origin, req.headers.host)) {
+      socket.end(`HTTP/1.1 ${path !== '/ws' ? '404 Not Found' : !hub ? '503 Service Unavailable' : '403 Forbidden'}\r\nconnection: close\r\n\r\n`);
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => hub?.addClient(ws));
+  });
 
   app.get('/health', async (_req, reply) => {
     const reasons: string[] = [];
@@ -85,7 +135,26 @@ export async function startHttpServer(options: Config['http']): Promise<HttpServ
     return { backend: fw.name, entries: await fw.list(), appliedAt: Object.fromEntries(fw.appliedAt) };
   });
 
-  app.get('/', async (_req, reply) => reply.type('text/html; charset=utf-8').send(STATUS_PAGE));
+  app.get('/', async (_req, reply) => {
+    const page = publicFile('dashboard.html');
+    return page ? reply.type(page.type).send(page.body) : reply.type('text/html; charset=utf-8').send(STATUS_PAGE);
+  });
+  // The plain status page of the first issue, for a browser without scripts enabled… and for history.
+  app.get('/status', async (_req, reply) => reply.type('text/html; charset=utf-8').send(STATUS_PAGE));
+  app.get<{ Params: { file: string } }>('/ui/:file', async (req, reply) => {
+    const f = publicFile(req.params.file);
+    if (!f) return reply.code(404).send({ error: `no dashboard file ${JSON.stringify(req.params.file)}` });
+    return reply.type(f.type).send(f.body);
+  });
+  app.get('/api/map', async (_req, reply) => reply.type('application/geo+json').header('cache-control', 'max-age=86400').send(worldGeoJson()));
+  app.get('/api/dashboard', async (_req, reply) => {
+    if (!hub) return reply.code(503).send({ error: 'the actor system is not started yet' });
+    return hub.snapshot();
+  });
+  app.get('/metrics', async (_req, reply) => {
+    if (!metrics) return reply.code(503).send({ error: 'the actor system is not started yet' });
+    return reply.type(metrics.contentType).send(await metrics.metrics());
+  });
 
   app.get('/api/tree', async (_req, reply) => {
     if (!parts) return reply.code(503).send({ error: 'the actor system is not started yet' });
@@ -116,7 +185,7 @@ export async function startHttpServer(options: Config['http']): Promise<HttpServ
     return { path, crashed: parts.system.crash(path) };
   });
 
-  registerBansApi(app, () => parts?.response, (req) => bearerOk(req, token));
+  registerBansApi(app, () => parts?.response, (req) => bearerOk(req, token), options.blockRate);
 
   let address: string;
   try {
@@ -132,8 +201,16 @@ export async function startHttpServer(options: Config['http']): Promise<HttpServ
     token,
     attach(p) {
       parts = p;
+      hub = new DashboardHub({ system: p.system, http: address, ...(p.desk ? { desk: p.desk } : {}), ...(p.registry ? { registry: p.registry } : {}), ...(p.cluster ? { cluster: p.cluster } : {}), ...(p.peers ? { peers: p.peers } : {}) });
+      metrics = createMetrics({ system: p.system, ...(p.desk ? { desk: p.desk } : {}), ...(p.registry ? { registry: p.registry } : {}), ...(p.firewall ? { firewall: p.firewall } : {}), ...(p.cluster ? { cluster: p.cluster } : {}) });
+    },
+    get hub() {
+      return hub;
     },
     async close() {
+      hub?.close();
+      for (const ws of wss.clients) ws.terminate();
+      wss.close();
       await app.close();
     },
   };

@@ -183,6 +183,11 @@ export class ClusterMember {
     };
   }
 
+  /** The members' registrations (this node's included): ids, HTTP addresses, captures. */
+  members(): NodeRecord[] {
+    return parseNodes(this.nodes);
+  }
+
   /** Leaves gracefully: gives up leadership and the lease, so the others take over at once. */
   async leave(): Promise<void> {
     await this.election.resign();

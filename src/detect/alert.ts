@@ -39,5 +39,5 @@ export interface Alert {
   /** Counts, window and thresholds that made the alert: numbers or short strings. */
   evidence: Record<string, number | string>;
   /** GeoIP of the source, when the node has the databases. */
-  geo?: { country: string | null; asn: number | null; asnOrg: string | null };
+  geo?: { country: string | null; asn: number | null; asnOrg: string | null; latitude?: number | null; longitude?: number | null };
 }

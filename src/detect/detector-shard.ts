@@ -205,7 +205,7 @@ function geoOf(b: EnrichedBatch<GeoInfo | undefined>, source: string): Alert['ge
   const p = b.packets;
   for (let i = 0; i < p.length; i++) {
     const g = b.srcGeo[i];
-    if (g && p.formatAddress(i, 'src') === source) return { country: g.country, asn: g.asn, asnOrg: g.asnOrg };
+    if (g && p.formatAddress(i, 'src') === source) return { country: g.country, asn: g.asn, asnOrg: g.asnOrg, latitude: g.latitude, longitude: g.longitude };
   }
   return undefined;
 }

@@ -8,6 +8,8 @@ const KEEP = 100_000;
 
 export class JournaledBackend implements FirewallBackend {
   readonly appliedAt = new Map<string, number>();
+  /** Called with the seconds each batched change took in the backend (for /metrics). */
+  onApplied: ((seconds: number, kind: 'apply' | 'reconcile') => void) | undefined;
 
   constructor(readonly inner: FirewallBackend) {}
 
@@ -20,12 +22,16 @@ export class JournaledBackend implements FirewallBackend {
   }
 
   async apply(add: readonly FirewallEntry[], remove: readonly string[]): Promise<void> {
+    const t0 = performance.now();
     await this.inner.apply(add, remove);
+    this.onApplied?.((performance.now() - t0) / 1000, 'apply');
     this.note(add, remove);
   }
 
   async reconcile(desired: readonly FirewallEntry[]): Promise<ReconcileResult> {
+    const t0 = performance.now();
     const r = await this.inner.reconcile(desired);
+    this.onApplied?.((performance.now() - t0) / 1000, 'reconcile');
     const keep = new Set(desired.map((e) => e.address));
     this.note(desired, [...this.appliedAt.keys()].filter((a) => !keep.has(a)));
     return r;

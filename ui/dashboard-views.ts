@@ -1,0 +1,59 @@
+// Plain views of the node's data for the dashboard (what crosses the WebSocket), and the
+// counters derived from successive trees. Pure functions.
+
+import type { Ban } from '../src/cluster/ban-registry.ts';
+import type { Alert } from '../src/detect/alert.ts';
+import type { TreeSnapshot } from '../src/supervisors/cell.ts';
+import type { AlertView, BanView, Counters } from './dashboard-protocol.ts';
+
+export function alertView(a: Alert, node: string, seq: number): AlertView {
+  return {
+    id: `${node}:${seq}`,
+    node,
+    at: Math.round(a.ts * 1000),
+    type: a.type,
+    source: a.source,
+    target: a.target,
+    score: a.score,
+    detector: a.detector,
+    blockable: a.blockable,
+    country: a.geo?.country ?? null,
+    asn: a.geo?.asn ?? null,
+    asnOrg: a.geo?.asnOrg ?? null,
+    latitude: a.geo?.latitude ?? null,
+    longitude: a.geo?.longitude ?? null,
+    evidence: Object.entries(a.evidence)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' '),
+  };
+}
+
+export function banView(b: Ban): BanView {
+  return { address: b.address, reason: b.reason, decidedBy: b.detector, score: b.score, at: b.at, expiresAt: b.expiresAt, ttl: b.ttl };
+}
+
+/** Totals read off a tree: packets the captures took in, and what was dropped anywhere. */
+export function treeTotals(t: TreeSnapshot, out = { packets: 0, drops: 0 }): { packets: number; drops: number } {
+  if (t.type === 'worker') {
+    if (t.kind === 'capture' && t.stats) out.packets += t.stats.packets ?? 0;
+    if (t.stats) out.drops += (t.stats.kernelDrops ?? 0) + (t.stats.interfaceDrops ?? 0) + (t.stats.lost ?? 0);
+    out.drops += t.dropped + t.rejected;
+  }
+  for (const c of t.children ?? []) treeTotals(c, out);
+  return out;
+}
+
+/** Rates between two readings of the totals. */
+export class CounterTracker {
+  private last: { at: number; packets: number; drops: number; alerts: number } | undefined;
+  current: Counters = { pps: 0, dropsPerS: 0, alertsPerS: 0, bans: 0, packets: 0, alerts: 0 };
+
+  update(at: number, packets: number, drops: number, alerts: number, bans: number): Counters {
+    const l = this.last;
+    const dt = l ? (at - l.at) / 1000 : 0;
+    const rate = (now: number, before: number | undefined) => (dt > 0 && before !== undefined ? Math.max(0, Math.round(((now - before) / dt) * 10) / 10) : 0);
+    this.current = { pps: rate(packets, l?.packets), dropsPerS: rate(drops, l?.drops), alertsPerS: rate(alerts, l?.alerts), bans, packets, alerts };
+    this.last = { at, packets, drops, alerts };
+    return this.current;
+  }
+}

@@ -1,0 +1,96 @@
+// The API token and the mutating calls. The token lives in sessionStorage (gone with the
+// tab) and travels only in the Authorization header: never a cookie (CSRF) nor a query
+// string (logs, history, Referer).
+
+const TOKEN_KEY = 'autoimmune.token';
+/** Used when sessionStorage is disabled: the token then lasts until a reload. */
+let memoryToken = '';
+
+/** Takes "#token=..." from the address (a link the CLI can print) and removes it from the bar and history. */
+export function adoptTokenFromFragment() {
+  const m = /(?:^#|&)token=([^&]*)/.exec(location.hash);
+  if (!m) return;
+  let token = m[1];
+  try {
+    token = decodeURIComponent(token);
+  } catch {
+    // keep it as it is
+  }
+  setToken(token);
+  history.replaceState(history.state, '', location.pathname + location.search);
+}
+
+export function getToken() {
+  try {
+    return sessionStorage.getItem(TOKEN_KEY) ?? memoryToken;
+  } catch {
+    return memoryToken;
+  }
+}
+
+export function setToken(token) {
+  const t = token.trim();
+  memoryToken = t;
+  try {
+    if (t) sessionStorage.setItem(TOKEN_KEY, t);
+    else sessionStorage.removeItem(TOKEN_KEY);
+  } catch {
+    // storage disabled: memoryToken serves
+  }
+}
+
+export function hasToken() {
+  return getToken() !== '';
+}
+
+/** Thrown when a call needs the token and none is set. */
+export class NeedsTokenError extends Error {
+  constructor() {
+    super('an API token is needed: paste it into "API token" at the top (the node prints it at start and keeps it in its state dir, file http-token)');
+    this.name = 'NeedsTokenError';
+  }
+}
+
+/** Error from the API, with its HTTP status and stable code when it gave one. */
+export class ApiError extends Error {
+  constructor(status, message, code) {
+    super(message);
+    this.name = 'ApiError';
+    this.status = status;
+    this.code = code;
+  }
+}
+
+async function call(method, path, body) {
+  const token = getToken();
+  if (!token) throw new NeedsTokenError();
+  const headers = { authorization: `Bearer ${token}` };
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  let res;
+  try {
+    res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), credentials: 'omit', cache: 'no-store' });
+  } catch (err) {
+    throw new ApiError(0, `the node did not answer (${err.message})`);
+  }
+  let data = null;
+  try {
+    data = await res.json();
+  } catch {
+    // not JSON: reported by status below
+  }
+  if (!res.ok) {
+    const message = data && typeof data.error === 'string' ? data.error : `HTTP ${res.status} ${res.statusText}`;
+    throw new ApiError(res.status, message, data && typeof data.code === 'string' ? data.code : undefined);
+  }
+  return data;
+}
+
+/** POST /api/bans; resolves to the decision. */
+export function block(address, reason) {
+  return call('POST', '/api/bans', { address, reason });
+}
+
+/** DELETE /api/bans/:address; resolves to the decision. */
+export function unblock(address) {
+  return call('DELETE', `/api/bans/${encodeURIComponent(address)}`);
+}
