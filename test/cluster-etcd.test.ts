@@ -37,6 +37,11 @@ test('three nodes join: each holds a lease, all name the same leader, and every 
   const hs = await healths(ids);
   assert.deepEqual(new Set(hs.map((h) => h.cluster.leader)), new Set(['n2']));
   for (const h of hs) assert.ok(h.cluster.owned.length > 0, `every node runs shards: ${JSON.stringify(hs.map((x) => x.cluster.owned))}`);
+  // Any node's dashboard shows the whole cluster: every member, its lease, who leads, its tree.
+  await waitFor(async () => {
+    const d = await env.cluster.json<{ nodes: Array<{ id: string; lease: string; leader: string | null; reachable: boolean }>; trees: Record<string, unknown> }>('n3', '/api/dashboard');
+    return d.nodes.length === 3 && d.nodes.every((n) => n.lease === 'held' && n.leader === 'n2' && n.reachable) && Object.keys(d.trees).sort().join() === 'n1,n2,n3';
+  }, 'the dashboard of n3 shows all three', 20_000);
 });
 
 test('SIGKILL of the leader under traffic: a new leader, its shards run on the others, and every packet offered is confirmed handled', async () => {

@@ -197,7 +197,7 @@ export class DashboardHub {
 
   private polling = false;
   private async pollPeers(): Promise<void> {
-    if (this.polling || this.clients.size === 0) return;
+    if (this.polling) return;
     this.polling = true;
     try {
       const listed = this.parts.peers!().filter((p) => p.id !== this.parts.system.nodeId);
