@@ -1,7 +1,7 @@
 // The bans table: newest first, rows keyed by address. The server sends the whole list when
 // it changes; the time left is counted down here every second from expiresAt.
 
-import { h, setText, fmtTime, isoTime, fmtDuration, fmtNum, fmtScore } from './dom.js';
+import { h, setText, isoTime, fmtDuration, fmtNum, fmtScore } from './dom.js';
 
 export class BansView {
   /** onUnblock(ban, resultEl, button): called for a click on an Unblock button. */
@@ -86,11 +86,9 @@ function banRow(ban) {
   const tr = h(
     'tr',
     { class: 'ban', 'data-address': ban.address, 'data-decided-by': ban.decidedBy },
-    h('td', { class: 'c-address mono', text: ban.address, title: ban.address }),
+    h('td', { class: 'c-address mono', text: ban.address, title: `${ban.address}\nbanned at ${isoTime(ban.at)}` }),
     h('td', { class: 'c-reason', text: ban.reason, title: ban.reason }),
-    h('td', { class: 'c-decided' }, h('span', { class: `badge ${operator ? 'operator' : 'detector'}`, text: operator ? 'operator' : ban.decidedBy, title: operator ? 'decided by an operator' : `decided by the detector ${ban.decidedBy}` })),
-    h('td', { class: 'c-score num', text: operator ? '' : fmtScore(ban.score) }),
-    h('td', { class: 'c-time' }, h('time', { datetime: isoTime(ban.at), title: isoTime(ban.at), text: fmtTime(ban.at) })),
+    h('td', { class: 'c-decided' }, h('span', { class: `badge ${operator ? 'operator' : 'detector'}`, text: operator ? 'operator' : ban.decidedBy, title: operator ? 'decided by an operator' : `decided by the detector ${ban.decidedBy}, score ${fmtScore(ban.score)}` })),
     h('td', { class: 'c-ttl num', 'data-expires-at': ban.expiresAt, title: `until ${isoTime(ban.expiresAt)} (TTL ${fmtDuration(ban.ttl)})` }, h('span', { class: 'meter' }, bar), ttl),
     h('td', { class: 'c-action' }, h('button', { type: 'button', class: 'unblock', 'data-address': ban.address, text: 'Unblock', title: `lift the ban on ${ban.address}` }), h('span', { class: 'action-result', role: 'status' })),
   );

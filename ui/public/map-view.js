@@ -121,10 +121,14 @@ export class MapView {
     }
   }
 
+  get pending() {
+    return this.dirty.size > 0 || this.removed.length > 0;
+  }
+
   render() {
     for (const el of this.removed) el.remove();
     this.removed = [];
-    if (this.dirty.size === 0) return;
+    this.svg.dataset.sources = String(this.sources.size);
     // Newest last in the document, so they paint on top.
     for (const source of this.dirty) {
       const s = this.sources.get(source);
@@ -144,7 +148,6 @@ export class MapView {
       this.dots.append(s.el);
     }
     this.dirty.clear();
-    this.svg.dataset.sources = String(this.sources.size);
   }
 }
 

@@ -15,26 +15,37 @@ export class TreeView {
     this.views = new Map();
     this.trees = new Map();
     this.self = null;
+    /** Node ids to render; null: all of them. */
+    this.changed = new Set();
   }
 
   /** Everything at once (a snapshot): nodes in the order to show them, trees by node id. */
   reset(self, nodes, trees) {
     this.self = self;
     this.views = new Map(nodes.map((n) => [n.id, n]));
-    this.trees = new Map(Object.entries(trees));
-    this.render(null);
+    this.trees = new Map(Object.entries(trees ?? {}));
+    this.changed = null;
   }
 
   setNodes(nodes) {
     this.views = new Map(nodes.map((n) => [n.id, n]));
+    this.changed = null;
   }
 
   setTree(nodeId, tree) {
     this.trees.set(nodeId, tree);
+    this.changed?.add(nodeId);
   }
 
-  /** Renders the given node ids (null: all), and the section order. */
-  render(changed) {
+  get dirty() {
+    return this.changed === null || this.changed.size > 0;
+  }
+
+  /** Renders the nodes that changed since the last call, and the section order. */
+  render() {
+    const changed = this.changed;
+    this.changed = new Set();
+    if (changed !== null && changed.size === 0) return;
     const ids = [...this.views.keys()];
     for (const id of this.trees.keys()) if (!this.views.has(id)) ids.push(id);
     for (const [id, n] of this.nodes) {
@@ -118,7 +129,8 @@ export class TreeView {
   }
 }
 
-function nodeBadges(view, self) {
+/** Badges of a node: this node, lease, leader, epoch, unreachable. */
+export function nodeBadges(view, self) {
   const out = [];
   if (self) out.push(h('span', { class: 'badge self', text: 'this node' }));
   if (!view) return out;
