@@ -72,7 +72,7 @@ function replaySources(config: Config): PipelineSource[] {
   if (r.files.length === 0) return [];
   for (const f of r.files) if (!existsSync(f)) throw new ConfigError(`capture.replay.files: ${JSON.stringify(f)} does not exist`);
   const options = r.pps > 0 ? { pps: r.pps } : { speed: 1 };
-  return [{ id: 'replay', restart: 'transient', open: (skip) => new FileSource(r.files, { ...options, skip, batchSize: config.pipeline.batchSize }) }];
+  return [{ id: 'replay', restart: 'transient', open: (skip) => new FileSource(r.files, { ...options, skip, loop: r.loop, batchSize: config.pipeline.batchSize }) }];
 }
 
 /**

@@ -107,6 +107,24 @@ test('paced replay never hands a packet out before its time', async () => {
   assert.equal(parseSpeed('10x'), 10);
 });
 
+test('a looping source starts over after the last file, each pass laid after the one before', async () => {
+  const file = PCAP_DIR + 'D18_brute_kali-password-attack_hydra.pcap';
+  const source = new FileSource([file], { loop: true, limit: 189 * 3 + 10 });
+  let last = -Infinity;
+  let packets = 0;
+  for (let b = await source.next(); b; b = await source.next()) {
+    for (let i = 0; i < b.length; i++) {
+      assert.ok(b.ts[i]! >= last - 1, 'capture time keeps moving forward across passes');
+      last = Math.max(last, b.ts[i]!);
+    }
+    packets += b.length;
+  }
+  assert.equal(packets, 189 * 3 + 10, 'it went round until the limit');
+  assert.equal(source.passes, 3);
+  assert.deepEqual(source.spans.map((s) => s.pass), [0, 1, 2, 3]);
+  for (let k = 1; k < 4; k++) assert.ok(Math.abs(source.spans[k]!.firstTs - (source.spans[k - 1]!.lastTs + 1)) < 1e-6, 'a 1 s gap between passes');
+});
+
 test('back-to-back files share one timeline: each starts a gap after the previous one ends', async () => {
   const files = ['D05_benign_kali-normal-ssh.pcap', 'D15_brute_hydra-1_tasks.pcap', 'D18_brute_kali-password-attack_hydra.pcap'].map((f) => PCAP_DIR + f);
   const source = new FileSource(files, { backToBackGapS: 2 });

@@ -97,6 +97,7 @@ export const ConfigSchema = Type.Object(
           {
             files: Type.Array(Type.String({ minLength: 1 }), { description: '.pcap/.pcapng files this node replays as one more capture source (demos, tests); empty: none' }),
             pps: Type.Integer({ minimum: 0, maximum: 10_000_000, description: 'packets per second; 0 keeps the recorded timing' }),
+            loop: Type.Boolean({ description: 'start over after the last file, for ever (each pass laid after the one before)' }),
           },
           strict,
         ),

@@ -35,12 +35,20 @@ export interface FileSourceOptions {
   pps?: number;
   /** Stop after handing out this many packets (counted after `skip`). */
   limit?: number;
+  /**
+   * Start over at the first file after the last one, for ever (traffic for a long run).
+   * Each pass is laid after the one before (backToBackGapS, default 1 s), so capture time
+   * keeps moving forward and flows and rate windows see new traffic, not a clock going back.
+   */
+  loop?: boolean;
 }
 
 /** Where a file landed on the timeline (after any back-to-back shift). */
 export interface FileSpan {
   file: string;
   index: number;
+  /** Which pass over the files (0 unless looping). */
+  pass: number;
   /** Seconds added to the file's recorded timestamps. */
   shiftS: number;
   firstTs: number;
@@ -68,6 +76,8 @@ export class FileSource implements PacketSource {
   private closed = false;
   /** The files read so far, in order, with their place on the timeline. */
   readonly spans: FileSpan[] = [];
+  /** Completed passes over all the files (looping). */
+  passes = 0;
   /** Files that could not be read to the end: every readable packet was delivered first. */
   readonly errors: Array<{ file: string; message: string; offset?: number }> = [];
 
@@ -95,7 +105,12 @@ export class FileSource implements PacketSource {
     for (;;) {
       if (this.closed) return null;
       if (!this.iter) {
-        if (++this.fileIndex >= this.files.length) return null;
+        if (++this.fileIndex >= this.files.length) {
+          // Loop only over files that gave packets, or an empty set would spin.
+          if (!this.options.loop || this.spans.length === 0) return null;
+          this.fileIndex = 0;
+          this.passes++;
+        }
         const path = this.files[this.fileIndex]!;
         this.options.onFile?.(path, this.fileIndex);
         this.reader = new CaptureFileReader(path, { batchSize: this.batchSize, stats: this.decodeStats });
@@ -187,12 +202,13 @@ export class FileSource implements PacketSource {
   private place(b: PacketBatch): void {
     if (b.length === 0) return;
     let span = this.spans[this.spans.length - 1];
-    if (!span || span.index !== this.fileIndex) {
+    if (!span || span.index !== this.fileIndex || span.pass !== this.passes) {
       const prev = span;
-      const gap = this.options.backToBackGapS;
+      const gap = this.options.backToBackGapS ?? (this.options.loop ? 1 : undefined);
       const shiftS = gap !== undefined && prev ? prev.lastTs + gap - b.ts[0]! : 0;
-      span = { file: this.files[this.fileIndex]!, index: this.fileIndex, shiftS, firstTs: b.ts[0]! + shiftS, lastTs: -Infinity, packets: 0 };
+      span = { file: this.files[this.fileIndex]!, index: this.fileIndex, pass: this.passes, shiftS, firstTs: b.ts[0]! + shiftS, lastTs: -Infinity, packets: 0 };
       this.spans.push(span);
+      if (this.spans.length > 10_000) this.spans.splice(0, this.spans.length - 10_000);
     }
     const { ts } = b;
     if (span.shiftS !== 0) for (let i = 0; i < b.length; i++) ts[i] = ts[i]! + span.shiftS;
