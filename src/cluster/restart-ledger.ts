@@ -16,6 +16,8 @@ interface Record {
   restarts: number;
   /** Wall-clock ms, oldest first. */
   times: number[];
+  /** The node each restart happened on (same order). */
+  nodes?: string[];
 }
 
 export class RestartLedger {
@@ -42,12 +44,17 @@ export class RestartLedger {
     }
   }
 
-  /** The actor's record on the host clock, to seed its start with; undefined when it never restarted. */
+  /**
+   * The actor's restarts, on the host clock, to seed its start with; those on this node are
+   * marked local (still in its supervisor's window). Undefined when it never restarted.
+   */
   async history(actorId: string): Promise<RestartHistory | undefined> {
     const r = await this.read(actorId);
     if (!r) return undefined;
     const shift = this.system.clock.now() - Date.now();
-    return { restarts: r.restarts, times: r.times.map((t) => t + shift) };
+    const me = this.system.nodeId;
+    const nodes = r.times.map((_, i) => r.nodes?.[i] ?? '?');
+    return { restarts: r.restarts, times: r.times.map((t) => t + shift), keys: r.times.map((t, i) => `${nodes[i]}@${t}`), local: nodes.map((n) => n === me) };
   }
 
   /** Records every restart of a placed actor this node runs (`runsHere`); returns a stop function. */
@@ -61,7 +68,12 @@ export class RestartLedger {
       const next = prev
         .then(async () => {
           const r = (await this.read(id)) ?? { restarts: 0, times: [] };
-          const record: Record = { restarts: Math.max(ev.restarts ?? 0, r.restarts + 1), times: [...r.times, at].slice(-this.keep) };
+          const nodes = r.nodes && r.nodes.length === r.times.length ? r.nodes : r.times.map(() => '?');
+          const record: Record = {
+            restarts: Math.max(ev.restarts ?? 0, r.restarts + 1),
+            times: [...r.times, at].slice(-this.keep),
+            nodes: [...nodes, this.system.nodeId].slice(-this.keep),
+          };
           await this.coordinator.put(keys.restarts(this.cluster, id), JSON.stringify(record));
           this.writes++;
         })

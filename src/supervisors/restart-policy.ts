@@ -35,6 +35,13 @@ export interface RestartHistory {
   restarts: number;
   /** The most recent restart times, oldest first. */
   times: number[];
+  /**
+   * One identity per time (where and when it happened): an actor that moves away and back
+   * brings the same restarts again, and each must count once in a supervisor's window.
+   */
+  keys: string[];
+  /** Which happened here: already in this supervisor's window, so they only feed the backoff. */
+  local: boolean[];
 }
 
 export interface IntensityOptions {

@@ -32,6 +32,8 @@ export class Supervisor implements Cell, CellParent {
   readonly children: Cell[] = [];
   private intensity: RestartIntensity;
   private readonly backoffs = new Map<Cell, Backoff>();
+  /** Restarts elsewhere already counted in this supervisor's window, per child id. */
+  private readonly seeded = new Map<string, Set<string>>();
   private pending: PendingRestart[] = [];
   private chain: Promise<void> = Promise.resolve();
 
@@ -263,11 +265,17 @@ export class Supervisor implements Cell, CellParent {
    * from where it was, so a crash loop does not get a fresh budget by being moved.
    */
   private seedHistory(cell: Cell, h: RestartHistory): void {
-    cell.restarts = h.restarts;
+    cell.restarts = Math.max(cell.restarts, h.restarts);
     const backoff = new Backoff(this.spec.backoff ?? this.defaults.backoff, this.host.random);
-    for (const t of [...h.times].sort((a, b) => a - b)) {
-      this.intensity.record(t);
+    let seen = this.seeded.get(cell.id);
+    if (!seen) this.seeded.set(cell.id, (seen = new Set()));
+    const order = h.times.map((t, i) => i).sort((a, b) => h.times[a]! - h.times[b]!);
+    for (const i of order) {
+      const t = h.times[i]!;
       backoff.next(t);
+      if (h.local[i] || seen.has(h.keys[i]!)) continue;
+      seen.add(h.keys[i]!);
+      this.intensity.record(t);
     }
     this.backoffs.set(cell, backoff);
   }
