@@ -133,7 +133,7 @@ export async function startNode(config: Config, options: StartNodeOptions = {}):
     broadcast = new ModelBroadcast({ coordinator: etcd, cluster: config.cluster.name, nodeId: config.node.id, shelf: models, notice, onError: (err) => notice(`autoimmune: model broadcast: ${(err as Error).message}`) });
     models = broadcast.wrap(models);
   }
-  const registry: BanRegistry = etcd ? new EtcdBanRegistry(etcd.client, config.cluster.name) : new MemoryBanRegistry(wallClock);
+  const registry: BanRegistry = etcd ? new EtcdBanRegistry(etcd.client, config.cluster.name, wallClock, etcd) : new MemoryBanRegistry(wallClock);
   const defence = await assembleDefence({ config, registry, firewall, models: models ?? null, featureCount: featureCount(), placed: clustered });
   await broadcast?.start(defence.board);
   const sources: PipelineSource[] = options.sources ?? [

@@ -4,6 +4,7 @@
 
 import type { Etcd3, IKeyValue, Watcher } from 'etcd3';
 import type { Ban, BanEvent, BanRegistry } from './ban-registry.ts';
+import type { Coordinator } from './coordinator.ts';
 import { wallClock, type Clock } from '../supervisors/clock.ts';
 
 export function bansPrefix(cluster: string): string {
@@ -13,7 +14,7 @@ export function bansPrefix(cluster: string): string {
 export class EtcdBanRegistry implements BanRegistry {
   private readonly prefix: string;
   private readonly listeners = new Set<(e: BanEvent) => void>();
-  private watcher: Promise<Watcher> | null = null;
+  private watcher: Promise<Watcher | (() => void)> | null = null;
   /** What the watch has seen, to tell an expiry from a removal in a delete event. */
   private readonly known = new Map<string, Ban>();
 
@@ -21,6 +22,13 @@ export class EtcdBanRegistry implements BanRegistry {
     private readonly client: Etcd3,
     cluster: string,
     private readonly clock: Clock = wallClock,
+    /**
+     * When given, changes are followed through the coordinator's watch, which resumes from
+     * the last event it delivered when an etcd member dies and lists again after a
+     * compaction. etcd3's own watcher resumes from the last response header and can skip a
+     * delete in flight: a node whose firewall then kept a lifted ban was found by the chaos run.
+     */
+    private readonly coordinator?: Coordinator,
   ) {
     this.prefix = bansPrefix(cluster);
   }
@@ -64,28 +72,66 @@ export class EtcdBanRegistry implements BanRegistry {
     await (this.watcher ??= this.startWatch());
   }
 
-  private async startWatch(): Promise<Watcher> {
+  private emit(e: BanEvent): void {
+    for (const l of this.listeners) l(e);
+  }
+
+  private deleted(address: string): void {
+    const had = this.known.get(address);
+    this.known.delete(address);
+    this.emit({ type: 'delete', address, expired: had !== undefined && had.expiresAt <= this.clock.now() + 1000 });
+  }
+
+  /** List, then watch from the list's revision; after a compaction, list again and report the difference. */
+  private async follow(c: Coordinator, first: boolean): Promise<() => void> {
+    const { items, revision } = await c.list(this.prefix);
+    const now = new Map(items.map((kv) => [decodeURIComponent(kv.key.slice(this.prefix.length)), JSON.parse(kv.value) as Ban]));
+    for (const [address, ban] of now) {
+      const had = this.known.get(address);
+      this.known.set(address, ban);
+      if (!first && (!had || had.expiresAt !== ban.expiresAt || had.at !== ban.at)) this.emit({ type: 'put', ban });
+    }
+    for (const address of [...this.known.keys()]) if (!now.has(address)) this.deleted(address);
+    let stop: () => void = () => {};
+    stop = c.watch(
+      this.prefix,
+      revision,
+      (ev) => {
+        if (ev.type === 'put') {
+          const ban = JSON.parse(ev.value ?? 'null') as Ban;
+          this.known.set(ban.address, ban);
+          this.emit({ type: 'put', ban });
+        } else {
+          this.deleted(decodeURIComponent(ev.key.slice(this.prefix.length)));
+        }
+      },
+      () => {
+        void this.follow(c, false).then((s) => (stop = s));
+      },
+    );
+    return () => stop();
+  }
+
+  private async startWatch(): Promise<Watcher | (() => void)> {
+    if (this.coordinator) return this.follow(this.coordinator, true);
     const w = await this.client.watch().prefix(this.prefix).create();
-    const emit = (e: BanEvent) => {
-      for (const l of this.listeners) l(e);
-    };
+    const emit = (e: BanEvent) => this.emit(e);
     w.on('put', (kv: IKeyValue) => {
       const ban = JSON.parse(kv.value.toString()) as Ban;
       this.known.set(ban.address, ban);
       emit({ type: 'put', ban });
     });
-    w.on('delete', (kv: IKeyValue) => {
-      const address = decodeURIComponent(kv.key.toString().slice(this.prefix.length));
-      const had = this.known.get(address);
-      this.known.delete(address);
-      emit({ type: 'delete', address, expired: had !== undefined && had.expiresAt <= this.clock.now() + 1000 });
-    });
+    w.on('delete', (kv: IKeyValue) => this.deleted(decodeURIComponent(kv.key.toString().slice(this.prefix.length))));
     return w;
   }
 
   async close(): Promise<void> {
     this.listeners.clear();
-    if (this.watcher) await (await this.watcher).cancel();
+    if (this.watcher) {
+      const w = await this.watcher;
+      if (typeof w === 'function') w();
+      else await w.cancel();
+    }
     this.watcher = null;
   }
 }
