@@ -1,0 +1,88 @@
+// What the monkey sees of the cluster, polled a few times a second: who runs which placed
+// actor, leases, each node's firewall and the bans in the registry. It answers "is the
+// system whole?" (every desired actor running exactly once, every live node holding its
+// lease) and keeps what the invariants need: every address ever applied by a firewall, and
+// firewall entries that outlived their ban in the registry for longer than a bound.
+
+import type { Fleet } from './fleet.ts';
+
+interface Health {
+  ready: boolean;
+  cluster: { lease: string; leader: string | null; owned: string[]; members: string[] };
+}
+
+/** JSON of a GET; `anyStatus` for /health, which answers 503 with its reasons when not ready. */
+async function getJson<T>(url: string, anyStatus = false): Promise<T> {
+  const r = await fetch(url, { signal: AbortSignal.timeout(1000) });
+  if (!r.ok && !anyStatus) throw new Error(`${url}: HTTP ${r.status}`);
+  return (await r.json()) as T;
+}
+
+export interface Reading {
+  at: number;
+  health: Map<string, Health>;
+  firewalls: Map<string, Set<string>>;
+  registry: Set<string> | undefined;
+}
+
+/** How long a firewall may hold an address the registry no longer has (watch + apply). */
+export const STALE_BOUND_MS = 5000;
+
+export class Observer {
+  readonly everApplied = new Set<string>();
+  readonly staleViolations: string[] = [];
+  private readonly staleSince = new Map<string, number>();
+  last: Reading | undefined;
+
+  constructor(
+    private readonly fleet: Fleet,
+    readonly desired: string[],
+  ) {}
+
+  async read(): Promise<Reading> {
+    const at = Date.now();
+    const health = new Map<string, Health>();
+    const firewalls = new Map<string, Set<string>>();
+    let registry: Set<string> | undefined;
+    await Promise.all(
+      this.fleet.live().map(async (n) => {
+        try {
+          const [h, fw] = await Promise.all([getJson<Health>(`${n.url}/health`, true), getJson<{ entries: Array<{ address: string }> }>(`${n.url}/api/firewall`)]);
+          health.set(n.id, h);
+          firewalls.set(n.id, new Set(fw.entries.map((e) => e.address)));
+          if (!registry) registry = new Set((await getJson<Array<{ address: string }>>(`${n.url}/api/bans`)).map((b) => b.address));
+        } catch {
+          // a node that does not answer now (stopped, restarting) is simply not in this reading
+        }
+      }),
+    );
+    for (const set of firewalls.values()) for (const a of set) this.everApplied.add(a);
+    if (registry) {
+      for (const [node, set] of firewalls) {
+        for (const a of set) {
+          const key = `${node} ${a}`;
+          if (registry.has(a)) {
+            this.staleSince.delete(key);
+            continue;
+          }
+          const since = this.staleSince.get(key) ?? at;
+          this.staleSince.set(key, since);
+          if (at - since > STALE_BOUND_MS && !this.staleViolations.includes(key)) this.staleViolations.push(`${key} (held ${Math.round((at - since) / 1000)} s after the registry dropped it)`);
+        }
+      }
+    }
+    this.last = { at, health, firewalls, registry };
+    return this.last;
+  }
+
+  /** Every desired actor runs exactly once on the live nodes, and each of those holds its lease. */
+  whole(r: Reading, expectedNodes: number): { whole: boolean; why: string } {
+    if (r.health.size < expectedNodes) return { whole: false, why: `${r.health.size} of ${expectedNodes} nodes answer` };
+    const notHeld = [...r.health].filter(([, h]) => h.cluster.lease !== 'held').map(([id]) => id);
+    if (notHeld.length) return { whole: false, why: `no lease on ${notHeld.join(', ')}` };
+    const owned = [...r.health.values()].flatMap((h) => h.cluster.owned);
+    const wrong = this.desired.filter((id) => owned.filter((o) => o === id).length !== 1);
+    if (wrong.length) return { whole: false, why: `not running exactly once: ${wrong.join(', ')}` };
+    return { whole: true, why: 'every desired actor runs once; every node holds its lease' };
+  }
+}
