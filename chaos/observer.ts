@@ -33,6 +33,8 @@ export class Observer {
   readonly staleViolations: string[] = [];
   private readonly staleSince = new Map<string, number>();
   last: Reading | undefined;
+  /** Called when a firewall is first seen holding an address the registry no longer has. */
+  onStale: ((key: string, at: number) => void) | undefined;
 
   constructor(
     private readonly fleet: Fleet,
@@ -65,6 +67,7 @@ export class Observer {
             this.staleSince.delete(key);
             continue;
           }
+          if (!this.staleSince.has(key)) this.onStale?.(key, at);
           const since = this.staleSince.get(key) ?? at;
           this.staleSince.set(key, since);
           if (at - since > STALE_BOUND_MS && !this.staleViolations.includes(key)) this.staleViolations.push(`${key} (held ${Math.round((at - since) / 1000)} s after the registry dropped it)`);

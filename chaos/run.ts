@@ -52,6 +52,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
   const desired = [...Array.from({ length: 4 }, (_, k) => [`enricher-${k}`, `detector-${k}`]).flat(), 'floods'];
   const observer = new Observer(fleet, desired);
   const event = (kind: string, target: string, detail: string) => o.onEvent?.({ at: Date.now(), kind, target, detail });
+  observer.onStale = (key, at) => o.onEvent?.({ at, kind: 'observed', target: key, detail: 'a firewall holds a ban the registry no longer has' });
   try {
     await fleet.start();
     for (let t0 = Date.now(); !observer.whole(await observer.read(), o.nodes).whole; await sleep(250)) {
