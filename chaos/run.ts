@@ -51,7 +51,17 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
   const fleet = new Fleet({ nodes: o.nodes, etcdMembers: o.nodes >= 3 ? 3 : 1, traffic: DEFAULT_TRAFFIC.map((f) => PCAP + f), pps: o.pps ?? 1500, shards: 4, leaseTtlMs: 3000, banTtlS: 20, ...(o.onLine ? { onLine: o.onLine } : {}) });
   const desired = [...Array.from({ length: 4 }, (_, k) => [`enricher-${k}`, `detector-${k}`]).flat(), 'floods'];
   const observer = new Observer(fleet, desired);
-  const event = (kind: string, target: string, detail: string) => o.onEvent?.({ at: Date.now(), kind, target, detail });
+  // Each event also goes to every live node's dashboard (its chaos feed), best effort.
+  const feed = (body: object) => {
+    for (const n of fleet.live()) {
+      void fetch(`${n.url}/api/chaos`, { method: 'POST', headers: { authorization: `Bearer ${fleet.token(n.id)}`, 'content-type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(1000) }).catch(() => {});
+    }
+  };
+  const event = (kind: string, target: string, detail: string) => {
+    const e = { at: Date.now(), kind, target, detail };
+    o.onEvent?.(e);
+    feed({ events: [e] });
+  };
   observer.onStale = (key, at) => o.onEvent?.({ at, kind: 'observed', target: key, detail: 'a firewall holds a ban the registry no longer has' });
   try {
     await fleet.start();
@@ -59,6 +69,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       if (Date.now() - t0 > 60_000) throw new Error(`the fleet did not settle before the run: ${observer.whole(observer.last!, o.nodes).why}`);
     }
     const plan = planFaults({ seed: o.seed, durationMs: o.durationMs, nodes: fleet.ids, etcdMembers: fleet.etcd.members.map((m) => m.name), trafficNode: fleet.trafficNode, kinds: o.kinds ?? (o.nodes >= 3 ? BUILT_KINDS : ['crash']) });
+    feed({ active: true });
     const records: FaultRecord[] = [];
     const open: Array<{ rec: FaultRecord; inj: Injected; healed: boolean }> = [];
     const t0 = Date.now();
@@ -110,6 +121,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       const r = await observer.read();
       if (observer.whole(r, o.nodes).whole && [...r.firewalls.values()].every((s) => r.registry && s.size === r.registry.size && [...s].every((a) => r.registry!.has(a)))) break;
     }
+    feed({ active: false });
     const invariants = await checkInvariants(fleet, observer, attackers, o.nodes);
     return buildReport({ seed: o.seed, durationS: Math.round(o.durationMs / 1000), nodes: fleet.ids, etcdMembers: fleet.etcd.members.map((m) => m.name), records, invariants });
   } finally {

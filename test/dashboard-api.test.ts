@@ -67,6 +67,19 @@ test('the WebSocket sends a snapshot, then deltas no closer than 100 ms: a crash
   }
 });
 
+test('chaos events posted with the token reach the page\'s chaos feed; without it or malformed, they are refused', async () => {
+  const { ws, messages } = await open(node.url);
+  try {
+    const post = (body: unknown, auth = true) => fetch(`${node.url}/api/chaos`, { method: 'POST', headers: { ...(auth ? { authorization: `Bearer ${TOKEN}` } : {}), 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    assert.equal((await post({ active: true }, false)).status, 401);
+    assert.equal((await post({ events: [{ kind: 'crash' }] })).status, 400);
+    assert.equal((await post({ active: true, events: [{ at: Date.now(), kind: 'kill-node', target: 'n2', detail: 'SIGKILL n2' }] })).status, 200);
+    await waitFor(() => messages.some((m) => m.type === 'delta' && m.chaosActive === true && m.chaos?.some((e) => e.kind === 'kill-node' && e.target === 'n2')), 'the chaos feed');
+  } finally {
+    ws.close();
+  }
+});
+
 test('a page of another origin cannot open the WebSocket', async () => {
   await assert.rejects(open('http://evil.example'), /HTTP 403/);
 });

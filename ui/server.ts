@@ -175,6 +175,24 @@ export async function startHttpServer(options: Config['http']): Promise<HttpServ
   });
 
   // Crash injection over HTTP: the chaos monkey's lever from outside the process.
+  // The chaos monkey reports its faults here, for the dashboard's chaos feed.
+  app.post<{ Body: { events?: unknown; active?: unknown } }>('/api/chaos', async (req, reply) => {
+    if (!bearerOk(req, token)) return reply.code(401).send({ error: 'missing or wrong bearer token (Authorization: Bearer <token>)' });
+    if (!hub) return reply.code(503).send({ error: 'the actor system is not started yet' });
+    const { events, active } = req.body ?? {};
+    if (active !== undefined && typeof active !== 'boolean') return reply.code(400).send({ error: `active must be true or false, got ${JSON.stringify(active)}` });
+    const list = events === undefined ? [] : events;
+    if (!Array.isArray(list) || list.length > 100) return reply.code(400).send({ error: 'events must be an array of at most 100 {at, kind, target, detail}' });
+    for (const e of list as Array<Record<string, unknown>>) {
+      if (typeof e !== 'object' || e === null || typeof e.at !== 'number' || typeof e.kind !== 'string' || typeof e.target !== 'string' || typeof e.detail !== 'string') {
+        return reply.code(400).send({ error: `each event needs at (ms), kind, target and detail; got ${JSON.stringify(e).slice(0, 200)}` });
+      }
+    }
+    if (active !== undefined) hub.setChaosActive(active);
+    for (const e of list as Array<{ at: number; kind: string; target: string; detail: string }>) hub.chaosEvent({ at: e.at, kind: e.kind.slice(0, 64), target: e.target.slice(0, 200), detail: e.detail.slice(0, 500) });
+    return { accepted: list.length };
+  });
+
   app.post<{ Body: { path?: unknown } }>('/api/crash', async (req, reply) => {
     if (!bearerOk(req, token)) return reply.code(401).send({ error: 'missing or wrong bearer token (Authorization: Bearer <token>)' });
     if (!parts) return reply.code(503).send({ error: 'the actor system is not started yet' });
