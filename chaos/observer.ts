@@ -32,6 +32,7 @@ export class Observer {
   readonly everApplied = new Set<string>();
   readonly staleViolations: string[] = [];
   private readonly staleSince = new Map<string, number>();
+  private readonly reported = new Set<string>();
   last: Reading | undefined;
   /** Called when a firewall is first seen holding an address the registry no longer has. */
   onStale: ((key: string, at: number) => void) | undefined;
@@ -70,7 +71,14 @@ export class Observer {
           if (!this.staleSince.has(key)) this.onStale?.(key, at);
           const since = this.staleSince.get(key) ?? at;
           this.staleSince.set(key, since);
-          if (at - since > STALE_BOUND_MS && !this.staleViolations.includes(key)) this.staleViolations.push(`${key} (held ${Math.round((at - since) / 1000)} s after the registry dropped it)`);
+          if (at - since > STALE_BOUND_MS && !this.reported.has(key)) {
+            this.reported.add(key);
+            // When did that firewall last apply it: a missed removal, or a late re-add?
+            const url = this.fleet.nodes.get(node)?.url;
+            const appliedAt = url ? await getJson<{ appliedAt: number | null }>(`${url}/api/firewall?address=${encodeURIComponent(a)}`).then((r) => r.appliedAt, () => null) : null;
+            const when = appliedAt === null ? 'unknown' : `${((appliedAt - since) / 1000).toFixed(1)} s relative to when the registry dropped it`;
+            this.staleViolations.push(`${key} (held ${Math.round((at - since) / 1000)} s after the registry dropped it; last applied there ${when})`);
+          }
         }
       }
     }
