@@ -7,6 +7,7 @@ import type { Config } from './config/schema.ts';
 import { ConfigError } from './errors.ts';
 import { existsSync } from 'node:fs';
 import { FileSource } from './net/file-source.ts';
+import type { ReplayPace } from '../ui/replay-api.ts';
 import { membershipSpec } from './actors/membership.ts';
 import { ActorSystem, type ActorSystemOptions } from './supervisors/actor-system.ts';
 import { LiveCapture, type LiveCaptureOptions } from './net/live-capture.ts';
@@ -66,12 +67,16 @@ function liveOptions(config: Config, iface: string, index: number): LiveCaptureO
   return { iface, filter: c.filter, promiscuous: c.promiscuous, snaplen: c.snaplen, bufferSize: c.bufferMb * 2 ** 20, batchSize: config.pipeline.batchSize, ifaceIndex: index };
 }
 
-/** The configured replay as one more capture source, resuming after what it delivered. */
-function replaySources(config: Config): PipelineSource[] {
+/**
+ * The configured replay as one more capture source, resuming after what it delivered. A
+ * count-paced replay's rate lives in `pace`, which outlives the source's incarnations and
+ * which POST /api/replay changes (a load spike, a throttle).
+ */
+function replaySources(config: Config, pace: ReplayPace | undefined): PipelineSource[] {
   const r = config.capture.replay;
   if (r.files.length === 0) return [];
   for (const f of r.files) if (!existsSync(f)) throw new ConfigError(`capture.replay.files: ${JSON.stringify(f)} does not exist`);
-  const options = r.pps > 0 ? { pps: r.pps } : { speed: 1 };
+  const options = pace ? { pace } : { speed: 1 };
   return [{ id: 'replay', restart: 'transient', open: (skip) => new FileSource(r.files, { ...options, skip, loop: r.loop, batchSize: config.pipeline.batchSize }) }];
 }
 
@@ -136,9 +141,10 @@ export async function startNode(config: Config, options: StartNodeOptions = {}):
   const registry: BanRegistry = etcd ? new EtcdBanRegistry(etcd.client, config.cluster.name, wallClock, etcd) : new MemoryBanRegistry(wallClock);
   const defence = await assembleDefence({ config, registry, firewall, models: models ?? null, featureCount: featureCount(), placed: clustered });
   await broadcast?.start(defence.board);
+  const replayPace: ReplayPace | undefined = config.capture.replay.files.length > 0 && config.capture.replay.pps > 0 ? { pps: config.capture.replay.pps, configuredPps: config.capture.replay.pps } : undefined;
   const sources: PipelineSource[] = options.sources ?? [
     ...interfaces.map((iface, i) => ({ id: `capture-${iface.replace(/[^A-Za-z0-9_-]/g, '_')}`, restart: 'permanent' as const, open: () => LiveCapture.open(liveOptions(config, iface, i)) })),
-    ...replaySources(config),
+    ...replaySources(config, replayPace),
   ];
   const pipeline = buildPipeline({
     sources,
@@ -201,6 +207,7 @@ export async function startNode(config: Config, options: StartNodeOptions = {}):
     desk: defence.desk,
     registry,
     firewall,
+    ...(replayPace ? { replay: replayPace } : {}),
     ...(member ? { cluster: () => member.health(), peers: () => member.members().map((m) => ({ id: m.id, http: m.http })) } : {}),
   });
   let stopped = false;

@@ -156,6 +156,23 @@ test('pacing by count never hands out more packets than the rate allows', async 
   assert.equal(packets, 189);
 });
 
+test('a pace changed while the source runs applies from that moment: no burst to catch up, no stall to pay back', async () => {
+  const pace = { pps: 1_000_000 };
+  const source = new FileSource([PCAP_DIR + 'D18_brute_kali-password-attack_hydra.pcap'], { pace, pps: 5 });
+  let packets = 0;
+  while (packets < 100) packets += (await source.next())!.length;
+  // Slowed to 1 packet/s after ~100 packets: the first packet at the new rate is due at once
+  // and alone (anchored on the old clock it would be due only after ~100 s).
+  pace.pps = 1;
+  assert.equal((await source.next())!.length, 1);
+  packets += 1;
+  // Sped up again: the rest comes (at 1 packet/s it would take 88 s more; the test's guard is 30 s).
+  pace.pps = 1_000_000;
+  for (let b = await source.next(); b; b = await source.next()) packets += b.length;
+  assert.equal(packets, 189);
+  await source.close();
+}, { timeout: 30_000 });
+
 test('a limit and a skip split one timeline into two parts that add up to the whole', async () => {
   const files = ['D05_benign_kali-normal-ssh.pcap', 'D18_brute_kali-password-attack_hydra.pcap'].map((f) => PCAP_DIR + f);
   const collect = async (s: FileSource) => {

@@ -9,6 +9,7 @@ import type { Config } from '../src/config/schema.ts';
 import type { ActorSystem } from '../src/supervisors/actor-system.ts';
 import type { TreeSnapshot } from '../src/supervisors/cell.ts';
 import { registerBansApi, type BansApiParts } from './bans-api.ts';
+import { registerReplayApi, type ReplayPace } from './replay-api.ts';
 import type { ClusterHealth } from '../src/cluster/cluster-member.ts';
 import type { JournaledBackend } from '../src/firewall/journal.ts';
 import type { BanRegistry } from '../src/cluster/ban-registry.ts';
@@ -32,6 +33,8 @@ export interface HttpParts {
   registry?: BanRegistry;
   /** The other members whose trees and alerts the dashboard shows (cluster mode). */
   peers?: () => Array<{ id: string; http: string }>;
+  /** The rate of a count-paced replay, changed through POST /api/replay. */
+  replay?: ReplayPace;
 }
 
 export interface HttpServer {
@@ -204,6 +207,7 @@ export async function startHttpServer(options: Config['http']): Promise<HttpServ
   });
 
   registerBansApi(app, () => parts?.response, (req) => bearerOk(req, token), options.blockRate);
+  registerReplayApi(app, () => parts?.replay, (req) => bearerOk(req, token));
 
   let address: string;
   try {

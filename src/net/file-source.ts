@@ -33,6 +33,11 @@ export interface FileSourceOptions {
   backToBackGapS?: number;
   /** Pace by count instead of by timestamps: this many packets per second (overrides speed). */
   pps?: number;
+  /**
+   * Like pps, but read at every step, so its owner can change the rate while the source runs
+   * (a load spike, a throttle); overrides pps and speed. A change applies from that moment on.
+   */
+  pace?: { pps: number };
   /** Stop after handing out this many packets (counted after `skip`). */
   limit?: number;
   /**
@@ -73,6 +78,9 @@ export class FileSource implements PacketSource {
   private wall0 = 0;
   private ts0 = NaN;
   private ppsWall0: number | undefined;
+  // the rate the pps clock was anchored at, and the packets handed out before that anchor
+  private ppsAt = 0;
+  private ppsBase = 0;
   private closed = false;
   /** The files read so far, in order, with their place on the timeline. */
   readonly spans: FileSpan[] = [];
@@ -168,10 +176,16 @@ export class FileSource implements PacketSource {
         this.cursor += n;
         continue;
       }
-      if (this.options.pps !== undefined) {
-        // One clock for the whole run (timestamp pacing restarts per file; this does not).
-        if (this.ppsWall0 === undefined) this.ppsWall0 = performance.now() - 1000 / this.options.pps;
-        const due = Math.floor(((performance.now() - this.ppsWall0) * this.options.pps) / 1000) - this.packets;
+      const pps = this.options.pace?.pps ?? this.options.pps;
+      if (pps !== undefined) {
+        // One clock for the whole run (timestamp pacing restarts per file; this does not),
+        // anchored again when the rate changes so a new rate neither bursts nor stalls.
+        if (this.ppsWall0 === undefined || pps !== this.ppsAt) {
+          this.ppsWall0 = performance.now() - 1000 / pps;
+          this.ppsAt = pps;
+          this.ppsBase = this.packets;
+        }
+        const due = Math.floor(((performance.now() - this.ppsWall0) * pps) / 1000) - (this.packets - this.ppsBase);
         if (due > 0) return this.take(b, Math.min(b.length, this.cursor + due));
         await new Promise((r) => setTimeout(r, 1));
         continue;
