@@ -5,6 +5,7 @@ import type { Coordinator } from './cluster/coordinator.ts';
 import { EmbeddedCoordinator } from './cluster/embedded-coordinator.ts';
 import type { Config } from './config/schema.ts';
 import { ConfigError } from './errors.ts';
+import { activeFailpoints } from './failpoints.ts';
 import { existsSync } from 'node:fs';
 import { FileSource } from './net/file-source.ts';
 import type { ReplayPace } from '../ui/replay-api.ts';
@@ -105,6 +106,7 @@ async function usableInterfaces(config: Config, notice: (line: string) => void):
 export async function startNode(config: Config, options: StartNodeOptions = {}): Promise<RunningNode> {
   const notice = options.notice ?? ((line: string) => process.stderr.write(`${line}\n`));
   const clustered = config.cluster.etcd.length > 0;
+  for (const f of activeFailpoints()) notice(`autoimmune: FAIL POINT ON, this build is broken on purpose: ${f}`);
   // First, so a cluster node with no etcd says so (and retries) before anything else starts.
   let etcd: EtcdCoordinator | undefined;
   if (clustered) {

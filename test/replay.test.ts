@@ -156,7 +156,7 @@ test('pacing by count never hands out more packets than the rate allows', async 
   assert.equal(packets, 189);
 });
 
-test('a pace changed while the source runs applies from that moment: no burst to catch up, no stall to pay back', async () => {
+test('a pace changed while the source runs applies from that moment: no burst to catch up, no stall to pay back', { timeout: 30_000 }, async () => {
   const pace = { pps: 1_000_000 };
   const source = new FileSource([PCAP_DIR + 'D18_brute_kali-password-attack_hydra.pcap'], { pace, pps: 5 });
   let packets = 0;
@@ -171,7 +171,7 @@ test('a pace changed while the source runs applies from that moment: no burst to
   for (let b = await source.next(); b; b = await source.next()) packets += b.length;
   assert.equal(packets, 189);
   await source.close();
-}, { timeout: 30_000 });
+});
 
 test('a limit and a skip split one timeline into two parts that add up to the whole', async () => {
   const files = ['D05_benign_kali-normal-ssh.pcap', 'D18_brute_kali-password-attack_hydra.pcap'].map((f) => PCAP_DIR + f);
