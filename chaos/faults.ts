@@ -1,11 +1,14 @@
 // Injecting one planned fault into the fleet, and healing it when its time is up. Each
 // returns what it did in words and how to tell that the system has recovered from it.
 
-import type { Fleet } from './fleet.ts';
+import { runCommand } from '../src/firewall/exec.ts';
+import { FIREWALL_TABLE, type Fleet } from './fleet.ts';
 import type { PlannedFault } from './types.ts';
 
 interface TreeNode {
+  id: string;
   path: string;
+  stats?: Record<string, number>;
   type: string;
   status: string;
   restarts: number;
@@ -67,8 +70,12 @@ export async function inject(f: PlannedFault, fleet: Fleet): Promise<Injected> {
       const n = fleet.nodes.get(f.target)!;
       fleet.expectedDown.add(n.id);
       await n.kill('SIGKILL');
+      // In the lab a node has a kernel of its own: the kill is a power cut, and the packet
+      // filter comes back empty, as after a reboot (the node must rebuild it from etcd).
+      const lab = fleet.o.lab;
+      if (lab) await runCommand(lab.exec(n.id)[0]!, [...lab.exec(n.id).slice(1), 'nft', '-f', '-'], { stdin: `add table inet ${FIREWALL_TABLE}\ndelete table inet ${FIREWALL_TABLE}\n` });
       return {
-        detail: `SIGKILL ${n.id} (pid ${n.child.pid}), restarted after ${f.durationMs} ms`,
+        detail: `SIGKILL ${n.id} (pid ${n.child.pid})${lab ? ' and its firewall emptied, as by a reboot' : ''}, restarted after ${f.durationMs} ms`,
         back: async () => fleet.live().some((x) => x.id === f.target),
         heal: async () => {
           await fleet.startNode(f.target);
@@ -101,8 +108,68 @@ export async function inject(f: PlannedFault, fleet: Fleet): Promise<Injected> {
         },
       };
     }
-    case 'partition':
-    case 'load-spike':
-      throw new Error(`fault kind ${f.kind} is not built yet`);
+    case 'partition': {
+      const lab = fleet.o.lab;
+      if (!lab) throw new Error('a partition needs the nodes in network namespaces (run as root with ip and nft)');
+      const [a, b] = f.target.split('|') as [string, string];
+      await lab.partition(a, b);
+      let drained: (() => Promise<boolean>) | undefined;
+      return {
+        detail: `cut the network between ${a} and ${b} (nftables drop in both namespaces) for ${f.durationMs} ms`,
+        back: async () => (drained ? drained() : false),
+        heal: async () => {
+          await lab.heal(a, b);
+          drained = await drainedSince(fleet);
+        },
+      };
+    }
+    case 'load-spike': {
+      const node = fleet.nodes.get(f.target)!;
+      const factor = 10;
+      const set = async (factor: number) => {
+        const r = await fetch(`${node.url}/api/replay`, { method: 'POST', headers: { authorization: `Bearer ${fleet.token(node.id)}`, 'content-type': 'application/json' }, body: JSON.stringify({ factor }), signal: AbortSignal.timeout(2000) });
+        if (!r.ok) throw new Error(`POST ${node.url}/api/replay: HTTP ${r.status} ${await r.text()}`);
+        return ((await r.json()) as { pps: number }).pps;
+      };
+      const pps = await set(factor);
+      let drained: (() => Promise<boolean>) | undefined;
+      return {
+        detail: `replay on ${node.id} at ${factor}× (${pps} packets/s) for ${f.durationMs} ms`,
+        back: async () => (drained ? drained() : false),
+        heal: async () => {
+          // The node may have been killed and restarted meanwhile: then it is back at 1× already.
+          if (fleet.live().includes(node)) await set(1);
+          drained = await drainedSince(fleet);
+        },
+      };
+    }
   }
+}
+
+/** The traffic node's replay counters (offered, confirmed handled, lost), or undefined if it does not answer. */
+export async function replayStats(fleet: Fleet): Promise<{ pid: number | undefined; packets: number; confirmed: number; lost: number; unroutable: number; resent: number } | undefined> {
+  const node = fleet.nodes.get(fleet.trafficNode);
+  if (!node || !fleet.live().includes(node)) return undefined;
+  const find = (t: TreeNode): TreeNode | undefined => (t.id === 'replay' && t.type === 'worker' ? t : t.children?.map(find).find(Boolean));
+  try {
+    const s = find(await tree(node.url))?.stats ?? {};
+    return { pid: node.child.pid, packets: s.packets ?? 0, confirmed: s.confirmed ?? 0, lost: s.lost ?? 0, unroutable: s.unroutable ?? 0, resent: s.resent ?? 0 };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * "Traffic has caught up": every packet offered before now has been confirmed handled (or
+ * counted lost). What recovery means after a partition or a load spike, whose damage is a
+ * backlog, not a dead actor. A traffic node restarted meanwhile counts afresh: caught up.
+ */
+async function drainedSince(fleet: Fleet): Promise<() => Promise<boolean>> {
+  const at = await replayStats(fleet);
+  return async () => {
+    if (!at) return true;
+    const now = await replayStats(fleet);
+    if (!now) return false;
+    return now.pid !== at.pid || now.confirmed + now.lost + now.unroutable >= at.packets;
+  };
 }

@@ -1,12 +1,19 @@
-// The cluster a chaos run works on: an etcd of one or three members and N node processes on
-// loopback (dry-run firewalls, short lease and ban TTLs so faults and expiries happen within
-// the run), one of which replays the shared captures in a loop, attackers included.
+// The cluster a chaos run works on: an etcd of one or three members and N node processes
+// (short lease and ban TTLs so faults and expiries happen within the run), one of which
+// replays the shared captures in a loop, attackers included. Either all on loopback with
+// dry-run firewalls, or, given a network lab (netns.ts), each node in its own network
+// namespace with its own real nftables firewall and etcd in the hub, so the network between
+// two nodes can be cut.
 
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnNodeProcess, type NodeProcess } from '../src/cluster/node-process.ts';
 import { startEtcdCluster, type TestEtcdCluster } from '../src/cluster/local-etcd.ts';
+import type { NetLab } from './netns.ts';
+
+/** The nftables table (family inet) the nodes' firewalls own in the lab. */
+export const FIREWALL_TABLE = 'autoimmune';
 
 export interface FleetOptions {
   nodes: number;
@@ -17,6 +24,10 @@ export interface FleetOptions {
   shards: number;
   leaseTtlMs: number;
   banTtlS: number;
+  /** Each node in its own namespace of this lab (the runner and etcd run in its hub). */
+  lab?: NetLab;
+  /** Environment for every node process (fail points: the deliberately broken build). */
+  env?: Record<string, string>;
   onLine?: (line: string) => void;
 }
 
@@ -36,21 +47,23 @@ export class Fleet {
   }
 
   async start(): Promise<void> {
-    this.etcd = await startEtcdCluster(this.o.etcdMembers);
+    this.etcd = await startEtcdCluster(this.o.etcdMembers, this.o.lab ? { host: this.o.lab.hubIp } : {});
     await Promise.all(this.ids.map((id) => this.startNode(id)));
   }
 
   private configFile(id: string): string {
     const file = join(this.dir, `${id}.json`);
     const o = this.o;
+    const ip = o.lab?.nodes.find((n) => n.id === id)?.ip;
     writeFileSync(
       file,
       JSON.stringify({
-        http: { port: 0, blockRate: { perS: 1000, burst: 1000 } },
-        firewall: { backend: 'dry-run' },
+        http: { port: 0, blockRate: { perS: 1000, burst: 1000 }, ...(ip ? { host: ip } : {}) },
+        // In its own namespace a node has a kernel packet filter of its own to rule.
+        firewall: { backend: ip ? 'nftables' : 'dry-run', table: FIREWALL_TABLE },
         model: { enabled: false },
         capture: { interfaces: [], ...(id === this.trafficNode ? { replay: { files: o.traffic, pps: o.pps, loop: true } } : {}) },
-        cluster: { name: 'chaos', leaseTtlMs: o.leaseTtlMs },
+        cluster: { name: 'chaos', leaseTtlMs: o.leaseTtlMs, ...(ip ? { transport: { bind: `tcp://${ip}:0`, advertise: ip } } : {}) },
         pipeline: { shards: o.shards },
         responder: { banTtlS: o.banTtlS, escalation: { factor: 1, maxTtlS: o.banTtlS, memoryS: 60 }, rateLimit: { bans: 1000, perS: 1 } },
       }),
@@ -59,11 +72,22 @@ export class Fleet {
   }
 
   async startNode(id: string): Promise<NodeProcess> {
-    const n = await spawnNodeProcess({ id, etcd: this.etcd.endpoints, config: this.configFile(id), stateDir: join(this.dir, id), ...(this.o.onLine ? { onLine: this.o.onLine } : {}) });
+    const n = await spawnNodeProcess({
+      id,
+      etcd: this.etcd.endpoints,
+      config: this.configFile(id),
+      stateDir: join(this.dir, id),
+      ...(this.o.lab ? { wrap: this.o.lab.exec(id) } : {}),
+      ...(this.o.env ? { env: this.o.env } : {}),
+      ...(this.o.onLine ? { onLine: this.o.onLine } : {}),
+    });
     this.expectedDown.delete(id);
     this.nodes.set(id, n);
     n.child.once('exit', (code, signal) => {
-      if (!this.expectedDown.has(id) && this.nodes.get(id) === n) this.unexpectedExits.push(`${id} exited (${signal ?? `code ${code}`}) on its own`);
+      if (this.expectedDown.has(id) || this.nodes.get(id) !== n) return;
+      // What it said last is the evidence (an abort's assertion, an uncaught error).
+      const tail = n.output().trimEnd().split('\n').slice(-12).join('\n');
+      this.unexpectedExits.push(`${id} exited (${signal ?? `code ${code}`}) on its own; its last output:\n${tail}`);
     });
     return n;
   }

@@ -2,7 +2,8 @@
 // actor, leases, each node's firewall and the bans in the registry. It answers "is the
 // system whole?" (every desired actor running exactly once, every live node holding its
 // lease) and keeps what the invariants need: every address ever applied by a firewall, and
-// firewall entries that outlived their ban in the registry for longer than a bound.
+// any firewall that differed from the registry (a ban it lacked, or one it kept past its
+// removal) for longer than a bound.
 
 import type { Fleet } from './fleet.ts';
 
@@ -25,13 +26,17 @@ export interface Reading {
   registry: Set<string> | undefined;
 }
 
-/** How long a firewall may hold an address the registry no longer has (watch + apply). */
+/** How long a firewall may differ from the registry, either way (watch + apply, or a restart's reconcile). */
 export const STALE_BOUND_MS = 5000;
 
 export class Observer {
   readonly everApplied = new Set<string>();
+  /** A firewall held an address for longer than the bound after the registry dropped it. */
   readonly staleViolations: string[] = [];
-  private readonly staleSince = new Map<string, number>();
+  /** A firewall lacked an address for longer than the bound while the registry had it (a lost ban). */
+  readonly missingViolations: string[] = [];
+  /** "<node> <address> extra|missing" → when first seen differing from the registry. */
+  private readonly divergedSince = new Map<string, number>();
   private readonly reported = new Set<string>();
   last: Reading | undefined;
   /** Called when a firewall is first seen holding an address the registry no longer has. */
@@ -60,25 +65,32 @@ export class Observer {
       }),
     );
     for (const set of firewalls.values()) for (const a of set) this.everApplied.add(a);
+    // A node that did not answer starts afresh when it does again (it was stopped or gone).
+    for (const key of [...this.divergedSince.keys()]) if (!firewalls.has(key.slice(0, key.indexOf(' ')))) this.divergedSince.delete(key);
     if (registry) {
       for (const [node, set] of firewalls) {
-        for (const a of set) {
-          const key = `${node} ${a}`;
-          if (registry.has(a)) {
-            this.staleSince.delete(key);
+        const seen = new Set<string>();
+        for (const a of set) if (!registry.has(a)) seen.add(`${node} ${a} extra`);
+        for (const a of registry) if (!set.has(a)) seen.add(`${node} ${a} missing`);
+        for (const key of [...this.divergedSince.keys()]) if (key.startsWith(`${node} `) && !seen.has(key)) this.divergedSince.delete(key);
+        for (const key of seen) {
+          if (!this.divergedSince.has(key)) {
+            this.divergedSince.set(key, at);
+            if (key.endsWith(' extra')) this.onStale?.(key.slice(0, -6), at);
+          }
+          const since = this.divergedSince.get(key)!;
+          if (at - since <= STALE_BOUND_MS || this.reported.has(key)) continue;
+          this.reported.add(key);
+          const [, a, kind] = key.split(' ') as [string, string, 'extra' | 'missing'];
+          if (kind === 'missing') {
+            this.missingViolations.push(`${node} lacked ${a} for ${Math.round((at - since) / 1000)} s while the registry had it`);
             continue;
           }
-          if (!this.staleSince.has(key)) this.onStale?.(key, at);
-          const since = this.staleSince.get(key) ?? at;
-          this.staleSince.set(key, since);
-          if (at - since > STALE_BOUND_MS && !this.reported.has(key)) {
-            this.reported.add(key);
-            // When did that firewall last apply it: a missed removal, or a late re-add?
-            const url = this.fleet.nodes.get(node)?.url;
-            const appliedAt = url ? await getJson<{ appliedAt: number | null }>(`${url}/api/firewall?address=${encodeURIComponent(a)}`).then((r) => r.appliedAt, () => null) : null;
-            const when = appliedAt === null ? 'unknown' : `${((appliedAt - since) / 1000).toFixed(1)} s relative to when the registry dropped it`;
-            this.staleViolations.push(`${key} (held ${Math.round((at - since) / 1000)} s after the registry dropped it; last applied there ${when})`);
-          }
+          // When did that firewall last apply it: a missed removal, or a late re-add?
+          const url = this.fleet.nodes.get(node)?.url;
+          const appliedAt = url ? await getJson<{ appliedAt: number | null }>(`${url}/api/firewall?address=${encodeURIComponent(a)}`).then((r) => r.appliedAt, () => null) : null;
+          const when = appliedAt === null ? 'unknown' : `${((appliedAt - since) / 1000).toFixed(1)} s relative to when the registry dropped it`;
+          this.staleViolations.push(`${node} ${a} (held ${Math.round((at - since) / 1000)} s after the registry dropped it; last applied there ${when})`);
         }
       }
     }

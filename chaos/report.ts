@@ -7,13 +7,13 @@ import { FAULT_KINDS, type ChaosReport, type FaultKind, type FaultRecord, type I
 /** Added by buildReport from the records; a caller may not supply its own. */
 export const EVERY_FAULT_RECOVERED = 'every-fault-recovered';
 
-/** Per kind: how many, how many recovered, and nearest-rank p50/p99/max of recovery time. */
+/** Per kind: how many, how many recovered, and nearest-rank p50/p99/max of recovery time (from the heal where there was one, else from the injection). */
 export function recoveryStats(records: readonly FaultRecord[]): Record<FaultKind, RecoveryStats> {
   const times = new Map<FaultKind, number[]>(FAULT_KINDS.map((k) => [k, []]));
   const counts = new Map<FaultKind, number>(FAULT_KINDS.map((k) => [k, 0]));
   for (const r of records) {
     counts.set(r.kind, (counts.get(r.kind) ?? 0) + 1);
-    if (r.recoveredAt !== null) times.get(r.kind)?.push(r.recoveredAt - r.startedAt);
+    if (r.recoveredAt !== null) times.get(r.kind)?.push(r.recoveredAt - (r.healedAt ?? r.startedAt));
   }
   const out = {} as Record<FaultKind, RecoveryStats>;
   for (const k of FAULT_KINDS) {
@@ -85,7 +85,7 @@ export function formatSummary(r: ChaosReport): string {
   }
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((row) => row[c]!.length)));
   for (const row of rows) lines.push(row.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  '));
-  lines.push('');
+  lines.push('(recovery: from the injection for crash and kill-node, which is failover; from the heal for the others)', '');
   for (const [name, inv] of Object.entries(r.invariants)) lines.push(`${inv.held ? '✔' : '✘'} ${name} — ${inv.evidence}`);
   return lines.join('\n');
 }

@@ -23,6 +23,12 @@ export interface FaultRecord extends PlannedFault {
   startedAt: number;
   /** When the system was whole again (every desired actor running once, leases held), or null if it never was. */
   recoveredAt: number | null;
+  /**
+   * When a fault that lasts (partition, slow node, etcd member down, load spike) was undone:
+   * its recovery is timed from then. Absent where recovery is timed from the injection: a
+   * crash, and a node kill (failover to the survivors, not the dead node's restart).
+   */
+  healedAt?: number;
   /** What exactly was done ("crashed n2:/detection/detectors/detector-3"). */
   detail: string;
 }

@@ -1,4 +1,4 @@
-// A local etcd (Debian's etcd-server) on loopback: data dirs and free ports of its own,
+// A local etcd (Debian's etcd-server) on loopback (or a given address): data dirs and free ports of its own,
 // started and stopped by its caller. What `npm run cluster`, the tests and the cluster
 // benchmark use. startEtcd() gives one member; startEtcdCluster(n) gives n members in one
 // cluster, each of which can be killed (SIGKILL) and restarted.
@@ -10,12 +10,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Etcd3 } from 'etcd3';
 
-/** A loopback TCP port nothing listens on (at the time of asking). */
-export async function freePort(): Promise<number> {
+/** A TCP port nothing listens on at `host` (loopback by default), at the time of asking. */
+export async function freePort(host = '127.0.0.1'): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = createServer();
     s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
+    s.listen(0, host, () => {
       const port = (s.address() as { port: number }).port;
       s.close(() => resolve(port));
     });
@@ -119,21 +119,28 @@ export interface TestEtcdCluster {
   stop(): Promise<void>;
 }
 
-export async function startEtcdCluster(size: number, options: { clientPorts?: number[]; dir?: string } = {}): Promise<TestEtcdCluster> {
+/** The names startEtcdCluster(size) gives its members. */
+export function etcdMemberNames(size: number): string[] {
+  return size === 1 ? ['test'] : Array.from({ length: size }, (_, i) => `m${i}`);
+}
+
+export async function startEtcdCluster(size: number, options: { clientPorts?: number[]; dir?: string; /** Address the members listen on (default 127.0.0.1). */ host?: string } = {}): Promise<TestEtcdCluster> {
   if (!(Number.isInteger(size) && size >= 1)) throw new RangeError(`cluster size must be a positive integer, got ${size}`);
   // A directory given by the caller is kept after stop (its owner decides); a temp one is removed.
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'autoimmune-etcd-'));
   if (options.dir) mkdirSync(dir, { recursive: true });
   const specs: MemberSpec[] = [];
   const token = `autoimmune-test-${process.pid}-${Date.now()}`;
+  const names = etcdMemberNames(size);
   for (let i = 0; i < size; i++) {
-    const name = size === 1 ? 'test' : `m${i}`;
-    const [client, peer] = [options.clientPorts?.[i] ?? (await freePort()), await freePort()];
+    const name = names[i]!;
+    const host = options.host ?? '127.0.0.1';
+    const [client, peer] = [options.clientPorts?.[i] ?? (await freePort(host)), await freePort(host)];
     specs.push({
       name,
       dataDir: join(dir, name),
-      client: `http://127.0.0.1:${client}`,
-      peer: `http://127.0.0.1:${peer}`,
+      client: `http://${host}:${client}`,
+      peer: `http://${host}:${peer}`,
       initialCluster: '',
       token,
     });

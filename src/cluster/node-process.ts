@@ -18,6 +18,10 @@ export interface NodeProcessOptions {
   onLine?: (line: string) => void;
   /** How long to wait for the node to say it runs (default 60 s). */
   startMs?: number;
+  /** A command that runs the node, e.g. ['ip', 'netns', 'exec', 'ns1'] (it must exec it: signals reach the node). */
+  wrap?: string[];
+  /** More environment for the node (fail points, …). */
+  env?: Record<string, string>;
 }
 
 export interface NodeProcess {
@@ -47,7 +51,8 @@ async function signalAndWait(child: ChildProcess, signal: NodeJS.Signals): Promi
 export async function spawnNodeProcess(o: NodeProcessOptions): Promise<NodeProcess> {
   const args = ['--import', 'tsx', CLI, 'start', '--etcd', o.etcd.join(','), '--node-id', o.id, '--state-dir', o.stateDir, '--port', String(o.port ?? 0)];
   if (o.config) args.push('--config', o.config);
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FORCE_COLOR: '0' } });
+  const [command, ...prefix] = [...(o.wrap ?? []), process.execPath];
+  const child = spawn(command!, [...prefix, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FORCE_COLOR: '0', ...o.env } });
   running.add(child);
   child.once('exit', () => running.delete(child));
   let out = '';
