@@ -130,9 +130,8 @@ async function runHere(lab: NetLab | undefined): Promise<void> {
     pps,
     signal: stop.signal,
     ...(lab ? { lab } : {}),
-    onEvent: (e) => {
-      if (!values.json) say(`[${((e.at - t0) / 1000).toFixed(1).padStart(6)} s] ${e.kind} ${e.target} ${e.detail}`);
-    },
+    // Progress on stderr either way (the JSON report alone goes to stdout).
+    onEvent: (e) => say(`[${((e.at - t0) / 1000).toFixed(1).padStart(6)} s] ${e.kind} ${e.target} ${e.detail}`),
     ...(values.verbose ? { onLine: say } : {}),
   });
   process.stdout.write(values.json ? `${JSON.stringify(report)}\n` : `${formatSummary(report)}\n`);

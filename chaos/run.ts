@@ -54,6 +54,9 @@ async function json<T>(url: string): Promise<T> {
   return (await (await fetch(url, { signal: AbortSignal.timeout(2000) })).json()) as T;
 }
 
+/** The monkey's own operator ban (TEST-NET-2, no traffic from it): see runChaos. */
+export const SENTINEL = '198.51.100.77';
+
 /** The run's fault plan (throws a ConfigError naming the problem when it cannot be made). */
 export function chaosPlan(o: Pick<ChaosOptions, 'seed' | 'durationMs' | 'nodes' | 'kinds'> & { lab?: unknown }): PlannedFault[] {
   const ids = Array.from({ length: o.nodes }, (_, i) => `n${i + 1}`);
@@ -85,6 +88,16 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     for (let t0 = Date.now(); !observer.whole(await observer.read(), o.nodes).whole; await sleep(250)) {
       if (Date.now() - t0 > 60_000) throw new Error(`the fleet did not settle before the run: ${observer.whole(observer.last!, o.nodes).why}`);
     }
+    // An operator's ban that must stay on every firewall through every fault (its TTL outlasts
+    // the run): the bans the detectors make come and go within 20 s and are made again, so a
+    // firewall that lost one may get it back before anyone sees; this one it would not.
+    const sentinelNode = fleet.nodes.get(fleet.ids[fleet.ids.length - 1]!)!;
+    const sentinel = await fetch(`${sentinelNode.url}/api/bans`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${fleet.token(sentinelNode.id)}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ address: SENTINEL, ttl: Math.ceil(o.durationMs / 1000) + 600, reason: 'chaos sentinel: an operator ban every firewall must hold through every fault' }),
+    });
+    if (sentinel.status !== 201) throw new Error(`the sentinel ban was refused: HTTP ${sentinel.status} ${await sentinel.text()}`);
     feed({ active: true });
     const records: FaultRecord[] = [];
     const open: Array<{ rec: FaultRecord; inj: Injected; healed: boolean }> = [];
@@ -179,8 +192,9 @@ async function checkInvariants(fleet: Fleet, observer: Observer, attackers: Set<
     held: observer.staleViolations.length === 0,
     evidence: observer.staleViolations.length === 0 ? `no firewall held a ban more than ${STALE_BOUND_MS / 1000} s after the registry dropped it` : observer.staleViolations.slice(0, 10).join('; '),
   };
-  const falseBlocks = [...observer.everApplied].filter((a) => !attackers.has(a));
-  out['no-benign-blocked'] = { held: falseBlocks.length === 0, evidence: falseBlocks.length === 0 ? `only attackers were ever blocked (${[...observer.everApplied].join(', ') || 'none'})` : `blocked but not attackers: ${falseBlocks.join(', ')}` };
+  const blocked = [...observer.everApplied].filter((a) => a !== SENTINEL);
+  const falseBlocks = blocked.filter((a) => !attackers.has(a));
+  out['no-benign-blocked'] = { held: falseBlocks.length === 0, evidence: falseBlocks.length === 0 ? `only attackers were ever blocked (${blocked.join(', ') || 'none'}), besides the monkey's own operator ban ${SENTINEL}` : `blocked but not attackers: ${falseBlocks.join(', ')}` };
   const missed = [...attackers].filter((a) => !observer.everApplied.has(a));
   out['every-attacker-blocked'] = { held: missed.length === 0, evidence: missed.length === 0 ? `all ${attackers.size} attackers blocked on the firewalls` : `never blocked: ${missed.join(', ')}` };
 

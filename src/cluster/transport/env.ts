@@ -38,12 +38,26 @@ export function openFrame(env: TransportEnv, frame: Uint8Array): Uint8Array | nu
   }
 }
 
-/** Socket options both ends share: no lingering on close; ZMTP heartbeats so a silent dead peer is noticed. */
+/**
+ * Socket options both ends share: no lingering on close, and a silent dead peer (power cut,
+ * partition) noticed by the kernel within seconds: TCP keepalive probes on an idle
+ * connection, TCP_USER_TIMEOUT on one with data unacknowledged.
+ *
+ * Not ZMTP heartbeats: libzmq 4.3.5 aborts the process (`Assertion failed: !_io_error`,
+ * stream_engine_base.cpp) when the heartbeat timer fires on a connection whose input is
+ * stopped by a full receive queue and whose peer has hung up — a node that was paused
+ * (SIGSTOP) for longer than the peers' heartbeat timeout did exactly that under the chaos
+ * monkey (libzmq issues 3937, 4364, 4767, open). The heartbeat timer is the only caller that
+ * reaches that assertion; without it the stopped engine is torn down cleanly when its input
+ * restarts.
+ */
 export const COMMON_SOCKET_OPTIONS = {
   linger: 0,
-  heartbeatInterval: 1000,
-  heartbeatTimeout: 3000,
-  heartbeatTimeToLive: 3000,
+  tcpKeepalive: 1,
+  tcpKeepaliveIdle: 1,
+  tcpKeepaliveInterval: 1,
+  tcpKeepaliveCount: 3,
+  tcpMaxRetransmitTimeout: 5000,
 } as const;
 
 /**

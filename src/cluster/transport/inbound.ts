@@ -47,7 +47,7 @@ export class Inbound {
       mandatory: true, // an answer to a peer that is gone fails instead of vanishing
       // No ROUTER_HANDOVER: together with closing connections it made libzmq 4.3.5 abort the
       // process on a pipe-state assertion (pipe.cpp:305/355) now and then. A restarted peer's
-      // old connection is closed by its kernel, or found dead by the heartbeats within 3 s;
+      // old connection is closed by its kernel, or found dead by TCP keepalive (env.ts) in ~4 s;
       // until then its new one is turned away and retried by its DEALER.
       sendTimeout: 0, // answers are never worth blocking the node: a lost one is re-asked
       sendHighWaterMark: 1024,
