@@ -1,0 +1,47 @@
+// The structured query every question, tool and API call comes down to: which events (kind,
+// time range, filters), and what of them (a count, a count by some field, the top values of a
+// field, a trend over time buckets, or the events themselves). The ask engine shows it with
+// every answer so the operator can check what was run; the store runs it on every tier.
+
+export const EVENT_KINDS = ['alert', 'decision'] as const;
+export type EventKind = (typeof EVENT_KINDS)[number];
+
+/** Fields a query can filter or group on. */
+export const EVENT_FIELDS = ['type', 'source', 'target', 'country', 'asn', 'node', 'detector'] as const;
+export type EventField = (typeof EVENT_FIELDS)[number];
+
+export interface EventFilters {
+  /** Alert types (src/detect/alert.ts ALERT_TYPES) or decision actions ('ban', 'unban', …). */
+  type?: string[];
+  /** Addresses or CIDRs (a CIDR matches every address in it). */
+  source?: string[];
+  target?: string[];
+  /** ISO 3166-1 alpha-2, upper case ("CN"). */
+  country?: string[];
+  asn?: number[];
+  node?: string[];
+  detector?: string[];
+  /** Risk score at least this (0–1); "high risk" is 0.8. */
+  minScore?: number;
+}
+
+export type Measure = 'count' | 'top' | 'trend' | 'list';
+
+export interface EventQuery {
+  kind: EventKind;
+  /** Wall-clock range, ms since the epoch: from inclusive, to exclusive. */
+  from: number;
+  to: number;
+  filters: EventFilters;
+  /**
+   * count: how many (with groupBy: how many per value, largest first);
+   * top: the `limit` most frequent values of groupBy, with counts;
+   * trend: counts per time bucket (and per groupBy value when given);
+   * list: the newest `limit` events.
+   */
+  measure: Measure;
+  groupBy?: EventField;
+  bucket?: 'minute' | 'hour' | 'day';
+  /** Rows at most (top, list, count with groupBy); default 10, at most 1000. */
+  limit?: number;
+}
