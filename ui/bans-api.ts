@@ -84,12 +84,14 @@ export function registerBansApi(
     const p = need(reply);
     const limit = limitOf(req.query, reply);
     if (!p || limit === undefined) return reply;
-    if (req.query.after === undefined) return p.alerts(limit);
+    // The feature vectors (100 numbers each) stay out: they serve similarity search in the store.
+    const plain = (list: Alert[]) => list.map(({ features: _features, ...a }) => a);
+    if (req.query.after === undefined) return plain(p.alerts(limit));
     const after = Number(req.query.after);
     if (!Number.isInteger(after) || after < 0) return reply.code(400).send({ error: `after must be a non-negative integer, got ${JSON.stringify(req.query.after)}` });
     const total = p.alertsSeen;
     const n = Math.min(limit, Math.max(0, total - after));
-    return { total, alerts: n > 0 ? p.alerts(n) : [] };
+    return { total, alerts: n > 0 ? plain(p.alerts(n)) : [] };
   });
 
   let tokens = rate.burst;

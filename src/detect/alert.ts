@@ -40,4 +40,6 @@ export interface Alert {
   evidence: Record<string, number | string>;
   /** GeoIP of the source, when the node has the databases. */
   geo?: { country: string | null; asn: number | null; asnOrg: string | null; latitude?: number | null; longitude?: number | null };
+  /** The flow-feature vector of the source's packet that made the alert (flow-features.ts), for "events like this one". */
+  features?: number[];
 }

@@ -80,10 +80,8 @@ export class DetectorShard {
     const alerts: Alert[] = [];
     const tally = newVictimTally();
     this.rules.scan(b.packets, alerts, tally);
-    for (const a of alerts) {
-      // Rule alerts name a source; the GeoIP record of one of its rows says where it is.
-      if (!a.geo) a.geo = geoOf(b, a.source);
-    }
+    // Rule alerts name a source; one of its rows says where it is and what its flow looked like.
+    for (const a of alerts) describe(a, b);
     const out: DetectorOutput = { alerts, tally: tally.rows > 0 ? tally : null, scored: [], sample: null, shadow: null };
     if (board.current) {
       this.pending.push(b);
@@ -141,7 +139,9 @@ export class DetectorShard {
       const mine = scores.subarray(at, at + n);
       at += n;
       const weight = this.weighted ? this.weights(b) : null;
+      const before = out.alerts.length;
       this.gate.observe(b.packets, mine, model.threshold, weight, model.version, out.alerts);
+      for (let k = before; k < out.alerts.length; k++) describe(out.alerts[k]!, b);
       const s = this.sampleBenign(b, mine, model.threshold);
       if (s) samples.push(s);
       out.scored.push({ batch: b, scores: mine });
@@ -201,11 +201,17 @@ export class DetectorShard {
   }
 }
 
-function geoOf(b: EnrichedBatch<GeoInfo | undefined>, source: string): Alert['geo'] {
+/**
+ * GeoIP and the flow-feature vector of the alert's source, from its last row in the batch:
+ * the vector is what "events like this one" compares (kept with the stored alert).
+ */
+function describe(a: Alert, b: EnrichedBatch<GeoInfo | undefined>): void {
   const p = b.packets;
-  for (let i = 0; i < p.length; i++) {
+  for (let i = p.length - 1; i >= 0; i--) {
+    if (p.formatAddress(i, 'src') !== a.source) continue;
     const g = b.srcGeo[i];
-    if (g && p.formatAddress(i, 'src') === source) return { country: g.country, asn: g.asn, asnOrg: g.asnOrg, latitude: g.latitude, longitude: g.longitude };
+    if (!a.geo && g) a.geo = { country: g.country, asn: g.asn, asnOrg: g.asnOrg, latitude: g.latitude, longitude: g.longitude };
+    if (!a.features && b.featureCount > 0) a.features = Array.from(b.features.subarray(i * b.featureCount, (i + 1) * b.featureCount), (x) => Math.fround(x));
+    return;
   }
-  return undefined;
 }
