@@ -1,0 +1,84 @@
+// The in-memory query engine (memory tier, and the reference for the databases) and the
+// cluster merge: a query answered per node and merged equals the query over all rows.
+
+import { strict as assert } from 'node:assert';
+import { test } from 'node:test';
+import type { EventQuery } from '../src/store/event-query.ts';
+import type { EventRow } from '../src/store/event-row.ts';
+import { evaluateQuery } from '../src/store/evaluate-query.ts';
+import { mergeResults, perNodeQuery } from '../src/store/merge-results.ts';
+import { uniform } from './helpers/prng.ts';
+
+const T0 = Date.UTC(2026, 10, 24, 0, 0, 0);
+const H = 3_600_000;
+
+function rows(n: number, seed: number): EventRow[] {
+  const r = uniform(seed);
+  const pick = <T>(xs: readonly T[]) => xs[Math.floor(r() ** 2 * xs.length)]!; // skewed: the first ones are common
+  const out: EventRow[] = [];
+  for (let i = 0; i < n; i++) {
+    out.push({
+      id: i + 1,
+      kind: r() < 0.7 ? 'alert' : 'decision',
+      at: T0 + Math.floor(r() * 48 * H),
+      type: pick(['ssh-brute-force', 'port-scan-vertical', 'syn-flood', 'anomaly', 'scan-probe']),
+      source: pick(['203.0.113.5', '203.0.113.9', '198.51.100.7', '192.0.2.44', '10.1.2.3', '10.1.9.9']),
+      target: pick(['10.0.0.1', '10.0.0.2', '*']),
+      country: pick(['CN', 'RU', 'US', 'BR', null]),
+      asn: pick([4134, 4837, 12389, null]),
+      score: Math.round(r() * 100) / 100,
+      node: pick(['n1', 'n2', 'n3']),
+      detector: pick(['rules', 'kitnet']),
+      detail: '{}',
+    });
+  }
+  return out;
+}
+
+const base: EventQuery = { kind: 'alert', from: T0, to: T0 + 48 * H, filters: {}, measure: 'count' };
+const queries: Array<[string, EventQuery]> = [
+  ['count', base],
+  ['count from CN, high risk', { ...base, filters: { country: ['CN'], minScore: 0.8 } }],
+  ['count by type', { ...base, groupBy: 'type' }],
+  ['count by country (nulls)', { ...base, groupBy: 'country', limit: 3 }],
+  ['top 3 sources in a CIDR', { ...base, measure: 'top', groupBy: 'source', limit: 3, filters: { source: ['203.0.113.0/24'] } }],
+  ['top asn, second day', { ...base, measure: 'top', groupBy: 'asn', from: T0 + 24 * H }],
+  ['trend per hour', { ...base, measure: 'trend', bucket: 'hour' }],
+  ['trend per day by type', { ...base, measure: 'trend', bucket: 'day', groupBy: 'type' }],
+  ['list newest 15 decisions', { ...base, kind: 'decision', measure: 'list', limit: 15 }],
+  ['list to a target', { ...base, measure: 'list', filters: { target: ['10.0.0.2'] }, limit: 5 }],
+];
+
+test('the query engine: kind, time range (from inclusive, to exclusive), filters, and each measure', () => {
+  const all = rows(2000, 1);
+  const count = (q: EventQuery) => evaluateQuery(all, q).rows[0]![0] as number;
+  const byHand = (pred: (r: EventRow) => boolean) => all.filter((r) => r.kind === 'alert' && r.at >= T0 && r.at < T0 + 48 * H && pred(r)).length;
+  assert.equal(count(base), byHand(() => true));
+  assert.equal(count({ ...base, filters: { country: ['CN'], minScore: 0.8 } }), byHand((r) => r.country === 'CN' && r.score >= 0.8));
+  assert.equal(count({ ...base, filters: { source: ['10.1.0.0/16'] } }), byHand((r) => r.source.startsWith('10.1.')));
+  assert.equal(count({ ...base, filters: { target: ['10.0.0.0/24'] } }), byHand((r) => r.target !== '*'), "'*' is no address: a CIDR does not match it");
+  const at = all.find((r) => r.kind === 'alert')!.at;
+  const edge = all.filter((r) => r.kind === 'alert' && r.at === at).length;
+  assert.equal(count({ ...base, from: at, to: at + 1 }), edge);
+  assert.equal(count({ ...base, from: at, to: at }), 0);
+  const top = evaluateQuery(all, { ...base, measure: 'top', groupBy: 'source', limit: 3 });
+  assert.deepEqual(top.columns, ['source', 'count']);
+  assert.equal(top.rows.length, 3);
+  for (let i = 1; i < top.rows.length; i++) assert.ok((top.rows[i - 1]![1] as number) >= (top.rows[i]![1] as number));
+  const trend = evaluateQuery(all, { ...base, measure: 'trend', bucket: 'day' });
+  assert.deepEqual(trend.rows.map((x) => x[0]), ['2026-11-24T00:00:00.000Z', '2026-11-25T00:00:00.000Z']);
+  assert.equal(trend.rows.reduce((n, x) => n + (x[1] as number), 0), count(base));
+  const list = evaluateQuery(all, { ...base, measure: 'list', limit: 4 });
+  assert.equal(list.columns[2], 'at');
+  for (let i = 1; i < 4; i++) assert.ok((list.rows[i - 1]![2] as number) >= (list.rows[i]![2] as number));
+});
+
+test('scatter-gather: each node answers its own rows, merged, equals the query over all rows', () => {
+  const all = rows(3000, 2);
+  const nodes = ['n1', 'n2', 'n3'].map((n) => all.filter((r) => r.node === n));
+  for (const [name, q] of queries) {
+    const merged = mergeResults(q, nodes.map((part) => evaluateQuery(part, perNodeQuery(q))));
+    assert.deepEqual(merged.result, evaluateQuery(all, q), name);
+    assert.equal(merged.partial, false, name);
+  }
+});
