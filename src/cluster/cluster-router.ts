@@ -37,10 +37,18 @@ export interface RouterStats {
   orphaned: number;
   parked: number;
   deadLettered: number;
+  /** Node-addressed messages (sendToNode) refused by their node or orphaned by its departure. */
+  nodeLocalLost: number;
 }
 
 /** Most messages waiting for a route per path; past it they are dead letters (counted). */
 const PARK_LIMIT = 8192;
+/**
+ * The epoch of a message for a node-local actor on a named node (sendToNode): no placement,
+ * so no epoch to check and nowhere else to re-send it; a refusal or the node's departure
+ * ends it (counted as lost).
+ */
+export const NODE_LOCAL_EPOCH = -1;
 const RETRY_MS = 20;
 
 function eventsOf(msg: unknown): number {
@@ -61,7 +69,7 @@ export class ClusterRouter implements RemoteRouter, TransportHandlers {
   private retryTimer: NodeJS.Timeout | undefined;
   private readonly retries: Held[] = [];
   private readonly retryPaths: string[] = [];
-  readonly counts: RouterStats = { routed: 0, handledEvents: 0, delivered: 0, refused: { stale: 0, early: 0, rejected: 0 }, rerouted: 0, orphaned: 0, parked: 0, deadLettered: 0 };
+  readonly counts: RouterStats = { routed: 0, handledEvents: 0, delivered: 0, refused: { stale: 0, early: 0, rejected: 0 }, rerouted: 0, orphaned: 0, parked: 0, deadLettered: 0, nodeLocalLost: 0 };
 
   constructor(private readonly system: ActorSystem) {}
 
@@ -185,7 +193,22 @@ export class ClusterRouter implements RemoteRouter, TransportHandlers {
     this.onAlarmEvent?.(a);
   }
 
+  /**
+   * Sends `msg` to the actor at `path` on node `node` itself (not a placed actor): a request
+   * to every node's store, an answer back to the asker. At least once while the node is a
+   * member; false when the node is not a known peer or the message was shed.
+   */
+  sendToNode(node: string, path: string, msg: unknown, priority: number): boolean {
+    if (node === this.nodeId) return this.system.send(path, msg, priority);
+    if (!this.transport) return false;
+    return this.transport.send(node, { path, epoch: NODE_LOCAL_EPOCH }, msg, priority, 1) === 'queued';
+  }
+
   onRefused(p: Pending, outcome: 'stale' | 'early' | 'rejected'): void {
+    if (p.to.epoch === NODE_LOCAL_EPOCH) {
+      this.counts.nodeLocalLost++;
+      return;
+    }
     const tracked = this.settledInTransport(p);
     this.counts.refused[outcome]++;
     // Resolve again a little later: the placement watch that tells us the new owner, or the
@@ -207,6 +230,10 @@ export class ClusterRouter implements RemoteRouter, TransportHandlers {
 
   onOrphaned(_peer: string, pending: Pending[]): void {
     for (const p of pending) {
+      if (p.to.epoch === NODE_LOCAL_EPOCH) {
+        this.counts.nodeLocalLost++;
+        continue;
+      }
       const tracked = this.settledInTransport(p);
       this.counts.orphaned++;
       this.dispatch(p.to.path, { msg: p.msg, priority: p.priority, tracked });
@@ -216,6 +243,12 @@ export class ClusterRouter implements RemoteRouter, TransportHandlers {
   // ---- receiving side ----
 
   deliver = (from: string, to: Destination, msg: unknown, priority: number, settle: (o: Outcome) => void): void => {
+    if (to.epoch === NODE_LOCAL_EPOCH) {
+      // Addressed to this node's own actor: handed over as is (its handler answers by sendToNode).
+      this.counts.delivered++;
+      settle(this.system.send(to.path, msg, priority) ? 'handled' : 'rejected');
+      return;
+    }
     const r = this.routes.get(to.path);
     if (!r || r.node !== this.nodeId) {
       // Not ours as far as we know: stale if our view is at least as new as the sender's.

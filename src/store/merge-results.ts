@@ -21,9 +21,9 @@ export function mergeResults(q: EventQuery, parts: readonly QueryResult[]): { re
   const columns = first.columns;
   switch (q.measure) {
     case 'count':
-      if (!q.groupBy) return { result: { columns, rows: [[parts.reduce((n, p) => n + Number(p.rows[0]?.[0] ?? 0), 0)]] }, partial: false };
-    // falls through: a grouped count merges as a top list does
     case 'top': {
+      if (q.measure === 'count' && !q.groupBy) return { result: { columns, rows: [[parts.reduce((n, p) => n + Number(p.rows[0]?.[0] ?? 0), 0)]] }, partial: false };
+      // A grouped count merges as a top list does.
       const m = new Map<Value, number>();
       let partial = false;
       for (const p of parts) {
