@@ -1,0 +1,174 @@
+// The event store's database tier on DuckDB (@duckdb/node-api). Choices:
+// - No indexes: DuckDB scans columns, and keeps min/max per row group (122,880 rows) of every
+//   column. Events arrive in time order and compaction writes rollups ordered by hour, so
+//   those zone maps on at_ms/hour_ms skip every row group outside a query's range; the rest
+//   is a vectorised scan of the few columns a question touches. An ART index would slow the
+//   appender and, at this size, not beat the scan.
+// - Inserts go through an appender (one per call, closed = committed).
+// - Two connections: the writer (appends, compaction, retention) and the reader, so a long
+//   compaction does not queue questions behind it; DuckDB's MVCC gives the reader a snapshot.
+// - Queries run on DuckDB's own threads: the event loop is free while they run.
+// - Ids are not checked for uniqueness (that would take an index).
+
+import { statSync } from 'node:fs';
+import { DuckDBInstance } from '@duckdb/node-api';
+import type { DuckDBAppender, DuckDBConnection } from '@duckdb/node-api';
+import type { EventQuery } from './event-query.ts';
+import {
+  PRUNE_SQL, ROLLUP_SPAN_SQL, addressKeys, compactSql, floorHour, pruneParams, rollupSpan, runEventQuery,
+  schemaSql, toSqlValue,
+} from './sql-backend.ts';
+import type { Dialect, EventRow, QueryResult, RollupSpan, SqlParam, SqlValue, StoreBackend } from './sql-backend.ts';
+
+const dialect: Dialect = {
+  // `//` is DuckDB's integer division (`/` divides as doubles).
+  bucket: (col, sizeMs) => `(${col} // ${sizeMs}) * ${sizeMs}`,
+};
+
+class DuckdbBackend implements StoreBackend {
+  readonly name = 'duckdb' as const;
+  private span: RollupSpan | null = null;
+
+  constructor(
+    private readonly instance: DuckDBInstance,
+    private readonly writer: DuckDBConnection,
+    private readonly reader: DuckDBConnection,
+    private readonly path: string,
+  ) {}
+
+  async init(): Promise<void> {
+    this.span = rollupSpan((await this.rows(this.writer, ROLLUP_SPAN_SQL, []))[0]);
+  }
+
+  private async rows(conn: DuckDBConnection, sql: string, params: SqlParam[]): Promise<SqlValue[][]> {
+    const reader = await conn.runAndReadAll(sql, params);
+    return reader.getRowsJS().map((r) => r.map(toSqlValue));
+  }
+
+  async insert(rows: readonly EventRow[]): Promise<void> {
+    const a = await this.writer.createAppender('events');
+    try {
+      for (const r of rows) appendRow(a, r);
+      a.flushSync();
+    } finally {
+      a.closeSync();
+    }
+  }
+
+  query(q: EventQuery): Promise<QueryResult> {
+    return runEventQuery(q, (sql, params) => this.rows(this.reader, sql, params), dialect, this.span);
+  }
+
+  async compact(before: number): Promise<number> {
+    const cutoff = BigInt(floorHour(before));
+    const { insert, remove } = compactSql(dialect);
+    const moved = await this.transaction(async () => {
+      await this.writer.run(insert, [cutoff]);
+      return Number((await this.writer.run(remove, [cutoff])).rowsChanged);
+    });
+    await this.afterDelete();
+    return moved;
+  }
+
+  async prune(before: number): Promise<number> {
+    const p = pruneParams(before);
+    const gone = await this.transaction(async () => {
+      const inRollups = Number((await this.rows(this.writer, PRUNE_SQL.rollupEvents, [p.rollups]))[0][0]);
+      await this.writer.run(PRUNE_SQL.rollups, [p.rollups]);
+      return inRollups + Number((await this.writer.run(PRUNE_SQL.events, [p.events])).rowsChanged);
+    });
+    await this.afterDelete();
+    return gone;
+  }
+
+  private async transaction<T>(fn: () => Promise<T>): Promise<T> {
+    await this.writer.run('BEGIN TRANSACTION');
+    try {
+      const out = await fn();
+      await this.writer.run('COMMIT');
+      return out;
+    } catch (err) {
+      await this.writer.run('ROLLBACK');
+      throw err;
+    }
+  }
+
+  private async afterDelete(): Promise<void> {
+    this.span = rollupSpan((await this.rows(this.writer, ROLLUP_SPAN_SQL, []))[0]);
+    // Writes deleted row groups' space back as free blocks for later appends.
+    await this.writer.run('CHECKPOINT');
+  }
+
+  async sizeBytes(): Promise<number> {
+    let total = 0;
+    for (const f of [this.path, `${this.path}.wal`]) {
+      try {
+        total += statSync(f).size;
+      } catch {
+        // no WAL right now
+      }
+    }
+    return total;
+  }
+
+  async close(): Promise<void> {
+    await this.writer.run('CHECKPOINT');
+    this.reader.closeSync();
+    this.writer.closeSync();
+    this.instance.closeSync();
+  }
+}
+
+/** One row in table order (RAW_COLUMNS). */
+function appendRow(a: DuckDBAppender, r: EventRow): void {
+  const [src4, src6] = addressKeys(r.source);
+  const [tgt4, tgt6] = addressKeys(r.target);
+  a.appendBigInt(BigInt(r.id));
+  a.appendBigInt(BigInt(r.at));
+  a.appendVarchar(r.kind);
+  a.appendVarchar(r.type);
+  a.appendVarchar(r.source);
+  if (src4 === null) a.appendNull();
+  else a.appendUInteger(src4);
+  if (src6 === null) a.appendNull();
+  else a.appendVarchar(src6);
+  a.appendVarchar(r.target);
+  if (tgt4 === null) a.appendNull();
+  else a.appendUInteger(tgt4);
+  if (tgt6 === null) a.appendNull();
+  else a.appendVarchar(tgt6);
+  if (r.country === null) a.appendNull();
+  else a.appendVarchar(r.country);
+  if (r.asn === null) a.appendNull();
+  else a.appendUInteger(r.asn);
+  a.appendVarchar(r.node);
+  a.appendVarchar(r.detector);
+  a.appendDouble(r.score);
+  a.appendVarchar(r.detail);
+  a.endRow();
+}
+
+export interface DuckdbOptions {
+  /** DuckDB's memory_limit (default '1GB'): the store shares the machine with the packet path. */
+  memoryLimit?: string;
+  /** Worker threads (default: DuckDB's, one per core). */
+  threads?: number;
+}
+
+export async function openDuckdbBackend(path: string, options: DuckdbOptions = {}): Promise<StoreBackend> {
+  const config: Record<string, string> = { memory_limit: options.memoryLimit ?? '1GB' };
+  if (options.threads !== undefined) config.threads = String(options.threads);
+  const instance = await DuckDBInstance.create(path, config);
+  const writer = await instance.connect();
+  try {
+    for (const sql of schemaSql({ u32: 'UINTEGER', i64: 'BIGINT', real: 'DOUBLE', text: 'VARCHAR' })) await writer.run(sql);
+    const reader = await instance.connect();
+    const backend = new DuckdbBackend(instance, writer, reader, path);
+    await backend.init();
+    return backend;
+  } catch (err) {
+    writer.closeSync();
+    instance.closeSync();
+    throw err;
+  }
+}

@@ -1,0 +1,173 @@
+// The event store's database tier on SQLite (better-sqlite3). Choices:
+// - events is a WITHOUT ROWID table clustered on (kind, at_ms, id): every query names a kind
+//   and a time range, so its rows are one contiguous stretch of the B-tree, and inserts in
+//   time order append at its end.
+// - Secondary indexes lead with the values questions filter on, and SQLite appends the
+//   primary key to each, so (kind, country) is really (kind, country, at_ms, id): "from CN
+//   today" is one index range that also answers the count. country, type and asn are the
+//   questions' usual filters; src4/tgt4 serve an address or a CIDR (as a range), src6/tgt6
+//   the same for IPv6 (partial: only IPv6 rows pay for it).
+// - rollups: (kind, hour_ms) for the time range, plus (hour_ms) for retention.
+// - WAL with synchronous=NORMAL: a crash may lose the last transactions but never corrupts;
+//   the store batches writes, so a commit is one fsync-free append.
+// - auto_vacuum=INCREMENTAL, so compaction and retention give pages back to the file system.
+// better-sqlite3 is synchronous: a query blocks the calling thread for its whole run.
+
+import { createRequire } from 'node:module';
+import { statSync } from 'node:fs';
+import type { EventQuery } from './event-query.ts';
+import {
+  PRUNE_SQL, RAW_COLUMNS, ROLLUP_SPAN_SQL, addressKeys, compactSql, floorHour, pruneParams, rollupSpan,
+  runEventQuery, schemaSql, toSqlValue,
+} from './sql-backend.ts';
+import type { Dialect, EventRow, QueryResult, RollupSpan, SqlParam, SqlValue, StoreBackend } from './sql-backend.ts';
+
+// better-sqlite3 ships no types; this is the part of its API used here.
+interface Statement {
+  run(...params: SqlParam[]): { changes: number };
+  all(...params: SqlParam[]): unknown[];
+  raw(toggle?: boolean): Statement;
+}
+interface Database {
+  prepare(sql: string): Statement;
+  pragma(source: string, options?: { simple?: boolean }): unknown;
+  exec(sql: string): void;
+  transaction<A extends unknown[], R>(fn: (...args: A) => R): (...args: A) => R;
+  close(): void;
+}
+type DatabaseCtor = new (path: string) => Database;
+
+const Sqlite = createRequire(import.meta.url)('better-sqlite3') as DatabaseCtor;
+
+const dialect: Dialect = {
+  bucket: (col, sizeMs) => `(${col} / ${sizeMs}) * ${sizeMs}`,
+};
+
+const INDEXES = [
+  'CREATE INDEX IF NOT EXISTS events_country ON events (kind, country)',
+  'CREATE INDEX IF NOT EXISTS events_type ON events (kind, type)',
+  'CREATE INDEX IF NOT EXISTS events_asn ON events (kind, asn)',
+  'CREATE INDEX IF NOT EXISTS events_src4 ON events (kind, src4)',
+  'CREATE INDEX IF NOT EXISTS events_tgt4 ON events (kind, tgt4)',
+  'CREATE INDEX IF NOT EXISTS events_src6 ON events (kind, src6) WHERE src6 IS NOT NULL',
+  'CREATE INDEX IF NOT EXISTS events_tgt6 ON events (kind, tgt6) WHERE tgt6 IS NOT NULL',
+  'CREATE INDEX IF NOT EXISTS rollups_kind_hour ON rollups (kind, hour_ms)',
+  'CREATE INDEX IF NOT EXISTS rollups_hour ON rollups (hour_ms)',
+];
+
+class SqliteBackend implements StoreBackend {
+  readonly name = 'sqlite' as const;
+  private readonly statements = new Map<string, Statement>();
+  private readonly insertMany: (rows: readonly EventRow[]) => void;
+  private span: RollupSpan | null;
+
+  constructor(
+    private readonly db: Database,
+    private readonly path: string,
+  ) {
+    const ins = db.prepare(`INSERT INTO events (${RAW_COLUMNS.join(', ')}) VALUES (${RAW_COLUMNS.map(() => '?').join(', ')})`);
+    this.insertMany = db.transaction((rows: readonly EventRow[]) => {
+      for (const r of rows) {
+        const [src4, src6] = addressKeys(r.source);
+        const [tgt4, tgt6] = addressKeys(r.target);
+        ins.run(r.id, r.at, r.kind, r.type, r.source, src4, src6, r.target, tgt4, tgt6, r.country, r.asn, r.node, r.detector, r.score, r.detail);
+      }
+    });
+    this.span = rollupSpan(this.rows(ROLLUP_SPAN_SQL, [])[0]);
+  }
+
+  private stmt(sql: string): Statement {
+    let s = this.statements.get(sql);
+    if (!s) {
+      s = this.db.prepare(sql);
+      this.statements.set(sql, s);
+    }
+    return s;
+  }
+
+  private rows(sql: string, params: SqlParam[]): SqlValue[][] {
+    const s = this.stmt(sql).raw(true);
+    return (s.all(...params) as unknown[][]).map((r) => r.map(toSqlValue));
+  }
+
+  async insert(rows: readonly EventRow[]): Promise<void> {
+    this.insertMany(rows);
+  }
+
+  query(q: EventQuery): Promise<QueryResult> {
+    return runEventQuery(q, async (sql, params) => this.rows(sql, params), dialect, this.span);
+  }
+
+  async compact(before: number): Promise<number> {
+    const cutoff = BigInt(floorHour(before));
+    const { insert, remove } = compactSql(dialect);
+    let moved = 0;
+    this.db.transaction(() => {
+      this.stmt(insert).run(cutoff);
+      moved = this.stmt(remove).run(cutoff).changes;
+    })();
+    this.afterDelete();
+    return moved;
+  }
+
+  async prune(before: number): Promise<number> {
+    const p = pruneParams(before);
+    let gone = 0;
+    this.db.transaction(() => {
+      gone += Number(this.rows(PRUNE_SQL.rollupEvents, [p.rollups])[0][0]);
+      this.stmt(PRUNE_SQL.rollups).run(p.rollups);
+      gone += this.stmt(PRUNE_SQL.events).run(p.events).changes;
+    })();
+    this.afterDelete();
+    return gone;
+  }
+
+  private afterDelete(): void {
+    this.span = rollupSpan(this.rows(ROLLUP_SPAN_SQL, [])[0]);
+    this.db.pragma('incremental_vacuum');
+    // Row counts changed a lot: refresh the planner's statistics where it thinks they matter.
+    this.db.pragma('optimize');
+  }
+
+  async sizeBytes(): Promise<number> {
+    let total = 0;
+    for (const f of [this.path, `${this.path}-wal`]) {
+      try {
+        total += statSync(f).size;
+      } catch {
+        // no WAL right now
+      }
+    }
+    return total;
+  }
+
+  async close(): Promise<void> {
+    this.db.pragma('optimize');
+    this.db.close();
+  }
+}
+
+export interface SqliteOptions {
+  /** Page cache in MiB (default 64): enough to keep the index tails being appended to hot. */
+  cacheMiB?: number;
+}
+
+export async function openSqliteBackend(path: string, options: SqliteOptions = {}): Promise<StoreBackend> {
+  const db = new Sqlite(path);
+  try {
+    // auto_vacuum only takes effect before the first table is created.
+    db.pragma('auto_vacuum = INCREMENTAL');
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma(`cache_size = ${-1024 * (options.cacheMiB ?? 64)}`);
+    db.pragma('temp_store = MEMORY');
+    for (const sql of schemaSql({ u32: 'INTEGER', i64: 'INTEGER', real: 'REAL', text: 'TEXT' }, 'PRIMARY KEY (kind, at_ms, id)', ' WITHOUT ROWID')) {
+      db.exec(sql);
+    }
+    for (const sql of INDEXES) db.exec(sql);
+    return new SqliteBackend(db, path);
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+}
