@@ -262,6 +262,8 @@ function timePatterns(ctx: Ctx): Array<[string, (m: RegExpMatchArray) => Period 
           ? { from: start.at, to: end, label: `${day}de ${x} a ${y}`, adverb: `${day}entre las ${x} y las ${y}` }
           : { from: start.at, to: end, label: `${day}${x} to ${y}`, adverb: `${day}between ${x} and ${y}` };
       }],
+    // "Right now" is read as the last 15 minutes (the store's hot tier), and said so.
+    [`(?:ahora\\s+mismo|en\\s+este\\s+momento|right\\s+now|at\\s+the\\s+moment)`, () => lastPeriod(ctx, 15, 'minute')],
     [`desde\\s+ayer|since\\s+yesterday`, () => sinceDay(startOfDay(ctx, 1), es ? 'desde ayer (00:00)' : 'since yesterday (00:00)', es ? 'desde ayer' : 'since yesterday')],
     [`(?:desde\\s+el|since)\\s+(${ALT.weekday})`, (m) => {
       const wd = V.WEEKDAYS[m[1]];
@@ -599,7 +601,7 @@ export function parseQuestion(text: string, now: Date, options: ParseOptions = {
   const say = SAY[lang];
   if (lower === '') {
     const raw = text.trim();
-    return { ok: false, language: lang, understood: [], missing: raw === '' ? say.empty : say.notUnderstood([raw]) };
+    return { ok: false, language: lang, understood: [], missing: /[\p{L}\p{N}]/u.test(raw) ? say.notUnderstood([raw]) : say.empty };
   }
 
   const ctx: Ctx = { now: now.getTime(), timeZone, lang, today: wallClock(now.getTime(), timeZone) };

@@ -112,7 +112,8 @@ const COUNTRY_WORDS: Record<string, string[]> = {
 /** ICU's names made matchable: "Myanmar (Burma)" → "Myanmar", "St. Lucia" → "Saint Lucia" too. */
 function nameVariants(name: string, lang: Language): string[] {
   const plain = name.replace(/\s*\([^)]*\)/g, '').replace(/^RAE de /, '').replace(/ SAR China$/, '');
-  const out = [plain, plain.replace(/&/g, lang === 'es' ? 'y' : 'and')];
+  // The full name too, so "RAE de Hong Kong (China)" is Hong Kong and not China.
+  const out = [name, plain, plain.replace(/&/g, lang === 'es' ? 'y' : 'and')];
   if (/^St\. /.test(plain)) out.push(plain.replace(/^St\. /, 'Saint '));
   if (/ - /.test(plain)) out.push(plain.replace(/ - /, ' '));
   return out;
@@ -337,7 +338,7 @@ export const DETECTOR_WORDS: Record<string, string[]> = {
 export const DIMENSIONS: Record<EventField, string[]> = {
   source: ['ip', 'ips', 'direccion', 'direcciones', 'direccion ip', 'direcciones ip', 'address', 'addresses', 'ip address',
     'ip addresses', 'origen', 'origenes', 'fuente', 'fuentes', 'source', 'sources', 'atacante', 'atacantes', 'attacker', 'attackers',
-    'source ip', 'source ips', 'ip de origen', 'ips de origen'],
+    'source ip', 'source ips', 'ip de origen', 'ips de origen', 'quien', 'quienes', 'who'],
   target: ['destino', 'destinos', 'objetivo', 'objetivos', 'victima', 'victimas', 'target', 'targets', 'victim', 'victims',
     'servidor', 'servidores', 'server', 'servers', 'hosts atacados', 'attacked hosts', 'ip de destino', 'ips de destino'],
   country: ['pais', 'paises', 'country', 'countries'],
@@ -468,7 +469,7 @@ export const FILLER = new Set(
     'tuvimos', 'detectado', 'detectados', 'detectadas', 'detectada', 'detectamos', 'detecto', 'registrado', 'registrados',
     'registradas', 'sido', 'son', 'es', 'fue', 'fueron', 'estan', 'era', 'eran', 'vienen', 'viene', 'venido', 'vinieron',
     'llegado', 'llegaron', 'procedentes', 'procedente', 'provenientes', 'originados', 'originadas', 'atacado', 'atacados',
-    'atacadas', 'atacan', 'atacaron', 'atacando', 'atacar', 'intentado', 'intentaron', 'intentos', 'intento', 'realizado',
+    'atacadas', 'ataca', 'atacan', 'atacaron', 'atacando', 'atacar', 'intentado', 'intentaron', 'intentos', 'intento', 'realizado',
     'realizados', 'sufrido', 'sufrimos', 'dime', 'dinos', 'decir', 'saber', 'favor', 'porfa', 'puedes', 'podrias', 'quiero',
     'quisiera', 'necesito', 'sospechosa', 'sospechosas', 'sospechosos', 'maliciosa', 'maliciosas', 'maliciosos', 'mucho', 'muchos', 'muchas', 'ya', 'aun', 'todavia', 'tambien', 'solo', 'solamente', 'unicamente', 'ahora', 'alguna',
     'algun', 'alguno', 'algunas', 'algunos', 'hubieron', 'pasa', 'pasando', 'ocurre', 'sucede', 'nuevo', 'nuevos', 'nuevas', 'si',
