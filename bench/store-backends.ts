@@ -358,7 +358,7 @@ async function runBackend(backend: 'sqlite' | 'duckdb', events: number, runs: nu
   const compactS = (performance.now() - t) / 1000;
   const after = await store.sizeBytes();
   const rollups = (await store.query({ kind: 'alert', from: 0, to: BENCH_WORKLOAD.now, filters: {}, measure: 'count' })).rows[0][0];
-  emit({ backend, events, compacted_raw_rows: moved, compact_s: round(compactS, 1), store_mb_after_compact: round(mb(after), 1), alerts_total_after_compact: rollups });
+  emit({ backend, events, compacted_raw_rows: moved, compact_s: round(compactS, 1), store_mb_after_compact: round(mb(after), 1), alerts_total_after_compact: rollups, table_rows: await store.tableRows() });
   const compactedDigest = await ask(store, backend, events, 'compacted', questions, runs);
   await store.close();
   emit({ backend, events, max_rss_mb: round(process.resourceUsage().maxRSS / 1024, 1), answers_raw: rawDigest, answers_compacted: compactedDigest });

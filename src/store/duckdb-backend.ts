@@ -15,10 +15,10 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import type { DuckDBAppender, DuckDBConnection } from '@duckdb/node-api';
 import type { EventQuery } from './event-query.ts';
 import {
-  PRUNE_SQL, ROLLUP_SPAN_SQL, addressKeys, compactSql, floorHour, pruneParams, rollupSpan, runEventQuery,
+  PRUNE_SQL, TABLE_ROWS_SQL, ROLLUP_SPAN_SQL, addressKeys, compactSql, floorHour, pruneParams, rollupSpan, runEventQuery, tableRows,
   schemaSql, toSqlValue,
 } from './sql-backend.ts';
-import type { Dialect, EventRow, QueryResult, RollupSpan, SqlParam, SqlValue, StoreBackend } from './sql-backend.ts';
+import type { Dialect, EventRow, QueryResult, RollupSpan, SqlParam, SqlValue, StoreBackend, TableRows } from './sql-backend.ts';
 
 const dialect: Dialect = {
   // `//` is DuckDB's integer division (`/` divides as doubles).
@@ -61,10 +61,10 @@ class DuckdbBackend implements StoreBackend {
 
   async compact(before: number): Promise<number> {
     const cutoff = BigInt(floorHour(before));
-    const { insert, remove } = compactSql(dialect);
     const moved = await this.transaction(async () => {
-      await this.writer.run(insert, [cutoff]);
-      return Number((await this.writer.run(remove, [cutoff])).rowsChanged);
+      let changed = 0;
+      for (const sql of compactSql(dialect)) changed = Number((await this.writer.run(sql, [cutoff])).rowsChanged);
+      return changed;
     });
     await this.afterDelete();
     return moved;
@@ -74,7 +74,7 @@ class DuckdbBackend implements StoreBackend {
     const p = pruneParams(before);
     const gone = await this.transaction(async () => {
       const inRollups = Number((await this.rows(this.writer, PRUNE_SQL.rollupEvents, [p.rollups]))[0][0]);
-      await this.writer.run(PRUNE_SQL.rollups, [p.rollups]);
+      for (const sql of PRUNE_SQL.rollups) await this.writer.run(sql, [p.rollups]);
       return inRollups + Number((await this.writer.run(PRUNE_SQL.events, [p.events])).rowsChanged);
     });
     await this.afterDelete();
@@ -109,6 +109,10 @@ class DuckdbBackend implements StoreBackend {
       }
     }
     return total;
+  }
+
+  async tableRows(): Promise<TableRows> {
+    return tableRows((await this.rows(this.reader, TABLE_ROWS_SQL, []))[0]);
   }
 
   async close(): Promise<void> {

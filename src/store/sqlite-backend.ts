@@ -7,7 +7,8 @@
 //   today" is one index range that also answers the count. country, type and asn are the
 //   questions' usual filters; src4/tgt4 serve an address or a CIDR (as a range), src6/tgt6
 //   the same for IPv6 (partial: only IPv6 rows pay for it).
-// - rollups: (kind, hour_ms) for the time range, plus (hour_ms) for retention.
+// - rollups: (kind, hour_ms) for the time range, (kind, src4, hour_ms) for addresses, and
+//   (hour_ms) for retention; rollups_coarse: (kind, hour_ms).
 // - WAL with synchronous=NORMAL: a crash may lose the last transactions but never corrupts;
 //   the store batches writes, so a commit is one fsync-free append.
 // - auto_vacuum=INCREMENTAL, so compaction and retention give pages back to the file system.
@@ -17,10 +18,10 @@ import { createRequire } from 'node:module';
 import { statSync } from 'node:fs';
 import type { EventQuery } from './event-query.ts';
 import {
-  PRUNE_SQL, RAW_COLUMNS, ROLLUP_SPAN_SQL, addressKeys, compactSql, floorHour, pruneParams, rollupSpan,
-  runEventQuery, schemaSql, toSqlValue,
+  PRUNE_SQL, TABLE_ROWS_SQL, RAW_COLUMNS, ROLLUP_SPAN_SQL, addressKeys, compactSql, floorHour, pruneParams, rollupSpan,
+  runEventQuery, tableRows, schemaSql, toSqlValue,
 } from './sql-backend.ts';
-import type { Dialect, EventRow, QueryResult, RollupSpan, SqlParam, SqlValue, StoreBackend } from './sql-backend.ts';
+import type { Dialect, EventRow, QueryResult, RollupSpan, SqlParam, SqlValue, StoreBackend, TableRows } from './sql-backend.ts';
 
 // better-sqlite3 ships no types; this is the part of its API used here.
 interface Statement {
@@ -52,7 +53,9 @@ const INDEXES = [
   'CREATE INDEX IF NOT EXISTS events_src6 ON events (kind, src6) WHERE src6 IS NOT NULL',
   'CREATE INDEX IF NOT EXISTS events_tgt6 ON events (kind, tgt6) WHERE tgt6 IS NOT NULL',
   'CREATE INDEX IF NOT EXISTS rollups_kind_hour ON rollups (kind, hour_ms)',
+  'CREATE INDEX IF NOT EXISTS rollups_src4 ON rollups (kind, src4, hour_ms)',
   'CREATE INDEX IF NOT EXISTS rollups_hour ON rollups (hour_ms)',
+  'CREATE INDEX IF NOT EXISTS rollups_coarse_kind_hour ON rollups_coarse (kind, hour_ms)',
 ];
 
 class SqliteBackend implements StoreBackend {
@@ -100,11 +103,9 @@ class SqliteBackend implements StoreBackend {
 
   async compact(before: number): Promise<number> {
     const cutoff = BigInt(floorHour(before));
-    const { insert, remove } = compactSql(dialect);
     let moved = 0;
     this.db.transaction(() => {
-      this.stmt(insert).run(cutoff);
-      moved = this.stmt(remove).run(cutoff).changes;
+      for (const sql of compactSql(dialect)) moved = this.stmt(sql).run(cutoff).changes;
     })();
     this.afterDelete();
     return moved;
@@ -115,7 +116,7 @@ class SqliteBackend implements StoreBackend {
     let gone = 0;
     this.db.transaction(() => {
       gone += Number(this.rows(PRUNE_SQL.rollupEvents, [p.rollups])[0][0]);
-      this.stmt(PRUNE_SQL.rollups).run(p.rollups);
+      for (const sql of PRUNE_SQL.rollups) this.stmt(sql).run(p.rollups);
       gone += this.stmt(PRUNE_SQL.events).run(p.events).changes;
     })();
     this.afterDelete();
@@ -139,6 +140,10 @@ class SqliteBackend implements StoreBackend {
       }
     }
     return total;
+  }
+
+  async tableRows(): Promise<TableRows> {
+    return tableRows(this.rows(TABLE_ROWS_SQL, [])[0]);
   }
 
   async close(): Promise<void> {
