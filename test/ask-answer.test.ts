@@ -1,0 +1,223 @@
+// Answers written from given rows, in the question's language: counts, breakdowns, top lists,
+// trends, event lists, block/unblock confirmations, empty results and refusals. Every number
+// in an answer must come from the rows (a cell, the sum of the counts, how many rows) or from
+// the question itself.
+
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { answerText, type QueryResult } from '../src/ask/answer-text.ts';
+import { parseQuestion, type ParsedQuestion } from '../src/ask/parse-question.ts';
+
+const NOW = new Date(Date.UTC(2024, 4, 15, 14, 30));
+const TODAY = Date.UTC(2024, 4, 15);
+const H = 3_600_000;
+
+function ask(text: string): ParsedQuestion {
+  const parsed = parseQuestion(text, NOW, { timeZone: 'UTC' });
+  assert.ok(parsed.ok || text.includes('Atlantis') || text.includes('Madrid'), `refused: ${!parsed.ok && parsed.missing}`);
+  return parsed;
+}
+
+function answer(text: string, result: QueryResult, scope?: string): string {
+  const parsed = ask(text);
+  const out = answerText(parsed, result, { timeZone: 'UTC', scope });
+  assertNoInventedNumbers(out, parsed, result, scope);
+  return out;
+}
+
+/**
+ * Every run of digits in the answer is in a cell, the sum of the count column, the number of
+ * rows, the query's filters and limit, what was understood, or the scope. Clock times and
+ * dates are left out here; the tests that print them check them exactly.
+ */
+function inventedNumbers(text: string, parsed: ParsedQuestion, result: QueryResult, scope?: string): string[] {
+  const allowed = new Set<string>();
+  const add = (s: string): void => {
+    for (const n of s.match(/\d+/g) ?? []) allowed.add(n);
+  };
+  for (const row of result.rows) for (const cell of row) if (cell !== null) add(String(cell));
+  const count = result.columns.findIndex((c) => c === 'count' || c === 'events');
+  if (count >= 0) add(String(result.rows.reduce((s, r) => s + Number(r[count] ?? 0), 0)));
+  add(String(result.rows.length));
+  add(parsed.understood.join(' '));
+  if (parsed.ok) {
+    add(JSON.stringify(parsed.query.filters));
+    add(String(parsed.query.limit ?? ''));
+    add(parsed.period ?? '');
+  }
+  add(scope ?? '');
+  const withoutTimes = text.replace(/\d{4}-\d{2}-\d{2}/g, ' ').replace(/\d{2}:\d{2}/g, ' ');
+  return (withoutTimes.match(/\d+/g) ?? []).filter((n) => !allowed.has(n));
+}
+
+function assertNoInventedNumbers(text: string, parsed: ParsedQuestion, result: QueryResult, scope?: string): void {
+  assert.deepEqual(inventedNumbers(text, parsed, result, scope), [], `numbers not from the rows in: ${text}`);
+}
+
+const BY_TYPE: QueryResult = {
+  columns: ['type', 'count'],
+  rows: [['ssh-brute-force', 23], ['port-scan-vertical', 10], ['port-scan-horizontal', 5], ['anomaly', 9]],
+};
+const EMPTY = (columns: string[]): QueryResult => ({ columns, rows: [] });
+
+test('the seed\'s question: total and breakdown by type, from the rows, with the scope', () => {
+  assert.equal(
+    answer('¿Qué amenazas hemos visto desde China hoy?', BY_TYPE, 'los 3 nodos'),
+    '47 eventos desde China hoy: 23 fuerza bruta SSH, 10 escaneo vertical de puertos, 5 escaneo horizontal de puertos, 9 anomalía. Ámbito: los 3 nodos.',
+  );
+  assert.equal(
+    answer('What threats have we seen from China today?', BY_TYPE, 'node n2'),
+    '47 events from China today: 23 SSH brute force, 10 vertical port scan, 5 horizontal port scan, 9 anomaly. Scope: node n2.',
+  );
+});
+
+test('no rows: it says there were none, in either language', () => {
+  assert.equal(answer('What threats have we seen from China today?', EMPTY(['type', 'count'])), 'No events from China today.');
+  assert.equal(answer('¿Qué amenazas hemos visto desde China hoy?', EMPTY(['type', 'count'])), 'No hay eventos desde China hoy.');
+  assert.equal(answer('How many SSH brute force attacks from Russia yesterday?', EMPTY(['count'])), 'No SSH brute force events from Russia yesterday.');
+  assert.equal(answer('How many SSH brute force attacks from Russia yesterday?', { columns: ['count'], rows: [[0]] }), 'No SSH brute force events from Russia yesterday.');
+  assert.equal(answer('top 5 sources in the last hour', EMPTY(['source', 'count'])), 'No events in the last hour.');
+  assert.equal(answer('tendencia de escaneos de puertos por hora hoy', EMPTY(['bucket', 'count'])), 'No hay eventos de escaneo de puertos hoy.');
+  assert.equal(answer('muestra los últimos eventos de 1.2.3.4', EMPTY(['ts', 'type'])), 'No hay eventos desde 1.2.3.4 en las últimas 24 horas.');
+});
+
+test('counts, singular and plural, alerts and decisions', () => {
+  assert.equal(answer('How many SSH brute force attacks from Russia yesterday?', { columns: ['count'], rows: [[12]] }), '12 SSH brute force events from Russia yesterday.');
+  assert.equal(answer('How many SSH brute force attacks from Russia yesterday?', { columns: ['count'], rows: [[1]] }), '1 SSH brute force event from Russia yesterday.');
+  assert.equal(answer('¿Cuántos bloqueos hubo ayer?', { columns: ['count'], rows: [[3]] }), '3 bloqueos ayer.');
+  assert.equal(answer('¿Cuántos bloqueos hubo ayer?', { columns: ['count'], rows: [[1]] }), '1 bloqueo ayer.');
+  assert.equal(
+    answer('ataques de alto riesgo desde Brasil en los últimos 30 minutos', { columns: ['type', 'count'], rows: [['syn-flood', 4]] }),
+    '4 eventos de alto riesgo desde Brasil en los últimos 30 minutos: 4 inundación SYN.',
+  );
+  assert.equal(answer('alerts with score above 0.9 from AS4134', { columns: ['type', 'count'], rows: [['scan-probe', 2]] }),
+    '2 events with risk ≥ 0.9 from AS4134 in the last 24 hours: 2 scan probe.');
+  // One type asked and found: no breakdown repeating the total.
+  assert.equal(answer('ssh brute force from Russia yesterday', { columns: ['type', 'count'], rows: [['ssh-brute-force', 7]] }),
+    '7 SSH brute force events from Russia yesterday.');
+});
+
+test('breakdowns by another field, with unknown values, and cut at the limit without a false total', () => {
+  assert.equal(
+    answer('high risk attacks by country today', { columns: ['country', 'count'], rows: [['CN', 3], [null, 1]] }),
+    '4 high-risk events today by country: China (CN): 3; unknown: 1.',
+  );
+  // Ten rows for a limit of ten: more countries may exist, so no total is claimed.
+  const codes = ['CN', 'RU', 'US', 'BR', 'IN', 'DE', 'NL', 'FR', 'GB', 'VN'];
+  const rows = codes.map((c, i) => [c, 10 - i]);
+  const text = answer('ataques por país', { columns: ['country', 'count'], rows });
+  assert.ok(text.startsWith('Eventos en las últimas 24 horas, por país (los 10 con más): China (CN): 10; Rusia (RU): 9; '), text);
+  assert.ok(!text.includes('55'), text);
+  // Column names other than "count" are found by their numbers.
+  assert.equal(answer('ataques por ASN hoy', { columns: ['asn', 'events'], rows: [[4134, 6], [4837, 2]] }), '8 eventos hoy, por ASN: AS4134: 6; AS4837: 2.');
+});
+
+test('top lists: how many distinct values when all fit, "top N" when the list may be cut', () => {
+  assert.equal(
+    answer('top 5 sources in the last hour', { columns: ['source', 'count'], rows: [['1.2.3.4', 120], ['5.6.7.8', 80]] }),
+    '2 distinct sources with events in the last hour: 1.2.3.4: 120; 5.6.7.8: 80.',
+  );
+  assert.equal(
+    answer('los 2 países que más nos atacan', { columns: ['country', 'count'], rows: [['CN', 30], ['RU', 17]] }),
+    'Top 2 países con eventos en las últimas 24 horas: China (CN): 30; Rusia (RU): 17.',
+  );
+  assert.equal(
+    answer('cuántas IPs hemos bloqueado hoy', { columns: ['source', 'count'], rows: [['1.2.3.4', 1], ['9.9.9.9', 2]] }),
+    '2 orígenes distintos con bloqueos hoy: 1.2.3.4: 1; 9.9.9.9: 2.',
+  );
+  assert.equal(
+    answer('bloqueos por fuerza bruta hoy', { columns: ['source', 'count'], rows: [['1.2.3.4', 1]] }),
+    '1 origen distinto con bloqueos por fuerza bruta SSH hoy: 1.2.3.4: 1.',
+  );
+  // A long distinct list shows its first 20 and says there are more.
+  const many = Array.from({ length: 25 }, (_, i) => [`10.0.0.${i + 1}`, 30 - i]);
+  const text = answer('how many distinct sources today', { columns: ['source', 'count'], rows: many });
+  assert.ok(text.startsWith('25 distinct sources with events today: 10.0.0.1: 30; '), text);
+  assert.ok(text.endsWith('10.0.0.20: 11; ….'), text);
+  assert.ok(!text.includes('10.0.0.21'), text);
+});
+
+test('trends: per bucket on the zone\'s clock, total and peak; by a field', () => {
+  const hour = (h: number): number => TODAY + h * H;
+  assert.equal(
+    answer('tendencia de escaneos de puertos por hora hoy', { columns: ['bucket', 'count'], rows: [[hour(10), 5], [hour(11), 8], [hour(12), 0]] }),
+    '13 eventos de escaneo de puertos hoy, por hora: 10:00: 5; 11:00: 8; 12:00: 0. Pico: 8 (11:00).',
+  );
+  // Buckets in seconds (as captures keep time) read the same.
+  assert.equal(
+    answer('port scan trend per hour today', { columns: ['bucket', 'count'], rows: [[hour(10) / 1000, 5], [hour(11) / 1000, 8]] }),
+    '13 port scan events today per hour: 10:00: 5; 11:00: 8. Peak: 8 (11:00).',
+  );
+  assert.equal(
+    answer('trend of attacks per day this week by country', {
+      columns: ['bucket', 'country', 'count'],
+      rows: [[Date.UTC(2024, 4, 13), 'CN', 3], [Date.UTC(2024, 4, 13), 'RU', 2], [Date.UTC(2024, 4, 14), 'CN', 7]],
+    }),
+    '12 events this week per day: 2024-05-13: China (CN): 3, Russia (RU): 2; 2024-05-14: China (CN): 7.',
+  );
+  // The same instant on Madrid's clock is two hours later.
+  const parsed = ask('tendencia de escaneos de puertos por hora hoy');
+  assert.match(answerText(parsed, { columns: ['bucket', 'count'], rows: [[hour(10), 5]] }, { timeZone: 'Europe/Madrid' }), /12:00: 5/);
+});
+
+test('lists: one line per event, newest first as the store gave them', () => {
+  const rows: QueryResult = {
+    columns: ['ts', 'type', 'source', 'target', 'country', 'asn', 'score', 'node'],
+    rows: [
+      [TODAY + 14 * H + 2 * 60_000, 'ssh-brute-force', '1.2.3.4', '10.0.0.5', 'CN', 4134, 0.93, 'n1'],
+      [TODAY + 13 * H + 50 * 60_000, 'syn-flood', '5.6.7.8', '10.0.0.5', null, null, 0.7, 'n2'],
+    ],
+  };
+  assert.equal(
+    answer('show the latest 2 alerts against 10.0.0.5', rows, 'all 3 nodes'),
+    'Events against 10.0.0.5 in the last 24 hours, latest first:\n' +
+      '- 2024-05-15 14:02 SSH brute force 1.2.3.4 → 10.0.0.5 (CN, AS4134, risk 0.93, node: n1)\n' +
+      '- 2024-05-15 13:50 SYN flood 5.6.7.8 → 10.0.0.5 (risk 0.7, node: n2)\n' +
+      'Scope: all 3 nodes.',
+  );
+  // Within one day the date is left out.
+  assert.equal(
+    answer('muestra los eventos de hoy', rows),
+    'Eventos hoy, los más recientes:\n' +
+      '- 14:02 fuerza bruta SSH 1.2.3.4 → 10.0.0.5 (CN, AS4134, riesgo 0.93, node: n1)\n' +
+      '- 13:50 inundación SYN 5.6.7.8 → 10.0.0.5 (riesgo 0.7, node: n2)',
+  );
+});
+
+test('commands: the addresses to act on, awaiting confirmation, or that there are none', () => {
+  const seed = 'bloquea todas las IPs chinas que hayan hecho fuerza bruta SSH';
+  assert.equal(
+    answer(seed, { columns: ['source', 'count'], rows: [['1.2.3.4', 12], ['5.6.7.8', 3]] }),
+    'Direcciones a bloquear (falta confirmar), con eventos de fuerza bruta SSH desde China en las últimas 24 horas: 1.2.3.4: 12; 5.6.7.8: 3.',
+  );
+  assert.equal(
+    answer(seed, EMPTY(['source', 'count'])),
+    'Ninguna dirección coincide con eventos de fuerza bruta SSH desde China en las últimas 24 horas: no hay nada que bloquear.',
+  );
+  assert.equal(
+    answer('unblock 1.2.3.4', { columns: ['source', 'count'], rows: [['1.2.3.4', 1]] }),
+    'Addresses to unblock (awaiting confirmation), with bans from 1.2.3.4: 1.2.3.4: 1.',
+  );
+  assert.equal(answer('unblock all chinese IPs', EMPTY(['source', 'count'])), 'No address matches bans from China: nothing to unblock.');
+});
+
+test('a refused question answers with what was missing and what was understood, no numbers', () => {
+  assert.equal(answer('how many from Atlantis', EMPTY([])), '"Atlantis": not a country I know. I understood: measure: how many.');
+  assert.equal(answer('¿qué tiempo hace en Madrid?', EMPTY([])), 'No entendí: «tiempo», «hace». «Madrid»: no es un país que conozca.');
+  // Rows handed in by mistake are not turned into an answer.
+  assert.equal(answer('how many from Atlantis', { columns: ['count'], rows: [[99]] }), '"Atlantis": not a country I know. I understood: measure: how many.');
+});
+
+test('a query from a tool call (no words for its period) states its range on the clock', () => {
+  const parsed: ParsedQuestion = {
+    ok: true, language: 'en', intent: 'ask', understood: [],
+    query: { kind: 'alert', from: TODAY + 10 * H, to: TODAY + 12 * H, filters: { country: ['CN'] }, measure: 'count' },
+  };
+  assert.equal(answerText(parsed, { columns: ['count'], rows: [[5]] }, { timeZone: 'UTC' }), '5 events from China between 10:00 and 12:00.');
+});
+
+test('the number check itself catches a number that is not in the rows', () => {
+  const parsed = ask('¿Qué amenazas hemos visto desde China hoy?');
+  assert.deepEqual(inventedNumbers('48 eventos desde China hoy: 23 fuerza bruta SSH', parsed, BY_TYPE), ['48']);
+  assert.deepEqual(inventedNumbers(answerText(parsed, BY_TYPE, { timeZone: 'UTC' }), parsed, BY_TYPE), []);
+});
