@@ -143,7 +143,14 @@ test('trends: per bucket on the zone\'s clock, total and peak; by a field', () =
     answer('tendencia de escaneos de puertos por hora hoy', { columns: ['bucket', 'count'], rows: [[hour(10), 5], [hour(11), 8], [hour(12), 0]] }),
     '13 eventos de escaneo de puertos hoy, por hora: 10:00: 5; 11:00: 8; 12:00: 0. Pico: 8 (11:00).',
   );
-  // Buckets in seconds (as captures keep time) read the same.
+  // Buckets as the store gives them (ISO instants), and in seconds (as captures keep time), read the same.
+  assert.equal(
+    answer('port scan trend per hour today', {
+      columns: ['bucket', 'count'],
+      rows: [['2024-05-15T10:00:00.000Z', 5], ['2024-05-15T11:00:00.000Z', 8]],
+    }),
+    '13 port scan events today per hour: 10:00: 5; 11:00: 8. Peak: 8 (11:00).',
+  );
   assert.equal(
     answer('port scan trend per hour today', { columns: ['bucket', 'count'], rows: [[hour(10) / 1000, 5], [hour(11) / 1000, 8]] }),
     '13 port scan events today per hour: 10:00: 5; 11:00: 8. Peak: 8 (11:00).',
@@ -161,26 +168,27 @@ test('trends: per bucket on the zone\'s clock, total and peak; by a field', () =
 });
 
 test('lists: one line per event, newest first as the store gave them', () => {
+  // The store's list columns (src/store/event-row.ts ROW_COLUMNS); id, kind and detail are not shown.
   const rows: QueryResult = {
-    columns: ['ts', 'type', 'source', 'target', 'country', 'asn', 'score', 'node'],
+    columns: ['id', 'kind', 'at', 'type', 'source', 'target', 'country', 'asn', 'score', 'node', 'detector', 'detail'],
     rows: [
-      [TODAY + 14 * H + 2 * 60_000, 'ssh-brute-force', '1.2.3.4', '10.0.0.5', 'CN', 4134, 0.93, 'n1'],
-      [TODAY + 13 * H + 50 * 60_000, 'syn-flood', '5.6.7.8', '10.0.0.5', null, null, 0.7, 'n2'],
+      [7, 'alert', TODAY + 14 * H + 2 * 60_000, 'ssh-brute-force', '1.2.3.4', '10.0.0.5', 'CN', 4134, 0.93, 'n1', 'rules', '{"attempts":31}'],
+      [6, 'alert', TODAY + 13 * H + 50 * 60_000, 'syn-flood', '5.6.7.8', '10.0.0.5', null, null, 0.7, 'n2', 'rules', '{}'],
     ],
   };
   assert.equal(
     answer('show the latest 2 alerts against 10.0.0.5', rows, 'all 3 nodes'),
     'Events against 10.0.0.5 in the last 24 hours, latest first:\n' +
-      '- 2024-05-15 14:02 SSH brute force 1.2.3.4 → 10.0.0.5 (CN, AS4134, risk 0.93, node: n1)\n' +
-      '- 2024-05-15 13:50 SYN flood 5.6.7.8 → 10.0.0.5 (risk 0.7, node: n2)\n' +
+      '- 2024-05-15 14:02 SSH brute force 1.2.3.4 → 10.0.0.5 (CN, AS4134, risk 0.93, node: n1, detector: rules)\n' +
+      '- 2024-05-15 13:50 SYN flood 5.6.7.8 → 10.0.0.5 (risk 0.7, node: n2, detector: rules)\n' +
       'Scope: all 3 nodes.',
   );
   // Within one day the date is left out.
   assert.equal(
     answer('muestra los eventos de hoy', rows),
     'Eventos hoy, los más recientes:\n' +
-      '- 14:02 fuerza bruta SSH 1.2.3.4 → 10.0.0.5 (CN, AS4134, riesgo 0.93, node: n1)\n' +
-      '- 13:50 inundación SYN 5.6.7.8 → 10.0.0.5 (riesgo 0.7, node: n2)',
+      '- 14:02 fuerza bruta SSH 1.2.3.4 → 10.0.0.5 (CN, AS4134, riesgo 0.93, node: n1, detector: rules)\n' +
+      '- 13:50 inundación SYN 5.6.7.8 → 10.0.0.5 (riesgo 0.7, node: n2, detector: rules)',
   );
 });
 

@@ -228,7 +228,7 @@ class Answer {
       if (asn >= 0 && r[asn] !== null) extra.push(`AS${r[asn]}`);
       if (score >= 0 && r[score] !== null) extra.push(`${this.say.risk} ${r[score]}`);
       columns.forEach((c, i) => {
-        if (!known.has(i) && r[i] !== null && r[i] !== '') extra.push(`${c}: ${r[i]}`);
+        if (!known.has(i) && !UNSHOWN.has(c.toLowerCase()) && r[i] !== null && r[i] !== '') extra.push(`${c}: ${r[i]}`);
       });
       return `- ${head.join(' ')}${extra.length ? ` (${extra.join(', ')})` : ''}`;
     });
@@ -293,10 +293,11 @@ class Answer {
     return this.say.between(this.time(this.q.from, false), this.time(this.q.to, false));
   }
 
-  /** A time cell (ms, or seconds as captures keep them) on the zone's clock; text as stored. */
+  /** A time cell (ms, seconds as captures keep them, or an ISO instant as trend buckets come) on the zone's clock. */
   private time(v: Cell, dateOnly: boolean): string {
-    if (typeof v !== 'number') return v === null ? this.say.unknown : String(v);
-    const ms = v < 1e11 ? v * 1000 : v;
+    if (v === null) return this.say.unknown;
+    const ms = typeof v === 'number' ? (v < 1e11 ? v * 1000 : v) : ISO_INSTANT.test(v) ? Date.parse(v) : NaN;
+    if (Number.isNaN(ms)) return String(v);
     const w = wallClock(ms, this.timeZone);
     const date = `${w.year}-${pad(w.month)}-${pad(w.day)}`;
     if (dateOnly) return date;
@@ -307,6 +308,11 @@ class Answer {
     return oneDay ? time : `${date} ${time}`;
   }
 }
+
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2})$/;
+
+/** Columns a list line leaves out: the store's own bookkeeping, and the detail JSON (too long for a line). */
+const UNSHOWN = new Set(['id', 'kind', 'detail']);
 
 function pad(n: number): string {
   return String(n).padStart(2, '0');
