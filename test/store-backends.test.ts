@@ -307,6 +307,19 @@ for (const [name, open] of BACKENDS) {
       }
     });
 
+    test('a batch that fails stores none of its rows, and the next batch is stored alone', async () => {
+      const s = await fresh();
+      try {
+        const [a, b, c] = events.slice(0, 3);
+        await assert.rejects(s.insert([a, { ...b, id: Number.NaN }]));
+        await s.insert([c]);
+        const q: EventQuery = { kind: c.kind, from: 0, to: NOW + 1, filters: {}, measure: 'list', limit: 10 };
+        assert.deepEqual((await s.query({ ...q, kind: 'alert' })).rows.map((r) => r[0]).concat((await s.query({ ...q, kind: 'decision' })).rows.map((r) => r[0])), [c.id]);
+      } finally {
+        await s.close();
+      }
+    });
+
     test('reopening the file keeps events and rollups', async () => {
       const path = join(dir, `reopen.db`);
       let s = await open(path);

@@ -4,7 +4,7 @@
 //   those zone maps on at_ms/hour_ms skip every row group outside a query's range; the rest
 //   is a vectorised scan of the few columns a question touches. An ART index would slow the
 //   appender and, at this size, not beat the scan.
-// - Inserts go through an appender (one per call, closed = committed).
+// - Inserts go through an appender, flushed (committed) once per insert call.
 // - Two connections: the writer (appends, compaction, retention) and the reader, so a long
 //   compaction does not queue questions behind it; DuckDB's MVCC gives the reader a snapshot.
 // - Queries run on DuckDB's own threads: the event loop is free while they run.
@@ -28,6 +28,7 @@ const dialect: Dialect = {
 class DuckdbBackend implements StoreBackend {
   readonly name = 'duckdb' as const;
   private span: RollupSpan | null = null;
+  private appender: DuckDBAppender | null = null;
 
   constructor(
     private readonly instance: DuckDBInstance,
@@ -46,13 +47,28 @@ class DuckdbBackend implements StoreBackend {
   }
 
   async insert(rows: readonly EventRow[]): Promise<void> {
-    const a = await this.writer.createAppender('events');
+    // One appender for the store's life, flushed (= committed) per call: an appender per call
+    // costs more and, measured over 2M events, left ~650 bytes of RSS behind per row.
+    const a = (this.appender ??= await this.writer.createAppender('events'));
     try {
       for (const r of rows) appendRow(a, r);
       a.flushSync();
-    } finally {
-      a.closeSync();
+    } catch (err) {
+      // Drop a half-appended batch rather than let it ride along with the next one.
+      this.dropAppender();
+      throw err;
     }
+  }
+
+  private dropAppender(): void {
+    if (!this.appender) return;
+    try {
+      this.appender.clear();
+      this.appender.closeSync();
+    } catch {
+      // closing a failed appender may fail again; it is discarded either way
+    }
+    this.appender = null;
   }
 
   query(q: EventQuery): Promise<QueryResult> {
@@ -82,6 +98,7 @@ class DuckdbBackend implements StoreBackend {
   }
 
   private async transaction<T>(fn: () => Promise<T>): Promise<T> {
+    this.dropAppender(); // flushed after every insert: nothing is lost
     await this.writer.run('BEGIN TRANSACTION');
     try {
       const out = await fn();
@@ -116,6 +133,7 @@ class DuckdbBackend implements StoreBackend {
   }
 
   async close(): Promise<void> {
+    this.dropAppender();
     await this.writer.run('CHECKPOINT');
     this.reader.closeSync();
     this.writer.closeSync();
