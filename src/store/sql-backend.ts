@@ -151,14 +151,16 @@ export interface Dialect {
 }
 
 /** Statements that move raw rows with at_ms < ? into both rollup tables, in order, each
- *  with one parameter: the hour-aligned cutoff. The last one's row count is the rows moved. */
+ *  with one parameter: the hour-aligned cutoff. The last one's row count is the rows moved.
+ *  Rollups are written ordered by kind, then hour: a query names one kind and a range of
+ *  hours, so DuckDB's per-row-group min/max skip the other kind's and other hours' rows. */
 export function compactSql(d: Dialect): string[] {
   const rollup = (table: string, keys: string) => {
     const n = keys.split(',').length;
     return (
       `INSERT INTO ${table} (hour_ms, ${keys}, band, n, max_score) ` +
       `SELECT ${d.bucket('at_ms', HOUR_MS)} AS hour_ms, ${keys}, ${BAND_SQL} AS band, COUNT(*), MAX(score) ` +
-      `FROM events WHERE at_ms < ? GROUP BY ${Array.from({ length: n + 2 }, (_, i) => i + 1).join(', ')} ORDER BY 1`
+      `FROM events WHERE at_ms < ? GROUP BY ${Array.from({ length: n + 2 }, (_, i) => i + 1).join(', ')} ORDER BY kind, 1`
     );
   };
   return [
@@ -250,14 +252,8 @@ export function checkQuery(q: EventQuery): Checked {
 
 type Tier = 'raw' | 'rollup';
 
-/** Values of a field to keep (a trend over the top values); null stands for "no value". */
-interface Restrict {
-  field: EventField;
-  values: SqlValue[];
-}
-
 /** WHERE clause of one tier; pushes its parameters. Filters with an empty list constrain nothing. */
-function whereSql(q: EventQuery, tier: Tier, params: SqlParam[], from: number, to: number, restrict?: Restrict): string {
+function whereSql(q: EventQuery, tier: Tier, params: SqlParam[], from: number, to: number): string {
   const f = q.filters ?? {};
   const time = tier === 'raw' ? 'at_ms' : 'hour_ms';
   const parts = ['kind = ?', `${time} >= ?`, `${time} < ?`];
@@ -282,16 +278,6 @@ function whereSql(q: EventQuery, tier: Tier, params: SqlParam[], from: number, t
       parts.push('band >= ?');
       params.push(BigInt(Math.round(f.minScore * 10)));
     }
-  }
-  if (restrict) {
-    const present = restrict.values.filter((v) => v !== null);
-    const ors: string[] = [];
-    if (present.length > 0) {
-      ors.push(`${restrict.field} IN (${present.map(() => '?').join(', ')})`);
-      params.push(...present.map((v) => (typeof v === 'number' ? BigInt(v) : v)));
-    }
-    if (present.length < restrict.values.length) ors.push(`${restrict.field} IS NULL`);
-    parts.push(ors.length === 1 ? ors[0] : `(${ors.join(' OR ')})`);
   }
   return parts.join(' AND ');
 }
@@ -383,16 +369,16 @@ function plan(c: Checked, span: RollupSpan | null): Plan {
 }
 
 /** One SELECT per tier producing (keys…, n), to be summed when there are two. */
-function tierSelects(c: Checked, p: Plan, keys: (tier: Tier) => string[], params: SqlParam[], restrict?: Restrict): { sql: string; summed: boolean } {
+function tierSelects(c: Checked, p: Plan, keys: (tier: Tier) => string[], params: SqlParam[]): { sql: string; summed: boolean } {
   const { q } = c;
   const parts: string[] = [];
   const tiers: Tier[] = p.rollup ? ['raw', 'rollup'] : ['raw'];
   for (const tier of tiers) {
     const k = keys(tier);
-    const table = tier === 'raw' ? 'events' : namesAddress(q, restrict) ? 'rollups' : 'rollups_coarse';
+    const table = tier === 'raw' ? 'events' : namesAddress(q) ? 'rollups' : 'rollups_coarse';
     const n = tier === 'raw' ? 'COUNT(*)' : 'SUM(n)';
     const [from, to] = tier === 'raw' ? [q.from, q.to] : [p.rollup!.from, p.rollup!.to];
-    const where = whereSql(q, tier, params, from, to, restrict);
+    const where = whereSql(q, tier, params, from, to);
     const group = k.length > 0 ? ` GROUP BY ${k.map((_, i) => i + 1).join(', ')}` : '';
     parts.push(`SELECT ${[...k, `${n} AS n`].join(', ')} FROM ${table} WHERE ${where}${group}`);
   }
@@ -400,10 +386,10 @@ function tierSelects(c: Checked, p: Plan, keys: (tier: Tier) => string[], params
 }
 
 /** Whether a query filters or groups on an address, which only the fine rollups keep. */
-function namesAddress(q: EventQuery, restrict?: Restrict): boolean {
+function namesAddress(q: EventQuery): boolean {
   const f = q.filters ?? {};
   const isAddress = (field: string | undefined) => field === 'source' || field === 'target';
-  return (f.source?.length ?? 0) > 0 || (f.target?.length ?? 0) > 0 || isAddress(q.groupBy) || isAddress(restrict?.field);
+  return (f.source?.length ?? 0) > 0 || (f.target?.length ?? 0) > 0 || isAddress(q.groupBy);
 }
 
 function groupSql(c: Checked, p: Plan, field: EventField, params: SqlParam[]): string {
@@ -443,23 +429,24 @@ export async function runEventQuery(query: EventQuery, run: SqlRunner, d: Dialec
     return done([field, 'count'], await run(groupSql(c, p, field, params), params));
   }
 
-  // trend: counts per bucket (per value of groupBy, for its `limit` most frequent values).
+  // trend: counts per bucket (per value of groupBy, for its `limit` most frequent values,
+  // ranked in the same statement so the events are read once).
   const bucketOf = (tier: Tier) =>
     tier === 'raw' ? d.bucket('at_ms', c.bucketMs) : c.bucketMs === HOUR_MS ? 'hour_ms' : d.bucket('hour_ms', c.bucketMs);
   const field = q.groupBy;
-  let restrict: Restrict | undefined;
-  if (field !== undefined) {
-    const params: SqlParam[] = [];
-    const top = await run(groupSql(c, p, field, params), params);
-    if (top.length === 0) return done(['bucket', field, 'count'], []);
-    restrict = { field, values: top.map((r) => r[0]) };
-  }
   const params: SqlParam[] = [];
-  const inner = tierSelects(c, p, (tier) => [`${bucketOf(tier)} AS bucket`, ...(field ? [field] : [])], params, restrict);
-  const order = field ? ' ORDER BY 1 ASC, 3 DESC, 2 ASC NULLS LAST' : ' ORDER BY 1 ASC';
-  const sql = inner.summed
-    ? `SELECT ${field ? `bucket, ${field}` : 'bucket'}, SUM(n) AS n FROM (${inner.sql}) AS u GROUP BY ${field ? '1, 2' : '1'}${order}`
-    : inner.sql + order;
+  const inner = tierSelects(c, p, (tier) => [`${bucketOf(tier)} AS bucket`, ...(field ? [field] : [])], params);
+  let sql: string;
+  if (field === undefined) {
+    sql = inner.summed ? `SELECT bucket, SUM(n) AS n FROM (${inner.sql}) AS u GROUP BY 1 ORDER BY 1` : `${inner.sql} ORDER BY 1`;
+  } else {
+    const grouped = inner.summed ? `SELECT bucket, ${field}, SUM(n) AS n FROM (${inner.sql}) AS u GROUP BY 1, 2` : inner.sql;
+    sql =
+      `SELECT bucket, ${field}, n FROM (` +
+      `SELECT bucket, ${field}, n, DENSE_RANK() OVER (ORDER BY total DESC, ${field} ASC NULLS LAST) AS r FROM (` +
+      `SELECT bucket, ${field}, n, SUM(n) OVER (PARTITION BY ${field}) AS total FROM (${grouped}) AS g) AS t) AS ranked ` +
+      `WHERE r <= ${c.limit} ORDER BY 1 ASC, 3 DESC, 2 ASC NULLS LAST`;
+  }
   const rows = await run(sql, params);
   for (const r of rows) r[0] = new Date(Number(r[0])).toISOString();
   return done(field ? ['bucket', field, 'count'] : ['bucket', 'count'], rows);
