@@ -16,7 +16,7 @@ import { ALERT_TYPES } from '../src/detect/alert.ts';
 import { openDuckdbBackend } from '../src/store/duckdb-backend.ts';
 import type { EventQuery } from '../src/store/event-query.ts';
 import { HOUR_MS } from '../src/store/sql-backend.ts';
-import type { EventRow, QueryResult, StoreBackend } from '../src/store/sql-backend.ts';
+import type { EventRow, QueryResult, StoreBackend, StoreStats } from '../src/store/sql-backend.ts';
 import { openSqliteBackend } from '../src/store/sqlite-backend.ts';
 import { mulberry32 } from '../test/helpers/prng.ts';
 
@@ -275,6 +275,10 @@ function emit(obj: Record<string, unknown>): void {
   process.stdout.write(`${JSON.stringify({ bench: 'store-backends', ...obj })}\n`);
 }
 
+function statsOut(s: StoreStats): Record<string, number> {
+  return { rows_events: s.events, rows_rollups: s.rollups, rows_rollups_coarse: s.rollupsCoarse, used_mb: round(mb(s.usedBytes), 1) };
+}
+
 function open(backend: 'sqlite' | 'duckdb', path: string): Promise<StoreBackend> {
   return backend === 'sqlite' ? openSqliteBackend(path) : openDuckdbBackend(path);
 }
@@ -348,7 +352,7 @@ async function runBackend(backend: 'sqlite' | 'duckdb', events: number, runs: nu
   }
   const store = await open(backend, path);
   const size = await store.sizeBytes();
-  emit({ backend, events, ...ingested, store_mb: round(mb(size), 1), store_mb_per_million_events: round(mb(size) / (events / 1e6), 1) });
+  emit({ backend, events, ...ingested, store_mb: round(mb(size), 1), store_mb_per_million_events: round(mb(size) / (events / 1e6), 1), ...statsOut(await store.stats()) });
 
   const questions = benchQuestions(gen, BENCH_WORKLOAD.now);
   const rawDigest = await ask(store, backend, events, 'raw', questions, runs);
@@ -358,7 +362,7 @@ async function runBackend(backend: 'sqlite' | 'duckdb', events: number, runs: nu
   const compactS = (performance.now() - t) / 1000;
   const after = await store.sizeBytes();
   const rollups = (await store.query({ kind: 'alert', from: 0, to: BENCH_WORKLOAD.now, filters: {}, measure: 'count' })).rows[0][0];
-  emit({ backend, events, compacted_raw_rows: moved, compact_s: round(compactS, 1), store_mb_after_compact: round(mb(after), 1), alerts_total_after_compact: rollups, table_rows: await store.tableRows() });
+  emit({ backend, events, compacted_raw_rows: moved, compact_s: round(compactS, 1), store_mb_after_compact: round(mb(after), 1), alerts_total_after_compact: rollups, ...statsOut(await store.stats()) });
   const compactedDigest = await ask(store, backend, events, 'compacted', questions, runs);
   await store.close();
   emit({ backend, events, max_rss_mb: round(process.resourceUsage().maxRSS / 1024, 1), answers_raw: rawDigest, answers_compacted: compactedDigest });

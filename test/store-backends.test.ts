@@ -242,6 +242,10 @@ for (const [name, open] of BACKENDS) {
         const raw = events.filter((e) => e.at >= floorHour(cutoff));
         assert.equal(moved, events.length - raw.length);
         assert.ok(moved > 0 && raw.length > 0);
+        const stats = await s.stats();
+        assert.equal(stats.events, raw.length);
+        assert.ok(stats.rollups > 0 && stats.rollups <= moved && stats.rollupsCoarse > 0 && stats.rollupsCoarse < stats.rollups);
+        assert.ok(stats.usedBytes > 0 && stats.usedBytes <= (await s.sizeBytes()));
         for (const [i, [label, q]] of qs.entries()) assert.deepEqual(await s.query(q), beforeAnswers[i], `${label} after compaction`);
 
         // list reads raw events only.

@@ -10,15 +10,14 @@
 // - Queries run on DuckDB's own threads: the event loop is free while they run.
 // - Ids are not checked for uniqueness (that would take an index).
 
-import { statSync } from 'node:fs';
 import { DuckDBInstance } from '@duckdb/node-api';
 import type { DuckDBAppender, DuckDBConnection } from '@duckdb/node-api';
 import type { EventQuery } from './event-query.ts';
 import {
-  PRUNE_SQL, TABLE_ROWS_SQL, ROLLUP_SPAN_SQL, addressKeys, compactSql, floorHour, pruneParams, rollupSpan, runEventQuery, tableRows,
+  PRUNE_SQL, TABLE_ROWS_SQL, ROLLUP_SPAN_SQL, addressKeys, compactSql, floorHour, pruneParams, rollupSpan, runEventQuery, storeStats, fileBytes,
   schemaSql, toSqlValue,
 } from './sql-backend.ts';
-import type { Dialect, EventRow, QueryResult, RollupSpan, SqlParam, SqlValue, StoreBackend, TableRows } from './sql-backend.ts';
+import type { Dialect, EventRow, QueryResult, RollupSpan, SqlParam, SqlValue, StoreBackend, StoreStats } from './sql-backend.ts';
 
 const dialect: Dialect = {
   // `//` is DuckDB's integer division (`/` divides as doubles).
@@ -116,20 +115,18 @@ class DuckdbBackend implements StoreBackend {
     await this.writer.run('CHECKPOINT');
   }
 
-  async sizeBytes(): Promise<number> {
-    let total = 0;
-    for (const f of [this.path, `${this.path}.wal`]) {
-      try {
-        total += statSync(f).size;
-      } catch {
-        // no WAL right now
-      }
-    }
-    return total;
+  private files(): string[] {
+    return [this.path, `${this.path}.wal`];
   }
 
-  async tableRows(): Promise<TableRows> {
-    return tableRows((await this.rows(this.reader, TABLE_ROWS_SQL, []))[0]);
+  async sizeBytes(): Promise<number> {
+    return fileBytes(this.files());
+  }
+
+  async stats(): Promise<StoreStats> {
+    const [size] = await this.rows(this.reader, 'SELECT block_size, used_blocks FROM pragma_database_size()', []);
+    const used = Number(size[0]) * Number(size[1]) + fileBytes([`${this.path}.wal`]);
+    return storeStats((await this.rows(this.reader, TABLE_ROWS_SQL, []))[0], used);
   }
 
   async close(): Promise<void> {

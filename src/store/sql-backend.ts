@@ -21,6 +21,7 @@
 // StoreQueryError, and a range edge inside a compacted hour narrows the answer to whole
 // hours and says so (QueryResult.narrowed).
 
+import { statSync } from 'node:fs';
 import { AutoimmuneError } from '../errors.ts';
 import { parseIpv4, parseIpv6 } from '../geo/address-class.ts';
 import { parseCidr } from '../respond/cidr.ts';
@@ -75,22 +76,39 @@ export interface StoreBackend {
   prune(before: number): Promise<number>;
   /** Bytes on disk (database file and its write-ahead log). */
   sizeBytes(): Promise<number>;
-  /** Rows per table, for the store's metrics. */
-  tableRows(): Promise<TableRows>;
+  /** Rows per table and bytes in use, for the store's metrics. */
+  stats(): Promise<StoreStats>;
   close(): Promise<void>;
 }
 
-export interface TableRows {
+export interface StoreStats {
+  /** Rows per table. */
   events: number;
   rollups: number;
   rollupsCoarse: number;
+  /** Bytes of the file(s) holding data; the rest of sizeBytes() is free space that later
+   *  writes reuse (DuckDB never shrinks its file; SQLite gives pages back after compaction). */
+  usedBytes: number;
 }
 
 export const TABLE_ROWS_SQL =
   'SELECT (SELECT COUNT(*) FROM events), (SELECT COUNT(*) FROM rollups), (SELECT COUNT(*) FROM rollups_coarse)';
 
-export function tableRows(row: SqlValue[]): TableRows {
-  return { events: Number(row[0]), rollups: Number(row[1]), rollupsCoarse: Number(row[2]) };
+export function storeStats(row: SqlValue[], usedBytes: number): StoreStats {
+  return { events: Number(row[0]), rollups: Number(row[1]), rollupsCoarse: Number(row[2]), usedBytes };
+}
+
+/** Sum of the sizes of the files that exist among `paths`. */
+export function fileBytes(paths: string[]): number {
+  let total = 0;
+  for (const f of paths) {
+    try {
+      total += statSync(f).size;
+    } catch {
+      // absent (no WAL right now)
+    }
+  }
+  return total;
 }
 
 /** A query the store cannot run as asked: the message names the value and what to ask instead. */

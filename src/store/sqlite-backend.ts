@@ -19,13 +19,12 @@
 // better-sqlite3 is synchronous: a query blocks the calling thread for its whole run.
 
 import { createRequire } from 'node:module';
-import { statSync } from 'node:fs';
 import type { EventQuery } from './event-query.ts';
 import {
   PRUNE_SQL, TABLE_ROWS_SQL, RAW_COLUMNS, ROLLUP_SPAN_SQL, addressKeys, compactSql, floorHour, pruneParams, rollupSpan,
-  runEventQuery, tableRows, schemaSql, toSqlValue,
+  runEventQuery, storeStats, fileBytes, schemaSql, toSqlValue,
 } from './sql-backend.ts';
-import type { Dialect, EventRow, QueryResult, RollupSpan, SqlParam, SqlValue, StoreBackend, TableRows } from './sql-backend.ts';
+import type { Dialect, EventRow, QueryResult, RollupSpan, SqlParam, SqlValue, StoreBackend, StoreStats } from './sql-backend.ts';
 
 // better-sqlite3 ships no types; this is the part of its API used here.
 interface Statement {
@@ -132,20 +131,17 @@ class SqliteBackend implements StoreBackend {
     this.db.pragma('optimize');
   }
 
-  async sizeBytes(): Promise<number> {
-    let total = 0;
-    for (const f of [this.path, `${this.path}-wal`]) {
-      try {
-        total += statSync(f).size;
-      } catch {
-        // no WAL right now
-      }
-    }
-    return total;
+  private files(): string[] {
+    return [this.path, `${this.path}-wal`];
   }
 
-  async tableRows(): Promise<TableRows> {
-    return tableRows(this.rows(TABLE_ROWS_SQL, [])[0]);
+  async sizeBytes(): Promise<number> {
+    return fileBytes(this.files());
+  }
+
+  async stats(): Promise<StoreStats> {
+    const free = Number(this.db.pragma('freelist_count', { simple: true })) * Number(this.db.pragma('page_size', { simple: true }));
+    return storeStats(this.rows(TABLE_ROWS_SQL, [])[0], fileBytes(this.files()) - free);
   }
 
   async close(): Promise<void> {
