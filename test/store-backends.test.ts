@@ -221,6 +221,8 @@ for (const [name, open] of BACKENDS) {
       await rejectsWithCode(store.query({ ...q, from: NOW, to: NOW - DAY }), /swap from and to/);
       await rejectsWithCode(store.query({ ...q, groupBy: 'port' as EventField }), /groupBy "port"/);
       await rejectsWithCode(store.query({ ...q, filters: { country: 'CN' as unknown as string[] } }), /filter country/);
+      await rejectsWithCode(store.query({ ...q, filters: { source: ['10.0.0.5/8'] } }), /filter source: .*host bits/);
+      await rejectsWithCode(store.query({ ...q, filters: { target: ['192.0.2.256'] } }), /filter target: .*over 255/);
     });
 
     test('filter values are parameters, never SQL', async () => {
