@@ -28,9 +28,11 @@ test('grace → model v1 in force and saved; retraining → v2 in shadow, judged
   const registry = new MemoryBanRegistry();
   const events: TrainerEvent[] = [];
   const defence = await assembleDefence({ config, registry, firewall: new DryRunBackend(), models, featureCount: featureCount(), interfaces: {}, onTrainerEvent: (e) => events.push(e) });
+  // Looping: how many rows pass while a model trains depends on the machine's speed, and the
+  // test needs rows after it (samples, then shadow judging) however slow training was.
   let source: FileSource | undefined;
   const pipeline = buildPipeline({
-    sources: [{ id: 'replay', restart: 'transient', open: (skip) => (source = new FileSource([`${P}D01_benign_example.pcap`, `${P}D03_benign_netflix.pcap`, `${P}D01_benign_example.pcap`, `${P}D03_benign_netflix.pcap`], { backToBackGapS: 1, skip, pps: 2000 })) }],
+    sources: [{ id: 'replay', restart: 'transient', open: (skip) => (source = new FileSource([`${P}D01_benign_example.pcap`, `${P}D03_benign_netflix.pcap`, `${P}D01_benign_example.pcap`, `${P}D03_benign_netflix.pcap`], { backToBackGapS: 1, skip, pps: 2000, loop: true })) }],
     shards: 2,
     batchSize: 64,
     highWater: 32,
