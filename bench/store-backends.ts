@@ -1,5 +1,6 @@
 // SQLite vs DuckDB as the event store's database tier, on a realistic event mix:
-//   node --import tsx bench/store-backends.ts [--events N] [--runs R] [--dir D] [--keep] [--reuse] [--backend sqlite|duckdb]
+//   node --import tsx bench/store-backends.ts [--events N] [--runs R] [--dir D] [--keep] [--reuse]
+//     [--backend sqlite|duckdb] [--duckdb-threads T]
 // Prints JSON lines: per backend, ingest_events_per_s (batches of 1,000), store_mb_per_million_events
 // (MB = 10^6 bytes), RSS, and p50/p95 of a fixed set of questions before and after compacting
 // data older than a day. Each backend runs in its own process so RSS is its own.
@@ -280,7 +281,8 @@ function statsOut(s: StoreStats): Record<string, number> {
 }
 
 function open(backend: 'sqlite' | 'duckdb', path: string): Promise<StoreBackend> {
-  return backend === 'sqlite' ? openSqliteBackend(path) : openDuckdbBackend(path);
+  const threads = arg('duckdb-threads');
+  return backend === 'sqlite' ? openSqliteBackend(path) : openDuckdbBackend(path, threads ? { threads: Number(threads) } : {});
 }
 
 function removeDb(path: string): void {

@@ -127,6 +127,8 @@ class SqliteBackend implements StoreBackend {
   private afterDelete(): void {
     this.span = rollupSpan(this.rows(ROLLUP_SPAN_SQL, [])[0]);
     this.db.pragma('incremental_vacuum');
+    // A compaction rewrites most of the file through the WAL; give that space back too.
+    this.db.pragma('wal_checkpoint(TRUNCATE)');
     // Row counts changed a lot: refresh the planner's statistics where it thinks they matter.
     this.db.pragma('optimize');
   }
