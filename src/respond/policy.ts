@@ -154,18 +154,27 @@ export class ResponderPolicy {
    * Throws BadAddressError, AllowListedError, BadTtlError.
    */
   manualBlock(address: string, ttlS?: number, reason?: string): Decision {
-    const net = parseCidr(address);
-    const protector = this.allowList.allows(net);
-    if (protector) throw new AllowListedError(net.text, describeAllowEntry(protector));
-    const { minS, maxS, defaultS } = this.config.manualTtl;
-    const ttl = ttlS ?? defaultS;
-    if (typeof ttl !== 'number' || !Number.isInteger(ttl) || ttl < minS || ttl > maxS) throw new BadTtlError(ttlS, minS, maxS);
+    const { net, ttl } = this.checkManualBlock(address, ttlS);
     const now = this.clock.now();
     const offence = this.offencesOf(net.text) + 1;
     this.remember(net.text, offence, now + ttl * 1000);
     this.counts.manualBans++;
     const why = reason?.trim() || 'banned by an operator';
     return { address: net.text, action: 'ban', ttl, reason: why, detector: 'operator', score: 1, at: now, offence };
+  }
+
+  /**
+   * What manualBlock would refuse, without doing anything: the normalised address and TTL, or
+   * the same errors (bad address, allow-listed, TTL out of range). For a dry run.
+   */
+  checkManualBlock(address: string, ttlS?: number): { net: ReturnType<typeof parseCidr>; ttl: number } {
+    const net = parseCidr(address);
+    const protector = this.allowList.allows(net);
+    if (protector) throw new AllowListedError(net.text, describeAllowEntry(protector));
+    const { minS, maxS, defaultS } = this.config.manualTtl;
+    const ttl = ttlS ?? defaultS;
+    if (typeof ttl !== 'number' || !Number.isInteger(ttl) || ttl < minS || ttl > maxS) throw new BadTtlError(ttlS, minS, maxS);
+    return { net, ttl };
   }
 
   /**

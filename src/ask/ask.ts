@@ -1,0 +1,80 @@
+// A question in plain Spanish or English, answered from the stored events: parsed into an
+// EventQuery (parse-question.ts), run on the cluster or one node (scatter-gather), and put
+// in words built only from the rows (answer-text.ts). The answer carries the query it ran,
+// the rows and which nodes it covers, so the operator can check it. A question it cannot map
+// says so with what it understood. A command ("bloquea …") becomes a block_addresses or
+// unblock_addresses dry run for the operator to confirm: nothing is changed by asking.
+
+import type { EventQuery } from '../store/event-query.ts';
+import type { Scope } from '../store/scatter-gather.ts';
+import { answerText } from './answer-text.ts';
+import { parseQuestion } from './parse-question.ts';
+import { runTool, type Confirmations, type ToolContext } from './tools.ts';
+
+export interface AskOptions {
+  /** 'cluster' (every node, the default) or one node's id. */
+  where?: string;
+  timeZone?: string;
+  /** Whether the caller holds the token (a command's dry run needs it). */
+  authorised: boolean;
+}
+
+export interface AskAnswer {
+  question: string;
+  language: 'es' | 'en';
+  /** Whether the question was mapped to a query. */
+  mapped: boolean;
+  understood: string[];
+  text: string;
+  query?: EventQuery;
+  columns?: string[];
+  rows?: Array<Array<string | number | null>>;
+  scope?: Scope;
+  /** For a command: the tool call it became and its dry run (confirm with its id). */
+  toolCall?: { name: 'block_addresses' | 'unblock_addresses'; input: { addresses: string[] }; dryRun: unknown };
+}
+
+const SAY = {
+  es: {
+    nodes: (s: Scope) => (s.asked === 'cluster' ? `${s.answered.length} de ${s.nodes.length} nodos (${s.answered.join(', ')})` : `nodo ${s.asked}`) + (s.missing.length ? `; sin respuesta: ${s.missing.map((m) => `${m.node} (${m.why})`).join(', ')}` : ''),
+    token: 'Bloquear o desbloquear necesita el token (Authorization: Bearer …).',
+    none: 'Ninguna dirección coincide, así que no hay nada que confirmar.',
+    confirm: (n: number, id: string) => `Confirma con {"confirm": "${id}"} en POST /api/tools/{tool} para aplicarlo a ${n} dirección${n === 1 ? '' : 'es'}.`,
+    unmapped: (missing: string, understood: string[]) => `No he podido entender la pregunta: ${missing}.${understood.length ? ` Entendí: ${understood.join('; ')}.` : ''}`,
+  },
+  en: {
+    nodes: (s: Scope) => (s.asked === 'cluster' ? `${s.answered.length} of ${s.nodes.length} nodes (${s.answered.join(', ')})` : `node ${s.asked}`) + (s.missing.length ? `; no answer from ${s.missing.map((m) => `${m.node} (${m.why})`).join(', ')}` : ''),
+    token: 'Blocking or unblocking needs the token (Authorization: Bearer …).',
+    none: 'No address matches, so there is nothing to confirm.',
+    confirm: (n: number, id: string) => `Confirm with {"confirm": "${id}"} on POST /api/tools/{tool} to apply it to ${n} address${n === 1 ? '' : 'es'}.`,
+    unmapped: (missing: string, understood: string[]) => `I could not map the question: ${missing}.${understood.length ? ` I understood: ${understood.join('; ')}.` : ''}`,
+  },
+};
+
+export async function ask(question: string, ctx: ToolContext, confirmations: Confirmations, o: AskOptions): Promise<AskAnswer> {
+  const parsed = parseQuestion(question, new Date(ctx.now()), o.timeZone ? { timeZone: o.timeZone } : {});
+  const say = SAY[parsed.language];
+  if (!parsed.ok) return { question, language: parsed.language, mapped: false, understood: parsed.understood, text: say.unmapped(parsed.missing, parsed.understood) };
+  const a = await ctx.run(parsed.query, o.where ?? 'cluster');
+  const base: AskAnswer = {
+    question,
+    language: parsed.language,
+    mapped: true,
+    understood: parsed.understood,
+    text: answerText(parsed, a.result, { scope: say.nodes(a.scope), ...(o.timeZone ? { timeZone: o.timeZone } : {}) }),
+    query: parsed.query,
+    columns: a.result.columns,
+    rows: a.result.rows,
+    scope: a.scope,
+  };
+  if (parsed.intent === 'ask') return base;
+  // A command: the sources its selection found become the tool call's addresses.
+  const name = parsed.intent === 'block' ? 'block_addresses' : 'unblock_addresses';
+  const col = a.result.columns.indexOf('source');
+  const addresses = [...new Set(a.result.rows.map((r) => r[col]).filter((x): x is string => typeof x === 'string'))];
+  if (!o.authorised) return { ...base, text: `${base.text}\n${say.token}` };
+  if (addresses.length === 0) return { ...base, text: `${base.text}\n${say.none}` };
+  const dryRun = (await runTool(name, { addresses }, ctx, confirmations)) as { confirmation: string | null; would: unknown[] };
+  const tail = dryRun.confirmation ? say.confirm(dryRun.would.length, dryRun.confirmation).replace('{tool}', name) : say.none;
+  return { ...base, text: `${base.text}\n${tail}`, toolCall: { name, input: { addresses }, dryRun } };
+}

@@ -1,0 +1,92 @@
+// The function tools: their schemas are valid JSON Schema, inputs are checked with the bad
+// field named, queries run on a real store, and block/unblock go through a dry run and a
+// single-use confirmation, through the responder's policy (allow-lists hold).
+
+import { strict as assert } from 'node:assert';
+import { test } from 'node:test';
+import AjvModule from 'ajv';
+import { Confirmations, runTool, toolList, type ToolContext } from '../src/ask/tools.ts';
+import { MemoryBanRegistry } from '../src/cluster/memory-ban-registry.ts';
+import { AllowList } from '../src/respond/allow-list.ts';
+import { BanDesk } from '../src/respond/ban-desk.ts';
+import { ResponderPolicy } from '../src/respond/policy.ts';
+import { DEFAULT_RESPONDER } from '../src/respond/responder-config.ts';
+import type { EventRow } from '../src/store/event-row.ts';
+import { EventStore } from '../src/store/event-store.ts';
+import { ScatterGather } from '../src/store/scatter-gather.ts';
+import { wallClock } from '../src/supervisors/clock.ts';
+
+const NOW = Date.UTC(2026, 10, 24, 12, 0, 0);
+
+function row(id: number, minutesAgo: number, type: string, source: string, country: string | null, score = 0.9): EventRow {
+  return { id, kind: 'alert', at: NOW - minutesAgo * 60_000, type, source, target: '10.0.0.1', country, asn: null, score, node: 'n1', detector: 'rules', detail: '{}' };
+}
+
+async function setup() {
+  const store = new EventStore({ node: 'n1', backend: null, now: () => NOW, memoryMs: 48 * 3_600_000 });
+  store.addRows([
+    row(1, 10, 'ssh-brute-force', '203.0.113.5', 'CN'),
+    row(2, 20, 'ssh-brute-force', '203.0.113.5', 'CN'),
+    row(3, 30, 'port-scan-vertical', '198.51.100.7', 'RU', 0.6),
+    row(4, 90, 'ssh-brute-force', '203.0.113.9', 'CN'),
+    row(5, 60 * 30, 'syn-flood', '192.0.2.44', 'US'),
+  ]);
+  const registry = new MemoryBanRegistry(wallClock);
+  const desk = new BanDesk(registry, new ResponderPolicy(DEFAULT_RESPONDER, new AllowList({ configured: ['192.0.2.0/24'] }), wallClock));
+  await desk.start();
+  const gather = new ScatterGather({ node: 'n1', store, send: () => false, members: () => ['n1'] });
+  const ctx: ToolContext = { run: (q, where) => gather.run(q, where), similar: async () => ({ hits: [], events: null }), desk, now: () => NOW };
+  return { ctx, registry, desk, confirmations: new Confirmations() };
+}
+
+test('every tool has a description and an input schema that is valid JSON Schema', () => {
+  const Ajv = AjvModule.default;
+  const ajv = new Ajv({ strict: false, validateFormats: false });
+  const list = toolList();
+  assert.deepEqual(list.map((t) => t.name).sort(), ['block_addresses', 'count_events', 'events_like', 'list_events', 'top_sources', 'trend_events', 'unblock_addresses']);
+  for (const t of list) {
+    assert.ok(t.description.length > 20, t.name);
+    assert.doesNotThrow(() => ajv.compile(t.inputSchema), t.name);
+    assert.equal(t.mutating, t.name.endsWith('_addresses'));
+  }
+});
+
+test('query tools answer from the store, with the scope they cover', async () => {
+  const { ctx, confirmations } = await setup();
+  const count = (await runTool('count_events', { country: ['CN'], type: ['ssh-brute-force'], last: '1h' }, ctx, confirmations)) as { rows: number[][]; scope: { answered: string[] } };
+  assert.deepEqual(count.rows, [[2]]);
+  assert.deepEqual(count.scope.answered, ['n1']);
+  const byType = (await runTool('count_events', { groupBy: 'type' }, ctx, confirmations)) as { rows: unknown[][] };
+  assert.deepEqual(byType.rows, [['ssh-brute-force', 3], ['port-scan-vertical', 1]], 'the syn flood, 30 h ago, is outside the default 24 h');
+  const top = (await runTool('top_sources', { limit: 1, minScore: 0.8 }, ctx, confirmations)) as { rows: unknown[][] };
+  assert.deepEqual(top.rows, [['203.0.113.5', 2]]);
+  const list = (await runTool('list_events', { limit: 2 }, ctx, confirmations)) as { columns: string[]; rows: unknown[][] };
+  assert.deepEqual(list.rows.map((r) => r[list.columns.indexOf('id')]), [1, 2]);
+});
+
+test('bad input is refused naming the field and the value', async () => {
+  const { ctx, confirmations } = await setup();
+  await assert.rejects(runTool('count_events', { country: ['China'] }, ctx, confirmations), /\/country\/0.*"China"/);
+  await assert.rejects(runTool('count_events', { lats: '1h' }, ctx, confirmations), /lats|additional/i);
+  await assert.rejects(runTool('count_events', { last: '1h', from: '2026-11-24T00:00:00Z' }, ctx, confirmations), /either last or from\/to/);
+  await assert.rejects(runTool('top_sources', { limit: 0 }, ctx, confirmations), /\/limit/);
+});
+
+test('block: a dry run first (allow-listed refused), then the confirmation does exactly that, once', async () => {
+  const { ctx, registry, confirmations } = await setup();
+  const dry = (await runTool('block_addresses', { addresses: ['203.0.113.5', '192.0.2.44'], ttl: 600 }, ctx, confirmations)) as { dryRun: boolean; would: Array<{ address: string }>; refused: Array<{ address: string; why: string }>; confirmation: string };
+  assert.equal(dry.dryRun, true);
+  assert.deepEqual(dry.would.map((w) => w.address), ['203.0.113.5']);
+  assert.equal(dry.refused[0]!.address, '192.0.2.44');
+  assert.match(dry.refused[0]!.why, /allow/i);
+  assert.deepEqual(await registry.list(), [], 'a dry run bans nothing');
+  await assert.rejects(runTool('unblock_addresses', { confirm: dry.confirmation }, ctx, confirmations), /no pending unblock_addresses dry run/);
+  await assert.rejects(runTool('block_addresses', { confirm: dry.confirmation, ttl: 5 }, ctx, confirmations), /only \{confirm\}/);
+  const done = (await runTool('block_addresses', { confirm: dry.confirmation }, ctx, confirmations)) as { done: Array<{ address: string; ttl: number }> };
+  assert.deepEqual(done.done.map((d) => [d.address, d.ttl]), [['203.0.113.5', 600]]);
+  assert.deepEqual((await registry.list()).map((b) => b.address), ['203.0.113.5']);
+  await assert.rejects(runTool('block_addresses', { confirm: dry.confirmation }, ctx, confirmations), /used once/);
+  const undo = (await runTool('unblock_addresses', { addresses: ['203.0.113.5'] }, ctx, confirmations)) as { confirmation: string };
+  await runTool('unblock_addresses', { confirm: undo.confirmation }, ctx, confirmations);
+  assert.deepEqual(await registry.list(), []);
+});
