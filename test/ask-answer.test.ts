@@ -5,7 +5,8 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { answerText, type QueryResult } from '../src/ask/answer-text.ts';
+import { answerText } from '../src/ask/answer-text.ts';
+import type { QueryResult } from '../src/store/event-row.ts';
 import { parseQuestion, type ParsedQuestion } from '../src/ask/parse-question.ts';
 
 const NOW = new Date(Date.UTC(2024, 4, 15, 14, 30));

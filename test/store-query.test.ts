@@ -7,6 +7,12 @@ import type { EventQuery } from '../src/store/event-query.ts';
 import type { EventRow } from '../src/store/event-row.ts';
 import { evaluateQuery } from '../src/store/evaluate-query.ts';
 import { mergeResults, perNodeQuery } from '../src/store/merge-results.ts';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openDuckdbBackend } from '../src/store/duckdb-backend.ts';
+import { openSqliteBackend } from '../src/store/sqlite-backend.ts';
+import { EventStore } from '../src/store/event-store.ts';
 import { uniform } from './helpers/prng.ts';
 
 const T0 = Date.UTC(2026, 10, 24, 0, 0, 0);
@@ -47,6 +53,9 @@ const queries: Array<[string, EventQuery]> = [
   ['trend per day by type', { ...base, measure: 'trend', bucket: 'day', groupBy: 'type' }],
   ['list newest 15 decisions', { ...base, kind: 'decision', measure: 'list', limit: 15 }],
   ['list to a target', { ...base, measure: 'list', filters: { target: ['10.0.0.2'] }, limit: 5 }],
+  ['an empty list constrains nothing', { ...base, filters: { type: [] } }],
+  ["no single target ('*') matched as text", { ...base, filters: { target: ['*'] } }],
+  ['a trend keeps the most frequent values', { ...base, measure: 'trend', bucket: 'day', groupBy: 'type', limit: 2 }],
 ];
 
 test('the query engine: kind, time range (from inclusive, to exclusive), filters, and each measure', () => {
@@ -80,5 +89,50 @@ test('scatter-gather: each node answers its own rows, merged, equals the query o
     const merged = mergeResults(q, nodes.map((part) => evaluateQuery(part, perNodeQuery(q))));
     assert.deepEqual(merged.result, evaluateQuery(all, q), name);
     assert.equal(merged.partial, false, name);
+  }
+});
+
+test('DuckDB and SQLite answer every query exactly as the in-memory engine does', async () => {
+  const all = rows(3000, 3);
+  const dir = mkdtempSync(join(tmpdir(), 'autoimmune-store-'));
+  try {
+    for (const open of [() => openDuckdbBackend(join(dir, 'events.duckdb')), () => openSqliteBackend(join(dir, 'events.sqlite'))]) {
+      const backend = await open();
+      await backend.insert(all);
+      for (const [name, q] of queries) {
+        const { columns, rows: got } = await backend.query(q);
+        assert.deepEqual({ columns, rows: got }, evaluateQuery(all, q), `${backend.name}: ${name}`);
+      }
+      await backend.close();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('the store answers recent ranges from memory and older ones from the database, the same either way', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'autoimmune-store-'));
+  let now = T0 + 48 * H;
+  const store = new EventStore({ node: 'n1', backend: await openDuckdbBackend(join(dir, 'events.duckdb')), memoryMs: 15 * 60_000, now: () => now });
+  try {
+    now += 20 * 60_000; // memory holds every row since the store opened (older ones may be from an earlier run)
+    const all = rows(2000, 4).map((r) => ({ ...r, at: now - 10 * 60_000 + (r.at % (10 * 60_000)) }));
+    store.addRows(all);
+    const recent: EventQuery = { ...base, from: now - 10 * 60_000, to: now + 1, measure: 'count', groupBy: 'type' };
+    const fromMemory = await store.query(recent);
+    assert.equal(fromMemory.tier, 'memory');
+    assert.deepEqual(fromMemory.result, evaluateQuery(all, recent));
+    const wider = await store.query({ ...recent, from: now - 60 * 60_000 });
+    assert.equal(wider.tier, 'database', 'an hour back is more than memory holds');
+    assert.deepEqual({ columns: wider.result.columns, rows: wider.result.rows }, evaluateQuery(all, recent), 'the database got every row (flushed before the query)');
+    now += 60 * 60_000; // memory lets the rows go; the database keeps them
+    const later = await store.query({ ...recent, to: now });
+    assert.equal(later.tier, 'database');
+    assert.deepEqual(later.result.rows, evaluateQuery(all, recent).rows);
+    assert.equal(store.stats.memoryRows, 0);
+    assert.equal(store.stats.flushed, 2000);
+  } finally {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -7,10 +7,7 @@ import { wallClock, type ParsedQuestion } from './parse-question.ts';
 import * as V from './vocabulary.ts';
 import type { Language } from './vocabulary.ts';
 
-export interface QueryResult {
-  columns: string[];
-  rows: Array<Array<string | number | null>>;
-}
+import type { QueryResult } from '../store/event-row.ts';
 
 export interface AnswerOptions {
   /** Where the rows come from, said at the end ("all 3 nodes", "nodo n2"). */

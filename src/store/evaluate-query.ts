@@ -1,7 +1,8 @@
 // An EventQuery run over rows in memory: the memory tier's engine (the last minutes), and the
 // reference the database backends are checked against in the tests. Ordering is part of the
 // answer, so every engine orders alike: counts largest first, ties by value (text order,
-// nulls last); trends by bucket, then value; lists newest first (time, then id).
+// nulls last); trends by bucket, then largest first (a grouped trend keeps its `limit` most
+// frequent values); lists newest first (time, then id).
 
 import { contains, parseCidr, type Cidr } from '../respond/cidr.ts';
 import type { EventField, EventQuery } from './event-query.ts';
@@ -22,21 +23,42 @@ export function limitOf(q: EventQuery): number {
 }
 
 /** A predicate for the query's kind, time range and filters. */
-export function matcher(q: EventQuery): (r: EventRow) => boolean {
-  const f = q.filters;
-  const nets = (list: string[] | undefined): Cidr[] | undefined => list?.map((x) => parseCidr(x));
-  const sources = nets(f.source);
-  const targets = nets(f.target);
-  const inAny = (list: Cidr[], address: string) => {
+/**
+ * An address filter's values: CIDRs, and texts matched exactly for values that are no address
+ * at all ('*', the target of a horizontal scan). A value that looks like an address but is not
+ * a valid one (10.0.0.5/8, 300.1.2.3) is refused rather than matching nothing.
+ */
+function addressFilter(list: string[] | undefined): ((address: string) => boolean) | undefined {
+  if (!list || list.length === 0) return undefined;
+  const nets: Cidr[] = [];
+  const texts = new Set<string>();
+  for (const x of list) {
+    try {
+      nets.push(parseCidr(x));
+    } catch (err) {
+      if (/^[0-9A-Fa-f:.\/]+$/.test(x)) throw err;
+      texts.add(x);
+    }
+  }
+  return (address) => {
+    if (texts.has(address)) return true;
+    if (nets.length === 0) return false;
     let c: Cidr;
     try {
       c = parseCidr(address);
     } catch {
-      return false; // '*' (no single target) and the like
+      return false;
     }
-    return list.some((n) => contains(n, c));
+    return nets.some((n) => contains(n, c));
   };
-  const set = <T>(list: T[] | undefined) => (list ? new Set(list) : undefined);
+}
+
+export function matcher(q: EventQuery): (r: EventRow) => boolean {
+  const f = q.filters;
+  const sources = addressFilter(f.source);
+  const targets = addressFilter(f.target);
+  // An empty list constrains nothing, as in the databases.
+  const set = <T>(list: T[] | undefined) => (list && list.length > 0 ? new Set(list) : undefined);
   const types = set(f.type);
   const countries = set(f.country);
   const asns = set(f.asn);
@@ -52,8 +74,8 @@ export function matcher(q: EventQuery): (r: EventRow) => boolean {
     (!nodes || nodes.has(r.node)) &&
     (!detectors || detectors.has(r.detector)) &&
     (f.minScore === undefined || r.score >= f.minScore) &&
-    (!sources || inAny(sources, r.source)) &&
-    (!targets || inAny(targets, r.target));
+    (!sources || sources(r.source)) &&
+    (!targets || targets(r.target));
 }
 
 type Value = string | number | null;
@@ -76,6 +98,31 @@ function countBy(rows: EventRow[], key: (r: EventRow) => Value): Array<[Value, n
   return [...m];
 }
 
+export interface TrendCell {
+  bucket: string;
+  value: Value;
+  count: number;
+}
+
+/**
+ * A grouped trend's rows: only the `limit` values with the most events over the whole range
+ * (ties by value), per bucket in time order, largest count first.
+ */
+export function trendRows(cells: readonly TrendCell[], limit: number): Array<[string, Value, number]> {
+  const totals = new Map<Value, number>();
+  for (const c of cells) totals.set(c.value, (totals.get(c.value) ?? 0) + c.count);
+  const kept = new Set(
+    [...totals]
+      .sort((a, b) => b[1] - a[1] || compareValues(a[0], b[0]))
+      .slice(0, limit)
+      .map(([v]) => v),
+  );
+  return cells
+    .filter((c) => kept.has(c.value))
+    .sort((a, b) => compareValues(a.bucket, b.bucket) || b.count - a.count || compareValues(a.value, b.value))
+    .map((c) => [c.bucket, c.value, c.count]);
+}
+
 export function evaluateQuery(all: Iterable<EventRow>, q: EventQuery): QueryResult {
   const match = matcher(q);
   const rows: EventRow[] = [];
@@ -95,17 +142,22 @@ export function evaluateQuery(all: Iterable<EventRow>, q: EventQuery): QueryResu
     case 'trend': {
       const bucket = q.bucket ?? 'hour';
       const g = q.groupBy;
-      const m = new Map<string, { bucket: string; value: Value; count: number }>();
+      const cells: TrendCell[] = [];
+      const m = new Map<string, TrendCell>();
       for (const r of rows) {
         const b = bucketOf(r.at, bucket);
         const value = g ? r[g] : null;
         const k = `${b}\u0000${value}`;
         const e = m.get(k);
         if (e) e.count++;
-        else m.set(k, { bucket: b, value, count: 1 });
+        else {
+          const c = { bucket: b, value, count: 1 };
+          m.set(k, c);
+          cells.push(c);
+        }
       }
-      const list = [...m.values()].sort((a, b) => (a.bucket < b.bucket ? -1 : a.bucket > b.bucket ? 1 : compareValues(a.value, b.value)));
-      return g ? { columns: ['bucket', g, 'count'], rows: list.map((e) => [e.bucket, e.value, e.count]) } : { columns: ['bucket', 'count'], rows: list.map((e) => [e.bucket, e.count]) };
+      if (!g) return { columns: ['bucket', 'count'], rows: cells.sort((a, b) => compareValues(a.bucket, b.bucket)).map((e) => [e.bucket, e.count]) };
+      return { columns: ['bucket', g, 'count'], rows: trendRows(cells, limitOf(q)) };
     }
     case 'list': {
       rows.sort((a, b) => b.at - a.at || b.id - a.id);

@@ -29,6 +29,12 @@ export const ROW_COLUMNS = ['id', 'kind', 'at', 'type', 'source', 'target', 'cou
 export interface QueryResult {
   columns: string[];
   rows: Array<Array<string | number | null>>;
+  /**
+   * Present when the range starts or ends inside an hour that is only kept as a rollup: the
+   * rollup part then covers whole hours inside [from, to) only, so the answer is for this
+   * range (raw events outside it but inside [q.from, q.to) are still counted).
+   */
+  narrowed?: { from: number; to: number; reason: string };
 }
 
 /**

@@ -6,13 +6,13 @@
 
 import type { EventQuery } from './event-query.ts';
 import type { QueryResult } from './event-row.ts';
-import { compareValues, limitOf, MAX_LIMIT } from './evaluate-query.ts';
+import { compareValues, limitOf, MAX_LIMIT, trendRows, type TrendCell } from './evaluate-query.ts';
 
 type Value = string | number | null;
 
 /** The query each node runs: grouped answers uncut, so the merged top N is right. */
 export function perNodeQuery(q: EventQuery): EventQuery {
-  return q.measure === 'top' || (q.measure === 'count' && q.groupBy) ? { ...q, limit: MAX_LIMIT } : q;
+  return q.groupBy && q.measure !== 'list' ? { ...q, limit: MAX_LIMIT } : q;
 }
 
 export function mergeResults(q: EventQuery, parts: readonly QueryResult[]): { result: QueryResult; partial: boolean } {
@@ -35,18 +35,23 @@ export function mergeResults(q: EventQuery, parts: readonly QueryResult[]): { re
     }
     case 'trend': {
       const grouped = columns.length === 3;
-      const m = new Map<string, Array<Value>>();
+      const m = new Map<string, TrendCell>();
+      let partial = false;
       for (const p of parts) {
+        if (grouped && p.rows.length > 0 && new Set(p.rows.map((r) => r[1])).size >= MAX_LIMIT) partial = true;
         for (const row of p.rows) {
-          const key = grouped ? `${row[0]}\u0000${row[1]}` : String(row[0]);
-          const e = m.get(key);
+          const bucket = String(row[0]);
+          const value = grouped ? (row[1] ?? null) : null;
+          const key = `${bucket}\u0000${value}`;
           const n = Number(row[row.length - 1]);
-          if (e) e[e.length - 1] = Number(e[e.length - 1]) + n;
-          else m.set(key, [...row]);
+          const e = m.get(key);
+          if (e) e.count += n;
+          else m.set(key, { bucket, value, count: n });
         }
       }
-      const rows = [...m.values()].sort((a, b) => (String(a[0]) < String(b[0]) ? -1 : String(a[0]) > String(b[0]) ? 1 : grouped ? compareValues(a[1]!, b[1]!) : 0));
-      return { result: { columns, rows }, partial: false };
+      const cells = [...m.values()];
+      const rows = grouped ? trendRows(cells, limitOf(q)) : cells.sort((a, b) => compareValues(a.bucket, b.bucket)).map((c) => [c.bucket, c.count]);
+      return { result: { columns, rows }, partial };
     }
     case 'list': {
       const at = columns.indexOf('at');

@@ -27,37 +27,9 @@ import { parseIpv4, parseIpv6 } from '../geo/address-class.ts';
 import { parseCidr } from '../respond/cidr.ts';
 import { EVENT_FIELDS, EVENT_KINDS } from './event-query.ts';
 import type { EventField, EventQuery } from './event-query.ts';
+import type { EventRow, QueryResult } from './event-row.ts';
 
-export interface EventRow {
-  /** Node-local, increasing. */
-  id: number;
-  kind: 'alert' | 'decision';
-  /** Wall clock, ms since the epoch. */
-  at: number;
-  /** Alert type, or decision action ('ban', 'unban'). */
-  type: string;
-  source: string;
-  /** Address, or '*' when there is none (horizontal scans, decisions). */
-  target: string;
-  country: string | null;
-  asn: number | null;
-  score: number;
-  node: string;
-  detector: string;
-  /** JSON: evidence or reason, asnOrg, ttl… */
-  detail: string;
-}
-
-export interface QueryResult {
-  columns: string[];
-  rows: Array<Array<string | number | null>>;
-  /**
-   * Present when the range starts or ends inside an hour that is only kept as a rollup: the
-   * rollup part then covers whole hours inside [from, to) only, so the answer is for this
-   * range (raw events outside it but inside [q.from, q.to) are still counted).
-   */
-  narrowed?: { from: number; to: number; reason: string };
-}
+export type { EventRow, QueryResult } from './event-row.ts';
 
 export interface StoreBackend {
   readonly name: 'sqlite' | 'duckdb';
