@@ -28,6 +28,7 @@ import type { EtcdCoordinator } from './cluster/etcd-coordinator.ts';
 import { EtcdBanRegistry } from './cluster/etcd-ban-registry.ts';
 import type { ClusterMember } from './cluster/cluster-member.ts';
 import { startMember } from './node-cluster.ts';
+import { openNodeStore, type NodeStore } from './node-store.ts';
 import { ModelBroadcast } from './cluster/model-broadcast.ts';
 import { JournaledBackend } from './firewall/journal.ts';
 
@@ -44,6 +45,8 @@ export interface RunningNode {
   stateDir: string;
   /** This node's cluster membership (etcd mode only). */
   cluster: ClusterMember | undefined;
+  /** The event store with its questions and tools (null when store.enabled is false). */
+  events: NodeStore | null;
   /** The base URL the HTTP server listens on. */
   url: string;
   stop(): Promise<void>;
@@ -143,6 +146,7 @@ export async function startNode(config: Config, options: StartNodeOptions = {}):
   const registry: BanRegistry = etcd ? new EtcdBanRegistry(etcd.client, config.cluster.name, wallClock, etcd) : new MemoryBanRegistry(wallClock);
   const defence = await assembleDefence({ config, registry, firewall, models: models ?? null, featureCount: featureCount(), placed: clustered });
   await broadcast?.start(defence.board);
+  const events = await openNodeStore(config, { stateDir, desk: defence.desk, notice });
   const replayPace: ReplayPace | undefined = config.capture.replay.files.length > 0 && config.capture.replay.pps > 0 ? { pps: config.capture.replay.pps, configuredPps: config.capture.replay.pps } : undefined;
   const sources: PipelineSource[] = options.sources ?? [
     ...interfaces.map((iface, i) => ({ id: `capture-${iface.replace(/[^A-Za-z0-9_-]/g, '_')}`, restart: 'permanent' as const, open: () => LiveCapture.open(liveOptions(config, iface, i)) })),
@@ -181,7 +185,8 @@ export async function startNode(config: Config, options: StartNodeOptions = {}):
                 children: [membershipSpec(coordinator, config.cluster.name, { id: config.node.id, http: http.url, pid: process.pid, startedAt: new Date().toISOString() }, config.cluster.leaseTtlMs)],
               },
             ]),
-        // Consumers before producers: response, then detection, then the packet path.
+        // Consumers before producers: the event store, response, then detection, then the packet path.
+        ...(events ? [events.spec] : []),
         defence.detection.response,
         defence.detection.detection,
         pipeline.spec,
@@ -195,12 +200,14 @@ export async function startNode(config: Config, options: StartNodeOptions = {}):
       member = await startMember(config, system, coordinator, { interfaces, pipeline, detection: defence.detection, sources, stateDir, http: http.url, notice });
     } catch (err) {
       await system.stop();
+      await events?.close();
       defence.close();
       await http.close();
       await coordinator.close();
       throw err;
     }
   }
+  events?.attach(system, member);
   http.attach({
     system,
     coordinator,
@@ -210,6 +217,7 @@ export async function startNode(config: Config, options: StartNodeOptions = {}):
     registry,
     firewall,
     ...(replayPace ? { replay: replayPace } : {}),
+    ...(events ? { events } : {}),
     ...(member ? { cluster: () => member.health(), peers: () => member.members().map((m) => ({ id: m.id, http: m.http })) } : {}),
   });
   let stopped = false;
@@ -225,11 +233,13 @@ export async function startNode(config: Config, options: StartNodeOptions = {}):
     stateDir,
     url: http.url,
     cluster: member,
+    events,
     async stop() {
       if (stopped) return;
       stopped = true;
       await member?.leave();
       await system.stop();
+      await events?.close();
       await member?.close();
       broadcast?.close();
       defence.close();

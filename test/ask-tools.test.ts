@@ -35,7 +35,7 @@ async function setup() {
   const desk = new BanDesk(registry, new ResponderPolicy(DEFAULT_RESPONDER, new AllowList({ configured: ['192.0.2.0/24'] }), wallClock));
   await desk.start();
   const gather = new ScatterGather({ node: 'n1', store, send: () => false, members: () => ['n1'] });
-  const ctx: ToolContext = { run: (q, where) => gather.run(q, where), similar: async () => ({ hits: [], events: null }), desk, now: () => NOW };
+  const ctx: ToolContext = { run: (q, where) => gather.run(q, where), similar: async () => ({ hits: [] }), desk, now: () => NOW };
   return { ctx, registry, desk, confirmations: new Confirmations() };
 }
 

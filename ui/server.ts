@@ -10,6 +10,8 @@ import type { ActorSystem } from '../src/supervisors/actor-system.ts';
 import type { TreeSnapshot } from '../src/supervisors/cell.ts';
 import { registerBansApi, type BansApiParts } from './bans-api.ts';
 import { registerReplayApi, type ReplayPace } from './replay-api.ts';
+import { registerAskApi } from './ask-api.ts';
+import type { NodeStore } from '../src/node-store.ts';
 import type { ClusterHealth } from '../src/cluster/cluster-member.ts';
 import type { JournaledBackend } from '../src/firewall/journal.ts';
 import type { BanRegistry } from '../src/cluster/ban-registry.ts';
@@ -35,6 +37,8 @@ export interface HttpParts {
   peers?: () => Array<{ id: string; http: string }>;
   /** The rate of a count-paced replay, changed through POST /api/replay. */
   replay?: ReplayPace;
+  /** The event store: questions and function tools. */
+  events?: NodeStore;
 }
 
 export interface HttpServer {
@@ -208,6 +212,7 @@ export async function startHttpServer(options: Config['http']): Promise<HttpServ
 
   registerBansApi(app, () => parts?.response, (req) => bearerOk(req, token), options.blockRate);
   registerReplayApi(app, () => parts?.replay, (req) => bearerOk(req, token));
+  registerAskApi(app, () => parts?.events, (req) => bearerOk(req, token));
 
   let address: string;
   try {

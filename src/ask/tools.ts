@@ -10,6 +10,7 @@ import { Value } from '@sinclair/typebox/value';
 import { ALERT_TYPES } from '../detect/alert.ts';
 import type { BanDesk } from '../respond/ban-desk.ts';
 import { EVENT_FIELDS, type EventQuery } from '../store/event-query.ts';
+import type { EventRow } from '../store/event-row.ts';
 import type { GatheredAnswer } from '../store/scatter-gather.ts';
 
 export const CONFIRM_TTL_MS = 5 * 60_000;
@@ -114,8 +115,8 @@ export function selectionQuery(s: Static<typeof TOOL_SCHEMAS.count_events>, meas
 export interface ToolContext {
   /** Runs a query on the cluster ('cluster') or one node. */
   run(q: EventQuery, where: string): Promise<GatheredAnswer>;
-  /** The k alerts most like the stored alert `id` (ids and distances), or an error if it has no vector here. */
-  similar(id: number, k: number): Promise<{ hits: Array<{ id: number; distance: number }>; events: GatheredAnswer | null }>;
+  /** The k alerts most like the stored alert `id`, nearest first, with the alerts still kept in full; throws when `id` has no vector here. */
+  similar(id: number, k: number): Promise<{ hits: Array<{ id: number; distance: number; alert: EventRow | null }> }>;
   desk: BanDesk;
   now(): number;
 }
@@ -172,7 +173,7 @@ export async function runTool(name: ToolName, input: unknown, ctx: ToolContext, 
     case 'events_like': {
       const s = checkInput(name, input);
       const r = await ctx.similar(s.alertId, s.k ?? 10);
-      return { alertId: s.alertId, similar: r.hits, events: r.events ? answer(r.events) : null };
+      return { alertId: s.alertId, similar: r.hits };
     }
     case 'block_addresses':
     case 'unblock_addresses': {

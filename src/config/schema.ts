@@ -155,6 +155,18 @@ export const ConfigSchema = Type.Object(
       },
       strict,
     ),
+    store: Type.Object(
+      {
+        enabled: Type.Boolean({ description: 'keep alerts and decisions in the event store (questions, tools, "events like this one")' }),
+        backend: oneOf(['duckdb', 'sqlite', 'memory'] as const, 'duckdb (measured: see the README), sqlite, or memory (the last memoryMinutes only, nothing on disk)'),
+        memoryMinutes: Type.Integer({ minimum: 1, maximum: 1440, description: 'the newest events answered from memory' }),
+        compactAfterHours: Type.Integer({ minimum: 1, maximum: 87_600, description: 'events older than this are kept as hourly rollups (counts by type, source, country, AS…)' }),
+        retentionDays: Type.Integer({ minimum: 1, maximum: 3650, description: 'everything older is deleted' }),
+        maxPending: Type.Integer({ minimum: 100, maximum: 10_000_000, description: 'events waiting for the database at most; past it the oldest are shed and counted' }),
+        queryTimeoutMs: Type.Integer({ minimum: 100, maximum: 60_000, description: 'how long a question waits for the other nodes of the cluster' }),
+      },
+      strict,
+    ),
     model: Type.Object(
       {
         enabled: Type.Boolean({ description: 'score packets with the KitNET anomaly model (rules run either way)' }),

@@ -23,6 +23,8 @@ export interface EventStoreOptions {
   index?: SimilarIndex | null;
   memoryMs?: number;
   maxPending?: number;
+  /** Raw feature vectors kept for "events like alert N" (the newest alerts; 400 bytes each). */
+  maxVectors?: number;
   compactAfterMs?: number;
   retentionMs?: number;
   now?: () => number;
@@ -53,6 +55,8 @@ export class EventStore {
   /** Since when memory holds every row (the store's opening, or the eviction horizon). */
   private memorySince: number;
   private flushing: Promise<void> | null = null;
+  private readonly vectors = new Map<number, { row: EventRow; vector: Float32Array }>();
+  private readonly maxVectors: number;
   readonly stats: StoreStats = { stored: 0, pending: 0, shed: 0, flushed: 0, memoryRows: 0, indexed: 0, compacted: 0, pruned: 0 };
   private readonly now: () => number;
   private readonly memoryMs: number;
@@ -62,6 +66,7 @@ export class EventStore {
     this.now = o.now ?? Date.now;
     this.memoryMs = o.memoryMs ?? 15 * 60_000;
     this.maxPending = o.maxPending ?? 100_000;
+    this.maxVectors = o.maxVectors ?? 200_000;
     // Ids increase across restarts without asking the database: microseconds at opening,
     // plus a count (a node cannot store a million events a second for long).
     this.nextId = this.now() * 1000;
@@ -75,11 +80,20 @@ export class EventStore {
       try {
         this.o.index.add(row.id, a.features);
         this.stats.indexed++;
+        // The index keeps vectors only in its own space: the raw ones of recent alerts are
+        // kept here so "events like alert N" can start from N's own vector.
+        this.vectors.set(row.id, { row, vector: Float32Array.from(a.features) });
+        if (this.vectors.size > this.maxVectors) this.vectors.delete(this.vectors.keys().next().value!);
       } catch {
         // a vector the index refuses (wrong length, not finite): the row is kept without it
       }
     }
     return row;
+  }
+
+  /** A recent stored alert with its feature vector (the newest `maxVectors` are kept), if kept. */
+  recentAlert(id: number): { row: EventRow; vector: Float32Array } | undefined {
+    return this.vectors.get(id);
   }
 
   addDecision(d: Decision, geo?: { country: string | null; asn: number | null }): EventRow {
