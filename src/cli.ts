@@ -8,6 +8,7 @@ import { startNode } from './node.ts';
 import { parseSpeed } from './net/file-source.ts';
 import { replay, type ReplaySummary } from './replay.ts';
 import { apiTarget, block, listBans, parseTtl, unblock } from './cli-bans.ts';
+import { askNode, confirmTool } from './cli-ask.ts';
 import { evaluate } from './evaluate.ts';
 import { readLabels } from './eval/labels.ts';
 import { openConfiguredGeo } from './geo/from-config.ts';
@@ -36,6 +37,12 @@ Usage:
       Lift a ban.
   autoimmune bans [--json]
       The bans in force, with time left, who decided and why.
+  autoimmune ask "QUESTION" [--node ID] [--tz ZONE] [--json]
+      Ask the running node about the stored events, in Spanish or English
+      ("¿Qué amenazas hemos visto desde China hoy?", "top 5 sources in the last
+      hour"). Answers from the data, across the cluster unless --node, with the
+      query it ran. A command ("bloquea …") gives a dry run to confirm with
+      autoimmune ask --confirm ID --tool block_addresses.
   autoimmune eval --benign FILE... --attack FILE... --attackers FILE
       Merge benign and attack captures on one timeline, run the whole pipeline with
       the dry-run firewall and print JSON: precision and recall of blocks, time to
@@ -286,6 +293,26 @@ async function cmdBans(cmd: 'block' | 'unblock' | 'bans', args: string[]): Promi
   return 0;
 }
 
+async function cmdAsk(args: string[]): Promise<number> {
+  const opts = { url: { type: 'string' }, token: { type: 'string' }, config: { type: 'string' }, node: { type: 'string' }, tz: { type: 'string' }, json: { type: 'boolean' }, confirm: { type: 'string' }, tool: { type: 'string' } } as const;
+  let parsed;
+  try {
+    parsed = parseArgs({ args, options: opts, strict: true, allowPositionals: true });
+  } catch (err) {
+    throw new UsageError(`${(err as Error).message}. See 'autoimmune --help'.`);
+  }
+  const { values, positionals } = parsed;
+  const t = apiTarget(values);
+  if (values.confirm !== undefined) {
+    if (positionals.length > 0) throw new UsageError('ask --confirm ID takes no question');
+    process.stdout.write(`${await confirmTool(t, values.tool ?? 'block_addresses', values.confirm)}\n`);
+    return 0;
+  }
+  if (positionals.length !== 1) throw new UsageError(`ask takes one question in quotes, e.g. autoimmune ask "how many alerts today?"; got ${positionals.length} arguments`);
+  process.stdout.write(`${await askNode(t, positionals[0]!, { json: Boolean(values.json), ...(values.node ? { node: values.node } : {}), ...(values.tz ? { timeZone: values.tz } : {}) })}\n`);
+  return 0;
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
   try {
@@ -314,8 +341,10 @@ export async function main(argv: string[]): Promise<number> {
       case 'unblock':
       case 'bans':
         return await cmdBans(cmd, rest);
+      case 'ask':
+        return await cmdAsk(rest);
       default:
-        throw new UsageError(`unknown command ${JSON.stringify(cmd)}; the commands are start, status, replay, block, unblock, bans and eval. See 'autoimmune --help'.`);
+        throw new UsageError(`unknown command ${JSON.stringify(cmd)}; the commands are start, status, replay, block, unblock, bans, ask and eval. See 'autoimmune --help'.`);
     }
   } catch (err) {
     if (err instanceof AutoimmuneError) {

@@ -22,7 +22,7 @@ test('--help lists the commands; --version prints the package version', () => {
 test('unknown commands, unknown flags and bad values are clear errors with a non-zero exit', () => {
   const c = run('strat');
   assert.equal(c.status, 2);
-  assert.match(c.stderr, /unknown command "strat"; the commands are start, status, replay, block, unblock, bans and eval/);
+  assert.match(c.stderr, /unknown command "strat"; the commands are start, status, replay, block, unblock, bans, ask and eval/);
   const f = run('start', '--prot', '80');
   assert.equal(f.status, 2);
   assert.match(f.stderr, /Unknown option '--prot'/);
@@ -85,6 +85,16 @@ test('start runs a node; status prints its tree; block, bans and unblock work th
     const again = run('unblock', '203.0.113.7', '--url', url, '--config', cfg);
     assert.equal(again.status, 2);
     assert.match(again.stderr, /203\.0\.113\.7 is not banned/);
+
+    // Questions: the ban and its lifting are stored decisions.
+    const q = run('ask', 'how many bans today?', '--url', url, '--config', cfg);
+    assert.equal(q.status, 0, q.stderr);
+    assert.match(q.stdout, /\b1\b/);
+    assert.match(q.stdout, /query: \{"kind":"decision"/);
+    const nq = run('ask', 'tell me a joke', '--url', url, '--config', cfg);
+    assert.equal(nq.status, 0, nq.stderr);
+    assert.match(nq.stdout, /could not map/);
+    assert.equal(run('ask', '--url', url).status, 2, 'a question is needed');
   } finally {
     child.kill('SIGTERM');
   }

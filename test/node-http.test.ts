@@ -22,7 +22,7 @@ test('a node serves /health, the status page and the tree; crash injection needs
     walk(tree.tree);
     const root = process.getuid?.() === 0;
     assert.deepEqual(paths, [
-      '/', '/cluster', '/cluster/membership',
+      '/', '/cluster', '/cluster/membership', '/store',
       '/response', '/response/firewall', '/response/responder',
       '/detection', '/detection/floods', '/detection/detectors', '/detection/detectors/detector-0', '/detection/detectors/detector-1',
       '/pipeline', '/pipeline/enrichers', '/pipeline/enrichers/enricher-0', '/pipeline/enrichers/enricher-1', ...(root ? ['/pipeline/capture-lo'] : []),
