@@ -1,7 +1,8 @@
 // The cluster on a real etcd (one member, started by the test) with real node processes:
 // join, leadership, SIGKILL failover under traffic with nothing lost, a rejoin, a ban made
-// on one node applied by the firewall actors of all, a graceful leave, and a process with
-// an unregistered CURVE key that gets nothing through.
+// on one node applied by the firewall actors of all, a question answered from every node's
+// store, a graceful leave, and a process with an unregistered CURVE key that gets nothing
+// through.
 
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
@@ -86,6 +87,31 @@ test('a ban made on one node is applied by the firewall actors of all three, and
   const d = await fetch(`${env.cluster.node('n1').url}/api/bans/${encodeURIComponent(address)}`, { method: 'DELETE', headers: { authorization: `Bearer ${env.cluster.token('n1')}` } });
   assert.equal(d.status, 200, await d.text());
   await waitFor(async () => (await Promise.all(['n1', 'n2', 'n3'].map(applied))).every((t) => t === null), 'lifted on all three', 20_000);
+});
+
+test("a question asked on one node is answered from every node's store (scatter-gather through the transport)", async () => {
+  // Operator bans made on two nodes are decisions stored by the node that made them.
+  for (const [id, address] of [['n1', '203.0.113.81'], ['n1', '203.0.113.82'], ['n2', '203.0.113.83']] as const) {
+    const r = await fetch(`${env.cluster.node(id).url}/api/bans`, { method: 'POST', headers: { authorization: `Bearer ${env.cluster.token(id)}`, 'content-type': 'application/json' }, body: JSON.stringify({ address, ttl: 600 }) });
+    assert.equal(r.status, 201, await r.text());
+  }
+  const count = async (node?: string) => {
+    const r = await fetch(`${env.cluster.node('n3').url}/api/tools/count_events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ kind: 'decision', type: ['ban'], ...(node ? { node } : {}) }) });
+    assert.equal(r.status, 200, await r.clone().text());
+    return (await r.json()) as { rows: number[][]; scope: { answered: string[]; missing: unknown[] } };
+  };
+  let each: number[] = [];
+  await waitFor(async () => {
+    each = await Promise.all(['n1', 'n2', 'n3'].map(async (id) => (await count(id)).rows[0]![0]!));
+    return each[0]! >= 2 && each[1]! >= 1;
+  }, 'the bans stored on n1 and n2', 20_000);
+  const all = await count();
+  assert.deepEqual(all.scope.answered, ['n1', 'n2', 'n3']);
+  assert.deepEqual(all.scope.missing, []);
+  assert.equal(all.rows[0]![0], each.reduce((a, b) => a + b, 0), `the cluster's answer is the sum of the nodes' (${each.join(' + ')})`);
+  const asked = (await (await fetch(`${env.cluster.node('n3').url}/api/ask`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ question: 'how many bans today?' }) })).json()) as { text: string; rows: number[][] };
+  assert.deepEqual(asked.rows, all.rows);
+  assert.match(asked.text, /3 of 3 nodes/);
 });
 
 test('a process whose CURVE key is not registered in etcd gets nothing delivered and cannot be sent to', async () => {
