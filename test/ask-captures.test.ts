@@ -23,7 +23,10 @@ let alerts: Alert[] = [];
 
 before(async () => {
   node = await startNode(testConfig({ capture: { interfaces: [], replay: { files: FILES.map((f) => PCAP + f), pps: 20_000, loop: false } } }), { onRootGaveUp: () => {} });
-  const total = FILES.reduce((n, f) => n + (labels.files.get(f)?.packets ?? 0), 0);
+  // The packet counts are in labels.tsv's packets column.
+  const [head, ...lines] = readFileSync(`${PCAP}labels.tsv`, 'utf8').trim().split('\n').map((l) => l.split('\t'));
+  const total = lines.filter((l) => FILES.includes(l[0]!)).reduce((n, l) => n + Number(l[head!.indexOf('packets')]), 0);
+  assert.equal(total, 431 + 2486 + 189);
   type T = { id: string; stats?: Record<string, number>; children?: T[] };
   const replay = (t: T): T | undefined => (t.id === 'replay' ? t : t.children?.map(replay).find(Boolean));
   await waitFor(async () => (replay(((await (await fetch(`${node.url}/api/tree`)).json()) as { tree: T }).tree)?.stats?.packets ?? 0) >= total, 'the captures replayed', 60_000);
