@@ -6,11 +6,13 @@
 // data older than a day. Each backend runs in its own process so RSS is its own.
 // --keep saves the freshly ingested file (and its ingest numbers) as <file>.pristine; --reuse
 // starts from that copy instead of ingesting again (for re-running the 10M measurement).
-// The workload generator is exported for the tests (test/store-backends.test.ts).
+// The workload generator is exported for the tests (test/store-backends.test.ts), the
+// measuring functions for the store suite (bench/store.bench.ts); a saved database is reused
+// only when it holds this generator's events at this size (workloadMismatch).
 
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ALERT_TYPES } from '../src/detect/alert.ts';
@@ -20,6 +22,7 @@ import { HOUR_MS } from '../src/store/sql-backend.ts';
 import type { EventRow, QueryResult, StoreBackend, StoreStats } from '../src/store/sql-backend.ts';
 import { openSqliteBackend } from '../src/store/sqlite-backend.ts';
 import { mulberry32 } from '../test/helpers/prng.ts';
+import { percentile } from './report.ts';
 
 // ---- workload ---------------------------------------------------------------------------
 
@@ -262,15 +265,185 @@ export function benchQuestions(gen: EventGenerator, now: number): Question[] {
   ];
 }
 
-// ---- measurement ------------------------------------------------------------------------
+// ---- measurement (exported for bench/store.bench.ts) -------------------------------------
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
-}
+export type BackendName = 'sqlite' | 'duckdb';
 
 const round = (x: number, digits = 2) => Number(x.toFixed(digits));
 const mb = (bytes: number) => bytes / 1e6;
 const rssMb = () => round(mb(process.memoryUsage().rss), 1);
+
+export function openBackend(backend: BackendName, path: string, duckdbThreads?: number): Promise<StoreBackend> {
+  return backend === 'sqlite' ? openSqliteBackend(path) : openDuckdbBackend(path, duckdbThreads ? { threads: duckdbThreads } : {});
+}
+
+export function dbPath(dir: string, name: string, backend: BackendName): string {
+  return join(dir, `${name}.${backend === 'sqlite' ? 'sqlite' : 'duckdb'}`);
+}
+
+export function removeDb(path: string): void {
+  for (const suffix of ['', '-wal', '-shm', '.wal']) rmSync(path + suffix, { force: true });
+}
+
+export interface IngestNumbers {
+  ingest_events_per_s: number;
+  ingest_wall_s: number;
+  rss_after_ingest_mb: number;
+}
+
+export interface IngestOptions {
+  duckdbThreads?: number;
+  /** Called after every million events. */
+  progress?: (done: number, total: number) => void;
+}
+
+/** Ingests `gen` into a new database at `path` in batches of 1,000 (the rate counts time in insert only). */
+export async function ingest(backend: BackendName, path: string, gen: EventGenerator, o: IngestOptions = {}): Promise<IngestNumbers> {
+  removeDb(path);
+  const store = await openBackend(backend, path, o.duckdbThreads);
+  let inInsert = 0;
+  let done = 0;
+  const t0 = performance.now();
+  while (gen.remaining > 0) {
+    const batch = gen.next(1000);
+    const t = performance.now();
+    await store.insert(batch);
+    inInsert += performance.now() - t;
+    done += batch.length;
+    if (done % 1_000_000 === 0) o.progress?.(done, gen.opts.events);
+  }
+  const wall = (performance.now() - t0) / 1000;
+  const rss = rssMb();
+  await store.close();
+  return { ingest_events_per_s: Math.round(gen.opts.events / (inInsert / 1000)), ingest_wall_s: round(wall, 1), rss_after_ingest_mb: rss };
+}
+
+/**
+ * Why a database does not hold exactly what `BENCH_WORKLOAD` makes at
+ * `events` (null when it does): the count of each kind, and the first alerts field by field
+ * (their times depend on `events` too, so a database of another size or seed differs there).
+ */
+export async function workloadMismatch(store: StoreBackend, events: number): Promise<string | null> {
+  const gen = new EventGenerator({ ...BENCH_WORKLOAD, events });
+  let stored = 0;
+  for (const kind of ['alert', 'decision'] as const) {
+    stored += Number((await store.query({ kind, from: 0, to: BENCH_WORKLOAD.now, filters: {}, measure: 'count' })).rows[0][0]);
+  }
+  if (stored !== events) return `holds ${stored} events, not ${events}`;
+  const first = gen.next(1000);
+  const until = first[first.length - 1].at;
+  const want = first.filter((r) => r.kind === 'alert' && r.at < until).reverse(); // 'list' is newest first
+  const got = (await store.query({ kind: 'alert', from: 0, to: until, filters: {}, measure: 'list', limit: 1000 })).rows;
+  const key = (id: unknown, at: unknown, type: unknown, source: unknown, score: unknown) => `${id}/${at}/${type}/${source}/${Number(score).toFixed(6)}`;
+  const a = want.map((r) => key(r.id, r.at, r.type, r.source, r.score)).join();
+  const b = got.map((r) => key(r[0], r[2], r[3], r[4], r[8])).join();
+  return a === b ? null : 'its first alerts differ from the generator\'s (another seed or generator)';
+}
+
+export interface Prepared {
+  /** The working database (a fresh ingest, or a copy of the saved one). */
+  path: string;
+  ingested: IngestNumbers;
+  /** The ingest numbers are the saved database's, measured when it was made. */
+  reused: boolean;
+  /** The saved database (reused, or written for later runs). */
+  pristine?: string;
+  /** When the reused database's ingest was measured (ISO time of its numbers' file). */
+  savedAt?: string;
+  /** Why a saved database was not reused, when there was one. */
+  notReused?: string;
+}
+
+export interface PrepareOptions extends IngestOptions {
+  /** Save a fresh ingest (and its numbers) as <path>.pristine for later runs. */
+  keep: boolean;
+  /** Start from <path>.pristine when it exists and holds this workload (checked). */
+  reuse: boolean;
+}
+
+/** A database of `events` BENCH_WORKLOAD events at dir/name, ingested or copied from a saved one. */
+export async function prepareDatabase(backend: BackendName, events: number, dir: string, name: string, o: PrepareOptions): Promise<Prepared> {
+  mkdirSync(dir, { recursive: true });
+  const path = dbPath(dir, name, backend);
+  const pristine = `${dbPath(dir, `store-${events}`, backend)}.pristine`;
+  const sidecar = `${pristine}.json`;
+  let notReused: string | undefined;
+  if (o.reuse && existsSync(pristine) && existsSync(sidecar)) {
+    removeDb(path);
+    copyFileSync(pristine, path);
+    const store = await openBackend(backend, path, o.duckdbThreads);
+    try {
+      notReused = (await workloadMismatch(store, events)) ?? undefined;
+    } finally {
+      await store.close();
+    }
+    if (!notReused) {
+      const ingested = JSON.parse(readFileSync(sidecar, 'utf8')) as IngestNumbers;
+      return { path, ingested, reused: true, pristine, savedAt: statSync(sidecar).mtime.toISOString() };
+    }
+    notReused = `${pristine} ${notReused}`;
+  }
+  const ingested = await ingest(backend, path, new EventGenerator({ ...BENCH_WORKLOAD, events }), o);
+  if (o.keep) {
+    copyFileSync(path, pristine);
+    writeFileSync(sidecar, JSON.stringify(ingested));
+  }
+  return { path, ingested, reused: false, ...(o.keep ? { pristine } : {}), ...(notReused ? { notReused } : {}) };
+}
+
+export interface QuestionTimes {
+  question: string;
+  p50_ms: number;
+  p95_ms: number;
+  rows: number;
+  narrowed: boolean;
+}
+
+export interface AskNumbers {
+  questions: QuestionTimes[];
+  /** Over every run of every question. */
+  p50_ms: number;
+  p95_ms: number;
+  max_ms: number;
+  samples: number;
+  /** Hash of the answers (to compare across backends and phases). */
+  digest: string;
+}
+
+/** Each question once to warm up (its answer goes into the digest), then `runs` timed runs. */
+export async function askQuestions(store: StoreBackend, questions: Question[], runs: number): Promise<AskNumbers> {
+  const all: number[] = [];
+  const answers: QueryResult[] = [];
+  const each: QuestionTimes[] = [];
+  for (const { name, q } of questions) {
+    const first = await store.query(q);
+    answers.push(first);
+    const ms: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      const t = performance.now();
+      await store.query(q);
+      ms.push(performance.now() - t);
+    }
+    all.push(...ms);
+    each.push({ question: name, p50_ms: round(percentile(ms, 50)), p95_ms: round(percentile(ms, 95)), rows: first.rows.length, narrowed: first.narrowed !== undefined });
+  }
+  const digest = createHash('sha256').update(JSON.stringify(answers)).digest('hex').slice(0, 16);
+  return { questions: each, p50_ms: round(percentile(all, 50)), p95_ms: round(percentile(all, 95)), max_ms: round(Math.max(...all)), samples: all.length, digest };
+}
+
+export interface CompactNumbers {
+  compacted_raw_rows: number;
+  compact_s: number;
+}
+
+/** What the node does with `store.compactAfterHours` (24 by default): older data into rollups. */
+export async function compactOlderThan(store: StoreBackend, ageMs = DAY_MS): Promise<CompactNumbers> {
+  const t = performance.now();
+  const moved = await store.compact(BENCH_WORKLOAD.now - ageMs);
+  return { compacted_raw_rows: moved, compact_s: round((performance.now() - t) / 1000, 1) };
+}
+
+// ---- the command line -------------------------------------------------------------------
 
 function emit(obj: Record<string, unknown>): void {
   process.stdout.write(`${JSON.stringify({ bench: 'store-backends', ...obj })}\n`);
@@ -280,91 +453,30 @@ function statsOut(s: StoreStats): Record<string, number> {
   return { rows_events: s.events, rows_rollups: s.rollups, rows_rollups_coarse: s.rollupsCoarse, used_mb: round(mb(s.usedBytes), 1) };
 }
 
-function open(backend: 'sqlite' | 'duckdb', path: string): Promise<StoreBackend> {
-  const threads = arg('duckdb-threads');
-  return backend === 'sqlite' ? openSqliteBackend(path) : openDuckdbBackend(path, threads ? { threads: Number(threads) } : {});
-}
-
-function removeDb(path: string): void {
-  for (const suffix of ['', '-wal', '-shm', '.wal']) rmSync(path + suffix, { force: true });
-}
-
-interface IngestNumbers {
-  ingest_events_per_s: number;
-  ingest_wall_s: number;
-  rss_after_ingest_mb: number;
-}
-
-async function ingest(backend: 'sqlite' | 'duckdb', path: string, gen: EventGenerator): Promise<IngestNumbers> {
-  removeDb(path);
-  const store = await open(backend, path);
-  let inInsert = 0;
-  const t0 = performance.now();
-  while (gen.remaining > 0) {
-    const batch = gen.next(1000);
-    const t = performance.now();
-    await store.insert(batch);
-    inInsert += performance.now() - t;
-  }
-  const wall = (performance.now() - t0) / 1000;
-  const rss = rssMb();
-  await store.close();
-  return { ingest_events_per_s: Math.round(gen.opts.events / (inInsert / 1000)), ingest_wall_s: round(wall, 1), rss_after_ingest_mb: rss };
-}
-
 async function ask(store: StoreBackend, backend: string, events: number, phase: string, questions: Question[], runs: number): Promise<string> {
-  const all: number[] = [];
-  const answers: QueryResult[] = [];
-  for (const { name, q } of questions) {
-    const first = await store.query(q); // warm-up, and the answer to compare across backends
-    answers.push(first);
-    const ms: number[] = [];
-    for (let i = 0; i < runs; i++) {
-      const t = performance.now();
-      await store.query(q);
-      ms.push(performance.now() - t);
-    }
-    ms.sort((x, y) => x - y);
-    all.push(...ms);
-    emit({ backend, events, phase, question: name, p50_ms: round(percentile(ms, 50)), p95_ms: round(percentile(ms, 95)), rows: first.rows.length, narrowed: first.narrowed !== undefined });
-  }
-  all.sort((x, y) => x - y);
-  const digest = createHash('sha256').update(JSON.stringify(answers)).digest('hex').slice(0, 16);
-  emit({ backend, events, phase, ask_p50_ms: round(percentile(all, 50)), ask_p95_ms: round(percentile(all, 95)), ask_max_ms: round(all[all.length - 1]), rss_mb: rssMb(), answers_digest: digest });
-  return digest;
+  const a = await askQuestions(store, questions, runs);
+  for (const { question, ...times } of a.questions) emit({ backend, events, phase, question, ...times });
+  emit({ backend, events, phase, ask_p50_ms: a.p50_ms, ask_p95_ms: a.p95_ms, ask_max_ms: a.max_ms, rss_mb: rssMb(), answers_digest: a.digest });
+  return a.digest;
 }
 
-async function runBackend(backend: 'sqlite' | 'duckdb', events: number, runs: number, dir: string, keep: boolean, reuse: boolean): Promise<void> {
-  mkdirSync(dir, { recursive: true });
-  const path = join(dir, `store-${events}.${backend === 'sqlite' ? 'sqlite' : 'duckdb'}`);
-  const pristine = `${path}.pristine`;
-  const sidecar = `${pristine}.json`;
-  const gen = new EventGenerator({ ...BENCH_WORKLOAD, events });
-  let ingested: IngestNumbers & { reused?: boolean };
-  if (reuse && existsSync(pristine) && existsSync(sidecar)) {
-    removeDb(path);
-    copyFileSync(pristine, path);
-    ingested = { ...(JSON.parse(readFileSync(sidecar, 'utf8')) as IngestNumbers), reused: true };
-  } else {
-    ingested = await ingest(backend, path, gen);
-    if (keep) {
-      copyFileSync(path, pristine);
-      writeFileSync(sidecar, JSON.stringify(ingested));
-    }
-  }
-  const store = await open(backend, path);
+async function runBackend(backend: BackendName, events: number, runs: number, dir: string, keep: boolean, reuse: boolean): Promise<void> {
+  const threads = arg('duckdb-threads');
+  const duckdbThreads = threads ? Number(threads) : undefined;
+  const prepared = await prepareDatabase(backend, events, dir, `store-${events}`, { keep, reuse, duckdbThreads });
+  if (prepared.notReused) process.stderr.write(`store-backends: not reused: ${prepared.notReused}\n`);
+  const store = await openBackend(backend, prepared.path, duckdbThreads);
   const size = await store.sizeBytes();
-  emit({ backend, events, ...ingested, store_mb: round(mb(size), 1), store_mb_per_million_events: round(mb(size) / (events / 1e6), 1), ...statsOut(await store.stats()) });
+  emit({ backend, events, ...prepared.ingested, ...(prepared.reused ? { reused: true } : {}), store_mb: round(mb(size), 1), store_mb_per_million_events: round(mb(size) / (events / 1e6), 1), ...statsOut(await store.stats()) });
 
+  const gen = new EventGenerator({ ...BENCH_WORKLOAD, events });
   const questions = benchQuestions(gen, BENCH_WORKLOAD.now);
   const rawDigest = await ask(store, backend, events, 'raw', questions, runs);
 
-  const t = performance.now();
-  const moved = await store.compact(BENCH_WORKLOAD.now - DAY_MS);
-  const compactS = (performance.now() - t) / 1000;
+  const compacted = await compactOlderThan(store);
   const after = await store.sizeBytes();
   const rollups = (await store.query({ kind: 'alert', from: 0, to: BENCH_WORKLOAD.now, filters: {}, measure: 'count' })).rows[0][0];
-  emit({ backend, events, compacted_raw_rows: moved, compact_s: round(compactS, 1), store_mb_after_compact: round(mb(after), 1), alerts_total_after_compact: rollups, ...statsOut(await store.stats()) });
+  emit({ backend, events, ...compacted, store_mb_after_compact: round(mb(after), 1), alerts_total_after_compact: rollups, ...statsOut(await store.stats()) });
   const compactedDigest = await ask(store, backend, events, 'compacted', questions, runs);
   await store.close();
   emit({ backend, events, max_rss_mb: round(process.resourceUsage().maxRSS / 1024, 1), answers_raw: rawDigest, answers_compacted: compactedDigest });
