@@ -3,7 +3,7 @@
 // single-use confirmation, through the responder's policy (allow-lists hold).
 
 import { strict as assert } from 'node:assert';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import AjvModule from 'ajv';
 import { Confirmations, runTool, toolList, type ToolContext } from '../src/ask/tools.ts';
 import { MemoryBanRegistry } from '../src/cluster/memory-ban-registry.ts';
@@ -22,6 +22,12 @@ function row(id: number, minutesAgo: number, type: string, source: string, count
   return { id, kind: 'alert', at: NOW - minutesAgo * 60_000, type, source, target: '10.0.0.1', country, asn: null, score, node: 'n1', detector: 'rules', detail: '{}' };
 }
 
+// Registries hold expiry timers: closed at the end, or the test process would wait for them.
+const opened: Array<{ close(): Promise<void> | void }> = [];
+after(async () => {
+  for (const o of opened) await o.close();
+});
+
 async function setup() {
   const store = new EventStore({ node: 'n1', backend: null, now: () => NOW, memoryMs: 48 * 3_600_000 });
   store.addRows([
@@ -34,6 +40,7 @@ async function setup() {
   const registry = new MemoryBanRegistry(wallClock);
   const desk = new BanDesk(registry, new ResponderPolicy(DEFAULT_RESPONDER, new AllowList({ configured: ['192.0.2.0/24'] }), wallClock));
   await desk.start();
+  opened.push(desk, registry);
   const gather = new ScatterGather({ node: 'n1', store, send: () => false, members: () => ['n1'] });
   const ctx: ToolContext = { run: (q, where) => gather.run(q, where), similar: async () => ({ hits: [] }), desk, now: () => NOW };
   return { ctx, registry, desk, confirmations: new Confirmations() };
