@@ -5,7 +5,7 @@
 // changes anything; only Confirm does. Server text reaches the page through textContent only.
 
 import { h, setText, fmtNum, fmtTime, fmtDuration, isoTime } from './dom.js';
-import { getToken, ApiError, NeedsTokenError } from './api.js';
+import { call as request, NeedsTokenError } from './api.js';
 
 /** The labels around the answer, in the answer's language. */
 const SAY = {
@@ -72,25 +72,8 @@ function browserZone() {
 }
 
 /** POST with JSON; the token goes along when set (a command's dry run needs it), or always when `needsToken`. */
-async function post(path, body, needsToken) {
-  const token = getToken();
-  if (needsToken && !token) throw new NeedsTokenError();
-  const headers = { 'content-type': 'application/json' };
-  if (token) headers.authorization = `Bearer ${token}`;
-  let res;
-  try {
-    res = await fetch(path, { method: 'POST', headers, body: JSON.stringify(body), credentials: 'omit', cache: 'no-store' });
-  } catch (err) {
-    throw new ApiError(0, `the node did not answer (${err.message})`);
-  }
-  let data = null;
-  try {
-    data = await res.json();
-  } catch {
-    // not JSON: reported by status below
-  }
-  if (!res.ok) throw new ApiError(res.status, data && typeof data.error === 'string' ? data.error : `HTTP ${res.status} ${res.statusText}`);
-  return data;
+function post(path, body, needsToken) {
+  return request('POST', path, body, needsToken);
 }
 
 const zone = browserZone();
