@@ -180,7 +180,7 @@ function backendLines(r: BackendRun, ref: BackendRun | null, compactAfterHours: 
     const askOn = {
       ...ph, questions: p.ask.questions.length, runs_each: RUNS, samples: p.ask.samples, max_ms: p.ask.max_ms,
       slowest_question: slowest.question, slowest_question_p95_ms: slowest.p95_ms, answers_digest: p.ask.digest,
-      ...(refP ? { answers_match_reference: refP.ask.digest === p.ask.digest } : {}),
+      ...(refP && ref.events === r.events ? { answers_match_reference: refP.ask.digest === p.ask.digest } : {}),
       ...(name === 'compacted' ? { answers_same_as_raw: p.ask.digest === r.raw.ask.digest } : {}),
     };
     emit({ metric: 'ask_p95_ms', value: p.ask.p95_ms, unit: 'ms', ...askOn, ...refOf(refP?.ask.p95_ms ?? 0), ...(isRef ? {} : { goal: GOAL.ask }) });
