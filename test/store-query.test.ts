@@ -136,3 +136,25 @@ test('the store answers recent ranges from memory and older ones from the databa
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('the memory tier also has a bound on rows: past it, only ranges after its oldest row are answered from memory', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'autoimmune-store-'));
+  let now = T0;
+  const store = new EventStore({ node: 'n1', backend: await openDuckdbBackend(join(dir, 'events.duckdb')), maxMemoryRows: 10, now: () => now });
+  try {
+    now += 60_000;
+    const all = rows(20, 5).map((r, i) => ({ ...r, kind: 'alert' as const, at: now - 20_000 + i * 1000 }));
+    store.addRows(all);
+    assert.equal(store.stats.memoryRows, 10);
+    const q = (from: number): EventQuery => ({ ...base, from, to: now + 1 });
+    const recent = await store.query(q(now - 5000));
+    assert.equal(recent.tier, 'memory');
+    assert.deepEqual(recent.result, evaluateQuery(all, q(now - 5000)));
+    const older = await store.query(q(now - 15_000));
+    assert.equal(older.tier, 'database', 'rows the bound let go are in the database only');
+    assert.deepEqual(older.result.rows, evaluateQuery(all, q(now - 15_000)).rows);
+  } finally {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

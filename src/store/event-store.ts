@@ -23,6 +23,8 @@ export interface EventStoreOptions {
   index?: SimilarIndex | null;
   memoryMs?: number;
   maxPending?: number;
+  /** Rows the memory tier holds at most, whatever memoryMs says (default 1,000,000). */
+  maxMemoryRows?: number;
   /** Raw feature vectors kept for "events like alert N" (the newest alerts; 400 bytes each). */
   maxVectors?: number;
   compactAfterMs?: number;
@@ -57,6 +59,7 @@ export class EventStore {
   private flushing: Promise<void> | null = null;
   private readonly vectors = new Map<number, { row: EventRow; vector: Float32Array }>();
   private readonly maxVectors: number;
+  private readonly maxMemoryRows: number;
   readonly stats: StoreStats = { stored: 0, pending: 0, shed: 0, flushed: 0, memoryRows: 0, indexed: 0, compacted: 0, pruned: 0 };
   private readonly now: () => number;
   private readonly memoryMs: number;
@@ -67,6 +70,7 @@ export class EventStore {
     this.memoryMs = o.memoryMs ?? 15 * 60_000;
     this.maxPending = o.maxPending ?? 100_000;
     this.maxVectors = o.maxVectors ?? 200_000;
+    this.maxMemoryRows = o.maxMemoryRows ?? 1_000_000;
     // Ids increase across restarts without asking the database: microseconds at opening,
     // plus a count (a node cannot store a million events a second for long).
     this.nextId = this.now() * 1000;
@@ -125,8 +129,14 @@ export class EventStore {
   }
 
   private evict(): void {
-    const horizon = this.now() - this.memoryMs;
+    let horizon = this.now() - this.memoryMs;
     while (this.memoryHead < this.memory.length && this.memory[this.memoryHead]!.at < horizon) this.memoryHead++;
+    // A bound on rows too (at 50,000 events/s, 15 minutes would be 45 million rows): past it
+    // the oldest go, and memory answers only from the newest row it still holds.
+    if (this.o.backend && this.memory.length - this.memoryHead > this.maxMemoryRows) {
+      this.memoryHead = this.memory.length - this.maxMemoryRows;
+      horizon = Math.max(horizon, this.memory[this.memoryHead]!.at + 1);
+    }
     // Compact the array now and then rather than shifting on every eviction.
     if (this.memoryHead > 4096 && this.memoryHead * 2 > this.memory.length) {
       this.memory.splice(0, this.memoryHead);
