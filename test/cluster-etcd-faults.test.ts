@@ -64,7 +64,12 @@ test('nodes that cannot renew their leases (etcd hangs) fence themselves: they s
   cleanups.push(() => cluster.stopAll());
   const ids = ['n1', 'n2'];
   await Promise.all(ids.map((id) => cluster.start(id)));
-  await waitFor(async () => coversOnce(await Promise.all(ids.map((id) => cluster.health(id))), placedIds(SHARDS)), 'placed', 30_000);
+  // Both must hold their leases before etcd hangs: a node still joining would look fenced
+  // (no lease, no shards) without ever having fenced itself.
+  await waitFor(async () => {
+    const hs = await Promise.all(ids.map((id) => cluster.health(id)));
+    return hs.every((h) => h.cluster.lease === 'held') && coversOnce(hs, placedIds(SHARDS));
+  }, 'both holding leases, shards placed', 30_000);
   etcd.members[0]!.pause();
   await waitFor(async () => {
     const hs = await Promise.all(ids.map((id) => cluster.health(id)));
