@@ -70,6 +70,15 @@ function version(): string {
   return pkg.version;
 }
 
+/** Flags and positional arguments of a command that takes both (block, ask…). */
+function parseCommand<O extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: O) {
+  try {
+    return parseArgs({ args, options, strict: true, allowPositionals: true });
+  } catch (err) {
+    throw new UsageError(`${(err as Error).message}. See 'autoimmune --help'.`);
+  }
+}
+
 function parse(args: string[], options: NonNullable<ParseArgsConfig['options']>) {
   try {
     return parseArgs({ args, options, strict: true, allowPositionals: false });
@@ -277,13 +286,7 @@ async function cmdEval(args: string[]): Promise<number> {
 
 async function cmdBans(cmd: 'block' | 'unblock' | 'bans', args: string[]): Promise<number> {
   const opts = { url: { type: 'string' }, token: { type: 'string' }, config: { type: 'string' }, ttl: { type: 'string' }, reason: { type: 'string' }, json: { type: 'boolean' } } as const;
-  let parsed;
-  try {
-    parsed = parseArgs({ args, options: opts, strict: true, allowPositionals: true });
-  } catch (err) {
-    throw new UsageError(`${(err as Error).message}. See 'autoimmune --help'.`);
-  }
-  const { values, positionals } = parsed;
+  const { values, positionals } = parseCommand(args, opts);
   const want = cmd === 'bans' ? 0 : 1;
   if (positionals.length !== want) throw new UsageError(cmd === 'bans' ? `bans takes no address, got ${positionals.join(' ')}` : `${cmd} takes one address or CIDR, e.g. 'autoimmune ${cmd} 203.0.113.7'`);
   const t = apiTarget(values);
@@ -295,13 +298,7 @@ async function cmdBans(cmd: 'block' | 'unblock' | 'bans', args: string[]): Promi
 
 async function cmdAsk(args: string[]): Promise<number> {
   const opts = { url: { type: 'string' }, token: { type: 'string' }, config: { type: 'string' }, node: { type: 'string' }, tz: { type: 'string' }, json: { type: 'boolean' }, confirm: { type: 'string' }, tool: { type: 'string' } } as const;
-  let parsed;
-  try {
-    parsed = parseArgs({ args, options: opts, strict: true, allowPositionals: true });
-  } catch (err) {
-    throw new UsageError(`${(err as Error).message}. See 'autoimmune --help'.`);
-  }
-  const { values, positionals } = parsed;
+  const { values, positionals } = parseCommand(args, opts);
   const t = apiTarget(values);
   if (values.confirm !== undefined) {
     if (positionals.length > 0) throw new UsageError('ask --confirm ID takes no question');

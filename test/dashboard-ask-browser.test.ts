@@ -9,7 +9,8 @@ import { strict as assert } from 'node:assert';
 import { mkdirSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { openTestBrowser } from './helpers/browser.ts';
 import type { Alert } from '../src/detect/alert.ts';
 import { startNode, type RunningNode } from '../src/node.ts';
 import { testConfig } from './helpers/node-config.ts';
@@ -23,20 +24,12 @@ const BLOCK = 'bloquea todas las IPs chinas que hayan hecho fuerza bruta SSH';
 let node: RunningNode;
 let browser: Browser;
 let page: Page;
-const consoleErrors: string[] = [];
+let consoleErrors: string[] = [];
 
 before(async () => {
   // The responder bans nothing by itself here (minScore 0.99): every ban comes from Confirm.
   node = await startNode(testConfig({ http: { token: TOKEN }, capture: { interfaces: [] }, responder: { minScore: 0.99 } }), { onRootGaveUp: () => {} });
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
-  });
-  page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
-  page.on('console', (m) => {
-    if (m.type() === 'error') consoleErrors.push(m.text());
-  });
-  page.on('pageerror', (e) => consoleErrors.push(String(e)));
+  ({ browser, page, consoleErrors } = await openTestBrowser());
 });
 
 after(async () => {

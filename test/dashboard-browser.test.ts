@@ -7,7 +7,8 @@ import { strict as assert } from 'node:assert';
 import { mkdirSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { openTestBrowser } from './helpers/browser.ts';
 import { startNode, type RunningNode } from '../src/node.ts';
 import type { Alert } from '../src/detect/alert.ts';
 import { testConfig } from './helpers/node-config.ts';
@@ -20,19 +21,11 @@ const SOURCE = '203.0.113.50';
 let node: RunningNode;
 let browser: Browser;
 let page: Page;
-const consoleErrors: string[] = [];
+let consoleErrors: string[] = [];
 
 before(async () => {
   node = await startNode(testConfig({ http: { token: TOKEN }, capture: { interfaces: [] } }), { onRootGaveUp: () => {} });
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
-  });
-  page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
-  page.on('console', (m) => {
-    if (m.type() === 'error') consoleErrors.push(m.text());
-  });
-  page.on('pageerror', (e) => consoleErrors.push(String(e)));
+  ({ browser, page, consoleErrors } = await openTestBrowser());
 });
 
 after(async () => {
