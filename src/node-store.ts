@@ -111,7 +111,11 @@ export async function openNodeStore(config: Config, o: { stateDir: string; desk:
       member = m;
     },
     async close() {
-      feeder.close();
+      // The node's actors are stopped by now: what the feeder still held goes to the store directly.
+      for (const e of feeder.close()) {
+        if ('alert' in e) store.addAlert(e.alert, e.at);
+        else store.addDecision(e.decision, e.geo);
+      }
       await store.close();
       try {
         index.save(indexFile);

@@ -101,3 +101,17 @@ test('GET /api/tools lists the tools; POST runs one; unknown tools and bad input
   assert.equal(bad.status, 400);
   assert.match(((await bad.json()) as { error: string }).error, /country/);
 });
+
+test('alerts handled just before the node stops are still stored (the feeder hands its last batch to the store)', async () => {
+  const n = await startNode(testConfig({ capture: { interfaces: [] }, responder: { minScore: 0.99 } }), { onRootGaveUp: () => {} });
+  await n.defence.desk.handleAlerts(Array.from({ length: 5 }, (_, i) => alert('ssh-brute-force', `198.51.100.${i + 1}`, 'RU', 0.7)));
+  await n.stop();
+  const { openDuckdbBackend } = await import('../src/store/duckdb-backend.ts');
+  const db = await openDuckdbBackend(`${n.stateDir}/events.duckdb`);
+  try {
+    const r = await db.query({ kind: 'alert', from: 0, to: Date.now() + 1, filters: {}, measure: 'count' });
+    assert.deepEqual(r.rows, [[5]]);
+  } finally {
+    await db.close();
+  }
+});

@@ -77,7 +77,7 @@ export function storeSpec(o: StoreActorOptions): WorkerSpec {
  * Gathers events from the desk's listeners (called on the responder's path, so it only
  * pushes) and sends them to the store actor as one message every `everyMs`.
  */
-export function storeFeeder(send: (msg: { events: StoreEvent[] }) => void, everyMs = 50): { push(e: StoreEvent): void; close(): void } {
+export function storeFeeder(send: (msg: { events: StoreEvent[] }) => void, everyMs = 50): { push(e: StoreEvent): void; close(): StoreEvent[] } {
   let batch: StoreEvent[] = [];
   let timer: NodeJS.Timeout | null = null;
   const out = () => {
@@ -92,9 +92,13 @@ export function storeFeeder(send: (msg: { events: StoreEvent[] }) => void, every
       if (batch.length >= 1024) out();
       else timer ??= setTimeout(out, everyMs);
     },
+    /** Stops the timer and hands back what was not sent yet (the actor may be gone by then). */
     close() {
       if (timer) clearTimeout(timer);
-      out();
+      timer = null;
+      const left = batch;
+      batch = [];
+      return left;
     },
   };
 }
