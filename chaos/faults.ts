@@ -73,7 +73,10 @@ export async function inject(f: PlannedFault, fleet: Fleet): Promise<Injected> {
       // In the lab a node has a kernel of its own: the kill is a power cut, and the packet
       // filter comes back empty, as after a reboot (the node must rebuild it from etcd).
       const lab = fleet.o.lab;
-      if (lab) await runCommand(lab.exec(n.id)[0]!, [...lab.exec(n.id).slice(1), 'nft', '-f', '-'], { stdin: `add table inet ${FIREWALL_TABLE}\ndelete table inet ${FIREWALL_TABLE}\n` });
+      if (lab) {
+        const [ip, ...inNamespace] = lab.exec(n.id);
+        await runCommand(ip!, [...inNamespace, 'nft', '-f', '-'], { stdin: `add table inet ${FIREWALL_TABLE}\ndelete table inet ${FIREWALL_TABLE}\n` });
+      }
       return {
         detail: `SIGKILL ${n.id} (pid ${n.child.pid})${lab ? ' and its firewall emptied, as by a reboot' : ''}, restarted after ${f.durationMs} ms`,
         back: async () => fleet.live().some((x) => x.id === f.target),

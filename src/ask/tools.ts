@@ -150,7 +150,7 @@ export class Confirmations {
   }
 }
 
-/** Runs a tool (input already checked with checkInput); `authorised` says whether the caller had the token. */
+/** Runs a tool: checks its input against the schema, then does it (a mutating tool: a dry run, or a confirmed plan). The caller checks the token. */
 export async function runTool(name: ToolName, input: unknown, ctx: ToolContext, confirmations: Confirmations): Promise<unknown> {
   const now = ctx.now();
   switch (name) {
