@@ -3,7 +3,12 @@
 // field, a trend over time buckets, or the events themselves). The ask engine shows it with
 // every answer so the operator can check what was run; the store runs it on every tier.
 
-export const EVENT_KINDS = ['alert', 'decision'] as const;
+/**
+ * alert: what a detector raised; decision: what the responder did (ban, unban, …);
+ * flow: a per-flow summary (NetFlow-style, one direction of a 5-tuple) written when the
+ * flow ends; its type is the service ('tcp/22', 'udp/53', 'icmp/8', 'ip/47').
+ */
+export const EVENT_KINDS = ['alert', 'decision', 'flow'] as const;
 export type EventKind = (typeof EVENT_KINDS)[number];
 
 /** Fields a query can filter or group on. */
@@ -11,7 +16,7 @@ export const EVENT_FIELDS = ['type', 'source', 'target', 'country', 'asn', 'node
 export type EventField = (typeof EVENT_FIELDS)[number];
 
 export interface EventFilters {
-  /** Alert types (src/detect/alert.ts ALERT_TYPES) or decision actions ('ban', 'unban', …). */
+  /** Alert types (src/detect/alert.ts ALERT_TYPES), decision actions ('ban', 'unban', …) or flow services ('tcp/22'). */
   type?: string[];
   /** Addresses or CIDRs (a CIDR matches every address in it). */
   source?: string[];

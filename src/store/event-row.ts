@@ -3,14 +3,16 @@
 
 import type { Alert } from '../detect/alert.ts';
 import type { Decision } from '../respond/decision.ts';
+import type { FlowRecord } from '../detect/flow-record.ts';
+import type { EventKind } from './event-query.ts';
 
 export interface EventRow {
   /** Node-local, increasing. */
   id: number;
-  kind: 'alert' | 'decision';
+  kind: EventKind;
   /** Wall-clock time, ms since the epoch. */
   at: number;
-  /** Alert type, or decision action. */
+  /** Alert type, decision action, or flow service ('tcp/22'). */
   type: string;
   source: string;
   target: string;
@@ -19,7 +21,7 @@ export interface EventRow {
   score: number;
   node: string;
   detector: string;
-  /** JSON: an alert's evidence (and asnOrg), a decision's reason and TTL. */
+  /** JSON: an alert's evidence (and asnOrg), a decision's reason and TTL, a flow's counts (flowRow). */
   detail: string;
 }
 
@@ -74,5 +76,58 @@ export function decisionRow(d: Decision, id: number, node: string, geo?: { count
     node,
     detector: d.detector,
     detail: JSON.stringify({ reason: d.reason, ttl: d.ttl, ...(d.offence !== undefined ? { offence: d.offence } : {}) }),
+  };
+}
+
+const PROTOCOL_NAMES: Record<number, string> = { 1: 'icmp', 6: 'tcp', 17: 'udp', 58: 'icmpv6', 132: 'sctp' };
+
+/** What a flow's row calls its service: 'tcp/22', 'udp/53', 'icmp/8' (the ICMP type), 'ip/47'. */
+export function flowService(f: Pick<FlowRecord, 'protocol' | 'dport'>): string {
+  const name = PROTOCOL_NAMES[f.protocol];
+  if (name === undefined) return `ip/${f.protocol}`;
+  if (f.protocol === 1 || f.protocol === 58) return `${name}/${f.dport >> 8}`;
+  return `${name}/${f.dport}`;
+}
+
+const TCP_FLAG_LETTERS = 'FSRPAUEC';
+
+/** TCP flags as tcpdump's letters in bit order (F S R P A U E C), '' for none. */
+export function tcpFlagLetters(flags: number): string {
+  let s = '';
+  for (let i = 0; i < TCP_FLAG_LETTERS.length; i++) if (flags & (1 << i)) s += TCP_FLAG_LETTERS[i];
+  return s;
+}
+
+/**
+ * A flow summary as a row, at `at` (wall clock when this node ended it, like an alert's).
+ * Its score is the share of its packets the anomaly model scored over its threshold (0 when
+ * no model scored it), so "high-risk flows" means what minScore means for alerts: 0.8 is
+ * four packets in five. The counts and the capture times go in the detail.
+ */
+export function flowRow(f: FlowRecord, id: number, node: string, at: number): EventRow {
+  return {
+    id,
+    kind: 'flow',
+    at,
+    type: flowService(f),
+    source: f.source,
+    target: f.target,
+    country: f.country,
+    asn: f.asn,
+    score: f.scored > 0 ? f.anomalous / f.scored : 0,
+    node,
+    detector: 'flow-meter',
+    detail: JSON.stringify({
+      protocol: f.protocol,
+      sport: f.sport,
+      dport: f.dport,
+      packets: f.packets,
+      bytes: f.bytes,
+      start: Math.round(f.firstTs * 1000),
+      durationMs: Math.round((f.lastTs - f.firstTs) * 1000),
+      ...(f.protocol === 6 ? { flags: tcpFlagLetters(f.tcpFlags) } : {}),
+      anomalous: f.anomalous,
+      end: f.end,
+    }),
   };
 }
