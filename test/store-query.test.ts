@@ -92,6 +92,20 @@ test('scatter-gather: each node answers its own rows, merged, equals the query o
   }
 });
 
+test('scatter-gather: a node that answered over whole hours only makes the merged answer say so, with the narrowest range', () => {
+  const q = queries[0]![1];
+  const hour = 3_600_000;
+  const plain = { columns: ['count'], rows: [[3]] };
+  const reason = 'events before … are kept per hour';
+  const merged = mergeResults({ ...q, measure: 'count', groupBy: undefined }, [
+    plain,
+    { columns: ['count'], rows: [[4]], narrowed: { from: 10 * hour, to: 14 * hour, reason } },
+    { columns: ['count'], rows: [[5]], narrowed: { from: 11 * hour, to: 15 * hour, reason } },
+  ]);
+  assert.deepEqual(merged.result, { columns: ['count'], rows: [[12]], narrowed: { from: 11 * hour, to: 14 * hour, reason } });
+  assert.equal(mergeResults({ ...q, measure: 'count', groupBy: undefined }, [plain, plain]).result.narrowed, undefined);
+});
+
 test('DuckDB and SQLite answer every query exactly as the in-memory engine does', async () => {
   const all = rows(3000, 3);
   const dir = mkdtempSync(join(tmpdir(), 'autoimmune-store-'));

@@ -16,6 +16,29 @@ export function perNodeQuery(q: EventQuery): EventQuery {
 }
 
 export function mergeResults(q: EventQuery, parts: readonly QueryResult[]): { result: QueryResult; partial: boolean } {
+  const merged = mergeRows(q, parts);
+  const narrowed = mergeNarrowed(parts);
+  if (narrowed) merged.result.narrowed = narrowed;
+  return merged;
+}
+
+/**
+ * Where any node took the range to whole hours (its older events are kept per hour), the
+ * merged answer says so, with the narrowest range any node used: every node counted at least
+ * that range, and the answer must not claim more.
+ */
+function mergeNarrowed(parts: readonly QueryResult[]): QueryResult['narrowed'] {
+  let out: QueryResult['narrowed'];
+  for (const p of parts) {
+    const n = p.narrowed;
+    if (!n) continue;
+    out = out ? { from: Math.max(out.from, n.from), to: Math.min(out.to, n.to), reason: out.reason } : { ...n };
+  }
+  if (out && out.to < out.from) out.to = out.from;
+  return out;
+}
+
+function mergeRows(q: EventQuery, parts: readonly QueryResult[]): { result: QueryResult; partial: boolean } {
   const first = parts[0];
   if (!first) throw new RangeError('mergeResults needs at least one answer');
   const columns = first.columns;
