@@ -90,12 +90,7 @@ export async function openNodeStore(config: Config, o: { stateDir: string; desk:
   });
   const tools: ToolContext = {
     run: (q: EventQuery, where: string) => gather.run(q, where),
-    async similar(id, k) {
-      const a = store.recentAlert(id);
-      if (!a) throw new RangeError(`alert ${id} is not among the newest alerts stored on node ${node} with their feature vectors; ask the node that stored it, or a newer alert`);
-      const hits = store.similar(a.vector, k, id);
-      return { hits: hits.map((h) => ({ ...h, alert: store.recentAlert(h.id)?.row ?? null })) };
-    },
+    similar: async (id, k) => ({ hits: await store.like(id, k) }),
     desk: o.desk,
     now: () => Date.now(),
   };

@@ -3,15 +3,18 @@
 // Zipf countries, IPv4 and IPv6, two nodes), on real database files.
 import { strict as assert } from 'node:assert';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { DuckDBInstance } from '@duckdb/node-api';
 import { EventGenerator } from '../bench/store-backends.ts';
 import { contains, parseCidr } from '../src/respond/cidr.ts';
 import { openDuckdbBackend } from '../src/store/duckdb-backend.ts';
 import { EVENT_FIELDS } from '../src/store/event-query.ts';
 import type { EventField, EventQuery } from '../src/store/event-query.ts';
-import { HOUR_MS, StoreQueryError, floorHour } from '../src/store/sql-backend.ts';
+import { HOUR_MS, StoreQueryError, floorHour, schemaSql } from '../src/store/sql-backend.ts';
+import type { SqlTypes } from '../src/store/sql-backend.ts';
 import type { EventRow, QueryResult, StoreBackend } from '../src/store/sql-backend.ts';
 import { openSqliteBackend } from '../src/store/sqlite-backend.ts';
 
@@ -167,6 +170,44 @@ async function rejectsWithCode(p: Promise<unknown>, pattern: RegExp): Promise<vo
   });
 }
 
+test('a database made before alerts kept their vectors gains the column when opened, and keeps its rows', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'store-migrate-'));
+  const old = (types: SqlTypes, key = '', suffix = '') => schemaSql(types, key, suffix).map((sql) => sql.replace(`, features ${types.blob}`, ''));
+  const [alert] = workload().filter((e) => e.kind === 'alert');
+  const legacy = [alert!.id, alert!.at, 'alert', alert!.type, alert!.source, null, null, alert!.target, null, null, alert!.country, alert!.asn, alert!.node, alert!.detector, alert!.score, alert!.detail];
+  const marks = legacy.map(() => '?').join(', ');
+  try {
+    // SQLite, as the store made it before.
+    const sqlitePath = join(dir, 'old.sqlite');
+    const Sqlite = createRequire(import.meta.url)('better-sqlite3');
+    const db = new Sqlite(sqlitePath);
+    for (const sql of old({ u32: 'INTEGER', i64: 'INTEGER', real: 'REAL', text: 'TEXT', blob: 'BLOB' }, 'PRIMARY KEY (kind, at_ms, id)', ' WITHOUT ROWID')) db.exec(sql);
+    db.prepare(`INSERT INTO events VALUES (${marks})`).run(...legacy);
+    db.close();
+    // DuckDB, likewise.
+    const duckPath = join(dir, 'old.duckdb');
+    const instance = await DuckDBInstance.create(duckPath);
+    const conn = await instance.connect();
+    for (const sql of old({ u32: 'UINTEGER', i64: 'BIGINT', real: 'DOUBLE', text: 'VARCHAR', blob: 'BLOB' })) await conn.run(sql);
+    await conn.run(`INSERT INTO events VALUES (${marks})`, legacy.map((v) => (typeof v === 'number' && Number.isInteger(v) ? BigInt(v) : v)) as never);
+    conn.closeSync();
+    instance.closeSync();
+    for (const [path, open] of [[sqlitePath, openSqliteBackend], [duckPath, openDuckdbBackend]] as const) {
+      const s = await open(path);
+      try {
+        const fresh = { ...alert!, id: alert!.id + 1, features: Float32Array.of(1.5, -2, 3) };
+        await s.insert([fresh]);
+        const got = await s.alerts([alert!.id, fresh.id]);
+        assert.deepEqual(got.map((a) => [a.row.id, a.features && [...a.features]]).sort(), [[alert!.id, null], [fresh.id, [1.5, -2, 3]]], path);
+      } finally {
+        await s.close();
+      }
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 for (const [name, open] of BACKENDS) {
   describe(`store backend ${name}`, () => {
     const events = workload();
@@ -321,6 +362,35 @@ for (const [name, open] of BACKENDS) {
         await s.insert([c]);
         const q: EventQuery = { kind: c.kind, from: 0, to: NOW + 1, filters: {}, measure: 'list', limit: 10 };
         assert.deepEqual((await s.query({ ...q, kind: 'alert' })).rows.map((r) => r[0]).concat((await s.query({ ...q, kind: 'decision' })).rows.map((r) => r[0])), [c.id]);
+      } finally {
+        await s.close();
+      }
+    });
+
+    test('alerts keep their feature vectors: read back by id, exactly, with the row; none after compaction', async () => {
+      const s = await fresh();
+      try {
+        const alerts = events.filter((e) => e.kind === 'alert').slice(0, 50);
+        const withVectors = alerts.map((e, i) => ({
+          ...e,
+          ...(i % 5 === 4 ? {} : { features: Float32Array.from({ length: 100 }, (_, k) => Math.fround(Math.sin(e.id + k) * 10 ** ((k % 7) - 3))) }),
+        }));
+        await s.insert(withVectors);
+        const ids = [withVectors[3]!.id, withVectors[4]!.id, 987654321, withVectors[0]!.id];
+        const got = await s.alerts(ids);
+        assert.deepEqual(got.map((a) => a.row.id).sort(), [withVectors[0]!.id, withVectors[3]!.id, withVectors[4]!.id].sort());
+        for (const a of got) {
+          const want = withVectors.find((e) => e.id === a.row.id)!;
+          const { features, ...row } = want;
+          assert.deepEqual(a.row, row);
+          assert.deepEqual(a.features, features ?? null);
+        }
+        // A decision's id is not an alert's.
+        const decision = events.find((e) => e.kind === 'decision')!;
+        await s.insert([decision]);
+        assert.deepEqual(await s.alerts([decision.id]), []);
+        await s.compact(NOW + DAY);
+        assert.deepEqual(await s.alerts(ids), [], 'compacted hours keep counts, not vectors');
       } finally {
         await s.close();
       }

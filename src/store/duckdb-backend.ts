@@ -14,10 +14,10 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import type { DuckDBAppender, DuckDBConnection } from '@duckdb/node-api';
 import type { EventQuery } from './event-query.ts';
 import {
-  PRUNE_SQL, TABLE_ROWS_SQL, ROLLUP_SPAN_SQL, addressKeys, compactSql, floorHour, pruneParams, rollupSpan, runEventQuery, storeStats, fileBytes,
-  schemaSql, toSqlValue,
+  PRUNE_SQL, TABLE_ROWS_SQL, VECTOR_IDS_SQL, ROLLUP_SPAN_SQL, addressKeys, alertsSql, compactSql, featuresToBytes, floorHour, pruneParams, rollupSpan, runEventQuery,
+  storeStats, storedAlerts, fileBytes, schemaSql, toSqlValue,
 } from './sql-backend.ts';
-import type { Dialect, EventRow, QueryResult, RollupSpan, SqlParam, SqlValue, StoreBackend, StoreStats } from './sql-backend.ts';
+import type { Dialect, EventRow, QueryResult, RollupSpan, SqlParam, SqlValue, StoreBackend, StoreStats, StoredAlert } from './sql-backend.ts';
 
 const dialect: Dialect = {
   // `//` is DuckDB's integer division (`/` divides as doubles).
@@ -72,6 +72,17 @@ class DuckdbBackend implements StoreBackend {
 
   query(q: EventQuery): Promise<QueryResult> {
     return runEventQuery(q, (sql, params) => this.rows(this.reader, sql, params), dialect, this.span);
+  }
+
+  async alerts(ids: readonly number[]): Promise<StoredAlert[]> {
+    if (ids.length === 0) return [];
+    // Ids increase with time, as the rows were appended: the zone maps on id skip the other row groups.
+    const reader = await this.reader.runAndReadAll(alertsSql(ids.length), ids.map((id) => BigInt(id)));
+    return storedAlerts(reader.getRowsJS() as unknown[][], (v) => (v instanceof Uint8Array ? v : null));
+  }
+
+  async vectorIdsBefore(before: number): Promise<number[]> {
+    return (await this.rows(this.reader, VECTOR_IDS_SQL, [BigInt(Math.floor(before))])).map((r) => Number(r[0]));
   }
 
   async compact(before: number): Promise<number> {
@@ -164,6 +175,8 @@ function appendRow(a: DuckDBAppender, r: EventRow): void {
   a.appendVarchar(r.detector);
   a.appendDouble(r.score);
   a.appendVarchar(r.detail);
+  if (r.features) a.appendBlob(featuresToBytes(r.features));
+  else a.appendNull();
   a.endRow();
 }
 
@@ -180,7 +193,9 @@ export async function openDuckdbBackend(path: string, options: DuckdbOptions = {
   const instance = await DuckDBInstance.create(path, config);
   const writer = await instance.connect();
   try {
-    for (const sql of schemaSql({ u32: 'UINTEGER', i64: 'BIGINT', real: 'DOUBLE', text: 'VARCHAR' })) await writer.run(sql);
+    for (const sql of schemaSql({ u32: 'UINTEGER', i64: 'BIGINT', real: 'DOUBLE', text: 'VARCHAR', blob: 'BLOB' })) await writer.run(sql);
+    // A database from before alerts kept their vectors gains the column (appended last, as the appender expects).
+    await writer.run('ALTER TABLE events ADD COLUMN IF NOT EXISTS features BLOB');
     const reader = await instance.connect();
     const backend = new DuckdbBackend(instance, writer, reader, path);
     await backend.init();

@@ -23,6 +23,11 @@ export interface EventRow {
   detector: string;
   /** JSON: an alert's evidence (and asnOrg), a decision's reason and TTL, a flow's counts (flowRow). */
   detail: string;
+  /**
+   * An alert's flow-feature vector (what "events like this one" compares), stored with it;
+   * not a column of query answers.
+   */
+  features?: Float32Array;
 }
 
 /** The columns of a 'list' answer, in this order. */
@@ -58,6 +63,7 @@ export function alertRow(a: Alert, id: number, node: string, at: number): EventR
     node,
     detector: a.detector,
     detail: JSON.stringify({ ...a.evidence, ...(a.geo?.asnOrg ? { asnOrg: a.geo.asnOrg } : {}), blockable: a.blockable, captureTs: a.ts }),
+    ...(a.features ? { features: Float32Array.from(a.features) } : {}),
   };
 }
 

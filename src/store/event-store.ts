@@ -1,4 +1,4 @@
-// A node's event store: alerts and decisions as rows, in three tiers.
+// A node's event store: alerts, decisions and flow summaries as rows, in three tiers.
 //   memory    the last `memoryMs` of rows (default 15 min): questions about recent minutes
 //             are answered here without touching the database;
 //   database  every row, written in batches (flush) — SQLite or DuckDB (store/*-backend.ts);
@@ -11,9 +11,10 @@
 import type { Alert } from '../detect/alert.ts';
 import type { Decision } from '../respond/decision.ts';
 import type { EventQuery } from './event-query.ts';
-import { alertRow, decisionRow, type EventRow, type QueryResult } from './event-row.ts';
+import type { FlowRecord } from '../detect/flow-record.ts';
+import { alertRow, decisionRow, flowRow, type EventRow, type QueryResult } from './event-row.ts';
 import { evaluateQuery } from './evaluate-query.ts';
-import type { StoreBackend } from './sql-backend.ts';
+import { floorHour, type StoreBackend, type StoredAlert } from './sql-backend.ts';
 import type { SimilarHit, SimilarIndex } from './similar-index.ts';
 
 export interface EventStoreOptions {
@@ -25,7 +26,7 @@ export interface EventStoreOptions {
   maxPending?: number;
   /** Rows the memory tier holds at most, whatever memoryMs says (default 1,000,000). */
   maxMemoryRows?: number;
-  /** Raw feature vectors kept for "events like alert N" (the newest alerts; 400 bytes each). */
+  /** Raw feature vectors kept in memory for "events like alert N" (the newest alerts; 400 bytes each); older ones are read from the database. */
   maxVectors?: number;
   compactAfterMs?: number;
   retentionMs?: number;
@@ -41,6 +42,8 @@ export interface StoreStats {
   indexed: number;
   compacted: number;
   pruned: number;
+  /** Vectors the similarity index forgot with their alerts' raw rows. */
+  forgotten: number;
 }
 
 export interface Answer {
@@ -60,7 +63,7 @@ export class EventStore {
   private readonly vectors = new Map<number, { row: EventRow; vector: Float32Array }>();
   private readonly maxVectors: number;
   private readonly maxMemoryRows: number;
-  readonly stats: StoreStats = { stored: 0, pending: 0, shed: 0, flushed: 0, memoryRows: 0, indexed: 0, compacted: 0, pruned: 0 };
+  readonly stats: StoreStats = { stored: 0, pending: 0, shed: 0, flushed: 0, memoryRows: 0, indexed: 0, compacted: 0, pruned: 0, forgotten: 0 };
   private readonly now: () => number;
   private readonly memoryMs: number;
   private readonly maxPending: number;
@@ -80,13 +83,14 @@ export class EventStore {
   addAlert(a: Alert, at = this.now()): EventRow {
     const row = alertRow(a, this.nextId++, this.o.node, at);
     this.add(row);
-    if (a.features && this.o.index) {
+    const vector = row.features;
+    if (vector && this.o.index) {
       try {
-        this.o.index.add(row.id, a.features);
+        this.o.index.add(row.id, vector);
         this.stats.indexed++;
-        // The index keeps vectors only in its own space: the raw ones of recent alerts are
-        // kept here so "events like alert N" can start from N's own vector.
-        this.vectors.set(row.id, { row, vector: Float32Array.from(a.features) });
+        // The index keeps vectors only in its own space; the raw ones go to the database with
+        // their rows, and the newest are kept here too so recent ones need no query.
+        this.vectors.set(row.id, { row, vector });
         if (this.vectors.size > this.maxVectors) this.vectors.delete(this.vectors.keys().next().value!);
       } catch {
         // a vector the index refuses (wrong length, not finite): the row is kept without it
@@ -95,15 +99,34 @@ export class EventStore {
     return row;
   }
 
-  /** A recent stored alert with its feature vector (the newest `maxVectors` are kept), if kept. */
-  recentAlert(id: number): { row: EventRow; vector: Float32Array } | undefined {
-    return this.vectors.get(id);
+  /**
+   * Stored alerts with their feature vectors, by id, in the order asked (absent ids left out):
+   * the newest from memory, the rest from the database (after a flush, so none is missed).
+   */
+  async alerts(ids: readonly number[]): Promise<StoredAlert[]> {
+    const found = new Map<number, StoredAlert>();
+    const missing: number[] = [];
+    for (const id of ids) {
+      const v = this.vectors.get(id);
+      if (v) found.set(id, { row: v.row, features: v.vector });
+      else missing.push(id);
+    }
+    if (missing.length > 0 && this.o.backend) {
+      await this.flush();
+      for (const a of await this.o.backend.alerts(missing)) found.set(a.row.id, a);
+    }
+    return ids.flatMap((id) => found.get(id) ?? []);
   }
 
   addDecision(d: Decision, geo?: { country: string | null; asn: number | null }): EventRow {
     const row = decisionRow(d, this.nextId++, this.o.node, geo);
     this.add(row);
     return row;
+  }
+
+  /** Flow summaries the detector shards ended, at `at` (wall clock). */
+  addFlows(flows: readonly FlowRecord[], at = this.now()): void {
+    for (const f of flows) this.add(flowRow(f, this.nextId++, this.o.node, at));
   }
 
   /** Rows made elsewhere (tests, imports): ids are the caller's. */
@@ -188,16 +211,43 @@ export class EventStore {
     return this.o.index.search(features, k, excludeId);
   }
 
-  /** Compaction and retention, as configured; returns what each did. */
+  /**
+   * "Events like alert N": the k stored alerts nearest to alert `id`'s vector (itself left
+   * out), each with its row when it is still stored raw (null once compacted or pruned).
+   * Throws a RangeError naming the id when it is not a stored alert with a vector.
+   */
+  async like(id: number, k: number): Promise<Array<SimilarHit & { alert: EventRow | null }>> {
+    const [a] = await this.alerts([id]);
+    if (!a) throw new RangeError(`alert ${id} is not stored on node ${this.o.node} (older than the retention, compacted, or stored by another node: ask that one)`);
+    if (!a.features) throw new RangeError(`alert ${id} on node ${this.o.node} has no flow-feature vector (only alerts raised on the packet path carry one)`);
+    const hits = this.similar(a.features, k, id);
+    const rows = new Map((await this.alerts(hits.map((h) => h.id))).map((x) => [x.row.id, x.row]));
+    return hits.map((h) => ({ ...h, alert: rows.get(h.id) ?? null }));
+  }
+
+  /**
+   * Compaction and retention, as configured; returns what each did. The similarity index
+   * forgets an alert when its raw row goes (compaction keeps counts, not vectors), so "events
+   * like this one" only answers with alerts it can show.
+   */
   async maintain(): Promise<{ compacted: number; pruned: number }> {
     const backend = this.o.backend;
     if (!backend) return { compacted: 0, pruned: 0 };
     await this.flush();
     const now = this.now();
-    const compacted = this.o.compactAfterMs ? await backend.compact(now - this.o.compactAfterMs) : 0;
-    const pruned = this.o.retentionMs ? await backend.prune(now - this.o.retentionMs) : 0;
+    const compactBefore = this.o.compactAfterMs ? floorHour(now - this.o.compactAfterMs) : -Infinity;
+    const pruneBefore = this.o.retentionMs ? now - this.o.retentionMs : -Infinity;
+    const rawBefore = Math.max(compactBefore, pruneBefore);
+    const forget = this.o.index && rawBefore > -Infinity ? await backend.vectorIdsBefore(rawBefore) : [];
+    const compacted = compactBefore > -Infinity ? await backend.compact(compactBefore) : 0;
+    const pruned = pruneBefore > -Infinity ? await backend.prune(pruneBefore) : 0;
+    for (const id of forget) {
+      this.o.index!.remove(id);
+      this.vectors.delete(id);
+    }
     this.stats.compacted += compacted;
     this.stats.pruned += pruned;
+    this.stats.forgotten += forget.length;
     return { compacted, pruned };
   }
 

@@ -45,6 +45,10 @@ export interface StoreBackend {
    * from raw only).
    */
   compact(before: number): Promise<number>;
+  /** Stored alerts by id with their feature vectors (raw rows only: compaction drops vectors); absent ids are left out. */
+  alerts(ids: readonly number[]): Promise<StoredAlert[]>;
+  /** Ids of the raw alerts with a vector older than `before` (whose vectors compaction or retention will drop). */
+  vectorIdsBefore(before: number): Promise<number[]>;
   /** Deletes raw rows and whole rollup hours older than `before`; returns how many events went. */
   prune(before: number): Promise<number>;
   /** Bytes on disk (database file and its write-ahead log). */
@@ -52,6 +56,11 @@ export interface StoreBackend {
   /** Rows per table and bytes in use, for the store's metrics. */
   stats(): Promise<StoreStats>;
   close(): Promise<void>;
+}
+
+export interface StoredAlert {
+  row: EventRow;
+  features: Float32Array | null;
 }
 
 export interface StoreStats {
@@ -103,7 +112,7 @@ const MAX_LIMIT = 1000;
  *  into a range. */
 export const RAW_COLUMNS = [
   'id', 'at_ms', 'kind', 'type', 'source', 'src4', 'src6', 'target', 'tgt4', 'tgt6',
-  'country', 'asn', 'node', 'detector', 'score', 'detail',
+  'country', 'asn', 'node', 'detector', 'score', 'detail', 'features',
 ] as const;
 
 export interface SqlTypes {
@@ -113,6 +122,7 @@ export interface SqlTypes {
   i64: string;
   real: string;
   text: string;
+  blob: string;
 }
 
 /** CREATE TABLE statements for both tables; `rawKey`/`rawSuffix` add a primary key and table options. */
@@ -123,7 +133,7 @@ export function schemaSql(t: SqlTypes, rawKey = '', rawSuffix = ''): string[] {
     `node ${t.text} NOT NULL, detector ${t.text} NOT NULL`;
   return [
     `CREATE TABLE IF NOT EXISTS events (id ${t.i64} NOT NULL, at_ms ${t.i64} NOT NULL, ${keyCols}, ` +
-      `score ${t.real} NOT NULL, detail ${t.text} NOT NULL${rawKey ? `, ${rawKey}` : ''})${rawSuffix}`,
+      `score ${t.real} NOT NULL, detail ${t.text} NOT NULL, features ${t.blob}${rawKey ? `, ${rawKey}` : ''})${rawSuffix}`,
     `CREATE TABLE IF NOT EXISTS rollups (hour_ms ${t.i64} NOT NULL, ${keyCols}, band ${t.u32} NOT NULL, ` +
       `n ${t.i64} NOT NULL, max_score ${t.real} NOT NULL)`,
     `CREATE TABLE IF NOT EXISTS rollups_coarse (hour_ms ${t.i64} NOT NULL, kind ${t.text} NOT NULL, type ${t.text} NOT NULL, ` +
@@ -443,6 +453,45 @@ export async function runEventQuery(query: EventQuery, run: SqlRunner, d: Dialec
   const rows = await run(sql, params);
   for (const r of rows) r[0] = new Date(Number(r[0])).toISOString();
   return done(field ? ['bucket', field, 'count'] : ['bucket', 'count'], rows);
+}
+
+// ---- alerts by id -----------------------------------------------------------------------
+
+/** SELECT of alerts by id (one parameter per id): the answer columns, then the vector. */
+export function alertsSql(count: number): string {
+  const cols = LIST_COLUMNS.map((col) => (col === 'at' ? 'at_ms' : col)).join(', ');
+  return `SELECT ${cols}, features FROM events WHERE kind = 'alert' AND id IN (${Array.from({ length: count }, () => '?').join(', ')})`;
+}
+
+export const VECTOR_IDS_SQL = "SELECT id FROM events WHERE kind = 'alert' AND features IS NOT NULL AND at_ms < ?";
+
+/** Rows of alertsSql as stored alerts; `blob` turns the driver's BLOB value into bytes. */
+export function storedAlerts(rows: unknown[][], blob: (v: unknown) => Uint8Array | null): StoredAlert[] {
+  return rows.map((r) => {
+    const v = r.map((x, i) => (i < LIST_COLUMNS.length ? toSqlValue(x) : null));
+    const bytes = blob(r[LIST_COLUMNS.length]);
+    const row: EventRow = {
+      id: Number(v[0]), kind: 'alert', at: Number(v[2]), type: String(v[3]), source: String(v[4]), target: String(v[5]),
+      country: v[6] === null ? null : String(v[6]), asn: v[7] === null ? null : Number(v[7]), score: Number(v[8]),
+      node: String(v[9]), detector: String(v[10]), detail: String(v[11]),
+    };
+    return { row, features: bytes ? featuresFromBytes(bytes) : null };
+  });
+}
+
+/** A vector as it is stored: float32, little-endian. */
+export function featuresToBytes(f: Float32Array): Uint8Array {
+  const out = new Uint8Array(f.length * 4);
+  const view = new DataView(out.buffer);
+  for (let i = 0; i < f.length; i++) view.setFloat32(i * 4, f[i]!, true);
+  return out;
+}
+
+export function featuresFromBytes(b: Uint8Array): Float32Array {
+  const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  const out = new Float32Array(b.byteLength >> 2);
+  for (let i = 0; i < out.length; i++) out[i] = view.getFloat32(i * 4, true);
+  return out;
 }
 
 // ---- maintenance ------------------------------------------------------------------------

@@ -21,14 +21,14 @@
 import { createRequire } from 'node:module';
 import type { EventQuery } from './event-query.ts';
 import {
-  PRUNE_SQL, TABLE_ROWS_SQL, RAW_COLUMNS, ROLLUP_SPAN_SQL, addressKeys, compactSql, floorHour, pruneParams, rollupSpan,
-  runEventQuery, storeStats, fileBytes, schemaSql, toSqlValue,
+  PRUNE_SQL, TABLE_ROWS_SQL, VECTOR_IDS_SQL, RAW_COLUMNS, ROLLUP_SPAN_SQL, addressKeys, alertsSql, compactSql, featuresToBytes, floorHour, pruneParams, rollupSpan,
+  runEventQuery, storeStats, storedAlerts, fileBytes, schemaSql, toSqlValue,
 } from './sql-backend.ts';
-import type { Dialect, EventRow, QueryResult, RollupSpan, SqlParam, SqlValue, StoreBackend, StoreStats } from './sql-backend.ts';
+import type { Dialect, EventRow, QueryResult, RollupSpan, SqlParam, SqlValue, StoreBackend, StoreStats, StoredAlert } from './sql-backend.ts';
 
 // better-sqlite3 ships no types; this is the part of its API used here.
 interface Statement {
-  run(...params: SqlParam[]): { changes: number };
+  run(...params: Array<SqlParam | Buffer>): { changes: number };
   all(...params: SqlParam[]): unknown[];
   raw(toggle?: boolean): Statement;
 }
@@ -74,7 +74,8 @@ class SqliteBackend implements StoreBackend {
       for (const r of rows) {
         const [src4, src6] = addressKeys(r.source);
         const [tgt4, tgt6] = addressKeys(r.target);
-        ins.run(r.id, r.at, r.kind, r.type, r.source, src4, src6, r.target, tgt4, tgt6, r.country, r.asn, r.node, r.detector, r.score, r.detail);
+        const features = r.features ? Buffer.from(featuresToBytes(r.features)) : null;
+        ins.run(r.id, r.at, r.kind, r.type, r.source, src4, src6, r.target, tgt4, tgt6, r.country, r.asn, r.node, r.detector, r.score, r.detail, features);
       }
     });
     this.span = rollupSpan(this.rows(ROLLUP_SPAN_SQL, [])[0]);
@@ -100,6 +101,17 @@ class SqliteBackend implements StoreBackend {
 
   query(q: EventQuery): Promise<QueryResult> {
     return runEventQuery(q, async (sql, params) => this.rows(sql, params), dialect, this.span);
+  }
+
+  async alerts(ids: readonly number[]): Promise<StoredAlert[]> {
+    if (ids.length === 0) return [];
+    // No index on id (it would cost every insert): this scans the alerts. DuckDB is the default.
+    const rows = this.stmt(alertsSql(ids.length)).raw(true).all(...ids) as unknown[][];
+    return storedAlerts(rows, (v) => (v instanceof Uint8Array ? v : null));
+  }
+
+  async vectorIdsBefore(before: number): Promise<number[]> {
+    return this.rows(VECTOR_IDS_SQL, [BigInt(Math.floor(before))]).map((r) => Number(r[0]));
   }
 
   async compact(before: number): Promise<number> {
@@ -166,9 +178,12 @@ export async function openSqliteBackend(path: string, options: SqliteOptions = {
     db.pragma('synchronous = NORMAL');
     db.pragma(`cache_size = ${-1024 * (options.cacheMiB ?? 64)}`);
     db.pragma('temp_store = MEMORY');
-    for (const sql of schemaSql({ u32: 'INTEGER', i64: 'INTEGER', real: 'REAL', text: 'TEXT' }, 'PRIMARY KEY (kind, at_ms, id)', ' WITHOUT ROWID')) {
+    for (const sql of schemaSql({ u32: 'INTEGER', i64: 'INTEGER', real: 'REAL', text: 'TEXT', blob: 'BLOB' }, 'PRIMARY KEY (kind, at_ms, id)', ' WITHOUT ROWID')) {
       db.exec(sql);
     }
+    // A database from before alerts kept their vectors gains the column.
+    const columns = db.prepare('SELECT name FROM pragma_table_info(?)').raw(true).all('events') as unknown[][];
+    if (!columns.some((c) => c[0] === 'features')) db.exec('ALTER TABLE events ADD COLUMN features BLOB');
     for (const sql of INDEXES) db.exec(sql);
     return new SqliteBackend(db, path);
   } catch (err) {
