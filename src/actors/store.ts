@@ -1,11 +1,15 @@
-// StoreActor: writes the node's alerts and decisions to its event store (store/event-store.ts).
-// Thin: the desk's listeners gather events into small batches (storeFeeder) and send them
-// here; the actor adds them to the store, flushes to the database every `flushMs`, and runs
+// StoreActor: writes the node's alerts, decisions and flow summaries to its event store
+// (store/event-store.ts). Thin: the desk's listeners gather events into small batches
+// (storeFeeder) and send them here, and the detector shards send the flows they end; the
+// actor adds them to the store, flushes to the database every `flushMs`, and runs
 // compaction and retention every `maintainMs`. In a cluster it also answers other nodes'
-// questions from this node's events, and takes the answers to this node's (scatter-gather). Its mailbox is bounded and drops the oldest
-// batch when full, so the store never holds up the responder (drops are counted there).
+// questions from this node's events, and takes the answers to this node's (scatter-gather).
+// Its mailbox is bounded and, when full, drops the lowest-priority message (flows are sent
+// below alerts), so the store never holds up the responder or the detectors (drops are
+// counted there).
 
 import type { Alert } from '../detect/alert.ts';
+import type { FlowRecord } from '../detect/flow-record.ts';
 import type { Decision } from '../respond/decision.ts';
 import type { EventStore } from '../store/event-store.ts';
 import type { ScatterGather, StoreMessage } from '../store/scatter-gather.ts';
@@ -15,7 +19,11 @@ export const STORE_ID = 'store';
 export const STORE_PATH = `/${STORE_ID}`;
 
 export type StoreEvent = { alert: Alert; at: number } | { decision: Decision; geo?: { country: string | null; asn: number | null } };
-type Msg = { events: StoreEvent[] } | { tick: 'flush' | 'maintain'; incarnation: number } | StoreMessage;
+/** Flow summaries a detector shard ended (sent by the shard itself, in batches). */
+export interface StoreFlows {
+  flows: FlowRecord[];
+}
+type Msg = { events: StoreEvent[] } | StoreFlows | { tick: 'flush' | 'maintain'; incarnation: number } | StoreMessage;
 
 interface State {
   timers: NodeJS.Timeout[];
@@ -47,6 +55,10 @@ export function storeSpec(o: StoreActorOptions): WorkerSpec {
         }
         return state;
       }
+      if ('flows' in msg) {
+        o.store.addFlows(msg.flows);
+        return state;
+      }
       // Another node's question runs beside the writes (not awaited: the mailbox goes on).
       if ('request' in msg) {
         if (o.gather) void o.gather.serve(msg.request);
@@ -70,7 +82,7 @@ export function storeSpec(o: StoreActorOptions): WorkerSpec {
       await o.store.flush().catch((err: unknown) => o.onError?.(err));
     },
   });
-  return { type: 'worker', id: STORE_ID, start: behavior, stats: () => ({ ...o.store.stats }), mailbox: { capacity: 256, overflow: 'drop-oldest' } };
+  return { type: 'worker', id: STORE_ID, start: behavior, stats: () => ({ ...o.store.stats }), mailbox: { capacity: 256, overflow: 'drop-lowest-priority' } };
 }
 
 /**
