@@ -1,0 +1,308 @@
+// A per-flow meter in the manner of NetFlow/IPFIX: each direction of a 5-tuple is one flow,
+// counted from its first packet until TCP FIN/RST from that side, the idle or the active
+// timeout, eviction from a full table, or a flush; then it is emitted as a FlowRecord.
+//
+// Which rows are metered: IPv4 and IPv6 rows the decoder read whole (MALFORMED and
+// UNSUPPORTED rows, ARP and other non-IP rows are skipped). Ports come from TCP and UDP
+// headers; ICMP and ICMPv6 use sport 0 and dport type·256 + code, as NetFlow does; other
+// protocols use 0/0. A fragment after the first carries no L4 header, so it is metered
+// under ports 0/0 of its protocol (a flow of its own, as routers without reassembly do);
+// the first fragment carries the header and counts with its 5-tuple.
+//
+// Time: decisions (idle, active) use the meter's clock, the newest capture time seen, so
+// they never go backwards when a capture's timestamps do; a record's firstTs/lastTs are the
+// earliest and latest packet times it holds, so its duration is never negative.
+//
+// Hot path: the key lookup is FlowTable's (no allocation for IPv4), per-flow state lives in
+// typed arrays indexed by the table's slot, and addresses are formatted only when a key
+// enters the table. Two recency lists over the open flows (by last packet, by start) make
+// expire() stop at the first flow that has not timed out.
+
+import { AutoimmuneError } from '../errors.ts';
+import type { GeoInfo } from '../geo/geo-lookup.ts';
+import { PacketFlags, formatIPv4 } from '../net/packet-batch.ts';
+import { LruOrder } from '../util/lru.ts';
+import type { EnrichedBatch } from './enrichment.ts';
+import type { FlowEnd, FlowRecord } from './flow-record.ts';
+import { FlowTable } from './flow-table.ts';
+
+export interface FlowMeterConfig {
+  /** A flow with no packet for this long ends ('idle'); default 15 s (NetFlow's inactive timeout). */
+  idleTimeoutS?: number;
+  /** A flow open this long is reported and restarted ('active'); default 120 s. */
+  activeTimeoutS?: number;
+  /** Flows tracked at once; past it the least recently seen ends ('evicted'); default 65,536. */
+  maxFlows?: number;
+}
+
+export const DEFAULT_IDLE_TIMEOUT_S = 15;
+export const DEFAULT_ACTIVE_TIMEOUT_S = 120;
+export const DEFAULT_MAX_FLOWS = 65_536;
+// State is allocated up front for every slot (about 100 bytes each with the table's own):
+// the bound keeps a typo from asking for gigabytes. Same bound as the flow-feature tables.
+const MAX_FLOWS = 2 ** 26;
+
+export class FlowMeterConfigError extends AutoimmuneError {
+  readonly field: string;
+  constructor(field: string, value: unknown, expected: string) {
+    super(
+      'AI_ERR_FLOW_METER_CONFIG',
+      `flow meter: ${field} must be ${expected}, got ${shown(value)}: fix it in the configuration`,
+    );
+    this.field = field;
+  }
+}
+
+// JSON spells NaN and Infinity as null; a number is shown as itself, anything else as JSON.
+const shown = (v: unknown) => (typeof v === 'number' ? String(v) : (JSON.stringify(v) ?? String(v)));
+
+function seconds(field: string, v: unknown, dflt: number): number {
+  if (v === undefined) return dflt;
+  if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) {
+    throw new FlowMeterConfigError(field, v, 'a finite number of seconds above 0');
+  }
+  return v;
+}
+
+const METERED = PacketFlags.IPV4 | PacketFlags.IPV6;
+const SKIPPED = PacketFlags.MALFORMED | PacketFlags.UNSUPPORTED;
+const PORTS = PacketFlags.TCP | PacketFlags.UDP;
+const ICMP_ANY = PacketFlags.ICMP | PacketFlags.ICMPV6;
+const TCP_FIN = 0x01;
+const TCP_RST = 0x04;
+const NONE = -1;
+
+export class FlowMeter {
+  readonly idleTimeoutS: number;
+  readonly activeTimeoutS: number;
+  readonly maxFlows: number;
+
+  /** Keys stay here after their flow ends (FlowTable has no delete): a later packet reopens the slot. */
+  private readonly table: FlowTable;
+  /** Open flows, least recently seen last: `seen` rises towards the newest. */
+  private readonly byLast: LruOrder;
+  /** Open flows in the order their record started: `started` rises towards the newest. */
+  private readonly byStart: LruOrder;
+
+  // Per slot: the key as the record spells it (set when the key enters the table) ...
+  private readonly source: string[] = [];
+  private readonly target: string[] = [];
+  private readonly proto: Uint8Array;
+  private readonly sport: Uint16Array;
+  private readonly dport: Uint16Array;
+  // ... and the open record.
+  private readonly open: Uint8Array;
+  private readonly firstTs: Float64Array;
+  private readonly lastTs: Float64Array;
+  /** Meter clock at the record's first and latest packet: what the timeouts are measured on. */
+  private readonly started: Float64Array;
+  private readonly seen: Float64Array;
+  // Float64: a record of a long, fast flow (large active timeout) can pass 2^32 bytes.
+  private readonly packets: Float64Array;
+  private readonly bytes: Float64Array;
+  private readonly anomalous: Float64Array;
+  private readonly scored: Float64Array;
+  private readonly tcpFlags: Uint16Array;
+  private readonly hasGeo: Uint8Array;
+  private readonly country: Array<string | null> = [];
+  private readonly asn: Array<number | null> = [];
+
+  private now = -Infinity;
+  private openCount = 0;
+  private endedCount = 0;
+  private evictedCount = 0;
+
+  constructor(config: FlowMeterConfig = {}) {
+    this.idleTimeoutS = seconds('idleTimeoutS', config.idleTimeoutS, DEFAULT_IDLE_TIMEOUT_S);
+    this.activeTimeoutS = seconds('activeTimeoutS', config.activeTimeoutS, DEFAULT_ACTIVE_TIMEOUT_S);
+    const m = config.maxFlows;
+    if (m !== undefined && (typeof m !== 'number' || !Number.isInteger(m) || m < 1 || m > MAX_FLOWS)) {
+      throw new FlowMeterConfigError('maxFlows', m, 'an integer between 1 and 67,108,864');
+    }
+    const n = (this.maxFlows = m ?? DEFAULT_MAX_FLOWS);
+    this.table = new FlowTable(n);
+    this.byLast = new LruOrder(n);
+    this.byStart = new LruOrder(n);
+    this.proto = new Uint8Array(n);
+    this.sport = new Uint16Array(n);
+    this.dport = new Uint16Array(n);
+    this.open = new Uint8Array(n);
+    this.firstTs = new Float64Array(n);
+    this.lastTs = new Float64Array(n);
+    this.started = new Float64Array(n);
+    this.seen = new Float64Array(n);
+    this.packets = new Float64Array(n);
+    this.bytes = new Float64Array(n);
+    this.anomalous = new Float64Array(n);
+    this.scored = new Float64Array(n);
+    this.tcpFlags = new Uint16Array(n);
+    this.hasGeo = new Uint8Array(n);
+  }
+
+  /** The newest capture time seen (seconds), or -Infinity. */
+  get clock(): number {
+    return this.now;
+  }
+
+  /** Flows open now. */
+  get size(): number {
+    return this.openCount;
+  }
+
+  /** Open flows; records emitted since creation, and how many of them for eviction. */
+  stats(): { open: number; ended: number; evicted: number } {
+    return { open: this.openCount, ended: this.endedCount, evicted: this.evictedCount };
+  }
+
+  /**
+   * Meters every IPv4/IPv6 row of the batch (see the top of this file for which rows and
+   * which key). `scores`: the model's score per row, or null when there is no model; a row
+   * counts as anomalous when its score is above `threshold` (NaN never is). Records of the
+   * flows that end are pushed to `out`.
+   */
+  observe(b: EnrichedBatch<GeoInfo | undefined>, scores: Float32Array | null, threshold: number, out: FlowRecord[]): void {
+    const p = b.packets;
+    const n = p.length;
+    const { flags, ts, wirelen, protocol, srcPort, dstPort, icmpType, icmpCode, tcpFlags } = p;
+    const geo = b.srcGeo;
+    const idle = this.idleTimeoutS;
+    const active = this.activeTimeoutS;
+    let clock = this.now;
+    for (let i = 0; i < n; i++) {
+      const f = flags[i]!;
+      if ((f & METERED) === 0 || (f & SKIPPED) !== 0) continue;
+      const t = ts[i]!;
+      if (t > clock) clock = t;
+      const proto = protocol[i]!;
+      let sport = 0;
+      let dport = 0;
+      if (f & PORTS) {
+        sport = srcPort[i]!;
+        dport = dstPort[i]!;
+      } else if (f & ICMP_ANY) dport = icmpType[i]! * 256 + icmpCode[i]!;
+      const src = p.hostKey(i, 'src');
+      const dst = p.hostKey(i, 'dst');
+      const x = (proto << 16) | sport;
+      let s = this.table.find(src, dst, x, dport);
+      if (s === NONE) {
+        s = this.table.insert(src, dst, x, dport);
+        // A full table handed over its least recently seen key's slot; that slot's state is
+        // still the old flow's, so its record goes out before the slot is rebound.
+        if (this.open[s]) this.end(s, 'evicted', out);
+        this.source[s] = typeof src === 'number' ? formatIPv4(src) : src;
+        this.target[s] = typeof dst === 'number' ? formatIPv4(dst) : dst;
+        this.proto[s] = proto;
+        this.sport[s] = sport;
+        this.dport[s] = dport;
+        this.start(s, t, clock);
+      } else if (!this.open[s]) {
+        this.start(s, t, clock);
+      } else if (clock - this.seen[s]! > idle) {
+        // expire() was not called in the gap: the old record ended long ago
+        this.end(s, 'idle', out);
+        this.start(s, t, clock);
+      } else if (clock - this.started[s]! >= active) {
+        this.end(s, 'active', out);
+        this.start(s, t, clock);
+      } else {
+        this.seen[s] = clock;
+        this.byLast.touch(s);
+        if (t < this.firstTs[s]!) this.firstTs[s] = t;
+        if (t > this.lastTs[s]!) this.lastTs[s] = t;
+      }
+      this.packets[s]!++;
+      this.bytes[s]! += wirelen[i]!;
+      if (scores !== null) {
+        this.scored[s]!++;
+        if (scores[i]! > threshold) this.anomalous[s]!++;
+      }
+      if (this.hasGeo[s] === 0) {
+        const g = geo[i];
+        if (g !== undefined) {
+          this.hasGeo[s] = 1;
+          this.country[s] = g.country;
+          this.asn[s] = g.asn;
+        }
+      }
+      if (f & PacketFlags.TCP) {
+        const tf = tcpFlags[i]!;
+        this.tcpFlags[s]! |= tf;
+        if (tf & TCP_RST) this.end(s, 'rst', out);
+        else if (tf & TCP_FIN) this.end(s, 'fin', out);
+      }
+    }
+    this.now = clock;
+  }
+
+  /**
+   * Ends the flows with no packet for more than the idle timeout before `nowTs`, then those
+   * open for at least the active timeout (seconds, capture clock). Each list is walked from
+   * its oldest end and stops at the first flow that stays, so a call that ends nothing costs
+   * two comparisons.
+   */
+  expire(nowTs: number, out: FlowRecord[]): void {
+    const idle = this.idleTimeoutS;
+    const active = this.activeTimeoutS;
+    for (let s = this.byLast.oldest; s !== NONE && nowTs - this.seen[s]! > idle; s = this.byLast.oldest) {
+      this.end(s, 'idle', out);
+    }
+    for (let s = this.byStart.oldest; s !== NONE && nowTs - this.started[s]! >= active; s = this.byStart.oldest) {
+      this.end(s, 'active', out);
+    }
+  }
+
+  /** Ends every open flow ('flush'), least recently seen first, and forgets every key. */
+  flushAll(out: FlowRecord[]): void {
+    for (let s = this.byLast.oldest; s !== NONE; s = this.byLast.oldest) this.end(s, 'flush', out);
+    this.table.clear();
+    this.source.length = 0;
+    this.target.length = 0;
+    this.country.length = 0;
+    this.asn.length = 0;
+  }
+
+  private start(s: number, t: number, clock: number): void {
+    this.open[s] = 1;
+    this.firstTs[s] = t;
+    this.lastTs[s] = t;
+    this.started[s] = clock;
+    this.seen[s] = clock;
+    this.packets[s] = 0;
+    this.bytes[s] = 0;
+    this.anomalous[s] = 0;
+    this.scored[s] = 0;
+    this.tcpFlags[s] = 0;
+    this.hasGeo[s] = 0;
+    this.country[s] = null;
+    this.asn[s] = null;
+    this.byLast.pushNewest(s);
+    this.byStart.pushNewest(s);
+    this.openCount++;
+  }
+
+  private end(s: number, end: FlowEnd, out: FlowRecord[]): void {
+    out.push({
+      source: this.source[s]!,
+      target: this.target[s]!,
+      protocol: this.proto[s]!,
+      sport: this.sport[s]!,
+      dport: this.dport[s]!,
+      firstTs: this.firstTs[s]!,
+      lastTs: this.lastTs[s]!,
+      packets: this.packets[s]!,
+      bytes: this.bytes[s]!,
+      tcpFlags: this.tcpFlags[s]!,
+      anomalous: this.anomalous[s]!,
+      scored: this.scored[s]!,
+      country: this.country[s] ?? null,
+      asn: this.asn[s] ?? null,
+      end,
+    });
+    this.open[s] = 0;
+    this.byLast.remove(s);
+    this.byStart.remove(s);
+    this.openCount--;
+    this.endedCount++;
+    if (end === 'evicted') this.evictedCount++;
+  }
+}
