@@ -84,6 +84,27 @@ const CASES: Array<[string, Expected]> = [
   ['anomalías de los últimos 7 días por día', { language: 'es', query: { kind: 'alert', from: T - 7 * DAY, to: T, filters: { type: ['anomaly'] }, measure: 'trend', bucket: 'day' } }],
   ['ataques de ayer desde Alemania, Francia o Japón', { language: 'es', query: { kind: 'alert', from: YESTERDAY, to: TODAY, filters: { country: ['DE', 'FR', 'JP'] }, measure: 'count', groupBy: 'type', limit: 10 } }],
   ['attacks between 10:00 and 11:30', { language: 'en', query: { kind: 'alert', from: TODAY + 10 * H, to: TODAY + 11.5 * H, filters: {}, measure: 'count', groupBy: 'type', limit: 10 } }],
+  // Flows: flow words, ports and services. A port without a protocol is TCP's and UDP's.
+  ['how many flows from China today', { language: 'en', query: { kind: 'flow', from: TODAY, to: T, filters: { country: ['CN'] }, measure: 'count' } }],
+  ['¿cuántas conexiones desde Rusia en la última hora?', { language: 'es', query: { kind: 'flow', from: T - H, to: T, filters: { country: ['RU'] }, measure: 'count' } }],
+  ['top 5 targets of flows in the last hour', { language: 'en', query: { kind: 'flow', from: T - H, to: T, filters: {}, measure: 'top', groupBy: 'target', limit: 5 } }],
+  ['principales destinos de los flujos hoy', { language: 'es', query: { kind: 'flow', from: TODAY, to: T, filters: {}, measure: 'top', groupBy: 'target', limit: 10 } }],
+  ['flows to port 22 today', { language: 'en', query: { kind: 'flow', from: TODAY, to: T, filters: { type: ['tcp/22', 'udp/22'] }, measure: 'count', groupBy: 'type', limit: 10 } }],
+  ['conexiones al puerto 22 hoy', { language: 'es', query: { kind: 'flow', from: TODAY, to: T, filters: { type: ['tcp/22', 'udp/22'] }, measure: 'count', groupBy: 'type', limit: 10 } }],
+  ['top services of flows today', { language: 'en', query: { kind: 'flow', from: TODAY, to: T, filters: {}, measure: 'top', groupBy: 'type', limit: 10 } }],
+  ['servicios más vistos', { language: 'es', query: { kind: 'flow', from: T - DAY, to: T, filters: {}, measure: 'top', groupBy: 'type', limit: 10 } }],
+  ['trend of flows from 10.0.0.5 since 10:00', { language: 'en', query: { kind: 'flow', from: TODAY + 10 * H, to: T, filters: { source: ['10.0.0.5'] }, measure: 'trend', bucket: 'hour' } }],
+  ['high-risk flows today', { language: 'en', query: { kind: 'flow', from: TODAY, to: T, filters: { minScore: 0.8 }, measure: 'count', groupBy: 'type', limit: 10 } }],
+  ['flows today', { language: 'en', query: { kind: 'flow', from: TODAY, to: T, filters: {}, measure: 'count', groupBy: 'type', limit: 10 } }],
+  ['flujos de ayer por país', { language: 'es', query: { kind: 'flow', from: YESTERDAY, to: TODAY, filters: {}, measure: 'count', groupBy: 'country', limit: 10 } }],
+  ['ssh connections to 10.0.0.5 in the last hour', { language: 'en', query: { kind: 'flow', from: T - H, to: T, filters: { type: ['tcp/22'], target: ['10.0.0.5'] }, measure: 'count', groupBy: 'type', limit: 10 } }],
+  ['sesiones dns de hoy', { language: 'es', query: { kind: 'flow', from: TODAY, to: T, filters: { type: ['udp/53', 'tcp/53'] }, measure: 'count', groupBy: 'type', limit: 10 } }],
+  ['how many udp port 53 flows yesterday', { language: 'en', query: { kind: 'flow', from: YESTERDAY, to: TODAY, filters: { type: ['udp/53'] }, measure: 'count' } }],
+  ['conexiones a los puertos 22 y 443 desde China', { language: 'es', query: { kind: 'flow', from: T - DAY, to: T, filters: { type: ['tcp/22', 'udp/22', 'tcp/443', 'udp/443'], country: ['CN'] }, measure: 'count', groupBy: 'type', limit: 10 } }],
+  ['flows to tcp/22 or 53/udp or icmp/8', { language: 'en', query: { kind: 'flow', from: T - DAY, to: T, filters: { type: ['tcp/22', 'udp/53', 'icmp/8'] }, measure: 'count', groupBy: 'type', limit: 10 } }],
+  ['top 3 ports this week', { language: 'en', query: { kind: 'flow', from: MONDAY, to: T, filters: {}, measure: 'top', groupBy: 'type', limit: 3 } }],
+  ['flow events per hour with score above 0.5', { language: 'en', query: { kind: 'flow', from: T - DAY, to: T, filters: { minScore: 0.5 }, measure: 'trend', bucket: 'hour' } }],
+  ['show the last 5 connections from 203.0.113.5', { language: 'en', query: { kind: 'flow', from: T - DAY, to: T, filters: { source: ['203.0.113.5'] }, measure: 'list', limit: 5 } }],
   // Commands.
   ['unblock 203.0.113.7 and 198.51.100.0/24', { language: 'en', intent: 'unblock', query: { kind: 'decision', from: 0, to: T, filters: { type: ['ban'], source: ['203.0.113.7', '198.51.100.0/24'] }, measure: 'top', groupBy: 'source', limit: 1000 } }],
   ['desbloquea 1.2.3.4', { language: 'es', intent: 'unblock', query: { kind: 'decision', from: 0, to: T, filters: { type: ['ban'], source: ['1.2.3.4'] }, measure: 'top', groupBy: 'source', limit: 1000 } }],
@@ -92,6 +113,7 @@ const CASES: Array<[string, Expected]> = [
   ['por favor bloquea la red 45.0.0.0/16', { language: 'es', intent: 'block', query: { kind: 'alert', from: T - DAY, to: T, filters: { source: ['45.0.0.0/16'] }, measure: 'top', groupBy: 'source', limit: 1000 } }],
   ['bloquea las 10 IPs rusas con más escaneos de hoy', { language: 'es', intent: 'block', query: { kind: 'alert', from: TODAY, to: T, filters: { type: PORT_SCANS, country: ['RU'] }, measure: 'top', groupBy: 'source', limit: 10 } }],
   ['please ban every high risk source from AS4837 since 08:00', { language: 'en', intent: 'block', query: { kind: 'alert', from: TODAY + 8 * H, to: T, filters: { asn: [4837], minScore: 0.8 }, measure: 'top', groupBy: 'source', limit: 1000 } }],
+  ['bloquea los orígenes de las conexiones al puerto 23 desde China', { language: 'es', intent: 'block', query: { kind: 'flow', from: T - DAY, to: T, filters: { type: ['tcp/23', 'udp/23'], country: ['CN'] }, measure: 'top', groupBy: 'source', limit: 1000 } }],
 ];
 
 for (const [text, want] of CASES) {
@@ -131,6 +153,33 @@ test('understood says each mapped piece in the question\'s language, defaults in
   assert.ok(risky.understood.includes('measure: how many by type (default)'));
   assert.ok(risky.understood.includes('risk: high (≥ 0.8)'));
   assert.ok(risky.understood.includes('period: the last 24 hours (default)'));
+});
+
+test('flows: what was understood names the events and the services, a port as both protocols', () => {
+  const es = parse('conexiones al puerto 22 hoy');
+  assert.ok(es.ok);
+  assert.deepEqual(es.understood, ['medida: cuántos por servicio (por defecto)', 'eventos: flujos', 'servicio: puerto 22 (tcp/22, udp/22)', 'periodo: hoy (desde 00:00)']);
+  const en = parse('top 5 services of ssh and dns flows from China');
+  assert.ok(en.ok);
+  assert.deepEqual(en.understood, ['measure: top 5 services', 'events: flows', 'service: SSH (tcp/22), DNS (udp/53, tcp/53)', 'country: China (CN)', 'period: the last 24 hours (default)']);
+  assert.deepEqual(en.query.filters.type, ['tcp/22', 'udp/53', 'tcp/53']);
+  // A refusal for an attack type keeps the flows and the type it found, to say what was meant.
+  const brute = parse('brute force flows today');
+  assert.ok(!brute.ok);
+  assert.deepEqual(brute.understood, ['events: flows', 'type: SSH brute force', 'period: today (since 00:00)']);
+});
+
+test('"ssh" is SSH brute force in a question about alerts and the service tcp/22 in one about flows', () => {
+  const alerts = parse('ssh attacks today');
+  assert.ok(alerts.ok);
+  assert.deepEqual([alerts.query.kind, alerts.query.filters.type], ['alert', ['ssh-brute-force']]);
+  const flows = parse('ssh flows today');
+  assert.ok(flows.ok);
+  assert.deepEqual([flows.query.kind, flows.query.filters.type], ['flow', ['tcp/22']]);
+  // "ssh brute force" over flows: the service is read, and the attack type left is refused.
+  const both = parse('ssh brute force connections');
+  assert.ok(!both.ok);
+  assert.match(both.missing, /"SSH brute force"/);
 });
 
 test('"today" and "since 10:00" are read on the clock of the given time zone', () => {
@@ -201,6 +250,18 @@ const REFUSED: Array<[string, 'es' | 'en', RegExp]> = [
   ['how many udp floods today', 'en', /"udp"/],
   ['block the top countries', 'en', /not on countries/],
   ['trend of attacks per hour, top 7', 'en', /"7"/],
+  // Flows have no attack type or detector; ports and services are only flows'; flows are not decisions.
+  ['brute force flows today', 'en', /Flows have no attack type or detector \("SSH brute force"\)/],
+  ['¿cuántas conexiones con escaneo de puertos?', 'es', /Los flujos no tienen tipo de ataque ni detector \(«escaneo de puertos»\)/],
+  ['connections detected by kitnet', 'en', /"detector kitnet"/],
+  ['attacks on port 22 today', 'en', /Ports and services belong to flows, not to alerts/],
+  ['fuerza bruta contra el puerto 2222', 'es', /son de los flujos, no de las alertas/],
+  ['bloqueos del puerto 22', 'es', /no de las decisiones/],
+  ['blocked connections today', 'en', /Flows and bans are different events/],
+  ['unblock the connections from China', 'en', /Flows and bans are different events/],
+  ['flows to port 70000', 'en', /"port 70000": ports run from 0 to 65535/],
+  ['conexiones a icmp/300 hoy', 'es', /«icmp\/300»/],
+  ['bloquea todas las conexiones', 'es', /qué direcciones bloquear/],
 ];
 
 for (const [text, language, missing] of REFUSED) {

@@ -7,7 +7,7 @@
 import { isIP } from 'node:net';
 import { ALERT_TYPES } from '../detect/alert.ts';
 import { ConfigError } from '../errors.ts';
-import type { EventField, EventFilters, EventQuery } from '../store/event-query.ts';
+import type { EventField, EventFilters, EventKind, EventQuery } from '../store/event-query.ts';
 import * as V from './vocabulary.ts';
 import type { Language, TimeUnit } from './vocabulary.ts';
 
@@ -150,6 +150,8 @@ const ALT = {
   latest: V.alternation(V.LATEST_WORDS),
   show: V.alternation(V.SHOW_WORDS),
   all: V.alternation(V.ALL_WORDS),
+  flow: V.alternation(V.FLOW_WORDS),
+  serviceName: V.alternation(Object.keys(V.SERVICE_NAMES)),
 };
 
 function lookup<T extends string>(table: Record<T, string[]>, phrase: string): T | undefined {
@@ -313,6 +315,15 @@ interface Findings {
   threat: boolean;
   whatThreat: boolean;
   decision?: 'ban' | 'unban' | 'any';
+  /** A flow word ("conexiones", "flows"). */
+  flow: boolean;
+  /** Flow services asked for ("port 22", "tcp/22", "ssh" in a question about flows), and how they were said. */
+  services: string[];
+  serviceLabels: string[];
+  /** Port or service numbers out of range ("port 70000"), as written. */
+  badServices: string[];
+  /** A service word as a field ("top services", "por puerto"). */
+  serviceDim: boolean;
   minScore?: { value: number; high: boolean };
   nodes: string[];
   detectors: string[];
@@ -338,7 +349,7 @@ const addOnce = <T>(list: T[], v: T): void => {
 function scan(s: Scanner, ctx: Ctx): Findings {
   const f: Findings = {
     all: false, sources: [], targets: [], asns: [], countries: [], types: new Set(), typeLabels: [], threat: false,
-    whatThreat: false, nodes: [], detectors: [], periods: [], groups: [], dims: [], trend: false, count: false, top: false,
+    whatThreat: false, flow: false, services: [], serviceLabels: [], badServices: [], serviceDim: false, nodes: [], detectors: [], periods: [], groups: [], dims: [], trend: false, count: false, top: false,
     latest: false, show: false, limits: [],
   };
 
@@ -346,6 +357,15 @@ function scan(s: Scanner, ctx: Ctx): Findings {
   s.take(`^(?:${ALT.polite}\\s+)*(?:(${ALT.unblock})|(${ALT.block}))`, (m) => {
     f.command = m[1] !== undefined ? 'unblock' : 'block';
   });
+  s.take(ALT.flow, () => {
+    f.flow = true;
+  });
+  // A field word: the service words are the type of a flow, and say the question is about flows.
+  const dimension = (phrase: string): EventField | undefined => {
+    const dim = lookup(V.DIMENSIONS, phrase);
+    if (dim === 'type' && V.isServiceWord(phrase)) f.serviceDim = true;
+    return dim;
+  };
 
   // Addresses, with the word before them saying whether they attack or are attacked.
   let lastRole: 'source' | 'target' = 'source';
@@ -371,6 +391,8 @@ function scan(s: Scanner, ctx: Ctx): Findings {
       if (!f.periods.some((q) => q.from === p.from && q.to === p.to)) f.periods.push(p);
     });
   }
+
+  scanServices(s, f, ctx.lang);
 
   s.take(ALT.highRisk, () => {
     f.minScore = { value: V.HIGH_RISK_SCORE, high: true };
@@ -422,7 +444,7 @@ function scan(s: Scanner, ctx: Ctx): Findings {
   });
 
   s.take(`(?:${ALT.group})\\s+(${ALT.dimension})`, (m) => {
-    const dim = lookup(V.DIMENSIONS, m[1]);
+    const dim = dimension(m[1]);
     if (!dim) return false;
     addOnce(f.groups, dim);
   });
@@ -445,7 +467,7 @@ function scan(s: Scanner, ctx: Ctx): Findings {
 
   // "cuántas IPs", "how many distinct countries": how many different values, not how many events.
   s.take(`(?:${ALT.count})\\s+(?:(?:${ALT.distinct})\\s+)?(${ALT.dimension})(?:\\s+(?:${ALT.distinct}))?`, (m) => {
-    const dim = lookup(V.DIMENSIONS, m[1]);
+    const dim = dimension(m[1]);
     if (!dim) return false;
     f.distinct = dim;
   });
@@ -453,7 +475,7 @@ function scan(s: Scanner, ctx: Ctx): Findings {
     f.count = true;
   });
   s.take(`(?:${ALT.what})\\s+(${ALT.dimension})`, (m) => {
-    const dim = lookup(V.DIMENSIONS, m[1]);
+    const dim = dimension(m[1]);
     if (!dim) return false;
     addOnce(f.dims, dim);
     f.top = true;
@@ -476,7 +498,7 @@ function scan(s: Scanner, ctx: Ctx): Findings {
     f.all = true;
   });
   s.take(ALT.dimension, (m) => {
-    const dim = lookup(V.DIMENSIONS, m[0]);
+    const dim = dimension(m[0]);
     if (!dim) return false;
     addOnce(f.dims, dim);
   });
@@ -485,6 +507,58 @@ function scan(s: Scanner, ctx: Ctx): Findings {
     f.limits.push({ n: numberOf(m[1]), original: s.original(m) });
   });
   return f;
+}
+
+const PROTOCOL = '(tcp|udp|sctp)';
+const PORT_LIST = '(\\d{1,5}(?:\\s+(?:(?:y|e|o|u|and|or)\\s+)?\\d{1,5})*)';
+const MAX_NUMBER: Record<string, number> = { tcp: 65_535, udp: 65_535, sctp: 65_535, icmp: 255, icmpv6: 255, ip: 255 };
+
+/**
+ * Ports and services, which only flows have (a flow's type is its service, as flowService
+ * writes it). A port without a protocol is TCP's and UDP's alike: 53 is DNS over either, 443
+ * HTTPS or QUIC, and the question did not say which; "tcp port 22" or "tcp/22" says it.
+ * (SCTP ports only when named: they are rare enough that "port 22" meaning sctp/22 too would
+ * only lengthen every query.) Service names ("ssh", "dns") are read only in a question that
+ * names flows or ports, since elsewhere "ssh" is SSH brute force.
+ */
+function scanServices(s: Scanner, f: Findings, lang: Language): void {
+  const add = (services: string[], label: string): void => {
+    for (const x of services) addOnce(f.services, x);
+    addOnce(f.serviceLabels, label);
+  };
+  // Out of range is taken and said ("port 70000" is no port), not left for "port" to become a field and 70000 a limit.
+  const valid = (protocol: string, n: number, m: RegExpMatchArray): boolean => {
+    if (n <= MAX_NUMBER[protocol]) return true;
+    addOnce(f.badServices, s.original(m));
+    return false;
+  };
+  // "tcp/22", "22/udp", "icmp/8": a service as the store writes it.
+  s.take(`(tcp|udp|sctp|icmpv6|icmp|ip)/(\\d{1,5})|(\\d{1,5})/${PROTOCOL}`, (m) => {
+    const [protocol, n] = m[1] !== undefined ? [m[1], Number(m[2])] : [m[4], Number(m[3])];
+    if (valid(protocol, n, m)) add([`${protocol}/${n}`], `${protocol}/${n}`);
+  });
+  // "port 22", "puertos 22 y 443", "tcp port 22", "puerto 53 udp".
+  s.take(`(?:${PROTOCOL}\\s+)?(?:puertos?|ports?)(?:\\s+${PROTOCOL})?\\s+${PORT_LIST}(?:\\s+${PROTOCOL})?`, (m) => {
+    const named = [m[1], m[2], m[4]].filter((p) => p !== undefined);
+    if (new Set(named).size > 1) return false; // "tcp port 22 udp": say one
+    const ports = (m[3].match(/\d+/g) ?? []).map(Number);
+    if (!ports.every((n) => valid('tcp', n, m))) return;
+    for (const n of ports) {
+      if (named[0] !== undefined) add([`${named[0]}/${n}`], `${named[0]}/${n}`);
+      else add([`tcp/${n}`, `udp/${n}`], `${lang === 'es' ? 'puerto' : 'port'} ${n} (tcp/${n}, udp/${n})`);
+    }
+  });
+  // "udp 53".
+  s.take(`${PROTOCOL}\\s+(\\d{1,5})`, (m) => {
+    const n = Number(m[2]);
+    if (valid(m[1], n, m)) add([`${m[1]}/${n}`], `${m[1]}/${n}`);
+  });
+  if (!f.flow && f.services.length === 0) return;
+  s.take(ALT.serviceName, (m) => {
+    const services = V.SERVICE_NAMES[m[0]];
+    if (!services) return false;
+    add(services, `${m[0].toUpperCase()} (${services.join(', ')})`);
+  });
 }
 
 // ---------------------------------------------------------------- words said back
@@ -497,8 +571,9 @@ const SAY = {
       `${words.map((w) => `«${w}»`).join(', ')}: no ${words.length > 1 ? 'son países' : 'es un país'} que conozca.`,
     ambiguousPlace: (word: string, options: string[]) => `«${word}» puede ser ${options.join(' o ')}: di cuál.`,
     badAddress: (words: string[]) => `${words.map((w) => `«${w}»`).join(', ')}: no es una dirección IP válida.`,
+    badService: (words: string[]) => `${words.map((w) => `«${w}»`).join(', ')}: los puertos van de 0 a 65535 (y los tipos ICMP de 0 a 255).`,
     nothingAsked:
-      'No sé qué buscar: nombra amenazas, bloqueos, un tipo de ataque, un país, un ASN o una IP (p. ej. «¿cuántos ataques desde China hoy?»).',
+      'No sé qué buscar: nombra amenazas, bloqueos, conexiones, un tipo de ataque, un país, un ASN o una IP (p. ej. «¿cuántos ataques desde China hoy?»).',
     twoPeriods: (a: string, b: string) => `Dos periodos distintos: «${a}» y «${b}»; pregunta por uno.`,
     twoGroups: (a: string, b: string) => `No puedo agrupar por ${a} y por ${b} a la vez.`,
     nothingToAct: (cmd: 'block' | 'unblock') =>
@@ -506,6 +581,14 @@ const SAY = {
     onlySources: (dim: string) => `Un bloqueo actúa sobre direcciones de origen, no sobre ${dim}.`,
     command: { block: 'orden: bloquear', unblock: 'orden: desbloquear' },
     decision: { ban: 'eventos: bloqueos', unban: 'eventos: desbloqueos', any: 'eventos: decisiones' },
+    flows: 'eventos: flujos',
+    service: 'servicio',
+    flowsAndDecisions: (d: 'ban' | 'unban' | 'any') =>
+      `Flujos y ${{ ban: 'bloqueos', unban: 'desbloqueos', any: 'decisiones' }[d]} son eventos distintos: pregunta por unos o por otros.`,
+    flowsHaveNoType: (labels: string[]) =>
+      `Los flujos no tienen tipo de ataque ni detector (${labels.map((l) => `«${l}»`).join(', ')}): pregunta por alertas, o por flujos sin eso.`,
+    servicesAreFlows: (kind: 'alert' | 'decision') =>
+      `Los puertos y servicios son de los flujos, no de ${kind === 'alert' ? 'las alertas' : 'las decisiones'}: pregunta por flujos (p. ej. «conexiones al puerto 22»).`,
     allThreats: 'tipo: todas las amenazas',
     type: 'tipo',
     reason: 'motivo',
@@ -527,8 +610,9 @@ const SAY = {
     unknownPlace: (words: string[]) => `${words.map((w) => `"${w}"`).join(', ')}: not ${words.length > 1 ? 'countries' : 'a country'} I know.`,
     ambiguousPlace: (word: string, options: string[]) => `"${word}" may be ${options.join(' or ')}: say which.`,
     badAddress: (words: string[]) => `${words.map((w) => `"${w}"`).join(', ')}: not a valid IP address.`,
+    badService: (words: string[]) => `${words.map((w) => `"${w}"`).join(', ')}: ports run from 0 to 65535 (ICMP types from 0 to 255).`,
     nothingAsked:
-      'I do not know what to look for: name threats, bans, an attack type, a country, an ASN or an address (e.g. "how many attacks from China today?").',
+      'I do not know what to look for: name threats, bans, flows, an attack type, a country, an ASN or an address (e.g. "how many attacks from China today?").',
     twoPeriods: (a: string, b: string) => `Two different periods: "${a}" and "${b}"; ask about one.`,
     twoGroups: (a: string, b: string) => `I cannot group by ${a} and by ${b} at once.`,
     nothingToAct: (cmd: 'block' | 'unblock') =>
@@ -536,6 +620,14 @@ const SAY = {
     onlySources: (dim: string) => `A block acts on source addresses, not on ${dim}.`,
     command: { block: 'command: block', unblock: 'command: unblock' },
     decision: { ban: 'events: bans', unban: 'events: unbans', any: 'events: decisions' },
+    flows: 'events: flows',
+    service: 'service',
+    flowsAndDecisions: (d: 'ban' | 'unban' | 'any') =>
+      `Flows and ${{ ban: 'bans', unban: 'unbans', any: 'decisions' }[d]} are different events: ask about one or the other.`,
+    flowsHaveNoType: (labels: string[]) =>
+      `Flows have no attack type or detector (${labels.map((l) => `"${l}"`).join(', ')}): ask about alerts, or about flows without it.`,
+    servicesAreFlows: (kind: 'alert' | 'decision') =>
+      `Ports and services belong to flows, not to ${kind === 'alert' ? 'alerts' : 'decisions'}: ask about flows (e.g. "flows to port 22").`,
     allThreats: 'type: all threats',
     type: 'type',
     reason: 'reason',
@@ -561,9 +653,9 @@ interface Plan {
   label: string;
 }
 
-function describeMeasure(p: Omit<Plan, 'label'>, lang: Language, how: 'asked' | 'default' | 'distinct' | 'command'): string {
+function describeMeasure(p: Omit<Plan, 'label'>, kind: EventKind, lang: Language, how: 'asked' | 'default' | 'distinct' | 'command'): string {
   const es = lang === 'es';
-  const dim = (field: EventField, plural: boolean): string => V.DIMENSION_NAMES[field][lang][plural ? 1 : 0];
+  const dim = (field: EventField, plural: boolean): string => V.dimensionName(field, kind, lang)[plural ? 1 : 0];
   const suffix = how === 'default' ? SAY[lang].byDefault : '';
   if (how === 'command') {
     return p.limit === MAX_LIMIT
@@ -623,13 +715,14 @@ export function parseQuestion(text: string, now: Date, options: ParseOptions = {
   const others = rest.filter((w) => !isAddress(w.word) && !isPlace(w)).map((w) => w.original);
   if (others.length > 0) problems.push(say.notUnderstood(others));
   if (addresses.length > 0) problems.push(say.badAddress(addresses));
+  if (f.badServices.length > 0) problems.push(say.badService(f.badServices));
   if (places.length > 0) problems.push(say.unknownPlace(places));
   for (const w of vague) {
     problems.push(say.ambiguousPlace(w.original, (ambiguous.get(w.word) ?? []).map((c) => V.countryLabel(c, lang))));
   }
 
-  const kind = f.decision !== undefined || f.command === 'unblock' ? 'decision' : 'alert';
   const action = f.command === 'unblock' ? 'ban' : f.decision === 'any' ? undefined : f.decision;
+  const kind = kindOf(f, lang, problems);
 
   if (f.periods.length > 1) problems.push(say.twoPeriods(f.periods[0].label, f.periods[1].label));
   const period: Period =
@@ -640,7 +733,7 @@ export function parseQuestion(text: string, now: Date, options: ParseOptions = {
 
   const dims = [...new Set([...f.groups, ...f.dims, ...(f.distinct ? [f.distinct] : [])])];
   if (dims.length > 1) {
-    const name = (d: EventField): string => V.DIMENSION_NAMES[d][lang][0];
+    const name = (d: EventField): string => V.dimensionName(d, kind, lang)[0];
     problems.push(say.twoGroups(name(dims[0]), name(dims[1])));
   }
   const dim = dims[0];
@@ -653,7 +746,7 @@ export function parseQuestion(text: string, now: Date, options: ParseOptions = {
   const rows = (fallback: number): number => Math.min(MAX_LIMIT, limitWord?.n ?? fallback);
   if (f.command) {
     how = 'command';
-    if (dim && dim !== 'source') problems.push(say.onlySources(V.DIMENSION_NAMES[dim][lang][1]));
+    if (dim && dim !== 'source') problems.push(say.onlySources(V.dimensionName(dim, kind, lang)[1]));
     plan = { measure: 'top', groupBy: 'source', limit: rows(MAX_LIMIT) };
   } else if (f.trend || f.bucket) {
     plan = { measure: 'trend', groupBy: dim, bucket: f.bucket ?? defaultBucket(period) };
@@ -669,7 +762,7 @@ export function parseQuestion(text: string, now: Date, options: ParseOptions = {
   } else if (f.latest || f.show) {
     plan = { measure: 'list', limit: rows(DEFAULT_LIMIT) };
   } else {
-    // Unasked, alerts are summed up by type; decisions by address ("what was blocked today").
+    // Unasked, alerts are summed up by type and flows by service (type); decisions by address ("what was blocked today").
     how = 'default';
     plan = { measure: kind === 'decision' ? 'top' : 'count', groupBy: kind === 'decision' ? 'source' : 'type', limit: rows(DEFAULT_LIMIT) };
   }
@@ -683,6 +776,8 @@ export function parseQuestion(text: string, now: Date, options: ParseOptions = {
   const types = ALERT_TYPES.filter((t) => f.types.has(t));
   if (kind === 'alert') {
     if (types.length > 0) filters.type = types;
+  } else if (kind === 'flow') {
+    if (f.services.length > 0) filters.type = f.services;
   } else if (action) {
     filters.type = [action];
   }
@@ -699,10 +794,11 @@ export function parseQuestion(text: string, now: Date, options: ParseOptions = {
     f.command !== undefined || f.threat || f.whatThreat || f.types.size > 0 || f.decision !== undefined || f.countries.length > 0 ||
     f.asns.length > 0 || f.sources.length > 0 || f.targets.length > 0 || f.nodes.length > 0 || f.detectors.length > 0 ||
     f.minScore !== undefined || f.count || f.distinct !== undefined || f.top || f.trend || f.bucket !== undefined || f.latest ||
-    f.show || dims.length > 0;
+    f.show || dims.length > 0 || f.flow || f.services.length > 0;
   if (!anchored && problems.length === 0) problems.push(say.nothingAsked);
   // A command must say whom: some filter, or an explicit "top 5". "Block everything" is refused.
-  const selects = Object.keys(filters).some((k) => k !== 'type' || kind === 'alert') || limitWord !== undefined;
+  // (A decision's type is only the action it was asked about; an alert's or a flow's selects.)
+  const selects = Object.keys(filters).some((k) => k !== 'type' || kind !== 'decision') || limitWord !== undefined;
   if (f.command && !selects && problems.length === 0) problems.push(say.nothingToAct(f.command));
 
   // What was understood, in a fixed order: command, measure, events, filters, period.
@@ -710,12 +806,14 @@ export function parseQuestion(text: string, now: Date, options: ParseOptions = {
   const failed = problems.length > 0;
   const understood: string[] = [];
   if (f.command) understood.push(say.command[f.command]);
-  if (!(failed && how === 'default')) understood.push(describeMeasure(plan, lang, how));
+  if (!(failed && how === 'default')) understood.push(describeMeasure(plan, kind, lang, how));
   if (limitWord && limitWord.n > MAX_LIMIT) understood.push(say.clamped);
+  if (kind === 'flow') understood.push(say.flows);
   if (f.decision) understood.push(say.decision[f.decision]);
   else if (f.command === 'unblock') understood.push(say.decision.ban);
   if (f.typeLabels.length) understood.push(`${kind === 'decision' ? say.reason : say.type}: ${f.typeLabels.join(', ')}`);
   else if (f.threat && kind === 'alert') understood.push(say.allThreats);
+  if (f.serviceLabels.length) understood.push(`${say.service}: ${f.serviceLabels.join(', ')}`);
   if (f.countries.length) understood.push(`${say.country}: ${f.countries.map((c) => V.countryLabel(c, lang)).join(', ')}`);
   if (f.asns.length) understood.push(`ASN: ${f.asns.map((a) => `AS${a}`).join(', ')}`);
   if (f.sources.length) understood.push(`${say.source}: ${f.sources.join(', ')}`);
@@ -733,6 +831,28 @@ export function parseQuestion(text: string, now: Date, options: ParseOptions = {
   if (plan.limit !== undefined) query.limit = plan.limit;
   const intent = f.command ?? 'ask';
   return { ok: true, language: lang, intent, query, understood, period: period.adverb };
+}
+
+/**
+ * Which events the question is about. Flow words ask for flows; ports and services do too, as
+ * only flows have them, unless the question also names alerts (threats, an attack type) or
+ * decisions: then it is refused, saying ports are for flows, rather than answered for a kind
+ * it did not name. Attack types and detectors mean nothing for a flow (its type is a service,
+ * its detector the flow meter), so flows with one are refused the same way, never answered
+ * for flows with the word silently dropped.
+ */
+function kindOf(f: Findings, lang: Language, problems: string[]): EventKind {
+  const say = SAY[lang];
+  const decision = f.decision !== undefined || f.command === 'unblock';
+  const flowish = f.services.length > 0 || f.serviceDim;
+  if (!f.flow && !flowish) return decision ? 'decision' : 'alert';
+  if (!f.flow && (decision || f.threat || f.whatThreat || f.types.size > 0)) {
+    problems.push(say.servicesAreFlows(decision ? 'decision' : 'alert'));
+    return decision ? 'decision' : 'alert';
+  }
+  if (decision) problems.push(say.flowsAndDecisions(f.decision ?? 'ban'));
+  if (f.types.size > 0 || f.detectors.length > 0) problems.push(say.flowsHaveNoType([...f.typeLabels, ...f.detectors.map((d) => `detector ${d}`)]));
+  return 'flow';
 }
 
 /**

@@ -4,7 +4,7 @@
 // are written naturally and folded once here.
 
 import { ALERT_TYPES, type AlertType } from '../detect/alert.ts';
-import type { EventField } from '../store/event-query.ts';
+import type { EventField, EventKind } from '../store/event-query.ts';
 
 export type Language = 'es' | 'en';
 
@@ -332,6 +332,54 @@ export const DETECTOR_WORDS: Record<string, string[]> = {
   operator: ['operador', 'el operador', 'operator', 'the operator', 'manual', 'manuales', 'manually', 'a mano', 'by hand'],
 };
 
+// ---------------------------------------------------------------- flows and services
+
+/**
+ * Words for per-flow summaries. "Sesiones"/"sessions" are in: to an operator an SSH session is
+ * a connection, and no other event is called so. "Tráfico"/"traffic" is not: it may mean bytes,
+ * and a flow count is not that.
+ */
+export const FLOW_WORDS = ['flujo', 'flujos', 'flow', 'flows', 'netflow', 'netflows', 'conexion', 'conexiones', 'connection',
+  'connections', 'sesion', 'sesiones', 'session', 'sessions'];
+
+/** Nouns naming a flow's service as a field ("top services", "por puerto"): the type dimension, for flows only. */
+export const SERVICE_WORDS = ['servicio', 'servicios', 'service', 'services', 'puerto', 'puertos', 'port', 'ports',
+  'puerto de destino', 'puertos de destino', 'destination port', 'destination ports'];
+
+/**
+ * Well-known services by name → the flow services they are (flowService in store/event-row.ts).
+ * Read only in a question about flows: elsewhere "ssh" names SSH brute force. DNS is both UDP and
+ * TCP; ping is the echo request of ICMP and of ICMPv6 (a flow's ICMP service is its type).
+ */
+export const SERVICE_NAMES: Record<string, string[]> = {
+  ssh: ['tcp/22'], telnet: ['tcp/23'], smtp: ['tcp/25'], dns: ['udp/53', 'tcp/53'], http: ['tcp/80'], https: ['tcp/443'],
+  ntp: ['udp/123'], smb: ['tcp/445'], rdp: ['tcp/3389'], ping: ['icmp/8', 'icmpv6/128'],
+};
+
+/** Whether a (folded) dimension phrase names the service. */
+export function isServiceWord(phrase: string): boolean {
+  const key = fold(phrase);
+  return SERVICE_WORDS.some((w) => fold(w) === key);
+}
+
+/**
+ * Flow services in words: TCP and UDP of the same ports (what "port 22" asks for) as
+ * "port 22" / "ports 22 or 80"; anything else as stored ("tcp/22 or udp/53").
+ */
+export function servicesLabel(services: readonly string[], lang: Language): string {
+  const es = lang === 'es';
+  const or = es ? ' o ' : ' or ';
+  const set = new Set(services);
+  const ports: string[] = [];
+  for (const s of services) {
+    const m = /^(tcp|udp)\/(\d+)$/.exec(s);
+    if (!m || !set.has(`${m[1] === 'tcp' ? 'udp' : 'tcp'}/${m[2]}`)) return services.join(or);
+    if (!ports.includes(m[2])) ports.push(m[2]);
+  }
+  const many = ports.length > 1;
+  return es ? `${many ? 'los puertos' : 'el puerto'} ${ports.join(or)}` : `${many ? 'ports' : 'port'} ${ports.join(or)}`;
+}
+
 // ---------------------------------------------------------------- measures
 
 /** Nouns naming a field to group on ("top countries", "por país", "qué IPs"). */
@@ -346,12 +394,12 @@ export const DIMENSIONS: Record<EventField, string[]> = {
     'network', 'networks', 'isp', 'isps', 'proveedor', 'proveedores', 'provider', 'providers'],
   type: ['tipo', 'tipos', 'type', 'types', 'tipo de ataque', 'tipos de ataque', 'tipo de amenaza', 'tipos de amenaza',
     'tipos de alerta', 'attack type', 'attack types', 'kind', 'kinds', 'clase', 'clases', 'categoria', 'categorias', 'category',
-    'categories', 'kinds of attack', 'types of attack', 'kind of attack', 'type of attack'],
+    'categories', 'kinds of attack', 'types of attack', 'kind of attack', 'type of attack', ...SERVICE_WORDS],
   node: ['nodo', 'nodos', 'node', 'nodes'],
   detector: ['detector', 'detectores', 'detectors'],
 };
 
-/** Names of the fields in answers and in what was understood: singular, plural. */
+/** Names of the fields in answers and in what was understood: singular, plural (a flow's type: dimensionName). */
 export const DIMENSION_NAMES: Record<EventField, Record<Language, [string, string]>> = {
   source: { es: ['origen', 'orígenes'], en: ['source', 'sources'] },
   target: { es: ['destino', 'destinos'], en: ['target', 'targets'] },
@@ -361,6 +409,12 @@ export const DIMENSION_NAMES: Record<EventField, Record<Language, [string, strin
   node: { es: ['nodo', 'nodos'], en: ['node', 'nodes'] },
   detector: { es: ['detector', 'detectores'], en: ['detector', 'detectors'] },
 };
+
+/** A field's name for a kind of event, singular and plural: a flow's type is its service. */
+export function dimensionName(field: EventField, kind: EventKind, lang: Language): [string, string] {
+  if (field === 'type' && kind === 'flow') return lang === 'es' ? ['servicio', 'servicios'] : ['service', 'services'];
+  return DIMENSION_NAMES[field][lang];
+}
 
 export const COUNT_WORDS = ['cuantos', 'cuantas', 'cuanto', 'cuanta', 'numero de', 'cantidad de', 'total de', 'total', 'totales',
   'cuenta', 'contar', 'how many', 'how much', 'number of', 'count', 'total number of', 'amount of'];
@@ -473,7 +527,7 @@ export const FILLER = new Set(
     'realizados', 'sufrido', 'sufrimos', 'dime', 'dinos', 'decir', 'saber', 'favor', 'porfa', 'puedes', 'podrias', 'quiero',
     'quisiera', 'necesito', 'sospechosa', 'sospechosas', 'sospechosos', 'maliciosa', 'maliciosas', 'maliciosos', 'mucho', 'muchos', 'muchas', 'ya', 'aun', 'todavia', 'tambien', 'solo', 'solamente', 'unicamente', 'ahora', 'alguna',
     'algun', 'alguno', 'algunas', 'algunos', 'hubieron', 'pasa', 'pasando', 'ocurre', 'sucede', 'nuevo', 'nuevos', 'nuevas', 'si',
-    'no', 'hayamos', 'hagan', 'hacen', 'hacia',
+    'no', 'hayamos', 'hagan', 'hacen', 'hacia', 'vistos', 'vistas', 'usados', 'usadas',
     // English
     'the', 'a', 'an', 'of', 'from', 'in', 'on', 'at', 'to', 'for', 'by', 'with', 'and', 'or', 'since', 'during', 'over', 'within',
     'between', 'until', 'what', 'which', 'who', 'whom', 'when', 'where', 'how', 'whats', 'have', 'has', 'had', 'having', 'we',
@@ -483,7 +537,7 @@ export const FILLER = new Set(
     'originating', 'originated', 'made', 'make', 'performed', 'tried', 'attempted', 'attempts', 'attempt', 'attacked',
     'attacking', 'targeted', 'hit', 'tell', 'please', 'can', 'could', 'would', 'should', 'want', 'like', 'know', 'need',
     'suspicious', 'malicious', 'so', 'far', 'some', 'just', 'only', 'now', 'currently', 'still', 'also', 'new', 'lets', 'let',
-    'against', 'up', 'out', 'about', 'than',
+    'against', 'up', 'out', 'about', 'than', 'used',
   ].map(fold),
 );
 
@@ -496,11 +550,13 @@ export const LANGUAGE_MARKERS: Record<Language, Set<string>> = {
     'hay', 'hubo', 'todas', 'todos', 'bloqueos', 'baneos', 'esta', 'este', 'dame', 'dime', 'minutos', 'con', 'una', 'un', 'se',
     'bloqueado', 'bloqueadas', 'bloqueados', 'origen', 'destino', 'riesgo', 'alto', 'inundacion', 'anomalias', 'lista', 'ultima',
     'tipo', 'tipos', 'direcciones', 'es', 'son', 'desbloquear', 'bloquear', 'semana', 'evolucion', 'cada', 'dia', 'chinas',
-    'chinos', 'rusas', 'rusos', 'paso', 'pasado', 'cuales', 'mostrar', 'muestra', 'ver']),
+    'chinos', 'rusas', 'rusos', 'paso', 'pasado', 'cuales', 'mostrar', 'muestra', 'ver', 'flujo', 'flujos', 'conexiones', 'sesiones',
+    'puerto', 'servicios', 'destinos']),
   en: new Set(['what', 'how', 'many', 'much', 'from', 'today', 'yesterday', 'the', 'last', 'hour', 'hours', 'days', 'week',
     'month', 'threats', 'attacks', 'events', 'alerts', 'block', 'unblock', 'show', 'list', 'countries', 'country', 'sources',
     'source', 'in', 'on', 'since', 'tell', 'have', 'we', 'seen', 'did', 'there', 'were', 'was', 'is', 'are', 'per', 'by', 'trend',
     'brute', 'force', 'scan', 'scans', 'to', 'against', 'of', 'all', 'which', 'please', 'me', 'a', 'joke', 'minutes', 'day',
     'ban', 'bans', 'blocked', 'high', 'risk', 'types', 'type', 'targets', 'latest', 'most', 'with', 'and', 'this', 'past',
-    'weather', 'unban', 'give', 'attackers', 'addresses', 'flood', 'floods', 'anomalies', 'every', 'each']),
+    'weather', 'unban', 'give', 'attackers', 'addresses', 'flood', 'floods', 'anomalies', 'every', 'each', 'flow', 'flows',
+    'connections', 'sessions', 'port', 'ports', 'services']),
 };
