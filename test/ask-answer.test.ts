@@ -6,12 +6,17 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { answerText } from '../src/ask/answer-text.ts';
-import type { QueryResult } from '../src/store/event-row.ts';
+import type { FlowRecord } from '../src/detect/flow-record.ts';
+import { evaluateQuery } from '../src/store/evaluate-query.ts';
+import { flowRow, type EventRow, type QueryResult } from '../src/store/event-row.ts';
+import { mergeResults } from '../src/store/merge-results.ts';
 import { parseQuestion, type ParsedQuestion } from '../src/ask/parse-question.ts';
 
 const NOW = new Date(Date.UTC(2024, 4, 15, 14, 30));
 const TODAY = Date.UTC(2024, 4, 15);
+const YESTERDAY = Date.UTC(2024, 4, 14);
 const H = 3_600_000;
+const MIN = 60_000;
 
 function ask(text: string): ParsedQuestion {
   const parsed = parseQuestion(text, NOW, { timeZone: 'UTC' });
@@ -229,4 +234,140 @@ test('the number check itself catches a number that is not in the rows', () => {
   const parsed = ask('¿Qué amenazas hemos visto desde China hoy?');
   assert.deepEqual(inventedNumbers('48 eventos desde China hoy: 23 fuerza bruta SSH', parsed, BY_TYPE), ['48']);
   assert.deepEqual(inventedNumbers(answerText(parsed, BY_TYPE, { timeZone: 'UTC' }), parsed, BY_TYPE), []);
+});
+
+// ---- flows: rows as the flow meter's records become them, answered by the store's own engine
+
+function flow(id: number, at: number, source: string, target: string, protocol: number, dport: number, country: string | null, risky = false): EventRow {
+  const r: FlowRecord = {
+    source, target, protocol, sport: 40_000 + id, dport, firstTs: (at - 5000) / 1000, lastTs: at / 1000, packets: 10, bytes: 1200 + id,
+    tcpFlags: protocol === 6 ? 0x1b : 0, anomalous: risky ? 9 : 0, scored: risky ? 10 : 0, country, asn: country === 'CN' ? 4134 : null, end: 'fin',
+  };
+  return flowRow(r, id, 'n1', at);
+}
+
+const FLOWS: EventRow[] = [
+  ...Array.from({ length: 8 }, (_, i) => flow(i + 1, TODAY + 9 * H + i * MIN, '203.0.113.5', '10.0.0.5', 6, 22, 'CN')),
+  ...Array.from({ length: 4 }, (_, i) => flow(i + 11, TODAY + 11 * H + i * MIN, '203.0.113.9', '10.0.0.53', 17, 53, 'CN')),
+  ...Array.from({ length: 3 }, (_, i) => flow(i + 21, TODAY + 13 * H + i * MIN, '198.51.100.7', '10.0.0.5', 6, 22, 'RU', true)),
+  flow(31, TODAY + 12 * H, '192.0.2.44', '10.0.0.1', 1, 8 << 8, 'US'), // an echo request: icmp/8
+  ...Array.from({ length: 5 }, (_, i) => flow(i + 41, YESTERDAY + 20 * H + i * MIN, '203.0.113.5', '10.0.0.80', 6, 80, 'CN')),
+];
+
+/** The question, run over FLOWS by the in-memory engine, answered. */
+function flowAnswer(text: string): string {
+  const parsed = ask(text);
+  assert.ok(parsed.ok);
+  assert.equal(parsed.query.kind, 'flow', text);
+  const result = evaluateQuery(FLOWS, parsed.query);
+  const out = answerText(parsed, result, { timeZone: 'UTC' });
+  assertNoInventedNumbers(out, parsed, result);
+  return out;
+}
+
+test('flows: counted by service, by default and when asked, in both languages', () => {
+  assert.equal(flowAnswer('flows from China today'), '12 flows from China today: 8 tcp/22, 4 udp/53.');
+  assert.equal(flowAnswer('flujos desde China hoy'), '12 flujos desde China hoy: 8 tcp/22, 4 udp/53.');
+  assert.equal(flowAnswer('how many flows from China today'), '12 flows from China today.');
+  assert.equal(flowAnswer('¿cuántas conexiones desde Rusia hoy?'), '3 flujos desde Rusia hoy.');
+  // A port is its TCP and UDP services, said as the port.
+  assert.equal(flowAnswer('how many flows to port 22 today'), '11 flows on port 22 today.');
+  assert.equal(flowAnswer('¿cuántas conexiones al puerto 22 hoy?'), '11 flujos en el puerto 22 hoy.');
+  // One service asked and found: no breakdown repeating the total.
+  assert.equal(flowAnswer('ssh connections from Russia today'), '3 flows on tcp/22 from Russia today.');
+  assert.equal(flowAnswer('flows to tcp/22 or udp/53 against 10.0.0.53 today'), '4 flows on tcp/22 or udp/53 to 10.0.0.53 today: 4 udp/53.');
+  assert.equal(flowAnswer('high-risk flows today'), '3 high-risk flows today: 3 tcp/22.');
+  assert.equal(flowAnswer('flujos de alto riesgo hoy'), '3 flujos de alto riesgo hoy: 3 tcp/22.');
+  assert.equal(flowAnswer('conexiones desde Brasil hoy'), 'No hay flujos desde Brasil hoy.');
+  assert.equal(flowAnswer('flows from Brazil today'), 'No flows from Brazil today.');
+});
+
+test('flows: top services and targets, a trend, and the latest flows with their sizes', () => {
+  assert.equal(flowAnswer('top services of flows today'), '3 distinct services with flows today: 11 tcp/22, 4 udp/53, 1 icmp/8.');
+  assert.equal(flowAnswer('servicios más vistos hoy'), '3 servicios distintos con flujos hoy: 11 tcp/22, 4 udp/53, 1 icmp/8.');
+  assert.equal(flowAnswer('top 2 services of flows since yesterday'), 'Top 2 services with flows since yesterday: 11 tcp/22, 5 tcp/80.');
+  assert.equal(flowAnswer('principales destinos de los flujos hoy'), '3 destinos distintos con flujos hoy: 10.0.0.5: 11; 10.0.0.53: 4; 10.0.0.1: 1.');
+  assert.equal(flowAnswer('flujos por país hoy'), '16 flujos hoy, por país: China (CN): 12; Rusia (RU): 3; Estados Unidos (US): 1.');
+  assert.equal(flowAnswer('connections to 10.0.0.5 per hour today'), '11 flows to 10.0.0.5 today per hour: 09:00: 8; 13:00: 3. Peak: 8 (09:00).');
+  assert.equal(
+    flowAnswer('show the last 2 flows from 198.51.100.7'),
+    'Flows from 198.51.100.7 in the last 24 hours, latest first:\n' +
+      '- 2024-05-15 13:02 tcp/22 198.51.100.7 → 10.0.0.5 (RU, 10 packets, 1223 bytes, risk 0.9, node: n1, detector: flow-meter)\n' +
+      '- 2024-05-15 13:01 tcp/22 198.51.100.7 → 10.0.0.5 (RU, 10 packets, 1222 bytes, risk 0.9, node: n1, detector: flow-meter)',
+  );
+  assert.equal(
+    flowAnswer('muestra las conexiones de hoy al puerto 53'),
+    'Flujos en el puerto 53 hoy, los más recientes:\n' +
+      '- 11:03 udp/53 203.0.113.9 → 10.0.0.53 (CN, AS4134, 10 paquetes, 1214 bytes, riesgo 0, node: n1, detector: flow-meter)\n' +
+      '- 11:02 udp/53 203.0.113.9 → 10.0.0.53 (CN, AS4134, 10 paquetes, 1213 bytes, riesgo 0, node: n1, detector: flow-meter)\n' +
+      '- 11:01 udp/53 203.0.113.9 → 10.0.0.53 (CN, AS4134, 10 paquetes, 1212 bytes, riesgo 0, node: n1, detector: flow-meter)\n' +
+      '- 11:00 udp/53 203.0.113.9 → 10.0.0.53 (CN, AS4134, 10 paquetes, 1211 bytes, riesgo 0, node: n1, detector: flow-meter)',
+  );
+});
+
+test('a command over flows: the sources of the matching flows, awaiting confirmation', () => {
+  assert.equal(
+    flowAnswer('bloquea los orígenes de las conexiones al puerto 22 de hoy'),
+    'Direcciones a bloquear (falta confirmar), con flujos en el puerto 22 hoy: 203.0.113.5: 8; 198.51.100.7: 3.',
+  );
+});
+
+// ---- answers the store narrowed to whole hours (older events kept as hourly rollups)
+
+const LAST_DAY_NARROWED = { from: YESTERDAY + 15 * H, to: NOW.getTime(), reason: 'events before … are kept per hour' };
+
+test('a narrowed answer says which whole hours it counted, in the question\'s language', () => {
+  assert.equal(
+    answer('how many flows from China in the last 24 hours', { columns: ['count'], rows: [[12]], narrowed: LAST_DAY_NARROWED }),
+    '12 flows from China in the last 24 hours (older events are kept per hour: counted from 2024-05-14 15:00 to 2024-05-15 14:30).',
+  );
+  assert.equal(
+    answer('¿cuántos flujos desde China en las últimas 24 horas?', { columns: ['count'], rows: [[12]], narrowed: LAST_DAY_NARROWED }),
+    '12 flujos desde China en las últimas 24 horas (los eventos antiguos se guardan por horas: se cuenta de 2024-05-14 15:00 a 2024-05-15 14:30).',
+  );
+  // Within one day the date is left out, as for any range; the note comes before the breakdown.
+  const within = { columns: ['type', 'count'], rows: [['anomaly', 3]], narrowed: { from: TODAY + 11 * H, to: TODAY + 12 * H, reason: '' } };
+  assert.equal(answer('attacks between 10:15 and 12:30', within), '3 events between 10:15 and 12:30 (older events are kept per hour: counted from 11:00 to 12:00): 3 anomaly.');
+  assert.equal(
+    answer('tendencia de ataques por hora entre las 10:15 y las 12:30', { columns: ['bucket', 'count'], rows: [[TODAY + 11 * H, 3]], narrowed: within.narrowed }),
+    '3 eventos entre las 10:15 y las 12:30 (los eventos antiguos se guardan por horas: se cuenta de 11:00 a 12:00), por hora: 11:00: 3.',
+  );
+  assert.equal(
+    answer('ataques entre las 10:15 y las 12:30', { columns: ['type', 'count'], rows: [], narrowed: within.narrowed }),
+    'No hay eventos entre las 10:15 y las 12:30 (los eventos antiguos se guardan por horas: se cuenta de 11:00 a 12:00).',
+  );
+  // A command says it too: the addresses come from those hours only.
+  assert.equal(
+    answer('block the sources of connections to port 22 in the last 24 hours', { columns: ['source', 'count'], rows: [['203.0.113.5', 8]], narrowed: LAST_DAY_NARROWED }),
+    'Addresses to block (awaiting confirmation), with flows on port 22 in the last 24 hours (older events are kept per hour: counted from 2024-05-14 15:00 to 2024-05-15 14:30): 203.0.113.5: 8.',
+  );
+  // Not narrowed: no note.
+  assert.equal(answer('how many flows from China in the last 24 hours', { columns: ['count'], rows: [[12]] }), '12 flows from China in the last 24 hours.');
+});
+
+test('a narrowed range is on the question\'s clock, and a range with no whole hour says so', () => {
+  // 10:15–12:30 in Madrid (UTC+2) is 08:15–10:30 UTC; the store counted 09:00–10:00 UTC, 11:00–12:00 in Madrid.
+  const parsed = parseQuestion('ataques entre las 10:15 y las 12:30', NOW, { timeZone: 'Europe/Madrid' });
+  assert.ok(parsed.ok);
+  assert.equal(parsed.query.from, TODAY + 8 * H + 15 * MIN);
+  const result: QueryResult = { columns: ['type', 'count'], rows: [['anomaly', 3]], narrowed: { from: TODAY + 9 * H, to: TODAY + 10 * H, reason: '' } };
+  assert.equal(
+    answerText(parsed, result, { timeZone: 'Europe/Madrid' }),
+    '3 eventos entre las 10:15 y las 12:30 (los eventos antiguos se guardan por horas: se cuenta de 11:00 a 12:00): 3 anomalía.',
+  );
+  const empty: QueryResult = { columns: ['type', 'count'], rows: [], narrowed: { from: TODAY + 11 * H, to: TODAY + 11 * H, reason: '' } };
+  assert.equal(answer('attacks between 10:15 and 10:45', empty), 'No events between 10:15 and 10:45 (older events are kept per hour, and this range holds no whole hour).');
+});
+
+test('answers merged from several nodes keep the narrowing of any of them', () => {
+  const parsed = ask('how many flows from China in the last 24 hours');
+  assert.ok(parsed.ok);
+  const { result } = mergeResults(parsed.query, [
+    { columns: ['count'], rows: [[7]], narrowed: LAST_DAY_NARROWED },
+    { columns: ['count'], rows: [[5]] },
+  ]);
+  assert.equal(
+    answerText(parsed, result, { timeZone: 'UTC', scope: '2 of 2 nodes (n1, n2)' }),
+    '12 flows from China in the last 24 hours (older events are kept per hour: counted from 2024-05-14 15:00 to 2024-05-15 14:30). Scope: 2 of 2 nodes (n1, n2).',
+  );
 });

@@ -1,6 +1,7 @@
 // The answer to a parsed question, in its language, written only from the rows the store
 // returned: every count in the text is a cell of a row, a sum of the count column, or how
-// many rows there are. Nothing is estimated, and an empty result says so.
+// many rows there are. Nothing is estimated, and an empty result says so, as does a range the
+// store took to whole hours because older events are kept per hour (QueryResult.narrowed).
 
 import type { EventField, EventQuery } from '../store/event-query.ts';
 import { wallClock, type ParsedQuestion } from './parse-question.ts';
@@ -43,6 +44,9 @@ const SAY = {
     from: 'desde', against: 'contra', or: 'o', onNode: (n: string[]) => `en ${n.length > 1 ? 'los nodos' : 'el nodo'} ${n.join(' o ')}`,
     between: (a: string, b: string) => `entre ${a} y ${b}`,
     operator: 'el operador',
+    to: 'hacia', on: 'en', packets: 'paquetes',
+    narrowed: (a: string, b: string) => `(los eventos antiguos se guardan por horas: se cuenta de ${a} a ${b})`,
+    noWholeHour: '(los eventos antiguos se guardan por horas y este periodo no abarca ninguna hora entera)',
   },
   en: {
     understood: 'I understood',
@@ -64,6 +68,9 @@ const SAY = {
     from: 'from', against: 'against', or: 'or', onNode: (n: string[]) => `on ${n.length > 1 ? 'nodes' : 'node'} ${n.join(' or ')}`,
     between: (a: string, b: string) => `between ${a} and ${b}`,
     operator: 'the operator',
+    to: 'to', on: 'on', packets: 'packets',
+    narrowed: (a: string, b: string) => `(older events are kept per hour: counted from ${a} to ${b})`,
+    noWholeHour: '(older events are kept per hour, and this range holds no whole hour)',
   },
 } as const;
 
@@ -108,7 +115,7 @@ class Answer {
       }
       case 'top': {
         if (rows.length === 0) return this.none();
-        const dim = V.DIMENSION_NAMES[this.q.groupBy ?? 'source'][this.lang];
+        const dim = V.dimensionName(this.q.groupBy ?? 'source', this.q.kind, this.lang);
         const lead = rows.length < this.limit() ? this.say.distinct(rows.length, dim) : this.say.top(this.limit(), dim);
         return `${lead} ${this.selection(2)}: ${this.items(this.q.groupBy ?? 'source')}.`;
       }
@@ -136,15 +143,15 @@ class Answer {
   /** "23 fuerza bruta SSH, 15 escaneo…" after the total, or per value when the list may be cut. */
   private grouped(): string {
     const field = this.q.groupBy ?? 'type';
-    const dim = V.DIMENSION_NAMES[field][this.lang][0];
+    const dim = V.dimensionName(field, this.q.kind, this.lang)[0];
     const rows = this.result.rows;
     if (rows.length >= this.limit()) {
       // Values past the limit are not in the rows: their sum would not be the total.
       return `${capitalise(this.selection(2))}${this.say.byTop(dim, this.limit())}: ${this.items(field)}.`;
     }
     const total = rows.reduce((sum, r) => sum + num(r[this.count]), 0);
-    // One type asked and one found: the breakdown would only repeat the total.
-    if (field === 'type' && rows.length === 1 && this.q.kind === 'alert' && this.q.filters.type?.length === 1) {
+    // One type (or service) asked and one found: the breakdown would only repeat the total.
+    if (field === 'type' && rows.length === 1 && this.q.kind !== 'decision' && this.q.filters.type?.length === 1) {
       return `${total} ${this.selection(total)}.`;
     }
     const by = field === 'type' ? '' : this.say.by(dim);
@@ -213,6 +220,8 @@ class Answer {
     const country = col('country');
     const asn = col('asn');
     const score = col('score');
+    const kind = col('kind');
+    const detail = col('detail');
     const known = new Set([at, type, src, dst, country, asn, score]);
     const lines = rows.slice(0, MAX_ITEMS).map((r) => {
       const head: string[] = [];
@@ -223,6 +232,7 @@ class Answer {
       const extra: string[] = [];
       if (country >= 0 && r[country] !== null) extra.push(String(r[country]));
       if (asn >= 0 && r[asn] !== null) extra.push(`AS${r[asn]}`);
+      if (kind >= 0 && detail >= 0 && r[kind] === 'flow') extra.push(...this.flowCounts(r[detail]));
       if (score >= 0 && r[score] !== null) extra.push(`${this.say.risk} ${r[score]}`);
       columns.forEach((c, i) => {
         if (!known.has(i) && !UNSHOWN.has(c.toLowerCase()) && r[i] !== null && r[i] !== '') extra.push(`${c}: ${r[i]}`);
@@ -231,6 +241,20 @@ class Answer {
     });
     if (rows.length > MAX_ITEMS) lines.push('- …');
     return `${capitalise(this.selection(2))}, ${this.say.latest}:\n${lines.join('\n')}`;
+  }
+
+  /** A flow's size from its detail ("12 packets", "3400 bytes"); nothing when the detail says none. */
+  private flowCounts(detail: Cell): string[] {
+    let d: { packets?: unknown; bytes?: unknown };
+    try {
+      d = JSON.parse(String(detail)) as typeof d;
+    } catch {
+      return [];
+    }
+    const out: string[] = [];
+    if (typeof d.packets === 'number') out.push(`${d.packets} ${this.say.packets}`);
+    if (typeof d.bytes === 'number') out.push(`${d.bytes} bytes`);
+    return out;
   }
 
   /** "eventos de fuerza bruta SSH de alto riesgo desde China hoy" for n events (plural unless n is 1). */
@@ -243,12 +267,15 @@ class Answer {
     const reasons = this.reasons();
     const high = f.minScore === V.HIGH_RISK_SCORE;
     const risk = f.minScore === undefined ? '' : high ? '' : ` ${es ? 'con riesgo' : 'with risk'} ≥ ${f.minScore}`;
+    const flow = this.q.kind === 'flow';
+    // A flow's services follow the noun: "flows on port 22", "flujos en tcp/22 o udp/53".
+    const services = flow && f.type?.length ? ` ${this.say.on} ${V.servicesLabel(f.type, this.lang)}` : '';
     if (es) {
-      what = `${noun}${reasons ? ` ${this.q.kind === 'alert' ? 'de' : 'por'} ${reasons}` : ''}${high ? ' de alto riesgo' : ''}${risk}`;
+      what = `${noun}${services}${reasons ? ` ${this.q.kind === 'alert' ? 'de' : 'por'} ${reasons}` : ''}${high ? ' de alto riesgo' : ''}${risk}`;
     } else {
       what = this.q.kind === 'alert'
         ? `${high ? 'high-risk ' : ''}${reasons ? `${reasons} ` : ''}${noun}${risk}`
-        : `${high ? 'high-risk ' : ''}${noun}${reasons ? ` for ${reasons}` : ''}${risk}`;
+        : `${high ? 'high-risk ' : ''}${noun}${services}${reasons ? ` for ${reasons}` : ''}${risk}`;
     }
     const origin = [
       (f.country ?? []).map((c) => countryName(c, this.lang)),
@@ -257,17 +284,31 @@ class Answer {
     ].filter((l) => l.length > 0).map((l) => l.join(` ${this.say.or} `));
     const where: string[] = [];
     if (origin.length) where.push(`${this.say.from} ${origin.join(', ')}`);
-    if (f.target?.length) where.push(`${this.say.against} ${f.target.join(` ${this.say.or} `)}`);
+    if (f.target?.length) where.push(`${flow ? this.say.to : this.say.against} ${f.target.join(` ${this.say.or} `)}`);
     if (f.node?.length) where.push(this.say.onNode(f.node));
     if (this.q.kind === 'alert' && f.detector?.length) where.push(`(detector ${f.detector.join(` ${this.say.or} `)})`);
     const period = this.period ?? this.range();
     if (period) where.push(period);
+    const narrowed = this.narrowed();
+    if (narrowed) where.push(narrowed);
     return [what, ...where].join(' ');
+  }
+
+  /**
+   * When the store answered from hourly rollups, the range it counted, said right after the
+   * period it narrows: an hour kept only as a rollup is counted whole or not at all, so the
+   * numbers are for whole hours and the answer must not claim the question's own edges.
+   */
+  private narrowed(): string {
+    const n = this.result.narrowed;
+    if (!n) return '';
+    return n.from < n.to ? this.say.narrowed(this.time(n.from, false), this.time(n.to, false)) : this.say.noWholeHour;
   }
 
   private noun(): [string, string] {
     const es = this.lang === 'es';
     if (this.q.kind === 'alert') return es ? ['evento', 'eventos'] : ['event', 'events'];
+    if (this.q.kind === 'flow') return es ? ['flujo', 'flujos'] : ['flow', 'flows'];
     const action = this.q.filters.type?.length === 1 ? this.q.filters.type[0] : undefined;
     if (action === 'ban') return es ? ['bloqueo', 'bloqueos'] : ['ban', 'bans'];
     if (action === 'unban') return es ? ['desbloqueo', 'desbloqueos'] : ['unban', 'unbans'];
@@ -278,6 +319,7 @@ class Answer {
   private reasons(): string {
     const f = this.q.filters;
     if (this.q.kind === 'alert') return f.type?.length ? V.typesLabel(f.type, this.lang) : '';
+    if (this.q.kind === 'flow') return ''; // a flow's type is its service, said after the noun
     const detectors = f.detector ?? [];
     const types = detectors.filter((d) => V.KNOWN_ALERT_TYPES.has(d));
     const others = detectors.filter((d) => !V.KNOWN_ALERT_TYPES.has(d)).map((d) => (d === 'operator' ? this.say.operator : d));
