@@ -20,7 +20,7 @@
 
 import { AutoimmuneError } from '../errors.ts';
 import type { GeoInfo } from '../geo/geo-lookup.ts';
-import { PacketFlags, formatIPv4 } from '../net/packet-batch.ts';
+import { PacketFlags, formatIPv4, formatIPv6 } from '../net/packet-batch.ts';
 import { LruOrder } from '../util/lru.ts';
 import type { EnrichedBatch } from './enrichment.ts';
 import type { FlowEnd, FlowRecord } from './flow-record.ts';
@@ -163,7 +163,7 @@ export class FlowMeter {
   observe(b: EnrichedBatch<GeoInfo | undefined>, scores: Float32Array | null, threshold: number, out: FlowRecord[]): void {
     const p = b.packets;
     const n = p.length;
-    const { flags, ts, wirelen, protocol, srcPort, dstPort, icmpType, icmpCode, tcpFlags } = p;
+    const { flags, ts, wirelen, protocol, srcPort, dstPort, icmpType, icmpCode, tcpFlags, src4, dst4 } = p;
     const geo = b.srcGeo;
     const idle = this.idleTimeoutS;
     const active = this.activeTimeoutS;
@@ -180,8 +180,10 @@ export class FlowMeter {
         sport = srcPort[i]!;
         dport = dstPort[i]!;
       } else if (f & ICMP_ANY) dport = icmpType[i]! * 256 + icmpCode[i]!;
-      const src = p.hostKey(i, 'src');
-      const dst = p.hostKey(i, 'dst');
+      // IPv4 as int32, not the uint32 of src4: above 2^31 a uint32 is a heap number, boxed on
+      // every call; FlowTable compares addresses as int32 anyway.
+      const src = f & PacketFlags.IPV6 ? formatIPv6(p.src, i << 4) : src4[i]! | 0;
+      const dst = f & PacketFlags.IPV6 ? formatIPv6(p.dst, i << 4) : dst4[i]! | 0;
       const x = (proto << 16) | sport;
       let s = this.table.find(src, dst, x, dport);
       if (s === NONE) {
