@@ -3,6 +3,7 @@
 // single-use confirmation, through the responder's policy (allow-lists hold).
 
 import { strict as assert } from 'node:assert';
+import type { FlowRecord } from '../src/detect/flow-record.ts';
 import { after, test } from 'node:test';
 import AjvModule from 'ajv';
 import { Confirmations, runTool, toolList, type ToolContext } from '../src/ask/tools.ts';
@@ -37,6 +38,10 @@ async function setup() {
     row(4, 90, 'ssh-brute-force', '203.0.113.9', 'CN'),
     row(5, 60 * 30, 'syn-flood', '192.0.2.44', 'US'),
   ]);
+  const flow = (sport: number, dport: number, source: string): FlowRecord => ({
+    source, target: '10.0.0.1', protocol: 6, sport, dport, firstTs: 1, lastTs: 2, packets: 3, bytes: 180, tcpFlags: 0x02, anomalous: 0, scored: 0, country: 'CN', asn: 4134, end: 'idle',
+  });
+  store.addFlows([flow(40000, 22, '203.0.113.5'), flow(40001, 22, '203.0.113.6'), flow(40002, 443, '203.0.113.5')], NOW - 60_000);
   const registry = new MemoryBanRegistry(wallClock);
   const desk = new BanDesk(registry, new ResponderPolicy(DEFAULT_RESPONDER, new AllowList({ configured: ['192.0.2.0/24'] }), wallClock));
   await desk.start();
@@ -67,6 +72,10 @@ test('query tools answer from the store, with the scope they cover', async () =>
   assert.deepEqual(byType.rows, [['ssh-brute-force', 3], ['port-scan-vertical', 1]], 'the syn flood, 30 h ago, is outside the default 24 h');
   const top = (await runTool('top_sources', { limit: 1, minScore: 0.8 }, ctx, confirmations)) as { rows: unknown[][] };
   assert.deepEqual(top.rows, [['203.0.113.5', 2]]);
+  const flows = (await runTool('count_events', { kind: 'flow', groupBy: 'type' }, ctx, confirmations)) as { rows: unknown[][] };
+  assert.deepEqual(flows.rows, [['tcp/22', 2], ['tcp/443', 1]]);
+  const flowSources = (await runTool('top_sources', { kind: 'flow', type: ['tcp/22'] }, ctx, confirmations)) as { rows: unknown[][] };
+  assert.deepEqual(flowSources.rows, [['203.0.113.5', 1], ['203.0.113.6', 1]]);
   const list = (await runTool('list_events', { limit: 2 }, ctx, confirmations)) as { columns: string[]; rows: unknown[][] };
   assert.deepEqual(list.rows.map((r) => r[list.columns.indexOf('id')]), [1, 2]);
 });

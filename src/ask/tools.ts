@@ -20,16 +20,22 @@ if (!FormatRegistry.Has('date-time')) FormatRegistry.Set('date-time', (v) => /^\
 
 const Addresses = Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { minItems: 1, maxItems: 1000, description: 'IPv4/IPv6 addresses or CIDRs' });
 const Selection = {
-  kind: Type.Optional(Type.Union([Type.Literal('alert'), Type.Literal('decision')], { description: "'alert' (default) or 'decision' (bans and unbans)" })),
+  kind: Type.Optional(
+    Type.Union([Type.Literal('alert'), Type.Literal('decision'), Type.Literal('flow')], {
+      description: "'alert' (default), 'decision' (bans and unbans) or 'flow' (per-flow summaries, one direction of a 5-tuple, stored when the flow ends)",
+    }),
+  ),
   last: Type.Optional(Type.String({ pattern: '^\\d+(m|h|d)$', description: 'a window ending now: 15m, 24h, 7d (default 24h)' })),
   from: Type.Optional(Type.String({ format: 'date-time', description: 'start (ISO 8601); with to, instead of last' })),
   to: Type.Optional(Type.String({ format: 'date-time', description: 'end, exclusive (ISO 8601; default now)' })),
-  type: Type.Optional(Type.Array(Type.String(), { description: `alert types (${ALERT_TYPES.join(', ')}) or decision actions (ban, unban)` })),
+  type: Type.Optional(
+    Type.Array(Type.String(), { description: `alert types (${ALERT_TYPES.join(', ')}), decision actions (ban, unban) or flow services (tcp/22, udp/53, icmp/8, ip/47)` }),
+  ),
+  minScore: Type.Optional(Type.Number({ minimum: 0, maximum: 1, description: "risk at least this; high risk is 0.8 (for flows: the share of their packets the anomaly model found anomalous)" })),
   country: Type.Optional(Type.Array(Type.String({ pattern: '^[A-Z]{2}$' }), { description: 'ISO 3166-1 alpha-2 codes, e.g. CN' })),
   asn: Type.Optional(Type.Array(Type.Integer({ minimum: 0 }))),
   source: Type.Optional(Type.Array(Type.String(), { description: 'addresses or CIDRs' })),
   target: Type.Optional(Type.Array(Type.String(), { description: 'addresses or CIDRs' })),
-  minScore: Type.Optional(Type.Number({ minimum: 0, maximum: 1, description: 'risk at least this; high risk is 0.8' })),
   node: Type.Optional(Type.String({ description: "answer from this node only (default: every node of the cluster)" })),
 };
 const Field = Type.Union(EVENT_FIELDS.map((f) => Type.Literal(f)));
