@@ -4,10 +4,12 @@
 // the same thing.
 
 import { networkInterfaces } from 'node:os';
+import { STORE_PATH } from './actors/store.ts';
 import type { BanRegistry } from './cluster/ban-registry.ts';
 import { responderOf, rulesOf } from './config/load-config.ts';
 import type { Config } from './config/schema.ts';
 import { buildDetection, type Detection } from './detection.ts';
+import type { FlowMeterConfig } from './detect/flow-meter.ts';
 import type { AnomalyScorer, ModelBoard } from './detect/detector-shard.ts';
 import type { EnrichedBatch } from './detect/enrichment.ts';
 import { ModelTrainer, type TrainerEvent } from './detect/model-trainer.ts';
@@ -56,6 +58,11 @@ export interface Defence {
   close(): void;
 }
 
+function flowMeterConfig(config: Config): FlowMeterConfig {
+  const f = config.store.flows;
+  return { idleTimeoutS: f.idleTimeoutS, activeTimeoutS: f.activeTimeoutS, maxFlows: f.maxFlows };
+}
+
 export async function assembleDefence(o: DefenceOptions): Promise<Defence> {
   const { config } = o;
   const rules = rulesOf(config);
@@ -92,6 +99,8 @@ export async function assembleDefence(o: DefenceOptions): Promise<Defence> {
     registry: o.registry,
     firewall: o.firewall,
     detectorMailbox: config.pipeline.shardMailbox,
+    // Flow summaries go to the node's own store actor, wherever placement runs the shard.
+    flows: config.store.enabled && config.store.flows.enabled ? { to: STORE_PATH, meter: flowMeterConfig(config) } : null,
     ...(o.onScored ? { onScored: o.onScored } : {}),
     ...(o.onTrainerEvent ? { onTrainerEvent: o.onTrainerEvent } : {}),
     ...(o.onFirewallApplied ? { onFirewallApplied: o.onFirewallApplied } : {}),

@@ -6,6 +6,7 @@
 // enricher shard's batches to the detector shard of the same number.
 
 import { detectorId, detectorSpec } from './actors/detector.ts';
+import type { FlowMeterConfig } from './detect/flow-meter.ts';
 import { firewallSpec, type FirewallProgress } from './actors/firewall.ts';
 import { FLOOD_WATCH_ID, floodWatchSpec } from './actors/flood-watch.ts';
 import { RESPONDER_ID, responderSpec } from './actors/responder.ts';
@@ -47,6 +48,8 @@ export interface DetectionOptions {
   /** Longest time rows wait to be scored by the model with others. */
   modelWaitMs: number;
   onScored?: (batch: EnrichedBatch<GeoInfo | undefined>, scores: Float32Array | null) => void;
+  /** Flow summaries: where each detector shard sends the flows it ends, and the meter's settings. */
+  flows?: { to: string; meter: FlowMeterConfig } | null;
   onTrainerEvent?: (e: TrainerEvent) => void;
   onFirewallApplied?: (what: { kind: 'reconcile' | 'apply'; added: number; removed: number }) => void;
   /** In a cluster: the detectors, the flood watch and the trainer are started where placement says. */
@@ -77,6 +80,7 @@ export function buildDetection(o: DetectionOptions): Detection {
       mailbox: o.detectorMailbox,
       modelWaitMs: o.modelWaitMs,
       ...(o.onScored ? { onScored: o.onScored } : {}),
+      flows: o.flows ?? null,
     });
   const floods = () => floodWatchSpec(o.rules, RESPONDER_PATH);
   const trainer = () => (o.trainer ? trainerSpec(o.trainer, o.retrainIntervalS, o.onTrainerEvent) : null);

@@ -2,13 +2,18 @@
 // scan and two hydra SSH brute-force captures, its detectors raise alerts, the store keeps
 // them, and questions in both languages get answers whose numbers are those of the alerts
 // the node raised (read back from /api/alerts) and whose sources are the labelled attackers.
+// The detector shards meter the flows too: the flow summaries stored hold every IP packet of
+// the captures, service by service, as a plain count over the decoded captures says.
 
 import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { parseLabels } from '../src/eval/labels.ts';
+import { PacketFlags as F } from '../src/net/packet-batch.ts';
+import { readCaptureSync } from '../src/net/pcap-file.ts';
 import { startNode, type RunningNode } from '../src/node.ts';
+import { flowService } from '../src/store/event-row.ts';
 import { testConfig } from './helpers/node-config.ts';
 import { waitFor } from './helpers/wait.ts';
 
@@ -22,7 +27,11 @@ type Alert = { type: string; source: string };
 let alerts: Alert[] = [];
 
 before(async () => {
-  node = await startNode(testConfig({ capture: { interfaces: [], replay: { files: FILES.map((f) => PCAP + f), pps: 20_000, loop: false } } }), { onRootGaveUp: () => {} });
+  // Flows end 1 s (by the capture clock, then by the quiet link's wall clock) after their last packet.
+  node = await startNode(
+    testConfig({ capture: { interfaces: [], replay: { files: FILES.map((f) => PCAP + f), pps: 20_000, loop: false } }, store: { flows: { idleTimeoutS: 1 } } }),
+    { onRootGaveUp: () => {} },
+  );
   // The packet counts are in labels.tsv's packets column.
   const [head, ...lines] = readFileSync(`${PCAP}labels.tsv`, 'utf8').trim().split('\n').map((l) => l.split('\t'));
   const total = lines.filter((l) => FILES.includes(l[0]!)).reduce((n, l) => n + Number(l[head!.indexOf('packets')]), 0);
@@ -76,4 +85,59 @@ test('a source asked by address; a country with no events says so with zero, not
   const cn = await ask('¿cuántos eventos desde China hoy?');
   assert.equal(cn.mapped, true);
   assert.deepEqual(cn.rows, [[0]], 'the captures come from private addresses: no country');
+});
+
+/** Packets per service ('tcp/22') over the captures, counted here from the decoded packets: what the stored flows must add up to. */
+function packetsPerService(): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const f of FILES) {
+    readCaptureSync(PCAP + f, (b) => {
+      for (let i = 0; i < b.length; i++) {
+        const flags = b.flags[i]!;
+        if ((flags & (F.IPV4 | F.IPV6)) === 0 || (flags & (F.MALFORMED | F.UNSUPPORTED)) !== 0) continue;
+        const p = b.protocol[i]!;
+        const icmp = p === 1 || p === 58;
+        const dport = icmp ? b.icmpType[i]! * 256 + b.icmpCode[i]! : (flags & (F.TCP | F.UDP)) !== 0 ? b.dstPort[i]! : 0;
+        const service = flowService({ protocol: p, dport });
+        out.set(service, (out.get(service) ?? 0) + 1);
+      }
+    });
+  }
+  return out;
+}
+
+test('flows: every IP packet of the captures is in exactly one stored flow summary; questions about flows count them', async () => {
+  const want = packetsPerService();
+  assert.ok((want.get('tcp/22') ?? 0) > 1000, 'the hydra captures are mostly SSH');
+  const stored = async () => {
+    const got = new Map<string, number>();
+    const services = (await node.events!.store.query({ kind: 'flow', from: 0, to: Date.now() + 1, filters: {}, measure: 'count', groupBy: 'type', limit: 1000 })).result.rows;
+    for (const [service, flows] of services) {
+      assert.ok(Number(flows) <= 1000, `${service}: ${flows} flows, more than one list reads`);
+      const rows = (await node.events!.store.query({ kind: 'flow', from: 0, to: Date.now() + 1, filters: { type: [String(service)] }, measure: 'list', limit: 1000 })).result;
+      const detail = rows.columns.indexOf('detail');
+      got.set(String(service), rows.rows.reduce((n, r) => n + (JSON.parse(String(r[detail])) as { packets: number }).packets, 0));
+    }
+    return got;
+  };
+  // The idle flows end within about a second of the last packet, plus the store's flush.
+  let got = new Map<string, number>();
+  await waitFor(async () => {
+    got = await stored();
+    return [...want].every(([k, n]) => got.get(k) === n);
+  }, 'every flow ended and stored', 30_000);
+  assert.deepEqual(got, want);
+
+  for (const q of ['how many flows to port 22 today?', '¿cuántas conexiones al puerto 22 hoy?']) {
+    const a = await ask(q);
+    assert.equal(a.mapped, true, a.text);
+    const expected = (await node.events!.store.query({ kind: 'flow', from: 0, to: Date.now() + 1, filters: { type: ['tcp/22', 'udp/22'] }, measure: 'count' })).result.rows[0]![0] as number;
+    // hydra opens a TCP connection per few attempts: far fewer flows than packets, more than one
+    assert.ok(expected > 10 && expected < want.get('tcp/22')!, `${expected} SSH flows`);
+    assert.deepEqual(a.rows, [[expected]], q);
+    assert.match(a.text, new RegExp(`\\b${expected}\\b`));
+  }
+  const top = await ask('top services of flows today');
+  assert.equal(top.query.measure, 'top');
+  assert.equal(top.rows[0]![0], 'tcp/22', 'SSH has the most flows');
 });

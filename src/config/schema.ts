@@ -157,13 +157,22 @@ export const ConfigSchema = Type.Object(
     ),
     store: Type.Object(
       {
-        enabled: Type.Boolean({ description: 'keep alerts and decisions in the event store (questions, tools, "events like this one")' }),
+        enabled: Type.Boolean({ description: 'keep alerts, decisions and flow summaries in the event store (questions, tools, "events like this one")' }),
         backend: oneOf(['duckdb', 'sqlite', 'memory'] as const, 'duckdb (measured: see the README), sqlite, or memory (the last memoryMinutes only, nothing on disk)'),
         memoryMinutes: Type.Integer({ minimum: 1, maximum: 1440, description: 'the newest events answered from memory' }),
         compactAfterHours: Type.Integer({ minimum: 1, maximum: 87_600, description: 'events older than this are kept as hourly rollups (counts by type, source, country, AS…)' }),
         retentionDays: Type.Integer({ minimum: 1, maximum: 3650, description: 'everything older is deleted' }),
         maxPending: Type.Integer({ minimum: 100, maximum: 10_000_000, description: 'events waiting for the database at most; past it the oldest are shed and counted' }),
         queryTimeoutMs: Type.Integer({ minimum: 100, maximum: 60_000, description: 'how long a question waits for the other nodes of the cluster' }),
+        flows: Type.Object(
+          {
+            enabled: Type.Boolean({ description: 'store a summary of every flow (one direction of a 5-tuple, as NetFlow meters it) when it ends' }),
+            idleTimeoutS: Type.Number({ exclusiveMinimum: 0, maximum: 86_400, description: 'a flow with no packet for this long has ended' }),
+            activeTimeoutS: Type.Number({ exclusiveMinimum: 0, maximum: 86_400, description: 'a flow open this long is reported, and metered on as a new record' }),
+            maxFlows: Type.Integer({ minimum: 16, maximum: 10_000_000, description: 'open flows each detector shard tracks; past it the least recently seen is reported and dropped' }),
+          },
+          strict,
+        ),
       },
       strict,
     ),

@@ -7,6 +7,8 @@ import type { GeoInfo } from '../geo/geo-lookup.ts';
 import type { Alert } from './alert.ts';
 import { AnomalyGate, type AnomalyGateConfig } from './anomaly-gate.ts';
 import type { EnrichedBatch } from './enrichment.ts';
+import type { FlowMeter } from './flow-meter.ts';
+import type { FlowRecord } from './flow-record.ts';
 import { SourceRules } from './rules/source-rules.ts';
 import type { RulesConfig } from './rules/rules-config.ts';
 import { newVictimTally, type VictimTally } from './rules/victim-tally.ts';
@@ -57,11 +59,15 @@ export class DetectorShard {
   private pendingRows = 0;
   packets = 0;
   scored = 0;
+  /** Flow summaries ended and not taken yet (takeFlows). */
+  private flows: FlowRecord[] = [];
 
   constructor(
     readonly shard: number,
     rules: RulesConfig,
     readonly settings: DetectorSettings,
+    /** Meters flows over the scored batches (null: no flow summaries). */
+    readonly meter: FlowMeter | null = null,
   ) {
     this.rules = new SourceRules(rules);
     this.gate = new AnomalyGate(settings.anomaly);
@@ -91,7 +97,42 @@ export class DetectorShard {
       out.scored.push({ batch: b, scores: null });
       if (board.grace) out.sample = { rows: b.features.slice(0, n * b.featureCount), count: n };
     }
+    this.meterScored(out, board);
     return out;
+  }
+
+  /** Flows are metered once a batch is scored, so each knows how many of its packets the model found anomalous. */
+  private meterScored(out: DetectorOutput, board: ModelBoard): void {
+    const meter = this.meter;
+    if (!meter || out.scored.length === 0) return;
+    const threshold = board.current?.threshold ?? Infinity;
+    for (const s of out.scored) meter.observe(s.batch, s.scores, threshold, this.flows);
+    meter.expire(meter.clock, this.flows);
+  }
+
+  /** Flow summaries ended since the last call. */
+  takeFlows(): FlowRecord[] {
+    const f = this.flows;
+    if (f.length > 0) this.flows = [];
+    return f;
+  }
+
+  /** How many flow summaries wait to be taken. */
+  get endedFlows(): number {
+    return this.flows.length;
+  }
+
+  /**
+   * Ends flows idle by the capture clock advanced by `quietS` (seconds without a packet, by
+   * the wall clock): a quiet link still ends its flows.
+   */
+  expireFlows(quietS: number): void {
+    this.meter?.expire(this.meter.clock + Math.max(0, quietS), this.flows);
+  }
+
+  /** Ends every open flow (the shard stops). */
+  flushFlows(): void {
+    this.meter?.flushAll(this.flows);
   }
 
   /** Rows waiting for the model. */
@@ -103,6 +144,7 @@ export class DetectorShard {
   flush(board: ModelBoard): DetectorOutput {
     const out: DetectorOutput = { alerts: [], tally: null, scored: [], sample: null, shadow: null };
     this.flushInto(out, board);
+    this.meterScored(out, board);
     return out;
   }
 
