@@ -1,9 +1,10 @@
 // Detection and response benchmark: capture-to-decision latency at 20k pps through the
 // whole node (the event loop's delay in the same run as the floor), the anomaly model's
-// batched scoring rate and backend, and the firewall backends' batched transactions (as
+// batched scoring rate and backend, the flow meter's rate against the flow features', and the firewall backends' batched transactions (as
 // root, in a namespace of their own; the tool's no-op command is their reference).
 import { report } from './report.ts';
 import { benchFirewall } from './detect/firewall.ts';
+import { benchFlowMeter } from './detect/flow-meter.ts';
 import { benchLatency } from './detect/latency.ts';
 import { benchModel } from './detect/model.ts';
 
@@ -15,6 +16,7 @@ export async function run(): Promise<void> {
   report({ name: 'event_loop_delay_p99_ms', value: l.loopDelayP99, unit: 'ms', p50_ms: l.loopDelayP50, note: 'reference: the event loop\'s own delay over the same run' });
   report({ name: 'decision_latency_ratio_to_loop_delay_p99', value: Math.round((l.p99 / Math.max(l.loopDelayP99, 1e-3)) * 100) / 100, unit: 'ratio' });
   for (const r of await benchModel()) report(r);
+  for (const r of benchFlowMeter()) report(r);
   if (process.getuid?.() === 0) for (const r of await benchFirewall()) report(r);
   else process.stderr.write('bench detect: not root, firewall backends skipped\n');
 }
