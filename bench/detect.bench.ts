@@ -1,7 +1,8 @@
 // Detection and response benchmark: capture-to-decision latency at 20k pps through the
 // whole node (the event loop's delay in the same run as the floor), the anomaly model's
-// batched scoring rate and backend, the flow meter's rate against the flow features', and the firewall backends' batched transactions (as
-// root, in a namespace of their own; the tool's no-op command is their reference).
+// batched scoring rate and backend, the flow meter's rate (the flow features' in the same run
+// as its reference), and the firewall backends' batched transactions (as root, in a namespace
+// of their own; the tool's no-op command is their reference).
 import { report } from './report.ts';
 import { benchFirewall } from './detect/firewall.ts';
 import { benchFlowMeter } from './detect/flow-meter.ts';
