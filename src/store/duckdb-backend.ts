@@ -14,10 +14,10 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import type { DuckDBAppender, DuckDBConnection } from '@duckdb/node-api';
 import type { EventQuery } from './event-query.ts';
 import {
-  PRUNE_SQL, TABLE_ROWS_SQL, VECTOR_IDS_SQL, ROLLUP_SPAN_SQL, addressKeys, alertsSql, compactSql, featuresToBytes, floorHour, pruneParams, rollupSpan, runEventQuery,
+  TABLE_ROWS_SQL, VECTOR_IDS_SQL, addressKeys, alertsSql, compactTo, featuresToBytes, lateRows, loadCoverage, pruneTo, rollLate, rollupTo, runEventQuery,
   storeStats, storedAlerts, fileBytes, schemaSql, toSqlValue,
 } from './sql-backend.ts';
-import type { Dialect, EventRow, QueryResult, RollupSpan, SqlParam, SqlValue, StoreBackend, StoreStats, StoredAlert } from './sql-backend.ts';
+import type { Coverage, Dialect, EventRow, QueryResult, SqlExec, SqlParam, SqlValue, StoreBackend, StoreStats, StoredAlert } from './sql-backend.ts';
 
 const dialect: Dialect = {
   // `//` is DuckDB's integer division (`/` divides as doubles).
@@ -26,8 +26,13 @@ const dialect: Dialect = {
 
 class DuckdbBackend implements StoreBackend {
   readonly name = 'duckdb' as const;
-  private span: RollupSpan | null = null;
+  private cov: Coverage = { coarseFrom: null, coarseTo: 0, fineFrom: null, rawFrom: -Infinity };
   private appender: DuckDBAppender | null = null;
+  /** Statements on the writer connection (maintenance). */
+  private readonly exec: SqlExec = {
+    rows: (sql, params) => this.rows(this.writer, sql, params),
+    run: async (sql, params) => Number((await this.writer.run(sql, params)).rowsChanged),
+  };
 
   constructor(
     private readonly instance: DuckDBInstance,
@@ -37,7 +42,7 @@ class DuckdbBackend implements StoreBackend {
   ) {}
 
   async init(): Promise<void> {
-    this.span = rollupSpan((await this.rows(this.writer, ROLLUP_SPAN_SQL, []))[0]);
+    this.cov = await loadCoverage(this.exec);
   }
 
   private async rows(conn: DuckDBConnection, sql: string, params: SqlParam[]): Promise<SqlValue[][]> {
@@ -57,6 +62,8 @@ class DuckdbBackend implements StoreBackend {
       this.dropAppender();
       throw err;
     }
+    const late = lateRows(rows, this.cov);
+    if (late.length > 0) await this.maintenance((cov) => rollLate(this.exec, dialect, cov, late));
   }
 
   private dropAppender(): void {
@@ -71,7 +78,11 @@ class DuckdbBackend implements StoreBackend {
   }
 
   query(q: EventQuery): Promise<QueryResult> {
-    return runEventQuery(q, (sql, params) => this.rows(this.reader, sql, params), dialect, this.span);
+    return runEventQuery(q, (sql, params) => this.rows(this.reader, sql, params), dialect, this.cov);
+  }
+
+  rollup(upTo: number): Promise<number> {
+    return this.maintenance((cov) => rollupTo(this.exec, dialect, cov, upTo));
   }
 
   async alerts(ids: readonly number[]): Promise<StoredAlert[]> {
@@ -85,45 +96,34 @@ class DuckdbBackend implements StoreBackend {
     return (await this.rows(this.reader, VECTOR_IDS_SQL, [BigInt(Math.floor(before))])).map((r) => Number(r[0]));
   }
 
-  async compact(before: number): Promise<number> {
-    const cutoff = BigInt(floorHour(before));
-    const moved = await this.transaction(async () => {
-      let changed = 0;
-      for (const sql of compactSql(dialect)) changed = Number((await this.writer.run(sql, [cutoff])).rowsChanged);
-      return changed;
-    });
-    await this.afterDelete();
-    return moved;
+  compact(before: number): Promise<number> {
+    return this.maintenance((cov) => compactTo(this.exec, dialect, cov, before));
   }
 
-  async prune(before: number): Promise<number> {
-    const p = pruneParams(before);
-    const gone = await this.transaction(async () => {
-      const inRollups = Number((await this.rows(this.writer, PRUNE_SQL.rollupEvents, [p.rollups]))[0][0]);
-      for (const sql of PRUNE_SQL.rollups) await this.writer.run(sql, [p.rollups]);
-      return inRollups + Number((await this.writer.run(PRUNE_SQL.events, [p.events])).rowsChanged);
-    });
-    await this.afterDelete();
-    return gone;
+  prune(before: number): Promise<number> {
+    return this.maintenance((cov) => pruneTo(this.exec, cov, before));
   }
 
-  private async transaction<T>(fn: () => Promise<T>): Promise<T> {
+  /**
+   * One transaction on the writer, over a copy of the horizons (questions keep planning with
+   * the committed ones); then they are read back and freed blocks written out.
+   */
+  private async maintenance<T>(fn: (cov: Coverage) => Promise<T>): Promise<T> {
     this.dropAppender(); // flushed after every insert: nothing is lost
     await this.writer.run('BEGIN TRANSACTION');
+    let out: T;
     try {
-      const out = await fn();
+      out = await fn({ ...this.cov });
       await this.writer.run('COMMIT');
-      return out;
     } catch (err) {
       await this.writer.run('ROLLBACK');
+      this.cov = await loadCoverage(this.exec);
       throw err;
     }
-  }
-
-  private async afterDelete(): Promise<void> {
-    this.span = rollupSpan((await this.rows(this.writer, ROLLUP_SPAN_SQL, []))[0]);
+    this.cov = await loadCoverage(this.exec);
     // Writes deleted row groups' space back as free blocks for later appends.
     await this.writer.run('CHECKPOINT');
+    return out;
   }
 
   private files(): string[] {

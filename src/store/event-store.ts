@@ -2,8 +2,10 @@
 //   memory    the last `memoryMs` of rows (default 15 min): questions about recent minutes
 //             are answered here without touching the database;
 //   database  every row, written in batches (flush) — SQLite or DuckDB (store/*-backend.ts);
-//   rollups   rows older than `compactAfterMs` aggregated by hour (backend.compact), and
-//             everything older than `retentionMs` deleted (backend.prune).
+//   rollups   every hour that ended counted by type, country, AS… (backend.rollup), so a
+//             question over days reads counts; rows older than `compactAfterMs` replaced by
+//             hourly counts with their addresses (backend.compact), and everything older
+//             than `retentionMs` deleted (backend.prune).
 // Alerts that carry a flow-feature vector go into the similarity index too ("events like
 // this one"). Adding never waits on the database: rows queue for the next flush, and past
 // `maxPending` the oldest queued are shed and counted (the database has fallen behind).
@@ -16,6 +18,9 @@ import { alertRow, decisionRow, flowRow, type EventRow, type QueryResult } from 
 import { evaluateQuery } from './evaluate-query.ts';
 import { floorHour, type StoreBackend, type StoredAlert } from './sql-backend.ts';
 import type { SimilarHit, SimilarIndex } from './similar-index.ts';
+
+/** An hour is rolled up once it ended this long ago: rows reach the database within a flush or two of their time. */
+const ROLLUP_GRACE_MS = 60_000;
 
 export interface EventStoreOptions {
   node: string;
@@ -239,6 +244,8 @@ export class EventStore {
     const pruneBefore = this.o.retentionMs ? now - this.o.retentionMs : -Infinity;
     const rawBefore = Math.max(compactBefore, pruneBefore);
     const forget = this.o.index && rawBefore > -Infinity ? await backend.vectorIdsBefore(rawBefore) : [];
+    // Hours that ended more than a minute ago are counted into the rollups (a row stored for one later still is added to them).
+    await backend.rollup(now - ROLLUP_GRACE_MS);
     const compacted = compactBefore > -Infinity ? await backend.compact(compactBefore) : 0;
     const pruned = pruneBefore > -Infinity ? await backend.prune(pruneBefore) : 0;
     for (const id of forget) {

@@ -1,25 +1,34 @@
 // The database tier of the event store, behind one interface so SQLite (better-sqlite3) and
 // DuckDB (@duckdb/node-api) can be measured on the same workload and swapped. Everything
-// both need lives here: the row type, the schema, query validation, and the SQL each
-// EventQuery becomes (always parameterised; only whitelisted column names are spliced).
+// both need lives here: the row type, the schema, query validation, the SQL each EventQuery
+// becomes (always parameterised; only whitelisted column names are spliced), and the
+// maintenance both run (roll-up, compaction, retention).
 //
-// Three tables:
-// - events: raw alerts and decisions, one row each.
-// - rollups: raw rows older than a compaction horizon, counted per hour and per every value
-//   a query can filter or group on (kind, type, source, target, country, asn, node, detector)
-//   plus a score band (tenths), with the band's max score. Target, node and detector are in
-//   the key (not only hour/type/country/asn/source) so every filter and groupBy still has an
-//   exact answer over compacted data (target costs about a fifth more rows, measured).
-// - rollups_coarse: the same hours without source and target. Addresses are what keeps
-//   rollups big (a long tail of sources seen once an hour: on the benchmark's 10M events the
-//   address rollups have 1.6x fewer rows than the events they replace, these 4x fewer), and
-//   most questions (by country, type, AS, risk, trends) never name one, so they read this.
-// A query runs over events UNION ALL one rollup table; raw and rollups never hold the same event.
+// Tables:
+// - events: raw alerts, decisions and flows, one row each.
+// - rollups_coarse: every closed hour counted per kind, type, country, asn, node, detector
+//   and score band (tenths), kept up to date by rollup() (the store's maintenance, every few
+//   minutes) while the raw rows are still there: a question over days reads these counts for
+//   its whole hours and raw rows only for the hours at its edges and the ones not rolled up
+//   yet, so it costs about the same whether its events are an hour or a month old. They
+//   leave out source and target: addresses are what keeps rollups big (a long tail of
+//   sources seen once an hour: on the benchmark's 10M events these have 4x fewer rows than
+//   the events they count), and most questions (by country, type, AS, risk, trends) never
+//   name one.
+// - rollups: raw rows older than the compaction horizon, counted per hour with source and
+//   target too (1.6x fewer rows than the events), written when compaction deletes them, so a
+//   question naming an address still has an exact answer over compacted hours.
+// - store_meta: the horizons below, so they survive a restart.
+// Horizons (Coverage): coarse rollups hold every hour in [coarseFrom, coarseTo); fine rollups
+// the compacted hours [fineFrom, rawFrom); raw rows everything from rawFrom on. A query reads
+// one rollup table for the whole hours it may, UNION ALL the raw rows of the rest of its
+// range: no event is counted twice. An event stored for an hour already rolled up (late) is
+// added to the rollups as it is stored (queries sum counts, so rollup rows add up).
 //
 // What rollups cannot answer, they refuse rather than guess: 'list' reads raw rows only,
-// a minute trend or a minScore that is not a multiple of 0.1 over compacted hours is a
-// StoreQueryError, and a range edge inside a compacted hour narrows the answer to whole
-// hours and says so (QueryResult.narrowed).
+// a minute trend or a minScore that is not a multiple of 0.1 reads raw rows only and is a
+// StoreQueryError where they are gone (compacted hours), and a range edge inside a
+// compacted hour narrows the answer to whole hours and says so (QueryResult.narrowed).
 
 import { statSync } from 'node:fs';
 import { AutoimmuneError } from '../errors.ts';
@@ -39,8 +48,13 @@ export interface StoreBackend {
    *  list constrains nothing. Throws StoreQueryError for a query it cannot answer. */
   query(q: EventQuery): Promise<QueryResult>;
   /**
-   * Aggregates raw rows older than `before`, rounded down to the hour (so every rollup hour
-   * is whole), into hourly rollups and deletes them from the raw table; returns how many raw
+   * Counts every hour that ended by `upTo` (rounded down to the hour) and is not counted yet
+   * into the coarse rollups, keeping the raw rows; returns the rollup rows written.
+   */
+  rollup(upTo: number): Promise<number>;
+  /**
+   * Rolls up to `before` (rounded down to the hour, so every rollup hour is whole), counts the
+   * raw rows older than that into the address rollups and deletes them; returns how many raw
    * rows went. Queries then answer over raw + rollups (count, top, trend by hour/day; 'list'
    * from raw only).
    */
@@ -139,6 +153,7 @@ export function schemaSql(t: SqlTypes, rawKey = '', rawSuffix = ''): string[] {
     `CREATE TABLE IF NOT EXISTS rollups_coarse (hour_ms ${t.i64} NOT NULL, kind ${t.text} NOT NULL, type ${t.text} NOT NULL, ` +
       `country ${t.text}, asn ${t.u32}, node ${t.text} NOT NULL, detector ${t.text} NOT NULL, band ${t.u32} NOT NULL, ` +
       `n ${t.i64} NOT NULL, max_score ${t.real} NOT NULL)`,
+    `CREATE TABLE IF NOT EXISTS store_meta (name ${t.text} NOT NULL, value ${t.i64} NOT NULL)`,
   ];
 }
 
@@ -151,24 +166,22 @@ export interface Dialect {
   bucket(col: string, sizeMs: number): string;
 }
 
-/** Statements that move raw rows with at_ms < ? into both rollup tables, in order, each
- *  with one parameter: the hour-aligned cutoff. The last one's row count is the rows moved.
- *  Rollups are written ordered by kind, then hour: a query names one kind and a range of
- *  hours, so DuckDB's per-row-group min/max skip the other kind's and other hours' rows. */
-export function compactSql(d: Dialect): string[] {
-  const rollup = (table: string, keys: string) => {
-    const n = keys.split(',').length;
-    return (
-      `INSERT INTO ${table} (hour_ms, ${keys}, band, n, max_score) ` +
-      `SELECT ${d.bucket('at_ms', HOUR_MS)} AS hour_ms, ${keys}, ${BAND_SQL} AS band, COUNT(*), MAX(score) ` +
-      `FROM events WHERE at_ms < ? GROUP BY ${Array.from({ length: n + 2 }, (_, i) => i + 1).join(', ')} ORDER BY kind, 1`
-    );
-  };
-  return [
-    rollup('rollups', 'kind, type, source, src4, src6, target, tgt4, tgt6, country, asn, node, detector'),
-    rollup('rollups_coarse', 'kind, type, country, asn, node, detector'),
-    'DELETE FROM events WHERE at_ms < ?',
-  ];
+const FINE_KEYS = 'kind, type, source, src4, src6, target, tgt4, tgt6, country, asn, node, detector';
+const COARSE_KEYS = 'kind, type, country, asn, node, detector';
+
+/**
+ * INSERT … SELECT counting the raw rows that match `where` into a rollup table, per hour.
+ * Rollups are written ordered by kind, then hour: a query names one kind and a range of
+ * hours, so DuckDB's per-row-group min/max skip the other kind's and other hours' rows.
+ */
+function rollupSql(d: Dialect, table: 'rollups' | 'rollups_coarse', where: string): string {
+  const keys = table === 'rollups' ? FINE_KEYS : COARSE_KEYS;
+  const n = keys.split(',').length;
+  return (
+    `INSERT INTO ${table} (hour_ms, ${keys}, band, n, max_score) ` +
+    `SELECT ${d.bucket('at_ms', HOUR_MS)} AS hour_ms, ${keys}, ${BAND_SQL} AS band, COUNT(*), MAX(score) ` +
+    `FROM events WHERE ${where} GROUP BY ${Array.from({ length: n + 2 }, (_, i) => i + 1).join(', ')} ORDER BY kind, 1`
+  );
 }
 
 export function floorHour(ms: number): number {
@@ -205,10 +218,15 @@ export type SqlValue = string | number | null;
 /** Runs one SELECT and returns its rows as arrays, numbers as JS numbers. */
 export type SqlRunner = (sql: string, params: SqlParam[]) => Promise<SqlValue[][]>;
 
-/** The hours that hold rollups: [from, to), to exclusive; null when there are none. */
-export interface RollupSpan {
-  from: number;
-  to: number;
+/** Which hours each table holds whole (see the top of this file). */
+export interface Coverage {
+  /** First hour in the coarse rollups (null: none); they hold every hour up to coarseTo. */
+  coarseFrom: number | null;
+  coarseTo: number;
+  /** First hour in the address rollups (null: none); they hold the compacted hours, up to rawFrom. */
+  fineFrom: number | null;
+  /** Raw rows exist for every event at or after this (-Infinity: none was ever compacted or pruned). */
+  rawFrom: number;
 }
 
 function fail(message: string): never {
@@ -336,54 +354,65 @@ function v6Last(words: readonly number[], prefix: number): string {
 }
 
 interface Plan {
-  /** Raw part's range is always q.from..q.to; the rollup part's whole hours, or null. */
-  rollup: RollupSpan | null;
+  /** The rollup table's whole hours the query reads, or null; raw rows cover the rest of [q.from, q.to). */
+  rollup: { from: number; to: number; table: 'rollups' | 'rollups_coarse' } | null;
   narrowed?: QueryResult['narrowed'];
 }
 
 /** Which rollup hours the query reads, and whether its edges had to be narrowed. */
-function plan(c: Checked, span: RollupSpan | null): Plan {
+function plan(c: Checked, cov: Coverage): Plan {
   const { q } = c;
-  if (!span || q.measure === 'list') return { rollup: null };
-  const from = Math.max(ceilHour(q.from), span.from);
-  const to = Math.min(floorHour(q.to), span.to);
-  const partialFrom = q.from % HOUR_MS !== 0 && floorHour(q.from) >= span.from && floorHour(q.from) < span.to;
-  const partialTo = q.to % HOUR_MS !== 0 && floorHour(q.to) >= span.from && floorHour(q.to) < span.to;
-  const rollup = from < to ? { from, to } : null;
-  const touches = rollup !== null || partialFrom || partialTo;
-  if (touches && q.measure === 'trend' && c.bucketMs < HOUR_MS) {
-    fail(`events before ${new Date(span.to).toISOString()} are kept per hour: a trend by minute over ${new Date(q.from).toISOString()}.. needs bucket hour or day, or a range after that`);
-  }
+  if (q.measure === 'list') return { rollup: null };
+  const address = namesAddress(q);
   const m = q.filters?.minScore;
-  if (touches && m !== undefined && m > 0 && Math.round(m * 10) / 10 !== m) {
-    fail(`events before ${new Date(span.to).toISOString()} keep their score in tenths: minScore ${m} needs to be a multiple of 0.1 (e.g. ${Math.round(m * 10) / 10}), or the range must start after that`);
+  const minuteTrend = q.measure === 'trend' && c.bucketMs < HOUR_MS;
+  const oddScore = m !== undefined && m > 0 && Math.round(m * 10) / 10 !== m;
+  const table = address ? 'rollups' : 'rollups_coarse';
+  const tFrom = address ? cov.fineFrom : cov.coarseFrom;
+  // Rollups answer by hour and by tenth of score only: such a query reads them only where the raw rows are gone.
+  const tTo = Math.min(address ? cov.rawFrom : cov.coarseTo, minuteTrend || oddScore ? cov.rawFrom : Infinity);
+  if (tFrom === null || tTo <= tFrom) return { rollup: null };
+  const from = Math.max(ceilHour(q.from), tFrom);
+  const to = Math.min(floorHour(q.to), tTo);
+  const rollup = from < to ? { from, to, table } as const : null;
+  // An edge inside an hour whose raw rows are gone, but whose counts are kept, can only be taken whole.
+  const kept = (hour: number) => hour >= tFrom && hour < tTo;
+  const partialFrom = q.from % HOUR_MS !== 0 && q.from < cov.rawFrom && kept(floorHour(q.from));
+  const partialTo = q.to % HOUR_MS !== 0 && floorHour(q.to) < cov.rawFrom && kept(floorHour(q.to));
+  const horizon = () => new Date(cov.rawFrom).toISOString();
+  if ((rollup || partialFrom || partialTo) && minuteTrend) {
+    fail(`events before ${horizon()} are kept per hour: a trend by minute over ${new Date(q.from).toISOString()}.. needs bucket hour or day, or a range after that`);
+  }
+  if ((rollup || partialFrom || partialTo) && oddScore) {
+    fail(`events before ${horizon()} keep their score in tenths: minScore ${m} needs to be a multiple of 0.1 (e.g. ${Math.round(m! * 10) / 10}), or the range must start after that`);
   }
   if (!partialFrom && !partialTo) return { rollup };
   const nFrom = partialFrom ? ceilHour(q.from) : q.from;
   const nTo = partialTo ? floorHour(q.to) : q.to;
   return {
     rollup,
-    narrowed: {
-      from: nFrom,
-      to: Math.max(nFrom, nTo),
-      reason: `events before ${new Date(span.to).toISOString()} are kept per hour, so the range is taken to whole hours`,
-    },
+    narrowed: { from: nFrom, to: Math.max(nFrom, nTo), reason: `events before ${horizon()} are kept per hour, so the range is taken to whole hours` },
   };
 }
 
-/** One SELECT per tier producing (keys…, n), to be summed when there are two. */
+/** One SELECT per part (the rollup hours, and the raw rows before and after them) producing (keys…, n), to be summed when there are several. */
 function tierSelects(c: Checked, p: Plan, keys: (tier: Tier) => string[], params: SqlParam[]): { sql: string; summed: boolean } {
   const { q } = c;
   const parts: string[] = [];
-  const tiers: Tier[] = p.rollup ? ['raw', 'rollup'] : ['raw'];
-  for (const tier of tiers) {
+  const select = (tier: Tier, from: number, to: number) => {
     const k = keys(tier);
-    const table = tier === 'raw' ? 'events' : namesAddress(q) ? 'rollups' : 'rollups_coarse';
+    const table = tier === 'raw' ? 'events' : p.rollup!.table;
     const n = tier === 'raw' ? 'COUNT(*)' : 'SUM(n)';
-    const [from, to] = tier === 'raw' ? [q.from, q.to] : [p.rollup!.from, p.rollup!.to];
     const where = whereSql(q, tier, params, from, to);
     const group = k.length > 0 ? ` GROUP BY ${k.map((_, i) => i + 1).join(', ')}` : '';
     parts.push(`SELECT ${[...k, `${n} AS n`].join(', ')} FROM ${table} WHERE ${where}${group}`);
+  };
+  const r = p.rollup;
+  if (!r) select('raw', q.from, q.to);
+  else {
+    if (q.from < r.from) select('raw', q.from, r.from);
+    select('rollup', r.from, r.to);
+    if (r.to < q.to) select('raw', r.to, q.to);
   }
   return { sql: parts.join(' UNION ALL '), summed: parts.length > 1 };
 }
@@ -404,11 +433,11 @@ function groupSql(c: Checked, p: Plan, field: EventField, params: SqlParam[]): s
 
 const LIST_COLUMNS = ['id', 'kind', 'at', 'type', 'source', 'target', 'country', 'asn', 'score', 'node', 'detector', 'detail'];
 
-/** Runs a validated EventQuery through `run`, over raw rows and the rollup hours in `span`. */
-export async function runEventQuery(query: EventQuery, run: SqlRunner, d: Dialect, span: RollupSpan | null): Promise<QueryResult> {
+/** Runs a validated EventQuery through `run`, over raw rows and the rollup hours `cov` says are whole. */
+export async function runEventQuery(query: EventQuery, run: SqlRunner, d: Dialect, cov: Coverage): Promise<QueryResult> {
   const c = checkQuery(query);
   const { q } = c;
-  const p = plan(c, span);
+  const p = plan(c, cov);
   const done = (columns: string[], rows: SqlValue[][]): QueryResult => (p.narrowed ? { columns, rows, narrowed: p.narrowed } : { columns, rows });
 
   if (q.measure === 'list') {
@@ -496,25 +525,101 @@ export function featuresFromBytes(b: Uint8Array): Float32Array {
 
 // ---- maintenance ------------------------------------------------------------------------
 
-/** The rollup hours present: one row (min hour, max hour), both null when there are none. */
-export const ROLLUP_SPAN_SQL = 'SELECT MIN(hour_ms), MAX(hour_ms) FROM rollups';
-
-export function rollupSpan(row: SqlValue[] | undefined): RollupSpan | null {
-  if (!row || row[0] === null || row[1] === null) return null;
-  return { from: Number(row[0]), to: Number(row[1]) + HOUR_MS };
+/** Statements against one connection, inside the caller's transaction. */
+export interface SqlExec {
+  rows(sql: string, params: SqlParam[]): Promise<SqlValue[][]>;
+  /** Runs a statement; returns the rows it changed. */
+  run(sql: string, params: SqlParam[]): Promise<number>;
 }
 
-/** Retention: each statement takes one parameter, from pruneParams. */
-export const PRUNE_SQL = {
-  /** Events counted in the rollup hours that go (to report how many events went). */
-  rollupEvents: 'SELECT COALESCE(SUM(n), 0) FROM rollups WHERE hour_ms <= ?',
-  rollups: ['DELETE FROM rollups WHERE hour_ms <= ?', 'DELETE FROM rollups_coarse WHERE hour_ms <= ?'],
-  events: 'DELETE FROM events WHERE at_ms < ?',
-} as const;
+const COVERAGE_SQL =
+  'SELECT (SELECT MIN(hour_ms) FROM rollups), (SELECT MAX(hour_ms) FROM rollups), ' +
+  '(SELECT MIN(hour_ms) FROM rollups_coarse), (SELECT MAX(hour_ms) FROM rollups_coarse), ' +
+  "(SELECT MAX(value) FROM store_meta WHERE name = 'raw_from'), (SELECT MAX(value) FROM store_meta WHERE name = 'coarse_to')";
 
-/** Parameters for PRUNE_SQL: a rollup hour goes only when all of it is older than `before`. */
-export function pruneParams(before: number): { rollups: bigint; events: bigint } {
-  return { rollups: BigInt(floorHour(before) - HOUR_MS), events: BigInt(before) };
+/**
+ * The horizons, from the tables and store_meta. A database from before store_meta (rollups
+ * written only by compaction, into both tables at once) has raw rows from its last rollup
+ * hour on, and coarse rollups up to there.
+ */
+export async function loadCoverage(x: SqlExec): Promise<Coverage> {
+  const [r] = await x.rows(COVERAGE_SQL, []);
+  const num = (v: SqlValue | undefined) => (v === null || v === undefined ? null : Number(v));
+  const [fineMin, fineMax, coarseMin, coarseMax, rawFrom, coarseTo] = r!.map(num);
+  const legacy = fineMax !== null ? fineMax + HOUR_MS : null;
+  return {
+    fineFrom: fineMin,
+    coarseFrom: coarseMin,
+    rawFrom: rawFrom ?? legacy ?? -Infinity,
+    coarseTo: coarseTo ?? (coarseMax !== null ? coarseMax + HOUR_MS : 0),
+  };
+}
+
+async function setMeta(x: SqlExec, name: 'raw_from' | 'coarse_to', value: number): Promise<void> {
+  await x.run('DELETE FROM store_meta WHERE name = ?', [name]);
+  await x.run('INSERT INTO store_meta (name, value) VALUES (?, ?)', [name, BigInt(value)]);
+}
+
+/** Rolls hours [cov.coarseTo, floorHour(upTo)) into the coarse rollups; returns the rows written. */
+export async function rollupTo(x: SqlExec, d: Dialect, cov: Coverage, upTo: number): Promise<number> {
+  const to = floorHour(upTo);
+  if (to <= cov.coarseTo) return 0;
+  const from = Math.max(cov.coarseTo, Number.isFinite(cov.rawFrom) ? cov.rawFrom : 0);
+  const written = await x.run(rollupSql(d, 'rollups_coarse', 'at_ms >= ? AND at_ms < ?'), [BigInt(from), BigInt(to)]);
+  await setMeta(x, 'coarse_to', to);
+  return written;
+}
+
+/** Compaction (StoreBackend.compact) in the caller's transaction; updates `cov`'s horizons (reload the rest after). */
+export async function compactTo(x: SqlExec, d: Dialect, cov: Coverage, before: number): Promise<number> {
+  const cutoff = floorHour(before);
+  await rollupTo(x, d, cov, cutoff);
+  cov.coarseTo = Math.max(cov.coarseTo, cutoff);
+  await x.run(rollupSql(d, 'rollups', 'at_ms < ?'), [BigInt(cutoff)]);
+  const moved = await x.run('DELETE FROM events WHERE at_ms < ?', [BigInt(cutoff)]);
+  if (cutoff > cov.rawFrom) {
+    cov.rawFrom = cutoff;
+    await setMeta(x, 'raw_from', cutoff);
+  }
+  return moved;
+}
+
+/** Retention (StoreBackend.prune) in the caller's transaction: a rollup hour goes only when all of it is older than `before`. */
+export async function pruneTo(x: SqlExec, cov: Coverage, before: number): Promise<number> {
+  const hours = BigInt(floorHour(before) - HOUR_MS);
+  // Events counted in the address rollup hours that go (compacted events), plus the raw rows.
+  const [[inRollups]] = await x.rows('SELECT COALESCE(SUM(n), 0) FROM rollups WHERE hour_ms <= ?', [hours]);
+  await x.run('DELETE FROM rollups WHERE hour_ms <= ?', [hours]);
+  await x.run('DELETE FROM rollups_coarse WHERE hour_ms <= ?', [hours]);
+  const raw = await x.run('DELETE FROM events WHERE at_ms < ?', [BigInt(before)]);
+  if (before > cov.rawFrom) {
+    cov.rawFrom = before;
+    await setMeta(x, 'raw_from', before);
+  }
+  return Number(inRollups) + raw;
+}
+
+/**
+ * Rows just stored for hours already rolled up (late): their counts are added to the coarse
+ * rollups, and those older than the raw horizon go to the address rollups instead of staying
+ * raw. lateRows picks them (their ids); rollLate, in a transaction, moves their counts.
+ */
+export function lateRows(rows: readonly EventRow[], cov: Coverage): number[] {
+  const ids: number[] = [];
+  for (const r of rows) if (r.at < cov.coarseTo || r.at < cov.rawFrom) ids.push(r.id);
+  return ids;
+}
+
+export async function rollLate(x: SqlExec, d: Dialect, cov: Coverage, ids: readonly number[]): Promise<void> {
+  for (let i = 0; i < ids.length; i += 500) {
+    const chunk = ids.slice(i, i + 500).map((id) => BigInt(id));
+    const inIds = `id IN (${chunk.map(() => '?').join(', ')})`;
+    await x.run(rollupSql(d, 'rollups_coarse', `${inIds} AND at_ms < ?`), [...chunk, BigInt(cov.coarseTo)]);
+    if (Number.isFinite(cov.rawFrom)) {
+      await x.run(rollupSql(d, 'rollups', `${inIds} AND at_ms < ?`), [...chunk, BigInt(cov.rawFrom)]);
+      await x.run(`DELETE FROM events WHERE ${inIds} AND at_ms < ?`, [...chunk, BigInt(cov.rawFrom)]);
+    }
+  }
 }
 
 /** A number from a driver value (DuckDB gives BIGINT and HUGEINT as bigint). */

@@ -21,10 +21,10 @@
 import { createRequire } from 'node:module';
 import type { EventQuery } from './event-query.ts';
 import {
-  PRUNE_SQL, TABLE_ROWS_SQL, VECTOR_IDS_SQL, RAW_COLUMNS, ROLLUP_SPAN_SQL, addressKeys, alertsSql, compactSql, featuresToBytes, floorHour, pruneParams, rollupSpan,
+  TABLE_ROWS_SQL, VECTOR_IDS_SQL, RAW_COLUMNS, addressKeys, alertsSql, compactTo, featuresToBytes, lateRows, loadCoverage, pruneTo, rollLate, rollupTo,
   runEventQuery, storeStats, storedAlerts, fileBytes, schemaSql, toSqlValue,
 } from './sql-backend.ts';
-import type { Dialect, EventRow, QueryResult, RollupSpan, SqlParam, SqlValue, StoreBackend, StoreStats, StoredAlert } from './sql-backend.ts';
+import type { Coverage, Dialect, EventRow, QueryResult, SqlExec, SqlParam, SqlValue, StoreBackend, StoreStats, StoredAlert } from './sql-backend.ts';
 
 // better-sqlite3 ships no types; this is the part of its API used here.
 interface Statement {
@@ -63,7 +63,12 @@ class SqliteBackend implements StoreBackend {
   readonly name = 'sqlite' as const;
   private readonly statements = new Map<string, Statement>();
   private readonly insertMany: (rows: readonly EventRow[]) => void;
-  private span: RollupSpan | null;
+  private cov: Coverage = { coarseFrom: null, coarseTo: 0, fineFrom: null, rawFrom: -Infinity };
+  /** better-sqlite3 is synchronous: these resolve at once (the shared maintenance is written for both drivers). */
+  private readonly exec: SqlExec = {
+    rows: async (sql, params) => this.rows(sql, params),
+    run: async (sql, params) => this.stmt(sql).run(...params).changes,
+  };
 
   constructor(
     private readonly db: Database,
@@ -78,7 +83,10 @@ class SqliteBackend implements StoreBackend {
         ins.run(r.id, r.at, r.kind, r.type, r.source, src4, src6, r.target, tgt4, tgt6, r.country, r.asn, r.node, r.detector, r.score, r.detail, features);
       }
     });
-    this.span = rollupSpan(this.rows(ROLLUP_SPAN_SQL, [])[0]);
+  }
+
+  async init(): Promise<void> {
+    this.cov = await loadCoverage(this.exec);
   }
 
   private stmt(sql: string): Statement {
@@ -97,10 +105,16 @@ class SqliteBackend implements StoreBackend {
 
   async insert(rows: readonly EventRow[]): Promise<void> {
     this.insertMany(rows);
+    const late = lateRows(rows, this.cov);
+    if (late.length > 0) await this.maintenance((cov) => rollLate(this.exec, dialect, cov, late));
   }
 
   query(q: EventQuery): Promise<QueryResult> {
-    return runEventQuery(q, async (sql, params) => this.rows(sql, params), dialect, this.span);
+    return runEventQuery(q, async (sql, params) => this.rows(sql, params), dialect, this.cov);
+  }
+
+  rollup(upTo: number): Promise<number> {
+    return this.maintenance((cov) => rollupTo(this.exec, dialect, cov, upTo));
   }
 
   async alerts(ids: readonly number[]): Promise<StoredAlert[]> {
@@ -114,30 +128,32 @@ class SqliteBackend implements StoreBackend {
     return this.rows(VECTOR_IDS_SQL, [BigInt(Math.floor(before))]).map((r) => Number(r[0]));
   }
 
-  async compact(before: number): Promise<number> {
-    const cutoff = BigInt(floorHour(before));
-    let moved = 0;
-    this.db.transaction(() => {
-      for (const sql of compactSql(dialect)) moved = this.stmt(sql).run(cutoff).changes;
-    })();
-    this.afterDelete();
-    return moved;
+  compact(before: number): Promise<number> {
+    return this.maintenance((cov) => compactTo(this.exec, dialect, cov, before));
   }
 
-  async prune(before: number): Promise<number> {
-    const p = pruneParams(before);
-    let gone = 0;
-    this.db.transaction(() => {
-      gone += Number(this.rows(PRUNE_SQL.rollupEvents, [p.rollups])[0][0]);
-      for (const sql of PRUNE_SQL.rollups) this.stmt(sql).run(p.rollups);
-      gone += this.stmt(PRUNE_SQL.events).run(p.events).changes;
-    })();
+  prune(before: number): Promise<number> {
+    return this.maintenance((cov) => pruneTo(this.exec, cov, before));
+  }
+
+  /** One transaction (BEGIN IMMEDIATE: the statements are awaited one by one), then the horizons read back. */
+  private async maintenance<T>(fn: (cov: Coverage) => Promise<T>): Promise<T> {
+    this.db.exec('BEGIN IMMEDIATE');
+    let out: T;
+    try {
+      out = await fn({ ...this.cov });
+      this.db.exec('COMMIT');
+    } catch (err) {
+      this.db.exec('ROLLBACK');
+      this.cov = await loadCoverage(this.exec);
+      throw err;
+    }
+    this.cov = await loadCoverage(this.exec);
     this.afterDelete();
-    return gone;
+    return out;
   }
 
   private afterDelete(): void {
-    this.span = rollupSpan(this.rows(ROLLUP_SPAN_SQL, [])[0]);
     this.db.pragma('incremental_vacuum');
     // A compaction rewrites most of the file through the WAL; give that space back too.
     this.db.pragma('wal_checkpoint(TRUNCATE)');
@@ -185,7 +201,9 @@ export async function openSqliteBackend(path: string, options: SqliteOptions = {
     const columns = db.prepare('SELECT name FROM pragma_table_info(?)').raw(true).all('events') as unknown[][];
     if (!columns.some((c) => c[0] === 'features')) db.exec('ALTER TABLE events ADD COLUMN features BLOB');
     for (const sql of INDEXES) db.exec(sql);
-    return new SqliteBackend(db, path);
+    const backend = new SqliteBackend(db, path);
+    await backend.init();
+    return backend;
   } catch (err) {
     db.close();
     throw err;
