@@ -4,10 +4,12 @@
 // reference line, so every DuckDB line carries `reference` (SQLite's value) and `ratio`
 // (value / reference). Measured:
 // - ingest_events_per_s: backend.insert in batches of 1,000 (time inside insert), and once
-//   through EventStore with its batching (1,024-event messages, a flush per 50,000), at 1M;
+//   through EventStore with its batching (1,024-event messages, a flush per 50,000), at 1M, and
+//   with a feature vector on every alert (with store_mb_per_million_events), at 1M;
 // - ask_p50_ms / ask_p95_ms: the question set (20 timed runs each) over AUTOIMMUNE_BENCH_STORE_EVENTS
-//   stored events (default 10,000,000), raw and after compacting what is older than the node's
-//   store.compactAfterHours (its steady state); a saved database in AUTOIMMUNE_BENCH_STORE_DIR
+//   stored events (default 10,000,000): raw (no maintenance ever ran), rolled up (every ended
+//   hour counted, raw rows kept: the node's state for events younger than
+//   store.compactAfterHours), and after compacting what is older than that; a saved database in AUTOIMMUNE_BENCH_STORE_DIR
 //   (default /tmp/store-bench) holding the same generator's events at that size is reused;
 // - store_mb_per_million_events (file on disk) and store_in_use_mb_per_million_events;
 // - similar_p95_ms: the usearch index at AUTOIMMUNE_BENCH_STORE_VECTORS (default 100000; a
@@ -16,12 +18,12 @@
 
 import { loadConfig } from '../src/config/load-config.ts';
 import { EventStore } from '../src/store/event-store.ts';
-import { HOUR_MS } from '../src/store/sql-backend.ts';
+import { HOUR_MS, fileBytes } from '../src/store/sql-backend.ts';
 import type { StoreBackend } from '../src/store/sql-backend.ts';
 import { report } from './report.ts';
 import {
-  BENCH_WORKLOAD, EventGenerator, askQuestions, benchQuestions, compactOlderThan, dbPath, openBackend, prepareDatabase, removeDb,
-  type AskNumbers, type BackendName, type CompactNumbers, type Prepared,
+  BENCH_WORKLOAD, EventGenerator, askQuestions, benchQuestions, compactOlderThan, dbPath, ingest, openBackend, prepareDatabase, removeDb,
+  rollUpAll, type AskNumbers, type BackendName, type CompactNumbers, type Prepared, type RollupNumbers,
 } from './store-backends.ts';
 import { benchSimilar, type SimilarBenchResult } from './store-similar.ts';
 
@@ -71,6 +73,7 @@ interface BackendRun {
   events: number;
   prepared: Prepared;
   raw: PhaseNumbers;
+  rolled_up: PhaseNumbers & RollupNumbers;
   compacted: PhaseNumbers & CompactNumbers;
 }
 
@@ -95,11 +98,15 @@ async function measureBackend(backend: BackendName, events: number, dir: string,
   const store = await openBackend(backend, prepared.path);
   try {
     const raw = await phase(store, events);
+    progress(`${backend}: rolling every ended hour up, as the node's maintenance does`);
+    const rolled = await rollUpAll(store);
+    progress(`${backend}: ${rolled.rollup_rows.toLocaleString('en')} rollup rows in ${rolled.rollup_s} s; asking again`);
+    const rolled_up = { ...(await phase(store, events)), ...rolled };
     progress(`${backend}: compacting events older than ${compactAfterMs / HOUR_MS} h`);
     const compact = await compactOlderThan(store, compactAfterMs);
     progress(`${backend}: compacted ${compact.compacted_raw_rows.toLocaleString('en')} rows in ${compact.compact_s} s; asking again`);
     const compacted = { ...(await phase(store, events)), ...compact };
-    return { backend, events, prepared, raw, compacted };
+    return { backend, events, prepared, raw, rolled_up, compacted };
   } finally {
     await store.close();
     removeDb(prepared.path);
@@ -167,10 +174,12 @@ function backendLines(r: BackendRun, ref: BackendRun | null, compactAfterHours: 
     ...(r.prepared.reused ? { reused: true, reused_from: r.prepared.pristine, measured_at: r.prepared.savedAt, note: 'the saved database holds this generator\'s events at this size (checked): its ingest was measured when it was made' } : { reused: false }),
     ...(isRef ? {} : { goal: GOAL.ingest }),
   });
-  for (const [name, p] of [['raw', r.raw], ['compacted', r.compacted]] as const) {
+  for (const [name, p] of [['raw', r.raw], ['rolled_up', r.rolled_up], ['compacted', r.compacted]] as const) {
     const refP = ref?.[name];
     const ph = {
-      ...on, phase: name, steady_state: name === 'compacted',
+      // raw: no maintenance ever ran (the worst case); rolled_up: the node's state for events
+      // younger than store.compactAfterHours; compacted: older than that.
+      ...on, phase: name, steady_state: name !== 'raw',
       ...(name === 'compacted' ? { compacted_older_than_h: compactAfterHours } : {}),
     };
     const rows = { raw_rows: p.rawRows, rollup_rows: p.rollupRows };
@@ -181,11 +190,12 @@ function backendLines(r: BackendRun, ref: BackendRun | null, compactAfterHours: 
       ...ph, questions: p.ask.questions.length, runs_each: RUNS, samples: p.ask.samples, max_ms: p.ask.max_ms,
       slowest_question: slowest.question, slowest_question_p95_ms: slowest.p95_ms, answers_digest: p.ask.digest,
       ...(refP && ref.events === r.events ? { answers_match_reference: refP.ask.digest === p.ask.digest } : {}),
-      ...(name === 'compacted' ? { answers_same_as_raw: p.ask.digest === r.raw.ask.digest } : {}),
+      ...(name !== 'raw' ? { answers_same_as_raw: p.ask.digest === r.raw.ask.digest } : {}),
     };
     emit({ metric: 'ask_p95_ms', value: p.ask.p95_ms, unit: 'ms', ...askOn, ...refOf(refP?.ask.p95_ms ?? 0), ...(isRef ? {} : { goal: GOAL.ask }) });
     emit({ metric: 'ask_p50_ms', value: p.ask.p50_ms, unit: 'ms', ...askOn, ...refOf(refP?.ask.p50_ms ?? 0) });
   }
+  emit({ metric: 'rollup_s', value: r.rolled_up.rollup_s, unit: 's', ...on, ...refOf(ref?.rolled_up.rollup_s ?? 0), rollup_rows: r.rolled_up.rollup_rows });
   emit({ metric: 'compact_s', value: r.compacted.compact_s, unit: 's', ...on, ...refOf(ref?.compacted.compact_s ?? 0), compacted_raw_rows: r.compacted.compacted_raw_rows, compacted_older_than_h: compactAfterHours });
 }
 
@@ -231,6 +241,15 @@ export async function run(): Promise<void> {
     add_us_per_event: round((es.inAddS * 1e6) / es.flushed, 3), goal: GOAL.ingest,
     note: 'time in addRows (memory tier, queue) and flush; one flush per 50,000 events is the actor\'s 1 s flush at the goal rate, so each insert carries 50x the reference\'s batch',
   });
+
+  progress(`duckdb, ${small.toLocaleString('en')} events with a feature vector on every alert: ingesting`);
+  const vecPath = dbPath(dir, `suite-vectors-${small}`, 'duckdb');
+  const vec = await ingest('duckdb', vecPath, new EventGenerator({ ...BENCH_WORKLOAD, events: small, vectors: true }));
+  const vecBytes = fileBytes([vecPath, `${vecPath}.wal`]);
+  removeDb(vecPath);
+  const withVectors = { backend: 'duckdb', events: small, vectors: 'every alert: 100 float32', reference_of: 'duckdb, same events without vectors, this run' };
+  emit({ metric: 'ingest_events_per_s', value: vec.ingest_events_per_s, unit: 'events/s', ...withVectors, reference: duckSmall.prepared.ingested.ingest_events_per_s, batch: 1000, via: 'backend.insert', goal: GOAL.ingest });
+  emit({ metric: 'store_mb_per_million_events', value: perMillion(vecBytes, small), unit: 'MB', ...withVectors, phase: 'raw', reference: perMillion(duckSmall.raw.fileBytes, small), note: 'vectors go with the raw rows at compaction (the index forgets them), so this is the cost of the last store.compactAfterHours' });
 
   if (events > small) backendLines(await measureBackend('duckdb', events, dir, true, compactAfterMs), sqlite, c.compactAfterHours);
 
