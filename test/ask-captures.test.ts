@@ -127,6 +127,15 @@ test('flows: every IP packet of the captures is in exactly one stored flow summa
     return [...want].every(([k, n]) => got.get(k) === n);
   }, 'every flow ended and stored', 30_000);
   assert.deepEqual(got, want);
+  // The tree shows what the shards metered: as many ended flows as are stored, none open.
+  type T = { id: string; stats?: Record<string, number>; children?: T[] };
+  const detectors: T[] = [];
+  const walk = (t: T) => (t.id.startsWith('detector-') ? detectors.push(t) : t.children?.forEach(walk));
+  walk(((await (await fetch(`${node.url}/api/tree`)).json()) as { tree: T }).tree);
+  const sum = (k: string) => detectors.reduce((n, d) => n + (d.stats?.[k] ?? 0), 0);
+  const flows = (await node.events!.store.query({ kind: 'flow', from: 0, to: Date.now() + 1, filters: {}, measure: 'count' })).result.rows[0]![0];
+  assert.ok(detectors.length > 0);
+  assert.deepEqual([sum('flowsEnded'), sum('flowsOpen')], [flows, 0]);
 
   for (const q of ['how many flows to port 22 today?', '¿cuántas conexiones al puerto 22 hoy?']) {
     const a = await ask(q);

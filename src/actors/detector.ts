@@ -108,7 +108,11 @@ export function detectorSpec(o: DetectorOptions): WorkerSpec {
   });
   const stats = () => {
     const r = current?.rules.stats();
-    return { packets: current?.packets ?? 0, scored: current?.scored ?? 0, anomalous: current?.gate.anomalous ?? 0, alerts: (r?.alerts ?? 0) + (current?.gate.alerts ?? 0) };
+    const f = current?.meter?.stats();
+    return {
+      packets: current?.packets ?? 0, scored: current?.scored ?? 0, anomalous: current?.gate.anomalous ?? 0, alerts: (r?.alerts ?? 0) + (current?.gate.alerts ?? 0),
+      ...(f ? { flowsOpen: f.open, flowsEnded: f.ended } : {}),
+    };
   };
   return { type: 'worker', id: detectorId(o.shard), start: behavior, stats, mailbox: o.mailbox };
 }
