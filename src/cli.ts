@@ -38,9 +38,9 @@ Usage:
   autoimmune bans [--json]
       The bans in force, with time left, who decided and why.
   autoimmune ask "QUESTION" [--node ID] [--tz ZONE] [--json]
-      Ask the running node about the stored events, in Spanish or English
-      ("¿Qué amenazas hemos visto desde China hoy?", "top 5 sources in the last
-      hour"). Answers from the data, across the cluster unless --node, with the
+      Ask the running node about the stored alerts, bans and flows, in Spanish or
+      English ("¿Qué amenazas hemos visto desde China hoy?", "top 5 sources in the
+      last hour", "how many flows to port 22 today"). Answers from the data, across the cluster unless --node, with the
       query it ran. A command ("bloquea …") gives a dry run to confirm with
       autoimmune ask --confirm ID --tool block_addresses.
   autoimmune eval --benign FILE... --attack FILE... --attackers FILE
