@@ -150,3 +150,21 @@ test('flows: every IP packet of the captures is in exactly one stored flow summa
   assert.equal(top.query.measure, 'top');
   assert.equal(top.rows[0]![0], 'tcp/22', 'SSH has the most flows');
 });
+
+test('events like an alert: the nearest stored alerts by flow features, each with its row; an unknown id is refused', async () => {
+  const list = (await node.events!.store.query({ kind: 'alert', from: 0, to: Date.now() + 1, filters: { type: ['ssh-brute-force'] }, measure: 'list', limit: 1 })).result;
+  const id = list.rows[0]![list.columns.indexOf('id')] as number;
+  const tool = (body: unknown) => fetch(`${node.url}/api/tools/events_like`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const r = await tool({ alertId: id, k: 3 });
+  assert.equal(r.status, 200);
+  const { similar } = (await r.json()) as { similar: Array<{ id: number; distance: number; alert: { id: number; type: string } | null }> };
+  assert.equal(similar.length, Math.min(3, alerts.length - 1));
+  for (let i = 0; i < similar.length; i++) {
+    assert.notEqual(similar[i]!.id, id, 'the alert itself is left out');
+    assert.equal(similar[i]!.alert?.id, similar[i]!.id, 'each neighbour comes with its stored row');
+    if (i > 0) assert.ok(similar[i]!.distance >= similar[i - 1]!.distance, 'nearest first');
+  }
+  const bad = await tool({ alertId: 12345, k: 3 });
+  assert.equal(bad.status, 400);
+  assert.match(((await bad.json()) as { error: string }).error, /alert 12345 is not stored/);
+});
