@@ -172,3 +172,31 @@ test('the memory tier also has a bound on rows: past it, only ranges after its o
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('the memory tier refuses what the databases refuse, with the same words', async () => {
+  const bad: EventQuery[] = [
+    { ...base, measure: 'top' },
+    { ...base, limit: 5000 },
+    { ...base, filters: { source: ['10.0.0.5/8'] } },
+    { ...base, filters: { target: ['1.2.3.256'] } },
+    { ...base, from: base.to, to: base.from },
+  ];
+  const dir = mkdtempSync(join(tmpdir(), 'autoimmune-store-'));
+  const duck = await openDuckdbBackend(join(dir, 'events.duckdb'));
+  try {
+    for (const q of bad) {
+      let fromDb = '';
+      await assert.rejects(duck.query(q), (err: Error & { code?: string }) => ((fromDb = err.message), err.code === 'AI_ERR_STORE_QUERY'));
+      assert.throws(() => evaluateQuery([], q), (err: Error & { code?: string }) => err.code === 'AI_ERR_STORE_QUERY' && err.message === fromDb, fromDb);
+    }
+    // Texts that are no address ('*', a horizontal scan's target) match as text in both.
+    const star: EventQuery = { ...base, filters: { target: ['*'] } };
+    const all = rows(200, 9).map((r, i) => (i % 4 === 0 ? { ...r, target: '*' } : r));
+    await duck.insert(all);
+    assert.deepEqual((await duck.query(star)).rows, evaluateQuery(all, star).rows);
+    assert.ok((evaluateQuery(all, star).rows[0]![0] as number) > 0);
+  } finally {
+    await duck.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

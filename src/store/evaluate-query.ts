@@ -5,13 +5,11 @@
 // frequent values); lists newest first (time, then id).
 
 import { contains, parseCidr, type Cidr } from '../respond/cidr.ts';
+import { BUCKET_MS, DEFAULT_LIMIT, MAX_LIMIT, checkQuery, type AddressValue, type CheckedQuery } from './check-query.ts';
 import type { EventField, EventQuery } from './event-query.ts';
 import { ROW_COLUMNS, type EventRow, type QueryResult } from './event-row.ts';
 
-export const DEFAULT_LIMIT = 10;
-export const MAX_LIMIT = 1000;
-
-const BUCKET_MS = { minute: 60_000, hour: 3_600_000, day: 86_400_000 } as const;
+export { MAX_LIMIT } from './check-query.ts';
 
 /** The start of `at`'s bucket as ISO text (UTC). */
 export function bucketOf(at: number, bucket: keyof typeof BUCKET_MS): string {
@@ -22,24 +20,11 @@ export function limitOf(q: EventQuery): number {
   return Math.min(MAX_LIMIT, Math.max(1, q.limit ?? DEFAULT_LIMIT));
 }
 
-/** A predicate for the query's kind, time range and filters. */
-/**
- * An address filter's values: CIDRs, and texts matched exactly for values that are no address
- * at all ('*', the target of a horizontal scan). A value that looks like an address but is not
- * a valid one (10.0.0.5/8, 300.1.2.3) is refused rather than matching nothing.
- */
-function addressFilter(list: string[] | undefined): ((address: string) => boolean) | undefined {
-  if (!list || list.length === 0) return undefined;
-  const nets: Cidr[] = [];
-  const texts = new Set<string>();
-  for (const x of list) {
-    try {
-      nets.push(parseCidr(x));
-    } catch (err) {
-      if (/^[0-9A-Fa-f:.\/]+$/.test(x)) throw err;
-      texts.add(x);
-    }
-  }
+/** Whether a stored address (or text, '*') is among an address filter's values. */
+function addressMatcher(values: AddressValue[] | undefined): ((address: string) => boolean) | undefined {
+  if (!values || values.length === 0) return undefined;
+  const nets = values.filter((v): v is Cidr => typeof v !== 'string');
+  const texts = new Set(values.filter((v): v is string => typeof v === 'string'));
   return (address) => {
     if (texts.has(address)) return true;
     if (nets.length === 0) return false;
@@ -53,10 +38,12 @@ function addressFilter(list: string[] | undefined): ((address: string) => boolea
   };
 }
 
-export function matcher(q: EventQuery): (r: EventRow) => boolean {
+/** A predicate for the query's kind, time range and filters. */
+export function matcher(c: CheckedQuery): (r: EventRow) => boolean {
+  const { q } = c;
   const f = q.filters;
-  const sources = addressFilter(f.source);
-  const targets = addressFilter(f.target);
+  const sources = addressMatcher(c.sources);
+  const targets = addressMatcher(c.targets);
   // An empty list constrains nothing, as in the databases.
   const set = <T>(list: T[] | undefined) => (list && list.length > 0 ? new Set(list) : undefined);
   const types = set(f.type);
@@ -123,21 +110,21 @@ export function trendRows(cells: readonly TrendCell[], limit: number): Array<[st
     .map((c) => [c.bucket, c.value, c.count]);
 }
 
-export function evaluateQuery(all: Iterable<EventRow>, q: EventQuery): QueryResult {
-  const match = matcher(q);
+/** Runs a query over `all`; throws StoreQueryError for a query no engine would run (checkQuery). */
+export function evaluateQuery(all: Iterable<EventRow>, query: EventQuery): QueryResult {
+  const c = checkQuery(query);
+  const { q } = c;
+  const match = matcher(c);
   const rows: EventRow[] = [];
   for (const r of all) if (match(r)) rows.push(r);
   const field = (g: EventField) => (r: EventRow): Value => r[g];
   switch (q.measure) {
-    case 'count': {
+    case 'count':
+    case 'top': {
+      // top always has a groupBy (checkQuery); a grouped count is the same list.
       if (!q.groupBy) return { columns: ['count'], rows: [[rows.length]] };
       const groups = countBy(rows, field(q.groupBy)).sort((a, b) => b[1] - a[1] || compareValues(a[0], b[0]));
-      return { columns: [q.groupBy, 'count'], rows: groups.slice(0, limitOf(q)) };
-    }
-    case 'top': {
-      const g = q.groupBy ?? 'source';
-      const groups = countBy(rows, field(g)).sort((a, b) => b[1] - a[1] || compareValues(a[0], b[0]));
-      return { columns: [g, 'count'], rows: groups.slice(0, limitOf(q)) };
+      return { columns: [q.groupBy, 'count'], rows: groups.slice(0, c.limit) };
     }
     case 'trend': {
       const bucket = q.bucket ?? 'hour';
@@ -157,11 +144,11 @@ export function evaluateQuery(all: Iterable<EventRow>, q: EventQuery): QueryResu
         }
       }
       if (!g) return { columns: ['bucket', 'count'], rows: cells.sort((a, b) => compareValues(a.bucket, b.bucket)).map((e) => [e.bucket, e.count]) };
-      return { columns: ['bucket', g, 'count'], rows: trendRows(cells, limitOf(q)) };
+      return { columns: ['bucket', g, 'count'], rows: trendRows(cells, c.limit) };
     }
     case 'list': {
       rows.sort((a, b) => b.at - a.at || b.id - a.id);
-      return { columns: [...ROW_COLUMNS], rows: rows.slice(0, limitOf(q)).map((r) => ROW_COLUMNS.map((c) => r[c])) };
+      return { columns: [...ROW_COLUMNS], rows: rows.slice(0, c.limit).map((r) => ROW_COLUMNS.map((col) => r[col])) };
     }
   }
 }

@@ -31,12 +31,10 @@
 // compacted hour narrows the answer to whole hours and says so (QueryResult.narrowed).
 
 import { statSync } from 'node:fs';
-import { AutoimmuneError } from '../errors.ts';
 import { parseIpv4, parseIpv6 } from '../geo/address-class.ts';
-import { parseCidr } from '../respond/cidr.ts';
-import { EVENT_FIELDS, EVENT_KINDS } from './event-query.ts';
+import { BUCKET_MS, checkQuery, fail, type AddressValue, type CheckedQuery } from './check-query.ts';
 import type { EventField, EventQuery } from './event-query.ts';
-import type { EventRow, QueryResult } from './event-row.ts';
+import { ROW_COLUMNS, type EventRow, type QueryResult } from './event-row.ts';
 
 export type { EventRow, QueryResult } from './event-row.ts';
 
@@ -107,17 +105,9 @@ export function fileBytes(paths: string[]): number {
   return total;
 }
 
-/** A query the store cannot run as asked: the message names the value and what to ask instead. */
-export class StoreQueryError extends AutoimmuneError {
-  constructor(message: string) {
-    super('AI_ERR_STORE_QUERY', message);
-  }
-}
+export { StoreQueryError } from './check-query.ts';
 
-export const HOUR_MS = 3_600_000;
-const BUCKET_MS = { minute: 60_000, hour: HOUR_MS, day: 86_400_000 } as const;
-const DEFAULT_LIMIT = 10;
-const MAX_LIMIT = 1000;
+export const HOUR_MS = BUCKET_MS.hour;
 
 // ---- schema -----------------------------------------------------------------------------
 
@@ -229,50 +219,11 @@ export interface Coverage {
   rawFrom: number;
 }
 
-function fail(message: string): never {
-  throw new StoreQueryError(message);
-}
-
-function checkStrings(name: string, v: unknown): string[] | undefined {
-  if (v === undefined) return undefined;
-  if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) fail(`filter ${name} must be a list of text values, got ${JSON.stringify(v)}`);
-  return v.length > 0 ? (v as string[]) : undefined;
-}
-
-interface Checked {
-  q: EventQuery;
-  limit: number;
-  bucketMs: number;
-}
-
-/** Validates a query from any caller (API, tools, ask engine); throws StoreQueryError. */
-export function checkQuery(q: EventQuery): Checked {
-  if (!EVENT_KINDS.includes(q.kind)) fail(`kind ${JSON.stringify(q.kind)} is not one of ${EVENT_KINDS.join(', ')}`);
-  if (!Number.isFinite(q.from) || !Number.isFinite(q.to)) fail(`the range needs finite from/to (ms since the epoch), got ${q.from}..${q.to}`);
-  if (q.from > q.to) fail(`the range starts (${new Date(q.from).toISOString()}) after it ends (${new Date(q.to).toISOString()}): swap from and to`);
-  if (!['count', 'top', 'trend', 'list'].includes(q.measure)) fail(`measure ${JSON.stringify(q.measure)} is not one of count, top, trend, list`);
-  if (q.groupBy !== undefined && !EVENT_FIELDS.includes(q.groupBy)) fail(`groupBy ${JSON.stringify(q.groupBy)} is not one of ${EVENT_FIELDS.join(', ')}`);
-  if (q.measure === 'top' && q.groupBy === undefined) fail('measure top needs groupBy: the field whose most frequent values to give');
-  if (q.measure === 'list' && q.groupBy !== undefined) fail('measure list gives events, not groups: drop groupBy or use count/top');
-  const limit = q.limit ?? DEFAULT_LIMIT;
-  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) fail(`limit ${limit} must be a whole number from 1 to ${MAX_LIMIT}`);
-  const bucket = q.bucket ?? 'hour';
-  if (!(bucket in BUCKET_MS)) fail(`bucket ${JSON.stringify(bucket)} is not one of minute, hour, day`);
-  const f = q.filters ?? {};
-  if (f.minScore !== undefined && !(typeof f.minScore === 'number' && f.minScore >= 0 && f.minScore <= 1)) {
-    fail(`minScore ${f.minScore} must be a number from 0 to 1 (high risk is 0.8)`);
-  }
-  if (f.asn !== undefined && (!Array.isArray(f.asn) || f.asn.some((a) => !Number.isInteger(a) || a < 0))) {
-    fail(`filter asn must be a list of AS numbers, got ${JSON.stringify(f.asn)}`);
-  }
-  for (const name of ['type', 'source', 'target', 'country', 'node', 'detector'] as const) checkStrings(name, f[name]);
-  return { q, limit, bucketMs: BUCKET_MS[bucket] };
-}
-
 type Tier = 'raw' | 'rollup';
 
 /** WHERE clause of one tier; pushes its parameters. Filters with an empty list constrain nothing. */
-function whereSql(q: EventQuery, tier: Tier, params: SqlParam[], from: number, to: number): string {
+function whereSql(c: CheckedQuery, tier: Tier, params: SqlParam[], from: number, to: number): string {
+  const { q } = c;
   const f = q.filters ?? {};
   const time = tier === 'raw' ? 'at_ms' : 'hour_ms';
   const parts = ['kind = ?', `${time} >= ?`, `${time} < ?`];
@@ -287,8 +238,8 @@ function whereSql(q: EventQuery, tier: Tier, params: SqlParam[], from: number, t
   inList('asn', f.asn?.map((a) => BigInt(a)));
   inList('node', f.node);
   inList('detector', f.detector);
-  addressFilter(parts, params, 'source', 'src4', 'src6', f.source);
-  addressFilter(parts, params, 'target', 'tgt4', 'tgt6', f.target);
+  addressFilter(parts, params, 'source', 'src4', 'src6', c.sources);
+  addressFilter(parts, params, 'target', 'tgt4', 'tgt6', c.targets);
   if (f.minScore !== undefined && f.minScore > 0) {
     if (tier === 'raw') {
       parts.push('score >= ?');
@@ -301,20 +252,15 @@ function whereSql(q: EventQuery, tier: Tier, params: SqlParam[], from: number, t
   return parts.join(' AND ');
 }
 
-/** A list of addresses/CIDRs as ranges on the numeric key columns; a value that does not look
- *  like an address (e.g. '*', the target of a horizontal scan) matches the stored text exactly,
- *  and one that looks like an address but is not (10.0.0.5/8, 1.2.3.256) is refused. */
-function addressFilter(parts: string[], params: SqlParam[], col: string, col4: string, col6: string, values: string[] | undefined): void {
+/** A list of addresses/CIDRs as ranges on the numeric key columns; a text (e.g. '*', the
+ *  target of a horizontal scan) matches the stored text exactly. */
+function addressFilter(parts: string[], params: SqlParam[], col: string, col4: string, col6: string, values: AddressValue[] | undefined): void {
   if (!values || values.length === 0) return;
   const ors: string[] = [];
-  for (const v of values) {
-    let net;
-    try {
-      net = parseCidr(v);
-    } catch (err) {
-      if (/^[\s0-9a-fA-F.:/]+$/.test(v) && /[0-9]/.test(v)) fail(`filter ${col}: ${(err as Error).message}`);
+  for (const net of values) {
+    if (typeof net === 'string') {
       ors.push(`${col} = ?`);
-      params.push(v);
+      params.push(net);
       continue;
     }
     if (net.family === 4) {
@@ -360,7 +306,7 @@ interface Plan {
 }
 
 /** Which rollup hours the query reads, and whether its edges had to be narrowed. */
-function plan(c: Checked, cov: Coverage): Plan {
+function plan(c: CheckedQuery, cov: Coverage): Plan {
   const { q } = c;
   if (q.measure === 'list') return { rollup: null };
   const address = namesAddress(q);
@@ -396,14 +342,14 @@ function plan(c: Checked, cov: Coverage): Plan {
 }
 
 /** One SELECT per part (the rollup hours, and the raw rows before and after them) producing (keys…, n), to be summed when there are several. */
-function tierSelects(c: Checked, p: Plan, keys: (tier: Tier) => string[], params: SqlParam[]): { sql: string; summed: boolean } {
+function tierSelects(c: CheckedQuery, p: Plan, keys: (tier: Tier) => string[], params: SqlParam[]): { sql: string; summed: boolean } {
   const { q } = c;
   const parts: string[] = [];
   const select = (tier: Tier, from: number, to: number) => {
     const k = keys(tier);
     const table = tier === 'raw' ? 'events' : p.rollup!.table;
     const n = tier === 'raw' ? 'COUNT(*)' : 'SUM(n)';
-    const where = whereSql(q, tier, params, from, to);
+    const where = whereSql(c, tier, params, from, to);
     const group = k.length > 0 ? ` GROUP BY ${k.map((_, i) => i + 1).join(', ')}` : '';
     parts.push(`SELECT ${[...k, `${n} AS n`].join(', ')} FROM ${table} WHERE ${where}${group}`);
   };
@@ -424,14 +370,15 @@ function namesAddress(q: EventQuery): boolean {
   return (f.source?.length ?? 0) > 0 || (f.target?.length ?? 0) > 0 || isAddress(q.groupBy);
 }
 
-function groupSql(c: Checked, p: Plan, field: EventField, params: SqlParam[]): string {
+function groupSql(c: CheckedQuery, p: Plan, field: EventField, params: SqlParam[]): string {
   const inner = tierSelects(c, p, () => [field], params);
   const order = ` ORDER BY 2 DESC, 1 ASC NULLS LAST LIMIT ${c.limit}`;
   if (!inner.summed) return inner.sql + order;
   return `SELECT ${field}, SUM(n) AS n FROM (${inner.sql}) AS u GROUP BY 1` + order;
 }
 
-const LIST_COLUMNS = ['id', 'kind', 'at', 'type', 'source', 'target', 'country', 'asn', 'score', 'node', 'detector', 'detail'];
+/** The raw table's columns of a 'list' answer (ROW_COLUMNS, with `at` stored as at_ms). */
+const LIST_SQL_COLUMNS = ROW_COLUMNS.map((col) => (col === 'at' ? 'at_ms' : col)).join(', ');
 
 /** Runs a validated EventQuery through `run`, over raw rows and the rollup hours `cov` says are whole. */
 export async function runEventQuery(query: EventQuery, run: SqlRunner, d: Dialect, cov: Coverage): Promise<QueryResult> {
@@ -442,9 +389,8 @@ export async function runEventQuery(query: EventQuery, run: SqlRunner, d: Dialec
 
   if (q.measure === 'list') {
     const params: SqlParam[] = [];
-    const cols = LIST_COLUMNS.map((col) => (col === 'at' ? 'at_ms' : col)).join(', ');
-    const sql = `SELECT ${cols} FROM events WHERE ${whereSql(q, 'raw', params, q.from, q.to)} ORDER BY at_ms DESC, id DESC LIMIT ${c.limit}`;
-    return done(LIST_COLUMNS, await run(sql, params));
+        const sql = `SELECT ${LIST_SQL_COLUMNS} FROM events WHERE ${whereSql(c, 'raw', params, q.from, q.to)} ORDER BY at_ms DESC, id DESC LIMIT ${c.limit}`;
+    return done([...ROW_COLUMNS], await run(sql, params));
   }
 
   if (q.measure === 'count' && q.groupBy === undefined) {
@@ -488,8 +434,7 @@ export async function runEventQuery(query: EventQuery, run: SqlRunner, d: Dialec
 
 /** SELECT of alerts by id (one parameter per id): the answer columns, then the vector. */
 export function alertsSql(count: number): string {
-  const cols = LIST_COLUMNS.map((col) => (col === 'at' ? 'at_ms' : col)).join(', ');
-  return `SELECT ${cols}, features FROM events WHERE kind = 'alert' AND id IN (${Array.from({ length: count }, () => '?').join(', ')})`;
+    return `SELECT ${LIST_SQL_COLUMNS}, features FROM events WHERE kind = 'alert' AND id IN (${Array.from({ length: count }, () => '?').join(', ')})`;
 }
 
 export const VECTOR_IDS_SQL = "SELECT id FROM events WHERE kind = 'alert' AND features IS NOT NULL AND at_ms < ?";
@@ -497,8 +442,8 @@ export const VECTOR_IDS_SQL = "SELECT id FROM events WHERE kind = 'alert' AND fe
 /** Rows of alertsSql as stored alerts; `blob` turns the driver's BLOB value into bytes. */
 export function storedAlerts(rows: unknown[][], blob: (v: unknown) => Uint8Array | null): StoredAlert[] {
   return rows.map((r) => {
-    const v = r.map((x, i) => (i < LIST_COLUMNS.length ? toSqlValue(x) : null));
-    const bytes = blob(r[LIST_COLUMNS.length]);
+    const v = r.map((x, i) => (i < ROW_COLUMNS.length ? toSqlValue(x) : null));
+    const bytes = blob(r[ROW_COLUMNS.length]);
     const row: EventRow = {
       id: Number(v[0]), kind: 'alert', at: Number(v[2]), type: String(v[3]), source: String(v[4]), target: String(v[5]),
       country: v[6] === null ? null : String(v[6]), asn: v[7] === null ? null : Number(v[7]), score: Number(v[8]),
