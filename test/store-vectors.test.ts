@@ -41,7 +41,7 @@ for (const [name, open] of [['duckdb', openDuckdbBackend], ['sqlite', openSqlite
     let store: EventStore | undefined;
     try {
       const index = new SimilarIndex({ dimensions: DIM, fitCount: 8 });
-      store = new EventStore({ node: 'n1', backend: await open(path), index, maxVectors: 2, compactAfterMs: 24 * HOUR, now: () => now });
+      store = new EventStore({ node: 'n1', backend: await open(path), index, maxMemoryRows: 2, compactAfterMs: 24 * HOUR, now: () => now });
       const rows = made.map((a) => store!.addAlert(a));
       await store.flush();
 
@@ -62,7 +62,7 @@ for (const [name, open] of [['duckdb', openDuckdbBackend], ['sqlite', openSqlite
 
       // A new store over the same file (a restart) still has them.
       await store.close();
-      store = new EventStore({ node: 'n1', backend: await open(path), index, maxVectors: 2, compactAfterMs: 24 * HOUR, now: () => now });
+      store = new EventStore({ node: 'n1', backend: await open(path), index, maxMemoryRows: 2, compactAfterMs: 24 * HOUR, now: () => now });
       assert.deepEqual((await store.alerts([rows[5]!.id]))[0]!.features, Float32Array.from(made[5]!.features!));
 
       // A day later the raw rows are compacted into counts: their vectors go from the index too.

@@ -31,8 +31,6 @@ export interface EventStoreOptions {
   maxPending?: number;
   /** Rows the memory tier holds at most, whatever memoryMs says (default 1,000,000). */
   maxMemoryRows?: number;
-  /** Raw feature vectors kept in memory for "events like alert N" (the newest alerts; 400 bytes each); older ones are read from the database. */
-  maxVectors?: number;
   compactAfterMs?: number;
   retentionMs?: number;
   now?: () => number;
@@ -65,8 +63,6 @@ export class EventStore {
   /** Since when memory holds every row (the store's opening, or the eviction horizon). */
   private memorySince: number;
   private flushing: Promise<void> | null = null;
-  private readonly vectors = new Map<number, { row: EventRow; vector: Float32Array }>();
-  private readonly maxVectors: number;
   private readonly maxMemoryRows: number;
   readonly stats: StoreStats = { stored: 0, pending: 0, shed: 0, flushed: 0, memoryRows: 0, indexed: 0, compacted: 0, pruned: 0, forgotten: 0 };
   private readonly now: () => number;
@@ -77,7 +73,6 @@ export class EventStore {
     this.now = o.now ?? Date.now;
     this.memoryMs = o.memoryMs ?? 15 * 60_000;
     this.maxPending = o.maxPending ?? 100_000;
-    this.maxVectors = o.maxVectors ?? 200_000;
     this.maxMemoryRows = o.maxMemoryRows ?? 1_000_000;
     // Ids increase across restarts without asking the database: microseconds at opening,
     // plus a count (a node cannot store a million events a second for long).
@@ -88,15 +83,11 @@ export class EventStore {
   addAlert(a: Alert, at = this.now()): EventRow {
     const row = alertRow(a, this.nextId++, this.o.node, at);
     this.add(row);
-    const vector = row.features;
-    if (vector && this.o.index) {
+    // The index keeps vectors only in its own space; the raw ones stay with their rows.
+    if (row.features && this.o.index) {
       try {
-        this.o.index.add(row.id, vector);
+        this.o.index.add(row.id, row.features);
         this.stats.indexed++;
-        // The index keeps vectors only in its own space; the raw ones go to the database with
-        // their rows, and the newest are kept here too so recent ones need no query.
-        this.vectors.set(row.id, { row, vector });
-        if (this.vectors.size > this.maxVectors) this.vectors.delete(this.vectors.keys().next().value!);
       } catch {
         // a vector the index refuses (wrong length, not finite): the row is kept without it
       }
@@ -106,16 +97,14 @@ export class EventStore {
 
   /**
    * Stored alerts with their feature vectors, by id, in the order asked (absent ids left out):
-   * the newest from memory, the rest from the database (after a flush, so none is missed).
+   * those the memory tier holds from there, the rest from the database (after a flush, so
+   * none is missed).
    */
   async alerts(ids: readonly number[]): Promise<StoredAlert[]> {
     const found = new Map<number, StoredAlert>();
-    const missing: number[] = [];
-    for (const id of ids) {
-      const v = this.vectors.get(id);
-      if (v) found.set(id, { row: v.row, features: v.vector });
-      else missing.push(id);
-    }
+    const wanted = new Set(ids);
+    for (const r of this.memoryRows()) if (r.kind === 'alert' && wanted.has(r.id)) found.set(r.id, { row: r, features: r.features ?? null });
+    const missing = ids.filter((id) => !found.has(id));
     if (missing.length > 0 && this.o.backend) {
       await this.flush();
       for (const a of await this.o.backend.alerts(missing)) found.set(a.row.id, a);
@@ -210,7 +199,7 @@ export class EventStore {
     for (let i = this.memoryHead; i < this.memory.length; i++) yield this.memory[i]!;
   }
 
-  /** The alerts most like `features` (or like the stored alert `id`'s vector when given as the reference). */
+  /** The alerts most like `features`, nearest first, without `excludeId`. */
   similar(features: ArrayLike<number>, k: number, excludeId?: number): SimilarHit[] {
     if (!this.o.index) return [];
     return this.o.index.search(features, k, excludeId);
@@ -248,10 +237,7 @@ export class EventStore {
     await backend.rollup(now - ROLLUP_GRACE_MS);
     const compacted = compactBefore > -Infinity ? await backend.compact(compactBefore) : 0;
     const pruned = pruneBefore > -Infinity ? await backend.prune(pruneBefore) : 0;
-    for (const id of forget) {
-      this.o.index!.remove(id);
-      this.vectors.delete(id);
-    }
+    for (const id of forget) this.o.index!.remove(id);
     this.stats.compacted += compacted;
     this.stats.pruned += pruned;
     this.stats.forgotten += forget.length;
