@@ -5,9 +5,11 @@ import { fileURLToPath } from 'node:url';
 import { FlowMeter, FlowMeterConfigError, type FlowMeterConfig } from '../src/detect/flow-meter.ts';
 import type { FlowRecord } from '../src/detect/flow-record.ts';
 import type { EnrichedBatch } from '../src/detect/enrichment.ts';
+import { parseIpv4 } from '../src/geo/address-class.ts';
 import type { GeoInfo } from '../src/geo/geo-lookup.ts';
 import { PacketBatch, PacketFlags as F } from '../src/net/packet-batch.ts';
 import { readCaptureSync } from '../src/net/pcap-file.ts';
+import { ip6 } from './fixtures/net/frames.ts';
 import { uniform } from './helpers/prng.ts';
 
 const PCAP = fileURLToPath(new URL('../../shared/data/pcap/', import.meta.url));
@@ -67,17 +69,6 @@ interface Row {
   malformed?: boolean;
 }
 
-const v4 = (text: string) => text.split('.').reduce((a, o) => a * 256 + Number(o), 0) >>> 0;
-
-function v6Bytes(text: string): number[] {
-  const [head, tail] = text.includes('::') ? text.split('::') : [text, undefined];
-  const groups = (s: string | undefined) => (s ? s.split(':').map((g) => parseInt(g, 16)) : []);
-  const h = groups(head);
-  const t = groups(tail);
-  const all = [...h, ...new Array<number>(8 - h.length - t.length).fill(0), ...t];
-  return all.flatMap((g) => [g >> 8, g & 255]);
-}
-
 function batchOf(rows: Row[]): PacketBatch {
   const b = new PacketBatch(Math.max(1, rows.length));
   for (const r of rows) {
@@ -90,13 +81,13 @@ function batchOf(rows: Row[]): PacketBatch {
     if (r.src.includes(':')) {
       flags |= F.IPV6;
       b.ipVersion[i] = 6;
-      b.src.set(v6Bytes(r.src), i * 16);
-      b.dst.set(v6Bytes(r.dst), i * 16);
+      b.src.set(ip6(r.src), i * 16);
+      b.dst.set(ip6(r.dst), i * 16);
     } else {
       flags |= F.IPV4;
       b.ipVersion[i] = 4;
-      b.src4[i] = v4(r.src);
-      b.dst4[i] = v4(r.dst);
+      b.src4[i] = parseIpv4(r.src);
+      b.dst4[i] = parseIpv4(r.dst);
     }
     if (r.laterFragment) {
       flags |= F.FRAGMENT;
