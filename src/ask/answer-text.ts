@@ -3,12 +3,12 @@
 // many rows there are. Nothing is estimated, and an empty result says so, as does a range the
 // store took to whole hours because older events are kept per hour (QueryResult.narrowed).
 
+import { DEFAULT_LIMIT } from '../store/check-query.ts';
 import type { EventField, EventQuery } from '../store/event-query.ts';
+import type { QueryResult } from '../store/event-row.ts';
 import { wallClock, type ParsedQuestion } from './parse-question.ts';
 import * as V from './vocabulary.ts';
 import type { Language } from './vocabulary.ts';
-
-import type { QueryResult } from '../store/event-row.ts';
 
 export interface AnswerOptions {
   /** Where the rows come from, said at the end ("all 3 nodes", "nodo n2"). */
@@ -40,7 +40,6 @@ const SAY = {
     toAct: (verb: string) => `Direcciones a ${verb} (falta confirmar), con`,
     nothingToAct: (what: string, verb: string) => `Ninguna dirección coincide con ${what}: no hay nada que ${verb}.`,
     risk: 'riesgo',
-    bucket: { minute: 'minuto', hour: 'hora', day: 'día' },
     from: 'desde', against: 'contra', or: 'o', onNode: (n: string[]) => `en ${n.length > 1 ? 'los nodos' : 'el nodo'} ${n.join(' o ')}`,
     between: (a: string, b: string) => `entre ${a} y ${b}`,
     operator: 'el operador',
@@ -64,7 +63,6 @@ const SAY = {
     toAct: (verb: string) => `Addresses to ${verb} (awaiting confirmation), with`,
     nothingToAct: (what: string, verb: string) => `No address matches ${what}: nothing to ${verb}.`,
     risk: 'risk',
-    bucket: { minute: 'minute', hour: 'hour', day: 'day' },
     from: 'from', against: 'against', or: 'or', onNode: (n: string[]) => `on ${n.length > 1 ? 'nodes' : 'node'} ${n.join(' or ')}`,
     between: (a: string, b: string) => `between ${a} and ${b}`,
     operator: 'the operator',
@@ -133,7 +131,7 @@ class Answer {
   }
 
   private limit(): number {
-    return this.q.limit ?? 10;
+    return this.q.limit ?? DEFAULT_LIMIT;
   }
 
   private none(): string {
@@ -202,7 +200,7 @@ class Answer {
         : `${time}: ${rs.map((r) => this.item(this.q.groupBy ?? 'type', r[group], num(r[this.count]))).join(', ')}`,
     );
     if (byBucket.size > MAX_BUCKETS) parts.push('…');
-    let text = `${total} ${this.selection(total)}${this.say.per(this.say.bucket[this.q.bucket ?? 'hour'])}: ${parts.join('; ')}.`;
+    let text = `${total} ${this.selection(total)}${this.say.per(V.UNIT_NAMES[this.q.bucket ?? 'hour'][this.lang][0])}: ${parts.join('; ')}.`;
     if (group < 0 && rows.length > 1) {
       const peak = rows.reduce((best, r) => (num(r[this.count]) > num(best[this.count]) ? r : best));
       text += ` ${this.say.peak}: ${num(peak[this.count])} (${this.time(peak[bucket], this.q.bucket === 'day')}).`;

@@ -7,6 +7,7 @@
 import { isIP } from 'node:net';
 import { ALERT_TYPES } from '../detect/alert.ts';
 import { ConfigError } from '../errors.ts';
+import { BUCKET_MS, DEFAULT_LIMIT, MAX_LIMIT } from '../store/check-query.ts';
 import type { EventField, EventFilters, EventKind, EventQuery } from '../store/event-query.ts';
 import * as V from './vocabulary.ts';
 import type { Language, TimeUnit } from './vocabulary.ts';
@@ -23,11 +24,8 @@ export interface ParseOptions {
   timeZone?: string;
 }
 
-const MAX_LIMIT = 1000;
-const DEFAULT_LIMIT = 10;
-const HOUR = 3_600_000;
-const DAY = 24 * HOUR;
-const UNIT_MS: Record<'minute' | 'hour' | 'day', number> = { minute: 60_000, hour: HOUR, day: DAY };
+const HOUR = BUCKET_MS.hour;
+const DAY = BUCKET_MS.day;
 
 // ---------------------------------------------------------------- wall clock in a zone
 
@@ -196,7 +194,7 @@ function lastPeriod(ctx: Ctx, n: number, unit: TimeUnit): Period {
     ctx.lang === 'es'
       ? count === 1 ? `${feminine ? 'la última' : 'el último'} ${one}` : `${feminine ? 'las últimas' : 'los últimos'} ${count} ${many}`
       : count === 1 ? `the last ${one}` : `the last ${count} ${many}`;
-  return { from: ctx.now - count * UNIT_MS[u], to: ctx.now, label, adverb: `${ctx.lang === 'es' ? 'en' : 'in'} ${label}` };
+  return { from: ctx.now - count * BUCKET_MS[u], to: ctx.now, label, adverb: `${ctx.lang === 'es' ? 'en' : 'in'} ${label}` };
 }
 
 /** "10", "10:30", "10am", "3 pm", "22h" → hours and minutes, or undefined. */
@@ -602,7 +600,6 @@ const SAY = {
     defaultPeriod: 'las últimas 24 horas',
     allStored: { label: 'todo lo guardado', adverb: '' },
     clamped: `límite: ${MAX_LIMIT} (máximo)`,
-    bucket: { minute: 'minuto', hour: 'hora', day: 'día' },
   },
   en: {
     empty: 'The question is empty.',
@@ -641,7 +638,6 @@ const SAY = {
     defaultPeriod: 'the last 24 hours',
     allStored: { label: 'everything stored', adverb: '' },
     clamped: `limit: ${MAX_LIMIT} (the most)`,
-    bucket: { minute: 'minute', hour: 'hour', day: 'day' },
   },
 } as const;
 
@@ -673,7 +669,7 @@ function describeMeasure(p: Omit<Plan, 'label'>, kind: EventKind, lang: Language
     case 'top':
       return `${es ? 'medida' : 'measure'}: top ${p.limit} ${dim(p.groupBy ?? 'source', true)}${suffix}`;
     case 'trend': {
-      const b = SAY[lang].bucket[p.bucket ?? 'hour'];
+      const b = V.UNIT_NAMES[p.bucket ?? 'hour'][lang][0];
       const by = p.groupBy ? (es ? ` y ${dim(p.groupBy, false)}` : ` by ${dim(p.groupBy, false)}`) : '';
       return es ? `medida: tendencia por ${b}${by}` : `measure: trend per ${b}${by}`;
     }

@@ -9,6 +9,7 @@ import { FormatRegistry, Type, type Static, type TSchema } from '@sinclair/typeb
 import { Value } from '@sinclair/typebox/value';
 import { ALERT_TYPES } from '../detect/alert.ts';
 import type { BanDesk } from '../respond/ban-desk.ts';
+import { MAX_LIMIT } from '../store/check-query.ts';
 import { EVENT_FIELDS, type EventQuery } from '../store/event-query.ts';
 import type { EventRow } from '../store/event-row.ts';
 import type { GatheredAnswer } from '../store/scatter-gather.ts';
@@ -42,10 +43,10 @@ const Field = Type.Union(EVENT_FIELDS.map((f) => Type.Literal(f)));
 const strict = { additionalProperties: false } as const;
 
 export const TOOL_SCHEMAS = {
-  count_events: Type.Object({ ...Selection, groupBy: Type.Optional(Field), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })) }, strict),
-  top_sources: Type.Object({ ...Selection, field: Type.Optional(Field), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })) }, strict),
+  count_events: Type.Object({ ...Selection, groupBy: Type.Optional(Field), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_LIMIT })) }, strict),
+  top_sources: Type.Object({ ...Selection, field: Type.Optional(Field), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_LIMIT })) }, strict),
   trend_events: Type.Object({ ...Selection, bucket: Type.Optional(Type.Union([Type.Literal('minute'), Type.Literal('hour'), Type.Literal('day')])), groupBy: Type.Optional(Field) }, strict),
-  list_events: Type.Object({ ...Selection, limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })) }, strict),
+  list_events: Type.Object({ ...Selection, limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_LIMIT })) }, strict),
   events_like: Type.Object({ alertId: Type.Integer({ minimum: 0, description: 'the id of a stored alert (from list_events)' }), k: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })) }, strict),
   block_addresses: Type.Object(
     {
