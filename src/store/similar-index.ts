@@ -27,7 +27,7 @@
 // lengths in its own header and ignores what follows; the file is written to a temporary
 // name and renamed, so a crash leaves the previous file whole.
 
-import { closeSync, fsyncSync, openSync, readSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, fsyncSync, openSync, readSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import usearch from 'usearch';
 import { AutoimmuneError } from '../errors.ts';
 
@@ -50,11 +50,11 @@ export interface SimilarIndexOptions {
   fitCount?: number;
 }
 
-export const DEFAULT_FIT_COUNT = 2048;
+const DEFAULT_FIT_COUNT = 2048;
 /** z-scores are clipped to ±Z_CLIP. */
-export const Z_CLIP = 8;
+const Z_CLIP = 8;
 /** Smallest per-dimension scale, in log1p units (≈ a 5% change of the raw value). */
-export const STD_FLOOR = 0.05;
+const STD_FLOOR = 0.05;
 
 const MAGIC = Buffer.from('AISIMIX1', 'latin1');
 const FILE_VERSION = 1;
@@ -159,15 +159,7 @@ export class SimilarIndex {
   add(id: number, features: ArrayLike<number>): void {
     this.checkId(id);
     this.checkVector(features, id);
-    this.removeQuiet(id);
-    if (this.mean) {
-      this.normalise(features, this.scratch, this.mean, this.scale!);
-      this.index.add(BigInt(id), this.scratch, 1);
-      return;
-    }
-    this.pending.set(id, Float64Array.from(features));
-    this.provisional = null;
-    if (this.pending.size >= this.fitCount) this.fit();
+    this.addChecked(id, features);
   }
 
   /**
@@ -185,18 +177,10 @@ export class SimilarIndex {
       this.checkVector(vectors[i], ids[i]);
     }
     let i = 0;
-    for (; i < ids.length && !this.mean; i++) this.add(ids[i], vectors[i]);
-    const n = ids.length - i;
-    if (n === 0) return;
-    // the rest in one native call, which inserts on all cores
-    const keys = new BigUint64Array(n);
-    const rows = new Float32Array(n * this.dimensions);
-    for (let r = 0; r < n; r++, i++) {
-      this.removeQuiet(ids[i]);
-      keys[r] = BigInt(ids[i]);
-      this.normalise(vectors[i], rows.subarray(r * this.dimensions, (r + 1) * this.dimensions), this.mean!, this.scale!);
-    }
-    this.index.add(keys, rows, 0);
+    for (; i < ids.length && !this.mean; i++) this.addChecked(ids[i], vectors[i]);
+    if (i === ids.length) return;
+    for (let r = i; r < ids.length; r++) this.removeQuiet(ids[r]);
+    this.addToGraph(ids, vectors, i);
   }
 
   /** The k nearest stored alerts to `features`, nearest first, without `excludeId`. */
@@ -288,7 +272,7 @@ export class SimilarIndex {
       throw new SimilarIndexFileError(path, `cannot be opened (${(err as Error).message})`, { cause: err });
     }
     try {
-      const size = statSync(path).size;
+      const size = fstatSync(fd).size;
       const tail = Buffer.alloc(4 + MAGIC.length);
       if (size < tail.length || readSync(fd, tail, 0, tail.length, size - tail.length) !== tail.length || !tail.subarray(4).equals(MAGIC)) {
         throw new SimilarIndexFileError(path, 'is not a saved similar index (no trailer)');
@@ -342,6 +326,31 @@ export class SimilarIndex {
 
   // ---------------------------------------------------------------------------------------
 
+  private addChecked(id: number, features: ArrayLike<number>): void {
+    this.removeQuiet(id);
+    if (this.mean) {
+      this.normalise(features, this.scratch, this.mean, this.scale!);
+      this.index.add(BigInt(id), this.scratch, 1);
+      return;
+    }
+    this.pending.set(id, Float64Array.from(features));
+    this.provisional = null;
+    if (this.pending.size >= this.fitCount) this.fit();
+  }
+
+  /** Normalises vectors[from..] under the frozen statistics and adds them in one native call, which inserts on all cores. */
+  private addToGraph(ids: readonly number[], vectors: readonly ArrayLike<number>[], from = 0): void {
+    const d = this.dimensions;
+    const n = ids.length - from;
+    const keys = new BigUint64Array(n);
+    const rows = new Float32Array(n * d);
+    for (let r = 0; r < n; r++) {
+      keys[r] = BigInt(ids[from + r]);
+      this.normalise(vectors[from + r], rows.subarray(r * d, (r + 1) * d), this.mean!, this.scale!);
+    }
+    this.index.add(keys, rows, 0);
+  }
+
   private removeQuiet(id: number): void {
     if (this.pending.delete(id)) this.provisional = null;
     else if (this.mean) this.index.remove(BigInt(id));
@@ -352,16 +361,7 @@ export class SimilarIndex {
     const { mean, scale } = statistics(this.pending.values(), this.dimensions);
     this.mean = mean;
     this.scale = scale;
-    const n = this.pending.size;
-    const keys = new BigUint64Array(n);
-    const rows = new Float32Array(n * this.dimensions);
-    let r = 0;
-    for (const [id, v] of this.pending) {
-      keys[r] = BigInt(id);
-      this.normalise(v, rows.subarray(r * this.dimensions, (r + 1) * this.dimensions), mean, scale);
-      r++;
-    }
-    this.index.add(keys, rows, 0);
+    this.addToGraph([...this.pending.keys()], [...this.pending.values()]);
     this.pending.clear();
     this.provisional = null;
   }
