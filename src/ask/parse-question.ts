@@ -13,8 +13,7 @@ import * as V from './vocabulary.ts';
 import type { Language, TimeUnit } from './vocabulary.ts';
 
 export type ParsedQuestion =
-  | { ok: true; language: Language; intent: 'ask'; query: EventQuery; understood: string[]; period?: string }
-  | { ok: true; language: Language; intent: 'block' | 'unblock'; query: EventQuery; understood: string[]; period?: string }
+  | { ok: true; language: Language; intent: 'ask' | 'block' | 'unblock'; query: EventQuery; understood: string[]; period?: string }
   | { ok: false; language: Language; understood: string[]; missing: string };
 // `period`: the time range as words to put in a sentence ("hoy", "in the last hour"); answers
 // use it, and describe the raw range when it is absent (a query that came from a tool call).
@@ -105,9 +104,10 @@ class Scanner {
     return span ? this.cased.slice(span[0], span[1]) : '';
   }
 
-  /** The word before a match in the question as asked (taken or not). */
-  wordBefore(m: RegExpMatchArray): string {
-    return /(\S+)\s*$/.exec(this.lower.slice(0, m.index ?? 0))?.[1] ?? '';
+  /** The word before a match, or before offset `at`, in the question as asked (taken or not). */
+  wordBefore(m: RegExpMatchArray | number): string {
+    const at = typeof m === 'number' ? m : m.index ?? 0;
+    return /(\S+)\s*$/.exec(this.lower.slice(0, at))?.[1] ?? '';
   }
 
   /** Words not taken, with their spelling and the word before them in the question. */
@@ -115,8 +115,7 @@ class Scanner {
     const out: Array<{ word: string; original: string; before: string }> = [];
     for (const m of this.work.matchAll(/\S+/g)) {
       const at = m.index ?? 0;
-      const before = /(\S+)\s*$/.exec(this.lower.slice(0, at))?.[1] ?? '';
-      out.push({ word: m[0], original: this.cased.slice(at, at + m[0].length), before });
+      out.push({ word: m[0], original: this.cased.slice(at, at + m[0].length), before: this.wordBefore(at) });
     }
     return out;
   }
@@ -303,7 +302,6 @@ function timePatterns(ctx: Ctx): Array<[string, (m: RegExpMatchArray) => Period 
 
 interface Findings {
   command?: 'block' | 'unblock';
-  all: boolean;
   sources: string[];
   targets: string[];
   asns: number[];
@@ -346,7 +344,7 @@ const addOnce = <T>(list: T[], v: T): void => {
 
 function scan(s: Scanner, ctx: Ctx): Findings {
   const f: Findings = {
-    all: false, sources: [], targets: [], asns: [], countries: [], types: new Set(), typeLabels: [], threat: false,
+    sources: [], targets: [], asns: [], countries: [], types: new Set(), typeLabels: [], threat: false,
     whatThreat: false, flow: false, services: [], serviceLabels: [], badServices: [], serviceDim: false, nodes: [], detectors: [], periods: [], groups: [], dims: [], trend: false, count: false, top: false,
     latest: false, show: false, limits: [],
   };
@@ -492,9 +490,7 @@ function scan(s: Scanner, ctx: Ctx): Findings {
   s.take(ALT.show, () => {
     f.show = true;
   });
-  s.take(ALT.all, () => {
-    f.all = true;
-  });
+  s.take(ALT.all); // "todas", "every": no filter by themselves
   s.take(ALT.dimension, (m) => {
     const dim = dimension(m[0]);
     if (!dim) return false;
@@ -646,10 +642,12 @@ interface Plan {
   groupBy?: EventField;
   bucket?: 'minute' | 'hour' | 'day';
   limit?: number;
-  label: string;
 }
 
-function describeMeasure(p: Omit<Plan, 'label'>, kind: EventKind, lang: Language, how: 'asked' | 'default' | 'distinct' | 'command'): string {
+/** How the measure came about: asked for, the default, a distinct count, or a command's selection. */
+type How = 'asked' | 'default' | 'distinct' | 'command';
+
+function describeMeasure(p: Plan, kind: EventKind, lang: Language, how: How): string {
   const es = lang === 'es';
   const dim = (field: EventField, plural: boolean): string => V.dimensionName(field, kind, lang)[plural ? 1 : 0];
   const suffix = how === 'default' ? SAY[lang].byDefault : '';
@@ -737,8 +735,8 @@ export function parseQuestion(text: string, now: Date, options: ParseOptions = {
   if (f.limits.length > 1) problems.push(say.notUnderstood(f.limits.slice(1).map((l) => l.original)));
 
   // Which measure: the strongest word wins (a trend over a top over a count over a list).
-  let plan: Omit<Plan, 'label'>;
-  let how: 'asked' | 'default' | 'distinct' | 'command' = 'asked';
+  let plan: Plan;
+  let how: How = 'asked';
   const rows = (fallback: number): number => Math.min(MAX_LIMIT, limitWord?.n ?? fallback);
   if (f.command) {
     how = 'command';
