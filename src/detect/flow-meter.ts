@@ -35,9 +35,9 @@ export interface FlowMeterConfig {
   maxFlows?: number;
 }
 
-export const DEFAULT_IDLE_TIMEOUT_S = 15;
-export const DEFAULT_ACTIVE_TIMEOUT_S = 120;
-export const DEFAULT_MAX_FLOWS = 65_536;
+const DEFAULT_IDLE_TIMEOUT_S = 15;
+const DEFAULT_ACTIVE_TIMEOUT_S = 120;
+const DEFAULT_MAX_FLOWS = 65_536;
 // State is allocated up front for every slot (about 100 bytes each with the table's own):
 // the bound keeps a typo from asking for gigabytes. Same bound as the flow-feature tables.
 const MAX_FLOWS = 2 ** 26;
