@@ -89,6 +89,8 @@ export function answerText(parsed: ParsedQuestion, result: QueryResult, options:
 class Answer {
   private readonly say: (typeof SAY)[Language];
   private readonly count: number;
+  /** Whether the range lies within one day of the zone's clock: times in it then need no date. */
+  private readonly oneDay: boolean;
   constructor(
     private readonly lang: Language,
     private readonly q: EventQuery,
@@ -98,6 +100,8 @@ class Answer {
   ) {
     this.say = SAY[lang];
     this.count = countColumn(result);
+    const [a, b] = [wallClock(q.from, timeZone), wallClock(q.to - 1, timeZone)];
+    this.oneDay = a.year === b.year && a.month === b.month && a.day === b.day;
   }
 
   ask(): string {
@@ -339,10 +343,7 @@ class Answer {
     const date = `${w.year}-${pad(w.month)}-${pad(w.day)}`;
     if (dateOnly) return date;
     const time = `${pad(w.hour)}:${pad(w.minute)}`;
-    // Within one day of the clock the date adds nothing.
-    const [a, b] = [wallClock(this.q.from, this.timeZone), wallClock(this.q.to - 1, this.timeZone)];
-    const oneDay = a.year === b.year && a.month === b.month && a.day === b.day;
-    return oneDay ? time : `${date} ${time}`;
+    return this.oneDay ? time : `${date} ${time}`;
   }
 }
 
