@@ -8,6 +8,7 @@ import { after, test } from 'node:test';
 import AjvModule from 'ajv';
 import { Confirmations, runTool, toolList, type ToolContext } from '../src/ask/tools.ts';
 import { MemoryBanRegistry } from '../src/cluster/memory-ban-registry.ts';
+import { AutoimmuneError } from '../src/errors.ts';
 import { AllowList } from '../src/respond/allow-list.ts';
 import { BanDesk } from '../src/respond/ban-desk.ts';
 import { ResponderPolicy } from '../src/respond/policy.ts';
@@ -83,6 +84,7 @@ test('query tools answer from the store, with the scope they cover', async () =>
 test('bad input is refused naming the field and the value', async () => {
   const { ctx, confirmations } = await setup();
   await assert.rejects(runTool('count_events', { country: ['China'] }, ctx, confirmations), /\/country\/0.*"China"/);
+  await assert.rejects(runTool('count_events', { country: ['China'] }, ctx, confirmations), (e: unknown) => e instanceof AutoimmuneError && e.code === 'AI_ERR_TOOL_INPUT');
   await assert.rejects(runTool('count_events', { lats: '1h' }, ctx, confirmations), /lats|additional/i);
   await assert.rejects(runTool('count_events', { last: '1h', from: '2026-11-24T00:00:00Z' }, ctx, confirmations), /either last or from\/to/);
   await assert.rejects(runTool('top_sources', { limit: 0 }, ctx, confirmations), /\/limit/);

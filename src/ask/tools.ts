@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { FormatRegistry, Type, type Static, type TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { ALERT_TYPES } from '../detect/alert.ts';
+import { AutoimmuneError } from '../errors.ts';
 import type { BanDesk } from '../respond/ban-desk.ts';
 import { MAX_LIMIT } from '../store/check-query.ts';
 import { EVENT_FIELDS, type EventQuery } from '../store/event-query.ts';
@@ -62,7 +63,7 @@ export const TOOL_SCHEMAS = {
 
 export type ToolName = keyof typeof TOOL_SCHEMAS;
 
-export const TOOL_DESCRIPTIONS: Record<ToolName, string> = {
+const TOOL_DESCRIPTIONS: Record<ToolName, string> = {
   count_events: 'How many stored alerts (or decisions) match, optionally counted per type, source, country, ASN, target, node or detector.',
   top_sources: 'The most frequent values of a field (default: source addresses) among matching events, with counts.',
   trend_events: 'Counts of matching events per minute, hour or day, optionally per value of a field.',
@@ -79,12 +80,15 @@ export function toolList(): Array<{ name: ToolName; description: string; mutatin
   return (Object.keys(TOOL_SCHEMAS) as ToolName[]).map((name) => ({ name, description: TOOL_DESCRIPTIONS[name], mutating: MUTATING.has(name), inputSchema: TOOL_SCHEMAS[name] }));
 }
 
-export class ToolInputError extends Error {
-  readonly code = 'AI_ERR_TOOL_INPUT';
+/** A tool call the schema or the tool refuses: the message names the field and the value. */
+export class ToolInputError extends AutoimmuneError {
+  constructor(message: string) {
+    super('AI_ERR_TOOL_INPUT', message);
+  }
 }
 
 /** Checks `input` against the tool's schema; throws naming the first bad field and value. */
-export function checkInput<N extends ToolName>(name: N, input: unknown): Static<(typeof TOOL_SCHEMAS)[N]> {
+function checkInput<N extends ToolName>(name: N, input: unknown): Static<(typeof TOOL_SCHEMAS)[N]> {
   const schema = TOOL_SCHEMAS[name];
   const first = Value.Errors(schema, input).First();
   if (first) {
@@ -97,7 +101,7 @@ export function checkInput<N extends ToolName>(name: N, input: unknown): Static<
 const UNIT_MS = { m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 
 /** The EventQuery a selection describes, for `measure`. */
-export function selectionQuery(s: Static<typeof TOOL_SCHEMAS.count_events>, measure: EventQuery['measure'], now: number): EventQuery {
+function selectionQuery(s: Static<typeof TOOL_SCHEMAS.count_events>, measure: EventQuery['measure'], now: number): EventQuery {
   let from: number;
   let to = now;
   if (s.from !== undefined || s.to !== undefined) {

@@ -400,7 +400,7 @@ export const DIMENSIONS: Record<EventField, string[]> = {
 };
 
 /** Names of the fields in answers and in what was understood: singular, plural (a flow's type: dimensionName). */
-export const DIMENSION_NAMES: Record<EventField, Record<Language, [string, string]>> = {
+const DIMENSION_NAMES: Record<EventField, Record<Language, [string, string]>> = {
   source: { es: ['origen', 'orígenes'], en: ['source', 'sources'] },
   target: { es: ['destino', 'destinos'], en: ['target', 'targets'] },
   country: { es: ['país', 'países'], en: ['country', 'countries'] },
