@@ -97,6 +97,7 @@ test('GET /api/tools lists the tools; POST runs one; unknown tools and bad input
   const c = (await (await post('/api/tools/count_events', { country: ['CN'], groupBy: 'type' })).json()) as { rows: unknown[][] };
   assert.deepEqual(c.rows, [['ssh-brute-force', 23], ['port-scan-vertical', 15]]);
   assert.equal((await post('/api/tools/drop_tables', {})).status, 404);
+  assert.equal((await post('/api/tools/toString', {})).status, 404, 'an object\'s own methods are no tools');
   const bad = await post('/api/tools/count_events', { country: ['China'] });
   assert.equal(bad.status, 400);
   assert.match(((await bad.json()) as { error: string }).error, /country/);

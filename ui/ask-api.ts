@@ -45,7 +45,7 @@ export function registerAskApi(app: FastifyInstance, events: () => NodeStore | u
     const e = events();
     if (!e) return reply.code(503).send(off);
     const name = req.params.name;
-    if (!(name in TOOL_SCHEMAS)) return reply.code(404).send({ error: `no tool ${JSON.stringify(name)}; GET /api/tools lists them (${Object.keys(TOOL_SCHEMAS).join(', ')})` });
+    if (!Object.hasOwn(TOOL_SCHEMAS, name)) return reply.code(404).send({ error: `no tool ${JSON.stringify(name)}; GET /api/tools lists them (${Object.keys(TOOL_SCHEMAS).join(', ')})` });
     if (MUTATING.has(name as ToolName) && !authorised(req)) return reply.code(401).send({ error: `${name} changes the firewalls: it needs the bearer token (Authorization: Bearer <token>)` });
     try {
       return await runTool(name as ToolName, req.body ?? {}, e.tools, e.confirmations);
