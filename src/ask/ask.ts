@@ -10,6 +10,7 @@ import type { Scope } from '../store/scatter-gather.ts';
 import { answerText } from './answer-text.ts';
 import { parseQuestion } from './parse-question.ts';
 import { runTool, type Confirmations, type ToolContext } from './tools.ts';
+import type { Language } from './vocabulary.ts';
 
 export interface AskOptions {
   /** 'cluster' (every node, the default) or one node's id. */
@@ -21,7 +22,7 @@ export interface AskOptions {
 
 export interface AskAnswer {
   question: string;
-  language: 'es' | 'en';
+  language: Language;
   /** Whether the question was mapped to a query. */
   mapped: boolean;
   understood: string[];
@@ -39,14 +40,14 @@ const SAY = {
     nodes: (s: Scope) => (s.asked === 'cluster' ? `${s.answered.length} de ${s.nodes.length} nodos (${s.answered.join(', ')})` : `nodo ${s.asked}`) + (s.missing.length ? `; sin respuesta: ${s.missing.map((m) => `${m.node} (${m.why})`).join(', ')}` : ''),
     token: 'Bloquear o desbloquear necesita el token (Authorization: Bearer …).',
     none: 'Ninguna dirección coincide, así que no hay nada que confirmar.',
-    confirm: (n: number, id: string) => `Confirma con {"confirm": "${id}"} en POST /api/tools/{tool} para aplicarlo a ${n} dirección${n === 1 ? '' : 'es'}.`,
+    confirm: (n: number, id: string, tool: string) => `Confirma con {"confirm": "${id}"} en POST /api/tools/${tool} para aplicarlo a ${n} dirección${n === 1 ? '' : 'es'}.`,
     unmapped: (missing: string, understood: string[]) => `No he podido entender la pregunta: ${missing}.${understood.length ? ` Entendí: ${understood.join('; ')}.` : ''}`,
   },
   en: {
     nodes: (s: Scope) => (s.asked === 'cluster' ? `${s.answered.length} of ${s.nodes.length} nodes (${s.answered.join(', ')})` : `node ${s.asked}`) + (s.missing.length ? `; no answer from ${s.missing.map((m) => `${m.node} (${m.why})`).join(', ')}` : ''),
     token: 'Blocking or unblocking needs the token (Authorization: Bearer …).',
     none: 'No address matches, so there is nothing to confirm.',
-    confirm: (n: number, id: string) => `Confirm with {"confirm": "${id}"} on POST /api/tools/{tool} to apply it to ${n} address${n === 1 ? '' : 'es'}.`,
+    confirm: (n: number, id: string, tool: string) => `Confirm with {"confirm": "${id}"} on POST /api/tools/${tool} to apply it to ${n} address${n === 1 ? '' : 'es'}.`,
     unmapped: (missing: string, understood: string[]) => `I could not map the question: ${missing}.${understood.length ? ` I understood: ${understood.join('; ')}.` : ''}`,
   },
 };
@@ -69,12 +70,12 @@ export async function ask(question: string, ctx: ToolContext, confirmations: Con
   };
   if (parsed.intent === 'ask') return base;
   // A command: the sources its selection found become the tool call's addresses.
+  if (!o.authorised) return { ...base, text: `${base.text}\n${say.token}` };
   const name = parsed.intent === 'block' ? 'block_addresses' : 'unblock_addresses';
   const col = a.result.columns.indexOf('source');
   const addresses = [...new Set(a.result.rows.map((r) => r[col]).filter((x): x is string => typeof x === 'string'))];
-  if (!o.authorised) return { ...base, text: `${base.text}\n${say.token}` };
   if (addresses.length === 0) return { ...base, text: `${base.text}\n${say.none}` };
   const dryRun = (await runTool(name, { addresses }, ctx, confirmations)) as { confirmation: string | null; would: unknown[] };
-  const tail = dryRun.confirmation ? say.confirm(dryRun.would.length, dryRun.confirmation).replace('{tool}', name) : say.none;
+  const tail = dryRun.confirmation ? say.confirm(dryRun.would.length, dryRun.confirmation, name) : say.none;
   return { ...base, text: `${base.text}\n${tail}`, toolCall: { name, input: { addresses }, dryRun } };
 }
