@@ -5,7 +5,7 @@
 // changes anything; only Confirm does. Server text reaches the page through textContent only.
 
 import { h, setText, fmtNum, fmtTime, fmtDuration, isoTime } from './dom.js';
-import { call as request, NeedsTokenError } from './api.js';
+import { call, NeedsTokenError } from './api.js';
 
 /** The labels around the answer, in the answer's language. */
 const SAY = {
@@ -69,11 +69,6 @@ function browserZone() {
   } catch {
     return undefined;
   }
-}
-
-/** POST with JSON; the token goes along when set (a command's dry run needs it), or always when `needsToken`. */
-function post(path, body, needsToken) {
-  return request('POST', path, body, needsToken);
 }
 
 const zone = browserZone();
@@ -143,7 +138,8 @@ export class AskBox {
     this.output.dataset.state = 'busy';
     this.show(h('p', { id: 'ask-answer', class: 'ask-text muted', text: SAY.en.asking }));
     try {
-      const a = await post('/api/ask', zone ? { question, timeZone: zone } : { question }, false);
+      // The token goes along when set (a command's dry run needs it), but asking needs none.
+      const a = await call('POST', '/api/ask', zone ? { question, timeZone: zone } : { question }, false);
       if (seq === this.seq) this.render(a);
     } catch (err) {
       if (seq === this.seq) this.fail(err);
@@ -173,15 +169,15 @@ export class AskBox {
   }
 
   /** The dry run of a command, with Confirm and Cancel. */
-  dryRun(call, say) {
-    const d = call.dryRun ?? {};
+  dryRun(toolCall, say) {
+    const d = toolCall.dryRun ?? {};
     const would = Array.isArray(d.would) ? d.would : [];
     const refused = Array.isArray(d.refused) ? d.refused : [];
-    const action = call.name === 'unblock_addresses' ? 'unban' : 'ban';
+    const action = toolCall.name === 'unblock_addresses' ? 'unban' : 'ban';
     const outcome = h('p', { id: 'ask-outcome', class: 'ask-outcome', role: 'status' });
     const box = h(
       'div',
-      { id: 'ask-dryrun', class: 'ask-dryrun', 'data-tool': call.name, 'data-confirmation': d.confirmation ?? '' },
+      { id: 'ask-dryrun', class: 'ask-dryrun', 'data-tool': toolCall.name, 'data-confirmation': d.confirmation ?? '' },
       would.length ? h('p', { class: 'ask-label', text: `${say.would[action]} (${would.length})` }) : null,
       would.length ? addressList('would', would.map((w) => [w.address, w.ttl ? `TTL ${fmtDuration(w.ttl)}` : ''])) : null,
       refused.length ? h('p', { class: 'ask-label', text: `${say.refused} (${refused.length})` }) : null,
@@ -211,7 +207,7 @@ export class AskBox {
       outcome.dataset.kind = 'busy';
       setText(outcome, say.confirming);
       try {
-        const r = await post(`/api/tools/${encodeURIComponent(call.name)}`, { confirm: d.confirmation }, true);
+        const r = await call('POST', `/api/tools/${encodeURIComponent(toolCall.name)}`, { confirm: d.confirmation }, true);
         box.dataset.state = 'done';
         outcome.dataset.kind = Array.isArray(r?.refused) && r.refused.length ? 'partial' : 'ok';
         outcome.replaceChildren(...this.outcome(r, action, say));
