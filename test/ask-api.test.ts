@@ -72,6 +72,8 @@ test('a question it cannot map says so and shows what it understood; bad bodies 
   assert.equal(r.mapped, false);
   assert.equal(r.rows, undefined, 'no numbers for a question it did not understand');
   assert.match(r.text, /No he podido entender/);
+  assert.match(r.text, /Entendí: periodo: hoy/, 'what it did understand');
+  assert.ok(!r.text.includes('..'), r.text);
   assert.equal((await post('/api/ask', { question: '' })).status, 400);
   assert.equal((await post('/api/ask', { question: 'hola', extra: 1 })).status, 400);
   assert.equal((await post('/api/ask', { question: 'how many alerts today', node: 'nope' })).status, 400);

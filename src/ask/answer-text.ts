@@ -72,15 +72,18 @@ const SAY = {
   },
 } as const;
 
+/** A question it could not map: what was missing, then what it did understand. */
+export function refusalText(parsed: Extract<ParsedQuestion, { ok: false }>): string {
+  const { understood } = parsed;
+  return understood.length > 0 ? `${parsed.missing} ${SAY[parsed.language].understood}: ${understood.join('; ')}.` : parsed.missing;
+}
+
 export function answerText(parsed: ParsedQuestion, result: QueryResult, options: AnswerOptions = {}): string {
-  const lang = parsed.language;
-  const say = SAY[lang];
-  if (!parsed.ok) {
-    return parsed.understood.length > 0 ? `${parsed.missing} ${say.understood}: ${parsed.understood.join('; ')}.` : parsed.missing;
-  }
+  if (!parsed.ok) return refusalText(parsed);
+  const say = SAY[parsed.language];
   const timeZone = options.timeZone ?? Intl.DateTimeFormat().resolvedOptions().timeZone;
   const q = parsed.query;
-  const text = new Answer(lang, q, result, timeZone, parsed.period);
+  const text = new Answer(parsed.language, q, result, timeZone, parsed.period);
   const body = parsed.intent === 'ask' ? text.ask() : text.command(parsed.intent);
   if (!options.scope) return body;
   return `${body}${body.includes('\n') ? '\n' : ' '}${say.scope}: ${options.scope}.`;

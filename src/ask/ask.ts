@@ -7,7 +7,7 @@
 
 import type { EventQuery } from '../store/event-query.ts';
 import type { Scope } from '../store/scatter-gather.ts';
-import { answerText } from './answer-text.ts';
+import { answerText, refusalText } from './answer-text.ts';
 import { parseQuestion } from './parse-question.ts';
 import { runTool, type Confirmations, type ToolContext } from './tools.ts';
 import type { Language } from './vocabulary.ts';
@@ -41,21 +41,21 @@ const SAY = {
     token: 'Bloquear o desbloquear necesita el token (Authorization: Bearer …).',
     none: 'Ninguna dirección coincide, así que no hay nada que confirmar.',
     confirm: (n: number, id: string, tool: string) => `Confirma con {"confirm": "${id}"} en POST /api/tools/${tool} para aplicarlo a ${n} dirección${n === 1 ? '' : 'es'}.`,
-    unmapped: (missing: string, understood: string[]) => `No he podido entender la pregunta: ${missing}.${understood.length ? ` Entendí: ${understood.join('; ')}.` : ''}`,
+    unmapped: 'No he podido entender la pregunta:',
   },
   en: {
     nodes: (s: Scope) => (s.asked === 'cluster' ? `${s.answered.length} of ${s.nodes.length} nodes (${s.answered.join(', ')})` : `node ${s.asked}`) + (s.missing.length ? `; no answer from ${s.missing.map((m) => `${m.node} (${m.why})`).join(', ')}` : ''),
     token: 'Blocking or unblocking needs the token (Authorization: Bearer …).',
     none: 'No address matches, so there is nothing to confirm.',
     confirm: (n: number, id: string, tool: string) => `Confirm with {"confirm": "${id}"} on POST /api/tools/${tool} to apply it to ${n} address${n === 1 ? '' : 'es'}.`,
-    unmapped: (missing: string, understood: string[]) => `I could not map the question: ${missing}.${understood.length ? ` I understood: ${understood.join('; ')}.` : ''}`,
+    unmapped: 'I could not map the question:',
   },
 };
 
 export async function ask(question: string, ctx: ToolContext, confirmations: Confirmations, o: AskOptions): Promise<AskAnswer> {
   const parsed = parseQuestion(question, new Date(ctx.now()), o.timeZone ? { timeZone: o.timeZone } : {});
   const say = SAY[parsed.language];
-  if (!parsed.ok) return { question, language: parsed.language, mapped: false, understood: parsed.understood, text: say.unmapped(parsed.missing, parsed.understood) };
+  if (!parsed.ok) return { question, language: parsed.language, mapped: false, understood: parsed.understood, text: `${say.unmapped} ${refusalText(parsed)}` };
   const a = await ctx.run(parsed.query, o.where ?? 'cluster');
   const base: AskAnswer = {
     question,
