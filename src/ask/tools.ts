@@ -64,7 +64,7 @@ export const TOOL_SCHEMAS = {
 export type ToolName = keyof typeof TOOL_SCHEMAS;
 
 const TOOL_DESCRIPTIONS: Record<ToolName, string> = {
-  count_events: 'How many stored alerts (or decisions) match, optionally counted per type, source, country, ASN, target, node or detector.',
+  count_events: 'How many stored events (alerts, decisions or flows) match, optionally counted per type, source, country, ASN, target, node or detector.',
   top_sources: 'The most frequent values of a field (default: source addresses) among matching events, with counts.',
   trend_events: 'Counts of matching events per minute, hour or day, optionally per value of a field.',
   list_events: 'The newest matching events themselves, with their ids, times and details.',
