@@ -17,7 +17,7 @@ import type { FirewallBackend } from './firewall/backend.ts';
 import type { GeoInfo } from './geo/geo-lookup.ts';
 import { AllowList, type AllowListSources } from './respond/allow-list.ts';
 import { BanDesk } from './respond/ban-desk.ts';
-import { ResponderPolicy } from './respond/policy.ts';
+import { ResponderPolicy, type PolicyState } from './respond/policy.ts';
 import { wallClock } from './supervisors/clock.ts';
 
 /** Where models are trained, kept and put in force (src/detect/model-shelf.ts). */
@@ -46,12 +46,17 @@ export interface DefenceOptions {
   onScored?: (batch: EnrichedBatch<GeoInfo | undefined>, scores: Float32Array | null) => void;
   onTrainerEvent?: (e: TrainerEvent) => void;
   onFirewallApplied?: (what: { kind: 'reconcile' | 'apply'; added: number; removed: number }) => void;
+  onFirewallSetAside?: (address: string, why: string) => void;
+  /** Where offences and the ban budget live (default: memory, one node). */
+  policyState?: PolicyState;
   /** In a cluster: detectors, flood watch and trainer are placed by the cluster, not started here. */
   placed?: boolean;
 }
 
 export interface Defence {
   desk: BanDesk;
+  /** What is never banned; groups (infrastructure, cluster members) are set as they are found. */
+  protectedSet: AllowList;
   board: ModelBoard;
   trainer: ModelTrainer | null;
   detection: Detection;
@@ -67,7 +72,7 @@ export async function assembleDefence(o: DefenceOptions): Promise<Defence> {
   const { config } = o;
   const rules = rulesOf(config);
   const allow = new AllowList({ interfaces: o.interfaces ?? networkInterfaces(), configured: responderOf(config).allow });
-  const policy = new ResponderPolicy(responderOf(config), allow, wallClock);
+  const policy = new ResponderPolicy(responderOf(config), allow, wallClock, o.policyState ?? {});
   const desk = new BanDesk(o.registry, policy);
   await desk.start();
   const m = config.model;
@@ -104,7 +109,8 @@ export async function assembleDefence(o: DefenceOptions): Promise<Defence> {
     ...(o.onScored ? { onScored: o.onScored } : {}),
     ...(o.onTrainerEvent ? { onTrainerEvent: o.onTrainerEvent } : {}),
     ...(o.onFirewallApplied ? { onFirewallApplied: o.onFirewallApplied } : {}),
+    ...(o.onFirewallSetAside ? { onFirewallSetAside: o.onFirewallSetAside } : {}),
     placed: o.placed ?? false,
   });
-  return { desk, board, trainer, detection, close: () => desk.close() };
+  return { desk, protectedSet: allow, board, trainer, detection, close: () => desk.close() };
 }

@@ -52,6 +52,8 @@ export interface DetectionOptions {
   flows?: { to: string; meter: FlowMeterConfig } | null;
   onTrainerEvent?: (e: TrainerEvent) => void;
   onFirewallApplied?: (what: { kind: 'reconcile' | 'apply'; added: number; removed: number }) => void;
+  /** A ban of the registry the firewall would not apply (protected, too wide, refused by the backend). */
+  onFirewallSetAside?: (address: string, why: string) => void;
   /** In a cluster: the detectors, the flood watch and the trainer are started where placement says. */
   placed?: boolean;
 }
@@ -67,7 +69,13 @@ export interface Detection {
 }
 
 export function buildDetection(o: DetectionOptions): Detection {
-  const fw = firewallSpec({ backend: o.firewall, registry: o.registry, ...(o.onFirewallApplied ? { onApplied: o.onFirewallApplied } : {}) });
+  const fw = firewallSpec({
+    backend: o.firewall,
+    registry: o.registry,
+    guard: o.desk.policy.guard,
+    ...(o.onFirewallApplied ? { onApplied: o.onFirewallApplied } : {}),
+    ...(o.onFirewallSetAside ? { onSetAside: o.onFirewallSetAside } : {}),
+  });
   const oneDetector = (shard: number) =>
     detectorSpec({
       shard,

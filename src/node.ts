@@ -15,7 +15,6 @@ import { LiveCapture, type LiveCaptureOptions } from './net/live-capture.ts';
 import { openConfiguredGeo } from './geo/from-config.ts';
 import { buildPipeline, type PipelineSource } from './pipeline.ts';
 import { startHttpServer, type HttpServer } from '../ui/server.ts';
-import { MemoryBanRegistry } from './cluster/memory-ban-registry.ts';
 import type { BanRegistry } from './cluster/ban-registry.ts';
 import { assembleDefence, type Defence, type ModelShelf } from './defence.ts';
 import { detectorPath } from './detection.ts';
@@ -31,6 +30,16 @@ import { startMember } from './node-cluster.ts';
 import { openNodeStore, type NodeStore } from './node-store.ts';
 import { ModelBroadcast } from './cluster/model-broadcast.ts';
 import { JournaledBackend } from './firewall/journal.ts';
+import { lockFirewallTable, type TableLock } from './firewall/table-lock.ts';
+import { DurableBanRegistry, BANS_FILE } from './respond/durable-ban-registry.ts';
+import { EtcdOffenceBook } from './respond/etcd-offence-book.ts';
+import { ClusterBanBudget } from './respond/ban-budget.ts';
+import type { PolicyState } from './respond/policy.ts';
+import { responderOf } from './config/load-config.ts';
+import { FIREWALL_RECONCILE } from './actors/firewall.ts';
+import { FIREWALL_PATH } from './detection.ts';
+import { keepProtectedSetCurrent } from './node/protected-set.ts';
+import { join } from 'node:path';
 
 export interface RunningNode {
   config: Config;
@@ -124,9 +133,12 @@ export async function startNode(config: Config, options: StartNodeOptions = {}):
   const stateDir = ensureStateDir(resolveStateDir(config.node.stateDir));
   const token = loadOrCreateToken(stateDir, config.http.token);
   let chosenFirewall = options.firewall;
+  let tableLock: TableLock | undefined;
   if (!chosenFirewall) {
     const chosen = await chooseFirewallBackend(config.firewall.backend, { table: config.firewall.table });
     chosenFirewall = chosen.backend;
+    // One owner per table: a second node here would reconcile the first one's bans away.
+    if (chosenFirewall.name !== 'dry-run') tableLock = lockFirewallTable({ backend: chosenFirewall.name, table: config.firewall.table, node: config.node.id, stateDir });
     notice(`autoimmune: firewall ${chosen.why}`);
   }
   const firewall = new JournaledBackend(chosenFirewall);
@@ -143,8 +155,41 @@ export async function startNode(config: Config, options: StartNodeOptions = {}):
     broadcast = new ModelBroadcast({ coordinator: etcd, cluster: config.cluster.name, nodeId: config.node.id, shelf: models, notice, onError: (err) => notice(`autoimmune: model broadcast: ${(err as Error).message}`) });
     models = broadcast.wrap(models);
   }
-  const registry: BanRegistry = etcd ? new EtcdBanRegistry(etcd.client, config.cluster.name, wallClock, etcd) : new MemoryBanRegistry(wallClock);
-  const defence = await assembleDefence({ config, registry, firewall, models: models ?? null, featureCount: featureCount(), placed: clustered });
+  // Bans and offences outlive the process: in etcd for a cluster, in the state dir alone.
+  let registry: BanRegistry;
+  let policyState: PolicyState;
+  let offenceBook: EtcdOffenceBook | undefined;
+  if (etcd) {
+    registry = new EtcdBanRegistry(etcd.client, config.cluster.name, wallClock, etcd);
+    offenceBook = new EtcdOffenceBook(etcd, config.cluster.name, wallClock, (err) => notice(`autoimmune: offence history: ${(err as Error).message}`), (key) => notice(`autoimmune: etcd value at ${key} is not an offence record: ignored`));
+    await offenceBook.start();
+    // The automatic-ban rate limit counts every node's automatic bans.
+    const budget = new ClusterBanBudget(responderOf(config).rateLimit);
+    registry.watch((e) => budget.observe(e, wallClock.now()));
+    policyState = { offences: offenceBook, budget };
+  } else {
+    const durable = DurableBanRegistry.open(join(stateDir, BANS_FILE), wallClock);
+    const r = durable.report;
+    if (r.loaded + r.expired + r.corrupt > 0) notice(`autoimmune: bans: ${r.loaded} in force loaded from ${durable.file}, ${r.expired} expired while stopped${r.corrupt ? `, ${r.corrupt} unreadable rows dropped` : ''}; ${r.offences} offence records`);
+    registry = durable;
+    policyState = { offences: durable.offences };
+  }
+  const setAsideSeen = new Set<string>();
+  const defence = await assembleDefence({
+    config,
+    registry,
+    firewall,
+    models: models ?? null,
+    featureCount: featureCount(),
+    placed: clustered,
+    policyState,
+    onFirewallSetAside: (address, why) => {
+      if (setAsideSeen.size < 10_000 && !setAsideSeen.has(address)) {
+        setAsideSeen.add(address);
+        notice(`autoimmune: firewall: ban of ${address} set aside, not applied: ${why}`);
+      }
+    },
+  });
   await broadcast?.start(defence.board);
   const events = await openNodeStore(config, { stateDir, desk: defence.desk, notice });
   const replayPace: ReplayPace | undefined = config.capture.replay.files.length > 0 && config.capture.replay.pps > 0 ? { pps: config.capture.replay.pps, configuredPps: config.capture.replay.pps } : undefined;
@@ -208,6 +253,15 @@ export async function startNode(config: Config, options: StartNodeOptions = {}):
     }
   }
   events?.attach(system, member);
+  const protection = keepProtectedSetCurrent({
+    protectedSet: defence.protectedSet,
+    guard: defence.desk.policy.guard,
+    registry,
+    etcd: config.cluster.etcd,
+    ...(member ? { members: () => member.members() } : {}),
+    reconcileFirewall: () => system.send(FIREWALL_PATH, FIREWALL_RECONCILE),
+  });
+  await protection.ready;
   http.attach({
     system,
     coordinator,
@@ -237,13 +291,18 @@ export async function startNode(config: Config, options: StartNodeOptions = {}):
     async stop() {
       if (stopped) return;
       stopped = true;
+      protection.stop();
       await member?.leave();
+      // The kernel's rules stay: they carry their own timeouts, and the next start reconciles
+      // them to the registry, so a restart or an upgrade opens no window.
       await system.stop();
       await events?.close();
       await member?.close();
       broadcast?.close();
       defence.close();
+      offenceBook?.close();
       await registry.close();
+      tableLock?.release();
       await http.close();
       await coordinator.close();
     },

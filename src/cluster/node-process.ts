@@ -8,6 +8,7 @@ const CLI = fileURLToPath(new URL('../cli.ts', import.meta.url));
 
 export interface NodeProcessOptions {
   id: string;
+  /** etcd endpoints; empty: a single node on the embedded coordinator. */
   etcd: string[];
   /** A config file laid over config/default.json. */
   config?: string;
@@ -49,7 +50,7 @@ async function signalAndWait(child: ChildProcess, signal: NodeJS.Signals): Promi
 }
 
 export async function spawnNodeProcess(o: NodeProcessOptions): Promise<NodeProcess> {
-  const args = ['--import', 'tsx', CLI, 'start', '--etcd', o.etcd.join(','), '--node-id', o.id, '--state-dir', o.stateDir, '--port', String(o.port ?? 0)];
+  const args = ['--import', 'tsx', CLI, 'start', ...(o.etcd.length > 0 ? ['--etcd', o.etcd.join(','), '--node-id', o.id] : []), '--state-dir', o.stateDir, '--port', String(o.port ?? 0)];
   if (o.config) args.push('--config', o.config);
   const [command, ...prefix] = [...(o.wrap ?? []), process.execPath];
   const child = spawn(command!, [...prefix, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FORCE_COLOR: '0', ...o.env } });

@@ -25,6 +25,7 @@ export function responderOf(config: Config): ResponderConfig {
     escalation: { ...DEFAULT_RESPONDER.escalation, ...r.escalation },
     rateLimit: { ...DEFAULT_RESPONDER.rateLimit, ...r.rateLimit },
     manualTtl: { ...DEFAULT_RESPONDER.manualTtl, ...r.manualTtl },
+    minPrefix: { ...DEFAULT_RESPONDER.minPrefix, ...r.minPrefix },
   };
   checkResponderConfig(merged);
   return merged;

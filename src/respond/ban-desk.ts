@@ -92,6 +92,7 @@ export class BanDesk {
   async unblock(address: string): Promise<{ decision: Decision; existed: boolean }> {
     const decision = this.policy.manualUnblock(address);
     const existed = await this.registry.remove(decision.address);
+    await this.policy.offences.flush();
     this.active.delete(decision.address);
     if (existed) {
       this.log.add(decision);
@@ -121,6 +122,8 @@ export class BanDesk {
     // Seen at once by the next alert, before the registry's watch reports it.
     this.active.set(ban.address, ban);
     await this.registry.put(ban);
+    // The offence it counts as is durable too before the ban is acknowledged.
+    await this.policy.offences.flush();
     if (d.detector === 'operator') this.log.add(d);
     for (const fn of this.decisionListeners) fn(d);
   }

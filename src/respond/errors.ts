@@ -47,3 +47,17 @@ export class BadTtlError extends AutoimmuneError {
     this.maxS = maxS;
   }
 }
+
+/** A ban of a net wider than the widest the configuration allows (responder.minPrefix). */
+export class BanTooWideError extends AutoimmuneError {
+  readonly address: string;
+  readonly minPrefix: number;
+  constructor(address: string, family: 4 | 6, minPrefix: number) {
+    super(
+      'AI_ERR_BAN_TOO_WIDE',
+      `refusing to ban ${address}: it is wider than /${minPrefix}, the widest IPv${family} ban allowed (responder.minPrefix.v${family}); ban narrower nets`,
+    );
+    this.address = address;
+    this.minPrefix = minPrefix;
+  }
+}

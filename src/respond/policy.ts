@@ -7,10 +7,13 @@
 import type { Ban } from '../cluster/ban-registry.ts';
 import type { Alert } from '../detect/alert.ts';
 import type { Clock } from '../supervisors/clock.ts';
-import { describeAllowEntry, type AllowList } from './allow-list.ts';
+import type { AllowList } from './allow-list.ts';
+import { TokenBucket, type BanBudget } from './ban-budget.ts';
+import { BanGuard } from './ban-guard.ts';
 import { parseCidr, type Cidr } from './cidr.ts';
 import type { Decision } from './decision.ts';
-import { AllowListedError, BadAddressError, BadTtlError } from './errors.ts';
+import { BadAddressError, BadTtlError } from './errors.ts';
+import { MemoryOffenceBook, type OffenceBook } from './offence-book.ts';
 import { checkResponderConfig, type ResponderConfig } from './responder-config.ts';
 
 export const SKIP_REASONS = ['below-min-score', 'not-blockable', 'allow-listed', 'already-banned', 'rate-limited'] as const;
@@ -31,10 +34,10 @@ export interface ResponderStats {
   bansAvailable: number;
 }
 
-interface OffenceRecord {
-  offences: number;
-  /** Clock ms after which the offences are forgotten: memoryS after the last ban ends. */
-  forgetAt: number;
+/** Where the policy keeps what must outlive it: offences and the ban budget (default: memory, one node). */
+export interface PolicyState {
+  offences?: OffenceBook;
+  budget?: BanBudget;
 }
 
 /** Seconds for a message: whole when whole, else one decimal. */
@@ -56,21 +59,24 @@ export function detectorOf(alert: Alert): string {
 }
 
 export class ResponderPolicy {
-  private readonly offences = new Map<string, OffenceRecord>();
+  /** Every ban this policy decides or checks passes it; the firewall asks it again. */
+  readonly guard: BanGuard;
+  readonly offences: OffenceBook;
+  private readonly budget: BanBudget;
   private sweepAt = 1024;
-  private tokens: number;
-  private refilledAt: number;
   private readonly counts = { alerts: 0, bans: 0, manualBans: 0, manualUnbans: 0 };
   private readonly skips = Object.fromEntries(SKIP_REASONS.map((r) => [r, 0])) as Record<SkipReason, number>;
 
   constructor(
     private readonly config: ResponderConfig,
-    private readonly allowList: AllowList,
+    allowList: AllowList,
     private readonly clock: Clock,
+    state: PolicyState = {},
   ) {
     checkResponderConfig(config);
-    this.tokens = config.rateLimit.bans;
-    this.refilledAt = clock.now();
+    this.guard = new BanGuard(allowList, config.minPrefix);
+    this.offences = state.offences ?? new MemoryOffenceBook();
+    this.budget = state.budget ?? new TokenBucket(config.rateLimit, clock.now());
   }
 
   /** Ban length of the n-th offence (1 for the first): base × factor^(n−1), capped, whole seconds. */
@@ -108,8 +114,8 @@ export class ResponderPolicy {
       return this.skip('not-blockable', `${alert.type}: the source is not an address to ban (${err.message})`);
     }
     const address = net.text;
-    const protector = this.allowList.allows(net);
-    if (protector) return this.skip('allow-listed', `${address} is allow-listed by ${describeAllowEntry(protector)}: never banned`);
+    const refusal = this.guard.check(net);
+    if (refusal) return this.skip(refusal.kind === 'protected' ? 'allow-listed' : 'not-blockable', `${refusal.text}: never banned`);
 
     const now = this.clock.now();
     const level = this.offencesOf(address);
@@ -137,7 +143,7 @@ export class ResponderPolicy {
       reason = `${what}: ${this.escalationText(offence)}`;
     }
 
-    const wait = this.takeToken(now);
+    const wait = this.budget.take(now, `${address}|${now}`);
     if (wait > 0) {
       const { bans, perS } = this.config.rateLimit;
       return this.skip('rate-limited', `would ban ${address} for ${alert.type}, but automatic bans are limited to ${bans} per ${perS} s and none is free; the next frees in ${secs(Math.ceil(wait / 100) / 10)} s`);
@@ -169,8 +175,7 @@ export class ResponderPolicy {
    */
   checkManualBlock(address: string, ttlS?: number): { net: ReturnType<typeof parseCidr>; ttl: number } {
     const net = parseCidr(address);
-    const protector = this.allowList.allows(net);
-    if (protector) throw new AllowListedError(net.text, describeAllowEntry(protector));
+    this.guard.assertAllowed(net);
     const { minS, maxS, defaultS } = this.config.manualTtl;
     const ttl = ttlS ?? defaultS;
     if (typeof ttl !== 'number' || !Number.isInteger(ttl) || ttl < minS || ttl > maxS) throw new BadTtlError(ttlS, minS, maxS);
@@ -192,8 +197,7 @@ export class ResponderPolicy {
   }
 
   stats(): ResponderStats {
-    this.refill(this.clock.now());
-    return { ...this.counts, skipped: { ...this.skips }, remembered: this.offences.size, bansAvailable: Math.floor(this.tokens) };
+    return { ...this.counts, skipped: { ...this.skips }, remembered: this.offences.size, bansAvailable: this.budget.available(this.clock.now()) };
   }
 
   private skip(skipped: SkipReason, detail: string): PolicyOutcome {
@@ -213,28 +217,9 @@ export class ResponderPolicy {
   private remember(address: string, offences: number, banEndsAt: number): void {
     this.offences.set(address, { offences, forgetAt: banEndsAt + this.config.escalation.memoryS * 1000 });
     if (this.offences.size >= this.sweepAt) {
-      // Amortised O(1): sweep the forgotten ones only when the map has doubled.
-      const now = this.clock.now();
-      for (const [a, r] of this.offences) if (r.forgetAt <= now) this.offences.delete(a);
+      // Amortised O(1): sweep the forgotten ones only when the book has doubled.
+      this.offences.sweep(this.clock.now());
       this.sweepAt = Math.max(1024, 2 * this.offences.size);
     }
-  }
-
-  private refill(now: number): void {
-    const { bans, perS } = this.config.rateLimit;
-    // max(0, ...): a wall clock stepped back must not drain the bucket.
-    this.tokens = Math.min(bans, this.tokens + (Math.max(0, now - this.refilledAt) * bans) / (perS * 1000));
-    this.refilledAt = now;
-  }
-
-  /** Takes a token: 0 when taken, else ms until one is free. */
-  private takeToken(now: number): number {
-    this.refill(now);
-    if (this.tokens >= 1) {
-      this.tokens -= 1;
-      return 0;
-    }
-    const { bans, perS } = this.config.rateLimit;
-    return ((1 - this.tokens) * perS * 1000) / bans;
   }
 }
