@@ -31,7 +31,7 @@ class RefusingBackend implements FirewallBackend {
     readonly inner: NftablesBackend,
     readonly refused: string,
   ) {}
-  get name() {
+  get name(): FirewallBackend['name'] {
     return this.inner.name;
   }
   setup() {
