@@ -22,6 +22,8 @@ import { openSqlite } from '../src/util/sqlite.ts';
 import { ManualClock } from '../src/supervisors/clock.ts';
 import type { Alert } from '../src/detect/alert.ts';
 import { waitFor } from './helpers/wait.ts';
+import { startEtcd } from './helpers/etcd.ts';
+import { connectEtcd } from '../src/cluster/etcd-coordinator.ts';
 
 const T0 = 1_750_000_000_000;
 
@@ -181,12 +183,14 @@ describe('rate limits', () => {
   });
 });
 
-describe('EtcdOffenceBook (on the embedded coordinator)', () => {
+describe('EtcdOffenceBook (a real etcd)', () => {
   test('two nodes share offences: one bans, the other escalates; a bad value reads as none and is reported once', async () => {
-    const coord = new EmbeddedCoordinator();
+    const etcd = await startEtcd();
+    const coord = await connectEtcd([etcd.endpoint]);
+    const coordB = await connectEtcd([etcd.endpoint]);
     const rejected: string[] = [];
     const a = new EtcdOffenceBook(coord, 'c1');
-    const b = new EtcdOffenceBook(coord, 'c1', undefined, undefined, (k) => rejected.push(k));
+    const b = new EtcdOffenceBook(coordB, 'c1', undefined, undefined, (k) => rejected.push(k));
     await Promise.all([a.start(), b.start()]);
     const clock = { now: () => Date.now(), setTimer: () => ({ cancel() {} }) } as never;
     const pa = new ResponderPolicy(DEFAULT_RESPONDER, new AllowList(), clock, { offences: a });
@@ -205,6 +209,23 @@ describe('EtcdOffenceBook (on the embedded coordinator)', () => {
     assert.deepEqual(rejected, [`${offencesPrefix('c1')}203.0.113.61`]);
     a.close();
     b.close();
+    await coord.close();
+    await coordB.close();
+    await etcd.stop();
+  });
+  test('on the embedded coordinator too (a single node could use it)', async () => {
+    const coord = new EmbeddedCoordinator();
+    const a = new EtcdOffenceBook(coord, 'c2');
+    await a.start();
+    a.set('203.0.113.70', { offences: 3, forgetAt: Date.now() + 60_000 });
+    assert.equal(a.get('203.0.113.70')?.offences, 3);
+    await a.flush();
+    await waitFor(() => a.size === 1, 'mirrored');
+    a.delete('203.0.113.70');
+    assert.equal(a.get('203.0.113.70'), undefined);
+    await a.flush();
+    await waitFor(() => a.size === 0, 'deleted');
+    a.close();
     await coord.close();
   });
 });
