@@ -5,6 +5,7 @@
 // Consumers start before producers and a restart of the shards restarts the captures that
 // feed them (rest_for_one), so a capture never routes into a shard that is not there.
 
+import { DEFAULT_SESSION_VERIFIER, SessionVerifier, type SessionVerifierConfig } from './detect/session-verifier.ts';
 import { captureSpec, type CaptureProgress } from './actors/capture.ts';
 import { enricherId, enricherSpec, type EnricherProgress } from './actors/enricher.ts';
 import type { AddressLookup, EnrichedBatch } from './detect/enrichment.ts';
@@ -34,6 +35,8 @@ export interface PipelineOptions<G> {
   onEnriched?: (batch: EnrichedBatch<G>) => void;
   /** In a cluster: enrichers and captures are started where placement says. */
   placed?: boolean;
+  /** The session verifier's settings (which packets could be forged); default: its defaults. */
+  sessions?: SessionVerifierConfig;
 }
 
 export interface Pipeline {
@@ -53,8 +56,15 @@ export function buildPipeline<G>(o: PipelineOptions<G>): Pipeline {
   const shardSpecs = o.placed ? [] : Array.from({ length: o.shards }, (_, shard) => oneEnricher(shard));
   const shardPaths = Array.from({ length: o.shards }, (_, s) => `${PIPELINE_PATH}/enrichers/${enricherId(s)}`);
   const captures = new Map<string, CaptureProgress>();
+  // One verifier per capture source, kept across its restarts and placements on this node.
+  const verifiers = new Map<string, SessionVerifier>();
+  const verifierOf = (id: string) => {
+    let v = verifiers.get(id);
+    if (!v) verifiers.set(id, (v = new SessionVerifier(o.sessions ?? DEFAULT_SESSION_VERIFIER)));
+    return v;
+  };
   const oneCapture = (src: PipelineSource) => {
-    const spec = captureSpec({ id: src.id, open: src.open, shards: shardPaths, batchSize: o.batchSize, highWater: o.highWater, restart: src.restart, onEnd: src.onEnd });
+    const spec = captureSpec({ id: src.id, open: src.open, shards: shardPaths, batchSize: o.batchSize, highWater: o.highWater, restart: src.restart, onEnd: src.onEnd, verifier: verifierOf(src.id) });
     captures.set(src.id, spec.progress);
     return spec;
   };

@@ -236,3 +236,29 @@ test('parseBan takes a ban and refuses what is not one', () => {
   assert.deepEqual(parseBan(good), good);
   for (const bad of ['', 'null', '[]', '{"address":5}', JSON.stringify({ ...good, expiresAt: 'soon' }), JSON.stringify({ ...good, offence: 0 })]) assert.equal(parseBan(bad), null, bad);
 });
+
+describe('forgeable evidence (policy)', () => {
+  const forged = (source: string, sourceSeen: boolean): Alert => ({ ...alert(source), grade: 'forgeable', sourceSeen }) as Alert;
+  test('never bans an address with real sessions on evidence anyone could forge', () => {
+    const p = new ResponderPolicy(DEFAULT_RESPONDER, new AllowList(), clockAt(T0));
+    const out = p.onAlert(forged('203.0.113.80', true));
+    assert.ok('skipped' in out && out.skipped === 'forgeable-evidence', JSON.stringify(out));
+    assert.match(out.detail, /has had real sessions here/);
+  });
+  test('bans an address never seen in a real session briefly, with no escalation', () => {
+    const clock = clockAt(T0);
+    const p = new ResponderPolicy(DEFAULT_RESPONDER, new AllowList(), clock);
+    for (let round = 0; round < 3; round++) {
+      const out = p.onAlert(forged('203.0.113.81', false));
+      assert.ok('decision' in out, JSON.stringify(out));
+      assert.equal(out.decision.ttl, DEFAULT_RESPONDER.forgeableBanTtlS);
+      assert.equal(out.decision.evidence, 'forgeable');
+      assert.match(out.decision.reason, /never seen in a real session.*no escalation/);
+      clock.advance(DEFAULT_RESPONDER.forgeableBanTtlS * 1000 + 1);
+    }
+    assert.equal(p.offencesOf('203.0.113.81'), 0, 'nothing remembered: no escalation');
+    // Established evidence from the same address is a first offence, at the full length.
+    const real = p.onAlert({ ...alert('203.0.113.81'), grade: 'established', sourceSeen: true } as Alert);
+    assert.ok('decision' in real && real.decision.ttl === DEFAULT_RESPONDER.banTtlS && real.decision.offence === 1 && real.decision.evidence === 'established');
+  });
+});

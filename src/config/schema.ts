@@ -143,6 +143,7 @@ export const ConfigSchema = Type.Object(
           rateLimit: Type.Object({ bans: Type.Integer({ minimum: 1 }), perS: Type.Number({ exclusiveMinimum: 0 }) }, { ...strict, description: 'automatic bans at most `bans` per `perS` seconds' }),
           allow: Type.Array(Type.String({ minLength: 1 }), { description: 'addresses and CIDRs never banned, besides loopback and this node\'s own addresses' }),
           manualTtl: Type.Object({ minS: Type.Integer({ minimum: 1 }), maxS: Type.Integer({ minimum: 1 }), defaultS: Type.Integer({ minimum: 1 }) }, strict),
+          forgeableBanTtlS: Type.Number({ minimum: 10, description: 'ban length when the evidence could be forged and the source never had a real session here (no escalation)' }),
           minPrefix: Type.Object(
             { v4: Type.Integer({ minimum: 0, maximum: 32 }), v6: Type.Integer({ minimum: 0, maximum: 128 }) },
             { ...strict, description: 'the widest net a ban may cover, per family (IPv4 /8, IPv6 /19 by default); the firewall refuses wider ones whatever wrote them' },
