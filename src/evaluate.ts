@@ -182,6 +182,8 @@ export async function evaluate(o: EvalOptions) {
         highWater: config.pipeline.highWater,
         open: (skip) => new FileSource(files, { backToBackGapS: GAP_S, batchSize, skip: graceRows + skip }),
         onEnd: () => ends[1]!(),
+        // The same link goes on: what the grace part verified (handshakes, hop counts) still holds.
+        verifier: pipeline.verifier('grace'),
       });
       await system.startChild('/pipeline', rest);
       await phase2End;

@@ -47,6 +47,8 @@ export interface Pipeline {
   captures: Map<string, CaptureProgress>;
   enrichers: EnricherProgress[];
   shardPaths: string[];
+  /** The session verifier of a capture source (made on first use; one source continuing another can share it). */
+  verifier(id: string): SessionVerifier;
 }
 
 export const PIPELINE_PATH = '/pipeline';
@@ -80,6 +82,7 @@ export function buildPipeline<G>(o: PipelineOptions<G>): Pipeline {
     captures,
     enrichers: shardSpecs.map((s) => s.progress),
     shardPaths,
+    verifier: verifierOf,
     enricherSpec: oneEnricher,
     captureSpec: (id) => {
       const src = o.sources.find((s) => s.id === id);
