@@ -8,8 +8,9 @@ cd "$(dirname "$0")/.."
 
 # libpcap-dev: live capture (cap); etcd-server: cluster tests; nftables, iptables, ipset:
 # firewall backends; chromium: dashboard browser tests; tcpdump, tshark: reference readers
-# in tests and benchmarks; iproute2: network namespaces for firewall tests.
-PACKAGES=(libpcap-dev etcd-server nftables iptables ipset chromium tcpdump tshark iproute2)
+# in tests and benchmarks; iproute2: network namespaces for firewall tests; python3-scapy:
+# forged and crafted packets in tests.
+PACKAGES=(libpcap-dev etcd-server nftables iptables ipset chromium tcpdump tshark iproute2 python3-scapy)
 
 missing=()
 for p in "${PACKAGES[@]}"; do
