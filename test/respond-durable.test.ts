@@ -262,3 +262,21 @@ describe('forgeable evidence (policy)', () => {
     assert.ok('decision' in real && real.decision.ttl === DEFAULT_RESPONDER.banTtlS && real.decision.offence === 1 && real.decision.evidence === 'established');
   });
 });
+
+describe('an operator\'s forced ban', () => {
+  test('may cover the network\'s infrastructure, never loopback, this node or the allow-list; the firewall honours it', () => {
+    const list = new AllowList({ interfaces: { eth0: [{ address: '192.0.2.5' }] }, configured: ['198.51.100.0/28'] });
+    list.setGroup('infrastructure', [{ net: '203.0.113.1', why: 'gateway (/proc/net/route)', forceable: true }]);
+    const p = new ResponderPolicy(DEFAULT_RESPONDER, list, clockAt(T0));
+    assert.throws(() => p.manualBlock('203.0.113.1'), { code: 'AI_ERR_ALLOW_LISTED', message: /infrastructure.*force/ });
+    const d = p.manualBlock('203.0.113.1', 600, 'compromised router', { force: true });
+    assert.equal(d.forced, true);
+    assert.equal(p.guard.checkText('203.0.113.1', true), null, 'the firewall applies a forced ban of it');
+    assert.notEqual(p.guard.checkText('203.0.113.1', false), null, 'and refuses an unforced one');
+    for (const a of ['127.0.0.1', '192.0.2.5', '198.51.100.3', '192.0.2.0/24']) {
+      assert.throws(() => p.manualBlock(a, 600, 'x', { force: true }), { code: 'AI_ERR_ALLOW_LISTED' }, a);
+    }
+    // Not protected at all: force changes nothing and is not recorded.
+    assert.equal(p.manualBlock('203.0.113.9', 600, 'x', { force: true }).forced, undefined);
+  });
+});

@@ -25,10 +25,12 @@ export class AllowListedError extends AutoimmuneError {
   readonly address: string;
   /** The allow-list entry, e.g. "127.0.0.0/8 (loopback)". */
   readonly protectedBy: string;
-  constructor(address: string, protectedBy: string) {
+  constructor(address: string, protectedBy: string, forceable = false) {
     super(
       'AI_ERR_ALLOW_LISTED',
-      `refusing to ban ${address}: it is allow-listed by ${protectedBy}; ban a narrower address outside it, or change the allow-list in the configuration`,
+      forceable
+        ? `refusing to ban ${address}: it is protected as ${protectedBy}, part of this network's infrastructure; if it really is hostile, ban it with force (--force, or "force": true)`
+        : `refusing to ban ${address}: it is allow-listed by ${protectedBy}; ban a narrower address outside it, or change the allow-list in the configuration`,
     );
     this.address = address;
     this.protectedBy = protectedBy;
