@@ -26,6 +26,9 @@ import { ensureStateDir, loadOrCreateToken, resolveStateDir } from './state-dir.
 import { wallClock } from './supervisors/clock.ts';
 import type { EtcdCoordinator } from './cluster/etcd-coordinator.ts';
 import { EtcdBanRegistry } from './cluster/etcd-ban-registry.ts';
+import { loadEtcdSecurity } from './cluster/etcd-security.ts';
+import { EtcdValues } from './cluster/etcd-values.ts';
+import { joinSecretPath, resolveJoinSecret } from './cluster/join-secret.ts';
 import type { ClusterMember } from './cluster/cluster-member.ts';
 import { startMember } from './node-cluster.ts';
 import { openNodeStore, type NodeStore } from './node-store.ts';
@@ -112,9 +115,12 @@ export async function startNode(config: Config, options: StartNodeOptions = {}):
   for (const f of activeFailpoints()) notice(`autoimmune: FAIL POINT ON, this build is broken on purpose: ${f}`);
   // First, so a cluster node with no etcd says so (and retries) before anything else starts.
   let etcd: EtcdCoordinator | undefined;
+  // Every value read from etcd goes through this (schemas; what it skips is counted and logged).
+  const values = new EtcdValues(config.cluster.name, { notice: (line) => notice(`autoimmune[${config.node.id}]: ${line}`) });
   if (clustered) {
     const { connectEtcd } = await import('./cluster/etcd-coordinator.ts');
     etcd = await connectEtcd(config.cluster.etcd, {
+      security: loadEtcdSecurity(config.cluster, notice),
       ...(options.etcdRetryForMs !== undefined ? { retryForMs: options.etcdRetryForMs } : {}),
       onRetry: (_attempt: number, err: unknown) => notice(`autoimmune: ${(err as Error).message}`),
     });
@@ -123,6 +129,12 @@ export async function startNode(config: Config, options: StartNodeOptions = {}):
   const geo = await openConfiguredGeo(config.geo);
   const stateDir = ensureStateDir(resolveStateDir(config.node.stateDir));
   const token = loadOrCreateToken(stateDir, config.http.token);
+  const joinSecret = etcd
+    ? await resolveJoinSecret({ coordinator: etcd, cluster: config.cluster.name, nodeId: config.node.id, file: joinSecretPath(stateDir, config.cluster.joinSecretFile), values, notice }).catch(async (err: unknown) => {
+        await etcd!.close();
+        throw err;
+      })
+    : undefined;
   let chosenFirewall = options.firewall;
   if (!chosenFirewall) {
     const chosen = await chooseFirewallBackend(config.firewall.backend, { table: config.firewall.table });
@@ -140,10 +152,10 @@ export async function startNode(config: Config, options: StartNodeOptions = {}):
   // In a cluster the trainer's node publishes each promoted model and every node loads it.
   let broadcast: ModelBroadcast | undefined;
   if (etcd && models) {
-    broadcast = new ModelBroadcast({ coordinator: etcd, cluster: config.cluster.name, nodeId: config.node.id, shelf: models, notice, onError: (err) => notice(`autoimmune: model broadcast: ${(err as Error).message}`) });
+    broadcast = new ModelBroadcast({ coordinator: etcd, cluster: config.cluster.name, nodeId: config.node.id, shelf: models, notice, values, onError: (err) => notice(`autoimmune: model broadcast: ${(err as Error).message}`) });
     models = broadcast.wrap(models);
   }
-  const registry: BanRegistry = etcd ? new EtcdBanRegistry(etcd.client, config.cluster.name, wallClock, etcd) : new MemoryBanRegistry(wallClock);
+  const registry: BanRegistry = etcd ? new EtcdBanRegistry(etcd.client, config.cluster.name, wallClock, etcd, values) : new MemoryBanRegistry(wallClock);
   const defence = await assembleDefence({ config, registry, firewall, models: models ?? null, featureCount: featureCount(), placed: clustered });
   await broadcast?.start(defence.board);
   const events = await openNodeStore(config, { stateDir, desk: defence.desk, notice });
@@ -197,7 +209,7 @@ export async function startNode(config: Config, options: StartNodeOptions = {}):
   let member: ClusterMember | undefined;
   if (clustered) {
     try {
-      member = await startMember(config, system, coordinator, { interfaces, pipeline, detection: defence.detection, sources, stateDir, http: http.url, notice });
+      member = await startMember(config, system, coordinator, { interfaces, pipeline, detection: defence.detection, sources, stateDir, http: http.url, notice, joinSecret: joinSecret!, values });
     } catch (err) {
       await system.stop();
       await events?.close();

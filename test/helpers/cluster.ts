@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before } from 'node:test';
+import { createJoinSecretFile } from '../../src/cluster/join-secret.ts';
 import { spawnNodeProcess, type NodeProcess } from '../../src/cluster/node-process.ts';
 import { startEtcd, type TestEtcd } from './etcd.ts';
 
@@ -15,13 +16,17 @@ export interface Health {
 
 export class TestCluster {
   readonly dir = mkdtempSync(join(tmpdir(), 'autoimmune-cluster-'));
+  /** The join secret every node of this cluster is given. */
+  readonly joinSecret = join(this.dir, 'cluster-join.key');
   readonly nodes = new Map<string, NodeProcess>();
   readonly log: string[] = [];
 
   constructor(
     readonly etcd: string[],
     private readonly base: Record<string, unknown>,
-  ) {}
+  ) {
+    createJoinSecretFile(this.joinSecret);
+  }
 
   /** Writes a config file: the cluster's base with per-node overrides on top (one level deep). */
   configFile(id: string, extra: Record<string, Record<string, unknown>> = {}): string {
@@ -33,7 +38,7 @@ export class TestCluster {
   }
 
   async start(id: string, extra: Record<string, Record<string, unknown>> = {}): Promise<NodeProcess> {
-    const n = await spawnNodeProcess({ id, etcd: this.etcd, config: this.configFile(id, extra), stateDir: join(this.dir, id), onLine: (l) => this.log.push(l) });
+    const n = await spawnNodeProcess({ id, etcd: this.etcd, config: this.configFile(id, extra), stateDir: join(this.dir, id), joinSecret: this.joinSecret, onLine: (l) => this.log.push(l) });
     this.nodes.set(id, n);
     return n;
   }
