@@ -119,6 +119,15 @@ export function createMetrics(parts: MetricsParts): Registry {
         for (const [what, v] of Object.entries({ sent: t.sent, received: t.received, duplicates: t.duplicates, retransmits: t.retransmits, shed: t.shed })) setTotal(transport, { what }, v);
       },
     });
+    const rejected = new Counter({
+      name: 'autoimmune_etcd_rejected_total',
+      help: 'Values read from etcd and skipped (not JSON, wrong shape, a registration not signed with the join secret), by key prefix; each stored value once',
+      labelNames: ['prefix'],
+      registers: [registry],
+      collect() {
+        for (const [prefix, v] of Object.entries(parts.cluster!().etcdRejected)) setTotal(rejected, { prefix }, v);
+      },
+    });
     new Gauge({
       name: 'autoimmune_cluster_lease_held',
       help: '1 while this node holds its membership lease',
