@@ -512,6 +512,10 @@ export async function connectEtcd(endpoints: readonly string[], options: Connect
   const coordinator = new EtcdCoordinator(endpoints, options);
   const retryForMs = options.retryForMs ?? Number.POSITIVE_INFINITY;
   const eps = [...coordinator.endpoints];
+  // gRPC reports a refused TLS handshake as "no connection established", like a member that is down.
+  const tlsHint = eps.some((e) => e.startsWith('https:'))
+    ? ". Over https a refused TLS handshake looks the same: check cluster.etcdTls (ca: the CA that signed etcd's certificate; cert and key: a client certificate etcd's --trusted-ca-file accepts)"
+    : '';
   const t0 = Date.now();
   let pause = 500;
   for (let attempt = 1; ; attempt++) {
@@ -531,10 +535,10 @@ export async function connectEtcd(endpoints: readonly string[], options: Connect
           eps,
           cause,
           `gave up after ${attempt} attempt(s) over ${(elapsed / 1000).toFixed(1)} s. Is etcd running? Start it, ` +
-            `fix cluster.etcd, or leave cluster.etcd empty for the embedded coordinator`,
+            `fix cluster.etcd, or leave cluster.etcd empty for the embedded coordinator${tlsHint}`,
         );
       }
-      options.onRetry?.(attempt, new CoordinatorUnavailableError(eps, cause, `retrying in ${pause / 1000} s`));
+      options.onRetry?.(attempt, new CoordinatorUnavailableError(eps, cause, `retrying in ${pause / 1000} s${tlsHint}`));
       await sleep(pause);
       pause = Math.min(pause * 2, 5_000);
     }
