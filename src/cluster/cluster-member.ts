@@ -164,7 +164,11 @@ export class ClusterMember {
       router.peersChanged();
       placer!.schedule();
     });
-    placements.on(() => void reconciler.update(parsePlacements(o.values, placements)));
+    placements.on(() => {
+      void reconciler.update(parsePlacements(o.values, placements));
+      // The leader puts back a placement someone else changed or broke (a value it cannot read counts as none).
+      placer!.schedule();
+    });
     lease.on('error', quiet('renewing the lease'));
     lease.on('state', (state, why) => {
       say(`lease ${state}: ${why}`);
