@@ -13,9 +13,7 @@ import { EtcdBanRegistry } from '../src/cluster/etcd-ban-registry.ts';
 import { connectEtcd } from '../src/cluster/etcd-coordinator.ts';
 import { NODE_LOCAL_EPOCH } from '../src/cluster/cluster-router.ts';
 import type { ClusterHealth } from '../src/cluster/cluster-member.ts';
-import { generateNodeKeys, startZmqTransport } from '../src/cluster/transport/zmq-transport.ts';
-import type { Outcome } from '../src/cluster/transport/types.ts';
-import { clusterOnEtcd, coversOnce, placedIds } from './helpers/cluster.ts';
+import { clusterOnEtcd, coversOnce, placedIds, rogueTransport } from './helpers/cluster.ts';
 import { waitFor } from './helpers/wait.ts';
 
 const SHARDS = 4;
@@ -117,14 +115,7 @@ test('a node record written straight into etcd with a fresh CURVE key and no sig
   const n1 = env.cluster.node('n1');
   const cluster = async () => env.cluster.json<ClusterHealth>('n1', '/api/cluster');
   const n1Record = (await env.cluster.json<{ nodes: Array<{ id: string; address: string; publicKey: string }> }>('n1', '/api/nodes')).nodes.find((n) => n.id === 'n1')!;
-  const outcomes: Outcome[] = [];
-  const rogue = await startZmqTransport({
-    nodeId: 'rogue',
-    bind: 'tcp://127.0.0.1:0',
-    keys: generateNodeKeys(),
-    ackTimeoutMs: 200,
-    handlers: { deliver: () => {}, onRefused: (_p, o) => outcomes.push(o), onOrphaned: () => {}, onSettled: (_p, o) => outcomes.push(o) },
-  });
+  const { transport: rogue, outcomes } = await rogueTransport();
   const etcd = await connectEtcd([env.etcd.endpoint]);
   const nodesBefore = (await rejected('n1')).nodes ?? 0;
   try {

@@ -110,11 +110,7 @@ test('node processes configured with cluster.etcdTls and cluster.etcdAuth join, 
     await cluster.start('n2');
     await waitFor(async () => (await Promise.all(['n1', 'n2'].map((id) => cluster.health(id)))).every((h) => h.cluster.lease === 'held' && h.cluster.members.length === 2), 'both members hold a lease and see each other', 30_000);
     const address = '203.0.113.55';
-    const r = await fetch(`${cluster.node('n1').url}/api/bans`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${cluster.token('n1')}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ address, ttl: 600, reason: 'tls cluster test' }),
-    });
+    const r = await cluster.ban('n1', { address, ttl: 600, reason: 'tls cluster test' });
     assert.equal(r.status, 201, await r.text());
     await waitFor(async () => (await cluster.json<{ appliedAt: number | null }>('n2', `/api/firewall?address=${address}`)).appliedAt !== null, 'applied by n2', 20_000);
   } finally {

@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import { after, before } from 'node:test';
 import { createJoinSecretFile } from '../../src/cluster/join-secret.ts';
 import { spawnNodeProcess, type NodeProcess } from '../../src/cluster/node-process.ts';
+import { generateNodeKeys, startZmqTransport } from '../../src/cluster/transport/zmq-transport.ts';
+import type { Outcome, Transport } from '../../src/cluster/transport/types.ts';
 import { startEtcd, type TestEtcd } from './etcd.ts';
 
 export interface Health {
@@ -53,6 +55,15 @@ export class TestCluster {
     return readFileSync(join(this.dir, id, 'http-token'), 'utf8').trim();
   }
 
+  /** An operator ban through node `id`'s API (POST /api/bans with its token). */
+  async ban(id: string, body: { address: string; ttl?: number; reason?: string }): Promise<Response> {
+    return fetch(`${this.node(id).url}/api/bans`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${this.token(id)}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+  }
+
   async health(id: string): Promise<Health> {
     return (await (await fetch(`${this.node(id).url}/health`)).json()) as Health;
   }
@@ -79,6 +90,19 @@ interface TreeNode {
   type: string;
   stats?: Record<string, number>;
   children?: TreeNode[];
+}
+
+/** A transport with a fresh key that is no member; `outcomes` is every outcome that came back to it. */
+export async function rogueTransport(): Promise<{ transport: Transport; outcomes: Outcome[] }> {
+  const outcomes: Outcome[] = [];
+  const transport = await startZmqTransport({
+    nodeId: 'rogue',
+    bind: 'tcp://127.0.0.1:0',
+    keys: generateNodeKeys(),
+    ackTimeoutMs: 200,
+    handlers: { deliver: () => {}, onRefused: (_p, o) => outcomes.push(o), onOrphaned: () => {}, onSettled: (_p, o) => outcomes.push(o) },
+  });
+  return { transport, outcomes };
 }
 
 /** Every placed actor id (shards and singletons) runs on exactly one of the live nodes. */
