@@ -19,7 +19,7 @@ const HELP = `autoimmune — a fault-tolerant, distributed network-defence syste
 
 Usage:
   autoimmune start [--config FILE] [--host ADDR] [--port N]
-                   [--etcd URL[,URL…] --node-id ID] [--state-dir DIR]
+                   [--etcd URL[,URL…] --node-id ID [--join-secret FILE]] [--state-dir DIR]
       Run one node: the supervised actor tree and the status page and API on
       http://127.0.0.1:8000 by default. Without --etcd it runs alone on the
       embedded coordinator; with --etcd it joins that cluster: it registers under
@@ -56,6 +56,9 @@ Options:
   --etcd URLS     etcd endpoints, comma-separated (cluster.etcd), e.g. http://127.0.0.1:2379
   --node-id ID    this node's id in the cluster (node.id; default: the host name)
   --state-dir DIR where the node keeps its token, keys and models (node.stateDir)
+  --join-secret FILE  the cluster's join secret (cluster.joinSecretFile); default
+                  cluster-join.key in the state dir, made there by a new cluster's
+                  first node: give the other nodes a copy
   --url URL       the node to ask (default http://127.0.0.1:8000)
   --json          print the raw JSON (status: the snapshot; replay: the summary)
   --speed S       replay as fast as possible (max, the default) or at the recorded
@@ -103,6 +106,7 @@ async function cmdStart(args: string[]): Promise<void> {
     etcd: { type: 'string' },
     'node-id': { type: 'string' },
     'state-dir': { type: 'string' },
+    'join-secret': { type: 'string' },
   });
   const port = parsePort(values.port as string | undefined);
   const overrides: Record<string, Record<string, unknown>> = {};
@@ -116,6 +120,7 @@ async function cmdStart(args: string[]): Promise<void> {
   }
   if (values['node-id'] !== undefined) set('node', 'id', values['node-id']);
   if (values['state-dir'] !== undefined) set('node', 'stateDir', values['state-dir']);
+  if (values['join-secret'] !== undefined) set('cluster', 'joinSecretFile', values['join-secret']);
   const { config, files } = loadConfig(values.config as string | undefined, overrides as never);
   const node = await startNode(config);
   const coord = node.cluster ? `etcd ${config.cluster.etcd.join(',')} (cluster ${config.cluster.name}, lease TTL ${config.cluster.leaseTtlMs} ms, transport ${node.cluster.transport.address})` : 'embedded (single node)';

@@ -24,6 +24,7 @@ import type { Alert } from '../src/detect/alert.ts';
 import { waitFor } from './helpers/wait.ts';
 import { startEtcd } from './helpers/etcd.ts';
 import { connectEtcd } from '../src/cluster/etcd-coordinator.ts';
+import { EtcdValues } from '../src/cluster/etcd-values.ts';
 
 const T0 = 1_750_000_000_000;
 
@@ -188,9 +189,10 @@ describe('EtcdOffenceBook (a real etcd)', () => {
     const etcd = await startEtcd();
     const coord = await connectEtcd([etcd.endpoint]);
     const coordB = await connectEtcd([etcd.endpoint]);
-    const rejected: string[] = [];
+    const lines: string[] = [];
+    const values = new EtcdValues('c1', { notice: (l) => lines.push(l) });
     const a = new EtcdOffenceBook(coord, 'c1');
-    const b = new EtcdOffenceBook(coordB, 'c1', undefined, undefined, (k) => rejected.push(k));
+    const b = new EtcdOffenceBook(coordB, 'c1', undefined, undefined, (kv) => values.offence(kv));
     await Promise.all([a.start(), b.start()]);
     const clock = { now: () => Date.now(), setTimer: () => ({ cancel() {} }) } as never;
     const pa = new ResponderPolicy(DEFAULT_RESPONDER, new AllowList(), clock, { offences: a });
@@ -206,7 +208,9 @@ describe('EtcdOffenceBook (a real etcd)', () => {
     await waitFor(() => b.size === 2, 'the bad value is mirrored');
     assert.equal(b.get('203.0.113.61'), undefined);
     assert.equal(b.get('203.0.113.61'), undefined);
-    assert.deepEqual(rejected, [`${offencesPrefix('c1')}203.0.113.61`]);
+    assert.equal(values.rejected.get('offences'), 1, 'counted once however often it is read');
+    assert.equal(lines.length, 1);
+    assert.match(lines[0]!, /offences\/203\.0\.113\.61.*not a valid offence record value/);
     a.close();
     b.close();
     await coord.close();
@@ -234,7 +238,7 @@ test('parseBan takes a ban and refuses what is not one', () => {
   const good = ban('203.0.113.7', T0, 60);
   assert.deepEqual(parseBan(JSON.stringify(good)), good);
   assert.deepEqual(parseBan(good), good);
-  for (const bad of ['', 'null', '[]', '{"address":5}', JSON.stringify({ ...good, expiresAt: 'soon' }), JSON.stringify({ ...good, offence: 0 })]) assert.equal(parseBan(bad), null, bad);
+  for (const bad of ['', 'null', '[]', '{"address":5}', JSON.stringify({ ...good, expiresAt: 'soon' }), JSON.stringify({ ...good, offence: -1 }), JSON.stringify({ ...good, address: '203.000.113.7' })]) assert.equal(parseBan(bad), null, bad);
 });
 
 describe('forgeable evidence (policy)', () => {
