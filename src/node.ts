@@ -284,6 +284,7 @@ export async function startNode(config: Config, options: StartNodeOptions = {}):
     firewall,
     ...(replayPace ? { replay: replayPace } : {}),
     ...(events ? { events } : {}),
+    protection: { entries: () => defence.protectedSet.entries(), setAside: () => defence.detection.firewall.setAside },
     ...(member ? { cluster: () => member.health(), peers: () => member.members().map((m) => ({ id: m.id, http: m.http })) } : {}),
   });
   let stopped = false;

@@ -2,6 +2,7 @@
 // block and unblock (mutating: bearer token). Errors carry the stable code and the message
 // that names the bad value.
 
+import { isClientError } from '../src/errors.ts';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Ban } from '../src/cluster/ban-registry.ts';
 import type { Alert } from '../src/detect/alert.ts';
@@ -9,7 +10,7 @@ import type { Decision } from '../src/respond/decision.ts';
 
 /** What the API needs of the node's response side. */
 export interface BansApiParts {
-  block(address: string, ttlS: number | undefined, reason: string | undefined): Promise<Decision>;
+  block(address: string, ttlS: number | undefined, reason: string | undefined, options?: { force?: boolean }): Promise<Decision>;
   unblock(address: string): Promise<{ decision: Decision; existed: boolean }>;
   bans(): Promise<Ban[]>;
   decisions(limit: number): unknown[];
@@ -27,18 +28,10 @@ export interface BlockRate {
   burst: number;
 }
 
-const STATUS_BY_CODE: Record<string, number> = {
-  AI_ERR_BAD_ADDRESS: 400,
-  AI_ERR_BAD_TTL: 400,
-  AI_ERR_ALLOW_LISTED: 403,
-  AI_ERR_NOT_BANNED: 404,
-};
-
+/** A refusal the caller can fix is answered with its status (the error's own); anything else goes on to the server's handler. */
 function fail(reply: FastifyReply, err: unknown) {
-  const code = (err as { code?: string }).code ?? '';
-  const status = STATUS_BY_CODE[code];
-  if (!status) throw err;
-  return reply.code(status).send({ error: (err as Error).message, code });
+  if (!isClientError(err)) throw err;
+  return reply.code(err.statusCode).send({ error: err.message, code: err.code });
 }
 
 function limitOf(q: { limit?: string }, reply: FastifyReply): number | undefined {
@@ -96,7 +89,7 @@ export function registerBansApi(
 
   let tokens = rate.burst;
   let refilled = Date.now();
-  app.post<{ Body: { address?: unknown; ttl?: unknown; reason?: unknown } | null }>('/api/bans', async (req, reply) => {
+  app.post<{ Body: { address?: unknown; ttl?: unknown; reason?: unknown; force?: unknown } | null }>('/api/bans', async (req, reply) => {
     if (!authorised(req)) return unauthorised(reply);
     const now = Date.now();
     tokens = Math.min(rate.burst, tokens + ((now - refilled) / 1000) * rate.perS);
@@ -111,14 +104,15 @@ export function registerBansApi(
     const p = need(reply);
     if (!p) return reply;
     const body = req.body ?? {};
-    const unknown = typeof body === 'object' ? Object.keys(body).filter((k) => k !== 'address' && k !== 'ttl' && k !== 'reason') : [];
-    if (unknown.length > 0) return reply.code(400).send({ error: `unknown field ${JSON.stringify(unknown[0])} in the body (allowed: address, ttl in seconds, reason)`, code: 'AI_ERR_BAD_REQUEST' });
-    const { address, ttl, reason } = body;
+    const unknown = typeof body === 'object' ? Object.keys(body).filter((k) => k !== 'address' && k !== 'ttl' && k !== 'reason' && k !== 'force') : [];
+    if (unknown.length > 0) return reply.code(400).send({ error: `unknown field ${JSON.stringify(unknown[0])} in the body (allowed: address, ttl in seconds, reason, force)`, code: 'AI_ERR_BAD_REQUEST' });
+    const { address, ttl, reason, force } = body;
+    if (force !== undefined && typeof force !== 'boolean') return reply.code(400).send({ error: `force must be true or false, got ${JSON.stringify(force)}`, code: 'AI_ERR_BAD_REQUEST' });
     if (typeof address !== 'string') return reply.code(400).send({ error: `body must be {"address": "1.2.3.4", "ttl": 3600, "reason": "..."}; address is ${JSON.stringify(address)}`, code: 'AI_ERR_BAD_ADDRESS' });
     if (ttl !== undefined && typeof ttl !== 'number') return reply.code(400).send({ error: `ttl must be a number of seconds, got ${JSON.stringify(ttl)}`, code: 'AI_ERR_BAD_TTL' });
     if (reason !== undefined && (typeof reason !== 'string' || reason.length > 500)) return reply.code(400).send({ error: 'reason must be a string of at most 500 characters' });
     try {
-      return reply.code(201).send(await p.block(address, ttl, reason));
+      return reply.code(201).send(await p.block(address, ttl, reason, { force: force === true }));
     } catch (err) {
       return fail(reply, err);
     }
