@@ -33,6 +33,7 @@ test('a ban must be JSON of the ban shape, with finite numbers and a canonical a
     ['bans/203.0.113.7', { ...good, ttl: '600' }, /\/ttl: Expected number/],
     ['bans/203.0.113.7', `{"address":"203.0.113.7","ttl":1e999,"expiresAt":1,"reason":"","detector":"","score":0,"at":0,"offence":1}`, /\/ttl/],
     ['bans/203.0.113.7', { ...good, offence: 1.5 }, /\/offence: Expected integer/],
+    ['bans/203.0.113.7', { ...good, forced: 'false' }, /\/forced: Expected boolean/],
     ['bans/203.0.113.7', { ...good, reason: undefined }, /reason/],
     ['bans/10.0.0.5%2F8', { ...good, address: '10.0.0.5/8' }, /host bits are set/],
     ['bans/999.1.1.1', { ...good, address: '999.1.1.1' }, /bad address "999\.1\.1\.1"/],
@@ -49,6 +50,7 @@ test('a ban must be JSON of the ban shape, with finite numbers and a canonical a
   assert.deepEqual(v.counts(), { bans: bad.length });
   // Fields a newer node adds are kept, not refused.
   assert.deepEqual(v.ban(kv('bans/203.0.113.7', { ...good, node: 'n4' })), { ...good, node: 'n4' });
+  assert.deepEqual(v.ban(kv('bans/203.0.113.7', { ...good, forced: true })), { ...good, forced: true });
   // The check the firewall side reuses.
   assert.equal(banProblem(good), null);
   assert.equal(checkBan({ ...good, score: Number.NaN }), null);

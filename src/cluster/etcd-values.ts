@@ -46,6 +46,7 @@ export const BanSchema = Type.Object({
   score: Finite(),
   at: Finite(),
   offence: Type.Integer({ minimum: 0, maximum: 1_000_000 }),
+  forced: Type.Optional(Type.Boolean()),
 });
 
 export const OffenceSchema = Type.Object({ offences: Type.Integer({ minimum: 1, maximum: 1_000_000 }), forgetAt: Finite() });
