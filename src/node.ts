@@ -186,7 +186,6 @@ export async function startNode(config: Config, options: StartNodeOptions = {}):
     registry = durable;
     policyState = { offences: durable.offences };
   }
-  const setAsideSeen = new Set<string>();
   const defence = await assembleDefence({
     config,
     registry,
@@ -195,12 +194,8 @@ export async function startNode(config: Config, options: StartNodeOptions = {}):
     featureCount: featureCount(),
     placed: clustered,
     policyState,
-    onFirewallSetAside: (address, why) => {
-      if (setAsideSeen.size < 10_000 && !setAsideSeen.has(address)) {
-        setAsideSeen.add(address);
-        notice(`autoimmune: firewall: ban of ${address} set aside, not applied: ${why}`);
-      }
-    },
+    // The firewall reports each ban once (again only if why changes).
+    onFirewallSetAside: (address, why) => notice(`autoimmune: firewall: ban of ${address} set aside, not applied: ${why}`),
   });
   await broadcast?.start(defence.board);
   const events = await openNodeStore(config, { stateDir, desk: defence.desk, notice });
