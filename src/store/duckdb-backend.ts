@@ -87,6 +87,10 @@ class DuckdbBackend implements StoreBackend {
     if (this.closing) throw new StoreStoppingError();
     if (signal?.aborted) throw new QueryCancelledError(String(signal.reason));
     const conn = await this.instance.connect();
+    if (this.closing || signal?.aborted) {
+      conn.closeSync();
+      throw this.closing ? new StoreStoppingError() : new QueryCancelledError(String(signal!.reason));
+    }
     const work = fn(conn);
     this.reads.set(conn, work);
     const onAbort = () => void interruptUntil(conn, work);

@@ -18,7 +18,7 @@ import { alertRow, decisionRow, flowRow, type EventRow, type QueryResult } from 
 import { evaluateQuery } from './evaluate-query.ts';
 import { floorHour, type StoreBackend, type StoredAlert } from './sql-backend.ts';
 import type { SimilarHit, SimilarIndex } from './similar-index.ts';
-import { NotStoredError, StoreStoppingError } from './store-errors.ts';
+import { NotStoredError, QueryCancelledError, StoreStoppingError } from './store-errors.ts';
 
 /** An hour is rolled up once it ended this long ago: rows reach the database within a flush or two of their time. */
 const ROLLUP_GRACE_MS = 60_000;
@@ -48,6 +48,10 @@ export interface StoreStats {
   pruned: number;
   /** Vectors the similarity index forgot with their alerts' raw rows. */
   forgotten: number;
+  /** Queries running in the database now. */
+  running: number;
+  /** Queries stopped in the database because their deadline passed (QueryCancelledError). */
+  cancelled: number;
 }
 
 export interface Answer {
@@ -66,7 +70,7 @@ export class EventStore {
   private flushing: Promise<void> | null = null;
   private closed = false;
   private readonly maxMemoryRows: number;
-  readonly stats: StoreStats = { stored: 0, pending: 0, shed: 0, flushed: 0, memoryRows: 0, indexed: 0, compacted: 0, pruned: 0, forgotten: 0 };
+  readonly stats: StoreStats = { stored: 0, pending: 0, shed: 0, flushed: 0, memoryRows: 0, indexed: 0, compacted: 0, pruned: 0, forgotten: 0, running: 0, cancelled: 0 };
   private readonly now: () => number;
   private readonly memoryMs: number;
   private readonly maxPending: number;
@@ -198,7 +202,15 @@ export class EventStore {
     if (q.from >= this.memorySince || !this.o.backend) return { result: evaluateQuery(this.memoryRows(), q), tier: 'memory' };
     if (this.closed) throw new StoreStoppingError();
     await this.flush();
-    return { result: await this.o.backend.query(q, signal), tier: 'database' };
+    this.stats.running++;
+    try {
+      return { result: await this.o.backend.query(q, signal), tier: 'database' };
+    } catch (err) {
+      if (err instanceof QueryCancelledError) this.stats.cancelled++;
+      throw err;
+    } finally {
+      this.stats.running--;
+    }
   }
 
   private *memoryRows(): Iterable<EventRow> {
