@@ -141,6 +141,14 @@ async function cmdStart(args: string[]): Promise<void> {
     if (stopping) return;
     stopping = true;
     process.stdout.write(`\n${signal}: stopping the actor tree in reverse order…\n`);
+    // The whole stop is bounded like each actor's: whatever still runs then (a query, a
+    // handler past its own bound) does not hold the process. The kernel's rules and the
+    // database's write-ahead log carry what was not closed.
+    const { shutdownMs } = config.supervision;
+    setTimeout(() => {
+      process.stderr.write(`autoimmune: the node did not stop within supervision.shutdownMs (${shutdownMs} ms); exiting now\n`);
+      process.exit(1);
+    }, shutdownMs).unref();
     node.stop().then(
       () => process.exit(0),
       (err) => {

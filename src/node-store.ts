@@ -19,6 +19,7 @@ import type { StoreBackend } from './store/sql-backend.ts';
 import type { ActorSystem } from './supervisors/actor-system.ts';
 import type { WorkerSpec } from './supervisors/child-spec.ts';
 import { PRIORITY } from './supervisors/priorities.ts';
+import { makePrivate } from './util/private-files.ts';
 
 export interface NodeStore {
   spec: WorkerSpec;
@@ -50,6 +51,7 @@ export async function openNodeStore(config: Config, o: { stateDir: string; desk:
   const indexFile = join(o.stateDir, 'similar.usearch');
   let index: SimilarIndex;
   try {
+    makePrivate([indexFile]);
     index = existsSync(indexFile) ? SimilarIndex.load(indexFile) : new SimilarIndex({ dimensions: featureCount() });
   } catch (err) {
     o.notice(`autoimmune: the similarity index in ${indexFile} could not be read (${(err as Error).message}); starting a new one`);
@@ -87,6 +89,7 @@ export async function openNodeStore(config: Config, o: { stateDir: string; desk:
     send: (to: string, msg: StoreMessage) => member?.router.sendToNode(to, STORE_PATH, msg, PRIORITY.alerts) ?? false,
     members: () => (member ? member.members().map((m) => m.id) : [node]),
     timeoutMs: c.queryTimeoutMs,
+    onError: (err, q) => o.notice(`autoimmune: event store: a ${q.measure} query over ${q.kind}s failed: ${(err as Error).stack ?? String(err)}`),
   });
   const tools: ToolContext = {
     run: (q: EventQuery, where: string) => gather.run(q, where),

@@ -43,6 +43,7 @@ import { FIREWALL_RECONCILE } from './actors/firewall.ts';
 import { FIREWALL_PATH } from './detection.ts';
 import { keepProtectedSetCurrent } from './node/protected-set.ts';
 import { join } from 'node:path';
+import { holdPrivateUmask } from './util/private-files.ts';
 
 export interface RunningNode {
   config: Config;
@@ -136,6 +137,8 @@ export async function startNode(config: Config, options: StartNodeOptions = {}):
   }
   const interfaces = options.sources ? [] : await usableInterfaces(config, notice);
   const geo = await openConfiguredGeo(config.geo);
+  // Every file the node writes from here on is owner-only (database, its WAL, index, models).
+  const releaseUmask = holdPrivateUmask();
   const stateDir = ensureStateDir(resolveStateDir(config.node.stateDir));
   const token = loadOrCreateToken(stateDir, config.http.token);
   const joinSecret = etcd
@@ -216,7 +219,7 @@ export async function startNode(config: Config, options: StartNodeOptions = {}):
     next: (shard) => detectorPath(shard),
   });
   const coordinator: Coordinator = etcd ?? new EmbeddedCoordinator();
-  const http = await startHttpServer({ ...config.http, token: token.token });
+  const http = await startHttpServer({ ...config.http, token: token.token }, { log: notice });
   const system = new ActorSystem({
     nodeId: config.node.id,
     defaults: config.supervision,
@@ -313,6 +316,7 @@ export async function startNode(config: Config, options: StartNodeOptions = {}):
       tableLock?.release();
       await http.close();
       await coordinator.close();
+      releaseUmask();
     },
   };
 }

@@ -165,6 +165,6 @@ test('events like an alert: the nearest stored alerts by flow features, each wit
     if (i > 0) assert.ok(similar[i]!.distance >= similar[i - 1]!.distance, 'nearest first');
   }
   const bad = await tool({ alertId: 12345, k: 3 });
-  assert.equal(bad.status, 400);
+  assert.equal(bad.status, 404, 'an alert this node does not have');
   assert.match(((await bad.json()) as { error: string }).error, /alert 12345 is not stored/);
 });

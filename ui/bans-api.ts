@@ -2,11 +2,12 @@
 // block and unblock (mutating: bearer token). Errors carry the stable code and the message
 // that names the bad value.
 
-import { isClientError } from '../src/errors.ts';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Ban } from '../src/cluster/ban-registry.ts';
 import type { Alert } from '../src/detect/alert.ts';
 import type { Decision } from '../src/respond/decision.ts';
+import { clientStatus } from './http-errors.ts';
+import type { BlockGate } from './rate-limits.ts';
 
 /** What the API needs of the node's response side. */
 export interface BansApiParts {
@@ -19,19 +20,11 @@ export interface BansApiParts {
   readonly alertsSeen: number;
 }
 
-/**
- * Blocks per second the API takes (http.blockRate): a dashboard click or a script, not a
- * flood of POSTs that would fill the registry and every firewall (429, saying why).
- */
-export interface BlockRate {
-  perS: number;
-  burst: number;
-}
-
-/** A refusal the caller can fix is answered with its status (the error's own); anything else goes on to the server's handler. */
+/** A refusal the client caused (clientStatus) answered with its message; anything else goes to the error handler. */
 function fail(reply: FastifyReply, err: unknown) {
-  if (!isClientError(err)) throw err;
-  return reply.code(err.statusCode).send({ error: err.message, code: err.code });
+  const status = clientStatus(err);
+  if (!status) throw err;
+  return reply.code(status).send({ error: (err as Error).message, code: (err as { code: string }).code });
 }
 
 function limitOf(q: { limit?: string }, reply: FastifyReply): number | undefined {
@@ -47,7 +40,7 @@ export function registerBansApi(
   app: FastifyInstance,
   parts: () => BansApiParts | undefined,
   authorised: (req: FastifyRequest) => boolean,
-  rate: BlockRate = { perS: 20, burst: 100 },
+  blocks: BlockGate,
 ): void {
   const need = (reply: FastifyReply) => {
     const p = parts();
@@ -87,20 +80,12 @@ export function registerBansApi(
     return { total, alerts: n > 0 ? plain(p.alerts(n)) : [] };
   });
 
-  let tokens = rate.burst;
-  let refilled = Date.now();
+  // Blocks per second the API takes (http.blockRate, shared with the block_addresses tool): a
+  // dashboard click or a script, not a flood of POSTs that would fill the registry and every
+  // firewall (429, saying why).
   app.post<{ Body: { address?: unknown; ttl?: unknown; reason?: unknown; force?: unknown } | null }>('/api/bans', async (req, reply) => {
     if (!authorised(req)) return unauthorised(reply);
-    const now = Date.now();
-    tokens = Math.min(rate.burst, tokens + ((now - refilled) / 1000) * rate.perS);
-    refilled = now;
-    if (tokens < 1) {
-      return reply
-        .code(429)
-        .header('retry-after', '1')
-        .send({ error: `too many block requests: at most ${rate.perS} per second (bursts of ${rate.burst}); try again in a second`, code: 'AI_ERR_RATE_LIMITED' });
-    }
-    tokens -= 1;
+    blocks.take(1, 'POST /api/bans');
     const p = need(reply);
     if (!p) return reply;
     const body = req.body ?? {};

@@ -19,6 +19,9 @@ import { WebSocketServer } from 'ws';
 import { DashboardHub, type HubParts } from './dashboard-hub.ts';
 import { createMetrics, type MetricsParts } from './metrics.ts';
 import { worldGeoJson } from './world-map.ts';
+import { HostAllowList } from './host-check.ts';
+import { installErrorHandler } from './http-errors.ts';
+import { BlockGate, ClientLimits } from './rate-limits.ts';
 
 export interface HttpParts {
   system: ActorSystem;
@@ -96,9 +99,30 @@ function bearerOk(req: FastifyRequest, token: string): boolean {
   return given.length === want.length && timingSafeEqual(given, want);
 }
 
-export async function startHttpServer(options: Config['http']): Promise<HttpServer> {
-  const app = Fastify({ logger: false });
+/**
+ * Request bodies the server reads at most, unless a route says less: the largest route body
+ * is POST /api/chaos (100 events of up to ~800 characters; 256 KiB leaves room for escapes).
+ * A longer body is refused from its Content-Length, before it is read.
+ */
+export const BODY_LIMIT = 256 * 1024;
+
+export interface HttpServerOptions {
+  /** Where the detail of an internal error goes (default stderr); the client gets a request id. */
+  log?: (line: string) => void;
+}
+
+export async function startHttpServer(options: Config['http'], o: HttpServerOptions = {}): Promise<HttpServer> {
+  const log = o.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  // Request ids name a failure in the log and in the answer; random, so they do not count requests.
+  const app = Fastify({ logger: false, bodyLimit: BODY_LIMIT, genReqId: () => randomBytes(6).toString('hex') });
+  installErrorHandler(app, log);
   const token = options.token ?? randomBytes(24).toString('hex');
+  const hosts = new HostAllowList({ bound: options.host, allowed: options.allowedHosts });
+  // Every request, before its body is read: a page of another site re-pointed at this node by
+  // DNS (rebinding) sends its own name as Host.
+  app.addHook('onRequest', async (req, reply) => {
+    if (!hosts.allows(req.headers.host)) return reply.code(421).send(hosts.refusal(req.headers.host));
+  });
   let parts: HttpParts | undefined;
   let hub: DashboardHub | undefined;
   let metrics: ReturnType<typeof createMetrics> | undefined;
@@ -106,6 +130,11 @@ export async function startHttpServer(options: Config['http']): Promise<HttpServ
   const wss = new WebSocketServer({ noServer: true, maxPayload: 1024 });
   app.server.on('upgrade', (req, socket, head) => {
     const path = (req.url ?? '').split('?')[0];
+    if (!hosts.allows(req.headers.host)) {
+      const body = JSON.stringify(hosts.refusal(req.headers.host));
+      socket.end(`HTTP/1.1 421 Misdirected Request\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+      return;
+    }
     if (path !== '/ws' || !hub || !sameOrigin(req.headers.origin, req.headers.host)) {
       socket.end(`HTTP/1.1 ${path !== '/ws' ? '404 Not Found' : !hub ? '503 Service Unavailable' : '403 Forbidden'}\r\nconnection: close\r\n\r\n`);
       return;
@@ -220,9 +249,10 @@ export async function startHttpServer(options: Config['http']): Promise<HttpServ
     return { path, crashed: parts.system.crash(path) };
   });
 
-  registerBansApi(app, () => parts?.response, (req) => bearerOk(req, token), options.blockRate);
+  const blocks = new BlockGate(options.blockRate);
+  registerBansApi(app, () => parts?.response, (req) => bearerOk(req, token), blocks);
   registerReplayApi(app, () => parts?.replay, (req) => bearerOk(req, token));
-  registerAskApi(app, () => parts?.events, (req) => bearerOk(req, token));
+  registerAskApi(app, () => parts?.events, (req) => bearerOk(req, token), { limits: new ClientLimits(options.clientLimits), blocks });
 
   let address: string;
   try {

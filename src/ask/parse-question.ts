@@ -6,7 +6,7 @@
 
 import { isIP } from 'node:net';
 import { ALERT_TYPES } from '../detect/alert.ts';
-import { ConfigError } from '../errors.ts';
+import { AutoimmuneError } from '../errors.ts';
 import { BUCKET_MS, DEFAULT_LIMIT, MAX_LIMIT } from '../store/check-query.ts';
 import type { EventField, EventFilters, EventKind, EventQuery } from '../store/event-query.ts';
 import * as V from './vocabulary.ts';
@@ -69,11 +69,18 @@ function instantAt(year: number, month: number, day: number, hour: number, minut
   return asUtc - offset(first);
 }
 
+/** A time zone that is not an IANA zone name (the caller's input: --tz, or the API's timeZone). */
+export class BadTimeZoneError extends AutoimmuneError {
+  constructor(message: string) {
+    super('AI_ERR_BAD_TIME_ZONE', message, { statusCode: 400 });
+  }
+}
+
 function checkTimeZone(timeZone: string): void {
   try {
     new Intl.DateTimeFormat('en-US', { timeZone });
   } catch {
-    throw new ConfigError(`time zone ${JSON.stringify(timeZone)} is not an IANA zone name; use one such as "Europe/Madrid" or "UTC"`);
+    throw new BadTimeZoneError(`time zone ${JSON.stringify(timeZone)} is not an IANA zone name; use one such as "Europe/Madrid" or "UTC"`);
   }
 }
 
@@ -596,6 +603,7 @@ const SAY = {
     defaultPeriod: 'las últimas 24 horas',
     allStored: { label: 'todo lo guardado', adverb: '' },
     clamped: `límite: ${MAX_LIMIT} (máximo)`,
+    blockableOnly: 'solo orígenes que se pueden bloquear (no los falsificados de las inundaciones)',
   },
   en: {
     empty: 'The question is empty.',
@@ -634,6 +642,7 @@ const SAY = {
     defaultPeriod: 'the last 24 hours',
     allStored: { label: 'everything stored', adverb: '' },
     clamped: `limit: ${MAX_LIMIT} (the most)`,
+    blockableOnly: 'only sources that may be banned (not the spoofed sources of floods)',
   },
 } as const;
 
@@ -783,6 +792,9 @@ export function parseQuestion(text: string, now: Date, options: ParseOptions = {
   const detectors = kind === 'decision' ? decisionDetectors(types, f.detectors) : f.detectors;
   if (detectors.length) filters.detector = detectors;
   if (f.minScore) filters.minScore = f.minScore.value;
+  // A block proposes sources: never those seen only in floods' alerts, whose sources are
+  // spoofed or abused reflectors (blockable: false), which the responder would not ban either.
+  if (f.command === 'block' && kind === 'alert') filters.blockable = true;
 
   const anchored =
     f.command !== undefined || f.threat || f.whatThreat || f.types.size > 0 || f.decision !== undefined || f.countries.length > 0 ||
@@ -815,6 +827,7 @@ export function parseQuestion(text: string, now: Date, options: ParseOptions = {
   if (f.nodes.length) understood.push(`${say.node}: ${f.nodes.join(', ')}`);
   if (f.detectors.length) understood.push(`detector: ${f.detectors.join(', ')}`);
   if (f.minScore) understood.push(say.risk(f.minScore.value, f.minScore.high));
+  if (filters.blockable) understood.push(say.blockableOnly);
   if (!(failed && f.periods.length === 0)) understood.push(`${say.period}: ${period.label}`);
 
   if (failed) return { ok: false, language: lang, understood, missing: problems.join(' ') };

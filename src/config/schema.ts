@@ -55,6 +55,18 @@ export const ConfigSchema = Type.Object(
           },
           strict,
         ),
+        allowedHosts: Type.Array(Type.String({ minLength: 1, maxLength: 253, pattern: '^[A-Za-z0-9._:\\[\\]-]+$' }), {
+          maxItems: 256,
+          description: 'names (or addresses) the node is reached by, besides localhost, 127.0.0.1, [::1] and http.host; any other Host header is refused (DNS rebinding)',
+        }),
+        clientLimits: Type.Object(
+          {
+            perS: Type.Number({ exclusiveMinimum: 0, maximum: 100_000, description: 'questions and tool calls per second per client (429 past it)' }),
+            burst: Type.Integer({ minimum: 1, maximum: 100_000 }),
+            inFlight: Type.Integer({ minimum: 1, maximum: 1000, description: 'questions and tool calls of one client running at once' }),
+          },
+          { ...strict, description: 'per client (address, and token when shown) on POST /api/ask and /api/tools/*' },
+        ),
       },
       strict,
     ),
