@@ -9,8 +9,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createJoinSecretFile } from '../src/cluster/join-secret.ts';
-import { spawnNodeProcess, type NodeProcess } from '../src/cluster/node-process.ts';
-import { startEtcdCluster, type TestEtcdCluster } from '../src/cluster/local-etcd.ts';
+import { spawnNodeProcess, type NodeProcess } from '../devkit/node-process.ts';
+import { startEtcdCluster, type TestEtcdCluster } from '../devkit/local-etcd.ts';
 import type { NetLab } from './netns.ts';
 
 /** The nftables table (family inet) the nodes' firewalls own in the lab. */

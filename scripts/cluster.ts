@@ -11,8 +11,8 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../src/config/load-config.ts';
 import { createJoinSecretFile } from '../src/cluster/join-secret.ts';
-import { spawnNodeProcess, type NodeProcess } from '../src/cluster/node-process.ts';
-import { startEtcdCluster, type TestEtcdCluster } from '../src/cluster/local-etcd.ts';
+import { spawnNodeProcess, type NodeProcess } from '../devkit/node-process.ts';
+import { startEtcdCluster, type TestEtcdCluster } from '../devkit/local-etcd.ts';
 
 const HELP = `npm run cluster -- [--nodes N] [--etcd URL] [--port-base P] [--replay FILE…] [--pps N] [--config FILE] [--dir DIR]
 

@@ -11,10 +11,10 @@ import http from 'node:http';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Alert } from '../src/detect/alert.ts';
-import { startNode, type RunningNode } from '../src/node.ts';
-import { fillEvents, slowQuery } from './helpers/store-fill.ts';
-import { testConfig } from './helpers/node-config.ts';
-import { waitFor } from './helpers/wait.ts';
+import { startNode, type RunningNode } from '../src/node/node.ts';
+import { fillEvents, slowQuery } from '../devkit/store-fill.ts';
+import { testConfig } from '../devkit/node-config.ts';
+import { waitFor } from '../devkit/wait.ts';
 
 const TOKEN = 'hardening-token-0123456789';
 /** A node with tight limits (and a database of old alerts to make a slow query of). */

@@ -4,8 +4,8 @@
 
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
-import { HostAllowList, hostName } from '../ui/host-check.ts';
-import { BlockGate, ClientLimits, clientKey, TooManyRequestsError } from '../ui/rate-limits.ts';
+import { HostAllowList, hostName } from '../src/http/host-check.ts';
+import { BlockGate, ClientLimits, clientKey, TooManyRequestsError } from '../src/http/rate-limits.ts';
 
 test('hostName: lower case, no port, IPv6 without brackets, no trailing dot', () => {
   assert.equal(hostName('LocalHost:8000'), 'localhost');

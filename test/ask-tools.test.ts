@@ -7,7 +7,7 @@ import type { FlowRecord } from '../src/detect/flow-record.ts';
 import { after, test } from 'node:test';
 import AjvModule from 'ajv';
 import { Confirmations, runTool, toolList, type ToolContext } from '../src/ask/tools.ts';
-import { MemoryBanRegistry } from '../src/cluster/memory-ban-registry.ts';
+import { MemoryBanRegistry } from '../src/respond/memory-ban-registry.ts';
 import { AutoimmuneError } from '../src/errors.ts';
 import { AllowList } from '../src/respond/allow-list.ts';
 import { BanDesk } from '../src/respond/ban-desk.ts';
@@ -17,7 +17,7 @@ import type { EventRow } from '../src/store/event-row.ts';
 import { EventStore } from '../src/store/event-store.ts';
 import { ScatterGather } from '../src/store/scatter-gather.ts';
 import { wallClock } from '../src/supervisors/clock.ts';
-import { BlockGate } from '../ui/rate-limits.ts';
+import { BlockGate } from '../src/http/rate-limits.ts';
 
 const NOW = Date.UTC(2026, 10, 24, 12, 0, 0);
 

@@ -6,14 +6,14 @@ import { strict as assert } from 'node:assert';
 import { after, before, test } from 'node:test';
 import { Etcd3 } from 'etcd3';
 import { firewallSpec } from '../src/actors/firewall.ts';
-import type { BanEvent } from '../src/cluster/ban-registry.ts';
-import { EtcdBanRegistry, MalformedBanError } from '../src/cluster/etcd-ban-registry.ts';
+import type { BanEvent } from '../src/respond/ban-registry.ts';
+import { EtcdBanRegistry, MalformedBanError } from '../src/respond/etcd-ban-registry.ts';
 import { connectEtcd } from '../src/cluster/etcd-coordinator.ts';
 import { EtcdValues } from '../src/cluster/etcd-values.ts';
 import { DryRunBackend } from '../src/firewall/dry-run.ts';
 import { ActorSystem } from '../src/supervisors/actor-system.ts';
-import { startEtcd, type TestEtcd } from './helpers/etcd.ts';
-import { waitFor } from './helpers/wait.ts';
+import { startEtcd, type TestEtcd } from '../devkit/etcd.ts';
+import { waitFor } from '../devkit/wait.ts';
 
 let etcd: TestEtcd;
 before(async () => {

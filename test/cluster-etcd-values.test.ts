@@ -8,13 +8,13 @@
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
 import { Etcd3 } from 'etcd3';
-import type { Ban } from '../src/cluster/ban-registry.ts';
-import { EtcdBanRegistry } from '../src/cluster/etcd-ban-registry.ts';
+import type { Ban } from '../src/respond/ban-registry.ts';
+import { EtcdBanRegistry } from '../src/respond/etcd-ban-registry.ts';
 import { connectEtcd } from '../src/cluster/etcd-coordinator.ts';
-import { NODE_LOCAL_EPOCH } from '../src/cluster/cluster-router.ts';
+import { NODE_LOCAL_EPOCH } from '../src/remote/cluster-router.ts';
 import type { ClusterHealth } from '../src/cluster/cluster-member.ts';
-import { clusterOnEtcd, coversOnce, placedIds, rogueTransport } from './helpers/cluster.ts';
-import { waitFor } from './helpers/wait.ts';
+import { clusterOnEtcd, coversOnce, placedIds, rogueTransport } from '../devkit/cluster.ts';
+import { waitFor } from '../devkit/wait.ts';
 
 const SHARDS = 4;
 const NAME = 'vals';

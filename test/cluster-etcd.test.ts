@@ -7,8 +7,8 @@
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { clusterOnEtcd, coversOnce, placedIds, rogueTransport, type Health } from './helpers/cluster.ts';
-import { waitFor } from './helpers/wait.ts';
+import { clusterOnEtcd, coversOnce, placedIds, rogueTransport, type Health } from '../devkit/cluster.ts';
+import { waitFor } from '../devkit/wait.ts';
 
 const SHARDS = 6;
 const TTL_MS = 2000;

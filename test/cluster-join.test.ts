@@ -9,9 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { createJoinSecretFile, fingerprint, JOIN_SECRET_FILE } from '../src/cluster/join-secret.ts';
-import { spawnNodeProcess, type NodeProcess } from '../src/cluster/node-process.ts';
-import { startEtcd, type TestEtcd } from './helpers/etcd.ts';
-import { waitFor } from './helpers/wait.ts';
+import { spawnNodeProcess, type NodeProcess } from '../devkit/node-process.ts';
+import { startEtcd, type TestEtcd } from '../devkit/etcd.ts';
+import { waitFor } from '../devkit/wait.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'autoimmune-join-'));
 let etcd: TestEtcd;

@@ -10,11 +10,11 @@ import { ClusterMember, advertisedAddress } from '../src/cluster/cluster-member.
 import { EtcdValues } from '../src/cluster/etcd-values.ts';
 import type { LocalActor } from '../src/cluster/placement/reconciler.ts';
 import { DETECTORS_PATH, ENRICHERS_PATH } from '../src/cluster/placement/specs.ts';
-import { generateNodeKeys, startZmqTransport } from '../src/cluster/transport/zmq-transport.ts';
-import type { Outcome } from '../src/cluster/transport/types.ts';
+import { generateNodeKeys, startZmqTransport } from '../src/remote/transport/zmq-transport.ts';
+import type { Outcome } from '../src/remote/transport/types.ts';
 import { ActorSystem } from '../src/supervisors/actor-system.ts';
 import type { WorkerSpec } from '../src/supervisors/child-spec.ts';
-import { waitFor } from './helpers/wait.ts';
+import { waitFor } from '../devkit/wait.ts';
 
 const SHARDS = 6;
 const TTL = 2000;

@@ -5,8 +5,8 @@
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { clusterOnEtcd } from './helpers/cluster.ts';
-import { waitFor } from './helpers/wait.ts';
+import { clusterOnEtcd } from '../devkit/cluster.ts';
+import { waitFor } from '../devkit/wait.ts';
 
 const BENIGN = fileURLToPath(new URL('../../shared/data/pcap/D02_benign_tls2.pcap', import.meta.url));
 

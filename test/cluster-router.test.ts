@@ -3,8 +3,8 @@
 
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
-import { ClusterRouter } from '../src/cluster/cluster-router.ts';
-import type { Destination, PeerInfo, Pending, SendResult, Transport, TransportStats } from '../src/cluster/transport/types.ts';
+import { ClusterRouter } from '../src/remote/cluster-router.ts';
+import type { Destination, PeerInfo, Pending, SendResult, Transport, TransportStats } from '../src/remote/transport/types.ts';
 import { ActorSystem } from '../src/supervisors/actor-system.ts';
 import { Tracked, type TrackOutcome } from '../src/supervisors/tracked.ts';
 

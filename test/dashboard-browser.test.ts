@@ -8,11 +8,11 @@ import { mkdirSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
-import { openTestBrowser } from './helpers/browser.ts';
-import { startNode, type RunningNode } from '../src/node.ts';
+import { openTestBrowser } from '../devkit/browser.ts';
+import { startNode, type RunningNode } from '../src/node/node.ts';
 import type { Alert } from '../src/detect/alert.ts';
-import { testConfig } from './helpers/node-config.ts';
-import { waitFor } from './helpers/wait.ts';
+import { testConfig } from '../devkit/node-config.ts';
+import { waitFor } from '../devkit/wait.ts';
 
 const TOKEN = 'browser-token-0123456789';
 const ARTIFACTS = fileURLToPath(new URL('../test-artifacts/', import.meta.url));

@@ -4,13 +4,13 @@
 
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
-import type { Ban } from '../src/cluster/ban-registry.ts';
+import type { Ban } from '../src/respond/ban-registry.ts';
 import { EmbeddedCoordinator } from '../src/cluster/embedded-coordinator.ts';
 import { LeaderElection } from '../src/cluster/election.ts';
 import { banProblem, checkBan, EtcdValues, type StoredValue } from '../src/cluster/etcd-values.ts';
 import { keys } from '../src/cluster/keys.ts';
-import { generateNodeKeys } from '../src/cluster/transport/zmq-transport.ts';
-import { waitFor } from './helpers/wait.ts';
+import { generateNodeKeys } from '../src/remote/transport/zmq-transport.ts';
+import { waitFor } from '../devkit/wait.ts';
 
 const P = '/autoimmune/c/';
 const good: Ban = { address: '203.0.113.7', ttl: 600, expiresAt: 1_700_000_600_000, reason: 'scan', detector: 'port-scan-vertical', score: 0.8, at: 1_700_000_000_000, offence: 1 };

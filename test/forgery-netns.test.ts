@@ -11,13 +11,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { test } from 'node:test';
-import type { NodeProcess } from '../src/cluster/node-process.ts';
+import type { NodeProcess } from '../devkit/node-process.ts';
 import { NftablesBackend } from '../src/firewall/nftables.ts';
 import { parseResolvConf } from '../src/respond/infrastructure.ts';
 import { runCommand } from '../src/firewall/exec.ts';
-import { createNetnsPair, isRoot, ATTACKER_MAC } from './helpers/netns.ts';
-import { callIn, netnsNodeConfig, startNodeIn } from './helpers/netns-node.ts';
-import { waitFor } from './helpers/wait.ts';
+import { createNetnsPair, isRoot, ATTACKER_MAC } from '../devkit/netns.ts';
+import { callIn, netnsNodeConfig, startNodeIn } from '../devkit/netns-node.ts';
+import { waitFor } from '../devkit/wait.ts';
 
 const run = promisify(execFile);
 const GATEWAY = '192.0.2.254';

@@ -8,11 +8,11 @@ import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { SessionVerifier, hopCount } from '../src/detect/session-verifier.ts';
-import { evaluate } from '../src/evaluate.ts';
+import { evaluate } from '../src/eval/harness.ts';
 import { readLabels } from '../src/eval/labels.ts';
 import { PacketFlags } from '../src/net/packet-batch.ts';
 import { CaptureFileReader } from '../src/net/pcap-file.ts';
-import { testConfig } from './helpers/node-config.ts';
+import { testConfig } from '../devkit/node-config.ts';
 
 const P = new URL('../../shared/data/pcap/', import.meta.url).pathname;
 const FORGED = fileURLToPath(new URL('./fixtures/forgery/forged-names.pcap', import.meta.url));

@@ -12,12 +12,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { test } from 'node:test';
-import type { NodeProcess } from '../src/cluster/node-process.ts';
-import { callIn, netnsNodeConfig, startNodeIn } from './helpers/netns-node.ts';
+import type { NodeProcess } from '../devkit/node-process.ts';
+import { callIn, netnsNodeConfig, startNodeIn } from '../devkit/netns-node.ts';
 import { NftablesBackend } from '../src/firewall/nftables.ts';
-import { readToken } from '../src/state-dir.ts';
-import { createNetnsPair, isRoot, type NetnsPair } from './helpers/netns.ts';
-import { waitFor } from './helpers/wait.ts';
+import { readToken } from '../src/node/state-dir.ts';
+import { createNetnsPair, isRoot, type NetnsPair } from '../devkit/netns.ts';
+import { waitFor } from '../devkit/wait.ts';
 
 const run = promisify(execFile);
 

@@ -13,8 +13,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { TreeSnapshot } from '../src/supervisors/cell.ts';
-import { fillEvents } from './helpers/store-fill.ts';
-import { waitFor } from './helpers/wait.ts';
+import { fillEvents } from '../devkit/store-fill.ts';
+import { waitFor } from '../devkit/wait.ts';
 
 const BIN = 'bin/autoimmune.js';
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { Ban } from '../src/cluster/ban-registry.ts';
+import type { Ban } from '../src/respond/ban-registry.ts';
 import type { Alert } from '../src/detect/alert.ts';
 import { AllowList, describeAllowEntry } from '../src/respond/allow-list.ts';
 import type { Decision } from '../src/respond/decision.ts';

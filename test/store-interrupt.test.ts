@@ -13,8 +13,8 @@ import { openDuckdbBackend } from '../src/store/duckdb-backend.ts';
 import { EventStore } from '../src/store/event-store.ts';
 import { ScatterGather } from '../src/store/scatter-gather.ts';
 import type { StoreBackend } from '../src/store/sql-backend.ts';
-import { fillEvents, slowQuery } from './helpers/store-fill.ts';
-import { waitFor } from './helpers/wait.ts';
+import { fillEvents, slowQuery } from '../devkit/store-fill.ts';
+import { waitFor } from '../devkit/wait.ts';
 
 const N = 300_000;
 const dir = mkdtempSync(join(tmpdir(), 'autoimmune-interrupt-'));

@@ -8,7 +8,7 @@ import { Enrichment } from '../src/detect/enrichment.ts';
 import { FlowFeatureExtractor, featureCount } from '../src/detect/flow-features.ts';
 import { FileSource } from '../src/net/file-source.ts';
 import { SimilarIndex, SimilarIndexFileError, SimilarInputError } from '../src/store/similar-index.ts';
-import { uniform } from './helpers/prng.ts';
+import { uniform } from '../devkit/prng.ts';
 
 const PCAP_DIR = new URL('../../shared/data/pcap/', import.meta.url).pathname;
 const F = featureCount();

@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
-import { testSystem } from './helpers/actors.ts';
-import { waitFor } from './helpers/wait.ts';
+import { testSystem } from '../devkit/actors.ts';
+import { waitFor } from '../devkit/wait.ts';
 import type { WorkerSpec } from '../src/supervisors/child-spec.ts';
 
 function child(id: string, order: string[], opts: { ignoresShutdown?: boolean } = {}): WorkerSpec {

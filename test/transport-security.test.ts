@@ -4,12 +4,12 @@
 import assert from 'node:assert/strict';
 import { afterEach, test } from 'node:test';
 import * as zmq from 'zeromq';
-import { WireCodec } from '../src/cluster/transport/wire.ts';
-import { curvePrivateKey, pairKey, sessionToken } from '../src/cluster/transport/peer-token.ts';
-import { generateNodeKeys } from '../src/cluster/transport/zmq-transport.ts';
-import type { Sealer } from '../src/cluster/transport/types.ts';
+import { WireCodec } from '../src/remote/transport/wire.ts';
+import { curvePrivateKey, pairKey, sessionToken } from '../src/remote/transport/peer-token.ts';
+import { generateNodeKeys } from '../src/remote/transport/zmq-transport.ts';
+import type { Sealer } from '../src/remote/transport/types.ts';
 import { dest, meshPeers, startNode, type TestNode } from './fixtures/transport-harness.ts';
-import { settle, waitFor } from './helpers/wait.ts';
+import { settle, waitFor } from '../devkit/wait.ts';
 
 const open: TestNode[] = [];
 const sockets: zmq.Socket[] = [];
@@ -230,8 +230,8 @@ test('a peer removed by setPeers gets nothing more delivered on its open connect
 });
 
 test('with the AES-GCM KeyRing: frames go through, and a sender without a usable key retries once it has one', async () => {
-  const { KeyRing } = await import('../src/cluster/envelope/key-ring.ts');
-  const { createKey } = await import('../src/cluster/envelope/envelope-key.ts');
+  const { KeyRing } = await import('../src/remote/envelope/key-ring.ts');
+  const { createKey } = await import('../src/remote/envelope/envelope-key.ts');
   const key = createKey(0, 0);
   const ringA = new KeyRing([]); // its key has not reached A yet
   const a = await node('A', { sealer: ringA, ackTimeoutMs: 20 });

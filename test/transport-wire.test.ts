@@ -2,8 +2,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { curveKeyPair } from 'zeromq';
-import { DATA_V2, OUTCOME_CODE, UnencodableMessageError, WireCodec, WireFormatError } from '../src/cluster/transport/wire.ts';
-import { isCurveKey, z85Decode, z85Encode } from '../src/cluster/transport/z85.ts';
+import { DATA_V2, OUTCOME_CODE, UnencodableMessageError, WireCodec, WireFormatError } from '../src/remote/transport/wire.ts';
+import { isCurveKey, z85Decode, z85Encode } from '../src/remote/transport/z85.ts';
 import { Packr } from 'msgpackr';
 
 const dest = { path: '/p', epoch: 1 };

@@ -10,8 +10,8 @@
 // others or crash-loops the actor; only when every ban fails alone is the backend broken (and
 // the actor crashes, to be restarted).
 
-import { failpoint } from '../failpoints.ts';
-import type { Ban, BanEvent, BanRegistry } from '../cluster/ban-registry.ts';
+import { failpoint } from '../node/failpoints.ts';
+import type { Ban, BanEvent, BanRegistry } from '../respond/ban-registry.ts';
 import type { FirewallBackend, FirewallEntry } from '../firewall/backend.ts';
 import type { Clock } from '../supervisors/clock.ts';
 import { wallClock } from '../supervisors/clock.ts';

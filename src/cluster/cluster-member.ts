@@ -3,7 +3,7 @@
 // this node, and the router and transport that carry messages to actors elsewhere.
 
 import type { ActorSystem } from '../supervisors/actor-system.ts';
-import { ClusterRouter, type RouterStats } from './cluster-router.ts';
+import { ClusterRouter, type RouterStats } from '../remote/cluster-router.ts';
 import type { Coordinator } from './coordinator.ts';
 import { LeaderElection } from './election.ts';
 import type { EtcdValues } from './etcd-values.ts';
@@ -15,9 +15,9 @@ import { Reconciler, type LocalActor } from './placement/reconciler.ts';
 import type { ClusterShape } from './placement/specs.ts';
 import { PrefixMirror } from './prefix-mirror.ts';
 import { RestartLedger } from './restart-ledger.ts';
-import { KeyDistribution } from './envelope/key-distribution.ts';
-import type { KeyRing } from './envelope/key-ring.ts';
-import type { Transport, TransportHandlers, TransportStats } from './transport/types.ts';
+import { KeyDistribution } from '../remote/envelope/key-distribution.ts';
+import type { KeyRing } from '../remote/envelope/key-ring.ts';
+import type { Transport, TransportHandlers, TransportStats } from '../remote/transport/types.ts';
 
 export interface ClusterMemberOptions {
   cluster: string;

@@ -15,11 +15,11 @@
 
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
-import type { Ban } from './ban-registry.ts';
+import type { Ban } from '../respond/ban-registry.ts';
 import { clusterPrefix } from './keys.ts';
 import type { NodeRecord, PlacementValue } from './placement/placer.ts';
 import type { PlacedKind } from './placement/types.ts';
-import { isCurveKey } from './transport/z85.ts';
+import { isCurveKey } from '../remote/transport/z85.ts';
 import { parseCidr } from '../respond/cidr.ts';
 
 /** The prefixes (metric label values) of the cluster's key space. */

@@ -5,7 +5,7 @@
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from '../config/schema.ts';
-import type { ModelShelf } from '../defence.ts';
+import type { ModelShelf } from '../node/defence.ts';
 import { AutoimmuneError } from '../errors.ts';
 import type { AnomalyScorer } from './detector-shard.ts';
 import { featureCount as defaultFeatureCount } from './flow-features.ts';

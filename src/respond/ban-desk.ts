@@ -5,7 +5,7 @@
 // decisions for the dashboard and the CLI. It lives beside the actor tree, not in an actor:
 // a responder crash must not lose the decision log or the offence memory.
 
-import type { Ban, BanRegistry } from '../cluster/ban-registry.ts';
+import type { Ban, BanRegistry } from './ban-registry.ts';
 import type { Alert } from '../detect/alert.ts';
 import { wallClock, type Clock } from '../supervisors/clock.ts';
 import { Ring } from '../util/ring.ts';

@@ -4,7 +4,7 @@
 // so one bad value cannot stop a node. Whether the ban is allowed (protected addresses, nets
 // too wide) is the guard's question (ban-guard.ts), asked again where bans are enforced.
 
-import type { Ban } from '../cluster/ban-registry.ts';
+import type { Ban } from './ban-registry.ts';
 import { checkBan } from '../cluster/etcd-values.ts';
 
 /** The ban in `value` (a Ban object, or its JSON text), or null when it is not one. */

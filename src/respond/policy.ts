@@ -4,7 +4,7 @@
 // comes from the injected clock (wall-clock ms in the node, as Decision.at is), so tests run
 // it on a ManualClock.
 
-import type { Ban } from '../cluster/ban-registry.ts';
+import type { Ban } from './ban-registry.ts';
 import type { Alert } from '../detect/alert.ts';
 import type { Clock } from '../supervisors/clock.ts';
 import type { AllowList } from './allow-list.ts';

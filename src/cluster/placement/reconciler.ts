@@ -12,7 +12,7 @@ import type { ActorSystem } from '../../supervisors/actor-system.ts';
 import type { ChildSpec } from '../../supervisors/child-spec.ts';
 import type { DeadLetter } from '../../supervisors/events.ts';
 import type { RestartHistory } from '../../supervisors/restart-policy.ts';
-import type { ClusterRouter, Route } from '../cluster-router.ts';
+import type { ClusterRouter, Route } from '../../remote/cluster-router.ts';
 import { pathOf, pinnedParts } from './specs.ts';
 
 export interface LocalActor {
