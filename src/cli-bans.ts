@@ -57,10 +57,21 @@ export function parseTtl(v: string | undefined): number | undefined {
   return Number(m[1]) * { s: 1, m: 60, h: 3600, d: 86400 }[(m[2] ?? 's') as 's'];
 }
 
-export async function block(t: ApiTarget, address: string, ttl: number | undefined, reason: string | undefined): Promise<string> {
-  const { status, json } = await callApi(t, 'POST', '/api/bans', { address, ...(ttl !== undefined ? { ttl } : {}), ...(reason ? { reason } : {}) });
+export async function block(t: ApiTarget, address: string, ttl: number | undefined, reason: string | undefined, force = false): Promise<string> {
+  const { status, json } = await callApi(t, 'POST', '/api/bans', { address, ...(ttl !== undefined ? { ttl } : {}), ...(reason ? { reason } : {}), ...(force ? { force } : {}) });
   if (status !== 201) refused(status, json, t);
-  return `banned ${json.address} for ${json.ttl} s (${json.reason})`;
+  return `banned ${json.address} for ${json.ttl} s (${json.reason})${json.forced ? ' (forced: it is protected infrastructure)' : ''}`;
+}
+
+export async function listProtected(t: ApiTarget, asJson: boolean): Promise<string> {
+  const { status, json } = await callApi(t, 'GET', '/api/protected');
+  if (status !== 200) refused(status, json, t);
+  if (asJson) return JSON.stringify(json, null, 2);
+  const p = json as { entries: Array<{ net: string; why: string; forceable: boolean }>; setAside: Array<{ address: string; why: string }> };
+  const w = Math.max(7, ...p.entries.map((e) => e.net.length));
+  const lines = [`${'ADDRESS'.padEnd(w)}  FORCE  WHY`, ...p.entries.map((e) => `${e.net.padEnd(w)}  ${e.forceable ? 'yes' : 'no '}    ${e.why}`)];
+  if (p.setAside.length > 0) lines.push('', `bans the firewall set aside (${p.setAside.length}):`, ...p.setAside.map((s) => `  ${s.address}: ${s.why}`));
+  return lines.join('\n');
 }
 
 export async function unblock(t: ApiTarget, address: string): Promise<string> {

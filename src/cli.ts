@@ -7,7 +7,7 @@ import { AutoimmuneError, UsageError } from './errors.ts';
 import { startNode } from './node.ts';
 import { parseSpeed } from './net/file-source.ts';
 import { replay, type ReplaySummary } from './replay.ts';
-import { apiTarget, block, listBans, parseTtl, unblock } from './cli-bans.ts';
+import { apiTarget, block, listBans, listProtected, parseTtl, unblock } from './cli-bans.ts';
 import { askNode, confirmTool } from './cli-ask.ts';
 import { evaluate } from './evaluate.ts';
 import { readLabels } from './eval/labels.ts';
@@ -19,7 +19,7 @@ const HELP = `autoimmune — a fault-tolerant, distributed network-defence syste
 
 Usage:
   autoimmune start [--config FILE] [--host ADDR] [--port N]
-                   [--etcd URL[,URL…] --node-id ID] [--state-dir DIR]
+                   [--etcd URL[,URL…] --node-id ID [--join-secret FILE]] [--state-dir DIR]
       Run one node: the supervised actor tree and the status page and API on
       http://127.0.0.1:8000 by default. Without --etcd it runs alone on the
       embedded coordinator; with --etcd it joins that cluster: it registers under
@@ -30,13 +30,18 @@ Usage:
   autoimmune replay FILE... [--speed max|1x|10x] [--shards N] [--json]
       Send .pcap/.pcapng files through the packet path (decode, shards, flow
       features, GeoIP) with a progress bar, then print a summary.
-  autoimmune block ADDR [--ttl 10m] [--reason TEXT]
+  autoimmune block ADDR [--ttl 10m] [--reason TEXT] [--force]
       Ban an address or CIDR on every firewall of the node for a TTL (default
-      from responder.manualTtl). Allow-listed addresses are refused.
+      from responder.manualTtl). Protected addresses are refused; the network's
+      infrastructure (a gateway, resolver or NTP server) only with --force.
   autoimmune unblock ADDR
       Lift a ban.
   autoimmune bans [--json]
       The bans in force, with time left, who decided and why.
+  autoimmune protected [--json]
+      What is never banned, with where each entry came from (loopback, this
+      node, the allow-list, the cluster, etcd, gateways, resolvers, NTP), and
+      the bans the firewall set aside.
   autoimmune ask "QUESTION" [--node ID] [--tz ZONE] [--json]
       Ask the running node about the stored alerts, bans and flows, in Spanish or
       English ("¿Qué amenazas hemos visto desde China hoy?", "top 5 sources in the
@@ -56,6 +61,9 @@ Options:
   --etcd URLS     etcd endpoints, comma-separated (cluster.etcd), e.g. http://127.0.0.1:2379
   --node-id ID    this node's id in the cluster (node.id; default: the host name)
   --state-dir DIR where the node keeps its token, keys and models (node.stateDir)
+  --join-secret FILE  the cluster's join secret (cluster.joinSecretFile); default
+                  cluster-join.key in the state dir, made there by a new cluster's
+                  first node: give the other nodes a copy
   --url URL       the node to ask (default http://127.0.0.1:8000)
   --json          print the raw JSON (status: the snapshot; replay: the summary)
   --speed S       replay as fast as possible (max, the default) or at the recorded
@@ -103,6 +111,7 @@ async function cmdStart(args: string[]): Promise<void> {
     etcd: { type: 'string' },
     'node-id': { type: 'string' },
     'state-dir': { type: 'string' },
+    'join-secret': { type: 'string' },
   });
   const port = parsePort(values.port as string | undefined);
   const overrides: Record<string, Record<string, unknown>> = {};
@@ -116,6 +125,7 @@ async function cmdStart(args: string[]): Promise<void> {
   }
   if (values['node-id'] !== undefined) set('node', 'id', values['node-id']);
   if (values['state-dir'] !== undefined) set('node', 'stateDir', values['state-dir']);
+  if (values['join-secret'] !== undefined) set('cluster', 'joinSecretFile', values['join-secret']);
   const { config, files } = loadConfig(values.config as string | undefined, overrides as never);
   const node = await startNode(config);
   const coord = node.cluster ? `etcd ${config.cluster.etcd.join(',')} (cluster ${config.cluster.name}, lease TTL ${config.cluster.leaseTtlMs} ms, transport ${node.cluster.transport.address})` : 'embedded (single node)';
@@ -292,14 +302,21 @@ async function cmdEval(args: string[]): Promise<number> {
   return 0;
 }
 
-async function cmdBans(cmd: 'block' | 'unblock' | 'bans', args: string[]): Promise<number> {
-  const opts = { url: { type: 'string' }, token: { type: 'string' }, config: { type: 'string' }, ttl: { type: 'string' }, reason: { type: 'string' }, json: { type: 'boolean' } } as const;
+async function cmdBans(cmd: 'block' | 'unblock' | 'bans' | 'protected', args: string[]): Promise<number> {
+  const opts = { url: { type: 'string' }, token: { type: 'string' }, config: { type: 'string' }, ttl: { type: 'string' }, reason: { type: 'string' }, json: { type: 'boolean' }, force: { type: 'boolean' } } as const;
   const { values, positionals } = parseCommand(args, opts);
-  const want = cmd === 'bans' ? 0 : 1;
-  if (positionals.length !== want) throw new UsageError(cmd === 'bans' ? `bans takes no address, got ${positionals.join(' ')}` : `${cmd} takes one address or CIDR, e.g. 'autoimmune ${cmd} 203.0.113.7'`);
+  const want = cmd === 'bans' || cmd === 'protected' ? 0 : 1;
+  if (positionals.length !== want) throw new UsageError(want === 0 ? `${cmd} takes no address, got ${positionals.join(' ')}` : `${cmd} takes one address or CIDR, e.g. 'autoimmune ${cmd} 203.0.113.7'`);
+  if (values.force && cmd !== 'block') throw new UsageError(`--force goes with block only`);
   const t = apiTarget(values);
   const out =
-    cmd === 'block' ? await block(t, positionals[0]!, parseTtl(values.ttl), values.reason) : cmd === 'unblock' ? await unblock(t, positionals[0]!) : await listBans(t, Boolean(values.json));
+    cmd === 'block'
+      ? await block(t, positionals[0]!, parseTtl(values.ttl), values.reason, Boolean(values.force))
+      : cmd === 'unblock'
+        ? await unblock(t, positionals[0]!)
+        : cmd === 'protected'
+          ? await listProtected(t, Boolean(values.json))
+          : await listBans(t, Boolean(values.json));
   process.stdout.write(`${out}\n`);
   return 0;
 }
@@ -345,11 +362,12 @@ export async function main(argv: string[]): Promise<number> {
       case 'block':
       case 'unblock':
       case 'bans':
+      case 'protected':
         return await cmdBans(cmd, rest);
       case 'ask':
         return await cmdAsk(rest);
       default:
-        throw new UsageError(`unknown command ${JSON.stringify(cmd)}; the commands are start, status, replay, block, unblock, bans, ask and eval. See 'autoimmune --help'.`);
+        throw new UsageError(`unknown command ${JSON.stringify(cmd)}; the commands are start, status, replay, block, unblock, bans, protected, ask and eval. See 'autoimmune --help'.`);
     }
   } catch (err) {
     if (err instanceof AutoimmuneError) {

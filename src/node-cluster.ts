@@ -7,6 +7,7 @@ import { FLOOD_WATCH_ID } from './actors/flood-watch.ts';
 import { TRAINER_ID } from './actors/trainer.ts';
 import { ClusterMember } from './cluster/cluster-member.ts';
 import type { Coordinator } from './cluster/coordinator.ts';
+import type { EtcdValues } from './cluster/etcd-values.ts';
 import { KeyRing } from './cluster/envelope/key-ring.ts';
 import { loadOrCreateNodeKeys } from './cluster/node-keys.ts';
 import type { LocalActor } from './cluster/placement/reconciler.ts';
@@ -26,6 +27,9 @@ export interface MemberParts {
   stateDir: string;
   http: string;
   notice: (line: string) => void;
+  /** The cluster's join secret (resolveJoinSecret). */
+  joinSecret: Buffer;
+  values: EtcdValues;
 }
 
 /** What this node can run of what the cluster places: its shards, singletons and own captures. */
@@ -76,6 +80,8 @@ export async function startMember(config: Config, system: ActorSystem, coordinat
     coordinator,
     transport: (handlers) => startZmqTransport({ nodeId: system.nodeId, bind: t.bind, keys, curve: t.curve, sealer: ring, highWater: t.highWater, handlers }),
     ...(ring ? { envelope: { ring, rotateEveryMs: t.envelopeRotateS * 1000 } } : {}),
+    joinSecret: p.joinSecret,
+    values: p.values,
     record: { id: system.nodeId, http: p.http, interfaces: p.interfaces, captures: p.sources.map((s) => s.id), pid: process.pid, startedAt: new Date().toISOString() },
     catalogue: catalogue(system.nodeId, p),
     notice: p.notice,

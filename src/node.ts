@@ -25,6 +25,9 @@ import { ensureStateDir, loadOrCreateToken, resolveStateDir } from './state-dir.
 import { wallClock } from './supervisors/clock.ts';
 import type { EtcdCoordinator } from './cluster/etcd-coordinator.ts';
 import { EtcdBanRegistry } from './cluster/etcd-ban-registry.ts';
+import { loadEtcdSecurity } from './cluster/etcd-security.ts';
+import { EtcdValues } from './cluster/etcd-values.ts';
+import { joinSecretPath, resolveJoinSecret } from './cluster/join-secret.ts';
 import type { ClusterMember } from './cluster/cluster-member.ts';
 import { startMember } from './node-cluster.ts';
 import { openNodeStore, type NodeStore } from './node-store.ts';
@@ -122,9 +125,12 @@ export async function startNode(config: Config, options: StartNodeOptions = {}):
   for (const f of activeFailpoints()) notice(`autoimmune: FAIL POINT ON, this build is broken on purpose: ${f}`);
   // First, so a cluster node with no etcd says so (and retries) before anything else starts.
   let etcd: EtcdCoordinator | undefined;
+  // Every value read from etcd goes through this (schemas; what it skips is counted and logged).
+  const values = new EtcdValues(config.cluster.name, { notice: (line) => notice(`autoimmune[${config.node.id}]: ${line}`) });
   if (clustered) {
     const { connectEtcd } = await import('./cluster/etcd-coordinator.ts');
     etcd = await connectEtcd(config.cluster.etcd, {
+      security: loadEtcdSecurity(config.cluster, notice),
       ...(options.etcdRetryForMs !== undefined ? { retryForMs: options.etcdRetryForMs } : {}),
       onRetry: (_attempt: number, err: unknown) => notice(`autoimmune: ${(err as Error).message}`),
     });
@@ -135,6 +141,12 @@ export async function startNode(config: Config, options: StartNodeOptions = {}):
   const releaseUmask = holdPrivateUmask();
   const stateDir = ensureStateDir(resolveStateDir(config.node.stateDir));
   const token = loadOrCreateToken(stateDir, config.http.token);
+  const joinSecret = etcd
+    ? await resolveJoinSecret({ coordinator: etcd, cluster: config.cluster.name, nodeId: config.node.id, file: joinSecretPath(stateDir, config.cluster.joinSecretFile), values, notice }).catch(async (err: unknown) => {
+        await etcd!.close();
+        throw err;
+      })
+    : undefined;
   let chosenFirewall = options.firewall;
   let tableLock: TableLock | undefined;
   if (!chosenFirewall) {
@@ -155,7 +167,7 @@ export async function startNode(config: Config, options: StartNodeOptions = {}):
   // In a cluster the trainer's node publishes each promoted model and every node loads it.
   let broadcast: ModelBroadcast | undefined;
   if (etcd && models) {
-    broadcast = new ModelBroadcast({ coordinator: etcd, cluster: config.cluster.name, nodeId: config.node.id, shelf: models, notice, onError: (err) => notice(`autoimmune: model broadcast: ${(err as Error).message}`) });
+    broadcast = new ModelBroadcast({ coordinator: etcd, cluster: config.cluster.name, nodeId: config.node.id, shelf: models, notice, values, onError: (err) => notice(`autoimmune: model broadcast: ${(err as Error).message}`) });
     models = broadcast.wrap(models);
   }
   // Bans and offences outlive the process: in etcd for a cluster, in the state dir alone.
@@ -163,8 +175,8 @@ export async function startNode(config: Config, options: StartNodeOptions = {}):
   let policyState: PolicyState;
   let offenceBook: EtcdOffenceBook | undefined;
   if (etcd) {
-    registry = new EtcdBanRegistry(etcd.client, config.cluster.name, wallClock, etcd);
-    offenceBook = new EtcdOffenceBook(etcd, config.cluster.name, wallClock, (err) => notice(`autoimmune: offence history: ${(err as Error).message}`), (key) => notice(`autoimmune: etcd value at ${key} is not an offence record: ignored`));
+    registry = new EtcdBanRegistry(etcd.client, config.cluster.name, wallClock, etcd, values);
+    offenceBook = new EtcdOffenceBook(etcd, config.cluster.name, wallClock, (err) => notice(`autoimmune: offence history: ${(err as Error).message}`), (kv) => values.offence(kv));
     await offenceBook.start();
     // The automatic-ban rate limit counts every node's automatic bans.
     const budget = new ClusterBanBudget(responderOf(config).rateLimit);
@@ -177,7 +189,6 @@ export async function startNode(config: Config, options: StartNodeOptions = {}):
     registry = durable;
     policyState = { offences: durable.offences };
   }
-  const setAsideSeen = new Set<string>();
   const defence = await assembleDefence({
     config,
     registry,
@@ -186,12 +197,8 @@ export async function startNode(config: Config, options: StartNodeOptions = {}):
     featureCount: featureCount(),
     placed: clustered,
     policyState,
-    onFirewallSetAside: (address, why) => {
-      if (setAsideSeen.size < 10_000 && !setAsideSeen.has(address)) {
-        setAsideSeen.add(address);
-        notice(`autoimmune: firewall: ban of ${address} set aside, not applied: ${why}`);
-      }
-    },
+    // The firewall reports each ban once (again only if why changes).
+    onFirewallSetAside: (address, why) => notice(`autoimmune: firewall: ban of ${address} set aside, not applied: ${why}`),
   });
   await broadcast?.start(defence.board);
   const events = await openNodeStore(config, { stateDir, desk: defence.desk, notice });
@@ -245,7 +252,7 @@ export async function startNode(config: Config, options: StartNodeOptions = {}):
   let member: ClusterMember | undefined;
   if (clustered) {
     try {
-      member = await startMember(config, system, coordinator, { interfaces, pipeline, detection: defence.detection, sources, stateDir, http: http.url, notice });
+      member = await startMember(config, system, coordinator, { interfaces, pipeline, detection: defence.detection, sources, stateDir, http: http.url, notice, joinSecret: joinSecret!, values });
     } catch (err) {
       await system.stop();
       await events?.close();
@@ -275,6 +282,7 @@ export async function startNode(config: Config, options: StartNodeOptions = {}):
     firewall,
     ...(replayPace ? { replay: replayPace } : {}),
     ...(events ? { events } : {}),
+    protection: { entries: () => defence.protectedSet.entries(), setAside: () => defence.detection.firewall.setAside },
     ...(member ? { cluster: () => member.health(), peers: () => member.members().map((m) => ({ id: m.id, http: m.http })) } : {}),
   });
   let stopped = false;

@@ -47,6 +47,12 @@ test('the page loads and the tree shows the running actors of the node', async (
   assert.ok(!page.url().includes(TOKEN), 'the token is taken out of the address bar');
 });
 
+test('the protected panel lists what is never banned, with where it came from', async () => {
+  const row = page.locator('#protected tr', { hasText: '127.0.0.0/8' }).first();
+  await row.waitFor({ timeout: 15_000 });
+  assert.match((await row.textContent()) ?? '', /loopback.*never/);
+});
+
 test('a crash injected into an actor shows up as a restart', async () => {
   node.system.crash('/detection/floods');
   await page.locator(`[data-path="/detection/floods"][data-restarts="1"]`).first().waitFor({ timeout: 15_000 });

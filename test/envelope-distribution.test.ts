@@ -15,6 +15,7 @@ import { KeyRing } from '../src/cluster/envelope/key-ring.ts';
 import { connectEtcd } from '../src/cluster/etcd-coordinator.ts';
 import { keyName, keys } from '../src/cluster/keys.ts';
 import { ConfigError } from '../src/errors.ts';
+import { EtcdValues } from '../src/cluster/etcd-values.ts';
 import { ManualClock } from '../src/supervisors/clock.ts';
 import { startEtcd } from './helpers/etcd.ts';
 import { uniform } from './helpers/prng.ts';
@@ -70,9 +71,16 @@ test('three nodes with a real election converge on one key set; through rotation
   const nodes: (Node & { election: LeaderElection })[] = [];
   for (const id of ['a', 'b', 'c']) {
     let node: Node | undefined;
-    const election = new LeaderElection(coordinator, keys.leader(cluster), id, (_leader, me) => {
-      if (me) node?.dist.tick().catch((e) => node!.errors.push(e));
-    });
+    const election = new LeaderElection(
+      coordinator,
+      keys.leader(cluster),
+      id,
+      (_leader, me) => {
+        if (me) node?.dist.tick().catch((e) => node!.errors.push(e));
+      },
+      (e) => node?.errors.push(e),
+      new EtcdValues(cluster, { notice: (l) => node?.errors.push(new Error(l)) }),
+    );
     node = makeNode(id, coordinator, cluster, clock, () => election.guard());
     nodes.push({ ...node, election });
   }

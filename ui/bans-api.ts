@@ -11,7 +11,7 @@ import type { BlockGate } from './rate-limits.ts';
 
 /** What the API needs of the node's response side. */
 export interface BansApiParts {
-  block(address: string, ttlS: number | undefined, reason: string | undefined): Promise<Decision>;
+  block(address: string, ttlS: number | undefined, reason: string | undefined, options?: { force?: boolean }): Promise<Decision>;
   unblock(address: string): Promise<{ decision: Decision; existed: boolean }>;
   bans(): Promise<Ban[]>;
   decisions(limit: number): unknown[];
@@ -83,20 +83,21 @@ export function registerBansApi(
   // Blocks per second the API takes (http.blockRate, shared with the block_addresses tool): a
   // dashboard click or a script, not a flood of POSTs that would fill the registry and every
   // firewall (429, saying why).
-  app.post<{ Body: { address?: unknown; ttl?: unknown; reason?: unknown } | null }>('/api/bans', async (req, reply) => {
+  app.post<{ Body: { address?: unknown; ttl?: unknown; reason?: unknown; force?: unknown } | null }>('/api/bans', async (req, reply) => {
     if (!authorised(req)) return unauthorised(reply);
     blocks.take(1, 'POST /api/bans');
     const p = need(reply);
     if (!p) return reply;
     const body = req.body ?? {};
-    const unknown = typeof body === 'object' ? Object.keys(body).filter((k) => k !== 'address' && k !== 'ttl' && k !== 'reason') : [];
-    if (unknown.length > 0) return reply.code(400).send({ error: `unknown field ${JSON.stringify(unknown[0])} in the body (allowed: address, ttl in seconds, reason)`, code: 'AI_ERR_BAD_REQUEST' });
-    const { address, ttl, reason } = body;
+    const unknown = typeof body === 'object' ? Object.keys(body).filter((k) => k !== 'address' && k !== 'ttl' && k !== 'reason' && k !== 'force') : [];
+    if (unknown.length > 0) return reply.code(400).send({ error: `unknown field ${JSON.stringify(unknown[0])} in the body (allowed: address, ttl in seconds, reason, force)`, code: 'AI_ERR_BAD_REQUEST' });
+    const { address, ttl, reason, force } = body;
+    if (force !== undefined && typeof force !== 'boolean') return reply.code(400).send({ error: `force must be true or false, got ${JSON.stringify(force)}`, code: 'AI_ERR_BAD_REQUEST' });
     if (typeof address !== 'string') return reply.code(400).send({ error: `body must be {"address": "1.2.3.4", "ttl": 3600, "reason": "..."}; address is ${JSON.stringify(address)}`, code: 'AI_ERR_BAD_ADDRESS' });
     if (ttl !== undefined && typeof ttl !== 'number') return reply.code(400).send({ error: `ttl must be a number of seconds, got ${JSON.stringify(ttl)}`, code: 'AI_ERR_BAD_TTL' });
     if (reason !== undefined && (typeof reason !== 'string' || reason.length > 500)) return reply.code(400).send({ error: 'reason must be a string of at most 500 characters' });
     try {
-      return reply.code(201).send(await p.block(address, ttl, reason));
+      return reply.code(201).send(await p.block(address, ttl, reason, { force: force === true }));
     } catch (err) {
       return fail(reply, err);
     }

@@ -5,32 +5,16 @@
 // SQL or the database's internals) goes to the node's log under that id.
 
 import type { FastifyError, FastifyInstance } from 'fastify';
+import { AutoimmuneError } from '../src/errors.ts';
 
-/** HTTP status of the client's-fault error codes. */
-const STATUS_BY_CODE: Record<string, number> = {
-  AI_ERR_BAD_ADDRESS: 400,
-  AI_ERR_BAD_TTL: 400,
-  AI_ERR_BAD_REQUEST: 400,
-  AI_ERR_BAD_TIME_ZONE: 400,
-  AI_ERR_BAN_TOO_WIDE: 400,
-  AI_ERR_TOOL_INPUT: 400,
-  AI_ERR_STORE_QUERY: 400,
-  AI_ERR_SIMILAR_INPUT: 400,
-  AI_ERR_UNAUTHORISED: 401,
-  AI_ERR_ALLOW_LISTED: 403,
-  AI_ERR_NOT_BANNED: 404,
-  AI_ERR_NOT_STORED: 404,
-  AI_ERR_HOST_NOT_ALLOWED: 421,
-  AI_ERR_RATE_LIMITED: 429,
-  AI_ERR_TOO_MANY_IN_FLIGHT: 429,
-  AI_ERR_STOPPING: 503,
-};
-
-/** The status of an error the client caused or may retry, or undefined for the node's own failure. */
+/**
+ * The status of an error the client caused or may retry (the error's own statusCode: a 4xx,
+ * or 503 while stopping), or undefined for the node's own failure (500).
+ */
 export function clientStatus(err: unknown): number | undefined {
-  const code = (err as { code?: unknown } | null)?.code;
-  if (typeof code !== 'string') return undefined;
-  return STATUS_BY_CODE[code] ?? (code.startsWith('AI_ERR_BAD_') ? 400 : undefined);
+  if (!(err instanceof AutoimmuneError)) return undefined;
+  const s = err.statusCode;
+  return (s >= 400 && s < 500) || s === 503 ? s : undefined;
 }
 
 /**

@@ -111,12 +111,21 @@ export function createMetrics(parts: MetricsParts): Registry {
   if (parts.cluster) {
     const transport = new Counter({
       name: 'autoimmune_transport_messages_total',
-      help: 'Messages of the cluster transport, by what happened to them',
+      help: 'Messages of the cluster transport, by what happened to them (forged: frames from a node posing as another, dropped)',
       labelNames: ['what'],
       registers: [registry],
       collect() {
         const t = parts.cluster!().transport;
-        for (const [what, v] of Object.entries({ sent: t.sent, received: t.received, duplicates: t.duplicates, retransmits: t.retransmits, shed: t.shed })) setTotal(transport, { what }, v);
+        for (const [what, v] of Object.entries({ sent: t.sent, received: t.received, duplicates: t.duplicates, retransmits: t.retransmits, shed: t.shed, forged: t.forged ?? 0 })) setTotal(transport, { what }, v);
+      },
+    });
+    const rejected = new Counter({
+      name: 'autoimmune_etcd_rejected_total',
+      help: 'Values read from etcd and skipped (not JSON, wrong shape, a registration not signed with the join secret), by key prefix; each stored value once',
+      labelNames: ['prefix'],
+      registers: [registry],
+      collect() {
+        for (const [prefix, v] of Object.entries(parts.cluster!().etcdRejected)) setTotal(rejected, { prefix }, v);
       },
     });
     new Gauge({

@@ -23,7 +23,7 @@ export interface ClientLimitSetting {
 export class TooManyRequestsError extends AutoimmuneError {
   readonly retryAfterS: number;
   constructor(code: 'AI_ERR_RATE_LIMITED' | 'AI_ERR_TOO_MANY_IN_FLIGHT', message: string, retryAfterS: number) {
-    super(code, message);
+    super(code, message, { statusCode: 429 });
     this.retryAfterS = retryAfterS;
   }
 }

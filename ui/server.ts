@@ -42,6 +42,8 @@ export interface HttpParts {
   replay?: ReplayPace;
   /** The event store: questions and function tools. */
   events?: NodeStore;
+  /** What is never banned (with where each entry came from) and the bans the firewall set aside. */
+  protection?: { entries(): ReadonlyArray<{ net: string; why: string; forceable?: boolean }>; setAside(): ReadonlyMap<string, string> };
 }
 
 export interface HttpServer {
@@ -167,8 +169,16 @@ export async function startHttpServer(options: Config['http'], o: HttpServerOpti
     if (!parts?.firewall) return reply.code(503).send({ error: 'the firewall is not started yet' });
     const fw = parts.firewall;
     const a = req.query.address;
-    if (a !== undefined) return { backend: fw.name, address: a, appliedAt: fw.appliedAt.get(a) ?? null };
-    return { backend: fw.name, entries: await fw.list(), appliedAt: Object.fromEntries(fw.appliedAt) };
+    if (a !== undefined) return { backend: fw.name, address: a, appliedAt: fw.appliedAt.get(a) ?? null, setAside: parts.protection?.setAside().get(a) ?? null };
+    const setAside = [...(parts.protection?.setAside() ?? new Map<string, string>())].map(([address, why]) => ({ address, why }));
+    return { backend: fw.name, entries: await fw.list(), appliedAt: Object.fromEntries(fw.appliedAt), setAside };
+  });
+
+  // The protected set: never banned automatically (and by an operator only with force, where forceable).
+  app.get('/api/protected', async (_req, reply) => {
+    if (!parts?.protection) return reply.code(503).send({ error: 'the response side is not started yet' });
+    const setAside = [...parts.protection.setAside()].map(([address, why]) => ({ address, why }));
+    return { entries: parts.protection.entries().map((e) => ({ net: e.net, why: e.why, forceable: e.forceable === true })), setAside };
   });
 
   app.get('/', async (_req, reply) => {

@@ -19,7 +19,7 @@ import type { WorkerBehavior, WorkerSpec } from '../supervisors/child-spec.ts';
 
 /** What the firewall asks of every ban before applying it (respond/ban-guard.ts). */
 export interface FirewallGuard {
-  checkText(address: string): { text: string } | null;
+  checkText(address: string, forced?: boolean): { text: string } | null;
 }
 
 export interface FirewallOptions {
@@ -81,7 +81,7 @@ export function firewallSpec(options: FirewallOptions): WorkerSpec & { progress:
     const now = clock.now();
     const out: FirewallEntry[] = [];
     for (const b of bans) {
-      const refused = options.guard?.checkText(b.address);
+      const refused = options.guard?.checkText(b.address, b.forced === true);
       if (refused) {
         setAside(b.address, refused.text);
         continue;

@@ -72,7 +72,7 @@ function instantAt(year: number, month: number, day: number, hour: number, minut
 /** A time zone that is not an IANA zone name (the caller's input: --tz, or the API's timeZone). */
 export class BadTimeZoneError extends AutoimmuneError {
   constructor(message: string) {
-    super('AI_ERR_BAD_TIME_ZONE', message);
+    super('AI_ERR_BAD_TIME_ZONE', message, { statusCode: 400 });
   }
 }
 

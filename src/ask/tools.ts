@@ -107,7 +107,7 @@ export function toolList(): Array<{ name: ToolName; description: string; mutatin
 /** A tool call the schema or the tool refuses: the message names the field and the value. */
 export class ToolInputError extends AutoimmuneError {
   constructor(message: string) {
-    super('AI_ERR_TOOL_INPUT', message);
+    super('AI_ERR_TOOL_INPUT', message, { statusCode: 400 });
   }
 }
 

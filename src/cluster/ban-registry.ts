@@ -16,6 +16,8 @@ export interface Ban {
   /** Wall-clock time it was made, ms since the epoch. */
   at: number;
   offence: number;
+  /** An operator's forced ban of a forceable protected address (a gateway, resolver, NTP server). */
+  forced?: boolean;
 }
 
 export type BanEvent = { type: 'put'; ban: Ban } | { type: 'delete'; address: string; expired: boolean };

@@ -1,14 +1,27 @@
 // The BanRegistry on etcd: a key per banned address under a lease whose TTL is the ban's, so
 // etcd itself lifts a ban everywhere when it runs out, even if every node is down. Every
 // node watches the prefix; a firewall actor on any node applies a ban made on any other.
+//
+// Every value read goes through EtcdValues: one that is not a well-formed ban stored under its
+// own address is skipped (counted, logged once), as if the key held no ban. A bad value that
+// replaces a good ban lifts that ban here, as list() would.
 
 import type { Etcd3, IKeyValue, Watcher } from 'etcd3';
 import type { Ban, BanEvent, BanRegistry } from './ban-registry.ts';
 import type { Coordinator } from './coordinator.ts';
+import { addressProblem, banProblem, EtcdValues, safeDecode, type StoredValue } from './etcd-values.ts';
+import { AutoimmuneError } from '../errors.ts';
 import { wallClock, type Clock } from '../supervisors/clock.ts';
 
 export function bansPrefix(cluster: string): string {
   return `/autoimmune/${cluster}/bans/`;
+}
+
+/** A ban this registry will not write: every reader would skip it. */
+export class MalformedBanError extends AutoimmuneError {
+  constructor(ban: unknown, problem: string) {
+    super('AI_ERR_MALFORMED_BAN', `refusing to store ban ${JSON.stringify(ban)}: ${problem}; a ban needs a canonical address or CIDR and finite numbers`);
+  }
 }
 
 export class EtcdBanRegistry implements BanRegistry {
@@ -20,7 +33,7 @@ export class EtcdBanRegistry implements BanRegistry {
 
   constructor(
     private readonly client: Etcd3,
-    cluster: string,
+    private readonly cluster: string,
     private readonly clock: Clock = wallClock,
     /**
      * When given, changes are followed through the coordinator's watch, which resumes from
@@ -29,6 +42,8 @@ export class EtcdBanRegistry implements BanRegistry {
      * delete in flight: a node whose firewall then kept a lifted ban was found by the chaos run.
      */
     private readonly coordinator?: Coordinator,
+    /** The node's reader of etcd values (counts and logs what it skips); default: its own, logging to stderr. */
+    private readonly values: EtcdValues = new EtcdValues(cluster, { notice: (l) => process.stderr.write(`autoimmune: ${l}\n`) }),
   ) {
     this.prefix = bansPrefix(cluster);
   }
@@ -37,7 +52,14 @@ export class EtcdBanRegistry implements BanRegistry {
     return this.prefix + encodeURIComponent(address);
   }
 
+  /** The address a key names, or null when its name is not a URI-encoded text. */
+  private addressOf(key: string): string | null {
+    return safeDecode(key.slice(this.prefix.length));
+  }
+
   async put(ban: Ban): Promise<void> {
+    const problem = banProblem(ban);
+    if (problem) throw new MalformedBanError(ban, problem);
     const ttlS = Math.ceil((ban.expiresAt - this.clock.now()) / 1000);
     if (ttlS <= 0) {
       await this.remove(ban.address);
@@ -54,11 +76,16 @@ export class EtcdBanRegistry implements BanRegistry {
   }
 
   async list(): Promise<Ban[]> {
-    const all = await this.client.getAll().prefix(this.prefix).strings();
+    const items: StoredValue[] = this.coordinator
+      ? (await this.coordinator.list(this.prefix)).items
+      : (await this.client.getAll().prefix(this.prefix).exec()).kvs.map(fromEtcd);
     const now = this.clock.now();
-    return Object.values(all)
-      .map((v) => JSON.parse(v) as Ban)
-      .filter((b) => b.expiresAt > now);
+    const out: Ban[] = [];
+    for (const kv of items) {
+      const b = this.values.ban(kv);
+      if (b && b.expiresAt > now) out.push(b);
+    }
+    return out;
   }
 
   watch(listener: (event: BanEvent) => void): () => void {
@@ -82,10 +109,32 @@ export class EtcdBanRegistry implements BanRegistry {
     this.emit({ type: 'delete', address, expired: had !== undefined && had.expiresAt <= this.clock.now() + 1000 });
   }
 
+  /** A put seen by a watch: the ban, or (a bad value) the end of whatever ban the key held. */
+  private onPut(kv: StoredValue): void {
+    const ban = this.values.ban(kv);
+    if (ban) {
+      this.known.set(ban.address, ban);
+      this.emit({ type: 'put', ban });
+      return;
+    }
+    const address = this.addressOf(kv.key);
+    if (address !== null && this.known.has(address)) this.deleted(address);
+  }
+
+  /** A delete seen by a watch: reported for a ban this registry reported, or any key that names an address. */
+  private onDelete(key: string): void {
+    const address = this.addressOf(key);
+    if (address !== null && (this.known.has(address) || addressProblem(address) === null)) this.deleted(address);
+  }
+
   /** List, then watch from the list's revision; after a compaction, list again and report the difference. */
   private async follow(c: Coordinator, first: boolean): Promise<() => void> {
     const { items, revision } = await c.list(this.prefix);
-    const now = new Map(items.map((kv) => [decodeURIComponent(kv.key.slice(this.prefix.length)), JSON.parse(kv.value) as Ban]));
+    const now = new Map<string, Ban>();
+    for (const kv of items) {
+      const ban = this.values.ban(kv);
+      if (ban) now.set(ban.address, ban);
+    }
     for (const [address, ban] of now) {
       const had = this.known.get(address);
       this.known.set(address, ban);
@@ -96,15 +145,7 @@ export class EtcdBanRegistry implements BanRegistry {
     stop = c.watch(
       this.prefix,
       revision,
-      (ev) => {
-        if (ev.type === 'put') {
-          const ban = JSON.parse(ev.value ?? 'null') as Ban;
-          this.known.set(ban.address, ban);
-          this.emit({ type: 'put', ban });
-        } else {
-          this.deleted(decodeURIComponent(ev.key.slice(this.prefix.length)));
-        }
-      },
+      (ev) => (ev.type === 'put' ? this.onPut({ key: ev.key, value: ev.value ?? '', revision: ev.revision }) : this.onDelete(ev.key)),
       () => {
         void this.follow(c, false).then((s) => (stop = s));
       },
@@ -115,13 +156,8 @@ export class EtcdBanRegistry implements BanRegistry {
   private async startWatch(): Promise<Watcher | (() => void)> {
     if (this.coordinator) return this.follow(this.coordinator, true);
     const w = await this.client.watch().prefix(this.prefix).create();
-    const emit = (e: BanEvent) => this.emit(e);
-    w.on('put', (kv: IKeyValue) => {
-      const ban = JSON.parse(kv.value.toString()) as Ban;
-      this.known.set(ban.address, ban);
-      emit({ type: 'put', ban });
-    });
-    w.on('delete', (kv: IKeyValue) => this.deleted(decodeURIComponent(kv.key.toString().slice(this.prefix.length))));
+    w.on('put', (kv: IKeyValue) => this.onPut(fromEtcd(kv)));
+    w.on('delete', (kv: IKeyValue) => this.onDelete(kv.key.toString()));
     return w;
   }
 
@@ -134,4 +170,8 @@ export class EtcdBanRegistry implements BanRegistry {
     }
     this.watcher = null;
   }
+}
+
+function fromEtcd(kv: IKeyValue): StoredValue {
+  return { key: kv.key.toString(), value: kv.value.toString(), revision: Number(kv.mod_revision) };
 }

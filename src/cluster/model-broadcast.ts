@@ -11,16 +11,10 @@
 
 import type { ModelShelf } from '../defence.ts';
 import type { ModelBoard } from '../detect/detector-shard.ts';
-import type { Coordinator } from './coordinator.ts';
+import type { Coordinator, KeyValue } from './coordinator.ts';
+import type { EtcdValues, PublishedModel } from './etcd-values.ts';
 import { clusterPrefix } from './keys.ts';
 import { PrefixMirror } from './prefix-mirror.ts';
-
-interface Published {
-  origin: string;
-  version: number;
-  promotedAt: string;
-  model: string;
-}
 
 export function modelKey(cluster: string): string {
   return `${clusterPrefix(cluster)}models/promoted`;
@@ -35,12 +29,12 @@ export class ModelBroadcast {
   private chain: Promise<void> = Promise.resolve();
 
   constructor(
-    private readonly o: { coordinator: Coordinator; cluster: string; nodeId: string; shelf: ModelShelf; onError: (err: unknown) => void; notice: (line: string) => void },
+    private readonly o: { coordinator: Coordinator; cluster: string; nodeId: string; shelf: ModelShelf; onError: (err: unknown) => void; notice: (line: string) => void; values: EtcdValues },
   ) {
     this.mirror = new PrefixMirror(o.coordinator, modelKey(o.cluster), o.onError);
     this.mirror.on((items) => {
       const kv = items.get(modelKey(o.cluster));
-      if (kv) this.chain = this.chain.then(() => this.apply(kv.value)).catch(o.onError);
+      if (kv) this.chain = this.chain.then(() => this.apply(kv)).catch(o.onError);
     });
   }
 
@@ -66,21 +60,28 @@ export class ModelBroadcast {
   private async publish(version: number): Promise<void> {
     if (!this.o.shelf.exportModel) return;
     const model = await this.o.shelf.exportModel(version);
-    const value: Published = { origin: this.o.nodeId, version, promotedAt: new Date().toISOString(), model };
+    const value: PublishedModel = { origin: this.o.nodeId, version, promotedAt: new Date().toISOString(), model };
     this.applied = `${value.origin}/${version}`;
     await this.o.coordinator.put(modelKey(this.o.cluster), JSON.stringify(value));
     this.published++;
   }
 
-  private async apply(text: string): Promise<void> {
+  private async apply(kv: KeyValue): Promise<void> {
     const board = this.board;
     if (!board || !this.o.shelf.importModel) return;
-    const p = JSON.parse(text) as Published;
+    const p = this.o.values.model(kv);
+    if (!p) return;
     const id = `${p.origin}/${p.version}`;
     if (id === this.applied) return;
     this.applied = id;
     if (p.origin === this.o.nodeId && board.current?.version === p.version) return;
-    const scorer = await this.o.shelf.importModel(p.model, `node ${p.origin} (its version ${p.version})`);
+    let scorer;
+    try {
+      scorer = await this.o.shelf.importModel(p.model, `node ${p.origin} (its version ${p.version})`);
+    } catch (err) {
+      this.o.values.reject('models', kv, `holds a model that does not load (${(err as Error).message.slice(0, 200)})`);
+      return;
+    }
     board.current = scorer;
     board.candidate = null;
     board.grace = false;

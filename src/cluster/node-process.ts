@@ -13,6 +13,8 @@ export interface NodeProcessOptions {
   /** A config file laid over config/default.json. */
   config?: string;
   stateDir: string;
+  /** The cluster's join secret file (createJoinSecretFile): every node a launcher starts gets the same. */
+  joinSecret?: string;
   /** HTTP port (default 0: any free one; the node prints where it listens). */
   port?: number;
   /** Lines the node writes to stderr (notices), prefixed with its id; default: kept only. */
@@ -52,6 +54,7 @@ async function signalAndWait(child: ChildProcess, signal: NodeJS.Signals): Promi
 export async function spawnNodeProcess(o: NodeProcessOptions): Promise<NodeProcess> {
   const args = ['--import', 'tsx', CLI, 'start', ...(o.etcd.length > 0 ? ['--etcd', o.etcd.join(','), '--node-id', o.id] : []), '--state-dir', o.stateDir, '--port', String(o.port ?? 0)];
   if (o.config) args.push('--config', o.config);
+  if (o.joinSecret) args.push('--join-secret', o.joinSecret);
   const [command, ...prefix] = [...(o.wrap ?? []), process.execPath];
   const child = spawn(command!, [...prefix, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FORCE_COLOR: '0', ...o.env } });
   running.add(child);

@@ -75,6 +75,28 @@ export const ConfigSchema = Type.Object(
         name: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$' }),
         etcd: Type.Array(Type.String({ pattern: '^https?://' }), { description: 'etcd endpoints; empty runs the embedded single-node coordinator' }),
         leaseTtlMs: Type.Integer({ minimum: 2000, maximum: 600_000, description: "the node's membership lease; etcd's minimum is about 2 s" }),
+        etcdTls: Type.Object(
+          {
+            ca: Type.Union([Type.Null(), Type.String({ minLength: 1 })], { description: "PEM file of the CA that signed etcd's server certificates; null: the system's roots (https endpoints only)" }),
+            cert: Type.Union([Type.Null(), Type.String({ minLength: 1 })], { description: "PEM file of this node's client certificate, for etcd's --client-cert-auth; null: none" }),
+            key: Type.Union([Type.Null(), Type.String({ minLength: 1 })], { description: 'PEM file of its private key' }),
+          },
+          strict,
+        ),
+        etcdAuth: Type.Union(
+          [
+            Type.Null(),
+            Type.Object(
+              {
+                user: Type.String({ minLength: 1, description: 'etcd user (etcd RBAC, auth enabled)' }),
+                passwordFile: Type.String({ minLength: 1, description: "file holding the user's password (first line)" }),
+              },
+              strict,
+            ),
+          ],
+          { description: 'etcd user and password; null: no etcd authentication' },
+        ),
+        joinSecretFile: Type.String({ minLength: 1, description: 'the cluster join secret a node needs to be admitted; "auto": cluster-join.key in the state dir (made there by the first node of a new cluster)' }),
         transport: Type.Object(
           {
             bind: Type.String({ pattern: '^tcp://[^:]+:\\d+$', description: 'where this node binds its ZeroMQ socket (port 0: any free one); the address is advertised in etcd' }),

@@ -3,6 +3,8 @@
 // path creates no per-packet objects and the whole state is `buffer` + `length`
 // (serialise those two; rebuild with `new PacketBatch(capacity, buffer)`).
 
+import { AutoimmuneError } from '../errors.ts';
+
 /** Bits of the `flags` column. A row may carry several. */
 export const PacketFlags = {
   ETHERNET: 1 << 0,
@@ -66,9 +68,10 @@ export const PACKET_COLUMNS: readonly string[] = LAYOUT.map(([name]) => name);
 /** Bytes one row occupies in the batch buffer. */
 export const PACKET_ROW_BYTES = LAYOUT.reduce((sum, [, size]) => sum + size, 0);
 
-export class PacketBatchSizeError extends Error {
-  override name = 'PacketBatchSizeError';
-  readonly code = 'AI_ERR_PACKET_BATCH_SIZE';
+export class PacketBatchSizeError extends AutoimmuneError {
+  constructor(message: string) {
+    super('AI_ERR_PACKET_BATCH_SIZE', message, { statusCode: 400 });
+  }
 }
 
 // The first 12 bytes of an IPv4-mapped IPv6 address, folded into the hash state once so an

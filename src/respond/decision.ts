@@ -22,4 +22,6 @@ export interface Decision {
   offence?: number;
   /** What the alert's evidence rests on: 'established' (unforgeable) or 'forgeable'; 'operator' for manual decisions. */
   evidence?: 'established' | 'forgeable' | 'operator';
+  /** An operator's forced ban of a forceable protected address. */
+  forced?: boolean;
 }

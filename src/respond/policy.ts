@@ -179,23 +179,24 @@ export class ResponderPolicy {
    * TTL within manualTtl. Counts as an offence (so the detector escalates on top of it).
    * Throws BadAddressError, AllowListedError, BadTtlError.
    */
-  manualBlock(address: string, ttlS?: number, reason?: string): Decision {
-    const { net, ttl } = this.checkManualBlock(address, ttlS);
+  manualBlock(address: string, ttlS?: number, reason?: string, options: { force?: boolean } = {}): Decision {
+    const { net, ttl } = this.checkManualBlock(address, ttlS, options);
     const now = this.clock.now();
     const offence = this.offencesOf(net.text) + 1;
     this.remember(net.text, offence, now + ttl * 1000);
     this.counts.manualBans++;
     const why = reason?.trim() || 'banned by an operator';
-    return { address: net.text, action: 'ban', ttl, reason: why, detector: 'operator', score: 1, at: now, offence, evidence: 'operator' };
+    const forced = options.force === true && this.guard.check(net) !== null;
+    return { address: net.text, action: 'ban', ttl, reason: why, detector: 'operator', score: 1, at: now, offence, evidence: 'operator', ...(forced ? { forced: true } : {}) };
   }
 
   /**
    * What manualBlock would refuse, without doing anything: the normalised address and TTL, or
    * the same errors (bad address, allow-listed, TTL out of range). For a dry run.
    */
-  checkManualBlock(address: string, ttlS?: number): { net: ReturnType<typeof parseCidr>; ttl: number } {
+  checkManualBlock(address: string, ttlS?: number, options: { force?: boolean } = {}): { net: ReturnType<typeof parseCidr>; ttl: number } {
     const net = parseCidr(address);
-    this.guard.assertAllowed(net);
+    this.guard.assertAllowed(net, options.force === true);
     const { minS, maxS, defaultS } = this.config.manualTtl;
     const ttl = ttlS ?? defaultS;
     if (typeof ttl !== 'number' || !Number.isInteger(ttl) || ttl < minS || ttl > maxS) throw new BadTtlError(ttlS, minS, maxS);

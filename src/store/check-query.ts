@@ -10,7 +10,7 @@ import { EVENT_FIELDS, EVENT_KINDS, type EventQuery } from './event-query.ts';
 /** A query the store cannot run as asked: the message names the value and what to ask instead. */
 export class StoreQueryError extends AutoimmuneError {
   constructor(message: string) {
-    super('AI_ERR_STORE_QUERY', message);
+    super('AI_ERR_STORE_QUERY', message, { statusCode: 400 });
   }
 }
 

@@ -6,7 +6,7 @@ import { AutoimmuneError } from '../errors.ts';
 /** A stored thing asked for by id that this node does not have (HTTP 404). */
 export class NotStoredError extends AutoimmuneError {
   constructor(message: string) {
-    super('AI_ERR_NOT_STORED', message);
+    super('AI_ERR_NOT_STORED', message, { statusCode: 404 });
   }
 }
 
@@ -20,6 +20,6 @@ export class QueryCancelledError extends AutoimmuneError {
 /** The store is closing (the node is stopping): running queries are interrupted and new ones refused (HTTP 503). */
 export class StoreStoppingError extends AutoimmuneError {
   constructor(options?: { cause?: unknown }) {
-    super('AI_ERR_STOPPING', 'the event store is closing (the node is stopping): ask again once it is back', options);
+    super('AI_ERR_STOPPING', 'the event store is closing (the node is stopping): ask again once it is back', { ...options, statusCode: 503 });
   }
 }

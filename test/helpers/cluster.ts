@@ -4,7 +4,10 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before } from 'node:test';
+import { createJoinSecretFile } from '../../src/cluster/join-secret.ts';
 import { spawnNodeProcess, type NodeProcess } from '../../src/cluster/node-process.ts';
+import { generateNodeKeys, startZmqTransport } from '../../src/cluster/transport/zmq-transport.ts';
+import type { Outcome, Transport } from '../../src/cluster/transport/types.ts';
 import { startEtcd, type TestEtcd } from './etcd.ts';
 
 export interface Health {
@@ -15,13 +18,17 @@ export interface Health {
 
 export class TestCluster {
   readonly dir = mkdtempSync(join(tmpdir(), 'autoimmune-cluster-'));
+  /** The join secret every node of this cluster is given. */
+  readonly joinSecret = join(this.dir, 'cluster-join.key');
   readonly nodes = new Map<string, NodeProcess>();
   readonly log: string[] = [];
 
   constructor(
     readonly etcd: string[],
     private readonly base: Record<string, unknown>,
-  ) {}
+  ) {
+    createJoinSecretFile(this.joinSecret);
+  }
 
   /** Writes a config file: the cluster's base with per-node overrides on top (one level deep). */
   configFile(id: string, extra: Record<string, Record<string, unknown>> = {}): string {
@@ -33,7 +40,7 @@ export class TestCluster {
   }
 
   async start(id: string, extra: Record<string, Record<string, unknown>> = {}): Promise<NodeProcess> {
-    const n = await spawnNodeProcess({ id, etcd: this.etcd, config: this.configFile(id, extra), stateDir: join(this.dir, id), onLine: (l) => this.log.push(l) });
+    const n = await spawnNodeProcess({ id, etcd: this.etcd, config: this.configFile(id, extra), stateDir: join(this.dir, id), joinSecret: this.joinSecret, onLine: (l) => this.log.push(l) });
     this.nodes.set(id, n);
     return n;
   }
@@ -46,6 +53,15 @@ export class TestCluster {
 
   token(id: string): string {
     return readFileSync(join(this.dir, id, 'http-token'), 'utf8').trim();
+  }
+
+  /** An operator ban through node `id`'s API (POST /api/bans with its token). */
+  async ban(id: string, body: { address: string; ttl?: number; reason?: string }): Promise<Response> {
+    return fetch(`${this.node(id).url}/api/bans`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${this.token(id)}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
   }
 
   async health(id: string): Promise<Health> {
@@ -74,6 +90,19 @@ interface TreeNode {
   type: string;
   stats?: Record<string, number>;
   children?: TreeNode[];
+}
+
+/** A transport with a fresh key that is no member; `outcomes` is every outcome that came back to it. */
+export async function rogueTransport(): Promise<{ transport: Transport; outcomes: Outcome[] }> {
+  const outcomes: Outcome[] = [];
+  const transport = await startZmqTransport({
+    nodeId: 'rogue',
+    bind: 'tcp://127.0.0.1:0',
+    keys: generateNodeKeys(),
+    ackTimeoutMs: 200,
+    handlers: { deliver: () => {}, onRefused: (_p, o) => outcomes.push(o), onOrphaned: () => {}, onSettled: (_p, o) => outcomes.push(o) },
+  });
+  return { transport, outcomes };
 }
 
 /** Every placed actor id (shards and singletons) runs on exactly one of the live nodes. */

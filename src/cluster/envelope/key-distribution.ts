@@ -21,6 +21,7 @@
 
 import { ConfigError } from '../../errors.ts';
 import type { Coordinator, KeyValue, TxnOp } from '../coordinator.ts';
+import type { EtcdValues } from '../etcd-values.ts';
 import { keyName, keys } from '../keys.ts';
 import { PrefixMirror } from '../prefix-mirror.ts';
 import { type EnvelopeKey, decodeKey, encodeKey } from './envelope-key.ts';
@@ -39,8 +40,10 @@ export interface KeyDistributionOptions extends RotationOptions {
   checkEveryMs?: number;
   /** Wall clock in ms since the epoch (default Date.now); give the ring the same one. */
   now?: () => number;
-  /** Malformed stored keys, failed ticks and coordinator errors while listing. */
+  /** Failed ticks and coordinator errors while listing; malformed stored keys too, without `values`. */
   onError?: (err: unknown) => void;
+  /** The node's reader of etcd values: malformed stored keys are counted and logged there. */
+  values?: EtcdValues;
 }
 
 export class KeyDistribution {
@@ -120,9 +123,8 @@ export class KeyDistribution {
     const held: EnvelopeKey[] = [];
     for (const kv of items) {
       // Malformed values are the mirror's to report; the plan goes on without them.
-      try {
-        held.push(this.#decode(kv));
-      } catch {}
+      const r = this.#read(kv);
+      if (typeof r !== 'string') held.push(r);
     }
     const plan = planRotation(held, this.#now(), this.#o);
     const ops: TxnOp[] = plan.retire.map((id) => ({ type: 'delete', key: this.#prefix + id }));
@@ -140,11 +142,10 @@ export class KeyDistribution {
       let d = this.#decoded.get(kv.key);
       if (d === undefined || d.revision !== kv.revision) {
         d = { revision: kv.revision, key: undefined };
-        try {
-          d.key = this.#decode(kv);
-        } catch (err) {
-          this.#onError(err);
-        }
+        const r = this.#read(kv);
+        if (typeof r !== 'string') d.key = r;
+        else if (this.#o.values) this.#o.values.reject('envelope-keys', kv, r);
+        else this.#onError(new EnvelopeKeyError(`skipped ${kv.key}: ${r}`));
         this.#decoded.set(kv.key, d);
       }
       if (d.key) ring.push(d.key);
@@ -157,19 +158,16 @@ export class KeyDistribution {
     }
   }
 
-  /** A stored key, which must sit under its own id (a retirement deletes it by id). */
-  #decode(kv: KeyValue): EnvelopeKey {
+  /** The stored key, which must sit under its own id (a retirement deletes it by id), or what is wrong with it (without key material). */
+  #read(kv: KeyValue): EnvelopeKey | string {
     const name = keyName(this.#prefix, kv.key);
     let k: EnvelopeKey;
     try {
       k = decodeKey(kv.value);
     } catch (err) {
-      throw new EnvelopeKeyError(`skipped ${kv.key}: ${(err as Error).message}; no node opens or seals with it until it is fixed or deleted`);
+      return `${(err as Error).message}; no node opens or seals with it until it is fixed or deleted`;
     }
-    if (k.id !== name) {
-      throw new EnvelopeKeyError(`skipped ${kv.key}: it holds key id ${JSON.stringify(k.id)}, but a key is stored under its own id (${this.#prefix}${k.id}); move or delete it`);
-    }
-    return k;
+    return k.id === name ? k : `it holds key id ${JSON.stringify(k.id)}, but a key is stored under its own id (${this.#prefix}${k.id}); move or delete it`;
   }
 
   close(): void {

@@ -1,5 +1,6 @@
 // What the transport's parts share: its identity, settings, codec, counters and handlers.
 
+import type { KeyObject } from 'node:crypto';
 import type * as zmq from 'zeromq';
 import type { WireCodec } from './wire.ts';
 import type { Sealer, TransportHandlers, TransportStats } from './types.ts';
@@ -8,11 +9,13 @@ export interface TransportEnv {
   readonly nodeId: string;
   readonly keys: { readonly publicKey: string; readonly secretKey: string };
   readonly curve: boolean;
+  /** The CURVE secret key as an X25519 key (peer-token.ts), when curve is on. */
+  readonly privateKey: KeyObject | null;
   readonly sealer: Sealer | null;
   readonly context: zmq.Context;
   readonly codec: WireCodec;
   readonly handlers: TransportHandlers;
-  readonly stats: Omit<TransportStats, 'outstanding'> & { badFrames: number };
+  readonly stats: Omit<TransportStats, 'outstanding'> & { badFrames: number; forged: number };
   readonly highWater: number;
   readonly ackTimeoutMs: number;
   readonly ackFlushMs: number;

@@ -11,7 +11,8 @@ import { ConfigError } from '../../errors.ts';
 import { DedupeWindow, FORGOTTEN, IN_PROGRESS, NEW } from './dedupe-window.ts';
 import { COMMON_SOCKET_OPTIONS, openFrame, sealFrame, Yielder, type TransportEnv } from './env.ts';
 import { OUTCOME_CODE } from './wire.ts';
-import type { Outcome } from './types.ts';
+import { pairKey, sameToken, sessionToken } from './peer-token.ts';
+import type { Outcome, PeerInfo } from './types.ts';
 
 /** Sessions remembered per sender: the current link incarnation and the one before it. */
 const SESSIONS_PER_SENDER = 2;
@@ -23,6 +24,10 @@ interface Sender {
   /** The routing id frame as received, to address the answers. */
   readonly route: Buffer;
   readonly sessions: Map<number, DedupeWindow>;
+  /** The token each of those sessions must carry (peer-token.ts). */
+  readonly tokens: Map<number, Buffer>;
+  /** The key shared with this sender, for its public key at the time. */
+  readonly pair: Buffer | null;
   readonly answers: Map<number, number[]>;
   timer: NodeJS.Timeout | null;
 }
@@ -30,16 +35,16 @@ interface Sender {
 export class Inbound {
   readonly #env: TransportEnv;
   readonly #router: zmq.Router;
-  readonly #isPeer: (id: string) => boolean;
+  readonly #peer: (id: string) => PeerInfo | undefined;
   readonly #senders = new Map<string, Sender>();
   #address = '';
   #inProgress = 0;
   #resume: (() => void) | null = null;
   #loop: Promise<void> = Promise.resolve();
 
-  private constructor(env: TransportEnv, isPeer: (id: string) => boolean) {
+  private constructor(env: TransportEnv, peer: (id: string) => PeerInfo | undefined) {
     this.#env = env;
-    this.#isPeer = isPeer;
+    this.#peer = peer;
     this.#router = new zmq.Router({
       context: env.context,
       ...COMMON_SOCKET_OPTIONS,
@@ -56,8 +61,8 @@ export class Inbound {
     });
   }
 
-  static async bind(env: TransportEnv, address: string, isPeer: (id: string) => boolean): Promise<Inbound> {
-    const inbound = new Inbound(env, isPeer);
+  static async bind(env: TransportEnv, address: string, peer: (id: string) => PeerInfo | undefined): Promise<Inbound> {
+    const inbound = new Inbound(env, peer);
     try {
       await inbound.#router.bind(address);
     } catch (err) {
@@ -73,7 +78,7 @@ export class Inbound {
     return this.#address;
   }
 
-  /** Forgets a peer that left: its sessions and unsent answers. */
+  /** Forgets a peer that left (or came back with another key): its sessions, tokens and unsent answers. */
   forget(id: string): void {
     const s = this.#senders.get(id);
     if (!s) return;
@@ -115,7 +120,8 @@ export class Inbound {
   #onFrame(route: Buffer, frame: Buffer): void {
     const env = this.#env;
     const id = route.toString();
-    if (!this.#isPeer(id)) {
+    const peer = this.#peer(id);
+    if (!peer) {
       env.stats.refusedPeers++;
       return;
     }
@@ -129,11 +135,28 @@ export class Inbound {
       return;
     }
     let sender = this.#senders.get(id);
-    if (!sender) this.#senders.set(id, (sender = { id, route: Buffer.from(route), sessions: new Map(), answers: new Map(), timer: null }));
+    if (!sender) {
+      const pair = env.privateKey ? pairKey(env.privateKey, peer.publicKey) : null;
+      this.#senders.set(id, (sender = { id, route: Buffer.from(route), sessions: new Map(), tokens: new Map(), pair, answers: new Map(), timer: null }));
+    }
     const { session } = data;
+    // Checked before anything of the frame is kept: a forged one must not even evict a session.
+    if (sender.pair) {
+      let token = sender.tokens.get(session);
+      if (!token) token = sessionToken(sender.pair, id, env.nodeId, session);
+      if (!sameToken(data.token, token)) {
+        env.stats.forged++;
+        return;
+      }
+      sender.tokens.set(session, token);
+    }
     let window = sender.sessions.get(session);
     if (!window) {
-      if (sender.sessions.size >= SESSIONS_PER_SENDER) sender.sessions.delete(sender.sessions.keys().next().value!);
+      if (sender.sessions.size >= SESSIONS_PER_SENDER) {
+        const oldest = sender.sessions.keys().next().value!;
+        sender.sessions.delete(oldest);
+        sender.tokens.delete(oldest);
+      }
       sender.sessions.set(session, (window = new DedupeWindow()));
     }
     window.advance(data.floor);

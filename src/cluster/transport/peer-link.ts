@@ -13,6 +13,7 @@ import { COMMON_SOCKET_OPTIONS, openFrame, sealFrame, Yielder, type TransportEnv
 import { IN_FLIGHT, newEntry, PendingStore, QUEUED, SENDING, toPending, type PendingEntry } from './pending-store.ts';
 import { SendQueue } from './send-queue.ts';
 import { OUTCOMES } from './wire.ts';
+import { pairKey, sessionToken } from './peer-token.ts';
 import type { Destination, PeerInfo, SendResult } from './types.ts';
 
 /** Backoff cap: a message unanswered for long is retried at most every 16 ack timeouts. */
@@ -27,6 +28,8 @@ export class PeerLink {
   readonly #alarm: AlarmTracker;
   readonly #env: TransportEnv;
   #info: PeerInfo;
+  /** What every data frame of this session carries to prove it comes from us (peer-token.ts). */
+  #token: Buffer | undefined;
   #dealer: zmq.Dealer;
   /** Consecutive handshakes the peer refused (it did not know our key yet, or never will). */
   #refusals = 0;
@@ -39,6 +42,7 @@ export class PeerLink {
     this.#env = env;
     this.peer = info.id;
     this.#info = info;
+    this.#token = this.#tokenFor(info);
     this.#alarm = new AlarmTracker(env.highWater);
     this.#dealer = this.#connect(info);
   }
@@ -111,6 +115,7 @@ export class PeerLink {
 
   /** The peer moved (new address) or re-registered (new key): a new connection, everything unanswered again. */
   retarget(info: PeerInfo): void {
+    if (info.publicKey !== this.#info.publicKey) this.#token = this.#tokenFor(info);
     this.#info = info;
     const old = this.#dealer;
     this.#dealer = this.#connect(info);
@@ -131,6 +136,11 @@ export class PeerLink {
     this.#closed = true;
     this.#queue.clear();
     this.#dealer.close();
+  }
+
+  #tokenFor(info: PeerInfo): Buffer | undefined {
+    const env = this.#env;
+    return env.privateKey ? sessionToken(pairKey(env.privateKey, info.publicKey), env.nodeId, info.id, this.session) : undefined;
   }
 
   #connect(info: PeerInfo): zmq.Dealer {
@@ -224,7 +234,7 @@ export class PeerLink {
         if (batch.length === 0) break;
         let frame: Uint8Array;
         try {
-          frame = sealFrame(env, env.codec.encodeData(this.session, this.store.lowestSeq(this.#nextSeq), batch));
+          frame = sealFrame(env, env.codec.encodeData(this.session, this.store.lowestSeq(this.#nextSeq), batch, this.#token));
         } catch {
           // The Sealer could not seal (no usable key yet): as if the frame were lost, the ack
           // timeout sends it again, backing off.

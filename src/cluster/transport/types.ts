@@ -68,6 +68,8 @@ export interface TransportStats {
   outstanding: number;
   /** Frames that failed to open (Sealer) or to decode: dropped. */
   badFrames?: number;
+  /** Frames from a routing id whose token its CURVE key did not make (an admitted node posing as another): dropped. */
+  forged?: number;
 }
 
 export interface Transport {

@@ -1,9 +1,11 @@
 // The frames on the wire, msgpackr-encoded. Each frame is one flat array (no per-message
 // arrays to allocate on decode):
-//   data:     [DATA_V1, session, floor, (seq, path, epoch, priority, events, body)...]
+//   data:     [DATA_V2, session, floor, token, (seq, path, epoch, priority, events, body)...]
 //   outcomes: [OUTCOMES_V1, session, (seq, outcomeCode)...]
 // `session` names the sender's link incarnation (random), so a restarted sender's seq 1 is not
-// a duplicate; `floor` is the lowest seq the sender still holds (the receiver forgets below it).
+// a duplicate; `floor` is the lowest seq the sender still holds (the receiver forgets below it);
+// `token` proves the sender holds the CURVE key of the node id it claims (peer-token.ts; empty
+// without CURVE).
 // `body` is the message encoded on its own when it was sent (encodeMessage): a message that
 // cannot be encoded fails in send(), not later in a frame with others, and a retransmission
 // reuses the bytes.
@@ -18,9 +20,11 @@ import { Packr, Unpackr } from 'msgpackr';
 import { AutoimmuneError } from '../../errors.ts';
 import type { Destination, Outcome } from './types.ts';
 
-export const DATA_V1 = 1;
+export const DATA_V2 = 3;
 export const OUTCOMES_V1 = 2;
 const DATA_FIELDS = 6;
+const DATA_HEADER = 4;
+const NO_TOKEN = new Uint8Array(0);
 
 export const OUTCOMES: readonly Outcome[] = ['handled', 'stale', 'early', 'rejected', 'dropped'];
 export const OUTCOME_CODE: Readonly<Record<Outcome, number>> = { handled: 0, stale: 1, early: 2, rejected: 3, dropped: 4 };
@@ -59,6 +63,7 @@ export interface IncomingMessage {
 export interface DataFrame {
   session: number;
   floor: number;
+  token: Uint8Array;
   messages: IncomingMessage[];
 }
 
@@ -83,13 +88,14 @@ export class WireCodec {
     }
   }
 
-  encodeData(session: number, floor: number, messages: readonly OutgoingMessage[]): Uint8Array {
+  encodeData(session: number, floor: number, messages: readonly OutgoingMessage[], token: Uint8Array = NO_TOKEN): Uint8Array {
     const a = this.#scratch;
-    a.length = 3 + messages.length * DATA_FIELDS;
-    a[0] = DATA_V1;
+    a.length = DATA_HEADER + messages.length * DATA_FIELDS;
+    a[0] = DATA_V2;
     a[1] = session;
     a[2] = floor;
-    let i = 3;
+    a[3] = token;
+    let i = DATA_HEADER;
     for (const m of messages) {
       a[i++] = m.seq;
       a[i++] = m.to.path;
@@ -104,13 +110,15 @@ export class WireCodec {
   }
 
   decodeData(frame: Uint8Array): DataFrame {
-    const a = this.#unpack(frame, DATA_V1);
-    if ((a.length - 3) % DATA_FIELDS !== 0) throw new WireFormatError(`data frame of ${a.length} fields`);
+    const a = this.#unpack(frame, DATA_V2);
+    if ((a.length - DATA_HEADER) % DATA_FIELDS !== 0) throw new WireFormatError(`data frame of ${a.length} fields`);
     const session = a[1];
     const floor = a[2];
+    const token = a[3];
     if (!isInt(session) || !isInt(floor)) throw new WireFormatError('data frame header is not numeric');
-    const messages: IncomingMessage[] = new Array((a.length - 3) / DATA_FIELDS);
-    for (let i = 3, k = 0; i < a.length; i += DATA_FIELDS, k++) {
+    if (!(token instanceof Uint8Array)) throw new WireFormatError('data frame has no token');
+    const messages: IncomingMessage[] = new Array((a.length - DATA_HEADER) / DATA_FIELDS);
+    for (let i = DATA_HEADER, k = 0; i < a.length; i += DATA_FIELDS, k++) {
       const seq = a[i];
       const path = a[i + 1];
       const epoch = a[i + 2];
@@ -128,7 +136,7 @@ export class WireCodec {
       }
       messages[k] = { seq, to: { path, epoch }, priority, events, msg };
     }
-    return { session, floor, messages };
+    return { session, floor, token, messages };
   }
 
   encodeOutcomes(session: number, pairs: readonly number[]): Uint8Array {

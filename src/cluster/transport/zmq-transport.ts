@@ -14,8 +14,9 @@
 // setPeers is refused at its next handshake, and frames still arriving on a connection it
 // had open are dropped and counted (zmq cannot close one peer of a ROUTER; closing them all
 // by unbinding, with ROUTER_HANDOVER on, made libzmq 4.3.5 abort on a pipe assertion).
-// What CURVE does not bind is the routing id to the key: a registered node could claim another
-// registered node's id. The optional Sealer adds an application-level envelope on top.
+// CURVE does not bind the routing id to the key; every data frame carries a token made with
+// the key the sender shares with the receiver (peer-token.ts), so a registered node cannot pose
+// as another. The optional Sealer adds an application-level envelope on top.
 //
 // Delivery: at least once per link. Every message is held (PendingStore) until its outcome;
 // unanswered ones are resent after ackTimeoutMs (backing off) and after a reconnect; receivers
@@ -36,6 +37,7 @@ import { PeerLink } from './peer-link.ts';
 import { WireCodec } from './wire.ts';
 import { ZapAuthenticator } from './zap-authenticator.ts';
 import { isCurveKey } from './z85.ts';
+import { curvePrivateKey } from './peer-token.ts';
 import type { Destination, PeerInfo, Sealer, SendResult, Transport, TransportHandlers, TransportStats } from './types.ts';
 
 export interface ZmqTransportOptions {
@@ -88,11 +90,12 @@ export async function startZmqTransport(o: ZmqTransportOptions): Promise<Transpo
     nodeId: o.nodeId,
     keys: o.keys,
     curve,
+    privateKey: curve ? curvePrivateKey(o.keys) : null,
     sealer: o.sealer ?? null,
     context: new zmq.Context({ blocky: false }),
     codec: new WireCodec(),
     handlers: o.handlers,
-    stats: { sent: 0, sentEvents: 0, received: 0, receivedEvents: 0, duplicates: 0, retransmits: 0, shed: 0, shedEvents: 0, refusedPeers: 0, badFrames: 0 },
+    stats: { sent: 0, sentEvents: 0, received: 0, receivedEvents: 0, duplicates: 0, retransmits: 0, shed: 0, shedEvents: 0, refusedPeers: 0, badFrames: 0, forged: 0 },
     highWater: Math.floor(positive('highWater', o.highWater, 1024)),
     ackTimeoutMs: positive('ackTimeoutMs', o.ackTimeoutMs, 2000),
     ackFlushMs: positive('ackFlushMs', o.ackFlushMs, 2),
@@ -105,7 +108,7 @@ export async function startZmqTransport(o: ZmqTransportOptions): Promise<Transpo
   const peers = new Map<string, PeerInfo>();
   let inbound: Inbound;
   try {
-    inbound = await Inbound.bind(env, o.bind, (id) => peers.has(id));
+    inbound = await Inbound.bind(env, o.bind, (id) => peers.get(id));
   } catch (err) {
     await zap?.close();
     throw err;
@@ -153,6 +156,9 @@ class ZmqTransport implements Transport {
       next.set(p.id, p);
     }
     const removed = [...this.#peers.keys()].filter((id) => !next.has(id));
+    // A peer with a new key is a new identity: what the receiver knew of its sessions goes.
+    const rekeyed = [...next.values()].filter((p) => this.#peers.has(p.id) && this.#peers.get(p.id)!.publicKey !== p.publicKey);
+    for (const p of rekeyed) this.#inbound.forget(p.id);
     this.#peers.clear();
     for (const [id, p] of next) this.#peers.set(id, p);
     this.#zap?.allow([...next.values()].map((p) => p.publicKey));
