@@ -3,8 +3,9 @@
 // prints the whole answer. A command ("bloquea …") prints its dry run and how to confirm it:
 // `autoimmune ask --confirm <id>`.
 
-import { callApi, type ApiTarget } from './bans.ts';
-import { AutoimmuneError } from '../errors.ts';
+import { apiTarget, callApi, type ApiTarget } from './bans.ts';
+import { AutoimmuneError, UsageError } from '../errors.ts';
+import { parseCommand } from './args.ts';
 
 export async function askNode(t: ApiTarget, question: string, o: { node?: string; json: boolean; timeZone?: string }): Promise<string> {
   const { status, json } = await callApi(t, 'POST', '/api/ask', { question, ...(o.node ? { node: o.node } : {}), ...(o.timeZone ? { timeZone: o.timeZone } : {}) });
@@ -25,4 +26,18 @@ export async function confirmTool(t: ApiTarget, tool: string, confirmation: stri
   const done = (json.done as Array<{ address: string; action?: string }>).map((d) => `${d.action ?? 'done'} ${d.address}`);
   const refused = (json.refused as Array<{ address: string; why: string }>).map((r) => `refused ${r.address}: ${r.why}`);
   return [...done, ...refused].join('\n') || 'nothing to do';
+}
+
+export async function cmdAsk(args: string[]): Promise<number> {
+  const opts = { url: { type: 'string' }, token: { type: 'string' }, config: { type: 'string' }, node: { type: 'string' }, tz: { type: 'string' }, json: { type: 'boolean' }, confirm: { type: 'string' }, tool: { type: 'string' } } as const;
+  const { values, positionals } = parseCommand(args, opts);
+  const t = apiTarget(values);
+  if (values.confirm !== undefined) {
+    if (positionals.length > 0) throw new UsageError('ask --confirm ID takes no question');
+    process.stdout.write(`${await confirmTool(t, values.tool ?? 'block_addresses', values.confirm)}\n`);
+    return 0;
+  }
+  if (positionals.length !== 1) throw new UsageError(`ask takes one question in quotes, e.g. autoimmune ask "how many alerts today?"; got ${positionals.length} arguments`);
+  process.stdout.write(`${await askNode(t, positionals[0]!, { json: Boolean(values.json), ...(values.node ? { node: values.node } : {}), ...(values.tz ? { timeZone: values.tz } : {}) })}\n`);
+  return 0;
 }

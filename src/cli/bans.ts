@@ -1,9 +1,10 @@
-// `autoimmune block|unblock|bans`: talk to a running node's JSON API (the same one the
+// `autoimmune block|unblock|bans|protected`: talk to a running node's JSON API (the same one the
 // dashboard uses), with the token from --token, $AUTOIMMUNE_TOKEN or the node's state dir.
 
 import { loadConfig } from '../config/load-config.ts';
 import { AutoimmuneError, UsageError } from '../errors.ts';
 import { readToken, resolveStateDir } from '../node/state-dir.ts';
+import { parseCommand } from './args.ts';
 
 export interface ApiTarget {
   base: string;
@@ -88,4 +89,23 @@ export async function listBans(t: ApiTarget, asJson: boolean): Promise<string> {
   if (rows.length === 0) return 'no bans in force';
   const w = Math.max(7, ...rows.map((r) => r.address.length));
   return [`${'ADDRESS'.padEnd(w)}  LEFT      BY                    #  REASON`, ...rows.map((r) => `${r.address.padEnd(w)}  ${`${r.remainingS}s`.padEnd(8)}  ${r.detector.padEnd(20)}  ${r.offence}  ${r.reason}`)].join('\n');
+}
+
+export async function cmdBans(cmd: 'block' | 'unblock' | 'bans' | 'protected', args: string[]): Promise<number> {
+  const opts = { url: { type: 'string' }, token: { type: 'string' }, config: { type: 'string' }, ttl: { type: 'string' }, reason: { type: 'string' }, json: { type: 'boolean' }, force: { type: 'boolean' } } as const;
+  const { values, positionals } = parseCommand(args, opts);
+  const want = cmd === 'bans' || cmd === 'protected' ? 0 : 1;
+  if (positionals.length !== want) throw new UsageError(want === 0 ? `${cmd} takes no address, got ${positionals.join(' ')}` : `${cmd} takes one address or CIDR, e.g. 'autoimmune ${cmd} 203.0.113.7'`);
+  if (values.force && cmd !== 'block') throw new UsageError(`--force goes with block only`);
+  const t = apiTarget(values);
+  const out =
+    cmd === 'block'
+      ? await block(t, positionals[0]!, parseTtl(values.ttl), values.reason, Boolean(values.force))
+      : cmd === 'unblock'
+        ? await unblock(t, positionals[0]!)
+        : cmd === 'protected'
+          ? await listProtected(t, Boolean(values.json))
+          : await listBans(t, Boolean(values.json));
+  process.stdout.write(`${out}\n`);
+  return 0;
 }
