@@ -9,7 +9,7 @@ import { EmbeddedCoordinator } from '../src/cluster/embedded-coordinator.ts';
 import { ClusterMember, advertisedAddress } from '../src/cluster/cluster-member.ts';
 import { EtcdValues } from '../src/cluster/etcd-values.ts';
 import type { LocalActor } from '../src/cluster/placement/reconciler.ts';
-import { DETECTORS_PATH, ENRICHERS_PATH } from '../src/cluster/placement/specs.ts';
+import { DETECTORS_PATH, ENRICHERS_PATH, TREE_LAYOUT } from '../src/actors/tree-layout.ts';
 import { generateNodeKeys, startZmqTransport } from '../src/remote/transport/zmq-transport.ts';
 import type { Outcome } from '../src/remote/transport/types.ts';
 import { ActorSystem } from '../src/supervisors/actor-system.ts';
@@ -70,6 +70,7 @@ async function startMember(id: string): Promise<TestNode> {
   await system.start();
   const keys = generateNodeKeys();
   const member = await ClusterMember.start({
+    layout: TREE_LAYOUT,
     cluster: 'test',
     leaseTtlMs: TTL,
     shape: { shards: SHARDS, trainer: false },

@@ -8,7 +8,6 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { MemoryBanRegistry } from '../src/respond/memory-ban-registry.ts';
 import { assembleDefence } from '../src/node/defence.ts';
-import { detectorPath, TRAINER_PATH } from '../src/node/detection.ts';
 import { featureCount } from '../src/detect/flow-features.ts';
 import { openModelShelf } from '../src/detect/model-shelf.ts';
 import type { TrainerEvent } from '../src/detect/model-trainer.ts';
@@ -18,6 +17,7 @@ import { buildPipeline } from '../src/node/pipeline.ts';
 import { ActorSystem } from '../src/supervisors/actor-system.ts';
 import { testConfig } from '../devkit/node-config.ts';
 import { waitFor } from '../devkit/wait.ts';
+import { TRAINER_PATH, detectorPath } from '../src/actors/tree-layout.ts';
 
 const P = new URL('../../shared/data/pcap/', import.meta.url).pathname;
 

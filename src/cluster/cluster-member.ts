@@ -12,7 +12,7 @@ import { keys } from './keys.ts';
 import { NodeLease, type LeaseState } from './node-lease.ts';
 import { Placer, parsePlacements, readNodes, type NodeRecord } from './placement/placer.ts';
 import { Reconciler, type LocalActor } from './placement/reconciler.ts';
-import type { ClusterShape } from './placement/specs.ts';
+import type { ClusterShape, PlacementLayout } from './placement/specs.ts';
 import { PrefixMirror } from './prefix-mirror.ts';
 import { RestartLedger } from './restart-ledger.ts';
 import { KeyDistribution } from '../remote/envelope/key-distribution.ts';
@@ -23,6 +23,8 @@ export interface ClusterMemberOptions {
   cluster: string;
   leaseTtlMs: number;
   shape: ClusterShape;
+  /** The application's actor tree: what is placed and where it lives (src/actors/tree-layout.ts). */
+  layout: PlacementLayout;
   system: ActorSystem;
   coordinator: Coordinator;
   /** Starts this node's transport with the router's handlers. */
@@ -110,15 +112,15 @@ export class ClusterMember {
         say(`${what}: ${(err as Error).message}`);
       };
     };
-    const router = new ClusterRouter(o.system);
+    const router = new ClusterRouter(o.system, o.layout);
     o.system.remoteRouter = router;
     const transport = await o.transport(router);
     router.transport = transport;
     const nodes = new PrefixMirror(o.coordinator, keys.nodes(o.cluster), quiet('listing members'));
     const placements = new PrefixMirror(o.coordinator, keys.placements(o.cluster), quiet('listing placement'));
-    const ledger = new RestartLedger(o.coordinator, o.cluster, o.system, quiet('recording a restart'), o.values);
+    const ledger = new RestartLedger(o.coordinator, o.cluster, o.system, quiet('recording a restart'), o.values, o.layout);
     const admitted = () => readNodes(nodes, o.values, (r) => nodeSignatureProblem(o.joinSecret, o.cluster, r));
-    const reconciler = new Reconciler(o.system, o.catalogue, router, (actor, err) => say(`could not start or stop ${actor}: ${(err as Error).message}`), (id) => ledger.history(id));
+    const reconciler = new Reconciler(o.system, o.catalogue, router, (actor, err) => say(`could not start or stop ${actor}: ${(err as Error).message}`), (id) => ledger.history(id), o.layout);
     const unfollow = ledger.follow((id) => reconciler.running.has(id));
     router.onAlarmEvent = (a) => say(`transport to ${a.peer}: ${a.level ? `${a.level} % of its send window in use (${a.used}/${a.capacity})` : 'back below 80 % of its send window'}`);
     let placer: Placer | undefined;
@@ -135,7 +137,7 @@ export class ClusterMember {
       quiet('watching the leader'),
       o.values,
     );
-    placer = new Placer({ coordinator: o.coordinator, cluster: o.cluster, election, members: admitted, placements, values: o.values, shape: o.shape, onError: quiet('placing actors') });
+    placer = new Placer({ coordinator: o.coordinator, cluster: o.cluster, election, members: admitted, placements, values: o.values, shape: o.shape, layout: o.layout, onError: quiet('placing actors') });
     const lease = new NodeLease({
       coordinator: o.coordinator,
       key: keys.node(o.cluster, id),

@@ -11,7 +11,7 @@ import type { RestartHistory } from '../supervisors/restart-policy.ts';
 import type { Coordinator } from './coordinator.ts';
 import type { EtcdValues, RestartRecord } from './etcd-values.ts';
 import { keys } from './keys.ts';
-import { actorIdOf } from './placement/specs.ts';
+import type { PlacementLayout } from './placement/specs.ts';
 
 export class RestartLedger {
   writes = 0;
@@ -23,6 +23,7 @@ export class RestartLedger {
     private readonly system: ActorSystem,
     private readonly onError: (err: unknown) => void,
     private readonly values: EtcdValues,
+    private readonly layout: PlacementLayout,
     /** Restart times kept per actor: enough for any intensity window in use. */
     private readonly keep = 32,
   ) {}
@@ -50,7 +51,7 @@ export class RestartLedger {
   follow(runsHere: (actorId: string) => boolean): () => void {
     const onEvent = (ev: LifecycleEvent) => {
       if (ev.type !== 'restarted') return;
-      const id = actorIdOf(ev.path);
+      const id = this.layout.actorIdOf(ev.path);
       if (id === undefined || !runsHere(id)) return;
       const at = Date.now();
       const prev = this.chains.get(id) ?? Promise.resolve();

@@ -16,7 +16,6 @@ import type { Alert } from '../detect/alert.ts';
 import { MemoryBanRegistry } from '../respond/memory-ban-registry.ts';
 import type { Config } from '../config/schema.ts';
 import { assembleDefence, type ModelShelf } from '../node/defence.ts';
-import { detectorPath, TRAINER_PATH } from '../node/detection.ts';
 import { featureCount } from '../detect/flow-features.ts';
 import { rocAuc } from './roc-auc.ts';
 import type { Labels } from './labels.ts';
@@ -27,6 +26,7 @@ import { FileSource, type FileSpan } from '../net/file-source.ts';
 import { buildPipeline } from '../node/pipeline.ts';
 import type { Decision } from '../respond/decision.ts';
 import { ActorSystem } from '../supervisors/actor-system.ts';
+import { TRAINER_PATH, detectorPath } from '../actors/tree-layout.ts';
 
 export interface EvalOptions {
   benign: string[];

@@ -3,20 +3,19 @@
 // transport) started over the node's actor system.
 
 import { networkInterfaces } from 'node:os';
-import { FLOOD_WATCH_ID } from '../actors/flood-watch.ts';
-import { TRAINER_ID } from '../actors/trainer.ts';
 import { ClusterMember } from '../cluster/cluster-member.ts';
 import type { Coordinator } from '../cluster/coordinator.ts';
 import type { EtcdValues } from '../cluster/etcd-values.ts';
 import { KeyRing } from '../remote/envelope/key-ring.ts';
 import { loadOrCreateNodeKeys } from '../cluster/node-keys.ts';
 import type { LocalActor } from '../cluster/placement/reconciler.ts';
-import { DETECTORS_PATH, ENRICHERS_PATH, pinnedParts } from '../cluster/placement/specs.ts';
+import { pinnedParts } from '../cluster/placement/specs.ts';
+import { DETECTION_PATH, DETECTORS_PATH, ENRICHERS_PATH, FLOOD_WATCH_ID, PIPELINE_PATH, shardOf, TRAINER_ID, TREE_LAYOUT } from '../actors/tree-layout.ts';
 import { registerWireTypes } from '../remote/wire-types.ts';
 import type { Config } from '../config/schema.ts';
-import { DETECTION_PATH, type Detection } from './detection.ts';
+import type { Detection } from './detection.ts';
 import { ConfigError } from '../errors.ts';
-import { PIPELINE_PATH, type Pipeline, type PipelineSource } from './pipeline.ts';
+import type { Pipeline, PipelineSource } from './pipeline.ts';
 import type { ActorSystem } from '../supervisors/actor-system.ts';
 
 export interface MemberParts {
@@ -40,10 +39,10 @@ function catalogue(nodeId: string, p: MemberParts): (actorId: string) => LocalAc
       if (pin.node !== nodeId || !p.sources.some((s) => s.id === pin.local)) return undefined;
       return { parent: PIPELINE_PATH, id: pin.local, spec: () => p.pipeline.captureSpec(pin.local)! };
     }
-    const shard = /^(enricher|detector)-(\d+)$/.exec(actorId);
+    const shard = shardOf(actorId);
     if (shard) {
-      const k = Number(shard[2]);
-      return shard[1] === 'enricher'
+      const k = shard.shard;
+      return shard.kind === 'enricher'
         ? { parent: ENRICHERS_PATH, id: actorId, spec: () => p.pipeline.enricherSpec(k) }
         : { parent: DETECTORS_PATH, id: actorId, spec: () => p.detection.detectorSpec(k) };
     }
@@ -75,6 +74,7 @@ export async function startMember(config: Config, system: ActorSystem, coordinat
   return ClusterMember.start({
     cluster: config.cluster.name,
     leaseTtlMs: config.cluster.leaseTtlMs,
+    layout: TREE_LAYOUT,
     shape: { shards: config.pipeline.shards, trainer: p.detection.trainerSpec() !== null },
     system,
     coordinator,

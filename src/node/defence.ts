@@ -4,7 +4,6 @@
 // the same thing.
 
 import { networkInterfaces } from 'node:os';
-import { STORE_PATH } from '../actors/store.ts';
 import type { BanRegistry } from '../respond/ban-registry.ts';
 import { responderOf, rulesOf } from '../config/load-config.ts';
 import type { Config } from '../config/schema.ts';
@@ -19,6 +18,7 @@ import { AllowList, type AllowListSources } from '../respond/allow-list.ts';
 import { BanDesk } from '../respond/ban-desk.ts';
 import { ResponderPolicy, type PolicyState } from '../respond/policy.ts';
 import { wallClock } from '../supervisors/clock.ts';
+import { STORE_PATH } from '../actors/tree-layout.ts';
 
 /** Where models are trained, kept and put in force (src/detect/model-shelf.ts). */
 export interface ModelShelf {

@@ -5,12 +5,12 @@
 // firewall to apply it; the pipeline (built elsewhere) starts after both and sends each
 // enricher shard's batches to the detector shard of the same number.
 
-import { detectorId, detectorSpec } from '../actors/detector.ts';
+import { detectorSpec } from '../actors/detector.ts';
 import type { FlowMeterConfig } from '../detect/flow-meter.ts';
 import { firewallSpec, type FirewallProgress } from '../actors/firewall.ts';
-import { FLOOD_WATCH_ID, floodWatchSpec } from '../actors/flood-watch.ts';
-import { RESPONDER_ID, responderSpec } from '../actors/responder.ts';
-import { TRAINER_ID, trainerSpec } from '../actors/trainer.ts';
+import { floodWatchSpec } from '../actors/flood-watch.ts';
+import { responderSpec } from '../actors/responder.ts';
+import { trainerSpec } from '../actors/trainer.ts';
 import type { BanRegistry } from '../respond/ban-registry.ts';
 import type { DetectorSettings, ModelBoard } from '../detect/detector-shard.ts';
 import type { EnrichedBatch } from '../detect/enrichment.ts';
@@ -21,17 +21,7 @@ import type { GeoInfo } from '../geo/geo-lookup.ts';
 import type { BanDesk } from '../respond/ban-desk.ts';
 import type { SupervisorSpec, WorkerSpec } from '../supervisors/child-spec.ts';
 import type { MailboxOptions } from '../supervisors/mailbox.ts';
-
-export const RESPONSE_PATH = '/response';
-export const DETECTION_PATH = '/detection';
-export const RESPONDER_PATH = `${RESPONSE_PATH}/${RESPONDER_ID}`;
-export const FIREWALL_PATH = `${RESPONSE_PATH}/firewall`;
-export const FLOODS_PATH = `${DETECTION_PATH}/${FLOOD_WATCH_ID}`;
-export const TRAINER_PATH = `${DETECTION_PATH}/${TRAINER_ID}`;
-
-export function detectorPath(shard: number): string {
-  return `${DETECTION_PATH}/detectors/${detectorId(shard)}`;
-}
+import { FLOODS_PATH, FLOOD_WATCH_ID, RESPONDER_ID, RESPONDER_PATH, TRAINER_ID, TRAINER_PATH, detectorId } from '../actors/tree-layout.ts';
 
 export interface DetectionOptions {
   shards: number;

@@ -17,7 +17,6 @@ import { buildPipeline, type PipelineSource } from './pipeline.ts';
 import { startHttpServer, type HttpServer } from '../http/server.ts';
 import type { BanRegistry } from '../respond/ban-registry.ts';
 import { assembleDefence, type Defence, type ModelShelf } from './defence.ts';
-import { detectorPath } from './detection.ts';
 import { featureCount } from '../detect/flow-features.ts';
 import { chooseFirewallBackend } from '../firewall/choose-backend.ts';
 import type { FirewallBackend } from '../firewall/backend.ts';
@@ -40,10 +39,10 @@ import { ClusterBanBudget } from '../respond/ban-budget.ts';
 import type { PolicyState } from '../respond/policy.ts';
 import { responderOf } from '../config/load-config.ts';
 import { FIREWALL_RECONCILE } from '../actors/firewall.ts';
-import { FIREWALL_PATH } from './detection.ts';
 import { keepProtectedSetCurrent } from './protected-set.ts';
 import { join } from 'node:path';
 import { holdPrivateUmask } from '../util/private-files.ts';
+import { FIREWALL_PATH, detectorPath } from '../actors/tree-layout.ts';
 
 export interface RunningNode {
   config: Config;

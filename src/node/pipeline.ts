@@ -7,13 +7,14 @@
 
 import { DEFAULT_SESSION_VERIFIER, SessionVerifier, type SessionVerifierConfig } from '../detect/session-verifier.ts';
 import { captureSpec, type CaptureProgress } from '../actors/capture.ts';
-import { enricherId, enricherSpec, type EnricherProgress } from '../actors/enricher.ts';
+import { enricherSpec, type EnricherProgress } from '../actors/enricher.ts';
 import type { AddressLookup, EnrichedBatch } from '../detect/enrichment.ts';
 import type { FlowFeatureConfig } from '../detect/flow-features.ts';
 import type { PacketSource } from '../net/packet-source.ts';
 import type { SupervisorSpec, WorkerSpec } from '../supervisors/child-spec.ts';
 import type { MailboxOptions } from '../supervisors/mailbox.ts';
 import type { RestartType } from '../supervisors/restart-policy.ts';
+import { PIPELINE_PATH, enricherId, enricherPath } from '../actors/tree-layout.ts';
 
 export interface PipelineSource {
   id: string;
@@ -51,12 +52,10 @@ export interface Pipeline {
   verifier(id: string): SessionVerifier;
 }
 
-export const PIPELINE_PATH = '/pipeline';
-
 export function buildPipeline<G>(o: PipelineOptions<G>): Pipeline {
   const oneEnricher = (shard: number) => enricherSpec({ shard, features: o.features, geo: o.geo, mailbox: o.shardMailbox, next: o.next?.(shard), onEnriched: o.onEnriched });
   const shardSpecs = o.placed ? [] : Array.from({ length: o.shards }, (_, shard) => oneEnricher(shard));
-  const shardPaths = Array.from({ length: o.shards }, (_, s) => `${PIPELINE_PATH}/enrichers/${enricherId(s)}`);
+  const shardPaths = Array.from({ length: o.shards }, (_, s) => enricherPath(s));
   const captures = new Map<string, CaptureProgress>();
   // One verifier per capture source, kept across its restarts and placements on this node.
   const verifiers = new Map<string, SessionVerifier>();

@@ -5,7 +5,7 @@
 
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { STORE_PATH, storeFeeder, storeSpec } from '../actors/store.ts';
+import { storeFeeder, storeSpec } from '../actors/store.ts';
 import { Confirmations, type ToolContext } from '../ask/tools.ts';
 import type { ClusterMember } from '../cluster/cluster-member.ts';
 import type { Config } from '../config/schema.ts';
@@ -20,6 +20,7 @@ import type { ActorSystem } from '../supervisors/actor-system.ts';
 import type { WorkerSpec } from '../supervisors/child-spec.ts';
 import { PRIORITY } from '../supervisors/priorities.ts';
 import { makePrivate } from '../util/private-files.ts';
+import { STORE_PATH } from '../actors/tree-layout.ts';
 
 export interface NodeStore {
   spec: WorkerSpec;

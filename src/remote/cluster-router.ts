@@ -14,7 +14,7 @@ import type { ActorSystem, RemoteRouter } from '../supervisors/actor-system.ts';
 import type { ActorRef } from '../supervisors/actor-ref.ts';
 import { Tracked } from '../supervisors/tracked.ts';
 import type { AlarmEvent, Destination, Outcome, Pending, Transport, TransportHandlers } from './transport/types.ts';
-import { actorIdOf } from '../cluster/placement/specs.ts';
+import type { PlacementLayout } from '../cluster/placement/specs.ts';
 
 export interface Route {
   node: string;
@@ -71,7 +71,10 @@ export class ClusterRouter implements RemoteRouter, TransportHandlers {
   private readonly retryPaths: string[] = [];
   readonly counts: RouterStats = { routed: 0, handledEvents: 0, delivered: 0, refused: { stale: 0, early: 0, rejected: 0 }, rerouted: 0, orphaned: 0, parked: 0, deadLettered: 0, nodeLocalLost: 0 };
 
-  constructor(private readonly system: ActorSystem) {}
+  constructor(
+    private readonly system: ActorSystem,
+    private readonly layout: PlacementLayout,
+  ) {}
 
   get nodeId(): string {
     return this.system.nodeId;
@@ -99,7 +102,7 @@ export class ClusterRouter implements RemoteRouter, TransportHandlers {
 
   route(to: ActorRef | string, msg: unknown, priority: number): boolean {
     const path = typeof to === 'string' ? to : to.path;
-    if (actorIdOf(path) === undefined) {
+    if (this.layout.actorIdOf(path) === undefined) {
       // Not a placed actor: nothing in the cluster can take it.
       this.counts.deadLettered++;
       this.system.deadLetters.post(typeof to === 'string' ? this.system.ref(to) : to, typeof to === 'string' ? 'no-such-actor' : 'unreachable', msg, priority);

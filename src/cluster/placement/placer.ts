@@ -9,7 +9,7 @@ import type { LeaderElection } from '../election.ts';
 import { keyName, keys } from '../keys.ts';
 import type { PrefixMirror } from '../prefix-mirror.ts';
 import { assign } from './assign.ts';
-import { desiredSpecs, type ClusterShape, type MemberActors } from './specs.ts';
+import type { ClusterShape, MemberActors, PlacementLayout } from './specs.ts';
 import type { Assignment, PlacementNode } from './types.ts';
 
 export interface NodeRecord {
@@ -79,6 +79,8 @@ export class Placer {
       placements: PrefixMirror;
       values: EtcdValues;
       shape: ClusterShape;
+      /** What the application places (src/actors/tree-layout.ts). */
+      layout: PlacementLayout;
       onError: (err: unknown) => void;
       onPlaced?: (moved: number, revision: number) => void;
     },
@@ -110,7 +112,7 @@ export class Placer {
     if (!guard) return;
     const members = this.o.members();
     const nodes: PlacementNode[] = members.map((m) => ({ id: m.id, capacity: m.capacity ?? 1 }));
-    const specs = desiredSpecs(this.o.shape, members.map((m): MemberActors => ({ id: m.id, captures: m.captures ?? [] })));
+    const specs = this.o.layout.desired(this.o.shape, members.map((m): MemberActors => ({ id: m.id, captures: m.captures ?? [] })));
     const current = parsePlacements(this.o.values, this.o.placements);
     const previous: Assignment = new Map([...current].map(([id, e]) => [id, e.node]));
     const next = assign(specs, nodes, previous);
