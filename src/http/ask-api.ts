@@ -9,7 +9,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ask } from '../ask/ask.ts';
 import { MUTATING, runTool, TOOL_SCHEMAS, toolList, type ToolName } from '../ask/tools.ts';
-import type { NodeStore } from '../node/store.ts';
+import type { Confirmations, ToolContext } from '../ask/tools.ts';
 import { clientKey, type BlockGate, type ClientLimits } from './rate-limits.ts';
 
 /** Characters in a question: the longest in the tests is under 100; a question is a sentence. */
@@ -43,7 +43,13 @@ function textField(name: string, v: unknown, max: number, what: string): string 
   return undefined;
 }
 
-export function registerAskApi(app: FastifyInstance, events: () => NodeStore | undefined, authorised: (req: FastifyRequest) => boolean, l: AskApiLimits): void {
+/** What the question and tool routes need of the node's event store (the node's NodeStore has it). */
+export interface AskParts {
+  tools: ToolContext;
+  confirmations: Confirmations;
+}
+
+export function registerAskApi(app: FastifyInstance, events: () => AskParts | undefined, authorised: (req: FastifyRequest) => boolean, l: AskApiLimits): void {
   const off = { error: 'this node keeps no events (store.enabled is false, or it is starting)' };
 
   /**

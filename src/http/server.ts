@@ -10,8 +10,7 @@ import type { ActorSystem } from '../supervisors/actor-system.ts';
 import type { TreeSnapshot } from '../supervisors/cell.ts';
 import { registerBansApi, type BansApiParts } from './bans-api.ts';
 import { registerReplayApi, type ReplayPace } from './replay-api.ts';
-import { registerAskApi } from './ask-api.ts';
-import type { NodeStore } from '../node/store.ts';
+import { registerAskApi, type AskParts } from './ask-api.ts';
 import type { ClusterHealth } from '../cluster/cluster-member.ts';
 import type { JournaledBackend } from '../firewall/journal.ts';
 import type { BanRegistry } from '../respond/ban-registry.ts';
@@ -41,7 +40,7 @@ export interface HttpParts {
   /** The rate of a count-paced replay, changed through POST /api/replay. */
   replay?: ReplayPace;
   /** The event store: questions and function tools. */
-  events?: NodeStore;
+  events?: AskParts;
   /** What is never banned (with where each entry came from) and the bans the firewall set aside. */
   protection?: { entries(): ReadonlyArray<{ net: string; why: string; forceable?: boolean }>; setAside(): ReadonlyMap<string, string> };
 }

@@ -9,7 +9,8 @@ import { responderOf, rulesOf } from '../config/load-config.ts';
 import type { Config } from '../config/schema.ts';
 import { buildDetection, type Detection } from './detection.ts';
 import type { FlowMeterConfig } from '../detect/flow-meter.ts';
-import type { AnomalyScorer, ModelBoard } from '../detect/detector-shard.ts';
+import type { ModelBoard } from '../detect/detector-shard.ts';
+import type { ModelShelf } from '../detect/model-shelf.ts';
 import type { EnrichedBatch } from '../detect/enrichment.ts';
 import { ModelTrainer, type TrainerEvent } from '../detect/model-trainer.ts';
 import type { FirewallBackend } from '../firewall/backend.ts';
@@ -20,19 +21,6 @@ import { ResponderPolicy, type PolicyState } from '../respond/policy.ts';
 import { wallClock } from '../supervisors/clock.ts';
 import { STORE_PATH } from '../actors/tree-layout.ts';
 
-/** Where models are trained, kept and put in force (src/detect/model-shelf.ts). */
-export interface ModelShelf {
-  readonly backend: string;
-  /** The model in force from an earlier run, or null. */
-  loadPromoted(): Promise<AnomalyScorer | null>;
-  /** Trains on the rows and saves the model under a new version. */
-  train(rows: Float64Array, count: number): Promise<AnomalyScorer>;
-  promote(version: number): Promise<void>;
-  /** The model of that version as text, to hand to other nodes (cluster). */
-  exportModel?(version: number): Promise<string>;
-  /** A model another node promoted: kept and promoted here too. */
-  importModel?(text: string, origin: string): Promise<AnomalyScorer>;
-}
 
 export interface DefenceOptions {
   config: Config;

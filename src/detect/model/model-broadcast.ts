@@ -9,7 +9,7 @@
 // Candidates in shadow are judged on the trainer's node only (its shards' traffic): the
 // others see a model once it is promoted.
 
-import type { ModelShelf } from '../../node/defence.ts';
+import type { ModelShelf } from '../model-shelf.ts';
 import type { ModelBoard } from '../detector-shard.ts';
 import type { Coordinator, KeyValue } from '../../cluster/coordinator.ts';
 import type { EtcdValues, PublishedModel } from '../../cluster/etcd-values.ts';
