@@ -41,8 +41,24 @@ export interface HttpParts {
   replay?: ReplayPace;
   /** The event store: questions and function tools. */
   events?: AskParts;
+  /** The anomaly model's state: version in force, grace progress, threshold, candidate in shadow. */
+  model?: () => ModelState;
   /** What is never banned (with where each entry came from) and the bans the firewall set aside. */
   protection?: { entries(): ReadonlyArray<{ net: string; why: string; forceable?: boolean }>; setAside(): ReadonlyMap<string, string> };
+}
+
+export interface ModelState {
+  /** In grace: the first model is being learnt from `graceRows` rows. */
+  grace: boolean;
+  rowsCollected: number;
+  graceRows: number;
+  /** The model in force here (local version), or null. */
+  version: number | null;
+  threshold: number | null;
+  /** A retrained model scored in shadow beside it, or null. */
+  candidate: number | null;
+  /** In a cluster: the node that promoted the model in force and its version there. */
+  cluster: { origin: string; version: number } | null;
 }
 
 export interface HttpServer {
@@ -171,6 +187,11 @@ export async function startHttpServer(options: Config['http'], o: HttpServerOpti
     if (a !== undefined) return { backend: fw.name, address: a, appliedAt: fw.appliedAt.get(a) ?? null, setAside: parts.protection?.setAside().get(a) ?? null };
     const setAside = [...(parts.protection?.setAside() ?? new Map<string, string>())].map(([address, why]) => ({ address, why }));
     return { backend: fw.name, entries: await fw.list(), appliedAt: Object.fromEntries(fw.appliedAt), setAside };
+  });
+
+  app.get('/api/model', async (_req, reply) => {
+    if (!parts?.model) return reply.code(503).send({ error: 'the model is off (model.enabled false) or the node is starting' });
+    return parts.model();
   });
 
   // The protected set: never banned automatically (and by an operator only with force, where forceable).

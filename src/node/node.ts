@@ -282,6 +282,19 @@ export async function startNode(config: Config, options: StartNodeOptions = {}):
     firewall,
     ...(replayPace ? { replay: replayPace } : {}),
     ...(events ? { events } : {}),
+    ...(defence.trainer
+      ? {
+          model: () => ({
+            grace: defence.board.grace,
+            rowsCollected: defence.trainer!.rows,
+            graceRows: config.model.graceRows,
+            version: defence.board.current?.version ?? null,
+            threshold: defence.board.current?.threshold ?? null,
+            candidate: defence.board.candidate?.version ?? null,
+            cluster: broadcast?.inForce ?? null,
+          }),
+        }
+      : {}),
     protection: { entries: () => defence.protectedSet.entries(), setAside: () => defence.detection.firewall.setAside },
     ...(member ? { cluster: () => member.health(), peers: () => member.members().map((m) => ({ id: m.id, http: m.http })) } : {}),
   });

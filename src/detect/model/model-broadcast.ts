@@ -25,6 +25,8 @@ export class ModelBroadcast {
   imported = 0;
   private readonly mirror: PrefixMirror;
   private applied: string | undefined;
+  /** The cluster's model in force here: the node that promoted it and its version there. */
+  inForce: { origin: string; version: number } | null = null;
   private board: ModelBoard | undefined;
   private chain: Promise<void> = Promise.resolve();
 
@@ -62,6 +64,7 @@ export class ModelBroadcast {
     const model = await this.o.shelf.exportModel(version);
     const value: PublishedModel = { origin: this.o.nodeId, version, promotedAt: new Date().toISOString(), model };
     this.applied = `${value.origin}/${version}`;
+    this.inForce = { origin: value.origin, version };
     await this.o.coordinator.put(modelKey(this.o.cluster), JSON.stringify(value));
     this.published++;
   }
@@ -82,6 +85,7 @@ export class ModelBroadcast {
       this.o.values.reject('models', kv, `holds a model that does not load (${(err as Error).message.slice(0, 200)})`);
       return;
     }
+    this.inForce = { origin: p.origin, version: p.version };
     board.current = scorer;
     board.candidate = null;
     board.grace = false;
