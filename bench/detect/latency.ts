@@ -11,7 +11,6 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { MemoryBanRegistry } from '../../src/respond/memory-ban-registry.ts';
 import { loadConfig } from '../../src/config/load-config.ts';
 import { assembleDefence } from '../../src/node/defence.ts';
-import { detectorPath } from '../../src/node/detection.ts';
 import { featureCount } from '../../src/detect/flow-features.ts';
 import { openModelShelf } from '../../src/detect/model-shelf.ts';
 import { DryRunBackend } from '../../src/firewall/dry-run.ts';
@@ -20,6 +19,7 @@ import { PacketBatch } from '../../src/net/packet-batch.ts';
 import { ActorSystem } from '../../src/supervisors/actor-system.ts';
 import { percentile } from '../report.ts';
 import { SyntheticTraffic } from './synthetic-traffic.ts';
+import { detectorPath } from '../../src/actors/tree-layout.ts';
 
 export interface LatencyResult {
   pps: number;
