@@ -4,7 +4,7 @@
 // 10/8, 172.16/12 and 192.168/16, so a private lab would measure the whitelist, not CrowdSec.
 //
 //   victim    <prefix>-victim    198.51.100.1   sshd :22 :2222, vsftpd :21, lighttpd :80, dnsmasq :53
-//   attacker  <prefix>-attacker  198.51.100.2   nmap, masscan, hydra, medusa, ncrack, hping3
+//   attacker  <prefix>-attack    198.51.100.2   nmap, masscan, hydra, medusa, ncrack, hping3
 //   client    <prefix>-client    198.51.100.3   ssh, scp, curl, dig, lftp
 //
 // No namespace has a default route and none has an interface in the host namespace, so attack
@@ -17,6 +17,7 @@ import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, wri
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createBridgeLab, type LabNode } from '../lab/bridge-lab.ts';
+import { killNamespace } from './procs.ts';
 
 export const SUBNET = '198.51.100';
 
@@ -84,10 +85,11 @@ export async function createRangeLab(options: { prefix?: string; withUsers?: boo
   const dir = mkdtempSync(join(tmpdir(), 'autoimmune-range-'));
   // The victim's daemons drop privileges (sshd's users, vsftpd's chroot): the lab dir must be traversable.
   chmodSync(dir, 0o755);
-  const bridge = await createBridgeLab(['victim', 'attacker', 'client'], { prefix, subnet: SUBNET });
+  const bridge = await createBridgeLab(['victim', 'attack', 'client'], { prefix, subnet: SUBNET });
   const [victim, attacker, client] = bridge.description.nodes as [LabNode, LabNode, LabNode];
   const etcDir = join('/etc/netns', victim.ns);
   const destroy = async () => {
+    for (const n of bridge.description.nodes) killNamespace(n.ns);
     await bridge.destroy();
     rmSync(etcDir, { recursive: true, force: true });
     rmSync(dir, { recursive: true, force: true });

@@ -67,11 +67,13 @@ export function startDaemon(name: string, ns: string, argv: readonly string[], o
   }
   const exited = new Promise<string>((resolve) => {
     child.on('error', (e) => resolve(`error ${e.message}`));
-    child.on('close', (code, signal) => {
+    // 'exit', not 'close': a daemon's children (sshd's per-connection processes) may hold
+    // its pipes long after it is gone; killNamespace() ends them.
+    child.on('exit', (code, signal) => {
       running.delete(child);
-      log?.end();
       resolve(signal ?? String(code));
     });
+    child.on('close', () => log?.end());
   });
   let stopping: Promise<void> | undefined;
   return {
@@ -134,6 +136,20 @@ export function runIn(ns: string, argv: readonly string[], timeoutMs: number, op
     });
     child.on('close', (code, signal) => done(code, signal));
   });
+}
+
+/** SIGKILLs every process left in namespace ns (the lab's namespaces hold only the range's own processes). */
+export function killNamespace(ns: string): number {
+  const r = spawnSync('ip', ['netns', 'pids', ns], { encoding: 'utf8' });
+  const pids = (r.stdout ?? '').split(/\s+/).filter(Boolean).map(Number).filter((p) => p > 1 && p !== process.pid);
+  for (const pid of pids) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // gone already
+    }
+  }
+  return pids.length;
 }
 
 /** Whether `tool` runs (found on the PATH). */

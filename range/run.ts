@@ -10,10 +10,10 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCommand } from '../src/firewall/exec.ts';
 import type { RangeLab } from './lab.ts';
-import { startDaemon, runIn, sleep } from './procs.ts';
+import { killNamespace, startDaemon, runIn, sleep } from './procs.ts';
 import { blockedAt, probeFilter, proberArgv, type Probe } from './prober.ts';
 import type { Scenario, ScenarioContext } from './scenarios.ts';
-import { startServices } from './services.ts';
+import { startServices, type Services } from './services.ts';
 import type { DefenceSystem, SystemName, Verdict } from './types.ts';
 
 /** How long after the tool's end a ban may still come (CrowdSec's bouncer polls every 10 s). */
@@ -44,6 +44,8 @@ export interface RunOptions {
   /** Where to keep the capture (autoimmune runs); null: captures are made and deleted. */
   keepPcapIn: string | null;
   progress: (msg: string) => void;
+  /** What to start on the victim (default: every service, startServices). */
+  services?: (lab: RangeLab, runDir: string) => Promise<Services>;
 }
 
 async function firstPacketAt(pcap: string, src: string): Promise<number | null> {
@@ -77,9 +79,9 @@ export async function runOne(lab: RangeLab, scenario: Scenario, system: DefenceS
   const cannot = (reason: string): RunResult => ({ ...base, status: 'could-not-run', reason, durationS: (Date.now() - started) / 1000 });
 
   say('starting the services');
-  let services;
+  let services: Services;
   try {
-    services = await startServices(lab, runDir);
+    services = await (options.services ?? startServices)(lab, runDir);
   } catch (err) {
     return cannot(`the services did not start: ${(err as Error).message}`);
   }
@@ -185,6 +187,8 @@ export async function runOne(lab: RangeLab, scenario: Scenario, system: DefenceS
     };
   } finally {
     await services.stop();
+    // What outlived its daemon (sshd's per-connection children, a tool's leftovers) goes too.
+    for (const n of [lab.victim, lab.attacker, lab.client]) killNamespace(n.ns);
     await runCommand('nft', ['flush', 'ruleset'], { netns: lab.victim.ns }).catch(() => {});
   }
 }

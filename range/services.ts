@@ -34,12 +34,34 @@ export function syslogLine(at: Date, host: string, program: string, pid: number,
   return `${stamp} ${host} ${program}[${pid}]: ${message}`;
 }
 
-/** Files the benign clients fetch: made once per lab. */
-export function makeContent(lab: RangeLab): void {
+/** lighttpd on the victim's port 80, serving the lab's www dir (makeContent). */
+export function startWebServer(lab: RangeLab, runDir: string): Daemon {
+  const lighttpdConf = join(runDir, 'lighttpd.conf');
+  writeFileSync(
+    lighttpdConf,
+    [
+      `server.document-root = "${join(lab.dir, 'www')}"`,
+      `server.bind = "${lab.victim.ip}"`,
+      'server.port = 80',
+      `server.pid-file = "${join(runDir, 'lighttpd.pid')}"`,
+      `server.errorlog = "${join(runDir, 'lighttpd-error.log')}"`,
+      'server.modules = ( "mod_accesslog" )',
+      `accesslog.filename = "${join(runDir, 'lighttpd-access.log')}"`,
+      'index-file.names = ( "index.html" )',
+      'mimetype.assign = ( ".html" => "text/html" )',
+      '',
+    ].join('\n'),
+  );
+  return startDaemon('lighttpd', lab.victim.ns, ['lighttpd', '-D', '-f', lighttpdConf], { logFile: join(runDir, 'lighttpd.out') });
+}
+
+/** Files the benign clients fetch (web pages; with `withFiles` the users' files too): made once per lab. */
+export function makeContent(lab: RangeLab, withFiles = true): void {
   const www = join(lab.dir, 'www');
   mkdirSync(www, { recursive: true });
   writeFileSync(join(www, 'index.html'), '<!doctype html><title>range</title><h1>range.test</h1>\n');
   for (let i = 0; i < WEB_PAGES; i++) writeFileSync(join(www, `page${i}.html`), `<!doctype html><p>page ${i}</p>${'x'.repeat(2000 + i * 50)}\n`);
+  if (!withFiles) return;
   const make = (user: string, name: string, mb: number) => {
     const file = join(lab.home(user), name);
     const r = spawnSync('head', ['-c', String(mb * 1024 * 1024), '/dev/urandom'], { maxBuffer: mb * 1024 * 1024 + 1 });
@@ -104,24 +126,7 @@ export async function startServices(lab: RangeLab, runDir: string): Promise<Serv
     );
     mkdirSync('/var/run/vsftpd/empty', { recursive: true });
     daemons.push(startDaemon('vsftpd', v.ns, ['/usr/sbin/vsftpd', vsftpdConf], { logFile: join(runDir, 'vsftpd.out') }));
-    // lighttpd
-    const lighttpdConf = join(runDir, 'lighttpd.conf');
-    writeFileSync(
-      lighttpdConf,
-      [
-        `server.document-root = "${join(lab.dir, 'www')}"`,
-        `server.bind = "${v.ip}"`,
-        'server.port = 80',
-        `server.pid-file = "${join(runDir, 'lighttpd.pid')}"`,
-        `server.errorlog = "${join(runDir, 'lighttpd-error.log')}"`,
-        'server.modules = ( "mod_accesslog" )',
-        `accesslog.filename = "${join(runDir, 'lighttpd-access.log')}"`,
-        'index-file.names = ( "index.html" )',
-        'mimetype.assign = ( ".html" => "text/html" )',
-        '',
-      ].join('\n'),
-    );
-    daemons.push(startDaemon('lighttpd', v.ns, ['lighttpd', '-D', '-f', lighttpdConf], { logFile: join(runDir, 'lighttpd.out') }));
+    daemons.push(startWebServer(lab, runDir));
     // dnsmasq
     const dnsConf = join(runDir, 'dnsmasq.conf');
     writeFileSync(
