@@ -133,12 +133,12 @@ export async function runOne(lab: RangeLab, scenario: Scenario, system: DefenceS
         const tool = runIn(src.ns, scenario.argv(ctx), scenario.timeoutS * 1000, { cwd: runDir, abort: abort.signal });
         let toolDone = false;
         void tool.then(() => (toolDone = true));
-        // Attack tools are stopped once their source is blocked (2 s of silence): the rest
-        // would only retry into the drop. Benign clients always run to their end.
+        // A tool is stopped once its source is blocked (2 s of silence): the rest would only
+        // retry into the drop (a benign client blocked is a false ban whatever follows).
         while (!toolDone) {
           await sleep(200);
           const b = blockedAt(probes, t0);
-          if (scenario.expect !== 'nothing' && b !== null && Date.now() - b > 2000) {
+          if (b !== null && Date.now() - b > 2000) {
             blockedEarly = true;
             abort.abort();
           }
@@ -149,7 +149,7 @@ export async function runOne(lab: RangeLab, scenario: Scenario, system: DefenceS
         if (!blockedEarly && result.code !== 0 && !result.timedOut) toolEnd += `: ${(result.stderr.trim().split('\n').at(-1) ?? '').slice(0, 160)}`;
         // The tail: wait for late bans, ending early once the source is seen blocked.
         const tailEnd = Date.now() + (scenario.probePort === null ? 3000 : TAIL_MS);
-        while (Date.now() < tailEnd && !(prober && scenario.expect !== 'nothing' && blockedAt(probes, t0) !== null)) await sleep(200);
+        while (Date.now() < tailEnd && !(prober && blockedAt(probes, t0) !== null)) await sleep(200);
         if (prober) blockTime = blockedAt(probes, t0);
       } finally {
         await prober?.stop();

@@ -165,6 +165,6 @@ export const SCENARIOS: readonly Scenario[] = [
     name: 'ftp-downloads', tool: 'lftp', expect: 'nothing', class: 'benign', from: 'client', probePort: 21, spoofed: false, incumbents: true, timeoutS: 60,
     note: 'three FTP sessions, each downloading a 2 MB file',
     argv: (c) =>
-      bash(`for i in 1 2 3; do lftp -u 'ftpuser,${pw('ftpuser')}' -e 'set net:max-retries 1; set net:timeout 10; get ${FTP_FILE} -o ${join(c.runDir, 'got.pdf')}; bye' ${c.victim} || exit 1; sleep 2; done; rm -f ${join(c.runDir, 'got.pdf')}`),
+      bash(`for i in 1 2 3; do lftp -u 'ftpuser,${pw('ftpuser')}' -e 'set net:max-retries 1; set net:timeout 10; set xfer:clobber on; get ${FTP_FILE} -o ${join(c.runDir, 'got.pdf')}; bye' ${c.victim} || exit 1; sleep 2; done; rm -f ${join(c.runDir, 'got.pdf')}`),
   },
 ];
