@@ -22,7 +22,7 @@ import { SCENARIOS, writeWordLists } from '../range/scenarios.ts';
 import { makeContent, startWebServer } from '../range/services.ts';
 import { autoimmune } from '../range/systems/autoimmune.ts';
 
-const PREFIX = `airt${process.pid % 100_000}`;
+const PREFIX = `aig${process.pid % 100_000}`;
 const TOOLS = ['nmap', 'lighttpd', 'tcpdump', 'curl', 'ss'];
 const missing = TOOLS.filter((t) => !hasCommand(t));
 const skip = labUnavailable() ?? (missing.length ? `missing tools: ${missing.join(', ')} (scripts/setup.sh installs them as root)` : false);
