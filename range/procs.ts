@@ -3,7 +3,8 @@
 // for a listener. Everything goes through `ip netns exec NS`, never a shell on the host.
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { accessSync, constants, createWriteStream, statSync, type WriteStream } from 'node:fs';
+import { join } from 'node:path';
 
 export interface Daemon {
   name: string;
@@ -152,10 +153,17 @@ export function killNamespace(ns: string): number {
   return pids.length;
 }
 
-/** Whether `tool` runs (found on the PATH). */
+/** Whether `tool` (a name looked up on the PATH, or an absolute path) is an executable file. */
 export function hasCommand(tool: string): boolean {
-  const r = spawnSync('sh', ['-c', `command -v "$1"`, 'sh', tool], { stdio: 'ignore' });
-  return r.status === 0;
+  const candidates = tool.startsWith('/') ? [tool] : (process.env.PATH ?? '').split(':').filter(Boolean).map((d) => join(d, tool));
+  return candidates.some((f) => {
+    try {
+      accessSync(f, constants.X_OK);
+      return statSync(f).isFile();
+    } catch {
+      return false;
+    }
+  });
 }
 
 /** Waits until something listens on every (protocol, port) in ns, or throws naming what never came. */
