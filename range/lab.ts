@@ -89,7 +89,7 @@ export async function createRangeLab(options: { prefix?: string; withUsers?: boo
   const [victim, attacker, client] = bridge.description.nodes as [LabNode, LabNode, LabNode];
   const etcDir = join('/etc/netns', victim.ns);
   const destroy = async () => {
-    for (const n of bridge.description.nodes) killNamespace(n.ns);
+    for (const n of bridge.description.nodes) await killNamespace(n.ns);
     await bridge.destroy();
     rmSync(etcDir, { recursive: true, force: true });
     rmSync(dir, { recursive: true, force: true });

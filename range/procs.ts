@@ -139,18 +139,23 @@ export function runIn(ns: string, argv: readonly string[], timeoutMs: number, op
   });
 }
 
-/** SIGKILLs every process left in namespace ns (the lab's namespaces hold only the range's own processes). */
-export function killNamespace(ns: string): number {
-  const r = spawnSync('ip', ['netns', 'pids', ns], { encoding: 'utf8' });
-  const pids = (r.stdout ?? '').split(/\s+/).filter(Boolean).map(Number).filter((p) => p > 1 && p !== process.pid);
-  for (const pid of pids) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // gone already
+/** SIGKILLs every process left in namespace ns (the lab's namespaces hold only the range's own processes), and waits (up to 3 s) until none is left. */
+export async function killNamespace(ns: string): Promise<void> {
+  const pids = () => {
+    const r = spawnSync('ip', ['netns', 'pids', ns], { encoding: 'utf8' });
+    return (r.stdout ?? '').split(/\s+/).filter(Boolean).map(Number).filter((p) => p > 1 && p !== process.pid);
+  };
+  const deadline = Date.now() + 3000;
+  for (let left = pids(); left.length > 0 && Date.now() < deadline; left = pids()) {
+    for (const pid of left) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // gone already
+      }
     }
+    await sleep(50);
   }
-  return pids.length;
 }
 
 /** Whether `tool` (a name looked up on the PATH, or an absolute path) is an executable file. */

@@ -188,7 +188,7 @@ export async function runOne(lab: RangeLab, scenario: Scenario, system: DefenceS
   } finally {
     await services.stop();
     // What outlived its daemon (sshd's per-connection children, a tool's leftovers) goes too.
-    for (const n of [lab.victim, lab.attacker, lab.client]) killNamespace(n.ns);
+    for (const n of [lab.victim, lab.attacker, lab.client]) await killNamespace(n.ns);
     await runCommand('nft', ['flush', 'ruleset'], { netns: lab.victim.ns }).catch(() => {});
   }
 }
