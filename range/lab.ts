@@ -85,7 +85,13 @@ export async function createRangeLab(options: { prefix?: string; withUsers?: boo
   const dir = mkdtempSync(join(tmpdir(), 'autoimmune-range-'));
   // The victim's daemons drop privileges (sshd's users, vsftpd's chroot): the lab dir must be traversable.
   chmodSync(dir, 0o755);
-  const bridge = await createBridgeLab(['victim', 'attack', 'client'], { prefix, subnet: SUBNET });
+  let bridge;
+  try {
+    bridge = await createBridgeLab(['victim', 'attack', 'client'], { prefix, subnet: SUBNET });
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
   const [victim, attacker, client] = bridge.description.nodes as [LabNode, LabNode, LabNode];
   const etcDir = join('/etc/netns', victim.ns);
   const destroy = async () => {

@@ -1,10 +1,14 @@
 // The range's pure parts: when the prober says a source was blocked, the cells and summary
 // of the table (misses, false bans, runs that could not run never counted as passed), the
-// JSON line's shape, the labels rows, and the syslog lines the incumbents parse.
+// JSON line's shape, the labels rows, the syslog lines the incumbents parse, and the
+// captures shipped from a range run.
 
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
-import { parseLabels } from '../src/eval/labels.ts';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseLabels, readLabels } from '../src/eval/labels.ts';
+import { CaptureFileReader } from '../src/net/pcap-file.ts';
 import { labelsTsv } from '../range/labels.ts';
 import { BLOCKED_AFTER, blockedAt, probeFilter, type Probe } from '../range/prober.ts';
 import { buildReport, cell, summaryLine, table } from '../range/report.ts';
@@ -100,4 +104,19 @@ test('labels rows read back through the evaluation parser: attackers named, spoo
 test("syslogLine writes rsyslog's auth.log format, day padded with a space", () => {
   assert.equal(syslogLine(new Date(2026, 11, 5, 7, 2, 9), 'victim', 'sshd', 42, 'Failed password for root from 198.51.100.2 port 4000 ssh2'), 'Dec  5 07:02:09 victim sshd[42]: Failed password for root from 198.51.100.2 port 4000 ssh2');
   assert.match(syslogLine(new Date(2026, 0, 15, 23, 59, 59), 'v', 'sshd', 1, 'x'), /^Jan 15 23:59:59 v sshd\[1\]: x$/);
+});
+
+test('the shipped range captures (test/fixtures/range) match their labels.tsv: every file there, with its packet count', () => {
+  const dir = new URL('./fixtures/range/', import.meta.url).pathname;
+  const labels = readLabels(join(dir, 'labels.tsv'));
+  const rows = readFileSync(join(dir, 'labels.tsv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split('\t'));
+  assert.ok(labels.files.size >= 10);
+  assert.deepEqual(new Set(['scan', 'brute', 'flood', 'benign']), new Set([...labels.files.values()].map((f) => f.class)));
+  for (const [file, , , , packets] of rows) {
+    let frames = 0;
+    new CaptureFileReader(join(dir, file!)).forEachFrameSync(() => {
+      frames++;
+    });
+    assert.equal(frames, Number(packets), file);
+  }
 });
