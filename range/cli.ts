@@ -19,6 +19,7 @@ import { autoimmune } from './systems/autoimmune.ts';
 import { crowdsec } from './systems/crowdsec.ts';
 import { fail2ban } from './systems/fail2ban.ts';
 import { missingTools } from './tools.ts';
+import { killNamespaceSync } from './procs.ts';
 import { SYSTEMS, type DefenceSystem, type SystemName } from './types.ts';
 
 const HELP = `npm run range -- [--json] [--only NAME,...] [--systems autoimmune,fail2ban,crowdsec] [--out DIR]
@@ -79,10 +80,13 @@ mkdirSync(out, { recursive: true });
 const progress = (msg: string) => process.stderr.write(`range: ${msg}\n`);
 
 let lab: RangeLab | undefined;
-// Ctrl-C or a kill: the exit hooks of procs.ts (daemons) and lab/bridge-lab.ts (namespaces)
-// run on process.exit; this one removes the lab's files.
+// Ctrl-C or a kill: this exit hook (registered first, so it runs first) kills what runs in the
+// lab and removes its files; then those of procs.ts (daemons) and lab/bridge-lab.ts
+// (namespaces) run.
 process.once('exit', () => {
   if (!lab) return;
+  // Before the namespaces go: processes that left their daemon's group (sshd's sessions).
+  for (const n of [lab.victim, lab.attacker, lab.client]) killNamespaceSync(n.ns);
   rmSync(join('/etc/netns', lab.victim.ns), { recursive: true, force: true });
   rmSync(lab.dir, { recursive: true, force: true });
 });

@@ -139,22 +139,35 @@ export function runIn(ns: string, argv: readonly string[], timeoutMs: number, op
   });
 }
 
-/** SIGKILLs every process left in namespace ns (the lab's namespaces hold only the range's own processes), and waits (up to 3 s) until none is left. */
-export async function killNamespace(ns: string): Promise<void> {
-  const pids = () => {
-    const r = spawnSync('ip', ['netns', 'pids', ns], { encoding: 'utf8' });
-    return (r.stdout ?? '').split(/\s+/).filter(Boolean).map(Number).filter((p) => p > 1 && p !== process.pid);
-  };
-  const deadline = Date.now() + 3000;
-  for (let left = pids(); left.length > 0 && Date.now() < deadline; left = pids()) {
-    for (const pid of left) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // gone already
-      }
+function namespacePids(ns: string): number[] {
+  const r = spawnSync('ip', ['netns', 'pids', ns], { encoding: 'utf8' });
+  return (r.stdout ?? '').split(/\s+/).filter(Boolean).map(Number).filter((p) => p > 1 && p !== process.pid);
+}
+
+/** SIGKILLs every process in namespace ns once, without waiting (for exit hooks). */
+export function killNamespaceSync(ns: string): void {
+  for (const pid of namespacePids(ns)) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // gone already
     }
-    await sleep(50);
+  }
+}
+
+/**
+ * SIGKILLs every process left in namespace ns (the lab's namespaces hold only the range's own
+ * processes) until two reads 100 ms apart find none, for at most 3 s: a process forked while
+ * its parent was being killed shows up on the second read.
+ */
+export async function killNamespace(ns: string): Promise<void> {
+  const deadline = Date.now() + 3000;
+  let empty = 0;
+  while (empty < 2 && Date.now() < deadline) {
+    const left = namespacePids(ns);
+    empty = left.length === 0 ? empty + 1 : 0;
+    killNamespaceSync(ns);
+    await sleep(100);
   }
 }
 
