@@ -4,6 +4,7 @@
 // (serialise those two; rebuild with `new PacketBatch(capacity, buffer)`).
 
 import { AutoimmuneError } from '../errors.ts';
+import { mix32 } from '../util/hash.ts';
 
 /** Bits of the `flags` column. A row may carry several. */
 export const PacketFlags = {
@@ -85,12 +86,7 @@ function mixWord(h: number, w: number): number {
 
 function finish(h: number): number {
   // murmur3 fmix32: spreads the bits so `hash % shards` is balanced for nearby addresses.
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
+  return mix32(h) >>> 0;
 }
 
 /** Hash of an IPv4 address given as a uint32; equals hashAddress16 of its v4-mapped form. */
