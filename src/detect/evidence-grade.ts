@@ -7,10 +7,10 @@
 // all. Forged packets whose hop count does not match the real source never reach the rules
 // (HOP_MISMATCH), so a forger must also know the source's distance to be counted.
 
-import { parseIpv4 } from '../geo/address-class.ts';
 import { PacketFlags, type PacketBatch } from '../net/packet-batch.ts';
 import type { Alert } from './alert.ts';
 import { FlowTable, type AddressKey } from './flow-table.ts';
+import { parseIpv4 } from '../net/address.ts';
 
 /** The table key of an address as alerts write it (dotted quad, or canonical IPv6 text). */
 function keyOf(text: string): AddressKey | null {

@@ -5,6 +5,7 @@
 
 import { AutoimmuneError } from '../errors.ts';
 import { mix32 } from '../util/hash.ts';
+import { formatIPv4, formatIPv6 } from './address.ts';
 
 /** Bits of the `flags` column. A row may carry several. */
 export const PacketFlags = {
@@ -104,35 +105,6 @@ export function hashAddress16(bytes: Uint8Array, off: number): number {
   return finish(h);
 }
 
-/** Dotted quad of an IPv4 address held as a uint32. */
-export function formatIPv4(addr: number): string {
-  return `${addr >>> 24}.${(addr >>> 16) & 255}.${(addr >>> 8) & 255}.${addr & 255}`;
-}
-
-/** RFC 5952 text of the 16-byte address at bytes[off] (v4-mapped shown as ::ffff:a.b.c.d). */
-export function formatIPv6(bytes: Uint8Array, off: number): string {
-  let mapped = true;
-  for (let k = 0; k < 10; k++) if (bytes[off + k] !== 0) mapped = false;
-  if (mapped && bytes[off + 10] === 0xff && bytes[off + 11] === 0xff) {
-    return `::ffff:${bytes[off + 12]}.${bytes[off + 13]}.${bytes[off + 14]}.${bytes[off + 15]}`;
-  }
-  const groups = new Array<number>(8);
-  for (let g = 0; g < 8; g++) groups[g] = (bytes[off + 2 * g] << 8) | bytes[off + 2 * g + 1];
-  // Longest run of two or more zero groups becomes "::" (the first one on a tie).
-  let bestStart = -1;
-  let bestLen = 1;
-  for (let g = 0; g < 8; ) {
-    if (groups[g] !== 0) { g++; continue; }
-    let e = g;
-    while (e < 8 && groups[e] === 0) e++;
-    if (e - g > bestLen) { bestStart = g; bestLen = e - g; }
-    g = e;
-  }
-  if (bestStart < 0) return groups.map((x) => x.toString(16)).join(':');
-  const head = groups.slice(0, bestStart).map((x) => x.toString(16)).join(':');
-  const tail = groups.slice(bestStart + bestLen).map((x) => x.toString(16)).join(':');
-  return `${head}::${tail}`;
-}
 
 export class PacketBatch {
   readonly capacity: number;
