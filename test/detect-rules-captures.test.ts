@@ -11,6 +11,7 @@ import { DEFAULT_RULES } from '../src/detect/rules/rules-config.ts';
 import { SourceRules } from '../src/detect/rules/source-rules.ts';
 import { VictimRules } from '../src/detect/rules/victim-rules.ts';
 import { clearVictimTally, newVictimTally } from '../src/detect/rules/victim-tally.ts';
+import { LoginAttempts } from '../src/eval/login-attempts.ts';
 import { PacketBatch } from '../src/net/packet-batch.ts';
 import { readCaptureSync } from '../src/net/pcap-file.ts';
 
@@ -162,7 +163,28 @@ after(() => {
 });
 
 describe('rules on the shared captures', () => {
-  for (const label of labels.filter((l) => l.cls === 'scan' || l.cls === 'brute')) {
+  for (const label of labels.filter((l) => l.cls === 'brute')) {
+    test(`${label.file}: the attacker is flagged by its 5th failed login at the latest, the victim never`, () => {
+      const attacker = label.attackers[0]!;
+      const node = runFiles([label.file], attacker);
+      const attempts = new LoginAttempts();
+      for (const b of batchesOf(label.file)) attempts.scan(b);
+      const alerts = node.alerts;
+      const first = alerts.find((a) => a.blockable && a.source === attacker);
+      assert.ok(first, `no blockable alert for ${attacker}; alerts: ${alerts.map(describeAlert).join('; ')}`);
+      for (const a of alerts) {
+        assert.ok(!label.victims.includes(a.source), `alert on the victim: ${describeAlert(a)}`);
+        if (a.blockable) assert.equal(a.source, attacker, `blockable alert on someone else: ${describeAlert(a)}`);
+      }
+      assert.equal(first.type, 'ssh-brute-force');
+      const before = attempts.between(attacker, -Infinity, first.ts);
+      assert.ok(before.failures >= 1 && before.failures <= 5, `${before.failures} failed logins before the alert`);
+      const ttd = first.ts - firstTs(label.file);
+      report.push({ file: label.file, cls: label.cls, first: `${first.type} after ${before.failures} failures`, ttdMs: (ttd * 1000).toFixed(1), alerts: alerts.length });
+    });
+  }
+
+  for (const label of labels.filter((l) => l.cls === 'scan')) {
     test(`${label.file}: the attacker gets a blockable alert within 1 s of capture time, the victim none`, () => {
       const attacker = label.attackers[0]!;
       const node = runFiles([label.file], attacker);
