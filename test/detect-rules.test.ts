@@ -236,7 +236,7 @@ describe('configuration', () => {
     ['bruteForce.maxretry', { bruteForce: { maxretry: 0 } }, 'an integer from 1'],
     ['bruteForce.undecidedLeakPerS', { bruteForce: { undecidedLeakPerS: -1 } }, 'a positive number'],
     ['synFlood.threshold', { synFlood: { threshold: '500' as unknown as number } }, 'a positive number'],
-    ['udpAmplification.ports', { udpAmplification: { ports: [53, 70000] } }, 'UDP ports'],
+    ['udpAmplification.minPayload', { udpAmplification: { minPayload: 70000 } }, 'an integer from 0 to 65535'],
     ['scanProbe.enabled', { scanProbe: { enabled: 'yes' as unknown as boolean } }, 'true or false'],
     ['cooldownS', { cooldownS: NaN }, 'seconds'],
     ['icmpFlood.minSources', { icmpFlood: { minSources: 0 } }, 'an integer from 1'],

@@ -245,15 +245,20 @@ export class DetectorShard {
 
 /**
  * GeoIP and the flow-feature vector of the alert's source, from its last row in the batch:
- * the vector is what "events like this one" compares (kept with the stored alert).
+ * the vector is what "events like this one" compares (kept with the stored alert). A login
+ * alert is made in the shard of the SERVER, whose packets go to the source: there the
+ * source's last row as a destination gives the vector, and no GeoIP (the enricher looks up
+ * sources only).
  */
 function describe(a: Alert, b: EnrichedBatch<GeoInfo | undefined>): void {
   const p = b.packets;
-  for (let i = p.length - 1; i >= 0; i--) {
-    if (p.formatAddress(i, 'src') !== a.source) continue;
-    const g = b.srcGeo[i];
-    if (!a.geo && g) a.geo = { country: g.country, asn: g.asn, asnOrg: g.asnOrg, latitude: g.latitude, longitude: g.longitude };
-    if (!a.features && b.featureCount > 0) a.features = Array.from(b.features.subarray(i * b.featureCount, (i + 1) * b.featureCount), (x) => Math.fround(x));
-    return;
+  for (const side of ['src', 'dst'] as const) {
+    for (let i = p.length - 1; i >= 0; i--) {
+      if (p.formatAddress(i, side) !== a.source) continue;
+      const g = side === 'src' ? b.srcGeo[i] : undefined;
+      if (!a.geo && g) a.geo = { country: g.country, asn: g.asn, asnOrg: g.asnOrg, latitude: g.latitude, longitude: g.longitude };
+      if (!a.features && b.featureCount > 0) a.features = Array.from(b.features.subarray(i * b.featureCount, (i + 1) * b.featureCount), (x) => Math.fround(x));
+      return;
+    }
   }
 }

@@ -113,13 +113,16 @@ export interface RulesConfig {
     minSources: number;
   };
 
-  /** Large UDP datagrams from reflector service ports toward one victim, less its own requests to such ports (units: packets). */
+  /**
+   * Reflection and amplification by behaviour, from any source port: large UDP datagrams
+   * (and IP fragments after the first) toward one victim, less the datagrams it sent,
+   * gated on the sources it never sent to (unsolicited ones). Units: packets.
+   */
   udpAmplification: BucketConfig & {
     enabled: boolean;
+    /** Distinct unsolicited sources (estimated) needed. */
     minSources: number;
-    /** Source ports of abusable UDP services (DNS, NTP, SNMP, LDAP, SSDP, memcached, IKE, chargen, qotd, portmap, NetBIOS, WS-Discovery, mDNS). */
-    ports: number[];
-    /** Bytes of UDP payload from which a datagram counts as an amplified response. */
+    /** Bytes of UDP payload from which a datagram counts as an amplified answer (and is no scan probe). */
     minPayload: number;
   };
 
@@ -178,7 +181,6 @@ export const DEFAULT_RULES: RulesConfig = {
     threshold: 500,
     leakPerS: 100,
     minSources: 10,
-    ports: [53, 123, 161, 389, 1900, 11211, 500, 4500, 19, 17, 111, 137, 3702, 5353],
     minPayload: 100,
   },
   tcpReflection: { enabled: true, threshold: 500, leakPerS: 100, minSources: 20 },
@@ -260,7 +262,6 @@ for (const name of ['synFlood', 'udpAmplification', 'tcpReflection', 'icmpFlood'
     minSources: [int(1, 100_000), 'an integer from 1 to 100000 (distinct sources)'],
   };
 }
-SPEC.udpAmplification!.ports = [ports, 'a non-empty array of UDP ports (1-65535), at most 64'];
 SPEC.udpAmplification!.minPayload = [int(0, 65535), 'an integer from 0 to 65535 (bytes)'];
 
 /** Throws RulesConfigError naming the first bad field; returns the config unchanged. */

@@ -53,6 +53,8 @@ const SYN_SENT = 1, ESTABLISHED = 2, DATA = 4, SERVER = 8, CLOSED = 16, UDP_FLOW
 // port spaces within one distinct set
 const UDP_PORT = 0x10000, ICMP_ECHO = 0x20000;
 const SKIP = PacketFlags.MALFORMED | PacketFlags.UNSUPPORTED;
+/** RFC 6298's initial retransmission timeout, seconds: a SYN resent sooner is not a retransmission. */
+const SYN_RTO_S = 1;
 // Neighbour discovery, router discovery and MLD: chatter on every IPv6 link, not floods.
 const ICMPV6_LINK = new Uint8Array(256);
 for (const t of [130, 131, 132, 133, 134, 135, 136, 137, 143, 151, 152, 153]) ICMPV6_LINK[t] = 1;
@@ -75,7 +77,6 @@ export class SourceRules {
   private readonly writer: VictimTallyWriter;
   private readonly nmapWindows: Uint8Array;
   readonly login: LoginRules;
-  private readonly reflectorPorts: Uint8Array;
   private readonly exemptUdp: Uint8Array;
 
   // sockets: (src, dst, srcPort | UDP_PORT, dstPort)
@@ -117,7 +118,6 @@ export class SourceRules {
     const c = this.config;
     const cool = c.cooldownS;
     this.nmapWindows = windowLookup(c.scanProbe.nmapSynWindows);
-    this.reflectorPorts = portLookup(c.udpAmplification.ports);
     this.exemptUdp = portLookup(c.horizontalScan.exemptUdpPorts);
 
     this.sockets = new FlowTable(maxSockets);
@@ -156,11 +156,21 @@ export class SourceRules {
     this.packets += n;
     for (let i = 0; i < n; i++) {
       const f = flags[i];
-      if (f & SKIP || (f & (PacketFlags.IPV4 | PacketFlags.IPV6)) === 0 || (f & PacketFlags.FRAGMENT && fragOffset[i] !== 0)) {
+      if (f & SKIP || (f & (PacketFlags.IPV4 | PacketFlags.IPV6)) === 0) {
         this.skipped++;
         continue;
       }
       const v6 = (f & PacketFlags.IPV6) !== 0;
+      if (f & PacketFlags.FRAGMENT && fragOffset[i] !== 0) {
+        // No transport header here: never read as ports. A piece of a large datagram, it
+        // counts toward its destination's flood (UDP's, or ICMP's for a fragmented ping).
+        if (t && !isGroupDestination(batch, i, v6)) {
+          const p = batch.protocol[i];
+          this.toward(batch, i, v6, t, p === 1 || p === 58 ? 'icmp' : 'udpResp', batch.wirelen[i]);
+        }
+        this.skipped++;
+        continue;
+      }
       const src: AddressKey = v6 ? batch.hostKey(i, 'src') : src4[i] | 0;
       const dst: AddressKey = v6 ? batch.hostKey(i, 'dst') : dst4[i] | 0;
       // (ts is read inside: a double passed to a call that is not inlined is boxed)
@@ -218,14 +228,23 @@ export class SourceRules {
         this.login.open(s);
         return;
       }
+      // Every SYN without ACK counts toward a flood of its destination, whatever rides with
+      // it (ECE and CWR of an ECN setup, PSH, URG, FIN, RST) and however often it repeats.
+      if (t) this.toward(batch, i, v6, t, 'syn', 1);
       if (rst || fin) return; // a probe, not a connection
       let s = this.sockets.find(src, dst, sp, dp);
-      if (s >= 0 && this.sockState[s] & SYN_SENT) return; // retransmission: nothing new
+      if (s >= 0 && this.sockState[s] & SYN_SENT) {
+        // A stack resends a SYN after its retransmission timeout (1 s at first, RFC 6298):
+        // nothing new. The same SYN again sooner is a flood reusing one socket.
+        if (ts - this.sockStart[s] >= SYN_RTO_S || ts < this.sockStart[s]) return;
+        this.sockStart[s] = ts;
+        if (c.halfOpen.enabled) this.halfOpen(batch, i, src, 1, out);
+        return;
+      }
       if (s < 0) s = this.sockets.insert(src, dst, sp, dp);
       this.sockState[s] = SYN_SENT;
       this.sockStart[s] = ts;
       if (kind !== ProbeKind.NONE) this.probe(batch, i, src, kind, out);
-      if (t) this.toward(batch, i, v6, t, 'syn', 1);
       if (!isGroupDestination(batch, i, v6)) this.opener(batch, i, src, dst, v6, dp, out);
       if (c.halfOpen.enabled) this.halfOpen(batch, i, src, 1, out);
       return;
@@ -270,20 +289,22 @@ export class SourceRules {
     const dp = batch.dstPort[i];
     const c = this.config;
     const group = isGroupDestination(batch, i, v6);
+    const large = batch.payloadLen[i] >= c.udpAmplification.minPayload;
     if (t && sp !== dp) {
-      // peers of symmetric protocols (NTP 123↔123, IKE 500↔500, mDNS) are not reflections
-      if (this.reflectorPorts[sp] && !group && batch.payloadLen[i] >= c.udpAmplification.minPayload) {
-        this.toward(batch, i, v6, t, 'udpResp', batch.wirelen[i]);
-      }
-      if (this.reflectorPorts[dp]) {
-        const r = v6 ? this.writer.row6(src as string, ts) : this.writer.row4(batch.src4[i], ts);
-        if (r >= 0) t.udpReqOut[r]++;
+      // Whatever the ports: a large datagram toward a host may be an answer it never asked
+      // for (peers of symmetric protocols, NTP 123↔123, IKE 500↔500, mDNS, are not
+      // reflections); every datagram a host sends may solicit answers from its peer.
+      if (large && !group) this.toward(batch, i, v6, t, 'udpResp', batch.wirelen[i]);
+      const r = v6 ? this.writer.row6(src as string, ts) : this.writer.row4(batch.src4[i], ts);
+      if (r >= 0) {
+        t.udpReqOut[r]++;
+        this.writer.udpPeer('udpDstSketch', r, v6 ? mix32(hashText(dst as string)) : mix32(dst as number));
       }
     }
     // A new UDP flow from a client port is a connection opener; a server answering from a
-    // privileged port or an abusable service port never is (a reflector sending an
-    // amplified flood to many ports of its victim is not scanning it).
-    if (sp < 1024 || group || this.reflectorPorts[sp]) return;
+    // privileged port never is, nor a large datagram (scanners' probes are small; a
+    // reflector sending amplified answers to many ports of its victim is not scanning it).
+    if (sp < 1024 || group || large) return;
     const vertical = c.verticalScan.enabled && c.verticalScan.countUdp;
     const horizontal = c.horizontalScan.enabled && c.horizontalScan.countUdp && !this.exemptUdp[dp];
     if (!vertical && !horizontal) return;
@@ -327,13 +348,17 @@ export class SourceRules {
     if (column === 'udpResp') t.udpRespBytes[r] += bytes;
     else if (column === 'icmp') t.icmpBytes[r] += bytes;
     if (column === 'completions') return; // completions are not sources of a flood
+    let h: number;
     if (v6) {
       const text = batch.hostKey(i, 'src') as string;
-      w.source(r, mix32(hashText(text)), 0, text);
+      h = mix32(hashText(text));
+      w.source(r, h, 0, text);
     } else {
       const a = batch.src4[i];
-      w.source(r, mix32(a | 0), a, '');
+      h = mix32(a | 0);
+      w.source(r, h, a, '');
     }
+    if (column === 'udpResp') w.udpPeer('udpSrcSketch', r, h);
   }
 
   // ---- rules ------------------------------------------------------------------------
