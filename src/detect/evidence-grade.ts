@@ -40,8 +40,12 @@ export class EvidenceGrader {
       const v6 = (flags[i] & PacketFlags.IPV6) !== 0;
       const src: AddressKey = v6 ? b.hostKey(i, 'src') : b.src4[i] | 0;
       const dst: AddressKey = v6 ? b.hostKey(i, 'dst') : b.dst4[i] | 0;
+      // Both ends of a verified connection are real: a login alert names the client, raised
+      // in the server's shard from the server's segments to it.
       this.note(src, dst, b.ts[i]);
       this.note(src, ANY, b.ts[i]);
+      this.note(dst, src, b.ts[i]);
+      this.note(dst, ANY, b.ts[i]);
     }
   }
 

@@ -54,10 +54,13 @@ export const PacketFlags = {
 
 export type AddressSide = 'src' | 'dst';
 
+/** Payload bytes kept per row (the `head` column). */
+export const PAYLOAD_HEAD_BYTES = 16;
+
 // Column layout: [name, bytes per row], largest alignment first so every view is aligned
 // (src/dst are also read as 32-bit words) whatever the capacity.
 const LAYOUT = [
-  ['ts', 8], ['src', 16], ['dst', 16],
+  ['ts', 8], ['src', 16], ['dst', 16], ['head', 16],
   ['caplen', 4], ['wirelen', 4], ['flags', 4], ['ipLen', 4], ['payloadLen', 4], ['src4', 4], ['dst4', 4], ['tcpSeq', 4], ['tcpAck', 4],
   ['linkType', 2], ['iface', 2], ['etherType', 2], ['vlanId', 2], ['innerVlanId', 2], ['fragOffset', 2],
   ['srcPort', 2], ['dstPort', 2], ['tcpFlags', 2], ['tcpWindow', 2], ['tcpMss', 2], ['arpOp', 2],
@@ -165,11 +168,20 @@ export class PacketBatch {
   readonly src: Uint8Array;
   readonly dst: Uint8Array;
   /**
+   * The first PAYLOAD_HEAD_BYTES bytes of the TCP or UDP payload as captured, zero-filled
+   * past what the packet carries (and all zero for other rows): enough to tell an SSH
+   * banner, an FTP/SMTP reply code, a POP3 +OK/-ERR, an IMAP tagged reply or an SSH binary
+   * packet header apart (src/detect/rules/service-replies.ts), and nothing more.
+   */
+  readonly head: Uint8Array;
+  /**
    * The same bytes as `src`/`dst` seen as 4 host-order words per row: an alias for fast
    * copies and stores, not extra state (do not serialise it separately).
    */
   readonly srcWords: Uint32Array;
   readonly dstWords: Uint32Array;
+  /** `head` as 4 words per row: an alias for copies. */
+  readonly headWords: Uint32Array;
 
   constructor(capacity: number, buffer?: ArrayBuffer) {
     if (!Number.isInteger(capacity) || capacity < 1 || capacity > 1 << 20) {
@@ -193,6 +205,7 @@ export class PacketBatch {
     this.ts = view(Float64Array, 8);
     this.src = view(Uint8Array, 16, 16);
     this.dst = view(Uint8Array, 16, 16);
+    this.head = view(Uint8Array, PAYLOAD_HEAD_BYTES, PAYLOAD_HEAD_BYTES);
     this.caplen = view(Uint32Array, 4);
     this.wirelen = view(Uint32Array, 4);
     this.flags = view(Uint32Array, 4);
@@ -223,6 +236,7 @@ export class PacketBatch {
     this.icmpCode = view(Uint8Array, 1);
     this.srcWords = new Uint32Array(this.buffer, this.src.byteOffset, capacity * 4);
     this.dstWords = new Uint32Array(this.buffer, this.dst.byteOffset, capacity * 4);
+    this.headWords = new Uint32Array(this.buffer, this.head.byteOffset, capacity * 4);
   }
 
   get full(): boolean {
@@ -310,6 +324,7 @@ export class PacketBatch {
     for (let k = 0; k < 4; k++) {
       this.srcWords[b + k] = from.srcWords[a + k];
       this.dstWords[b + k] = from.dstWords[a + k];
+      this.headWords[b + k] = from.headWords[a + k];
     }
     return j;
   }

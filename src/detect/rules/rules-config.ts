@@ -78,21 +78,26 @@ export interface RulesConfig {
   };
 
   /**
-   * SSH password guessing, seen without decrypting anything: a client opening connections
-   * to an SSH port at a rate no interactive user does, and closing them within seconds.
-   * Per source, whatever the server (as ET SCAN Potential SSH Scan, sid 2001219, tracks
-   * by_src): guessing across many servers is the same attack.
+   * Brute force: repeated failed logins, read from the server's replies (login-sessions.ts):
+   * services are known by what they say (an SSH banner, FTP/SMTP/POP3/IMAP greetings,
+   * Telnet negotiation) on any port; failures are FTP 530, SMTP 535, POP3 -ERR, IMAP NO,
+   * Telnet's "Login incorrect", and for SSH the sizes of the server's encrypted replies, as
+   * Zeek's SSH analyzer reads them. Keyed by client, as fail2ban and CrowdSec key by source.
    */
-  sshBruteForce: BucketConfig & {
+  bruteForce: {
     enabled: boolean;
-    /** TCP ports treated as SSH. */
-    ports: number[];
-    /** Units poured for each new connection (client SYN; retransmissions do not count). */
-    newConnectionWeight: number;
-    /** Units poured when the client itself ends a connection (FIN/RST) within `shortLivedS` of its SYN. */
-    shortLivedWeight: number;
-    /** Seconds. */
-    shortLivedS: number;
+    /** Failed logins within `findtimeS` that fire (fail2ban's maxretry). */
+    maxretry: number;
+    /** Seconds (fail2ban's findtime). */
+    findtimeS: number;
+    /** A successful login of the client forgives its failures before it. */
+    successForgives: boolean;
+    /** Seconds: an SSH failure answered sooner than this after the server's previous segment is a refused key, not a guess (login-sessions.ts). */
+    throttleS: number;
+    /** SSH sessions past the key exchange that end with no outcome read: a bucket of this many... */
+    undecidedThreshold: number;
+    /** ...leaking this many sessions per second. */
+    undecidedLeakPerS: number;
   };
 
   /**
@@ -108,13 +113,16 @@ export interface RulesConfig {
     minSources: number;
   };
 
-  /** Large UDP datagrams from reflector service ports toward one victim, less its own requests to such ports (units: packets). */
+  /**
+   * Reflection and amplification by behaviour, from any source port: large UDP datagrams
+   * (and IP fragments after the first) toward one victim, less the datagrams it sent,
+   * gated on the sources it never sent to (unsolicited ones). Units: packets.
+   */
   udpAmplification: BucketConfig & {
     enabled: boolean;
+    /** Distinct unsolicited sources (estimated) needed. */
     minSources: number;
-    /** Source ports of abusable UDP services (DNS, NTP, SNMP, LDAP, SSDP, memcached, IKE, chargen, qotd, portmap, NetBIOS, WS-Discovery, mDNS). */
-    ports: number[];
-    /** Bytes of UDP payload from which a datagram counts as an amplified response. */
+    /** Bytes of UDP payload from which a datagram counts as an amplified answer (and is no scan probe). */
     minPayload: number;
   };
 
@@ -144,20 +152,27 @@ export const DEFAULT_RULES: RulesConfig = {
     connectAbortMaxS: 1,
     icmpProbes: true,
   },
-  // A login is one long connection (D05: one connection, 101 s): 1 unit. hydra first
-  // opens a connection that only asks for the auth methods and closes after ~0.1 s, then
-  // `tasks` parallel ones (D15-D18): SYN + short-lived + SYN = 4 units within the first
-  // half second even with one task. Three logins in a row, or one that ends within 2 s,
-  // stay below. Scripts running many short `ssh host cmd` look the same on the wire as a
-  // guesser (the traffic is encrypted): allow-list such hosts or use connection sharing.
-  sshBruteForce: {
+  // fail2ban's defaults for its sshd, vsftpd, postfix-sasl, dovecot jails: maxretry 5 within
+  // findtime 10 min (jail.conf), so the 5th failure bans whatever the pace of the guessing:
+  // hydra's 4 tasks reach it in one round of the server's failure delay (2-3 s with PAM),
+  // a tool trying once every 6 s in 24 s. (CrowdSec's ssh-bf, capacity 5 leaking one event
+  // per 10 s, never fills at one failure per 10 s; fail2ban's window does.) A person who
+  // mistypes twice and logs in is forgiven at the login; OpenSSH itself allows 6 tries per
+  // connection (MaxAuthTries), so 5 failures is also more than one patient session makes
+  // before the server hangs up. Undecided SSH sessions use CrowdSec's ssh-slow-bf bucket
+  // (capacity 10, leakspeed 60 s): ten sessions that end without a login, faster than one a
+  // minute, which a person reconnecting a few times, or a monitor that logs in, never makes
+  // (a banner grab never gets past the key exchange and is not counted). throttleS: PAM's
+  // pam_unix reports a wrong password after its 2 s fail delay (±25 %), a refused public key
+  // is answered within a round trip; 1 s lies between them.
+  bruteForce: {
     enabled: true,
-    threshold: 4,
-    leakPerS: 1 / 30,
-    ports: [22],
-    newConnectionWeight: 1,
-    shortLivedWeight: 2,
-    shortLivedS: 2,
+    maxretry: 5,
+    findtimeS: 600,
+    successForgives: true,
+    throttleS: 1,
+    undecidedThreshold: 10,
+    undecidedLeakPerS: 1 / 60,
   },
   halfOpen: { enabled: true, threshold: 100, leakPerS: 10 },
   synFlood: { enabled: true, threshold: 500, leakPerS: 100, minSources: 20 },
@@ -166,7 +181,6 @@ export const DEFAULT_RULES: RulesConfig = {
     threshold: 500,
     leakPerS: 100,
     minSources: 10,
-    ports: [53, 123, 161, 389, 1900, 11211, 500, 4500, 19, 17, 111, 137, 3702, 5353],
     minPayload: 100,
   },
   tcpReflection: { enabled: true, threshold: 500, leakPerS: 100, minSources: 20 },
@@ -225,14 +239,14 @@ const SPEC: Record<string, Record<string, [Check, string]>> = {
     connectAbortMaxS: [num(0, 3600, true), 'a positive number of seconds up to 3600'],
     icmpProbes: [bool, 'true or false'],
   },
-  sshBruteForce: {
+  bruteForce: {
     enabled: [bool, 'true or false'],
-    threshold: [num(0, 1e9, true), 'a positive number (units)'],
-    leakPerS: [num(0, 1e6, true), 'a positive number (units per second)'],
-    ports: [ports, 'a non-empty array of TCP ports (1-65535), at most 64'],
-    newConnectionWeight: [num(0, 1e9), 'a number of units, 0 or more'],
-    shortLivedWeight: [num(0, 1e9), 'a number of units, 0 or more'],
-    shortLivedS: [num(0, 86_400, true), 'a positive number of seconds'],
+    maxretry: [int(1, 1000), 'an integer from 1 to 1000 (failed logins)'],
+    findtimeS: [num(0, 86_400, true), 'a positive number of seconds up to 86400'],
+    successForgives: [bool, 'true or false'],
+    throttleS: [num(0, 60), 'a number of seconds from 0 to 60'],
+    undecidedThreshold: [int(1, 1_000_000), 'a positive integer (sessions)'],
+    undecidedLeakPerS: [num(0, 1e6, true), 'a positive number (sessions per second)'],
   },
   halfOpen: {
     enabled: [bool, 'true or false'],
@@ -248,7 +262,6 @@ for (const name of ['synFlood', 'udpAmplification', 'tcpReflection', 'icmpFlood'
     minSources: [int(1, 100_000), 'an integer from 1 to 100000 (distinct sources)'],
   };
 }
-SPEC.udpAmplification!.ports = [ports, 'a non-empty array of UDP ports (1-65535), at most 64'];
 SPEC.udpAmplification!.minPayload = [int(0, 65535), 'an integer from 0 to 65535 (bytes)'];
 
 /** Throws RulesConfigError naming the first bad field; returns the config unchanged. */
