@@ -502,9 +502,10 @@ describe('brute force, read from the server\'s replies', () => {
     if (opts.close !== false) pkts.push(srv(0.5 + replies.length * 2.5, 0, undefined, FIN | ACK));
     return pkts;
   };
+  /** An FTP session's server side: greeting, then replies 2.5 s apart (vsftpd's and PAM's fail delays). */
   const ftpSession = (cp: number, t: number, replies: string[], client = '10.0.0.1'): Pkt[] => [
     { ts: t, src: SRV, dst: client, sp: 21, dp: cp, flags: SYN | ACK },
-    ...['220 (vsFTPd 3.0.3)', ...replies].map((r, k): Pkt => ({ ts: t + 0.01 + k, src: SRV, dst: client, sp: 21, dp: cp, flags: ACK | PSH, payload: r.length + 2, head: r })),
+    ...['220 (vsFTPd 3.0.3)', ...replies].map((r, k): Pkt => ({ ts: t + 0.01 + k * 2.5, src: SRV, dst: client, sp: 21, dp: cp, flags: ACK | PSH, payload: r.length + 2, head: r })),
   ];
 
   test('five failed SSH logins fire at the fifth, naming the client; four do not', () => {
@@ -606,7 +607,7 @@ describe('brute force, read from the server\'s replies', () => {
     const ftp = new SourceRules(cfg);
     assert.deepEqual(run(ftp, ftpSession(50000, 1, ['331 Please specify the password.', '530 Login incorrect.', '331 x', '530 Login incorrect.', '331 x', '230 Login successful.'])), []);
     assert.deepEqual(run(ftp, ftpSession(50001, 20, range(4).map(() => '530 Login incorrect.'))), [], 'forgiven, then four');
-    const out = run(ftp, ftpSession(50002, 30, ['331 Please specify', '530 Login incorrect.']));
+    const out = run(ftp, ftpSession(50002, 40, ['331 Please specify', '530 Login incorrect.']));
     assert.equal(out.length, 1);
     assert.equal(out[0]!.type, 'brute-force');
     assert.equal(out[0]!.evidence.service, 'ftp');
@@ -632,6 +633,17 @@ describe('brute force, read from the server\'s replies', () => {
     }
     assert.deepEqual(greet('* OK ready', '* NO [ALERT] disk almost full', 143), [], 'an untagged NO is no answer to a login');
     assert.deepEqual(greet('+OK ready', '+OK 2 messages', 110), []);
+  });
+
+  test('parallel guessing: three failures answered within 2 s fire at the third; refused keys and session ends do not count there', () => {
+    const sr = new SourceRules(cfg);
+    const out = run(sr, range(4).flatMap((k) => sshSession(50000 + k, 1 + k * 0.01, [44, 52, 52])));
+    assert.equal(out.length, 1);
+    assert.equal(out[0]!.evidence.parallel, 3);
+    assert.equal(out[0]!.evidence.failures, 3);
+    // four sessions that each had a key refused and ended, at once: each is one failure, not parallel ones
+    const q = new SourceRules(cfg);
+    assert.deepEqual(run(q, range(4).flatMap((k) => sshSession(50000 + k, 1 + k * 0.01, [44, 52, 52], { quick: 1 }))), []);
   });
 
   test('slow guessing still fires by the fifth failure within findtime; failures further apart do not', () => {

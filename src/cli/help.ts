@@ -33,10 +33,11 @@ Usage:
       last hour", "how many flows to port 22 today"). Answers from the data, across the cluster unless --node, with the
       query it ran. A command ("bloquea …") gives a dry run to confirm with
       autoimmune ask --confirm ID --tool block_addresses.
-  autoimmune eval --benign FILE... --attack FILE... --attackers FILE
+  autoimmune eval --benign FILE [--benign FILE]... --attack FILE [--attack FILE]... --attackers FILE
       Merge benign and attack captures on one timeline, run the whole pipeline with
       the dry-run firewall and print JSON: precision and recall of blocks, time to
-      detection, the model's ROC AUC.
+      detection, attempts before the ban for brute force, the model's ROC AUC.
+      (autoimmune eval --help for more)
   autoimmune --help | --version
 
 Options:

@@ -6,6 +6,9 @@
 //   failed logins   fail2ban's test: `maxretry` failures within `findtimeS` fire; a
 //                   successful login of the client forgives the failures before it (an
 //                   admin who mistypes and then logs in is never banned).
+//   parallel        `burstMaxretry` failed logins answered within `burstFindtimeS`: each
+//                   is answered after the server's fail delay, so only sessions guessing
+//                   side by side (a tool's tasks) make them; a person types one at a time.
 //   undecided       SSH sessions that got past the key exchange and ended with no outcome
 //                   the sizes could tell (a server or client the size heuristic does not
 //                   fit): a CrowdSec-style bucket, with a threshold a person reconnecting a
@@ -27,6 +30,7 @@ export class LoginRules {
   readonly sessions: LoginSessions;
   private readonly clients: FlowTable;
   private readonly failures: WindowCounter;
+  private readonly burst: WindowCounter;
   private readonly undecided: BucketTable;
   private readonly tripped: Float64Array;
   private readonly failCount: Int32Array;
@@ -43,6 +47,7 @@ export class LoginRules {
     this.sessions = new LoginSessions(maxSessions, this.cfg.throttleS);
     this.clients = new FlowTable(maxClients);
     this.failures = new WindowCounter(maxClients, this.cfg.maxretry, this.cfg.findtimeS);
+    this.burst = new WindowCounter(maxClients, this.cfg.burstMaxretry, this.cfg.burstFindtimeS);
     this.undecided = new BucketTable(maxClients, this.cfg.undecidedThreshold, this.cfg.undecidedLeakPerS, this.cooldownS);
     this.tripped = new Float64Array(maxClients);
     this.failCount = new Int32Array(maxClients);
@@ -66,16 +71,17 @@ export class LoginRules {
   /** A segment with payload from the server's side of session `slot` (row i, sent to `client`). */
   segment(slot: number, batch: PacketBatch, i: number, client: AddressKey, out: Alert[]): void {
     const ev = this.sessions.segment(slot, batch, i);
-    if (ev !== LoginEvent.NONE) this.count(ev, slot, batch, i, client, out);
+    if (ev !== LoginEvent.NONE) this.count(ev, slot, batch, i, client, out, true);
   }
 
   /** The server's side of session `slot` ended (row i is its FIN or RST). */
   close(slot: number, batch: PacketBatch, i: number, client: AddressKey, out: Alert[]): void {
     const ev = this.sessions.close(slot);
-    if (ev !== LoginEvent.NONE) this.count(ev, slot, batch, i, client, out);
+    if (ev !== LoginEvent.NONE) this.count(ev, slot, batch, i, client, out, false);
   }
 
-  private count(ev: number, slot: number, batch: PacketBatch, i: number, client: AddressKey, out: Alert[]): void {
+  /** `answered`: the event is a server's reply (not a session's end): only those count as parallel. */
+  private count(ev: number, slot: number, batch: PacketBatch, i: number, client: AddressKey, out: Alert[], answered: boolean): void {
     const cfg = this.cfg;
     if (!cfg.enabled) return;
     const ts = batch.ts[i];
@@ -86,6 +92,7 @@ export class LoginRules {
     if (ev === LoginEvent.SUCCESS) {
       if (cfg.successForgives) {
         this.failures.reset(c);
+        this.burst.reset(c);
         this.failCount[c] = 0;
         this.undecided.reset(c);
       }
@@ -97,6 +104,14 @@ export class LoginRules {
     }
     if (ev === LoginEvent.FAILURE) {
       this.failCount[c]++;
+      if (answered && this.burst.hit(c, ts)) {
+        const firstTs = this.burst.windowStart(c);
+        const score = riskScore(cfg.burstMaxretry, cfg.burstMaxretry, cfg.burstFindtimeS, ts - firstTs);
+        this.fire(batch, i, c, ts, firstTs, score, service, name, {
+          failures: this.failCount[c], parallel: cfg.burstMaxretry, burstFindtimeS: cfg.burstFindtimeS, windowS: seconds(ts - firstTs),
+        }, out);
+        return;
+      }
       if (!this.failures.hit(c, ts)) return;
       const firstTs = this.failures.windowStart(c);
       const score = riskScore(cfg.maxretry, cfg.maxretry, cfg.findtimeS, ts - firstTs);
@@ -121,6 +136,7 @@ export class LoginRules {
   private fire(batch: PacketBatch, i: number, c: number, ts: number, firstTs: number, score: number, service: number, name: string, evidence: Record<string, number | string>, out: Alert[]): void {
     this.tripped[c] = ts;
     this.failures.reset(c);
+    this.burst.reset(c);
     this.failCount[c] = 0;
     const names: string[] = [];
     for (let k = 1; k < SERVICE_NAMES.length; k++) if (this.services[c] & (1 << k)) names.push(SERVICE_NAMES[k]!);
@@ -135,6 +151,7 @@ export class LoginRules {
     if (c < 0) {
       c = this.clients.insert(client, 0, 0, 0);
       this.failures.reset(c);
+      this.burst.reset(c);
       this.undecided.reset(c);
       this.tripped[c] = -Infinity;
       this.failCount[c] = 0;
