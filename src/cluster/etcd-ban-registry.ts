@@ -6,6 +6,7 @@ import type { Etcd3, IKeyValue, Watcher } from 'etcd3';
 import type { Ban, BanEvent, BanRegistry } from './ban-registry.ts';
 import type { Coordinator } from './coordinator.ts';
 import { wallClock, type Clock } from '../supervisors/clock.ts';
+import { putBansBatched, removeBansBatched } from './etcd-ban-batch.ts';
 
 export function bansPrefix(cluster: string): string {
   return `/autoimmune/${cluster}/bans/`;
@@ -51,6 +52,15 @@ export class EtcdBanRegistry implements BanRegistry {
   async remove(address: string): Promise<boolean> {
     const r = await this.client.delete().key(this.key(address));
     return Number(r.deleted) > 0;
+  }
+
+  async putMany(bans: readonly Ban[]): Promise<void> {
+    const over = await putBansBatched(this.client, (a) => this.key(a), bans, this.clock.now());
+    if (over.length > 0) await this.removeMany(over);
+  }
+
+  removeMany(addresses: readonly string[]): Promise<number> {
+    return removeBansBatched(this.client, (a) => this.key(a), addresses);
   }
 
   async list(): Promise<Ban[]> {

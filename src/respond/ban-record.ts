@@ -24,5 +24,8 @@ export function parseBan(value: unknown): Ban | null {
   if (typeof b.reason !== 'string' || typeof b.detector !== 'string') return null;
   const offence = b.offence === undefined ? 1 : b.offence;
   if (!Number.isInteger(offence) || (offence as number) < 1) return null;
-  return { address: b.address, ttl: b.ttl, expiresAt: b.expiresAt, reason: b.reason, detector: b.detector, score: b.score, at: b.at, offence: offence as number };
+  if (b.origin !== undefined && (typeof b.origin !== 'string' || b.origin.length > 128)) return null;
+  const ban: Ban = { address: b.address, ttl: b.ttl, expiresAt: b.expiresAt, reason: b.reason, detector: b.detector, score: b.score, at: b.at, offence: offence as number };
+  if (b.origin !== undefined) ban.origin = b.origin;
+  return ban;
 }
