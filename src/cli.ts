@@ -9,6 +9,9 @@ import { parseSpeed } from './net/file-source.ts';
 import { replay, type ReplaySummary } from './replay.ts';
 import { apiTarget, block, listBans, parseTtl, unblock } from './cli-bans.ts';
 import { askNode, confirmTool } from './cli-ask.ts';
+import { runFeeds } from './cli/feeds.ts';
+import { runBouncers } from './cli/bouncers.ts';
+import { runInstallService } from './cli/install-service.ts';
 import { evaluate } from './evaluate.ts';
 import { readLabels } from './eval/labels.ts';
 import { openConfiguredGeo } from './geo/from-config.ts';
@@ -43,6 +46,13 @@ Usage:
       last hour", "how many flows to port 22 today"). Answers from the data, across the cluster unless --node, with the
       query it ran. A command ("bloquea …") gives a dry run to confirm with
       autoimmune ask --confirm ID --tool block_addresses.
+  autoimmune feeds import FILE [--format F] [--ttl 24h] | list | refresh NAME
+      Ban the addresses of a threat-intel list (FireHOL, Spamhaus DROP, abuse.ch Feodo,
+      CrowdSec CSV/JSON, plain) on the running node, applying only the difference.
+  autoimmune bouncers add NAME [--raw] | list | delete NAME
+      CrowdSec bouncers that enforce this node's bans through its /v1/decisions API.
+  autoimmune install-service [--state-dir DIR] [--config FILE] [--print]
+      Write a systemd unit running the node with CAP_NET_RAW/CAP_NET_ADMIN, not root.
   autoimmune eval --benign FILE... --attack FILE... --attackers FILE
       Merge benign and attack captures on one timeline, run the whole pipeline with
       the dry-run firewall and print JSON: precision and recall of blocks, time to
@@ -340,8 +350,14 @@ export async function main(argv: string[]): Promise<number> {
         return await cmdBans(cmd, rest);
       case 'ask':
         return await cmdAsk(rest);
+      case 'feeds':
+        return await runFeeds(rest);
+      case 'bouncers':
+        return await runBouncers(rest);
+      case 'install-service':
+        return await runInstallService(rest);
       default:
-        throw new UsageError(`unknown command ${JSON.stringify(cmd)}; the commands are start, status, replay, block, unblock, bans, ask and eval. See 'autoimmune --help'.`);
+        throw new UsageError(`unknown command ${JSON.stringify(cmd)}; the commands are start, status, replay, block, unblock, bans, ask, feeds, bouncers, install-service and eval. See 'autoimmune --help'.`);
     }
   } catch (err) {
     if (err instanceof AutoimmuneError) {

@@ -39,6 +39,7 @@ import { responderOf } from './config/load-config.ts';
 import { FIREWALL_RECONCILE } from './actors/firewall.ts';
 import { FIREWALL_PATH } from './detection.ts';
 import { keepProtectedSetCurrent } from './node/protected-set.ts';
+import { startOperatorServices } from './node/operator-services.ts';
 import { join } from 'node:path';
 
 export interface RunningNode {
@@ -262,6 +263,7 @@ export async function startNode(config: Config, options: StartNodeOptions = {}):
     reconcileFirewall: () => system.send(FIREWALL_PATH, FIREWALL_RECONCILE),
   });
   await protection.ready;
+  const operator = await startOperatorServices({ config, registry, guard: defence.desk.policy.guard, desk: defence.desk, stateDir, notice });
   http.attach({
     system,
     coordinator,
@@ -272,6 +274,7 @@ export async function startNode(config: Config, options: StartNodeOptions = {}):
     firewall,
     ...(replayPace ? { replay: replayPace } : {}),
     ...(events ? { events } : {}),
+    operator,
     ...(member ? { cluster: () => member.health(), peers: () => member.members().map((m) => ({ id: m.id, http: m.http })) } : {}),
   });
   let stopped = false;
@@ -292,6 +295,7 @@ export async function startNode(config: Config, options: StartNodeOptions = {}):
       if (stopped) return;
       stopped = true;
       protection.stop();
+      await operator.stop();
       await member?.leave();
       // The kernel's rules stay: they carry their own timeouts, and the next start reconciles
       // them to the registry, so a restart or an upgrade opens no window.

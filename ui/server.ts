@@ -11,6 +11,8 @@ import type { TreeSnapshot } from '../src/supervisors/cell.ts';
 import { registerBansApi, type BansApiParts } from './bans-api.ts';
 import { registerReplayApi, type ReplayPace } from './replay-api.ts';
 import { registerAskApi } from './ask-api.ts';
+import { registerOperatorApis } from './operator-api.ts';
+import type { OperatorServices } from '../src/node/operator-services.ts';
 import type { NodeStore } from '../src/node-store.ts';
 import type { ClusterHealth } from '../src/cluster/cluster-member.ts';
 import type { JournaledBackend } from '../src/firewall/journal.ts';
@@ -39,6 +41,8 @@ export interface HttpParts {
   replay?: ReplayPace;
   /** The event store: questions and function tools. */
   events?: NodeStore;
+  /** Feeds, CrowdSec's bouncer API and notifications. */
+  operator?: OperatorServices;
 }
 
 export interface HttpServer {
@@ -213,6 +217,7 @@ export async function startHttpServer(options: Config['http']): Promise<HttpServ
   registerBansApi(app, () => parts?.response, (req) => bearerOk(req, token), options.blockRate);
   registerReplayApi(app, () => parts?.replay, (req) => bearerOk(req, token));
   registerAskApi(app, () => parts?.events, (req) => bearerOk(req, token));
+  registerOperatorApis(app, () => parts?.operator, (req) => bearerOk(req, token));
 
   let address: string;
   try {
