@@ -48,11 +48,6 @@ export function registerLapi(app: FastifyInstance, parts: () => LapiParts | unde
     // CrowdSec answers null, not [], when nothing matches.
     return reply.type('application/json').send(found.length > 0 ? JSON.stringify(found) : 'null');
   });
-  app.head('/v1/decisions', async (req, reply) => {
-    const got = bouncer(req, reply);
-    if (!got) return reply;
-    return reply.code(200).send();
-  });
 
   const admin = (req: FastifyRequest, reply: FastifyReply): LapiParts | null => {
     if (!authorised(req)) {
