@@ -47,7 +47,7 @@ export interface ImportRequest {
   source: string;
 }
 
-const plural = (n: number, one: string) => `${n.toLocaleString('en')} ${one}${n === 1 ? '' : 's'}`;
+const plural = (n: number, one: string) => `${n.toLocaleString('en')} ${n === 1 ? one : one.endsWith('y') ? `${one.slice(0, -1)}ies` : `${one}s`}`;
 
 /** One line for the node's log. */
 export function describeReport(r: FeedReport): string {
