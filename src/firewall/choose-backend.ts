@@ -48,7 +48,7 @@ export async function chooseFirewallBackend(kind: FirewallBackendKind, options: 
   }
   // Root, or a service user given CAP_NET_ADMIN (`autoimmune install-service`'s unit).
   const root = options.isRoot ?? (process.getuid?.() === 0 || hasCapability(CAP_NET_ADMIN));
-  if (!root) return { backend: dry(), why: 'dry-run: neither root nor CAP_NET_ADMIN, so the packet filter cannot be changed' };
+  if (!root) return { backend: dry(), why: 'dry-run: not root and no CAP_NET_ADMIN, so the packet filter cannot be changed' };
   const probe = async (file: string, args: string[]): Promise<string | null> => {
     try {
       await runCommand(file, args, { netns: options.netns, timeoutMs: options.commandTimeoutMs ?? 10_000 });
