@@ -9,13 +9,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { Etcd3 } from 'etcd3';
-import type { Ban, BanEvent } from '../src/cluster/ban-registry.ts';
-import { EtcdBanRegistry } from '../src/cluster/etcd-ban-registry.ts';
+import type { Ban, BanEvent } from '../src/respond/ban-registry.ts';
+import { EtcdBanRegistry } from '../src/respond/etcd-ban-registry.ts';
 import { BANS_FILE, DurableBanRegistry } from '../src/respond/durable-ban-registry.ts';
 import { parseBan } from '../src/respond/ban-record.ts';
 import { openSqlite } from '../src/util/sqlite.ts';
-import { startEtcd } from './helpers/etcd.ts';
-import { waitFor } from './helpers/wait.ts';
+import { startEtcd } from '../devkit/etcd.ts';
+import { waitFor } from '../devkit/wait.ts';
 
 function feedBan(i: number, at: number, ttlS: number): Ban {
   const address = `198.18.${i >> 8}.${i & 255}`;

@@ -13,10 +13,10 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { spawnNodeProcess, type NodeProcess } from '../src/cluster/node-process.ts';
-import { readToken } from '../src/state-dir.ts';
-import { createNetnsPair, isRoot } from './helpers/netns.ts';
-import { waitFor } from './helpers/wait.ts';
+import { spawnNodeProcess, type NodeProcess } from '../devkit/node-process.ts';
+import { readToken } from '../src/node/state-dir.ts';
+import { createNetnsPair, isRoot } from '../devkit/netns.ts';
+import { waitFor } from '../devkit/wait.ts';
 
 const run = promisify(execFile);
 const CLI = fileURLToPath(new URL('../src/cli.ts', import.meta.url));

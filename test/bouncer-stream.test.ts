@@ -5,8 +5,8 @@
 
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
-import type { Ban } from '../src/cluster/ban-registry.ts';
-import { MemoryBanRegistry } from '../src/cluster/memory-ban-registry.ts';
+import type { Ban } from '../src/respond/ban-registry.ts';
+import { MemoryBanRegistry } from '../src/respond/memory-ban-registry.ts';
 import { DecisionStream } from '../src/bouncer/decision-stream.ts';
 import { BouncerKeys } from '../src/bouncer/bouncer-keys.ts';
 import { mkdtempSync, readFileSync, statSync } from 'node:fs';

@@ -4,7 +4,7 @@
 
 import { strict as assert } from 'node:assert';
 import { describe, test } from 'node:test';
-import type { Ban } from '../src/cluster/ban-registry.ts';
+import type { Ban } from '../src/respond/ban-registry.ts';
 import { detectFormat, parseFeed, splitCsv } from '../src/feeds/feed-formats.ts';
 import { planFeed } from '../src/feeds/feed-import.ts';
 import { feedSpecs } from '../src/feeds/feed-config.ts';

@@ -5,13 +5,13 @@
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
 import { firewallSpec } from '../src/actors/firewall.ts';
-import { MemoryBanRegistry } from '../src/cluster/memory-ban-registry.ts';
+import { MemoryBanRegistry } from '../src/respond/memory-ban-registry.ts';
 import type { FirewallBackend } from '../src/firewall/backend.ts';
 import { IptablesIpsetBackend } from '../src/firewall/iptables-ipset.ts';
 import { NftablesBackend } from '../src/firewall/nftables.ts';
 import { ActorSystem } from '../src/supervisors/actor-system.ts';
-import { createNetnsPair, isRoot } from './helpers/netns.ts';
-import { waitFor } from './helpers/wait.ts';
+import { createNetnsPair, isRoot } from '../devkit/netns.ts';
+import { waitFor } from '../devkit/wait.ts';
 
 const backends: Array<[string, (netns: string) => FirewallBackend]> = [
   ['nftables', (netns) => new NftablesBackend({ netns })],

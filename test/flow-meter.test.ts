@@ -10,7 +10,7 @@ import type { GeoInfo } from '../src/geo/geo-lookup.ts';
 import { PacketBatch, PacketFlags as F } from '../src/net/packet-batch.ts';
 import { readCaptureSync } from '../src/net/pcap-file.ts';
 import { ip6 } from './fixtures/net/frames.ts';
-import { uniform } from './helpers/prng.ts';
+import { uniform } from '../devkit/prng.ts';
 
 const PCAP = fileURLToPath(new URL('../../shared/data/pcap/', import.meta.url));
 

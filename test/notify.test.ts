@@ -9,11 +9,11 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
 import type { Alert } from '../src/detect/alert.ts';
-import { startNode } from '../src/node.ts';
+import { startNode } from '../src/node/node.ts';
 import { webhookSpecs } from '../src/notify/notify-config.ts';
 import { Webhook } from '../src/notify/webhook.ts';
-import { testConfig } from './helpers/node-config.ts';
-import { waitFor } from './helpers/wait.ts';
+import { testConfig } from '../devkit/node-config.ts';
+import { waitFor } from '../devkit/wait.ts';
 
 const TOKEN = 'test-token-0123456789';
 const auth = { authorization: `Bearer ${TOKEN}` };

@@ -6,7 +6,7 @@
 // whose socket is backed up is skipped and resynchronised with a snapshot once it drains.
 
 import type { WebSocket } from 'ws';
-import type { Ban, BanRegistry } from '../src/cluster/ban-registry.ts';
+import type { Ban, BanRegistry } from '../src/respond/ban-registry.ts';
 import type { ClusterHealth } from '../src/cluster/cluster-member.ts';
 import type { Alert } from '../src/detect/alert.ts';
 import type { ActorSystem } from '../src/supervisors/actor-system.ts';

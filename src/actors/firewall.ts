@@ -10,8 +10,8 @@
 // others or crash-loops the actor; only when every ban fails alone is the backend broken (and
 // the actor crashes, to be restarted).
 
-import { failpoint } from '../failpoints.ts';
-import type { Ban, BanEvent, BanRegistry } from '../cluster/ban-registry.ts';
+import { failpoint } from '../node/failpoints.ts';
+import type { Ban, BanEvent, BanRegistry } from '../respond/ban-registry.ts';
 import type { FirewallBackend, FirewallEntry } from '../firewall/backend.ts';
 import type { Clock } from '../supervisors/clock.ts';
 import { wallClock } from '../supervisors/clock.ts';
@@ -19,7 +19,7 @@ import type { WorkerBehavior, WorkerSpec } from '../supervisors/child-spec.ts';
 
 /** What the firewall asks of every ban before applying it (respond/ban-guard.ts). */
 export interface FirewallGuard {
-  checkText(address: string): { text: string } | null;
+  checkText(address: string, forced?: boolean): { text: string } | null;
 }
 
 export interface FirewallOptions {
@@ -81,7 +81,7 @@ export function firewallSpec(options: FirewallOptions): WorkerSpec & { progress:
     const now = clock.now();
     const out: FirewallEntry[] = [];
     for (const b of bans) {
-      const refused = options.guard?.checkText(b.address);
+      const refused = options.guard?.checkText(b.address, b.forced === true);
       if (refused) {
         setAside(b.address, refused.text);
         continue;

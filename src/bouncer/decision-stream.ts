@@ -11,7 +11,7 @@
 // The guard has the last word here as in the firewall: a protected or too wide ban in the
 // registry is never handed to a bouncer.
 
-import type { Ban, BanRegistry } from '../cluster/ban-registry.ts';
+import type { Ban, BanRegistry } from '../respond/ban-registry.ts';
 import { contains, parseCidr, type Cidr } from '../respond/cidr.ts';
 import { BadAddressError } from '../respond/errors.ts';
 import { formatGoDuration } from '../util/go-duration.ts';

@@ -2,7 +2,7 @@
 // read this node's decisions, as `cscli bouncers` manages them on a CrowdSec LAPI. The key is
 // printed once (with --raw, the key alone, for scripts); the node keeps only its hash.
 
-import { callApi } from '../cli-bans.ts';
+import { callApi } from './bans.ts';
 import { AutoimmuneError, UsageError } from '../errors.ts';
 import type { BouncerRecord } from '../bouncer/bouncer-keys.ts';
 import { nodeTarget, parseSub, TARGET_HELP, TARGET_OPTIONS } from './node-target.ts';

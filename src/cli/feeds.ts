@@ -4,12 +4,12 @@
 
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { callApi } from '../cli-bans.ts';
+import { callApi } from './bans.ts';
 import { AutoimmuneError, UsageError } from '../errors.ts';
 import { FEED_FORMATS } from '../feeds/feed-formats.ts';
 import type { FeedReport } from '../feeds/feed-import.ts';
 import type { FeedStatus } from '../feeds/feed-runner.ts';
-import { parseTtl } from '../cli-bans.ts';
+import { parseTtl } from './bans.ts';
 import { nodeTarget, parseSub, TARGET_HELP, TARGET_OPTIONS } from './node-target.ts';
 
 export const FEEDS_HELP = `Usage:

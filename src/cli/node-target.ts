@@ -5,9 +5,9 @@
 
 import { resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { apiTarget, type ApiTarget } from '../cli-bans.ts';
+import { apiTarget, type ApiTarget } from './bans.ts';
 import { UsageError } from '../errors.ts';
-import { readToken } from '../state-dir.ts';
+import { readToken } from '../node/state-dir.ts';
 
 export const TARGET_OPTIONS = {
   url: { type: 'string' },

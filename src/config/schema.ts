@@ -56,6 +56,18 @@ export const ConfigSchema = Type.Object(
           },
           strict,
         ),
+        allowedHosts: Type.Array(Type.String({ minLength: 1, maxLength: 253, pattern: '^[A-Za-z0-9._:\\[\\]-]+$' }), {
+          maxItems: 256,
+          description: 'names (or addresses) the node is reached by, besides localhost, 127.0.0.1, [::1] and http.host; any other Host header is refused (DNS rebinding)',
+        }),
+        clientLimits: Type.Object(
+          {
+            perS: Type.Number({ exclusiveMinimum: 0, maximum: 100_000, description: 'questions and tool calls per second per client (429 past it)' }),
+            burst: Type.Integer({ minimum: 1, maximum: 100_000 }),
+            inFlight: Type.Integer({ minimum: 1, maximum: 1000, description: 'questions and tool calls of one client running at once' }),
+          },
+          { ...strict, description: 'per client (address, and token when shown) on POST /api/ask and /api/tools/*' },
+        ),
       },
       strict,
     ),
@@ -64,6 +76,28 @@ export const ConfigSchema = Type.Object(
         name: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$' }),
         etcd: Type.Array(Type.String({ pattern: '^https?://' }), { description: 'etcd endpoints; empty runs the embedded single-node coordinator' }),
         leaseTtlMs: Type.Integer({ minimum: 2000, maximum: 600_000, description: "the node's membership lease; etcd's minimum is about 2 s" }),
+        etcdTls: Type.Object(
+          {
+            ca: Type.Union([Type.Null(), Type.String({ minLength: 1 })], { description: "PEM file of the CA that signed etcd's server certificates; null: the system's roots (https endpoints only)" }),
+            cert: Type.Union([Type.Null(), Type.String({ minLength: 1 })], { description: "PEM file of this node's client certificate, for etcd's --client-cert-auth; null: none" }),
+            key: Type.Union([Type.Null(), Type.String({ minLength: 1 })], { description: 'PEM file of its private key' }),
+          },
+          strict,
+        ),
+        etcdAuth: Type.Union(
+          [
+            Type.Null(),
+            Type.Object(
+              {
+                user: Type.String({ minLength: 1, description: 'etcd user (etcd RBAC, auth enabled)' }),
+                passwordFile: Type.String({ minLength: 1, description: "file holding the user's password (first line)" }),
+              },
+              strict,
+            ),
+          ],
+          { description: 'etcd user and password; null: no etcd authentication' },
+        ),
+        joinSecretFile: Type.String({ minLength: 1, description: 'the cluster join secret a node needs to be admitted; "auto": cluster-join.key in the state dir (made there by the first node of a new cluster)' }),
         transport: Type.Object(
           {
             bind: Type.String({ pattern: '^tcp://[^:]+:\\d+$', description: 'where this node binds its ZeroMQ socket (port 0: any free one); the address is advertised in etcd' }),
@@ -144,6 +178,7 @@ export const ConfigSchema = Type.Object(
           rateLimit: Type.Object({ bans: Type.Integer({ minimum: 1 }), perS: Type.Number({ exclusiveMinimum: 0 }) }, { ...strict, description: 'automatic bans at most `bans` per `perS` seconds' }),
           allow: Type.Array(Type.String({ minLength: 1 }), { description: 'addresses and CIDRs never banned, besides loopback and this node\'s own addresses' }),
           manualTtl: Type.Object({ minS: Type.Integer({ minimum: 1 }), maxS: Type.Integer({ minimum: 1 }), defaultS: Type.Integer({ minimum: 1 }) }, strict),
+          forgeableBanTtlS: Type.Number({ minimum: 10, description: 'ban length when the evidence could be forged and the source never had a real session here (no escalation)' }),
           minPrefix: Type.Object(
             { v4: Type.Integer({ minimum: 0, maximum: 32 }), v6: Type.Integer({ minimum: 0, maximum: 128 }) },
             { ...strict, description: 'the widest net a ban may cover, per family (IPv4 /8, IPv6 /19 by default); the firewall refuses wider ones whatever wrote them' },

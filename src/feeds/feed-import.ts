@@ -6,7 +6,7 @@
 // operator, a detector, another feed) is left alone. Feeds are not automatic bans: the
 // automatic-ban rate limit does not count them (ban-budget.ts).
 
-import type { Ban, BanRegistry } from '../cluster/ban-registry.ts';
+import type { Ban, BanRegistry } from '../respond/ban-registry.ts';
 import type { FeedEntry, FeedProblem, ParsedFeed } from './feed-formats.ts';
 import { PROBLEMS_KEPT } from './feed-formats.ts';
 

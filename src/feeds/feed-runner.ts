@@ -6,7 +6,7 @@
 
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import type { BanRegistry } from '../cluster/ban-registry.ts';
+import type { BanRegistry } from '../respond/ban-registry.ts';
 import { describeError } from '../errors.ts';
 import { parseFeed, type FeedFormat } from './feed-formats.ts';
 import { FeedCache, fetchFeed } from './feed-fetch.ts';

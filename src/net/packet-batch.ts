@@ -3,6 +3,8 @@
 // path creates no per-packet objects and the whole state is `buffer` + `length`
 // (serialise those two; rebuild with `new PacketBatch(capacity, buffer)`).
 
+import { AutoimmuneError } from '../errors.ts';
+
 /** Bits of the `flags` column. A row may carry several. */
 export const PacketFlags = {
   ETHERNET: 1 << 0,
@@ -36,6 +38,16 @@ export const PacketFlags = {
   MALFORMED: 1 << 21,
   /** Well-formed but not decoded (unknown link type, non-IP ethertype...); see `status`. */
   UNSUPPORTED: 1 << 22,
+  /**
+   * Set by the session verifier (src/detect/session-verifier.ts), not the decoder: a TCP
+   * segment of a connection whose client acknowledged the server's SYN-ACK sequence number,
+   * which a sender forging the client's address cannot see. Evidence that cannot be forged.
+   */
+  ESTABLISHED: 1 << 23,
+  /** Set by the session verifier: the source has completed such a handshake recently (it has had real sessions). */
+  SOURCE_SEEN: 1 << 24,
+  /** Set by the session verifier: the IP TTL gives a hop count other than the one learnt from the source's real sessions (forged). */
+  HOP_MISMATCH: 1 << 25,
 } as const;
 
 export type AddressSide = 'src' | 'dst';
@@ -44,7 +56,7 @@ export type AddressSide = 'src' | 'dst';
 // (src/dst are also read as 32-bit words) whatever the capacity.
 const LAYOUT = [
   ['ts', 8], ['src', 16], ['dst', 16],
-  ['caplen', 4], ['wirelen', 4], ['flags', 4], ['ipLen', 4], ['payloadLen', 4], ['src4', 4], ['dst4', 4],
+  ['caplen', 4], ['wirelen', 4], ['flags', 4], ['ipLen', 4], ['payloadLen', 4], ['src4', 4], ['dst4', 4], ['tcpSeq', 4], ['tcpAck', 4],
   ['linkType', 2], ['iface', 2], ['etherType', 2], ['vlanId', 2], ['innerVlanId', 2], ['fragOffset', 2],
   ['srcPort', 2], ['dstPort', 2], ['tcpFlags', 2], ['tcpWindow', 2], ['tcpMss', 2], ['arpOp', 2],
   ['status', 1], ['ipVersion', 1], ['protocol', 1], ['ttl', 1], ['tcpWscale', 1], ['icmpType', 1], ['icmpCode', 1],
@@ -56,9 +68,10 @@ export const PACKET_COLUMNS: readonly string[] = LAYOUT.map(([name]) => name);
 /** Bytes one row occupies in the batch buffer. */
 export const PACKET_ROW_BYTES = LAYOUT.reduce((sum, [, size]) => sum + size, 0);
 
-export class PacketBatchSizeError extends Error {
-  override name = 'PacketBatchSizeError';
-  readonly code = 'AI_ERR_PACKET_BATCH_SIZE';
+export class PacketBatchSizeError extends AutoimmuneError {
+  constructor(message: string) {
+    super('AI_ERR_PACKET_BATCH_SIZE', message, { statusCode: 400 });
+  }
 }
 
 // The first 12 bytes of an IPv4-mapped IPv6 address, folded into the hash state once so an
@@ -145,6 +158,9 @@ export class PacketBatch {
   /** IPv4 (or ARP) addresses as numbers; 0 for IPv6 rows. */
   readonly src4: Uint32Array;
   readonly dst4: Uint32Array;
+  /** TCP sequence and acknowledgement numbers (0 when not TCP). */
+  readonly tcpSeq: Uint32Array;
+  readonly tcpAck: Uint32Array;
   /** LINKTYPE_* of the frame (1 Ethernet, 113 SLL, ...). */
   readonly linkType: Uint16Array;
   /** Interface index within the capture (pcapng interface id, 0 for .pcap). */
@@ -216,6 +232,8 @@ export class PacketBatch {
     this.payloadLen = view(Uint32Array, 4);
     this.src4 = view(Uint32Array, 4);
     this.dst4 = view(Uint32Array, 4);
+    this.tcpSeq = view(Uint32Array, 4);
+    this.tcpAck = view(Uint32Array, 4);
     this.linkType = view(Uint16Array, 2);
     this.iface = view(Uint16Array, 2);
     this.etherType = view(Uint16Array, 2);
@@ -298,6 +316,8 @@ export class PacketBatch {
     this.payloadLen[j] = from.payloadLen[i];
     this.src4[j] = from.src4[i];
     this.dst4[j] = from.dst4[i];
+    this.tcpSeq[j] = from.tcpSeq[i];
+    this.tcpAck[j] = from.tcpAck[i];
     this.linkType[j] = from.linkType[i];
     this.iface[j] = from.iface[i];
     this.etherType[j] = from.etherType[i];

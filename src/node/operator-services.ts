@@ -3,7 +3,7 @@
 // webhook notifications of the desk's decisions and alerts. Put together here so the node only
 // starts and stops one thing.
 
-import type { BanRegistry } from '../cluster/ban-registry.ts';
+import type { BanRegistry } from '../respond/ban-registry.ts';
 import type { Config } from '../config/schema.ts';
 import { BouncerKeys } from '../bouncer/bouncer-keys.ts';
 import { DecisionStream } from '../bouncer/decision-stream.ts';

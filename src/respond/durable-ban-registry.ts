@@ -10,8 +10,8 @@
 // repeat-offender escalation reads (SqliteOffenceBook).
 
 import { chmodSync, closeSync, openSync } from 'node:fs';
-import type { Ban, BanEvent, BanRegistry } from '../cluster/ban-registry.ts';
-import { MemoryBanRegistry } from '../cluster/memory-ban-registry.ts';
+import type { Ban, BanEvent, BanRegistry } from './ban-registry.ts';
+import { MemoryBanRegistry } from './memory-ban-registry.ts';
 import { wallClock, type Clock } from '../supervisors/clock.ts';
 import { openSqlite, type SqliteDatabase, type SqliteStatement } from '../util/sqlite.ts';
 import { parseBan } from './ban-record.ts';

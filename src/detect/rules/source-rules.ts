@@ -49,7 +49,9 @@ const SYN = 0x02, RST = 0x04, FIN = 0x01, ACK = 0x10;
 const SYN_SENT = 1, ESTABLISHED = 2, DATA = 4, SSH = 8, CLOSED = 16, UDP_FLOW = 32;
 // port spaces within one distinct set
 const UDP_PORT = 0x10000, ICMP_ECHO = 0x20000;
-const SKIP = PacketFlags.MALFORMED | PacketFlags.UNSUPPORTED;
+// HOP_MISMATCH: the packet claims a source whose hop count it does not have (the session
+// verifier): forged, so not that source's behaviour.
+const SKIP = PacketFlags.MALFORMED | PacketFlags.UNSUPPORTED | PacketFlags.HOP_MISMATCH;
 // Neighbour discovery, router discovery and MLD: chatter on every IPv6 link, not floods.
 const ICMPV6_LINK = new Uint8Array(256);
 for (const t of [130, 131, 132, 133, 134, 135, 136, 137, 143, 151, 152, 153]) ICMPV6_LINK[t] = 1;

@@ -1,0 +1,30 @@
+// A node as a real process (`autoimmune start`) inside a test-made network namespace, and
+// HTTP calls to it from inside that namespace (it listens on the namespace's loopback).
+
+import { execFile } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { spawnNodeProcess, type NodeProcess } from './node-process.ts';
+
+const run = promisify(execFile);
+
+/** A config file in `dir`: real nftables, no model or store (a faster start), and what `over` adds. */
+export function netnsNodeConfig(dir: string, over: Record<string, unknown> = {}): string {
+  const file = join(dir, 'config.json');
+  writeFileSync(file, JSON.stringify({ firewall: { backend: 'nftables' }, capture: { interfaces: [] }, model: { enabled: false }, store: { enabled: false }, ...over }));
+  return file;
+}
+
+export function startNodeIn(ns: string, id: string, stateDir: string, config: string): Promise<NodeProcess> {
+  return spawnNodeProcess({ id, etcd: [], stateDir, config, wrap: ['ip', 'netns', 'exec', ns] });
+}
+
+/** An HTTP call made from inside the namespace; the answer's status and JSON body. */
+export async function callIn(ns: string, url: string, method: string, token: string | null, body?: unknown): Promise<{ status: number; body: unknown }> {
+  const script = `
+    const r = await fetch(process.argv[1], { method: process.argv[2], headers: { 'content-type': 'application/json', ...(process.argv[3] ? { authorization: 'Bearer ' + process.argv[3] } : {}) }, body: process.argv[4] || undefined });
+    console.log(JSON.stringify({ status: r.status, body: await r.json().catch(() => null) }));`;
+  const { stdout } = await run('ip', ['netns', 'exec', ns, process.execPath, '--input-type=module', '-e', script, url, method, token ?? '', body === undefined ? '' : JSON.stringify(body)]);
+  return JSON.parse(stdout) as { status: number; body: unknown };
+}
