@@ -102,7 +102,7 @@ export async function runFeeds(args: string[]): Promise<number> {
     if (positionals.length !== 1) throw new UsageError("feeds refresh takes one configured feed's name");
     const { status, json } = await callApi(t, 'POST', `/api/feeds/${encodeURIComponent(positionals[0]!)}/refresh`);
     if (status !== 200) fail(status, json, t.base);
-    process.stdout.write(`${values.json ? JSON.stringify(json, null, 2) : json ? reportText(json as FeedReport) : 'nothing applied (the node is stopping)'}\n`);
+    process.stdout.write(`${values.json ? JSON.stringify(json, null, 2) : json ? reportText(json as FeedReport) : 'nothing applied: in a cluster only the leader applies the configured feeds (or the node is stopping)'}\n`);
     return 0;
   }
   throw new UsageError(`unknown feeds command ${JSON.stringify(sub)}: import, list or refresh. See 'autoimmune feeds --help'.`);

@@ -36,6 +36,12 @@ export interface FeedRunnerOptions {
   stateDir: string;
   notice: (line: string) => void;
   now?: () => number;
+  /**
+   * In a cluster, whether this node leads: only the leader fetches and applies the configured
+   * feeds (the registry is the cluster's), so N nodes do not fetch the same list N times. A
+   * node that becomes leader applies them at its next refresh; entries outlive a few.
+   */
+  leads?: () => boolean;
 }
 
 export interface ImportRequest {
@@ -80,7 +86,7 @@ export class FeedRunner {
   async start(): Promise<void> {
     for (const f of this.specs.values()) {
       let dueIn = 0;
-      if (f.url) {
+      if (f.url && this.leads()) {
         const cached = this.cache.read(f.name);
         if (cached) {
           await this.run(f.name, () => this.apply(f, cached.text, `${f.url} (copy of ${new Date(cached.fetchedAt).toISOString()})`));
@@ -150,8 +156,16 @@ export class FeedRunner {
     this.timers.set(name, t);
   }
 
+  private leads(): boolean {
+    return this.o.leads?.() ?? true;
+  }
+
   private async refreshNow(f: FeedSpec): Promise<FeedReport | null> {
     if (this.stopped) return null;
+    if (!this.leads()) {
+      this.schedule(f.name, f.refreshS * 1000);
+      return null;
+    }
     const s = this.status.get(f.name)!;
     try {
       let text: string;

@@ -273,7 +273,7 @@ export async function startNode(config: Config, options: StartNodeOptions = {}):
     reconcileFirewall: () => system.send(FIREWALL_PATH, FIREWALL_RECONCILE),
   });
   await protection.ready;
-  const operator = await startOperatorServices({ config, registry, guard: defence.desk.policy.guard, desk: defence.desk, stateDir, notice });
+  const operator = await startOperatorServices({ config, registry, guard: defence.desk.policy.guard, desk: defence.desk, stateDir, notice, ...(member ? { leads: () => member.health().isLeader } : {}) });
   http.attach({
     system,
     coordinator,

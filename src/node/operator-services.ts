@@ -20,14 +20,14 @@ export interface OperatorServices {
   stop(): Promise<void>;
 }
 
-export async function startOperatorServices(o: { config: Config; registry: BanRegistry; guard: FeedGuard; desk: NotifierSource; stateDir: string; notice: (line: string) => void }): Promise<OperatorServices> {
+export async function startOperatorServices(o: { config: Config; registry: BanRegistry; guard: FeedGuard; desk: NotifierSource; stateDir: string; notice: (line: string) => void; leads?: () => boolean }): Promise<OperatorServices> {
   const { config } = o;
   const notifier = new Notifier(webhookSpecs(config.notify.webhooks), config.node.id, config.notify.queue);
   notifier.attach(o.desk);
   const keys = new BouncerKeys(o.stateDir);
   const stream = new DecisionStream(o.registry, o.guard);
   await stream.start();
-  const feeds = new FeedRunner({ feeds: feedSpecs(config.feeds), registry: o.registry, guard: o.guard, stateDir: o.stateDir, notice: o.notice });
+  const feeds = new FeedRunner({ feeds: feedSpecs(config.feeds), registry: o.registry, guard: o.guard, stateDir: o.stateDir, notice: o.notice, ...(o.leads ? { leads: o.leads } : {}) });
   await feeds.start();
   return {
     feeds,
