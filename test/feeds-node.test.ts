@@ -151,3 +151,26 @@ test('a one-off import through the API: difference with the earlier import, othe
     await node.stop();
   }
 });
+
+test('in a cluster only the leader applies a configured feed', async () => {
+  const { FeedRunner } = await import('../src/feeds/feed-runner.ts');
+  const { MemoryBanRegistry } = await import('../src/respond/memory-ban-registry.ts');
+  const { feedSpecs } = await import('../src/feeds/feed-config.ts');
+  const { writeFileSync } = await import('node:fs');
+  const dir = mkdtempSync(join(tmpdir(), 'autoimmune-feed-leader-'));
+  const file = join(dir, 'list.txt');
+  writeFileSync(file, '192.0.2.1\n192.0.2.2\n');
+  const registry = new MemoryBanRegistry();
+  let leader = false;
+  const runner = new FeedRunner({ feeds: feedSpecs([{ name: 'l', file }]), registry, guard: { checkText: () => null }, stateDir: dir, notice: () => {}, leads: () => leader });
+  try {
+    assert.equal(await runner.refresh('l'), null, 'not the leader: nothing applied');
+    assert.equal((await registry.list()).length, 0);
+    leader = true;
+    assert.equal((await runner.refresh('l'))!.added, 2);
+    assert.equal((await registry.list()).length, 2);
+  } finally {
+    await runner.stop();
+    await registry.close();
+  }
+});
