@@ -26,7 +26,8 @@ export async function startOperatorServices(o: { config: Config; registry: BanRe
   notifier.attach(o.desk);
   const keys = new BouncerKeys(o.stateDir);
   const stream = new DecisionStream(o.registry, o.guard);
-  await stream.start();
+  // Off: no journal kept (the keys can still be managed).
+  if (config.lapi.enabled) await stream.start();
   const feeds = new FeedRunner({ feeds: feedSpecs(config.feeds), registry: o.registry, guard: o.guard, stateDir: o.stateDir, notice: o.notice, ...(o.leads ? { leads: o.leads } : {}) });
   await feeds.start();
   return {
