@@ -74,3 +74,35 @@ test('bouncer keys: stored hashed (0600), shown once, names unique, revocable', 
   assert.equal(again.delete('fw1'), true);
   assert.equal(new BouncerKeys(dir).authenticate(key, { ip: '127.0.0.1', version: undefined }), null);
 });
+
+test('the bouncer API on a node: keys through the token-guarded API; lapi.enabled false answers 404', async () => {
+  const { startNode } = await import('../src/node/node.ts');
+  const { testConfig } = await import('../devkit/node-config.ts');
+  const auth = { authorization: 'Bearer test-token-0123456789' };
+  for (const enabled of [true, false]) {
+    const node = await startNode(testConfig({ http: { token: 'test-token-0123456789' }, capture: { interfaces: [] }, store: { enabled: false }, lapi: { enabled } }), { onRootGaveUp: () => {} });
+    try {
+      const app = node.http.app;
+      assert.equal((await app.inject({ method: 'POST', url: '/api/bouncers', payload: { name: 'b1' } })).statusCode, 401);
+      const made = await app.inject({ method: 'POST', url: '/api/bouncers', headers: auth, payload: { name: 'b1' } });
+      assert.equal(made.statusCode, 201);
+      assert.equal(made.json().lapiEnabled, enabled);
+      assert.equal((await app.inject({ method: 'POST', url: '/api/bouncers', headers: auth, payload: { name: 'b1' } })).statusCode, 409);
+      await app.inject({ method: 'POST', url: '/api/bans', headers: auth, payload: { address: '198.51.100.9', ttl: 600 } });
+      const pulled = await app.inject({ method: 'GET', url: '/v1/decisions/stream?startup=true', headers: { 'x-api-key': made.json().key } });
+      if (!enabled) {
+        assert.equal(pulled.statusCode, 404);
+        continue;
+      }
+      assert.equal(pulled.statusCode, 200);
+      assert.deepEqual(pulled.json().new.map((d: { value: string }) => d.value), ['198.51.100.9']);
+      assert.deepEqual(pulled.json().deleted, []);
+      const listed = (await app.inject({ method: 'GET', url: '/api/bouncers', headers: auth })).json();
+      assert.equal(listed[0].name, 'b1');
+      assert.equal(listed[0].keyHash, undefined, 'the hash is not handed out');
+      assert.notEqual(listed[0].lastPull, null);
+    } finally {
+      await node.stop();
+    }
+  }
+});
