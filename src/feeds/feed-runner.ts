@@ -109,6 +109,7 @@ export class FeedRunner {
     const t0 = performance.now();
     return this.run(req.name, async () => {
       const parsed = parseFeed(req.text, req.format, req.source);
+      await new Promise<void>((r) => setImmediate(r));
       const report = await applyFeed({ name: req.name, source: basename(req.source), parsed, ttlS: req.ttlS, registry: this.o.registry, guard: this.o.guard, now: this.now, startedAt: t0 });
       const s = this.status.get(req.name);
       this.status.set(req.name, { ...(s ?? { name: req.name, configured: false, refreshS: null, nextRefreshAt: null }), source: req.source, format: parsed.format, ttlS: req.ttlS, bans: 0, last: report, lastRefreshAt: this.now(), lastError: null });
@@ -196,6 +197,7 @@ export class FeedRunner {
   private async apply(f: FeedSpec, text: string, source: string): Promise<FeedReport> {
     const t0 = performance.now();
     const parsed = parseFeed(text, f.format, f.file ?? f.url ?? '');
+    await new Promise<void>((r) => setImmediate(r));
     const report = await applyFeed({ name: f.name, source: f.file ? basename(f.file) : source, parsed, ttlS: f.ttlS, registry: this.o.registry, guard: this.o.guard, now: this.now, startedAt: t0 });
     const s = this.status.get(f.name)!;
     s.last = report;
