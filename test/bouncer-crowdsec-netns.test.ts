@@ -13,7 +13,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { spawnNodeProcess, type NodeProcess } from '../devkit/node-process.ts';
+import type { NodeProcess } from '../devkit/node-process.ts';
+import { callIn, netnsNodeConfig, startNodeIn } from '../devkit/netns-node.ts';
 import { readToken } from '../src/node/state-dir.ts';
 import { createNetnsPair, isRoot } from '../devkit/netns.ts';
 import { waitFor } from '../devkit/wait.ts';
@@ -26,36 +27,25 @@ function haveBouncer(): boolean {
   return spawnSync(BOUNCER, ['-V'], { stdio: 'ignore' }).status === 0;
 }
 
-/** HTTP from inside the namespace (the node listens on its loopback). */
-async function call(ns: string, url: string, method: string, headers: Record<string, string>, body?: unknown): Promise<{ status: number; body: unknown }> {
-  const script = `
-    const r = await fetch(process.argv[1], { method: process.argv[2], headers: JSON.parse(process.argv[3]), body: process.argv[4] || undefined });
-    const text = await r.text();
-    console.log(JSON.stringify({ status: r.status, body: text ? JSON.parse(text) : null }));`;
-  const { stdout } = await run('ip', ['netns', 'exec', ns, process.execPath, '--input-type=module', '-e', script, url, method, JSON.stringify({ ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers }), body === undefined ? '' : JSON.stringify(body)]);
-  return JSON.parse(stdout) as { status: number; body: unknown };
-}
-
 test('crowdsec-firewall-bouncer, registered with `bouncers add --raw`, enforces bans made on the node', async (t) => {
   if (!isRoot()) return t.skip('needs root: creates network namespaces');
   if (!haveBouncer()) return t.skip('crowdsec-firewall-bouncer is not installed (apt-get install crowdsec-firewall-bouncer)');
   const pair = await createNetnsPair();
   const dir = mkdtempSync(join(tmpdir(), 'autoimmune-bouncer-'));
   const stateDir = join(dir, 'state');
-  const config = join(dir, 'config.json');
-  writeFileSync(config, JSON.stringify({ firewall: { backend: 'dry-run' }, capture: { interfaces: [] }, model: { enabled: false }, store: { enabled: false } }));
+  const config = netnsNodeConfig(dir, { firewall: { backend: 'dry-run' } });
   let node: NodeProcess | undefined;
   let bouncer: ChildProcess | undefined;
   let bouncerOut = '';
   const [banned, bystander] = pair.attackerV4;
   try {
-    node = await spawnNodeProcess({ id: 'lapi', etcd: [], stateDir, config, wrap: ['ip', 'netns', 'exec', pair.defender] });
-    const auth = { authorization: `Bearer ${readToken(stateDir, undefined, {})}` };
+    node = await startNodeIn(pair.defender, 'lapi', stateDir, config);
+    const token = readToken(stateDir, undefined, {});
     // The key, as an operator gets it: the CLI, run where the node is.
     const added = await run('ip', ['netns', 'exec', pair.defender, process.execPath, '--import', 'tsx', CLI, 'bouncers', 'add', 'fw1', '--raw', '--url', node.url, '--state-dir', stateDir]);
     const key = added.stdout.trim();
     assert.match(key, /^[A-Za-z0-9_-]{32}$/, 'with --raw, the key alone');
-    assert.equal((await call(pair.defender, `${node.url}/v1/decisions/stream?startup=true`, 'GET', { 'x-api-key': 'wrong' })).status, 403);
+    assert.equal((await callIn(pair.defender, `${node.url}/v1/decisions/stream?startup=true`, 'GET', null, undefined, { 'x-api-key': 'wrong' })).status, 403);
 
     const yaml = join(dir, 'bouncer.yaml');
     writeFileSync(
@@ -95,12 +85,12 @@ test('crowdsec-firewall-bouncer, registered with `bouncers add --raw`, enforces 
     b.stdout!.on('data', (d: Buffer) => (bouncerOut += d.toString()));
     b.stderr!.on('data', (d: Buffer) => (bouncerOut += d.toString()));
     await waitFor(async () => {
-      const list = (await call(pair.defender, `${node!.url}/api/bouncers`, 'GET', auth)).body as Array<{ name: string; lastPull: number | null; version: string | null }>;
+      const list = (await callIn(pair.defender, `${node!.url}/api/bouncers`, 'GET', token)).body as Array<{ name: string; lastPull: number | null; version: string | null }>;
       return list.some((x) => x.name === 'fw1' && x.lastPull !== null);
     }, `the bouncer pulls from the node (it printed: ${bouncerOut})`);
     assert.equal(await pair.probe(banned), 'passed', 'nothing banned yet');
 
-    const made = await call(pair.defender, `${node.url}/api/bans`, 'POST', auth, { address: banned, ttl: 3600, reason: 'bouncer test' });
+    const made = await callIn(pair.defender, `${node.url}/api/bans`, 'POST', token, { address: banned, ttl: 3600, reason: 'bouncer test' });
     assert.equal(made.status, 201, JSON.stringify(made));
     const t0 = Date.now();
     await waitFor(async () => (await pair.probe(banned, 1000)) === 'dropped', 'the bouncer drops the banned source', 15_000);
@@ -110,26 +100,26 @@ test('crowdsec-firewall-bouncer, registered with `bouncers add --raw`, enforces 
     // A range is a Range decision, and reaches the bouncer's set. (This bouncer version's
     // nftables sets have no interval flag, so it stores the net's first address only and
     // does not drop the rest of the range: a limit of the bouncer, as it is against CrowdSec.)
-    assert.equal((await call(pair.defender, `${node.url}/api/bans`, 'POST', auth, { address: pair.netV6, ttl: 600 })).status, 201);
+    assert.equal((await callIn(pair.defender, `${node.url}/api/bans`, 'POST', token, { address: pair.netV6, ttl: 600 })).status, 201);
     const v6set = async () => (await run('ip', ['netns', 'exec', pair.defender, 'nft', 'list', 'set', 'ip6', `aitest${process.pid}v6`, 'crowdsec6-blacklists'])).stdout;
     await waitFor(async () => (await v6set()).includes(pair.netV6.split('/')[0]!), 'the Range decision reaches the bouncer', 15_000);
 
     // The same decisions through the look-up a bouncer of another kind makes.
-    const looked = (await call(pair.defender, `${node.url}/v1/decisions?ip=${banned}`, 'GET', { 'x-api-key': key })).body as Array<Record<string, unknown>>;
+    const looked = (await callIn(pair.defender, `${node.url}/v1/decisions?ip=${banned}`, 'GET', null, undefined, { 'x-api-key': key })).body as Array<Record<string, unknown>>;
     assert.equal(looked.length, 1);
     assert.equal(looked[0]!.value, banned);
     assert.equal(looked[0]!.scope, 'Ip');
     assert.equal(looked[0]!.origin, 'cscli');
     assert.match(String(looked[0]!.duration), /^\d+m\d+s$|^\d+h\d+m\d+s$/);
-    assert.equal((await call(pair.defender, `${node.url}/v1/decisions?ip=${bystander}`, 'GET', { 'x-api-key': key })).body, null);
+    assert.equal((await callIn(pair.defender, `${node.url}/v1/decisions?ip=${bystander}`, 'GET', null, undefined, { 'x-api-key': key })).body, null);
 
     // Lifted on the node: the bouncer lets it through again.
-    assert.equal((await call(pair.defender, `${node.url}/api/bans/${banned}`, 'DELETE', auth)).status, 200);
+    assert.equal((await callIn(pair.defender, `${node.url}/api/bans/${banned}`, 'DELETE', token)).status, 200);
     await waitFor(async () => (await pair.probe(banned, 1000)) === 'passed', 'the bouncer lifts the ban', 15_000);
 
     // A revoked key is refused.
     await run('ip', ['netns', 'exec', pair.defender, process.execPath, '--import', 'tsx', CLI, 'bouncers', 'delete', 'fw1', '--url', node.url, '--state-dir', stateDir]);
-    assert.equal((await call(pair.defender, `${node.url}/v1/decisions/stream?startup=true`, 'GET', { 'x-api-key': key })).status, 403);
+    assert.equal((await callIn(pair.defender, `${node.url}/v1/decisions/stream?startup=true`, 'GET', null, undefined, { 'x-api-key': key })).status, 403);
   } catch (err) {
     t.diagnostic(`bouncer output:\n${bouncerOut.slice(-3000)}`);
     t.diagnostic(`ruleset:\n${spawnSync('ip', ['netns', 'exec', pair.defender, 'nft', 'list', 'ruleset'], { encoding: 'utf8' }).stdout}`);

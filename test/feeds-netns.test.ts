@@ -13,7 +13,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { spawnNodeProcess, type NodeProcess } from '../devkit/node-process.ts';
+import type { NodeProcess } from '../devkit/node-process.ts';
+import { callIn, netnsNodeConfig, startNodeIn } from '../devkit/netns-node.ts';
 import { NftablesBackend } from '../src/firewall/nftables.ts';
 import { createNetnsPair, isRoot } from '../devkit/netns.ts';
 import { waitFor } from '../devkit/wait.ts';
@@ -26,9 +27,7 @@ const N = 100_000;
 const addr = (i: number) => `198.18.${i >> 8}.${i & 255}`.replace(/^198\.18\.(\d+)/, (_, x) => (Number(x) > 255 ? `198.19.${Number(x) - 256}` : `198.18.${x}`));
 
 async function appliedAt(ns: string, url: string, address: string): Promise<number | null> {
-  const script = `const r = await fetch(process.argv[1]); console.log(JSON.stringify((await r.json()).appliedAt));`;
-  const { stdout } = await run('ip', ['netns', 'exec', ns, process.execPath, '--input-type=module', '-e', script, `${url}/api/firewall?address=${encodeURIComponent(address)}`]);
-  return JSON.parse(stdout) as number | null;
+  return ((await callIn(ns, `${url}/api/firewall?address=${encodeURIComponent(address)}`, 'GET', null)).body as { appliedAt: number | null }).appliedAt;
 }
 
 test('100,000 feed entries reach nftables through `feeds import`; a changed list applies only the difference', async (t) => {
@@ -36,13 +35,12 @@ test('100,000 feed entries reach nftables through `feeds import`; a changed list
   const pair = await createNetnsPair();
   const dir = mkdtempSync(join(tmpdir(), 'autoimmune-feed-netns-'));
   const stateDir = join(dir, 'state');
-  const config = join(dir, 'config.json');
-  writeFileSync(config, JSON.stringify({ firewall: { backend: 'nftables' }, capture: { interfaces: [] }, model: { enabled: false }, store: { enabled: false } }));
+  const config = netnsNodeConfig(dir);
   const nft = new NftablesBackend({ netns: pair.defender });
   const [attacker, bystander] = pair.attackerV4;
   let node: NodeProcess | undefined;
   try {
-    node = await spawnNodeProcess({ id: 'feeds', etcd: [], stateDir, config, wrap: ['ip', 'netns', 'exec', pair.defender] });
+    node = await startNodeIn(pair.defender, 'feeds', stateDir, config);
     const entries = Array.from({ length: N - 1 }, (_, i) => addr(i));
     entries.push(attacker);
     const file = join(dir, 'big_list.netset');
