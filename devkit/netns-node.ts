@@ -20,11 +20,18 @@ export function startNodeIn(ns: string, id: string, stateDir: string, config: st
   return spawnNodeProcess({ id, etcd: [], stateDir, config, wrap: ['ip', 'netns', 'exec', ns] });
 }
 
-/** An HTTP call made from inside the namespace; the answer's status and JSON body. */
-export async function callIn(ns: string, url: string, method: string, token: string | null, body?: unknown): Promise<{ status: number; body: unknown }> {
+/**
+ * An HTTP call made from inside the namespace; the answer's status and JSON body (null when
+ * empty). `headers` adds to the bearer token (a bouncer's X-Api-Key, for instance).
+ */
+export async function callIn(ns: string, url: string, method: string, token: string | null, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: unknown }> {
+  const all = { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers };
   const script = `
-    const r = await fetch(process.argv[1], { method: process.argv[2], headers: { 'content-type': 'application/json', ...(process.argv[3] ? { authorization: 'Bearer ' + process.argv[3] } : {}) }, body: process.argv[4] || undefined });
-    console.log(JSON.stringify({ status: r.status, body: await r.json().catch(() => null) }));`;
-  const { stdout } = await run('ip', ['netns', 'exec', ns, process.execPath, '--input-type=module', '-e', script, url, method, token ?? '', body === undefined ? '' : JSON.stringify(body)]);
+    const r = await fetch(process.argv[1], { method: process.argv[2], headers: JSON.parse(process.argv[3]), body: process.argv[4] || undefined });
+    const text = await r.text();
+    let body = null;
+    try { body = text ? JSON.parse(text) : null; } catch {}
+    console.log(JSON.stringify({ status: r.status, body }));`;
+  const { stdout } = await run('ip', ['netns', 'exec', ns, process.execPath, '--input-type=module', '-e', script, url, method, JSON.stringify(all), body === undefined ? '' : JSON.stringify(body)]);
   return JSON.parse(stdout) as { status: number; body: unknown };
 }

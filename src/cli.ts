@@ -9,6 +9,9 @@ import { cmdEval } from './cli/eval.ts';
 import { cmdReplay } from './cli/replay.ts';
 import { cmdStart } from './cli/start.ts';
 import { cmdStatus } from './cli/status.ts';
+import { runFeeds } from './cli/feeds.ts';
+import { runBouncers } from './cli/bouncers.ts';
+import { runInstallService } from './cli/install-service.ts';
 
 export async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
@@ -41,8 +44,14 @@ export async function main(argv: string[]): Promise<number> {
         return await cmdBans(cmd, rest);
       case 'ask':
         return await cmdAsk(rest);
+      case 'feeds':
+        return await runFeeds(rest);
+      case 'bouncers':
+        return await runBouncers(rest);
+      case 'install-service':
+        return await runInstallService(rest);
       default:
-        throw new UsageError(`unknown command ${JSON.stringify(cmd)}; the commands are start, status, replay, block, unblock, bans, protected, ask and eval. See 'autoimmune --help'.`);
+        throw new UsageError(`unknown command ${JSON.stringify(cmd)}; the commands are start, status, replay, block, unblock, bans, protected, ask, feeds, bouncers, install-service and eval. See 'autoimmune --help'.`);
     }
   } catch (err) {
     if (err instanceof AutoimmuneError) {

@@ -22,14 +22,16 @@ export function apiTarget(values: { url?: string; token?: string; config?: strin
   return { base, token: readToken(resolveStateDir(config.node.stateDir), values.token) };
 }
 
-export async function callApi(t: ApiTarget, method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> {
+/** A call to the node's API: `body` as JSON, or as it is when a `contentType` is given (a feed's text). */
+export async function callApi(t: ApiTarget, method: string, path: string, body?: unknown, contentType?: string): Promise<{ status: number; json: any }> {
   let res: Response;
   try {
     res = await fetch(`${t.base}${path}`, {
       method,
-      headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...(t.token ? { authorization: `Bearer ${t.token}` } : {}) },
-      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-      signal: AbortSignal.timeout(10_000),
+      headers: { ...(body !== undefined ? { 'content-type': contentType ?? 'application/json' } : {}), ...(t.token ? { authorization: `Bearer ${t.token}` } : {}) },
+      ...(body !== undefined ? { body: contentType ? (body as string) : JSON.stringify(body) } : {}),
+      // A big feed takes longer than a block.
+      signal: AbortSignal.timeout(contentType ? 120_000 : 10_000),
     });
   } catch (err) {
     throw new AutoimmuneError('AI_ERR_NODE_UNREACHABLE', `no node answers at ${t.base} (${(err as Error).cause ?? (err as Error).message}); start one with 'npm start' or pass --url`);

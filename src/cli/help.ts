@@ -33,6 +33,13 @@ Usage:
       last hour", "how many flows to port 22 today"). Answers from the data, across the cluster unless --node, with the
       query it ran. A command ("bloquea …") gives a dry run to confirm with
       autoimmune ask --confirm ID --tool block_addresses.
+  autoimmune feeds import FILE [--format F] [--ttl 24h] | list | refresh NAME
+      Ban the addresses of a threat-intel list (FireHOL, Spamhaus DROP, abuse.ch Feodo,
+      CrowdSec CSV/JSON, plain) on the running node, applying only the difference.
+  autoimmune bouncers add NAME [--raw] | list | delete NAME
+      CrowdSec bouncers that enforce this node's bans through its /v1/decisions API.
+  autoimmune install-service [--state-dir DIR] [--config FILE] [--print]
+      Write a systemd unit running the node with CAP_NET_RAW/CAP_NET_ADMIN, not root.
   autoimmune eval --benign FILE [--benign FILE]... --attack FILE [--attack FILE]... --attackers FILE
       Merge benign and attack captures on one timeline, run the whole pipeline with
       the dry-run firewall and print JSON: precision and recall of blocks, time to

@@ -47,6 +47,8 @@ export const BanSchema = Type.Object({
   at: Finite(),
   offence: Type.Integer({ minimum: 0, maximum: 1_000_000 }),
   forced: Type.Optional(Type.Boolean()),
+  /** Where the ban came from beside detection and operators, e.g. feed:firehol. */
+  origin: Type.Optional(Text({ maxLength: 128 })),
 });
 
 export const OffenceSchema = Type.Object({ offences: Type.Integer({ minimum: 1, maximum: 1_000_000 }), forgetAt: Finite() });

@@ -9,6 +9,8 @@ import { Value, ValueErrorType } from '@sinclair/typebox/value';
 import { ConfigError } from '../errors.ts';
 import { ConfigSchema, type Config } from './schema.ts';
 import { resolveRulesConfig, RulesConfigError, type RulesConfig, type RulesOverrides } from '../detect/rules/rules-config.ts';
+import { feedSpecs } from '../feeds/feed-config.ts';
+import { webhookSpecs } from '../notify/notify-config.ts';
 import { checkResponderConfig, DEFAULT_RESPONDER, type ResponderConfig } from '../respond/responder-config.ts';
 
 /** The rule detectors' thresholds: the defaults with the config's overrides, checked. */
@@ -30,6 +32,9 @@ export function responderOf(config: Config): ResponderConfig {
   checkResponderConfig(merged);
   return merged;
 }
+
+/** Sections that check what the schema cannot (names used twice, one of two fields): feeds, notify. */
+const SECTION_CHECKS: Array<(c: Config) => void> = [(c) => void feedSpecs(c.feeds), (c) => void webhookSpecs(c.notify.webhooks)];
 
 export const DEFAULT_CONFIG_FILE = fileURLToPath(new URL('../../config/default.json', import.meta.url));
 
@@ -131,6 +136,14 @@ export function validateConfig(value: unknown, source: string): Config {
     } catch (err) {
       if (!(err instanceof ConfigError)) throw err;
       problems.push(err.message.replace(/^responder: (\S+)/, 'field "responder.$1"'));
+    }
+    for (const check of SECTION_CHECKS) {
+      try {
+        check(value as Config);
+      } catch (err) {
+        if (!(err instanceof ConfigError)) throw err;
+        problems.push(err.message);
+      }
     }
   }
   if (problems.length > 0) throw new ConfigError(`${source}: ${problems.join('; ')}`);

@@ -2,6 +2,7 @@
 // a misspelt option is an error, never silently ignored.
 
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { FEED_FORMATS } from '../feeds/feed-formats.ts';
 
 const strict = { additionalProperties: false } as const;
 const oneOf = <T extends string>(values: readonly T[], description: string) =>
@@ -238,6 +239,51 @@ export const ConfigSchema = Type.Object(
         countryWeights: Type.Record(Type.String({ pattern: '^[A-Z]{2}$' }), Type.Number({ minimum: 0, maximum: 100 }), {
           description: 'multiply the anomaly score of sources in these countries (ISO codes), e.g. {"XX": 1.5}; empty: off',
         }),
+      },
+      strict,
+    ),
+    feeds: Type.Array(
+      Type.Object(
+        {
+          name: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$', description: 'the feed\'s bans have origin feed:<name>' }),
+          url: Type.Optional(Type.String({ pattern: '^https?://', description: 'fetched on its cadence and kept in the state dir' })),
+          file: Type.Optional(Type.String({ minLength: 1, description: 'read from disk on its cadence' })),
+          format: Type.Optional(oneOf(['auto', ...FEED_FORMATS] as const, '"auto" (default): detected from the content')),
+          refreshS: Type.Optional(Type.Integer({ minimum: 60, maximum: 604_800, description: 'seconds between refreshes (default 3600)' })),
+          ttlS: Type.Optional(Type.Integer({ minimum: 60, maximum: 31_536_000, description: 'ban length of an entry (default 3 × refreshS)' })),
+          timeoutS: Type.Optional(Type.Integer({ minimum: 1, maximum: 600, description: 'time limit of a fetch (default 30)' })),
+        },
+        strict,
+      ),
+      { description: 'threat-intelligence lists banned as feed:<name> (FireHOL, Spamhaus DROP, abuse.ch Feodo, CrowdSec, plain); empty: none' },
+    ),
+    lapi: Type.Object(
+      {
+        enabled: Type.Boolean({ description: 'serve CrowdSec\'s bouncer API (/v1/decisions, /v1/decisions/stream) to bouncers registered with `autoimmune bouncers add`' }),
+      },
+      strict,
+    ),
+    notify: Type.Object(
+      {
+        queue: Type.Integer({ minimum: 1, maximum: 1_000_000, description: 'events waiting per webhook at most; past it the oldest are dropped and counted' }),
+        webhooks: Type.Array(
+          Type.Object(
+            {
+              name: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$' }),
+              url: Type.String({ pattern: '^https?://' }),
+              format: Type.Optional(oneOf(['json', 'slack'] as const, 'json (default): {node, events: [...]}; slack: {text, blocks} for a Slack-compatible incoming webhook')),
+              events: Type.Optional(Type.Array(oneOf(['decision', 'alert'] as const, 'what to send'), { description: 'default ["decision"]' })),
+              types: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { description: 'only these alert types or decision detectors (e.g. sshBruteForce, operator, feed:firehol); default: all' })),
+              minScore: Type.Optional(Type.Number({ minimum: 0, maximum: 1, description: 'only events scoring at least this (default 0)' })),
+              batchMs: Type.Optional(Type.Integer({ minimum: 0, maximum: 3_600_000, description: 'gather events this long into one request (default 2000)' })),
+              maxBatch: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000, description: 'events per request at most (default 50)' })),
+              retries: Type.Optional(Type.Integer({ minimum: 0, maximum: 20, description: 'tries after the first, with exponential backoff (default 5)' })),
+              timeoutS: Type.Optional(Type.Integer({ minimum: 1, maximum: 300, description: 'time limit of a request (default 10)' })),
+              headers: Type.Optional(Type.Record(Type.String({ pattern: '^[A-Za-z0-9-]{1,64}$' }), Type.String({ maxLength: 4096 }), { description: 'extra request headers (an Authorization, for instance)' })),
+            },
+            strict,
+          ),
+        ),
       },
       strict,
     ),

@@ -11,6 +11,8 @@ import type { TreeSnapshot } from '../supervisors/cell.ts';
 import { registerBansApi, type BansApiParts } from './bans-api.ts';
 import { registerReplayApi, type ReplayPace } from './replay-api.ts';
 import { registerAskApi, type AskParts } from './ask-api.ts';
+import { registerOperatorApis } from './operator-api.ts';
+import type { OperatorServices } from '../node/operator-services.ts';
 import type { ClusterHealth } from '../cluster/cluster-member.ts';
 import type { JournaledBackend } from '../firewall/journal.ts';
 import type { BanRegistry } from '../respond/ban-registry.ts';
@@ -41,6 +43,8 @@ export interface HttpParts {
   replay?: ReplayPace;
   /** The event store: questions and function tools. */
   events?: AskParts;
+  /** Feeds, CrowdSec's bouncer API and notifications. */
+  operator?: OperatorServices;
   /** The anomaly model's state: version in force, grace progress, threshold, candidate in shadow. */
   model?: () => ModelState;
   /** What is never banned (with where each entry came from) and the bans the firewall set aside. */
@@ -273,6 +277,7 @@ export async function startHttpServer(options: Config['http'], o: HttpServerOpti
   registerBansApi(app, () => parts?.response, (req) => bearerOk(req, token), blocks);
   registerReplayApi(app, () => parts?.replay, (req) => bearerOk(req, token));
   registerAskApi(app, () => parts?.events, (req) => bearerOk(req, token), { limits: new ClientLimits(options.clientLimits), blocks });
+  registerOperatorApis(app, () => parts?.operator, (req) => bearerOk(req, token));
 
   let address: string;
   try {

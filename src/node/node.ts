@@ -41,6 +41,7 @@ import type { PolicyState } from '../respond/policy.ts';
 import { responderOf } from '../config/load-config.ts';
 import { FIREWALL_RECONCILE } from '../actors/firewall.ts';
 import { keepProtectedSetCurrent } from './protected-set.ts';
+import { startOperatorServices } from './operator-services.ts';
 import { join } from 'node:path';
 import { holdPrivateUmask } from '../util/private-files.ts';
 import { FIREWALL_PATH, detectorPath } from '../actors/tree-layout.ts';
@@ -272,6 +273,7 @@ export async function startNode(config: Config, options: StartNodeOptions = {}):
     reconcileFirewall: () => system.send(FIREWALL_PATH, FIREWALL_RECONCILE),
   });
   await protection.ready;
+  const operator = await startOperatorServices({ config, registry, guard: defence.desk.policy.guard, desk: defence.desk, stateDir, notice, ...(member ? { leads: () => member.health().isLeader } : {}) });
   http.attach({
     system,
     coordinator,
@@ -282,6 +284,7 @@ export async function startNode(config: Config, options: StartNodeOptions = {}):
     firewall,
     ...(replayPace ? { replay: replayPace } : {}),
     ...(events ? { events } : {}),
+    operator,
     ...(defence.trainer
       ? {
           model: () => ({
@@ -316,6 +319,7 @@ export async function startNode(config: Config, options: StartNodeOptions = {}):
       if (stopped) return;
       stopped = true;
       protection.stop();
+      await operator.stop();
       await member?.leave();
       // The kernel's rules stay: they carry their own timeouts, and the next start reconciles
       // them to the registry, so a restart or an upgrade opens no window.

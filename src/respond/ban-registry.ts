@@ -10,8 +10,10 @@ export interface Ban {
   /** Wall-clock expiry, ms since the epoch. */
   expiresAt: number;
   reason: string;
-  /** The detector that asked for it, or 'operator'. */
+  /** The detector that asked for it, 'operator', or 'feed:<name>' for a threat-intel feed's entry. */
   detector: string;
+  /** Where the ban came from when not the node's own detection or an operator, e.g. 'feed:firehol'. */
+  origin?: string;
   score: number;
   /** Wall-clock time it was made, ms since the epoch. */
   at: number;
@@ -25,8 +27,12 @@ export type BanEvent = { type: 'put'; ban: Ban } | { type: 'delete'; address: st
 export interface BanRegistry {
   /** Adds or replaces the ban of `ban.address`. */
   put(ban: Ban): Promise<void>;
+  /** Many puts at once (a feed's entries): one disk transaction, or batched etcd transactions. */
+  putMany(bans: readonly Ban[]): Promise<void>;
   /** Lifts a ban; false when there was none. */
   remove(address: string): Promise<boolean>;
+  /** Many removals at once; how many bans there were. */
+  removeMany(addresses: readonly string[]): Promise<number>;
   /** Bans in force now. */
   list(): Promise<Ban[]>;
   /** Every change from now on (expiry included), in order. Returns the unsubscribe. */

@@ -12,6 +12,7 @@ import type { Coordinator } from '../cluster/coordinator.ts';
 import { addressProblem, banProblem, EtcdValues, safeDecode, type StoredValue } from '../cluster/etcd-values.ts';
 import { AutoimmuneError } from '../errors.ts';
 import { wallClock, type Clock } from '../util/clock.ts';
+import { putBansBatched, removeBansBatched } from './etcd-ban-batch.ts';
 
 export function bansPrefix(cluster: string): string {
   return `/autoimmune/${cluster}/bans/`;
@@ -73,6 +74,15 @@ export class EtcdBanRegistry implements BanRegistry {
   async remove(address: string): Promise<boolean> {
     const r = await this.client.delete().key(this.key(address));
     return Number(r.deleted) > 0;
+  }
+
+  async putMany(bans: readonly Ban[]): Promise<void> {
+    const over = await putBansBatched(this.client, (a) => this.key(a), bans, this.clock.now());
+    if (over.length > 0) await this.removeMany(over);
+  }
+
+  removeMany(addresses: readonly string[]): Promise<number> {
+    return removeBansBatched(this.client, (a) => this.key(a), addresses);
   }
 
   async list(): Promise<Ban[]> {

@@ -39,6 +39,20 @@ export class MemoryBanRegistry implements BanRegistry {
   constructor(private readonly clock: Clock = wallClock) {}
 
   async put(ban: Ban): Promise<void> {
+    this.putOne(ban);
+  }
+
+  async putMany(bans: readonly Ban[]): Promise<void> {
+    for (const ban of bans) this.putOne(ban);
+  }
+
+  async removeMany(addresses: readonly string[]): Promise<number> {
+    let n = 0;
+    for (const a of addresses) if (await this.remove(a)) n++;
+    return n;
+  }
+
+  private putOne(ban: Ban): void {
     if (this.closed) throw new BanRegistryClosedError(`ban ${ban.address}`);
     if (!Number.isFinite(ban.expiresAt)) throw new RangeError(`ban of ${ban.address}: expiresAt must be a time in ms, got ${ban.expiresAt}`);
     if (ban.expiresAt <= this.clock.now()) {
