@@ -1,0 +1,146 @@
+// The whole node benchmark: every shared capture, looped at max speed, through a node as
+// `autoimmune start` runs it — decode, shards, flow features, GeoIP, rules, the anomaly
+// model in force, the responder, the dry-run firewall, the event store — in a process of its
+// own, with the default shard count and again held to one shard (one core's worth); its peak
+// RSS; and live capture on `lo` through that node at 100k and 200k packets/s (in a network
+// namespace of its own, as root). References in the same run: the packets suite's replay
+// (decode → shards → features → GeoIP, no detection) and tcpdump on the same generator.
+
+import { spawn } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadConfig } from '../src/config/load-config.ts';
+import { openGeoLookup } from '../src/geo/geo-lookup.ts';
+import { replay } from '../src/replay.ts';
+import { defaultShardCount } from '../src/net/shard-count.ts';
+import { median, report } from './report.ts';
+import { benchNodeLive } from './node/live-lab.ts';
+import { trainBenchModel } from './node/train-model.ts';
+
+const PCAP_DIR = new URL('../../shared/data/pcap/', import.meta.url).pathname;
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const NODE_RUN = fileURLToPath(new URL('./node/node-run.ts', import.meta.url));
+/** Passes over the shared captures per timed run (112,205 packets each). */
+const PASSES = Number(process.env.AUTOIMMUNE_BENCH_NODE_PASSES ?? 4);
+
+export interface NodeRunResult {
+  packets: number;
+  confirmed: number;
+  lost: number;
+  elapsed_s: number;
+  pps: number;
+  rss_peak_run_mb: number;
+  vm_hwm_mb: number;
+  decisions: unknown;
+  counters: Record<string, Record<string, number>>;
+}
+
+/** A node process on a copy of the model state dir; resolves with its JSON line. */
+function nodeProcess(state: string, shards: number, packets: number, files: string[]): Promise<NodeRunResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', NODE_RUN, '--state', state, '--shards', String(shards), '--packets', String(packets), ...files], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d));
+    child.stderr.on('data', (d: Buffer) => (err += d));
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      if (code !== 0) reject(new Error(`node run (${shards} shards) exited with ${code}: ${err.trim().slice(-2000)}`));
+      else resolve(JSON.parse(out.trim().split('\n').pop()!) as NodeRunResult);
+    });
+  });
+}
+
+/** A fresh state dir holding only the trained model (no bans, no store from another run). */
+export function freshState(modelDir: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'autoimmune-bench-node-'));
+  mkdirSync(join(dir, 'models'));
+  cpSync(join(modelDir, 'models'), join(dir, 'models'), { recursive: true });
+  return dir;
+}
+
+async function replayReference(files: string[]): Promise<number> {
+  const geo = await openGeoLookup();
+  const times: number[] = [];
+  let packets = 0;
+  for (let r = 0; r < 3; r++) {
+    const s = await replay(files, { speed: 0, shards: 2, batchSize: 256, geo });
+    times.push(s.elapsedS);
+    packets = s.packets;
+  }
+  return Math.round(packets / median(times));
+}
+
+export async function run(): Promise<void> {
+  const files = readdirSync(PCAP_DIR).filter((f) => /^D\d+.*\.pcap(ng)?$/.test(f)).sort().map((f) => join(PCAP_DIR, f));
+  const benign = files.filter((f) => /_benign_/.test(f));
+  const { config } = loadConfig();
+  const modelDir = mkdtempSync(join(tmpdir(), 'autoimmune-bench-model-'));
+  const states: string[] = [];
+  try {
+    const trained = await trainBenchModel(modelDir, benign, { ...config.model, epochs: 2 }, 10_000);
+    const packets = PASSES * 112_205;
+    const cores = defaultShardCount();
+    const runOne = async (shards: number) => {
+      const s = freshState(modelDir);
+      states.push(s);
+      return nodeProcess(s, shards, packets, files);
+    };
+    const all = await runOne(cores);
+    const one = await runOne(1);
+    const ref = await replayReference(files);
+    const model = { model_version: 1, model_trained_rows: trained.rows, model_train_s: trained.trainS };
+    report({
+      name: 'node_pps',
+      value: all.pps,
+      unit: 'packets/s',
+      shards: cores,
+      packets: all.packets,
+      confirmed: all.confirmed,
+      lost: all.lost,
+      elapsed_s: all.elapsed_s,
+      replay_pps: ref,
+      ratio_to_replay: Math.round((all.pps / ref) * 1000) / 1000,
+      decisions: all.decisions,
+      ...model,
+      note: `every shared capture ×${PASSES} at max speed through the whole node (model in force, rules, responder, dry-run firewall, store); reference: the packets suite's replay (no detection) in the same run (goal ≥ 250,000 on 2 cores)`,
+    });
+    report({
+      name: 'node_core_scaling',
+      value: Math.round((all.pps / one.pps) * 1000) / 1000,
+      unit: 'ratio',
+      pps_all: all.pps,
+      pps_one: one.pps,
+      shards_all: cores,
+      shards_one: 1,
+      note: 'node_pps with the default shard count / the same run held to one shard (goal ≥ 1.6 from one core to two)',
+    });
+    report({
+      name: 'rss_mb',
+      value: all.vm_hwm_mb,
+      unit: 'MB',
+      during_run_mb: all.rss_peak_run_mb,
+      one_shard_mb: one.vm_hwm_mb,
+      tables: {
+        features: config.features,
+        flows_per_shard: config.store.flows.maxFlows,
+        geo_cache: config.geo.cacheSize,
+        enrichers: all.counters.enricher,
+        detectors: all.counters.detector,
+      },
+      note: 'peak resident set (VmHWM) of the node process over its whole life: start, model load, the run (goal < 300)',
+    });
+    if (process.getuid?.() === 0) {
+      const liveState = freshState(modelDir);
+      states.push(liveState);
+      for (const r of await benchNodeLive(liveState, cores)) report(r);
+    } else {
+      process.stderr.write('bench node: not root, live capture skipped\n');
+    }
+  } finally {
+    rmSync(modelDir, { recursive: true, force: true });
+    for (const s of states) rmSync(s, { recursive: true, force: true });
+  }
+}
