@@ -121,6 +121,7 @@ export const ConfigSchema = Type.Object(
           description: 'GeoLite2/GeoIP2 ASN .mmdb file(s); null: no ASN data',
         }),
         cacheSize: Type.Integer({ minimum: 1, maximum: 16_777_216 }),
+        readCacheMb: Type.Integer({ minimum: 1, maximum: 4096, description: 'MB of each database file held in memory (its most used pages); the files are read on demand, never whole' }),
       },
       strict,
     ),

@@ -1,12 +1,8 @@
 // Errors of the GeoIP modules. Each has a stable `code` to match on and names the file.
 
-export class GeoError extends Error {
-  readonly code: string;
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.code = code;
-  }
-}
+import { AutoimmuneError } from '../errors.ts';
+
+export class GeoError extends AutoimmuneError {}
 
 /** A configured database file does not exist. */
 export class GeoDbMissingError extends GeoError {

@@ -7,5 +7,6 @@ export function openConfiguredGeo(geo: Config['geo']): Promise<GeoLookup> {
     ...(geo.cityDb !== null ? { cityDb: geo.cityDb } : {}),
     ...(geo.asnDb !== null ? { asnDb: geo.asnDb } : {}),
     cacheSize: geo.cacheSize,
+    readCacheMb: geo.readCacheMb,
   });
 }
