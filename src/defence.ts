@@ -19,6 +19,7 @@ import { AllowList, type AllowListSources } from './respond/allow-list.ts';
 import { BanDesk } from './respond/ban-desk.ts';
 import { ResponderPolicy, type PolicyState } from './respond/policy.ts';
 import { wallClock } from './supervisors/clock.ts';
+import { shareOf } from './net/shard-count.ts';
 
 /** Where models are trained, kept and put in force (src/detect/model-shelf.ts). */
 export interface ModelShelf {
@@ -63,9 +64,10 @@ export interface Defence {
   close(): void;
 }
 
+/** store.flows.maxFlows bounds the node: each detector shard meters its share. */
 function flowMeterConfig(config: Config): FlowMeterConfig {
   const f = config.store.flows;
-  return { idleTimeoutS: f.idleTimeoutS, activeTimeoutS: f.activeTimeoutS, maxFlows: f.maxFlows };
+  return { idleTimeoutS: f.idleTimeoutS, activeTimeoutS: f.activeTimeoutS, maxFlows: shareOf(f.maxFlows, config.pipeline.shards) };
 }
 
 export async function assembleDefence(o: DefenceOptions): Promise<Defence> {

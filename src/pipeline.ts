@@ -9,6 +9,7 @@ import { captureSpec, type CaptureProgress } from './actors/capture.ts';
 import { enricherId, enricherSpec, type EnricherProgress } from './actors/enricher.ts';
 import type { AddressLookup, EnrichedBatch } from './detect/enrichment.ts';
 import type { FlowFeatureConfig } from './detect/flow-features.ts';
+import { shareOf } from './net/shard-count.ts';
 import type { PacketSource } from './net/packet-source.ts';
 import type { SupervisorSpec, WorkerSpec } from './supervisors/child-spec.ts';
 import type { MailboxOptions } from './supervisors/mailbox.ts';
@@ -27,6 +28,7 @@ export interface PipelineOptions<G> {
   batchSize: number;
   /** Batches waiting at a shard before captures hold back. */
   highWater: number;
+  /** Table bounds for the whole node: each shard gets its share (shareOf). */
   features: FlowFeatureConfig;
   geo: AddressLookup<G> | null;
   shardMailbox: MailboxOptions;
@@ -49,7 +51,14 @@ export interface Pipeline {
 export const PIPELINE_PATH = '/pipeline';
 
 export function buildPipeline<G>(o: PipelineOptions<G>): Pipeline {
-  const oneEnricher = (shard: number) => enricherSpec({ shard, features: o.features, geo: o.geo, mailbox: o.shardMailbox, next: o.next?.(shard), onEnriched: o.onEnriched });
+  const f = o.features;
+  const features: FlowFeatureConfig = {
+    ...f,
+    ...(f.maxHosts !== undefined ? { maxHosts: shareOf(f.maxHosts, o.shards) } : {}),
+    ...(f.maxPairs !== undefined ? { maxPairs: shareOf(f.maxPairs, o.shards) } : {}),
+    ...(f.maxSockets !== undefined ? { maxSockets: shareOf(f.maxSockets, o.shards) } : {}),
+  };
+  const oneEnricher = (shard: number) => enricherSpec({ shard, features, geo: o.geo, mailbox: o.shardMailbox, next: o.next?.(shard), onEnriched: o.onEnriched });
   const shardSpecs = o.placed ? [] : Array.from({ length: o.shards }, (_, shard) => oneEnricher(shard));
   const shardPaths = Array.from({ length: o.shards }, (_, s) => `${PIPELINE_PATH}/enrichers/${enricherId(s)}`);
   const captures = new Map<string, CaptureProgress>();
