@@ -135,7 +135,7 @@ export async function startNode(config: Config, options: StartNodeOptions = {}):
   let chosenFirewall = options.firewall;
   let tableLock: TableLock | undefined;
   if (!chosenFirewall) {
-    const chosen = await chooseFirewallBackend(config.firewall.backend, { table: config.firewall.table });
+    const chosen = await chooseFirewallBackend(config.firewall.backend, { table: config.firewall.table, xdp: config.firewall.xdp });
     chosenFirewall = chosen.backend;
     // One owner per table: a second node here would reconcile the first one's bans away.
     if (chosenFirewall.name !== 'dry-run') tableLock = lockFirewallTable({ backend: chosenFirewall.name, table: config.firewall.table, node: config.node.id, stateDir });

@@ -155,8 +155,15 @@ export const ConfigSchema = Type.Object(
     ),
     firewall: Type.Object(
       {
-        backend: oneOf(['auto', 'nftables', 'iptables-ipset', 'dry-run'] as const, '"auto": nftables as root when nft works, else iptables+ipset, else dry-run'),
+        backend: oneOf(['auto', 'nftables', 'iptables-ipset', 'xdp', 'dry-run'] as const, '"auto": nftables as root when nft works, else iptables+ipset, else dry-run; "xdp" only when chosen'),
         table: Type.String({ pattern: '^[A-Za-z][A-Za-z0-9_-]{0,30}$', description: 'name of the nftables table (and prefix of the ipset sets and iptables chain) this node owns' }),
+        xdp: Type.Object(
+          {
+            interfaces: Type.Array(Type.String({ pattern: '^[A-Za-z0-9_.:@-]{1,15}$' }), { description: 'interfaces xdp-filter is attached to; empty: every interface that is up, loopback aside' }),
+            mode: oneOf(['auto', 'native', 'skb'] as const, '"native" in the driver, "skb" generic (any interface, slower), "auto" native where the driver can, else skb'),
+          },
+          strict,
+        ),
       },
       strict,
     ),
