@@ -7,9 +7,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # libpcap-dev: live capture (cap); etcd-server: cluster tests; nftables, iptables, ipset:
-# firewall backends; chromium: dashboard browser tests; tcpdump, tshark: reference readers
+# firewall backends (xdp-tools, bpftool: the xdp backend); chromium: dashboard browser tests; tcpdump, tshark: reference readers
 # in tests and benchmarks; iproute2: network namespaces for firewall tests.
-PACKAGES=(libpcap-dev etcd-server nftables iptables ipset chromium tcpdump tshark iproute2)
+PACKAGES=(libpcap-dev etcd-server nftables iptables ipset xdp-tools bpftool chromium tcpdump tshark iproute2)
 
 missing=()
 for p in "${PACKAGES[@]}"; do
