@@ -137,3 +137,37 @@ test('xdp: past the map size, single addresses go to nftables, and still drop', 
     await pair.close();
   }
 });
+
+test('xdp: two nodes in two namespaces keep their own maps, even with another bpf filesystem mounted first', async (t) => {
+  if (unavailable) return t.skip(unavailable);
+  // xdp-filter pins into the first bpf filesystem it finds unless told otherwise: a foreign
+  // one mounted before ours must not receive (or share) our maps.
+  const { mkdtempSync, readdirSync, rmdirSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const foreign = mkdtempSync(`${tmpdir()}/autoimmune-foreign-bpf-`);
+  await runCommand('mount', ['-t', 'bpf', 'bpf', foreign]);
+  const one = await createNetnsPair();
+  const two = await createNetnsPair();
+  const a = new XdpBackend({ netns: one.defender });
+  const b = new XdpBackend({ netns: two.defender });
+  try {
+    await a.setup();
+    await b.setup();
+    await a.apply([{ address: one.attackerV4[0], timeoutS: 300 }], []);
+    await b.apply([{ address: two.attackerV4[1], timeoutS: 300 }], []);
+    assert.deepEqual([...(await a.hits()).keys()], [one.attackerV4[0]]);
+    assert.deepEqual([...(await b.hits()).keys()], [two.attackerV4[1]]);
+    assert.equal(await one.probe(one.attackerV4[0]), 'dropped');
+    assert.equal(await one.probe(one.attackerV4[1]), 'passed');
+    assert.equal(await two.probe(two.attackerV4[0]), 'passed');
+    assert.equal(await two.probe(two.attackerV4[1]), 'dropped');
+    assert.deepEqual(readdirSync(foreign).filter((f) => f.startsWith('xdp')), [], 'nothing pinned in the foreign filesystem');
+  } finally {
+    await a.flush().catch(() => {});
+    await b.flush().catch(() => {});
+    await one.close();
+    await two.close();
+    await runCommand('umount', [foreign]).catch(() => {});
+    rmdirSync(foreign);
+  }
+});

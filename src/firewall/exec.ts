@@ -36,6 +36,8 @@ const PACKAGE_OF: Record<string, string> = {
   'xdp-filter': 'xdp-tools',
   bpftool: 'bpftool',
   mount: 'mount',
+  umount: 'mount',
+  unshare: 'util-linux',
 };
 
 const NETNS_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,254}$/;

@@ -11,17 +11,19 @@
 // sets or removes them. Stopping the node leaves them in the maps; the next start's
 // reconcile lifts those whose bans ended meanwhile.
 //
-// Its pins live in a bpf filesystem of its own (mounted at
-// /run/autoimmune/bpf/<netns>-<table> when not already there), given to xdp-filter as
-// LIBXDP_BPFFS: `ip netns exec` hides /sys/fs/bpf, and a namespace of its own keeps one
-// node's filter apart from another's.
+// Its pins live in a bpf filesystem of its own, mounted at /run/autoimmune/bpf/<netns>-<table>
+// when not already there, so one node's filter stays apart from another's. xdp-filter takes
+// no directory: it pins into /sys/fs/bpf if that is a bpf filesystem, else into the first one
+// it finds in /proc/mounts (anyone's), and serialises on /run/xdp-filter.lck. So each
+// xdp-filter command runs in a mount namespace of its own (unshare) where our filesystem is
+// bound at /sys/fs/bpf and /run is a private tmpfs; nothing of that is seen outside it.
 
 import { mkdirSync, readFileSync, rmdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FirewallBackend, FirewallEntry, ReconcileResult } from './backend.ts';
 import { checkBatch, planReconcile } from './entries.ts';
 import { runCommand } from './exec.ts';
-import { FirewallCommandError, FirewallStateError } from './errors.ts';
+import { FirewallCommandError, FirewallStateError, FirewallToolMissingError } from './errors.ts';
 import { NftablesBackend } from './nftables.ts';
 import { batchScript, parseMapDump } from './xdp-maps.ts';
 import type { Cidr } from '../respond/cidr.ts';
@@ -180,7 +182,7 @@ export class XdpBackend implements FirewallBackend {
     this.attached.clear();
     if (this.isMounted()) {
       // Detaches xdp-filter from every interface it is on and removes its maps.
-      await this.run('xdp-filter', ['unload', '--all']);
+      await this.xdpFilter(['unload', '--all']);
       await runCommand('umount', [this.bpffs], { timeoutMs: this.timeoutMs });
       try {
         rmdirSync(this.bpffs);
@@ -257,7 +259,7 @@ export class XdpBackend implements FirewallBackend {
     const out = new Map<string, 'native' | 'skb'>();
     let text: string;
     try {
-      text = (await this.run('xdp-filter', ['status'])).stdout;
+      text = (await this.xdpFilter(['status'])).stdout;
     } catch (err) {
       // Nothing loaded yet: it cannot find its statistics map.
       if (err instanceof FirewallCommandError && /Couldn't find stats map|not loaded/i.test(err.stderr)) return out;
@@ -268,7 +270,7 @@ export class XdpBackend implements FirewallBackend {
   }
 
   private async attach(iface: string): Promise<'native' | 'skb'> {
-    const load = (mode: 'native' | 'skb') => this.run('xdp-filter', ['load', '--mode', mode, '--features', 'ipv4,ipv6', iface]);
+    const load = (mode: 'native' | 'skb') => this.xdpFilter(['load', '--mode', mode, '--features', 'ipv4,ipv6', iface]);
     if (this.mode === 'skb') {
       await load('skb');
       return 'skb';
@@ -284,7 +286,22 @@ export class XdpBackend implements FirewallBackend {
   }
 
   private run(file: string, args: string[], stdin?: string) {
-    return runCommand(file, args, { stdin, netns: this.netns, timeoutMs: this.timeoutMs, env: { LIBXDP_BPFFS: this.bpffs } });
+    return runCommand(file, args, { stdin, netns: this.netns, timeoutMs: this.timeoutMs });
+  }
+
+  /** xdp-filter with our bpf filesystem at /sys/fs/bpf and a /run of its own (see the top). */
+  private async xdpFilter(args: string[]) {
+    const script = 'mount --bind "$0" /sys/fs/bpf && mount -t tmpfs -o size=64k,mode=0700 xdp-filter-run /run && exec xdp-filter "$@"';
+    try {
+      return await runCommand('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', script, this.bpffs, ...args], {
+        netns: this.netns,
+        timeoutMs: this.timeoutMs,
+        env: { LIBXDP_BPFFS: '/sys/fs/bpf' },
+      });
+    } catch (err) {
+      if (err instanceof FirewallCommandError && err.exitCode === 127 && /xdp-filter: not found/.test(err.stderr)) throw new FirewallToolMissingError('xdp-filter', 'xdp-tools', { cause: err });
+      throw err;
+    }
   }
 }
 
