@@ -3,8 +3,10 @@
 // model in force, the responder, the dry-run firewall, the event store — in a process of its
 // own, with the default shard count and again held to one shard (one core's worth); its peak
 // RSS; and live capture on `lo` through that node at 100k and 200k packets/s (in a network
-// namespace of its own, as root). References in the same run: the packets suite's replay
-// (decode → shards → features → GeoIP, no detection) and tcpdump on the same generator.
+// namespace of its own, as root); and the drop rate of a banned source's traffic with the XDP
+// backend against nftables, per core (drop-rate.ts). References in the same run: the packets
+// suite's replay (decode → shards → features → GeoIP, no detection), tcpdump on the same
+// generator, nftables for XDP.
 
 import { spawn } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
@@ -17,6 +19,7 @@ import { replay } from '../src/replay.ts';
 import { defaultShardCount } from '../src/net/shard-count.ts';
 import { median, report } from './report.ts';
 import { benchNodeLive } from './node/live-lab.ts';
+import { benchDropRate } from './node/drop-rate.ts';
 import { trainBenchModel } from './node/train-model.ts';
 
 const PCAP_DIR = new URL('../../shared/data/pcap/', import.meta.url).pathname;
@@ -136,8 +139,9 @@ export async function run(): Promise<void> {
       const liveState = freshState(modelDir);
       states.push(liveState);
       for (const r of await benchNodeLive(liveState, cores)) report(r);
+      for (const r of await benchDropRate()) report(r);
     } else {
-      process.stderr.write('bench node: not root, live capture skipped\n');
+      process.stderr.write('bench node: not root, live capture and firewall drop rates skipped\n');
     }
   } finally {
     rmSync(modelDir, { recursive: true, force: true });
