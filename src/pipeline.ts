@@ -36,6 +36,18 @@ export interface PipelineOptions<G> {
   onEnriched?: (batch: EnrichedBatch<G>) => void;
   /** In a cluster: enrichers and captures are started where placement says. */
   placed?: boolean;
+  /** Instead of the enricher actor at each shard's path (pipeline.workers: a shard in a worker thread). */
+  shardSpec?: (shard: number) => WorkerSpec & { progress: EnricherProgress };
+}
+
+/** One shard's share of the node's feature-table bounds. */
+export function shardFeatures(f: FlowFeatureConfig, shards: number): FlowFeatureConfig {
+  return {
+    ...f,
+    ...(f.maxHosts !== undefined ? { maxHosts: shareOf(f.maxHosts, shards) } : {}),
+    ...(f.maxPairs !== undefined ? { maxPairs: shareOf(f.maxPairs, shards) } : {}),
+    ...(f.maxSockets !== undefined ? { maxSockets: shareOf(f.maxSockets, shards) } : {}),
+  };
 }
 
 export interface Pipeline {
@@ -51,14 +63,8 @@ export interface Pipeline {
 export const PIPELINE_PATH = '/pipeline';
 
 export function buildPipeline<G>(o: PipelineOptions<G>): Pipeline {
-  const f = o.features;
-  const features: FlowFeatureConfig = {
-    ...f,
-    ...(f.maxHosts !== undefined ? { maxHosts: shareOf(f.maxHosts, o.shards) } : {}),
-    ...(f.maxPairs !== undefined ? { maxPairs: shareOf(f.maxPairs, o.shards) } : {}),
-    ...(f.maxSockets !== undefined ? { maxSockets: shareOf(f.maxSockets, o.shards) } : {}),
-  };
-  const oneEnricher = (shard: number) => enricherSpec({ shard, features, geo: o.geo, mailbox: o.shardMailbox, next: o.next?.(shard), onEnriched: o.onEnriched });
+  const features = shardFeatures(o.features, o.shards);
+  const oneEnricher = (shard: number) => o.shardSpec?.(shard) ?? enricherSpec({ shard, features, geo: o.geo, mailbox: o.shardMailbox, next: o.next?.(shard), onEnriched: o.onEnriched });
   const shardSpecs = o.placed ? [] : Array.from({ length: o.shards }, (_, shard) => oneEnricher(shard));
   const shardPaths = Array.from({ length: o.shards }, (_, s) => `${PIPELINE_PATH}/enrichers/${enricherId(s)}`);
   const captures = new Map<string, CaptureProgress>();

@@ -2,7 +2,7 @@
 // own): startNode with the model in force (the state dir holds a promoted model), the
 // dry-run firewall, the event store, the HTTP server — everything `autoimmune start` runs.
 //
-//   replay: node --import tsx bench/node/node-run.ts --state DIR --shards N --packets M FILE...
+//   replay: node --import tsx bench/node/node-run.ts --state DIR --shards N [--workers] --packets M FILE...
 //     the files looped at max speed until M packets are delivered; one JSON line at the end.
 //   live:   node --import tsx bench/node/node-run.ts --state DIR --shards N --live
 //     captures `udp` on lo (run it inside a namespace: see live-lab.ts), prints {"ready":true}
@@ -24,17 +24,20 @@ interface Args {
   shards: number;
   packets: number;
   live: boolean;
+  /** pipeline.workers: each shard in a worker thread. */
+  workers: boolean;
   files: string[];
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { state: '', shards: 2, packets: 0, live: false, files: [] };
+  const a: Args = { state: '', shards: 2, packets: 0, live: false, workers: false, files: [] };
   for (let i = 0; i < argv.length; i++) {
     const f = argv[i]!;
     if (f === '--state') a.state = argv[++i]!;
     else if (f === '--shards') a.shards = Number(argv[++i]);
     else if (f === '--packets') a.packets = Number(argv[++i]);
     else if (f === '--live') a.live = true;
+    else if (f === '--workers') a.workers = true;
     else a.files.push(f);
   }
   if (!a.state || !(a.shards >= 1)) throw new Error('usage: node-run --state DIR --shards N (--packets M FILE... | --live)');
@@ -74,7 +77,7 @@ async function boot(a: Args, live: boolean, sources: PipelineSource[] | undefine
     node: { id: 'bench', stateDir: a.state },
     http: { port: 0 },
     firewall: { backend: 'dry-run' },
-    pipeline: { shards: a.shards },
+    pipeline: { shards: a.shards, workers: a.workers },
     capture: { interfaces: live ? ['lo'] : [], filter: live ? 'udp' : '' },
     model: { enabled: true, retrainIntervalS: 0 },
     // Every attacker is timed: the rate limit on automatic bans would skip most of them.
