@@ -8,7 +8,6 @@
 // suite's replay (decode → shards → features → GeoIP, no detection), tcpdump on the same
 // generator, nftables for XDP.
 
-import { spawn } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,12 +17,12 @@ import { openGeoLookup } from '../src/geo/geo-lookup.ts';
 import { replay } from '../src/replay.ts';
 import { defaultShardCount } from '../src/net/shard-count.ts';
 import { median, report } from './report.ts';
+import { runJsonChild } from './child-json.ts';
 import { benchNodeLive } from './node/live-lab.ts';
 import { benchDropRate } from './node/drop-rate.ts';
 import { trainBenchModel } from './node/train-model.ts';
 
 const PCAP_DIR = new URL('../../shared/data/pcap/', import.meta.url).pathname;
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const NODE_RUN = fileURLToPath(new URL('./node/node-run.ts', import.meta.url));
 /** Passes over the shared captures per timed run (112,205 packets each). */
 const PASSES = Number(process.env.AUTOIMMUNE_BENCH_NODE_PASSES ?? 4);
@@ -41,19 +40,9 @@ export interface NodeRunResult {
 }
 
 /** A node process on a copy of the model state dir; resolves with its JSON line. */
-function nodeProcess(state: string, shards: number, packets: number, files: string[]): Promise<NodeRunResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', NODE_RUN, '--state', state, '--shards', String(shards), '--packets', String(packets), ...files], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d));
-    child.stderr.on('data', (d: Buffer) => (err += d));
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      if (code !== 0) reject(new Error(`node run (${shards} shards) exited with ${code}: ${err.trim().slice(-2000)}`));
-      else resolve(JSON.parse(out.trim().split('\n').pop()!) as NodeRunResult);
-    });
-  });
+function nodeProcess(state: string, shards: number, packets: number, files: string[], workers = false): Promise<NodeRunResult> {
+  const args = ['--import', 'tsx', NODE_RUN, '--state', state, '--shards', String(shards), ...(workers ? ['--workers'] : []), '--packets', String(packets), ...files];
+  return runJsonChild<NodeRunResult>(process.execPath, args, `node run (${shards} shards${workers ? ' in threads' : ''})`);
 }
 
 /** A fresh state dir holding only the trained model (no bans, no store from another run). */

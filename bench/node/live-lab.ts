@@ -11,6 +11,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { Result } from '../report.ts';
 import type { GeneratorReport } from '../packets/traffic-generator.ts';
+import { runJsonChild } from '../child-json.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const NODE_RUN = fileURLToPath(new URL('./node-run.ts', import.meta.url));
@@ -41,19 +42,8 @@ export function makeLab(): string {
 }
 
 function generator(lab: string, pps: number): Promise<GeneratorReport> {
-  return new Promise((resolve, reject) => {
-    const args = ['netns', 'exec', lab, process.execPath, '--import', 'tsx', GENERATOR, '--pps', String(pps), '--count', String(pps * SECONDS), '--host', HOST, '--port', String(PORT), '--scan-every', String(SCAN_EVERY), '--delay-ms', '300'];
-    const child = spawn('ip', args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d));
-    child.stderr.on('data', (d: Buffer) => (err += d));
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      if (code !== 0) reject(new Error(`traffic generator exited with ${code}: ${err.trim()}`));
-      else resolve(JSON.parse(out.trim().split('\n').pop()!) as GeneratorReport);
-    });
-  });
+  const args = ['netns', 'exec', lab, process.execPath, '--import', 'tsx', GENERATOR, '--pps', String(pps), '--count', String(pps * SECONDS), '--host', HOST, '--port', String(PORT), '--scan-every', String(SCAN_EVERY), '--delay-ms', '300'];
+  return runJsonChild<GeneratorReport>('ip', args, 'traffic generator');
 }
 
 interface LiveReport {

@@ -21,7 +21,7 @@
 import { mkdirSync, readFileSync, rmdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FirewallBackend, FirewallEntry, ReconcileResult } from './backend.ts';
-import { checkBatch, planReconcile } from './entries.ts';
+import { checkBatch, reconcileByApply } from './entries.ts';
 import { runCommand } from './exec.ts';
 import { FirewallCommandError, FirewallStateError, FirewallToolMissingError } from './errors.ts';
 import { NftablesBackend } from './nftables.ts';
@@ -169,11 +169,8 @@ export class XdpBackend implements FirewallBackend {
     return [...out, ...fromNft];
   }
 
-  async reconcile(desired: readonly FirewallEntry[]): Promise<ReconcileResult> {
-    await this.setup();
-    const plan = planReconcile(await this.list(), desired);
-    await this.apply(plan.add, plan.remove);
-    return plan.result;
+  reconcile(desired: readonly FirewallEntry[]): Promise<ReconcileResult> {
+    return reconcileByApply(this, desired);
   }
 
   async flush(): Promise<void> {

@@ -15,6 +15,7 @@ import { fstatSync, openSync, readSync, closeSync } from 'node:fs';
 import { AutoimmuneError } from '../errors.ts';
 import { LruMap } from '../util/lru.ts';
 import { PagedFile, type PagedFileStats } from './paged-file.ts';
+import { METADATA_MARKER, MmdbType } from './mmdb-format.ts';
 
 export interface MmdbMetadata {
   nodeCount: number;
@@ -33,23 +34,10 @@ export class MmdbFormatError extends AutoimmuneError {
   }
 }
 
-const MARKER = Buffer.from([0xab, 0xcd, 0xef, ...Buffer.from('MaxMind.com')]);
+const MARKER = METADATA_MARKER;
 /** The metadata sits within the last 128 KiB of the file (the format's bound). */
 const METADATA_MAX = 128 * 1024;
-const T_EXTENDED = 0;
-const T_POINTER = 1;
-const T_STRING = 2;
-const T_DOUBLE = 3;
-const T_BYTES = 4;
-const T_UINT16 = 5;
-const T_UINT32 = 6;
-const T_MAP = 7;
-const T_INT32 = 8;
-const T_UINT64 = 9;
-const T_UINT128 = 10;
-const T_ARRAY = 11;
-const T_BOOLEAN = 14;
-const T_FLOAT = 15;
+const { EXTENDED: T_EXTENDED, POINTER: T_POINTER, STRING: T_STRING, DOUBLE: T_DOUBLE, BYTES: T_BYTES, UINT16: T_UINT16, UINT32: T_UINT32, MAP: T_MAP, INT32: T_INT32, UINT64: T_UINT64, UINT128: T_UINT128, ARRAY: T_ARRAY, BOOLEAN: T_BOOLEAN, FLOAT: T_FLOAT } = MmdbType;
 
 /** Decodes data-section values from a byte source (a page cache, or a Buffer for the metadata). */
 class Decoder {
