@@ -8,7 +8,7 @@
 // suite's replay (decode → shards → features → GeoIP, no detection), tcpdump on the same
 // generator, nftables for XDP.
 
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,7 +25,7 @@ import { trainBenchModel } from './node/train-model.ts';
 const PCAP_DIR = new URL('../../shared/data/pcap/', import.meta.url).pathname;
 const NODE_RUN = fileURLToPath(new URL('./node/node-run.ts', import.meta.url));
 /** Passes over the shared captures per timed run (112,205 packets each). */
-const PASSES = Number(process.env.AUTOIMMUNE_BENCH_NODE_PASSES ?? 4);
+const PASSES = Number(process.env.AUTOIMMUNE_BENCH_NODE_PASSES ?? 3);
 
 export interface NodeRunResult {
   packets: number;
@@ -40,9 +40,26 @@ export interface NodeRunResult {
 }
 
 /** A node process on a copy of the model state dir; resolves with its JSON line. */
-function nodeProcess(state: string, shards: number, packets: number, files: string[], workers = false): Promise<NodeRunResult> {
-  const args = ['--import', 'tsx', NODE_RUN, '--state', state, '--shards', String(shards), ...(workers ? ['--workers'] : []), '--packets', String(packets), ...files];
-  return runJsonChild<NodeRunResult>(process.execPath, args, `node run (${shards} shards${workers ? ' in threads' : ''})`);
+interface NodeRunShape {
+  shards: number;
+  /** pipeline.workers: each shard in a worker thread. */
+  workers: boolean;
+  /** Held to one CPU (taskset): one core's worth of the machine. */
+  oneCore: boolean;
+}
+
+function nodeProcess(state: string, shape: NodeRunShape, packets: number, files: string[]): Promise<NodeRunResult> {
+  const args = ['--import', 'tsx', NODE_RUN, '--state', state, '--shards', String(shape.shards), ...(shape.workers ? ['--workers'] : []), '--packets', String(packets), ...files];
+  const what = `node run (${shape.shards} shards${shape.workers ? ' in threads' : ''}${shape.oneCore ? ', one core' : ''})`;
+  if (!shape.oneCore) return runJsonChild<NodeRunResult>(process.execPath, args, what);
+  const cpu = String(firstAllowedCpu());
+  return runJsonChild<NodeRunResult>('taskset', ['-c', cpu, process.execPath, ...args], what);
+}
+
+/** The first CPU this process may run on (from its affinity list). */
+function firstAllowedCpu(): number {
+  const m = /Cpus_allowed_list:\s*(\d+)/.exec(readFileSync('/proc/self/status', 'utf8'));
+  return m ? Number(m[1]) : 0;
 }
 
 /** A fresh state dir holding only the trained model (no bans, no store from another run). */
@@ -75,13 +92,17 @@ export async function run(): Promise<void> {
     const trained = await trainBenchModel(modelDir, benign, { ...config.model, epochs: 2 }, 10_000);
     const packets = PASSES * 112_205;
     const cores = defaultShardCount();
-    const runOne = async (shards: number) => {
+    const runOne = async (shape: NodeRunShape) => {
       const s = freshState(modelDir);
       states.push(s);
-      return nodeProcess(s, shards, packets, files);
+      return nodeProcess(s, shape, packets, files);
     };
-    const all = await runOne(cores);
-    const one = await runOne(1);
+    // As configured by default (shards as actors on the main thread), then with every shard
+    // in a thread of its own; each also held to one core with one shard.
+    const all = await runOne({ shards: cores, workers: false, oneCore: false });
+    const one = await runOne({ shards: 1, workers: false, oneCore: true });
+    const allW = await runOne({ shards: cores, workers: true, oneCore: false });
+    const oneW = await runOne({ shards: 1, workers: true, oneCore: true });
     const ref = await replayReference(files);
     const model = { model_version: 1, model_trained_rows: trained.rows, model_train_s: trained.trainS };
     report({
@@ -97,17 +118,28 @@ export async function run(): Promise<void> {
       ratio_to_replay: Math.round((all.pps / ref) * 1000) / 1000,
       decisions: all.decisions,
       ...model,
-      note: `every shared capture ×${PASSES} at max speed through the whole node (model in force, rules, responder, dry-run firewall, store); reference: the packets suite's replay (no detection) in the same run (goal ≥ 250,000 on 2 cores)`,
+      note: `every shared capture ×${PASSES} at max speed through the whole node (model in force, rules, responder, dry-run firewall, store), shards as actors (the default); reference: the packets suite's replay (no detection) in the same run (goal ≥ 250,000 on 2 cores)`,
+    });
+    report({
+      name: 'node_pps_workers',
+      value: allW.pps,
+      unit: 'packets/s',
+      shards: cores,
+      lost: allW.lost,
+      ratio_to_replay: Math.round((allW.pps / ref) * 1000) / 1000,
+      ratio_to_actors: Math.round((allW.pps / all.pps) * 1000) / 1000,
+      note: 'the same with pipeline.workers: every shard in a worker thread',
     });
     report({
       name: 'node_core_scaling',
-      value: Math.round((all.pps / one.pps) * 1000) / 1000,
+      value: Math.round((allW.pps / oneW.pps) * 1000) / 1000,
       unit: 'ratio',
-      pps_all: all.pps,
-      pps_one: one.pps,
-      shards_all: cores,
-      shards_one: 1,
-      note: 'node_pps with the default shard count / the same run held to one shard (goal ≥ 1.6 from one core to two)',
+      pps_all_cores: allW.pps,
+      pps_one_core: oneW.pps,
+      actors_ratio: Math.round((all.pps / one.pps) * 1000) / 1000,
+      actors_pps_one_core: one.pps,
+      cores,
+      note: 'node_pps_workers on every core with one shard per core / one shard held to one core (taskset); actors_ratio: the same for actor shards (goal ≥ 1.6 from one core to two)',
     });
     report({
       name: 'rss_mb',
@@ -115,6 +147,7 @@ export async function run(): Promise<void> {
       unit: 'MB',
       during_run_mb: all.rss_peak_run_mb,
       one_shard_mb: one.vm_hwm_mb,
+      workers_mb: allW.vm_hwm_mb,
       tables: {
         features: config.features,
         flows_per_shard: config.store.flows.maxFlows,
