@@ -43,7 +43,9 @@ async function replayThrough(workers: boolean, files: string[], during?: (node: 
     await during?.(node);
     await end;
     await waitFor(() => progress!.confirmed + progress!.lost >= progress!.delivered, 'every packet handled', 60_000);
-    await waitFor(() => node.registry.list().then((l) => l.length === node.defence.desk.log.counts().byAction.ban), 'the bans are registered');
+    // Every banned address is in the registry (a ban extended by a later alert is one entry).
+    const banned = () => new Set(node.defence.desk.decisions(10_000).flatMap((d) => (d.kind === 'decision' && d.action === 'ban' ? [d.address] : []))).size;
+    await waitFor(() => node.registry.list().then((l) => l.length === banned()), 'the bans are registered');
     const bans = (await node.registry.list()).map((b) => b.address).sort();
     return { node, bans, progress: progress! };
   } catch (err) {
