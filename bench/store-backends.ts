@@ -42,6 +42,7 @@ const TYPE_WEIGHTS: Record<(typeof ALERT_TYPES)[number], number> = {
   'port-scan-horizontal': 14,
   'scan-probe': 16,
   'ssh-brute-force': 24,
+  'brute-force': 0,
   'syn-flood': 5,
   'udp-amplification': 4,
   'tcp-reflection': 3,

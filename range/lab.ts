@@ -13,7 +13,7 @@
 // every process started in it, so the host's user database is never touched.
 
 import { spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createBridgeLab, type LabNode } from '../lab/bridge-lab.ts';
@@ -94,10 +94,19 @@ export async function createRangeLab(options: { prefix?: string; withUsers?: boo
   }
   const [victim, attacker, client] = bridge.description.nodes as [LabNode, LabNode, LabNode];
   const etcDir = join('/etc/netns', victim.ns);
+  // /etc/netns itself goes too if this lab made it.
+  const madeEtcNetns = !existsSync('/etc/netns');
   const destroy = async () => {
     for (const n of bridge.description.nodes) await killNamespace(n.ns);
     await bridge.destroy();
     rmSync(etcDir, { recursive: true, force: true });
+    if (madeEtcNetns) {
+      try {
+        rmdirSync('/etc/netns');
+      } catch {
+        // not empty: another lab's files are there
+      }
+    }
     rmSync(dir, { recursive: true, force: true });
   };
   try {

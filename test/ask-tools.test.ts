@@ -16,7 +16,7 @@ import { DEFAULT_RESPONDER } from '../src/respond/responder-config.ts';
 import type { EventRow } from '../src/store/event-row.ts';
 import { EventStore } from '../src/store/event-store.ts';
 import { ScatterGather } from '../src/store/scatter-gather.ts';
-import { wallClock } from '../src/supervisors/clock.ts';
+import { wallClock } from '../src/util/clock.ts';
 import { BlockGate } from '../src/http/rate-limits.ts';
 
 const NOW = Date.UTC(2026, 10, 24, 12, 0, 0);

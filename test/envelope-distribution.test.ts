@@ -16,7 +16,7 @@ import { connectEtcd } from '../src/cluster/etcd-coordinator.ts';
 import { keyName, keys } from '../src/cluster/keys.ts';
 import { ConfigError } from '../src/errors.ts';
 import { EtcdValues } from '../src/cluster/etcd-values.ts';
-import { ManualClock } from '../src/supervisors/clock.ts';
+import { ManualClock } from '../src/util/clock.ts';
 import { startEtcd } from '../devkit/etcd.ts';
 import { uniform } from '../devkit/prng.ts';
 import { waitFor } from '../devkit/wait.ts';

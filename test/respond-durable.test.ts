@@ -19,7 +19,7 @@ import { parseNtpConf, parseProcIpv6Route, parseProcRoute, parseResolvConf } fro
 import { ResponderPolicy } from '../src/respond/policy.ts';
 import { DEFAULT_RESPONDER } from '../src/respond/responder-config.ts';
 import { openSqlite } from '../src/util/sqlite.ts';
-import { ManualClock } from '../src/supervisors/clock.ts';
+import { ManualClock } from '../src/util/clock.ts';
 import type { Alert } from '../src/detect/alert.ts';
 import { waitFor } from '../devkit/wait.ts';
 import { startEtcd } from '../devkit/etcd.ts';

@@ -8,7 +8,7 @@ import { DecisionLog } from '../src/respond/decision-log.ts';
 import { AllowListedError, BadTtlError } from '../src/respond/errors.ts';
 import { ResponderPolicy, type PolicyOutcome } from '../src/respond/policy.ts';
 import { checkResponderConfig, DEFAULT_RESPONDER, type ResponderConfig } from '../src/respond/responder-config.ts';
-import { ManualClock } from '../src/supervisors/clock.ts';
+import { ManualClock } from '../src/util/clock.ts';
 
 const IFACES = {
   lo: [{ address: '127.0.0.1' }, { address: '::1' }],

@@ -13,8 +13,8 @@
 import { failpoint } from '../node/failpoints.ts';
 import type { Ban, BanEvent, BanRegistry } from '../respond/ban-registry.ts';
 import type { FirewallBackend, FirewallEntry } from '../firewall/backend.ts';
-import type { Clock } from '../supervisors/clock.ts';
-import { wallClock } from '../supervisors/clock.ts';
+import type { Clock } from '../util/clock.ts';
+import { wallClock } from '../util/clock.ts';
 import type { WorkerBehavior, WorkerSpec } from '../supervisors/child-spec.ts';
 
 /** What the firewall asks of every ban before applying it (respond/ban-guard.ts). */

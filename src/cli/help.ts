@@ -40,10 +40,11 @@ Usage:
       CrowdSec bouncers that enforce this node's bans through its /v1/decisions API.
   autoimmune install-service [--state-dir DIR] [--config FILE] [--print]
       Write a systemd unit running the node with CAP_NET_RAW/CAP_NET_ADMIN, not root.
-  autoimmune eval --benign FILE... --attack FILE... --attackers FILE
+  autoimmune eval --benign FILE [--benign FILE]... --attack FILE [--attack FILE]... --attackers FILE
       Merge benign and attack captures on one timeline, run the whole pipeline with
       the dry-run firewall and print JSON: precision and recall of blocks, time to
-      detection, the model's ROC AUC.
+      detection, attempts before the ban for brute force, the model's ROC AUC.
+      (autoimmune eval --help for more)
   autoimmune --help | --version
 
 Options:

@@ -7,6 +7,7 @@ export const ALERT_TYPES = [
   'port-scan-horizontal',
   'scan-probe',
   'ssh-brute-force',
+  'brute-force',
   'syn-flood',
   'udp-amplification',
   'tcp-reflection',

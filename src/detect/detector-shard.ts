@@ -249,23 +249,32 @@ export class DetectorShard {
 }
 
 /**
- * GeoIP and the flow-feature vector of the alert's source, from its last row in the batch
- * (the vector is what "events like this one" compares, kept with the stored alert), and the
- * grade of its evidence (whether it could have been forged).
+ * GeoIP and the flow-feature vector of the alert's source, from its last row in the batch:
+ * the vector is what "events like this one" compares (kept with the stored alert). A login
+ * alert is made in the shard of the SERVER, whose packets go to the source: there the
+ * source's last row as a destination gives the vector, and no GeoIP (the enricher looks up
+ * sources only).
+ * It also grades the alert's evidence (whether it could have been forged).
  */
 function describe(a: Alert, b: EnrichedBatch<GeoInfo | undefined>, grader: EvidenceGrader): void {
   const p = b.packets;
   let i = p.length - 1;
   while (i >= 0 && p.formatAddress(i, 'src') !== a.source) i--;
-  // Every row of the source, found by its key (no text per row).
+  // Every row of the source as a source, found by its key (no text per row): for the grade.
   const rows: number[] = [];
   if (i >= 0) {
     const key = p.hostKey(i, 'src');
     for (let k = 0; k <= i; k++) if ((p.flags[k] & PacketFlags.IPV6) === (p.flags[i] & PacketFlags.IPV6) && p.hostKey(k, 'src') === key) rows.push(k);
   }
   grader.grade(a, p, rows);
-  if (i < 0) return;
-  const g = b.srcGeo[i];
-  if (!a.geo && g) a.geo = { country: g.country, asn: g.asn, asnOrg: g.asnOrg, latitude: g.latitude, longitude: g.longitude };
-  if (!a.features && b.featureCount > 0) a.features = Array.from(b.features.subarray(i * b.featureCount, (i + 1) * b.featureCount), (x) => Math.fround(x));
+  for (const side of ['src', 'dst'] as const) {
+    for (let r = p.length - 1; r >= 0; r--) {
+      if (p.formatAddress(r, side) !== a.source) continue;
+      const i = r;
+      const g = side === 'src' ? b.srcGeo[i] : undefined;
+      if (!a.geo && g) a.geo = { country: g.country, asn: g.asn, asnOrg: g.asnOrg, latitude: g.latitude, longitude: g.longitude };
+      if (!a.features && b.featureCount > 0) a.features = Array.from(b.features.subarray(i * b.featureCount, (i + 1) * b.featureCount), (x) => Math.fround(x));
+      return;
+    }
+  }
 }

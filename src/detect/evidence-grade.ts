@@ -7,10 +7,10 @@
 // all. Forged packets whose hop count does not match the real source never reach the rules
 // (HOP_MISMATCH), so a forger must also know the source's distance to be counted.
 
-import { parseIpv4 } from '../geo/address-class.ts';
 import { PacketFlags, type PacketBatch } from '../net/packet-batch.ts';
 import type { Alert } from './alert.ts';
 import { FlowTable, type AddressKey } from './flow-table.ts';
+import { parseIpv4 } from '../net/address.ts';
 
 /** The table key of an address as alerts write it (dotted quad, or canonical IPv6 text). */
 function keyOf(text: string): AddressKey | null {
@@ -40,8 +40,12 @@ export class EvidenceGrader {
       const v6 = (flags[i] & PacketFlags.IPV6) !== 0;
       const src: AddressKey = v6 ? b.hostKey(i, 'src') : b.src4[i] | 0;
       const dst: AddressKey = v6 ? b.hostKey(i, 'dst') : b.dst4[i] | 0;
+      // Both ends of a verified connection are real: a login alert names the client, raised
+      // in the server's shard from the server's segments to it.
       this.note(src, dst, b.ts[i]);
       this.note(src, ANY, b.ts[i]);
+      this.note(dst, src, b.ts[i]);
+      this.note(dst, ANY, b.ts[i]);
     }
   }
 

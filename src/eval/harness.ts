@@ -18,6 +18,7 @@ import type { Config } from '../config/schema.ts';
 import { assembleDefence } from '../node/defence.ts';
 import type { ModelShelf } from '../detect/model-shelf.ts';
 import { featureCount } from '../detect/flow-features.ts';
+import { LoginAttempts } from './login-attempts.ts';
 import { rocAuc } from './roc-auc.ts';
 import type { Labels } from './labels.ts';
 import { firstSeenKey, scoreRun, type EvalFile } from './score.ts';
@@ -96,6 +97,7 @@ export async function evaluate(o: EvalOptions) {
   const benignSources = new Set<string>();
   const attackerSet = new Set<string>([...o.labels.attackers]);
   for (const f of o.labels.files.values()) for (const a of f.attackers) attackerSet.add(a);
+  const attempts = new LoginAttempts();
   const scores: number[] = [];
   const positive: boolean[] = [];
   let detected = 0;
@@ -111,6 +113,7 @@ export async function evaluate(o: EvalOptions) {
     interfaces: {},
     onScored(batch, s) {
       const p = batch.packets;
+      attempts.scan(p);
       for (let i = 0; i < p.length; i++) {
         const k = spanIndexAt(spans, p.ts[i]!);
         const src = p.formatAddress(i, 'src');
@@ -208,7 +211,10 @@ export async function evaluate(o: EvalOptions) {
     lastTs: s.lastTs,
     packets: s.packets,
   }));
-  const scored = scoreRun({ files: evalFiles, extraAttackers: o.labels.attackers, firstSeen, benignSources, decisions, alerts });
+  const scored = scoreRun({
+    files: evalFiles, extraAttackers: o.labels.attackers, firstSeen, benignSources, decisions, alerts,
+    attempts: (address, from, to) => attempts.between(address, from, to),
+  });
   return {
     benign: o.benign.map((f) => basename(f)),
     attack: o.attack.map((f) => basename(f)),

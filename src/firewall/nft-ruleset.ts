@@ -25,8 +25,8 @@ import type { FirewallEntry } from './backend.ts';
 import type { Cidr } from '../respond/cidr.ts';
 import type { CheckedEntry } from './entries.ts';
 import { parseCidr } from '../respond/cidr.ts';
-import { formatIPv4, formatIPv6 } from '../net/packet-batch.ts';
 import { FirewallStateError } from './errors.ts';
+import { formatIPv4, formatIPv6 } from '../net/address.ts';
 
 export const CHAIN = 'prerouting';
 

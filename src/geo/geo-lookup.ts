@@ -16,10 +16,11 @@ import { resolve as resolvePath } from 'node:path';
 import { Reader } from 'maxmind';
 import type { Response } from 'maxmind';
 import { LruMap } from '../util/lru.ts';
-import { classifyIpv4, formatIpv4, parseIpv4, resolveIpv6 } from './address-class.ts';
+import { classifyIpv4, resolveIpv6 } from './address-class.ts';
 import type { AddressClass } from './address-class.ts';
 import { defaultCityDatabases } from './default-databases.ts';
 import { GeoConfigError, GeoDbCorruptError, GeoDbMissingError, GeoDbUnreadableError } from './errors.ts';
+import { formatIPv4, parseIpv4 } from '../net/address.ts';
 
 export type { AddressClass } from './address-class.ts';
 
@@ -378,7 +379,7 @@ export class GeoLookup {
   }
 
   private queryIpv4(address: number): GeoInfo {
-    const text = formatIpv4(address);
+    const text = formatIPv4(address);
     return infoFrom(this.first(this.cityV4, text), this.first(this.asnV4, text));
   }
 

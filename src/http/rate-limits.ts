@@ -9,8 +9,8 @@
 
 import { TokenBucket } from '../respond/ban-budget.ts';
 import { AutoimmuneError } from '../errors.ts';
-import { parseIpv4, parseIpv6 } from '../geo/address-class.ts';
 import { LruMap } from '../util/lru.ts';
+import { parseIpv4, parseIpv6 } from '../net/address.ts';
 
 /** http.clientLimits: per client, `perS` requests a second in bursts of `burst`, `inFlight` running at once. */
 export interface ClientLimitSetting {

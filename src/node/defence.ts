@@ -18,7 +18,7 @@ import type { GeoInfo } from '../geo/geo-lookup.ts';
 import { AllowList, type AllowListSources } from '../respond/allow-list.ts';
 import { BanDesk } from '../respond/ban-desk.ts';
 import { ResponderPolicy, type PolicyState } from '../respond/policy.ts';
-import { wallClock } from '../supervisors/clock.ts';
+import { wallClock } from '../util/clock.ts';
 import { STORE_PATH } from '../actors/tree-layout.ts';
 
 

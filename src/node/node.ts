@@ -22,7 +22,7 @@ import { featureCount } from '../detect/flow-features.ts';
 import { chooseFirewallBackend } from '../firewall/choose-backend.ts';
 import type { FirewallBackend } from '../firewall/backend.ts';
 import { ensureStateDir, loadOrCreateToken, resolveStateDir } from './state-dir.ts';
-import { wallClock } from '../supervisors/clock.ts';
+import { wallClock } from '../util/clock.ts';
 import type { EtcdCoordinator } from '../cluster/etcd-coordinator.ts';
 import { EtcdBanRegistry } from '../respond/etcd-ban-registry.ts';
 import { loadEtcdSecurity } from '../cluster/etcd-security.ts';

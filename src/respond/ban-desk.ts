@@ -7,7 +7,7 @@
 
 import type { Ban, BanRegistry } from './ban-registry.ts';
 import type { Alert } from '../detect/alert.ts';
-import { wallClock, type Clock } from '../supervisors/clock.ts';
+import { wallClock, type Clock } from '../util/clock.ts';
 import { Ring } from '../util/ring.ts';
 import type { Decision } from './decision.ts';
 import { DecisionLog, type DecisionLogEntry } from './decision-log.ts';

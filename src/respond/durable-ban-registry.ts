@@ -12,7 +12,7 @@
 import { chmodSync, closeSync, openSync } from 'node:fs';
 import type { Ban, BanEvent, BanRegistry } from './ban-registry.ts';
 import { MemoryBanRegistry } from './memory-ban-registry.ts';
-import { wallClock, type Clock } from '../supervisors/clock.ts';
+import { wallClock, type Clock } from '../util/clock.ts';
 import { openSqlite, type SqliteDatabase, type SqliteStatement } from '../util/sqlite.ts';
 import { parseBan } from './ban-record.ts';
 import type { OffenceBook, OffenceRecord } from './offence-book.ts';

@@ -11,7 +11,7 @@ import type { Ban, BanEvent, BanRegistry } from './ban-registry.ts';
 import type { Coordinator } from '../cluster/coordinator.ts';
 import { addressProblem, banProblem, EtcdValues, safeDecode, type StoredValue } from '../cluster/etcd-values.ts';
 import { AutoimmuneError } from '../errors.ts';
-import { wallClock, type Clock } from '../supervisors/clock.ts';
+import { wallClock, type Clock } from '../util/clock.ts';
 import { putBansBatched, removeBansBatched } from './etcd-ban-batch.ts';
 
 export function bansPrefix(cluster: string): string {

@@ -11,7 +11,7 @@ import { clusterPrefix } from '../cluster/keys.ts';
 import { PrefixMirror } from '../cluster/prefix-mirror.ts';
 import { OffenceSchema } from '../cluster/etcd-values.ts';
 import { Value } from '@sinclair/typebox/value';
-import { wallClock, type Clock } from '../supervisors/clock.ts';
+import { wallClock, type Clock } from '../util/clock.ts';
 import type { OffenceBook, OffenceRecord } from './offence-book.ts';
 
 /** A parsed value that is an offence record, or null. */

@@ -3,7 +3,7 @@
 // of expiries, so a thousand bans cost one timer and O(log n) per change.
 
 import { AutoimmuneError } from '../errors.ts';
-import { wallClock, type Clock, type TimerHandle } from '../supervisors/clock.ts';
+import { wallClock, type Clock, type TimerHandle } from '../util/clock.ts';
 import type { Ban, BanEvent, BanRegistry } from './ban-registry.ts';
 
 export class BanRegistryClosedError extends AutoimmuneError {

@@ -6,7 +6,7 @@
 
 import type { Ban } from './ban-registry.ts';
 import type { Alert } from '../detect/alert.ts';
-import type { Clock } from '../supervisors/clock.ts';
+import type { Clock } from '../util/clock.ts';
 import type { AllowList } from './allow-list.ts';
 import { TokenBucket, type BanBudget } from './ban-budget.ts';
 import { BanGuard } from './ban-guard.ts';

@@ -31,10 +31,10 @@
 // compacted hour narrows the answer to whole hours and says so (QueryResult.narrowed).
 
 import { statSync } from 'node:fs';
-import { parseIpv4, parseIpv6 } from '../geo/address-class.ts';
 import { BUCKET_MS, checkQuery, fail, type AddressValue, type CheckedQuery } from './check-query.ts';
 import type { EventField, EventQuery } from './event-query.ts';
 import { NOT_BLOCKABLE_DETAIL, ROW_COLUMNS, type EventRow, type QueryResult } from './event-row.ts';
+import { parseIpv4, parseIpv6 } from '../net/address.ts';
 
 export type { EventRow, QueryResult } from './event-row.ts';
 
