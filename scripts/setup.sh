@@ -7,14 +7,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # libpcap-dev: live capture (cap); etcd-server: cluster tests; nftables, iptables, ipset:
-# firewall backends; chromium: dashboard browser tests; tcpdump, tshark: reference readers
+# firewall backends (xdp-tools, bpftool: the xdp backend); chromium: dashboard browser tests; tcpdump, tshark: reference readers
 # in tests and benchmarks; iproute2: network namespaces for firewall tests; python3-scapy:
 # forged and crafted packets in tests; nmap, lighttpd, curl: the range's short test (a real
 # scan of a real web server; the full range installs the rest with scripts/setup-range.sh);
 # crowdsec-firewall-bouncer: the real bouncer that enforces a node's bans in a test (without
 # its Recommends, the CrowdSec engine, so its postinst registers nothing); systemd:
 # systemd-analyze verify of the unit install-service writes.
-PACKAGES=(libpcap-dev etcd-server nftables iptables ipset chromium tcpdump tshark iproute2 python3-scapy nmap lighttpd curl crowdsec-firewall-bouncer systemd)
+PACKAGES=(libpcap-dev etcd-server nftables iptables ipset chromium tcpdump tshark iproute2 python3-scapy nmap lighttpd curl crowdsec-firewall-bouncer systemd xdp-tools bpftool)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

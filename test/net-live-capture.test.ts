@@ -301,7 +301,6 @@ describe('LiveCapture when its interface goes away', { skip: skipLive }, () => {
     writeFileSync(
       file,
       `import { execFileSync } from 'node:child_process';
-import { LiveCapture } from ${JSON.stringify(LIVE_CAPTURE_URL)};
 execFileSync('ip', ['link', 'add', 'lc0', 'type', 'veth', 'peer', 'name', 'lc1']);
 execFileSync('ip', ['link', 'set', 'lc0', 'up']);
 const capture = LiveCapture.open({ iface: 'lc0', onBatch: () => {}, onError: (err) => {

@@ -9,11 +9,17 @@
 // found by halving the failed transaction and set aside too, so one bad ban never blocks the
 // others or crash-loops the actor; only when every ban fails alone is the backend broken (and
 // the actor crashes, to be restarted).
+//
+// A backend whose kernel elements do not time out (XDP's maps: `expires` false) has its bans
+// lifted here: the actor keeps the expiry of every ban it applied and one timer for the
+// earliest, and removes what is due in one batch when it fires. The registry's own expiry
+// event usually comes first; the timer is what holds when it does not (a registry that lost
+// its watch, a ban applied by a reconcile).
 
 import { failpoint } from '../node/failpoints.ts';
 import type { Ban, BanEvent, BanRegistry } from '../respond/ban-registry.ts';
 import type { FirewallBackend, FirewallEntry } from '../firewall/backend.ts';
-import type { Clock } from '../util/clock.ts';
+import type { Clock, TimerHandle } from '../util/clock.ts';
 import { wallClock } from '../util/clock.ts';
 import type { WorkerBehavior, WorkerSpec } from '../supervisors/child-spec.ts';
 
@@ -43,6 +49,8 @@ export interface FirewallProgress {
   removed: number;
   /** Bans of the registry not applied, by address, with why (bounded). */
   setAside: Map<string, string>;
+  /** Bans the actor lifted itself at their expiry (backends without element timeouts). */
+  expired: number;
 }
 
 /** How many set-aside bans are remembered (the oldest go first). */
@@ -52,9 +60,14 @@ interface State {
   unwatch: () => void;
   /** Latest change per address since the last transaction: only the newest one matters. */
   pending: Map<string, BanEvent>;
+  /** The timer for the earliest expiry the actor owes (backends without timeouts). */
+  timer: { at: number; handle: TimerHandle } | null;
 }
 
 const FLUSH = 'flush';
+const EXPIRE = 'expire';
+/** setTimeout's longest delay: a later expiry is reached by re-arming. */
+const MAX_DELAY_MS = 2 ** 31 - 1;
 /** Sent when what the guard protects changed (a member joined): the kernel is made to match again. */
 export const FIREWALL_RECONCILE = 'reconcile';
 
@@ -67,7 +80,9 @@ export function remainingS(ban: Ban, nowMs: number): number {
 export function firewallSpec(options: FirewallOptions): WorkerSpec & { progress: FirewallProgress } {
   const { backend, registry } = options;
   const clock = options.clock ?? wallClock;
-  const progress: FirewallProgress = { backend: backend.name, reconciles: 0, transactions: 0, added: 0, removed: 0, setAside: new Map() };
+  const progress: FirewallProgress = { backend: backend.name, reconciles: 0, transactions: 0, added: 0, removed: 0, setAside: new Map(), expired: 0 };
+  /** Expiry (clock ms) of every ban applied to a backend whose elements do not time out. */
+  const owed = backend.expires === false ? new Map<string, number>() : null;
 
   const setAside = (address: string, why: string): void => {
     if (progress.setAside.get(address) === why) return;
@@ -87,7 +102,10 @@ export function firewallSpec(options: FirewallOptions): WorkerSpec & { progress:
         continue;
       }
       const timeoutS = remainingS(b, now);
-      if (timeoutS > 0) out.push({ address: b.address, timeoutS });
+      if (timeoutS > 0) {
+        out.push({ address: b.address, timeoutS });
+        owed?.set(b.address, b.expiresAt);
+      }
     }
     return out;
   };
@@ -130,6 +148,7 @@ export function firewallSpec(options: FirewallOptions): WorkerSpec & { progress:
   };
 
   const reconcile = async (): Promise<void> => {
+    owed?.clear();
     // The deliberately broken build of the chaos test: no reconcile (see failpoints.ts).
     const r = failpoint('firewall.skip-reconcile') ? { added: 0, removed: 0 } : await reconcileSafely(toEntries(await registry.list()));
     progress.reconciles++;
@@ -138,7 +157,32 @@ export function firewallSpec(options: FirewallOptions): WorkerSpec & { progress:
     options.onApplied?.({ kind: 'reconcile', added: r.added, removed: r.removed });
   };
 
-  const behavior = (): WorkerBehavior<State, typeof FLUSH | typeof FIREWALL_RECONCILE> => ({
+  /** Arms the timer for the earliest expiry owed, unless one fires by then already. */
+  const arm = (state: State, wake: () => void): void => {
+    if (!owed || owed.size === 0) return;
+    let first = Number.POSITIVE_INFINITY;
+    for (const at of owed.values()) if (at < first) first = at;
+    if (state.timer && state.timer.at <= first) return;
+    state.timer?.handle.cancel();
+    const delay = Math.min(MAX_DELAY_MS, Math.max(0, first - clock.now()));
+    state.timer = { at: first, handle: clock.setTimer(wake, delay) };
+  };
+
+  /** Removes the bans whose time is up from a backend that would keep them for ever. */
+  const expire = async (): Promise<void> => {
+    if (!owed) return;
+    const now = clock.now();
+    const due: string[] = [];
+    for (const [address, at] of owed) if (at <= now) due.push(address);
+    if (due.length === 0) return;
+    for (const a of due) owed.delete(a);
+    const r = await applySafely([], due);
+    progress.expired += r.removed;
+    progress.removed += r.removed;
+    options.onApplied?.({ kind: 'apply', added: 0, removed: r.removed });
+  };
+
+  const behavior = (): WorkerBehavior<State, typeof FLUSH | typeof FIREWALL_RECONCILE | typeof EXPIRE> => ({
     kind: 'firewall',
     async init(ctx) {
       const pending = new Map<string, BanEvent>();
@@ -157,12 +201,22 @@ export function firewallSpec(options: FirewallOptions): WorkerSpec & { progress:
         unwatch();
         throw err;
       }
-      return { unwatch, pending };
+      const state: State = { unwatch, pending, timer: null };
+      arm(state, () => ctx.send(ctx.self, EXPIRE));
+      return state;
     },
-    async handle(state, msg) {
+    async handle(state, msg, ctx) {
+      const wake = () => ctx.send(ctx.self, EXPIRE);
       if (msg === FIREWALL_RECONCILE) {
         state.pending.clear();
         await reconcile();
+        arm(state, wake);
+        return state;
+      }
+      if (msg === EXPIRE) {
+        state.timer = null;
+        await expire();
+        arm(state, wake);
         return state;
       }
       if (state.pending.size === 0) return state;
@@ -174,7 +228,10 @@ export function firewallSpec(options: FirewallOptions): WorkerSpec & { progress:
         if (e.type === 'put') puts.push(e.ban);
         else removes.push(e.address);
       }
-      for (const a of removes) progress.setAside.delete(a);
+      for (const a of removes) {
+        progress.setAside.delete(a);
+        owed?.delete(a);
+      }
       const add = toEntries(puts);
       if (add.length + removes.length === 0) return state;
       const r = await applySafely(add, removes);
@@ -182,12 +239,14 @@ export function firewallSpec(options: FirewallOptions): WorkerSpec & { progress:
       progress.added += r.added;
       progress.removed += r.removed;
       options.onApplied?.({ kind: 'apply', added: r.added, removed: r.removed });
+      arm(state, wake);
       return state;
     },
     terminate(state) {
       state.unwatch();
+      state.timer?.handle.cancel();
     },
   });
-  const stats = () => ({ reconciles: progress.reconciles, transactions: progress.transactions, added: progress.added, removed: progress.removed, setAside: progress.setAside.size });
+  const stats = () => ({ reconciles: progress.reconciles, transactions: progress.transactions, added: progress.added, removed: progress.removed, setAside: progress.setAside.size, expired: progress.expired });
   return { type: 'worker', id: 'firewall', start: behavior, progress, stats, mailbox: { capacity: 16, overflow: 'drop-oldest' } };
 }

@@ -118,6 +118,7 @@ export const ConfigSchema = Type.Object(
         batchSize: Type.Integer({ minimum: 1, maximum: 65536, description: 'packets per message between capture and shards' }),
         highWater: Type.Integer({ minimum: 1, maximum: 100_000, description: 'batches waiting at a shard before captures hold back' }),
         shardMailbox: MailboxSchema,
+        workers: Type.Boolean({ description: 'run each shard (enricher and detector) in a worker thread of its own, so shards use every core; single nodes only for now' }),
       },
       strict,
     ),
@@ -141,9 +142,9 @@ export const ConfigSchema = Type.Object(
     ),
     features: Type.Object(
       {
-        maxHosts: Type.Integer({ minimum: 1, maximum: 16_777_216, description: 'source hosts tracked per shard; the least recently seen are evicted past it' }),
-        maxPairs: Type.Integer({ minimum: 1, maximum: 16_777_216 }),
-        maxSockets: Type.Integer({ minimum: 1, maximum: 16_777_216 }),
+        maxHosts: Type.Integer({ minimum: 1, maximum: 16_777_216, description: 'source hosts the node tracks (each shard its share); the least recently seen are evicted past it' }),
+        maxPairs: Type.Integer({ minimum: 1, maximum: 16_777_216, description: 'host pairs the node tracks (each shard its share)' }),
+        maxSockets: Type.Integer({ minimum: 1, maximum: 16_777_216, description: 'socket pairs the node tracks (each shard its share)' }),
       },
       strict,
     ),
@@ -156,6 +157,7 @@ export const ConfigSchema = Type.Object(
           description: 'GeoLite2/GeoIP2 ASN .mmdb file(s); null: no ASN data',
         }),
         cacheSize: Type.Integer({ minimum: 1, maximum: 16_777_216 }),
+        readCacheMb: Type.Integer({ minimum: 1, maximum: 4096, description: 'MB of each database file held in memory (its most used pages); the files are read on demand, never whole' }),
       },
       strict,
     ),
@@ -190,8 +192,15 @@ export const ConfigSchema = Type.Object(
     ),
     firewall: Type.Object(
       {
-        backend: oneOf(['auto', 'nftables', 'iptables-ipset', 'dry-run'] as const, '"auto": nftables as root when nft works, else iptables+ipset, else dry-run'),
+        backend: oneOf(['auto', 'nftables', 'iptables-ipset', 'xdp', 'dry-run'] as const, '"auto": nftables as root when nft works, else iptables+ipset, else dry-run; "xdp" only when chosen'),
         table: Type.String({ pattern: '^[A-Za-z][A-Za-z0-9_-]{0,30}$', description: 'name of the nftables table (and prefix of the ipset sets and iptables chain) this node owns' }),
+        xdp: Type.Object(
+          {
+            interfaces: Type.Array(Type.String({ pattern: '^[A-Za-z0-9_.:@-]{1,15}$' }), { description: 'interfaces xdp-filter is attached to; empty: every interface that is up, loopback aside' }),
+            mode: oneOf(['auto', 'native', 'skb'] as const, '"native" in the driver, "skb" generic (any interface, slower), "auto" native where the driver can, else skb'),
+          },
+          strict,
+        ),
       },
       strict,
     ),
@@ -200,6 +209,7 @@ export const ConfigSchema = Type.Object(
         enabled: Type.Boolean({ description: 'keep alerts, decisions and flow summaries in the event store (questions, tools, "events like this one")' }),
         backend: oneOf(['duckdb', 'sqlite', 'memory'] as const, 'duckdb (measured: see the README), sqlite, or memory (the last memoryMinutes only, nothing on disk)'),
         memoryMinutes: Type.Integer({ minimum: 1, maximum: 1440, description: 'the newest events answered from memory' }),
+        memoryRows: Type.Integer({ minimum: 1000, maximum: 10_000_000, description: 'rows the memory tier holds at most (older ones are answered from the database)' }),
         compactAfterHours: Type.Integer({ minimum: 1, maximum: 87_600, description: 'events older than this are kept as hourly rollups (counts by type, source, country, AS…)' }),
         retentionDays: Type.Integer({ minimum: 1, maximum: 3650, description: 'everything older is deleted' }),
         maxPending: Type.Integer({ minimum: 100, maximum: 10_000_000, description: 'events waiting for the database at most; past it the oldest are shed and counted' }),
@@ -209,7 +219,7 @@ export const ConfigSchema = Type.Object(
             enabled: Type.Boolean({ description: 'store a summary of every flow (one direction of a 5-tuple, as NetFlow meters it) when it ends' }),
             idleTimeoutS: Type.Number({ exclusiveMinimum: 0, maximum: 86_400, description: 'a flow with no packet for this long has ended' }),
             activeTimeoutS: Type.Number({ exclusiveMinimum: 0, maximum: 86_400, description: 'a flow open this long is reported, and metered on as a new record' }),
-            maxFlows: Type.Integer({ minimum: 16, maximum: 10_000_000, description: 'open flows each detector shard tracks; past it the least recently seen is reported and dropped' }),
+            maxFlows: Type.Integer({ minimum: 16, maximum: 10_000_000, description: 'open flows the node tracks (each detector shard its share); past it the least recently seen is reported and dropped' }),
           },
           strict,
         ),

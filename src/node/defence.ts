@@ -9,7 +9,7 @@ import { responderOf, rulesOf } from '../config/load-config.ts';
 import type { Config } from '../config/schema.ts';
 import { buildDetection, type Detection } from './detection.ts';
 import type { FlowMeterConfig } from '../detect/flow-meter.ts';
-import type { ModelBoard } from '../detect/detector-shard.ts';
+import type { AnomalyScorer, ModelBoard } from '../detect/detector-shard.ts';
 import type { ModelShelf } from '../detect/model-shelf.ts';
 import type { EnrichedBatch } from '../detect/enrichment.ts';
 import { ModelTrainer, type TrainerEvent } from '../detect/model-trainer.ts';
@@ -19,7 +19,13 @@ import { AllowList, type AllowListSources } from '../respond/allow-list.ts';
 import { BanDesk } from '../respond/ban-desk.ts';
 import { ResponderPolicy, type PolicyState } from '../respond/policy.ts';
 import { wallClock } from '../util/clock.ts';
-import { STORE_PATH } from '../actors/tree-layout.ts';
+import { FLOODS_PATH, RESPONDER_PATH, STORE_PATH, TRAINER_PATH } from '../actors/tree-layout.ts';
+import { shareOf } from '../net/shard-count.ts';
+import { shardWorkerSpec } from '../actors/shard-worker.ts';
+import type { EnricherProgress } from '../actors/enricher.ts';
+import { geoConfigOf } from '../geo/from-config.ts';
+import { shardFeatures } from './pipeline.ts';
+import type { WorkerSpec } from '../supervisors/child-spec.ts';
 
 
 export interface DefenceOptions {
@@ -48,12 +54,15 @@ export interface Defence {
   board: ModelBoard;
   trainer: ModelTrainer | null;
   detection: Detection;
+  /** pipeline.workers: the shard actor that runs shard k's enricher and detector in a thread. */
+  workerShard: ((shard: number) => WorkerSpec & { progress: EnricherProgress }) | null;
   close(): void;
 }
 
+/** store.flows.maxFlows bounds the node: each detector shard meters its share. */
 function flowMeterConfig(config: Config): FlowMeterConfig {
   const f = config.store.flows;
-  return { idleTimeoutS: f.idleTimeoutS, activeTimeoutS: f.activeTimeoutS, maxFlows: f.maxFlows };
+  return { idleTimeoutS: f.idleTimeoutS, activeTimeoutS: f.activeTimeoutS, maxFlows: shareOf(f.maxFlows, config.pipeline.shards) };
 }
 
 export async function assembleDefence(o: DefenceOptions): Promise<Defence> {
@@ -75,15 +84,19 @@ export async function assembleDefence(o: DefenceOptions): Promise<Defence> {
         (v) => o.models!.promote(v),
       )
     : null;
+  const settings = {
+    anomaly: { anomalousPackets: m.anomalousPackets, windowS: m.windowS, cooldownS: rules.cooldownS, blockable: m.ban },
+    sampleEvery: m.sampleEvery,
+    countryWeights: m.countryWeights,
+    modelBatchRows: m.scoreBatchRows,
+  };
+  const flows = config.store.enabled && config.store.flows.enabled ? { to: STORE_PATH, meter: flowMeterConfig(config) } : null;
+  const workers = config.pipeline.workers;
   const detection = buildDetection({
+    workers,
     shards: config.pipeline.shards,
     rules,
-    settings: {
-      anomaly: { anomalousPackets: m.anomalousPackets, windowS: m.windowS, cooldownS: rules.cooldownS, blockable: m.ban },
-      sampleEvery: m.sampleEvery,
-      countryWeights: m.countryWeights,
-      modelBatchRows: m.scoreBatchRows,
-    },
+    settings,
     modelWaitMs: m.scoreWaitMs,
     board,
     trainer,
@@ -93,12 +106,29 @@ export async function assembleDefence(o: DefenceOptions): Promise<Defence> {
     firewall: o.firewall,
     detectorMailbox: config.pipeline.shardMailbox,
     // Flow summaries go to the node's own store actor, wherever placement runs the shard.
-    flows: config.store.enabled && config.store.flows.enabled ? { to: STORE_PATH, meter: flowMeterConfig(config) } : null,
+    flows,
     ...(o.onScored ? { onScored: o.onScored } : {}),
     ...(o.onTrainerEvent ? { onTrainerEvent: o.onTrainerEvent } : {}),
     ...(o.onFirewallApplied ? { onFirewallApplied: o.onFirewallApplied } : {}),
     ...(o.onFirewallSetAside ? { onFirewallSetAside: o.onFirewallSetAside } : {}),
     placed: o.placed ?? false,
   });
-  return { desk, protectedSet: allow, board, trainer, detection, close: () => desk.close() };
+  const models = o.models;
+  const workerShard = workers
+    ? (shard: number) =>
+        shardWorkerSpec({
+          thread: { shard, features: shardFeatures(config.features, config.pipeline.shards), geo: geoConfigOf(config.geo), rules, settings, flows: flows?.meter ?? null, modelWaitMs: m.scoreWaitMs },
+          board,
+          modelText: async (version) => {
+            if (!models?.exportModel) throw new Error(`model v${version} cannot be handed to the shard threads: the model shelf cannot export it`);
+            return models.exportModel(version);
+          },
+          responder: RESPONDER_PATH,
+          floods: FLOODS_PATH,
+          trainer: trainer ? TRAINER_PATH : null,
+          flowsTo: flows?.to ?? null,
+          mailbox: config.pipeline.shardMailbox,
+        })
+    : null;
+  return { desk, protectedSet: allow, board, trainer, detection, workerShard, close: () => desk.close() };
 }

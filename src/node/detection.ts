@@ -46,6 +46,8 @@ export interface DetectionOptions {
   onFirewallSetAside?: (address: string, why: string) => void;
   /** In a cluster: the detectors, the flood watch and the trainer are started where placement says. */
   placed?: boolean;
+  /** pipeline.workers: each shard's detector runs in its thread (actors/shard-worker.ts), not as an actor here. */
+  workers?: boolean;
 }
 
 export interface Detection {
@@ -82,7 +84,7 @@ export function buildDetection(o: DetectionOptions): Detection {
     });
   const floods = () => floodWatchSpec(o.rules, RESPONDER_PATH);
   const trainer = () => (o.trainer ? trainerSpec(o.trainer, o.retrainIntervalS, o.onTrainerEvent) : null);
-  const detectors = o.placed ? [] : Array.from({ length: o.shards }, (_, shard) => oneDetector(shard));
+  const detectors = o.placed || o.workers ? [] : Array.from({ length: o.shards }, (_, shard) => oneDetector(shard));
   const singletons = o.placed ? [] : [floods(), ...(o.trainer ? [trainer()!] : [])];
   return {
     response: { type: 'supervisor', id: 'response', kind: 'response', strategy: 'one_for_one', children: [fw, responderSpec(o.desk)] },

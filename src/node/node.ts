@@ -123,6 +123,7 @@ async function usableInterfaces(config: Config, notice: (line: string) => void):
 export async function startNode(config: Config, options: StartNodeOptions = {}): Promise<RunningNode> {
   const notice = options.notice ?? ((line: string) => process.stderr.write(`${line}\n`));
   const clustered = config.cluster.etcd.length > 0;
+  if (clustered && config.pipeline.workers) throw new ConfigError('pipeline.workers is not supported in a cluster yet (its shards are placed as actor pairs): set it to false, or run a single node');
   for (const f of activeFailpoints()) notice(`autoimmune: FAIL POINT ON, this build is broken on purpose: ${f}`);
   // First, so a cluster node with no etcd says so (and retries) before anything else starts.
   let etcd: EtcdCoordinator | undefined;
@@ -151,7 +152,7 @@ export async function startNode(config: Config, options: StartNodeOptions = {}):
   let chosenFirewall = options.firewall;
   let tableLock: TableLock | undefined;
   if (!chosenFirewall) {
-    const chosen = await chooseFirewallBackend(config.firewall.backend, { table: config.firewall.table });
+    const chosen = await chooseFirewallBackend(config.firewall.backend, { table: config.firewall.table, xdp: config.firewall.xdp });
     chosenFirewall = chosen.backend;
     // One owner per table: a second node here would reconcile the first one's bans away.
     if (chosenFirewall.name !== 'dry-run') tableLock = lockFirewallTable({ backend: chosenFirewall.name, table: config.firewall.table, node: config.node.id, stateDir });
@@ -218,6 +219,7 @@ export async function startNode(config: Config, options: StartNodeOptions = {}):
     geo,
     shardMailbox: config.pipeline.shardMailbox,
     next: (shard) => detectorPath(shard),
+    ...(defence.workerShard ? { shardSpec: defence.workerShard } : {}),
   });
   const coordinator: Coordinator = etcd ?? new EmbeddedCoordinator();
   const http = await startHttpServer({ ...config.http, token: token.token }, { log: notice });

@@ -15,6 +15,7 @@ import type { SupervisorSpec, WorkerSpec } from '../supervisors/child-spec.ts';
 import type { MailboxOptions } from '../supervisors/mailbox.ts';
 import type { RestartType } from '../supervisors/restart-policy.ts';
 import { PIPELINE_PATH, enricherId, enricherPath } from '../actors/tree-layout.ts';
+import { shareOf } from '../net/shard-count.ts';
 
 export interface PipelineSource {
   id: string;
@@ -29,6 +30,7 @@ export interface PipelineOptions<G> {
   batchSize: number;
   /** Batches waiting at a shard before captures hold back. */
   highWater: number;
+  /** Table bounds for the whole node: each shard gets its share (shareOf). */
   features: FlowFeatureConfig;
   geo: AddressLookup<G> | null;
   shardMailbox: MailboxOptions;
@@ -38,6 +40,18 @@ export interface PipelineOptions<G> {
   placed?: boolean;
   /** The session verifier's settings (which packets could be forged); default: its defaults. */
   sessions?: SessionVerifierConfig;
+  /** Instead of the enricher actor at each shard's path (pipeline.workers: a shard in a worker thread). */
+  shardSpec?: (shard: number) => WorkerSpec & { progress: EnricherProgress };
+}
+
+/** One shard's share of the node's feature-table bounds. */
+export function shardFeatures(f: FlowFeatureConfig, shards: number): FlowFeatureConfig {
+  return {
+    ...f,
+    ...(f.maxHosts !== undefined ? { maxHosts: shareOf(f.maxHosts, shards) } : {}),
+    ...(f.maxPairs !== undefined ? { maxPairs: shareOf(f.maxPairs, shards) } : {}),
+    ...(f.maxSockets !== undefined ? { maxSockets: shareOf(f.maxSockets, shards) } : {}),
+  };
 }
 
 export interface Pipeline {
@@ -53,7 +67,8 @@ export interface Pipeline {
 }
 
 export function buildPipeline<G>(o: PipelineOptions<G>): Pipeline {
-  const oneEnricher = (shard: number) => enricherSpec({ shard, features: o.features, geo: o.geo, mailbox: o.shardMailbox, next: o.next?.(shard), onEnriched: o.onEnriched });
+  const features = shardFeatures(o.features, o.shards);
+  const oneEnricher = (shard: number) => o.shardSpec?.(shard) ?? enricherSpec({ shard, features, geo: o.geo, mailbox: o.shardMailbox, next: o.next?.(shard), onEnriched: o.onEnriched });
   const shardSpecs = o.placed ? [] : Array.from({ length: o.shards }, (_, shard) => oneEnricher(shard));
   const shardPaths = Array.from({ length: o.shards }, (_, s) => enricherPath(s));
   const captures = new Map<string, CaptureProgress>();

@@ -63,6 +63,7 @@ export async function openNodeStore(config: Config, o: { stateDir: string; desk:
     backend,
     index,
     memoryMs: c.memoryMinutes * 60_000,
+    maxMemoryRows: c.memoryRows,
     maxPending: c.maxPending,
     compactAfterMs: c.compactAfterHours * 3_600_000,
     retentionMs: c.retentionDays * 86_400_000,
