@@ -97,6 +97,9 @@ test('the bouncer API on a node: keys through the token-guarded API; lapi.enable
       assert.equal(pulled.statusCode, 200);
       assert.deepEqual(pulled.json().new.map((d: { value: string }) => d.value), ['198.51.100.9']);
       assert.deepEqual(pulled.json().deleted, []);
+      const metrics = await app.inject({ method: 'POST', url: '/v1/usage-metrics', headers: { 'x-api-key': made.json().key }, payload: { remediation_components: [] } });
+      assert.equal(metrics.statusCode, 201, 'a newer bouncer\'s usage report is accepted');
+      assert.equal((await app.inject({ method: 'POST', url: '/v1/usage-metrics', payload: {} })).statusCode, 403);
       const listed = (await app.inject({ method: 'GET', url: '/api/bouncers', headers: auth })).json();
       assert.equal(listed[0].name, 'b1');
       assert.equal(listed[0].keyHash, undefined, 'the hash is not handed out');

@@ -9,6 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { chmodSync, mkdirSync } from 'node:fs';
+import { unreadableAncestor } from '../src/cli/install-service.ts';
 
 const CLI = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
 const cli = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', CLI, ...args], { encoding: 'utf8' });
@@ -58,4 +60,14 @@ test('install-service writes a unit systemd-analyze verify accepts; capabilities
   assert.match(bad.stderr, /unknown field "http\.prot"/);
   assert.equal(existsSync(join(dir, 'ai-bad.service')), false);
   assert.equal(cli('install-service', '--state-dir', 'relative/dir', '--print').status, 2);
+});
+
+test('install-service names a folder the service\'s dynamic user could not enter', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'autoimmune-closed-'));
+  const inner = join(dir, 'project');
+  mkdirSync(inner);
+  chmodSync(dir, 0o700);
+  assert.equal(unreadableAncestor(inner), dir);
+  chmodSync(dir, 0o755);
+  assert.equal(unreadableAncestor(inner), null);
 });

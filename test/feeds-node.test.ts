@@ -144,6 +144,9 @@ test('a one-off import through the API: difference with the earlier import, othe
     const second = (await post('name=drop&source=drop.txt&ttl=7200', '203.0.113.9\n')).json();
     assert.deepEqual([second.added, second.removed, second.unchanged], [0, 1, 1]);
     assert.deepEqual((await node.registry.list()).map((b) => b.address).sort(), ['203.0.113.3', '203.0.113.9']);
+    const metrics = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+    assert.match(metrics, /autoimmune_feed_bans\{[^}]*feed="drop"[^}]*\} 1$/m);
+    assert.match(metrics, /autoimmune_feed_problems\{[^}]*feed="drop"[^}]*kind="bad"[^}]*\} 0$/m, 'the last import had no bad line');
     const bad = await post('name=j&format=crowdsec-json', '[{"value": ');
     assert.equal(bad.statusCode, 400);
     assert.equal(bad.json().code, 'AI_ERR_FEED_FORMAT');

@@ -95,6 +95,7 @@ test('a node sends its decisions as JSON and its alerts and decisions as Slack m
     assert.equal(slack[0].blocks[0].text.type, 'mrkdwn');
     const sent = async () => (await node.http.app.inject({ method: 'GET', url: '/api/notify' })).json().find((s: any) => s.name === 'ops-json').sent;
     await waitFor(async () => (await sent()) === 5, 'the webhook counts 5 sent');
+    assert.match((await node.http.app.inject({ method: 'GET', url: '/metrics' })).body, /autoimmune_notify_events_total\{[^}]*webhook="ops-json"[^}]*outcome="sent"[^}]*\} 5$/m);
   } finally {
     await node.stop();
     await rx.close();

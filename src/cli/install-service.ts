@@ -4,7 +4,7 @@
 // the firewall table lock in /run/autoimmune (RuntimeDirectory), the rest of the file system
 // read-only, no new privileges. `systemd-analyze verify` checks it (the tests do).
 
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UsageError } from '../errors.ts';
@@ -148,6 +148,22 @@ export async function runInstallService(args: string[]): Promise<number> {
   } catch (err) {
     throw new UsageError(`cannot write ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}; run as root, or pass --unit-dir or --print`);
   }
+  const closed = unreadableAncestor(dirname(dirname(command)));
+  if (!values.user && closed) process.stderr.write(`autoimmune: warning: ${closed} is not open to other users, so the service's dynamic user cannot read the program: install the project where others may read it (e.g. /opt/autoimmune), or pass --user with an account that can\n`);
   process.stdout.write(`wrote ${file}\nnext: systemctl daemon-reload && systemctl enable --now ${name}\nthe CLI on this host: autoimmune bans --state-dir ${stateDir}\n`);
   return 0;
+}
+
+/** The first folder from `/` down to `dir` that other users cannot enter (no o+x), or null. */
+export function unreadableAncestor(dir: string): string | null {
+  const parts = dir.split('/').filter(Boolean);
+  for (let i = 1; i <= parts.length; i++) {
+    const path = `/${parts.slice(0, i).join('/')}`;
+    try {
+      if ((statSync(path).mode & 0o001) === 0) return path;
+    } catch {
+      return path;
+    }
+  }
+  return null;
 }

@@ -49,6 +49,14 @@ export function registerLapi(app: FastifyInstance, parts: () => LapiParts | unde
     return reply.type('application/json').send(found.length > 0 ? JSON.stringify(found) : 'null');
   });
 
+  // CrowdSec 1.6's bouncers report their own counters here; this node has no use for them
+  // yet, so they are accepted (authenticated) and not kept, as a LAPI without the feature would.
+  app.post('/v1/usage-metrics', async (req, reply) => {
+    const got = bouncer(req, reply);
+    if (!got) return reply;
+    return reply.code(201).send();
+  });
+
   const admin = (req: FastifyRequest, reply: FastifyReply): LapiParts | null => {
     if (!authorised(req)) {
       void reply.code(401).send({ error: 'missing or wrong bearer token (Authorization: Bearer <token>)' });

@@ -12,6 +12,7 @@ import { registerBansApi, type BansApiParts } from './bans-api.ts';
 import { registerReplayApi, type ReplayPace } from './replay-api.ts';
 import { registerAskApi, type AskParts } from './ask-api.ts';
 import { registerOperatorApis } from './operator-api.ts';
+import { registerOperatorMetrics } from './operator-metrics.ts';
 import type { OperatorServices } from '../node/operator-services.ts';
 import type { ClusterHealth } from '../cluster/cluster-member.ts';
 import type { JournaledBackend } from '../firewall/journal.ts';
@@ -295,6 +296,7 @@ export async function startHttpServer(options: Config['http'], o: HttpServerOpti
       parts = p;
       hub = new DashboardHub({ system: p.system, http: address, ...(p.desk ? { desk: p.desk } : {}), ...(p.registry ? { registry: p.registry } : {}), ...(p.cluster ? { cluster: p.cluster } : {}), ...(p.peers ? { peers: p.peers } : {}) });
       metrics = createMetrics({ system: p.system, ...(p.desk ? { desk: p.desk } : {}), ...(p.registry ? { registry: p.registry } : {}), ...(p.firewall ? { firewall: p.firewall } : {}), ...(p.cluster ? { cluster: p.cluster } : {}) });
+      if (p.operator) registerOperatorMetrics(metrics, p.operator);
     },
     get hub() {
       return hub;
