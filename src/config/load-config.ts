@@ -1,6 +1,7 @@
 // Loads config/default.json, lays the user's file over it and validates the result. A bad
 // file stops start-up with an error that names the field, the bad value and what is allowed.
 
+import { defaultShardCount } from '../net/shard-count.ts';
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -152,6 +153,11 @@ export function loadConfig(userFile?: string, overrides: Json = {}): LoadedConfi
   }
   merged = mergeConfig(merged, overrides);
   const config = validateConfig(merged, userFile ? `config file ${userFile}` : `default config ${DEFAULT_CONFIG_FILE}`);
+  if (config.pipeline.shards === 0) {
+    // One shard per core; a cluster places shard k on one member, so its members must agree on a number.
+    if (config.cluster.etcd.length > 0) throw new ConfigError('pipeline.shards is 0 (one per core), which a cluster cannot use: its members place the same shards whatever their cores; set pipeline.shards to a number (config/cluster-3.json uses 6)');
+    config.pipeline.shards = defaultShardCount();
+  }
   if (config.node.id === 'auto') config.node.id = hostname().replace(/[^A-Za-z0-9_-]/g, '-').replace(/^[^A-Za-z0-9]+/, '').slice(0, 63) || 'node';
   return { config, files };
 }
