@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../src/config/load-config.ts';
 import { openGeoLookup } from '../src/geo/geo-lookup.ts';
-import { replay } from '../src/replay.ts';
+import { replay } from '../src/node/replay.ts';
 import { defaultShardCount } from '../src/net/shard-count.ts';
 import { median, report } from './report.ts';
 import { runJsonChild } from './child-json.ts';

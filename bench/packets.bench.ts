@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { openGeoLookup } from '../src/geo/geo-lookup.ts';
-import { replay } from '../src/replay.ts';
+import { replay } from '../src/node/replay.ts';
 import { benchDecode } from './packets/decode.ts';
 import { benchEnrich } from './packets/enrich.ts';
 import { benchFeatures } from './packets/features.ts';

@@ -21,7 +21,7 @@ import type { EventQuery } from '../src/store/event-query.ts';
 import { HOUR_MS } from '../src/store/sql-backend.ts';
 import type { EventRow, QueryResult, StoreBackend, StoreStats } from '../src/store/sql-backend.ts';
 import { openSqliteBackend } from '../src/store/sqlite-backend.ts';
-import { mulberry32 } from '../test/helpers/prng.ts';
+import { mulberry32 } from '../devkit/prng.ts';
 import { percentile } from './report.ts';
 
 // ---- workload ---------------------------------------------------------------------------
@@ -42,6 +42,7 @@ const TYPE_WEIGHTS: Record<(typeof ALERT_TYPES)[number], number> = {
   'port-scan-horizontal': 14,
   'scan-probe': 16,
   'ssh-brute-force': 24,
+  'brute-force': 0,
   'syn-flood': 5,
   'udp-amplification': 4,
   'tcp-reflection': 3,

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseLabels } from '../src/eval/labels.ts';
-import { etcdMemberNames } from '../src/cluster/local-etcd.ts';
+import { etcdMemberNames } from '../devkit/local-etcd.ts';
 import { Fleet } from './fleet.ts';
 import { inject, replayStats, type Injected } from './faults.ts';
 import type { NetLab } from './netns.ts';

@@ -32,6 +32,8 @@ interface Pkt {
   wirelen?: number;
   icmpType?: number;
   icmpCode?: number;
+  /** The first payload bytes (text or bytes), for the `head` column. */
+  head?: string | number[];
 }
 
 function v4(text: string): number {
@@ -84,6 +86,9 @@ function batchOf(pkts: Pkt[]): PacketBatch {
     b.icmpCode[i] = p.icmpCode ?? 0;
     b.fragOffset[i] = 0;
     b.status[i] = 0;
+    const head = typeof p.head === 'string' ? [...Buffer.from(p.head, 'latin1')] : (p.head ?? []);
+    b.head.fill(0, i * 16, i * 16 + 16);
+    b.head.set(head.slice(0, 16), i * 16);
   }
   return b;
 }
@@ -228,9 +233,10 @@ describe('configuration', () => {
   const bad: Array<[string, RulesOverrides, string]> = [
     ['verticalScan.threshold', { verticalScan: { threshold: 0 } }, 'an integer from 2'],
     ['horizontalScan.threshold', { horizontalScan: { threshold: 5000 } }, 'an integer from 2 to 256'],
-    ['sshBruteForce.leakPerS', { sshBruteForce: { leakPerS: -1 } }, 'a positive number'],
+    ['bruteForce.maxretry', { bruteForce: { maxretry: 0 } }, 'an integer from 1'],
+    ['bruteForce.undecidedLeakPerS', { bruteForce: { undecidedLeakPerS: -1 } }, 'a positive number'],
     ['synFlood.threshold', { synFlood: { threshold: '500' as unknown as number } }, 'a positive number'],
-    ['udpAmplification.ports', { udpAmplification: { ports: [53, 70000] } }, 'UDP ports'],
+    ['udpAmplification.minPayload', { udpAmplification: { minPayload: 70000 } }, 'an integer from 0 to 65535'],
     ['scanProbe.enabled', { scanProbe: { enabled: 'yes' as unknown as boolean } }, 'true or false'],
     ['cooldownS', { cooldownS: NaN }, 'seconds'],
     ['icmpFlood.minSources', { icmpFlood: { minSources: 0 } }, 'an integer from 1'],
@@ -470,64 +476,190 @@ describe('scan probes', () => {
   });
 });
 
-describe('SSH brute force', () => {
-  const cfg = rules({ sshBruteForce: { threshold: 4, leakPerS: 1 / 30, newConnectionWeight: 1, shortLivedWeight: 2, shortLivedS: 2 }, halfOpen: { enabled: false } });
-  const conn = (sp: number, t: number, life: number | null, src = '10.0.0.1'): Pkt[] => [
-    { ts: t, src, dst: '10.0.0.22', sp, dp: 22, flags: SYN },
-    { ts: t + 0.001, src, dst: '10.0.0.22', sp, dp: 22, flags: ACK },
-    { ts: t + 0.002, src, dst: '10.0.0.22', sp, dp: 22, flags: ACK | PSH, payload: 21 },
-    ...(life === null ? [] : [{ ts: t + life, src, dst: '10.0.0.22', sp, dp: 22, flags: FIN | ACK }]),
+describe('brute force, read from the server\'s replies', () => {
+  const cfg = rules({ halfOpen: { enabled: false }, scanProbe: { enabled: false } });
+  const SRV = '10.0.0.22';
+  /** An SSH binary packet's plaintext header: length, padding, message code. */
+  const plain = (total: number, msg: number) => [(total - 4) >>> 24, ((total - 4) >> 16) & 255, ((total - 4) >> 8) & 255, (total - 4) & 255, 6, msg];
+  /**
+   * The server's side of one SSH session (what the shard of the server sees): SYN-ACK,
+   * banner, KEXINIT, KEX reply + NEWKEYS in one segment, then encrypted segments of the
+   * given sizes (S = 44: SERVICE_ACCEPT, 52: USERAUTH_FAILURE, 28: USERAUTH_SUCCESS, as
+   * OpenSSH 9.2 sends them with AES-GCM), then the server's FIN. The first two replies come
+   * at once (SERVICE_ACCEPT, the methods), later ones 2.5 s apart (PAM's fail delay), or
+   * `quick` ones 10 ms apart (refused keys).
+   */
+  const sshSession = (cp: number, t: number, replies: number[], opts: { client?: string; server?: string; port?: number; close?: boolean; quick?: number } = {}): Pkt[] => {
+    const client = opts.client ?? '10.0.0.1', port = opts.port ?? 22, server = opts.server ?? SRV;
+    const srv = (dt: number, payload: number, head?: string | number[], flags = ACK | PSH): Pkt => ({ ts: t + dt, src: server, dst: client, sp: port, dp: cp, flags, payload, head });
+    const pkts: Pkt[] = [
+      srv(0, 0, undefined, SYN | ACK),
+      srv(0.01, 41, 'SSH-2.0-OpenSSH_9.2p1 Debian'),
+      srv(0.02, 1088, plain(1088, 20)),
+      srv(0.1, 1564, plain(1500, 31)),
+      ...replies.map((n, k) => srv(k < 2 ? 0.2 + k * 0.01 : k < 2 + (opts.quick ?? 0) ? 0.21 + (k - 1) * 0.01 : 0.3 + (k - 1 - (opts.quick ?? 0)) * 2.5, n)),
+    ];
+    if (opts.close !== false) pkts.push(srv(0.5 + replies.length * 2.5, 0, undefined, FIN | ACK));
+    return pkts;
+  };
+  /** An FTP session's server side: greeting, then replies 2.5 s apart (vsftpd's and PAM's fail delays). */
+  const ftpSession = (cp: number, t: number, replies: string[], client = '10.0.0.1'): Pkt[] => [
+    { ts: t, src: SRV, dst: client, sp: 21, dp: cp, flags: SYN | ACK },
+    ...['220 (vsFTPd 3.0.3)', ...replies].map((r, k): Pkt => ({ ts: t + 0.01 + k * 2.5, src: SRV, dst: client, sp: 21, dp: cp, flags: ACK | PSH, payload: r.length + 2, head: r })),
   ];
 
-  test('one long login is not an attack', () => {
+  test('five failed SSH logins fire at the fifth, naming the client; four do not', () => {
     const sr = new SourceRules(cfg);
-    assert.deepEqual(run(sr, conn(50000, 1, 100)), []);
-    assert.deepEqual(run(sr, conn(50001, 200, 0.5)), [], 'a quick second login much later');
-  });
-
-  test('new connections: fires at the threshold, not below', () => {
-    const sr = new SourceRules(cfg);
-    assert.deepEqual(run(sr, [...conn(50000, 1, null), ...conn(50001, 1.1, null), ...conn(50002, 1.2, null)]), []);
-    const out = run(sr, conn(50003, 1.3, null));
+    // 'none' answered with F (52), then failures of the same size
+    assert.deepEqual(run(sr, sshSession(50000, 1, [44, 52, 52, 52], { close: false })), [], 'two failures');
+    assert.deepEqual(run(sr, sshSession(50001, 10, [44, 52, 52, 52])), [], 'four');
+    const out = run(sr, sshSession(50002, 20, [44, 52, 52]));
     assert.equal(out.length, 1);
     const a = out[0]!;
     assert.equal(a.type, 'ssh-brute-force');
     assert.equal(a.source, '10.0.0.1');
-    assert.equal(a.target, '10.0.0.22');
+    assert.equal(a.target, SRV);
     assert.equal(a.blockable, true);
-    assert.equal(a.evidence.connections, 4);
-    assert.equal(a.evidence.shortLived, 0);
+    assert.equal(a.evidence.failures, 5);
+    assert.equal(a.evidence.service, 'ssh');
+    assert.equal(a.evidence.maxretry, 5);
   });
 
-  test('a short-lived connection weighs more: SYN + short close + SYN fires (hydra\'s probe connection)', () => {
+  test('SSH is known by its banner on any port; a port-22 server that does not speak SSH is not followed', () => {
     const sr = new SourceRules(cfg);
-    assert.deepEqual(run(sr, conn(50000, 1, 0.11)), [], '1 + 2 units');
-    const out = run(sr, conn(50001, 1.3, null));
+    const out = run(sr, [...sshSession(50000, 1, [44, 52, 52, 52, 52, 52], { port: 2222 }), ...sshSession(50001, 10, [44, 52, 52], { port: 2222 })]);
     assert.equal(out.length, 1);
-    assert.equal(out[0]!.evidence.shortLived, 1);
-    assert.equal(out[0]!.evidence.connections, 2);
+    assert.equal(out[0]!.evidence.port, 2222);
+    const http = new SourceRules(cfg);
+    const fake = range(8).flatMap((k) => ftpSession(51000 + k, 30 + k, ['530 Login incorrect.']).map((p) => ({ ...p, sp: 22, head: p.head === '220 (vsFTPd 3.0.3)' ? 'HTTP/1.1 200 OK' : p.head })));
+    assert.deepEqual(run(http, fake), [], 'an HTTP server on port 22 says nothing about logins');
   });
 
-  test('closing after shortLivedS is not short-lived; the server\'s FIN is not the client\'s', () => {
+  test('a failed then successful login is forgiven: the admin who mistypes is never banned', () => {
     const sr = new SourceRules(cfg);
-    const pkts = [
-      ...conn(50000, 1, 2.5),
-      { ts: 1.5, src: '10.0.0.22', dst: '10.0.0.1', sp: 22, dp: 50001, flags: FIN | ACK },
-      ...conn(50001, 1.2, null),
+    for (let day = 0; day < 5; day++) {
+      // two mistyped sessions, then one that logs in (28 = S - 16)
+      const t = day * 700;
+      assert.deepEqual(run(sr, [...sshSession(50000 + day * 3, t, [44, 52, 52]), ...sshSession(50001 + day * 3, t + 5, [44, 52, 52]), ...sshSession(50002 + day * 3, t + 10, [44, 52, 28, 116, 44])]), [], `day ${day}`);
+    }
+    // a typo and the right password in one session, many times
+    assert.deepEqual(run(sr, range(10).flatMap((k) => sshSession(52000 + k, 5000 + k * 20, [44, 52, 52, 28, 116]))), []);
+  });
+
+  test('refused keys (answered at once) are not guesses; a first request answered late is one (a password without "none" first)', () => {
+    const sr = new SourceRules(cfg);
+    // three keys refused, one password mistyped, in each of four sessions; then a login
+    for (let k = 0; k < 4; k++) assert.deepEqual(run(sr, sshSession(50000 + k, k * 20, [44, 52, 52, 52, 52, 52], { quick: 3 })), [], `session ${k}`);
+    assert.deepEqual(run(sr, sshSession(50010, 100, [44, 52, 52, 52, 52, 28], { quick: 3 })), []);
+    // Paramiko-style: the first request is a password; its failure is the first failure-sized answer, 2.5 s after S
+    const p = new SourceRules(cfg);
+    const direct = (k: number): Pkt[] => sshSession(51000 + k, k * 10, [44]).flatMap((x, j, all) => (j === all.length - 1 ? [{ ...x, ts: x.ts + 3, payload: 52, flags: ACK | PSH }, { ...x, ts: x.ts + 3.1 }] : [x]));
+    assert.deepEqual(run(p, range(4).flatMap(direct)), []);
+    assert.equal(run(p, direct(4)).length, 1);
+  });
+
+  test('sessions with no outcome read (methods asked only, or no failure size) are undecided: a bucket of 10; banner grabs never count', () => {
+    const m = new SourceRules(cfg);
+    assert.deepEqual(run(m, range(9).flatMap((k) => sshSession(50000 + k, 1 + k * 2, [44, 52]))), [], 'nine methods-only sessions');
+    const tenth = run(m, sshSession(50010, 30, [44, 52]));
+    assert.equal(tenth.length, 1);
+    assert.equal(tenth[0]!.evidence.undecidedSessions, 10);
+    // one refused key and nothing else: counted as one failed attempt at the close
+    const q = new SourceRules(cfg);
+    assert.deepEqual(run(q, range(4).flatMap((k) => sshSession(50000 + k, 1 + k * 20, [44, 52, 52], { quick: 1 }))), []);
+    assert.equal(run(q, sshSession(50010, 100, [44, 52, 52], { quick: 1 }))[0]?.evidence.failures, 5);
+    // sessions with no outcome at all (no failure size ever): a bucket of 10 at one a minute
+    const u = new SourceRules(cfg);
+    assert.deepEqual(run(u, range(9).flatMap((k) => sshSession(50000 + k, 1 + k, [44]))), []);
+    const out = run(u, sshSession(50020, 20, [44]));
+    assert.equal(out.length, 1);
+    assert.equal(out[0]!.evidence.undecidedSessions, 10);
+    // banner grabs (no key exchange) are never counted
+    const grab = new SourceRules(cfg);
+    const grabs = range(40).flatMap((k): Pkt[] => [
+      { ts: k, src: SRV, dst: '10.0.0.9', sp: 22, dp: 40000 + k, flags: SYN | ACK },
+      { ts: k + 0.01, src: SRV, dst: '10.0.0.9', sp: 22, dp: 40000 + k, flags: ACK | PSH, payload: 41, head: 'SSH-2.0-OpenSSH_9.2p1' },
+      { ts: k + 0.02, src: SRV, dst: '10.0.0.9', sp: 22, dp: 40000 + k, flags: FIN | ACK },
+    ]);
+    assert.deepEqual(run(grab, grabs), []);
+  });
+
+  test('the key exchange is walked across segments: a KEX reply split by the MSS, NEWKEYS alone, EXT_INFO skipped', () => {
+    const sr = new SourceRules(cfg);
+    const t = 1;
+    const srv = (dt: number, payload: number, head?: string | number[], flags = ACK | PSH): Pkt => ({ ts: t + dt, src: SRV, dst: '10.0.0.1', sp: 22, dp: 50000, flags, payload, head });
+    const session: Pkt[] = [
+      srv(0, 0, undefined, SYN | ACK),
+      srv(0.01, 41, 'SSH-2.0-OpenSSH_9.2p1 Debian'),
+      srv(0.02, 1088, plain(1088, 20)),
+      srv(0.1, 1448, plain(1564, 31)), // the KEX reply, cut by the MSS
+      srv(0.11, 116, [1, 2, 3, 4, 5, 6, 7]), // its tail
+      srv(0.12, 16, plain(16, 21)), // NEWKEYS alone
+      srv(0.13, 300), // EXT_INFO
+      ...[44, 52, 52, 52, 52, 52, 52].map((n, k) => srv(0.2 + (k < 2 ? k * 0.01 : k * 2.5), n)),
     ];
-    assert.deepEqual(run(sr, pkts), []);
+    const out = run(sr, session);
+    assert.equal(out.length, 1);
+    assert.equal(out[0]!.evidence.failures, 5);
   });
 
-  test('retransmitted SYNs are not new connections; other ports are not SSH', () => {
-    const sr = new SourceRules(cfg);
-    const syn = { ts: 1, src: '10.0.0.1', dst: '10.0.0.22', sp: 50000, dp: 22, flags: SYN };
-    assert.deepEqual(run(sr, [syn, { ...syn, ts: 2 }, { ...syn, ts: 4 }, { ...syn, ts: 8 }, { ...syn, ts: 16 }]), []);
-    assert.deepEqual(run(sr, range(10).flatMap((k) => conn(51000 + k, 20 + k * 0.01, 0.1).map((p) => ({ ...p, dp: 2222 })))), []);
+  test('FTP: 530 replies are failures, 230 forgives; SMTP 535; POP3 -ERR; IMAP tagged NO; Telnet "Login incorrect"', () => {
+    const ftp = new SourceRules(cfg);
+    assert.deepEqual(run(ftp, ftpSession(50000, 1, ['331 Please specify the password.', '530 Login incorrect.', '331 x', '530 Login incorrect.', '331 x', '230 Login successful.'])), []);
+    assert.deepEqual(run(ftp, ftpSession(50001, 20, range(4).map(() => '530 Login incorrect.'))), [], 'forgiven, then four');
+    const out = run(ftp, ftpSession(50002, 40, ['331 Please specify', '530 Login incorrect.']));
+    assert.equal(out.length, 1);
+    assert.equal(out[0]!.type, 'brute-force');
+    assert.equal(out[0]!.evidence.service, 'ftp');
+    const greet = (first: string, fail: string, port: number) => {
+      const sr = new SourceRules(cfg);
+      const pkts = range(5).flatMap((k): Pkt[] => [
+        { ts: k * 3, src: SRV, dst: '10.0.0.5', sp: port, dp: 45000 + k, flags: SYN | ACK },
+        { ts: k * 3 + 0.1, src: SRV, dst: '10.0.0.5', sp: port, dp: 45000 + k, flags: ACK | PSH, payload: 40, head: first },
+        { ts: k * 3 + 1, src: SRV, dst: '10.0.0.5', sp: port, dp: 45000 + k, flags: ACK | PSH, payload: 40, head: fail },
+      ]);
+      return run(sr, pkts);
+    };
+    for (const [first, fail, port, name] of [
+      ['220 mail.example.org ESMTP', '535 5.7.8 Error: auth', 587, 'smtp'],
+      ['+OK Dovecot ready.', '-ERR [AUTH] Authentication failed.', 110, 'pop3'],
+      ['* OK [CAPABILITY IMAP4rev1]', 'a002 NO [AUTHENTICATIONFAILED]', 143, 'imap'],
+      ['\xff\xfd\x18\xff\xfd\x20', '\r\nLogin incorrect\r\n', 23, 'telnet'],
+    ] as const) {
+      const got = greet(first, fail, port);
+      assert.equal(got.length, 1, name);
+      assert.equal(got[0]!.evidence.service, name);
+      assert.equal(got[0]!.source, '10.0.0.5');
+    }
+    assert.deepEqual(greet('* OK ready', '* NO [ALERT] disk almost full', 143), [], 'an untagged NO is no answer to a login');
+    assert.deepEqual(greet('+OK ready', '+OK 2 messages', 110), []);
   });
 
-  test('leaks: connections at the leak rate never fire', () => {
+  test('parallel guessing: three failures answered within 2 s fire at the third; refused keys and session ends do not count there', () => {
     const sr = new SourceRules(cfg);
-    assert.deepEqual(run(sr, range(30).flatMap((k) => conn(50000 + k, k * 31, 10))), []);
+    const out = run(sr, range(4).flatMap((k) => sshSession(50000 + k, 1 + k * 0.01, [44, 52, 52])));
+    assert.equal(out.length, 1);
+    assert.equal(out[0]!.evidence.parallel, 3);
+    assert.equal(out[0]!.evidence.failures, 3);
+    // four sessions that each had a key refused and ended, at once: each is one failure, not parallel ones
+    const q = new SourceRules(cfg);
+    assert.deepEqual(run(q, range(4).flatMap((k) => sshSession(50000 + k, 1 + k * 0.01, [44, 52, 52], { quick: 1 }))), []);
+  });
+
+  test('slow guessing still fires by the fifth failure within findtime; failures further apart do not', () => {
+    const sr = new SourceRules(cfg);
+    const out = run(sr, range(5).flatMap((k) => ftpSession(50000 + k, k * 100, ['530 Login incorrect.'])));
+    assert.equal(out.length, 1, 'one a 100 s: five within 10 minutes');
+    const spaced = new SourceRules(cfg);
+    assert.deepEqual(run(spaced, range(8).flatMap((k) => ftpSession(50000 + k, k * 200, ['530 Login incorrect.']))), [], 'one every 200 s: never five within 600 s');
+  });
+
+  test('a client reached through the server\'s packets only: the server is never named as source', () => {
+    const sr = new SourceRules(cfg);
+    const out = run(sr, range(6).flatMap((k) => sshSession(50000 + k, k * 5, [44, 52, 52], { client: '2001:db8::7', server: '2001:db8::22' })));
+    assert.equal(out.length, 1);
+    assert.equal(out[0]!.source, '2001:db8::7');
+    assert.equal(out[0]!.target, '2001:db8::22');
   });
 });
 

@@ -1,9 +1,9 @@
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
-import { evaluate } from '../src/evaluate.ts';
+import { evaluate } from '../src/eval/harness.ts';
 import { readLabels } from '../src/eval/labels.ts';
-import { testConfig } from './helpers/node-config.ts';
+import { testConfig } from '../devkit/node-config.ts';
 
 const P = new URL('../../shared/data/pcap/', import.meta.url).pathname;
 const labels = readLabels(`${P}labels.tsv`);
@@ -25,8 +25,13 @@ test('eval, rules only: D05 then D18 blocks the hydra source and nothing else; a
   assert.equal(flood.victims![0]!.alerted, true);
   assert.equal(flood.victims![0]!.type, 'syn-flood');
   const brute = r.timeToDetection.perFile.find((f) => f.file.startsWith('D18'))!;
-  assert.equal(brute.attackers![0]!.by, 'ssh-brute-force');
-  assert.ok(brute.attackers![0]!.ttdS! >= 0 && brute.attackers![0]!.ttdS! < 1, 'capture time from the first hydra packet to the ban');
+  const hydra = brute.attackers![0]!;
+  assert.equal(hydra.by, 'ssh-brute-force');
+  // hydra's 6 parallel guesses are refused together 2.5 s in (the server's fail delay)
+  assert.ok(hydra.ttdS! >= 2 && hydra.ttdS! < 3, `capture time from the first hydra packet to the ban: ${hydra.ttdS}`);
+  assert.ok('attemptsBeforeBan' in hydra);
+  assert.deepEqual(hydra.attemptsBeforeBan, { failedLogins: 3, connections: 7 }, 'banned at the 3rd of the failed logins answered together, after its 7 connections');
+  assert.deepEqual(r.timeToDetection.byClass.brute!.attemptsBeforeBan, { meanFailedLogins: 3, maxFailedLogins: 3, meanConnections: 7, maxConnections: 7 });
   assert.equal(r.model, null);
 });
 
@@ -46,8 +51,12 @@ test('eval with the model: trained on the first benign packets, every later pack
   assert.deepEqual(r.blocks.blocked, ['192.168.1.10']);
 });
 
-test('eval command: missing inputs are usage errors', () => {
+test('eval command: --help says the flags repeat; missing inputs are usage errors', () => {
   const run = (...a: string[]) => spawnSync(process.execPath, ['bin/autoimmune.js', 'eval', ...a], { encoding: 'utf8' });
+  const help = run('--help');
+  assert.equal(help.status, 0);
+  assert.match(help.stdout, /--benign FILE \[--benign FILE\]\.\.\. --attack FILE \[--attack FILE\]\.\.\./);
+  assert.match(help.stdout, /repeat the flag for each file/);
   const none = run('--benign', `${P}D01_benign_example.pcap`);
   assert.equal(none.status, 2);
   assert.match(none.stderr, /eval needs --benign FILE .* --attack FILE .* --attackers FILE/);

@@ -12,7 +12,7 @@ import { NftablesBackend } from '../src/firewall/nftables.ts';
 import { IptablesIpsetBackend } from '../src/firewall/iptables-ipset.ts';
 import { DryRunBackend } from '../src/firewall/dry-run.ts';
 import { XdpBackend } from '../src/firewall/xdp.ts';
-import { createNetnsPair, isRoot } from './helpers/netns.ts';
+import { createNetnsPair, isRoot } from '../devkit/netns.ts';
 
 test('choose: a configured kind is taken as it is', async () => {
   const nft = await chooseFirewallBackend('nftables', { table: 'node_b', isRoot: false });

@@ -8,17 +8,17 @@ import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
 import { Etcd3 } from 'etcd3';
 import { firewallSpec } from '../src/actors/firewall.ts';
-import type { Ban } from '../src/cluster/ban-registry.ts';
-import { EtcdBanRegistry, bansPrefix } from '../src/cluster/etcd-ban-registry.ts';
-import { MemoryBanRegistry } from '../src/cluster/memory-ban-registry.ts';
+import type { Ban } from '../src/respond/ban-registry.ts';
+import { EtcdBanRegistry, bansPrefix } from '../src/respond/etcd-ban-registry.ts';
+import { MemoryBanRegistry } from '../src/respond/memory-ban-registry.ts';
 import type { FirewallBackend, FirewallEntry } from '../src/firewall/backend.ts';
 import { NftablesBackend } from '../src/firewall/nftables.ts';
 import { AllowList } from '../src/respond/allow-list.ts';
 import { BanGuard } from '../src/respond/ban-guard.ts';
 import { ActorSystem } from '../src/supervisors/actor-system.ts';
-import { startEtcd } from './helpers/etcd.ts';
-import { createNetnsPair, isRoot } from './helpers/netns.ts';
-import { waitFor } from './helpers/wait.ts';
+import { startEtcd } from '../devkit/etcd.ts';
+import { createNetnsPair, isRoot } from '../devkit/netns.ts';
+import { waitFor } from '../devkit/wait.ts';
 
 function ban(address: string, ttl = 300): Ban {
   const now = Date.now();

@@ -9,8 +9,8 @@ import { batchScript, keyOf, parseMapDump } from '../src/firewall/xdp-maps.ts';
 import { runCommand } from '../src/firewall/exec.ts';
 import { FirewallCommandError } from '../src/firewall/errors.ts';
 import { parseCidr } from '../src/respond/cidr.ts';
-import { firewallScenarios } from './helpers/firewall-scenarios.ts';
-import { createNetnsPair, isRoot } from './helpers/netns.ts';
+import { firewallScenarios } from '../devkit/firewall-scenarios.ts';
+import { createNetnsPair, isRoot } from '../devkit/netns.ts';
 
 /** Why XDP cannot run here, or null when it can (root, xdp-tools and bpftool installed). */
 function xdpUnavailable(): string | null {

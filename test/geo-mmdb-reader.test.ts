@@ -5,10 +5,10 @@ import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { Reader } from 'maxmind';
-import { formatIpv4, parseIpv6 } from '../src/geo/address-class.ts';
 import { defaultCityDatabases } from '../src/geo/default-databases.ts';
 import { MmdbReader } from '../src/geo/mmdb-reader.ts';
 import { buildMmdb } from '../src/geo/mmdb-writer.ts';
+import { formatIPv4, parseIpv6 } from '../src/net/address.ts';
 
 /** A fixed pseudo-random sequence (the same addresses every run). */
 function lcg(seed: number): () => number {
@@ -28,7 +28,7 @@ test('the bundled IPv4 and IPv6 databases answer as maxmind does, within the cac
   for (let i = 0; i < 20_000; i++) {
     const a = rnd();
     const mine = v4.getIpv4(a);
-    assert.deepEqual(mine, ref4.get(formatIpv4(a)), formatIpv4(a));
+    assert.deepEqual(mine, ref4.get(formatIPv4(a)), formatIPv4(a));
     if (mine !== null) found++;
   }
   assert.ok(found > 10_000, `most random addresses have a record (${found})`);

@@ -6,18 +6,18 @@ import { strict as assert } from 'node:assert';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { MemoryBanRegistry } from '../src/cluster/memory-ban-registry.ts';
-import { assembleDefence } from '../src/defence.ts';
-import { detectorPath, TRAINER_PATH } from '../src/detection.ts';
+import { MemoryBanRegistry } from '../src/respond/memory-ban-registry.ts';
+import { assembleDefence } from '../src/node/defence.ts';
 import { featureCount } from '../src/detect/flow-features.ts';
 import { openModelShelf } from '../src/detect/model-shelf.ts';
 import type { TrainerEvent } from '../src/detect/model-trainer.ts';
 import { DryRunBackend } from '../src/firewall/dry-run.ts';
 import { FileSource } from '../src/net/file-source.ts';
-import { buildPipeline } from '../src/pipeline.ts';
+import { buildPipeline } from '../src/node/pipeline.ts';
 import { ActorSystem } from '../src/supervisors/actor-system.ts';
-import { testConfig } from './helpers/node-config.ts';
-import { waitFor } from './helpers/wait.ts';
+import { testConfig } from '../devkit/node-config.ts';
+import { waitFor } from '../devkit/wait.ts';
+import { TRAINER_PATH, detectorPath } from '../src/actors/tree-layout.ts';
 
 const P = new URL('../../shared/data/pcap/', import.meta.url).pathname;
 

@@ -140,6 +140,25 @@ describe('decode: hand-built frames', () => {
     assert.equal(r.batch.formatAddress(2, 'src'), '10.0.0.1');
   });
 
+  test('the head column keeps the first 16 payload bytes of TCP and UDP, zero-filled; nothing else', () => {
+    const head = (r: Row) => [...r.batch.head.subarray(2 * 16, 3 * 16)];
+    const text = (s: string) => [...Buffer.from(s, 'latin1')];
+    const banner = 'SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n';
+    let r = decode(ethernet(0x0800, ipv4({ src: '10.0.0.1', dst: '10.0.0.2', protocol: 6 }, tcp({ sport: 2222, dport: 50000, flags: 0x18, options: [1, 1, 8, 10, 0, 0, 0, 1, 0, 0, 0, 2] }, text(banner)))));
+    assert.deepEqual(head(r), text(banner.slice(0, 16)), 'after TCP options');
+    r = decode(ethernet(0x0800, ipv4({ src: '10.0.0.1', dst: '10.0.0.2', protocol: 6 }, tcp({ sport: 21, dport: 50000, flags: 0x18 }, text('530 x')))));
+    assert.deepEqual(head(r), [...text('530 x'), ...new Array(11).fill(0)], 'short payload, zero-filled over the dirty row');
+    r = decode(ethernet(0x0800, ipv4({ src: '10.0.0.1', dst: '10.0.0.2', protocol: 17 }, udp(53, 40000, text('0123456789abcdefXYZ')))));
+    assert.deepEqual(head(r), text('0123456789abcdef'));
+    const cut = ethernet(0x0800, ipv4({ src: '10.0.0.1', dst: '10.0.0.2', protocol: 6 }, tcp({ sport: 22, dport: 50000, flags: 0x18 }, text(banner))));
+    r = decode(cut.subarray(0, cut.length - banner.length + 6), 1, cut.length);
+    assert.deepEqual(head(r), [...text('SSH-2.'), ...new Array(10).fill(0)], 'only what the snap length kept');
+    r = decode(ethernet(0x0800, ipv4({ src: '10.0.0.1', dst: '10.0.0.2', protocol: 17, fragWord: 1480 / 8 }, new Uint8Array(100).fill(7))));
+    assert.deepEqual(head(r), new Array(16).fill(0), 'a later fragment has no transport payload');
+    r = decode(ethernet(0x0800, ipv4({ src: '10.0.0.1', dst: '10.0.0.2', protocol: 1 }, icmp(8, 0, [0, 1, 0, 1], [9, 9, 9]))));
+    assert.deepEqual(head(r), new Array(16).fill(0), 'ICMP keeps none');
+  });
+
   test('IPv4 fragment reaching past 65535 bytes (ping of death) is malformed', () => {
     const frame = ethernet(0x0800, ipv4({ src: '6.6.6.6', dst: '10.0.0.2', protocol: 1, fragWord: 8189 }, new Uint8Array(100)));
     const { batch: b, status } = decode(frame);

@@ -23,7 +23,7 @@ import {
 } from '../src/net/live-capture.ts';
 import { PacketBatch, PacketFlags as F } from '../src/net/packet-batch.ts';
 import { CaptureOptionError } from '../src/net/pcap-file.ts';
-import { waitFor } from './helpers/wait.ts';
+import { waitFor } from '../devkit/wait.ts';
 
 const ROOT_DIR = fileURLToPath(new URL('..', import.meta.url));
 const LIVE_CAPTURE_URL = new URL('../src/net/live-capture.ts', import.meta.url).href;
@@ -301,7 +301,6 @@ describe('LiveCapture when its interface goes away', { skip: skipLive }, () => {
     writeFileSync(
       file,
       `import { execFileSync } from 'node:child_process';
-import { LiveCapture } from ${JSON.stringify(LIVE_CAPTURE_URL)};
 execFileSync('ip', ['link', 'add', 'lc0', 'type', 'veth', 'peer', 'name', 'lc1']);
 execFileSync('ip', ['link', 'set', 'lc0', 'up']);
 const capture = LiveCapture.open({ iface: 'lc0', onBatch: () => {}, onError: (err) => {

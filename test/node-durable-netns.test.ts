@@ -7,37 +7,22 @@
 
 import { strict as assert } from 'node:assert';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { test } from 'node:test';
-import { spawnNodeProcess, type NodeProcess } from '../src/cluster/node-process.ts';
+import type { NodeProcess } from '../devkit/node-process.ts';
+import { callIn, netnsNodeConfig, startNodeIn } from '../devkit/netns-node.ts';
 import { NftablesBackend } from '../src/firewall/nftables.ts';
-import { readToken } from '../src/state-dir.ts';
-import { createNetnsPair, isRoot, type NetnsPair } from './helpers/netns.ts';
-import { waitFor } from './helpers/wait.ts';
+import { readToken } from '../src/node/state-dir.ts';
+import { createNetnsPair, isRoot, type NetnsPair } from '../devkit/netns.ts';
+import { waitFor } from '../devkit/wait.ts';
 
 const run = promisify(execFile);
 
-function nodeConfig(dir: string): string {
-  const file = join(dir, 'config.json');
-  // Real nftables; nothing captured (the test drives the API); no model or store (faster start).
-  writeFileSync(file, JSON.stringify({ firewall: { backend: 'nftables' }, capture: { interfaces: [] }, model: { enabled: false }, store: { enabled: false } }));
-  return file;
-}
-
-/** HTTP calls from inside the namespace (the node listens on its loopback). */
-async function call(ns: string, url: string, method: string, token: string | null, body?: unknown): Promise<{ status: number; body: unknown }> {
-  const script = `
-    const r = await fetch(process.argv[1], { method: process.argv[2], headers: { 'content-type': 'application/json', ...(process.argv[3] ? { authorization: 'Bearer ' + process.argv[3] } : {}) }, body: process.argv[4] || undefined });
-    console.log(JSON.stringify({ status: r.status, body: await r.json().catch(() => null) }));`;
-  const { stdout } = await run('ip', ['netns', 'exec', ns, process.execPath, '--input-type=module', '-e', script, url, method, token ?? '', body === undefined ? '' : JSON.stringify(body)]);
-  return JSON.parse(stdout) as { status: number; body: unknown };
-}
-
 async function start(pair: NetnsPair, id: string, stateDir: string, config: string): Promise<NodeProcess> {
-  return spawnNodeProcess({ id, etcd: [], stateDir, config, wrap: ['ip', 'netns', 'exec', pair.defender] });
+  return startNodeIn(pair.defender, id, stateDir, config);
 }
 
 test('a ban outlives a restart in the API and the kernel; a second node on the same table refuses to start', async (t) => {
@@ -45,14 +30,14 @@ test('a ban outlives a restart in the API and the kernel; a second node on the s
   const pair = await createNetnsPair();
   const dir = mkdtempSync(join(tmpdir(), 'autoimmune-durable-node-'));
   const stateDir = join(dir, 'state');
-  const config = nodeConfig(dir);
+  const config = netnsNodeConfig(dir);
   const nft = new NftablesBackend({ netns: pair.defender });
   const [banned, bystander] = pair.attackerV4;
   let node: NodeProcess | undefined;
   try {
     node = await start(pair, 'n1', stateDir, config);
     const token = readToken(stateDir, undefined, {});
-    const made = await call(pair.defender, `${node.url}/api/bans`, 'POST', token, { address: banned, ttl: 3600, reason: 'restart test' });
+    const made = await callIn(pair.defender, `${node.url}/api/bans`, 'POST', token, { address: banned, ttl: 3600, reason: 'restart test' });
     assert.equal(made.status, 201, JSON.stringify(made));
     await waitFor(async () => (await nft.list()).some((e) => e.address === banned), 'the ban reaches the kernel');
     assert.equal(await pair.probe(banned), 'dropped');
@@ -64,7 +49,7 @@ test('a ban outlives a restart in the API and the kernel; a second node on the s
 
     node = await start(pair, 'n1', stateDir, config);
     assert.match(node.output(), /bans: 1 in force loaded/);
-    const bans = (await call(pair.defender, `${node.url}/api/bans`, 'GET', null)).body as Array<{ address: string; reason: string }>;
+    const bans = (await callIn(pair.defender, `${node.url}/api/bans`, 'GET', null)).body as Array<{ address: string; reason: string }>;
     assert.deepEqual(bans.map((b) => [b.address, b.reason]), [[banned, 'restart test']]);
     await waitFor(async () => (await nft.list()).some((e) => e.address === banned), 'still in the kernel after the reconcile');
     assert.equal(await pair.probe(banned), 'dropped');
@@ -95,7 +80,7 @@ test('SIGKILL while bans are made loses none that the API acknowledged', async (
   const pair = await createNetnsPair();
   const dir = mkdtempSync(join(tmpdir(), 'autoimmune-durable-kill-'));
   const stateDir = join(dir, 'state');
-  const config = nodeConfig(dir);
+  const config = netnsNodeConfig(dir);
   const nft = new NftablesBackend({ netns: pair.defender });
   let node: NodeProcess | undefined;
   try {
@@ -126,7 +111,7 @@ test('SIGKILL while bans are made loses none that the API acknowledged', async (
     assert.ok(acked.length < 250, 'the node died before the client was through');
 
     node = await start(pair, 'n1', stateDir, config);
-    const listed = new Set(((await call(pair.defender, `${node.url}/api/bans`, 'GET', null)).body as Array<{ address: string }>).map((b) => b.address));
+    const listed = new Set(((await callIn(pair.defender, `${node.url}/api/bans`, 'GET', null)).body as Array<{ address: string }>).map((b) => b.address));
     const lost = acked.filter((a) => !listed.has(a));
     assert.deepEqual(lost, [], `acknowledged then lost (of ${acked.length} acknowledged)`);
     await waitFor(async () => (await nft.list()).length >= acked.length, 'every acknowledged ban is in the kernel');

@@ -7,7 +7,7 @@ import { mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import type { Ban } from '../src/cluster/ban-registry.ts';
+import type { Ban } from '../src/respond/ban-registry.ts';
 import { EmbeddedCoordinator } from '../src/cluster/embedded-coordinator.ts';
 import { AllowList } from '../src/respond/allow-list.ts';
 import { ClusterBanBudget, TokenBucket } from '../src/respond/ban-budget.ts';
@@ -19,11 +19,12 @@ import { parseNtpConf, parseProcIpv6Route, parseProcRoute, parseResolvConf } fro
 import { ResponderPolicy } from '../src/respond/policy.ts';
 import { DEFAULT_RESPONDER } from '../src/respond/responder-config.ts';
 import { openSqlite } from '../src/util/sqlite.ts';
-import { ManualClock } from '../src/supervisors/clock.ts';
+import { ManualClock } from '../src/util/clock.ts';
 import type { Alert } from '../src/detect/alert.ts';
-import { waitFor } from './helpers/wait.ts';
-import { startEtcd } from './helpers/etcd.ts';
+import { waitFor } from '../devkit/wait.ts';
+import { startEtcd } from '../devkit/etcd.ts';
 import { connectEtcd } from '../src/cluster/etcd-coordinator.ts';
+import { EtcdValues } from '../src/cluster/etcd-values.ts';
 
 const T0 = 1_750_000_000_000;
 
@@ -188,9 +189,10 @@ describe('EtcdOffenceBook (a real etcd)', () => {
     const etcd = await startEtcd();
     const coord = await connectEtcd([etcd.endpoint]);
     const coordB = await connectEtcd([etcd.endpoint]);
-    const rejected: string[] = [];
+    const lines: string[] = [];
+    const values = new EtcdValues('c1', { notice: (l) => lines.push(l) });
     const a = new EtcdOffenceBook(coord, 'c1');
-    const b = new EtcdOffenceBook(coordB, 'c1', undefined, undefined, (k) => rejected.push(k));
+    const b = new EtcdOffenceBook(coordB, 'c1', undefined, undefined, (kv) => values.offence(kv));
     await Promise.all([a.start(), b.start()]);
     const clock = { now: () => Date.now(), setTimer: () => ({ cancel() {} }) } as never;
     const pa = new ResponderPolicy(DEFAULT_RESPONDER, new AllowList(), clock, { offences: a });
@@ -206,7 +208,9 @@ describe('EtcdOffenceBook (a real etcd)', () => {
     await waitFor(() => b.size === 2, 'the bad value is mirrored');
     assert.equal(b.get('203.0.113.61'), undefined);
     assert.equal(b.get('203.0.113.61'), undefined);
-    assert.deepEqual(rejected, [`${offencesPrefix('c1')}203.0.113.61`]);
+    assert.equal(values.rejected.get('offences'), 1, 'counted once however often it is read');
+    assert.equal(lines.length, 1);
+    assert.match(lines[0]!, /offences\/203\.0\.113\.61.*not a valid offence record value/);
     a.close();
     b.close();
     await coord.close();
@@ -234,5 +238,49 @@ test('parseBan takes a ban and refuses what is not one', () => {
   const good = ban('203.0.113.7', T0, 60);
   assert.deepEqual(parseBan(JSON.stringify(good)), good);
   assert.deepEqual(parseBan(good), good);
-  for (const bad of ['', 'null', '[]', '{"address":5}', JSON.stringify({ ...good, expiresAt: 'soon' }), JSON.stringify({ ...good, offence: 0 })]) assert.equal(parseBan(bad), null, bad);
+  for (const bad of ['', 'null', '[]', '{"address":5}', JSON.stringify({ ...good, expiresAt: 'soon' }), JSON.stringify({ ...good, offence: -1 }), JSON.stringify({ ...good, address: '203.000.113.7' })]) assert.equal(parseBan(bad), null, bad);
+});
+
+describe('forgeable evidence (policy)', () => {
+  const forged = (source: string, sourceSeen: boolean): Alert => ({ ...alert(source), grade: 'forgeable', sourceSeen }) as Alert;
+  test('never bans an address with real sessions on evidence anyone could forge', () => {
+    const p = new ResponderPolicy(DEFAULT_RESPONDER, new AllowList(), clockAt(T0));
+    const out = p.onAlert(forged('203.0.113.80', true));
+    assert.ok('skipped' in out && out.skipped === 'forgeable-evidence', JSON.stringify(out));
+    assert.match(out.detail, /has had real sessions here/);
+  });
+  test('bans an address never seen in a real session briefly, with no escalation', () => {
+    const clock = clockAt(T0);
+    const p = new ResponderPolicy(DEFAULT_RESPONDER, new AllowList(), clock);
+    for (let round = 0; round < 3; round++) {
+      const out = p.onAlert(forged('203.0.113.81', false));
+      assert.ok('decision' in out, JSON.stringify(out));
+      assert.equal(out.decision.ttl, DEFAULT_RESPONDER.forgeableBanTtlS);
+      assert.equal(out.decision.evidence, 'forgeable');
+      assert.match(out.decision.reason, /never seen in a real session.*no escalation/);
+      clock.advance(DEFAULT_RESPONDER.forgeableBanTtlS * 1000 + 1);
+    }
+    assert.equal(p.offencesOf('203.0.113.81'), 0, 'nothing remembered: no escalation');
+    // Established evidence from the same address is a first offence, at the full length.
+    const real = p.onAlert({ ...alert('203.0.113.81'), grade: 'established', sourceSeen: true } as Alert);
+    assert.ok('decision' in real && real.decision.ttl === DEFAULT_RESPONDER.banTtlS && real.decision.offence === 1 && real.decision.evidence === 'established');
+  });
+});
+
+describe('an operator\'s forced ban', () => {
+  test('may cover the network\'s infrastructure, never loopback, this node or the allow-list; the firewall honours it', () => {
+    const list = new AllowList({ interfaces: { eth0: [{ address: '192.0.2.5' }] }, configured: ['198.51.100.0/28'] });
+    list.setGroup('infrastructure', [{ net: '203.0.113.1', why: 'gateway (/proc/net/route)', forceable: true }]);
+    const p = new ResponderPolicy(DEFAULT_RESPONDER, list, clockAt(T0));
+    assert.throws(() => p.manualBlock('203.0.113.1'), { code: 'AI_ERR_ALLOW_LISTED', message: /infrastructure.*force/ });
+    const d = p.manualBlock('203.0.113.1', 600, 'compromised router', { force: true });
+    assert.equal(d.forced, true);
+    assert.equal(p.guard.checkText('203.0.113.1', true), null, 'the firewall applies a forced ban of it');
+    assert.notEqual(p.guard.checkText('203.0.113.1', false), null, 'and refuses an unforced one');
+    for (const a of ['127.0.0.1', '192.0.2.5', '198.51.100.3', '192.0.2.0/24']) {
+      assert.throws(() => p.manualBlock(a, 600, 'x', { force: true }), { code: 'AI_ERR_ALLOW_LISTED' }, a);
+    }
+    // Not protected at all: force changes nothing and is not recorded.
+    assert.equal(p.manualBlock('203.0.113.9', 600, 'x', { force: true }).forced, undefined);
+  });
 });

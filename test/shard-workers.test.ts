@@ -10,11 +10,11 @@ import { test } from 'node:test';
 import { ConfigError } from '../src/errors.ts';
 import { FileSource } from '../src/net/file-source.ts';
 import { PacketBatch } from '../src/net/packet-batch.ts';
-import { startNode, type RunningNode } from '../src/node.ts';
+import { startNode, type RunningNode } from '../src/node/node.ts';
 import type { CaptureProgress } from '../src/actors/capture.ts';
 import type { TreeSnapshot } from '../src/supervisors/cell.ts';
-import { testConfig } from './helpers/node-config.ts';
-import { waitFor } from './helpers/wait.ts';
+import { testConfig } from '../devkit/node-config.ts';
+import { waitFor } from '../devkit/wait.ts';
 
 const PCAP_DIR = new URL('../../shared/data/pcap/', import.meta.url).pathname;
 const ATTACKS = ['D06_scan_nmap_80_all.pcap', 'D15_brute_hydra-1_tasks.pcap', 'D18_brute_kali-password-attack_hydra.pcap', 'D13_flood_amp.UDP.isakmp.pcap'].map((f) => join(PCAP_DIR, f));
@@ -42,8 +42,8 @@ async function replayThrough(workers: boolean, files: string[], during?: (node: 
   try {
     await during?.(node);
     await end;
+    // Confirmed means the whole chain is done, alerts to the responder (and so its bans) included.
     await waitFor(() => progress!.confirmed + progress!.lost >= progress!.delivered, 'every packet handled', 60_000);
-    await waitFor(() => node.registry.list().then((l) => l.length === node.defence.desk.log.counts().byAction.ban), 'the bans are registered');
     const bans = (await node.registry.list()).map((b) => b.address).sort();
     return { node, bans, progress: progress! };
   } catch (err) {

@@ -5,7 +5,7 @@
 import { closeSync, fsyncSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Ban } from '../../src/cluster/ban-registry.ts';
+import type { Ban } from '../../src/respond/ban-registry.ts';
 import { BANS_FILE, DurableBanRegistry } from '../../src/respond/durable-ban-registry.ts';
 import { percentile, report } from '../report.ts';
 

@@ -16,16 +16,16 @@
 // event usually comes first; the timer is what holds when it does not (a registry that lost
 // its watch, a ban applied by a reconcile).
 
-import { failpoint } from '../failpoints.ts';
-import type { Ban, BanEvent, BanRegistry } from '../cluster/ban-registry.ts';
+import { failpoint } from '../node/failpoints.ts';
+import type { Ban, BanEvent, BanRegistry } from '../respond/ban-registry.ts';
 import type { FirewallBackend, FirewallEntry } from '../firewall/backend.ts';
-import type { Clock, TimerHandle } from '../supervisors/clock.ts';
-import { wallClock } from '../supervisors/clock.ts';
+import type { Clock, TimerHandle } from '../util/clock.ts';
+import { wallClock } from '../util/clock.ts';
 import type { WorkerBehavior, WorkerSpec } from '../supervisors/child-spec.ts';
 
 /** What the firewall asks of every ban before applying it (respond/ban-guard.ts). */
 export interface FirewallGuard {
-  checkText(address: string): { text: string } | null;
+  checkText(address: string, forced?: boolean): { text: string } | null;
 }
 
 export interface FirewallOptions {
@@ -96,7 +96,7 @@ export function firewallSpec(options: FirewallOptions): WorkerSpec & { progress:
     const now = clock.now();
     const out: FirewallEntry[] = [];
     for (const b of bans) {
-      const refused = options.guard?.checkText(b.address);
+      const refused = options.guard?.checkText(b.address, b.forced === true);
       if (refused) {
         setAside(b.address, refused.text);
         continue;

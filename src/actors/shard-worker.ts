@@ -19,7 +19,8 @@ import { AutoimmuneError } from '../errors.ts';
 import type { WorkerBehavior, WorkerContext, WorkerSpec } from '../supervisors/child-spec.ts';
 import type { MailboxOptions } from '../supervisors/mailbox.ts';
 import { PRIORITY } from '../supervisors/priorities.ts';
-import { enricherId, type EnricherProgress } from './enricher.ts';
+import { type EnricherProgress } from './enricher.ts';
+import { enricherId } from './tree-layout.ts';
 
 /** The shard's thread failed or exited: the actor crashes, to be restarted with a new one. */
 export class ShardThreadError extends AutoimmuneError {

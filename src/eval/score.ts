@@ -1,6 +1,8 @@
 // Scores what a run did against the labels: per-address precision and recall of blocks,
-// the non-attackers that were blocked (and whether they were seen in benign traffic), and
-// time to detection in capture time, per capture file and per attack class.
+// the non-attackers that were blocked (and whether they were seen in benign traffic), time
+// to detection in capture time, per capture file and per attack class, and for brute force
+// the attempts an attacker made before its ban: the failed logins its servers reported and
+// the connections it opened, in that file up to the ban (up to the file's end if none).
 
 import type { Alert } from '../detect/alert.ts';
 import type { Decision } from '../respond/decision.ts';
@@ -26,6 +28,8 @@ export interface Observations {
   benignSources: Set<string>;
   decisions: Decision[];
   alerts: Alert[];
+  /** The client's connections and failed logins within capture times [from, to] (eval/login-attempts.ts). */
+  attempts?: (address: string, from: number, to: number) => { connections: number; failures: number };
 }
 
 const round = (x: number, d = 4) => (Number.isFinite(x) ? Math.round(x * 10 ** d) / 10 ** d : null);
@@ -67,12 +71,16 @@ export function scoreRun(o: Observations) {
         // A ban made before this file (the same attacker in an earlier file) detects it at once.
         const d = bans.filter((x) => x.address === addr && (x.captureTs ?? Infinity) <= f.lastTs + 60).sort((a, b) => (a.captureTs ?? 0) - (b.captureTs ?? 0))[0];
         const ttd = d ? Math.max(0, (d.captureTs ?? first) - first) : null;
-        return { attacker: addr, seen: true, blocked: Boolean(d), ttdS: ttd === null ? null : round(ttd), by: d?.detector ?? null };
+        const row = { attacker: addr, seen: true, blocked: Boolean(d), ttdS: ttd === null ? null : round(ttd), by: d?.detector ?? null };
+        if (cls !== 'brute' || !o.attempts) return row;
+        const a = o.attempts(addr, f.firstTs, d ? (d.captureTs ?? first) : f.lastTs);
+        return { ...row, [d ? 'attemptsBeforeBan' : 'attemptsUnbanned']: { failedLogins: a.failures, connections: a.connections } };
       });
       return { file: f.file, class: cls, attackers: result };
     });
 
-  const byClass: Record<string, { files: number; detected: number; of: number; meanTtdS: number | null; maxTtdS: number | null }> = {};
+  type ClassStats = { files: number; detected: number; of: number; meanTtdS: number | null; maxTtdS: number | null; attemptsBeforeBan?: { meanFailedLogins: number | null; maxFailedLogins: number | null; meanConnections: number | null; maxConnections: number | null } };
+  const byClass: Record<string, ClassStats> = {};
   const allTtd: number[] = [];
   for (const r of perFile) {
     const c = (byClass[r.class] ??= { files: 0, detected: 0, of: 0, meanTtdS: null, maxTtdS: null });
@@ -88,6 +96,21 @@ export function scoreRun(o: Observations) {
     }
   }
   for (const c of Object.values(byClass)) if (c.meanTtdS !== null) c.meanTtdS = round(c.meanTtdS / c.detected);
+  const attempts = new Map<string, Array<{ failedLogins: number; connections: number }>>();
+  for (const r of perFile) {
+    for (const a of r.attackers ?? []) {
+      if (!('attemptsBeforeBan' in a) && !('attemptsUnbanned' in a)) continue;
+      const list = attempts.get(r.class) ?? [];
+      attempts.set(r.class, list);
+      if ('attemptsBeforeBan' in a) list.push(a.attemptsBeforeBan as { failedLogins: number; connections: number });
+    }
+  }
+  const mean = (xs: number[]) => (xs.length ? round(xs.reduce((a, b) => a + b, 0) / xs.length) : null);
+  const max = (xs: number[]) => (xs.length ? Math.max(...xs) : null);
+  for (const [cls, list] of attempts) {
+    const f = list.map((x) => x.failedLogins), n = list.map((x) => x.connections);
+    byClass[cls]!.attemptsBeforeBan = { meanFailedLogins: mean(f), maxFailedLogins: max(f), meanConnections: mean(n), maxConnections: max(n) };
+  }
 
   const alertsByType: Record<string, number> = {};
   for (const a of o.alerts) alertsByType[a.type] = (alertsByType[a.type] ?? 0) + 1;

@@ -7,6 +7,7 @@ import type { DryRunOptions } from './dry-run.ts';
 import { DryRunBackend } from './dry-run.ts';
 import { NftablesBackend } from './nftables.ts';
 import { IptablesIpsetBackend } from './iptables-ipset.ts';
+import { CAP_NET_ADMIN, hasCapability } from '../util/capabilities.ts';
 import { XdpBackend, type XdpMode } from './xdp.ts';
 import { runCommand } from './exec.ts';
 import { describeError } from '../errors.ts';
@@ -51,8 +52,9 @@ export async function chooseFirewallBackend(kind: FirewallBackendKind, options: 
     default:
       throw new TypeError(`unknown firewall backend kind ${JSON.stringify(kind)}: expected auto, nftables, iptables-ipset, xdp or dry-run`);
   }
-  const root = options.isRoot ?? process.getuid?.() === 0;
-  if (!root) return { backend: dry(), why: 'dry-run: not root, so the packet filter cannot be changed' };
+  // Root, or a service user given CAP_NET_ADMIN (`autoimmune install-service`'s unit).
+  const root = options.isRoot ?? (process.getuid?.() === 0 || hasCapability(CAP_NET_ADMIN));
+  if (!root) return { backend: dry(), why: 'dry-run: not root and no CAP_NET_ADMIN, so the packet filter cannot be changed' };
   const probe = async (file: string, args: string[]): Promise<string | null> => {
     try {
       await runCommand(file, args, { netns: options.netns, timeoutMs: options.commandTimeoutMs ?? 10_000 });

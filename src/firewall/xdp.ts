@@ -28,8 +28,8 @@ import { NftablesBackend } from './nftables.ts';
 import { batchScript, parseMapDump } from './xdp-maps.ts';
 import type { Cidr } from '../respond/cidr.ts';
 import { ConfigError } from '../errors.ts';
-import type { Clock } from '../supervisors/clock.ts';
-import { wallClock } from '../supervisors/clock.ts';
+import type { Clock } from '../util/clock.ts';
+import { wallClock } from '../util/clock.ts';
 
 export type XdpMode = 'auto' | 'native' | 'skb';
 

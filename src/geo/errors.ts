@@ -2,7 +2,12 @@
 
 import { AutoimmuneError } from '../errors.ts';
 
-export class GeoError extends AutoimmuneError {}
+export class GeoError extends AutoimmuneError {
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    // A database the configuration names and cannot be used: the operator's to fix.
+    super(code, message, { ...options, statusCode: 400 });
+  }
+}
 
 /** A configured database file does not exist. */
 export class GeoDbMissingError extends GeoError {

@@ -17,12 +17,13 @@
 import { stat } from 'node:fs/promises';
 import { resolve as resolvePath } from 'node:path';
 import { LruMap } from '../util/lru.ts';
-import { classifyIpv4, formatIpv4, parseIpv4, parseIpv6, resolveIpv6 } from './address-class.ts';
+import { classifyIpv4, resolveIpv6 } from './address-class.ts';
 import type { AddressClass } from './address-class.ts';
 import { defaultCityDatabases } from './default-databases.ts';
 import { GeoConfigError, GeoDbCorruptError, GeoDbMissingError, GeoDbUnreadableError } from './errors.ts';
 import { MmdbReader } from './mmdb-reader.ts';
 import type { PagedFileStats } from './paged-file.ts';
+import { formatIPv4, parseIpv4, parseIpv6 } from '../net/address.ts';
 
 export type { AddressClass } from './address-class.ts';
 
@@ -416,7 +417,7 @@ export class GeoLookup {
         if (rec !== null) return rec;
       } catch (cause) {
         this.errors++;
-        this.lastErrorValue ??= new GeoDbCorruptError(dbs[i].path, `lookup of ${v6 ? 'an IPv6 address' : formatIpv4(v4)} failed (${(cause as Error).message})`, { cause });
+        this.lastErrorValue ??= new GeoDbCorruptError(dbs[i].path, `lookup of ${v6 ? 'an IPv6 address' : formatIPv4(v4)} failed (${(cause as Error).message})`, { cause });
       }
     }
     return null;

@@ -8,7 +8,7 @@
 // (= node count + 16 + offset); then 16 zero bytes, the data section, a marker and the
 // metadata map.
 
-import { parseIpv4, parseIpv6 } from './address-class.ts';
+import { parseIpv4, parseIpv6 } from '../net/address.ts';
 import { METADATA_MARKER, MmdbType } from './mmdb-format.ts';
 
 export type MmdbValue = string | number | boolean | bigint | readonly MmdbValue[] | { readonly [key: string]: MmdbValue };

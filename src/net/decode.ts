@@ -5,7 +5,7 @@
 // whatever the bytes, the row gets a status and the stats get one count.
 import { DecodeStatus as S, FIRST_MALFORMED_STATUS } from './decode-stats.ts';
 import type { DecodeStats } from './decode-stats.ts';
-import { PacketFlags as F } from './packet-batch.ts';
+import { PacketFlags as F, PAYLOAD_HEAD_BYTES } from './packet-batch.ts';
 import type { PacketBatch } from './packet-batch.ts';
 
 const ETH_IPV4 = 0x0800;
@@ -102,6 +102,8 @@ function decodeRow(
   let dstPort = 0;
   let tcpFlags = 0;
   let tcpWindow = 0;
+  let tcpSeq = 0;
+  let tcpAck = 0;
   let tcpMss = 0;
   let tcpWscale = 0;
   let icmpType = 0;
@@ -112,6 +114,8 @@ function decodeRow(
   // 0: no address, 4: src4/dst4, 6: 16 bytes at buf[a6]/buf[a6 + 16].
   let addrKind = 0;
   let a6 = 0;
+  // Where the TCP/UDP payload starts in buf (0: none), for the `head` column.
+  let pay = 0;
 
   if (wirelen > caplen) flags |= F.SNAPPED;
 
@@ -314,9 +318,12 @@ function decodeRow(
         dstPort = (buf[l4 + 2] << 8) | buf[l4 + 3];
         const doff = (buf[l4 + 12] >> 4) << 2;
         tcpFlags = ((buf[l4 + 12] & 1) << 8) | buf[l4 + 13];
+        tcpSeq = ((buf[l4 + 4] << 24) | (buf[l4 + 5] << 16) | (buf[l4 + 6] << 8) | buf[l4 + 7]) >>> 0;
+        tcpAck = ((buf[l4 + 8] << 24) | (buf[l4 + 9] << 16) | (buf[l4 + 10] << 8) | buf[l4 + 11]) >>> 0;
         tcpWindow = (buf[l4 + 14] << 8) | buf[l4 + 15];
         if (doff < 20 || doff > l4Len) { status = S.bad_tcp_header_length; break decode; }
         payloadLen = l4Len - doff;
+        pay = l4 + doff;
         if (doff > 20) {
           if (cap < doff) { status = S.truncated_tcp; break decode; }
           let o = l4 + 20;
@@ -364,6 +371,7 @@ function decodeRow(
           if (ulen < 8 || ulen > l4Len) { status = S.bad_udp_length; break decode; }
           payloadLen = ulen - 8;
         }
+        pay = l4 + 8;
         break;
       }
       case 1:
@@ -404,6 +412,8 @@ function decodeRow(
   b.srcPort[i] = srcPort;
   b.dstPort[i] = dstPort;
   b.tcpFlags[i] = tcpFlags;
+  b.tcpSeq[i] = tcpSeq;
+  b.tcpAck[i] = tcpAck;
   b.tcpWindow[i] = tcpWindow;
   b.tcpMss[i] = tcpMss;
   b.tcpWscale[i] = tcpWscale;
@@ -412,10 +422,24 @@ function decodeRow(
   b.arpOp[i] = arpOp;
   b.src4[i] = src4;
   b.dst4[i] = dst4;
+  // The first payload bytes as captured, zero-filled.
+  const hw = b.headWords;
+  const r = i << 2;
+  hw[r] = 0;
+  hw[r + 1] = 0;
+  hw[r + 2] = 0;
+  hw[r + 3] = 0;
+  if (pay > 0 && payloadLen > 0) {
+    let m = end - pay;
+    if (m > payloadLen) m = payloadLen;
+    if (m > PAYLOAD_HEAD_BYTES) m = PAYLOAD_HEAD_BYTES;
+    const h = b.head;
+    const ho = i * PAYLOAD_HEAD_BYTES;
+    for (let k = 0; k < m; k++) h[ho + k] = buf[pay + k];
+  }
   // Addresses go in as 32-bit words (4 stores per address instead of 16).
   const sw = b.srcWords;
   const dw = b.dstWords;
-  const r = i << 2;
   if (addrKind === 6) {
     sw[r] = word(buf, a6);
     sw[r + 1] = word(buf, a6 + 4);

@@ -4,7 +4,7 @@
 // addresses, responder.allow). When it changes and a ban in force now covers a protected
 // address, the firewall is asked to reconcile, so the guard takes that ban out of the kernel.
 
-import type { BanRegistry } from '../cluster/ban-registry.ts';
+import type { BanRegistry } from '../respond/ban-registry.ts';
 import type { AllowEntry, AllowList } from '../respond/allow-list.ts';
 import type { BanGuard } from '../respond/ban-guard.ts';
 import { discoverInfrastructure, resolveName } from '../respond/infrastructure.ts';

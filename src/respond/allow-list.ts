@@ -10,6 +10,12 @@ export interface AllowEntry {
   net: string;
   /** Why it is protected: "loopback", "this node's address on eth0", "configured". */
   why: string;
+  /**
+   * An operator may ban it with an explicit force flag (the network's infrastructure found on
+   * the host: a gateway, resolver or NTP server can turn hostile). Never loopback, this node,
+   * the cluster, etcd or the configured allow-list.
+   */
+  forceable?: boolean;
 }
 
 /** The shape of os.networkInterfaces(): per interface name, its addresses. */
@@ -65,7 +71,7 @@ export class AllowList {
       for (const e of list) {
         try {
           const net = parseCidr(e.net);
-          m.add(net, { net: net.text, why: e.why });
+          m.add(net, { net: net.text, why: e.why, ...(e.forceable ? { forceable: true } : {}) });
         } catch {
           // not an address: nothing to protect
         }

@@ -3,7 +3,7 @@
 // made (seen through the ban registry's watch), so a burst of alerts spread over every node
 // cannot ban more than one node alone could. Operator bans and feeds are never counted.
 
-import type { BanEvent } from '../cluster/ban-registry.ts';
+import type { BanEvent } from './ban-registry.ts';
 
 export interface BanBudget {
   /** Takes one ban (`key`: address|at of the ban about to be made): 0 when taken, else the ms until one is free. */

@@ -6,7 +6,7 @@
 // that reaches the registry by another way can turn the firewall against its own.
 
 import { describeAllowEntry, type AllowEntry, type AllowList } from './allow-list.ts';
-import { parseCidr, type Cidr } from './cidr.ts';
+import { overlaps, parseCidr, type Cidr } from './cidr.ts';
 import { AllowListedError, BadAddressError, BanTooWideError } from './errors.ts';
 
 /** The shortest prefix a ban may have, per family. */
@@ -34,17 +34,17 @@ export class BanGuard {
     readonly minPrefix: MinPrefix = DEFAULT_MIN_PREFIX,
   ) {}
 
-  /** Why `net` must not be banned, or null when it may be. */
-  check(net: Cidr): GuardRefusal | null {
+  /** Why `net` must not be banned, or null when it may be; `forced`: an operator's forced ban (may cover forceable entries). */
+  check(net: Cidr, forced = false): GuardRefusal | null {
     const entry = this.protectedSet.allows(net);
-    if (entry) return { kind: 'protected', entry, text: `${net.text} is allow-listed by ${describeAllowEntry(entry)}` };
+    if (entry && !(forced && entry.forceable && this.onlyForceable(net))) return { kind: 'protected', entry, text: `${net.text} is allow-listed by ${describeAllowEntry(entry)}` };
     const min = net.family === 4 ? this.minPrefix.v4 : this.minPrefix.v6;
     if (net.prefix < min) return { kind: 'too-wide', minPrefix: min, text: `${net.text} is wider than /${min}, the widest IPv${net.family} ban allowed (responder.minPrefix.v${net.family})` };
     return null;
   }
 
   /** The same for text from outside (a registry value): a malformed address is refused too. */
-  checkText(address: string): GuardRefusal | null {
+  checkText(address: string, forced = false): GuardRefusal | null {
     let net: Cidr;
     try {
       net = parseCidr(address);
@@ -53,14 +53,19 @@ export class BanGuard {
       return { kind: 'malformed', text: err.message };
     }
     if (net.text !== address) return { kind: 'malformed', text: `${JSON.stringify(address)} is not in canonical form (${net.text})` };
-    return this.check(net);
+    return this.check(net, forced);
+  }
+
+  /** Whether every protected entry `net` covers may be forced (a net over a gateway and loopback may not). */
+  private onlyForceable(net: Cidr): boolean {
+    return this.protectedSet.entries().every((e) => e.forceable === true || !overlaps(e.net, net));
   }
 
   /** Throws the error an operator should see (AllowListedError, BanTooWideError) when refused. */
-  assertAllowed(net: Cidr): void {
-    const r = this.check(net);
+  assertAllowed(net: Cidr, forced = false): void {
+    const r = this.check(net, forced);
     if (!r) return;
-    if (r.kind === 'protected') throw new AllowListedError(net.text, describeAllowEntry(r.entry));
+    if (r.kind === 'protected') throw new AllowListedError(net.text, describeAllowEntry(r.entry), r.entry.forceable === true);
     if (r.kind === 'too-wide') throw new BanTooWideError(net.text, net.family, r.minPrefix);
   }
 }

@@ -10,9 +10,9 @@
 // repeat-offender escalation reads (SqliteOffenceBook).
 
 import { chmodSync, closeSync, openSync } from 'node:fs';
-import type { Ban, BanEvent, BanRegistry } from '../cluster/ban-registry.ts';
-import { MemoryBanRegistry } from '../cluster/memory-ban-registry.ts';
-import { wallClock, type Clock } from '../supervisors/clock.ts';
+import type { Ban, BanEvent, BanRegistry } from './ban-registry.ts';
+import { MemoryBanRegistry } from './memory-ban-registry.ts';
+import { wallClock, type Clock } from '../util/clock.ts';
 import { openSqlite, type SqliteDatabase, type SqliteStatement } from '../util/sqlite.ts';
 import { parseBan } from './ban-record.ts';
 import type { OffenceBook, OffenceRecord } from './offence-book.ts';
@@ -137,9 +137,24 @@ export class DurableBanRegistry implements BanRegistry {
     await this.memory.put(ban);
   }
 
+  /** Every ban in ONE SQLite transaction (one fsync), then into memory and the watch. */
+  async putMany(bans: readonly Ban[]): Promise<void> {
+    this.db.transaction(() => {
+      for (const ban of bans) this.upsert.run(ban.address, Math.round(ban.expiresAt), JSON.stringify(ban));
+    })();
+    await this.memory.putMany(bans);
+  }
+
   async remove(address: string): Promise<boolean> {
     this.del.run(address);
     return this.memory.remove(address);
+  }
+
+  async removeMany(addresses: readonly string[]): Promise<number> {
+    this.db.transaction(() => {
+      for (const a of addresses) this.del.run(a);
+    })();
+    return this.memory.removeMany(addresses);
   }
 
   list(): Promise<Ban[]> {

@@ -9,23 +9,22 @@
 import type { Coordinator } from '../cluster/coordinator.ts';
 import { clusterPrefix } from '../cluster/keys.ts';
 import { PrefixMirror } from '../cluster/prefix-mirror.ts';
-import { wallClock, type Clock } from '../supervisors/clock.ts';
+import { OffenceSchema } from '../cluster/etcd-values.ts';
+import { Value } from '@sinclair/typebox/value';
+import { wallClock, type Clock } from '../util/clock.ts';
 import type { OffenceBook, OffenceRecord } from './offence-book.ts';
+
+/** A parsed value that is an offence record, or null. */
+function OffenceCheck(v: unknown): OffenceRecord | null {
+  return Value.Check(OffenceSchema, v) ? { offences: v.offences, forgetAt: v.forgetAt } : null;
+}
 
 export function offencesPrefix(cluster: string): string {
   return `${clusterPrefix(cluster)}offences/`;
 }
 
-/** An offence record from its stored text, or null when it is not one. */
-export function parseOffence(text: string): OffenceRecord | null {
-  try {
-    const v = JSON.parse(text) as Partial<OffenceRecord> | null;
-    if (v && Number.isInteger(v.offences) && v.offences! >= 1 && typeof v.forgetAt === 'number' && Number.isFinite(v.forgetAt)) return { offences: v.offences!, forgetAt: v.forgetAt };
-  } catch {
-    // not JSON
-  }
-  return null;
-}
+/** Reads a stored offence record: the record, or null when the value is not one (reported by the reader). */
+export type OffenceReader = (kv: { key: string; value: string; revision: number }) => OffenceRecord | null;
 
 interface Pending {
   /** null: deleted here. */
@@ -41,15 +40,20 @@ export class EtcdOffenceBook implements OffenceBook {
   private readonly prefix: string;
   private readonly overlay = new Map<string, Pending>();
   private readonly writes = new Set<Promise<void>>();
-  private readonly reported = new Set<string>();
 
   constructor(
     private readonly coordinator: Coordinator,
     cluster: string,
     private readonly clock: Clock = wallClock,
     private readonly onError: (err: unknown) => void = () => {},
-    /** Once per key whose value is not an offence record. */
-    private readonly onRejected: (key: string) => void = () => {},
+    /** Checks each stored value (in a node: EtcdValues.offence, which counts and logs a bad one once). */
+    private readonly read: OffenceReader = (kv) => {
+      try {
+        return OffenceCheck(JSON.parse(kv.value));
+      } catch {
+        return null;
+      }
+    },
   ) {
     this.prefix = offencesPrefix(cluster);
     this.mirror = new PrefixMirror(coordinator, this.prefix, onError);
@@ -75,15 +79,8 @@ export class EtcdOffenceBook implements OffenceBook {
       this.overlay.delete(address);
     }
     if (!kv) return undefined;
-    const rec = parseOffence(kv.value);
-    if (!rec) {
-      if (!this.reported.has(key)) {
-        this.reported.add(key);
-        this.onRejected(key);
-      }
-      return undefined;
-    }
-    return rec.forgetAt > this.clock.now() ? rec : undefined;
+    const rec = this.read(kv);
+    return rec && rec.forgetAt > this.clock.now() ? rec : undefined;
   }
 
   set(address: string, record: OffenceRecord): void {

@@ -103,9 +103,9 @@ export async function resolveName(name: string, deadlineMs = 2000): Promise<stri
 /** Gateways, resolvers and NTP servers of this host, each with where it was found. */
 export async function discoverInfrastructure(files: InfrastructureFiles = SYSTEM_FILES): Promise<AllowEntry[]> {
   const out: AllowEntry[] = [];
-  for (const gw of parseProcRoute(await readOr(files.route))) out.push({ net: gw, why: `gateway (${files.route})` });
-  for (const gw of parseProcIpv6Route(await readOr(files.ipv6Route))) out.push({ net: gw, why: `gateway (${files.ipv6Route})` });
-  for (const f of files.resolvers) for (const ns of parseResolvConf(await readOr(f))) out.push({ net: ns, why: `DNS resolver (${f})` });
+  for (const gw of parseProcRoute(await readOr(files.route))) out.push({ net: gw, why: `gateway (${files.route})`, forceable: true });
+  for (const gw of parseProcIpv6Route(await readOr(files.ipv6Route))) out.push({ net: gw, why: `gateway (${files.ipv6Route})`, forceable: true });
+  for (const f of files.resolvers) for (const ns of parseResolvConf(await readOr(f))) out.push({ net: ns, why: `DNS resolver (${f})`, forceable: true });
   const ntpFiles = [...files.ntp];
   for (const dir of files.ntpDirs) {
     try {
@@ -116,7 +116,7 @@ export async function discoverInfrastructure(files: InfrastructureFiles = SYSTEM
   }
   for (const f of ntpFiles) {
     for (const server of parseNtpConf(await readOr(f))) {
-      for (const a of await resolveName(server)) out.push({ net: a, why: server === a ? `NTP server (${f})` : `NTP server ${server} (${f})` });
+      for (const a of await resolveName(server)) out.push({ net: a, why: server === a ? `NTP server (${f})` : `NTP server ${server} (${f})`, forceable: true });
     }
   }
   return out;

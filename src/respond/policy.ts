@@ -4,9 +4,9 @@
 // comes from the injected clock (wall-clock ms in the node, as Decision.at is), so tests run
 // it on a ManualClock.
 
-import type { Ban } from '../cluster/ban-registry.ts';
+import type { Ban } from './ban-registry.ts';
 import type { Alert } from '../detect/alert.ts';
-import type { Clock } from '../supervisors/clock.ts';
+import type { Clock } from '../util/clock.ts';
 import type { AllowList } from './allow-list.ts';
 import { TokenBucket, type BanBudget } from './ban-budget.ts';
 import { BanGuard } from './ban-guard.ts';
@@ -16,7 +16,7 @@ import { BadAddressError, BadTtlError } from './errors.ts';
 import { MemoryOffenceBook, type OffenceBook } from './offence-book.ts';
 import { checkResponderConfig, type ResponderConfig } from './responder-config.ts';
 
-export const SKIP_REASONS = ['below-min-score', 'not-blockable', 'allow-listed', 'already-banned', 'rate-limited'] as const;
+export const SKIP_REASONS = ['below-min-score', 'not-blockable', 'allow-listed', 'forgeable-evidence', 'already-banned', 'rate-limited'] as const;
 export type SkipReason = (typeof SKIP_REASONS)[number];
 
 export type PolicyOutcome = { decision: Decision } | { skipped: SkipReason; detail: string };
@@ -122,6 +122,24 @@ export class ResponderPolicy {
     const what = `${alert.type} from ${address} scored ${alert.score} (>= ${minScore}; ${evidenceSummary(alert.evidence)})`;
     let offence: number;
     let reason: string;
+    // Evidence anyone could forge (single packets, half-open SYNs: see session-verifier.ts)
+    // never bans an address that has had real sessions here; an address never seen in one may
+    // be banned, briefly and without escalation, so a forger cannot make it grow.
+    const forgeable = alert.grade === 'forgeable';
+    if (forgeable && alert.sourceSeen) {
+      return this.skip('forgeable-evidence', `${what}: this rests on packets anyone could forge (single packets or half-open SYNs) and ${address} has had real sessions here, so it is not banned on such evidence`);
+    }
+    if (forgeable) {
+      if (activeBan && activeBan.expiresAt > now) {
+        return this.skip('already-banned', `${address} is already banned (${secs((activeBan.expiresAt - now) / 1000)} s left of ${activeBan.ttl} s, by ${activeBan.detector}); alerts during a ban are the same offence`);
+      }
+      const wait = this.budget.take(now, `${address}|${now}`);
+      if (wait > 0) return this.rateLimited(address, alert, wait);
+      const ttl = Math.min(this.config.forgeableBanTtlS, this.ttlFor(1));
+      this.counts.bans++;
+      reason = `${what}: evidence anyone could forge, from an address never seen in a real session here: banned ${ttl} s, no escalation`;
+      return { decision: { address, action: 'ban', ttl, reason, detector: detectorOf(alert), score: alert.score, at: now, captureTs: alert.ts, offence: Math.max(1, level), evidence: 'forgeable' } };
+    }
     if (activeBan && activeBan.expiresAt > now) {
       // The capture still sees the packets the firewall drops, so alerts keep coming during a
       // ban: they are the offence already punished, not new ones (else every ban would
@@ -144,14 +162,16 @@ export class ResponderPolicy {
     }
 
     const wait = this.budget.take(now, `${address}|${now}`);
-    if (wait > 0) {
-      const { bans, perS } = this.config.rateLimit;
-      return this.skip('rate-limited', `would ban ${address} for ${alert.type}, but automatic bans are limited to ${bans} per ${perS} s and none is free; the next frees in ${secs(Math.ceil(wait / 100) / 10)} s`);
-    }
+    if (wait > 0) return this.rateLimited(address, alert, wait);
     const ttl = this.ttlFor(offence);
     this.remember(address, offence, now + ttl * 1000);
     this.counts.bans++;
-    return { decision: { address, action: 'ban', ttl, reason, detector: detectorOf(alert), score: alert.score, at: now, captureTs: alert.ts, offence } };
+    return { decision: { address, action: 'ban', ttl, reason, detector: detectorOf(alert), score: alert.score, at: now, captureTs: alert.ts, offence, ...(alert.grade ? { evidence: alert.grade } : {}) } };
+  }
+
+  private rateLimited(address: string, alert: Alert, waitMs: number): PolicyOutcome {
+    const { bans, perS } = this.config.rateLimit;
+    return this.skip('rate-limited', `would ban ${address} for ${alert.type}, but automatic bans are limited to ${bans} per ${perS} s and none is free; the next frees in ${secs(Math.ceil(waitMs / 100) / 10)} s`);
   }
 
   /**
@@ -159,23 +179,24 @@ export class ResponderPolicy {
    * TTL within manualTtl. Counts as an offence (so the detector escalates on top of it).
    * Throws BadAddressError, AllowListedError, BadTtlError.
    */
-  manualBlock(address: string, ttlS?: number, reason?: string): Decision {
-    const { net, ttl } = this.checkManualBlock(address, ttlS);
+  manualBlock(address: string, ttlS?: number, reason?: string, options: { force?: boolean } = {}): Decision {
+    const { net, ttl } = this.checkManualBlock(address, ttlS, options);
     const now = this.clock.now();
     const offence = this.offencesOf(net.text) + 1;
     this.remember(net.text, offence, now + ttl * 1000);
     this.counts.manualBans++;
     const why = reason?.trim() || 'banned by an operator';
-    return { address: net.text, action: 'ban', ttl, reason: why, detector: 'operator', score: 1, at: now, offence };
+    const forced = options.force === true && this.guard.check(net) !== null;
+    return { address: net.text, action: 'ban', ttl, reason: why, detector: 'operator', score: 1, at: now, offence, evidence: 'operator', ...(forced ? { forced: true } : {}) };
   }
 
   /**
    * What manualBlock would refuse, without doing anything: the normalised address and TTL, or
    * the same errors (bad address, allow-listed, TTL out of range). For a dry run.
    */
-  checkManualBlock(address: string, ttlS?: number): { net: ReturnType<typeof parseCidr>; ttl: number } {
+  checkManualBlock(address: string, ttlS?: number, options: { force?: boolean } = {}): { net: ReturnType<typeof parseCidr>; ttl: number } {
     const net = parseCidr(address);
-    this.guard.assertAllowed(net);
+    this.guard.assertAllowed(net, options.force === true);
     const { minS, maxS, defaultS } = this.config.manualTtl;
     const ttl = ttlS ?? defaultS;
     if (typeof ttl !== 'number' || !Number.isInteger(ttl) || ttl < minS || ttl > maxS) throw new BadTtlError(ttlS, minS, maxS);

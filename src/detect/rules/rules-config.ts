@@ -7,8 +7,9 @@
 // `maxretry` events within `findtimeS` seconds. After an alert, the same rule stays quiet
 // for that key during `cooldownS` (see leaky-bucket.ts).
 //
-// The defaults were chosen on the shared captures (see test/detect-rules-captures.test.ts)
-// and on what ordinary hosts do; the reasons are next to each rule.
+// Every default is set from public practice (fail2ban's and CrowdSec's defaults, Zeek's and
+// Suricata's, the RFCs, the stacks' own timers), not from any capture; the reason is next
+// to each. test/detect-rules-captures.test.ts checks them on real and crafted captures.
 
 import { AutoimmuneError } from '../../errors.ts';
 
@@ -78,21 +79,30 @@ export interface RulesConfig {
   };
 
   /**
-   * SSH password guessing, seen without decrypting anything: a client opening connections
-   * to an SSH port at a rate no interactive user does, and closing them within seconds.
-   * Per source, whatever the server (as ET SCAN Potential SSH Scan, sid 2001219, tracks
-   * by_src): guessing across many servers is the same attack.
+   * Brute force: repeated failed logins, read from the server's replies (login-sessions.ts):
+   * services are known by what they say (an SSH banner, FTP/SMTP/POP3/IMAP greetings,
+   * Telnet negotiation) on any port; failures are FTP 530, SMTP 535, POP3 -ERR, IMAP NO,
+   * Telnet's "Login incorrect", and for SSH the sizes of the server's encrypted replies, as
+   * Zeek's SSH analyzer reads them. Keyed by client, as fail2ban and CrowdSec key by source.
    */
-  sshBruteForce: BucketConfig & {
+  bruteForce: {
     enabled: boolean;
-    /** TCP ports treated as SSH. */
-    ports: number[];
-    /** Units poured for each new connection (client SYN; retransmissions do not count). */
-    newConnectionWeight: number;
-    /** Units poured when the client itself ends a connection (FIN/RST) within `shortLivedS` of its SYN. */
-    shortLivedWeight: number;
+    /** Failed logins within `findtimeS` that fire (fail2ban's maxretry). */
+    maxretry: number;
+    /** Seconds (fail2ban's findtime). */
+    findtimeS: number;
+    /** Failed logins answered within `burstFindtimeS` that fire at once (sessions guessing in parallel). */
+    burstMaxretry: number;
     /** Seconds. */
-    shortLivedS: number;
+    burstFindtimeS: number;
+    /** A successful login of the client forgives its failures before it. */
+    successForgives: boolean;
+    /** Seconds: an SSH failure answered sooner than this after the server's previous segment is a refused key, not a guess (login-sessions.ts). */
+    throttleS: number;
+    /** SSH sessions past the key exchange that end with no outcome read: a bucket of this many... */
+    undecidedThreshold: number;
+    /** ...leaking this many sessions per second. */
+    undecidedLeakPerS: number;
   };
 
   /**
@@ -108,13 +118,16 @@ export interface RulesConfig {
     minSources: number;
   };
 
-  /** Large UDP datagrams from reflector service ports toward one victim, less its own requests to such ports (units: packets). */
+  /**
+   * Reflection and amplification by behaviour, from any source port: large UDP datagrams
+   * (and IP fragments after the first) toward one victim, less the datagrams it sent,
+   * gated on the sources it never sent to (unsolicited ones). Units: packets.
+   */
   udpAmplification: BucketConfig & {
     enabled: boolean;
+    /** Distinct unsolicited sources (estimated) needed. */
     minSources: number;
-    /** Source ports of abusable UDP services (DNS, NTP, SNMP, LDAP, SSDP, memcached, IKE, chargen, qotd, portmap, NetBIOS, WS-Discovery, mDNS). */
-    ports: number[];
-    /** Bytes of UDP payload from which a datagram counts as an amplified response. */
+    /** Bytes of UDP payload from which a datagram counts as an amplified answer (and is no scan probe). */
     minPayload: number;
   };
 
@@ -126,13 +139,27 @@ export interface RulesConfig {
 }
 
 export const DEFAULT_RULES: RulesConfig = {
+  // CrowdSec's `blackhole` (1 min for ssh-bf and iptables-scan, 5 min for its HTTP
+  // scenarios): once a key overflowed it is not reported again meanwhile. The responder's ban
+  // (fail2ban's bantime, 10 min) outlasts it, and a ban in force is the same offence anyway.
   cooldownS: 300,
-  // 12 distinct ports, one forgiven every 5 s; 5 new ports within 50 ms fires at once
-  // (D09's connect scan sends 5 SYNs in 0.9 ms, then waits a second).
-  verticalScan: { enabled: true, threshold: 12, leakPerS: 0.2, countUdp: true, burstMaxretry: 5, burstFindtimeS: 0.05 },
+  // CrowdSec's iptables-scan-multi_ports: capacity 15 distinct destination ports, leakspeed
+  // 5 s; Zeek's port_scan_threshold is 15 unique ports too (scan.zeek, over 5 min, failed
+  // connections only). The burst: a client reaches a host's services one after another, a
+  // round trip or more apart, while a scanner sends its probes back to back (nmap keeps at
+  // least 10 in flight at -T3/-T4, masscan sends at line rate): 5 new ports within 50 ms.
+  verticalScan: { enabled: true, threshold: 15, leakPerS: 0.2, countUdp: true, burstMaxretry: 5, burstFindtimeS: 0.05 },
+  // Zeek's addr_scan_threshold is 25 unique hosts over 5 min, counting failed connections
+  // only; here every opener counts, and a browser reaches dozens of hosts on 443 for one
+  // page (its third-party content), so 4 times Zeek's, one host forgiven a second. DNS and
+  // NTP clients spread over many servers by design (a recursive resolver asks many
+  // authorities; an NTP client polls 4 or more pool servers and rotates them).
   horizontalScan: { enabled: true, threshold: 100, leakPerS: 1, countUdp: true, exemptUdpPorts: [53, 123] },
-  // Two probes, one forgiven a minute: nmap's unprivileged host discovery alone makes two
-  // connect probes (80 and 443) in D06/D07. A TCP health checker that closes with RST
+  // Emerging Threats' ET SCAN signatures fire on a single such packet (NULL, Xmas, SYN+FIN,
+  // nmap's raw SYN with window 1024/2048/3072/4096, sid 2009582 and siblings); one odd packet
+  // is tolerated (a middlebox glitch), two from one source within about a minute fire.
+  // nmap's OS-detection probes offer windows of 1 to 63 bytes; a connect scan (nmap -sT)
+  // resets each handshake at once, with no data. A TCP health checker that closes with RST
   // (HAProxy does) looks the same: allow-list it in the responder.
   scanProbe: {
     enabled: true,
@@ -144,32 +171,61 @@ export const DEFAULT_RULES: RulesConfig = {
     connectAbortMaxS: 1,
     icmpProbes: true,
   },
-  // A login is one long connection (D05: one connection, 101 s): 1 unit. hydra first
-  // opens a connection that only asks for the auth methods and closes after ~0.1 s, then
-  // `tasks` parallel ones (D15-D18): SYN + short-lived + SYN = 4 units within the first
-  // half second even with one task. Three logins in a row, or one that ends within 2 s,
-  // stay below. Scripts running many short `ssh host cmd` look the same on the wire as a
-  // guesser (the traffic is encrypted): allow-list such hosts or use connection sharing.
-  sshBruteForce: {
+  // fail2ban's defaults for its sshd, vsftpd, postfix-sasl, dovecot jails: maxretry 5 within
+  // findtime 10 min (jail.conf), so the 5th failure bans whatever the pace of the guessing:
+  // hydra's 4 tasks reach it in one round of the server's failure delay (2-3 s with PAM),
+  // a tool trying once every 6 s in 24 s. (CrowdSec's ssh-bf, capacity 5 leaking one event
+  // per 10 s, never fills at one failure per 10 s; fail2ban's window does.) A person who
+  // mistypes twice and logs in is forgiven at the login; OpenSSH itself allows 6 tries per
+  // connection (MaxAuthTries), so 5 failures is also more than one patient session makes
+  // before the server hangs up. Undecided SSH sessions use CrowdSec's ssh-slow-bf bucket
+  // (capacity 10, leakspeed 60 s): ten sessions that end without a login, faster than one a
+  // minute, which a person reconnecting a few times, or a monitor that logs in, never makes
+  // (a banner grab never gets past the key exchange and is not counted). The parallel test:
+  // a server answers each wrong password after its fail delay (pam_unix: 2 s), so three
+  // answered within 2 s come from sessions guessing side by side (hydra's and medusa's
+  // tasks); a person types one password at a time, and more slowly than that even where
+  // there is no delay. (Sessions that only had keys refused do not count here.) throttleS: PAM's
+  // pam_unix reports a wrong password after its 2 s fail delay (±25 %), a refused public key
+  // is answered within a round trip; 1 s lies between them.
+  bruteForce: {
     enabled: true,
-    threshold: 4,
-    leakPerS: 1 / 30,
-    ports: [22],
-    newConnectionWeight: 1,
-    shortLivedWeight: 2,
-    shortLivedS: 2,
+    maxretry: 5,
+    findtimeS: 600,
+    burstMaxretry: 3,
+    burstFindtimeS: 2,
+    successForgives: true,
+    throttleS: 1,
+    undecidedThreshold: 10,
+    undecidedLeakPerS: 1 / 60,
   },
+  // A stack retries an unanswered SYN after 1, 3, 7... s (RFC 6298's RTO, doubling) and
+  // keeps few handshakes pending toward one place; 100 SYNs from ONE source that it never
+  // completes (less 10 a second) is most of a listener's SYN queue on a default Linux
+  // (net.core.somaxconn was 128 until 5.4; tcp_max_syn_backlog is 128 to 1024 by memory).
   halfOpen: { enabled: true, threshold: 100, leakPerS: 10 },
+  // Toward one victim, from 20 or more sources (one is the source rules' case): SYNs less
+  // handshakes completed, 500 beyond a 100/s leak. Linux answers with SYN cookies once its
+  // SYN queue (tcp_max_syn_backlog, 128 to 1024) is full, so 500 outstanding is a default
+  // queue overrun several times; a flood of 600/s or more is alerted within a second.
   synFlood: { enabled: true, threshold: 500, leakPerS: 100, minSources: 20 },
+  // US-CERT TA14-017A lists the amplifying UDP services: their answers are many times a
+  // request of 40 to 60 bytes (DNS ×28-54, NTP monlist ×556, SSDP ×30, chargen ×358,
+  // memcached more), so a datagram over 100 bytes of payload counts as an answer (and nmap's
+  // UDP probes, mostly smaller, as probes); the same bucket as SYN floods, from 10 or more
+  // unsolicited sources (reflection abuses many servers, and 10 keeps a few peers out).
   udpAmplification: {
     enabled: true,
     threshold: 500,
     leakPerS: 100,
     minSources: 10,
-    ports: [53, 123, 161, 389, 1900, 11211, 500, 4500, 19, 17, 111, 137, 3702, 5353],
     minPayload: 100,
   },
+  // SYN-ACKs nobody asked for (a reflection off many TCP servers): as SYN floods.
   tcpReflection: { enabled: true, threshold: 500, leakPerS: 100, minSources: 20 },
+  // `ping -f` sends 100 a second or as fast as replies come; a host gets a few ICMP a second
+  // (errors, pings) and the replies to its own pings cancel out. 1000 beyond a 200/s leak,
+  // from any number of sources: an ICMP flood needs no forged address.
   icmpFlood: { enabled: true, threshold: 1000, leakPerS: 200, minSources: 1 },
 };
 
@@ -225,14 +281,16 @@ const SPEC: Record<string, Record<string, [Check, string]>> = {
     connectAbortMaxS: [num(0, 3600, true), 'a positive number of seconds up to 3600'],
     icmpProbes: [bool, 'true or false'],
   },
-  sshBruteForce: {
+  bruteForce: {
     enabled: [bool, 'true or false'],
-    threshold: [num(0, 1e9, true), 'a positive number (units)'],
-    leakPerS: [num(0, 1e6, true), 'a positive number (units per second)'],
-    ports: [ports, 'a non-empty array of TCP ports (1-65535), at most 64'],
-    newConnectionWeight: [num(0, 1e9), 'a number of units, 0 or more'],
-    shortLivedWeight: [num(0, 1e9), 'a number of units, 0 or more'],
-    shortLivedS: [num(0, 86_400, true), 'a positive number of seconds'],
+    maxretry: [int(1, 1000), 'an integer from 1 to 1000 (failed logins)'],
+    findtimeS: [num(0, 86_400, true), 'a positive number of seconds up to 86400'],
+    burstMaxretry: [int(0, 64), 'an integer from 0 (off) to 64'],
+    burstFindtimeS: [num(0, 3600, true), 'a positive number of seconds up to 3600'],
+    successForgives: [bool, 'true or false'],
+    throttleS: [num(0, 60), 'a number of seconds from 0 to 60'],
+    undecidedThreshold: [int(1, 1_000_000), 'a positive integer (sessions)'],
+    undecidedLeakPerS: [num(0, 1e6, true), 'a positive number (sessions per second)'],
   },
   halfOpen: {
     enabled: [bool, 'true or false'],
@@ -248,7 +306,6 @@ for (const name of ['synFlood', 'udpAmplification', 'tcpReflection', 'icmpFlood'
     minSources: [int(1, 100_000), 'an integer from 1 to 100000 (distinct sources)'],
   };
 }
-SPEC.udpAmplification!.ports = [ports, 'a non-empty array of UDP ports (1-65535), at most 64'];
 SPEC.udpAmplification!.minPayload = [int(0, 65535), 'an integer from 0 to 65535 (bytes)'];
 
 /** Throws RulesConfigError naming the first bad field; returns the config unchanged. */

@@ -5,15 +5,17 @@
 //   vertical scan      distinct destination ports on one host (leaky, plus a fail2ban burst)
 //   horizontal scan    distinct hosts on one destination port (leaky)
 //   scan probe         packets no stack sends, scanner fingerprints, connect probes (leaky)
-//   SSH brute force    new connections to an SSH port and short-lived ones (weighted leaky)
 //   half-open SYNs     SYNs the source never completes (leaky; completions take units back)
+//   brute force        failed logins read from a SERVER's replies (login-rules.ts): that
+//                      state is keyed by the client, the destination of the server's packets
 //
 // Alerts here name the source and are blockable. Along the way `scan` fills the shard's
 // VictimTally with the per-host counts that only add up across shards (victim-tally.ts).
 //
 // Sockets are tracked from the client's SYN (or a UDP flow's first datagram) to its FIN/RST
 // to tell retransmissions from new connections, completions, connect probes and connection
-// lifetimes. Everything is bounded: three address-keyed tables with LRU eviction (counted
+// lifetimes; a server's side of a connection from its SYN-ACK to its FIN/RST, in the same
+// table under the server's own key, to read its login replies. Everything is bounded: three address-keyed tables with LRU eviction (counted
 // in stats()), per-key state in typed arrays, IPv4 keys as int32 numbers, so an IPv4
 // packet allocates nothing (IPv6 keys are the address texts; a tally allocates when it
 // grows a row). Per entry, index included: socket ≈ 70 B, scan key ≈ 270 B (the distinct
@@ -28,13 +30,14 @@ import { checkCapacity } from '../../util/lru.ts';
 import { DistinctSet } from './distinct-set.ts';
 import { hashText, mix32 } from './hash.ts';
 import { BucketTable, WindowCounter, riskScore } from './leaky-bucket.ts';
+import { LoginRules } from './login-rules.ts';
 import { PROBE_NAMES, ProbeKind, icmpProbeKind, tcpProbeKind, windowLookup } from './probe-signatures.ts';
 import { ruleAlert, seconds } from './rule-alert.ts';
 import { validateRulesConfig, type RulesConfig } from './rules-config.ts';
 import { VictimTallyWriter, type VictimTally } from './victim-tally.ts';
 
 export interface SourceRulesLimits {
-  /** Sources with SSH, half-open or probe state (default 65536). */
+  /** Sources with half-open or probe state, and clients with login state, each (default 65536). */
   maxSources?: number;
   /** (source, host) keys of the vertical rule, and (source, port) keys of the horizontal rule, each (default maxSources). */
   maxScanKeys?: number;
@@ -45,11 +48,15 @@ export interface SourceRulesLimits {
 }
 
 const SYN = 0x02, RST = 0x04, FIN = 0x01, ACK = 0x10;
-// socket state bits
-const SYN_SENT = 1, ESTABLISHED = 2, DATA = 4, SSH = 8, CLOSED = 16, UDP_FLOW = 32;
+// socket state bits (SERVER: a server's side, from its SYN-ACK)
+const SYN_SENT = 1, ESTABLISHED = 2, DATA = 4, SERVER = 8, CLOSED = 16, UDP_FLOW = 32;
 // port spaces within one distinct set
 const UDP_PORT = 0x10000, ICMP_ECHO = 0x20000;
-const SKIP = PacketFlags.MALFORMED | PacketFlags.UNSUPPORTED;
+// HOP_MISMATCH: the packet claims a source whose hop count it does not have (the session
+// verifier): forged, so not that source's behaviour.
+const SKIP = PacketFlags.MALFORMED | PacketFlags.UNSUPPORTED | PacketFlags.HOP_MISMATCH;
+/** RFC 6298's initial retransmission timeout, seconds: a SYN resent sooner is not a retransmission. */
+const SYN_RTO_S = 1;
 // Neighbour discovery, router discovery and MLD: chatter on every IPv6 link, not floods.
 const ICMPV6_LINK = new Uint8Array(256);
 for (const t of [130, 131, 132, 133, 134, 135, 136, 137, 143, 151, 152, 153]) ICMPV6_LINK[t] = 1;
@@ -71,8 +78,7 @@ export class SourceRules {
   private readonly config: RulesConfig;
   private readonly writer: VictimTallyWriter;
   private readonly nmapWindows: Uint8Array;
-  private readonly sshPorts: Uint8Array;
-  private readonly reflectorPorts: Uint8Array;
+  readonly login: LoginRules;
   private readonly exemptUdp: Uint8Array;
 
   // sockets: (src, dst, srcPort | UDP_PORT, dstPort)
@@ -93,9 +99,6 @@ export class SourceRules {
 
   // sources: (src, 0, 0, 0)
   private readonly sources: FlowTable;
-  private readonly sshBuckets: BucketTable;
-  private readonly sshConns: Int32Array;
-  private readonly sshShort: Int32Array;
   private readonly halfBuckets: BucketTable;
   private readonly halfSyns: Int32Array;
   private readonly halfDone: Int32Array;
@@ -117,8 +120,6 @@ export class SourceRules {
     const c = this.config;
     const cool = c.cooldownS;
     this.nmapWindows = windowLookup(c.scanProbe.nmapSynWindows);
-    this.sshPorts = portLookup(c.sshBruteForce.ports);
-    this.reflectorPorts = portLookup(c.udpAmplification.ports);
     this.exemptUdp = portLookup(c.horizontalScan.exemptUdpPorts);
 
     this.sockets = new FlowTable(maxSockets);
@@ -136,9 +137,7 @@ export class SourceRules {
     this.hCount = new Int32Array(maxScanKeys);
 
     this.sources = new FlowTable(maxSources);
-    this.sshBuckets = new BucketTable(maxSources, c.sshBruteForce.threshold, c.sshBruteForce.leakPerS, cool);
-    this.sshConns = new Int32Array(maxSources);
-    this.sshShort = new Int32Array(maxSources);
+    this.login = new LoginRules(c, maxSources, maxSockets);
     this.halfBuckets = new BucketTable(maxSources, c.halfOpen.threshold, c.halfOpen.leakPerS, cool);
     this.halfSyns = new Int32Array(maxSources);
     this.halfDone = new Int32Array(maxSources);
@@ -159,11 +158,21 @@ export class SourceRules {
     this.packets += n;
     for (let i = 0; i < n; i++) {
       const f = flags[i];
-      if (f & SKIP || (f & (PacketFlags.IPV4 | PacketFlags.IPV6)) === 0 || (f & PacketFlags.FRAGMENT && fragOffset[i] !== 0)) {
+      if (f & SKIP || (f & (PacketFlags.IPV4 | PacketFlags.IPV6)) === 0) {
         this.skipped++;
         continue;
       }
       const v6 = (f & PacketFlags.IPV6) !== 0;
+      if (f & PacketFlags.FRAGMENT && fragOffset[i] !== 0) {
+        // No transport header here: never read as ports. A piece of a large datagram, it
+        // counts toward its destination's flood (UDP's, or ICMP's for a fragmented ping).
+        if (t && !isGroupDestination(batch, i, v6)) {
+          const p = batch.protocol[i];
+          this.toward(batch, i, v6, t, p === 1 || p === 58 ? 'icmp' : 'udpResp', batch.wirelen[i]);
+        }
+        this.skipped++;
+        continue;
+      }
       const src: AddressKey = v6 ? batch.hostKey(i, 'src') : src4[i] | 0;
       const dst: AddressKey = v6 ? batch.hostKey(i, 'dst') : dst4[i] | 0;
       // (ts is read inside: a double passed to a call that is not inlined is boxed)
@@ -177,8 +186,10 @@ export class SourceRules {
     return {
       packets: this.packets,
       skipped: this.skipped,
-      alerts: this.alerts,
-      suppressed: this.suppressed,
+      alerts: this.alerts + this.login.alerts,
+      suppressed: this.suppressed + this.login.suppressed,
+      loginClients: this.login.clientCount,
+      loginClientEvictions: this.login.clientEvictions,
       sources: this.sources.size,
       sourceEvictions: this.sources.evictions,
       sockets: this.sockets.size,
@@ -208,20 +219,36 @@ export class SourceRules {
     if (syn) {
       if (ack) {
         // a server's answer, or a reflection when nobody asked
-        if (t && !rst && !fin) this.toward(batch, i, v6, t, 'synAck', 1);
+        if (rst || fin) return;
+        if (t) this.toward(batch, i, v6, t, 'synAck', 1);
+        // follow the server's side to read its login replies (a retransmitted SYN-ACK changes nothing)
+        let s = this.sockets.find(src, dst, sp, dp);
+        if (s >= 0 && this.sockState[s] === SERVER) return;
+        if (s < 0) s = this.sockets.insert(src, dst, sp, dp);
+        this.sockState[s] = SERVER;
+        this.sockStart[s] = ts;
+        this.login.open(s);
         return;
       }
+      // Every SYN without ACK counts toward a flood of its destination, whatever rides with
+      // it (ECE and CWR of an ECN setup, PSH, URG, FIN, RST) and however often it repeats.
+      if (t) this.toward(batch, i, v6, t, 'syn', 1);
       if (rst || fin) return; // a probe, not a connection
       let s = this.sockets.find(src, dst, sp, dp);
-      if (s >= 0 && this.sockState[s] & SYN_SENT) return; // retransmission: nothing new
+      if (s >= 0 && this.sockState[s] & SYN_SENT) {
+        // A stack resends a SYN after its retransmission timeout (1 s at first, RFC 6298):
+        // nothing new. The same SYN again sooner is a flood reusing one socket.
+        if (ts - this.sockStart[s] >= SYN_RTO_S || ts < this.sockStart[s]) return;
+        this.sockStart[s] = ts;
+        if (c.halfOpen.enabled) this.halfOpen(batch, i, src, 1, out);
+        return;
+      }
       if (s < 0) s = this.sockets.insert(src, dst, sp, dp);
-      this.sockState[s] = this.sshPorts[dp] ? SYN_SENT | SSH : SYN_SENT;
+      this.sockState[s] = SYN_SENT;
       this.sockStart[s] = ts;
       if (kind !== ProbeKind.NONE) this.probe(batch, i, src, kind, out);
-      if (t) this.toward(batch, i, v6, t, 'syn', 1);
       if (!isGroupDestination(batch, i, v6)) this.opener(batch, i, src, dst, v6, dp, out);
       if (c.halfOpen.enabled) this.halfOpen(batch, i, src, 1, out);
-      if (this.sshPorts[dp] && c.sshBruteForce.enabled) this.ssh(batch, i, src, c.sshBruteForce.newConnectionWeight, true, out);
       return;
     }
     // FIN, NULL, Xmas... without ACK reach ports as SYNs do
@@ -230,6 +257,14 @@ export class SourceRules {
     if (s < 0) return;
     let st = this.sockState[s];
     if (st === 0 || st & (CLOSED | UDP_FLOW)) return;
+    if (st === SERVER) {
+      if (batch.payloadLen[i] > 0 && this.login.sessions.following(s)) this.login.segment(s, batch, i, dst, out);
+      if (rst || fin) {
+        this.login.close(s, batch, i, dst, out);
+        this.sockState[s] = CLOSED;
+      }
+      return;
+    }
     if (st & SYN_SENT && ack && !rst) {
       st = (st & ~SYN_SENT) | ESTABLISHED;
       if (c.halfOpen.enabled) this.halfOpen(batch, i, src, -1, out);
@@ -245,9 +280,6 @@ export class SourceRules {
       if (rst && st & ESTABLISHED && !(st & DATA) && c.scanProbe.enabled && c.scanProbe.connectAbort && life >= 0 && life <= c.scanProbe.connectAbortMaxS) {
         this.probe(batch, i, src, ProbeKind.CONNECT_ABORT, out);
       }
-      if (st & SSH && c.sshBruteForce.enabled && life >= 0 && life < c.sshBruteForce.shortLivedS) {
-        this.ssh(batch, i, src, c.sshBruteForce.shortLivedWeight, false, out);
-      }
       st = CLOSED;
     }
     this.sockState[s] = st;
@@ -259,20 +291,22 @@ export class SourceRules {
     const dp = batch.dstPort[i];
     const c = this.config;
     const group = isGroupDestination(batch, i, v6);
+    const large = batch.payloadLen[i] >= c.udpAmplification.minPayload;
     if (t && sp !== dp) {
-      // peers of symmetric protocols (NTP 123↔123, IKE 500↔500, mDNS) are not reflections
-      if (this.reflectorPorts[sp] && !group && batch.payloadLen[i] >= c.udpAmplification.minPayload) {
-        this.toward(batch, i, v6, t, 'udpResp', batch.wirelen[i]);
-      }
-      if (this.reflectorPorts[dp]) {
-        const r = v6 ? this.writer.row6(src as string, ts) : this.writer.row4(batch.src4[i], ts);
-        if (r >= 0) t.udpReqOut[r]++;
+      // Whatever the ports: a large datagram toward a host may be an answer it never asked
+      // for (peers of symmetric protocols, NTP 123↔123, IKE 500↔500, mDNS, are not
+      // reflections); every datagram a host sends may solicit answers from its peer.
+      if (large && !group) this.toward(batch, i, v6, t, 'udpResp', batch.wirelen[i]);
+      const r = v6 ? this.writer.row6(src as string, ts) : this.writer.row4(batch.src4[i], ts);
+      if (r >= 0) {
+        t.udpReqOut[r]++;
+        this.writer.udpPeer('udpDstSketch', r, v6 ? mix32(hashText(dst as string)) : mix32(dst as number));
       }
     }
     // A new UDP flow from a client port is a connection opener; a server answering from a
-    // privileged port or an abusable service port never is (a reflector sending an
-    // amplified flood to many ports of its victim is not scanning it).
-    if (sp < 1024 || group || this.reflectorPorts[sp]) return;
+    // privileged port never is, nor a large datagram (scanners' probes are small; a
+    // reflector sending amplified answers to many ports of its victim is not scanning it).
+    if (sp < 1024 || group || large) return;
     const vertical = c.verticalScan.enabled && c.verticalScan.countUdp;
     const horizontal = c.horizontalScan.enabled && c.horizontalScan.countUdp && !this.exemptUdp[dp];
     if (!vertical && !horizontal) return;
@@ -316,13 +350,17 @@ export class SourceRules {
     if (column === 'udpResp') t.udpRespBytes[r] += bytes;
     else if (column === 'icmp') t.icmpBytes[r] += bytes;
     if (column === 'completions') return; // completions are not sources of a flood
+    let h: number;
     if (v6) {
       const text = batch.hostKey(i, 'src') as string;
-      w.source(r, mix32(hashText(text)), 0, text);
+      h = mix32(hashText(text));
+      w.source(r, h, 0, text);
     } else {
       const a = batch.src4[i];
-      w.source(r, mix32(a | 0), a, '');
+      h = mix32(a | 0);
+      w.source(r, h, a, '');
     }
+    if (column === 'udpResp') w.udpPeer('udpSrcSketch', r, h);
   }
 
   // ---- rules ------------------------------------------------------------------------
@@ -430,32 +468,6 @@ export class SourceRules {
     }));
   }
 
-  private ssh(batch: PacketBatch, i: number, src: AddressKey, units: number, opened: boolean, out: Alert[]): void {
-    const ts = batch.ts[i];
-    if (units <= 0) return;
-    const s = this.sourceSlot(src);
-    const b = this.sshBuckets;
-    if (b.cooling(s, ts)) {
-      this.suppressed++;
-      return;
-    }
-    if (b.leakTo(s, ts) === 0) {
-      this.sshConns[s] = 0;
-      this.sshShort[s] = 0;
-    }
-    if (opened) this.sshConns[s]++;
-    else this.sshShort[s]++;
-    if (!b.pour(s, ts, units)) return;
-    const cfg = this.config.sshBruteForce;
-    const firstTs = b.firstTs(s);
-    const score = riskScore(b.levelOf(s), cfg.threshold, cfg.threshold / cfg.leakPerS, ts - firstTs);
-    b.trip(s, ts);
-    this.emit(out, ruleAlert('ssh-brute-force', batch.formatAddress(i, 'src'), batch.formatAddress(i, 'dst'), score, ts, firstTs, true, {
-      connections: this.sshConns[s], shortLived: this.sshShort[s], port: batch.dstPort[i], windowS: seconds(ts - firstTs), threshold: cfg.threshold,
-      leakPerS: cfg.leakPerS, shortLivedS: cfg.shortLivedS,
-    }));
-  }
-
   private halfOpen(batch: PacketBatch, i: number, src: AddressKey, units: number, out: Alert[]): void {
     const ts = batch.ts[i];
     const s = this.sourceSlot(src);
@@ -486,13 +498,10 @@ export class SourceRules {
     let s = this.sources.find(src, 0, 0, 0);
     if (s < 0) {
       s = this.sources.insert(src, 0, 0, 0);
-      this.sshBuckets.reset(s);
       this.halfBuckets.reset(s);
       this.probeBuckets.reset(s);
       this.probeKinds[s] = 0;
       this.probeCount[s] = 0;
-      this.sshConns[s] = 0;
-      this.sshShort[s] = 0;
       this.halfSyns[s] = 0;
       this.halfDone[s] = 0;
     }

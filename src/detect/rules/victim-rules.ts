@@ -2,13 +2,16 @@
 // because a flood of spoofed sources or abused reflectors lands in all of them.
 //
 //   SYN flood       SYNs toward a victim            less the handshakes completed toward it
-//   UDP amplification  large datagrams from reflector ports  less the victim's own requests to such ports
+//   UDP amplification  large datagrams (and later IP fragments) from any port   less the datagrams the victim sent
 //   TCP reflection  SYN-ACKs toward a victim        less the handshakes it completed as a client
 //   ICMP flood      ICMP toward a victim            less the echo requests it sent
 //
 // Each is a leaky bucket per victim fed with that balance (so solicited traffic, however
 // heavy, cancels out) and gated on the number of distinct sources: one source is for the
-// source rules, which can block it. Alerts name the victim as target, the top source for
+// source rules, which can block it. For UDP the sources counted are the UNSOLICITED ones:
+// those the victim never sent a datagram to (a bitmap of its peers, from its own shard), so
+// a host receiving much from many peers it talks to (a BitTorrent or QUIC client, a
+// resolver) is no victim, whatever ports they use. Alerts name the victim as target, the top source for
 // the record, and are not blockable. State is bounded by `maxVictims` (LRU, evictions
 // counted in stats()): about 350 B per victim, 23 MB at the default 65536.
 //
@@ -21,12 +24,12 @@
 
 import type { Alert, AlertType } from '../alert.ts';
 import { FlowTable, type AddressKey } from '../flow-table.ts';
-import { formatIPv4 } from '../../net/packet-batch.ts';
 import { checkCapacity } from '../../util/lru.ts';
 import { BucketTable, riskScore } from './leaky-bucket.ts';
 import { ruleAlert, seconds } from './rule-alert.ts';
 import { validateRulesConfig, type BucketConfig, type RulesConfig } from './rules-config.ts';
 import { SKETCH_WORDS, estimateSources, type TallyCount, type VictimTally } from './victim-tally.ts';
+import { formatIPv4 } from '../../net/address.ts';
 
 export interface VictimRulesLimits {
   /** Victims with state (default 65536). */
@@ -54,6 +57,9 @@ export class VictimRules {
   private readonly victims: FlowTable;
   private readonly rules: FloodRule[];
   private readonly sketch: Int32Array;
+  private readonly udpSrc: Int32Array;
+  private readonly udpDst: Int32Array;
+  private readonly scratch = new Int32Array(SKETCH_WORDS);
   private readonly top4: Float64Array;
   private readonly top6: string[];
   private readonly topCount: Float64Array;
@@ -68,6 +74,8 @@ export class VictimRules {
     const max = checkCapacity(limits.maxVictims ?? 65536);
     this.victims = new FlowTable(max);
     this.sketch = new Int32Array(max * SKETCH_WORDS);
+    this.udpSrc = new Int32Array(max * SKETCH_WORDS);
+    this.udpDst = new Int32Array(max * SKETCH_WORDS);
     this.top4 = new Float64Array(max);
     this.top6 = [];
     this.topCount = new Float64Array(max);
@@ -140,7 +148,7 @@ export class VictimRules {
     // seen first are credit, up to one threshold's worth.
     if (!b.pour(s, ts, pin - pout, tally.firstTs[r], -rule.config.threshold)) return;
     const cfg = rule.config;
-    const sources = estimateSources(this.sketch, s * SKETCH_WORDS);
+    const sources = rule.inCol === 'udpResp' ? this.unsolicitedUdpSources(s) : estimateSources(this.sketch, s * SKETCH_WORDS);
     if (sources < cfg.minSources) {
       // one or a few sources: the source rules' case; hold at the threshold until more come
       b.cap(s, cfg.threshold);
@@ -170,6 +178,8 @@ export class VictimRules {
 
   private clearSources(s: number): void {
     this.sketch.fill(0, s * SKETCH_WORDS, (s + 1) * SKETCH_WORDS);
+    this.udpSrc.fill(0, s * SKETCH_WORDS, (s + 1) * SKETCH_WORDS);
+    this.udpDst.fill(0, s * SKETCH_WORDS, (s + 1) * SKETCH_WORDS);
     this.top4[s] = 0;
     this.top6[s] = '';
     this.topCount[s] = 0;
@@ -177,7 +187,12 @@ export class VictimRules {
 
   /** OR the row's sketch in, and a weighted Boyer–Moore vote for the top source. */
   private mergeSources(tally: VictimTally, r: number, s: number): void {
-    for (let k = 0; k < SKETCH_WORDS; k++) this.sketch[s * SKETCH_WORDS + k] |= tally.srcSketch[r * SKETCH_WORDS + k];
+    for (let k = 0; k < SKETCH_WORDS; k++) {
+      const a = s * SKETCH_WORDS + k, b = r * SKETCH_WORDS + k;
+      this.sketch[a] |= tally.srcSketch[b];
+      this.udpSrc[a] |= tally.udpSrcSketch[b];
+      this.udpDst[a] |= tally.udpDstSketch[b];
+    }
     const n = tally.topCount[r];
     const a4 = tally.topSrc4[r];
     const a6 = tally.topSrc6[r];
@@ -189,6 +204,13 @@ export class VictimRules {
       this.top6[s] = a6;
       this.topCount[s] = n - this.topCount[s];
     }
+  }
+
+  /** Estimated sources of large UDP toward victim s that it never sent to: |sources ∪ peers| − |peers|. */
+  private unsolicitedUdpSources(s: number): number {
+    const u = this.scratch;
+    for (let k = 0; k < SKETCH_WORDS; k++) u[k] = this.udpSrc[s * SKETCH_WORDS + k] | this.udpDst[s * SKETCH_WORDS + k];
+    return Math.max(0, estimateSources(u) - estimateSources(this.udpDst, s * SKETCH_WORDS));
   }
 
   private hasTop(s: number): boolean {

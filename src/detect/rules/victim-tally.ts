@@ -33,11 +33,15 @@ export interface VictimTally {
   synAck: number[];
   /** Handshakes the host itself completed as a client (they solicited SYN-ACKs). */
   completionsOut: number[];
-  /** UDP datagrams toward the host from a reflector service port, with a large payload. */
+  /**
+   * Large UDP datagrams toward the host (payload of udpAmplification.minPayload bytes or
+   * more, from any source port), and IP fragments after the first toward it (a large answer
+   * arrives in pieces; only the first carries the UDP header).
+   */
   udpResp: number[];
   /** Their bytes on the wire. */
   udpRespBytes: number[];
-  /** UDP datagrams the host sent to reflector service ports (they solicit responses). */
+  /** UDP datagrams the host sent, to any port (each may solicit answers). */
   udpReqOut: number[];
   /** ICMP/ICMPv6 toward the host, neighbour discovery and MLD excluded. */
   icmp: number[];
@@ -46,6 +50,10 @@ export interface VictimTally {
   echoOut: number[];
   /** Sources toward the host: a 128-bit linear-counting bitmap, SKETCH_WORDS int32 per row. */
   srcSketch: number[];
+  /** Sources of the host's udpResp datagrams, the same kind of bitmap. */
+  udpSrcSketch: number[];
+  /** Hosts the host sent UDP to (the peers whose answers it solicited), the same kind of bitmap. */
+  udpDstSketch: number[];
   /** The majority-vote candidate among the sources toward the host (Boyer–Moore), and its margin. */
   topSrc4: number[];
   topSrc6: string[];
@@ -61,7 +69,7 @@ export function newVictimTally(): VictimTally {
   return {
     rows: 0, dropped: 0, v4: [], v6: [], firstTs: [], lastTs: [],
     syn: [], completions: [], synAck: [], completionsOut: [], udpResp: [], udpRespBytes: [], udpReqOut: [], icmp: [], icmpBytes: [], echoOut: [],
-    srcSketch: [], topSrc4: [], topSrc6: [], topCount: [],
+    srcSketch: [], udpSrcSketch: [], udpDstSketch: [], topSrc4: [], topSrc6: [], topCount: [],
   };
 }
 
@@ -75,9 +83,17 @@ export function clearVictimTally(t: VictimTally): void {
   t.lastTs.length = 0;
   for (const c of COUNT_COLUMNS) t[c].length = 0;
   t.srcSketch.length = 0;
+  t.udpSrcSketch.length = 0;
+  t.udpDstSketch.length = 0;
   t.topSrc4.length = 0;
   t.topSrc6.length = 0;
   t.topCount.length = 0;
+}
+
+/** Set the bit of hash `h` in row r of a sketch column: the high bits, independent of the shard-routing hash. */
+function sketchAdd(col: number[], r: number, h: number): void {
+  const bit = h >>> 25; // 0..127
+  col[r * SKETCH_WORDS + (bit >>> 5)] |= 1 << (bit & 31);
 }
 
 /** Linear-counting estimate of the distinct sources in a sketch (saturates near 620). */
@@ -163,8 +179,7 @@ export class VictimTallyWriter {
    */
   source(r: number, h: number, src4: number, src6: string): void {
     const t = this.tally!;
-    const bit = h >>> 25; // 0..127: the high bits, independent of the shard-routing hash
-    t.srcSketch[r * SKETCH_WORDS + (bit >>> 5)] |= 1 << (bit & 31);
+    sketchAdd(t.srcSketch, r, h);
     // Boyer–Moore: the candidate stays when its margin falls to 0, until another source comes
     if (t.topSrc4[r] === src4 && t.topSrc6[r] === src6) t.topCount[r]++;
     else if (t.topCount[r] === 0) {
@@ -172,6 +187,11 @@ export class VictimTallyWriter {
       t.topSrc6[r] = src6;
       t.topCount[r] = 1;
     } else t.topCount[r]--;
+  }
+
+  /** Mark a host in one of the row's UDP bitmaps (`h` as for source()). */
+  udpPeer(column: 'udpSrcSketch' | 'udpDstSketch', r: number, h: number): void {
+    sketchAdd(this.tally![column], r, h);
   }
 
   private seen(r: number, ts: number): number {
@@ -193,7 +213,11 @@ export class VictimTallyWriter {
     t.firstTs.push(ts);
     t.lastTs.push(ts);
     for (let c = 0; c < COUNT_COLUMNS.length; c++) t[COUNT_COLUMNS[c]].push(0);
-    for (let k = 0; k < SKETCH_WORDS; k++) t.srcSketch.push(0);
+    for (let k = 0; k < SKETCH_WORDS; k++) {
+      t.srcSketch.push(0);
+      t.udpSrcSketch.push(0);
+      t.udpDstSketch.push(0);
+    }
     t.topSrc4.push(0);
     t.topSrc6.push('');
     t.topCount.push(0);

@@ -1,0 +1,163 @@
+// Brute force as repeated failed logins, per client, from the server's side of its
+// sessions (login-sessions.ts). The shard that sees a server's packets holds this state, so
+// it is keyed by the CLIENT address (the destination of those packets) and its alerts name
+// the client as their source.
+//
+//   failed logins   fail2ban's test: `maxretry` failures within `findtimeS` fire; a
+//                   successful login of the client forgives the failures before it (an
+//                   admin who mistypes and then logs in is never banned).
+//   parallel        `burstMaxretry` failed logins answered within `burstFindtimeS`: each
+//                   is answered after the server's fail delay, so only sessions guessing
+//                   side by side (a tool's tasks) make them; a person types one at a time.
+//   undecided       SSH sessions that got past the key exchange and ended with no outcome
+//                   the sizes could tell (a server or client the size heuristic does not
+//                   fit): a CrowdSec-style bucket, with a threshold a person reconnecting a
+//                   few times never reaches.
+//
+// Bounded like the source rules: one address-keyed table (LRU, evictions counted), typed
+// arrays per slot.
+
+import type { Alert } from '../alert.ts';
+import { FlowTable, type AddressKey } from '../flow-table.ts';
+import type { PacketBatch } from '../../net/packet-batch.ts';
+import { BucketTable, CLOCK_STEP_S, WindowCounter, riskScore } from './leaky-bucket.ts';
+import { LoginEvent, LoginSessions } from './login-sessions.ts';
+import { ruleAlert, seconds } from './rule-alert.ts';
+import type { RulesConfig } from './rules-config.ts';
+import { SERVICE_NAMES, Service } from './service-replies.ts';
+
+export class LoginRules {
+  readonly sessions: LoginSessions;
+  private readonly clients: FlowTable;
+  private readonly failures: WindowCounter;
+  private readonly burst: WindowCounter;
+  private readonly undecided: BucketTable;
+  private readonly tripped: Float64Array;
+  private readonly failCount: Int32Array;
+  private readonly sessionCount: Int32Array;
+  private readonly services: Uint8Array;
+  private readonly cfg: RulesConfig['bruteForce'];
+  private readonly cooldownS: number;
+  alerts = 0;
+  suppressed = 0;
+
+  constructor(config: RulesConfig, maxClients: number, maxSessions: number) {
+    this.cfg = config.bruteForce;
+    this.cooldownS = config.cooldownS;
+    this.sessions = new LoginSessions(maxSessions, this.cfg.throttleS);
+    this.clients = new FlowTable(maxClients);
+    this.failures = new WindowCounter(maxClients, this.cfg.maxretry, this.cfg.findtimeS);
+    this.burst = new WindowCounter(maxClients, this.cfg.burstMaxretry, this.cfg.burstFindtimeS);
+    this.undecided = new BucketTable(maxClients, this.cfg.undecidedThreshold, this.cfg.undecidedLeakPerS, this.cooldownS);
+    this.tripped = new Float64Array(maxClients);
+    this.failCount = new Int32Array(maxClients);
+    this.sessionCount = new Int32Array(maxClients);
+    this.services = new Uint8Array(maxClients);
+  }
+
+  get clientCount(): number {
+    return this.clients.size;
+  }
+
+  get clientEvictions(): number {
+    return this.clients.evictions;
+  }
+
+  /** A server accepted a connection from `client` (row i is its SYN-ACK). */
+  open(slot: number): void {
+    this.sessions.open(slot);
+  }
+
+  /** A segment with payload from the server's side of session `slot` (row i, sent to `client`). */
+  segment(slot: number, batch: PacketBatch, i: number, client: AddressKey, out: Alert[]): void {
+    const ev = this.sessions.segment(slot, batch, i);
+    if (ev !== LoginEvent.NONE) this.count(ev, slot, batch, i, client, out, true);
+  }
+
+  /** The server's side of session `slot` ended (row i is its FIN or RST). */
+  close(slot: number, batch: PacketBatch, i: number, client: AddressKey, out: Alert[]): void {
+    const ev = this.sessions.close(slot);
+    if (ev !== LoginEvent.NONE) this.count(ev, slot, batch, i, client, out, false);
+  }
+
+  /** `answered`: the event is a server's reply (not a session's end): only those count as parallel. */
+  private count(ev: number, slot: number, batch: PacketBatch, i: number, client: AddressKey, out: Alert[], answered: boolean): void {
+    const cfg = this.cfg;
+    if (!cfg.enabled) return;
+    const ts = batch.ts[i];
+    const c = this.clientSlot(client);
+    const service = this.sessions.serviceOf(slot);
+    const name = this.sessions.nameOf(slot);
+    this.services[c] |= 1 << service;
+    if (ev === LoginEvent.SUCCESS) {
+      if (cfg.successForgives) {
+        this.failures.reset(c);
+        this.burst.reset(c);
+        this.failCount[c] = 0;
+        this.undecided.reset(c);
+      }
+      return;
+    }
+    if (ts < this.tripped[c] + this.cooldownS && ts >= this.tripped[c] - CLOCK_STEP_S) {
+      this.suppressed++;
+      return;
+    }
+    if (ev === LoginEvent.FAILURE) {
+      this.failCount[c]++;
+      if (answered && this.burst.hit(c, ts)) {
+        const firstTs = this.burst.windowStart(c);
+        const score = riskScore(cfg.burstMaxretry, cfg.burstMaxretry, cfg.burstFindtimeS, ts - firstTs);
+        this.fire(batch, i, c, ts, firstTs, score, service, name, {
+          failures: this.failCount[c], parallel: cfg.burstMaxretry, burstFindtimeS: cfg.burstFindtimeS, windowS: seconds(ts - firstTs),
+        }, out);
+        return;
+      }
+      if (!this.failures.hit(c, ts)) return;
+      const firstTs = this.failures.windowStart(c);
+      const score = riskScore(cfg.maxretry, cfg.maxretry, cfg.findtimeS, ts - firstTs);
+      this.fire(batch, i, c, ts, firstTs, score, service, name, {
+        failures: this.failCount[c], maxretry: cfg.maxretry, findtimeS: cfg.findtimeS, windowS: seconds(ts - firstTs),
+      }, out);
+      return;
+    }
+    // UNDECIDED
+    const b = this.undecided;
+    if (b.leakTo(c, ts) === 0) this.sessionCount[c] = 0;
+    this.sessionCount[c]++;
+    if (!b.pour(c, ts, 1)) return;
+    const firstTs = b.firstTs(c);
+    const score = riskScore(b.levelOf(c), cfg.undecidedThreshold, cfg.undecidedThreshold / cfg.undecidedLeakPerS, ts - firstTs);
+    b.trip(c, ts);
+    this.fire(batch, i, c, ts, firstTs, score, service, name, {
+      undecidedSessions: this.sessionCount[c], threshold: cfg.undecidedThreshold, leakPerS: cfg.undecidedLeakPerS, windowS: seconds(ts - firstTs),
+    }, out);
+  }
+
+  private fire(batch: PacketBatch, i: number, c: number, ts: number, firstTs: number, score: number, service: number, name: string, evidence: Record<string, number | string>, out: Alert[]): void {
+    this.tripped[c] = ts;
+    this.failures.reset(c);
+    this.burst.reset(c);
+    this.failCount[c] = 0;
+    const names: string[] = [];
+    for (let k = 1; k < SERVICE_NAMES.length; k++) if (this.services[c] & (1 << k)) names.push(SERVICE_NAMES[k]!);
+    this.alerts++;
+    out.push(ruleAlert(service === Service.SSH ? 'ssh-brute-force' : 'brute-force', batch.formatAddress(i, 'dst'), batch.formatAddress(i, 'src'), score, ts, firstTs, true, {
+      ...evidence, service: name, services: names.join(','), port: batch.srcPort[i],
+    }));
+  }
+
+  private clientSlot(client: AddressKey): number {
+    let c = this.clients.find(client, 0, 0, 0);
+    if (c < 0) {
+      c = this.clients.insert(client, 0, 0, 0);
+      this.failures.reset(c);
+      this.burst.reset(c);
+      this.undecided.reset(c);
+      this.tripped[c] = -Infinity;
+      this.failCount[c] = 0;
+      this.sessionCount[c] = 0;
+      this.services[c] = 0;
+    }
+    return c;
+  }
+}

@@ -1,0 +1,253 @@
+// The server's side of login sessions, one per TCP connection, read from what the server
+// sends: its greeting names the service (service-replies.ts), and its replies say how each
+// login attempt went. State lives in typed arrays indexed by a slot the caller owns (the
+// socket table's slot), so nothing is allocated per packet.
+//
+// SSH is encrypted after the key exchange, so its outcome is inferred from the sizes of the
+// server's segments, as Zeek's SSH analyzer does (src/analyzer/protocol/ssh/SSH.cc,
+// ProcessEncrypted; the events ssh_auth_attempted / ssh_auth_successful that
+// base/protocols/ssh/main.zeek turns into auth_attempts and auth_success):
+//   - the server's first encrypted message is SSH_MSG_SERVICE_ACCEPT: its size S;
+//   - the next is the answer to the client's first request (a "none" request that asks
+//     which methods are allowed): SSH_MSG_USERAUTH_FAILURE, size F — or, if that already
+//     logs in, SSH_MSG_USERAUTH_SUCCESS, size S − 16 (one byte of content instead of 17,
+//     padded to the same block);
+//   - after that every segment of size F is one more failed attempt, and one of size S − 16
+//     is the success;
+//   - a reply more than 256 bytes larger than S before the first failure is a pre-login
+//     banner (SSH_MSG_USERAUTH_BANNER) and is skipped once.
+// Zeek starts counting once the client has sent encrypted data; the server side alone is
+// seen here, so the end of the key exchange is read from the server's own plaintext
+// packets (SSH_MSG_NEWKEYS, alone or right after the KEX reply in the same segment), and a
+// first encrypted segment too large to be a SERVICE_ACCEPT (over 128 bytes) is the
+// SSH_MSG_EXT_INFO a server sends right after its NEWKEYS (RFC 8308 §2.4) and is skipped.
+//
+// A failure is counted only when the server took its time to answer: PAM's pam_unix waits
+// 2 s (its default fail delay) before it reports a wrong password, while a refused public
+// key is answered at once. fail2ban does not count refused keys either (its sshd filter
+// marks "Failed publickey" <F-NOFAIL>), and an admin whose agent offers three keys before
+// the password must not look like three guesses. So a failure-sized answer within
+// `throttleS` of the server's previous segment is a refused key and is not counted; an
+// answer to the very first request that comes that late is a failed password sent without
+// asking for the methods first (as Paramiko does), and is.
+//
+// A session the server closes with no success and no failure counted, after failure-sized
+// answers that came at once (refused keys, or a server without a fail delay), counts as one
+// failed attempt; one that got past the key exchange and ends with no outcome at all (it
+// only asked for the methods, or the sizes fit no pattern) is "undecided" (the caller's
+// fallback counts those).
+
+import { checkCapacity } from '../../util/lru.ts';
+import { PAYLOAD_HEAD_BYTES, type PacketBatch } from '../../net/packet-batch.ts';
+import { Reply, SERVICE_NAMES, Service, SshMsg, codesDialect, greetingService, loginReply, replyCode, sshPlain } from './service-replies.ts';
+
+/** What a server segment or a close told about its session. */
+export const LoginEvent = { NONE: 0, FAILURE: 1, SUCCESS: 2, UNDECIDED: 3 } as const;
+
+// phases
+const GREETING = 1; // SYN-ACK seen, waiting for the server's first words
+const SSH_PLAIN = 2; // SSH banner seen, key exchange in the clear
+const SSH_ENC = 3; // after the server's NEWKEYS, waiting for SERVICE_ACCEPT
+const SSH_ACCEPTED = 4; // S known, waiting for the first USERAUTH answer
+const SSH_AUTH = 5; // F known: counting
+const LINES = 6; // a line protocol, reading reply codes
+const DONE = 7; // logged in, or not a login service: nothing more to read
+
+/** Largest SSH_MSG_SERVICE_ACCEPT: 17 bytes of content in a 32-byte packet, a 64-byte MAC, and some slack. */
+const MAX_SERVICE_ACCEPT = 128;
+/** Zeek's banner test: a first answer this much larger than S is a USERAUTH_BANNER. */
+const BANNER_OVER_S = 256;
+/** The size difference of USERAUTH_SUCCESS and SERVICE_ACCEPT. */
+const SUCCESS_UNDER_S = 16;
+
+const SKIPPED_BANNER = 1;
+const KEX_REPLY_ENDED = 2; // the last plaintext packet was a KEX reply that ended with its segment
+
+export class LoginSessions {
+  readonly capacity: number;
+  private readonly phase: Uint8Array;
+  private readonly service: Uint8Array;
+  private readonly bits: Uint8Array;
+  /** FTP (1) or SMTP (2), once a reply code tells. */
+  private readonly dialect: Uint8Array;
+  /** Plaintext bytes of the current SSH packet still to come in later segments. */
+  private readonly skip: Int32Array;
+  private readonly sizeS: Uint16Array;
+  private readonly sizeF: Uint16Array;
+  private readonly fails: Uint16Array;
+  /** Failure-sized answers that came at once (not counted as failures). */
+  private readonly quick: Uint16Array;
+  /** Capture time of the server's previous segment in the session. */
+  private readonly lastTs: Float64Array;
+
+  constructor(capacity: number, readonly throttleS: number) {
+    this.capacity = checkCapacity(capacity);
+    const n = capacity;
+    this.phase = new Uint8Array(n);
+    this.service = new Uint8Array(n);
+    this.bits = new Uint8Array(n);
+    this.dialect = new Uint8Array(n);
+    this.skip = new Int32Array(n);
+    this.sizeS = new Uint16Array(n);
+    this.sizeF = new Uint16Array(n);
+    this.fails = new Uint16Array(n);
+    this.quick = new Uint16Array(n);
+    this.lastTs = new Float64Array(n);
+  }
+
+  /** A server accepted a connection (its SYN-ACK): follow it from the server's first words. */
+  open(slot: number): void {
+    this.phase[slot] = GREETING;
+    this.service[slot] = Service.UNKNOWN;
+    this.bits[slot] = 0;
+    this.dialect[slot] = 0;
+    this.skip[slot] = 0;
+    this.sizeS[slot] = 0;
+    this.sizeF[slot] = 0;
+    this.fails[slot] = 0;
+    this.quick[slot] = 0;
+    this.lastTs[slot] = 0;
+  }
+
+  /** Forget the slot (its socket was evicted or reused for a client's connection). */
+  forget(slot: number): void {
+    this.phase[slot] = 0;
+  }
+
+  /** Whether the slot is a server's side being followed. */
+  following(slot: number): boolean {
+    const p = this.phase[slot];
+    return p !== 0 && p !== DONE;
+  }
+
+  serviceOf(slot: number): number {
+    return this.service[slot];
+  }
+
+  /** The service's name for evidence: ssh, ftp, smtp, ftp/smtp (not told yet), pop3, imap, telnet. */
+  nameOf(slot: number): string {
+    const svc = this.service[slot];
+    if (svc === Service.CODES && this.dialect[slot] !== 0) return this.dialect[slot] === 1 ? 'ftp' : 'smtp';
+    return SERVICE_NAMES[svc]!;
+  }
+
+  /** Failed attempts counted in this session so far. */
+  failuresOf(slot: number): number {
+    return this.fails[slot];
+  }
+
+  /** A segment the server sent with payload (row i of the batch). Returns a LoginEvent. */
+  segment(slot: number, batch: PacketBatch, i: number): number {
+    const len = batch.payloadLen[i];
+    const h = batch.head;
+    const o = i * PAYLOAD_HEAD_BYTES;
+    const ts = batch.ts[i];
+    const gap = ts - this.lastTs[slot];
+    this.lastTs[slot] = ts;
+    switch (this.phase[slot]) {
+      case GREETING: {
+        const svc = greetingService(h, o, Math.min(len, PAYLOAD_HEAD_BYTES));
+        this.service[slot] = svc;
+        this.phase[slot] = svc === Service.SSH ? SSH_PLAIN : svc === Service.OTHER ? DONE : LINES;
+        return LoginEvent.NONE;
+      }
+      case LINES: {
+        if (this.service[slot] === Service.CODES && this.dialect[slot] === 0) this.dialect[slot] = codesDialect(replyCode(h, o, Math.min(len, PAYLOAD_HEAD_BYTES)));
+        const r = loginReply(this.service[slot], h, o, len, PAYLOAD_HEAD_BYTES);
+        if (r === Reply.FAILURE) {
+          this.fails[slot]++;
+          return LoginEvent.FAILURE;
+        }
+        if (r === Reply.SUCCESS) {
+          this.phase[slot] = DONE;
+          return LoginEvent.SUCCESS;
+        }
+        return LoginEvent.NONE;
+      }
+      case SSH_PLAIN:
+        this.plain(slot, h, o, len);
+        return LoginEvent.NONE;
+      case SSH_ENC:
+        if (len <= MAX_SERVICE_ACCEPT) {
+          this.sizeS[slot] = len;
+          this.phase[slot] = SSH_ACCEPTED;
+        }
+        return LoginEvent.NONE;
+      case SSH_ACCEPTED: {
+        const s = this.sizeS[slot];
+        if (len + SUCCESS_UNDER_S === s) {
+          this.phase[slot] = DONE;
+          return LoginEvent.SUCCESS;
+        }
+        if (!(this.bits[slot] & SKIPPED_BANNER) && len - s > BANNER_OVER_S) {
+          this.bits[slot] |= SKIPPED_BANNER;
+          return LoginEvent.NONE;
+        }
+        this.sizeF[slot] = len;
+        this.phase[slot] = SSH_AUTH;
+        if (gap < this.throttleS) return LoginEvent.NONE; // the answer to "none": the methods
+        this.fails[slot]++;
+        return LoginEvent.FAILURE;
+      }
+      case SSH_AUTH:
+        if (len === this.sizeF[slot]) {
+          if (gap < this.throttleS) {
+            this.quick[slot]++; // a refused key
+            return LoginEvent.NONE;
+          }
+          this.fails[slot]++;
+          return LoginEvent.FAILURE;
+        }
+        if (len + SUCCESS_UNDER_S === this.sizeS[slot]) {
+          this.phase[slot] = DONE;
+          return LoginEvent.SUCCESS;
+        }
+        return LoginEvent.NONE;
+      default:
+        return LoginEvent.NONE;
+    }
+  }
+
+  /** The server ended the connection (FIN or RST). Returns a LoginEvent for the session as a whole. */
+  close(slot: number): number {
+    const p = this.phase[slot];
+    this.phase[slot] = 0;
+    if (this.service[slot] !== Service.SSH || this.fails[slot] > 0) return LoginEvent.NONE;
+    if (p === SSH_AUTH && this.quick[slot] > 0) return LoginEvent.FAILURE;
+    if (p === SSH_ENC || p === SSH_ACCEPTED || p === SSH_AUTH) return LoginEvent.UNDECIDED;
+    return LoginEvent.NONE;
+  }
+
+  /** Walk the key exchange's plaintext packets until the server's NEWKEYS. */
+  private plain(slot: number, h: Uint8Array, o: number, len: number): void {
+    let at = this.skip[slot];
+    if (at >= len) {
+      this.skip[slot] = at - len;
+      return; // the middle of a long packet (a KEXINIT or a post-quantum KEX reply)
+    }
+    this.skip[slot] = 0;
+    if (at + 6 > PAYLOAD_HEAD_BYTES) {
+      // the next packet starts past the bytes kept: after a KEX reply that is its NEWKEYS
+      if (this.bits[slot] & KEX_REPLY_ENDED) this.phase[slot] = SSH_ENC;
+      return;
+    }
+    const p = sshPlain(h, o + at, Math.min(len - at, PAYLOAD_HEAD_BYTES - at));
+    if (p < 0) return; // not at a packet boundary: wait for one
+    const msg = p % 256;
+    const total = (p - msg) / 256;
+    if (msg === SshMsg.NEWKEYS) {
+      this.phase[slot] = SSH_ENC; // whatever follows it in this segment is encrypted (EXT_INFO)
+      return;
+    }
+    const kexReply = msg >= SshMsg.KEX_FIRST && msg <= SshMsg.KEX_LAST;
+    at += total;
+    if (at < len) {
+      // more after this packet in the same segment: after a KEX reply only NEWKEYS comes
+      if (kexReply) this.phase[slot] = SSH_ENC;
+      return;
+    }
+    this.skip[slot] = at - len;
+    if (kexReply) this.bits[slot] |= KEX_REPLY_ENDED;
+    else this.bits[slot] &= ~KEX_REPLY_ENDED;
+  }
+}

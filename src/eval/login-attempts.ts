@@ -1,0 +1,78 @@
+// Counts, per client, the login attempts a capture shows, for `autoimmune eval`'s
+// attempts-before-ban: the connections the client opened (its SYNs, retransmissions not
+// counted) and the failed logins its servers reported, read the same way the detector reads
+// them (login-sessions.ts) but with no threshold, no forgiveness and no cooldown. Fed every
+// packet of the run, in any order across shards (a server's packets always come in order).
+
+import { FlowTable } from '../detect/flow-table.ts';
+import { LoginEvent, LoginSessions } from '../detect/rules/login-sessions.ts';
+import { DEFAULT_RULES } from '../detect/rules/rules-config.ts';
+import { PacketFlags, type PacketBatch } from '../net/packet-batch.ts';
+
+const SYN = 0x02, RST = 0x04, FIN = 0x01, ACK = 0x10;
+const OPEN = 1, SERVER = 2;
+
+export interface ClientAttempts {
+  /** Capture times of the client's new connections. */
+  connections: number[];
+  /** Capture times of the failed logins its servers reported. */
+  failures: number[];
+}
+
+export class LoginAttempts {
+  private readonly sockets: FlowTable;
+  private readonly state: Uint8Array;
+  private readonly sessions: LoginSessions;
+  readonly clients = new Map<string, ClientAttempts>();
+
+  constructor(maxSockets = 1 << 18, throttleS = DEFAULT_RULES.bruteForce.throttleS) {
+    this.sockets = new FlowTable(maxSockets);
+    this.state = new Uint8Array(maxSockets);
+    this.sessions = new LoginSessions(maxSockets, throttleS);
+  }
+
+  scan(b: PacketBatch): void {
+    for (let i = 0; i < b.length; i++) {
+      const f = b.flags[i];
+      if (!(f & PacketFlags.TCP) || f & (PacketFlags.MALFORMED | PacketFlags.UNSUPPORTED)) continue;
+      const tf = b.tcpFlags[i];
+      const src = b.hostKey(i, 'src');
+      const dst = b.hostKey(i, 'dst');
+      const sp = b.srcPort[i], dp = b.dstPort[i];
+      if (tf & SYN && !(tf & (RST | FIN))) {
+        let s = this.sockets.find(src, dst, sp, dp);
+        const want = tf & ACK ? SERVER : OPEN;
+        if (s >= 0 && this.state[s] === want) continue; // retransmission
+        if (s < 0) s = this.sockets.insert(src, dst, sp, dp);
+        this.state[s] = want;
+        if (want === SERVER) this.sessions.open(s);
+        else this.of(b.formatAddress(i, 'src')).connections.push(b.ts[i]);
+        continue;
+      }
+      const s = this.sockets.find(src, dst, sp, dp);
+      if (s < 0 || this.state[s] !== SERVER) continue;
+      let ev: number = LoginEvent.NONE;
+      if (b.payloadLen[i] > 0 && this.sessions.following(s)) ev = this.sessions.segment(s, b, i);
+      if (tf & (RST | FIN)) {
+        const end = this.sessions.close(s);
+        if (ev === LoginEvent.NONE) ev = end;
+        this.state[s] = 0;
+      }
+      if (ev === LoginEvent.FAILURE) this.of(b.formatAddress(i, 'dst')).failures.push(b.ts[i]);
+    }
+  }
+
+  /** How many of the client's connections and failed logins came within capture times [from, ts]. */
+  between(client: string, from: number, ts: number): { connections: number; failures: number } {
+    const c = this.clients.get(client);
+    if (!c) return { connections: 0, failures: 0 };
+    const n = (xs: number[]) => xs.filter((t) => t >= from && t <= ts).length;
+    return { connections: n(c.connections), failures: n(c.failures) };
+  }
+
+  private of(client: string): ClientAttempts {
+    let c = this.clients.get(client);
+    if (!c) this.clients.set(client, (c = { connections: [], failures: [] }));
+    return c;
+  }
+}
