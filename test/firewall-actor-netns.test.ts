@@ -51,10 +51,11 @@ for (const [kind, make] of backends) {
 
       // A short ban: the kernel's own timeout and the registry's expiry both lift it.
       const t0 = Date.now();
-      await registry.put({ address: pair.attackerV6[0], ttl: 2, expiresAt: t0 + 2000, reason: 'short', detector: 'operator', score: 1, at: t0, offence: 1 });
+      // Long enough that the probe below (up to 2 s) ends before the ban does, on a busy machine too.
+      await registry.put({ address: pair.attackerV6[0], ttl: 6, expiresAt: t0 + 6000, reason: 'short', detector: 'operator', score: 1, at: t0, offence: 1 });
       await waitFor(async () => (await backend.list()).some((e) => e.address === pair.attackerV6[0]), 'the short ban is applied');
       assert.equal(await pair.probe(pair.attackerV6[0]), 'dropped');
-      await waitFor(async () => !(await backend.list()).some((e) => e.address === pair.attackerV6[0]), 'the short ban expires', 15_000);
+      await waitFor(async () => !(await backend.list()).some((e) => e.address === pair.attackerV6[0]), 'the short ban expires', 30_000);
       assert.equal(await pair.probe(pair.attackerV6[0]), 'passed');
     } finally {
       await system.stop();
@@ -104,11 +105,12 @@ test('xdp: the firewall actor lifts a ban at its expiry when the registry never 
   try {
     await system.start();
     const now = Date.now();
-    await registry.put({ address: short, ttl: 2, expiresAt: now + 2000, reason: 'short', detector: 'operator', score: 1, at: now, offence: 1 });
+    // Long enough that the probe below (up to 2 s) ends before the ban does, on a busy machine too.
+    await registry.put({ address: short, ttl: 8, expiresAt: now + 8000, reason: 'short', detector: 'operator', score: 1, at: now, offence: 1 });
     await registry.put({ address: long, ttl: 300, expiresAt: now + 300_000, reason: 'long', detector: 'operator', score: 1, at: now, offence: 1 });
     await waitFor(async () => (await backend.list()).length === 2, 'both bans reach the maps');
     assert.equal(await pair.probe(short), 'dropped');
-    await waitFor(async () => !(await backend.list()).some((e) => e.address === short), 'the actor removes the expired ban', 15_000);
+    await waitFor(async () => !(await backend.list()).some((e) => e.address === short), 'the actor removes the expired ban', 30_000);
     assert.equal(spec.progress.expired, 1);
     assert.equal(await pair.probe(short), 'passed');
     assert.equal(await pair.probe(long), 'dropped', 'the other ban stays');

@@ -42,6 +42,7 @@ async function replayThrough(workers: boolean, files: string[], during?: (node: 
   try {
     await during?.(node);
     await end;
+    // Confirmed means the whole chain is done, alerts to the responder (and so its bans) included.
     await waitFor(() => progress!.confirmed + progress!.lost >= progress!.delivered, 'every packet handled', 60_000);
     // Every banned address is in the registry (a ban extended by a later alert is one entry).
     const banned = () => new Set(node.defence.desk.decisions(10_000).flatMap((d) => (d.kind === 'decision' && d.action === 'ban' ? [d.address] : []))).size;

@@ -1,6 +1,7 @@
 // Loads config/default.json, lays the user's file over it and validates the result. A bad
 // file stops start-up with an error that names the field, the bad value and what is allowed.
 
+import { defaultShardCount } from '../net/shard-count.ts';
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -156,6 +157,9 @@ export interface LoadedConfig {
   files: string[];
 }
 
+/** pipeline.shards 0 in a cluster (set a number to fit the members' cores). */
+export const CLUSTER_DEFAULT_SHARDS = 2;
+
 export function loadConfig(userFile?: string, overrides: Json = {}): LoadedConfig {
   const files = [DEFAULT_CONFIG_FILE];
   let merged = readJson(DEFAULT_CONFIG_FILE);
@@ -165,6 +169,11 @@ export function loadConfig(userFile?: string, overrides: Json = {}): LoadedConfi
   }
   merged = mergeConfig(merged, overrides);
   const config = validateConfig(merged, userFile ? `config file ${userFile}` : `default config ${DEFAULT_CONFIG_FILE}`);
+  if (config.pipeline.shards === 0) {
+    // One shard per core on a single node. A cluster places shard k on one member, so its
+    // members must agree on a number whatever their cores: there 0 is the fixed default.
+    config.pipeline.shards = config.cluster.etcd.length > 0 ? CLUSTER_DEFAULT_SHARDS : defaultShardCount();
+  }
   if (config.node.id === 'auto') config.node.id = hostname().replace(/[^A-Za-z0-9_-]/g, '-').replace(/^[^A-Za-z0-9]+/, '').slice(0, 63) || 'node';
   return { config, files };
 }

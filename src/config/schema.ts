@@ -114,7 +114,7 @@ export const ConfigSchema = Type.Object(
     ),
     pipeline: Type.Object(
       {
-        shards: Type.Integer({ minimum: 1, maximum: 64, description: 'enricher shards; packets go to one by a hash of their source address' }),
+        shards: Type.Integer({ minimum: 0, maximum: 64, description: 'enricher/detector shards, packets going to one by a hash of their source address; 0: one per core on a single node, 2 in a cluster (its members must agree on a number)' }),
         batchSize: Type.Integer({ minimum: 1, maximum: 65536, description: 'packets per message between capture and shards' }),
         highWater: Type.Integer({ minimum: 1, maximum: 100_000, description: 'batches waiting at a shard before captures hold back' }),
         shardMailbox: MailboxSchema,
