@@ -25,7 +25,7 @@ test('a member that joins is protected and its ban in force is reconciled away; 
   let reconciles = 0;
   const now = Date.now();
   // A forged scan in a future peer's name got it banned before it joined.
-  await registry.put({ address: '10.9.0.2', ttl: 600, expiresAt: now + 600_000, reason: 'port scan', detector: 'scan', score: 1, at: now });
+  await registry.put({ address: '10.9.0.2', ttl: 600, expiresAt: now + 600_000, reason: 'port scan', detector: 'scan', score: 1, at: now, offence: 1 });
   const p = keepProtectedSetCurrent({
     protectedSet: allow,
     guard,
