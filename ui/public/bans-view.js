@@ -1,12 +1,13 @@
 // The bans table: newest first, rows keyed by address. The server sends the whole list when
 // it changes; the time left is counted down here every second from expiresAt.
 
-import { h, setText, isoTime, fmtDuration, fmtNum, fmtScore } from './dom.js';
+import { h, setText, isoTime, fmtDuration, fmtNum, fmtScore, toggleEmpty } from './dom.js';
 
 export class BansView {
-  /** onUnblock(ban, resultEl, button): called for a click on an Unblock button. */
-  constructor(tbody, count, shownMax, onUnblock) {
+  /** empty: the empty-state text; onUnblock(ban, resultEl, button): called for a click on an Unblock button. */
+  constructor(tbody, count, empty, shownMax, onUnblock) {
     this.tbody = tbody;
+    this.empty = empty;
     this.count = count;
     this.shownMax = shownMax;
     this.onUnblock = onUnblock;
@@ -27,9 +28,9 @@ export class BansView {
     this.dirty = true;
   }
 
-  /** Addresses in force, for the alerts table. */
-  addresses() {
-    return new Set(this.bans.map((b) => b.address));
+  /** Bans in force by address, for the alerts table. */
+  byAddress() {
+    return new Map(this.bans.map((b) => [b.address, b]));
   }
 
   render(now) {
@@ -63,6 +64,7 @@ export class BansView {
       }
     }
     this.count.dataset.count = String(this.bans.length);
+    toggleEmpty(this.empty, this.tbody.parentElement, this.bans.length === 0);
     setText(this.count, this.bans.length > shown.length ? `${fmtNum(this.bans.length)} in force · newest ${fmtNum(shown.length)} shown` : `${fmtNum(this.bans.length)} in force`);
     this.tick(now);
   }
