@@ -78,7 +78,7 @@ function pageOverflow(): Promise<number> {
 function textLostToTruncation(): Promise<string[]> {
   return page.evaluate(() => {
     const lost: string[] = [];
-    for (const el of document.querySelectorAll<HTMLElement>('main td, main td span, main td b')) {
+    for (const el of document.querySelectorAll<HTMLElement>('main td, main td span, main td b, main th')) {
       if (el.offsetParent === null || el.scrollWidth <= el.clientWidth + 1) continue;
       const text = (el.textContent ?? '').trim();
       const title = el.closest<HTMLElement>('[title]')?.title ?? '';
@@ -170,6 +170,8 @@ test('Block becomes Extend on a banned source, and Extend lengthens the ban', as
   await row(SCANNER).locator('button.block.extend', { hasText: 'Extend' }).waitFor({ timeout: 15_000 });
   assert.equal(await row(ODD).locator('button.block').innerText(), 'Block', 'only banned sources change');
   assert.equal(await row(REPLAYED).locator('button.block').innerText(), 'Extend', 'a detector\'s ban too (the brute force, score 0.9)');
+  const reason = await page.locator(`#bans tr[data-address="${REPLAYED}"] .c-reason`).innerText();
+  assert.match(reason, /scored 0\.9 \(>= 0\.5; attempts=9, windowS=0\.3\)/, 'the ban\'s reason has its numbers rounded too');
   const banOf = async () => (await node.defence.desk.bans()).find((b) => b.address === SCANNER)!;
   const first = await banOf();
   assert.equal(first.detector, 'operator');

@@ -90,8 +90,8 @@ function banRow(ban) {
     { class: 'ban', 'data-address': ban.address, 'data-decided-by': ban.decidedBy },
     h('td', { class: 'c-address mono', text: ban.address, title: `${ban.address}\nbanned at ${isoTime(ban.at)}` }),
     h('td', { class: 'c-reason', text: ban.reason, title: ban.reason }),
-    h('td', { class: 'c-decided' }, h('span', { class: `badge ${operator ? 'operator' : 'detector'}`, text: operator ? 'operator' : ban.decidedBy, title: operator ? 'decided by an operator' : `decided by the detector ${ban.decidedBy}, score ${fmtScore(ban.score)}` })),
-    h('td', { class: 'c-ttl num', 'data-expires-at': ban.expiresAt, title: `until ${isoTime(ban.expiresAt)} (TTL ${fmtDuration(ban.ttl)})` }, h('span', { class: 'meter' }, bar), ttl),
+    h('td', { class: 'c-decided', 'data-label': 'by' }, h('span', { class: `badge ${operator ? 'operator' : 'detector'}`, text: operator ? 'operator' : ban.decidedBy, title: operator ? 'decided by an operator' : `decided by the detector ${ban.decidedBy}, score ${fmtScore(ban.score)}` })),
+    h('td', { class: 'c-ttl num', 'data-label': 'left', 'data-expires-at': ban.expiresAt, title: `until ${isoTime(ban.expiresAt)} (TTL ${fmtDuration(ban.ttl)})` }, h('span', { class: 'meter' }, bar), ttl),
     h('td', { class: 'c-action' }, h('button', { type: 'button', class: 'unblock', 'data-address': ban.address, text: 'Unblock', title: `lift the ban on ${ban.address}` }), h('span', { class: 'action-result', role: 'status' })),
   );
   return { ban, key: '', tr, ttl, bar };

@@ -60,7 +60,7 @@ function bouncerRow(b, now) {
     { class: 'bouncer', 'data-bouncer': b.name },
     h('td', { class: 'c-bouncer', text: b.name, title: `${b.name}\nregistered ${isoTime(b.createdAt)}` }),
     h('td', { class: 'c-ip mono', text: b.ip ?? '–', title: b.ip ? `last pulled from ${b.ip}` : 'has not pulled yet' }),
-    h('td', { class: 'c-version', text: b.version ?? '–', title: b.version ?? 'has not pulled yet' }),
-    h('td', { class: `c-pull${stale ? ' stale' : ''}`, 'data-last-pull': b.lastPull ?? '', text: b.lastPull ? fmtAgo(b.lastPull, now) : 'never', title: b.lastPull ? `last pull ${isoTime(b.lastPull)}${stale ? ' (over 2 min ago: is it still running?)' : ''}` : 'it has not pulled the decisions yet' }),
+    h('td', { class: 'c-version', 'data-label': 'version', text: b.version ?? '–', title: b.version ?? 'has not pulled yet' }),
+    h('td', { class: `c-pull${stale ? ' stale' : ''}`, 'data-label': 'last pull', 'data-last-pull': b.lastPull ?? '', text: b.lastPull ? fmtAgo(b.lastPull, now) : 'never', title: b.lastPull ? `last pull ${isoTime(b.lastPull)}${stale ? ' (over 2 min ago: is it still running?)' : ''}` : 'it has not pulled the decisions yet' }),
   );
 }

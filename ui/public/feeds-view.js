@@ -61,9 +61,9 @@ function feedRow(f, now) {
     { class: 'feed', 'data-feed': f.name },
     h('td', { class: 'c-feed' }, h('b', { text: f.name, title: f.name }), ' ', h('span', { class: 'badge', text: f.configured ? 'configured' : 'imported', title: f.configured ? 'in the config: refreshed on its cadence' : 'imported once (autoimmune feeds import)' })),
     h('td', { class: 'c-feed-source mono', text: f.source, title: `${f.source}\nformat: ${f.format}` }),
-    h('td', { class: 'c-entries num', text: fmtNum(f.bans), title: `${fmtNum(f.bans)} addresses of this feed banned now` }),
-    h('td', { class: 'c-refresh', title: refreshTitle }, h('span', { text: refreshed }), next ? h('span', { class: 'muted', text: ` · ${next}` }) : null),
-    h('td', { class: `c-problems${problems.bad ? ' bad' : ''}`, text: problems.text, title: problems.title }),
+    h('td', { class: 'c-entries num', 'data-label': 'in force', text: fmtNum(f.bans), title: `${fmtNum(f.bans)} addresses of this feed banned now` }),
+    h('td', { class: 'c-refresh', 'data-label': 'refreshed', title: refreshTitle }, h('span', { text: refreshed }), next ? h('span', { class: 'muted', text: ` · ${next}` }) : null),
+    h('td', { class: `c-problems${problems.bad ? ' bad' : ''}`, 'data-label': 'problems', text: problems.text, title: problems.title }),
   );
 }
 

@@ -35,7 +35,7 @@ export class ProtectedView {
     toggleEmpty(this.empty, this.tbody.parentElement, p.entries.length === 0);
     this.tbody.replaceChildren(
       ...p.entries.map((e) =>
-        h('tr', null, h('td', { class: 'addr mono', text: e.net, title: e.net }), h('td', { text: e.why, title: e.why }), h('td', { text: e.forceable ? 'with force' : 'never', title: e.forceable ? 'an operator may ban it with force' : 'never banned, not even by an operator' })),
+        h('tr', null, h('td', { class: 'addr mono', text: e.net, title: e.net }), h('td', { text: e.why, title: e.why }), h('td', { 'data-label': 'operator ban', text: e.forceable ? 'with force' : 'never', title: e.forceable ? 'an operator may ban it with force' : 'never banned, not even by an operator' })),
       ),
     );
     this.aside.textContent =
