@@ -2,30 +2,15 @@
 // and what it is (address, user agent) and when it last pulled the decisions. Read from GET
 // /api/bouncers, which needs the API token (it names the machines that enforce the bans).
 
-import { h, setText, isoTime, fmtNum, fmtAgo, toggleEmpty } from './dom.js';
+import { h, isoTime, fmtNum, fmtAgo } from './dom.js';
 import { call, hasToken } from './api.js';
+import { PolledPanel } from './polled-panel.js';
 
-const REFRESH_MS = 10_000;
 /** A bouncer that has not pulled for this long is marked stale (they pull every 10 s by default). */
 const STALE_MS = 120_000;
 
-export class BouncersView {
-  /** now(): the server's clock as best known. */
-  constructor(tbody, count, empty, now) {
-    this.tbody = tbody;
-    this.count = count;
-    this.empty = empty;
-    this.now = now;
-  }
-
-  start() {
-    void this.load();
-    setInterval(() => {
-      if (!document.hidden) void this.load();
-    }, REFRESH_MS);
-  }
-
-  /** Reads the list again (also when the token changes). */
+export class BouncersView extends PolledPanel {
+  /** Reads the list (again when the token changes). */
   async load() {
     if (!hasToken()) return this.say('The bouncers are listed for operators only: paste the API token above to see them.');
     try {
@@ -35,21 +20,15 @@ export class BouncersView {
     }
   }
 
-  say(text) {
-    this.tbody.replaceChildren();
-    setText(this.count, '');
-    setText(this.empty, text);
-    toggleEmpty(this.empty, this.tbody.parentElement, true);
-  }
-
   render(bouncers) {
     const list = Array.isArray(bouncers) ? bouncers : [];
     const now = this.now();
     const pulling = list.filter((b) => b.lastPull && now - b.lastPull < STALE_MS).length;
-    setText(this.count, list.length ? `${fmtNum(list.length)} registered · ${fmtNum(pulling)} pulling` : '');
-    setText(this.empty, `No CrowdSec bouncer registered: register one with autoimmune bouncers add NAME and give it this node's address (${location.origin}/) as its api_url.`);
-    toggleEmpty(this.empty, this.tbody.parentElement, list.length === 0);
-    this.tbody.replaceChildren(...list.map((b) => bouncerRow(b, now)));
+    this.show(
+      list.map((b) => bouncerRow(b, now)),
+      list.length ? `${fmtNum(list.length)} registered · ${fmtNum(pulling)} pulling` : '',
+      `No CrowdSec bouncer registered: register one with autoimmune bouncers add NAME and give it this node's address (${location.origin}/) as its api_url.`,
+    );
   }
 }
 

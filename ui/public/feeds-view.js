@@ -1,47 +1,29 @@
 // The threat-intel feeds panel: each feed (configured or imported once), its entries in force,
 // when it was last refreshed and what went wrong. Read from GET /api/feeds (no token needed)
-// every REFRESH_MS; a feed's entries themselves stay out of the bans panel (there may be
+// every few seconds; a feed's entries themselves stay out of the bans panel (there may be
 // 100,000s of them).
 
-import { h, setText, isoTime, fmtNum, fmtAgo, fmtDuration, toggleEmpty } from './dom.js';
+import { h, isoTime, fmtNum, fmtAgo, fmtDuration } from './dom.js';
 import { call } from './api.js';
+import { PolledPanel } from './polled-panel.js';
 
-const REFRESH_MS = 10_000;
-
-export class FeedsView {
-  /** now(): the server's clock as best known. */
-  constructor(tbody, count, empty, now) {
-    this.tbody = tbody;
-    this.count = count;
-    this.empty = empty;
-    this.now = now;
-  }
-
-  start() {
-    void this.load();
-    setInterval(() => {
-      if (!document.hidden) void this.load();
-    }, REFRESH_MS);
-  }
-
+export class FeedsView extends PolledPanel {
   async load() {
     try {
       this.render(await call('GET', '/api/feeds', undefined, false));
     } catch (err) {
-      this.tbody.replaceChildren();
-      setText(this.count, '');
-      setText(this.empty, `Feeds unavailable: ${err.message}`);
-      toggleEmpty(this.empty, this.tbody.parentElement, true);
+      this.say(`Feeds unavailable: ${err.message}`);
     }
   }
 
   render(feeds) {
     const list = Array.isArray(feeds) ? feeds : [];
     const now = this.now();
-    setText(this.count, list.length ? `${fmtNum(list.length)} feed${list.length === 1 ? '' : 's'} · ${fmtNum(list.reduce((n, f) => n + (f.bans || 0), 0))} entries in force` : '');
-    setText(this.empty, 'No threat-intel feeds: add one under "feeds" in the config, or import a list with autoimmune feeds import FILE.');
-    toggleEmpty(this.empty, this.tbody.parentElement, list.length === 0);
-    this.tbody.replaceChildren(...list.map((f) => feedRow(f, now)));
+    this.show(
+      list.map((f) => feedRow(f, now)),
+      list.length ? `${fmtNum(list.length)} feed${list.length === 1 ? '' : 's'} · ${fmtNum(list.reduce((n, f) => n + (f.bans || 0), 0))} entries in force` : '',
+      'No threat-intel feeds: add one under "feeds" in the config, or import a list with autoimmune feeds import FILE.',
+    );
   }
 }
 
