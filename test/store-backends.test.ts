@@ -11,7 +11,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { EventGenerator } from '../bench/store-backends.ts';
 import { contains, parseCidr } from '../src/respond/cidr.ts';
 import { openDuckdbBackend } from '../src/store/duckdb-backend.ts';
-import { EVENT_FIELDS } from '../src/store/event-query.ts';
+import { EVENT_FIELDS, FLOOD_TYPES } from '../src/store/event-query.ts';
 import { evaluateQuery } from '../src/store/evaluate-query.ts';
 import type { EventField, EventQuery } from '../src/store/event-query.ts';
 import { HOUR_MS, StoreQueryError, floorHour, schemaSql } from '../src/store/sql-backend.ts';
@@ -62,6 +62,7 @@ function matches(q: EventQuery, e: EventRow): boolean {
     inList(f.node, e.node) && inList(f.detector, e.detector) &&
     (f.minScore === undefined || e.score >= f.minScore) &&
     (!f.blockable || (JSON.parse(e.detail) as { blockable?: boolean }).blockable !== false) &&
+    (!f.realSource || !(FLOOD_TYPES.includes(e.type) && (JSON.parse(e.detail) as { blockable?: boolean }).blockable === false)) &&
     matchesAddress(f.source, e.source) && matchesAddress(f.target, e.target)
   );
 }
@@ -141,6 +142,7 @@ function queries(events: EventRow[]): Array<[string, EventQuery]> {
     ['top banned sources', { ...q('top', { type: ['ban'] }, { groupBy: 'source' }), kind: 'decision' }],
     ['count of alerts whose source may be banned', q('count', { blockable: true })],
     ['top sources that may be banned, of a country', q('top', { blockable: true, country: ['CN'] }, { groupBy: 'source', limit: 1000 })],
+    ['top sources that are no flood\'s spoofed ones', q('top', { realSource: true }, { groupBy: 'source', limit: 1000 })],
     ['trend by hour', q('trend', {}, { bucket: 'hour' })],
     ['trend by day per type', q('trend', {}, { bucket: 'day', groupBy: 'type', limit: 3 })],
     ['trend by hour per country, nulls included', q('trend', {}, { bucket: 'hour', groupBy: 'country', limit: 1000 })],
@@ -154,7 +156,7 @@ function queries(events: EventRow[]): Array<[string, EventQuery]> {
 function rollupQueries(events: EventRow[]): Array<[string, EventQuery]> {
   const aligned = { from: floorHour(NOW) - 3 * DAY, to: floorHour(NOW) + HOUR_MS };
   return queries(events)
-    .filter(([, q]) => q.measure !== 'list' && q.bucket !== 'minute' && !q.filters.blockable)
+    .filter(([, q]) => q.measure !== 'list' && q.bucket !== 'minute' && !q.filters.blockable && !q.filters.realSource)
     .map(([name, q]): [string, EventQuery] => [name, { ...q, ...aligned }]);
 }
 
@@ -402,6 +404,11 @@ for (const [name, open] of BACKENDS) {
         await rejectsWithCode(s.query({ ...q, measure: 'trend', bucket: 'minute' }), /bucket hour or day/);
         await rejectsWithCode(s.query({ ...q, filters: { minScore: 0.75 } }), /multiple of 0\.1/);
         await rejectsWithCode(s.query({ ...q, filters: { blockable: true } }), /blockable/);
+        // A ranking without floods' spoofed sources answers from where the raw events start, and says so.
+        const real: EventQuery = { ...q, measure: 'top', groupBy: 'source', limit: 1000, filters: { realSource: true } };
+        const narrowed = await s.query(real);
+        assert.deepEqual(narrowed.narrowed && [narrowed.narrowed.from, narrowed.narrowed.to], [cutoff, NOW + 1]);
+        assert.deepEqual(narrowed.rows, expected({ ...real, from: cutoff }, events).rows);
         // After the compacted hours, all are fine.
         const recent = { ...q, from: cutoff + HOUR_MS };
         assert.deepEqual(await s.query({ ...recent, filters: { blockable: true } }), expected({ ...recent, filters: { blockable: true } }, events));

@@ -70,6 +70,7 @@ export class BanDesk {
   async handleAlerts(alerts: readonly Alert[]): Promise<Decision[]> {
     const made: Decision[] = [];
     for (const alert of alerts) {
+      alert.seenAt ??= this.clock.now();
       this.recentAlerts.push(alert);
       for (const fn of this.alertListeners) fn(alert);
       const outcome = this.policy.onAlert(alert, this.active.get(alert.source));
