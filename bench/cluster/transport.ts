@@ -12,13 +12,7 @@ import { generateNodeKeys, startZmqTransport } from '../../src/remote/transport/
 import { WireCodec } from '../../src/remote/transport/wire.ts';
 import { PACKET_ROW_BYTES } from '../../src/net/packet-batch.ts';
 import type { PeerInfo, TransportStats } from '../../src/remote/transport/types.ts';
-
-export interface BenchResult {
-  name: string;
-  value: number;
-  unit: string;
-  [extra: string]: unknown;
-}
+import type { Result } from '../report.ts';
 
 const BATCH = 256;
 /** Messages the producer keeps outstanding: half the default high-water mark. */
@@ -57,7 +51,7 @@ function ask<T>(child: ChildProcess, msg: unknown, type: string): Promise<T> {
   });
 }
 
-async function twoProcesses(shape: Shape, curve: boolean, seconds: number, envelope = false): Promise<BenchResult> {
+async function twoProcesses(shape: Shape, curve: boolean, seconds: number, envelope = false): Promise<Result> {
   const child = fork(new URL('./transport-receiver.ts', import.meta.url), { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   try {
     const kb = generateNodeKeys();
@@ -155,7 +149,7 @@ async function twoProcesses(shape: Shape, curve: boolean, seconds: number, envel
 }
 
 /** The same frames (64 batches each) encoded and decoded in one process: what the wire format alone allows. */
-function loopback(shape: Shape, seconds: number): BenchResult {
+function loopback(shape: Shape, seconds: number): Result {
   const enc = new WireCodec();
   const dec = new WireCodec();
   const batches = Array.from({ length: 16 }, (_, k) => makeBatch(shape, k));
@@ -186,8 +180,8 @@ function loopback(shape: Shape, seconds: number): BenchResult {
   };
 }
 
-export async function runTransportBench(seconds = 3): Promise<BenchResult[]> {
-  const out: BenchResult[] = [];
+export async function runTransportBench(seconds = 3): Promise<Result[]> {
+  const out: Result[] = [];
   const ref = loopback('records', seconds);
   const curve = await twoProcesses('records', true, seconds);
   const plain = await twoProcesses('records', false, seconds);
