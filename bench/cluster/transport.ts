@@ -4,7 +4,6 @@
 // goal, ≥ 500,000 events/s), with CURVE off, with CURVE and the AES-GCM envelope, with
 // columnar batches, and against the same frames encoded and decoded in one process with no
 // sockets (the reference for a ratio).
-import { fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createKey, encodeKey } from '../../src/remote/envelope/envelope-key.ts';
 import { KeyRing } from '../../src/remote/envelope/key-ring.ts';
@@ -13,6 +12,7 @@ import { WireCodec } from '../../src/remote/transport/wire.ts';
 import { PACKET_ROW_BYTES } from '../../src/net/packet-batch.ts';
 import type { PeerInfo, TransportStats } from '../../src/remote/transport/types.ts';
 import type { Result } from '../report.ts';
+import { ask, forkTransportNode } from '../../devkit/transport-child.ts';
 
 const BATCH = 256;
 /** Messages the producer keeps outstanding: half the default high-water mark. */
@@ -39,20 +39,8 @@ function makeBatch(shape: Shape, k: number): unknown {
   }));
 }
 
-function ask<T>(child: ChildProcess, msg: unknown, type: string): Promise<T> {
-  return new Promise((resolve) => {
-    const on = (m: { type: string }): void => {
-      if (m.type !== type) return;
-      child.off('message', on);
-      resolve(m as T);
-    };
-    child.on('message', on);
-    child.send(msg as object);
-  });
-}
-
 async function twoProcesses(shape: Shape, curve: boolean, seconds: number, envelope = false): Promise<Result> {
-  const child = fork(new URL('./transport-receiver.ts', import.meta.url), { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = forkTransportNode();
   try {
     const kb = generateNodeKeys();
     const ka = generateNodeKeys();
