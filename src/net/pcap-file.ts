@@ -10,7 +10,7 @@ import { CaptureFileError, PcapFormatError, PcapTruncatedError } from './errors.
 import { PacketBatch } from './packet-batch.ts';
 import { PCAPNG_SHB, PcapngBlockParser } from './pcapng-format.ts';
 import { pcapMagicKind, PcapRecordParser } from './pcap-format.ts';
-import { NEED_MORE, PACKET } from './record-parser.ts';
+import { NEED_MORE, PACKET, u32 } from './record-parser.ts';
 import type { CaptureInterface, RecordParser } from './record-parser.ts';
 
 export type { CaptureInterface } from './record-parser.ts';
@@ -269,7 +269,7 @@ export class CaptureFileReader {
     if (this.end - this.start < 4) return false;
     const b = this.buf;
     const s = this.start;
-    const be = ((b[s] << 24) | (b[s + 1] << 16) | (b[s + 2] << 8) | b[s + 3]) >>> 0;
+    const be = u32(b, s, false);
     if (be === PCAPNG_SHB) {
       this.parser = new PcapngBlockParser(this.path, this.maxCaplen);
       this.format = 'pcapng';
