@@ -230,6 +230,16 @@ for (const [name, open] of BACKENDS) {
     let store: StoreBackend;
     let n = 0;
     const fresh = async () => open(join(dir, `store-${n++}.db`));
+    /** A test's own store in a new file (`loaded`: with the workload), closed however `body` ends. */
+    const withStore = async (loaded: boolean, body: (s: StoreBackend) => Promise<void>): Promise<void> => {
+      const s = await fresh();
+      try {
+        if (loaded) await load(s, events);
+        await body(s);
+      } finally {
+        await s.close();
+      }
+    };
 
     before(async () => {
       dir = mkdtempSync(join(tmpdir(), `store-${name}-`));
@@ -287,10 +297,8 @@ for (const [name, open] of BACKENDS) {
       assert.equal((await store.query({ ...q, filters: {} })).rows[0][0], events.filter((e) => e.kind === 'alert').length);
     });
 
-    test('rolled-up hours answer every query as the raw events do, and are what whole-hour questions read', async () => {
-      const s = await fresh();
-      try {
-        await load(s, events);
+    test('rolled-up hours answer every query as the raw events do, and are what whole-hour questions read', () =>
+      withStore(true, async (s) => {
         assert.ok((await s.rollup(NOW)) > 0);
         assert.equal(await s.rollup(NOW), 0, 'nothing new to roll up');
         const stats = await s.stats();
@@ -313,10 +321,7 @@ for (const [name, open] of BACKENDS) {
         // A question naming an address reads raw rows there (these rollups have no addresses): the removed hour is missing.
         const bySource: EventQuery = { ...whole, filters: { source: ['0.0.0.0/0', '::/0'] } };
         assert.deepEqual((await s.query(bySource)).rows, [[(expected(whole, events).rows[0]![0] as number) - inHour]]);
-      } finally {
-        await s.close();
-      }
-    });
+      }));
 
     test('an event stored for an hour already rolled up counts at once and after reopening; one older than compaction goes to the rollups', async () => {
       const path = join(dir, 'late.db');
@@ -350,10 +355,8 @@ for (const [name, open] of BACKENDS) {
       }
     });
 
-    test('compaction keeps count, top and trend answers and leaves list to raw events', async () => {
-      const s = await fresh();
-      try {
-        await load(s, events);
+    test('compaction keeps count, top and trend answers and leaves list to raw events', () =>
+      withStore(true, async (s) => {
         const qs = rollupQueries(events);
         const beforeAnswers = await Promise.all(qs.map(([, q]) => s.query(q)));
         qs.forEach(([label, q], i) => assert.deepEqual(beforeAnswers[i], expected(q, events), label));
@@ -383,15 +386,10 @@ for (const [name, open] of BACKENDS) {
           const want = matches(q, late) ? expected(q, [...events, late]) : beforeAnswers[i];
           assert.deepEqual(await s.query(q), want, `${label} after a second compaction and a late event`);
         }
-      } finally {
-        await s.close();
-      }
-    });
+      }));
 
-    test('over compacted hours: edges narrow to whole hours; minute trends and odd minScores are refused', async () => {
-      const s = await fresh();
-      try {
-        await load(s, events);
+    test('over compacted hours: edges narrow to whole hours; minute trends and odd minScores are refused', () =>
+      withStore(true, async (s) => {
         const cutoff = floorHour(NOW - DAY);
         await s.compact(cutoff);
         const from = cutoff - 5 * HOUR_MS - 17 * 60_000; // inside a compacted hour
@@ -415,15 +413,10 @@ for (const [name, open] of BACKENDS) {
         assert.deepEqual(await s.query({ ...recent, filters: { minScore: 0.75 } }), expected({ ...recent, filters: { minScore: 0.75 } }, events));
         const minute: EventQuery = { ...recent, measure: 'trend', bucket: 'minute' };
         assert.deepEqual(await s.query(minute), expected(minute, events));
-      } finally {
-        await s.close();
-      }
-    });
+      }));
 
-    test('prune drops raw events and whole rollup hours older than the limit', async () => {
-      const s = await fresh();
-      try {
-        await load(s, events);
+    test('prune drops raw events and whole rollup hours older than the limit', () =>
+      withStore(true, async (s) => {
         await s.compact(NOW - DAY);
         const limit = floorHour(NOW - 2 * DAY);
         const gone = await s.prune(limit);
@@ -434,27 +427,19 @@ for (const [name, open] of BACKENDS) {
           assert.deepEqual(await s.query(q), expected(q, kept), kind);
         }
         assert.equal(await s.prune(limit), 0);
-      } finally {
-        await s.close();
-      }
-    });
+      }));
 
-    test('a batch that fails stores none of its rows, and the next batch is stored alone', async () => {
-      const s = await fresh();
-      try {
+    test('a batch that fails stores none of its rows, and the next batch is stored alone', () =>
+      withStore(false, async (s) => {
         const [a, b, c] = events.slice(0, 3);
         await assert.rejects(s.insert([a, { ...b, id: Number.NaN }]));
         await s.insert([c]);
         const q: EventQuery = { kind: c.kind, from: 0, to: NOW + 1, filters: {}, measure: 'list', limit: 10 };
         assert.deepEqual((await s.query({ ...q, kind: 'alert' })).rows.map((r) => r[0]).concat((await s.query({ ...q, kind: 'decision' })).rows.map((r) => r[0])), [c.id]);
-      } finally {
-        await s.close();
-      }
-    });
+      }));
 
-    test('alerts keep their feature vectors: read back by id, exactly, with the row; none after compaction', async () => {
-      const s = await fresh();
-      try {
+    test('alerts keep their feature vectors: read back by id, exactly, with the row; none after compaction', () =>
+      withStore(false, async (s) => {
         const alerts = events.filter((e) => e.kind === 'alert').slice(0, 50);
         const withVectors = alerts.map((e, i) => ({
           ...e,
@@ -476,10 +461,7 @@ for (const [name, open] of BACKENDS) {
         assert.deepEqual(await s.alerts([decision.id]), []);
         await s.compact(NOW + DAY);
         assert.deepEqual(await s.alerts(ids), [], 'compacted hours keep counts, not vectors');
-      } finally {
-        await s.close();
-      }
-    });
+      }));
 
     test('reopening the file keeps events and rollups', async () => {
       const path = join(dir, `reopen.db`);
