@@ -9,7 +9,7 @@ import { activeFailpoints } from './failpoints.ts';
 import { existsSync } from 'node:fs';
 import { FileSource } from '../net/file-source.ts';
 import type { ReplayPace } from '../http/replay-api.ts';
-import { membershipSpec } from '../actors/membership.ts';
+import { membershipSpec } from '../cluster/membership-actor.ts';
 import { ActorSystem, type ActorSystemOptions } from '../supervisors/actor-system.ts';
 import { LiveCapture, type LiveCaptureOptions } from '../net/live-capture.ts';
 import { openConfiguredGeo } from '../geo/from-config.ts';
