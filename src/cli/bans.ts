@@ -46,9 +46,9 @@ Options:
   --json           the node's JSON
 ${TARGET_HELP}`;
 
-/** A ban's reason for the table: an operator's or a feed's own words; for detection, the rule and the offence. */
-function shortReason(b: Ban): string {
-  if (b.detector === 'operator' || b.origin !== undefined) return b.reason;
+/** A ban's reason for the table: an operator's or a feed's own words; for detection, the rule and the offence (the whole reason: --json). */
+function shortReason(b: BanView): string {
+  if (b.origin !== 'detection') return b.reason;
   return `${b.detector}${b.offence > 1 ? `, offence ${b.offence}` : ''}`;
 }
 
