@@ -10,8 +10,9 @@ import { getJson, nodeTarget, parseSub, TARGET_HELP, TARGET_OPTIONS } from './no
 import { shortDuration, utcTime } from './durations.ts';
 import { table } from './table.ts';
 
-export const ALERTS_HELP = `Usage: autoimmune alerts [list] [--limit 50] [--type TYPE] [--source ADDR] [--json]
+export const ALERTS_HELP = `Usage: autoimmune alerts list [--limit 50] [--type TYPE] [--source ADDR] [--json]
        autoimmune alerts inspect ID [--json]
+       (autoimmune alerts alone is alerts list)
 
 The node's alerts, newest first: number, when the node saw it, type, source (country, AS),
 target, score, evidence grade, and what the responder did (a ban and its length, or why
