@@ -49,7 +49,6 @@ export const ConfigSchema = Type.Object(
         host: Type.String({ minLength: 1, description: 'address the status page and API listen on' }),
         port: Type.Integer({ minimum: 0, maximum: 65535, description: '0 picks a free port' }),
         token: Type.Union([Type.Null(), Type.String({ minLength: 16 })], { description: 'bearer token for mutating calls; null generates one at first start' }),
-        captureUploadMb: Type.Integer({ minimum: 1, maximum: 65_536, description: 'largest capture `autoimmune replay --to` may send, MB; written to the state dir while it is replayed' }),
         blockRate: Type.Object(
           {
             perS: Type.Number({ exclusiveMinimum: 0, maximum: 100_000, description: 'block requests per second the API accepts (429 past it)' }),
@@ -69,6 +68,7 @@ export const ConfigSchema = Type.Object(
           },
           { ...strict, description: 'per client (address, and token when shown) on POST /api/ask and /api/tools/*' },
         ),
+        captureUploadMb: Type.Integer({ minimum: 1, maximum: 65_536, description: 'largest capture `autoimmune replay --to` may send, MB; written to the state dir while it is replayed' }),
       },
       strict,
     ),
