@@ -83,7 +83,8 @@ export class BanDesk {
   async handleAlerts(alerts: readonly Alert[]): Promise<Decision[]> {
     const made: Decision[] = [];
     for (const alert of alerts) {
-      const record: AlertRecord = { id: this.recentAlerts.total + 1, at: this.clock.now(), alert, outcome: null };
+      alert.seenAt ??= this.clock.now();
+      const record: AlertRecord = { id: this.recentAlerts.total + 1, at: alert.seenAt, alert, outcome: null };
       this.recentAlerts.push(record);
       for (const fn of this.alertListeners) fn(alert);
       const outcome = this.policy.onAlert(alert, this.active.get(alert.source));
