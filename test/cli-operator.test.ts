@@ -7,7 +7,7 @@
 
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -59,7 +59,7 @@ test('--help and -h on every command and subcommand: exit 0 and a usage line nam
   assert.match(bare.stderr, /allow needs a command: add ADDR, remove ADDR or list/);
 });
 
-const CONFIG = { firewall: { backend: 'dry-run' }, model: { enabled: false }, capture: { interfaces: [] }, store: { backend: 'memory' } };
+const CONFIG = { firewall: { backend: 'dry-run' }, model: { enabled: false }, capture: { interfaces: [] }, store: { backend: 'memory' }, http: { captureUploadMb: 1 } };
 
 async function startNode(dir: string, stateDir: string): Promise<NodeProcess> {
   const config = join(dir, 'node.json');
@@ -136,6 +136,10 @@ test('the operator commands on a running node, found through its state dir alone
     const bad = cli('replay', '--to', node.url, notCapture, ...S);
     assert.equal(bad.status, 2);
     assert.match(bad.stderr, /notes\.txt is not a pcap or pcapng capture/);
+    const big = cli('replay', '--to', node.url, join(PCAP, 'D01_benign_example.pcap'), ...S);
+    assert.equal(big.status, 2);
+    assert.match(big.stderr, /D01_benign_example\.pcap is 3,812,643 bytes, more than http\.captureUploadMb \(1 MB\) allows/);
+    assert.deepEqual(readdirSync(join(stateDir, 'captures')), [], 'nothing left behind');
 
     // The alerts: listed with what was done, one inspected in full.
     const alerts = cli('alerts', '--source', '240.0.1.2', ...S);

@@ -104,8 +104,8 @@ export class CaptureUploads {
     const running = [...this.uploads.values()].filter((u) => u.status.state === 'replaying').length;
     if (running >= (this.o.maxRunning ?? 4)) throw new CaptureUploadError('AI_ERR_TOO_MANY_REPLAYS', `this node replays ${running} captures already; wait for one to finish`, 429);
     const max = this.o.maxBytes;
-    const tooBig = (n: number) => new CaptureUploadError('AI_ERR_CAPTURE_TOO_LARGE', `the capture is ${n > max ? `over ${max}` : n} bytes, more than http.captureUploadMb (${max / 2 ** 20} MB) allows: split it (editcap -c), or raise the setting`, 413);
-    if (o.length !== undefined && o.length > max) throw tooBig(o.length);
+    const tooBig = (size: string) => new CaptureUploadError('AI_ERR_CAPTURE_TOO_LARGE', `${o.name} is ${size} bytes, more than http.captureUploadMb (${max / 2 ** 20} MB) allows: split it (editcap -c), or raise the setting`, 413);
+    if (o.length !== undefined && o.length > max) throw tooBig(o.length.toLocaleString('en'));
     mkdirSync(this.o.dir, { recursive: true, mode: 0o700 });
     const id = `${++this.seq}-${randomBytes(3).toString('hex')}`;
     const file = join(this.o.dir, `${id}.cap`);
@@ -116,7 +116,7 @@ export class CaptureUploads {
         async function* (chunks: AsyncIterable<Buffer>) {
           for await (const c of chunks) {
             bytes += c.length;
-            if (bytes > max) throw tooBig(bytes);
+            if (bytes > max) throw tooBig(`over ${max.toLocaleString('en')}`);
             yield c;
           }
         },
