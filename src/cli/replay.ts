@@ -58,7 +58,7 @@ async function replayInto(t: ApiTarget, file: string, speed: string, tty: boolea
   while (s.state !== 'done') {
     await new Promise((r) => setTimeout(r, 250));
     s = (await getJson(t, `/api/captures/${encodeURIComponent(s.id)}`)) as CaptureUploadStatus;
-    const line = `replay ${basename(file)} into ${t.base}: ${s.packets.toLocaleString('en')} packets, ${s.confirmed.toLocaleString('en')} handled, ${s.alerts} alerts, ${s.bans} bans`;
+    const line = `replay ${basename(file)} into ${t.base}: ${s.packets.toLocaleString('en')} packets, ${s.confirmed.toLocaleString('en')} handled, alerts ${s.alerts}, bans ${s.bans}`;
     const elapsed = (Date.now() - t0) / 1000;
     if (tty) process.stderr.write(`\r${line}`);
     else if (elapsed - lastLine >= 2) {
