@@ -26,7 +26,7 @@ export class CapturePermissionError extends LiveCaptureError {
   override readonly code = 'AI_ERR_CAPTURE_NOT_PERMITTED';
 
   constructor(iface: string, options?: { cause?: unknown }) {
-    super(iface, `capturing on ${iface} needs root or CAP_NET_RAW; run as root, or replay a file with \`autoimmune replay FILE\``, options);
+    super(iface, `capturing on ${iface} needs root or CAP_NET_RAW; run as root (or as a service with that capability: autoimmune install-service), or feed captures to the running node with \`autoimmune replay --to URL FILE\``, options);
   }
 }
 
