@@ -1,6 +1,6 @@
 // `autoimmune allow add|remove|list`: the allow-list changed at run time through the node's
-// API, kept in its state dir across restarts. Allowing a banned address lifts its ban and
-// says so.
+// API, kept in its state dir across restarts, or in etcd for the whole cluster. Allowing a
+// banned address lifts its ban and says so.
 
 import { UsageError } from '../errors.ts';
 import type { AllowedEntry, LiftedBan } from '../respond/operator-allow.ts';
@@ -13,9 +13,10 @@ export const ALLOW_HELP = `Usage: autoimmune allow add ADDR [--note TEXT]
        autoimmune allow list [--json]
 
 The allow-list at run time: addresses and nets the node never bans, whoever asks (its
-detection, an operator, a feed, a bouncer's source). Kept in the node's state dir across
-restarts, beside responder.allow of the configuration (which only the config changes).
-Allowing an address that is banned lifts the ban and says which.
+detection, an operator, a feed, a bouncer's source). Kept across restarts in the node's
+state dir, or in a cluster in etcd, where a change on any node is every node's. Beside
+responder.allow of the configuration (which only the config changes). Allowing an address
+that is banned lifts the ban (on every node) and says which.
 
 Options:
   --note TEXT      why it is allowed ("office NAT"), shown by list and in refusals
@@ -57,13 +58,15 @@ export async function cmdAllow(args: string[]): Promise<number> {
   }
   if (sub === 'list') {
     if (positionals.length > 0) throw new UsageError(`allow list takes no arguments, got ${positionals.join(' ')}`);
-    const json = (await getJson(nodeTarget(values), '/api/allow')) as { configured: string[]; runtime: AllowedEntry[] };
+    const json = (await getJson(nodeTarget(values), '/api/allow')) as { configured: string[]; runtime: AllowedEntry[]; refused?: string[]; where?: string };
     if (values.json) process.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
     else if (json.configured.length + json.runtime.length === 0) process.stdout.write("the allow-list is empty: add with 'autoimmune allow add ADDR' (loopback, this node and the network's infrastructure are protected anyway: see 'autoimmune protected')\n");
     else {
-      const rows = [...json.configured.map((net) => [net, 'config (responder.allow)', '-', '-']), ...json.runtime.map((e) => [e.net, 'run time', utcTime(e.at), e.note ?? '-'])];
+      const from = json.where?.startsWith('etcd') ? 'run time, cluster' : 'run time';
+      const rows = [...json.configured.map((net) => [net, 'config (responder.allow)', '-', '-']), ...json.runtime.map((e) => [e.net, from, utcTime(e.at), e.note ?? '-'])];
       process.stdout.write(`${table(['ADDRESS', 'FROM', 'ADDED', 'NOTE'], rows)}\n`);
     }
+    if (!values.json && json.refused?.length) process.stdout.write(`refused in etcd, never applied (malformed, or wider than responder.minPrefix; the node's log says why): ${json.refused.join(', ')}\n`);
     return 0;
   }
   throw new UsageError(`unknown allow command ${JSON.stringify(sub)}: add, remove or list. See 'autoimmune allow --help'.`);

@@ -21,11 +21,13 @@ import type { NodeRecord, PlacementValue } from './placement/placer.ts';
 import type { PlacedKind } from './placement/types.ts';
 import { isCurveKey } from '../remote/transport/z85.ts';
 import { parseCidr } from '../respond/cidr.ts';
+import { ALLOW_NOTE_MAX, allowWidthProblem, type AllowedEntry } from '../respond/allow-store.ts';
+import type { MinPrefix } from '../respond/ban-guard.ts';
 
 /** The prefixes (metric label values) of the cluster's key space. */
-export type EtcdPrefix = 'bans' | 'nodes' | 'leader' | 'placement' | 'restarts' | 'models' | 'envelope-keys' | 'join-check' | (string & {});
+export type EtcdPrefix = 'bans' | 'allow' | 'nodes' | 'leader' | 'placement' | 'restarts' | 'models' | 'envelope-keys' | 'join-check' | (string & {});
 
-const NOUNS: Record<string, string> = { offences: 'offence record', bans: 'ban', nodes: 'node registration', leader: 'leader', placement: 'placement', restarts: 'restart record', models: 'published model', 'join-check': 'join check' };
+const NOUNS: Record<string, string> = { offences: 'offence record', bans: 'ban', allow: 'allow-list entry', nodes: 'node registration', leader: 'leader', placement: 'placement', restarts: 'restart record', models: 'published model', 'join-check': 'join check' };
 
 /** A stored value as a reader has it: its key, text and the revision of its last change. */
 export interface StoredValue {
@@ -49,6 +51,13 @@ export const BanSchema = Type.Object({
   forced: Type.Optional(Type.Boolean()),
   /** Where the ban came from beside detection and operators, e.g. feed:firehol. */
   origin: Type.Optional(Text({ maxLength: 128 })),
+});
+
+/** allow/<net>: an entry of the run-time allow-list (src/respond/etcd-allow-store.ts). */
+export const AllowSchema = Type.Object({
+  net: Text({ minLength: 1, maxLength: 64 }),
+  note: Type.Union([Text({ maxLength: ALLOW_NOTE_MAX }), Type.Null()]),
+  at: Finite({ minimum: 0 }),
 });
 
 export const OffenceSchema = Type.Object({ offences: Type.Integer({ minimum: 1, maximum: 1_000_000 }), forgetAt: Finite() });
@@ -233,6 +242,22 @@ export class EtcdValues {
 
   joinCheck(kv: StoredValue): JoinCheck | null {
     return this.read('join-check', JoinCheckSchema, kv);
+  }
+
+  /**
+   * allow/<net>: a run-time allow-list entry stored under its own (URI-encoded) canonical net,
+   * no wider than `minPrefix` (this node's responder.minPrefix): a wider one would switch the
+   * defence off for that much of the internet, so it is refused here like any bad value.
+   */
+  allow(kv: StoredValue, minPrefix: MinPrefix): AllowedEntry | null {
+    const name = this.#name('allow/', kv.key);
+    return this.read('allow', AllowSchema, kv, (e) => {
+      const bad = addressProblem(e.net);
+      if (bad) return bad;
+      if (name === null || safeDecode(name) !== e.net) return `it holds net ${shown(e.net)} but is stored under another key; an entry is stored under its own net`;
+      const wide = allowWidthProblem(parseCidr(e.net), minPrefix);
+      return wide ? `net ${e.net}: ${wide}` : null;
+    });
   }
 
   /** offences/<address>: a repeat offender's count and when it is forgotten (src/respond/etcd-offence-book.ts). */

@@ -13,6 +13,8 @@ export const keys = {
   placement: (c: string, actor: string) => `${clusterPrefix(c)}placement/${actor}`,
   restarts: (c: string, actor: string) => `${clusterPrefix(c)}restarts/${actor}`,
   envelopeKeys: (c: string) => `${clusterPrefix(c)}envelope-keys/`,
+  /** The run-time allow-list, an entry per net (src/respond/etcd-allow-store.ts). */
+  allow: (c: string) => `${clusterPrefix(c)}allow/`,
   /** The fingerprint of the cluster's join secret (join-secret.ts). */
   joinCheck: (c: string) => `${clusterPrefix(c)}join-check`,
 };

@@ -40,6 +40,7 @@ import { keepProtectedSetCurrent } from './protected-set.ts';
 import { startOperatorServices } from './operator-services.ts';
 import { CaptureUploads } from './capture-uploads.ts';
 import { OperatorAllowList } from '../respond/operator-allow.ts';
+import { openAllowStore } from './open-allow-store.ts';
 import { parseCidr } from '../respond/cidr.ts';
 import { join } from 'node:path';
 import { holdPrivateUmask } from '../util/private-files.ts';
@@ -204,9 +205,10 @@ async function startRest(config: Config, options: StartNodeOptions, started: Sta
     // The firewall reports each ban once (again only if why changes).
     onFirewallSetAside: (address, why) => notice(`autoimmune: firewall: ban of ${address} set aside, not applied: ${why}`),
   });
-  // The allow-list changed at run time joins the protected set before any ban is enforced.
+  // The allow-list changed at run time joins the protected set before any ban is enforced
+  // (in a cluster, read from etcd before the firewall's first reconcile).
   const responder = responderOf(config);
-  const allow = new OperatorAllowList(stateDir, defence.protectedSet, responder.allow.map((a) => parseCidr(a).text), defence.desk, responder.minPrefix);
+  const allow = new OperatorAllowList(await openAllowStore(etcd, config, { stateDir, values, notice }), defence.protectedSet, responder.allow.map((a) => parseCidr(a).text), defence.desk, responder.minPrefix);
   await broadcast?.start(defence.board);
   const events = await openNodeStore(config, { stateDir, desk: defence.desk, notice });
   const replayPace: ReplayPace | undefined = config.capture.replay.files.length > 0 && config.capture.replay.pps > 0 ? { pps: config.capture.replay.pps, configuredPps: config.capture.replay.pps } : undefined;
@@ -264,6 +266,7 @@ async function startRest(config: Config, options: StartNodeOptions, started: Sta
       await system.stop();
       await events?.close();
       defence.close();
+      allow.close();
       await http.close();
       await coordinator.close();
       throw err;
@@ -279,6 +282,8 @@ async function startRest(config: Config, options: StartNodeOptions, started: Sta
     reconcileFirewall: () => system.send(FIREWALL_PATH, FIREWALL_RECONCILE),
   });
   await protection.ready;
+  // Another node changed the cluster's allow-list: a ban in force it now covers leaves the kernel.
+  allow.onChange(() => void protection.recheck().catch((err: unknown) => notice(`autoimmune: allow-list: ${(err as Error).message}`)));
   const operator = await startOperatorServices({ config, registry, guard: defence.desk.policy.guard, desk: defence.desk, stateDir, notice, ...(member ? { leads: () => member.health().isLeader } : {}) });
   const captures = new CaptureUploads({
     system,
@@ -348,6 +353,7 @@ async function startRest(config: Config, options: StartNodeOptions, started: Sta
       await member?.close();
       broadcast?.close();
       defence.close();
+      allow.close();
       offenceBook?.close();
       await registry.close();
       tableLock?.release();

@@ -65,3 +65,10 @@ export class BanTooWideError extends AutoimmuneError {
     this.minPrefix = minPrefix;
   }
 }
+
+/** A run-time allow-list change refused (too wide, not on the list, configured) or its store unreadable. */
+export class AllowChangeError extends AutoimmuneError {
+  constructor(code: string, message: string, statusCode: number) {
+    super(code, message, { statusCode });
+  }
+}

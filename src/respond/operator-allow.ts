@@ -1,29 +1,22 @@
 // The allow-list operators change at run time (`autoimmune allow add|remove|list`, the API's
-// /api/allow), beside responder.allow of the configuration. Kept in `<stateDir>/allow.json`
-// (mode 0600), written whole to a temporary file, fsynced and renamed before the change is
-// acknowledged, so it is there after a restart or a crash, like the bans. Its entries join the
-// protected set (group "operator-allow"): the guard refuses any ban that covers them, whoever
-// asks. Allowing an address that is banned lifts the ban (and says so).
+// /api/allow), beside responder.allow of the configuration. Its entries are kept by an
+// AllowStore (allow-store.ts): the state dir on a single node, etcd in a cluster, so an entry
+// added on one node is every node's. Each change is durable before it is acknowledged. The
+// entries join the protected set (group "operator-allow"), as the store has them: the guard
+// refuses any ban that covers them, whoever asks. Allowing an address that is banned lifts the
+// ban (in a cluster, on every node: the registry is shared) and says so.
 
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { AutoimmuneError } from '../errors.ts';
 import type { AllowEntry, AllowList } from './allow-list.ts';
+import { allowWidthProblem, type AllowedEntry, type AllowStore } from './allow-store.ts';
 import type { Ban } from './ban-registry.ts';
 import { DEFAULT_MIN_PREFIX, type MinPrefix } from './ban-guard.ts';
 import { overlaps, parseCidr } from './cidr.ts';
+import { AllowChangeError } from './errors.ts';
 
-export const ALLOW_FILE = 'allow.json';
+export type { AllowedEntry } from './allow-store.ts';
+export { AllowChangeError } from './errors.ts';
+
 const GROUP = 'operator-allow';
-
-export interface AllowedEntry {
-  /** Canonical address or CIDR. */
-  net: string;
-  /** The operator's note ("office NAT"), or null. */
-  note: string | null;
-  /** Wall-clock ms it was added. */
-  at: number;
-}
 
 /** A ban lifted because the address it covers was allowed. */
 export interface LiftedBan {
@@ -34,12 +27,6 @@ export interface LiftedBan {
   remainingS: number;
 }
 
-export class AllowChangeError extends AutoimmuneError {
-  constructor(code: string, message: string, statusCode: number) {
-    super(code, message, { statusCode });
-  }
-}
-
 /** What the allow-list needs of the ban desk: the bans in force, and lifting one with a reason. */
 export interface BanLifter {
   bans(): Promise<Ban[]>;
@@ -47,11 +34,11 @@ export interface BanLifter {
 }
 
 export class OperatorAllowList {
-  readonly file: string;
-  private readonly entries = new Map<string, AllowedEntry>();
+  private readonly listeners = new Set<() => void>();
+  private readonly unsubscribe: () => void;
 
   constructor(
-    stateDir: string,
+    private readonly store: AllowStore,
     private readonly protectedSet: AllowList,
     /** responder.allow, canonical: shown by list, never removed here. */
     private readonly configured: readonly string[],
@@ -59,29 +46,27 @@ export class OperatorAllowList {
     /** responder.minPrefix: an allow wider than the widest ban would switch the defence off for that much of the internet. */
     private readonly minPrefix: MinPrefix = DEFAULT_MIN_PREFIX,
   ) {
-    this.file = join(stateDir, ALLOW_FILE);
-    let list: unknown = [];
-    try {
-      list = JSON.parse(readFileSync(this.file, 'utf8'));
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new AllowChangeError('AI_ERR_ALLOW_FILE', `cannot read ${this.file}: ${(err as Error).message}; fix it, or remove it (its addresses must then be allowed again)`, 500);
-    }
-    if (!Array.isArray(list)) throw new AllowChangeError('AI_ERR_ALLOW_FILE', `${this.file} does not hold a list of {net, note, at}; fix it, or remove it`, 500);
-    for (const e of list as AllowedEntry[]) {
-      // An entry that does not parse is skipped: the file is ours, but a hand edit may be wrong.
-      try {
-        const net = parseCidr(e.net).text;
-        this.entries.set(net, { net, note: typeof e.note === 'string' ? e.note : null, at: typeof e.at === 'number' ? e.at : 0 });
-      } catch {
-        // not an address
-      }
-    }
     this.publish();
+    this.unsubscribe = store.onChange(() => {
+      this.publish();
+      for (const l of this.listeners) l();
+    });
   }
 
-  /** The configured entries (responder.allow) and those added at run time, oldest first. */
-  list(): { configured: string[]; runtime: AllowedEntry[] } {
-    return { configured: [...this.configured], runtime: [...this.entries.values()] };
+  /** Where the run-time entries are kept (a file, or etcd's prefix). */
+  get where(): string {
+    return this.store.where;
+  }
+
+  /** Called after another node changed the list (the protected set has the change by then). */
+  onChange(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** The configured entries (responder.allow), those added at run time (oldest first), and stored values refused. */
+  list(): { configured: string[]; runtime: AllowedEntry[]; refused: string[]; where: string } {
+    return { configured: [...this.configured], runtime: this.store.entries(), refused: this.store.refused(), where: this.store.where };
   }
 
   /**
@@ -90,13 +75,12 @@ export class OperatorAllowList {
    */
   async add(address: string, note: string | null, now = Date.now()): Promise<{ entry: AllowedEntry; existed: boolean; lifted: LiftedBan[] }> {
     const cidr = parseCidr(address);
-    const min = cidr.family === 4 ? this.minPrefix.v4 : this.minPrefix.v6;
-    if (cidr.prefix < min) throw new AllowChangeError('AI_ERR_ALLOW_TOO_WIDE', `refusing to allow ${cidr.text}: it is wider than /${min} (responder.minPrefix.v${cidr.family}), and nothing in it could be banned any more; allow narrower nets`, 400);
+    const wide = allowWidthProblem(cidr, this.minPrefix);
+    if (wide) throw new AllowChangeError('AI_ERR_ALLOW_TOO_WIDE', `refusing to allow ${cidr.text}: ${wide}; allow narrower nets`, 400);
     const net = cidr.text;
-    const existed = this.entries.get(net);
+    const existed = this.store.get(net);
     const entry: AllowedEntry = { net, note: note ?? existed?.note ?? null, at: existed?.at ?? now };
-    this.entries.set(net, entry);
-    this.save();
+    await this.store.put(entry);
     this.publish();
     const lifted: LiftedBan[] = [];
     for (const b of await this.desk.bans()) {
@@ -108,40 +92,27 @@ export class OperatorAllowList {
   }
 
   /** Takes an entry added at run time out of the allow-list (durable before it returns). */
-  remove(address: string): AllowedEntry {
+  async remove(address: string): Promise<AllowedEntry> {
     const net = parseCidr(address).text;
-    const entry = this.entries.get(net);
-    if (!entry) {
+    const entry = this.store.get(net);
+    // The store's word, not this node's view: another node may have added it a moment ago,
+    // and a refused value under the net's key is taken out too.
+    if (!(await this.store.delete(net))) {
       if (this.configured.includes(net)) throw new AllowChangeError('AI_ERR_ALLOW_CONFIGURED', `${net} is allowed by responder.allow in the configuration, not at run time: take it out there and restart the node`, 409);
       throw new AllowChangeError('AI_ERR_NOT_ALLOWED', `${net} is not on the run-time allow-list (autoimmune allow list shows it)`, 404);
     }
-    this.entries.delete(net);
-    this.save();
     this.publish();
-    return entry;
+    return entry ?? { net, note: null, at: 0 };
+  }
+
+  close(): void {
+    this.unsubscribe();
+    this.listeners.clear();
+    this.store.close();
   }
 
   private publish(): void {
-    const group: AllowEntry[] = [...this.entries.values()].map((e) => ({ net: e.net, why: `allowed by an operator${e.note ? `: ${e.note}` : ''}` }));
+    const group: AllowEntry[] = this.store.entries().map((e) => ({ net: e.net, why: `allowed by an operator${e.note ? `: ${e.note}` : ''}` }));
     this.protectedSet.setGroup(GROUP, group);
-  }
-
-  /** The whole list to a temporary file, fsynced, renamed over the old one, the folder fsynced. */
-  private save(): void {
-    const tmp = `${this.file}.tmp`;
-    writeFileSync(tmp, `${JSON.stringify([...this.entries.values()], null, 1)}\n`, { mode: 0o600 });
-    const fd = openSync(tmp, 'r+');
-    try {
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, this.file);
-    const dir = openSync(dirname(this.file), 'r');
-    try {
-      fsyncSync(dir);
-    } finally {
-      closeSync(dir);
-    }
   }
 }

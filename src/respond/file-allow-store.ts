@@ -1,0 +1,85 @@
+// The run-time allow-list of a single node: `<stateDir>/allow.json` (mode 0600), written whole
+// to a temporary file, fsynced and renamed (and the folder fsynced) before a change resolves,
+// so it is there after a restart or a crash, like the bans.
+
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { AllowChangeError } from './errors.ts';
+import type { AllowedEntry, AllowStore } from './allow-store.ts';
+import { parseCidr } from './cidr.ts';
+
+export const ALLOW_FILE = 'allow.json';
+
+export class FileAllowStore implements AllowStore {
+  readonly where: string;
+  private readonly byNet = new Map<string, AllowedEntry>();
+
+  constructor(stateDir: string) {
+    this.where = join(stateDir, ALLOW_FILE);
+    let list: unknown = [];
+    try {
+      list = JSON.parse(readFileSync(this.where, 'utf8'));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new AllowChangeError('AI_ERR_ALLOW_FILE', `cannot read ${this.where}: ${(err as Error).message}; fix it, or remove it (its addresses must then be allowed again)`, 500);
+    }
+    if (!Array.isArray(list)) throw new AllowChangeError('AI_ERR_ALLOW_FILE', `${this.where} does not hold a list of {net, note, at}; fix it, or remove it`, 500);
+    for (const e of list as AllowedEntry[]) {
+      // An entry that does not parse is skipped: the file is ours, but a hand edit may be wrong.
+      try {
+        const net = parseCidr(e.net).text;
+        this.byNet.set(net, { net, note: typeof e.note === 'string' ? e.note : null, at: typeof e.at === 'number' ? e.at : 0 });
+      } catch {
+        // not an address
+      }
+    }
+  }
+
+  entries(): AllowedEntry[] {
+    return [...this.byNet.values()];
+  }
+
+  get(net: string): AllowedEntry | undefined {
+    return this.byNet.get(net);
+  }
+
+  async put(entry: AllowedEntry): Promise<void> {
+    this.byNet.set(entry.net, entry);
+    this.save();
+  }
+
+  async delete(net: string): Promise<boolean> {
+    if (!this.byNet.delete(net)) return false;
+    this.save();
+    return true;
+  }
+
+  /** Only this node changes its file. */
+  onChange(): () => void {
+    return () => {};
+  }
+
+  refused(): string[] {
+    return [];
+  }
+
+  close(): void {}
+
+  /** The whole list to a temporary file, fsynced, renamed over the old one, the folder fsynced. */
+  private save(): void {
+    const tmp = `${this.where}.tmp`;
+    writeFileSync(tmp, `${JSON.stringify(this.entries(), null, 1)}\n`, { mode: 0o600 });
+    const fd = openSync(tmp, 'r+');
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, this.where);
+    const dir = openSync(dirname(this.where), 'r');
+    try {
+      fsyncSync(dir);
+    } finally {
+      closeSync(dir);
+    }
+  }
+}
