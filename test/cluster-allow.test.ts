@@ -12,12 +12,20 @@ import type { Ban } from '../src/respond/ban-registry.ts';
 import { EtcdBanRegistry } from '../src/respond/etcd-ban-registry.ts';
 import { clusterOnEtcd } from '../devkit/cluster.ts';
 import { waitFor } from '../devkit/wait.ts';
+import { findNode } from '../devkit/tree.ts';
 
 const NAME = 'allowc';
 const P = `/autoimmune/${NAME}/`;
 const IDS = ['n1', 'n2'];
 
 const env = clusterOnEtcd({ cluster: { name: NAME, leaseTtlMs: 2000 }, pipeline: { shards: 2 } });
+
+interface TreeNode {
+  id: string;
+  type: string;
+  stats?: Record<string, number>;
+  children?: TreeNode[];
+}
 
 interface AllowAnswer {
   configured: string[];
@@ -168,5 +176,10 @@ test('a restarted node reads the list from etcd before its firewall reconciles: 
   }
   await waitFor(async () => /allowed by an operator: partner/.test((await firewall('n2', '192.0.2.5')).setAside ?? ''), 'n2 set the ban aside', 20_000);
   assert.match(env.cluster.node('n2').output(), /firewall: ban of 192\.0\.2\.5 set aside, not applied: 192\.0\.2\.5 is allow-listed by 192\.0\.2\.0\/24 \(allowed by an operator: partner\)/);
+  // Applied and then taken out again would count as removed: nothing was.
+  const tree = (await env.cluster.json<{ tree: TreeNode }>('n2', '/api/tree')).tree;
+  const stats = findNode(tree, (t) => t.id === 'firewall' && t.type === 'worker')?.stats;
+  assert.ok(stats && stats.reconciles >= 1, `n2's firewall reconciled: ${JSON.stringify(stats)}`);
+  assert.equal(stats.removed, 0, `n2's firewall never had to take a ban out again: ${JSON.stringify(stats)}`);
   assert.equal((await env.cluster.ban('n2', { address: '192.0.2.9', ttl: 600 })).status, 403, 'and n2 refuses a ban in it');
 });
