@@ -57,6 +57,38 @@ test('a ban must be JSON of the ban shape, with finite numbers and a canonical a
   assert.match(banProblem({ ...good, address: 'x' })!, /bad address "x"/);
 });
 
+test('an allow-list entry must be {net, note, at} under its own canonical net, no wider than responder.minPrefix', () => {
+  const { v, lines } = values();
+  const min = { v4: 8, v6: 19 };
+  const entry = { net: '203.0.113.0/24', note: 'office NAT', at: 1_700_000_000_000 };
+  assert.deepEqual(v.allow(kv('allow/203.0.113.0%2F24', entry), min), entry);
+  assert.deepEqual(v.allow(kv('allow/2001%3Adb8%3A%3A%2F32', { ...entry, net: '2001:db8::/32', note: null }), min), { ...entry, net: '2001:db8::/32', note: null });
+  const bad: Array<[string, unknown, RegExp]> = [
+    ['allow/x', 'not json', /is not JSON/],
+    ['allow/203.0.113.0%2F24', { ...entry, note: 5 }, /\/note/],
+    ['allow/203.0.113.0%2F24', { ...entry, note: 'x'.repeat(201) }, /\/note/],
+    ['allow/203.0.113.0%2F24', { ...entry, at: -1 }, /\/at/],
+    ['allow/203.0.113.0%2F24', { net: '203.0.113.0/24' }, /note|at/],
+    ['allow/203.0.113.5%2F24', { ...entry, net: '203.0.113.5/24' }, /host bits are set/],
+    ['allow/203.0.113.7%2F32', { ...entry, net: '203.0.113.7/32' }, /not in canonical form \(203\.0\.113\.7\)/],
+    ['allow/198.51.100.0%2F24', entry, /it holds net "203\.0\.113\.0\/24" but is stored under another key/],
+    ['allow/0.0.0.0%2F1', { ...entry, net: '0.0.0.0/1' }, /net 0\.0\.0\.0\/1: it is wider than \/8 \(responder\.minPrefix\.v4\)/],
+    ['allow/2000%3A%3A%2F3', { ...entry, net: '2000::/3' }, /wider than \/19 \(responder\.minPrefix\.v6\)/],
+  ];
+  for (const [key, value, why] of bad) {
+    const before = lines.length;
+    assert.equal(v.allow(kv(key, value), min), null, `${key} ${JSON.stringify(value)}`);
+    assert.equal(lines.length, before + 1);
+    assert.match(lines.at(-1)!, why);
+    assert.match(lines.at(-1)!, /is not a valid allow-list entry value|is not JSON/);
+  }
+  assert.deepEqual(v.counts(), { allow: bad.length });
+  // The width is the reading node's own rule: a node allowing /1 nets reads it.
+  assert.deepEqual(v.allow(kv('allow/0.0.0.0%2F1', { ...entry, net: '0.0.0.0/1' }), { v4: 1, v6: 19 }), { ...entry, net: '0.0.0.0/1' });
+  // Fields a newer node adds are kept.
+  assert.deepEqual(v.allow(kv('allow/203.0.113.0%2F24', { ...entry, by: 'n4' }), min), { ...entry, by: 'n4' });
+});
+
 test('a stored value is counted and logged once per key and revision; a new bad revision again; the memory of them is bounded', () => {
   const { v, lines } = values();
   const bad = kv('bans/a', 'nope');
