@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before } from 'node:test';
+import { Etcd3 } from 'etcd3';
 import { createJoinSecretFile } from '../src/cluster/join-secret.ts';
 import { spawnNodeProcess, type NodeProcess } from './node-process.ts';
 import { generateNodeKeys, startZmqTransport } from '../src/remote/transport/zmq-transport.ts';
@@ -63,6 +64,16 @@ export class TestCluster {
       headers: { authorization: `Bearer ${this.token(id)}`, 'content-type': 'application/json' },
       body: JSON.stringify(body),
     });
+  }
+
+  /** A value written straight into etcd, as `etcdctl put` would: no node's checks on the way. */
+  async putRaw(key: string, value: string): Promise<void> {
+    const client = new Etcd3({ hosts: this.etcd });
+    try {
+      await client.put(key).value(value);
+    } finally {
+      client.close();
+    }
   }
 
   async health(id: string): Promise<Health> {

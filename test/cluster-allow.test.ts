@@ -55,14 +55,7 @@ async function rejectedAllow(id: string): Promise<number> {
   return Number(/^autoimmune_etcd_rejected_total\{[^}]*prefix="allow"[^}]*\} (\d+)$/m.exec(text)?.[1] ?? 0);
 }
 
-async function put(key: string, value: string): Promise<void> {
-  const client = new Etcd3({ hosts: env.etcd.endpoint });
-  try {
-    await client.put(key).value(value);
-  } finally {
-    client.close();
-  }
-}
+const put = (key: string, value: string) => env.cluster.putRaw(key, value);
 
 async function healthy(): Promise<boolean> {
   const hs = await Promise.all(IDS.map((id) => env.cluster.health(id)));

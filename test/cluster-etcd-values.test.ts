@@ -40,14 +40,7 @@ async function putBan(b: Ban): Promise<void> {
   }
 }
 
-async function put(key: string, value: string): Promise<void> {
-  const client = new Etcd3({ hosts: env.etcd.endpoint });
-  try {
-    await client.put(key).value(value);
-  } finally {
-    client.close();
-  }
-}
+const put = (key: string, value: string) => env.cluster.putRaw(key, value);
 
 async function applied(id: string, address: string): Promise<boolean> {
   return (await env.cluster.json<{ appliedAt: number | null }>(id, `/api/firewall?address=${encodeURIComponent(address)}`)).appliedAt !== null;
