@@ -3,7 +3,8 @@
 // covered are gone from both firewalls); removed, it is bannable again; an entry written
 // straight into etcd that is malformed or wider than responder.minPrefix is refused by both,
 // counted and logged, never applied, while a good one takes a ban in force out of both
-// kernels; a restarted node has the list before its firewall reconciles.
+// kernels (and its removal puts it back); a restarted node has the list before its firewall
+// reconciles.
 
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
@@ -106,7 +107,7 @@ test('allowed through n2: n1 refuses to ban it and the bans it covered are gone 
   assert.equal(again.status, 404, 'not on the list any more');
 });
 
-test('entries written straight into etcd: malformed or too wide are refused by both nodes, counted and logged once, never applied; a good one takes a ban in force out of both kernels', async () => {
+test('entries written straight into etcd: malformed or too wide are refused by both nodes, counted and logged once, never applied; a good one takes a ban in force out of both kernels until it is removed', async () => {
   const before = await Promise.all(IDS.map(rejectedAllow));
   assert.equal((await env.cluster.ban('n1', { address: '198.51.100.70', ttl: 600 })).status, 201);
   await waitFor(() => onBoth((id) => applied(id, '198.51.100.70')), 'a ban inside the net about to be allowed is applied on both', 20_000);
@@ -142,6 +143,9 @@ test('entries written straight into etcd: malformed or too wide are refused by b
   // 1.2.3.4 is inside the refused 0.0.0.0/1: still bannable, through either node.
   assert.equal((await env.cluster.ban('n2', { address: '1.2.3.4', ttl: 600 })).status, 201);
   await waitFor(() => onBoth((id) => applied(id, '1.2.3.4')), 'a ban inside the refused net is applied on both', 20_000);
+  // The good entry removed: the ban it covered, still in the registry, is enforced again on both.
+  assert.equal((await call('n2', 'DELETE', `/api/allow/${encodeURIComponent('198.51.100.64/26')}`)).status, 200);
+  await waitFor(() => onBoth(async (id) => (await applied(id, '198.51.100.70')) && (await firewall(id, '198.51.100.70')).setAside === null), 'the ban is applied again on both, no longer set aside', 20_000);
   // The operator clears a refused value through the API like any entry.
   assert.equal((await call('n1', 'DELETE', `/api/allow/${encodeURIComponent('0.0.0.0/1')}`)).status, 200);
   await waitFor(async () => !(await allowList('n2')).refused.includes('0.0.0.0/1'), "the cleared value is out of n2's report", 20_000);

@@ -101,6 +101,8 @@ export function firewallSpec(options: FirewallOptions): WorkerSpec & { progress:
         setAside(b.address, refused.text);
         continue;
       }
+      // Allowed again (the allow-list lost the entry that covered it): no longer set aside.
+      if (progress.setAside.size > 0) progress.setAside.delete(b.address);
       const timeoutS = remainingS(b, now);
       if (timeoutS > 0) {
         out.push({ address: b.address, timeoutS });

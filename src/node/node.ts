@@ -282,8 +282,10 @@ async function startRest(config: Config, options: StartNodeOptions, started: Sta
     reconcileFirewall: () => system.send(FIREWALL_PATH, FIREWALL_RECONCILE),
   });
   await protection.ready;
-  // Another node changed the cluster's allow-list: a ban in force it now covers leaves the kernel.
-  allow.onChange(() => void protection.recheck().catch((err: unknown) => notice(`autoimmune: allow-list: ${(err as Error).message}`)));
+  // The cluster's allow-list changed (through any node, or straight in etcd): the firewall
+  // reconciles, so a ban in force it now covers leaves the kernel and one it no longer covers
+  // is enforced again.
+  allow.onChange(() => system.send(FIREWALL_PATH, FIREWALL_RECONCILE));
   const operator = await startOperatorServices({ config, registry, guard: defence.desk.policy.guard, desk: defence.desk, stateDir, notice, ...(member ? { leads: () => member.health().isLeader } : {}) });
   const captures = new CaptureUploads({
     system,

@@ -46,8 +46,6 @@ async function entriesFor(urls: readonly string[], why: (url: string) => string)
 export interface Protection {
   /** Resolves once the first discovery is in the set. */
   ready: Promise<void>;
-  /** After the set changed elsewhere (the run-time allow-list): a ban in force now refused is taken out of the kernel. */
-  recheck(): Promise<void>;
   stop(): void;
 }
 
@@ -92,7 +90,6 @@ export function keepProtectedSetCurrent(o: ProtectionOptions): Protection {
   const timers = [every(o.refreshMs ?? 60_000, async () => (await infrastructure(), await changed())), ...(o.members ? [every(o.membersMs ?? 2000, members)] : [])];
   return {
     ready,
-    recheck: changed,
     stop() {
       stopped = true;
       for (const t of timers) clearInterval(t);

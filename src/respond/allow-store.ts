@@ -28,7 +28,7 @@ export interface AllowStore {
   put(entry: AllowedEntry): Promise<void>;
   /** Takes `net` out, durably; false when there was nothing under it. */
   delete(net: string): Promise<boolean>;
-  /** Called after the entries changed from elsewhere (another node); returns the unsubscribe. */
+  /** Called after the entries changed in the store (in etcd: through any node, this one too); returns the unsubscribe. */
   onChange(listener: () => void): () => void;
   /** Nets whose stored values were refused (malformed, too wide): never applied. */
   refused(): string[];

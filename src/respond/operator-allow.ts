@@ -58,7 +58,7 @@ export class OperatorAllowList {
     return this.store.where;
   }
 
-  /** Called after another node changed the list (the protected set has the change by then). */
+  /** Called after the stored list changed (in a cluster: through any node); the protected set has the change by then. */
   onChange(listener: () => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
