@@ -7,6 +7,10 @@
 // reconciles.
 
 import { strict as assert } from 'node:assert';
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import { Etcd3 } from 'etcd3';
 import type { Ban } from '../src/respond/ban-registry.ts';
@@ -15,6 +19,7 @@ import { clusterOnEtcd } from '../devkit/cluster.ts';
 import { waitFor } from '../devkit/wait.ts';
 import { findNode } from '../devkit/tree.ts';
 
+const CLI = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
 const NAME = 'allowc';
 const P = `/autoimmune/${NAME}/`;
 const IDS = ['n1', 'n2'];
@@ -146,6 +151,11 @@ test('entries written straight into etcd: malformed or too wide are refused by b
     assert.match(out, /allow\/198\.51\.100\.9".*stored under another key/);
     assert.ok(env.cluster.node(id).child.exitCode === null, `${id} is running`);
   }
+  // What an operator sees: the cluster's entry, and the refused values named.
+  const shown = spawnSync(process.execPath, ['--import', 'tsx', CLI, 'allow', 'list', '--state-dir', join(env.cluster.dir, 'n2')], { encoding: 'utf8', timeout: 120_000 });
+  assert.equal(shown.status, 0, shown.stderr);
+  assert.match(shown.stdout, /^198\.51\.100\.64\/26 +run time, cluster +\S+.* +put by etcdctl$/m);
+  assert.match(shown.stdout, /^refused in etcd, never applied \(malformed, or wider than responder\.minPrefix; the node's log says why\): .*0\.0\.0\.0\/1/m);
   // 1.2.3.4 is inside the refused 0.0.0.0/1: still bannable, through either node.
   assert.equal((await env.cluster.ban('n2', { address: '1.2.3.4', ttl: 600 })).status, 201);
   await waitFor(() => onBoth((id) => applied(id, '1.2.3.4')), 'a ban inside the refused net is applied on both', 20_000);
@@ -170,8 +180,13 @@ test('a restarted node reads the list from etcd before its firewall reconciles: 
   await registry.close();
   client.close();
 
+  // A single node's list left in n2's state dir (from before it joined): not read, and said so.
+  writeFileSync(join(env.cluster.dir, 'n2', 'allow.json'), JSON.stringify([{ net: '198.18.0.0/15', note: 'lab', at: 1 }]));
+
   await env.cluster.start('n2');
   await waitFor(healthy, 'n2 back', 40_000);
+  assert.match(env.cluster.node('n2').output(), /allow\.json is a single node's list \(198\.18\.0\.0\/15\) and is not read in a cluster/);
+  assert.ok(!(await allowedNets('n2')).includes('198.18.0.0/15'));
   assert.ok((await allowedNets('n2')).includes('192.0.2.0/24'), 'the entry outlived the restart');
   for (const id of IDS) {
     const fw = await firewall(id, '192.0.2.5');
