@@ -9,6 +9,9 @@ import type { BanRegistry } from './cluster/ban-registry.ts';
 import { responderOf, rulesOf } from './config/load-config.ts';
 import type { Config } from './config/schema.ts';
 import { buildDetection, type Detection } from './detection.ts';
+import { DEFAULT_LAMBDAS } from './detect/damped-stats.ts';
+import { FlaggedAddresses } from './detect/flagged-addresses.ts';
+import { FlowScores } from './detect/flow-scores.ts';
 import type { FlowMeterConfig } from './detect/flow-meter.ts';
 import type { AnomalyScorer, ModelBoard } from './detect/detector-shard.ts';
 import type { EnrichedBatch } from './detect/enrichment.ts';
@@ -43,7 +46,7 @@ export interface DefenceOptions {
   featureCount: number;
   /** The node's own addresses, never banned (default: os.networkInterfaces()). */
   interfaces?: AllowListSources['interfaces'];
-  onScored?: (batch: EnrichedBatch<GeoInfo | undefined>, scores: Float32Array | null) => void;
+  onScored?: (batch: EnrichedBatch<GeoInfo | undefined>, scores: Float32Array | null, packetScores: Float32Array | null) => void;
   onTrainerEvent?: (e: TrainerEvent) => void;
   onFirewallApplied?: (what: { kind: 'reconcile' | 'apply'; added: number; removed: number }) => void;
   /** In a cluster: detectors, flood watch and trainer are placed by the cluster, not started here. */
@@ -73,7 +76,22 @@ export async function assembleDefence(o: DefenceOptions): Promise<Defence> {
   const m = config.model;
   const useModel = m.enabled && o.models !== null;
   const current = useModel ? await o.models!.loadPromoted() : null;
-  const board: ModelBoard = { current, candidate: null, grace: useModel && current === null };
+  const board: ModelBoard = {
+    current,
+    candidate: null,
+    grace: useModel && current === null,
+    flagged: new FlaggedAddresses(),
+    // the slowest decay of the flow features: a flow is judged over the span they cover
+    flowScores: m.flowScoring ? FlowScores.forLambda(Math.min(...DEFAULT_LAMBDAS)) : null,
+    scoredRows: 0,
+    anomalousRows: 0,
+  };
+  // What the rules flag is never learnt as normal: the source of a blockable rule alert, the
+  // victim of a flood (the traffic toward it is the flood).
+  desk.onAlert((a) => {
+    if (a.detector !== 'rules') return;
+    board.flagged!.add(a.blockable ? a.source : a.target);
+  });
   const trainer = useModel
     ? new ModelTrainer(
         board,
@@ -89,7 +107,10 @@ export async function assembleDefence(o: DefenceOptions): Promise<Defence> {
       anomaly: { anomalousPackets: m.anomalousPackets, windowS: m.windowS, cooldownS: rules.cooldownS, blockable: m.ban },
       sampleEvery: m.sampleEvery,
       countryWeights: m.countryWeights,
-      modelBatchRows: m.scoreBatchRows,
+      // KitNET's every call has a fixed cost (tfjs), so rows wait to be scored together; the
+      // density model has none, and scoring each batch as it comes keeps the flow means of
+      // the shards in step (a pair's two directions reach two shards).
+      modelBatchRows: m.kind === 'kitnet' ? m.scoreBatchRows : 1,
     },
     modelWaitMs: m.scoreWaitMs,
     board,

@@ -7,7 +7,9 @@ import type { GeoInfo } from '../geo/geo-lookup.ts';
 import type { Alert } from './alert.ts';
 import { AnomalyGate, type AnomalyGateConfig } from './anomaly-gate.ts';
 import type { EnrichedBatch } from './enrichment.ts';
+import type { FlaggedAddresses } from './flagged-addresses.ts';
 import type { FlowMeter } from './flow-meter.ts';
+import type { FlowScores } from './flow-scores.ts';
 import type { FlowRecord } from './flow-record.ts';
 import { SourceRules } from './rules/source-rules.ts';
 import type { RulesConfig } from './rules/rules-config.ts';
@@ -18,6 +20,8 @@ import type { ShadowReport } from './training-buffer.ts';
 export interface AnomalyScorer {
   readonly version: number;
   readonly threshold: number;
+  /** A typical benign score (the median of the scores the threshold was fitted on). */
+  readonly typical: number;
   scoreBatch(features: Float64Array, rows: number, featureCount: number, out: Float32Array): void;
 }
 
@@ -27,6 +31,13 @@ export interface ModelBoard {
   candidate: AnomalyScorer | null;
   /** True while the first model is being learnt: every row goes to the trainer. */
   grace: boolean;
+  /** Addresses the rules flagged: rows from or to them are never sent to the trainer. */
+  flagged?: FlaggedAddresses;
+  /** Per-flow scoring, shared by the node's shards (null or absent: per packet). */
+  flowScores?: FlowScores | null;
+  /** Rows the shards scored with the model in force, and how many of them were anomalous. */
+  scoredRows?: number;
+  anomalousRows?: number;
 }
 
 export interface DetectorSettings {
@@ -43,8 +54,11 @@ export interface DetectorOutput {
   alerts: Alert[];
   /** Per-victim counts of this batch, or null when it had none. */
   tally: VictimTally | null;
-  /** Batches done with, each with the model's score per row (null: no model yet). */
-  scored: Array<{ batch: EnrichedBatch<GeoInfo | undefined>; scores: Float32Array | null }>;
+  /**
+   * Batches done with, each with the model's score per row (per flow when flow scoring is
+   * on) and the per-packet scores it came from (null: no model yet).
+   */
+  scored: Array<{ batch: EnrichedBatch<GeoInfo | undefined>; scores: Float32Array | null; packetScores: Float32Array | null }>;
   /** Rows for the trainer (row-major), or null. */
   sample: { rows: Float64Array; count: number } | null;
   shadow: ShadowReport | null;
@@ -94,8 +108,8 @@ export class DetectorShard {
       this.pendingRows += n;
       if (this.pendingRows >= this.settings.modelBatchRows) this.flushInto(out, board);
     } else {
-      out.scored.push({ batch: b, scores: null });
-      if (board.grace) out.sample = { rows: b.features.slice(0, n * b.featureCount), count: n };
+      out.scored.push({ batch: b, scores: null, packetScores: null });
+      if (board.grace) out.sample = this.unflagged(b, board.flagged);
     }
     this.meterScored(out, board);
     return out;
@@ -155,7 +169,7 @@ export class DetectorShard {
     this.pendingRows = 0;
     const model = board.current;
     if (rows === 0 || !model) {
-      for (const b of batches) out.scored.push({ batch: b, scores: null });
+      for (const b of batches) out.scored.push({ batch: b, scores: null, packetScores: null });
       return;
     }
     const fc = batches[0]!.featureCount;
@@ -176,18 +190,26 @@ export class DetectorShard {
     if (candidate) out.shadow = this.shadow(features, fc, scores, model, candidate);
     let at = 0;
     const samples: Array<{ rows: Float64Array; count: number }> = [];
+    const flows = board.flowScores ?? null;
+    const perFlow = flows ? new Float32Array(rows) : scores;
+    let anomalous = 0;
     for (const b of batches) {
       const n = b.packets.length;
-      const mine = scores.subarray(at, at + n);
+      const packet = scores.subarray(at, at + n);
+      const mine = perFlow.subarray(at, at + n);
       at += n;
+      flows?.score(b.packets, packet, n, mine, model.typical);
       const weight = this.weighted ? this.weights(b) : null;
       const before = out.alerts.length;
       this.gate.observe(b.packets, mine, model.threshold, weight, model.version, out.alerts);
       for (let k = before; k < out.alerts.length; k++) describe(out.alerts[k]!, b);
-      const s = this.sampleBenign(b, mine, model.threshold);
+      for (let i = 0; i < n; i++) if (mine[i]! > model.threshold) anomalous++;
+      const s = this.sampleBenign(b, mine, model.threshold, board.flagged);
       if (s) samples.push(s);
-      out.scored.push({ batch: b, scores: mine });
+      out.scored.push({ batch: b, scores: mine, packetScores: packet });
     }
+    board.scoredRows = (board.scoredRows ?? 0) + rows;
+    board.anomalousRows = (board.anomalousRows ?? 0) + anomalous;
     if (samples.length === 1) out.sample = samples[0]!;
     else if (samples.length > 1) {
       const count = samples.reduce((a, x) => a + x.count, 0);
@@ -211,13 +233,29 @@ export class DetectorShard {
     return w;
   }
 
-  private sampleBenign(b: EnrichedBatch<GeoInfo | undefined>, scores: Float32Array, threshold: number): DetectorOutput['sample'] {
+  /** The batch's rows for the trainer in the grace period: all but those from or to a flagged address. */
+  private unflagged(b: EnrichedBatch<GeoInfo | undefined>, flagged: FlaggedAddresses | undefined): DetectorOutput['sample'] {
+    const n = b.packets.length;
+    const fc = b.featureCount;
+    if (!flagged || flagged.size === 0) return { rows: b.features.slice(0, n * fc), count: n };
+    const rows = new Float64Array(n * fc);
+    let count = 0;
+    for (let i = 0; i < n; i++) {
+      if (isFlagged(b, i, flagged)) continue;
+      rows.set(b.features.subarray(i * fc, (i + 1) * fc), count * fc);
+      count++;
+    }
+    return count === 0 ? null : { rows: count === n ? rows : rows.slice(0, count * fc), count };
+  }
+
+  private sampleBenign(b: EnrichedBatch<GeoInfo | undefined>, scores: Float32Array, threshold: number, flagged: FlaggedAddresses | undefined): DetectorOutput['sample'] {
     const every = this.settings.sampleEvery;
     const fc = b.featureCount;
     let picked: number[] | null = null;
     for (let i = 0; i < scores.length; i++) {
       if (++this.sampleCursor < every) continue;
       if (!(scores[i]! <= threshold)) continue; // wait for the next benign row
+      if (flagged && flagged.size > 0 && isFlagged(b, i, flagged)) continue; // nor one the rules flagged
       this.sampleCursor = 0;
       (picked ??= []).push(i);
     }
@@ -241,6 +279,10 @@ export class DetectorShard {
     }
     return r;
   }
+}
+
+function isFlagged(b: EnrichedBatch<GeoInfo | undefined>, i: number, flagged: FlaggedAddresses): boolean {
+  return flagged.has(b.packets.hostKey(i, 'src')) || flagged.has(b.packets.hostKey(i, 'dst'));
 }
 
 /**

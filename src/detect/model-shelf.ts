@@ -9,17 +9,19 @@ import type { ModelShelf } from '../defence.ts';
 import { AutoimmuneError } from '../errors.ts';
 import type { AnomalyScorer } from './detector-shard.ts';
 import { featureCount as defaultFeatureCount } from './flow-features.ts';
-import { KitNetModel } from './model/kitnet.ts';
-import { trainKitNetInWorker } from './model/train-in-worker.ts';
+import { modelFromJSON, type AnomalyModel } from './model/anomaly-model.ts';
+import { trainInWorker } from './model/train-in-worker.ts';
 import { ModelStore } from './model/model-store.ts';
 import { initTensorflow } from './model/tf-backend.ts';
 
-export function asScorer(version: number, model: KitNetModel): AnomalyScorer {
-  return { version, threshold: model.threshold.threshold, scoreBatch: (f, rows, fc, out) => model.scoreBatch(f, rows, fc, out) };
+export function asScorer(version: number, model: AnomalyModel): AnomalyScorer {
+  return { version, threshold: model.threshold.threshold, typical: Math.exp(model.threshold.logMean), scoreBatch: (f, rows, fc, out) => model.scoreBatch(f, rows, fc, out) };
 }
 
 export async function openModelShelf(stateDir: string, m: Config['model'], featureCount = defaultFeatureCount()): Promise<ModelShelf & { dir: string }> {
-  const { backend } = await initTensorflow();
+  // TensorFlow.js only for KitNET (it takes a while to load); a stored model of the other
+  // kind is still read, and scores as it was trained.
+  const backend = m.kind === 'kitnet' ? (await initTensorflow()).backend : 'js';
   const dir = join(stateDir, 'models');
   const store = new ModelStore(dir);
   const pointer = join(dir, 'promoted.json');
@@ -46,11 +48,12 @@ export async function openModelShelf(stateDir: string, m: Config['model'], featu
       }
       if (!Number.isInteger(version)) throw new AutoimmuneError('AI_ERR_MODEL_POINTER', `${pointer} does not name a model version (${text.slice(0, 80)}); delete it to train a new model`);
       const model = await store.load(version as number);
+      if (model.backend !== 'js') await initTensorflow();
       return asScorer(version as number, model);
     },
     async train(rows, count) {
       // In a worker thread: training takes seconds of CPU the packet path must not wait for.
-      const model = await trainKitNetInWorker(rows, count, featureCount, {
+      const model = await trainInWorker(m.kind, rows, count, featureCount, {
         fmRows: Math.min(m.featureMapRows, count),
         maxClusterSize: m.maxGroupSize,
         epochs: m.epochs,
@@ -72,7 +75,8 @@ export async function openModelShelf(stateDir: string, m: Config['model'], featu
       } catch (err) {
         throw new AutoimmuneError('AI_ERR_MODEL_IMPORT', `the model from ${origin} is not JSON (${(err as Error).message})`, { cause: err });
       }
-      const model = KitNetModel.fromJSON(json, { file: `model from ${origin}`, featureCount });
+      const model = modelFromJSON(json, { file: `model from ${origin}`, featureCount });
+      if (model.backend !== 'js') await initTensorflow();
       // Kept as a local version and promoted here too, so a restart scores with it at once.
       const version = await store.save(model);
       await promote(version);

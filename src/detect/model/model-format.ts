@@ -187,14 +187,14 @@ function parseLayer(value: unknown, name: string, width: number, fail: (problem:
   return { normaliser: MinMaxNormaliser.fromJSON({ min: n.min as number[], max: n.max as number[] }), groups };
 }
 
-function isObject(v: unknown): v is Record<string, unknown> {
+export function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-function isFiniteNumber(v: unknown): v is number {
+export function isFiniteNumber(v: unknown): v is number {
   return typeof v === 'number' && Number.isFinite(v);
 }
 
-function isNumberArray(v: unknown, length: number): v is number[] {
+export function isNumberArray(v: unknown, length: number): v is number[] {
   return Array.isArray(v) && v.length === length && v.every(isFiniteNumber);
 }
