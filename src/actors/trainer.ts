@@ -45,6 +45,20 @@ export function trainerSpec(trainer: ModelTrainer, retrainIntervalS: number, onE
       if (state.timer) clearInterval(state.timer);
     },
   });
-  const stats = () => ({ rows: trainer.rows, version: trainer.board.current?.version ?? 0, candidate: trainer.board.candidate?.version ?? 0, grace: trainer.board.grace ? 1 : 0 });
+  // The tree snapshot's numbers; the whole state, as a plain object, is trainer.state().
+  const stats = () => {
+    const st = trainer.state();
+    return {
+      rows: trainer.rows,
+      version: st.current?.version ?? 0,
+      candidate: st.candidate?.version ?? 0,
+      grace: trainer.board.grace ? 1 : 0,
+      graceProgress: st.grace.progress,
+      threshold: st.current?.threshold ?? 0,
+      alertRate: st.alertRate ?? 0,
+      shadowRows: st.candidate?.shadowRows ?? 0,
+      flagged: st.flaggedAddresses,
+    };
+  };
   return { type: 'worker', id: TRAINER_ID, start: behavior, stats, shutdownMs: 30_000, mailbox: { capacity: 1024, overflow: 'drop-oldest' } };
 }

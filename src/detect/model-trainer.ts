@@ -21,6 +21,21 @@ export type TrainFn = (rows: Float64Array, count: number) => Promise<AnomalyScor
 /** Records that `version` is now the model in force (survives restarts). */
 export type PromoteFn = (version: number) => Promise<void>;
 
+/** The model's state as a plain object, for the API and the dashboard. */
+export interface ModelState {
+  /** grace: the first model is being learnt; training: it is being fitted; scoring: a model is in force. */
+  phase: 'grace' | 'training' | 'scoring';
+  grace: { rows: number; of: number; progress: number };
+  current: { version: number; threshold: number } | null;
+  /** Share of the rows scored since the start that were over the threshold. */
+  alertRate: number | null;
+  scoredRows: number;
+  /** Rows from or to addresses the rules flagged are left out of training: how many addresses. */
+  flaggedAddresses: number;
+  candidate: { version: number; shadowRows: number; shadowRowsNeeded: number } | null;
+  lastEvent: TrainerEvent | null;
+}
+
 export type TrainerEvent =
   | { kind: 'trained'; version: number; rows: number; role: 'current' | 'candidate'; ms: number }
   | { kind: 'verdict'; verdict: Exclude<ShadowVerdict, { verdict: 'pending' }> };
@@ -42,6 +57,22 @@ export class ModelTrainer {
 
   get rows(): number {
     return this.buffer.count;
+  }
+
+  state(): ModelState {
+    const b = this.board;
+    const scored = b.scoredRows ?? 0;
+    const graceRows = Math.min(this.buffer.total, this.settings.graceRows);
+    return {
+      phase: b.current ? 'scoring' : b.grace ? 'grace' : 'training',
+      grace: { rows: b.current ? this.settings.graceRows : graceRows, of: this.settings.graceRows, progress: b.current ? 1 : Math.round((graceRows / this.settings.graceRows) * 1000) / 1000 },
+      current: b.current ? { version: b.current.version, threshold: b.current.threshold } : null,
+      alertRate: scored > 0 ? (b.anomalousRows ?? 0) / scored : null,
+      scoredRows: scored,
+      flaggedAddresses: b.flagged?.size ?? 0,
+      candidate: b.candidate && this.judge ? { version: b.candidate.version, shadowRows: this.judge.rows, shadowRowsNeeded: this.settings.shadowRows } : null,
+      lastEvent: this.history[this.history.length - 1] ?? null,
+    };
   }
 
   /** Rows from a detector. Returns true when they completed the grace period (train now). */

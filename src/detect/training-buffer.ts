@@ -88,6 +88,11 @@ export class ShadowJudge {
     this.sums = { candidate, current, rows: 0, currentAlerts: 0, candidateAlerts: 0, currentScoreSum: 0, candidateScoreSum: 0 };
   }
 
+  /** Rows scored in shadow so far. */
+  get rows(): number {
+    return this.sums.rows;
+  }
+
   record(r: ShadowReport): void {
     if (r.candidate !== this.candidate || r.current !== this.current) return; // a report about another pair
     this.sums.rows += r.rows;

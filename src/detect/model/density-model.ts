@@ -70,6 +70,13 @@ export interface DensityJSON {
   threshold: ScoreThreshold;
 }
 
+function validResolutions(res: unknown): res is number[] {
+  if (!Array.isArray(res) || res.length === 0 || !res.every((b) => Number.isInteger(b) && (b as number) >= 1 && (b as number) <= 4096)) return false;
+  const fine = Math.max(...(res as number[]));
+  return (res as number[]).every((b) => fine % b === 0);
+}
+
+/** The log domain the histograms live in (the same expression is inlined in scoreBatch). */
 const signedLog = (x: number) => (x < 0 ? -Math.log1p(-x) : Math.log1p(x));
 
 export class DensityModel {
@@ -82,9 +89,18 @@ export class DensityModel {
   private readonly lo: Float64Array;
   private readonly hi: Float64Array;
   private readonly counts: Float32Array[];
-  /** Per resolution: surprise per bin, feature-major; and per feature the bins per log unit. */
-  private readonly surprise: Float32Array[];
-  private readonly binsPerUnit: Float64Array[];
+  /**
+   * Per feature, `fine` (the largest resolution) entries: the summed surprise over every
+   * resolution of the values in that fine bin (each coarser bin is a whole number of fine
+   * ones), so an in-range value costs one lookup.
+   */
+  private readonly table: Float32Array;
+  private readonly fine: number;
+  /** Fine bins per log unit, per feature. */
+  private readonly finePer: Float64Array;
+  /** Bins per log unit of feature f at resolution r, at f·R + r (for values out of range). */
+  private readonly perUnit: Float64Array;
+  private readonly binsOf: Int32Array;
   /** Surprise of an empty bin: ln(2·rows). */
   private readonly empty: number;
 
@@ -100,18 +116,25 @@ export class DensityModel {
     const rows = p.training.trainRows;
     this.empty = Math.log(2 * rows);
     const F = p.featureCount;
-    this.surprise = p.training.resolutions.map((bins, r) => {
-      const s = new Float32Array(F * bins);
-      const c = p.counts[r]!;
-      for (let k = 0; k < s.length; k++) s[k] = -Math.log(Math.max(c[k]!, 0.5) / rows);
-      return s;
-    });
-    this.binsPerUnit = p.training.resolutions.map((bins) => {
-      const u = new Float64Array(F);
+    const res = p.training.resolutions;
+    const R = res.length;
+    this.binsOf = Int32Array.from(res);
+    const fine = (this.fine = Math.max(...res));
+    this.table = new Float32Array(F * fine);
+    this.finePer = new Float64Array(F);
+    this.perUnit = new Float64Array(F * R);
+    for (let f = 0; f < F; f++) {
       // a feature constant in training: one log unit (a factor e) counts as its range
-      for (let f = 0; f < F; f++) u[f] = bins / (p.hi[f]! - p.lo[f]! || 1);
-      return u;
-    });
+      const range = p.hi[f]! - p.lo[f]! || 1;
+      this.finePer[f] = fine / range;
+      for (let r = 0; r < R; r++) {
+        const bins = res[r]!;
+        const c = p.counts[r]!;
+        this.perUnit[f * R + r] = bins / range;
+        const per = fine / bins;
+        for (let b = 0; b < fine; b++) this.table[f * fine + b]! += -Math.log(Math.max(c[f * bins + Math.floor(b / per)]!, 0.5) / rows);
+      }
+    }
   }
 
   get resolutions(): readonly number[] {
@@ -124,27 +147,31 @@ export class DensityModel {
     if (features.length < rows * featureCount) throw new RangeError(`scoreBatch: ${rows} rows need ${rows * featureCount} values, got ${features.length}`);
     if (out.length < rows) throw new RangeError(`scoreBatch: out holds ${out.length} scores, ${rows} needed`);
     const F = featureCount;
-    const R = this.surprise.length;
+    const R = this.binsOf.length;
     const norm = 1 / (F * R);
-    const { lo, hi, empty } = this;
+    const { lo, hi, empty, table, binsOf, perUnit, finePer } = this;
+    const fine = this.fine;
     for (let i = 0; i < rows; i++) {
       let sum = 0;
       const base = i * F;
       for (let f = 0; f < F; f++) {
-        const v = signedLog(features[base + f]!);
+        const x = features[base + f]!;
+        const v = x < 0 ? -Math.log1p(-x) : Math.log1p(x);
         const l = lo[f]!;
         const h = hi[f]!;
-        for (let r = 0; r < R; r++) {
-          const bins = this.training.resolutions[r]!;
-          const per = this.binsPerUnit[r]![f]!;
-          if (v < l || v > h) {
-            const dist = (v < l ? l - v : v - h) * per;
+        const fr = f * R;
+        if (v < l || v > h) {
+          const d = v < l ? l - v : v - h;
+          for (let r = 0; r < R; r++) {
+            const bins = binsOf[r]!;
+            const dist = d * perUnit[fr + r]!;
             sum += empty + (dist < bins ? dist : bins);
-          } else {
-            let b = Math.floor((v - l) * per);
-            if (b >= bins) b = bins - 1;
-            sum += this.surprise[r]![f * bins + b]!;
           }
+        } else {
+          // every resolution divides the finest, so one fine bin holds the sum over all of them
+          let b = ((v - l) * finePer[f]!) | 0;
+          if (b >= fine) b = fine - 1;
+          sum += table[f * fine + b]!;
         }
       }
       out[i] = sum * norm;
@@ -179,8 +206,8 @@ export class DensityModel {
   /** Fits a model on rows taken to be benign (row-major, featureCount wide). */
   static fit(rows: Float64Array | Float32Array, rowCount: number, featureCount: number, options: Partial<DensityTrainingOptions> = {}): DensityModel {
     const o: DensityTrainingOptions = { ...DENSITY_DEFAULTS, ...options };
-    if (!o.resolutions.length || !o.resolutions.every((b) => Number.isInteger(b) && b >= 1 && b <= 4096)) {
-      throw new ModelTrainingError(`density model: resolutions must be bin counts from 1 to 4096, got ${JSON.stringify(o.resolutions)}`);
+    if (!validResolutions(o.resolutions)) {
+      throw new ModelTrainingError(`density model: resolutions must be bin counts from 1 to 4096 that each divide the largest, got ${JSON.stringify(o.resolutions)}`);
     }
     if (!(o.thresholdQuantile > 0 && o.thresholdQuantile < 1)) throw new ModelTrainingError(`density model: thresholdQuantile must be in (0, 1), got ${o.thresholdQuantile}`);
     if (!(o.holdoutFraction >= 0 && o.holdoutFraction <= 0.5)) throw new ModelTrainingError(`density model: holdoutFraction must be in [0, 0.5], got ${o.holdoutFraction}`);
@@ -242,7 +269,7 @@ export class DensityModel {
     const t = value.training;
     if (!isObject(t) || !isFiniteNumber(t.rows) || !isFiniteNumber(t.trainRows) || !(t.trainRows >= 1) || !isFiniteNumber(t.holdoutRows) || !isFiniteNumber(t.seconds)) return fail('training summary is missing or incomplete');
     const res = t.resolutions;
-    if (!Array.isArray(res) || res.length === 0 || !res.every((b) => Number.isInteger(b) && (b as number) >= 1 && (b as number) <= 4096)) return fail('training.resolutions must be bin counts');
+    if (!validResolutions(res)) return fail('training.resolutions must be bin counts that each divide the largest');
     if (!Array.isArray(value.counts) || value.counts.length !== res.length) return fail(`counts must hold one histogram set per resolution (${res.length})`);
     const counts = value.counts.map((s: unknown, r: number) => {
       let a: Float32Array;
