@@ -64,6 +64,9 @@ export interface DetectorOutput {
   shadow: ShadowReport | null;
 }
 
+/** Clients whose GeoIP a shard keeps for login alerts. */
+const CLIENT_GEO = 4096;
+
 export class DetectorShard {
   readonly rules: SourceRules;
   readonly gate: AnomalyGate;
@@ -73,6 +76,8 @@ export class DetectorShard {
   private pendingRows = 0;
   packets = 0;
   scored = 0;
+  /** GeoIP of clients that servers in this shard accepted (login alerts name them), the most recent CLIENT_GEO. */
+  private readonly clients = new Map<string, NonNullable<Alert['geo']>>();
   /** Flow summaries ended and not taken yet (takeFlows). */
   private flows: FlowRecord[] = [];
 
@@ -100,8 +105,12 @@ export class DetectorShard {
     const alerts: Alert[] = [];
     const tally = newVictimTally();
     this.rules.scan(b.packets, alerts, tally);
+    this.rememberClients(b);
     // Rule alerts name a source; one of its rows says where it is and what its flow looked like.
-    for (const a of alerts) describe(a, b);
+    for (const a of alerts) {
+      describe(a, b);
+      if (!a.geo) a.geo = this.clients.get(a.source);
+    }
     const out: DetectorOutput = { alerts, tally: tally.rows > 0 ? tally : null, scored: [], sample: null, shadow: null };
     if (board.current) {
       this.pending.push(b);
@@ -113,6 +122,19 @@ export class DetectorShard {
     }
     this.meterScored(out, board);
     return out;
+  }
+
+  private rememberClients(b: EnrichedBatch<GeoInfo | undefined>): void {
+    const cg = b.clientGeo;
+    if (!cg) return;
+    for (let i = 0; i < cg.length; i++) {
+      const g = cg[i];
+      if (!g) continue;
+      const client = b.packets.formatAddress(i, 'dst');
+      this.clients.delete(client);
+      this.clients.set(client, { country: g.country, asn: g.asn, asnOrg: g.asnOrg, latitude: g.latitude, longitude: g.longitude });
+      if (this.clients.size > CLIENT_GEO) this.clients.delete(this.clients.keys().next().value!);
+    }
   }
 
   /** Flows are metered once a batch is scored, so each knows how many of its packets the model found anomalous. */
@@ -289,8 +311,8 @@ function isFlagged(b: EnrichedBatch<GeoInfo | undefined>, i: number, flagged: Fl
  * GeoIP and the flow-feature vector of the alert's source, from its last row in the batch:
  * the vector is what "events like this one" compares (kept with the stored alert). A login
  * alert is made in the shard of the SERVER, whose packets go to the source: there the
- * source's last row as a destination gives the vector, and no GeoIP (the enricher looks up
- * sources only).
+ * source's last row as a destination gives the vector, and its GeoIP is the one the
+ * enricher looked up for the server's SYN-ACK to it (DetectorShard.clients).
  */
 function describe(a: Alert, b: EnrichedBatch<GeoInfo | undefined>): void {
   const p = b.packets;
