@@ -6,9 +6,9 @@
 // on its own is reported (node_crashes) and restarted, and the step it spoiled runs again.
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { startEtcd } from '../test/helpers/etcd.ts';
-import { TestCluster, coversOnce, placedIds } from '../test/helpers/cluster.ts';
-import { waitFor } from '../test/helpers/wait.ts';
+import { startEtcd } from '../devkit/etcd.ts';
+import { TestCluster, coversOnce, placedIds } from '../devkit/cluster.ts';
+import { waitFor } from '../devkit/wait.ts';
 import { measureEtcdRoundTrips } from './cluster/etcd-reference.ts';
 import { awaitSteady, measureFailover, pickVictim, processedById, type FailoverRun, type FailoverSetup } from './cluster/failover.ts';
 import { Fleet } from './cluster/fleet.ts';

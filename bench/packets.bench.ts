@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { openGeoLookup } from '../src/geo/geo-lookup.ts';
-import { replay } from '../src/replay.ts';
+import { replay } from '../src/node/replay.ts';
 import { benchDecode } from './packets/decode.ts';
 import { benchEnrich } from './packets/enrich.ts';
 import { benchFeatures } from './packets/features.ts';
@@ -39,7 +39,7 @@ async function replayRun(): Promise<void> {
   }
   report({ name: 'replay_pps', value: Math.round(packets / median(ours)), unit: 'packets/s', packets, best_pps: pps, note: 'every shared capture: decode → 2 shards → features → GeoIP, median of 3' });
   report({ name: 'tshark_ratio', value: Math.round((median(ours) / median(tshark)) * 1000) / 1000, unit: 'ratio', ours_s: median(ours), tshark_s: median(tshark), note: 'our replay time / tshark -T fields -e ip.src -e ip.dst on the same files' });
-  report({ name: 'rss_mb', value: rssMb, unit: 'MB', geo_db_mb: 128, note: 'at the end of the replay run; the bundled GeoIP databases are read into memory' });
+  report({ name: 'rss_mb', value: rssMb, unit: 'MB', geo_files: geo.stats().files, note: 'at the end of the replay run; the GeoIP files are read by pages (geo_files: pages held, bytes)' });
 }
 
 export async function run(): Promise<void> {

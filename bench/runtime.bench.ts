@@ -4,6 +4,7 @@ import { dispatch, spawn, start as nactStart, stop as nactStop } from 'nact';
 import { ActorSystem } from '../src/supervisors/actor-system.ts';
 import type { WorkerSpec } from '../src/supervisors/child-spec.ts';
 import { median, percentile, report } from './report.ts';
+import { banPersist } from './respond/ban-persist.ts';
 
 type Msg = number | Float64Array;
 
@@ -144,4 +145,5 @@ export async function run(): Promise<void> {
   const lat = await restartLatency(500);
   report({ name: 'restart_p50_ms', value: Math.round(percentile(lat, 50) * 1000) / 1000, unit: 'ms', samples: lat.length });
   report({ name: 'restart_p99_ms', value: Math.round(percentile(lat, 99) * 1000) / 1000, unit: 'ms', samples: lat.length, goal: '< 5' });
+  await banPersist();
 }

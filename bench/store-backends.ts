@@ -21,7 +21,7 @@ import type { EventQuery } from '../src/store/event-query.ts';
 import { HOUR_MS } from '../src/store/sql-backend.ts';
 import type { EventRow, QueryResult, StoreBackend, StoreStats } from '../src/store/sql-backend.ts';
 import { openSqliteBackend } from '../src/store/sqlite-backend.ts';
-import { mulberry32 } from '../test/helpers/prng.ts';
+import { mulberry32 } from '../devkit/prng.ts';
 import { percentile } from './report.ts';
 
 // ---- workload ---------------------------------------------------------------------------

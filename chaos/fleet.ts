@@ -8,8 +8,9 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { spawnNodeProcess, type NodeProcess } from '../src/cluster/node-process.ts';
-import { startEtcdCluster, type TestEtcdCluster } from '../src/cluster/local-etcd.ts';
+import { createJoinSecretFile } from '../src/cluster/join-secret.ts';
+import { spawnNodeProcess, type NodeProcess } from '../devkit/node-process.ts';
+import { startEtcdCluster, type TestEtcdCluster } from '../devkit/local-etcd.ts';
 import type { NetLab } from './netns.ts';
 
 /** The nftables table (family inet) the nodes' firewalls own in the lab. */
@@ -33,6 +34,8 @@ export interface FleetOptions {
 
 export class Fleet {
   readonly dir = mkdtempSync(join(tmpdir(), 'autoimmune-chaos-'));
+  /** The join secret every node is given. */
+  readonly joinSecret = join(this.dir, 'cluster-join.key');
   readonly nodes = new Map<string, NodeProcess>();
   /** Node ids we stopped or killed on purpose (an exit of any other is a crash). */
   readonly expectedDown = new Set<string>();
@@ -44,6 +47,7 @@ export class Fleet {
   constructor(readonly o: FleetOptions) {
     this.ids = Array.from({ length: o.nodes }, (_, i) => `n${i + 1}`);
     this.trafficNode = this.ids[0]!;
+    createJoinSecretFile(this.joinSecret);
   }
 
   async start(): Promise<void> {
@@ -77,6 +81,7 @@ export class Fleet {
       etcd: this.etcd.endpoints,
       config: this.configFile(id),
       stateDir: join(this.dir, id),
+      joinSecret: this.joinSecret,
       ...(this.o.lab ? { wrap: this.o.lab.exec(id) } : {}),
       ...(this.o.env ? { env: this.o.env } : {}),
       ...(this.o.onLine ? { onLine: this.o.onLine } : {}),

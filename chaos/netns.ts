@@ -2,7 +2,7 @@
 // joined by veth to a bridge in a "hub" namespace (where etcd and the chaos runner live), so
 // the link between two nodes can be cut and healed without touching the host's network.
 //
-//   hub   <prefix>-hub    br0 10.77.0.254/24, ports p-<id> (one per node)
+//   hub   <prefix>-hub    br0 10.77.0.254/24, ports p-<id> (one per node)   (lab/bridge-lab.ts)
 //   node  <prefix>-<id>   eth0 10.77.0.<i>/24 (i = 1-based place of the id)
 //
 // Every veth is created with both ends already inside lab namespaces, so no interface ever
@@ -13,22 +13,10 @@
 // overwrite each other's cuts. Nodes get no IPv6 address on eth0 (addrgenmode none): the
 // lab is IPv4 only, so the IPv4 rules cover every IP path between two nodes.
 
-import { spawnSync } from 'node:child_process';
-import { runCommand } from '../src/firewall/exec.ts';
 import { ConfigError } from '../src/errors.ts';
+import { createBridgeLab, labUnavailable, nft, type LabDescription, type LabNode } from '../lab/bridge-lab.ts';
 
-export interface LabNode {
-  id: string;
-  ns: string;
-  ip: string;
-}
-
-export interface LabDescription {
-  prefix: string;
-  hub: string;
-  hubIp: string;
-  nodes: LabNode[];
-}
+export { labUnavailable, type LabDescription, type LabNode };
 
 export interface NetLab extends LabDescription {
   /** argv prefix that runs a program inside a node's namespace: ['ip','netns','exec',ns] */
@@ -44,79 +32,6 @@ export interface NetLab extends LabDescription {
 }
 
 const SUBNET = '10.77.0';
-const HUB_IP = `${SUBNET}.254`;
-const MAX_NODES = 253;
-/** Linux IFNAMSIZ - 1; namespace names are kept as short for safety. */
-const MAX_NAME = 15;
-const NAME = /^[A-Za-z0-9_-]+$/;
-
-/** Namespaces of the labs this process created and has not destroyed, by prefix: deleted at exit. */
-const live = new Map<string, string[]>();
-let hooked = false;
-
-function hookExit(): void {
-  if (hooked) return;
-  hooked = true;
-  // A run that throws or forgets destroy() must not leave namespaces behind. (A process
-  // killed by a signal runs no exit hook; the next createNetLab with the prefix clears it.)
-  process.once('exit', () => {
-    for (const namespaces of live.values()) deleteNamespacesSync(namespaces);
-  });
-}
-
-function deleteNamespacesSync(namespaces: readonly string[]): void {
-  for (const ns of namespaces) spawnSync('ip', ['netns', 'del', ns], { stdio: 'ignore' });
-}
-
-/** null when this process can build a lab (root, `ip` and `nft` present), else why not in one sentence naming what is missing. */
-export function labUnavailable(): string | null {
-  if (process.platform !== 'linux') return `network namespaces need Linux, this is ${process.platform}`;
-  if (process.getuid?.() !== 0) return 'creating network namespaces needs root (uid 0)';
-  for (const [tool, pkg] of [
-    ['ip', 'iproute2'],
-    ['nft', 'nftables'],
-  ] as const) {
-    const r = spawnSync(tool, ['-V'], { stdio: 'ignore' });
-    if (r.error || r.status !== 0) return `the ${tool} command is missing (install ${pkg})`;
-  }
-  return null;
-}
-
-function checkName(what: string, name: string): void {
-  if (!NAME.test(name)) throw new ConfigError(`${what} ${JSON.stringify(name)} is not acceptable: use letters, digits, "_" and "-"`);
-  if (name.length > MAX_NAME) throw new ConfigError(`${what} ${JSON.stringify(name)} is longer than ${MAX_NAME} characters (a Linux interface/namespace name limit); use shorter node ids or prefix`);
-}
-
-function describeLab(ids: readonly string[], prefix: string): LabDescription {
-  if (ids.length === 0) throw new ConfigError('a network lab needs at least one node id');
-  if (ids.length > MAX_NODES) throw new ConfigError(`a network lab holds at most ${MAX_NODES} nodes (one /24), got ${ids.length}`);
-  if (new Set(ids).size !== ids.length) throw new ConfigError(`node ids ${JSON.stringify(ids)} repeat one; give each node its own id`);
-  checkName('lab prefix', `${prefix}-hub`);
-  const nodes = ids.map((id, i) => {
-    if (id === 'hub') throw new ConfigError('node id "hub" is taken by the hub namespace; choose another');
-    checkName('node namespace', `${prefix}-${id}`);
-    checkName('hub port', `p-${id}`);
-    return { id, ns: `${prefix}-${id}`, ip: `${SUBNET}.${i + 1}` };
-  });
-  return { prefix, hub: `${prefix}-hub`, hubIp: HUB_IP, nodes };
-}
-
-async function ipBatch(netns: string, lines: string[]): Promise<void> {
-  await runCommand('ip', ['-n', netns, '-batch', '-'], { stdin: `${lines.join('\n')}\n` });
-}
-
-async function nft(netns: string, script: string): Promise<void> {
-  await runCommand('nft', ['-f', '-'], { netns, stdin: script });
-}
-
-/** Namespaces named `<prefix>-…`: what a crashed run with this prefix left. */
-async function leftovers(prefix: string): Promise<string[]> {
-  const { stdout } = await runCommand('ip', ['netns', 'list']);
-  return stdout
-    .split('\n')
-    .map((l) => l.split(' ')[0]!)
-    .filter((n) => n.startsWith(`${prefix}-`));
-}
 
 // Drops are at the filter hooks of the node's own namespace; priority -150 puts them before
 // any filter chain the node's own firewall may add there (a drop is final whatever order).
@@ -128,49 +43,13 @@ const CHAOS_TABLE = `table inet chaos {
 `;
 
 export async function createNetLab(ids: string[], options: { prefix?: string } = {}): Promise<NetLab> {
-  const d = describeLab(ids, options.prefix ?? `aic${process.pid % 100_000}`);
-  // Clearing leftovers by prefix would tear down this process's own live lab.
-  if (live.has(d.prefix)) throw new ConfigError(`a lab with prefix ${d.prefix} is already live in this process; destroy it first or give another prefix`);
-  for (const ns of await leftovers(d.prefix)) await runCommand('ip', ['netns', 'del', ns]);
-  const made: string[] = [];
-  hookExit();
-  live.set(d.prefix, made);
-  try {
-    await runCommand('ip', ['netns', 'add', d.hub]);
-    made.push(d.hub);
-    await ipBatch(d.hub, [
-      'link set lo up',
-      'link add br0 type bridge',
-      'link set br0 addrgenmode none',
-      `addr add ${d.hubIp}/24 dev br0`,
-      'link set br0 up',
-    ]);
-    for (const n of d.nodes) {
-      await runCommand('ip', ['netns', 'add', n.ns]);
-      made.push(n.ns);
-      // Both ends are born in lab namespaces: the hub end here, the peer moved on creation.
-      await ipBatch(d.hub, [
-        `link add p-${n.id} type veth peer name eth0 netns ${n.ns}`,
-        `link set p-${n.id} addrgenmode none`,
-        `link set p-${n.id} master br0`,
-        `link set p-${n.id} up`,
-      ]);
-      await ipBatch(n.ns, ['link set lo up', 'link set eth0 addrgenmode none', `addr add ${n.ip}/24 dev eth0`, 'link set eth0 up']);
-      await nft(n.ns, CHAOS_TABLE);
-    }
-  } catch (err) {
-    deleteNamespacesSync(made);
-    live.delete(d.prefix);
-    throw err;
-  }
-  const lab = attachNetLab(d);
-  // Processes still running inside a namespace (etcd, a node) keep it alive unnamed after
-  // this; the caller stops them first.
-  lab.destroy = async () => {
-    if (live.get(d.prefix) !== made) return;
-    deleteNamespacesSync(made);
-    live.delete(d.prefix);
-  };
+  const made = await createBridgeLab(ids, {
+    prefix: options.prefix ?? `aic${process.pid % 100_000}`,
+    subnet: SUBNET,
+    setupNode: (n) => nft(n.ns, CHAOS_TABLE),
+  });
+  const lab = attachNetLab(made.description);
+  lab.destroy = made.destroy;
   return lab;
 }
 

@@ -23,7 +23,28 @@ export interface Reading {
   at: number;
   health: Map<string, Health>;
   firewalls: Map<string, Set<string>>;
+  /** The registry's bans, read after the firewalls. */
   registry: Set<string> | undefined;
+  /** The registry's bans, read before the firewalls: a ban made or dropped between the two reads is no difference. */
+  registryBefore: Set<string> | undefined;
+}
+
+/**
+ * How each firewall differs from the registry in a reading. The firewalls are read between two
+ * reads of the registry, so only what both registry reads agree on counts: a ban that ran out
+ * (or was made) while the firewalls were being read is not a difference of the firewall's.
+ */
+export function differences(r: Reading): Map<string, { extra: string[]; missing: string[] }> {
+  const out = new Map<string, { extra: string[]; missing: string[] }>();
+  const after = r.registry;
+  if (!after) return out;
+  const before = r.registryBefore ?? after;
+  for (const [node, set] of r.firewalls) {
+    const extra = [...set].filter((a) => !before.has(a) && !after.has(a));
+    const missing = [...after].filter((a) => before.has(a) && !set.has(a));
+    out.set(node, { extra, missing });
+  }
+  return out;
 }
 
 /** How long a firewall may differ from the registry, either way (watch + apply, or a restart's reconcile). */
@@ -51,27 +72,38 @@ export class Observer {
     const at = Date.now();
     const health = new Map<string, Health>();
     const firewalls = new Map<string, Set<string>>();
-    let registry: Set<string> | undefined;
+    const bans = async (): Promise<Set<string> | undefined> => {
+      for (const n of this.fleet.live()) {
+        try {
+          return new Set((await getJson<Array<{ address: string }>>(`${n.url}/api/bans`)).map((b) => b.address));
+        } catch {
+          // try the next node
+        }
+      }
+      return undefined;
+    };
+    const registryBefore = await bans();
     await Promise.all(
       this.fleet.live().map(async (n) => {
         try {
           const [h, fw] = await Promise.all([getJson<Health>(`${n.url}/health`, true), getJson<{ entries: Array<{ address: string }> }>(`${n.url}/api/firewall`)]);
           health.set(n.id, h);
           firewalls.set(n.id, new Set(fw.entries.map((e) => e.address)));
-          if (!registry) registry = new Set((await getJson<Array<{ address: string }>>(`${n.url}/api/bans`)).map((b) => b.address));
         } catch {
           // a node that does not answer now (stopped, restarting) is simply not in this reading
         }
       }),
     );
+    const registry = await bans();
+    const reading: Reading = { at, health, firewalls, registry, registryBefore };
     for (const set of firewalls.values()) for (const a of set) this.everApplied.add(a);
     // A node that did not answer starts afresh when it does again (it was stopped or gone).
     for (const key of [...this.divergedSince.keys()]) if (!firewalls.has(key.slice(0, key.indexOf(' ')))) this.divergedSince.delete(key);
     if (registry) {
-      for (const [node, set] of firewalls) {
+      for (const [node, d] of differences(reading)) {
         const seen = new Set<string>();
-        for (const a of set) if (!registry.has(a)) seen.add(`${node} ${a} extra`);
-        for (const a of registry) if (!set.has(a)) seen.add(`${node} ${a} missing`);
+        for (const a of d.extra) seen.add(`${node} ${a} extra`);
+        for (const a of d.missing) seen.add(`${node} ${a} missing`);
         for (const key of [...this.divergedSince.keys()]) if (key.startsWith(`${node} `) && !seen.has(key)) this.divergedSince.delete(key);
         for (const key of seen) {
           if (!this.divergedSince.has(key)) {
@@ -94,8 +126,8 @@ export class Observer {
         }
       }
     }
-    this.last = { at, health, firewalls, registry };
-    return this.last;
+    this.last = reading;
+    return reading;
   }
 
   /** Every desired actor runs exactly once on the live nodes, and each of those holds its lease. */

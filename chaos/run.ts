@@ -6,11 +6,11 @@ import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseLabels } from '../src/eval/labels.ts';
-import { etcdMemberNames } from '../src/cluster/local-etcd.ts';
+import { etcdMemberNames } from '../devkit/local-etcd.ts';
 import { Fleet } from './fleet.ts';
 import { inject, replayStats, type Injected } from './faults.ts';
 import type { NetLab } from './netns.ts';
-import { Observer, STALE_BOUND_MS } from './observer.ts';
+import { differences, Observer, STALE_BOUND_MS, type Reading } from './observer.ts';
 import { buildReport } from './report.ts';
 import { planFaults } from './schedule.ts';
 import type { ChaosEventView } from '../ui/dashboard-protocol.ts';
@@ -150,20 +150,26 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       await sleep(250);
     }
     // Settle: bans and firewalls catch up, in-flight batches are answered.
-    for (let t = Date.now(); Date.now() - t < 20_000 && !o.signal?.aborted; await sleep(500)) {
-      const r = await observer.read();
-      if (observer.whole(r, o.nodes).whole && [...r.firewalls.values()].every((s) => r.registry && s.size === r.registry.size && [...s].every((a) => r.registry!.has(a)))) break;
+    // The detectors' bans keep coming and going (the traffic still plays), so the firewalls are
+    // judged on the first reading in which the cluster is whole and they agree, or the last one.
+    let settled = await observer.read();
+    for (let t = Date.now(); Date.now() - t < 20_000 && !o.signal?.aborted; await sleep(500), settled = await observer.read()) {
+      if (observer.whole(settled, o.nodes).whole && agree(settled)) break;
     }
     feed({ active: false });
-    const invariants = await checkInvariants(fleet, observer, attackers, o.nodes);
+    const invariants = await checkInvariants(fleet, observer, settled, attackers, o.nodes);
     return buildReport({ seed: o.seed, durationS: Math.round(o.durationMs / 1000), nodes: fleet.ids, etcdMembers: fleet.etcd.members.map((m) => m.name), records, invariants });
   } finally {
     await fleet.stop();
   }
 }
 
-async function checkInvariants(fleet: Fleet, observer: Observer, attackers: Set<string>, nodes: number): Promise<Record<string, InvariantResult>> {
-  const r = await observer.read();
+/** Every firewall holds exactly the registry's bans (read around them; see `differences`). */
+function agree(r: Reading): boolean {
+  return r.registry !== undefined && [...differences(r).values()].every((d) => d.extra.length === 0 && d.missing.length === 0);
+}
+
+async function checkInvariants(fleet: Fleet, observer: Observer, r: Reading, attackers: Set<string>, nodes: number): Promise<Record<string, InvariantResult>> {
   const w = observer.whole(r, nodes);
   const out: Record<string, InvariantResult> = {};
   out['actors-placed'] = { held: w.whole, evidence: w.why };
@@ -177,12 +183,14 @@ async function checkInvariants(fleet: Fleet, observer: Observer, attackers: Set<
     evidence: `${capture.packets} packets offered, ${capture.confirmed} confirmed handled, ${capture.lost} lost, ${inFlight} still in flight at the end, ${capture.resent} batches re-sent, ${duplicates} duplicates dropped by receivers`,
   };
 
-  const sets = [...r.firewalls.entries()];
   const registry = r.registry ?? new Set<string>();
-  const differing = sets.filter(([, s]) => s.size !== registry.size || [...s].some((a) => !registry.has(a)));
+  const differing = [...differences(r)].filter(([, d]) => d.extra.length > 0 || d.missing.length > 0);
   out['firewalls-agree'] = {
-    held: r.firewalls.size === nodes && differing.length === 0,
-    evidence: differing.length === 0 ? `all ${r.firewalls.size} firewalls hold the registry's ${registry.size} bans` : differing.map(([id, s]) => `${id} holds ${s.size}, registry ${registry.size}`).join('; '),
+    held: r.registry !== undefined && r.firewalls.size === nodes && differing.length === 0,
+    evidence:
+      differing.length === 0
+        ? `all ${r.firewalls.size} firewalls hold the registry's ${registry.size} bans`
+        : differing.map(([id, d]) => `${id} holds ${r.firewalls.get(id)!.size}, registry ${registry.size}${d.extra.length ? `; extra ${d.extra.join(', ')}` : ''}${d.missing.length ? `; missing ${d.missing.join(', ')}` : ''}`).join('; '),
   };
   out['no-ban-lost'] = {
     held: observer.missingViolations.length === 0,

@@ -5,13 +5,14 @@
 // otherwise manage the same nftables table) and capture no interface (each would see the
 // same packets); `--replay FILE…` makes n1 replay captures into the cluster instead.
 
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../src/config/load-config.ts';
-import { spawnNodeProcess, type NodeProcess } from '../src/cluster/node-process.ts';
-import { startEtcdCluster, type TestEtcdCluster } from '../src/cluster/local-etcd.ts';
+import { createJoinSecretFile } from '../src/cluster/join-secret.ts';
+import { spawnNodeProcess, type NodeProcess } from '../devkit/node-process.ts';
+import { startEtcdCluster, type TestEtcdCluster } from '../devkit/local-etcd.ts';
 
 const HELP = `npm run cluster -- [--nodes N] [--etcd URL] [--port-base P] [--replay FILE…] [--pps N] [--config FILE] [--dir DIR]
 
@@ -63,6 +64,10 @@ if (values.etcd) {
   endpoints = etcd.endpoints;
 }
 
+// One join secret for every node (a --dir used before keeps its own).
+const joinSecret = join(dir, 'cluster-join.key');
+if (!existsSync(joinSecret)) createJoinSecretFile(joinSecret);
+
 const nodes: NodeProcess[] = [];
 let stopping = false;
 async function stopAll(code: number): Promise<never> {
@@ -84,7 +89,7 @@ try {
     const file = join(dir, `${id}.json`);
     const base = loadConfig(configFile).config;
     writeFileSync(file, JSON.stringify({ ...JSON.parse(JSON.stringify(base)), node: { id, stateDir: join(dir, id) }, http: { ...base.http, port: portBase + i }, ...mergeCapture(base.capture, replay) }));
-    nodes.push(await spawnNodeProcess({ id, etcd: endpoints, config: file, stateDir: join(dir, id), port: portBase + i, onLine: (l) => process.stdout.write(`${l}\n`) }));
+    nodes.push(await spawnNodeProcess({ id, etcd: endpoints, config: file, stateDir: join(dir, id), joinSecret, port: portBase + i, onLine: (l) => process.stdout.write(`${l}\n`) }));
   }
 } catch (err) {
   process.stderr.write(`npm run cluster: ${(err as Error).message}\n`);

@@ -4,24 +4,36 @@
 
 export class AutoimmuneError extends Error {
   readonly code: string;
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
+  /**
+   * The HTTP status the API answers with (fastify's `statusCode` convention): a 4xx when the
+   * caller can fix it (its message is sent), 500 otherwise (a generic text is sent, the
+   * message goes to the node's log).
+   */
+  readonly statusCode: number;
+  constructor(code: string, message: string, options?: { cause?: unknown; statusCode?: number }) {
     super(message, options);
     this.name = new.target.name;
     this.code = code;
+    this.statusCode = options?.statusCode ?? 500;
   }
+}
+
+/** A 4xx: the caller's to fix, with a message that says how. */
+export function isClientError(err: unknown): err is AutoimmuneError {
+  return err instanceof AutoimmuneError && err.statusCode >= 400 && err.statusCode < 500;
 }
 
 /** The configuration file or a command-line value is not acceptable. */
 export class ConfigError extends AutoimmuneError {
   constructor(message: string, options?: { cause?: unknown }) {
-    super('AI_ERR_CONFIG', message, options);
+    super('AI_ERR_CONFIG', message, { ...options, statusCode: 400 });
   }
 }
 
 /** A command-line argument is unknown or malformed. */
 export class UsageError extends AutoimmuneError {
   constructor(message: string) {
-    super('AI_ERR_USAGE', message);
+    super('AI_ERR_USAGE', message, { statusCode: 400 });
   }
 }
 
@@ -29,7 +41,7 @@ export class UsageError extends AutoimmuneError {
 export class NoSuchActorError extends AutoimmuneError {
   readonly path: string;
   constructor(path: string) {
-    super('AI_ERR_NO_SUCH_ACTOR', `no actor at path ${JSON.stringify(path)} on this node`);
+    super('AI_ERR_NO_SUCH_ACTOR', `no actor at path ${JSON.stringify(path)} on this node`, { statusCode: 404 });
     this.path = path;
   }
 }

@@ -6,9 +6,9 @@
 import { strict as assert } from 'node:assert';
 import { after, before, test } from 'node:test';
 import type { Alert } from '../src/detect/alert.ts';
-import { startNode, type RunningNode } from '../src/node.ts';
-import { testConfig } from './helpers/node-config.ts';
-import { waitFor } from './helpers/wait.ts';
+import { startNode, type RunningNode } from '../src/node/node.ts';
+import { testConfig } from '../devkit/node-config.ts';
+import { waitFor } from '../devkit/wait.ts';
 
 const TOKEN = 'ask-token-0123456789abcdef';
 let node: RunningNode;

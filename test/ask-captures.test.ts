@@ -12,10 +12,10 @@ import { fileURLToPath } from 'node:url';
 import { parseLabels } from '../src/eval/labels.ts';
 import { PacketFlags as F } from '../src/net/packet-batch.ts';
 import { readCaptureSync } from '../src/net/pcap-file.ts';
-import { startNode, type RunningNode } from '../src/node.ts';
+import { startNode, type RunningNode } from '../src/node/node.ts';
 import { flowService } from '../src/store/event-row.ts';
-import { testConfig } from './helpers/node-config.ts';
-import { waitFor } from './helpers/wait.ts';
+import { testConfig } from '../devkit/node-config.ts';
+import { waitFor } from '../devkit/wait.ts';
 
 const PCAP = fileURLToPath(new URL('../../shared/data/pcap/', import.meta.url));
 const FILES = ['D06_scan_nmap_80_all.pcap', 'D15_brute_hydra-1_tasks.pcap', 'D18_brute_kali-password-attack_hydra.pcap'];
@@ -165,6 +165,6 @@ test('events like an alert: the nearest stored alerts by flow features, each wit
     if (i > 0) assert.ok(similar[i]!.distance >= similar[i - 1]!.distance, 'nearest first');
   }
   const bad = await tool({ alertId: 12345, k: 3 });
-  assert.equal(bad.status, 400);
+  assert.equal(bad.status, 404, 'an alert this node does not have');
   assert.match(((await bad.json()) as { error: string }).error, /alert 12345 is not stored/);
 });

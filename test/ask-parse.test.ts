@@ -29,9 +29,9 @@ type Expected = { language: 'es' | 'en'; intent?: 'ask' | 'block' | 'unblock'; q
 const CASES: Array<[string, Expected]> = [
   // The seed's own examples, verbatim.
   ['¿Qué amenazas hemos visto desde China hoy?', { language: 'es', query: { kind: 'alert', from: TODAY, to: T, filters: { country: ['CN'] }, measure: 'count', groupBy: 'type', limit: 10 } }],
-  ['bloquea todas las IPs chinas que hayan hecho fuerza bruta SSH', { language: 'es', intent: 'block', query: { kind: 'alert', from: T - DAY, to: T, filters: { type: ['ssh-brute-force'], country: ['CN'] }, measure: 'top', groupBy: 'source', limit: 1000 } }],
+  ['bloquea todas las IPs chinas que hayan hecho fuerza bruta SSH', { language: 'es', intent: 'block', query: { kind: 'alert', from: T - DAY, to: T, filters: { type: ['ssh-brute-force'], country: ['CN'], blockable: true }, measure: 'top', groupBy: 'source', limit: 1000 } }],
   ['What threats have we seen from China today?', { language: 'en', query: { kind: 'alert', from: TODAY, to: T, filters: { country: ['CN'] }, measure: 'count', groupBy: 'type', limit: 10 } }],
-  ['Block all Chinese IPs that did SSH brute force', { language: 'en', intent: 'block', query: { kind: 'alert', from: T - DAY, to: T, filters: { type: ['ssh-brute-force'], country: ['CN'] }, measure: 'top', groupBy: 'source', limit: 1000 } }],
+  ['Block all Chinese IPs that did SSH brute force', { language: 'en', intent: 'block', query: { kind: 'alert', from: T - DAY, to: T, filters: { type: ['ssh-brute-force'], country: ['CN'], blockable: true }, measure: 'top', groupBy: 'source', limit: 1000 } }],
   ['top 5 sources in the last hour', { language: 'en', query: { kind: 'alert', from: T - H, to: T, filters: {}, measure: 'top', groupBy: 'source', limit: 5 } }],
   ['las 5 IPs que más atacan desde las 10:00', { language: 'es', query: { kind: 'alert', from: TODAY + 10 * H, to: T, filters: {}, measure: 'top', groupBy: 'source', limit: 5 } }],
   ['How many SSH brute force attacks from Russia yesterday?', { language: 'en', query: { kind: 'alert', from: YESTERDAY, to: TODAY, filters: { type: ['ssh-brute-force'], country: ['RU'] }, measure: 'count' } }],
@@ -109,10 +109,10 @@ const CASES: Array<[string, Expected]> = [
   ['unblock 203.0.113.7 and 198.51.100.0/24', { language: 'en', intent: 'unblock', query: { kind: 'decision', from: 0, to: T, filters: { type: ['ban'], source: ['203.0.113.7', '198.51.100.0/24'] }, measure: 'top', groupBy: 'source', limit: 1000 } }],
   ['desbloquea 1.2.3.4', { language: 'es', intent: 'unblock', query: { kind: 'decision', from: 0, to: T, filters: { type: ['ban'], source: ['1.2.3.4'] }, measure: 'top', groupBy: 'source', limit: 1000 } }],
   ['unblock all chinese IPs', { language: 'en', intent: 'unblock', query: { kind: 'decision', from: 0, to: T, filters: { type: ['ban'], country: ['CN'] }, measure: 'top', groupBy: 'source', limit: 1000 } }],
-  ['block the top 5 attackers of the last hour', { language: 'en', intent: 'block', query: { kind: 'alert', from: T - H, to: T, filters: {}, measure: 'top', groupBy: 'source', limit: 5 } }],
-  ['por favor bloquea la red 45.0.0.0/16', { language: 'es', intent: 'block', query: { kind: 'alert', from: T - DAY, to: T, filters: { source: ['45.0.0.0/16'] }, measure: 'top', groupBy: 'source', limit: 1000 } }],
-  ['bloquea las 10 IPs rusas con más escaneos de hoy', { language: 'es', intent: 'block', query: { kind: 'alert', from: TODAY, to: T, filters: { type: PORT_SCANS, country: ['RU'] }, measure: 'top', groupBy: 'source', limit: 10 } }],
-  ['please ban every high risk source from AS4837 since 08:00', { language: 'en', intent: 'block', query: { kind: 'alert', from: TODAY + 8 * H, to: T, filters: { asn: [4837], minScore: 0.8 }, measure: 'top', groupBy: 'source', limit: 1000 } }],
+  ['block the top 5 attackers of the last hour', { language: 'en', intent: 'block', query: { kind: 'alert', from: T - H, to: T, filters: { blockable: true }, measure: 'top', groupBy: 'source', limit: 5 } }],
+  ['por favor bloquea la red 45.0.0.0/16', { language: 'es', intent: 'block', query: { kind: 'alert', from: T - DAY, to: T, filters: { source: ['45.0.0.0/16'], blockable: true }, measure: 'top', groupBy: 'source', limit: 1000 } }],
+  ['bloquea las 10 IPs rusas con más escaneos de hoy', { language: 'es', intent: 'block', query: { kind: 'alert', from: TODAY, to: T, filters: { type: PORT_SCANS, country: ['RU'], blockable: true }, measure: 'top', groupBy: 'source', limit: 10 } }],
+  ['please ban every high risk source from AS4837 since 08:00', { language: 'en', intent: 'block', query: { kind: 'alert', from: TODAY + 8 * H, to: T, filters: { asn: [4837], minScore: 0.8, blockable: true }, measure: 'top', groupBy: 'source', limit: 1000 } }],
   ['bloquea los orígenes de las conexiones al puerto 23 desde China', { language: 'es', intent: 'block', query: { kind: 'flow', from: T - DAY, to: T, filters: { type: ['tcp/23', 'udp/23'], country: ['CN'] }, measure: 'top', groupBy: 'source', limit: 1000 } }],
 ];
 
@@ -140,6 +140,7 @@ test('understood says each mapped piece in the question\'s language, defaults in
     'selección: direcciones de origen (hasta 1000)',
     'tipo: fuerza bruta SSH',
     'país: China (CN)',
+    'solo orígenes que se pueden bloquear (no los falsificados de las inundaciones)',
     'periodo: las últimas 24 horas (por defecto)',
   ]);
 
@@ -197,7 +198,7 @@ test('"today" and "since 10:00" are read on the clock of the given time zone', (
   assert.ok(tokyo.ok);
   assert.deepEqual([tokyo.query.from, tokyo.query.to], [Date.UTC(2024, 4, 13, 15), Date.UTC(2024, 4, 14, 15)]);
 
-  assert.throws(() => parse('attacks today', 'Mars/Olympus'), { code: 'AI_ERR_CONFIG', message: /Mars\/Olympus/ });
+  assert.throws(() => parse('attacks today', 'Mars/Olympus'), { code: 'AI_ERR_BAD_TIME_ZONE', message: /Mars\/Olympus/ });
 });
 
 test('every country ICU names, in Spanish and English, maps to its code', () => {

@@ -1,17 +1,19 @@
 // The BanRegistry on a real etcd (started by the test): a ban made through one node's
 // registry reaches another node's watch and its firewall actor; removal and lease expiry
-// lift it everywhere.
+// lift it everywhere; what is not a ban is skipped.
 
 import { strict as assert } from 'node:assert';
 import { after, before, test } from 'node:test';
 import { Etcd3 } from 'etcd3';
 import { firewallSpec } from '../src/actors/firewall.ts';
-import type { BanEvent } from '../src/cluster/ban-registry.ts';
-import { EtcdBanRegistry } from '../src/cluster/etcd-ban-registry.ts';
+import type { BanEvent } from '../src/respond/ban-registry.ts';
+import { EtcdBanRegistry, MalformedBanError } from '../src/respond/etcd-ban-registry.ts';
+import { connectEtcd } from '../src/cluster/etcd-coordinator.ts';
+import { EtcdValues } from '../src/cluster/etcd-values.ts';
 import { DryRunBackend } from '../src/firewall/dry-run.ts';
 import { ActorSystem } from '../src/supervisors/actor-system.ts';
-import { startEtcd, type TestEtcd } from './helpers/etcd.ts';
-import { waitFor } from './helpers/wait.ts';
+import { startEtcd, type TestEtcd } from '../devkit/etcd.ts';
+import { waitFor } from '../devkit/wait.ts';
 
 let etcd: TestEtcd;
 before(async () => {
@@ -61,5 +63,36 @@ test('a ban made on one node is applied by the firewall actor of another; remova
     await other.close();
     a.close();
     b.close();
+  }
+});
+
+test('values that are not bans are skipped by list and watch; one that replaces a ban lifts it; nothing throws', async () => {
+  const client = new Etcd3({ hosts: etcd.endpoint });
+  const coordinator = await connectEtcd([etcd.endpoint]);
+  const lines: string[] = [];
+  const registry = new EtcdBanRegistry(client, 'c3', undefined, coordinator, new EtcdValues('c3', { notice: (l) => lines.push(l) }));
+  const events: BanEvent[] = [];
+  try {
+    await client.put('/autoimmune/c3/bans/not-json').value('{');
+    await registry.put(ban('198.51.100.40', 300));
+    registry.watch((e) => events.push(e));
+    await registry.ready();
+    assert.deepEqual((await registry.list()).map((b) => b.address), ['198.51.100.40']);
+    await client.put('/autoimmune/c3/bans/%E0%A4%A').value('x');
+    await client.put('/autoimmune/c3/bans/198.51.100.40').value(JSON.stringify({ address: '198.51.100.40' }));
+    await registry.put(ban('198.51.100.41', 300));
+    await waitFor(() => events.length === 2, 'the lifted ban and the new one');
+    assert.deepEqual(events.map((e) => (e.type === 'put' ? ['put', e.ban.address] : ['delete', e.address])), [['delete', '198.51.100.40'], ['put', '198.51.100.41']]);
+    assert.deepEqual((await registry.list()).map((b) => b.address), ['198.51.100.41']);
+    await client.delete().key('/autoimmune/c3/bans/%E0%A4%A');
+    await client.delete().key('/autoimmune/c3/bans/not-json');
+    await registry.remove('198.51.100.41');
+    await waitFor(() => events.length === 3, 'the removal');
+    assert.equal(lines.length, 3, lines.join('\n'));
+    await assert.rejects(registry.put({ ...ban('10.0.0.5/8', 60) }), (e: unknown) => e instanceof MalformedBanError && /host bits/.test((e as Error).message), 'a ban readers would skip is not written');
+  } finally {
+    await registry.close();
+    await coordinator.close();
+    client.close();
   }
 });

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { Ban, BanEvent } from '../src/cluster/ban-registry.ts';
-import { MemoryBanRegistry } from '../src/cluster/memory-ban-registry.ts';
-import { ManualClock, wallClock } from '../src/supervisors/clock.ts';
-import { waitFor } from './helpers/wait.ts';
+import type { Ban, BanEvent } from '../src/respond/ban-registry.ts';
+import { MemoryBanRegistry } from '../src/respond/memory-ban-registry.ts';
+import { ManualClock, wallClock } from '../src/util/clock.ts';
+import { waitFor } from '../devkit/wait.ts';
 
 function ban(address: string, clock: ManualClock, ttl: number, extra: Partial<Ban> = {}): Ban {
   const at = clock.now();

@@ -6,9 +6,9 @@ import type { EnrichedBatch } from '../src/detect/enrichment.ts';
 import { openGeoLookup, type GeoInfo } from '../src/geo/geo-lookup.ts';
 import { LiveCapture } from '../src/net/live-capture.ts';
 import { PacketFlags } from '../src/net/packet-batch.ts';
-import { buildPipeline } from '../src/pipeline.ts';
+import { buildPipeline } from '../src/node/pipeline.ts';
 import { ActorSystem } from '../src/supervisors/actor-system.ts';
-import { waitFor } from './helpers/wait.ts';
+import { waitFor } from '../devkit/wait.ts';
 
 const root = process.getuid?.() === 0;
 

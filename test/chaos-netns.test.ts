@@ -12,7 +12,7 @@ import { after, before, describe, test } from 'node:test';
 import { attachNetLab, createNetLab, labUnavailable } from '../chaos/netns.ts';
 import type { NetLab } from '../chaos/netns.ts';
 import { runCommand } from '../src/firewall/exec.ts';
-import { waitFor } from './helpers/wait.ts';
+import { waitFor } from '../devkit/wait.ts';
 
 const PORT = 7077;
 /** Hang guard for a probe whose SYNs are expected to vanish. */

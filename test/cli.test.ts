@@ -22,7 +22,7 @@ test('--help lists the commands; --version prints the package version', () => {
 test('unknown commands, unknown flags and bad values are clear errors with a non-zero exit', () => {
   const c = run('strat');
   assert.equal(c.status, 2);
-  assert.match(c.stderr, /unknown command "strat"; the commands are start, status, replay, block, unblock, bans, ask and eval/);
+  assert.match(c.stderr, /unknown command "strat"; the commands are start, status, replay, block, unblock, bans, protected, ask, feeds, bouncers, install-service and eval/);
   const f = run('start', '--prot', '80');
   assert.equal(f.status, 2);
   assert.match(f.stderr, /Unknown option '--prot'/);

@@ -6,8 +6,8 @@ import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { Etcd3 } from 'etcd3';
-import { clusterOnEtcd } from './helpers/cluster.ts';
-import { waitFor } from './helpers/wait.ts';
+import { clusterOnEtcd } from '../devkit/cluster.ts';
+import { waitFor } from '../devkit/wait.ts';
 
 const BENIGN = fileURLToPath(new URL('../../shared/data/pcap/D01_benign_example.pcap', import.meta.url));
 

@@ -5,10 +5,10 @@
 import { strict as assert } from 'node:assert';
 import { after, test } from 'node:test';
 import { join } from 'node:path';
-import { spawnNodeProcess } from '../src/cluster/node-process.ts';
-import { freePort, startEtcd, startEtcdCluster, type TestEtcdCluster } from './helpers/etcd.ts';
-import { BASE_NODE_CONFIG, TestCluster, coversOnce, placedIds } from './helpers/cluster.ts';
-import { waitFor } from './helpers/wait.ts';
+import { spawnNodeProcess } from '../devkit/node-process.ts';
+import { freePort, startEtcd, startEtcdCluster, type TestEtcdCluster } from '../devkit/etcd.ts';
+import { BASE_NODE_CONFIG, TestCluster, coversOnce, placedIds } from '../devkit/cluster.ts';
+import { waitFor } from '../devkit/wait.ts';
 
 const SHARDS = 4;
 const base = {

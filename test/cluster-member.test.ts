@@ -3,16 +3,18 @@
 // failover of a member that dies without leaving, and refusal of stale epochs.
 
 import { strict as assert } from 'node:assert';
+import { randomBytes } from 'node:crypto';
 import { after, test } from 'node:test';
 import { EmbeddedCoordinator } from '../src/cluster/embedded-coordinator.ts';
 import { ClusterMember, advertisedAddress } from '../src/cluster/cluster-member.ts';
+import { EtcdValues } from '../src/cluster/etcd-values.ts';
 import type { LocalActor } from '../src/cluster/placement/reconciler.ts';
-import { DETECTORS_PATH, ENRICHERS_PATH } from '../src/cluster/placement/specs.ts';
-import { generateNodeKeys, startZmqTransport } from '../src/cluster/transport/zmq-transport.ts';
-import type { Outcome } from '../src/cluster/transport/types.ts';
+import { DETECTORS_PATH, ENRICHERS_PATH, TREE_LAYOUT } from '../src/actors/tree-layout.ts';
+import { generateNodeKeys, startZmqTransport } from '../src/remote/transport/zmq-transport.ts';
+import type { Outcome } from '../src/remote/transport/types.ts';
 import { ActorSystem } from '../src/supervisors/actor-system.ts';
 import type { WorkerSpec } from '../src/supervisors/child-spec.ts';
-import { waitFor } from './helpers/wait.ts';
+import { waitFor } from '../devkit/wait.ts';
 
 const SHARDS = 6;
 const TTL = 2000;
@@ -49,6 +51,7 @@ interface TestNode {
 }
 
 const coordinator = new EmbeddedCoordinator();
+const JOIN_SECRET = randomBytes(32);
 const nodes: TestNode[] = [];
 const lines: string[] = [];
 
@@ -67,6 +70,7 @@ async function startMember(id: string): Promise<TestNode> {
   await system.start();
   const keys = generateNodeKeys();
   const member = await ClusterMember.start({
+    layout: TREE_LAYOUT,
     cluster: 'test',
     leaseTtlMs: TTL,
     shape: { shards: SHARDS, trainer: false },
@@ -74,6 +78,8 @@ async function startMember(id: string): Promise<TestNode> {
     coordinator,
     transport: (handlers) => startZmqTransport({ nodeId: id, bind: 'tcp://127.0.0.1:0', keys, handlers, ackTimeoutMs: 300 }),
     record: { id, http: 'http://127.0.0.1:0', captures: [] },
+    joinSecret: JOIN_SECRET,
+    values: new EtcdValues('test', { notice: (l) => lines.push(l) }),
     catalogue,
     notice: (l) => lines.push(l),
   });

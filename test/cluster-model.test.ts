@@ -5,8 +5,8 @@
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { clusterOnEtcd } from './helpers/cluster.ts';
-import { waitFor } from './helpers/wait.ts';
+import { clusterOnEtcd } from '../devkit/cluster.ts';
+import { waitFor } from '../devkit/wait.ts';
 
 const BENIGN = fileURLToPath(new URL('../../shared/data/pcap/D02_benign_tls2.pcap', import.meta.url));
 
@@ -26,7 +26,16 @@ test('the model trained from every node\'s shards is promoted on the trainer\'s 
   await waitFor(async () => (await trainerNode()) !== undefined, 'the trainer is placed', 60_000);
   const owner = (await trainerNode())!;
   const other = owner === 'n1' ? 'n2' : 'n1';
-  await waitFor(() => env.cluster.log.some((l) => l.startsWith(`[${other}]`) && l.includes(`scoring with the cluster's model from ${owner}`)), `${other} loads ${owner}'s model`, 120_000);
+  type Model = { version: number | null; grace: boolean; cluster: { origin: string; version: number } | null };
+  // The model the trainer's node promoted is the one the other node reports in force.
+  await waitFor(async () => (await env.cluster.json<Model>(owner, '/api/model')).version !== null, `${owner} promotes a model`, 120_000);
+  const promoted = await env.cluster.json<Model>(owner, '/api/model');
+  await waitFor(async () => (await env.cluster.json<Model>(other, '/api/model')).cluster !== null, `${other} loads ${owner}'s model`, 120_000);
+  const loaded = await env.cluster.json<Model>(other, '/api/model');
+  assert.deepEqual(loaded.cluster, { origin: owner, version: promoted.cluster!.version });
+  assert.equal(promoted.cluster!.version, promoted.version, 'the trainer\'s node publishes the version it put in force');
+  assert.equal(loaded.grace, false);
+  assert.notEqual(loaded.version, null);
   const h = await env.cluster.json<{ owned: string[] }>(other, '/api/cluster');
   assert.ok(!h.owned.includes('trainer'), 'the trainer runs on one node only');
 });

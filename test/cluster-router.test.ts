@@ -3,10 +3,11 @@
 
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
-import { ClusterRouter } from '../src/cluster/cluster-router.ts';
-import type { Destination, PeerInfo, Pending, SendResult, Transport, TransportStats } from '../src/cluster/transport/types.ts';
+import { ClusterRouter } from '../src/remote/cluster-router.ts';
+import type { Destination, PeerInfo, Pending, SendResult, Transport, TransportStats } from '../src/remote/transport/types.ts';
 import { ActorSystem } from '../src/supervisors/actor-system.ts';
 import { Tracked, type TrackOutcome } from '../src/supervisors/tracked.ts';
+import { TREE_LAYOUT } from '../src/actors/tree-layout.ts';
 
 class RecordingTransport implements Transport {
   readonly nodeId = 'me';
@@ -36,7 +37,7 @@ const PATH = '/pipeline/enrichers/enricher-1';
 
 function setup() {
   const system = new ActorSystem({ nodeId: 'me', root: { strategy: 'one_for_one', children: [] } });
-  const router = new ClusterRouter(system);
+  const router = new ClusterRouter(system, TREE_LAYOUT);
   const transport = new RecordingTransport();
   router.transport = transport;
   system.remoteRouter = router;

@@ -2,8 +2,8 @@ import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
 import { pack, unpack } from 'msgpackr';
 import { PACKET_COLUMNS, PacketBatch } from '../src/net/packet-batch.ts';
-import { decodePacketBatch, encodePacketBatch, registerWireTypes } from '../src/cluster/wire-types.ts';
-import { mulberry32 } from './helpers/prng.ts';
+import { decodePacketBatch, encodePacketBatch, registerWireTypes } from '../src/remote/wire-types.ts';
+import { mulberry32 } from '../devkit/prng.ts';
 
 type Col = { length: number; [i: number]: number };
 

@@ -3,7 +3,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { loadConfig, mergeConfig } from '../src/config/load-config.ts';
+import { availableParallelism } from 'node:os';
+import { CLUSTER_DEFAULT_SHARDS, loadConfig, mergeConfig } from '../src/config/load-config.ts';
 
 function file(content: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'ai-config-'));
@@ -19,6 +20,13 @@ test('the default config is valid and "auto" becomes the host name', () => {
   assert.equal(config.http.port, 8000);
   assert.notEqual(config.node.id, 'auto');
   assert.match(config.node.id, /^[A-Za-z0-9][A-Za-z0-9_-]*$/);
+});
+
+test('pipeline.shards 0 (the default) is one shard per core on a single node, a fixed number in a cluster', () => {
+  assert.equal(loadConfig().config.pipeline.shards, availableParallelism());
+  assert.equal(loadConfig(undefined, { pipeline: { shards: 3 } } as never).config.pipeline.shards, 3);
+  assert.equal(loadConfig(undefined, { cluster: { etcd: ['http://127.0.0.1:2379'] } } as never).config.pipeline.shards, CLUSTER_DEFAULT_SHARDS);
+  assert.equal(loadConfig(undefined, { cluster: { etcd: ['http://127.0.0.1:2379'] }, pipeline: { shards: 6 } } as never).config.pipeline.shards, 6);
 });
 
 test('a user file is laid over the defaults key by key', () => {
@@ -42,8 +50,8 @@ test('a bad value names the field, the value and what is allowed', () => {
 });
 
 test('unknown keys are errors that list what is allowed', () => {
-  assert.throws(() => loadConfig(file('{"htp":{"port":1}}')), /unknown field "htp" \(allowed here: node, http, cluster, pipeline, capture, features, geo, rules, responder, firewall, store, model, supervision\)/);
-  assert.throws(() => loadConfig(file('{"http":{"prot":1}}')), /unknown field "http\.prot" \(allowed here: host, port, token, blockRate\)/);
+  assert.throws(() => loadConfig(file('{"htp":{"port":1}}')), /unknown field "htp" \(allowed here: node, http, cluster, pipeline, capture, features, geo, rules, responder, firewall, store, model, feeds, lapi, notify, supervision\)/);
+  assert.throws(() => loadConfig(file('{"http":{"prot":1}}')), /unknown field "http\.prot" \(allowed here: host, port, token, blockRate, allowedHosts, clientLimits\)/);
 });
 
 test('unreadable or malformed files say so with the file name', () => {

@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
 import type { WatchEvent } from '../src/cluster/coordinator.ts';
 import { EmbeddedCoordinator } from '../src/cluster/embedded-coordinator.ts';
-import { ManualClock } from '../src/supervisors/clock.ts';
+import { ManualClock } from '../src/util/clock.ts';
 
 test('keys carry revisions; list and watch by prefix; a watch replays from a revision', async () => {
   const c = new EmbeddedCoordinator(new ManualClock());

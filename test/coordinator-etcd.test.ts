@@ -7,8 +7,8 @@ import { strict as assert } from 'node:assert';
 import { after, before, describe, test } from 'node:test';
 import type { WatchEvent } from '../src/cluster/coordinator.ts';
 import { connectEtcd, EtcdCoordinator } from '../src/cluster/etcd-coordinator.ts';
-import { freePort, startEtcd, startEtcdCluster, type TestEtcd, type TestEtcdCluster } from './helpers/etcd.ts';
-import { waitFor } from './helpers/wait.ts';
+import { freePort, startEtcd, startEtcdCluster, type TestEtcd, type TestEtcdCluster } from '../devkit/etcd.ts';
+import { waitFor } from '../devkit/wait.ts';
 
 const code = (c: string) => (e: unknown) => (e as { code?: string }).code === c;
 

@@ -5,11 +5,11 @@
 import { strict as assert } from 'node:assert';
 import { after, before, test } from 'node:test';
 import WebSocket from 'ws';
-import { startNode, type RunningNode } from '../src/node.ts';
+import { startNode, type RunningNode } from '../src/node/node.ts';
 import type { Alert } from '../src/detect/alert.ts';
 import type { DashboardMessage, Delta, Snapshot } from '../ui/dashboard-protocol.ts';
-import { testConfig } from './helpers/node-config.ts';
-import { waitFor } from './helpers/wait.ts';
+import { testConfig } from '../devkit/node-config.ts';
+import { waitFor } from '../devkit/wait.ts';
 
 const TOKEN = 'dashboard-token-0123456789';
 let node: RunningNode;

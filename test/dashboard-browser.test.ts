@@ -8,11 +8,11 @@ import { mkdirSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
-import { openTestBrowser } from './helpers/browser.ts';
-import { startNode, type RunningNode } from '../src/node.ts';
+import { openTestBrowser } from '../devkit/browser.ts';
+import { startNode, type RunningNode } from '../src/node/node.ts';
 import type { Alert } from '../src/detect/alert.ts';
-import { testConfig } from './helpers/node-config.ts';
-import { waitFor } from './helpers/wait.ts';
+import { testConfig } from '../devkit/node-config.ts';
+import { waitFor } from '../devkit/wait.ts';
 
 const TOKEN = 'browser-token-0123456789';
 const ARTIFACTS = fileURLToPath(new URL('../test-artifacts/', import.meta.url));
@@ -45,6 +45,12 @@ test('the page loads and the tree shows the running actors of the node', async (
     await page.locator(`[data-node="${id}"][data-path="${path}"][data-status="running"]`).first().waitFor({ timeout: 15_000 });
   }
   assert.ok(!page.url().includes(TOKEN), 'the token is taken out of the address bar');
+});
+
+test('the protected panel lists what is never banned, with where it came from', async () => {
+  const row = page.locator('#protected tr', { hasText: '127.0.0.0/8' }).first();
+  await row.waitFor({ timeout: 15_000 });
+  assert.match((await row.textContent()) ?? '', /loopback.*never/);
 });
 
 test('a crash injected into an actor shows up as a restart', async () => {

@@ -8,17 +8,18 @@ import { test } from 'node:test';
 import type { Coordinator, TxnOp, WatchEvent } from '../src/cluster/coordinator.ts';
 import { LeaderElection } from '../src/cluster/election.ts';
 import { EmbeddedCoordinator } from '../src/cluster/embedded-coordinator.ts';
-import { type EnvelopeKey, createKey, decodeKey, encodeKey } from '../src/cluster/envelope/envelope-key.ts';
-import { EnvelopeKeyError, EnvelopeNoKeyError, EnvelopeUnknownKeyError } from '../src/cluster/envelope/errors.ts';
-import { KeyDistribution, type KeyDistributionOptions } from '../src/cluster/envelope/key-distribution.ts';
-import { KeyRing } from '../src/cluster/envelope/key-ring.ts';
+import { type EnvelopeKey, createKey, decodeKey, encodeKey } from '../src/remote/envelope/envelope-key.ts';
+import { EnvelopeKeyError, EnvelopeNoKeyError, EnvelopeUnknownKeyError } from '../src/remote/envelope/errors.ts';
+import { KeyDistribution, type KeyDistributionOptions } from '../src/remote/envelope/key-distribution.ts';
+import { KeyRing } from '../src/remote/envelope/key-ring.ts';
 import { connectEtcd } from '../src/cluster/etcd-coordinator.ts';
 import { keyName, keys } from '../src/cluster/keys.ts';
 import { ConfigError } from '../src/errors.ts';
-import { ManualClock } from '../src/supervisors/clock.ts';
-import { startEtcd } from './helpers/etcd.ts';
-import { uniform } from './helpers/prng.ts';
-import { waitFor } from './helpers/wait.ts';
+import { EtcdValues } from '../src/cluster/etcd-values.ts';
+import { ManualClock } from '../src/util/clock.ts';
+import { startEtcd } from '../devkit/etcd.ts';
+import { uniform } from '../devkit/prng.ts';
+import { waitFor } from '../devkit/wait.ts';
 
 const ROTATION = { rotateEveryMs: 1000, activateAfterMs: 100, maxMessageAgeMs: 300 };
 const HOUR = 3_600_000;
@@ -70,9 +71,16 @@ test('three nodes with a real election converge on one key set; through rotation
   const nodes: (Node & { election: LeaderElection })[] = [];
   for (const id of ['a', 'b', 'c']) {
     let node: Node | undefined;
-    const election = new LeaderElection(coordinator, keys.leader(cluster), id, (_leader, me) => {
-      if (me) node?.dist.tick().catch((e) => node!.errors.push(e));
-    });
+    const election = new LeaderElection(
+      coordinator,
+      keys.leader(cluster),
+      id,
+      (_leader, me) => {
+        if (me) node?.dist.tick().catch((e) => node!.errors.push(e));
+      },
+      (e) => node?.errors.push(e),
+      new EtcdValues(cluster, { notice: (l) => node?.errors.push(new Error(l)) }),
+    );
     node = makeNode(id, coordinator, cluster, clock, () => election.guard());
     nodes.push({ ...node, election });
   }

@@ -1,12 +1,12 @@
 import { strict as assert } from 'node:assert';
 import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
-import { type EnvelopeKey, decodeKey, encodeKey } from '../src/cluster/envelope/envelope-key.ts';
-import { EnvelopeAuthError, EnvelopeError, EnvelopeFormatError, EnvelopeKeyError, EnvelopeNoKeyError, EnvelopeUnknownKeyError } from '../src/cluster/envelope/errors.ts';
-import { KeyRing } from '../src/cluster/envelope/key-ring.ts';
-import { type RotationOptions, planRotation } from '../src/cluster/envelope/rotation.ts';
+import { type EnvelopeKey, decodeKey, encodeKey } from '../src/remote/envelope/envelope-key.ts';
+import { EnvelopeAuthError, EnvelopeError, EnvelopeFormatError, EnvelopeKeyError, EnvelopeNoKeyError, EnvelopeUnknownKeyError } from '../src/remote/envelope/errors.ts';
+import { KeyRing } from '../src/remote/envelope/key-ring.ts';
+import { type RotationOptions, planRotation } from '../src/remote/envelope/rotation.ts';
 import { ConfigError } from '../src/errors.ts';
-import { mulberry32 } from './helpers/prng.ts';
+import { mulberry32 } from '../devkit/prng.ts';
 
 const key = (id: string, activatesAt = 0, createdAt = activatesAt): EnvelopeKey => ({ id, key: randomBytes(32), createdAt, activatesAt });
 const text = (s: string): Uint8Array => new TextEncoder().encode(s);

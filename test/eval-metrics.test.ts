@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
 import { rocAuc } from '../src/eval/roc-auc.ts';
-import { mulberry32 } from './helpers/prng.ts';
+import { mulberry32 } from '../devkit/prng.ts';
 
 test('ROC AUC: perfect, inverted, all ties, and a brute-force check', () => {
   assert.equal(rocAuc([0.1, 0.2, 0.8, 0.9], [0, 0, 1, 1]), 1);

@@ -1,9 +1,9 @@
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
-import { evaluate } from '../src/evaluate.ts';
+import { evaluate } from '../src/eval/harness.ts';
 import { readLabels } from '../src/eval/labels.ts';
-import { testConfig } from './helpers/node-config.ts';
+import { testConfig } from '../devkit/node-config.ts';
 
 const P = new URL('../../shared/data/pcap/', import.meta.url).pathname;
 const labels = readLabels(`${P}labels.tsv`);

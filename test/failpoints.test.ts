@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
-import { parseFailpoints } from '../src/failpoints.ts';
+import { parseFailpoints } from '../src/node/failpoints.ts';
 
 test('fail points: none unless named; known names parse; an unknown name is refused with the name and the known ones', () => {
   assert.deepEqual([...parseFailpoints(undefined)], []);

@@ -11,7 +11,8 @@ import { chooseFirewallBackend } from '../src/firewall/choose-backend.ts';
 import { NftablesBackend } from '../src/firewall/nftables.ts';
 import { IptablesIpsetBackend } from '../src/firewall/iptables-ipset.ts';
 import { DryRunBackend } from '../src/firewall/dry-run.ts';
-import { createNetnsPair, isRoot } from './helpers/netns.ts';
+import { XdpBackend } from '../src/firewall/xdp.ts';
+import { createNetnsPair, isRoot } from '../devkit/netns.ts';
 
 test('choose: a configured kind is taken as it is', async () => {
   const nft = await chooseFirewallBackend('nftables', { table: 'node_b', isRoot: false });
@@ -22,7 +23,12 @@ test('choose: a configured kind is taken as it is', async () => {
   assert.ok(ipt.backend instanceof IptablesIpsetBackend);
   assert.equal((ipt.backend as IptablesIpsetBackend).chain, 'NODE_B');
   assert.ok((await chooseFirewallBackend('dry-run')).backend instanceof DryRunBackend);
-  await assert.rejects(chooseFirewallBackend('pf' as 'auto'), /unknown firewall backend kind "pf"/);
+  const xdp = await chooseFirewallBackend('xdp', { table: 'node_b', netns: 'lab1', xdp: { interfaces: ['eth1'], mode: 'skb' } });
+  assert.ok(xdp.backend instanceof XdpBackend);
+  assert.equal(xdp.backend.expires, false, 'its maps have no timeouts: the actor expires bans');
+  assert.equal((xdp.backend as XdpBackend).bpffs, '/run/autoimmune/bpf/lab1-node_b');
+  assert.throws(() => new XdpBackend({ interfaces: ['eth0; rm -rf /'] }), /not an interface name/);
+  await assert.rejects(chooseFirewallBackend('pf' as 'auto'), /unknown firewall backend kind "pf": expected auto, nftables, iptables-ipset, xdp or dry-run/);
 });
 
 test('choose: auto without root is dry-run, and says so', async () => {

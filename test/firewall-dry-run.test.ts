@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DryRunBackend } from '../src/firewall/dry-run.ts';
 import { FirewallEntryError } from '../src/firewall/errors.ts';
-import { ManualClock } from '../src/supervisors/clock.ts';
+import { ManualClock } from '../src/util/clock.ts';
 
 function make(logCapacity?: number) {
   const clock = new ManualClock();

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { runCommand } from '../src/firewall/exec.ts';
 import { FirewallCommandError, FirewallToolMissingError } from '../src/firewall/errors.ts';
 import { ConfigError } from '../src/errors.ts';
-import { createNetnsPair, isRoot } from './helpers/netns.ts';
+import { createNetnsPair, isRoot } from '../devkit/netns.ts';
 
 test('exec: stdin reaches the command, stdout and stderr come back', async () => {
   const r = await runCommand('sh', ['-c', 'cat; echo warned >&2'], { stdin: 'add element x\n'.repeat(20_000) });

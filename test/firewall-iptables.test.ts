@@ -6,8 +6,8 @@ import assert from 'node:assert/strict';
 import { IPSET_MAX_TIMEOUT_S, IptablesIpsetBackend, toIpsetTimeout } from '../src/firewall/iptables-ipset.ts';
 import { runCommand } from '../src/firewall/exec.ts';
 import { ConfigError } from '../src/errors.ts';
-import { firewallScenarios } from './helpers/firewall-scenarios.ts';
-import { createNetnsPair, isRoot } from './helpers/netns.ts';
+import { firewallScenarios } from '../devkit/firewall-scenarios.ts';
+import { createNetnsPair, isRoot } from '../devkit/netns.ts';
 
 const run = async (netns: string, file: string, ...args: string[]) => (await runCommand(file, args, { netns })).stdout;
 

@@ -8,11 +8,11 @@ import { ABSENT, buildScript, parseSetName, parseTableListing, ruleFor, setNameO
 import { checkBatch } from '../src/firewall/entries.ts';
 import { parseCidr } from '../src/respond/cidr.ts';
 import { runCommand } from '../src/firewall/exec.ts';
-import { formatIPv4 } from '../src/net/packet-batch.ts';
 import { ConfigError } from '../src/errors.ts';
 import { FirewallCommandError } from '../src/firewall/errors.ts';
-import { firewallScenarios } from './helpers/firewall-scenarios.ts';
-import { createNetnsPair, isRoot } from './helpers/netns.ts';
+import { firewallScenarios } from '../devkit/firewall-scenarios.ts';
+import { createNetnsPair, isRoot } from '../devkit/netns.ts';
+import { formatIPv4 } from '../src/net/address.ts';
 
 const nft = async (netns: string, ...args: string[]) => (await runCommand('nft', args, { netns })).stdout;
 

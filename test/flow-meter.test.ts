@@ -5,12 +5,12 @@ import { fileURLToPath } from 'node:url';
 import { FlowMeter, FlowMeterConfigError, type FlowMeterConfig } from '../src/detect/flow-meter.ts';
 import type { FlowRecord } from '../src/detect/flow-record.ts';
 import type { EnrichedBatch } from '../src/detect/enrichment.ts';
-import { parseIpv4 } from '../src/geo/address-class.ts';
 import type { GeoInfo } from '../src/geo/geo-lookup.ts';
 import { PacketBatch, PacketFlags as F } from '../src/net/packet-batch.ts';
 import { readCaptureSync } from '../src/net/pcap-file.ts';
 import { ip6 } from './fixtures/net/frames.ts';
-import { uniform } from './helpers/prng.ts';
+import { uniform } from '../devkit/prng.ts';
+import { parseIpv4 } from '../src/net/address.ts';
 
 const PCAP = fileURLToPath(new URL('../../shared/data/pcap/', import.meta.url));
 

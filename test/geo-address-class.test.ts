@@ -1,7 +1,8 @@
 import { strict as assert } from 'node:assert';
 import { isIPv4, isIPv6 } from 'node:net';
 import { test } from 'node:test';
-import { classifyAddress, classifyIpv4, formatIpv4, parseIpv4, parseIpv6, resolveIpv6 } from '../src/geo/address-class.ts';
+import { classifyAddress, classifyIpv4, resolveIpv6 } from '../src/geo/address-class.ts';
+import { formatIPv4, parseIpv4, parseIpv6 } from '../src/net/address.ts';
 
 test('special-purpose IPv4 ranges are tagged with their class', () => {
   const cases: Array<[string, string]> = [
@@ -45,7 +46,7 @@ test('special-purpose IPv4 ranges are tagged with their class', () => {
     assert.equal(classifyIpv4(n), cls, text);
     assert.equal(classifyIpv4(n | 0), cls, `${text} as int32`);
     assert.equal(classifyAddress(text), cls, `${text} as text`);
-    assert.equal(formatIpv4(n), text);
+    assert.equal(formatIPv4(n), text);
   }
 });
 

@@ -9,7 +9,7 @@ import { modelFromJSON } from '../src/detect/model/anomaly-model.ts';
 import { decodeFloats } from '../src/detect/model/model-format.ts';
 import { DEFAULT_RULES } from '../src/detect/rules/rules-config.ts';
 import { PacketBatch, PacketFlags } from '../src/net/packet-batch.ts';
-import { uniform } from './helpers/prng.ts';
+import { uniform } from '../devkit/prng.ts';
 
 const F = 8;
 

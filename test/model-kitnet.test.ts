@@ -13,7 +13,7 @@ import type { TensorflowRuntime } from '../src/detect/model/tf-backend.ts';
 import { fitThreshold, normalQuantile } from '../src/detect/model/threshold.ts';
 import { rocAuc } from '../src/eval/roc-auc.ts';
 import { FileSource } from '../src/net/file-source.ts';
-import { uniform } from './helpers/prng.ts';
+import { uniform } from '../devkit/prng.ts';
 
 const PCAP_DIR = new URL('../../shared/data/pcap/', import.meta.url).pathname;
 

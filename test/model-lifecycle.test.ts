@@ -6,18 +6,18 @@ import { strict as assert } from 'node:assert';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { MemoryBanRegistry } from '../src/cluster/memory-ban-registry.ts';
-import { assembleDefence } from '../src/defence.ts';
-import { detectorPath, TRAINER_PATH } from '../src/detection.ts';
+import { MemoryBanRegistry } from '../src/respond/memory-ban-registry.ts';
+import { assembleDefence } from '../src/node/defence.ts';
 import { featureCount } from '../src/detect/flow-features.ts';
 import { openModelShelf } from '../src/detect/model-shelf.ts';
 import type { TrainerEvent } from '../src/detect/model-trainer.ts';
 import { DryRunBackend } from '../src/firewall/dry-run.ts';
 import { FileSource } from '../src/net/file-source.ts';
-import { buildPipeline } from '../src/pipeline.ts';
+import { buildPipeline } from '../src/node/pipeline.ts';
 import { ActorSystem } from '../src/supervisors/actor-system.ts';
-import { testConfig } from './helpers/node-config.ts';
-import { waitFor } from './helpers/wait.ts';
+import { testConfig } from '../devkit/node-config.ts';
+import { waitFor } from '../devkit/wait.ts';
+import { TRAINER_PATH, detectorPath } from '../src/actors/tree-layout.ts';
 
 const P = new URL('../../shared/data/pcap/', import.meta.url).pathname;
 
@@ -28,11 +28,13 @@ test('grace → model v1 in force and saved; retraining → v2 in shadow, judged
   const registry = new MemoryBanRegistry();
   const events: TrainerEvent[] = [];
   const defence = await assembleDefence({ config, registry, firewall: new DryRunBackend(), models, featureCount: featureCount(), interfaces: {}, onTrainerEvent: (e) => events.push(e) });
-  // Looping: how many rows pass while a model trains depends on the machine's speed, and the
+  // Five benign files (about 8 s at 2,000 pps) before the replay loops, so a slow training on a
+  // busy machine still leaves unseen rows after it. Looping: how many rows pass while a model
+  // trains depends on the machine's speed, and the
   // test needs rows after it (samples, then shadow judging) however slow training was.
   let source: FileSource | undefined;
   const pipeline = buildPipeline({
-    sources: [{ id: 'replay', restart: 'transient', open: (skip) => (source = new FileSource([`${P}D01_benign_example.pcap`, `${P}D03_benign_netflix.pcap`, `${P}D01_benign_example.pcap`, `${P}D03_benign_netflix.pcap`], { backToBackGapS: 1, skip, pps: 2000, loop: true })) }],
+    sources: [{ id: 'replay', restart: 'transient', open: (skip) => (source = new FileSource([`${P}D01_benign_example.pcap`, `${P}D03_benign_netflix.pcap`, `${P}D04_benign_http_espn.pcapng`, `${P}D05_benign_kali-normal-ssh.pcap`, `${P}D02_benign_tls2.pcap`], { backToBackGapS: 1, skip, pps: 2000, loop: true })) }],
     shards: 2,
     batchSize: 64,
     highWater: 32,

@@ -8,7 +8,7 @@ import { DensityModel } from '../src/detect/model/density-model.ts';
 import { KitNetModel, trainKitNet } from '../src/detect/model/kitnet.ts';
 import { MODEL_FORMAT, MODEL_FORMAT_VERSION, decodeFloats, encodeFloats } from '../src/detect/model/model-format.ts';
 import { ModelNotFoundError, ModelStore } from '../src/detect/model/model-store.ts';
-import { uniform } from './helpers/prng.ts';
+import { uniform } from '../devkit/prng.ts';
 
 const F = 12;
 let model: KitNetModel;

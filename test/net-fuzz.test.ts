@@ -12,7 +12,7 @@ import { DECODE_STATUS_NAMES, DecodeStats, DecodeStatus, FIRST_MALFORMED_STATUS 
 import { CaptureFileError } from '../src/net/errors.ts';
 import { PacketBatch, PacketFlags as F } from '../src/net/packet-batch.ts';
 import { CaptureFileReader } from '../src/net/pcap-file.ts';
-import { mulberry32 } from './helpers/prng.ts';
+import { mulberry32 } from '../devkit/prng.ts';
 import { ShardRouter } from '../src/net/shard-router.ts';
 import { Enrichment } from '../src/detect/enrichment.ts';
 import { FlowFeatureExtractor } from '../src/detect/flow-features.ts';

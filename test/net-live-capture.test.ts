@@ -23,7 +23,7 @@ import {
 } from '../src/net/live-capture.ts';
 import { PacketBatch, PacketFlags as F } from '../src/net/packet-batch.ts';
 import { CaptureOptionError } from '../src/net/pcap-file.ts';
-import { waitFor } from './helpers/wait.ts';
+import { waitFor } from '../devkit/wait.ts';
 
 const ROOT_DIR = fileURLToPath(new URL('..', import.meta.url));
 const LIVE_CAPTURE_URL = new URL('../src/net/live-capture.ts', import.meta.url).href;

@@ -1,8 +1,8 @@
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
-import { testConfig } from './helpers/node-config.ts';
-import { startNode } from '../src/node.ts';
-import { waitFor } from './helpers/wait.ts';
+import { testConfig } from '../devkit/node-config.ts';
+import { startNode } from '../src/node/node.ts';
+import { waitFor } from '../devkit/wait.ts';
 
 test('a node serves /health, the status page and the tree; crash injection needs the token and shows as a restart', async () => {
   const config = testConfig({ http: { token: 'test-token-0123456789' } });

@@ -4,7 +4,7 @@ import { assign, movedActors } from '../src/cluster/placement/assign.ts';
 import { PlacementInputError } from '../src/cluster/placement/errors.ts';
 import { hash32, rankNodes } from '../src/cluster/placement/rendezvous.ts';
 import type { Assignment, PlacedSpec, PlacementNode } from '../src/cluster/placement/types.ts';
-import { mulberry32, uniform } from './helpers/prng.ts';
+import { mulberry32, uniform } from '../devkit/prng.ts';
 
 const LOAD_FACTOR = 1.25;
 

@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
 import Fastify from 'fastify';
-import { registerReplayApi, type ReplayPace } from '../ui/replay-api.ts';
+import { registerReplayApi, type ReplayPace } from '../src/http/replay-api.ts';
 
 function app(pace: ReplayPace | undefined) {
   const a = Fastify();

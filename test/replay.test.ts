@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { before, test } from 'node:test';
 import { FileSource, parseSpeed } from '../src/net/file-source.ts';
 import { openGeoLookup, type GeoLookup } from '../src/geo/geo-lookup.ts';
-import { replay } from '../src/replay.ts';
+import { replay } from '../src/node/replay.ts';
 
 const PCAP_DIR = new URL('../../shared/data/pcap/', import.meta.url).pathname;
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { CidrMatcher, contains, isHost, normalizeAddress, overlaps, parseCidr } from '../src/respond/cidr.ts';
 import { BadAddressError } from '../src/respond/errors.ts';
-import { uniform } from './helpers/prng.ts';
+import { uniform } from '../devkit/prng.ts';
 
 /** Asserts that `input` is refused with AI_ERR_BAD_ADDRESS, naming the value and `problem`. */
 function refused(input: string, problem: RegExp): void {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { Ban } from '../src/cluster/ban-registry.ts';
+import type { Ban } from '../src/respond/ban-registry.ts';
 import type { Alert } from '../src/detect/alert.ts';
 import { AllowList, describeAllowEntry } from '../src/respond/allow-list.ts';
 import type { Decision } from '../src/respond/decision.ts';
@@ -8,7 +8,7 @@ import { DecisionLog } from '../src/respond/decision-log.ts';
 import { AllowListedError, BadTtlError } from '../src/respond/errors.ts';
 import { ResponderPolicy, type PolicyOutcome } from '../src/respond/policy.ts';
 import { checkResponderConfig, DEFAULT_RESPONDER, type ResponderConfig } from '../src/respond/responder-config.ts';
-import { ManualClock } from '../src/supervisors/clock.ts';
+import { ManualClock } from '../src/util/clock.ts';
 
 const IFACES = {
   lo: [{ address: '127.0.0.1' }, { address: '::1' }],
@@ -281,7 +281,7 @@ describe('ResponderPolicy.onAlert', () => {
       bans: 1,
       manualBans: 1,
       manualUnbans: 1,
-      skipped: { 'below-min-score': 1, 'not-blockable': 1, 'allow-listed': 1, 'already-banned': 0, 'rate-limited': 1 },
+      skipped: { 'below-min-score': 1, 'not-blockable': 1, 'allow-listed': 1, 'forgeable-evidence': 0, 'already-banned': 0, 'rate-limited': 1 },
       remembered: 1,
       bansAvailable: 0,
     });
@@ -301,6 +301,7 @@ describe('ResponderPolicy: operator decisions', () => {
       score: 1,
       at: 1_000,
       offence: 1,
+      evidence: 'operator',
     });
     assert.equal(policy.manualBlock('203.0.113.7', 10).reason, 'banned by an operator');
     assert.equal(policy.manualBlock('203.0.113.7', 86_400).offence, 2, 'manual bans count as offences');

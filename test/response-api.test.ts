@@ -1,8 +1,8 @@
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
-import { startNode } from '../src/node.ts';
-import { testConfig } from './helpers/node-config.ts';
-import { waitFor } from './helpers/wait.ts';
+import { startNode } from '../src/node/node.ts';
+import { testConfig } from '../devkit/node-config.ts';
+import { waitFor } from '../devkit/wait.ts';
 
 const TOKEN = 'test-token-0123456789';
 const auth = { authorization: `Bearer ${TOKEN}` };
@@ -65,6 +65,33 @@ test('the firewall actor reconciles to the registry after a crash', async () => 
     node.system.crash('/response/firewall');
     await waitFor(() => restarts() === 1, 'the firewall actor restarts');
     await waitFor(async () => (await node.firewall.list()).map((e) => e.address).join() === '198.51.100.9', 'reconciled to exactly the registry');
+  } finally {
+    await node.stop();
+  }
+});
+
+test('protected set API: entries with where they came from; a too-wide ban is refused; infrastructure only with force', async () => {
+  const node = await startNode(testConfig({ http: { token: TOKEN }, capture: { interfaces: [] }, responder: { allow: ['198.51.100.0/28'] } }), { onRootGaveUp: () => {} });
+  try {
+    const app = node.http.app;
+    node.defence.protectedSet.setGroup('infrastructure', [{ net: '203.0.113.1', why: 'gateway (/proc/net/route)', forceable: true }]);
+    const p = (await app.inject({ method: 'GET', url: '/api/protected' })).json() as { entries: Array<{ net: string; why: string; forceable: boolean }> };
+    const why = (net: string) => p.entries.find((e) => e.net === net);
+    assert.equal(why('127.0.0.0/8')?.why, 'loopback');
+    assert.equal(why('198.51.100.0/28')?.why, 'configured');
+    assert.deepEqual(why('203.0.113.1'), { net: '203.0.113.1', why: 'gateway (/proc/net/route)', forceable: true });
+    const post = (body: unknown) => app.inject({ method: 'POST', url: '/api/bans', headers: auth, payload: body as object });
+    const wide = await post({ address: '2000::/3' });
+    assert.equal(wide.statusCode, 400);
+    assert.equal(wide.json().code, 'AI_ERR_BAN_TOO_WIDE');
+    const gw = await post({ address: '203.0.113.1', ttl: 60 });
+    assert.equal(gw.statusCode, 403);
+    assert.match(gw.json().error, /infrastructure.*force/);
+    const forced = await post({ address: '203.0.113.1', ttl: 60, force: true });
+    assert.equal(forced.statusCode, 201, forced.body);
+    assert.equal(forced.json().forced, true);
+    await waitFor(async () => (await node.firewall.list()).some((e) => e.address === '203.0.113.1'), 'the forced ban is applied');
+    assert.equal((await post({ address: '127.0.0.1', ttl: 60, force: true })).statusCode, 403, 'loopback never');
   } finally {
     await node.stop();
   }

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { openDuckdbBackend } from '../src/store/duckdb-backend.ts';
 import { openSqliteBackend } from '../src/store/sqlite-backend.ts';
 import { EventStore } from '../src/store/event-store.ts';
-import { uniform } from './helpers/prng.ts';
+import { uniform } from '../devkit/prng.ts';
 
 const T0 = Date.UTC(2026, 10, 24, 0, 0, 0);
 const H = 3_600_000;

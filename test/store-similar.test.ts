@@ -1,3 +1,4 @@
+import { AutoimmuneError } from '../src/errors.ts';
 import { strict as assert } from 'node:assert';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -7,7 +8,7 @@ import { Enrichment } from '../src/detect/enrichment.ts';
 import { FlowFeatureExtractor, featureCount } from '../src/detect/flow-features.ts';
 import { FileSource } from '../src/net/file-source.ts';
 import { SimilarIndex, SimilarIndexFileError, SimilarInputError } from '../src/store/similar-index.ts';
-import { uniform } from './helpers/prng.ts';
+import { uniform } from '../devkit/prng.ts';
 
 const PCAP_DIR = new URL('../../shared/data/pcap/', import.meta.url).pathname;
 const F = featureCount();
@@ -230,7 +231,7 @@ test('before fitCount vectors the search is exact under the statistics of what i
   for (let i = 0; i < 400; i += 37) assert.equal(index.search(vectors[i], 1)[0].id, ids[i], `vector ${i} is in the graph`);
 });
 
-test('bad input is refused with a RangeError that names the value', () => {
+test('bad input is refused with a client error (400) that names the value', () => {
   const index = new SimilarIndex({ dimensions: F, fitCount: 10 });
   const ok = vectors[0];
   const bad = (v: number, at: number) => {
@@ -239,7 +240,7 @@ test('bad input is refused with a RangeError that names the value', () => {
     return x;
   };
   const refuses = (fn: () => unknown, pattern: RegExp) =>
-    assert.throws(fn, (e: unknown) => e instanceof RangeError && e instanceof SimilarInputError && e.code === 'AI_ERR_SIMILAR_INPUT' && pattern.test(e.message));
+    assert.throws(fn, (e: unknown) => e instanceof AutoimmuneError && e instanceof SimilarInputError && e.code === 'AI_ERR_SIMILAR_INPUT' && e.statusCode === 400 && pattern.test(e.message));
   refuses(() => index.add(1, ok.subarray(0, 99)), /has 99 values, the index holds 100/);
   refuses(() => index.add(1, bad(Number.NaN, 17)), /value 17 of the vector of alert 1 is NaN/);
   refuses(() => index.add(2, bad(Number.POSITIVE_INFINITY, 3)), /value 3 .* is Infinity/);

@@ -12,7 +12,7 @@ import { EventStore } from '../src/store/event-store.ts';
 import { SimilarIndex } from '../src/store/similar-index.ts';
 import type { StoreBackend } from '../src/store/sql-backend.ts';
 import { openSqliteBackend } from '../src/store/sqlite-backend.ts';
-import { mulberry32 } from './helpers/prng.ts';
+import { mulberry32 } from '../devkit/prng.ts';
 
 const DIM = 100;
 const HOUR = 3_600_000;

@@ -3,9 +3,9 @@ import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
 import { SupervisorGaveUpError } from '../src/errors.ts';
 import { ActorSystem } from '../src/supervisors/actor-system.ts';
-import { ManualClock } from '../src/supervisors/clock.ts';
-import { BOOM, recorder, type Handled } from './helpers/actors.ts';
-import { settle, waitFor } from './helpers/wait.ts';
+import { ManualClock } from '../src/util/clock.ts';
+import { BOOM, recorder, type Handled } from '../devkit/actors.ts';
+import { settle, waitFor } from '../devkit/wait.ts';
 
 test('past its intensity a supervisor stops its children and escalates; the parent restarts the subtree', async () => {
   const log: Handled[] = [];

@@ -2,8 +2,8 @@ import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
 import type { DeadLetter } from '../src/supervisors/events.ts';
 import type { OverflowPolicy } from '../src/supervisors/mailbox.ts';
-import { gate, recorder, testSystem, type Handled } from './helpers/actors.ts';
-import { waitFor } from './helpers/wait.ts';
+import { gate, recorder, testSystem, type Handled } from '../devkit/actors.ts';
+import { waitFor } from '../devkit/wait.ts';
 
 // The worker blocks on its first message until the gate opens, so the mailbox fills.
 async function overflow(policy: OverflowPolicy, sends: Array<[string, number]>) {

@@ -1,6 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
-import { testSystem } from './helpers/actors.ts';
+import { testSystem } from '../devkit/actors.ts';
+import { waitFor } from '../devkit/wait.ts';
 import type { WorkerSpec } from '../src/supervisors/child-spec.ts';
 
 function child(id: string, order: string[], opts: { ignoresShutdown?: boolean } = {}): WorkerSpec {
@@ -65,7 +66,7 @@ test('a graceful stop lets the message in progress finish before terminate', asy
   });
   await sys.start();
   sys.send('/w', 'one');
-  await new Promise((r) => setTimeout(r, 5));
+  await waitFor(() => events.includes('begin one'), 'the handler started');
   const stopping = sys.stop();
   await new Promise((r) => setTimeout(r, 5));
   release();
@@ -97,7 +98,7 @@ test('a worker that exits normally while a graceful stop waits for it is not kil
   });
   await sys.start();
   sys.send('/w', 'last');
-  await new Promise((r) => setTimeout(r, 5));
+  await waitFor(() => typeof (release as unknown) === 'function', 'the handler started');
   const stopping = sys.stop();
   release();
   await stopping;

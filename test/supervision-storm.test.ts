@@ -3,8 +3,8 @@ import { test } from 'node:test';
 import { ActorSystem } from '../src/supervisors/actor-system.ts';
 import type { ChildSpec, WorkerSpec } from '../src/supervisors/child-spec.ts';
 import type { RestartType, Strategy } from '../src/supervisors/restart-policy.ts';
-import { uniform } from './helpers/prng.ts';
-import { waitFor } from './helpers/wait.ts';
+import { uniform } from '../devkit/prng.ts';
+import { waitFor } from '../devkit/wait.ts';
 
 const prng = uniform;
 

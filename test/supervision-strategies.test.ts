@@ -3,8 +3,8 @@ import { test } from 'node:test';
 import { ActorSystem } from '../src/supervisors/actor-system.ts';
 import type { ChildSpec } from '../src/supervisors/child-spec.ts';
 import type { Strategy } from '../src/supervisors/restart-policy.ts';
-import { BOOM, EXIT, recorder, testSystem, type Handled } from './helpers/actors.ts';
-import { waitFor } from './helpers/wait.ts';
+import { BOOM, EXIT, recorder, testSystem, type Handled } from '../devkit/actors.ts';
+import { waitFor } from '../devkit/wait.ts';
 
 function system(children: ChildSpec[], strategy: Strategy = 'one_for_one') {
   const sys = testSystem({ strategy, children });

@@ -2,8 +2,8 @@ import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
 import type { WorkerSpec } from '../src/supervisors/child-spec.ts';
 import { Tracked, type TrackOutcome } from '../src/supervisors/tracked.ts';
-import { BOOM, recorder, testSystem, type Handled } from './helpers/actors.ts';
-import { waitFor } from './helpers/wait.ts';
+import { BOOM, recorder, testSystem, type Handled } from '../devkit/actors.ts';
+import { waitFor } from '../devkit/wait.ts';
 
 /** Forwards every message to `next` (and re-sends itself a "tick" once, which must not hold the message open). */
 function forwarder(id: string, next: string): WorkerSpec {

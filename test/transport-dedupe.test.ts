@@ -1,8 +1,8 @@
 // The receiver's duplicate filter for one sender session.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { DedupeWindow, FORGOTTEN, IN_PROGRESS, NEW } from '../src/cluster/transport/dedupe-window.ts';
-import { OUTCOME_CODE } from '../src/cluster/transport/wire.ts';
+import { DedupeWindow, FORGOTTEN, IN_PROGRESS, NEW } from '../src/remote/transport/dedupe-window.ts';
+import { OUTCOME_CODE } from '../src/remote/transport/wire.ts';
 
 test('first sight is new, a repeat in progress is ignored, a settled repeat gets its outcome again', () => {
   const w = new DedupeWindow();

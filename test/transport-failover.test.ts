@@ -5,10 +5,10 @@ import assert from 'node:assert/strict';
 import { fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { after, test } from 'node:test';
-import { generateNodeKeys } from '../src/cluster/transport/zmq-transport.ts';
-import type { Pending } from '../src/cluster/transport/types.ts';
+import { generateNodeKeys } from '../src/remote/transport/zmq-transport.ts';
+import type { Pending } from '../src/remote/transport/types.ts';
 import { dest, startNode, type TestNode } from './fixtures/transport-harness.ts';
-import { waitFor } from './helpers/wait.ts';
+import { waitFor } from '../devkit/wait.ts';
 
 const children: ChildProcess[] = [];
 const nodes: TestNode[] = [];

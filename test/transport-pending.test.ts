@@ -1,10 +1,10 @@
 // The sender's hold (PendingStore), its send order (SendQueue) and buffer alarms (AlarmTracker).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { AlarmTracker } from '../src/cluster/transport/alarm-tracker.ts';
-import { newEntry, PendingStore, toPending } from '../src/cluster/transport/pending-store.ts';
-import { SendQueue } from '../src/cluster/transport/send-queue.ts';
-import { uniform } from './helpers/prng.ts';
+import { AlarmTracker } from '../src/remote/transport/alarm-tracker.ts';
+import { newEntry, PendingStore, toPending } from '../src/remote/transport/pending-store.ts';
+import { SendQueue } from '../src/remote/transport/send-queue.ts';
+import { uniform } from '../devkit/prng.ts';
 
 const to = { path: '/user/x', epoch: 1 };
 const entry = (seq: number, priority: number) => newEntry(seq, 'B', to, { seq }, new Uint8Array(0), priority, 256);

@@ -1,13 +1,15 @@
 // Who may talk: CURVE with keys from the peer list (ZAP admits only registered keys), refusal of
-// unknown routing ids, and the optional Sealer around every frame.
+// unknown routing ids, a routing id bound to its key (a registered node cannot pose as
+// another), and the optional Sealer around every frame.
 import assert from 'node:assert/strict';
 import { afterEach, test } from 'node:test';
 import * as zmq from 'zeromq';
-import { WireCodec } from '../src/cluster/transport/wire.ts';
-import { generateNodeKeys } from '../src/cluster/transport/zmq-transport.ts';
-import type { Sealer } from '../src/cluster/transport/types.ts';
+import { WireCodec } from '../src/remote/transport/wire.ts';
+import { curvePrivateKey, pairKey, sessionToken } from '../src/remote/transport/peer-token.ts';
+import { generateNodeKeys } from '../src/remote/transport/zmq-transport.ts';
+import type { Sealer } from '../src/remote/transport/types.ts';
 import { dest, meshPeers, startNode, type TestNode } from './fixtures/transport-harness.ts';
-import { settle, waitFor } from './helpers/wait.ts';
+import { settle, waitFor } from '../devkit/wait.ts';
 
 const open: TestNode[] = [];
 const sockets: zmq.Socket[] = [];
@@ -21,10 +23,15 @@ afterEach(async () => {
   await Promise.all(open.splice(0).map((n) => n.t.close()));
 });
 
-/** A well-formed data frame, so that only authentication can stop it. */
-function dataFrame(msg: unknown): Uint8Array {
+/** A well-formed data frame, so that only authentication can stop it; `token` as the sender's key makes it (peer-token.ts). */
+function dataFrame(msg: unknown, token?: Uint8Array, seq = 1): Uint8Array {
   const codec = new WireCodec();
-  return codec.encodeData(1, 1, [{ seq: 1, to: dest(), priority: 1, events: 1, body: codec.encodeMessage(msg, dest()) }]);
+  return codec.encodeData(1, 1, [{ seq, to: dest(), priority: 1, events: 1, body: codec.encodeMessage(msg, dest()) }], token);
+}
+
+/** The token a holder of `keys` puts in session 1's frames when it claims to be `from`, to `to`. */
+function tokenOf(keys: { publicKey: string; secretKey: string }, from: string, to: TestNode): Uint8Array {
+  return sessionToken(pairKey(curvePrivateKey(keys), to.keys.publicKey), from, to.id, 1);
 }
 
 /** Resolves with the first handshake failure a socket reports. */
@@ -107,6 +114,29 @@ test('nothing is sent to a socket that does not hold the registered secret key',
   assert.equal(a.t.outstanding('B'), 1, 'still held for the real B');
 });
 
+test('a registered node that claims another registered node\'s routing id gets nothing delivered', async () => {
+  const a = await node('A');
+  const c = await node('C');
+  const kb = generateNodeKeys(); // B is registered but not running: its routing id is free at A
+  a.t.setPeers([a.info(), c.info(), { id: 'B', address: 'tcp://127.0.0.1:9', publicKey: kb.publicKey }]);
+  // C's own key is admitted by ZAP. As itself, with the token its key makes, a frame goes through...
+  const asC = new zmq.Dealer({ routingId: 'C', curveServerKey: a.keys.publicKey, curvePublicKey: c.keys.publicKey, curveSecretKey: c.keys.secretKey, linger: 0 });
+  sockets.push(asC);
+  asC.connect(a.t.address);
+  await asC.send(dataFrame('as C', tokenOf(c.keys, 'C', a)));
+  await waitFor(() => a.delivered.length === 1, 'A delivered what C sent as C');
+  // ...but claiming to be B, with the best token C's key can make (or none), nothing does.
+  const asB = new zmq.Dealer({ routingId: 'B', curveServerKey: a.keys.publicKey, curvePublicKey: c.keys.publicKey, curveSecretKey: c.keys.secretKey, linger: 0 });
+  sockets.push(asB);
+  asB.connect(a.t.address);
+  const forgedBefore = a.t.stats().forged ?? 0;
+  await asB.send(dataFrame('C posing as B', tokenOf(c.keys, 'B', a)));
+  await asB.send(dataFrame('C posing as B, no token', undefined, 2));
+  await waitFor(() => (a.t.stats().forged ?? 0) === forgedBefore + 2, 'A dropped both frames as forged');
+  await settle();
+  assert.deepEqual(a.delivered.map((d) => [d.from, d.msg]), [['C', 'as C']]);
+});
+
 test('without CURVE, frames from a routing id that is not a peer are dropped and counted', async () => {
   const a = await node('A', { curve: false });
   const b = await node('B', { curve: false });
@@ -184,11 +214,11 @@ test('a peer removed by setPeers gets nothing more delivered on its open connect
   const raw = new zmq.Dealer({ routingId: 'X', curveServerKey: a.keys.publicKey, curvePublicKey: kx.publicKey, curveSecretKey: kx.secretKey, linger: 0 });
   sockets.push(raw);
   raw.connect(a.t.address);
-  await raw.send(dataFrame('while registered'));
+  await raw.send(dataFrame('while registered', tokenOf(kx, 'X', a)));
   await waitFor(() => a.delivered.length === 1, 'X delivered while registered');
   const refusedBefore = a.t.stats().refusedPeers;
   a.t.setPeers([a.info()]);
-  await raw.send(dataFrame('after removal'));
+  await raw.send(dataFrame('after removal', tokenOf(kx, 'X', a), 2));
   await waitFor(() => a.t.stats().refusedPeers > refusedBefore, 'the frame on the old connection is refused');
   // A new connection goes through ZAP again, which no longer admits X's key.
   const refusedAgain = handshakeFailure(raw);
@@ -200,8 +230,8 @@ test('a peer removed by setPeers gets nothing more delivered on its open connect
 });
 
 test('with the AES-GCM KeyRing: frames go through, and a sender without a usable key retries once it has one', async () => {
-  const { KeyRing } = await import('../src/cluster/envelope/key-ring.ts');
-  const { createKey } = await import('../src/cluster/envelope/envelope-key.ts');
+  const { KeyRing } = await import('../src/remote/envelope/key-ring.ts');
+  const { createKey } = await import('../src/remote/envelope/envelope-key.ts');
   const key = createKey(0, 0);
   const ringA = new KeyRing([]); // its key has not reached A yet
   const a = await node('A', { sealer: ringA, ackTimeoutMs: 20 });

@@ -2,13 +2,14 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { curveKeyPair } from 'zeromq';
-import { OUTCOME_CODE, UnencodableMessageError, WireCodec, WireFormatError } from '../src/cluster/transport/wire.ts';
-import { isCurveKey, z85Decode, z85Encode } from '../src/cluster/transport/z85.ts';
+import { DATA_V2, OUTCOME_CODE, UnencodableMessageError, WireCodec, WireFormatError } from '../src/remote/transport/wire.ts';
+import { isCurveKey, z85Decode, z85Encode } from '../src/remote/transport/z85.ts';
 import { Packr } from 'msgpackr';
 
 const dest = { path: '/p', epoch: 1 };
+const TOKEN = Buffer.alloc(16, 7);
 
-test('a data frame carries session, floor and every message with its destination', () => {
+test('a data frame carries session, floor, token and every message with its destination', () => {
   const enc = new WireCodec();
   const dec = new WireCodec();
   const records = Array.from({ length: 256 }, (_, i) => ({ ts: 1.5 + i, src: `10.0.0.${i}`, dport: 443, len: 60 + i }));
@@ -17,10 +18,11 @@ test('a data frame carries session, floor and every message with its destination
   const frame = enc.encodeData(session, 7, [
     { seq: 7, to: { path: '/user/enricher-1', epoch: 41 }, priority: 1, events: 256, body: enc.encodeMessage(records, dest) },
     { seq: 9, to: { path: '/user/firewall', epoch: 2 }, priority: 9, events: 2, body: enc.encodeMessage(columns, dest) },
-  ]);
+  ], TOKEN);
   const d = dec.decodeData(frame);
   assert.equal(d.session, session);
   assert.equal(d.floor, 7);
+  assert.deepEqual(Buffer.from(d.token), TOKEN);
   assert.equal(d.messages.length, 2);
   assert.deepEqual(d.messages[0], { seq: 7, to: { path: '/user/enricher-1', epoch: 41 }, priority: 1, events: 256, msg: records });
   const m = d.messages[1]!;
@@ -45,11 +47,13 @@ test('outcome frames round-trip and bad frames are refused with AI_ERR_TRANSPORT
   const bad: [string, Uint8Array][] = [
     ['garbage', new Uint8Array([0xc1, 0xff, 0x00])],
     ['wrong kind', c.encodeOutcomes(77, pairs)],
-    ['odd fields', new Packr().pack([1, 5, 1, 2])],
-    ['non-numeric seq', new Packr().pack([1, 5, 1, 'x', '/p', 1, 0, 1, Buffer.from([0xc0])])],
-    ['body not bytes', new Packr().pack([1, 5, 1, 1, '/p', 1, 0, 1, 'text'])],
-    ['body cut short', new Packr().pack([1, 5, 1, 1, '/p', 1, 0, 1, Buffer.from([0x92, 0x01])])],
+    ['odd fields', new Packr().pack([DATA_V2, 5, 1, TOKEN, 2])],
+    ['no token', new Packr().pack([DATA_V2, 5, 1, 'token', 1, '/p', 1, 0, 1, Buffer.from([0xc0])])],
+    ['non-numeric seq', new Packr().pack([DATA_V2, 5, 1, TOKEN, 'x', '/p', 1, 0, 1, Buffer.from([0xc0])])],
+    ['body not bytes', new Packr().pack([DATA_V2, 5, 1, TOKEN, 1, '/p', 1, 0, 1, 'text'])],
+    ['body cut short', new Packr().pack([DATA_V2, 5, 1, TOKEN, 1, '/p', 1, 0, 1, Buffer.from([0x92, 0x01])])],
   ];
+  assert.equal(c.decodeData(new Packr().pack([DATA_V2, 5, 1, TOKEN, 1, '/p', 1, 0, 1, Buffer.from([0xc0])])).messages.length, 1, 'the well-formed frame the bad ones are made from');
   for (const [what, frame] of bad) assert.throws(() => c.decodeData(frame), (e: unknown) => e instanceof WireFormatError && e.code === 'AI_ERR_TRANSPORT_FRAME', what);
   assert.throws(() => c.decodeOutcomes(new Packr().pack([2, 5, 1, 9])), WireFormatError, 'unknown outcome code');
 });

@@ -3,8 +3,8 @@
 import assert from 'node:assert/strict';
 import { afterEach, test } from 'node:test';
 import { dest, meshPeers, startNode, type TestNode } from './fixtures/transport-harness.ts';
-import { settle, waitFor } from './helpers/wait.ts';
-import type { Sealer } from '../src/cluster/transport/types.ts';
+import { settle, waitFor } from '../devkit/wait.ts';
+import type { Sealer } from '../src/remote/transport/types.ts';
 
 const open: TestNode[] = [];
 async function node(id: string, opts: Parameters<typeof startNode>[1] = {}): Promise<TestNode> {
@@ -104,7 +104,7 @@ test('when an outcome is lost, the retransmitted duplicate is answered as handle
 });
 
 test("a restarted sender's seq 1 is a new message, not a duplicate of the old session's", async () => {
-  const keys = (await import('../src/cluster/transport/zmq-transport.ts')).generateNodeKeys();
+  const keys = (await import('../src/remote/transport/zmq-transport.ts')).generateNodeKeys();
   const b = await node('B');
   const a1 = await node('A', { keys });
   meshPeers([a1, b]);
@@ -146,7 +146,7 @@ test('a peer removed by setPeers hands back what it held, in send order, and is 
 });
 
 test('a peer that comes back at the same address gets what was unanswered again', async () => {
-  const keysB = (await import('../src/cluster/transport/zmq-transport.ts')).generateNodeKeys();
+  const keysB = (await import('../src/remote/transport/zmq-transport.ts')).generateNodeKeys();
   const a = await node('A', { ackTimeoutMs: 50 });
   const b1 = await node('B', { keys: keysB });
   meshPeers([a, b1]);
@@ -226,7 +226,7 @@ test('a receiver at maxInProgress stops reading and resumes as deliveries settle
 });
 
 test('bad options and peer entries are refused with AI_ERR_CONFIG naming the value', async () => {
-  const { generateNodeKeys, startZmqTransport } = await import('../src/cluster/transport/zmq-transport.ts');
+  const { generateNodeKeys, startZmqTransport } = await import('../src/remote/transport/zmq-transport.ts');
   const handlers = { deliver: () => undefined, onRefused: () => undefined, onOrphaned: () => undefined };
   const keys = generateNodeKeys();
   await assert.rejects(startZmqTransport({ nodeId: '', bind: 'tcp://127.0.0.1:0', keys, handlers }), { code: 'AI_ERR_CONFIG' });

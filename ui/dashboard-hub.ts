@@ -6,7 +6,7 @@
 // whose socket is backed up is skipped and resynchronised with a snapshot once it drains.
 
 import type { WebSocket } from 'ws';
-import type { Ban, BanRegistry } from '../src/cluster/ban-registry.ts';
+import type { Ban, BanRegistry } from '../src/respond/ban-registry.ts';
 import type { ClusterHealth } from '../src/cluster/cluster-member.ts';
 import type { Alert } from '../src/detect/alert.ts';
 import type { ActorSystem } from '../src/supervisors/actor-system.ts';
@@ -80,8 +80,12 @@ export class DashboardHub {
     parts.desk?.onAlert((a) => this.addAlerts([alertView(a, parts.system.nodeId, parts.desk!.alertsSeen)], 1));
     if (parts.registry) {
       this.unwatch = parts.registry.watch((e) => {
-        if (e.type === 'put') this.bans.set(e.ban.address, e.ban);
-        else this.bans.delete(e.address);
+        const address = e.type === 'put' ? e.ban.address : e.address;
+        const was = this.bans.get(address);
+        if (e.type === 'put') this.bans.set(address, e.ban);
+        else this.bans.delete(address);
+        // A feed's entries are not in the live list (banViews): their changes send nothing.
+        if ((!was || isFeedBan(was)) && (e.type === 'delete' || isFeedBan(e.ban))) return;
         this.pending.bans = [];
         this.dirty = true;
       });
@@ -152,7 +156,10 @@ export class DashboardHub {
   }
 
   private banViews() {
-    return [...this.bans.values()].filter((b) => b.expiresAt > Date.now()).map(banView);
+    // Feeds' entries (a list can hold 100,000s) stay out of the live list, which is sent whole
+    // on every change: `autoimmune feeds list` and GET /api/feeds count them.
+    const now = Date.now();
+    return [...this.bans.values()].filter((b) => b.expiresAt > now && !isFeedBan(b)).map(banView);
   }
 
   private trees(): Record<string, TreeSnapshot> {
@@ -277,4 +284,9 @@ export class DashboardHub {
     for (const ws of this.clients.keys()) ws.close(1001, 'node stopping');
     this.clients.clear();
   }
+}
+
+/** A threat-intel feed's ban (detector feed:<name>). */
+function isFeedBan(b: Ban): boolean {
+  return b.detector.startsWith('feed:');
 }

@@ -1,7 +1,7 @@
 // Plain views of the node's data for the dashboard (what crosses the WebSocket), and the
 // counters derived from successive trees. Pure functions.
 
-import type { Ban } from '../src/cluster/ban-registry.ts';
+import type { Ban } from '../src/respond/ban-registry.ts';
 import type { Alert } from '../src/detect/alert.ts';
 import type { TreeSnapshot } from '../src/supervisors/cell.ts';
 import type { AlertView, BanView, Counters } from './dashboard-protocol.ts';

@@ -5,7 +5,7 @@
 //   node --import tsx bench/cluster/envelope.ts     one JSON line per result
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { KeyRing } from '../../src/cluster/envelope/key-ring.ts';
+import { KeyRing } from '../../src/remote/envelope/key-ring.ts';
 import { median, report } from '../report.ts';
 
 const FRAME = 32 * 1024;

@@ -3,8 +3,8 @@
 // so each time is when a poll first saw the condition (an upper bound, ~20 ms resolution).
 // The parts say where the time went: the lease running out (members), a new leader when the
 // killed node led, the leader's new placement (epoch), the survivors running it (covered).
-import { coversOnce, type Health } from '../../test/helpers/cluster.ts';
-import { waitFor } from '../../test/helpers/wait.ts';
+import { coversOnce, type Health } from '../../devkit/cluster.ts';
+import { waitFor } from '../../devkit/wait.ts';
 import type { Fleet } from './fleet.ts';
 
 export interface FailoverRun {

@@ -3,8 +3,8 @@
 // ended. A crash is recorded with the node's last lines and reported, never hidden; the
 // fleet can restart what crashed so the remaining measurements still run.
 import type { ChildProcess } from 'node:child_process';
-import type { NodeProcess } from '../../src/cluster/node-process.ts';
-import type { TestCluster } from '../../test/helpers/cluster.ts';
+import type { NodeProcess } from '../../devkit/node-process.ts';
+import type { TestCluster } from '../../devkit/cluster.ts';
 
 export interface Crash {
   node: string;

@@ -2,7 +2,7 @@
 // timed from just before the POST to the moment each node's firewall backend applied it.
 // The end time is the node's own record (JournaledBackend's appliedAt, wall clock, same
 // machine); polling /api/firewall only learns that the record exists.
-import type { TestCluster } from '../../test/helpers/cluster.ts';
+import type { TestCluster } from '../../devkit/cluster.ts';
 
 export interface PropagationSamples {
   /** ms from the POST to the last of the nodes applying it: the propagation. */

@@ -1,9 +1,9 @@
 // The receiving node of the transport benchmark, in its own process: answers every delivery
 // as handled at once and reports its counters when asked. Driven over the IPC channel.
-import { decodeKey } from '../../src/cluster/envelope/envelope-key.ts';
-import { KeyRing } from '../../src/cluster/envelope/key-ring.ts';
-import { startZmqTransport } from '../../src/cluster/transport/zmq-transport.ts';
-import type { PeerInfo, Transport } from '../../src/cluster/transport/types.ts';
+import { decodeKey } from '../../src/remote/envelope/envelope-key.ts';
+import { KeyRing } from '../../src/remote/envelope/key-ring.ts';
+import { startZmqTransport } from '../../src/remote/transport/zmq-transport.ts';
+import type { PeerInfo, Transport } from '../../src/remote/transport/types.ts';
 
 interface Start {
   type: 'start';

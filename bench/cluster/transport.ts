@@ -6,12 +6,12 @@
 // sockets (the reference for a ratio).
 import { fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { createKey, encodeKey } from '../../src/cluster/envelope/envelope-key.ts';
-import { KeyRing } from '../../src/cluster/envelope/key-ring.ts';
-import { generateNodeKeys, startZmqTransport } from '../../src/cluster/transport/zmq-transport.ts';
-import { WireCodec } from '../../src/cluster/transport/wire.ts';
+import { createKey, encodeKey } from '../../src/remote/envelope/envelope-key.ts';
+import { KeyRing } from '../../src/remote/envelope/key-ring.ts';
+import { generateNodeKeys, startZmqTransport } from '../../src/remote/transport/zmq-transport.ts';
+import { WireCodec } from '../../src/remote/transport/wire.ts';
 import { PACKET_ROW_BYTES } from '../../src/net/packet-batch.ts';
-import type { PeerInfo, TransportStats } from '../../src/cluster/transport/types.ts';
+import type { PeerInfo, TransportStats } from '../../src/remote/transport/types.ts';
 
 export interface BenchResult {
   name: string;

@@ -8,18 +8,18 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { MemoryBanRegistry } from '../../src/cluster/memory-ban-registry.ts';
+import { MemoryBanRegistry } from '../../src/respond/memory-ban-registry.ts';
 import { loadConfig } from '../../src/config/load-config.ts';
-import { assembleDefence } from '../../src/defence.ts';
-import { detectorPath } from '../../src/detection.ts';
+import { assembleDefence } from '../../src/node/defence.ts';
 import { featureCount } from '../../src/detect/flow-features.ts';
 import { openModelShelf } from '../../src/detect/model-shelf.ts';
 import { DryRunBackend } from '../../src/firewall/dry-run.ts';
-import { buildPipeline } from '../../src/pipeline.ts';
+import { buildPipeline } from '../../src/node/pipeline.ts';
 import { PacketBatch } from '../../src/net/packet-batch.ts';
 import { ActorSystem } from '../../src/supervisors/actor-system.ts';
 import { percentile } from '../report.ts';
 import { SyntheticTraffic } from './synthetic-traffic.ts';
+import { detectorPath } from '../../src/actors/tree-layout.ts';
 
 export interface LatencyResult {
   pps: number;

@@ -15,6 +15,7 @@ import type { LiveCaptureOptions } from '../../src/net/live-capture.ts';
 import { ShardRouter } from '../../src/net/shard-router.ts';
 import { report } from '../report.ts';
 import type { GeneratorReport } from './traffic-generator.ts';
+import { runJsonChild } from '../child-json.ts';
 
 export interface BenchResult {
   name: string;
@@ -23,7 +24,6 @@ export interface BenchResult {
   [extra: string]: unknown;
 }
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const GENERATOR = fileURLToPath(new URL('./traffic-generator.ts', import.meta.url));
 const RATES = [10_000, 50_000, 100_000, 200_000];
 const LOSS_UNIT = 'ratio (packets lost / sent)';
@@ -42,19 +42,8 @@ async function freePort(): Promise<number> {
 }
 
 function runGenerator(pps: number, count: number, port: number): Promise<GeneratorReport> {
-  return new Promise((resolve, reject) => {
-    const args = ['--import', 'tsx', GENERATOR, '--pps', String(pps), '--count', String(count), '--port', String(port), '--delay-ms', String(START_DELAY_MS)];
-    const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d));
-    child.stderr.on('data', (d: Buffer) => (err += d));
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      if (code !== 0) reject(new Error(`traffic generator exited with ${code}: ${err.trim()}`));
-      else resolve(JSON.parse(out.trim().split('\n').pop()!) as GeneratorReport);
-    });
-  });
+  const args = ['--import', 'tsx', GENERATOR, '--pps', String(pps), '--count', String(count), '--port', String(port), '--delay-ms', String(START_DELAY_MS)];
+  return runJsonChild<GeneratorReport>(process.execPath, args, 'traffic generator');
 }
 
 /** Wait until `count()` reaches `target` or stops moving for a while (bounded). */

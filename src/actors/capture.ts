@@ -9,6 +9,7 @@
 // so "delivered" and "confirmed" meet when nothing was lost.
 
 import { ShardRouter } from '../net/shard-router.ts';
+import type { SessionVerifier } from '../detect/session-verifier.ts';
 import type { PacketSource, SourceStats } from '../net/packet-source.ts';
 import type { DecodeStatsSnapshot } from '../net/decode-stats.ts';
 import type { ActorRef } from '../supervisors/actor-ref.ts';
@@ -29,6 +30,8 @@ export interface CaptureOptions {
   /** File sources end; live ones are restarted whatever happens. */
   restart: RestartType;
   onEnd?: (progress: CaptureProgress) => void;
+  /** Marks which packets could be forged before they are split by source (it sees both directions). */
+  verifier?: SessionVerifier;
 }
 
 /** Outlives incarnations: what the dashboard, the replay summary and a resume read. */
@@ -127,6 +130,7 @@ export function captureSpec(options: CaptureOptions): WorkerSpec & { progress: C
         ctx.stop();
         return state;
       }
+      options.verifier?.mark(batch);
       const before = state.router.unroutable;
       state.router.route(batch);
       state.router.flush();
@@ -166,6 +170,8 @@ export function captureSpec(options: CaptureOptions): WorkerSpec & { progress: C
         interfaceDrops: src?.interfaceDrops ?? 0,
         malformed: dec?.malformed ?? 0,
         heldBack: progress.heldBack,
+        verifiedHandshakes: options.verifier?.verified ?? 0,
+        hopMismatches: options.verifier?.hopMismatches ?? 0,
       };
     },
   };

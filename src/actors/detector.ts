@@ -11,6 +11,7 @@ import type { GeoInfo } from '../geo/geo-lookup.ts';
 import type { WorkerBehavior, WorkerContext, WorkerSpec } from '../supervisors/child-spec.ts';
 import type { MailboxOptions } from '../supervisors/mailbox.ts';
 import { PRIORITY } from '../supervisors/priorities.ts';
+import { detectorId } from './tree-layout.ts';
 
 export interface DetectorOptions {
   shard: number;
@@ -42,10 +43,6 @@ interface State {
 const FLOW_TICK_MS = 1000;
 /** Flow summaries sent at once, without waiting for the tick, past this many. */
 const FLOW_BATCH = 512;
-
-export function detectorId(shard: number): string {
-  return `detector-${shard}`;
-}
 
 export function detectorSpec(o: DetectorOptions): WorkerSpec {
   let current: DetectorShard | undefined;

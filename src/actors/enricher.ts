@@ -9,6 +9,7 @@ import type { ActorRef } from '../supervisors/actor-ref.ts';
 import type { WorkerBehavior, WorkerSpec } from '../supervisors/child-spec.ts';
 import type { MailboxOptions } from '../supervisors/mailbox.ts';
 import { PRIORITY } from '../supervisors/priorities.ts';
+import { enricherId } from './tree-layout.ts';
 
 export interface EnricherOptions<G> {
   shard: number;
@@ -26,10 +27,6 @@ export interface EnricherProgress {
   packets: number;
   batches: number;
   readonly flows: FlowFeatureStats | undefined;
-}
-
-export function enricherId(shard: number): string {
-  return `enricher-${shard}`;
 }
 
 export function enricherSpec<G>(options: EnricherOptions<G>): WorkerSpec & { progress: EnricherProgress } {

@@ -8,8 +8,7 @@ import type { VictimTally } from '../detect/rules/victim-tally.ts';
 import { VictimRules } from '../detect/rules/victim-rules.ts';
 import type { WorkerBehavior, WorkerSpec } from '../supervisors/child-spec.ts';
 import { PRIORITY } from '../supervisors/priorities.ts';
-
-export const FLOOD_WATCH_ID = 'floods';
+import { FLOOD_WATCH_ID } from './tree-layout.ts';
 
 export function floodWatchSpec(rules: RulesConfig, responder: string): WorkerSpec {
   let current: VictimRules | undefined;

@@ -5,12 +5,11 @@
 import type { Alert } from '../detect/alert.ts';
 import type { BanDesk } from '../respond/ban-desk.ts';
 import type { WorkerBehavior, WorkerSpec } from '../supervisors/child-spec.ts';
+import { RESPONDER_ID } from './tree-layout.ts';
 
 export interface AlertsMessage {
   alerts: Alert[];
 }
-
-export const RESPONDER_ID = 'responder';
 
 export function responderSpec(desk: BanDesk): WorkerSpec {
   const behavior = (): WorkerBehavior<BanDesk, AlertsMessage> => ({

@@ -14,9 +14,7 @@ import type { Decision } from '../respond/decision.ts';
 import type { EventStore } from '../store/event-store.ts';
 import type { ScatterGather, StoreMessage } from '../store/scatter-gather.ts';
 import type { WorkerBehavior, WorkerSpec } from '../supervisors/child-spec.ts';
-
-export const STORE_ID = 'store';
-export const STORE_PATH = `/${STORE_ID}`;
+import { STORE_ID } from './tree-layout.ts';
 
 export type StoreEvent = { alert: Alert; at: number } | { decision: Decision; geo?: { country: string | null; asn: number | null } };
 /** Flow summaries a detector shard ended (sent by the shard itself, in batches). */

@@ -6,10 +6,9 @@
 import type { ModelTrainer, TrainerEvent } from '../detect/model-trainer.ts';
 import type { ShadowReport } from '../detect/training-buffer.ts';
 import type { WorkerBehavior, WorkerSpec } from '../supervisors/child-spec.ts';
+import { TRAINER_ID } from './tree-layout.ts';
 
 export type TrainerMessage = { sample: { rows: Float64Array; count: number } } | { shadow: ShadowReport } | { retrain: true } | { trainNow: true };
-
-export const TRAINER_ID = 'trainer';
 
 interface State {
   timer: NodeJS.Timeout | null;

@@ -6,7 +6,8 @@
 import { DEFAULT_LIMIT } from '../store/check-query.ts';
 import type { EventField, EventQuery } from '../store/event-query.ts';
 import type { QueryResult } from '../store/event-row.ts';
-import { wallClock, type ParsedQuestion } from './parse-question.ts';
+import type { ParsedQuestion } from './parse-question.ts';
+import { wallClock } from './time-zone.ts';
 import * as V from './vocabulary.ts';
 import type { Language } from './vocabulary.ts';
 

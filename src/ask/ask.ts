@@ -9,7 +9,7 @@ import type { EventQuery } from '../store/event-query.ts';
 import type { Scope } from '../store/scatter-gather.ts';
 import { answerText, refusalText } from './answer-text.ts';
 import { parseQuestion } from './parse-question.ts';
-import { runTool, type Confirmations, type ToolContext } from './tools.ts';
+import { MAX_BLOCK_ADDRESSES, runTool, type BlockGate, type Confirmations, type ToolContext } from './tools.ts';
 import type { Language } from './vocabulary.ts';
 
 export interface AskOptions {
@@ -18,6 +18,8 @@ export interface AskOptions {
   timeZone?: string;
   /** Whether the caller holds the token (a command's dry run needs it). */
   authorised: boolean;
+  /** The API's operator-ban rate limit: a command proposes at most one burst of it. */
+  blocks: BlockGate;
 }
 
 export interface AskAnswer {
@@ -42,6 +44,7 @@ const SAY = {
     none: 'Ninguna dirección coincide, así que no hay nada que confirmar.',
     confirm: (n: number, id: string, tool: string) => `Confirma con {"confirm": "${id}"} en POST /api/tools/${tool} para aplicarlo a ${n} dirección${n === 1 ? '' : 'es'}.`,
     unmapped: 'No he podido entender la pregunta:',
+    cut: (n: number, total: number) => `Solo se proponen las ${n} más activas de ${total}: confírmalas y pregunta otra vez por el resto.`,
   },
   en: {
     nodes: (s: Scope) => (s.asked === 'cluster' ? `${s.answered.length} of ${s.nodes.length} nodes (${s.answered.join(', ')})` : `node ${s.asked}`) + (s.missing.length ? `; no answer from ${s.missing.map((m) => `${m.node} (${m.why})`).join(', ')}` : ''),
@@ -49,6 +52,7 @@ const SAY = {
     none: 'No address matches, so there is nothing to confirm.',
     confirm: (n: number, id: string, tool: string) => `Confirm with {"confirm": "${id}"} on POST /api/tools/${tool} to apply it to ${n} address${n === 1 ? '' : 'es'}.`,
     unmapped: 'I could not map the question:',
+    cut: (n: number, total: number) => `Only the ${n} most active of ${total} are proposed: confirm them and ask again for the rest.`,
   },
 };
 
@@ -73,9 +77,12 @@ export async function ask(question: string, ctx: ToolContext, confirmations: Con
   if (!o.authorised) return { ...base, text: `${base.text}\n${say.token}` };
   const name = parsed.intent === 'block' ? 'block_addresses' : 'unblock_addresses';
   const col = a.result.columns.indexOf('source');
-  const addresses = [...new Set(a.result.rows.map((r) => r[col]).filter((x): x is string => typeof x === 'string'))];
-  if (addresses.length === 0) return { ...base, text: `${base.text}\n${say.none}` };
-  const dryRun = (await runTool(name, { addresses }, ctx, confirmations)) as { confirmation: string | null; would: unknown[] };
-  const tail = dryRun.confirmation ? say.confirm(dryRun.would.length, dryRun.confirmation, name) : say.none;
+  const found = [...new Set(a.result.rows.map((r) => r[col]).filter((x): x is string => typeof x === 'string'))];
+  if (found.length === 0) return { ...base, text: `${base.text}\n${say.none}` };
+  // The rows are the most active first: a long list is cut to what one confirmation may do.
+  const cap = Math.min(MAX_BLOCK_ADDRESSES, o.blocks.rate.burst);
+  const addresses = found.slice(0, cap);
+  const dryRun = (await runTool(name, { addresses }, ctx, confirmations, o.blocks)) as { confirmation: string | null; would: unknown[] };
+  const tail = (dryRun.confirmation ? say.confirm(dryRun.would.length, dryRun.confirmation, name) : say.none) + (found.length > cap ? ` ${say.cut(cap, found.length)}` : '');
   return { ...base, text: `${base.text}\n${tail}`, toolCall: { name, input: { addresses }, dryRun } };
 }

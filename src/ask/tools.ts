@@ -20,25 +20,49 @@ export const CONFIRM_TTL_MS = 5 * 60_000;
 // TypeBox checks formats only once they are registered.
 if (!FormatRegistry.Has('date-time')) FormatRegistry.Set('date-time', (v) => /^\d{4}-\d\d-\d\dT\d\d:\d\d/.test(v) && !Number.isNaN(Date.parse(v)));
 
-const Addresses = Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { minItems: 1, maxItems: 1000, description: 'IPv4/IPv6 addresses or CIDRs' });
+// Caps on every list and text, each with its reason: a list becomes a filter every row read
+// is tested against (in JavaScript on the event loop for the memory tier, in DuckDB for the
+// rest), so its length multiplies the cost of the whole query. Past a cap the call is refused
+// (400) naming the field and the cap, before anything runs.
+/** Addresses or CIDRs in a filter: a page of addresses; each is a range test on every row read. */
+export const MAX_ADDRESSES = 100;
+/**
+ * Addresses a block or unblock call acts on: each is a registry write (an etcd transaction in a
+ * cluster) and a firewall change on every node; 100 is also http.blockRate's default burst,
+ * what one confirmation may take at once.
+ */
+export const MAX_BLOCK_ADDRESSES = 100;
+/** Every alert type and decision action together is under 20; the rest is room for services (tcp/22). */
+const MAX_TYPES = 64;
+/** ISO 3166-1 has 249 codes: every country at once. */
+const MAX_COUNTRIES = 250;
+/** An operator's list of hosting providers' or a region's ASes. */
+const MAX_ASNS = 100;
+/** An address or CIDR as text: the longest IPv6 CIDR with an embedded IPv4 is 49 characters. */
+const ADDRESS_TEXT = { minLength: 1, maxLength: 64 } as const;
+
+const Addresses = Type.Array(Type.String(ADDRESS_TEXT), { minItems: 1, maxItems: MAX_BLOCK_ADDRESSES, description: 'IPv4/IPv6 addresses or CIDRs' });
 const Selection = {
   kind: Type.Optional(
     Type.Union([Type.Literal('alert'), Type.Literal('decision'), Type.Literal('flow')], {
       description: "'alert' (default), 'decision' (bans and unbans) or 'flow' (per-flow summaries, one direction of a 5-tuple, stored when the flow ends)",
     }),
   ),
-  last: Type.Optional(Type.String({ pattern: '^\\d+(m|h|d)$', description: 'a window ending now: 15m, 24h, 7d (default 24h)' })),
-  from: Type.Optional(Type.String({ format: 'date-time', description: 'start (ISO 8601); with to, instead of last' })),
-  to: Type.Optional(Type.String({ format: 'date-time', description: 'end, exclusive (ISO 8601; default now)' })),
+  last: Type.Optional(Type.String({ pattern: '^\\d{1,7}(m|h|d)$', description: 'a window ending now: 15m, 24h, 7d (default 24h)' })),
+  from: Type.Optional(Type.String({ format: 'date-time', maxLength: 40, description: 'start (ISO 8601); with to, instead of last' })),
+  to: Type.Optional(Type.String({ format: 'date-time', maxLength: 40, description: 'end, exclusive (ISO 8601; default now)' })),
   type: Type.Optional(
-    Type.Array(Type.String(), { description: `alert types (${ALERT_TYPES.join(', ')}), decision actions (ban, unban) or flow services (tcp/22, udp/53, icmp/8, ip/47)` }),
+    Type.Array(Type.String({ maxLength: 32 }), { maxItems: MAX_TYPES, description: `alert types (${ALERT_TYPES.join(', ')}), decision actions (ban, unban) or flow services (tcp/22, udp/53, icmp/8, ip/47)` }),
   ),
   minScore: Type.Optional(Type.Number({ minimum: 0, maximum: 1, description: "risk at least this; high risk is 0.8 (for flows: the share of their packets the anomaly model found anomalous)" })),
-  country: Type.Optional(Type.Array(Type.String({ pattern: '^[A-Z]{2}$' }), { description: 'ISO 3166-1 alpha-2 codes, e.g. CN' })),
-  asn: Type.Optional(Type.Array(Type.Integer({ minimum: 0 }))),
-  source: Type.Optional(Type.Array(Type.String(), { description: 'addresses or CIDRs' })),
-  target: Type.Optional(Type.Array(Type.String(), { description: 'addresses or CIDRs' })),
-  node: Type.Optional(Type.String({ description: "answer from this node only (default: every node of the cluster)" })),
+  country: Type.Optional(Type.Array(Type.String({ pattern: '^[A-Z]{2}$' }), { maxItems: MAX_COUNTRIES, description: 'ISO 3166-1 alpha-2 codes, e.g. CN' })),
+  asn: Type.Optional(Type.Array(Type.Integer({ minimum: 0, maximum: 4_294_967_295 }), { maxItems: MAX_ASNS })),
+  source: Type.Optional(Type.Array(Type.String(ADDRESS_TEXT), { maxItems: MAX_ADDRESSES, description: 'addresses or CIDRs' })),
+  target: Type.Optional(Type.Array(Type.String(ADDRESS_TEXT), { maxItems: MAX_ADDRESSES, description: 'addresses or CIDRs' })),
+  blockable: Type.Optional(
+    Type.Literal(true, { description: 'alerts only: only those whose source may be banned (not floods, whose sources are spoofed or abused reflectors); reads raw events, the last store.compactAfterHours' }),
+  ),
+  node: Type.Optional(Type.String({ maxLength: 64, description: "answer from this node only (default: every node of the cluster)" })),
 };
 const Field = Type.Union(EVENT_FIELDS.map((f) => Type.Literal(f)));
 const strict = { additionalProperties: false } as const;
@@ -48,17 +72,17 @@ export const TOOL_SCHEMAS = {
   top_sources: Type.Object({ ...Selection, field: Type.Optional(Field), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_LIMIT })) }, strict),
   trend_events: Type.Object({ ...Selection, bucket: Type.Optional(Type.Union([Type.Literal('minute'), Type.Literal('hour'), Type.Literal('day')])), groupBy: Type.Optional(Field) }, strict),
   list_events: Type.Object({ ...Selection, limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_LIMIT })) }, strict),
-  events_like: Type.Object({ alertId: Type.Integer({ minimum: 0, description: 'the id of a stored alert (from list_events)' }), k: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })) }, strict),
+  events_like: Type.Object({ alertId: Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, description: 'the id of a stored alert (from list_events)' }), k: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })) }, strict),
   block_addresses: Type.Object(
     {
       addresses: Type.Optional(Addresses),
-      ttl: Type.Optional(Type.Integer({ minimum: 1, description: 'seconds (the responder’s manual TTL range applies)' })),
+      ttl: Type.Optional(Type.Integer({ minimum: 1, maximum: 10 * 365 * 86_400, description: 'seconds (the responder’s manual TTL range applies)' })),
       reason: Type.Optional(Type.String({ maxLength: 500 })),
-      confirm: Type.Optional(Type.String({ description: 'the confirmation id of an earlier dry run: do it' })),
+      confirm: Type.Optional(Type.String({ maxLength: 64, description: 'the confirmation id of an earlier dry run: do it' })),
     },
     strict,
   ),
-  unblock_addresses: Type.Object({ addresses: Type.Optional(Addresses), confirm: Type.Optional(Type.String()) }, strict),
+  unblock_addresses: Type.Object({ addresses: Type.Optional(Addresses), confirm: Type.Optional(Type.String({ maxLength: 64 })) }, strict),
 } satisfies Record<string, TSchema>;
 
 export type ToolName = keyof typeof TOOL_SCHEMAS;
@@ -83,7 +107,7 @@ export function toolList(): Array<{ name: ToolName; description: string; mutatin
 /** A tool call the schema or the tool refuses: the message names the field and the value. */
 export class ToolInputError extends AutoimmuneError {
   constructor(message: string) {
-    super('AI_ERR_TOOL_INPUT', message);
+    super('AI_ERR_TOOL_INPUT', message, { statusCode: 400 });
   }
 }
 
@@ -93,6 +117,13 @@ function checkInput<N extends ToolName>(name: N, input: unknown): Static<(typeof
   const first = Value.Errors(schema, input).First();
   if (first) {
     const where = first.path || '(the body)';
+    const { maxItems, maxLength } = first.schema as { maxItems?: number; maxLength?: number };
+    if (Array.isArray(first.value) && maxItems !== undefined && first.value.length > maxItems) {
+      throw new ToolInputError(`${name}: ${where} has ${first.value.length} items; the cap is ${maxItems}`);
+    }
+    if (typeof first.value === 'string' && maxLength !== undefined && first.value.length > maxLength) {
+      throw new ToolInputError(`${name}: ${where} is ${first.value.length} characters; the cap is ${maxLength}`);
+    }
     throw new ToolInputError(`${name}: ${where} ${first.message}, got ${JSON.stringify(first.value)?.slice(0, 100)}`);
   }
   return input as Static<(typeof TOOL_SCHEMAS)[N]>;
@@ -120,7 +151,17 @@ function selectionQuery(s: Static<typeof TOOL_SCHEMAS.count_events>, measure: Ev
   if (s.source) filters.source = s.source;
   if (s.target) filters.target = s.target;
   if (s.minScore !== undefined) filters.minScore = s.minScore;
+  if (s.blockable) filters.blockable = true;
   return { kind: s.kind ?? 'alert', from, to, filters, measure, ...(s.groupBy ? { groupBy: s.groupBy } : {}), ...(s.limit ? { limit: s.limit } : {}) };
+}
+
+/**
+ * The rate limit on operator bans through the API (http.blockRate), shared with POST /api/bans:
+ * a confirmed block takes one ban per address at once, or throws (429) and does nothing.
+ */
+export interface BlockGate {
+  readonly rate: { perS: number; burst: number };
+  take(n: number, what: string): void;
 }
 
 export interface ToolContext {
@@ -152,17 +193,31 @@ export class Confirmations {
     return { id, expiresAt };
   }
 
-  take(id: string, tool: Plan['tool'], now: number): Plan {
+  /** The pending plan `id`, left pending; throws when there is none for `tool` or it expired. */
+  peek(id: string, tool: Plan['tool'], now: number): Plan {
     const p = this.plans.get(id);
     if (!p || p.tool !== tool) throw new ToolInputError(`no pending ${tool} dry run with confirmation ${JSON.stringify(id)} (each is used once and expires after ${CONFIRM_TTL_MS / 60_000} min)`);
+    if (p.expiresAt <= now) {
+      this.plans.delete(id);
+      throw new ToolInputError(`confirmation ${id} expired at ${new Date(p.expiresAt).toISOString()}: make a new dry run`);
+    }
+    return p;
+  }
+
+  /** Takes the plan `id` (single use). */
+  take(id: string, tool: Plan['tool'], now: number): Plan {
+    const p = this.peek(id, tool, now);
     this.plans.delete(id);
-    if (p.expiresAt <= now) throw new ToolInputError(`confirmation ${id} expired at ${new Date(p.expiresAt).toISOString()}: make a new dry run`);
     return p;
   }
 }
 
-/** Runs a tool: checks its input against the schema, then does it (a mutating tool: a dry run, or a confirmed plan). The caller checks the token. */
-export async function runTool(name: ToolName, input: unknown, ctx: ToolContext, confirmations: Confirmations): Promise<unknown> {
+/**
+ * Runs a tool: checks its input against the schema, then does it (a mutating tool: a dry run,
+ * or a confirmed plan; a confirmed block passes `blocks`, the same rate limit as POST
+ * /api/bans, and then the same desk.block as it). The caller checks the token.
+ */
+export async function runTool(name: ToolName, input: unknown, ctx: ToolContext, confirmations: Confirmations, blocks: BlockGate): Promise<unknown> {
   const now = ctx.now();
   switch (name) {
     case 'count_events': {
@@ -191,9 +246,14 @@ export async function runTool(name: ToolName, input: unknown, ctx: ToolContext, 
       const s = checkInput(name, input) as { addresses?: string[]; ttl?: number; reason?: string; confirm?: string };
       if (s.confirm !== undefined) {
         if (s.addresses || s.ttl !== undefined || s.reason !== undefined) throw new ToolInputError('a confirmation carries only {confirm}: the plan is the dry run’s');
+        // Refused for the rate (429), the confirmation stays pending for a retry.
+        if (name === 'block_addresses') blocks.take(confirmations.peek(s.confirm, name, now).addresses.length, `confirming block_addresses ${s.confirm}`);
         return carryOut(confirmations.take(s.confirm, name, now), ctx);
       }
       if (!s.addresses) throw new ToolInputError(`${name}: give addresses (then confirm the dry run), or confirm`);
+      if (name === 'block_addresses' && s.addresses.length > blocks.rate.burst) {
+        throw new ToolInputError(`block_addresses: /addresses has ${s.addresses.length} items, more than http.blockRate lets through at once (bursts of ${blocks.rate.burst}); split the list`);
+      }
       return dryRun(name, s.addresses, s.ttl, s.reason, ctx, confirmations);
     }
   }

@@ -3,30 +3,38 @@
 // this node, and the router and transport that carry messages to actors elsewhere.
 
 import type { ActorSystem } from '../supervisors/actor-system.ts';
-import { ClusterRouter, type RouterStats } from './cluster-router.ts';
+import { ClusterRouter, type RouterStats } from '../remote/cluster-router.ts';
 import type { Coordinator } from './coordinator.ts';
 import { LeaderElection } from './election.ts';
+import type { EtcdValues } from './etcd-values.ts';
+import { nodeSignatureProblem, signNode } from './join-secret.ts';
 import { keys } from './keys.ts';
 import { NodeLease, type LeaseState } from './node-lease.ts';
-import { Placer, parseNodes, parsePlacements, type NodeRecord } from './placement/placer.ts';
+import { Placer, parsePlacements, readNodes, type NodeRecord } from './placement/placer.ts';
 import { Reconciler, type LocalActor } from './placement/reconciler.ts';
-import type { ClusterShape } from './placement/specs.ts';
+import type { ClusterShape, PlacementLayout } from './placement/specs.ts';
 import { PrefixMirror } from './prefix-mirror.ts';
 import { RestartLedger } from './restart-ledger.ts';
-import { KeyDistribution } from './envelope/key-distribution.ts';
-import type { KeyRing } from './envelope/key-ring.ts';
-import type { Transport, TransportHandlers, TransportStats } from './transport/types.ts';
+import { KeyDistribution } from '../remote/envelope/key-distribution.ts';
+import type { KeyRing } from '../remote/envelope/key-ring.ts';
+import type { Transport, TransportHandlers, TransportStats } from '../remote/transport/types.ts';
 
 export interface ClusterMemberOptions {
   cluster: string;
   leaseTtlMs: number;
   shape: ClusterShape;
+  /** The application's actor tree: what is placed and where it lives (src/actors/tree-layout.ts). */
+  layout: PlacementLayout;
   system: ActorSystem;
   coordinator: Coordinator;
   /** Starts this node's transport with the router's handlers. */
   transport: (handlers: TransportHandlers) => Promise<Transport>;
-  /** The registration without the transport's address and key (added here). */
-  record: Omit<NodeRecord, 'address' | 'publicKey'>;
+  /** The registration without the transport's address and key and the signature (added here). */
+  record: Omit<NodeRecord, 'address' | 'publicKey' | 'mac'>;
+  /** The cluster's join secret: this node signs its registration with it and admits only registrations it signed. */
+  joinSecret: Buffer;
+  /** The node's reader of etcd values (schemas; skipped values counted and logged). */
+  values: EtcdValues;
   catalogue: (actorId: string) => LocalActor | undefined;
   notice: (line: string) => void;
   /** The host to publish instead of the bound one (a wildcard bind is not an address to connect to). */
@@ -66,6 +74,8 @@ export interface ClusterHealth {
   alarms: Record<string, number>;
   router: RouterStats;
   transport: TransportStats;
+  /** Values read from etcd and skipped (malformed, or a registration not signed with the join secret), by prefix. */
+  etcdRejected: Record<string, number>;
 }
 
 function load(): Record<string, number> {
@@ -86,6 +96,8 @@ export class ClusterMember {
     readonly lease: NodeLease,
     private readonly unfollow: () => void,
     private readonly keyDistribution: KeyDistribution | undefined,
+    /** The registrations admitted now: well formed and signed with the join secret. */
+    private readonly admitted: () => NodeRecord[],
   ) {}
 
   static async start(o: ClusterMemberOptions): Promise<ClusterMember> {
@@ -100,14 +112,15 @@ export class ClusterMember {
         say(`${what}: ${(err as Error).message}`);
       };
     };
-    const router = new ClusterRouter(o.system);
+    const router = new ClusterRouter(o.system, o.layout);
     o.system.remoteRouter = router;
     const transport = await o.transport(router);
     router.transport = transport;
     const nodes = new PrefixMirror(o.coordinator, keys.nodes(o.cluster), quiet('listing members'));
     const placements = new PrefixMirror(o.coordinator, keys.placements(o.cluster), quiet('listing placement'));
-    const ledger = new RestartLedger(o.coordinator, o.cluster, o.system, quiet('recording a restart'));
-    const reconciler = new Reconciler(o.system, o.catalogue, router, (actor, err) => say(`could not start or stop ${actor}: ${(err as Error).message}`), (id) => ledger.history(id));
+    const ledger = new RestartLedger(o.coordinator, o.cluster, o.system, quiet('recording a restart'), o.values, o.layout);
+    const admitted = () => readNodes(nodes, o.values, (r) => nodeSignatureProblem(o.joinSecret, o.cluster, r));
+    const reconciler = new Reconciler(o.system, o.catalogue, router, (actor, err) => say(`could not start or stop ${actor}: ${(err as Error).message}`), (id) => ledger.history(id), o.layout);
     const unfollow = ledger.follow((id) => reconciler.running.has(id));
     router.onAlarmEvent = (a) => say(`transport to ${a.peer}: ${a.level ? `${a.level} % of its send window in use (${a.used}/${a.capacity})` : 'back below 80 % of its send window'}`);
     let placer: Placer | undefined;
@@ -122,13 +135,17 @@ export class ClusterMember {
         if (me) void keyDistribution?.tick().catch(quiet('rotating envelope keys'));
       },
       quiet('watching the leader'),
+      o.values,
     );
-    placer = new Placer({ coordinator: o.coordinator, cluster: o.cluster, election, nodes, placements, shape: o.shape, onError: quiet('placing actors') });
+    placer = new Placer({ coordinator: o.coordinator, cluster: o.cluster, election, members: admitted, placements, values: o.values, shape: o.shape, layout: o.layout, onError: quiet('placing actors') });
     const lease = new NodeLease({
       coordinator: o.coordinator,
       key: keys.node(o.cluster, id),
       ttlMs: o.leaseTtlMs,
-      value: () => JSON.stringify({ ...o.record, address: advertisedAddress(transport.address, o.advertiseHost), publicKey: transport.publicKey, load: load() } satisfies NodeRecord),
+      value: () => {
+        const signed = { id, http: o.record.http, address: advertisedAddress(transport.address, o.advertiseHost), publicKey: transport.publicKey };
+        return JSON.stringify({ ...o.record, ...signed, load: load(), mac: signNode(o.joinSecret, o.cluster, signed) } satisfies NodeRecord);
+      },
     });
     if (o.envelope) {
       keyDistribution = new KeyDistribution({
@@ -140,15 +157,20 @@ export class ClusterMember {
         activateAfterMs: ENVELOPE_ACTIVATE_AFTER_MS,
         maxMessageAgeMs: ENVELOPE_MAX_MESSAGE_AGE_MS,
         onError: quiet('envelope keys'),
+        values: o.values,
       });
     }
-    const member = new ClusterMember(o, router, transport, nodes, placements, reconciler, election, placer, lease, unfollow, keyDistribution);
+    const member = new ClusterMember(o, router, transport, nodes, placements, reconciler, election, placer, lease, unfollow, keyDistribution, admitted);
     nodes.on(() => {
-      transport.setPeers(parseNodes(nodes).filter((n) => n.id !== id).map((n) => ({ id: n.id, address: n.address, publicKey: n.publicKey })));
+      transport.setPeers(admitted().filter((n) => n.id !== id).map((n) => ({ id: n.id, address: n.address, publicKey: n.publicKey })));
       router.peersChanged();
       placer!.schedule();
     });
-    placements.on(() => void reconciler.update(parsePlacements(o.cluster, placements)));
+    placements.on(() => {
+      void reconciler.update(parsePlacements(o.values, placements));
+      // The leader puts back a placement someone else changed or broke (a value it cannot read counts as none).
+      placer!.schedule();
+    });
     lease.on('error', quiet('renewing the lease'));
     lease.on('state', (state, why) => {
       say(`lease ${state}: ${why}`);
@@ -175,17 +197,18 @@ export class ClusterMember {
       isLeader: this.election.isLeader,
       epoch: this.placements.revision,
       owned: [...this.reconciler.running.keys()].sort(),
-      members: parseNodes(this.nodes).map((n) => n.id),
+      members: this.admitted().map((n) => n.id),
       fences: this.lease.fences,
       alarms: Object.fromEntries(this.router.alarms),
       router: this.router.counts,
       transport: this.transport.stats(),
+      etcdRejected: this.o.values.counts(),
     };
   }
 
   /** The members' registrations (this node's included): ids, HTTP addresses, captures. */
   members(): NodeRecord[] {
-    return parseNodes(this.nodes);
+    return this.admitted();
   }
 
   /** Leaves gracefully: gives up leadership and the lease, so the others take over at once. */

@@ -2,14 +2,13 @@
 // candidate's lease, so it disappears with the leader. Everyone watches the key; when it is
 // deleted, members holding a lease campaign again. The leader's writes are fenced on the
 // key's exact value (node id and lease id), so a deposed leader's late write is refused.
+// A leader key that does not hold a valid value (not JSON, wrong shape) names nobody; since it
+// would keep every candidate out for ever, a candidate deletes it (fenced on its exact value)
+// and campaigns again.
 
-import type { Coordinator } from './coordinator.ts';
+import type { Coordinator, KeyValue } from './coordinator.ts';
+import type { EtcdValues, LeaderValue } from './etcd-values.ts';
 import { PrefixMirror } from './prefix-mirror.ts';
-
-interface LeaderValue {
-  node: string;
-  lease: number;
-}
 
 export class LeaderElection {
   leader: string | undefined;
@@ -24,13 +23,14 @@ export class LeaderElection {
     private readonly key: string,
     private readonly nodeId: string,
     private readonly onChange: (leader: string | undefined, me: boolean) => void,
-    onError: (err: unknown) => void = () => {},
+    onError: (err: unknown) => void,
+    private readonly values: EtcdValues,
   ) {
     this.mirror = new PrefixMirror(coordinator, key, onError);
     this.onError = onError;
     this.mirror.on((items) => {
       const kv = items.get(this.key);
-      const v = kv ? (JSON.parse(kv.value) as LeaderValue) : undefined;
+      const v = kv ? (this.values.leader(kv) ?? undefined) : undefined;
       const before = this.leader;
       this.leader = v?.node;
       if (!v && this.lease !== undefined) this.campaign(this.lease).catch(this.onError);
@@ -58,20 +58,29 @@ export class LeaderElection {
     this.campaigning = true;
     try {
       const mine = JSON.stringify({ node: this.nodeId, lease } satisfies LeaderValue);
-      const r = await this.coordinator.createIfAbsent(this.key, mine, { lease });
+      let r = await this.coordinator.createIfAbsent(this.key, mine, { lease });
+      let held = r.created ? undefined : this.values.leader(r.current);
+      if (!r.created && !held) {
+        // Not a leader value: out of the way (only if it is still exactly that), then try again.
+        await this.coordinator.commitIf({ key: this.key, value: r.current.value }, [{ type: 'delete', key: this.key }]);
+        r = await this.coordinator.createIfAbsent(this.key, mine, { lease });
+        held = r.created ? undefined : this.values.leader(r.current);
+      }
       if (r.created) {
         this.value = mine;
       } else {
-        const held = JSON.parse(r.current.value) as LeaderValue;
         // Our own key under a lease we no longer hold (we fenced and rejoined): step down.
-        if (held.node === this.nodeId && held.lease !== lease) await this.coordinator.commitIf({ key: this.key, value: r.current.value }, [{ type: 'delete', key: this.key }]);
+        if (held && held.node === this.nodeId && held.lease !== lease) await this.coordinator.commitIf({ key: this.key, value: r.current.value }, [{ type: 'delete', key: this.key }]);
         this.value = undefined;
       }
     } finally {
       this.campaigning = false;
     }
     const before = this.leader;
-    this.leader = (await this.coordinator.get(this.key).then((kv) => (kv ? (JSON.parse(kv.value) as LeaderValue).node : undefined)).catch(() => this.leader));
+    this.leader = await this.coordinator
+      .get(this.key)
+      .then((kv: KeyValue | undefined) => (kv ? this.values.leader(kv)?.node : undefined))
+      .catch(() => this.leader);
     if (before !== this.leader || this.isLeader) this.onChange(this.leader, this.isLeader);
   }
 

@@ -2,7 +2,7 @@
 // that expire on the node's clock. What `npm start` uses when no etcd endpoint is set.
 
 import { AutoimmuneError } from '../errors.ts';
-import { systemClock, type Clock, type TimerHandle } from '../supervisors/clock.ts';
+import { systemClock, type Clock, type TimerHandle } from '../util/clock.ts';
 import type { Coordinator, KeyValue, TxnOp, WatchEvent } from './coordinator.ts';
 
 export class LeaseExpiredError extends AutoimmuneError {

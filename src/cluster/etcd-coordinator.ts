@@ -9,6 +9,7 @@ import {
   castGrpcError,
   ClientClosedError,
   Etcd3,
+  EtcdInvalidAuthTokenError,
   EtcdLeaseInvalidError,
   GRPCDeadlineExceededError,
   GRPCResourceExhastedError,
@@ -24,6 +25,7 @@ import { ConfigError } from '../errors.ts';
 import type { Coordinator, KeyValue, TxnOp, WatchEvent } from './coordinator.ts';
 import { CoordinatorClosedError, CoordinatorRequestError, CoordinatorTimeoutError, CoordinatorUnavailableError } from './coordinator-errors.ts';
 import { LeaseExpiredError } from './embedded-coordinator.ts';
+import type { EtcdSecurity } from './etcd-security.ts';
 
 const DEFAULT_CALL_TIMEOUT_MS = 2000;
 /**
@@ -36,6 +38,8 @@ const MIN_LEASE_TTL_S = 2;
 export interface EtcdCoordinatorOptions {
   /** Deadline of each call, retries on other members included (default 2000 ms). */
   callTimeoutMs?: number;
+  /** TLS material and etcd credentials (loadEtcdSecurity). */
+  security?: EtcdSecurity;
 }
 
 export interface ConnectEtcdOptions extends EtcdCoordinatorOptions {
@@ -51,6 +55,8 @@ interface WatchPool {
     service: 'Watch',
     fn: (args: { client: unknown; metadata: { clone(): { set(key: string, value: string): void } } }) => R,
   ): Promise<R>;
+  /** Forgets the auth token, so the next call authenticates again (etcd3 does this only for unary calls). */
+  authenticator?: { invalidateMetadata(): void };
 }
 
 type WatchStream = IDuplexStream<IWatchRequest, IWatchResponse>;
@@ -79,9 +85,13 @@ export function validateEtcdEndpoints(endpoints: readonly string[]): string[] {
 }
 
 /** A client with deadlines, keepalives and quick failover; no call of it can hang. */
-function createClient(endpoints: string[], callTimeoutMs: number): Etcd3 {
+function createClient(endpoints: string[], callTimeoutMs: number, security: EtcdSecurity): Etcd3 {
+  const { tls, auth } = security;
   return new Etcd3({
     hosts: endpoints,
+    // gRPC's createSsl takes null for "the system's roots".
+    ...(tls ? { credentials: { rootCertificate: tls.ca ?? (null as unknown as Buffer), ...(tls.cert && tls.key ? { certChain: tls.cert, privateKey: tls.key } : {}) } } : {}),
+    ...(auth ? { auth: { username: auth.username, password: auth.password, callOptions: () => ({ deadline: Date.now() + callTimeoutMs }) } } : {}),
     // The fallback deadline for calls made on the shared client by others (the ban
     // registry); our own calls carry an absolute deadline covering their retries.
     // Streams have none: a watch lives for as long as it is wanted.
@@ -148,7 +158,12 @@ export class EtcdCoordinator implements Coordinator {
     this.endpoints = validateEtcdEndpoints(endpoints);
     this.callTimeoutMs = options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
     if (!(this.callTimeoutMs > 0)) throw new ConfigError(`etcd callTimeoutMs must be > 0 ms, got ${this.callTimeoutMs}`);
-    this.etcd = createClient([...this.endpoints], this.callTimeoutMs);
+    this.etcd = createClient([...this.endpoints], this.callTimeoutMs, options.security ?? {});
+  }
+
+  /** etcd3's pool; a watch stream opens on it and an expired auth token is forgotten there. */
+  private get pool(): WatchPool | undefined {
+    return (this.etcd as unknown as { pool?: WatchPool }).pool;
   }
 
   /** The etcd3 client, for others that share the connection (the ban registry). */
@@ -178,7 +193,9 @@ export class EtcdCoordinator implements Coordinator {
         if (this.closed || err instanceof ClientClosedError) throw new CoordinatorClosedError(operation);
         if (err instanceof EtcdLeaseInvalidError) throw new LeaseExpiredError(lease ?? Number.NaN);
         if (err instanceof LeaseExpiredError) throw err;
-        if (!isTransient(err)) throw new CoordinatorRequestError(operation, key, [...this.endpoints], err);
+        // A token etcd no longer knows (expired, or the member restarted): authenticate again.
+        if (err instanceof EtcdInvalidAuthTokenError) this.pool?.authenticator?.invalidateMetadata();
+        else if (!isTransient(err)) throw new CoordinatorRequestError(operation, key, [...this.endpoints], err);
         if (cause === undefined || !(err instanceof GRPCDeadlineExceededError)) cause = err;
         const now = Date.now();
         if (now >= deadline) throw new CoordinatorTimeoutError(operation, key, [...this.endpoints], this.callTimeoutMs, cause);
@@ -341,7 +358,7 @@ export class EtcdCoordinator implements Coordinator {
 
   watch(prefix: string, fromRevision: number, onEvent: (ev: WatchEvent) => void, onCompacted?: () => void): () => void {
     if (this.closed) throw new CoordinatorClosedError('watch');
-    const pool = (this.etcd as unknown as { pool?: WatchPool }).pool;
+    const pool = this.pool;
     if (!pool || typeof pool.withConnection !== 'function') throw new Error('etcd3 client has no connection pool to open a watch on (etcd3 version changed?)');
     const w = new EtcdWatch(pool, prefix, fromRevision, onEvent, () => {
       this.watches.delete(w);
@@ -409,7 +426,10 @@ class EtcdWatch {
         }
         this.stream = stream;
         stream.on('data', (res) => this.onResponse(res));
-        stream.on('error', () => this.reconnect(stream));
+        stream.on('error', (err) => {
+          if (castGrpcError(err) instanceof EtcdInvalidAuthTokenError) this.pool.authenticator?.invalidateMetadata();
+          this.reconnect(stream);
+        });
         stream.on('end', () => this.reconnect(stream));
         stream.write({ create_request: { ...this.range, start_revision: this.next, progress_notify: true } });
       })
@@ -492,6 +512,10 @@ export async function connectEtcd(endpoints: readonly string[], options: Connect
   const coordinator = new EtcdCoordinator(endpoints, options);
   const retryForMs = options.retryForMs ?? Number.POSITIVE_INFINITY;
   const eps = [...coordinator.endpoints];
+  // gRPC reports a refused TLS handshake as "no connection established", like a member that is down.
+  const tlsHint = eps.some((e) => e.startsWith('https:'))
+    ? ". Over https a refused TLS handshake looks the same: check cluster.etcdTls (ca: the CA that signed etcd's certificate; cert and key: a client certificate etcd's --trusted-ca-file accepts)"
+    : '';
   const t0 = Date.now();
   let pause = 500;
   for (let attempt = 1; ; attempt++) {
@@ -511,10 +535,10 @@ export async function connectEtcd(endpoints: readonly string[], options: Connect
           eps,
           cause,
           `gave up after ${attempt} attempt(s) over ${(elapsed / 1000).toFixed(1)} s. Is etcd running? Start it, ` +
-            `fix cluster.etcd, or leave cluster.etcd empty for the embedded coordinator`,
+            `fix cluster.etcd, or leave cluster.etcd empty for the embedded coordinator${tlsHint}`,
         );
       }
-      options.onRetry?.(attempt, new CoordinatorUnavailableError(eps, cause, `retrying in ${pause / 1000} s`));
+      options.onRetry?.(attempt, new CoordinatorUnavailableError(eps, cause, `retrying in ${pause / 1000} s${tlsHint}`));
       await sleep(pause);
       pause = Math.min(pause * 2, 5_000);
     }

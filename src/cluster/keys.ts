@@ -13,6 +13,8 @@ export const keys = {
   placement: (c: string, actor: string) => `${clusterPrefix(c)}placement/${actor}`,
   restarts: (c: string, actor: string) => `${clusterPrefix(c)}restarts/${actor}`,
   envelopeKeys: (c: string) => `${clusterPrefix(c)}envelope-keys/`,
+  /** The fingerprint of the cluster's join secret (join-secret.ts). */
+  joinCheck: (c: string) => `${clusterPrefix(c)}join-check`,
 };
 
 /** The last path segment of a key under a prefix. */

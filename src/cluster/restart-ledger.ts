@@ -9,16 +9,9 @@ import type { ActorSystem } from '../supervisors/actor-system.ts';
 import type { LifecycleEvent } from '../supervisors/events.ts';
 import type { RestartHistory } from '../supervisors/restart-policy.ts';
 import type { Coordinator } from './coordinator.ts';
+import type { EtcdValues, RestartRecord } from './etcd-values.ts';
 import { keys } from './keys.ts';
-import { actorIdOf } from './placement/specs.ts';
-
-interface Record {
-  restarts: number;
-  /** Wall-clock ms, oldest first. */
-  times: number[];
-  /** The node each restart happened on (same order). */
-  nodes?: string[];
-}
+import type { PlacementLayout } from './placement/specs.ts';
 
 export class RestartLedger {
   writes = 0;
@@ -29,19 +22,16 @@ export class RestartLedger {
     private readonly cluster: string,
     private readonly system: ActorSystem,
     private readonly onError: (err: unknown) => void,
+    private readonly values: EtcdValues,
+    private readonly layout: PlacementLayout,
     /** Restart times kept per actor: enough for any intensity window in use. */
     private readonly keep = 32,
   ) {}
 
-  private async read(actorId: string): Promise<Record | undefined> {
+  /** The actor's record; undefined when there is none or it is malformed (then rewritten at its next restart). */
+  private async read(actorId: string): Promise<RestartRecord | undefined> {
     const kv = await this.coordinator.get(keys.restarts(this.cluster, actorId));
-    if (!kv) return undefined;
-    try {
-      const r = JSON.parse(kv.value) as Record;
-      return Number.isInteger(r.restarts) && Array.isArray(r.times) ? r : undefined;
-    } catch {
-      return undefined;
-    }
+    return kv ? (this.values.restarts(kv) ?? undefined) : undefined;
   }
 
   /**
@@ -61,7 +51,7 @@ export class RestartLedger {
   follow(runsHere: (actorId: string) => boolean): () => void {
     const onEvent = (ev: LifecycleEvent) => {
       if (ev.type !== 'restarted') return;
-      const id = actorIdOf(ev.path);
+      const id = this.layout.actorIdOf(ev.path);
       if (id === undefined || !runsHere(id)) return;
       const at = Date.now();
       const prev = this.chains.get(id) ?? Promise.resolve();
@@ -69,7 +59,7 @@ export class RestartLedger {
         .then(async () => {
           const r = (await this.read(id)) ?? { restarts: 0, times: [] };
           const nodes = r.nodes && r.nodes.length === r.times.length ? r.nodes : r.times.map(() => '?');
-          const record: Record = {
+          const record: RestartRecord = {
             restarts: Math.max(ev.restarts ?? 0, r.restarts + 1),
             times: [...r.times, at].slice(-this.keep),
             nodes: [...nodes, this.system.nodeId].slice(-this.keep),

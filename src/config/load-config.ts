@@ -1,6 +1,7 @@
 // Loads config/default.json, lays the user's file over it and validates the result. A bad
 // file stops start-up with an error that names the field, the bad value and what is allowed.
 
+import { defaultShardCount } from '../net/shard-count.ts';
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -9,6 +10,8 @@ import { Value, ValueErrorType } from '@sinclair/typebox/value';
 import { ConfigError } from '../errors.ts';
 import { ConfigSchema, type Config } from './schema.ts';
 import { resolveRulesConfig, RulesConfigError, type RulesConfig, type RulesOverrides } from '../detect/rules/rules-config.ts';
+import { feedSpecs } from '../feeds/feed-config.ts';
+import { webhookSpecs } from '../notify/notify-config.ts';
 import { checkResponderConfig, DEFAULT_RESPONDER, type ResponderConfig } from '../respond/responder-config.ts';
 
 /** The rule detectors' thresholds: the defaults with the config's overrides, checked. */
@@ -25,10 +28,14 @@ export function responderOf(config: Config): ResponderConfig {
     escalation: { ...DEFAULT_RESPONDER.escalation, ...r.escalation },
     rateLimit: { ...DEFAULT_RESPONDER.rateLimit, ...r.rateLimit },
     manualTtl: { ...DEFAULT_RESPONDER.manualTtl, ...r.manualTtl },
+    minPrefix: { ...DEFAULT_RESPONDER.minPrefix, ...r.minPrefix },
   };
   checkResponderConfig(merged);
   return merged;
 }
+
+/** Sections that check what the schema cannot (names used twice, one of two fields): feeds, notify. */
+const SECTION_CHECKS: Array<(c: Config) => void> = [(c) => void feedSpecs(c.feeds), (c) => void webhookSpecs(c.notify.webhooks)];
 
 export const DEFAULT_CONFIG_FILE = fileURLToPath(new URL('../../config/default.json', import.meta.url));
 
@@ -131,6 +138,14 @@ export function validateConfig(value: unknown, source: string): Config {
       if (!(err instanceof ConfigError)) throw err;
       problems.push(err.message.replace(/^responder: (\S+)/, 'field "responder.$1"'));
     }
+    for (const check of SECTION_CHECKS) {
+      try {
+        check(value as Config);
+      } catch (err) {
+        if (!(err instanceof ConfigError)) throw err;
+        problems.push(err.message);
+      }
+    }
   }
   if (problems.length > 0) throw new ConfigError(`${source}: ${problems.join('; ')}`);
   return value as Config;
@@ -142,6 +157,9 @@ export interface LoadedConfig {
   files: string[];
 }
 
+/** pipeline.shards 0 in a cluster (set a number to fit the members' cores). */
+export const CLUSTER_DEFAULT_SHARDS = 2;
+
 export function loadConfig(userFile?: string, overrides: Json = {}): LoadedConfig {
   const files = [DEFAULT_CONFIG_FILE];
   let merged = readJson(DEFAULT_CONFIG_FILE);
@@ -151,6 +169,11 @@ export function loadConfig(userFile?: string, overrides: Json = {}): LoadedConfi
   }
   merged = mergeConfig(merged, overrides);
   const config = validateConfig(merged, userFile ? `config file ${userFile}` : `default config ${DEFAULT_CONFIG_FILE}`);
+  if (config.pipeline.shards === 0) {
+    // One shard per core on a single node. A cluster places shard k on one member, so its
+    // members must agree on a number whatever their cores: there 0 is the fixed default.
+    config.pipeline.shards = config.cluster.etcd.length > 0 ? CLUSTER_DEFAULT_SHARDS : defaultShardCount();
+  }
   if (config.node.id === 'auto') config.node.id = hostname().replace(/[^A-Za-z0-9_-]/g, '-').replace(/^[^A-Za-z0-9]+/, '').slice(0, 63) || 'node';
   return { config, files };
 }

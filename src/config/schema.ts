@@ -2,6 +2,7 @@
 // a misspelt option is an error, never silently ignored.
 
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { FEED_FORMATS } from '../feeds/feed-formats.ts';
 
 const strict = { additionalProperties: false } as const;
 const oneOf = <T extends string>(values: readonly T[], description: string) =>
@@ -55,6 +56,18 @@ export const ConfigSchema = Type.Object(
           },
           strict,
         ),
+        allowedHosts: Type.Array(Type.String({ minLength: 1, maxLength: 253, pattern: '^[A-Za-z0-9._:\\[\\]-]+$' }), {
+          maxItems: 256,
+          description: 'names (or addresses) the node is reached by, besides localhost, 127.0.0.1, [::1] and http.host; any other Host header is refused (DNS rebinding)',
+        }),
+        clientLimits: Type.Object(
+          {
+            perS: Type.Number({ exclusiveMinimum: 0, maximum: 100_000, description: 'questions and tool calls per second per client (429 past it)' }),
+            burst: Type.Integer({ minimum: 1, maximum: 100_000 }),
+            inFlight: Type.Integer({ minimum: 1, maximum: 1000, description: 'questions and tool calls of one client running at once' }),
+          },
+          { ...strict, description: 'per client (address, and token when shown) on POST /api/ask and /api/tools/*' },
+        ),
       },
       strict,
     ),
@@ -63,6 +76,28 @@ export const ConfigSchema = Type.Object(
         name: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$' }),
         etcd: Type.Array(Type.String({ pattern: '^https?://' }), { description: 'etcd endpoints; empty runs the embedded single-node coordinator' }),
         leaseTtlMs: Type.Integer({ minimum: 2000, maximum: 600_000, description: "the node's membership lease; etcd's minimum is about 2 s" }),
+        etcdTls: Type.Object(
+          {
+            ca: Type.Union([Type.Null(), Type.String({ minLength: 1 })], { description: "PEM file of the CA that signed etcd's server certificates; null: the system's roots (https endpoints only)" }),
+            cert: Type.Union([Type.Null(), Type.String({ minLength: 1 })], { description: "PEM file of this node's client certificate, for etcd's --client-cert-auth; null: none" }),
+            key: Type.Union([Type.Null(), Type.String({ minLength: 1 })], { description: 'PEM file of its private key' }),
+          },
+          strict,
+        ),
+        etcdAuth: Type.Union(
+          [
+            Type.Null(),
+            Type.Object(
+              {
+                user: Type.String({ minLength: 1, description: 'etcd user (etcd RBAC, auth enabled)' }),
+                passwordFile: Type.String({ minLength: 1, description: "file holding the user's password (first line)" }),
+              },
+              strict,
+            ),
+          ],
+          { description: 'etcd user and password; null: no etcd authentication' },
+        ),
+        joinSecretFile: Type.String({ minLength: 1, description: 'the cluster join secret a node needs to be admitted; "auto": cluster-join.key in the state dir (made there by the first node of a new cluster)' }),
         transport: Type.Object(
           {
             bind: Type.String({ pattern: '^tcp://[^:]+:\\d+$', description: 'where this node binds its ZeroMQ socket (port 0: any free one); the address is advertised in etcd' }),
@@ -79,10 +114,11 @@ export const ConfigSchema = Type.Object(
     ),
     pipeline: Type.Object(
       {
-        shards: Type.Integer({ minimum: 1, maximum: 64, description: 'enricher shards; packets go to one by a hash of their source address' }),
+        shards: Type.Integer({ minimum: 0, maximum: 64, description: 'enricher/detector shards, packets going to one by a hash of their source address; 0: one per core on a single node, 2 in a cluster (its members must agree on a number)' }),
         batchSize: Type.Integer({ minimum: 1, maximum: 65536, description: 'packets per message between capture and shards' }),
         highWater: Type.Integer({ minimum: 1, maximum: 100_000, description: 'batches waiting at a shard before captures hold back' }),
         shardMailbox: MailboxSchema,
+        workers: Type.Boolean({ description: 'run each shard (enricher and detector) in a worker thread of its own, so shards use every core; single nodes only for now' }),
       },
       strict,
     ),
@@ -106,9 +142,9 @@ export const ConfigSchema = Type.Object(
     ),
     features: Type.Object(
       {
-        maxHosts: Type.Integer({ minimum: 1, maximum: 16_777_216, description: 'source hosts tracked per shard; the least recently seen are evicted past it' }),
-        maxPairs: Type.Integer({ minimum: 1, maximum: 16_777_216 }),
-        maxSockets: Type.Integer({ minimum: 1, maximum: 16_777_216 }),
+        maxHosts: Type.Integer({ minimum: 1, maximum: 16_777_216, description: 'source hosts the node tracks (each shard its share); the least recently seen are evicted past it' }),
+        maxPairs: Type.Integer({ minimum: 1, maximum: 16_777_216, description: 'host pairs the node tracks (each shard its share)' }),
+        maxSockets: Type.Integer({ minimum: 1, maximum: 16_777_216, description: 'socket pairs the node tracks (each shard its share)' }),
       },
       strict,
     ),
@@ -121,6 +157,7 @@ export const ConfigSchema = Type.Object(
           description: 'GeoLite2/GeoIP2 ASN .mmdb file(s); null: no ASN data',
         }),
         cacheSize: Type.Integer({ minimum: 1, maximum: 16_777_216 }),
+        readCacheMb: Type.Integer({ minimum: 1, maximum: 4096, description: 'MB of each database file held in memory (its most used pages); the files are read on demand, never whole' }),
       },
       strict,
     ),
@@ -143,6 +180,11 @@ export const ConfigSchema = Type.Object(
           rateLimit: Type.Object({ bans: Type.Integer({ minimum: 1 }), perS: Type.Number({ exclusiveMinimum: 0 }) }, { ...strict, description: 'automatic bans at most `bans` per `perS` seconds' }),
           allow: Type.Array(Type.String({ minLength: 1 }), { description: 'addresses and CIDRs never banned, besides loopback and this node\'s own addresses' }),
           manualTtl: Type.Object({ minS: Type.Integer({ minimum: 1 }), maxS: Type.Integer({ minimum: 1 }), defaultS: Type.Integer({ minimum: 1 }) }, strict),
+          forgeableBanTtlS: Type.Number({ minimum: 10, description: 'ban length when the evidence could be forged and the source never had a real session here (no escalation)' }),
+          minPrefix: Type.Object(
+            { v4: Type.Integer({ minimum: 0, maximum: 32 }), v6: Type.Integer({ minimum: 0, maximum: 128 }) },
+            { ...strict, description: 'the widest net a ban may cover, per family (IPv4 /8, IPv6 /19 by default); the firewall refuses wider ones whatever wrote them' },
+          ),
         },
         strict,
       ),
@@ -150,8 +192,15 @@ export const ConfigSchema = Type.Object(
     ),
     firewall: Type.Object(
       {
-        backend: oneOf(['auto', 'nftables', 'iptables-ipset', 'dry-run'] as const, '"auto": nftables as root when nft works, else iptables+ipset, else dry-run'),
+        backend: oneOf(['auto', 'nftables', 'iptables-ipset', 'xdp', 'dry-run'] as const, '"auto": nftables as root when nft works, else iptables+ipset, else dry-run; "xdp" only when chosen'),
         table: Type.String({ pattern: '^[A-Za-z][A-Za-z0-9_-]{0,30}$', description: 'name of the nftables table (and prefix of the ipset sets and iptables chain) this node owns' }),
+        xdp: Type.Object(
+          {
+            interfaces: Type.Array(Type.String({ pattern: '^[A-Za-z0-9_.:@-]{1,15}$' }), { description: 'interfaces xdp-filter is attached to; empty: every interface that is up, loopback aside' }),
+            mode: oneOf(['auto', 'native', 'skb'] as const, '"native" in the driver, "skb" generic (any interface, slower), "auto" native where the driver can, else skb'),
+          },
+          strict,
+        ),
       },
       strict,
     ),
@@ -160,6 +209,7 @@ export const ConfigSchema = Type.Object(
         enabled: Type.Boolean({ description: 'keep alerts, decisions and flow summaries in the event store (questions, tools, "events like this one")' }),
         backend: oneOf(['duckdb', 'sqlite', 'memory'] as const, 'duckdb (measured: see the README), sqlite, or memory (the last memoryMinutes only, nothing on disk)'),
         memoryMinutes: Type.Integer({ minimum: 1, maximum: 1440, description: 'the newest events answered from memory' }),
+        memoryRows: Type.Integer({ minimum: 1000, maximum: 10_000_000, description: 'rows the memory tier holds at most (older ones are answered from the database)' }),
         compactAfterHours: Type.Integer({ minimum: 1, maximum: 87_600, description: 'events older than this are kept as hourly rollups (counts by type, source, country, AS…)' }),
         retentionDays: Type.Integer({ minimum: 1, maximum: 3650, description: 'everything older is deleted' }),
         maxPending: Type.Integer({ minimum: 100, maximum: 10_000_000, description: 'events waiting for the database at most; past it the oldest are shed and counted' }),
@@ -169,7 +219,7 @@ export const ConfigSchema = Type.Object(
             enabled: Type.Boolean({ description: 'store a summary of every flow (one direction of a 5-tuple, as NetFlow meters it) when it ends' }),
             idleTimeoutS: Type.Number({ exclusiveMinimum: 0, maximum: 86_400, description: 'a flow with no packet for this long has ended' }),
             activeTimeoutS: Type.Number({ exclusiveMinimum: 0, maximum: 86_400, description: 'a flow open this long is reported, and metered on as a new record' }),
-            maxFlows: Type.Integer({ minimum: 16, maximum: 10_000_000, description: 'open flows each detector shard tracks; past it the least recently seen is reported and dropped' }),
+            maxFlows: Type.Integer({ minimum: 16, maximum: 10_000_000, description: 'open flows the node tracks (each detector shard its share); past it the least recently seen is reported and dropped' }),
           },
           strict,
         ),
@@ -203,6 +253,51 @@ export const ConfigSchema = Type.Object(
         countryWeights: Type.Record(Type.String({ pattern: '^[A-Z]{2}$' }), Type.Number({ minimum: 0, maximum: 100 }), {
           description: 'multiply the anomaly score of sources in these countries (ISO codes), e.g. {"XX": 1.5}; empty: off',
         }),
+      },
+      strict,
+    ),
+    feeds: Type.Array(
+      Type.Object(
+        {
+          name: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$', description: 'the feed\'s bans have origin feed:<name>' }),
+          url: Type.Optional(Type.String({ pattern: '^https?://', description: 'fetched on its cadence and kept in the state dir' })),
+          file: Type.Optional(Type.String({ minLength: 1, description: 'read from disk on its cadence' })),
+          format: Type.Optional(oneOf(['auto', ...FEED_FORMATS] as const, '"auto" (default): detected from the content')),
+          refreshS: Type.Optional(Type.Integer({ minimum: 60, maximum: 604_800, description: 'seconds between refreshes (default 3600)' })),
+          ttlS: Type.Optional(Type.Integer({ minimum: 60, maximum: 31_536_000, description: 'ban length of an entry (default 3 × refreshS)' })),
+          timeoutS: Type.Optional(Type.Integer({ minimum: 1, maximum: 600, description: 'time limit of a fetch (default 30)' })),
+        },
+        strict,
+      ),
+      { description: 'threat-intelligence lists banned as feed:<name> (FireHOL, Spamhaus DROP, abuse.ch Feodo, CrowdSec, plain); empty: none' },
+    ),
+    lapi: Type.Object(
+      {
+        enabled: Type.Boolean({ description: 'serve CrowdSec\'s bouncer API (/v1/decisions, /v1/decisions/stream) to bouncers registered with `autoimmune bouncers add`' }),
+      },
+      strict,
+    ),
+    notify: Type.Object(
+      {
+        queue: Type.Integer({ minimum: 1, maximum: 1_000_000, description: 'events waiting per webhook at most; past it the oldest are dropped and counted' }),
+        webhooks: Type.Array(
+          Type.Object(
+            {
+              name: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$' }),
+              url: Type.String({ pattern: '^https?://' }),
+              format: Type.Optional(oneOf(['json', 'slack'] as const, 'json (default): {node, events: [...]}; slack: {text, blocks} for a Slack-compatible incoming webhook')),
+              events: Type.Optional(Type.Array(oneOf(['decision', 'alert'] as const, 'what to send'), { description: 'default ["decision"]' })),
+              types: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { description: 'only these alert types or decision detectors (e.g. sshBruteForce, operator, feed:firehol); default: all' })),
+              minScore: Type.Optional(Type.Number({ minimum: 0, maximum: 1, description: 'only events scoring at least this (default 0)' })),
+              batchMs: Type.Optional(Type.Integer({ minimum: 0, maximum: 3_600_000, description: 'gather events this long into one request (default 2000)' })),
+              maxBatch: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000, description: 'events per request at most (default 50)' })),
+              retries: Type.Optional(Type.Integer({ minimum: 0, maximum: 20, description: 'tries after the first, with exponential backoff (default 5)' })),
+              timeoutS: Type.Optional(Type.Integer({ minimum: 1, maximum: 300, description: 'time limit of a request (default 10)' })),
+              headers: Type.Optional(Type.Record(Type.String({ pattern: '^[A-Za-z0-9-]{1,64}$' }), Type.String({ maxLength: 4096 }), { description: 'extra request headers (an Authorization, for instance)' })),
+            },
+            strict,
+          ),
+        ),
       },
       strict,
     ),

@@ -17,6 +17,14 @@ export const ALERT_TYPES = [
 
 export type AlertType = (typeof ALERT_TYPES)[number];
 
+/**
+ * Whether the evidence behind an alert could have been forged (src/detect/session-verifier.ts):
+ * 'established' when it rests on connections whose handshake the source completed (or data in
+ * them), which a sender forging the address cannot do; 'forgeable' when it rests on single
+ * packets or half-open SYNs, which can carry any source address.
+ */
+export type EvidenceGrade = 'established' | 'forgeable';
+
 export interface Alert {
   type: AlertType;
   /** Source address (text). For a flood of spoofed sources or reflectors: the top one seen, for the record. */
@@ -39,6 +47,10 @@ export interface Alert {
   blockable: boolean;
   /** Counts, window and thresholds that made the alert: numbers or short strings. */
   evidence: Record<string, number | string>;
+  /** Whether that evidence could have been forged; absent: not graded (taken as established). */
+  grade?: EvidenceGrade;
+  /** The source has had real sessions here (a verified handshake within the verifier's memory). */
+  sourceSeen?: boolean;
   /** GeoIP of the source, when the node has the databases. */
   geo?: { country: string | null; asn: number | null; asnOrg: string | null; latitude?: number | null; longitude?: number | null };
   /** The flow-feature vector of the source's packet that made the alert (flow-features.ts), for "events like this one". */

@@ -20,11 +20,12 @@
 
 import { AutoimmuneError } from '../errors.ts';
 import type { GeoInfo } from '../geo/geo-lookup.ts';
-import { PacketFlags, formatIPv4, formatIPv6 } from '../net/packet-batch.ts';
+import { PacketFlags } from '../net/packet-batch.ts';
 import { LruOrder } from '../util/lru.ts';
 import type { EnrichedBatch } from './enrichment.ts';
 import type { FlowEnd, FlowRecord } from './flow-record.ts';
 import { FlowTable } from './flow-table.ts';
+import { formatIPv4, formatIPv6 } from '../net/address.ts';
 
 export interface FlowMeterConfig {
   /** A flow with no packet for this long ends ('idle'); default 15 s (NetFlow's inactive timeout). */

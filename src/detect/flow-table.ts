@@ -7,26 +7,17 @@
 // evicted and its slot handed to the newcomer; the owner resets the slot's state.
 
 import { LruOrder, checkCapacity } from '../util/lru.ts';
+import { fnv1a, mix32 } from '../util/hash.ts';
 
 export type AddressKey = number | string;
 
 const NONE = -1;
 
-/** murmur3's 32-bit finaliser: cheap, and every input bit reaches every output bit. */
-function mix32(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  return h ^ (h >>> 16);
-}
 
 function hashAddress(a: AddressKey): number {
   if (typeof a === 'number') return mix32(a | 0);
   // FNV-1a over UTF-16 code units; strings here are short IPv6 texts
-  let h = 0x811c9dc5;
-  for (let i = 0; i < a.length; i++) h = Math.imul(h ^ a.charCodeAt(i), 0x01000193);
-  return mix32(h ^ 0x5bd1e995);
+  return mix32(fnv1a(a) ^ 0x5bd1e995);
 }
 
 export class FlowTable {

@@ -5,7 +5,6 @@
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from '../config/schema.ts';
-import type { ModelShelf } from '../defence.ts';
 import { AutoimmuneError } from '../errors.ts';
 import type { AnomalyScorer } from './detector-shard.ts';
 import { featureCount as defaultFeatureCount } from './flow-features.ts';
@@ -13,6 +12,20 @@ import { modelFromJSON, type AnomalyModel } from './model/anomaly-model.ts';
 import { trainInWorker } from './model/train-in-worker.ts';
 import { ModelStore } from './model/model-store.ts';
 import { initTensorflow } from './model/tf-backend.ts';
+
+/** Where models are trained, kept and put in force (opened by openModelShelf below). */
+export interface ModelShelf {
+  readonly backend: string;
+  /** The model in force from an earlier run, or null. */
+  loadPromoted(): Promise<AnomalyScorer | null>;
+  /** Trains on the rows and saves the model under a new version. */
+  train(rows: Float64Array, count: number): Promise<AnomalyScorer>;
+  promote(version: number): Promise<void>;
+  /** The model of that version as text, to hand to other nodes (cluster). */
+  exportModel?(version: number): Promise<string>;
+  /** A model another node promoted: kept and promoted here too. */
+  importModel?(text: string, origin: string): Promise<AnomalyScorer>;
+}
 
 export function asScorer(version: number, model: AnomalyModel): AnomalyScorer {
   return { version, threshold: model.threshold.threshold, typical: Math.exp(model.threshold.logMean), scoreBatch: (f, rows, fc, out) => model.scoreBatch(f, rows, fc, out) };

@@ -1,9 +1,11 @@
 // The rows the trainer learns from: during the grace period every row the detectors see,
 // afterwards a sample of the rows the model scored benign. A ring of the most recent
-// `capacity` rows in one Float64Array, so memory is fixed (capacity × features × 8 bytes).
+// `capacity` rows in one Float32Array (the model trains in float32: the same tensors as
+// from float64 rows), grown by doubling as rows arrive, so memory is what is held, at most
+// capacity × features × 4 bytes (50,000 rows of 100 features: 20 MB).
 
 export class TrainingBuffer {
-  private readonly data: Float64Array;
+  private data: Float32Array;
   private next = 0;
   /** Rows held now (at most capacity). */
   count = 0;
@@ -15,13 +17,19 @@ export class TrainingBuffer {
     readonly featureCount: number,
   ) {
     if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`training buffer capacity must be a positive integer, got ${capacity}`);
-    this.data = new Float64Array(capacity * featureCount);
+    this.data = new Float32Array(Math.min(capacity, 1024) * featureCount);
   }
 
   /** Adds `rows` rows of `rowsData` (row-major, featureCount wide); the oldest go first. */
   add(rowsData: Float64Array, rows: number): void {
     const fc = this.featureCount;
     if (rowsData.length < rows * fc) throw new RangeError(`training rows: ${rows} rows need ${rows * fc} values, got ${rowsData.length}`);
+    const want = Math.min(this.capacity, this.count + rows);
+    if (want * fc > this.data.length) {
+      const grown = new Float32Array(Math.min(this.capacity, Math.max(want, (2 * this.data.length) / fc)) * fc);
+      grown.set(this.data);
+      this.data = grown;
+    }
     for (let r = 0; r < rows; r++) {
       this.data.set(rowsData.subarray(r * fc, (r + 1) * fc), this.next * fc);
       this.next = (this.next + 1) % this.capacity;

@@ -16,7 +16,12 @@ export interface ReconcileResult {
 }
 
 export interface FirewallBackend {
-  readonly name: 'nftables' | 'iptables-ipset' | 'dry-run';
+  readonly name: 'nftables' | 'iptables-ipset' | 'xdp' | 'dry-run';
+  /**
+   * False when the kernel does not time its elements out (XDP's maps): the firewall actor
+   * then removes each ban when it runs out. Absent: true.
+   */
+  readonly expires?: boolean;
   /** Creates the table/sets/rules if missing. Idempotent. */
   setup(): Promise<void>;
   /** Adds (or refreshes the timeout of) and removes elements in one batched transaction. */

@@ -7,10 +7,12 @@ import type { DryRunOptions } from './dry-run.ts';
 import { DryRunBackend } from './dry-run.ts';
 import { NftablesBackend } from './nftables.ts';
 import { IptablesIpsetBackend } from './iptables-ipset.ts';
+import { CAP_NET_ADMIN, hasCapability } from '../util/capabilities.ts';
+import { XdpBackend, type XdpMode } from './xdp.ts';
 import { runCommand } from './exec.ts';
 import { describeError } from '../errors.ts';
 
-export type FirewallBackendKind = 'auto' | 'nftables' | 'iptables-ipset' | 'dry-run';
+export type FirewallBackendKind = 'auto' | 'nftables' | 'iptables-ipset' | 'xdp' | 'dry-run';
 
 export interface ChooseBackendOptions {
   /** nftables table name, and the ipset/iptables name prefix; default 'autoimmune'. */
@@ -21,6 +23,8 @@ export interface ChooseBackendOptions {
   clock?: DryRunOptions['clock'];
   /** Whether the process is root; default from process.getuid(). */
   isRoot?: boolean;
+  /** For the xdp backend: the interfaces to attach to (empty: every one up but loopback) and the mode. */
+  xdp?: { interfaces?: readonly string[]; mode?: XdpMode };
 }
 
 export interface ChosenBackend {
@@ -38,15 +42,19 @@ export async function chooseFirewallBackend(kind: FirewallBackendKind, options: 
       return { backend: nft(), why: 'nftables: configured' };
     case 'iptables-ipset':
       return { backend: ipt(), why: 'iptables-ipset: configured' };
+    case 'xdp':
+      // Explicit only: it attaches a program to the interfaces, which auto should not decide.
+      return { backend: new XdpBackend({ table: options.table, netns: options.netns, commandTimeoutMs: options.commandTimeoutMs, ...options.xdp }), why: 'xdp: configured (xdp-filter in the driver for addresses, nftables for nets)' };
     case 'dry-run':
       return { backend: dry(), why: 'dry-run: configured' };
     case 'auto':
       break;
     default:
-      throw new TypeError(`unknown firewall backend kind ${JSON.stringify(kind)}: expected auto, nftables, iptables-ipset or dry-run`);
+      throw new TypeError(`unknown firewall backend kind ${JSON.stringify(kind)}: expected auto, nftables, iptables-ipset, xdp or dry-run`);
   }
-  const root = options.isRoot ?? process.getuid?.() === 0;
-  if (!root) return { backend: dry(), why: 'dry-run: not root, so the packet filter cannot be changed' };
+  // Root, or a service user given CAP_NET_ADMIN (`autoimmune install-service`'s unit).
+  const root = options.isRoot ?? (process.getuid?.() === 0 || hasCapability(CAP_NET_ADMIN));
+  if (!root) return { backend: dry(), why: 'dry-run: not root and no CAP_NET_ADMIN, so the packet filter cannot be changed' };
   const probe = async (file: string, args: string[]): Promise<string | null> => {
     try {
       await runCommand(file, args, { netns: options.netns, timeoutMs: options.commandTimeoutMs ?? 10_000 });

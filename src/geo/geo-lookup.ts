@@ -1,5 +1,5 @@
 // GeoIP for the enricher: country, city, latitude/longitude, ASN and AS organisation of an
-// address, from MaxMind-format (.mmdb) databases read with `maxmind`, behind an LRU cache.
+// address, from MaxMind-format (.mmdb) databases, behind an LRU cache.
 //
 // Databases: the user's GeoLite2/GeoIP2 City (or Country) and ASN files when configured,
 // else the bundled DB-IP Lite City databases (see default-databases.ts for the package and
@@ -8,18 +8,22 @@
 // Special-purpose addresses (private, loopback, link-local, CGNAT, multicast, reserved,
 // documentation, ...) are tagged with their class and never looked up.
 //
-// A database file is read once per process and shared by every GeoLookup (enricher
-// shards), since a City database is 60-130 MB in memory.
+// The files are not read into memory: mmdb-reader.ts reads their pages on demand and keeps
+// at most `readCacheMb` of each (the two bundled files are 128 MB; read whole, as the
+// `maxmind` package does, they were most of the node's resident memory). An IPv6 database
+// costs nothing until an IPv6 address is looked up. A file is opened once per process (per
+// thread) and shared by every GeoLookup.
 
-import { stat, readFile } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { resolve as resolvePath } from 'node:path';
-import { Reader } from 'maxmind';
-import type { Response } from 'maxmind';
 import { LruMap } from '../util/lru.ts';
-import { classifyIpv4, formatIpv4, parseIpv4, resolveIpv6 } from './address-class.ts';
+import { classifyIpv4, resolveIpv6 } from './address-class.ts';
 import type { AddressClass } from './address-class.ts';
 import { defaultCityDatabases } from './default-databases.ts';
 import { GeoConfigError, GeoDbCorruptError, GeoDbMissingError, GeoDbUnreadableError } from './errors.ts';
+import { MmdbReader } from './mmdb-reader.ts';
+import type { PagedFileStats } from './paged-file.ts';
+import { formatIPv4, parseIpv4, parseIpv6 } from '../net/address.ts';
 
 export type { AddressClass } from './address-class.ts';
 
@@ -34,6 +38,8 @@ export interface GeoConfig {
   asnDb?: string | readonly string[];
   /** Addresses kept in the lookup cache; default 65,536. */
   cacheSize?: number;
+  /** MB of each database file held in memory (its most used pages); default 16. */
+  readCacheMb?: number;
 }
 
 export interface GeoInfo {
@@ -63,6 +69,8 @@ export interface GeoStats {
   invalid: number;
   /** Database lookups that failed (a damaged file); the answer then has no location. */
   errors: number;
+  /** Pages of the database files held in memory, their bytes, and page reads from memory / from the files. */
+  files: PagedFileStats;
 }
 
 export interface GeoDatabaseInfo {
@@ -75,10 +83,11 @@ export interface GeoDatabaseInfo {
 }
 
 export const DEFAULT_GEO_CACHE_SIZE = 65_536;
+export const DEFAULT_GEO_READ_CACHE_MB = 16;
 
 interface LoadedDatabase {
   path: string;
-  reader: Reader<Response>;
+  reader: MmdbReader;
   ipVersion: 4 | 6;
   type: string;
   built: Date;
@@ -182,7 +191,7 @@ function missingHint(kind: 'city' | 'asn'): string {
     : 'set asnDb to the path of a GeoLite2/GeoIP2 ASN .mmdb file, or leave it unset';
 }
 
-async function loadDatabase(file: string, kind: 'city' | 'asn'): Promise<LoadedDatabase> {
+async function loadDatabase(file: string, kind: 'city' | 'asn', readCacheMb: number): Promise<LoadedDatabase> {
   const path = resolvePath(file);
   let size: number;
   let mtime: number;
@@ -197,47 +206,41 @@ async function loadDatabase(file: string, kind: 'city' | 'asn'): Promise<LoadedD
     if (code === 'ENOENT' || code === 'ENOTDIR') throw new GeoDbMissingError(path, missingHint(kind), { cause });
     throw new GeoDbUnreadableError(path, (cause as Error).message, { cause });
   }
-  // keyed by size and mtime too, so a replaced file is read again
-  const key = `${path}\0${size}\0${mtime}`;
+  // keyed by size and mtime too, so a replaced file is opened again
+  const key = `${path}\0${size}\0${mtime}\0${readCacheMb}`;
   let p = loaded.get(key);
   if (p === undefined) {
-    p = parseDatabase(path);
+    p = Promise.resolve().then(() => openDatabase(path, readCacheMb));
     loaded.set(key, p);
     p.catch(() => loaded.delete(key));
   }
   return p;
 }
 
-async function parseDatabase(path: string): Promise<LoadedDatabase> {
-  let buf: Buffer;
+function openDatabase(path: string, readCacheMb: number): LoadedDatabase {
+  let reader: MmdbReader;
   try {
-    buf = await readFile(path);
+    reader = MmdbReader.open(path, { cacheBytes: readCacheMb * 2 ** 20 });
   } catch (cause) {
-    throw new GeoDbUnreadableError(path, (cause as Error).message, { cause });
-  }
-  if (buf.length >= 2 && buf[0] === 0x1f && buf[1] === 0x8b) {
-    throw new GeoDbCorruptError(path, 'it is gzip-compressed (gunzip it first)');
-  }
-  let reader: Reader<Response>;
-  try {
-    // the decoder cache spares re-decoding records shared by many networks on cache misses
-    reader = new Reader<Response>(buf, { cache: new LruMap<string | number, unknown>(8192) });
-  } catch (cause) {
+    const code = (cause as NodeJS.ErrnoException).code;
+    if (code === 'EACCES' || code === 'EISDIR' || code === 'EPERM') throw new GeoDbUnreadableError(path, (cause as Error).message, { cause });
     throw new GeoDbCorruptError(path, `no readable metadata (${(cause as Error).message})`, { cause });
   }
   const m = reader.metadata;
-  if ((m.ipVersion !== 4 && m.ipVersion !== 6) || !(m.nodeCount > 0) || m.searchTreeSize + 16 > buf.length) {
-    throw new GeoDbCorruptError(path, `inconsistent metadata (ip_version ${m.ipVersion}, node_count ${m.nodeCount}, ${buf.length} bytes)`);
-  }
   try {
     // walk the tree once each way: a truncated or scrambled tree throws here, not later
-    reader.get('1.1.1.1');
-    reader.get('8.8.8.8');
-    if (m.ipVersion === 6) reader.get('2001:4860:4860::8888');
+    reader.getIpv4(0x01010101);
+    reader.getIpv4(0x08080808);
+    if (m.ipVersion === 6) {
+      const g = new Uint16Array(8);
+      parseIpv6('2001:4860:4860::8888', g);
+      reader.getIpv6(g);
+    }
   } catch (cause) {
+    reader.close();
     throw new GeoDbCorruptError(path, `its search tree or data section is damaged (${(cause as Error).message})`, { cause });
   }
-  return { path, reader, ipVersion: m.ipVersion, type: String(m.databaseType), built: m.buildEpoch };
+  return { path, reader, ipVersion: m.ipVersion, type: m.databaseType, built: m.buildEpoch };
 }
 
 function pathList(field: string, v: unknown): string[] {
@@ -254,11 +257,15 @@ export async function openGeoLookup(config: GeoConfig = {}): Promise<GeoLookup> 
   if (!Number.isInteger(cacheSize) || cacheSize < 1 || cacheSize > 2 ** 24) {
     throw new GeoConfigError('cacheSize', config.cacheSize, 'an integer between 1 and 16,777,216');
   }
+  const readCacheMb = config.readCacheMb ?? DEFAULT_GEO_READ_CACHE_MB;
+  if (!Number.isInteger(readCacheMb) || readCacheMb < 1 || readCacheMb > 4096) {
+    throw new GeoConfigError('readCacheMb', config.readCacheMb, 'an integer number of MB between 1 and 4096');
+  }
   const cityPaths = config.cityDb === undefined ? defaultCityDatabases() : pathList('cityDb', config.cityDb);
   const asnPaths = config.asnDb === undefined ? [] : pathList('asnDb', config.asnDb);
   const [city, asn] = await Promise.all([
-    Promise.all(cityPaths.map((p) => loadDatabase(p, 'city'))),
-    Promise.all(asnPaths.map((p) => loadDatabase(p, 'asn'))),
+    Promise.all(cityPaths.map((p) => loadDatabase(p, 'city', readCacheMb))),
+    Promise.all(asnPaths.map((p) => loadDatabase(p, 'asn', readCacheMb))),
   ]);
   return new GeoLookup(city, asn, cacheSize);
 }
@@ -280,6 +287,7 @@ export class GeoLookup {
   private invalid = 0;
   private errors = 0;
   private lastErrorValue: GeoDbCorruptError | null = null;
+  private readonly groups = new Uint16Array(8);
 
   /** Use openGeoLookup(). */
   constructor(city: readonly LoadedDatabase[], asn: readonly LoadedDatabase[], cacheSize = DEFAULT_GEO_CACHE_SIZE) {
@@ -352,7 +360,21 @@ export class GeoLookup {
       reserved: this.reserved,
       invalid: this.invalid,
       errors: this.errors,
+      files: this.fileStats(),
     };
+  }
+
+  private fileStats(): PagedFileStats {
+    const all = new Set([...this.cityV4, ...this.asnV4]);
+    const out: PagedFileStats = { hits: 0, misses: 0, pages: 0, bytes: 0 };
+    for (const d of all) {
+      const s = d.reader.cacheStats();
+      out.hits += s.hits;
+      out.misses += s.misses;
+      out.pages += s.pages;
+      out.bytes += s.bytes;
+    }
+    return out;
   }
 
   /** The first failed database lookup, if any (errors are counted, not thrown). */
@@ -378,24 +400,24 @@ export class GeoLookup {
   }
 
   private queryIpv4(address: number): GeoInfo {
-    const text = formatIpv4(address);
-    return infoFrom(this.first(this.cityV4, text), this.first(this.asnV4, text));
+    return infoFrom(this.first(this.cityV4, address, null), this.first(this.asnV4, address, null));
   }
 
   private queryIpv6(text: string): GeoInfo {
-    const zone = text.indexOf('%');
-    const bare = zone < 0 ? text : text.slice(0, zone);
-    return infoFrom(this.first(this.cityV6, bare), this.first(this.asnV6, bare));
+    const g = this.groups;
+    if (!parseIpv6(text, g)) return PUBLIC_UNKNOWN;
+    return infoFrom(this.first(this.cityV6, -1, g), this.first(this.asnV6, -1, g));
   }
 
-  private first(dbs: readonly LoadedDatabase[], text: string): unknown {
+  /** The first database's record for the address: a uint32 IPv4 address, or IPv6 groups. */
+  private first(dbs: readonly LoadedDatabase[], v4: number, v6: Uint16Array | null): unknown {
     for (let i = 0; i < dbs.length; i++) {
       try {
-        const rec = dbs[i].reader.get(text);
+        const rec = v6 ? dbs[i].reader.getIpv6(v6) : dbs[i].reader.getIpv4(v4);
         if (rec !== null) return rec;
       } catch (cause) {
         this.errors++;
-        this.lastErrorValue ??= new GeoDbCorruptError(dbs[i].path, `lookup of ${text} failed (${(cause as Error).message})`, { cause });
+        this.lastErrorValue ??= new GeoDbCorruptError(dbs[i].path, `lookup of ${v6 ? 'an IPv6 address' : formatIPv4(v4)} failed (${(cause as Error).message})`, { cause });
       }
     }
     return null;

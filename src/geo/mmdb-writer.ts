@@ -8,7 +8,8 @@
 // (= node count + 16 + offset); then 16 zero bytes, the data section, a marker and the
 // metadata map.
 
-import { parseIpv4, parseIpv6 } from './address-class.ts';
+import { parseIpv4, parseIpv6 } from '../net/address.ts';
+import { METADATA_MARKER, MmdbType } from './mmdb-format.ts';
 
 export type MmdbValue = string | number | boolean | bigint | readonly MmdbValue[] | { readonly [key: string]: MmdbValue };
 
@@ -29,18 +30,7 @@ export interface MmdbBuildOptions {
   buildEpoch?: number;
 }
 
-// data-section type numbers
-const T_STRING = 2;
-const T_DOUBLE = 3;
-const T_UINT32 = 6;
-const T_MAP = 7;
-const T_INT32 = 8;
-const T_UINT64 = 9;
-const T_UINT128 = 10;
-const T_ARRAY = 11;
-const T_BOOLEAN = 14;
-
-const METADATA_MARKER = Buffer.from([0xab, 0xcd, 0xef, ...Buffer.from('MaxMind.com')]);
+const { STRING: T_STRING, DOUBLE: T_DOUBLE, UINT32: T_UINT32, MAP: T_MAP, INT32: T_INT32, UINT64: T_UINT64, UINT128: T_UINT128, ARRAY: T_ARRAY, BOOLEAN: T_BOOLEAN } = MmdbType;
 
 function control(type: number, size: number): Buffer {
   const head: number[] = [];

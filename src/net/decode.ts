@@ -102,6 +102,8 @@ function decodeRow(
   let dstPort = 0;
   let tcpFlags = 0;
   let tcpWindow = 0;
+  let tcpSeq = 0;
+  let tcpAck = 0;
   let tcpMss = 0;
   let tcpWscale = 0;
   let icmpType = 0;
@@ -316,6 +318,8 @@ function decodeRow(
         dstPort = (buf[l4 + 2] << 8) | buf[l4 + 3];
         const doff = (buf[l4 + 12] >> 4) << 2;
         tcpFlags = ((buf[l4 + 12] & 1) << 8) | buf[l4 + 13];
+        tcpSeq = ((buf[l4 + 4] << 24) | (buf[l4 + 5] << 16) | (buf[l4 + 6] << 8) | buf[l4 + 7]) >>> 0;
+        tcpAck = ((buf[l4 + 8] << 24) | (buf[l4 + 9] << 16) | (buf[l4 + 10] << 8) | buf[l4 + 11]) >>> 0;
         tcpWindow = (buf[l4 + 14] << 8) | buf[l4 + 15];
         if (doff < 20 || doff > l4Len) { status = S.bad_tcp_header_length; break decode; }
         payloadLen = l4Len - doff;
@@ -408,6 +412,8 @@ function decodeRow(
   b.srcPort[i] = srcPort;
   b.dstPort[i] = dstPort;
   b.tcpFlags[i] = tcpFlags;
+  b.tcpSeq[i] = tcpSeq;
+  b.tcpAck[i] = tcpAck;
   b.tcpWindow[i] = tcpWindow;
   b.tcpMss[i] = tcpMss;
   b.tcpWscale[i] = tcpWscale;

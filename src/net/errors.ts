@@ -7,16 +7,18 @@
 //
 // Readers deliver every packet before the bad offset first, then throw.
 
-export class CaptureFileError extends Error {
+import { AutoimmuneError } from '../errors.ts';
+
+export class CaptureFileError extends AutoimmuneError {
   override name = 'CaptureFileError';
-  readonly code: string = 'AI_ERR_PCAP';
+  override readonly code: string = 'AI_ERR_PCAP';
   /** The file being read. */
   readonly file: string;
   /** Byte offset in the file of the header, record or block at fault. */
   readonly offset: number;
 
   constructor(file: string, offset: number, message: string, options?: { cause?: unknown }) {
-    super(message, options);
+    super('AI_ERR_PCAP', message, { ...options, statusCode: 400 });
     this.file = file;
     this.offset = offset;
   }

@@ -9,14 +9,16 @@
 //   AI_ERR_CAPTURE_LIBRARY        the native capture library is missing or not built
 //   AI_ERR_CAPTURE_MODE           next() on a capture that delivers to onBatch
 
-export class LiveCaptureError extends Error {
+import { AutoimmuneError } from '../errors.ts';
+
+export class LiveCaptureError extends AutoimmuneError {
   override name = 'LiveCaptureError';
-  readonly code: string = 'AI_ERR_CAPTURE';
+  override readonly code: string = 'AI_ERR_CAPTURE';
   /** The interface asked for. */
   readonly iface: string;
 
   constructor(iface: string, message: string, options?: { cause?: unknown }) {
-    super(message, options);
+    super('AI_ERR_CAPTURE', message, options);
     this.iface = iface;
   }
 }

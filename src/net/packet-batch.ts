@@ -3,6 +3,10 @@
 // path creates no per-packet objects and the whole state is `buffer` + `length`
 // (serialise those two; rebuild with `new PacketBatch(capacity, buffer)`).
 
+import { AutoimmuneError } from '../errors.ts';
+import { mix32 } from '../util/hash.ts';
+import { formatIPv4, formatIPv6 } from './address.ts';
+
 /** Bits of the `flags` column. A row may carry several. */
 export const PacketFlags = {
   ETHERNET: 1 << 0,
@@ -36,6 +40,16 @@ export const PacketFlags = {
   MALFORMED: 1 << 21,
   /** Well-formed but not decoded (unknown link type, non-IP ethertype...); see `status`. */
   UNSUPPORTED: 1 << 22,
+  /**
+   * Set by the session verifier (src/detect/session-verifier.ts), not the decoder: a TCP
+   * segment of a connection whose client acknowledged the server's SYN-ACK sequence number,
+   * which a sender forging the client's address cannot see. Evidence that cannot be forged.
+   */
+  ESTABLISHED: 1 << 23,
+  /** Set by the session verifier: the source has completed such a handshake recently (it has had real sessions). */
+  SOURCE_SEEN: 1 << 24,
+  /** Set by the session verifier: the IP TTL gives a hop count other than the one learnt from the source's real sessions (forged). */
+  HOP_MISMATCH: 1 << 25,
 } as const;
 
 export type AddressSide = 'src' | 'dst';
@@ -47,7 +61,7 @@ export const PAYLOAD_HEAD_BYTES = 16;
 // (src/dst are also read as 32-bit words) whatever the capacity.
 const LAYOUT = [
   ['ts', 8], ['src', 16], ['dst', 16], ['head', 16],
-  ['caplen', 4], ['wirelen', 4], ['flags', 4], ['ipLen', 4], ['payloadLen', 4], ['src4', 4], ['dst4', 4],
+  ['caplen', 4], ['wirelen', 4], ['flags', 4], ['ipLen', 4], ['payloadLen', 4], ['src4', 4], ['dst4', 4], ['tcpSeq', 4], ['tcpAck', 4],
   ['linkType', 2], ['iface', 2], ['etherType', 2], ['vlanId', 2], ['innerVlanId', 2], ['fragOffset', 2],
   ['srcPort', 2], ['dstPort', 2], ['tcpFlags', 2], ['tcpWindow', 2], ['tcpMss', 2], ['arpOp', 2],
   ['status', 1], ['ipVersion', 1], ['protocol', 1], ['ttl', 1], ['tcpWscale', 1], ['icmpType', 1], ['icmpCode', 1],
@@ -59,9 +73,10 @@ export const PACKET_COLUMNS: readonly string[] = LAYOUT.map(([name]) => name);
 /** Bytes one row occupies in the batch buffer. */
 export const PACKET_ROW_BYTES = LAYOUT.reduce((sum, [, size]) => sum + size, 0);
 
-export class PacketBatchSizeError extends Error {
-  override name = 'PacketBatchSizeError';
-  readonly code = 'AI_ERR_PACKET_BATCH_SIZE';
+export class PacketBatchSizeError extends AutoimmuneError {
+  constructor(message: string) {
+    super('AI_ERR_PACKET_BATCH_SIZE', message, { statusCode: 400 });
+  }
 }
 
 // The first 12 bytes of an IPv4-mapped IPv6 address, folded into the hash state once so an
@@ -75,12 +90,7 @@ function mixWord(h: number, w: number): number {
 
 function finish(h: number): number {
   // murmur3 fmix32: spreads the bits so `hash % shards` is balanced for nearby addresses.
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
+  return mix32(h) >>> 0;
 }
 
 /** Hash of an IPv4 address given as a uint32; equals hashAddress16 of its v4-mapped form. */
@@ -98,35 +108,6 @@ export function hashAddress16(bytes: Uint8Array, off: number): number {
   return finish(h);
 }
 
-/** Dotted quad of an IPv4 address held as a uint32. */
-export function formatIPv4(addr: number): string {
-  return `${addr >>> 24}.${(addr >>> 16) & 255}.${(addr >>> 8) & 255}.${addr & 255}`;
-}
-
-/** RFC 5952 text of the 16-byte address at bytes[off] (v4-mapped shown as ::ffff:a.b.c.d). */
-export function formatIPv6(bytes: Uint8Array, off: number): string {
-  let mapped = true;
-  for (let k = 0; k < 10; k++) if (bytes[off + k] !== 0) mapped = false;
-  if (mapped && bytes[off + 10] === 0xff && bytes[off + 11] === 0xff) {
-    return `::ffff:${bytes[off + 12]}.${bytes[off + 13]}.${bytes[off + 14]}.${bytes[off + 15]}`;
-  }
-  const groups = new Array<number>(8);
-  for (let g = 0; g < 8; g++) groups[g] = (bytes[off + 2 * g] << 8) | bytes[off + 2 * g + 1];
-  // Longest run of two or more zero groups becomes "::" (the first one on a tie).
-  let bestStart = -1;
-  let bestLen = 1;
-  for (let g = 0; g < 8; ) {
-    if (groups[g] !== 0) { g++; continue; }
-    let e = g;
-    while (e < 8 && groups[e] === 0) e++;
-    if (e - g > bestLen) { bestStart = g; bestLen = e - g; }
-    g = e;
-  }
-  if (bestStart < 0) return groups.map((x) => x.toString(16)).join(':');
-  const head = groups.slice(0, bestStart).map((x) => x.toString(16)).join(':');
-  const tail = groups.slice(bestStart + bestLen).map((x) => x.toString(16)).join(':');
-  return `${head}::${tail}`;
-}
 
 export class PacketBatch {
   readonly capacity: number;
@@ -148,6 +129,9 @@ export class PacketBatch {
   /** IPv4 (or ARP) addresses as numbers; 0 for IPv6 rows. */
   readonly src4: Uint32Array;
   readonly dst4: Uint32Array;
+  /** TCP sequence and acknowledgement numbers (0 when not TCP). */
+  readonly tcpSeq: Uint32Array;
+  readonly tcpAck: Uint32Array;
   /** LINKTYPE_* of the frame (1 Ethernet, 113 SLL, ...). */
   readonly linkType: Uint16Array;
   /** Interface index within the capture (pcapng interface id, 0 for .pcap). */
@@ -229,6 +213,8 @@ export class PacketBatch {
     this.payloadLen = view(Uint32Array, 4);
     this.src4 = view(Uint32Array, 4);
     this.dst4 = view(Uint32Array, 4);
+    this.tcpSeq = view(Uint32Array, 4);
+    this.tcpAck = view(Uint32Array, 4);
     this.linkType = view(Uint16Array, 2);
     this.iface = view(Uint16Array, 2);
     this.etherType = view(Uint16Array, 2);
@@ -312,6 +298,8 @@ export class PacketBatch {
     this.payloadLen[j] = from.payloadLen[i];
     this.src4[j] = from.src4[i];
     this.dst4[j] = from.dst4[i];
+    this.tcpSeq[j] = from.tcpSeq[i];
+    this.tcpAck[j] = from.tcpAck[i];
     this.linkType[j] = from.linkType[i];
     this.iface[j] = from.iface[i];
     this.etherType[j] = from.etherType[i];

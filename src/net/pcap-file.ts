@@ -1,6 +1,7 @@
 // Read .pcap and .pcapng files (told apart by magic number, never by extension) in
 // fixed-size chunks, decoding packets straight into PacketBatch rows. Memory use is one
 // chunk buffer plus the batches, whatever the file size.
+import { AutoimmuneError } from '../errors.ts';
 import { closeSync, openSync, readSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { decodeFrame } from './decode.ts';
@@ -51,9 +52,10 @@ export type FrameVisitor = (
   iface: number,
 ) => void;
 
-export class CaptureOptionError extends Error {
-  override name = 'CaptureOptionError';
-  readonly code = 'AI_ERR_CAPTURE_OPTION';
+export class CaptureOptionError extends AutoimmuneError {
+  constructor(message: string) {
+    super('AI_ERR_CAPTURE_OPTION', message, { statusCode: 400 });
+  }
 }
 
 function positiveInt(name: string, value: number | undefined, fallback: number, max: number): number {
@@ -66,9 +68,10 @@ function positiveInt(name: string, value: number | undefined, fallback: number, 
 
 const noop = (): void => {};
 
-export class CaptureReaderBusyError extends Error {
-  override name = 'CaptureReaderBusyError';
-  readonly code = 'AI_ERR_CAPTURE_BUSY';
+export class CaptureReaderBusyError extends AutoimmuneError {
+  constructor(message: string) {
+    super('AI_ERR_CAPTURE_BUSY', message, { statusCode: 409 });
+  }
 }
 
 /** Where a fill stopped: the batch is full, or the buffer needs more bytes. */

@@ -10,6 +10,12 @@ export interface AllowEntry {
   net: string;
   /** Why it is protected: "loopback", "this node's address on eth0", "configured". */
   why: string;
+  /**
+   * An operator may ban it with an explicit force flag (the network's infrastructure found on
+   * the host: a gateway, resolver or NTP server can turn hostile). Never loopback, this node,
+   * the cluster, etcd or the configured allow-list.
+   */
+  forceable?: boolean;
 }
 
 /** The shape of os.networkInterfaces(): per interface name, its addresses. */
@@ -32,7 +38,11 @@ export function describeAllowEntry(e: AllowEntry): string {
 }
 
 export class AllowList {
-  private readonly matcher = new CidrMatcher<AllowEntry>();
+  private matcher = new CidrMatcher<AllowEntry>();
+  /** What the constructor protected, before any group: kept to rebuild when a group changes. */
+  private readonly base: AllowEntry[];
+  /** Entries that come and go (the cluster's members), by group name. */
+  private readonly groups = new Map<string, readonly AllowEntry[]>();
 
   constructor(sources: AllowListSources = {}) {
     const add = (net: Cidr, why: string) => this.matcher.add(net, { net: net.text, why });
@@ -46,6 +56,28 @@ export class AllowList {
     }
     for (const c of sources.configured ?? []) add(parseCidr(c), 'configured');
     for (const e of sources.extra ?? []) add(parseCidr(e.net), e.why);
+    this.base = this.entries();
+  }
+
+  /**
+   * Replaces the entries of one group (e.g. "cluster-peers" as members join and leave). Rare,
+   * so the matcher is rebuilt; entries that do not parse are skipped (they come from outside).
+   */
+  setGroup(group: string, entries: readonly AllowEntry[]): void {
+    this.groups.set(group, entries);
+    const m = new CidrMatcher<AllowEntry>();
+    for (const e of this.base) m.add(e.net, e);
+    for (const list of this.groups.values()) {
+      for (const e of list) {
+        try {
+          const net = parseCidr(e.net);
+          m.add(net, { net: net.text, why: e.why, ...(e.forceable ? { forceable: true } : {}) });
+        } catch {
+          // not an address: nothing to protect
+        }
+      }
+    }
+    this.matcher = m;
   }
 
   /**

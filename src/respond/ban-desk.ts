@@ -5,16 +5,16 @@
 // decisions for the dashboard and the CLI. It lives beside the actor tree, not in an actor:
 // a responder crash must not lose the decision log or the offence memory.
 
-import type { Ban, BanRegistry } from '../cluster/ban-registry.ts';
+import type { Ban, BanRegistry } from './ban-registry.ts';
 import type { Alert } from '../detect/alert.ts';
-import { wallClock, type Clock } from '../supervisors/clock.ts';
+import { wallClock, type Clock } from '../util/clock.ts';
 import { Ring } from '../util/ring.ts';
 import type { Decision } from './decision.ts';
 import { DecisionLog, type DecisionLogEntry } from './decision-log.ts';
 import type { ResponderPolicy } from './policy.ts';
 
 export function banOf(d: Decision): Ban {
-  return { address: d.address, ttl: d.ttl, expiresAt: d.at + d.ttl * 1000, reason: d.reason, detector: d.detector, score: d.score, at: d.at, offence: d.offence ?? 1 };
+  return { address: d.address, ttl: d.ttl, expiresAt: d.at + d.ttl * 1000, reason: d.reason, detector: d.detector, score: d.score, at: d.at, offence: d.offence ?? 1, ...(d.forced ? { forced: true } : {}) };
 }
 
 export interface BanDeskOptions {
@@ -83,8 +83,8 @@ export class BanDesk {
   }
 
   /** An operator's ban (validated by the policy: address, allow-list, TTL range). */
-  async block(address: string, ttlS?: number, reason?: string): Promise<Decision> {
-    const d = this.policy.manualBlock(address, ttlS, reason);
+  async block(address: string, ttlS?: number, reason?: string, options: { force?: boolean } = {}): Promise<Decision> {
+    const d = this.policy.manualBlock(address, ttlS, reason, options);
     await this.apply(d);
     return d;
   }
@@ -92,6 +92,7 @@ export class BanDesk {
   async unblock(address: string): Promise<{ decision: Decision; existed: boolean }> {
     const decision = this.policy.manualUnblock(address);
     const existed = await this.registry.remove(decision.address);
+    await this.policy.offences.flush();
     this.active.delete(decision.address);
     if (existed) {
       this.log.add(decision);
@@ -121,6 +122,8 @@ export class BanDesk {
     // Seen at once by the next alert, before the registry's watch reports it.
     this.active.set(ban.address, ban);
     await this.registry.put(ban);
+    // The offence it counts as is durable too before the ban is acknowledged.
+    await this.policy.offences.flush();
     if (d.detector === 'operator') this.log.add(d);
     for (const fn of this.decisionListeners) fn(d);
   }

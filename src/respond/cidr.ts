@@ -13,9 +13,8 @@
 // node's net.BlockList is not used: it can neither list its rules nor normalise text, and
 // the allow-list must say which entry matched.
 
-import { parseIpv4, parseIpv6 } from '../geo/address-class.ts';
-import { formatIPv4, formatIPv6 } from '../net/packet-batch.ts';
 import { BadAddressError } from './errors.ts';
+import { formatIPv4, formatIPv6, parseIpv4, parseIpv6 } from '../net/address.ts';
 
 export interface Cidr {
   readonly family: 4 | 6;

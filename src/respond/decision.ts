@@ -20,4 +20,8 @@ export interface Decision {
   captureTs?: number;
   /** How many bans this address has had within the offence memory (1 for the first). */
   offence?: number;
+  /** What the alert's evidence rests on: 'established' (unforgeable) or 'forgeable'; 'operator' for manual decisions. */
+  evidence?: 'established' | 'forgeable' | 'operator';
+  /** An operator's forced ban of a forceable protected address. */
+  forced?: boolean;
 }

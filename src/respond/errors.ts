@@ -15,7 +15,7 @@ const EXAMPLES = 'an IPv4 or IPv6 address or CIDR, e.g. 203.0.113.7, 10.0.0.0/8,
 export class BadAddressError extends AutoimmuneError {
   readonly value: unknown;
   constructor(value: unknown, problem: string) {
-    super('AI_ERR_BAD_ADDRESS', `bad address ${show(value)}: ${problem}; expected ${EXAMPLES}`);
+    super('AI_ERR_BAD_ADDRESS', `bad address ${show(value)}: ${problem}; expected ${EXAMPLES}`, { statusCode: 400 });
     this.value = value;
   }
 }
@@ -25,10 +25,13 @@ export class AllowListedError extends AutoimmuneError {
   readonly address: string;
   /** The allow-list entry, e.g. "127.0.0.0/8 (loopback)". */
   readonly protectedBy: string;
-  constructor(address: string, protectedBy: string) {
+  constructor(address: string, protectedBy: string, forceable = false) {
     super(
       'AI_ERR_ALLOW_LISTED',
-      `refusing to ban ${address}: it is allow-listed by ${protectedBy}; ban a narrower address outside it, or change the allow-list in the configuration`,
+      forceable
+        ? `refusing to ban ${address}: it is protected as ${protectedBy}, part of this network's infrastructure; if it really is hostile, ban it with force (--force, or "force": true)`
+        : `refusing to ban ${address}: it is allow-listed by ${protectedBy}; ban a narrower address outside it, or change the allow-list in the configuration`,
+      { statusCode: 403 },
     );
     this.address = address;
     this.protectedBy = protectedBy;
@@ -41,9 +44,24 @@ export class BadTtlError extends AutoimmuneError {
   readonly minS: number;
   readonly maxS: number;
   constructor(value: unknown, minS: number, maxS: number) {
-    super('AI_ERR_BAD_TTL', `bad ban TTL ${show(value)}: expected a whole number of seconds from ${minS} to ${maxS}`);
+    super('AI_ERR_BAD_TTL', `bad ban TTL ${show(value)}: expected a whole number of seconds from ${minS} to ${maxS}`, { statusCode: 400 });
     this.value = value;
     this.minS = minS;
     this.maxS = maxS;
+  }
+}
+
+/** A ban of a net wider than the widest the configuration allows (responder.minPrefix). */
+export class BanTooWideError extends AutoimmuneError {
+  readonly address: string;
+  readonly minPrefix: number;
+  constructor(address: string, family: 4 | 6, minPrefix: number) {
+    super(
+      'AI_ERR_BAN_TOO_WIDE',
+      `refusing to ban ${address}: it is wider than /${minPrefix}, the widest IPv${family} ban allowed (responder.minPrefix.v${family}); ban narrower nets`,
+      { statusCode: 400 },
+    );
+    this.address = address;
+    this.minPrefix = minPrefix;
   }
 }

@@ -4,16 +4,19 @@
 // comes from the injected clock (wall-clock ms in the node, as Decision.at is), so tests run
 // it on a ManualClock.
 
-import type { Ban } from '../cluster/ban-registry.ts';
+import type { Ban } from './ban-registry.ts';
 import type { Alert } from '../detect/alert.ts';
-import type { Clock } from '../supervisors/clock.ts';
-import { describeAllowEntry, type AllowList } from './allow-list.ts';
+import type { Clock } from '../util/clock.ts';
+import type { AllowList } from './allow-list.ts';
+import { TokenBucket, type BanBudget } from './ban-budget.ts';
+import { BanGuard } from './ban-guard.ts';
 import { parseCidr, type Cidr } from './cidr.ts';
 import type { Decision } from './decision.ts';
-import { AllowListedError, BadAddressError, BadTtlError } from './errors.ts';
+import { BadAddressError, BadTtlError } from './errors.ts';
+import { MemoryOffenceBook, type OffenceBook } from './offence-book.ts';
 import { checkResponderConfig, type ResponderConfig } from './responder-config.ts';
 
-export const SKIP_REASONS = ['below-min-score', 'not-blockable', 'allow-listed', 'already-banned', 'rate-limited'] as const;
+export const SKIP_REASONS = ['below-min-score', 'not-blockable', 'allow-listed', 'forgeable-evidence', 'already-banned', 'rate-limited'] as const;
 export type SkipReason = (typeof SKIP_REASONS)[number];
 
 export type PolicyOutcome = { decision: Decision } | { skipped: SkipReason; detail: string };
@@ -31,10 +34,10 @@ export interface ResponderStats {
   bansAvailable: number;
 }
 
-interface OffenceRecord {
-  offences: number;
-  /** Clock ms after which the offences are forgotten: memoryS after the last ban ends. */
-  forgetAt: number;
+/** Where the policy keeps what must outlive it: offences and the ban budget (default: memory, one node). */
+export interface PolicyState {
+  offences?: OffenceBook;
+  budget?: BanBudget;
 }
 
 /** Seconds for a message: whole when whole, else one decimal. */
@@ -56,21 +59,24 @@ export function detectorOf(alert: Alert): string {
 }
 
 export class ResponderPolicy {
-  private readonly offences = new Map<string, OffenceRecord>();
+  /** Every ban this policy decides or checks passes it; the firewall asks it again. */
+  readonly guard: BanGuard;
+  readonly offences: OffenceBook;
+  private readonly budget: BanBudget;
   private sweepAt = 1024;
-  private tokens: number;
-  private refilledAt: number;
   private readonly counts = { alerts: 0, bans: 0, manualBans: 0, manualUnbans: 0 };
   private readonly skips = Object.fromEntries(SKIP_REASONS.map((r) => [r, 0])) as Record<SkipReason, number>;
 
   constructor(
     private readonly config: ResponderConfig,
-    private readonly allowList: AllowList,
+    allowList: AllowList,
     private readonly clock: Clock,
+    state: PolicyState = {},
   ) {
     checkResponderConfig(config);
-    this.tokens = config.rateLimit.bans;
-    this.refilledAt = clock.now();
+    this.guard = new BanGuard(allowList, config.minPrefix);
+    this.offences = state.offences ?? new MemoryOffenceBook();
+    this.budget = state.budget ?? new TokenBucket(config.rateLimit, clock.now());
   }
 
   /** Ban length of the n-th offence (1 for the first): base × factor^(n−1), capped, whole seconds. */
@@ -108,14 +114,32 @@ export class ResponderPolicy {
       return this.skip('not-blockable', `${alert.type}: the source is not an address to ban (${err.message})`);
     }
     const address = net.text;
-    const protector = this.allowList.allows(net);
-    if (protector) return this.skip('allow-listed', `${address} is allow-listed by ${describeAllowEntry(protector)}: never banned`);
+    const refusal = this.guard.check(net);
+    if (refusal) return this.skip(refusal.kind === 'protected' ? 'allow-listed' : 'not-blockable', `${refusal.text}: never banned`);
 
     const now = this.clock.now();
     const level = this.offencesOf(address);
     const what = `${alert.type} from ${address} scored ${alert.score} (>= ${minScore}; ${evidenceSummary(alert.evidence)})`;
     let offence: number;
     let reason: string;
+    // Evidence anyone could forge (single packets, half-open SYNs: see session-verifier.ts)
+    // never bans an address that has had real sessions here; an address never seen in one may
+    // be banned, briefly and without escalation, so a forger cannot make it grow.
+    const forgeable = alert.grade === 'forgeable';
+    if (forgeable && alert.sourceSeen) {
+      return this.skip('forgeable-evidence', `${what}: this rests on packets anyone could forge (single packets or half-open SYNs) and ${address} has had real sessions here, so it is not banned on such evidence`);
+    }
+    if (forgeable) {
+      if (activeBan && activeBan.expiresAt > now) {
+        return this.skip('already-banned', `${address} is already banned (${secs((activeBan.expiresAt - now) / 1000)} s left of ${activeBan.ttl} s, by ${activeBan.detector}); alerts during a ban are the same offence`);
+      }
+      const wait = this.budget.take(now, `${address}|${now}`);
+      if (wait > 0) return this.rateLimited(address, alert, wait);
+      const ttl = Math.min(this.config.forgeableBanTtlS, this.ttlFor(1));
+      this.counts.bans++;
+      reason = `${what}: evidence anyone could forge, from an address never seen in a real session here: banned ${ttl} s, no escalation`;
+      return { decision: { address, action: 'ban', ttl, reason, detector: detectorOf(alert), score: alert.score, at: now, captureTs: alert.ts, offence: Math.max(1, level), evidence: 'forgeable' } };
+    }
     if (activeBan && activeBan.expiresAt > now) {
       // The capture still sees the packets the firewall drops, so alerts keep coming during a
       // ban: they are the offence already punished, not new ones (else every ban would
@@ -137,15 +161,17 @@ export class ResponderPolicy {
       reason = `${what}: ${this.escalationText(offence)}`;
     }
 
-    const wait = this.takeToken(now);
-    if (wait > 0) {
-      const { bans, perS } = this.config.rateLimit;
-      return this.skip('rate-limited', `would ban ${address} for ${alert.type}, but automatic bans are limited to ${bans} per ${perS} s and none is free; the next frees in ${secs(Math.ceil(wait / 100) / 10)} s`);
-    }
+    const wait = this.budget.take(now, `${address}|${now}`);
+    if (wait > 0) return this.rateLimited(address, alert, wait);
     const ttl = this.ttlFor(offence);
     this.remember(address, offence, now + ttl * 1000);
     this.counts.bans++;
-    return { decision: { address, action: 'ban', ttl, reason, detector: detectorOf(alert), score: alert.score, at: now, captureTs: alert.ts, offence } };
+    return { decision: { address, action: 'ban', ttl, reason, detector: detectorOf(alert), score: alert.score, at: now, captureTs: alert.ts, offence, ...(alert.grade ? { evidence: alert.grade } : {}) } };
+  }
+
+  private rateLimited(address: string, alert: Alert, waitMs: number): PolicyOutcome {
+    const { bans, perS } = this.config.rateLimit;
+    return this.skip('rate-limited', `would ban ${address} for ${alert.type}, but automatic bans are limited to ${bans} per ${perS} s and none is free; the next frees in ${secs(Math.ceil(waitMs / 100) / 10)} s`);
   }
 
   /**
@@ -153,24 +179,24 @@ export class ResponderPolicy {
    * TTL within manualTtl. Counts as an offence (so the detector escalates on top of it).
    * Throws BadAddressError, AllowListedError, BadTtlError.
    */
-  manualBlock(address: string, ttlS?: number, reason?: string): Decision {
-    const { net, ttl } = this.checkManualBlock(address, ttlS);
+  manualBlock(address: string, ttlS?: number, reason?: string, options: { force?: boolean } = {}): Decision {
+    const { net, ttl } = this.checkManualBlock(address, ttlS, options);
     const now = this.clock.now();
     const offence = this.offencesOf(net.text) + 1;
     this.remember(net.text, offence, now + ttl * 1000);
     this.counts.manualBans++;
     const why = reason?.trim() || 'banned by an operator';
-    return { address: net.text, action: 'ban', ttl, reason: why, detector: 'operator', score: 1, at: now, offence };
+    const forced = options.force === true && this.guard.check(net) !== null;
+    return { address: net.text, action: 'ban', ttl, reason: why, detector: 'operator', score: 1, at: now, offence, evidence: 'operator', ...(forced ? { forced: true } : {}) };
   }
 
   /**
    * What manualBlock would refuse, without doing anything: the normalised address and TTL, or
    * the same errors (bad address, allow-listed, TTL out of range). For a dry run.
    */
-  checkManualBlock(address: string, ttlS?: number): { net: ReturnType<typeof parseCidr>; ttl: number } {
+  checkManualBlock(address: string, ttlS?: number, options: { force?: boolean } = {}): { net: ReturnType<typeof parseCidr>; ttl: number } {
     const net = parseCidr(address);
-    const protector = this.allowList.allows(net);
-    if (protector) throw new AllowListedError(net.text, describeAllowEntry(protector));
+    this.guard.assertAllowed(net, options.force === true);
     const { minS, maxS, defaultS } = this.config.manualTtl;
     const ttl = ttlS ?? defaultS;
     if (typeof ttl !== 'number' || !Number.isInteger(ttl) || ttl < minS || ttl > maxS) throw new BadTtlError(ttlS, minS, maxS);
@@ -192,8 +218,7 @@ export class ResponderPolicy {
   }
 
   stats(): ResponderStats {
-    this.refill(this.clock.now());
-    return { ...this.counts, skipped: { ...this.skips }, remembered: this.offences.size, bansAvailable: Math.floor(this.tokens) };
+    return { ...this.counts, skipped: { ...this.skips }, remembered: this.offences.size, bansAvailable: this.budget.available(this.clock.now()) };
   }
 
   private skip(skipped: SkipReason, detail: string): PolicyOutcome {
@@ -213,28 +238,9 @@ export class ResponderPolicy {
   private remember(address: string, offences: number, banEndsAt: number): void {
     this.offences.set(address, { offences, forgetAt: banEndsAt + this.config.escalation.memoryS * 1000 });
     if (this.offences.size >= this.sweepAt) {
-      // Amortised O(1): sweep the forgotten ones only when the map has doubled.
-      const now = this.clock.now();
-      for (const [a, r] of this.offences) if (r.forgetAt <= now) this.offences.delete(a);
+      // Amortised O(1): sweep the forgotten ones only when the book has doubled.
+      this.offences.sweep(this.clock.now());
       this.sweepAt = Math.max(1024, 2 * this.offences.size);
     }
-  }
-
-  private refill(now: number): void {
-    const { bans, perS } = this.config.rateLimit;
-    // max(0, ...): a wall clock stepped back must not drain the bucket.
-    this.tokens = Math.min(bans, this.tokens + (Math.max(0, now - this.refilledAt) * bans) / (perS * 1000));
-    this.refilledAt = now;
-  }
-
-  /** Takes a token: 0 when taken, else ms until one is free. */
-  private takeToken(now: number): number {
-    this.refill(now);
-    if (this.tokens >= 1) {
-      this.tokens -= 1;
-      return 0;
-    }
-    const { bans, perS } = this.config.rateLimit;
-    return ((1 - this.tokens) * perS * 1000) / bans;
   }
 }

@@ -3,6 +3,7 @@
 // a factor per offence, up to a cap, for as long as its offences are remembered.
 
 import { ConfigError } from '../errors.ts';
+import { DEFAULT_MIN_PREFIX, type MinPrefix } from './ban-guard.ts';
 
 export interface ResponderConfig {
   /** Alerts scoring below this are recorded, not acted on. In [0, 1]; a rule alert at its threshold scores 0.5. */
@@ -23,6 +24,14 @@ export interface ResponderConfig {
   allow: string[];
   /** Bounds and default of an operator's ban length, seconds. */
   manualTtl: { minS: number; maxS: number; defaultS: number };
+  /** The shortest prefix a ban may have (the widest net), per family: enforced by the firewall too. */
+  minPrefix: MinPrefix;
+  /**
+   * Ban length, seconds, when the evidence could have been forged (single packets, half-open
+   * SYNs) and the source has never had a real session here; such bans never escalate. A source
+   * that has had real sessions is never banned on forgeable evidence alone.
+   */
+  forgeableBanTtlS: number;
 }
 
 export const DEFAULT_RESPONDER: ResponderConfig = {
@@ -33,6 +42,13 @@ export const DEFAULT_RESPONDER: ResponderConfig = {
   allow: [],
   // The floor stays well above etcd's minimum lease TTL (about 2 s).
   manualTtl: { minS: 10, maxS: 30 * 86_400, defaultS: 3_600 },
+  // Reasons in ban-guard.ts: nothing wider names a single culprit.
+  minPrefix: DEFAULT_MIN_PREFIX,
+  // Two minutes: long enough to cut a scan short (nmap's default SYN scan of 1,000 ports takes
+  // seconds to a minute) and to be renewed while the scanner persists; short enough that
+  // someone forging an unseen address must keep forging to keep it banned, and that an
+  // innocent newcomer so framed is back within two minutes.
+  forgeableBanTtlS: 120,
 };
 
 /**
@@ -55,5 +71,8 @@ export function checkResponderConfig(c: ResponderConfig): void {
   need(Number.isInteger(m.minS) && m.minS >= 1, 'manualTtl.minS', m.minS, 'a whole number of seconds >= 1');
   need(Number.isInteger(m.maxS) && m.maxS >= m.minS, 'manualTtl.maxS', m.maxS, `a whole number of seconds >= manualTtl.minS (${m.minS})`);
   need(Number.isInteger(m.defaultS) && m.defaultS >= m.minS && m.defaultS <= m.maxS, 'manualTtl.defaultS', m.defaultS, `a whole number of seconds from ${m.minS} to ${m.maxS}`);
+  need(Number.isInteger(c.minPrefix.v4) && c.minPrefix.v4 >= 0 && c.minPrefix.v4 <= 32, 'minPrefix.v4', c.minPrefix.v4, 'a whole number of bits from 0 to 32');
+  need(Number.isInteger(c.minPrefix.v6) && c.minPrefix.v6 >= 0 && c.minPrefix.v6 <= 128, 'minPrefix.v6', c.minPrefix.v6, 'a whole number of bits from 0 to 128');
+  need(Number.isFinite(c.forgeableBanTtlS) && c.forgeableBanTtlS >= 10, 'forgeableBanTtlS', c.forgeableBanTtlS, 'a number of seconds >= 10');
   need(Array.isArray(c.allow) && c.allow.every((a) => typeof a === 'string'), 'allow', c.allow, 'a list of addresses or CIDRs');
 }

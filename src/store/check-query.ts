@@ -10,7 +10,7 @@ import { EVENT_FIELDS, EVENT_KINDS, type EventQuery } from './event-query.ts';
 /** A query the store cannot run as asked: the message names the value and what to ask instead. */
 export class StoreQueryError extends AutoimmuneError {
   constructor(message: string) {
-    super('AI_ERR_STORE_QUERY', message);
+    super('AI_ERR_STORE_QUERY', message, { statusCode: 400 });
   }
 }
 
@@ -75,6 +75,8 @@ export function checkQuery(q: EventQuery): CheckedQuery {
   if (f.asn !== undefined && (!Array.isArray(f.asn) || f.asn.some((a) => !Number.isInteger(a) || a < 0))) {
     fail(`filter asn must be a list of AS numbers, got ${JSON.stringify(f.asn)}`);
   }
+  if (f.blockable !== undefined && f.blockable !== true) fail(`filter blockable must be true or absent, got ${JSON.stringify(f.blockable)}`);
+  if (f.blockable && q.kind !== 'alert') fail(`filter blockable is about alerts (whether their source may be banned), not ${q.kind}s`);
   for (const name of ['type', 'country', 'node', 'detector'] as const) checkStrings(name, f[name]);
   return {
     q,

@@ -5,9 +5,13 @@
 //   is a vectorised scan of the few columns a question touches. An ART index would slow the
 //   appender and, at this size, not beat the scan.
 // - Inserts go through an appender, flushed (committed) once per insert call.
-// - Two connections: the writer (appends, compaction, retention) and the reader, so a long
-//   compaction does not queue questions behind it; DuckDB's MVCC gives the reader a snapshot.
-// - Queries run on DuckDB's own threads: the event loop is free while they run.
+// - The writer connection (appends, compaction, retention), and a connection of its own for
+//   each read (connecting costs ~0.2 ms), so a long compaction does not queue questions behind
+//   it, DuckDB's MVCC gives each read a snapshot, and a read can be interrupted alone.
+// - Queries run on DuckDB's own threads: the event loop is free while they run. A query whose
+//   caller gives up (its AbortSignal: the question's deadline) is interrupted in DuckDB, so
+//   nothing runs on after its answer; close() interrupts every read and any maintenance, so a
+//   node stops without waiting for them (an interrupted maintenance is rolled back whole).
 // - Ids are not checked for uniqueness (that would take an index).
 
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -18,6 +22,27 @@ import {
   storeStats, storedAlerts, fileBytes, schemaSql, toSqlValue,
 } from './sql-backend.ts';
 import type { Coverage, Dialect, EventRow, QueryResult, SqlExec, SqlParam, SqlValue, StoreBackend, StoreStats, StoredAlert } from './sql-backend.ts';
+import { QueryCancelledError, StoreStoppingError } from './store-errors.ts';
+import { makePrivate } from '../util/private-files.ts';
+
+/** How often an interrupt is repeated until its statement ends (one sent before DuckDB starts the statement is lost). */
+const INTERRUPT_EVERY_MS = 20;
+
+/**
+ * Interrupts `conn` now and every INTERRUPT_EVERY_MS until `done` settles: an interrupt that
+ * reaches DuckDB before it began the statement is not kept, so one alone could miss.
+ */
+async function interruptUntil(conn: DuckDBConnection, done: Promise<unknown>): Promise<void> {
+  let settled = false;
+  const finished = done.then(
+    () => void (settled = true),
+    () => void (settled = true),
+  );
+  while (!settled) {
+    conn.interrupt();
+    await Promise.race([finished, new Promise((r) => setTimeout(r, INTERRUPT_EVERY_MS))]);
+  }
+}
 
 const dialect: Dialect = {
   // `//` is DuckDB's integer division (`/` divides as doubles).
@@ -28,6 +53,11 @@ class DuckdbBackend implements StoreBackend {
   readonly name = 'duckdb' as const;
   private cov: Coverage = { coarseFrom: null, coarseTo: 0, fineFrom: null, rawFrom: -Infinity };
   private appender: DuckDBAppender | null = null;
+  /** Reads running, each on its own connection, until it settles. */
+  private readonly reads = new Map<DuckDBConnection, Promise<unknown>>();
+  /** The maintenance transaction running on the writer, if any. */
+  private maintaining: Promise<unknown> | null = null;
+  private closing = false;
   /** Statements on the writer connection (maintenance). */
   private readonly exec: SqlExec = {
     rows: (sql, params) => this.rows(this.writer, sql, params),
@@ -37,7 +67,6 @@ class DuckdbBackend implements StoreBackend {
   constructor(
     private readonly instance: DuckDBInstance,
     private readonly writer: DuckDBConnection,
-    private readonly reader: DuckDBConnection,
     private readonly path: string,
   ) {}
 
@@ -48,6 +77,39 @@ class DuckdbBackend implements StoreBackend {
   private async rows(conn: DuckDBConnection, sql: string, params: SqlParam[]): Promise<SqlValue[][]> {
     const reader = await conn.runAndReadAll(sql, params);
     return reader.getRowsJS().map((r) => r.map(toSqlValue));
+  }
+
+  /**
+   * One read on a connection of its own. When `signal` aborts it is interrupted in DuckDB and
+   * rejects with QueryCancelledError; when the store closes, with StoreStoppingError.
+   */
+  private async read<T>(signal: AbortSignal | undefined, fn: (conn: DuckDBConnection) => Promise<T>): Promise<T> {
+    if (this.closing) throw new StoreStoppingError();
+    if (signal?.aborted) throw new QueryCancelledError(String(signal.reason));
+    const conn = await this.instance.connect();
+    if (this.closing || signal?.aborted) {
+      conn.closeSync();
+      throw this.closing ? new StoreStoppingError() : new QueryCancelledError(String(signal!.reason));
+    }
+    const work = fn(conn);
+    this.reads.set(conn, work);
+    const onAbort = () => void interruptUntil(conn, work);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      return await work;
+    } catch (err) {
+      if (this.closing) throw new StoreStoppingError({ cause: err });
+      if (signal?.aborted) throw new QueryCancelledError(String(signal.reason), { cause: err });
+      throw err;
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+      this.reads.delete(conn);
+      conn.closeSync();
+    }
+  }
+
+  private select(sql: string, params: SqlParam[], signal?: AbortSignal): Promise<SqlValue[][]> {
+    return this.read(signal, (conn) => this.rows(conn, sql, params));
   }
 
   async insert(rows: readonly EventRow[]): Promise<void> {
@@ -77,8 +139,8 @@ class DuckdbBackend implements StoreBackend {
     this.appender = null;
   }
 
-  query(q: EventQuery): Promise<QueryResult> {
-    return runEventQuery(q, (sql, params) => this.rows(this.reader, sql, params), dialect, this.cov);
+  query(q: EventQuery, signal?: AbortSignal): Promise<QueryResult> {
+    return runEventQuery(q, (sql, params) => this.select(sql, params, signal), dialect, this.cov);
   }
 
   rollup(upTo: number): Promise<number> {
@@ -88,12 +150,12 @@ class DuckdbBackend implements StoreBackend {
   async alerts(ids: readonly number[]): Promise<StoredAlert[]> {
     if (ids.length === 0) return [];
     // Ids increase with time, as the rows were appended: the zone maps on id skip the other row groups.
-    const reader = await this.reader.runAndReadAll(alertsSql(ids.length), ids.map((id) => BigInt(id)));
-    return storedAlerts(reader.getRowsJS() as unknown[][], (v) => (v instanceof Uint8Array ? v : null));
+    const rows = await this.read(undefined, async (conn) => (await conn.runAndReadAll(alertsSql(ids.length), ids.map((id) => BigInt(id)))).getRowsJS());
+    return storedAlerts(rows as unknown[][], (v) => (v instanceof Uint8Array ? v : null));
   }
 
   async vectorIdsBefore(before: number): Promise<number[]> {
-    return (await this.rows(this.reader, VECTOR_IDS_SQL, [BigInt(Math.floor(before))])).map((r) => Number(r[0]));
+    return (await this.select(VECTOR_IDS_SQL, [BigInt(Math.floor(before))])).map((r) => Number(r[0]));
   }
 
   compact(before: number): Promise<number> {
@@ -108,7 +170,17 @@ class DuckdbBackend implements StoreBackend {
    * One transaction on the writer, over a copy of the horizons (questions keep planning with
    * the committed ones); then they are read back and freed blocks written out.
    */
-  private async maintenance<T>(fn: (cov: Coverage) => Promise<T>): Promise<T> {
+  private maintenance<T>(fn: (cov: Coverage) => Promise<T>): Promise<T> {
+    if (this.closing) return Promise.reject(new StoreStoppingError());
+    const run = this.transaction(fn);
+    const tracked = run.finally(() => {
+      if (this.maintaining === tracked) this.maintaining = null;
+    });
+    this.maintaining = tracked;
+    return tracked;
+  }
+
+  private async transaction<T>(fn: (cov: Coverage) => Promise<T>): Promise<T> {
     this.dropAppender(); // flushed after every insert: nothing is lost
     await this.writer.run('BEGIN TRANSACTION');
     let out: T;
@@ -116,6 +188,8 @@ class DuckdbBackend implements StoreBackend {
       out = await fn({ ...this.cov });
       await this.writer.run('COMMIT');
     } catch (err) {
+      // Interrupted by close(): the connection's close rolls the transaction back.
+      if (this.closing) throw new StoreStoppingError({ cause: err });
       await this.writer.run('ROLLBACK');
       this.cov = await loadCoverage(this.exec);
       throw err;
@@ -135,15 +209,37 @@ class DuckdbBackend implements StoreBackend {
   }
 
   async stats(): Promise<StoreStats> {
-    const [size] = await this.rows(this.reader, 'SELECT block_size, used_blocks FROM pragma_database_size()', []);
+    const [size] = await this.select('SELECT block_size, used_blocks FROM pragma_database_size()', []);
     const used = Number(size[0]) * Number(size[1]) + fileBytes([`${this.path}.wal`]);
-    return storeStats((await this.rows(this.reader, TABLE_ROWS_SQL, []))[0], used);
+    return storeStats((await this.select(TABLE_ROWS_SQL, []))[0], used);
   }
 
+  /** Reads running now (each on its own connection). */
+  get running(): number {
+    return this.reads.size;
+  }
+
+  /**
+   * Interrupts every read and any maintenance and waits for them to end (DuckDB stops a
+   * statement within milliseconds of an interrupt), then checkpoints and closes: closing under
+   * a running statement could wait for it, or deadlock.
+   */
   async close(): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    const busy = [...this.reads].map(([conn, work]) => interruptUntil(conn, work));
+    const maintaining = this.maintaining;
+    if (maintaining) busy.push(interruptUntil(this.writer, maintaining));
+    await Promise.all(busy);
+    if (maintaining) {
+      try {
+        await this.writer.run('ROLLBACK'); // an interrupted transaction ends here (none left: ignored)
+      } catch {
+        // no transaction open
+      }
+    }
     this.dropAppender();
     await this.writer.run('CHECKPOINT');
-    this.reader.closeSync();
     this.writer.closeSync();
     this.instance.closeSync();
   }
@@ -191,13 +287,14 @@ export async function openDuckdbBackend(path: string, options: DuckdbOptions = {
   const config: Record<string, string> = { memory_limit: options.memoryLimit ?? '1GB' };
   if (options.threads !== undefined) config.threads = String(options.threads);
   const instance = await DuckDBInstance.create(path, config);
+  // Owner-only, also when made by an older version (a new WAL takes the node's umask, 077).
+  makePrivate([path, `${path}.wal`]);
   const writer = await instance.connect();
   try {
     for (const sql of schemaSql({ u32: 'UINTEGER', i64: 'BIGINT', real: 'DOUBLE', text: 'VARCHAR', blob: 'BLOB' })) await writer.run(sql);
     // A database from before alerts kept their vectors gains the column (appended last, as the appender expects).
     await writer.run('ALTER TABLE events ADD COLUMN IF NOT EXISTS features BLOB');
-    const reader = await instance.connect();
-    const backend = new DuckdbBackend(instance, writer, reader, path);
+    const backend = new DuckdbBackend(instance, writer, path);
     await backend.init();
     return backend;
   } catch (err) {

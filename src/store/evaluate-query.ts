@@ -7,7 +7,7 @@
 import { contains, parseCidr, type Cidr } from '../respond/cidr.ts';
 import { BUCKET_MS, DEFAULT_LIMIT, MAX_LIMIT, checkQuery, type AddressValue, type CheckedQuery } from './check-query.ts';
 import type { EventField, EventQuery } from './event-query.ts';
-import { ROW_COLUMNS, type EventRow, type QueryResult } from './event-row.ts';
+import { NOT_BLOCKABLE_DETAIL, ROW_COLUMNS, type EventRow, type QueryResult } from './event-row.ts';
 
 export { MAX_LIMIT } from './check-query.ts';
 
@@ -38,6 +38,11 @@ function addressMatcher(values: AddressValue[] | undefined): ((address: string) 
   };
 }
 
+/** Whether a stored alert was marked not blockable (an alert stored before the mark counts as blockable). */
+function notBlockable(r: EventRow): boolean {
+  return r.detail.includes(NOT_BLOCKABLE_DETAIL);
+}
+
 /** A predicate for the query's kind, time range and filters. */
 export function matcher(c: CheckedQuery): (r: EventRow) => boolean {
   const { q } = c;
@@ -61,6 +66,7 @@ export function matcher(c: CheckedQuery): (r: EventRow) => boolean {
     (!nodes || nodes.has(r.node)) &&
     (!detectors || detectors.has(r.detector)) &&
     (f.minScore === undefined || r.score >= f.minScore) &&
+    (!f.blockable || !notBlockable(r)) &&
     (!sources || sources(r.source)) &&
     (!targets || targets(r.target));
 }

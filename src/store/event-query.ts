@@ -28,6 +28,11 @@ export interface EventFilters {
   detector?: string[];
   /** Risk score at least this (0–1); "high risk" is 0.8. */
   minScore?: number;
+  /**
+   * Alerts only: just those whose source may be banned (Alert.blockable; floods name spoofed
+   * sources or abused reflectors and are not). The rollups do not keep it: raw events only.
+   */
+  blockable?: true;
 }
 
 export type Measure = 'count' | 'top' | 'trend' | 'list';

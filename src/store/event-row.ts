@@ -45,6 +45,13 @@ export interface QueryResult {
 }
 
 /**
+ * What an alert's detail holds when its source may not be banned (alertRow; JSON.stringify
+ * writes no spaces, and a quote inside a string value is escaped, so only the key matches).
+ * The blockable filter matches it in every engine.
+ */
+export const NOT_BLOCKABLE_DETAIL = '"blockable":false';
+
+/**
  * An alert as a row, at `at`: when this node saw it (wall clock), which is what "today" or
  * "the last hour" mean to an operator; a replayed capture's recorded time stays in the
  * detail as captureTs.

@@ -18,6 +18,7 @@ import { alertRow, decisionRow, flowRow, type EventRow, type QueryResult } from 
 import { evaluateQuery } from './evaluate-query.ts';
 import { floorHour, type StoreBackend, type StoredAlert } from './sql-backend.ts';
 import type { SimilarHit, SimilarIndex } from './similar-index.ts';
+import { NotStoredError, QueryCancelledError, StoreStoppingError } from './store-errors.ts';
 
 /** An hour is rolled up once it ended this long ago: rows reach the database within a flush or two of their time. */
 const ROLLUP_GRACE_MS = 60_000;
@@ -47,6 +48,10 @@ export interface StoreStats {
   pruned: number;
   /** Vectors the similarity index forgot with their alerts' raw rows. */
   forgotten: number;
+  /** Queries running in the database now. */
+  running: number;
+  /** Queries stopped in the database because their deadline passed (QueryCancelledError). */
+  cancelled: number;
 }
 
 export interface Answer {
@@ -63,8 +68,9 @@ export class EventStore {
   /** Since when memory holds every row (the store's opening, or the eviction horizon). */
   private memorySince: number;
   private flushing: Promise<void> | null = null;
+  private closed = false;
   private readonly maxMemoryRows: number;
-  readonly stats: StoreStats = { stored: 0, pending: 0, shed: 0, flushed: 0, memoryRows: 0, indexed: 0, compacted: 0, pruned: 0, forgotten: 0 };
+  readonly stats: StoreStats = { stored: 0, pending: 0, shed: 0, flushed: 0, memoryRows: 0, indexed: 0, compacted: 0, pruned: 0, forgotten: 0, running: 0, cancelled: 0 };
   private readonly now: () => number;
   private readonly memoryMs: number;
   private readonly maxPending: number;
@@ -187,12 +193,24 @@ export class EventStore {
     return this.flushing;
   }
 
-  /** Answers from memory when it holds the whole range, else from the database (after a flush). */
-  async query(q: EventQuery): Promise<Answer> {
+  /**
+   * Answers from memory when it holds the whole range, else from the database (after a flush).
+   * `signal`: the caller's deadline; when it aborts, the database stops the query (DuckDB).
+   */
+  async query(q: EventQuery, signal?: AbortSignal): Promise<Answer> {
     this.evict();
     if (q.from >= this.memorySince || !this.o.backend) return { result: evaluateQuery(this.memoryRows(), q), tier: 'memory' };
+    if (this.closed) throw new StoreStoppingError();
     await this.flush();
-    return { result: await this.o.backend.query(q), tier: 'database' };
+    this.stats.running++;
+    try {
+      return { result: await this.o.backend.query(q, signal), tier: 'database' };
+    } catch (err) {
+      if (err instanceof QueryCancelledError) this.stats.cancelled++;
+      throw err;
+    } finally {
+      this.stats.running--;
+    }
   }
 
   private *memoryRows(): Iterable<EventRow> {
@@ -208,12 +226,12 @@ export class EventStore {
   /**
    * "Events like alert N": the k stored alerts nearest to alert `id`'s vector (itself left
    * out), each with its row when it is still stored raw (null once compacted or pruned).
-   * Throws a RangeError naming the id when it is not a stored alert with a vector.
+   * Throws NotStoredError naming the id when it is not a stored alert with a vector.
    */
   async like(id: number, k: number): Promise<Array<SimilarHit & { alert: EventRow | null }>> {
     const [a] = await this.alerts([id]);
-    if (!a) throw new RangeError(`alert ${id} is not stored on node ${this.o.node} (older than the retention, compacted, or stored by another node: ask that one)`);
-    if (!a.features) throw new RangeError(`alert ${id} on node ${this.o.node} has no flow-feature vector (only alerts raised on the packet path carry one)`);
+    if (!a) throw new NotStoredError(`alert ${id} is not stored on node ${this.o.node} (older than the retention, compacted, or stored by another node: ask that one)`);
+    if (!a.features) throw new NotStoredError(`alert ${id} on node ${this.o.node} has no flow-feature vector (only alerts raised on the packet path carry one)`);
     const hits = this.similar(a.features, k, id);
     const rows = new Map((await this.alerts(hits.map((h) => h.id))).map((x) => [x.row.id, x.row]));
     return hits.map((h) => ({ ...h, alert: rows.get(h.id) ?? null }));
@@ -244,7 +262,9 @@ export class EventStore {
     return { compacted, pruned };
   }
 
+  /** Flushes, then closes the database, which stops the queries still running there. */
   async close(): Promise<void> {
+    this.closed = true;
     await this.flush().catch(() => {});
     await this.o.backend?.close();
   }

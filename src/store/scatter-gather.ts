@@ -2,12 +2,16 @@
 // transport (a node-addressed message to its /store actor), each answers from its own events,
 // and the answers are merged (merge-results.ts). A node that does not answer within the
 // timeout is named in the scope rather than waited for; the answer says which nodes it covers.
+// Each node stops its own query in the database at the same deadline, so nothing runs on
+// after the answer; a node's failure is named to the asker without its internals (those go
+// to that node's log).
 
 import type { EventQuery } from './event-query.ts';
 import type { QueryResult } from './event-row.ts';
 import type { EventStore } from './event-store.ts';
 import { evaluateQuery } from './evaluate-query.ts';
 import { mergeResults, perNodeQuery } from './merge-results.ts';
+import { StoreQueryError } from './check-query.ts';
 
 export interface QueryRequest {
   qid: string;
@@ -50,7 +54,12 @@ export interface ScatterGatherOptions {
   /** The current members, this node included. */
   members: () => string[];
   timeoutMs?: number;
+  /** A query that failed here for a reason of the node's own (not the query's): the detail, for the log. */
+  onError?: (err: unknown, query: EventQuery) => void;
 }
+
+/** Errors whose message may go to the asker: they say what was wrong with the query, or that it was stopped. */
+const TOLD = new Set(['AI_ERR_STORE_QUERY', 'AI_ERR_QUERY_CANCELLED', 'AI_ERR_STOPPING']);
 
 let counter = 0;
 
@@ -62,7 +71,7 @@ export class ScatterGather {
   /** Runs `q` on every member ('cluster'), or on one node by id. */
   async run(q: EventQuery, where: 'cluster' | string = 'cluster'): Promise<GatheredAnswer> {
     const members = this.o.members();
-    if (where !== 'cluster' && !members.includes(where)) throw new RangeError(`no node ${JSON.stringify(where)} in the cluster (members: ${members.join(', ')})`);
+    if (where !== 'cluster' && !members.includes(where)) throw new StoreQueryError(`no node ${JSON.stringify(where)} in the cluster (members: ${members.join(', ')})`);
     const nodes = where === 'cluster' ? members : [where];
     const qid = `${this.o.node}:${Date.now().toString(36)}:${++counter}`;
     const query = nodes.length > 1 ? perNodeQuery(q) : q;
@@ -90,14 +99,19 @@ export class ScatterGather {
     };
   }
 
-  /** A request from a node (or this one): answered from the local store. */
+  /**
+   * A request from a node (or this one): answered from the local store, and stopped in the
+   * database at the asker's deadline (the same timeout), when its answer would come too late.
+   */
   async serve(req: QueryRequest): Promise<void> {
     let reply: QueryReply;
     try {
-      const a = await this.o.store.query(req.query);
+      const a = await this.o.store.query(req.query, AbortSignal.timeout(this.o.timeoutMs ?? 3000));
       reply = { qid: req.qid, node: this.o.node, result: a.result, tier: a.tier };
     } catch (err) {
-      reply = { qid: req.qid, node: this.o.node, error: (err as Error).message };
+      const code = (err as { code?: string }).code;
+      if (code === undefined || !TOLD.has(code)) this.o.onError?.(err, req.query);
+      reply = { qid: req.qid, node: this.o.node, error: code !== undefined && TOLD.has(code) ? (err as Error).message : `its store failed (the detail is in node ${this.o.node}'s log)` };
     }
     if (req.from === this.o.node) this.onReply(reply);
     else this.o.send(req.from, { reply });

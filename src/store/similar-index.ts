@@ -74,9 +74,10 @@ const EXPANSION_SEARCH = 256;
 const QUANTIZATION = ScalarKind.F16;
 
 /** A vector, id or k that the index cannot take. */
-export class SimilarInputError extends RangeError {
-  override readonly name = 'SimilarInputError';
-  readonly code = 'AI_ERR_SIMILAR_INPUT';
+export class SimilarInputError extends AutoimmuneError {
+  constructor(message: string) {
+    super('AI_ERR_SIMILAR_INPUT', message, { statusCode: 400 });
+  }
 }
 
 /** A saved index that cannot be read back. */

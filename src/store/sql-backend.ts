@@ -31,10 +31,10 @@
 // compacted hour narrows the answer to whole hours and says so (QueryResult.narrowed).
 
 import { statSync } from 'node:fs';
-import { parseIpv4, parseIpv6 } from '../geo/address-class.ts';
 import { BUCKET_MS, checkQuery, fail, type AddressValue, type CheckedQuery } from './check-query.ts';
 import type { EventField, EventQuery } from './event-query.ts';
-import { ROW_COLUMNS, type EventRow, type QueryResult } from './event-row.ts';
+import { NOT_BLOCKABLE_DETAIL, ROW_COLUMNS, type EventRow, type QueryResult } from './event-row.ts';
+import { parseIpv4, parseIpv6 } from '../net/address.ts';
 
 export type { EventRow, QueryResult } from './event-row.ts';
 
@@ -43,8 +43,10 @@ export interface StoreBackend {
   /** One transaction (SQLite) or appender (DuckDB) per call. */
   insert(rows: readonly EventRow[]): Promise<void>;
   /** Every measure of EventQuery; CIDR filters on source/target; a filter with an empty
-   *  list constrains nothing. Throws StoreQueryError for a query it cannot answer. */
-  query(q: EventQuery): Promise<QueryResult>;
+   *  list constrains nothing. Throws StoreQueryError for a query it cannot answer. When
+   *  `signal` aborts, the query is stopped in the database where the engine can (DuckDB:
+   *  interrupted, QueryCancelledError; SQLite runs synchronously and cannot be). */
+  query(q: EventQuery, signal?: AbortSignal): Promise<QueryResult>;
   /**
    * Counts every hour that ended by `upTo` (rounded down to the hour) and is not counted yet
    * into the coarse rollups, keeping the raw rows; returns the rollup rows written.
@@ -67,6 +69,7 @@ export interface StoreBackend {
   sizeBytes(): Promise<number>;
   /** Rows per table and bytes in use, for the store's metrics. */
   stats(): Promise<StoreStats>;
+  /** Stops what runs in the database (DuckDB interrupts its reads and maintenance), then closes. */
   close(): Promise<void>;
 }
 
@@ -240,6 +243,11 @@ function whereSql(c: CheckedQuery, tier: Tier, params: SqlParam[], from: number,
   inList('detector', f.detector);
   addressFilter(parts, params, 'source', 'src4', 'src6', c.sources);
   addressFilter(parts, params, 'target', 'tgt4', 'tgt6', c.targets);
+  if (f.blockable) {
+    // plan() never reads rollups for it: they keep no detail.
+    parts.push('detail NOT LIKE ?');
+    params.push(`%${NOT_BLOCKABLE_DETAIL}%`);
+  }
   if (f.minScore !== undefined && f.minScore > 0) {
     if (tier === 'raw') {
       parts.push('score >= ?');
@@ -313,10 +321,12 @@ function plan(c: CheckedQuery, cov: Coverage): Plan {
   const m = q.filters?.minScore;
   const minuteTrend = q.measure === 'trend' && c.bucketMs < HOUR_MS;
   const oddScore = m !== undefined && m > 0 && Math.round(m * 10) / 10 !== m;
+  // Whether an alert's source may be banned is in its detail, which rollups do not keep.
+  const detail = q.filters?.blockable === true;
   const table = address ? 'rollups' : 'rollups_coarse';
   const tFrom = address ? cov.fineFrom : cov.coarseFrom;
   // Rollups answer by hour and by tenth of score only: such a query reads them only where the raw rows are gone.
-  const tTo = Math.min(address ? cov.rawFrom : cov.coarseTo, minuteTrend || oddScore ? cov.rawFrom : Infinity);
+  const tTo = Math.min(address ? cov.rawFrom : cov.coarseTo, minuteTrend || oddScore || detail ? cov.rawFrom : Infinity);
   if (tFrom === null || tTo <= tFrom) return { rollup: null };
   const from = Math.max(ceilHour(q.from), tFrom);
   const to = Math.min(floorHour(q.to), tTo);
@@ -331,6 +341,9 @@ function plan(c: CheckedQuery, cov: Coverage): Plan {
   }
   if ((rollup || partialFrom || partialTo) && oddScore) {
     fail(`events before ${horizon()} keep their score in tenths: minScore ${m} needs to be a multiple of 0.1 (e.g. ${Math.round(m! * 10) / 10}), or the range must start after that`);
+  }
+  if ((rollup || partialFrom || partialTo) && detail) {
+    fail(`events before ${horizon()} are kept per hour without their detail, so whether an alert's source may be banned (the blockable filter, as a block command uses) is known only after that: ask about a range after it`);
   }
   if (!partialFrom && !partialTo) return { rollup };
   const nFrom = partialFrom ? ceilHour(q.from) : q.from;

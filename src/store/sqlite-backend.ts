@@ -18,30 +18,13 @@
 // - auto_vacuum=INCREMENTAL, so compaction and retention give pages back to the file system.
 // better-sqlite3 is synchronous: a query blocks the calling thread for its whole run.
 
-import { createRequire } from 'node:module';
+import { openSqlite, type SqliteDatabase as Database, type SqliteStatement as Statement } from '../util/sqlite.ts';
 import type { EventQuery } from './event-query.ts';
 import {
   TABLE_ROWS_SQL, VECTOR_IDS_SQL, RAW_COLUMNS, addressKeys, alertsSql, compactTo, featuresToBytes, lateRows, loadCoverage, pruneTo, rollLate, rollupTo,
   runEventQuery, storeStats, storedAlerts, fileBytes, schemaSql, toSqlValue,
 } from './sql-backend.ts';
 import type { Coverage, Dialect, EventRow, QueryResult, SqlExec, SqlParam, SqlValue, StoreBackend, StoreStats, StoredAlert } from './sql-backend.ts';
-
-// better-sqlite3 ships no types; this is the part of its API used here.
-interface Statement {
-  run(...params: Array<SqlParam | Buffer>): { changes: number };
-  all(...params: SqlParam[]): unknown[];
-  raw(toggle?: boolean): Statement;
-}
-interface Database {
-  prepare(sql: string): Statement;
-  pragma(source: string, options?: { simple?: boolean }): unknown;
-  exec(sql: string): void;
-  transaction<A extends unknown[], R>(fn: (...args: A) => R): (...args: A) => R;
-  close(): void;
-}
-type DatabaseCtor = new (path: string) => Database;
-
-const Sqlite = createRequire(import.meta.url)('better-sqlite3') as DatabaseCtor;
 
 const dialect: Dialect = {
   bucket: (col, sizeMs) => `(${col} / ${sizeMs}) * ${sizeMs}`,
@@ -186,7 +169,7 @@ export interface SqliteOptions {
 }
 
 export async function openSqliteBackend(path: string, options: SqliteOptions = {}): Promise<StoreBackend> {
-  const db = new Sqlite(path);
+  const db = openSqlite(path);
   try {
     // auto_vacuum only takes effect before the first table is created.
     db.pragma('auto_vacuum = INCREMENTAL');

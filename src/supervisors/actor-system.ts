@@ -7,7 +7,7 @@ import { NoSuchActorError, SupervisorGaveUpError, describeError } from '../error
 import { actorRef, type ActorRef } from './actor-ref.ts';
 import { lifecycleEvent, type Cell, type CellHost, type TreeSnapshot } from './cell.ts';
 import { DEFAULT_SUPERVISION, type ChildSpec, type SupervisionDefaults, type SupervisorSpec } from './child-spec.ts';
-import { systemClock, type Clock } from './clock.ts';
+import { systemClock, type Clock } from '../util/clock.ts';
 import { DeadLetterOffice, LifecycleStream, type DeadLetterReason } from './events.ts';
 import { Supervisor } from './supervisor.ts';
 import type { RestartHistory } from './restart-policy.ts';

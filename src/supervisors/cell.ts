@@ -4,7 +4,7 @@
 import type { Ref } from 'nact';
 import type { ActorRef } from './actor-ref.ts';
 import type { ChildSpec } from './child-spec.ts';
-import type { Clock } from './clock.ts';
+import type { Clock } from '../util/clock.ts';
 import type { DeadLetterOffice, LifecycleEvent, LifecycleStream } from './events.ts';
 import type { ExitReason, RestartType } from './restart-policy.ts';
 

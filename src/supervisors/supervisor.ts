@@ -9,7 +9,7 @@ import { InjectedCrashError, SupervisorGaveUpError, describeError } from '../err
 import { actorRef, assertActorId, childPath, type ActorRef } from './actor-ref.ts';
 import { lifecycleEvent, type Cell, type CellHost, type CellParent, type CellStatus, type TreeSnapshot } from './cell.ts';
 import type { ChildSpec, SupervisionDefaults, SupervisorSpec } from './child-spec.ts';
-import type { TimerHandle } from './clock.ts';
+import type { TimerHandle } from '../util/clock.ts';
 import { Backoff, RestartIntensity, restartSet, shouldRestart, type ExitReason, type RestartHistory } from './restart-policy.ts';
 import { POISON, WorkerCell } from './worker-cell.ts';
 

@@ -5,13 +5,15 @@
 // costs more and churns its hash table). Slots are stable small integers: owners of
 // parallel typed arrays (the flow tables) index their own per-entry state by them.
 
-export class LruCapacityError extends RangeError {
-  override readonly name = 'LruCapacityError';
-  readonly code = 'AI_ERR_LRU_CAPACITY';
+import { AutoimmuneError } from '../errors.ts';
+
+export class LruCapacityError extends AutoimmuneError {
   constructor(capacity: unknown) {
     super(
+      'AI_ERR_LRU_CAPACITY',
       `LRU capacity must be an integer between 1 and ${MAX_CAPACITY}, got ${String(capacity)}: ` +
         'set a positive entry limit in the configuration',
+      { statusCode: 400 },
     );
   }
 }

@@ -7,6 +7,7 @@ import { adoptTokenFromFragment, hasToken, setToken, block, unblock, NeedsTokenE
 import { TreeView, nodeBadges } from './tree-view.js';
 import { AlertsView } from './alerts-view.js';
 import { BansView } from './bans-view.js';
+import { ProtectedView } from './protected-view.js';
 import { MapView } from './map-view.js';
 import { CappedList } from './capped-list.js';
 import { lifecycleRow, chaosRow } from './feeds.js';
@@ -41,6 +42,7 @@ const trees = new TreeView($('trees'));
 const alerts = new AlertsView($('alerts-scroll'), $('alerts'), $('alerts-total'), ALERTS_KEPT, onBlock);
 const bans = new BansView($('bans'), $('bans-count'), BANS_SHOWN, onUnblock);
 const map = new MapView($('map'), $('map-status'), MAP_SOURCES);
+new ProtectedView($('protected'), $('protected-count'), $('protected-aside')).start();
 const lifecycle = new CappedList($('lifecycle'), LIFECYCLE_KEPT, lifecycleRow);
 const chaos = new CappedList($('chaos-list'), CHAOS_KEPT, chaosRow);
 

@@ -4,11 +4,12 @@
 // fails its guard and changes nothing. Each placement key's revision is that actor's epoch.
 
 import type { Coordinator, TxnOp } from '../coordinator.ts';
+import type { EtcdValues } from '../etcd-values.ts';
 import type { LeaderElection } from '../election.ts';
 import { keyName, keys } from '../keys.ts';
 import type { PrefixMirror } from '../prefix-mirror.ts';
 import { assign } from './assign.ts';
-import { desiredSpecs, type ClusterShape, type MemberActors } from './specs.ts';
+import type { ClusterShape, MemberActors, PlacementLayout } from './specs.ts';
 import type { Assignment, PlacementNode } from './types.ts';
 
 export interface NodeRecord {
@@ -24,6 +25,8 @@ export interface NodeRecord {
   pid?: number;
   startedAt?: string;
   load?: Record<string, number>;
+  /** HMAC-SHA256 of its identity with the cluster's join secret (join-secret.ts). */
+  mac?: string;
 }
 
 export interface PlacementValue {
@@ -31,27 +34,30 @@ export interface PlacementValue {
   kind: string;
 }
 
-export function parseNodes(nodes: PrefixMirror): NodeRecord[] {
+/**
+ * The members' registrations that pass EtcdValues' schema and `admit` (the join secret's
+ * signature: a problem, or null to admit), sorted by id. Anything else is skipped, counted
+ * and logged once.
+ */
+export function readNodes(nodes: PrefixMirror, values: EtcdValues, admit: (r: NodeRecord) => string | null = () => null): NodeRecord[] {
   const out: NodeRecord[] = [];
   for (const kv of nodes.items.values()) {
-    try {
-      out.push(JSON.parse(kv.value) as NodeRecord);
-    } catch {
-      // a malformed registration is skipped, not fatal: it names no usable node
-    }
+    const r = values.node(kv);
+    if (!r) continue;
+    const problem = admit(r);
+    if (problem === null) out.push(r);
+    else values.reject('nodes', kv, problem);
   }
   return out.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
 
-export function parsePlacements(cluster: string, placements: PrefixMirror): Map<string, { node: string; epoch: number }> {
-  const prefix = keys.placements(cluster);
+/** Who runs each placed actor, and its epoch (the key's revision); malformed values skipped. */
+export function parsePlacements(values: EtcdValues, placements: PrefixMirror): Map<string, { node: string; epoch: number }> {
+  const prefix = keys.placements(values.cluster);
   const out = new Map<string, { node: string; epoch: number }>();
   for (const kv of placements.items.values()) {
-    try {
-      out.set(keyName(prefix, kv.key), { node: (JSON.parse(kv.value) as PlacementValue).node, epoch: kv.revision });
-    } catch {
-      // skipped as above
-    }
+    const p = values.placement(kv);
+    if (p) out.set(keyName(prefix, kv.key), { node: p.node, epoch: kv.revision });
   }
   return out;
 }
@@ -68,9 +74,13 @@ export class Placer {
       coordinator: Coordinator;
       cluster: string;
       election: LeaderElection;
-      nodes: PrefixMirror;
+      /** The admitted members (readNodes). */
+      members: () => NodeRecord[];
       placements: PrefixMirror;
+      values: EtcdValues;
       shape: ClusterShape;
+      /** What the application places (src/actors/tree-layout.ts). */
+      layout: PlacementLayout;
       onError: (err: unknown) => void;
       onPlaced?: (moved: number, revision: number) => void;
     },
@@ -100,10 +110,10 @@ export class Placer {
   private async run(): Promise<void> {
     const guard = this.o.election.guard();
     if (!guard) return;
-    const members = parseNodes(this.o.nodes);
+    const members = this.o.members();
     const nodes: PlacementNode[] = members.map((m) => ({ id: m.id, capacity: m.capacity ?? 1 }));
-    const specs = desiredSpecs(this.o.shape, members.map((m): MemberActors => ({ id: m.id, captures: m.captures ?? [] })));
-    const current = parsePlacements(this.o.cluster, this.o.placements);
+    const specs = this.o.layout.desired(this.o.shape, members.map((m): MemberActors => ({ id: m.id, captures: m.captures ?? [] })));
+    const current = parsePlacements(this.o.values, this.o.placements);
     const previous: Assignment = new Map([...current].map(([id, e]) => [id, e.node]));
     const next = assign(specs, nodes, previous);
     const kinds = new Map(specs.map((s) => [s.id, s.kind]));

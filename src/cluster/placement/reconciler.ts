@@ -12,8 +12,8 @@ import type { ActorSystem } from '../../supervisors/actor-system.ts';
 import type { ChildSpec } from '../../supervisors/child-spec.ts';
 import type { DeadLetter } from '../../supervisors/events.ts';
 import type { RestartHistory } from '../../supervisors/restart-policy.ts';
-import type { ClusterRouter, Route } from '../cluster-router.ts';
-import { pathOf, pinnedParts } from './specs.ts';
+import type { ClusterRouter, Route } from '../../remote/cluster-router.ts';
+import type { PlacementLayout } from './specs.ts';
 
 export interface LocalActor {
   /** Path of the supervisor it runs under. */
@@ -46,7 +46,8 @@ export class Reconciler {
     private readonly router: ClusterRouter,
     private readonly onError: (actorId: string, err: unknown) => void,
     /** The actor's restarts elsewhere in the cluster, to seed its start with. */
-    private readonly history: (actorId: string) => Promise<RestartHistory | undefined> = async () => undefined,
+    private readonly history: (actorId: string) => Promise<RestartHistory | undefined>,
+    private readonly layout: PlacementLayout,
   ) {
     system.deadLetters.on('dead-letter', this.onDeadLetter);
   }
@@ -89,7 +90,7 @@ export class Reconciler {
   private routes(): Map<string, Route> {
     const routes = new Map<string, Route>();
     for (const [id, e] of this.latest) {
-      const path = pathOf(id);
+      const path = this.layout.pathOf(id);
       if (path !== undefined) routes.set(path, { node: e.node, epoch: e.epoch });
     }
     return routes;
@@ -101,7 +102,7 @@ export class Reconciler {
     const want = new Map<string, LocalActor>();
     for (const [id, e] of this.latest) {
       if (e.node !== me) continue;
-      const pinned = pinnedParts(id) !== undefined;
+      const pinned = this.layout.pinnedParts(id) !== undefined;
       if (this.fenced && !pinned) continue;
       const local = this.catalogue(id);
       if (local) want.set(id, local);
@@ -111,7 +112,7 @@ export class Reconciler {
     this.router.setRoutes(routes);
     for (const [id, a] of [...this.running]) {
       if (want.has(id)) continue;
-      const path = pathOf(id) ?? `${a.parent}/${a.id}`;
+      const path = this.layout.pathOf(id) ?? `${a.parent}/${a.id}`;
       this.moving.add(path);
       try {
         await this.system.stopChild(a.parent, a.id);

@@ -2,19 +2,11 @@
 // stable hash, and a group prefers nodes in descending score. Adding or removing a node only
 // changes the preference of the groups whose top choice it is or becomes.
 
+import { fnv1a, mix32 } from '../../util/hash.ts';
+
 /** FNV-1a over the UTF-16 code units, then murmur3's finaliser: FNV alone mixes the last characters poorly, and ids differ mostly there. */
 export function hash32(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
+  return mix32(fnv1a(s)) >>> 0;
 }
 
 /**

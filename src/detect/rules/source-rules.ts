@@ -53,7 +53,9 @@ const SYN = 0x02, RST = 0x04, FIN = 0x01, ACK = 0x10;
 const SYN_SENT = 1, ESTABLISHED = 2, DATA = 4, SERVER = 8, CLOSED = 16, UDP_FLOW = 32;
 // port spaces within one distinct set
 const UDP_PORT = 0x10000, ICMP_ECHO = 0x20000;
-const SKIP = PacketFlags.MALFORMED | PacketFlags.UNSUPPORTED;
+// HOP_MISMATCH: the packet claims a source whose hop count it does not have (the session
+// verifier): forged, so not that source's behaviour.
+const SKIP = PacketFlags.MALFORMED | PacketFlags.UNSUPPORTED | PacketFlags.HOP_MISMATCH;
 /** RFC 6298's initial retransmission timeout, seconds: a SYN resent sooner is not a retransmission. */
 const SYN_RTO_S = 1;
 // Neighbour discovery, router discovery and MLD: chatter on every IPv6 link, not floods.

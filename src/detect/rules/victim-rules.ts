@@ -24,12 +24,12 @@
 
 import type { Alert, AlertType } from '../alert.ts';
 import { FlowTable, type AddressKey } from '../flow-table.ts';
-import { formatIPv4 } from '../../net/packet-batch.ts';
 import { checkCapacity } from '../../util/lru.ts';
 import { BucketTable, riskScore } from './leaky-bucket.ts';
 import { ruleAlert, seconds } from './rule-alert.ts';
 import { validateRulesConfig, type BucketConfig, type RulesConfig } from './rules-config.ts';
 import { SKETCH_WORDS, estimateSources, type TallyCount, type VictimTally } from './victim-tally.ts';
+import { formatIPv4 } from '../../net/address.ts';
 
 export interface VictimRulesLimits {
   /** Victims with state (default 65536). */

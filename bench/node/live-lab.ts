@@ -1,0 +1,132 @@
+// Live capture through the whole node, in a network namespace of its own: the node
+// (node-run.ts --live) captures `udp` on the namespace's lo while the paced generator sends
+// ordinary datagrams and, every SCAN_EVERY-th one, a scanner's probe from a fresh address of
+// 198.18.0.0/15 (RFC 2544's benchmarking block, local to the namespace through an AnyIP
+// route), so the node has bans to decide. Loss = (sent − captured) / sent; decision latency =
+// capture timestamp of the triggering packet → the ban decision. tcpdump on the same
+// generator in the same namespace is the reference. Nothing leaves the namespace.
+
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import type { Result } from '../report.ts';
+import type { GeneratorReport } from '../packets/traffic-generator.ts';
+import { runJsonChild } from '../child-json.ts';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const NODE_RUN = fileURLToPath(new URL('./node-run.ts', import.meta.url));
+const GENERATOR = fileURLToPath(new URL('../packets/traffic-generator.ts', import.meta.url));
+const RATES = [100_000, 200_000];
+const SECONDS = 3;
+const HOST = '198.18.0.1';
+const PORT = 40_000;
+/** One scanner probe in this many datagrams: at 100k pps, 1,000 probes/s, 83 scanners/s. */
+const SCAN_EVERY = 100;
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+function ns(name: string, args: string[]): void {
+  const r = spawnSync('ip', ['netns', 'exec', name, ...args], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`ip netns exec ${name} ${args.join(' ')}: ${r.stderr.trim()}`);
+}
+
+export function makeLab(): string {
+  const name = `ai-bench-${process.pid}`;
+  const r = spawnSync('ip', ['netns', 'add', name], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`ip netns add ${name}: ${r.stderr.trim()}`);
+  process.once('exit', () => spawnSync('ip', ['netns', 'del', name]));
+  ns(name, ['ip', 'link', 'set', 'lo', 'up']);
+  ns(name, ['ip', 'addr', 'add', `${HOST}/32`, 'dev', 'lo']);
+  ns(name, ['ip', 'route', 'add', 'local', '198.18.0.0/15', 'dev', 'lo']);
+  return name;
+}
+
+function generator(lab: string, pps: number): Promise<GeneratorReport> {
+  const args = ['netns', 'exec', lab, process.execPath, '--import', 'tsx', GENERATOR, '--pps', String(pps), '--count', String(pps * SECONDS), '--host', HOST, '--port', String(PORT), '--scan-every', String(SCAN_EVERY), '--delay-ms', '300'];
+  return runJsonChild<GeneratorReport>('ip', args, 'traffic generator');
+}
+
+interface LiveReport {
+  sent: number;
+  captured: number;
+  kernel_drops: number;
+  lost: number;
+  decisions: number;
+  decision_p50_ms: number | null;
+  decision_p99_ms: number | null;
+  decision_max_ms: number | null;
+  rss_peak_run_mb: number;
+  vm_hwm_mb: number;
+}
+
+/** The node in the lab; `ask` sends one report request and resolves with its answer. */
+async function liveNode(lab: string, state: string, shards: number): Promise<{ child: ChildProcess; ask(sent: number): Promise<LiveReport> }> {
+  const child = spawn('ip', ['netns', 'exec', lab, process.execPath, '--import', 'tsx', NODE_RUN, '--state', state, '--shards', String(shards), '--live'], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
+  let err = '';
+  child.stderr!.on('data', (d: Buffer) => (err += d));
+  const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
+  const nextLine = async (): Promise<string> => {
+    const r = await lines.next();
+    if (r.done) throw new Error(`the live node exited: ${err.trim().slice(-2000)}`);
+    return r.value;
+  };
+  const first = JSON.parse(await nextLine()) as { ready?: boolean };
+  if (!first.ready) throw new Error(`the live node did not start: ${JSON.stringify(first)}`);
+  return {
+    child,
+    async ask(sent: number) {
+      child.stdin!.write(`report ${sent}\n`);
+      return JSON.parse(await nextLine()) as LiveReport;
+    },
+  };
+}
+
+/** tcpdump -B 4096 on the lab's lo at `pps`; null when it does not start. */
+async function tcpdumpRun(lab: string, pps: number): Promise<{ loss: number; sent: number; captured: number } | null> {
+  const td = spawn('ip', ['netns', 'exec', lab, 'tcpdump', '-i', 'lo', '-B', '4096', '-nn', '-w', '/dev/null', 'udp'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let err = '';
+  td.stderr!.on('data', (d: Buffer) => (err += d));
+  const exited = new Promise<void>((r) => td.on('exit', () => r()));
+  const deadline = performance.now() + 10_000;
+  while (!err.includes('listening on') && td.exitCode === null && performance.now() < deadline) await sleep(10);
+  if (!err.includes('listening on')) {
+    td.kill('SIGKILL');
+    await exited;
+    return null;
+  }
+  const gen = await generator(lab, pps);
+  await sleep(1500); // tcpdump's ring hands over a partly filled block after its 1 s timeout
+  td.kill('SIGINT');
+  await exited;
+  const captured = Number(/(\d+) packets? captured/.exec(err)?.[1] ?? NaN);
+  return { loss: (gen.sent - captured) / gen.sent, sent: gen.sent, captured };
+}
+
+export async function benchNodeLive(state: string, shards: number): Promise<Result[]> {
+  const lab = makeLab();
+  const results: Result[] = [];
+  const round = (x: number) => Number(x.toFixed(6));
+  try {
+    const node = await liveNode(lab, state, shards);
+    try {
+      for (const pps of RATES) {
+        const gen = await generator(lab, pps);
+        const r = await node.ask(gen.sent);
+        const k = `${pps / 1000}k`;
+        const common = { target_pps: pps, achieved_pps: gen.achieved_pps, sent: r.sent, captured: r.captured, kernel_drops: r.kernel_drops, scanners: gen.scanners, decisions: r.decisions, shards };
+        results.push({ name: `node_live_loss_ratio_${k}`, value: round((r.sent - Math.min(r.captured, r.sent)) / r.sent), unit: 'ratio (packets lost / sent)', ...common });
+        results.push({ name: `node_live_decision_p99_ms_${k}`, value: r.decision_p99_ms ?? -1, unit: 'ms', p50_ms: r.decision_p50_ms, max_ms: r.decision_max_ms, ...common, note: 'capture timestamp of the packet that tipped a scanner over → its ban decision (goal p99 < 5 at 100k with no loss)' });
+      }
+    } finally {
+      node.child.stdin!.end();
+      await new Promise((r) => node.child.on('exit', r));
+    }
+    for (const pps of RATES) {
+      const td = await tcpdumpRun(lab, pps);
+      if (td) results.push({ name: `node_live_tcpdump_loss_ratio_${pps / 1000}k`, value: round(td.loss), unit: 'ratio, tcpdump -B 4096 -w /dev/null on the same generator', sent: td.sent, captured: td.captured });
+    }
+  } finally {
+    spawnSync('ip', ['netns', 'del', lab]);
+  }
+  return results;
+}

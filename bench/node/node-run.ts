@@ -1,0 +1,199 @@
+// One whole node for the node benchmark, in a process of its own (so its peak RSS is its
+// own): startNode with the model in force (the state dir holds a promoted model), the
+// dry-run firewall, the event store, the HTTP server — everything `autoimmune start` runs.
+//
+//   replay: node --import tsx bench/node/node-run.ts --state DIR --shards N [--workers] --packets M FILE...
+//     the files looped at max speed until M packets are delivered; one JSON line at the end.
+//   live:   node --import tsx bench/node/node-run.ts --state DIR --shards N --live
+//     captures `udp` on lo (run it inside a namespace: see live-lab.ts), prints {"ready":true}
+//     once capturing, and on each stdin line `report SENT` prints what it captured and the
+//     capture-to-decision latencies since the previous report.
+
+import { readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { loadConfig } from '../../src/config/load-config.ts';
+import { FileSource } from '../../src/net/file-source.ts';
+import { startNode, type RunningNode } from '../../src/node/node.ts';
+import type { PipelineSource } from '../../src/node/pipeline.ts';
+import type { CaptureProgress } from '../../src/actors/capture.ts';
+import type { TreeSnapshot } from '../../src/supervisors/cell.ts';
+import { percentile } from '../report.ts';
+
+interface Args {
+  state: string;
+  shards: number;
+  packets: number;
+  live: boolean;
+  /** pipeline.workers: each shard in a worker thread. */
+  workers: boolean;
+  files: string[];
+}
+
+function parseArgs(argv: string[]): Args {
+  const a: Args = { state: '', shards: 2, packets: 0, live: false, workers: false, files: [] };
+  for (let i = 0; i < argv.length; i++) {
+    const f = argv[i]!;
+    if (f === '--state') a.state = argv[++i]!;
+    else if (f === '--shards') a.shards = Number(argv[++i]);
+    else if (f === '--packets') a.packets = Number(argv[++i]);
+    else if (f === '--live') a.live = true;
+    else if (f === '--workers') a.workers = true;
+    else a.files.push(f);
+  }
+  if (!a.state || !(a.shards >= 1)) throw new Error('usage: node-run --state DIR --shards N (--packets M FILE... | --live)');
+  return a;
+}
+
+/** Peak resident set of this process since it started (VmHWM), in MB. */
+export function peakRssMb(): number {
+  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
+  return m ? Math.round(Number(m[1]) / 1024) : -1;
+}
+
+/** Where the resident set is: V8's heap, memory outside it (buffers, wasm), in MB. */
+function memoryMb(): Record<string, number> {
+  const m = process.memoryUsage();
+  return { rss: Math.round(m.rss / 1048576), heapUsed: Math.round(m.heapUsed / 1048576), heapTotal: Math.round(m.heapTotal / 1048576), external: Math.round(m.external / 1048576), arrayBuffers: Math.round(m.arrayBuffers / 1048576) };
+}
+
+function walk(t: TreeSnapshot, visit: (t: TreeSnapshot) => void): void {
+  visit(t);
+  for (const c of t.children ?? []) walk(c, visit);
+}
+
+/** Sums of the actors' counters by kind (enricher tables, detector flows, capture drops). */
+function countersByKind(node: RunningNode): Record<string, Record<string, number>> {
+  const out: Record<string, Record<string, number>> = {};
+  walk(node.system.snapshot().tree, (t) => {
+    if (!t.stats) return;
+    const k = (out[t.kind] ??= {});
+    for (const [name, v] of Object.entries(t.stats)) k[name] = (k[name] ?? 0) + v;
+  });
+  return out;
+}
+
+async function boot(a: Args, live: boolean, sources: PipelineSource[] | undefined): Promise<RunningNode> {
+  const { config } = loadConfig(undefined, {
+    node: { id: 'bench', stateDir: a.state },
+    http: { port: 0 },
+    firewall: { backend: 'dry-run' },
+    pipeline: { shards: a.shards, workers: a.workers },
+    capture: { interfaces: live ? ['lo'] : [], filter: live ? 'udp' : '' },
+    model: { enabled: true, retrainIntervalS: 0 },
+    // Every attacker is timed: the rate limit on automatic bans would skip most of them.
+    responder: { rateLimit: { bans: 1_000_000, perS: 1 } },
+  } as never);
+  return startNode(config, { notice: () => {}, ...(sources ? { sources } : {}) });
+}
+
+async function replayRun(a: Args): Promise<void> {
+  let t0 = 0;
+  let progress: CaptureProgress | undefined;
+  let ended!: () => void;
+  const end = new Promise<void>((r) => (ended = r));
+  const node = await boot(a, false, [
+    {
+      id: 'replay',
+      restart: 'transient',
+      open: (skip) => {
+        if (t0 === 0) t0 = performance.now();
+        return new FileSource(a.files, { backToBackGapS: 1, loop: true, skip, limit: a.packets - skip, batchSize: 256 });
+      },
+      onEnd: (p) => {
+        progress = p;
+        ended();
+      },
+    },
+  ]);
+  if (!node.defence.board.current) throw new Error('no model in force: the state dir has no promoted model');
+  let rssPeak = 0;
+  const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, process.memoryUsage.rss())), 20);
+  await end;
+  const p = progress!;
+  while (p.confirmed + p.lost < p.delivered) await new Promise((r) => setTimeout(r, 1));
+  const elapsedS = (performance.now() - t0) / 1000;
+  clearInterval(sampler);
+  rssPeak = Math.max(rssPeak, process.memoryUsage.rss());
+  const counters = countersByKind(node);
+  const out = {
+    packets: p.delivered + p.unroutable,
+    confirmed: p.confirmed,
+    lost: p.lost,
+    elapsed_s: Math.round(elapsedS * 1000) / 1000,
+    pps: Math.round((p.delivered + p.unroutable) / elapsedS),
+    rss_peak_run_mb: Math.round(rssPeak / 1048576),
+    vm_hwm_mb: peakRssMb(),
+    memory_mb: memoryMb(),
+    decisions: node.defence.desk.log.counts(),
+    model_version: node.defence.board.current?.version ?? null,
+    counters,
+  };
+  await node.stop();
+  process.stdout.write(`${JSON.stringify(out)}\n`);
+}
+
+async function liveRun(a: Args): Promise<void> {
+  const node = await boot(a, true, undefined);
+  if (node.interfaces.length === 0) throw new Error('live capture on lo is not possible here (root or CAP_NET_RAW needed)');
+  if (!node.defence.board.current) throw new Error('no model in force: the state dir has no promoted model');
+  let latencies: number[] = [];
+  node.defence.desk.onDecision((d) => {
+    if (d.action === 'ban' && d.captureTs !== undefined) latencies.push(performance.timeOrigin + performance.now() - d.captureTs * 1000);
+  });
+  const captured = () => countersByKind(node).capture ?? {};
+  let base = captured();
+  let rssPeak = 0;
+  const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, process.memoryUsage.rss())), 20);
+  process.stdout.write(`${JSON.stringify({ ready: true })}\n`);
+  for await (const line of createInterface({ input: process.stdin })) {
+    const m = /^report (\d+)$/.exec(line.trim());
+    if (!m) break;
+    const sent = Number(m[1]);
+    // Until every datagram sent is captured, or the count stops moving for 300 ms (bounded).
+    const deadline = performance.now() + 5000;
+    let last = -1;
+    let still = performance.now();
+    const got = () => (captured().packets ?? 0) - (base.packets ?? 0);
+    while (got() < sent && performance.now() < deadline) {
+      if (got() !== last) {
+        last = got();
+        still = performance.now();
+      } else if (performance.now() - still > 300) break;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    // Bans still on their way (a scored batch waits at most model.scoreWaitMs).
+    await new Promise((r) => setTimeout(r, 200));
+    const now = captured();
+    const r3 = (x: number) => Math.round(x * 1000) / 1000;
+    process.stdout.write(
+      `${JSON.stringify({
+        sent,
+        captured: got(),
+        kernel_drops: (now.kernelDrops ?? 0) - (base.kernelDrops ?? 0),
+        lost: (now.lost ?? 0) - (base.lost ?? 0),
+        decisions: latencies.length,
+        decision_p50_ms: latencies.length ? r3(percentile(latencies, 50)) : null,
+        decision_p99_ms: latencies.length ? r3(percentile(latencies, 99)) : null,
+        decision_max_ms: latencies.length ? r3(Math.max(...latencies)) : null,
+        rss_peak_run_mb: Math.round(Math.max(rssPeak, process.memoryUsage.rss()) / 1048576),
+        vm_hwm_mb: peakRssMb(),
+        decision_counts: node.defence.desk.log.counts(),
+        detectors: countersByKind(node).detector,
+      })}\n`,
+    );
+    base = now;
+    latencies = [];
+  }
+  clearInterval(sampler);
+  await node.stop();
+}
+
+const args = parseArgs(process.argv.slice(2));
+try {
+  if (args.live) await liveRun(args);
+  else await replayRun(args);
+  process.exit(0);
+} catch (err) {
+  process.stderr.write(`node-run: ${(err as Error).stack ?? String(err)}\n`);
+  process.exit(1);
+}

@@ -1,0 +1,195 @@
+// ShardWorker actor (pipeline.workers on): one enricher-and-detector shard whose work runs
+// in a worker thread of its own (src/shards/), so N shards use N cores. To the rest of the
+// node it is the enricher actor at the same path: the captures route batches to it, the
+// supervisor restarts it, crash injection crashes it, the tree shows its counters. Thin: it
+// hands each batch's buffer to the thread (transferred, not copied), waits for the thread to
+// be done with it — so a capture's tracked batch is "handled" only once detected, as with the
+// actor pair — and sends on what a detector actor would: alerts to the responder, the tally
+// to the flood watch, rows and shadow reports to the trainer, flows to the store.
+//
+// The thread's state is soft, as the actors' is: a crash or a restart (of the actor or of the
+// thread, which crashes the actor) starts the shard afresh. Models reach the thread as text
+// whenever the node's board has a new version.
+
+import { Worker } from 'node:worker_threads';
+import type { ModelBoard } from '../detect/detector-shard.ts';
+import type { PacketBatch } from '../net/packet-batch.ts';
+import type { FromThread, ModelSlot, ShardOutput, ShardStats, ShardThreadData, ToThread } from '../shards/shard-protocol.ts';
+import { AutoimmuneError } from '../errors.ts';
+import type { WorkerBehavior, WorkerContext, WorkerSpec } from '../supervisors/child-spec.ts';
+import type { MailboxOptions } from '../supervisors/mailbox.ts';
+import { PRIORITY } from '../supervisors/priorities.ts';
+import { type EnricherProgress } from './enricher.ts';
+import { enricherId } from './tree-layout.ts';
+
+/** The shard's thread failed or exited: the actor crashes, to be restarted with a new one. */
+export class ShardThreadError extends AutoimmuneError {
+  constructor(shard: number, what: string) {
+    super('AI_ERR_SHARD_THREAD', `shard ${shard}'s worker thread ${what}; its actor crashes and is restarted with a new thread`);
+  }
+}
+
+export interface ShardWorkerOptions {
+  thread: Omit<ShardThreadData, 'grace'>;
+  board: ModelBoard;
+  /** A model version's text, to send to the thread (the shelf's export). */
+  modelText: (version: number) => Promise<string>;
+  responder: string;
+  floods: string;
+  trainer: string | null;
+  /** The store actor for flow summaries; null: not metered. */
+  flowsTo: string | null;
+  mailbox: MailboxOptions;
+  /** How long a stop waits for the thread to hand over its open flows. */
+  shutdownMs?: number;
+}
+
+const BOOT = new URL('../shards/shard-boot.mjs', import.meta.url);
+
+interface State {
+  worker: Worker;
+  /** Batches posted and not yet done, by id. */
+  waiting: Map<number, { resolve: (m: Extract<FromThread, { t: 'done' }>) => void; reject: (e: Error) => void }>;
+  nextId: number;
+  /** Versions (0: none) and grace last sent to the thread. */
+  sent: { current: number; candidate: number; grace: boolean };
+  failure: Error | null;
+  stopped: ((m: Extract<FromThread, { t: 'stopped' }>) => void) | null;
+  stopping: boolean;
+  incarnation: number;
+}
+
+export function shardWorkerSpec(o: ShardWorkerOptions): WorkerSpec & { progress: EnricherProgress } {
+  const shard = o.thread.shard;
+  let last: ShardStats | undefined;
+  const progress: EnricherProgress = { packets: 0, batches: 0, flows: undefined };
+
+  const forward = (out: ShardOutput, ctx: WorkerContext) => {
+    // Alerts first: they are what the operator waits for.
+    if (out.alerts.length > 0) ctx.send(o.responder, { alerts: out.alerts }, PRIORITY.alerts);
+    if (out.tally) ctx.send(o.floods, out.tally, PRIORITY.tally);
+    if (o.trainer) {
+      if (out.sample) ctx.send(o.trainer, { sample: out.sample }, PRIORITY.sample);
+      if (out.shadow) ctx.send(o.trainer, { shadow: out.shadow }, PRIORITY.tally);
+    }
+    if (out.flows.length > 0 && o.flowsTo) ctx.send(o.flowsTo, { flows: out.flows }, PRIORITY.packets);
+  };
+
+  const slot = async (version: number): Promise<ModelSlot> => (version === 0 ? null : { version, text: await o.modelText(version) });
+
+  /** Sends the thread what changed on the board since the last batch. */
+  const syncBoard = async (state: State) => {
+    const current = o.board.current?.version ?? 0;
+    const candidate = o.board.candidate?.version ?? 0;
+    const m: Extract<ToThread, { t: 'board' }> = { t: 'board' };
+    let changed = false;
+    if (o.board.grace !== state.sent.grace) {
+      m.grace = o.board.grace;
+      changed = true;
+    }
+    if (current !== state.sent.current) {
+      m.current = await slot(current);
+      changed = true;
+    }
+    if (candidate !== state.sent.candidate) {
+      m.candidate = await slot(candidate);
+      changed = true;
+    }
+    if (!changed) return;
+    state.worker.postMessage(m);
+    state.sent = { current, candidate, grace: o.board.grace };
+  };
+
+  const behavior = (): WorkerBehavior<State, PacketBatch | { threadFailed: string; incarnation: number }> => ({
+    kind: 'shard-thread',
+    async init(ctx) {
+      const worker = new Worker(BOOT, { workerData: { ...o.thread, grace: o.board.grace } satisfies ShardThreadData });
+      const state: State = { worker, waiting: new Map(), nextId: 1, sent: { current: 0, candidate: 0, grace: o.board.grace }, failure: null, stopped: null, stopping: false, incarnation: ctx.incarnation };
+      const failed = (what: string) => {
+        if (state.stopping || state.failure) return;
+        state.failure = new ShardThreadError(shard, what);
+        for (const w of state.waiting.values()) w.reject(state.failure);
+        state.waiting.clear();
+        // Nothing waiting to throw it: crash through the mailbox.
+        ctx.send(ctx.self, { threadFailed: what, incarnation: state.incarnation }, PRIORITY.alerts);
+      };
+      const ready = new Promise<void>((resolve, reject) => {
+        worker.on('message', (m: FromThread) => {
+          switch (m.t) {
+            case 'ready':
+              resolve();
+              break;
+            case 'done': {
+              const w = state.waiting.get(m.id);
+              state.waiting.delete(m.id);
+              last = m.stats;
+              w?.resolve(m);
+              break;
+            }
+            case 'out':
+              forward(m.out, ctx);
+              break;
+            case 'stopped':
+              state.stopped?.(m);
+              break;
+            case 'failed':
+              reject(new ShardThreadError(shard, `failed: ${m.message}`));
+              failed(`failed: ${m.message}`);
+              break;
+          }
+        });
+        worker.on('error', (err) => {
+          reject(err);
+          failed(`threw: ${err.message}`);
+        });
+        worker.on('exit', (code) => {
+          reject(new ShardThreadError(shard, `exited with ${code} before it was ready`));
+          failed(`exited with ${code}`);
+        });
+      });
+      try {
+        await ready;
+      } catch (err) {
+        state.stopping = true;
+        await worker.terminate();
+        throw err;
+      }
+      return state;
+    },
+    async handle(state, msg, ctx) {
+      if ('threadFailed' in msg) {
+        // A thread of an earlier incarnation is no concern of this one.
+        if (msg.incarnation !== state.incarnation) return state;
+        throw state.failure ?? new ShardThreadError(shard, msg.threadFailed);
+      }
+      if (state.failure) throw state.failure;
+      await syncBoard(state);
+      const batch = msg as PacketBatch;
+      const length = batch.length;
+      const id = state.nextId++;
+      const done = new Promise<Extract<FromThread, { t: 'done' }>>((resolve, reject) => state.waiting.set(id, { resolve, reject }));
+      state.worker.postMessage({ t: 'batch', id, buffer: batch.buffer, capacity: batch.capacity, length } satisfies ToThread, [batch.buffer]);
+      const reply = await done;
+      progress.packets += length;
+      progress.batches++;
+      forward(reply.out, ctx);
+      return state;
+    },
+    async terminate(state, _reason, ctx) {
+      if (!state.failure) {
+        // Open flows are reported as they are: a stop or a restart loses none.
+        const stopped = new Promise<Extract<FromThread, { t: 'stopped' }> | null>((resolve) => {
+          state.stopped = resolve;
+          setTimeout(() => resolve(null), o.shutdownMs ?? 2000).unref();
+        });
+        state.worker.postMessage({ t: 'stop' } satisfies ToThread);
+        const m = await stopped;
+        if (m) forward(m.out, ctx);
+      }
+      state.stopping = true;
+      await state.worker.terminate();
+    },
+  });
+  const stats = () => ({ ...(last ?? { packets: 0, scored: 0, anomalous: 0, alerts: 0, hosts: 0, pairs: 0, sockets: 0, evictions: 0, flowsOpen: 0, flowsEnded: 0 }), threads: 1 });
+  return { type: 'worker', id: enricherId(shard), mailbox: o.mailbox, start: behavior, progress, stats, shutdownMs: o.shutdownMs ?? 5000 };
+}

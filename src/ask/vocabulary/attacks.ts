@@ -1,0 +1,101 @@
+// Attack types in words: the phrases that name each alert type (or a group of them), and the
+// labels of types and decision actions in answers.
+
+import { ALERT_TYPES, type AlertType } from '../../detect/alert.ts';
+import type { Language } from './language.ts';
+import { forms } from './text.ts';
+
+export interface AttackPhrase {
+  types: AlertType[];
+  es: string;
+  en: string;
+  phrases: string[];
+}
+
+const PORT_SCANS: AlertType[] = ['port-scan-vertical', 'port-scan-horizontal', 'scan-probe'];
+const FLOODS: AlertType[] = ['syn-flood', 'udp-amplification', 'tcp-reflection', 'icmp-flood'];
+
+/**
+ * Attack words → alert types. Group entries (port scans, floods) come after the single
+ * types so a type set that equals a group is labelled by the group.
+ */
+export const ATTACKS: AttackPhrase[] = [
+  {
+    types: ['ssh-brute-force'], es: 'fuerza bruta SSH', en: 'SSH brute force',
+    phrases: ['fuerza bruta ssh', 'fuerza bruta por ssh', 'fuerza bruta contra ssh', 'fuerza bruta en ssh', 'fuerza bruta',
+      'ssh brute force', 'ssh bruteforce', 'brute force ssh', 'brute force on ssh', 'brute force', 'bruteforce', 'brute forcing',
+      'brute forced', 'password guessing', 'adivinacion de contrasenas', 'ssh'],
+  },
+  {
+    types: ['port-scan-vertical'], es: 'escaneo vertical de puertos', en: 'vertical port scan',
+    phrases: ['escaneo vertical', 'escaneos verticales', 'escaneo vertical de puertos', 'escaneos verticales de puertos',
+      'escaneo de puertos vertical', 'vertical scan', 'vertical scans', 'vertical port scan', 'vertical port scans'],
+  },
+  {
+    types: ['port-scan-horizontal'], es: 'escaneo horizontal de puertos', en: 'horizontal port scan',
+    phrases: ['escaneo horizontal', 'escaneos horizontales', 'escaneo horizontal de puertos', 'escaneos horizontales de puertos',
+      'barrido', 'barridos', 'horizontal scan', 'horizontal scans', 'horizontal port scan', 'horizontal port scans', 'sweep', 'sweeps', 'host sweep'],
+  },
+  {
+    types: ['scan-probe'], es: 'sondeo', en: 'scan probe',
+    phrases: ['sondeo', 'sondeos', 'sonda', 'sondas', 'probe', 'probes', 'scan probe', 'scan probes', 'probing'],
+  },
+  {
+    types: ['syn-flood'], es: 'inundación SYN', en: 'SYN flood',
+    phrases: ['inundacion syn', 'inundaciones syn', 'inundacion de syn', 'inundacion de paquetes syn', 'syn flood', 'syn floods',
+      'synflood', 'flood syn', 'syn flooding'],
+  },
+  {
+    types: ['udp-amplification'], es: 'amplificación UDP', en: 'UDP amplification',
+    phrases: ['amplificacion udp', 'amplificacion', 'amplificaciones', 'amplificacion de udp', 'udp amplification', 'amplification'],
+  },
+  {
+    types: ['tcp-reflection'], es: 'reflexión TCP', en: 'TCP reflection',
+    phrases: ['reflexion tcp', 'reflexion', 'reflexiones', 'tcp reflection', 'reflection'],
+  },
+  {
+    types: ['icmp-flood'], es: 'inundación ICMP', en: 'ICMP flood',
+    phrases: ['inundacion icmp', 'inundaciones icmp', 'inundacion de ping', 'icmp flood', 'icmp floods', 'ping flood', 'ping floods',
+      'flood icmp', 'icmp'],
+  },
+  {
+    types: ['anomaly'], es: 'anomalía', en: 'anomaly',
+    phrases: ['anomalia', 'anomalias', ...forms('anomal', 'o'), 'anomaly', 'anomalies', 'anomalous'],
+  },
+  {
+    types: PORT_SCANS, es: 'escaneo de puertos', en: 'port scan',
+    phrases: ['escaneo de puertos', 'escaneos de puertos', 'escaneo', 'escaneos', ...forms('escanead', 'o'), 'escanearon', 'escanean',
+      'port scan', 'port scans', 'portscan', 'portscans', 'port scanning', 'scan', 'scans', 'scanning', 'scanned', 'scanners'],
+  },
+  {
+    types: FLOODS, es: 'inundación (DDoS)', en: 'flood (DDoS)',
+    phrases: ['inundacion', 'inundaciones', 'flood', 'floods', 'flooding', 'ddos', 'denegacion de servicio', 'denial of service',
+      ...forms('volumetric', 'o'), 'volumetric'],
+  },
+];
+
+/** The label of a set of types, in their order, naming a whole group ("port scan") once. */
+export function typesLabel(types: readonly string[], lang: Language): string {
+  const left = new Set(types);
+  const parts: string[] = [];
+  for (const t of types) {
+    if (!left.has(t)) continue;
+    const group = ATTACKS.find((a) => a.types.length > 1 && a.types.includes(t as AlertType) && a.types.every((g) => left.has(g)));
+    for (const g of group?.types ?? [t]) left.delete(g);
+    parts.push(group ? group[lang] : typeLabel(t, lang));
+  }
+  return parts.join(', ');
+}
+
+const DECISION_LABELS: Record<string, Record<Language, string>> = {
+  ban: { es: 'bloqueo', en: 'ban' },
+  unban: { es: 'desbloqueo', en: 'unban' },
+};
+
+/** One alert type or decision action in words; anything else as stored. */
+export function typeLabel(type: string, lang: Language): string {
+  const single = ATTACKS.find((a) => a.types.length === 1 && a.types[0] === type);
+  return single?.[lang] ?? DECISION_LABELS[type]?.[lang] ?? type;
+}
+
+export const KNOWN_ALERT_TYPES: ReadonlySet<string> = new Set(ALERT_TYPES);

@@ -1,0 +1,71 @@
+// Grades an alert's evidence in the detector shard, which sees every packet of its sources:
+// 'established' when the source sent segments of verified connections (session-verifier.ts)
+// to the alert's target (any target for a horizontal scan) within the alert's window, so at
+// least part of what was counted cannot have been forged (a connect scan, a brute force);
+// 'forgeable' when it rests only on packets anyone could send in its name (single probes,
+// half-open SYNs, SYN floods). It also says whether the source has had real sessions here at
+// all. Forged packets whose hop count does not match the real source never reach the rules
+// (HOP_MISMATCH), so a forger must also know the source's distance to be counted.
+
+import { PacketFlags, type PacketBatch } from '../net/packet-batch.ts';
+import type { Alert } from './alert.ts';
+import { FlowTable, type AddressKey } from './flow-table.ts';
+import { parseIpv4 } from '../net/address.ts';
+
+/** The table key of an address as alerts write it (dotted quad, or canonical IPv6 text). */
+function keyOf(text: string): AddressKey | null {
+  if (text === '*' || text === '') return null;
+  const v4 = parseIpv4(text);
+  return v4 >= 0 ? v4 | 0 : text;
+}
+
+/** Stands for "any target" in the table (no address is 0.0.0.0 on the wire as a destination of ours). */
+const ANY = 0;
+
+export class EvidenceGrader {
+  /** (source, target or ANY) → capture time of the last segment of a verified connection. */
+  private readonly pairs: FlowTable;
+  private readonly lastEstablished: Float64Array;
+
+  constructor(capacity = 65_536) {
+    this.pairs = new FlowTable(capacity);
+    this.lastEstablished = new Float64Array(capacity);
+  }
+
+  /** Notes the batch's established segments (before its alerts are graded). */
+  observe(b: PacketBatch): void {
+    const flags = b.flags;
+    for (let i = 0; i < b.length; i++) {
+      if (!(flags[i] & PacketFlags.ESTABLISHED)) continue;
+      const v6 = (flags[i] & PacketFlags.IPV6) !== 0;
+      const src: AddressKey = v6 ? b.hostKey(i, 'src') : b.src4[i] | 0;
+      const dst: AddressKey = v6 ? b.hostKey(i, 'dst') : b.dst4[i] | 0;
+      // Both ends of a verified connection are real: a login alert names the client, raised
+      // in the server's shard from the server's segments to it.
+      this.note(src, dst, b.ts[i]);
+      this.note(src, ANY, b.ts[i]);
+      this.note(dst, src, b.ts[i]);
+      this.note(dst, ANY, b.ts[i]);
+    }
+  }
+
+  /** Sets `grade` and `sourceSeen` of an alert raised over batch `b`, whose rows from the source are `rows`. */
+  grade(a: Alert, b: PacketBatch, rows: readonly number[]): void {
+    let seen = false;
+    for (const i of rows) if (b.flags[i] & PacketFlags.SOURCE_SEEN) seen = true;
+    a.sourceSeen = seen;
+    const src = keyOf(a.source);
+    if (!a.blockable || src === null) {
+      a.grade = 'forgeable';
+      return;
+    }
+    const s = this.pairs.find(src, keyOf(a.target) ?? ANY, 0, 0);
+    a.grade = s >= 0 && this.lastEstablished[s] >= a.firstTs ? 'established' : 'forgeable';
+  }
+
+  private note(src: AddressKey, dst: AddressKey, ts: number): void {
+    let s = this.pairs.find(src, dst, 0, 0);
+    if (s < 0) s = this.pairs.insert(src, dst, 0, 0);
+    this.lastEstablished[s] = ts;
+  }
+}

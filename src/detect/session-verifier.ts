@@ -1,0 +1,173 @@
+// Which packets could have been forged. A single packet and a half-open SYN can carry any
+// source address; a completed handshake cannot: the client must acknowledge the server's
+// SYN-ACK sequence number (RFC 9293 §3.5), which a sender forging the client's address never
+// sees (RFC 6528 makes it unguessable). The verifier watches every TCP handshake on the
+// captured link, before packets are split into shards by source (it sees both directions),
+// and marks each packet:
+// - ESTABLISHED: a segment of a connection whose client acknowledged the server's ISN + 1;
+// - SOURCE_SEEN: its source completed such a handshake within `sessionMemoryS` (as the client;
+//   or as the server, by acknowledging the client's ISN + 1 in its SYN-ACK, which a forger of
+//   the server's address cannot see either): it has had real sessions here;
+// - HOP_MISMATCH: hop-count filtering (Jin, Wang and Shin, "Hop-count filtering: an effective
+//   defense against spoofed DDoS traffic", CCS 2003): the hop count of a source is learnt from
+//   its verified handshakes (initial TTL guessed as the smallest usual one, 30, 32, 60, 64, 128
+//   or 255, at or above the observed TTL); a packet claiming that source, outside a verified
+//   connection, whose hop count differs by more than `hopTolerance` is counted as forged.
+// Bounded tables (least recently seen evicted), no allocation per IPv4 packet.
+
+import { PacketFlags, type PacketBatch } from '../net/packet-batch.ts';
+import { FlowTable, type AddressKey } from './flow-table.ts';
+
+export interface SessionVerifierConfig {
+  /** How long a source that completed a handshake counts as having real sessions, seconds. */
+  sessionMemoryS: number;
+  /** Hops a packet may differ from its source's learnt hop count before it counts as forged. */
+  hopTolerance: number;
+  /** Handshakes tracked at once (pending and verified). */
+  maxConnections: number;
+  /** Sources remembered. */
+  maxSources: number;
+}
+
+/**
+ * Defaults. sessionMemoryS: a day, as long as the responder remembers offences (fail2ban's
+ * bantime.increment window), so a client seen yesterday is still known today. hopTolerance 2:
+ * Jin et al. found most hop counts stable and route changes to move them by one or two;
+ * forged packets from elsewhere rarely land within two hops of the real source.
+ */
+export const DEFAULT_SESSION_VERIFIER: SessionVerifierConfig = { sessionMemoryS: 86_400, hopTolerance: 2, maxConnections: 65_536, maxSources: 65_536 };
+
+const SYN = 0x02;
+const RST = 0x04;
+const ACK = 0x10;
+
+/** The client's SYN seen: the server's SYN-ACK must acknowledge its seq + 1. */
+const SYN_SENT = 1;
+/** The server's SYN-ACK seen: the client must acknowledge its seq + 1. */
+const PENDING = 2;
+const VERIFIED = 3;
+
+const INITIAL_TTLS = [30, 32, 60, 64, 128, 255];
+
+/** Hops a packet travelled, from its TTL and the usual initial TTLs. */
+export function hopCount(ttl: number): number {
+  for (const init of INITIAL_TTLS) if (ttl <= init) return init - ttl;
+  return 0;
+}
+
+export interface SessionVerifierStats {
+  handshakes: number;
+  verified: number;
+  hopMismatches: number;
+  sources: number;
+  connectionEvictions: number;
+}
+
+export class SessionVerifier {
+  /** Connections keyed (server, client, server port, client port): the SYN-ACK's sender is the server. */
+  private readonly conns: FlowTable;
+  private readonly expect: Uint32Array;
+  private readonly state: Uint8Array;
+  private readonly sources: FlowTable;
+  private readonly seenAt: Float64Array;
+  private readonly hops: Int16Array;
+  private readonly memoryS: number;
+  handshakes = 0;
+  verified = 0;
+  hopMismatches = 0;
+
+  constructor(readonly config: SessionVerifierConfig = DEFAULT_SESSION_VERIFIER) {
+    this.conns = new FlowTable(config.maxConnections);
+    this.expect = new Uint32Array(config.maxConnections);
+    this.state = new Uint8Array(config.maxConnections);
+    this.sources = new FlowTable(config.maxSources);
+    this.seenAt = new Float64Array(config.maxSources);
+    this.hops = new Int16Array(config.maxSources);
+    this.memoryS = config.sessionMemoryS;
+  }
+
+  /** Marks the batch's rows in place (flags). */
+  mark(b: PacketBatch): void {
+    const n = b.length;
+    const flags = b.flags;
+    for (let i = 0; i < n; i++) {
+      let f = flags[i];
+      if ((f & (PacketFlags.IPV4 | PacketFlags.IPV6)) === 0 || f & (PacketFlags.MALFORMED | PacketFlags.UNSUPPORTED)) continue;
+      const v6 = (f & PacketFlags.IPV6) !== 0;
+      const src: AddressKey = v6 ? b.hostKey(i, 'src') : b.src4[i] | 0;
+      if (f & PacketFlags.TCP && !(f & PacketFlags.FRAGMENT && b.fragOffset[i] !== 0)) f = this.tcp(b, i, f, src, v6);
+      f = this.source(b, i, f, src);
+      flags[i] = f;
+    }
+  }
+
+  stats(): SessionVerifierStats {
+    return { handshakes: this.handshakes, verified: this.verified, hopMismatches: this.hopMismatches, sources: this.sources.size, connectionEvictions: this.conns.evictions };
+  }
+
+  private tcp(b: PacketBatch, i: number, f: number, src: AddressKey, v6: boolean): number {
+    const tf = b.tcpFlags[i];
+    const dst: AddressKey = v6 ? b.hostKey(i, 'dst') : b.dst4[i] | 0;
+    const sport = b.srcPort[i];
+    const dport = b.dstPort[i];
+    if (tf & SYN) {
+      if (!(tf & ACK)) {
+        // A SYN: this side is the client; the server's SYN-ACK must acknowledge seq + 1.
+        let s = this.conns.find(dst, src, dport, sport);
+        if (s < 0) s = this.conns.insert(dst, src, dport, sport);
+        else if (this.state[s] === VERIFIED) return f | PacketFlags.ESTABLISHED; // a retransmission
+        this.state[s] = SYN_SENT;
+        this.expect[s] = (b.tcpSeq[i] + 1) >>> 0;
+        return f;
+      }
+      // A SYN-ACK: this side is the server; the client must acknowledge seq + 1.
+      let s = this.conns.find(src, dst, sport, dport);
+      if (s < 0) {
+        s = this.conns.insert(src, dst, sport, dport);
+        this.state[s] = 0;
+      }
+      if (this.state[s] === VERIFIED) return f | PacketFlags.ESTABLISHED;
+      // It answers the client's SYN it could not have seen unless it is the real server.
+      if (this.state[s] === SYN_SENT && b.tcpAck[i] === this.expect[s]) this.learn(src, b.ttl[i], b.ts[i]);
+      this.state[s] = PENDING;
+      this.expect[s] = (b.tcpSeq[i] + 1) >>> 0;
+      this.handshakes++;
+      return f;
+    }
+    if (tf & RST) return f;
+    // From the client side: (server = dst).
+    let s = this.conns.find(dst, src, dport, sport);
+    if (s >= 0) {
+      if (this.state[s] === PENDING && tf & ACK && b.tcpAck[i] === this.expect[s]) {
+        this.state[s] = VERIFIED;
+        this.verified++;
+        this.learn(src, b.ttl[i], b.ts[i]);
+      }
+      return this.state[s] === VERIFIED ? f | PacketFlags.ESTABLISHED : f;
+    }
+    // From the server side of a verified connection.
+    s = this.conns.find(src, dst, sport, dport);
+    return s >= 0 && this.state[s] === VERIFIED ? f | PacketFlags.ESTABLISHED : f;
+  }
+
+  private learn(src: AddressKey, ttl: number, ts: number): void {
+    let s = this.sources.find(src, 0, 0, 0);
+    if (s < 0) s = this.sources.insert(src, 0, 0, 0);
+    this.seenAt[s] = ts;
+    this.hops[s] = hopCount(ttl);
+  }
+
+  private source(b: PacketBatch, i: number, f: number, src: AddressKey): number {
+    const s = this.sources.find(src, 0, 0, 0);
+    if (s < 0) return f;
+    if (b.ts[i] - this.seenAt[s] > this.memoryS) return f;
+    f |= PacketFlags.SOURCE_SEEN;
+    if (f & PacketFlags.ESTABLISHED) return f;
+    const d = hopCount(b.ttl[i]) - this.hops[s];
+    if (d > this.config.hopTolerance || d < -this.config.hopTolerance) {
+      this.hopMismatches++;
+      f |= PacketFlags.HOP_MISMATCH;
+    }
+    return f;
+  }
+}

@@ -1,0 +1,155 @@
+// Puts a node's defence together from its configuration: the allow-list and policy, the
+// desk that turns alerts into bans, the model board and trainer, and the detection and
+// response subtrees. Used by the node, by the evaluation and by the benchmarks, so they run
+// the same thing.
+
+import { networkInterfaces } from 'node:os';
+import type { BanRegistry } from '../respond/ban-registry.ts';
+import { responderOf, rulesOf } from '../config/load-config.ts';
+import type { Config } from '../config/schema.ts';
+import { buildDetection, type Detection } from './detection.ts';
+import { DEFAULT_LAMBDAS } from '../detect/damped-stats.ts';
+import { FlaggedAddresses } from '../detect/flagged-addresses.ts';
+import { FlowScores } from '../detect/flow-scores.ts';
+import type { FlowMeterConfig } from '../detect/flow-meter.ts';
+import type { AnomalyScorer, ModelBoard } from '../detect/detector-shard.ts';
+import type { ModelShelf } from '../detect/model-shelf.ts';
+import type { EnrichedBatch } from '../detect/enrichment.ts';
+import { ModelTrainer, type TrainerEvent } from '../detect/model-trainer.ts';
+import type { FirewallBackend } from '../firewall/backend.ts';
+import type { GeoInfo } from '../geo/geo-lookup.ts';
+import { AllowList, type AllowListSources } from '../respond/allow-list.ts';
+import { BanDesk } from '../respond/ban-desk.ts';
+import { ResponderPolicy, type PolicyState } from '../respond/policy.ts';
+import { wallClock } from '../util/clock.ts';
+import { FLOODS_PATH, RESPONDER_PATH, STORE_PATH, TRAINER_PATH } from '../actors/tree-layout.ts';
+import { shareOf } from '../net/shard-count.ts';
+import { shardWorkerSpec } from '../actors/shard-worker.ts';
+import type { EnricherProgress } from '../actors/enricher.ts';
+import { geoConfigOf } from '../geo/from-config.ts';
+import { shardFeatures } from './pipeline.ts';
+import type { WorkerSpec } from '../supervisors/child-spec.ts';
+
+
+export interface DefenceOptions {
+  config: Config;
+  registry: BanRegistry;
+  firewall: FirewallBackend;
+  /** Null: rules only (model.enabled false, or no model side in this run). */
+  models: ModelShelf | null;
+  featureCount: number;
+  /** The node's own addresses, never banned (default: os.networkInterfaces()). */
+  interfaces?: AllowListSources['interfaces'];
+  onScored?: (batch: EnrichedBatch<GeoInfo | undefined>, scores: Float32Array | null, packetScores: Float32Array | null) => void;
+  onTrainerEvent?: (e: TrainerEvent) => void;
+  onFirewallApplied?: (what: { kind: 'reconcile' | 'apply'; added: number; removed: number }) => void;
+  onFirewallSetAside?: (address: string, why: string) => void;
+  /** Where offences and the ban budget live (default: memory, one node). */
+  policyState?: PolicyState;
+  /** In a cluster: detectors, flood watch and trainer are placed by the cluster, not started here. */
+  placed?: boolean;
+}
+
+export interface Defence {
+  desk: BanDesk;
+  /** What is never banned; groups (infrastructure, cluster members) are set as they are found. */
+  protectedSet: AllowList;
+  board: ModelBoard;
+  trainer: ModelTrainer | null;
+  detection: Detection;
+  /** pipeline.workers: the shard actor that runs shard k's enricher and detector in a thread. */
+  workerShard: ((shard: number) => WorkerSpec & { progress: EnricherProgress }) | null;
+  close(): void;
+}
+
+/** store.flows.maxFlows bounds the node: each detector shard meters its share. */
+function flowMeterConfig(config: Config): FlowMeterConfig {
+  const f = config.store.flows;
+  return { idleTimeoutS: f.idleTimeoutS, activeTimeoutS: f.activeTimeoutS, maxFlows: shareOf(f.maxFlows, config.pipeline.shards) };
+}
+
+export async function assembleDefence(o: DefenceOptions): Promise<Defence> {
+  const { config } = o;
+  const rules = rulesOf(config);
+  const allow = new AllowList({ interfaces: o.interfaces ?? networkInterfaces(), configured: responderOf(config).allow });
+  const policy = new ResponderPolicy(responderOf(config), allow, wallClock, o.policyState ?? {});
+  const desk = new BanDesk(o.registry, policy);
+  await desk.start();
+  const m = config.model;
+  const useModel = m.enabled && o.models !== null;
+  const current = useModel ? await o.models!.loadPromoted() : null;
+  const board: ModelBoard = {
+    current,
+    candidate: null,
+    grace: useModel && current === null,
+    flagged: new FlaggedAddresses(),
+    // the slowest decay of the flow features: a flow is judged over the span they cover
+    flowScores: m.flowScoring ? FlowScores.forLambda(Math.min(...DEFAULT_LAMBDAS)) : null,
+    scoredRows: 0,
+    anomalousRows: 0,
+  };
+  // What the rules flag is never learnt as normal: the source of a blockable rule alert, the
+  // victim of a flood (the traffic toward it is the flood).
+  desk.onAlert((a) => {
+    if (a.detector !== 'rules') return;
+    board.flagged!.add(a.blockable ? a.source : a.target);
+  });
+  const trainer = useModel
+    ? new ModelTrainer(
+        board,
+        { featureCount: o.featureCount, graceRows: m.graceRows, retrainRows: m.retrainRows, minRetrainRows: Math.min(m.retrainRows, 1000), shadowRows: m.shadowRows, promoteMaxAlertRatio: m.promoteMaxAlertRatio },
+        (rows, count) => o.models!.train(rows, count),
+        (v) => o.models!.promote(v),
+      )
+    : null;
+  const settings = {
+    anomaly: { anomalousPackets: m.anomalousPackets, windowS: m.windowS, cooldownS: rules.cooldownS, blockable: m.ban },
+    sampleEvery: m.sampleEvery,
+    countryWeights: m.countryWeights,
+    // KitNET's every call has a fixed cost (tfjs), so rows wait to be scored together; the
+    // density model has none, and scoring each batch as it comes keeps the flow means of
+    // the shards in step (a pair's two directions reach two shards).
+    modelBatchRows: m.kind === 'kitnet' ? m.scoreBatchRows : 1,
+  };
+  const flows = config.store.enabled && config.store.flows.enabled ? { to: STORE_PATH, meter: flowMeterConfig(config) } : null;
+  const workers = config.pipeline.workers;
+  const detection = buildDetection({
+    workers,
+    shards: config.pipeline.shards,
+    rules,
+    settings,
+    modelWaitMs: m.scoreWaitMs,
+    board,
+    trainer,
+    retrainIntervalS: m.retrainIntervalS,
+    desk,
+    registry: o.registry,
+    firewall: o.firewall,
+    detectorMailbox: config.pipeline.shardMailbox,
+    // Flow summaries go to the node's own store actor, wherever placement runs the shard.
+    flows,
+    ...(o.onScored ? { onScored: o.onScored } : {}),
+    ...(o.onTrainerEvent ? { onTrainerEvent: o.onTrainerEvent } : {}),
+    ...(o.onFirewallApplied ? { onFirewallApplied: o.onFirewallApplied } : {}),
+    ...(o.onFirewallSetAside ? { onFirewallSetAside: o.onFirewallSetAside } : {}),
+    placed: o.placed ?? false,
+  });
+  const models = o.models;
+  const workerShard = workers
+    ? (shard: number) =>
+        shardWorkerSpec({
+          thread: { shard, features: shardFeatures(config.features, config.pipeline.shards), geo: geoConfigOf(config.geo), rules, settings, flows: flows?.meter ?? null, modelWaitMs: m.scoreWaitMs },
+          board,
+          modelText: async (version) => {
+            if (!models?.exportModel) throw new Error(`model v${version} cannot be handed to the shard threads: the model shelf cannot export it`);
+            return models.exportModel(version);
+          },
+          responder: RESPONDER_PATH,
+          floods: FLOODS_PATH,
+          trainer: trainer ? TRAINER_PATH : null,
+          flowsTo: flows?.to ?? null,
+          mailbox: config.pipeline.shardMailbox,
+        })
+    : null;
+  return { desk, protectedSet: allow, board, trainer, detection, workerShard, close: () => desk.close() };
+}

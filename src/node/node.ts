@@ -1,0 +1,341 @@
+// One autoimmune node: the coordinator (embedded unless etcd endpoints are configured), the
+// supervised actor tree and the HTTP server for /health, the status page and the JSON API.
+
+import type { Coordinator } from '../cluster/coordinator.ts';
+import { EmbeddedCoordinator } from '../cluster/embedded-coordinator.ts';
+import type { Config } from '../config/schema.ts';
+import { ConfigError } from '../errors.ts';
+import { activeFailpoints } from './failpoints.ts';
+import { existsSync } from 'node:fs';
+import { FileSource } from '../net/file-source.ts';
+import type { ReplayPace } from '../http/replay-api.ts';
+import { membershipSpec } from '../actors/membership.ts';
+import { ActorSystem, type ActorSystemOptions } from '../supervisors/actor-system.ts';
+import { LiveCapture, type LiveCaptureOptions } from '../net/live-capture.ts';
+import { openConfiguredGeo } from '../geo/from-config.ts';
+import { buildPipeline, type PipelineSource } from './pipeline.ts';
+import { startHttpServer, type HttpServer } from '../http/server.ts';
+import type { BanRegistry } from '../respond/ban-registry.ts';
+import { assembleDefence, type Defence } from './defence.ts';
+import type { ModelShelf } from '../detect/model-shelf.ts';
+import { featureCount } from '../detect/flow-features.ts';
+import { chooseFirewallBackend } from '../firewall/choose-backend.ts';
+import type { FirewallBackend } from '../firewall/backend.ts';
+import { ensureStateDir, loadOrCreateToken, resolveStateDir } from './state-dir.ts';
+import { wallClock } from '../util/clock.ts';
+import type { EtcdCoordinator } from '../cluster/etcd-coordinator.ts';
+import { EtcdBanRegistry } from '../respond/etcd-ban-registry.ts';
+import { loadEtcdSecurity } from '../cluster/etcd-security.ts';
+import { EtcdValues } from '../cluster/etcd-values.ts';
+import { joinSecretPath, resolveJoinSecret } from '../cluster/join-secret.ts';
+import type { ClusterMember } from '../cluster/cluster-member.ts';
+import { startMember } from './cluster.ts';
+import { openNodeStore, type NodeStore } from './store.ts';
+import { ModelBroadcast } from '../detect/model/model-broadcast.ts';
+import { JournaledBackend } from '../firewall/journal.ts';
+import { lockFirewallTable, type TableLock } from '../firewall/table-lock.ts';
+import { DurableBanRegistry, BANS_FILE } from '../respond/durable-ban-registry.ts';
+import { EtcdOffenceBook } from '../respond/etcd-offence-book.ts';
+import { ClusterBanBudget } from '../respond/ban-budget.ts';
+import type { PolicyState } from '../respond/policy.ts';
+import { responderOf } from '../config/load-config.ts';
+import { FIREWALL_RECONCILE } from '../actors/firewall.ts';
+import { keepProtectedSetCurrent } from './protected-set.ts';
+import { startOperatorServices } from './operator-services.ts';
+import { join } from 'node:path';
+import { holdPrivateUmask } from '../util/private-files.ts';
+import { FIREWALL_PATH, detectorPath } from '../actors/tree-layout.ts';
+
+export interface RunningNode {
+  config: Config;
+  /** Interfaces captured live (empty without root or when none are configured). */
+  interfaces: string[];
+  system: ActorSystem;
+  coordinator: Coordinator;
+  http: HttpServer;
+  defence: Defence;
+  registry: BanRegistry;
+  firewall: JournaledBackend;
+  stateDir: string;
+  /** This node's cluster membership (etcd mode only). */
+  cluster: ClusterMember | undefined;
+  /** The event store with its questions and tools (null when store.enabled is false). */
+  events: NodeStore | null;
+  /** The base URL the HTTP server listens on. */
+  url: string;
+  stop(): Promise<void>;
+}
+
+export interface StartNodeOptions {
+  onRootGaveUp?: ActorSystemOptions['onRootGaveUp'];
+  /** Where one-line notices go (default stderr). */
+  notice?: (line: string) => void;
+  /** Instead of the configured backend (tests). */
+  firewall?: FirewallBackend;
+  /** Instead of the node's model shelf (tests; null: rules only). */
+  models?: ModelShelf | null;
+  /** Instead of live capture on the configured interfaces (tests, replays). */
+  sources?: PipelineSource[];
+  /** How long to keep trying an etcd that does not answer at start (default: for ever). */
+  etcdRetryForMs?: number;
+}
+
+function liveOptions(config: Config, iface: string, index: number): LiveCaptureOptions {
+  const c = config.capture;
+  return { iface, filter: c.filter, promiscuous: c.promiscuous, snaplen: c.snaplen, bufferSize: c.bufferMb * 2 ** 20, batchSize: config.pipeline.batchSize, ifaceIndex: index };
+}
+
+/**
+ * The configured replay as one more capture source, resuming after what it delivered. A
+ * count-paced replay's rate lives in `pace`, which outlives the source's incarnations and
+ * which POST /api/replay changes (a load spike, a throttle).
+ */
+function replaySources(config: Config, pace: ReplayPace | undefined): PipelineSource[] {
+  const r = config.capture.replay;
+  if (r.files.length === 0) return [];
+  for (const f of r.files) if (!existsSync(f)) throw new ConfigError(`capture.replay.files: ${JSON.stringify(f)} does not exist`);
+  const options = pace ? { pace } : { speed: 1 };
+  return [{ id: 'replay', restart: 'transient', open: (skip) => new FileSource(r.files, { ...options, skip, loop: r.loop, batchSize: config.pipeline.batchSize }) }];
+}
+
+/**
+ * The interfaces live capture can use. Without root or CAP_NET_RAW it says so in one line
+ * and the node runs without them; any other problem (an unknown interface, a bad filter)
+ * stops start-up, since the configuration is wrong.
+ */
+async function usableInterfaces(config: Config, notice: (line: string) => void): Promise<string[]> {
+  const ok: string[] = [];
+  for (const [i, iface] of config.capture.interfaces.entries()) {
+    try {
+      await LiveCapture.open(liveOptions(config, iface, i)).close();
+      ok.push(iface);
+    } catch (err) {
+      if ((err as { code?: string }).code === 'AI_ERR_CAPTURE_NOT_PERMITTED') {
+        notice(`autoimmune: ${(err as Error).message}`);
+        return [];
+      }
+      throw new ConfigError(`capture.interfaces: ${(err as Error).message}`, { cause: err });
+    }
+  }
+  return ok;
+}
+
+export async function startNode(config: Config, options: StartNodeOptions = {}): Promise<RunningNode> {
+  const notice = options.notice ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const clustered = config.cluster.etcd.length > 0;
+  if (clustered && config.pipeline.workers) throw new ConfigError('pipeline.workers is not supported in a cluster yet (its shards are placed as actor pairs): set it to false, or run a single node');
+  for (const f of activeFailpoints()) notice(`autoimmune: FAIL POINT ON, this build is broken on purpose: ${f}`);
+  // First, so a cluster node with no etcd says so (and retries) before anything else starts.
+  let etcd: EtcdCoordinator | undefined;
+  // Every value read from etcd goes through this (schemas; what it skips is counted and logged).
+  const values = new EtcdValues(config.cluster.name, { notice: (line) => notice(`autoimmune[${config.node.id}]: ${line}`) });
+  if (clustered) {
+    const { connectEtcd } = await import('../cluster/etcd-coordinator.ts');
+    etcd = await connectEtcd(config.cluster.etcd, {
+      security: loadEtcdSecurity(config.cluster, notice),
+      ...(options.etcdRetryForMs !== undefined ? { retryForMs: options.etcdRetryForMs } : {}),
+      onRetry: (_attempt: number, err: unknown) => notice(`autoimmune: ${(err as Error).message}`),
+    });
+  }
+  const interfaces = options.sources ? [] : await usableInterfaces(config, notice);
+  const geo = await openConfiguredGeo(config.geo);
+  // Every file the node writes from here on is owner-only (database, its WAL, index, models).
+  const releaseUmask = holdPrivateUmask();
+  const stateDir = ensureStateDir(resolveStateDir(config.node.stateDir));
+  const token = loadOrCreateToken(stateDir, config.http.token);
+  const joinSecret = etcd
+    ? await resolveJoinSecret({ coordinator: etcd, cluster: config.cluster.name, nodeId: config.node.id, file: joinSecretPath(stateDir, config.cluster.joinSecretFile), values, notice }).catch(async (err: unknown) => {
+        await etcd!.close();
+        throw err;
+      })
+    : undefined;
+  let chosenFirewall = options.firewall;
+  let tableLock: TableLock | undefined;
+  if (!chosenFirewall) {
+    const chosen = await chooseFirewallBackend(config.firewall.backend, { table: config.firewall.table, xdp: config.firewall.xdp });
+    chosenFirewall = chosen.backend;
+    // One owner per table: a second node here would reconcile the first one's bans away.
+    if (chosenFirewall.name !== 'dry-run') tableLock = lockFirewallTable({ backend: chosenFirewall.name, table: config.firewall.table, node: config.node.id, stateDir });
+    notice(`autoimmune: firewall ${chosen.why}`);
+  }
+  const firewall = new JournaledBackend(chosenFirewall);
+  let models = options.models;
+  if (models === undefined && config.model.enabled) {
+    // Loaded only when the model is on: tfjs takes a while to load.
+    const { openModelShelf } = await import('../detect/model-shelf.ts');
+    models = await openModelShelf(stateDir, config.model);
+    notice(`autoimmune: anomaly model on tfjs backend ${models.backend}`);
+  }
+  // In a cluster the trainer's node publishes each promoted model and every node loads it.
+  let broadcast: ModelBroadcast | undefined;
+  if (etcd && models) {
+    broadcast = new ModelBroadcast({ coordinator: etcd, cluster: config.cluster.name, nodeId: config.node.id, shelf: models, notice, values, onError: (err) => notice(`autoimmune: model broadcast: ${(err as Error).message}`) });
+    models = broadcast.wrap(models);
+  }
+  // Bans and offences outlive the process: in etcd for a cluster, in the state dir alone.
+  let registry: BanRegistry;
+  let policyState: PolicyState;
+  let offenceBook: EtcdOffenceBook | undefined;
+  if (etcd) {
+    registry = new EtcdBanRegistry(etcd.client, config.cluster.name, wallClock, etcd, values);
+    offenceBook = new EtcdOffenceBook(etcd, config.cluster.name, wallClock, (err) => notice(`autoimmune: offence history: ${(err as Error).message}`), (kv) => values.offence(kv));
+    await offenceBook.start();
+    // The automatic-ban rate limit counts every node's automatic bans.
+    const budget = new ClusterBanBudget(responderOf(config).rateLimit);
+    registry.watch((e) => budget.observe(e, wallClock.now()));
+    policyState = { offences: offenceBook, budget };
+  } else {
+    const durable = DurableBanRegistry.open(join(stateDir, BANS_FILE), wallClock);
+    const r = durable.report;
+    if (r.loaded + r.expired + r.corrupt > 0) notice(`autoimmune: bans: ${r.loaded} in force loaded from ${durable.file}, ${r.expired} expired while stopped${r.corrupt ? `, ${r.corrupt} unreadable rows dropped` : ''}; ${r.offences} offence records`);
+    registry = durable;
+    policyState = { offences: durable.offences };
+  }
+  const defence = await assembleDefence({
+    config,
+    registry,
+    firewall,
+    models: models ?? null,
+    featureCount: featureCount(),
+    placed: clustered,
+    policyState,
+    // The firewall reports each ban once (again only if why changes).
+    onFirewallSetAside: (address, why) => notice(`autoimmune: firewall: ban of ${address} set aside, not applied: ${why}`),
+  });
+  await broadcast?.start(defence.board);
+  const events = await openNodeStore(config, { stateDir, desk: defence.desk, notice });
+  const replayPace: ReplayPace | undefined = config.capture.replay.files.length > 0 && config.capture.replay.pps > 0 ? { pps: config.capture.replay.pps, configuredPps: config.capture.replay.pps } : undefined;
+  const sources: PipelineSource[] = options.sources ?? [
+    ...interfaces.map((iface, i) => ({ id: `capture-${iface.replace(/[^A-Za-z0-9_-]/g, '_')}`, restart: 'permanent' as const, open: () => LiveCapture.open(liveOptions(config, iface, i)) })),
+    ...replaySources(config, replayPace),
+  ];
+  const pipeline = buildPipeline({
+    sources,
+    placed: clustered,
+    shards: config.pipeline.shards,
+    batchSize: config.pipeline.batchSize,
+    highWater: config.pipeline.highWater,
+    features: config.features,
+    geo,
+    shardMailbox: config.pipeline.shardMailbox,
+    next: (shard) => detectorPath(shard),
+    ...(defence.workerShard ? { shardSpec: defence.workerShard } : {}),
+  });
+  const coordinator: Coordinator = etcd ?? new EmbeddedCoordinator();
+  const http = await startHttpServer({ ...config.http, token: token.token }, { log: notice });
+  const system = new ActorSystem({
+    nodeId: config.node.id,
+    defaults: config.supervision,
+    ...(options.onRootGaveUp ? { onRootGaveUp: options.onRootGaveUp } : {}),
+    root: {
+      strategy: 'one_for_one',
+      intensity: config.supervision.intensity,
+      children: [
+        // In a cluster, membership is the cluster member's lease (below), not an actor.
+        ...(clustered
+          ? []
+          : [
+              {
+                type: 'supervisor' as const,
+                id: 'cluster',
+                kind: 'cluster',
+                strategy: 'one_for_one' as const,
+                children: [membershipSpec(coordinator, config.cluster.name, { id: config.node.id, http: http.url, pid: process.pid, startedAt: new Date().toISOString() }, config.cluster.leaseTtlMs)],
+              },
+            ]),
+        // Consumers before producers: the event store, response, then detection, then the packet path.
+        ...(events ? [events.spec] : []),
+        defence.detection.response,
+        defence.detection.detection,
+        pipeline.spec,
+      ],
+    },
+  });
+  await system.start();
+  let member: ClusterMember | undefined;
+  if (clustered) {
+    try {
+      member = await startMember(config, system, coordinator, { interfaces, pipeline, detection: defence.detection, sources, stateDir, http: http.url, notice, joinSecret: joinSecret!, values });
+    } catch (err) {
+      await system.stop();
+      await events?.close();
+      defence.close();
+      await http.close();
+      await coordinator.close();
+      throw err;
+    }
+  }
+  events?.attach(system, member);
+  const protection = keepProtectedSetCurrent({
+    protectedSet: defence.protectedSet,
+    guard: defence.desk.policy.guard,
+    registry,
+    etcd: config.cluster.etcd,
+    ...(member ? { members: () => member.members() } : {}),
+    reconcileFirewall: () => system.send(FIREWALL_PATH, FIREWALL_RECONCILE),
+  });
+  await protection.ready;
+  const operator = await startOperatorServices({ config, registry, guard: defence.desk.policy.guard, desk: defence.desk, stateDir, notice, ...(member ? { leads: () => member.health().isLeader } : {}) });
+  http.attach({
+    system,
+    coordinator,
+    config,
+    response: defence.desk,
+    desk: defence.desk,
+    registry,
+    firewall,
+    ...(replayPace ? { replay: replayPace } : {}),
+    ...(events ? { events } : {}),
+    operator,
+    ...(defence.trainer
+      ? {
+          model: () => ({
+            grace: defence.board.grace,
+            rowsCollected: defence.trainer!.rows,
+            graceRows: config.model.graceRows,
+            version: defence.board.current?.version ?? null,
+            threshold: defence.board.current?.threshold ?? null,
+            candidate: defence.board.candidate?.version ?? null,
+            cluster: broadcast?.inForce ?? null,
+          }),
+        }
+      : {}),
+    protection: { entries: () => defence.protectedSet.entries(), setAside: () => defence.detection.firewall.setAside },
+    ...(member ? { cluster: () => member.health(), peers: () => member.members().map((m) => ({ id: m.id, http: m.http })) } : {}),
+  });
+  let stopped = false;
+  return {
+    config,
+    interfaces,
+    system,
+    coordinator,
+    http,
+    defence,
+    registry,
+    firewall,
+    stateDir,
+    url: http.url,
+    cluster: member,
+    events,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      protection.stop();
+      await operator.stop();
+      await member?.leave();
+      // The kernel's rules stay: they carry their own timeouts, and the next start reconciles
+      // them to the registry, so a restart or an upgrade opens no window.
+      await system.stop();
+      await events?.close();
+      await member?.close();
+      broadcast?.close();
+      defence.close();
+      offenceBook?.close();
+      await registry.close();
+      tableLock?.release();
+      await http.close();
+      await coordinator.close();
+      releaseUmask();
+    },
+  };
+}

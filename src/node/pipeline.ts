@@ -1,0 +1,106 @@
+// The packet path of one node as a supervision subtree:
+//   pipeline (rest_for_one)
+//   ├── enrichers (one_for_one): enricher-0 … enricher-N-1
+//   └── capture actors, one per interface or replay
+// Consumers start before producers and a restart of the shards restarts the captures that
+// feed them (rest_for_one), so a capture never routes into a shard that is not there.
+
+import { DEFAULT_SESSION_VERIFIER, SessionVerifier, type SessionVerifierConfig } from '../detect/session-verifier.ts';
+import { captureSpec, type CaptureProgress } from '../actors/capture.ts';
+import { enricherSpec, type EnricherProgress } from '../actors/enricher.ts';
+import type { AddressLookup, EnrichedBatch } from '../detect/enrichment.ts';
+import type { FlowFeatureConfig } from '../detect/flow-features.ts';
+import type { PacketSource } from '../net/packet-source.ts';
+import type { SupervisorSpec, WorkerSpec } from '../supervisors/child-spec.ts';
+import type { MailboxOptions } from '../supervisors/mailbox.ts';
+import type { RestartType } from '../supervisors/restart-policy.ts';
+import { PIPELINE_PATH, enricherId, enricherPath } from '../actors/tree-layout.ts';
+import { shareOf } from '../net/shard-count.ts';
+
+export interface PipelineSource {
+  id: string;
+  open: (skip: number) => PacketSource | Promise<PacketSource>;
+  restart: RestartType;
+  onEnd?: (p: CaptureProgress) => void;
+}
+
+export interface PipelineOptions<G> {
+  sources: PipelineSource[];
+  shards: number;
+  batchSize: number;
+  /** Batches waiting at a shard before captures hold back. */
+  highWater: number;
+  /** Table bounds for the whole node: each shard gets its share (shareOf). */
+  features: FlowFeatureConfig;
+  geo: AddressLookup<G> | null;
+  shardMailbox: MailboxOptions;
+  next?: (shard: number) => string | undefined;
+  onEnriched?: (batch: EnrichedBatch<G>) => void;
+  /** In a cluster: enrichers and captures are started where placement says. */
+  placed?: boolean;
+  /** The session verifier's settings (which packets could be forged); default: its defaults. */
+  sessions?: SessionVerifierConfig;
+  /** Instead of the enricher actor at each shard's path (pipeline.workers: a shard in a worker thread). */
+  shardSpec?: (shard: number) => WorkerSpec & { progress: EnricherProgress };
+}
+
+/** One shard's share of the node's feature-table bounds. */
+export function shardFeatures(f: FlowFeatureConfig, shards: number): FlowFeatureConfig {
+  return {
+    ...f,
+    ...(f.maxHosts !== undefined ? { maxHosts: shareOf(f.maxHosts, shards) } : {}),
+    ...(f.maxPairs !== undefined ? { maxPairs: shareOf(f.maxPairs, shards) } : {}),
+    ...(f.maxSockets !== undefined ? { maxSockets: shareOf(f.maxSockets, shards) } : {}),
+  };
+}
+
+export interface Pipeline {
+  spec: SupervisorSpec;
+  /** Specs of the actors the cluster places (left out of `spec` when `placed`). */
+  enricherSpec(shard: number): WorkerSpec;
+  captureSpec(id: string): WorkerSpec | undefined;
+  captures: Map<string, CaptureProgress>;
+  enrichers: EnricherProgress[];
+  shardPaths: string[];
+  /** The session verifier of a capture source (made on first use; one source continuing another can share it). */
+  verifier(id: string): SessionVerifier;
+}
+
+export function buildPipeline<G>(o: PipelineOptions<G>): Pipeline {
+  const features = shardFeatures(o.features, o.shards);
+  const oneEnricher = (shard: number) => o.shardSpec?.(shard) ?? enricherSpec({ shard, features, geo: o.geo, mailbox: o.shardMailbox, next: o.next?.(shard), onEnriched: o.onEnriched });
+  const shardSpecs = o.placed ? [] : Array.from({ length: o.shards }, (_, shard) => oneEnricher(shard));
+  const shardPaths = Array.from({ length: o.shards }, (_, s) => enricherPath(s));
+  const captures = new Map<string, CaptureProgress>();
+  // One verifier per capture source, kept across its restarts and placements on this node.
+  const verifiers = new Map<string, SessionVerifier>();
+  const verifierOf = (id: string) => {
+    let v = verifiers.get(id);
+    if (!v) verifiers.set(id, (v = new SessionVerifier(o.sessions ?? DEFAULT_SESSION_VERIFIER)));
+    return v;
+  };
+  const oneCapture = (src: PipelineSource) => {
+    const spec = captureSpec({ id: src.id, open: src.open, shards: shardPaths, batchSize: o.batchSize, highWater: o.highWater, restart: src.restart, onEnd: src.onEnd, verifier: verifierOf(src.id) });
+    captures.set(src.id, spec.progress);
+    return spec;
+  };
+  const captureSpecs = o.placed ? [] : o.sources.map(oneCapture);
+  return {
+    spec: {
+      type: 'supervisor',
+      id: 'pipeline',
+      kind: 'pipeline',
+      strategy: 'rest_for_one',
+      children: [{ type: 'supervisor', id: 'enrichers', kind: 'shards', strategy: 'one_for_one', children: shardSpecs }, ...captureSpecs],
+    },
+    captures,
+    enrichers: shardSpecs.map((s) => s.progress),
+    shardPaths,
+    verifier: verifierOf,
+    enricherSpec: oneEnricher,
+    captureSpec: (id) => {
+      const src = o.sources.find((s) => s.id === id);
+      return src ? oneCapture(src) : undefined;
+    },
+  };
+}

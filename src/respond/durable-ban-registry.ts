@@ -1,0 +1,175 @@
+// The ban registry of a node without etcd, kept on disk like fail2ban's SQLite database and
+// CrowdSec's decisions: a restart or an upgrade forgets no ban and no offence. Bans live in
+// memory (MemoryBanRegistry: expiry on one timer, the watch) and in SQLite in the state
+// directory; a put or a remove is committed to disk before it returns, so a ban is durable
+// before the API acknowledges it and a SIGKILL mid-write loses nothing acknowledged. WAL
+// with synchronous=FULL: each commit is one append and one fsync of the log.
+//
+// On open, bans that expired while the node was down are dropped and the rest are loaded
+// (the firewall actor then reconciles the kernel to them), and so is the offence history that
+// repeat-offender escalation reads (SqliteOffenceBook).
+
+import { chmodSync, closeSync, openSync } from 'node:fs';
+import type { Ban, BanEvent, BanRegistry } from './ban-registry.ts';
+import { MemoryBanRegistry } from './memory-ban-registry.ts';
+import { wallClock, type Clock } from '../util/clock.ts';
+import { openSqlite, type SqliteDatabase, type SqliteStatement } from '../util/sqlite.ts';
+import { parseBan } from './ban-record.ts';
+import type { OffenceBook, OffenceRecord } from './offence-book.ts';
+
+export const BANS_FILE = 'bans.sqlite';
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS bans (address TEXT PRIMARY KEY, expires_at INTEGER NOT NULL, ban TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS offences (address TEXT PRIMARY KEY, offences INTEGER NOT NULL, forget_at INTEGER NOT NULL) WITHOUT ROWID;
+`;
+
+export interface DurableOpenReport {
+  /** Bans in force loaded from disk. */
+  loaded: number;
+  /** Bans that ran out while the node was down. */
+  expired: number;
+  /** Rows that did not read as bans (skipped, and removed). */
+  corrupt: number;
+  offences: number;
+}
+
+/** Offence history in the same SQLite file: a cache in memory, every change written through. */
+export class SqliteOffenceBook implements OffenceBook {
+  private readonly records = new Map<string, OffenceRecord>();
+  private readonly upsert: SqliteStatement;
+  private readonly del: SqliteStatement;
+  private readonly sweepStmt: SqliteStatement;
+
+  constructor(db: SqliteDatabase, now: number) {
+    this.upsert = db.prepare('INSERT INTO offences (address, offences, forget_at) VALUES (?, ?, ?) ON CONFLICT(address) DO UPDATE SET offences = excluded.offences, forget_at = excluded.forget_at');
+    this.del = db.prepare('DELETE FROM offences WHERE address = ?');
+    this.sweepStmt = db.prepare('DELETE FROM offences WHERE forget_at <= ?');
+    this.sweepStmt.run(now);
+    for (const row of db.prepare('SELECT address, offences, forget_at FROM offences').raw().all() as Array<[string, number, number]>) {
+      const [address, offences, forgetAt] = row;
+      if (typeof address === 'string' && Number.isInteger(offences) && offences > 0 && Number.isFinite(forgetAt)) this.records.set(address, { offences, forgetAt });
+    }
+  }
+
+  get(address: string): OffenceRecord | undefined {
+    return this.records.get(address);
+  }
+
+  set(address: string, record: OffenceRecord): void {
+    this.upsert.run(address, record.offences, Math.round(record.forgetAt));
+    this.records.set(address, record);
+  }
+
+  delete(address: string): void {
+    this.del.run(address);
+    this.records.delete(address);
+  }
+
+  get size(): number {
+    return this.records.size;
+  }
+
+  sweep(now: number): void {
+    this.sweepStmt.run(now);
+    for (const [a, r] of this.records) if (r.forgetAt <= now) this.records.delete(a);
+  }
+
+  /** Every write is committed before set() returns. */
+  async flush(): Promise<void> {}
+}
+
+export class DurableBanRegistry implements BanRegistry {
+  readonly offences: SqliteOffenceBook;
+  readonly report: DurableOpenReport;
+  private readonly memory: MemoryBanRegistry;
+  private readonly upsert: SqliteStatement;
+  private readonly del: SqliteStatement;
+  private readonly unwatchSelf: () => void;
+  private closed = false;
+
+  private constructor(
+    private readonly db: SqliteDatabase,
+    readonly file: string,
+    clock: Clock,
+  ) {
+    this.memory = new MemoryBanRegistry(clock);
+    this.upsert = db.prepare('INSERT INTO bans (address, expires_at, ban) VALUES (?, ?, ?) ON CONFLICT(address) DO UPDATE SET expires_at = excluded.expires_at, ban = excluded.ban');
+    this.del = db.prepare('DELETE FROM bans WHERE address = ?');
+    const now = clock.now();
+    const expired = db.prepare('DELETE FROM bans WHERE expires_at <= ?').run(now).changes;
+    let loaded = 0;
+    let corrupt = 0;
+    for (const [address, text] of db.prepare('SELECT address, ban FROM bans').raw().all() as Array<[string, string]>) {
+      const ban = parseBan(text);
+      if (!ban || ban.address !== address) {
+        corrupt++;
+        this.del.run(address);
+        continue;
+      }
+      // Not yet watched by anyone: fills the memory registry (and arms its expiry timer).
+      void this.memory.put(ban);
+      loaded++;
+    }
+    this.offences = new SqliteOffenceBook(db, now);
+    this.report = { loaded, expired, corrupt, offences: this.offences.size };
+    // A ban that runs out leaves the disk too (a late delete is harmless: rows past their
+    // expiry are never loaded).
+    this.unwatchSelf = this.memory.watch((e) => {
+      if (e.type === 'delete' && e.expired && !this.closed) this.del.run(e.address);
+    });
+  }
+
+  /** Opens (creating) the registry file, owner-only. */
+  static open(file: string, clock: Clock = wallClock): DurableBanRegistry {
+    closeSync(openSync(file, 'a', 0o600));
+    chmodSync(file, 0o600);
+    const db = openSqlite(file);
+    db.pragma('journal_mode = WAL');
+    // FULL: the log is fsynced at every commit, so what put() returned is on disk.
+    db.pragma('synchronous = FULL');
+    db.exec(SCHEMA);
+    return new DurableBanRegistry(db, file, clock);
+  }
+
+  async put(ban: Ban): Promise<void> {
+    this.upsert.run(ban.address, Math.round(ban.expiresAt), JSON.stringify(ban));
+    await this.memory.put(ban);
+  }
+
+  /** Every ban in ONE SQLite transaction (one fsync), then into memory and the watch. */
+  async putMany(bans: readonly Ban[]): Promise<void> {
+    this.db.transaction(() => {
+      for (const ban of bans) this.upsert.run(ban.address, Math.round(ban.expiresAt), JSON.stringify(ban));
+    })();
+    await this.memory.putMany(bans);
+  }
+
+  async remove(address: string): Promise<boolean> {
+    this.del.run(address);
+    return this.memory.remove(address);
+  }
+
+  async removeMany(addresses: readonly string[]): Promise<number> {
+    this.db.transaction(() => {
+      for (const a of addresses) this.del.run(a);
+    })();
+    return this.memory.removeMany(addresses);
+  }
+
+  list(): Promise<Ban[]> {
+    return this.memory.list();
+  }
+
+  watch(listener: (event: BanEvent) => void): () => void {
+    return this.memory.watch(listener);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.unwatchSelf();
+    await this.memory.close();
+    this.db.close();
+  }
+}

@@ -1,0 +1,71 @@
+// The messages between a shard actor on the main thread (actors/shard-worker.ts) and its
+// worker thread (shard-thread.ts), which runs that shard's enricher and detector: flow
+// features, GeoIP, the rules, the anomaly model and the flow meter. Packet batches cross as
+// their one ArrayBuffer, transferred (not copied); what comes back is what a detector shard
+// sends on: alerts, the per-victim tally, rows for the trainer, a shadow report, flows.
+
+import type { Alert } from '../detect/alert.ts';
+import type { DetectorSettings } from '../detect/detector-shard.ts';
+import type { FlowFeatureConfig } from '../detect/flow-features.ts';
+import type { FlowMeterConfig } from '../detect/flow-meter.ts';
+import type { FlowRecord } from '../detect/flow-record.ts';
+import type { RulesConfig } from '../detect/rules/rules-config.ts';
+import type { VictimTally } from '../detect/rules/victim-tally.ts';
+import type { ShadowReport } from '../detect/training-buffer.ts';
+import type { GeoConfig } from '../geo/geo-lookup.ts';
+
+/** What the thread needs to build its shard (structured-cloned into it as workerData). */
+export interface ShardThreadData {
+  shard: number;
+  features: FlowFeatureConfig;
+  /** GeoIP databases to open in the thread (read by pages: each thread holds its own pages); null: off. */
+  geo: GeoConfig | null;
+  rules: RulesConfig;
+  settings: DetectorSettings;
+  /** Flow meter settings, null: no flow summaries. */
+  flows: FlowMeterConfig | null;
+  /** Longest time rows wait for the model to score them with others. */
+  modelWaitMs: number;
+  /** The grace period is on at start (every row goes to the trainer). */
+  grace: boolean;
+}
+
+/** A model in force, as text (model-shelf's export), with its version; null: none. */
+export type ModelSlot = { version: number; text: string } | null;
+
+export type ToThread =
+  | { t: 'batch'; id: number; buffer: ArrayBuffer; capacity: number; length: number }
+  /** Only what changed is present. */
+  | { t: 'board'; grace?: boolean; current?: ModelSlot; candidate?: ModelSlot }
+  | { t: 'stop' };
+
+/** What a detector shard sends on after a batch, a model flush or a flow tick. */
+export interface ShardOutput {
+  alerts: Alert[];
+  tally: VictimTally | null;
+  sample: { rows: Float64Array; count: number } | null;
+  shadow: ShadowReport | null;
+  flows: FlowRecord[];
+}
+
+/** The shard's counters, for the tree (as the enricher and detector actors show them). */
+export interface ShardStats {
+  packets: number;
+  scored: number;
+  anomalous: number;
+  alerts: number;
+  hosts: number;
+  pairs: number;
+  sockets: number;
+  evictions: number;
+  flowsOpen: number;
+  flowsEnded: number;
+}
+
+export type FromThread =
+  | { t: 'ready' }
+  | { t: 'done'; id: number; out: ShardOutput; stats: ShardStats }
+  /** Output not caused by a batch: the model-wait flush, a flow tick. */
+  | { t: 'out'; out: ShardOutput }
+  | { t: 'stopped'; out: ShardOutput }
+  | { t: 'failed'; message: string; stack?: string };

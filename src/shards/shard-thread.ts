@@ -1,0 +1,136 @@
+// The body of a shard's worker thread (see shard-protocol.ts): one enricher and its detector,
+// as the enricher and detector actors run them on the main thread, on batches transferred
+// in. The model-wait flush and the flow tick run on the thread's own timers and post what
+// they produce. A failure is posted (then the thread exits), so the actor crashes and its
+// supervisor restarts it with a new thread.
+
+import { parentPort, workerData, type Transferable } from 'node:worker_threads';
+import { DetectorShard, type DetectorOutput, type ModelBoard } from '../detect/detector-shard.ts';
+import { Enrichment } from '../detect/enrichment.ts';
+import { FlowFeatureExtractor } from '../detect/flow-features.ts';
+import { FlowMeter } from '../detect/flow-meter.ts';
+import type { FlowRecord } from '../detect/flow-record.ts';
+import { openGeoLookup, type GeoInfo } from '../geo/geo-lookup.ts';
+import { PacketBatch } from '../net/packet-batch.ts';
+import type { FromThread, ModelSlot, ShardOutput, ShardStats, ShardThreadData, ToThread } from './shard-protocol.ts';
+
+const FLOW_TICK_MS = 1000;
+/** Flow summaries sent with a batch's reply, without waiting for the tick, past this many. */
+const FLOW_BATCH = 512;
+
+const port = parentPort!;
+const d = workerData as ShardThreadData;
+const post = (m: FromThread, transfer: Transferable[] = []) => port.postMessage(m, transfer);
+
+function fail(err: unknown): void {
+  post({ t: 'failed', message: (err as Error)?.message ?? String(err), stack: (err as Error)?.stack });
+  process.exit(1);
+}
+
+try {
+  const geo = d.geo ? await openGeoLookup(d.geo) : null;
+  const enrichment = new Enrichment<GeoInfo | undefined>(d.shard, new FlowFeatureExtractor(d.features), geo as never);
+  const detector = new DetectorShard(d.shard, d.rules, d.settings, d.flows ? new FlowMeter(d.flows) : null);
+  const board: ModelBoard = { current: null, candidate: null, grace: d.grace };
+  let waitTimer: NodeJS.Timeout | null = null;
+  let lastBatchAt = Date.now();
+
+  // tfjs is loaded only once a model arrives (it takes a while, and a rules-only node never needs it).
+  const scorerOf = async (slot: ModelSlot) => {
+    if (slot === null) return null;
+    const { asScorer } = await import('../detect/model-shelf.ts');
+    const { KitNetModel } = await import('../detect/model/kitnet.ts');
+    const { initTensorflow } = await import('../detect/model/tf-backend.ts');
+    await initTensorflow();
+    return asScorer(slot.version, KitNetModel.fromJSON(JSON.parse(slot.text), { file: `model v${slot.version}`, featureCount: enrichment.features.featureCount }));
+  };
+
+  const output = (o: DetectorOutput, flows: FlowRecord[]): { out: ShardOutput; transfer: Transferable[] } => ({
+    out: { alerts: o.alerts, tally: o.tally, sample: o.sample, shadow: o.shadow, flows },
+    transfer: o.sample ? [o.sample.rows.buffer as ArrayBuffer] : [],
+  });
+
+  const stats = (): ShardStats => {
+    const f = enrichment.features.stats();
+    const r = detector.rules.stats();
+    const m = detector.meter?.stats();
+    return {
+      packets: detector.packets,
+      scored: detector.scored,
+      anomalous: detector.gate.anomalous,
+      alerts: r.alerts + detector.gate.alerts,
+      hosts: f.hosts.entries,
+      pairs: f.pairs.entries,
+      sockets: f.sockets.entries,
+      evictions: f.hosts.evictions + f.pairs.evictions + f.sockets.evictions,
+      flowsOpen: m?.open ?? 0,
+      flowsEnded: m?.ended ?? 0,
+    };
+  };
+
+  /** Rows wait for the model at most modelWaitMs, then are scored whatever their number. */
+  const armWait = () => {
+    if (detector.waiting > 0 && !waitTimer) {
+      waitTimer = setTimeout(() => {
+        waitTimer = null;
+        try {
+          const { out, transfer } = output(detector.flush(board), detector.endedFlows >= FLOW_BATCH ? detector.takeFlows() : []);
+          post({ t: 'out', out }, transfer);
+        } catch (err) {
+          fail(err);
+        }
+      }, d.modelWaitMs);
+    } else if (detector.waiting === 0 && waitTimer) {
+      clearTimeout(waitTimer);
+      waitTimer = null;
+    }
+  };
+
+  const flowTick = d.flows
+    ? setInterval(() => {
+        try {
+          detector.expireFlows((Date.now() - lastBatchAt) / 1000);
+          const flows = detector.takeFlows();
+          if (flows.length > 0) post({ t: 'out', out: { alerts: [], tally: null, sample: null, shadow: null, flows } });
+        } catch (err) {
+          fail(err);
+        }
+      }, FLOW_TICK_MS)
+    : null;
+
+  let queue = Promise.resolve();
+  port.on('message', (m: ToThread) => {
+    // One message at a time, in order (a model must be in place before the batches after it).
+    queue = queue.then(async () => {
+      try {
+        if (m.t === 'batch') {
+          const batch = new PacketBatch(m.capacity, m.buffer);
+          batch.length = m.length;
+          lastBatchAt = Date.now();
+          const o = detector.process(enrichment.enrich(batch, false), board);
+          armWait();
+          const { out, transfer } = output(o, detector.endedFlows >= FLOW_BATCH ? detector.takeFlows() : []);
+          post({ t: 'done', id: m.id, out, stats: stats() }, transfer);
+        } else if (m.t === 'board') {
+          if (m.grace !== undefined) board.grace = m.grace;
+          if (m.current !== undefined) board.current = await scorerOf(m.current);
+          if (m.candidate !== undefined) board.candidate = await scorerOf(m.candidate);
+        } else if (m.t === 'stop') {
+          if (waitTimer) clearTimeout(waitTimer);
+          if (flowTick) clearInterval(flowTick);
+          const o = detector.flush(board);
+          // Open flows are reported as they are: a stop or a restart loses none.
+          detector.flushFlows();
+          const { out, transfer } = output(o, detector.takeFlows());
+          post({ t: 'stopped', out }, transfer);
+          port.close();
+        }
+      } catch (err) {
+        fail(err);
+      }
+    });
+  });
+  post({ t: 'ready' });
+} catch (err) {
+  fail(err);
+}

@@ -1,0 +1,25 @@
+// The event store's errors besides StoreQueryError (a query it cannot run as asked,
+// check-query.ts): what was asked for is not there, a query was cancelled, the store is closing.
+
+import { AutoimmuneError } from '../errors.ts';
+
+/** A stored thing asked for by id that this node does not have (HTTP 404). */
+export class NotStoredError extends AutoimmuneError {
+  constructor(message: string) {
+    super('AI_ERR_NOT_STORED', message, { statusCode: 404 });
+  }
+}
+
+/** A query stopped in the database because its caller gave up on it (its deadline passed). */
+export class QueryCancelledError extends AutoimmuneError {
+  constructor(why: string, options?: { cause?: unknown }) {
+    super('AI_ERR_QUERY_CANCELLED', `query cancelled in the database: ${why}`, options);
+  }
+}
+
+/** The store is closing (the node is stopping): running queries are interrupted and new ones refused (HTTP 503). */
+export class StoreStoppingError extends AutoimmuneError {
+  constructor(options?: { cause?: unknown }) {
+    super('AI_ERR_STOPPING', 'the event store is closing (the node is stopping): ask again once it is back', { ...options, statusCode: 503 });
+  }
+}

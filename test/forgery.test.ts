@@ -1,0 +1,66 @@
+// Forged packets must not turn the defence against its own. On a crafted capture
+// (test/fixtures/forgery/make.py, Debian's python3-scapy) a web client and a resolver talk
+// normally to a server, then packets forged in their names from 24 hops away probe it and
+// half-open-flood its SSH port: the session verifier marks what could be forged, and with
+// D09's real connect scan on the same timeline only D09's scanner is banned.
+
+import { strict as assert } from 'node:assert';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { SessionVerifier, hopCount } from '../src/detect/session-verifier.ts';
+import { evaluate } from '../src/eval/harness.ts';
+import { readLabels } from '../src/eval/labels.ts';
+import { PacketFlags } from '../src/net/packet-batch.ts';
+import { CaptureFileReader } from '../src/net/pcap-file.ts';
+import { testConfig } from '../devkit/node-config.ts';
+
+const P = new URL('../../shared/data/pcap/', import.meta.url).pathname;
+const FORGED = fileURLToPath(new URL('./fixtures/forgery/forged-names.pcap', import.meta.url));
+
+test('hop counts from TTLs, with the usual initial TTLs', () => {
+  assert.equal(hopCount(64), 0);
+  assert.equal(hopCount(61), 3);
+  assert.equal(hopCount(40), 20);
+  assert.equal(hopCount(120), 8);
+  assert.equal(hopCount(250), 5);
+});
+
+test('the verifier: handshakes completed on both sides, sources seen, forged packets flagged by hop count', () => {
+  const v = new SessionVerifier();
+  const bySource = new Map<string, { est: number; seen: number; hop: number; all: number }>();
+  new CaptureFileReader(FORGED).readSync((b) => {
+    v.mark(b);
+    for (let i = 0; i < b.length; i++) {
+      const s = b.formatAddress(i, 'src');
+      const c = bySource.get(s) ?? { est: 0, seen: 0, hop: 0, all: 0 };
+      const f = b.flags[i];
+      c.all++;
+      if (f & PacketFlags.ESTABLISHED) c.est++;
+      if (f & PacketFlags.SOURCE_SEEN) c.seen++;
+      if (f & PacketFlags.HOP_MISMATCH) c.hop++;
+      bySource.set(s, c);
+    }
+  });
+  // Three HTTP sessions from the client, two DNS-over-TCP sessions to the resolver.
+  assert.deepEqual(v.stats(), { handshakes: 5, verified: 5, hopMismatches: 340, sources: 3, connectionEvictions: 0 });
+  const client = bySource.get('10.9.0.20')!;
+  const resolver = bySource.get('10.9.0.53')!;
+  // 170 forged packets in each name (20 probes, 150 SYNs), every one flagged.
+  assert.equal(client.hop, 170);
+  assert.equal(resolver.hop, 170);
+  assert.equal(client.all - client.hop, 3 * 5, 'the client\'s own packets after its first SYN are not flagged');
+  assert.ok(client.est >= 12 && resolver.est >= 4, JSON.stringify({ client, resolver }));
+});
+
+test('eval: forged probes and a half-open flood in the names of a client and a resolver ban nobody; D09\'s real scanner is banned', async () => {
+  const r = await evaluate({
+    benign: [FORGED],
+    attack: [`${P}D09_scan_TCP_CONNECT_SCAN.pcap`],
+    labels: readLabels(`${P}labels.tsv`),
+    config: testConfig(),
+    models: null,
+  });
+  assert.deepEqual(r.blocks.blocked, ['192.168.1.10']);
+  assert.deepEqual(r.blocks.falseBlocks, []);
+  assert.equal(r.blocks.recall, 1);
+});

@@ -1,4 +1,0 @@
-// A real etcd for a test: the local launcher (src/cluster/local-etcd.ts) on temp data dirs
-// and free loopback ports, started by the test and stopped after it.
-
-export { freePort, startEtcd, startEtcdCluster, type TestEtcd, type TestEtcdCluster, type TestEtcdMember } from '../../src/cluster/local-etcd.ts';
