@@ -26,6 +26,7 @@
 // Bounded like the other tables: two address-keyed FlowTables with LRU eviction; IPv4 keys
 // are numbers (nothing allocated), IPv6 keys the address texts.
 
+import { DEFAULT_LAMBDAS } from './damped-stats.ts';
 import { FlowTable, type AddressKey } from './flow-table.ts';
 import { checkCapacity } from '../util/lru.ts';
 import { PacketFlags, type PacketBatch } from '../net/packet-batch.ts';
@@ -63,6 +64,11 @@ export class FlowScores {
   /** Decay λ, and the prior of one packet a second over the mean's memory. */
   static forLambda(lambda: number, maxPairs?: number, maxDestinations?: number): FlowScores {
     return new FlowScores(lambda, 1 / (1 - Math.pow(2, -lambda)), maxPairs, maxDestinations);
+  }
+
+  /** Over the span the flow features cover: the slowest of their decay rates. */
+  static forFlowFeatures(lambdas: readonly number[] = DEFAULT_LAMBDAS): FlowScores {
+    return FlowScores.forLambda(Math.min(...lambdas));
   }
 
   get stats(): Record<string, number> {

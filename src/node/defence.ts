@@ -8,7 +8,6 @@ import type { BanRegistry } from '../respond/ban-registry.ts';
 import { responderOf, rulesOf } from '../config/load-config.ts';
 import type { Config } from '../config/schema.ts';
 import { buildDetection, type Detection } from './detection.ts';
-import { DEFAULT_LAMBDAS } from '../detect/damped-stats.ts';
 import { FlaggedAddresses } from '../detect/flagged-addresses.ts';
 import { FlowScores } from '../detect/flow-scores.ts';
 import type { FlowMeterConfig } from '../detect/flow-meter.ts';
@@ -83,8 +82,7 @@ export async function assembleDefence(o: DefenceOptions): Promise<Defence> {
     candidate: null,
     grace: useModel && current === null,
     flagged: new FlaggedAddresses(),
-    // the slowest decay of the flow features: a flow is judged over the span they cover
-    flowScores: m.flowScoring ? FlowScores.forLambda(Math.min(...DEFAULT_LAMBDAS)) : null,
+    flowScores: m.flowScoring ? FlowScores.forFlowFeatures() : null,
     scoredRows: 0,
     anomalousRows: 0,
   };
@@ -138,7 +136,7 @@ export async function assembleDefence(o: DefenceOptions): Promise<Defence> {
   const workerShard = workers
     ? (shard: number) =>
         shardWorkerSpec({
-          thread: { shard, features: shardFeatures(config.features, config.pipeline.shards), geo: geoConfigOf(config.geo), rules, settings, flows: flows?.meter ?? null, modelWaitMs: m.scoreWaitMs },
+          thread: { shard, features: shardFeatures(config.features, config.pipeline.shards), geo: geoConfigOf(config.geo), rules, settings, flows: flows?.meter ?? null, modelWaitMs: m.scoreWaitMs, flowScoring: m.flowScoring },
           board,
           modelText: async (version) => {
             if (!models?.exportModel) throw new Error(`model v${version} cannot be handed to the shard threads: the model shelf cannot export it`);

@@ -28,6 +28,11 @@ export interface ShardThreadData {
   modelWaitMs: number;
   /** The grace period is on at start (every row goes to the trainer). */
   grace: boolean;
+  /**
+   * Per-flow scoring (model.flowScoring). A thread's flow means see only its own shard's
+   * sources: a pair's reply direction and a flood's other sources are in other threads.
+   */
+  flowScoring: boolean;
 }
 
 /** A model in force, as text (model-shelf's export), with its version; null: none. */
@@ -36,7 +41,7 @@ export type ModelSlot = { version: number; text: string } | null;
 export type ToThread =
   | { t: 'batch'; id: number; buffer: ArrayBuffer; capacity: number; length: number }
   /** Only what changed is present. */
-  | { t: 'board'; grace?: boolean; current?: ModelSlot; candidate?: ModelSlot }
+  | { t: 'board'; grace?: boolean; current?: ModelSlot; candidate?: ModelSlot; flagged?: Array<number | string> }
   | { t: 'stop' };
 
 /** What a detector shard sends on after a batch, a model flush or a flow tick. */
