@@ -3,8 +3,8 @@
 // the alerts they make, rows for the trainer, and, when a candidate model is in shadow, both
 // models' scores side by side. Pure: the actor sends the results where they go.
 
+import { describeAlert } from './describe-alert.ts';
 import { EvidenceGrader } from './evidence-grade.ts';
-import { PacketFlags } from '../net/packet-batch.ts';
 import type { GeoInfo } from '../geo/geo-lookup.ts';
 import type { Alert } from './alert.ts';
 import { AnomalyGate, type AnomalyGateConfig } from './anomaly-gate.ts';
@@ -113,7 +113,7 @@ export class DetectorShard {
     this.rememberClients(b);
     // Rule alerts name a source; one of its rows says where it is and what its flow looked like.
     for (const a of alerts) {
-      describe(a, b, this.grader);
+      describeAlert(a, b, this.grader);
       if (!a.geo) a.geo = this.clients.get(a.source);
     }
     const out: DetectorOutput = { alerts, tally: tally.rows > 0 ? tally : null, scored: [], sample: null, shadow: null };
@@ -229,7 +229,7 @@ export class DetectorShard {
       const weight = this.weighted ? this.weights(b) : null;
       const before = out.alerts.length;
       this.gate.observe(b.packets, mine, model.threshold, weight, model.version, out.alerts);
-      for (let k = before; k < out.alerts.length; k++) describe(out.alerts[k]!, b, this.grader);
+      for (let k = before; k < out.alerts.length; k++) describeAlert(out.alerts[k]!, b, this.grader);
       for (let i = 0; i < n; i++) if (mine[i]! > model.threshold) anomalous++;
       const s = this.sampleBenign(b, mine, model.threshold, board.flagged);
       if (s) samples.push(s);
@@ -310,35 +310,4 @@ export class DetectorShard {
 
 function isFlagged(b: EnrichedBatch<GeoInfo | undefined>, i: number, flagged: FlaggedAddresses): boolean {
   return flagged.has(b.packets.hostKey(i, 'src')) || flagged.has(b.packets.hostKey(i, 'dst'));
-}
-
-/**
- * GeoIP and the flow-feature vector of the alert's source, from its last row in the batch:
- * the vector is what "events like this one" compares (kept with the stored alert). A login
- * alert is made in the shard of the SERVER, whose packets go to the source: there the
- * source's last row as a destination gives the vector, and its GeoIP is the one the
- * enricher looked up for the server's SYN-ACK to it (DetectorShard.clients).
- * It also grades the alert's evidence (whether it could have been forged).
- */
-function describe(a: Alert, b: EnrichedBatch<GeoInfo | undefined>, grader: EvidenceGrader): void {
-  const p = b.packets;
-  let i = p.length - 1;
-  while (i >= 0 && p.formatAddress(i, 'src') !== a.source) i--;
-  // Every row of the source as a source, found by its key (no text per row): for the grade.
-  const rows: number[] = [];
-  if (i >= 0) {
-    const key = p.hostKey(i, 'src');
-    for (let k = 0; k <= i; k++) if ((p.flags[k] & PacketFlags.IPV6) === (p.flags[i] & PacketFlags.IPV6) && p.hostKey(k, 'src') === key) rows.push(k);
-  }
-  grader.grade(a, p, rows);
-  for (const side of ['src', 'dst'] as const) {
-    for (let r = p.length - 1; r >= 0; r--) {
-      if (p.formatAddress(r, side) !== a.source) continue;
-      const i = r;
-      const g = side === 'src' ? b.srcGeo[i] : undefined;
-      if (!a.geo && g) a.geo = { country: g.country, asn: g.asn, asnOrg: g.asnOrg, latitude: g.latitude, longitude: g.longitude };
-      if (!a.features && b.featureCount > 0) a.features = Array.from(b.features.subarray(i * b.featureCount, (i + 1) * b.featureCount), (x) => Math.fround(x));
-      return;
-    }
-  }
 }
