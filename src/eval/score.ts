@@ -2,7 +2,9 @@
 // the non-attackers that were blocked (and whether they were seen in benign traffic), time
 // to detection in capture time, per capture file and per attack class, and for brute force
 // the attempts an attacker made before its ban: the failed logins its servers reported and
-// the connections it opened, in that file up to the ban (up to the file's end if none).
+// the connections it opened, in that file up to the ban (up to the file's end if none); and
+// which sources the model's anomaly alerts named: attackers, or others (the threshold's false
+// alarms, whether or not model.ban lets them ban).
 
 import type { Alert } from '../detect/alert.ts';
 import type { Decision } from '../respond/decision.ts';
@@ -114,6 +116,12 @@ export function scoreRun(o: Observations) {
 
   const alertsByType: Record<string, number> = {};
   for (const a of o.alerts) alertsByType[a.type] = (alertsByType[a.type] ?? 0) + 1;
+  const anomalous = [...new Set(o.alerts.filter((a) => a.type === 'anomaly').map((a) => a.source))].sort();
+  const anomalyAlerts = {
+    alerts: alertsByType.anomaly ?? 0,
+    attackers: anomalous.filter((a) => attackers.has(a)),
+    others: anomalous.filter((a) => !attackers.has(a)).map((address) => ({ address, seenInBenign: o.benignSources.has(address) })),
+  };
   return {
     blocks: {
       precision: blocked.size ? round(hits.length / blocked.size) : null,
@@ -131,5 +139,6 @@ export function scoreRun(o: Observations) {
       perFile,
     },
     alertsByType,
+    anomalyAlerts,
   };
 }
