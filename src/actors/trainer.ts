@@ -4,11 +4,11 @@
 // the mailbox (and the oldest are dropped if it fills: a sample can lose rows, not bias).
 
 import type { ModelTrainer, TrainerEvent } from '../detect/model-trainer.ts';
-import type { ShadowReport } from '../detect/training-buffer.ts';
+import type { ShadowReport, TrainingSample } from '../detect/training-buffer.ts';
 import type { WorkerBehavior, WorkerSpec } from '../supervisors/child-spec.ts';
 import { TRAINER_ID } from './tree-layout.ts';
 
-export type TrainerMessage = { sample: { rows: Float64Array; count: number } } | { shadow: ShadowReport } | { retrain: true } | { trainNow: true };
+export type TrainerMessage = { sample: TrainingSample } | { shadow: ShadowReport } | { retrain: true } | { trainNow: true };
 
 interface State {
   timer: NodeJS.Timeout | null;
@@ -32,7 +32,7 @@ export function trainerSpec(trainer: ModelTrainer, retrainIntervalS: number, onE
     },
     async handle(state, msg) {
       if ('sample' in msg) {
-        if (trainer.addRows(msg.sample.rows, msg.sample.count)) report(await trainer.trainNow());
+        if (trainer.addRows(msg.sample.rows, msg.sample.count, msg.sample.flowContext)) report(await trainer.trainNow());
       } else if ('shadow' in msg) {
         report(await trainer.onShadow(msg.shadow));
       } else if (!trainer.board.grace || 'trainNow' in msg) {

@@ -16,12 +16,17 @@ import type { FlowRecord } from './flow-record.ts';
 import { SourceRules } from './rules/source-rules.ts';
 import type { RulesConfig } from './rules/rules-config.ts';
 import { newVictimTally, type VictimTally } from './rules/victim-tally.ts';
-import type { ShadowReport } from './training-buffer.ts';
+import type { ShadowReport, TrainingSample } from './training-buffer.ts';
+import { FLOW_CONTEXT_WIDTH } from './model/flow-threshold.ts';
+import { PacketFlags } from '../net/packet-batch.ts';
 
 /** A model as the detectors use it. */
 export interface AnomalyScorer {
   readonly version: number;
+  /** What the detectors' scores are compared with: fitted on flow scores when they score per flow (flow-threshold.ts). */
   readonly threshold: number;
+  /** The threshold on single packets' scores (absent: `threshold` is it): the shadow comparison's. */
+  readonly packetThreshold?: number;
   /** A typical benign score (the median of the scores the threshold was fitted on). */
   readonly typical: number;
   scoreBatch(features: Float64Array, rows: number, featureCount: number, out: Float32Array): void;
@@ -61,8 +66,8 @@ export interface DetectorOutput {
    * on) and the per-packet scores it came from (null: no model yet).
    */
   scored: Array<{ batch: EnrichedBatch<GeoInfo | undefined>; scores: Float32Array | null; packetScores: Float32Array | null }>;
-  /** Rows for the trainer (row-major), or null. */
-  sample: { rows: Float64Array; count: number } | null;
+  /** Rows for the trainer, with their flows, or null. */
+  sample: TrainingSample | null;
   shadow: ShadowReport | null;
 }
 
@@ -216,7 +221,7 @@ export class DetectorShard {
     const candidate = board.candidate && board.candidate.version !== model.version ? board.candidate : null;
     if (candidate) out.shadow = this.shadow(features, fc, scores, model, candidate);
     let at = 0;
-    const samples: Array<{ rows: Float64Array; count: number }> = [];
+    const samples: TrainingSample[] = [];
     const flows = board.flowScores ?? null;
     const perFlow = flows ? new Float32Array(rows) : scores;
     let anomalous = 0;
@@ -241,12 +246,14 @@ export class DetectorShard {
     else if (samples.length > 1) {
       const count = samples.reduce((a, x) => a + x.count, 0);
       const all = new Float64Array(count * fc);
+      const flowContext = new Float64Array(count * FLOW_CONTEXT_WIDTH);
       let k = 0;
       for (const x of samples) {
         all.set(x.rows, k * fc);
+        flowContext.set(x.flowContext!, k * FLOW_CONTEXT_WIDTH);
         k += x.count;
       }
-      out.sample = { rows: all, count };
+      out.sample = { rows: all, count, flowContext };
     }
   }
 
@@ -260,21 +267,25 @@ export class DetectorShard {
     return w;
   }
 
-  /** The batch's rows for the trainer in the grace period: all but those from or to a flagged address. */
+  /** The batch's rows for the trainer in the grace period: all but those from or to a flagged address, each standing for itself. */
   private unflagged(b: EnrichedBatch<GeoInfo | undefined>, flagged: FlaggedAddresses | undefined): DetectorOutput['sample'] {
     const n = b.packets.length;
     const fc = b.featureCount;
-    if (!flagged || flagged.size === 0) return { rows: b.features.slice(0, n * fc), count: n };
     const rows = new Float64Array(n * fc);
+    const flowContext = new Float64Array(n * FLOW_CONTEXT_WIDTH);
+    const check = flagged !== undefined && flagged.size > 0;
     let count = 0;
     for (let i = 0; i < n; i++) {
-      if (isFlagged(b, i, flagged)) continue;
+      if (check && isFlagged(b, i, flagged)) continue;
       rows.set(b.features.subarray(i * fc, (i + 1) * fc), count * fc);
+      writeFlow(b, i, 1, flowContext, count);
       count++;
     }
-    return count === 0 ? null : { rows: count === n ? rows : rows.slice(0, count * fc), count };
+    if (count === 0) return null;
+    return count === n ? { rows, count, flowContext } : { rows: rows.slice(0, count * fc), count, flowContext: flowContext.slice(0, count * FLOW_CONTEXT_WIDTH) };
   }
 
+  /** After the grace period: one benign-scored row in `sampleEvery` (never a flagged one), each standing for that many. */
   private sampleBenign(b: EnrichedBatch<GeoInfo | undefined>, scores: Float32Array, threshold: number, flagged: FlaggedAddresses | undefined): DetectorOutput['sample'] {
     const every = this.settings.sampleEvery;
     const fc = b.featureCount;
@@ -288,8 +299,12 @@ export class DetectorShard {
     }
     if (!picked) return null;
     const rows = new Float64Array(picked.length * fc);
-    for (let k = 0; k < picked.length; k++) rows.set(b.features.subarray(picked[k]! * fc, (picked[k]! + 1) * fc), k * fc);
-    return { rows, count: picked.length };
+    const flowContext = new Float64Array(picked.length * FLOW_CONTEXT_WIDTH);
+    for (let k = 0; k < picked.length; k++) {
+      rows.set(b.features.subarray(picked[k]! * fc, (picked[k]! + 1) * fc), k * fc);
+      writeFlow(b, picked[k]!, every, flowContext, k);
+    }
+    return { rows, count: picked.length, flowContext };
   }
 
   private shadow(features: Float64Array, featureCount: number, scores: Float32Array, current: AnomalyScorer, candidate: AnomalyScorer): ShadowReport {
@@ -298,14 +313,28 @@ export class DetectorShard {
     // featureCount given, not derived: a single batch's feature buffer may be longer than its rows.
     candidate.scoreBatch(features, n, featureCount, theirs);
     const r: ShadowReport = { candidate: candidate.version, current: current.version, rows: n, currentAlerts: 0, candidateAlerts: 0, currentScoreSum: 0, candidateScoreSum: 0 };
+    // Per-packet scores, against each model's per-packet threshold.
+    const mine = current.packetThreshold ?? current.threshold;
+    const its = candidate.packetThreshold ?? candidate.threshold;
     for (let i = 0; i < n; i++) {
-      if (scores[i]! > current.threshold) r.currentAlerts++;
-      if (theirs[i]! > candidate.threshold) r.candidateAlerts++;
+      if (scores[i]! > mine) r.currentAlerts++;
+      if (theirs[i]! > its) r.candidateAlerts++;
       r.currentScoreSum += scores[i]!;
       r.candidateScoreSum += theirs[i]!;
     }
     return r;
   }
+}
+
+/** Row i's flow for the trainer (flow-threshold.ts): address hashes (NaN: none), capture time, weight. */
+function writeFlow(b: EnrichedBatch<GeoInfo | undefined>, i: number, weight: number, out: Float64Array, at: number): void {
+  const p = b.packets;
+  const ip = (p.flags[i]! & (PacketFlags.IPV4 | PacketFlags.IPV6)) !== 0;
+  const o = at * FLOW_CONTEXT_WIDTH;
+  out[o] = ip ? p.srcHash(i) : NaN;
+  out[o + 1] = ip ? p.dstHash(i) : NaN;
+  out[o + 2] = p.ts[i]!;
+  out[o + 3] = weight;
 }
 
 function isFlagged(b: EnrichedBatch<GeoInfo | undefined>, i: number, flagged: FlaggedAddresses): boolean {

@@ -42,6 +42,8 @@ export class FlowScores {
   private readonly dstT: Float64Array;
   /** Scratch: each row's pair and destination slots within one score() call. */
   private slots = new Int32Array(1024);
+  /** Destination slot of the last pourRow. */
+  private lastDst = -1;
 
   constructor(
     /** Decay per second of the means. */
@@ -95,46 +97,61 @@ export class FlowScores {
       const v6 = (f & PacketFlags.IPV6) !== 0;
       const a: AddressKey = v6 ? batch.hostKey(i, 'src') : batch.src4[i] | 0;
       const b: AddressKey = v6 ? batch.hostKey(i, 'dst') : batch.dst4[i] | 0;
-      const ts = batch.ts[i];
-      const s = packet[i]!;
-      const swap = a > b;
-      let p = this.pairs.find(swap ? b : a, swap ? a : b, 0, 0);
-      if (p < 0) {
-        p = this.pairs.insert(swap ? b : a, swap ? a : b, 0, 0);
-        this.pairW[p] = w0;
-        this.pairS[p] = s0;
-        this.pairT[p] = ts;
-      }
-      this.pour(this.pairW, this.pairS, this.pairT, p, ts, s);
-      let d = this.dsts.find(b, 0, 0, 0);
-      if (d < 0) {
-        d = this.dsts.insert(b, 0, 0, 0);
-        this.dstW[d] = w0;
-        this.dstS[d] = s0;
-        this.dstT[d] = ts;
-      }
-      this.pour(this.dstW, this.dstS, this.dstT, d, ts, s);
-      slots[2 * i] = p;
-      slots[2 * i + 1] = d;
+      slots[2 * i] = this.pourRow(a, b, batch.ts[i], packet[i]!, 1, w0, s0);
+      slots[2 * i + 1] = this.lastDst;
     }
     for (let i = 0; i < n; i++) {
       const p = slots[2 * i]!;
-      if (p < 0) {
-        out[i] = packet[i]!;
-        continue;
-      }
-      const d = slots[2 * i + 1]!;
-      out[i] = (this.pairS[p]! / this.pairW[p]! + this.dstS[d]! / this.dstW[d]!) / 2;
+      out[i] = p < 0 ? packet[i]! : this.meanOf(p, slots[2 * i + 1]!);
     }
   }
 
-  /** Decays the slot's weight and sum to ts and adds the score. */
-  private pour(w: Float64Array, sum: Float64Array, last: Float64Array, k: number, ts: number, s: number): void {
+  /**
+   * One row's flow score, its score poured first (the training side: flow-threshold.ts). Keys
+   * are any numbers that tell addresses apart (NaN: a row without addresses, which keeps its
+   * own score); `weight`: how many rows it stands for (a 1-in-k sample: k).
+   */
+  scoreRow(src: number, dst: number, ts: number, score: number, weight: number, typical: number): number {
+    if (Number.isNaN(src) || Number.isNaN(dst)) return score;
+    const w0 = this.priorPackets;
+    const p = this.pourRow(src, dst, ts, score, weight, w0, w0 * typical);
+    return this.meanOf(p, this.lastDst);
+  }
+
+  /** Pours a score into its pair's and destination's means (new ones start at the prior); returns the pair slot. */
+  private pourRow(a: AddressKey, b: AddressKey, ts: number, s: number, weight: number, w0: number, s0: number): number {
+    const swap = a > b;
+    let p = this.pairs.find(swap ? b : a, swap ? a : b, 0, 0);
+    if (p < 0) {
+      p = this.pairs.insert(swap ? b : a, swap ? a : b, 0, 0);
+      this.pairW[p] = w0;
+      this.pairS[p] = s0;
+      this.pairT[p] = ts;
+    }
+    this.pour(this.pairW, this.pairS, this.pairT, p, ts, s, weight);
+    let d = this.dsts.find(b, 0, 0, 0);
+    if (d < 0) {
+      d = this.dsts.insert(b, 0, 0, 0);
+      this.dstW[d] = w0;
+      this.dstS[d] = s0;
+      this.dstT[d] = ts;
+    }
+    this.pour(this.dstW, this.dstS, this.dstT, d, ts, s, weight);
+    this.lastDst = d;
+    return p;
+  }
+
+  private meanOf(p: number, d: number): number {
+    return (this.pairS[p]! / this.pairW[p]! + this.dstS[d]! / this.dstW[d]!) / 2;
+  }
+
+  /** Decays the slot's weight and sum to ts and adds the score, `weight` times. */
+  private pour(w: Float64Array, sum: Float64Array, last: Float64Array, k: number, ts: number, s: number, weight: number): void {
     const dt = ts - last[k]!;
     // out-of-order packets (earlier than the slot's last) do not decay it
     const decay = dt > 0 ? Math.pow(2, -this.lambda * dt) : 1;
     if (dt > 0) last[k] = ts;
-    w[k] = w[k]! * decay + 1;
-    sum[k] = sum[k]! * decay + s;
+    w[k] = w[k]! * decay + weight;
+    sum[k] = sum[k]! * decay + weight * s;
   }
 }

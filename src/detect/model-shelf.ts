@@ -12,14 +12,18 @@ import { modelFromJSON, type AnomalyModel } from './model/anomaly-model.ts';
 import { trainInWorker } from './model/train-in-worker.ts';
 import { ModelStore } from './model/model-store.ts';
 import { initTensorflow } from './model/tf-backend.ts';
+import { typicalScore } from './model/threshold.ts';
 
 /** Where models are trained, kept and put in force (opened by openModelShelf below). */
 export interface ModelShelf {
   readonly backend: string;
   /** The model in force from an earlier run, or null. */
   loadPromoted(): Promise<AnomalyScorer | null>;
-  /** Trains on the rows and saves the model under a new version. */
-  train(rows: Float64Array, count: number): Promise<AnomalyScorer>;
+  /**
+   * Trains on the rows and saves the model under a new version; with each row's flow
+   * (flow-threshold.ts) and model.flowScoring, its alert threshold is fitted on flow scores.
+   */
+  train(rows: Float64Array, count: number, flowContext?: Float64Array | null): Promise<AnomalyScorer>;
   promote(version: number): Promise<void>;
   /** The model of that version as text, to hand to other nodes (cluster). */
   exportModel?(version: number): Promise<string>;
@@ -27,8 +31,15 @@ export interface ModelShelf {
   importModel?(text: string, origin: string): Promise<AnomalyScorer>;
 }
 
-export function asScorer(version: number, model: AnomalyModel): AnomalyScorer {
-  return { version, threshold: model.threshold.threshold, typical: Math.exp(model.threshold.logMean), scoreBatch: (f, rows, fc, out) => model.scoreBatch(f, rows, fc, out) };
+/**
+ * The model as the detectors use it. `perFlow` (model.flowScoring): the scores they compare
+ * are flow scores, so the threshold is the one fitted on flow scores when the model has it
+ * (a model trained without flow context has not: its packet threshold stands in, as before).
+ */
+export function asScorer(version: number, model: AnomalyModel, perFlow: boolean): AnomalyScorer {
+  const packet = model.threshold.threshold;
+  const threshold = perFlow && model.flowThreshold ? model.flowThreshold.threshold : packet;
+  return { version, threshold, packetThreshold: packet, typical: typicalScore(model.threshold), scoreBatch: (f, rows, fc, out) => model.scoreBatch(f, rows, fc, out) };
 }
 
 export async function openModelShelf(stateDir: string, m: Config['model'], featureCount = defaultFeatureCount()): Promise<ModelShelf & { dir: string }> {
@@ -62,9 +73,9 @@ export async function openModelShelf(stateDir: string, m: Config['model'], featu
       if (!Number.isInteger(version)) throw new AutoimmuneError('AI_ERR_MODEL_POINTER', `${pointer} does not name a model version (${text.slice(0, 80)}); delete it to train a new model`);
       const model = await store.load(version as number);
       if (model.backend !== 'js') await initTensorflow();
-      return asScorer(version as number, model);
+      return asScorer(version as number, model, m.flowScoring);
     },
-    async train(rows, count) {
+    async train(rows, count, flowContext) {
       // In a worker thread: training takes seconds of CPU the packet path must not wait for.
       const model = await trainInWorker(m.kind, rows, count, featureCount, {
         fmRows: Math.min(m.featureMapRows, count),
@@ -73,9 +84,9 @@ export async function openModelShelf(stateDir: string, m: Config['model'], featu
         batchSize: m.batchSize,
         learningRate: m.learningRate,
         thresholdQuantile: m.thresholdQuantile,
-      });
+      }, m.flowScoring ? (flowContext ?? null) : null);
       const version = await store.save(model);
-      return asScorer(version, model);
+      return asScorer(version, model, m.flowScoring);
     },
     promote,
     async exportModel(version) {
@@ -93,7 +104,7 @@ export async function openModelShelf(stateDir: string, m: Config['model'], featu
       // Kept as a local version and promoted here too, so a restart scores with it at once.
       const version = await store.save(model);
       await promote(version);
-      return asScorer(version, model);
+      return asScorer(version, model, m.flowScoring);
     },
   };
 }

@@ -16,8 +16,11 @@ export interface TrainerSettings {
   promoteMaxAlertRatio: number;
 }
 
-/** Trains a model on rows and keeps it (saved with a version); returns it as a scorer. */
-export type TrainFn = (rows: Float64Array, count: number) => Promise<AnomalyScorer>;
+/**
+ * Trains a model on rows and keeps it (saved with a version); returns it as a scorer.
+ * `flowContext`: each row's flow (flow-threshold.ts), null when a row came without it.
+ */
+export type TrainFn = (rows: Float64Array, count: number, flowContext: Float64Array | null) => Promise<AnomalyScorer>;
 /** Records that `version` is now the model in force (survives restarts). */
 export type PromoteFn = (version: number) => Promise<void>;
 
@@ -75,10 +78,10 @@ export class ModelTrainer {
     };
   }
 
-  /** Rows from a detector. Returns true when they completed the grace period (train now). */
-  addRows(rows: Float64Array, count: number): boolean {
+  /** Rows from a detector (with their flows, flow-threshold.ts). Returns true when they completed the grace period (train now). */
+  addRows(rows: Float64Array, count: number, flowContext?: Float64Array): boolean {
     if (this.board.grace && this.buffer.total >= this.settings.graceRows) return false; // enough: training is under way
-    this.buffer.add(rows, count);
+    this.buffer.add(rows, count, flowContext);
     if (!this.board.grace || this.buffer.total < this.settings.graceRows) return false;
     // Enough rows: the detectors stop sending every row (they would only queue up behind
     // the training), and the caller trains.
@@ -95,8 +98,8 @@ export class ModelTrainer {
     this.training = true;
     try {
       const t0 = performance.now();
-      const { rows, count } = this.buffer.snapshot();
-      const model = await this.train(rows, count);
+      const { rows, count, flowContext } = this.buffer.snapshot();
+      const model = await this.train(rows, count, flowContext);
       const ms = Math.round(performance.now() - t0);
       let ev: TrainerEvent;
       if (first) {

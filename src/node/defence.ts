@@ -96,7 +96,7 @@ export async function assembleDefence(o: DefenceOptions): Promise<Defence> {
     ? new ModelTrainer(
         board,
         { featureCount: o.featureCount, graceRows: m.graceRows, retrainRows: m.retrainRows, minRetrainRows: Math.min(m.retrainRows, 1000), shadowRows: m.shadowRows, promoteMaxAlertRatio: m.promoteMaxAlertRatio },
-        (rows, count) => o.models!.train(rows, count),
+        (rows, count, flowContext) => o.models!.train(rows, count, flowContext),
         (v) => o.models!.promote(v),
       )
     : null;

@@ -11,7 +11,7 @@ import type { FlowMeterConfig } from '../detect/flow-meter.ts';
 import type { FlowRecord } from '../detect/flow-record.ts';
 import type { RulesConfig } from '../detect/rules/rules-config.ts';
 import type { VictimTally } from '../detect/rules/victim-tally.ts';
-import type { ShadowReport } from '../detect/training-buffer.ts';
+import type { ShadowReport, TrainingSample } from '../detect/training-buffer.ts';
 import type { GeoConfig } from '../geo/geo-lookup.ts';
 
 /** What the thread needs to build its shard (structured-cloned into it as workerData). */
@@ -48,7 +48,7 @@ export type ToThread =
 export interface ShardOutput {
   alerts: Alert[];
   tally: VictimTally | null;
-  sample: { rows: Float64Array; count: number } | null;
+  sample: TrainingSample | null;
   shadow: ShadowReport | null;
   flows: FlowRecord[];
 }

@@ -45,12 +45,12 @@ try {
     const { modelFromJSON } = await import('../detect/model/anomaly-model.ts');
     const model = modelFromJSON(JSON.parse(slot.text), { file: `model v${slot.version}`, featureCount: enrichment.features.featureCount });
     if (model.backend !== 'js') await (await import('../detect/model/tf-backend.ts')).initTensorflow();
-    return asScorer(slot.version, model);
+    return asScorer(slot.version, model, d.flowScoring);
   };
 
   const output = (o: DetectorOutput, flows: FlowRecord[]): { out: ShardOutput; transfer: Transferable[] } => ({
     out: { alerts: o.alerts, tally: o.tally, sample: o.sample, shadow: o.shadow, flows },
-    transfer: o.sample ? [o.sample.rows.buffer as ArrayBuffer] : [],
+    transfer: o.sample ? [o.sample.rows.buffer as ArrayBuffer, ...(o.sample.flowContext ? [o.sample.flowContext.buffer as ArrayBuffer] : [])] : [],
   });
 
   const stats = (): ShardStats => {

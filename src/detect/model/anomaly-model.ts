@@ -17,6 +17,13 @@ export interface AnomalyModel {
   /** Where it computes: a TensorFlow.js backend, or 'js'. */
   readonly backend: string;
   readonly threshold: ScoreThreshold;
+  /** Rows it was given, and how many of them (the last) it held out for the threshold. */
+  readonly training: { readonly rows: number; readonly holdoutRows: number };
+  /**
+   * The threshold on per-flow scores (flow-threshold.ts), fitted in training when the rows
+   * came with their flows; null: none (a model trained per packet, or before flow scoring).
+   */
+  flowThreshold: ScoreThreshold | null;
   scoreBatch(features: Float64Array | Float32Array, rows: number, featureCount: number, out: Float32Array): void;
   toJSON(): object;
   dispose(): void;

@@ -22,7 +22,7 @@
 // last rows, held out, as KitNET's is (threshold.ts).
 
 import { ModelFeatureCountError, ModelFormatError, ModelTrainingError } from './errors.ts';
-import { decodeFloats, encodeFloats, isFiniteNumber, isNumberArray, isObject } from './model-format.ts';
+import { decodeFloats, encodeFloats, isFiniteNumber, isNumberArray, isObject, readScoreThreshold } from './model-format.ts';
 import { fitThreshold, type ScoreThreshold } from './threshold.ts';
 
 export const DENSITY_FORMAT = 'autoimmune-density';
@@ -68,6 +68,8 @@ export interface DensityJSON {
   /** Per resolution, base64 float32 bin counts, feature-major (feature f's bins at f·bins). */
   counts: string[];
   threshold: ScoreThreshold;
+  /** Fitted on per-flow scores (flow-threshold.ts); absent when trained without flow context. */
+  flowThreshold?: ScoreThreshold;
 }
 
 function validResolutions(res: unknown): res is number[] {
@@ -86,6 +88,8 @@ export class DensityModel {
   readonly backend = 'js';
   readonly training: DensityTrainingSummary;
   readonly threshold: ScoreThreshold;
+  /** The threshold on per-flow scores (flow-threshold.ts), or null. */
+  flowThreshold: ScoreThreshold | null;
   private readonly lo: Float64Array;
   private readonly hi: Float64Array;
   private readonly counts: Float32Array[];
@@ -104,7 +108,7 @@ export class DensityModel {
   /** Surprise of an empty bin: ln(2·rows). */
   private readonly empty: number;
 
-  private constructor(p: { version: number; createdAt: string; featureCount: number; training: DensityTrainingSummary; lo: Float64Array; hi: Float64Array; counts: Float32Array[]; threshold: ScoreThreshold }) {
+  private constructor(p: { version: number; createdAt: string; featureCount: number; training: DensityTrainingSummary; lo: Float64Array; hi: Float64Array; counts: Float32Array[]; threshold: ScoreThreshold; flowThreshold?: ScoreThreshold | null }) {
     this.version = p.version;
     this.createdAt = p.createdAt;
     this.featureCount = p.featureCount;
@@ -113,6 +117,7 @@ export class DensityModel {
     this.hi = p.hi;
     this.counts = p.counts;
     this.threshold = p.threshold;
+    this.flowThreshold = p.flowThreshold ?? null;
     const rows = p.training.trainRows;
     this.empty = Math.log(2 * rows);
     const F = p.featureCount;
@@ -200,6 +205,7 @@ export class DensityModel {
       hi: Array.from(this.hi),
       counts: this.counts.map(encodeFloats),
       threshold: { ...this.threshold },
+      ...(this.flowThreshold ? { flowThreshold: { ...this.flowThreshold } } : {}),
     };
   }
 
@@ -283,9 +289,8 @@ export class DensityModel {
       if (!a.every((x) => Number.isFinite(x) && x >= 0)) fail(`counts[${r}] holds a negative or non-finite count`);
       return a;
     });
-    const th = value.threshold;
-    if (!isObject(th)) return fail('threshold is missing');
-    for (const k of ['threshold', 'quantile', 'logMean', 'logStd', 'empirical', 'samples'] as const) if (!isFiniteNumber(th[k])) fail(`threshold.${k} is not a finite number`);
+    const threshold = readScoreThreshold(value.threshold, 'threshold', fail);
+    const flowThreshold = value.flowThreshold === undefined || value.flowThreshold === null ? null : readScoreThreshold(value.flowThreshold, 'flowThreshold', fail);
     return new DensityModel({
       version,
       createdAt: value.createdAt,
@@ -294,7 +299,8 @@ export class DensityModel {
       lo: Float64Array.from(value.lo),
       hi: Float64Array.from(value.hi),
       counts,
-      threshold: th as unknown as ScoreThreshold,
+      threshold,
+      flowThreshold,
     });
   }
 }

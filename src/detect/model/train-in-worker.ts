@@ -7,17 +7,23 @@
 import { Worker } from 'node:worker_threads';
 import { modelFromJSON, type AnomalyModel, type ModelKind } from './anomaly-model.ts';
 import type { DensityTrainingOptions } from './density-model.ts';
+import { FLOW_CONTEXT_WIDTH } from './flow-threshold.ts';
 import { ModelTrainingError } from './errors.ts';
 import type { KitNetTrainingOptions } from './kitnet.ts';
 
 export type TrainingOptions = Partial<KitNetTrainingOptions> & Partial<DensityTrainingOptions>;
 
-export async function trainInWorker(kind: ModelKind, rows: Float64Array, rowCount: number, featureCount: number, options: TrainingOptions = {}): Promise<AnomalyModel> {
-  // A copy the worker owns (transferred, not cloned): the caller may reuse `rows`.
+/**
+ * Trains a model of `kind` on the rows. With `flowContext` (each row's flow, flow-threshold.ts)
+ * it also fits the threshold on per-flow scores.
+ */
+export async function trainInWorker(kind: ModelKind, rows: Float64Array, rowCount: number, featureCount: number, options: TrainingOptions = {}, flowContext: Float64Array | null = null): Promise<AnomalyModel> {
+  // Copies the worker owns (transferred, not cloned): the caller may reuse `rows`.
   const data = rows.slice(0, rowCount * featureCount);
+  const context = flowContext ? flowContext.slice(0, rowCount * FLOW_CONTEXT_WIDTH) : null;
   const worker = new Worker(new URL('./train-worker-boot.mjs', import.meta.url), {
-    workerData: { kind, rows: data, rowCount, featureCount, options },
-    transferList: [data.buffer],
+    workerData: { kind, rows: data, rowCount, featureCount, options, flowContext: context },
+    transferList: context ? [data.buffer, context.buffer] : [data.buffer],
   });
   const json = await new Promise<unknown>((resolve, reject) => {
     worker.once('message', (m: { model?: unknown; error?: { message: string; code?: string } }) => {
