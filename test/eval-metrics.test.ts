@@ -62,3 +62,27 @@ test('scoring a run: precision, recall, false blocks seen in benign traffic, tim
   assert.equal(s.timeToDetection.byClass.flood!.meanTtdS, 0.5);
   assert.equal(s.alertsByType['syn-flood'], 1);
 });
+
+test('anomaly alerts: the attackers they named, and the others with the files they were named in', () => {
+  const anomaly = (source: string, ts: number) => ({ type: 'anomaly' as const, source, target: '10.0.0.1', score: 0.6, ts, firstTs: ts - 1, detector: 'kitnet' as const, blockable: false, evidence: {} });
+  const s = scoreRun({
+    files: [
+      { file: 'b.pcap', role: 'benign', firstTs: 0, lastTs: 10, packets: 5 },
+      { file: 'scan.pcap', role: 'attack', label: { file: 'scan.pcap', class: 'scan', attackers: ['10.0.0.9'], victims: ['10.0.0.1'] }, firstTs: 11, lastTs: 20, packets: 5 },
+    ],
+    extraAttackers: new Set(),
+    firstSeen: new Map(),
+    benignSources: new Set(['192.168.0.7']),
+    decisions: [],
+    // 10.5: after b.pcap's last packet, before scan.pcap's first: still b.pcap's.
+    alerts: [anomaly('10.0.0.9', 12), anomaly('10.0.0.9', 13), anomaly('192.168.0.7', 10.5), anomaly('10.0.0.1', 15)],
+  });
+  assert.deepEqual(s.anomalyAlerts, {
+    alerts: 4,
+    attackers: ['10.0.0.9'],
+    others: [
+      { address: '10.0.0.1', seenInBenign: false, files: ['scan.pcap'] },
+      { address: '192.168.0.7', seenInBenign: true, files: ['b.pcap'] },
+    ],
+  });
+});

@@ -120,7 +120,9 @@ export function scoreRun(o: Observations) {
   const anomalyAlerts = {
     alerts: alertsByType.anomaly ?? 0,
     attackers: anomalous.filter((a) => attackers.has(a)),
-    others: anomalous.filter((a) => !attackers.has(a)).map((address) => ({ address, seenInBenign: o.benignSources.has(address) })),
+    others: anomalous
+      .filter((a) => !attackers.has(a))
+      .map((address) => ({ address, seenInBenign: o.benignSources.has(address), files: alertFiles(o, address) })),
   };
   return {
     blocks: {
@@ -141,4 +143,16 @@ export function scoreRun(o: Observations) {
     alertsByType,
     anomalyAlerts,
   };
+}
+
+/** The files during which an anomaly alert named the address: by its capture time, the last file begun by then. */
+function alertFiles(o: Observations, address: string): string[] {
+  const files = new Set<string>();
+  for (const a of o.alerts) {
+    if (a.type !== 'anomaly' || a.source !== address) continue;
+    let f: EvalFile | undefined;
+    for (const x of o.files) if (x.firstTs <= a.ts && (!f || x.firstTs > f.firstTs)) f = x;
+    if (f) files.add(f.file);
+  }
+  return [...files];
 }
