@@ -86,3 +86,22 @@ test('anomaly alerts: the attackers they named, and the others with the files th
     ],
   });
 });
+
+test('a flood is detected at the first alert naming its victim by capture time, whatever order the alerts arrived in', () => {
+  const s = scoreRun({
+    files: [
+      { file: 'b.pcap', role: 'benign', firstTs: 0, lastTs: 10, packets: 5 },
+      { file: 'flood.pcap', role: 'attack', label: { file: 'flood.pcap', class: 'flood', attackers: [], victims: ['10.10.10.10'] }, firstTs: 11, lastTs: 20, packets: 5 },
+    ],
+    extraAttackers: new Set(),
+    firstSeen: new Map(),
+    benignSources: new Set(),
+    decisions: [],
+    // The shard's anomaly alert (later in capture time) reached the desk before the flood watch's.
+    alerts: [
+      { type: 'anomaly', source: '1.2.3.4', target: '10.10.10.10', score: 0.6, ts: 12.5, firstTs: 12, detector: 'kitnet', blockable: false, evidence: {} },
+      { type: 'udp-amplification', source: '5.6.7.8', target: '10.10.10.10', score: 0.9, ts: 11.25, firstTs: 11, detector: 'rules', blockable: false, evidence: {} },
+    ],
+  });
+  assert.deepEqual(s.timeToDetection.perFile[0]!.victims, [{ victim: '10.10.10.10', alerted: true, type: 'udp-amplification', ttdS: 0.25 }]);
+});

@@ -59,9 +59,11 @@ export function scoreRun(o: Observations) {
       const label = f.label;
       const cls = label?.class ?? 'attack';
       if (label && label.attackers.length === 0 && label.victims.length > 0) {
-        // A flood: score by the first alert naming a victim, within the file's time span.
+        // A flood: score by the first alert naming a victim, within the file's time span (first
+        // by capture time: the flood watch's alerts reach the desk after the shards' own).
         const ttas = label.victims.map((v) => {
-          const a = o.alerts.find((x) => x.target === v && x.ts >= f.firstTs && x.ts <= f.lastTs + 60);
+          let a: Alert | undefined;
+          for (const x of o.alerts) if (x.target === v && x.ts >= f.firstTs && x.ts <= f.lastTs + 60 && (!a || x.ts < a.ts)) a = x;
           return { victim: v, alerted: Boolean(a), type: a?.type ?? null, ttdS: a ? round(a.ts - f.firstTs) : null };
         });
         return { file: f.file, class: cls, victims: ttas };
