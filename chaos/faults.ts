@@ -2,6 +2,7 @@
 // returns what it did in words and how to tell that the system has recovered from it.
 
 import { runCommand } from '../src/firewall/exec.ts';
+import { eachNode, findNode } from '../devkit/tree.ts';
 import { FIREWALL_TABLE, type Fleet } from './fleet.ts';
 import type { PlannedFault } from './types.ts';
 
@@ -29,19 +30,10 @@ async function tree(url: string): Promise<TreeNode> {
   return ((await r.json()) as { tree: TreeNode }).tree;
 }
 
-function workers(t: TreeNode, out: TreeNode[] = []): TreeNode[] {
-  if (t.type === 'worker') out.push(t);
-  for (const c of t.children ?? []) workers(c, out);
+function workers(t: TreeNode): TreeNode[] {
+  const out: TreeNode[] = [];
+  eachNode(t, (n) => n.type === 'worker' && out.push(n));
   return out;
-}
-
-function find(t: TreeNode, path: string): TreeNode | undefined {
-  if (t.path === path) return t;
-  for (const c of t.children ?? []) {
-    const f = find(c, path);
-    if (f) return f;
-  }
-  return undefined;
 }
 
 export async function inject(f: PlannedFault, fleet: Fleet): Promise<Injected> {
@@ -60,7 +52,7 @@ export async function inject(f: PlannedFault, fleet: Fleet): Promise<Injected> {
         detail,
         back: async () => {
           if (!fleet.live().includes(node)) return true; // the node went away meanwhile: nothing left to recover here
-          const now = find(await tree(node.url), victim.path);
+          const now = findNode(await tree(node.url), (n) => n.path === victim.path);
           // A placed actor may have moved away (a rebalance): then it is back elsewhere.
           return !now || (now.status === 'running' && (now.restarts > victim.restarts || now.incarnation > victim.incarnation));
         },
@@ -153,9 +145,8 @@ export async function inject(f: PlannedFault, fleet: Fleet): Promise<Injected> {
 export async function replayStats(fleet: Fleet): Promise<{ pid: number | undefined; packets: number; confirmed: number; lost: number; unroutable: number; resent: number } | undefined> {
   const node = fleet.nodes.get(fleet.trafficNode);
   if (!node || !fleet.live().includes(node)) return undefined;
-  const find = (t: TreeNode): TreeNode | undefined => (t.id === 'replay' && t.type === 'worker' ? t : t.children?.map(find).find(Boolean));
   try {
-    const s = find(await tree(node.url))?.stats ?? {};
+    const s = findNode(await tree(node.url), (n) => n.id === 'replay' && n.type === 'worker')?.stats ?? {};
     return { pid: node.child.pid, packets: s.packets ?? 0, confirmed: s.confirmed ?? 0, lost: s.lost ?? 0, unroutable: s.unroutable ?? 0, resent: s.resent ?? 0 };
   } catch {
     return undefined;

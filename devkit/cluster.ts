@@ -9,6 +9,7 @@ import { spawnNodeProcess, type NodeProcess } from './node-process.ts';
 import { generateNodeKeys, startZmqTransport } from '../src/remote/transport/zmq-transport.ts';
 import type { Outcome, Transport } from '../src/remote/transport/types.ts';
 import { startEtcd, type TestEtcd } from './etcd.ts';
+import { findNode } from './tree.ts';
 
 export interface Health {
   ready: boolean;
@@ -76,8 +77,7 @@ export class TestCluster {
   /** The stats of the capture actor `captureId` on node `id`, from its tree. */
   async captureStats(id: string, captureId: string): Promise<Record<string, number> | undefined> {
     const snap = await this.json<{ tree: TreeNode }>(id, '/api/tree');
-    const find = (t: TreeNode): TreeNode | undefined => (t.id === captureId && t.type === 'worker' ? t : t.children?.map(find).find(Boolean));
-    return find(snap.tree)?.stats;
+    return findNode(snap.tree, (t) => t.id === captureId && t.type === 'worker')?.stats;
   }
 
   async stopAll(): Promise<void> {

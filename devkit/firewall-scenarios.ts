@@ -1,5 +1,5 @@
 // The behaviour every real firewall backend must show, with real rules and real traffic in
-// a pair of network namespaces (helpers/netns.ts). Each backend's test file calls
+// a pair of network namespaces (devkit/netns.ts). Each backend's test file calls
 // firewallScenarios with how to make the backend and how to see what it owns.
 
 import { test } from 'node:test';
@@ -9,7 +9,7 @@ import type { FirewallBackend, FirewallEntry } from '../src/firewall/backend.ts'
 import { FirewallEntryError } from '../src/firewall/errors.ts';
 import { parseCidr } from '../src/respond/cidr.ts';
 import type { NetnsPair } from './netns.ts';
-import { createNetnsPair, isRoot } from './netns.ts';
+import { withNetnsPair } from './netns.ts';
 
 export interface BackendUnderTest {
   kind: string;
@@ -40,19 +40,15 @@ async function probeAll(pair: NetnsPair, sources: string[]): Promise<Record<stri
 
 export function firewallScenarios(b: BackendUnderTest): void {
   const scenario = (name: string, fn: (pair: NetnsPair, t: TestContext) => Promise<void>) =>
-    test(`${b.kind}: ${name}`, async (t) => {
-      if (!isRoot()) {
-        t.skip('needs root: creates network namespaces and applies real rules in them');
-        return;
-      }
-      const pair = await createNetnsPair();
-      try {
-        await fn(pair, t);
-      } finally {
-        await b.cleanup?.(pair.defender);
-        await pair.close();
-      }
-    });
+    test(`${b.kind}: ${name}`, (t) =>
+      withNetnsPair(t, 'creates network namespaces and applies real rules in them', async (pair) => {
+        try {
+          await fn(pair, t);
+        } finally {
+          await b.cleanup?.(pair.defender);
+        }
+      }),
+    );
 
   scenario('a banned IPv4 and IPv6 source is dropped, the other source of the same host passes', async (pair) => {
     const fw = b.make(pair.defender);

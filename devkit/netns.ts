@@ -13,6 +13,7 @@
 
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
+import type { TestContext } from 'node:test';
 import { runCommand } from '../src/firewall/exec.ts';
 
 export const ATTACKER_MAC = '02:00:00:00:00:0a';
@@ -131,6 +132,23 @@ export async function createNetnsPair(): Promise<NetnsPair> {
     throw err;
   }
   return pair;
+}
+
+/**
+ * A test's body with a fresh pair, closed however the body ends. Without root the test is
+ * skipped with "needs root: " and `needs` (what the test does that takes root).
+ */
+export async function withNetnsPair(t: TestContext, needs: string, body: (pair: NetnsPair) => Promise<void>): Promise<void> {
+  if (!isRoot()) {
+    t.skip(`needs root: ${needs}`);
+    return;
+  }
+  const pair = await createNetnsPair();
+  try {
+    await body(pair);
+  } finally {
+    await pair.close();
+  }
 }
 
 function startListener(netns: string): Promise<ChildProcess> {

@@ -16,6 +16,7 @@ import { startNode, type RunningNode } from '../src/node/node.ts';
 import { flowService } from '../src/store/event-row.ts';
 import { testConfig } from '../devkit/node-config.ts';
 import { waitFor } from '../devkit/wait.ts';
+import { findNode } from '../devkit/tree.ts';
 
 const PCAP = fileURLToPath(new URL('../../shared/data/pcap/', import.meta.url));
 const FILES = ['D06_scan_nmap_80_all.pcap', 'D15_brute_hydra-1_tasks.pcap', 'D18_brute_kali-password-attack_hydra.pcap'];
@@ -37,7 +38,7 @@ before(async () => {
   const total = lines.filter((l) => FILES.includes(l[0]!)).reduce((n, l) => n + Number(l[head!.indexOf('packets')]), 0);
   assert.equal(total, 431 + 2486 + 189);
   type T = { id: string; stats?: Record<string, number>; children?: T[] };
-  const replay = (t: T): T | undefined => (t.id === 'replay' ? t : t.children?.map(replay).find(Boolean));
+  const replay = (t: T): T | undefined => findNode(t, (n) => n.id === 'replay');
   await waitFor(async () => (replay(((await (await fetch(`${node.url}/api/tree`)).json()) as { tree: T }).tree)?.stats?.packets ?? 0) >= total, 'the captures replayed', 60_000);
   // Every alert the node raised is stored (the feeder sends within 50 ms).
   await waitFor(async () => {

@@ -32,8 +32,8 @@ const CASES: Array<[string, Expected]> = [
   ['bloquea todas las IPs chinas que hayan hecho fuerza bruta SSH', { language: 'es', intent: 'block', query: { kind: 'alert', from: T - DAY, to: T, filters: { type: ['ssh-brute-force'], country: ['CN'], blockable: true }, measure: 'top', groupBy: 'source', limit: 1000 } }],
   ['What threats have we seen from China today?', { language: 'en', query: { kind: 'alert', from: TODAY, to: T, filters: { country: ['CN'] }, measure: 'count', groupBy: 'type', limit: 10 } }],
   ['Block all Chinese IPs that did SSH brute force', { language: 'en', intent: 'block', query: { kind: 'alert', from: T - DAY, to: T, filters: { type: ['ssh-brute-force'], country: ['CN'], blockable: true }, measure: 'top', groupBy: 'source', limit: 1000 } }],
-  ['top 5 sources in the last hour', { language: 'en', query: { kind: 'alert', from: T - H, to: T, filters: {}, measure: 'top', groupBy: 'source', limit: 5 } }],
-  ['las 5 IPs que más atacan desde las 10:00', { language: 'es', query: { kind: 'alert', from: TODAY + 10 * H, to: T, filters: {}, measure: 'top', groupBy: 'source', limit: 5 } }],
+  ['top 5 sources in the last hour', { language: 'en', query: { kind: 'alert', from: T - H, to: T, filters: { realSource: true }, measure: 'top', groupBy: 'source', limit: 5 } }],
+  ['las 5 IPs que más atacan desde las 10:00', { language: 'es', query: { kind: 'alert', from: TODAY + 10 * H, to: T, filters: { realSource: true }, measure: 'top', groupBy: 'source', limit: 5 } }],
   ['How many SSH brute force attacks from Russia yesterday?', { language: 'en', query: { kind: 'alert', from: YESTERDAY, to: TODAY, filters: { type: ['ssh-brute-force'], country: ['RU'] }, measure: 'count' } }],
   ['¿Cuántos ataques de fuerza bruta desde Rusia ayer?', { language: 'es', query: { kind: 'alert', from: YESTERDAY, to: TODAY, filters: { type: ['ssh-brute-force', 'brute-force'], country: ['RU'] }, measure: 'count' } }],
   ['what threats did we see from AS4134 in the last 3 hours', { language: 'en', query: { kind: 'alert', from: T - 3 * H, to: T, filters: { asn: [4134] }, measure: 'count', groupBy: 'type', limit: 10 } }],
@@ -74,7 +74,7 @@ const CASES: Array<[string, Expected]> = [
   ['ataques en la última media hora', { language: 'es', query: { kind: 'alert', from: T - 30 * MIN, to: T, filters: {}, measure: 'count', groupBy: 'type', limit: 10 } }],
   ['events per hour', { language: 'en', query: { kind: 'alert', from: T - DAY, to: T, filters: {}, measure: 'trend', bucket: 'hour' } }],
   ['evolución de los ataques en las últimas 2 horas', { language: 'es', query: { kind: 'alert', from: T - 2 * H, to: T, filters: {}, measure: 'trend', bucket: 'minute' } }],
-  ['¿Qué IPs nos atacaron ayer desde Rusia?', { language: 'es', query: { kind: 'alert', from: YESTERDAY, to: TODAY, filters: { country: ['RU'] }, measure: 'top', groupBy: 'source', limit: 10 } }],
+  ['¿Qué IPs nos atacaron ayer desde Rusia?', { language: 'es', query: { kind: 'alert', from: YESTERDAY, to: TODAY, filters: { country: ['RU'], realSource: true }, measure: 'top', groupBy: 'source', limit: 10 } }],
   ['what happened today?', { language: 'en', query: { kind: 'alert', from: TODAY, to: T, filters: {}, measure: 'count', groupBy: 'type', limit: 10 } }],
   ['sources of ssh brute force in the last 2 days', { language: 'en', query: { kind: 'alert', from: T - 2 * DAY, to: T, filters: { type: ['ssh-brute-force'] }, measure: 'top', groupBy: 'source', limit: 10 } }],
   ['attacks from the Netherlands and the USA in the last 10 minutes', { language: 'en', query: { kind: 'alert', from: T - 10 * MIN, to: T, filters: { country: ['NL', 'US'] }, measure: 'count', groupBy: 'type', limit: 10 } }],
@@ -146,7 +146,7 @@ test('understood says each mapped piece in the question\'s language, defaults in
 
   const en = parse('top 5 sources from AS4134 against 10.0.0.0/24 in the last hour');
   assert.ok(en.ok);
-  assert.deepEqual(en.understood, ['measure: top 5 sources', 'ASN: AS4134', 'target: 10.0.0.0/24', 'period: the last hour']);
+  assert.deepEqual(en.understood, ['measure: top 5 sources', 'ASN: AS4134', 'target: 10.0.0.0/24', 'leaving out floods of spoofed or reflected sources (their source is not the attacker)', 'period: the last hour']);
   assert.equal(en.period, 'in the last hour');
 
   const risky = parse('high risk attacks');

@@ -13,7 +13,7 @@ test('--help lists the commands; --version prints the package version', () => {
   const h = run('--help');
   assert.equal(h.status, 0);
   assert.match(h.stdout, /autoimmune start \[--config FILE\]/);
-  assert.match(h.stdout, /autoimmune status \[--url URL\]/);
+  assert.match(h.stdout, /autoimmune status \[--json\]/);
   const v = run('--version');
   assert.equal(v.status, 0);
   assert.match(v.stdout, /^\d+\.\d+\.\d+\n$/);
@@ -22,7 +22,7 @@ test('--help lists the commands; --version prints the package version', () => {
 test('unknown commands, unknown flags and bad values are clear errors with a non-zero exit', () => {
   const c = run('strat');
   assert.equal(c.status, 2);
-  assert.match(c.stderr, /unknown command "strat"; the commands are start, status, replay, block, unblock, bans, protected, ask, feeds, bouncers, install-service and eval/);
+  assert.match(c.stderr, /unknown command "strat"; the commands are start, status, replay, block, unblock, bans, protected, alerts, allow, ask, feeds, bouncers, install-service, eval/);
   const f = run('start', '--prot', '80');
   assert.equal(f.status, 2);
   assert.match(f.stderr, /Unknown option '--prot'/);
@@ -64,9 +64,9 @@ test('start runs a node; status prints its tree; block, bans and unblock work th
     // The token comes from the node's state dir (found through --config).
     const b = run('block', '203.0.113.7', '--ttl', '10m', '--reason', 'seen in the logs', '--url', url, '--config', cfg);
     assert.equal(b.status, 0, b.stderr);
-    assert.match(b.stdout, /banned 203\.0\.113\.7 for 600 s \(seen in the logs\)/);
+    assert.match(b.stdout, /banned 203\.0\.113\.7 for 10m \(seen in the logs\)/);
     const l = run('bans', '--url', url, '--config', cfg);
-    assert.match(l.stdout, /203\.0\.113\.7\s+\d+s\s+operator\s+1\s+seen in the logs/);
+    assert.match(l.stdout, /203\.0\.113\.7\s+operator\s+-\s+-\s+\d+m \d+s\s+seen in the logs/);
     const lo = run('block', '127.0.0.1', '--url', url, '--config', cfg);
     assert.equal(lo.status, 2);
     assert.match(lo.stderr, /127\.0\.0\.1.*allow-listed.*127\.0\.0\.0\/8 \(loopback\)/);

@@ -7,7 +7,7 @@ import { ClusterRouter } from '../src/remote/cluster-router.ts';
 import type { Destination, PeerInfo, Pending, SendResult, Transport, TransportStats } from '../src/remote/transport/types.ts';
 import { ActorSystem } from '../src/supervisors/actor-system.ts';
 import { Tracked, type TrackOutcome } from '../src/supervisors/tracked.ts';
-import { TREE_LAYOUT } from '../src/actors/tree-layout.ts';
+import { TREE_LAYOUT } from '../src/node/placement-layout.ts';
 
 class RecordingTransport implements Transport {
   readonly nodeId = 'me';

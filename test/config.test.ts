@@ -51,7 +51,7 @@ test('a bad value names the field, the value and what is allowed', () => {
 
 test('unknown keys are errors that list what is allowed', () => {
   assert.throws(() => loadConfig(file('{"htp":{"port":1}}')), /unknown field "htp" \(allowed here: node, http, cluster, pipeline, capture, features, geo, rules, responder, firewall, store, model, feeds, lapi, notify, supervision\)/);
-  assert.throws(() => loadConfig(file('{"http":{"prot":1}}')), /unknown field "http\.prot" \(allowed here: host, port, token, blockRate, allowedHosts, clientLimits\)/);
+  assert.throws(() => loadConfig(file('{"http":{"prot":1}}')), /unknown field "http\.prot" \(allowed here: host, port, token, blockRate, allowedHosts, clientLimits, captureUploadMb\)/);
 });
 
 test('unreadable or malformed files say so with the file name', () => {

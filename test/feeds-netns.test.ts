@@ -7,16 +7,12 @@
 
 import { strict as assert } from 'node:assert';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import type { NodeProcess } from '../devkit/node-process.ts';
-import { callIn, netnsNodeConfig, startNodeIn } from '../devkit/netns-node.ts';
-import { NftablesBackend } from '../src/firewall/nftables.ts';
-import { createNetnsPair, isRoot } from '../devkit/netns.ts';
+import { callIn, withNetnsNode } from '../devkit/netns-node.ts';
 import { waitFor } from '../devkit/wait.ts';
 
 const run = promisify(execFile);
@@ -30,17 +26,10 @@ async function appliedAt(ns: string, url: string, address: string): Promise<numb
   return ((await callIn(ns, `${url}/api/firewall?address=${encodeURIComponent(address)}`, 'GET', null)).body as { appliedAt: number | null }).appliedAt;
 }
 
-test('100,000 feed entries reach nftables through `feeds import`; a changed list applies only the difference', async (t) => {
-  if (!isRoot()) return t.skip('needs root: creates network namespaces and applies real rules in them');
-  const pair = await createNetnsPair();
-  const dir = mkdtempSync(join(tmpdir(), 'autoimmune-feed-netns-'));
-  const stateDir = join(dir, 'state');
-  const config = netnsNodeConfig(dir);
-  const nft = new NftablesBackend({ netns: pair.defender });
-  const [attacker, bystander] = pair.attackerV4;
-  let node: NodeProcess | undefined;
-  try {
-    node = await startNodeIn(pair.defender, 'feeds', stateDir, config);
+test('100,000 feed entries reach nftables through `feeds import`; a changed list applies only the difference', (t) =>
+  withNetnsNode(t, 'autoimmune-feed-netns-', {}, async ({ pair, dir, stateDir, nft, start }) => {
+    const [attacker, bystander] = pair.attackerV4;
+    const node = await start('feeds');
     const entries = Array.from({ length: N - 1 }, (_, i) => addr(i));
     entries.push(attacker);
     const file = join(dir, 'big_list.netset');
@@ -62,7 +51,7 @@ test('100,000 feed entries reach nftables through `feeds import`; a changed list
     assert.match(report.refused.first.join('\n'), /64\.0\.0\.0\/3 is (wider than \/8|allow-listed)/);
 
     let kernelAt: number | null = null;
-    await waitFor(async () => (kernelAt = await appliedAt(pair.defender, node!.url, last)) !== null, 'the last entry is applied', 120_000);
+    await waitFor(async () => (kernelAt = await appliedAt(pair.defender, node.url, last)) !== null, 'the last entry is applied', 120_000);
     const inKernel = (await nft.list()).length;
     assert.equal(inKernel, N, 'every entry is in the kernel');
     t.diagnostic(`feeds import of ${N.toLocaleString('en')} entries: command ${commandMs} ms (node: ${report.ms} ms, ${JSON.stringify(report.phases)}); in the kernel ${kernelAt! - t0} ms after the command started`);
@@ -78,9 +67,4 @@ test('100,000 feed entries reach nftables through `feeds import`; a changed list
     await waitFor(async () => (await pair.probe(attacker, 1000)) === 'passed', 'the attacker, gone from the list, is lifted', 60_000);
     assert.equal((await nft.list()).length, N - 1001 + 500);
     t.diagnostic(`refresh with +500 −1,000 of ${N.toLocaleString('en')}: node ${again.ms} ms, lifted in the kernel within ${Date.now() - t1} ms`);
-  } finally {
-    await node?.kill();
-    await nft.flush().catch(() => {});
-    await pair.close();
-  }
-});
+  }));

@@ -12,7 +12,7 @@ import { NftablesBackend } from '../src/firewall/nftables.ts';
 import { IptablesIpsetBackend } from '../src/firewall/iptables-ipset.ts';
 import { DryRunBackend } from '../src/firewall/dry-run.ts';
 import { XdpBackend } from '../src/firewall/xdp.ts';
-import { createNetnsPair, isRoot } from '../devkit/netns.ts';
+import { withNetnsPair } from '../devkit/netns.ts';
 
 test('choose: a configured kind is taken as it is', async () => {
   const nft = await chooseFirewallBackend('nftables', { table: 'node_b', isRoot: false });
@@ -52,13 +52,8 @@ async function withOnly<T>(programs: string[], fn: () => Promise<T>): Promise<T>
 }
 
 test('choose: auto as root picks nftables, else iptables+ipset, else dry-run, naming what failed', async (t) => {
-  if (!isRoot()) {
-    t.skip('needs root: probes nft, iptables and ipset inside a network namespace');
-    return;
-  }
-  const pair = await createNetnsPair();
-  const netns = pair.defender;
-  try {
+  await withNetnsPair(t, 'probes nft, iptables and ipset inside a network namespace', async (pair) => {
+    const netns = pair.defender;
     const first = await chooseFirewallBackend('auto', { netns });
     assert.equal(first.backend.name, 'nftables');
     assert.equal(first.why, 'nftables: root and nft works');
@@ -71,7 +66,5 @@ test('choose: auto as root picks nftables, else iptables+ipset, else dry-run, na
     const third = await withOnly(['ip'], () => chooseFirewallBackend('auto', { netns }));
     assert.equal(third.backend.name, 'dry-run');
     assert.match(third.why, /^dry-run: neither nft \(.*\) nor iptables\+ipset \(ipset: .*; iptables: .*\) works$/);
-  } finally {
-    await pair.close();
-  }
+  });
 });

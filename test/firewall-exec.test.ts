@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { runCommand } from '../src/firewall/exec.ts';
 import { FirewallCommandError, FirewallToolMissingError } from '../src/firewall/errors.ts';
 import { ConfigError } from '../src/errors.ts';
-import { createNetnsPair, isRoot } from '../devkit/netns.ts';
+import { withNetnsPair } from '../devkit/netns.ts';
 
 test('exec: stdin reaches the command, stdout and stderr come back', async () => {
   const r = await runCommand('sh', ['-c', 'cat; echo warned >&2'], { stdin: 'add element x\n'.repeat(20_000) });
@@ -52,22 +52,18 @@ test('exec: a namespace name that could leave /var/run/netns is refused', async 
 });
 
 test('exec: inside a namespace: runs there, names a missing program, and fails on a missing namespace', async (t) => {
-  if (!isRoot()) {
-    t.skip('needs root: creates a network namespace');
-    return;
-  }
-  const pair = await createNetnsPair();
-  try {
+  let closed: string | undefined;
+  await withNetnsPair(t, 'creates a network namespace', async (pair) => {
     const links = await runCommand('ip', ['-o', 'link'], { netns: pair.defender });
     assert.match(links.stdout, /eth0@/, 'sees the namespace own interfaces');
     assert.equal((await runCommand('cat', [], { netns: pair.defender, stdin: 'through\n' })).stdout, 'through\n');
     const missing = await runCommand('autoimmune-no-such-tool', [], { netns: pair.defender }).catch((e: unknown) => e);
     assert.ok(missing instanceof FirewallToolMissingError);
     assert.equal(missing.tool, 'autoimmune-no-such-tool');
-  } finally {
-    await pair.close();
-  }
-  const gone = await runCommand('true', [], { netns: pair.defender }).catch((e: unknown) => e);
+    closed = pair.defender;
+  });
+  if (closed === undefined) return; // skipped: not root
+  const gone = await runCommand('true', [], { netns: closed }).catch((e: unknown) => e);
   assert.ok(gone instanceof FirewallCommandError);
   assert.match(gone.stderr, /Cannot open network namespace/);
 });

@@ -7,7 +7,7 @@ import { IPSET_MAX_TIMEOUT_S, IptablesIpsetBackend, toIpsetTimeout } from '../sr
 import { runCommand } from '../src/firewall/exec.ts';
 import { ConfigError } from '../src/errors.ts';
 import { firewallScenarios } from '../devkit/firewall-scenarios.ts';
-import { createNetnsPair, isRoot } from '../devkit/netns.ts';
+import { withNetnsPair } from '../devkit/netns.ts';
 
 const run = async (netns: string, file: string, ...args: string[]) => (await runCommand(file, args, { netns })).stdout;
 
@@ -69,12 +69,7 @@ test('iptables-ipset: names: sets NAME4/NAME6, chain NAME upper-cased; too long 
 test('iptables-ipset: a ban longer than ipset can time out is kept without a timeout rather than cut short', async (t) => {
   assert.equal(toIpsetTimeout(IPSET_MAX_TIMEOUT_S), IPSET_MAX_TIMEOUT_S);
   assert.equal(toIpsetTimeout(IPSET_MAX_TIMEOUT_S + 1), 0);
-  if (!isRoot()) {
-    t.skip('needs root: creates a network namespace and applies real rules in it');
-    return;
-  }
-  const pair = await createNetnsPair();
-  try {
+  await withNetnsPair(t, 'creates a network namespace and applies real rules in it', async (pair) => {
     const fw = new IptablesIpsetBackend({ netns: pair.defender });
     await fw.setup();
     await fw.apply([{ address: pair.attackerV4[0], timeoutS: 60 * 86_400 }, { address: pair.attackerV6[0], timeoutS: IPSET_MAX_TIMEOUT_S }], []);
@@ -82,18 +77,11 @@ test('iptables-ipset: a ban longer than ipset can time out is kept without a tim
     assert.equal(listed[pair.attackerV4[0]], Number.POSITIVE_INFINITY);
     assert.ok(listed[pair.attackerV6[0]]! <= IPSET_MAX_TIMEOUT_S && listed[pair.attackerV6[0]]! > 0);
     assert.equal(await pair.probe(pair.attackerV4[0]), 'dropped');
-  } finally {
-    await pair.close();
-  }
+  });
 });
 
 test('iptables-ipset: exactly one jump from PREROUTING per family, even after a second setup from a fresh instance', async (t) => {
-  if (!isRoot()) {
-    t.skip('needs root: creates a network namespace and applies real rules in it');
-    return;
-  }
-  const pair = await createNetnsPair();
-  try {
+  await withNetnsPair(t, 'creates a network namespace and applies real rules in it', async (pair) => {
     await new IptablesIpsetBackend({ netns: pair.defender }).setup();
     // Someone added the jump a second time: setup takes it out again.
     await runCommand('iptables', ['-w', '-t', 'raw', '-A', 'PREROUTING', '-j', 'AUTOIMMUNE'], { netns: pair.defender });
@@ -102,7 +90,5 @@ test('iptables-ipset: exactly one jump from PREROUTING per family, even after a 
       const rules = (await run(pair.defender, cmd!, '-w', '-t', 'raw', '-S')).split('\n');
       assert.deepEqual(rules.filter((l) => l.includes('AUTOIMMUNE')), ['-N AUTOIMMUNE', '-A PREROUTING -j AUTOIMMUNE', `-A AUTOIMMUNE -m set --match-set ${set} src -j DROP`], cmd);
     }
-  } finally {
-    await pair.close();
-  }
+  });
 });

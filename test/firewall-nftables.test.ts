@@ -11,7 +11,7 @@ import { runCommand } from '../src/firewall/exec.ts';
 import { ConfigError } from '../src/errors.ts';
 import { FirewallCommandError } from '../src/firewall/errors.ts';
 import { firewallScenarios } from '../devkit/firewall-scenarios.ts';
-import { createNetnsPair, isRoot } from '../devkit/netns.ts';
+import { withNetnsPair } from '../devkit/netns.ts';
 import { formatIPv4 } from '../src/net/address.ts';
 
 const nft = async (netns: string, ...args: string[]) => (await runCommand('nft', args, { netns })).stdout;
@@ -140,25 +140,13 @@ test('nft listing: elements with and without timeouts, nets from their set, fore
 test('nftables: a table name that is not a name, or is an nft keyword, is a configuration error', async (t) => {
   assert.throws(() => new NftablesBackend({ table: 'a b' }), ConfigError);
   assert.throws(() => new NftablesBackend({ table: 'x;flush ruleset' }), ConfigError);
-  if (!isRoot()) {
-    t.skip('needs root: creates a network namespace');
-    return;
-  }
-  const pair = await createNetnsPair();
-  try {
+  await withNetnsPair(t, 'creates a network namespace', async (pair) => {
     await assert.rejects(new NftablesBackend({ table: 'counter', netns: pair.defender }).setup(), (err: unknown) => err instanceof ConfigError && /nft keyword/.test(err.message));
-  } finally {
-    await pair.close();
-  }
+  });
 });
 
 test('nftables: hooked at prerouting, priority raw (-300), policy accept, one rule per set of every prefix length', async (t) => {
-  if (!isRoot()) {
-    t.skip('needs root: creates a network namespace and applies real rules in it');
-    return;
-  }
-  const pair = await createNetnsPair();
-  try {
+  await withNetnsPair(t, 'creates a network namespace and applies real rules in it', async (pair) => {
     const fw = new NftablesBackend({ netns: pair.defender, table: 'every_length' });
     await fw.setup();
     // One net of every prefix length of both families, none holding the attacker's addresses:
@@ -180,25 +168,16 @@ test('nftables: hooked at prerouting, priority raw (-300), policy accept, one ru
     assert.equal((await fw.list()).length, 31 + 127);
     assert.equal(await pair.probe(pair.attackerV4[1]), 'passed');
     assert.equal(await pair.probe(pair.attackerV6[1]), 'passed');
-  } finally {
-    await pair.close();
-  }
+  });
 });
 
 test('nftables: a fresh instance finds the sets an earlier one made, and adds no second rule for them', async (t) => {
-  if (!isRoot()) {
-    t.skip('needs root: creates a network namespace and applies real rules in it');
-    return;
-  }
-  const pair = await createNetnsPair();
-  try {
+  await withNetnsPair(t, 'creates a network namespace and applies real rules in it', async (pair) => {
     await new NftablesBackend({ netns: pair.defender }).reconcile([{ address: '198.51.100.0/24', timeoutS: 300 }]);
     // No setup: apply alone reads which sets exist.
     await new NftablesBackend({ netns: pair.defender }).apply([{ address: pair.netV4, timeoutS: 300 }, { address: '203.0.113.0/24', timeoutS: 300 }], []);
     const { rules } = parseTableListing(await nft(pair.defender, '-j', 'list', 'table', 'inet', 'autoimmune'));
     assert.deepEqual(rules, ['banned4', 'banned4_24', 'banned6', 'banned4_29'].map(ruleFor), 'the new set got its rule, appended');
     assert.equal(await pair.probe(pair.attackerV4[0]), 'dropped');
-  } finally {
-    await pair.close();
-  }
+  });
 });

@@ -10,7 +10,7 @@ import { runCommand } from '../src/firewall/exec.ts';
 import { FirewallCommandError } from '../src/firewall/errors.ts';
 import { parseCidr } from '../src/respond/cidr.ts';
 import { firewallScenarios } from '../devkit/firewall-scenarios.ts';
-import { createNetnsPair, isRoot } from '../devkit/netns.ts';
+import { createNetnsPair, isRoot, withNetnsPair, type NetnsPair } from '../devkit/netns.ts';
 
 /** Why XDP cannot run here, or null when it can (root, xdp-tools and bpftool installed). */
 function xdpUnavailable(): string | null {
@@ -45,6 +45,22 @@ async function owned(netns: string): Promise<string> {
 }
 
 const unavailable = xdpUnavailable();
+
+/** A test with a fresh pair and the backend set up in its defender (flushed after); skipped where XDP cannot run. */
+function xdpTest(name: string, body: (pair: NetnsPair, fw: XdpBackend) => Promise<void>): void {
+  test(name, async (t) => {
+    if (unavailable) return t.skip(unavailable);
+    await withNetnsPair(t, 'creates network namespaces and attaches XDP programs in them', async (pair) => {
+      const fw = new XdpBackend({ netns: pair.defender });
+      try {
+        await fw.setup();
+        await body(pair, fw);
+      } finally {
+        await fw.flush().catch(() => {});
+      }
+    });
+  });
+}
 
 if (unavailable === null) {
   firewallScenarios({
@@ -91,51 +107,33 @@ test('xdp maps: a bpftool dump reads back as canonical addresses, flags and per-
   assert.throws(() => parseMapDump('not json', 4), /not JSON/);
 });
 
-test('xdp: single addresses are dropped in the driver (its hit counter counts them), nets in nftables', async (t) => {
-  if (unavailable) return t.skip(unavailable);
-  const pair = await createNetnsPair();
-  const fw = new XdpBackend({ netns: pair.defender });
-  try {
-    await fw.setup();
-    assert.deepEqual([...fw.attached], [['eth0', 'native']], 'attached to the veth in the driver (native XDP)');
-    await fw.apply([{ address: pair.attackerV4[0], timeoutS: 300 }, { address: pair.netV6, timeoutS: 300 }], []);
-    assert.equal(await pair.probe(pair.attackerV4[0]), 'dropped');
-    assert.equal(await pair.probe(pair.attackerV6[0]), 'dropped');
-    assert.equal(await pair.probe(pair.attackerV4[1]), 'passed');
-    const hits = await fw.hits();
-    assert.deepEqual([...hits.keys()], [pair.attackerV4[0]], 'only the address is in the XDP map');
-    assert.ok(hits.get(pair.attackerV4[0])! >= 1, `the SYNs of the probe were dropped by XDP (${hits.get(pair.attackerV4[0])})`);
-    const table = (await runCommand('nft', ['list', 'table', 'inet', 'autoimmune'], { netns: pair.defender })).stdout;
-    assert.match(table, /2001:db8::a:0/, 'the net is in the nftables table');
-    assert.doesNotMatch(table, /192\.0\.2\.10/, 'the address is not');
-  } finally {
-    await fw.flush().catch(() => {});
-    await pair.close();
-  }
+xdpTest('xdp: single addresses are dropped in the driver (its hit counter counts them), nets in nftables', async (pair, fw) => {
+  assert.deepEqual([...fw.attached], [['eth0', 'native']], 'attached to the veth in the driver (native XDP)');
+  await fw.apply([{ address: pair.attackerV4[0], timeoutS: 300 }, { address: pair.netV6, timeoutS: 300 }], []);
+  assert.equal(await pair.probe(pair.attackerV4[0]), 'dropped');
+  assert.equal(await pair.probe(pair.attackerV6[0]), 'dropped');
+  assert.equal(await pair.probe(pair.attackerV4[1]), 'passed');
+  const hits = await fw.hits();
+  assert.deepEqual([...hits.keys()], [pair.attackerV4[0]], 'only the address is in the XDP map');
+  assert.ok(hits.get(pair.attackerV4[0])! >= 1, `the SYNs of the probe were dropped by XDP (${hits.get(pair.attackerV4[0])})`);
+  const table = (await runCommand('nft', ['list', 'table', 'inet', 'autoimmune'], { netns: pair.defender })).stdout;
+  assert.match(table, /2001:db8::a:0/, 'the net is in the nftables table');
+  assert.doesNotMatch(table, /192\.0\.2\.10/, 'the address is not');
 });
 
-test('xdp: past the map size, single addresses go to nftables, and still drop', async (t) => {
-  if (unavailable) return t.skip(unavailable);
-  const pair = await createNetnsPair();
-  const fw = new XdpBackend({ netns: pair.defender });
-  try {
-    await fw.setup();
-    // Fill the IPv4 map (10,000: xdp-filter's compiled size) with addresses nobody uses.
-    const filler = Array.from({ length: 10_000 }, (_, i) => ({ address: `10.${(i >> 8) & 255}.${i & 255}.7`, timeoutS: 600 }));
-    await fw.apply(filler, []);
-    await fw.apply([{ address: pair.attackerV4[0], timeoutS: 600 }], []);
-    assert.equal((await fw.list()).length, 10_001);
-    assert.ok(!(await fw.hits()).has(pair.attackerV4[0]), 'the map is full');
-    assert.equal(await pair.probe(pair.attackerV4[0]), 'dropped', 'dropped by the nftables table instead');
-    // Room again: a reconcile from a fresh instance keeps it where it is, and it still drops.
-    await fw.apply([], filler.slice(0, 10).map((e) => e.address));
-    const again = new XdpBackend({ netns: pair.defender });
-    assert.deepEqual(await again.reconcile([{ address: pair.attackerV4[0], timeoutS: 600 }]), { added: 0, removed: 9_990, kept: 1 });
-    assert.equal(await pair.probe(pair.attackerV4[0]), 'dropped');
-  } finally {
-    await fw.flush().catch(() => {});
-    await pair.close();
-  }
+xdpTest('xdp: past the map size, single addresses go to nftables, and still drop', async (pair, fw) => {
+  // Fill the IPv4 map (10,000: xdp-filter's compiled size) with addresses nobody uses.
+  const filler = Array.from({ length: 10_000 }, (_, i) => ({ address: `10.${(i >> 8) & 255}.${i & 255}.7`, timeoutS: 600 }));
+  await fw.apply(filler, []);
+  await fw.apply([{ address: pair.attackerV4[0], timeoutS: 600 }], []);
+  assert.equal((await fw.list()).length, 10_001);
+  assert.ok(!(await fw.hits()).has(pair.attackerV4[0]), 'the map is full');
+  assert.equal(await pair.probe(pair.attackerV4[0]), 'dropped', 'dropped by the nftables table instead');
+  // Room again: a reconcile from a fresh instance keeps it where it is, and it still drops.
+  await fw.apply([], filler.slice(0, 10).map((e) => e.address));
+  const again = new XdpBackend({ netns: pair.defender });
+  assert.deepEqual(await again.reconcile([{ address: pair.attackerV4[0], timeoutS: 600 }]), { added: 0, removed: 9_990, kept: 1 });
+  assert.equal(await pair.probe(pair.attackerV4[0]), 'dropped');
 });
 
 test('xdp: two nodes in two namespaces keep their own maps, even with another bpf filesystem mounted first', async (t) => {

@@ -6,17 +6,13 @@
 
 import { strict as assert } from 'node:assert';
 import { execFile, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { test } from 'node:test';
-import type { NodeProcess } from '../devkit/node-process.ts';
-import { NftablesBackend } from '../src/firewall/nftables.ts';
 import { parseResolvConf } from '../src/respond/infrastructure.ts';
 import { runCommand } from '../src/firewall/exec.ts';
-import { createNetnsPair, isRoot, ATTACKER_MAC } from '../devkit/netns.ts';
-import { callIn, netnsNodeConfig, startNodeIn } from '../devkit/netns-node.ts';
+import { isRoot, ATTACKER_MAC } from '../devkit/netns.ts';
+import { callIn, withNetnsNode } from '../devkit/netns-node.ts';
 import { waitFor } from '../devkit/wait.ts';
 
 const run = promisify(execFile);
@@ -60,17 +56,12 @@ test('forged probes and SYN floods claiming the gateway, the resolver and a real
   if (!isRoot()) return t.skip('needs root: creates network namespaces and applies real rules in them');
   if (!hasScapy()) return t.skip('needs Debian\'s python3-scapy (scripts/setup.sh installs it)');
   const resolver = parseResolvConf(readFileSync('/etc/resolv.conf', 'utf8')).find((a) => !a.includes(':') && !a.startsWith('127.'));
-  const pair = await createNetnsPair();
-  // The defender's default route goes through a gateway on the attacker's side.
-  await runCommand('ip', ['-n', pair.defender, 'route', 'add', 'default', 'via', GATEWAY]);
-  await runCommand('ip', ['-n', pair.defender, 'neigh', 'replace', GATEWAY, 'lladdr', ATTACKER_MAC, 'dev', 'eth0', 'nud', 'permanent']);
-  const dir = mkdtempSync(join(tmpdir(), 'autoimmune-forgery-'));
-  const stateDir = join(dir, 'state');
-  const nft = new NftablesBackend({ netns: pair.defender });
-  const [scanner, client] = pair.attackerV4;
-  let node: NodeProcess | undefined;
-  try {
-    node = await startNodeIn(pair.defender, 'n1', stateDir, netnsNodeConfig(dir, { capture: { interfaces: ['eth0'] } }));
+  await withNetnsNode(t, 'autoimmune-forgery-', { capture: { interfaces: ['eth0'] } }, async ({ pair, nft, start }) => {
+    // The defender's default route goes through a gateway on the attacker's side.
+    await runCommand('ip', ['-n', pair.defender, 'route', 'add', 'default', 'via', GATEWAY]);
+    await runCommand('ip', ['-n', pair.defender, 'neigh', 'replace', GATEWAY, 'lladdr', ATTACKER_MAC, 'dev', 'eth0', 'nud', 'permanent']);
+    const [scanner, client] = pair.attackerV4;
+    const node = await start('n1');
     // The client has real sessions with the node's host (the test listener on port 7).
     await connect(pair.attacker, client, pair.defenderV4, [7, 7, 7]);
     const claimed = [GATEWAY, client, ...(resolver ? [resolver] : [])];
@@ -89,9 +80,5 @@ test('forged probes and SYN floods claiming the gateway, the resolver and a real
     if (resolver) assert.ok(refused(resolver), 'the resolver\'s forged alerts are refused as protected');
     assert.ok(!log.some((d) => d.address === client && d.kind === 'decision'), 'no decision against the client');
     assert.equal(await pair.probe(client), 'passed');
-  } finally {
-    await node?.kill();
-    await nft.flush().catch(() => {});
-    await pair.close();
-  }
+  });
 });

@@ -368,7 +368,7 @@ catch (err) { const e = err as { name: string; code: string; message: string }; 
     assert.deepEqual(JSON.parse(out.trim()), {
       name: 'CapturePermissionError',
       code: 'AI_ERR_CAPTURE_NOT_PERMITTED',
-      message: 'capturing on lo needs root or CAP_NET_RAW; run as root, or replay a file with `autoimmune replay FILE`',
+      message: 'capturing on lo needs root or CAP_NET_RAW; run as root (or as a service with that capability: autoimmune install-service), or feed captures to the running node with `autoimmune replay --to URL FILE`',
     });
   });
 });

@@ -7,35 +7,19 @@
 
 import { strict as assert } from 'node:assert';
 import { execFile } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { test } from 'node:test';
-import type { NodeProcess } from '../devkit/node-process.ts';
-import { callIn, netnsNodeConfig, startNodeIn } from '../devkit/netns-node.ts';
-import { NftablesBackend } from '../src/firewall/nftables.ts';
+import { callIn, withNetnsNode } from '../devkit/netns-node.ts';
 import { readToken } from '../src/node/state-dir.ts';
-import { createNetnsPair, isRoot, type NetnsPair } from '../devkit/netns.ts';
 import { waitFor } from '../devkit/wait.ts';
 
 const run = promisify(execFile);
 
-async function start(pair: NetnsPair, id: string, stateDir: string, config: string): Promise<NodeProcess> {
-  return startNodeIn(pair.defender, id, stateDir, config);
-}
-
-test('a ban outlives a restart in the API and the kernel; a second node on the same table refuses to start', async (t) => {
-  if (!isRoot()) return t.skip('needs root: creates network namespaces and applies real rules in them');
-  const pair = await createNetnsPair();
-  const dir = mkdtempSync(join(tmpdir(), 'autoimmune-durable-node-'));
-  const stateDir = join(dir, 'state');
-  const config = netnsNodeConfig(dir);
-  const nft = new NftablesBackend({ netns: pair.defender });
-  const [banned, bystander] = pair.attackerV4;
-  let node: NodeProcess | undefined;
-  try {
-    node = await start(pair, 'n1', stateDir, config);
+test('a ban outlives a restart in the API and the kernel; a second node on the same table refuses to start', (t) =>
+  withNetnsNode(t, 'autoimmune-durable-node-', {}, async ({ pair, dir, stateDir, nft, start }) => {
+    const [banned, bystander] = pair.attackerV4;
+    let node = await start('n1');
     const token = readToken(stateDir, undefined, {});
     const made = await callIn(pair.defender, `${node.url}/api/bans`, 'POST', token, { address: banned, ttl: 3600, reason: 'restart test' });
     assert.equal(made.status, 201, JSON.stringify(made));
@@ -47,7 +31,7 @@ test('a ban outlives a restart in the API and the kernel; a second node on the s
     assert.deepEqual((await nft.list()).map((e) => e.address), [banned]);
     assert.equal(await pair.probe(banned), 'dropped');
 
-    node = await start(pair, 'n1', stateDir, config);
+    node = await start('n1');
     assert.match(node.output(), /bans: 1 in force loaded/);
     const bans = (await callIn(pair.defender, `${node.url}/api/bans`, 'GET', null)).body as Array<{ address: string; reason: string }>;
     assert.deepEqual(bans.map((b) => [b.address, b.reason]), [[banned, 'restart test']]);
@@ -56,7 +40,7 @@ test('a ban outlives a restart in the API and the kernel; a second node on the s
     assert.equal(await pair.probe(bystander), 'passed');
 
     // A second node, its own state dir, the same table in the same namespace: refused.
-    const second = await start(pair, 'n2', join(dir, 'state2'), config).then(
+    const second = await start('n2', join(dir, 'state2')).then(
       (p) => ({ started: p }),
       (err: Error) => ({ error: err.message }),
     );
@@ -68,23 +52,11 @@ test('a ban outlives a restart in the API and the kernel; a second node on the s
     assert.match(second.error, /set firewall\.table/);
     assert.deepEqual((await nft.list()).map((e) => e.address), [banned], 'the first node\'s kernel set is intact');
     assert.equal(await pair.probe(banned), 'dropped');
-  } finally {
-    await node?.kill();
-    await nft.flush().catch(() => {});
-    await pair.close();
-  }
-});
+  }));
 
-test('SIGKILL while bans are made loses none that the API acknowledged', async (t) => {
-  if (!isRoot()) return t.skip('needs root: creates network namespaces and applies real rules in them');
-  const pair = await createNetnsPair();
-  const dir = mkdtempSync(join(tmpdir(), 'autoimmune-durable-kill-'));
-  const stateDir = join(dir, 'state');
-  const config = netnsNodeConfig(dir);
-  const nft = new NftablesBackend({ netns: pair.defender });
-  let node: NodeProcess | undefined;
-  try {
-    node = await start(pair, 'n1', stateDir, config);
+test('SIGKILL while bans are made loses none that the API acknowledged', (t) =>
+  withNetnsNode(t, 'autoimmune-durable-kill-', {}, async ({ pair, stateDir, nft, start }) => {
+    let node = await start('n1');
     const token = readToken(stateDir, undefined, {})!;
     // A client in the namespace bans 203.0.113.0, .1, … one after another and prints each
     // address the API acknowledged; the node is killed while it goes on.
@@ -110,14 +82,9 @@ test('SIGKILL while bans are made loses none that the API acknowledged', async (
     await clientDone;
     assert.ok(acked.length < 250, 'the node died before the client was through');
 
-    node = await start(pair, 'n1', stateDir, config);
+    node = await start('n1');
     const listed = new Set(((await callIn(pair.defender, `${node.url}/api/bans`, 'GET', null)).body as Array<{ address: string }>).map((b) => b.address));
     const lost = acked.filter((a) => !listed.has(a));
     assert.deepEqual(lost, [], `acknowledged then lost (of ${acked.length} acknowledged)`);
     await waitFor(async () => (await nft.list()).length >= acked.length, 'every acknowledged ban is in the kernel');
-  } finally {
-    await node?.kill();
-    await nft.flush().catch(() => {});
-    await pair.close();
-  }
-});
+  }));

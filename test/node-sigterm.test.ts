@@ -15,16 +15,12 @@ import { test } from 'node:test';
 import type { TreeSnapshot } from '../src/supervisors/cell.ts';
 import { fillEvents } from '../devkit/store-fill.ts';
 import { waitFor } from '../devkit/wait.ts';
+import { findNode } from '../devkit/tree.ts';
 
 const BIN = 'bin/autoimmune.js';
 
 function storeStats(t: TreeSnapshot): Record<string, number> | undefined {
-  if (t.path === '/store') return t.stats;
-  for (const c of t.children ?? []) {
-    const s = storeStats(c);
-    if (s) return s;
-  }
-  return undefined;
+  return findNode(t, (n) => n.path === '/store')?.stats;
 }
 
 test('SIGTERM while four slow queries run: the node stops within supervision.shutdownMs and every request is answered', async () => {

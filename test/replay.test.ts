@@ -107,18 +107,24 @@ test('paced replay never hands a packet out before its time', async () => {
   assert.equal(parseSpeed('10x'), 10);
 });
 
-test('a looping source starts over after the last file, each pass laid after the one before', async () => {
-  const file = PCAP_DIR + 'D18_brute_kali-password-attack_hydra.pcap';
-  const source = new FileSource([file], { loop: true, limit: 189 * 3 + 10 });
+/** Reads `source` to its end, each timestamp no more than 1 s before the latest one (`why` it must); the packets read. */
+async function readForward(source: FileSource, why: string): Promise<number> {
   let last = -Infinity;
   let packets = 0;
   for (let b = await source.next(); b; b = await source.next()) {
     for (let i = 0; i < b.length; i++) {
-      assert.ok(b.ts[i]! >= last - 1, 'capture time keeps moving forward across passes');
+      assert.ok(b.ts[i]! >= last - 1, why);
       last = Math.max(last, b.ts[i]!);
     }
     packets += b.length;
   }
+  return packets;
+}
+
+test('a looping source starts over after the last file, each pass laid after the one before', async () => {
+  const file = PCAP_DIR + 'D18_brute_kali-password-attack_hydra.pcap';
+  const source = new FileSource([file], { loop: true, limit: 189 * 3 + 10 });
+  const packets = await readForward(source, 'capture time keeps moving forward across passes');
   assert.equal(packets, 189 * 3 + 10, 'it went round until the limit');
   assert.equal(source.passes, 3);
   assert.deepEqual(source.spans.map((s) => s.pass), [0, 1, 2, 3]);
@@ -128,15 +134,7 @@ test('a looping source starts over after the last file, each pass laid after the
 test('back-to-back files share one timeline: each starts a gap after the previous one ends', async () => {
   const files = ['D05_benign_kali-normal-ssh.pcap', 'D15_brute_hydra-1_tasks.pcap', 'D18_brute_kali-password-attack_hydra.pcap'].map((f) => PCAP_DIR + f);
   const source = new FileSource(files, { backToBackGapS: 2 });
-  let last = -Infinity;
-  let packets = 0;
-  for (let b = await source.next(); b; b = await source.next()) {
-    for (let i = 0; i < b.length; i++) {
-      assert.ok(b.ts[i]! >= last - 1, 'timestamps go forward across files (within a file, small reorders are the capture\'s own)');
-      last = Math.max(last, b.ts[i]!);
-    }
-    packets += b.length;
-  }
+  const packets = await readForward(source, 'timestamps go forward across files (within a file, small reorders are the capture\'s own)');
   assert.equal(source.spans.length, 3);
   assert.equal(source.spans[0]!.shiftS, 0, 'the first file keeps its recorded times');
   for (let k = 1; k < 3; k++) assert.ok(Math.abs(source.spans[k]!.firstTs - (source.spans[k - 1]!.lastTs + 2)) < 1e-6);

@@ -15,6 +15,7 @@ import type { CaptureProgress } from '../src/actors/capture.ts';
 import type { TreeSnapshot } from '../src/supervisors/cell.ts';
 import { testConfig } from '../devkit/node-config.ts';
 import { waitFor } from '../devkit/wait.ts';
+import { findNode } from '../devkit/tree.ts';
 
 const PCAP_DIR = new URL('../../shared/data/pcap/', import.meta.url).pathname;
 const ATTACKS = ['D06_scan_nmap_80_all.pcap', 'D15_brute_hydra-1_tasks.pcap', 'D18_brute_kali-password-attack_hydra.pcap', 'D13_flood_amp.UDP.isakmp.pcap'].map((f) => join(PCAP_DIR, f));
@@ -55,14 +56,7 @@ async function replayThrough(workers: boolean, files: string[], during?: (node: 
   }
 }
 
-function find(t: TreeSnapshot, path: string): TreeSnapshot | undefined {
-  if (t.path === path) return t;
-  for (const c of t.children ?? []) {
-    const f = find(c, path);
-    if (f) return f;
-  }
-  return undefined;
-}
+const find = (t: TreeSnapshot, path: string): TreeSnapshot | undefined => findNode(t, (n) => n.path === path);
 
 test('worker-thread shards ban exactly what the actor shards ban, and the tree shows them', async () => {
   const actors = await replayThrough(false, ATTACKS);

@@ -11,7 +11,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { EventGenerator } from '../bench/store-backends.ts';
 import { contains, parseCidr } from '../src/respond/cidr.ts';
 import { openDuckdbBackend } from '../src/store/duckdb-backend.ts';
-import { EVENT_FIELDS } from '../src/store/event-query.ts';
+import { EVENT_FIELDS, FLOOD_TYPES } from '../src/store/event-query.ts';
 import { evaluateQuery } from '../src/store/evaluate-query.ts';
 import type { EventField, EventQuery } from '../src/store/event-query.ts';
 import { HOUR_MS, StoreQueryError, floorHour, schemaSql } from '../src/store/sql-backend.ts';
@@ -62,6 +62,7 @@ function matches(q: EventQuery, e: EventRow): boolean {
     inList(f.node, e.node) && inList(f.detector, e.detector) &&
     (f.minScore === undefined || e.score >= f.minScore) &&
     (!f.blockable || (JSON.parse(e.detail) as { blockable?: boolean }).blockable !== false) &&
+    (!f.realSource || !(FLOOD_TYPES.includes(e.type) && (JSON.parse(e.detail) as { blockable?: boolean }).blockable === false)) &&
     matchesAddress(f.source, e.source) && matchesAddress(f.target, e.target)
   );
 }
@@ -141,6 +142,7 @@ function queries(events: EventRow[]): Array<[string, EventQuery]> {
     ['top banned sources', { ...q('top', { type: ['ban'] }, { groupBy: 'source' }), kind: 'decision' }],
     ['count of alerts whose source may be banned', q('count', { blockable: true })],
     ['top sources that may be banned, of a country', q('top', { blockable: true, country: ['CN'] }, { groupBy: 'source', limit: 1000 })],
+    ['top sources that are no flood\'s spoofed ones', q('top', { realSource: true }, { groupBy: 'source', limit: 1000 })],
     ['trend by hour', q('trend', {}, { bucket: 'hour' })],
     ['trend by day per type', q('trend', {}, { bucket: 'day', groupBy: 'type', limit: 3 })],
     ['trend by hour per country, nulls included', q('trend', {}, { bucket: 'hour', groupBy: 'country', limit: 1000 })],
@@ -154,7 +156,7 @@ function queries(events: EventRow[]): Array<[string, EventQuery]> {
 function rollupQueries(events: EventRow[]): Array<[string, EventQuery]> {
   const aligned = { from: floorHour(NOW) - 3 * DAY, to: floorHour(NOW) + HOUR_MS };
   return queries(events)
-    .filter(([, q]) => q.measure !== 'list' && q.bucket !== 'minute' && !q.filters.blockable)
+    .filter(([, q]) => q.measure !== 'list' && q.bucket !== 'minute' && !q.filters.blockable && !q.filters.realSource)
     .map(([name, q]): [string, EventQuery] => [name, { ...q, ...aligned }]);
 }
 
@@ -228,6 +230,16 @@ for (const [name, open] of BACKENDS) {
     let store: StoreBackend;
     let n = 0;
     const fresh = async () => open(join(dir, `store-${n++}.db`));
+    /** A test's own store in a new file (`loaded`: with the workload), closed however `body` ends. */
+    const withStore = async (loaded: boolean, body: (s: StoreBackend) => Promise<void>): Promise<void> => {
+      const s = await fresh();
+      try {
+        if (loaded) await load(s, events);
+        await body(s);
+      } finally {
+        await s.close();
+      }
+    };
 
     before(async () => {
       dir = mkdtempSync(join(tmpdir(), `store-${name}-`));
@@ -285,10 +297,8 @@ for (const [name, open] of BACKENDS) {
       assert.equal((await store.query({ ...q, filters: {} })).rows[0][0], events.filter((e) => e.kind === 'alert').length);
     });
 
-    test('rolled-up hours answer every query as the raw events do, and are what whole-hour questions read', async () => {
-      const s = await fresh();
-      try {
-        await load(s, events);
+    test('rolled-up hours answer every query as the raw events do, and are what whole-hour questions read', () =>
+      withStore(true, async (s) => {
         assert.ok((await s.rollup(NOW)) > 0);
         assert.equal(await s.rollup(NOW), 0, 'nothing new to roll up');
         const stats = await s.stats();
@@ -311,10 +321,7 @@ for (const [name, open] of BACKENDS) {
         // A question naming an address reads raw rows there (these rollups have no addresses): the removed hour is missing.
         const bySource: EventQuery = { ...whole, filters: { source: ['0.0.0.0/0', '::/0'] } };
         assert.deepEqual((await s.query(bySource)).rows, [[(expected(whole, events).rows[0]![0] as number) - inHour]]);
-      } finally {
-        await s.close();
-      }
-    });
+      }));
 
     test('an event stored for an hour already rolled up counts at once and after reopening; one older than compaction goes to the rollups', async () => {
       const path = join(dir, 'late.db');
@@ -348,10 +355,8 @@ for (const [name, open] of BACKENDS) {
       }
     });
 
-    test('compaction keeps count, top and trend answers and leaves list to raw events', async () => {
-      const s = await fresh();
-      try {
-        await load(s, events);
+    test('compaction keeps count, top and trend answers and leaves list to raw events', () =>
+      withStore(true, async (s) => {
         const qs = rollupQueries(events);
         const beforeAnswers = await Promise.all(qs.map(([, q]) => s.query(q)));
         qs.forEach(([label, q], i) => assert.deepEqual(beforeAnswers[i], expected(q, events), label));
@@ -381,15 +386,10 @@ for (const [name, open] of BACKENDS) {
           const want = matches(q, late) ? expected(q, [...events, late]) : beforeAnswers[i];
           assert.deepEqual(await s.query(q), want, `${label} after a second compaction and a late event`);
         }
-      } finally {
-        await s.close();
-      }
-    });
+      }));
 
-    test('over compacted hours: edges narrow to whole hours; minute trends and odd minScores are refused', async () => {
-      const s = await fresh();
-      try {
-        await load(s, events);
+    test('over compacted hours: edges narrow to whole hours; minute trends and odd minScores are refused', () =>
+      withStore(true, async (s) => {
         const cutoff = floorHour(NOW - DAY);
         await s.compact(cutoff);
         const from = cutoff - 5 * HOUR_MS - 17 * 60_000; // inside a compacted hour
@@ -402,21 +402,21 @@ for (const [name, open] of BACKENDS) {
         await rejectsWithCode(s.query({ ...q, measure: 'trend', bucket: 'minute' }), /bucket hour or day/);
         await rejectsWithCode(s.query({ ...q, filters: { minScore: 0.75 } }), /multiple of 0\.1/);
         await rejectsWithCode(s.query({ ...q, filters: { blockable: true } }), /blockable/);
+        // A ranking without floods' spoofed sources answers from where the raw events start, and says so.
+        const real: EventQuery = { ...q, measure: 'top', groupBy: 'source', limit: 1000, filters: { realSource: true } };
+        const narrowed = await s.query(real);
+        assert.deepEqual(narrowed.narrowed && [narrowed.narrowed.from, narrowed.narrowed.to], [cutoff, NOW + 1]);
+        assert.deepEqual(narrowed.rows, expected({ ...real, from: cutoff }, events).rows);
         // After the compacted hours, all are fine.
         const recent = { ...q, from: cutoff + HOUR_MS };
         assert.deepEqual(await s.query({ ...recent, filters: { blockable: true } }), expected({ ...recent, filters: { blockable: true } }, events));
         assert.deepEqual(await s.query({ ...recent, filters: { minScore: 0.75 } }), expected({ ...recent, filters: { minScore: 0.75 } }, events));
         const minute: EventQuery = { ...recent, measure: 'trend', bucket: 'minute' };
         assert.deepEqual(await s.query(minute), expected(minute, events));
-      } finally {
-        await s.close();
-      }
-    });
+      }));
 
-    test('prune drops raw events and whole rollup hours older than the limit', async () => {
-      const s = await fresh();
-      try {
-        await load(s, events);
+    test('prune drops raw events and whole rollup hours older than the limit', () =>
+      withStore(true, async (s) => {
         await s.compact(NOW - DAY);
         const limit = floorHour(NOW - 2 * DAY);
         const gone = await s.prune(limit);
@@ -427,27 +427,19 @@ for (const [name, open] of BACKENDS) {
           assert.deepEqual(await s.query(q), expected(q, kept), kind);
         }
         assert.equal(await s.prune(limit), 0);
-      } finally {
-        await s.close();
-      }
-    });
+      }));
 
-    test('a batch that fails stores none of its rows, and the next batch is stored alone', async () => {
-      const s = await fresh();
-      try {
+    test('a batch that fails stores none of its rows, and the next batch is stored alone', () =>
+      withStore(false, async (s) => {
         const [a, b, c] = events.slice(0, 3);
         await assert.rejects(s.insert([a, { ...b, id: Number.NaN }]));
         await s.insert([c]);
         const q: EventQuery = { kind: c.kind, from: 0, to: NOW + 1, filters: {}, measure: 'list', limit: 10 };
         assert.deepEqual((await s.query({ ...q, kind: 'alert' })).rows.map((r) => r[0]).concat((await s.query({ ...q, kind: 'decision' })).rows.map((r) => r[0])), [c.id]);
-      } finally {
-        await s.close();
-      }
-    });
+      }));
 
-    test('alerts keep their feature vectors: read back by id, exactly, with the row; none after compaction', async () => {
-      const s = await fresh();
-      try {
+    test('alerts keep their feature vectors: read back by id, exactly, with the row; none after compaction', () =>
+      withStore(false, async (s) => {
         const alerts = events.filter((e) => e.kind === 'alert').slice(0, 50);
         const withVectors = alerts.map((e, i) => ({
           ...e,
@@ -469,10 +461,7 @@ for (const [name, open] of BACKENDS) {
         assert.deepEqual(await s.alerts([decision.id]), []);
         await s.compact(NOW + DAY);
         assert.deepEqual(await s.alerts(ids), [], 'compacted hours keep counts, not vectors');
-      } finally {
-        await s.close();
-      }
-    });
+      }));
 
     test('reopening the file keeps events and rollups', async () => {
       const path = join(dir, `reopen.db`);

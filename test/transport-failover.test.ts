@@ -2,13 +2,14 @@
 // what it had not answered comes back in send order when it leaves the peer list, is re-sent
 // to the new owner, and every message ends up handled somewhere.
 import assert from 'node:assert/strict';
-import { fork, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { after, test } from 'node:test';
 import { generateNodeKeys } from '../src/remote/transport/zmq-transport.ts';
 import type { Pending } from '../src/remote/transport/types.ts';
 import { dest, startNode, type TestNode } from './fixtures/transport-harness.ts';
 import { waitFor } from '../devkit/wait.ts';
+import { ask, forkTransportNode } from '../devkit/transport-child.ts';
 
 const children: ChildProcess[] = [];
 const nodes: TestNode[] = [];
@@ -17,18 +18,6 @@ after(async () => {
   await Promise.all(nodes.map((n) => n.t.close()));
 });
 
-function ask<T>(child: ChildProcess, msg: object, type: string): Promise<T> {
-  return new Promise((resolve) => {
-    const on = (m: { type: string }): void => {
-      if (m.type !== type) return;
-      child.off('message', on);
-      resolve(m as T);
-    };
-    child.on('message', on);
-    child.send(msg);
-  });
-}
-
 test('messages in flight to a node that is killed are handed back in order and reach the new owner', async () => {
   const total = 3000;
   const window = 100;
@@ -36,7 +25,7 @@ test('messages in flight to a node that is killed are handed back in order and r
   const c = await startNode('C');
   nodes.push(a, c);
   const kb = generateNodeKeys();
-  const b = fork(new URL('./fixtures/transport-node.ts', import.meta.url), { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const b = forkTransportNode();
   children.push(b);
   const { address } = await ask<{ address: string }>(b, { type: 'start', nodeId: 'B', keys: kb, answerDelayMs: 5 }, 'started');
   const bInfo = { id: 'B', address, publicKey: kb.publicKey };

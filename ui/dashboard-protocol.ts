@@ -25,21 +25,30 @@ export interface AlertView {
   /** Unique per alert on the page (node + sequence). */
   id: string;
   node: string;
-  /** Capture time, ms since the epoch. */
+  /** When the node saw it (its desk's wall clock), ms since the epoch: what the page shows. */
   at: number;
+  /** Capture time of the packet that made it, ms: a replayed capture's recorded clock. */
+  capturedAt: number;
   type: string;
+  /** The source address; for a victim-keyed flood only the most frequent of many (see spread). */
   source: string;
   target: string;
   score: number;
   detector: string;
   blockable: boolean;
+  /**
+   * A flood whose sources are many and not the attacker's own (victim-keyed, blockable false):
+   * 'spoofed' forged source addresses, or 'reflected' real servers abused as reflectors; with
+   * their estimated number from the evidence (null when it names none).
+   */
+  spread: { kind: 'spoofed' | 'reflected'; sources: number | null } | null;
   country: string | null;
   asn: number | null;
   asnOrg: string | null;
   latitude: number | null;
   longitude: number | null;
-  /** "key=value" pairs of the evidence, in one line. */
-  evidence: string;
+  /** The detector's evidence as it gave it (the page rounds the numbers). */
+  evidence: Record<string, number | string>;
 }
 
 export interface BanView {

@@ -6,25 +6,36 @@ import type { Alert } from '../src/detect/alert.ts';
 import type { TreeSnapshot } from '../src/supervisors/cell.ts';
 import type { AlertView, BanView, Counters } from './dashboard-protocol.ts';
 
-export function alertView(a: Alert, node: string, seq: number): AlertView {
+/** Floods whose alert names the target, and what their many sources are. */
+const SPREAD: Partial<Record<Alert['type'], 'spoofed' | 'reflected'>> = {
+  'syn-flood': 'spoofed',
+  'icmp-flood': 'spoofed',
+  'udp-amplification': 'reflected',
+  'tcp-reflection': 'reflected',
+};
+
+/** An alert for the page; `seenFallback`: when the node saw it, for an alert that does not say (a peer of an older version). */
+export function alertView(a: Alert, node: string, seq: number, seenFallback = Date.now()): AlertView {
+  const spread = a.blockable ? undefined : SPREAD[a.type];
+  const sources = a.evidence.sources;
   return {
     id: `${node}:${seq}`,
     node,
-    at: Math.round(a.ts * 1000),
+    at: a.seenAt ?? seenFallback,
+    capturedAt: Math.round(a.ts * 1000),
     type: a.type,
     source: a.source,
     target: a.target,
     score: a.score,
     detector: a.detector,
     blockable: a.blockable,
+    spread: spread ? { kind: spread, sources: typeof sources === 'number' && Number.isFinite(sources) ? Math.round(sources) : null } : null,
     country: a.geo?.country ?? null,
     asn: a.geo?.asn ?? null,
     asnOrg: a.geo?.asnOrg ?? null,
     latitude: a.geo?.latitude ?? null,
     longitude: a.geo?.longitude ?? null,
-    evidence: Object.entries(a.evidence)
-      .map(([k, v]) => `${k}=${v}`)
-      .join(' '),
+    evidence: a.evidence,
   };
 }
 

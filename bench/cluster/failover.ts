@@ -6,6 +6,7 @@
 import { coversOnce, type Health } from '../../devkit/cluster.ts';
 import { waitFor } from '../../devkit/wait.ts';
 import type { Fleet } from './fleet.ts';
+import { eachNode } from '../../devkit/tree.ts';
 
 export interface FailoverRun {
   victim: string;
@@ -43,11 +44,9 @@ interface TreeNode {
 /** Messages processed by each worker of a node's supervision tree, by id. */
 export async function processedById(s: FailoverSetup, id: string): Promise<Map<string, number>> {
   const out = new Map<string, number>();
-  const walk = (t: TreeNode): void => {
+  eachNode((await s.fleet.cluster.json<{ tree: TreeNode }>(id, '/api/tree')).tree, (t) => {
     if (t.type === 'worker') out.set(t.id, t.processed ?? 0);
-    for (const c of t.children ?? []) walk(c);
-  };
-  walk((await s.fleet.cluster.json<{ tree: TreeNode }>(id, '/api/tree')).tree);
+  });
   return out;
 }
 

@@ -4,7 +4,6 @@
 // goal, ≥ 500,000 events/s), with CURVE off, with CURVE and the AES-GCM envelope, with
 // columnar batches, and against the same frames encoded and decoded in one process with no
 // sockets (the reference for a ratio).
-import { fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createKey, encodeKey } from '../../src/remote/envelope/envelope-key.ts';
 import { KeyRing } from '../../src/remote/envelope/key-ring.ts';
@@ -12,13 +11,8 @@ import { generateNodeKeys, startZmqTransport } from '../../src/remote/transport/
 import { WireCodec } from '../../src/remote/transport/wire.ts';
 import { PACKET_ROW_BYTES } from '../../src/net/packet-batch.ts';
 import type { PeerInfo, TransportStats } from '../../src/remote/transport/types.ts';
-
-export interface BenchResult {
-  name: string;
-  value: number;
-  unit: string;
-  [extra: string]: unknown;
-}
+import type { Result } from '../report.ts';
+import { ask, forkTransportNode } from '../../devkit/transport-child.ts';
 
 const BATCH = 256;
 /** Messages the producer keeps outstanding: half the default high-water mark. */
@@ -45,20 +39,8 @@ function makeBatch(shape: Shape, k: number): unknown {
   }));
 }
 
-function ask<T>(child: ChildProcess, msg: unknown, type: string): Promise<T> {
-  return new Promise((resolve) => {
-    const on = (m: { type: string }): void => {
-      if (m.type !== type) return;
-      child.off('message', on);
-      resolve(m as T);
-    };
-    child.on('message', on);
-    child.send(msg as object);
-  });
-}
-
-async function twoProcesses(shape: Shape, curve: boolean, seconds: number, envelope = false): Promise<BenchResult> {
-  const child = fork(new URL('./transport-receiver.ts', import.meta.url), { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+async function twoProcesses(shape: Shape, curve: boolean, seconds: number, envelope = false): Promise<Result> {
+  const child = forkTransportNode();
   try {
     const kb = generateNodeKeys();
     const ka = generateNodeKeys();
@@ -155,7 +137,7 @@ async function twoProcesses(shape: Shape, curve: boolean, seconds: number, envel
 }
 
 /** The same frames (64 batches each) encoded and decoded in one process: what the wire format alone allows. */
-function loopback(shape: Shape, seconds: number): BenchResult {
+function loopback(shape: Shape, seconds: number): Result {
   const enc = new WireCodec();
   const dec = new WireCodec();
   const batches = Array.from({ length: 16 }, (_, k) => makeBatch(shape, k));
@@ -186,8 +168,8 @@ function loopback(shape: Shape, seconds: number): BenchResult {
   };
 }
 
-export async function runTransportBench(seconds = 3): Promise<BenchResult[]> {
-  const out: BenchResult[] = [];
+export async function runTransportBench(seconds = 3): Promise<Result[]> {
+  const out: Result[] = [];
   const ref = loopback('records', seconds);
   const curve = await twoProcesses('records', true, seconds);
   const plain = await twoProcesses('records', false, seconds);

@@ -11,14 +11,7 @@ import type { FirewallBackend, FirewallEntry } from '../../src/firewall/backend.
 import { NftablesBackend } from '../../src/firewall/nftables.ts';
 import { IptablesIpsetBackend } from '../../src/firewall/iptables-ipset.ts';
 import { runCommand } from '../../src/firewall/exec.ts';
-import { median, report } from '../report.ts';
-
-export interface BenchResult {
-  name: string;
-  value: number;
-  unit: string;
-  [extra: string]: unknown;
-}
+import { median, report, type Result } from '../report.ts';
 
 /** N distinct hosts (one in ten IPv6), each with its own timeout; another salt, other hosts. */
 function bans(n: number, salt: number): FirewallEntry[] {
@@ -49,10 +42,10 @@ const KINDS: Kind[] = [
   { name: 'iptables-ipset', make: (netns) => new IptablesIpsetBackend({ netns, name: 'bench' }), noop: ['ipset', ['list', '-n']] },
 ];
 
-export async function benchFirewall(sizes: number[] = [1000, 10_000], rounds = 5): Promise<BenchResult[]> {
+export async function benchFirewall(sizes: number[] = [1000, 10_000], rounds = 5): Promise<Result[]> {
   const netns = `ai-bench-${process.pid}`;
   await runCommand('ip', ['netns', 'add', netns]);
-  const results: BenchResult[] = [];
+  const results: Result[] = [];
   try {
     for (const kind of KINDS) {
       const spawn: number[] = [];

@@ -25,13 +25,7 @@ import { NORMALISED_LIMIT } from '../../src/detect/model/normaliser.ts';
 import { initTensorflow } from '../../src/detect/model/tf-backend.ts';
 import type { Tf } from '../../src/detect/model/tf-backend.ts';
 import { syntheticStream } from '../packets/features.ts';
-
-export interface ModelBenchResult {
-  name: string;
-  value: number;
-  unit: string;
-  [extra: string]: unknown;
-}
+import type { Result } from '../report.ts';
 
 const TRAIN_ROWS = 20_000;
 const SCORE_ROWS = 200_000;
@@ -106,7 +100,7 @@ function groupChainScorer(tf: Tf, model: KitNetModel): { score: (rows: Float64Ar
   };
 }
 
-export async function benchModel(): Promise<ModelBenchResult[]> {
+export async function benchModel(): Promise<Result[]> {
   const { tf, backend, simd, fallbackReason } = await initTensorflow();
   const all = featureRows(TRAIN_ROWS + SCORE_ROWS);
   const F = all.length / (TRAIN_ROWS + SCORE_ROWS);

@@ -16,8 +16,8 @@ import { FileSource } from '../../src/net/file-source.ts';
 import { startNode, type RunningNode } from '../../src/node/node.ts';
 import type { PipelineSource } from '../../src/node/pipeline.ts';
 import type { CaptureProgress } from '../../src/actors/capture.ts';
-import type { TreeSnapshot } from '../../src/supervisors/cell.ts';
 import { percentile } from '../report.ts';
+import { eachNode } from '../../devkit/tree.ts';
 
 interface Args {
   state: string;
@@ -56,15 +56,10 @@ function memoryMb(): Record<string, number> {
   return { rss: Math.round(m.rss / 1048576), heapUsed: Math.round(m.heapUsed / 1048576), heapTotal: Math.round(m.heapTotal / 1048576), external: Math.round(m.external / 1048576), arrayBuffers: Math.round(m.arrayBuffers / 1048576) };
 }
 
-function walk(t: TreeSnapshot, visit: (t: TreeSnapshot) => void): void {
-  visit(t);
-  for (const c of t.children ?? []) walk(c, visit);
-}
-
 /** Sums of the actors' counters by kind (enricher tables, detector flows, capture drops). */
 function countersByKind(node: RunningNode): Record<string, Record<string, number>> {
   const out: Record<string, Record<string, number>> = {};
-  walk(node.system.snapshot().tree, (t) => {
+  eachNode(node.system.snapshot().tree, (t) => {
     if (!t.stats) return;
     const k = (out[t.kind] ??= {});
     for (const [name, v] of Object.entries(t.stats)) k[name] = (k[name] ?? 0) + v;

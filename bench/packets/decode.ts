@@ -10,13 +10,7 @@ import { decodeFrame } from '../../src/net/decode.ts';
 import { DecodeStats } from '../../src/net/decode-stats.ts';
 import { PacketBatch } from '../../src/net/packet-batch.ts';
 import { CaptureFileReader } from '../../src/net/pcap-file.ts';
-import { median, report } from '../report.ts';
-
-export interface BenchResult {
-  name: string;
-  value: number;
-  unit: string;
-}
+import { median, report, type Result } from '../report.ts';
 
 const PCAP_DIR = fileURLToPath(new URL('../../../shared/data/pcap/', import.meta.url));
 
@@ -115,7 +109,7 @@ function tcpdumpMs(files: string[]): number | null {
   return performance.now() - t0;
 }
 
-export async function benchDecode(): Promise<BenchResult[]> {
+export async function benchDecode(): Promise<Result[]> {
   const files = captureFiles();
   const set = loadFrames(files);
   const batch = new PacketBatch(1024);
@@ -146,7 +140,7 @@ export async function benchDecode(): Promise<BenchResult[]> {
     asyncRates.push(a.packets / (a.ms / 1000));
   }
 
-  const results: BenchResult[] = [
+  const results: Result[] = [
     { name: 'decode_pps', value: Math.round(median(decodeRates)), unit: 'packets/s' },
     { name: 'read_decode_pps', value: Math.round(median(readDecodeRates)), unit: 'packets/s' },
     { name: 'read_only_pps', value: Math.round(median(readOnlyRates)), unit: 'packets/s' },

@@ -7,7 +7,7 @@ import { pathToFileURL } from 'node:url';
 import { openGeoLookup } from '../../src/geo/geo-lookup.ts';
 import type { GeoLookup } from '../../src/geo/geo-lookup.ts';
 import { lcg, syntheticStream, zipfSampler } from './features.ts';
-import type { BenchResult } from './features.ts';
+import type { Result } from '../report.ts';
 
 interface AddressMix {
   src: Array<number | string>;
@@ -60,7 +60,7 @@ function timeLookups(geo: GeoLookup, mix: AddressMix): number {
   return seconds;
 }
 
-export async function benchEnrich(packets = 1_000_000): Promise<BenchResult[]> {
+export async function benchEnrich(packets = 1_000_000): Promise<Result[]> {
   // each pass: a fresh lookup (cold cache, shared database readers) over a mix it has not
   // seen, so the fresh sources really miss; pass 0 only warms up the JIT
   const times: number[] = [];

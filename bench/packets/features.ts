@@ -4,12 +4,7 @@
 
 import { pathToFileURL } from 'node:url';
 import { FlowFeatureExtractor } from '../../src/detect/flow-features.ts';
-
-export interface BenchResult {
-  name: string;
-  value: number;
-  unit: string;
-}
+import type { Result } from '../report.ts';
 
 /** A Zipf(s) sampler over 0..n-1 by inverse CDF: a few hosts send most packets. */
 export function zipfSampler(n: number, s: number, rnd: () => number): () => number {
@@ -155,7 +150,7 @@ function measure(st: SyntheticStream): number {
   return Math.round(st.count / times[1]);
 }
 
-export async function benchFeatures(packets = 1_000_000): Promise<BenchResult[]> {
+export async function benchFeatures(packets = 1_000_000): Promise<Result[]> {
   return [
     { name: 'features_pps', value: measure(syntheticStream(packets)), unit: 'packets/s' },
     // the worst case for the bounded tables: one eviction per table per packet

@@ -13,16 +13,9 @@ import { fileURLToPath } from 'node:url';
 import { canCapture, LiveCapture } from '../../src/net/live-capture.ts';
 import type { LiveCaptureOptions } from '../../src/net/live-capture.ts';
 import { ShardRouter } from '../../src/net/shard-router.ts';
-import { report } from '../report.ts';
+import { report, type Result } from '../report.ts';
 import type { GeneratorReport } from './traffic-generator.ts';
 import { runJsonChild } from '../child-json.ts';
-
-export interface BenchResult {
-  name: string;
-  value: number;
-  unit: string;
-  [extra: string]: unknown;
-}
 
 const GENERATOR = fileURLToPath(new URL('./traffic-generator.ts', import.meta.url));
 const RATES = [10_000, 50_000, 100_000, 200_000];
@@ -140,12 +133,12 @@ async function tcpdumpRun(pps: number, seconds: number): Promise<Record<string, 
 
 const round = (x: number): number => Number(x.toFixed(6));
 
-export async function benchLive(seconds = 3): Promise<BenchResult[]> {
+export async function benchLive(seconds = 3): Promise<Result[]> {
   if (canCapture() === false) {
     process.stderr.write('bench live: skipped: capturing on lo needs root or CAP_NET_RAW; run the benchmark as root\n');
     return [];
   }
-  const results: BenchResult[] = [];
+  const results: Result[] = [];
   for (const pps of RATES) {
     const { loss, ...r } = await liveRun(pps, seconds);
     results.push({ name: `live_loss_ratio_${pps / 1000}k`, value: round(loss), unit: LOSS_UNIT, ...r });

@@ -1,17 +1,14 @@
 // The actor tree's layout, in one place: where each actor lives on a node (its path) and how
 // its id is written. The node's assembly builds the tree from it, the actors take their ids
-// from it, and the cluster is handed it (as a PlacementLayout) to know what it places and
-// where a placed actor lives, so the cluster's code names no actor of its own.
+// from it, and the cluster is handed it (as a PlacementLayout, src/node/placement-layout.ts)
+// to know what it places and where a placed actor lives, so the cluster's code names no actor
+// of its own and this module names nothing of the cluster's.
 //
 //   /cluster/membership            (embedded coordinator only)
 //   /store
 //   /response    firewall · responder
 //   /detection   floods · trainer · detectors/detector-0 … N-1
 //   /pipeline    enrichers/enricher-0 … N-1 · capture-<iface> · replay
-
-import type { ClusterShape, MemberActors, PlacementLayout } from '../cluster/placement/specs.ts';
-import { pinnedParts } from '../cluster/placement/specs.ts';
-import type { PlacedSpec } from '../cluster/placement/types.ts';
 
 export const STORE_ID = 'store';
 export const STORE_PATH = `/${STORE_ID}`;
@@ -50,42 +47,3 @@ export function shardOf(actorId: string): { kind: 'enricher' | 'detector'; shard
   const m = /^(enricher|detector)-(\d+)$/.exec(actorId);
   return m ? { kind: m[1] as 'enricher' | 'detector', shard: Number(m[2]) } : undefined;
 }
-
-/**
- * What the cluster places: N enricher and N detector shards (shard k's two actors together, so
- * an enriched batch goes to its detector without another hop), the singletons (the flood watch
- * that sums every shard's victim tallies, the model trainer), and each member's firewall and
- * captures pinned to it.
- */
-function desired(shape: ClusterShape, members: MemberActors[]): PlacedSpec[] {
-  const specs: PlacedSpec[] = [];
-  for (let k = 0; k < shape.shards; k++) {
-    specs.push({ id: enricherId(k), kind: 'enricher', group: `shard-${k}` });
-    specs.push({ id: detectorId(k), kind: 'detector', group: `shard-${k}` });
-  }
-  specs.push({ id: FLOOD_WATCH_ID, kind: 'floods', weight: 0.5 });
-  if (shape.trainer) specs.push({ id: TRAINER_ID, kind: 'trainer', weight: 0.5 });
-  for (const m of members) {
-    specs.push({ id: `${FIREWALL_ID}@${m.id}`, kind: 'firewall', pin: m.id, weight: 0.25 });
-    for (const c of m.captures) specs.push({ id: `${c}@${m.id}`, kind: 'capture', pin: m.id, weight: 1 });
-  }
-  return specs;
-}
-
-/** The path an unpinned placed actor has on whichever node runs it; undefined for pinned ones. */
-function pathOf(actorId: string): string | undefined {
-  if (actorId.includes('@')) return undefined;
-  const shard = shardOf(actorId);
-  if (shard) return shard.kind === 'enricher' ? enricherPath(shard.shard) : detectorPath(shard.shard);
-  if (actorId === FLOOD_WATCH_ID || actorId === TRAINER_ID) return `${DETECTION_PATH}/${actorId}`;
-  return undefined;
-}
-
-/** The placed actor a path belongs to (the inverse of pathOf), or undefined when no placed actor has it. */
-function actorIdOf(path: string): string | undefined {
-  const last = path.slice(path.lastIndexOf('/') + 1);
-  return pathOf(last) === path ? last : undefined;
-}
-
-/** The layout the cluster is handed. */
-export const TREE_LAYOUT: PlacementLayout = { desired, pathOf, actorIdOf, pinnedParts };

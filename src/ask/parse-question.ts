@@ -9,7 +9,7 @@
 
 import { ALERT_TYPES } from '../detect/alert.ts';
 import { MAX_LIMIT } from '../store/check-query.ts';
-import type { EventFilters, EventQuery } from '../store/event-query.ts';
+import { FLOOD_TYPES, type EventFilters, type EventQuery } from '../store/event-query.ts';
 import { emptyFindings, type Ctx, type Findings } from './findings.ts';
 import { checkCommandSelects, scanCommand } from './parse-command.ts';
 import { decisionDetectors, kindOf, scanAttacks, scanDecisions, scanDetectors, scanFlowWords, scanRisk } from './parse-events.ts';
@@ -118,6 +118,8 @@ export function parseQuestion(text: string, now: Date, options: ParseOptions = {
   // A block proposes sources: never those seen only in floods' alerts, whose sources are
   // spoofed or abused reflectors (blockable: false), which the responder would not ban either.
   if (f.command === 'block' && kind === 'alert') filters.blockable = true;
+  // Nor does a ranking of sources ("top sources") count those floods' alerts, when it may hold some.
+  else if (kind === 'alert' && plan.groupBy === 'source' && (types.length === 0 || types.some((t) => FLOOD_TYPES.includes(t)))) filters.realSource = true;
 
   const anchored =
     f.command !== undefined || f.threat || f.whatThreat || f.types.size > 0 || f.decision !== undefined || f.countries.length > 0 ||
@@ -148,6 +150,7 @@ export function parseQuestion(text: string, now: Date, options: ParseOptions = {
   if (f.detectors.length) understood.push(`detector: ${f.detectors.join(', ')}`);
   if (f.minScore) understood.push(say.risk(f.minScore.value, f.minScore.high));
   if (filters.blockable) understood.push(say.blockableOnly);
+  if (filters.realSource) understood.push(say.realSourcesOnly);
   if (!(failed && f.periods.length === 0)) understood.push(`${say.period}: ${period.label}`);
 
   if (failed) return { ok: false, language: lang, understood, missing: problems.join(' ') };

@@ -43,6 +43,7 @@ export const SAY = {
     allStored: { label: 'todo lo guardado', adverb: '' },
     clamped: `límite: ${MAX_LIMIT} (máximo)`,
     blockableOnly: 'solo orígenes que se pueden bloquear (no los falsificados de las inundaciones)',
+    realSourcesOnly: 'sin las inundaciones de orígenes falsificados o reflejados (su origen no es el atacante)',
   },
   en: {
     empty: 'The question is empty.',
@@ -82,5 +83,6 @@ export const SAY = {
     allStored: { label: 'everything stored', adverb: '' },
     clamped: `limit: ${MAX_LIMIT} (the most)`,
     blockableOnly: 'only sources that may be banned (not the spoofed sources of floods)',
+    realSourcesOnly: 'leaving out floods of spoofed or reflected sources (their source is not the attacker)',
   },
 } as const;

@@ -9,17 +9,6 @@ export function version(): string {
   return pkg.version;
 }
 
-/** Flags and positional arguments of a command that takes both (block, ask…). */
-
-/** Flags and positional arguments of a command that takes both (block, ask…). */
-export function parseCommand<O extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: O) {
-  try {
-    return parseArgs({ args, options, strict: true, allowPositionals: true });
-  } catch (err) {
-    throw new UsageError(`${(err as Error).message}. See 'autoimmune --help'.`);
-  }
-}
-
 export function parse(args: string[], options: NonNullable<ParseArgsConfig['options']>) {
   try {
     return parseArgs({ args, options, strict: true, allowPositionals: false });

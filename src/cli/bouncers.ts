@@ -2,10 +2,10 @@
 // read this node's decisions, as `cscli bouncers` manages them on a CrowdSec LAPI. The key is
 // printed once (with --raw, the key alone, for scripts); the node keeps only its hash.
 
-import { callApi } from './bans.ts';
-import { AutoimmuneError, UsageError } from '../errors.ts';
+import { UsageError } from '../errors.ts';
 import type { BouncerRecord } from '../bouncer/bouncer-keys.ts';
-import { nodeTarget, parseSub, TARGET_HELP, TARGET_OPTIONS } from './node-target.ts';
+import { callApi, nodeTarget, parseSub, refused, TARGET_HELP, TARGET_OPTIONS } from './node-target.ts';
+import { utcTime } from './durations.ts';
 
 export const BOUNCERS_HELP = `Usage:
   autoimmune bouncers add NAME [--raw]
@@ -22,22 +22,15 @@ Options:
   --json           print the node's JSON answer
 ${TARGET_HELP}`;
 
-function when(ms: number | null): string {
-  return ms === null ? 'never' : new Date(ms).toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z');
-}
-
 export async function runBouncers(args: string[]): Promise<number> {
   const [sub, ...rest] = args;
   const { values, positionals } = parseSub(rest, { ...TARGET_OPTIONS, raw: { type: 'boolean' }, json: { type: 'boolean' } }, 'bouncers');
-  if (sub === undefined || sub === '--help' || sub === '-h' || sub === 'help' || values.help) {
-    process.stdout.write(BOUNCERS_HELP);
-    return sub === undefined ? 2 : 0;
+  if (sub === undefined) {
+    process.stderr.write(BOUNCERS_HELP);
+    return 2;
   }
   const t = nodeTarget(values);
-  const fail = (status: number, json: any): never => {
-    if (status === 401) throw new AutoimmuneError('AI_ERR_UNAUTHORISED', `the node at ${t.base} refused the token: pass --token, --state-dir, or set AUTOIMMUNE_TOKEN`);
-    throw new AutoimmuneError(json?.code ?? 'AI_ERR_API', json?.error ?? `HTTP ${status}`);
-  };
+  const fail = (status: number, json: any): never => refused(status, json, t);
   if (sub === 'add') {
     if (positionals.length !== 1) throw new UsageError("bouncers add takes one name, e.g. 'autoimmune bouncers add firewall-web1'");
     const { status, json } = await callApi(t, 'POST', '/api/bouncers', { name: positionals[0] });
@@ -59,7 +52,7 @@ export async function runBouncers(args: string[]): Promise<number> {
     else if (list.length === 0) process.stdout.write("no bouncers: add one with 'autoimmune bouncers add NAME'\n");
     else {
       const w = Math.max(4, ...list.map((b) => b.name.length));
-      process.stdout.write(`${['NAME'.padEnd(w) + '  LAST PULL             IP               VERSION', ...list.map((b) => `${b.name.padEnd(w)}  ${when(b.lastPull).padEnd(20)}  ${(b.ip ?? '-').padEnd(15)}  ${b.version ?? '-'}`)].join('\n')}\n`);
+      process.stdout.write(`${['NAME'.padEnd(w) + '  LAST PULL             IP               VERSION', ...list.map((b) => `${b.name.padEnd(w)}  ${(b.lastPull === null ? 'never' : utcTime(b.lastPull)).padEnd(20)}  ${(b.ip ?? '-').padEnd(15)}  ${b.version ?? '-'}`)].join('\n')}\n`);
     }
     return 0;
   }

@@ -8,7 +8,7 @@ import { readLabels } from '../eval/labels.ts';
 import { openConfiguredGeo } from '../geo/from-config.ts';
 import { parse } from './args.ts';
 
-const EVAL_HELP = `Usage: autoimmune eval --benign FILE [--benign FILE]... --attack FILE [--attack FILE]...
+export const EVAL_HELP = `Usage: autoimmune eval --benign FILE [--benign FILE]... --attack FILE [--attack FILE]...
                        --attackers FILE [--config FILE] [--shards N]
 
 Lays the captures back to back on one timeline (benign first, in the order given, then the
@@ -32,10 +32,6 @@ Example (every shared capture):
 `;
 
 export async function cmdEval(args: string[]): Promise<number> {
-  if (args.includes('--help') || args.includes('-h')) {
-    process.stdout.write(EVAL_HELP);
-    return 0;
-  }
   const { values } = parse(args, {
     benign: { type: 'string', multiple: true },
     attack: { type: 'string', multiple: true },

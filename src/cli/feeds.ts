@@ -4,13 +4,13 @@
 
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { callApi } from './bans.ts';
-import { AutoimmuneError, UsageError } from '../errors.ts';
+import { UsageError } from '../errors.ts';
 import { FEED_FORMATS } from '../feeds/feed-formats.ts';
 import type { FeedReport } from '../feeds/feed-import.ts';
 import type { FeedStatus } from '../feeds/feed-runner.ts';
-import { parseTtl } from './bans.ts';
-import { nodeTarget, parseSub, TARGET_HELP, TARGET_OPTIONS } from './node-target.ts';
+import { parseTtl } from './durations.ts';
+import { utcTime } from './durations.ts';
+import { callApi, nodeTarget, parseSub, refused, TARGET_HELP, TARGET_OPTIONS } from './node-target.ts';
 
 export const FEEDS_HELP = `Usage:
   autoimmune feeds import FILE [--name NAME] [--format F] [--ttl 24h] [--json]
@@ -54,16 +54,12 @@ function reportText(r: FeedReport): string {
   return lines.join('\n');
 }
 
-function when(ms: number | null): string {
-  return ms === null ? '-' : new Date(ms).toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z');
-}
-
 export async function runFeeds(args: string[]): Promise<number> {
   const [sub, ...rest] = args;
   const { values, positionals } = parseSub(rest, { ...TARGET_OPTIONS, name: { type: 'string' }, format: { type: 'string' }, ttl: { type: 'string' }, json: { type: 'boolean' } }, 'feeds');
-  if (sub === undefined || sub === '--help' || sub === '-h' || sub === 'help' || values.help) {
-    process.stdout.write(FEEDS_HELP);
-    return sub === undefined ? 2 : 0;
+  if (sub === undefined) {
+    process.stderr.write(FEEDS_HELP);
+    return 2;
   }
   const t = nodeTarget(values);
   if (sub === 'import') {
@@ -80,20 +76,20 @@ export async function runFeeds(args: string[]): Promise<number> {
     const ttl = parseTtl(values.ttl);
     const q = new URLSearchParams({ name: values.name ?? nameOf(file), format, source: basename(file), ...(ttl !== undefined ? { ttl: String(ttl) } : {}) });
     const { status, json } = await callApi(t, 'POST', `/api/feeds/import?${q}`, text, 'text/plain; charset=utf-8');
-    if (status !== 200) fail(status, json, t.base);
+    if (status !== 200) refused(status, json, t);
     process.stdout.write(`${values.json ? JSON.stringify(json, null, 2) : reportText(json as FeedReport)}\n`);
     return 0;
   }
   if (sub === 'list') {
     if (positionals.length > 0) throw new UsageError(`feeds list takes no arguments, got ${positionals.join(' ')}`);
     const { status, json } = await callApi(t, 'GET', '/api/feeds');
-    if (status !== 200) fail(status, json, t.base);
+    if (status !== 200) refused(status, json, t);
     const feeds = json as FeedStatus[];
     if (values.json) process.stdout.write(`${JSON.stringify(feeds, null, 2)}\n`);
     else if (feeds.length === 0) process.stdout.write("no feeds: add some to the config's \"feeds\", or import one with 'autoimmune feeds import FILE'\n");
     else {
       const w = Math.max(4, ...feeds.map((f) => f.name.length));
-      const rows = feeds.map((f) => `${f.name.padEnd(w)}  ${String(f.bans).padStart(8)}  ${(f.last?.format ?? f.format).padEnd(18)}  ${when(f.lastRefreshAt).padEnd(20)}  ${f.lastError ? `error: ${f.lastError}` : f.source}`);
+      const rows = feeds.map((f) => `${f.name.padEnd(w)}  ${String(f.bans).padStart(8)}  ${(f.last?.format ?? f.format).padEnd(18)}  ${utcTime(f.lastRefreshAt).padEnd(20)}  ${f.lastError ? `error: ${f.lastError}` : f.source}`);
       process.stdout.write(`${['NAME'.padEnd(w) + '      BANS  FORMAT              LAST REFRESH          SOURCE', ...rows].join('\n')}\n`);
     }
     return 0;
@@ -101,14 +97,9 @@ export async function runFeeds(args: string[]): Promise<number> {
   if (sub === 'refresh') {
     if (positionals.length !== 1) throw new UsageError("feeds refresh takes one configured feed's name");
     const { status, json } = await callApi(t, 'POST', `/api/feeds/${encodeURIComponent(positionals[0]!)}/refresh`);
-    if (status !== 200) fail(status, json, t.base);
+    if (status !== 200) refused(status, json, t);
     process.stdout.write(`${values.json ? JSON.stringify(json, null, 2) : json ? reportText(json as FeedReport) : 'nothing applied: in a cluster only the leader applies the configured feeds (or the node is stopping)'}\n`);
     return 0;
   }
   throw new UsageError(`unknown feeds command ${JSON.stringify(sub)}: import, list or refresh. See 'autoimmune feeds --help'.`);
-}
-
-function fail(status: number, json: any, base: string): never {
-  if (status === 401) throw new AutoimmuneError('AI_ERR_UNAUTHORISED', `the node at ${base} refused the token: pass --token, --state-dir, or set AUTOIMMUNE_TOKEN`);
-  throw new AutoimmuneError(json?.code ?? 'AI_ERR_API', json?.error ?? `HTTP ${status}`);
 }

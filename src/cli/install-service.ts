@@ -120,10 +120,6 @@ export async function runInstallService(args: string[]): Promise<number> {
     },
     'install-service',
   );
-  if (values.help) {
-    process.stdout.write(INSTALL_SERVICE_HELP);
-    return 0;
-  }
   if (positionals.length > 0) throw new UsageError(`install-service takes no arguments, got ${positionals.join(' ')}. See 'autoimmune install-service --help'.`);
   const name = values.name ?? 'autoimmune';
   if (!/^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$/.test(name)) throw new UsageError(`--name must be a unit name such as autoimmune or autoimmune-web1, got ${JSON.stringify(name)}`);

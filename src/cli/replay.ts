@@ -1,8 +1,13 @@
-// `autoimmune replay`: capture files through the packet path, with a progress bar and a summary.
+// `autoimmune replay`: capture files through the packet path, with a progress bar and a
+// summary. With --to URL, into a running node's own packet path (detection, bans) through
+// its API; without, through a decode-and-enrich tree of this process (no detection).
 
-import { parseArgs } from 'node:util';
+import { openAsBlob, statSync } from 'node:fs';
+import { basename } from 'node:path';
 import { loadConfig } from '../config/load-config.ts';
 import { UsageError } from '../errors.ts';
+import type { CaptureUploadStatus } from '../node/capture-uploads.ts';
+import { callApi, getJson, nodeTarget, parseSub, refused, TARGET_HELP, type ApiTarget } from './node-target.ts';
 import { parseSpeed } from '../net/file-source.ts';
 import { replay, type ReplaySummary } from '../node/replay.ts';
 import { openConfiguredGeo } from '../geo/from-config.ts';
@@ -12,22 +17,100 @@ function bar(fraction: number, width = 24): string {
   return `${'█'.repeat(n)}${'░'.repeat(width - n)}`;
 }
 
-export async function cmdReplay(args: string[]): Promise<number> {
-  let parsed;
+export const REPLAY_HELP = `Usage: autoimmune replay --to URL FILE... [--speed max|1x|10x] [--json]
+       autoimmune replay FILE... [--speed max|1x|10x] [--shards N] [--json]
+
+With --to, each capture (.pcap, .pcapng) is sent to the running node at URL, which replays
+it through its own packet path beside live capture (shards, rules, the model, the responder,
+the firewall): what the capture holds is detected and banned as if it had been seen live.
+Prints what the node made of it: packets, and the alerts and bans it raised meanwhile
+(autoimmune alerts shows them). A node without root (no live capture) is fed this way.
+
+Without --to, the files go through a decode-and-enrich tree in this process (decoding,
+shards, flow features, GeoIP) and the counts are printed: nothing is detected or banned.
+It checks captures and measures the packet path.
+
+Options:
+  --to URL         the node to replay into (its token as for every command: see below)
+  --speed S        as fast as possible (max, the default) or the recorded timing sped up: 1x, 10x
+  --shards N       shards of the offline tree (default pipeline.shards)
+  --json           the node's status of each replay, or the offline summary, as JSON
+${TARGET_HELP.split('\n').filter((l) => !l.includes('--url') && !l.includes('else http.host')).join('\n')}`;
+
+function checkFile(f: string): number {
   try {
-    parsed = parseArgs({ args, options: { speed: { type: 'string' }, shards: { type: 'string' }, json: { type: 'boolean' } }, strict: true, allowPositionals: true });
+    const st = statSync(f);
+    if (!st.isFile()) throw new Error('not a regular file');
+    return st.size;
   } catch (err) {
-    throw new UsageError(`${(err as Error).message}. See 'autoimmune --help'.`);
+    throw new UsageError(`cannot read capture ${f}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
-  const { values, positionals } = parsed;
-  if (positionals.length === 0) throw new UsageError("replay needs at least one capture file: autoimmune replay FILE... (see 'autoimmune --help')");
+}
+
+/** One capture into the node at `t`: sent, then followed until the node has handled every packet. */
+async function replayInto(t: ApiTarget, file: string, speed: string, tty: boolean): Promise<CaptureUploadStatus> {
+  const q = new URLSearchParams({ name: basename(file), speed });
+  const { status, json } = await callApi(t, 'POST', `/api/captures?${q}`, await openAsBlob(file), 'application/vnd.tcpdump.pcap', 600_000);
+  if (status !== 202) refused(status, json, t);
+  let s = json as CaptureUploadStatus;
+  let lastLine = 0;
+  const t0 = Date.now();
+  while (s.state !== 'done') {
+    await new Promise((r) => setTimeout(r, 250));
+    s = (await getJson(t, `/api/captures/${encodeURIComponent(s.id)}`)) as CaptureUploadStatus;
+    const line = `replay ${basename(file)} into ${t.base}: ${s.packets.toLocaleString('en')} packets, ${s.confirmed.toLocaleString('en')} handled, alerts ${s.alerts}, bans ${s.bans}`;
+    const elapsed = (Date.now() - t0) / 1000;
+    if (tty) process.stderr.write(`\r${line}`);
+    else if (elapsed - lastLine >= 2) {
+      lastLine = elapsed;
+      process.stderr.write(`${line}\n`);
+    }
+  }
+  if (tty) process.stderr.write('\n');
+  return s;
+}
+
+function intoText(s: CaptureUploadStatus, base: string): string {
+  const secs = ((s.endedAt ?? Date.now()) - s.startedAt) / 1000;
+  const d = s.decode;
+  return (
+    `replayed ${s.name} into ${base}: ${s.packets.toLocaleString('en')} packets in ${secs.toFixed(1)} s (decoded ${d.ok.toLocaleString('en')}, unsupported ${d.unsupported}, malformed ${d.malformed}${s.lost ? `, lost ${s.lost}` : ''})\n` +
+    `  the node raised ${s.alerts} alert${s.alerts === 1 ? '' : 's'} and made ${s.bans} ban${s.bans === 1 ? '' : 's'} meanwhile${s.alerts + s.bans > 0 ? ` (autoimmune alerts --url ${base}; autoimmune bans --url ${base})` : ''}\n` +
+    s.errors.map((e) => `  file error: ${e}\n`).join('')
+  );
+}
+
+async function cmdReplayInto(values: { to?: string; token?: string; config?: string; 'state-dir'?: string; speed?: string; json?: boolean; shards?: string }, files: string[]): Promise<number> {
+  if (values.shards !== undefined) throw new UsageError('--shards goes with the offline replay; with --to the node replays through its own shards');
+  for (const f of files) checkFile(f);
+  const t = nodeTarget({ ...values, url: values.to! });
+  const speed = values.speed ?? 'max';
+  const all: CaptureUploadStatus[] = [];
+  for (const f of files) {
+    const s = await replayInto(t, f, speed, process.stderr.isTTY);
+    all.push(s);
+    if (!values.json) process.stdout.write(intoText(s, t.base));
+  }
+  if (values.json) process.stdout.write(`${JSON.stringify(all, null, 2)}\n`);
+  return all.some((s) => s.errors.length > 0) ? 1 : 0;
+}
+
+export async function cmdReplay(args: string[]): Promise<number> {
+  const { values, positionals } = parseSub(
+    args,
+    { to: { type: 'string' }, token: { type: 'string' }, config: { type: 'string' }, 'state-dir': { type: 'string' }, speed: { type: 'string' }, shards: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    'replay',
+  );
+  if (positionals.length === 0) throw new UsageError("replay needs at least one capture file: autoimmune replay --to URL FILE... (see 'autoimmune replay --help')");
   let speed: number;
   try {
-    speed = parseSpeed((values.speed as string | undefined) ?? 'max');
+    speed = parseSpeed(values.speed ?? 'max');
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
-  const { config } = loadConfig();
+  if (values.to !== undefined) return cmdReplayInto(values, positionals);
+  if (values.token !== undefined || values['state-dir'] !== undefined) throw new UsageError('--token and --state-dir go with --to URL (the offline replay talks to no node)');
+  const { config } = loadConfig(values.config);
   const shardsText = (values.shards as string | undefined) ?? String(config.pipeline.shards);
   const shards = Number(shardsText);
   if (!/^\d+$/.test(shardsText) || shards < 1 || shards > 64) throw new UsageError(`--shards must be an integer from 1 to 64, got ${JSON.stringify(shardsText)}`);

@@ -35,7 +35,8 @@ export async function cmdStart(args: string[]): Promise<void> {
     `autoimmune ${version()}: node ${config.node.id} running (config: ${files.join(' + ')})\n` +
       `  status page  ${node.url}/\n  health       ${node.url}/health\n  coordinator  ${coord}\n` +
       `  firewall     ${node.firewall.name}\n` +
-      (config.http.token ? '' : `  API token    ${node.http.token} (kept in ${node.stateDir}/http-token; the CLI reads it there)\n`) +
+      `  capture      ${node.interfaces.length > 0 ? node.interfaces.join(', ') : `none live; feed it captures with: autoimmune replay --to ${node.url} FILE`}\n` +
+      (config.http.token ? '' : `  API token    ${node.http.token} (kept in ${node.stateDir}/http-token, where the CLI reads it, with the URL)\n`) +
       `Press Ctrl-C to stop.\n`,
   );
   let stopping = false;

@@ -1,9 +1,9 @@
 // `autoimmune status`: the running node's actor tree, through its HTTP API.
 
-import { AutoimmuneError, UsageError } from '../errors.ts';
+import { UsageError } from '../errors.ts';
 import type { TreeSnapshot } from '../supervisors/cell.ts';
 import type { SystemSnapshot } from '../supervisors/actor-system.ts';
-import { parse } from './args.ts';
+import { getJson, nodeTarget, parseSub, TARGET_HELP, TARGET_OPTIONS } from './node-target.ts';
 
 function printTree(t: TreeSnapshot, depth: number, out: string[]): void {
   const name = t.path === '/' ? '/' : t.id;
@@ -13,28 +13,25 @@ function printTree(t: TreeSnapshot, depth: number, out: string[]): void {
   for (const c of t.children ?? []) printTree(c, depth + 1, out);
 }
 
-export async function cmdStatus(args: string[]): Promise<void> {
-  const { values } = parse(args, { url: { type: 'string' }, json: { type: 'boolean' } });
-  const base = ((values.url as string | undefined) ?? 'http://127.0.0.1:8000').replace(/\/+$/, '');
-  let url: URL;
-  try {
-    url = new URL(`${base}/api/tree`);
-  } catch {
-    throw new UsageError(`--url must be an http URL such as http://127.0.0.1:8000, got ${JSON.stringify(values.url)}`);
-  }
-  let res: Response;
-  try {
-    res = await fetch(url, { signal: AbortSignal.timeout(5000) });
-  } catch (err) {
-    throw new AutoimmuneError('AI_ERR_NODE_UNREACHABLE', `no node answers at ${base} (${(err as Error).cause ?? (err as Error).message}); start one with 'npm start' or pass --url`);
-  }
-  if (!res.ok) throw new AutoimmuneError('AI_ERR_NODE_UNREACHABLE', `${url} answered ${res.status}: ${await res.text()}`);
-  const snap = (await res.json()) as SystemSnapshot;
+export const STATUS_HELP = `Usage: autoimmune status [--json]
+
+Print the running node's actor tree (status, restarts, mailboxes, rates) through its API.
+
+Options:
+  --json           the snapshot as JSON
+${TARGET_HELP}`;
+
+export async function cmdStatus(args: string[]): Promise<number> {
+  const { values, positionals } = parseSub(args, { ...TARGET_OPTIONS, json: { type: 'boolean' } }, 'status');
+  if (positionals.length > 0) throw new UsageError(`status takes no arguments, got ${positionals.join(' ')}. See 'autoimmune status --help'.`);
+  const t = nodeTarget(values);
+  const snap = (await getJson(t, '/api/tree')) as SystemSnapshot;
   if (values.json) {
     process.stdout.write(`${JSON.stringify(snap, null, 2)}\n`);
-    return;
+    return 0;
   }
-  const lines = [`node ${snap.node} at ${base} — ${new Date(snap.at).toISOString()} — dead letters ${snap.deadLetters.total}`];
+  const lines = [`node ${snap.node} at ${t.base} — ${new Date(snap.at).toISOString()} — dead letters ${snap.deadLetters.total}`];
   printTree(snap.tree, 0, lines);
   process.stdout.write(`${lines.join('\n')}\n`);
+  return 0;
 }

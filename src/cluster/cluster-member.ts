@@ -23,7 +23,7 @@ export interface ClusterMemberOptions {
   cluster: string;
   leaseTtlMs: number;
   shape: ClusterShape;
-  /** The application's actor tree: what is placed and where it lives (src/actors/tree-layout.ts). */
+  /** The application's actor tree: what is placed and where it lives (src/node/placement-layout.ts, from src/actors/tree-layout.ts). */
   layout: PlacementLayout;
   system: ActorSystem;
   coordinator: Coordinator;

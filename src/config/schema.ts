@@ -68,6 +68,7 @@ export const ConfigSchema = Type.Object(
           },
           { ...strict, description: 'per client (address, and token when shown) on POST /api/ask and /api/tools/*' },
         ),
+        captureUploadMb: Type.Integer({ minimum: 1, maximum: 65_536, description: 'largest capture `autoimmune replay --to` may send, MB; written to the state dir while it is replayed' }),
       },
       strict,
     ),

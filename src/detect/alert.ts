@@ -55,4 +55,6 @@ export interface Alert {
   geo?: { country: string | null; asn: number | null; asnOrg: string | null; latitude?: number | null; longitude?: number | null };
   /** The flow-feature vector of the source's packet that made the alert (flow-features.ts), for "events like this one". */
   features?: number[];
+  /** When the node's response desk took it (wall clock, ms): what the dashboard shows; `ts` stays the capture time. */
+  seenAt?: number;
 }

@@ -11,7 +11,8 @@ import type { BlockGate } from './rate-limits.ts';
 
 /** What the API needs of the node's response side. */
 export interface BansApiParts {
-  block(address: string, ttlS: number | undefined, reason: string | undefined, options?: { force?: boolean }): Promise<Decision>;
+  /** The decision, with the ban it replaced when the address was banned already (re-blocking). */
+  block(address: string, ttlS: number | undefined, reason: string | undefined, options?: { force?: boolean }): Promise<Decision & { replaced?: Ban }>;
   unblock(address: string): Promise<{ decision: Decision; existed: boolean }>;
   bans(): Promise<Ban[]>;
   decisions(limit: number): unknown[];

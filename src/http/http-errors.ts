@@ -41,3 +41,25 @@ export function installErrorHandler(app: FastifyInstance, log: (line: string) =>
     return reply.code(500).send({ error: `internal error in this node (request ${req.id}); its log has the detail`, requestId: req.id });
   });
 }
+
+/** The node's HTTP port cannot be had: in use, privileged, or an address not on this machine. */
+export class HttpListenError extends AutoimmuneError {
+  constructor(host: string, port: number, code: string | undefined, options?: { cause?: unknown }) {
+    super('AI_ERR_HTTP_LISTEN', listenMessage(host, port, code), options);
+  }
+}
+
+function listenMessage(host: string, port: number, code: string | undefined): string {
+  switch (code) {
+    case 'EADDRINUSE':
+      return `http.port ${port} on ${host} is already in use by another process: stop that process, or give this node another port (--port N or http.port in the config; 0 picks a free one)`;
+    case 'EACCES':
+      return `http.port ${port} on ${host} needs root or CAP_NET_BIND_SERVICE (ports below 1024): give a port from 1024 up (--port N or http.port)`;
+    case 'EADDRNOTAVAIL':
+      return `http.host ${host} is not an address of this machine: give one of its addresses, or 0.0.0.0 for all (--host or http.host)`;
+    case 'ENOTFOUND':
+      return `http.host ${host} is not a name this machine can resolve: give an address (--host or http.host)`;
+    default:
+      return `the API cannot listen on ${host}:${port} (http.host, http.port): ${code ?? 'unknown error'}`;
+  }
+}

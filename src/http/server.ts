@@ -13,6 +13,12 @@ import { registerReplayApi, type ReplayPace } from './replay-api.ts';
 import { registerAskApi, type AskParts } from './ask-api.ts';
 import { registerOperatorApis } from './operator-api.ts';
 import { registerOperatorMetrics } from './operator-metrics.ts';
+import { registerBanViewApi, type BanGeo } from './ban-view-api.ts';
+import { registerAlertRecordsApi, type AlertRecordsParts } from './alert-records-api.ts';
+import { registerAllowApi } from './allow-api.ts';
+import { registerCapturesApi } from './captures-api.ts';
+import type { OperatorAllowList } from '../respond/operator-allow.ts';
+import type { CaptureUploads } from '../node/capture-uploads.ts';
 import type { OperatorServices } from '../node/operator-services.ts';
 import type { ClusterHealth } from '../cluster/cluster-member.ts';
 import type { JournaledBackend } from '../firewall/journal.ts';
@@ -22,7 +28,7 @@ import { DashboardHub, type HubParts } from '../../ui/dashboard-hub.ts';
 import { createMetrics, type MetricsParts } from './metrics.ts';
 import { worldGeoJson } from './world-map.ts';
 import { HostAllowList } from './host-check.ts';
-import { installErrorHandler } from './http-errors.ts';
+import { HttpListenError, installErrorHandler } from './http-errors.ts';
 import { BlockGate, ClientLimits } from './rate-limits.ts';
 
 export interface HttpParts {
@@ -50,6 +56,14 @@ export interface HttpParts {
   model?: () => ModelState;
   /** What is never banned (with where each entry came from) and the bans the firewall set aside. */
   protection?: { entries(): ReadonlyArray<{ net: string; why: string; forceable?: boolean }>; setAside(): ReadonlyMap<string, string> };
+  /** Country and AS of an address, from this node's GeoIP (the CLI's bans table). */
+  geo?: (address: string) => BanGeo;
+  /** Alerts with their numbers and outcomes (`autoimmune alerts`). */
+  alertRecords?: AlertRecordsParts;
+  /** The allow-list changed at run time (`autoimmune allow`). */
+  allow?: OperatorAllowList;
+  /** Captures sent to be replayed through the packet path (`autoimmune replay --to`). */
+  captures?: CaptureUploads;
 }
 
 export interface ModelState {
@@ -279,13 +293,17 @@ export async function startHttpServer(options: Config['http'], o: HttpServerOpti
   registerReplayApi(app, () => parts?.replay, (req) => bearerOk(req, token));
   registerAskApi(app, () => parts?.events, (req) => bearerOk(req, token), { limits: new ClientLimits(options.clientLimits), blocks });
   registerOperatorApis(app, () => parts?.operator, (req) => bearerOk(req, token));
+  registerBanViewApi(app, () => (parts?.response ? () => parts!.response!.bans() : undefined), () => parts?.geo);
+  registerAlertRecordsApi(app, () => parts?.alertRecords, () => parts?.system.nodeId);
+  registerAllowApi(app, () => parts?.allow, (req) => bearerOk(req, token));
+  registerCapturesApi(app, () => parts?.captures, (req) => bearerOk(req, token));
 
   let address: string;
   try {
     address = await app.listen({ host: options.host, port: options.port });
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'EADDRINUSE') throw new Error(`http: ${options.host}:${options.port} is already in use; stop the other process or set http.port (0 picks a free port)`, { cause: err });
+    if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') throw new HttpListenError(options.host, options.port, code, { cause: err });
     throw err;
   }
   return {

@@ -10,7 +10,6 @@
 import { AutoimmuneError } from '../errors.ts';
 
 export class CaptureFileError extends AutoimmuneError {
-  override name = 'CaptureFileError';
   override readonly code: string = 'AI_ERR_PCAP';
   /** The file being read. */
   readonly file: string;
@@ -25,16 +24,13 @@ export class CaptureFileError extends AutoimmuneError {
 }
 
 export class PcapFormatError extends CaptureFileError {
-  override name = 'PcapFormatError';
   override readonly code = 'AI_ERR_PCAP_FORMAT';
 }
 
 export class PcapTruncatedError extends CaptureFileError {
-  override name = 'PcapTruncatedError';
   override readonly code = 'AI_ERR_PCAP_TRUNCATED';
 }
 
 export class PcapCorruptError extends CaptureFileError {
-  override name = 'PcapCorruptError';
   override readonly code = 'AI_ERR_PCAP_CORRUPT';
 }

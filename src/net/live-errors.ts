@@ -12,7 +12,6 @@
 import { AutoimmuneError } from '../errors.ts';
 
 export class LiveCaptureError extends AutoimmuneError {
-  override name = 'LiveCaptureError';
   override readonly code: string = 'AI_ERR_CAPTURE';
   /** The interface asked for. */
   readonly iface: string;
@@ -24,16 +23,14 @@ export class LiveCaptureError extends AutoimmuneError {
 }
 
 export class CapturePermissionError extends LiveCaptureError {
-  override name = 'CapturePermissionError';
   override readonly code = 'AI_ERR_CAPTURE_NOT_PERMITTED';
 
   constructor(iface: string, options?: { cause?: unknown }) {
-    super(iface, `capturing on ${iface} needs root or CAP_NET_RAW; run as root, or replay a file with \`autoimmune replay FILE\``, options);
+    super(iface, `capturing on ${iface} needs root or CAP_NET_RAW; run as root (or as a service with that capability: autoimmune install-service), or feed captures to the running node with \`autoimmune replay --to URL FILE\``, options);
   }
 }
 
 export class CaptureInterfaceError extends LiveCaptureError {
-  override name = 'CaptureInterfaceError';
   override readonly code = 'AI_ERR_CAPTURE_NO_INTERFACE';
   /** What libpcap can capture on, for the message and for callers that want to offer a choice. */
   readonly available: readonly string[];
@@ -45,7 +42,6 @@ export class CaptureInterfaceError extends LiveCaptureError {
 }
 
 export class CaptureFilterError extends LiveCaptureError {
-  override name = 'CaptureFilterError';
   override readonly code = 'AI_ERR_CAPTURE_FILTER';
   readonly filter: string;
 
@@ -56,21 +52,17 @@ export class CaptureFilterError extends LiveCaptureError {
 }
 
 export class CaptureOpenError extends LiveCaptureError {
-  override name = 'CaptureOpenError';
   override readonly code = 'AI_ERR_CAPTURE_OPEN';
 }
 
 export class CaptureReadError extends LiveCaptureError {
-  override name = 'CaptureReadError';
   override readonly code = 'AI_ERR_CAPTURE_READ';
 }
 
 export class CaptureLibraryError extends LiveCaptureError {
-  override name = 'CaptureLibraryError';
   override readonly code = 'AI_ERR_CAPTURE_LIBRARY';
 }
 
 export class CaptureModeError extends LiveCaptureError {
-  override name = 'CaptureModeError';
   override readonly code = 'AI_ERR_CAPTURE_MODE';
 }

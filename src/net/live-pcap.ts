@@ -29,32 +29,27 @@ export interface PcapKernelStats {
   ps_ifdrop: number;
 }
 
-/** One pcap_t as node_pcap exposes it (argument order as in its pcap_session.cc). */
+/**
+ * open_live(device, …) and open_offline(path, …): the same arguments after the first (as in
+ * node_pcap's pcap_session.cc); returns the link type's name.
+ */
+type PcapOpen = (
+  deviceOrPath: string,
+  filter: string,
+  bufferSize: number,
+  snaplen: number,
+  dumpFile: string,
+  onPacket: () => void,
+  monitor: boolean,
+  bufferTimeoutMs: number,
+  onWarning: (message: string) => void,
+  promiscuous: boolean,
+) => string;
+
+/** One pcap_t as node_pcap exposes it. */
 export interface PcapBindingSession {
-  open_live(
-    device: string,
-    filter: string,
-    bufferSize: number,
-    snaplen: number,
-    dumpFile: string,
-    onPacket: () => void,
-    monitor: boolean,
-    bufferTimeoutMs: number,
-    onWarning: (message: string) => void,
-    promiscuous: boolean,
-  ): string;
-  open_offline(
-    path: string,
-    filter: string,
-    bufferSize: number,
-    snaplen: number,
-    dumpFile: string,
-    onPacket: () => void,
-    monitor: boolean,
-    bufferTimeoutMs: number,
-    onWarning: (message: string) => void,
-    promiscuous: boolean,
-  ): string;
+  open_live: PcapOpen;
+  open_offline: PcapOpen;
   /** Packets handled (>= 0), -1 on error, -2 when a break was seen (the handle is then released). */
   dispatch(buf: Buffer, header: Buffer): number;
   close(): void;

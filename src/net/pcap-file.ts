@@ -10,7 +10,7 @@ import { CaptureFileError, PcapFormatError, PcapTruncatedError } from './errors.
 import { PacketBatch } from './packet-batch.ts';
 import { PCAPNG_SHB, PcapngBlockParser } from './pcapng-format.ts';
 import { pcapMagicKind, PcapRecordParser } from './pcap-format.ts';
-import { NEED_MORE, PACKET } from './record-parser.ts';
+import { NEED_MORE, PACKET, u32 } from './record-parser.ts';
 import type { CaptureInterface, RecordParser } from './record-parser.ts';
 
 export type { CaptureInterface } from './record-parser.ts';
@@ -74,9 +74,10 @@ export class CaptureReaderBusyError extends AutoimmuneError {
   }
 }
 
-/** Where a fill stopped: the batch is full, or the buffer needs more bytes. */
+/** Where a fill stopped: the batch is full, or the buffer needs more bytes; or the file is bad (step). */
 const FULL = 1;
 const STARVED = 0;
+const FAILED = 2;
 
 /**
  * One capture file. Each of readSync / batches / forEachFrameSync reads it from the start;
@@ -105,6 +106,8 @@ export class CaptureFileReader {
   private end = 0;
   /** File offset of buf[0]. */
   private base = 0;
+  /** What the latest read throws once the packets before it are handed over (null: nothing). */
+  private failure: unknown = null;
 
   constructor(path: string, options: CaptureReadOptions = {}) {
     this.path = path;
@@ -161,17 +164,11 @@ export class CaptureFileReader {
       throw err;
     }
     let batch = new PacketBatch(this.batchSize);
-    let failure: unknown = null;
+    const fill = (): number => this.fillBatch(batch);
     try {
       for (;;) {
-        let r = STARVED;
-        try {
-          if (this.parser === null) this.detect();
-          if (this.parser !== null) r = this.fillBatch(batch);
-        } catch (err) {
-          failure = err;
-          break;
-        }
+        const r = this.step(fill);
+        if (r === FAILED) break;
         if (r === FULL) {
           yield batch;
           if (this.reuseBatch) batch.clear();
@@ -180,14 +177,10 @@ export class CaptureFileReader {
         }
         this.makeRoom();
         const { bytesRead } = await fh.read(this.buf, this.end, this.buf.length - this.end, null);
-        if (bytesRead === 0) {
-          failure = this.endOfFile();
-          break;
-        }
-        this.end += bytesRead;
+        if (!this.took(bytesRead)) break;
       }
       if (batch.length > 0) yield batch;
-      if (failure !== null) throw failure;
+      if (this.failure !== null) throw this.failure;
     } finally {
       this.busy = false;
       await fh.close();
@@ -215,6 +208,7 @@ export class CaptureFileReader {
     this.start = 0;
     this.end = 0;
     this.base = 0;
+    this.failure = null;
     if (this.buf.length < this.chunkSize) this.buf = Buffer.allocUnsafe(this.chunkSize);
   }
 
@@ -233,35 +227,47 @@ export class CaptureFileReader {
       this.busy = false;
       throw err;
     }
-    let failure: unknown = null;
     try {
       for (;;) {
-        let r = STARVED;
-        try {
-          if (this.parser === null) this.detect();
-          if (this.parser !== null) r = fill();
-        } catch (err) {
-          failure = err;
-          break;
-        }
+        const r = this.step(fill);
+        if (r === FAILED) break;
         if (r === FULL) {
           deliver();
           continue;
         }
         this.makeRoom();
-        const n = readSync(fd, this.buf, this.end, this.buf.length - this.end, null);
-        if (n === 0) {
-          failure = this.endOfFile();
-          break;
-        }
-        this.end += n;
+        if (!this.took(readSync(fd, this.buf, this.end, this.buf.length - this.end, null))) break;
       }
       flush();
-      if (failure !== null) throw failure;
+      if (this.failure !== null) throw this.failure;
     } finally {
       this.busy = false;
       closeSync(fd);
     }
+  }
+
+  /**
+   * One step of either driver: `fill` (FULL or STARVED) over what is buffered, once a parser
+   * is picked; FAILED when the file is bad, with the error kept in `failure`.
+   */
+  private step(fill: () => number): number {
+    try {
+      if (this.parser === null) this.detect();
+      return this.parser !== null ? fill() : STARVED;
+    } catch (err) {
+      this.failure = err;
+      return FAILED;
+    }
+  }
+
+  /** `n` bytes were read into the buffer; false at the end of the file (`failure` says if it ended inside a record). */
+  private took(n: number): boolean {
+    if (n === 0) {
+      this.failure = this.endOfFile();
+      return false;
+    }
+    this.end += n;
+    return true;
   }
 
   /** Pick the parser from the magic number; false while fewer than 4 bytes are buffered. */
@@ -269,7 +275,7 @@ export class CaptureFileReader {
     if (this.end - this.start < 4) return false;
     const b = this.buf;
     const s = this.start;
-    const be = ((b[s] << 24) | (b[s + 1] << 16) | (b[s + 2] << 8) | b[s + 3]) >>> 0;
+    const be = u32(b, s, false);
     if (be === PCAPNG_SHB) {
       this.parser = new PcapngBlockParser(this.path, this.maxCaplen);
       this.format = 'pcapng';

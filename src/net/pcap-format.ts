@@ -1,9 +1,8 @@
 // Classic libpcap files: a 24-byte file header, then records of a 16-byte header (24 in the
 // "modified" Kuznetsov format) plus caplen bytes of frame. Either byte order, micro- or
 // nanosecond timestamps, told apart by the magic number.
-import { PcapCorruptError, PcapFormatError, PcapTruncatedError } from './errors.ts';
-import { NEED_MORE, PACKET, SKIPPED } from './record-parser.ts';
-import type { CaptureInterface, RecordParser } from './record-parser.ts';
+import { PcapCorruptError, PcapFormatError, type PcapTruncatedError } from './errors.ts';
+import { FormatParser, NEED_MORE, PACKET, SKIPPED, u16, u32 } from './record-parser.ts';
 
 export const PCAP_MAGIC_USEC = 0xa1b2c3d4;
 export const PCAP_MAGIC_NSEC = 0xa1b23c4d;
@@ -22,19 +21,8 @@ export function pcapMagicKind(b0: number, b1: number, b2: number, b3: number): n
   return 0;
 }
 
-export class PcapRecordParser implements RecordParser {
+export class PcapRecordParser extends FormatParser {
   readonly format = 'pcap';
-  readonly interfaces: CaptureInterface[] = [];
-  skippedBlocks = 0;
-
-  dataOff = 0;
-  caplen = 0;
-  wirelen = 0;
-  ts = 0;
-  linkType = 0;
-  iface = 0;
-  consumed = 0;
-  need = 0;
 
   private headerDone = false;
   private le = true;
@@ -42,11 +30,6 @@ export class PcapRecordParser implements RecordParser {
   private recordHeader = 16;
   /** caplen claimed by the record that ran past the data, -1 while waiting for a header. */
   private claimed = -1;
-
-  constructor(
-    private readonly file: string,
-    private readonly maxCaplen: number,
-  ) {}
 
   next(buf: Uint8Array, start: number, end: number, fileOffset: number): number {
     const avail = end - start;
@@ -57,18 +40,8 @@ export class PcapRecordParser implements RecordParser {
       this.claimed = -1;
       return NEED_MORE;
     }
-    let sec: number, frac: number, caplen: number, wirelen: number;
-    if (this.le) {
-      sec = (buf[start] | (buf[start + 1] << 8) | (buf[start + 2] << 16) | (buf[start + 3] << 24)) >>> 0;
-      frac = (buf[start + 4] | (buf[start + 5] << 8) | (buf[start + 6] << 16) | (buf[start + 7] << 24)) >>> 0;
-      caplen = (buf[start + 8] | (buf[start + 9] << 8) | (buf[start + 10] << 16) | (buf[start + 11] << 24)) >>> 0;
-      wirelen = (buf[start + 12] | (buf[start + 13] << 8) | (buf[start + 14] << 16) | (buf[start + 15] << 24)) >>> 0;
-    } else {
-      sec = ((buf[start] << 24) | (buf[start + 1] << 16) | (buf[start + 2] << 8) | buf[start + 3]) >>> 0;
-      frac = ((buf[start + 4] << 24) | (buf[start + 5] << 16) | (buf[start + 6] << 8) | buf[start + 7]) >>> 0;
-      caplen = ((buf[start + 8] << 24) | (buf[start + 9] << 16) | (buf[start + 10] << 8) | buf[start + 11]) >>> 0;
-      wirelen = ((buf[start + 12] << 24) | (buf[start + 13] << 16) | (buf[start + 14] << 8) | buf[start + 15]) >>> 0;
-    }
+    const le = this.le;
+    const caplen = u32(buf, start + 8, le);
     if (caplen > this.maxCaplen) {
       throw new PcapCorruptError(
         this.file,
@@ -82,9 +55,9 @@ export class PcapRecordParser implements RecordParser {
       this.claimed = caplen;
       return NEED_MORE;
     }
-    this.ts = sec + frac / this.fracPerSecond;
+    this.ts = u32(buf, start, le) + u32(buf, start + 4, le) / this.fracPerSecond;
     this.caplen = caplen;
-    this.wirelen = wirelen;
+    this.wirelen = u32(buf, start + 12, le);
     this.dataOff = start + hl;
     this.consumed = hl + caplen;
     return PACKET;
@@ -99,11 +72,7 @@ export class PcapRecordParser implements RecordParser {
     } else {
       what = `record at offset ${fileOffset} claims ${this.claimed} bytes but only ${available - this.recordHeader} remain`;
     }
-    return new PcapTruncatedError(
-      this.file,
-      fileOffset,
-      `${this.file}: ${what}; the file was cut short (every packet before offset ${fileOffset} was read)`,
-    );
+    return this.cutShort(fileOffset, what);
   }
 
   private fileHeader(buf: Uint8Array, start: number, avail: number): number {
@@ -112,14 +81,9 @@ export class PcapRecordParser implements RecordParser {
       return NEED_MORE;
     }
     const kind = pcapMagicKind(buf[start], buf[start + 1], buf[start + 2], buf[start + 3]);
-    this.le = buf[start] !== 0xa1;
-    const u16 = (o: number) => (this.le ? buf[o] | (buf[o + 1] << 8) : (buf[o] << 8) | buf[o + 1]);
-    const u32 = (o: number) =>
-      this.le
-        ? (buf[o] | (buf[o + 1] << 8) | (buf[o + 2] << 16) | (buf[o + 3] << 24)) >>> 0
-        : ((buf[o] << 24) | (buf[o + 1] << 16) | (buf[o + 2] << 8) | buf[o + 3]) >>> 0;
-    const major = u16(start + 4);
-    const minor = u16(start + 6);
+    const le = (this.le = buf[start] !== 0xa1);
+    const major = u16(buf, start + 4, le);
+    const minor = u16(buf, start + 6, le);
     if (major !== 2) {
       throw new PcapFormatError(
         this.file,
@@ -129,9 +93,9 @@ export class PcapRecordParser implements RecordParser {
     }
     this.fracPerSecond = kind === PCAP_MAGIC_NSEC ? 1e9 : 1e6;
     this.recordHeader = kind === PCAP_MAGIC_MODIFIED ? 24 : 16;
-    const snaplen = u32(start + 16);
+    const snaplen = u32(buf, start + 16, le);
     // The top bits of the link-type word carry FCS information, not the type.
-    this.linkType = u32(start + 20) & 0xffff;
+    this.linkType = u32(buf, start + 20, le) & 0xffff;
     this.interfaces.push({ linkType: this.linkType, snaplen, unitsPerSecond: this.fracPerSecond });
     this.headerDone = true;
     this.consumed = FILE_HEADER;

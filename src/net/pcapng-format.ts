@@ -3,9 +3,8 @@
 // interfaces; Interface Description Blocks declare link type and timestamp resolution;
 // packets come in Enhanced (EPB), Simple (SPB) or obsolete (OPB) packet blocks. Other
 // block types are skipped.
-import { PcapCorruptError, PcapFormatError, PcapTruncatedError } from './errors.ts';
-import { NEED_MORE, PACKET, SKIPPED } from './record-parser.ts';
-import type { CaptureInterface, RecordParser } from './record-parser.ts';
+import { PcapCorruptError, PcapFormatError, type PcapTruncatedError } from './errors.ts';
+import { FormatParser, NEED_MORE, PACKET, SKIPPED, u16, u32 } from './record-parser.ts';
 
 export const PCAPNG_SHB = 0x0a0d0d0a;
 const IDB = 0x00000001;
@@ -36,19 +35,8 @@ function blockName(type: number): string {
   return BLOCK_NAMES[type] ?? `block of type 0x${type.toString(16)}`;
 }
 
-export class PcapngBlockParser implements RecordParser {
+export class PcapngBlockParser extends FormatParser {
   readonly format = 'pcapng';
-  interfaces: CaptureInterface[] = [];
-  skippedBlocks = 0;
-
-  dataOff = 0;
-  caplen = 0;
-  wirelen = 0;
-  ts = 0;
-  linkType = 0;
-  iface = 0;
-  consumed = 0;
-  need = 0;
 
   private le = true;
   private inSection = false;
@@ -60,21 +48,6 @@ export class PcapngBlockParser implements RecordParser {
   /** Block length claimed by the block that ran past the data, -1 while reading a header. */
   private claimed = -1;
   private claimedType = 0;
-
-  constructor(
-    private readonly file: string,
-    private readonly maxCaplen: number,
-  ) {}
-
-  private u32(buf: Uint8Array, o: number): number {
-    return this.le
-      ? (buf[o] | (buf[o + 1] << 8) | (buf[o + 2] << 16) | (buf[o + 3] << 24)) >>> 0
-      : ((buf[o] << 24) | (buf[o + 1] << 16) | (buf[o + 2] << 8) | buf[o + 3]) >>> 0;
-  }
-
-  private u16(buf: Uint8Array, o: number): number {
-    return this.le ? buf[o] | (buf[o + 1] << 8) : (buf[o] << 8) | buf[o + 1];
-  }
 
   private corrupt(fileOffset: number, what: string): PcapCorruptError {
     return new PcapCorruptError(
@@ -93,9 +66,9 @@ export class PcapngBlockParser implements RecordParser {
       return NEED_MORE;
     }
     // The SHB type reads the same in both byte orders, so it can be checked first.
-    let type = this.u32(buf, start);
+    let type = u32(buf, start, this.le);
     if (type === PCAPNG_SHB) {
-      const bom = ((buf[start + 8] << 24) | (buf[start + 9] << 16) | (buf[start + 10] << 8) | buf[start + 11]) >>> 0;
+      const bom = u32(buf, start + 8, false);
       if (bom === BYTE_ORDER_MAGIC) this.le = false;
       else if (bom === 0x4d3c2b1a) this.le = true;
       else throw this.corrupt(fileOffset, `section header at offset ${fileOffset} has byte-order magic 0x${bom.toString(16)}, not 0x1a2b3c4d`);
@@ -103,7 +76,7 @@ export class PcapngBlockParser implements RecordParser {
     } else if (!this.inSection) {
       throw new PcapFormatError(this.file, fileOffset, `${this.file}: pcapng file does not start with a section header block`);
     }
-    const len = this.u32(buf, start + 4);
+    const len = u32(buf, start + 4, this.le);
     if (len < 12 || len % 4 !== 0) {
       throw this.corrupt(fileOffset, `${blockName(type)} at offset ${fileOffset} has total length ${len}; pcapng blocks are a multiple of 4 and at least 12 bytes`);
     }
@@ -118,7 +91,7 @@ export class PcapngBlockParser implements RecordParser {
       this.claimedType = type;
       return NEED_MORE;
     }
-    const trailer = this.u32(buf, start + len - 4);
+    const trailer = u32(buf, start + len - 4, this.le);
     if (trailer !== len) {
       throw this.corrupt(fileOffset, `${blockName(type)} at offset ${fileOffset} says ${len} bytes at its start but ${trailer} at its end`);
     }
@@ -128,25 +101,25 @@ export class PcapngBlockParser implements RecordParser {
       case EPB:
       case OPB: {
         if (len < 32) throw this.corrupt(fileOffset, `${blockName(type)} at offset ${fileOffset} is ${len} bytes, shorter than its 32-byte minimum`);
-        const iface = type === EPB ? this.u32(buf, start + 8) : this.u16(buf, start + 8);
+        const iface = type === EPB ? u32(buf, start + 8, this.le) : u16(buf, start + 8, this.le);
         if (iface >= this.units.length) {
           throw this.corrupt(fileOffset, `${blockName(type)} at offset ${fileOffset} names interface ${iface} but the section declares ${this.units.length}`);
         }
-        const caplen = this.u32(buf, start + 20);
+        const caplen = u32(buf, start + 20, this.le);
         if (caplen > this.maxCaplen) {
           throw this.corrupt(fileOffset, `${blockName(type)} at offset ${fileOffset} claims ${caplen} bytes of packet data, more than the ${this.maxCaplen}-byte limit`);
         }
         if (28 + caplen > len - 4) {
           throw this.corrupt(fileOffset, `${blockName(type)} at offset ${fileOffset} claims ${caplen} bytes of packet data but the block holds only ${len - 32}`);
         }
-        const hi = this.u32(buf, start + 12);
-        const lo = this.u32(buf, start + 16);
+        const hi = u32(buf, start + 12, this.le);
+        const lo = u32(buf, start + 16, this.le);
         // hi * 2^32 + lo would lose the low bits for nanosecond stamps; scale each half.
         this.ts = hi * this.hiScale[iface] + lo / this.units[iface] + this.tsOffset[iface];
         this.iface = iface;
         this.linkType = this.linkTypes[iface];
         this.caplen = caplen;
-        this.wirelen = this.u32(buf, start + 24);
+        this.wirelen = u32(buf, start + 24, this.le);
         this.dataOff = start + 28;
         return PACKET;
       }
@@ -155,7 +128,7 @@ export class PcapngBlockParser implements RecordParser {
         if (this.units.length === 0) {
           throw this.corrupt(fileOffset, `simple packet block at offset ${fileOffset} comes before any interface description block`);
         }
-        const wirelen = this.u32(buf, start + 8);
+        const wirelen = u32(buf, start + 8, this.le);
         const snaplen = this.interfaces[0].snaplen;
         let caplen = len - 16;
         if (wirelen < caplen) caplen = wirelen;
@@ -170,8 +143,8 @@ export class PcapngBlockParser implements RecordParser {
       }
       case PCAPNG_SHB: {
         if (len < 28) throw this.corrupt(fileOffset, `section header block at offset ${fileOffset} is ${len} bytes, shorter than its 28-byte minimum`);
-        const major = this.u16(buf, start + 12);
-        const minor = this.u16(buf, start + 14);
+        const major = u16(buf, start + 12, this.le);
+        const minor = u16(buf, start + 14, this.le);
         if (major !== 1) {
           throw new PcapFormatError(this.file, fileOffset, `${this.file}: pcapng version ${major}.${minor} at offset ${fileOffset} is not supported (only 1.x)`);
         }
@@ -186,21 +159,21 @@ export class PcapngBlockParser implements RecordParser {
       }
       case IDB: {
         if (len < 20) throw this.corrupt(fileOffset, `interface description block at offset ${fileOffset} is ${len} bytes, shorter than its 20-byte minimum`);
-        const linkType = this.u16(buf, start + 8);
-        const snaplen = this.u32(buf, start + 12);
+        const linkType = u16(buf, start + 8, this.le);
+        const snaplen = u32(buf, start + 12, this.le);
         let units = 1e6;
         let offset = 0;
         const optEnd = start + len - 4;
         for (let o = start + 16; o + 4 <= optEnd; ) {
-          const code = this.u16(buf, o);
-          const olen = this.u16(buf, o + 2);
+          const code = u16(buf, o, this.le);
+          const olen = u16(buf, o + 2, this.le);
           if (code === OPT_END || o + 4 + olen > optEnd) break;
           if (code === IF_TSRESOL && olen >= 1) {
             const r = buf[o + 4];
             units = r & 0x80 ? 2 ** (r & 0x7f) : 10 ** r;
           } else if (code === IF_TSOFFSET && olen >= 8) {
-            const a = this.u32(buf, o + 4);
-            const b = this.u32(buf, o + 8);
+            const a = u32(buf, o + 4, this.le);
+            const b = u32(buf, o + 8, this.le);
             // Signed 64-bit seconds, stored in the section's byte order.
             offset = this.le ? (b | 0) * 4294967296 + a : (a | 0) * 4294967296 + b;
           }
@@ -224,10 +197,6 @@ export class PcapngBlockParser implements RecordParser {
       this.claimed < 0
         ? `block header at offset ${fileOffset} needs 12 bytes but only ${available} remain`
         : `${blockName(this.claimedType)} at offset ${fileOffset} claims ${this.claimed} bytes but only ${available} remain`;
-    return new PcapTruncatedError(
-      this.file,
-      fileOffset,
-      `${this.file}: ${what}; the file was cut short (every packet before offset ${fileOffset} was read)`,
-    );
+    return this.cutShort(fileOffset, what);
   }
 }

@@ -4,15 +4,11 @@
 import type { Coordinator } from '../cluster/coordinator.ts';
 import { EmbeddedCoordinator } from '../cluster/embedded-coordinator.ts';
 import type { Config } from '../config/schema.ts';
-import { ConfigError } from '../errors.ts';
-import { activeFailpoints } from './failpoints.ts';
-import { existsSync } from 'node:fs';
 import { FileSource } from '../net/file-source.ts';
 import type { ReplayPace } from '../http/replay-api.ts';
-import { membershipSpec } from '../actors/membership.ts';
+import { membershipSpec } from '../cluster/membership-actor.ts';
 import { ActorSystem, type ActorSystemOptions } from '../supervisors/actor-system.ts';
-import { LiveCapture, type LiveCaptureOptions } from '../net/live-capture.ts';
-import { openConfiguredGeo } from '../geo/from-config.ts';
+import { LiveCapture } from '../net/live-capture.ts';
 import { buildPipeline, type PipelineSource } from './pipeline.ts';
 import { startHttpServer, type HttpServer } from '../http/server.ts';
 import type { BanRegistry } from '../respond/ban-registry.ts';
@@ -21,11 +17,11 @@ import type { ModelShelf } from '../detect/model-shelf.ts';
 import { featureCount } from '../detect/flow-features.ts';
 import { chooseFirewallBackend } from '../firewall/choose-backend.ts';
 import type { FirewallBackend } from '../firewall/backend.ts';
-import { ensureStateDir, loadOrCreateToken, resolveStateDir } from './state-dir.ts';
+import { clearNodeUrl, loadOrCreateToken, writeNodeUrl } from './state-dir.ts';
+import { liveOptions, preflight, type Checked } from './preflight.ts';
 import { wallClock } from '../util/clock.ts';
 import type { EtcdCoordinator } from '../cluster/etcd-coordinator.ts';
 import { EtcdBanRegistry } from '../respond/etcd-ban-registry.ts';
-import { loadEtcdSecurity } from '../cluster/etcd-security.ts';
 import { EtcdValues } from '../cluster/etcd-values.ts';
 import { joinSecretPath, resolveJoinSecret } from '../cluster/join-secret.ts';
 import type { ClusterMember } from '../cluster/cluster-member.ts';
@@ -42,6 +38,9 @@ import { responderOf } from '../config/load-config.ts';
 import { FIREWALL_RECONCILE } from '../actors/firewall.ts';
 import { keepProtectedSetCurrent } from './protected-set.ts';
 import { startOperatorServices } from './operator-services.ts';
+import { CaptureUploads } from './capture-uploads.ts';
+import { OperatorAllowList } from '../respond/operator-allow.ts';
+import { parseCidr } from '../respond/cidr.ts';
 import { join } from 'node:path';
 import { holdPrivateUmask } from '../util/private-files.ts';
 import { FIREWALL_PATH, detectorPath } from '../actors/tree-layout.ts';
@@ -80,11 +79,6 @@ export interface StartNodeOptions {
   etcdRetryForMs?: number;
 }
 
-function liveOptions(config: Config, iface: string, index: number): LiveCaptureOptions {
-  const c = config.capture;
-  return { iface, filter: c.filter, promiscuous: c.promiscuous, snaplen: c.snaplen, bufferSize: c.bufferMb * 2 ** 20, batchSize: config.pipeline.batchSize, ifaceIndex: index };
-}
-
 /**
  * The configured replay as one more capture source, resuming after what it delivered. A
  * count-paced replay's rate lives in `pace`, which outlives the source's incarnations and
@@ -93,56 +87,64 @@ function liveOptions(config: Config, iface: string, index: number): LiveCaptureO
 function replaySources(config: Config, pace: ReplayPace | undefined): PipelineSource[] {
   const r = config.capture.replay;
   if (r.files.length === 0) return [];
-  for (const f of r.files) if (!existsSync(f)) throw new ConfigError(`capture.replay.files: ${JSON.stringify(f)} does not exist`);
   const options = pace ? { pace } : { speed: 1 };
   return [{ id: 'replay', restart: 'transient', open: (skip) => new FileSource(r.files, { ...options, skip, loop: r.loop, batchSize: config.pipeline.batchSize }) }];
-}
-
-/**
- * The interfaces live capture can use. Without root or CAP_NET_RAW it says so in one line
- * and the node runs without them; any other problem (an unknown interface, a bad filter)
- * stops start-up, since the configuration is wrong.
- */
-async function usableInterfaces(config: Config, notice: (line: string) => void): Promise<string[]> {
-  const ok: string[] = [];
-  for (const [i, iface] of config.capture.interfaces.entries()) {
-    try {
-      await LiveCapture.open(liveOptions(config, iface, i)).close();
-      ok.push(iface);
-    } catch (err) {
-      if ((err as { code?: string }).code === 'AI_ERR_CAPTURE_NOT_PERMITTED') {
-        notice(`autoimmune: ${(err as Error).message}`);
-        return [];
-      }
-      throw new ConfigError(`capture.interfaces: ${(err as Error).message}`, { cause: err });
-    }
-  }
-  return ok;
 }
 
 export async function startNode(config: Config, options: StartNodeOptions = {}): Promise<RunningNode> {
   const notice = options.notice ?? ((line: string) => process.stderr.write(`${line}\n`));
   const clustered = config.cluster.etcd.length > 0;
-  if (clustered && config.pipeline.workers) throw new ConfigError('pipeline.workers is not supported in a cluster yet (its shards are placed as actor pairs): set it to false, or run a single node');
-  for (const f of activeFailpoints()) notice(`autoimmune: FAIL POINT ON, this build is broken on purpose: ${f}`);
-  // First, so a cluster node with no etcd says so (and retries) before anything else starts.
+  // Every problem the configuration has on this machine, all reported at once, before anything starts.
+  const checked = await preflight(config, { notice, sources: options.sources !== undefined });
+  const { interfaces, geo, stateDir } = checked;
+  for (const f of checked.failpoints) notice(`autoimmune: FAIL POINT ON, this build is broken on purpose: ${f}`);
+  // Every file the node writes from here on is owner-only (database, its WAL, index, models).
+  const releaseUmask = holdPrivateUmask();
+  const token = loadOrCreateToken(stateDir, config.http.token);
+  // The port next: one in use is said in one line before any actor, lock or connection exists.
+  let http: HttpServer;
+  try {
+    http = await startHttpServer({ ...config.http, token: token.token }, { log: notice });
+  } catch (err) {
+    releaseUmask();
+    throw err;
+  }
+  writeNodeUrl(stateDir, http.url);
+  try {
+    return await startRest(config, options, { notice, clustered, interfaces, geo, stateDir, etcdSecurity: checked.etcdSecurity, http, releaseUmask });
+  } catch (err) {
+    clearNodeUrl(stateDir, http.url);
+    await http.close().catch(() => {});
+    releaseUmask();
+    throw err;
+  }
+}
+
+interface Started {
+  notice: (line: string) => void;
+  clustered: boolean;
+  interfaces: string[];
+  geo: Checked['geo'];
+  stateDir: string;
+  etcdSecurity: Checked['etcdSecurity'];
+  http: HttpServer;
+  releaseUmask: () => void;
+}
+
+async function startRest(config: Config, options: StartNodeOptions, started: Started): Promise<RunningNode> {
+  const { notice, clustered, interfaces, geo, stateDir, http, releaseUmask } = started;
+  // First after the port, so a cluster node with no etcd says so (and retries) before anything else starts.
   let etcd: EtcdCoordinator | undefined;
   // Every value read from etcd goes through this (schemas; what it skips is counted and logged).
   const values = new EtcdValues(config.cluster.name, { notice: (line) => notice(`autoimmune[${config.node.id}]: ${line}`) });
   if (clustered) {
     const { connectEtcd } = await import('../cluster/etcd-coordinator.ts');
     etcd = await connectEtcd(config.cluster.etcd, {
-      security: loadEtcdSecurity(config.cluster, notice),
+      security: started.etcdSecurity ?? {},
       ...(options.etcdRetryForMs !== undefined ? { retryForMs: options.etcdRetryForMs } : {}),
       onRetry: (_attempt: number, err: unknown) => notice(`autoimmune: ${(err as Error).message}`),
     });
   }
-  const interfaces = options.sources ? [] : await usableInterfaces(config, notice);
-  const geo = await openConfiguredGeo(config.geo);
-  // Every file the node writes from here on is owner-only (database, its WAL, index, models).
-  const releaseUmask = holdPrivateUmask();
-  const stateDir = ensureStateDir(resolveStateDir(config.node.stateDir));
-  const token = loadOrCreateToken(stateDir, config.http.token);
   const joinSecret = etcd
     ? await resolveJoinSecret({ coordinator: etcd, cluster: config.cluster.name, nodeId: config.node.id, file: joinSecretPath(stateDir, config.cluster.joinSecretFile), values, notice }).catch(async (err: unknown) => {
         await etcd!.close();
@@ -202,6 +204,9 @@ export async function startNode(config: Config, options: StartNodeOptions = {}):
     // The firewall reports each ban once (again only if why changes).
     onFirewallSetAside: (address, why) => notice(`autoimmune: firewall: ban of ${address} set aside, not applied: ${why}`),
   });
+  // The allow-list changed at run time joins the protected set before any ban is enforced.
+  const responder = responderOf(config);
+  const allow = new OperatorAllowList(stateDir, defence.protectedSet, responder.allow.map((a) => parseCidr(a).text), defence.desk, responder.minPrefix);
   await broadcast?.start(defence.board);
   const events = await openNodeStore(config, { stateDir, desk: defence.desk, notice });
   const replayPace: ReplayPace | undefined = config.capture.replay.files.length > 0 && config.capture.replay.pps > 0 ? { pps: config.capture.replay.pps, configuredPps: config.capture.replay.pps } : undefined;
@@ -222,7 +227,6 @@ export async function startNode(config: Config, options: StartNodeOptions = {}):
     ...(defence.workerShard ? { shardSpec: defence.workerShard } : {}),
   });
   const coordinator: Coordinator = etcd ?? new EmbeddedCoordinator();
-  const http = await startHttpServer({ ...config.http, token: token.token }, { log: notice });
   const system = new ActorSystem({
     nodeId: config.node.id,
     defaults: config.supervision,
@@ -276,12 +280,25 @@ export async function startNode(config: Config, options: StartNodeOptions = {}):
   });
   await protection.ready;
   const operator = await startOperatorServices({ config, registry, guard: defence.desk.policy.guard, desk: defence.desk, stateDir, notice, ...(member ? { leads: () => member.health().isLeader } : {}) });
+  const captures = new CaptureUploads({
+    system,
+    pipeline,
+    dir: join(stateDir, 'captures'),
+    batchSize: config.pipeline.batchSize,
+    highWater: config.pipeline.highWater,
+    maxBytes: config.http.captureUploadMb * 2 ** 20,
+    counts: () => ({ alerts: defence.desk.alertsSeen, bans: defence.desk.log.counts().byAction.ban }),
+  });
   http.attach({
     system,
     coordinator,
     config,
     response: defence.desk,
     desk: defence.desk,
+    alertRecords: defence.desk,
+    allow,
+    captures,
+    geo: (address) => geo.lookup(address),
     registry,
     firewall,
     ...(replayPace ? { replay: replayPace } : {}),
@@ -321,6 +338,7 @@ export async function startNode(config: Config, options: StartNodeOptions = {}):
       if (stopped) return;
       stopped = true;
       protection.stop();
+      await captures.close();
       await operator.stop();
       await member?.leave();
       // The kernel's rules stay: they carry their own timeouts, and the next start reconciles
@@ -333,6 +351,7 @@ export async function startNode(config: Config, options: StartNodeOptions = {}):
       offenceBook?.close();
       await registry.close();
       tableLock?.release();
+      clearNodeUrl(stateDir, http.url);
       await http.close();
       await coordinator.close();
       releaseUmask();

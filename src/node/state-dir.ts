@@ -1,7 +1,7 @@
 // The node's state directory: trained models and the HTTP API token, kept across restarts.
 
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ConfigError } from '../errors.ts';
@@ -53,4 +53,28 @@ export function readToken(dir: string, flag: string | undefined, env: NodeJS.Pro
   } catch {
     return null;
   }
+}
+
+export const URL_FILE = 'http-url';
+
+/**
+ * Where a running node's API is, written at start beside its token so the CLI on the same host
+ * finds both from the state dir alone (a node on port 0, on another port, on 0.0.0.0).
+ */
+export function writeNodeUrl(dir: string, url: string): void {
+  writeFileSync(join(dir, URL_FILE), `${url}\n`, { mode: 0o600 });
+}
+
+/** The URL a node wrote in `dir`, or null when there is none. */
+export function readNodeUrl(dir: string): string | null {
+  try {
+    return readFileSync(join(dir, URL_FILE), 'utf8').trim() || null;
+  } catch {
+    return null;
+  }
+}
+
+/** Removes the URL file at a clean stop, when it still names this node's URL (not a newer node's). */
+export function clearNodeUrl(dir: string, url: string): void {
+  if (readNodeUrl(dir) === url) rmSync(join(dir, URL_FILE), { force: true });
 }

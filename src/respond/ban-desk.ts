@@ -11,7 +11,7 @@ import { wallClock, type Clock } from '../util/clock.ts';
 import { Ring } from '../util/ring.ts';
 import type { Decision } from './decision.ts';
 import { DecisionLog, type DecisionLogEntry } from './decision-log.ts';
-import type { ResponderPolicy } from './policy.ts';
+import type { PolicyOutcome, ResponderPolicy } from './policy.ts';
 
 export function banOf(d: Decision): Ban {
   return { address: d.address, ttl: d.ttl, expiresAt: d.at + d.ttl * 1000, reason: d.reason, detector: d.detector, score: d.score, at: d.at, offence: d.offence ?? 1, ...(d.forced ? { forced: true } : {}) };
@@ -25,9 +25,22 @@ export interface BanDeskOptions {
 
 type Listener<T> = (x: T) => void;
 
+/** An alert as the desk received it: its number on this node (1 for the first since start), when, and what the policy made of it. */
+export interface AlertRecord {
+  id: number;
+  /** Wall-clock ms the desk received it. */
+  at: number;
+  alert: Alert;
+  /** The decision it led to, or why none (null while the policy is still at it). */
+  outcome: PolicyOutcome | null;
+}
+
+/** An operator's ban, with the ban of the same address it replaced (re-blocking), if one was in force. */
+export type ManualBan = Decision & { replaced?: Ban };
+
 export class BanDesk {
   readonly log: DecisionLog;
-  private readonly recentAlerts: Ring<Alert>;
+  private readonly recentAlerts: Ring<AlertRecord>;
   private readonly active = new Map<string, Ban>();
   private readonly clock: Clock;
   private unwatch: (() => void) | undefined;
@@ -70,9 +83,12 @@ export class BanDesk {
   async handleAlerts(alerts: readonly Alert[]): Promise<Decision[]> {
     const made: Decision[] = [];
     for (const alert of alerts) {
-      this.recentAlerts.push(alert);
+      alert.seenAt ??= this.clock.now();
+      const record: AlertRecord = { id: this.recentAlerts.total + 1, at: alert.seenAt, alert, outcome: null };
+      this.recentAlerts.push(record);
       for (const fn of this.alertListeners) fn(alert);
       const outcome = this.policy.onAlert(alert, this.active.get(alert.source));
+      record.outcome = outcome;
       this.log.record(outcome, alert, this.clock.now());
       if ('decision' in outcome) {
         await this.apply(outcome.decision);
@@ -83,14 +99,17 @@ export class BanDesk {
   }
 
   /** An operator's ban (validated by the policy: address, allow-list, TTL range). */
-  async block(address: string, ttlS?: number, reason?: string, options: { force?: boolean } = {}): Promise<Decision> {
+  async block(address: string, ttlS?: number, reason?: string, options: { force?: boolean } = {}): Promise<ManualBan> {
     const d = this.policy.manualBlock(address, ttlS, reason, options);
+    const before = this.active.get(d.address);
     await this.apply(d);
-    return d;
+    return before && before.expiresAt > d.at ? { ...d, replaced: before } : d;
   }
 
-  async unblock(address: string): Promise<{ decision: Decision; existed: boolean }> {
-    const decision = this.policy.manualUnblock(address);
+  /** Lifts a ban; `reason` says why when it is not an operator's plain unblock (an address allowed at run time). */
+  async unblock(address: string, reason?: string): Promise<{ decision: Decision; existed: boolean }> {
+    const lifted = this.policy.manualUnblock(address);
+    const decision = reason ? { ...lifted, reason } : lifted;
     const existed = await this.registry.remove(decision.address);
     await this.policy.offences.flush();
     this.active.delete(decision.address);
@@ -110,7 +129,27 @@ export class BanDesk {
   }
 
   alerts(limit: number): Alert[] {
+    return this.recentAlerts.recent(limit).map((r) => r.alert);
+  }
+
+  /** The newest `limit` alerts with their numbers and outcomes, newest first. */
+  alertRecords(limit: number): AlertRecord[] {
     return this.recentAlerts.recent(limit);
+  }
+
+  /** Alert number `id`, while the desk still holds it (the newest alertLog alerts). */
+  alertRecord(id: number): AlertRecord | undefined {
+    return this.recentAlerts.at(id);
+  }
+
+  /** The ban in force on `address` (canonical text) as the desk sees it. */
+  activeBan(address: string): Ban | undefined {
+    const b = this.active.get(address);
+    return b && b.expiresAt > this.clock.now() ? b : undefined;
+  }
+
+  get alertsHeld(): number {
+    return this.recentAlerts.capacity;
   }
 
   get alertsSeen(): number {

@@ -30,7 +30,7 @@ export class AllowListedError extends AutoimmuneError {
       'AI_ERR_ALLOW_LISTED',
       forceable
         ? `refusing to ban ${address}: it is protected as ${protectedBy}, part of this network's infrastructure; if it really is hostile, ban it with force (--force, or "force": true)`
-        : `refusing to ban ${address}: it is allow-listed by ${protectedBy}; ban a narrower address outside it, or change the allow-list in the configuration`,
+        : `refusing to ban ${address}: it is allow-listed by ${protectedBy}; ban a narrower address outside it, or change the allow-list (autoimmune allow remove, or responder.allow in the configuration)`,
       { statusCode: 403 },
     );
     this.address = address;

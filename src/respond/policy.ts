@@ -15,6 +15,7 @@ import type { Decision } from './decision.ts';
 import { BadAddressError, BadTtlError } from './errors.ts';
 import { MemoryOffenceBook, type OffenceBook } from './offence-book.ts';
 import { checkResponderConfig, type ResponderConfig } from './responder-config.ts';
+import { readable } from '../util/round.ts';
 
 export const SKIP_REASONS = ['below-min-score', 'not-blockable', 'allow-listed', 'forgeable-evidence', 'already-banned', 'rate-limited'] as const;
 export type SkipReason = (typeof SKIP_REASONS)[number];
@@ -49,7 +50,7 @@ function secs(s: number): string {
 function evidenceSummary(e: Alert['evidence']): string {
   return Object.entries(e)
     .slice(0, 6)
-    .map(([k, v]) => `${k}=${v}`)
+    .map(([k, v]) => `${k}=${typeof v === 'number' ? readable(v) : v}`)
     .join(', ');
 }
 
@@ -98,7 +99,7 @@ export class ResponderPolicy {
     this.counts.alerts++;
     const { minScore } = this.config;
     if (!(alert.score >= minScore)) {
-      return this.skip('below-min-score', `${alert.type} from ${alert.source} scored ${alert.score}, below the minimum ${minScore}: recorded, not acted on`);
+      return this.skip('below-min-score', `${alert.type} from ${alert.source} scored ${readable(alert.score)}, below the minimum ${minScore}: recorded, not acted on`);
     }
     if (!alert.blockable) {
       return this.skip(
@@ -119,7 +120,7 @@ export class ResponderPolicy {
 
     const now = this.clock.now();
     const level = this.offencesOf(address);
-    const what = `${alert.type} from ${address} scored ${alert.score} (>= ${minScore}; ${evidenceSummary(alert.evidence)})`;
+    const what = `${alert.type} from ${address} scored ${readable(alert.score)} (>= ${minScore}; ${evidenceSummary(alert.evidence)})`;
     let offence: number;
     let reason: string;
     // Evidence anyone could forge (single packets, half-open SYNs: see session-verifier.ts)

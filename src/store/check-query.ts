@@ -77,6 +77,8 @@ export function checkQuery(q: EventQuery): CheckedQuery {
   }
   if (f.blockable !== undefined && f.blockable !== true) fail(`filter blockable must be true or absent, got ${JSON.stringify(f.blockable)}`);
   if (f.blockable && q.kind !== 'alert') fail(`filter blockable is about alerts (whether their source may be banned), not ${q.kind}s`);
+  if (f.realSource !== undefined && f.realSource !== true) fail(`filter realSource must be true or absent, got ${JSON.stringify(f.realSource)}`);
+  if (f.realSource && q.kind !== 'alert') fail(`filter realSource is about alerts (whether their source is a flood's spoofed one), not ${q.kind}s`);
   for (const name of ['type', 'country', 'node', 'detector'] as const) checkStrings(name, f[name]);
   return {
     q,

@@ -33,7 +33,18 @@ export interface EventFilters {
    * sources or abused reflectors and are not). The rollups do not keep it: raw events only.
    */
   blockable?: true;
+  /**
+   * Alerts only: leave out the victim-keyed floods' alerts (FLOOD_TYPES, not blockable), whose
+   * source is one of many spoofed addresses or abused reflectors: what a ranking of sources
+   * ("top sources") uses. Unlike blockable it keeps the model's alerts whatever model.ban says.
+   * Raw events only, like blockable; over compacted hours the answer is narrowed to where the
+   * raw events start (QueryResult.narrowed).
+   */
+  realSource?: true;
 }
+
+/** Alert types a victim-keyed flood rule raises (src/detect/rules/victim-rules.ts, blockable false). */
+export const FLOOD_TYPES: readonly string[] = ['syn-flood', 'udp-amplification', 'tcp-reflection', 'icmp-flood'];
 
 export type Measure = 'count' | 'top' | 'trend' | 'list';
 

@@ -28,11 +28,13 @@
 // What rollups cannot answer, they refuse rather than guess: 'list' reads raw rows only,
 // a minute trend or a minScore that is not a multiple of 0.1 reads raw rows only and is a
 // StoreQueryError where they are gone (compacted hours), and a range edge inside a
-// compacted hour narrows the answer to whole hours and says so (QueryResult.narrowed).
+// compacted hour narrows the answer to whole hours and says so (QueryResult.narrowed). The
+// blockable filter reads raw rows only and refuses compacted hours; realSource answers from
+// where the raw rows start and says so.
 
 import { statSync } from 'node:fs';
 import { BUCKET_MS, checkQuery, fail, type AddressValue, type CheckedQuery } from './check-query.ts';
-import type { EventField, EventQuery } from './event-query.ts';
+import { FLOOD_TYPES, type EventField, type EventQuery } from './event-query.ts';
 import { NOT_BLOCKABLE_DETAIL, ROW_COLUMNS, type EventRow, type QueryResult } from './event-row.ts';
 import { parseIpv4, parseIpv6 } from '../net/address.ts';
 
@@ -248,6 +250,10 @@ function whereSql(c: CheckedQuery, tier: Tier, params: SqlParam[], from: number,
     parts.push('detail NOT LIKE ?');
     params.push(`%${NOT_BLOCKABLE_DETAIL}%`);
   }
+  if (f.realSource) {
+    parts.push(`NOT (type IN (${FLOOD_TYPES.map(() => '?').join(', ')}) AND detail LIKE ?)`);
+    params.push(...FLOOD_TYPES, `%${NOT_BLOCKABLE_DETAIL}%`);
+  }
   if (f.minScore !== undefined && f.minScore > 0) {
     if (tier === 'raw') {
       parts.push('score >= ?');
@@ -322,7 +328,8 @@ function plan(c: CheckedQuery, cov: Coverage): Plan {
   const minuteTrend = q.measure === 'trend' && c.bucketMs < HOUR_MS;
   const oddScore = m !== undefined && m > 0 && Math.round(m * 10) / 10 !== m;
   // Whether an alert's source may be banned is in its detail, which rollups do not keep.
-  const detail = q.filters?.blockable === true;
+  const strict = q.filters?.blockable === true;
+  const detail = strict || q.filters?.realSource === true;
   const table = address ? 'rollups' : 'rollups_coarse';
   const tFrom = address ? cov.fineFrom : cov.coarseFrom;
   // Rollups answer by hour and by tenth of score only: such a query reads them only where the raw rows are gone.
@@ -343,6 +350,8 @@ function plan(c: CheckedQuery, cov: Coverage): Plan {
     fail(`events before ${horizon()} keep their score in tenths: minScore ${m} needs to be a multiple of 0.1 (e.g. ${Math.round(m! * 10) / 10}), or the range must start after that`);
   }
   if ((rollup || partialFrom || partialTo) && detail) {
+    // A ranking of sources answers from where the raw events start, and says so; a block's selection (blockable) must be whole.
+    if (!strict) return { rollup: null, narrowed: { from: Math.max(q.from, cov.rawFrom), to: q.to, reason: `events before ${horizon()} are kept per hour without their detail, so a flood's spoofed sources are told apart only from then on` } };
     fail(`events before ${horizon()} are kept per hour without their detail, so whether an alert's source may be banned (the blockable filter, as a block command uses) is known only after that: ask about a range after it`);
   }
   if (!partialFrom && !partialTo) return { rollup };

@@ -30,4 +30,10 @@ export class Ring<T> {
     for (let k = 0; k < n; k++) out[k] = this.items[(this.next - 1 - k + this.capacity) % this.capacity]!;
     return out;
   }
+
+  /** Item number `seq` in push order (1 for the first ever pushed), or undefined when overwritten or not pushed yet. */
+  at(seq: number): T | undefined {
+    if (!Number.isInteger(seq) || seq < 1 || seq > this.total || seq <= this.total - this.filled) return undefined;
+    return this.items[(this.next - 1 - (this.total - seq) + this.capacity) % this.capacity];
+  }
 }

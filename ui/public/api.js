@@ -90,9 +90,9 @@ export async function call(method, path, body, needsToken = true) {
   return data;
 }
 
-/** POST /api/bans; resolves to the decision. */
-export function block(address, reason) {
-  return call('POST', '/api/bans', { address, reason });
+/** POST /api/bans (ttl in seconds, or the node's default); resolves to the decision. */
+export function block(address, reason, ttl) {
+  return call('POST', '/api/bans', ttl === undefined ? { address, reason } : { address, reason, ttl });
 }
 
 /** DELETE /api/bans/:address; resolves to the decision. */

@@ -4,7 +4,7 @@
 // Confirm posts the confirmation id to POST /api/tools/<name> with the token. Asking never
 // changes anything; only Confirm does. Server text reaches the page through textContent only.
 
-import { h, setText, fmtNum, fmtTime, fmtDuration, isoTime } from './dom.js';
+import { h, setText, fmtNum, fmtPlain, fmtTime, fmtDuration, isoTime } from './dom.js';
 import { call, NeedsTokenError } from './api.js';
 
 /** The labels around the answer, in the answer's language. */
@@ -81,7 +81,7 @@ function cell(column, v) {
     const text = zoneTime ? zoneTime.format(new Date(v)) : isoTime(v);
     return h('td', { class: 'mono', text, title: isoTime(v) });
   }
-  if (typeof v === 'number') return h('td', { class: 'num', text: column === 'count' ? fmtNum(v) : String(v) });
+  if (typeof v === 'number') return h('td', { class: 'num', text: column === 'count' ? fmtNum(v) : fmtPlain(v), title: String(v) });
   return h('td', { text: String(v), title: String(v) });
 }
 

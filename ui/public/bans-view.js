@@ -1,12 +1,13 @@
 // The bans table: newest first, rows keyed by address. The server sends the whole list when
 // it changes; the time left is counted down here every second from expiresAt.
 
-import { h, setText, isoTime, fmtDuration, fmtNum, fmtScore } from './dom.js';
+import { h, setText, isoTime, fmtDuration, fmtNum, fmtScore, toggleEmpty } from './dom.js';
 
 export class BansView {
-  /** onUnblock(ban, resultEl, button): called for a click on an Unblock button. */
-  constructor(tbody, count, shownMax, onUnblock) {
+  /** empty: the empty-state text; onUnblock(ban, resultEl, button): called for a click on an Unblock button. */
+  constructor(tbody, count, empty, shownMax, onUnblock) {
     this.tbody = tbody;
+    this.empty = empty;
     this.count = count;
     this.shownMax = shownMax;
     this.onUnblock = onUnblock;
@@ -27,9 +28,9 @@ export class BansView {
     this.dirty = true;
   }
 
-  /** Addresses in force, for the alerts table. */
-  addresses() {
-    return new Set(this.bans.map((b) => b.address));
+  /** Bans in force by address, for the alerts table. */
+  byAddress() {
+    return new Map(this.bans.map((b) => [b.address, b]));
   }
 
   render(now) {
@@ -63,6 +64,7 @@ export class BansView {
       }
     }
     this.count.dataset.count = String(this.bans.length);
+    toggleEmpty(this.empty, this.tbody.parentElement, this.bans.length === 0);
     setText(this.count, this.bans.length > shown.length ? `${fmtNum(this.bans.length)} in force · newest ${fmtNum(shown.length)} shown` : `${fmtNum(this.bans.length)} in force`);
     this.tick(now);
   }
@@ -88,8 +90,8 @@ function banRow(ban) {
     { class: 'ban', 'data-address': ban.address, 'data-decided-by': ban.decidedBy },
     h('td', { class: 'c-address mono', text: ban.address, title: `${ban.address}\nbanned at ${isoTime(ban.at)}` }),
     h('td', { class: 'c-reason', text: ban.reason, title: ban.reason }),
-    h('td', { class: 'c-decided' }, h('span', { class: `badge ${operator ? 'operator' : 'detector'}`, text: operator ? 'operator' : ban.decidedBy, title: operator ? 'decided by an operator' : `decided by the detector ${ban.decidedBy}, score ${fmtScore(ban.score)}` })),
-    h('td', { class: 'c-ttl num', 'data-expires-at': ban.expiresAt, title: `until ${isoTime(ban.expiresAt)} (TTL ${fmtDuration(ban.ttl)})` }, h('span', { class: 'meter' }, bar), ttl),
+    h('td', { class: 'c-decided', 'data-label': 'by' }, h('span', { class: `badge ${operator ? 'operator' : 'detector'}`, text: operator ? 'operator' : ban.decidedBy, title: operator ? 'decided by an operator' : `decided by the detector ${ban.decidedBy}, score ${fmtScore(ban.score)}` })),
+    h('td', { class: 'c-ttl num', 'data-label': 'left', 'data-expires-at': ban.expiresAt, title: `until ${isoTime(ban.expiresAt)} (TTL ${fmtDuration(ban.ttl)})` }, h('span', { class: 'meter' }, bar), ttl),
     h('td', { class: 'c-action' }, h('button', { type: 'button', class: 'unblock', 'data-address': ban.address, text: 'Unblock', title: `lift the ban on ${ban.address}` }), h('span', { class: 'action-result', role: 'status' })),
   );
   return { ban, key: '', tr, ttl, bar };

@@ -2,7 +2,7 @@
 // second); messages only update state, and one animation frame writes what changed to the
 // page. Block and Unblock go through the HTTP API with the token in a header.
 
-import { h, setText, fmtNum, fmtScore, fmtDuration, fmtTime } from './dom.js';
+import { h, setText, fmtNum, fmtScore, fmtDuration, fmtTime, toggleEmpty } from './dom.js';
 import { adoptTokenFromFragment, hasToken, setToken, block, unblock, NeedsTokenError } from './api.js';
 import { TreeView, nodeBadges } from './tree-view.js';
 import { AlertsView } from './alerts-view.js';
@@ -11,6 +11,8 @@ import { ProtectedView } from './protected-view.js';
 import { MapView } from './map-view.js';
 import { CappedList } from './capped-list.js';
 import { lifecycleRow, chaosRow } from './feeds.js';
+import { FeedsView } from './feeds-view.js';
+import { BouncersView } from './bouncers-view.js';
 
 /** Mirrors ALERTS_KEPT in ui/dashboard-protocol.ts. */
 const ALERTS_KEPT = 500;
@@ -38,17 +40,19 @@ const state = {
   lastAt: 0,
 };
 
+const serverNow = () => Date.now() + state.skewMs;
+
 const trees = new TreeView($('trees'));
-const alerts = new AlertsView($('alerts-scroll'), $('alerts'), $('alerts-total'), ALERTS_KEPT, onBlock);
-const bans = new BansView($('bans'), $('bans-count'), BANS_SHOWN, onUnblock);
-const map = new MapView($('map'), $('map-status'), MAP_SOURCES);
-new ProtectedView($('protected'), $('protected-count'), $('protected-aside')).start();
+const alerts = new AlertsView($('alerts-scroll'), $('alerts'), $('alerts-total'), $('alerts-empty'), ALERTS_KEPT, onBlock);
+const bans = new BansView($('bans'), $('bans-count'), $('bans-empty'), BANS_SHOWN, onUnblock);
+const map = new MapView($('map'), $('map-status'), $('map-empty'), $('map-count'), MAP_SOURCES);
+new ProtectedView($('protected'), $('protected-count'), $('protected-aside'), $('protected-empty')).start();
+const feeds = new FeedsView($('feeds'), $('feeds-count'), $('feeds-empty'), serverNow);
+const bouncers = new BouncersView($('bouncers'), $('bouncers-count'), $('bouncers-empty'), serverNow);
 const lifecycle = new CappedList($('lifecycle'), LIFECYCLE_KEPT, lifecycleRow);
 const chaos = new CappedList($('chaos-list'), CHAOS_KEPT, chaosRow);
 
 alerts.onScroll = () => schedule();
-
-const serverNow = () => Date.now() + state.skewMs;
 
 // ---- rendering: one frame for everything that changed ----
 
@@ -70,6 +74,7 @@ function flush() {
     () => chaos.render(),
     renderNodes,
     renderCounters,
+    renderEmptyStates,
     renderChaosState,
     renderHeader,
   ];
@@ -116,6 +121,11 @@ function renderCounters() {
   }
 }
 
+function renderEmptyStates() {
+  toggleEmpty($('trees-empty'), null, $('trees').childElementCount === 0);
+  toggleEmpty($('lifecycle-empty'), $('lifecycle-table'), lifecycle.size === 0);
+}
+
 function renderChaosState() {
   if (!state.chaosDirty) return;
   state.chaosDirty = false;
@@ -149,7 +159,7 @@ function applySnapshot(m) {
   map.reset();
   map.add(list);
   bans.set(Array.isArray(m.bans) ? m.bans : []);
-  alerts.setBanned(bans.addresses());
+  alerts.setBanned(bans.byAddress());
   state.counters = m.counters;
   state.countersDirty = true;
   lifecycle.reset(sortedByTime(m.lifecycle));
@@ -177,7 +187,7 @@ function applyDelta(m) {
   if (typeof m.alertsTotal === 'number') alerts.setTotal(m.alertsTotal);
   if (Array.isArray(m.bans)) {
     bans.set(m.bans);
-    alerts.setBanned(bans.addresses());
+    alerts.setBanned(bans.byAddress());
   }
   if (m.counters) {
     state.counters = m.counters;
@@ -299,18 +309,31 @@ function needToken(resultEl) {
   $('token').focus();
 }
 
-async function onBlock(alert, resultEl, button) {
+const EXTENDED = 'extended from the dashboard: ';
+
+/** The reason an extended ban carries: its own, said once to be extended. */
+function extendedReason(ban) {
+  const reason = String(ban.reason ?? '');
+  return (reason.startsWith(EXTENDED) ? reason : `${EXTENDED}${reason}`).slice(0, 500);
+}
+
+/** Block an alert's source, or Extend its ban in force: what is left of it plus its own length again. */
+async function onBlock(alert, resultEl, button, ban) {
   if (!hasToken()) return needToken(resultEl);
+  const verb = ban ? 'Extend' : 'Block';
   button.disabled = true;
-  showResult(resultEl, 'blocking…', 'busy');
+  showResult(resultEl, ban ? 'extending…' : 'blocking…', 'busy');
   try {
-    const d = await block(alert.source, `dashboard: ${alert.type} score ${fmtScore(alert.score)}`);
+    const left = ban ? Math.max(0, Math.round((ban.expiresAt - serverNow()) / 1000)) : 0;
+    const d = ban
+      ? await block(alert.source, extendedReason(ban), left + Math.max(1, Math.round(ban.ttl)))
+      : await block(alert.source, `dashboard: ${alert.type} score ${fmtScore(alert.score)}`);
     const ttl = typeof d?.ttl === 'number' ? ` for ${fmtDuration(d.ttl)}` : '';
-    showResult(resultEl, `blocked${ttl}`, 'ok');
-    announce(`Blocked ${d?.address ?? alert.source}${ttl}.`, 'ok');
+    showResult(resultEl, `${ban ? 'extended' : 'blocked'}${ttl}`, 'ok');
+    announce(`${ban ? 'Extended the ban on' : 'Blocked'} ${d?.address ?? alert.source}${ttl}.`, 'ok');
   } catch (err) {
     showResult(resultEl, err.message, 'error');
-    announce(`Block ${alert.source} failed: ${err.message}${err.code ? ` (${err.code})` : ''}`, 'error');
+    announce(`${verb} ${alert.source} failed: ${err.message}${err.code ? ` (${err.code})` : ''}`, 'error');
   } finally {
     button.disabled = false;
   }
@@ -347,11 +370,13 @@ $('token-form').addEventListener('submit', (ev) => {
   input.value = '';
   renderTokenState();
   announce(hasToken() ? 'API token saved for this tab.' : 'API token cleared.', 'ok');
+  void bouncers.load();
 });
 
 window.addEventListener('hashchange', () => {
   adoptTokenFromFragment();
   renderTokenState();
+  void bouncers.load();
 });
 
 // ---- start ----
@@ -359,6 +384,8 @@ window.addEventListener('hashchange', () => {
 adoptTokenFromFragment();
 renderTokenState();
 void map.load('/api/map');
+feeds.start();
+bouncers.start();
 connect();
 
 setInterval(() => {

@@ -37,13 +37,19 @@ export function setText(el, text) {
 
 const pad2 = (n) => String(n).padStart(2, '0');
 
-/** "14:03:07" for today (UTC), "2024-05-01 14:03:07" for another day. UTC like the status page and the CLI. */
+/**
+ * A time in UTC (like the status page and the CLI), short enough for a narrow column: "14:03:07"
+ * today, "05-01 14:03" another day of this year, "2009-11-18" another year. The full time
+ * goes in a title (isoTime).
+ */
 export function fmtTime(ms, now = Date.now()) {
   const d = new Date(ms);
   if (Number.isNaN(d.getTime())) return '?';
   const iso = d.toISOString();
-  const time = iso.slice(11, 19);
-  return iso.slice(0, 10) === new Date(now).toISOString().slice(0, 10) ? time : `${iso.slice(0, 10)} ${time}`;
+  const today = new Date(now).toISOString();
+  if (iso.slice(0, 10) === today.slice(0, 10)) return iso.slice(11, 19);
+  if (iso.slice(0, 4) === today.slice(0, 4)) return `${iso.slice(5, 10)} ${iso.slice(11, 16)}`;
+  return iso.slice(0, 10);
 }
 
 export function isoTime(ms) {
@@ -64,11 +70,47 @@ export function fmtDuration(totalS) {
 
 const grouped = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
 const oneDecimal = new Intl.NumberFormat('en-US', { maximumFractionDigits: 1 });
+const twoDigits = new Intl.NumberFormat('en-US', { maximumSignificantDigits: 2 });
 
-/** Whole numbers grouped (12,345); small rates keep one decimal (2.5). */
+/** Counts and rates: whole numbers grouped (12,345); under 100 one decimal (2.5); under 1 two digits (0.033). */
 export function fmtNum(n) {
   if (typeof n !== 'number' || !Number.isFinite(n)) return '–';
-  return Math.abs(n) < 100 && !Number.isInteger(n) ? oneDecimal.format(n) : grouped.format(n);
+  const a = Math.abs(n);
+  if (Number.isInteger(n) || a >= 100) return grouped.format(n);
+  return a >= 1 ? oneDecimal.format(n) : twoDigits.format(n);
+}
+
+/**
+ * A number of evidence or an answer's cell, without grouping (ports, years and ids stay as
+ * they are): floats rounded to what means something (0.30000000000000004 → 0.3, 12.3456 →
+ * 12.35, 0.033333 → 0.033, 1234.5 → 1235).
+ */
+export function fmtPlain(n) {
+  if (typeof n !== 'number') return String(n);
+  if (!Number.isFinite(n) || Number.isInteger(n)) return String(n);
+  const a = Math.abs(n);
+  if (a >= 100) return String(Math.round(n));
+  if (a >= 1) return String(Math.round(n * 100) / 100);
+  return String(Number(n.toPrecision(2)));
+}
+
+/** How long ago, from `now`: "just now", "42 s ago", "5 min ago", "3 h ago", "2 d ago". */
+export function fmtAgo(ms, now = Date.now()) {
+  if (typeof ms !== 'number' || !Number.isFinite(ms)) return 'never';
+  const s = Math.round((now - ms) / 1000);
+  if (s < 0) return `in ${fmtDuration(-s)}`;
+  if (s < 5) return 'just now';
+  if (s < 60) return `${s} s ago`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ago`;
+  if (s < 86_400) return `${Math.floor(s / 3600)} h ago`;
+  return `${Math.floor(s / 86_400)} d ago`;
+}
+
+/** Shows `empty` (an element with the empty-state text) and hides `full` when there is nothing to show. */
+export function toggleEmpty(empty, full, isEmpty) {
+  if (empty.hidden === !isEmpty && (!full || full.hidden === isEmpty)) return;
+  empty.hidden = !isEmpty;
+  if (full) full.hidden = isEmpty;
 }
 
 /** A score in [0, 1] as at most two decimals ("0.8", "0.93"): what the Block reason carries. */

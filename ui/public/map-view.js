@@ -1,8 +1,10 @@
 // The world map of alert sources: country outlines from /api/map (GeoJSON, lon/lat) drawn
 // as SVG paths in an equirectangular projection, and a dot per distinct source with a
 // location, sized by its alert count and coloured by its highest score. Offline: no tiles.
+// A flood of spoofed or reflected sources has no source to place; when nothing is placed,
+// the panel says why.
 
-import { svg, setText, fmtNum, fmtScore, scoreBand } from './dom.js';
+import { svg, setText, fmtNum, fmtScore, scoreBand, toggleEmpty } from './dom.js';
 
 export const MAP_W = 1000;
 export const MAP_H = 500;
@@ -47,9 +49,15 @@ export function geometryPath(g) {
 }
 
 export class MapView {
-  constructor(svgEl, status, maxSources) {
+  constructor(svgEl, status, empty, count, maxSources) {
     this.svg = svgEl;
     this.status = status;
+    this.empty = empty;
+    this.count = count;
+    this.counted = true;
+    /** Alerts seen since the last snapshot, and those with no place on the map. */
+    this.seen = 0;
+    this.unplaced = 0;
     this.maxSources = maxSources;
     /** source → { lat, lon, count, maxScore, country, asnOrg, el }; insertion order = least recently seen first. */
     this.sources = new Map();
@@ -93,13 +101,21 @@ export class MapView {
     for (const s of this.sources.values()) if (s.el) this.removed.push(s.el);
     this.sources.clear();
     this.dirty.clear();
+    this.seen = 0;
+    this.unplaced = 0;
+    this.counted = true;
   }
 
   add(alerts) {
     for (const a of alerts) {
+      this.seen++;
+      this.counted = true;
       const lat = a.latitude;
       const lon = a.longitude;
-      if (typeof lat !== 'number' || typeof lon !== 'number' || !Number.isFinite(lat) || !Number.isFinite(lon)) continue;
+      if (a.spread || typeof lat !== 'number' || typeof lon !== 'number' || !Number.isFinite(lat) || !Number.isFinite(lon)) {
+        this.unplaced++;
+        continue;
+      }
       let s = this.sources.get(a.source);
       if (s) this.sources.delete(a.source);
       else s = { lat, lon, count: 0, maxScore: 0, country: null, asnOrg: null, el: null };
@@ -126,6 +142,18 @@ export class MapView {
   }
 
   render() {
+    if (this.counted) {
+      this.counted = false;
+      toggleEmpty(this.empty, null, this.sources.size === 0);
+      setText(
+        this.empty,
+        this.seen === 0
+          ? 'No alerts yet: each alert\'s source is plotted here by its GeoIP location.'
+          : `None of the ${fmtNum(this.seen)} alerts has a source with a place on the map: private and reserved addresses, addresses the GeoIP database does not know, and floods of spoofed or reflected sources are not plotted.`,
+      );
+      this.svg.dataset.unplaced = String(this.unplaced);
+      setText(this.count, this.seen === 0 ? '' : `${fmtNum(this.sources.size)} source${this.sources.size === 1 ? '' : 's'} placed${this.unplaced ? ` · ${fmtNum(this.unplaced)} alert${this.unplaced === 1 ? '' : 's'} without a place` : ''}`);
+    }
     for (const el of this.removed) el.remove();
     this.removed = [];
     this.svg.dataset.sources = String(this.sources.size);

@@ -2,7 +2,7 @@
 // keyed by path so an update touches only the cells that changed. A row whose restart count
 // went up is highlighted for a few seconds, so a crash and its restart are seen as they happen.
 
-import { h, setText, fmtNum, safeClass } from './dom.js';
+import { h, setText, fmtNum, fmtPlain, safeClass } from './dom.js';
 
 const FLASH_MS = 5000;
 const COLUMNS = ['actor', 'kind', 'status', 'restarts', 'mailbox', 'msg/s', 'processed', 'dropped', 'last error'];
@@ -194,7 +194,7 @@ function updateRow(row, t, depth, placed, epoch) {
   });
   put(row, 'title', `${t.path}|${JSON.stringify(t.stats ?? null)}`, () => {
     const lines = [t.path, `${t.restartType ?? ''} ${t.type}`];
-    for (const [k, v] of Object.entries(t.stats ?? {})) lines.push(`${k}: ${v}`);
+    for (const [k, v] of Object.entries(t.stats ?? {})) lines.push(`${k}: ${fmtPlain(v)}`);
     td.actor.title = lines.join('\n');
   });
   put(row, 'kind', t.kind, (k) => setText(td.kind, k));

@@ -79,7 +79,7 @@ export class Placer {
       placements: PrefixMirror;
       values: EtcdValues;
       shape: ClusterShape;
-      /** What the application places (src/actors/tree-layout.ts). */
+      /** What the application places (src/node/placement-layout.ts, from src/actors/tree-layout.ts). */
       layout: PlacementLayout;
       onError: (err: unknown) => void;
       onPlaced?: (moved: number, revision: number) => void;

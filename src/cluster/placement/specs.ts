@@ -1,5 +1,5 @@
 // What the cluster places and where a placed actor lives in a node's tree is the
-// application's to say (src/actors/tree-layout.ts): the cluster is handed a PlacementLayout
+// application's to say (src/node/placement-layout.ts): the cluster is handed a PlacementLayout
 // and names no actor of its own. Pinned actors are written "<local id>@<node>".
 
 import type { PlacedSpec } from './types.ts';

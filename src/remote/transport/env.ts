@@ -42,6 +42,21 @@ export function openFrame(env: TransportEnv, frame: Uint8Array): Uint8Array | nu
 }
 
 /**
+ * Opens a received frame and decodes it; null (counted) when the Sealer refuses it or it does
+ * not decode.
+ */
+export function readFrame<T>(env: TransportEnv, frame: Uint8Array, decode: (plain: Uint8Array) => T): T | null {
+  const plain = openFrame(env, frame);
+  if (!plain) return null;
+  try {
+    return decode(plain);
+  } catch {
+    env.stats.badFrames++;
+    return null;
+  }
+}
+
+/**
  * Socket options both ends share: no lingering on close, and a silent dead peer (power cut,
  * partition) noticed by the kernel within seconds: TCP keepalive probes on an idle
  * connection, TCP_USER_TIMEOUT on one with data unacknowledged.

@@ -9,7 +9,7 @@ import * as zmq from 'zeromq';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ConfigError } from '../../errors.ts';
 import { DedupeWindow, FORGOTTEN, IN_PROGRESS, NEW } from './dedupe-window.ts';
-import { COMMON_SOCKET_OPTIONS, openFrame, sealFrame, Yielder, type TransportEnv } from './env.ts';
+import { COMMON_SOCKET_OPTIONS, readFrame, sealFrame, Yielder, type TransportEnv } from './env.ts';
 import { OUTCOME_CODE } from './wire.ts';
 import { pairKey, sameToken, sessionToken } from './peer-token.ts';
 import type { Outcome, PeerInfo } from './types.ts';
@@ -125,15 +125,8 @@ export class Inbound {
       env.stats.refusedPeers++;
       return;
     }
-    const plain = openFrame(env, frame);
-    if (!plain) return;
-    let data;
-    try {
-      data = env.codec.decodeData(plain);
-    } catch {
-      env.stats.badFrames++;
-      return;
-    }
+    const data = readFrame(env, frame, (plain) => env.codec.decodeData(plain));
+    if (!data) return;
     let sender = this.#senders.get(id);
     if (!sender) {
       const pair = env.privateKey ? pairKey(env.privateKey, peer.publicKey) : null;

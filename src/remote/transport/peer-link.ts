@@ -9,7 +9,7 @@
 import * as zmq from 'zeromq';
 import { randomInt } from 'node:crypto';
 import { AlarmTracker } from './alarm-tracker.ts';
-import { COMMON_SOCKET_OPTIONS, openFrame, sealFrame, Yielder, type TransportEnv } from './env.ts';
+import { COMMON_SOCKET_OPTIONS, readFrame, sealFrame, Yielder, type TransportEnv } from './env.ts';
 import { IN_FLIGHT, newEntry, PendingStore, QUEUED, SENDING, toPending, type PendingEntry } from './pending-store.ts';
 import { SendQueue } from './send-queue.ts';
 import { OUTCOMES } from './wire.ts';
@@ -78,15 +78,8 @@ export class PeerLink {
   /** Applies an outcome frame from the peer. */
   #onOutcomes(frame: Uint8Array): void {
     const env = this.#env;
-    const plain = openFrame(env, frame);
-    if (!plain) return;
-    let decoded;
-    try {
-      decoded = env.codec.decodeOutcomes(plain);
-    } catch {
-      env.stats.badFrames++;
-      return;
-    }
+    const decoded = readFrame(env, frame, (plain) => env.codec.decodeOutcomes(plain));
+    if (!decoded) return;
     if (decoded.session !== this.session) return; // answers to an earlier link incarnation
     const { pairs } = decoded;
     for (let i = 0; i < pairs.length; i += 2) {

@@ -2,7 +2,7 @@
 // renews it. A renewal that finds the lease gone throws, so the supervisor restarts the
 // actor and it registers again: the node never believes it is a member when it is not.
 
-import type { Coordinator } from '../cluster/coordinator.ts';
+import type { Coordinator } from './coordinator.ts';
 import type { WorkerBehavior, WorkerSpec } from '../supervisors/child-spec.ts';
 
 export interface NodeInfo {
