@@ -133,7 +133,7 @@ test('top lists: how many distinct values when all fit, "top N" when the list ma
   );
   assert.equal(
     answer('bloqueos por fuerza bruta hoy', { columns: ['source', 'count'], rows: [['1.2.3.4', 1]] }),
-    '1 origen distinto con bloqueos por fuerza bruta SSH hoy: 1.2.3.4: 1.',
+    '1 origen distinto con bloqueos por fuerza bruta hoy: 1.2.3.4: 1.',
   );
   // A long distinct list shows its first 20 and says there are more.
   const many = Array.from({ length: 25 }, (_, i) => [`10.0.0.${i + 1}`, 30 - i]);

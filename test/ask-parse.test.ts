@@ -35,7 +35,7 @@ const CASES: Array<[string, Expected]> = [
   ['top 5 sources in the last hour', { language: 'en', query: { kind: 'alert', from: T - H, to: T, filters: { realSource: true }, measure: 'top', groupBy: 'source', limit: 5 } }],
   ['las 5 IPs que más atacan desde las 10:00', { language: 'es', query: { kind: 'alert', from: TODAY + 10 * H, to: T, filters: { realSource: true }, measure: 'top', groupBy: 'source', limit: 5 } }],
   ['How many SSH brute force attacks from Russia yesterday?', { language: 'en', query: { kind: 'alert', from: YESTERDAY, to: TODAY, filters: { type: ['ssh-brute-force'], country: ['RU'] }, measure: 'count' } }],
-  ['¿Cuántos ataques de fuerza bruta desde Rusia ayer?', { language: 'es', query: { kind: 'alert', from: YESTERDAY, to: TODAY, filters: { type: ['ssh-brute-force'], country: ['RU'] }, measure: 'count' } }],
+  ['¿Cuántos ataques de fuerza bruta desde Rusia ayer?', { language: 'es', query: { kind: 'alert', from: YESTERDAY, to: TODAY, filters: { type: ['ssh-brute-force', 'brute-force'], country: ['RU'] }, measure: 'count' } }],
   ['what threats did we see from AS4134 in the last 3 hours', { language: 'en', query: { kind: 'alert', from: T - 3 * H, to: T, filters: { asn: [4134] }, measure: 'count', groupBy: 'type', limit: 10 } }],
   ['¿qué amenazas del ASN 4134 en las últimas 3 horas?', { language: 'es', query: { kind: 'alert', from: T - 3 * H, to: T, filters: { asn: [4134] }, measure: 'count', groupBy: 'type', limit: 10 } }],
   ['top countries this week', { language: 'en', query: { kind: 'alert', from: MONDAY, to: T, filters: {}, measure: 'top', groupBy: 'country', limit: 10 } }],
@@ -61,7 +61,7 @@ const CASES: Array<[string, Expected]> = [
   ['how many distinct countries attacked us today', { language: 'en', query: { kind: 'alert', from: TODAY, to: T, filters: {}, measure: 'top', groupBy: 'country', limit: 1000 } }],
   ['ataques por país', { language: 'es', query: { kind: 'alert', from: T - DAY, to: T, filters: {}, measure: 'count', groupBy: 'country', limit: 10 } }],
   ['bans by country this week', { language: 'en', query: { kind: 'decision', from: MONDAY, to: T, filters: { type: ['ban'] }, measure: 'count', groupBy: 'country', limit: 10 } }],
-  ['bloqueos por fuerza bruta hoy', { language: 'es', query: { kind: 'decision', from: TODAY, to: T, filters: { type: ['ban'], detector: ['ssh-brute-force'] }, measure: 'top', groupBy: 'source', limit: 10 } }],
+  ['bloqueos por fuerza bruta hoy', { language: 'es', query: { kind: 'decision', from: TODAY, to: T, filters: { type: ['ban'], detector: ['ssh-brute-force', 'brute-force'] }, measure: 'top', groupBy: 'source', limit: 10 } }],
   ['manual bans this week', { language: 'en', query: { kind: 'decision', from: MONDAY, to: T, filters: { type: ['ban'], detector: ['operator'] }, measure: 'top', groupBy: 'source', limit: 10 } }],
   ['show me the last 5 ssh brute force alerts from 2001:db8::1', { language: 'en', query: { kind: 'alert', from: T - DAY, to: T, filters: { type: ['ssh-brute-force'], source: ['2001:db8::1'] }, measure: 'list', limit: 5 } }],
   ['cuántos ataques desde 1.2.3.4 a 10.0.0.1 y 10.0.0.2', { language: 'es', query: { kind: 'alert', from: T - DAY, to: T, filters: { source: ['1.2.3.4'], target: ['10.0.0.1', '10.0.0.2'] }, measure: 'count' } }],
@@ -167,7 +167,7 @@ test('flows: what was understood names the events and the services, a port as bo
   // A refusal for an attack type keeps the flows and the type it found, to say what was meant.
   const brute = parse('brute force flows today');
   assert.ok(!brute.ok);
-  assert.deepEqual(brute.understood, ['events: flows', 'type: SSH brute force', 'period: today (since 00:00)']);
+  assert.deepEqual(brute.understood, ['events: flows', 'type: brute force', 'period: today (since 00:00)']);
 });
 
 test('"ssh" is SSH brute force in a question about alerts and the service tcp/22 in one about flows', () => {
@@ -180,7 +180,28 @@ test('"ssh" is SSH brute force in a question about alerts and the service tcp/22
   // "ssh brute force" over flows: the service is read, and the attack type left is refused.
   const both = parse('ssh brute force connections');
   assert.ok(!both.ok);
-  assert.match(both.missing, /"SSH brute force"/);
+  assert.match(both.missing, /"brute force"/);
+});
+
+test('brute force by any name is the login rules\' types: brute-force (FTP, mail, Telnet) and ssh-brute-force; a service named narrows it', () => {
+  for (const [q, lang] of [
+    ['brute force from China today', 'en'],
+    ['how many login attempts today?', 'en'],
+    ['fuerza bruta desde China hoy', 'es'],
+    ['¿cuántos intentos de acceso hoy?', 'es'],
+  ] as const) {
+    const p = parse(q);
+    assert.ok(p.ok, q);
+    assert.equal(p.language, lang, q);
+    assert.equal(p.query.kind, 'alert', q);
+    assert.deepEqual(p.query.filters.type, ['ssh-brute-force', 'brute-force'], q);
+  }
+  const ftp = parse('ftp brute force today');
+  assert.ok(ftp.ok);
+  assert.deepEqual(ftp.query.filters.type, ['brute-force']);
+  const ssh = parse('intentos de fuerza bruta ssh hoy');
+  assert.ok(ssh.ok);
+  assert.deepEqual(ssh.query.filters.type, ['ssh-brute-force']);
 });
 
 test('"today" and "since 10:00" are read on the clock of the given time zone', () => {
@@ -252,7 +273,7 @@ const REFUSED: Array<[string, 'es' | 'en', RegExp]> = [
   ['block the top countries', 'en', /not on countries/],
   ['trend of attacks per hour, top 7', 'en', /"7"/],
   // Flows have no attack type or detector; ports and services are only flows'; flows are not decisions.
-  ['brute force flows today', 'en', /Flows have no attack type or detector \("SSH brute force"\)/],
+  ['brute force flows today', 'en', /Flows have no attack type or detector \("brute force"\)/],
   ['¿cuántas conexiones con escaneo de puertos?', 'es', /Los flujos no tienen tipo de ataque ni detector \(«escaneo de puertos»\)/],
   ['connections detected by kitnet', 'en', /"detector kitnet"/],
   ['attacks on port 22 today', 'en', /Ports and services belong to flows, not to alerts/],

@@ -103,6 +103,7 @@ test('with nothing yet, every panel says why it is empty, at each width, and the
       ['#map-empty', /No alerts yet/],
       ['#feeds-empty', /No threat-intel feeds/],
       ['#bouncers-empty', /No CrowdSec bouncer registered/],
+      ['#model-empty', /anomaly model is off on this node/],
     ] as const) {
       assert.ok(await page.locator(id).isVisible(), `${id} shown at ${width} px`);
       assert.match(await visibleText(id), text);

@@ -62,3 +62,46 @@ test('scoring a run: precision, recall, false blocks seen in benign traffic, tim
   assert.equal(s.timeToDetection.byClass.flood!.meanTtdS, 0.5);
   assert.equal(s.alertsByType['syn-flood'], 1);
 });
+
+test('anomaly alerts: the attackers they named, and the others with the files they were named in', () => {
+  const anomaly = (source: string, ts: number) => ({ type: 'anomaly' as const, source, target: '10.0.0.1', score: 0.6, ts, firstTs: ts - 1, detector: 'kitnet' as const, blockable: false, evidence: {} });
+  const s = scoreRun({
+    files: [
+      { file: 'b.pcap', role: 'benign', firstTs: 0, lastTs: 10, packets: 5 },
+      { file: 'scan.pcap', role: 'attack', label: { file: 'scan.pcap', class: 'scan', attackers: ['10.0.0.9'], victims: ['10.0.0.1'] }, firstTs: 11, lastTs: 20, packets: 5 },
+    ],
+    extraAttackers: new Set(),
+    firstSeen: new Map(),
+    benignSources: new Set(['192.168.0.7']),
+    decisions: [],
+    // 10.5: after b.pcap's last packet, before scan.pcap's first: still b.pcap's.
+    alerts: [anomaly('10.0.0.9', 12), anomaly('10.0.0.9', 13), anomaly('192.168.0.7', 10.5), anomaly('10.0.0.1', 15)],
+  });
+  assert.deepEqual(s.anomalyAlerts, {
+    alerts: 4,
+    attackers: ['10.0.0.9'],
+    others: [
+      { address: '10.0.0.1', seenInBenign: false, files: ['scan.pcap'] },
+      { address: '192.168.0.7', seenInBenign: true, files: ['b.pcap'] },
+    ],
+  });
+});
+
+test('a flood is detected at the first alert naming its victim by capture time, whatever order the alerts arrived in', () => {
+  const s = scoreRun({
+    files: [
+      { file: 'b.pcap', role: 'benign', firstTs: 0, lastTs: 10, packets: 5 },
+      { file: 'flood.pcap', role: 'attack', label: { file: 'flood.pcap', class: 'flood', attackers: [], victims: ['10.10.10.10'] }, firstTs: 11, lastTs: 20, packets: 5 },
+    ],
+    extraAttackers: new Set(),
+    firstSeen: new Map(),
+    benignSources: new Set(),
+    decisions: [],
+    // The shard's anomaly alert (later in capture time) reached the desk before the flood watch's.
+    alerts: [
+      { type: 'anomaly', source: '1.2.3.4', target: '10.10.10.10', score: 0.6, ts: 12.5, firstTs: 12, detector: 'kitnet', blockable: false, evidence: {} },
+      { type: 'udp-amplification', source: '5.6.7.8', target: '10.10.10.10', score: 0.9, ts: 11.25, firstTs: 11, detector: 'rules', blockable: false, evidence: {} },
+    ],
+  });
+  assert.deepEqual(s.timeToDetection.perFile[0]!.victims, [{ victim: '10.10.10.10', alerted: true, type: 'udp-amplification', ttdS: 0.25 }]);
+});

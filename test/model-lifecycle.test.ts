@@ -22,16 +22,18 @@ import { TRAINER_PATH, detectorPath } from '../src/actors/tree-layout.ts';
 const P = new URL('../../shared/data/pcap/', import.meta.url).pathname;
 
 test('grace → model v1 in force and saved; retraining → v2 in shadow, judged, and the promoted version survives a restart', async () => {
-  const config = testConfig({ model: { enabled: true, graceRows: 1500, featureMapRows: 500, epochs: 2, batchSize: 128, sampleEvery: 2, shadowRows: 500, retrainRows: 2000, retrainIntervalS: 0 } });
+  const config = testConfig({ model: { enabled: true, graceRows: 16000, featureMapRows: 500, epochs: 2, batchSize: 128, sampleEvery: 2, shadowRows: 500, retrainRows: 2000, retrainIntervalS: 0 } });
   const dir = config.node.stateDir;
   const models = await openModelShelf(dir, config.model);
   const registry = new MemoryBanRegistry();
   const events: TrainerEvent[] = [];
   const defence = await assembleDefence({ config, registry, firewall: new DryRunBackend(), models, featureCount: featureCount(), interfaces: {}, onTrainerEvent: (e) => events.push(e) });
-  // Five benign files (about 8 s at 2,000 pps) before the replay loops, so a slow training on a
-  // busy machine still leaves unseen rows after it. Looping: how many rows pass while a model
-  // trains depends on the machine's speed, and the
-  // test needs rows after it (samples, then shadow judging) however slow training was.
+  // Five benign files (15,417 packets, about 8 s at 2,000 pps), looped. The grace period takes
+  // the whole first pass: the alert threshold is fitted on flow scores, which a model learnt
+  // from 1,500 packets of one file finds anomalous in nearly every flow of the other four (an
+  // alert rate over 90 %), and rows for retraining are only those it scores benign. Looping:
+  // how many rows pass while a model trains depends on the machine's speed, and the test needs
+  // rows after it (samples, then shadow judging) however slow training was.
   let source: FileSource | undefined;
   const pipeline = buildPipeline({
     sources: [{ id: 'replay', restart: 'transient', open: (skip) => (source = new FileSource([`${P}D01_benign_example.pcap`, `${P}D03_benign_netflix.pcap`, `${P}D04_benign_http_espn.pcapng`, `${P}D05_benign_kali-normal-ssh.pcap`, `${P}D02_benign_tls2.pcap`], { backToBackGapS: 1, skip, pps: 2000, loop: true })) }],

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { ModelFeatureCountError, ModelFormatError } from '../src/detect/model/errors.ts';
+import { DensityModel } from '../src/detect/model/density-model.ts';
 import { KitNetModel, trainKitNet } from '../src/detect/model/kitnet.ts';
 import { MODEL_FORMAT, MODEL_FORMAT_VERSION, decodeFloats, encodeFloats } from '../src/detect/model/model-format.ts';
 import { ModelNotFoundError, ModelStore } from '../src/detect/model/model-store.ts';
@@ -40,6 +41,20 @@ test('float32 arrays survive base64 exactly', () => {
   assert.throws(() => decodeFloats('AAA='), /not a whole number of float32 values/);
 });
 
+test('a density model saves and loads in the same store: identical scores, its own format', async () => {
+  const store = tempStore({ featureCount: F });
+  const density = DensityModel.fit(rows, 300, F);
+  assert.equal(await store.save(density), 1);
+  const loaded = await store.load(1);
+  assert.ok(loaded instanceof DensityModel);
+  const out = new Float32Array(300);
+  loaded.scoreBatch(rows, 300, F, out);
+  assert.deepEqual(out, density.scores(rows, 300), 'the same scores, bit for bit');
+  assert.deepEqual(loaded.threshold, density.threshold);
+  assert.equal(JSON.parse(readFileSync(store.fileOf(1), 'utf8')).format, 'autoimmune-density');
+  await assert.rejects(store.load(2), { code: 'AI_ERR_MODEL_NOT_FOUND' });
+});
+
 test('save → load gives identical scores; versions increase from 1; latest is the newest', async () => {
   const store = tempStore({ featureCount: F });
   assert.equal(await store.latest(), null, 'an empty (even missing) folder holds no model');
@@ -51,7 +66,8 @@ test('save → load gives identical scores; versions increase from 1; latest is 
   assert.deepEqual(await store.versions(), [1, 2, 3]);
   assert.deepEqual(readdirSync(store.dir).sort(), ['kitnet-v000001.json', 'kitnet-v000002.json', 'kitnet-v000003.json'], 'no temporary file left behind');
 
-  const loaded = await store.load(2);
+  const loaded = (await store.load(2)) as KitNetModel;
+  assert.ok(loaded instanceof KitNetModel, 'a KitNET file loads as KitNET');
   assert.equal(loaded.version, 2);
   assert.deepEqual(loaded.groups, model.groups);
   assert.deepEqual(loaded.threshold, model.threshold);
@@ -89,7 +105,7 @@ test('a damaged or foreign file is refused with an error naming it', async () =>
   await assert.rejects(store.latest(), (err: unknown) => err instanceof ModelFormatError && err.code === 'AI_ERR_MODEL_FORMAT' && err.file === store.fileOf(2) && /is not valid JSON/.test(err.message));
 
   const cases: Array<[string, (j: Record<string, any>) => void, RegExp]> = [
-    ['another format', (j) => (j.format = 'keras'), /has format "keras", expected "autoimmune-kitnet"/],
+    ['another format', (j) => (j.format = 'keras'), /has format "keras", expected "autoimmune-density" or "autoimmune-kitnet": it is not a model file/],
     ['a newer format version', (j) => (j.formatVersion = 99), /format version 99; this build reads version 1/],
     ['truncated weights', (j) => (j.ensemble.groups[0].weights = encodeFloats(new Float32Array(3))), /ensemble group 0 weights has 3 values, expected/],
     ['a feature in two groups', (j) => j.ensemble.groups[1].features.push(j.ensemble.groups[0].features[0]), /feature \d+ is in more than one ensemble group/],

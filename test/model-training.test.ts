@@ -41,7 +41,7 @@ test('model trainer: the first model goes into force after the grace rows; a ret
   const train = async (_rows: Float64Array, count: number): Promise<AnomalyScorer> => {
     trainedOn.push(count);
     const v = ++version;
-    return { version: v, threshold: 1, scoreBatch: () => {} };
+    return { version: v, threshold: 1, typical: 0.5, scoreBatch: () => {} };
   };
   const t = new ModelTrainer(board, { featureCount: 2, graceRows: 5, retrainRows: 4, minRetrainRows: 3, shadowRows: 100, promoteMaxAlertRatio: 1.2 }, train, async (v) => {
     promoted.push(v);

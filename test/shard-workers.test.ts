@@ -106,3 +106,24 @@ test('a cluster node refuses pipeline.workers, naming the setting', async () => 
   c.cluster.etcd = ['http://127.0.0.1:1'];
   await assert.rejects(startNode(c, { notice: () => {} }), (err: unknown) => err instanceof ConfigError && /pipeline\.workers is not supported in a cluster/.test((err as Error).message));
 });
+
+test('worker-thread shards score with the model the trainer learnt from their rows (a density model, per flow)', async () => {
+  const benign = ['D01_benign_example.pcap', 'D03_benign_netflix.pcap', 'D04_benign_http_espn.pcapng', 'D02_benign_tls2.pcap'].map((f) => join(PCAP_DIR, f));
+  const c = testConfig({ pipeline: { shards: 2, workers: true }, capture: { interfaces: [] }, store: { backend: 'memory' }, model: { enabled: true, kind: 'density', flowScoring: true, graceRows: 1500 } });
+  let source: FileSource | undefined;
+  // Looping at 2,000 pps: rows keep coming after the model is trained, however long that took.
+  const node = await startNode(c, {
+    onRootGaveUp: () => {},
+    notice: () => {},
+    sources: [{ id: 'replay', restart: 'transient', open: (skip) => (source = new FileSource(benign, { backToBackGapS: 1, skip, pps: 2000, loop: true, batchSize: 64 })) }],
+  });
+  try {
+    await waitFor(() => node.defence.board.current !== null, 'the first model after the grace rows', 60_000);
+    const scored = () => [0, 1].reduce((a, k) => a + (find(node.system.snapshot().tree, `/pipeline/enrichers/enricher-${k}`)?.stats?.scored ?? 0), 0);
+    await waitFor(() => scored() > 0, 'the shard threads score rows with the model', 60_000);
+    for (const k of [0, 1]) assert.equal(find(node.system.snapshot().tree, `/pipeline/enrichers/enricher-${k}`)?.restarts, 0, `shard ${k}'s thread never failed`);
+  } finally {
+    await source?.close();
+    await node.stop();
+  }
+});

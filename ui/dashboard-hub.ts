@@ -13,7 +13,7 @@ import type { ActorSystem } from '../src/supervisors/actor-system.ts';
 import type { TreeSnapshot } from '../src/supervisors/cell.ts';
 import type { LifecycleEvent } from '../src/supervisors/events.ts';
 import { ALERTS_KEPT, PUSH_EVERY_MS, type AlertView, type ChaosEventView, type Delta, type LifecycleView, type NodeView, type Snapshot } from './dashboard-protocol.ts';
-import { CounterTracker, alertView, banView, treeTotals } from './dashboard-views.ts';
+import { CounterTracker, alertView, banView, peerAlertViews, treeTotals } from './dashboard-views.ts';
 
 export interface HubParts {
   system: ActorSystem;
@@ -238,10 +238,7 @@ export class DashboardHub {
       // The first poll only learns where the peer's alert sequence is; after it, new ones.
       const after = p.alertsAfter ?? -1;
       const got = await getJson<{ total: number; alerts: Alert[] }>(`${l.http}/api/alerts?after=${Math.max(0, after)}&limit=${ALERTS_KEPT}`);
-      if (after >= 0 && got.total > after) {
-        const first = got.total - got.alerts.length + 1;
-        this.addAlerts(got.alerts.map((a, i) => alertView(a, l.id, first + i)), got.total - after);
-      }
+      if (after >= 0 && got.total > after) this.addAlerts(peerAlertViews(got, l.id), got.total - after);
       p.alertsAfter = got.total;
     } catch {
       p.reachable = false;

@@ -15,6 +15,17 @@ const SPREAD: Partial<Record<Alert['type'], 'spoofed' | 'reflected'>> = {
 };
 
 /** An alert for the page; `seenFallback`: when the node saw it, for an alert that does not say (a peer of an older version). */
+/**
+ * A peer's new alerts (GET /api/alerts?after=N answers the newest first) as views oldest first,
+ * numbered in the peer's sequence: the newest is number `total`.
+ */
+export function peerAlertViews(got: { total: number; alerts: Alert[] }, node: string): AlertView[] {
+  const n = got.alerts.length;
+  const out: AlertView[] = new Array(n);
+  for (let k = 0; k < n; k++) out[k] = alertView(got.alerts[n - 1 - k]!, node, got.total - n + 1 + k);
+  return out;
+}
+
 export function alertView(a: Alert, node: string, seq: number, seenFallback = Date.now()): AlertView {
   const spread = a.blockable ? undefined : SPREAD[a.type];
   const sources = a.evidence.sources;

@@ -8,6 +8,8 @@
 //   op chain per group (the reference the block-diagonal layer was chosen against), as
 //   model rows/s over chain rows/s, in the same run.
 // - model_backend: which TensorFlow.js backend ran (value 1; the name in `backend`).
+// - density_fit_s, density_rows_per_s: the same for the density model (the default kind),
+//   and density_over_kitnet_rows_ratio, its scoring rows/s over KitNET's in the same run.
 // Run directly (`node --import tsx bench/detect/model.ts`) it prints one JSON line per
 // result; a suite imports benchModel().
 
@@ -16,6 +18,7 @@ import type { Tensor2D } from '@tensorflow/tfjs';
 import { FlowFeatureExtractor } from '../../src/detect/flow-features.ts';
 import { disposeLayerTensors, layerRmse, layerTensors } from '../../src/detect/model/autoencoder-layer.ts';
 import type { AutoencoderLayer } from '../../src/detect/model/autoencoder-layer.ts';
+import { DensityModel } from '../../src/detect/model/density-model.ts';
 import { KITNET_DEFAULTS, trainKitNet } from '../../src/detect/model/kitnet.ts';
 import type { KitNetModel } from '../../src/detect/model/kitnet.ts';
 import { NORMALISED_LIMIT } from '../../src/detect/model/normaliser.ts';
@@ -120,10 +123,17 @@ export async function benchModel(): Promise<Result[]> {
   chain.dispose();
   model.dispose();
   const groups = model.groups.length;
+  const d0 = performance.now();
+  const density = DensityModel.fit(all.subarray(0, TRAIN_ROWS * F), TRAIN_ROWS, F);
+  const fitS = (performance.now() - d0) / 1000;
+  const densityRate = rowsPerSecond((r, n, out) => density.scoreBatch(r, n, F, out), rows, SCORE_ROWS, F, SCORE_BATCH);
   return [
     { name: 'model_backend', value: 1, unit: 'backend', backend, simd, ...(fallbackReason ? { fallback: fallbackReason } : {}) },
     { name: 'model_train_s', value: Math.round(trainS * 100) / 100, unit: 's', rows: TRAIN_ROWS, groups, epochs: KITNET_DEFAULTS.epochs, batch: KITNET_DEFAULTS.batchSize },
     { name: 'model_rows_per_s', value: byBatch[SCORE_BATCH]!, unit: 'rows/s', batch: SCORE_BATCH, by_batch: byBatch, features: F, groups, note: 'KitNetModel.scoreBatch, block-diagonal ensemble, one thread' },
+    { name: 'density_fit_s', value: Math.round(fitS * 1000) / 1000, unit: 's', rows: TRAIN_ROWS, resolutions: density.resolutions },
+    { name: 'density_rows_per_s', value: densityRate, unit: 'rows/s', batch: SCORE_BATCH, features: F, note: 'DensityModel.scoreBatch, one thread, no TensorFlow.js' },
+    { name: 'density_over_kitnet_rows_ratio', value: Math.round((densityRate / byBatch[SCORE_BATCH]!) * 100) / 100, unit: 'ratio', note: 'same rows, same run' },
     { name: 'model_group_chain_ratio', value: Math.round((byBatch[SCORE_BATCH]! / chainRate) * 100) / 100, unit: 'ratio', chain_rows_per_s: chainRate, batch: SCORE_BATCH, max_rel_diff: maxRel, note: 'block-diagonal rows/s over one op chain per group' },
   ];
 }

@@ -27,7 +27,7 @@ export interface DetectorOptions {
   /** Where the shard's flow summaries go (the node's store actor), and the meter's settings; null: not metered. */
   flows?: { to: string; meter: FlowMeterConfig } | null;
   /** Sees every batch with the current model's scores (evaluation, tests). */
-  onScored?: (batch: EnrichedBatch<GeoInfo | undefined>, scores: Float32Array | null) => void;
+  onScored?: (batch: EnrichedBatch<GeoInfo | undefined>, scores: Float32Array | null, packetScores: Float32Array | null) => void;
 }
 
 interface State {
@@ -84,7 +84,7 @@ export function detectorSpec(o: DetectorOptions): WorkerSpec {
         clearTimeout(state.timer);
         state.timer = null;
       }
-      for (const s of out.scored) o.onScored?.(s.batch, s.scores);
+      for (const s of out.scored) o.onScored?.(s.batch, s.scores, s.packetScores);
       // Alerts first: they are what the operator waits for.
       if (out.alerts.length > 0) ctx.send(o.responder, { alerts: out.alerts }, PRIORITY.alerts);
       if (out.tally) ctx.send(o.floods, out.tally, PRIORITY.tally);

@@ -51,8 +51,8 @@ interface State {
   /** Batches posted and not yet done, by id. */
   waiting: Map<number, { resolve: (m: Extract<FromThread, { t: 'done' }>) => void; reject: (e: Error) => void }>;
   nextId: number;
-  /** Versions (0: none) and grace last sent to the thread. */
-  sent: { current: number; candidate: number; grace: boolean };
+  /** Versions (0: none), grace and flagged addresses (how many ever added) last sent to the thread. */
+  sent: { current: number; candidate: number; grace: boolean; flagged: number };
   failure: Error | null;
   stopped: ((m: Extract<FromThread, { t: 'stopped' }>) => void) | null;
   stopping: boolean;
@@ -95,16 +95,22 @@ export function shardWorkerSpec(o: ShardWorkerOptions): WorkerSpec & { progress:
       m.candidate = await slot(candidate);
       changed = true;
     }
+    // What the rules flagged (the desk's alerts, the flood watch's victims) is never learnt, here as on the main thread.
+    const flagged = o.board.flagged?.added ?? 0;
+    if (flagged !== state.sent.flagged) {
+      m.flagged = o.board.flagged!.since(state.sent.flagged);
+      changed = true;
+    }
     if (!changed) return;
     state.worker.postMessage(m);
-    state.sent = { current, candidate, grace: o.board.grace };
+    state.sent = { current, candidate, grace: o.board.grace, flagged };
   };
 
   const behavior = (): WorkerBehavior<State, PacketBatch | { threadFailed: string; incarnation: number }> => ({
     kind: 'shard-thread',
     async init(ctx) {
       const worker = new Worker(BOOT, { workerData: { ...o.thread, grace: o.board.grace } satisfies ShardThreadData });
-      const state: State = { worker, waiting: new Map(), nextId: 1, sent: { current: 0, candidate: 0, grace: o.board.grace }, failure: null, stopped: null, stopping: false, incarnation: ctx.incarnation };
+      const state: State = { worker, waiting: new Map(), nextId: 1, sent: { current: 0, candidate: 0, grace: o.board.grace, flagged: 0 }, failure: null, stopped: null, stopping: false, incarnation: ctx.incarnation };
       const failed = (what: string) => {
         if (state.stopping || state.failure) return;
         state.failure = new ShardThreadError(shard, what);

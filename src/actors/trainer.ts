@@ -4,11 +4,11 @@
 // the mailbox (and the oldest are dropped if it fills: a sample can lose rows, not bias).
 
 import type { ModelTrainer, TrainerEvent } from '../detect/model-trainer.ts';
-import type { ShadowReport } from '../detect/training-buffer.ts';
+import type { ShadowReport, TrainingSample } from '../detect/training-buffer.ts';
 import type { WorkerBehavior, WorkerSpec } from '../supervisors/child-spec.ts';
 import { TRAINER_ID } from './tree-layout.ts';
 
-export type TrainerMessage = { sample: { rows: Float64Array; count: number } } | { shadow: ShadowReport } | { retrain: true } | { trainNow: true };
+export type TrainerMessage = { sample: TrainingSample } | { shadow: ShadowReport } | { retrain: true } | { trainNow: true };
 
 interface State {
   timer: NodeJS.Timeout | null;
@@ -32,7 +32,7 @@ export function trainerSpec(trainer: ModelTrainer, retrainIntervalS: number, onE
     },
     async handle(state, msg) {
       if ('sample' in msg) {
-        if (trainer.addRows(msg.sample.rows, msg.sample.count)) report(await trainer.trainNow());
+        if (trainer.addRows(msg.sample.rows, msg.sample.count, msg.sample.flowContext)) report(await trainer.trainNow());
       } else if ('shadow' in msg) {
         report(await trainer.onShadow(msg.shadow));
       } else if (!trainer.board.grace || 'trainNow' in msg) {
@@ -44,6 +44,20 @@ export function trainerSpec(trainer: ModelTrainer, retrainIntervalS: number, onE
       if (state.timer) clearInterval(state.timer);
     },
   });
-  const stats = () => ({ rows: trainer.rows, version: trainer.board.current?.version ?? 0, candidate: trainer.board.candidate?.version ?? 0, grace: trainer.board.grace ? 1 : 0 });
+  // The tree snapshot's numbers; the whole state, as a plain object, is trainer.state().
+  const stats = () => {
+    const st = trainer.state();
+    return {
+      rows: trainer.rows,
+      version: st.current?.version ?? 0,
+      candidate: st.candidate?.version ?? 0,
+      grace: trainer.board.grace ? 1 : 0,
+      graceProgress: st.grace.progress,
+      threshold: st.current?.threshold ?? 0,
+      alertRate: st.alertRate ?? 0,
+      shadowRows: st.candidate?.shadowRows ?? 0,
+      flagged: st.flaggedAddresses,
+    };
+  };
   return { type: 'worker', id: TRAINER_ID, start: behavior, stats, shutdownMs: 30_000, mailbox: { capacity: 1024, overflow: 'drop-oldest' } };
 }

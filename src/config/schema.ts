@@ -229,7 +229,11 @@ export const ConfigSchema = Type.Object(
     ),
     model: Type.Object(
       {
-        enabled: Type.Boolean({ description: 'score packets with the KitNET anomaly model (rules run either way)' }),
+        enabled: Type.Boolean({ description: 'score packets with the anomaly model (rules run either way)' }),
+        kind: Type.Union([Type.Literal('density'), Type.Literal('kitnet')], {
+          description: 'density: per-feature histograms of benign traffic (HBOS), fitted in milliseconds; kitnet: the KitNET autoencoders (tfjs, trained in a worker)',
+        }),
+        flowScoring: Type.Boolean({ description: "score each packet by the damped mean of its flow's scores (host pair, or all toward its destination); false: per packet" }),
         graceRows: Type.Integer({ minimum: 100, maximum: 10_000_000, description: 'packets of live traffic the first model learns from before it scores anything' }),
         featureMapRows: Type.Integer({ minimum: 50, maximum: 10_000_000, description: 'of those, how many map correlated features into groups' }),
         maxGroupSize: Type.Integer({ minimum: 1, maximum: 100, description: 'features per autoencoder at most' }),
@@ -237,7 +241,7 @@ export const ConfigSchema = Type.Object(
         batchSize: Type.Integer({ minimum: 1, maximum: 65536, description: 'training mini-batch rows' }),
         learningRate: Type.Number({ exclusiveMinimum: 0, maximum: 10 }),
         thresholdQuantile: Type.Number({ exclusiveMinimum: 0.5, exclusiveMaximum: 1, description: 'quantile of the benign score distribution (log-normal fit) above which a packet is anomalous' }),
-        scoreBatchRows: Type.Integer({ minimum: 1, maximum: 65536, description: 'rows a detector gathers before the model scores them in one call (each call has a fixed cost)' }),
+        scoreBatchRows: Type.Integer({ minimum: 1, maximum: 65536, description: 'KitNET only: rows a detector gathers before the model scores them in one call (each call has a fixed cost); the density model scores each batch as it comes' }),
         scoreWaitMs: Type.Integer({ minimum: 0, maximum: 10_000, description: 'longest a row waits to be scored with others; rules never wait' }),
         anomalousPackets: Type.Integer({ minimum: 1, maximum: 1_000_000, description: 'anomalous packets from one source within windowS that make an anomaly alert' }),
         windowS: Type.Number({ exclusiveMinimum: 0, maximum: 86400 }),

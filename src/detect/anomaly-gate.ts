@@ -1,6 +1,7 @@
-// From per-packet anomaly scores to alerts: one odd packet is noise, `anomalousPackets` of
-// them from one source within `windowS` of capture time is an alert (fail2ban's maxretry
-// within findtime). Only rows over the threshold touch this code, so a Map keyed by source
+// From each packet's anomaly score (its own, or its flow's: flow-scores.ts) to alerts, over
+// the threshold fitted on that kind of score (flow-threshold.ts): one odd packet is noise,
+// `anomalousPackets` of them from one source within `windowS` of capture time is an alert
+// (fail2ban's maxretry within findtime). Only rows over the threshold touch this code, so a Map keyed by source
 // is cheap enough; it is bounded, and cleared when full (it holds only recent offenders).
 
 import type { PacketBatch } from '../net/packet-batch.ts';

@@ -3,23 +3,32 @@
 // the alerts they make, rows for the trainer, and, when a candidate model is in shadow, both
 // models' scores side by side. Pure: the actor sends the results where they go.
 
+import { describeAlert } from './describe-alert.ts';
 import { EvidenceGrader } from './evidence-grade.ts';
-import { PacketFlags } from '../net/packet-batch.ts';
 import type { GeoInfo } from '../geo/geo-lookup.ts';
 import type { Alert } from './alert.ts';
 import { AnomalyGate, type AnomalyGateConfig } from './anomaly-gate.ts';
 import type { EnrichedBatch } from './enrichment.ts';
+import type { FlaggedAddresses } from './flagged-addresses.ts';
 import type { FlowMeter } from './flow-meter.ts';
+import type { FlowScores } from './flow-scores.ts';
 import type { FlowRecord } from './flow-record.ts';
 import { SourceRules } from './rules/source-rules.ts';
 import type { RulesConfig } from './rules/rules-config.ts';
 import { newVictimTally, type VictimTally } from './rules/victim-tally.ts';
-import type { ShadowReport } from './training-buffer.ts';
+import type { ShadowReport, TrainingSample } from './training-buffer.ts';
+import { FLOW_CONTEXT_WIDTH } from './model/flow-threshold.ts';
+import { PacketFlags } from '../net/packet-batch.ts';
 
 /** A model as the detectors use it. */
 export interface AnomalyScorer {
   readonly version: number;
+  /** What the detectors' scores are compared with: fitted on flow scores when they score per flow (flow-threshold.ts). */
   readonly threshold: number;
+  /** The threshold on single packets' scores (absent: `threshold` is it): the shadow comparison's. */
+  readonly packetThreshold?: number;
+  /** A typical benign score (the median of the scores the threshold was fitted on). */
+  readonly typical: number;
   scoreBatch(features: Float64Array, rows: number, featureCount: number, out: Float32Array): void;
 }
 
@@ -29,6 +38,13 @@ export interface ModelBoard {
   candidate: AnomalyScorer | null;
   /** True while the first model is being learnt: every row goes to the trainer. */
   grace: boolean;
+  /** Addresses the rules flagged: rows from or to them are never sent to the trainer. */
+  flagged?: FlaggedAddresses;
+  /** Per-flow scoring, shared by the node's shards (null or absent: per packet). */
+  flowScores?: FlowScores | null;
+  /** Rows the shards scored with the model in force, and how many of them were anomalous. */
+  scoredRows?: number;
+  anomalousRows?: number;
 }
 
 export interface DetectorSettings {
@@ -45,12 +61,18 @@ export interface DetectorOutput {
   alerts: Alert[];
   /** Per-victim counts of this batch, or null when it had none. */
   tally: VictimTally | null;
-  /** Batches done with, each with the model's score per row (null: no model yet). */
-  scored: Array<{ batch: EnrichedBatch<GeoInfo | undefined>; scores: Float32Array | null }>;
-  /** Rows for the trainer (row-major), or null. */
-  sample: { rows: Float64Array; count: number } | null;
+  /**
+   * Batches done with, each with the model's score per row (per flow when flow scoring is
+   * on) and the per-packet scores it came from (null: no model yet).
+   */
+  scored: Array<{ batch: EnrichedBatch<GeoInfo | undefined>; scores: Float32Array | null; packetScores: Float32Array | null }>;
+  /** Rows for the trainer, with their flows, or null. */
+  sample: TrainingSample | null;
   shadow: ShadowReport | null;
 }
+
+/** Clients whose GeoIP a shard keeps for login alerts. */
+const CLIENT_GEO = 4096;
 
 export class DetectorShard {
   readonly rules: SourceRules;
@@ -62,6 +84,8 @@ export class DetectorShard {
   private pendingRows = 0;
   packets = 0;
   scored = 0;
+  /** GeoIP of clients that servers in this shard accepted (login alerts name them), the most recent CLIENT_GEO. */
+  private readonly clients = new Map<string, NonNullable<Alert['geo']>>();
   /** Flow summaries ended and not taken yet (takeFlows). */
   private flows: FlowRecord[] = [];
 
@@ -91,19 +115,36 @@ export class DetectorShard {
     const tally = newVictimTally();
     this.grader.observe(b.packets);
     this.rules.scan(b.packets, alerts, tally);
+    this.rememberClients(b);
     // Rule alerts name a source; one of its rows says where it is and what its flow looked like.
-    for (const a of alerts) describe(a, b, this.grader);
+    for (const a of alerts) {
+      describeAlert(a, b, this.grader);
+      if (!a.geo) a.geo = this.clients.get(a.source);
+    }
     const out: DetectorOutput = { alerts, tally: tally.rows > 0 ? tally : null, scored: [], sample: null, shadow: null };
     if (board.current) {
       this.pending.push(b);
       this.pendingRows += n;
       if (this.pendingRows >= this.settings.modelBatchRows) this.flushInto(out, board);
     } else {
-      out.scored.push({ batch: b, scores: null });
-      if (board.grace) out.sample = { rows: b.features.slice(0, n * b.featureCount), count: n };
+      out.scored.push({ batch: b, scores: null, packetScores: null });
+      if (board.grace) out.sample = this.unflagged(b, board.flagged);
     }
     this.meterScored(out, board);
     return out;
+  }
+
+  private rememberClients(b: EnrichedBatch<GeoInfo | undefined>): void {
+    const cg = b.clientGeo;
+    if (!cg) return;
+    for (let i = 0; i < cg.length; i++) {
+      const g = cg[i];
+      if (!g) continue;
+      const client = b.packets.formatAddress(i, 'dst');
+      this.clients.delete(client);
+      this.clients.set(client, { country: g.country, asn: g.asn, asnOrg: g.asnOrg, latitude: g.latitude, longitude: g.longitude });
+      if (this.clients.size > CLIENT_GEO) this.clients.delete(this.clients.keys().next().value!);
+    }
   }
 
   /** Flows are metered once a batch is scored, so each knows how many of its packets the model found anomalous. */
@@ -160,7 +201,7 @@ export class DetectorShard {
     this.pendingRows = 0;
     const model = board.current;
     if (rows === 0 || !model) {
-      for (const b of batches) out.scored.push({ batch: b, scores: null });
+      for (const b of batches) out.scored.push({ batch: b, scores: null, packetScores: null });
       return;
     }
     const fc = batches[0]!.featureCount;
@@ -180,29 +221,39 @@ export class DetectorShard {
     const candidate = board.candidate && board.candidate.version !== model.version ? board.candidate : null;
     if (candidate) out.shadow = this.shadow(features, fc, scores, model, candidate);
     let at = 0;
-    const samples: Array<{ rows: Float64Array; count: number }> = [];
+    const samples: TrainingSample[] = [];
+    const flows = board.flowScores ?? null;
+    const perFlow = flows ? new Float32Array(rows) : scores;
+    let anomalous = 0;
     for (const b of batches) {
       const n = b.packets.length;
-      const mine = scores.subarray(at, at + n);
+      const packet = scores.subarray(at, at + n);
+      const mine = perFlow.subarray(at, at + n);
       at += n;
+      flows?.score(b.packets, packet, n, mine, model.typical);
       const weight = this.weighted ? this.weights(b) : null;
       const before = out.alerts.length;
       this.gate.observe(b.packets, mine, model.threshold, weight, model.version, out.alerts);
-      for (let k = before; k < out.alerts.length; k++) describe(out.alerts[k]!, b, this.grader);
-      const s = this.sampleBenign(b, mine, model.threshold);
+      for (let k = before; k < out.alerts.length; k++) describeAlert(out.alerts[k]!, b, this.grader);
+      for (let i = 0; i < n; i++) if (mine[i]! > model.threshold) anomalous++;
+      const s = this.sampleBenign(b, mine, model.threshold, board.flagged);
       if (s) samples.push(s);
-      out.scored.push({ batch: b, scores: mine });
+      out.scored.push({ batch: b, scores: mine, packetScores: packet });
     }
+    board.scoredRows = (board.scoredRows ?? 0) + rows;
+    board.anomalousRows = (board.anomalousRows ?? 0) + anomalous;
     if (samples.length === 1) out.sample = samples[0]!;
     else if (samples.length > 1) {
       const count = samples.reduce((a, x) => a + x.count, 0);
       const all = new Float64Array(count * fc);
+      const flowContext = new Float64Array(count * FLOW_CONTEXT_WIDTH);
       let k = 0;
       for (const x of samples) {
         all.set(x.rows, k * fc);
+        flowContext.set(x.flowContext!, k * FLOW_CONTEXT_WIDTH);
         k += x.count;
       }
-      out.sample = { rows: all, count };
+      out.sample = { rows: all, count, flowContext };
     }
   }
 
@@ -216,20 +267,44 @@ export class DetectorShard {
     return w;
   }
 
-  private sampleBenign(b: EnrichedBatch<GeoInfo | undefined>, scores: Float32Array, threshold: number): DetectorOutput['sample'] {
+  /** The batch's rows for the trainer in the grace period: all but those from or to a flagged address, each standing for itself. */
+  private unflagged(b: EnrichedBatch<GeoInfo | undefined>, flagged: FlaggedAddresses | undefined): DetectorOutput['sample'] {
+    const n = b.packets.length;
+    const fc = b.featureCount;
+    const rows = new Float64Array(n * fc);
+    const flowContext = new Float64Array(n * FLOW_CONTEXT_WIDTH);
+    const check = flagged !== undefined && flagged.size > 0;
+    let count = 0;
+    for (let i = 0; i < n; i++) {
+      if (check && isFlagged(b, i, flagged)) continue;
+      rows.set(b.features.subarray(i * fc, (i + 1) * fc), count * fc);
+      writeFlow(b, i, 1, flowContext, count);
+      count++;
+    }
+    if (count === 0) return null;
+    return count === n ? { rows, count, flowContext } : { rows: rows.slice(0, count * fc), count, flowContext: flowContext.slice(0, count * FLOW_CONTEXT_WIDTH) };
+  }
+
+  /** After the grace period: one benign-scored row in `sampleEvery` (never a flagged one), each standing for that many. */
+  private sampleBenign(b: EnrichedBatch<GeoInfo | undefined>, scores: Float32Array, threshold: number, flagged: FlaggedAddresses | undefined): DetectorOutput['sample'] {
     const every = this.settings.sampleEvery;
     const fc = b.featureCount;
     let picked: number[] | null = null;
     for (let i = 0; i < scores.length; i++) {
       if (++this.sampleCursor < every) continue;
       if (!(scores[i]! <= threshold)) continue; // wait for the next benign row
+      if (flagged && flagged.size > 0 && isFlagged(b, i, flagged)) continue; // nor one the rules flagged
       this.sampleCursor = 0;
       (picked ??= []).push(i);
     }
     if (!picked) return null;
     const rows = new Float64Array(picked.length * fc);
-    for (let k = 0; k < picked.length; k++) rows.set(b.features.subarray(picked[k]! * fc, (picked[k]! + 1) * fc), k * fc);
-    return { rows, count: picked.length };
+    const flowContext = new Float64Array(picked.length * FLOW_CONTEXT_WIDTH);
+    for (let k = 0; k < picked.length; k++) {
+      rows.set(b.features.subarray(picked[k]! * fc, (picked[k]! + 1) * fc), k * fc);
+      writeFlow(b, picked[k]!, every, flowContext, k);
+    }
+    return { rows, count: picked.length, flowContext };
   }
 
   private shadow(features: Float64Array, featureCount: number, scores: Float32Array, current: AnomalyScorer, candidate: AnomalyScorer): ShadowReport {
@@ -238,9 +313,12 @@ export class DetectorShard {
     // featureCount given, not derived: a single batch's feature buffer may be longer than its rows.
     candidate.scoreBatch(features, n, featureCount, theirs);
     const r: ShadowReport = { candidate: candidate.version, current: current.version, rows: n, currentAlerts: 0, candidateAlerts: 0, currentScoreSum: 0, candidateScoreSum: 0 };
+    // Per-packet scores, against each model's per-packet threshold.
+    const mine = current.packetThreshold ?? current.threshold;
+    const its = candidate.packetThreshold ?? candidate.threshold;
     for (let i = 0; i < n; i++) {
-      if (scores[i]! > current.threshold) r.currentAlerts++;
-      if (theirs[i]! > candidate.threshold) r.candidateAlerts++;
+      if (scores[i]! > mine) r.currentAlerts++;
+      if (theirs[i]! > its) r.candidateAlerts++;
       r.currentScoreSum += scores[i]!;
       r.candidateScoreSum += theirs[i]!;
     }
@@ -248,33 +326,17 @@ export class DetectorShard {
   }
 }
 
-/**
- * GeoIP and the flow-feature vector of the alert's source, from its last row in the batch:
- * the vector is what "events like this one" compares (kept with the stored alert). A login
- * alert is made in the shard of the SERVER, whose packets go to the source: there the
- * source's last row as a destination gives the vector, and no GeoIP (the enricher looks up
- * sources only).
- * It also grades the alert's evidence (whether it could have been forged).
- */
-function describe(a: Alert, b: EnrichedBatch<GeoInfo | undefined>, grader: EvidenceGrader): void {
+/** Row i's flow for the trainer (flow-threshold.ts): address hashes (NaN: none), capture time, weight. */
+function writeFlow(b: EnrichedBatch<GeoInfo | undefined>, i: number, weight: number, out: Float64Array, at: number): void {
   const p = b.packets;
-  let i = p.length - 1;
-  while (i >= 0 && p.formatAddress(i, 'src') !== a.source) i--;
-  // Every row of the source as a source, found by its key (no text per row): for the grade.
-  const rows: number[] = [];
-  if (i >= 0) {
-    const key = p.hostKey(i, 'src');
-    for (let k = 0; k <= i; k++) if ((p.flags[k] & PacketFlags.IPV6) === (p.flags[i] & PacketFlags.IPV6) && p.hostKey(k, 'src') === key) rows.push(k);
-  }
-  grader.grade(a, p, rows);
-  for (const side of ['src', 'dst'] as const) {
-    for (let r = p.length - 1; r >= 0; r--) {
-      if (p.formatAddress(r, side) !== a.source) continue;
-      const i = r;
-      const g = side === 'src' ? b.srcGeo[i] : undefined;
-      if (!a.geo && g) a.geo = { country: g.country, asn: g.asn, asnOrg: g.asnOrg, latitude: g.latitude, longitude: g.longitude };
-      if (!a.features && b.featureCount > 0) a.features = Array.from(b.features.subarray(i * b.featureCount, (i + 1) * b.featureCount), (x) => Math.fround(x));
-      return;
-    }
-  }
+  const ip = (p.flags[i]! & (PacketFlags.IPV4 | PacketFlags.IPV6)) !== 0;
+  const o = at * FLOW_CONTEXT_WIDTH;
+  out[o] = ip ? p.srcHash(i) : NaN;
+  out[o + 1] = ip ? p.dstHash(i) : NaN;
+  out[o + 2] = p.ts[i]!;
+  out[o + 3] = weight;
+}
+
+function isFlagged(b: EnrichedBatch<GeoInfo | undefined>, i: number, flagged: FlaggedAddresses): boolean {
+  return flagged.has(b.packets.hostKey(i, 'src')) || flagged.has(b.packets.hostKey(i, 'dst'));
 }

@@ -18,6 +18,11 @@ export interface EnrichedBatch<G = unknown> {
   featureCount: number;
   /** GeoIP of each packet's source (the same object for every packet of one host). */
   srcGeo: G[];
+  /**
+   * GeoIP of the destination of a server's SYN-ACK (the client it accepts), sparse: the
+   * login rules name that client in the server's shard, where it is never a source.
+   */
+  clientGeo?: Array<G | undefined>;
 }
 
 export class Enrichment<G> {
@@ -45,16 +50,20 @@ export class Enrichment<G> {
       if (reuse) this.spare = features;
     }
     const srcGeo = new Array<G>(n);
-    const { ts, srcPort, dstPort, protocol, wirelen, flags } = batch;
+    let clientGeo: Array<G | undefined> | undefined;
+    const { ts, srcPort, dstPort, protocol, wirelen, flags, tcpFlags } = batch;
     for (let i = 0; i < n; i++) {
       const src = batch.hostKey(i, 'src');
       const dst = batch.hostKey(i, 'dst');
       // Ports mean something only for TCP and UDP; other protocols count per host pair.
       const hasPorts = (flags[i]! & (PacketFlags.TCP | PacketFlags.UDP)) !== 0;
       this.features.update(ts[i]!, src, dst, hasPorts ? srcPort[i]! : 0, hasPorts ? dstPort[i]! : 0, protocol[i]!, wirelen[i]!, features, i * fc);
-      if (this.geo) srcGeo[i] = this.geo.lookup(src);
+      if (this.geo) {
+        srcGeo[i] = this.geo.lookup(src);
+        if (flags[i]! & PacketFlags.TCP && (tcpFlags[i]! & 0x17) === 0x12) (clientGeo ??= new Array<G | undefined>(n))[i] = this.geo.lookup(dst);
+      }
     }
     this.packets += n;
-    return { shard: this.shard, packets: batch, features, featureCount: fc, srcGeo };
+    return { shard: this.shard, packets: batch, features, featureCount: fc, srcGeo, ...(clientGeo ? { clientGeo } : {}) };
   }
 }

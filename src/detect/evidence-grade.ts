@@ -49,11 +49,9 @@ export class EvidenceGrader {
     }
   }
 
-  /** Sets `grade` and `sourceSeen` of an alert raised over batch `b`, whose rows from the source are `rows`. */
-  grade(a: Alert, b: PacketBatch, rows: readonly number[]): void {
-    let seen = false;
-    for (const i of rows) if (b.flags[i] & PacketFlags.SOURCE_SEEN) seen = true;
-    a.sourceSeen = seen;
+  /** Sets `grade` and `sourceSeen` of an alert; `sourceSeen`: a row of the alert's batch from its source was SOURCE_SEEN. */
+  grade(a: Alert, sourceSeen: boolean): void {
+    a.sourceSeen = sourceSeen;
     const src = keyOf(a.source);
     if (!a.blockable || src === null) {
       a.grade = 'forgeable';

@@ -16,10 +16,28 @@ export interface TrainerSettings {
   promoteMaxAlertRatio: number;
 }
 
-/** Trains a model on rows and keeps it (saved with a version); returns it as a scorer. */
-export type TrainFn = (rows: Float64Array, count: number) => Promise<AnomalyScorer>;
+/**
+ * Trains a model on rows and keeps it (saved with a version); returns it as a scorer.
+ * `flowContext`: each row's flow (flow-threshold.ts), null when a row came without it.
+ */
+export type TrainFn = (rows: Float64Array, count: number, flowContext: Float64Array | null) => Promise<AnomalyScorer>;
 /** Records that `version` is now the model in force (survives restarts). */
 export type PromoteFn = (version: number) => Promise<void>;
+
+/** The model's state as a plain object, for the API and the dashboard. */
+export interface ModelState {
+  /** grace: the first model is being learnt; training: it is being fitted; scoring: a model is in force. */
+  phase: 'grace' | 'training' | 'scoring';
+  grace: { rows: number; of: number; progress: number };
+  current: { version: number; threshold: number } | null;
+  /** Share of the rows scored since the start that were over the threshold. */
+  alertRate: number | null;
+  scoredRows: number;
+  /** Rows from or to addresses the rules flagged are left out of training: how many addresses. */
+  flaggedAddresses: number;
+  candidate: { version: number; shadowRows: number; shadowRowsNeeded: number } | null;
+  lastEvent: TrainerEvent | null;
+}
 
 export type TrainerEvent =
   | { kind: 'trained'; version: number; rows: number; role: 'current' | 'candidate'; ms: number }
@@ -44,10 +62,26 @@ export class ModelTrainer {
     return this.buffer.count;
   }
 
-  /** Rows from a detector. Returns true when they completed the grace period (train now). */
-  addRows(rows: Float64Array, count: number): boolean {
+  state(): ModelState {
+    const b = this.board;
+    const scored = b.scoredRows ?? 0;
+    const graceRows = Math.min(this.buffer.total, this.settings.graceRows);
+    return {
+      phase: b.current ? 'scoring' : b.grace ? 'grace' : 'training',
+      grace: { rows: b.current ? this.settings.graceRows : graceRows, of: this.settings.graceRows, progress: b.current ? 1 : Math.round((graceRows / this.settings.graceRows) * 1000) / 1000 },
+      current: b.current ? { version: b.current.version, threshold: b.current.threshold } : null,
+      alertRate: scored > 0 ? (b.anomalousRows ?? 0) / scored : null,
+      scoredRows: scored,
+      flaggedAddresses: b.flagged?.size ?? 0,
+      candidate: b.candidate && this.judge ? { version: b.candidate.version, shadowRows: this.judge.rows, shadowRowsNeeded: this.settings.shadowRows } : null,
+      lastEvent: this.history[this.history.length - 1] ?? null,
+    };
+  }
+
+  /** Rows from a detector (with their flows, flow-threshold.ts). Returns true when they completed the grace period (train now). */
+  addRows(rows: Float64Array, count: number, flowContext?: Float64Array): boolean {
     if (this.board.grace && this.buffer.total >= this.settings.graceRows) return false; // enough: training is under way
-    this.buffer.add(rows, count);
+    this.buffer.add(rows, count, flowContext);
     if (!this.board.grace || this.buffer.total < this.settings.graceRows) return false;
     // Enough rows: the detectors stop sending every row (they would only queue up behind
     // the training), and the caller trains.
@@ -64,8 +98,8 @@ export class ModelTrainer {
     this.training = true;
     try {
       const t0 = performance.now();
-      const { rows, count } = this.buffer.snapshot();
-      const model = await this.train(rows, count);
+      const { rows, count, flowContext } = this.buffer.snapshot();
+      const model = await this.train(rows, count, flowContext);
       const ms = Math.round(performance.now() - t0);
       let ev: TrainerEvent;
       if (first) {

@@ -99,6 +99,7 @@ export async function evaluate(o: EvalOptions) {
   for (const f of o.labels.files.values()) for (const a of f.attackers) attackerSet.add(a);
   const attempts = new LoginAttempts();
   const scores: number[] = [];
+  const packetScores: number[] = [];
   const positive: boolean[] = [];
   let detected = 0;
   const isAttackSpan = (k: number) => spans[k]!.index >= o.benign.length;
@@ -111,7 +112,7 @@ export async function evaluate(o: EvalOptions) {
     featureCount: featureCount(),
     // The captures' own addresses are what is judged, not this machine's.
     interfaces: {},
-    onScored(batch, s) {
+    onScored(batch, s, ps) {
       const p = batch.packets;
       attempts.scan(p);
       for (let i = 0; i < p.length; i++) {
@@ -125,6 +126,7 @@ export async function evaluate(o: EvalOptions) {
         }
         if (s) {
           scores.push(s[i]!);
+          packetScores.push(ps ? ps[i]! : s[i]!);
           positive.push(isAttackSpan(k));
         }
       }
@@ -224,27 +226,39 @@ export async function evaluate(o: EvalOptions) {
     ...scored,
     decisions: decisions.length,
     skipped: defence.desk.log.counts().bySkipReason,
-    model: withModel ? modelReport(scores, positive, defence.board.current!.threshold, graceRows, trainMs, models!.backend) : null,
+    model: withModel ? { kind: config.model.kind, flowScoring: config.model.flowScoring, ...modelReport(scores, packetScores, positive, defence.board.current!.threshold, graceRows, trainMs, models!.backend) } : null,
   };
 }
 
-function modelReport(scores: number[], positive: boolean[], threshold: number, graceRows: number, trainMs: number, backend: string) {
+const r4 = (x: number | null) => (x === null || !Number.isFinite(x) ? null : Math.round(x * 10_000) / 10_000);
+const rate = (xs: number[], t: number) => (xs.length ? xs.filter((x) => x > t).length / xs.length : null);
+
+/** ROC AUC and the detection rate at the score above which 1 % of held-out benign packets lie. */
+function separation(scores: number[], positive: boolean[]) {
   const neg = scores.filter((_, i) => !positive[i]).sort((a, b) => a - b);
   const pos = scores.filter((_, i) => positive[i]);
-  const rate = (xs: number[], t: number) => (xs.length ? xs.filter((x) => x > t).length / xs.length : null);
-  // The score above which 1 % of held-out benign packets lie.
   const t1 = neg.length ? neg[Math.min(neg.length - 1, Math.floor(neg.length * 0.99))]! : NaN;
-  const r4 = (x: number | null) => (x === null || !Number.isFinite(x) ? null : Math.round(x * 10_000) / 10_000);
+  return { neg, pos, rocAuc: r4(rocAuc(scores, positive)), atOnePercentFpr: { threshold: r4(t1), truePositiveRate: r4(rate(pos, t1)) } };
+}
+
+/**
+ * The scores that count (per flow when flow scoring is on) against the held-out benign and
+ * the attack packets, and the per-packet scores they came from beside them.
+ */
+function modelReport(scores: number[], packetScores: number[], positive: boolean[], threshold: number, graceRows: number, trainMs: number, backend: string) {
+  const s = separation(scores, positive);
+  const p = separation(packetScores, positive);
   return {
     backend,
     trainedOnPackets: graceRows,
     trainS: Math.round(trainMs / 100) / 10,
     scoredPackets: scores.length,
-    heldOutBenignPackets: neg.length,
-    attackPackets: pos.length,
-    rocAuc: r4(rocAuc(scores, positive)),
+    heldOutBenignPackets: s.neg.length,
+    attackPackets: s.pos.length,
+    rocAuc: s.rocAuc,
     threshold: r4(threshold),
-    atThreshold: { falsePositiveRate: r4(rate(neg, threshold)), truePositiveRate: r4(rate(pos, threshold)) },
-    atOnePercentFpr: { threshold: r4(t1), truePositiveRate: r4(rate(pos, t1)) },
+    atThreshold: { falsePositiveRate: r4(rate(s.neg, threshold)), truePositiveRate: r4(rate(s.pos, threshold)) },
+    atOnePercentFpr: s.atOnePercentFpr,
+    perPacket: { rocAuc: p.rocAuc, atOnePercentFpr: p.atOnePercentFpr, heldOutBenignMax: r4(p.neg[p.neg.length - 1] ?? null) },
   };
 }

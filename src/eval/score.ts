@@ -2,7 +2,9 @@
 // the non-attackers that were blocked (and whether they were seen in benign traffic), time
 // to detection in capture time, per capture file and per attack class, and for brute force
 // the attempts an attacker made before its ban: the failed logins its servers reported and
-// the connections it opened, in that file up to the ban (up to the file's end if none).
+// the connections it opened, in that file up to the ban (up to the file's end if none); and
+// which sources the model's anomaly alerts named: attackers, or others (the threshold's false
+// alarms, whether or not model.ban lets them ban).
 
 import type { Alert } from '../detect/alert.ts';
 import type { Decision } from '../respond/decision.ts';
@@ -57,9 +59,11 @@ export function scoreRun(o: Observations) {
       const label = f.label;
       const cls = label?.class ?? 'attack';
       if (label && label.attackers.length === 0 && label.victims.length > 0) {
-        // A flood: score by the first alert naming a victim, within the file's time span.
+        // A flood: score by the first alert naming a victim, within the file's time span (first
+        // by capture time: the flood watch's alerts reach the desk after the shards' own).
         const ttas = label.victims.map((v) => {
-          const a = o.alerts.find((x) => x.target === v && x.ts >= f.firstTs && x.ts <= f.lastTs + 60);
+          let a: Alert | undefined;
+          for (const x of o.alerts) if (x.target === v && x.ts >= f.firstTs && x.ts <= f.lastTs + 60 && (!a || x.ts < a.ts)) a = x;
           return { victim: v, alerted: Boolean(a), type: a?.type ?? null, ttdS: a ? round(a.ts - f.firstTs) : null };
         });
         return { file: f.file, class: cls, victims: ttas };
@@ -114,6 +118,14 @@ export function scoreRun(o: Observations) {
 
   const alertsByType: Record<string, number> = {};
   for (const a of o.alerts) alertsByType[a.type] = (alertsByType[a.type] ?? 0) + 1;
+  const anomalous = [...new Set(o.alerts.filter((a) => a.type === 'anomaly').map((a) => a.source))].sort();
+  const anomalyAlerts = {
+    alerts: alertsByType.anomaly ?? 0,
+    attackers: anomalous.filter((a) => attackers.has(a)),
+    others: anomalous
+      .filter((a) => !attackers.has(a))
+      .map((address) => ({ address, seenInBenign: o.benignSources.has(address), files: alertFiles(o, address) })),
+  };
   return {
     blocks: {
       precision: blocked.size ? round(hits.length / blocked.size) : null,
@@ -131,5 +143,18 @@ export function scoreRun(o: Observations) {
       perFile,
     },
     alertsByType,
+    anomalyAlerts,
   };
+}
+
+/** The files during which an anomaly alert named the address: by its capture time, the last file begun by then. */
+function alertFiles(o: Observations, address: string): string[] {
+  const files = new Set<string>();
+  for (const a of o.alerts) {
+    if (a.type !== 'anomaly' || a.source !== address) continue;
+    let f: EvalFile | undefined;
+    for (const x of o.files) if (x.firstTs <= a.ts && (!f || x.firstTs > f.firstTs)) f = x;
+    if (f) files.add(f.file);
+  }
+  return [...files];
 }

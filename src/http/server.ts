@@ -209,8 +209,10 @@ export async function startHttpServer(options: Config['http'], o: HttpServerOpti
   });
 
   app.get('/api/model', async (_req, reply) => {
-    if (!parts?.model) return reply.code(503).send({ error: 'the model is off (model.enabled false) or the node is starting' });
-    return parts.model();
+    if (!parts) return reply.code(503).send({ error: 'the node is starting' });
+    // A model that is off is a state to show, not an error.
+    if (!parts.model) return { enabled: false, reason: 'the anomaly model is off on this node (model.enabled false)' };
+    return { enabled: true, ...parts.model() };
   });
 
   // The protected set: never banned automatically (and by an operator only with force, where forceable).

@@ -8,6 +8,8 @@ import type { BanRegistry } from '../respond/ban-registry.ts';
 import { responderOf, rulesOf } from '../config/load-config.ts';
 import type { Config } from '../config/schema.ts';
 import { buildDetection, type Detection } from './detection.ts';
+import { FlaggedAddresses } from '../detect/flagged-addresses.ts';
+import { FlowScores } from '../detect/flow-scores.ts';
 import type { FlowMeterConfig } from '../detect/flow-meter.ts';
 import type { AnomalyScorer, ModelBoard } from '../detect/detector-shard.ts';
 import type { ModelShelf } from '../detect/model-shelf.ts';
@@ -37,7 +39,7 @@ export interface DefenceOptions {
   featureCount: number;
   /** The node's own addresses, never banned (default: os.networkInterfaces()). */
   interfaces?: AllowListSources['interfaces'];
-  onScored?: (batch: EnrichedBatch<GeoInfo | undefined>, scores: Float32Array | null) => void;
+  onScored?: (batch: EnrichedBatch<GeoInfo | undefined>, scores: Float32Array | null, packetScores: Float32Array | null) => void;
   onTrainerEvent?: (e: TrainerEvent) => void;
   onFirewallApplied?: (what: { kind: 'reconcile' | 'apply'; added: number; removed: number }) => void;
   onFirewallSetAside?: (address: string, why: string) => void;
@@ -75,12 +77,26 @@ export async function assembleDefence(o: DefenceOptions): Promise<Defence> {
   const m = config.model;
   const useModel = m.enabled && o.models !== null;
   const current = useModel ? await o.models!.loadPromoted() : null;
-  const board: ModelBoard = { current, candidate: null, grace: useModel && current === null };
+  const board: ModelBoard = {
+    current,
+    candidate: null,
+    grace: useModel && current === null,
+    flagged: new FlaggedAddresses(),
+    flowScores: m.flowScoring ? FlowScores.forFlowFeatures() : null,
+    scoredRows: 0,
+    anomalousRows: 0,
+  };
+  // What the rules flag is never learnt as normal: the source of a blockable rule alert, the
+  // victim of a flood (the traffic toward it is the flood).
+  desk.onAlert((a) => {
+    if (a.detector !== 'rules') return;
+    board.flagged!.add(a.blockable ? a.source : a.target);
+  });
   const trainer = useModel
     ? new ModelTrainer(
         board,
         { featureCount: o.featureCount, graceRows: m.graceRows, retrainRows: m.retrainRows, minRetrainRows: Math.min(m.retrainRows, 1000), shadowRows: m.shadowRows, promoteMaxAlertRatio: m.promoteMaxAlertRatio },
-        (rows, count) => o.models!.train(rows, count),
+        (rows, count, flowContext) => o.models!.train(rows, count, flowContext),
         (v) => o.models!.promote(v),
       )
     : null;
@@ -88,7 +104,10 @@ export async function assembleDefence(o: DefenceOptions): Promise<Defence> {
     anomaly: { anomalousPackets: m.anomalousPackets, windowS: m.windowS, cooldownS: rules.cooldownS, blockable: m.ban },
     sampleEvery: m.sampleEvery,
     countryWeights: m.countryWeights,
-    modelBatchRows: m.scoreBatchRows,
+    // KitNET's every call has a fixed cost (tfjs), so rows wait to be scored together; the
+    // density model has none, and scoring each batch as it comes keeps the flow means of
+    // the shards in step (a pair's two directions reach two shards).
+    modelBatchRows: m.kind === 'kitnet' ? m.scoreBatchRows : 1,
   };
   const flows = config.store.enabled && config.store.flows.enabled ? { to: STORE_PATH, meter: flowMeterConfig(config) } : null;
   const workers = config.pipeline.workers;
@@ -117,7 +136,7 @@ export async function assembleDefence(o: DefenceOptions): Promise<Defence> {
   const workerShard = workers
     ? (shard: number) =>
         shardWorkerSpec({
-          thread: { shard, features: shardFeatures(config.features, config.pipeline.shards), geo: geoConfigOf(config.geo), rules, settings, flows: flows?.meter ?? null, modelWaitMs: m.scoreWaitMs },
+          thread: { shard, features: shardFeatures(config.features, config.pipeline.shards), geo: geoConfigOf(config.geo), rules, settings, flows: flows?.meter ?? null, modelWaitMs: m.scoreWaitMs, flowScoring: m.flowScoring },
           board,
           modelText: async (version) => {
             if (!models?.exportModel) throw new Error(`model v${version} cannot be handed to the shard threads: the model shelf cannot export it`);

@@ -37,7 +37,7 @@ export interface DetectionOptions {
   detectorMailbox: MailboxOptions;
   /** Longest time rows wait to be scored by the model with others. */
   modelWaitMs: number;
-  onScored?: (batch: EnrichedBatch<GeoInfo | undefined>, scores: Float32Array | null) => void;
+  onScored?: (batch: EnrichedBatch<GeoInfo | undefined>, scores: Float32Array | null, packetScores: Float32Array | null) => void;
   /** Flow summaries: where each detector shard sends the flows it ends, and the meter's settings. */
   flows?: { to: string; meter: FlowMeterConfig } | null;
   onTrainerEvent?: (e: TrainerEvent) => void;

@@ -44,7 +44,7 @@ import { openAllowStore } from './open-allow-store.ts';
 import { parseCidr } from '../respond/cidr.ts';
 import { join } from 'node:path';
 import { holdPrivateUmask } from '../util/private-files.ts';
-import { FIREWALL_PATH, detectorPath } from '../actors/tree-layout.ts';
+import { FIREWALL_PATH, TRAINER_ID, detectorPath } from '../actors/tree-layout.ts';
 
 export interface RunningNode {
   config: Config;
@@ -313,15 +313,24 @@ async function startRest(config: Config, options: StartNodeOptions, started: Sta
     operator,
     ...(defence.trainer
       ? {
-          model: () => ({
-            grace: defence.board.grace,
-            rowsCollected: defence.trainer!.rows,
-            graceRows: config.model.graceRows,
-            version: defence.board.current?.version ?? null,
-            threshold: defence.board.current?.threshold ?? null,
-            candidate: defence.board.candidate?.version ?? null,
-            cluster: broadcast?.inForce ?? null,
-          }),
+          model: () => {
+            // In a cluster the trainer runs on one node: its state is that node's to tell.
+            const trainerHere = !member || member.health().owned.includes(TRAINER_ID);
+            return {
+              kind: config.model.kind,
+              flowScoring: config.model.flowScoring,
+              grace: defence.board.grace,
+              rowsCollected: defence.trainer!.rows,
+              graceRows: config.model.graceRows,
+              version: defence.board.current?.version ?? null,
+              threshold: defence.board.current?.threshold ?? null,
+              candidate: defence.board.candidate?.version ?? null,
+              cluster: broadcast?.inForce ?? null,
+              trainerHere,
+              // phase, grace progress, the model in force, alert rate, flagged addresses, candidate in shadow, last event
+              state: trainerHere ? defence.trainer!.state() : null,
+            };
+          },
         }
       : {}),
     protection: { entries: () => defence.protectedSet.entries(), setAside: () => defence.detection.firewall.setAside },

@@ -11,7 +11,7 @@ import type { FlowMeterConfig } from '../detect/flow-meter.ts';
 import type { FlowRecord } from '../detect/flow-record.ts';
 import type { RulesConfig } from '../detect/rules/rules-config.ts';
 import type { VictimTally } from '../detect/rules/victim-tally.ts';
-import type { ShadowReport } from '../detect/training-buffer.ts';
+import type { ShadowReport, TrainingSample } from '../detect/training-buffer.ts';
 import type { GeoConfig } from '../geo/geo-lookup.ts';
 
 /** What the thread needs to build its shard (structured-cloned into it as workerData). */
@@ -28,6 +28,11 @@ export interface ShardThreadData {
   modelWaitMs: number;
   /** The grace period is on at start (every row goes to the trainer). */
   grace: boolean;
+  /**
+   * Per-flow scoring (model.flowScoring). A thread's flow means see only its own shard's
+   * sources: a pair's reply direction and a flood's other sources are in other threads.
+   */
+  flowScoring: boolean;
 }
 
 /** A model in force, as text (model-shelf's export), with its version; null: none. */
@@ -36,14 +41,14 @@ export type ModelSlot = { version: number; text: string } | null;
 export type ToThread =
   | { t: 'batch'; id: number; buffer: ArrayBuffer; capacity: number; length: number }
   /** Only what changed is present. */
-  | { t: 'board'; grace?: boolean; current?: ModelSlot; candidate?: ModelSlot }
+  | { t: 'board'; grace?: boolean; current?: ModelSlot; candidate?: ModelSlot; flagged?: Array<number | string> }
   | { t: 'stop' };
 
 /** What a detector shard sends on after a batch, a model flush or a flow tick. */
 export interface ShardOutput {
   alerts: Alert[];
   tally: VictimTally | null;
-  sample: { rows: Float64Array; count: number } | null;
+  sample: TrainingSample | null;
   shadow: ShadowReport | null;
   flows: FlowRecord[];
 }

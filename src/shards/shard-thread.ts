@@ -7,6 +7,8 @@
 import { parentPort, workerData, type Transferable } from 'node:worker_threads';
 import { DetectorShard, type DetectorOutput, type ModelBoard } from '../detect/detector-shard.ts';
 import { Enrichment } from '../detect/enrichment.ts';
+import { FlaggedAddresses } from '../detect/flagged-addresses.ts';
+import { FlowScores } from '../detect/flow-scores.ts';
 import { FlowFeatureExtractor } from '../detect/flow-features.ts';
 import { FlowMeter } from '../detect/flow-meter.ts';
 import type { FlowRecord } from '../detect/flow-record.ts';
@@ -31,23 +33,24 @@ try {
   const geo = d.geo ? await openGeoLookup(d.geo) : null;
   const enrichment = new Enrichment<GeoInfo | undefined>(d.shard, new FlowFeatureExtractor(d.features), geo as never);
   const detector = new DetectorShard(d.shard, d.rules, d.settings, d.flows ? new FlowMeter(d.flows) : null);
-  const board: ModelBoard = { current: null, candidate: null, grace: d.grace };
+  const board: ModelBoard = { current: null, candidate: null, grace: d.grace, flagged: new FlaggedAddresses(), flowScores: d.flowScoring ? FlowScores.forFlowFeatures() : null };
   let waitTimer: NodeJS.Timeout | null = null;
   let lastBatchAt = Date.now();
 
-  // tfjs is loaded only once a model arrives (it takes a while, and a rules-only node never needs it).
+  // Models are loaded only once one arrives, tfjs only for KitNET (it takes a while, and a
+  // rules-only node never needs it).
   const scorerOf = async (slot: ModelSlot) => {
     if (slot === null) return null;
     const { asScorer } = await import('../detect/model-shelf.ts');
-    const { KitNetModel } = await import('../detect/model/kitnet.ts');
-    const { initTensorflow } = await import('../detect/model/tf-backend.ts');
-    await initTensorflow();
-    return asScorer(slot.version, KitNetModel.fromJSON(JSON.parse(slot.text), { file: `model v${slot.version}`, featureCount: enrichment.features.featureCount }));
+    const { modelFromJSON } = await import('../detect/model/anomaly-model.ts');
+    const model = modelFromJSON(JSON.parse(slot.text), { file: `model v${slot.version}`, featureCount: enrichment.features.featureCount });
+    if (model.backend !== 'js') await (await import('../detect/model/tf-backend.ts')).initTensorflow();
+    return asScorer(slot.version, model, d.flowScoring);
   };
 
   const output = (o: DetectorOutput, flows: FlowRecord[]): { out: ShardOutput; transfer: Transferable[] } => ({
     out: { alerts: o.alerts, tally: o.tally, sample: o.sample, shadow: o.shadow, flows },
-    transfer: o.sample ? [o.sample.rows.buffer as ArrayBuffer] : [],
+    transfer: o.sample ? [o.sample.rows.buffer as ArrayBuffer, ...(o.sample.flowContext ? [o.sample.flowContext.buffer as ArrayBuffer] : [])] : [],
   });
 
   const stats = (): ShardStats => {
@@ -113,6 +116,7 @@ try {
           post({ t: 'done', id: m.id, out, stats: stats() }, transfer);
         } else if (m.t === 'board') {
           if (m.grace !== undefined) board.grace = m.grace;
+          if (m.flagged) for (const k of m.flagged) board.flagged!.addKey(k);
           if (m.current !== undefined) board.current = await scorerOf(m.current);
           if (m.candidate !== undefined) board.candidate = await scorerOf(m.candidate);
         } else if (m.t === 'stop') {

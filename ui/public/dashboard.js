@@ -12,6 +12,7 @@ import { MapView } from './map-view.js';
 import { CappedList } from './capped-list.js';
 import { lifecycleRow, chaosRow } from './feeds.js';
 import { FeedsView } from './feeds-view.js';
+import { ModelView } from './model-view.js';
 import { BouncersView } from './bouncers-view.js';
 
 /** Mirrors ALERTS_KEPT in ui/dashboard-protocol.ts. */
@@ -47,6 +48,7 @@ const alerts = new AlertsView($('alerts-scroll'), $('alerts'), $('alerts-total')
 const bans = new BansView($('bans'), $('bans-count'), $('bans-empty'), BANS_SHOWN, onUnblock);
 const map = new MapView($('map'), $('map-status'), $('map-empty'), $('map-count'), MAP_SOURCES);
 new ProtectedView($('protected'), $('protected-count'), $('protected-aside'), $('protected-empty')).start();
+new ModelView($('model'), $('model-kind'), $('model-empty'), serverNow, 5000).start();
 const feeds = new FeedsView($('feeds'), $('feeds-count'), $('feeds-empty'), serverNow);
 const bouncers = new BouncersView($('bouncers'), $('bouncers-count'), $('bouncers-empty'), serverNow);
 const lifecycle = new CappedList($('lifecycle'), LIFECYCLE_KEPT, lifecycleRow);

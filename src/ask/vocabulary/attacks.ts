@@ -14,17 +14,24 @@ export interface AttackPhrase {
 
 const PORT_SCANS: AlertType[] = ['port-scan-vertical', 'port-scan-horizontal', 'scan-probe'];
 const FLOODS: AlertType[] = ['syn-flood', 'udp-amplification', 'tcp-reflection', 'icmp-flood'];
+const BRUTE_FORCE: AlertType[] = ['brute-force', 'ssh-brute-force'];
 
 /**
- * Attack words → alert types. Group entries (port scans, floods) come after the single
+ * Attack words → alert types. Group entries (brute force, port scans, floods) come after the single
  * types so a type set that equals a group is labelled by the group.
  */
 export const ATTACKS: AttackPhrase[] = [
   {
     types: ['ssh-brute-force'], es: 'fuerza bruta SSH', en: 'SSH brute force',
-    phrases: ['fuerza bruta ssh', 'fuerza bruta por ssh', 'fuerza bruta contra ssh', 'fuerza bruta en ssh', 'fuerza bruta',
-      'ssh brute force', 'ssh bruteforce', 'brute force ssh', 'brute force on ssh', 'brute force', 'bruteforce', 'brute forcing',
-      'brute forced', 'password guessing', 'adivinacion de contrasenas', 'ssh'],
+    phrases: ['fuerza bruta ssh', 'fuerza bruta por ssh', 'fuerza bruta contra ssh', 'fuerza bruta en ssh',
+      'ssh brute force', 'ssh bruteforce', 'brute force ssh', 'brute force on ssh', 'ssh'],
+  },
+  {
+    // The login rules' type for every service read by its replies but SSH (login-rules.ts).
+    types: ['brute-force'], es: 'fuerza bruta (FTP, correo, Telnet)', en: 'brute force (FTP, mail, Telnet)',
+    phrases: ['fuerza bruta ftp', 'fuerza bruta por ftp', 'fuerza bruta contra ftp', 'fuerza bruta telnet', 'fuerza bruta smtp',
+      'fuerza bruta pop3', 'fuerza bruta imap', 'ftp brute force', 'brute force ftp', 'brute force on ftp', 'telnet brute force',
+      'smtp brute force', 'pop3 brute force', 'imap brute force'],
   },
   {
     types: ['port-scan-vertical'], es: 'escaneo vertical de puertos', en: 'vertical port scan',
@@ -61,6 +68,13 @@ export const ATTACKS: AttackPhrase[] = [
   {
     types: ['anomaly'], es: 'anomalía', en: 'anomaly',
     phrases: ['anomalia', 'anomalias', ...forms('anomal', 'o'), 'anomaly', 'anomalies', 'anomalous'],
+  },
+  {
+    // Repeated failed logins, whatever the service: SSH's own type and every other one's.
+    types: BRUTE_FORCE, es: 'fuerza bruta', en: 'brute force',
+    phrases: ['fuerza bruta', 'brute force', 'bruteforce', 'brute forcing', 'brute forced', 'password guessing',
+      'adivinacion de contrasenas', 'login attempts', 'failed logins', 'failed login attempts', 'intentos de acceso',
+      'intentos de acceso fallidos', 'intentos de inicio de sesion', 'accesos fallidos'],
   },
   {
     types: PORT_SCANS, es: 'escaneo de puertos', en: 'port scan',

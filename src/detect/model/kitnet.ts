@@ -119,6 +119,8 @@ export class KitNetModel {
   readonly ensemble: AutoencoderLayer;
   readonly output: AutoencoderLayer;
   readonly threshold: ScoreThreshold;
+  /** The threshold on per-flow scores (flow-threshold.ts), or null. */
+  flowThreshold: ScoreThreshold | null;
   private stack: LayerStack | undefined;
 
   constructor(parts: KitNetParts) {
@@ -130,6 +132,7 @@ export class KitNetModel {
     this.ensemble = parts.ensemble;
     this.output = parts.output;
     this.threshold = parts.threshold;
+    this.flowThreshold = parts.flowThreshold ?? null;
   }
 
   /** The feature mapper's groups: feature indices per autoencoder. */
@@ -179,6 +182,7 @@ export class KitNetModel {
       ensemble: layerToJSON(this.ensemble),
       output: layerToJSON(this.output),
       threshold: { ...this.threshold },
+      ...(this.flowThreshold ? { flowThreshold: { ...this.flowThreshold } } : {}),
     };
   }
 

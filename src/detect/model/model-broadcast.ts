@@ -45,7 +45,7 @@ export class ModelBroadcast {
     return {
       ...shelf,
       loadPromoted: () => shelf.loadPromoted(),
-      train: (rows, count) => shelf.train(rows, count),
+      train: (rows, count, flowContext) => shelf.train(rows, count, flowContext),
       promote: async (version) => {
         await shelf.promote(version);
         await this.publish(version);

@@ -58,6 +58,8 @@ export interface KitNetJSON {
   ensemble: LayerJSON;
   output: LayerJSON;
   threshold: ScoreThreshold;
+  /** Fitted on per-flow scores (flow-threshold.ts); absent when trained without flow context. */
+  flowThreshold?: ScoreThreshold;
 }
 
 export function encodeFloats(a: Float32Array): string {
@@ -97,6 +99,7 @@ export interface KitNetParts {
   ensemble: AutoencoderLayer;
   output: AutoencoderLayer;
   threshold: ScoreThreshold;
+  flowThreshold?: ScoreThreshold | null;
 }
 
 /**
@@ -127,11 +130,8 @@ export function parseKitNetJSON(value: unknown, file: string, featureCount?: num
   for (const k of ['rows', 'fmRows', 'trainRows', 'holdoutRows', 'maxClusterSize', 'epochs', 'batchSize', 'learningRate', 'seed', 'seconds'] as const) {
     if (!isFiniteNumber(training[k])) fail(`training.${k} is not a number`);
   }
-  const t = value.threshold;
-  if (!isObject(t)) return fail('threshold is missing');
-  for (const k of ['threshold', 'quantile', 'logMean', 'logStd', 'empirical', 'samples'] as const) {
-    if (!isFiniteNumber(t[k])) fail(`threshold.${k} is not a finite number`);
-  }
+  const threshold = readScoreThreshold(value.threshold, 'threshold', fail);
+  const flowThreshold = value.flowThreshold === undefined || value.flowThreshold === null ? null : readScoreThreshold(value.flowThreshold, 'flowThreshold', fail);
   return {
     version,
     createdAt: value.createdAt,
@@ -140,8 +140,18 @@ export function parseKitNetJSON(value: unknown, file: string, featureCount?: num
     training: training as unknown as TrainingSummary,
     ensemble,
     output,
-    threshold: t as unknown as ScoreThreshold,
+    threshold,
+    flowThreshold,
   };
+}
+
+/** A fitted threshold (threshold.ts) in a model file; `name` is its field. */
+export function readScoreThreshold(value: unknown, name: string, fail: (problem: string) => never): ScoreThreshold {
+  if (!isObject(value)) return fail(`${name} is missing`);
+  for (const k of ['threshold', 'quantile', 'logMean', 'logStd', 'empirical', 'samples'] as const) {
+    if (!isFiniteNumber(value[k])) fail(`${name}.${k} is not a finite number`);
+  }
+  return value as unknown as ScoreThreshold;
 }
 
 function parseLayer(value: unknown, name: string, width: number, fail: (problem: string) => never): AutoencoderLayer {
@@ -187,14 +197,14 @@ function parseLayer(value: unknown, name: string, width: number, fail: (problem:
   return { normaliser: MinMaxNormaliser.fromJSON({ min: n.min as number[], max: n.max as number[] }), groups };
 }
 
-function isObject(v: unknown): v is Record<string, unknown> {
+export function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-function isFiniteNumber(v: unknown): v is number {
+export function isFiniteNumber(v: unknown): v is number {
   return typeof v === 'number' && Number.isFinite(v);
 }
 
-function isNumberArray(v: unknown, length: number): v is number[] {
+export function isNumberArray(v: unknown, length: number): v is number[] {
   return Array.isArray(v) && v.length === length && v.every(isFiniteNumber);
 }

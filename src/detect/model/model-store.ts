@@ -1,5 +1,5 @@
-// Trained models on disk: one JSON file per version (kitnet-v000001.json, ...) in one
-// folder. The store assigns versions, monotonic: one more than the highest file present.
+// Trained models on disk: one JSON file per version (kitnet-v000001.json, ...; the name is
+// historical: a file holds a model of either kind, see anomaly-model.ts) in one folder. The store assigns versions, monotonic: one more than the highest file present.
 // A save writes a temporary file, syncs it, and then links it to its final name, which is
 // atomic and, unlike rename, fails if the name exists: two trainers saving at once get two
 // versions, not one file overwritten. Readers never see a half-written model.
@@ -9,7 +9,7 @@ import { link, mkdir, open, readFile, readdir, rename, unlink } from 'node:fs/pr
 import { join } from 'node:path';
 import { AutoimmuneError } from '../../errors.ts';
 import { ModelFormatError } from './errors.ts';
-import { KitNetModel } from './kitnet.ts';
+import { modelFromJSON, type AnomalyModel } from './anomaly-model.ts';
 
 const FILE = /^kitnet-v(\d+)\.json$/;
 
@@ -56,7 +56,7 @@ export class ModelStore {
   }
 
   /** Writes the model under the next version, sets model.version to it and returns it. */
-  async save(model: KitNetModel): Promise<number> {
+  async save(model: AnomalyModel): Promise<number> {
     if (this.options.featureCount !== undefined && model.featureCount !== this.options.featureCount) {
       throw new RangeError(`model store ${this.dir}: model has ${model.featureCount} features, the store holds models of ${this.options.featureCount}`);
     }
@@ -90,7 +90,7 @@ export class ModelStore {
   }
 
   /** The model of that version; throws ModelNotFoundError, ModelFormatError or ModelFeatureCountError. */
-  async load(version: number): Promise<KitNetModel> {
+  async load(version: number): Promise<AnomalyModel> {
     const file = this.fileOf(version);
     let text: string;
     try {
@@ -105,13 +105,13 @@ export class ModelStore {
     } catch (err) {
       throw new ModelFormatError(file, `is not valid JSON (${(err as Error).message}): the file is damaged; delete it to fall back to an older version`, { cause: err });
     }
-    const model = KitNetModel.fromJSON(json, { file, ...(this.options.featureCount !== undefined ? { featureCount: this.options.featureCount } : {}) });
+    const model = modelFromJSON(json, { file, ...(this.options.featureCount !== undefined ? { featureCount: this.options.featureCount } : {}) });
     if (model.version !== version) throw new ModelFormatError(file, `says it is version ${model.version}, but its name says ${version}`);
     return model;
   }
 
   /** The newest model, or null if the store holds none. A damaged newest file is an error, not skipped. */
-  async latest(): Promise<KitNetModel | null> {
+  async latest(): Promise<AnomalyModel | null> {
     const all = await this.versions();
     const last = all[all.length - 1];
     return last === undefined ? null : this.load(last);

@@ -36,6 +36,11 @@ export function fitThreshold(scores: ArrayLike<number>, quantile: number): Score
   return { threshold: Math.exp(logMean + logStd * normalQuantile(quantile)), quantile, logMean, logStd, empirical, samples: n };
 }
 
+/** A typical benign score: the fit's median, exp(μ) (per-flow scoring's prior, flow-scores.ts). */
+export function typicalScore(t: ScoreThreshold): number {
+  return Math.exp(t.logMean);
+}
+
 /** Tail probability of `score` under the fitted log-normal: P(benign score ≥ score). */
 export function benignTailProbability(t: ScoreThreshold, score: number): number {
   if (t.logStd === 0) return score > Math.exp(t.logMean) ? 0 : 1;

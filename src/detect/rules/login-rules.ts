@@ -104,20 +104,17 @@ export class LoginRules {
     }
     if (ev === LoginEvent.FAILURE) {
       this.failCount[c]++;
-      if (answered && this.burst.hit(c, ts)) {
-        const firstTs = this.burst.windowStart(c);
-        const score = riskScore(cfg.burstMaxretry, cfg.burstMaxretry, cfg.burstFindtimeS, ts - firstTs);
+      const fire = (counter: WindowCounter, maxretry: number, findtimeS: number, names: readonly [string, string]): boolean => {
+        if (!counter.hit(c, ts)) return false;
+        const firstTs = counter.windowStart(c);
+        const score = riskScore(maxretry, maxretry, findtimeS, ts - firstTs);
         this.fire(batch, i, c, ts, firstTs, score, service, name, {
-          failures: this.failCount[c], parallel: cfg.burstMaxretry, burstFindtimeS: cfg.burstFindtimeS, windowS: seconds(ts - firstTs),
+          failures: this.failCount[c], [names[0]]: maxretry, [names[1]]: findtimeS, windowS: seconds(ts - firstTs),
         }, out);
-        return;
-      }
-      if (!this.failures.hit(c, ts)) return;
-      const firstTs = this.failures.windowStart(c);
-      const score = riskScore(cfg.maxretry, cfg.maxretry, cfg.findtimeS, ts - firstTs);
-      this.fire(batch, i, c, ts, firstTs, score, service, name, {
-        failures: this.failCount[c], maxretry: cfg.maxretry, findtimeS: cfg.findtimeS, windowS: seconds(ts - firstTs),
-      }, out);
+        return true;
+      };
+      if (answered && fire(this.burst, cfg.burstMaxretry, cfg.burstFindtimeS, ['parallel', 'burstFindtimeS'])) return;
+      fire(this.failures, cfg.maxretry, cfg.findtimeS, ['maxretry', 'findtimeS']);
       return;
     }
     // UNDECIDED

@@ -250,7 +250,6 @@ const num = (lo: number, hi: number, loOpen = false): Check => (v) =>
 const int = (lo: number, hi: number): Check => (v) => Number.isInteger(v) && (v as number) >= lo && (v as number) <= hi;
 const bool: Check = (v) => typeof v === 'boolean';
 const portList = (min: number): Check => (v) => Array.isArray(v) && v.length >= min && v.length <= 64 && v.every((p) => int(1, 65535)(p));
-const ports = portList(1);
 const windows: Check = (v) => Array.isArray(v) && v.length <= 64 && v.every((p) => int(0, 65535)(p));
 
 // field → [check, what is expected], per section; '' is the top level

@@ -1,0 +1,40 @@
+// A detector shard on a recorded capture: the login alert it raises in the server's shard
+// names the client, carries the client's GeoIP (looked up by the enricher for the server's
+// SYN-ACK) and its flow-feature vector.
+
+import { strict as assert } from 'node:assert';
+import { test } from 'node:test';
+import type { Alert } from '../src/detect/alert.ts';
+import { DetectorShard } from '../src/detect/detector-shard.ts';
+import { Enrichment } from '../src/detect/enrichment.ts';
+import { FlowFeatureExtractor } from '../src/detect/flow-features.ts';
+import { DEFAULT_RULES } from '../src/detect/rules/rules-config.ts';
+import type { GeoInfo } from '../src/geo/geo-lookup.ts';
+import { PacketBatch } from '../src/net/packet-batch.ts';
+import { readCaptureSync } from '../src/net/pcap-file.ts';
+
+const FILE = new URL('./fixtures/captures/recorded_brute_hydra-ftp.pcap', import.meta.url).pathname;
+const ATTACKER = 0xc6336402; // 198.51.100.2
+
+test('a login alert made in the server\'s shard carries the client\'s GeoIP and flow features', () => {
+  // a stand-in GeoIP source: the attacker is in "XA", every other address in "XB"
+  const geo = {
+    lookup: (a: number | string): GeoInfo => ({ addressClass: 'public', country: a === ATTACKER ? 'XA' : 'XB', city: null, latitude: 1, longitude: 2, asn: 64500, asnOrg: 'AS-TEST' }),
+  };
+  const enrich = new Enrichment(0, new FlowFeatureExtractor(), geo);
+  const shard = new DetectorShard(0, DEFAULT_RULES, { anomaly: { anomalousPackets: 20, windowS: 10, cooldownS: 300, blockable: false }, sampleEvery: 16, countryWeights: {}, modelBatchRows: 1 });
+  const board = { current: null, candidate: null, grace: false };
+  const alerts: Alert[] = [];
+  readCaptureSync(FILE, (b) => {
+    // only the server's packets, as the server's shard sees them
+    const mine = new PacketBatch(b.capacity);
+    for (let i = 0; i < b.length; i++) if (b.src4[i] === 0xc6336401) mine.appendRow(b, i);
+    if (mine.length) alerts.push(...shard.process(enrich.enrich(mine), board).alerts);
+  });
+  const a = alerts.find((x) => x.type === 'brute-force');
+  assert.ok(a, `no login alert: ${JSON.stringify(alerts)}`);
+  assert.equal(a.source, '198.51.100.2');
+  assert.equal(a.geo?.country, 'XA');
+  assert.equal(a.geo?.asn, 64500);
+  assert.equal(a.features?.length, new FlowFeatureExtractor().featureCount);
+});
