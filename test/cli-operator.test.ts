@@ -9,6 +9,7 @@ import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -139,6 +140,18 @@ test('the operator commands on a running node, found through its state dir alone
     const big = cli('replay', '--to', node.url, join(PCAP, 'D01_benign_example.pcap'), ...S);
     assert.equal(big.status, 2);
     assert.match(big.stderr, /D01_benign_example\.pcap is 3,812,643 bytes, more than http\.captureUploadMb \(1 MB\) allows/);
+    // The node refuses it too, from the Content-Length, before reading the body.
+    const refusal = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = httpRequest(`${node.url}/api/captures?name=big.pcap`, { method: 'POST', headers: { authorization: `Bearer ${readFileSync(join(stateDir, 'http-token'), 'utf8').trim()}`, 'content-type': 'application/vnd.tcpdump.pcap', 'content-length': String(3 * 2 ** 20) } }, (res) => {
+        let body = '';
+        res.on('data', (d) => (body += d));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      });
+      req.on('error', reject);
+      req.flushHeaders();
+    });
+    assert.equal(refusal.status, 413);
+    assert.match(refusal.body, /big\.pcap is 3,145,728 bytes, more than http\.captureUploadMb \(1 MB\) allows/);
     assert.deepEqual(readdirSync(join(stateDir, 'captures')), [], 'nothing left behind');
 
     // The alerts: listed with what was done, one inspected in full.

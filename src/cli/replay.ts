@@ -6,7 +6,7 @@ import { openAsBlob, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { loadConfig } from '../config/load-config.ts';
 import { UsageError } from '../errors.ts';
-import type { CaptureUploadStatus } from '../node/capture-uploads.ts';
+import { tooLargeText, type CaptureUploadStatus } from '../node/capture-uploads.ts';
 import { callApi, getJson, nodeTarget, parseSub, refused, TARGET_HELP, type ApiTarget } from './node-target.ts';
 import { parseSpeed } from '../net/file-source.ts';
 import { replay, type ReplaySummary } from '../node/replay.ts';
@@ -49,6 +49,10 @@ function checkFile(f: string): number {
 
 /** One capture into the node at `t`: sent, then followed until the node has handled every packet. */
 async function replayInto(t: ApiTarget, file: string, speed: string, tty: boolean): Promise<CaptureUploadStatus> {
+  // The node's limit first: past it the node cuts the upload short, and the answer may be lost to the broken pipe.
+  const limits = await callApi(t, 'GET', '/api/captures/limits');
+  const size = statSync(file).size;
+  if (limits.status === 200 && typeof limits.json?.maxBytes === 'number' && size > limits.json.maxBytes) throw new UsageError(tooLargeText(basename(file), size.toLocaleString('en'), limits.json.maxBytes));
   const q = new URLSearchParams({ name: basename(file), speed });
   const { status, json } = await callApi(t, 'POST', `/api/captures?${q}`, await openAsBlob(file), 'application/vnd.tcpdump.pcap', 600_000);
   if (status !== 202) refused(status, json, t);

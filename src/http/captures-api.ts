@@ -57,6 +57,14 @@ export function registerCapturesApi(app: FastifyInstance, captures: () => Captur
     );
   });
 
+  // What a client checks before it sends: a refused upload is cut short by the node, and the
+  // client may see the broken pipe before the answer.
+  app.get('/api/captures/limits', async (_req, reply) => {
+    const c = need(reply);
+    if (!c) return reply;
+    return { maxBytes: c.maxBytes };
+  });
+
   app.get<{ Params: { id: string } }>('/api/captures/:id', async (req, reply) => {
     const c = need(reply);
     if (!c) return reply;

@@ -20,6 +20,11 @@ import { PCAPNG_SHB } from '../net/pcapng-format.ts';
 import type { ActorSystem } from '../supervisors/actor-system.ts';
 import type { Pipeline } from './pipeline.ts';
 
+/** Why a capture is refused for its size (the node's answer, and the CLI's before it sends one). */
+export function tooLargeText(name: string, size: string, maxBytes: number): string {
+  return `${name} is ${size} bytes, more than http.captureUploadMb (${maxBytes / 2 ** 20} MB) allows: split it (editcap -c), or raise the setting`;
+}
+
 export class CaptureUploadError extends AutoimmuneError {
   constructor(code: string, message: string, statusCode: number) {
     super(code, message, { statusCode });
@@ -94,6 +99,11 @@ export class CaptureUploads {
 
   constructor(private readonly o: CaptureUploadsOptions) {}
 
+  /** The largest capture taken, bytes. */
+  get maxBytes(): number {
+    return this.o.maxBytes;
+  }
+
   /**
    * Reads a capture from `body` into the captures folder (refused past maxBytes), checks it,
    * and starts replaying it. Throws CaptureUploadError (413 too large, 400 not a capture, 429
@@ -104,7 +114,7 @@ export class CaptureUploads {
     const running = [...this.uploads.values()].filter((u) => u.status.state === 'replaying').length;
     if (running >= (this.o.maxRunning ?? 4)) throw new CaptureUploadError('AI_ERR_TOO_MANY_REPLAYS', `this node replays ${running} captures already; wait for one to finish`, 429);
     const max = this.o.maxBytes;
-    const tooBig = (size: string) => new CaptureUploadError('AI_ERR_CAPTURE_TOO_LARGE', `${o.name} is ${size} bytes, more than http.captureUploadMb (${max / 2 ** 20} MB) allows: split it (editcap -c), or raise the setting`, 413);
+    const tooBig = (size: string) => new CaptureUploadError('AI_ERR_CAPTURE_TOO_LARGE', tooLargeText(o.name, size, max), 413);
     if (o.length !== undefined && o.length > max) throw tooBig(o.length.toLocaleString('en'));
     mkdirSync(this.o.dir, { recursive: true, mode: 0o700 });
     const id = `${++this.seq}-${randomBytes(3).toString('hex')}`;
