@@ -50,6 +50,20 @@ export function peakRssMb(): number {
   return m ? Math.round(Number(m[1]) / 1024) : -1;
 }
 
+/** CPU seconds (user + system) of this process's main thread, from /proc (the clock ticks of its task). */
+function mainThreadCpuS(): number {
+  const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // Fields 14 and 15 (utime, stime), counted from the state field (3): indexes 11 and 12.
+  return (Number(f[11]) + Number(f[12])) / 100;
+}
+
+/** CPU seconds of the whole process (every thread). */
+function processCpuS(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+}
+
 /** Where the resident set is: V8's heap, memory outside it (buffers, wasm), in MB. */
 function memoryMb(): Record<string, number> {
   const m = process.memoryUsage();
@@ -83,6 +97,8 @@ async function boot(a: Args, live: boolean, sources: PipelineSource[] | undefine
 
 async function replayRun(a: Args): Promise<void> {
   let t0 = 0;
+  let cpu0 = { main: 0, all: 0 };
+  let memoryAtStart: Record<string, number> = {};
   let progress: CaptureProgress | undefined;
   let ended!: () => void;
   const end = new Promise<void>((r) => (ended = r));
@@ -91,7 +107,11 @@ async function replayRun(a: Args): Promise<void> {
       id: 'replay',
       restart: 'transient',
       open: (skip) => {
-        if (t0 === 0) t0 = performance.now();
+        if (t0 === 0) {
+          t0 = performance.now();
+          cpu0 = { main: mainThreadCpuS(), all: processCpuS() };
+          memoryAtStart = memoryMb();
+        }
         return new FileSource(a.files, { backToBackGapS: 1, loop: true, skip, limit: a.packets - skip, batchSize: 256 });
       },
       onEnd: (p) => {
@@ -107,6 +127,7 @@ async function replayRun(a: Args): Promise<void> {
   const p = progress!;
   while (p.confirmed + p.lost < p.delivered) await new Promise((r) => setTimeout(r, 1));
   const elapsedS = (performance.now() - t0) / 1000;
+  const cpu = { main: mainThreadCpuS() - cpu0.main, all: processCpuS() - cpu0.all };
   clearInterval(sampler);
   rssPeak = Math.max(rssPeak, process.memoryUsage.rss());
   const counters = countersByKind(node);
@@ -119,6 +140,10 @@ async function replayRun(a: Args): Promise<void> {
     rss_peak_run_mb: Math.round(rssPeak / 1048576),
     vm_hwm_mb: peakRssMb(),
     memory_mb: memoryMb(),
+    memory_at_start_mb: memoryAtStart,
+    // CPU of the run: the main thread's (the event loop the actor shards share) and every
+    // thread's, in µs per packet: steadier than packets/s on a machine shared with other work.
+    cpu_us_per_packet: { main: Math.round((cpu.main * 1e7) / (p.delivered + p.unroutable)) / 10, all: Math.round((cpu.all * 1e7) / (p.delivered + p.unroutable)) / 10 },
     decisions: node.defence.desk.log.counts(),
     model_version: node.defence.board.current?.version ?? null,
     counters,
