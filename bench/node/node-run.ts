@@ -2,7 +2,7 @@
 // own): startNode with the model in force (the state dir holds a promoted model), the
 // dry-run firewall, the event store, the HTTP server — everything `autoimmune start` runs.
 //
-//   replay: node --import tsx bench/node/node-run.ts --state DIR --shards N [--workers] --packets M FILE...
+//   replay: node --import tsx bench/node/node-run.ts --state DIR --shards N [--workers] [--store-inline] --packets M FILE...
 //     the files looped at max speed until M packets are delivered; one JSON line at the end.
 //   live:   node --import tsx bench/node/node-run.ts --state DIR --shards N --live
 //     captures `udp` on lo (run it inside a namespace: see live-lab.ts), prints {"ready":true}
@@ -26,11 +26,13 @@ interface Args {
   live: boolean;
   /** pipeline.workers: each shard in a worker thread. */
   workers: boolean;
+  /** store.thread off: the database on the main thread (for before/after comparisons). */
+  storeInline: boolean;
   files: string[];
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { state: '', shards: 2, packets: 0, live: false, workers: false, files: [] };
+  const a: Args = { state: '', shards: 2, packets: 0, live: false, workers: false, storeInline: false, files: [] };
   for (let i = 0; i < argv.length; i++) {
     const f = argv[i]!;
     if (f === '--state') a.state = argv[++i]!;
@@ -38,6 +40,7 @@ function parseArgs(argv: string[]): Args {
     else if (f === '--packets') a.packets = Number(argv[++i]);
     else if (f === '--live') a.live = true;
     else if (f === '--workers') a.workers = true;
+    else if (f === '--store-inline') a.storeInline = true;
     else a.files.push(f);
   }
   if (!a.state || !(a.shards >= 1)) throw new Error('usage: node-run --state DIR --shards N (--packets M FILE... | --live)');
@@ -91,6 +94,7 @@ async function boot(a: Args, live: boolean, sources: PipelineSource[] | undefine
     model: { enabled: true, retrainIntervalS: 0 },
     // Every attacker is timed: the rate limit on automatic bans would skip most of them.
     responder: { rateLimit: { bans: 1_000_000, perS: 1 } },
+    ...(a.storeInline ? { store: { thread: false } } : {}),
   } as never);
   return startNode(config, { notice: () => {}, ...(sources ? { sources } : {}) });
 }

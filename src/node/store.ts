@@ -36,10 +36,14 @@ export interface NodeStore {
 
 async function openBackend(config: Config, stateDir: string): Promise<StoreBackend | null> {
   switch (config.store.backend) {
-    case 'duckdb':
-      return openBackendInThread('duckdb', join(stateDir, 'events.duckdb'));
-    case 'sqlite':
-      return openBackendInThread('sqlite', join(stateDir, 'events.sqlite'));
+    case 'duckdb': {
+      const path = join(stateDir, 'events.duckdb');
+      return config.store.thread ? openBackendInThread('duckdb', path) : (await import('../store/duckdb-backend.ts')).openDuckdbBackend(path);
+    }
+    case 'sqlite': {
+      const path = join(stateDir, 'events.sqlite');
+      return config.store.thread ? openBackendInThread('sqlite', path) : (await import('../store/sqlite-backend.ts')).openSqliteBackend(path);
+    }
     case 'memory':
       return null;
   }
