@@ -12,6 +12,7 @@ import { DEFAULT_RULES } from '../src/detect/rules/rules-config.ts';
 import type { GeoInfo } from '../src/geo/geo-lookup.ts';
 import { PacketBatch } from '../src/net/packet-batch.ts';
 import { readCaptureSync } from '../src/net/pcap-file.ts';
+import { shardRuleLimits } from '../src/node/pipeline.ts';
 
 const FILE = new URL('./fixtures/captures/recorded_brute_hydra-ftp.pcap', import.meta.url).pathname;
 const ATTACKER = 0xc6336402; // 198.51.100.2
@@ -37,4 +38,20 @@ test('a login alert made in the server\'s shard carries the client\'s GeoIP and 
   assert.equal(a.geo?.country, 'XA');
   assert.equal(a.geo?.asn, 64500);
   assert.equal(a.features?.length, new FlowFeatureExtractor().featureCount);
+});
+
+test('a shard holds its share of the node\'s rule tables: a spoofed flood of 37,623 sources overflows one of two shards\' tables, not a lone shard\'s', () => {
+  const flood = new URL('../../shared/data/pcap/D12_flood_pkt.TCP.synflood.spoofed.pcap', import.meta.url).pathname;
+  const settings = { anomaly: { anomalousPackets: 20, windowS: 10, cooldownS: 300, blockable: false }, sampleEvery: 16, countryWeights: {}, modelBatchRows: 1 };
+  const board = { current: null, candidate: null, grace: false };
+  const run = (shards: number) => {
+    const shard = new DetectorShard(0, DEFAULT_RULES, { ...settings, ruleLimits: shardRuleLimits(shards) });
+    const enrich = new Enrichment<GeoInfo | undefined>(0, new FlowFeatureExtractor(), null);
+    readCaptureSync(flood, (b) => void shard.process(enrich.enrich(b), board));
+    return shard.rules.stats();
+  };
+  const lone = run(1);
+  const half = run(2);
+  assert.ok(lone.sources > 32_768 && lone.sourceEvictions === 0, `one shard holds every source: ${JSON.stringify(lone)}`);
+  assert.ok(half.sources <= 32_768 && half.sourceEvictions > 0, `one of two shards holds half as many: ${JSON.stringify(half)}`);
 });

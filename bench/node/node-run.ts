@@ -2,7 +2,7 @@
 // own): startNode with the model in force (the state dir holds a promoted model), the
 // dry-run firewall, the event store, the HTTP server — everything `autoimmune start` runs.
 //
-//   replay: node --import tsx bench/node/node-run.ts --state DIR --shards N [--workers] --packets M FILE...
+//   replay: node --import tsx bench/node/node-run.ts --state DIR --shards N [--workers] [--store-inline] --packets M FILE...
 //     the files looped at max speed until M packets are delivered; one JSON line at the end.
 //   live:   node --import tsx bench/node/node-run.ts --state DIR --shards N --live
 //     captures `udp` on lo (run it inside a namespace: see live-lab.ts), prints {"ready":true}
@@ -26,11 +26,13 @@ interface Args {
   live: boolean;
   /** pipeline.workers: each shard in a worker thread. */
   workers: boolean;
+  /** store.thread off: the database on the main thread (for before/after comparisons). */
+  storeInline: boolean;
   files: string[];
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { state: '', shards: 2, packets: 0, live: false, workers: false, files: [] };
+  const a: Args = { state: '', shards: 2, packets: 0, live: false, workers: false, storeInline: false, files: [] };
   for (let i = 0; i < argv.length; i++) {
     const f = argv[i]!;
     if (f === '--state') a.state = argv[++i]!;
@@ -38,6 +40,7 @@ function parseArgs(argv: string[]): Args {
     else if (f === '--packets') a.packets = Number(argv[++i]);
     else if (f === '--live') a.live = true;
     else if (f === '--workers') a.workers = true;
+    else if (f === '--store-inline') a.storeInline = true;
     else a.files.push(f);
   }
   if (!a.state || !(a.shards >= 1)) throw new Error('usage: node-run --state DIR --shards N (--packets M FILE... | --live)');
@@ -48,6 +51,20 @@ function parseArgs(argv: string[]): Args {
 export function peakRssMb(): number {
   const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
   return m ? Math.round(Number(m[1]) / 1024) : -1;
+}
+
+/** CPU seconds (user + system) of this process's main thread, from /proc (the clock ticks of its task). */
+function mainThreadCpuS(): number {
+  const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // Fields 14 and 15 (utime, stime), counted from the state field (3): indexes 11 and 12.
+  return (Number(f[11]) + Number(f[12])) / 100;
+}
+
+/** CPU seconds of the whole process (every thread). */
+function processCpuS(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
 }
 
 /** Where the resident set is: V8's heap, memory outside it (buffers, wasm), in MB. */
@@ -77,12 +94,15 @@ async function boot(a: Args, live: boolean, sources: PipelineSource[] | undefine
     model: { enabled: true, retrainIntervalS: 0 },
     // Every attacker is timed: the rate limit on automatic bans would skip most of them.
     responder: { rateLimit: { bans: 1_000_000, perS: 1 } },
+    ...(a.storeInline ? { store: { thread: false } } : {}),
   } as never);
   return startNode(config, { notice: () => {}, ...(sources ? { sources } : {}) });
 }
 
 async function replayRun(a: Args): Promise<void> {
   let t0 = 0;
+  let cpu0 = { main: 0, all: 0 };
+  let memoryAtStart: Record<string, number> = {};
   let progress: CaptureProgress | undefined;
   let ended!: () => void;
   const end = new Promise<void>((r) => (ended = r));
@@ -91,7 +111,11 @@ async function replayRun(a: Args): Promise<void> {
       id: 'replay',
       restart: 'transient',
       open: (skip) => {
-        if (t0 === 0) t0 = performance.now();
+        if (t0 === 0) {
+          t0 = performance.now();
+          cpu0 = { main: mainThreadCpuS(), all: processCpuS() };
+          memoryAtStart = memoryMb();
+        }
         return new FileSource(a.files, { backToBackGapS: 1, loop: true, skip, limit: a.packets - skip, batchSize: 256 });
       },
       onEnd: (p) => {
@@ -107,6 +131,7 @@ async function replayRun(a: Args): Promise<void> {
   const p = progress!;
   while (p.confirmed + p.lost < p.delivered) await new Promise((r) => setTimeout(r, 1));
   const elapsedS = (performance.now() - t0) / 1000;
+  const cpu = { main: mainThreadCpuS() - cpu0.main, all: processCpuS() - cpu0.all };
   clearInterval(sampler);
   rssPeak = Math.max(rssPeak, process.memoryUsage.rss());
   const counters = countersByKind(node);
@@ -119,6 +144,10 @@ async function replayRun(a: Args): Promise<void> {
     rss_peak_run_mb: Math.round(rssPeak / 1048576),
     vm_hwm_mb: peakRssMb(),
     memory_mb: memoryMb(),
+    memory_at_start_mb: memoryAtStart,
+    // CPU of the run: the main thread's (the event loop the actor shards share) and every
+    // thread's, in µs per packet: steadier than packets/s on a machine shared with other work.
+    cpu_us_per_packet: { main: Math.round((cpu.main * 1e7) / (p.delivered + p.unroutable)) / 10, all: Math.round((cpu.all * 1e7) / (p.delivered + p.unroutable)) / 10 },
     decisions: node.defence.desk.log.counts(),
     model_version: node.defence.board.current?.version ?? null,
     counters,

@@ -13,7 +13,7 @@ import type { FlaggedAddresses } from './flagged-addresses.ts';
 import type { FlowMeter } from './flow-meter.ts';
 import type { FlowScores } from './flow-scores.ts';
 import type { FlowRecord } from './flow-record.ts';
-import { SourceRules } from './rules/source-rules.ts';
+import { SourceRules, type SourceRulesLimits } from './rules/source-rules.ts';
 import type { RulesConfig } from './rules/rules-config.ts';
 import { newVictimTally, type VictimTally } from './rules/victim-tally.ts';
 import type { ShadowReport, TrainingSample } from './training-buffer.ts';
@@ -55,6 +55,8 @@ export interface DetectorSettings {
   countryWeights: Record<string, number>;
   /** Rows gathered before the model scores them in one call. */
   modelBatchRows: number;
+  /** This shard's bounds of the rule tables (its share of the node's: shards own disjoint sources); default: SourceRules' own. */
+  ruleLimits?: SourceRulesLimits;
 }
 
 export interface DetectorOutput {
@@ -96,7 +98,7 @@ export class DetectorShard {
     /** Meters flows over the scored batches (null: no flow summaries). */
     readonly meter: FlowMeter | null = null,
   ) {
-    this.rules = new SourceRules(rules);
+    this.rules = new SourceRules(rules, settings.ruleLimits);
     this.grader = new EvidenceGrader();
     this.gate = new AnomalyGate(settings.anomaly);
     this.weighted = Object.keys(settings.countryWeights).length > 0;

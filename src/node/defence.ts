@@ -26,7 +26,7 @@ import { shareOf } from '../net/shard-count.ts';
 import { shardWorkerSpec } from '../actors/shard-worker.ts';
 import type { EnricherProgress } from '../actors/enricher.ts';
 import { geoConfigOf } from '../geo/from-config.ts';
-import { shardFeatures } from './pipeline.ts';
+import { shardFeatures, shardRuleLimits } from './pipeline.ts';
 import type { WorkerSpec } from '../supervisors/child-spec.ts';
 
 
@@ -108,6 +108,7 @@ export async function assembleDefence(o: DefenceOptions): Promise<Defence> {
     // density model has none, and scoring each batch as it comes keeps the flow means of
     // the shards in step (a pair's two directions reach two shards).
     modelBatchRows: m.kind === 'kitnet' ? m.scoreBatchRows : 1,
+    ruleLimits: shardRuleLimits(config.pipeline.shards),
   };
   const flows = config.store.enabled && config.store.flows.enabled ? { to: STORE_PATH, meter: flowMeterConfig(config) } : null;
   const workers = config.pipeline.workers;

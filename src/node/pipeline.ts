@@ -16,6 +16,7 @@ import type { MailboxOptions } from '../supervisors/mailbox.ts';
 import type { RestartType } from '../supervisors/restart-policy.ts';
 import { PIPELINE_PATH, enricherId, enricherPath } from '../actors/tree-layout.ts';
 import { shareOf } from '../net/shard-count.ts';
+import { DEFAULT_RULE_SOURCES, type SourceRulesLimits } from '../detect/rules/source-rules.ts';
 
 export interface PipelineSource {
   id: string;
@@ -52,6 +53,15 @@ export function shardFeatures(f: FlowFeatureConfig, shards: number): FlowFeature
     ...(f.maxPairs !== undefined ? { maxPairs: shareOf(f.maxPairs, shards) } : {}),
     ...(f.maxSockets !== undefined ? { maxSockets: shareOf(f.maxSockets, shards) } : {}),
   };
+}
+
+/**
+ * One shard's share of the node's rule-table bounds (DEFAULT_RULE_SOURCES sources, as many
+ * scan keys, four times as many sockets): shards own disjoint sources, so the node's rule
+ * memory does not grow with the shard count (about 80 MB when full, whatever the count).
+ */
+export function shardRuleLimits(shards: number): SourceRulesLimits {
+  return { maxSources: shareOf(DEFAULT_RULE_SOURCES, shards) };
 }
 
 export interface Pipeline {

@@ -13,6 +13,7 @@ import { featureCount } from '../detect/flow-features.ts';
 import type { BanDesk } from '../respond/ban-desk.ts';
 import type { EventQuery } from '../store/event-query.ts';
 import { EventStore } from '../store/event-store.ts';
+import { openBackendInThread } from '../store/backend-thread.ts';
 import { ScatterGather, type StoreMessage } from '../store/scatter-gather.ts';
 import { SimilarIndex } from '../store/similar-index.ts';
 import type { StoreBackend } from '../store/sql-backend.ts';
@@ -35,10 +36,14 @@ export interface NodeStore {
 
 async function openBackend(config: Config, stateDir: string): Promise<StoreBackend | null> {
   switch (config.store.backend) {
-    case 'duckdb':
-      return (await import('../store/duckdb-backend.ts')).openDuckdbBackend(join(stateDir, 'events.duckdb'));
-    case 'sqlite':
-      return (await import('../store/sqlite-backend.ts')).openSqliteBackend(join(stateDir, 'events.sqlite'));
+    case 'duckdb': {
+      const path = join(stateDir, 'events.duckdb');
+      return config.store.thread ? openBackendInThread('duckdb', path) : (await import('../store/duckdb-backend.ts')).openDuckdbBackend(path);
+    }
+    case 'sqlite': {
+      const path = join(stateDir, 'events.sqlite');
+      return config.store.thread ? openBackendInThread('sqlite', path) : (await import('../store/sqlite-backend.ts')).openSqliteBackend(path);
+    }
     case 'memory':
       return null;
   }

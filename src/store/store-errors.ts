@@ -23,3 +23,10 @@ export class StoreStoppingError extends AutoimmuneError {
     super('AI_ERR_STOPPING', 'the event store is closing (the node is stopping): ask again once it is back', { ...options, statusCode: 503 });
   }
 }
+
+/** The event store's database thread failed (it crashed, exited, or could not open the database). */
+export class StoreThreadError extends AutoimmuneError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('AI_ERR_STORE_THREAD', message, options);
+  }
+}

@@ -37,6 +37,9 @@ import { ruleAlert, seconds } from './rule-alert.ts';
 import { validateRulesConfig, type RulesConfig } from './rules-config.ts';
 import { VictimTallyWriter, type VictimTally } from './victim-tally.ts';
 
+/** Sources (and login clients) a node's rule tables hold by default: each shard holds its share. */
+export const DEFAULT_RULE_SOURCES = 65536;
+
 export interface SourceRulesLimits {
   /** Sources with half-open or probe state, and clients with login state, each (default 65536). */
   maxSources?: number;
@@ -114,7 +117,7 @@ export class SourceRules {
 
   constructor(config: RulesConfig, limits: SourceRulesLimits = {}) {
     this.config = validateRulesConfig(config);
-    const maxSources = checkCapacity(limits.maxSources ?? 65536);
+    const maxSources = checkCapacity(limits.maxSources ?? DEFAULT_RULE_SOURCES);
     const maxScanKeys = checkCapacity(limits.maxScanKeys ?? maxSources);
     const maxSockets = checkCapacity(limits.maxSockets ?? 4 * maxSources);
     this.writer = new VictimTallyWriter(checkCapacity(limits.maxTallyRows ?? 4096));

@@ -1,0 +1,144 @@
+// A StoreBackend whose database runs in a worker thread of its own (backend-thread-worker.ts).
+// DuckDB's appender and its flush, and SQLite, run on the thread that calls them: in the
+// node's main thread they took 13–16 % of the packet path's time (the profile in the README's
+// benchmarks). Here a call is a message: rows are cloned once (structured clone), answers come
+// back the same way, a query's AbortSignal interrupts it in the thread, and errors keep their
+// codes (a query the store cannot answer, a cancelled one, the store closing). A thread that
+// dies fails every call waiting on it and every later one with StoreThreadError.
+
+import { Worker } from 'node:worker_threads';
+import { StoreQueryError } from './check-query.ts';
+import type { BackendKind, BackendMethod, BackendThreadData, FromThread, ThreadError, ToThread } from './backend-thread-protocol.ts';
+import type { EventQuery } from './event-query.ts';
+import type { EventRow, QueryResult, StoreBackend, StoreStats, StoredAlert } from './sql-backend.ts';
+import { QueryCancelledError, StoreStoppingError, StoreThreadError } from './store-errors.ts';
+
+const BOOT = new URL('./backend-thread-boot.mjs', import.meta.url);
+const CANCELLED_PREFIX = 'query cancelled in the database: ';
+
+/** The error the thread threw, as the backend would have thrown it here. */
+function rethrown(e: ThreadError, what: string): Error {
+  switch (e.code) {
+    case 'AI_ERR_STORE_QUERY':
+      return new StoreQueryError(e.message);
+    case 'AI_ERR_QUERY_CANCELLED':
+      return new QueryCancelledError(e.message.startsWith(CANCELLED_PREFIX) ? e.message.slice(CANCELLED_PREFIX.length) : e.message);
+    case 'AI_ERR_STOPPING':
+      return new StoreStoppingError();
+    default:
+      return new StoreThreadError(`event store database thread: ${what} failed: ${e.message}`);
+  }
+}
+
+interface Waiting {
+  resolve(v: unknown): void;
+  reject(e: Error): void;
+  method: BackendMethod;
+}
+
+class ThreadBackend implements StoreBackend {
+  private readonly waiting = new Map<number, Waiting>();
+  private nextCall = 1;
+  private failure: Error | null = null;
+
+  constructor(
+    readonly name: BackendKind,
+    private readonly worker: Worker,
+  ) {
+    worker.on('message', (m: FromThread) => {
+      if (!('call' in m)) return;
+      const w = this.waiting.get(m.call);
+      if (!w) return;
+      this.waiting.delete(m.call);
+      if ('error' in m) w.reject(rethrown(m.error, w.method));
+      else w.resolve(m.value);
+    });
+    worker.on('error', (err) => this.fail(new StoreThreadError(`event store database thread crashed: ${err.message}; the node's store stops writing until it restarts`, { cause: err })));
+    worker.on('exit', (code) => this.fail(new StoreThreadError(`event store database thread exited (status ${code})`)));
+  }
+
+  private fail(err: Error): void {
+    this.failure ??= err;
+    for (const w of this.waiting.values()) w.reject(err);
+    this.waiting.clear();
+  }
+
+  private call<T>(method: BackendMethod, args: unknown[], signal?: AbortSignal): Promise<T> {
+    if (this.failure) return Promise.reject(this.failure);
+    const call = this.nextCall++;
+    return new Promise<T>((resolve, reject) => {
+      let done = () => {};
+      const cancel = () => this.worker.postMessage({ cancel: call, reason: String(signal!.reason) } satisfies ToThread);
+      if (signal && !signal.aborted) {
+        signal.addEventListener('abort', cancel, { once: true });
+        done = () => signal.removeEventListener('abort', cancel);
+      }
+      this.waiting.set(call, { resolve: (v) => (done(), resolve(v as T)), reject: (e) => (done(), reject(e)), method });
+      this.worker.postMessage((signal ? { call, method, args, cancellable: true } : { call, method, args }) satisfies ToThread);
+      // Messages arrive in order: the call is running (or queued) there when its cancel comes.
+      if (signal?.aborted) cancel();
+    });
+  }
+
+  insert(rows: readonly EventRow[]): Promise<void> {
+    return this.call('insert', [rows]);
+  }
+  query(q: EventQuery, signal?: AbortSignal): Promise<QueryResult> {
+    return this.call('query', [q], signal);
+  }
+  rollup(upTo: number): Promise<number> {
+    return this.call('rollup', [upTo]);
+  }
+  compact(before: number): Promise<number> {
+    return this.call('compact', [before]);
+  }
+  alerts(ids: readonly number[]): Promise<StoredAlert[]> {
+    return this.call('alerts', [ids]);
+  }
+  vectorIdsBefore(before: number): Promise<number[]> {
+    return this.call('vectorIdsBefore', [before]);
+  }
+  prune(before: number): Promise<number> {
+    return this.call('prune', [before]);
+  }
+  sizeBytes(): Promise<number> {
+    return this.call('sizeBytes', []);
+  }
+  stats(): Promise<StoreStats> {
+    return this.call('stats', []);
+  }
+
+  async close(): Promise<void> {
+    if (this.failure) return;
+    try {
+      await this.call('close', []);
+    } finally {
+      await this.worker.terminate();
+    }
+  }
+}
+
+/** Opens the `kind` database at `path` in a thread of its own; rejects as the backend's open would. */
+export async function openBackendInThread(kind: BackendKind, path: string): Promise<StoreBackend> {
+  const worker = new Worker(BOOT, { workerData: { kind, path } satisfies BackendThreadData });
+  await new Promise<void>((resolve, reject) => {
+    const fail = (err: Error) => {
+      worker.off('message', onMessage);
+      reject(err);
+    };
+    const onMessage = (m: FromThread) => {
+      if ('ready' in m) {
+        worker.off('message', onMessage);
+        worker.off('error', onError);
+        worker.off('exit', onExit);
+        resolve();
+      } else if ('openFailed' in m) fail(new StoreThreadError(`the event store database ${path} could not be opened: ${m.openFailed.message}`));
+    };
+    const onError = (err: Error) => fail(new StoreThreadError(`event store database thread failed while opening ${path}: ${err.message}`, { cause: err }));
+    const onExit = (code: number) => fail(new StoreThreadError(`event store database thread exited (status ${code}) while opening ${path}`));
+    worker.on('message', onMessage);
+    worker.once('error', onError);
+    worker.once('exit', onExit);
+  });
+  return new ThreadBackend(kind, worker);
+}
