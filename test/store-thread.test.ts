@@ -1,7 +1,7 @@
 // The event store's database in a thread of its own (src/store/backend-thread.ts), as a node
 // opens it: a query whose caller gives up is interrupted in the thread with the code the
 // backend gives it, errors keep their codes, and a thread that dies fails the calls waiting
-// on it (and later ones) instead of leaving them hanging. Real DuckDB files, a real thread.
+// on it instead of leaving them hanging, and is opened again. Real DuckDB files, a real thread.
 import { strict as assert } from 'node:assert';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,6 +12,7 @@ import { EventStore } from '../src/store/event-store.ts';
 import type { EventQuery } from '../src/store/event-query.ts';
 import type { StoreBackend } from '../src/store/sql-backend.ts';
 import { fillEvents, slowQuery } from '../devkit/store-fill.ts';
+import { waitFor } from '../devkit/wait.ts';
 
 const N = 300_000;
 const dir = mkdtempSync(join(tmpdir(), 'autoimmune-store-thread-'));
@@ -64,14 +65,30 @@ test('rows written through an EventStore reach the thread’s database and are r
   }
 });
 
-test('a thread that dies fails the call waiting on it and every later one with AI_ERR_STORE_THREAD', async () => {
+test('a thread that dies fails the call waiting on it with AI_ERR_STORE_THREAD, and a new thread opens the database again', async () => {
   const backend: StoreBackend = await openBackendInThread('duckdb', path);
-  const worker = (backend as unknown as { worker: { terminate(): Promise<number> } }).worker;
-  const waiting = backend.query(slowQuery());
-  await worker.terminate();
-  await assert.rejects(waiting, { code: 'AI_ERR_STORE_THREAD' });
+  const inside = backend as unknown as { worker: { terminate(): Promise<number> }; restarts: number };
+  try {
+    const waiting = backend.query(slowQuery());
+    await inside.worker.terminate();
+    await assert.rejects(waiting, { code: 'AI_ERR_STORE_THREAD' });
+    // Until the new thread has the database open, calls fail fast (never hang); then they work,
+    // on the same file.
+    await waitFor(async () => inside.restarts === 1, 'the thread is opened again');
+    assert.deepEqual((await backend.query(countAll)).rows, [[N]]);
+  } finally {
+    await backend.close();
+  }
+});
+
+test('a backend closed while its dead thread is being opened again stays closed', async () => {
+  const backend: StoreBackend = await openBackendInThread('duckdb', path);
+  const inside = backend as unknown as { worker: { terminate(): Promise<number> }; restarts: number };
+  await inside.worker.terminate();
   await assert.rejects(backend.stats(), { code: 'AI_ERR_STORE_THREAD' });
   await backend.close();
+  await new Promise((r) => setTimeout(r, 1500));
+  assert.equal(inside.restarts, 0);
 });
 
 test('a database that cannot be opened is refused at open, naming the file', async () => {

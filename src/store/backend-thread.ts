@@ -4,7 +4,9 @@
 // benchmarks). Here a call is a message: rows are cloned once (structured clone), answers come
 // back the same way, a query's AbortSignal interrupts it in the thread, and errors keep their
 // codes (a query the store cannot answer, a cancelled one, the store closing). A thread that
-// dies fails every call waiting on it and every later one with StoreThreadError.
+// dies fails every call waiting on it with StoreThreadError, and so does every call until a new
+// thread has opened the database again: it is restarted at once, then after 1, 2, 4 … 30 s
+// while it keeps failing (what was in the dead thread's last insert is lost; the file is not).
 
 import { Worker } from 'node:worker_threads';
 import { StoreQueryError } from './check-query.ts';
@@ -36,15 +38,27 @@ interface Waiting {
   method: BackendMethod;
 }
 
+/** Restart delays after the first (immediate) one, ms. */
+const RESTART_BACKOFF_MS = [1000, 2000, 4000, 8000, 16000, 30000];
+
 class ThreadBackend implements StoreBackend {
   private readonly waiting = new Map<number, Waiting>();
   private nextCall = 1;
   private failure: Error | null = null;
+  private closing = false;
+  private restartTimer: NodeJS.Timeout | undefined;
+  /** Threads opened again after one died. */
+  restarts = 0;
 
   constructor(
     readonly name: BackendKind,
-    private readonly worker: Worker,
+    private readonly path: string,
+    private worker: Worker,
   ) {
+    this.attach(worker);
+  }
+
+  private attach(worker: Worker): void {
     worker.on('message', (m: FromThread) => {
       if (!('call' in m)) return;
       const w = this.waiting.get(m.call);
@@ -53,14 +67,34 @@ class ThreadBackend implements StoreBackend {
       if ('error' in m) w.reject(rethrown(m.error, w.method));
       else w.resolve(m.value);
     });
-    worker.on('error', (err) => this.fail(new StoreThreadError(`event store database thread crashed: ${err.message}; the node's store stops writing until it restarts`, { cause: err })));
-    worker.on('exit', (code) => this.fail(new StoreThreadError(`event store database thread exited (status ${code})`)));
+    worker.on('error', (err) => this.died(worker, new StoreThreadError(`event store database thread crashed: ${err.message}; it is opened again`, { cause: err })));
+    worker.on('exit', (code) => this.died(worker, new StoreThreadError(`event store database thread exited (status ${code}); it is opened again`)));
   }
 
-  private fail(err: Error): void {
+  private died(worker: Worker, err: Error): void {
+    if (worker !== this.worker) return; // an old thread's late event
     this.failure ??= err;
     for (const w of this.waiting.values()) w.reject(err);
     this.waiting.clear();
+    if (!this.closing && this.restartTimer === undefined) this.restart(0);
+  }
+
+  private restart(attempt: number): void {
+    const delay = attempt === 0 ? 0 : RESTART_BACKOFF_MS[Math.min(attempt - 1, RESTART_BACKOFF_MS.length - 1)]!;
+    this.restartTimer = setTimeout(() => {
+      void openWorker(this.name, this.path).then(
+        (worker) => {
+          this.restartTimer = undefined;
+          if (this.closing) return void worker.terminate();
+          this.worker = worker;
+          this.attach(worker);
+          this.failure = null;
+          this.restarts++;
+        },
+        () => this.restart(attempt + 1),
+      );
+    }, delay);
+    this.restartTimer.unref();
   }
 
   private call<T>(method: BackendMethod, args: unknown[], signal?: AbortSignal): Promise<T> {
@@ -109,6 +143,8 @@ class ThreadBackend implements StoreBackend {
   }
 
   async close(): Promise<void> {
+    this.closing = true;
+    clearTimeout(this.restartTimer);
     if (this.failure) return;
     try {
       await this.call('close', []);
@@ -120,10 +156,16 @@ class ThreadBackend implements StoreBackend {
 
 /** Opens the `kind` database at `path` in a thread of its own; rejects as the backend's open would. */
 export async function openBackendInThread(kind: BackendKind, path: string): Promise<StoreBackend> {
+  return new ThreadBackend(kind, path, await openWorker(kind, path));
+}
+
+/** A thread that has opened the database (its first message said so). */
+async function openWorker(kind: BackendKind, path: string): Promise<Worker> {
   const worker = new Worker(BOOT, { workerData: { kind, path } satisfies BackendThreadData });
   await new Promise<void>((resolve, reject) => {
     const fail = (err: Error) => {
       worker.off('message', onMessage);
+      void worker.terminate();
       reject(err);
     };
     const onMessage = (m: FromThread) => {
@@ -140,5 +182,5 @@ export async function openBackendInThread(kind: BackendKind, path: string): Prom
     worker.once('error', onError);
     worker.once('exit', onExit);
   });
-  return new ThreadBackend(kind, worker);
+  return worker;
 }
