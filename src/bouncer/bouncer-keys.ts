@@ -4,9 +4,9 @@
 // A bouncer's last pull, address and user agent are remembered for `autoimmune bouncers list`.
 
 import { createHash, randomBytes } from 'node:crypto';
-import { chmodSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AutoimmuneError } from '../errors.ts';
+import { readJsonFile, writeFileAtomic } from '../util/atomic-file.ts';
 
 export const BOUNCERS_FILE = 'bouncers.json';
 export const BOUNCER_NAME = /^[A-Za-z0-9][A-Za-z0-9_.@-]{0,62}$/;
@@ -38,12 +38,9 @@ export class BouncerKeys {
 
   constructor(stateDir: string) {
     this.file = join(stateDir, BOUNCERS_FILE);
-    let list: unknown = [];
-    try {
-      list = JSON.parse(readFileSync(this.file, 'utf8'));
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new BouncerError('AI_ERR_BOUNCERS_FILE', `cannot read ${this.file}: ${(err as Error).message}; fix or remove it (its bouncers must then be added again)`);
-    }
+    const list = readJsonFile(this.file, [], (why) => {
+      throw new BouncerError('AI_ERR_BOUNCERS_FILE', `cannot read ${this.file}: ${why}; fix or remove it (its bouncers must then be added again)`);
+    });
     for (const r of Array.isArray(list) ? (list as BouncerRecord[]) : []) {
       if (typeof r?.name === 'string' && typeof r.keyHash === 'string' && /^[0-9a-f]{64}$/.test(r.keyHash)) {
         const rec = { name: r.name, keyHash: r.keyHash, createdAt: r.createdAt ?? 0, lastPull: r.lastPull ?? null, ip: r.ip ?? null, version: r.version ?? null };
@@ -97,10 +94,7 @@ export class BouncerKeys {
   }
 
   private write(now: number): void {
-    const tmp = `${this.file}.tmp`;
-    writeFileSync(tmp, `${JSON.stringify([...this.byName.values()], null, 1)}\n`, { mode: 0o600 });
-    chmodSync(tmp, 0o600);
-    renameSync(tmp, this.file);
+    writeFileAtomic(this.file, `${JSON.stringify([...this.byName.values()], null, 1)}\n`);
     this.writtenAt = now;
     this.dirty = false;
   }

@@ -2,7 +2,8 @@
 // store, and a `promoted.json` naming the version in force, so a restart scores with the
 // model it had instead of starting a new grace period.
 
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { writeFileAtomic } from '../util/atomic-file.ts';
 import { join } from 'node:path';
 import type { Config } from '../config/schema.ts';
 import { AutoimmuneError } from '../errors.ts';
@@ -50,9 +51,7 @@ export async function openModelShelf(stateDir: string, m: Config['model'], featu
   const store = new ModelStore(dir);
   const pointer = join(dir, 'promoted.json');
   const promote = async (version: number) => {
-    const tmp = `${pointer}.${process.pid}.tmp`;
-    writeFileSync(tmp, `${JSON.stringify({ version, promotedAt: new Date().toISOString() })}\n`);
-    renameSync(tmp, pointer);
+    writeFileAtomic(pointer, `${JSON.stringify({ version, promotedAt: new Date().toISOString() })}\n`);
   };
   return {
     backend,

@@ -3,7 +3,8 @@
 // restarts with its lists without the network and asks the server only for a newer copy
 // (If-None-Match / If-Modified-Since: a 304 costs the server nothing).
 
-import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { writeFileAtomic } from '../util/atomic-file.ts';
 import { join } from 'node:path';
 import { AutoimmuneError } from '../errors.ts';
 
@@ -52,8 +53,7 @@ export class FeedCache {
   write(name: string, feed: CachedFeed): void {
     mkdirSync(this.dir, { recursive: true, mode: 0o700 });
     const p = this.paths(name);
-    writeFileSync(`${p.list}.tmp`, feed.text, { mode: 0o600 });
-    renameSync(`${p.list}.tmp`, p.list);
+    writeFileAtomic(p.list, feed.text);
     writeFileSync(p.meta, JSON.stringify({ fetchedAt: feed.fetchedAt, etag: feed.etag, lastModified: feed.lastModified }), { mode: 0o600 });
   }
 

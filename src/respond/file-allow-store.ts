@@ -2,8 +2,8 @@
 // to a temporary file, fsynced and renamed (and the folder fsynced) before a change resolves,
 // so it is there after a restart or a crash, like the bans.
 
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
+import { readJsonFile, writeFileAtomic } from '../util/atomic-file.ts';
 import { AllowChangeError } from './errors.ts';
 import type { AllowedEntry, AllowStore } from './allow-store.ts';
 import { parseCidr } from './cidr.ts';
@@ -16,12 +16,9 @@ export class FileAllowStore implements AllowStore {
 
   constructor(stateDir: string) {
     this.where = join(stateDir, ALLOW_FILE);
-    let list: unknown = [];
-    try {
-      list = JSON.parse(readFileSync(this.where, 'utf8'));
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new AllowChangeError('AI_ERR_ALLOW_FILE', `cannot read ${this.where}: ${(err as Error).message}; fix it, or remove it (its addresses must then be allowed again)`, 500);
-    }
+    const list = readJsonFile(this.where, [], (why) => {
+      throw new AllowChangeError('AI_ERR_ALLOW_FILE', `cannot read ${this.where}: ${why}; fix it, or remove it (its addresses must then be allowed again)`, 500);
+    });
     if (!Array.isArray(list)) throw new AllowChangeError('AI_ERR_ALLOW_FILE', `${this.where} does not hold a list of {net, note, at}; fix it, or remove it`, 500);
     for (const e of list as AllowedEntry[]) {
       // An entry that does not parse is skipped: the file is ours, but a hand edit may be wrong.
@@ -64,22 +61,8 @@ export class FileAllowStore implements AllowStore {
 
   close(): void {}
 
-  /** The whole list to a temporary file, fsynced, renamed over the old one, the folder fsynced. */
+  /** The whole list, written whole and fsynced before the change resolves. */
   private save(): void {
-    const tmp = `${this.where}.tmp`;
-    writeFileSync(tmp, `${JSON.stringify(this.entries(), null, 1)}\n`, { mode: 0o600 });
-    const fd = openSync(tmp, 'r+');
-    try {
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, this.where);
-    const dir = openSync(dirname(this.where), 'r');
-    try {
-      fsyncSync(dir);
-    } finally {
-      closeSync(dir);
-    }
+    writeFileAtomic(this.where, `${JSON.stringify(this.entries(), null, 1)}\n`);
   }
 }
