@@ -5,11 +5,9 @@
 
 import { strict as assert } from 'node:assert';
 import { mkdirSync } from 'node:fs';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import type { Browser, Page } from 'playwright-core';
-import { openTestBrowser } from '../devkit/browser.ts';
-import { startNode, type RunningNode } from '../src/node/node.ts';
+import { dashboardSession } from '../devkit/browser.ts';
 import type { Alert } from '../src/detect/alert.ts';
 import { testConfig } from '../devkit/node-config.ts';
 import { waitFor } from '../devkit/wait.ts';
@@ -18,20 +16,7 @@ const TOKEN = 'browser-token-0123456789';
 const ARTIFACTS = fileURLToPath(new URL('../test-artifacts/', import.meta.url));
 const SOURCE = '203.0.113.50';
 
-let node: RunningNode;
-let browser: Browser;
-let page: Page;
-let consoleErrors: string[] = [];
-
-before(async () => {
-  node = await startNode(testConfig({ http: { token: TOKEN }, capture: { interfaces: [] } }), { onRootGaveUp: () => {} });
-  ({ browser, page, consoleErrors } = await openTestBrowser());
-});
-
-after(async () => {
-  await browser?.close();
-  await node?.stop();
-});
+const d = dashboardSession(testConfig({ http: { token: TOKEN }, capture: { interfaces: [] } }));
 
 function alert(source: string, score: number): Alert {
   const now = Date.now() / 1000;
@@ -39,39 +24,39 @@ function alert(source: string, score: number): Alert {
 }
 
 test('the page loads and the tree shows the running actors of the node', async () => {
-  await page.goto(`${node.url}/#token=${TOKEN}`);
-  const id = node.config.node.id;
+  await d.page.goto(`${d.node.url}/#token=${TOKEN}`);
+  const id = d.node.config.node.id;
   for (const path of ['/response/firewall', '/response/responder', '/detection/floods', '/pipeline/enrichers/enricher-0']) {
-    await page.locator(`[data-node="${id}"][data-path="${path}"][data-status="running"]`).first().waitFor({ timeout: 15_000 });
+    await d.page.locator(`[data-node="${id}"][data-path="${path}"][data-status="running"]`).first().waitFor({ timeout: 15_000 });
   }
-  assert.ok(!page.url().includes(TOKEN), 'the token is taken out of the address bar');
+  assert.ok(!d.page.url().includes(TOKEN), 'the token is taken out of the address bar');
 });
 
 test('the protected panel lists what is never banned, with where it came from', async () => {
-  const row = page.locator('#protected tr', { hasText: '127.0.0.0/8' }).first();
+  const row = d.page.locator('#protected tr', { hasText: '127.0.0.0/8' }).first();
   await row.waitFor({ timeout: 15_000 });
   assert.match((await row.textContent()) ?? '', /loopback.*never/);
 });
 
 test('a crash injected into an actor shows up as a restart', async () => {
-  node.system.crash('/detection/floods');
-  await page.locator(`[data-path="/detection/floods"][data-restarts="1"]`).first().waitFor({ timeout: 15_000 });
+  d.node.system.crash('/detection/floods');
+  await d.page.locator(`[data-path="/detection/floods"][data-restarts="1"]`).first().waitFor({ timeout: 15_000 });
 });
 
 test('Block on an alert bans its source and the firewall actor applies it; Unblock lifts it', async () => {
   // Below the responder's minimum score: the detector alone would not ban it.
-  await node.defence.desk.handleAlerts([alert(SOURCE, 0.3)]);
-  const block = page.locator(`.block[data-source="${SOURCE}"]`).first();
+  await d.node.defence.desk.handleAlerts([alert(SOURCE, 0.3)]);
+  const block = d.page.locator(`.block[data-source="${SOURCE}"]`).first();
   await block.waitFor({ timeout: 15_000 });
   mkdirSync(ARTIFACTS, { recursive: true });
   await block.click();
-  await waitFor(() => node.firewall.appliedAt.has(SOURCE), 'the dry-run firewall applied the ban', 15_000);
-  const bans = await node.defence.desk.bans();
+  await waitFor(() => d.node.firewall.appliedAt.has(SOURCE), 'the dry-run firewall applied the ban', 15_000);
+  const bans = await d.node.defence.desk.bans();
   assert.equal(bans.find((b) => b.address === SOURCE)?.detector, 'operator');
-  await page.locator(`[data-address="${SOURCE}"]`).first().waitFor({ timeout: 15_000 });
-  await page.screenshot({ path: `${ARTIFACTS}dashboard.png`, fullPage: true });
-  await page.locator(`.unblock[data-address="${SOURCE}"]`).first().click();
-  await waitFor(() => !node.firewall.appliedAt.has(SOURCE), 'the firewall lifted the ban', 15_000);
-  await page.locator(`.unblock[data-address="${SOURCE}"]`).waitFor({ state: 'detached', timeout: 15_000 });
-  assert.deepEqual(consoleErrors, [], 'no errors in the browser console');
+  await d.page.locator(`[data-address="${SOURCE}"]`).first().waitFor({ timeout: 15_000 });
+  await d.page.screenshot({ path: `${ARTIFACTS}dashboard.png`, fullPage: true });
+  await d.page.locator(`.unblock[data-address="${SOURCE}"]`).first().click();
+  await waitFor(() => !d.node.firewall.appliedAt.has(SOURCE), 'the firewall lifted the ban', 15_000);
+  await d.page.locator(`.unblock[data-address="${SOURCE}"]`).waitFor({ state: 'detached', timeout: 15_000 });
+  assert.deepEqual(d.consoleErrors, [], 'no errors in the browser console');
 });

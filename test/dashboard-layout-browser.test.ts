@@ -11,10 +11,8 @@ import { strict as assert } from 'node:assert';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
-import { openTestBrowser } from '../devkit/browser.ts';
-import { startNode, type RunningNode } from '../src/node/node.ts';
+import { test } from 'node:test';
+import { dashboardSession } from '../devkit/browser.ts';
 import type { Alert } from '../src/detect/alert.ts';
 import { testConfig } from '../devkit/node-config.ts';
 import { waitFor } from '../devkit/wait.ts';
@@ -28,21 +26,9 @@ const ODD = '203.0.113.52';
 const SPOOFED_TOP = '198.51.100.7';
 const CAPTURED_2009 = Date.UTC(2009, 10, 18, 10, 0, 0);
 
-let node: RunningNode;
-let browser: Browser;
-let page: Page;
-let consoleErrors: string[] = [];
-
-before(async () => {
-  node = await startNode(testConfig({ http: { token: TOKEN }, capture: { interfaces: [] } }), { onRootGaveUp: () => {} });
-  ({ browser, page, consoleErrors } = await openTestBrowser());
-  await page.goto(`${node.url}/#token=${TOKEN}`);
-  await page.locator('#conn[data-state="connected"]').waitFor({ timeout: 15_000 });
-});
-
-after(async () => {
-  await browser?.close();
-  await node?.stop();
+const d = dashboardSession(testConfig({ http: { token: TOKEN }, capture: { interfaces: [] } }), async ({ node, page }) => {
+  await d.page.goto(`${d.node.url}/#token=${TOKEN}`);
+  await d.page.locator('#conn[data-state="connected"]').waitFor({ timeout: 15_000 });
 });
 
 const geo = { country: 'DE', asn: 64501, asnOrg: 'Example Hosting GmbH with a rather long organisation name', latitude: 50.11, longitude: 8.68 };
@@ -64,19 +50,19 @@ function alerts(): Alert[] {
 }
 
 async function setWidth(width: number): Promise<void> {
-  await page.setViewportSize({ width, height: 900 });
+  await d.page.setViewportSize({ width, height: 900 });
   // Two frames: the resize handlers, then the render they scheduled.
-  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+  await d.page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
 }
 
 /** How far the page itself scrolls sideways (0: not at all). */
 function pageOverflow(): Promise<number> {
-  return page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  return d.page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
 }
 
 /** Cells of the tables cut short whose whole text is in no tooltip. */
 function textLostToTruncation(): Promise<string[]> {
-  return page.evaluate(() => {
+  return d.page.evaluate(() => {
     const lost: string[] = [];
     for (const el of document.querySelectorAll<HTMLElement>('main td, main td span, main td b, main th')) {
       if (el.offsetParent === null || el.scrollWidth <= el.clientWidth + 1) continue;
@@ -88,12 +74,12 @@ function textLostToTruncation(): Promise<string[]> {
   });
 }
 
-const visibleText = (sel: string) => page.locator(sel).innerText();
-const row = (source: string) => page.locator(`#alerts tr.alert[data-source="${source}"]`);
+const visibleText = (sel: string) => d.page.locator(sel).innerText();
+const row = (source: string) => d.page.locator(`#alerts tr.alert[data-source="${source}"]`);
 
 test('with nothing yet, every panel says why it is empty, at each width, and the page does not scroll sideways', async () => {
-  await page.locator('#feeds-empty', { hasText: 'No threat-intel feeds' }).waitFor({ timeout: 15_000 });
-  await page.locator('#bouncers-empty', { hasText: 'No CrowdSec bouncer registered' }).waitFor({ timeout: 15_000 });
+  await d.page.locator('#feeds-empty', { hasText: 'No threat-intel feeds' }).waitFor({ timeout: 15_000 });
+  await d.page.locator('#bouncers-empty', { hasText: 'No CrowdSec bouncer registered' }).waitFor({ timeout: 15_000 });
   for (const width of WIDTHS) {
     await setWidth(width);
     assert.equal(await pageOverflow(), 0, `no horizontal scroll at ${width} px`);
@@ -105,17 +91,17 @@ test('with nothing yet, every panel says why it is empty, at each width, and the
       ['#bouncers-empty', /No CrowdSec bouncer registered/],
       ['#model-empty', /anomaly model is off on this node/],
     ] as const) {
-      assert.ok(await page.locator(id).isVisible(), `${id} shown at ${width} px`);
+      assert.ok(await d.page.locator(id).isVisible(), `${id} shown at ${width} px`);
       assert.match(await visibleText(id), text);
     }
-    assert.ok(!(await page.locator('#alerts-table').isVisible()), 'no empty table frame');
-    await page.screenshot({ path: join(SHOTS, `empty-${width}.png`), fullPage: true });
+    assert.ok(!(await d.page.locator('#alerts-table').isVisible()), 'no empty table frame');
+    await d.page.screenshot({ path: join(SHOTS, `empty-${width}.png`), fullPage: true });
   }
 });
 
 test('an alert shows when the node saw it, its kind in a tooltip and its numbers rounded; a spoofed flood shows as its sources, with no Block and no map dot', async () => {
   await setWidth(1440);
-  await node.defence.desk.handleAlerts(alerts());
+  await d.node.defence.desk.handleAlerts(alerts());
   await row(SPOOFED_TOP).waitFor({ timeout: 15_000 });
 
   const replayed = row(REPLAYED);
@@ -143,15 +129,15 @@ test('an alert shows when the node saw it, its kind in a tooltip and its numbers
   assert.match((await spoofed.locator('.c-action .muted').getAttribute('title')) ?? '', /spoofed.*names the target \(10\.0\.0\.5\)/);
   assert.equal(await row(ODD).locator('button.block').innerText(), 'Block', 'an anomaly names a real source: the operator may ban it');
 
-  await page.locator(`#map circle[data-source="${REPLAYED}"]`).waitFor({ state: 'attached', timeout: 15_000 });
-  assert.equal(await page.locator(`#map circle[data-source="${SPOOFED_TOP}"]`).count(), 0, 'a spoofed source has no place on the map');
-  assert.ok(!(await page.locator('#map-empty').isVisible()));
+  await d.page.locator(`#map circle[data-source="${REPLAYED}"]`).waitFor({ state: 'attached', timeout: 15_000 });
+  assert.equal(await d.page.locator(`#map circle[data-source="${SPOOFED_TOP}"]`).count(), 0, 'a spoofed source has no place on the map');
+  assert.ok(!(await d.page.locator('#map-empty').isVisible()));
   assert.match(await visibleText('#map-count'), /1 alert without a place/);
 });
 
 test('"top sources" leaves the spoofed flood out', async () => {
   const ask = async () => {
-    const r = await fetch(`${node.url}/api/ask`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ question: 'top 10 sources in the last hour' }) });
+    const r = await fetch(`${d.node.url}/api/ask`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ question: 'top 10 sources in the last hour' }) });
     assert.equal(r.status, 200);
     return (await r.json()) as { rows: Array<[string, number]>; understood: string[] };
   };
@@ -167,16 +153,16 @@ test('Block becomes Extend on a banned source, and Extend lengthens the ban', as
   const button = row(SCANNER).locator('button.block');
   assert.equal(await button.innerText(), 'Block');
   await button.click();
-  await waitFor(() => node.firewall.appliedAt.has(SCANNER), 'the dry-run firewall applied the ban');
+  await waitFor(() => d.node.firewall.appliedAt.has(SCANNER), 'the dry-run firewall applied the ban');
   await row(SCANNER).locator('button.block.extend', { hasText: 'Extend' }).waitFor({ timeout: 15_000 });
   assert.equal(await row(ODD).locator('button.block').innerText(), 'Block', 'only banned sources change');
   assert.equal(await row(REPLAYED).locator('button.block').innerText(), 'Extend', 'a detector\'s ban too (the brute force, score 0.9)');
-  const reason = await page.locator(`#bans tr[data-address="${REPLAYED}"] .c-reason`).innerText();
+  const reason = await d.page.locator(`#bans tr[data-address="${REPLAYED}"] .c-reason`).innerText();
   assert.match(reason, /scored 0\.9 \(>= 0\.5; attempts=9, windowS=0\.3\)/, 'the ban\'s reason has its numbers rounded too');
-  const banOf = async () => (await node.defence.desk.bans()).find((b) => b.address === SCANNER)!;
+  const banOf = async () => (await d.node.defence.desk.bans()).find((b) => b.address === SCANNER)!;
   const first = await banOf();
   assert.equal(first.detector, 'operator');
-  await page.locator(`#bans tr[data-address="${SCANNER}"]`).waitFor({ timeout: 15_000 });
+  await d.page.locator(`#bans tr[data-address="${SCANNER}"]`).waitFor({ timeout: 15_000 });
 
   await button.click();
   await waitFor(async () => (await banOf()).at !== first.at, 'the extended ban');
@@ -184,32 +170,32 @@ test('Block becomes Extend on a banned source, and Extend lengthens the ban', as
   // What was left of it plus its own length again: about twice the first ban's length from now.
   assert.ok(extended.expiresAt - first.expiresAt > (first.ttl * 1000) / 2, `extended from ${first.expiresAt} to ${extended.expiresAt}`);
   assert.match(extended.reason, /^extended from the dashboard: dashboard: port-scan-vertical/);
-  await page.locator('#action-status[data-kind="ok"]', { hasText: `Extended the ban on ${SCANNER}` }).waitFor({ timeout: 15_000 });
+  await d.page.locator('#action-status[data-kind="ok"]', { hasText: `Extended the ban on ${SCANNER}` }).waitFor({ timeout: 15_000 });
 });
 
 test('the feeds panel shows an imported list with its bad line; the bouncers panel a bouncer and its last pull', async () => {
-  const imported = await fetch(`${node.url}/api/feeds/import?name=test-list&source=blocklist.netset`, {
+  const imported = await fetch(`${d.node.url}/api/feeds/import?name=test-list&source=blocklist.netset`, {
     method: 'POST',
     headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'text/plain' },
     body: '198.18.0.1\n198.18.0.2\nnot-an-address\n',
   });
   assert.equal(imported.status, 200, await imported.text());
-  const made = await fetch(`${node.url}/api/bouncers`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'fw-bouncer' }) });
+  const made = await fetch(`${d.node.url}/api/bouncers`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'fw-bouncer' }) });
   const { key } = (await made.json()) as { key: string };
-  const pulled = await fetch(`${node.url}/v1/decisions/stream?startup=true`, { headers: { 'x-api-key': key, 'user-agent': 'crowdsec-firewall-bouncer/v0.0.28' } });
+  const pulled = await fetch(`${d.node.url}/v1/decisions/stream?startup=true`, { headers: { 'x-api-key': key, 'user-agent': 'crowdsec-firewall-bouncer/v0.0.28' } });
   assert.equal(pulled.status, 200);
 
-  await page.reload();
-  await page.locator('#conn[data-state="connected"]').waitFor({ timeout: 15_000 });
-  const feed = page.locator('#feeds tr[data-feed="test-list"]');
+  await d.page.reload();
+  await d.page.locator('#conn[data-state="connected"]').waitFor({ timeout: 15_000 });
+  const feed = d.page.locator('#feeds tr[data-feed="test-list"]');
   await feed.waitFor({ timeout: 15_000 });
   assert.equal(await feed.locator('.c-entries').innerText(), '2');
   assert.equal(await feed.locator('.c-problems').innerText(), '1 bad line');
   assert.match((await feed.locator('.c-problems').getAttribute('title')) ?? '', /blocklist\.netset:3/);
   assert.match(await feed.locator('.c-refresh').innerText(), /just now|s ago/);
-  assert.ok(!(await page.locator('#feeds-empty').isVisible()));
+  assert.ok(!(await d.page.locator('#feeds-empty').isVisible()));
 
-  const bouncer = page.locator('#bouncers tr[data-bouncer="fw-bouncer"]');
+  const bouncer = d.page.locator('#bouncers tr[data-bouncer="fw-bouncer"]');
   await bouncer.waitFor({ timeout: 15_000 });
   assert.equal(await bouncer.locator('.c-version').innerText(), 'crowdsec-firewall-bouncer/v0.0.28');
   assert.equal(await bouncer.locator('.c-ip').innerText(), '127.0.0.1');
@@ -222,26 +208,26 @@ test('with data, at each width: no sideways scroll, panels stack below 1100 px, 
   for (const width of WIDTHS) {
     await setWidth(width);
     assert.equal(await pageOverflow(), 0, `no horizontal scroll at ${width} px`);
-    const box = async (sel: string) => (await page.locator(sel).boundingBox())!;
+    const box = async (sel: string) => (await d.page.locator(sel).boundingBox())!;
     const [mapBox, bansBox] = [await box('#map-panel'), await box('#bans-panel')];
     if (width < 1100) assert.ok(mapBox.x === bansBox.x && bansBox.y >= mapBox.y + mapBox.height, `panels stack at ${width} px`);
     else assert.ok(bansBox.x > mapBox.x + mapBox.width - 1, `map and bans side by side at ${width} px`);
 
     // The rows are laid out at the height the virtualised list counts with.
-    const rowH = await page.evaluate(() => {
+    const rowH = await d.page.evaluate(() => {
       const tr = document.querySelector<HTMLElement>('#alerts tr.alert')!;
       return [tr.offsetHeight, parseFloat(getComputedStyle(tr.parentElement!).getPropertyValue('--alert-row'))];
     });
     assert.equal(rowH[0], rowH[1], `row height at ${width} px`);
 
     const scroller = await box('#alerts-scroll');
-    for (const b of await page.locator('#alerts button.block').all()) {
+    for (const b of await d.page.locator('#alerts button.block').all()) {
       const bb = (await b.boundingBox())!;
       assert.ok(bb.x >= scroller.x && bb.x + bb.width <= scroller.x + scroller.width, `a Block button in view at ${width} px (${bb.x}+${bb.width} in ${scroller.x}+${scroller.width})`);
     }
     assert.deepEqual(await textLostToTruncation(), [], `every cut cell keeps its text in a tooltip at ${width} px`);
-    await page.screenshot({ path: join(SHOTS, `dashboard-${width}.png`), fullPage: true });
+    await d.page.screenshot({ path: join(SHOTS, `dashboard-${width}.png`), fullPage: true });
   }
   t.diagnostic(`screenshots in ${SHOTS}`);
-  assert.deepEqual(consoleErrors, [], 'no errors in the browser console');
+  assert.deepEqual(d.consoleErrors, [], 'no errors in the browser console');
 });
