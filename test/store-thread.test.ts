@@ -83,12 +83,14 @@ test('a thread that dies fails the call waiting on it with AI_ERR_STORE_THREAD, 
 
 test('a backend closed while its dead thread is being opened again stays closed', async () => {
   const backend: StoreBackend = await openBackendInThread('duckdb', path);
-  const inside = backend as unknown as { worker: { terminate(): Promise<number> }; restarts: number };
+  const inside = backend as unknown as { worker: { terminate(): Promise<number> }; restarts: number; reopening: Promise<void> | null };
   await inside.worker.terminate();
   await assert.rejects(backend.stats(), { code: 'AI_ERR_STORE_THREAD' });
+  await waitFor(() => inside.reopening !== null, 'a new thread is being opened');
   await backend.close();
-  await new Promise((r) => setTimeout(r, 1500));
-  assert.equal(inside.restarts, 0);
+  await inside.reopening;
+  assert.equal(inside.restarts, 0, 'the thread opened after the close was not taken into use');
+  await assert.rejects(backend.stats(), { code: 'AI_ERR_STORE_THREAD' });
 });
 
 test('a database that cannot be opened is refused at open, naming the file', async () => {

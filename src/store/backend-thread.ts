@@ -49,6 +49,8 @@ class ThreadBackend implements StoreBackend {
   private restartTimer: NodeJS.Timeout | undefined;
   /** Threads opened again after one died. */
   restarts = 0;
+  /** The attempt in progress to open a thread again (settles when it has opened or failed). */
+  reopening: Promise<void> | null = null;
 
   constructor(
     readonly name: BackendKind,
@@ -82,10 +84,10 @@ class ThreadBackend implements StoreBackend {
   private restart(attempt: number): void {
     const delay = attempt === 0 ? 0 : RESTART_BACKOFF_MS[Math.min(attempt - 1, RESTART_BACKOFF_MS.length - 1)]!;
     this.restartTimer = setTimeout(() => {
-      void openWorker(this.name, this.path).then(
-        (worker) => {
+      this.reopening = openWorker(this.name, this.path).then(
+        async (worker) => {
           this.restartTimer = undefined;
-          if (this.closing) return void worker.terminate();
+          if (this.closing) return void (await worker.terminate());
           this.worker = worker;
           this.attach(worker);
           this.failure = null;
