@@ -1,6 +1,7 @@
 // A local cluster of node processes for tests: config files, start, health and tree reads.
 
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { testTempDir } from './temp-dir.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before } from 'node:test';
@@ -19,7 +20,7 @@ export interface Health {
 }
 
 export class TestCluster {
-  readonly dir = mkdtempSync(join(tmpdir(), 'autoimmune-cluster-'));
+  readonly dir = testTempDir('autoimmune-cluster-');
   /** The join secret every node of this cluster is given. */
   readonly joinSecret = join(this.dir, 'cluster-join.key');
   readonly nodes = new Map<string, NodeProcess>();

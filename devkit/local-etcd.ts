@@ -6,6 +6,7 @@
 // they have users and roles and refuse anonymous calls (etcd's RBAC, `auth enable`).
 
 import { spawn, type ChildProcess } from 'node:child_process';
+import { testTempDir } from './temp-dir.ts';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -167,7 +168,7 @@ export interface EtcdClusterOptions {
 export async function startEtcdCluster(size: number, options: EtcdClusterOptions = {}): Promise<TestEtcdCluster> {
   if (!(Number.isInteger(size) && size >= 1)) throw new RangeError(`cluster size must be a positive integer, got ${size}`);
   // A directory given by the caller is kept after stop (its owner decides); a temp one is removed.
-  const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'autoimmune-etcd-'));
+  const dir = options.dir ?? testTempDir('autoimmune-etcd-');
   if (options.dir) mkdirSync(dir, { recursive: true });
   const specs: MemberSpec[] = [];
   const token = `autoimmune-test-${process.pid}-${Date.now()}`;

@@ -2,6 +2,7 @@
 // HTTP calls to it from inside that namespace (it listens on the namespace's loopback).
 
 import { execFile } from 'node:child_process';
+import { testTempDir } from './temp-dir.ts';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -45,7 +46,7 @@ export interface NetnsNode {
  */
 export function withNetnsNode(t: TestContext, tmpPrefix: string, over: Record<string, unknown>, body: (n: NetnsNode) => Promise<void>): Promise<void> {
   return withNetnsPair(t, 'creates network namespaces and applies real rules in them', async (pair) => {
-    const dir = mkdtempSync(join(tmpdir(), tmpPrefix));
+    const dir = testTempDir(tmpPrefix);
     const stateDir = join(dir, 'state');
     const config = netnsNodeConfig(dir, over);
     const nft = new NftablesBackend({ netns: pair.defender });

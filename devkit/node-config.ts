@@ -2,6 +2,7 @@
 // firewall (never the host's own rules) and no model unless a test asks for one.
 
 import { mkdtempSync } from 'node:fs';
+import { testTempDir } from './temp-dir.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, mergeConfig } from '../src/config/load-config.ts';
@@ -9,7 +10,7 @@ import type { Config } from '../src/config/schema.ts';
 
 export function testConfig(overrides: Record<string, unknown> = {}): Config {
   const base = {
-    node: { stateDir: mkdtempSync(join(tmpdir(), 'autoimmune-state-')) },
+    node: { stateDir: testTempDir('autoimmune-state-') },
     http: { port: 0 },
     firewall: { backend: 'dry-run' },
     model: { enabled: false },

@@ -4,6 +4,7 @@
 // lease per TTL, and every node's watch sees each ban.
 
 import { strict as assert } from 'node:assert';
+import { testTempDir } from '../devkit/temp-dir.ts';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,7 +32,7 @@ test('parseBan keeps an origin and refuses one that is not text', () => {
 });
 
 test('durable putMany: one transaction, watched, kept with its origin across a reopen; removeMany', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'autoimmune-bulk-'));
+  const dir = testTempDir('autoimmune-bulk-');
   const file = join(dir, BANS_FILE);
   const reg = DurableBanRegistry.open(file);
   const events: BanEvent[] = [];

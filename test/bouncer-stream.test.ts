@@ -4,6 +4,7 @@
 // lifted between two pulls is not sent at all; filters apply; the guard has the last word.
 
 import { strict as assert } from 'node:assert';
+import { testTempDir } from '../devkit/temp-dir.ts';
 import { test } from 'node:test';
 import type { Ban } from '../src/respond/ban-registry.ts';
 import { MemoryBanRegistry } from '../src/respond/memory-ban-registry.ts';
@@ -60,7 +61,7 @@ test('startup, then per-bouncer changes; replacement is delete then new; filters
 });
 
 test('bouncer keys: stored hashed (0600), shown once, names unique, revocable', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'autoimmune-keys-'));
+  const dir = testTempDir('autoimmune-keys-');
   const keys = new BouncerKeys(dir);
   const key = keys.add('fw1');
   assert.throws(() => keys.add('fw1'), { code: 'AI_ERR_BOUNCER_EXISTS' });

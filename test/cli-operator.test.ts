@@ -6,6 +6,7 @@
 // in use and every config problem reported before anything starts.
 
 import { strict as assert } from 'node:assert';
+import { testTempDir } from '../devkit/temp-dir.ts';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -69,7 +70,7 @@ async function startNode(dir: string, stateDir: string): Promise<NodeProcess> {
 }
 
 test('the operator commands on a running node, found through its state dir alone', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'ai-cli-op-'));
+  const dir = testTempDir('ai-cli-op-');
   const stateDir = join(dir, 'state');
   let node = await startNode(dir, stateDir);
   const S = ['--state-dir', stateDir];
@@ -189,7 +190,7 @@ test('the operator commands on a running node, found through its state dir alone
 });
 
 test('every problem with the configuration is reported at once, before anything starts', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'ai-cli-cfg-'));
+  const dir = testTempDir('ai-cli-cfg-');
   const config = join(dir, 'bad.json');
   writeFileSync(config, JSON.stringify({ ...CONFIG, capture: { interfaces: ['nosuch0'], replay: { files: [join(dir, 'missing.pcap')] } }, geo: { cityDb: join(dir, 'missing.mmdb') } }));
   const stateDir = join(dir, 'state');

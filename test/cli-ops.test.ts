@@ -3,6 +3,7 @@
 // full root; a bad config or an existing unit stops it before anything is written.
 
 import { strict as assert } from 'node:assert';
+import { testTempDir } from '../devkit/temp-dir.ts';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -28,7 +29,7 @@ test('--help on every operator command and subcommand: exit 0, its own usage', (
 
 test('install-service writes a unit systemd-analyze verify accepts; capabilities, not root', (t) => {
   if (spawnSync('systemd-analyze', ['--version']).status !== 0) return t.skip('systemd-analyze is not installed (apt-get install systemd)');
-  const dir = mkdtempSync(join(tmpdir(), 'autoimmune-unit-'));
+  const dir = testTempDir('autoimmune-unit-');
   const config = join(dir, 'node.json');
   writeFileSync(config, JSON.stringify({ http: { port: 8100 } }));
   const r = cli('install-service', '--unit-dir', dir, '--name', 'ai-test', '--config', config);
@@ -63,7 +64,7 @@ test('install-service writes a unit systemd-analyze verify accepts; capabilities
 });
 
 test('install-service names a folder the service\'s dynamic user could not enter', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'autoimmune-closed-'));
+  const dir = testTempDir('autoimmune-closed-');
   const inner = join(dir, 'project');
   mkdirSync(inner);
   chmodSync(dir, 0o700);

@@ -1,4 +1,5 @@
 import { strict as assert } from 'node:assert';
+import { testTempDir } from '../devkit/temp-dir.ts';
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -29,7 +30,7 @@ test('unknown commands, unknown flags and bad values are clear errors with a non
   const p = run('start', '--port', 'eighty');
   assert.equal(p.status, 2);
   assert.match(p.stderr, /--port must be an integer from 0 to 65535, got "eighty"/);
-  const dir = mkdtempSync(join(tmpdir(), 'ai-cli-'));
+  const dir = testTempDir('ai-cli-');
   writeFileSync(join(dir, 'bad.json'), '{"supervision":{"shutdownMs":-1}}');
   const b = run('start', '--config', join(dir, 'bad.json'));
   assert.equal(b.status, 2);
@@ -40,7 +41,7 @@ test('unknown commands, unknown flags and bad values are clear errors with a non
 });
 
 test('start runs a node; status prints its tree; block, bans and unblock work through its API; SIGTERM stops it cleanly', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'ai-cli-'));
+  const dir = testTempDir('ai-cli-');
   const cfg = join(dir, 'node.json');
   writeFileSync(cfg, JSON.stringify({ node: { stateDir: join(dir, 'state') }, firewall: { backend: 'dry-run' }, model: { enabled: false } }));
   const child = spawn(process.execPath, [BIN, 'start', '--port', '0', '--config', cfg], { stdio: ['ignore', 'pipe', 'pipe'] });

@@ -4,6 +4,7 @@
 // a copy it joins; with another cluster's secret it is refused.
 
 import { strict as assert } from 'node:assert';
+import { testTempDir } from '../devkit/temp-dir.ts';
 import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,7 +14,7 @@ import { spawnNodeProcess, type NodeProcess } from '../devkit/node-process.ts';
 import { startEtcd, type TestEtcd } from '../devkit/etcd.ts';
 import { waitFor } from '../devkit/wait.ts';
 
-const dir = mkdtempSync(join(tmpdir(), 'autoimmune-join-'));
+const dir = testTempDir('autoimmune-join-');
 let etcd: TestEtcd;
 const nodes: NodeProcess[] = [];
 before(async () => {

@@ -1,4 +1,5 @@
 import { strict as assert } from 'node:assert';
+import { testTempDir } from '../devkit/temp-dir.ts';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,7 +8,7 @@ import { availableParallelism } from 'node:os';
 import { CLUSTER_DEFAULT_SHARDS, loadConfig, mergeConfig } from '../src/config/load-config.ts';
 
 function file(content: string): string {
-  const dir = mkdtempSync(join(tmpdir(), 'ai-config-'));
+  const dir = testTempDir('ai-config-');
   const f = join(dir, 'c.json');
   writeFileSync(f, content);
   return f;

@@ -5,6 +5,7 @@
 // configured with cluster.etcdTls and cluster.etcdAuth join and share a ban.
 
 import { strict as assert } from 'node:assert';
+import { testTempDir } from '../devkit/temp-dir.ts';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,7 +21,7 @@ import { BASE_NODE_CONFIG, TestCluster } from '../devkit/cluster.ts';
 import { makeTestCerts, type TestCerts } from '../devkit/tls.ts';
 import { waitFor } from '../devkit/wait.ts';
 
-const dir = mkdtempSync(join(tmpdir(), 'autoimmune-etcd-tls-'));
+const dir = testTempDir('autoimmune-etcd-tls-');
 const PASSWORD = 'node-password-for-the-test';
 const passwordFile = join(dir, 'etcd-password');
 const wrongPasswordFile = join(dir, 'wrong-password');

@@ -6,6 +6,7 @@
 // names its bad lines FILE:LINE, and the guard's refusals.
 
 import { strict as assert } from 'node:assert';
+import { testTempDir } from '../devkit/temp-dir.ts';
 import { createServer, type Server } from 'node:http';
 import { existsSync, mkdtempSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
@@ -64,7 +65,7 @@ async function feedBans(node: RunningNode, name: string): Promise<Set<string>> {
 
 test('a remote feed: fetched, kept on disk, refreshed by difference, 304, failures reported, restart from the copy', async () => {
   const server = await listServer(netset(lines(0, 300), 'bad-line\n127.0.0.1\n'));
-  const stateDir = mkdtempSync(join(tmpdir(), 'autoimmune-feeds-'));
+  const stateDir = testTempDir('autoimmune-feeds-');
   const config = () => testConfig({ node: { stateDir }, http: { token: TOKEN }, capture: { interfaces: [] }, store: { enabled: false }, feeds: [{ name: 'fh', url: server.url, refreshS: 3600, timeoutS: 2 }] });
   const notices: string[] = [];
   let node = await startNode(config(), { onRootGaveUp: () => {}, notice: (l) => notices.push(l) });
@@ -160,7 +161,7 @@ test('in a cluster only the leader applies a configured feed', async () => {
   const { MemoryBanRegistry } = await import('../src/respond/memory-ban-registry.ts');
   const { feedSpecs } = await import('../src/feeds/feed-config.ts');
   const { writeFileSync } = await import('node:fs');
-  const dir = mkdtempSync(join(tmpdir(), 'autoimmune-feed-leader-'));
+  const dir = testTempDir('autoimmune-feed-leader-');
   const file = join(dir, 'list.txt');
   writeFileSync(file, '192.0.2.1\n192.0.2.2\n');
   const registry = new MemoryBanRegistry();

@@ -2,6 +2,7 @@
 // reason. The fallbacks are shown by running with a PATH that lacks nft (or everything).
 
 import { test } from 'node:test';
+import { testTempDir } from '../devkit/temp-dir.ts';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -39,7 +40,7 @@ test('choose: auto without root is dry-run, and says so', async () => {
 
 /** Runs `fn` with PATH holding only links to the named programs. */
 async function withOnly<T>(programs: string[], fn: () => Promise<T>): Promise<T> {
-  const dir = mkdtempSync(join(tmpdir(), 'ai-path-'));
+  const dir = testTempDir('ai-path-');
   const saved = process.env.PATH;
   try {
     for (const p of programs) symlinkSync(execFileSync('sh', ['-c', `command -v ${p}`]).toString().trim(), join(dir, p));

@@ -2,6 +2,7 @@
 // bundled DB-IP databases: the same record for every address asked, while holding no more
 // of the file than its cache allows.
 import { strict as assert } from 'node:assert';
+import { testTempDir } from '../devkit/temp-dir.ts';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { Reader } from 'maxmind';
@@ -53,7 +54,7 @@ test('values of every type and IPv4 under ::/96 of an IPv6 tree', async () => {
   const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
   const { tmpdir } = await import('node:os');
   const { join } = await import('node:path');
-  const dir = mkdtempSync(join(tmpdir(), 'autoimmune-mmdb-'));
+  const dir = testTempDir('autoimmune-mmdb-');
   try {
     const data = { s: 'Zürich', n: 7, big: 2n ** 70n, neg: -5, d: 1.25, t: true, f: false, a: [1, 'two', { three: 3 }], m: { nested: { deep: 'yes' } } };
     const file = join(dir, 'x.mmdb');

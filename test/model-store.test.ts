@@ -1,4 +1,5 @@
 import { strict as assert } from 'node:assert';
+import { testTempDir } from '../devkit/temp-dir.ts';
 import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -33,7 +34,7 @@ before(async () => {
 
 after(() => model.dispose());
 
-const tempStore = (options = {}) => new ModelStore(join(mkdtempSync(join(tmpdir(), 'ai-models-')), 'models'), options);
+const tempStore = (options = {}) => new ModelStore(join(testTempDir('ai-models-'), 'models'), options);
 
 test('float32 arrays survive base64 exactly', () => {
   const a = Float32Array.from([0, -0, 1.5, -3.25e-30, 3.4e38, Math.fround(Math.PI)]);

@@ -3,6 +3,7 @@
 // capture files to the reader, which may only fail with its own error classes.
 // Deterministic: FUZZ_SEED=<n> replays a run.
 import assert from 'node:assert/strict';
+import { testTempDir } from '../devkit/temp-dir.ts';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -219,7 +220,7 @@ test(`decoder and shards: ${PACKETS} mutated frames, no exception escapes, count
   assert.ok(stats.ok > PACKETS / 20, `only ${stats.ok} mutated frames still decoded cleanly`);
 });
 
-const tmp = mkdtempSync(join(tmpdir(), 'autoimmune-fuzz-'));
+const tmp = testTempDir('autoimmune-fuzz-');
 after(() => rmSync(tmp, { recursive: true, force: true }));
 
 test(`reader: damaged capture files fail only with CaptureFileError (seed ${SEED})`, async (t) => {

@@ -3,6 +3,7 @@
 // root or CAP_NET_RAW (CI runs as root); without it those tests are skipped, and the error
 // tests still run. Waits are bounded only as hang guards.
 import assert from 'node:assert/strict';
+import { testTempDir } from '../devkit/temp-dir.ts';
 import { spawnSync } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import type { Socket as UdpSocket } from 'node:dgram';
@@ -33,7 +34,7 @@ const TCP = { FIN: 0x01, SYN: 0x02, RST: 0x04, PSH: 0x08, ACK: 0x10 };
 const permitted = canCapture() === true;
 const skipLive = permitted ? false : 'capturing on lo needs root or CAP_NET_RAW (CI runs as root); run the tests as root';
 
-const tmp = mkdtempSync(join(tmpdir(), 'autoimmune-live-'));
+const tmp = testTempDir('autoimmune-live-');
 chmodSync(tmp, 0o755); // an unprivileged child must reach its script
 after(() => rmSync(tmp, { recursive: true, force: true }));
 

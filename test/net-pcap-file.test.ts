@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { testTempDir } from '../devkit/temp-dir.ts';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,7 +10,7 @@ import type { CaptureReadOptions } from '../src/net/pcap-file.ts';
 import { ethernet, ipv4, ipv6, pcapFile, pcapngFile, sll, tcp, udp } from './fixtures/net/frames.ts';
 
 const PCAP_DIR = new URL('../../shared/data/pcap/', import.meta.url).pathname;
-const tmp = mkdtempSync(join(tmpdir(), 'autoimmune-net-'));
+const tmp = testTempDir('autoimmune-net-');
 after(() => rmSync(tmp, { recursive: true, force: true }));
 
 interface Label {

@@ -6,6 +6,7 @@
 // minute: only the stop can end them).
 
 import { strict as assert } from 'node:assert';
+import { testTempDir } from '../devkit/temp-dir.ts';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -24,7 +25,7 @@ function storeStats(t: TreeSnapshot): Record<string, number> | undefined {
 }
 
 test('SIGTERM while four slow queries run: the node stops within supervision.shutdownMs and every request is answered', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'ai-sigterm-'));
+  const dir = testTempDir('ai-sigterm-');
   const state = join(dir, 'state');
   mkdirSync(state, { mode: 0o700 });
   await fillEvents(join(state, 'events.duckdb'), 300_000);

@@ -1,4 +1,5 @@
 import { strict as assert } from 'node:assert';
+import { testTempDir } from '../devkit/temp-dir.ts';
 import { copyFileSync, mkdtempSync, readFileSync, statSync, truncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -74,7 +75,7 @@ test('crash injections into the capture actor and the shards mid-replay lose and
 });
 
 test('a truncated file: every readable packet is replayed, then an error with the offset', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'ai-replay-'));
+  const dir = testTempDir('ai-replay-');
   const cut = join(dir, 'cut.pcap');
   copyFileSync(join(PCAP_DIR, 'D05_benign_kali-normal-ssh.pcap'), cut);
   truncateSync(cut, Math.floor(statSync(cut).size / 2));

@@ -3,6 +3,7 @@
 // the embedded coordinator (the etcd one is exercised against a real etcd elsewhere).
 
 import { strict as assert } from 'node:assert';
+import { testTempDir } from '../devkit/temp-dir.ts';
 import { mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -43,7 +44,7 @@ function clockAt(t: number): ManualClock {
 }
 
 function stateFile(): string {
-  return join(mkdtempSync(join(tmpdir(), 'autoimmune-durable-')), BANS_FILE);
+  return join(testTempDir('autoimmune-durable-'), BANS_FILE);
 }
 
 describe('DurableBanRegistry', () => {

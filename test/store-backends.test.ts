@@ -2,6 +2,7 @@
 // plain-JS evaluation of each query over a small deterministic workload (a few heavy sources,
 // Zipf countries, IPv4 and IPv6, two nodes), on real database files.
 import { strict as assert } from 'node:assert';
+import { testTempDir } from '../devkit/temp-dir.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -189,7 +190,7 @@ async function rejectsWithCode(p: Promise<unknown>, pattern: RegExp): Promise<vo
 }
 
 test('a database made before alerts kept their vectors gains the column when opened, and keeps its rows', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'store-migrate-'));
+  const dir = testTempDir('store-migrate-');
   const old = (types: SqlTypes, key = '', suffix = '') => schemaSql(types, key, suffix).map((sql) => sql.replace(`, features ${types.blob}`, ''));
   const [alert] = workload().filter((e) => e.kind === 'alert');
   const legacy = [alert!.id, alert!.at, 'alert', alert!.type, alert!.source, null, null, alert!.target, null, null, alert!.country, alert!.asn, alert!.node, alert!.detector, alert!.score, alert!.detail];
@@ -245,7 +246,7 @@ for (const [name, open] of BACKENDS) {
     };
 
     before(async () => {
-      dir = mkdtempSync(join(tmpdir(), `store-${name}-`));
+      dir = testTempDir(`store-${name}-`);
       store = await fresh();
       await load(store, events);
     });

@@ -5,6 +5,7 @@
 // source over 300,000 generated alerts, which takes seconds uninterrupted.
 
 import { strict as assert } from 'node:assert';
+import { testTempDir } from '../devkit/temp-dir.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,7 +18,7 @@ import { fillEvents, slowQuery } from '../devkit/store-fill.ts';
 import { waitFor } from '../devkit/wait.ts';
 
 const N = 300_000;
-const dir = mkdtempSync(join(tmpdir(), 'autoimmune-interrupt-'));
+const dir = testTempDir('autoimmune-interrupt-');
 const path = join(dir, 'events.duckdb');
 
 before(async () => {

@@ -2,6 +2,7 @@
 // cluster merge: a query answered per node and merged equals the query over all rows.
 
 import { strict as assert } from 'node:assert';
+import { testTempDir } from '../devkit/temp-dir.ts';
 import { test } from 'node:test';
 import type { EventQuery } from '../src/store/event-query.ts';
 import type { EventRow } from '../src/store/event-row.ts';
@@ -108,7 +109,7 @@ test('scatter-gather: a node that answered over whole hours only makes the merge
 
 test('DuckDB and SQLite answer every query exactly as the in-memory engine does', async () => {
   const all = rows(3000, 3);
-  const dir = mkdtempSync(join(tmpdir(), 'autoimmune-store-'));
+  const dir = testTempDir('autoimmune-store-');
   try {
     for (const open of [() => openDuckdbBackend(join(dir, 'events.duckdb')), () => openSqliteBackend(join(dir, 'events.sqlite'))]) {
       const backend = await open();
@@ -125,7 +126,7 @@ test('DuckDB and SQLite answer every query exactly as the in-memory engine does'
 });
 
 test('the store answers recent ranges from memory and older ones from the database, the same either way', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'autoimmune-store-'));
+  const dir = testTempDir('autoimmune-store-');
   let now = T0 + 48 * H;
   const store = new EventStore({ node: 'n1', backend: await openDuckdbBackend(join(dir, 'events.duckdb')), memoryMs: 15 * 60_000, now: () => now });
   try {
@@ -152,7 +153,7 @@ test('the store answers recent ranges from memory and older ones from the databa
 });
 
 test('the memory tier also has a bound on rows: past it, only ranges after its oldest row are answered from memory', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'autoimmune-store-'));
+  const dir = testTempDir('autoimmune-store-');
   let now = T0;
   const store = new EventStore({ node: 'n1', backend: await openDuckdbBackend(join(dir, 'events.duckdb')), maxMemoryRows: 10, now: () => now });
   try {
@@ -181,7 +182,7 @@ test('the memory tier refuses what the databases refuse, with the same words', a
     { ...base, filters: { target: ['1.2.3.256'] } },
     { ...base, from: base.to, to: base.from },
   ];
-  const dir = mkdtempSync(join(tmpdir(), 'autoimmune-store-'));
+  const dir = testTempDir('autoimmune-store-');
   const duck = await openDuckdbBackend(join(dir, 'events.duckdb'));
   try {
     for (const q of bad) {

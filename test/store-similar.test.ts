@@ -1,4 +1,5 @@
 import { AutoimmuneError } from '../src/errors.ts';
+import { testTempDir } from '../devkit/temp-dir.ts';
 import { strict as assert } from 'node:assert';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -57,7 +58,7 @@ let queriesD18: Float64Array[] = [];
 let dir = '';
 
 before(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'ai-similar-'));
+  dir = testTempDir('ai-similar-');
   const rows: Array<[Float64Array, Label]> = [];
   for (const [file, label] of INDEXED) {
     const all = await captureVectors(file);

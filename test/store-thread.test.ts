@@ -3,6 +3,7 @@
 // backend gives it, errors keep their codes, and a thread that dies fails the calls waiting
 // on it instead of leaving them hanging, and is opened again. Real DuckDB files, a real thread.
 import { strict as assert } from 'node:assert';
+import { testTempDir } from '../devkit/temp-dir.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,7 +16,7 @@ import { fillEvents, slowQuery } from '../devkit/store-fill.ts';
 import { waitFor } from '../devkit/wait.ts';
 
 const N = 300_000;
-const dir = mkdtempSync(join(tmpdir(), 'autoimmune-store-thread-'));
+const dir = testTempDir('autoimmune-store-thread-');
 const path = join(dir, 'events.duckdb');
 const countAll: EventQuery = { kind: 'alert', from: 0, to: Date.now() + 1, filters: {}, measure: 'count' };
 

@@ -2,6 +2,7 @@
 // vector is stored with its row (DuckDB and SQLite), read back exactly, survives a reopening,
 // and is forgotten by the similarity index when compaction removes the raw row.
 import { strict as assert } from 'node:assert';
+import { testTempDir } from '../devkit/temp-dir.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -34,7 +35,7 @@ function alerts(n: number, seed: number): Alert[] {
 
 for (const [name, open] of [['duckdb', openDuckdbBackend], ['sqlite', openSqliteBackend]] as Array<[string, (p: string) => Promise<StoreBackend>]>) {
   test(`${name}: alerts older than the in-memory vectors are found in the database, like themselves, until compaction forgets them`, async () => {
-    const dir = mkdtempSync(join(tmpdir(), `store-vectors-${name}-`));
+    const dir = testTempDir(`store-vectors-${name}-`);
     let now = Date.UTC(2026, 10, 25, 10, 0);
     const path = join(dir, 'events.db');
     const made = alerts(30, 7);
