@@ -9,7 +9,7 @@ import { addressRows, describeAlert } from '../src/detect/describe-alert.ts';
 import type { EnrichedBatch } from '../src/detect/enrichment.ts';
 import { EvidenceGrader } from '../src/detect/evidence-grade.ts';
 import type { GeoInfo } from '../src/geo/geo-lookup.ts';
-import { parseIpv4 } from '../src/net/address.ts';
+import { formatIPv4, parseIpv4 } from '../src/net/address.ts';
 import { PacketBatch, PacketFlags } from '../src/net/packet-batch.ts';
 import { ip4, ip6 } from './fixtures/net/frames.ts';
 
@@ -37,7 +37,7 @@ function batch(rows: Array<[string, string, number?]>): EnrichedBatch<GeoInfo | 
     geoOf.set(s, { addressClass: 'public', country: `C${i}`, city: null, latitude: 0, longitude: 0, asn: i, asnOrg: null });
   });
   p.length = rows.length;
-  return { shard: 0, packets: p, features, featureCount: FC, geo: { lookup: (a) => geoOf.get(String(a)) } };
+  return { shard: 0, packets: p, features, featureCount: FC, geo: { lookup: (a) => geoOf.get(typeof a === 'number' ? formatIPv4(a) : a) } };
 }
 
 function alert(source: string): Alert {

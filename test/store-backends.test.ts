@@ -188,9 +188,9 @@ async function rejectsWithCode(p: Promise<unknown>, pattern: RegExp): Promise<vo
   });
 }
 
-test('a database made before alerts kept their vectors gains the column when opened, and keeps its rows', async () => {
+test('a database made before alerts kept their vectors (and rows their event count) gains the columns when opened, and keeps its rows, each one event', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'store-migrate-'));
-  const old = (types: SqlTypes, key = '', suffix = '') => schemaSql(types, key, suffix).map((sql) => sql.replace(`, features ${types.blob}`, ''));
+  const old = (types: SqlTypes, key = '', suffix = '') => schemaSql(types, key, suffix).map((sql) => sql.replace(`, features ${types.blob}, n ${types.i64} DEFAULT 1`, ''));
   const [alert] = workload().filter((e) => e.kind === 'alert');
   const legacy = [alert!.id, alert!.at, 'alert', alert!.type, alert!.source, null, null, alert!.target, null, null, alert!.country, alert!.asn, alert!.node, alert!.detector, alert!.score, alert!.detail];
   const marks = legacy.map(() => '?').join(', ');
@@ -217,6 +217,8 @@ test('a database made before alerts kept their vectors gains the column when ope
         await s.insert([fresh]);
         const got = await s.alerts([alert!.id, fresh.id]);
         assert.deepEqual(got.map((a) => [a.row.id, a.features && [...a.features]]).sort(), [[alert!.id, null], [fresh.id, [1.5, -2, 3]]], path);
+        const count = await s.query({ kind: 'alert', from: 0, to: 2 ** 52, filters: {}, measure: 'count' });
+        assert.deepEqual(count.rows, [[2]], `${path}: the old row counts as one event`);
       } finally {
         await s.close();
       }

@@ -65,6 +65,12 @@ function same16(col: Uint8Array, at: number): boolean {
   return true;
 }
 
+/** An address as the enricher's lookups take it: the uint32 of IPv4 text, IPv6 text as it is. */
+export function addressKey(text: string): number | string {
+  const v4 = parseIpv4(text);
+  return v4 >= 0 ? v4 : text;
+}
+
 /** What an alert keeps of a GeoIP answer. */
 export function alertGeo(g: GeoInfo): NonNullable<Alert['geo']> {
   return { country: g.country, asn: g.asn, asnOrg: g.asnOrg, latitude: g.latitude, longitude: g.longitude };
@@ -78,7 +84,7 @@ export function describeAlert(a: Alert, b: EnrichedBatch<GeoInfo | undefined>, g
   grader.grade(a, r.sourceSeen);
   const i = r.lastSrc >= 0 ? r.lastSrc : r.lastDst;
   if (i < 0) return;
-  const g = r.lastSrc >= 0 && !a.geo ? b.geo?.lookup(a.source) : undefined;
+  const g = r.lastSrc >= 0 && !a.geo ? b.geo?.lookup(addressKey(a.source)) : undefined;
   if (g) a.geo = alertGeo(g);
   if (!a.features && b.featureCount > 0) a.features = Array.from(b.features.subarray(i * b.featureCount, (i + 1) * b.featureCount), (x) => Math.fround(x));
 }

@@ -3,7 +3,7 @@
 // the alerts they make, rows for the trainer, and, when a candidate model is in shadow, both
 // models' scores side by side. Pure: the actor sends the results where they go.
 
-import { alertGeo, describeAlert } from './describe-alert.ts';
+import { addressKey, alertGeo, describeAlert } from './describe-alert.ts';
 import { EvidenceGrader } from './evidence-grade.ts';
 import type { GeoInfo } from '../geo/geo-lookup.ts';
 import type { Alert } from './alert.ts';
@@ -19,7 +19,6 @@ import { newVictimTally, type VictimTally } from './rules/victim-tally.ts';
 import type { ShadowReport, TrainingSample } from './training-buffer.ts';
 import { FLOW_CONTEXT_WIDTH } from './model/flow-threshold.ts';
 import { PacketFlags } from '../net/packet-batch.ts';
-import { parseIpv4 } from '../net/address.ts';
 import { FlowTable } from './flow-table.ts';
 
 /** A model as the detectors use it. */
@@ -127,7 +126,7 @@ export class DetectorShard {
     for (const a of alerts) {
       describeAlert(a, b, this.grader);
       if (!a.geo && b.geo && this.isClient(a.source)) {
-        const g = b.geo.lookup(a.source);
+        const g = b.geo.lookup(addressKey(a.source));
         if (g) a.geo = alertGeo(g);
       }
     }
@@ -157,8 +156,8 @@ export class DetectorShard {
   }
 
   private isClient(address: string): boolean {
-    const v4 = parseIpv4(address);
-    return this.clients.find(v4 >= 0 ? v4 | 0 : address, 0, 0, 0) >= 0;
+    const k = addressKey(address);
+    return this.clients.find(typeof k === 'number' ? k | 0 : k, 0, 0, 0) >= 0;
   }
 
   /** Flows are metered once a batch is scored, so each knows how many of its packets the model found anomalous. */
