@@ -3,10 +3,11 @@
 // each, it lets an attacker spend the sensor's CPU and disk (Suricata bounds flows with
 // flow.memcap and an emergency mode for this reason; Zeek's conn.log fills with S0 lines).
 //
-// A flow the meter ends is an *attempt* (attemptOf) when it has at most `maxPackets` packets,
-// none of them part of a verified connection or from a source that had one
-// (session-verifier.ts: ESTABLISHED, SOURCE_SEEN), and, for TCP, its source never
-// acknowledged anything (no ACK flag: it never answered a SYN-ACK). Attempts are summed per
+// A flow the meter ends is an *attempt* (FlowMeter.isAttempt) when it is TCP, has at most
+// `maxPackets` packets, none of them part of a verified connection or from a source that had
+// one (session-verifier.ts: ESTABLISHED, SOURCE_SEEN), and it never got past the handshake:
+// no ACK at all (SYNs, probes, resets: the source never answered a SYN-ACK), or a SYN-ACK
+// that was never acknowledged (a reflector's unsolicited SYN-ACK). Attempts are summed per
 // target, protocol, port and time slot (the slot in which they ended, by the meter's clock):
 // flows, packets, bytes, the OR of the TCP flags, the model's counts, and the distinct sources,
 // counted exactly up to `exactSources` and estimated past it (HyperLogLog, 1,024 registers:

@@ -20,8 +20,8 @@
 // start) make expire() stop at the first flow that has not timed out.
 //
 // With `attempts`, a flow that ends as an unverified attempt (attempt-aggregates.ts: a few
-// packets, none verified, a TCP source that never acknowledged anything) is not reported on
-// its own: it is summed into an aggregate per target, port and time slot.
+// TCP packets, none verified, that never completed a handshake) is not reported on its own:
+// it is summed into an aggregate per target, port and time slot.
 
 import { AutoimmuneError } from '../errors.ts';
 import type { GeoInfo } from '../geo/geo-lookup.ts';
@@ -79,6 +79,7 @@ const PORTS = PacketFlags.TCP | PacketFlags.UDP;
 const ICMP_ANY = PacketFlags.ICMP | PacketFlags.ICMPV6;
 const TCP_FIN = 0x01;
 const TCP_RST = 0x04;
+const TCP_SYN = 0x02;
 const TCP_ACK = 0x10;
 const VERIFIED = PacketFlags.ESTABLISHED | PacketFlags.SOURCE_SEEN;
 const NONE = -1;
@@ -321,9 +322,14 @@ export class FlowMeter {
     if (end === 'evicted') this.evictedCount++;
   }
 
-  /** An unverified attempt (see attempt-aggregates.ts): a few packets, none verified, TCP that never acknowledged anything. */
+  /**
+   * An unverified attempt (see attempt-aggregates.ts): TCP, a few packets, none of them verified,
+   * and either no ACK at all (SYNs, probes, resets) or a SYN-ACK whose handshake never completed
+   * (a reflector's unsolicited SYN-ACK, a server's answer to a spoofed SYN).
+   */
   private isAttempt(s: number): boolean {
-    return this.verified[s] === 0 && this.proto[s] === 6 && (this.tcpFlags[s]! & TCP_ACK) === 0 && this.packets[s]! <= this.attempts!.maxPackets;
+    const f = this.tcpFlags[s]!;
+    return this.verified[s] === 0 && this.proto[s] === 6 && ((f & TCP_ACK) === 0 || (f & TCP_SYN) !== 0) && this.packets[s]! <= this.attempts!.maxPackets;
   }
 
   private report(s: number, source: string, target: string, g: GeoInfo | null, end: FlowEnd, out: FlowRecord[]): void {
