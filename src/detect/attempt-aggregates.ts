@@ -20,9 +20,8 @@
 // emitted early, 'evicted'); no allocation per attempt for IPv4 beyond a sample's text.
 
 import { formatIPv4 } from '../net/address.ts';
-import { fnv1a, mix32 } from '../util/hash.ts';
 import type { FlowRecord } from './flow-record.ts';
-import { FlowTable, type AddressKey } from './flow-table.ts';
+import { FlowTable, hashAddress, type AddressKey } from './flow-table.ts';
 
 export interface AttemptConfig {
   /** Slot length, seconds of capture time; default 60. */
@@ -220,12 +219,8 @@ export class AttemptAggregator {
   }
 }
 
-function hashKey(k: AddressKey): number {
-  return typeof k === 'number' ? mix32(k | 0) : mix32(fnv1a(k) ^ 0x5bd1e995);
-}
-
 function hllAdd(regs: Uint8Array, k: AddressKey): void {
-  const h = hashKey(k);
+  const h = hashAddress(k);
   const j = h >>> (32 - HLL_BITS);
   // Rank of the first 1 bit in the other 22 bits (a guard bit stops it at 23).
   const rank = Math.clz32((h << HLL_BITS) | (1 << (HLL_BITS - 1))) + 1;
