@@ -16,7 +16,7 @@ export async function fillEvents(path: string, n: number): Promise<void> {
     await c.run(
       `INSERT INTO events SELECT i, ${FILL_TO} - (${n} - i) * 1000, 'alert', 'ssh-brute-force', ` +
         `'10.' || (i // 65536 % 256) || '.' || (i // 256 % 256) || '.' || (i % 256), 167772160 + i % 16777216, NULL, ` +
-        `'192.0.2.1', 3221225985, NULL, 'CN', 4134, 'n1', 'rules', 0.7, '{}', NULL FROM range(${n}) r(i)`,
+        `'192.0.2.1', 3221225985, NULL, 'CN', 4134, 'n1', 'rules', 0.7, '{}', NULL, 1 FROM range(${n}) r(i)`,
     );
   } finally {
     c.closeSync();

@@ -32,7 +32,7 @@ test('CaptureActor on lo: UDP and TCP sent to 127.0.0.1 arrive at the shards, co
     onEnriched: (e: EnrichedBatch<GeoInfo>) => {
       const b = e.packets;
       for (let i = 0; i < b.length; i++) {
-        seen.push({ proto: b.protocol[i]!, src: b.formatAddress(i, 'src'), dst: b.formatAddress(i, 'dst'), sport: b.srcPort[i]!, dport: b.dstPort[i]!, flags: b.flags[i]!, tcpFlags: b.tcpFlags[i]!, geo: e.srcGeo[i]!.addressClass });
+        seen.push({ proto: b.protocol[i]!, src: b.formatAddress(i, 'src'), dst: b.formatAddress(i, 'dst'), sport: b.srcPort[i]!, dport: b.dstPort[i]!, flags: b.flags[i]!, tcpFlags: b.tcpFlags[i]!, geo: e.geo!.lookup(b.hostKey(i, 'src')).addressClass });
         assert.equal(e.features[i * e.featureCount]! > 0, true, 'the source host weight is positive');
       }
     },

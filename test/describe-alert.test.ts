@@ -9,17 +9,17 @@ import { addressRows, describeAlert } from '../src/detect/describe-alert.ts';
 import type { EnrichedBatch } from '../src/detect/enrichment.ts';
 import { EvidenceGrader } from '../src/detect/evidence-grade.ts';
 import type { GeoInfo } from '../src/geo/geo-lookup.ts';
-import { parseIpv4 } from '../src/net/address.ts';
+import { formatIPv4, parseIpv4 } from '../src/net/address.ts';
 import { PacketBatch, PacketFlags } from '../src/net/packet-batch.ts';
 import { ip4, ip6 } from './fixtures/net/frames.ts';
 
 const FC = 3;
 
-/** Rows [source, destination, extra flags]; each row's features are [row, row, row], its GeoIP country `C<row>`. */
+/** Rows [source, destination, extra flags]; each row's features are [row, row, row]; a source's GeoIP country is `C<its last row>`. */
 function batch(rows: Array<[string, string, number?]>): EnrichedBatch<GeoInfo | undefined> {
   const p = new PacketBatch(64);
   const features = new Float64Array(rows.length * FC);
-  const srcGeo: Array<GeoInfo | undefined> = [];
+  const geoOf = new Map<string, GeoInfo>();
   rows.forEach(([s, d, extra], i) => {
     const v6 = s.includes(':');
     p.flags[i] = (v6 ? PacketFlags.IPV6 : PacketFlags.IPV4) | (extra ?? 0);
@@ -34,10 +34,10 @@ function batch(rows: Array<[string, string, number?]>): EnrichedBatch<GeoInfo | 
     }
     p.ipVersion[i] = v6 ? 6 : 4;
     features.fill(i, i * FC, (i + 1) * FC);
-    srcGeo.push({ addressClass: 'public', country: `C${i}`, city: null, latitude: 0, longitude: 0, asn: i, asnOrg: null });
+    geoOf.set(s, { addressClass: 'public', country: `C${i}`, city: null, latitude: 0, longitude: 0, asn: i, asnOrg: null });
   });
   p.length = rows.length;
-  return { shard: 0, packets: p, features, featureCount: FC, srcGeo };
+  return { shard: 0, packets: p, features, featureCount: FC, geo: { lookup: (a) => geoOf.get(typeof a === 'number' ? formatIPv4(a) : a) } };
 }
 
 function alert(source: string): Alert {

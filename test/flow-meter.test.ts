@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { FlowMeter, FlowMeterConfigError, type FlowMeterConfig } from '../src/detect/flow-meter.ts';
 import type { FlowRecord } from '../src/detect/flow-record.ts';
-import type { EnrichedBatch } from '../src/detect/enrichment.ts';
+import type { AddressLookup, EnrichedBatch } from '../src/detect/enrichment.ts';
 import type { GeoInfo } from '../src/geo/geo-lookup.ts';
 import { PacketBatch, PacketFlags as F } from '../src/net/packet-batch.ts';
 import { readCaptureSync } from '../src/net/pcap-file.ts';
@@ -30,8 +30,8 @@ function batchesOf(file: string): PacketBatch[] {
   return list;
 }
 
-function enriched(packets: PacketBatch, geo?: Array<GeoInfo | undefined>): EnrichedBatch<GeoInfo | undefined> {
-  return { shard: 0, packets, features: new Float64Array(0), featureCount: 0, srcGeo: geo ?? new Array<GeoInfo | undefined>(packets.length).fill(undefined) };
+function enriched(packets: PacketBatch, geo?: AddressLookup<GeoInfo | undefined>): EnrichedBatch<GeoInfo | undefined> {
+  return { shard: 0, packets, features: new Float64Array(0), featureCount: 0, geo: geo ?? null };
 }
 
 /** The rows a flow meter counts: IP rows the decoder read whole. */
@@ -108,7 +108,7 @@ function batchOf(rows: Row[]): PacketBatch {
   return b;
 }
 
-function run(meter: FlowMeter, rows: Row[], out: FlowRecord[] = [], scores: Float32Array | null = null, geo?: Array<GeoInfo | undefined>): FlowRecord[] {
+function run(meter: FlowMeter, rows: Row[], out: FlowRecord[] = [], scores: Float32Array | null = null, geo?: AddressLookup<GeoInfo | undefined>): FlowRecord[] {
   meter.observe(enriched(batchOf(rows), geo), scores, 0.5, out);
   return out;
 }
@@ -392,17 +392,21 @@ test('IPv6 rows are metered under their RFC 5952 text; non-IP and malformed rows
   ]);
 });
 
-test('scores: scored counts rows with a score array, anomalous those above the threshold (NaN is not); geo from the first packet that has one', () => {
+test('scores: scored counts rows with a score array, anomalous those above the threshold (NaN is not); the source\'s geo looked up when the record is reported', () => {
   const m = new FlowMeter();
   const u = { src: '10.0.0.1', dst: '10.0.0.2', proto: 17 };
   const geo = (country: string, asn: number) => ({ addressClass: 'public', country, city: null, latitude: null, longitude: null, asn, asnOrg: null }) as GeoInfo;
   const out: FlowRecord[] = [];
-  run(m, [{ ts: 1, ...u }, { ts: 2, ...u }, { ts: 3, ...u }, { ts: 4, ...u }], out, Float32Array.of(0.9, 0.5, NaN, 0.51), [undefined, geo('NL', 1136), geo('DE', 3320), undefined]);
-  run(m, [{ ts: 5, ...u }], out, null); // no model for this batch
+  const asked: Array<number | string> = [];
+  const lookup = { lookup: (a: number | string) => (asked.push(a), a === parseIpv4('10.0.0.1') ? geo('NL', 1136) : geo('DE', 3320)) };
+  run(m, [{ ts: 1, ...u }, { ts: 2, ...u }, { ts: 3, ...u }, { ts: 4, ...u }], out, Float32Array.of(0.9, 0.5, NaN, 0.51), lookup);
+  run(m, [{ ts: 5, ...u }], out, null, lookup); // no model for this batch
+  assert.deepEqual(asked, [], 'nothing looked up per packet');
   m.flushAll(out);
   assert.equal(out.length, 1);
   const [r] = out;
   assert.deepEqual([r!.packets, r!.scored, r!.anomalous, r!.country, r!.asn], [5, 4, 2, 'NL', 1136]);
+  assert.equal(asked.length, 1, 'one lookup, for the record');
   // no geo at all
   run(m, [{ ts: 6, ...u }], out);
   m.flushAll(out);

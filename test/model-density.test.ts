@@ -132,7 +132,7 @@ describe('per-flow scores', () => {
 
 describe('what the trainer learns from', () => {
   const features = (n: number) => Float64Array.from({ length: n * 2 }, (_, i) => i);
-  const enriched = (rows: Array<{ src: string; dst: string; ts: number }>) => ({ shard: 0, packets: batchOf(rows), features: features(rows.length), featureCount: 2, srcGeo: rows.map(() => undefined) });
+  const enriched = (rows: Array<{ src: string; dst: string; ts: number }>) => ({ shard: 0, packets: batchOf(rows), features: features(rows.length), featureCount: 2, geo: null });
   const settings = { anomaly: { anomalousPackets: 20, windowS: 10, cooldownS: 300, blockable: false }, sampleEvery: 1, countryWeights: {}, modelBatchRows: 1 };
 
   test('in the grace period, rows from or to an address the rules flagged are left out', () => {

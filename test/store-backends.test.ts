@@ -34,7 +34,9 @@ function workload(): EventRow[] {
   return gen
     .next(EVENTS)
     .map((e, i) => (i % 37 === 0 ? { ...e, score: 0.8 } : i % 41 === 0 ? { ...e, score: 0.7 } : e))
-    .map((e, i) => (e.kind === 'alert' && i % 5 === 0 ? { ...e, detail: JSON.stringify({ packets: i, blockable: false, captureTs: 1 }) } : e));
+    .map((e, i) => (e.kind === 'alert' && i % 5 === 0 ? { ...e, detail: JSON.stringify({ packets: i, blockable: false, captureTs: 1 }) } : e))
+    // Some rows that stand for several events (as an aggregate of unverified attempts does): every count sums them.
+    .map((e, i) => (i % 43 === 42 ? { ...e, n: 2 + (i % 7) } : e));
 }
 
 // ---- reference evaluation ------------------------------------------------------------------
@@ -73,9 +75,12 @@ type Value = string | number | null;
 const cmpValue = (a: Value, b: Value) => (a === b ? 0 : a === null ? 1 : b === null ? -1 : a < b ? -1 : 1);
 const byCount = (a: [Value, number], b: [Value, number]) => b[1] - a[1] || cmpValue(a[0], b[0]);
 
+/** Events the rows stand for (a row with n stands for n). */
+const weight = (rows: EventRow[]) => rows.reduce((sum, e) => sum + (e.n ?? 1), 0);
+
 function groups(rows: EventRow[], field: EventField): Array<[Value, number]> {
   const m = new Map<Value, number>();
-  for (const e of rows) m.set(e[field], (m.get(e[field]) ?? 0) + 1);
+  for (const e of rows) m.set(e[field], (m.get(e[field]) ?? 0) + (e.n ?? 1));
   return [...m].sort(byCount);
 }
 
@@ -88,7 +93,7 @@ function expected(q: EventQuery, events: EventRow[]): QueryResult {
     return { columns: [...cols], rows: newest.map((e) => cols.map((c) => e[c])) };
   }
   if (q.measure !== 'trend') {
-    if (!q.groupBy) return { columns: ['count'], rows: [[rows.length]] };
+    if (!q.groupBy) return { columns: ['count'], rows: [[rows.reduce((sum, e) => sum + (e.n ?? 1), 0)]] };
     return { columns: [q.groupBy, 'count'], rows: groups(rows, q.groupBy).slice(0, limit) };
   }
   const size = { minute: 60_000, hour: HOUR_MS, day: DAY }[q.bucket ?? 'hour'];
@@ -101,7 +106,7 @@ function expected(q: EventQuery, events: EventRow[]): QueryResult {
     if (keep && !keep.has(v)) continue;
     const key = `${b}|${v}`;
     const cur = m.get(key) ?? [b, v, 0];
-    cur[2]++;
+    cur[2] += e.n ?? 1;
     m.set(key, cur);
   }
   const out = [...m.values()].sort((a, b) => a[0] - b[0] || b[2] - a[2] || cmpValue(a[1], b[1]));
@@ -189,9 +194,9 @@ async function rejectsWithCode(p: Promise<unknown>, pattern: RegExp): Promise<vo
   });
 }
 
-test('a database made before alerts kept their vectors gains the column when opened, and keeps its rows', async () => {
+test('a database made before alerts kept their vectors (and rows their event count) gains the columns when opened, and keeps its rows, each one event', async () => {
   const dir = testTempDir('store-migrate-');
-  const old = (types: SqlTypes, key = '', suffix = '') => schemaSql(types, key, suffix).map((sql) => sql.replace(`, features ${types.blob}`, ''));
+  const old = (types: SqlTypes, key = '', suffix = '') => schemaSql(types, key, suffix).map((sql) => sql.replace(`, features ${types.blob}, n ${types.i64} DEFAULT 1`, ''));
   const [alert] = workload().filter((e) => e.kind === 'alert');
   const legacy = [alert!.id, alert!.at, 'alert', alert!.type, alert!.source, null, null, alert!.target, null, null, alert!.country, alert!.asn, alert!.node, alert!.detector, alert!.score, alert!.detail];
   const marks = legacy.map(() => '?').join(', ');
@@ -218,6 +223,8 @@ test('a database made before alerts kept their vectors gains the column when ope
         await s.insert([fresh]);
         const got = await s.alerts([alert!.id, fresh.id]);
         assert.deepEqual(got.map((a) => [a.row.id, a.features && [...a.features]]).sort(), [[alert!.id, null], [fresh.id, [1.5, -2, 3]]], path);
+        const count = await s.query({ kind: 'alert', from: 0, to: 2 ** 52, filters: {}, measure: 'count' });
+        assert.deepEqual(count.rows, [[2]], `${path}: the old row counts as one event`);
       } finally {
         await s.close();
       }
@@ -298,7 +305,7 @@ for (const [name, open] of BACKENDS) {
     test('filter values are parameters, never SQL', async () => {
       const q: EventQuery = { kind: 'alert', from: 0, to: NOW + 1, filters: { country: ["CN') OR ('1'='1"], type: ["x' OR 1=1 --"] }, measure: 'count' };
       assert.deepEqual((await store.query(q)).rows, [[0]]);
-      assert.equal((await store.query({ ...q, filters: {} })).rows[0][0], events.filter((e) => e.kind === 'alert').length);
+      assert.equal((await store.query({ ...q, filters: {} })).rows[0][0], weight(events.filter((e) => e.kind === 'alert')));
     });
 
     // It deletes rows behind the store's back, on the backend's own connection: not reachable in a thread.
@@ -319,7 +326,7 @@ for (const [name, open] of BACKENDS) {
         // The proof that they are read: the raw rows of one rolled-up hour removed behind the store's back.
         const hour = floorHour(NOW) - 5 * HOUR_MS;
         const exec = (s as unknown as { exec: SqlExec }).exec;
-        const inHour = events.filter((e) => e.kind === 'alert' && e.at >= hour && e.at < hour + HOUR_MS).length;
+        const inHour = weight(events.filter((e) => e.kind === 'alert' && e.at >= hour && e.at < hour + HOUR_MS));
         assert.ok(inHour > 0);
         await exec.run('DELETE FROM events WHERE at_ms >= ? AND at_ms < ?', [BigInt(hour), BigInt(hour + HOUR_MS)]);
         const whole: EventQuery = { kind: 'alert', from: hour - HOUR_MS, to: hour + 2 * HOUR_MS, filters: {}, measure: 'count' };
@@ -426,7 +433,7 @@ for (const [name, open] of BACKENDS) {
         await s.compact(NOW - DAY);
         const limit = floorHour(NOW - 2 * DAY);
         const gone = await s.prune(limit);
-        assert.equal(gone, events.filter((e) => e.at < limit).length);
+        assert.equal(gone, weight(events.filter((e) => e.at < limit)), 'events, an aggregate row counting as its events');
         const kept = events.filter((e) => e.at >= limit);
         for (const kind of ['alert', 'decision'] as const) {
           const q: EventQuery = { kind, from: 0, to: NOW + 1, filters: {}, measure: 'count', groupBy: 'type', limit: 100 };

@@ -27,7 +27,7 @@ function load(files: string[]): EnrichedBatch<GeoInfo | undefined>[] {
     readCaptureSync(PCAP + f, (b) => {
       const packets = new PacketBatch(b.capacity, b.buffer.slice(0));
       packets.length = b.length;
-      out.push({ shard: 0, packets, features: new Float64Array(0), featureCount: 0, srcGeo: new Array<GeoInfo | undefined>(b.length).fill(undefined) });
+      out.push({ shard: 0, packets, features: new Float64Array(0), featureCount: 0, geo: null });
     });
   }
   return out;

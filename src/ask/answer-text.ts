@@ -45,6 +45,9 @@ const SAY = {
     between: (a: string, b: string) => `entre ${a} y ${b}`,
     operator: 'el operador',
     to: 'hacia', on: 'en', packets: 'paquetes',
+    unverified: 'orígenes no verificados (quizá falsificados)',
+    attempts: (flows: number, sources: number, exact: boolean) =>
+      `${flows} ${flows === 1 ? 'flujo' : 'flujos'} de orígenes no verificados (quizá falsificados): ${exact ? '' : 'unos '}${sources} ${sources === 1 ? 'distinto' : 'distintos'}`,
     narrowed: (a: string, b: string) => `(los eventos antiguos se guardan por horas: se cuenta de ${a} a ${b})`,
     noWholeHour: '(los eventos antiguos se guardan por horas y este periodo no abarca ninguna hora entera)',
   },
@@ -68,6 +71,9 @@ const SAY = {
     between: (a: string, b: string) => `between ${a} and ${b}`,
     operator: 'the operator',
     to: 'to', on: 'on', packets: 'packets',
+    unverified: 'spoofed/unverified sources',
+    attempts: (flows: number, sources: number, exact: boolean) =>
+      `${flows} ${flows === 1 ? 'flow' : 'flows'} from spoofed/unverified sources: ${exact ? '' : 'about '}${sources} distinct`,
     narrowed: (a: string, b: string) => `(older events are kept per hour: counted from ${a} to ${b})`,
     noWholeHour: '(older events are kept per hour, and this range holds no whole hour)',
   },
@@ -184,6 +190,9 @@ class Answer {
         return `AS${v}`;
       case 'type':
         return V.typeLabel(String(v), this.lang);
+      case 'source':
+        // An aggregate of unverified attempts from several sources is stored under '*'.
+        return this.q.kind === 'flow' && v === '*' ? this.say.unverified : String(v);
       default:
         return String(v);
     }
@@ -233,7 +242,8 @@ class Answer {
       const head: string[] = [];
       if (at >= 0 && r[at] !== null) head.push(this.time(r[at], false));
       if (type >= 0 && r[type] !== null) head.push(V.typeLabel(String(r[type]), this.lang));
-      if (src >= 0 && r[src] !== null) head.push(dst >= 0 && r[dst] !== null ? `${r[src]} → ${r[dst]}` : String(r[src]));
+      const from = src >= 0 && r[src] !== null ? (kind >= 0 && r[kind] === 'flow' ? this.value('source', r[src]) : String(r[src])) : null;
+      if (from !== null) head.push(dst >= 0 && r[dst] !== null ? `${from} → ${r[dst]}` : from);
       else if (dst >= 0 && r[dst] !== null) head.push(`→ ${r[dst]}`);
       const extra: string[] = [];
       if (country >= 0 && r[country] !== null) extra.push(String(r[country]));
@@ -249,15 +259,23 @@ class Answer {
     return `${capitalise(this.selection(2))}, ${this.say.latest}:\n${lines.join('\n')}`;
   }
 
-  /** A flow's size from its detail ("12 packets", "3400 bytes"); nothing when the detail says none. */
+  /**
+   * A flow's size from its detail ("12 packets", "3400 bytes"), and for an aggregate of
+   * unverified attempts how many flows and sources it stands for; nothing when the detail says none.
+   */
   private flowCounts(detail: Cell): string[] {
-    let d: { packets?: unknown; bytes?: unknown };
+    let d: { packets?: unknown; bytes?: unknown; attempts?: { flows?: unknown; sources?: unknown; sourcesExact?: unknown; samples?: unknown } };
     try {
       d = JSON.parse(String(detail)) as typeof d;
     } catch {
       return [];
     }
     const out: string[] = [];
+    const a = d.attempts;
+    if (a && typeof a.flows === 'number' && typeof a.sources === 'number') {
+      out.push(this.say.attempts(a.flows, a.sources, a.sourcesExact === true));
+      if (Array.isArray(a.samples) && a.sources > 1) out.push(`${this.lang === 'es' ? 'p. ej.' : 'e.g.'} ${a.samples.slice(0, 3).join(' ')}`);
+    }
     if (typeof d.packets === 'number') out.push(`${d.packets} ${this.say.packets}`);
     if (typeof d.bytes === 'number') out.push(`${d.bytes} bytes`);
     return out;

@@ -222,6 +222,14 @@ export const ConfigSchema = Type.Object(
             idleTimeoutS: Type.Number({ exclusiveMinimum: 0, maximum: 86_400, description: 'a flow with no packet for this long has ended' }),
             activeTimeoutS: Type.Number({ exclusiveMinimum: 0, maximum: 86_400, description: 'a flow open this long is reported, and metered on as a new record' }),
             maxFlows: Type.Integer({ minimum: 16, maximum: 10_000_000, description: 'open flows the node tracks (each detector shard its share); past it the least recently seen is reported and dropped' }),
+            attempts: Type.Object(
+              {
+                aggregate: Type.Boolean({ description: 'store unverified TCP attempts (a few packets, no verified session, no ACK from the source: a spoofed flood\'s flows) as one row per target, port and slot instead of a row each' }),
+                slotS: Type.Number({ minimum: 1, maximum: 3_600, description: 'the aggregates\' time slot, seconds' }),
+                maxPackets: Type.Integer({ minimum: 1, maximum: 100, description: 'flows of more packets are never attempts' }),
+              },
+              strict,
+            ),
           },
           strict,
         ),

@@ -1,9 +1,11 @@
 // What an alert carries besides its counts, read from the batch that made it: the evidence
 // grade (evidence-grade.ts: whether the source had real sessions), the GeoIP and the
 // flow-feature vector of the source, from its last row. The vector is what "events like this
-// one" compares (kept with the stored alert). A login alert is made in the shard of the
-// SERVER, whose packets go to the source: there the source's last row as a destination gives
-// the vector, and no GeoIP (the detector shard adds the client's, DetectorShard.clients).
+// one" compares (kept with the stored alert); the GeoIP is looked up here, through the
+// batch's cached lookup, when the source sent a row of the batch. A login alert is made in
+// the shard of the SERVER, whose packets go to the source: there the source's last row as a
+// destination gives the vector, and no GeoIP (the detector shard adds the client's,
+// DetectorShard.clients).
 //
 // One pass over the batch, from its end, comparing each row's address columns with the
 // source's, parsed once: nothing is allocated per row (an address's text would be).
@@ -63,6 +65,17 @@ function same16(col: Uint8Array, at: number): boolean {
   return true;
 }
 
+/** An address as the enricher's lookups take it: the uint32 of IPv4 text, IPv6 text as it is. */
+export function addressKey(text: string): number | string {
+  const v4 = parseIpv4(text);
+  return v4 >= 0 ? v4 : text;
+}
+
+/** What an alert keeps of a GeoIP answer. */
+export function alertGeo(g: GeoInfo): NonNullable<Alert['geo']> {
+  return { country: g.country, asn: g.asn, asnOrg: g.asnOrg, latitude: g.latitude, longitude: g.longitude };
+}
+
 const rows: AddressRows = { lastSrc: -1, lastDst: -1, sourceSeen: false };
 
 /** Grades the alert's evidence and gives it the GeoIP and flow-feature vector of its source. */
@@ -71,7 +84,7 @@ export function describeAlert(a: Alert, b: EnrichedBatch<GeoInfo | undefined>, g
   grader.grade(a, r.sourceSeen);
   const i = r.lastSrc >= 0 ? r.lastSrc : r.lastDst;
   if (i < 0) return;
-  const g = r.lastSrc >= 0 ? b.srcGeo[i] : undefined;
-  if (!a.geo && g) a.geo = { country: g.country, asn: g.asn, asnOrg: g.asnOrg, latitude: g.latitude, longitude: g.longitude };
+  const g = r.lastSrc >= 0 && !a.geo ? b.geo?.lookup(addressKey(a.source)) : undefined;
+  if (g) a.geo = alertGeo(g);
   if (!a.features && b.featureCount > 0) a.features = Array.from(b.features.subarray(i * b.featureCount, (i + 1) * b.featureCount), (x) => Math.fround(x));
 }

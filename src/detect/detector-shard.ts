@@ -3,7 +3,7 @@
 // the alerts they make, rows for the trainer, and, when a candidate model is in shadow, both
 // models' scores side by side. Pure: the actor sends the results where they go.
 
-import { describeAlert } from './describe-alert.ts';
+import { addressKey, alertGeo, describeAlert } from './describe-alert.ts';
 import { EvidenceGrader } from './evidence-grade.ts';
 import type { GeoInfo } from '../geo/geo-lookup.ts';
 import type { Alert } from './alert.ts';
@@ -19,6 +19,7 @@ import { newVictimTally, type VictimTally } from './rules/victim-tally.ts';
 import type { ShadowReport, TrainingSample } from './training-buffer.ts';
 import { FLOW_CONTEXT_WIDTH } from './model/flow-threshold.ts';
 import { PacketFlags } from '../net/packet-batch.ts';
+import { FlowTable } from './flow-table.ts';
 
 /** A model as the detectors use it. */
 export interface AnomalyScorer {
@@ -86,8 +87,11 @@ export class DetectorShard {
   private pendingRows = 0;
   packets = 0;
   scored = 0;
-  /** GeoIP of clients that servers in this shard accepted (login alerts name them), the most recent CLIENT_GEO. */
-  private readonly clients = new Map<string, NonNullable<Alert['geo']>>();
+  /**
+   * Clients that servers in this shard accepted (login alerts name them, and get their GeoIP
+   * when one does), the most recent CLIENT_GEO: a table of addresses, no allocation per IPv4 SYN-ACK.
+   */
+  private readonly clients = new FlowTable(CLIENT_GEO);
   /** Flow summaries ended and not taken yet (takeFlows). */
   private flows: FlowRecord[] = [];
 
@@ -121,7 +125,10 @@ export class DetectorShard {
     // Rule alerts name a source; one of its rows says where it is and what its flow looked like.
     for (const a of alerts) {
       describeAlert(a, b, this.grader);
-      if (!a.geo) a.geo = this.clients.get(a.source);
+      if (!a.geo && b.geo && this.isClient(a.source)) {
+        const g = b.geo.lookup(addressKey(a.source));
+        if (g) a.geo = alertGeo(g);
+      }
     }
     const out: DetectorOutput = { alerts, tally: tally.rows > 0 ? tally : null, scored: [], sample: null, shadow: null };
     if (board.current) {
@@ -136,17 +143,21 @@ export class DetectorShard {
     return out;
   }
 
+  /** Notes the destinations of servers' SYN-ACKs (the clients they accept). */
   private rememberClients(b: EnrichedBatch<GeoInfo | undefined>): void {
-    const cg = b.clientGeo;
-    if (!cg) return;
-    for (let i = 0; i < cg.length; i++) {
-      const g = cg[i];
-      if (!g) continue;
-      const client = b.packets.formatAddress(i, 'dst');
-      this.clients.delete(client);
-      this.clients.set(client, { country: g.country, asn: g.asn, asnOrg: g.asnOrg, latitude: g.latitude, longitude: g.longitude });
-      if (this.clients.size > CLIENT_GEO) this.clients.delete(this.clients.keys().next().value!);
+    if (!b.geo) return;
+    const p = b.packets;
+    const { flags, tcpFlags, dst4 } = p;
+    for (let i = 0; i < p.length; i++) {
+      if (!(flags[i]! & PacketFlags.TCP) || (tcpFlags[i]! & 0x17) !== 0x12) continue;
+      const client = flags[i]! & PacketFlags.IPV6 ? p.hostKey(i, 'dst') : dst4[i]! | 0;
+      if (this.clients.find(client, 0, 0, 0) < 0) this.clients.insert(client, 0, 0, 0);
     }
+  }
+
+  private isClient(address: string): boolean {
+    const k = addressKey(address);
+    return this.clients.find(typeof k === 'number' ? k | 0 : k, 0, 0, 0) >= 0;
   }
 
   /** Flows are metered once a batch is scored, so each knows how many of its packets the model found anomalous. */
@@ -262,8 +273,11 @@ export class DetectorShard {
   private weights(b: EnrichedBatch<GeoInfo | undefined>): Float32Array {
     const w = new Float32Array(b.packets.length).fill(1);
     const table = this.settings.countryWeights;
+    const geo = b.geo;
+    if (!geo) return w;
     for (let i = 0; i < w.length; i++) {
-      const c = b.srcGeo[i]?.country;
+      // Only with countryWeights set: a lookup per packet (cached; a spoofed source misses).
+      const c = geo.lookup(b.packets.hostKey(i, 'src'))?.country;
       if (c && table[c] !== undefined) w[i] = table[c]!;
     }
     return w;

@@ -1,6 +1,9 @@
 // What an enricher shard does to a batch: flow features for every packet (damped statistics
-// per host, pair and socket) and the GeoIP record of its source. Pure: no actors, no I/O
-// beyond the lookups the GeoIP source does (memory-mapped, cached).
+// per host, pair and socket). GeoIP is not looked up per packet: the batch carries the
+// shard's lookup, and what consumes a location looks it up through it (cached) — a flow
+// record about to be stored, an alert's description, the model's country weights — so a
+// spoofed flood's random sources, which always miss the cache, cost no page reads unless
+// one of them is reported on its own. Pure: no actors, no I/O.
 
 import { PacketFlags, type PacketBatch } from '../net/packet-batch.ts';
 import type { FlowFeatureExtractor } from './flow-features.ts';
@@ -16,13 +19,8 @@ export interface EnrichedBatch<G = unknown> {
   /** Row-major: packet i's features at [i·featureCount, (i+1)·featureCount). */
   features: Float64Array;
   featureCount: number;
-  /** GeoIP of each packet's source (the same object for every packet of one host). */
-  srcGeo: G[];
-  /**
-   * GeoIP of the destination of a server's SYN-ACK (the client it accepts), sparse: the
-   * login rules name that client in the server's shard, where it is never a source.
-   */
-  clientGeo?: Array<G | undefined>;
+  /** The shard's GeoIP lookup (cached), for whatever consumes a location; null: GeoIP off. */
+  geo: AddressLookup<G> | null;
 }
 
 export class Enrichment<G> {
@@ -49,21 +47,15 @@ export class Enrichment<G> {
       features = new Float64Array(Math.max(n, reuse ? batch.capacity : n) * fc);
       if (reuse) this.spare = features;
     }
-    const srcGeo = new Array<G>(n);
-    let clientGeo: Array<G | undefined> | undefined;
-    const { ts, srcPort, dstPort, protocol, wirelen, flags, tcpFlags } = batch;
+    const { ts, srcPort, dstPort, protocol, wirelen, flags } = batch;
     for (let i = 0; i < n; i++) {
       const src = batch.hostKey(i, 'src');
       const dst = batch.hostKey(i, 'dst');
       // Ports mean something only for TCP and UDP; other protocols count per host pair.
       const hasPorts = (flags[i]! & (PacketFlags.TCP | PacketFlags.UDP)) !== 0;
       this.features.update(ts[i]!, src, dst, hasPorts ? srcPort[i]! : 0, hasPorts ? dstPort[i]! : 0, protocol[i]!, wirelen[i]!, features, i * fc);
-      if (this.geo) {
-        srcGeo[i] = this.geo.lookup(src);
-        if (flags[i]! & PacketFlags.TCP && (tcpFlags[i]! & 0x17) === 0x12) (clientGeo ??= new Array<G | undefined>(n))[i] = this.geo.lookup(dst);
-      }
     }
     this.packets += n;
-    return { shard: this.shard, packets: batch, features, featureCount: fc, srcGeo, ...(clientGeo ? { clientGeo } : {}) };
+    return { shard: this.shard, packets: batch, features, featureCount: fc, geo: this.geo };
   }
 }

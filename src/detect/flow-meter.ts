@@ -14,15 +14,21 @@
 // earliest and latest packet times it holds, so its duration is never negative.
 //
 // Hot path: the key lookup is FlowTable's (no allocation for IPv4), per-flow state lives in
-// typed arrays indexed by the table's slot, and addresses are formatted only when a key
-// enters the table. Two recency lists over the open flows (by last packet, by start) make
-// expire() stop at the first flow that has not timed out.
+// typed arrays indexed by the table's slot, and an IPv4 address is formatted, and the
+// source's GeoIP looked up (through the enricher's cached lookup), only when a flow is
+// reported as a record of its own. Two recency lists over the open flows (by last packet, by
+// start) make expire() stop at the first flow that has not timed out.
+//
+// With `attempts`, a flow that ends as an unverified attempt (attempt-aggregates.ts: a few
+// TCP packets, none verified, that never completed a handshake) is not reported on its own:
+// it is summed into an aggregate per target, port and time slot.
 
 import { AutoimmuneError } from '../errors.ts';
 import type { GeoInfo } from '../geo/geo-lookup.ts';
+import { AttemptAggregator, type AttemptConfig } from './attempt-aggregates.ts';
 import { PacketFlags } from '../net/packet-batch.ts';
 import { LruOrder } from '../util/lru.ts';
-import type { EnrichedBatch } from './enrichment.ts';
+import type { AddressLookup, EnrichedBatch } from './enrichment.ts';
 import type { FlowEnd, FlowRecord } from './flow-record.ts';
 import { FlowTable } from './flow-table.ts';
 import { formatIPv4, formatIPv6 } from '../net/address.ts';
@@ -34,6 +40,8 @@ export interface FlowMeterConfig {
   activeTimeoutS?: number;
   /** Flows tracked at once; past it the least recently seen ends ('evicted'); default 65,536. */
   maxFlows?: number;
+  /** Unverified attempts summed per target, port and slot instead of reported one by one; absent or null: off. */
+  attempts?: AttemptConfig | null;
 }
 
 const DEFAULT_IDLE_TIMEOUT_S = 15;
@@ -71,6 +79,9 @@ const PORTS = PacketFlags.TCP | PacketFlags.UDP;
 const ICMP_ANY = PacketFlags.ICMP | PacketFlags.ICMPV6;
 const TCP_FIN = 0x01;
 const TCP_RST = 0x04;
+const TCP_SYN = 0x02;
+const TCP_ACK = 0x10;
+const VERIFIED = PacketFlags.ESTABLISHED | PacketFlags.SOURCE_SEEN;
 const NONE = -1;
 
 export class FlowMeter {
@@ -85,9 +96,12 @@ export class FlowMeter {
   /** Open flows in the order their record started: `started` rises towards the newest. */
   private readonly byStart: LruOrder;
 
-  // Per slot: the key as the record spells it (set when the key enters the table) ...
-  private readonly source: string[] = [];
-  private readonly target: string[] = [];
+  // Per slot: the key (IPv4 as int32; IPv6 as its text, kept from when the key entered the table) ...
+  private readonly v6: Uint8Array;
+  private readonly src4: Int32Array;
+  private readonly dst4: Int32Array;
+  private readonly src6: Array<string | undefined> = [];
+  private readonly dst6: Array<string | undefined> = [];
   private readonly proto: Uint8Array;
   private readonly sport: Uint16Array;
   private readonly dport: Uint16Array;
@@ -104,9 +118,12 @@ export class FlowMeter {
   private readonly anomalous: Float64Array;
   private readonly scored: Float64Array;
   private readonly tcpFlags: Uint16Array;
-  private readonly hasGeo: Uint8Array;
-  private readonly country: Array<string | null> = [];
-  private readonly asn: Array<number | null> = [];
+  /** 1 when a packet of the record was ESTABLISHED or SOURCE_SEEN. */
+  private readonly verified: Uint8Array;
+  /** Unverified attempts' aggregates, or null. */
+  readonly attempts: AttemptAggregator | null;
+  /** The GeoIP lookup of the batches' enricher (one per shard), from the last batch observed. */
+  private geo: AddressLookup<GeoInfo | undefined> | null = null;
 
   private now = -Infinity;
   private openCount = 0;
@@ -137,7 +154,11 @@ export class FlowMeter {
     this.anomalous = new Float64Array(n);
     this.scored = new Float64Array(n);
     this.tcpFlags = new Uint16Array(n);
-    this.hasGeo = new Uint8Array(n);
+    this.verified = new Uint8Array(n);
+    this.v6 = new Uint8Array(n);
+    this.src4 = new Int32Array(n);
+    this.dst4 = new Int32Array(n);
+    this.attempts = config.attempts ? new AttemptAggregator(config.attempts) : null;
   }
 
   /** The newest capture time seen (seconds), or -Infinity. */
@@ -165,7 +186,7 @@ export class FlowMeter {
     const p = b.packets;
     const n = p.length;
     const { flags, ts, wirelen, protocol, srcPort, dstPort, icmpType, icmpCode, tcpFlags, src4, dst4 } = p;
-    const geo = b.srcGeo;
+    if (b.geo !== undefined) this.geo = b.geo;
     const idle = this.idleTimeoutS;
     const active = this.activeTimeoutS;
     let clock = this.now;
@@ -192,8 +213,16 @@ export class FlowMeter {
         // A full table handed over its least recently seen key's slot; that slot's state is
         // still the old flow's, so its record goes out before the slot is rebound.
         if (this.open[s]) this.end(s, 'evicted', out);
-        this.source[s] = typeof src === 'number' ? formatIPv4(src) : src;
-        this.target[s] = typeof dst === 'number' ? formatIPv4(dst) : dst;
+        if (typeof src === 'number') {
+          this.v6[s] = 0;
+          this.src4[s] = src;
+          this.dst4[s] = dst as number;
+          this.src6[s] = this.dst6[s] = undefined;
+        } else {
+          this.v6[s] = 1;
+          this.src6[s] = src;
+          this.dst6[s] = dst as string;
+        }
         this.proto[s] = proto;
         this.sport[s] = sport;
         this.dport[s] = dport;
@@ -219,14 +248,7 @@ export class FlowMeter {
         this.scored[s]!++;
         if (scores[i]! > threshold) this.anomalous[s]!++;
       }
-      if (this.hasGeo[s] === 0) {
-        const g = geo[i];
-        if (g !== undefined) {
-          this.hasGeo[s] = 1;
-          this.country[s] = g.country;
-          this.asn[s] = g.asn;
-        }
-      }
+      if (f & VERIFIED) this.verified[s] = 1;
       if (f & PacketFlags.TCP) {
         const tf = tcpFlags[i]!;
         this.tcpFlags[s]! |= tf;
@@ -252,16 +274,16 @@ export class FlowMeter {
     for (let s = this.byStart.oldest; s !== NONE && nowTs - this.started[s]! >= active; s = this.byStart.oldest) {
       this.end(s, 'active', out);
     }
+    this.attempts?.close(nowTs, out);
   }
 
   /** Ends every open flow ('flush'), least recently seen first, and forgets every key. */
   flushAll(out: FlowRecord[]): void {
     for (let s = this.byLast.oldest; s !== NONE; s = this.byLast.oldest) this.end(s, 'flush', out);
+    this.attempts?.flushAll(out);
     this.table.clear();
-    this.source.length = 0;
-    this.target.length = 0;
-    this.country.length = 0;
-    this.asn.length = 0;
+    this.src6.length = 0;
+    this.dst6.length = 0;
   }
 
   private start(s: number, t: number, clock: number): void {
@@ -275,18 +297,45 @@ export class FlowMeter {
     this.anomalous[s] = 0;
     this.scored[s] = 0;
     this.tcpFlags[s] = 0;
-    this.hasGeo[s] = 0;
-    this.country[s] = null;
-    this.asn[s] = null;
+    this.verified[s] = 0;
     this.byLast.pushNewest(s);
     this.byStart.pushNewest(s);
     this.openCount++;
   }
 
   private end(s: number, end: FlowEnd, out: FlowRecord[]): void {
+    const v6 = this.v6[s] === 1;
+    const a = this.attempts;
+    if (a !== null && this.isAttempt(s)) {
+      a.add(v6 ? this.src6[s]! : this.src4[s]!, v6 ? this.dst6[s]! : this.dst4[s]!, this.proto[s]!, this.dport[s]!, this.now,
+        this.firstTs[s]!, this.lastTs[s]!, this.packets[s]!, this.bytes[s]!, this.tcpFlags[s]!, this.anomalous[s]!, this.scored[s]!, out);
+    } else {
+      const source = v6 ? this.src6[s]! : formatIPv4(this.src4[s]!);
+      const g = this.geo?.lookup(v6 ? source : this.src4[s]!);
+      this.report(s, source, v6 ? this.dst6[s]! : formatIPv4(this.dst4[s]!), g ?? null, end, out);
+    }
+    this.open[s] = 0;
+    this.byLast.remove(s);
+    this.byStart.remove(s);
+    this.openCount--;
+    this.endedCount++;
+    if (end === 'evicted') this.evictedCount++;
+  }
+
+  /**
+   * An unverified attempt (see attempt-aggregates.ts): TCP, a few packets, none of them verified,
+   * and either no ACK at all (SYNs, probes, resets) or a SYN-ACK whose handshake never completed
+   * (a reflector's unsolicited SYN-ACK, a server's answer to a spoofed SYN).
+   */
+  private isAttempt(s: number): boolean {
+    const f = this.tcpFlags[s]!;
+    return this.verified[s] === 0 && this.proto[s] === 6 && ((f & TCP_ACK) === 0 || (f & TCP_SYN) !== 0) && this.packets[s]! <= this.attempts!.maxPackets;
+  }
+
+  private report(s: number, source: string, target: string, g: GeoInfo | null, end: FlowEnd, out: FlowRecord[]): void {
     out.push({
-      source: this.source[s]!,
-      target: this.target[s]!,
+      source,
+      target,
       protocol: this.proto[s]!,
       sport: this.sport[s]!,
       dport: this.dport[s]!,
@@ -297,15 +346,9 @@ export class FlowMeter {
       tcpFlags: this.tcpFlags[s]!,
       anomalous: this.anomalous[s]!,
       scored: this.scored[s]!,
-      country: this.country[s] ?? null,
-      asn: this.asn[s] ?? null,
+      country: g?.country ?? null,
+      asn: g?.asn ?? null,
       end,
     });
-    this.open[s] = 0;
-    this.byLast.remove(s);
-    this.byStart.remove(s);
-    this.openCount--;
-    this.endedCount++;
-    if (end === 'evicted') this.evictedCount++;
   }
 }

@@ -3,6 +3,8 @@
 // a flow's packets all reach one shard and a direction is metered whole there; the replies
 // are the reverse flow, metered by the shard of their source.
 
+import type { AttemptSummary } from './attempt-aggregates.ts';
+
 /** Why a flow record was emitted. */
 export type FlowEnd =
   /** TCP FIN or RST seen from this side. */
@@ -15,7 +17,9 @@ export type FlowEnd =
   /** The meter was full and this was the least recently seen flow. */
   | 'evicted'
   /** The meter was stopped (actor stop or restart): what was open is reported as it was. */
-  | 'flush';
+  | 'flush'
+  /** An aggregate of unverified attempts (attempt-aggregates.ts) whose time slot ended. */
+  | 'slot';
 
 export interface FlowRecord {
   source: string;
@@ -41,4 +45,9 @@ export interface FlowRecord {
   country: string | null;
   asn: number | null;
   end: FlowEnd;
+  /**
+   * Present on an aggregate of unverified attempts (attempt-aggregates.ts): the record sums
+   * `attempts.flows` flows; its source is '*' unless they all came from one.
+   */
+  attempts?: AttemptSummary;
 }

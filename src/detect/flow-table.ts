@@ -14,7 +14,8 @@ export type AddressKey = number | string;
 const NONE = -1;
 
 
-function hashAddress(a: AddressKey): number {
+/** An address's 32-bit hash (also the attempt aggregates' HyperLogLog hash). */
+export function hashAddress(a: AddressKey): number {
   if (typeof a === 'number') return mix32(a | 0);
   // FNV-1a over UTF-16 code units; strings here are short IPv6 texts
   return mix32(fnv1a(a) ^ 0x5bd1e995);

@@ -64,7 +64,11 @@ export interface Defence {
 /** store.flows.maxFlows bounds the node: each detector shard meters its share. */
 function flowMeterConfig(config: Config): FlowMeterConfig {
   const f = config.store.flows;
-  return { idleTimeoutS: f.idleTimeoutS, activeTimeoutS: f.activeTimeoutS, maxFlows: shareOf(f.maxFlows, config.pipeline.shards) };
+  const a = f.attempts;
+  return {
+    idleTimeoutS: f.idleTimeoutS, activeTimeoutS: f.activeTimeoutS, maxFlows: shareOf(f.maxFlows, config.pipeline.shards),
+    attempts: a.aggregate ? { slotS: a.slotS, maxPackets: a.maxPackets } : null,
+  };
 }
 
 export async function assembleDefence(o: DefenceOptions): Promise<Defence> {

@@ -273,6 +273,7 @@ function appendRow(a: DuckDBAppender, r: EventRow): void {
   a.appendVarchar(r.detail);
   if (r.features) a.appendBlob(featuresToBytes(r.features));
   else a.appendNull();
+  a.appendBigInt(BigInt(r.n ?? 1));
   a.endRow();
 }
 
@@ -294,6 +295,8 @@ export async function openDuckdbBackend(path: string, options: DuckdbOptions = {
     for (const sql of schemaSql({ u32: 'UINTEGER', i64: 'BIGINT', real: 'DOUBLE', text: 'VARCHAR', blob: 'BLOB' })) await writer.run(sql);
     // A database from before alerts kept their vectors gains the column (appended last, as the appender expects).
     await writer.run('ALTER TABLE events ADD COLUMN IF NOT EXISTS features BLOB');
+    // ... and one from before aggregate rows gains their event count (every older row is one event).
+    await writer.run('ALTER TABLE events ADD COLUMN IF NOT EXISTS n BIGINT DEFAULT 1');
     const backend = new DuckdbBackend(instance, writer, path);
     await backend.init();
     return backend;

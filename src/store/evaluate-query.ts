@@ -87,7 +87,7 @@ function countBy(rows: EventRow[], key: (r: EventRow) => Value): Array<[Value, n
   const m = new Map<Value, number>();
   for (const r of rows) {
     const k = key(r);
-    m.set(k, (m.get(k) ?? 0) + 1);
+    m.set(k, (m.get(k) ?? 0) + (r.n ?? 1));
   }
   return [...m];
 }
@@ -129,7 +129,7 @@ export function evaluateQuery(all: Iterable<EventRow>, query: EventQuery): Query
     case 'count':
     case 'top': {
       // top always has a groupBy (checkQuery); a grouped count is the same list.
-      if (!q.groupBy) return { columns: ['count'], rows: [[rows.length]] };
+      if (!q.groupBy) return { columns: ['count'], rows: [[rows.reduce((s, r) => s + (r.n ?? 1), 0)]] };
       const groups = countBy(rows, field(q.groupBy)).sort((a, b) => b[1] - a[1] || compareValues(a[0], b[0]));
       return { columns: [q.groupBy, 'count'], rows: groups.slice(0, c.limit) };
     }
@@ -143,9 +143,9 @@ export function evaluateQuery(all: Iterable<EventRow>, query: EventQuery): Query
         const value = g ? r[g] : null;
         const k = `${b}\u0000${value}`;
         const e = m.get(k);
-        if (e) e.count++;
+        if (e) e.count += r.n ?? 1;
         else {
-          const c = { bucket: b, value, count: 1 };
+          const c = { bucket: b, value, count: r.n ?? 1 };
           m.set(k, c);
           cells.push(c);
         }

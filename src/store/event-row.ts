@@ -24,6 +24,12 @@ export interface EventRow {
   /** JSON: an alert's evidence (and asnOrg), a decision's reason and TTL, a flow's counts (flowRow). */
   detail: string;
   /**
+   * Events the row stands for (absent: 1): an aggregate of unverified attempts (flowRow) is
+   * one row for its flows, and every count sums this. Not a column of query answers (a list
+   * shows the count in the detail).
+   */
+  n?: number;
+  /**
    * An alert's flow-feature vector (what "events like this one" compares), stored with it;
    * not a column of query answers.
    */
@@ -113,11 +119,16 @@ export function tcpFlagLetters(flags: number): string {
 
 /**
  * A flow summary as a row, at `at` (wall clock when this node ended it, like an alert's).
+ * An aggregate of unverified attempts (FlowRecord.attempts) is one row that counts as its
+ * flows (`n`), with their packets and bytes, and in its detail `attempts`: how many flows,
+ * how many distinct sources (exact, or an estimate: sourcesExact), a few sample sources, its
+ * slot. Its source is '*' unless one source made all of them.
  * Its score is the share of its packets the anomaly model scored over its threshold (0 when
  * no model scored it), so "high-risk flows" means what minScore means for alerts: 0.8 is
  * four packets in five. The counts and the capture times go in the detail.
  */
 export function flowRow(f: FlowRecord, id: number, node: string, at: number): EventRow {
+  const a = f.attempts;
   return {
     id,
     kind: 'flow',
@@ -141,6 +152,15 @@ export function flowRow(f: FlowRecord, id: number, node: string, at: number): Ev
       ...(f.protocol === 6 ? { flags: tcpFlagLetters(f.tcpFlags) } : {}),
       anomalous: f.anomalous,
       end: f.end,
+      ...(a
+        ? {
+            attempts: {
+              flows: a.flows, sources: a.sources, sourcesExact: a.sourcesExact, samples: a.samples,
+              slotStart: Math.round(a.slotStart * 1000), slotS: a.slotS, reason: a.reason,
+            },
+          }
+        : {}),
     }),
+    ...(a ? { n: a.flows } : {}),
   };
 }

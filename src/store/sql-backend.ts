@@ -5,7 +5,9 @@
 // maintenance both run (roll-up, compaction, retention).
 //
 // Tables:
-// - events: raw alerts, decisions and flows, one row each.
+// - events: raw alerts, decisions and flows, one row each, except aggregates of unverified
+//   attempts (flowRow): a row whose `n` says how many flows it stands for. Every count is a
+//   SUM(n), so such a row counts as its flows everywhere (rollups included).
 // - rollups_coarse: every closed hour counted per kind, type, country, asn, node, detector
 //   and score band (tenths), kept up to date by rollup() (the store's maintenance, every few
 //   minutes) while the raw rows are still there: a question over days reads these counts for
@@ -121,7 +123,7 @@ export const HOUR_MS = BUCKET_MS.hour;
  *  into a range. */
 export const RAW_COLUMNS = [
   'id', 'at_ms', 'kind', 'type', 'source', 'src4', 'src6', 'target', 'tgt4', 'tgt6',
-  'country', 'asn', 'node', 'detector', 'score', 'detail', 'features',
+  'country', 'asn', 'node', 'detector', 'score', 'detail', 'features', 'n',
 ] as const;
 
 export interface SqlTypes {
@@ -142,7 +144,7 @@ export function schemaSql(t: SqlTypes, rawKey = '', rawSuffix = ''): string[] {
     `node ${t.text} NOT NULL, detector ${t.text} NOT NULL`;
   return [
     `CREATE TABLE IF NOT EXISTS events (id ${t.i64} NOT NULL, at_ms ${t.i64} NOT NULL, ${keyCols}, ` +
-      `score ${t.real} NOT NULL, detail ${t.text} NOT NULL, features ${t.blob}${rawKey ? `, ${rawKey}` : ''})${rawSuffix}`,
+      `score ${t.real} NOT NULL, detail ${t.text} NOT NULL, features ${t.blob}, n ${t.i64} DEFAULT 1${rawKey ? `, ${rawKey}` : ''})${rawSuffix}`,
     `CREATE TABLE IF NOT EXISTS rollups (hour_ms ${t.i64} NOT NULL, ${keyCols}, band ${t.u32} NOT NULL, ` +
       `n ${t.i64} NOT NULL, max_score ${t.real} NOT NULL)`,
     `CREATE TABLE IF NOT EXISTS rollups_coarse (hour_ms ${t.i64} NOT NULL, kind ${t.text} NOT NULL, type ${t.text} NOT NULL, ` +
@@ -174,7 +176,7 @@ function rollupSql(d: Dialect, table: 'rollups' | 'rollups_coarse', where: strin
   const n = keys.split(',').length;
   return (
     `INSERT INTO ${table} (hour_ms, ${keys}, band, n, max_score) ` +
-    `SELECT ${d.bucket('at_ms', HOUR_MS)} AS hour_ms, ${keys}, ${BAND_SQL} AS band, COUNT(*), MAX(score) ` +
+    `SELECT ${d.bucket('at_ms', HOUR_MS)} AS hour_ms, ${keys}, ${BAND_SQL} AS band, SUM(n), MAX(score) ` +
     `FROM events WHERE ${where} GROUP BY ${Array.from({ length: n + 2 }, (_, i) => i + 1).join(', ')} ORDER BY kind, 1`
   );
 }
@@ -370,7 +372,8 @@ function tierSelects(c: CheckedQuery, p: Plan, keys: (tier: Tier) => string[], p
   const select = (tier: Tier, from: number, to: number) => {
     const k = keys(tier);
     const table = tier === 'raw' ? 'events' : p.rollup!.table;
-    const n = tier === 'raw' ? 'COUNT(*)' : 'SUM(n)';
+    // Both tiers sum n: a raw row is one event, or an aggregate's count of them.
+    const n = 'SUM(n)';
     const where = whereSql(c, tier, params, from, to);
     const group = k.length > 0 ? ` GROUP BY ${k.map((_, i) => i + 1).join(', ')}` : '';
     parts.push(`SELECT ${[...k, `${n} AS n`].join(', ')} FROM ${table} WHERE ${where}${group}`);
@@ -558,12 +561,13 @@ export async function pruneTo(x: SqlExec, cov: Coverage, before: number): Promis
   const [[inRollups]] = await x.rows('SELECT COALESCE(SUM(n), 0) FROM rollups WHERE hour_ms <= ?', [hours]);
   await x.run('DELETE FROM rollups WHERE hour_ms <= ?', [hours]);
   await x.run('DELETE FROM rollups_coarse WHERE hour_ms <= ?', [hours]);
-  const raw = await x.run('DELETE FROM events WHERE at_ms < ?', [BigInt(before)]);
+  const [[rawEvents]] = await x.rows('SELECT COALESCE(SUM(n), 0) FROM events WHERE at_ms < ?', [BigInt(before)]);
+  await x.run('DELETE FROM events WHERE at_ms < ?', [BigInt(before)]);
   if (before > cov.rawFrom) {
     cov.rawFrom = before;
     await setMeta(x, 'raw_from', before);
   }
-  return Number(inRollups) + raw;
+  return Number(inRollups) + Number(rawEvents);
 }
 
 /**

@@ -63,7 +63,7 @@ class SqliteBackend implements StoreBackend {
         const [src4, src6] = addressKeys(r.source);
         const [tgt4, tgt6] = addressKeys(r.target);
         const features = r.features ? Buffer.from(featuresToBytes(r.features)) : null;
-        ins.run(r.id, r.at, r.kind, r.type, r.source, src4, src6, r.target, tgt4, tgt6, r.country, r.asn, r.node, r.detector, r.score, r.detail, features);
+        ins.run(r.id, r.at, r.kind, r.type, r.source, src4, src6, r.target, tgt4, tgt6, r.country, r.asn, r.node, r.detector, r.score, r.detail, features, r.n ?? 1);
       }
     });
   }
@@ -183,6 +183,8 @@ export async function openSqliteBackend(path: string, options: SqliteOptions = {
     // A database from before alerts kept their vectors gains the column.
     const columns = db.prepare('SELECT name FROM pragma_table_info(?)').raw(true).all('events') as unknown[][];
     if (!columns.some((c) => c[0] === 'features')) db.exec('ALTER TABLE events ADD COLUMN features BLOB');
+    // ... and one from before aggregate rows gains their event count (every older row is one event).
+    if (!columns.some((c) => c[0] === 'n')) db.exec('ALTER TABLE events ADD COLUMN n INTEGER DEFAULT 1');
     for (const sql of INDEXES) db.exec(sql);
     const backend = new SqliteBackend(db, path);
     await backend.init();

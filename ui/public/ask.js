@@ -85,10 +85,34 @@ function cell(column, v) {
   return h('td', { text: String(v), title: String(v) });
 }
 
+/**
+ * An aggregate of unverified attempts (a flow row whose detail has `attempts`, stored once for
+ * many flows, e.g. a spoofed flood's): its source cell says how many flows and sources it holds.
+ */
+function attemptsOf(columns, r) {
+  const d = columns.indexOf('detail');
+  if (d < 0 || typeof r[d] !== 'string' || !r[d].includes('"attempts"')) return null;
+  try {
+    return JSON.parse(r[d]).attempts ?? null;
+  } catch {
+    return null;
+  }
+}
+
+function sourceCell(v, a) {
+  const who = v === '*' ? 'spoofed/unverified sources' : String(v);
+  const text = `${who}: ${fmtNum(a.flows)} flows, ${a.sourcesExact ? '' : '~'}${fmtNum(a.sources)} sources`;
+  return h('td', { class: 'attempts', text, title: `e.g. ${(a.samples ?? []).join(', ')}` });
+}
+
 function rowsTable(columns, rows, say) {
   const head = h('tr', null, ...columns.map((c) => h('th', { class: c === 'count' ? 'num' : undefined, text: TIME_COLUMNS.has(c) && zone ? `${c} (${zone})` : c })));
+  const row = (r) => {
+    const a = attemptsOf(columns, r);
+    return h('tr', a ? { 'data-attempts': String(a.flows) } : null, ...columns.map((c, i) => (a && c === 'source' ? sourceCell(r[i], a) : cell(c, r[i]))));
+  };
   const body = rows.length
-    ? rows.map((r) => h('tr', null, ...columns.map((c, i) => cell(c, r[i]))))
+    ? rows.map(row)
     : [h('tr', null, h('td', { class: 'muted', colspan: String(columns.length), text: say.noRows }))];
   return h('div', { class: 'scroll short' }, h('table', { id: 'ask-rows', 'data-rows': String(rows.length) }, h('thead', null, head), h('tbody', null, ...body)));
 }

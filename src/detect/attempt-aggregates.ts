@@ -1,0 +1,241 @@
+// Unverified connection attempts as aggregates, not one record each. A spoofed SYN flood makes
+// one flow per packet, each from a forged address that says nothing of its own; stored a row
+// each, it lets an attacker spend the sensor's CPU and disk (Suricata bounds flows with
+// flow.memcap and an emergency mode for this reason; Zeek's conn.log fills with S0 lines).
+//
+// A flow the meter ends is an *attempt* (FlowMeter.isAttempt) when it is TCP, has at most
+// `maxPackets` packets, none of them part of a verified connection or from a source that had
+// one (session-verifier.ts: ESTABLISHED, SOURCE_SEEN), and it never got past the handshake:
+// no ACK at all (SYNs, probes, resets: the source never answered a SYN-ACK), or a SYN-ACK
+// that was never acknowledged (a reflector's unsolicited SYN-ACK). Attempts are summed per
+// target, protocol, port and time slot (the slot in which they ended, by the meter's clock):
+// flows, packets, bytes, the OR of the TCP flags, the model's counts, and the distinct sources,
+// counted exactly up to `exactSources` and estimated past it (HyperLogLog, 1,024 registers:
+// about 3 % standard error), with the first few sources as samples. An aggregate of one source
+// is stored under that source, so a question naming a scanner still finds its flows.
+// UDP and ICMP flows are never aggregated: the source's shard cannot tell a datagram that got
+// an answer (a DNS query) from one that did not.
+//
+// Bounded: at most `maxKeys` aggregates open at once (past it the least recently used is
+// emitted early, 'evicted'); no allocation per attempt for IPv4 beyond a sample's text.
+
+import { formatIPv4 } from '../net/address.ts';
+import type { FlowRecord } from './flow-record.ts';
+import { FlowTable, hashAddress, type AddressKey } from './flow-table.ts';
+
+export interface AttemptConfig {
+  /** Slot length, seconds of capture time; default 60. */
+  slotS?: number;
+  /** Flows of more packets than this are never attempts; default 3 (a SYN and two retransmissions). */
+  maxPackets?: number;
+  /** Aggregates open at once; default 4,096. */
+  maxKeys?: number;
+}
+
+/** What an aggregate record adds to a FlowRecord (FlowRecord.attempts). */
+export interface AttemptSummary {
+  /** Flows the record stands for. */
+  flows: number;
+  /** Distinct sources: exact when `sourcesExact`, else an estimate. */
+  sources: number;
+  sourcesExact: boolean;
+  /** The first sources seen (at most SAMPLES). */
+  samples: string[];
+  /** Start of the slot (capture time, seconds) and its length. */
+  slotStart: number;
+  slotS: number;
+  reason: 'unverified-attempts';
+}
+
+const DEFAULT_SLOT_S = 60;
+const DEFAULT_MAX_PACKETS = 3;
+const DEFAULT_MAX_KEYS = 4_096;
+const SAMPLES = 4;
+/** Distinct sources counted exactly up to this many per aggregate (a Set of them), estimated past it. */
+export const EXACT_SOURCES = 1_024;
+const HLL_BITS = 10;
+const HLL_M = 1 << HLL_BITS;
+const NONE = -1;
+
+class Aggregate {
+  target = '';
+  protocol = 0;
+  dport = 0;
+  slotStart = 0;
+  firstTs = Infinity;
+  lastTs = -Infinity;
+  flows = 0;
+  packets = 0;
+  bytes = 0;
+  tcpFlags = 0;
+  anomalous = 0;
+  scored = 0;
+  /** The first source; `set` once a second one comes; `hll` once the set passes EXACT_SOURCES. */
+  first: AddressKey = 0;
+  set: Set<AddressKey> | null = null;
+  hll: Uint8Array | null = null;
+  samples: string[] = [];
+  open = false;
+}
+
+export class AttemptAggregator {
+  readonly slotS: number;
+  readonly maxPackets: number;
+  private readonly keys: FlowTable;
+  private readonly aggs: Aggregate[] = [];
+  /** Slots of the open aggregates. */
+  private openSlots: number[] = [];
+  /** Flows aggregated, and aggregates emitted, since creation. */
+  attempts = 0;
+  emitted = 0;
+
+  constructor(config: AttemptConfig = {}) {
+    this.slotS = config.slotS ?? DEFAULT_SLOT_S;
+    this.maxPackets = config.maxPackets ?? DEFAULT_MAX_PACKETS;
+    this.keys = new FlowTable(config.maxKeys ?? DEFAULT_MAX_KEYS);
+  }
+
+  /**
+   * Adds an ended attempt from `source` (IPv4 as int32, IPv6 as text) to `target`, ended at
+   * meter clock `clock`. An aggregate of an earlier slot, or one evicted, goes to `out` first.
+   */
+  add(
+    source: AddressKey, target: AddressKey, protocol: number, dport: number, clock: number,
+    firstTs: number, lastTs: number, packets: number, bytes: number, tcpFlags: number, anomalous: number, scored: number,
+    out: FlowRecord[],
+  ): void {
+    const slotStart = Math.floor(clock / this.slotS) * this.slotS;
+    let s = this.keys.find(target, 0, protocol, dport);
+    if (s === NONE) {
+      s = this.keys.insert(target, 0, protocol, dport);
+      if (this.aggs[s]?.open) this.emit(s, out); // a full table handed over its least recently used key's slot
+    }
+    let a = this.aggs[s];
+    if (a === undefined) a = this.aggs[s] = new Aggregate();
+    if (a.open && a.slotStart !== slotStart) this.emit(s, out);
+    if (!a.open) {
+      a.open = true;
+      a.target = typeof target === 'number' ? formatIPv4(target) : target;
+      a.protocol = protocol;
+      a.dport = dport;
+      a.slotStart = slotStart;
+      a.firstTs = Infinity;
+      a.lastTs = -Infinity;
+      a.flows = a.packets = a.bytes = a.tcpFlags = a.anomalous = a.scored = 0;
+      a.first = source;
+      a.set = null;
+      a.hll = null;
+      a.samples = [typeof source === 'number' ? formatIPv4(source) : source];
+      this.openSlots.push(s);
+    } else this.addSource(a, source);
+    this.attempts++;
+    a.flows++;
+    if (firstTs < a.firstTs) a.firstTs = firstTs;
+    if (lastTs > a.lastTs) a.lastTs = lastTs;
+    a.packets += packets;
+    a.bytes += bytes;
+    a.tcpFlags |= tcpFlags;
+    a.anomalous += anomalous;
+    a.scored += scored;
+  }
+
+  /** Emits the aggregates whose slot ended by `clock` (seconds, the meter's clock). */
+  close(clock: number, out: FlowRecord[]): void {
+    if (this.openSlots.length === 0) return;
+    const slot = Math.floor(clock / this.slotS) * this.slotS;
+    let kept = 0;
+    for (const s of this.openSlots) {
+      const a = this.aggs[s]!;
+      if (!a.open) continue;
+      if (a.slotStart < slot) this.emit(s, out, false);
+      else this.openSlots[kept++] = s;
+    }
+    this.openSlots.length = kept;
+  }
+
+  /** Emits every open aggregate (the meter stops). */
+  flushAll(out: FlowRecord[]): void {
+    for (const s of this.openSlots) if (this.aggs[s]!.open) this.emit(s, out, false);
+    this.openSlots = [];
+  }
+
+  /** Aggregates open now. */
+  get size(): number {
+    let n = 0;
+    for (const s of this.openSlots) if (this.aggs[s]!.open) n++;
+    return n;
+  }
+
+  private addSource(a: Aggregate, source: AddressKey): void {
+    if (a.hll) {
+      hllAdd(a.hll, source);
+      return;
+    }
+    if (a.set === null) {
+      if (source === a.first) return;
+      a.set = new Set([a.first]);
+    }
+    if (a.set.has(source)) return;
+    a.set.add(source);
+    if (a.samples.length < SAMPLES) a.samples.push(typeof source === 'number' ? formatIPv4(source) : source);
+    if (a.set.size > EXACT_SOURCES) {
+      a.hll = new Uint8Array(HLL_M);
+      for (const k of a.set) hllAdd(a.hll, k);
+      a.set = null;
+    }
+  }
+
+  /** `prune`: also drop the slot from openSlots (an early emit); close() and flushAll() rebuild it themselves. */
+  private emit(s: number, out: FlowRecord[], prune = true): void {
+    const a = this.aggs[s]!;
+    const exact = a.hll === null;
+    const sources = a.hll ? hllEstimate(a.hll) : a.set ? a.set.size : 1;
+    out.push({
+      source: sources === 1 && exact ? a.samples[0]! : '*',
+      target: a.target,
+      protocol: a.protocol,
+      sport: 0,
+      dport: a.dport,
+      firstTs: a.firstTs,
+      lastTs: a.lastTs,
+      packets: a.packets,
+      bytes: a.bytes,
+      tcpFlags: a.tcpFlags,
+      anomalous: a.anomalous,
+      scored: a.scored,
+      country: null,
+      asn: null,
+      end: 'slot',
+      attempts: { flows: a.flows, sources, sourcesExact: exact, samples: a.samples, slotStart: a.slotStart, slotS: this.slotS, reason: 'unverified-attempts' },
+    });
+    a.open = false;
+    a.set = null;
+    a.hll = null;
+    this.emitted++;
+    if (prune) {
+      const at = this.openSlots.indexOf(s);
+      if (at >= 0) this.openSlots.splice(at, 1);
+    }
+  }
+}
+
+function hllAdd(regs: Uint8Array, k: AddressKey): void {
+  const h = hashAddress(k);
+  const j = h >>> (32 - HLL_BITS);
+  // Rank of the first 1 bit in the other 22 bits (a guard bit stops it at 23).
+  const rank = Math.clz32((h << HLL_BITS) | (1 << (HLL_BITS - 1))) + 1;
+  if (rank > regs[j]!) regs[j] = rank;
+}
+
+/** HyperLogLog's estimate (Flajolet et al. 2007), with linear counting for small ranges. */
+function hllEstimate(regs: Uint8Array): number {
+  let sum = 0;
+  let zeros = 0;
+  for (let j = 0; j < HLL_M; j++) {
+    sum += 2 ** -regs[j]!;
+    if (regs[j] === 0) zeros++;
+  }
+  const alpha = 0.7213 / (1 + 1.079 / HLL_M);
+  const e = (alpha * HLL_M * HLL_M) / sum;
+  return Math.round(e <= 2.5 * HLL_M && zeros > 0 ? HLL_M * Math.log(HLL_M / zeros) : e);
+}
