@@ -1,4 +1,4 @@
-// npm run chaos -- --duration 10m --seed 7 [--nodes 3] [--json] [--pps N] [--netns auto|on|off]
+// npm run chaos -- --duration 10m --seed 7 [--nodes 3] [--json] [--pps N] [--netns auto|on|off] [--workers]
 //
 // With three nodes and root, the run happens in a network lab (netns.ts): this process builds
 // the namespaces, then runs itself again inside the hub namespace (where etcd and the runner
@@ -11,7 +11,7 @@ import { attachNetLab, createNetLab, labUnavailable, type LabDescription, type N
 import { formatSummary } from './report.ts';
 import { chaosPlan, runChaos } from './run.ts';
 
-const HELP = `npm run chaos -- [--duration 2m] [--seed 7] [--nodes 3] [--pps 1500] [--netns auto] [--json] [--verbose]
+const HELP = `npm run chaos -- [--duration 2m] [--seed 7] [--nodes 3] [--pps 1500] [--netns auto] [--workers] [--json] [--verbose]
 
 Starts an etcd (3 members with --nodes 3, else 1) and the nodes, replays the shared captures
 in a loop into n1, injects a seeded schedule of faults, records how long each took to
@@ -25,6 +25,8 @@ etcd member; a network partition between two nodes; SIGSTOP/SIGCONT of a node; a
 --netns auto|on|off  Partitions need each node in its own network namespace (root, ip and
                      nft). auto: when possible, else the run goes on loopback without
                      partitions and says why. Each node then has its own nftables firewall.
+--workers            The nodes run their shards in worker threads (pipeline.workers): the
+                     cluster places one shard-thread actor per shard, and crashes kill them.
 --verbose            The nodes' own output too.
 AUTOIMMUNE_FAILPOINTS=firewall.skip-reconcile in the environment runs a deliberately
 broken build (the run must then fail).
@@ -50,6 +52,7 @@ const OPTIONS = {
   pps: { type: 'string', default: '1500' },
   netns: { type: 'string', default: 'auto' },
   json: { type: 'boolean' },
+  workers: { type: 'boolean' },
   verbose: { type: 'boolean' },
   help: { type: 'boolean' },
 } as const;
@@ -128,6 +131,7 @@ async function runHere(lab: NetLab | undefined): Promise<void> {
     durationMs,
     nodes,
     pps,
+    ...(values.workers ? { workers: true } : {}),
     signal: stop.signal,
     ...(lab ? { lab } : {}),
     // Progress on stderr either way (the JSON report alone goes to stdout).

@@ -23,6 +23,8 @@ export interface FleetOptions {
   traffic: string[];
   pps: number;
   shards: number;
+  /** Each node runs its shards in worker threads (pipeline.workers). */
+  workers?: boolean;
   leaseTtlMs: number;
   banTtlS: number;
   /** Each node in its own namespace of this lab (the runner and etcd run in its hub). */
@@ -68,7 +70,7 @@ export class Fleet {
         model: { enabled: false },
         capture: { interfaces: [], ...(id === this.trafficNode ? { replay: { files: o.traffic, pps: o.pps, loop: true } } : {}) },
         cluster: { name: 'chaos', leaseTtlMs: o.leaseTtlMs, ...(ip ? { transport: { bind: `tcp://${ip}:0`, advertise: ip } } : {}) },
-        pipeline: { shards: o.shards },
+        pipeline: { shards: o.shards, workers: o.workers ?? false },
         responder: { banTtlS: o.banTtlS, escalation: { factor: 1, maxTtlS: o.banTtlS, memoryS: 60 }, rateLimit: { bans: 1000, perS: 1 } },
       }),
     );

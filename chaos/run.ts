@@ -39,6 +39,8 @@ export interface ChaosOptions {
   nodes: number;
   pps?: number;
   kinds?: FaultKind[];
+  /** The nodes run their shards in worker threads (pipeline.workers): one shard-thread actor placed per shard. */
+  workers?: boolean;
   /** Run each node in its own namespace of this lab (partitions need it); the runner must be in its hub. */
   lab?: NetLab;
   /** Ends the run early (the fleet is still stopped and a report made of what happened). */
@@ -66,8 +68,8 @@ export function chaosPlan(o: Pick<ChaosOptions, 'seed' | 'durationMs' | 'nodes' 
 export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
   const labels = parseLabels(readFileSync(`${PCAP}labels.tsv`, 'utf8'));
   const attackers = new Set(DEFAULT_TRAFFIC.flatMap((f) => labels.files.get(basename(f))?.attackers ?? []));
-  const fleet = new Fleet({ nodes: o.nodes, etcdMembers: o.nodes >= 3 ? 3 : 1, traffic: DEFAULT_TRAFFIC.map((f) => PCAP + f), pps: o.pps ?? 1500, shards: 4, leaseTtlMs: 3000, banTtlS: 20, ...(o.lab ? { lab: o.lab } : {}), ...(o.onLine ? { onLine: o.onLine } : {}) });
-  const desired = [...Array.from({ length: 4 }, (_, k) => [`enricher-${k}`, `detector-${k}`]).flat(), 'floods'];
+  const fleet = new Fleet({ nodes: o.nodes, etcdMembers: o.nodes >= 3 ? 3 : 1, traffic: DEFAULT_TRAFFIC.map((f) => PCAP + f), pps: o.pps ?? 1500, shards: 4, workers: o.workers ?? false, leaseTtlMs: 3000, banTtlS: 20, ...(o.lab ? { lab: o.lab } : {}), ...(o.onLine ? { onLine: o.onLine } : {}) });
+  const desired = [...Array.from({ length: 4 }, (_, k) => (o.workers ? [`enricher-${k}`] : [`enricher-${k}`, `detector-${k}`])).flat(), 'floods'];
   const observer = new Observer(fleet, desired);
   // Each event also goes to every live node's dashboard (its chaos feed), best effort.
   const feed = (body: object) => {

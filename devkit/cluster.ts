@@ -12,6 +12,7 @@ import { generateNodeKeys, startZmqTransport } from '../src/remote/transport/zmq
 import type { Outcome, Transport } from '../src/remote/transport/types.ts';
 import { startEtcd, type TestEtcd } from './etcd.ts';
 import { findNode } from './tree.ts';
+import { TEST_WORKERS, withTestWorkers } from './node-config.ts';
 
 export interface Health {
   ready: boolean;
@@ -37,6 +38,8 @@ export class TestCluster {
   configFile(id: string, extra: Record<string, Record<string, unknown>> = {}): string {
     const merged: Record<string, unknown> = { ...this.base };
     for (const [k, v] of Object.entries(extra)) merged[k] = { ...(merged[k] as object), ...v };
+    const pipeline = withTestWorkers(merged.pipeline as Record<string, unknown> | undefined);
+    if (pipeline) merged.pipeline = pipeline;
     const file = join(this.dir, `${id}.json`);
     writeFileSync(file, JSON.stringify(merged));
     return file;
@@ -123,8 +126,9 @@ export function coversOnce(healths: Health[], want: string[]): boolean {
   return want.every((id) => owned.filter((o) => o === id).length === 1);
 }
 
-export function placedIds(shards: number): string[] {
-  return [...Array.from({ length: shards }, (_, k) => [`enricher-${k}`, `detector-${k}`]).flat(), 'floods'];
+/** The placed actors of a cluster of `shards` shards: enricher/detector pairs, or one shard-thread actor each (pipeline.workers). */
+export function placedIds(shards: number, workers = TEST_WORKERS): string[] {
+  return [...Array.from({ length: shards }, (_, k) => (workers ? [`enricher-${k}`] : [`enricher-${k}`, `detector-${k}`])).flat(), 'floods'];
 }
 
 /** What every test node shares: free ports, the dry-run firewall, no live capture, no model. */

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import { labUnavailable } from '../chaos/netns.ts';
 import { FAULT_KINDS, type ChaosReport, type RecoveryStats } from '../chaos/types.ts';
+import { TEST_WORKERS } from '../devkit/node-config.ts';
 
 const CLI = fileURLToPath(new URL('../chaos/cli.ts', import.meta.url));
 
@@ -20,7 +21,8 @@ interface Ran {
 }
 
 function chaos(args: string[], env: Record<string, string> = {}): Promise<Ran> {
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+  // AUTOIMMUNE_TEST_WORKERS=1: the same runs with every shard in a worker thread.
+  const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args, ...(TEST_WORKERS ? ['--workers'] : [])], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));

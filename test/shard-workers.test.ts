@@ -2,12 +2,11 @@
 // shards whose enricher and detector run in threads, and must ban exactly what the actor
 // shards ban; supervision sees them as actors — an injected crash and a thread that fails
 // on a poison batch both end in a restart with a new thread that handles packets again; the
-// tree shows their counters; a cluster refuses the switch.
+// tree shows their counters. In a cluster: test/cluster-shard-threads.test.ts.
 
 import { strict as assert } from 'node:assert';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { ConfigError } from '../src/errors.ts';
 import { FileSource } from '../src/net/file-source.ts';
 import { PacketBatch } from '../src/net/packet-batch.ts';
 import { startNode, type RunningNode } from '../src/node/node.ts';
@@ -99,12 +98,6 @@ test('a crash injected into a worker shard, and a thread failing on a poison bat
   } finally {
     await run.node.stop();
   }
-});
-
-test('a cluster node refuses pipeline.workers, naming the setting', async () => {
-  const c = config(true);
-  c.cluster.etcd = ['http://127.0.0.1:1'];
-  await assert.rejects(startNode(c, { notice: () => {} }), (err: unknown) => err instanceof ConfigError && /pipeline\.workers is not supported in a cluster/.test((err as Error).message));
 });
 
 test('worker-thread shards score with the model the trainer learnt from their rows (a density model, per flow)', async () => {

@@ -62,6 +62,8 @@ interface State {
 export function shardWorkerSpec(o: ShardWorkerOptions): WorkerSpec & { progress: EnricherProgress } {
   const shard = o.thread.shard;
   let last: ShardStats | undefined;
+  /** The running incarnation's thread (worker_threads' threadId): a restart shows a new one. */
+  let threadId = 0;
   const progress: EnricherProgress = { packets: 0, batches: 0, flows: undefined };
 
   const forward = (out: ShardOutput, ctx: WorkerContext) => {
@@ -110,6 +112,7 @@ export function shardWorkerSpec(o: ShardWorkerOptions): WorkerSpec & { progress:
     kind: 'shard-thread',
     async init(ctx) {
       const worker = new Worker(BOOT, { workerData: { ...o.thread, grace: o.board.grace } satisfies ShardThreadData });
+      threadId = worker.threadId;
       const state: State = { worker, waiting: new Map(), nextId: 1, sent: { current: 0, candidate: 0, grace: o.board.grace, flagged: 0 }, failure: null, stopped: null, stopping: false, incarnation: ctx.incarnation };
       const failed = (what: string) => {
         if (state.stopping || state.failure) return;
@@ -196,6 +199,6 @@ export function shardWorkerSpec(o: ShardWorkerOptions): WorkerSpec & { progress:
       await state.worker.terminate();
     },
   });
-  const stats = () => ({ ...(last ?? { packets: 0, scored: 0, anomalous: 0, alerts: 0, hosts: 0, pairs: 0, sockets: 0, evictions: 0, flowsOpen: 0, flowsEnded: 0 }), threads: 1 });
+  const stats = () => ({ ...(last ?? { packets: 0, scored: 0, anomalous: 0, alerts: 0, hosts: 0, pairs: 0, sockets: 0, evictions: 0, flowsOpen: 0, flowsEnded: 0 }), threads: 1, threadId });
   return { type: 'worker', id: enricherId(shard), mailbox: o.mailbox, start: behavior, progress, stats, shutdownMs: o.shutdownMs ?? 5000 };
 }

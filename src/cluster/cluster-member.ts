@@ -35,7 +35,8 @@ export interface ClusterMemberOptions {
   joinSecret: Buffer;
   /** The node's reader of etcd values (schemas; skipped values counted and logged). */
   values: EtcdValues;
-  catalogue: (actorId: string) => LocalActor | undefined;
+  /** What this node runs for a placed actor id, placed as `kind`; undefined: nothing here. */
+  catalogue: (actorId: string, kind: string | undefined) => LocalActor | undefined;
   notice: (line: string) => void;
   /** The host to publish instead of the bound one (a wildcard bind is not an address to connect to). */
   advertiseHost?: string;

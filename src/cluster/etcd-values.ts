@@ -64,7 +64,7 @@ export const OffenceSchema = Type.Object({ offences: Type.Integer({ minimum: 1, 
 
 // A node id is a zmq routing id (1-255 bytes) and the host name when node.id is "auto".
 const NodeId = Text({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$' });
-const PLACED_KINDS: readonly PlacedKind[] = ['capture', 'enricher', 'detector', 'firewall', 'floods', 'trainer'];
+const PLACED_KINDS: readonly PlacedKind[] = ['capture', 'enricher', 'detector', 'shard-thread', 'firewall', 'floods', 'trainer'];
 
 export const NodeRecordSchema = Type.Object({
   id: NodeId,

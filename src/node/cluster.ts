@@ -18,6 +18,7 @@ import type { Detection } from './detection.ts';
 import { ConfigError } from '../errors.ts';
 import type { Pipeline, PipelineSource } from './pipeline.ts';
 import type { ActorSystem } from '../supervisors/actor-system.ts';
+import type { WorkerSpec } from '../supervisors/child-spec.ts';
 
 export interface MemberParts {
   interfaces: string[];
@@ -30,11 +31,20 @@ export interface MemberParts {
   /** The cluster's join secret (resolveJoinSecret). */
   joinSecret: Buffer;
   values: EtcdValues;
+  /** This node's pipeline.workers (the cluster places shards as the leader's says). */
+  workers: boolean;
+  /** The actor that runs shard k's enricher and detector in a worker thread (a placed 'shard-thread'). */
+  shardThread: (shard: number) => WorkerSpec;
 }
 
-/** What this node can run of what the cluster places: its shards, singletons and own captures. */
-function catalogue(nodeId: string, p: MemberParts): (actorId: string) => LocalActor | undefined {
-  return (actorId) => {
+/**
+ * What this node can run of what the cluster places: its shards, singletons and own captures.
+ * A shard runs as the placement says (the leader's pipeline.workers decides, as its shard
+ * count does): an enricher/detector pair, or one shard-thread actor at the enricher's path.
+ */
+function catalogue(nodeId: string, p: MemberParts): (actorId: string, kind: string | undefined) => LocalActor | undefined {
+  let told = false;
+  return (actorId, kind) => {
     const pin = pinnedParts(actorId);
     if (pin) {
       if (pin.node !== nodeId || !p.sources.some((s) => s.id === pin.local)) return undefined;
@@ -43,9 +53,15 @@ function catalogue(nodeId: string, p: MemberParts): (actorId: string) => LocalAc
     const shard = shardOf(actorId);
     if (shard) {
       const k = shard.shard;
+      const threads = kind === 'shard-thread';
+      if (shard.kind === 'enricher' && threads !== p.workers && !told) {
+        told = true;
+        p.notice(`autoimmune[${nodeId}]: the cluster places its shards as ${threads ? 'worker threads' : 'enricher/detector actor pairs'} (its leader's pipeline.workers is ${threads}) and this node runs them so, whatever its own (${p.workers}); set the same pipeline.workers on every member`);
+      }
+      if (threads && shard.kind === 'enricher') return { parent: ENRICHERS_PATH, id: actorId, kind, spec: () => p.shardThread(k) };
       return shard.kind === 'enricher'
-        ? { parent: ENRICHERS_PATH, id: actorId, spec: () => p.pipeline.enricherSpec(k) }
-        : { parent: DETECTORS_PATH, id: actorId, spec: () => p.detection.detectorSpec(k) };
+        ? { parent: ENRICHERS_PATH, id: actorId, kind: 'enricher', spec: () => p.pipeline.enricherSpec(k) }
+        : { parent: DETECTORS_PATH, id: actorId, kind: 'detector', spec: () => p.detection.detectorSpec(k) };
     }
     if (actorId === FLOOD_WATCH_ID) return { parent: DETECTION_PATH, id: actorId, spec: () => p.detection.floodsSpec() };
     if (actorId === TRAINER_ID) {
@@ -76,7 +92,7 @@ export async function startMember(config: Config, system: ActorSystem, coordinat
     cluster: config.cluster.name,
     leaseTtlMs: config.cluster.leaseTtlMs,
     layout: TREE_LAYOUT,
-    shape: { shards: config.pipeline.shards, trainer: p.detection.trainerSpec() !== null },
+    shape: { shards: config.pipeline.shards, trainer: p.detection.trainerSpec() !== null, workers: config.pipeline.workers },
     system,
     coordinator,
     transport: (handlers) => startZmqTransport({ nodeId: system.nodeId, bind: t.bind, keys, curve: t.curve, sealer: ring, highWater: t.highWater, handlers }),

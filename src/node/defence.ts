@@ -56,8 +56,11 @@ export interface Defence {
   board: ModelBoard;
   trainer: ModelTrainer | null;
   detection: Detection;
-  /** pipeline.workers: the shard actor that runs shard k's enricher and detector in a thread. */
-  workerShard: ((shard: number) => WorkerSpec & { progress: EnricherProgress }) | null;
+  /**
+   * The shard actor that runs shard k's enricher and detector in a thread: at each shard's
+   * path with pipeline.workers, and wherever a cluster places a 'shard-thread'.
+   */
+  workerShard: (shard: number) => WorkerSpec & { progress: EnricherProgress };
   close(): void;
 }
 
@@ -138,21 +141,19 @@ export async function assembleDefence(o: DefenceOptions): Promise<Defence> {
     placed: o.placed ?? false,
   });
   const models = o.models;
-  const workerShard = workers
-    ? (shard: number) =>
-        shardWorkerSpec({
-          thread: { shard, features: shardFeatures(config.features, config.pipeline.shards), geo: geoConfigOf(config.geo), rules, settings, flows: flows?.meter ?? null, modelWaitMs: m.scoreWaitMs, flowScoring: m.flowScoring },
-          board,
-          modelText: async (version) => {
-            if (!models?.exportModel) throw new Error(`model v${version} cannot be handed to the shard threads: the model shelf cannot export it`);
-            return models.exportModel(version);
-          },
-          responder: RESPONDER_PATH,
-          floods: FLOODS_PATH,
-          trainer: trainer ? TRAINER_PATH : null,
-          flowsTo: flows?.to ?? null,
-          mailbox: config.pipeline.shardMailbox,
-        })
-    : null;
+  const workerShard = (shard: number) =>
+    shardWorkerSpec({
+      thread: { shard, features: shardFeatures(config.features, config.pipeline.shards), geo: geoConfigOf(config.geo), rules, settings, flows: flows?.meter ?? null, modelWaitMs: m.scoreWaitMs, flowScoring: m.flowScoring },
+      board,
+      modelText: async (version) => {
+        if (!models?.exportModel) throw new Error(`model v${version} cannot be handed to the shard threads: the model shelf cannot export it`);
+        return models.exportModel(version);
+      },
+      responder: RESPONDER_PATH,
+      floods: FLOODS_PATH,
+      trainer: trainer ? TRAINER_PATH : null,
+      flowsTo: flows?.to ?? null,
+      mailbox: config.pipeline.shardMailbox,
+    });
   return { desk, protectedSet: allow, board, trainer, detection, workerShard, close: () => desk.close() };
 }

@@ -66,7 +66,7 @@ export function shardRuleLimits(shards: number): SourceRulesLimits {
 
 export interface Pipeline {
   spec: SupervisorSpec;
-  /** Specs of the actors the cluster places (left out of `spec` when `placed`). */
+  /** Specs of the actors the cluster places (left out of `spec` when `placed`): the enricher actor of a shard placed as a pair. */
   enricherSpec(shard: number): WorkerSpec;
   captureSpec(id: string): WorkerSpec | undefined;
   captures: Map<string, CaptureProgress>;
@@ -78,8 +78,8 @@ export interface Pipeline {
 
 export function buildPipeline<G>(o: PipelineOptions<G>): Pipeline {
   const features = shardFeatures(o.features, o.shards);
-  const oneEnricher = (shard: number) => o.shardSpec?.(shard) ?? enricherSpec({ shard, features, geo: o.geo, mailbox: o.shardMailbox, next: o.next?.(shard), onEnriched: o.onEnriched });
-  const shardSpecs = o.placed ? [] : Array.from({ length: o.shards }, (_, shard) => oneEnricher(shard));
+  const oneEnricher = (shard: number) => enricherSpec({ shard, features, geo: o.geo, mailbox: o.shardMailbox, next: o.next?.(shard), onEnriched: o.onEnriched });
+  const shardSpecs = o.placed ? [] : Array.from({ length: o.shards }, (_, shard) => o.shardSpec?.(shard) ?? oneEnricher(shard));
   const shardPaths = Array.from({ length: o.shards }, (_, s) => enricherPath(s));
   const captures = new Map<string, CaptureProgress>();
   // One verifier per capture source, kept across its restarts and placements on this node.

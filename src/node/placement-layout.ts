@@ -10,13 +10,20 @@ import { DETECTION_PATH, detectorId, detectorPath, enricherId, enricherPath, FIR
 
 /**
  * What the cluster places: N enricher and N detector shards (shard k's two actors together, so
- * an enriched batch goes to its detector without another hop), the singletons (the flood watch
+ * an enriched batch goes to its detector without another hop) — or, with pipeline.workers, N
+ * shard-thread actors at the enrichers' paths, each running its shard's enricher and detector
+ * in a worker thread on whichever node it is placed — the singletons (the flood watch
  * that sums every shard's victim tallies, the model trainer), and each member's firewall and
  * captures pinned to it.
  */
 function desired(shape: ClusterShape, members: MemberActors[]): PlacedSpec[] {
   const specs: PlacedSpec[] = [];
   for (let k = 0; k < shape.shards; k++) {
+    if (shape.workers) {
+      // One actor and one thread per shard: it weighs what the pair did (a core's work).
+      specs.push({ id: enricherId(k), kind: 'shard-thread', group: `shard-${k}`, weight: 2 });
+      continue;
+    }
     specs.push({ id: enricherId(k), kind: 'enricher', group: `shard-${k}` });
     specs.push({ id: detectorId(k), kind: 'detector', group: `shard-${k}` });
   }

@@ -78,7 +78,6 @@ export async function preflight(config: Config, o: { notice: (line: string) => v
   const problems: string[] = [];
   const clustered = config.cluster.etcd.length > 0;
   const failpoints = collect(problems, () => activeFailpoints()) ?? [];
-  if (clustered && config.pipeline.workers) problems.push('pipeline.workers is not supported in a cluster yet (its shards are placed as actor pairs): set it to false, or run a single node');
   for (const f of config.capture.replay.files) if (!existsSync(f)) problems.push(`capture.replay.files: ${JSON.stringify(f)} does not exist`);
   const etcdSecurity = clustered ? collect(problems, () => loadEtcdSecurity(config.cluster, o.notice)) : undefined;
   const stateDir = collect(problems, () => ensureStateDir(resolveStateDir(config.node.stateDir)));

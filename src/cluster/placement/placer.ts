@@ -51,13 +51,13 @@ export function readNodes(nodes: PrefixMirror, values: EtcdValues, admit: (r: No
   return out.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
 
-/** Who runs each placed actor, and its epoch (the key's revision); malformed values skipped. */
-export function parsePlacements(values: EtcdValues, placements: PrefixMirror): Map<string, { node: string; epoch: number }> {
+/** Who runs each placed actor, as what, and its epoch (the key's revision); malformed values skipped. */
+export function parsePlacements(values: EtcdValues, placements: PrefixMirror): Map<string, { node: string; epoch: number; kind: string }> {
   const prefix = keys.placements(values.cluster);
-  const out = new Map<string, { node: string; epoch: number }>();
+  const out = new Map<string, { node: string; epoch: number; kind: string }>();
   for (const kv of placements.items.values()) {
     const p = values.placement(kv);
-    if (p) out.set(keyName(prefix, kv.key), { node: p.node, epoch: kv.revision });
+    if (p) out.set(keyName(prefix, kv.key), { node: p.node, epoch: kv.revision, kind: p.kind });
   }
   return out;
 }
@@ -119,7 +119,9 @@ export class Placer {
     const kinds = new Map(specs.map((s) => [s.id, s.kind]));
     const ops: TxnOp[] = [];
     for (const [id, node] of next) {
-      if (previous.get(id) !== node) ops.push({ type: 'put', key: keys.placement(this.o.cluster, id), value: JSON.stringify({ node, kind: kinds.get(id)! } satisfies PlacementValue) });
+      // A new kind on the same node is written too (a leader that runs shards as threads
+      // taking over from one that ran them as pairs): the node runs what the key says.
+      if (previous.get(id) !== node || current.get(id)?.kind !== kinds.get(id)) ops.push({ type: 'put', key: keys.placement(this.o.cluster, id), value: JSON.stringify({ node, kind: kinds.get(id)! } satisfies PlacementValue) });
     }
     for (const id of previous.keys()) if (!next.has(id)) ops.push({ type: 'delete', key: keys.placement(this.o.cluster, id) });
     this.lastAssignment = next;

@@ -21,11 +21,15 @@ export interface LocalActor {
   /** Its id under that supervisor. */
   id: string;
   spec: () => ChildSpec;
+  /** The placed kind it runs as: one whose placement names another kind is restarted as that. */
+  kind?: string;
 }
 
 export interface PlacementEntry {
   node: string;
   epoch: number;
+  /** The kind the placement names (an actor id may be placed as more than one kind). */
+  kind?: string;
 }
 
 export class Reconciler {
@@ -42,7 +46,7 @@ export class Reconciler {
 
   constructor(
     private readonly system: ActorSystem,
-    private readonly catalogue: (actorId: string) => LocalActor | undefined,
+    private readonly catalogue: (actorId: string, kind: string | undefined) => LocalActor | undefined,
     private readonly router: ClusterRouter,
     private readonly onError: (actorId: string, err: unknown) => void,
     /** The actor's restarts elsewhere in the cluster, to seed its start with. */
@@ -104,14 +108,14 @@ export class Reconciler {
       if (e.node !== me) continue;
       const pinned = this.layout.pinnedParts(id) !== undefined;
       if (this.fenced && !pinned) continue;
-      const local = this.catalogue(id);
+      const local = this.catalogue(id, e.kind);
       if (local) want.set(id, local);
     }
     const routes = this.routes();
     if (this.fenced) for (const [path, r] of routes) if (r.node === me) routes.delete(path);
     this.router.setRoutes(routes);
     for (const [id, a] of [...this.running]) {
-      if (want.has(id)) continue;
+      if (want.has(id) && want.get(id)!.kind === a.kind) continue;
       const path = this.layout.pathOf(id) ?? `${a.parent}/${a.id}`;
       this.moving.add(path);
       try {

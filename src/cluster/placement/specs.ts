@@ -7,6 +7,8 @@ import type { PlacedSpec } from './types.ts';
 export interface ClusterShape {
   shards: number;
   trainer: boolean;
+  /** Each shard as one actor that runs it in a worker thread, not as an enricher/detector pair. */
+  workers?: boolean;
 }
 
 export interface MemberActors {

@@ -1,7 +1,8 @@
 // The placement contract: what the cluster should run (specs), who is there (nodes), and
 // which node runs what (an assignment). Computed by the leader, pure and deterministic.
 
-export type PlacedKind = 'capture' | 'enricher' | 'detector' | 'firewall' | 'floods' | 'trainer';
+/** 'shard-thread': a whole shard (enricher and detector) in a worker thread, in place of an enricher/detector pair. */
+export type PlacedKind = 'capture' | 'enricher' | 'detector' | 'shard-thread' | 'firewall' | 'floods' | 'trainer';
 
 export interface PlacedSpec {
   /** Unique actor id in the cluster, e.g. "enricher-3", "capture-n1-eth0", "firewall-n2". */
