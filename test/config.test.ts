@@ -67,3 +67,14 @@ test('rules and responder sections are checked by their own modules, naming the 
   assert.throws(() => loadConfig(file('{"responder":{"banTTL":5}}')), /unknown field "responder\.banTTL"/);
   assert.throws(() => loadConfig(file('{"firewall":{"backend":"pf"}}')), /field "firewall\.backend" has bad value "pf"/);
 });
+
+test('pipeline.workers "auto" runs shards in threads from 4 cores, actors below; true and false are kept', async () => {
+  const { shardsInThreads, THREADS_FROM_CORES } = await import('../src/net/shard-count.ts');
+  assert.equal(shardsInThreads('auto', THREADS_FROM_CORES - 1), false);
+  assert.equal(shardsInThreads('auto', THREADS_FROM_CORES), true);
+  assert.equal(shardsInThreads(true, 1), true);
+  assert.equal(shardsInThreads(false, 64), false);
+  const auto = loadConfig(undefined, {}).config.pipeline.workers;
+  assert.equal(auto, availableParallelism() >= THREADS_FROM_CORES, 'the default resolves to a boolean by the cores');
+  assert.throws(() => loadConfig(undefined, { pipeline: { workers: 'yes' } } as never), /workers/);
+});

@@ -1,7 +1,7 @@
 // Loads config/default.json, lays the user's file over it and validates the result. A bad
 // file stops start-up with an error that names the field, the bad value and what is allowed.
 
-import { defaultShardCount } from '../net/shard-count.ts';
+import { defaultShardCount, shardsInThreads } from '../net/shard-count.ts';
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -174,6 +174,7 @@ export function loadConfig(userFile?: string, overrides: Json = {}): LoadedConfi
     // members must agree on a number whatever their cores: there 0 is the fixed default.
     config.pipeline.shards = config.cluster.etcd.length > 0 ? CLUSTER_DEFAULT_SHARDS : defaultShardCount();
   }
+  config.pipeline.workers = shardsInThreads(config.pipeline.workers);
   if (config.node.id === 'auto') config.node.id = hostname().replace(/[^A-Za-z0-9_-]/g, '-').replace(/^[^A-Za-z0-9]+/, '').slice(0, 63) || 'node';
   return { config, files };
 }

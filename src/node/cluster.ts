@@ -92,7 +92,7 @@ export async function startMember(config: Config, system: ActorSystem, coordinat
     cluster: config.cluster.name,
     leaseTtlMs: config.cluster.leaseTtlMs,
     layout: TREE_LAYOUT,
-    shape: { shards: config.pipeline.shards, trainer: p.detection.trainerSpec() !== null, workers: config.pipeline.workers },
+    shape: { shards: config.pipeline.shards, trainer: p.detection.trainerSpec() !== null, workers: config.pipeline.workers === true },
     system,
     coordinator,
     transport: (handlers) => startZmqTransport({ nodeId: system.nodeId, bind: t.bind, keys, curve: t.curve, sealer: ring, highWater: t.highWater, handlers }),

@@ -118,7 +118,7 @@ export async function assembleDefence(o: DefenceOptions): Promise<Defence> {
     ruleLimits: shardRuleLimits(config.pipeline.shards),
   };
   const flows = config.store.enabled && config.store.flows.enabled ? { to: STORE_PATH, meter: flowMeterConfig(config) } : null;
-  const workers = config.pipeline.workers;
+  const workers = config.pipeline.workers === true;
   const detection = buildDetection({
     workers,
     shards: config.pipeline.shards,

@@ -226,7 +226,7 @@ async function startRest(config: Config, options: StartNodeOptions, started: Sta
     geo,
     shardMailbox: config.pipeline.shardMailbox,
     next: (shard) => detectorPath(shard),
-    ...(config.pipeline.workers ? { shardSpec: defence.workerShard } : {}),
+    ...(config.pipeline.workers === true ? { shardSpec: defence.workerShard } : {}),
   });
   const coordinator: Coordinator = etcd ?? new EmbeddedCoordinator();
   const system = new ActorSystem({
@@ -261,7 +261,7 @@ async function startRest(config: Config, options: StartNodeOptions, started: Sta
   let member: ClusterMember | undefined;
   if (clustered) {
     try {
-      member = await startMember(config, system, coordinator, { interfaces, pipeline, detection: defence.detection, sources, stateDir, http: http.url, notice, joinSecret: joinSecret!, values, workers: config.pipeline.workers, shardThread: defence.workerShard });
+      member = await startMember(config, system, coordinator, { interfaces, pipeline, detection: defence.detection, sources, stateDir, http: http.url, notice, joinSecret: joinSecret!, values, workers: config.pipeline.workers === true, shardThread: defence.workerShard });
     } catch (err) {
       await system.stop();
       await events?.close();
