@@ -58,6 +58,36 @@ test('FlowTable stays consistent through heavy churn with colliding buckets', ()
   assert.equal(new Set(live.values()).size, cap, 'every live key has its own slot');
 });
 
+test('FlowTable reuses slots across IPv4 and IPv6 keys: an evicted address text never matches a number, nor the reverse', () => {
+  const cap = 16;
+  const t = new FlowTable(cap);
+  const live = new Map<number, number>();
+  const order: number[] = [];
+  let seed = 7;
+  const rnd = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+  // key k: its first address a number when k is even, text when odd; its second the other way
+  // round every third key, so a slot goes from text to number and back in both places
+  const a = (k: number) => (k % 2 === 0 ? k : `2001:db8::${k.toString(16)}`);
+  const b = (k: number) => (k % 3 === 0 ? `2001:db8::${k.toString(16)}` : 0);
+  for (let i = 0; i < 20_000; i++) {
+    const k = Math.floor(rnd() * 60);
+    const s = t.find(a(k), b(k), 0, 0);
+    if (live.has(k)) {
+      assert.equal(s, live.get(k));
+      order.splice(order.indexOf(k), 1);
+    } else {
+      assert.equal(s, -1, `key ${k} is not in the table`);
+      // the same address spelt the other way is a different key
+      if (typeof a(k) === 'number') assert.equal(t.find(String(k), b(k), 0, 0), -1);
+      const ns = t.insert(a(k), b(k), 0, 0);
+      if (live.size === cap) live.delete(order.shift()!);
+      live.set(k, ns);
+    }
+    order.push(k);
+  }
+  for (const [k, slot] of live) assert.equal(t.find(a(k), b(k), 0, 0), slot);
+});
+
 test('past the configured limits the least recently seen entries are evicted and counted', () => {
   const fx = new FlowFeatureExtractor({ maxHosts: 2, maxPairs: 2, maxSockets: 3 });
   const out = new Float64Array(fx.featureCount);

@@ -25,6 +25,22 @@ describe('density model', () => {
   const train = benign(4000, 1);
   const model = DensityModel.fit(train, 4000, F);
 
+  test('a row scores the same alone, in a batch, after any other rows: zeros, repeats, signs and NaN included', () => {
+    const r = uniform(3);
+    const n = 400;
+    const rows = benign(n, 4);
+    // a pool of values the rows draw from, so values repeat from row to row as a flow's do
+    const pool = [0, -0, 1, -1, 0.5, -0.5, 1e-300, 7, 1e6, -1e6, Number.NaN, Infinity, 123.25];
+    for (let i = 0; i < n * F; i++) if (r() < 0.6) rows[i] = pool[Math.floor(r() * pool.length)]!;
+    const batch = model.scores(rows, n);
+    for (let i = n - 1; i >= 0; i--) {
+      const alone = model.scores(rows.subarray(i * F, (i + 1) * F), 1)[0]!;
+      assert.ok(Object.is(alone, batch[i]!), `row ${i}: ${alone} alone, ${batch[i]} in the batch`);
+    }
+    const fresh = DensityModel.fromJSON(JSON.parse(JSON.stringify(model.toJSON())));
+    assert.deepEqual(fresh.scores(rows, n), batch, 'a fresh copy of the model agrees');
+  });
+
   test('benign rows score low; a row out of the benign range, high; the threshold sits between', () => {
     const held = benign(2000, 2);
     const s = model.scores(held, 2000);

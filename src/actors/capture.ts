@@ -91,11 +91,13 @@ export function captureSpec(options: CaptureOptions): WorkerSpec & { progress: C
       const source = await options.open(progress.delivered + progress.unroutable);
       current = source;
       const send = (to: ActorRef | string, batch: PacketBatch, attempt: number): void => {
+        // Counted now: a handled batch may already be back in the router's pool, refilled.
+        const rows = batch.length;
         ctx.send(
           to,
           new Tracked(batch, (o) => {
-            if (o === 'handled') progress.confirmed += batch.length;
-            else if (o === 'dropped' || attempt >= MAX_ATTEMPTS) progress.lost += batch.length;
+            if (o === 'handled') progress.confirmed += rows;
+            else if (o === 'dropped' || attempt >= MAX_ATTEMPTS) progress.lost += rows;
             else {
               progress.resent++;
               setTimeout(() => send(to, batch, attempt + 1), Math.min(100, 5 * attempt)).unref();

@@ -26,7 +26,7 @@ export interface DetectorOptions {
   modelWaitMs: number;
   /** Where the shard's flow summaries go (the node's store actor), and the meter's settings; null: not metered. */
   flows?: { to: string; meter: FlowMeterConfig } | null;
-  /** Sees every batch with the current model's scores (evaluation, tests). */
+  /** Sees every batch with the current model's scores (evaluation, tests); the batch is reused afterwards, so copy what you keep. */
   onScored?: (batch: EnrichedBatch<GeoInfo | undefined>, scores: Float32Array | null, packetScores: Float32Array | null) => void;
 }
 
@@ -84,7 +84,12 @@ export function detectorSpec(o: DetectorOptions): WorkerSpec {
         clearTimeout(state.timer);
         state.timer = null;
       }
-      for (const s of out.scored) o.onScored?.(s.batch, s.scores, s.packetScores);
+      // Done with these batches (onScored reads them now, and copies what it keeps): their
+      // packet and feature buffers go back to be refilled (EnrichedBatch.release).
+      for (const s of out.scored) {
+        o.onScored?.(s.batch, s.scores, s.packetScores);
+        s.batch.release?.();
+      }
       // Alerts first: they are what the operator waits for.
       if (out.alerts.length > 0) ctx.send(o.responder, { alerts: out.alerts }, PRIORITY.alerts);
       if (out.tally) ctx.send(o.floods, out.tally, PRIORITY.tally);

@@ -21,11 +21,22 @@ export interface EnrichedBatch<G = unknown> {
   featureCount: number;
   /** The shard's GeoIP lookup (cached), for whatever consumes a location; null: GeoIP off. */
   geo: AddressLookup<G> | null;
+  /**
+   * The last consumer (the detector shard, once done with the batch) calls this: the feature
+   * buffer goes back to the enricher and the packet batch to its pool, to be refilled. Nothing
+   * may read either afterwards; whoever keeps rows copies them (as the trainer's sample does).
+   */
+  release?: () => void;
 }
+
+/** Feature buffers an enricher keeps for reuse (each batch.capacity × featureCount values). */
+const SPARE_BUFFERS = 4;
 
 export class Enrichment<G> {
   packets = 0;
   private spare: Float64Array | undefined;
+  /** Released feature buffers, for the next batches (a buffer per batch was ~100–200 KB of garbage). */
+  private readonly free: Float64Array[] = [];
 
   constructor(
     readonly shard: number,
@@ -36,15 +47,18 @@ export class Enrichment<G> {
   /**
    * Enriches `batch`. With `reuse`, the feature buffer of the previous call is overwritten
    * (for a consumer that is done with it before the next call, such as a sink or a detector
-   * in the same shard); otherwise each call allocates its own.
+   * in the same shard); otherwise the buffer is one released by an earlier batch's consumer
+   * (EnrichedBatch.release), or a new one.
    */
   enrich(batch: PacketBatch, reuse = false): EnrichedBatch<G> {
     const n = batch.length;
     const fc = this.features.featureCount;
     let features: Float64Array;
     if (reuse && this.spare && this.spare.length >= n * fc) features = this.spare;
+    else if (!reuse && this.free.length > 0 && this.free[this.free.length - 1]!.length >= n * fc) features = this.free.pop()!;
     else {
-      features = new Float64Array(Math.max(n, reuse ? batch.capacity : n) * fc);
+      // A reusable buffer holds a full batch: the sink's, and one that comes back (a pooled batch's).
+      features = new Float64Array((reuse || batch.pool !== null ? Math.max(n, batch.capacity) : n) * fc);
       if (reuse) this.spare = features;
     }
     const { ts, srcPort, dstPort, protocol, wirelen, flags } = batch;
@@ -56,6 +70,15 @@ export class Enrichment<G> {
       this.features.update(ts[i]!, src, dst, hasPorts ? srcPort[i]! : 0, hasPorts ? dstPort[i]! : 0, protocol[i]!, wirelen[i]!, features, i * fc);
     }
     this.packets += n;
-    return { shard: this.shard, packets: batch, features, featureCount: fc, geo: this.geo };
+    const out: EnrichedBatch<G> = { shard: this.shard, packets: batch, features, featureCount: fc, geo: this.geo };
+    if (!reuse) out.release = () => this.giveBack(out);
+    return out;
+  }
+
+  private giveBack(b: EnrichedBatch<G>): void {
+    b.release = undefined;
+    // a buffer sent to a thread is detached (length 0): nothing to reuse
+    if (this.free.length < SPARE_BUFFERS && b.features.length > 0) this.free.push(b.features);
+    b.packets.release();
   }
 }

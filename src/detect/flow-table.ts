@@ -12,6 +12,8 @@ import { fnv1a, mix32 } from '../util/hash.ts';
 export type AddressKey = number | string;
 
 const NONE = -1;
+const STR_A = 1;
+const STR_B = 2;
 
 
 /** An address's 32-bit hash (also the attempt aggregates' HyperLogLog hash). */
@@ -32,6 +34,10 @@ export class FlowTable {
   private numB: Int32Array;
   private keyX: Int32Array;
   private keyY: Int32Array;
+  /** Per slot: bit STR_A set when its first address is a string (IPv6), STR_B the second. */
+  private kinds: Uint8Array;
+  // The IPv6 texts, sparse: written only for slots that hold one (an IPv4-only table
+  // never grows these arrays, and a lookup reads them only when the slot's kind says so).
   private readonly strA: Array<string | undefined> = [];
   private readonly strB: Array<string | undefined> = [];
   private used = 0;
@@ -39,7 +45,8 @@ export class FlowTable {
 
   constructor(capacity: number) {
     this.capacity = checkCapacity(capacity);
-    this.order = new LruOrder(capacity);
+    // Full size at once, like the other columns (pages are mapped as they are first used).
+    this.order = new LruOrder(capacity, capacity);
     // at most half full, so chains stay about one entry long
     let nb = 16;
     while (nb < capacity * 2) nb *= 2;
@@ -53,6 +60,7 @@ export class FlowTable {
     this.numB = new Int32Array(n);
     this.keyX = new Int32Array(n);
     this.keyY = new Int32Array(n);
+    this.kinds = new Uint8Array(n);
   }
 
   /** Live entries; their slots are exactly 0..size-1 (entries are only ever replaced). */
@@ -105,20 +113,25 @@ export class FlowTable {
     this.hashes[s] = h;
     this.keyX[s] = x;
     this.keyY[s] = y;
+    const was = this.kinds[s];
+    let kind = 0;
     if (typeof a === 'number') {
       this.numA[s] = a;
-      this.strA[s] = undefined;
+      if (was & STR_A) this.strA[s] = undefined;
     } else {
       this.numA[s] = 0;
       this.strA[s] = a;
+      kind = STR_A;
     }
     if (typeof b === 'number') {
       this.numB[s] = b;
-      this.strB[s] = undefined;
+      if (was & STR_B) this.strB[s] = undefined;
     } else {
       this.numB[s] = 0;
       this.strB[s] = b;
+      kind |= STR_B;
     }
+    this.kinds[s] = kind;
     const bucket = h & this.mask;
     this.chain[s] = this.buckets[bucket];
     this.buckets[bucket] = s;
@@ -131,15 +144,17 @@ export class FlowTable {
     this.order.clear();
     this.strA.length = 0;
     this.strB.length = 0;
+    this.kinds.fill(0);
     this.used = 0;
   }
 
   private sameAddresses(s: number, a: AddressKey, b: AddressKey): boolean {
+    const kind = this.kinds[s];
     if (typeof a === 'number') {
-      if (this.strA[s] !== undefined || this.numA[s] !== (a | 0)) return false;
-    } else if (this.strA[s] !== a) return false;
-    if (typeof b === 'number') return this.strB[s] === undefined && this.numB[s] === (b | 0);
-    return this.strB[s] === b;
+      if (kind & STR_A || this.numA[s] !== (a | 0)) return false;
+    } else if (!(kind & STR_A) || this.strA[s] !== a) return false;
+    if (typeof b === 'number') return (kind & STR_B) === 0 && this.numB[s] === (b | 0);
+    return (kind & STR_B) !== 0 && this.strB[s] === b;
   }
 
   private unlink(s: number): void {
@@ -172,5 +187,8 @@ export class FlowTable {
     this.numB = grow(this.numB);
     this.keyX = grow(this.keyX);
     this.keyY = grow(this.keyY);
+    const kinds = new Uint8Array(n);
+    kinds.set(this.kinds);
+    this.kinds = kinds;
   }
 }

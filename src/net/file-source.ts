@@ -121,7 +121,8 @@ export class FileSource implements PacketSource {
         }
         const path = this.files[this.fileIndex]!;
         this.options.onFile?.(path, this.fileIndex);
-        this.reader = new CaptureFileReader(path, { batchSize: this.batchSize, stats: this.decodeStats });
+        // One batch per file, refilled: a PacketSource's batch is its caller's only until the next call.
+        this.reader = new CaptureFileReader(path, { batchSize: this.batchSize, stats: this.decodeStats, reuseBatch: true });
         this.iter = this.reader.batches();
         this.ts0 = NaN;
       }

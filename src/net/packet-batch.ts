@@ -6,6 +6,7 @@
 import { AutoimmuneError } from '../errors.ts';
 import { mix32 } from '../util/hash.ts';
 import { formatIPv4, formatIPv6 } from './address.ts';
+import type { BatchPool } from './batch-pool.ts';
 
 /** Bits of the `flags` column. A row may carry several. */
 export const PacketFlags = {
@@ -115,6 +116,10 @@ export class PacketBatch {
   readonly buffer: ArrayBuffer;
   /** Rows in use, 0..capacity. Rows past `length` hold stale data from earlier fills. */
   length = 0;
+  /** The pool this batch goes back to on release() (src/net/batch-pool.ts), or null. */
+  pool: BatchPool | null = null;
+  /** True while it waits in its pool (a second release is ignored). */
+  pooled = false;
 
   /** Capture time, seconds since the epoch (float64: sub-microsecond precision is lost). */
   readonly ts: Float64Array;
@@ -246,6 +251,14 @@ export class PacketBatch {
   /** Empty the batch for reuse (the columns keep their old bytes; rows are rewritten whole). */
   clear(): void {
     this.length = 0;
+  }
+
+  /**
+   * The last consumer is done with this batch: it goes back to its pool, if it came from one,
+   * to be refilled. Nothing may read it afterwards. A no-op for a batch without a pool.
+   */
+  release(): void {
+    this.pool?.give(this);
   }
 
   /** True when the row carries an IPv6 address pair (else IPv4/ARP numbers, or none). */

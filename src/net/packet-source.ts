@@ -15,7 +15,11 @@ export interface SourceStats {
 export interface PacketSource {
   readonly name: string;
   readonly decodeStats: DecodeStats;
-  /** The next batch; null once a finite source is exhausted. Live sources wait for traffic. */
+  /**
+   * The next batch; null once a finite source is exhausted. Live sources wait for traffic.
+   * The batch is the caller's until its next call: a source may refill it then, so a caller
+   * that keeps rows copies them (the shard router does).
+   */
   next(): Promise<PacketBatch | null>;
   stats(): SourceStats;
   close(): Promise<void>;

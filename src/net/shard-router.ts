@@ -2,23 +2,27 @@
 // statistic about one host lives in one shard. Rows that did not decode (malformed or
 // unsupported link/network layers) are counted, not routed: they carry no source host.
 
-import { PacketBatch, PacketFlags } from './packet-batch.ts';
+import { BatchPool } from './batch-pool.ts';
+import { PacketFlags, type PacketBatch } from './packet-batch.ts';
 
 const NOT_ROUTABLE = PacketFlags.MALFORMED | PacketFlags.UNSUPPORTED;
 
 export class ShardRouter {
   private out: PacketBatch[];
+  /** Where the batches come from; their last consumer releases them back (batch-pool.ts). */
+  readonly pool: BatchPool;
   routed = 0;
   unroutable = 0;
 
   constructor(
     readonly shards: number,
     readonly batchSize: number,
-    /** Receives each filled batch; the router does not touch it again. */
+    /** Receives each filled batch; the router does not touch it again (its last consumer may release it to `pool`). */
     private readonly emit: (shard: number, batch: PacketBatch) => void,
   ) {
     if (!Number.isInteger(shards) || shards < 1 || shards > 4096) throw new RangeError(`shard count must be an integer from 1 to 4096, got ${shards}`);
-    this.out = Array.from({ length: shards }, () => new PacketBatch(batchSize));
+    this.pool = new BatchPool(batchSize);
+    this.out = Array.from({ length: shards }, () => this.pool.take());
   }
 
   /** The shard that owns `batch`'s row `i`. */
@@ -39,7 +43,7 @@ export class ShardRouter {
       o.appendRow(batch, i);
       if (o.length === o.capacity) {
         this.emit(s, o);
-        this.out[s] = new PacketBatch(this.batchSize);
+        this.out[s] = this.pool.take();
       }
       this.routed++;
     }
@@ -51,7 +55,7 @@ export class ShardRouter {
       const o = this.out[s]!;
       if (o.length > 0) {
         this.emit(s, o);
-        this.out[s] = new PacketBatch(this.batchSize);
+        this.out[s] = this.pool.take();
       }
     }
   }
