@@ -11,7 +11,7 @@
 
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { loadConfig } from '../../src/config/load-config.ts';
+import { loadConfig, mergeConfig } from '../../src/config/load-config.ts';
 import { FileSource } from '../../src/net/file-source.ts';
 import { startNode, type RunningNode } from '../../src/node/node.ts';
 import type { PipelineSource } from '../../src/node/pipeline.ts';
@@ -28,11 +28,13 @@ interface Args {
   workers: boolean;
   /** store.thread off: the database on the main thread (for before/after comparisons). */
   storeInline: boolean;
+  /** --set JSON: config overrides laid over the benchmark's (e.g. '{"store":{"enabled":false}}'). */
+  set: Record<string, unknown>;
   files: string[];
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { state: '', shards: 2, packets: 0, live: false, workers: false, storeInline: false, files: [] };
+  const a: Args = { state: '', shards: 2, packets: 0, live: false, workers: false, storeInline: false, set: {}, files: [] };
   for (let i = 0; i < argv.length; i++) {
     const f = argv[i]!;
     if (f === '--state') a.state = argv[++i]!;
@@ -41,6 +43,7 @@ function parseArgs(argv: string[]): Args {
     else if (f === '--live') a.live = true;
     else if (f === '--workers') a.workers = true;
     else if (f === '--store-inline') a.storeInline = true;
+    else if (f === '--set') a.set = mergeConfig(a.set as never, JSON.parse(argv[++i]!) as never) as Record<string, unknown>;
     else a.files.push(f);
   }
   if (!a.state || !(a.shards >= 1)) throw new Error('usage: node-run --state DIR --shards N (--packets M FILE... | --live)');
@@ -51,6 +54,13 @@ function parseArgs(argv: string[]): Args {
 export function peakRssMb(): number {
   const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
   return m ? Math.round(Number(m[1]) / 1024) : -1;
+}
+
+/** The process's memory by kind (/proc/self/smaps_rollup: Rss, anonymous, file-backed), in MB. */
+function smapsRollupMb(): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const m of readFileSync('/proc/self/smaps_rollup', 'utf8').matchAll(/^(\w+):\s+(\d+) kB/gm)) if (Number(m[2]) > 0) out[m[1]!] = Math.round(Number(m[2]) / 1024);
+  return out;
 }
 
 /** CPU seconds (user + system) of this process's main thread, from /proc (the clock ticks of its task). */
@@ -85,7 +95,7 @@ function countersByKind(node: RunningNode): Record<string, Record<string, number
 }
 
 async function boot(a: Args, live: boolean, sources: PipelineSource[] | undefined): Promise<RunningNode> {
-  const { config } = loadConfig(undefined, {
+  const overrides = {
     node: { id: 'bench', stateDir: a.state },
     http: { port: 0 },
     firewall: { backend: 'dry-run' },
@@ -95,7 +105,8 @@ async function boot(a: Args, live: boolean, sources: PipelineSource[] | undefine
     // Every attacker is timed: the rate limit on automatic bans would skip most of them.
     responder: { rateLimit: { bans: 1_000_000, perS: 1 } },
     ...(a.storeInline ? { store: { thread: false } } : {}),
-  } as never);
+  };
+  const { config } = loadConfig(undefined, mergeConfig(overrides as never, a.set as never) as never);
   return startNode(config, { notice: () => {}, ...(sources ? { sources } : {}) });
 }
 
@@ -127,12 +138,19 @@ async function replayRun(a: Args): Promise<void> {
   if (!node.defence.board.current) throw new Error('no model in force: the state dir has no promoted model');
   let rssPeak = 0;
   const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, process.memoryUsage.rss())), 20);
+  // Where the memory is, each second of the run: RSS, the main thread's V8 heap and its buffers.
+  const timeline: number[][] = [];
+  const timelineSampler = setInterval(() => {
+    const m = memoryMb();
+    timeline.push([Math.round(performance.now() - t0) / 1000, m.rss!, m.heapUsed!, m.heapTotal!, m.arrayBuffers!]);
+  }, 1000);
   await end;
   const p = progress!;
   while (p.confirmed + p.lost < p.delivered) await new Promise((r) => setTimeout(r, 1));
   const elapsedS = (performance.now() - t0) / 1000;
   const cpu = { main: mainThreadCpuS() - cpu0.main, all: processCpuS() - cpu0.all };
   clearInterval(sampler);
+  clearInterval(timelineSampler);
   rssPeak = Math.max(rssPeak, process.memoryUsage.rss());
   const counters = countersByKind(node);
   const out = {
@@ -145,6 +163,9 @@ async function replayRun(a: Args): Promise<void> {
     vm_hwm_mb: peakRssMb(),
     memory_mb: memoryMb(),
     memory_at_start_mb: memoryAtStart,
+    /** Each second: [s since the replay started, rss, heapUsed, heapTotal, arrayBuffers] in MB. */
+    memory_timeline_mb: timeline,
+    smaps_rollup_mb: smapsRollupMb(),
     // CPU of the run: the main thread's (the event loop the actor shards share) and every
     // thread's, in µs per packet: steadier than packets/s on a machine shared with other work.
     cpu_us_per_packet: { main: Math.round((cpu.main * 1e7) / (p.delivered + p.unroutable)) / 10, all: Math.round((cpu.all * 1e7) / (p.delivered + p.unroutable)) / 10 },

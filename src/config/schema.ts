@@ -216,6 +216,8 @@ export const ConfigSchema = Type.Object(
         retentionDays: Type.Integer({ minimum: 1, maximum: 3650, description: 'everything older is deleted' }),
         maxPending: Type.Integer({ minimum: 100, maximum: 10_000_000, description: 'events waiting for the database at most; past it the oldest are shed and counted' }),
         queryTimeoutMs: Type.Integer({ minimum: 100, maximum: 60_000, description: 'how long a question waits for the other nodes of the cluster' }),
+        duckdbMemoryMb: Type.Integer({ minimum: 16, maximum: 1_048_576, description: "DuckDB's memory_limit: its buffers and a query's working memory at most (past it a query spills to a temp file beside the database)" }),
+        duckdbThreads: Type.Integer({ minimum: 1, maximum: 256, description: "DuckDB's worker threads (questions over days scan in parallel with more; each holds buffers of its own)" }),
         flows: Type.Object(
           {
             enabled: Type.Boolean({ description: 'store a summary of every flow (one direction of a 5-tuple, as NetFlow meters it) when it ends' }),

@@ -38,7 +38,8 @@ async function openBackend(config: Config, stateDir: string): Promise<StoreBacke
   switch (config.store.backend) {
     case 'duckdb': {
       const path = join(stateDir, 'events.duckdb');
-      return config.store.thread ? openBackendInThread('duckdb', path) : (await import('../store/duckdb-backend.ts')).openDuckdbBackend(path);
+      const duckdb = { memoryMb: config.store.duckdbMemoryMb, threads: config.store.duckdbThreads };
+      return config.store.thread ? openBackendInThread('duckdb', path, duckdb) : (await import('../store/duckdb-backend.ts')).openDuckdbBackend(path, duckdb);
     }
     case 'sqlite': {
       const path = join(stateDir, 'events.sqlite');

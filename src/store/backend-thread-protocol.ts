@@ -2,6 +2,7 @@
 // (backend-thread.ts, backend-thread-worker.ts): a call by id, its answer or error, and the
 // cancellation of a query whose caller gave up.
 
+import type { DuckdbOptions } from './duckdb-backend.ts';
 import type { StoreBackend } from './sql-backend.ts';
 
 export type BackendKind = 'duckdb' | 'sqlite';
@@ -9,6 +10,7 @@ export type BackendKind = 'duckdb' | 'sqlite';
 export interface BackendThreadData {
   kind: BackendKind;
   path: string;
+  duckdb?: DuckdbOptions;
 }
 
 /** The StoreBackend methods the thread serves (every one but `name`). */

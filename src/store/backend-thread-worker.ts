@@ -18,7 +18,7 @@ function thrown(err: unknown): ThreadError {
 }
 
 async function open(): Promise<StoreBackend> {
-  if (data.kind === 'duckdb') return (await import('./duckdb-backend.ts')).openDuckdbBackend(data.path);
+  if (data.kind === 'duckdb') return (await import('./duckdb-backend.ts')).openDuckdbBackend(data.path, data.duckdb);
   return (await import('./sqlite-backend.ts')).openSqliteBackend(data.path);
 }
 

@@ -11,6 +11,7 @@
 import { Worker } from 'node:worker_threads';
 import { StoreQueryError } from './check-query.ts';
 import type { BackendKind, BackendMethod, BackendThreadData, FromThread, ThreadError, ToThread } from './backend-thread-protocol.ts';
+import type { DuckdbOptions } from './duckdb-backend.ts';
 import type { EventQuery } from './event-query.ts';
 import type { EventRow, QueryResult, StoreBackend, StoreStats, StoredAlert } from './sql-backend.ts';
 import { QueryCancelledError, StoreStoppingError, StoreThreadError } from './store-errors.ts';
@@ -38,6 +39,13 @@ interface Waiting {
   method: BackendMethod;
 }
 
+/**
+ * The thread's V8 young generation, MB (V8's default lets it reach 48): the thread's objects
+ * are a batch of rows cloned in, appended and dropped, so a larger nursery only holds more
+ * garbage. At 8 its heap peaked at 52 MB against 71 in the node benchmark, for the same CPU.
+ */
+const THREAD_YOUNG_GENERATION_MB = 8;
+
 /** Restart delays after the first (immediate) one, ms. */
 const RESTART_BACKOFF_MS = [1000, 2000, 4000, 8000, 16000, 30000];
 
@@ -54,7 +62,7 @@ class ThreadBackend implements StoreBackend {
 
   constructor(
     readonly name: BackendKind,
-    private readonly path: string,
+    private readonly data: BackendThreadData,
     private worker: Worker,
   ) {
     this.attach(worker);
@@ -84,7 +92,7 @@ class ThreadBackend implements StoreBackend {
   private restart(attempt: number): void {
     const delay = attempt === 0 ? 0 : RESTART_BACKOFF_MS[Math.min(attempt - 1, RESTART_BACKOFF_MS.length - 1)]!;
     this.restartTimer = setTimeout(() => {
-      this.reopening = openWorker(this.name, this.path).then(
+      this.reopening = openWorker(this.data).then(
         async (worker) => {
           this.restartTimer = undefined;
           if (this.closing) return void (await worker.terminate());
@@ -157,13 +165,15 @@ class ThreadBackend implements StoreBackend {
 }
 
 /** Opens the `kind` database at `path` in a thread of its own; rejects as the backend's open would. */
-export async function openBackendInThread(kind: BackendKind, path: string): Promise<StoreBackend> {
-  return new ThreadBackend(kind, path, await openWorker(kind, path));
+export async function openBackendInThread(kind: BackendKind, path: string, duckdb?: DuckdbOptions): Promise<StoreBackend> {
+  const data: BackendThreadData = duckdb ? { kind, path, duckdb } : { kind, path };
+  return new ThreadBackend(kind, data, await openWorker(data));
 }
 
 /** A thread that has opened the database (its first message said so). */
-async function openWorker(kind: BackendKind, path: string): Promise<Worker> {
-  const worker = new Worker(BOOT, { workerData: { kind, path } satisfies BackendThreadData });
+async function openWorker(data: BackendThreadData): Promise<Worker> {
+  const { path } = data;
+  const worker = new Worker(BOOT, { workerData: data, resourceLimits: { maxYoungGenerationSizeMb: THREAD_YOUNG_GENERATION_MB } });
   await new Promise<void>((resolve, reject) => {
     const fail = (err: Error) => {
       worker.off('message', onMessage);

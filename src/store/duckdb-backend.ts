@@ -278,15 +278,23 @@ function appendRow(a: DuckDBAppender, r: EventRow): void {
 }
 
 export interface DuckdbOptions {
-  /** DuckDB's memory_limit (default '1GB'): the store shares the machine with the packet path. */
-  memoryLimit?: string;
-  /** Worker threads (default: DuckDB's, one per core). */
+  /**
+   * DuckDB's memory_limit in MB (default 128: store.duckdbMemoryMb): its buffer manager's
+   * ceiling (appended blocks not yet checkpointed, a query's hash tables and sorts); past it
+   * a query spills to `<file>.tmp` beside the database instead of growing the node.
+   */
+  memoryMb?: number;
+  /** DuckDB's worker threads (default 1: store.duckdbThreads); its default is one per core. */
   threads?: number;
 }
 
+export const DUCKDB_DEFAULTS = Object.freeze({ memoryMb: 128, threads: 1 });
+
 export async function openDuckdbBackend(path: string, options: DuckdbOptions = {}): Promise<StoreBackend> {
-  const config: Record<string, string> = { memory_limit: options.memoryLimit ?? '1GB' };
-  if (options.threads !== undefined) config.threads = String(options.threads);
+  const config: Record<string, string> = {
+    memory_limit: `${options.memoryMb ?? DUCKDB_DEFAULTS.memoryMb}MB`,
+    threads: String(options.threads ?? DUCKDB_DEFAULTS.threads),
+  };
   const instance = await DuckDBInstance.create(path, config);
   // Owner-only, also when made by an older version (a new WAL takes the node's umask, 077).
   makePrivate([path, `${path}.wal`]);
