@@ -161,8 +161,24 @@ async function liveRun(a: Args): Promise<void> {
   if (node.interfaces.length === 0) throw new Error('live capture on lo is not possible here (root or CAP_NET_RAW needed)');
   if (!node.defence.board.current) throw new Error('no model in force: the state dir has no promoted model');
   let latencies: number[] = [];
+  // Where the time goes: capture → the desk has the alert (capture, shards, rules, the
+  // responder's mailbox), and the desk → the decision (policy, the registry's write).
+  let toDesk: number[] = [];
+  let atDesk: number[] = [];
+  const seenAt = new Map<string, number>();
+  node.defence.desk.onAlert((a) => {
+    if (a.blockable) seenAt.set(a.source, performance.timeOrigin + performance.now());
+  });
   node.defence.desk.onDecision((d) => {
-    if (d.action === 'ban' && d.captureTs !== undefined) latencies.push(performance.timeOrigin + performance.now() - d.captureTs * 1000);
+    if (d.action !== 'ban' || d.captureTs === undefined) return;
+    const now = performance.timeOrigin + performance.now();
+    latencies.push(now - d.captureTs * 1000);
+    const seen = seenAt.get(d.address);
+    if (seen !== undefined) {
+      toDesk.push(seen - d.captureTs * 1000);
+      atDesk.push(now - seen);
+      seenAt.delete(d.address);
+    }
   });
   const captured = () => countersByKind(node).capture ?? {};
   let base = captured();
@@ -199,6 +215,12 @@ async function liveRun(a: Args): Promise<void> {
         decision_p50_ms: latencies.length ? r3(percentile(latencies, 50)) : null,
         decision_p99_ms: latencies.length ? r3(percentile(latencies, 99)) : null,
         decision_max_ms: latencies.length ? r3(Math.max(...latencies)) : null,
+        to_desk_p50_ms: toDesk.length ? r3(percentile(toDesk, 50)) : null,
+        to_desk_p99_ms: toDesk.length ? r3(percentile(toDesk, 99)) : null,
+        at_desk_p50_ms: atDesk.length ? r3(percentile(atDesk, 50)) : null,
+        at_desk_p99_ms: atDesk.length ? r3(percentile(atDesk, 99)) : null,
+        shed: (now.shed ?? 0) - (base.shed ?? 0),
+        read: (now.read ?? 0) - (base.read ?? 0),
         rss_peak_run_mb: Math.round(Math.max(rssPeak, process.memoryUsage.rss()) / 1048576),
         vm_hwm_mb: peakRssMb(),
         decision_counts: node.defence.desk.log.counts(),
@@ -207,6 +229,8 @@ async function liveRun(a: Args): Promise<void> {
     );
     base = now;
     latencies = [];
+    toDesk = [];
+    atDesk = [];
   }
   clearInterval(sampler);
   await node.stop();
