@@ -72,6 +72,12 @@ interface LiveReport {
   to_desk_p99_ms: number | null;
   at_desk_p50_ms: number | null;
   at_desk_p99_ms: number | null;
+  /** The node's event loop delay (p99, max) and its longest GC pause, and pauses over 5 ms, in the round. */
+  loop_delay_p99_ms: number;
+  loop_delay_max_ms: number;
+  gc_max_ms: number;
+  gc_over_5ms: number;
+  gc_major_ms: number;
   /** Read by the capture but discarded under overload. */
   shed: number;
   rss_peak_run_mb: number;
@@ -80,7 +86,9 @@ interface LiveReport {
 
 /** The node in the lab; `ask` sends one report request and resolves with its answer. */
 async function liveNode(lab: string, state: string, shards: number): Promise<{ child: ChildProcess; ask(sent: number): Promise<LiveReport> }> {
-  const child = spawn('ip', ['netns', 'exec', lab, process.execPath, '--import', 'tsx', NODE_RUN, '--state', state, '--shards', String(shards), '--live'], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
+  // AUTOIMMUNE_LIVE_NODE_ARGS: more node flags for the node's process (e.g. --cpu-prof --cpu-prof-dir=DIR).
+  const extra = process.env.AUTOIMMUNE_LIVE_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const child = spawn('ip', ['netns', 'exec', lab, process.execPath, ...extra, '--import', 'tsx', NODE_RUN, '--state', state, '--shards', String(shards), '--live'], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
   let err = '';
   child.stderr!.on('data', (d: Buffer) => (err += d));
   const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
@@ -134,7 +142,7 @@ export async function benchNodeLive(state: string, shards: number, rates: readon
         const k = `${pps / 1000}k`;
         const common = { target_pps: pps, achieved_pps: gen.achieved_pps, sent: r.sent, captured: r.captured, kernel_drops: r.kernel_drops, shed: r.shed, scanners: gen.scanners, decisions: r.decisions, shards };
         results.push({ name: `node_live_loss_ratio_${k}`, value: round((r.sent - Math.min(r.captured, r.sent)) / r.sent), unit: 'ratio (packets lost / sent)', ...common });
-        results.push({ name: `node_live_decision_p99_ms_${k}`, value: r.decision_p99_ms ?? -1, unit: 'ms', p50_ms: r.decision_p50_ms, max_ms: r.decision_max_ms, to_desk_p50_ms: r.to_desk_p50_ms, to_desk_p99_ms: r.to_desk_p99_ms, at_desk_p50_ms: r.at_desk_p50_ms, at_desk_p99_ms: r.at_desk_p99_ms, ...common, note: 'capture timestamp of the packet that tipped a scanner over → its ban decision (goal p99 < 5 at 100k with no loss)' });
+        results.push({ name: `node_live_decision_p99_ms_${k}`, value: r.decision_p99_ms ?? -1, unit: 'ms', p50_ms: r.decision_p50_ms, max_ms: r.decision_max_ms, to_desk_p50_ms: r.to_desk_p50_ms, to_desk_p99_ms: r.to_desk_p99_ms, at_desk_p50_ms: r.at_desk_p50_ms, at_desk_p99_ms: r.at_desk_p99_ms, loop_delay_p99_ms: r.loop_delay_p99_ms, loop_delay_max_ms: r.loop_delay_max_ms, gc_max_ms: r.gc_max_ms, gc_over_5ms: r.gc_over_5ms, gc_major_ms: r.gc_major_ms, ...common, note: 'capture timestamp of the packet that tipped a scanner over → its ban decision (goal p99 < 5 at 100k with no loss)' });
       }
     } finally {
       node.child.stdin!.end();

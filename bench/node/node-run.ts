@@ -10,6 +10,7 @@
 //     capture-to-decision latencies since the previous report.
 
 import { readFileSync } from 'node:fs';
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { loadConfig } from '../../src/config/load-config.ts';
 import { FileSource } from '../../src/net/file-source.ts';
@@ -180,6 +181,19 @@ async function liveRun(a: Args): Promise<void> {
       seenAt.delete(d.address);
     }
   });
+  // What holds the event loop (and so every decision): its delays, and the GC's pauses.
+  const loop = monitorEventLoopDelay({ resolution: 1 });
+  loop.enable();
+  let gcPauses: number[] = [];
+  let gcMajorMs = 0;
+  const gc = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      gcPauses.push(e.duration);
+      // kind 4: a full mark-compact (NODE_PERFORMANCE_GC_MAJOR)
+      if ((e as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind === 4) gcMajorMs += e.duration;
+    }
+  });
+  gc.observe({ entryTypes: ['gc'] });
   const captured = () => countersByKind(node).capture ?? {};
   let base = captured();
   let rssPeak = 0;
@@ -219,6 +233,11 @@ async function liveRun(a: Args): Promise<void> {
         to_desk_p99_ms: toDesk.length ? r3(percentile(toDesk, 99)) : null,
         at_desk_p50_ms: atDesk.length ? r3(percentile(atDesk, 50)) : null,
         at_desk_p99_ms: atDesk.length ? r3(percentile(atDesk, 99)) : null,
+        loop_delay_p99_ms: r3(loop.percentile(99) / 1e6),
+        loop_delay_max_ms: r3(loop.max / 1e6),
+        gc_max_ms: gcPauses.length ? r3(Math.max(...gcPauses)) : 0,
+        gc_over_5ms: gcPauses.filter((d) => d > 5).length,
+        gc_major_ms: r3(gcMajorMs),
         shed: (now.shed ?? 0) - (base.shed ?? 0),
         read: (now.read ?? 0) - (base.read ?? 0),
         rss_peak_run_mb: Math.round(Math.max(rssPeak, process.memoryUsage.rss()) / 1048576),
@@ -231,8 +250,13 @@ async function liveRun(a: Args): Promise<void> {
     latencies = [];
     toDesk = [];
     atDesk = [];
+    gcPauses = [];
+    gcMajorMs = 0;
+    loop.reset();
   }
   clearInterval(sampler);
+  loop.disable();
+  gc.disconnect();
   await node.stop();
 }
 
