@@ -5,9 +5,22 @@
 import { PacketBatch, PacketFlags } from './packet-batch.ts';
 
 const NOT_ROUTABLE = PacketFlags.MALFORMED | PacketFlags.UNSUPPORTED;
+/**
+ * Out batches are sized for the rows a shard got between two flushes (a power of two, from
+ * this up to batchSize), and double when they fill: a live capture flushes every millisecond
+ * with a few rows per shard, and a full-size batch (~100 bytes a row) for each of those was
+ * tens of MB a second of garbage, and GC pauses in front of every decision.
+ */
+const MIN_OUT_CAPACITY = 16;
+
+function nextPow2(n: number): number {
+  return n <= 1 ? 1 : 2 ** (32 - Math.clz32(n - 1));
+}
 
 export class ShardRouter {
   private out: PacketBatch[];
+  /** Rows routed to each shard since its last flush. */
+  private readonly sinceFlush: Uint32Array;
   routed = 0;
   unroutable = 0;
 
@@ -18,7 +31,8 @@ export class ShardRouter {
     private readonly emit: (shard: number, batch: PacketBatch) => void,
   ) {
     if (!Number.isInteger(shards) || shards < 1 || shards > 4096) throw new RangeError(`shard count must be an integer from 1 to 4096, got ${shards}`);
-    this.out = Array.from({ length: shards }, () => new PacketBatch(batchSize));
+    this.out = Array.from({ length: shards }, () => new PacketBatch(Math.min(batchSize, MIN_OUT_CAPACITY)));
+    this.sinceFlush = new Uint32Array(shards);
   }
 
   /** The shard that owns `batch`'s row `i`. */
@@ -37,9 +51,10 @@ export class ShardRouter {
       const s = batch.srcHash(i) % this.shards;
       const o = this.out[s]!;
       o.appendRow(batch, i);
+      this.sinceFlush[s]!++;
       if (o.length === o.capacity) {
         this.emit(s, o);
-        this.out[s] = new PacketBatch(this.batchSize);
+        this.out[s] = new PacketBatch(Math.min(this.batchSize, o.capacity * 2));
       }
       this.routed++;
     }
@@ -51,8 +66,9 @@ export class ShardRouter {
       const o = this.out[s]!;
       if (o.length > 0) {
         this.emit(s, o);
-        this.out[s] = new PacketBatch(this.batchSize);
+        this.out[s] = new PacketBatch(Math.min(this.batchSize, Math.max(MIN_OUT_CAPACITY, nextPow2(this.sinceFlush[s]!))));
       }
+      this.sinceFlush[s] = 0;
     }
   }
 }
