@@ -6,8 +6,9 @@ import { PacketBatch, PacketFlags } from './packet-batch.ts';
 
 const NOT_ROUTABLE = PacketFlags.MALFORMED | PacketFlags.UNSUPPORTED;
 /**
- * Out batches are sized for the rows a shard got between two flushes (a power of two, from
- * this up to batchSize), and double when they fill: a live capture flushes every millisecond
+ * Out batches are sized for twice the rows a shard got between two flushes (a power of two,
+ * from this up to batchSize; twice, so that the next read's share seldom overflows it), and
+ * double when they fill: a live capture flushes every millisecond
  * with a few rows per shard, and a full-size batch (~100 bytes a row) for each of those was
  * tens of MB a second of garbage, and GC pauses in front of every decision.
  */
@@ -66,7 +67,7 @@ export class ShardRouter {
       const o = this.out[s]!;
       if (o.length > 0) {
         this.emit(s, o);
-        this.out[s] = new PacketBatch(Math.min(this.batchSize, Math.max(MIN_OUT_CAPACITY, nextPow2(this.sinceFlush[s]!))));
+        this.out[s] = new PacketBatch(Math.min(this.batchSize, Math.max(MIN_OUT_CAPACITY, nextPow2(2 * this.sinceFlush[s]!))));
       }
       this.sinceFlush[s] = 0;
     }
