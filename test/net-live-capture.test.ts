@@ -25,6 +25,8 @@ import {
 import { PacketBatch, PacketFlags as F } from '../src/net/packet-batch.ts';
 import { CaptureOptionError } from '../src/net/pcap-file.ts';
 import { waitFor } from '../devkit/wait.ts';
+import { loadConfig } from '../src/config/load-config.ts';
+import { liveOptions } from '../src/node/preflight.ts';
 
 const ROOT_DIR = fileURLToPath(new URL('..', import.meta.url));
 const LIVE_CAPTURE_URL = new URL('../src/net/live-capture.ts', import.meta.url).href;
@@ -209,6 +211,42 @@ describe('LiveCapture on lo', { skip: skipLive }, () => {
       assert.equal(capture.stats().packets, 20, 'stats still answer after close');
     } finally {
       await capture.close();
+      receiver.close();
+      sender.close();
+    }
+  });
+
+  test('a capture nobody pulls from reads no more than its queue (the node: capture.queueBatches); the rest waits in the kernel, not lost', async () => {
+    const receiver = await udpSocket();
+    const sender = await udpSocket();
+    const port = receiver.address().port;
+    const filter = `udp and dst port ${port}`;
+    // The node's setting reaches its live captures.
+    const { config } = loadConfig(undefined, { capture: { queueBatches: 1 } } as never);
+    const tight = LiveCapture.open({ ...liveOptions(config, 'lo', 0), filter, batchSize: 8 });
+    assert.equal(tight.stats().packets, 0);
+    // The same traffic through a capture with a deep queue shows when every tick has run.
+    const deep = LiveCapture.open({ iface: 'lo', filter, batchSize: 8, maxQueuedBatches: 256 });
+    try {
+      for (let k = 0; k < 20; k++) sender.send('x', port, '127.0.0.1');
+      await waitFor(() => deep.stats().packets === 20, 'the deep capture reads the first 20');
+      await waitFor(() => tight.stats().packets > 0, 'the tight capture reads some');
+      for (let k = 0; k < 20; k++) sender.send('y', port, '127.0.0.1');
+      await waitFor(() => deep.stats().packets === 40, 'the deep capture reads all 40');
+      await new Promise((r) => setTimeout(r, 20)); // a few more of the tight capture's ticks
+      assert.ok(tight.stats().packets <= 20, `the tight capture stopped reading at its queue (it read ${tight.stats().packets} of 40)`);
+      // Pulled from, it reads on: what it left in the kernel ring arrives whole.
+      let got = 0;
+      while (got < 40) {
+        const b = await tight.next();
+        assert.ok(b !== null);
+        got += b.length;
+      }
+      assert.equal(got, 40);
+      assert.equal(tight.stats().kernelDrops, 0);
+    } finally {
+      await tight.close();
+      await deep.close();
       receiver.close();
       sender.close();
     }

@@ -4,6 +4,7 @@
 
 import { strict as assert } from 'node:assert';
 import { testTempDir } from '../devkit/temp-dir.ts';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,6 +20,9 @@ import { EtcdOffenceBook, offencesPrefix } from '../src/respond/etcd-offence-boo
 import { parseNtpConf, parseProcIpv6Route, parseProcRoute, parseResolvConf } from '../src/respond/infrastructure.ts';
 import { ResponderPolicy } from '../src/respond/policy.ts';
 import { DEFAULT_RESPONDER } from '../src/respond/responder-config.ts';
+import { BanDesk } from '../src/respond/ban-desk.ts';
+import { MemoryBanRegistry } from '../src/respond/memory-ban-registry.ts';
+import type { PutOptions } from '../src/respond/ban-registry.ts';
 import { openSqlite } from '../src/util/sqlite.ts';
 import { ManualClock } from '../src/util/clock.ts';
 import type { Alert } from '../src/detect/alert.ts';
@@ -73,6 +77,37 @@ describe('DurableBanRegistry', () => {
     const c = DurableBanRegistry.open(file, clockAt(T0));
     assert.deepEqual(await c.list(), []);
     await c.close();
+  });
+
+  test('an automatic ban written without an fsync (sync: false) is on disk once the process is SIGKILLed', async () => {
+    const file = stateFile();
+    const registry = new URL('../src/respond/durable-ban-registry.ts', import.meta.url).href;
+    // The child writes an automatic ban and an offence the way the desk does, says so, and
+    // waits to be killed: nothing closes the database or checkpoints its log.
+    const code = `
+      const { DurableBanRegistry } = await import(${JSON.stringify(registry)});
+      const r = DurableBanRegistry.open(${JSON.stringify(file)});
+      r.offences.set('203.0.113.9', { offences: 2, forgetAt: Date.now() + 86_400_000 });
+      await r.put({ address: '203.0.113.9', ttl: 600, expiresAt: Date.now() + 600_000, reason: 'scan', detector: 'port-scan', score: 0.9, at: Date.now(), offence: 2 }, { sync: false });
+      process.stdout.write('written\\n');
+      setInterval(() => {}, 1000);
+    `;
+    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    await new Promise<void>((resolve, reject) => {
+      child.stdout!.on('data', (d: Buffer) => {
+        out += d;
+        if (out.includes('written')) resolve();
+      });
+      child.on('exit', (c) => reject(new Error(`the writer exited with ${c} before writing`)));
+    });
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGKILL');
+    await exited;
+    const b = DurableBanRegistry.open(file);
+    assert.deepEqual((await b.list()).map((x) => [x.address, x.detector]), [['203.0.113.9', 'port-scan']]);
+    assert.equal(b.offences.get('203.0.113.9')?.offences, 2);
+    await b.close();
   });
 
   test('a row that does not read as a ban is dropped and counted, never a throw', async () => {
@@ -284,4 +319,26 @@ describe('an operator\'s forced ban', () => {
     // Not protected at all: force changes nothing and is not recorded.
     assert.equal(p.manualBlock('203.0.113.9', 600, 'x', { force: true }).forced, undefined);
   });
+});
+
+test('the desk enforces an automatic ban without waiting for an fsync, and acknowledges an operator\'s only after one', async () => {
+  const asked: Array<[string, boolean | undefined]> = [];
+  // A real memory registry that notes what each put asked of the disk behind it.
+  class NotingRegistry extends MemoryBanRegistry {
+    override async put(b: Ban, options?: PutOptions): Promise<void> {
+      asked.push([b.detector, options?.sync]);
+      return super.put(b);
+    }
+  }
+  const clock = clockAt(T0);
+  const registry = new NotingRegistry(clock);
+  const policy = new ResponderPolicy({ ...DEFAULT_RESPONDER }, new AllowList({ interfaces: {}, configured: [] }), clock, {});
+  const desk = new BanDesk(registry, policy, { clock });
+  await desk.start();
+  const made = await desk.handleAlerts([alert('203.0.113.50', T0 / 1000)]);
+  assert.equal(made.length, 1);
+  await desk.block('203.0.113.51', 600);
+  assert.deepEqual(asked, [[made[0]!.detector, false], ['operator', true]]);
+  desk.close();
+  await registry.close();
 });

@@ -10,6 +10,7 @@
 //     capture-to-decision latencies since the previous report.
 
 import { readFileSync } from 'node:fs';
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { loadConfig, mergeConfig } from '../../src/config/load-config.ts';
 import { FileSource } from '../../src/net/file-source.ts';
@@ -182,9 +183,38 @@ async function liveRun(a: Args): Promise<void> {
   if (node.interfaces.length === 0) throw new Error('live capture on lo is not possible here (root or CAP_NET_RAW needed)');
   if (!node.defence.board.current) throw new Error('no model in force: the state dir has no promoted model');
   let latencies: number[] = [];
-  node.defence.desk.onDecision((d) => {
-    if (d.action === 'ban' && d.captureTs !== undefined) latencies.push(performance.timeOrigin + performance.now() - d.captureTs * 1000);
+  // Where the time goes: capture → the desk has the alert (capture, shards, rules, the
+  // responder's mailbox), and the desk → the decision (policy, the registry's write).
+  let toDesk: number[] = [];
+  let atDesk: number[] = [];
+  const seenAt = new Map<string, number>();
+  node.defence.desk.onAlert((a) => {
+    if (a.blockable) seenAt.set(a.source, performance.timeOrigin + performance.now());
   });
+  node.defence.desk.onDecision((d) => {
+    if (d.action !== 'ban' || d.captureTs === undefined) return;
+    const now = performance.timeOrigin + performance.now();
+    latencies.push(now - d.captureTs * 1000);
+    const seen = seenAt.get(d.address);
+    if (seen !== undefined) {
+      toDesk.push(seen - d.captureTs * 1000);
+      atDesk.push(now - seen);
+      seenAt.delete(d.address);
+    }
+  });
+  // What holds the event loop (and so every decision): its delays, and the GC's pauses.
+  const loop = monitorEventLoopDelay({ resolution: 1 });
+  loop.enable();
+  let gcPauses: number[] = [];
+  let gcMajorMs = 0;
+  const gc = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      gcPauses.push(e.duration);
+      // kind 4: a full mark-compact (NODE_PERFORMANCE_GC_MAJOR)
+      if ((e as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind === 4) gcMajorMs += e.duration;
+    }
+  });
+  gc.observe({ entryTypes: ['gc'] });
   const captured = () => countersByKind(node).capture ?? {};
   let base = captured();
   let rssPeak = 0;
@@ -220,6 +250,17 @@ async function liveRun(a: Args): Promise<void> {
         decision_p50_ms: latencies.length ? r3(percentile(latencies, 50)) : null,
         decision_p99_ms: latencies.length ? r3(percentile(latencies, 99)) : null,
         decision_max_ms: latencies.length ? r3(Math.max(...latencies)) : null,
+        to_desk_p50_ms: toDesk.length ? r3(percentile(toDesk, 50)) : null,
+        to_desk_p99_ms: toDesk.length ? r3(percentile(toDesk, 99)) : null,
+        at_desk_p50_ms: atDesk.length ? r3(percentile(atDesk, 50)) : null,
+        at_desk_p99_ms: atDesk.length ? r3(percentile(atDesk, 99)) : null,
+        loop_delay_p99_ms: r3(loop.percentile(99) / 1e6),
+        loop_delay_max_ms: r3(loop.max / 1e6),
+        gc_max_ms: gcPauses.length ? r3(Math.max(...gcPauses)) : 0,
+        gc_over_5ms: gcPauses.filter((d) => d > 5).length,
+        gc_major_ms: r3(gcMajorMs),
+        shed: (now.shed ?? 0) - (base.shed ?? 0),
+        read: (now.read ?? 0) - (base.read ?? 0),
         rss_peak_run_mb: Math.round(Math.max(rssPeak, process.memoryUsage.rss()) / 1048576),
         vm_hwm_mb: peakRssMb(),
         decision_counts: node.defence.desk.log.counts(),
@@ -228,8 +269,15 @@ async function liveRun(a: Args): Promise<void> {
     );
     base = now;
     latencies = [];
+    toDesk = [];
+    atDesk = [];
+    gcPauses = [];
+    gcMajorMs = 0;
+    loop.reset();
   }
   clearInterval(sampler);
+  loop.disable();
+  gc.disconnect();
   await node.stop();
 }
 

@@ -170,6 +170,8 @@ export function captureSpec(options: CaptureOptions): WorkerSpec & { progress: C
         resent: progress.resent,
         kernelDrops: src?.kernelDrops ?? 0,
         interfaceDrops: src?.interfaceDrops ?? 0,
+        shed: src?.shed ?? 0,
+        read: src?.packets ?? 0,
         malformed: dec?.malformed ?? 0,
         heldBack: progress.heldBack,
         verifiedHandshakes: options.verifier?.verified ?? 0,

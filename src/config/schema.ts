@@ -130,6 +130,7 @@ export const ConfigSchema = Type.Object(
         promiscuous: Type.Boolean(),
         snaplen: Type.Integer({ minimum: 64, maximum: 262144 }),
         bufferMb: Type.Integer({ minimum: 1, maximum: 2048, description: 'kernel capture buffer per interface' }),
+        queueBatches: Type.Integer({ minimum: 1, maximum: 4096, description: 'batches a live capture lets wait in the node (read and not yet routed, and at each shard) before it leaves packets in the kernel ring, where they are dropped and counted once it is full' }),
         replay: Type.Object(
           {
             files: Type.Array(Type.String({ minLength: 1 }), { description: '.pcap/.pcapng files this node replays as one more capture source (demos, tests); empty: none' }),

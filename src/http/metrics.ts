@@ -47,16 +47,19 @@ export function createMetrics(parts: MetricsParts): Registry {
   });
   const drops = new Counter({
     name: 'autoimmune_drops_total',
-    help: 'Packets or messages dropped, by where: kernel (capture ring), interface, lost (shards refused or shed a batch), mailbox (shed or rejected by a full mailbox)',
+    help: 'Packets or messages dropped, by where: kernel (capture ring), interface, shed (read from the ring but discarded by an overloaded capture), lost (shards refused or shed a batch), mailbox (shed or rejected by a full mailbox)',
     labelNames: ['kind'],
     registers: [registry],
     collect() {
-      const d = { kernel: 0, interface: 0, lost: 0, mailbox: 0 };
+      const d = { kernel: 0, interface: 0, shed: 0, lost: 0, mailbox: 0 };
       walk(parts.system.snapshot().tree, (t) => {
         if (t.type !== 'worker') return;
         d.kernel += t.stats?.kernelDrops ?? 0;
         d.interface += t.stats?.interfaceDrops ?? 0;
-        if (t.kind === 'capture') d.lost += t.stats?.lost ?? 0;
+        if (t.kind === 'capture') {
+          d.lost += t.stats?.lost ?? 0;
+          d.shed += t.stats?.shed ?? 0;
+        }
         d.mailbox += t.dropped + t.rejected;
       });
       for (const [kind, v] of Object.entries(d)) setTotal(drops, { kind }, v);

@@ -24,8 +24,12 @@ export class BatchPool {
     new PacketBatch(capacity);
   }
 
-  /** An empty batch of `capacity` rows, owned by the caller until it is released. */
-  take(): PacketBatch {
+  /**
+   * An empty batch of at least `rows` rows (default: the pool's capacity), owned by the caller
+   * until it is released: a released one if any (the pool keeps only full-capacity batches),
+   * else a new one of `rows`.
+   */
+  take(rows = this.capacity): PacketBatch {
     const b = this.free.pop();
     if (b) {
       this.reused++;
@@ -34,14 +38,14 @@ export class BatchPool {
       return b;
     }
     this.built++;
-    const n = new PacketBatch(this.capacity);
+    const n = new PacketBatch(rows);
     n.pool = this;
     return n;
   }
 
-  /** Takes a batch back (PacketBatch.release calls this). A detached buffer (sent to a thread) or a second release is ignored. */
+  /** Takes a batch back (PacketBatch.release calls this). A detached buffer (sent to a thread), a second release or a smaller batch is ignored. */
   give(b: PacketBatch): void {
-    if (b.pool !== this || b.pooled || b.buffer.byteLength === 0 || this.free.length >= this.maxFree) return;
+    if (b.pool !== this || b.pooled || b.buffer.byteLength === 0 || b.capacity < this.capacity || this.free.length >= this.maxFree) return;
     b.pooled = true;
     this.free.push(b);
   }

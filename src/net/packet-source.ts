@@ -10,6 +10,8 @@ export interface SourceStats {
   /** Packets the kernel or interface dropped (live only). */
   kernelDrops: number;
   interfaceDrops: number;
+  /** Packets read but discarded by the node itself under overload (live only), never handed on. */
+  shed?: number;
 }
 
 export interface PacketSource {

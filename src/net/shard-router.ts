@@ -6,11 +6,26 @@ import { BatchPool } from './batch-pool.ts';
 import { PacketFlags, type PacketBatch } from './packet-batch.ts';
 
 const NOT_ROUTABLE = PacketFlags.MALFORMED | PacketFlags.UNSUPPORTED;
+/**
+ * Out batches are sized for twice the rows a shard got between two flushes (a power of two,
+ * from this up to batchSize; twice, so that the next read's share seldom overflows it), and
+ * double when they fill: a live capture flushes every millisecond
+ * with a few rows per shard, and a full-size batch (~100 bytes a row) for each of those was
+ * tens of MB a second of garbage, and GC pauses in front of every decision. Released batches
+ * come back through the pool (whatever their size) and are used first.
+ */
+const MIN_OUT_CAPACITY = 16;
+
+function nextPow2(n: number): number {
+  return n <= 1 ? 1 : 2 ** (32 - Math.clz32(n - 1));
+}
 
 export class ShardRouter {
   private out: PacketBatch[];
   /** Where the batches come from; their last consumer releases them back (batch-pool.ts). */
   readonly pool: BatchPool;
+  /** Rows routed to each shard since its last flush. */
+  private readonly sinceFlush: Uint32Array;
   routed = 0;
   unroutable = 0;
 
@@ -22,7 +37,8 @@ export class ShardRouter {
   ) {
     if (!Number.isInteger(shards) || shards < 1 || shards > 4096) throw new RangeError(`shard count must be an integer from 1 to 4096, got ${shards}`);
     this.pool = new BatchPool(batchSize);
-    this.out = Array.from({ length: shards }, () => this.pool.take());
+    this.out = Array.from({ length: shards }, () => this.pool.take(Math.min(batchSize, MIN_OUT_CAPACITY)));
+    this.sinceFlush = new Uint32Array(shards);
   }
 
   /** The shard that owns `batch`'s row `i`. */
@@ -41,9 +57,10 @@ export class ShardRouter {
       const s = batch.srcHash(i) % this.shards;
       const o = this.out[s]!;
       o.appendRow(batch, i);
+      this.sinceFlush[s]!++;
       if (o.length === o.capacity) {
         this.emit(s, o);
-        this.out[s] = this.pool.take();
+        this.out[s] = this.pool.take(Math.min(this.batchSize, o.capacity * 2));
       }
       this.routed++;
     }
@@ -55,8 +72,9 @@ export class ShardRouter {
       const o = this.out[s]!;
       if (o.length > 0) {
         this.emit(s, o);
-        this.out[s] = this.pool.take();
+        this.out[s] = this.pool.take(Math.min(this.batchSize, Math.max(MIN_OUT_CAPACITY, nextPow2(2 * this.sinceFlush[s]!))));
       }
+      this.sinceFlush[s] = 0;
     }
   }
 }

@@ -23,6 +23,13 @@ export interface PipelineSource {
   open: (skip: number) => PacketSource | Promise<PacketSource>;
   restart: RestartType;
   onEnd?: (p: CaptureProgress) => void;
+  /**
+   * Batches waiting at a shard before this source holds back (default: the pipeline's
+   * highWater). Live captures wait little (capture.queueBatches): what the node cannot take
+   * stays in the kernel ring, dropped and counted there, instead of queueing behind every
+   * decision.
+   */
+  highWater?: number;
 }
 
 export interface PipelineOptions<G> {
@@ -90,7 +97,7 @@ export function buildPipeline<G>(o: PipelineOptions<G>): Pipeline {
     return v;
   };
   const oneCapture = (src: PipelineSource) => {
-    const spec = captureSpec({ id: src.id, open: src.open, shards: shardPaths, batchSize: o.batchSize, highWater: o.highWater, restart: src.restart, onEnd: src.onEnd, verifier: verifierOf(src.id) });
+    const spec = captureSpec({ id: src.id, open: src.open, shards: shardPaths, batchSize: o.batchSize, highWater: src.highWater ?? o.highWater, restart: src.restart, onEnd: src.onEnd, verifier: verifierOf(src.id) });
     captures.set(src.id, spec.progress);
     return spec;
   };

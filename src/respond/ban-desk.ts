@@ -160,7 +160,10 @@ export class BanDesk {
     const ban = banOf(d);
     // Seen at once by the next alert, before the registry's watch reports it.
     this.active.set(ban.address, ban);
-    await this.registry.put(ban);
+    // An operator's ban is acknowledged only once a power cut cannot undo it; an automatic
+    // one is enforced without waiting for the disk's fsync (a registry on disk still keeps it
+    // across a crash of the process; the attacker's next packets would decide it again).
+    await this.registry.put(ban, { sync: d.detector === 'operator' });
     // The offence it counts as is durable too before the ban is acknowledged.
     await this.policy.offences.flush();
     if (d.detector === 'operator') this.log.add(d);

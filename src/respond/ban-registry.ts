@@ -24,9 +24,18 @@ export interface Ban {
 
 export type BanEvent = { type: 'put'; ban: Ban } | { type: 'delete'; address: string; expired: boolean };
 
+export interface PutOptions {
+  /**
+   * false: the ban may reach stable storage after put() returns (an automatic decision, which
+   * is enforced at once and made again if the attacker comes back); a registry on disk still
+   * has it once the process dies, not once the power fails. Default true: durable on return.
+   */
+  sync?: boolean;
+}
+
 export interface BanRegistry {
   /** Adds or replaces the ban of `ban.address`. */
-  put(ban: Ban): Promise<void>;
+  put(ban: Ban, options?: PutOptions): Promise<void>;
   /** Many puts at once (a feed's entries): one disk transaction, or batched etcd transactions. */
   putMany(bans: readonly Ban[]): Promise<void>;
   /** Lifts a ban; false when there was none. */
