@@ -100,12 +100,15 @@ export function decisionRow(d: Decision, id: number, node: string, geo?: { count
 
 const PROTOCOL_NAMES: Record<number, string> = { 1: 'icmp', 6: 'tcp', 17: 'udp', 58: 'icmpv6', 132: 'sctp' };
 
-/** What a flow's row calls its service: 'tcp/22', 'udp/53', 'icmp/8' (the ICMP type), 'ip/47'. */
-export function flowService(f: Pick<FlowRecord, 'protocol' | 'dport'>): string {
+/**
+ * What a flow's row calls its service: 'tcp/22' (the destination port, or an unanswered
+ * reply's source port: FlowRecord.servicePort), 'udp/53', 'icmp/8' (the ICMP type), 'ip/47'.
+ */
+export function flowService(f: Pick<FlowRecord, 'protocol' | 'dport' | 'servicePort'>): string {
   const name = PROTOCOL_NAMES[f.protocol];
   if (name === undefined) return `ip/${f.protocol}`;
   if (f.protocol === 1 || f.protocol === 58) return `${name}/${f.dport >> 8}`;
-  return `${name}/${f.dport}`;
+  return `${name}/${f.servicePort ?? f.dport}`;
 }
 
 const TCP_FLAG_LETTERS = 'FSRPAUEC';
@@ -150,6 +153,8 @@ export function flowRow(f: FlowRecord, id: number, node: string, at: number): Ev
       start: Math.round(f.firstTs * 1000),
       durationMs: Math.round((f.lastTs - f.firstTs) * 1000),
       ...(f.protocol === 6 ? { flags: tcpFlagLetters(f.tcpFlags) } : {}),
+      // counted under its source port (flowService): an unanswered reply
+      ...(f.servicePort !== undefined ? { reply: true } : {}),
       anomalous: f.anomalous,
       end: f.end,
       ...(a
