@@ -17,7 +17,7 @@ import type { FlowRecord } from '../src/detect/flow-record.ts';
 import { SessionVerifier } from '../src/detect/session-verifier.ts';
 import { parseIpv4 } from '../src/net/address.ts';
 import { readCaptureSync } from '../src/net/pcap-file.ts';
-import { flowRow } from '../src/store/event-row.ts';
+import { flowDetail, flowRow, tcpFlagLetters } from '../src/store/event-row.ts';
 import { openSqliteBackend } from '../src/store/sqlite-backend.ts';
 import { evaluateQuery } from '../src/store/evaluate-query.ts';
 
@@ -196,4 +196,24 @@ test('the store counts an aggregate row as its flows (memory engine), and lists 
   assert.deepEqual(evaluateQuery(rows, { ...q, measure: 'top', groupBy: 'source' }).rows, [['*', 5], ['198.51.100.9', 1]]);
   assert.equal(evaluateQuery(rows, { ...q, measure: 'list' }).rows.length, 2);
   assert.equal(JSON.parse(rows[0]!.detail).attempts.flows, 5);
+});
+
+test('a flow row\'s detail, written by hand, is the text JSON.stringify writes for it: every record of the shared captures, and odd numbers', () => {
+  const reference = (f: FlowRecord) => {
+    const a = f.attempts;
+    return JSON.stringify({
+      protocol: f.protocol, sport: f.sport, dport: f.dport, packets: f.packets, bytes: f.bytes,
+      start: Math.round(f.firstTs * 1000), durationMs: Math.round((f.lastTs - f.firstTs) * 1000),
+      ...(f.protocol === 6 ? { flags: tcpFlagLetters(f.tcpFlags) } : {}),
+      ...(f.servicePort !== undefined ? { reply: true } : {}),
+      anomalous: f.anomalous, end: f.end,
+      ...(a ? { attempts: { flows: a.flows, sources: a.sources, sourcesExact: a.sourcesExact, samples: a.samples, slotStart: Math.round(a.slotStart * 1000), slotS: a.slotS, reason: a.reason } } : {}),
+    });
+  };
+  const { plain, aggregated } = meterBoth();
+  const odd: FlowRecord = { ...plain[0]!, protocol: 6, tcpFlags: 0x1ff, packets: 2 ** 53, bytes: 1e21, firstTs: -0, lastTs: 1e-7, anomalous: NaN };
+  const records = [...plain, ...aggregated, odd, { ...odd, anomalous: Infinity, servicePort: 80, end: 'slot' as const }];
+  assert.ok(records.some((r) => r.servicePort !== undefined) && records.some((r) => r.attempts) && records.some((r) => r.protocol === 17));
+  for (const r of records) assert.equal(flowDetail(r), reference(r));
+  assert.equal(tcpFlagLetters(0x12), 'SA');
 });
