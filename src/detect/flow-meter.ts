@@ -44,6 +44,8 @@ export interface FlowMeterConfig {
   maxFlows?: number;
   /** Unverified attempts summed per target, port and slot instead of reported one by one; absent or null: off. */
   attempts?: AttemptConfig | null;
+  /** Without `attempts`, flows of more packets are never counted as unanswered replies (attemptPort); default 3. */
+  attemptMaxPackets?: number;
 }
 
 const DEFAULT_IDLE_TIMEOUT_S = 15;
@@ -163,7 +165,7 @@ export class FlowMeter {
     this.src4 = new Int32Array(n);
     this.dst4 = new Int32Array(n);
     this.attempts = config.attempts ? new AttemptAggregator(config.attempts) : null;
-    this.attemptMaxPackets = this.attempts?.maxPackets ?? DEFAULT_MAX_PACKETS;
+    this.attemptMaxPackets = this.attempts?.maxPackets ?? config.attemptMaxPackets ?? DEFAULT_MAX_PACKETS;
   }
 
   /** The newest capture time seen (seconds), or -Infinity. */
