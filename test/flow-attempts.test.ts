@@ -157,10 +157,14 @@ test('unanswered replies: one row per target, replier port and slot, apart from 
   const out: FlowRecord[] = [];
   const victim = parseIpv4('192.0.2.1') | 0;
   // SYN-ACKs of two reflectors' port 80 to ports 1111, 2222, 3333 of the victim; a SYN to the victim's port 80
-  agg.add(parseIpv4('198.51.100.1') | 0, victim, 6, 80, true, 1, 1, 1, 1, 60, 0x12, 0, 0, out);
-  agg.add(parseIpv4('198.51.100.2') | 0, victim, 6, 80, true, 2, 2, 2, 2, 120, 0x12, 0, 0, out);
-  agg.add(parseIpv4('198.51.100.2') | 0, victim, 6, 80, true, 3, 3, 3, 1, 54, 0x04, 0, 0, out);
-  agg.add(parseIpv4('203.0.113.9') | 0, victim, 6, 80, false, 4, 4, 4, 1, 60, 0x02, 0, 0, out);
+  const flows: Array<[string, boolean, number, number, number, number]> = [
+    // source, reply, time, packets, bytes, flags
+    ['198.51.100.1', true, 1, 1, 60, 0x12],
+    ['198.51.100.2', true, 2, 2, 120, 0x12],
+    ['198.51.100.2', true, 3, 1, 54, 0x04],
+    ['203.0.113.9', false, 4, 1, 60, 0x02],
+  ];
+  for (const [source, reply, t, packets, bytes, flags] of flows) agg.add(parseIpv4(source) | 0, victim, 6, 80, reply, t, t, t, packets, bytes, flags, 0, 0, out);
   agg.flushAll(out);
   assert.equal(out.length, 2);
   const r = out.find((x) => x.attempts!.reason === 'unanswered-replies')!;
