@@ -305,6 +305,31 @@ test('flows: top services and targets, a trend, and the latest flows with their 
   );
 });
 
+test('unanswered replies: a list line says they are counted under their source port, aggregated or not', () => {
+  const at = TODAY + 10 * H;
+  const base: FlowRecord = {
+    source: '198.51.100.1', target: '10.0.0.9', protocol: 6, sport: 80, dport: 51_234, servicePort: 80, firstTs: at / 1000 - 1, lastTs: at / 1000, packets: 2, bytes: 120,
+    tcpFlags: 0x12, anomalous: 0, scored: 0, country: null, asn: null, end: 'idle',
+  };
+  const agg: FlowRecord = {
+    ...base, source: '*', dport: 0, packets: 900, bytes: 54_000, end: 'slot',
+    attempts: { flows: 450, sources: 300, sourcesExact: true, samples: ['198.51.100.1', '198.51.100.2'], slotStart: at / 1000 - 60, slotS: 60, reason: 'unanswered-replies' },
+  };
+  const rows = [flowRow(agg, 1, 'n1', at + MIN), flowRow(base, 2, 'n1', at)];
+  const parsed = ask('show the flows to 10.0.0.9 today');
+  assert.ok(parsed.ok);
+  const result = evaluateQuery(rows, parsed.query);
+  const out = answerText(parsed, result, { timeZone: 'UTC' });
+  assertNoInventedNumbers(out, parsed, result);
+  assert.equal(
+    out,
+    'Flows to 10.0.0.9 today, latest first:\n' +
+      '- 10:01 tcp/80 spoofed/unverified sources → 10.0.0.9 (450 flows from spoofed/unverified sources: 300 distinct, e.g. 198.51.100.1 198.51.100.2, unanswered replies from port 80, counted under that source port, 900 packets, 54000 bytes, risk 0, node: n1, detector: flow-meter)\n' +
+      '- 10:00 tcp/80 198.51.100.1 → 10.0.0.9 (unanswered replies from port 80, counted under that source port, 2 packets, 120 bytes, risk 0, node: n1, detector: flow-meter)',
+  );
+  assert.deepEqual(evaluateQuery(rows, { ...parsed.query, measure: 'count', groupBy: 'type' }).rows, [['tcp/80', 451]]);
+});
+
 test('a command over flows: the sources of the matching flows, awaiting confirmation', () => {
   assert.equal(
     flowAnswer('bloquea los orígenes de las conexiones al puerto 22 de hoy'),

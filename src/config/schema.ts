@@ -227,9 +227,9 @@ export const ConfigSchema = Type.Object(
             maxFlows: Type.Integer({ minimum: 16, maximum: 10_000_000, description: 'open flows the node tracks (each detector shard its share); past it the least recently seen is reported and dropped' }),
             attempts: Type.Object(
               {
-                aggregate: Type.Boolean({ description: 'store unverified TCP attempts (a few packets, no verified session, no ACK from the source: a spoofed flood\'s flows) as one row per target, port and slot instead of a row each' }),
+                aggregate: Type.Boolean({ description: 'store unverified TCP attempts (a few packets, no verified session, never past the handshake: a spoofed flood\'s SYNs, a reflection\'s SYN-ACKs) as one row per target, port and slot instead of a row each; an unanswered reply (SYN-ACK, reset) is counted under its source port, aggregated or not' }),
                 slotS: Type.Number({ minimum: 1, maximum: 3_600, description: 'the aggregates\' time slot, seconds' }),
-                maxPackets: Type.Integer({ minimum: 1, maximum: 100, description: 'flows of more packets are never attempts' }),
+                maxPackets: Type.Integer({ minimum: 1, maximum: 100, description: 'flows of more packets are never attempts (nor counted as unanswered replies)' }),
               },
               strict,
             ),

@@ -3,18 +3,30 @@
 // each, it lets an attacker spend the sensor's CPU and disk (Suricata bounds flows with
 // flow.memcap and an emergency mode for this reason; Zeek's conn.log fills with S0 lines).
 //
-// A flow the meter ends is an *attempt* (FlowMeter.isAttempt) when it is TCP, has at most
+// A flow the meter ends is an *attempt* (FlowMeter.attemptPort) when it is TCP, has at most
 // `maxPackets` packets, none of them part of a verified connection or from a source that had
-// one (session-verifier.ts: ESTABLISHED, SOURCE_SEEN), and it never got past the handshake:
-// no ACK at all (SYNs, probes, resets: the source never answered a SYN-ACK), or a SYN-ACK
-// that was never acknowledged (a reflector's unsolicited SYN-ACK). Attempts are summed per
-// target, protocol, port and time slot (the slot in which they ended, by the meter's clock):
-// flows, packets, bytes, the OR of the TCP flags, the model's counts, and the distinct sources,
-// counted exactly up to `exactSources` and estimated past it (HyperLogLog, 1,024 registers:
-// about 3 % standard error), with the first few sources as samples. An aggregate of one source
-// is stored under that source, so a question naming a scanner still finds its flows.
+// one (session-verifier.ts: ESTABLISHED, SOURCE_SEEN), and it never got past the handshake.
+// Two kinds, each summed per target, protocol, port and time slot (the slot in which they
+// ended, by the meter's clock):
+// - an *initiation* (no ACK at all: SYNs, probes; the source never answered a SYN-ACK), under
+//   the port it went to (dport);
+// - an *unanswered reply* (a SYN-ACK never acknowledged, or a reset), under the replier's
+//   service port: its source port (a bare reset answers whichever side sent an ACK: it is a
+//   reply when its source port is the lower, as Wireshark picks a TCP conversation's server,
+//   and an initiation under its destination port otherwise). A
+//   reflection's SYN-ACKs go to a different port of the victim each, but come from a few
+//   service ports: a handful of rows. The meter counts such a reply under the same port when
+//   it is stored alone (FlowRecord.servicePort), so the counts per service do not depend on
+//   aggregation; Zeek likewise turns a connection whose first packet is a SYN-ACK around.
+// Each aggregate sums flows, packets, bytes, the OR of the TCP flags, the model's counts, and
+// the distinct sources, counted exactly up to `exactSources` and estimated past it
+// (HyperLogLog, 1,024 registers: about 3 % standard error), with the first few sources as
+// samples. An aggregate of one source is stored under that source, so a question naming a
+// scanner still finds its flows.
 // UDP and ICMP flows are never aggregated: the source's shard cannot tell a datagram that got
 // an answer (a DNS query) from one that did not.
+// A scan stays a row per port tried (initiations of one source go to a different port each):
+// see README, "unverified attempts".
 //
 // Bounded: at most `maxKeys` aggregates open at once (past it the least recently used is
 // emitted early, 'evicted'); no allocation per attempt for IPv4 beyond a sample's text.
@@ -44,11 +56,16 @@ export interface AttemptSummary {
   /** Start of the slot (capture time, seconds) and its length. */
   slotStart: number;
   slotS: number;
-  reason: 'unverified-attempts';
+  /**
+   * 'unverified-attempts': initiations, counted under the port they went to (the record's
+   * dport); 'unanswered-replies': counted under the replier's port (the record's sport and
+   * servicePort; its dport is 0, they went to many).
+   */
+  reason: 'unverified-attempts' | 'unanswered-replies';
 }
 
 const DEFAULT_SLOT_S = 60;
-const DEFAULT_MAX_PACKETS = 3;
+export const DEFAULT_MAX_PACKETS = 3;
 const DEFAULT_MAX_KEYS = 4_096;
 const SAMPLES = 4;
 /** Distinct sources counted exactly up to this many per aggregate (a Set of them), estimated past it. */
@@ -60,7 +77,9 @@ const NONE = -1;
 class Aggregate {
   target = '';
   protocol = 0;
-  dport = 0;
+  /** The port it is counted under; `reply`: the replier's (source) port, else the destination's. */
+  port = 0;
+  reply = false;
   slotStart = 0;
   firstTs = Infinity;
   lastTs = -Infinity;
@@ -97,17 +116,20 @@ export class AttemptAggregator {
 
   /**
    * Adds an ended attempt from `source` (IPv4 as int32, IPv6 as text) to `target`, ended at
-   * meter clock `clock`. An aggregate of an earlier slot, or one evicted, goes to `out` first.
+   * meter clock `clock`, counted under `port`: the destination port of an initiation, the
+   * service port of a reply (`reply`). An aggregate of an earlier slot, or one evicted, goes
+   * to `out` first.
    */
   add(
-    source: AddressKey, target: AddressKey, protocol: number, dport: number, clock: number,
+    source: AddressKey, target: AddressKey, protocol: number, port: number, reply: boolean, clock: number,
     firstTs: number, lastTs: number, packets: number, bytes: number, tcpFlags: number, anomalous: number, scored: number,
     out: FlowRecord[],
   ): void {
     const slotStart = Math.floor(clock / this.slotS) * this.slotS;
-    let s = this.keys.find(target, 0, protocol, dport);
+    const x = reply ? protocol | 0x100 : protocol;
+    let s = this.keys.find(target, 0, x, port);
     if (s === NONE) {
-      s = this.keys.insert(target, 0, protocol, dport);
+      s = this.keys.insert(target, 0, x, port);
       if (this.aggs[s]?.open) this.emit(s, out); // a full table handed over its least recently used key's slot
     }
     let a = this.aggs[s];
@@ -117,7 +139,8 @@ export class AttemptAggregator {
       a.open = true;
       a.target = typeof target === 'number' ? formatIPv4(target) : target;
       a.protocol = protocol;
-      a.dport = dport;
+      a.port = port;
+      a.reply = reply;
       a.slotStart = slotStart;
       a.firstTs = Infinity;
       a.lastTs = -Infinity;
@@ -194,8 +217,9 @@ export class AttemptAggregator {
       source: sources === 1 && exact ? a.samples[0]! : '*',
       target: a.target,
       protocol: a.protocol,
-      sport: 0,
-      dport: a.dport,
+      sport: a.reply ? a.port : 0,
+      dport: a.reply ? 0 : a.port,
+      ...(a.reply ? { servicePort: a.port } : {}),
       firstTs: a.firstTs,
       lastTs: a.lastTs,
       packets: a.packets,
@@ -206,7 +230,7 @@ export class AttemptAggregator {
       country: null,
       asn: null,
       end: 'slot',
-      attempts: { flows: a.flows, sources, sourcesExact: exact, samples: a.samples, slotStart: a.slotStart, slotS: this.slotS, reason: 'unverified-attempts' },
+      attempts: { flows: a.flows, sources, sourcesExact: exact, samples: a.samples, slotStart: a.slotStart, slotS: this.slotS, reason: a.reply ? 'unanswered-replies' : 'unverified-attempts' },
     });
     a.open = false;
     a.set = null;

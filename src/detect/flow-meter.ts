@@ -19,13 +19,15 @@
 // reported as a record of its own. Two recency lists over the open flows (by last packet, by
 // start) make expire() stop at the first flow that has not timed out.
 //
-// With `attempts`, a flow that ends as an unverified attempt (attempt-aggregates.ts: a few
-// TCP packets, none verified, that never completed a handshake) is not reported on its own:
-// it is summed into an aggregate per target, port and time slot.
+// A flow that ends as an unverified attempt (attempt-aggregates.ts: a few TCP packets, none
+// verified, that never completed a handshake) is counted under its port: the destination's
+// for an initiation (SYNs, probes), the replier's for an unanswered reply (a SYN-ACK or a
+// reset: FlowRecord.servicePort). With `attempts` it is not reported on its own but summed
+// into an aggregate per target, that port and time slot.
 
 import { AutoimmuneError } from '../errors.ts';
 import type { GeoInfo } from '../geo/geo-lookup.ts';
-import { AttemptAggregator, type AttemptConfig } from './attempt-aggregates.ts';
+import { AttemptAggregator, DEFAULT_MAX_PACKETS, type AttemptConfig } from './attempt-aggregates.ts';
 import { PacketFlags } from '../net/packet-batch.ts';
 import { LruOrder } from '../util/lru.ts';
 import type { AddressLookup, EnrichedBatch } from './enrichment.ts';
@@ -42,6 +44,8 @@ export interface FlowMeterConfig {
   maxFlows?: number;
   /** Unverified attempts summed per target, port and slot instead of reported one by one; absent or null: off. */
   attempts?: AttemptConfig | null;
+  /** Without `attempts`, flows of more packets are never counted as unanswered replies (attemptPort); default 3. */
+  attemptMaxPackets?: number;
 }
 
 const DEFAULT_IDLE_TIMEOUT_S = 15;
@@ -122,6 +126,8 @@ export class FlowMeter {
   private readonly verified: Uint8Array;
   /** Unverified attempts' aggregates, or null. */
   readonly attempts: AttemptAggregator | null;
+  /** Flows of more packets are never attempts (the aggregator's, or its default when off). */
+  private readonly attemptMaxPackets: number;
   /** The GeoIP lookup of the batches' enricher (one per shard), from the last batch observed. */
   private geo: AddressLookup<GeoInfo | undefined> | null = null;
 
@@ -159,6 +165,7 @@ export class FlowMeter {
     this.src4 = new Int32Array(n);
     this.dst4 = new Int32Array(n);
     this.attempts = config.attempts ? new AttemptAggregator(config.attempts) : null;
+    this.attemptMaxPackets = this.attempts?.maxPackets ?? config.attemptMaxPackets ?? DEFAULT_MAX_PACKETS;
   }
 
   /** The newest capture time seen (seconds), or -Infinity. */
@@ -306,13 +313,14 @@ export class FlowMeter {
   private end(s: number, end: FlowEnd, out: FlowRecord[]): void {
     const v6 = this.v6[s] === 1;
     const a = this.attempts;
-    if (a !== null && this.isAttempt(s)) {
-      a.add(v6 ? this.src6[s]! : this.src4[s]!, v6 ? this.dst6[s]! : this.dst4[s]!, this.proto[s]!, this.dport[s]!, this.now,
+    const port = this.attemptPort(s);
+    if (a !== null && port !== NONE) {
+      a.add(v6 ? this.src6[s]! : this.src4[s]!, v6 ? this.dst6[s]! : this.dst4[s]!, this.proto[s]!, port & 0xffff, port > 0xffff, this.now,
         this.firstTs[s]!, this.lastTs[s]!, this.packets[s]!, this.bytes[s]!, this.tcpFlags[s]!, this.anomalous[s]!, this.scored[s]!, out);
     } else {
       const source = v6 ? this.src6[s]! : formatIPv4(this.src4[s]!);
       const g = this.geo?.lookup(v6 ? source : this.src4[s]!);
-      this.report(s, source, v6 ? this.dst6[s]! : formatIPv4(this.dst4[s]!), g ?? null, end, out);
+      this.report(s, source, v6 ? this.dst6[s]! : formatIPv4(this.dst4[s]!), g ?? null, end, port > 0xffff ? port & 0xffff : NONE, out);
     }
     this.open[s] = 0;
     this.byLast.remove(s);
@@ -323,17 +331,26 @@ export class FlowMeter {
   }
 
   /**
-   * An unverified attempt (see attempt-aggregates.ts): TCP, a few packets, none of them verified,
-   * and either no ACK at all (SYNs, probes, resets) or a SYN-ACK whose handshake never completed
-   * (a reflector's unsolicited SYN-ACK, a server's answer to a spoofed SYN).
+   * NONE unless the flow is an unverified attempt (see attempt-aggregates.ts): TCP, a few
+   * packets, none of them verified, that never got past the handshake. Then the port it is
+   * counted under: an initiation's (no ACK at all: SYNs, probes) destination port; an
+   * unanswered reply's (a SYN-ACK never acknowledged, a reset) source port, plus 0x10000: a
+   * SYN-ACK or a reset with ACK answers what came to that port. A bare reset answers an ACK
+   * from either side: it is counted under the lower of its ports (as Wireshark picks the
+   * server of a TCP conversation), a reply when that is its source port.
    */
-  private isAttempt(s: number): boolean {
+  private attemptPort(s: number): number {
+    if (this.verified[s] !== 0 || this.proto[s] !== 6 || this.packets[s]! > this.attemptMaxPackets) return NONE;
     const f = this.tcpFlags[s]!;
-    return this.verified[s] === 0 && this.proto[s] === 6 && ((f & TCP_ACK) === 0 || (f & TCP_SYN) !== 0) && this.packets[s]! <= this.attempts!.maxPackets;
+    const sport = this.sport[s]!;
+    if ((f & TCP_SYN) !== 0) return (f & TCP_ACK) !== 0 ? 0x10000 | sport : this.dport[s]!;
+    if ((f & TCP_RST) !== 0) return (f & TCP_ACK) !== 0 || sport < this.dport[s]! ? 0x10000 | sport : this.dport[s]!;
+    return (f & TCP_ACK) === 0 ? this.dport[s]! : NONE;
   }
 
-  private report(s: number, source: string, target: string, g: GeoInfo | null, end: FlowEnd, out: FlowRecord[]): void {
-    out.push({
+  /** `servicePort`: an unanswered reply's (attemptPort), else NONE. */
+  private report(s: number, source: string, target: string, g: GeoInfo | null, end: FlowEnd, servicePort: number, out: FlowRecord[]): void {
+    const r: FlowRecord = {
       source,
       target,
       protocol: this.proto[s]!,
@@ -349,6 +366,8 @@ export class FlowMeter {
       country: g?.country ?? null,
       asn: g?.asn ?? null,
       end,
-    });
+    };
+    if (servicePort !== NONE) r.servicePort = servicePort;
+    out.push(r);
   }
 }

@@ -29,6 +29,12 @@ export interface FlowRecord {
   /** Ports for TCP/UDP/SCTP; for ICMP and ICMPv6 sport 0 and dport type·256 + code (as NetFlow does). */
   sport: number;
   dport: number;
+  /**
+   * The port the flow is counted under (its service) when it is not `dport`: an unanswered
+   * TCP reply's source port (FlowMeter: a SYN-ACK never acknowledged or a reset, from an
+   * unverified source), the service that replied. Absent: dport.
+   */
+  servicePort?: number;
   /** Capture time of the first and last packet, seconds. */
   firstTs: number;
   lastTs: number;

@@ -71,6 +71,7 @@ function flowMeterConfig(config: Config): FlowMeterConfig {
   return {
     idleTimeoutS: f.idleTimeoutS, activeTimeoutS: f.activeTimeoutS, maxFlows: shareOf(f.maxFlows, config.pipeline.shards),
     attempts: a.aggregate ? { slotS: a.slotS, maxPackets: a.maxPackets } : null,
+    attemptMaxPackets: a.maxPackets,
   };
 }
 
