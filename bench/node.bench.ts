@@ -4,9 +4,9 @@
 // own, with the default shard count and again held to one shard (one core's worth); its peak
 // RSS; and live capture on `lo` through that node at 100k and 200k packets/s (in a network
 // namespace of its own, as root); and the drop rate of a banned source's traffic with the XDP
-// backend against nftables, per core (drop-rate.ts). References in the same run: the packets
-// suite's replay (decode → shards → features → GeoIP, no detection), tcpdump on the same
-// generator, nftables for XDP.
+// backend against nftables, per core, from skbs and from XDP-redirected frames
+// (drop-rate.ts). References in the same run: the packets suite's replay (decode → shards →
+// features → GeoIP, no detection), tcpdump on the same generator, nftables for XDP.
 
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

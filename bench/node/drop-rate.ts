@@ -9,13 +9,27 @@
 //   drop rate per core = packets dropped (XDP's hit counter, nft's rule counter) / CPU s
 //   CPU per packet     = receive-thread ns / packets dropped
 //
+// A packet sent into a veth from the stack is already an skb, which native XDP on the peer
+// turns back into an xdp_buff: the saving of dropping before any skb exists cannot show
+// there. So a second lab puts a relay namespace in between: the attacker's veth ends in the
+// relay, whose XDP program (xdp-relay.c) redirects every frame into a second veth pair. A
+// frame redirected into a veth reaches its peer — the defender's eth0 — through
+// ndo_xdp_xmit as an xdp_frame; the defender's XDP program sees it before any skb exists,
+// and only XDP_PASS builds one. There the XDP backend's xdp-filter drops the banned source,
+// against nftables behind an XDP program that passes everything (so frames become skbs, as
+// from a NIC). The defender's NAPI is moderated (gro_flush_timeout, napi_defer_hard_irqs),
+// as a NIC's interrupts are, so each poll takes a batch rather than a packet or two: at
+// hping3's rate unmoderated polls cost mostly their wakeup, which swamps both backends.
+//
 //   node --import tsx bench/node/drop-rate.ts [--seconds N]      one JSON line per result
 //
-// Needs root, iproute2, ethtool, hping3, nft, xdp-filter and bpftool. Nothing leaves the
-// namespaces.
+// Needs root, iproute2, ethtool, hping3, nft, xdp-filter, bpftool and clang (the relay's
+// programs are built at run time). Nothing leaves the namespaces.
 
-import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runCommand } from '../../src/firewall/exec.ts';
 import { NftablesBackend } from '../../src/firewall/nftables.ts';
@@ -25,6 +39,9 @@ import { report, type Result } from '../report.ts';
 
 const ATTACKER_IP = '192.0.2.10';
 const DEFENDER_IP = '192.0.2.1';
+const RELAY_SOURCE = fileURLToPath(new URL('./xdp-relay.c', import.meta.url));
+/** The relay lab's NAPI moderation on the defender: poll again after 1 ms rather than at once. */
+const MODERATION = { gro_flush_timeout: '1000000', napi_defer_hard_irqs: '1000' };
 
 interface Lab {
   attacker: string;
@@ -33,6 +50,16 @@ interface Lab {
   napi: number[];
   close(): Promise<void>;
 }
+
+interface RelayLab extends Lab {
+  /** Frames the relay's redirect could not hand to the defender (its ring full), so far. */
+  lost(): Promise<number>;
+  /** Attaches (or, with false, detaches) the pass-everything program on the defender's eth0. */
+  pass(on: boolean): Promise<void>;
+}
+
+const ip = (...args: string[]) => runCommand('ip', args);
+const inNs = (ns: string, file: string, ...args: string[]) => runCommand(file, args, { netns: ns });
 
 /** Kernel threads named napi/…, by thread id. */
 function napiThreads(): Set<number> {
@@ -52,39 +79,101 @@ function runTimeNs(tids: number[]): number {
   return tids.reduce((a, t) => a + Number(readFileSync(`/proc/${t}/schedstat`, 'utf8').split(' ')[0]), 0);
 }
 
-async function makeLab(): Promise<Lab> {
-  const attacker = `ai-drop-${process.pid}-a`;
-  const defender = `ai-drop-${process.pid}-b`;
-  const ip = (...args: string[]) => runCommand('ip', args);
-  const inNs = (ns: string, file: string, ...args: string[]) => runCommand(file, args, { netns: ns });
+/** Network namespaces named for this process and the roles; `build` sets them up, and on failure they go. */
+async function withNamespaces<T>(roles: string[], build: (names: string[], close: () => Promise<void>) => Promise<T>): Promise<T> {
+  const names = roles.map((r) => `ai-drop-${process.pid}-${r}`);
   const close = async () => {
-    for (const ns of [attacker, defender]) await ip('netns', 'del', ns).catch(() => {});
+    for (const ns of names) await ip('netns', 'del', ns).catch(() => {});
   };
   process.once('exit', () => {
-    for (const ns of [attacker, defender]) spawn('ip', ['netns', 'del', ns], { stdio: 'ignore' });
+    for (const ns of names) spawn('ip', ['netns', 'del', ns], { stdio: 'ignore' });
   });
   try {
-    await ip('netns', 'add', attacker);
-    await ip('netns', 'add', defender);
-    await ip('link', 'add', 'eth0', 'netns', attacker, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', defender);
-    await ip('-n', attacker, 'addr', 'add', `${ATTACKER_IP}/24`, 'dev', 'eth0');
-    await ip('-n', defender, 'addr', 'add', `${DEFENDER_IP}/24`, 'dev', 'eth0');
-    for (const ns of [attacker, defender]) {
+    for (const ns of names) {
+      await ip('netns', 'add', ns);
       await ip('-n', ns, 'link', 'set', 'lo', 'up');
-      await ip('-n', ns, 'link', 'set', 'eth0', 'up');
     }
-    const mac = (await inNs(defender, 'cat', '/sys/class/net/eth0/address')).stdout.trim();
-    await ip('-n', attacker, 'neigh', 'replace', DEFENDER_IP, 'lladdr', mac, 'dev', 'eth0', 'nud', 'permanent');
-    // Unsegmented skbs from the sender, GRO (hence NAPI) on the receiver, its NAPI threaded.
-    await inNs(attacker, 'ethtool', '-K', 'eth0', 'tso', 'off', 'gso', 'off');
-    await inNs(defender, 'ethtool', '-K', 'eth0', 'gro', 'on');
-    const before = napiThreads();
-    await inNs(defender, 'sh', '-c', 'echo 1 > /sys/class/net/eth0/threaded');
-    const napi = [...napiThreads()].filter((t) => !before.has(t));
-    if (napi.length === 0) throw new Error('no NAPI thread appeared for the defender veth (threaded NAPI unsupported?)');
-    return { attacker, defender, napi, close };
+    return await build(names, close);
   } catch (err) {
     await close();
+    throw err;
+  }
+}
+
+async function vethPair(nsA: string, ifA: string, nsB: string, ifB: string): Promise<void> {
+  await ip('link', 'add', ifA, 'netns', nsA, 'type', 'veth', 'peer', 'name', ifB, 'netns', nsB);
+  await ip('-n', nsA, 'link', 'set', ifA, 'up');
+  await ip('-n', nsB, 'link', 'set', ifB, 'up');
+}
+
+/**
+ * The attacker's and defender's eth0 (their veths, already up): addresses, the defender's
+ * MAC as the attacker's neighbour (also when a relay is between them), unsegmented skbs from
+ * the sender, GRO (hence NAPI) on the receiver, its NAPI threaded; returns that thread's ids.
+ */
+async function endpoints(attacker: string, defender: string): Promise<number[]> {
+  await ip('-n', attacker, 'addr', 'add', `${ATTACKER_IP}/24`, 'dev', 'eth0');
+  await ip('-n', defender, 'addr', 'add', `${DEFENDER_IP}/24`, 'dev', 'eth0');
+  const mac = (await inNs(defender, 'cat', '/sys/class/net/eth0/address')).stdout.trim();
+  await ip('-n', attacker, 'neigh', 'replace', DEFENDER_IP, 'lladdr', mac, 'dev', 'eth0', 'nud', 'permanent');
+  await inNs(attacker, 'ethtool', '-K', 'eth0', 'tso', 'off', 'gso', 'off');
+  await inNs(defender, 'ethtool', '-K', 'eth0', 'gro', 'on');
+  const before = napiThreads();
+  await inNs(defender, 'sh', '-c', 'echo 1 > /sys/class/net/eth0/threaded');
+  const napi = [...napiThreads()].filter((t) => !before.has(t));
+  if (napi.length === 0) throw new Error('no NAPI thread appeared for the defender veth (threaded NAPI unsupported?)');
+  return napi;
+}
+
+async function makeLab(): Promise<Lab> {
+  return withNamespaces(['a', 'b'], async ([attacker, defender], close) => {
+    await vethPair(attacker!, 'eth0', defender!, 'eth0');
+    return { attacker: attacker!, defender: defender!, napi: await endpoints(attacker!, defender!), close };
+  });
+}
+
+/** clang -target bpf on xdp-relay.c; `out`: the redirect program to that ifindex, else the pass program. */
+function buildRelayProgram(dir: string, out?: number): string {
+  const file = join(dir, out === undefined ? 'pass.o' : 'redirect.o');
+  const args = ['-O2', '-target', 'bpf', ...(out === undefined ? [] : [`-DOUT=${out}`]), '-c', RELAY_SOURCE, '-o', file];
+  let error = '';
+  for (const cc of ['clang', 'clang-14']) {
+    const r = spawnSync(cc, args, { encoding: 'utf8' });
+    if (r.status === 0) return file;
+    error = (r.stderr || r.error?.message || '').trim();
+  }
+  throw new Error(`cannot build the relay lab's XDP programs (clang -target bpf ${RELAY_SOURCE}): ${error}; install clang (apt-get install clang)`);
+}
+
+/** attacker eth0 → relay in0 (XDP: redirect to out0) → out0 … defender eth0, as xdp_frames. */
+async function makeRelayLab(): Promise<RelayLab> {
+  const dir = mkdtempSync(join(tmpdir(), 'ai-drop-relay-'));
+  try {
+    return await withNamespaces(['a', 'r', 'b'], async ([attacker, relay, defender], closeNs) => {
+      const close = async () => {
+        await closeNs();
+        rmSync(dir, { recursive: true, force: true });
+      };
+      await vethPair(attacker!, 'eth0', relay!, 'in0');
+      await vethPair(relay!, 'out0', defender!, 'eth0');
+      const napi = await endpoints(attacker!, defender!);
+      for (const [k, v] of Object.entries(MODERATION)) await inNs(defender!, 'sh', '-c', `echo ${v} > /sys/class/net/eth0/${k}`);
+      const outIndex = Number((await inNs(relay!, 'cat', '/sys/class/net/out0/ifindex')).stdout);
+      await ip('-n', relay!, 'link', 'set', 'dev', 'in0', 'xdpdrv', 'obj', buildRelayProgram(dir, outIndex), 'sec', 'xdp');
+      const passObj = buildRelayProgram(dir);
+      return {
+        attacker: attacker!,
+        defender: defender!,
+        napi,
+        close,
+        lost: async () => Number((await inNs(relay!, 'cat', '/sys/class/net/out0/statistics/tx_dropped')).stdout),
+        pass: async (on) => {
+          await ip('-n', defender!, 'link', 'set', 'dev', 'eth0', 'xdpdrv', ...(on ? ['obj', passObj, 'sec', 'xdp'] : ['off']));
+        },
+      };
+    });
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true });
     throw err;
   }
 }
@@ -108,62 +197,113 @@ async function nftDropped(netns: string): Promise<number> {
 interface Measured {
   dropped: number;
   cpuNs: number;
+  /** Frames lost before the defender (relay lab only). */
+  lost?: number;
 }
 
-async function measure(lab: Lab, fw: FirewallBackend, dropped: () => Promise<number>, seconds: number): Promise<Measured> {
+async function measure(lab: Lab, fw: FirewallBackend, dropped: () => Promise<number>, seconds: number, lost?: () => Promise<number>): Promise<Measured> {
   await fw.setup();
   await fw.apply([{ address: ATTACKER_IP, timeoutS: 600 }], []);
   const d0 = await dropped();
+  const l0 = await lost?.();
   const c0 = runTimeNs(lab.napi);
   await flood(lab, seconds);
   const cpuNs = runTimeNs(lab.napi) - c0;
   const n = (await dropped()) - d0;
+  const l1 = await lost?.();
   await fw.flush();
-  return { dropped: n, cpuNs };
+  return { dropped: n, cpuNs, ...(l0 === undefined ? {} : { lost: l1! - l0 }) };
+}
+
+function xdpFilter(lab: Lab, mode: 'native' | 'skb') {
+  const fw = new XdpBackend({ netns: lab.defender, table: 'droprate', mode, interfaces: ['eth0'] });
+  return { fw, dropped: async () => [...(await fw.hits()).values()].reduce((a, b) => a + b, 0) };
 }
 
 const ROUNDS = 3;
+const rate = (m: Measured) => Math.round(m.dropped / (m.cpuNs / 1e9));
+const ratio = (a: Measured, b: Measured) => Math.round((rate(a) / rate(b)) * 100) / 100;
 
-export async function benchDropRate(seconds = 2): Promise<Result[]> {
+/** ROUNDS rounds of every kind in turn (the machine's other work comes and goes): the median round per kind, and every round's rate. */
+async function rounds<K extends string>(kinds: K[], run: (k: K) => Promise<Measured>): Promise<Map<K, { median: Measured; rates: number[] }>> {
+  const samples = new Map<K, Measured[]>(kinds.map((k) => [k, []]));
+  for (let r = 0; r < ROUNDS; r++) for (const k of r % 2 === 0 ? kinds : [...kinds].reverse()) samples.get(k)!.push(await run(k));
+  return new Map(kinds.map((k) => {
+    const s = samples.get(k)!;
+    return [k, { median: [...s].sort((a, b) => rate(a) - rate(b))[Math.floor(ROUNDS / 2)]!, rates: s.map(rate) }];
+  }));
+}
+
+function rateLine(name: string, m: Measured, rates: number[], note: string, extra: Record<string, unknown> = {}): Result {
+  return {
+    name,
+    value: rate(m),
+    unit: 'packets dropped per CPU-second of receive processing',
+    dropped: m.dropped,
+    cpu_ms: Math.round(m.cpuNs / 1e6),
+    cpu_ns_per_packet: Math.round(m.cpuNs / Math.max(1, m.dropped)),
+    rounds: rates,
+    ...extra,
+    note,
+  };
+}
+
+/** Packets from the stack into a veth: skbs on both sides. */
+async function benchVeth(seconds: number): Promise<Result[]> {
   const lab = await makeLab();
   try {
     type Kind = 'xdp_native' | 'xdp_skb' | 'nftables';
-    const run = (kind: Kind): Promise<Measured> => {
+    const by = await rounds<Kind>(['xdp_native', 'xdp_skb', 'nftables'], (kind) => {
       if (kind === 'nftables') return measure(lab, new NftablesBackend({ netns: lab.defender }), () => nftDropped(lab.defender), seconds);
-      const fw = new XdpBackend({ netns: lab.defender, table: 'droprate', mode: kind === 'xdp_native' ? 'native' : 'skb', interfaces: ['eth0'] });
-      return measure(lab, fw, async () => [...(await fw.hits()).values()].reduce((a, b) => a + b, 0), seconds);
-    };
-    // Rounds in turn (the machine's other work comes and goes); the median round per backend.
-    const kinds: Kind[] = ['xdp_native', 'xdp_skb', 'nftables'];
-    const samples = new Map<Kind, Measured[]>(kinds.map((k) => [k, []]));
-    for (let r = 0; r < ROUNDS; r++) for (const k of r % 2 === 0 ? kinds : [...kinds].reverse()) samples.get(k)!.push(await run(k));
-    const rate = (m: Measured) => Math.round(m.dropped / (m.cpuNs / 1e9));
-    const runs: Array<[Kind, Measured]> = kinds.map((k) => [k, [...samples.get(k)!].sort((a, b) => rate(a) - rate(b))[Math.floor(ROUNDS / 2)]!]);
-    const out: Result[] = [];
-    for (const [name, m] of runs) {
-      out.push({
-        name: `firewall_drop_pps_per_core_${name}`,
-        value: rate(m),
-        unit: 'packets dropped per CPU-second of receive processing',
-        dropped: m.dropped,
-        cpu_ms: Math.round(m.cpuNs / 1e6),
-        cpu_ns_per_packet: Math.round(m.cpuNs / Math.max(1, m.dropped)),
-        rounds: samples.get(name)!.map(rate),
-        note: `veth, threaded NAPI on the receiver: its thread run time is the receive path alone; hping3 flood from the banned address, ${seconds} s; median of ${ROUNDS} rounds`,
-      });
-    }
-    const by = new Map(runs);
+      const x = xdpFilter(lab, kind === 'xdp_native' ? 'native' : 'skb');
+      return measure(lab, x.fw, x.dropped, seconds);
+    });
+    const note = `veth, threaded NAPI on the receiver: its thread run time is the receive path alone; hping3 flood from the banned address, ${seconds} s; median of ${ROUNDS} rounds`;
+    const out = [...by].map(([k, { median, rates }]) => rateLine(`firewall_drop_pps_per_core_${k}`, median, rates, note));
     out.push({
       name: 'firewall_drop_ratio_xdp_to_nftables',
-      value: Math.round((rate(by.get('xdp_native')!) / rate(by.get('nftables')!)) * 100) / 100,
+      value: ratio(by.get('xdp_native')!.median, by.get('nftables')!.median),
       unit: 'ratio (per core)',
-      skb_mode_ratio: Math.round((rate(by.get('xdp_skb')!) / rate(by.get('nftables')!)) * 100) / 100,
-      note: 'goal ≥ 5. On veth the sender hands the receiver a finished skb, which native XDP must turn into an xdp_buff (a copy when it lacks 256 bytes of headroom): the driver-level saving of a NIC is not there to measure',
+      skb_mode_ratio: ratio(by.get('xdp_skb')!.median, by.get('nftables')!.median),
+      note: 'goal ≥ 5. On veth the sender hands the receiver a finished skb, which native XDP must turn into an xdp_buff (a copy when it lacks 256 bytes of headroom): the driver-level saving of a NIC is not there to measure (see the xdp_frames lines)',
     });
     return out;
   } finally {
     await lab.close();
   }
+}
+
+/** Frames redirected into the defender's veth: xdp_frames, an skb only if XDP passes them. */
+async function benchXdpFrames(seconds: number): Promise<Result[]> {
+  const lab = await makeRelayLab();
+  try {
+    type Kind = 'xdp_native' | 'nftables';
+    const by = await rounds<Kind>(['xdp_native', 'nftables'], async (kind) => {
+      if (kind === 'xdp_native') {
+        const x = xdpFilter(lab, 'native');
+        return measure(lab, x.fw, x.dropped, seconds, lab.lost);
+      }
+      await lab.pass(true);
+      try {
+        return await measure(lab, new NftablesBackend({ netns: lab.defender }), () => nftDropped(lab.defender), seconds, lab.lost);
+      } finally {
+        await lab.pass(false);
+      }
+    });
+    const xdp = by.get('xdp_native')!;
+    const nft = by.get('nftables')!;
+    const note = `frames XDP-redirected into the defender's veth (xdp_frames, no skb before its XDP program), NAPI threaded and moderated (gro_flush_timeout ${Number(MODERATION.gro_flush_timeout) / 1e6} ms); per CPU-second of its NAPI thread; hping3 flood from the banned address through the relay, ${seconds} s; median of ${ROUNDS} rounds; lost: frames the relay could not queue to the defender`;
+    return [
+      rateLine('firewall_drop_pps_per_core_xdp_frames_xdp_native', xdp.median, xdp.rates, `${note}. xdp-filter drops the frame`, { lost: xdp.median.lost, ratio_to_nftables: ratio(xdp.median, nft.median) }),
+      rateLine('firewall_drop_pps_per_core_xdp_frames_nftables', nft.median, nft.rates, `${note}. An XDP_PASS program, then the nftables backend's raw rule drops the skb`, { lost: nft.median.lost }),
+    ];
+  } finally {
+    await lab.close();
+  }
+}
+
+export async function benchDropRate(seconds = 2): Promise<Result[]> {
+  return [...(await benchVeth(seconds)), ...(await benchXdpFrames(seconds))];
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
