@@ -35,8 +35,14 @@ export interface EnrichedBatch<G = unknown> {
   release?: () => void;
 }
 
-/** Feature buffers an enricher keeps for reuse (each batch.capacity × featureCount values). */
-const SPARE_BUFFERS = 4;
+/**
+ * Feature buffers an enricher keeps for reuse (each a full pooled batch: pool capacity ×
+ * featureCount values, 200 KB at 256 rows). As many as the batches that can be out at once:
+ * the detector holds a live capture's small batches until it has model.scoreBatchRows (512)
+ * rows, a dozen or more of them, and with 4 spares most came back to none and a new buffer
+ * (tens of MB a second at 100k packets/s) was made for the next ones.
+ */
+const SPARE_BUFFERS = 32;
 /** A late batch's features: none. */
 const NO_FEATURES = new Float64Array(0);
 
@@ -74,8 +80,10 @@ export class Enrichment<G> {
     if (reuse && this.spare && this.spare.length >= n * fc) features = this.spare;
     else if (!reuse && this.free.length > 0 && this.free[this.free.length - 1]!.length >= n * fc) features = this.free.pop()!;
     else {
-      // A reusable buffer holds a full batch: the sink's, and one that comes back (a pooled batch's).
-      features = new Float64Array((reuse || batch.pool !== null ? Math.max(n, batch.capacity) : n) * fc);
+      // A reusable buffer holds a full batch: the sink's, and one that comes back (a pooled
+      // batch's: the pool's full size, whatever this batch's, so any spare fits any batch).
+      const rows = reuse ? Math.max(n, batch.capacity) : batch.pool !== null ? Math.max(n, batch.capacity, batch.pool.capacity) : n;
+      features = new Float64Array(rows * fc);
       if (reuse) this.spare = features;
     }
     const { ts, srcPort, dstPort, protocol, wirelen, flags } = batch;
