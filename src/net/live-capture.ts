@@ -40,6 +40,7 @@ import {
   releaseSession,
 } from './live-pcap.ts';
 import type { PcapBindingSession } from './live-pcap.ts';
+import { BatchPool } from './batch-pool.ts';
 import { PacketBatch } from './packet-batch.ts';
 import type { PacketSource, SourceStats } from './packet-source.ts';
 import { CaptureOptionError } from './pcap-file.ts';
@@ -196,7 +197,7 @@ export class LiveCapture implements PacketSource {
    * few KB, and a typed-array view per column) was garbage every millisecond.
    */
   private lent: PacketBatch | null = null;
-  private readonly spare: PacketBatch[] = [];
+  private readonly spare: BatchPool;
   private delivering = false;
 
   private packets = 0;
@@ -250,6 +251,7 @@ export class LiveCapture implements PacketSource {
     this.onError = options.onError;
     this.decodeStats = options.stats ?? new DecodeStats();
     this.nextCapacity = Math.min(MIN_BATCH_CAPACITY, this.batchSize);
+    this.spare = new BatchPool(this.batchSize, SPARE_BATCHES);
     this.buf = Buffer.alloc(this.snaplen);
     this.header = Buffer.alloc(16);
     this.hdr = new Uint32Array(this.header.buffer, this.header.byteOffset, 4);
@@ -384,23 +386,14 @@ export class LiveCapture implements PacketSource {
     this.batch = null;
   }
 
-  /** An empty batch of at least `rows` rows: a spare one (pull mode) or a new one. Push mode hands its batches away for good. */
+  /** An empty batch of at least `rows` rows: a spare one (pull mode) or a new one. */
   private take(rows: number): PacketBatch {
-    const spare = this.spare;
-    for (let k = spare.length - 1; k >= 0; k--) {
-      const b = spare[k]!;
-      if (b.capacity < rows) continue;
-      spare[k] = spare[spare.length - 1]!;
-      spare.pop();
-      b.clear();
-      return b;
-    }
-    return new PacketBatch(rows);
+    return this.spare.take(rows);
   }
 
-  /** Keeps a batch nobody else holds any more, to be refilled (pull mode only). */
+  /** Keeps a batch nobody else holds any more, to be refilled (pull mode only: push mode hands its batches away for good). */
   private keep(b: PacketBatch): void {
-    if (this.onBatch === undefined && this.spare.length < SPARE_BATCHES) this.spare.push(b);
+    if (this.onBatch === undefined) this.spare.give(b);
   }
 
   private readonly tick = (): void => {
