@@ -6,7 +6,7 @@
 // makes every batch late with no clock involved in the outcome.
 
 import { strict as assert } from 'node:assert';
-import { test } from 'node:test';
+import { describe, test } from 'node:test';
 import type { Alert } from '../src/detect/alert.ts';
 import { DetectorShard, type ModelBoard } from '../src/detect/detector-shard.ts';
 import { Enrichment } from '../src/detect/enrichment.ts';
@@ -20,6 +20,13 @@ import type { GeoInfo } from '../src/geo/geo-lookup.ts';
 import { PacketBatch } from '../src/net/packet-batch.ts';
 import { readCaptureSync } from '../src/net/pcap-file.ts';
 import { ShardRouter } from '../src/net/shard-router.ts';
+import { FileSource } from '../src/net/file-source.ts';
+import { startNode } from '../src/node/node.ts';
+import type { CaptureProgress } from '../src/actors/capture.ts';
+import type { TreeSnapshot } from '../src/supervisors/cell.ts';
+import { testConfig } from '../devkit/node-config.ts';
+import { waitFor } from '../devkit/wait.ts';
+import { findNode } from '../devkit/tree.ts';
 
 const FILE = new URL('./fixtures/captures/recorded_brute_hydra-ftp.pcap', import.meta.url).pathname;
 const SETTINGS = { anomaly: { anomalousPackets: 20, windowS: 10, cooldownS: 300, blockable: false }, sampleEvery: 16, countryWeights: {}, modelBatchRows: 1 };
@@ -114,4 +121,38 @@ test('a batch is late only with a bound, past it, and with rows', () => {
   assert.equal(b.isLate(1_000_000 + 11), true, 'past it: late');
   b.length = 0;
   assert.equal(b.isLate(1_000_000 + 11), false, 'an empty batch is never late');
+});
+
+// The whole node, with shards as actors and in worker threads: a source stamped as a live
+// capture is (capture.lateMs; here 1 ms against a capture recorded years ago, so every
+// batch is late) still bans its scanner, and its packets are counted late, with no flow record.
+describe('a node whose shards take every batch late', () => {
+  const SCAN = new URL('../../shared/data/pcap/D09_scan_TCP_CONNECT_SCAN.pcap', import.meta.url).pathname;
+  const find = (t: TreeSnapshot, kind: string): TreeSnapshot[] => {
+    const out: TreeSnapshot[] = [];
+    findNode(t, (n) => (n.kind === kind && out.push(n), false));
+    return out;
+  };
+  for (const workers of [false, true]) {
+    test(workers ? 'shards in worker threads' : 'shards as actors', async () => {
+      let progress: CaptureProgress | undefined;
+      const node = await startNode(testConfig({ pipeline: { shards: 2, workers }, capture: { interfaces: [] }, store: { backend: 'memory' }, responder: { rateLimit: { bans: 1000, perS: 1 } } }), {
+        onRootGaveUp: () => {},
+        notice: () => {},
+        sources: [{ id: 'as-live', restart: 'transient', lateMs: 1, open: (skip) => new FileSource([SCAN], { skip, batchSize: 64 }), onEnd: (p) => (progress = p) }],
+      });
+      try {
+        await waitFor(() => progress !== undefined && progress.confirmed + progress.lost >= progress.delivered, 'every packet handled', 60_000);
+        await waitFor(async () => (await node.registry.list()).some((b) => b.address === '192.168.1.10'), 'the scanner is banned by the rules');
+        const shards = find(node.system.snapshot().tree, workers ? 'shard-thread' : 'detector');
+        assert.equal(shards.length, 2);
+        const sum = (k: string) => shards.reduce((a, s) => a + (s.stats?.[k] ?? 0), 0);
+        assert.equal(sum('late'), progress!.delivered, 'every packet counted late');
+        assert.equal(sum('packets'), progress!.delivered, 'and seen by the rules');
+        assert.equal(sum('flowsEnded') + sum('flowsOpen'), 0, 'no flow record');
+      } finally {
+        await node.stop();
+      }
+    });
+  }
 });
