@@ -102,3 +102,16 @@ test('an enricher refills the feature buffer its consumer released, with the val
   assert.equal(reused, batches.length - 1, 'every batch after the first reused the buffer released before it');
   assert.equal(pool.built, 1, 'and the packet batch');
 });
+
+test('batches of every size come back (a live router sizes them to the traffic): a take gets a released one that holds its rows, never a smaller one', () => {
+  const pool = new BatchPool(256);
+  const small = pool.take(16);
+  const mid = pool.take(64);
+  small.release();
+  mid.release();
+  assert.equal(pool.take(32), mid, 'the 64-row batch holds 32 rows');
+  assert.notEqual(pool.take(32), small, 'the 16-row one does not');
+  assert.equal(pool.take(16), small, 'but holds 16');
+  assert.equal(pool.built, 3);
+  assert.equal(pool.reused, 2);
+});

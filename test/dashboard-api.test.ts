@@ -86,7 +86,7 @@ test('a page of another origin cannot open the WebSocket', async () => {
 
 test('/metrics speaks Prometheus: packets, drops, mailbox depths, restarts, alerts, bans and latency histograms', async () => {
   const text = await (await fetch(`${node.url}/metrics`)).text();
-  for (const name of ['autoimmune_drops_total', 'autoimmune_mailbox_depth', 'autoimmune_actor_restarts_total', 'autoimmune_alerts_total', 'autoimmune_bans_active', 'autoimmune_decision_latency_seconds_bucket', 'autoimmune_firewall_apply_seconds_bucket', 'autoimmune_process_cpu_seconds_total']) {
+  for (const name of ['autoimmune_drops_total', 'autoimmune_late_packets_total', 'autoimmune_mailbox_depth', 'autoimmune_actor_restarts_total', 'autoimmune_alerts_total', 'autoimmune_bans_active', 'autoimmune_decision_latency_seconds_bucket', 'autoimmune_firewall_apply_seconds_bucket', 'autoimmune_process_cpu_seconds_total']) {
     assert.ok(text.includes(name), `${name} in /metrics`);
   }
   assert.match(text, /autoimmune_alerts_total\{type="port-scan-vertical",node="[^"]+"\} 1000/);

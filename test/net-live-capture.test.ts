@@ -216,6 +216,33 @@ describe('LiveCapture on lo', { skip: skipLive }, () => {
     }
   });
 
+  test('pull mode: a batch is the caller\'s until its next call, then refilled with the next packets', async () => {
+    const receiver = await udpSocket();
+    const sender = await udpSocket();
+    const port = receiver.address().port;
+    const capture = LiveCapture.open({ iface: 'lo', filter: `udp and dst port ${port}`, batchSize: 8 });
+    try {
+      const seen: string[] = [];
+      const handedOut = new Set<PacketBatch>();
+      let pulls = 0;
+      // One datagram a round, each pulled before the next is sent: a batch per round.
+      for (let k = 0; k < 6; k++) {
+        sender.send(`p${k}`, port, '127.0.0.1');
+        const b = await capture.next();
+        assert.ok(b !== null);
+        pulls++;
+        handedOut.add(b);
+        for (let i = 0; i < b.length; i++) seen.push(String.fromCharCode(b.head[i * 16]!, b.head[i * 16 + 1]!));
+      }
+      assert.deepEqual(seen, ['p0', 'p1', 'p2', 'p3', 'p4', 'p5'], 'every packet once, in order, whatever batch it was read into');
+      assert.ok(handedOut.size < pulls, `batches handed out again (${handedOut.size} distinct in ${pulls} pulls)`);
+    } finally {
+      await capture.close();
+      receiver.close();
+      sender.close();
+    }
+  });
+
   test('a capture nobody pulls from reads no more than its queue (the node: capture.queueBatches); the rest waits in the kernel, not lost', async () => {
     const receiver = await udpSocket();
     const sender = await udpSocket();

@@ -80,6 +80,8 @@ interface LiveReport {
   gc_major_ms: number;
   /** Read by the capture but discarded under overload. */
   shed: number;
+  /** Taken late by their shard (capture.lateMs): ruled only, not scored, no flow records. */
+  late: number;
   rss_peak_run_mb: number;
   vm_hwm_mb: number;
 }
@@ -140,7 +142,7 @@ export async function benchNodeLive(state: string, shards: number, rates: readon
         const gen = await generator(lab, pps);
         const r = await node.ask(gen.sent);
         const k = `${pps / 1000}k`;
-        const common = { target_pps: pps, achieved_pps: gen.achieved_pps, sent: r.sent, captured: r.captured, kernel_drops: r.kernel_drops, shed: r.shed, scanners: gen.scanners, decisions: r.decisions, shards };
+        const common = { target_pps: pps, achieved_pps: gen.achieved_pps, sent: r.sent, captured: r.captured, kernel_drops: r.kernel_drops, shed: r.shed, late_packets: r.late, scanners: gen.scanners, decisions: r.decisions, shards };
         results.push({ name: `node_live_loss_ratio_${k}`, value: round((r.sent - Math.min(r.captured, r.sent)) / r.sent), unit: 'ratio (packets lost / sent)', ...common });
         results.push({ name: `node_live_decision_p99_ms_${k}`, value: r.decision_p99_ms ?? -1, unit: 'ms', p50_ms: r.decision_p50_ms, max_ms: r.decision_max_ms, to_desk_p50_ms: r.to_desk_p50_ms, to_desk_p99_ms: r.to_desk_p99_ms, at_desk_p50_ms: r.at_desk_p50_ms, at_desk_p99_ms: r.at_desk_p99_ms, loop_delay_p99_ms: r.loop_delay_p99_ms, loop_delay_max_ms: r.loop_delay_max_ms, gc_max_ms: r.gc_max_ms, gc_over_5ms: r.gc_over_5ms, gc_major_ms: r.gc_major_ms, ...common, note: 'capture timestamp of the packet that tipped a scanner over → its ban decision (goal p99 < 5 at 100k with no loss)' });
       }

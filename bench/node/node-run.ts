@@ -216,7 +216,13 @@ async function liveRun(a: Args): Promise<void> {
   });
   gc.observe({ entryTypes: ['gc'] });
   const captured = () => countersByKind(node).capture ?? {};
+  // Packets the shards took late (capture.lateMs): ruled, not scored, no flow records.
+  const lateNow = () => {
+    const c = countersByKind(node);
+    return (c.detector?.late ?? 0) + (c['shard-thread']?.late ?? 0);
+  };
   let base = captured();
+  let lateBase = lateNow();
   let rssPeak = 0;
   const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, process.memoryUsage.rss())), 20);
   process.stdout.write(`${JSON.stringify({ ready: true })}\n`);
@@ -260,6 +266,7 @@ async function liveRun(a: Args): Promise<void> {
         gc_over_5ms: gcPauses.filter((d) => d > 5).length,
         gc_major_ms: r3(gcMajorMs),
         shed: (now.shed ?? 0) - (base.shed ?? 0),
+        late: lateNow() - lateBase,
         read: (now.read ?? 0) - (base.read ?? 0),
         rss_peak_run_mb: Math.round(Math.max(rssPeak, process.memoryUsage.rss()) / 1048576),
         vm_hwm_mb: peakRssMb(),
@@ -268,6 +275,7 @@ async function liveRun(a: Args): Promise<void> {
       })}\n`,
     );
     base = now;
+    lateBase = lateNow();
     latencies = [];
     toDesk = [];
     atDesk = [];

@@ -32,6 +32,12 @@ export interface CaptureOptions {
   onEnd?: (progress: CaptureProgress) => void;
   /** Marks which packets could be forged before they are split by source (it sees both directions). */
   verifier?: SessionVerifier;
+  /**
+   * Live captures: a batch whose oldest packet is older than this (ms) when its shard takes
+   * it is late, and goes through the rules only (PacketBatch.isLate). 0 or absent: never
+   * (replays, whose timestamps are the file's and always "late" at max speed).
+   */
+  lateMs?: number;
 }
 
 /** Outlives incarnations: what the dashboard, the replay summary and a resume read. */
@@ -106,10 +112,15 @@ export function captureSpec(options: CaptureOptions): WorkerSpec & { progress: C
           PRIORITY.packets,
         );
       };
-      const router = new ShardRouter(options.shards.length, options.batchSize, (s, batch) => {
-        send(options.shards[s]!, batch, 1);
-        progress.batchesSent++;
-      });
+      const router = new ShardRouter(
+        options.shards.length,
+        options.batchSize,
+        (s, batch) => {
+          send(options.shards[s]!, batch, 1);
+          progress.batchesSent++;
+        },
+        options.lateMs ?? 0,
+      );
       // Each incarnation pumps on its own token, so a pump left over from a dead one is ignored.
       ctx.send(ctx.self, { pump: ctx.incarnation });
       return { source, router, inc: ctx.incarnation, stopping: false };

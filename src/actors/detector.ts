@@ -112,7 +112,7 @@ export function detectorSpec(o: DetectorOptions): WorkerSpec {
     const r = current?.rules.stats();
     const f = current?.meter?.stats();
     return {
-      packets: current?.packets ?? 0, scored: current?.scored ?? 0, anomalous: current?.gate.anomalous ?? 0, alerts: (r?.alerts ?? 0) + (current?.gate.alerts ?? 0),
+      packets: current?.packets ?? 0, scored: current?.scored ?? 0, late: current?.late ?? 0, anomalous: current?.gate.anomalous ?? 0, alerts: (r?.alerts ?? 0) + (current?.gate.alerts ?? 0),
       ...(f ? { flowsOpen: f.open, flowsEnded: f.ended } : {}),
     };
   };

@@ -45,7 +45,8 @@ export function enricherSpec<G>(options: EnricherOptions<G>): WorkerSpec & { pro
       return current;
     },
     handle(enrichment, batch, ctx) {
-      const out = enrichment.enrich(batch, options.next === undefined);
+      // Late (a live capture's node behind it): the rules alone will see it (enrichment.ts).
+      const out = enrichment.enrich(batch, options.next === undefined, batch.isLate(Date.now()));
       progress.packets += batch.length;
       progress.batches++;
       options.onEnriched?.(out);

@@ -175,9 +175,11 @@ export function shardWorkerSpec(o: ShardWorkerOptions): WorkerSpec & { progress:
       await syncBoard(state);
       const batch = msg as PacketBatch;
       const length = batch.length;
+      // Decided here, where the shard takes it (the thread's clock is the same, but its queue is this mailbox).
+      const late = batch.isLate(Date.now());
       const id = state.nextId++;
       const done = new Promise<Extract<FromThread, { t: 'done' }>>((resolve, reject) => state.waiting.set(id, { resolve, reject }));
-      state.worker.postMessage({ t: 'batch', id, buffer: batch.buffer, capacity: batch.capacity, length } satisfies ToThread, [batch.buffer]);
+      state.worker.postMessage({ t: 'batch', id, buffer: batch.buffer, capacity: batch.capacity, length, late } satisfies ToThread, [batch.buffer]);
       const reply = await done;
       progress.packets += length;
       progress.batches++;
@@ -199,6 +201,6 @@ export function shardWorkerSpec(o: ShardWorkerOptions): WorkerSpec & { progress:
       await state.worker.terminate();
     },
   });
-  const stats = () => ({ ...(last ?? { packets: 0, scored: 0, anomalous: 0, alerts: 0, hosts: 0, pairs: 0, sockets: 0, evictions: 0, flowsOpen: 0, flowsEnded: 0 }), threads: 1, threadId });
+  const stats = () => ({ ...(last ?? { packets: 0, scored: 0, late: 0, anomalous: 0, alerts: 0, hosts: 0, pairs: 0, sockets: 0, evictions: 0, flowsOpen: 0, flowsEnded: 0 }), threads: 1, threadId });
   return { type: 'worker', id: enricherId(shard), mailbox: o.mailbox, start: behavior, progress, stats, shutdownMs: o.shutdownMs ?? 5000 };
 }

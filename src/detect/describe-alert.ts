@@ -86,5 +86,6 @@ export function describeAlert(a: Alert, b: EnrichedBatch<GeoInfo | undefined>, g
   if (i < 0) return;
   const g = r.lastSrc >= 0 && !a.geo ? b.geo?.lookup(addressKey(a.source)) : undefined;
   if (g) a.geo = alertGeo(g);
-  if (!a.features && b.featureCount > 0) a.features = Array.from(b.features.subarray(i * b.featureCount, (i + 1) * b.featureCount), (x) => Math.fround(x));
+  // A late batch has no features (enrichment.ts): its alerts carry none.
+  if (!a.features && !b.late && b.featureCount > 0) a.features = Array.from(b.features.subarray(i * b.featureCount, (i + 1) * b.featureCount), (x) => Math.fround(x));
 }

@@ -87,6 +87,8 @@ export class DetectorShard {
   private pendingRows = 0;
   packets = 0;
   scored = 0;
+  /** Packets of late batches (EnrichedBatch.late): ruled, not scored, no flow records. */
+  late = 0;
   /**
    * Clients that servers in this shard accepted (login alerts name them, and get their GeoIP
    * when one does), the most recent CLIENT_GEO: a table of addresses, no allocation per IPv4 SYN-ACK.
@@ -113,6 +115,7 @@ export class DetectorShard {
    * `modelBatchRows` rows, since each scoring call has a fixed cost that a live capture's
    * small batches (a few rows per millisecond) would pay hundreds of times a second. The
    * caller flushes what is pending after at most `modelWaitMs` (see the detector actor).
+   * A late batch (EnrichedBatch.late) meets the rules and nothing else.
    */
   process(b: EnrichedBatch<GeoInfo | undefined>, board: ModelBoard): DetectorOutput {
     const n = b.packets.length;
@@ -131,6 +134,13 @@ export class DetectorShard {
       }
     }
     const out: DetectorOutput = { alerts, tally: tally.rows > 0 ? tally : null, scored: [], sample: null, shadow: null };
+    if (b.late) {
+      // The node is behind its capture: the rules (above) decide the bans; the model, the
+      // trainer's rows and the flow records wait for batches taken in time.
+      this.late += n;
+      out.scored.push({ batch: b, scores: null, packetScores: null });
+      return out;
+    }
     if (board.current) {
       this.pending.push(b);
       this.pendingRows += n;

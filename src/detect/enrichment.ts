@@ -22,6 +22,12 @@ export interface EnrichedBatch<G = unknown> {
   /** The shard's GeoIP lookup (cached), for whatever consumes a location; null: GeoIP off. */
   geo: AddressLookup<G> | null;
   /**
+   * The shard took it late (a live capture's node behind: PacketBatch.isLate): it carries no
+   * features (`features` empty) and the detector runs the rules on it alone, no model and no
+   * flow records.
+   */
+  late?: boolean;
+  /**
    * The last consumer (the detector shard, once done with the batch) calls this: the feature
    * buffer goes back to the enricher and the packet batch to its pool, to be refilled. Nothing
    * may read either afterwards; whoever keeps rows copies them (as the trainer's sample does).
@@ -29,11 +35,21 @@ export interface EnrichedBatch<G = unknown> {
   release?: () => void;
 }
 
-/** Feature buffers an enricher keeps for reuse (each batch.capacity × featureCount values). */
-const SPARE_BUFFERS = 4;
+/**
+ * Feature buffers an enricher keeps for reuse (each a full pooled batch: pool capacity ×
+ * featureCount values, 200 KB at 256 rows). As many as the batches that can be out at once:
+ * the detector holds a live capture's small batches until it has model.scoreBatchRows (512)
+ * rows, a dozen or more of them, and with 4 spares most came back to none and a new buffer
+ * (tens of MB a second at 100k packets/s) was made for the next ones.
+ */
+const SPARE_BUFFERS = 32;
+/** A late batch's features: none. */
+const NO_FEATURES = new Float64Array(0);
 
 export class Enrichment<G> {
   packets = 0;
+  /** Packets of late batches: not counted into the flow statistics (rules only). */
+  late = 0;
   private spare: Float64Array | undefined;
   /** Released feature buffers, for the next batches (a buffer per batch was ~100–200 KB of garbage). */
   private readonly free: Float64Array[] = [];
@@ -48,17 +64,26 @@ export class Enrichment<G> {
    * Enriches `batch`. With `reuse`, the feature buffer of the previous call is overwritten
    * (for a consumer that is done with it before the next call, such as a sink or a detector
    * in the same shard); otherwise the buffer is one released by an earlier batch's consumer
-   * (EnrichedBatch.release), or a new one.
+   * (EnrichedBatch.release), or a new one. A `late` batch gets no features and leaves the
+   * flow statistics as they were: only the rules will see it.
    */
-  enrich(batch: PacketBatch, reuse = false): EnrichedBatch<G> {
+  enrich(batch: PacketBatch, reuse = false, late = false): EnrichedBatch<G> {
     const n = batch.length;
+    if (late) {
+      this.late += n;
+      const out: EnrichedBatch<G> = { shard: this.shard, packets: batch, features: NO_FEATURES, featureCount: this.features.featureCount, geo: this.geo, late: true };
+      if (!reuse) out.release = () => this.giveBack(out);
+      return out;
+    }
     const fc = this.features.featureCount;
     let features: Float64Array;
     if (reuse && this.spare && this.spare.length >= n * fc) features = this.spare;
     else if (!reuse && this.free.length > 0 && this.free[this.free.length - 1]!.length >= n * fc) features = this.free.pop()!;
     else {
-      // A reusable buffer holds a full batch: the sink's, and one that comes back (a pooled batch's).
-      features = new Float64Array((reuse || batch.pool !== null ? Math.max(n, batch.capacity) : n) * fc);
+      // A reusable buffer holds a full batch: the sink's, and one that comes back (a pooled
+      // batch's: the pool's full size, whatever this batch's, so any spare fits any batch).
+      const rows = reuse ? Math.max(n, batch.capacity) : batch.pool !== null ? Math.max(n, batch.capacity, batch.pool.capacity) : n;
+      features = new Float64Array(rows * fc);
       if (reuse) this.spare = features;
     }
     const { ts, srcPort, dstPort, protocol, wirelen, flags } = batch;

@@ -65,6 +65,18 @@ export function createMetrics(parts: MetricsParts): Registry {
       for (const [kind, v] of Object.entries(d)) setTotal(drops, { kind }, v);
     },
   });
+  const late = new Counter({
+    name: 'autoimmune_late_packets_total',
+    help: 'Packets of live batches their shard took late (the node behind its capture by more than capture.lateMs): the rules saw them; their features, model scores and flow records were skipped',
+    registers: [registry],
+    collect() {
+      let n = 0;
+      walk(parts.system.snapshot().tree, (t) => {
+        if (t.type === 'worker' && (t.kind === 'detector' || t.kind === 'shard-thread')) n += t.stats?.late ?? 0;
+      });
+      setTotal(late, {}, n);
+    },
+  });
   const depth = new Gauge({
     name: 'autoimmune_mailbox_depth',
     help: 'Messages waiting in each actor mailbox',

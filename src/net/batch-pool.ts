@@ -17,8 +17,12 @@ export class BatchPool {
   constructor(
     /** Rows per batch. */
     readonly capacity: number,
-    /** Released batches kept for reuse; more are left to the garbage collector. */
-    readonly maxFree = 16,
+    /**
+     * Released batches kept for reuse; more are left to the garbage collector. A live
+     * capture's batches wait at the detector for the model (up to model.scoreBatchRows rows,
+     * a dozen small batches or more per shard), so the pool holds enough for them all.
+     */
+    readonly maxFree = 64,
   ) {
     // Validates the capacity now rather than at the first take.
     new PacketBatch(capacity);
@@ -26,12 +30,17 @@ export class BatchPool {
 
   /**
    * An empty batch of at least `rows` rows (default: the pool's capacity), owned by the caller
-   * until it is released: a released one if any (the pool keeps only full-capacity batches),
-   * else a new one of `rows`.
+   * until it is released: the last released one that holds `rows` if any, else a new one of
+   * `rows`. (A live capture's router takes batches sized to the traffic, 16 to 256 rows: kept
+   * only at full size, each of them had been a new one.)
    */
   take(rows = this.capacity): PacketBatch {
-    const b = this.free.pop();
-    if (b) {
+    const free = this.free;
+    for (let k = free.length - 1; k >= 0; k--) {
+      const b = free[k]!;
+      if (b.capacity < rows) continue;
+      free[k] = free[free.length - 1]!;
+      free.pop();
       this.reused++;
       b.pooled = false;
       b.clear();
@@ -43,9 +52,9 @@ export class BatchPool {
     return n;
   }
 
-  /** Takes a batch back (PacketBatch.release calls this). A detached buffer (sent to a thread), a second release or a smaller batch is ignored. */
+  /** Takes a batch back (PacketBatch.release calls this), whatever its size. A detached buffer (sent to a thread) or a second release is ignored. */
   give(b: PacketBatch): void {
-    if (b.pool !== this || b.pooled || b.buffer.byteLength === 0 || b.capacity < this.capacity || this.free.length >= this.maxFree) return;
+    if (b.pool !== this || b.pooled || b.buffer.byteLength === 0 || this.free.length >= this.maxFree) return;
     b.pooled = true;
     this.free.push(b);
   }

@@ -40,6 +40,7 @@ import {
   releaseSession,
 } from './live-pcap.ts';
 import type { PcapBindingSession } from './live-pcap.ts';
+import { BatchPool } from './batch-pool.ts';
 import { PacketBatch } from './packet-batch.ts';
 import type { PacketSource, SourceStats } from './packet-source.ts';
 import { CaptureOptionError } from './pcap-file.ts';
@@ -63,6 +64,8 @@ const MIN_BATCH_CAPACITY = 64;
  * never get the event loop back.
  */
 const READ_BUDGET_MS = 50;
+/** Pull mode: batches kept to be refilled (what next() handed out, outgrown small ones). */
+const SPARE_BATCHES = 4;
 /** libpcap keeps 32-bit counters: read them often enough to see every wrap. */
 const KERNEL_STATS_EVERY_MS = 1000;
 
@@ -188,6 +191,13 @@ export class LiveCapture implements PacketSource {
   private nextCapacity: number;
   private readonly ready: PacketBatch[] = [];
   private readonly waiters: Waiter[] = [];
+  /**
+   * Pull mode: the batch the last next() handed out, the caller's until its next call
+   * (PacketSource), then refilled; with outgrown ones, in `spare`. A new batch each read (a
+   * few KB, and a typed-array view per column) was garbage every millisecond.
+   */
+  private lent: PacketBatch | null = null;
+  private readonly spare: BatchPool;
   private delivering = false;
 
   private packets = 0;
@@ -241,6 +251,7 @@ export class LiveCapture implements PacketSource {
     this.onError = options.onError;
     this.decodeStats = options.stats ?? new DecodeStats();
     this.nextCapacity = Math.min(MIN_BATCH_CAPACITY, this.batchSize);
+    this.spare = new BatchPool(this.batchSize, SPARE_BATCHES);
     this.buf = Buffer.alloc(this.snaplen);
     this.header = Buffer.alloc(16);
     this.hdr = new Uint32Array(this.header.buffer, this.header.byteOffset, 4);
@@ -292,8 +303,12 @@ export class LiveCapture implements PacketSource {
     if (this.onBatch !== undefined) {
       return Promise.reject(new CaptureModeError(this.iface, `the capture on ${this.iface} delivers to onBatch; open it without onBatch to pull with next()`));
     }
+    if (this.lent !== null) {
+      this.keep(this.lent);
+      this.lent = null;
+    }
     const b = this.ready.shift();
-    if (b !== undefined) return Promise.resolve(b);
+    if (b !== undefined) return Promise.resolve((this.lent = b));
     if (this.state === 'failed') return Promise.reject(this.failure);
     if (this.state === 'closed') return Promise.resolve(null);
     return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
@@ -345,7 +360,7 @@ export class LiveCapture implements PacketSource {
       return;
     }
     let b = this.batch;
-    if (b === null) b = this.batch = new PacketBatch(this.nextCapacity);
+    if (b === null) b = this.batch = this.take(this.nextCapacity);
     const h = this.hdr;
     const i = b.length;
     const caplen = h[2] < this.snaplen ? h[2] : this.snaplen;
@@ -360,14 +375,25 @@ export class LiveCapture implements PacketSource {
   private batchFull(b: PacketBatch): void {
     if (b.capacity < this.batchSize) {
       // Started small for light traffic; more came: carry on in a full-size batch.
-      const big = new PacketBatch(this.batchSize);
+      const big = this.take(this.batchSize);
       for (let k = 0; k < b.length; k++) big.appendRow(b, k);
       this.batch = big;
+      this.keep(b);
       return;
     }
     this.ready.push(b);
     this.batches++;
     this.batch = null;
+  }
+
+  /** An empty batch of at least `rows` rows: a spare one (pull mode) or a new one. */
+  private take(rows: number): PacketBatch {
+    return this.spare.take(rows);
+  }
+
+  /** Keeps a batch nobody else holds any more, to be refilled (pull mode only: push mode hands its batches away for good). */
+  private keep(b: PacketBatch): void {
+    if (this.onBatch === undefined) this.spare.give(b);
   }
 
   private readonly tick = (): void => {
@@ -422,7 +448,7 @@ export class LiveCapture implements PacketSource {
       }
       return;
     }
-    while (this.waiters.length > 0 && this.ready.length > 0) this.waiters.shift()!.resolve(this.ready.shift()!);
+    while (this.waiters.length > 0 && this.ready.length > 0) this.waiters.shift()!.resolve((this.lent = this.ready.shift()!));
     if (this.state !== 'open' && this.ready.length === 0) {
       for (let w = this.waiters.shift(); w !== undefined; w = this.waiters.shift()) {
         if (this.state === 'failed') w.reject(this.failure);

@@ -120,6 +120,12 @@ export class PacketBatch {
   pool: BatchPool | null = null;
   /** True while it waits in its pool (a second release is ignored). */
   pooled = false;
+  /**
+   * Live captures only (set by their shard router): the age in ms past which the shard that
+   * takes this batch finds it late (`isLate`) and runs the rules on it alone. 0: never late
+   * (replays, whose timestamps are the file's; batches from another node).
+   */
+  lateAfterMs = 0;
 
   /** Capture time, seconds since the epoch (float64: sub-microsecond precision is lost). */
   readonly ts: Float64Array;
@@ -246,6 +252,11 @@ export class PacketBatch {
 
   get full(): boolean {
     return this.length >= this.capacity;
+  }
+
+  /** True when the batch's first (oldest) row was captured more than `lateAfterMs` before `nowMs` (epoch ms): the node is behind its capture. */
+  isLate(nowMs: number): boolean {
+    return this.lateAfterMs > 0 && this.length > 0 && nowMs - this.ts[0]! * 1000 > this.lateAfterMs;
   }
 
   /** Empty the batch for reuse (the columns keep their old bytes; rows are rewritten whole). */

@@ -34,6 +34,8 @@ export class ShardRouter {
     readonly batchSize: number,
     /** Receives each filled batch; the router does not touch it again (its last consumer may release it to `pool`). */
     private readonly emit: (shard: number, batch: PacketBatch) => void,
+    /** Stamped on every batch it hands on (PacketBatch.lateAfterMs): a live capture's lateness bound, 0 for replays. */
+    readonly lateAfterMs = 0,
   ) {
     if (!Number.isInteger(shards) || shards < 1 || shards > 4096) throw new RangeError(`shard count must be an integer from 1 to 4096, got ${shards}`);
     this.pool = new BatchPool(batchSize);
@@ -59,6 +61,7 @@ export class ShardRouter {
       o.appendRow(batch, i);
       this.sinceFlush[s]!++;
       if (o.length === o.capacity) {
+        o.lateAfterMs = this.lateAfterMs;
         this.emit(s, o);
         this.out[s] = this.pool.take(Math.min(this.batchSize, o.capacity * 2));
       }
@@ -71,6 +74,7 @@ export class ShardRouter {
     for (let s = 0; s < this.shards; s++) {
       const o = this.out[s]!;
       if (o.length > 0) {
+        o.lateAfterMs = this.lateAfterMs;
         this.emit(s, o);
         this.out[s] = this.pool.take(Math.min(this.batchSize, Math.max(MIN_OUT_CAPACITY, nextPow2(2 * this.sinceFlush[s]!))));
       }

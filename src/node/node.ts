@@ -213,7 +213,7 @@ async function startRest(config: Config, options: StartNodeOptions, started: Sta
   const events = await openNodeStore(config, { stateDir, desk: defence.desk, notice });
   const replayPace: ReplayPace | undefined = config.capture.replay.files.length > 0 && config.capture.replay.pps > 0 ? { pps: config.capture.replay.pps, configuredPps: config.capture.replay.pps } : undefined;
   const sources: PipelineSource[] = options.sources ?? [
-    ...interfaces.map((iface, i) => ({ id: `capture-${iface.replace(/[^A-Za-z0-9_-]/g, '_')}`, restart: 'permanent' as const, highWater: config.capture.queueBatches, open: () => LiveCapture.open(liveOptions(config, iface, i)) })),
+    ...interfaces.map((iface, i) => ({ id: `capture-${iface.replace(/[^A-Za-z0-9_-]/g, '_')}`, restart: 'permanent' as const, highWater: config.capture.queueBatches, lateMs: config.capture.lateMs, open: () => LiveCapture.open(liveOptions(config, iface, i)) })),
     ...replaySources(config, replayPace),
   ];
   const pipeline = buildPipeline({

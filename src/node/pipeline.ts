@@ -30,6 +30,8 @@ export interface PipelineSource {
    * decision.
    */
   highWater?: number;
+  /** Live captures: the age (ms) past which a shard finds a batch late and runs the rules on it alone (capture.lateMs); absent: never. */
+  lateMs?: number;
 }
 
 export interface PipelineOptions<G> {
@@ -97,7 +99,7 @@ export function buildPipeline<G>(o: PipelineOptions<G>): Pipeline {
     return v;
   };
   const oneCapture = (src: PipelineSource) => {
-    const spec = captureSpec({ id: src.id, open: src.open, shards: shardPaths, batchSize: o.batchSize, highWater: src.highWater ?? o.highWater, restart: src.restart, onEnd: src.onEnd, verifier: verifierOf(src.id) });
+    const spec = captureSpec({ id: src.id, open: src.open, shards: shardPaths, batchSize: o.batchSize, highWater: src.highWater ?? o.highWater, restart: src.restart, onEnd: src.onEnd, verifier: verifierOf(src.id), ...(src.lateMs ? { lateMs: src.lateMs } : {}) });
     captures.set(src.id, spec.progress);
     return spec;
   };

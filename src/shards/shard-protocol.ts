@@ -39,7 +39,8 @@ export interface ShardThreadData {
 export type ModelSlot = { version: number; text: string } | null;
 
 export type ToThread =
-  | { t: 'batch'; id: number; buffer: ArrayBuffer; capacity: number; length: number }
+  /** `late`: the shard's actor took it late (PacketBatch.isLate): rules only. */
+  | { t: 'batch'; id: number; buffer: ArrayBuffer; capacity: number; length: number; late: boolean }
   /** Only what changed is present. */
   | { t: 'board'; grace?: boolean; current?: ModelSlot; candidate?: ModelSlot; flagged?: Array<number | string> }
   | { t: 'stop' };
@@ -57,6 +58,8 @@ export interface ShardOutput {
 export interface ShardStats {
   packets: number;
   scored: number;
+  /** Packets of late batches: ruled, not scored, no flow records. */
+  late: number;
   anomalous: number;
   alerts: number;
   hosts: number;

@@ -60,6 +60,7 @@ try {
     return {
       packets: detector.packets,
       scored: detector.scored,
+      late: detector.late,
       anomalous: detector.gate.anomalous,
       alerts: r.alerts + detector.gate.alerts,
       hosts: f.hosts.entries,
@@ -110,7 +111,7 @@ try {
           const batch = new PacketBatch(m.capacity, m.buffer);
           batch.length = m.length;
           lastBatchAt = Date.now();
-          const o = detector.process(enrichment.enrich(batch, false), board);
+          const o = detector.process(enrichment.enrich(batch, false, m.late), board);
           armWait();
           const { out, transfer } = output(o, detector.endedFlows >= FLOW_BATCH ? detector.takeFlows() : []);
           post({ t: 'done', id: m.id, out, stats: stats() }, transfer);
