@@ -102,3 +102,23 @@ test('an enricher refills the feature buffer its consumer released, with the val
   assert.equal(reused, batches.length - 1, 'every batch after the first reused the buffer released before it');
   assert.equal(pool.built, 1, 'and the packet batch');
 });
+
+test('a buffer back from a worker thread is adopted as a pooled batch; one too small is not', () => {
+  const pool = new BatchPool(8, 2);
+  const sent = pool.take();
+  sent.length = 3;
+  sent.src4[2] = 0x0a000001;
+  // to the thread and back, as the shard worker's batches go
+  const back = structuredClone(sent.buffer, { transfer: [sent.buffer] });
+  assert.equal(sent.buffer.byteLength, 0);
+  pool.adopt(back);
+  const again = pool.take();
+  assert.equal(again.buffer, back, 'the batch handed out is over the returned buffer');
+  assert.equal(again.length, 0);
+  assert.equal(again.capacity, 8);
+  assert.equal(again.src4[2], 0x0a000001, 'columns read the same bytes');
+  again.release();
+  assert.equal(pool.take(), again, 'and goes back to the pool like any of its batches');
+  pool.adopt(new PacketBatch(4).buffer);
+  assert.notEqual(pool.take().capacity, 4, 'a smaller buffer is not taken in');
+});

@@ -37,6 +37,8 @@ export class Enrichment<G> {
   private spare: Float64Array | undefined;
   /** Released feature buffers, for the next batches (a buffer per batch was ~100–200 KB of garbage). */
   private readonly free: Float64Array[] = [];
+  /** A consumer has released a buffer: the next ones are sized for a full batch. */
+  private givenBack = false;
 
   constructor(
     readonly shard: number,
@@ -57,8 +59,9 @@ export class Enrichment<G> {
     if (reuse && this.spare && this.spare.length >= n * fc) features = this.spare;
     else if (!reuse && this.free.length > 0 && this.free[this.free.length - 1]!.length >= n * fc) features = this.free.pop()!;
     else {
-      // A reusable buffer holds a full batch: the sink's, and one that comes back (a pooled batch's).
-      features = new Float64Array((reuse || batch.pool !== null ? Math.max(n, batch.capacity) : n) * fc);
+      // A reusable buffer holds a full batch: the sink's, and one that comes back (a pooled
+      // batch's, or any once this enricher's consumer has given one back: a worker thread's).
+      features = new Float64Array((reuse || batch.pool !== null || this.givenBack ? Math.max(n, batch.capacity) : n) * fc);
       if (reuse) this.spare = features;
     }
     const { ts, srcPort, dstPort, protocol, wirelen, flags } = batch;
@@ -77,6 +80,7 @@ export class Enrichment<G> {
 
   private giveBack(b: EnrichedBatch<G>): void {
     b.release = undefined;
+    this.givenBack = true;
     // a buffer sent to a thread is detached (length 0): nothing to reuse
     if (this.free.length < SPARE_BUFFERS && b.features.length > 0) this.free.push(b.features);
     b.packets.release();
