@@ -66,8 +66,8 @@ export class Enrichment<G> {
     }
     const { ts, srcPort, dstPort, protocol, wirelen, flags } = batch;
     for (let i = 0; i < n; i++) {
-      const src = batch.hostKey(i, 'src');
-      const dst = batch.hostKey(i, 'dst');
+      const src = batch.flowKey(i, 'src');
+      const dst = batch.flowKey(i, 'dst');
       // Ports mean something only for TCP and UDP; other protocols count per host pair.
       const hasPorts = (flags[i]! & (PacketFlags.TCP | PacketFlags.UDP)) !== 0;
       this.features.update(ts[i]!, src, dst, hasPorts ? srcPort[i]! : 0, hasPorts ? dstPort[i]! : 0, protocol[i]!, wirelen[i]!, features, i * fc);
