@@ -108,20 +108,8 @@ export class LruOrder {
   /** Mark a slot that is in the list as the newest. */
   touch(slot: number): void {
     if (slot === this.headSlot) return;
-    const l = this.links;
-    const st = this.stride;
-    const at = this.at;
-    const i = slot * st + at;
-    const p = l[i]!;
-    const n = l[i + 1]!;
-    // slot is not the head, so p !== NONE
-    l[p * st + at + 1] = n;
-    if (n !== NONE) l[n * st + at] = p;
-    else this.tailSlot = p;
-    l[i] = NONE;
-    l[i + 1] = this.headSlot;
-    l[this.headSlot * st + at] = slot;
-    this.headSlot = slot;
+    this.remove(slot);
+    this.pushNewest(slot);
   }
 
   /** Take a slot that is in the list out of it. */
