@@ -115,3 +115,23 @@ test('batches of every size come back (a live router sizes them to the traffic):
   assert.equal(pool.built, 3);
   assert.equal(pool.reused, 2);
 });
+
+test('a buffer back from a worker thread is adopted as a pooled batch; one too small is not', () => {
+  const pool = new BatchPool(8, 2);
+  const sent = pool.take();
+  sent.length = 3;
+  sent.src4[2] = 0x0a000001;
+  // to the thread and back, as the shard worker's batches go
+  const back = structuredClone(sent.buffer, { transfer: [sent.buffer] });
+  assert.equal(sent.buffer.byteLength, 0);
+  pool.adopt(back);
+  const again = pool.take();
+  assert.equal(again.buffer, back, 'the batch handed out is over the returned buffer');
+  assert.equal(again.length, 0);
+  assert.equal(again.capacity, 8);
+  assert.equal(again.src4[2], 0x0a000001, 'columns read the same bytes');
+  again.release();
+  assert.equal(pool.take(), again, 'and goes back to the pool like any of its batches');
+  pool.adopt(new PacketBatch(4).buffer);
+  assert.notEqual(pool.take().capacity, 4, 'a smaller buffer is not taken in');
+});

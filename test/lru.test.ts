@@ -105,6 +105,25 @@ test('LruOrder grows on demand and keeps order', () => {
   assert.equal(o.oldest, 2);
 });
 
+test('LruOrder within an owner\'s records keeps order and writes only its two links', () => {
+  const stride = 4;
+  const records = new Int32Array(6 * stride).fill(7);
+  const o = LruOrder.within(records, stride, 1, 6);
+  for (let s = 0; s < 6; s++) o.pushNewest(s);
+  o.touch(0);
+  o.remove(3);
+  const seen: number[] = [];
+  for (let s = o.newest; s !== -1; s = o.older(s)) seen.push(s);
+  assert.deepEqual(seen, [0, 5, 4, 2, 1]);
+  assert.equal(o.oldest, 1);
+  for (let s = 0; s < 6; s++) {
+    assert.equal(records[s * stride], 7);
+    assert.equal(records[s * stride + 3], 7);
+  }
+  assert.throws(() => LruOrder.within(records, stride, 3, 6), RangeError);
+  assert.throws(() => LruOrder.within(records, stride, 1, 7), RangeError);
+});
+
 test('a bad capacity is refused with a coded error', () => {
   for (const bad of [0, -1, 1.5, Number.NaN, 2 ** 31]) {
     assert.throws(

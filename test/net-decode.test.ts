@@ -7,6 +7,7 @@ import { decodeFrame } from '../src/net/decode.ts';
 import { DecodeStats, DecodeStatus, decodeStatusName } from '../src/net/decode-stats.ts';
 import { hashIPv4, PACKET_COLUMNS, PACKET_ROW_BYTES, PacketBatch, PacketFlags as F } from '../src/net/packet-batch.ts';
 import { readCaptureSync } from '../src/net/pcap-file.ts';
+import { formatIPv6 } from '../src/net/address.ts';
 import {
   ah6, arp, concat, ethernet, ext6, frag6, icmp, ip6, ipv4, ipv6, nullLoop, sll, sll2, tcp, u16, udp, vlanTag,
 } from './fixtures/net/frames.ts';
@@ -537,4 +538,33 @@ describe('decode agrees with tcpdump on the shared captures', () => {
     assert.ok(compared > 2000, `compared ${compared} packets`);
     for (const k of ['tcp', 'tcp6', 'udp', 'udp6', 'icmp', 'arp']) assert.ok(seen.has(k), `no ${k} packet compared`);
   });
+});
+
+test('hostKey and flowKey give each row its own address, through the cache of IPv6 texts', () => {
+  const n = 2000;
+  const b = new PacketBatch(n);
+  let seed = 7;
+  const rnd = () => ((seed = (Math.imul(seed, 1103515245) + 12345) | 0) >>> 24);
+  for (let i = 0; i < n; i++) {
+    b.flags[i] = i % 5 === 4 ? F.IPV4 : F.IPV6;
+    // a few addresses repeat (the cache's hits), most are new (its misses and collisions)
+    const from = i % 3 === 0 && i > 0 ? i - 1 : -1;
+    for (let k = 0; k < 16; k++) {
+      b.src[i * 16 + k] = from >= 0 ? b.src[from * 16 + k]! : k < 6 ? 0x20 : rnd();
+      b.dst[i * 16 + k] = k === 10 || k === 11 ? 0xff : k < 10 ? 0 : rnd(); // ::ffff:a.b.c.d
+    }
+    b.src4[i] = 0xc0a80000 + i;
+    b.length++;
+  }
+  for (let pass = 0; pass < 2; pass++) {
+    for (let i = 0; i < n; i++) {
+      if (b.flags[i] & F.IPV6) {
+        assert.equal(b.hostKey(i, 'src'), formatIPv6(b.src, i * 16));
+        assert.equal(b.flowKey(i, 'dst'), formatIPv6(b.dst, i * 16));
+      } else {
+        assert.equal(b.hostKey(i, 'src'), 0xc0a80000 + i);
+        assert.equal(b.flowKey(i, 'src'), (0xc0a80000 + i) | 0);
+      }
+    }
+  }
 });

@@ -13,6 +13,7 @@
 
 import { Worker } from 'node:worker_threads';
 import type { ModelBoard } from '../detect/detector-shard.ts';
+import type { BatchPool } from '../net/batch-pool.ts';
 import type { PacketBatch } from '../net/packet-batch.ts';
 import type { FromThread, ModelSlot, ShardOutput, ShardStats, ShardThreadData, ToThread } from '../shards/shard-protocol.ts';
 import { AutoimmuneError } from '../errors.ts';
@@ -57,6 +58,8 @@ interface State {
   stopped: ((m: Extract<FromThread, { t: 'stopped' }>) => void) | null;
   stopping: boolean;
   incarnation: number;
+  /** The pool of the batches posted to the thread (the shard router's), for their buffers coming back. */
+  pool: BatchPool | null;
 }
 
 export function shardWorkerSpec(o: ShardWorkerOptions): WorkerSpec & { progress: EnricherProgress } {
@@ -75,6 +78,11 @@ export function shardWorkerSpec(o: ShardWorkerOptions): WorkerSpec & { progress:
       if (out.shadow) ctx.send(o.trainer, { shadow: out.shadow }, PRIORITY.tally);
     }
     if (out.flows.length > 0 && o.flowsTo) ctx.send(o.flowsTo, { flows: out.flows }, PRIORITY.packets);
+  };
+
+  /** Packet buffers the thread is done with go back to the pool their batches came from. */
+  const returned = (state: State, buffers: ArrayBuffer[] | undefined) => {
+    if (buffers && state.pool) for (const b of buffers) state.pool.adopt(b);
   };
 
   const slot = async (version: number): Promise<ModelSlot> => (version === 0 ? null : { version, text: await o.modelText(version) });
@@ -113,7 +121,7 @@ export function shardWorkerSpec(o: ShardWorkerOptions): WorkerSpec & { progress:
     async init(ctx) {
       const worker = new Worker(BOOT, { workerData: { ...o.thread, grace: o.board.grace } satisfies ShardThreadData });
       threadId = worker.threadId;
-      const state: State = { worker, waiting: new Map(), nextId: 1, sent: { current: 0, candidate: 0, grace: o.board.grace, flagged: 0 }, failure: null, stopped: null, stopping: false, incarnation: ctx.incarnation };
+      const state: State = { worker, waiting: new Map(), nextId: 1, sent: { current: 0, candidate: 0, grace: o.board.grace, flagged: 0 }, failure: null, stopped: null, stopping: false, incarnation: ctx.incarnation, pool: null };
       const failed = (what: string) => {
         if (state.stopping || state.failure) return;
         state.failure = new ShardThreadError(shard, what);
@@ -129,6 +137,7 @@ export function shardWorkerSpec(o: ShardWorkerOptions): WorkerSpec & { progress:
               resolve();
               break;
             case 'done': {
+              returned(state, m.buffers);
               const w = state.waiting.get(m.id);
               state.waiting.delete(m.id);
               last = m.stats;
@@ -136,6 +145,7 @@ export function shardWorkerSpec(o: ShardWorkerOptions): WorkerSpec & { progress:
               break;
             }
             case 'out':
+              returned(state, m.buffers);
               forward(m.out, ctx);
               break;
             case 'stopped':
@@ -174,6 +184,7 @@ export function shardWorkerSpec(o: ShardWorkerOptions): WorkerSpec & { progress:
       if (state.failure) throw state.failure;
       await syncBoard(state);
       const batch = msg as PacketBatch;
+      if (batch.pool) state.pool = batch.pool;
       const length = batch.length;
       // Decided here, where the shard takes it (the thread's clock is the same, but its queue is this mailbox).
       const late = batch.isLate(Date.now());

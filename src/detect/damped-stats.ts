@@ -51,21 +51,21 @@ export function decayFactor(negLambdaLn2: number, dt: number): number {
   return dt > 0 ? Math.exp(negLambdaLn2 * dt) : 1;
 }
 
-/** Reset a 1D stream record to empty. */
-export function resetStream(s: Float64Array, at: number): void {
-  s[at + W] = INITIAL_WEIGHT;
-  s[at + LS] = 0;
-  s[at + SS] = 0;
-}
+/** Weight offsets in a two-way record (both streams' and the covariance's). */
+export const TWO_WAY_WEIGHTS: readonly number[] = Object.freeze([W, STREAM_WIDTH + W, W3]);
 
-/** Reset a two-way record to empty. */
-export function resetTwoWay(s: Float64Array, at: number): void {
-  resetStream(s, at);
-  resetStream(s, at + STREAM_WIDTH);
-  s[at + CF3] = 0;
-  s[at + W3] = INITIAL_WEIGHT;
-  s[at + RES0] = 0;
-  s[at + RES0 + 1] = 0;
+/**
+ * Reset `blocks` consecutive records of `width` values from `at` at once: zero them, then
+ * set the weights at `weights` (offsets inside a record) to INITIAL_WEIGHT: empty streams
+ * (w = INITIAL_WEIGHT, LS = SS = 0) and covariance state (CF3 = 0, w3 = INITIAL_WEIGHT,
+ * r0 = r1 = 0). One fill is cheaper than a write per value when the records are cold (a new
+ * flow's, in a table larger than the cache).
+ */
+export function resetRecords(s: Float64Array, at: number, blocks: number, width: number, weights: Int32Array): void {
+  s.fill(0, at, at + blocks * width);
+  for (let b = 0, o = at; b < blocks; b++, o += width) {
+    for (let k = 0; k < weights.length; k++) s[o + weights[k]!] = INITIAL_WEIGHT;
+  }
 }
 
 const VARIANCE_NOISE = 1e-10;

@@ -66,7 +66,8 @@ export interface DetectorOutput {
   tally: VictimTally | null;
   /**
    * Batches done with, each with the model's score per row (per flow when flow scoring is
-   * on) and the per-packet scores it came from (null: no model yet).
+   * on) and the per-packet scores it came from (null: no model yet). The scores are views of
+   * the shard's scratch, valid until its next process or flush: copy what you keep.
    */
   scored: Array<{ batch: EnrichedBatch<GeoInfo | undefined>; scores: Float32Array | null; packetScores: Float32Array | null }>;
   /** Rows for the trainer, with their flows, or null. */
@@ -96,6 +97,12 @@ export class DetectorShard {
   private readonly clients = new FlowTable(CLIENT_GEO);
   /** Flow summaries ended and not taken yet (takeFlows). */
   private flows: FlowRecord[] = [];
+  // Scratch reused by every flush (the scores a DetectorOutput carries are read before the
+  // next call and copied by whoever keeps them): batches' features joined for one scoring
+  // call, the per-packet and the per-flow scores.
+  private joined = new Float64Array(0);
+  private packetScores = new Float32Array(0);
+  private flowScores = new Float32Array(0);
 
   constructor(
     readonly shard: number,
@@ -231,14 +238,19 @@ export class DetectorShard {
     let features: Float64Array;
     if (batches.length === 1) features = batches[0]!.features;
     else {
-      features = new Float64Array(rows * fc);
+      if (this.joined.length < rows * fc) this.joined = new Float64Array(rows * fc);
+      features = this.joined;
       let at = 0;
       for (const b of batches) {
         features.set(b.features.subarray(0, b.packets.length * fc), at * fc);
         at += b.packets.length;
       }
     }
-    const scores = new Float32Array(rows);
+    if (this.packetScores.length < rows) {
+      this.packetScores = new Float32Array(rows);
+      this.flowScores = new Float32Array(rows);
+    }
+    const scores = this.packetScores.subarray(0, rows);
     model.scoreBatch(features, rows, fc, scores);
     this.scored += rows;
     const candidate = board.candidate && board.candidate.version !== model.version ? board.candidate : null;
@@ -246,7 +258,7 @@ export class DetectorShard {
     let at = 0;
     const samples: TrainingSample[] = [];
     const flows = board.flowScores ?? null;
-    const perFlow = flows ? new Float32Array(rows) : scores;
+    const perFlow = flows ? this.flowScores.subarray(0, rows) : scores;
     let anomalous = 0;
     for (const b of batches) {
       const n = b.packets.length;

@@ -53,6 +53,8 @@ export class Enrichment<G> {
   private spare: Float64Array | undefined;
   /** Released feature buffers, for the next batches (a buffer per batch was ~100–200 KB of garbage). */
   private readonly free: Float64Array[] = [];
+  /** A consumer has released a buffer: the next ones are sized for a full batch. */
+  private givenBack = false;
 
   constructor(
     readonly shard: number,
@@ -81,15 +83,16 @@ export class Enrichment<G> {
     else if (!reuse && this.free.length > 0 && this.free[this.free.length - 1]!.length >= n * fc) features = this.free.pop()!;
     else {
       // A reusable buffer holds a full batch: the sink's, and one that comes back (a pooled
-      // batch's: the pool's full size, whatever this batch's, so any spare fits any batch).
-      const rows = reuse ? Math.max(n, batch.capacity) : batch.pool !== null ? Math.max(n, batch.capacity, batch.pool.capacity) : n;
+      // batch's: the pool's full size, whatever this batch's, so any spare fits any batch; or any
+      // once this enricher's consumer has given one back: a worker thread's).
+      const rows = reuse ? Math.max(n, batch.capacity) : batch.pool !== null ? Math.max(n, batch.capacity, batch.pool.capacity) : this.givenBack ? Math.max(n, batch.capacity) : n;
       features = new Float64Array(rows * fc);
       if (reuse) this.spare = features;
     }
     const { ts, srcPort, dstPort, protocol, wirelen, flags } = batch;
     for (let i = 0; i < n; i++) {
-      const src = batch.hostKey(i, 'src');
-      const dst = batch.hostKey(i, 'dst');
+      const src = batch.flowKey(i, 'src');
+      const dst = batch.flowKey(i, 'dst');
       // Ports mean something only for TCP and UDP; other protocols count per host pair.
       const hasPorts = (flags[i]! & (PacketFlags.TCP | PacketFlags.UDP)) !== 0;
       this.features.update(ts[i]!, src, dst, hasPorts ? srcPort[i]! : 0, hasPorts ? dstPort[i]! : 0, protocol[i]!, wirelen[i]!, features, i * fc);
@@ -102,6 +105,7 @@ export class Enrichment<G> {
 
   private giveBack(b: EnrichedBatch<G>): void {
     b.release = undefined;
+    this.givenBack = true;
     // a buffer sent to a thread is detached (length 0): nothing to reuse
     if (this.free.length < SPARE_BUFFERS && b.features.length > 0) this.free.push(b.features);
     b.packets.release();

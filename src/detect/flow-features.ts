@@ -40,11 +40,12 @@ import {
   OUT_1D,
   OUT_2D,
   STREAM_WIDTH,
+  TWO_WAY_WEIGHTS,
   TWO_WAY_WIDTH,
+  W,
   decayConstant,
   decayFactor,
-  resetStream,
-  resetTwoWay,
+  resetRecords,
   update1D,
   updateTwoWay,
 } from './damped-stats.ts';
@@ -117,6 +118,10 @@ const HOST_BLOCK = STREAM_WIDTH;
 const SOCK_BLOCK = TWO_WAY_WIDTH;
 const PAIR_BLOCK = TWO_WAY_WIDTH + 2 * STREAM_WIDTH;
 const JIT_AT = TWO_WAY_WIDTH;
+// the weights of each block's streams, for resetRecords
+const HOST_WEIGHTS = Int32Array.of(W);
+const SOCK_WEIGHTS = Int32Array.from(TWO_WAY_WEIGHTS);
+const PAIR_WEIGHTS = Int32Array.of(...TWO_WAY_WEIGHTS, JIT_AT + W, JIT_AT + STREAM_WIDTH + W);
 
 function positiveInt(field: string, v: unknown, dflt: number): number {
   if (v === undefined) return dflt;
@@ -309,7 +314,7 @@ export class FlowFeatureExtractor {
       slot = this.hostTable.insert(key, 0, 0, 0);
       this.hostRec.ensure(slot);
       this.hostTime.ensure(slot);
-      for (let i = 0, at = slot * HOST_BLOCK * L; i < L; i++, at += HOST_BLOCK) resetStream(this.hostRec.data, at);
+      resetRecords(this.hostRec.data, slot * HOST_BLOCK * L, L, HOST_BLOCK, HOST_WEIGHTS);
       this.hostTime.data[slot] = ts;
     }
     const s = this.hostRec.data;
@@ -330,12 +335,7 @@ export class FlowFeatureExtractor {
       this.pairRec.ensure(slot);
       this.pairTime.ensure(slot);
       this.jitTime.ensure(slot);
-      const s = this.pairRec.data;
-      for (let i = 0, at = slot * PAIR_BLOCK * L; i < L; i++, at += PAIR_BLOCK) {
-        resetTwoWay(s, at);
-        resetStream(s, at + JIT_AT);
-        resetStream(s, at + JIT_AT + STREAM_WIDTH);
-      }
+      resetRecords(this.pairRec.data, slot * PAIR_BLOCK * L, L, PAIR_BLOCK, PAIR_WEIGHTS);
       this.pairTime.data[slot] = ts;
       // a direction's jitter stream starts at its first packet (NaN: not yet)
       this.jitTime.data[2 * slot] = Number.NaN;
@@ -385,7 +385,7 @@ export class FlowFeatureExtractor {
       slot = this.sockTable.insert(a, b, ports, proto);
       this.sockRec.ensure(slot);
       this.sockTime.ensure(slot);
-      for (let i = 0, at = slot * SOCK_BLOCK * L; i < L; i++, at += SOCK_BLOCK) resetTwoWay(this.sockRec.data, at);
+      resetRecords(this.sockRec.data, slot * SOCK_BLOCK * L, L, SOCK_BLOCK, SOCK_WEIGHTS);
       this.sockTime.data[slot] = ts;
     }
     const s = this.sockRec.data;

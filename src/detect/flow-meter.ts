@@ -33,7 +33,7 @@ import { LruOrder } from '../util/lru.ts';
 import type { AddressLookup, EnrichedBatch } from './enrichment.ts';
 import type { FlowEnd, FlowRecord } from './flow-record.ts';
 import { FlowTable } from './flow-table.ts';
-import { formatIPv4, formatIPv6 } from '../net/address.ts';
+import { formatIPv4 } from '../net/address.ts';
 
 export interface FlowMeterConfig {
   /** A flow with no packet for this long ends ('idle'); default 15 s (NetFlow's inactive timeout). */
@@ -211,8 +211,8 @@ export class FlowMeter {
       } else if (f & ICMP_ANY) dport = icmpType[i]! * 256 + icmpCode[i]!;
       // IPv4 as int32, not the uint32 of src4: above 2^31 a uint32 is a heap number, boxed on
       // every call; FlowTable compares addresses as int32 anyway.
-      const src = f & PacketFlags.IPV6 ? formatIPv6(p.src, i << 4) : src4[i]! | 0;
-      const dst = f & PacketFlags.IPV6 ? formatIPv6(p.dst, i << 4) : dst4[i]! | 0;
+      const src = f & PacketFlags.IPV6 ? p.flowKey(i, 'src') : src4[i]! | 0;
+      const dst = f & PacketFlags.IPV6 ? p.flowKey(i, 'dst') : dst4[i]! | 0;
       const x = (proto << 16) | sport;
       let s = this.table.find(src, dst, x, dport);
       if (s === NONE) {

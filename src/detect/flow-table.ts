@@ -23,19 +23,27 @@ export function hashAddress(a: AddressKey): number {
   return mix32(fnv1a(a) ^ 0x5bd1e995);
 }
 
+// One record of 8 int32s per entry (32 bytes: two to a cache line), so a lookup that finds
+// its key in the first entry of the chain reads the bucket and one line of the record,
+// and the recency links it rewrites are on that line too (with the key in six parallel
+// arrays and the links in two more, a lookup missed the cache 6-8 times).
+const TAG = 0; // the key's hash (low 30 bits) and its kind (bits 30, 31: STR_A, STR_B)
+const NUM_A = 1;
+const NUM_B = 2;
+const KEY_X = 3;
+const KEY_Y = 4;
+const CHAIN = 5;
+const LINKS = 6; // LruOrder's previous and next slot
+const STRIDE = 8;
+const HASH_BITS = 0x3fffffff;
+const KIND_SHIFT = 30;
+
 export class FlowTable {
   readonly capacity: number;
   private readonly order: LruOrder;
   private readonly buckets: Int32Array;
   private readonly mask: number;
-  private chain: Int32Array;
-  private hashes: Int32Array;
-  private numA: Int32Array;
-  private numB: Int32Array;
-  private keyX: Int32Array;
-  private keyY: Int32Array;
-  /** Per slot: bit STR_A set when its first address is a string (IPv6), STR_B the second. */
-  private kinds: Uint8Array;
+  private readonly records: Int32Array;
   // The IPv6 texts, sparse: written only for slots that hold one (an IPv4-only table
   // never grows these arrays, and a lookup reads them only when the slot's kind says so).
   private readonly strA: Array<string | undefined> = [];
@@ -45,22 +53,16 @@ export class FlowTable {
 
   constructor(capacity: number) {
     this.capacity = checkCapacity(capacity);
-    // Full size at once, like the other columns (pages are mapped as they are first used).
-    this.order = new LruOrder(capacity, capacity);
-    // at most half full, so chains stay about one entry long
+    // at most half full, so chains stay about one entry long; the bucket index must stay
+    // within the tag's hash bits
     let nb = 16;
-    while (nb < capacity * 2) nb *= 2;
+    while (nb < capacity * 2 && nb <= HASH_BITS) nb *= 2;
     this.buckets = new Int32Array(nb).fill(NONE);
     this.mask = nb - 1;
-    // Full size at once, like the record stores (see flow-features.ts): no copy on the hot path.
-    const n = capacity;
-    this.chain = new Int32Array(n);
-    this.hashes = new Int32Array(n);
-    this.numA = new Int32Array(n);
-    this.numB = new Int32Array(n);
-    this.keyX = new Int32Array(n);
-    this.keyY = new Int32Array(n);
-    this.kinds = new Uint8Array(n);
+    // Full size at once, like the record stores (see flow-features.ts): pages are mapped as
+    // they are first used, and the hot path never copies.
+    this.records = new Int32Array(capacity * STRIDE);
+    this.order = LruOrder.within(this.records, STRIDE, LINKS, capacity);
   }
 
   /** Live entries; their slots are exactly 0..size-1 (entries are only ever replaced). */
@@ -83,13 +85,17 @@ export class FlowTable {
   /** The slot of the key (marking it used), or -1. */
   find(a: AddressKey, b: AddressKey, x: number, y: number): number {
     const h = FlowTable.hash(a, b, x, y);
-    let s = this.buckets[h & this.mask];
+    // the tag the key would have: its hash bits and its kind
+    const tag = (h & HASH_BITS) | (typeof a === 'number' ? 0 : STR_A << KIND_SHIFT) | (typeof b === 'number' ? 0 : STR_B << KIND_SHIFT);
+    const r = this.records;
+    let s = this.buckets[h & this.mask]!;
     while (s !== NONE) {
-      if (this.hashes[s] === h && this.keyX[s] === x && this.keyY[s] === y && this.sameAddresses(s, a, b)) {
+      const at = s * STRIDE;
+      if (r[at + TAG] === tag && r[at + KEY_X] === (x | 0) && r[at + KEY_Y] === (y | 0) && this.sameAddresses(s, at, a, b)) {
         this.order.touch(s);
         return s;
       }
-      s = this.chain[s];
+      s = r[at + CHAIN]!;
     }
     return NONE;
   }
@@ -103,37 +109,37 @@ export class FlowTable {
     let s: number;
     if (this.used < this.capacity) {
       s = this.used++;
-      if (s >= this.chain.length) this.grow(s + 1);
     } else {
       s = this.order.oldest;
       this.unlink(s);
       this.order.remove(s);
       this.evicted++;
     }
-    this.hashes[s] = h;
-    this.keyX[s] = x;
-    this.keyY[s] = y;
-    const was = this.kinds[s];
+    const r = this.records;
+    const at = s * STRIDE;
+    const was = r[at + TAG]! >>> KIND_SHIFT;
     let kind = 0;
     if (typeof a === 'number') {
-      this.numA[s] = a;
+      r[at + NUM_A] = a;
       if (was & STR_A) this.strA[s] = undefined;
     } else {
-      this.numA[s] = 0;
+      r[at + NUM_A] = 0;
       this.strA[s] = a;
       kind = STR_A;
     }
     if (typeof b === 'number') {
-      this.numB[s] = b;
+      r[at + NUM_B] = b;
       if (was & STR_B) this.strB[s] = undefined;
     } else {
-      this.numB[s] = 0;
+      r[at + NUM_B] = 0;
       this.strB[s] = b;
       kind |= STR_B;
     }
-    this.kinds[s] = kind;
+    r[at + TAG] = (h & HASH_BITS) | (kind << KIND_SHIFT);
+    r[at + KEY_X] = x;
+    r[at + KEY_Y] = y;
     const bucket = h & this.mask;
-    this.chain[s] = this.buckets[bucket];
+    r[at + CHAIN] = this.buckets[bucket]!;
     this.buckets[bucket] = s;
     this.order.pushNewest(s);
     return s;
@@ -144,51 +150,35 @@ export class FlowTable {
     this.order.clear();
     this.strA.length = 0;
     this.strB.length = 0;
-    this.kinds.fill(0);
+    this.records.fill(0, 0, this.used * STRIDE);
     this.used = 0;
   }
 
-  private sameAddresses(s: number, a: AddressKey, b: AddressKey): boolean {
-    const kind = this.kinds[s];
+  /** The addresses match, the kinds being equal (the tags were). */
+  private sameAddresses(s: number, at: number, a: AddressKey, b: AddressKey): boolean {
+    const r = this.records;
     if (typeof a === 'number') {
-      if (kind & STR_A || this.numA[s] !== (a | 0)) return false;
-    } else if (!(kind & STR_A) || this.strA[s] !== a) return false;
-    if (typeof b === 'number') return (kind & STR_B) === 0 && this.numB[s] === (b | 0);
-    return (kind & STR_B) !== 0 && this.strB[s] === b;
+      if (r[at + NUM_A] !== (a | 0)) return false;
+    } else if (this.strA[s] !== a) return false;
+    if (typeof b === 'number') return r[at + NUM_B] === (b | 0);
+    return this.strB[s] === b;
   }
 
   private unlink(s: number): void {
-    const bucket = this.hashes[s] & this.mask;
-    let cur = this.buckets[bucket];
+    const r = this.records;
+    const bucket = r[s * STRIDE + TAG]! & this.mask;
+    let cur = this.buckets[bucket]!;
     if (cur === s) {
-      this.buckets[bucket] = this.chain[s];
+      this.buckets[bucket] = r[s * STRIDE + CHAIN]!;
       return;
     }
     while (cur !== NONE) {
-      const next = this.chain[cur];
+      const next = r[cur * STRIDE + CHAIN]!;
       if (next === s) {
-        this.chain[cur] = this.chain[s];
+        r[cur * STRIDE + CHAIN] = r[s * STRIDE + CHAIN]!;
         return;
       }
       cur = next;
     }
-  }
-
-  private grow(min: number): void {
-    const n = Math.min(this.capacity, Math.max(min, this.chain.length * 2));
-    const grow = (a: Int32Array): Int32Array => {
-      const b = new Int32Array(n);
-      b.set(a);
-      return b;
-    };
-    this.chain = grow(this.chain);
-    this.hashes = grow(this.hashes);
-    this.numA = grow(this.numA);
-    this.numB = grow(this.numB);
-    this.keyX = grow(this.keyX);
-    this.keyY = grow(this.keyY);
-    const kinds = new Uint8Array(n);
-    kinds.set(this.kinds);
-    this.kinds = kinds;
   }
 }

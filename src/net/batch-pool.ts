@@ -6,7 +6,7 @@
 // from a mailbox, sent to a thread or another node, a consumer that crashed) is simply
 // garbage collected, so a missed release costs an allocation, never a wrong row.
 
-import { PacketBatch } from './packet-batch.ts';
+import { PACKET_ROW_BYTES, PacketBatch } from './packet-batch.ts';
 
 export class BatchPool {
   private readonly free: PacketBatch[] = [];
@@ -50,6 +50,18 @@ export class BatchPool {
     const n = new PacketBatch(rows);
     n.pool = this;
     return n;
+  }
+
+  /**
+   * Takes back the buffer of one of its batches that went to a worker thread (transferred)
+   * and came back, as a new batch over it: no new buffer to zero. A buffer too small for the
+   * pool's capacity, or one past maxFree, is left to the garbage collector.
+   */
+  adopt(buffer: ArrayBuffer): void {
+    if (buffer.byteLength < this.capacity * PACKET_ROW_BYTES || this.free.length >= this.maxFree) return;
+    const b = new PacketBatch(this.capacity, buffer);
+    b.pool = this;
+    this.give(b);
   }
 
   /** Takes a batch back (PacketBatch.release calls this), whatever its size. A detached buffer (sent to a thread) or a second release is ignored. */

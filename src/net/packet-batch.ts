@@ -110,6 +110,13 @@ export function hashAddress16(bytes: Uint8Array, off: number): number {
 }
 
 
+// Recent IPv6 texts by address (direct-mapped, per thread): formatting one allocates
+// several arrays and strings, and the flow features, the flow meter and the rules each ask
+// for the same row's address.
+const V6_CACHE_BITS = 8;
+const v6Words = new Uint32Array(4 << V6_CACHE_BITS);
+const v6Texts: Array<string | undefined> = new Array(1 << V6_CACHE_BITS).fill(undefined);
+
 export class PacketBatch {
   readonly capacity: number;
   /** The single buffer behind every column: with `length`, the whole state of the batch. */
@@ -303,8 +310,34 @@ export class PacketBatch {
    * the RFC 5952 string for IPv6. Allocates only for IPv6 rows.
    */
   hostKey(i: number, side: AddressSide): number | string {
-    if (this.flags[i] & PacketFlags.IPV6) return formatIPv6(side === 'src' ? this.src : this.dst, i * 16);
+    if (this.flags[i] & PacketFlags.IPV6) return this.ipv6Text(i, side);
     return side === 'src' ? this.src4[i] : this.dst4[i];
+  }
+
+  /**
+   * hostKey with IPv4 as an int32 (the flow tables' key: a uint32 above 2^31 is a heap
+   * number, boxed on every call that is not inlined). Allocates only for IPv6 rows.
+   */
+  flowKey(i: number, side: AddressSide): number | string {
+    if (this.flags[i] & PacketFlags.IPV6) return this.ipv6Text(i, side);
+    return (side === 'src' ? this.src4[i] : this.dst4[i]) | 0;
+  }
+
+  /** Row i's IPv6 address as RFC 5952 text, from a small cache of recent ones (a flow's packets repeat it). */
+  private ipv6Text(i: number, side: AddressSide): string {
+    const w = side === 'src' ? this.srcWords : this.dstWords;
+    const o = i * 4;
+    const w0 = w[o], w1 = w[o + 1], w2 = w[o + 2], w3 = w[o + 3];
+    const at = (Math.imul(w0 ^ w1 ^ w2 ^ w3, 0x9e3779b1) >>> (32 - V6_CACHE_BITS)) * 4;
+    const k = v6Words;
+    if (k[at] === w0 && k[at + 1] === w1 && k[at + 2] === w2 && k[at + 3] === w3 && v6Texts[at >> 2] !== undefined) return v6Texts[at >> 2]!;
+    const text = formatIPv6(side === 'src' ? this.src : this.dst, i * 16);
+    k[at] = w0;
+    k[at + 1] = w1;
+    k[at + 2] = w2;
+    k[at + 3] = w3;
+    v6Texts[at >> 2] = text;
+    return text;
   }
 
   /**

@@ -72,8 +72,12 @@ export interface ShardStats {
 
 export type FromThread =
   | { t: 'ready' }
-  | { t: 'done'; id: number; out: ShardOutput; stats: ShardStats }
+  /**
+   * `buffers`: the packet buffers of the batches the thread is done with (transferred back,
+   * for the router's pool to refill); a batch waiting for the model comes back later.
+   */
+  | { t: 'done'; id: number; out: ShardOutput; stats: ShardStats; buffers: ArrayBuffer[] }
   /** Output not caused by a batch: the model-wait flush, a flow tick. */
-  | { t: 'out'; out: ShardOutput }
+  | { t: 'out'; out: ShardOutput; buffers?: ArrayBuffer[] }
   | { t: 'stopped'; out: ShardOutput }
   | { t: 'failed'; message: string; stack?: string };

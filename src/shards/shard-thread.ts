@@ -48,10 +48,21 @@ try {
     return asScorer(slot.version, model, d.flowScoring);
   };
 
-  const output = (o: DetectorOutput, flows: FlowRecord[]): { out: ShardOutput; transfer: Transferable[] } => ({
-    out: { alerts: o.alerts, tally: o.tally, sample: o.sample, shadow: o.shadow, flows },
-    transfer: o.sample ? [o.sample.rows.buffer as ArrayBuffer, ...(o.sample.flowContext ? [o.sample.flowContext.buffer as ArrayBuffer] : [])] : [],
-  });
+  /**
+   * What to post for `o`, and the packet buffers of its batches, now done with: their feature
+   * buffers go back to the enrichment here (a new one per batch was ~200 KB of garbage), the
+   * packet buffers to the main thread's pool.
+   */
+  const output = (o: DetectorOutput, flows: FlowRecord[]): { out: ShardOutput; transfer: Transferable[]; buffers: ArrayBuffer[] } => {
+    const buffers: ArrayBuffer[] = [];
+    for (const s of o.scored) {
+      buffers.push(s.batch.packets.buffer);
+      s.batch.release?.();
+    }
+    const transfer: Transferable[] = o.sample ? [o.sample.rows.buffer as ArrayBuffer, ...(o.sample.flowContext ? [o.sample.flowContext.buffer as ArrayBuffer] : [])] : [];
+    transfer.push(...buffers);
+    return { out: { alerts: o.alerts, tally: o.tally, sample: o.sample, shadow: o.shadow, flows }, transfer, buffers };
+  };
 
   const stats = (): ShardStats => {
     const f = enrichment.features.stats();
@@ -78,8 +89,8 @@ try {
       waitTimer = setTimeout(() => {
         waitTimer = null;
         try {
-          const { out, transfer } = output(detector.flush(board), detector.endedFlows >= FLOW_BATCH ? detector.takeFlows() : []);
-          post({ t: 'out', out }, transfer);
+          const { out, transfer, buffers } = output(detector.flush(board), detector.endedFlows >= FLOW_BATCH ? detector.takeFlows() : []);
+          post({ t: 'out', out, buffers }, transfer);
         } catch (err) {
           fail(err);
         }
@@ -113,8 +124,8 @@ try {
           lastBatchAt = Date.now();
           const o = detector.process(enrichment.enrich(batch, false, m.late), board);
           armWait();
-          const { out, transfer } = output(o, detector.endedFlows >= FLOW_BATCH ? detector.takeFlows() : []);
-          post({ t: 'done', id: m.id, out, stats: stats() }, transfer);
+          const { out, transfer, buffers } = output(o, detector.endedFlows >= FLOW_BATCH ? detector.takeFlows() : []);
+          post({ t: 'done', id: m.id, out, stats: stats(), buffers }, transfer);
         } else if (m.t === 'board') {
           if (m.grace !== undefined) board.grace = m.grace;
           if (m.flagged) for (const k of m.flagged) board.flagged!.addKey(k);

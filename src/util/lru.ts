@@ -31,20 +31,46 @@ export function checkCapacity(capacity: unknown): number {
 
 /**
  * Recency order over slots 0..capacity-1. The newest slot is at the head, the least
- * recently used at the tail. Arrays grow on demand up to `capacity`.
+ * recently used at the tail. A slot's two links sit side by side in one Int32Array (one
+ * cache line per touch of a slot), which grows on demand up to `capacity`; or, with
+ * `LruOrder.within`, inside an owner's own fixed-width int32 records.
  */
 export class LruOrder {
   readonly capacity: number;
-  private prev: Int32Array;
-  private next: Int32Array;
+  private links: Int32Array;
+  private readonly stride: number;
+  /** Offset of the previous-slot link in a slot's record; the next-slot link follows it. */
+  private readonly at: number;
+  private readonly owned: boolean;
   private headSlot = NONE;
   private tailSlot = NONE;
 
-  constructor(capacity: number, initialSize = Math.min(capacity, 1024)) {
+  constructor(capacity: number, initialSize = Math.min(capacity, 1024), records?: { links: Int32Array; stride: number; offset: number }) {
     this.capacity = checkCapacity(capacity);
-    const size = Math.max(1, Math.min(initialSize, capacity));
-    this.prev = new Int32Array(size);
-    this.next = new Int32Array(size);
+    if (records) {
+      const { links, stride, offset } = records;
+      if (links.length < capacity * stride || offset < 0 || offset + 2 > stride) {
+        throw new RangeError(`LruOrder: ${links.length} int32s cannot hold ${capacity} records of ${stride} with links at ${offset}`);
+      }
+      this.links = links;
+      this.stride = stride;
+      this.at = offset;
+      this.owned = false;
+    } else {
+      this.links = new Int32Array(2 * Math.max(1, Math.min(initialSize, capacity)));
+      this.stride = 2;
+      this.at = 0;
+      this.owned = true;
+    }
+  }
+
+  /**
+   * An order whose links live in `links` (slot s's at s·stride + offset and the int32 after
+   * it), allocated by the owner for every slot: an owner that reads its record anyway
+   * finds the links on the same cache line.
+   */
+  static within(links: Int32Array, stride: number, offset: number, capacity: number): LruOrder {
+    return new LruOrder(capacity, 0, { links, stride, offset });
   }
 
   /** The least recently used slot, or -1 when empty. */
@@ -59,22 +85,22 @@ export class LruOrder {
 
   /** Make room for slots below `size` (never shrinks, never beyond capacity). */
   reserve(size: number): void {
-    if (size <= this.prev.length) return;
-    const n = Math.min(this.capacity, Math.max(size, this.prev.length * 2));
-    const prev = new Int32Array(n);
-    prev.set(this.prev);
-    const next = new Int32Array(n);
-    next.set(this.next);
-    this.prev = prev;
-    this.next = next;
+    if (!this.owned || 2 * size <= this.links.length) return;
+    const n = Math.min(this.capacity, Math.max(size, this.links.length));
+    const links = new Int32Array(2 * n);
+    links.set(this.links);
+    this.links = links;
   }
 
   /** Insert a slot that is not in the list as the newest. */
   pushNewest(slot: number): void {
-    if (slot >= this.prev.length) this.reserve(slot + 1);
-    this.prev[slot] = NONE;
-    this.next[slot] = this.headSlot;
-    if (this.headSlot !== NONE) this.prev[this.headSlot] = slot;
+    if (this.owned && 2 * slot + 1 >= this.links.length) this.reserve(slot + 1);
+    const l = this.links;
+    const st = this.stride;
+    const i = slot * st + this.at;
+    l[i] = NONE;
+    l[i + 1] = this.headSlot;
+    if (this.headSlot !== NONE) l[this.headSlot * st + this.at] = slot;
     else this.tailSlot = slot;
     this.headSlot = slot;
   }
@@ -82,31 +108,27 @@ export class LruOrder {
   /** Mark a slot that is in the list as the newest. */
   touch(slot: number): void {
     if (slot === this.headSlot) return;
-    const p = this.prev[slot];
-    const n = this.next[slot];
-    // slot is not the head, so p !== NONE
-    this.next[p] = n;
-    if (n !== NONE) this.prev[n] = p;
-    else this.tailSlot = p;
-    this.prev[slot] = NONE;
-    this.next[slot] = this.headSlot;
-    this.prev[this.headSlot] = slot;
-    this.headSlot = slot;
+    this.remove(slot);
+    this.pushNewest(slot);
   }
 
   /** Take a slot that is in the list out of it. */
   remove(slot: number): void {
-    const p = this.prev[slot];
-    const n = this.next[slot];
-    if (p !== NONE) this.next[p] = n;
+    const l = this.links;
+    const st = this.stride;
+    const at = this.at;
+    const i = slot * st + at;
+    const p = l[i]!;
+    const n = l[i + 1]!;
+    if (p !== NONE) l[p * st + at + 1] = n;
     else this.headSlot = n;
-    if (n !== NONE) this.prev[n] = p;
+    if (n !== NONE) l[n * st + at] = p;
     else this.tailSlot = p;
   }
 
   /** The slot after `slot` towards the oldest, or -1. */
   older(slot: number): number {
-    return this.next[slot];
+    return this.links[slot * this.stride + this.at + 1]!;
   }
 
   clear(): void {
