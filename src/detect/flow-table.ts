@@ -12,6 +12,8 @@ import { fnv1a, mix32 } from '../util/hash.ts';
 export type AddressKey = number | string;
 
 const NONE = -1;
+// Buckets and chain links hold slot + 1, so 0 is "none": a table's arrays need no fill at
+// construction, and a bucket page costs memory only once a key lands in it.
 const STR_A = 1;
 const STR_B = 2;
 
@@ -50,7 +52,7 @@ export class FlowTable {
     // at most half full, so chains stay about one entry long
     let nb = 16;
     while (nb < capacity * 2) nb *= 2;
-    this.buckets = new Int32Array(nb).fill(NONE);
+    this.buckets = new Int32Array(nb);
     this.mask = nb - 1;
     // Full size at once, like the record stores (see flow-features.ts): no copy on the hot path.
     const n = capacity;
@@ -83,13 +85,13 @@ export class FlowTable {
   /** The slot of the key (marking it used), or -1. */
   find(a: AddressKey, b: AddressKey, x: number, y: number): number {
     const h = FlowTable.hash(a, b, x, y);
-    let s = this.buckets[h & this.mask];
+    let s = this.buckets[h & this.mask] - 1;
     while (s !== NONE) {
       if (this.hashes[s] === h && this.keyX[s] === x && this.keyY[s] === y && this.sameAddresses(s, a, b)) {
         this.order.touch(s);
         return s;
       }
-      s = this.chain[s];
+      s = this.chain[s] - 1;
     }
     return NONE;
   }
@@ -134,13 +136,13 @@ export class FlowTable {
     this.kinds[s] = kind;
     const bucket = h & this.mask;
     this.chain[s] = this.buckets[bucket];
-    this.buckets[bucket] = s;
+    this.buckets[bucket] = s + 1;
     this.order.pushNewest(s);
     return s;
   }
 
   clear(): void {
-    this.buckets.fill(NONE);
+    this.buckets.fill(0);
     this.order.clear();
     this.strA.length = 0;
     this.strB.length = 0;
@@ -159,13 +161,13 @@ export class FlowTable {
 
   private unlink(s: number): void {
     const bucket = this.hashes[s] & this.mask;
-    let cur = this.buckets[bucket];
+    let cur = this.buckets[bucket] - 1;
     if (cur === s) {
       this.buckets[bucket] = this.chain[s];
       return;
     }
     while (cur !== NONE) {
-      const next = this.chain[cur];
+      const next = this.chain[cur] - 1;
       if (next === s) {
         this.chain[cur] = this.chain[s];
         return;
