@@ -24,6 +24,7 @@
 // it is summed into an aggregate per target, port and time slot.
 
 import { AutoimmuneError } from '../errors.ts';
+import type { BoundedTable } from './table-report.ts';
 import type { GeoInfo } from '../geo/geo-lookup.ts';
 import { AttemptAggregator, type AttemptConfig } from './attempt-aggregates.ts';
 import { PacketFlags } from '../net/packet-batch.ts';
@@ -169,6 +170,11 @@ export class FlowMeter {
   /** Flows open now. */
   get size(): number {
     return this.openCount;
+  }
+
+  /** The bounded table, for the report (table-report.ts): open flows, at most maxFlows. */
+  tables(): Record<string, BoundedTable> {
+    return { flows: { size: this.openCount, capacity: this.maxFlows } };
   }
 
   /** Open flows; records emitted since creation, and how many of them for eviction. */
