@@ -5,10 +5,9 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
-/** `env`: variables added to this process's for the child. */
-export function runJsonChild<T>(file: string, args: readonly string[], what: string, env: Readonly<Record<string, string>> = {}): Promise<T> {
+export function runJsonChild<T>(file: string, args: readonly string[], what: string): Promise<T> {
   return new Promise((resolve, reject) => {
-    const child = spawn(file, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+    const child = spawn(file, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout.on('data', (d: Buffer) => (out += d));

@@ -18,7 +18,6 @@ import { replay } from '../src/node/replay.ts';
 import { defaultShardCount } from '../src/net/shard-count.ts';
 import { median, report } from './report.ts';
 import { runJsonChild } from './child-json.ts';
-import { TUNED_ENV, TUNED_FLAGS } from '../src/node/process-tuning.ts';
 import { benchNodeLive } from './node/live-lab.ts';
 import { benchDropRate } from './node/drop-rate.ts';
 import { trainBenchModel } from './node/train-model.ts';
@@ -50,11 +49,11 @@ interface NodeRunShape {
 }
 
 function nodeProcess(state: string, shape: NodeRunShape, packets: number, files: string[]): Promise<NodeRunResult> {
-  const args = [...TUNED_FLAGS, '--import', 'tsx', NODE_RUN, '--state', state, '--shards', String(shape.shards), ...(shape.workers ? ['--workers'] : []), '--packets', String(packets), ...files];
+  const args = ['--import', 'tsx', NODE_RUN, '--state', state, '--shards', String(shape.shards), ...(shape.workers ? ['--workers'] : []), '--packets', String(packets), ...files];
   const what = `node run (${shape.shards} shards${shape.workers ? ' in threads' : ''}${shape.oneCore ? ', one core' : ''})`;
-  if (!shape.oneCore) return runJsonChild<NodeRunResult>(process.execPath, args, what, TUNED_ENV);
+  if (!shape.oneCore) return runJsonChild<NodeRunResult>(process.execPath, args, what);
   const cpu = String(firstAllowedCpu());
-  return runJsonChild<NodeRunResult>('taskset', ['-c', cpu, process.execPath, ...args], what, TUNED_ENV);
+  return runJsonChild<NodeRunResult>('taskset', ['-c', cpu, process.execPath, ...args], what);
 }
 
 /** The first CPU this process may run on (from its affinity list). */

@@ -10,7 +10,6 @@ import { fileURLToPath } from 'node:url';
 import { UsageError } from '../errors.ts';
 import { loadConfig } from '../config/load-config.ts';
 import { parseSub } from './node-target.ts';
-import { TUNED_ENV, TUNED_FLAGS } from '../node/process-tuning.ts';
 
 export const INSTALL_SERVICE_HELP = `Usage:
   autoimmune install-service [--config FILE] [--state-dir DIR] [--user NAME]
@@ -55,7 +54,7 @@ function q(word: string): string {
 /** The unit file's text. Pure. */
 export function unitText(o: UnitOptions): string {
   const managedState = o.stateDir.startsWith('/var/lib/') ? o.stateDir.slice('/var/lib/'.length) : null;
-  const exec = [o.node, ...TUNED_FLAGS, o.command, 'start', '--state-dir', o.stateDir, ...(o.config ? ['--config', o.config] : [])].map(q).join(' ');
+  const exec = [o.node, o.command, 'start', '--state-dir', o.stateDir, ...(o.config ? ['--config', o.config] : [])].map(q).join(' ');
   return `# Written by 'autoimmune install-service'. The node with CAP_NET_RAW (capture) and
 # CAP_NET_ADMIN (nftables / iptables) only, not full root.
 [Unit]
@@ -74,8 +73,6 @@ ${managedState ? `StateDirectory=${managedState}\nStateDirectoryMode=0700` : `Re
 RuntimeDirectory=autoimmune
 RuntimeDirectoryMode=0700
 Environment=NODE_ENV=production
-# The node's young generation and malloc settings (src/node/process-tuning.ts).
-${Object.entries(TUNED_ENV).map(([k, v]) => `Environment=${k}=${v}`).join('\n')}
 AmbientCapabilities=CAP_NET_RAW CAP_NET_ADMIN
 CapabilityBoundingSet=CAP_NET_RAW CAP_NET_ADMIN
 NoNewPrivileges=yes
