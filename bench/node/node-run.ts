@@ -4,9 +4,6 @@
 //
 //   replay: node --import tsx bench/node/node-run.ts --state DIR --shards N [--workers] [--store-inline] --packets M FILE...
 //     the files looped at max speed until M packets are delivered; one JSON line at the end.
-//   Started without the node's process settings (src/node/process-tuning.ts: V8 flags, malloc
-//   environment), it runs itself again with them, as `npm start` and the systemd unit start a
-//   node; --untuned runs as started (the code before them, for comparisons).
 //   live:   node --import tsx bench/node/node-run.ts --state DIR --shards N --live
 //     captures `udp` on lo (run it inside a namespace: see live-lab.ts), prints {"ready":true}
 //     once capturing, and on each stdin line `report SENT` prints what it captured and the
@@ -22,8 +19,6 @@ import type { PipelineSource } from '../../src/node/pipeline.ts';
 import type { CaptureProgress } from '../../src/actors/capture.ts';
 import { percentile } from '../report.ts';
 import { eachNode } from '../../devkit/tree.ts';
-import { spawnSync } from 'node:child_process';
-import { TUNED_ENV, TUNED_FLAGS, startedTuned } from '../../src/node/process-tuning.ts';
 
 interface Args {
   state: string;
@@ -191,8 +186,6 @@ async function replayRun(a: Args): Promise<void> {
     pps: Math.round((p.delivered + p.unroutable) / elapsedS),
     rss_peak_run_mb: Math.round(rssPeak / 1048576),
     vm_hwm_mb: peakRssMb(),
-    /** Started with the node's process settings (src/node/process-tuning.ts). */
-    tuned: startedTuned(),
     memory_mb: memoryMb(),
     memory_at_start_mb: memoryAtStart,
     /** Each second: [s since the replay started, rss, heapUsed, heapTotal, arrayBuffers] in MB. */
@@ -314,11 +307,7 @@ async function liveRun(a: Args): Promise<void> {
   await node.stop();
 }
 
-if (!startedTuned() && !process.argv.includes('--untuned')) {
-  const child = spawnSync(process.execPath, [...TUNED_FLAGS, ...process.execArgv, ...process.argv.slice(1)], { stdio: 'inherit', env: { ...process.env, ...TUNED_ENV } });
-  process.exit(child.status ?? 1);
-}
-const args = parseArgs(process.argv.slice(2).filter((f) => f !== '--untuned'));
+const args = parseArgs(process.argv.slice(2));
 try {
   if (args.live) await liveRun(args);
   else await replayRun(args);
