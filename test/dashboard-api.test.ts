@@ -92,6 +92,13 @@ test('/metrics speaks Prometheus: packets, drops, mailbox depths, restarts, aler
   assert.match(text, /autoimmune_alerts_total\{type="port-scan-vertical",node="[^"]+"\} 1000/);
   assert.match(text, /autoimmune_actor_restarts_total\{path="\/detection\/floods",node="[^"]+"\} 1/);
   assert.match(text, /autoimmune_mailbox_depth\{path="\/response\/firewall",node="[^"]+"\} \d+/);
+  // Each shard's bounded tables with their bounds: the shards' shares of a configured bound add up to it.
+  const bounds = (table: string) => [...text.matchAll(new RegExp(`^autoimmune_table_bound\\{path="[^"]+",table="${table}",node="[^"]+"\\} (\\d+)$`, 'gm'))].map((m) => Number(m[1]));
+  assert.ok(bounds('hosts').length >= 1, 'a bound for each shard\'s host table');
+  assert.equal(bounds('hosts').reduce((a, b) => a + b, 0), node.config.features.maxHosts);
+  assert.equal(bounds('sockets').reduce((a, b) => a + b, 0), node.config.features.maxSockets);
+  assert.ok(bounds('flows').length >= 1 && bounds('sources').length >= 1, 'the flow meter\'s and the rules\' tables too');
+  assert.match(text, /^autoimmune_table_entries\{path="[^"]+",table="hosts",node="[^"]+"\} \d+$/m);
 });
 
 test('the map is served from the npm data package, as GeoJSON country outlines', async () => {

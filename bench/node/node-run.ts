@@ -9,7 +9,7 @@
 //     once capturing, and on each stdin line `report SENT` prints what it captured and the
 //     capture-to-decision latencies since the previous report.
 
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { loadConfig, mergeConfig } from '../../src/config/load-config.ts';
@@ -31,11 +31,13 @@ interface Args {
   storeInline: boolean;
   /** --set JSON: config overrides laid over the benchmark's (e.g. '{"store":{"enabled":false}}'). */
   set: Record<string, unknown>;
+  /** --smaps FILE: /proc/self/smaps at the run's highest RSS (sampled every 20 ms), for a breakdown by mapping. */
+  smaps: string;
   files: string[];
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { state: '', shards: 2, packets: 0, live: false, workers: false, storeInline: false, set: {}, files: [] };
+  const a: Args = { state: '', shards: 2, packets: 0, live: false, workers: false, storeInline: false, set: {}, smaps: '', files: [] };
   for (let i = 0; i < argv.length; i++) {
     const f = argv[i]!;
     if (f === '--state') a.state = argv[++i]!;
@@ -44,6 +46,7 @@ function parseArgs(argv: string[]): Args {
     else if (f === '--live') a.live = true;
     else if (f === '--workers') a.workers = true;
     else if (f === '--store-inline') a.storeInline = true;
+    else if (f === '--smaps') a.smaps = argv[++i]!;
     else if (f === '--set') a.set = mergeConfig(a.set as never, JSON.parse(argv[++i]!) as never) as Record<string, unknown>;
     else a.files.push(f);
   }
@@ -137,8 +140,28 @@ async function replayRun(a: Args): Promise<void> {
     },
   ]);
   if (!node.defence.board.current) throw new Error('no model in force: the state dir has no promoted model');
+  // The main thread's garbage collection over the run: pauses summed, by kind.
+  const gcMs = { scavenge: 0, markCompact: 0, count: 0 };
+  const gcObserver = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      gcMs.count++;
+      // kind 1: a scavenge (NODE_PERFORMANCE_GC_MINOR), 4: a mark-compact (NODE_PERFORMANCE_GC_MAJOR)
+      const kind = (e as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind;
+      if (kind === 1) gcMs.scavenge += e.duration;
+      else if (kind === 4) gcMs.markCompact += e.duration;
+    }
+  });
+  gcObserver.observe({ entryTypes: ['gc'] });
   let rssPeak = 0;
-  const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, process.memoryUsage.rss())), 20);
+  let smapsAt = 0;
+  const sampler = setInterval(() => {
+    rssPeak = Math.max(rssPeak, process.memoryUsage.rss());
+    // A new high by 4 MB or more: keep the smaps of this moment (the file ends at the highest).
+    if (a.smaps && rssPeak > smapsAt + 4 * 1048576) {
+      smapsAt = rssPeak;
+      writeFileSync(a.smaps, readFileSync('/proc/self/smaps', 'utf8'));
+    }
+  }, 20);
   // Where the memory is, each second of the run: RSS, the main thread's V8 heap and its buffers.
   const timeline: number[][] = [];
   const timelineSampler = setInterval(() => {
@@ -152,6 +175,7 @@ async function replayRun(a: Args): Promise<void> {
   const cpu = { main: mainThreadCpuS() - cpu0.main, all: processCpuS() - cpu0.all };
   clearInterval(sampler);
   clearInterval(timelineSampler);
+  gcObserver.disconnect();
   rssPeak = Math.max(rssPeak, process.memoryUsage.rss());
   const counters = countersByKind(node);
   const out = {
@@ -170,6 +194,8 @@ async function replayRun(a: Args): Promise<void> {
     // CPU of the run: the main thread's (the event loop the actor shards share) and every
     // thread's, in µs per packet: steadier than packets/s on a machine shared with other work.
     cpu_us_per_packet: { main: Math.round((cpu.main * 1e7) / (p.delivered + p.unroutable)) / 10, all: Math.round((cpu.all * 1e7) / (p.delivered + p.unroutable)) / 10 },
+    /** The main thread's GC pauses during the run: count, ms in scavenges and in mark-compacts. */
+    gc_main: { count: gcMs.count, scavenge_ms: Math.round(gcMs.scavenge), mark_compact_ms: Math.round(gcMs.markCompact) },
     decisions: node.defence.desk.log.counts(),
     model_version: node.defence.board.current?.version ?? null,
     counters,

@@ -12,6 +12,7 @@ import type { WorkerBehavior, WorkerContext, WorkerSpec } from '../supervisors/c
 import type { MailboxOptions } from '../supervisors/mailbox.ts';
 import { PRIORITY } from '../supervisors/priorities.ts';
 import { detectorId } from './tree-layout.ts';
+import { tableCounters } from '../detect/table-report.ts';
 
 export interface DetectorOptions {
   shard: number;
@@ -114,6 +115,7 @@ export function detectorSpec(o: DetectorOptions): WorkerSpec {
     return {
       packets: current?.packets ?? 0, scored: current?.scored ?? 0, late: current?.late ?? 0, anomalous: current?.gate.anomalous ?? 0, alerts: (r?.alerts ?? 0) + (current?.gate.alerts ?? 0),
       ...(f ? { flowsOpen: f.open, flowsEnded: f.ended } : {}),
+      ...(current ? tableCounters(current.tables()) : {}),
     };
   };
   return { type: 'worker', id: detectorId(o.shard), start: behavior, stats, mailbox: o.mailbox };

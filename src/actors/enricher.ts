@@ -10,6 +10,7 @@ import type { WorkerBehavior, WorkerSpec } from '../supervisors/child-spec.ts';
 import type { MailboxOptions } from '../supervisors/mailbox.ts';
 import { PRIORITY } from '../supervisors/priorities.ts';
 import { enricherId } from './tree-layout.ts';
+import { tableCounters } from '../detect/table-report.ts';
 
 export interface EnricherOptions<G> {
   shard: number;
@@ -62,6 +63,7 @@ export function enricherSpec<G>(options: EnricherOptions<G>): WorkerSpec & { pro
       pairs: f?.pairs.entries ?? 0,
       sockets: f?.sockets.entries ?? 0,
       evictions: f ? f.hosts.evictions + f.pairs.evictions + f.sockets.evictions : 0,
+      ...(current ? tableCounters(current.features.tables()) : {}),
     };
   };
   return { type: 'worker', id: enricherId(options.shard), mailbox: options.mailbox, start: behavior, progress, stats };

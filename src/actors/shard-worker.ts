@@ -212,6 +212,9 @@ export function shardWorkerSpec(o: ShardWorkerOptions): WorkerSpec & { progress:
       await state.worker.terminate();
     },
   });
-  const stats = () => ({ ...(last ?? { packets: 0, scored: 0, late: 0, anomalous: 0, alerts: 0, hosts: 0, pairs: 0, sockets: 0, evictions: 0, flowsOpen: 0, flowsEnded: 0 }), threads: 1, threadId });
+  const stats = () => {
+    const { tables, ...counters } = last ?? { packets: 0, scored: 0, late: 0, anomalous: 0, alerts: 0, hosts: 0, pairs: 0, sockets: 0, evictions: 0, flowsOpen: 0, flowsEnded: 0, tables: {} };
+    return { ...counters, ...tables, threads: 1, threadId };
+  };
   return { type: 'worker', id: enricherId(shard), mailbox: o.mailbox, start: behavior, progress, stats, shutdownMs: o.shutdownMs ?? 5000 };
 }

@@ -20,6 +20,7 @@ import type { ShadowReport, TrainingSample } from './training-buffer.ts';
 import { FLOW_CONTEXT_WIDTH } from './model/flow-threshold.ts';
 import { PacketFlags } from '../net/packet-batch.ts';
 import { FlowTable } from './flow-table.ts';
+import type { BoundedTable } from './table-report.ts';
 
 /** A model as the detectors use it. */
 export interface AnomalyScorer {
@@ -115,6 +116,11 @@ export class DetectorShard {
     this.grader = new EvidenceGrader();
     this.gate = new AnomalyGate(settings.anomaly);
     this.weighted = Object.keys(settings.countryWeights).length > 0;
+  }
+
+  /** The shard's bounded tables (rules, evidence, clients, flow meter), for the report (table-report.ts). */
+  tables(): Record<string, BoundedTable> {
+    return { ...this.rules.tables(), evidence: this.grader.table, loginGeoClients: this.clients, ...(this.meter ? this.meter.tables() : {}) };
   }
 
   /**

@@ -11,6 +11,7 @@ import { PacketFlags, type PacketBatch } from '../net/packet-batch.ts';
 import type { Alert } from './alert.ts';
 import { FlowTable, type AddressKey } from './flow-table.ts';
 import { parseIpv4 } from '../net/address.ts';
+import type { BoundedTable } from './table-report.ts';
 
 /** The table key of an address as alerts write it (dotted quad, or canonical IPv6 text). */
 function keyOf(text: string): AddressKey | null {
@@ -30,6 +31,11 @@ export class EvidenceGrader {
   constructor(capacity = 65_536) {
     this.pairs = new FlowTable(capacity);
     this.lastEstablished = new Float64Array(capacity);
+  }
+
+  /** The bounded table, for the report (table-report.ts). */
+  get table(): BoundedTable {
+    return this.pairs;
   }
 
   /** Notes the batch's established segments (before its alerts are graded). */

@@ -52,6 +52,7 @@ import {
 import { FlowFeatureConfigError } from './errors.ts';
 import { FlowTable } from './flow-table.ts';
 import type { AddressKey } from './flow-table.ts';
+import type { BoundedTable } from './table-report.ts';
 
 export type { AddressKey } from './flow-table.ts';
 
@@ -272,6 +273,11 @@ export class FlowFeatureExtractor {
       out,
       outOffset + this.offSock,
     );
+  }
+
+  /** The bounded tables, for the report (table-report.ts). */
+  tables(): Record<string, BoundedTable> {
+    return { hosts: this.hostTable, pairs: this.pairTable, sockets: this.sockTable };
   }
 
   /** Entries, capacity and evictions per table. */

@@ -26,6 +26,7 @@
 // into an aggregate per target, that port and time slot.
 
 import { AutoimmuneError } from '../errors.ts';
+import type { BoundedTable } from './table-report.ts';
 import type { GeoInfo } from '../geo/geo-lookup.ts';
 import { AttemptAggregator, DEFAULT_MAX_PACKETS, type AttemptConfig } from './attempt-aggregates.ts';
 import { PacketFlags } from '../net/packet-batch.ts';
@@ -176,6 +177,11 @@ export class FlowMeter {
   /** Flows open now. */
   get size(): number {
     return this.openCount;
+  }
+
+  /** The bounded table, for the report (table-report.ts): open flows, at most maxFlows. */
+  tables(): Record<string, BoundedTable> {
+    return { flows: { size: this.openCount, capacity: this.maxFlows } };
   }
 
   /** Open flows; records emitted since creation, and how many of them for eviction. */

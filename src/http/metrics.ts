@@ -9,6 +9,7 @@ import type { Alert } from '../detect/alert.ts';
 import type { Decision } from '../respond/decision.ts';
 import type { ActorSystem } from '../supervisors/actor-system.ts';
 import type { TreeSnapshot } from '../supervisors/cell.ts';
+import { tableOfCounter } from '../detect/table-report.ts';
 
 export interface MetricsParts {
   system: ActorSystem;
@@ -100,6 +101,32 @@ export function createMetrics(parts: MetricsParts): Registry {
       });
     },
   });
+  // The shards' bounded tables (table-report.ts): entries now, and the bound from the config.
+  // One collect sets both; the bound is registered after the entries, so both are read then.
+  const tableBound = new Gauge({
+    name: 'autoimmune_table_bound',
+    help: 'The bound of each bounded table of each shard, from the config: past it the least recently seen entry is evicted',
+    labelNames: ['path', 'table'],
+    registers: [],
+  });
+  const tableEntries = new Gauge({
+    name: 'autoimmune_table_entries',
+    help: 'Entries in each bounded table of each shard (flow features, rules, flow meter)',
+    labelNames: ['path', 'table'],
+    registers: [registry],
+    collect() {
+      tableEntries.reset();
+      tableBound.reset();
+      walk(parts.system.snapshot().tree, (t) => {
+        if (t.type !== 'worker' || !t.stats) return;
+        for (const [key, v] of Object.entries(t.stats)) {
+          const of = tableOfCounter(key);
+          if (of) (of.bound ? tableBound : tableEntries).set({ path: t.path, table: of.table }, v);
+        }
+      });
+    },
+  });
+  registry.registerMetric(tableBound);
   const alerts = new Counter({ name: 'autoimmune_alerts_total', help: 'Alerts from the detectors, by type', labelNames: ['type'], registers: [registry] });
   const decisions = new Counter({ name: 'autoimmune_decisions_total', help: 'Ban and unban decisions, by who decided', labelNames: ['action', 'by'], registers: [registry] });
   const latency = new Histogram({

@@ -68,6 +68,8 @@ export interface ShardStats {
   evictions: number;
   flowsOpen: number;
   flowsEnded: number;
+  /** The shard's bounded tables, as table-report.ts's counters (entries and bound each). */
+  tables: Record<string, number>;
 }
 
 export type FromThread =

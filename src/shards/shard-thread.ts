@@ -15,6 +15,7 @@ import type { FlowRecord } from '../detect/flow-record.ts';
 import { openGeoLookup, type GeoInfo } from '../geo/geo-lookup.ts';
 import { PacketBatch } from '../net/packet-batch.ts';
 import type { FromThread, ModelSlot, ShardOutput, ShardStats, ShardThreadData, ToThread } from './shard-protocol.ts';
+import { tableCounters } from '../detect/table-report.ts';
 
 const FLOW_TICK_MS = 1000;
 /** Flow summaries sent with a batch's reply, without waiting for the tick, past this many. */
@@ -80,6 +81,7 @@ try {
       evictions: f.hosts.evictions + f.pairs.evictions + f.sockets.evictions,
       flowsOpen: m?.open ?? 0,
       flowsEnded: m?.ended ?? 0,
+      tables: tableCounters({ ...enrichment.features.tables(), ...detector.tables() }),
     };
   };
 

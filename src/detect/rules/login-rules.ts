@@ -25,6 +25,7 @@ import { LoginEvent, LoginSessions } from './login-sessions.ts';
 import { ruleAlert, seconds } from './rule-alert.ts';
 import type { RulesConfig } from './rules-config.ts';
 import { SERVICE_NAMES, Service } from './service-replies.ts';
+import type { BoundedTable } from '../table-report.ts';
 
 export class LoginRules {
   readonly sessions: LoginSessions;
@@ -53,6 +54,11 @@ export class LoginRules {
     this.failCount = new Int32Array(maxClients);
     this.sessionCount = new Int32Array(maxClients);
     this.services = new Uint8Array(maxClients);
+  }
+
+  /** The bounded table, for the report (table-report.ts). */
+  get clientTable(): BoundedTable {
+    return this.clients;
   }
 
   get clientCount(): number {

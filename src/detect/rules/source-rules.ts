@@ -36,6 +36,7 @@ import { PROBE_NAMES, ProbeKind, icmpProbeKind, tcpProbeKind, windowLookup } fro
 import { ruleAlert, seconds } from './rule-alert.ts';
 import { validateRulesConfig, type RulesConfig } from './rules-config.ts';
 import { VictimTallyWriter, type VictimTally } from './victim-tally.ts';
+import type { BoundedTable } from '../table-report.ts';
 
 /** Sources (and login clients) a node's rule tables hold by default: each shard holds its share. */
 export const DEFAULT_RULE_SOURCES = 65536;
@@ -184,6 +185,11 @@ export class SourceRules {
       else if (f & PacketFlags.UDP) this.udp(batch, i, src, dst, v6, out, t);
       else if (f & (PacketFlags.ICMP | PacketFlags.ICMPV6)) this.icmp(batch, i, src, dst, v6, out, t);
     }
+  }
+
+  /** The bounded tables, for the report (table-report.ts). */
+  tables(): Record<string, BoundedTable> {
+    return { sources: this.sources, ruleSockets: this.sockets, scanVertical: this.vKeys, scanHorizontal: this.hKeys, loginClients: this.login.clientTable };
   }
 
   stats(): Record<string, number> {
