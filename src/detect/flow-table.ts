@@ -57,7 +57,9 @@ export class FlowTable {
     // within the tag's hash bits
     let nb = 16;
     while (nb < capacity * 2 && nb <= HASH_BITS) nb *= 2;
-    this.buckets = new Int32Array(nb).fill(NONE);
+    // buckets hold slot + 1 (0: empty), so a new table is not written to: its pages cost
+    // memory only when keys land in them
+    this.buckets = new Int32Array(nb);
     this.mask = nb - 1;
     // Full size at once, like the record stores (see flow-features.ts): pages are mapped as
     // they are first used, and the hot path never copies.
@@ -88,7 +90,7 @@ export class FlowTable {
     // the tag the key would have: its hash bits and its kind
     const tag = (h & HASH_BITS) | (typeof a === 'number' ? 0 : STR_A << KIND_SHIFT) | (typeof b === 'number' ? 0 : STR_B << KIND_SHIFT);
     const r = this.records;
-    let s = this.buckets[h & this.mask]!;
+    let s = this.buckets[h & this.mask]! - 1;
     while (s !== NONE) {
       const at = s * STRIDE;
       if (r[at + TAG] === tag && r[at + KEY_X] === (x | 0) && r[at + KEY_Y] === (y | 0) && this.sameAddresses(s, at, a, b)) {
@@ -139,14 +141,14 @@ export class FlowTable {
     r[at + KEY_X] = x;
     r[at + KEY_Y] = y;
     const bucket = h & this.mask;
-    r[at + CHAIN] = this.buckets[bucket]!;
-    this.buckets[bucket] = s;
+    r[at + CHAIN] = this.buckets[bucket]! - 1;
+    this.buckets[bucket] = s + 1;
     this.order.pushNewest(s);
     return s;
   }
 
   clear(): void {
-    this.buckets.fill(NONE);
+    this.buckets.fill(0);
     this.order.clear();
     this.strA.length = 0;
     this.strB.length = 0;
@@ -167,9 +169,9 @@ export class FlowTable {
   private unlink(s: number): void {
     const r = this.records;
     const bucket = r[s * STRIDE + TAG]! & this.mask;
-    let cur = this.buckets[bucket]!;
+    let cur = this.buckets[bucket]! - 1;
     if (cur === s) {
-      this.buckets[bucket] = r[s * STRIDE + CHAIN]!;
+      this.buckets[bucket] = r[s * STRIDE + CHAIN]! + 1;
       return;
     }
     while (cur !== NONE) {
