@@ -1,7 +1,7 @@
 // Rules ahead of everything when the node is behind its live capture: a batch its shard takes
-// late (PacketBatch.isLate, stamped by a live capture's router) goes through the rules only —
-// no flow features, no model score, no flow record — and is counted; the rules' alerts are
-// those of the same packets taken in time. Replays (no lateness bound) are never late, however
+// late (PacketBatch.isLate, stamped by a live capture's router) goes through the rules and the
+// flow meter only — no flow features, no model score — and is counted; the rules' alerts are
+// those of the same packets taken in time, and the flow records hold the same packets and bytes. Replays (no lateness bound) are never late, however
 // old their timestamps. The recorded capture's timestamps are years old, so a bound of 1 ms
 // makes every batch late with no clock involved in the outcome.
 
@@ -81,7 +81,7 @@ function run(board: ModelBoard, lateAfterMs: number) {
   return { shard, enrich, alerts, packets, lateBatches, flows };
 }
 
-test('a batch taken late is ruled and not scored: the same rule alerts, no features, no model score, no flow record, every packet counted as late', () => {
+test('a batch taken late is ruled and metered, not scored: the same rule alerts and flows, no features, no model score, every packet counted as late', () => {
   const board = fittedModel();
   const inTime = run(board, 0);
   const late = run(board, 1);
@@ -102,7 +102,11 @@ test('a batch taken late is ruled and not scored: the same rule alerts, no featu
   assert.equal(late.enrich.late, late.packets);
   assert.equal(late.shard.packets, late.packets, 'the rules saw every packet');
   assert.equal(late.shard.scored, 0, 'no model score');
-  assert.equal(late.flows.length, 0, 'no flow record');
+  // The flow meter counted every late packet: the same flows, packets and bytes, none scored.
+  const totals = (flows: FlowRecord[]) => flows.map((f) => `${f.source}:${f.sport}>${f.target}:${f.dport}/${f.protocol} ${f.packets} ${f.bytes} ${f.end}`).sort();
+  assert.deepEqual(totals(late.flows), totals(inTime.flows), 'the same flow records late as in time');
+  assert.equal(late.flows.reduce((n, f) => n + f.scored, 0), 0, 'no late packet counted as scored');
+  assert.ok(inTime.flows.reduce((n, f) => n + f.scored, 0) > 0, 'packets scored in time');
   assert.equal(late.enrich.features.stats().hosts.entries, 0, 'flow statistics untouched');
   const ruled = (alerts: Alert[]) => alerts.filter((a) => a.type !== 'anomaly').map((a) => `${a.type} ${a.source}`);
   assert.ok(ruled(inTime.alerts).includes('brute-force 198.51.100.2'), `the rules' login alert in time: ${JSON.stringify(ruled(inTime.alerts))}`);
@@ -125,7 +129,7 @@ test('a batch is late only with a bound, past it, and with rows', () => {
 
 // The whole node, with shards as actors and in worker threads: a source stamped as a live
 // capture is (capture.lateMs; here 1 ms against a capture recorded years ago, so every
-// batch is late) still bans its scanner, and its packets are counted late, with no flow record.
+// batch is late) still bans its scanner, and its packets are counted late and metered, not scored.
 describe('a node whose shards take every batch late', () => {
   const SCAN = new URL('../../shared/data/pcap/D09_scan_TCP_CONNECT_SCAN.pcap', import.meta.url).pathname;
   const find = (t: TreeSnapshot, kind: string): TreeSnapshot[] => {
@@ -149,7 +153,8 @@ describe('a node whose shards take every batch late', () => {
         const sum = (k: string) => shards.reduce((a, s) => a + (s.stats?.[k] ?? 0), 0);
         assert.equal(sum('late'), progress!.delivered, 'every packet counted late');
         assert.equal(sum('packets'), progress!.delivered, 'and seen by the rules');
-        assert.equal(sum('flowsEnded') + sum('flowsOpen'), 0, 'no flow record');
+        assert.equal(sum('scored'), 0, 'no packet scored');
+        assert.ok(sum('flowsEnded') + sum('flowsOpen') > 0, 'the flow meter saw the late packets');
       } finally {
         await node.stop();
       }

@@ -89,7 +89,7 @@ export class DetectorShard {
   private pendingRows = 0;
   packets = 0;
   scored = 0;
-  /** Packets of late batches (EnrichedBatch.late): ruled, not scored, no flow records. */
+  /** Packets of late batches (EnrichedBatch.late): ruled and metered, not scored. */
   late = 0;
   /**
    * Clients that servers in this shard accepted (login alerts name them, and get their GeoIP
@@ -128,7 +128,7 @@ export class DetectorShard {
    * `modelBatchRows` rows, since each scoring call has a fixed cost that a live capture's
    * small batches (a few rows per millisecond) would pay hundreds of times a second. The
    * caller flushes what is pending after at most `modelWaitMs` (see the detector actor).
-   * A late batch (EnrichedBatch.late) meets the rules and nothing else.
+   * A late batch (EnrichedBatch.late) meets the rules and the flow meter, not the model.
    */
   process(b: EnrichedBatch<GeoInfo | undefined>, board: ModelBoard): DetectorOutput {
     const n = b.packets.length;
@@ -148,10 +148,13 @@ export class DetectorShard {
     }
     const out: DetectorOutput = { alerts, tally: tally.rows > 0 ? tally : null, scored: [], sample: null, shadow: null };
     if (b.late) {
-      // The node is behind its capture: the rules (above) decide the bans; the model, the
-      // trainer's rows and the flow records wait for batches taken in time.
+      // The node is behind its capture: the rules (above) decide the bans, and the model and
+      // the trainer's rows wait for batches taken in time. The flow meter still counts the
+      // packets (about 0.3-0.9 us a packet: bench/detect/flow-meter.ts), so the flows, packets
+      // and bytes the store reports stay true under load; those packets count as not scored.
       this.late += n;
       out.scored.push({ batch: b, scores: null, packetScores: null });
+      this.meterScored(out, board);
       return out;
     }
     if (board.current) {
