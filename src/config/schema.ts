@@ -119,7 +119,7 @@ export const ConfigSchema = Type.Object(
         batchSize: Type.Integer({ minimum: 1, maximum: 65536, description: 'packets per message between capture and shards' }),
         highWater: Type.Integer({ minimum: 1, maximum: 100_000, description: 'batches waiting at a shard before captures hold back' }),
         shardMailbox: MailboxSchema,
-        workers: Type.Union([Type.Boolean(), Type.Literal('auto')], { description: '"auto": threads when the node has at least 4 cores (pipeline/shard-threads.ts says why); true: run each shard (enricher and detector) in a worker thread of its own, so shards use every core; in a cluster the setting of the leader decides how shards are placed (set the same on every member)' }),
+        workers: Type.Union([Type.Boolean(), Type.Literal('auto')], { description: '"auto": threads when the node has at least 4 cores (src/net/shard-count.ts says why); true: run each shard (enricher and detector) in a worker thread of its own, so shards use every core; in a cluster the setting of the leader decides how shards are placed (set the same on every member)' }),
       },
       strict,
     ),

@@ -2,6 +2,7 @@
 // places, the address it advertises, and its membership (lease, election, placement,
 // transport) started over the node's actor system.
 
+import { shardsInThreads } from '../net/shard-count.ts';
 import { networkInterfaces } from 'node:os';
 import { ClusterMember } from '../cluster/cluster-member.ts';
 import type { Coordinator } from '../cluster/coordinator.ts';
@@ -92,7 +93,7 @@ export async function startMember(config: Config, system: ActorSystem, coordinat
     cluster: config.cluster.name,
     leaseTtlMs: config.cluster.leaseTtlMs,
     layout: TREE_LAYOUT,
-    shape: { shards: config.pipeline.shards, trainer: p.detection.trainerSpec() !== null, workers: config.pipeline.workers === true },
+    shape: { shards: config.pipeline.shards, trainer: p.detection.trainerSpec() !== null, workers: shardsInThreads(config.pipeline.workers) },
     system,
     coordinator,
     transport: (handlers) => startZmqTransport({ nodeId: system.nodeId, bind: t.bind, keys, curve: t.curve, sealer: ring, highWater: t.highWater, handlers }),

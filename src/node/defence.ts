@@ -3,6 +3,7 @@
 // response subtrees. Used by the node, by the evaluation and by the benchmarks, so they run
 // the same thing.
 
+import { shardsInThreads } from '../net/shard-count.ts';
 import { networkInterfaces } from 'node:os';
 import type { BanRegistry } from '../respond/ban-registry.ts';
 import { responderOf, rulesOf } from '../config/load-config.ts';
@@ -119,7 +120,7 @@ export async function assembleDefence(o: DefenceOptions): Promise<Defence> {
     ruleLimits: shardRuleLimits(config.pipeline.shards),
   };
   const flows = config.store.enabled && config.store.flows.enabled ? { to: STORE_PATH, meter: flowMeterConfig(config) } : null;
-  const workers = config.pipeline.workers === true;
+  const workers = shardsInThreads(config.pipeline.workers);
   const detection = buildDetection({
     workers,
     shards: config.pipeline.shards,

@@ -1,6 +1,7 @@
 // One autoimmune node: the coordinator (embedded unless etcd endpoints are configured), the
 // supervised actor tree and the HTTP server for /health, the status page and the JSON API.
 
+import { shardsInThreads } from '../net/shard-count.ts';
 import type { Coordinator } from '../cluster/coordinator.ts';
 import { EmbeddedCoordinator } from '../cluster/embedded-coordinator.ts';
 import type { Config } from '../config/schema.ts';
@@ -226,7 +227,7 @@ async function startRest(config: Config, options: StartNodeOptions, started: Sta
     geo,
     shardMailbox: config.pipeline.shardMailbox,
     next: (shard) => detectorPath(shard),
-    ...(config.pipeline.workers === true ? { shardSpec: defence.workerShard } : {}),
+    ...(shardsInThreads(config.pipeline.workers) ? { shardSpec: defence.workerShard } : {}),
   });
   const coordinator: Coordinator = etcd ?? new EmbeddedCoordinator();
   const system = new ActorSystem({
@@ -261,7 +262,7 @@ async function startRest(config: Config, options: StartNodeOptions, started: Sta
   let member: ClusterMember | undefined;
   if (clustered) {
     try {
-      member = await startMember(config, system, coordinator, { interfaces, pipeline, detection: defence.detection, sources, stateDir, http: http.url, notice, joinSecret: joinSecret!, values, workers: config.pipeline.workers === true, shardThread: defence.workerShard });
+      member = await startMember(config, system, coordinator, { interfaces, pipeline, detection: defence.detection, sources, stateDir, http: http.url, notice, joinSecret: joinSecret!, values, workers: shardsInThreads(config.pipeline.workers), shardThread: defence.workerShard });
     } catch (err) {
       await system.stop();
       await events?.close();
