@@ -48,13 +48,11 @@ const NO_FEATURES = new Float64Array(0);
 
 export class Enrichment<G> {
   packets = 0;
-  /** Packets of late batches: not counted into the flow statistics (rules only). */
+  /** Packets of late batches: not counted into the flow features' statistics. */
   late = 0;
   private spare: Float64Array | undefined;
   /** Released feature buffers, for the next batches (a buffer per batch was ~100–200 KB of garbage). */
   private readonly free: Float64Array[] = [];
-  /** A consumer has released a buffer: the next ones are sized for a full batch. */
-  private givenBack = false;
 
   constructor(
     readonly shard: number,
@@ -82,10 +80,9 @@ export class Enrichment<G> {
     if (reuse && this.spare && this.spare.length >= n * fc) features = this.spare;
     else if (!reuse && this.free.length > 0 && this.free[this.free.length - 1]!.length >= n * fc) features = this.free.pop()!;
     else {
-      // A reusable buffer holds a full batch: the sink's, and one that comes back (a pooled
-      // batch's: the pool's full size, whatever this batch's, so any spare fits any batch; or any
-      // once this enricher's consumer has given one back: a worker thread's).
-      const rows = reuse ? Math.max(n, batch.capacity) : batch.pool !== null ? Math.max(n, batch.capacity, batch.pool.capacity) : this.givenBack ? Math.max(n, batch.capacity) : n;
+      // Sized for a full batch (a pooled batch's pool size, whatever this batch holds), so a
+      // buffer that is kept or comes back fits any later batch.
+      const rows = Math.max(n, batch.capacity, batch.pool?.capacity ?? 0);
       features = new Float64Array(rows * fc);
       if (reuse) this.spare = features;
     }
@@ -105,7 +102,6 @@ export class Enrichment<G> {
 
   private giveBack(b: EnrichedBatch<G>): void {
     b.release = undefined;
-    this.givenBack = true;
     // a buffer sent to a thread is detached (length 0): nothing to reuse
     if (this.free.length < SPARE_BUFFERS && b.features.length > 0) this.free.push(b.features);
     b.packets.release();
