@@ -235,7 +235,7 @@ export class EventGenerator {
     const count = 5 + Math.floor(rand() ** 2 * 500);
     return {
       id: this.nextId++, kind: 'alert', at, type, source: p.address, target, country: p.country, asn: p.asn,
-      score, node, detector: type === 'anomaly' ? 'kitnet' : 'rules',
+      score, node, detector: type === 'anomaly' ? 'model' : 'rules',
       detail: JSON.stringify({ evidence: { count, windowS: 60, threshold: 20 }, asnOrg: p.asnOrg, blockable: true }),
       ...(this.opts.vectors ? { features: this.vector(p.address) } : {}),
     };

@@ -55,7 +55,7 @@ const CASES: Array<[string, Expected]> = [
   ['list icmp floods on node n2 today', { language: 'en', query: { kind: 'alert', from: TODAY, to: T, filters: { type: ['icmp-flood'], node: ['n2'] }, measure: 'list', limit: 10 } }],
   ['amenazas desde ES', { language: 'es', query: { kind: 'alert', from: T - DAY, to: T, filters: { country: ['ES'] }, measure: 'count', groupBy: 'type', limit: 10 } }],
   ['port scans from CN or RU today', { language: 'en', query: { kind: 'alert', from: TODAY, to: T, filters: { type: PORT_SCANS, country: ['CN', 'RU'] }, measure: 'count', groupBy: 'type', limit: 10 } }],
-  ['how many anomalies detected by kitnet last week', { language: 'en', query: { kind: 'alert', from: T - 7 * DAY, to: T, filters: { type: ['anomaly'], detector: ['kitnet'] }, measure: 'count' } }],
+  ['how many anomalies detected by kitnet last week', { language: 'en', query: { kind: 'alert', from: T - 7 * DAY, to: T, filters: { type: ['anomaly'], detector: ['model'] }, measure: 'count' } }],
   ['cuántos escaneos hubo la semana pasada', { language: 'es', query: { kind: 'alert', from: MONDAY - 7 * DAY, to: MONDAY, filters: { type: PORT_SCANS }, measure: 'count' } }],
   ['cuántas IPs hemos bloqueado hoy', { language: 'es', query: { kind: 'decision', from: TODAY, to: T, filters: { type: ['ban'] }, measure: 'top', groupBy: 'source', limit: 1000 } }],
   ['how many distinct countries attacked us today', { language: 'en', query: { kind: 'alert', from: TODAY, to: T, filters: {}, measure: 'top', groupBy: 'country', limit: 1000 } }],
@@ -275,7 +275,7 @@ const REFUSED: Array<[string, 'es' | 'en', RegExp]> = [
   // Flows have no attack type or detector; ports and services are only flows'; flows are not decisions.
   ['brute force flows today', 'en', /Flows have no attack type or detector \("brute force"\)/],
   ['¿cuántas conexiones con escaneo de puertos?', 'es', /Los flujos no tienen tipo de ataque ni detector \(«escaneo de puertos»\)/],
-  ['connections detected by kitnet', 'en', /"detector kitnet"/],
+  ['connections detected by kitnet', 'en', /"detector model"/],
   ['attacks on port 22 today', 'en', /Ports and services belong to flows, not to alerts/],
   ['fuerza bruta contra el puerto 2222', 'es', /son de los flujos, no de las alertas/],
   ['bloqueos del puerto 22', 'es', /no de las decisiones/],

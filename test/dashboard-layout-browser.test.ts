@@ -45,7 +45,7 @@ function alerts(): Alert[] {
       evidence: { syns: 5000, completed: 3, level: 532.5000000001, sources: 4321, windowS: 1.2, pps: 4166, threshold: 500, leakPerS: 100, minSources: 20 },
       geo: { country: 'US', asn: 64502, asnOrg: 'Somewhere', latitude: 37.75, longitude: -97.82 },
     },
-    { type: 'anomaly', source: ODD, target: '10.0.0.24', score: 0.7, ts: now, firstTs: now - 4, detector: 'kitnet', blockable: false, evidence: { model: 3, packets: 20, rmse: 0.9731234567 }, geo },
+    { type: 'anomaly', source: ODD, target: '10.0.0.24', score: 0.7, ts: now, firstTs: now - 4, detector: 'model', blockable: false, evidence: { model: 3, packets: 20, rmse: 0.9731234567 }, geo },
   ];
 }
 

@@ -64,7 +64,7 @@ test('scoring a run: precision, recall, false blocks seen in benign traffic, tim
 });
 
 test('anomaly alerts: the attackers they named, and the others with the files they were named in', () => {
-  const anomaly = (source: string, ts: number) => ({ type: 'anomaly' as const, source, target: '10.0.0.1', score: 0.6, ts, firstTs: ts - 1, detector: 'kitnet' as const, blockable: false, evidence: {} });
+  const anomaly = (source: string, ts: number) => ({ type: 'anomaly' as const, source, target: '10.0.0.1', score: 0.6, ts, firstTs: ts - 1, detector: 'model' as const, blockable: false, evidence: {} });
   const s = scoreRun({
     files: [
       { file: 'b.pcap', role: 'benign', firstTs: 0, lastTs: 10, packets: 5 },
@@ -99,7 +99,7 @@ test('a flood is detected at the first alert naming its victim by capture time, 
     decisions: [],
     // The shard's anomaly alert (later in capture time) reached the desk before the flood watch's.
     alerts: [
-      { type: 'anomaly', source: '1.2.3.4', target: '10.10.10.10', score: 0.6, ts: 12.5, firstTs: 12, detector: 'kitnet', blockable: false, evidence: {} },
+      { type: 'anomaly', source: '1.2.3.4', target: '10.10.10.10', score: 0.6, ts: 12.5, firstTs: 12, detector: 'model', blockable: false, evidence: {} },
       { type: 'udp-amplification', source: '5.6.7.8', target: '10.10.10.10', score: 0.9, ts: 11.25, firstTs: 11, detector: 'rules', blockable: false, evidence: {} },
     ],
   });

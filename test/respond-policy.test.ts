@@ -171,8 +171,8 @@ describe('ResponderPolicy.onAlert', () => {
       offence: 1,
     });
     assert.match(d.reason, /ssh-brute-force from 203\.0\.113\.7 scored 0\.9 \(>= 0\.5; attempts=12, windowS=10\): first offence, banned 60 s/);
-    const k = decided(policy.onAlert(alert('2001:DB8::7', { detector: 'kitnet', type: 'anomaly' })));
-    assert.equal(k.detector, 'kitnet');
+    const k = decided(policy.onAlert(alert('2001:DB8::7', { detector: 'model', type: 'anomaly' })));
+    assert.equal(k.detector, 'model');
     assert.equal(k.address, '2001:db8::7');
   });
 
@@ -410,12 +410,12 @@ describe('DecisionLog', () => {
     const log = new DecisionLog(100);
     const a1 = alert('203.0.113.7');
     const a2 = alert('127.0.0.1', { type: 'port-scan-vertical' });
-    const a3 = alert('203.0.113.9', { detector: 'kitnet', type: 'anomaly', score: 0.2 });
+    const a3 = alert('203.0.113.9', { detector: 'model', type: 'anomaly', score: 0.2 });
     for (const a of [a1, a2, a3]) log.record(policy.onAlert(a), a, clock.now());
     log.add(policy.manualUnblock('203.0.113.7'));
     const [unban, low, allowed, ban] = log.recent();
     assert.equal(unban.kind === 'decision' && unban.action, 'unban');
-    assert.deepEqual({ ...low, detail: undefined }, { kind: 'skipped', skipped: 'below-min-score', detail: undefined, address: '203.0.113.9', detector: 'kitnet', score: 0.2, at: 0, captureTs: 1_700_000_000 });
+    assert.deepEqual({ ...low, detail: undefined }, { kind: 'skipped', skipped: 'below-min-score', detail: undefined, address: '203.0.113.9', detector: 'model', score: 0.2, at: 0, captureTs: 1_700_000_000 });
     assert.equal(allowed.kind === 'skipped' && allowed.detail, '127.0.0.1 is allow-listed by 127.0.0.0/8 (loopback): never banned');
     assert.equal(ban.kind === 'decision' && ban.address, '203.0.113.7');
     assert.deepEqual(log.counts(), {
@@ -423,7 +423,7 @@ describe('DecisionLog', () => {
       byDetector: {
         'ssh-brute-force': { ban: 1, unban: 0, skipped: 0 },
         'port-scan-vertical': { ban: 0, unban: 0, skipped: 1 },
-        kitnet: { ban: 0, unban: 0, skipped: 1 },
+        model: { ban: 0, unban: 0, skipped: 1 },
         operator: { ban: 0, unban: 1, skipped: 0 },
       },
       bySkipReason: { 'allow-listed': 1, 'below-min-score': 1 },

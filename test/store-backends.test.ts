@@ -140,7 +140,7 @@ function queries(events: EventRow[]): Array<[string, EventQuery]> {
     ['count from an IPv6 host', q('count', { source: [v6] })],
     ['count to no single target', q('count', { target: ['*'] })],
     ['count to a /28', q('count', { target: ['192.0.2.0/28'] })],
-    ['count by node and detector', q('count', { node: ['node-b'], detector: ['kitnet'] })],
+    ['count by node and detector', q('count', { node: ['node-b'], detector: ['model'] })],
     ['empty filter lists constrain nothing', q('count', { type: [], country: [] })],
     ['combined filters', q('count', { country: ['CN', 'US', 'RU'], type: ['ssh-brute-force'], minScore: 0.7 })],
     ...EVENT_FIELDS.map((f): [string, EventQuery] => [`count by ${f}`, q('count', {}, { groupBy: f, limit: 1000 })]),
@@ -194,11 +194,11 @@ async function rejectsWithCode(p: Promise<unknown>, pattern: RegExp): Promise<vo
   });
 }
 
-test('a database made before alerts kept their vectors (and rows their event count) gains the columns when opened, and keeps its rows, each one event', async () => {
+test('a database made before alerts kept their vectors (and rows their event count, and the model its name) gains the columns when opened, and keeps its rows, each one event, the model\'s as detector model', async () => {
   const dir = testTempDir('store-migrate-');
   const old = (types: SqlTypes, key = '', suffix = '') => schemaSql(types, key, suffix).map((sql) => sql.replace(`, features ${types.blob}, n ${types.i64} DEFAULT 1`, ''));
-  const [alert] = workload().filter((e) => e.kind === 'alert');
-  const legacy = [alert!.id, alert!.at, 'alert', alert!.type, alert!.source, null, null, alert!.target, null, null, alert!.country, alert!.asn, alert!.node, alert!.detector, alert!.score, alert!.detail];
+  const [alert] = workload().filter((e) => e.kind === 'alert' && e.detector === 'model');
+  const legacy = [alert!.id, alert!.at, 'alert', alert!.type, alert!.source, null, null, alert!.target, null, null, alert!.country, alert!.asn, alert!.node, 'kitnet', alert!.score, alert!.detail];
   const marks = legacy.map(() => '?').join(', ');
   try {
     // SQLite, as the store made it before.
@@ -225,6 +225,10 @@ test('a database made before alerts kept their vectors (and rows their event cou
         assert.deepEqual(got.map((a) => [a.row.id, a.features && [...a.features]]).sort(), [[alert!.id, null], [fresh.id, [1.5, -2, 3]]], path);
         const count = await s.query({ kind: 'alert', from: 0, to: 2 ** 52, filters: {}, measure: 'count' });
         assert.deepEqual(count.rows, [[2]], `${path}: the old row counts as one event`);
+        const byModel = await s.query({ kind: 'alert', from: 0, to: 2 ** 52, filters: { detector: ['model'] }, measure: 'count' });
+        assert.deepEqual(byModel.rows, [[2]], `${path}: the old row's detector kitnet is now model`);
+        const legacyName = await s.query({ kind: 'alert', from: 0, to: 2 ** 52, filters: { detector: ['kitnet'] }, measure: 'count' });
+        assert.deepEqual(legacyName.rows, [[0]], `${path}: no row left as kitnet`);
       } finally {
         await s.close();
       }

@@ -35,7 +35,7 @@ function rows(n: number, seed: number): EventRow[] {
       asn: pick([4134, 4837, 12389, null]),
       score: Math.round(r() * 100) / 100,
       node: pick(['n1', 'n2', 'n3']),
-      detector: pick(['rules', 'kitnet']),
+      detector: pick(['rules', 'model']),
       detail: '{}',
     });
   }

@@ -344,7 +344,7 @@ class Answer {
     return es ? ['decisión', 'decisiones'] : ['decision', 'decisions'];
   }
 
-  /** Alert types, or what asked for a decision (its detector: a rule's alert type, kitnet, the operator). */
+  /** Alert types, or what asked for a decision (its detector: a rule's alert type, the model, the operator). */
   private reasons(): string {
     const f = this.q.filters;
     if (this.q.kind === 'alert') return f.type?.length ? V.typesLabel(f.type, this.lang) : '';

@@ -88,12 +88,12 @@ export function kindOf(f: Findings, lang: Language, problems: string[]): EventKi
 }
 
 /**
- * A decision's detector is the alert type behind a rule's ban, 'kitnet' for the model's and
+ * A decision's detector is the alert type behind a rule's ban, 'model' for the model's and
  * 'operator' for a manual one (respond/decision.ts), so "bans for SSH brute force" filters on it.
  */
 export function decisionDetectors(types: string[], words: string[]): string[] {
   const out = new Set<string>();
-  for (const t of types) out.add(t === 'anomaly' ? 'kitnet' : t);
+  for (const t of types) out.add(t === 'anomaly' ? 'model' : t);
   for (const w of words) {
     if (w === 'rules') {
       for (const t of ALERT_TYPES) if (t !== 'anomaly') out.add(t);

@@ -37,8 +37,12 @@ export interface Alert {
   ts: number;
   /** Capture time of the first packet counted in the evidence. */
   firstTs: number;
-  /** Which detector: 'rules' or 'kitnet' (with the model version in evidence). */
-  detector: 'rules' | 'kitnet';
+  /**
+   * Which detector: 'rules', or 'model' for the anomaly model in force, whatever its kind
+   * (density or KitNET; the version is in the evidence). Stores from before this name hold
+   * 'kitnet' for the model; they are renamed when opened (sql-backend.ts renameModelDetector).
+   */
+  detector: 'rules' | 'model';
   /**
    * Whether blocking `source` would help. False for victim-keyed floods: their sources are
    * spoofed (one or two packets each) or abused reflectors, so the alert names the victim

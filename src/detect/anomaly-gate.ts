@@ -73,7 +73,7 @@ export class AnomalyGate {
         score: riskScore(n * ratio, n, this.config.windowS, t - first),
         ts: t,
         firstTs: first,
-        detector: 'kitnet',
+        detector: 'model',
         blockable: this.config.blockable,
         evidence: { packets: n, windowS: Math.round((t - first) * 1e6) / 1e6, peakScore: Math.round(this.peak[s]! * 1e4) / 1e4, threshold: Math.round(threshold * 1e4) / 1e4, modelVersion },
       });

@@ -18,7 +18,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import type { DuckDBAppender, DuckDBConnection } from '@duckdb/node-api';
 import type { EventQuery } from './event-query.ts';
 import {
-  TABLE_ROWS_SQL, VECTOR_IDS_SQL, addressKeys, alertsSql, compactTo, featuresToBytes, lateRows, loadCoverage, pruneTo, rollLate, rollupTo, runEventQuery,
+  TABLE_ROWS_SQL, VECTOR_IDS_SQL, addressKeys, alertsSql, compactTo, featuresToBytes, lateRows, loadCoverage, pruneTo, renameModelDetector, rollLate, rollupTo, runEventQuery,
   storeStats, storedAlerts, fileBytes, schemaSql, toSqlValue,
 } from './sql-backend.ts';
 import type { Coverage, Dialect, EventRow, QueryResult, SqlExec, SqlParam, SqlValue, StoreBackend, StoreStats, StoredAlert } from './sql-backend.ts';
@@ -71,6 +71,7 @@ class DuckdbBackend implements StoreBackend {
   ) {}
 
   async init(): Promise<void> {
+    await renameModelDetector(this.exec);
     this.cov = await loadCoverage(this.exec);
   }
 

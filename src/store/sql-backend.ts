@@ -525,9 +525,22 @@ export async function loadCoverage(x: SqlExec): Promise<Coverage> {
   };
 }
 
-async function setMeta(x: SqlExec, name: 'raw_from' | 'coarse_to', value: number): Promise<void> {
+async function setMeta(x: SqlExec, name: 'raw_from' | 'coarse_to' | 'detector_model', value: number): Promise<void> {
   await x.run('DELETE FROM store_meta WHERE name = ?', [name]);
   await x.run('INSERT INTO store_meta (name, value) VALUES (?, ?)', [name, BigInt(value)]);
+}
+
+/**
+ * The anomaly model's alerts and decisions were stored under detector 'kitnet' whatever the
+ * model's kind (the default is the density model); they are 'model' now (alert.ts). Renamed
+ * once per database, in its rows and rollups alike, so one filter and one group cover old and
+ * new events; store_meta's 'detector_model' marks it done.
+ */
+export async function renameModelDetector(x: SqlExec): Promise<void> {
+  const [done] = await x.rows("SELECT COUNT(*) FROM store_meta WHERE name = 'detector_model'", []);
+  if (Number(done![0]) > 0) return;
+  for (const table of ['events', 'rollups', 'rollups_coarse']) await x.run(`UPDATE ${table} SET detector = 'model' WHERE detector = 'kitnet'`, []);
+  await setMeta(x, 'detector_model', 1);
 }
 
 /** Rolls hours [cov.coarseTo, floorHour(upTo)) into the coarse rollups; returns the rows written. */

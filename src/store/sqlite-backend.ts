@@ -21,7 +21,7 @@
 import { openSqlite, type SqliteDatabase as Database, type SqliteStatement as Statement } from '../util/sqlite.ts';
 import type { EventQuery } from './event-query.ts';
 import {
-  TABLE_ROWS_SQL, VECTOR_IDS_SQL, RAW_COLUMNS, addressKeys, alertsSql, compactTo, featuresToBytes, lateRows, loadCoverage, pruneTo, rollLate, rollupTo,
+  TABLE_ROWS_SQL, VECTOR_IDS_SQL, RAW_COLUMNS, addressKeys, alertsSql, compactTo, featuresToBytes, lateRows, loadCoverage, pruneTo, renameModelDetector, rollLate, rollupTo,
   runEventQuery, storeStats, storedAlerts, fileBytes, schemaSql, toSqlValue,
 } from './sql-backend.ts';
 import type { Coverage, Dialect, EventRow, QueryResult, SqlExec, SqlParam, SqlValue, StoreBackend, StoreStats, StoredAlert } from './sql-backend.ts';
@@ -69,6 +69,7 @@ class SqliteBackend implements StoreBackend {
   }
 
   async init(): Promise<void> {
+    await renameModelDetector(this.exec);
     this.cov = await loadCoverage(this.exec);
   }
 

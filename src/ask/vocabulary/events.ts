@@ -33,7 +33,7 @@ export const AT_LEAST_WORDS = [
 ];
 
 export const DETECTOR_WORDS: Record<string, string[]> = {
-  kitnet: ['kitnet', 'ml', 'machine learning', 'aprendizaje automatico', 'el modelo', 'the model'],
+  model: ['kitnet', 'ml', 'machine learning', 'aprendizaje automatico', 'el modelo', 'the model'],
   rules: ['reglas', 'las reglas', 'rules', 'the rules', 'rule based', 'basado en reglas'],
   operator: ['operador', 'el operador', 'operator', 'the operator', 'manual', 'manuales', 'manually', 'a mano', 'by hand'],
 };
