@@ -187,7 +187,9 @@ test('a scan past the ports bound: its scanner named, its ports counted, the por
   for (const p of ownPorts) assert.ok(plainPorts.has(p));
   const rowsOfScanner = aggregated.filter((r) => r.source === scanner && r.target === scan.target && r.attempts);
   const allSlots = new Set(rowsOfScanner.map((r) => r.attempts!.slotStart));
-  if (allSlots.size === 1) assert.equal(ownPorts.size + scan.attempts!.ports!, plainPorts.size, 'every port counted once');
+  assert.equal(allSlots.size, 1, 'D08 scan ends in one minute');
+  assert.equal(ownPorts.size + scan.attempts!.ports!, plainPorts.size, 'every port counted once');
+  assert.equal(ownPorts.size, DEFAULT_PORTS_PER_TARGET);
   assert.equal(
     rowsOfScanner.reduce((n, r) => n + r.attempts!.flows, 0),
     plain.filter((r) => r.source === scanner && r.target === scan.target && r.protocol === 6 && r.servicePort === undefined && r.packets <= 3).length,
