@@ -330,6 +330,27 @@ test('unanswered replies: a list line says they are counted under their source p
   assert.deepEqual(evaluateQuery(rows, { ...parsed.query, measure: 'count', groupBy: 'type' }).rows, [['tcp/80', 451]]);
 });
 
+test('a target\'s many-ports row (tcp/*): a list line names the scanner and says how many ports it stands for', () => {
+  const at = TODAY + 10 * H;
+  const scan: FlowRecord = {
+    source: '198.51.100.7', target: '10.0.0.9', protocol: 6, sport: 0, dport: 0, firstTs: at / 1000 - 50, lastTs: at / 1000, packets: 1487, bytes: 86_246,
+    tcpFlags: 0x02, anomalous: 0, scored: 0, country: null, asn: null, end: 'slot',
+    attempts: { flows: 1487, sources: 1, sourcesExact: true, samples: ['198.51.100.7'], slotStart: at / 1000 - 60, slotS: 60, reason: 'unverified-attempts', ports: 744 },
+  };
+  const rows = [flowRow(scan, 1, 'n1', at)];
+  for (const [q, line] of [
+    ['show the flows from 198.51.100.7 today', 'Flows from 198.51.100.7 today, latest first:\n- 10:00 tcp/* 198.51.100.7 → 10.0.0.9 (1487 flows from spoofed/unverified sources: 1 distinct, 744 ports besides those with rows of their own, 1487 packets, 86246 bytes, risk 0, node: n1, detector: flow-meter)'],
+    ['muestra los flujos desde 198.51.100.7 hoy', 'Flujos desde 198.51.100.7 hoy, los más recientes:\n- 10:00 tcp/* 198.51.100.7 → 10.0.0.9 (1487 flujos de orígenes no verificados (quizá falsificados): 1 distinto, 744 puertos además de los que tienen fila propia, 1487 paquetes, 86246 bytes, riesgo 0, node: n1, detector: flow-meter)'],
+  ] as const) {
+    const parsed = ask(q);
+    assert.ok(parsed.ok, q);
+    const result = evaluateQuery(rows, parsed.query);
+    const out = answerText(parsed, result, { timeZone: 'UTC' });
+    assertNoInventedNumbers(out, parsed, result);
+    assert.equal(out, line);
+  }
+});
+
 test('a command over flows: the sources of the matching flows, awaiting confirmation', () => {
   assert.equal(
     flowAnswer('bloquea los orígenes de las conexiones al puerto 22 de hoy'),

@@ -5,34 +5,38 @@
 // flows, packets and bytes must be equal, while the flood's flows become a few rows.
 
 import { strict as assert } from 'node:assert';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { AttemptAggregator, EXACT_SOURCES } from '../src/detect/attempt-aggregates.ts';
+import { AttemptAggregator, DEFAULT_PORTS_PER_TARGET, EXACT_SOURCES } from '../src/detect/attempt-aggregates.ts';
 import { FlowMeter } from '../src/detect/flow-meter.ts';
 import type { FlowRecord } from '../src/detect/flow-record.ts';
 import { SessionVerifier } from '../src/detect/session-verifier.ts';
 import { parseIpv4 } from '../src/net/address.ts';
+import { PacketBatch, PacketFlags as F } from '../src/net/packet-batch.ts';
 import { readCaptureSync } from '../src/net/pcap-file.ts';
 import { flowDetail, flowRow, tcpFlagLetters } from '../src/store/event-row.ts';
 import { openSqliteBackend } from '../src/store/sqlite-backend.ts';
 import { evaluateQuery } from '../src/store/evaluate-query.ts';
 
 const PCAP = fileURLToPath(new URL('../../shared/data/pcap/', import.meta.url));
+/** Writes the spoofed floods to random ports (scapy). */
+const CRAFT = fileURLToPath(new URL('../bench/flood/craft-floods.py', import.meta.url));
 const FILES = ['D05_benign_kali-normal-ssh.pcap', 'D08_scan_synscan.pcapng', 'D12_flood_pkt.TCP.synflood.spoofed.pcap', 'D14_flood_amp.TCP.reflection.SYNACK.pcap'];
 
-/** Meters the files on one timeline through one verifier, as rows per flow (`plain`) and with aggregates. */
-function meterBoth(): { plain: FlowRecord[]; aggregated: FlowRecord[]; meter: FlowMeter } {
+/** Meters the files on one timeline through one verifier, as rows per flow (`plain`) and with aggregates (the defaults). */
+function meterBoth(files = FILES.map((f) => join(PCAP, f))): { plain: FlowRecord[]; aggregated: FlowRecord[]; meter: FlowMeter } {
   const verifier = new SessionVerifier();
   const plainMeter = new FlowMeter();
   const meter = new FlowMeter({ attempts: { slotS: 60, maxPackets: 3 } });
   const plain: FlowRecord[] = [];
   const aggregated: FlowRecord[] = [];
-  for (const f of FILES) {
-    readCaptureSync(join(PCAP, f), (packets) => {
+  for (const f of files) {
+    readCaptureSync(f, (packets) => {
       verifier.mark(packets);
       const b = { shard: 0, packets, features: new Float64Array(0), featureCount: 0, geo: null };
       plainMeter.observe(b, null, 0.5, plain);
@@ -46,41 +50,153 @@ function meterBoth(): { plain: FlowRecord[]; aggregated: FlowRecord[]; meter: Fl
   return { plain, aggregated, meter };
 }
 
-test('on the shared captures, aggregates keep the store\'s totals of flows, packets and bytes, per service, in far fewer rows', async () => {
+type Cell = string | number | null;
+
+/** The store's view of a set of records (SQLite, read back with SQL): rows, flows, packets, bytes; flows per service and per target. */
+async function storeTotals(records: FlowRecord[], path: string) {
+  const store = await openSqliteBackend(path);
+  await store.insert(records.map((r, i) => flowRow(r, i + 1, 'n1', 1_000_000 + i)));
+  // the store's own count per service where it can list them all (its limit is 1,000 groups)
+  const byServiceQuery = await store.query({ kind: 'flow', from: 0, to: 2 ** 52, filters: {}, measure: 'count', groupBy: 'type', limit: 1000 });
+  await store.close();
+  const db = new (createRequire(import.meta.url)('better-sqlite3'))(path, { readonly: true });
+  const [rows, flows, packets, bytes] = db
+    .prepare("SELECT COUNT(*), SUM(n), SUM(json_extract(detail, '$.packets')), SUM(json_extract(detail, '$.bytes')) FROM events WHERE kind = 'flow'")
+    .raw(true)
+    .get() as number[];
+  const group = (column: string) =>
+    db.prepare(`SELECT ${column}, SUM(COALESCE(n, 1)) AS c FROM events WHERE kind = 'flow' GROUP BY ${column} ORDER BY c DESC, ${column}`).raw(true).all() as Cell[][];
+  const byService = group('type');
+  if (byService.length < 1000) assert.deepEqual(byServiceQuery.rows, byService, 'the store counts per service as SQL does');
+  const bySource = group('source');
+  // per target and protocol: flows, packets, bytes
+  const byTarget = db
+    .prepare("SELECT target, json_extract(detail, '$.protocol') AS p, SUM(n), SUM(json_extract(detail, '$.packets')), SUM(json_extract(detail, '$.bytes')) FROM events WHERE kind = 'flow' GROUP BY target, p ORDER BY target, p")
+    .raw(true)
+    .all() as Cell[][];
+  // the most rows any target has for one protocol in one minute
+  const [maxRowsPerTargetMinute] = db
+    .prepare("SELECT MAX(c) FROM (SELECT COUNT(*) AS c FROM events WHERE kind = 'flow' GROUP BY target, json_extract(detail, '$.protocol'), CAST(json_extract(detail, '$.start') / 60000 AS INTEGER))")
+    .raw(true)
+    .get() as number[];
+  db.close();
+  return { rows: rows!, flows, packets, bytes, byService, bySource, byTarget, maxRowsPerTargetMinute: maxRowsPerTargetMinute! };
+}
+
+/**
+ * Flows per service are equal, but for the ports past a target's bound: those are counted
+ * under 'tcp/*' or 'udp/*' (the many-ports rows), each protocol's total unchanged.
+ */
+function assertServices(before: Cell[][], after: Cell[][]): void {
+  const count = (rows: Cell[][], service: string) => (rows.find((r) => r[0] === service)?.[1] as number | undefined) ?? 0;
+  const moved = new Map<string, number>();
+  for (const [service, n] of before) {
+    const kept = count(after, String(service));
+    assert.ok(kept <= (n as number), `${service}: ${kept} of ${n}`);
+    const proto = String(service).split('/')[0]!;
+    moved.set(proto, (moved.get(proto) ?? 0) + (n as number) - kept);
+  }
+  for (const [service, n] of after) {
+    if (String(service).endsWith('/*')) assert.equal(n, moved.get(String(service).split('/')[0]!), `${service}: the flows of the ports past the bound`);
+    else assert.ok(before.some((r) => r[0] === service), `${service} is a service of the plain rows`);
+  }
+}
+
+test('on the shared captures, aggregates keep the store\'s totals of flows, packets and bytes, per target and source, in far fewer rows', async () => {
   const { plain, aggregated, meter } = meterBoth();
   const dir = mkdtempSync(join(tmpdir(), 'flow-attempts-'));
   try {
-    const totals = async (records: FlowRecord[], file: string) => {
-      const path = join(dir, file);
-      const store = await openSqliteBackend(path);
-      await store.insert(records.map((r, i) => flowRow(r, i + 1, 'n1', 1_000_000 + i)));
-      const byService = await store.query({ kind: 'flow', from: 0, to: 2 ** 52, filters: {}, measure: 'count', groupBy: 'type', limit: 1000 });
-      await store.close();
-      const db = new (createRequire(import.meta.url)('better-sqlite3'))(path, { readonly: true });
-      const [rows, flows, packets, bytes] = db
-        .prepare("SELECT COUNT(*), SUM(n), SUM(json_extract(detail, '$.packets')), SUM(json_extract(detail, '$.bytes')) FROM events WHERE kind = 'flow'")
-        .raw(true)
-        .get() as number[];
-      db.close();
-      return { rows, flows, packets, bytes, byService: byService.rows };
-    };
-    const before = await totals(plain, 'plain.sqlite');
-    const after = await totals(aggregated, 'aggregated.sqlite');
+    const before = await storeTotals(plain, join(dir, 'plain.sqlite'));
+    const after = await storeTotals(aggregated, join(dir, 'aggregated.sqlite'));
     assert.equal(before.rows, plain.length);
     assert.deepEqual([after.flows, after.packets, after.bytes], [before.flows, before.packets, before.bytes]);
-    assert.deepEqual(after.byService, before.byService, 'counts per service too');
+    assert.deepEqual(after.byTarget, before.byTarget, 'flows, packets and bytes per target and protocol');
+    // per source, '*' aside: a scanner keeps its count (one source: named, in its many-ports row too)
+    const named = (rows: Cell[][]) => rows.filter((r) => r[0] !== '*' && (r[1] as number) > 100);
+    assert.deepEqual(named(after.bySource), named(before.bySource));
+    assertServices(before.byService, after.byService);
     assert.ok(meter.attempts!.attempts > 30_000, `the flood's flows are attempts (${meter.attempts!.attempts})`);
     // D14's reflected SYN-ACKs and resets are counted under the reflectors' ports, aggregated or not.
     const flows = (service: string) => (before.byService.find((r) => r[0] === service)?.[1] as number | undefined) ?? 0;
     assert.ok(flows('tcp/80') > 3_000 && flows('tcp/443') > 500, `tcp/80 ${flows('tcp/80')}, tcp/443 ${flows('tcp/443')}`);
-    // 47,512 → 1,190 here: the flood is a few rows, the reflection a few more; the SYN scan is a row per port it tried.
-    assert.ok(after.rows * 20 < before.rows, `rows: ${before.rows} → ${after.rows}`);
+    assert.deepEqual([flows('tcp/80'), flows('tcp/443')], [80, 443].map((p) => (after.byService.find((r) => r[0] === `tcp/${p}`)?.[1] as number) ?? 0));
+    // 47,512 → 1,190 before the ports bound, 447 with it: the flood is a few rows, the reflection
+    // a few more; D08's SYN scan 256 ports with rows of their own and one many-ports row.
+    assert.ok(after.rows * 50 < before.rows, `rows: ${before.rows} → ${after.rows}`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 });
 
-test('what is aggregated: unverified TCP attempts only (SYNs, resets, unanswered SYN-ACKs); verified sessions, other protocols and longer flows stay rows of their own', () => {
+test('a spoofed flood to random ports of one target (SYNs; one-datagram UDP): a bounded number of rows a minute, every flow, packet and byte counted', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'flow-attempts-flood-'));
+  try {
+    // 6,000 packets of each over 150 s: about 2,400 a minute to as many random ports of each victim
+    execFileSync('/usr/bin/python3', [CRAFT, dir, '6000', '150']);
+    // each on a timeline of its own (they share their capture times)
+    const syn = meterBoth([join(dir, 'flood_syn_random_ports.pcap')]);
+    const udp = meterBoth([join(dir, 'flood_udp_random_ports.pcap')]);
+    const plain = [...syn.plain, ...udp.plain];
+    const aggregated = [...syn.aggregated, ...udp.aggregated];
+    const before = await storeTotals(plain, join(dir, 'plain.sqlite'));
+    const after = await storeTotals(aggregated, join(dir, 'aggregated.sqlite'));
+    assert.deepEqual([after.flows, after.packets, after.bytes], [before.flows, before.packets, before.bytes]);
+    assert.deepEqual(after.byTarget, before.byTarget, 'flows, packets and bytes per target and protocol');
+    assertServices(before.byService, after.byService);
+    for (const [victim, protocol] of [['203.0.113.50', 6], ['203.0.113.60', 17]] as const) {
+      const rowsBefore = plain.filter((r) => r.target === victim && r.protocol === protocol).length;
+      const rows = aggregated.filter((r) => r.target === victim && r.protocol === protocol);
+      const many = rows.filter((r) => r.attempts?.ports !== undefined);
+      const slots = new Set(many.map((r) => r.attempts!.slotStart)).size;
+      assert.ok(slots >= 3 && slots <= 4, `${victim}: ${slots} slots`);
+      // a row per port of a slot's first 256 (UDP: per datagram to one of them; a random port
+      // comes up again now and then), and one more: not one per port
+      const own = rows.filter((r) => r.attempts?.ports === undefined);
+      assert.equal(many.length, slots);
+      assert.ok(new Set(own.map((r) => r.dport)).size <= slots * DEFAULT_PORTS_PER_TARGET);
+      assert.ok(rows.length <= slots * (DEFAULT_PORTS_PER_TARGET + 1) * 1.1, `${victim}: ${rowsBefore} rows → ${rows.length}`);
+      assert.ok(rowsBefore > 5_000, `${victim}: ${rowsBefore} rows without aggregates`);
+      for (const r of many) {
+        assert.deepEqual([r.source, r.sport, r.dport, flowRow(r, 1, 'n1', 0).type], ['*', 0, 0, protocol === 6 ? 'tcp/*' : 'udp/*']);
+        assert.equal(r.attempts!.reason, 'unverified-attempts');
+        assert.ok(r.attempts!.ports! >= 1 && r.attempts!.ports! <= r.attempts!.flows, `${r.attempts!.ports} ports`);
+        assert.ok(r.attempts!.sources > r.attempts!.flows * 0.9, 'the forged sources are counted');
+      }
+      const ports = many.reduce((n, r) => n + r.attempts!.ports!, 0);
+      assert.ok(ports > 4_000, `${ports} ports in the many-ports rows`);
+    }
+    assert.ok(syn.meter.attempts!.attempts > 5_000 && udp.meter.attempts!.attempts > 4_000);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a scan past the ports bound: its scanner named, its ports counted, the ports with rows of their own and the many-ports row\'s adding up to the plain rows\'', () => {
+  const { plain, aggregated } = meterBoth();
+  const scanner = '172.16.0.8'; // D08's SYN scan
+  const many = aggregated.filter((r) => r.attempts?.ports !== undefined);
+  const scan = many.find((r) => r.source === scanner);
+  assert.ok(scan, `a many-ports row names the scanner (${many.map((r) => r.source).join(', ')})`);
+  assert.deepEqual([scan.protocol, scan.sport, scan.dport, scan.servicePort, flowRow(scan, 1, 'n1', 0).type], [6, 0, 0, undefined, 'tcp/*']);
+  assert.equal(JSON.parse(flowRow(scan, 1, 'n1', 0).detail).attempts.ports, scan.attempts!.ports);
+  // per slot: the scanner's ports with rows of their own (at most DEFAULT_PORTS_PER_TARGET) and the row's ports are the plain rows' distinct ports
+  const own = aggregated.filter((r) => r.source === scanner && r.target === scan.target && r.attempts && r.attempts.ports === undefined && r.attempts.slotStart === scan.attempts!.slotStart);
+  assert.ok(own.length <= DEFAULT_PORTS_PER_TARGET);
+  const plainPorts = new Set(plain.filter((r) => r.source === scanner && r.target === scan.target && r.protocol === 6).map((r) => r.dport));
+  const ownPorts = new Set(own.map((r) => r.dport));
+  for (const p of ownPorts) assert.ok(plainPorts.has(p));
+  const rowsOfScanner = aggregated.filter((r) => r.source === scanner && r.target === scan.target && r.attempts);
+  const allSlots = new Set(rowsOfScanner.map((r) => r.attempts!.slotStart));
+  assert.equal(allSlots.size, 1, 'D08 scan ends in one minute');
+  assert.equal(ownPorts.size + scan.attempts!.ports!, plainPorts.size, 'every port counted once');
+  assert.equal(ownPorts.size, DEFAULT_PORTS_PER_TARGET);
+  assert.equal(
+    rowsOfScanner.reduce((n, r) => n + r.attempts!.flows, 0),
+    plain.filter((r) => r.source === scanner && r.target === scan.target && r.protocol === 6 && r.servicePort === undefined && r.packets <= 3).length,
+  );
+});
+
+test('what is aggregated: unverified TCP attempts (SYNs, resets, unanswered SYN-ACKs), and one-datagram UDP past a target\'s ports bound; verified sessions, other protocols and longer flows stay rows of their own', () => {
   const { plain, aggregated } = meterBoth();
   const aggregates = aggregated.filter((r) => r.attempts);
   const rows = aggregated.filter((r) => !r.attempts);
@@ -91,12 +207,17 @@ test('what is aggregated: unverified TCP attempts only (SYNs, resets, unanswered
   // D05's SSH session (192.168.1.2 ↔ 192.168.1.3) is verified: its flows are rows with their addresses.
   assert.ok(rows.some((r) => r.source === '192.168.1.2' && r.target === '192.168.1.3' && r.dport === 22));
   for (const a of aggregates) {
+    if (a.protocol === 17) {
+      assert.notEqual(a.attempts!.ports, undefined, 'UDP only past a target\'s ports bound');
+      continue;
+    }
     assert.equal(a.protocol, 6);
     assert.ok((a.tcpFlags & 0x10) === 0 || (a.tcpFlags & 0x06) !== 0, 'no ACK in an attempt, unless it is a SYN-ACK or a reset');
     // an initiation is counted under the port it went to, a reply under the replier's (its source) port
     const reply = a.attempts!.reason === 'unanswered-replies';
-    assert.equal(reply, a.servicePort !== undefined);
-    if (reply) assert.deepEqual([a.dport, a.servicePort], [0, a.sport]);
+    assert.equal(reply && a.attempts!.ports === undefined, a.servicePort !== undefined);
+    if (a.attempts!.ports !== undefined) assert.deepEqual([a.sport, a.dport, a.servicePort], [0, 0, undefined], 'a many-ports row');
+    else if (reply) assert.deepEqual([a.dport, a.servicePort], [0, a.sport]);
     else assert.equal(a.sport, 0);
     assert.ok(a.packets <= 3 * a.attempts!.flows);
     assert.ok(a.attempts!.samples.length >= 1 && a.attempts!.samples.length <= 4);
@@ -177,6 +298,73 @@ test('unanswered replies: one row per target, replier port and slot, apart from 
   assert.equal(JSON.parse(flowRow(r, 1, 'n1', 0).detail).reply, true);
 });
 
+test('the ports bound: a target\'s first portsPerTarget ports a slot keep rows, further ones are one many-ports row counting its distinct ports; per kind; anew each slot', () => {
+  const agg = new AttemptAggregator({ slotS: 60, portsPerTarget: 4 });
+  const out: FlowRecord[] = [];
+  const victim = parseIpv4('192.0.2.1') | 0;
+  const syn = (source: string, port: number, t: number, reply = false) => agg.add(parseIpv4(source) | 0, victim, 6, port, reply, t, t, t, 1, 60, reply ? 0x12 : 0x02, 0, 0, out);
+  for (const port of [1, 2, 3, 4, 5, 6, 7, 1, 5, 8]) syn('198.51.100.7', port, 1);
+  syn('198.51.100.8', 9, 2);
+  syn('203.0.113.1', 80, 3, true); // replies have a bound of their own
+  agg.close(60, out);
+  const many = out.filter((r) => r.attempts!.ports !== undefined);
+  const own = out.filter((r) => r.attempts!.ports === undefined && r.attempts!.reason === 'unverified-attempts');
+  assert.deepEqual(own.map((r) => [r.dport, r.attempts!.flows]).sort((a, b) => a[0]! - b[0]!), [[1, 2], [2, 1], [3, 1], [4, 1]]);
+  assert.equal(many.length, 1);
+  const m = many[0]!;
+  assert.deepEqual(
+    [m.source, m.sport, m.dport, m.packets, m.bytes, m.attempts!.flows, m.attempts!.ports, m.attempts!.sources, m.attempts!.samples, flowRow(m, 1, 'n1', 0).type],
+    ['*', 0, 0, 6, 360, 6, 5, 2, ['198.51.100.7', '198.51.100.8'], 'tcp/*'],
+  );
+  assert.equal(out.filter((r) => r.attempts!.reason === 'unanswered-replies').length, 1);
+  // a new slot counts anew: port 9 has a row of its own
+  out.length = 0;
+  syn('198.51.100.7', 9, 61);
+  agg.flushAll(out);
+  assert.deepEqual(out.map((r) => [r.dport, r.attempts!.ports]), [[9, undefined]]);
+});
+
+test('one-datagram UDP flows: rows of their own for a target\'s first ports a slot, its many-ports row past them (udp: false, never)', () => {
+  const agg = new AttemptAggregator({ slotS: 60, portsPerTarget: 2 });
+  const out: FlowRecord[] = [];
+  const victim = parseIpv4('192.0.2.1') | 0;
+  const dgram = (port: number) => agg.addDatagram(parseIpv4('198.51.100.1') | 0, victim, port, 1, 1, 1, 100, 0, 0, out);
+  assert.deepEqual([1000, 2000, 1000, 3000, 4000, 3000].map(dgram), [false, false, false, true, true, true]);
+  // TCP's ports are counted apart from UDP's
+  agg.add(parseIpv4('198.51.100.1') | 0, victim, 6, 3000, false, 1, 1, 1, 1, 60, 0x02, 0, 0, out);
+  agg.flushAll(out);
+  const udp = out.find((r) => r.protocol === 17)!;
+  assert.deepEqual([udp.source, udp.packets, udp.bytes, udp.attempts!.flows, udp.attempts!.ports, flowRow(udp, 1, 'n1', 0).type], ['198.51.100.1', 3, 300, 3, 2, 'udp/*']);
+  assert.deepEqual(out.filter((r) => r.protocol === 6).map((r) => r.dport), [3000]);
+  const off = new AttemptAggregator({ portsPerTarget: 1, udp: false });
+  assert.deepEqual([1, 2, 3].map((p) => off.addDatagram(1, 2, p, 1, 1, 1, 40, 0, 0, out)), [false, false, false]);
+});
+
+test('the meter: one-datagram UDP flows past the ports bound join the many-ports row; flows of more datagrams, or from a verified source, never', () => {
+  const meter = new FlowMeter({ attempts: { slotS: 60, maxPackets: 3, portsPerTarget: 2 } });
+  const out: FlowRecord[] = [];
+  // one-datagram flows to 5 ports of the victim, a flow of 2 datagrams to a sixth, and a datagram of a verified source to a seventh
+  const rows: Array<[number, number]> = [[101, 0], [102, 0], [103, 0], [104, 0], [105, 0], [106, 0], [106, 0], [107, F.SOURCE_SEEN]];
+  const b = new PacketBatch(rows.length);
+  for (const [port, verified] of rows) {
+    const i = b.length++;
+    b.flags[i] = F.ETHERNET | F.IPV4 | F.UDP | verified;
+    b.ts[i] = 1_700_000_000 + i;
+    b.wirelen[i] = b.caplen[i] = 60;
+    b.protocol[i] = 17;
+    b.ipVersion[i] = 4;
+    b.src4[i] = parseIpv4('198.51.100.1');
+    b.dst4[i] = parseIpv4('192.0.2.1');
+    b.srcPort[i] = 40000;
+    b.dstPort[i] = port;
+  }
+  meter.observe({ shard: 0, packets: b, features: new Float64Array(0), featureCount: 0, geo: null }, null, 0.5, out);
+  meter.flushAll(out);
+  const many = out.filter((r) => r.attempts);
+  assert.deepEqual(many.map((r) => [r.protocol, r.attempts!.flows, r.attempts!.ports, r.packets]), [[17, 3, 3, 3]]);
+  assert.deepEqual(out.filter((r) => !r.attempts).map((r) => [r.dport, r.packets]).sort((a, b) => a[0]! - b[0]!), [[101, 1], [102, 1], [106, 2], [107, 1]]);
+});
+
 test('a full aggregator emits its least recently used aggregate early: nothing is lost', () => {
   const agg = new AttemptAggregator({ maxKeys: 16 });
   const out: FlowRecord[] = [];
@@ -211,13 +399,13 @@ test('a flow row\'s detail, written by hand, is the text JSON.stringify writes f
       ...(f.protocol === 6 ? { flags: tcpFlagLetters(f.tcpFlags) } : {}),
       ...(f.servicePort !== undefined ? { reply: true } : {}),
       anomalous: f.anomalous, end: f.end,
-      ...(a ? { attempts: { flows: a.flows, sources: a.sources, sourcesExact: a.sourcesExact, samples: a.samples, slotStart: Math.round(a.slotStart * 1000), slotS: a.slotS, reason: a.reason } } : {}),
+      ...(a ? { attempts: { flows: a.flows, sources: a.sources, sourcesExact: a.sourcesExact, samples: a.samples, slotStart: Math.round(a.slotStart * 1000), slotS: a.slotS, reason: a.reason, ...(a.ports !== undefined ? { ports: a.ports } : {}) } } : {}),
     });
   };
   const { plain, aggregated } = meterBoth();
   const odd: FlowRecord = { ...plain[0]!, protocol: 6, tcpFlags: 0x1ff, packets: 2 ** 53, bytes: 1e21, firstTs: -0, lastTs: 1e-7, anomalous: NaN };
   const records = [...plain, ...aggregated, odd, { ...odd, anomalous: Infinity, servicePort: 80, end: 'slot' as const }];
-  assert.ok(records.some((r) => r.servicePort !== undefined) && records.some((r) => r.attempts) && records.some((r) => r.protocol === 17));
+  assert.ok(records.some((r) => r.servicePort !== undefined) && records.some((r) => r.attempts?.ports !== undefined) && records.some((r) => r.protocol === 17));
   for (const r of records) assert.equal(flowDetail(r), reference(r));
   assert.equal(tcpFlagLetters(0x12), 'SA');
 });

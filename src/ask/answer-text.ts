@@ -49,6 +49,7 @@ const SAY = {
     attempts: (flows: number, sources: number, exact: boolean) =>
       `${flows} ${flows === 1 ? 'flujo' : 'flujos'} de orígenes no verificados (quizá falsificados): ${exact ? '' : 'unos '}${sources} ${sources === 1 ? 'distinto' : 'distintos'}`,
     replies: (port: number) => `respuestas sin contestar desde el puerto ${port}, contadas bajo ese puerto de origen`,
+    ports: (n: number) => `${n} ${n === 1 ? 'puerto' : 'puertos'} además de los que tienen fila propia`,
     narrowed: (a: string, b: string) => `(los eventos antiguos se guardan por horas: se cuenta de ${a} a ${b})`,
     noWholeHour: '(los eventos antiguos se guardan por horas y este periodo no abarca ninguna hora entera)',
   },
@@ -76,6 +77,7 @@ const SAY = {
     attempts: (flows: number, sources: number, exact: boolean) =>
       `${flows} ${flows === 1 ? 'flow' : 'flows'} from spoofed/unverified sources: ${exact ? '' : 'about '}${sources} distinct`,
     replies: (port: number) => `unanswered replies from port ${port}, counted under that source port`,
+    ports: (n: number) => `${n} ${n === 1 ? 'port' : 'ports'} besides those with rows of their own`,
     narrowed: (a: string, b: string) => `(older events are kept per hour: counted from ${a} to ${b})`,
     noWholeHour: '(older events are kept per hour, and this range holds no whole hour)',
   },
@@ -263,11 +265,12 @@ class Answer {
 
   /**
    * A flow's size from its detail ("12 packets", "3400 bytes"), for an aggregate of
-   * unverified attempts how many flows and sources it stands for, and for unanswered replies
+   * unverified attempts how many flows and sources it stands for (a many-ports row: and how
+   * many ports), and for unanswered replies
    * the port they are counted under; nothing when the detail says none.
    */
   private flowCounts(detail: Cell): string[] {
-    let d: { packets?: unknown; bytes?: unknown; sport?: unknown; reply?: unknown; attempts?: { flows?: unknown; sources?: unknown; sourcesExact?: unknown; samples?: unknown } };
+    let d: { packets?: unknown; bytes?: unknown; sport?: unknown; reply?: unknown; attempts?: { flows?: unknown; sources?: unknown; sourcesExact?: unknown; samples?: unknown; ports?: unknown } };
     try {
       d = JSON.parse(String(detail)) as typeof d;
     } catch {
@@ -278,6 +281,8 @@ class Answer {
     if (a && typeof a.flows === 'number' && typeof a.sources === 'number') {
       out.push(this.say.attempts(a.flows, a.sources, a.sourcesExact === true));
       if (Array.isArray(a.samples) && a.sources > 1) out.push(`${this.lang === 'es' ? 'p. ej.' : 'e.g.'} ${a.samples.slice(0, 3).join(' ')}`);
+      // a target's many-ports row (tcp/*): how many ports it stands for
+      if (typeof a.ports === 'number') out.push(this.say.ports(a.ports));
     }
     // an unanswered reply (a reflection's SYN-ACK) is counted under its source port, not where it went
     if (d.reply === true && typeof d.sport === 'number') out.push(this.say.replies(d.sport));

@@ -45,7 +45,7 @@ const Addresses = Type.Array(Type.String(ADDRESS_TEXT), { minItems: 1, maxItems:
 const Selection = {
   kind: Type.Optional(
     Type.Union([Type.Literal('alert'), Type.Literal('decision'), Type.Literal('flow')], {
-      description: "'alert' (default), 'decision' (bans and unbans) or 'flow' (per-flow summaries, one direction of a 5-tuple, stored when the flow ends; unverified attempts such as a spoofed flood's are stored as one row per target, port and minute, source '*' unless one source made them all, that counts as its flows: detail.attempts says how many flows and distinct sources; an unanswered reply such as a reflection's SYN-ACK (detail.reply) is counted under its source port, the replier's service, not the port it went to)",
+      description: "'alert' (default), 'decision' (bans and unbans) or 'flow' (per-flow summaries, one direction of a 5-tuple, stored when the flow ends; unverified attempts such as a spoofed flood's are stored as one row per target, port and minute, source '*' unless one source made them all, that counts as its flows: detail.attempts says how many flows and distinct sources; an unanswered reply such as a reflection's SYN-ACK (detail.reply) is counted under its source port, the replier's service, not the port it went to; past a target's first 256 ports a minute, its further attempts (and one-datagram UDP flows) are one row of type 'tcp/*' or 'udp/*' whose detail.attempts.ports says how many ports: a scanner past that stays named as its source)",
     }),
   ),
   last: Type.Optional(Type.String({ pattern: '^\\d{1,7}(m|h|d)$', description: 'a window ending now: 15m, 24h, 7d (default 24h)' })),

@@ -231,6 +231,8 @@ export const ConfigSchema = Type.Object(
                 aggregate: Type.Boolean({ description: 'store unverified TCP attempts (a few packets, no verified session, never past the handshake: a spoofed flood\'s SYNs, a reflection\'s SYN-ACKs) as one row per target, port and slot instead of a row each; an unanswered reply (SYN-ACK, reset) is counted under its source port, aggregated or not' }),
                 slotS: Type.Number({ minimum: 1, maximum: 3_600, description: 'the aggregates\' time slot, seconds' }),
                 maxPackets: Type.Integer({ minimum: 1, maximum: 100, description: 'flows of more packets are never attempts (nor counted as unanswered replies)' }),
+                portsPerTarget: Type.Integer({ minimum: 1, maximum: 65_536, description: 'distinct ports of one target (per protocol, kind and slot, in each detector shard) whose attempts keep rows of their own; attempts to further ports of it are one many-ports row (service tcp/* or udp/*) counting its distinct ports, so a spoofed flood to random ports stores this many rows a slot, not one per port' }),
+                udp: Type.Boolean({ description: 'one-datagram UDP flows from unverified sources count towards portsPerTarget: rows of their own below it, the many-ports row past it (a UDP flood to random ports)' }),
               },
               strict,
             ),

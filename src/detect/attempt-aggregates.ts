@@ -23,13 +23,27 @@
 // (HyperLogLog, 1,024 registers: about 3 % standard error), with the first few sources as
 // samples. An aggregate of one source is stored under that source, so a question naming a
 // scanner still finds its flows.
-// UDP and ICMP flows are never aggregated: the source's shard cannot tell a datagram that got
-// an answer (a DNS query) from one that did not.
-// A scan stays a row per port tried (initiations of one source go to a different port each):
-// see README, "unverified attempts".
+// ICMP flows are never aggregated, nor UDP flows below the ports bound (below): the source's
+// shard cannot tell a datagram that got an answer (a DNS query) from one that did not.
+// A scan stays a row per port tried (initiations of one source go to a different port each),
+// up to a bound: see README, "unverified attempts".
+//
+// Ports per target: a spoofed flood to random ports of one target would still be a row per
+// port per slot (up to 65,536 a minute, the attacker's choice). So each target (per protocol
+// and kind) keeps aggregates of its own for its first `portsPerTarget` distinct ports in a
+// slot; attempts to any further port of it go into one *many-ports* aggregate per target,
+// protocol, kind and slot (port 0, service 'tcp/*'), which counts its distinct ports exactly
+// (a bitmap of the 65,536) beside everything else. Zeek's scan detection likewise counts
+// distinct ports per host rather than keeping them (Scan::Port_Scan). With `udp`, a UDP flow
+// of one datagram from an unverified source joins that bound too (addDatagram): below it,
+// such a datagram stays a row of its own (the shard cannot tell a query that was answered
+// from a flood), past it the target's many-ports row counts it: a UDP flood to random ports
+// stores `portsPerTarget` rows of its own and one more per slot.
 //
 // Bounded: at most `maxKeys` aggregates open at once (past it the least recently used is
-// emitted early, 'evicted'); no allocation per attempt for IPv4 beyond a sample's text.
+// emitted early, 'evicted'), and the first ports of at most `maxKeys` targets (past it the
+// least recently used target's are forgotten, and it starts counting again); no allocation
+// per attempt for IPv4 beyond a sample's text.
 
 import { formatIPv4 } from '../net/address.ts';
 import type { FlowRecord } from './flow-record.ts';
@@ -40,8 +54,12 @@ export interface AttemptConfig {
   slotS?: number;
   /** Flows of more packets than this are never attempts; default 3 (a SYN and two retransmissions). */
   maxPackets?: number;
-  /** Aggregates open at once; default 4,096. */
+  /** Aggregates open at once, and targets whose ports are counted; default 4,096. */
   maxKeys?: number;
+  /** Distinct ports of a target, per protocol, kind and slot, with rows of their own; past it one many-ports row; default 256. */
+  portsPerTarget?: number;
+  /** One-datagram UDP flows from unverified sources count towards portsPerTarget (and past it join the many-ports row); default true. */
+  udp?: boolean;
 }
 
 /** What an aggregate record adds to a FlowRecord (FlowRecord.attempts). */
@@ -62,17 +80,28 @@ export interface AttemptSummary {
    * servicePort; its dport is 0, they went to many).
    */
   reason: 'unverified-attempts' | 'unanswered-replies';
+  /**
+   * Present on a target's many-ports aggregate (past `portsPerTarget` distinct ports in the
+   * slot): how many distinct ports its flows went to (replies: came from), none of them the
+   * ports with rows of their own. Its record's ports are 0 and its service 'tcp/*'.
+   */
+  ports?: number;
 }
 
 const DEFAULT_SLOT_S = 60;
 export const DEFAULT_MAX_PACKETS = 3;
 const DEFAULT_MAX_KEYS = 4_096;
+export const DEFAULT_PORTS_PER_TARGET = 256;
+/** The key's protocol word: the protocol, REPLY for unanswered replies, MANY for a many-ports aggregate. */
+const REPLY = 0x100;
+const MANY = 0x200;
 const SAMPLES = 4;
 /** Distinct sources counted exactly up to this many per aggregate (a Set of them), estimated past it. */
 export const EXACT_SOURCES = 1_024;
 const HLL_BITS = 10;
 const HLL_M = 1 << HLL_BITS;
 const NONE = -1;
+const UDP = 17;
 
 class Aggregate {
   target = '';
@@ -94,14 +123,29 @@ class Aggregate {
   set: Set<AddressKey> | null = null;
   hll: Uint8Array | null = null;
   samples: string[] = [];
+  /** A many-ports aggregate: a bit per port (kept between slots, cleared when reopened) and how many are set. */
+  portBits: Uint8Array | null = null;
+  ports = 0;
+  many = false;
   open = false;
+}
+
+/** A target's first distinct ports in a slot (per protocol and kind), sorted. */
+class TargetPorts {
+  slotStart = NaN;
+  count = 0;
+  constructor(readonly ports: Uint16Array) {}
 }
 
 export class AttemptAggregator {
   readonly slotS: number;
   readonly maxPackets: number;
+  readonly portsPerTarget: number;
+  readonly udp: boolean;
   private readonly keys: FlowTable;
   private readonly aggs: Aggregate[] = [];
+  private readonly targets: FlowTable;
+  private readonly targetPorts: TargetPorts[] = [];
   /** Slots of the open aggregates. */
   private openSlots: number[] = [];
   /** Flows aggregated, and aggregates emitted, since creation. */
@@ -111,7 +155,10 @@ export class AttemptAggregator {
   constructor(config: AttemptConfig = {}) {
     this.slotS = config.slotS ?? DEFAULT_SLOT_S;
     this.maxPackets = config.maxPackets ?? DEFAULT_MAX_PACKETS;
+    this.portsPerTarget = config.portsPerTarget ?? DEFAULT_PORTS_PER_TARGET;
+    this.udp = config.udp ?? true;
     this.keys = new FlowTable(config.maxKeys ?? DEFAULT_MAX_KEYS);
+    this.targets = new FlowTable(config.maxKeys ?? DEFAULT_MAX_KEYS);
   }
 
   /**
@@ -126,7 +173,67 @@ export class AttemptAggregator {
     out: FlowRecord[],
   ): void {
     const slotStart = Math.floor(clock / this.slotS) * this.slotS;
-    const x = reply ? protocol | 0x100 : protocol;
+    const x = reply ? protocol | REPLY : protocol;
+    const many = !this.admits(target, x, port, slotStart);
+    const a = this.open(many ? x | MANY : x, many ? 0 : port, source, target, protocol, reply, slotStart, out);
+    if (many) this.addPort(a, port);
+    this.sum(a, firstTs, lastTs, packets, bytes, tcpFlags, anomalous, scored);
+  }
+
+  /**
+   * A UDP flow of one datagram from an unverified source to `port` of `target`, ended at meter
+   * clock `clock`: false while that port is one of the target's first `portsPerTarget` UDP
+   * ports in the slot (the caller stores the flow as a row of its own); else it is summed into
+   * the target's many-ports aggregate, and true. Always false without `udp`.
+   */
+  addDatagram(
+    source: AddressKey, target: AddressKey, port: number, clock: number,
+    firstTs: number, lastTs: number, bytes: number, anomalous: number, scored: number, out: FlowRecord[],
+  ): boolean {
+    if (!this.udp) return false;
+    const slotStart = Math.floor(clock / this.slotS) * this.slotS;
+    if (this.admits(target, UDP, port, slotStart)) return false;
+    const a = this.open(UDP | MANY, 0, source, target, UDP, false, slotStart, out);
+    this.addPort(a, port);
+    this.sum(a, firstTs, lastTs, 1, bytes, 0, anomalous, scored);
+    return true;
+  }
+
+  /**
+   * Whether `port` is one of the target's first `portsPerTarget` distinct ports (per protocol
+   * word `x`) in the slot starting at `slotStart`; a new port is recorded while there is room.
+   */
+  private admits(target: AddressKey, x: number, port: number, slotStart: number): boolean {
+    let s = this.targets.find(target, 0, x, 0);
+    const fresh = s === NONE;
+    if (fresh) s = this.targets.insert(target, 0, x, 0); // a full table forgets its least recently used target
+    let t = this.targetPorts[s];
+    if (t === undefined) t = this.targetPorts[s] = new TargetPorts(new Uint16Array(this.portsPerTarget));
+    if (fresh || t.slotStart !== slotStart) {
+      t.slotStart = slotStart;
+      t.count = 0;
+    }
+    // binary search of the sorted ports
+    const ports = t.ports;
+    let lo = 0;
+    let hi = t.count;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (ports[mid]! < port) lo = mid + 1;
+      else hi = mid;
+    }
+    if (lo < t.count && ports[lo] === port) return true;
+    if (t.count === ports.length) return false;
+    ports.copyWithin(lo + 1, lo, t.count);
+    ports[lo] = port;
+    t.count++;
+    return true;
+  }
+
+  /** The open aggregate of key (target, x, port) for the slot, opened (and an older slot's, or an evicted key's, emitted to `out`) as needed; `source` counted. */
+  private open(
+    x: number, port: number, source: AddressKey, target: AddressKey, protocol: number, reply: boolean, slotStart: number, out: FlowRecord[],
+  ): Aggregate {
     let s = this.keys.find(target, 0, x, port);
     if (s === NONE) {
       s = this.keys.insert(target, 0, x, port);
@@ -141,6 +248,12 @@ export class AttemptAggregator {
       a.protocol = protocol;
       a.port = port;
       a.reply = reply;
+      a.many = (x & MANY) !== 0;
+      if (a.many) {
+        if (a.portBits === null) a.portBits = new Uint8Array(65_536 / 8);
+        else a.portBits.fill(0);
+      }
+      a.ports = 0;
       a.slotStart = slotStart;
       a.firstTs = Infinity;
       a.lastTs = -Infinity;
@@ -151,6 +264,19 @@ export class AttemptAggregator {
       a.samples = [typeof source === 'number' ? formatIPv4(source) : source];
       this.openSlots.push(s);
     } else this.addSource(a, source);
+    return a;
+  }
+
+  private addPort(a: Aggregate, port: number): void {
+    const bits = a.portBits!;
+    const bit = 1 << (port & 7);
+    if ((bits[port >>> 3]! & bit) === 0) {
+      bits[port >>> 3]! |= bit;
+      a.ports++;
+    }
+  }
+
+  private sum(a: Aggregate, firstTs: number, lastTs: number, packets: number, bytes: number, tcpFlags: number, anomalous: number, scored: number): void {
     this.attempts++;
     a.flows++;
     if (firstTs < a.firstTs) a.firstTs = firstTs;
@@ -219,7 +345,7 @@ export class AttemptAggregator {
       protocol: a.protocol,
       sport: a.reply ? a.port : 0,
       dport: a.reply ? 0 : a.port,
-      ...(a.reply ? { servicePort: a.port } : {}),
+      ...(a.reply && !a.many ? { servicePort: a.port } : {}),
       firstTs: a.firstTs,
       lastTs: a.lastTs,
       packets: a.packets,
@@ -230,7 +356,7 @@ export class AttemptAggregator {
       country: null,
       asn: null,
       end: 'slot',
-      attempts: { flows: a.flows, sources, sourcesExact: exact, samples: a.samples, slotStart: a.slotStart, slotS: this.slotS, reason: a.reply ? 'unanswered-replies' : 'unverified-attempts' },
+      attempts: { flows: a.flows, sources, sourcesExact: exact, samples: a.samples, slotStart: a.slotStart, slotS: this.slotS, reason: a.reply ? 'unanswered-replies' : 'unverified-attempts', ...(a.many ? { ports: a.ports } : {}) },
     });
     a.open = false;
     a.set = null;

@@ -23,7 +23,9 @@
 // verified, that never completed a handshake) is counted under its port: the destination's
 // for an initiation (SYNs, probes), the replier's for an unanswered reply (a SYN-ACK or a
 // reset: FlowRecord.servicePort). With `attempts` it is not reported on its own but summed
-// into an aggregate per target, that port and time slot.
+// into an aggregate per target, that port and time slot (past the target's first
+// `portsPerTarget` ports in the slot, into its many-ports aggregate); so is a one-datagram UDP
+// flow from an unverified source past that bound (AttemptAggregator.addDatagram).
 
 import { AutoimmuneError } from '../errors.ts';
 import type { BoundedTable } from './table-report.ts';
@@ -323,6 +325,12 @@ export class FlowMeter {
     if (a !== null && port !== NONE) {
       a.add(v6 ? this.src6[s]! : this.src4[s]!, v6 ? this.dst6[s]! : this.dst4[s]!, this.proto[s]!, port & 0xffff, port > 0xffff, this.now,
         this.firstTs[s]!, this.lastTs[s]!, this.packets[s]!, this.bytes[s]!, this.tcpFlags[s]!, this.anomalous[s]!, this.scored[s]!, out);
+    } else if (
+      a !== null && this.proto[s] === 17 && this.packets[s] === 1 && this.verified[s] === 0 &&
+      a.addDatagram(v6 ? this.src6[s]! : this.src4[s]!, v6 ? this.dst6[s]! : this.dst4[s]!, this.dport[s]!, this.now,
+        this.firstTs[s]!, this.lastTs[s]!, this.bytes[s]!, this.anomalous[s]!, this.scored[s]!, out)
+    ) {
+      // a one-datagram UDP flow past its target's ports bound: counted in the many-ports row
     } else {
       const source = v6 ? this.src6[s]! : formatIPv4(this.src4[s]!);
       const g = this.geo?.lookup(v6 ? source : this.src4[s]!);

@@ -102,12 +102,14 @@ const PROTOCOL_NAMES: Record<number, string> = { 1: 'icmp', 6: 'tcp', 17: 'udp',
 
 /**
  * What a flow's row calls its service: 'tcp/22' (the destination port, or an unanswered
- * reply's source port: FlowRecord.servicePort), 'udp/53', 'icmp/8' (the ICMP type), 'ip/47'.
+ * reply's source port: FlowRecord.servicePort), 'udp/53', 'icmp/8' (the ICMP type), 'ip/47';
+ * a target's many-ports aggregate (attempts.ports) 'tcp/*' or 'udp/*'.
  */
-export function flowService(f: Pick<FlowRecord, 'protocol' | 'dport' | 'servicePort'>): string {
+export function flowService(f: Pick<FlowRecord, 'protocol' | 'dport' | 'servicePort' | 'attempts'>): string {
   const name = PROTOCOL_NAMES[f.protocol];
   if (name === undefined) return `ip/${f.protocol}`;
   if (f.protocol === 1 || f.protocol === 58) return `${name}/${f.dport >> 8}`;
+  if (f.attempts?.ports !== undefined) return `${name}/*`;
   return `${name}/${f.servicePort ?? f.dport}`;
 }
 
@@ -135,7 +137,8 @@ const jsonNumber = (v: number): string => (Number.isFinite(v) ? String(v) : 'nul
  * An aggregate of unverified attempts (FlowRecord.attempts) is one row that counts as its
  * flows (`n`), with their packets and bytes, and in its detail `attempts`: how many flows,
  * how many distinct sources (exact, or an estimate: sourcesExact), a few sample sources, its
- * slot. Its source is '*' unless one source made all of them.
+ * slot, and for a target's many-ports aggregate how many distinct ports (`ports`). Its source
+ * is '*' unless one source made all of them.
  * Its score is the share of its packets the anomaly model scored over its threshold (0 when
  * no model scored it), so "high-risk flows" means what minScore means for alerts: 0.8 is
  * four packets in five. The counts and the capture times go in the detail.
@@ -180,6 +183,7 @@ export function flowDetail(f: FlowRecord): string {
       ? `,"attempts":${JSON.stringify({
           flows: a.flows, sources: a.sources, sourcesExact: a.sourcesExact, samples: a.samples,
           slotStart: Math.round(a.slotStart * 1000), slotS: a.slotS, reason: a.reason,
+          ...(a.ports !== undefined ? { ports: a.ports } : {}),
         })}`
       : '') +
     '}'

@@ -87,7 +87,8 @@ function cell(column, v) {
 
 /**
  * An aggregate of unverified attempts (a flow row whose detail has `attempts`, stored once for
- * many flows, e.g. a spoofed flood's): its source cell says how many flows and sources it holds.
+ * many flows, e.g. a spoofed flood's): its source cell says how many flows and sources it holds,
+ * and for a target's many-ports row how many ports.
  */
 function attemptsOf(columns, r) {
   const d = columns.indexOf('detail');
@@ -101,7 +102,9 @@ function attemptsOf(columns, r) {
 
 function sourceCell(v, a) {
   const who = v === '*' ? 'spoofed/unverified sources' : String(v);
-  const text = `${who}: ${fmtNum(a.flows)} flows, ${a.sourcesExact ? '' : '~'}${fmtNum(a.sources)} sources`;
+  // a target's many-ports row (tcp/*, udp/*): the ports past those with rows of their own
+  const ports = typeof a.ports === 'number' ? `, ${fmtNum(a.ports)} more ports` : '';
+  const text = `${who}: ${fmtNum(a.flows)} flows, ${a.sourcesExact ? '' : '~'}${fmtNum(a.sources)} sources${ports}`;
   return h('td', { class: 'attempts', text, title: `e.g. ${(a.samples ?? []).join(', ')}` });
 }
 
