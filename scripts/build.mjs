@@ -5,6 +5,7 @@
 // only when needed. Plain JavaScript: it runs before there is a dist/ and with no loader.
 //   node scripts/build.mjs             build now
 //   node scripts/build.mjs --if-stale  build when a source is newer than dist/
+//   node scripts/build.mjs --check     say whether dist/ is up to date (exit 1 if not), build nothing
 
 import { spawnSync } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync, writeSync } from 'node:fs';
@@ -125,7 +126,11 @@ export function ensureBuilt() {
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   try {
-    if (process.argv.includes('--if-stale')) {
+    if (process.argv.includes('--check')) {
+      const why = staleReason();
+      process.stdout.write(why === null ? 'dist/ is up to date\n' : `dist/ is stale: ${why}\n`);
+      process.exit(why === null ? 0 : 1);
+    } else if (process.argv.includes('--if-stale')) {
       const why = ensureBuilt();
       process.stderr.write(why === null ? 'build: dist/ is up to date\n' : `build: built dist/ (${why})\n`);
     } else {

@@ -1,0 +1,72 @@
+// The compiled program (dist/), as `npm start` and bin/autoimmune.js run it: built by
+// scripts/build.mjs, started with a temp state dir and a free port, it answers, its store
+// thread and a shard thread work, and no TypeScript loader is loaded in any of its threads
+// (NODE_DEBUG=esm logs every module each thread loads). The build's staleness check sees a
+// source newer than dist/.
+
+import { strict as assert } from 'node:assert';
+import { spawn, spawnSync } from 'node:child_process';
+import { statSync, utimesSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { testTempDir } from '../devkit/temp-dir.ts';
+
+const BIN = 'bin/autoimmune.js';
+const BUILD = 'scripts/build.mjs';
+const run = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 60_000 });
+
+test('the build is stale when a source is newer than dist/', () => {
+  const b = spawnSync(process.execPath, [BUILD, '--if-stale'], { encoding: 'utf8', timeout: 300_000 });
+  assert.equal(b.status, 0, b.stderr);
+  const fresh = spawnSync(process.execPath, [BUILD, '--check'], { encoding: 'utf8' });
+  assert.equal(fresh.status, 0, fresh.stdout);
+  const file = 'src/errors.ts';
+  const { atime, mtime } = statSync(file);
+  try {
+    utimesSync(file, atime, new Date(Date.now() + 60_000));
+    const stale = spawnSync(process.execPath, [BUILD, '--check'], { encoding: 'utf8' });
+    assert.equal(stale.status, 1);
+    assert.match(stale.stdout, /dist\/ is stale: src\/errors\.ts changed since the last build/);
+  } finally {
+    utimesSync(file, atime, mtime);
+  }
+  assert.equal(spawnSync(process.execPath, [BUILD, '--check'], { encoding: 'utf8' }).status, 0);
+});
+
+test('the compiled node answers, stores through its store thread, runs a shard thread, with no tsx loaded', async () => {
+  const dir = testTempDir('ai-dist-');
+  const cfg = join(dir, 'node.json');
+  writeFileSync(cfg, JSON.stringify({ node: { stateDir: join(dir, 'state') }, firewall: { backend: 'dry-run' }, model: { enabled: false }, pipeline: { shards: 1, workers: true } }));
+  const child = spawn(process.execPath, [BIN, 'start', '--port', '0', '--config', cfg], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_DEBUG: 'esm' } });
+  let out = '';
+  let loaded = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (loaded += d));
+  try {
+    const deadline = Date.now() + 60_000;
+    while (!/status page\s+(http:\/\/\S+)\//.test(out)) {
+      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`node did not start: ${out}${loaded.slice(-2000)}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const url = /status page\s+(http:\/\/\S+)\//.exec(out)![1]!;
+    const health = await fetch(`${url}/health`);
+    assert.equal(health.status, 200, await health.text());
+
+    // A ban is a stored decision: the question reads it back through the store's thread.
+    const b = run('block', '203.0.113.7', '--ttl', '10m', '--url', url, '--config', cfg);
+    assert.equal(b.status, 0, b.stderr);
+    const q = run('ask', 'how many bans today?', '--url', url, '--config', cfg);
+    assert.equal(q.status, 0, q.stderr);
+    assert.match(q.stdout, /\b1\b/);
+    assert.match(q.stdout, /query: \{"kind":"decision"/);
+  } finally {
+    child.kill('SIGTERM');
+    if (child.exitCode === null) await new Promise((r) => child.once('exit', r));
+  }
+  assert.equal(child.exitCode, 0, out);
+  // The threads started from their compiled bodies, and nothing of tsx was loaded anywhere.
+  assert.match(loaded, /dist\/src\/store\/backend-thread-worker\.js/);
+  assert.match(loaded, /dist\/src\/shards\/shard-thread\.js/);
+  assert.doesNotMatch(loaded, /node_modules\/tsx\//);
+  assert.doesNotMatch(loaded, /\/src\/[\w/-]+\.ts\b/);
+});
