@@ -3,7 +3,7 @@
 // is newer than the last one. Deciding costs a stat of each file listed in dist/.sources
 // (~300, a few ms); a build that finds nothing to do still costs tsc ~7 s of CPU, so it runs
 // only when needed. Plain JavaScript: it runs before there is a dist/ and with no loader.
-//   node scripts/build.mjs             build now
+//   node scripts/build.mjs             build now, every file
 //   node scripts/build.mjs --if-stale  build when a source is newer than dist/
 //   node scripts/build.mjs --check     say whether dist/ is up to date (exit 1 if not), build nothing
 
@@ -109,9 +109,12 @@ function compile() {
   utimesSync(STAMP, started, started);
 }
 
-/** Builds dist/ now. */
+/** Builds dist/ now, every file (without its build info tsc re-emits only what changed, and an edited dist/ file would stay). */
 export function build() {
-  withLock(compile);
+  withLock(() => {
+    rmSync(`${DIST}.tsbuildinfo`, { force: true });
+    compile();
+  });
 }
 
 /** Builds dist/ when it is stale; returns the reason it built, or null when it was up to date. */

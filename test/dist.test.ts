@@ -1,6 +1,6 @@
 // The compiled program (dist/), as `npm start` and bin/autoimmune.js run it: built by
 // scripts/build.mjs, started with a temp state dir and a free port, it answers, its store
-// thread and a shard thread work, and no TypeScript loader is loaded in any of its threads
+// thread and a shard thread work, the model trainer's thread trains, and no TypeScript loader is loaded in any of its threads
 // (NODE_DEBUG=esm logs every module each thread loads). The build's staleness check sees a
 // source newer than dist/.
 
@@ -8,6 +8,7 @@ import { strict as assert } from 'node:assert';
 import { spawn, spawnSync } from 'node:child_process';
 import { statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { test } from 'node:test';
 import { testTempDir } from '../devkit/temp-dir.ts';
 
@@ -69,4 +70,20 @@ test('the compiled node answers, stores through its store thread, runs a shard t
   assert.match(loaded, /dist\/src\/shards\/shard-thread\.js/);
   assert.doesNotMatch(loaded, /node_modules\/tsx\//);
   assert.doesNotMatch(loaded, /\/src\/[\w/-]+\.ts\b/);
+});
+
+test('the compiled trainer trains in its worker thread with no tsx loaded', () => {
+  const dir = testTempDir('ai-dist-');
+  const script = join(dir, 'train.mjs');
+  const trainer = pathToFileURL('dist/src/detect/model/train-in-worker.js').href;
+  writeFileSync(script, `const { trainInWorker } = await import(${JSON.stringify(trainer)});
+const rows = new Float64Array(400 * 6).map((_, i) => (i * 7919) % 101 / 101);
+const m = await trainInWorker('density', rows, 400, 6, {});
+process.stdout.write(m.constructor.name);
+`);
+  const r = spawnSync(process.execPath, [script], { encoding: 'utf8', timeout: 120_000, env: { ...process.env, NODE_DEBUG: 'esm' } });
+  assert.equal(r.status, 0, r.stderr.slice(-3000));
+  assert.equal(r.stdout, 'DensityModel');
+  assert.match(r.stderr, /dist\/src\/detect\/model\/train-worker\.js/);
+  assert.doesNotMatch(r.stderr, /node_modules\/tsx\//);
 });
