@@ -6,12 +6,12 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const path = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 
 /** node's arguments that run node-run (add node-run's own after them). */
 export function nodeRunArgs(): string[] {
-  if (process.env.AUTOIMMUNE_BENCH_TSX === '1') return ['--import', 'tsx', `${ROOT}/bench/node/node-run.ts`];
-  const b = spawnSync(process.execPath, [`${ROOT}/scripts/build.mjs`, '--if-stale'], { encoding: 'utf8', stdio: ['ignore', 'inherit', 'pipe'] });
+  if (process.env.AUTOIMMUNE_BENCH_TSX === '1') return ['--import', 'tsx', path('./node-run.ts')];
+  const b = spawnSync(process.execPath, [path('../../scripts/build.mjs'), '--if-stale'], { encoding: 'utf8', stdio: ['ignore', 'inherit', 'pipe'] });
   if (b.status !== 0) throw new Error(`the node benchmark runs the compiled node, and dist/ could not be built: ${b.stderr.trim()}`);
-  return [`${ROOT}/dist/bench/node/node-run.js`];
+  return [path('../../dist/bench/node/node-run.js')];
 }
