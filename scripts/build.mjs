@@ -1,48 +1,47 @@
 // The build: `npm run build` compiles the program to dist/ (tsc -p tsconfig.build.json); `npm
 // start` and bin/autoimmune.js call ensureBuilt(), which builds only when a file of the build
-// is newer than the last one. Deciding costs a stat of each file listed in dist/.sources
+// changed since the last one. Deciding costs a stat of each file listed in dist/.sources
 // (~300, a few ms); a build that finds nothing to do still costs tsc ~7 s of CPU, so it runs
 // only when needed. Plain JavaScript: it runs before there is a dist/ and with no loader.
 //   node scripts/build.mjs             build now, every file
-//   node scripts/build.mjs --if-stale  build when a source is newer than dist/
+//   node scripts/build.mjs --if-stale  build when a file of the last build changed
 //   node scripts/build.mjs --check     say whether dist/ is up to date (exit 1 if not), build nothing
 
 import { spawnSync } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const DIST = `${ROOT}dist/`;
-/** Its mtime is when the last successful build started. */
-const STAMP = `${DIST}.built`;
-/** The project's files the last build read (from tsc's build info), one per line, from ROOT. */
+/**
+ * The project's files the last build read (from tsc's build info), one per line from ROOT
+ * with their mtime and size then: `MTIME_MS SIZE PATH`. Written last, so it also says that
+ * the build finished.
+ */
 const SOURCES = `${DIST}.sources`;
 const LOCK = `${DIST}.build-lock`;
 const CONFIGS = ['tsconfig.json', 'tsconfig.build.json', 'package.json'];
 
 /** Why dist/ must be built again (a sentence), or null when it is up to date. */
+// A file differs when its mtime or size does, either way: a checkout gives it a new time, a
+// copy that keeps times (rsync -a, cp -p) may give it an older one than the build's.
 export function staleReason() {
-  let built;
-  try {
-    built = statSync(STAMP).mtimeMs;
-  } catch {
-    return 'dist/ has not been built';
-  }
   let list;
   try {
     list = readFileSync(SOURCES, 'utf8').split('\n').filter(Boolean);
   } catch {
-    return 'dist/.sources is missing';
+    return 'dist/ has not been built';
   }
-  for (const f of list) {
-    let m;
+  for (const line of list) {
+    const [mtime, size, f] = line.split(' ', 3);
+    let st;
     try {
-      m = statSync(ROOT + f).mtimeMs;
+      st = statSync(ROOT + f);
     } catch {
       return `${f} is gone since the last build`;
     }
-    if (m > built) return `${f} changed since the last build`;
+    if (st.mtimeMs !== Number(mtime) || st.size !== Number(size)) return `${f} changed since the last build`;
   }
   return null;
 }
@@ -101,12 +100,16 @@ function compile() {
   } catch {
     throw new Error('TypeScript is not installed (a devDependency): run `npm ci` (not --omit=dev), then `npm run build`');
   }
-  const started = Date.now() / 1000;
+  const started = Date.now();
+  rmSync(SOURCES, { force: true });
   const r = spawnSync(process.execPath, [tsc, '-p', `${ROOT}tsconfig.build.json`], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`tsc -p tsconfig.build.json failed (exit ${r.status ?? r.signal}):\n${r.stdout}${r.stderr}`);
-  writeFileSync(SOURCES, `${projectFiles().join('\n')}\n`);
-  writeFileSync(STAMP, '');
-  utimesSync(STAMP, started, started);
+  // A file changed while tsc ran may not be in its output: recorded as mtime 0, it is stale next time.
+  const lines = projectFiles().map((f) => {
+    const st = statSync(ROOT + f);
+    return `${st.mtimeMs >= started ? 0 : st.mtimeMs} ${st.size} ${f}`;
+  });
+  writeFileSync(SOURCES, `${lines.join('\n')}\n`);
 }
 
 /** Builds dist/ now, every file (without its build info tsc re-emits only what changed, and an edited dist/ file would stay). */

@@ -1,12 +1,12 @@
 // The compiled program (dist/), as `npm start` and bin/autoimmune.js run it: built by
 // scripts/build.mjs, started with a temp state dir and a free port, it answers, its store
-// thread and a shard thread work, the model trainer's thread trains, and no TypeScript loader is loaded in any of its threads
-// (NODE_DEBUG=esm logs every module each thread loads). The build's staleness check sees a
-// source newer than dist/.
+// thread and a shard thread work, the model trainer's thread trains, and no thread loads
+// anything of tsx (NODE_DEBUG=esm logs every module each thread loads). The build's
+// staleness check sees a file of the build changed.
 
 import { strict as assert } from 'node:assert';
 import { spawn, spawnSync } from 'node:child_process';
-import { statSync, utimesSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { test } from 'node:test';
@@ -14,24 +14,34 @@ import { testTempDir } from '../devkit/temp-dir.ts';
 
 const BIN = 'bin/autoimmune.js';
 const BUILD = 'scripts/build.mjs';
+const SOURCES = 'dist/.sources';
 const run = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 60_000 });
 
-test('the build is stale when a source is newer than dist/', () => {
+test('the build is stale when a file it read has another mtime or size, or is gone', () => {
   const b = spawnSync(process.execPath, [BUILD, '--if-stale'], { encoding: 'utf8', timeout: 300_000 });
   assert.equal(b.status, 0, b.stderr);
-  const fresh = spawnSync(process.execPath, [BUILD, '--check'], { encoding: 'utf8' });
-  assert.equal(fresh.status, 0, fresh.stdout);
-  const file = 'src/errors.ts';
-  const { atime, mtime } = statSync(file);
+  const check = () => spawnSync(process.execPath, [BUILD, '--check'], { encoding: 'utf8' });
+  assert.equal(check().status, 0, check().stdout);
+  // The record of the last build is changed, not the sources (their times could not be put back exactly).
+  const record = readFileSync(SOURCES, 'utf8');
+  const line = record.split('\n').find((l) => l.endsWith(' src/errors.ts'))!;
+  const [mtime, size] = line.split(' ').map(Number) as [number, number];
+  const cases: [string, RegExp][] = [
+    [record.replace(line, `${mtime - 1000} ${size} src/errors.ts`), /dist\/ is stale: src\/errors\.ts changed since the last build/],
+    [record.replace(line, `${mtime} ${size + 1} src/errors.ts`), /dist\/ is stale: src\/errors\.ts changed since the last build/],
+    [`${record}0 1 src/no-such-file.ts\n`, /dist\/ is stale: src\/no-such-file\.ts is gone since the last build/],
+  ];
   try {
-    utimesSync(file, atime, new Date(Date.now() + 60_000));
-    const stale = spawnSync(process.execPath, [BUILD, '--check'], { encoding: 'utf8' });
-    assert.equal(stale.status, 1);
-    assert.match(stale.stdout, /dist\/ is stale: src\/errors\.ts changed since the last build/);
+    for (const [text, says] of cases) {
+      writeFileSync(SOURCES, text);
+      const r = check();
+      assert.equal(r.status, 1, r.stdout);
+      assert.match(r.stdout, says);
+    }
   } finally {
-    utimesSync(file, atime, mtime);
+    writeFileSync(SOURCES, record);
   }
-  assert.equal(spawnSync(process.execPath, [BUILD, '--check'], { encoding: 'utf8' }).status, 0);
+  assert.equal(check().status, 0);
 });
 
 test('the compiled node answers, stores through its store thread, runs a shard thread, with no tsx loaded', async () => {
