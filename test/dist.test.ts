@@ -11,6 +11,8 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { test } from 'node:test';
 import { testTempDir } from '../devkit/temp-dir.ts';
+import { findNode } from '../devkit/tree.ts';
+import type { TreeSnapshot } from '../src/supervisors/cell.ts';
 
 const BIN = 'bin/autoimmune.js';
 const BUILD = 'scripts/build.mjs';
@@ -70,6 +72,21 @@ test('the compiled node answers, stores through its store thread, runs a shard t
     assert.equal(q.status, 0, q.stderr);
     assert.match(q.stdout, /\b1\b/);
     assert.match(q.stdout, /query: \{"kind":"decision"/);
+
+    // The shard thread handles what the capture on lo reads (this test's own HTTP requests).
+    const shardThread = async () => {
+      const s = run('status', '--url', url, '--json');
+      assert.equal(s.status, 0, s.stderr);
+      return findNode(JSON.parse(s.stdout).tree as TreeSnapshot, (n) => n.kind === 'shard-thread');
+    };
+    for (const until = Date.now() + 30_000; ; ) {
+      const shard = await shardThread();
+      assert.equal(shard?.status, 'running', JSON.stringify(shard));
+      if (shard!.processed > 0) break;
+      if (Date.now() > until) assert.fail(`the shard thread handled nothing: ${JSON.stringify(shard)}`);
+      await fetch(`${url}/health`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
   } finally {
     child.kill('SIGTERM');
     if (child.exitCode === null) await new Promise((r) => child.once('exit', r));
