@@ -23,9 +23,11 @@ const SOURCES = `${DIST}.sources`;
 const LOCK = `${DIST}.build-lock`;
 const CONFIGS = ['tsconfig.json', 'tsconfig.build.json', 'package.json'];
 
-/** Why dist/ must be built again (a sentence), or null when it is up to date. */
-// A file differs when its mtime or size does, either way: a checkout gives it a new time, a
-// copy that keeps times (rsync -a, cp -p) may give it an older one than the build's.
+/**
+ * Why dist/ must be built again (a sentence), or null when it is up to date. A file differs
+ * when its mtime or size does, either way: a checkout gives it a new time, a copy that keeps
+ * times (rsync -a, cp -p) may give it an older one than the build's.
+ */
 export function staleReason() {
   let list;
   try {
