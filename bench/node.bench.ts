@@ -11,7 +11,6 @@
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../src/config/load-config.ts';
 import { openGeoLookup } from '../src/geo/geo-lookup.ts';
 import { replay } from '../src/node/replay.ts';
@@ -21,9 +20,9 @@ import { runJsonChild } from './child-json.ts';
 import { benchNodeLive } from './node/live-lab.ts';
 import { benchDropRate } from './node/drop-rate.ts';
 import { trainBenchModel } from './node/train-model.ts';
+import { nodeRunArgs } from './node/node-run-command.ts';
 
 const PCAP_DIR = new URL('../../shared/data/pcap/', import.meta.url).pathname;
-const NODE_RUN = fileURLToPath(new URL('./node/node-run.ts', import.meta.url));
 /** Passes over the shared captures per timed run (112,205 packets each). */
 const PASSES = Number(process.env.AUTOIMMUNE_BENCH_NODE_PASSES ?? 3);
 
@@ -49,7 +48,7 @@ interface NodeRunShape {
 }
 
 function nodeProcess(state: string, shape: NodeRunShape, packets: number, files: string[]): Promise<NodeRunResult> {
-  const args = ['--import', 'tsx', NODE_RUN, '--state', state, '--shards', String(shape.shards), ...(shape.workers ? ['--workers'] : []), '--packets', String(packets), ...files];
+  const args = [...nodeRunArgs(), '--state', state, '--shards', String(shape.shards), ...(shape.workers ? ['--workers'] : []), '--packets', String(packets), ...files];
   const what = `node run (${shape.shards} shards${shape.workers ? ' in threads' : ''}${shape.oneCore ? ', one core' : ''})`;
   if (!shape.oneCore) return runJsonChild<NodeRunResult>(process.execPath, args, what);
   const cpu = String(firstAllowedCpu());

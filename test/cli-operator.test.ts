@@ -23,12 +23,18 @@ const env: NodeJS.ProcessEnv = { ...process.env, FORCE_COLOR: '0' };
 delete env.AUTOIMMUNE_TOKEN;
 const cli = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', CLI, ...args], { encoding: 'utf8', env, timeout: 120_000 });
 
-/** main() as bin/autoimmune.js runs it, with what it writes to stdout and stderr. */
+/**
+ * main() as bin/autoimmune.js runs it, with what it writes to stdout and stderr: the strings
+ * (main() awaits the command's module, and meanwhile the test runner writes its own binary
+ * reports to stdout: those go through).
+ */
 async function inProcess(args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
   const out = { stdout: '', stderr: '' };
   const write = { stdout: process.stdout.write, stderr: process.stderr.write };
-  process.stdout.write = ((chunk: string) => ((out.stdout += chunk), true)) as typeof process.stdout.write;
-  process.stderr.write = ((chunk: string) => ((out.stderr += chunk), true)) as typeof process.stderr.write;
+  const take = (stream: 'stdout' | 'stderr') =>
+    ((chunk: unknown, ...rest: unknown[]) => (typeof chunk === 'string' ? ((out[stream] += chunk), true) : (write[stream] as (...a: unknown[]) => boolean).call(process[stream], chunk, ...rest))) as typeof process.stdout.write;
+  process.stdout.write = take('stdout');
+  process.stderr.write = take('stderr');
   try {
     return { status: await main(args), ...out };
   } finally {

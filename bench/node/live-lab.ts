@@ -22,9 +22,9 @@ import { report, type Result } from '../report.ts';
 import type { GeneratorReport } from '../packets/traffic-generator.ts';
 import { sendmmsgGenerator } from '../packets/sendmmsg-generator.ts';
 import { runJsonChild } from '../child-json.ts';
+import { nodeRunArgs } from './node-run-command.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const NODE_RUN = fileURLToPath(new URL('./node-run.ts', import.meta.url));
 /** Rates the node keeps up with (decision latency without a backlog), then the goal's. */
 export const LIVE_RATES = [10_000, 30_000, 100_000, 200_000];
 /** tcpdump is the reference at the goal's rates. */
@@ -90,7 +90,7 @@ interface LiveReport {
 async function liveNode(lab: string, state: string, shards: number): Promise<{ child: ChildProcess; ask(sent: number): Promise<LiveReport> }> {
   // AUTOIMMUNE_LIVE_NODE_ARGS: more node flags for the node's process (e.g. --cpu-prof --cpu-prof-dir=DIR).
   const extra = process.env.AUTOIMMUNE_LIVE_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
-  const child = spawn('ip', ['netns', 'exec', lab, process.execPath, ...extra, '--import', 'tsx', NODE_RUN, '--state', state, '--shards', String(shards), '--live'], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn('ip', ['netns', 'exec', lab, process.execPath, ...extra, ...nodeRunArgs(), '--state', state, '--shards', String(shards), '--live'], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
   let err = '';
   child.stderr!.on('data', (d: Buffer) => (err += d));
   const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();

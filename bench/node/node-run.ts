@@ -1,10 +1,12 @@
 // One whole node for the node benchmark, in a process of its own (so its peak RSS is its
 // own): startNode with the model in force (the state dir holds a promoted model), the
 // dry-run firewall, the event store, the HTTP server — everything `autoimmune start` runs.
+// Compiled, as the product runs (`npm run build`, then dist/bench/node/node-run.js); for
+// profiling the sources, `node --import tsx bench/node/node-run.ts` takes the same arguments.
 //
-//   replay: node --import tsx bench/node/node-run.ts --state DIR --shards N [--workers] [--store-inline] --packets M FILE...
+//   replay: node dist/bench/node/node-run.js --state DIR --shards N [--workers] [--store-inline] --packets M FILE...
 //     the files looped at max speed until M packets are delivered; one JSON line at the end.
-//   live:   node --import tsx bench/node/node-run.ts --state DIR --shards N --live
+//   live:   node dist/bench/node/node-run.js --state DIR --shards N --live
 //     captures `udp` on lo (run it inside a namespace: see live-lab.ts), prints {"ready":true}
 //     once capturing, and on each stdin line `report SENT` prints what it captured and the
 //     capture-to-decision latencies since the previous report.

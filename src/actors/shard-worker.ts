@@ -22,6 +22,7 @@ import type { MailboxOptions } from '../supervisors/mailbox.ts';
 import { PRIORITY } from '../supervisors/priorities.ts';
 import { type EnricherProgress } from './enricher.ts';
 import { enricherId } from './tree-layout.ts';
+import { threadEntry } from '../util/package-files.ts';
 
 /** The shard's thread failed or exited: the actor crashes, to be restarted with a new one. */
 export class ShardThreadError extends AutoimmuneError {
@@ -45,7 +46,7 @@ export interface ShardWorkerOptions {
   shutdownMs?: number;
 }
 
-const BOOT = new URL('../shards/shard-boot.mjs', import.meta.url);
+const BOOT = threadEntry(import.meta.url, '../shards/shard-boot.mjs', '../shards/shard-thread.ts');
 
 interface State {
   worker: Worker;

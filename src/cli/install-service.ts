@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { UsageError } from '../errors.ts';
 import { loadConfig } from '../config/load-config.ts';
 import { parseSub } from './node-target.ts';
+import { packageFile } from '../util/package-files.ts';
 
 export const INSTALL_SERVICE_HELP = `Usage:
   autoimmune install-service [--config FILE] [--state-dir DIR] [--user NAME]
@@ -129,7 +130,7 @@ export async function runInstallService(args: string[]): Promise<number> {
   const config = values.config ? resolve(values.config) : null;
   // A config error shows now, not when the service starts.
   if (config) loadConfig(config);
-  const command = fileURLToPath(new URL('../../bin/autoimmune.js', import.meta.url));
+  const command = fileURLToPath(packageFile('bin/autoimmune.js'));
   const text = unitText({ node: process.execPath, command, workDir: dirname(dirname(command)), config, stateDir, user: values.user ?? null, name });
   if (values.print) {
     process.stdout.write(text);

@@ -13,6 +13,7 @@ import { resolveRulesConfig, RulesConfigError, type RulesConfig, type RulesOverr
 import { feedSpecs } from '../feeds/feed-config.ts';
 import { webhookSpecs } from '../notify/notify-config.ts';
 import { checkResponderConfig, DEFAULT_RESPONDER, type ResponderConfig } from '../respond/responder-config.ts';
+import { packageFile } from '../util/package-files.ts';
 
 /** The rule detectors' thresholds: the defaults with the config's overrides, checked. */
 export function rulesOf(config: Config): RulesConfig {
@@ -37,7 +38,7 @@ export function responderOf(config: Config): ResponderConfig {
 /** Sections that check what the schema cannot (names used twice, one of two fields): feeds, notify. */
 const SECTION_CHECKS: Array<(c: Config) => void> = [(c) => void feedSpecs(c.feeds), (c) => void webhookSpecs(c.notify.webhooks)];
 
-export const DEFAULT_CONFIG_FILE = fileURLToPath(new URL('../../config/default.json', import.meta.url));
+export const DEFAULT_CONFIG_FILE = fileURLToPath(packageFile('config/default.json'));
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 

@@ -30,6 +30,7 @@ import { worldGeoJson } from './world-map.ts';
 import { HostAllowList } from './host-check.ts';
 import { HttpListenError, installErrorHandler } from './http-errors.ts';
 import { BlockGate, ClientLimits } from './rate-limits.ts';
+import { packageFile } from '../util/package-files.ts';
 
 export interface HttpParts {
   system: ActorSystem;
@@ -91,8 +92,8 @@ export interface HttpServer {
   close(): Promise<void>;
 }
 
-const STATUS_PAGE = readFileSync(new URL('../../ui/status-page.html', import.meta.url), 'utf8');
-const PUBLIC = new URL('../../ui/public/', import.meta.url);
+const STATUS_PAGE = readFileSync(packageFile('ui/status-page.html'), 'utf8');
+const PUBLIC = packageFile('ui/public/');
 const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8', '.svg': 'image/svg+xml' };
 
 /** A file of the dashboard (ui/public), by plain name only: no paths, no dot files. */

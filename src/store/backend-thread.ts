@@ -15,8 +15,9 @@ import type { DuckdbOptions } from './duckdb-backend.ts';
 import type { EventQuery } from './event-query.ts';
 import type { EventRow, QueryResult, StoreBackend, StoreStats, StoredAlert } from './sql-backend.ts';
 import { QueryCancelledError, StoreStoppingError, StoreThreadError } from './store-errors.ts';
+import { threadEntry } from '../util/package-files.ts';
 
-const BOOT = new URL('./backend-thread-boot.mjs', import.meta.url);
+const BOOT = threadEntry(import.meta.url, './backend-thread-boot.mjs', './backend-thread-worker.ts');
 const CANCELLED_PREFIX = 'query cancelled in the database: ';
 
 /** The error the thread threw, as the backend would have thrown it here. */

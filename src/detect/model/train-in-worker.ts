@@ -10,6 +10,7 @@ import type { DensityTrainingOptions } from './density-model.ts';
 import { FLOW_CONTEXT_WIDTH } from './flow-threshold.ts';
 import { ModelTrainingError } from './errors.ts';
 import type { KitNetTrainingOptions } from './kitnet.ts';
+import { threadEntry } from '../../util/package-files.ts';
 
 export type TrainingOptions = Partial<KitNetTrainingOptions> & Partial<DensityTrainingOptions>;
 
@@ -21,7 +22,7 @@ export async function trainInWorker(kind: ModelKind, rows: Float64Array, rowCoun
   // Copies the worker owns (transferred, not cloned): the caller may reuse `rows`.
   const data = rows.slice(0, rowCount * featureCount);
   const context = flowContext ? flowContext.slice(0, rowCount * FLOW_CONTEXT_WIDTH) : null;
-  const worker = new Worker(new URL('./train-worker-boot.mjs', import.meta.url), {
+  const worker = new Worker(threadEntry(import.meta.url, './train-worker-boot.mjs', './train-worker.ts'), {
     workerData: { kind, rows: data, rowCount, featureCount, options, flowContext: context },
     transferList: context ? [data.buffer, context.buffer] : [data.buffer],
   });
