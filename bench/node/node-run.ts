@@ -212,9 +212,9 @@ async function replayRun(a: Args): Promise<void> {
     cpu_us_per_packet: { main: Math.round((cpu.main * 1e7) / (p.delivered + p.unroutable)) / 10, all: Math.round((cpu.all * 1e7) / (p.delivered + p.unroutable)) / 10 },
     /**
      * CPU seconds of the run by thread group (bench/node/thread-cpu.ts: main, v8-platform =
-     * GC helpers and the optimising compiler, ai-store = the store's thread, node-later =
-     * threads Node started after the benchmark began, such as libuv's pool), and by thread:
-     * [tid - pid, group, seconds] for those that ran.
+     * GC helpers and the optimising compiler, ai-store = the store's thread, ai-shard-N = a
+     * shard in a thread (--workers), node-later = threads Node started after the benchmark
+     * began, such as libuv's pool), and by thread: [tid - pid, group, seconds] for those that ran.
      */
     cpu_by_thread: byThread.byGroup,
     cpu_by_tid: byThread.threads,

@@ -1,11 +1,11 @@
 // CPU seconds per thread of this process, from /proc/self/task/*/stat (utime + stime), grouped
 // by what each thread is. Node names every thread "node"; the product's own threads name
-// themselves (src/util/thread-name.ts: "ai-store", its loader "ai-store-load"), and the rest
-// are told apart by when they started (tids grow in creation order): Node starts, before any
-// JavaScript runs, its delayed-task scheduler and then `--v8-pool-size` (default 4) V8
-// platform workers (GC's parallel and concurrent helpers, the optimising compiler), then the
-// inspector's I/O thread; libuv's pool (UV_THREADPOOL_SIZE, default 4) and loader threads
-// (tsx) come later.
+// themselves (src/util/thread-name.ts: "ai-store", its loader "ai-store-load", "ai-shard-N"
+// for a shard in a thread), and the rest are told apart by when they started (tids grow in
+// creation order): Node starts, before any JavaScript runs, its delayed-task scheduler and then
+// `--v8-pool-size` (default 4) V8 platform workers (GC's parallel and concurrent helpers, the
+// optimising compiler), then the inspector's I/O thread; libuv's pool (UV_THREADPOOL_SIZE,
+// default 4) and loader threads (tsx) come later.
 
 import { readdirSync, readFileSync } from 'node:fs';
 
