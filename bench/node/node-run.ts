@@ -21,6 +21,10 @@ import type { PipelineSource } from '../../src/node/pipeline.ts';
 import type { CaptureProgress } from '../../src/actors/capture.ts';
 import { percentile } from '../report.ts';
 import { eachNode } from '../../devkit/tree.ts';
+import { ThreadCpuMeter } from './thread-cpu.ts';
+
+// Before the node starts any thread of its own: Node's threads are labelled by their order.
+const threadCpu = new ThreadCpuMeter();
 
 interface Args {
   state: string;
@@ -131,6 +135,7 @@ async function replayRun(a: Args): Promise<void> {
         if (t0 === 0) {
           t0 = performance.now();
           cpu0 = { main: mainThreadCpuS(), all: processCpuS() };
+          threadCpu.start();
           memoryAtStart = memoryMb();
         }
         return new FileSource(a.files, { backToBackGapS: 1, loop: true, skip, limit: a.packets - skip, batchSize: 256 });
@@ -167,6 +172,7 @@ async function replayRun(a: Args): Promise<void> {
   // Where the memory is, each second of the run: RSS, the main thread's V8 heap and its buffers.
   const timeline: number[][] = [];
   const timelineSampler = setInterval(() => {
+    threadCpu.sample();
     const m = memoryMb();
     timeline.push([Math.round(performance.now() - t0) / 1000, m.rss!, m.heapUsed!, m.heapTotal!, m.arrayBuffers!]);
   }, 1000);
@@ -175,11 +181,21 @@ async function replayRun(a: Args): Promise<void> {
   while (p.confirmed + p.lost < p.delivered) await new Promise((r) => setTimeout(r, 1));
   const elapsedS = (performance.now() - t0) / 1000;
   const cpu = { main: mainThreadCpuS() - cpu0.main, all: processCpuS() - cpu0.all };
+  const byThread = threadCpu.report();
   clearInterval(sampler);
   clearInterval(timelineSampler);
   gcObserver.disconnect();
   rssPeak = Math.max(rssPeak, process.memoryUsage.rss());
   const counters = countersByKind(node);
+  // The store's rows still queued at the end (it flushes every second) written now, so the
+  // thread table holds all the CPU the run's rows cost.
+  const events = node.events?.store;
+  while (events && (events.stats.pending > 0 || events.stats.flushed < events.stats.stored)) {
+    const before = events.stats.flushed;
+    await events.flush();
+    if (events.stats.flushed === before && events.stats.pending === 0) break;
+  }
+  const byThreadFlushed = threadCpu.report();
   const out = {
     packets: p.delivered + p.unroutable,
     confirmed: p.confirmed,
@@ -196,6 +212,17 @@ async function replayRun(a: Args): Promise<void> {
     // CPU of the run: the main thread's (the event loop the actor shards share) and every
     // thread's, in µs per packet: steadier than packets/s on a machine shared with other work.
     cpu_us_per_packet: { main: Math.round((cpu.main * 1e7) / (p.delivered + p.unroutable)) / 10, all: Math.round((cpu.all * 1e7) / (p.delivered + p.unroutable)) / 10 },
+    /**
+     * CPU seconds of the run by thread group (bench/node/thread-cpu.ts: main, v8-platform =
+     * GC helpers and the optimising compiler, ai-store = the store's thread, ai-shard-N = a
+     * shard in a thread (--workers), node-later = threads Node started after the benchmark
+     * began, such as libuv's pool), and by thread: [tid - pid, group, seconds] for those that ran.
+     */
+    cpu_by_thread: byThread.byGroup,
+    cpu_by_tid: byThread.threads,
+    /** The same once the store has written every row of the run (`rows_flushed`). */
+    cpu_by_thread_flushed: byThreadFlushed.byGroup,
+    rows_flushed: events?.stats.flushed ?? 0,
     /** The main thread's GC pauses during the run: count, ms in scavenges and in mark-compacts. */
     gc_main: { count: gcMs.count, scavenge_ms: Math.round(gcMs.scavenge), mark_compact_ms: Math.round(gcMs.markCompact) },
     decisions: node.defence.desk.log.counts(),

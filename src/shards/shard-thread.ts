@@ -16,6 +16,7 @@ import { openGeoLookup, type GeoInfo } from '../geo/geo-lookup.ts';
 import { PacketBatch } from '../net/packet-batch.ts';
 import type { FromThread, ModelSlot, ShardOutput, ShardStats, ShardThreadData, ToThread } from './shard-protocol.ts';
 import { tableCounters } from '../detect/table-report.ts';
+import { nameThread } from '../util/thread-name.ts';
 
 const FLOW_TICK_MS = 1000;
 /** Flow summaries sent with a batch's reply, without waiting for the tick, past this many. */
@@ -23,6 +24,7 @@ const FLOW_BATCH = 512;
 
 const port = parentPort!;
 const d = workerData as ShardThreadData;
+nameThread(`ai-shard-${d.shard}`);
 const post = (m: FromThread, transfer: Transferable[] = []) => port.postMessage(m, transfer);
 
 function fail(err: unknown): void {

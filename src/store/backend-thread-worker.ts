@@ -7,6 +7,9 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { BackendThreadData, FromThread, ThreadError, ToThread } from './backend-thread-protocol.ts';
 import type { StoreBackend } from './sql-backend.ts';
+import { nameThread } from '../util/thread-name.ts';
+
+nameThread('ai-store');
 
 const data = workerData as BackendThreadData;
 const port = parentPort!;

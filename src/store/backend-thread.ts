@@ -1,7 +1,8 @@
 // A StoreBackend whose database runs in a worker thread of its own (backend-thread-worker.ts).
 // DuckDB's appender and its flush, and SQLite, run on the thread that calls them: in the
 // node's main thread they took 13–16 % of the packet path's time (the profile in the README's
-// benchmarks). Here a call is a message: rows are cloned once (structured clone), answers come
+// benchmarks). Here a call is a message: rows are cloned once (structured clone, as columns:
+// row-columns.ts), answers come
 // back the same way, a query's AbortSignal interrupts it in the thread, and errors keep their
 // codes (a query the store cannot answer, a cancelled one, the store closing). A thread that
 // dies fails every call waiting on it with StoreThreadError, and so does every call until a new
@@ -13,6 +14,7 @@ import { StoreQueryError } from './check-query.ts';
 import type { BackendKind, BackendMethod, BackendThreadData, FromThread, ThreadError, ToThread } from './backend-thread-protocol.ts';
 import type { DuckdbOptions } from './duckdb-backend.ts';
 import type { EventQuery } from './event-query.ts';
+import { toColumns, type RowColumns } from './row-columns.ts';
 import type { EventRow, QueryResult, StoreBackend, StoreStats, StoredAlert } from './sql-backend.ts';
 import { QueryCancelledError, StoreStoppingError, StoreThreadError } from './store-errors.ts';
 import { threadEntry } from '../util/package-files.ts';
@@ -126,7 +128,10 @@ class ThreadBackend implements StoreBackend {
   }
 
   insert(rows: readonly EventRow[]): Promise<void> {
-    return this.call('insert', [rows]);
+    return this.insertColumns(toColumns(rows));
+  }
+  insertColumns(rows: RowColumns): Promise<void> {
+    return this.call('insertColumns', [rows]);
   }
   query(q: EventQuery, signal?: AbortSignal): Promise<QueryResult> {
     return this.call('query', [q], signal);

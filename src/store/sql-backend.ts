@@ -39,6 +39,7 @@ import { BUCKET_MS, checkQuery, fail, type AddressValue, type CheckedQuery } fro
 import { FLOOD_TYPES, type EventField, type EventQuery } from './event-query.ts';
 import { NOT_BLOCKABLE_DETAIL, ROW_COLUMNS, type EventRow, type QueryResult } from './event-row.ts';
 import { parseIpv4, parseIpv6 } from '../net/address.ts';
+import { NUM_FIELDS, type RowColumns } from './row-columns.ts';
 
 export type { EventRow, QueryResult } from './event-row.ts';
 
@@ -46,6 +47,8 @@ export interface StoreBackend {
   readonly name: 'sqlite' | 'duckdb';
   /** One transaction (SQLite) or appender (DuckDB) per call. */
   insert(rows: readonly EventRow[]): Promise<void>;
+  /** insert() of rows as columns (row-columns.ts: how they cross to the database's thread). */
+  insertColumns(rows: RowColumns): Promise<void>;
   /** Every measure of EventQuery; CIDR filters on source/target; a filter with an empty
    *  list constrains nothing. Throws StoreQueryError for a query it cannot answer. When
    *  `signal` aborts, the query is stopped in the database where the engine can (DuckDB:
@@ -590,8 +593,20 @@ export async function pruneTo(x: SqlExec, cov: Coverage, before: number): Promis
  */
 export function lateRows(rows: readonly EventRow[], cov: Coverage): number[] {
   const ids: number[] = [];
-  for (const r of rows) if (r.at < cov.coarseTo || r.at < cov.rawFrom) ids.push(r.id);
+  for (const r of rows) if (isLate(r.at, cov)) ids.push(r.id);
   return ids;
+}
+
+/** lateRows() of rows as columns. */
+export function lateColumns(rows: RowColumns, cov: Coverage): number[] {
+  const ids: number[] = [];
+  for (let o = 0; o < rows.count * NUM_FIELDS; o += NUM_FIELDS) if (isLate(rows.num[o + 1]!, cov)) ids.push(rows.num[o]!);
+  return ids;
+}
+
+/** A row at `at` is behind the rollups (counted there already, or older than raw rows are kept). */
+function isLate(at: number, cov: Coverage): boolean {
+  return at < cov.coarseTo || at < cov.rawFrom;
 }
 
 export async function rollLate(x: SqlExec, d: Dialect, cov: Coverage, ids: readonly number[]): Promise<void> {

@@ -19,6 +19,7 @@
 // better-sqlite3 is synchronous: a query blocks the calling thread for its whole run.
 
 import { openSqlite, type SqliteDatabase as Database, type SqliteStatement as Statement } from '../util/sqlite.ts';
+import { fromColumns, type RowColumns } from './row-columns.ts';
 import type { EventQuery } from './event-query.ts';
 import {
   TABLE_ROWS_SQL, VECTOR_IDS_SQL, RAW_COLUMNS, addressKeys, alertsSql, compactTo, featuresToBytes, lateRows, loadCoverage, pruneTo, renameModelDetector, rollLate, rollupTo,
@@ -85,6 +86,10 @@ class SqliteBackend implements StoreBackend {
   private rows(sql: string, params: SqlParam[]): SqlValue[][] {
     const s = this.stmt(sql).raw(true);
     return (s.all(...params) as unknown[][]).map((r) => r.map(toSqlValue));
+  }
+
+  async insertColumns(rows: RowColumns): Promise<void> {
+    return this.insert(fromColumns(rows));
   }
 
   async insert(rows: readonly EventRow[]): Promise<void> {

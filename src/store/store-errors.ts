@@ -30,3 +30,10 @@ export class StoreThreadError extends AutoimmuneError {
     super('AI_ERR_STORE_THREAD', message, options);
   }
 }
+
+/** A row the database cannot store as given (a count or time that is not a whole number). */
+export class StoreRowError extends AutoimmuneError {
+  constructor(message: string) {
+    super('AI_ERR_STORE_ROW', message);
+  }
+}

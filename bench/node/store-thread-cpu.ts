@@ -1,0 +1,64 @@
+// The store's database thread alone: the rows a node-run stored (read back from its state dir's
+// DuckDB file) inserted again into a DuckDB store thread, 8,192 rows a call as the event store
+// sends them, three passes; prints the CPU seconds of the store's thread (`ai-store`) and of
+// the main thread (the rows' clone out) for passes 2 and 3.
+//
+//   node --import tsx bench/node/store-thread-cpu.ts STATE_DIR/events.duckdb
+
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { openBackendInThread } from '../../src/store/backend-thread.ts';
+import type { EventRow } from '../../src/store/event-row.ts';
+
+const CHUNK = 8192;
+
+async function storedRows(path: string): Promise<EventRow[]> {
+  const instance = await DuckDBInstance.create(path, { access_mode: 'READ_ONLY' });
+  const conn = await instance.connect();
+  const reader = await conn.runAndReadAll('SELECT id, at_ms, kind, type, source, target, country, asn, node, detector, score, detail, features, n FROM events ORDER BY id');
+  const rows = reader.getRowsJS().map((v): EventRow => {
+    const [id, at, kind, type, source, target, country, asn, node, detector, score, detail, features, n] = v as [bigint, bigint, EventRow['kind'], string, string, string, string | null, number | null, string, string, number, string, Uint8Array | null, bigint];
+    const r: EventRow = { id: Number(id), kind, at: Number(at), type, source, target, country, asn, score, node, detector, detail };
+    if (Number(n) !== 1) r.n = Number(n);
+    if (features) r.features = new Float32Array(features.slice().buffer);
+    return r;
+  });
+  conn.closeSync();
+  instance.closeSync();
+  return rows;
+}
+
+/** CPU seconds so far of the threads named `name` ('main': this process's main thread). */
+function threadCpuS(name: string): number {
+  let s = 0;
+  for (const t of readdirSync('/proc/self/task')) {
+    const stat = readFileSync(`/proc/self/task/${t}/stat`, 'utf8');
+    const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+    if (name === 'main' ? Number(t) !== process.pid : comm !== name) continue;
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    s += (Number(f[11]) + Number(f[12])) / 100;
+  }
+  return s;
+}
+
+const source = process.argv[2];
+if (!source) throw new Error('usage: store-thread-cpu.ts EVENTS.duckdb');
+const rows = await storedRows(source);
+const dir = mkdtempSync(join(tmpdir(), 'store-thread-cpu-'));
+const backend = await openBackendInThread('duckdb', join(dir, 'events.duckdb'));
+try {
+  for (let pass = 1; pass <= 3; pass++) {
+    const store0 = threadCpuS('ai-store');
+    const main0 = threadCpuS('main');
+    for (let at = 0; at < rows.length; at += CHUNK) await backend.insert(rows.slice(at, at + CHUNK).map((r) => ({ ...r, id: r.id + pass * 1e7 })));
+    if (pass === 1) continue; // the thread's code warming up
+    const store = threadCpuS('ai-store') - store0;
+    const main = threadCpuS('main') - main0;
+    process.stdout.write(`${JSON.stringify({ pass, rows: rows.length, store_thread_s: +store.toFixed(2), main_thread_s: +main.toFixed(2), store_us_per_row: +((store * 1e6) / rows.length).toFixed(2) })}\n`);
+  }
+} finally {
+  await backend.close();
+  rmSync(dir, { recursive: true });
+}

@@ -1,0 +1,80 @@
+// DuckDB's rows go in by data chunks, sent to its thread as columns (duckdb-chunks.ts,
+// row-columns.ts): every raw column stored must be what SQLite, which inserts row by row with
+// its own statement, stores for the same rows — across chunk boundaries (2,048 rows), NULLs in
+// every nullable column, IPv6 and IPv4-mapped addresses, ids above 2^32, aggregate counts and
+// alert vectors.
+import { strict as assert } from 'node:assert';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { EventGenerator } from '../bench/store-backends.ts';
+import { testTempDir } from '../devkit/temp-dir.ts';
+import { openBackendInThread } from '../src/store/backend-thread.ts';
+import { RAW_COLUMNS, type EventRow } from '../src/store/sql-backend.ts';
+import { openSqliteBackend } from '../src/store/sqlite-backend.ts';
+import { openSqlite } from '../src/util/sqlite.ts';
+
+const NOW = Date.UTC(2026, 11, 6, 3, 0);
+
+function rows(): EventRow[] {
+  const gen = new EventGenerator({ seed: 77, events: 5000, now: NOW, days: 1, sources: 500, asns: 30, nodes: ['node-a'], ipv6Share: 0.2, decisionShare: 0.2 });
+  const out = gen.next(5000).map((e, i): EventRow => {
+    const r: EventRow = { ...e, id: 1_796_524_235_926_000 + i, detail: i % 11 === 0 ? JSON.stringify({ note: `größe ✓ ${i}` }) : e.detail };
+    if (i % 13 === 0) r.country = null;
+    if (i % 17 === 0) r.asn = null;
+    if (i % 19 === 0) r.asn = 4294967295;
+    if (i % 23 === 0) r.n = 2 + (i % 5);
+    if (i % 29 === 0) r.source = `::ffff:10.1.${i % 256}.7`;
+    if (i % 31 === 0) r.target = '*';
+    if (i % 37 === 0) r.target = `2001:db8::${i.toString(16)}`;
+    if (r.kind === 'alert' && i % 3 === 0) r.features = Float32Array.from({ length: 12 }, (_, k) => (i * 0.37 + k) / 7);
+    return r;
+  });
+  return out;
+}
+
+const SELECT = `SELECT ${RAW_COLUMNS.join(', ')} FROM events ORDER BY id`;
+
+function normal(v: unknown): unknown {
+  if (typeof v === 'bigint') return Number(v);
+  if (v instanceof Uint8Array) return Buffer.from(v).toString('hex');
+  return v;
+}
+
+test('DuckDB through its thread stores every raw column as SQLite does, over several chunks', async () => {
+  const dir = testTempDir('store-chunks');
+  const all = rows();
+  const duck = await openBackendInThread('duckdb', join(dir, 'e.duckdb'));
+  const lite = await openSqliteBackend(join(dir, 'e.sqlite'));
+  // Two inserts: the second starts mid-chunk of nothing, after a flush (the appender lives on).
+  for (const part of [all.slice(0, 4100), all.slice(4100)]) {
+    await duck.insert(part);
+    await lite.insert(part);
+  }
+  await duck.close();
+  await lite.close();
+
+  const instance = await DuckDBInstance.create(join(dir, 'e.duckdb'), { access_mode: 'READ_ONLY' });
+  const conn = await instance.connect();
+  const fromDuck = (await conn.runAndReadAll(SELECT)).getRowsJS().map((r) => r.map(normal));
+  conn.closeSync();
+  instance.closeSync();
+  const db = openSqlite(join(dir, 'e.sqlite'));
+  const fromLite = (db.prepare(SELECT).raw().all() as unknown[][]).map((r) => r.map(normal));
+  db.close();
+
+  assert.equal(fromDuck.length, all.length);
+  assert.deepEqual(fromDuck, fromLite);
+  // What the rows say, not only what both stores agree on.
+  const idAt = RAW_COLUMNS.indexOf('id');
+  const nAt = RAW_COLUMNS.indexOf('n');
+  const featuresAt = RAW_COLUMNS.indexOf('features');
+  assert.deepEqual(fromDuck.map((r) => r[idAt]), all.map((r) => r.id));
+  assert.deepEqual(fromDuck.map((r) => r[nAt]), all.map((r) => r.n ?? 1));
+  assert.ok(fromDuck.some((r) => r[featuresAt] !== null) && fromDuck.some((r) => r[featuresAt] === null));
+  for (const c of ['src4', 'src6', 'tgt4', 'tgt6', 'country', 'asn'] as const) {
+    const at = RAW_COLUMNS.indexOf(c);
+    assert.ok(fromDuck.some((r) => r[at] === null), `${c} has NULLs`);
+    assert.ok(fromDuck.some((r) => r[at] !== null), `${c} has values`);
+  }
+});
