@@ -112,18 +112,19 @@ class ThreadBackend implements StoreBackend {
 
   private call<T>(method: BackendMethod, args: unknown[], signal?: AbortSignal): Promise<T> {
     if (this.failure) return Promise.reject(this.failure);
+    // Cancelled before it was asked: never run (a cancel posted after the call could reach the
+    // thread after a quick answer), as the backend refuses it in-process (duckdb-backend read()).
+    if (signal?.aborted) return Promise.reject(new QueryCancelledError(String(signal.reason)));
     const call = this.nextCall++;
     return new Promise<T>((resolve, reject) => {
       let done = () => {};
       const cancel = () => this.worker.postMessage({ cancel: call, reason: String(signal!.reason) } satisfies ToThread);
-      if (signal && !signal.aborted) {
+      if (signal) {
         signal.addEventListener('abort', cancel, { once: true });
         done = () => signal.removeEventListener('abort', cancel);
       }
       this.waiting.set(call, { resolve: (v) => (done(), resolve(v as T)), reject: (e) => (done(), reject(e)), method });
       this.worker.postMessage((signal ? { call, method, args, cancellable: true } : { call, method, args }) satisfies ToThread);
-      // Messages arrive in order: the call is running (or queued) there when its cancel comes.
-      if (signal?.aborted) cancel();
     });
   }
 
