@@ -84,6 +84,25 @@ async function storeTotals(records: FlowRecord[], path: string) {
 }
 
 /**
+ * The crafted floods (6,000 packets each over 150 s), `names` of them each metered on a
+ * timeline of its own (they share their capture times), and the store's totals of their
+ * records without and with aggregates; in a temp dir.
+ */
+async function meterFloods(names: string[], check: (r: { each: ReturnType<typeof meterBoth>[]; plain: FlowRecord[]; aggregated: FlowRecord[]; before: Totals; after: Totals }) => void) {
+  const dir = mkdtempSync(join(tmpdir(), 'flow-attempts-flood-'));
+  try {
+    execFileSync('/usr/bin/python3', [CRAFT, dir, '6000', '150']);
+    const each = names.map((n) => meterBoth([join(dir, n)]));
+    const plain = each.flatMap((m) => m.plain);
+    const aggregated = each.flatMap((m) => m.aggregated);
+    check({ each, plain, aggregated, before: await storeTotals(plain, join(dir, 'plain.sqlite')), after: await storeTotals(aggregated, join(dir, 'aggregated.sqlite')) });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+type Totals = Awaited<ReturnType<typeof storeTotals>>;
+
+/**
  * Flows per service are equal, but for the ports past a target's bound: those are counted
  * under 'tcp/*' or 'udp/*' (the many-ports rows), each protocol's total unchanged.
  */
@@ -129,17 +148,8 @@ test('on the shared captures, aggregates keep the store\'s totals of flows, pack
 });
 
 test('a spoofed flood to random ports of one target (SYNs; one-datagram UDP): a bounded number of rows a minute, every flow, packet and byte counted', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'flow-attempts-flood-'));
-  try {
-    // 6,000 packets of each over 150 s: about 2,400 a minute to as many random ports of each victim
-    execFileSync('/usr/bin/python3', [CRAFT, dir, '6000', '150']);
-    // each on a timeline of its own (they share their capture times)
-    const syn = meterBoth([join(dir, 'flood_syn_random_ports.pcap')]);
-    const udp = meterBoth([join(dir, 'flood_udp_random_ports.pcap')]);
-    const plain = [...syn.plain, ...udp.plain];
-    const aggregated = [...syn.aggregated, ...udp.aggregated];
-    const before = await storeTotals(plain, join(dir, 'plain.sqlite'));
-    const after = await storeTotals(aggregated, join(dir, 'aggregated.sqlite'));
+  // 6,000 packets of each over 150 s: about 2,400 a minute to as many random ports of each victim
+  await meterFloods(['flood_syn_random_ports.pcap', 'flood_udp_random_ports.pcap'], ({ each: [syn, udp], plain, aggregated, before, after }) => {
     assert.deepEqual([after.flows, after.packets, after.bytes], [before.flows, before.packets, before.bytes]);
     assert.deepEqual(after.byTarget, before.byTarget, 'flows, packets and bytes per target and protocol');
     assertServices(before.byService, after.byService);
@@ -165,26 +175,18 @@ test('a spoofed flood to random ports of one target (SYNs; one-datagram UDP): a 
       const ports = many.reduce((n, r) => n + r.attempts!.ports!, 0);
       assert.ok(ports > 4_000, `${ports} ports in the many-ports rows`);
     }
-    assert.ok(syn.meter.attempts!.attempts > 5_000 && udp.meter.attempts!.attempts > 4_000);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+    assert.ok(syn!.meter.attempts!.attempts > 5_000 && udp!.meter.attempts!.attempts > 4_000);
+  });
 });
 
 test('a spoofed UDP flood to one port, and to two, of one target: a bounded number of rows a slot per port, every flow, packet and byte counted under its port', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'flow-attempts-fixed-'));
-  try {
-    // 6,000 datagrams each over 150 s from a forged source each: to port 53 of .70; to 53 and 123 of .80
-    execFileSync('/usr/bin/python3', [CRAFT, dir, '6000', '150']);
-    const one = meterBoth([join(dir, 'flood_udp_one_port.pcap')]);
-    const two = meterBoth([join(dir, 'flood_udp_two_ports.pcap')]);
-    const before = await storeTotals([...one.plain, ...two.plain], join(dir, 'plain.sqlite'));
-    const after = await storeTotals([...one.aggregated, ...two.aggregated], join(dir, 'aggregated.sqlite'));
+  // 6,000 datagrams each over 150 s from a forged source each: to port 53 of .70; to 53 and 123 of .80
+  await meterFloods(['flood_udp_one_port.pcap', 'flood_udp_two_ports.pcap'], ({ each: [one, two], before, after }) => {
     assert.deepEqual([after.flows, after.packets, after.bytes], [before.flows, before.packets, before.bytes]);
     assert.deepEqual(after.byTarget, before.byTarget, 'flows, packets and bytes per target and protocol');
     assert.deepEqual(after.byService, before.byService, 'flows per service: the aggregates are counted under their port');
     assert.ok(before.rows === 12_000 && after.rows < 600, `rows: ${before.rows} → ${after.rows}`);
-    for (const [victim, ports, { plain, aggregated }] of [['203.0.113.70', [53], one], ['203.0.113.80', [53, 123], two]] as const) {
+    for (const [victim, ports, { plain, aggregated }] of [['203.0.113.70', [53], one!], ['203.0.113.80', [53, 123], two!]] as const) {
       assert.equal(plain.filter((r) => r.target === victim).length, 6_000);
       const rows = aggregated.filter((r) => r.target === victim);
       const aggs = rows.filter((r) => r.attempts);
@@ -211,9 +213,7 @@ test('a spoofed UDP flood to one port, and to two, of one target: a bounded numb
       }
       assert.ok(rows.length <= slots.size * ports.length * (DEFAULT_DATAGRAMS_PER_PORT + 1), `${victim}: ${rows.length} rows`);
     }
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('a UDP port\'s ordinary clients below datagramsPerPort keep a row each, also beside a flood to another port of the same target; past it one row for that port and slot, named by its source when only one', () => {
