@@ -23,8 +23,8 @@
 // (HyperLogLog, 1,024 registers: about 3 % standard error), with the first few sources as
 // samples. An aggregate of one source is stored under that source, so a question naming a
 // scanner still finds its flows.
-// ICMP flows are never aggregated, nor UDP flows below the ports bound (below): the source's
-// shard cannot tell a datagram that got an answer (a DNS query) from one that did not.
+// ICMP flows are never aggregated, nor UDP flows below the ports and datagrams bounds (below):
+// the source's shard cannot tell a datagram that got an answer (a DNS query) from one that did not.
 // A scan stays a row per port tried (initiations of one source go to a different port each),
 // up to a bound: see README, "unverified attempts".
 //
