@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { AttemptAggregator, DEFAULT_PORTS_PER_TARGET, EXACT_SOURCES } from '../src/detect/attempt-aggregates.ts';
+import { AttemptAggregator, DEFAULT_DATAGRAMS_PER_PORT, DEFAULT_PORTS_PER_TARGET, EXACT_SOURCES } from '../src/detect/attempt-aggregates.ts';
 import { FlowMeter } from '../src/detect/flow-meter.ts';
 import type { FlowRecord } from '../src/detect/flow-record.ts';
 import { SessionVerifier } from '../src/detect/session-verifier.ts';
@@ -24,7 +24,7 @@ import { openSqliteBackend } from '../src/store/sqlite-backend.ts';
 import { evaluateQuery } from '../src/store/evaluate-query.ts';
 
 const PCAP = fileURLToPath(new URL('../../shared/data/pcap/', import.meta.url));
-/** Writes the spoofed floods to random ports (scapy). */
+/** Writes the spoofed floods to random ports, and UDP floods to one and two fixed ports (scapy). */
 const CRAFT = fileURLToPath(new URL('../bench/flood/craft-floods.py', import.meta.url));
 const FILES = ['D05_benign_kali-normal-ssh.pcap', 'D08_scan_synscan.pcapng', 'D12_flood_pkt.TCP.synflood.spoofed.pcap', 'D14_flood_amp.TCP.reflection.SYNACK.pcap'];
 
@@ -84,6 +84,25 @@ async function storeTotals(records: FlowRecord[], path: string) {
 }
 
 /**
+ * The crafted floods (6,000 packets each over 150 s), `names` of them each metered on a
+ * timeline of its own (they share their capture times), and the store's totals of their
+ * records without and with aggregates; in a temp dir.
+ */
+async function meterFloods(names: string[], check: (r: { each: ReturnType<typeof meterBoth>[]; plain: FlowRecord[]; aggregated: FlowRecord[]; before: Totals; after: Totals }) => void) {
+  const dir = mkdtempSync(join(tmpdir(), 'flow-attempts-flood-'));
+  try {
+    execFileSync('/usr/bin/python3', [CRAFT, dir, '6000', '150']);
+    const each = names.map((n) => meterBoth([join(dir, n)]));
+    const plain = each.flatMap((m) => m.plain);
+    const aggregated = each.flatMap((m) => m.aggregated);
+    check({ each, plain, aggregated, before: await storeTotals(plain, join(dir, 'plain.sqlite')), after: await storeTotals(aggregated, join(dir, 'aggregated.sqlite')) });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+type Totals = Awaited<ReturnType<typeof storeTotals>>;
+
+/**
  * Flows per service are equal, but for the ports past a target's bound: those are counted
  * under 'tcp/*' or 'udp/*' (the many-ports rows), each protocol's total unchanged.
  */
@@ -129,17 +148,8 @@ test('on the shared captures, aggregates keep the store\'s totals of flows, pack
 });
 
 test('a spoofed flood to random ports of one target (SYNs; one-datagram UDP): a bounded number of rows a minute, every flow, packet and byte counted', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'flow-attempts-flood-'));
-  try {
-    // 6,000 packets of each over 150 s: about 2,400 a minute to as many random ports of each victim
-    execFileSync('/usr/bin/python3', [CRAFT, dir, '6000', '150']);
-    // each on a timeline of its own (they share their capture times)
-    const syn = meterBoth([join(dir, 'flood_syn_random_ports.pcap')]);
-    const udp = meterBoth([join(dir, 'flood_udp_random_ports.pcap')]);
-    const plain = [...syn.plain, ...udp.plain];
-    const aggregated = [...syn.aggregated, ...udp.aggregated];
-    const before = await storeTotals(plain, join(dir, 'plain.sqlite'));
-    const after = await storeTotals(aggregated, join(dir, 'aggregated.sqlite'));
+  // 6,000 packets of each over 150 s: about 2,400 a minute to as many random ports of each victim
+  await meterFloods(['flood_syn_random_ports.pcap', 'flood_udp_random_ports.pcap'], ({ each: [syn, udp], plain, aggregated, before, after }) => {
     assert.deepEqual([after.flows, after.packets, after.bytes], [before.flows, before.packets, before.bytes]);
     assert.deepEqual(after.byTarget, before.byTarget, 'flows, packets and bytes per target and protocol');
     assertServices(before.byService, after.byService);
@@ -165,9 +175,85 @@ test('a spoofed flood to random ports of one target (SYNs; one-datagram UDP): a 
       const ports = many.reduce((n, r) => n + r.attempts!.ports!, 0);
       assert.ok(ports > 4_000, `${ports} ports in the many-ports rows`);
     }
-    assert.ok(syn.meter.attempts!.attempts > 5_000 && udp.meter.attempts!.attempts > 4_000);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
+    assert.ok(syn!.meter.attempts!.attempts > 5_000 && udp!.meter.attempts!.attempts > 4_000);
+  });
+});
+
+test('a spoofed UDP flood to one port, and to two, of one target: a bounded number of rows a slot per port, every flow, packet and byte counted under its port', async () => {
+  // 6,000 datagrams each over 150 s from a forged source each: to port 53 of .70; to 53 and 123 of .80
+  await meterFloods(['flood_udp_one_port.pcap', 'flood_udp_two_ports.pcap'], ({ each: [one, two], before, after }) => {
+    assert.deepEqual([after.flows, after.packets, after.bytes], [before.flows, before.packets, before.bytes]);
+    assert.deepEqual(after.byTarget, before.byTarget, 'flows, packets and bytes per target and protocol');
+    assert.deepEqual(after.byService, before.byService, 'flows per service: the aggregates are counted under their port');
+    assert.ok(before.rows === 12_000 && after.rows < 600, `rows: ${before.rows} → ${after.rows}`);
+    for (const [victim, ports, { plain, aggregated }] of [['203.0.113.70', [53], one!], ['203.0.113.80', [53, 123], two!]] as const) {
+      assert.equal(plain.filter((r) => r.target === victim).length, 6_000);
+      const rows = aggregated.filter((r) => r.target === victim);
+      const aggs = rows.filter((r) => r.attempts);
+      const slots = new Set(aggs.map((r) => r.attempts!.slotStart));
+      assert.ok(slots.size >= 3 && slots.size <= 4, `${victim}: ${slots.size} slots`);
+      for (const port of ports) {
+        // per slot (in which a flow ended, by the meter's clock) and port: the first
+        // DEFAULT_DATAGRAMS_PER_PORT rows of their own, then one aggregate
+        const agg = aggs.filter((r) => r.dport === port);
+        assert.equal(new Set(agg.map((r) => r.attempts!.slotStart)).size, agg.length, `${victim}:${port}: one aggregate a slot`);
+        assert.equal(agg.length, slots.size);
+        const own = rows.filter((r) => !r.attempts && r.dport === port);
+        assert.equal(own.length, DEFAULT_DATAGRAMS_PER_PORT * slots.size, `${victim}:${port}: rows of their own`);
+        for (const a of agg) {
+          assert.deepEqual(
+            [a.source, a.protocol, a.sport, a.dport, a.servicePort, a.attempts!.reason, a.attempts!.ports, flowRow(a, 1, 'n1', 0).type],
+            ['*', 17, 0, port, undefined, 'unverified-attempts', undefined, `udp/${port}`],
+          );
+          assert.equal(a.packets, a.attempts!.flows);
+          assert.ok(a.attempts!.sources > a.attempts!.flows * 0.9, `the forged sources are counted: ${a.attempts!.sources} of ${a.attempts!.flows}`);
+        }
+        // every datagram to that port: a row of its own or in an aggregate's flows
+        assert.equal(own.length + agg.reduce((n, r) => n + r.attempts!.flows, 0), plain.filter((r) => r.dport === port).length);
+      }
+      assert.ok(rows.length <= slots.size * ports.length * (DEFAULT_DATAGRAMS_PER_PORT + 1), `${victim}: ${rows.length} rows`);
+    }
+  });
+});
+
+test('a UDP port\'s ordinary clients below datagramsPerPort keep a row each, also beside a flood to another port of the same target; past it one row for that port and slot, named by its source when only one', () => {
+  const meter = new FlowMeter({ attempts: { slotS: 60, maxPackets: 3, datagramsPerPort: 8 } });
+  const out: FlowRecord[] = [];
+  const b = new PacketBatch(64);
+  const datagram = (src: string, sport: number, dport: number, t: number) => {
+    const i = b.length++;
+    b.flags[i] = F.ETHERNET | F.IPV4 | F.UDP;
+    b.ts[i] = 1_700_000_000 + t;
+    b.wirelen[i] = b.caplen[i] = 80;
+    b.protocol[i] = 17;
+    b.ipVersion[i] = 4;
+    b.src4[i] = parseIpv4(src);
+    b.dst4[i] = parseIpv4('192.0.2.53');
+    b.srcPort[i] = sport;
+    b.dstPort[i] = dport;
+  };
+  // five clients query port 53 once each; 40 forged datagrams to port 123; then one source sends 12 to port 5353 from new source ports
+  for (let c = 1; c <= 5; c++) datagram(`198.51.100.${c}`, 40000 + c, 53, c / 10);
+  for (let k = 0; k < 40; k++) datagram(`10.${k}.0.1`, 1024 + k, 123, 1 + k / 100);
+  for (let k = 0; k < 12; k++) datagram('203.0.113.9', 2000 + k, 5353, 2 + k / 100);
+  meter.observe({ shard: 0, packets: b, features: new Float64Array(0), featureCount: 0, geo: null }, null, 0.5, out);
+  meter.flushAll(out);
+  const clients = out.filter((r) => r.dport === 53);
+  assert.deepEqual(clients.map((r) => [r.source, r.packets, r.attempts]).sort(), [1, 2, 3, 4, 5].map((c) => [`198.51.100.${c}`, 1, undefined]));
+  const ntp = out.filter((r) => r.dport === 123);
+  assert.equal(ntp.filter((r) => !r.attempts).length, 8);
+  const [flood] = ntp.filter((r) => r.attempts);
+  assert.deepEqual([ntp.length, flood!.source, flood!.packets, flood!.bytes, flood!.attempts!.flows, flood!.attempts!.sources, flood!.attempts!.samples.length], [9, '*', 32, 32 * 80, 32, 32, 4]);
+  // a fixed forged source with a new source port each datagram: a flow each, bounded the same way
+  const mdns = out.filter((r) => r.dport === 5353);
+  assert.deepEqual(mdns.map((r) => [r.source, r.attempts?.flows ?? 1]).sort(), [...Array(8).fill(['203.0.113.9', 1]), ['203.0.113.9', 4]].sort());
+  // 0: every such datagram aggregated; udp off: none
+  for (const [config, rows] of [[{ datagramsPerPort: 0 }, 1], [{ udp: false }, 3]] as const) {
+    const agg = new AttemptAggregator(config);
+    const o: FlowRecord[] = [];
+    const stored = [1, 2, 3].filter((k) => !agg.addDatagram(k, 99, 53, 1, 1, 1, 60, 0, 0, o)).length;
+    agg.flushAll(o);
+    assert.equal(stored + o.length, rows);
   }
 });
 
@@ -208,7 +294,8 @@ test('what is aggregated: unverified TCP attempts (SYNs, resets, unanswered SYN-
   assert.ok(rows.some((r) => r.source === '192.168.1.2' && r.target === '192.168.1.3' && r.dport === 22));
   for (const a of aggregates) {
     if (a.protocol === 17) {
-      assert.notEqual(a.attempts!.ports, undefined, 'UDP only past a target\'s ports bound');
+      // past a target's ports bound (many-ports), or past a port's datagramsPerPort (under its port)
+      if (a.attempts!.ports === undefined) assert.ok(a.dport > 0 && a.attempts!.flows >= 1);
       continue;
     }
     assert.equal(a.protocol, 6);

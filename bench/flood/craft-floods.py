@@ -3,10 +3,12 @@
 # test/flow-attempts.test.ts and for measuring stored rows with bench/node/node-run.ts:
 #   /usr/bin/python3 bench/flood/craft-floods.py OUT_DIR [PACKETS] [SECONDS]
 # Writes OUT_DIR/flood_syn_random_ports.pcap (TCP SYNs from random forged sources to random
-# ports of 203.0.113.50) and OUT_DIR/flood_udp_random_ports.pcap (one-datagram UDP flows from
-# random forged sources to random ports of 203.0.113.60), PACKETS each (default 60,000) spread
-# evenly over SECONDS of capture time (default 150: three 60 s slots). Deterministic (fixed
-# seed and clock). Large: keep them in a temp dir, never in the repository.
+# ports of 203.0.113.50), OUT_DIR/flood_udp_random_ports.pcap (one-datagram UDP flows from
+# random forged sources to random ports of 203.0.113.60), OUT_DIR/flood_udp_one_port.pcap (the
+# same to port 53 of 203.0.113.70) and OUT_DIR/flood_udp_two_ports.pcap (to ports 53 and 123 of
+# 203.0.113.80, each datagram to either at random), PACKETS each (default 60,000) spread evenly
+# over SECONDS of capture time (default 150: three 60 s slots). Deterministic (fixed seed and
+# clock). Large: keep them in a temp dir, never in the repository.
 # scapy builds one frame of each kind; each packet is that frame with its addresses, ports,
 # sequence number and checksums rewritten (scapy building every frame took 100 s for 120,000).
 import random, struct, sys
@@ -42,14 +44,14 @@ def frame(template, proto, src, sport, dport, ident, seq):
     f[ETH + 20:] = l4
     return bytes(f)
 
-def write(name, template, proto, victim_seed):
+def write(name, template, proto, victim_seed, ports=None):
     rnd = random.Random(victim_seed)
     w = PcapWriter(f'{out}/{name}', linktype=1, sync=False)
     w.write_header(None)
     for k in range(n):
         # random unicast sources outside the documentation range the victims are in
         src = (rnd.randrange(1, 224), rnd.randrange(256), rnd.randrange(256), rnd.randrange(1, 255))
-        raw = frame(template, proto, src, rnd.randrange(1024, 65536), rnd.randrange(1, 65536), k & 0xffff, rnd.getrandbits(32))
+        raw = frame(template, proto, src, rnd.randrange(1024, 65536), rnd.choice(ports) if ports else rnd.randrange(1, 65536), k & 0xffff, rnd.getrandbits(32))
         t = T0 + span * k / n
         sec = int(t)
         w.write_packet(raw, sec=sec, usec=int(round((t - sec) * 1e6)), caplen=len(raw), wirelen=len(raw))
@@ -57,3 +59,6 @@ def write(name, template, proto, victim_seed):
 
 write('flood_syn_random_ports.pcap', bytes(Ether() / IP(src='1.1.1.1', dst='203.0.113.50', ttl=64) / TCP(flags='S', window=1024)), 6, 20)
 write('flood_udp_random_ports.pcap', bytes(Ether() / IP(src='1.1.1.1', dst='203.0.113.60', ttl=64) / UDP() / Raw(b'\x00' * 32)), 17, 21)
+udp = lambda victim: bytes(Ether() / IP(src='1.1.1.1', dst=victim, ttl=64) / UDP() / Raw(b'\x00' * 32))
+write('flood_udp_one_port.pcap', udp('203.0.113.70'), 17, 22, (53,))
+write('flood_udp_two_ports.pcap', udp('203.0.113.80'), 17, 23, (53, 123))

@@ -233,6 +233,7 @@ export const ConfigSchema = Type.Object(
                 maxPackets: Type.Integer({ minimum: 1, maximum: 100, description: 'flows of more packets are never attempts (nor counted as unanswered replies)' }),
                 portsPerTarget: Type.Integer({ minimum: 1, maximum: 65_536, description: 'distinct ports of one target (per protocol, kind and slot, in each detector shard) whose attempts keep rows of their own; attempts to further ports of it are one many-ports row (service tcp/* or udp/*) counting its distinct ports, so a spoofed flood to random ports stores this many rows a slot, not one per port' }),
                 udp: Type.Boolean({ description: 'one-datagram UDP flows from unverified sources count towards portsPerTarget: rows of their own below it, the many-ports row past it (a UDP flood to random ports)' }),
+                datagramsPerPort: Type.Integer({ minimum: 0, maximum: 65_535, description: 'with udp: one-datagram UDP flows from unverified sources to one of a target\'s first ports (per slot, in each detector shard) that keep rows of their own; further ones are one row per target, port and slot, so a spoofed UDP flood to a fixed port (53, 123) stores this many rows a slot and one more, not one per datagram' }),
               },
               strict,
             ),

@@ -23,8 +23,8 @@
 // (HyperLogLog, 1,024 registers: about 3 % standard error), with the first few sources as
 // samples. An aggregate of one source is stored under that source, so a question naming a
 // scanner still finds its flows.
-// ICMP flows are never aggregated, nor UDP flows below the ports bound (below): the source's
-// shard cannot tell a datagram that got an answer (a DNS query) from one that did not.
+// ICMP flows are never aggregated, nor UDP flows below the ports and datagrams bounds (below):
+// the source's shard cannot tell a datagram that got an answer (a DNS query) from one that did not.
 // A scan stays a row per port tried (initiations of one source go to a different port each),
 // up to a bound: see README, "unverified attempts".
 //
@@ -40,10 +40,21 @@
 // from a flood), past it the target's many-ports row counts it: a UDP flood to random ports
 // stores `portsPerTarget` rows of its own and one more per slot.
 //
+// Datagrams per port: a UDP flood to one port (53, 123) of a target, from a forged source
+// each, would still be a row per datagram. So each of the target's first ports counts its
+// one-datagram rows in the slot: the first `datagramsPerPort` are rows of their own (a
+// server's clients at ordinary rates stay listed one by one), further ones are summed into
+// one aggregate per target, UDP port and slot (an ordinary aggregate: its port, flows,
+// packets, bytes, sources). The count is per port, beside the port in the target's entry,
+// so the state is bounded with the targets'; a target's rows a slot are at most
+// portsPerTarget × (datagramsPerPort + 1) + 1. Counted per flow, not per distinct source: a
+// forged source with a new source port each datagram is a new flow each time.
+//
 // Bounded: at most `maxKeys` aggregates open at once (past it the least recently used is
 // emitted early, 'evicted'), and the first ports of at most `maxKeys` targets (past it the
-// least recently used target's are forgotten, and it starts counting again); no allocation
-// per attempt for IPv4 beyond a sample's text.
+// least recently used target's are forgotten, and it starts counting again: 2 bytes a port,
+// 4 for UDP with its datagram counts, so at most 4 MB at the defaults); no allocation per
+// attempt for IPv4 beyond a sample's text.
 
 import { formatIPv4 } from '../net/address.ts';
 import type { FlowRecord } from './flow-record.ts';
@@ -60,6 +71,8 @@ export interface AttemptConfig {
   portsPerTarget?: number;
   /** One-datagram UDP flows from unverified sources count towards portsPerTarget (and past it join the many-ports row); default true. */
   udp?: boolean;
+  /** Such flows to one of a target's first ports, per slot, with rows of their own; past it one aggregate per target, port and slot; default 64. */
+  datagramsPerPort?: number;
 }
 
 /** What an aggregate record adds to a FlowRecord (FlowRecord.attempts). */
@@ -92,6 +105,7 @@ const DEFAULT_SLOT_S = 60;
 export const DEFAULT_MAX_PACKETS = 3;
 const DEFAULT_MAX_KEYS = 4_096;
 export const DEFAULT_PORTS_PER_TARGET = 256;
+export const DEFAULT_DATAGRAMS_PER_PORT = 64;
 /** The key's protocol word: the protocol, REPLY for unanswered replies, MANY for a many-ports aggregate. */
 const REPLY = 0x100;
 const MANY = 0x200;
@@ -130,11 +144,14 @@ class Aggregate {
   open = false;
 }
 
-/** A target's first distinct ports in a slot (per protocol and kind), sorted. */
+/** A target's first distinct ports in a slot (per protocol and kind), sorted; for UDP, each port's one-datagram rows in the slot. */
 class TargetPorts {
   slotStart = NaN;
   count = 0;
-  constructor(readonly ports: Uint16Array) {}
+  constructor(
+    readonly ports: Uint16Array,
+    readonly datagrams: Uint16Array | null,
+  ) {}
 }
 
 export class AttemptAggregator {
@@ -142,10 +159,13 @@ export class AttemptAggregator {
   readonly maxPackets: number;
   readonly portsPerTarget: number;
   readonly udp: boolean;
+  readonly datagramsPerPort: number;
   private readonly keys: FlowTable;
   private readonly aggs: Aggregate[] = [];
   private readonly targets: FlowTable;
   private readonly targetPorts: TargetPorts[] = [];
+  /** The entry of the target admits() last looked at. */
+  private target: TargetPorts | null = null;
   /** Slots of the open aggregates. */
   private openSlots: number[] = [];
   /** Flows aggregated, and aggregates emitted, since creation. */
@@ -157,6 +177,7 @@ export class AttemptAggregator {
     this.maxPackets = config.maxPackets ?? DEFAULT_MAX_PACKETS;
     this.portsPerTarget = config.portsPerTarget ?? DEFAULT_PORTS_PER_TARGET;
     this.udp = config.udp ?? true;
+    this.datagramsPerPort = Math.min(config.datagramsPerPort ?? DEFAULT_DATAGRAMS_PER_PORT, 0xffff);
     this.keys = new FlowTable(config.maxKeys ?? DEFAULT_MAX_KEYS);
     this.targets = new FlowTable(config.maxKeys ?? DEFAULT_MAX_KEYS);
   }
@@ -174,7 +195,7 @@ export class AttemptAggregator {
   ): void {
     const slotStart = Math.floor(clock / this.slotS) * this.slotS;
     const x = reply ? protocol | REPLY : protocol;
-    const many = !this.admits(target, x, port, slotStart);
+    const many = this.admits(target, x, port, slotStart) === NONE;
     const a = this.open(many ? x | MANY : x, many ? 0 : port, source, target, protocol, reply, slotStart, out);
     if (many) this.addPort(a, port);
     this.sum(a, firstTs, lastTs, packets, bytes, tcpFlags, anomalous, scored);
@@ -183,8 +204,10 @@ export class AttemptAggregator {
   /**
    * A UDP flow of one datagram from an unverified source to `port` of `target`, ended at meter
    * clock `clock`: false while that port is one of the target's first `portsPerTarget` UDP
-   * ports in the slot (the caller stores the flow as a row of its own); else it is summed into
-   * the target's many-ports aggregate, and true. Always false without `udp`.
+   * ports in the slot and has had fewer than `datagramsPerPort` such flows in it (the caller
+   * stores the flow as a row of its own); else it is summed into the aggregate of that port
+   * (past `datagramsPerPort`) or into the target's many-ports aggregate (past the ports), and
+   * true. Always false without `udp`.
    */
   addDatagram(
     source: AddressKey, target: AddressKey, port: number, clock: number,
@@ -192,23 +215,38 @@ export class AttemptAggregator {
   ): boolean {
     if (!this.udp) return false;
     const slotStart = Math.floor(clock / this.slotS) * this.slotS;
-    if (this.admits(target, UDP, port, slotStart)) return false;
-    const a = this.open(UDP | MANY, 0, source, target, UDP, false, slotStart, out);
-    this.addPort(a, port);
+    const i = this.admits(target, UDP, port, slotStart);
+    let a: Aggregate;
+    if (i === NONE) {
+      a = this.open(UDP | MANY, 0, source, target, UDP, false, slotStart, out);
+      this.addPort(a, port);
+    } else {
+      const d = this.target!.datagrams!;
+      if (d[i]! < this.datagramsPerPort) {
+        d[i]!++;
+        return false;
+      }
+      a = this.open(UDP, port, source, target, UDP, false, slotStart, out);
+    }
     this.sum(a, firstTs, lastTs, 1, bytes, 0, anomalous, scored);
     return true;
   }
 
   /**
-   * Whether `port` is one of the target's first `portsPerTarget` distinct ports (per protocol
-   * word `x`) in the slot starting at `slotStart`; a new port is recorded while there is room.
+   * Where `port` is among the target's first `portsPerTarget` distinct ports (per protocol
+   * word `x`) in the slot starting at `slotStart`, or NONE past them; a new port is recorded
+   * while there is room (its datagrams 0). The target's entry is left in `this.target`.
    */
-  private admits(target: AddressKey, x: number, port: number, slotStart: number): boolean {
+  private admits(target: AddressKey, x: number, port: number, slotStart: number): number {
     let s = this.targets.find(target, 0, x, 0);
     const fresh = s === NONE;
     if (fresh) s = this.targets.insert(target, 0, x, 0); // a full table forgets its least recently used target
     let t = this.targetPorts[s];
-    if (t === undefined) t = this.targetPorts[s] = new TargetPorts(new Uint16Array(this.portsPerTarget));
+    // a slot's entry serves any protocol word: UDP's datagram counts are allocated the first time one needs them
+    if (t === undefined || (x === UDP && t.datagrams === null)) {
+      t = this.targetPorts[s] = new TargetPorts(t?.ports ?? new Uint16Array(this.portsPerTarget), x === UDP ? new Uint16Array(this.portsPerTarget) : null);
+    }
+    this.target = t;
     if (fresh || t.slotStart !== slotStart) {
       t.slotStart = slotStart;
       t.count = 0;
@@ -222,12 +260,17 @@ export class AttemptAggregator {
       if (ports[mid]! < port) lo = mid + 1;
       else hi = mid;
     }
-    if (lo < t.count && ports[lo] === port) return true;
-    if (t.count === ports.length) return false;
+    if (lo < t.count && ports[lo] === port) return lo;
+    if (t.count === ports.length) return NONE;
     ports.copyWithin(lo + 1, lo, t.count);
     ports[lo] = port;
+    const d = t.datagrams;
+    if (d !== null) {
+      d.copyWithin(lo + 1, lo, t.count);
+      d[lo] = 0;
+    }
     t.count++;
-    return true;
+    return lo;
   }
 
   /** The open aggregate of key (target, x, port) for the slot, opened (and an older slot's, or an evicted key's, emitted to `out`) as needed; `source` counted. */

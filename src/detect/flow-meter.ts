@@ -25,7 +25,8 @@
 // reset: FlowRecord.servicePort). With `attempts` it is not reported on its own but summed
 // into an aggregate per target, that port and time slot (past the target's first
 // `portsPerTarget` ports in the slot, into its many-ports aggregate); so is a one-datagram UDP
-// flow from an unverified source past that bound (AttemptAggregator.addDatagram).
+// flow from an unverified source past that bound, or past its port's first `datagramsPerPort`
+// such flows in the slot (AttemptAggregator.addDatagram).
 
 import { AutoimmuneError } from '../errors.ts';
 import type { BoundedTable } from './table-report.ts';

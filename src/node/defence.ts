@@ -71,7 +71,7 @@ function flowMeterConfig(config: Config): FlowMeterConfig {
   const a = f.attempts;
   return {
     idleTimeoutS: f.idleTimeoutS, activeTimeoutS: f.activeTimeoutS, maxFlows: shareOf(f.maxFlows, config.pipeline.shards),
-    attempts: a.aggregate ? { slotS: a.slotS, maxPackets: a.maxPackets, portsPerTarget: a.portsPerTarget, udp: a.udp } : null,
+    attempts: a.aggregate ? { slotS: a.slotS, maxPackets: a.maxPackets, portsPerTarget: a.portsPerTarget, udp: a.udp, datagramsPerPort: a.datagramsPerPort } : null,
     attemptMaxPackets: a.maxPackets,
   };
 }
