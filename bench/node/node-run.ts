@@ -9,7 +9,7 @@
 //     once capturing, and on each stdin line `report SENT` prints what it captured and the
 //     capture-to-decision latencies since the previous report.
 
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { loadConfig, mergeConfig } from '../../src/config/load-config.ts';
@@ -75,6 +75,37 @@ function mainThreadCpuS(): number {
   return (Number(f[11]) + Number(f[12])) / 100;
 }
 
+/**
+ * CPU seconds of each of this process's threads (/proc/self/task), by tid, with its name:
+ * `main`, the shard threads' `shard-N` (they name themselves), `node` for V8's and libuv's
+ * and the other worker threads.
+ */
+function threadsCpuS(): Map<number, { name: string; s: number }> {
+  const out = new Map<number, { name: string; s: number }>();
+  for (const tid of readdirSync('/proc/self/task')) {
+    try {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const name = Number(tid) === process.pid ? 'main' : stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      out.set(Number(tid), { name, s: (Number(f[11]) + Number(f[12])) / 100 });
+    } catch {
+      // the thread ended between the listing and the read
+    }
+  }
+  return out;
+}
+
+/** CPU µs per packet over the run by thread name (the unnamed summed as `other`), from two threadsCpuS readings. */
+function threadsCpuUsPerPacket(before: Map<number, { name: string; s: number }>, after: Map<number, { name: string; s: number }>, packets: number): Record<string, number> {
+  const s: Record<string, number> = {};
+  for (const [tid, t] of after) {
+    const name = t.name === 'node' ? 'other' : t.name;
+    s[name] = (s[name] ?? 0) + t.s - (before.get(tid)?.s ?? 0);
+  }
+  for (const k of Object.keys(s)) s[k] = Math.round((s[k]! * 1e7) / packets) / 10;
+  return s;
+}
+
 /** CPU seconds of the whole process (every thread). */
 function processCpuS(): number {
   const u = process.cpuUsage();
@@ -117,6 +148,7 @@ async function boot(a: Args, live: boolean, sources: PipelineSource[] | undefine
 async function replayRun(a: Args): Promise<void> {
   let t0 = 0;
   let cpu0 = { main: 0, all: 0 };
+  let threads0 = new Map<number, { name: string; s: number }>();
   let memoryAtStart: Record<string, number> = {};
   let progress: CaptureProgress | undefined;
   let ended!: () => void;
@@ -129,6 +161,7 @@ async function replayRun(a: Args): Promise<void> {
         if (t0 === 0) {
           t0 = performance.now();
           cpu0 = { main: mainThreadCpuS(), all: processCpuS() };
+          threads0 = threadsCpuS();
           memoryAtStart = memoryMb();
         }
         return new FileSource(a.files, { backToBackGapS: 1, loop: true, skip, limit: a.packets - skip, batchSize: 256 });
@@ -173,6 +206,7 @@ async function replayRun(a: Args): Promise<void> {
   while (p.confirmed + p.lost < p.delivered) await new Promise((r) => setTimeout(r, 1));
   const elapsedS = (performance.now() - t0) / 1000;
   const cpu = { main: mainThreadCpuS() - cpu0.main, all: processCpuS() - cpu0.all };
+  const threads = threadsCpuS();
   clearInterval(sampler);
   clearInterval(timelineSampler);
   gcObserver.disconnect();
@@ -194,6 +228,8 @@ async function replayRun(a: Args): Promise<void> {
     // CPU of the run: the main thread's (the event loop the actor shards share) and every
     // thread's, in µs per packet: steadier than packets/s on a machine shared with other work.
     cpu_us_per_packet: { main: Math.round((cpu.main * 1e7) / (p.delivered + p.unroutable)) / 10, all: Math.round((cpu.all * 1e7) / (p.delivered + p.unroutable)) / 10 },
+    /** The same by thread: main, each shard thread, the rest (V8's, libuv's, the store's threads) as `other`; a thread that ended during the run is left out. */
+    cpu_us_per_packet_by_thread: threadsCpuUsPerPacket(threads0, threads, p.delivered + p.unroutable),
     /** The main thread's GC pauses during the run: count, ms in scavenges and in mark-compacts. */
     gc_main: { count: gcMs.count, scavenge_ms: Math.round(gcMs.scavenge), mark_compact_ms: Math.round(gcMs.markCompact) },
     decisions: node.defence.desk.log.counts(),
