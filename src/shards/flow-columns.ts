@@ -3,8 +3,9 @@
 // property name written and read again for every record, an object rebuilt from them): the
 // threads' postMessage and the main thread's reading of it were the largest cost the threads
 // paid that actor shards do not. Here a batch of records is one Float64Array (NUMBERS values a
-// record, transferred, not copied), one array of strings (addresses and countries) and the
-// rare attempt aggregates, and the main thread builds the records back from them.
+// record, transferred, not copied), one string (the addresses and countries, joined: an array
+// of them cloned string by string cost 3 times as much) and the rare attempt aggregates, and
+// the main thread builds the records back from them.
 
 import type { AttemptSummary } from '../detect/attempt-aggregates.ts';
 import type { FlowEnd, FlowRecord } from '../detect/flow-record.ts';
@@ -17,8 +18,8 @@ export interface FlowColumns {
    * `attempts`), or the end's code alone for a record without one.
    */
   numbers: Float64Array;
-  /** source, target, country ('' for none) of each record. */
-  text: string[];
+  /** source, target, country ('' for none) of each record, joined by newlines (addresses, '*' and country codes hold none). */
+  text: string;
   /** The records' attempt aggregates, in record order. */
   attempts: AttemptSummary[];
 }
@@ -52,12 +53,13 @@ export function encodeFlows(flows: readonly FlowRecord[]): FlowColumns {
     text[i * 3 + 1] = f.target;
     text[i * 3 + 2] = f.country ?? '';
   }
-  return { count: n, numbers, text, attempts };
+  return { count: n, numbers, text: text.join('\n'), attempts };
 }
 
 /** The records `encodeFlows` was given, equal field by field (absent optional fields stay absent). */
 export function decodeFlows(c: FlowColumns): FlowRecord[] {
-  const { numbers, text, attempts } = c;
+  const { numbers, attempts } = c;
+  const text = c.text.split('\n');
   const out = new Array<FlowRecord>(c.count);
   for (let i = 0, o = 0; i < c.count; i++, o += NUMBERS) {
     const servicePort = numbers[o + 3]!;
