@@ -130,6 +130,8 @@ function memoryMb(): Record<string, number> {
 function countersByKind(node: RunningNode): Record<string, Record<string, number>> {
   const out: Record<string, Record<string, number>> = {};
   eachNode(node.system.snapshot().tree, (t) => {
+    // Restarts by kind (a shard restarted mid-run has lost its state: the run is not like the others).
+    if (t.restarts > 0) (out.restarts ??= {})[t.kind] = (out.restarts[t.kind] ?? 0) + t.restarts;
     if (!t.stats) return;
     const k = (out[t.kind] ??= {});
     for (const [name, v] of Object.entries(t.stats)) k[name] = (k[name] ?? 0) + v;
