@@ -10,7 +10,7 @@
 //     once capturing, and on each stdin line `report SENT` prints what it captured and the
 //     capture-to-decision latencies since the previous report.
 
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { loadConfig, mergeConfig } from '../../src/config/load-config.ts';
@@ -83,37 +83,6 @@ function mainThreadCpuS(): number {
   return (Number(f[11]) + Number(f[12])) / 100;
 }
 
-/**
- * CPU seconds of each of this process's threads (/proc/self/task), by tid, with its name:
- * `main`, the shard threads' `shard-N` (they name themselves), `node` for V8's and libuv's
- * and the other worker threads.
- */
-function threadsCpuS(): Map<number, { name: string; s: number }> {
-  const out = new Map<number, { name: string; s: number }>();
-  for (const tid of readdirSync('/proc/self/task')) {
-    try {
-      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      const name = Number(tid) === process.pid ? 'main' : stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-      out.set(Number(tid), { name, s: (Number(f[11]) + Number(f[12])) / 100 });
-    } catch {
-      // the thread ended between the listing and the read
-    }
-  }
-  return out;
-}
-
-/** CPU µs per packet over the run by thread name (the unnamed summed as `other`), from two threadsCpuS readings. */
-function threadsCpuUsPerPacket(before: Map<number, { name: string; s: number }>, after: Map<number, { name: string; s: number }>, packets: number): Record<string, number> {
-  const s: Record<string, number> = {};
-  for (const [tid, t] of after) {
-    const name = t.name === 'node' ? 'other' : t.name;
-    s[name] = (s[name] ?? 0) + t.s - (before.get(tid)?.s ?? 0);
-  }
-  for (const k of Object.keys(s)) s[k] = Math.round((s[k]! * 1e7) / packets) / 10;
-  return s;
-}
-
 /** CPU seconds of the whole process (every thread). */
 function processCpuS(): number {
   const u = process.cpuUsage();
@@ -158,14 +127,12 @@ async function boot(a: Args, live: boolean, sources: PipelineSource[] | undefine
 async function replayRun(a: Args): Promise<void> {
   let t0 = 0;
   let cpu0 = { main: 0, all: 0 };
-  let threads0 = new Map<number, { name: string; s: number }>();
   /** Packets the source had read when the counting started (--warmup). */
   let packets0 = 0;
   let source: FileSource | null = null;
   const startCounting = (read: number) => {
     t0 = performance.now();
     cpu0 = { main: mainThreadCpuS(), all: processCpuS() };
-    threads0 = threadsCpuS();
     packets0 = read;
   };
   let memoryAtStart: Record<string, number> = {};
@@ -177,7 +144,7 @@ async function replayRun(a: Args): Promise<void> {
       id: 'replay',
       restart: 'transient',
       open: (skip) => {
-        if (t0 === 0 && memoryAtStart.rss === undefined) {
+        if (memoryAtStart.rss === undefined) {
           memoryAtStart = memoryMb();
           if (a.warmup === 0) startCounting(0);
         }
@@ -229,7 +196,6 @@ async function replayRun(a: Args): Promise<void> {
   while (p.confirmed + p.lost < p.delivered) await new Promise((r) => setTimeout(r, 1));
   const elapsedS = (performance.now() - t0) / 1000;
   const cpu = { main: mainThreadCpuS() - cpu0.main, all: processCpuS() - cpu0.all };
-  const threads = threadsCpuS();
   const counted = p.delivered + p.unroutable - packets0;
   clearInterval(sampler);
   clearInterval(timelineSampler);
@@ -254,8 +220,6 @@ async function replayRun(a: Args): Promise<void> {
     // CPU of the run: the main thread's (the event loop the actor shards share) and every
     // thread's, in µs per packet: steadier than packets/s on a machine shared with other work.
     cpu_us_per_packet: { main: Math.round((cpu.main * 1e7) / counted) / 10, all: Math.round((cpu.all * 1e7) / counted) / 10 },
-    /** The same by thread: main, each shard thread, the rest (V8's, libuv's, the store's threads) as `other`; a thread that ended during the run is left out. */
-    cpu_us_per_packet_by_thread: threadsCpuUsPerPacket(threads0, threads, counted),
     /** The main thread's GC pauses during the run: count, ms in scavenges and in mark-compacts. */
     gc_main: { count: gcMs.count, scavenge_ms: Math.round(gcMs.scavenge), mark_compact_ms: Math.round(gcMs.markCompact) },
     decisions: node.defence.desk.log.counts(),

@@ -4,7 +4,6 @@
 // they produce. A failure is posted (then the thread exits), so the actor crashes and its
 // supervisor restarts it with a new thread.
 
-import { writeFileSync } from 'node:fs';
 import { parentPort, workerData, type Transferable } from 'node:worker_threads';
 import { DetectorShard, type DetectorOutput, type ModelBoard } from '../detect/detector-shard.ts';
 import { Enrichment } from '../detect/enrichment.ts';
@@ -32,13 +31,6 @@ const post = (m: FromThread, transfer: Transferable[] = []) => port.postMessage(
 function fail(err: unknown): void {
   post({ t: 'failed', message: (err as Error)?.message ?? String(err), stack: (err as Error)?.stack });
   process.exit(1);
-}
-
-// The thread's name in /proc (top -H, ps -L, the node benchmark's per-thread CPU): Linux only.
-try {
-  writeFileSync('/proc/thread-self/comm', `shard-${d.shard}`);
-} catch {
-  // elsewhere, or /proc not mounted: the name is only for the operator's tools
 }
 
 try {
