@@ -4,8 +4,9 @@
 // Compiled, as the product runs (`npm run build`, then dist/bench/node/node-run.js); for
 // profiling the sources, `node --import tsx bench/node/node-run.ts` takes the same arguments.
 //
-//   replay: node dist/bench/node/node-run.js --state DIR --shards N [--workers] [--store-inline] --packets M FILE...
-//     the files looped at max speed until M packets are delivered; one JSON line at the end.
+//   replay: node dist/bench/node/node-run.js --state DIR --shards N [--workers] [--store-inline] [--warmup W] --packets M FILE...
+//     the files looped at max speed until M packets are delivered; one JSON line at the end
+//     (CPU, time and packets counted after the first W packets read, when --warmup is given).
 //   live:   node dist/bench/node/node-run.js --state DIR --shards N --live
 //     captures `udp` on lo (run it inside a namespace: see live-lab.ts), prints {"ready":true}
 //     once capturing, and on each stdin line `report SENT` prints what it captured and the
@@ -37,13 +38,19 @@ interface Args {
   storeInline: boolean;
   /** --set JSON: config overrides laid over the benchmark's (e.g. '{"store":{"enabled":false}}'). */
   set: Record<string, unknown>;
+  /**
+   * --warmup N: the CPU, the time and the packets are counted from when the source has read
+   * N packets (each thread's JIT warm-up left out: the steady state of a long-running node);
+   * 0: from its start.
+   */
+  warmup: number;
   /** --smaps FILE: /proc/self/smaps at the run's highest RSS (sampled every 20 ms), for a breakdown by mapping. */
   smaps: string;
   files: string[];
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { state: '', shards: 2, packets: 0, live: false, workers: false, storeInline: false, set: {}, smaps: '', files: [] };
+  const a: Args = { state: '', shards: 2, packets: 0, live: false, workers: false, storeInline: false, set: {}, warmup: 0, smaps: '', files: [] };
   for (let i = 0; i < argv.length; i++) {
     const f = argv[i]!;
     if (f === '--state') a.state = argv[++i]!;
@@ -53,6 +60,7 @@ function parseArgs(argv: string[]): Args {
     else if (f === '--workers') a.workers = true;
     else if (f === '--store-inline') a.storeInline = true;
     else if (f === '--smaps') a.smaps = argv[++i]!;
+    else if (f === '--warmup') a.warmup = Number(argv[++i]);
     else if (f === '--set') a.set = mergeConfig(a.set as never, JSON.parse(argv[++i]!) as never) as Record<string, unknown>;
     else a.files.push(f);
   }
@@ -97,6 +105,8 @@ function memoryMb(): Record<string, number> {
 function countersByKind(node: RunningNode): Record<string, Record<string, number>> {
   const out: Record<string, Record<string, number>> = {};
   eachNode(node.system.snapshot().tree, (t) => {
+    // Restarts by kind (a shard restarted mid-run has lost its state: the run is not like the others).
+    if (t.restarts > 0) (out.restarts ??= {})[t.kind] = (out.restarts[t.kind] ?? 0) + t.restarts;
     if (!t.stats) return;
     const k = (out[t.kind] ??= {});
     for (const [name, v] of Object.entries(t.stats)) k[name] = (k[name] ?? 0) + v;
@@ -123,6 +133,15 @@ async function boot(a: Args, live: boolean, sources: PipelineSource[] | undefine
 async function replayRun(a: Args): Promise<void> {
   let t0 = 0;
   let cpu0 = { main: 0, all: 0 };
+  /** Packets the source had read when the counting started (--warmup). */
+  let packets0 = 0;
+  let source: FileSource | null = null;
+  const startCounting = (read: number) => {
+    t0 = performance.now();
+    cpu0 = { main: mainThreadCpuS(), all: processCpuS() };
+    threadCpu.start();
+    packets0 = read;
+  };
   let memoryAtStart: Record<string, number> = {};
   let progress: CaptureProgress | undefined;
   let ended!: () => void;
@@ -132,13 +151,12 @@ async function replayRun(a: Args): Promise<void> {
       id: 'replay',
       restart: 'transient',
       open: (skip) => {
-        if (t0 === 0) {
-          t0 = performance.now();
-          cpu0 = { main: mainThreadCpuS(), all: processCpuS() };
-          threadCpu.start();
+        if (memoryAtStart.rss === undefined) {
           memoryAtStart = memoryMb();
+          if (a.warmup === 0) startCounting(0);
         }
-        return new FileSource(a.files, { backToBackGapS: 1, loop: true, skip, limit: a.packets - skip, batchSize: 256 });
+        source = new FileSource(a.files, { backToBackGapS: 1, loop: true, skip, limit: a.packets - skip, batchSize: 256 });
+        return source;
       },
       onEnd: (p) => {
         progress = p;
@@ -163,6 +181,10 @@ async function replayRun(a: Args): Promise<void> {
   let smapsAt = 0;
   const sampler = setInterval(() => {
     rssPeak = Math.max(rssPeak, process.memoryUsage.rss());
+    if (t0 === 0 && source) {
+      const read = source.stats().packets;
+      if (read >= a.warmup) startCounting(read);
+    }
     // A new high by 4 MB or more: keep the smaps of this moment (the file ends at the highest).
     if (a.smaps && rssPeak > smapsAt + 4 * 1048576) {
       smapsAt = rssPeak;
@@ -177,11 +199,13 @@ async function replayRun(a: Args): Promise<void> {
     timeline.push([Math.round(performance.now() - t0) / 1000, m.rss!, m.heapUsed!, m.heapTotal!, m.arrayBuffers!]);
   }, 1000);
   await end;
+  if (t0 === 0) throw new Error(`--warmup ${a.warmup}: the run ended before the source read that many packets (--packets ${a.packets})`);
   const p = progress!;
   while (p.confirmed + p.lost < p.delivered) await new Promise((r) => setTimeout(r, 1));
   const elapsedS = (performance.now() - t0) / 1000;
   const cpu = { main: mainThreadCpuS() - cpu0.main, all: processCpuS() - cpu0.all };
   const byThread = threadCpu.report();
+  const counted = p.delivered + p.unroutable - packets0;
   clearInterval(sampler);
   clearInterval(timelineSampler);
   gcObserver.disconnect();
@@ -201,7 +225,9 @@ async function replayRun(a: Args): Promise<void> {
     confirmed: p.confirmed,
     lost: p.lost,
     elapsed_s: Math.round(elapsedS * 1000) / 1000,
-    pps: Math.round((p.delivered + p.unroutable) / elapsedS),
+    /** Packets counted (after --warmup's). */
+    counted,
+    pps: Math.round(counted / elapsedS),
     rss_peak_run_mb: Math.round(rssPeak / 1048576),
     vm_hwm_mb: peakRssMb(),
     memory_mb: memoryMb(),
@@ -211,7 +237,7 @@ async function replayRun(a: Args): Promise<void> {
     smaps_rollup_mb: smapsRollupMb(),
     // CPU of the run: the main thread's (the event loop the actor shards share) and every
     // thread's, in µs per packet: steadier than packets/s on a machine shared with other work.
-    cpu_us_per_packet: { main: Math.round((cpu.main * 1e7) / (p.delivered + p.unroutable)) / 10, all: Math.round((cpu.all * 1e7) / (p.delivered + p.unroutable)) / 10 },
+    cpu_us_per_packet: { main: Math.round((cpu.main * 1e7) / counted) / 10, all: Math.round((cpu.all * 1e7) / counted) / 10 },
     /**
      * CPU seconds of the run by thread group (bench/node/thread-cpu.ts: main, v8-platform =
      * GC helpers and the optimising compiler, ai-store = the store's thread, ai-shard-N = a

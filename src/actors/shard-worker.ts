@@ -16,6 +16,7 @@ import type { ModelBoard } from '../detect/detector-shard.ts';
 import type { BatchPool } from '../net/batch-pool.ts';
 import type { PacketBatch } from '../net/packet-batch.ts';
 import type { FromThread, ModelSlot, ShardOutput, ShardStats, ShardThreadData, ToThread } from '../shards/shard-protocol.ts';
+import { decodeFlows } from '../shards/flow-columns.ts';
 import { AutoimmuneError } from '../errors.ts';
 import type { WorkerBehavior, WorkerContext, WorkerSpec } from '../supervisors/child-spec.ts';
 import type { MailboxOptions } from '../supervisors/mailbox.ts';
@@ -78,7 +79,7 @@ export function shardWorkerSpec(o: ShardWorkerOptions): WorkerSpec & { progress:
       if (out.sample) ctx.send(o.trainer, { sample: out.sample }, PRIORITY.sample);
       if (out.shadow) ctx.send(o.trainer, { shadow: out.shadow }, PRIORITY.tally);
     }
-    if (out.flows.length > 0 && o.flowsTo) ctx.send(o.flowsTo, { flows: out.flows }, PRIORITY.packets);
+    if (out.flows && o.flowsTo) ctx.send(o.flowsTo, { flows: decodeFlows(out.flows) }, PRIORITY.packets);
   };
 
   /** Packet buffers the thread is done with go back to the pool their batches came from. */
@@ -141,15 +142,17 @@ export function shardWorkerSpec(o: ShardWorkerOptions): WorkerSpec & { progress:
               returned(state, m.buffers);
               const w = state.waiting.get(m.id);
               state.waiting.delete(m.id);
-              last = m.stats;
+              if (m.stats) last = m.stats;
               w?.resolve(m);
               break;
             }
             case 'out':
               returned(state, m.buffers);
+              if (m.stats) last = m.stats;
               forward(m.out, ctx);
               break;
             case 'stopped':
+              last = m.stats;
               state.stopped?.(m);
               break;
             case 'failed':

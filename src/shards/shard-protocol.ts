@@ -8,11 +8,11 @@ import type { Alert } from '../detect/alert.ts';
 import type { DetectorSettings } from '../detect/detector-shard.ts';
 import type { FlowFeatureConfig } from '../detect/flow-features.ts';
 import type { FlowMeterConfig } from '../detect/flow-meter.ts';
-import type { FlowRecord } from '../detect/flow-record.ts';
 import type { RulesConfig } from '../detect/rules/rules-config.ts';
 import type { VictimTally } from '../detect/rules/victim-tally.ts';
 import type { ShadowReport, TrainingSample } from '../detect/training-buffer.ts';
 import type { GeoConfig } from '../geo/geo-lookup.ts';
+import type { FlowColumns } from './flow-columns.ts';
 
 /** What the thread needs to build its shard (structured-cloned into it as workerData). */
 export interface ShardThreadData {
@@ -45,13 +45,17 @@ export type ToThread =
   | { t: 'board'; grace?: boolean; current?: ModelSlot; candidate?: ModelSlot; flagged?: Array<number | string> }
   | { t: 'stop' };
 
-/** What a detector shard sends on after a batch, a model flush or a flow tick. */
+/**
+ * What a detector shard sends on after a batch, a model flush or a flow tick; the flows it
+ * ended as columns (flow-columns.ts: one transferred buffer, not an object per flow), null:
+ * none.
+ */
 export interface ShardOutput {
   alerts: Alert[];
   tally: VictimTally | null;
   sample: TrainingSample | null;
   shadow: ShadowReport | null;
-  flows: FlowRecord[];
+  flows: FlowColumns | null;
 }
 
 /** The shard's counters, for the tree (as the enricher and detector actors show them). */
@@ -77,9 +81,11 @@ export type FromThread =
   /**
    * `buffers`: the packet buffers of the batches the thread is done with (transferred back,
    * for the router's pool to refill); a batch waiting for the model comes back later.
+   * `stats`: present on the first batch's reply and then at most every STATS_MS of shard-thread.ts (counting
+   * the tables on every batch was 3 % of a thread's time).
    */
-  | { t: 'done'; id: number; out: ShardOutput; stats: ShardStats; buffers: ArrayBuffer[] }
-  /** Output not caused by a batch: the model-wait flush, a flow tick. */
-  | { t: 'out'; out: ShardOutput; buffers?: ArrayBuffer[] }
-  | { t: 'stopped'; out: ShardOutput }
+  | { t: 'done'; id: number; out: ShardOutput; stats?: ShardStats; buffers: ArrayBuffer[] }
+  /** Output not caused by a batch: the model-wait flush, a flow tick (with the stats, when they changed). */
+  | { t: 'out'; out: ShardOutput; stats?: ShardStats; buffers?: ArrayBuffer[] }
+  | { t: 'stopped'; out: ShardOutput; stats: ShardStats }
   | { t: 'failed'; message: string; stack?: string };

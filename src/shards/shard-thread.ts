@@ -12,15 +12,18 @@ import { FlowScores } from '../detect/flow-scores.ts';
 import { FlowFeatureExtractor } from '../detect/flow-features.ts';
 import { FlowMeter } from '../detect/flow-meter.ts';
 import type { FlowRecord } from '../detect/flow-record.ts';
+import { encodeFlows } from './flow-columns.ts';
 import { openGeoLookup, type GeoInfo } from '../geo/geo-lookup.ts';
 import { PacketBatch } from '../net/packet-batch.ts';
 import type { FromThread, ModelSlot, ShardOutput, ShardStats, ShardThreadData, ToThread } from './shard-protocol.ts';
 import { tableCounters } from '../detect/table-report.ts';
 import { nameThread } from '../util/thread-name.ts';
 
-const FLOW_TICK_MS = 1000;
+const TICK_MS = 1000;
 /** Flow summaries sent with a batch's reply, without waiting for the tick, past this many. */
 const FLOW_BATCH = 512;
+/** The stats (for the tree) go with a batch's reply at most this often, and with each flow tick when they changed. */
+const STATS_MS = 250;
 
 const port = parentPort!;
 const d = workerData as ShardThreadData;
@@ -64,7 +67,23 @@ try {
     }
     const transfer: Transferable[] = o.sample ? [o.sample.rows.buffer as ArrayBuffer, ...(o.sample.flowContext ? [o.sample.flowContext.buffer as ArrayBuffer] : [])] : [];
     transfer.push(...buffers);
-    return { out: { alerts: o.alerts, tally: o.tally, sample: o.sample, shadow: o.shadow, flows }, transfer, buffers };
+    const columns = flows.length > 0 ? encodeFlows(flows) : null;
+    if (columns) transfer.push(columns.numbers.buffer as ArrayBuffer);
+    return { out: { alerts: o.alerts, tally: o.tally, sample: o.sample, shadow: o.shadow, flows: columns }, transfer, buffers };
+  };
+
+  /** When the stats were last posted (0: never), and their packets and scored counts. */
+  let statsAt = 0;
+  let statsPackets = -1;
+  let statsScored = -1;
+  /** The stats if they are due: the first reply's, then every STATS_MS (`ifMoved`: only if the counts moved since). */
+  const dueStats = (now: number, ifMoved: boolean): ShardStats | undefined => {
+    if (statsAt !== 0 && now - statsAt < STATS_MS) return undefined;
+    if (ifMoved && detector.packets === statsPackets && detector.scored === statsScored) return undefined;
+    statsAt = now;
+    statsPackets = detector.packets;
+    statsScored = detector.scored;
+    return stats();
   };
 
   const stats = (): ShardStats => {
@@ -105,17 +124,22 @@ try {
     }
   };
 
-  const flowTick = d.flows
-    ? setInterval(() => {
-        try {
-          detector.expireFlows((Date.now() - lastBatchAt) / 1000);
-          const flows = detector.takeFlows();
-          if (flows.length > 0) post({ t: 'out', out: { alerts: [], tally: null, sample: null, shadow: null, flows } });
-        } catch (err) {
-          fail(err);
-        }
-      }, FLOW_TICK_MS)
-    : null;
+  // Each second: flows idle by then end (a quiet link still ends its flows), and the stats go if they moved since.
+  const tick = setInterval(() => {
+    try {
+      const now = Date.now();
+      let columns = null;
+      if (d.flows) {
+        detector.expireFlows((now - lastBatchAt) / 1000);
+        const flows = detector.takeFlows();
+        if (flows.length > 0) columns = encodeFlows(flows);
+      }
+      const s = dueStats(now, true);
+      if (columns || s) post({ t: 'out', out: { alerts: [], tally: null, sample: null, shadow: null, flows: columns }, ...(s ? { stats: s } : {}) }, columns ? [columns.numbers.buffer as ArrayBuffer] : []);
+    } catch (err) {
+      fail(err);
+    }
+  }, TICK_MS);
 
   let queue = Promise.resolve();
   port.on('message', (m: ToThread) => {
@@ -129,7 +153,8 @@ try {
           const o = detector.process(enrichment.enrich(batch, false, m.late), board);
           armWait();
           const { out, transfer, buffers } = output(o, detector.endedFlows >= FLOW_BATCH ? detector.takeFlows() : []);
-          post({ t: 'done', id: m.id, out, stats: stats(), buffers }, transfer);
+          const s = dueStats(lastBatchAt, false);
+          post(s ? { t: 'done', id: m.id, out, stats: s, buffers } : { t: 'done', id: m.id, out, buffers }, transfer);
         } else if (m.t === 'board') {
           if (m.grace !== undefined) board.grace = m.grace;
           if (m.flagged) for (const k of m.flagged) board.flagged!.addKey(k);
@@ -137,12 +162,12 @@ try {
           if (m.candidate !== undefined) board.candidate = await scorerOf(m.candidate);
         } else if (m.t === 'stop') {
           if (waitTimer) clearTimeout(waitTimer);
-          if (flowTick) clearInterval(flowTick);
+          clearInterval(tick);
           const o = detector.flush(board);
           // Open flows are reported as they are: a stop or a restart loses none.
           detector.flushFlows();
           const { out, transfer } = output(o, detector.takeFlows());
-          post({ t: 'stopped', out }, transfer);
+          post({ t: 'stopped', out, stats: stats() }, transfer);
           port.close();
         }
       } catch (err) {
