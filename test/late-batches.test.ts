@@ -148,7 +148,11 @@ describe('a node whose shards take every batch late', () => {
       try {
         await waitFor(() => progress !== undefined && progress.confirmed + progress.lost >= progress.delivered, 'every packet handled', 60_000);
         await waitFor(async () => (await node.registry.list()).some((b) => b.address === '192.168.1.10'), 'the scanner is banned by the rules');
-        const shards = find(node.system.snapshot().tree, workers ? 'shard-thread' : 'detector');
+        // A shard thread's counters reach the tree at most every 250 ms (and each second while they move).
+        const shardsNow = () => find(node.system.snapshot().tree, workers ? 'shard-thread' : 'detector');
+        const sumNow = (k: string) => shardsNow().reduce((a, s) => a + (s.stats?.[k] ?? 0), 0);
+        await waitFor(() => sumNow('packets') === progress!.delivered, 'the shards\' counters report every packet');
+        const shards = shardsNow();
         assert.equal(shards.length, 2);
         const sum = (k: string) => shards.reduce((a, s) => a + (s.stats?.[k] ?? 0), 0);
         assert.equal(sum('late'), progress!.delivered, 'every packet counted late');
