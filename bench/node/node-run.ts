@@ -22,6 +22,7 @@ import type { CaptureProgress } from '../../src/actors/capture.ts';
 import { percentile } from '../report.ts';
 import { eachNode } from '../../devkit/tree.ts';
 import { ThreadCpuMeter } from './thread-cpu.ts';
+import { AllocMeter, HeapSampler } from './alloc-meter.ts';
 
 // Before the node starts any thread of its own: Node's threads are labelled by their order.
 const threadCpu = new ThreadCpuMeter();
@@ -39,11 +40,13 @@ interface Args {
   set: Record<string, unknown>;
   /** --smaps FILE: /proc/self/smaps at the run's highest RSS (sampled every 20 ms), for a breakdown by mapping. */
   smaps: string;
+  /** --heap-sample FILE: the main thread's sampled allocations over the replay, freed ones included (alloc-meter.ts). */
+  heapSample: string;
   files: string[];
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { state: '', shards: 2, packets: 0, live: false, workers: false, storeInline: false, set: {}, smaps: '', files: [] };
+  const a: Args = { state: '', shards: 2, packets: 0, live: false, workers: false, storeInline: false, set: {}, smaps: '', heapSample: '', files: [] };
   for (let i = 0; i < argv.length; i++) {
     const f = argv[i]!;
     if (f === '--state') a.state = argv[++i]!;
@@ -53,6 +56,7 @@ function parseArgs(argv: string[]): Args {
     else if (f === '--workers') a.workers = true;
     else if (f === '--store-inline') a.storeInline = true;
     else if (f === '--smaps') a.smaps = argv[++i]!;
+    else if (f === '--heap-sample') a.heapSample = argv[++i]!;
     else if (f === '--set') a.set = mergeConfig(a.set as never, JSON.parse(argv[++i]!) as never) as Record<string, unknown>;
     else a.files.push(f);
   }
@@ -125,6 +129,8 @@ async function replayRun(a: Args): Promise<void> {
   let cpu0 = { main: 0, all: 0 };
   let memoryAtStart: Record<string, number> = {};
   let progress: CaptureProgress | undefined;
+  const alloc = new AllocMeter();
+  const sampler0 = a.heapSample ? new HeapSampler(a.heapSample) : null;
   let ended!: () => void;
   const end = new Promise<void>((r) => (ended = r));
   const node = await boot(a, false, [
@@ -137,6 +143,8 @@ async function replayRun(a: Args): Promise<void> {
           cpu0 = { main: mainThreadCpuS(), all: processCpuS() };
           threadCpu.start();
           memoryAtStart = memoryMb();
+          alloc.start();
+          void sampler0?.start();
         }
         return new FileSource(a.files, { backToBackGapS: 1, loop: true, skip, limit: a.packets - skip, batchSize: 256 });
       },
@@ -182,6 +190,8 @@ async function replayRun(a: Args): Promise<void> {
   const elapsedS = (performance.now() - t0) / 1000;
   const cpu = { main: mainThreadCpuS() - cpu0.main, all: processCpuS() - cpu0.all };
   const byThread = threadCpu.report();
+  const allocated = alloc.stop();
+  await sampler0?.stop();
   clearInterval(sampler);
   clearInterval(timelineSampler);
   gcObserver.disconnect();
@@ -225,6 +235,8 @@ async function replayRun(a: Args): Promise<void> {
     rows_flushed: events?.stats.flushed ?? 0,
     /** The main thread's GC pauses during the run: count, ms in scavenges and in mark-compacts. */
     gc_main: { count: gcMs.count, scavenge_ms: Math.round(gcMs.scavenge), mark_compact_ms: Math.round(gcMs.markCompact) },
+    /** Bytes the main thread allocated on its V8 heap during the replay, per packet (AllocMeter). */
+    alloc_main_bytes_per_packet: Math.round(allocated / (p.delivered + p.unroutable)),
     decisions: node.defence.desk.log.counts(),
     model_version: node.defence.board.current?.version ?? null,
     counters,
