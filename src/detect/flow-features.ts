@@ -355,7 +355,7 @@ export class FlowFeatureExtractor {
     const f = this.factors(dt);
     let op = o + this.offPair;
     for (let i = 0, at = base; i < L; i++, at += PAIR_BLOCK, op += OUT_2D) {
-      updateTwoWay(s, at, f[i], d, v, out, op);
+      updateTwoWay(s, at, f, i, d, v, out, op);
     }
 
     // jitter: the gap since the previous packet in this direction, 0 for the first
@@ -400,7 +400,7 @@ export class FlowFeatureExtractor {
     if (dt > 0) times[slot] = ts;
     const f = this.factors(dt);
     for (let i = 0, at = slot * SOCK_BLOCK * L; i < L; i++, at += SOCK_BLOCK, o += OUT_2D) {
-      updateTwoWay(s, at, f[i], d, v, out, o);
+      updateTwoWay(s, at, f, i, d, v, out, o);
     }
   }
 }
