@@ -6,6 +6,8 @@
 //
 //   replay: node dist/bench/node/node-run.js --state DIR --shards N [--workers] [--store-inline] --packets M FILE...
 //     the files looped at max speed until M packets are delivered; one JSON line at the end.
+//     --heap-sample FILE: the main thread's allocations sampled over the replay (alloc-meter.ts;
+//     sum them with `node --import tsx bench/node/alloc-top.ts FILE PACKETS`).
 //   live:   node dist/bench/node/node-run.js --state DIR --shards N --live
 //     captures `udp` on lo (run it inside a namespace: see live-lab.ts), prints {"ready":true}
 //     once capturing, and on each stdin line `report SENT` prints what it captured and the
