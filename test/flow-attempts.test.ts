@@ -491,7 +491,7 @@ test('a flow row\'s detail, written by hand, is the text JSON.stringify writes f
   };
   const { plain, aggregated } = meterBoth();
   const odd: FlowRecord = { ...plain[0]!, protocol: 6, tcpFlags: 0x1ff, packets: 2 ** 53, bytes: 1e21, firstTs: -0, lastTs: 1e-7, anomalous: NaN };
-  const records = [...plain, ...aggregated, odd, { ...odd, anomalous: Infinity, servicePort: 80, end: 'slot' as const }];
+  const records = [...plain, ...aggregated, odd, { ...odd, anomalous: Infinity, servicePort: 80, end: 'slot' as const }, { ...odd, packets: -1234567, bytes: 0.5, firstTs: 12.5, lastTs: 3, anomalous: -0 }];
   assert.ok(records.some((r) => r.servicePort !== undefined) && records.some((r) => r.attempts?.ports !== undefined) && records.some((r) => r.protocol === 17));
   for (const r of records) assert.equal(flowDetail(r), reference(r));
   assert.equal(tcpFlagLetters(0x12), 'SA');

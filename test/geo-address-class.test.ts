@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { isIPv4, isIPv6 } from 'node:net';
 import { test } from 'node:test';
 import { classifyAddress, classifyIpv4, resolveIpv6 } from '../src/geo/address-class.ts';
-import { formatIPv4, parseIpv4, parseIpv6 } from '../src/net/address.ts';
+import { formatIPv4, Ipv4Texts, parseIpv4, parseIpv6 } from '../src/net/address.ts';
 
 test('special-purpose IPv4 ranges are tagged with their class', () => {
   const cases: Array<[string, string]> = [
@@ -125,4 +125,20 @@ test('address parsers accept exactly what node:net accepts', () => {
     if (ok) valid++;
   }
   assert.ok(valid > 1000, `only ${valid} valid IPv6 texts generated`);
+});
+
+test('Ipv4Texts spells every address as formatIPv4 does, as uint32 or int32, through collisions in a small cache', () => {
+  const texts = new Ipv4Texts(4);
+  const addresses = [0, 1, 0x7fffffff, 0x80000000, 0xc0a80001, 0xffffffff, 0x0a000001, 0x08080808];
+  for (let i = 0; i < 2000; i++) addresses.push((Math.imul(i + 1, 0x9e3779b1) >>> 0) ^ (i << 3));
+  for (let round = 0; round < 3; round++) {
+    for (const a of addresses) {
+      assert.equal(texts.text(a), formatIPv4(a));
+      assert.equal(texts.text(a | 0), formatIPv4(a));
+      assert.equal(parseIpv4(texts.text(a)), a >>> 0);
+    }
+  }
+  // a cached host comes back as the very string it made
+  const big = new Ipv4Texts();
+  assert.ok(Object.is(big.text(0xc0a80001), big.text(0xc0a80001 | 0)));
 });

@@ -7,6 +7,8 @@
 //   replay: node dist/bench/node/node-run.js --state DIR --shards N [--workers] [--store-inline] [--warmup W] --packets M FILE...
 //     the files looped at max speed until M packets are delivered; one JSON line at the end
 //     (CPU, time and packets counted after the first W packets read, when --warmup is given).
+//     --heap-sample FILE: the main thread's allocations sampled over the replay (alloc-meter.ts;
+//     sum them with `node --import tsx bench/node/alloc-top.ts FILE PACKETS`).
 //   live:   node dist/bench/node/node-run.js --state DIR --shards N --live
 //     captures `udp` on lo (run it inside a namespace: see live-lab.ts), prints {"ready":true}
 //     once capturing, and on each stdin line `report SENT` prints what it captured and the
@@ -23,6 +25,7 @@ import type { CaptureProgress } from '../../src/actors/capture.ts';
 import { percentile } from '../report.ts';
 import { eachNode } from '../../devkit/tree.ts';
 import { ThreadCpuMeter } from './thread-cpu.ts';
+import { AllocMeter, HeapSampler } from './alloc-meter.ts';
 
 // Before the node starts any thread of its own: Node's threads are labelled by their order.
 const threadCpu = new ThreadCpuMeter();
@@ -46,11 +49,13 @@ interface Args {
   warmup: number;
   /** --smaps FILE: /proc/self/smaps at the run's highest RSS (sampled every 20 ms), for a breakdown by mapping. */
   smaps: string;
+  /** --heap-sample FILE: the main thread's sampled allocations over the replay, freed ones included (alloc-meter.ts). */
+  heapSample: string;
   files: string[];
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { state: '', shards: 2, packets: 0, live: false, workers: false, storeInline: false, set: {}, warmup: 0, smaps: '', files: [] };
+  const a: Args = { state: '', shards: 2, packets: 0, live: false, workers: false, storeInline: false, set: {}, warmup: 0, smaps: '', heapSample: '', files: [] };
   for (let i = 0; i < argv.length; i++) {
     const f = argv[i]!;
     if (f === '--state') a.state = argv[++i]!;
@@ -61,6 +66,7 @@ function parseArgs(argv: string[]): Args {
     else if (f === '--store-inline') a.storeInline = true;
     else if (f === '--smaps') a.smaps = argv[++i]!;
     else if (f === '--warmup') a.warmup = Number(argv[++i]);
+    else if (f === '--heap-sample') a.heapSample = argv[++i]!;
     else if (f === '--set') a.set = mergeConfig(a.set as never, JSON.parse(argv[++i]!) as never) as Record<string, unknown>;
     else a.files.push(f);
   }
@@ -135,15 +141,18 @@ async function replayRun(a: Args): Promise<void> {
   let cpu0 = { main: 0, all: 0 };
   /** Packets the source had read when the counting started (--warmup). */
   let packets0 = 0;
+  const alloc = new AllocMeter();
   let source: FileSource | null = null;
   const startCounting = (read: number) => {
     t0 = performance.now();
     cpu0 = { main: mainThreadCpuS(), all: processCpuS() };
     threadCpu.start();
+    alloc.start();
     packets0 = read;
   };
   let memoryAtStart: Record<string, number> = {};
   let progress: CaptureProgress | undefined;
+  const sampler0 = a.heapSample ? new HeapSampler(a.heapSample) : null;
   let ended!: () => void;
   const end = new Promise<void>((r) => (ended = r));
   const node = await boot(a, false, [
@@ -153,6 +162,7 @@ async function replayRun(a: Args): Promise<void> {
       open: (skip) => {
         if (memoryAtStart.rss === undefined) {
           memoryAtStart = memoryMb();
+          void sampler0?.start();
           if (a.warmup === 0) startCounting(0);
         }
         source = new FileSource(a.files, { backToBackGapS: 1, loop: true, skip, limit: a.packets - skip, batchSize: 256 });
@@ -206,6 +216,8 @@ async function replayRun(a: Args): Promise<void> {
   const cpu = { main: mainThreadCpuS() - cpu0.main, all: processCpuS() - cpu0.all };
   const byThread = threadCpu.report();
   const counted = p.delivered + p.unroutable - packets0;
+  const allocated = alloc.stop();
+  await sampler0?.stop();
   clearInterval(sampler);
   clearInterval(timelineSampler);
   gcObserver.disconnect();
@@ -251,6 +263,8 @@ async function replayRun(a: Args): Promise<void> {
     rows_flushed: events?.stats.flushed ?? 0,
     /** The main thread's GC pauses during the run: count, ms in scavenges and in mark-compacts. */
     gc_main: { count: gcMs.count, scavenge_ms: Math.round(gcMs.scavenge), mark_compact_ms: Math.round(gcMs.markCompact) },
+    /** Bytes the main thread allocated on its V8 heap during the replay, per packet (AllocMeter). */
+    alloc_main_bytes_per_packet: Math.round(allocated / counted),
     decisions: node.defence.desk.log.counts(),
     model_version: node.defence.board.current?.version ?? null,
     counters,

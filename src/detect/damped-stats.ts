@@ -107,19 +107,23 @@ export function update1D(s: Float64Array, at: number, f: number, v: number, out:
 }
 
 /**
- * Direction d (0 or 1) of a two-way record receives v: decay everything by f, insert,
- * update the covariance, and write [w, mean, std, magnitude, radius, cov, pcc] to
- * out[o..o+6] (the 1D values are direction d's).
+ * Direction d (0 or 1) of a two-way record receives v: decay everything by f =
+ * factors[k], insert, update the covariance, and write [w, mean, std, magnitude, radius,
+ * cov, pcc] to out[o..o+6] (the 1D values are direction d's). The factor is read here, not
+ * passed: the function is too large for V8 to inline, and a double argument to a call is
+ * boxed, a 16-byte heap number per call (10 a packet).
  */
 export function updateTwoWay(
   s: Float64Array,
   at: number,
-  f: number,
+  factors: Float64Array,
+  k: number,
   d: number,
   v: number,
   out: Float64Array,
   o: number,
 ): void {
+  const f = factors[k]!;
   const own = at + d * STREAM_WIDTH;
   const other = at + (1 - d) * STREAM_WIDTH;
   const wd = s[own + W] * f + 1;

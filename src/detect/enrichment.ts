@@ -92,7 +92,7 @@ export class Enrichment<G> {
       const dst = batch.flowKey(i, 'dst');
       // Ports mean something only for TCP and UDP; other protocols count per host pair.
       const hasPorts = (flags[i]! & (PacketFlags.TCP | PacketFlags.UDP)) !== 0;
-      this.features.update(ts[i]!, src, dst, hasPorts ? srcPort[i]! : 0, hasPorts ? dstPort[i]! : 0, protocol[i]!, wirelen[i]!, features, i * fc);
+      this.features.updateRow(ts, i, src, dst, hasPorts ? srcPort[i]! : 0, hasPorts ? dstPort[i]! : 0, protocol[i]!, wirelen[i]!, features, i * fc);
     }
     this.packets += n;
     const out: EnrichedBatch<G> = { shard: this.shard, packets: batch, features, featureCount: fc, geo: this.geo };

@@ -37,7 +37,7 @@ import { LruOrder } from '../util/lru.ts';
 import type { AddressLookup, EnrichedBatch } from './enrichment.ts';
 import type { FlowEnd, FlowRecord } from './flow-record.ts';
 import { FlowTable } from './flow-table.ts';
-import { formatIPv4 } from '../net/address.ts';
+import { Ipv4Texts } from '../net/address.ts';
 
 export interface FlowMeterConfig {
   /** A flow with no packet for this long ends ('idle'); default 15 s (NetFlow's inactive timeout). */
@@ -110,6 +110,8 @@ export class FlowMeter {
   private readonly dst4: Int32Array;
   private readonly src6: Array<string | undefined> = [];
   private readonly dst6: Array<string | undefined> = [];
+  /** Records' IPv4 addresses as text: a host's one string, not a new one per record. */
+  private readonly v4Texts = new Ipv4Texts();
   private readonly proto: Uint8Array;
   private readonly sport: Uint16Array;
   private readonly dport: Uint16Array;
@@ -333,9 +335,9 @@ export class FlowMeter {
     ) {
       // a one-datagram UDP flow past its target's ports bound: counted in the many-ports row
     } else {
-      const source = v6 ? this.src6[s]! : formatIPv4(this.src4[s]!);
+      const source = v6 ? this.src6[s]! : this.v4Texts.text(this.src4[s]!);
       const g = this.geo?.lookup(v6 ? source : this.src4[s]!);
-      this.report(s, source, v6 ? this.dst6[s]! : formatIPv4(this.dst4[s]!), g ?? null, end, port > 0xffff ? port & 0xffff : NONE, out);
+      this.report(s, source, v6 ? this.dst6[s]! : this.v4Texts.text(this.dst4[s]!), g ?? null, end, port > 0xffff ? port & 0xffff : NONE, out);
     }
     this.open[s] = 0;
     this.byLast.remove(s);

@@ -33,6 +33,39 @@ export function formatIPv4(addr: number): string {
 }
 
 /**
+ * The dotted quads of recently formatted IPv4 addresses (direct-mapped: an address's slot
+ * holds the last one formatted there), for code that spells the same hosts over and over,
+ * such as the flow meter (two addresses per flow record): one string per host instead of a
+ * rope of joins per call, and the records that share a host share its string.
+ */
+export class Ipv4Texts {
+  private readonly keys: Int32Array;
+  private readonly texts: Array<string | undefined>;
+  /** 32 minus the slots' bits: a multiplicative hash's top bits pick the slot. */
+  private readonly shift: number;
+
+  constructor(slots = 4096) {
+    let bits = 1;
+    while (1 << bits < slots && bits < 24) bits++;
+    this.keys = new Int32Array(1 << bits);
+    this.texts = new Array<string | undefined>(1 << bits).fill(undefined);
+    this.shift = 32 - bits;
+  }
+
+  /** formatIPv4 of `addr` (a uint32, or the same bits as an int32). */
+  text(addr: number): string {
+    const key = addr | 0;
+    const at = Math.imul(key, 0x9e3779b1) >>> this.shift;
+    const hit = this.texts[at];
+    if (hit !== undefined && this.keys[at] === key) return hit;
+    const t = formatIPv4(key);
+    this.keys[at] = key;
+    this.texts[at] = t;
+    return t;
+  }
+}
+
+/**
  * Parse IPv6 text into eight 16-bit groups. Accepts `::` compression, a trailing dotted
  * IPv4 part and a `%zone` suffix (ignored). Returns false if the text is not IPv6.
  */
