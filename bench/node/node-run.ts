@@ -12,6 +12,8 @@
 //     capture-to-decision latencies since the previous report.
 
 import { readFileSync, writeFileSync } from 'node:fs';
+import v8 from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { loadConfig, mergeConfig } from '../../src/config/load-config.ts';
@@ -243,6 +245,11 @@ async function replayRun(a: Args): Promise<void> {
     model_version: node.defence.board.current?.version ?? null,
     counters,
   };
+  // What the main thread's heap holds live once the run's rows are written: a full GC (the
+  // memory tier, the tables' indexes, caches), after every other measure was taken.
+  v8.setFlagsFromString('--expose-gc');
+  (runInNewContext('gc') as () => void)();
+  (out as Record<string, unknown>).heap_live_end_mb = Math.round(process.memoryUsage().heapUsed / 104857.6) / 10;
   await node.stop();
   process.stdout.write(`${JSON.stringify(out)}\n`);
 }
