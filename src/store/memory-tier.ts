@@ -1,49 +1,52 @@
 // The event store's memory tier as columns: the last minutes of rows, oldest first, held as
-// one Float64Array for the numbers (id, at, score, n, asn) and a dense array per text column,
-// not as an EventRow object each. A row object with a dozen fields cost about 150 bytes
-// besides its values (the object, its boxed numbers, a fresh 'tcp/443' for each flow row);
-// here a row costs its values: 40 bytes of numbers, its strings, and the repeated words
-// (kind, type, country, node, detector) held once. Rows are made again only for a query, and
-// only those of its kind and time range.
+// one Float64Array for the numbers (id, at, score, n, asn), one Uint32Array of codes for the
+// repeated words (type, country, node, detector: each distinct one held once), and a dense
+// array for each of source, target and detail, not as an EventRow object each. A row costs
+// its values: 40 bytes of numbers, 17 of codes and kind, three references and its own
+// strings (a run's rows: 346 bytes where an object each was 434, bench/node/
+// memory-tier-bytes.ts). Rows are made again only for a query, and only those of its kind and
+// time range.
 
 import { EVENT_KINDS, type EventKind } from './event-query.ts';
 import type { EventRow } from './event-row.ts';
 
 /** Numbers per row: id, at, score, n, asn (NaN: none). */
 const NUM = 5;
+/** Word codes per row: type, country (0: null), node, detector. */
+const WORDS = 4;
 const FIRST_CAPACITY = 1024;
-/**
- * Distinct words kept once per column: types are services ('tcp/443'), alert types and
- * actions; past this many (a flood of distinct ports) new ones are held as they come.
- */
-const MAX_WORDS = 65_536;
 
 const KIND_CODES = new Map<EventKind, number>(EVENT_KINDS.map((k, i) => [k, i]));
 
-/** One string per distinct value, so 35,000 rows of 'tcp/443' hold one. */
+/**
+ * The distinct words of the word columns, each with its code, kept for the tier's life: they
+ * are bounded by what they name (services: a protocol and a port, alert types, actions,
+ * countries, the cluster's nodes, the detectors), a few thousand in practice.
+ */
 class Words {
-  private readonly seen = new Map<string, string>();
-  get(s: string): string {
-    const held = this.seen.get(s);
-    if (held !== undefined) return held;
-    if (this.seen.size < MAX_WORDS) this.seen.set(s, s);
-    return s;
+  private readonly codes = new Map<string | null, number>([[null, 0]]);
+  readonly words: (string | null)[] = [null];
+  code(s: string | null): number {
+    let c = this.codes.get(s);
+    if (c === undefined) {
+      c = this.words.length;
+      this.codes.set(s, c);
+      this.words.push(s);
+    }
+    return c;
   }
 }
 
 export class MemoryTier {
   private num = new Float64Array(FIRST_CAPACITY * NUM);
+  private code = new Uint32Array(FIRST_CAPACITY * WORDS);
   private kind = new Uint8Array(FIRST_CAPACITY);
-  private type: string[] = [];
   private source: string[] = [];
   private target: string[] = [];
-  private country: (string | null)[] = [];
-  private node: string[] = [];
-  private detector: string[] = [];
   private detail: string[] = [];
-  /** An alert's vector, or null (most rows). */
-  private features: (Float32Array | null)[] = [];
-  private readonly words = { type: new Words(), country: new Words(), node: new Words(), detector: new Words() };
+  /** Alerts' vectors by row id (few rows have one). */
+  private readonly features = new Map<number, Float32Array>();
+  private readonly words = new Words();
   /** Rows before head are gone; rows head … end - 1 are held. */
   private head = 0;
   private end = 0;
@@ -62,15 +65,16 @@ export class MemoryTier {
     this.num[o + 2] = r.score;
     this.num[o + 3] = r.n ?? 1;
     this.num[o + 4] = r.asn ?? Number.NaN;
+    const w = i * WORDS;
+    this.code[w] = this.words.code(r.type);
+    this.code[w + 1] = this.words.code(r.country);
+    this.code[w + 2] = this.words.code(r.node);
+    this.code[w + 3] = this.words.code(r.detector);
     this.kind[i] = KIND_CODES.get(r.kind)!;
-    this.type[i] = this.words.type.get(r.type);
     this.source[i] = r.source;
     this.target[i] = r.target;
-    this.country[i] = r.country === null ? null : this.words.country.get(r.country);
-    this.node[i] = this.words.node.get(r.node);
-    this.detector[i] = this.words.detector.get(r.detector);
     this.detail[i] = r.detail;
-    this.features[i] = r.features ?? null;
+    if (r.features) this.features.set(r.id, r.features);
   }
 
   /** The time of the oldest row held (undefined when none). */
@@ -88,7 +92,7 @@ export class MemoryTier {
     const i = this.head++;
     // The strings and the vector go with the row (the slots are reused after makeRoom).
     this.source[i] = this.target[i] = this.detail[i] = '';
-    this.features[i] = null;
+    if (this.features.size > 0) this.features.delete(this.num[i * NUM]!);
   }
 
   /** Moves the rows held to the front, or doubles the columns when they are more than half full. */
@@ -99,16 +103,18 @@ export class MemoryTier {
       const num = new Float64Array(capacity * 2 * NUM);
       num.set(this.num.subarray(this.head * NUM, this.end * NUM));
       this.num = num;
+      const code = new Uint32Array(capacity * 2 * WORDS);
+      code.set(this.code.subarray(this.head * WORDS, this.end * WORDS));
+      this.code = code;
       const kind = new Uint8Array(capacity * 2);
       kind.set(this.kind.subarray(this.head, this.end));
       this.kind = kind;
     } else {
       this.num.copyWithin(0, this.head * NUM, this.end * NUM);
+      this.code.copyWithin(0, this.head * WORDS, this.end * WORDS);
       this.kind.copyWithin(0, this.head, this.end);
     }
-    for (const col of [this.type, this.source, this.target, this.country, this.node, this.detector, this.detail, this.features] as unknown[][]) {
-      col.splice(0, this.head);
-    }
+    for (const col of [this.source, this.target, this.detail]) col.splice(0, this.head);
     this.head = 0;
     this.end = held;
   }
@@ -116,14 +122,16 @@ export class MemoryTier {
   /** Row i (head ≤ i < end) as an EventRow, as it was pushed (`n` only when not 1). */
   private row(i: number): EventRow {
     const o = i * NUM;
+    const w = i * WORDS;
+    const words = this.words.words;
     const asn = this.num[o + 4]!;
     const r: EventRow = {
-      id: this.num[o]!, kind: EVENT_KINDS[this.kind[i]!]!, at: this.num[o + 1]!, type: this.type[i]!, source: this.source[i]!,
-      target: this.target[i]!, country: this.country[i]!, asn: Number.isNaN(asn) ? null : asn, score: this.num[o + 2]!,
-      node: this.node[i]!, detector: this.detector[i]!, detail: this.detail[i]!,
+      id: this.num[o]!, kind: EVENT_KINDS[this.kind[i]!]!, at: this.num[o + 1]!, type: words[this.code[w]!]!, source: this.source[i]!,
+      target: this.target[i]!, country: words[this.code[w + 1]!]!, asn: Number.isNaN(asn) ? null : asn, score: this.num[o + 2]!,
+      node: words[this.code[w + 2]!]!, detector: words[this.code[w + 3]!]!, detail: this.detail[i]!,
     };
     if (this.num[o + 3] !== 1) r.n = this.num[o + 3]!;
-    const f = this.features[i];
+    const f = this.features.size > 0 ? this.features.get(r.id) : undefined;
     if (f) r.features = f;
     return r;
   }
