@@ -15,6 +15,7 @@ import { openBackendInThread } from '../src/store/backend-thread.ts';
 import { openDuckdbBackend } from '../src/store/duckdb-backend.ts';
 import { EVENT_FIELDS, FLOOD_TYPES } from '../src/store/event-query.ts';
 import { evaluateQuery } from '../src/store/evaluate-query.ts';
+import { EventStore } from '../src/store/event-store.ts';
 import type { EventField, EventQuery } from '../src/store/event-query.ts';
 import { HOUR_MS, StoreQueryError, floorHour, schemaSql } from '../src/store/sql-backend.ts';
 import type { SqlExec, SqlTypes } from '../src/store/sql-backend.ts';
@@ -172,6 +173,18 @@ function rollupQueries(events: EventRow[]): Array<[string, EventQuery]> {
 test('the memory tier answers every query as the plain evaluation does (the blockable filter included)', () => {
   const events = workload();
   for (const [label, q] of queries(events)) assert.deepEqual(evaluateQuery(events, q), expected(q, events), label);
+});
+
+test('the store\'s memory tier (its rows held as columns) answers every query as the plain evaluation does', async () => {
+  const events = workload();
+  const store = new EventStore({ node: 'node-a', backend: null, memoryMs: 4 * DAY, now: () => NOW });
+  store.addRows(events);
+  assert.equal(store.stats.memoryRows, events.length);
+  for (const [label, q] of queries(events)) {
+    const a = await store.query(q);
+    assert.equal(a.tier, 'memory', label);
+    assert.deepEqual(a.result, expected(q, events), label);
+  }
 });
 
 const BACKENDS: Array<[string, (path: string) => Promise<StoreBackend>]> = [

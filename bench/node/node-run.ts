@@ -15,11 +15,14 @@
 //     capture-to-decision latencies since the previous report.
 
 import { readFileSync, writeFileSync } from 'node:fs';
+import v8 from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { loadConfig, mergeConfig } from '../../src/config/load-config.ts';
 import { FileSource } from '../../src/net/file-source.ts';
 import { startNode, type RunningNode } from '../../src/node/node.ts';
+import type { BackendMemory } from '../../src/store/sql-backend.ts';
 import type { PipelineSource } from '../../src/node/pipeline.ts';
 import type { CaptureProgress } from '../../src/actors/capture.ts';
 import { percentile } from '../report.ts';
@@ -189,16 +192,25 @@ async function replayRun(a: Args): Promise<void> {
   gcObserver.observe({ entryTypes: ['gc'] });
   let rssPeak = 0;
   let smapsAt = 0;
+  // The main thread's memoryUsage() at the run's highest RSS (sampled with it).
+  let memoryAtPeak: Record<string, number> = {};
+  // The store's database thread at (just after) the same moment: its V8 heap and DuckDB's memory.
+  let storeAtPeak: BackendMemory | null = null;
   const sampler = setInterval(() => {
-    rssPeak = Math.max(rssPeak, process.memoryUsage.rss());
+    const rss = process.memoryUsage.rss();
     if (t0 === 0 && source) {
       const read = source.stats().packets;
       if (read >= a.warmup) startCounting(read);
     }
-    // A new high by 4 MB or more: keep the smaps of this moment (the file ends at the highest).
-    if (a.smaps && rssPeak > smapsAt + 4 * 1048576) {
-      smapsAt = rssPeak;
-      writeFileSync(a.smaps, readFileSync('/proc/self/smaps', 'utf8'));
+    if (rss > rssPeak) {
+      rssPeak = rss;
+      if (rss > smapsAt + 4 * 1048576) {
+        smapsAt = rss;
+        memoryAtPeak = memoryMb();
+        void node.events?.store.backendMemory().then((m) => (storeAtPeak = m), () => {});
+        // A new high by 4 MB or more: keep the smaps of this moment (the file ends at the highest).
+        if (a.smaps) writeFileSync(a.smaps, readFileSync('/proc/self/smaps', 'utf8'));
+      }
     }
   }, 20);
   // Where the memory is, each second of the run: RSS, the main thread's V8 heap and its buffers.
@@ -244,6 +256,10 @@ async function replayRun(a: Args): Promise<void> {
     vm_hwm_mb: peakRssMb(),
     memory_mb: memoryMb(),
     memory_at_start_mb: memoryAtStart,
+    /** process.memoryUsage() (MB) at the run's highest RSS, within 4 MB of it. */
+    memory_at_peak_mb: memoryAtPeak,
+    store_thread_at_peak_mb: storeAtPeak,
+    store_thread_end_mb: await node.events?.store.backendMemory().catch(() => null),
     /** Each second: [s since the replay started, rss, heapUsed, heapTotal, arrayBuffers] in MB. */
     memory_timeline_mb: timeline,
     smaps_rollup_mb: smapsRollupMb(),
@@ -269,6 +285,11 @@ async function replayRun(a: Args): Promise<void> {
     model_version: node.defence.board.current?.version ?? null,
     counters,
   };
+  // What the main thread's heap holds live once the run's rows are written: a full GC (the
+  // memory tier, the tables' indexes, caches), after every other measure was taken.
+  v8.setFlagsFromString('--expose-gc');
+  (runInNewContext('gc') as () => void)();
+  (out as Record<string, unknown>).heap_live_end_mb = Math.round(process.memoryUsage().heapUsed / 104857.6) / 10;
   await node.stop();
   process.stdout.write(`${JSON.stringify(out)}\n`);
 }

@@ -45,8 +45,10 @@ port.on('message', (m: ToThread) => {
     cancels.set(m.call, ctl);
     args.push(ctl.signal);
   }
-  const fn = backend[m.method] as (...a: unknown[]) => Promise<unknown>;
-  fn.apply(backend, args).then(
+  const fn = backend[m.method] as ((...a: unknown[]) => Promise<unknown>) | undefined;
+  // An optional method this backend lacks (memory() on SQLite): an error, not a dead thread.
+  const run = fn ? fn.apply(backend, args) : Promise.reject(new Error(`${backend.name} has no ${m.method}()`));
+  run.then(
     (value) => send({ call: m.call, value }),
     (err: unknown) => send({ call: m.call, error: thrown(err) }),
   ).finally(() => {

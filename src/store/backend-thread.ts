@@ -15,7 +15,7 @@ import type { BackendKind, BackendMethod, BackendThreadData, FromThread, ThreadE
 import type { DuckdbOptions } from './duckdb-backend.ts';
 import type { EventQuery } from './event-query.ts';
 import { toColumns, type RowColumns } from './row-columns.ts';
-import type { EventRow, QueryResult, StoreBackend, StoreStats, StoredAlert } from './sql-backend.ts';
+import type { BackendMemory, EventRow, QueryResult, StoreBackend, StoreStats, StoredAlert } from './sql-backend.ts';
 import { QueryCancelledError, StoreStoppingError, StoreThreadError } from './store-errors.ts';
 import { threadEntry } from '../util/package-files.ts';
 
@@ -157,6 +157,9 @@ class ThreadBackend implements StoreBackend {
   }
   stats(): Promise<StoreStats> {
     return this.call('stats', []);
+  }
+  memory(): Promise<BackendMemory> {
+    return this.call('memory', []);
   }
 
   async close(): Promise<void> {

@@ -23,7 +23,7 @@ import {
   TABLE_ROWS_SQL, VECTOR_IDS_SQL, alertsSql, compactTo, lateColumns, loadCoverage, pruneTo, renameModelDetector, rollLate, rollupTo, runEventQuery,
   storeStats, storedAlerts, fileBytes, schemaSql, toSqlValue,
 } from './sql-backend.ts';
-import type { Coverage, Dialect, EventRow, QueryResult, SqlExec, SqlParam, SqlValue, StoreBackend, StoreStats, StoredAlert } from './sql-backend.ts';
+import type { BackendMemory, Coverage, Dialect, EventRow, QueryResult, SqlExec, SqlParam, SqlValue, StoreBackend, StoreStats, StoredAlert } from './sql-backend.ts';
 import { QueryCancelledError, StoreStoppingError } from './store-errors.ts';
 import { makePrivate } from '../util/private-files.ts';
 
@@ -221,6 +221,14 @@ class DuckdbBackend implements StoreBackend {
     const [size] = await this.select('SELECT block_size, used_blocks FROM pragma_database_size()', []);
     const used = Number(size[0]) * Number(size[1]) + fileBytes([`${this.path}.wal`]);
     return storeStats((await this.select(TABLE_ROWS_SQL, []))[0], used);
+  }
+
+  async memory(): Promise<BackendMemory> {
+    const mb = (b: number) => Math.round(b / 1048576);
+    const m = process.memoryUsage();
+    const duckdb: Record<string, number> = {};
+    for (const [tag, bytes] of await this.select('SELECT tag, memory_usage_bytes FROM duckdb_memory() WHERE memory_usage_bytes > 0', [])) duckdb[String(tag)] = mb(Number(bytes));
+    return { heapUsed: mb(m.heapUsed), heapTotal: mb(m.heapTotal), external: mb(m.external), arrayBuffers: mb(m.arrayBuffers), duckdb };
   }
 
   /** Reads running now (each on its own connection). */

@@ -16,7 +16,8 @@ import type { EventQuery } from './event-query.ts';
 import type { FlowRecord } from '../detect/flow-record.ts';
 import { alertRow, decisionRow, flowRow, type EventRow, type QueryResult } from './event-row.ts';
 import { evaluateQuery } from './evaluate-query.ts';
-import { floorHour, type StoreBackend, type StoredAlert } from './sql-backend.ts';
+import { MemoryTier } from './memory-tier.ts';
+import { floorHour, type BackendMemory, type StoreBackend, type StoredAlert } from './sql-backend.ts';
 import type { SimilarHit, SimilarIndex } from './similar-index.ts';
 import { NotStoredError, QueryCancelledError, StoreStoppingError } from './store-errors.ts';
 
@@ -69,8 +70,7 @@ export interface Answer {
 }
 
 export class EventStore {
-  private readonly memory: EventRow[] = [];
-  private memoryHead = 0;
+  private readonly memory = new MemoryTier();
   private pending: EventRow[] = [];
   private nextId: number;
   /** Since when memory holds every row (the store's opening, or the eviction horizon). */
@@ -117,7 +117,7 @@ export class EventStore {
   async alerts(ids: readonly number[]): Promise<StoredAlert[]> {
     const found = new Map<number, StoredAlert>();
     const wanted = new Set(ids);
-    for (const r of this.memoryRows()) if (r.kind === 'alert' && wanted.has(r.id)) found.set(r.id, { row: r, features: r.features ?? null });
+    for (const r of this.memory.rows('alert')) if (wanted.has(r.id)) found.set(r.id, { row: r, features: r.features ?? null });
     const missing = ids.filter((id) => !found.has(id));
     if (missing.length > 0 && this.o.backend) {
       await this.flush();
@@ -161,20 +161,15 @@ export class EventStore {
 
   private evict(): void {
     let horizon = this.now() - this.memoryMs;
-    while (this.memoryHead < this.memory.length && this.memory[this.memoryHead]!.at < horizon) this.memoryHead++;
+    this.memory.evict(horizon);
     // A bound on rows too (at 50,000 events/s, 15 minutes would be 45 million rows): past it
-    // the oldest go, and memory answers only from the newest row it still holds.
-    if (this.o.backend && this.memory.length - this.memoryHead > this.maxMemoryRows) {
-      this.memoryHead = this.memory.length - this.maxMemoryRows;
-      horizon = Math.max(horizon, this.memory[this.memoryHead]!.at + 1);
-    }
-    // Compact the array now and then rather than shifting on every eviction.
-    if (this.memoryHead > 4096 && this.memoryHead * 2 > this.memory.length) {
-      this.memory.splice(0, this.memoryHead);
-      this.memoryHead = 0;
+    // the oldest go, and memory answers only from the oldest row it still holds, a ms on.
+    if (this.o.backend && this.memory.size > this.maxMemoryRows) {
+      this.memory.evict(horizon, this.maxMemoryRows);
+      horizon = Math.max(horizon, this.memory.oldestAt()! + 1);
     }
     if (this.o.backend && horizon > this.memorySince) this.memorySince = horizon;
-    this.stats.memoryRows = this.memory.length - this.memoryHead;
+    this.stats.memoryRows = this.memory.size;
   }
 
   /**
@@ -213,7 +208,7 @@ export class EventStore {
    */
   async query(q: EventQuery, signal?: AbortSignal): Promise<Answer> {
     this.evict();
-    if (q.from >= this.memorySince || !this.o.backend) return { result: evaluateQuery(this.memoryRows(), q), tier: 'memory' };
+    if (q.from >= this.memorySince || !this.o.backend) return { result: evaluateQuery(this.memory.rows(q.kind, q.from, q.to), q), tier: 'memory' };
     if (this.closed) throw new StoreStoppingError();
     await this.flush();
     this.stats.running++;
@@ -225,10 +220,6 @@ export class EventStore {
     } finally {
       this.stats.running--;
     }
-  }
-
-  private *memoryRows(): Iterable<EventRow> {
-    for (let i = this.memoryHead; i < this.memory.length; i++) yield this.memory[i]!;
   }
 
   /** The alerts most like `features`, nearest first, without `excludeId`. */
@@ -274,6 +265,11 @@ export class EventStore {
     this.stats.pruned += pruned;
     this.stats.forgotten += forget.length;
     return { compacted, pruned };
+  }
+
+  /** Where the database thread's memory is (benchmarks: StoreBackend.memory); null when the backend cannot say. */
+  async backendMemory(): Promise<BackendMemory | null> {
+    return (await this.o.backend?.memory?.()) ?? null;
   }
 
   /** Flushes, then closes the database, which stops the queries still running there. */

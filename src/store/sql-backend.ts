@@ -43,6 +43,15 @@ import { NUM_FIELDS, type RowColumns } from './row-columns.ts';
 
 export type { EventRow, QueryResult } from './event-row.ts';
 
+export interface BackendMemory {
+  heapUsed: number;
+  heapTotal: number;
+  external: number;
+  arrayBuffers: number;
+  /** DuckDB's memory by tag (duckdb_memory(): memory_usage_bytes), MB; absent for SQLite. */
+  duckdb?: Record<string, number>;
+}
+
 export interface StoreBackend {
   readonly name: 'sqlite' | 'duckdb';
   /** One transaction (SQLite) or appender (DuckDB) per call. */
@@ -76,6 +85,11 @@ export interface StoreBackend {
   sizeBytes(): Promise<number>;
   /** Rows per table and bytes in use, for the store's metrics. */
   stats(): Promise<StoreStats>;
+  /**
+   * Where the memory of the thread running the database is, MB (benchmarks): its V8 heap
+   * (process.memoryUsage() there) and, for DuckDB, duckdb_memory()'s bytes by tag. Optional.
+   */
+  memory?(): Promise<BackendMemory>;
   /** Stops what runs in the database (DuckDB interrupts its reads and maintenance), then closes. */
   close(): Promise<void>;
 }
