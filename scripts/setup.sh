@@ -53,7 +53,10 @@ fi
 # npm ci when node_modules is missing or was installed from another package-lock.json.
 stamp=node_modules/.autoimmune-lock.sha256
 want=$(sha256sum package-lock.json | cut -d' ' -f1)
-if [ ! -d node_modules ] || [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+if [ -L node_modules ] && { [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; }; then
+  # A link shared by several checkouts (git worktrees): npm ci here would empty what it points to.
+  echo "setup: node_modules is a link to $(readlink -f node_modules) and was installed from another package-lock.json; run npm ci where it points (left as it is)"
+elif [ ! -d node_modules ] || [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   echo "setup: npm ci (node_modules missing or stale)"
   npm ci --no-audit --no-fund --loglevel=error
   echo "$want" > "$stamp"
