@@ -46,13 +46,16 @@ test('DuckDB through its thread stores every raw column as SQLite does, over sev
   const all = rows();
   const duck = await openBackendInThread('duckdb', join(dir, 'e.duckdb'));
   const lite = await openSqliteBackend(join(dir, 'e.sqlite'));
-  // Two inserts: the second starts mid-chunk of nothing, after a flush (the appender lives on).
-  for (const part of [all.slice(0, 4100), all.slice(4100)]) {
-    await duck.insert(part);
-    await lite.insert(part);
+  try {
+    // Two inserts: the second starts mid-chunk of nothing, after a flush (the appender lives on).
+    for (const part of [all.slice(0, 4100), all.slice(4100)]) {
+      await duck.insert(part);
+      await lite.insert(part);
+    }
+  } finally {
+    await duck.close();
+    await lite.close();
   }
-  await duck.close();
-  await lite.close();
 
   const instance = await DuckDBInstance.create(join(dir, 'e.duckdb'), { access_mode: 'READ_ONLY' });
   const conn = await instance.connect();

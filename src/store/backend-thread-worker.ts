@@ -6,7 +6,7 @@
 
 import { parentPort, workerData } from 'node:worker_threads';
 import type { BackendThreadData, FromThread, ThreadError, ToThread } from './backend-thread-protocol.ts';
-import type { StoreBackend } from './sql-backend.ts';
+import type { BackendMemory, StoreBackend } from './sql-backend.ts';
 import { nameThread } from '../util/thread-name.ts';
 
 nameThread('ai-store');
@@ -23,6 +23,14 @@ function thrown(err: unknown): ThreadError {
 async function open(): Promise<StoreBackend> {
   if (data.kind === 'duckdb') return (await import('./duckdb-backend.ts')).openDuckdbBackend(data.path, data.duckdb);
   return (await import('./sqlite-backend.ts')).openSqliteBackend(data.path);
+}
+
+/** This thread's V8 heap and DuckDB's memory, MB (StoreBackend.memory). */
+async function threadMemory(): Promise<BackendMemory> {
+  const mb = (b: number) => Math.round(b / 1048576);
+  const m = process.memoryUsage();
+  const duckdb = await backend.duckdbMemory?.();
+  return { heapUsed: mb(m.heapUsed), heapTotal: mb(m.heapTotal), external: mb(m.external), arrayBuffers: mb(m.arrayBuffers), ...(duckdb ? { duckdb } : {}) };
 }
 
 let backend: StoreBackend;
@@ -45,8 +53,9 @@ port.on('message', (m: ToThread) => {
     cancels.set(m.call, ctl);
     args.push(ctl.signal);
   }
-  const fn = backend[m.method] as ((...a: unknown[]) => Promise<unknown>) | undefined;
-  // An optional method this backend lacks (memory() on SQLite): an error, not a dead thread.
+  // memory() is this thread's to answer (its heap; the backend adds DuckDB's own); an optional
+  // method this backend lacks is an error, not a dead thread.
+  const fn = m.method === 'memory' ? threadMemory : (backend[m.method] as ((...a: unknown[]) => Promise<unknown>) | undefined);
   const run = fn ? fn.apply(backend, args) : Promise.reject(new Error(`${backend.name} has no ${m.method}()`));
   run.then(
     (value) => send({ call: m.call, value }),

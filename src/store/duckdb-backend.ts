@@ -223,12 +223,10 @@ class DuckdbBackend implements StoreBackend {
     return storeStats((await this.select(TABLE_ROWS_SQL, []))[0], used);
   }
 
-  async memory(): Promise<BackendMemory> {
-    const mb = (b: number) => Math.round(b / 1048576);
-    const m = process.memoryUsage();
+  async duckdbMemory(): Promise<Record<string, number>> {
     const duckdb: Record<string, number> = {};
-    for (const [tag, bytes] of await this.select('SELECT tag, memory_usage_bytes FROM duckdb_memory() WHERE memory_usage_bytes > 0', [])) duckdb[String(tag)] = mb(Number(bytes));
-    return { heapUsed: mb(m.heapUsed), heapTotal: mb(m.heapTotal), external: mb(m.external), arrayBuffers: mb(m.arrayBuffers), duckdb };
+    for (const [tag, bytes] of await this.select('SELECT tag, memory_usage_bytes FROM duckdb_memory() WHERE memory_usage_bytes > 0', [])) duckdb[String(tag)] = Math.round(Number(bytes) / 1048576);
+    return duckdb;
   }
 
   /** Reads running now (each on its own connection). */

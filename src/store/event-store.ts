@@ -117,7 +117,7 @@ export class EventStore {
   async alerts(ids: readonly number[]): Promise<StoredAlert[]> {
     const found = new Map<number, StoredAlert>();
     const wanted = new Set(ids);
-    for (const r of this.memory.rows('alert')) if (wanted.has(r.id)) found.set(r.id, { row: r, features: r.features ?? null });
+    for (const r of this.memory.alertsById(wanted)) found.set(r.id, { row: r, features: r.features ?? null });
     const missing = ids.filter((id) => !found.has(id));
     if (missing.length > 0 && this.o.backend) {
       await this.flush();

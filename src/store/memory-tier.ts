@@ -136,6 +136,14 @@ export class MemoryTier {
     return r;
   }
 
+  /** The alerts held whose id is in `ids`, oldest first: only those rows are made. */
+  *alertsById(ids: ReadonlySet<number>): Iterable<EventRow> {
+    const code = KIND_CODES.get('alert')!;
+    for (let i = this.head; i < this.end; i++) {
+      if (this.kind[i] === code && ids.has(this.num[i * NUM]!)) yield this.row(i);
+    }
+  }
+
   /**
    * The rows held, oldest first, made for the caller; with `kind`, only that kind's, and with
    * `from`/`to`, only those at from ≤ at < to (what a query can match).

@@ -87,9 +87,13 @@ export interface StoreBackend {
   stats(): Promise<StoreStats>;
   /**
    * Where the memory of the thread running the database is, MB (benchmarks): its V8 heap
-   * (process.memoryUsage() there) and, for DuckDB, duckdb_memory()'s bytes by tag. Optional.
+   * and, for DuckDB, duckdb_memory()'s bytes by tag. Only a backend in a thread of its own
+   * can say (backend-thread.ts: the thread answers it); in the caller's thread the heap is
+   * the caller's.
    */
   memory?(): Promise<BackendMemory>;
+  /** DuckDB's memory by tag (duckdb_memory(): memory_usage_bytes), MB. */
+  duckdbMemory?(): Promise<Record<string, number>>;
   /** Stops what runs in the database (DuckDB interrupts its reads and maintenance), then closes. */
   close(): Promise<void>;
 }
