@@ -404,6 +404,7 @@ export class AttemptAggregator {
     a.open = false;
     a.set = null;
     a.hll = null;
+    a.portBits = null; // 8 KB: kept only while a many-ports row is open, not for the slot's life
     this.emitted++;
     if (prune) {
       const at = this.openSlots.indexOf(s);

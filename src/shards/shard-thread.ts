@@ -72,17 +72,12 @@ try {
     return { out: { alerts: o.alerts, tally: o.tally, sample: o.sample, shadow: o.shadow, flows: columns }, transfer, buffers };
   };
 
-  /** When the stats were last posted (0: never), and their packets and scored counts. */
+  /** When the stats were last posted (0: never). */
   let statsAt = 0;
-  let statsPackets = -1;
-  let statsScored = -1;
-  /** The stats if they are due: the first reply's, then every STATS_MS (`ifMoved`: only if the counts moved since). */
-  const dueStats = (now: number, ifMoved: boolean): ShardStats | undefined => {
+  /** The stats if they are due: the first reply's, then every STATS_MS (the tick's too: it ends flows with no packet). */
+  const dueStats = (now: number): ShardStats | undefined => {
     if (statsAt !== 0 && now - statsAt < STATS_MS) return undefined;
-    if (ifMoved && detector.packets === statsPackets && detector.scored === statsScored) return undefined;
     statsAt = now;
-    statsPackets = detector.packets;
-    statsScored = detector.scored;
     return stats();
   };
 
@@ -134,7 +129,7 @@ try {
         const flows = detector.takeFlows();
         if (flows.length > 0) columns = encodeFlows(flows);
       }
-      const s = dueStats(now, true);
+      const s = dueStats(now);
       if (columns || s) post({ t: 'out', out: { alerts: [], tally: null, sample: null, shadow: null, flows: columns }, ...(s ? { stats: s } : {}) }, columns ? [columns.numbers.buffer as ArrayBuffer] : []);
     } catch (err) {
       fail(err);
@@ -153,7 +148,7 @@ try {
           const o = detector.process(enrichment.enrich(batch, false, m.late), board);
           armWait();
           const { out, transfer, buffers } = output(o, detector.endedFlows >= FLOW_BATCH ? detector.takeFlows() : []);
-          const s = dueStats(lastBatchAt, false);
+          const s = dueStats(lastBatchAt);
           post(s ? { t: 'done', id: m.id, out, stats: s, buffers } : { t: 'done', id: m.id, out, buffers }, transfer);
         } else if (m.t === 'board') {
           if (m.grace !== undefined) board.grace = m.grace;
