@@ -152,12 +152,12 @@ export class DetectorShard {
       // the trainer's rows wait for batches taken in time. The flow meter still counts the
       // packets (about 0.3-0.9 us a packet: bench/detect/flow-meter.ts), so the flows, packets
       // and bytes the store reports stay true under load; those packets count as not scored.
+      // Batches taken in time and still waiting for the model go first, so the meter sees
+      // every packet in order (a late FIN must not end a flow its earlier packets then reopen).
       this.late += n;
+      if (this.pending.length > 0) this.flushInto(out, board);
       out.scored.push({ batch: b, scores: null, packetScores: null });
-      this.meterScored(out, board);
-      return out;
-    }
-    if (board.current) {
+    } else if (board.current) {
       this.pending.push(b);
       this.pendingRows += n;
       if (this.pendingRows >= this.settings.modelBatchRows) this.flushInto(out, board);
