@@ -223,15 +223,22 @@ test('before fitCount vectors the search is exact under the statistics of what i
   assert.equal(pending[0].id, ids[5]);
   assert.ok(pending[0].distance < 1e-9);
   assert.ok(!index.search(vectors[5], K, ids[5]).some((h) => h.id === ids[5]));
+  const exactFirst = vectors.slice(0, 50).map((v) => index.search(v, 1)[0].id);
   index.add(ids[399], vectors[399]);
   assert.ok(index.fitted, 'the 400th vector fixes the statistics');
   assert.equal(index.size, 400);
   // the statistics are those of the same 400 vectors the pending search just used (plus one),
-  // so the graph answers the same query with the same first hit
-  assert.equal(index.search(vectors[5], K)[0].id, ids[5]);
-  // HNSW is approximate: a vector's own node is among its K nearest (a search for the single
-  // nearest missed it once in a full run: vector 37 answered with 1364), not always first.
-  for (let i = 0; i < 400; i += 37) assert.ok(index.search(vectors[i], K).some((h) => h.id === ids[i]), `vector ${i} is in the graph`);
+  // so the graph mostly answers a query with the same first hit as the exact pending search
+  // (the 400th vector changes the statistics a little, and the graph is approximate)
+  const same = exactFirst.filter((id, i) => index.search(vectors[i], 1)[0].id === id).length;
+  assert.ok(same >= 45, `${same} of 50 first hits unchanged by the fit`);
+  for (let i = 0; i < 400; i++) assert.ok(index.has(ids[i]), `vector ${i} is stored after the fit`);
+  // HNSW is approximate, and the graph is built on all cores (the insertion order varies): a
+  // node can be missed by a search for its own vector. Measured over 40 builds of these 400
+  // vectors: at worst 5 of 400 missed from their own 10 nearest (0.9875 found).
+  let found = 0;
+  for (let i = 0; i < 400; i++) if (index.search(vectors[i], K).some((h) => h.id === ids[i])) found++;
+  assert.ok(found / 400 >= 0.95, `${found} of 400 vectors find themselves among their ${K} nearest`);
 });
 
 test('bad input is refused with a client error (400) that names the value', () => {

@@ -156,6 +156,12 @@ export class SimilarIndex {
     return this.mean !== null;
   }
 
+  /** Whether alert `id` is stored (pending or in the graph). */
+  has(id: number): boolean {
+    this.checkId(id);
+    return this.pending.has(id) || (this.index.contains(BigInt(id)) as boolean);
+  }
+
   /** Adds alert `id` with its raw feature vector; an id already stored is replaced. */
   add(id: number, features: ArrayLike<number>): void {
     this.checkId(id);
