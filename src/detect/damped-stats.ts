@@ -1,12 +1,22 @@
 // Damped incremental statistics: the incStat / incStat_cov of Kitsune's AfterImage
-// (Mirsky et al., NDSS 2018), as kernels over records in flat Float64Arrays so that
+// (Mirsky et al., NDSS 2018), as kernels over records in flat Float32Arrays so that
 // millions of streams cost no objects and an update allocates nothing.
 //
-// A 1D stream at decay rate λ keeps (w, LS, SS): decayed weight, linear sum, squared sum.
-// Before each insert at time t, all three are multiplied by f = 2^(−λ·(t − t_last)) when
-// t > t_last (out-of-order packets neither decay nor move t_last; the caller keeps t_last
-// and passes f). Then
-//   w += 1, LS += v, SS += v²;  mean = LS/w;  variance = |SS/w − mean²|;  std = √variance.
+// A 1D stream at decay rate λ keeps (w, mean, var): decayed weight, mean and variance.
+// Before each insert at time t, w is multiplied by f = 2^(−λ·(t − t_last)) when t > t_last
+// (out-of-order packets neither decay nor move t_last; the caller keeps t_last and passes f);
+// decay moves neither the mean nor the variance. Then, with d = v − mean (the weighted
+// update of Welford's algorithm, West 1979):
+//   w' = w·f + 1;  mean' = mean + d/w';  var' = (w'−1)/w' · (var + d²/w');  std = √var'.
+// This is Kitsune's (w, LS, SS) with LS = w·mean and SS = w·(var + mean²): the same
+// statistics in exact arithmetic. Kept this way the variance is never the difference of two
+// large sums and nothing depends on a weight's magnitude, so the records are stored in
+// Float32 (half the memory of Float64) and lose only Float32's 6e-8 relative rounding of each
+// value; SS/w − mean² from Float32 sums would be noise for any stream whose spread is small
+// against its mean, and a Float32 weight underflows to 0 after 30 s idle at λ = 5.
+// An idle stream keeps its mean and variance as its weight decays (Kitsune's LS/w and SS/w
+// do the same until the weight underflows, which a Float64 weight does after 215 s idle at
+// λ = 5); an empty stream (never inserted into) is mean 0, variance 0.
 // A two-way record holds two such streams (directions 0 and 1) and their covariance
 // state (CF3, w3, r0, r1): a decayed sum of residual products. When direction d receives v,
 // both streams and CF3, w3 decay by f, v is inserted into d, then with r = v − mean_d:
@@ -15,9 +25,9 @@
 //   covariance ≈ CF3/w3, correlation = covariance / (std_d · std_o), or 0 when that is 0.
 // As in Kitsune-py the stored residual r_(1−d) is not decayed (Kitsune-py decays the
 // residual it is about to overwrite, a no-op); keeping that keeps values comparable.
-// Unlike Kitsune-py, a variance below 1e-10·mean² is taken as 0: it is rounding noise of
-// SS/w − mean² for a constant stream (e.g. a run of 60-byte ACKs), and as √noise it would
-// read as a std of 1e-8·mean and blow the correlation of an idle peer up to ±large.
+// Unlike Kitsune-py, a variance below 1e-10·mean² is taken as 0: a constant stream (e.g. a
+// run of 60-byte ACKs) then reads as std 0 and its correlation with an idle peer as 0, not
+// as ±large from rounding (Float32 rounding of the stored mean leaves about 1e-15·mean²).
 
 /** Kitsune's decay rates λ (per second): half-lives of 0.2 s, 0.33 s, 1 s, 10 s, 100 s. */
 export const DEFAULT_LAMBDAS: readonly number[] = Object.freeze([5, 3, 1, 0.1, 0.01]);
@@ -25,10 +35,10 @@ export const DEFAULT_LAMBDAS: readonly number[] = Object.freeze([5, 3, 1, 0.1, 0
 /** Kitsune starts weights just above zero so that an empty stream reads as mean 0, not 0/0. */
 export const INITIAL_WEIGHT = 1e-20;
 
-/** Offsets inside a 1D stream record [w, LS, SS]. */
+/** Offsets inside a 1D stream record [w, mean, var]. */
 export const W = 0;
-export const LS = 1;
-export const SS = 2;
+export const MEAN = 1;
+export const VAR = 2;
 export const STREAM_WIDTH = 3;
 
 /** A two-way record: [stream 0 (3), stream 1 (3), CF3, w3, r0, r1]. */
@@ -57,11 +67,11 @@ export const TWO_WAY_WEIGHTS: readonly number[] = Object.freeze([W, STREAM_WIDTH
 /**
  * Reset `blocks` consecutive records of `width` values from `at` at once: zero them, then
  * set the weights at `weights` (offsets inside a record) to INITIAL_WEIGHT: empty streams
- * (w = INITIAL_WEIGHT, LS = SS = 0) and covariance state (CF3 = 0, w3 = INITIAL_WEIGHT,
+ * (w = INITIAL_WEIGHT, mean = var = 0) and covariance state (CF3 = 0, w3 = INITIAL_WEIGHT,
  * r0 = r1 = 0). One fill is cheaper than a write per value when the records are cold (a new
  * flow's, in a table larger than the cache).
  */
-export function resetRecords(s: Float64Array, at: number, blocks: number, width: number, weights: Int32Array): void {
+export function resetRecords(s: Float32Array, at: number, blocks: number, width: number, weights: Int32Array): void {
   s.fill(0, at, at + blocks * width);
   for (let b = 0, o = at; b < blocks; b++, o += width) {
     for (let k = 0; k < weights.length; k++) s[o + weights[k]!] = INITIAL_WEIGHT;
@@ -70,40 +80,34 @@ export function resetRecords(s: Float64Array, at: number, blocks: number, width:
 
 const VARIANCE_NOISE = 1e-10;
 
-/** |SS/w − mean²|, or 0 when that is within rounding noise of a constant stream. */
-export function varianceOf(ss: number, w: number, mean: number): number {
-  const m2 = mean * mean;
-  const v = Math.abs(ss / w - m2);
-  return v > VARIANCE_NOISE * m2 ? v : 0;
+/** The variance, or 0 when it is below 1e-10·mean² (a constant stream's rounding). */
+export function varianceOf(variance: number, mean: number): number {
+  return variance > VARIANCE_NOISE * mean * mean ? variance : 0;
 }
 
-// A weight that decayed all the way to 0 (λ = 5 idle for > 215 s underflows) reads as an
-// empty stream rather than 0/0.
-export function streamMean(s: Float64Array, at: number): number {
-  const w = s[at + W];
-  return w > 0 ? s[at + LS] / w : 0;
+export function streamMean(s: Float32Array, at: number): number {
+  return s[at + MEAN]!;
 }
 
-export function streamVariance(s: Float64Array, at: number): number {
-  const w = s[at + W];
-  if (!(w > 0)) return 0;
-  return varianceOf(s[at + SS], w, s[at + LS] / w);
+export function streamVariance(s: Float32Array, at: number): number {
+  return varianceOf(s[at + VAR]!, s[at + MEAN]!);
 }
 
 /**
  * Decay a 1D stream by f, insert v, and write [w, mean, std] to out[o..o+2].
  */
-export function update1D(s: Float64Array, at: number, f: number, v: number, out: Float64Array, o: number): void {
-  const w = s[at + W] * f + 1;
-  const ls = s[at + LS] * f + v;
-  const ss = s[at + SS] * f + v * v;
+export function update1D(s: Float32Array, at: number, f: number, v: number, out: Float64Array, o: number): void {
+  const w = s[at + W]! * f + 1;
+  const m0 = s[at + MEAN]!;
+  const d = v - m0;
+  const mean = m0 + d / w;
+  const variance = ((w - 1) / w) * (s[at + VAR]! + (d * d) / w);
   s[at + W] = w;
-  s[at + LS] = ls;
-  s[at + SS] = ss;
-  const mean = ls / w;
+  s[at + MEAN] = mean;
+  s[at + VAR] = variance;
   out[o] = w;
   out[o + 1] = mean;
-  out[o + 2] = Math.sqrt(varianceOf(ss, w, mean));
+  out[o + 2] = Math.sqrt(varianceOf(variance, mean));
 }
 
 /**
@@ -114,7 +118,7 @@ export function update1D(s: Float64Array, at: number, f: number, v: number, out:
  * boxed, a 16-byte heap number per call (10 a packet).
  */
 export function updateTwoWay(
-  s: Float64Array,
+  s: Float32Array,
   at: number,
   factors: Float64Array,
   k: number,
@@ -126,24 +130,19 @@ export function updateTwoWay(
   const f = factors[k]!;
   const own = at + d * STREAM_WIDTH;
   const other = at + (1 - d) * STREAM_WIDTH;
-  const wd = s[own + W] * f + 1;
-  const lsd = s[own + LS] * f + v;
-  const ssd = s[own + SS] * f + v * v;
-  const wo = s[other + W] * f;
-  const lso = s[other + LS] * f;
-  const sso = s[other + SS] * f;
+  const wd = s[own + W]! * f + 1;
+  const m0 = s[own + MEAN]!;
+  const dv = v - m0;
+  const md = m0 + dv / wd;
+  const vard = ((wd - 1) / wd) * (s[own + VAR]! + (dv * dv) / wd);
   s[own + W] = wd;
-  s[own + LS] = lsd;
-  s[own + SS] = ssd;
-  s[other + W] = wo;
-  s[other + LS] = lso;
-  s[other + SS] = sso;
-
-  const md = lsd / wd;
-  const vd = varianceOf(ssd, wd, md);
-  // the other direction may never have sent, or have decayed to exactly 0
-  const mo = wo > 0 ? lso / wo : 0;
-  const vo = wo > 0 ? varianceOf(sso, wo, mo) : 0;
+  s[own + MEAN] = md;
+  s[own + VAR] = vard;
+  const vd = varianceOf(vard, md);
+  s[other + W] = s[other + W]! * f;
+  // the other direction keeps its mean and variance (0 and 0 if it never sent)
+  const mo = s[other + MEAN]!;
+  const vo = varianceOf(s[other + VAR]!, mo);
 
   const r = v - md;
   const cf3 = s[at + CF3] * f + r * s[at + RES0 + 1 - d];

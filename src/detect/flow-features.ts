@@ -32,8 +32,8 @@
 //
 // Timestamps are seconds (fractional). Memory is bounded per table; past the limit the
 // least recently seen entry is evicted and counted. Memory per entry at L = 5, index
-// included: host ≈ 190 B, pair ≈ 720 B, socket ≈ 470 B; with the default limits at most
-// about 61 MB, allocated as the tables fill.
+// included: host ≈ 130 B, pair ≈ 400 B, socket ≈ 270 B (the statistics in Float32); with
+// the default limits at most about 35 MB, paid as the tables fill.
 
 import {
   DEFAULT_LAMBDAS,
@@ -145,28 +145,34 @@ function addressCompare(a: AddressKey, b: AddressKey): number {
 }
 
 /**
- * A Float64Array of fixed-width records, allocated at its full size at once: a large zeroed
+ * A typed array of fixed-width records, allocated at its full size at once: a large zeroed
  * buffer costs address space, not memory (the kernel maps pages as they are first written),
  * and growing by doubling instead stalled the packet path for ~10 ms per copy (measured by
- * the decision-latency benchmark). `ensure` stays as a bounds check.
+ * the decision-latency benchmark). `ensure` stays as a bounds check. The statistics are
+ * Float32 (damped-stats.ts: half the bytes; the shared captures fill the pair and socket
+ * tables, 22.5 MB a shard in Float64), the times Float64 (seconds since 1970).
  */
-class RecordStore {
-  data: Float64Array;
+class RecordStore<A extends Float32Array | Float64Array> {
+  data: A;
   constructor(
     readonly width: number,
     private readonly maxRecords: number,
+    private readonly make: (n: number) => A,
   ) {
-    this.data = new Float64Array(width * maxRecords);
+    this.data = make(width * maxRecords);
   }
   ensure(record: number): void {
     const need = (record + 1) * this.width;
     if (need <= this.data.length) return;
     const n = Math.min(this.maxRecords * this.width, Math.max(need, this.data.length * 2));
-    const d = new Float64Array(n);
+    const d = this.make(n);
     d.set(this.data);
     this.data = d;
   }
 }
+
+const stats = (n: number) => new Float32Array(n);
+const times = (n: number) => new Float64Array(n);
 
 export class FlowFeatureExtractor {
   readonly lambdas: readonly number[];
@@ -185,15 +191,15 @@ export class FlowFeatureExtractor {
   private readonly hostTable: FlowTable;
   private readonly pairTable: FlowTable;
   private readonly sockTable: FlowTable;
-  private readonly hostRec: RecordStore;
-  private readonly pairRec: RecordStore;
-  private readonly sockRec: RecordStore;
+  private readonly hostRec: RecordStore<Float32Array>;
+  private readonly pairRec: RecordStore<Float32Array>;
+  private readonly sockRec: RecordStore<Float32Array>;
   // last update time: per host, per pair (both directions and the covariance move
   // together), per pair direction for jitter, per socket pair
-  private readonly hostTime: RecordStore;
-  private readonly pairTime: RecordStore;
-  private readonly jitTime: RecordStore;
-  private readonly sockTime: RecordStore;
+  private readonly hostTime: RecordStore<Float64Array>;
+  private readonly pairTime: RecordStore<Float64Array>;
+  private readonly jitTime: RecordStore<Float64Array>;
+  private readonly sockTime: RecordStore<Float64Array>;
   // group offsets in the output vector
   private readonly offPair: number;
   private readonly offJit: number;
@@ -224,13 +230,13 @@ export class FlowFeatureExtractor {
     this.hostTable = new FlowTable(maxHosts);
     this.pairTable = new FlowTable(maxPairs);
     this.sockTable = new FlowTable(maxSockets);
-    this.hostRec = new RecordStore(HOST_BLOCK * L, maxHosts);
-    this.pairRec = new RecordStore(PAIR_BLOCK * L, maxPairs);
-    this.sockRec = new RecordStore(SOCK_BLOCK * L, maxSockets);
-    this.hostTime = new RecordStore(1, maxHosts);
-    this.pairTime = new RecordStore(1, maxPairs);
-    this.jitTime = new RecordStore(2, maxPairs);
-    this.sockTime = new RecordStore(1, maxSockets);
+    this.hostRec = new RecordStore(HOST_BLOCK * L, maxHosts, stats);
+    this.pairRec = new RecordStore(PAIR_BLOCK * L, maxPairs, stats);
+    this.sockRec = new RecordStore(SOCK_BLOCK * L, maxSockets, stats);
+    this.hostTime = new RecordStore(1, maxHosts, times);
+    this.pairTime = new RecordStore(1, maxPairs, times);
+    this.jitTime = new RecordStore(2, maxPairs, times);
+    this.sockTime = new RecordStore(1, maxSockets, times);
     const off = groupOffsets(L);
     this.offPair = off.pair;
     this.offJit = off.jitter;
