@@ -289,7 +289,12 @@ async function replayRun(a: Args): Promise<void> {
   // memory tier, the tables' indexes, caches), after every other measure was taken.
   v8.setFlagsFromString('--expose-gc');
   (runInNewContext('gc') as () => void)();
-  (out as Record<string, unknown>).heap_live_end_mb = Math.round(process.memoryUsage().heapUsed / 104857.6) / 10;
+  const live = process.memoryUsage();
+  (out as Record<string, unknown>).heap_live_end_mb = Math.round(live.heapUsed / 104857.6) / 10;
+  // Array buffers still reachable then (before the GC, memory_mb.arrayBuffers also counts
+  // dead ones: a table grown by doubling frees its old buffer only when a GC finds it dead).
+  (out as Record<string, unknown>).array_buffers_live_end_mb = Math.round(live.arrayBuffers / 104857.6) / 10;
+  (out as Record<string, unknown>).rss_end_after_gc_mb = Math.round(live.rss / 104857.6) / 10;
   await node.stop();
   process.stdout.write(`${JSON.stringify(out)}\n`);
 }
