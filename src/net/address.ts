@@ -66,6 +66,51 @@ export class Ipv4Texts {
 }
 
 /**
+ * Ipv4Texts for IPv6: the RFC 5952 texts of recently formatted 16-byte addresses
+ * (direct-mapped by the address's four 32-bit words). Formatting one allocates several
+ * arrays and strings, and a row's address is asked for by the flow features, the flow meter
+ * and the rules in turn; a flow's packets repeat it.
+ */
+export class Ipv6Texts {
+  private readonly keys: Int32Array;
+  private readonly texts: Array<string | undefined>;
+  private readonly shift: number;
+
+  constructor(slots = 256) {
+    let bits = 1;
+    while (1 << bits < slots && bits < 24) bits++;
+    this.keys = new Int32Array(4 << bits);
+    this.texts = new Array<string | undefined>(1 << bits).fill(undefined);
+    this.shift = 32 - bits;
+  }
+
+  /**
+   * formatIPv6 of the address at bytes[16·row], whose four words are words[4·row ..
+   * 4·row + 3] (`words` a Uint32Array view of the same bytes, as a PacketBatch's address
+   * columns are).
+   */
+  text(bytes: Uint8Array, words: Uint32Array, row: number): string {
+    const o = row * 4;
+    const w0 = words[o]! | 0;
+    const w1 = words[o + 1]! | 0;
+    const w2 = words[o + 2]! | 0;
+    const w3 = words[o + 3]! | 0;
+    const slot = Math.imul(w0 ^ w1 ^ w2 ^ w3, 0x9e3779b1) >>> this.shift;
+    const at = slot * 4;
+    const k = this.keys;
+    const hit = this.texts[slot];
+    if (hit !== undefined && k[at] === w0 && k[at + 1] === w1 && k[at + 2] === w2 && k[at + 3] === w3) return hit;
+    const t = formatIPv6(bytes, row * 16);
+    k[at] = w0;
+    k[at + 1] = w1;
+    k[at + 2] = w2;
+    k[at + 3] = w3;
+    this.texts[slot] = t;
+    return t;
+  }
+}
+
+/**
  * Parse IPv6 text into eight 16-bit groups. Accepts `::` compression, a trailing dotted
  * IPv4 part and a `%zone` suffix (ignored). Returns false if the text is not IPv6.
  */
