@@ -33,23 +33,33 @@ export function formatIPv4(addr: number): string {
 }
 
 /**
+ * The slots of a direct-mapped cache of address texts (Ipv4Texts, Ipv6Texts): `slots`
+ * rounded up to a power of two (at most 2^24), each a key of `width` int32 words and a text.
+ */
+class TextSlots {
+  protected readonly keys: Int32Array;
+  protected readonly texts: Array<string | undefined>;
+  /** 32 minus the slots' bits: a multiplicative hash's top bits pick the slot. */
+  protected readonly shift: number;
+
+  constructor(slots: number, width: number) {
+    let bits = 1;
+    while (1 << bits < slots && bits < 24) bits++;
+    this.keys = new Int32Array(width << bits);
+    this.texts = new Array<string | undefined>(1 << bits).fill(undefined);
+    this.shift = 32 - bits;
+  }
+}
+
+/**
  * The dotted quads of recently formatted IPv4 addresses (direct-mapped: an address's slot
  * holds the last one formatted there), for code that spells the same hosts over and over,
  * such as the flow meter (two addresses per flow record): one string per host instead of a
  * rope of joins per call, and the records that share a host share its string.
  */
-export class Ipv4Texts {
-  private readonly keys: Int32Array;
-  private readonly texts: Array<string | undefined>;
-  /** 32 minus the slots' bits: a multiplicative hash's top bits pick the slot. */
-  private readonly shift: number;
-
+export class Ipv4Texts extends TextSlots {
   constructor(slots = 4096) {
-    let bits = 1;
-    while (1 << bits < slots && bits < 24) bits++;
-    this.keys = new Int32Array(1 << bits);
-    this.texts = new Array<string | undefined>(1 << bits).fill(undefined);
-    this.shift = 32 - bits;
+    super(slots, 1);
   }
 
   /** formatIPv4 of `addr` (a uint32, or the same bits as an int32). */
@@ -71,17 +81,9 @@ export class Ipv4Texts {
  * arrays and strings, and a row's address is asked for by the flow features, the flow meter
  * and the rules in turn; a flow's packets repeat it.
  */
-export class Ipv6Texts {
-  private readonly keys: Int32Array;
-  private readonly texts: Array<string | undefined>;
-  private readonly shift: number;
-
+export class Ipv6Texts extends TextSlots {
   constructor(slots = 256) {
-    let bits = 1;
-    while (1 << bits < slots && bits < 24) bits++;
-    this.keys = new Int32Array(4 << bits);
-    this.texts = new Array<string | undefined>(1 << bits).fill(undefined);
-    this.shift = 32 - bits;
+    super(slots, 4);
   }
 
   /**
