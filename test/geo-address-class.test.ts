@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { isIPv4, isIPv6 } from 'node:net';
 import { test } from 'node:test';
 import { classifyAddress, classifyIpv4, resolveIpv6 } from '../src/geo/address-class.ts';
-import { formatIPv4, Ipv4Texts, parseIpv4, parseIpv6 } from '../src/net/address.ts';
+import { formatIPv4, formatIPv6, Ipv4Texts, Ipv6Texts, parseIpv4, parseIpv6 } from '../src/net/address.ts';
 
 test('special-purpose IPv4 ranges are tagged with their class', () => {
   const cases: Array<[string, string]> = [
@@ -141,4 +141,37 @@ test('Ipv4Texts spells every address as formatIPv4 does, as uint32 or int32, thr
   // a cached host comes back as the very string it made
   const big = new Ipv4Texts();
   assert.ok(Object.is(big.text(0xc0a80001), big.text(0xc0a80001 | 0)));
+});
+
+test('Ipv6Texts spells every address as formatIPv6 does, through collisions in a small cache', () => {
+  const rows = 600;
+  const bytes = new Uint8Array(rows * 16);
+  const words = new Uint32Array(bytes.buffer);
+  let seed = 11;
+  const rnd = () => ((seed = (Math.imul(seed, 1103515245) + 12345) | 0) >>> 24);
+  for (let r = 0; r < rows; r++) {
+    const o = r * 16;
+    if (r % 4 === 0) {
+      // addresses that differ in one byte of one word only (each word in turn), high bits set
+      for (let k = 0; k < 16; k++) bytes[o + k] = 0xfe;
+      bytes[o + ((r >> 2) % 16)] = r & 0xff;
+    } else if (r % 4 === 1) {
+      bytes.set([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 10, 0, r >> 8, r & 0xff], o); // v4-mapped
+    } else {
+      bytes[o] = 0x20;
+      bytes[o + 1] = 0x01;
+      for (let k = 2; k < 16; k++) bytes[o + k] = k < 8 && r % 3 === 0 ? 0 : rnd();
+    }
+  }
+  const texts = new Ipv6Texts(4);
+  for (let round = 0; round < 3; round++) {
+    for (let r = 0; r < rows; r++) {
+      const t = texts.text(bytes, words, r);
+      assert.equal(t, formatIPv6(bytes, r * 16), `row ${r}, round ${round}`);
+      assert.equal(isIPv6(t), true);
+    }
+  }
+  // a cached address comes back as the very string it made
+  const big = new Ipv6Texts();
+  assert.ok(Object.is(big.text(bytes, words, 5), big.text(bytes, words, 5)));
 });

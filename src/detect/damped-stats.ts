@@ -94,9 +94,12 @@ export function streamVariance(s: Float32Array, at: number): number {
 }
 
 /**
- * Decay a 1D stream by f, insert v, and write [w, mean, std] to out[o..o+2].
+ * Decay a 1D stream by f = factors[k], insert v, and write [w, mean, std] to out[o..o+2].
+ * The factor is read here, as updateTwoWay does: a double argument to a call V8 does not
+ * inline is boxed.
  */
-export function update1D(s: Float32Array, at: number, f: number, v: number, out: Float64Array, o: number): void {
+export function update1D(s: Float32Array, at: number, factors: Float64Array, k: number, v: number, out: Float64Array, o: number): void {
+  const f = factors[k]!;
   const w = s[at + W]! * f + 1;
   const m0 = s[at + MEAN]!;
   const d = v - m0;

@@ -173,10 +173,10 @@ export class DetectorShard {
   private rememberClients(b: EnrichedBatch<GeoInfo | undefined>): void {
     if (!b.geo) return;
     const p = b.packets;
-    const { flags, tcpFlags, dst4 } = p;
+    const { flags, tcpFlags } = p;
     for (let i = 0; i < p.length; i++) {
       if (!(flags[i]! & PacketFlags.TCP) || (tcpFlags[i]! & 0x17) !== 0x12) continue;
-      const client = flags[i]! & PacketFlags.IPV6 ? p.hostKey(i, 'dst') : dst4[i]! | 0;
+      const client = p.flowKey(i, 'dst');
       if (this.clients.find(client, 0, 0, 0) < 0) this.clients.insert(client, 0, 0, 0);
     }
   }

@@ -43,9 +43,8 @@ export class EvidenceGrader {
     const flags = b.flags;
     for (let i = 0; i < b.length; i++) {
       if (!(flags[i] & PacketFlags.ESTABLISHED)) continue;
-      const v6 = (flags[i] & PacketFlags.IPV6) !== 0;
-      const src: AddressKey = v6 ? b.hostKey(i, 'src') : b.src4[i] | 0;
-      const dst: AddressKey = v6 ? b.hostKey(i, 'dst') : b.dst4[i] | 0;
+      const src = b.flowKey(i, 'src');
+      const dst = b.flowKey(i, 'dst');
       // Both ends of a verified connection are real: a login alert names the client, raised
       // in the server's shard from the server's segments to it.
       this.note(src, dst, b.ts[i]);

@@ -358,7 +358,7 @@ export class FlowFeatureExtractor {
     if (dt > 0) times[slot] = ts;
     const f = this.factors(dt);
     for (let i = 0, at = slot * HOST_BLOCK * L; i < L; i++, at += HOST_BLOCK, o += OUT_1D) {
-      update1D(s, at, f[i], v, out, o);
+      update1D(s, at, f, i, v, out, o);
     }
   }
 
@@ -400,7 +400,7 @@ export class FlowFeatureExtractor {
     const fj = this.factors(gap);
     let oj = o + this.offJit;
     for (let i = 0, at = base + JIT_AT + d * STREAM_WIDTH; i < L; i++, at += PAIR_BLOCK, oj += OUT_1D) {
-      update1D(s, at, fj[i], gap, out, oj);
+      update1D(s, at, fj, i, gap, out, oj);
     }
   }
 

@@ -203,7 +203,7 @@ export class FlowMeter {
   observe(b: EnrichedBatch<GeoInfo | undefined>, scores: Float32Array | null, threshold: number, out: FlowRecord[]): void {
     const p = b.packets;
     const n = p.length;
-    const { flags, ts, wirelen, protocol, srcPort, dstPort, icmpType, icmpCode, tcpFlags, src4, dst4 } = p;
+    const { flags, ts, wirelen, protocol, srcPort, dstPort, icmpType, icmpCode, tcpFlags } = p;
     if (b.geo !== undefined) this.geo = b.geo;
     const idle = this.idleTimeoutS;
     const active = this.activeTimeoutS;
@@ -220,10 +220,8 @@ export class FlowMeter {
         sport = srcPort[i]!;
         dport = dstPort[i]!;
       } else if (f & ICMP_ANY) dport = icmpType[i]! * 256 + icmpCode[i]!;
-      // IPv4 as int32, not the uint32 of src4: above 2^31 a uint32 is a heap number, boxed on
-      // every call; FlowTable compares addresses as int32 anyway.
-      const src = f & PacketFlags.IPV6 ? p.flowKey(i, 'src') : src4[i]! | 0;
-      const dst = f & PacketFlags.IPV6 ? p.flowKey(i, 'dst') : dst4[i]! | 0;
+      const src = p.flowKey(i, 'src');
+      const dst = p.flowKey(i, 'dst');
       const x = (proto << 16) | sport;
       let s = this.table.find(src, dst, x, dport);
       if (s === NONE) {

@@ -94,9 +94,8 @@ export class FlowScores {
         slots[2 * i] = -1;
         continue;
       }
-      const v6 = (f & PacketFlags.IPV6) !== 0;
-      const a: AddressKey = v6 ? batch.hostKey(i, 'src') : batch.src4[i] | 0;
-      const b: AddressKey = v6 ? batch.hostKey(i, 'dst') : batch.dst4[i] | 0;
+      const a = batch.flowKey(i, 'src');
+      const b = batch.flowKey(i, 'dst');
       slots[2 * i] = this.pourRow(a, b, batch.ts[i], packet[i]!, 1, w0, s0);
       slots[2 * i + 1] = this.lastDst;
     }

@@ -94,7 +94,7 @@ export class SessionVerifier {
       let f = flags[i];
       if ((f & (PacketFlags.IPV4 | PacketFlags.IPV6)) === 0 || f & (PacketFlags.MALFORMED | PacketFlags.UNSUPPORTED)) continue;
       const v6 = (f & PacketFlags.IPV6) !== 0;
-      const src: AddressKey = v6 ? b.hostKey(i, 'src') : b.src4[i] | 0;
+      const src = b.flowKey(i, 'src');
       if (f & PacketFlags.TCP && !(f & PacketFlags.FRAGMENT && b.fragOffset[i] !== 0)) f = this.tcp(b, i, f, src, v6);
       f = this.source(b, i, f, src);
       flags[i] = f;
@@ -107,7 +107,7 @@ export class SessionVerifier {
 
   private tcp(b: PacketBatch, i: number, f: number, src: AddressKey, v6: boolean): number {
     const tf = b.tcpFlags[i];
-    const dst: AddressKey = v6 ? b.hostKey(i, 'dst') : b.dst4[i] | 0;
+    const dst = b.flowKey(i, 'dst');
     const sport = b.srcPort[i];
     const dport = b.dstPort[i];
     if (tf & SYN) {

@@ -33,23 +33,33 @@ export function formatIPv4(addr: number): string {
 }
 
 /**
+ * The slots of a direct-mapped cache of address texts (Ipv4Texts, Ipv6Texts): `slots`
+ * rounded up to a power of two (at most 2^24), each a key of `width` int32 words and a text.
+ */
+class TextSlots {
+  protected readonly keys: Int32Array;
+  protected readonly texts: Array<string | undefined>;
+  /** 32 minus the slots' bits: a multiplicative hash's top bits pick the slot. */
+  protected readonly shift: number;
+
+  constructor(slots: number, width: number) {
+    let bits = 1;
+    while (1 << bits < slots && bits < 24) bits++;
+    this.keys = new Int32Array(width << bits);
+    this.texts = new Array<string | undefined>(1 << bits).fill(undefined);
+    this.shift = 32 - bits;
+  }
+}
+
+/**
  * The dotted quads of recently formatted IPv4 addresses (direct-mapped: an address's slot
  * holds the last one formatted there), for code that spells the same hosts over and over,
  * such as the flow meter (two addresses per flow record): one string per host instead of a
  * rope of joins per call, and the records that share a host share its string.
  */
-export class Ipv4Texts {
-  private readonly keys: Int32Array;
-  private readonly texts: Array<string | undefined>;
-  /** 32 minus the slots' bits: a multiplicative hash's top bits pick the slot. */
-  private readonly shift: number;
-
+export class Ipv4Texts extends TextSlots {
   constructor(slots = 4096) {
-    let bits = 1;
-    while (1 << bits < slots && bits < 24) bits++;
-    this.keys = new Int32Array(1 << bits);
-    this.texts = new Array<string | undefined>(1 << bits).fill(undefined);
-    this.shift = 32 - bits;
+    super(slots, 1);
   }
 
   /** formatIPv4 of `addr` (a uint32, or the same bits as an int32). */
@@ -61,6 +71,43 @@ export class Ipv4Texts {
     const t = formatIPv4(key);
     this.keys[at] = key;
     this.texts[at] = t;
+    return t;
+  }
+}
+
+/**
+ * Ipv4Texts for IPv6: the RFC 5952 texts of recently formatted 16-byte addresses
+ * (direct-mapped by the address's four 32-bit words). Formatting one allocates several
+ * arrays and strings, and a row's address is asked for by the flow features, the flow meter
+ * and the rules in turn; a flow's packets repeat it.
+ */
+export class Ipv6Texts extends TextSlots {
+  constructor(slots = 256) {
+    super(slots, 4);
+  }
+
+  /**
+   * formatIPv6 of the address at bytes[16·row], whose four words are words[4·row ..
+   * 4·row + 3] (`words` a Uint32Array view of the same bytes, as a PacketBatch's address
+   * columns are).
+   */
+  text(bytes: Uint8Array, words: Uint32Array, row: number): string {
+    const o = row * 4;
+    const w0 = words[o]! | 0;
+    const w1 = words[o + 1]! | 0;
+    const w2 = words[o + 2]! | 0;
+    const w3 = words[o + 3]! | 0;
+    const slot = Math.imul(w0 ^ w1 ^ w2 ^ w3, 0x9e3779b1) >>> this.shift;
+    const at = slot * 4;
+    const k = this.keys;
+    const hit = this.texts[slot];
+    if (hit !== undefined && k[at] === w0 && k[at + 1] === w1 && k[at + 2] === w2 && k[at + 3] === w3) return hit;
+    const t = formatIPv6(bytes, row * 16);
+    k[at] = w0;
+    k[at + 1] = w1;
+    k[at + 2] = w2;
+    k[at + 3] = w3;
+    this.texts[slot] = t;
     return t;
   }
 }

@@ -5,7 +5,7 @@
 
 import { AutoimmuneError } from '../errors.ts';
 import { mix32 } from '../util/hash.ts';
-import { formatIPv4, formatIPv6 } from './address.ts';
+import { Ipv6Texts, formatIPv4, formatIPv6 } from './address.ts';
 import type { BatchPool } from './batch-pool.ts';
 
 /** Bits of the `flags` column. A row may carry several. */
@@ -110,12 +110,9 @@ export function hashAddress16(bytes: Uint8Array, off: number): number {
 }
 
 
-// Recent IPv6 texts by address (direct-mapped, per thread): formatting one allocates
-// several arrays and strings, and the flow features, the flow meter and the rules each ask
+// Recent IPv6 texts (per thread): the flow features, the flow meter and the rules each ask
 // for the same row's address.
-const V6_CACHE_BITS = 8;
-const v6Words = new Uint32Array(4 << V6_CACHE_BITS);
-const v6Texts: Array<string | undefined> = new Array(1 << V6_CACHE_BITS).fill(undefined);
+const v6Texts = new Ipv6Texts(256);
 
 export class PacketBatch {
   readonly capacity: number;
@@ -325,19 +322,7 @@ export class PacketBatch {
 
   /** Row i's IPv6 address as RFC 5952 text, from a small cache of recent ones (a flow's packets repeat it). */
   private ipv6Text(i: number, side: AddressSide): string {
-    const w = side === 'src' ? this.srcWords : this.dstWords;
-    const o = i * 4;
-    const w0 = w[o], w1 = w[o + 1], w2 = w[o + 2], w3 = w[o + 3];
-    const at = (Math.imul(w0 ^ w1 ^ w2 ^ w3, 0x9e3779b1) >>> (32 - V6_CACHE_BITS)) * 4;
-    const k = v6Words;
-    if (k[at] === w0 && k[at + 1] === w1 && k[at + 2] === w2 && k[at + 3] === w3 && v6Texts[at >> 2] !== undefined) return v6Texts[at >> 2]!;
-    const text = formatIPv6(side === 'src' ? this.src : this.dst, i * 16);
-    k[at] = w0;
-    k[at + 1] = w1;
-    k[at + 2] = w2;
-    k[at + 3] = w3;
-    v6Texts[at >> 2] = text;
-    return text;
+    return side === 'src' ? v6Texts.text(this.src, this.srcWords, i) : v6Texts.text(this.dst, this.dstWords, i);
   }
 
   /**

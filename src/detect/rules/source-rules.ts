@@ -159,7 +159,7 @@ export class SourceRules {
     const n = batch.length;
     const t = tally ?? null;
     if (t) this.writer.attach(t);
-    const { flags, fragOffset, src4, dst4 } = batch;
+    const { flags, fragOffset } = batch;
     this.packets += n;
     for (let i = 0; i < n; i++) {
       const f = flags[i];
@@ -178,8 +178,8 @@ export class SourceRules {
         this.skipped++;
         continue;
       }
-      const src: AddressKey = v6 ? batch.hostKey(i, 'src') : src4[i] | 0;
-      const dst: AddressKey = v6 ? batch.hostKey(i, 'dst') : dst4[i] | 0;
+      const src = batch.flowKey(i, 'src');
+      const dst = batch.flowKey(i, 'dst');
       // (ts is read inside: a double passed to a call that is not inlined is boxed)
       if (f & PacketFlags.TCP) this.tcp(batch, i, src, dst, v6, out, t);
       else if (f & PacketFlags.UDP) this.udp(batch, i, src, dst, v6, out, t);
