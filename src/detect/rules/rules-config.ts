@@ -35,6 +35,8 @@ export interface RulesConfig {
     enabled: boolean;
     /** Count UDP destination ports as well (as a separate port space). */
     countUdp: boolean;
+    /** Count the IP protocols other than TCP, UDP and ICMP a source sends to a host (a space of their own): nmap -sO. */
+    countIpProtocols: boolean;
     /**
      * fail2ban-style burst: this many NEW distinct ports within `burstFindtimeS` fires at
      * once. Scanners send probes back to back; a client touching several services of a
@@ -57,6 +59,13 @@ export interface RulesConfig {
     countUdp: boolean;
     /** UDP ports a client ordinarily spreads over many servers (a recursive resolver, an NTP pool client): not counted. */
     exemptUdpPorts: number[];
+    /**
+     * The slow sweep, Zeek's way: distinct hosts on one TCP port whose handshake the source
+     * never completed (refused or unanswered), a bucket of this many (0: off)...
+     */
+    unansweredThreshold: number;
+    /** ...leaking this many hosts per second. */
+    unansweredLeakPerS: number;
   };
 
   /**
@@ -148,13 +157,27 @@ export const DEFAULT_RULES: RulesConfig = {
   // connections only). The burst: a client reaches a host's services one after another, a
   // round trip or more apart, while a scanner sends its probes back to back (nmap keeps at
   // least 10 in flight at -T3/-T4, masscan sends at line rate): 5 new ports within 50 ms.
-  verticalScan: { enabled: true, threshold: 15, leakPerS: 0.2, countUdp: true, burstMaxretry: 5, burstFindtimeS: 0.05 },
+  // IP protocols: a host speaks TCP, UDP, ICMP and a few more (IGMP, GRE, ESP, AH, OSPF,
+  // VRRP, SCTP, IPv6 in IPv4); nmap -sO tries all 256 (its -F, 100), so the same 15 distinct
+  // values (or 5 new ones back to back) that make a port scan make a protocol scan.
+  verticalScan: { enabled: true, threshold: 15, leakPerS: 0.2, countUdp: true, countIpProtocols: true, burstMaxretry: 5, burstFindtimeS: 0.05 },
   // Zeek's addr_scan_threshold is 25 unique hosts over 5 min, counting failed connections
   // only; here every opener counts, and a browser reaches dozens of hosts on 443 for one
   // page (its third-party content), so 4 times Zeek's, one host forgiven a second. DNS and
   // NTP clients spread over many servers by design (a recursive resolver asks many
-  // authorities; an NTP client polls 4 or more pool servers and rotates them).
-  horizontalScan: { enabled: true, threshold: 100, leakPerS: 1, countUdp: true, exemptUdpPorts: [53, 123] },
+  // authorities; an NTP client polls 4 or more pool servers and rotates them), and so do
+  // QUIC clients on UDP 443 (RFC 9000, HTTP/3), as browsers do on
+  // TCP 443. On TCP, a host counts until the source completes a handshake with it (Zeek
+  // counts failed attempts only): a NAT gateway of a few hundred users reaches dozens of
+  // new web servers a second, and completes nearly every connection.
+  // The slow sweep: at one host a second (nmap --scan-delay 1s, -T2 waits 0.4 s) the bucket
+  // above leaks as fast as it fills and never overflows. Zeek's scan.zeek counts only the
+  // attempts that failed (rejected or unanswered): addr_scan_threshold 25 hosts within
+  // addr_scan_interval 5 min. So: 25 distinct hosts on one TCP port, leaking 25 per 5 min,
+  // each poured at its SYN and taken back when the source completes a handshake on that
+  // port. A browser or a NAT gateway completes nearly every connection it opens; a sweep of
+  // a /24 meets mostly absent hosts and closed ports.
+  horizontalScan: { enabled: true, threshold: 100, leakPerS: 1, countUdp: true, exemptUdpPorts: [53, 123, 443], unansweredThreshold: 25, unansweredLeakPerS: 25 / 300 },
   // Emerging Threats' ET SCAN signatures fire on a single such packet (NULL, Xmas, SYN+FIN,
   // nmap's raw SYN with window 1024/2048/3072/4096, sid 2009582 and siblings); one odd packet
   // is tolerated (a middlebox glitch), two from one source within about a minute fire.
@@ -260,6 +283,7 @@ const SPEC: Record<string, Record<string, [Check, string]>> = {
     threshold: [int(2, MAX_DISTINCT_THRESHOLD), `an integer from 2 to ${MAX_DISTINCT_THRESHOLD} (distinct ports)`],
     leakPerS: [num(0, 1e6, true), 'a positive number (ports per second)'],
     countUdp: [bool, 'true or false'],
+    countIpProtocols: [bool, 'true or false'],
     burstMaxretry: [int(0, 64), 'an integer from 0 (off) to 64'],
     burstFindtimeS: [num(0, 3600, true), 'a positive number of seconds up to 3600'],
   },
@@ -269,6 +293,8 @@ const SPEC: Record<string, Record<string, [Check, string]>> = {
     leakPerS: [num(0, 1e6, true), 'a positive number (hosts per second)'],
     countUdp: [bool, 'true or false'],
     exemptUdpPorts: [portList(0), 'an array of UDP ports (1-65535), at most 64'],
+    unansweredThreshold: [int(0, MAX_DISTINCT_THRESHOLD), `an integer from 0 (off) to ${MAX_DISTINCT_THRESHOLD} (distinct hosts)`],
+    unansweredLeakPerS: [num(0, 1e6, true), 'a positive number (hosts per second)'],
   },
   scanProbe: {
     enabled: [bool, 'true or false'],
