@@ -416,7 +416,7 @@ describe('rules on crafted classes nobody tuned to (test/fixtures/captures/class
     });
   }
 
-  for (const file of ['classes_benign_dns_resolver.pcap', 'classes_benign_p2p.pcap', 'classes_benign_nat_gateway.pcap']) {
+  for (const file of ['classes_benign_dns_resolver.pcap', 'classes_benign_p2p.pcap', 'classes_benign_nat_gateway.pcap', 'classes_benign_monitoring.pcap', 'classes_benign_lb_health.pcap']) {
     test(`${file}: nothing blockable`, () => {
       const alerts = runFiles([join(dir, file)]).alerts;
       assert.deepEqual(alerts.filter((a) => a.blockable).map(describeAlert), []);

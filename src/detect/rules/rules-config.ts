@@ -83,6 +83,8 @@ export interface RulesConfig {
     connectAbort: boolean;
     /** Seconds: a connect probe's reset comes within this time of its SYN. */
     connectAbortMaxS: number;
+    /** Seconds: connect probes count when two reach one host within this time of each other. */
+    connectAbortRepeatS: number;
     /** Count ICMP probes (empty echo, echo with a non-zero code, timestamp/info/mask requests). */
     icmpProbes: boolean;
   };
@@ -156,7 +158,10 @@ export const DEFAULT_RULES: RulesConfig = {
   // 5 s; Zeek's port_scan_threshold is 15 unique ports too (scan.zeek, over 5 min, failed
   // connections only). The burst: a client reaches a host's services one after another, a
   // round trip or more apart, while a scanner sends its probes back to back (nmap keeps at
-  // least 10 in flight at -T3/-T4, masscan sends at line rate): 5 new ports within 50 ms.
+  // least 10 in flight at -T3/-T4, masscan sends at line rate): 5 new ports within 50 ms,
+  // less those whose handshake the source completed meanwhile (a monitor checking a host's
+  // services in parallel; a SYN scan never completes one, a connect scan only its few open
+  // ports).
   // IP protocols: a host speaks TCP, UDP, ICMP and a few more (IGMP, GRE, ESP, AH, OSPF,
   // VRRP, SCTP, IPv6 in IPv4); nmap -sO tries all 256 (its -F, 100), so the same 15 distinct
   // values (or 5 new ones back to back) that make a port scan make a protocol scan.
@@ -167,9 +172,11 @@ export const DEFAULT_RULES: RulesConfig = {
   // NTP clients spread over many servers by design (a recursive resolver asks many
   // authorities; an NTP client polls 4 or more pool servers and rotates them), and so do
   // QUIC clients on UDP 443 (RFC 9000, HTTP/3), as browsers do on
-  // TCP 443. On TCP, a host counts until the source completes a handshake with it (Zeek
-  // counts failed attempts only): a NAT gateway of a few hundred users reaches dozens of
-  // new web servers a second, and completes nearly every connection.
+  // TCP 443. On TCP, a host counts until the source completes a handshake with it and
+  // sends data (Zeek counts failed attempts only): a NAT gateway of a few hundred users
+  // reaches dozens of new web servers a second, and talks to nearly every one.
+  // (A host counts as answered once the source sends data to it: a connect() that closes
+  // without a word, nc -z or a connect scan, stays unanswered.)
   // The slow sweep: at one host a second (nmap --scan-delay 1s, -T2 waits 0.4 s) the bucket
   // above leaks as fast as it fills and never overflows. Zeek's scan.zeek counts only the
   // attempts that failed (rejected or unanswered): addr_scan_threshold 25 hosts within
@@ -182,8 +189,12 @@ export const DEFAULT_RULES: RulesConfig = {
   // nmap's raw SYN with window 1024/2048/3072/4096, sid 2009582 and siblings); one odd packet
   // is tolerated (a middlebox glitch), two from one source within about a minute fire.
   // nmap's OS-detection probes offer windows of 1 to 63 bytes; a connect scan (nmap -sT)
-  // resets each handshake at once, with no data. A TCP health checker that closes with RST
-  // (HAProxy does) looks the same: allow-list it in the responder.
+  // resets each handshake at once, with no data. So does a TCP health checker (HAProxy
+  // aborts its check connections), but one connection per target and interval: HAProxy's
+  // `inter` is 2 s by default, Kubernetes' periodSeconds at least 1 s, AWS ELB's interval at
+  // least 5 s; a scanner's service and version probes (nmap -sV, -A) open connection after
+  // connection to the same host within fractions of a second. Connect probes count when two
+  // reach one host within 1 s.
   scanProbe: {
     enabled: true,
     threshold: 2,
@@ -192,6 +203,7 @@ export const DEFAULT_RULES: RulesConfig = {
     osProbeMaxSynWindow: 64,
     connectAbort: true,
     connectAbortMaxS: 1,
+    connectAbortRepeatS: 1,
     icmpProbes: true,
   },
   // fail2ban's defaults for its sshd, vsftpd, postfix-sasl, dovecot jails: maxretry 5 within
@@ -304,6 +316,7 @@ const SPEC: Record<string, Record<string, [Check, string]>> = {
     osProbeMaxSynWindow: [int(0, 65535), 'an integer from 0 to 65535 (bytes)'],
     connectAbort: [bool, 'true or false'],
     connectAbortMaxS: [num(0, 3600, true), 'a positive number of seconds up to 3600'],
+    connectAbortRepeatS: [num(0, 3600), 'a number of seconds from 0 to 3600'],
     icmpProbes: [bool, 'true or false'],
   },
   bruteForce: {

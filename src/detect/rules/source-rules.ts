@@ -102,6 +102,8 @@ export class SourceRules {
   private readonly vDistinct: DistinctSet;
   private readonly vBurst: WindowCounter;
   private readonly vCount: Int32Array;
+  /** Capture time of the source's last connect probe on the host (-Infinity: none). */
+  private readonly vLastAbort: Float64Array;
   private readonly hKeys: FlowTable;
   private readonly hBuckets: BucketTable;
   private readonly hDistinct: DistinctSet;
@@ -143,6 +145,7 @@ export class SourceRules {
     this.vDistinct = new DistinctSet(maxScanKeys);
     this.vBurst = new WindowCounter(maxScanKeys, c.verticalScan.burstMaxretry, c.verticalScan.burstFindtimeS);
     this.vCount = new Int32Array(maxScanKeys);
+    this.vLastAbort = new Float64Array(maxScanKeys).fill(-Infinity);
     this.hKeys = new FlowTable(maxScanKeys);
     this.hBuckets = new BucketTable(maxScanKeys, c.horizontalScan.threshold, c.horizontalScan.leakPerS, cool);
     this.hDistinct = new DistinctSet(maxScanKeys);
@@ -292,18 +295,26 @@ export class SourceRules {
     if (st & SYN_SENT && ack && !rst) {
       st = (st & ~SYN_SENT) | ESTABLISHED;
       if (c.halfOpen.enabled) this.halfOpen(batch, i, src, -1, out);
-      if (c.horizontalScan.enabled) this.answered(src, dp, ts);
+      // an answered port is no part of a burst of probes (a monitor checking a host's ports)
+      if (c.verticalScan.enabled && c.verticalScan.burstMaxretry > 0) {
+        const v = this.vKeys.find(src, dst, 0, 0);
+        if (v >= 0) this.vBurst.unhit(v);
+      }
       if (t) {
         this.toward(batch, i, v6, t, 'completions', 0);
         const r = v6 ? this.writer.row6(src as string, ts) : this.writer.row4(batch.src4[i], ts);
         if (r >= 0) t.completionsOut[r]++;
       }
     }
-    if (batch.payloadLen[i] > 0) st |= DATA;
+    if (batch.payloadLen[i] > 0) {
+      // the client speaks on a connection it opened: a host of its sweep of that port answered
+      if (st & ESTABLISHED && !(st & DATA) && c.horizontalScan.enabled) this.answered(src, dp, ts);
+      st |= DATA;
+    }
     if (rst || fin) {
       const life = ts - this.sockStart[s];
       if (rst && st & ESTABLISHED && !(st & DATA) && c.scanProbe.enabled && c.scanProbe.connectAbort && life >= 0 && life <= c.scanProbe.connectAbortMaxS) {
-        this.probe(batch, i, src, ProbeKind.CONNECT_ABORT, out);
+        this.connectAbort(batch, i, src, dst, ts, out);
       }
       st = CLOSED;
     }
@@ -399,12 +410,7 @@ export class SourceRules {
 
   private vertical(batch: PacketBatch, i: number, src: AddressKey, dst: AddressKey, port: number, out: Alert[]): void {
     const ts = batch.ts[i];
-    let s = this.vKeys.find(src, dst, 0, 0);
-    if (s < 0) {
-      s = this.vKeys.insert(src, dst, 0, 0);
-      this.vBuckets.reset(s);
-      this.vBurst.reset(s);
-    }
+    const s = this.vSlot(src, dst);
     const b = this.vBuckets;
     if (b.cooling(s, ts)) {
       this.suppressed++;
@@ -436,6 +442,20 @@ export class SourceRules {
     b.trip(s, ts);
     this.vBurst.reset(s);
     this.emit(out, ruleAlert('port-scan-vertical', batch.formatAddress(i, 'src'), batch.formatAddress(i, 'dst'), score, ts, firstTs, true, evidence));
+  }
+
+  /** The (source, host) slot of the vertical rule and the connect probes, made if absent. */
+  private vSlot(src: AddressKey, dst: AddressKey): number {
+    let s = this.vKeys.find(src, dst, 0, 0);
+    if (s < 0) {
+      s = this.vKeys.insert(src, dst, 0, 0);
+      this.vBuckets.reset(s);
+      this.vBurst.reset(s);
+      this.vDistinct.clear(s);
+      this.vCount[s] = 0;
+      this.vLastAbort[s] = -Infinity;
+    }
+    return s;
   }
 
   private horizontal(batch: PacketBatch, i: number, src: AddressKey, dst: AddressKey, v6: boolean, port: number, out: Alert[]): void {
@@ -481,6 +501,20 @@ export class SourceRules {
     }));
   }
 
+  /**
+   * A connect probe: a handshake reset with no data. Two on one host within
+   * connectAbortRepeatS count (both): a scanner's service and version probes open
+   * connection after connection to the host; a health checker opens one per target and
+   * interval, seconds apart.
+   */
+  private connectAbort(batch: PacketBatch, i: number, src: AddressKey, dst: AddressKey, ts: number, out: Alert[]): void {
+    const v = this.vSlot(src, dst);
+    const last = this.vLastAbort[v];
+    this.vLastAbort[v] = ts;
+    const gap = ts - last;
+    if (gap >= 0 && gap <= this.config.scanProbe.connectAbortRepeatS) this.probe(batch, i, src, ProbeKind.CONNECT_ABORT, out, 2, last);
+  }
+
   /** The slow bucket of (src, port) overflowed: that many hosts never completed a handshake. */
   private sweep(batch: PacketBatch, i: number, s: number, port: number, ts: number, out: Alert[]): void {
     const u = this.hUnanswered!;
@@ -508,7 +542,8 @@ export class SourceRules {
     if (u && !u.cooling(s, ts) && u.leakTo(s, ts) > 0) u.pour(s, ts, -1);
   }
 
-  private probe(batch: PacketBatch, i: number, src: AddressKey, kind: number, out: Alert[]): void {
+  /** `units` probes, the first of them at `startTs`. */
+  private probe(batch: PacketBatch, i: number, src: AddressKey, kind: number, out: Alert[], units = 1, startTs = batch.ts[i]): void {
     const ts = batch.ts[i];
     const s = this.sourceSlot(src);
     const b = this.probeBuckets;
@@ -521,8 +556,8 @@ export class SourceRules {
       this.probeCount[s] = 0;
     }
     this.probeKinds[s] |= 1 << kind;
-    this.probeCount[s]++;
-    if (!b.pour(s, ts, 1)) return;
+    this.probeCount[s] += units;
+    if (!b.pour(s, ts, units, startTs)) return;
     const cfg = this.config.scanProbe;
     const firstTs = b.firstTs(s);
     const score = riskScore(b.levelOf(s), cfg.threshold, cfg.threshold / cfg.leakPerS, ts - firstTs);
