@@ -416,6 +416,25 @@ describe('rules on crafted classes nobody tuned to (test/fixtures/captures/class
     });
   }
 
+  for (const file of ['classes_flood_ack_spoofed.pcap', 'classes_flood_rst_spoofed.pcap']) {
+    test(`${file}: segments of no connection from forged sources: a non-blockable tcp-flood alert naming the victim within 1 s, nothing blockable`, () => {
+      const victim = label(file).victims[0]!;
+      const alerts = runFiles([join(dir, file)]).alerts;
+      assert.deepEqual(alerts.filter((a) => a.blockable).map(describeAlert), []);
+      const flood = alerts.find((a) => a.target === victim);
+      assert.ok(flood, `no alert; alerts: ${alerts.map(describeAlert).join('; ')}`);
+      assert.equal(flood.type, 'tcp-flood');
+      assert.equal(alerts.length, 1, 'the clients before the flood are no flood');
+      // the flood: the first packet from outside the clients' 192.0.2.0/24
+      let start = Infinity;
+      for (const b of batchesOf(join(dir, file))) {
+        for (let i = 0; i < b.length; i++) if (b.dst4[i] === v4(victim) && b.src4[i] >>> 8 !== v4('192.0.2.0') >>> 8) start = Math.min(start, b.ts[i]);
+      }
+      assert.ok(flood.ts - start >= 0 && flood.ts - start < 1, `alerted ${flood.ts - start} s after the flood began`);
+      report.push({ file, cls: 'flood', first: flood.type, ttdMs: ((flood.ts - start) * 1000).toFixed(1), alerts: alerts.length });
+    });
+  }
+
   for (const file of ['classes_benign_dns_resolver.pcap', 'classes_benign_p2p.pcap', 'classes_benign_nat_gateway.pcap', 'classes_benign_monitoring.pcap', 'classes_benign_lb_health.pcap']) {
     test(`${file}: nothing blockable`, () => {
       const alerts = runFiles([join(dir, file)]).alerts;

@@ -145,6 +145,12 @@ export interface RulesConfig {
   /** SYN-ACKs toward one victim, less the handshakes it completed as a client (units: packets). */
   tcpReflection: BucketConfig & { enabled: boolean; minSources: number };
 
+  /**
+   * TCP segments without SYN toward one victim that belong to no connection the node
+   * follows, counted once per 4-tuple: an ACK or RST flood from forged sources (units: packets).
+   */
+  tcpFlood: BucketConfig & { enabled: boolean; minSources: number };
+
   /** ICMP toward one victim (neighbour discovery and multicast listener messages excluded), less the echo requests it sent (units: packets). */
   icmpFlood: BucketConfig & { enabled: boolean; minSources: number };
 }
@@ -258,6 +264,15 @@ export const DEFAULT_RULES: RulesConfig = {
   },
   // SYN-ACKs nobody asked for (a reflection off many TCP servers): as SYN floods.
   tcpReflection: { enabled: true, threshold: 500, leakPerS: 100, minSources: 20 },
+  // ACK and RST floods (hping3 -A / -R --rand-source; the "TCP ACK flood" and "RST flood"
+  // of the DDoS vendors' glossaries): segments of no connection, each from a forged address
+  // and port, so each is the first of its 4-tuple. RFC 9293 (3.10.7.1) has the target answer
+  // every such ACK with a RST and drop every such RST. A connection that began before the
+  // node started counts once, at its first segment, like one forged packet: the SYN flood's
+  // numbers (500 beyond 100/s, 20 sources) keep a busy server's restart below them unless
+  // it holds more than about 600 connections from 20 or more clients, which the first
+  // second replays (an alert that bans nobody).
+  tcpFlood: { enabled: true, threshold: 500, leakPerS: 100, minSources: 20 },
   // `ping -f` sends 100 a second or as fast as replies come; a host gets a few ICMP a second
   // (errors, pings) and the replies to its own pings cancel out. 1000 beyond a 200/s leak,
   // from any number of sources: an ICMP flood needs no forged address.
@@ -336,7 +351,7 @@ const SPEC: Record<string, Record<string, [Check, string]>> = {
     leakPerS: [num(0, 1e9, true), 'a positive number (SYNs per second)'],
   },
 };
-for (const name of ['synFlood', 'udpAmplification', 'tcpReflection', 'icmpFlood']) {
+for (const name of ['synFlood', 'udpAmplification', 'tcpReflection', 'tcpFlood', 'icmpFlood']) {
   SPEC[name] = {
     enabled: [bool, 'true or false'],
     threshold: [num(0, 1e12, true), 'a positive number (packets)'],

@@ -281,7 +281,16 @@ export class SourceRules {
     // FIN, NULL, Xmas... without ACK reach ports as SYNs do
     if (!ack && !rst && !isGroupDestination(batch, i, v6)) this.opener(batch, i, src, dst, v6, dp, out);
     const s = this.sockets.find(src, dst, sp, dp);
-    if (s < 0) return;
+    if (s < 0) {
+      // A segment of no connection followed: an ACK or RST flood's forged packet, a scanner's
+      // probe, or a connection that began before the node. Counted toward its destination
+      // once per 4-tuple: the socket is remembered, closed, so its next segments are not.
+      if (t && !isGroupDestination(batch, i, v6)) {
+        this.toward(batch, i, v6, t, 'stray', 0);
+        this.sockState[this.sockets.insert(src, dst, sp, dp)] = CLOSED;
+      }
+      return;
+    }
     let st = this.sockState[s];
     if (st === 0 || st & (CLOSED | UDP_FLOW)) return;
     if (st === SERVER) {
@@ -377,7 +386,7 @@ export class SourceRules {
   // ---- tally ------------------------------------------------------------------------
 
   /** Count packet i toward its destination's row (`bytes` also into the byte column where there is one). */
-  private toward(batch: PacketBatch, i: number, v6: boolean, t: VictimTally, column: 'syn' | 'synAck' | 'completions' | 'udpResp' | 'icmp', bytes: number): void {
+  private toward(batch: PacketBatch, i: number, v6: boolean, t: VictimTally, column: 'syn' | 'synAck' | 'completions' | 'stray' | 'udpResp' | 'icmp', bytes: number): void {
     const ts = batch.ts[i];
     const w = this.writer;
     const r = v6 ? w.row6(batch.hostKey(i, 'dst') as string, ts) : w.row4(batch.dst4[i], ts);
