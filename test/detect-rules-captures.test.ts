@@ -27,15 +27,20 @@ interface Label {
   victims: string[];
 }
 
-const labels: Label[] = readFileSync(join(PCAP_DIR, 'labels.tsv'), 'utf8')
-  .trim()
-  .split('\n')
-  .slice(1)
-  .map((line) => {
-    const [file, cls, attackers, victims] = line.split('\t');
-    const list = (s: string | undefined) => (!s || s === '-' ? [] : s.split(','));
-    return { file: file!, cls: cls as Label['cls'], attackers: list(attackers), victims: list(victims) };
-  });
+/** A labels.tsv (file, class, attackers, victims, ...; '-' for none). */
+function readLabelsTsv(path: string): Label[] {
+  return readFileSync(path, 'utf8')
+    .trim()
+    .split('\n')
+    .slice(1)
+    .map((line) => {
+      const [file, cls, attackers, victims] = line.split('\t');
+      const list = (s: string | undefined) => (!s || s === '-' ? [] : s.split(','));
+      return { file: file!, cls: cls as Label['cls'], attackers: list(attackers), victims: list(victims) };
+    });
+}
+
+const labels = readLabelsTsv(join(PCAP_DIR, 'labels.tsv'));
 
 const batchCache = new Map<string, PacketBatch[]>();
 function batchesOf(file: string): PacketBatch[] {
@@ -346,15 +351,7 @@ describe('rules on recorded and crafted captures: the classes of issue 16', () =
 
 describe('rules on crafted classes nobody tuned to (test/fixtures/captures/classes, craft_classes.py)', () => {
   const dir = join(FIXTURES, 'classes');
-  const classLabels: Label[] = readFileSync(join(dir, 'labels.tsv'), 'utf8')
-    .trim()
-    .split('\n')
-    .slice(1)
-    .map((line) => {
-      const [file, cls, attackers, victims] = line.split('\t');
-      const list = (s: string | undefined) => (!s || s === '-' ? [] : s.split(','));
-      return { file: file!, cls: cls as Label['cls'], attackers: list(attackers), victims: list(victims) };
-    });
+  const classLabels = readLabelsTsv(join(dir, 'labels.tsv'));
   const label = (file: string) => classLabels.find((l) => l.file === file)!;
 
   // nmap's scan types (FIN, NULL, Xmas, ACK, Maimon, window, IP protocol, UDP) and a sweep
