@@ -440,3 +440,30 @@ describe('rules on crafted classes nobody tuned to (test/fixtures/captures/class
     });
   }
 });
+
+describe('rules on recordings of real nmap 7.93 and hping3 (a veth pair between two network namespaces)', () => {
+  const SCANNER = '198.18.0.2', TARGET = '198.18.0.1';
+  for (const s of ['sA', 'sM', 'sW', 'sO']) {
+    const file = `recorded_scan_nmap-${s}.pcap`;
+    test(`${file}: the scanner gets a blockable alert within 1 s, nobody else does`, () => {
+      const node = runFiles([join(FIXTURES, file)], SCANNER);
+      const first = node.detections.find((d) => d.alert.blockable && d.alert.source === SCANNER);
+      assert.ok(first, `no blockable alert; alerts: ${node.alerts.map(describeAlert).join('; ')}`);
+      for (const a of node.alerts) if (a.blockable) assert.equal(a.source, SCANNER, describeAlert(a));
+      const ttd = first.clock! - first.firstTs!;
+      report.push({ file, cls: 'scan', first: first.alert.type, ttdMs: (ttd * 1000).toFixed(1), alerts: node.alerts.length });
+      assert.ok(ttd >= 0 && ttd < 1, `time to detect ${ttd} s`);
+    });
+  }
+  for (const file of ['recorded_flood_hping3-ack-rand-source.pcap', 'recorded_flood_hping3-rst-rand-source.pcap']) {
+    test(`${file}: a non-blockable tcp-flood alert naming the target within 1 s, nothing blockable`, () => {
+      const alerts = runFiles([join(FIXTURES, file)]).alerts;
+      assert.deepEqual(alerts.filter((a) => a.blockable).map(describeAlert), []);
+      const flood = alerts.find((a) => a.type === 'tcp-flood' && a.target === TARGET);
+      assert.ok(flood, `no alert; alerts: ${alerts.map(describeAlert).join('; ')}`);
+      const start = firstTs(join(FIXTURES, file));
+      assert.ok(flood.ts - start < 1, `alerted ${flood.ts - start} s after the flood began`);
+      report.push({ file, cls: 'flood', first: flood.type, ttdMs: ((flood.ts - start) * 1000).toFixed(1), alerts: alerts.length });
+    });
+  }
+});
