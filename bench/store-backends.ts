@@ -46,6 +46,7 @@ const TYPE_WEIGHTS: Record<(typeof ALERT_TYPES)[number], number> = {
   'syn-flood': 5,
   'udp-amplification': 4,
   'tcp-reflection': 3,
+  'tcp-flood': 0,
   'icmp-flood': 4,
   anomaly: 12,
 };

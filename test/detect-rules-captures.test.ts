@@ -27,15 +27,20 @@ interface Label {
   victims: string[];
 }
 
-const labels: Label[] = readFileSync(join(PCAP_DIR, 'labels.tsv'), 'utf8')
-  .trim()
-  .split('\n')
-  .slice(1)
-  .map((line) => {
-    const [file, cls, attackers, victims] = line.split('\t');
-    const list = (s: string | undefined) => (!s || s === '-' ? [] : s.split(','));
-    return { file: file!, cls: cls as Label['cls'], attackers: list(attackers), victims: list(victims) };
-  });
+/** A labels.tsv (file, class, attackers, victims, ...; '-' for none). */
+function readLabelsTsv(path: string): Label[] {
+  return readFileSync(path, 'utf8')
+    .trim()
+    .split('\n')
+    .slice(1)
+    .map((line) => {
+      const [file, cls, attackers, victims] = line.split('\t');
+      const list = (s: string | undefined) => (!s || s === '-' ? [] : s.split(','));
+      return { file: file!, cls: cls as Label['cls'], attackers: list(attackers), victims: list(victims) };
+    });
+}
+
+const labels = readLabelsTsv(join(PCAP_DIR, 'labels.tsv'));
 
 const batchCache = new Map<string, PacketBatch[]>();
 function batchesOf(file: string): PacketBatch[] {
@@ -342,4 +347,123 @@ describe('rules on recorded and crafted captures: the classes of issue 16', () =
     assert.ok(flood.ts - start >= 0 && flood.ts - start < 1, `alerted ${flood.ts - start} s after the flood began`);
     report.push({ file: 'crafted_flood_syn_ecn.pcap', cls: 'flood', first: flood.type, ttdMs: ((flood.ts - start) * 1000).toFixed(1), alerts: alerts.length });
   });
+});
+
+describe('rules on crafted classes nobody tuned to (test/fixtures/captures/classes, craft_classes.py)', () => {
+  const dir = join(FIXTURES, 'classes');
+  const classLabels = readLabelsTsv(join(dir, 'labels.tsv'));
+  const label = (file: string) => classLabels.find((l) => l.file === file)!;
+
+  // nmap's scan types (FIN, NULL, Xmas, ACK, Maimon, window, IP protocol, UDP) and a sweep
+  // of one port across a /24 at one host a second from an ordinary stack.
+  const scans: Array<[string, number]> = [
+    ['classes_scan_fin.pcap', 1],
+    ['classes_scan_null.pcap', 1],
+    ['classes_scan_xmas.pcap', 1],
+    ['classes_scan_ack.pcap', 1],
+    ['classes_scan_maimon.pcap', 1],
+    ['classes_scan_window.pcap', 1],
+    ['classes_scan_ipproto.pcap', 1],
+    ['classes_scan_udp_closed.pcap', 1],
+    ['classes_scan_slow_horizontal.pcap', 60],
+  ];
+  for (const [file, within] of scans) {
+    test(`${file}: the scanner gets a blockable alert within ${within} s of its first packet, nobody else does`, () => {
+      const { attackers, victims } = label(file);
+      const attacker = attackers[0]!;
+      const node = runFiles([join(dir, file)], attacker);
+      const first = node.detections.find((d) => d.alert.blockable && d.alert.source === attacker);
+      assert.ok(first, `no blockable alert for ${attacker}; alerts: ${node.alerts.map(describeAlert).join('; ')}`);
+      for (const a of node.alerts) {
+        assert.ok(!victims.includes(a.source), `alert on the victim: ${describeAlert(a)}`);
+        if (a.blockable) assert.equal(a.source, attacker, `blockable alert on someone else: ${describeAlert(a)}`);
+      }
+      const ttd = first.clock! - first.firstTs!;
+      report.push({ file, cls: 'scan', first: first.alert.type, ttdMs: (ttd * 1000).toFixed(1), alerts: node.alerts.length });
+      assert.ok(ttd >= 0 && ttd < within, `time to detect ${ttd} s`);
+    });
+  }
+
+  test('classes_scan_syn_decoys.pcap: the real scanner is flagged; its decoys send the very same packets and are flagged too', () => {
+    const file = 'classes_scan_syn_decoys.pcap';
+    const { attackers, victims } = label(file);
+    const node = runFiles([join(dir, file)], attackers[0]);
+    const flagged = new Set(node.alerts.filter((a) => a.blockable).map((a) => a.source));
+    assert.ok(flagged.has(attackers[0]!), `the scanner is not flagged: ${[...flagged]}`);
+    for (const v of victims) assert.ok(!flagged.has(v), 'the victim is flagged');
+    // nmap -D: same ports, same TTL, same window from every address; only the decoys' number tells them apart
+    assert.deepEqual([...flagged].sort(), ['198.51.100.23', '198.51.100.7', '198.51.100.99', attackers[0]!].sort());
+  });
+
+  for (const file of ['classes_flood_dns_reflection.pcap', 'classes_flood_ntp_monlist.pcap']) {
+    test(`${file}: a non-blockable udp-amplification alert naming the victim within 1 s of the flood, nothing blockable`, () => {
+      const victim = label(file).victims[0]!;
+      const alerts = runFiles([join(dir, file)]).alerts;
+      assert.deepEqual(alerts.filter((a) => a.blockable).map(describeAlert), []);
+      const flood = alerts.find((a) => a.target === victim);
+      assert.ok(flood, `no alert; alerts: ${alerts.map(describeAlert).join('; ')}`);
+      assert.equal(flood.type, 'udp-amplification');
+      // the flood: the first datagram from a source that is not the victim's resolver
+      let start = Infinity;
+      for (const b of batchesOf(join(dir, file))) {
+        for (let i = 0; i < b.length; i++) if (b.dst4[i] === v4(victim) && b.src4[i] !== v4('10.20.0.53')) start = Math.min(start, b.ts[i]);
+      }
+      assert.ok(flood.ts - start >= 0 && flood.ts - start < 1, `alerted ${flood.ts - start} s after the flood began`);
+      report.push({ file, cls: 'flood', first: flood.type, ttdMs: ((flood.ts - start) * 1000).toFixed(1), alerts: alerts.length });
+    });
+  }
+
+  for (const file of ['classes_flood_ack_spoofed.pcap', 'classes_flood_rst_spoofed.pcap']) {
+    test(`${file}: segments of no connection from forged sources: a non-blockable tcp-flood alert naming the victim within 1 s, nothing blockable`, () => {
+      const victim = label(file).victims[0]!;
+      const alerts = runFiles([join(dir, file)]).alerts;
+      assert.deepEqual(alerts.filter((a) => a.blockable).map(describeAlert), []);
+      const flood = alerts.find((a) => a.target === victim);
+      assert.ok(flood, `no alert; alerts: ${alerts.map(describeAlert).join('; ')}`);
+      assert.equal(flood.type, 'tcp-flood');
+      assert.equal(alerts.length, 1, 'the clients before the flood are no flood');
+      // the flood: the first packet from outside the clients' 192.0.2.0/24
+      let start = Infinity;
+      for (const b of batchesOf(join(dir, file))) {
+        for (let i = 0; i < b.length; i++) if (b.dst4[i] === v4(victim) && b.src4[i] >>> 8 !== v4('192.0.2.0') >>> 8) start = Math.min(start, b.ts[i]);
+      }
+      assert.ok(flood.ts - start >= 0 && flood.ts - start < 1, `alerted ${flood.ts - start} s after the flood began`);
+      report.push({ file, cls: 'flood', first: flood.type, ttdMs: ((flood.ts - start) * 1000).toFixed(1), alerts: alerts.length });
+    });
+  }
+
+  for (const file of ['classes_benign_dns_resolver.pcap', 'classes_benign_p2p.pcap', 'classes_benign_nat_gateway.pcap', 'classes_benign_monitoring.pcap', 'classes_benign_lb_health.pcap']) {
+    test(`${file}: nothing blockable`, () => {
+      const alerts = runFiles([join(dir, file)]).alerts;
+      assert.deepEqual(alerts.filter((a) => a.blockable).map(describeAlert), []);
+      report.push({ file, cls: 'benign', first: '-', ttdMs: '-', alerts: alerts.length });
+    });
+  }
+});
+
+describe('rules on recordings of real nmap 7.93 and hping3 (a veth pair between two network namespaces)', () => {
+  const SCANNER = '198.18.0.2', TARGET = '198.18.0.1';
+  for (const s of ['sA', 'sM', 'sW', 'sO']) {
+    const file = `recorded_scan_nmap-${s}.pcap`;
+    test(`${file}: the scanner gets a blockable alert within 1 s, nobody else does`, () => {
+      const node = runFiles([join(FIXTURES, file)], SCANNER);
+      const first = node.detections.find((d) => d.alert.blockable && d.alert.source === SCANNER);
+      assert.ok(first, `no blockable alert; alerts: ${node.alerts.map(describeAlert).join('; ')}`);
+      for (const a of node.alerts) if (a.blockable) assert.equal(a.source, SCANNER, describeAlert(a));
+      const ttd = first.clock! - first.firstTs!;
+      report.push({ file, cls: 'scan', first: first.alert.type, ttdMs: (ttd * 1000).toFixed(1), alerts: node.alerts.length });
+      assert.ok(ttd >= 0 && ttd < 1, `time to detect ${ttd} s`);
+    });
+  }
+  for (const file of ['recorded_flood_hping3-ack-rand-source.pcap', 'recorded_flood_hping3-rst-rand-source.pcap']) {
+    test(`${file}: a non-blockable tcp-flood alert naming the target within 1 s, nothing blockable`, () => {
+      const alerts = runFiles([join(FIXTURES, file)]).alerts;
+      assert.deepEqual(alerts.filter((a) => a.blockable).map(describeAlert), []);
+      const flood = alerts.find((a) => a.type === 'tcp-flood' && a.target === TARGET);
+      assert.ok(flood, `no alert; alerts: ${alerts.map(describeAlert).join('; ')}`);
+      const start = firstTs(join(FIXTURES, file));
+      assert.ok(flood.ts - start < 1, `alerted ${flood.ts - start} s after the flood began`);
+      report.push({ file, cls: 'flood', first: flood.type, ttdMs: ((flood.ts - start) * 1000).toFixed(1), alerts: alerts.length });
+    });
+  }
 });

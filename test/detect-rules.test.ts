@@ -464,6 +464,20 @@ describe('scan probes', () => {
     assert.equal(out[0]!.firstTs, 1.001);
   });
 
+  test('not connect probes: a health checker resetting one connection per target and interval (HAProxy: 2 s)', () => {
+    const sr = new SourceRules(cfg);
+    const checks: Pkt[] = [];
+    for (let round = 0; round < 5; round++) {
+      for (const host of ['10.0.0.2', '10.0.0.3', '10.0.0.4']) {
+        for (const p of handshake(50000 + round * 10 + checks.length, 1 + round * 2, RST | ACK)) checks.push({ ...p, dst: host });
+      }
+    }
+    assert.deepEqual(run(sr, checks), []);
+    // the same checker probing one host twice within a second is counted
+    assert.equal(run(sr, handshake(51000, 11, RST | ACK)).length, 0);
+    assert.equal(run(sr, handshake(51001, 11.5, RST | ACK)).length, 1);
+  });
+
   test('not connect probes: resets after data, closes with FIN, resets long after the SYN', () => {
     const sr = new SourceRules(cfg);
     const out = run(sr, [

@@ -10,6 +10,7 @@ import type { AlertView, BanView, Counters } from './dashboard-protocol.ts';
 const SPREAD: Partial<Record<Alert['type'], 'spoofed' | 'reflected'>> = {
   'syn-flood': 'spoofed',
   'icmp-flood': 'spoofed',
+  'tcp-flood': 'spoofed',
   'udp-amplification': 'reflected',
   'tcp-reflection': 'reflected',
 };

@@ -11,6 +11,7 @@ export const ALERT_TYPES = [
   'syn-flood',
   'udp-amplification',
   'tcp-reflection',
+  'tcp-flood',
   'icmp-flood',
   'anomaly',
 ] as const;

@@ -44,7 +44,7 @@ export interface EventFilters {
 }
 
 /** Alert types a victim-keyed flood rule raises (src/detect/rules/victim-rules.ts, blockable false). */
-export const FLOOD_TYPES: readonly string[] = ['syn-flood', 'udp-amplification', 'tcp-reflection', 'icmp-flood'];
+export const FLOOD_TYPES: readonly string[] = ['syn-flood', 'udp-amplification', 'tcp-reflection', 'tcp-flood', 'icmp-flood'];
 
 export type Measure = 'count' | 'top' | 'trend' | 'list';
 

@@ -21,6 +21,7 @@ const KIND_OF = {
   'syn-flood': 'flood',
   'udp-amplification': 'flood',
   'tcp-reflection': 'flood',
+  'tcp-flood': 'flood',
   'icmp-flood': 'flood',
   anomaly: 'anomaly',
 };
@@ -35,6 +36,7 @@ const TYPE_DETAIL = {
   'syn-flood': 'SYNs that never complete a handshake.',
   'udp-amplification': 'Large UDP answers to requests the target never sent.',
   'tcp-reflection': 'SYN-ACKs for connections the target never opened.',
+  'tcp-flood': 'TCP segments (ACK, RST...) of no connection the target has.',
   'icmp-flood': 'ICMP the target did not ask for.',
   anomaly: 'Scored by the KitNET model.',
 };

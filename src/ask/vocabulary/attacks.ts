@@ -13,7 +13,7 @@ export interface AttackPhrase {
 }
 
 const PORT_SCANS: AlertType[] = ['port-scan-vertical', 'port-scan-horizontal', 'scan-probe'];
-const FLOODS: AlertType[] = ['syn-flood', 'udp-amplification', 'tcp-reflection', 'icmp-flood'];
+const FLOODS: AlertType[] = ['syn-flood', 'udp-amplification', 'tcp-reflection', 'tcp-flood', 'icmp-flood'];
 const BRUTE_FORCE: AlertType[] = ['brute-force', 'ssh-brute-force'];
 
 /**
@@ -59,6 +59,11 @@ export const ATTACKS: AttackPhrase[] = [
   {
     types: ['tcp-reflection'], es: 'reflexión TCP', en: 'TCP reflection',
     phrases: ['reflexion tcp', 'reflexion', 'reflexiones', 'tcp reflection', 'reflection'],
+  },
+  {
+    types: ['tcp-flood'], es: 'inundación TCP', en: 'TCP flood',
+    phrases: ['inundacion tcp', 'inundaciones tcp', 'inundacion de ack', 'inundacion de rst', 'tcp flood', 'tcp floods', 'ack flood', 'ack floods',
+      'rst flood', 'rst floods', 'flood tcp'],
   },
   {
     types: ['icmp-flood'], es: 'inundación ICMP', en: 'ICMP flood',

@@ -189,6 +189,16 @@ export class WindowCounter {
     return ts - oldest <= this.findtimeS && ts >= oldest - CLOCK_STEP_S;
   }
 
+  /** Forget the latest event (one of them turned out not to count). */
+  unhit(slot: number): void {
+    const m = this.maxretry;
+    if (m <= 0) return;
+    const h = this.heads[slot];
+    const prev = h === 0 ? m - 1 : h - 1;
+    this.times[slot * m + prev] = -Infinity;
+    this.heads[slot] = prev;
+  }
+
   /** Capture time of the first of the last maxretry events (after a hit that returned true). */
   windowStart(slot: number): number {
     const m = this.maxretry;

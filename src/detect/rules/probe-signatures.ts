@@ -43,11 +43,22 @@ export const ProbeKind = {
   ICMP_ECHO_CODE: 11,
   /** Timestamp, information or address-mask request (nmap -PP / -PM; obsolete everywhere else). */
   ICMP_OLD_REQUEST: 12,
+  /**
+   * nmap's raw probes with ACK set: the ACK (-sA), window (-sW) and Maimon (FIN+ACK, -sM)
+   * scans and the ACK host discovery (-PA). nmap puts its probe number in the ACK field
+   * and leaves the sequence number 0 (scan_engine_raw.cc: `if (flags & TH_ACK) ack =
+   * seq32_encode(...)`, and build_tcp only randomises the sequence of a SYN), sends no
+   * options and leaves DF clear. ET SCAN NMAP -sA (sids 2000537, 2000538) matches the same
+   * probe by its window. A real stack's segments carry a sequence number from a random
+   * ISN (RFC 6528), and the common stacks set DF on TCP for path MTU discovery (RFC
+   * 1191): a pure ACK at sequence 0, with no options and DF clear, is a hand-built packet.
+   */
+  NMAP_ACK: 13,
 } as const;
 
 export const PROBE_NAMES = [
   'none', 'null', 'fin', 'xmas', 'syn-fin', 'syn-rst', 'no-ack', 'nmap-syn', 'os-probe-syn', 'connect-abort',
-  'icmp-empty-echo', 'icmp-echo-code', 'icmp-old-request',
+  'icmp-empty-echo', 'icmp-echo-code', 'icmp-old-request', 'nmap-ack',
 ] as const;
 
 const FIN = 0x01, SYN = 0x02, RST = 0x04, PSH = 0x08, ACK = 0x10, URG = 0x20;
@@ -64,12 +75,21 @@ export function tcpProbeKind(
   payloadLen: number,
   nmapWindows: Uint8Array,
   osProbeMaxSynWindow: number,
+  seq: number,
 ): number {
   const f = tcpFlags & 0x3f; // ECE/CWR/AE are ECN negotiation, not part of these tests
   if (f === 0) return ProbeKind.NULL;
   if ((f & (SYN | FIN)) === (SYN | FIN)) return ProbeKind.SYN_FIN;
   if ((f & (SYN | RST)) === (SYN | RST)) return ProbeKind.SYN_RST;
-  if (f & ACK) return ProbeKind.NONE;
+  if (f & ACK) {
+    if (
+      seq === 0 &&
+      (f & (SYN | RST)) === 0 &&
+      payloadLen === 0 &&
+      (rowFlags & (PacketFlags.DONT_FRAGMENT | OPTION_FLAGS)) === 0
+    ) return ProbeKind.NMAP_ACK;
+    return ProbeKind.NONE;
+  }
   if (f === SYN) {
     if (window !== 0 && window <= osProbeMaxSynWindow) return ProbeKind.OS_PROBE_SYN;
     if (

@@ -35,6 +35,8 @@ export interface RulesConfig {
     enabled: boolean;
     /** Count UDP destination ports as well (as a separate port space). */
     countUdp: boolean;
+    /** Count the IP protocols other than TCP, UDP and ICMP a source sends to a host (a space of their own): nmap -sO. */
+    countIpProtocols: boolean;
     /**
      * fail2ban-style burst: this many NEW distinct ports within `burstFindtimeS` fires at
      * once. Scanners send probes back to back; a client touching several services of a
@@ -57,6 +59,13 @@ export interface RulesConfig {
     countUdp: boolean;
     /** UDP ports a client ordinarily spreads over many servers (a recursive resolver, an NTP pool client): not counted. */
     exemptUdpPorts: number[];
+    /**
+     * The slow sweep, Zeek's way: distinct hosts on one TCP port whose handshake the source
+     * never completed (refused or unanswered), a bucket of this many (0: off)...
+     */
+    unansweredThreshold: number;
+    /** ...leaking this many hosts per second. */
+    unansweredLeakPerS: number;
   };
 
   /**
@@ -74,6 +83,8 @@ export interface RulesConfig {
     connectAbort: boolean;
     /** Seconds: a connect probe's reset comes within this time of its SYN. */
     connectAbortMaxS: number;
+    /** Seconds: connect probes count when two reach one host within this time of each other. */
+    connectAbortRepeatS: number;
     /** Count ICMP probes (empty echo, echo with a non-zero code, timestamp/info/mask requests). */
     icmpProbes: boolean;
   };
@@ -134,6 +145,12 @@ export interface RulesConfig {
   /** SYN-ACKs toward one victim, less the handshakes it completed as a client (units: packets). */
   tcpReflection: BucketConfig & { enabled: boolean; minSources: number };
 
+  /**
+   * TCP segments without SYN toward one victim that belong to no connection the node
+   * follows, counted once per 4-tuple: an ACK or RST flood from forged sources (units: packets).
+   */
+  tcpFlood: BucketConfig & { enabled: boolean; minSources: number };
+
   /** ICMP toward one victim (neighbour discovery and multicast listener messages excluded), less the echo requests it sent (units: packets). */
   icmpFlood: BucketConfig & { enabled: boolean; minSources: number };
 }
@@ -147,20 +164,43 @@ export const DEFAULT_RULES: RulesConfig = {
   // 5 s; Zeek's port_scan_threshold is 15 unique ports too (scan.zeek, over 5 min, failed
   // connections only). The burst: a client reaches a host's services one after another, a
   // round trip or more apart, while a scanner sends its probes back to back (nmap keeps at
-  // least 10 in flight at -T3/-T4, masscan sends at line rate): 5 new ports within 50 ms.
-  verticalScan: { enabled: true, threshold: 15, leakPerS: 0.2, countUdp: true, burstMaxretry: 5, burstFindtimeS: 0.05 },
+  // least 10 in flight at -T3/-T4, masscan sends at line rate): 5 new ports within 50 ms,
+  // less those whose handshake the source completed meanwhile (a monitor checking a host's
+  // services in parallel; a SYN scan never completes one, a connect scan only its few open
+  // ports).
+  // IP protocols: a host speaks TCP, UDP, ICMP and a few more (IGMP, GRE, ESP, AH, OSPF,
+  // VRRP, SCTP, IPv6 in IPv4); nmap -sO tries all 256 (its -F, 100), so the same 15 distinct
+  // values (or 5 new ones back to back) that make a port scan make a protocol scan.
+  verticalScan: { enabled: true, threshold: 15, leakPerS: 0.2, countUdp: true, countIpProtocols: true, burstMaxretry: 5, burstFindtimeS: 0.05 },
   // Zeek's addr_scan_threshold is 25 unique hosts over 5 min, counting failed connections
   // only; here every opener counts, and a browser reaches dozens of hosts on 443 for one
   // page (its third-party content), so 4 times Zeek's, one host forgiven a second. DNS and
   // NTP clients spread over many servers by design (a recursive resolver asks many
-  // authorities; an NTP client polls 4 or more pool servers and rotates them).
-  horizontalScan: { enabled: true, threshold: 100, leakPerS: 1, countUdp: true, exemptUdpPorts: [53, 123] },
+  // authorities; an NTP client polls 4 or more pool servers and rotates them), and so do
+  // QUIC clients on UDP 443 (RFC 9000, HTTP/3), as browsers do on
+  // TCP 443. On TCP, a host counts until the source completes a handshake with it and
+  // sends data (Zeek counts failed attempts only): a NAT gateway of a few hundred users
+  // reaches dozens of new web servers a second, and talks to nearly every one.
+  // (A host counts as answered once the source sends data to it: a connect() that closes
+  // without a word, nc -z or a connect scan, stays unanswered.)
+  // The slow sweep: at one host a second (nmap --scan-delay 1s, -T2 waits 0.4 s) the bucket
+  // above leaks as fast as it fills and never overflows. Zeek's scan.zeek counts only the
+  // attempts that failed (rejected or unanswered): addr_scan_threshold 25 hosts within
+  // addr_scan_interval 5 min. So: 25 distinct hosts on one TCP port, leaking 25 per 5 min,
+  // each poured at its SYN and taken back when the source completes a handshake on that
+  // port. A browser or a NAT gateway completes nearly every connection it opens; a sweep of
+  // a /24 meets mostly absent hosts and closed ports.
+  horizontalScan: { enabled: true, threshold: 100, leakPerS: 1, countUdp: true, exemptUdpPorts: [53, 123, 443], unansweredThreshold: 25, unansweredLeakPerS: 25 / 300 },
   // Emerging Threats' ET SCAN signatures fire on a single such packet (NULL, Xmas, SYN+FIN,
   // nmap's raw SYN with window 1024/2048/3072/4096, sid 2009582 and siblings); one odd packet
   // is tolerated (a middlebox glitch), two from one source within about a minute fire.
   // nmap's OS-detection probes offer windows of 1 to 63 bytes; a connect scan (nmap -sT)
-  // resets each handshake at once, with no data. A TCP health checker that closes with RST
-  // (HAProxy does) looks the same: allow-list it in the responder.
+  // resets each handshake at once, with no data. So does a TCP health checker (HAProxy
+  // aborts its check connections), but one connection per target and interval: HAProxy's
+  // `inter` is 2 s by default, Kubernetes' periodSeconds at least 1 s, AWS ELB's interval at
+  // least 5 s; a scanner's service and version probes (nmap -sV, -A) open connection after
+  // connection to the same host within fractions of a second. Connect probes count when two
+  // reach one host within 1 s.
   scanProbe: {
     enabled: true,
     threshold: 2,
@@ -169,6 +209,7 @@ export const DEFAULT_RULES: RulesConfig = {
     osProbeMaxSynWindow: 64,
     connectAbort: true,
     connectAbortMaxS: 1,
+    connectAbortRepeatS: 1,
     icmpProbes: true,
   },
   // fail2ban's defaults for its sshd, vsftpd, postfix-sasl, dovecot jails: maxretry 5 within
@@ -223,6 +264,15 @@ export const DEFAULT_RULES: RulesConfig = {
   },
   // SYN-ACKs nobody asked for (a reflection off many TCP servers): as SYN floods.
   tcpReflection: { enabled: true, threshold: 500, leakPerS: 100, minSources: 20 },
+  // ACK and RST floods (hping3 -A / -R --rand-source; the "TCP ACK flood" and "RST flood"
+  // of the DDoS vendors' glossaries): segments of no connection, each from a forged address
+  // and port, so each is the first of its 4-tuple. RFC 9293 (3.10.7.1) has the target answer
+  // every such ACK with a RST and drop every such RST. A connection that began before the
+  // node started counts once, at its first segment, like one forged packet: the SYN flood's
+  // numbers (500 beyond 100/s, 20 sources) keep a busy server's restart below them unless
+  // it holds more than about 600 connections from 20 or more clients, which the first
+  // second replays (an alert that bans nobody).
+  tcpFlood: { enabled: true, threshold: 500, leakPerS: 100, minSources: 20 },
   // `ping -f` sends 100 a second or as fast as replies come; a host gets a few ICMP a second
   // (errors, pings) and the replies to its own pings cancel out. 1000 beyond a 200/s leak,
   // from any number of sources: an ICMP flood needs no forged address.
@@ -260,6 +310,7 @@ const SPEC: Record<string, Record<string, [Check, string]>> = {
     threshold: [int(2, MAX_DISTINCT_THRESHOLD), `an integer from 2 to ${MAX_DISTINCT_THRESHOLD} (distinct ports)`],
     leakPerS: [num(0, 1e6, true), 'a positive number (ports per second)'],
     countUdp: [bool, 'true or false'],
+    countIpProtocols: [bool, 'true or false'],
     burstMaxretry: [int(0, 64), 'an integer from 0 (off) to 64'],
     burstFindtimeS: [num(0, 3600, true), 'a positive number of seconds up to 3600'],
   },
@@ -269,6 +320,8 @@ const SPEC: Record<string, Record<string, [Check, string]>> = {
     leakPerS: [num(0, 1e6, true), 'a positive number (hosts per second)'],
     countUdp: [bool, 'true or false'],
     exemptUdpPorts: [portList(0), 'an array of UDP ports (1-65535), at most 64'],
+    unansweredThreshold: [int(0, MAX_DISTINCT_THRESHOLD), `an integer from 0 (off) to ${MAX_DISTINCT_THRESHOLD} (distinct hosts)`],
+    unansweredLeakPerS: [num(0, 1e6, true), 'a positive number (hosts per second)'],
   },
   scanProbe: {
     enabled: [bool, 'true or false'],
@@ -278,6 +331,7 @@ const SPEC: Record<string, Record<string, [Check, string]>> = {
     osProbeMaxSynWindow: [int(0, 65535), 'an integer from 0 to 65535 (bytes)'],
     connectAbort: [bool, 'true or false'],
     connectAbortMaxS: [num(0, 3600, true), 'a positive number of seconds up to 3600'],
+    connectAbortRepeatS: [num(0, 3600), 'a number of seconds from 0 to 3600'],
     icmpProbes: [bool, 'true or false'],
   },
   bruteForce: {
@@ -297,7 +351,7 @@ const SPEC: Record<string, Record<string, [Check, string]>> = {
     leakPerS: [num(0, 1e9, true), 'a positive number (SYNs per second)'],
   },
 };
-for (const name of ['synFlood', 'udpAmplification', 'tcpReflection', 'icmpFlood']) {
+for (const name of ['synFlood', 'udpAmplification', 'tcpReflection', 'tcpFlood', 'icmpFlood']) {
   SPEC[name] = {
     enabled: [bool, 'true or false'],
     threshold: [num(0, 1e12, true), 'a positive number (packets)'],

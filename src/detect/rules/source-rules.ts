@@ -55,8 +55,8 @@ export interface SourceRulesLimits {
 const SYN = 0x02, RST = 0x04, FIN = 0x01, ACK = 0x10;
 // socket state bits (SERVER: a server's side, from its SYN-ACK)
 const SYN_SENT = 1, ESTABLISHED = 2, DATA = 4, SERVER = 8, CLOSED = 16, UDP_FLOW = 32;
-// port spaces within one distinct set
-const UDP_PORT = 0x10000, ICMP_ECHO = 0x20000;
+// port spaces within one distinct set (IP_PROTO: an IP protocol number, for nmap -sO)
+const UDP_PORT = 0x10000, ICMP_ECHO = 0x20000, IP_PROTO = 0x40000;
 // HOP_MISMATCH: the packet claims a source whose hop count it does not have (the session
 // verifier): forged, so not that source's behaviour.
 const SKIP = PacketFlags.MALFORMED | PacketFlags.UNSUPPORTED | PacketFlags.HOP_MISMATCH;
@@ -65,6 +65,11 @@ const SYN_RTO_S = 1;
 // Neighbour discovery, router discovery and MLD: chatter on every IPv6 link, not floods.
 const ICMPV6_LINK = new Uint8Array(256);
 for (const t of [130, 131, 132, 133, 134, 135, 136, 137, 143, 151, 152, 153]) ICMPV6_LINK[t] = 1;
+
+/** The name of a value's space in the scan rules' distinct sets, for the evidence. */
+function spaceName(port: number): string {
+  return port & IP_PROTO ? 'ip' : port & UDP_PORT ? 'udp' : 'tcp';
+}
 
 function portLookup(ports: readonly number[]): Uint8Array {
   const t = new Uint8Array(65536);
@@ -97,10 +102,14 @@ export class SourceRules {
   private readonly vDistinct: DistinctSet;
   private readonly vBurst: WindowCounter;
   private readonly vCount: Int32Array;
+  /** Capture time of the source's last connect probe on the host (-Infinity: none). */
+  private readonly vLastAbort: Float64Array;
   private readonly hKeys: FlowTable;
   private readonly hBuckets: BucketTable;
   private readonly hDistinct: DistinctSet;
   private readonly hCount: Int32Array;
+  // the slow sweep: hosts whose handshake on the port the source never completed
+  private readonly hUnanswered: BucketTable | null;
 
   // sources: (src, 0, 0, 0)
   private readonly sources: FlowTable;
@@ -136,10 +145,14 @@ export class SourceRules {
     this.vDistinct = new DistinctSet(maxScanKeys);
     this.vBurst = new WindowCounter(maxScanKeys, c.verticalScan.burstMaxretry, c.verticalScan.burstFindtimeS);
     this.vCount = new Int32Array(maxScanKeys);
+    this.vLastAbort = new Float64Array(maxScanKeys).fill(-Infinity);
     this.hKeys = new FlowTable(maxScanKeys);
     this.hBuckets = new BucketTable(maxScanKeys, c.horizontalScan.threshold, c.horizontalScan.leakPerS, cool);
     this.hDistinct = new DistinctSet(maxScanKeys);
     this.hCount = new Int32Array(maxScanKeys);
+    this.hUnanswered = c.horizontalScan.unansweredThreshold > 0
+      ? new BucketTable(maxScanKeys, c.horizontalScan.unansweredThreshold, c.horizontalScan.unansweredLeakPerS, cool)
+      : null;
 
     this.sources = new FlowTable(maxSources);
     this.login = new LoginRules(c, maxSources, maxSockets);
@@ -184,6 +197,10 @@ export class SourceRules {
       if (f & PacketFlags.TCP) this.tcp(batch, i, src, dst, v6, out, t);
       else if (f & PacketFlags.UDP) this.udp(batch, i, src, dst, v6, out, t);
       else if (f & (PacketFlags.ICMP | PacketFlags.ICMPV6)) this.icmp(batch, i, src, dst, v6, out, t);
+      else if (this.config.verticalScan.enabled && this.config.verticalScan.countIpProtocols && !isGroupDestination(batch, i, v6)) {
+        // another IP protocol (GRE, ESP, SCTP... or a bare header of nmap -sO)
+        this.vertical(batch, i, src, dst, IP_PROTO | batch.protocol[i], out);
+      }
     }
   }
 
@@ -222,7 +239,7 @@ export class SourceRules {
     const syn = tf & SYN, ack = tf & ACK, rst = tf & RST, fin = tf & FIN;
     const opening = syn && !ack && !rst && !fin;
     const kind = c.scanProbe.enabled
-      ? tcpProbeKind(tf, batch.tcpWindow[i], batch.flags[i], batch.payloadLen[i], this.nmapWindows, c.scanProbe.osProbeMaxSynWindow)
+      ? tcpProbeKind(tf, batch.tcpWindow[i], batch.flags[i], batch.payloadLen[i], this.nmapWindows, c.scanProbe.osProbeMaxSynWindow, batch.tcpSeq[i])
       : ProbeKind.NONE;
     // a probing SYN counts once its socket shows it is not a retransmission (below)
     if (kind !== ProbeKind.NONE && !opening) this.probe(batch, i, src, kind, out);
@@ -264,7 +281,16 @@ export class SourceRules {
     // FIN, NULL, Xmas... without ACK reach ports as SYNs do
     if (!ack && !rst && !isGroupDestination(batch, i, v6)) this.opener(batch, i, src, dst, v6, dp, out);
     const s = this.sockets.find(src, dst, sp, dp);
-    if (s < 0) return;
+    if (s < 0) {
+      // A segment of no connection followed: an ACK or RST flood's forged packet, a scanner's
+      // probe, or a connection that began before the node. Counted toward its destination
+      // once per 4-tuple: the socket is remembered, closed, so its next segments are not.
+      if (t && !isGroupDestination(batch, i, v6)) {
+        this.toward(batch, i, v6, t, 'stray', 0);
+        this.sockState[this.sockets.insert(src, dst, sp, dp)] = CLOSED;
+      }
+      return;
+    }
     let st = this.sockState[s];
     if (st === 0 || st & (CLOSED | UDP_FLOW)) return;
     if (st === SERVER) {
@@ -278,17 +304,26 @@ export class SourceRules {
     if (st & SYN_SENT && ack && !rst) {
       st = (st & ~SYN_SENT) | ESTABLISHED;
       if (c.halfOpen.enabled) this.halfOpen(batch, i, src, -1, out);
+      // an answered port is no part of a burst of probes (a monitor checking a host's ports)
+      if (c.verticalScan.enabled && c.verticalScan.burstMaxretry > 0) {
+        const v = this.vKeys.find(src, dst, 0, 0);
+        if (v >= 0) this.vBurst.unhit(v);
+      }
       if (t) {
         this.toward(batch, i, v6, t, 'completions', 0);
         const r = v6 ? this.writer.row6(src as string, ts) : this.writer.row4(batch.src4[i], ts);
         if (r >= 0) t.completionsOut[r]++;
       }
     }
-    if (batch.payloadLen[i] > 0) st |= DATA;
+    if (batch.payloadLen[i] > 0) {
+      // the client speaks on a connection it opened: a host of its sweep of that port answered
+      if (st & ESTABLISHED && !(st & DATA) && c.horizontalScan.enabled) this.answered(src, dp, ts);
+      st |= DATA;
+    }
     if (rst || fin) {
       const life = ts - this.sockStart[s];
       if (rst && st & ESTABLISHED && !(st & DATA) && c.scanProbe.enabled && c.scanProbe.connectAbort && life >= 0 && life <= c.scanProbe.connectAbortMaxS) {
-        this.probe(batch, i, src, ProbeKind.CONNECT_ABORT, out);
+        this.connectAbort(batch, i, src, dst, ts, out);
       }
       st = CLOSED;
     }
@@ -351,7 +386,7 @@ export class SourceRules {
   // ---- tally ------------------------------------------------------------------------
 
   /** Count packet i toward its destination's row (`bytes` also into the byte column where there is one). */
-  private toward(batch: PacketBatch, i: number, v6: boolean, t: VictimTally, column: 'syn' | 'synAck' | 'completions' | 'udpResp' | 'icmp', bytes: number): void {
+  private toward(batch: PacketBatch, i: number, v6: boolean, t: VictimTally, column: 'syn' | 'synAck' | 'completions' | 'stray' | 'udpResp' | 'icmp', bytes: number): void {
     const ts = batch.ts[i];
     const w = this.writer;
     const r = v6 ? w.row6(batch.hostKey(i, 'dst') as string, ts) : w.row4(batch.dst4[i], ts);
@@ -384,12 +419,7 @@ export class SourceRules {
 
   private vertical(batch: PacketBatch, i: number, src: AddressKey, dst: AddressKey, port: number, out: Alert[]): void {
     const ts = batch.ts[i];
-    let s = this.vKeys.find(src, dst, 0, 0);
-    if (s < 0) {
-      s = this.vKeys.insert(src, dst, 0, 0);
-      this.vBuckets.reset(s);
-      this.vBurst.reset(s);
-    }
+    const s = this.vSlot(src, dst);
     const b = this.vBuckets;
     if (b.cooling(s, ts)) {
       this.suppressed++;
@@ -412,15 +442,29 @@ export class SourceRules {
     if (over) {
       firstTs = b.firstTs(s);
       score = riskScore(b.levelOf(s), cfg.threshold, cfg.threshold / cfg.leakPerS, ts - firstTs);
-      evidence = { ports, windowS: seconds(ts - firstTs), threshold: cfg.threshold, leakPerS: cfg.leakPerS, lastPort: port & 0xffff, proto: port & UDP_PORT ? 'udp' : 'tcp' };
+      evidence = { ports, windowS: seconds(ts - firstTs), threshold: cfg.threshold, leakPerS: cfg.leakPerS, lastPort: port & 0xffff, proto: spaceName(port) };
     } else {
       firstTs = this.vBurst.windowStart(s);
       score = riskScore(cfg.burstMaxretry, cfg.burstMaxretry, cfg.burstFindtimeS, ts - firstTs);
-      evidence = { ports, burstPorts: cfg.burstMaxretry, windowS: seconds(ts - firstTs), findtimeS: cfg.burstFindtimeS, threshold: cfg.burstMaxretry, lastPort: port & 0xffff, proto: port & UDP_PORT ? 'udp' : 'tcp' };
+      evidence = { ports, burstPorts: cfg.burstMaxretry, windowS: seconds(ts - firstTs), findtimeS: cfg.burstFindtimeS, threshold: cfg.burstMaxretry, lastPort: port & 0xffff, proto: spaceName(port) };
     }
     b.trip(s, ts);
     this.vBurst.reset(s);
     this.emit(out, ruleAlert('port-scan-vertical', batch.formatAddress(i, 'src'), batch.formatAddress(i, 'dst'), score, ts, firstTs, true, evidence));
+  }
+
+  /** The (source, host) slot of the vertical rule and the connect probes, made if absent. */
+  private vSlot(src: AddressKey, dst: AddressKey): number {
+    let s = this.vKeys.find(src, dst, 0, 0);
+    if (s < 0) {
+      s = this.vKeys.insert(src, dst, 0, 0);
+      this.vBuckets.reset(s);
+      this.vBurst.reset(s);
+      this.vDistinct.clear(s);
+      this.vCount[s] = 0;
+      this.vLastAbort[s] = -Infinity;
+    }
+    return s;
   }
 
   private horizontal(batch: PacketBatch, i: number, src: AddressKey, dst: AddressKey, v6: boolean, port: number, out: Alert[]): void {
@@ -429,18 +473,32 @@ export class SourceRules {
     if (s < 0) {
       s = this.hKeys.insert(src, 0, port, 0);
       this.hBuckets.reset(s);
+      this.hUnanswered?.reset(s);
     }
     const b = this.hBuckets;
     if (b.cooling(s, ts)) {
       this.suppressed++;
       return;
     }
-    if (b.leakTo(s, ts) === 0) {
+    // The slow bucket counts TCP ports only (a UDP or ICMP peer's answer is not tracked)
+    const u = port < UDP_PORT ? this.hUnanswered : null;
+    if (u && u.cooling(s, ts)) {
+      this.suppressed++;
+      return;
+    }
+    // The hosts seen stay while either bucket holds something: the slow one spans minutes.
+    const fast = b.leakTo(s, ts);
+    if (fast === 0 && (!u || u.leakTo(s, ts) === 0)) {
       this.hDistinct.clear(s);
       this.hCount[s] = 0;
     }
     if (!this.hDistinct.add(s, v6 ? hashText(dst as string) : (dst as number))) return;
     this.hCount[s]++;
+    if (u && fast !== 0) u.leakTo(s, ts); // (leaked above when the fast bucket was empty)
+    if (u && u.pour(s, ts, 1)) {
+      this.sweep(batch, i, s, port, ts, out);
+      return;
+    }
     if (!b.pour(s, ts, 1)) return;
     const cfg = this.config.horizontalScan;
     const firstTs = b.firstTs(s);
@@ -452,7 +510,49 @@ export class SourceRules {
     }));
   }
 
-  private probe(batch: PacketBatch, i: number, src: AddressKey, kind: number, out: Alert[]): void {
+  /**
+   * A connect probe: a handshake reset with no data. Two on one host within
+   * connectAbortRepeatS count (both): a scanner's service and version probes open
+   * connection after connection to the host; a health checker opens one per target and
+   * interval, seconds apart.
+   */
+  private connectAbort(batch: PacketBatch, i: number, src: AddressKey, dst: AddressKey, ts: number, out: Alert[]): void {
+    const v = this.vSlot(src, dst);
+    const last = this.vLastAbort[v];
+    this.vLastAbort[v] = ts;
+    const gap = ts - last;
+    if (gap >= 0 && gap <= this.config.scanProbe.connectAbortRepeatS) this.probe(batch, i, src, ProbeKind.CONNECT_ABORT, out, 2, last);
+  }
+
+  /** The slow bucket of (src, port) overflowed: that many hosts never completed a handshake. */
+  private sweep(batch: PacketBatch, i: number, s: number, port: number, ts: number, out: Alert[]): void {
+    const u = this.hUnanswered!;
+    const cfg = this.config.horizontalScan;
+    const firstTs = u.firstTs(s);
+    const level = u.levelOf(s);
+    const score = riskScore(level, cfg.unansweredThreshold, cfg.unansweredThreshold / cfg.unansweredLeakPerS, ts - firstTs);
+    u.trip(s, ts);
+    this.hBuckets.trip(s, ts);
+    this.emit(out, ruleAlert('port-scan-horizontal', batch.formatAddress(i, 'src'), '*', score, ts, firstTs, true, {
+      hosts: this.hCount[s], unanswered: level, port: port & 0xffff, proto: 'tcp', windowS: seconds(ts - firstTs), threshold: cfg.unansweredThreshold, leakPerS: cfg.unansweredLeakPerS,
+    }));
+  }
+
+  /**
+   * The source completed a handshake on TCP port dp: one host of its sweep of that port
+   * answered, and is taken back out of both buckets (as Zeek counts failed attempts only).
+   */
+  private answered(src: AddressKey, dp: number, ts: number): void {
+    const s = this.hKeys.find(src, 0, dp, 0);
+    if (s < 0) return;
+    const b = this.hBuckets;
+    if (!b.cooling(s, ts) && b.leakTo(s, ts) > 0) b.pour(s, ts, -1);
+    const u = this.hUnanswered;
+    if (u && !u.cooling(s, ts) && u.leakTo(s, ts) > 0) u.pour(s, ts, -1);
+  }
+
+  /** `units` probes, the first of them at `startTs`. */
+  private probe(batch: PacketBatch, i: number, src: AddressKey, kind: number, out: Alert[], units = 1, startTs = batch.ts[i]): void {
     const ts = batch.ts[i];
     const s = this.sourceSlot(src);
     const b = this.probeBuckets;
@@ -465,8 +565,8 @@ export class SourceRules {
       this.probeCount[s] = 0;
     }
     this.probeKinds[s] |= 1 << kind;
-    this.probeCount[s]++;
-    if (!b.pour(s, ts, 1)) return;
+    this.probeCount[s] += units;
+    if (!b.pour(s, ts, units, startTs)) return;
     const cfg = this.config.scanProbe;
     const firstTs = b.firstTs(s);
     const score = riskScore(b.levelOf(s), cfg.threshold, cfg.threshold / cfg.leakPerS, ts - firstTs);

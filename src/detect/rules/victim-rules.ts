@@ -4,6 +4,7 @@
 //   SYN flood       SYNs toward a victim            less the handshakes completed toward it
 //   UDP amplification  large datagrams (and later IP fragments) from any port   less the datagrams the victim sent
 //   TCP reflection  SYN-ACKs toward a victim        less the handshakes it completed as a client
+//   TCP flood       segments without SYN of no connection followed (ACK, RST floods): the first of each 4-tuple
 //   ICMP flood      ICMP toward a victim            less the echo requests it sent
 //
 // Each is a leaky bucket per victim fed with that balance (so solicited traffic, however
@@ -39,9 +40,9 @@ export interface VictimRulesLimits {
 interface FloodRule {
   type: AlertType;
   config: BucketConfig & { enabled: boolean; minSources: number };
-  /** What pours in, what takes out, and an optional byte column for the evidence. */
+  /** What pours in, what takes out (if anything), and an optional byte column for the evidence. */
   inCol: TallyCount;
-  outCol: TallyCount;
+  outCol: TallyCount | null;
   bytesCol: TallyCount | null;
   /** Names of the in and out counts in the evidence. */
   inName: string;
@@ -80,7 +81,7 @@ export class VictimRules {
     this.top6 = [];
     this.topCount = new Float64Array(max);
     const c = this.config;
-    const rule = (type: AlertType, cfg: FloodRule['config'], inCol: TallyCount, outCol: TallyCount, bytesCol: TallyCount | null, inName: string, outName: string): FloodRule => ({
+    const rule = (type: AlertType, cfg: FloodRule['config'], inCol: TallyCount, outCol: TallyCount | null, bytesCol: TallyCount | null, inName: string, outName: string): FloodRule => ({
       type, config: cfg, inCol, outCol, bytesCol, inName, outName,
       buckets: new BucketTable(max, cfg.threshold, cfg.leakPerS, c.cooldownS),
       epIn: new Float64Array(max), epOut: new Float64Array(max), epBytes: new Float64Array(max),
@@ -89,6 +90,7 @@ export class VictimRules {
       rule('syn-flood', c.synFlood, 'syn', 'completions', null, 'syns', 'completed'),
       rule('udp-amplification', c.udpAmplification, 'udpResp', 'udpReqOut', 'udpRespBytes', 'responses', 'requests'),
       rule('tcp-reflection', c.tcpReflection, 'synAck', 'completionsOut', null, 'synAcks', 'completedOut'),
+      rule('tcp-flood', c.tcpFlood, 'stray', null, null, 'segments', ''),
       rule('icmp-flood', c.icmpFlood, 'icmp', 'echoOut', 'icmpBytes', 'packets', 'echoRequestsOut'),
     ].filter((r) => r.config.enabled);
   }
@@ -132,7 +134,7 @@ export class VictimRules {
 
   private pour(rule: FloodRule, tally: VictimTally, r: number, s: number, ts: number, key: AddressKey, out: Alert[]): void {
     const pin = tally[rule.inCol][r];
-    const pout = tally[rule.outCol][r];
+    const pout = rule.outCol ? tally[rule.outCol][r] : 0;
     if (pin === 0 && pout === 0) return;
     const b = rule.buckets;
     if (b.cooling(s, ts)) return;
@@ -160,7 +162,6 @@ export class VictimRules {
     const level = b.levelOf(s);
     const evidence: Record<string, number | string> = {
       [rule.inName]: rule.epIn[s],
-      [rule.outName]: rule.epOut[s],
       level,
       sources,
       windowS: seconds(windowS),
@@ -169,6 +170,7 @@ export class VictimRules {
       leakPerS: cfg.leakPerS,
       minSources: cfg.minSources,
     };
+    if (rule.outCol) evidence[rule.outName] = rule.epOut[s];
     if (rule.bytesCol) evidence.bytes = rule.epBytes[s];
     const score = riskScore(level, cfg.threshold, cfg.threshold / cfg.leakPerS, windowS);
     b.trip(s, ts);

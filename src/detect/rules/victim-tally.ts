@@ -33,6 +33,8 @@ export interface VictimTally {
   synAck: number[];
   /** Handshakes the host itself completed as a client (they solicited SYN-ACKs). */
   completionsOut: number[];
+  /** TCP segments without SYN toward the host, each the first of a connection the shard does not follow (an ACK or RST flood; a connection begun before the node). */
+  stray: number[];
   /**
    * Large UDP datagrams toward the host (payload of udpAmplification.minPayload bytes or
    * more, from any source port), and IP fragments after the first toward it (a large answer
@@ -61,14 +63,14 @@ export interface VictimTally {
 }
 
 const COUNT_COLUMNS = [
-  'syn', 'completions', 'synAck', 'completionsOut', 'udpResp', 'udpRespBytes', 'udpReqOut', 'icmp', 'icmpBytes', 'echoOut',
+  'syn', 'completions', 'synAck', 'completionsOut', 'stray', 'udpResp', 'udpRespBytes', 'udpReqOut', 'icmp', 'icmpBytes', 'echoOut',
 ] as const;
 export type TallyCount = (typeof COUNT_COLUMNS)[number];
 
 export function newVictimTally(): VictimTally {
   return {
     rows: 0, dropped: 0, v4: [], v6: [], firstTs: [], lastTs: [],
-    syn: [], completions: [], synAck: [], completionsOut: [], udpResp: [], udpRespBytes: [], udpReqOut: [], icmp: [], icmpBytes: [], echoOut: [],
+    syn: [], completions: [], synAck: [], completionsOut: [], stray: [], udpResp: [], udpRespBytes: [], udpReqOut: [], icmp: [], icmpBytes: [], echoOut: [],
     srcSketch: [], udpSrcSketch: [], udpDstSketch: [], topSrc4: [], topSrc6: [], topCount: [],
   };
 }
