@@ -343,3 +343,38 @@ describe('rules on recorded and crafted captures: the classes of issue 16', () =
     report.push({ file: 'crafted_flood_syn_ecn.pcap', cls: 'flood', first: flood.type, ttdMs: ((flood.ts - start) * 1000).toFixed(1), alerts: alerts.length });
   });
 });
+
+// The live range's own captures (test/fixtures/range, npm run range --out): each holds one
+// tool's traffic up to the ban (or to its end), recorded as the node saw it live.
+describe("rules on the live range's captures (test/fixtures/range)", () => {
+  const RANGE = new URL('./fixtures/range/', import.meta.url).pathname;
+  const rows = readFileSync(join(RANGE, 'labels.tsv'), 'utf8')
+    .trim()
+    .split('\n')
+    .slice(1)
+    .map((line) => line.split('\t'));
+
+  for (const [file, cls, attackers, , , note] of rows.filter((r) => r[1] === 'benign')) {
+    test(`${file}: ${note}: no alert`, () => {
+      assert.equal(cls, 'benign');
+      assert.equal(attackers, '-');
+      assert.deepEqual(runFiles([join(RANGE, file!)]).alerts.map(describeAlert), []);
+    });
+  }
+
+  for (const [file, , attacker, victim, , note] of rows.filter((r) => r[1] === 'brute')) {
+    test(`${file}: ${note}: the attacker is flagged by a login rule by its 5th failed login, nothing else is`, () => {
+      const path = join(RANGE, file!);
+      const alerts = runFiles([path]).alerts;
+      const attempts = new LoginAttempts();
+      for (const b of batchesOf(path)) attempts.scan(b);
+      const first = alerts.find((a) => a.blockable && a.source === attacker);
+      assert.ok(first, `no alert; alerts: ${alerts.map(describeAlert).join('; ')}`);
+      assert.match(first.type, /^(ssh-)?brute-force$/);
+      assert.equal(first.target, victim);
+      for (const a of alerts) if (a.blockable) assert.equal(a.source, attacker, describeAlert(a));
+      const before = attempts.between(attacker!, -Infinity, first.ts);
+      assert.ok(before.failures >= 3 && before.failures <= 5, `${before.failures} failed logins before the alert`);
+    });
+  }
+});
