@@ -5,8 +5,10 @@
 // prints the table (and with --json the JSON line) on stdout; progress goes to stderr. The
 // lab is removed at the end, on error and on Ctrl-C.
 
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { labUnavailable } from '../lab/bridge-lab.ts';
 import { createRangeLab, type RangeLab } from './lab.ts';
@@ -32,7 +34,8 @@ and CrowdSec in turn. The lab has no route out: nothing it sends leaves it.
 --json          also print the results as one JSON line (the last line of stdout)
 --only LIST     run only these scenarios (comma-separated names, see below)
 --systems LIST  defence systems to run (default: all three)
---out DIR       where autoimmune runs' captures and labels.tsv go (default: range-captures)
+--out DIR       where autoimmune runs' captures and labels.tsv go, and every run's auth.log
+                and vsftpd.log under logs/ (default: range-captures)
 --help          this text
 
 Scenarios:
@@ -75,8 +78,17 @@ if (missing.tools.length) {
   fail(`missing tools: ${missing.tools.join(', ')}.\nInstall them (scripts/setup-range.sh does it as root):\n  apt-get update && apt-get install -y --no-install-recommends ${missing.packages.join(' ')}`);
 }
 
+// The node runs compiled, as installed (systems/autoimmune.ts): build dist/ now if a source
+// is newer, so that no run's start waits for a build.
+if (systems.some((s) => s.name === 'autoimmune')) {
+  const b = spawnSync(process.execPath, [fileURLToPath(new URL('../scripts/build.mjs', import.meta.url)), '--if-stale'], { encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'] });
+  if (b.status !== 0) fail(`the range runs autoimmune compiled, and dist/ could not be built: ${b.stderr.trim()}`);
+}
+
 const out = resolve(values.out ?? 'range-captures');
 mkdirSync(out, { recursive: true });
+const logs = join(out, 'logs');
+mkdirSync(logs, { recursive: true });
 const progress = (msg: string) => process.stderr.write(`range: ${msg}\n`);
 
 let lab: RangeLab | undefined;
@@ -107,7 +119,7 @@ try {
   const runs = scenarios.flatMap((s) => systems.filter((sys) => sys.name === 'autoimmune' || s.incumbents).map((sys) => [s, sys] as const));
   for (const [k, [scenario, system]] of runs.entries()) {
     progress(`[${k + 1}/${runs.length}] ${scenario.name} against ${system.name}`);
-    const r = await runOne(lab, scenario, system, files, { keepPcapIn: system.name === 'autoimmune' ? out : null, progress });
+    const r = await runOne(lab, scenario, system, files, { keepPcapIn: system.name === 'autoimmune' ? out : null, keepLogsIn: logs, progress });
     results.push(r);
     const outcome = r.status === 'could-not-run' ? `could not run: ${r.reason}` : `banned ${r.banned.join(' ') || 'nobody'}; blocked after ${r.timeToBlockS ?? '-'} s; alerted ${r.alerted}; tool ${r.tool}`;
     progress(`[${k + 1}/${runs.length}] ${scenario.name} against ${system.name}: ${outcome} (${r.durationS.toFixed(0)} s)`);

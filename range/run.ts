@@ -6,7 +6,7 @@
 // Time to block = the prober's first unanswered probe of the final silence − the source's
 // first packet in the capture (both wall-clock on this host).
 
-import { mkdirSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCommand } from '../src/firewall/exec.ts';
 import type { RangeLab } from './lab.ts';
@@ -44,6 +44,8 @@ export interface RunOptions {
   /** Where to keep the capture (autoimmune runs); null: captures are made and deleted. */
   keepPcapIn: string | null;
   progress: (msg: string) => void;
+  /** Where to keep the victim's auth.log and vsftpd.log of every run (what the incumbents read); null: not kept. */
+  keepLogsIn?: string | null;
   /** What to start on the victim (default: every service, startServices). */
   services?: (lab: RangeLab, runDir: string) => Promise<Services>;
 }
@@ -187,6 +189,11 @@ export async function runOne(lab: RangeLab, scenario: Scenario, system: DefenceS
     };
   } finally {
     await services.stop();
+    if (options.keepLogsIn) {
+      for (const [log, name] of [[services.authLog, 'auth.log'], [services.vsftpdLog, 'vsftpd.log']] as const) {
+        if (existsSync(log)) copyFileSync(log, join(options.keepLogsIn, `${scenario.name}-${system.name}.${name}`));
+      }
+    }
     // What outlived its daemon (sshd's per-connection children, a tool's leftovers) goes too.
     for (const n of [lab.victim, lab.attacker, lab.client]) await killNamespace(n.ns);
     await runCommand('nft', ['flush', 'ruleset'], { netns: lab.victim.ns }).catch(() => {});

@@ -7,7 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RangeLab } from './lab.ts';
 import { USERS } from './lab.ts';
-import { BIG_FILE, FTP_FILE, WEB_PAGES } from './services.ts';
+import { BIG_FILE, FTP_FILE, SMALL_DIR, SMALL_FILES, WEB_PAGES } from './services.ts';
 import type { Expect } from './types.ts';
 
 export type ScenarioClass = 'scan' | 'brute' | 'flood' | 'benign';
@@ -147,6 +147,26 @@ export const SCENARIOS: readonly Scenario[] = [
     name: 'scp-large-file', tool: 'scp', expect: 'nothing', class: 'benign', from: 'client', probePort: 22, spoofed: false, incumbents: true, timeoutS: 60,
     note: 'copies a 16 MB file from the victim',
     argv: (c) => bash(`sshpass -p '${pw('alice')}' scp ${SSH_OPTS} alice@${c.victim}:${BIG_FILE} ${join(c.runDir, 'copied.bin')} && rm -f ${join(c.runDir, 'copied.bin')}`),
+  },
+  {
+    // What connection counters ban (fail2ban's old sshd-ddos, a "recent"/hashlimit rule on
+    // port 22): automation logs in many times in a row. Ansible without ControlPersist opens a
+    // connection per task, CI jobs one per step; here 20 logins, two at a time, ~10 s.
+    name: 'ssh-automation', tool: 'ssh', expect: 'nothing', class: 'benign', from: 'client', probePort: 22, spoofed: false, incumbents: true, timeoutS: 60,
+    note: '20 password logins in about 10 s, two at a time, each running a command (Ansible without ControlPersist, CI)',
+    argv: (c) => {
+      const login = (cmd: string) => `sshpass -p '${pw('alice')}' ssh ${SSH_OPTS} alice@${c.victim} ${cmd} >/dev/null`;
+      return bash(`for i in $(seq 1 10); do ${login('"echo task $i"')} & a=$!; ${login('uptime')} & b=$!; wait $a || exit 1; wait $b || exit 1; sleep 0.5; done`);
+    },
+  },
+  {
+    // OpenSSH 9's scp speaks SFTP; a deploy script that copies file by file opens a session each.
+    name: 'scp-many-files', tool: 'scp', expect: 'nothing', class: 'benign', from: 'client', probePort: 22, spoofed: false, incumbents: true, timeoutS: 90,
+    note: `${SMALL_FILES} small files (3-8 KB), one scp (SFTP) connection each, back to back`,
+    argv: (c) => {
+      const dest = join(c.runDir, 'small');
+      return bash(`mkdir -p ${dest} && for i in $(seq -w 1 ${SMALL_FILES}); do sshpass -p '${pw('alice')}' scp ${SSH_OPTS} alice@${c.victim}:${SMALL_DIR}/f$i.conf ${dest}/ || exit 1; done; rm -rf ${dest}`);
+    },
   },
   {
     name: 'http-browsing', tool: 'curl', expect: 'nothing', class: 'benign', from: 'client', probePort: 80, spoofed: false, incumbents: true, timeoutS: 60,

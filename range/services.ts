@@ -23,6 +23,9 @@ export interface Services {
 export const SSH_PORTS = [22, 2222] as const;
 export const BIG_FILE = 'big.bin';
 export const FTP_FILE = 'report.pdf';
+/** Alice's dir of small files (SMALL_FILES of them, 3-8 KB each) that the scp-many-files client copies one connection each. */
+export const SMALL_DIR = 'small';
+export const SMALL_FILES = 30;
 export const WEB_PAGES = 40;
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
@@ -62,15 +65,26 @@ export function makeContent(lab: RangeLab, withFiles = true): void {
   writeFileSync(join(www, 'index.html'), '<!doctype html><title>range</title><h1>range.test</h1>\n');
   for (let i = 0; i < WEB_PAGES; i++) writeFileSync(join(www, `page${i}.html`), `<!doctype html><p>page ${i}</p>${'x'.repeat(2000 + i * 50)}\n`);
   if (!withFiles) return;
+  const own = (path: string, user: string) => {
+    const uid = Number(spawnSync('ip', ['netns', 'exec', lab.victim.ns, 'id', '-u', user], { encoding: 'utf8' }).stdout.trim());
+    chownSync(path, uid, uid);
+  };
   const make = (user: string, name: string, mb: number) => {
     const file = join(lab.home(user), name);
     const r = spawnSync('head', ['-c', String(mb * 1024 * 1024), '/dev/urandom'], { maxBuffer: mb * 1024 * 1024 + 1 });
     writeFileSync(file, r.stdout);
-    const uid = Number(spawnSync('ip', ['netns', 'exec', lab.victim.ns, 'id', '-u', user], { encoding: 'utf8' }).stdout.trim());
-    chownSync(file, uid, uid);
+    own(file, user);
   };
   make('alice', BIG_FILE, 16);
   make('ftpuser', FTP_FILE, 2);
+  const small = join(lab.home('alice'), SMALL_DIR);
+  mkdirSync(small, { recursive: true });
+  own(small, 'alice');
+  for (let i = 1; i <= SMALL_FILES; i++) {
+    const file = join(small, `f${String(i).padStart(2, '0')}.conf`);
+    writeFileSync(file, `# file ${i}\n${'k = v\n'.repeat(400 + i * 30)}`);
+    own(file, 'alice');
+  }
 }
 
 export async function startServices(lab: RangeLab, runDir: string): Promise<Services> {

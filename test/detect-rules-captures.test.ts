@@ -24,6 +24,7 @@ interface Label {
   file: string;
   cls: 'benign' | 'scan' | 'brute' | 'flood';
   attackers: string[];
+  note?: string;
   victims: string[];
 }
 
@@ -34,9 +35,9 @@ function readLabelsTsv(path: string): Label[] {
     .split('\n')
     .slice(1)
     .map((line) => {
-      const [file, cls, attackers, victims] = line.split('\t');
+      const [file, cls, attackers, victims, , note] = line.split('\t');
       const list = (s: string | undefined) => (!s || s === '-' ? [] : s.split(','));
-      return { file: file!, cls: cls as Label['cls'], attackers: list(attackers), victims: list(victims) };
+      return { file: file!, cls: cls as Label['cls'], attackers: list(attackers), victims: list(victims), note: note ?? '' };
     });
 }
 
@@ -464,6 +465,36 @@ describe('rules on recordings of real nmap 7.93 and hping3 (a veth pair between 
       const start = firstTs(join(FIXTURES, file));
       assert.ok(flood.ts - start < 1, `alerted ${flood.ts - start} s after the flood began`);
       report.push({ file, cls: 'flood', first: flood.type, ttdMs: ((flood.ts - start) * 1000).toFixed(1), alerts: alerts.length });
+    });
+  }
+});
+
+// The live range's own captures (test/fixtures/range, npm run range --out): each holds one
+// tool's traffic up to the ban (or to its end), recorded as the node saw it live.
+describe("rules on the live range's captures (test/fixtures/range)", () => {
+  const RANGE = new URL('./fixtures/range/', import.meta.url).pathname;
+  const rows = readLabelsTsv(join(RANGE, 'labels.tsv'));
+
+  for (const { file, attackers, note } of rows.filter((r) => r.cls === 'benign')) {
+    test(`${file}: ${note}: no alert`, () => {
+      assert.deepEqual(attackers, []);
+      assert.deepEqual(runFiles([join(RANGE, file)]).alerts.map(describeAlert), []);
+    });
+  }
+
+  for (const { file, attackers: [attacker], victims: [victim], note } of rows.filter((r) => r.cls === 'brute')) {
+    test(`${file}: ${note}: the attacker is flagged by a login rule by its 5th failed login, nothing else is`, () => {
+      const path = join(RANGE, file);
+      const alerts = runFiles([path]).alerts;
+      const attempts = new LoginAttempts();
+      for (const b of batchesOf(path)) attempts.scan(b);
+      const first = alerts.find((a) => a.blockable && a.source === attacker);
+      assert.ok(first, `no alert; alerts: ${alerts.map(describeAlert).join('; ')}`);
+      assert.match(first.type, /^(ssh-)?brute-force$/);
+      assert.equal(first.target, victim);
+      for (const a of alerts) if (a.blockable) assert.equal(a.source, attacker, describeAlert(a));
+      const before = attempts.between(attacker!, -Infinity, first.ts);
+      assert.ok(before.failures >= 3 && before.failures <= 5, `${before.failures} failed logins before the alert`);
     });
   }
 });

@@ -1,6 +1,7 @@
-// autoimmune as a user runs it: `node --import tsx src/cli.ts start --config FILE --state-dir
-// DIR` inside the victim namespace, capturing live on the victim's eth0 and enforcing with
-// nftables there. Its settings are the defaults except what the range must set: the
+// autoimmune as a user runs it: the installed command, compiled (`node bin/autoimmune.js start
+// --config FILE --state-dir DIR`: dist/, no TypeScript loader; range/cli.ts builds dist/ first
+// when a source is newer) inside the victim namespace, capturing live on the victim's eth0 and
+// enforcing with nftables there. Its settings are the defaults except what the range must set: the
 // interface, the nftables backend (never dry-run), its own state dir per run, and a capture
 // filter that leaves out the prober's own packets. Read through its HTTP API on the
 // victim's loopback (curl inside the namespace: the runner is not in the lab's network).
@@ -35,7 +36,7 @@ export const autoimmune: DefenceSystem = {
     const ns = ctx.lab.victim.ns;
     const config = join(ctx.runDir, 'autoimmune.json');
     writeFileSync(config, JSON.stringify(nodeConfig(ctx), null, 2));
-    const node = startDaemon('autoimmune', ns, [process.execPath, '--import', 'tsx', 'src/cli.ts', 'start', '--config', config, '--state-dir', join(ctx.runDir, 'state')], {
+    const node = startDaemon('autoimmune', ns, [process.execPath, 'bin/autoimmune.js', 'start', '--config', config, '--state-dir', join(ctx.runDir, 'state')], {
       cwd: REPO,
       logFile: join(ctx.runDir, 'autoimmune.log'),
     });
