@@ -9,32 +9,14 @@
 
 import type { EventKind } from './event-query.ts';
 import type { EventRow } from './event-row.ts';
-import { columnSet, KIND_CODES, makeRoom, NUM_FIELDS as NUM, putRow, rowAt, Words, type ColumnSet } from './row-columns.ts';
+import { KIND_CODES, NUM_FIELDS as NUM, RowRing, rowAt } from './row-columns.ts';
 
-const FIRST_CAPACITY = 1024;
-
-export class MemoryTier {
-  private c: ColumnSet = columnSet(FIRST_CAPACITY);
+export class MemoryTier extends RowRing {
   /** Alerts' vectors by row id (few rows have one). */
   private readonly features = new Map<number, Float32Array>();
-  /** The words of the word columns, kept for the tier's life. */
-  private readonly words = new Words();
-  /** Rows before head are gone; rows head … end - 1 are held. */
-  private head = 0;
-  private end = 0;
-
-  /** Rows held. */
-  get size(): number {
-    return this.end - this.head;
-  }
 
   push(r: EventRow): void {
-    if (this.end === this.c.kind.length) {
-      this.c = makeRoom(this.c, this.head, this.end);
-      this.end -= this.head;
-      this.head = 0;
-    }
-    putRow(this.c, this.end++, r, this.words);
+    this.append(r);
     if (r.features) this.features.set(r.id, r.features);
   }
 
@@ -51,7 +33,7 @@ export class MemoryTier {
 
   private drop(): void {
     const i = this.head++;
-    // The strings and the vector go with the row (the slots are reused after makeRoom).
+    // The strings and the vector go with the row (the slots are reused once the rows held move to the front).
     this.c.source[i] = this.c.target[i] = this.c.detail[i] = '';
     if (this.features.size > 0) this.features.delete(this.c.num[i * NUM]!);
   }

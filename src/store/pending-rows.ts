@@ -4,36 +4,20 @@
 // columns and posts them (a chunk's slice of each) without a row made again.
 
 import type { EventRow } from './event-row.ts';
-import { columnSet, makeRoom, NUM_FIELDS, rowAt, WORD_FIELDS, Words, putRow, type ColumnSet, type RowColumns } from './row-columns.ts';
+import { NUM_FIELDS, RowRing, rowAt, WORD_FIELDS, type RowColumns } from './row-columns.ts';
 
-const FIRST_CAPACITY = 1024;
-
-export class PendingRows {
-  private c: ColumnSet = columnSet(FIRST_CAPACITY);
+/** The queue; its words are those of the rows queued since the last take (a flush posts them with its rows). */
+export class PendingRows extends RowRing {
   /** Alerts' vectors, row by row (null: none). */
   private features: (Float32Array | null)[] = [];
-  /** The words of the rows queued since the last take (a flush posts them with its rows). */
-  private words = new Words();
-  /** Rows before head were shed; rows head … end - 1 are queued. */
-  private head = 0;
-  private end = 0;
-
-  /** Rows queued. */
-  get size(): number {
-    return this.end - this.head;
-  }
 
   /** Queues a row's values (the row itself is not kept: the caller may reuse it). */
   push(r: EventRow): void {
-    if (this.end === this.c.kind.length) {
-      this.c = makeRoom(this.c, this.head, this.end);
-      this.features.splice(0, this.head);
-      this.end -= this.head;
-      this.head = 0;
-    }
-    const i = this.end++;
-    putRow(this.c, i, r, this.words);
-    this.features[i] = r.features ?? null;
+    this.features[this.append(r)] = r.features ?? null;
+  }
+
+  protected override moved(by: number): void {
+    this.features.splice(0, by);
   }
 
   /** Drops the oldest `k` queued rows (their strings and vectors go with them). */
@@ -49,10 +33,8 @@ export class PendingRows {
   /** Every queued row as columns of exactly their count, oldest first; the queue is left empty. */
   take(): RowColumns {
     const out = sliceColumns({ ...this.c, count: this.end, words: this.words.words, features: this.features }, this.head, this.end);
-    this.c = columnSet(FIRST_CAPACITY);
+    this.clear();
     this.features = [];
-    this.words = new Words();
-    this.head = this.end = 0;
     return out;
   }
 

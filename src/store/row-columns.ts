@@ -100,20 +100,54 @@ export function columnSet(capacity: number): ColumnSet {
   return { num: new Float64Array(capacity * NUM_FIELDS), code: new Uint32Array(capacity * WORD_FIELDS), kind: new Uint8Array(capacity), source: [], target: [], detail: [] };
 }
 
+const FIRST_CAPACITY = 1024;
+
 /**
- * Room for more rows in `c`, whose rows head … end - 1 are held (those before head let go):
- * they are moved to the front, into columns twice as long when they fill more than half;
- * returns the columns they are in now (row head is row 0 there).
+ * Rows in columns, oldest first (the memory tier, the queue for the database): rows before
+ * head are let go, rows head … end - 1 held. When the columns are full the rows held move to
+ * the front, into columns twice as long when they fill more than half.
  */
-export function makeRoom(c: ColumnSet, head: number, end: number): ColumnSet {
-  const capacity = c.kind.length;
-  const out = (end - head) * 2 > capacity ? columnSet(capacity * 2) : c;
-  out.num.set(c.num.subarray(head * NUM_FIELDS, end * NUM_FIELDS));
-  out.code.set(c.code.subarray(head * WORD_FIELDS, end * WORD_FIELDS));
-  out.kind.set(c.kind.subarray(head, end));
-  for (const name of ['source', 'target', 'detail'] as const) {
-    c[name].splice(0, head);
-    out[name] = c[name];
+export class RowRing {
+  protected c: ColumnSet = columnSet(FIRST_CAPACITY);
+  protected words = new Words();
+  protected head = 0;
+  protected end = 0;
+
+  /** Rows held. */
+  get size(): number {
+    return this.end - this.head;
   }
-  return out;
+
+  /** Writes row `r`'s values after the last row held; returns where. */
+  protected append(r: EventRow): number {
+    if (this.end === this.c.kind.length) {
+      const c = this.c;
+      const head = this.head;
+      const out = (this.end - head) * 2 > c.kind.length ? columnSet(c.kind.length * 2) : c;
+      out.num.set(c.num.subarray(head * NUM_FIELDS, this.end * NUM_FIELDS));
+      out.code.set(c.code.subarray(head * WORD_FIELDS, this.end * WORD_FIELDS));
+      out.kind.set(c.kind.subarray(head, this.end));
+      for (const name of ['source', 'target', 'detail'] as const) {
+        c[name].splice(0, head);
+        out[name] = c[name];
+      }
+      this.c = out;
+      this.end -= head;
+      this.head = 0;
+      this.moved(head);
+    }
+    const i = this.end++;
+    putRow(this.c, i, r, this.words);
+    return i;
+  }
+
+  /** Lets every row go, with the words (a subclass clears its own columns). */
+  protected clear(): void {
+    this.c = columnSet(FIRST_CAPACITY);
+    this.words = new Words();
+    this.head = this.end = 0;
+  }
+
+  /** The rows held moved `by` rows to the front (a subclass moves its own columns). */
+  protected moved(_by: number): void {}
 }
