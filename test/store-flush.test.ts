@@ -1,6 +1,8 @@
 // The event store's flush: a backlog goes to the database in chunks (so the database thread
 // holds a chunk, not the whole queue), and a chunk the database refuses stays queued, with
-// everything after it, until a later flush stores it: every row once, none twice.
+// everything after it, until a later flush stores it: every row once, none twice. The queue
+// (columns: pending-rows.ts) keeps the newest `maxPending` rows, oldest first, and a refused
+// chunk goes back in front of the rows queued since.
 
 import { strict as assert } from 'node:assert';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -10,6 +12,8 @@ import { test } from 'node:test';
 import type { EventRow } from '../src/store/event-row.ts';
 import { EventStore } from '../src/store/event-store.ts';
 import { openSqliteBackend } from '../src/store/sqlite-backend.ts';
+import { openDuckdbBackend } from '../src/store/duckdb-backend.ts';
+import { NUM_FIELDS } from '../src/store/row-columns.ts';
 import type { StoreBackend } from '../src/store/sql-backend.ts';
 
 const T0 = Date.UTC(2026, 11, 5, 10, 0, 0);
@@ -18,17 +22,28 @@ function row(i: number): EventRow {
   return { id: i + 1, kind: 'flow', at: T0 + i, type: 'tcp/80', source: `198.51.100.${i % 250}`, target: '10.0.0.1', country: null, asn: null, score: 0, node: 'n1', detector: 'flow-meter', detail: '{}' };
 }
 
-/** The real backend, with the size of each insert call seen and the `failAt`-th call failing before it reaches the database. */
-function watched(backend: StoreBackend, failAt: number): { backend: StoreBackend; calls: number[] } {
+/**
+ * The real backend, with the size of each insert call seen, the ids of the rows each stored
+ * call held, in order, and the `failAt`-th call failing before it reaches the database (after
+ * `during()`, what happens while the database is busy).
+ */
+function watched(backend: StoreBackend, failAt: number, during = () => {}): { backend: StoreBackend; calls: number[]; stored: number[] } {
   const calls: number[] = [];
-  const insert = backend.insert.bind(backend);
-  backend.insert = async (rows) => {
-    calls.push(rows.length);
-    if (calls.length === failAt) throw new Error('database busy');
-    return insert(rows);
+  const stored: number[] = [];
+  const insert = backend.insertColumns.bind(backend);
+  backend.insertColumns = async (rows) => {
+    calls.push(rows.count);
+    if (calls.length === failAt) {
+      during();
+      throw new Error('database busy');
+    }
+    await insert(rows);
+    for (let i = 0; i < rows.count; i++) stored.push(rows.num[i * NUM_FIELDS]!);
   };
-  return { backend, calls };
+  return { backend, calls, stored };
 }
+
+const ids = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
 test('a backlog is flushed in chunks, and a refused chunk is stored once by the next flush', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'ai-store-flush-'));
@@ -49,6 +64,55 @@ test('a backlog is flushed in chunks, and a refused chunk is stored once by the 
     const q = await store.query({ kind: 'flow', from: T0, to: T0 + n, filters: {}, measure: 'count' });
     assert.equal(q.tier, 'database');
     assert.deepEqual(q.result.rows, [[n]]);
+    await store.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('past maxPending the oldest queued rows are shed, and a refused flush puts its rows back in front of those queued since', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ai-store-shed-'));
+  try {
+    let store: EventStore;
+    // The first insert call fails after rows 181–200 came in while it ran.
+    const w = watched(await openDuckdbBackend(join(dir, 'events.duckdb')), 1, () => store.addRows(ids(181, 200).map((id) => row(id - 1))));
+    store = new EventStore({ node: 'n1', backend: w.backend, maxPending: 100, now: () => T0 + 30_000 });
+    store.addRows(ids(1, 150).map((id) => row(id - 1)));
+    assert.equal(store.stats.shed, 50);
+    assert.equal(store.stats.pending, 100);
+    await assert.rejects(store.flush(), /database busy/);
+    // 51–150 back in front of 181–200: 120 queued, the oldest 20 (51–70) shed.
+    assert.equal(store.stats.pending, 100);
+    assert.equal(store.stats.shed, 70);
+    store.addRows(ids(201, 230).map((id) => row(id - 1)));
+    assert.equal(store.stats.shed, 100);
+    await store.flush();
+    assert.deepEqual(w.stored, [...ids(101, 150), ...ids(181, 230)]);
+    assert.equal(store.stats.flushed, 100);
+    assert.equal(store.stats.pending, 0);
+    const list = await store.query({ kind: 'flow', from: T0, to: T0 + 1000, filters: {}, measure: 'list', limit: 1000 });
+    assert.equal(list.tier, 'database');
+    assert.deepEqual(list.result.rows.map((r) => r[0]).sort((a, b) => Number(a) - Number(b)), [...ids(101, 150), ...ids(181, 230)]);
+    // A row is stored as it was queued.
+    const one = list.result.rows.find((r) => r[0] === 222)!;
+    const want = row(221);
+    assert.deepEqual(one, [want.id, want.kind, want.at, want.type, want.source, want.target, want.country, want.asn, want.score, want.node, want.detector, want.detail]);
+    await store.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('shedding a long queue keeps its newest rows in order (the shed slots given back on the way)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ai-store-shed-'));
+  try {
+    const w = watched(await openSqliteBackend(join(dir, 'events.sqlite')), 0);
+    const store = new EventStore({ node: 'n1', backend: w.backend, maxPending: 1500, maxMemoryRows: 100, now: () => T0 + 30_000 });
+    for (let i = 0; i < 5000; i += 250) store.addRows(ids(i + 1, i + 250).map((id) => row(id - 1)));
+    assert.equal(store.stats.shed, 3500);
+    await store.flush();
+    assert.deepEqual(w.stored, ids(3501, 5000));
+    assert.equal((await w.backend.stats()).events, 1500);
     await store.close();
   } finally {
     rmSync(dir, { recursive: true, force: true });

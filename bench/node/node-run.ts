@@ -196,8 +196,13 @@ async function replayRun(a: Args): Promise<void> {
   let memoryAtPeak: Record<string, number> = {};
   // The store's database thread at (just after) the same moment: its V8 heap and DuckDB's memory.
   let storeAtPeak: BackendMemory | null = null;
+  // The store's own counts at the same moment (rows queued for the database, rows in the memory tier), and the most queued at any sample.
+  let storeRowsAtPeak: Record<string, number> = {};
+  let pendingMax = 0;
   const sampler = setInterval(() => {
     const rss = process.memoryUsage.rss();
+    const st = node.events?.store.stats;
+    if (st && st.pending > pendingMax) pendingMax = st.pending;
     if (t0 === 0 && source) {
       const read = source.stats().packets;
       if (read >= a.warmup) startCounting(read);
@@ -207,6 +212,7 @@ async function replayRun(a: Args): Promise<void> {
       if (rss > smapsAt + 4 * 1048576) {
         smapsAt = rss;
         memoryAtPeak = memoryMb();
+        if (st) storeRowsAtPeak = { pending: st.pending, memoryRows: st.memoryRows, stored: st.stored, flushed: st.flushed, shed: st.shed };
         void node.events?.store.backendMemory().then((m) => (storeAtPeak = m), () => {});
         // A new high by 4 MB or more: keep the smaps of this moment (the file ends at the highest).
         if (a.smaps) writeFileSync(a.smaps, readFileSync('/proc/self/smaps', 'utf8'));
@@ -259,6 +265,8 @@ async function replayRun(a: Args): Promise<void> {
     /** process.memoryUsage() (MB) at the run's highest RSS, within 4 MB of it. */
     memory_at_peak_mb: memoryAtPeak,
     store_thread_at_peak_mb: storeAtPeak,
+    store_rows_at_peak: storeRowsAtPeak,
+    store_pending_max: pendingMax,
     store_thread_end_mb: await node.events?.store.backendMemory().catch(() => null),
     /** Each second: [s since the replay started, rss, heapUsed, heapTotal, arrayBuffers] in MB. */
     memory_timeline_mb: timeline,

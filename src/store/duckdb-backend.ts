@@ -17,7 +17,8 @@
 import { DuckDBInstance } from '@duckdb/node-api';
 import type { DuckDBAppender, DuckDBConnection } from '@duckdb/node-api';
 import { ChunkWriter } from './duckdb-chunks.ts';
-import { toColumns, type RowColumns } from './row-columns.ts';
+import type { RowColumns } from './row-columns.ts';
+import { toColumns } from './pending-rows.ts';
 import type { EventQuery } from './event-query.ts';
 import {
   TABLE_ROWS_SQL, VECTOR_IDS_SQL, alertsSql, compactTo, lateColumns, loadCoverage, pruneTo, renameModelDetector, rollLate, rollupTo, runEventQuery,

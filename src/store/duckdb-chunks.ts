@@ -7,7 +7,8 @@
 import duckdb from '@duckdb/node-bindings';
 import { BIGINT, BLOB, DOUBLE, UINTEGER, VARCHAR } from '@duckdb/node-api';
 import type { DuckDBAppender, DuckDBDataChunk } from '@duckdb/node-api';
-import { NUM_FIELDS, type RowColumns } from './row-columns.ts';
+import { EVENT_KINDS } from './event-query.ts';
+import { NUM_FIELDS, WORD_FIELDS, type RowColumns } from './row-columns.ts';
 import { addressKeys, featuresToBytes, RAW_COLUMNS } from './sql-backend.ts';
 import { StoreRowError } from './store-errors.ts';
 
@@ -47,15 +48,17 @@ export class ChunkWriter {
     const v = this.vectors;
     duckdb.data_chunk_reset(this.chunk);
     for (const m of this.valid.values()) m.fill(0xff);
+    const words = c.words;
     for (let i = 0; i < rows; i++) {
       const r = from + i;
       const o = r * NUM_FIELDS;
+      const w = r * WORD_FIELDS;
       int64(this.id, i, c.num[o]!, 'id');
       int64(this.at, i, c.num[o + 1]!, 'at');
       this.score[i] = c.num[o + 2]!;
       int64(this.n, i, c.num[o + 3]!, 'n');
-      duckdb.vector_assign_string_element(v[col.kind]!, i, c.kind[r]!);
-      duckdb.vector_assign_string_element(v[col.type]!, i, c.type[r]!);
+      duckdb.vector_assign_string_element(v[col.kind]!, i, EVENT_KINDS[c.kind[r]!]!);
+      duckdb.vector_assign_string_element(v[col.type]!, i, words[c.code[w]!]!);
       const source = c.source[r]!;
       const target = c.target[r]!;
       duckdb.vector_assign_string_element(v[col.source]!, i, source);
@@ -66,10 +69,11 @@ export class ChunkWriter {
       const [tgt4, tgt6] = addressKeys(target);
       this.u32OrNull(this.tgt4, col.tgt4, i, tgt4);
       this.stringOrNull(col.tgt6, i, tgt6);
-      this.stringOrNull(col.country, i, c.country[r]!);
-      this.u32OrNull(this.asn, col.asn, i, c.asn[r]!);
-      duckdb.vector_assign_string_element(v[col.node]!, i, c.node[r]!);
-      duckdb.vector_assign_string_element(v[col.detector]!, i, c.detector[r]!);
+      this.stringOrNull(col.country, i, words[c.code[w + 1]!]!);
+      const asn = c.num[o + 4]!;
+      this.u32OrNull(this.asn, col.asn, i, Number.isNaN(asn) ? null : asn);
+      duckdb.vector_assign_string_element(v[col.node]!, i, words[c.code[w + 2]!]!);
+      duckdb.vector_assign_string_element(v[col.detector]!, i, words[c.code[w + 3]!]!);
       duckdb.vector_assign_string_element(v[col.detail]!, i, c.detail[r]!);
       const f = c.features[r];
       if (f) duckdb.vector_assign_string_element_len(v[col.features]!, i, featuresToBytes(f));

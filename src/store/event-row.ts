@@ -142,22 +142,29 @@ export function tcpFlagLetters(flags: number): string {
  * four packets in five. The counts and the capture times go in the detail.
  */
 export function flowRow(f: FlowRecord, id: number, node: string, at: number): EventRow {
-  const a = f.attempts;
-  const row: EventRow = {
-    id,
-    kind: 'flow',
-    at,
-    type: flowService(f),
-    source: f.source,
-    target: f.target,
-    country: f.country,
-    asn: f.asn,
-    score: f.scored > 0 ? f.anomalous / f.scored : 0,
-    node,
-    detector: 'flow-meter',
-    detail: flowDetail(f),
-  };
-  if (a) row.n = a.flows;
+  const row = flowRowInto({} as EventRow, f, id, node, at);
+  if (!f.attempts) delete row.n;
+  return row;
+}
+
+/**
+ * flowRow() written into `row` (the event store's one reused row: its tiers copy the values,
+ * so a flow makes no row object); `n` is always set, 1 for a single flow.
+ */
+export function flowRowInto(row: EventRow, f: FlowRecord, id: number, node: string, at: number): EventRow {
+  row.id = id;
+  row.kind = 'flow';
+  row.at = at;
+  row.type = flowService(f);
+  row.source = f.source;
+  row.target = f.target;
+  row.country = f.country;
+  row.asn = f.asn;
+  row.score = f.scored > 0 ? f.anomalous / f.scored : 0;
+  row.node = node;
+  row.detector = 'flow-meter';
+  row.detail = flowDetail(f);
+  row.n = f.attempts ? f.attempts.flows : 1;
   return row;
 }
 

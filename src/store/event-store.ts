@@ -7,16 +7,19 @@
 //             hourly counts with their addresses (backend.compact), and everything older
 //             than `retentionMs` deleted (backend.prune).
 // Alerts that carry a flow-feature vector go into the similarity index too ("events like
-// this one"). Adding never waits on the database: rows queue for the next flush, and past
-// `maxPending` the oldest queued are shed and counted (the database has fallen behind).
+// this one"). Adding never waits on the database: rows queue for the next flush (as columns:
+// pending-rows.ts), and past `maxPending` the oldest queued are shed and counted (the
+// database has fallen behind).
 
 import type { Alert } from '../detect/alert.ts';
 import type { Decision } from '../respond/decision.ts';
 import type { EventQuery } from './event-query.ts';
 import type { FlowRecord } from '../detect/flow-record.ts';
-import { alertRow, decisionRow, flowRow, type EventRow, type QueryResult } from './event-row.ts';
+import { alertRow, decisionRow, flowRowInto, type EventRow, type QueryResult } from './event-row.ts';
 import { evaluateQuery } from './evaluate-query.ts';
 import { MemoryTier } from './memory-tier.ts';
+import { PendingRows, sliceColumns } from './pending-rows.ts';
+import type { RowColumns } from './row-columns.ts';
 import { floorHour, type BackendMemory, type StoreBackend, type StoredAlert } from './sql-backend.ts';
 import type { SimilarHit, SimilarIndex } from './similar-index.ts';
 import { NotStoredError, QueryCancelledError, StoreStoppingError } from './store-errors.ts';
@@ -71,7 +74,9 @@ export interface Answer {
 
 export class EventStore {
   private readonly memory = new MemoryTier();
-  private pending: EventRow[] = [];
+  private pending = new PendingRows();
+  /** The row a flow's values are written into on their way to the tiers (which copy them): no object per flow. */
+  private readonly flowScratch = {} as EventRow;
   private nextId: number;
   /** Since when memory holds every row (the store's opening, or the eviction horizon). */
   private memorySince: number;
@@ -134,7 +139,7 @@ export class EventStore {
 
   /** Flow summaries the detector shards ended, at `at` (wall clock). */
   addFlows(flows: readonly FlowRecord[], at = this.now()): void {
-    for (const f of flows) this.add(flowRow(f, this.nextId++, this.o.node, at));
+    for (const f of flows) this.add(flowRowInto(this.flowScratch, f, this.nextId++, this.o.node, at));
   }
 
   /** Rows made elsewhere (tests, imports): ids are the caller's. */
@@ -151,12 +156,17 @@ export class EventStore {
     this.evict();
     if (!this.o.backend) return;
     this.pending.push(row);
-    if (this.pending.length > this.maxPending) {
-      const over = this.pending.length - this.maxPending;
-      this.pending.splice(0, over);
+    this.shedPastBound();
+  }
+
+  /** Sheds the oldest queued rows past maxPending (counted). */
+  private shedPastBound(): void {
+    const over = this.pending.size - this.maxPending;
+    if (over > 0) {
+      this.pending.shed(over);
       this.stats.shed += over;
     }
-    this.stats.pending = this.pending.length;
+    this.stats.pending = this.pending.size;
   }
 
   private evict(): void {
@@ -179,26 +189,25 @@ export class EventStore {
   async flush(): Promise<void> {
     if (this.flushing) return this.flushing;
     const backend = this.o.backend;
-    if (!backend || this.pending.length === 0) return;
-    const queued = this.pending;
-    this.pending = [];
+    if (!backend || this.pending.size === 0) return;
+    const queued = this.pending.take();
     this.stats.pending = 0;
     this.flushing = this.insertChunks(backend, queued).finally(() => (this.flushing = null));
     return this.flushing;
   }
 
-  private async insertChunks(backend: StoreBackend, queued: EventRow[]): Promise<void> {
-    for (let at = 0; at < queued.length; at += INSERT_CHUNK_ROWS) {
-      const chunk = at === 0 && queued.length <= INSERT_CHUNK_ROWS ? queued : queued.slice(at, at + INSERT_CHUNK_ROWS);
+  private async insertChunks(backend: StoreBackend, queued: RowColumns): Promise<void> {
+    for (let at = 0; at < queued.count; at += INSERT_CHUNK_ROWS) {
+      const chunk = at === 0 && queued.count <= INSERT_CHUNK_ROWS ? queued : sliceColumns(queued, at, Math.min(queued.count, at + INSERT_CHUNK_ROWS));
       try {
-        await backend.insert(chunk);
+        await backend.insertColumns(chunk);
       } catch (err) {
         // What is not stored goes back in front of the queue for the next flush (shed past the bound, counted).
-        this.pending = (at === 0 ? queued : queued.slice(at)).concat(this.pending);
-        this.stats.pending = this.pending.length;
+        this.pending.putBack(queued, at);
+        this.shedPastBound();
         throw err;
       }
-      this.stats.flushed += chunk.length;
+      this.stats.flushed += chunk.count;
     }
   }
 
