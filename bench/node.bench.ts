@@ -25,6 +25,8 @@ import { nodeRunArgs } from './node/node-run-command.ts';
 const PCAP_DIR = new URL('../../shared/data/pcap/', import.meta.url).pathname;
 /** Passes over the shared captures per timed run (112,205 packets each). */
 const PASSES = Number(process.env.AUTOIMMUNE_BENCH_NODE_PASSES ?? 3);
+/** Packets in one pass over the shared captures. */
+const PASS_PACKETS = 112_205;
 
 export interface NodeRunResult {
   packets: number;
@@ -45,7 +47,7 @@ interface NodeRunShape {
   workers: boolean;
   /** Held to one CPU (taskset): one core's worth of the machine. */
   oneCore: boolean;
-  /** Packets read before the counting starts (node-run --warmup): a warm node's rate. */
+  /** Packets read (and not counted) before the timed passes (node-run --warmup): a warm node's rate. */
   warmup?: number;
 }
 
@@ -91,12 +93,12 @@ export async function run(): Promise<void> {
   const states: string[] = [];
   try {
     const trained = await trainBenchModel(modelDir, benign, { ...config.model, epochs: 2 }, 10_000);
-    const packets = PASSES * 112_205;
+    const packets = PASSES * PASS_PACKETS;
     const cores = defaultShardCount();
-    const runOne = async (shape: NodeRunShape, total = packets) => {
+    const runOne = async (shape: NodeRunShape) => {
       const s = freshState(modelDir);
       states.push(s);
-      return nodeProcess(s, shape, total, files);
+      return nodeProcess(s, shape, packets + (shape.warmup ?? 0), files);
     };
     // As configured by default (shards as actors on the main thread), then with every shard
     // in a thread of its own; each also held to one core with one shard.
@@ -107,10 +109,9 @@ export async function run(): Promise<void> {
     // The same two warm: one pass read first and not counted, then the passes above. Each
     // thread's isolate compiles the same code again (TurboFan on the V8 platform threads),
     // which a run of a few seconds counts and a node that runs for days does not.
-    const warm = { workers: true, warmup: 112_205 };
-    const allWarm = await runOne({ shards: cores, oneCore: false, ...warm }, packets + warm.warmup);
-    const allWarmActors = await runOne({ shards: cores, oneCore: false, workers: false, warmup: warm.warmup }, packets + warm.warmup);
-    const oneWarm = await runOne({ shards: 1, oneCore: true, ...warm }, packets + warm.warmup);
+    const allWarmActors = await runOne({ shards: cores, workers: false, oneCore: false, warmup: PASS_PACKETS });
+    const allWarm = await runOne({ shards: cores, workers: true, oneCore: false, warmup: PASS_PACKETS });
+    const oneWarm = await runOne({ shards: 1, workers: true, oneCore: true, warmup: PASS_PACKETS });
     const ref = await replayReference(files);
     const model = { model_version: 1, model_trained_rows: trained.rows, model_train_s: trained.trainS };
     report({
