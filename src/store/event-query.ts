@@ -3,6 +3,8 @@
 // field, a trend over time buckets, or the events themselves). The ask engine shows it with
 // every answer so the operator can check what was run; the store runs it on every tier.
 
+import { FLOOD_ALERT_TYPES } from '../detect/alert.ts';
+
 /**
  * alert: what a detector raised; decision: what the responder did (ban, unban, …);
  * flow: a per-flow summary (NetFlow-style, one direction of a 5-tuple) written when the
@@ -43,8 +45,8 @@ export interface EventFilters {
   realSource?: true;
 }
 
-/** Alert types a victim-keyed flood rule raises (src/detect/rules/victim-rules.ts, blockable false). */
-export const FLOOD_TYPES: readonly string[] = ['syn-flood', 'udp-amplification', 'tcp-reflection', 'tcp-flood', 'icmp-flood'];
+/** Alert types a victim-keyed flood rule raises (as strings: rows carry any type text). */
+export const FLOOD_TYPES: readonly string[] = FLOOD_ALERT_TYPES;
 
 export type Measure = 'count' | 'top' | 'trend' | 'list';
 

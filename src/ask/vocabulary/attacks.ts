@@ -1,7 +1,7 @@
 // Attack types in words: the phrases that name each alert type (or a group of them), and the
 // labels of types and decision actions in answers.
 
-import { ALERT_TYPES, type AlertType } from '../../detect/alert.ts';
+import { ALERT_TYPES, FLOOD_ALERT_TYPES, type AlertType } from '../../detect/alert.ts';
 import type { Language } from './language.ts';
 import { forms } from './text.ts';
 
@@ -13,7 +13,7 @@ export interface AttackPhrase {
 }
 
 const PORT_SCANS: AlertType[] = ['port-scan-vertical', 'port-scan-horizontal', 'scan-probe'];
-const FLOODS: AlertType[] = ['syn-flood', 'udp-amplification', 'tcp-reflection', 'tcp-flood', 'icmp-flood'];
+const FLOODS: AlertType[] = [...FLOOD_ALERT_TYPES];
 const BRUTE_FORCE: AlertType[] = ['brute-force', 'ssh-brute-force'];
 
 /**
