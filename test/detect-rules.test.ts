@@ -291,6 +291,24 @@ describe('vertical port scan', () => {
     assert.ok(a.score > 0.5 && a.score <= 1);
   });
 
+  test("a burst of new ports fires though the source keeps reconnecting to a port it already opened (those answers take back nothing)", () => {
+    const sr = new SourceRules(rules({ verticalScan: { threshold: 100, burstMaxretry: 5, burstFindtimeS: 0.05 }, horizontalScan: { enabled: false }, scanProbe: { enabled: false }, halfOpen: { enabled: false } }));
+    const pkts: Pkt[] = [];
+    const connect22 = (t: number, sp: number) => {
+      pkts.push({ ts: t, src: '10.0.0.1', dst: '10.0.0.2', sp, dp: 22 });
+      pkts.push({ ts: t + 0.001, src: '10.0.0.2', dst: '10.0.0.1', sp: 22, dp: sp, flags: 0x12 });
+      pkts.push({ ts: t + 0.002, src: '10.0.0.1', dst: '10.0.0.2', sp, dp: 22, flags: 0x10 });
+    };
+    connect22(0, 40000); // port 22 opened and answered: it takes back its own hit
+    for (const k of range(5)) {
+      pkts.push({ ts: 1 + k * 0.008, src: '10.0.0.1', dst: '10.0.0.2', sp: 50000 + k, dp: 1000 + k });
+      connect22(1.003 + k * 0.008, 40001 + k);
+    }
+    const out = run(sr, pkts);
+    assert.deepEqual(out.map((a) => a.type), ['port-scan-vertical']);
+    assert.equal(out[0]!.evidence.burstPorts, 5);
+  });
+
   test('counts distinct ports only: the same port again and again is no scan', () => {
     const sr = new SourceRules(cfg);
     const out = run(sr, range(50).map((k) => ({ ts: 1 + k * 0.01, src: '10.0.0.1', dst: '10.0.0.2', sp: 50000 + k, dp: 443 })));
@@ -381,6 +399,24 @@ describe('horizontal scan', () => {
     assert.equal(out[0]!.target, '*');
     assert.equal(out[0]!.evidence.hosts, 8);
     assert.equal(out[0]!.evidence.port, 3389);
+  });
+
+  test('connections that speak to one cooperating host take back only that host: a sweep around them still fires', () => {
+    const sr = new SourceRules(cfg);
+    const pkts: Pkt[] = [];
+    for (const k of range(8)) {
+      const t = 1 + k * 0.1;
+      pkts.push({ ts: t, src: '10.0.0.1', dst: `10.1.0.${k + 1}`, sp: 50000 + k, dp: 3389 });
+      // the same cooperating host again: a full connection that sends data
+      const sp = 51000 + k;
+      pkts.push({ ts: t + 0.01, src: '10.0.0.1', dst: '10.1.0.100', sp, dp: 3389 });
+      pkts.push({ ts: t + 0.02, src: '10.1.0.100', dst: '10.0.0.1', sp: 3389, dp: sp, flags: 0x12 });
+      pkts.push({ ts: t + 0.03, src: '10.0.0.1', dst: '10.1.0.100', sp, dp: 3389, flags: 0x10 });
+      pkts.push({ ts: t + 0.04, src: '10.0.0.1', dst: '10.1.0.100', sp, dp: 3389, flags: 0x18, payload: 40 });
+    }
+    const out = run(sr, pkts);
+    assert.deepEqual(out.map((a) => a.type), ['port-scan-horizontal']);
+    assert.equal(out[0]!.evidence.hosts, 9); // the 8 swept and the cooperating one (seen, taken back once)
   });
 
   test('ping sweeps count; DNS queries to many resolvers do not', () => {

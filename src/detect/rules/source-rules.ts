@@ -55,6 +55,9 @@ export interface SourceRulesLimits {
 const SYN = 0x02, RST = 0x04, FIN = 0x01, ACK = 0x10;
 // socket state bits (SERVER: a server's side, from its SYN-ACK)
 const SYN_SENT = 1, ESTABLISHED = 2, DATA = 4, SERVER = 8, CLOSED = 16, UDP_FLOW = 32;
+// what the socket's SYN counted, for its answer to take back: a hit of the vertical rule's
+// burst (VHIT), a host of the horizontal rule's sweep (HCOUNTED)
+const VHIT = 64, HCOUNTED = 128;
 // port spaces within one distinct set (IP_PROTO: an IP protocol number, for nmap -sO)
 const UDP_PORT = 0x10000, ICMP_ECHO = 0x20000, IP_PROTO = 0x40000;
 // HOP_MISMATCH: the packet claims a source whose hop count it does not have (the session
@@ -274,7 +277,7 @@ export class SourceRules {
       this.sockState[s] = SYN_SENT;
       this.sockStart[s] = ts;
       if (kind !== ProbeKind.NONE) this.probe(batch, i, src, kind, out);
-      if (!isGroupDestination(batch, i, v6)) this.opener(batch, i, src, dst, v6, dp, out);
+      if (!isGroupDestination(batch, i, v6)) this.sockState[s] |= this.opener(batch, i, src, dst, v6, dp, out);
       if (c.halfOpen.enabled) this.halfOpen(batch, i, src, 1, out);
       return;
     }
@@ -305,7 +308,7 @@ export class SourceRules {
       st = (st & ~SYN_SENT) | ESTABLISHED;
       if (c.halfOpen.enabled) this.halfOpen(batch, i, src, -1, out);
       // an answered port is no part of a burst of probes (a monitor checking a host's ports)
-      if (c.verticalScan.enabled && c.verticalScan.burstMaxretry > 0) {
+      if (st & VHIT && c.verticalScan.enabled && c.verticalScan.burstMaxretry > 0) {
         const v = this.vKeys.find(src, dst, 0, 0);
         if (v >= 0) this.vBurst.unhit(v);
       }
@@ -317,7 +320,7 @@ export class SourceRules {
     }
     if (batch.payloadLen[i] > 0) {
       // the client speaks on a connection it opened: a host of its sweep of that port answered
-      if (st & ESTABLISHED && !(st & DATA) && c.horizontalScan.enabled) this.answered(src, dp, ts);
+      if (st & HCOUNTED && st & ESTABLISHED && !(st & DATA) && c.horizontalScan.enabled) this.answered(src, dp, ts);
       st |= DATA;
     }
     if (rst || fin) {
@@ -411,30 +414,31 @@ export class SourceRules {
   // ---- rules ------------------------------------------------------------------------
 
   /** A connection opener (SYN, FIN/NULL/Xmas probe, new UDP flow) toward dst:dp. */
-  private opener(batch: PacketBatch, i: number, src: AddressKey, dst: AddressKey, v6: boolean, dp: number, out: Alert[]): void {
-    const ts = batch.ts[i];
-    if (this.config.verticalScan.enabled) this.vertical(batch, i, src, dst, dp, out);
-    if (this.config.horizontalScan.enabled) this.horizontal(batch, i, src, dst, v6, dp, out);
+  /** A probe or connection opened to (dst, dp): the scan rules; returns what it counted (VHIT, HCOUNTED). */
+  private opener(batch: PacketBatch, i: number, src: AddressKey, dst: AddressKey, v6: boolean, dp: number, out: Alert[]): number {
+    const v = this.config.verticalScan.enabled ? this.vertical(batch, i, src, dst, dp, out) : 0;
+    return v | (this.config.horizontalScan.enabled ? this.horizontal(batch, i, src, dst, v6, dp, out) : 0);
   }
 
-  private vertical(batch: PacketBatch, i: number, src: AddressKey, dst: AddressKey, port: number, out: Alert[]): void {
+  /** Counts a new port of (src, dst); VHIT when it was counted (a hit of the burst), else 0. */
+  private vertical(batch: PacketBatch, i: number, src: AddressKey, dst: AddressKey, port: number, out: Alert[]): number {
     const ts = batch.ts[i];
     const s = this.vSlot(src, dst);
     const b = this.vBuckets;
     if (b.cooling(s, ts)) {
       this.suppressed++;
-      return;
+      return 0;
     }
     if (b.leakTo(s, ts) === 0) {
       this.vDistinct.clear(s);
       this.vCount[s] = 0;
     }
-    if (!this.vDistinct.add(s, port)) return;
+    if (!this.vDistinct.add(s, port)) return 0;
     this.vCount[s]++;
     const cfg = this.config.verticalScan;
     const burst = this.vBurst.hit(s, ts);
     const over = b.pour(s, ts, 1);
-    if (!burst && !over) return;
+    if (!burst && !over) return VHIT;
     const ports = this.vCount[s];
     let evidence: Record<string, number | string>;
     let score: number;
@@ -451,6 +455,7 @@ export class SourceRules {
     b.trip(s, ts);
     this.vBurst.reset(s);
     this.emit(out, ruleAlert('port-scan-vertical', batch.formatAddress(i, 'src'), batch.formatAddress(i, 'dst'), score, ts, firstTs, true, evidence));
+    return VHIT;
   }
 
   /** The (source, host) slot of the vertical rule and the connect probes, made if absent. */
@@ -467,7 +472,8 @@ export class SourceRules {
     return s;
   }
 
-  private horizontal(batch: PacketBatch, i: number, src: AddressKey, dst: AddressKey, v6: boolean, port: number, out: Alert[]): void {
+  /** Counts a new host of (src, port); HCOUNTED when it was counted, else 0. */
+  private horizontal(batch: PacketBatch, i: number, src: AddressKey, dst: AddressKey, v6: boolean, port: number, out: Alert[]): number {
     const ts = batch.ts[i];
     let s = this.hKeys.find(src, 0, port, 0);
     if (s < 0) {
@@ -478,28 +484,28 @@ export class SourceRules {
     const b = this.hBuckets;
     if (b.cooling(s, ts)) {
       this.suppressed++;
-      return;
+      return 0;
     }
     // The slow bucket counts TCP ports only (a UDP or ICMP peer's answer is not tracked)
     const u = port < UDP_PORT ? this.hUnanswered : null;
     if (u && u.cooling(s, ts)) {
       this.suppressed++;
-      return;
+      return 0;
     }
     // The hosts seen stay while either bucket holds something: the slow one spans minutes.
     const fast = b.leakTo(s, ts);
-    if (fast === 0 && (!u || u.leakTo(s, ts) === 0)) {
+    const slow = u ? u.leakTo(s, ts) : 0;
+    if (fast === 0 && slow === 0) {
       this.hDistinct.clear(s);
       this.hCount[s] = 0;
     }
-    if (!this.hDistinct.add(s, v6 ? hashText(dst as string) : (dst as number))) return;
+    if (!this.hDistinct.add(s, v6 ? hashText(dst as string) : (dst as number))) return 0;
     this.hCount[s]++;
-    if (u && fast !== 0) u.leakTo(s, ts); // (leaked above when the fast bucket was empty)
     if (u && u.pour(s, ts, 1)) {
       this.sweep(batch, i, s, port, ts, out);
-      return;
+      return HCOUNTED;
     }
-    if (!b.pour(s, ts, 1)) return;
+    if (!b.pour(s, ts, 1)) return HCOUNTED;
     const cfg = this.config.horizontalScan;
     const firstTs = b.firstTs(s);
     const score = riskScore(b.levelOf(s), cfg.threshold, cfg.threshold / cfg.leakPerS, ts - firstTs);
@@ -508,6 +514,7 @@ export class SourceRules {
     this.emit(out, ruleAlert('port-scan-horizontal', batch.formatAddress(i, 'src'), '*', score, ts, firstTs, true, {
       hosts: this.hCount[s], port: port & 0xffff, proto, windowS: seconds(ts - firstTs), threshold: cfg.threshold, leakPerS: cfg.leakPerS,
     }));
+    return HCOUNTED;
   }
 
   /**
