@@ -138,9 +138,6 @@ test('Ipv4Texts spells every address as formatIPv4 does, as uint32 or int32, thr
       assert.equal(parseIpv4(texts.text(a)), a >>> 0);
     }
   }
-  // a cached host comes back as the very string it made
-  const big = new Ipv4Texts();
-  assert.ok(Object.is(big.text(0xc0a80001), big.text(0xc0a80001 | 0)));
 });
 
 test('Ipv6Texts spells every address as formatIPv6 does, through collisions in a small cache', () => {
@@ -171,7 +168,4 @@ test('Ipv6Texts spells every address as formatIPv6 does, through collisions in a
       assert.equal(isIPv6(t), true);
     }
   }
-  // a cached address comes back as the very string it made
-  const big = new Ipv6Texts();
-  assert.ok(Object.is(big.text(bytes, words, 5), big.text(bytes, words, 5)));
 });

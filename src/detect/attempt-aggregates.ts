@@ -292,10 +292,8 @@ export class AttemptAggregator {
       a.port = port;
       a.reply = reply;
       a.many = (x & MANY) !== 0;
-      if (a.many) {
-        if (a.portBits === null) a.portBits = new Uint8Array(65_536 / 8);
-        else a.portBits.fill(0);
-      }
+      // (emit() released the last episode's bitmap)
+      if (a.many) a.portBits = new Uint8Array(65_536 / 8);
       a.ports = 0;
       a.slotStart = slotStart;
       a.firstTs = Infinity;

@@ -85,14 +85,6 @@ export function varianceOf(variance: number, mean: number): number {
   return variance > VARIANCE_NOISE * mean * mean ? variance : 0;
 }
 
-export function streamMean(s: Float32Array, at: number): number {
-  return s[at + MEAN]!;
-}
-
-export function streamVariance(s: Float32Array, at: number): number {
-  return varianceOf(s[at + VAR]!, s[at + MEAN]!);
-}
-
 /**
  * Decay a 1D stream by f = factors[k], insert v, and write [w, mean, std] to out[o..o+2].
  * The factor is read here, as updateTwoWay does: a double argument to a call V8 does not

@@ -85,7 +85,7 @@ export type FromThread =
    * the tables on every batch was 3 % of a thread's time).
    */
   | { t: 'done'; id: number; out: ShardOutput; stats?: ShardStats; buffers: ArrayBuffer[] }
-  /** Output not caused by a batch: the model-wait flush, a flow tick (with the stats, when they changed). */
+  /** Output not caused by a batch: the model-wait flush, a flow tick (with the stats, at most every STATS_MS). */
   | { t: 'out'; out: ShardOutput; stats?: ShardStats; buffers?: ArrayBuffer[] }
   | { t: 'stopped'; out: ShardOutput; stats: ShardStats }
   | { t: 'failed'; message: string; stack?: string };

@@ -22,7 +22,7 @@ import { nameThread } from '../util/thread-name.ts';
 const TICK_MS = 1000;
 /** Flow summaries sent with a batch's reply, without waiting for the tick, past this many. */
 const FLOW_BATCH = 512;
-/** The stats (for the tree) go with a batch's reply at most this often, and with each flow tick when they changed. */
+/** The stats (for the tree) go with a batch's reply at most this often, and with each flow tick (its ended flows move flowsOpen with no batch). */
 const STATS_MS = 250;
 
 const port = parentPort!;
@@ -119,7 +119,7 @@ try {
     }
   };
 
-  // Each second: flows idle by then end (a quiet link still ends its flows), and the stats go if they moved since.
+  // Each second: flows idle by then end (a quiet link still ends its flows), and the stats go with it (at most every STATS_MS).
   const tick = setInterval(() => {
     try {
       const now = Date.now();
