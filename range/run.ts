@@ -189,13 +189,14 @@ export async function runOne(lab: RangeLab, scenario: Scenario, system: DefenceS
     };
   } finally {
     await services.stop();
+    // What outlived its daemon (sshd's per-connection children, a tool's leftovers) goes too.
+    for (const n of [lab.victim, lab.attacker, lab.client]) await killNamespace(n.ns);
+    await runCommand('nft', ['flush', 'ruleset'], { netns: lab.victim.ns }).catch(() => {});
+    // after the cleanup: a copy that fails (disk full) must not leave the next run a dirty lab
     if (options.keepLogsIn) {
       for (const [log, name] of [[services.authLog, 'auth.log'], [services.vsftpdLog, 'vsftpd.log']] as const) {
         if (existsSync(log)) copyFileSync(log, join(options.keepLogsIn, `${scenario.name}-${system.name}.${name}`));
       }
     }
-    // What outlived its daemon (sshd's per-connection children, a tool's leftovers) goes too.
-    for (const n of [lab.victim, lab.attacker, lab.client]) await killNamespace(n.ns);
-    await runCommand('nft', ['flush', 'ruleset'], { netns: lab.victim.ns }).catch(() => {});
   }
 }

@@ -11,7 +11,7 @@
 import { appendFileSync, chownSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import type { RangeLab } from './lab.ts';
+import { USERS, type RangeLab } from './lab.ts';
 import { startDaemon, waitListening, type Daemon } from './procs.ts';
 
 export interface Services {
@@ -66,7 +66,7 @@ export function makeContent(lab: RangeLab, withFiles = true): void {
   for (let i = 0; i < WEB_PAGES; i++) writeFileSync(join(www, `page${i}.html`), `<!doctype html><p>page ${i}</p>${'x'.repeat(2000 + i * 50)}\n`);
   if (!withFiles) return;
   const own = (path: string, user: string) => {
-    const uid = Number(spawnSync('ip', ['netns', 'exec', lab.victim.ns, 'id', '-u', user], { encoding: 'utf8' }).stdout.trim());
+    const uid = USERS.find((u) => u.name === user)!.uid; // (the lab's /etc/passwd has these)
     chownSync(path, uid, uid);
   };
   const make = (user: string, name: string, mb: number) => {

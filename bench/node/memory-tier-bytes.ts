@@ -53,16 +53,12 @@ function measure(hold: (rows: EventRow[]) => unknown): number {
 
 const n = stored.length;
 const objects = measure((rows) => rows);
-const columns = measure((rows) => {
-  const t = new MemoryTier();
-  for (const r of rows) t.push(r);
-  return t;
-});
 const inTier = (rows: EventRow[]) => {
   const t = new MemoryTier();
   for (const r of rows) t.push(r);
   return t;
 };
+const columns = measure(inTier);
 const queuedObjects = measure((rows) => [inTier(rows), rows.slice()]) - columns;
 const queuedColumns = measure((rows) => {
   const q = new PendingRows();

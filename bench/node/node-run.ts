@@ -27,7 +27,7 @@ import type { PipelineSource } from '../../src/node/pipeline.ts';
 import type { CaptureProgress } from '../../src/actors/capture.ts';
 import { percentile } from '../report.ts';
 import { eachNode } from '../../devkit/tree.ts';
-import { ThreadCpuMeter } from './thread-cpu.ts';
+import { ThreadCpuMeter, taskCpu } from './thread-cpu.ts';
 import { AllocMeter, HeapSampler } from './alloc-meter.ts';
 
 // Before the node starts any thread of its own: Node's threads are labelled by their order.
@@ -92,10 +92,7 @@ function smapsRollupMb(): Record<string, number> {
 
 /** CPU seconds (user + system) of this process's main thread, from /proc (the clock ticks of its task). */
 function mainThreadCpuS(): number {
-  const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  // Fields 14 and 15 (utime, stime), counted from the state field (3): indexes 11 and 12.
-  return (Number(f[11]) + Number(f[12])) / 100;
+  return taskCpu(process.pid)!.cpuS;
 }
 
 /** CPU seconds of the whole process (every thread). */

@@ -5,24 +5,19 @@
 //
 //   node --import tsx bench/node/store-thread-cpu.ts STATE_DIR/events.duckdb
 
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openBackendInThread } from '../../src/store/backend-thread.ts';
 import { storedRows } from './stored-rows.ts';
+import { readThreads } from './thread-cpu.ts';
+import { INSERT_CHUNK_ROWS } from '../../src/store/event-store.ts';
 
-const CHUNK = 8192;
 
 /** CPU seconds so far of the threads named `name` ('main': this process's main thread). */
 function threadCpuS(name: string): number {
   let s = 0;
-  for (const t of readdirSync('/proc/self/task')) {
-    const stat = readFileSync(`/proc/self/task/${t}/stat`, 'utf8');
-    const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-    if (name === 'main' ? Number(t) !== process.pid : comm !== name) continue;
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    s += (Number(f[11]) + Number(f[12])) / 100;
-  }
+  for (const [tid, t] of readThreads()) if (name === 'main' ? tid === process.pid : t.comm === name) s += t.cpuS;
   return s;
 }
 
@@ -35,7 +30,7 @@ try {
   for (let pass = 1; pass <= 3; pass++) {
     const store0 = threadCpuS('ai-store');
     const main0 = threadCpuS('main');
-    for (let at = 0; at < rows.length; at += CHUNK) await backend.insert(rows.slice(at, at + CHUNK).map((r) => ({ ...r, id: r.id + pass * 1e7 })));
+    for (let at = 0; at < rows.length; at += INSERT_CHUNK_ROWS) await backend.insert(rows.slice(at, at + INSERT_CHUNK_ROWS).map((r) => ({ ...r, id: r.id + pass * 1e7 })));
     if (pass === 1) continue; // the thread's code warming up
     const store = threadCpuS('ai-store') - store0;
     const main = threadCpuS('main') - main0;

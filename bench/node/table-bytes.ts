@@ -9,21 +9,15 @@ import { loadConfig, rulesOf } from '../../src/config/load-config.ts';
 import { DetectorShard } from '../../src/detect/detector-shard.ts';
 import { FlowFeatureExtractor } from '../../src/detect/flow-features.ts';
 import { FlowMeter } from '../../src/detect/flow-meter.ts';
-import { shareOf } from '../../src/net/shard-count.ts';
+import { flowMeterConfig } from '../../src/node/defence.ts';
 import { shardFeatures, shardRuleLimits } from '../../src/node/pipeline.ts';
 
 const shards = Number(process.argv[2] ?? 2);
 const { config } = loadConfig(undefined, { pipeline: { shards } } as never);
-const f = config.store.flows;
-const a = f.attempts;
 const detector = new DetectorShard(0, rulesOf(config), {
   anomaly: { anomalousPackets: 20, windowS: 10, cooldownS: 300, blockable: false }, sampleEvery: 16, countryWeights: {}, modelBatchRows: 1,
   ruleLimits: shardRuleLimits(shards),
-}, new FlowMeter({
-  idleTimeoutS: f.idleTimeoutS, activeTimeoutS: f.activeTimeoutS, maxFlows: shareOf(f.maxFlows, shards),
-  attempts: a.aggregate ? { slotS: a.slotS, maxPackets: a.maxPackets, portsPerTarget: a.portsPerTarget, udp: a.udp, datagramsPerPort: a.datagramsPerPort } : null,
-  attemptMaxPackets: a.maxPackets,
-}));
+}, new FlowMeter(flowMeterConfig(config)));
 const features = new FlowFeatureExtractor(shardFeatures(config.features, shards));
 
 /** Bytes of typed arrays under each path (depth-first, each buffer once), summed by path. */

@@ -16,20 +16,26 @@ export interface ThreadCpu {
 
 const TICKS_PER_S = 100;
 
+/** Thread `tid` of this process: its name and CPU seconds so far (null: it has exited). */
+export function taskCpu(tid: number): ThreadCpu | null {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+  } catch {
+    return null;
+  }
+  const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // utime, stime: fields 14 and 15, counted from the state field (3): indexes 11 and 12.
+  return { comm, cpuS: (Number(f[11]) + Number(f[12])) / TICKS_PER_S };
+}
+
 /** Every live thread of this process: tid → its name and CPU seconds so far. */
 export function readThreads(): Map<number, ThreadCpu> {
   const out = new Map<number, ThreadCpu>();
   for (const t of readdirSync('/proc/self/task')) {
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/self/task/${t}/stat`, 'utf8');
-    } catch {
-      continue; // exited since the listing
-    }
-    const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    // utime, stime: fields 14 and 15, counted from the state field (3): indexes 11 and 12.
-    out.set(Number(t), { comm, cpuS: (Number(f[11]) + Number(f[12])) / TICKS_PER_S });
+    const cpu = taskCpu(Number(t));
+    if (cpu) out.set(Number(t), cpu); // (null: exited since the listing)
   }
   return out;
 }

@@ -66,7 +66,7 @@ export interface Defence {
 }
 
 /** store.flows.maxFlows bounds the node: each detector shard meters its share. */
-function flowMeterConfig(config: Config): FlowMeterConfig {
+export function flowMeterConfig(config: Config): FlowMeterConfig {
   const f = config.store.flows;
   const a = f.attempts;
   return {

@@ -30,7 +30,7 @@ import { NotStoredError, QueryCancelledError, StoreStoppingError } from './store
  * held a whole batch: 45 MB in the node benchmark). Each call commits: a thread that dies
  * loses its chunk only.
  */
-const INSERT_CHUNK_ROWS = 8192;
+export const INSERT_CHUNK_ROWS = 8192;
 
 /** An hour is rolled up once it ended this long ago: rows reach the database within a flush or two of their time. */
 const ROLLUP_GRACE_MS = 60_000;
