@@ -148,31 +148,21 @@ function addressCompare(a: AddressKey, b: AddressKey): number {
  * A typed array of fixed-width records, allocated at its full size at once: a large zeroed
  * buffer costs address space, not memory (the kernel maps pages as they are first written),
  * and growing by doubling instead stalled the packet path for ~10 ms per copy (measured by
- * the decision-latency benchmark). `ensure` stays as a bounds check. The statistics are
- * Float32 (damped-stats.ts: half the bytes; the shared captures fill the pair and socket
- * tables, 22.5 MB a shard in Float64), the times Float64 (seconds since 1970).
+ * the decision-latency benchmark). Its record index is a slot of a FlowTable of the same
+ * bound, so it is always in range. The statistics are Float32 (damped-stats.ts: half the
+ * bytes; the shared captures fill the pair and socket tables, 22.5 MB a shard in Float64),
+ * the times Float64 (seconds since 1970).
  */
 class RecordStore<A extends Float32Array | Float64Array> {
-  data: A;
+  readonly data: A;
   constructor(
     readonly width: number,
-    private readonly maxRecords: number,
-    private readonly make: (n: number) => A,
+    maxRecords: number,
+    make: new (n: number) => A,
   ) {
-    this.data = make(width * maxRecords);
-  }
-  ensure(record: number): void {
-    const need = (record + 1) * this.width;
-    if (need <= this.data.length) return;
-    const n = Math.min(this.maxRecords * this.width, Math.max(need, this.data.length * 2));
-    const d = this.make(n);
-    d.set(this.data);
-    this.data = d;
+    this.data = new make(width * maxRecords);
   }
 }
-
-const stats = (n: number) => new Float32Array(n);
-const times = (n: number) => new Float64Array(n);
 
 export class FlowFeatureExtractor {
   readonly lambdas: readonly number[];
@@ -230,13 +220,13 @@ export class FlowFeatureExtractor {
     this.hostTable = new FlowTable(maxHosts);
     this.pairTable = new FlowTable(maxPairs);
     this.sockTable = new FlowTable(maxSockets);
-    this.hostRec = new RecordStore(HOST_BLOCK * L, maxHosts, stats);
-    this.pairRec = new RecordStore(PAIR_BLOCK * L, maxPairs, stats);
-    this.sockRec = new RecordStore(SOCK_BLOCK * L, maxSockets, stats);
-    this.hostTime = new RecordStore(1, maxHosts, times);
-    this.pairTime = new RecordStore(1, maxPairs, times);
-    this.jitTime = new RecordStore(2, maxPairs, times);
-    this.sockTime = new RecordStore(1, maxSockets, times);
+    this.hostRec = new RecordStore(HOST_BLOCK * L, maxHosts, Float32Array);
+    this.pairRec = new RecordStore(PAIR_BLOCK * L, maxPairs, Float32Array);
+    this.sockRec = new RecordStore(SOCK_BLOCK * L, maxSockets, Float32Array);
+    this.hostTime = new RecordStore(1, maxHosts, Float64Array);
+    this.pairTime = new RecordStore(1, maxPairs, Float64Array);
+    this.jitTime = new RecordStore(2, maxPairs, Float64Array);
+    this.sockTime = new RecordStore(1, maxSockets, Float64Array);
     const off = groupOffsets(L);
     this.offPair = off.pair;
     this.offJit = off.jitter;
@@ -347,8 +337,6 @@ export class FlowFeatureExtractor {
     let slot = this.hostTable.find(key, 0, 0, 0);
     if (slot < 0) {
       slot = this.hostTable.insert(key, 0, 0, 0);
-      this.hostRec.ensure(slot);
-      this.hostTime.ensure(slot);
       resetRecords(this.hostRec.data, slot * HOST_BLOCK * L, L, HOST_BLOCK, HOST_WEIGHTS);
       this.hostTime.data[slot] = ts;
     }
@@ -368,9 +356,6 @@ export class FlowFeatureExtractor {
     let slot = this.pairTable.find(a, b, 0, 0);
     if (slot < 0) {
       slot = this.pairTable.insert(a, b, 0, 0);
-      this.pairRec.ensure(slot);
-      this.pairTime.ensure(slot);
-      this.jitTime.ensure(slot);
       resetRecords(this.pairRec.data, slot * PAIR_BLOCK * L, L, PAIR_BLOCK, PAIR_WEIGHTS);
       this.pairTime.data[slot] = ts;
       // a direction's jitter stream starts at its first packet (NaN: not yet)
@@ -421,8 +406,6 @@ export class FlowFeatureExtractor {
     let slot = this.sockTable.find(a, b, ports, proto);
     if (slot < 0) {
       slot = this.sockTable.insert(a, b, ports, proto);
-      this.sockRec.ensure(slot);
-      this.sockTime.ensure(slot);
       resetRecords(this.sockRec.data, slot * SOCK_BLOCK * L, L, SOCK_BLOCK, SOCK_WEIGHTS);
       this.sockTime.data[slot] = ts;
     }
