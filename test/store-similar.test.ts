@@ -223,14 +223,15 @@ test('before fitCount vectors the search is exact under the statistics of what i
   assert.equal(pending[0].id, ids[5]);
   assert.ok(pending[0].distance < 1e-9);
   assert.ok(!index.search(vectors[5], K, ids[5]).some((h) => h.id === ids[5]));
-  const exactFirst = vectors.slice(0, 50).map((v) => index.search(v, 1)[0].id);
+  // exact before the fit: every vector is its own nearest (these vectors have no duplicates)
+  for (let i = 0; i < 50; i++) assert.equal(index.search(vectors[i], 1)[0].id, ids[i], `vector ${i} before the fit`);
   index.add(ids[399], vectors[399]);
   assert.ok(index.fitted, 'the 400th vector fixes the statistics');
   assert.equal(index.size, 400);
   // the statistics are those of the same 400 vectors the pending search just used (plus one),
-  // so the graph mostly answers a query with the same first hit as the exact pending search
-  // (the 400th vector changes the statistics a little, and the graph is approximate)
-  const same = exactFirst.filter((id, i) => index.search(vectors[i], 1)[0].id === id).length;
+  // so the graph mostly answers a query with the same first hit as the exact pending search:
+  // the vector itself (the graph is approximate: over 40 builds, at worst 48 of 50)
+  const same = ids.slice(0, 50).filter((id, i) => index.search(vectors[i], 1)[0].id === id).length;
   assert.ok(same >= 45, `${same} of 50 first hits unchanged by the fit`);
   for (let i = 0; i < 400; i++) assert.ok(index.has(ids[i]), `vector ${i} is stored after the fit`);
   // HNSW is approximate, and the graph is built on all cores (the insertion order varies): a
