@@ -5,7 +5,6 @@
 // (test/fixtures/captures/README.md).
 
 import { strict as assert } from 'node:assert';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import type { Alert } from '../src/detect/alert.ts';
@@ -13,6 +12,7 @@ import { DEFAULT_RULES } from '../src/detect/rules/rules-config.ts';
 import { SourceRules } from '../src/detect/rules/source-rules.ts';
 import { VictimRules } from '../src/detect/rules/victim-rules.ts';
 import { clearVictimTally, newVictimTally } from '../src/detect/rules/victim-tally.ts';
+import { readLabels, type FileLabel } from '../src/eval/labels.ts';
 import { LoginAttempts } from '../src/eval/login-attempts.ts';
 import { PacketBatch } from '../src/net/packet-batch.ts';
 import { readCaptureSync } from '../src/net/pcap-file.ts';
@@ -20,25 +20,13 @@ import { readCaptureSync } from '../src/net/pcap-file.ts';
 const PCAP_DIR = new URL('../../shared/data/pcap/', import.meta.url).pathname;
 const FIXTURES = new URL('./fixtures/captures/', import.meta.url).pathname;
 
-interface Label {
-  file: string;
+interface Label extends FileLabel {
   cls: 'benign' | 'scan' | 'brute' | 'flood';
-  attackers: string[];
-  note?: string;
-  victims: string[];
 }
 
-/** A labels.tsv (file, class, attackers, victims, ...; '-' for none). */
+/** A labels.tsv (file, class, attackers, victims, packets, note), read as eval reads it. */
 function readLabelsTsv(path: string): Label[] {
-  return readFileSync(path, 'utf8')
-    .trim()
-    .split('\n')
-    .slice(1)
-    .map((line) => {
-      const [file, cls, attackers, victims, , note] = line.split('\t');
-      const list = (s: string | undefined) => (!s || s === '-' ? [] : s.split(','));
-      return { file: file!, cls: cls as Label['cls'], attackers: list(attackers), victims: list(victims), note: note ?? '' };
-    });
+  return [...readLabels(path).files.values()].map((l) => ({ ...l, cls: l.class as Label['cls'] }));
 }
 
 const labels = readLabelsTsv(join(PCAP_DIR, 'labels.tsv'));

@@ -12,6 +12,8 @@ export interface FileLabel {
   class: string;
   attackers: string[];
   victims: string[];
+  /** The note column ('' when none; absent in labels not read from a table). */
+  note?: string;
 }
 
 export interface Labels {
@@ -34,7 +36,7 @@ export function parseLabels(text: string, source = 'labels'): Labels {
       const cells = line.split('\t');
       const file = cells[col('file')];
       if (!file) throw new UsageError(`${source} line ${k + 2}: no file name`);
-      labels.files.set(basename(file), { file: basename(file), class: cells[col('class')] ?? '', attackers: split(cells[col('attackers')]), victims: split(cells[col('victims')]) });
+      labels.files.set(basename(file), { file: basename(file), class: cells[col('class')] ?? '', attackers: split(cells[col('attackers')]), victims: split(cells[col('victims')]), note: cells[col('note')] ?? '' });
     }
     return labels;
   }
