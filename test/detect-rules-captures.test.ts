@@ -159,6 +159,24 @@ after(() => {
   console.table(report);
 });
 
+/**
+ * `path` (reported as `file`): the attacker gets a blockable alert within `withinS` of its
+ * first packet (capture time); no alert names a victim as its source, none but the attacker
+ * is blockable.
+ */
+function expectScanner(file: string, path: string, attacker: string, victims: readonly string[], withinS: number): void {
+  const node = runFiles([path], attacker);
+  const first = node.detections.find((d) => d.alert.blockable && d.alert.source === attacker);
+  assert.ok(first, `no blockable alert for ${attacker}; alerts: ${node.alerts.map(describeAlert).join('; ')}`);
+  for (const a of node.alerts) {
+    assert.ok(!victims.includes(a.source), `alert on the victim: ${describeAlert(a)}`);
+    if (a.blockable) assert.equal(a.source, attacker, `blockable alert on someone else: ${describeAlert(a)}`);
+  }
+  const ttd = first.clock! - first.firstTs!;
+  report.push({ file, cls: 'scan', first: first.alert.type, ttdMs: (ttd * 1000).toFixed(1), alerts: node.alerts.length });
+  assert.ok(ttd >= 0 && ttd < withinS, `time to detect ${ttd} s`);
+}
+
 describe('rules on the shared captures', () => {
   for (const label of labels.filter((l) => l.cls === 'brute')) {
     test(`${label.file}: the attacker is flagged by its 5th failed login at the latest, the victim never`, () => {
@@ -183,18 +201,7 @@ describe('rules on the shared captures', () => {
 
   for (const label of labels.filter((l) => l.cls === 'scan')) {
     test(`${label.file}: the attacker gets a blockable alert within 1 s of capture time, the victim none`, () => {
-      const attacker = label.attackers[0]!;
-      const node = runFiles([label.file], attacker);
-      const alerts = node.alerts;
-      const first = node.detections.find((d) => d.alert.blockable && d.alert.source === attacker);
-      assert.ok(first, `no blockable alert for ${attacker}; alerts: ${alerts.map(describeAlert).join('; ')}`);
-      for (const a of alerts) {
-        assert.ok(!label.victims.includes(a.source), `alert on the victim: ${describeAlert(a)}`);
-        if (a.blockable) assert.equal(a.source, attacker, `blockable alert on someone else: ${describeAlert(a)}`);
-      }
-      const ttd = first.clock! - first.firstTs!;
-      report.push({ file: label.file, cls: label.cls, first: first.alert.type, ttdMs: (ttd * 1000).toFixed(1), alerts: alerts.length });
-      assert.ok(ttd >= 0 && ttd < 1, `time to detect ${ttd} s`);
+      expectScanner(label.file, label.file, label.attackers[0]!, label.victims, 1);
     });
   }
 
@@ -359,17 +366,7 @@ describe('rules on crafted classes nobody tuned to (test/fixtures/captures/class
   for (const [file, within] of scans) {
     test(`${file}: the scanner gets a blockable alert within ${within} s of its first packet, nobody else does`, () => {
       const { attackers, victims } = label(file);
-      const attacker = attackers[0]!;
-      const node = runFiles([join(dir, file)], attacker);
-      const first = node.detections.find((d) => d.alert.blockable && d.alert.source === attacker);
-      assert.ok(first, `no blockable alert for ${attacker}; alerts: ${node.alerts.map(describeAlert).join('; ')}`);
-      for (const a of node.alerts) {
-        assert.ok(!victims.includes(a.source), `alert on the victim: ${describeAlert(a)}`);
-        if (a.blockable) assert.equal(a.source, attacker, `blockable alert on someone else: ${describeAlert(a)}`);
-      }
-      const ttd = first.clock! - first.firstTs!;
-      report.push({ file, cls: 'scan', first: first.alert.type, ttdMs: (ttd * 1000).toFixed(1), alerts: node.alerts.length });
-      assert.ok(ttd >= 0 && ttd < within, `time to detect ${ttd} s`);
+      expectScanner(file, join(dir, file), attackers[0]!, victims, within);
     });
   }
 
@@ -435,13 +432,7 @@ describe('rules on recordings of real nmap 7.93 and hping3 (a veth pair between 
   for (const s of ['sA', 'sM', 'sW', 'sO']) {
     const file = `recorded_scan_nmap-${s}.pcap`;
     test(`${file}: the scanner gets a blockable alert within 1 s, nobody else does`, () => {
-      const node = runFiles([join(FIXTURES, file)], SCANNER);
-      const first = node.detections.find((d) => d.alert.blockable && d.alert.source === SCANNER);
-      assert.ok(first, `no blockable alert; alerts: ${node.alerts.map(describeAlert).join('; ')}`);
-      for (const a of node.alerts) if (a.blockable) assert.equal(a.source, SCANNER, describeAlert(a));
-      const ttd = first.clock! - first.firstTs!;
-      report.push({ file, cls: 'scan', first: first.alert.type, ttdMs: (ttd * 1000).toFixed(1), alerts: node.alerts.length });
-      assert.ok(ttd >= 0 && ttd < 1, `time to detect ${ttd} s`);
+      expectScanner(file, join(FIXTURES, file), SCANNER, [TARGET], 1);
     });
   }
   for (const file of ['recorded_flood_hping3-ack-rand-source.pcap', 'recorded_flood_hping3-rst-rand-source.pcap']) {
