@@ -5,11 +5,10 @@
 // prints the table (and with --json the JSON line) on stdout; progress goes to stderr. The
 // lab is removed at the end, on error and on Ctrl-C.
 
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { buildDistIfStale } from '../devkit/build-dist.ts';
 import { labUnavailable } from '../lab/bridge-lab.ts';
 import { createRangeLab, type RangeLab } from './lab.ts';
 import { buildReport, table } from './report.ts';
@@ -81,8 +80,11 @@ if (missing.tools.length) {
 // The node runs compiled, as installed (systems/autoimmune.ts): build dist/ now if a source
 // is newer, so that no run's start waits for a build.
 if (systems.some((s) => s.name === 'autoimmune')) {
-  const b = spawnSync(process.execPath, [fileURLToPath(new URL('../scripts/build.mjs', import.meta.url)), '--if-stale'], { encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'] });
-  if (b.status !== 0) fail(`the range runs autoimmune compiled, and dist/ could not be built: ${b.stderr.trim()}`);
+  try {
+    buildDistIfStale();
+  } catch (err) {
+    fail(`the range runs autoimmune compiled, and ${(err as Error).message}`);
+  }
 }
 
 const out = resolve(values.out ?? 'range-captures');

@@ -3,7 +3,7 @@
 // loader when AUTOIMMUNE_BENCH_TSX=1 (`npm run bench -- node --tsx`), for profiling the
 // TypeScript as written.
 
-import { spawnSync } from 'node:child_process';
+import { buildDistIfStale } from '../../devkit/build-dist.ts';
 import { fileURLToPath } from 'node:url';
 
 const path = (p: string) => fileURLToPath(new URL(p, import.meta.url));
@@ -11,7 +11,6 @@ const path = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 /** node's arguments that run node-run (add node-run's own after them). */
 export function nodeRunArgs(): string[] {
   if (process.env.AUTOIMMUNE_BENCH_TSX === '1') return ['--import', 'tsx', path('./node-run.ts')];
-  const b = spawnSync(process.execPath, [path('../../scripts/build.mjs'), '--if-stale'], { encoding: 'utf8', stdio: ['ignore', 'inherit', 'pipe'] });
-  if (b.status !== 0) throw new Error(`the node benchmark runs the compiled node, and dist/ could not be built: ${b.stderr.trim()}`);
+  buildDistIfStale();
   return [path('../../dist/bench/node/node-run.js')];
 }

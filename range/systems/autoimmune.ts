@@ -9,6 +9,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildDistIfStale } from '../../devkit/build-dist.ts';
 import { runIn, sleep, startDaemon } from '../procs.ts';
 import type { DefenceSystem, RunningSystem, SystemContext, Verdict } from '../types.ts';
 
@@ -33,6 +34,7 @@ export function nodeConfig(ctx: SystemContext): Record<string, unknown> {
 export const autoimmune: DefenceSystem = {
   name: 'autoimmune',
   async start(ctx: SystemContext): Promise<RunningSystem> {
+    buildDistIfStale(); // (done by range/cli.ts already; a test starting runs itself needs it)
     const ns = ctx.lab.victim.ns;
     const config = join(ctx.runDir, 'autoimmune.json');
     writeFileSync(config, JSON.stringify(nodeConfig(ctx), null, 2));
