@@ -66,8 +66,8 @@ interface Lab {
 interface RelayLab extends Lab {
   /** Frames the relay's redirect could not hand to the defender (its ring full), so far. */
   lost(): Promise<number>;
-  /** Attaches xdp-relay.c's pass-everything or drop-everything program on the defender's eth0, or (null) detaches it. */
-  defenderProgram(kind: 'pass' | 'drop' | null): Promise<void>;
+  /** Attaches xdp-relay.c's pass-everything or drop-everything (after reading, or not) program on the defender's eth0, or (null) detaches it. */
+  defenderProgram(kind: 'pass' | 'drop' | 'drop_read' | null): Promise<void>;
   /** Frames the defender's XDP programs dropped, so far (the veth's own counter). */
   xdpDrops(): Promise<number>;
 }
@@ -147,9 +147,9 @@ async function makeLab(): Promise<Lab> {
 }
 
 /** clang -target bpf on xdp-relay.c: the redirect program to ifindex `out`, or the pass or drop program. */
-function buildRelayProgram(dir: string, out: number | 'pass' | 'drop'): string {
+function buildRelayProgram(dir: string, out: number | 'pass' | 'drop' | 'drop_read'): string {
   const file = join(dir, typeof out === 'number' ? 'redirect.o' : `${out}.o`);
-  const define = typeof out === 'number' ? [`-DOUT=${out}`] : out === 'drop' ? ['-DDROP'] : [];
+  const define = typeof out === 'number' ? [`-DOUT=${out}`] : out === 'pass' ? [] : [`-D${out.toUpperCase()}`];
   const args = ['-O2', '-target', 'bpf', ...define, '-c', RELAY_SOURCE, '-o', file];
   let error = '';
   for (const cc of ['clang', 'clang-14']) {
@@ -175,7 +175,7 @@ async function makeRelayLab(generator: Generator): Promise<RelayLab> {
       for (const [k, v] of Object.entries(moderation)) await inNs(defender!, 'sh', '-c', `echo ${v} > /sys/class/net/eth0/${k}`);
       const outIndex = Number((await inNs(relay!, 'cat', '/sys/class/net/out0/ifindex')).stdout);
       await ip('-n', relay!, 'link', 'set', 'dev', 'in0', 'xdpdrv', 'obj', buildRelayProgram(dir, outIndex), 'sec', 'xdp');
-      const objects = { pass: buildRelayProgram(dir, 'pass'), drop: buildRelayProgram(dir, 'drop') };
+      const objects = { pass: buildRelayProgram(dir, 'pass'), drop: buildRelayProgram(dir, 'drop'), drop_read: buildRelayProgram(dir, 'drop_read') };
       const mac = (await inNs(defender!, 'cat', '/sys/class/net/eth0/address')).stdout.trim();
       // The live generator keeps a core busy: it runs on CPU 0, the defender's NAPI thread on CPU 1.
       if (generator === 'live') for (const t of napi) await runCommand('taskset', ['-p', '-c', '1', String(t)]);
@@ -344,7 +344,7 @@ async function benchVeth(seconds: number): Promise<Result[]> {
 async function benchXdpFrames(seconds: number, generator: Generator): Promise<Result[]> {
   const lab = await makeRelayLab(generator);
   try {
-    const kinds = ['xdp_native', 'xdp_min', 'xdp_floor', 'nftables', 'nftables_ingress', 'nftables_nogro', 'nftables_ingress_nogro'] as const;
+    const kinds = ['xdp_native', 'xdp_min', 'xdp_floor', 'xdp_floor_read', 'nftables', 'nftables_ingress', 'nftables_nogro', 'nftables_ingress_nogro'] as const;
     type Kind = (typeof kinds)[number];
     const noRules: Rules = { setup: async () => {}, apply: async () => {}, flush: async () => {} };
     const by = await rounds<Kind>([...kinds], async (kind) => {
@@ -357,11 +357,11 @@ async function benchXdpFrames(seconds: number, generator: Generator): Promise<Re
         return measure(lab, fw, fw.dropped, seconds, lab.lost);
       }
       // With a program attached the veth keeps its NAPI (and thread) whatever GRO is.
-      await lab.defenderProgram(kind === 'xdp_floor' ? 'drop' : 'pass');
+      await lab.defenderProgram(kind === 'xdp_floor' ? 'drop' : kind === 'xdp_floor_read' ? 'drop_read' : 'pass');
       const noGro = kind.endsWith('_nogro');
       if (noGro) await inNs(lab.defender, 'ethtool', '-K', 'eth0', 'gro', 'off');
       try {
-        if (kind === 'xdp_floor') return await measure(lab, noRules, lab.xdpDrops, seconds, lab.lost);
+        if (kind === 'xdp_floor' || kind === 'xdp_floor_read') return await measure(lab, noRules, lab.xdpDrops, seconds, lab.lost);
         if (kind.startsWith('nftables_ingress')) {
           const fw = nftIngress(lab.defender);
           return await measure(lab, fw, fw.dropped, seconds, lab.lost);
@@ -384,6 +384,7 @@ async function benchXdpFrames(seconds: number, generator: Generator): Promise<Re
       line('xdp_native', 'The XDP backend (xdp-filter) drops the frame', vs(by.get('xdp_native')!.median)),
       line('xdp_min', 'xdp-min.c drops the frame: one hash lookup of the source, a per-CPU counter, no dispatcher', vs(by.get('xdp_min')!.median)),
       line('xdp_floor', 'An XDP program that drops every frame with no lookup: the floor of any XDP drop here', vs(by.get('xdp_floor')!.median)),
+      line('xdp_floor_read', "The same after reading the frame's EtherType: the floor plus touching the packet's data", vs(by.get('xdp_floor_read')!.median)),
       line('nftables', "An XDP_PASS program, GRO on, then the nftables backend's raw-priority prerouting rule drops the skb"),
       line('nftables_ingress', `An XDP_PASS program, GRO on, then ${ingress} drops the skb`),
       line('nftables_nogro', "An XDP_PASS program, GRO off, then the nftables backend's raw prerouting rule drops the skb"),
