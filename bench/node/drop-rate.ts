@@ -15,21 +15,30 @@
 // relay, whose XDP program (xdp-relay.c) redirects every frame into a second veth pair. A
 // frame redirected into a veth reaches its peer — the defender's eth0 — through
 // ndo_xdp_xmit as an xdp_frame; the defender's XDP program sees it before any skb exists,
-// and only XDP_PASS builds one. There the XDP backend's xdp-filter drops the banned source,
-// against nftables behind an XDP program that passes everything (so frames become skbs, as
-// from a NIC). The defender's NAPI is moderated (gro_flush_timeout, napi_defer_hard_irqs),
-// as a NIC's interrupts are, so each poll takes a batch rather than a packet or two: at
-// hping3's rate unmoderated polls cost mostly their wakeup, which swamps both backends.
+// and only XDP_PASS builds one. There, in turn: the XDP backend's xdp-filter; xdp-min.c (one
+// lookup and a per-CPU counter, loaded with bpftool: what xdp-filter costs beyond the least a
+// ban needs); an empty XDP_DROP program, and one that reads the EtherType first (the floor of
+// any XDP drop on this path); and nftables behind an XDP program that passes everything (so
+// frames become skbs, as from a NIC): the backend's raw prerouting rule, and a netdev ingress
+// chain (nftables' earliest hook), each with GRO on and off. The defender's NAPI is moderated
+// (gro_flush_timeout, napi_defer_hard_irqs), as a NIC's interrupts are, so each poll takes a
+// batch rather than a packet or two: at hping3's rate unmoderated polls cost mostly their
+// wakeup, which swamps both backends (--moderation off to see it).
 //
-//   node --import tsx bench/node/drop-rate.ts [--seconds N] [--lab veth|frames|both] [--bpf-stats]
-//                                             [--generator hping3|live] [--moderation off]
-//                                                                  one JSON line per result
-// --bpf-stats turns kernel.bpf_stats_enabled on for the run (back as it was at exit) and adds
-// each XDP program's own run time a packet (xdp_program_ns_per_packet); it costs every BPF
-// program on the machine two clock reads a run meanwhile, so rates with it are not the plain ones.
+// The relay lab runs once per generator (default both): hping3 (60-130k packets/s: the NAPI
+// thread mostly idle, each poll a wakeup and cold caches) and live (xdp-live-frames.py, in
+// the kernel, millions a second: the defender's ring always full, its thread busy — a core's
+// capacity); the live lines are named firewall_drop_pps_per_core_xdp_frames_live_*.
 //
-// Needs root, iproute2, ethtool, hping3, nft, xdp-filter, bpftool and clang (the relay's
-// programs are built at run time). Nothing leaves the namespaces.
+//   node --import tsx bench/node/drop-rate.ts [--seconds N] [--lab veth|frames|both]
+//        [--generator hping3|live|hping3,live] [--moderation off] [--bpf-stats]
+// One JSON line per result. --bpf-stats turns kernel.bpf_stats_enabled on for the run (back
+// as it was at exit) and adds each XDP program's own run time a packet
+// (xdp_program_ns_per_packet); it costs every BPF program on the machine two clock reads a
+// run meanwhile (about 20 ns here), so rates with it are not the plain ones.
+//
+// Needs root, iproute2, ethtool, hping3, nft, xdp-filter, bpftool, clang (the relay's and
+// xdp-min's programs are built at run time) and python3. Nothing leaves the namespaces.
 
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -378,7 +387,7 @@ async function benchXdpFrames(seconds: number, generator: Generator): Promise<Re
     const source = generator === 'live' ? 'xdp-live-frames.py (BPF_PROG_TEST_RUN live frames, on CPU 0; the NAPI thread on CPU 1) runs the relay program' : 'hping3 floods from the banned address through the relay';
     const note = `frames XDP-redirected into the defender's veth (xdp_frames, no skb before its XDP program), NAPI threaded and ${moderated}; per CPU-second of its NAPI thread; ${source}, ${seconds} s; median of ${ROUNDS} rounds; lost: frames the relay could not queue to the defender`;
     const vs = (m: Measured) => ({ ratio_to_nftables: ratio(m, nft), ratio_to_cheapest_nftables: ratio(m, cheapest.m), cheapest_nftables: cheapest.k });
-    const line = (k: Kind, what: string, extra: Record<string, unknown> = {}) => rateLine(`firewall_drop_pps_per_core_xdp_frames_${k}`, by.get(k)!.median, by.get(k)!.rates, `${note}. ${what}`, { lost: by.get(k)!.median.lost, ...extra });
+    const line = (k: Kind, what: string, extra: Record<string, unknown> = {}) => rateLine(`firewall_drop_pps_per_core_xdp_frames_${generator === 'live' ? 'live_' : ''}${k}`, by.get(k)!.median, by.get(k)!.rates, `${note}. ${what}`, { lost: by.get(k)!.median.lost, ...extra });
     const ingress = 'a netdev ingress chain on eth0 (the same set lookup and counter as the backend\'s rule)';
     return [
       line('xdp_native', 'The XDP backend (xdp-filter) drops the frame', vs(by.get('xdp_native')!.median)),
@@ -396,8 +405,10 @@ async function benchXdpFrames(seconds: number, generator: Generator): Promise<Re
 }
 
 /** Both labs, or one: 'veth' (skbs) or 'frames' (the relay's xdp_frames). */
-export async function benchDropRate(seconds = 2, lab: 'veth' | 'frames' | 'both' = 'both', generator: Generator = 'hping3'): Promise<Result[]> {
-  return [...(lab !== 'frames' ? await benchVeth(seconds) : []), ...(lab !== 'veth' ? await benchXdpFrames(seconds, generator) : [])];
+export async function benchDropRate(seconds = 2, lab: 'veth' | 'frames' | 'both' = 'both', generators: readonly Generator[] = ['hping3', 'live']): Promise<Result[]> {
+  const out = lab !== 'frames' ? await benchVeth(seconds) : [];
+  if (lab !== 'veth') for (const g of generators) out.push(...(await benchXdpFrames(seconds, g)));
+  return out;
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
@@ -415,7 +426,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   }
   if (lab !== 'veth' && lab !== 'frames' && lab !== 'both') throw new Error(`--lab ${lab}: expected veth, frames or both`);
   if (arg('--moderation') === 'off') moderation = { gro_flush_timeout: '0', napi_defer_hard_irqs: '0' };
-  const generator = arg('--generator') ?? 'hping3';
-  if (generator !== 'hping3' && generator !== 'live') throw new Error(`--generator ${generator}: expected hping3 or live`);
-  for (const r of await benchDropRate(Number(arg('--seconds') ?? 2), lab, generator)) report(r);
+  const generators = (arg('--generator') ?? 'hping3,live').split(',');
+  for (const g of generators) if (g !== 'hping3' && g !== 'live') throw new Error(`--generator ${g}: expected hping3, live or both (hping3,live)`);
+  for (const r of await benchDropRate(Number(arg('--seconds') ?? 2), lab, generators as Generator[])) report(r);
 }
