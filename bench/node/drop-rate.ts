@@ -31,7 +31,7 @@
 // capacity); the live lines are named firewall_drop_pps_per_core_xdp_frames_live_*.
 //
 //   node --import tsx bench/node/drop-rate.ts [--seconds N] [--lab veth|frames|both]
-//        [--generator hping3|live|hping3,live] [--moderation off] [--bpf-stats]
+//        [--generator hping3|live|hping3,live] [--moderation off] [--bpf-stats] [--perf DIR]
 // One JSON line per result. --bpf-stats turns kernel.bpf_stats_enabled on for the run (back
 // as it was at exit) and adds each XDP program's own run time a packet
 // (xdp_program_ns_per_packet); it costs every BPF program on the machine two clock reads a
@@ -240,6 +240,9 @@ interface Measured {
 
 /** With --bpf-stats: kernel.bpf_stats_enabled on for the run (its previous value restored), so each XDP program's own run time is known. */
 let bpfStats = false;
+/** With --perf DIR: a perf profile (cpu-clock, call graphs) of the NAPI thread per measured flood, DIR/<n>.data. */
+let perfDir: string | undefined;
+let perfRuns = 0;
 
 /** run_time_ns of the XDP program attached to eth0 in `netns` (0 without one; bpf_stats_enabled must be on). */
 async function xdpProgRunNs(netns: string): Promise<number> {
@@ -281,7 +284,9 @@ async function measure(lab: Lab, fw: Rules, dropped: () => Promise<number>, seco
   const l0 = await lost?.();
   const p0 = bpfStats ? await xdpProgRunNs(lab.defender) : 0;
   const c0 = runTimeNs(lab.napi);
+  const perf = perfDir === undefined ? undefined : spawn('perf', ['record', '-q', '-e', 'cpu-clock', '-g', '-o', join(perfDir, `${perfRuns++}.data`), '-t', lab.napi.join(','), '--', 'sleep', String(seconds)], { stdio: 'ignore' });
   await flood(lab, seconds);
+  if (perf && perf.exitCode === null) await new Promise((r) => perf.once('exit', r));
   const cpuNs = runTimeNs(lab.napi) - c0;
   const n = (await dropped()) - d0;
   const l1 = await lost?.();
@@ -425,6 +430,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
     bpfStats = true;
   }
   if (lab !== 'veth' && lab !== 'frames' && lab !== 'both') throw new Error(`--lab ${lab}: expected veth, frames or both`);
+  perfDir = arg('--perf');
   if (arg('--moderation') === 'off') moderation = { gro_flush_timeout: '0', napi_defer_hard_irqs: '0' };
   const generators = (arg('--generator') ?? 'hping3,live').split(',');
   for (const g of generators) if (g !== 'hping3' && g !== 'live') throw new Error(`--generator ${g}: expected hping3, live or both (hping3,live)`);
