@@ -31,7 +31,7 @@
 // capacity); the live lines are named firewall_drop_pps_per_core_xdp_frames_live_*.
 //
 //   node --import tsx bench/node/drop-rate.ts [--seconds N] [--lab veth|frames|both]
-//        [--generator hping3|live|hping3,live] [--moderation off] [--bpf-stats] [--perf DIR]
+//        [--generator hping3|live|hping3,live] [--generator-cpu N] [--moderation off] [--bpf-stats] [--perf DIR]
 // One JSON line per result. --bpf-stats turns kernel.bpf_stats_enabled on for the run (back
 // as it was at exit) and adds each XDP program's own run time a packet
 // (xdp_program_ns_per_packet); it costs every BPF program on the machine two clock reads a
@@ -186,14 +186,14 @@ async function makeRelayLab(generator: Generator): Promise<RelayLab> {
       await ip('-n', relay!, 'link', 'set', 'dev', 'in0', 'xdpdrv', 'obj', buildRelayProgram(dir, outIndex), 'sec', 'xdp');
       const objects = { pass: buildRelayProgram(dir, 'pass'), drop: buildRelayProgram(dir, 'drop'), drop_read: buildRelayProgram(dir, 'drop_read') };
       const mac = (await inNs(defender!, 'cat', '/sys/class/net/eth0/address')).stdout.trim();
-      // The live generator keeps a core busy: it runs on CPU 0, the defender's NAPI thread on CPU 1.
+      // The live generator keeps a core busy: it runs on CPU generatorCpu (0), the defender's NAPI thread on CPU 1.
       if (generator === 'live') for (const t of napi) await runCommand('taskset', ['-p', '-c', '1', String(t)]);
       return {
         attacker: attacker!,
         defender: defender!,
         napi,
         close,
-        ...(generator === 'live' ? { generator: ['taskset', '-c', '0', '/usr/bin/python3', LIVE_FRAMES, 'in0', ATTACKER_IP, DEFENDER_IP, mac, '{seconds}'], generatorNetns: relay! } : {}),
+        ...(generator === 'live' ? { generator: ['taskset', '-c', String(generatorCpu), '/usr/bin/python3', LIVE_FRAMES, 'in0', ATTACKER_IP, DEFENDER_IP, mac, '{seconds}'], generatorNetns: relay! } : {}),
         lost: async () => Number((await inNs(relay!, 'cat', '/sys/class/net/out0/statistics/tx_dropped')).stdout),
         defenderProgram: async (kind) => {
           await ip('-n', defender!, 'link', 'set', 'dev', 'eth0', 'xdpdrv', ...(kind ? ['obj', objects[kind], 'sec', 'xdp'] : ['off']));
@@ -243,6 +243,8 @@ let bpfStats = false;
 /** With --perf DIR: a perf profile (cpu-clock, call graphs) of the NAPI thread per measured flood, DIR/<n>.data. */
 let perfDir: string | undefined;
 let perfRuns = 0;
+/** --generator-cpu N: where the live generator runs (default 0; 1 shares the NAPI thread's CPU, so the frames' page pool is returned to on its own CPU). */
+let generatorCpu = 0;
 
 /** run_time_ns of the XDP program attached to eth0 in `netns` (0 without one; bpf_stats_enabled must be on). */
 async function xdpProgRunNs(netns: string): Promise<number> {
@@ -389,7 +391,7 @@ async function benchXdpFrames(seconds: number, generator: Generator): Promise<Re
     const nft = by.get('nftables')!.median;
     const cheapest = kinds.filter((k) => k.startsWith('nftables')).map((k) => ({ k, m: by.get(k)!.median })).sort((a, b) => rate(b.m) - rate(a.m))[0]!;
     const moderated = moderation.gro_flush_timeout === '0' ? 'not moderated' : `moderated (gro_flush_timeout ${Number(moderation.gro_flush_timeout) / 1e6} ms, napi_defer_hard_irqs ${moderation.napi_defer_hard_irqs})`;
-    const source = generator === 'live' ? 'xdp-live-frames.py (BPF_PROG_TEST_RUN live frames, on CPU 0; the NAPI thread on CPU 1) runs the relay program' : 'hping3 floods from the banned address through the relay';
+    const source = generator === 'live' ? `xdp-live-frames.py (BPF_PROG_TEST_RUN live frames, on CPU ${generatorCpu}; the NAPI thread on CPU 1) runs the relay program` : 'hping3 floods from the banned address through the relay';
     const note = `frames XDP-redirected into the defender's veth (xdp_frames, no skb before its XDP program), NAPI threaded and ${moderated}; per CPU-second of its NAPI thread; ${source}, ${seconds} s; median of ${ROUNDS} rounds; lost: frames the relay could not queue to the defender`;
     const vs = (m: Measured) => ({ ratio_to_nftables: ratio(m, nft), ratio_to_cheapest_nftables: ratio(m, cheapest.m), cheapest_nftables: cheapest.k });
     const line = (k: Kind, what: string, extra: Record<string, unknown> = {}) => rateLine(`firewall_drop_pps_per_core_xdp_frames_${generator === 'live' ? 'live_' : ''}${k}`, by.get(k)!.median, by.get(k)!.rates, `${note}. ${what}`, { lost: by.get(k)!.median.lost, ...extra });
@@ -431,6 +433,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   }
   if (lab !== 'veth' && lab !== 'frames' && lab !== 'both') throw new Error(`--lab ${lab}: expected veth, frames or both`);
   perfDir = arg('--perf');
+  generatorCpu = Number(arg('--generator-cpu') ?? 0);
   if (arg('--moderation') === 'off') moderation = { gro_flush_timeout: '0', napi_defer_hard_irqs: '0' };
   const generators = (arg('--generator') ?? 'hping3,live').split(',');
   for (const g of generators) if (g !== 'hping3' && g !== 'live') throw new Error(`--generator ${g}: expected hping3, live or both (hping3,live)`);
