@@ -214,8 +214,10 @@ async function makeRelayLab(generator: Generator): Promise<RelayLab> {
 
 function flood(lab: Lab, seconds: number): Promise<void> {
   return new Promise((resolve, reject) => {
+    // hping3 floods until stopped; the live generator stops itself after `seconds` (the timeout is a guard).
     const argv = lab.generator ?? ['hping3', '--udp', '--flood', '-p', '9', '-d', '18', DEFENDER_IP];
-    const child = spawn('ip', ['netns', 'exec', lab.generatorNetns ?? lab.attacker, 'timeout', String(seconds + 5), ...argv.map((a) => a.replace('{seconds}', String(seconds)))], { stdio: 'ignore' });
+    const limit = String(lab.generator ? seconds + 5 : seconds);
+    const child = spawn('ip', ['netns', 'exec', lab.generatorNetns ?? lab.attacker, 'timeout', limit, ...argv.map((a) => a.replace('{seconds}', String(seconds)))], { stdio: 'ignore' });
     child.on('error', reject);
     child.on('exit', () => resolve());
   });
