@@ -431,6 +431,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
     const before = readFileSync(file, 'utf8').trim();
     writeFileSync(file, '1');
     process.once('exit', () => writeFileSync(file, before));
+    for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => process.exit(130));
     bpfStats = true;
   }
   if (lab !== 'veth' && lab !== 'frames' && lab !== 'both') throw new Error(`--lab ${lab}: expected veth, frames or both`);
