@@ -15,7 +15,7 @@ cd "$(dirname "$0")/.."
 # its Recommends, the CrowdSec engine, so its postinst registers nothing); systemd:
 # systemd-analyze verify of the unit install-service writes; ethtool, hping3: the node
 # benchmark's drop rate (threaded NAPI on a veth, a flood from the banned address); clang:
-# its relay's two XDP programs (bench/node/xdp-relay.c, built at run time).
+# its XDP programs (bench/node/xdp-relay.c, xdp-min.c; built at run time).
 PACKAGES=(libpcap-dev etcd-server nftables iptables ipset chromium tcpdump tshark iproute2 python3-scapy nmap lighttpd curl crowdsec-firewall-bouncer systemd xdp-tools bpftool ethtool hping3 clang)
 
 missing=()

@@ -15,47 +15,70 @@
 // relay, whose XDP program (xdp-relay.c) redirects every frame into a second veth pair. A
 // frame redirected into a veth reaches its peer — the defender's eth0 — through
 // ndo_xdp_xmit as an xdp_frame; the defender's XDP program sees it before any skb exists,
-// and only XDP_PASS builds one. There the XDP backend's xdp-filter drops the banned source,
-// against nftables behind an XDP program that passes everything (so frames become skbs, as
-// from a NIC). The defender's NAPI is moderated (gro_flush_timeout, napi_defer_hard_irqs),
-// as a NIC's interrupts are, so each poll takes a batch rather than a packet or two: at
-// hping3's rate unmoderated polls cost mostly their wakeup, which swamps both backends.
+// and only XDP_PASS builds one. There, in turn: the XDP backend's xdp-filter; xdp-min.c (one
+// lookup and a per-CPU counter, loaded with bpftool: what xdp-filter costs beyond the least a
+// ban needs); an empty XDP_DROP program, and one that reads the EtherType first (the floor of
+// any XDP drop on this path); and nftables behind an XDP program that passes everything (so
+// frames become skbs, as from a NIC): the backend's raw prerouting rule, and a netdev ingress
+// chain (nftables' earliest hook), each with GRO on and off. The defender's NAPI is moderated
+// (gro_flush_timeout, napi_defer_hard_irqs), as a NIC's interrupts are, so each poll takes a
+// batch rather than a packet or two: at hping3's rate unmoderated polls cost mostly their
+// wakeup, which swamps both backends (--moderation off to see it).
 //
-//   node --import tsx bench/node/drop-rate.ts [--seconds N]      one JSON line per result
+// The relay lab runs once per generator (default both): hping3 (60-130k packets/s: the NAPI
+// thread mostly idle, each poll a wakeup and cold caches) and live (xdp-live-frames.py, in
+// the kernel, millions a second: the defender's ring always full, its thread busy — a core's
+// capacity); the live lines are named firewall_drop_pps_per_core_xdp_frames_live_*.
 //
-// Needs root, iproute2, ethtool, hping3, nft, xdp-filter, bpftool and clang (the relay's
-// programs are built at run time). Nothing leaves the namespaces.
+//   node --import tsx bench/node/drop-rate.ts [--seconds N] [--lab veth|frames|both]
+//        [--generator hping3|live|hping3,live] [--generator-cpu N] [--moderation off] [--bpf-stats] [--perf DIR]
+// One JSON line per result. --bpf-stats turns kernel.bpf_stats_enabled on for the run (back
+// as it was at exit) and adds each XDP program's own run time a packet
+// (xdp_program_ns_per_packet); it costs every BPF program on the machine two clock reads a
+// run meanwhile (about 20 ns here), so rates with it are not the plain ones.
+//
+// Needs root, iproute2, ethtool, hping3, nft, xdp-filter, bpftool, clang (the relay's and
+// xdp-min's programs are built at run time) and python3. Nothing leaves the namespaces.
 
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runCommand } from '../../src/firewall/exec.ts';
 import { NftablesBackend } from '../../src/firewall/nftables.ts';
 import { XdpBackend } from '../../src/firewall/xdp.ts';
+import { xdpMin } from './xdp-min.ts';
 import type { FirewallBackend } from '../../src/firewall/backend.ts';
 import { report, type Result } from '../report.ts';
 
 const ATTACKER_IP = '192.0.2.10';
 const DEFENDER_IP = '192.0.2.1';
 const RELAY_SOURCE = fileURLToPath(new URL('./xdp-relay.c', import.meta.url));
-/** The relay lab's NAPI moderation on the defender: poll again after 1 ms rather than at once. */
-const MODERATION = { gro_flush_timeout: '1000000', napi_defer_hard_irqs: '1000' };
+const LIVE_FRAMES = fileURLToPath(new URL('./xdp-live-frames.py', import.meta.url));
+/** The relay lab's flood: hping3 from the attacker (60-130k packets/s here), or 'live': xdp-live-frames.py in the relay (millions). */
+type Generator = 'hping3' | 'live';
+/** The relay lab's NAPI moderation on the defender: poll again after 1 ms rather than at once (--moderation off: none). */
+let moderation = { gro_flush_timeout: '1000000', napi_defer_hard_irqs: '1000' };
 
 interface Lab {
   attacker: string;
   defender: string;
   /** Thread ids of the defender veth's NAPI kernel threads. */
   napi: number[];
+  /** The flood's command ({seconds} replaced), and where it runs; default hping3 in the attacker. */
+  generator?: string[];
+  generatorNetns?: string;
   close(): Promise<void>;
 }
 
 interface RelayLab extends Lab {
   /** Frames the relay's redirect could not hand to the defender (its ring full), so far. */
   lost(): Promise<number>;
-  /** Attaches (or, with false, detaches) the pass-everything program on the defender's eth0. */
-  pass(on: boolean): Promise<void>;
+  /** Attaches xdp-relay.c's pass-everything or drop-everything (after reading, or not) program on the defender's eth0, or (null) detaches it. */
+  defenderProgram(kind: 'pass' | 'drop' | 'drop_read' | null): Promise<void>;
+  /** Frames the defender's XDP programs dropped, so far (the veth's own counter). */
+  xdpDrops(): Promise<number>;
 }
 
 const ip = (...args: string[]) => runCommand('ip', args);
@@ -132,10 +155,11 @@ async function makeLab(): Promise<Lab> {
   });
 }
 
-/** clang -target bpf on xdp-relay.c; `out`: the redirect program to that ifindex, else the pass program. */
-function buildRelayProgram(dir: string, out?: number): string {
-  const file = join(dir, out === undefined ? 'pass.o' : 'redirect.o');
-  const args = ['-O2', '-target', 'bpf', ...(out === undefined ? [] : [`-DOUT=${out}`]), '-c', RELAY_SOURCE, '-o', file];
+/** clang -target bpf on xdp-relay.c: the redirect program to ifindex `out`, or the pass or drop program. */
+function buildRelayProgram(dir: string, out: number | 'pass' | 'drop' | 'drop_read'): string {
+  const file = join(dir, typeof out === 'number' ? 'redirect.o' : `${out}.o`);
+  const define = typeof out === 'number' ? [`-DOUT=${out}`] : out === 'pass' ? [] : [`-D${out.toUpperCase()}`];
+  const args = ['-O2', '-target', 'bpf', ...define, '-c', RELAY_SOURCE, '-o', file];
   let error = '';
   for (const cc of ['clang', 'clang-14']) {
     const r = spawnSync(cc, args, { encoding: 'utf8' });
@@ -146,7 +170,7 @@ function buildRelayProgram(dir: string, out?: number): string {
 }
 
 /** attacker eth0 → relay in0 (XDP: redirect to out0) → out0 … defender eth0, as xdp_frames. */
-async function makeRelayLab(): Promise<RelayLab> {
+async function makeRelayLab(generator: Generator): Promise<RelayLab> {
   const dir = mkdtempSync(join(tmpdir(), 'ai-drop-relay-'));
   try {
     return await withNamespaces(['a', 'r', 'b'], async ([attacker, relay, defender], closeNs) => {
@@ -157,18 +181,28 @@ async function makeRelayLab(): Promise<RelayLab> {
       await vethPair(attacker!, 'eth0', relay!, 'in0');
       await vethPair(relay!, 'out0', defender!, 'eth0');
       const napi = await endpoints(attacker!, defender!);
-      for (const [k, v] of Object.entries(MODERATION)) await inNs(defender!, 'sh', '-c', `echo ${v} > /sys/class/net/eth0/${k}`);
+      for (const [k, v] of Object.entries(moderation)) await inNs(defender!, 'sh', '-c', `echo ${v} > /sys/class/net/eth0/${k}`);
       const outIndex = Number((await inNs(relay!, 'cat', '/sys/class/net/out0/ifindex')).stdout);
       await ip('-n', relay!, 'link', 'set', 'dev', 'in0', 'xdpdrv', 'obj', buildRelayProgram(dir, outIndex), 'sec', 'xdp');
-      const passObj = buildRelayProgram(dir);
+      const objects = { pass: buildRelayProgram(dir, 'pass'), drop: buildRelayProgram(dir, 'drop'), drop_read: buildRelayProgram(dir, 'drop_read') };
+      const mac = (await inNs(defender!, 'cat', '/sys/class/net/eth0/address')).stdout.trim();
+      // The live generator keeps a core busy: it runs on CPU generatorCpu (0), the defender's NAPI thread on CPU 1.
+      if (generator === 'live') for (const t of napi) await runCommand('taskset', ['-p', '-c', '1', String(t)]);
       return {
         attacker: attacker!,
         defender: defender!,
         napi,
         close,
+        ...(generator === 'live' ? { generator: ['taskset', '-c', String(generatorCpu), '/usr/bin/python3', LIVE_FRAMES, 'in0', ATTACKER_IP, DEFENDER_IP, mac, '{seconds}'], generatorNetns: relay! } : {}),
         lost: async () => Number((await inNs(relay!, 'cat', '/sys/class/net/out0/statistics/tx_dropped')).stdout),
-        pass: async (on) => {
-          await ip('-n', defender!, 'link', 'set', 'dev', 'eth0', 'xdpdrv', ...(on ? ['obj', passObj, 'sec', 'xdp'] : ['off']));
+        defenderProgram: async (kind) => {
+          await ip('-n', defender!, 'link', 'set', 'dev', 'eth0', 'xdpdrv', ...(kind ? ['obj', objects[kind], 'sec', 'xdp'] : ['off']));
+        },
+        xdpDrops: async () => {
+          const text = (await inNs(defender!, 'ethtool', '-S', 'eth0')).stdout;
+          let n = 0;
+          for (const m of text.matchAll(/rx_queue_\d+_xdp_drops: (\d+)/g)) n += Number(m[1]);
+          return n;
         },
       };
     });
@@ -180,7 +214,10 @@ async function makeRelayLab(): Promise<RelayLab> {
 
 function flood(lab: Lab, seconds: number): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn('ip', ['netns', 'exec', lab.attacker, 'timeout', String(seconds), 'hping3', '--udp', '--flood', '-p', '9', '-d', '18', DEFENDER_IP], { stdio: 'ignore' });
+    // hping3 floods until stopped; the live generator stops itself after `seconds` (the timeout is a guard).
+    const argv = lab.generator ?? ['hping3', '--udp', '--flood', '-p', '9', '-d', '18', DEFENDER_IP];
+    const limit = String(lab.generator ? seconds + 5 : seconds);
+    const child = spawn('ip', ['netns', 'exec', lab.generatorNetns ?? lab.attacker, 'timeout', limit, ...argv.map((a) => a.replace('{seconds}', String(seconds)))], { stdio: 'ignore' });
     child.on('error', reject);
     child.on('exit', () => resolve());
   });
@@ -199,20 +236,67 @@ interface Measured {
   cpuNs: number;
   /** Frames lost before the defender (relay lab only). */
   lost?: number;
+  /** The defender's XDP program's own run time, ns (with --bpf-stats). */
+  progNs?: number;
 }
 
-async function measure(lab: Lab, fw: FirewallBackend, dropped: () => Promise<number>, seconds: number, lost?: () => Promise<number>): Promise<Measured> {
+/** With --bpf-stats: kernel.bpf_stats_enabled on for the run (its previous value restored), so each XDP program's own run time is known. */
+let bpfStats = false;
+/** With --perf DIR: a perf profile (cpu-clock, call graphs) of the NAPI thread per measured flood, DIR/<n>.data. */
+let perfDir: string | undefined;
+let perfRuns = 0;
+/** --generator-cpu N: where the live generator runs (default 0; 1 shares the NAPI thread's CPU, so the frames' page pool is returned to on its own CPU). */
+let generatorCpu = 0;
+
+/** run_time_ns of the XDP program attached to eth0 in `netns` (0 without one; bpf_stats_enabled must be on). */
+async function xdpProgRunNs(netns: string): Promise<number> {
+  const link = JSON.parse((await runCommand('ip', ['-j', 'link', 'show', 'eth0'], { netns })).stdout) as Array<{ xdp?: { prog?: { id?: number } } }>;
+  const id = link[0]?.xdp?.prog?.id;
+  if (id === undefined) return 0;
+  const info = JSON.parse((await runCommand('bpftool', ['-j', 'prog', 'show', 'id', String(id)])).stdout) as { run_time_ns?: number };
+  return info.run_time_ns ?? 0;
+}
+
+type Rules = Pick<FirewallBackend, 'setup' | 'apply' | 'flush'>;
+
+/**
+ * nftables' cheapest drop: a netdev-family ingress chain on the defender's eth0 (before the IP
+ * stack, conntrack or the raw prerouting hook), the same set lookup and counter as the backend's.
+ */
+function nftIngress(netns: string): Rules & { dropped(): Promise<number> } {
+  const nft = (script: string) => runCommand('nft', ['-f', '-'], { netns, stdin: script });
+  return {
+    setup: async () => {},
+    apply: async (add) => {
+      const elements = add.map((e) => `${e.address} timeout ${e.timeoutS}s`).join(', ');
+      await nft(`table netdev droprate {\n  set banned4 { type ipv4_addr; flags timeout; elements = { ${elements} } }\n  chain ingress { type filter hook ingress device "eth0" priority -500; ip saddr @banned4 counter drop; }\n}\n`);
+    },
+    flush: async () => {
+      await nft('delete table netdev droprate\n').catch(() => {});
+    },
+    dropped: async () => {
+      const text = (await runCommand('nft', ['list', 'table', 'netdev', 'droprate'], { netns })).stdout;
+      return Number(/counter packets (\d+)/.exec(text)?.[1] ?? 0);
+    },
+  };
+}
+
+async function measure(lab: Lab, fw: Rules, dropped: () => Promise<number>, seconds: number, lost?: () => Promise<number>): Promise<Measured> {
   await fw.setup();
   await fw.apply([{ address: ATTACKER_IP, timeoutS: 600 }], []);
   const d0 = await dropped();
   const l0 = await lost?.();
+  const p0 = bpfStats ? await xdpProgRunNs(lab.defender) : 0;
   const c0 = runTimeNs(lab.napi);
+  const perf = perfDir === undefined ? undefined : spawn('perf', ['record', '-q', '-e', 'cpu-clock', '-g', '-o', join(perfDir, `${perfRuns++}.data`), '-t', lab.napi.join(','), '--', 'sleep', String(seconds)], { stdio: 'ignore' });
   await flood(lab, seconds);
+  if (perf && perf.exitCode === null) await new Promise((r) => perf.once('exit', r));
   const cpuNs = runTimeNs(lab.napi) - c0;
   const n = (await dropped()) - d0;
   const l1 = await lost?.();
+  const progNs = bpfStats ? (await xdpProgRunNs(lab.defender)) - p0 : undefined;
   await fw.flush();
-  return { dropped: n, cpuNs, ...(l0 === undefined ? {} : { lost: l1! - l0 }) };
+  return { dropped: n, cpuNs, ...(l0 === undefined ? {} : { lost: l1! - l0 }), ...(progNs === undefined ? {} : { progNs }) };
 }
 
 function xdpFilter(lab: Lab, mode: 'native' | 'skb') {
@@ -242,6 +326,7 @@ function rateLine(name: string, m: Measured, rates: number[], note: string, extr
     dropped: m.dropped,
     cpu_ms: Math.round(m.cpuNs / 1e6),
     cpu_ns_per_packet: Math.round(m.cpuNs / Math.max(1, m.dropped)),
+    ...(m.progNs === undefined ? {} : { xdp_program_ns_per_packet: Math.round((m.progNs / Math.max(1, m.dropped)) * 10) / 10 }),
     rounds: rates,
     ...extra,
     note,
@@ -274,39 +359,86 @@ async function benchVeth(seconds: number): Promise<Result[]> {
 }
 
 /** Frames redirected into the defender's veth: xdp_frames, an skb only if XDP passes them. */
-async function benchXdpFrames(seconds: number): Promise<Result[]> {
-  const lab = await makeRelayLab();
+async function benchXdpFrames(seconds: number, generator: Generator): Promise<Result[]> {
+  const lab = await makeRelayLab(generator);
   try {
-    type Kind = 'xdp_native' | 'nftables';
-    const by = await rounds<Kind>(['xdp_native', 'nftables'], async (kind) => {
+    const kinds = ['xdp_native', 'xdp_min', 'xdp_floor', 'xdp_floor_read', 'nftables', 'nftables_ingress', 'nftables_nogro', 'nftables_ingress_nogro'] as const;
+    type Kind = (typeof kinds)[number];
+    const noRules: Rules = { setup: async () => {}, apply: async () => {}, flush: async () => {} };
+    const by = await rounds<Kind>([...kinds], async (kind) => {
       if (kind === 'xdp_native') {
         const x = xdpFilter(lab, 'native');
         return measure(lab, x.fw, x.dropped, seconds, lab.lost);
       }
-      await lab.pass(true);
+      if (kind === 'xdp_min') {
+        const fw = xdpMin(lab.defender, 'eth0');
+        return measure(lab, fw, fw.dropped, seconds, lab.lost);
+      }
+      // With a program attached the veth keeps its NAPI (and thread) whatever GRO is.
+      await lab.defenderProgram(kind === 'xdp_floor' ? 'drop' : kind === 'xdp_floor_read' ? 'drop_read' : 'pass');
+      const noGro = kind.endsWith('_nogro');
+      if (noGro) await inNs(lab.defender, 'ethtool', '-K', 'eth0', 'gro', 'off');
       try {
+        if (kind === 'xdp_floor' || kind === 'xdp_floor_read') return await measure(lab, noRules, lab.xdpDrops, seconds, lab.lost);
+        if (kind.startsWith('nftables_ingress')) {
+          const fw = nftIngress(lab.defender);
+          return await measure(lab, fw, fw.dropped, seconds, lab.lost);
+        }
         return await measure(lab, new NftablesBackend({ netns: lab.defender }), () => nftDropped(lab.defender), seconds, lab.lost);
       } finally {
-        await lab.pass(false);
+        if (noGro) await inNs(lab.defender, 'ethtool', '-K', 'eth0', 'gro', 'on');
+        await lab.defenderProgram(null);
       }
     });
-    const xdp = by.get('xdp_native')!;
-    const nft = by.get('nftables')!;
-    const note = `frames XDP-redirected into the defender's veth (xdp_frames, no skb before its XDP program), NAPI threaded and moderated (gro_flush_timeout ${Number(MODERATION.gro_flush_timeout) / 1e6} ms); per CPU-second of its NAPI thread; hping3 flood from the banned address through the relay, ${seconds} s; median of ${ROUNDS} rounds; lost: frames the relay could not queue to the defender`;
+    const nft = by.get('nftables')!.median;
+    const cheapest = kinds.filter((k) => k.startsWith('nftables')).map((k) => ({ k, m: by.get(k)!.median })).sort((a, b) => rate(b.m) - rate(a.m))[0]!;
+    const moderated = moderation.gro_flush_timeout === '0' ? 'not moderated' : `moderated (gro_flush_timeout ${Number(moderation.gro_flush_timeout) / 1e6} ms, napi_defer_hard_irqs ${moderation.napi_defer_hard_irqs})`;
+    const source = generator === 'live' ? `xdp-live-frames.py (BPF_PROG_TEST_RUN live frames, on CPU ${generatorCpu}; the NAPI thread on CPU 1) runs the relay program` : 'hping3 floods from the banned address through the relay';
+    const note = `frames XDP-redirected into the defender's veth (xdp_frames, no skb before its XDP program), NAPI threaded and ${moderated}; per CPU-second of its NAPI thread; ${source}, ${seconds} s; median of ${ROUNDS} rounds; lost: frames the relay could not queue to the defender`;
+    const vs = (m: Measured) => ({ ratio_to_nftables: ratio(m, nft), ratio_to_cheapest_nftables: ratio(m, cheapest.m), cheapest_nftables: cheapest.k });
+    const line = (k: Kind, what: string, extra: Record<string, unknown> = {}) => rateLine(`firewall_drop_pps_per_core_xdp_frames_${generator === 'live' ? 'live_' : ''}${k}`, by.get(k)!.median, by.get(k)!.rates, `${note}. ${what}`, { lost: by.get(k)!.median.lost, ...extra });
+    const ingress = 'a netdev ingress chain on eth0 (the same set lookup and counter as the backend\'s rule)';
     return [
-      rateLine('firewall_drop_pps_per_core_xdp_frames_xdp_native', xdp.median, xdp.rates, `${note}. xdp-filter drops the frame`, { lost: xdp.median.lost, ratio_to_nftables: ratio(xdp.median, nft.median) }),
-      rateLine('firewall_drop_pps_per_core_xdp_frames_nftables', nft.median, nft.rates, `${note}. An XDP_PASS program, then the nftables backend's raw rule drops the skb`, { lost: nft.median.lost }),
+      line('xdp_native', 'The XDP backend (xdp-filter) drops the frame', vs(by.get('xdp_native')!.median)),
+      line('xdp_min', 'xdp-min.c drops the frame: one hash lookup of the source, a per-CPU counter, no dispatcher', vs(by.get('xdp_min')!.median)),
+      line('xdp_floor', 'An XDP program that drops every frame with no lookup: the floor of any XDP drop here', vs(by.get('xdp_floor')!.median)),
+      line('xdp_floor_read', "The same after reading the frame's EtherType: the floor plus touching the packet's data", vs(by.get('xdp_floor_read')!.median)),
+      line('nftables', "An XDP_PASS program, GRO on, then the nftables backend's raw-priority prerouting rule drops the skb"),
+      line('nftables_ingress', `An XDP_PASS program, GRO on, then ${ingress} drops the skb`),
+      line('nftables_nogro', "An XDP_PASS program, GRO off, then the nftables backend's raw prerouting rule drops the skb"),
+      line('nftables_ingress_nogro', `An XDP_PASS program, GRO off, then ${ingress} drops the skb: nftables' cheapest drop`),
     ];
   } finally {
     await lab.close();
   }
 }
 
-export async function benchDropRate(seconds = 2): Promise<Result[]> {
-  return [...(await benchVeth(seconds)), ...(await benchXdpFrames(seconds))];
+/** Both labs, or one: 'veth' (skbs) or 'frames' (the relay's xdp_frames). */
+export async function benchDropRate(seconds = 2, lab: 'veth' | 'frames' | 'both' = 'both', generators: readonly Generator[] = ['hping3', 'live']): Promise<Result[]> {
+  const out = lab !== 'frames' ? await benchVeth(seconds) : [];
+  if (lab !== 'veth') for (const g of generators) out.push(...(await benchXdpFrames(seconds, g)));
+  return out;
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const i = process.argv.indexOf('--seconds');
-  for (const r of await benchDropRate(i > 0 ? Number(process.argv[i + 1]) : 2)) report(r);
+  const arg = (name: string) => {
+    const i = process.argv.indexOf(name);
+    return i > 0 ? process.argv[i + 1] : undefined;
+  };
+  const lab = arg('--lab') ?? 'both';
+  if (process.argv.includes('--bpf-stats')) {
+    const file = '/proc/sys/kernel/bpf_stats_enabled';
+    const before = readFileSync(file, 'utf8').trim();
+    writeFileSync(file, '1');
+    process.once('exit', () => writeFileSync(file, before));
+    for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => process.exit(130));
+    bpfStats = true;
+  }
+  if (lab !== 'veth' && lab !== 'frames' && lab !== 'both') throw new Error(`--lab ${lab}: expected veth, frames or both`);
+  perfDir = arg('--perf');
+  generatorCpu = Number(arg('--generator-cpu') ?? 0);
+  if (arg('--moderation') === 'off') moderation = { gro_flush_timeout: '0', napi_defer_hard_irqs: '0' };
+  const generators = (arg('--generator') ?? 'hping3,live').split(',');
+  for (const g of generators) if (g !== 'hping3' && g !== 'live') throw new Error(`--generator ${g}: expected hping3, live or both (hping3,live)`);
+  for (const r of await benchDropRate(Number(arg('--seconds') ?? 2), lab, generators as Generator[])) report(r);
 }

@@ -1,0 +1,55 @@
+// xdp-min.c on one interface of a lab namespace, for drop-rate.ts: built with clang, loaded and
+// attached (native) with bpftool, its maps pinned in a bpf filesystem of its own under /tmp
+// (gone with flush). The same steps as a backend's setup/apply/flush, so drop-rate.ts measures
+// it as it measures the XDP backend.
+
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { runCommand } from '../../src/firewall/exec.ts';
+import type { FirewallEntry } from '../../src/firewall/backend.ts';
+import { keyOf } from '../../src/firewall/xdp-maps.ts';
+import { parseCidr } from '../../src/respond/cidr.ts';
+
+const SOURCE = fileURLToPath(new URL('./xdp-min.c', import.meta.url));
+
+export function xdpMin(netns: string, iface: string) {
+  let dir = '';
+  const fs = () => join(dir, 'bpffs');
+  const run = (file: string, args: string[]) => runCommand(file, args, { netns });
+  const mapOf = (family: 4 | 6) => join(fs(), `banned${family}`);
+  return {
+    async setup(): Promise<void> {
+      dir = mkdtempSync(join(tmpdir(), 'ai-xdp-min-'));
+      await runCommand('mkdir', [fs()]);
+      await runCommand('mount', ['-t', 'bpf', 'bpf', fs()]);
+      const obj = join(dir, 'xdp-min.o');
+      await runCommand('clang', ['-O2', '-g', '-target', 'bpf', '-c', SOURCE, '-o', obj]);
+      await run('bpftool', ['prog', 'load', obj, join(fs(), 'prog'), 'type', 'xdp', 'pinmaps', fs()]);
+      await run('bpftool', ['net', 'attach', 'xdpdrv', 'pinned', join(fs(), 'prog'), 'dev', iface]);
+    },
+    async apply(add: readonly FirewallEntry[]): Promise<void> {
+      for (const e of add) {
+        const c = parseCidr(e.address);
+        await run('bpftool', ['map', 'update', 'pinned', mapOf(c.family), 'key', ...keyOf(c).split(' '), 'value', ...'0 0 0 0 0 0 0 0'.split(' ')]);
+      }
+    },
+    /** Frames dropped: the maps' per-CPU counters, summed. */
+    async dropped(): Promise<number> {
+      let n = 0;
+      for (const f of [4, 6] as const) {
+        const rows = JSON.parse((await run('bpftool', ['-j', 'map', 'dump', 'pinned', mapOf(f)])).stdout) as Array<{ formatted?: { values?: Array<{ value?: number }> } }>;
+        for (const r of rows) for (const v of r.formatted?.values ?? []) n += v.value ?? 0;
+      }
+      return n;
+    },
+    async flush(): Promise<void> {
+      if (dir === '') return;
+      await run('bpftool', ['net', 'detach', 'xdpdrv', 'dev', iface]).catch(() => {});
+      await runCommand('umount', [fs()]).catch(() => {});
+      rmSync(dir, { recursive: true, force: true });
+      dir = '';
+    },
+  };
+}
