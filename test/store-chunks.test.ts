@@ -10,7 +10,8 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { EventGenerator } from '../bench/store-backends.ts';
 import { testTempDir } from '../devkit/temp-dir.ts';
 import { openBackendInThread } from '../src/store/backend-thread.ts';
-import { RAW_COLUMNS, type EventRow } from '../src/store/sql-backend.ts';
+import { openDuckdbBackend } from '../src/store/duckdb-backend.ts';
+import { RAW_COLUMNS, schemaSql, type EventRow } from '../src/store/sql-backend.ts';
 import { openSqliteBackend } from '../src/store/sqlite-backend.ts';
 import { openSqlite } from '../src/util/sqlite.ts';
 
@@ -79,5 +80,28 @@ test('DuckDB through its thread stores every raw column as SQLite does, over sev
     const at = RAW_COLUMNS.indexOf(c);
     assert.ok(fromDuck.some((r) => r[at] === null), `${c} has NULLs`);
     assert.ok(fromDuck.some((r) => r[at] !== null), `${c} has values`);
+  }
+});
+
+test('an events table whose column types are not what the chunk writer copies is refused, naming the column, and nothing is stored', async () => {
+  const dir = testTempDir('store-chunks-schema');
+  const path = join(dir, 'e.duckdb');
+  // The node's own schema, but its 32-bit address and AS columns 64-bit (as another build might make them).
+  const instance = await DuckDBInstance.create(path);
+  const conn = await instance.connect();
+  for (const sql of schemaSql({ u32: 'BIGINT', i64: 'BIGINT', real: 'DOUBLE', text: 'VARCHAR', blob: 'BLOB' })) await conn.run(sql);
+  conn.closeSync();
+  instance.closeSync();
+
+  const backend = await openDuckdbBackend(path);
+  try {
+    await assert.rejects(backend.insert(rows().slice(0, 10)), (err: Error & { code?: string }) => {
+      assert.equal(err.code, 'AI_ERR_STORE_SCHEMA');
+      assert.match(err.message, /column 6 \(src4\) is BIGINT, this build writes UINTEGER there/);
+      return true;
+    });
+    assert.equal((await backend.stats()).events, 0);
+  } finally {
+    await backend.close();
   }
 });
