@@ -12,7 +12,7 @@ import { DuckDBDataChunk, DuckDBTypeId } from '@duckdb/node-api';
 import type { DuckDBAppender } from '@duckdb/node-api';
 import { EVENT_KINDS } from './event-query.ts';
 import { NUM_FIELDS, WORD_FIELDS, type RowColumns } from './row-columns.ts';
-import { addressKeys, featuresToBytes, RAW_COLUMNS } from './sql-backend.ts';
+import { addressKeys, featuresToBytes, RAW_COLUMNS, type AddressKeys } from './sql-backend.ts';
 import { StoreRowError, StoreSchemaError } from './store-errors.ts';
 
 type Column = (typeof RAW_COLUMNS)[number];
@@ -41,6 +41,9 @@ export class ChunkWriter {
   private readonly tgt4 = new Uint32Array(this.capacity);
   private readonly asn = new Uint32Array(this.capacity);
   private readonly score = new Float64Array(this.capacity);
+  /** A row's source and target keys (reused row to row). */
+  private readonly srcKeys: AddressKeys = { v4: null, v6: null };
+  private readonly tgtKeys: AddressKeys = { v4: null, v6: null };
   /** A validity bit per row (1: a value), per nullable column. */
   private readonly valid = new Map<number, Uint8Array>(NULLABLE.map((c) => [col[c], new Uint8Array(this.capacity / 8)]));
   private readonly fixed: readonly Fixed[] = [
@@ -94,12 +97,12 @@ export class ChunkWriter {
       const target = c.target[r]!;
       duckdb.vector_assign_string_element(v[col.source]!, i, source);
       duckdb.vector_assign_string_element(v[col.target]!, i, target);
-      const [src4, src6] = addressKeys(source);
-      this.u32OrNull(this.src4, col.src4, i, src4);
-      this.stringOrNull(col.src6, i, src6);
-      const [tgt4, tgt6] = addressKeys(target);
-      this.u32OrNull(this.tgt4, col.tgt4, i, tgt4);
-      this.stringOrNull(col.tgt6, i, tgt6);
+      const src = addressKeys(source, this.srcKeys);
+      this.u32OrNull(this.src4, col.src4, i, src.v4);
+      this.stringOrNull(col.src6, i, src.v6);
+      const tgt = addressKeys(target, this.tgtKeys);
+      this.u32OrNull(this.tgt4, col.tgt4, i, tgt.v4);
+      this.stringOrNull(col.tgt6, i, tgt.v6);
       this.stringOrNull(col.country, i, words[c.code[w + 1]!]!);
       const asn = c.num[o + 4]!;
       this.u32OrNull(this.asn, col.asn, i, Number.isNaN(asn) ? null : asn);
