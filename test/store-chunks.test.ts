@@ -42,14 +42,15 @@ function normal(v: unknown): unknown {
   return v;
 }
 
-test('DuckDB through its thread stores every raw column as SQLite does, over several chunks', async () => {
-  const dir = testTempDir('store-chunks');
-  const all = rows();
+/**
+ * Inserts each of `parts` (an insert call each) into DuckDB through its thread and into SQLite,
+ * closes both, and reads `sql` back from each, normalised.
+ */
+async function storeInBoth(dir: string, parts: EventRow[][], sql: string): Promise<{ fromDuck: unknown[][]; fromLite: unknown[][] }> {
   const duck = await openBackendInThread('duckdb', join(dir, 'e.duckdb'));
   const lite = await openSqliteBackend(join(dir, 'e.sqlite'));
   try {
-    // Two inserts: the second starts mid-chunk of nothing, after a flush (the appender lives on).
-    for (const part of [all.slice(0, 4100), all.slice(4100)]) {
+    for (const part of parts) {
       await duck.insert(part);
       await lite.insert(part);
     }
@@ -57,15 +58,21 @@ test('DuckDB through its thread stores every raw column as SQLite does, over sev
     await duck.close();
     await lite.close();
   }
-
   const instance = await DuckDBInstance.create(join(dir, 'e.duckdb'), { access_mode: 'READ_ONLY' });
   const conn = await instance.connect();
-  const fromDuck = (await conn.runAndReadAll(SELECT)).getRowsJS().map((r) => r.map(normal));
+  const fromDuck = (await conn.runAndReadAll(sql)).getRowsJS().map((r) => r.map(normal));
   conn.closeSync();
   instance.closeSync();
   const db = openSqlite(join(dir, 'e.sqlite'));
-  const fromLite = (db.prepare(SELECT).raw().all() as unknown[][]).map((r) => r.map(normal));
+  const fromLite = (db.prepare(sql).raw().all() as unknown[][]).map((r) => r.map(normal));
   db.close();
+  return { fromDuck, fromLite };
+}
+
+test('DuckDB through its thread stores every raw column as SQLite does, over several chunks', async () => {
+  const all = rows();
+  // Two inserts: the second starts mid-chunk of nothing, after a flush (the appender lives on).
+  const { fromDuck, fromLite } = await storeInBoth(testTempDir('store-chunks'), [all.slice(0, 4100), all.slice(4100)], SELECT);
 
   assert.equal(fromDuck.length, all.length);
   assert.deepEqual(fromDuck, fromLite);
@@ -123,22 +130,7 @@ test('address keys are each row\'s own, in both backends: one reused slot, rows 
   const base = rows()[0]!;
   const written = cases.map(([address], i): EventRow => ({ ...base, id: i + 1, source: address, target: cases[cases.length - 1 - i]![0] }));
   const want = cases.map(([, v4, v6], i) => [v4, v6, ...cases[cases.length - 1 - i]!.slice(1)]);
-  const keys = 'SELECT src4, src6, tgt4, tgt6 FROM events ORDER BY id';
-  const duck = await openBackendInThread('duckdb', join(dir, 'e.duckdb'));
-  const lite = await openSqliteBackend(join(dir, 'e.sqlite'));
-  try {
-    await duck.insert(written);
-    await lite.insert(written);
-  } finally {
-    await duck.close();
-    await lite.close();
-  }
-  const instance = await DuckDBInstance.create(join(dir, 'e.duckdb'), { access_mode: 'READ_ONLY' });
-  const conn = await instance.connect();
-  assert.deepEqual((await conn.runAndReadAll(keys)).getRowsJS().map((r) => r.map(normal)), want, 'DuckDB');
-  conn.closeSync();
-  instance.closeSync();
-  const db = openSqlite(join(dir, 'e.sqlite'));
-  assert.deepEqual(db.prepare(keys).raw().all(), want, 'SQLite');
-  db.close();
+  const { fromDuck, fromLite } = await storeInBoth(dir, [written], 'SELECT src4, src6, tgt4, tgt6 FROM events ORDER BY id');
+  assert.deepEqual(fromDuck, want, 'DuckDB');
+  assert.deepEqual(fromLite, want, 'SQLite');
 });
