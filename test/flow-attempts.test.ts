@@ -475,6 +475,9 @@ test('the store counts an aggregate row as its flows (memory engine), and lists 
   assert.deepEqual(evaluateQuery(rows, { ...q, measure: 'top', groupBy: 'source' }).rows, [['*', 5], ['198.51.100.9', 1]]);
   assert.equal(evaluateQuery(rows, { ...q, measure: 'list' }).rows.length, 2);
   assert.equal(JSON.parse(rows[0]!.detail).attempts.flows, 5);
+  // one shape for both (the fields in one order), each with the flows it counts as
+  assert.deepEqual(Object.keys(rows[1]!), Object.keys(rows[0]!));
+  assert.deepEqual(rows.map((r) => r.n), [5, 1]);
 });
 
 test('a flow row\'s detail, written by hand, is the text JSON.stringify writes for it: every record of the shared captures, and odd numbers', () => {

@@ -10,7 +10,8 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { EventGenerator } from '../bench/store-backends.ts';
 import { testTempDir } from '../devkit/temp-dir.ts';
 import { openBackendInThread } from '../src/store/backend-thread.ts';
-import { RAW_COLUMNS, type EventRow } from '../src/store/sql-backend.ts';
+import { openDuckdbBackend } from '../src/store/duckdb-backend.ts';
+import { RAW_COLUMNS, schemaSql, type EventRow } from '../src/store/sql-backend.ts';
 import { openSqliteBackend } from '../src/store/sqlite-backend.ts';
 import { openSqlite } from '../src/util/sqlite.ts';
 
@@ -41,14 +42,15 @@ function normal(v: unknown): unknown {
   return v;
 }
 
-test('DuckDB through its thread stores every raw column as SQLite does, over several chunks', async () => {
-  const dir = testTempDir('store-chunks');
-  const all = rows();
+/**
+ * Inserts each of `parts` (an insert call each) into DuckDB through its thread and into SQLite,
+ * closes both, and reads `sql` back from each, normalised.
+ */
+async function storeInBoth(dir: string, parts: EventRow[][], sql: string): Promise<{ fromDuck: unknown[][]; fromLite: unknown[][] }> {
   const duck = await openBackendInThread('duckdb', join(dir, 'e.duckdb'));
   const lite = await openSqliteBackend(join(dir, 'e.sqlite'));
   try {
-    // Two inserts: the second starts mid-chunk of nothing, after a flush (the appender lives on).
-    for (const part of [all.slice(0, 4100), all.slice(4100)]) {
+    for (const part of parts) {
       await duck.insert(part);
       await lite.insert(part);
     }
@@ -56,15 +58,21 @@ test('DuckDB through its thread stores every raw column as SQLite does, over sev
     await duck.close();
     await lite.close();
   }
-
   const instance = await DuckDBInstance.create(join(dir, 'e.duckdb'), { access_mode: 'READ_ONLY' });
   const conn = await instance.connect();
-  const fromDuck = (await conn.runAndReadAll(SELECT)).getRowsJS().map((r) => r.map(normal));
+  const fromDuck = (await conn.runAndReadAll(sql)).getRowsJS().map((r) => r.map(normal));
   conn.closeSync();
   instance.closeSync();
   const db = openSqlite(join(dir, 'e.sqlite'));
-  const fromLite = (db.prepare(SELECT).raw().all() as unknown[][]).map((r) => r.map(normal));
+  const fromLite = (db.prepare(sql).raw().all() as unknown[][]).map((r) => r.map(normal));
   db.close();
+  return { fromDuck, fromLite };
+}
+
+test('DuckDB through its thread stores every raw column as SQLite does, over several chunks', async () => {
+  const all = rows();
+  // Two inserts: the second starts mid-chunk of nothing, after a flush (the appender lives on).
+  const { fromDuck, fromLite } = await storeInBoth(testTempDir('store-chunks'), [all.slice(0, 4100), all.slice(4100)], SELECT);
 
   assert.equal(fromDuck.length, all.length);
   assert.deepEqual(fromDuck, fromLite);
@@ -80,4 +88,49 @@ test('DuckDB through its thread stores every raw column as SQLite does, over sev
     assert.ok(fromDuck.some((r) => r[at] === null), `${c} has NULLs`);
     assert.ok(fromDuck.some((r) => r[at] !== null), `${c} has values`);
   }
+});
+
+test('an events table whose column types are not what the chunk writer copies is refused, naming the column, and nothing is stored', async () => {
+  const dir = testTempDir('store-chunks-schema');
+  const path = join(dir, 'e.duckdb');
+  // The node's own schema, but its 32-bit address and AS columns 64-bit (as another build might make them).
+  const instance = await DuckDBInstance.create(path);
+  const conn = await instance.connect();
+  for (const sql of schemaSql({ u32: 'BIGINT', i64: 'BIGINT', real: 'DOUBLE', text: 'VARCHAR', blob: 'BLOB' })) await conn.run(sql);
+  conn.closeSync();
+  instance.closeSync();
+
+  const backend = await openDuckdbBackend(path);
+  try {
+    await assert.rejects(backend.insert(rows().slice(0, 10)), (err: Error & { code?: string }) => {
+      assert.equal(err.code, 'AI_ERR_STORE_SCHEMA');
+      assert.match(err.message, /column 6 \(src4\) is BIGINT, this build writes UINTEGER there/);
+      return true;
+    });
+    assert.equal((await backend.stats()).events, 0);
+  } finally {
+    await backend.close();
+  }
+});
+
+test('address keys are each row\'s own, in both backends: one reused slot, rows of every kind of address in turn', async () => {
+  const dir = testTempDir('store-chunks-keys');
+  // [address, v4 key, v6 key]: each kind after each other kind, so a key left from the row before shows
+  const cases: [string, number | null, string | null][] = [
+    ['2001:db8::1', null, '20010db8000000000000000000000001'],
+    ['10.0.0.1', 167772161, null],
+    ['*', null, null],
+    ['::ffff:10.1.2.7', 167838215, null],
+    ['2001:db8:0:0:0:0:2:1', null, '20010db8000000000000000000020001'],
+    ['not-an-address', null, null],
+    ['255.255.255.255', 4294967295, null],
+    ['fe80::1', null, 'fe800000000000000000000000000001'],
+    ['*', null, null],
+  ];
+  const base = rows()[0]!;
+  const written = cases.map(([address], i): EventRow => ({ ...base, id: i + 1, source: address, target: cases[cases.length - 1 - i]![0] }));
+  const want = cases.map(([, v4, v6], i) => [v4, v6, ...cases[cases.length - 1 - i]!.slice(1)]);
+  const { fromDuck, fromLite } = await storeInBoth(dir, [written], 'SELECT src4, src6, tgt4, tgt6 FROM events ORDER BY id');
+  assert.deepEqual(fromDuck, want, 'DuckDB');
+  assert.deepEqual(fromLite, want, 'SQLite');
 });

@@ -2,19 +2,22 @@
 // holds a chunk, not the whole queue), and a chunk the database refuses stays queued, with
 // everything after it, until a later flush stores it: every row once, none twice. The queue
 // (columns: pending-rows.ts) keeps the newest `maxPending` rows, oldest first, and a refused
-// chunk goes back in front of the rows queued since.
+// chunk goes back in front of the rows queued since; alerts' vectors, a column of their own,
+// stay with their rows through all of it.
 
 import { strict as assert } from 'node:assert';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { DuckDBInstance } from '@duckdb/node-api';
 import type { EventRow } from '../src/store/event-row.ts';
-import { EventStore } from '../src/store/event-store.ts';
+import { EventStore, INSERT_CHUNK_ROWS } from '../src/store/event-store.ts';
+import { openBackendInThread } from '../src/store/backend-thread.ts';
 import { openSqliteBackend } from '../src/store/sqlite-backend.ts';
 import { openDuckdbBackend } from '../src/store/duckdb-backend.ts';
 import { NUM_FIELDS } from '../src/store/row-columns.ts';
-import type { StoreBackend } from '../src/store/sql-backend.ts';
+import { featuresFromBytes, type StoreBackend } from '../src/store/sql-backend.ts';
 
 const T0 = Date.UTC(2026, 11, 5, 10, 0, 0);
 
@@ -114,6 +117,58 @@ test('shedding a long queue keeps its newest rows in order (the shed slots given
     assert.deepEqual(w.stored, ids(3501, 5000));
     assert.equal((await w.backend.stats()).events, 1500);
     await store.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+/** Row `id` of the vector test: a flow every third, else an alert, which carries vectorOf(id) unless its id is a multiple of 7. */
+function mixedRow(id: number): EventRow {
+  const r = row(id - 1);
+  if (id % 3 === 0) return r;
+  return { ...r, kind: 'alert', type: 'port-scan-vertical', detector: 'rules', ...(id % 7 === 0 ? {} : { features: vectorOf(id) }) };
+}
+
+/** A vector that names its row: id, id + 1/8, … (exact in float32 for these ids). */
+const vectorOf = (id: number) => Float32Array.from({ length: 6 }, (_, k) => id + k / 8);
+
+test('alerts\' vectors stay with their rows through the queue: its moves, shedding, chunks, a refused chunk put back, and the database thread', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ai-store-vectors-'));
+  const path = join(dir, 'events.duckdb');
+  try {
+    let store: EventStore;
+    // The second insert call fails after rows 40,001–40,500 came in while it ran.
+    const w = watched(await openBackendInThread('duckdb', path), 2, () => store.addRows(ids(40_001, 40_500).map(mixedRow)));
+    store = new EventStore({ node: 'n1', backend: w.backend, maxPending: 12_000, now: () => T0 + 60_000 });
+    // 40,000 rows through a queue of 12,000: its columns grow with shed rows before them (at
+    // 16,384 rows) and later move down in place (at 32,768); the oldest 28,000 are shed.
+    store.addRows(ids(1, 40_000).map(mixedRow));
+    assert.equal(store.stats.shed, 28_000);
+    await assert.rejects(store.flush(), /database busy/);
+    assert.deepEqual(w.calls, [INSERT_CHUNK_ROWS, 12_000 - INSERT_CHUNK_ROWS], 'a chunk stored, the next (a slice) refused');
+    await store.flush();
+    await store.close();
+    const want = [...ids(28_001, 40_500)];
+    assert.deepEqual(w.stored, want);
+
+    const instance = await DuckDBInstance.create(path, { access_mode: 'READ_ONLY' });
+    const conn = await instance.connect();
+    const stored = (await conn.runAndReadAll('SELECT id, kind, features FROM events ORDER BY id')).getRowsJS();
+    conn.closeSync();
+    instance.closeSync();
+    assert.deepEqual(stored.map((r) => Number(r[0])), want);
+    let vectors = 0;
+    for (const [id, kind, bytes] of stored) {
+      const r = mixedRow(Number(id));
+      assert.equal(kind, r.kind, `row ${id}`);
+      if (!r.features) assert.equal(bytes, null, `row ${id} has no vector`);
+      else {
+        assert.ok(bytes instanceof Uint8Array, `row ${id} has its vector`);
+        assert.deepEqual(featuresFromBytes(bytes), r.features, `row ${id}'s vector`);
+        vectors++;
+      }
+    }
+    assert.equal(vectors, want.filter((id) => id % 3 !== 0 && id % 7 !== 0).length);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

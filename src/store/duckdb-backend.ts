@@ -15,7 +15,7 @@
 // - Ids are not checked for uniqueness (that would take an index).
 
 import { DuckDBInstance } from '@duckdb/node-api';
-import type { DuckDBAppender, DuckDBConnection } from '@duckdb/node-api';
+import type { DuckDBConnection } from '@duckdb/node-api';
 import { ChunkWriter } from './duckdb-chunks.ts';
 import type { RowColumns } from './row-columns.ts';
 import { toColumns } from './pending-rows.ts';
@@ -55,8 +55,8 @@ const dialect: Dialect = {
 class DuckdbBackend implements StoreBackend {
   readonly name = 'duckdb' as const;
   private cov: Coverage = { coarseFrom: null, coarseTo: 0, fineFrom: null, rawFrom: -Infinity };
-  private appender: DuckDBAppender | null = null;
-  private readonly chunks = new ChunkWriter();
+  /** The writer's appender (in a ChunkWriter), made at the first insert. */
+  private chunks: ChunkWriter | null = null;
   /** Reads running, each on its own connection, until it settles. */
   private readonly reads = new Map<DuckDBConnection, Promise<unknown>>();
   /** The maintenance transaction running on the writer, if any. */
@@ -125,10 +125,10 @@ class DuckdbBackend implements StoreBackend {
     // One appender for the store's life, flushed (= committed) per call: an appender per call
     // costs more and, measured over 2M events, left ~650 bytes of RSS behind per row. Rows go
     // in by data chunks (duckdb-chunks.ts).
-    const a = (this.appender ??= await this.writer.createAppender('events'));
+    const w = (this.chunks ??= await this.chunkWriter());
     try {
-      this.chunks.append(a, rows);
-      a.flushSync();
+      w.append(rows);
+      w.appender.flushSync();
     } catch (err) {
       // Drop a half-appended batch rather than let it ride along with the next one.
       this.dropAppender();
@@ -138,15 +138,25 @@ class DuckdbBackend implements StoreBackend {
     if (late.length > 0) await this.maintenance((cov) => rollLate(this.exec, dialect, cov, late));
   }
 
-  private dropAppender(): void {
-    if (!this.appender) return;
+  private async chunkWriter(): Promise<ChunkWriter> {
+    const appender = await this.writer.createAppender('events');
     try {
-      this.appender.clear();
-      this.appender.closeSync();
+      return new ChunkWriter(appender);
+    } catch (err) {
+      appender.closeSync();
+      throw err;
+    }
+  }
+
+  private dropAppender(): void {
+    if (!this.chunks) return;
+    try {
+      this.chunks.appender.clear();
+      this.chunks.appender.closeSync();
     } catch {
       // closing a failed appender may fail again; it is discarded either way
     }
-    this.appender = null;
+    this.chunks = null;
   }
 
   query(q: EventQuery, signal?: AbortSignal): Promise<QueryResult> {

@@ -132,9 +132,9 @@ export function tcpFlagLetters(flags: number): string {
 
 /**
  * A flow summary as a row, at `at` (wall clock when this node ended it, like an alert's).
- * An aggregate of unverified attempts (FlowRecord.attempts) is one row that counts as its
- * flows (`n`), with their packets and bytes, and in its detail `attempts`: how many flows,
- * how many distinct sources (exact, or an estimate: sourcesExact), a few sample sources, its
+ * Its `n` is how many flows it counts as: 1, or for an aggregate of unverified attempts
+ * (FlowRecord.attempts), one row for many, their flows, with their packets and bytes, and in
+ * its detail `attempts`: how many flows, how many distinct sources (exact, or an estimate: sourcesExact), a few sample sources, its
  * slot, and for a target's many-ports aggregate how many distinct ports (`ports`). Its source
  * is '*' unless one source made all of them.
  * Its score is the share of its packets the anomaly model scored over its threshold (0 when
@@ -142,14 +142,17 @@ export function tcpFlagLetters(flags: number): string {
  * four packets in five. The counts and the capture times go in the detail.
  */
 export function flowRow(f: FlowRecord, id: number, node: string, at: number): EventRow {
-  const row = flowRowInto({} as EventRow, f, id, node, at);
-  if (!f.attempts) delete row.n;
-  return row;
+  return flowRowInto(blankFlowRow(), f, id, node, at);
+}
+
+/** A row for flowRowInto to fill: every field a flow row has, so writing one never changes its shape. */
+export function blankFlowRow(): EventRow {
+  return { id: 0, kind: 'flow', at: 0, type: '', source: '', target: '', country: null, asn: null, score: 0, node: '', detector: '', detail: '', n: 1 };
 }
 
 /**
- * flowRow() written into `row` (the event store's one reused row: its tiers copy the values,
- * so a flow makes no row object); `n` is always set, 1 for a single flow.
+ * flowRow() written into `row` (the event store's one reused row, from blankFlowRow: its tiers
+ * copy the values, so a flow makes no row object); `n` is always set, 1 for a single flow.
  */
 export function flowRowInto(row: EventRow, f: FlowRecord, id: number, node: string, at: number): EventRow {
   row.id = id;

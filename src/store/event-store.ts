@@ -15,7 +15,7 @@ import type { Alert } from '../detect/alert.ts';
 import type { Decision } from '../respond/decision.ts';
 import type { EventQuery } from './event-query.ts';
 import type { FlowRecord } from '../detect/flow-record.ts';
-import { alertRow, decisionRow, flowRowInto, type EventRow, type QueryResult } from './event-row.ts';
+import { alertRow, blankFlowRow, decisionRow, flowRowInto, type EventRow, type QueryResult } from './event-row.ts';
 import { evaluateQuery } from './evaluate-query.ts';
 import { MemoryTier } from './memory-tier.ts';
 import { PendingRows, sliceColumns } from './pending-rows.ts';
@@ -76,7 +76,7 @@ export class EventStore {
   private readonly memory = new MemoryTier();
   private pending = new PendingRows();
   /** The row a flow's values are written into on their way to the tiers (which copy them): no object per flow. */
-  private readonly flowScratch = {} as EventRow;
+  private readonly flowScratch = blankFlowRow();
   private nextId: number;
   /** Since when memory holds every row (the store's opening, or the eviction horizon). */
   private memorySince: number;

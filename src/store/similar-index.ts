@@ -156,7 +156,11 @@ export class SimilarIndex {
     return this.mean !== null;
   }
 
-  /** Whether alert `id` is stored (pending or in the graph). */
+  /**
+   * Whether alert `id` is stored (pending or in the graph): the membership test of a keyed set
+   * beside add, remove and size. A search cannot answer it (the graph is approximate: a stored
+   * vector can miss itself), so it is how one sees that a vector was kept (the fit, a load).
+   */
   has(id: number): boolean {
     this.checkId(id);
     return this.pending.has(id) || (this.index.contains(BigInt(id)) as boolean);

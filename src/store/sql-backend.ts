@@ -214,18 +214,28 @@ export function ceilHour(ms: number): number {
 
 const groups6 = new Uint16Array(8);
 
-/** The numeric keys of an address column: [v4, v6hex]; both null for '*' or non-addresses. */
-export function addressKeys(text: string): [number | null, string | null] {
+/** An address column's keys: `v4` an IPv4 (or IPv4-mapped IPv6) address as a number, `v6` another IPv6 as 32 hex digits; both null for '*' or non-addresses. */
+export interface AddressKeys {
+  v4: number | null;
+  v6: string | null;
+}
+
+/** Writes the keys of address `text` into `out`, the caller's to reuse row after row (nothing is allocated but an IPv6 key). */
+export function addressKeys(text: string, out: AddressKeys): AddressKeys {
+  out.v4 = null;
+  out.v6 = null;
   const v4 = parseIpv4(text);
-  if (v4 >= 0) return [v4, null];
-  if (!text.includes(':') || !parseIpv6(text, groups6)) return [null, null];
-  const g = groups6;
-  if (g[0] === 0 && g[1] === 0 && g[2] === 0 && g[3] === 0 && g[4] === 0 && g[5] === 0xffff) {
-    return [((g[6] << 16) | g[7]) >>> 0, null];
+  if (v4 >= 0) out.v4 = v4;
+  else if (text.includes(':') && parseIpv6(text, groups6)) {
+    const g = groups6;
+    if (g[0] === 0 && g[1] === 0 && g[2] === 0 && g[3] === 0 && g[4] === 0 && g[5] === 0xffff) out.v4 = ((g[6] << 16) | g[7]) >>> 0;
+    else {
+      let hex = '';
+      for (let i = 0; i < 8; i++) hex += g[i].toString(16).padStart(4, '0');
+      out.v6 = hex;
+    }
   }
-  let hex = '';
-  for (let i = 0; i < 8; i++) hex += g[i].toString(16).padStart(4, '0');
-  return [null, hex];
+  return out;
 }
 
 // ---- queries ----------------------------------------------------------------------------

@@ -25,7 +25,7 @@ import {
   TABLE_ROWS_SQL, VECTOR_IDS_SQL, RAW_COLUMNS, addressKeys, alertsSql, compactTo, featuresToBytes, lateRows, loadCoverage, pruneTo, renameModelDetector, rollLate, rollupTo,
   runEventQuery, storeStats, storedAlerts, fileBytes, schemaSql, toSqlValue,
 } from './sql-backend.ts';
-import type { Coverage, Dialect, EventRow, QueryResult, SqlExec, SqlParam, SqlValue, StoreBackend, StoreStats, StoredAlert } from './sql-backend.ts';
+import type { AddressKeys, Coverage, Dialect, EventRow, QueryResult, SqlExec, SqlParam, SqlValue, StoreBackend, StoreStats, StoredAlert } from './sql-backend.ts';
 
 const dialect: Dialect = {
   bucket: (col, sizeMs) => `(${col} / ${sizeMs}) * ${sizeMs}`,
@@ -59,12 +59,14 @@ class SqliteBackend implements StoreBackend {
     private readonly path: string,
   ) {
     const ins = db.prepare(`INSERT INTO events (${RAW_COLUMNS.join(', ')}) VALUES (${RAW_COLUMNS.map(() => '?').join(', ')})`);
+    const src: AddressKeys = { v4: null, v6: null };
+    const tgt: AddressKeys = { v4: null, v6: null };
     this.insertMany = db.transaction((rows: readonly EventRow[]) => {
       for (const r of rows) {
-        const [src4, src6] = addressKeys(r.source);
-        const [tgt4, tgt6] = addressKeys(r.target);
+        addressKeys(r.source, src);
+        addressKeys(r.target, tgt);
         const features = r.features ? Buffer.from(featuresToBytes(r.features)) : null;
-        ins.run(r.id, r.at, r.kind, r.type, r.source, src4, src6, r.target, tgt4, tgt6, r.country, r.asn, r.node, r.detector, r.score, r.detail, features, r.n ?? 1);
+        ins.run(r.id, r.at, r.kind, r.type, r.source, src.v4, src.v6, r.target, tgt.v4, tgt.v6, r.country, r.asn, r.node, r.detector, r.score, r.detail, features, r.n ?? 1);
       }
     });
   }

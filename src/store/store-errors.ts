@@ -37,3 +37,10 @@ export class StoreRowError extends AutoimmuneError {
     super('AI_ERR_STORE_ROW', message);
   }
 }
+
+/** The database's events table is not the one this build writes (its columns' number or types). */
+export class StoreSchemaError extends AutoimmuneError {
+  constructor(problem: string) {
+    super('AI_ERR_STORE_SCHEMA', `${problem}: the database was made by another build; move it out of the state directory (the node makes a new one) or open it with the build that made it`);
+  }
+}
