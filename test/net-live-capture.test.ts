@@ -243,6 +243,44 @@ describe('LiveCapture on lo', { skip: skipLive }, () => {
     }
   });
 
+  test('pull mode with pullReadUs: a next() that finds nothing waiting reads the ring itself, not before pullReadUs since the last read', async () => {
+    const receiver = await udpSocket();
+    const sender = await udpSocket();
+    const port = receiver.address().port;
+    const filter = `udp and dst port ${port}`;
+    // The node's setting reaches its live captures.
+    const { config } = loadConfig(undefined, { capture: { pullReadUs: 1_000_000 } } as never);
+    // A tick of 1 s: what arrives here within the test is read by the pulls, or not at all.
+    const capture = LiveCapture.open({ ...liveOptions(config, 'lo', 0), filter, flushMs: 1000 });
+    assert.equal(capture.pullReadUs, 1_000_000);
+    const received = (n: number) => waitFor(() => count >= n, `the receiver has ${n} datagrams (so the capture's ring has them)`);
+    let count = 0;
+    receiver.on('message', () => count++);
+    /** Resolves with what next() gave before the loop's next turn, or 'waiting'. */
+    const pullNow = async (): Promise<PacketBatch | null | 'waiting'> => {
+      let got: PacketBatch | null | 'waiting' = 'waiting';
+      const p = capture.next().then((b) => (got = b));
+      await new Promise((r) => setImmediate(r));
+      return got === 'waiting' ? (void p, 'waiting') : got;
+    };
+    try {
+      for (let k = 0; k < 5; k++) sender.send('x', port, '127.0.0.1');
+      await received(5);
+      assert.equal(capture.stats().packets, 0, 'no tick has read yet');
+      const first = await pullNow();
+      assert.ok(first !== 'waiting' && first !== null, 'the pull read the ring at once');
+      assert.equal(first.length, 5);
+      for (let k = 0; k < 3; k++) sender.send('y', port, '127.0.0.1');
+      await received(8);
+      assert.equal(await pullNow(), 'waiting', 'a pull within pullReadUs of the last read waits for the tick');
+      assert.equal(capture.stats().packets, 5);
+    } finally {
+      await capture.close();
+      receiver.close();
+      sender.close();
+    }
+  });
+
   test('a capture nobody pulls from reads no more than its queue (the node: capture.queueBatches); the rest waits in the kernel, not lost', async () => {
     const receiver = await udpSocket();
     const sender = await udpSocket();
