@@ -10,7 +10,6 @@
 // the 2 shared cores per datagram and never reached 100k packets/s beside the node.
 //
 //   node --import tsx bench/node/live-lab.ts --state DIR [--shards N] [--rates 10000,30000] [--stages] [--set JSON] [--no-tcpdump]
-//     [--pull-ab A,B --pairs N]: capture.pullReadUs A against B in one node, N rounds of each per rate in turn
 //     DIR holds a trained model (models/); it is copied, never written. As root. --stages: each
 //     round also says where the time went, stage by stage (live-stages.ts); --set: config
 //     overrides for the node (node-run's --set).
@@ -102,7 +101,7 @@ export interface LiveNodeOptions {
 }
 
 /** The node in the lab; `ask` sends one report request and resolves with its answer. */
-async function liveNode(lab: string, state: string, shards: number, opts: LiveNodeOptions): Promise<{ child: ChildProcess; ask(sent: number): Promise<LiveReport>; pull(us: number): Promise<void> }> {
+async function liveNode(lab: string, state: string, shards: number, opts: LiveNodeOptions): Promise<{ child: ChildProcess; ask(sent: number): Promise<LiveReport> }> {
   // AUTOIMMUNE_LIVE_NODE_ARGS: more node flags for the node's process (e.g. --cpu-prof --cpu-prof-dir=DIR).
   const extra = process.env.AUTOIMMUNE_LIVE_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
   const child = spawn('ip', ['netns', 'exec', lab, process.execPath, ...extra, ...nodeRunArgs(), '--state', state, '--shards', String(shards), '--live', ...(opts.stages ? ['--stages'] : []), ...(opts.set ? ['--set', opts.set] : [])], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
@@ -121,10 +120,6 @@ async function liveNode(lab: string, state: string, shards: number, opts: LiveNo
     async ask(sent: number) {
       child.stdin!.write(`report ${sent}\n`);
       return JSON.parse(await nextLine()) as LiveReport;
-    },
-    async pull(us: number) {
-      child.stdin!.write(`pull ${us}\n`);
-      await nextLine();
     },
   };
 }
@@ -179,49 +174,6 @@ export async function benchNodeLive(state: string, shards: number, rates: readon
   return results;
 }
 
-/**
- * capture.pullReadUs a against b in one node: at each rate, `pairs` rounds of each, in turn
- * (a b, b a, …), so both meet the same machine; one line per setting and rate, medians.
- */
-export async function benchPullAB(state: string, shards: number, rates: readonly number[], a: number, b: number, pairs: number): Promise<Result[]> {
-  const lab = makeLab();
-  const results: Result[] = [];
-  const med = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
-  try {
-    const node = await liveNode(lab, state, shards, {});
-    try {
-      for (const pps of rates) {
-        const seen = new Map<number, LiveReport[]>([[a, []], [b, []]]);
-        for (let k = 0; k < pairs; k++) {
-          for (const us of k % 2 === 0 ? [a, b] : [b, a]) {
-            await node.pull(us);
-            const gen = await generator(lab, pps);
-            seen.get(us)!.push(await node.ask(gen.sent));
-          }
-        }
-        for (const [us, rs] of seen) {
-          results.push({
-            name: `node_live_pull_ab_${pps / 1000}k_${us}us`,
-            value: med(rs.map((r) => r.decision_p99_ms ?? -1)),
-            unit: 'ms (decision p99, median of rounds)',
-            p99s: rs.map((r) => r.decision_p99_ms),
-            p50s: rs.map((r) => r.decision_p50_ms),
-            losses: rs.map((r) => Number(((r.sent - Math.min(r.captured, r.sent)) / r.sent).toFixed(4))),
-            cpu_main: rs.map((r) => r.cpu_us_per_packet.main),
-            late: rs.map((r) => r.late),
-          });
-        }
-      }
-    } finally {
-      node.child.stdin!.end();
-      await new Promise((r) => node.child.on('exit', r));
-    }
-  } finally {
-    spawnSync('ip', ['netns', 'del', lab]);
-  }
-  return results;
-}
-
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const argv = process.argv.slice(2);
   const flag = (name: string): string | undefined => {
@@ -238,11 +190,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
     cpSync(join(model, 'models'), join(state, 'models'), { recursive: true });
     const rates = flag('rates')?.split(',').map(Number) ?? LIVE_RATES;
     const set = flag('set');
-    const ab = flag('pull-ab')?.split(',').map(Number);
-    const results = ab
-      ? await benchPullAB(state, Number(flag('shards') ?? 2), rates, ab[0]!, ab[1]!, Number(flag('pairs') ?? 3))
-      : await benchNodeLive(state, Number(flag('shards') ?? 2), rates, { stages: argv.includes('--stages'), noTcpdump: argv.includes('--no-tcpdump'), ...(set ? { set } : {}) });
-    for (const r of results) report(r);
+    for (const r of await benchNodeLive(state, Number(flag('shards') ?? 2), rates, { stages: argv.includes('--stages'), noTcpdump: argv.includes('--no-tcpdump'), ...(set ? { set } : {}) })) report(r);
   } finally {
     rmSync(state, { recursive: true, force: true });
   }

@@ -175,17 +175,3 @@ export function takeStages(seconds: number): Record<string, { n: number; p50: nu
   series = {};
   return out;
 }
-
-let pullOverride: number | null = null;
-let pullWrapped = false;
-
-/** Sets every live capture's capture.pullReadUs from its next pull on (same-process A/B rounds). */
-export function setPullReadUs(us: number): void {
-  pullOverride = us;
-  if (pullWrapped) return;
-  pullWrapped = true;
-  wrap(LiveCapture.prototype, 'next', (orig, self, args) => {
-    if (pullOverride !== null) self.pullReadUs = pullOverride;
-    return orig.apply(self, args);
-  });
-}

@@ -13,7 +13,7 @@
 //     captures `udp` on lo (run it inside a namespace: see live-lab.ts), prints {"ready":true}
 //     once capturing, and on each stdin line `report SENT` prints what it captured and the
 //     capture-to-decision latencies since the previous report; with --stages, also where that
-//     time went stage by stage (live-stages.ts); `pull N` sets capture.pullReadUs from then on.
+//     time went stage by stage (live-stages.ts).
 
 import { readFileSync, writeFileSync } from 'node:fs';
 import v8 from 'node:v8';
@@ -30,7 +30,7 @@ import { percentile } from '../report.ts';
 import { eachNode } from '../../devkit/tree.ts';
 import { ThreadCpuMeter, taskCpu } from './thread-cpu.ts';
 import { AllocMeter, HeapSampler } from './alloc-meter.ts';
-import { explainDecision, gcEvent, installStages, setPullReadUs, takeStages } from './live-stages.ts';
+import { explainDecision, gcEvent, installStages, takeStages } from './live-stages.ts';
 
 /** --stages: decisions slower than this are matched with what held the loop meanwhile. */
 const SLOW_DECISION_MS = 3;
@@ -369,12 +369,6 @@ async function liveRun(a: Args): Promise<void> {
   // sizes cost, against the replay's.
   let cpuBase = { main: mainThreadCpuS(), all: processCpuS() };
   for await (const line of createInterface({ input: process.stdin })) {
-    const pull = /^pull (\d+)$/.exec(line.trim());
-    if (pull) {
-      setPullReadUs(Number(pull[1]));
-      process.stdout.write(`${JSON.stringify({ pullReadUs: Number(pull[1]) })}\n`);
-      continue;
-    }
     const m = /^report (\d+)$/.exec(line.trim());
     if (!m) break;
     const sent = Number(m[1]);

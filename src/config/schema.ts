@@ -131,7 +131,6 @@ export const ConfigSchema = Type.Object(
         snaplen: Type.Integer({ minimum: 64, maximum: 262144 }),
         bufferMb: Type.Integer({ minimum: 1, maximum: 2048, description: 'kernel capture buffer per interface' }),
         queueBatches: Type.Integer({ minimum: 1, maximum: 4096, description: 'batches a live capture lets wait in the node (read and not yet routed, and at each shard) before it leaves packets in the kernel ring, where they are dropped and counted once it is full' }),
-        pullReadUs: Type.Integer({ minimum: 0, maximum: 1_000_000, description: 'a live capture done routing its last batch reads the kernel ring again at once, without waiting for its 1 ms read tick, when its last read started at least this many µs ago; 0: only the tick reads' }),
         lateMs: Type.Integer({ minimum: 0, maximum: 60_000, description: 'a live batch whose oldest packet is older than this (ms) when its shard takes it is late: the rules see it, its features, model scores and flow records are skipped and counted (late); 0: off. Replays are never late' }),
         replay: Type.Object(
           {

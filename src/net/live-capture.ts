@@ -86,11 +86,6 @@ export interface LiveCaptureOptions {
   batchSize?: number;
   /** Read tick in ms, the longest a partial batch waits (default 1). */
   flushMs?: number;
-  /**
-   * Pull mode: a next() that finds no batch waiting reads the ring at once, without waiting
-   * for the tick, when the last read started at least this many µs ago (0: only the tick reads).
-   */
-  pullReadUs?: number;
   /** Value of every row's `iface` column (default 0). */
   ifaceIndex?: number;
   /**
@@ -174,7 +169,6 @@ export class LiveCapture implements PacketSource {
   readonly immediate: boolean;
   readonly batchSize: number;
   readonly flushMs: number;
-  readonly pullReadUs: number;
   readonly ifaceIndex: number;
   /** LINKTYPE_* of the interface (1 Ethernet, also for `lo`; 113 for `any`). */
   readonly linkType: number;
@@ -251,7 +245,6 @@ export class LiveCapture implements PacketSource {
     this.immediate = boolOption('immediate', options.immediate, this.snaplen <= IMMEDIATE_MAX_SNAPLEN);
     this.batchSize = intOption('batchSize', options.batchSize, DEFAULT_LIVE_BATCH_SIZE, 1, 65536);
     this.flushMs = intOption('flushMs', options.flushMs, DEFAULT_FLUSH_MS, 1, 1000);
-    this.pullReadUs = intOption('pullReadUs', options.pullReadUs, 0, 0, 1_000_000);
     this.ifaceIndex = intOption('ifaceIndex', options.ifaceIndex, 0, 0, 65535);
     this.maxQueued = intOption('maxQueuedBatches', options.maxQueuedBatches, DEFAULT_MAX_QUEUED_BATCHES, 1, 1_000_000);
     this.onBatch = options.onBatch;
@@ -314,7 +307,6 @@ export class LiveCapture implements PacketSource {
       this.keep(this.lent);
       this.lent = null;
     }
-    if (this.ready.length === 0 && this.pullReadUs > 0 && this.state === 'open' && (performance.now() - this.readStart) * 1000 >= this.pullReadUs) this.readNow();
     const b = this.ready.shift();
     if (b !== undefined) return Promise.resolve((this.lent = b));
     if (this.state === 'failed') return Promise.reject(this.failure);
@@ -420,13 +412,6 @@ export class LiveCapture implements PacketSource {
     this.flush();
     this.deliver();
   };
-
-  /** A read outside the tick (a pull found nothing waiting): what it reads is ready at once. */
-  private readNow(): void {
-    const r = this.read();
-    if (r < 0) this.fail(r);
-    else this.flush();
-  }
 
   /** One dispatch: drains the ring. Returns its code (packets, -1 error, -2 break). */
   private read(): number {

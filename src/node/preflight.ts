@@ -27,7 +27,7 @@ export interface Checked {
 
 export function liveOptions(config: Config, iface: string, index: number): LiveCaptureOptions {
   const c = config.capture;
-  return { iface, filter: c.filter, promiscuous: c.promiscuous, snaplen: c.snaplen, bufferSize: c.bufferMb * 2 ** 20, batchSize: config.pipeline.batchSize, ifaceIndex: index, maxQueuedBatches: c.queueBatches, pullReadUs: c.pullReadUs };
+  return { iface, filter: c.filter, promiscuous: c.promiscuous, snaplen: c.snaplen, bufferSize: c.bufferMb * 2 ** 20, batchSize: config.pipeline.batchSize, ifaceIndex: index, maxQueuedBatches: c.queueBatches };
 }
 
 /**
