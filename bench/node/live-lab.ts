@@ -9,8 +9,10 @@
 // The generator is sendmmsg-generator.c (built at run time): the JS one cost several µs of
 // the 2 shared cores per datagram and never reached 100k packets/s beside the node.
 //
-//   node --import tsx bench/node/live-lab.ts --state DIR [--shards N] [--rates 10000,30000]
-//     DIR holds a trained model (models/); it is copied, never written. As root.
+//   node --import tsx bench/node/live-lab.ts --state DIR [--shards N] [--rates 10000,30000] [--stages] [--set JSON] [--no-tcpdump]
+//     DIR holds a trained model (models/); it is copied, never written. As root. --stages: each
+//     round also says where the time went, stage by stage (live-stages.ts); --set: config
+//     overrides for the node (node-run's --set).
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
@@ -64,6 +66,7 @@ interface LiveReport {
   kernel_drops: number;
   lost: number;
   decisions: number;
+  cpu_us_per_packet: { main: number; all: number };
   decision_p50_ms: number | null;
   decision_p99_ms: number | null;
   decision_max_ms: number | null;
@@ -84,13 +87,24 @@ interface LiveReport {
   late: number;
   rss_peak_run_mb: number;
   vm_hwm_mb: number;
+  stages?: Record<string, unknown>;
+  /** Times the capture was held back by a full shard (with stages). */
+  held_back?: number;
+}
+
+/** node-run's extra arguments (--stages, --set JSON). */
+export interface LiveNodeOptions {
+  stages?: boolean;
+  set?: string;
+  /** Leave out the tcpdump reference rounds (--no-tcpdump). */
+  noTcpdump?: boolean;
 }
 
 /** The node in the lab; `ask` sends one report request and resolves with its answer. */
-async function liveNode(lab: string, state: string, shards: number): Promise<{ child: ChildProcess; ask(sent: number): Promise<LiveReport> }> {
+async function liveNode(lab: string, state: string, shards: number, opts: LiveNodeOptions): Promise<{ child: ChildProcess; ask(sent: number): Promise<LiveReport> }> {
   // AUTOIMMUNE_LIVE_NODE_ARGS: more node flags for the node's process (e.g. --cpu-prof --cpu-prof-dir=DIR).
   const extra = process.env.AUTOIMMUNE_LIVE_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
-  const child = spawn('ip', ['netns', 'exec', lab, process.execPath, ...extra, ...nodeRunArgs(), '--state', state, '--shards', String(shards), '--live'], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn('ip', ['netns', 'exec', lab, process.execPath, ...extra, ...nodeRunArgs(), '--state', state, '--shards', String(shards), '--live', ...(opts.stages ? ['--stages'] : []), ...(opts.set ? ['--set', opts.set] : [])], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
   let err = '';
   child.stderr!.on('data', (d: Buffer) => (err += d));
   const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
@@ -131,12 +145,12 @@ async function tcpdumpRun(lab: string, pps: number): Promise<{ loss: number; sen
   return { loss: (gen.sent - captured) / gen.sent, sent: gen.sent, captured };
 }
 
-export async function benchNodeLive(state: string, shards: number, rates: readonly number[] = LIVE_RATES): Promise<Result[]> {
+export async function benchNodeLive(state: string, shards: number, rates: readonly number[] = LIVE_RATES, opts: LiveNodeOptions = {}): Promise<Result[]> {
   const lab = makeLab();
   const results: Result[] = [];
   const round = (x: number) => Number(x.toFixed(6));
   try {
-    const node = await liveNode(lab, state, shards);
+    const node = await liveNode(lab, state, shards, opts);
     try {
       for (const pps of rates) {
         const gen = await generator(lab, pps);
@@ -144,13 +158,13 @@ export async function benchNodeLive(state: string, shards: number, rates: readon
         const k = `${pps / 1000}k`;
         const common = { target_pps: pps, achieved_pps: gen.achieved_pps, sent: r.sent, captured: r.captured, kernel_drops: r.kernel_drops, shed: r.shed, late_packets: r.late, scanners: gen.scanners, decisions: r.decisions, shards };
         results.push({ name: `node_live_loss_ratio_${k}`, value: round((r.sent - Math.min(r.captured, r.sent)) / r.sent), unit: 'ratio (packets lost / sent)', ...common });
-        results.push({ name: `node_live_decision_p99_ms_${k}`, value: r.decision_p99_ms ?? -1, unit: 'ms', p50_ms: r.decision_p50_ms, max_ms: r.decision_max_ms, to_desk_p50_ms: r.to_desk_p50_ms, to_desk_p99_ms: r.to_desk_p99_ms, at_desk_p50_ms: r.at_desk_p50_ms, at_desk_p99_ms: r.at_desk_p99_ms, loop_delay_p99_ms: r.loop_delay_p99_ms, loop_delay_max_ms: r.loop_delay_max_ms, gc_max_ms: r.gc_max_ms, gc_over_5ms: r.gc_over_5ms, gc_major_ms: r.gc_major_ms, ...common, note: 'capture timestamp of the packet that tipped a scanner over → its ban decision (goal p99 < 5 at 100k with no loss)' });
+        results.push({ name: `node_live_decision_p99_ms_${k}`, value: r.decision_p99_ms ?? -1, unit: 'ms', p50_ms: r.decision_p50_ms, max_ms: r.decision_max_ms, to_desk_p50_ms: r.to_desk_p50_ms, to_desk_p99_ms: r.to_desk_p99_ms, at_desk_p50_ms: r.at_desk_p50_ms, at_desk_p99_ms: r.at_desk_p99_ms, loop_delay_p99_ms: r.loop_delay_p99_ms, loop_delay_max_ms: r.loop_delay_max_ms, gc_max_ms: r.gc_max_ms, gc_over_5ms: r.gc_over_5ms, gc_major_ms: r.gc_major_ms, cpu_us_per_packet: r.cpu_us_per_packet, ...common, ...(r.stages ? { stages: r.stages, held_back: r.held_back } : {}), note: 'capture timestamp of the packet that tipped a scanner over → its ban decision (goal p99 < 5 at 100k with no loss)' });
       }
     } finally {
       node.child.stdin!.end();
       await new Promise((r) => node.child.on('exit', r));
     }
-    for (const pps of TCPDUMP_RATES.filter((r) => rates.includes(r))) {
+    for (const pps of TCPDUMP_RATES.filter((r) => rates.includes(r) && !opts.noTcpdump)) {
       const td = await tcpdumpRun(lab, pps);
       if (td) results.push({ name: `node_live_tcpdump_loss_ratio_${pps / 1000}k`, value: round(td.loss), unit: 'ratio, tcpdump -B 4096 -w /dev/null on the same generator', sent: td.sent, captured: td.captured });
     }
@@ -168,14 +182,15 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   };
   const model = flag('state');
   if (!model) {
-    process.stderr.write('usage: live-lab --state DIR (a trained model in DIR/models; copied, never written) [--shards N] [--rates 10000,30000]\n');
+    process.stderr.write('usage: live-lab --state DIR (a trained model in DIR/models; copied, never written) [--shards N] [--rates 10000,30000] [--stages] [--set JSON] [--no-tcpdump]\n');
     process.exit(2);
   }
   const state = mkdtempSync(join(tmpdir(), 'autoimmune-live-lab-'));
   try {
     cpSync(join(model, 'models'), join(state, 'models'), { recursive: true });
     const rates = flag('rates')?.split(',').map(Number) ?? LIVE_RATES;
-    for (const r of await benchNodeLive(state, Number(flag('shards') ?? 2), rates)) report(r);
+    const set = flag('set');
+    for (const r of await benchNodeLive(state, Number(flag('shards') ?? 2), rates, { stages: argv.includes('--stages'), noTcpdump: argv.includes('--no-tcpdump'), ...(set ? { set } : {}) })) report(r);
   } finally {
     rmSync(state, { recursive: true, force: true });
   }

@@ -12,7 +12,8 @@
 //   live:   node dist/bench/node/node-run.js --state DIR --shards N --live
 //     captures `udp` on lo (run it inside a namespace: see live-lab.ts), prints {"ready":true}
 //     once capturing, and on each stdin line `report SENT` prints what it captured and the
-//     capture-to-decision latencies since the previous report.
+//     capture-to-decision latencies since the previous report; with --stages, also where that
+//     time went stage by stage (live-stages.ts).
 
 import { readFileSync, writeFileSync } from 'node:fs';
 import v8 from 'node:v8';
@@ -29,6 +30,10 @@ import { percentile } from '../report.ts';
 import { eachNode } from '../../devkit/tree.ts';
 import { ThreadCpuMeter, taskCpu } from './thread-cpu.ts';
 import { AllocMeter, HeapSampler } from './alloc-meter.ts';
+import { explainDecision, gcEvent, installStages, takeStages } from './live-stages.ts';
+
+/** --stages: decisions slower than this are matched with what held the loop meanwhile. */
+const SLOW_DECISION_MS = 3;
 
 // Before the node starts any thread of its own: Node's threads are labelled by their order.
 const threadCpu = new ThreadCpuMeter();
@@ -54,17 +59,20 @@ interface Args {
   smaps: string;
   /** --heap-sample FILE: the main thread's sampled allocations over the replay, freed ones included (alloc-meter.ts). */
   heapSample: string;
+  /** --stages (live): each report also says where the packets' time went, stage by stage (live-stages.ts). */
+  stages: boolean;
   files: string[];
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { state: '', shards: 2, packets: 0, live: false, workers: false, storeInline: false, set: {}, warmup: 0, smaps: '', heapSample: '', files: [] };
+  const a: Args = { state: '', shards: 2, packets: 0, live: false, workers: false, storeInline: false, set: {}, warmup: 0, smaps: '', heapSample: '', stages: false, files: [] };
   for (let i = 0; i < argv.length; i++) {
     const f = argv[i]!;
     if (f === '--state') a.state = argv[++i]!;
     else if (f === '--shards') a.shards = Number(argv[++i]);
     else if (f === '--packets') a.packets = Number(argv[++i]);
     else if (f === '--live') a.live = true;
+    else if (f === '--stages') a.stages = true;
     else if (f === '--workers') a.workers = true;
     else if (f === '--store-inline') a.storeInline = true;
     else if (f === '--smaps') a.smaps = argv[++i]!;
@@ -305,6 +313,7 @@ async function replayRun(a: Args): Promise<void> {
 }
 
 async function liveRun(a: Args): Promise<void> {
+  if (a.stages) installStages();
   const node = await boot(a, true, undefined);
   if (node.interfaces.length === 0) throw new Error('live capture on lo is not possible here (root or CAP_NET_RAW needed)');
   if (!node.defence.board.current) throw new Error('no model in force: the state dir has no promoted model');
@@ -321,6 +330,7 @@ async function liveRun(a: Args): Promise<void> {
     if (d.action !== 'ban' || d.captureTs === undefined) return;
     const now = performance.timeOrigin + performance.now();
     latencies.push(now - d.captureTs * 1000);
+    if (a.stages) explainDecision(d.captureTs * 1000, now, SLOW_DECISION_MS);
     const seen = seenAt.get(d.address);
     if (seen !== undefined) {
       toDesk.push(seen - d.captureTs * 1000);
@@ -336,6 +346,7 @@ async function liveRun(a: Args): Promise<void> {
   const gc = new PerformanceObserver((list) => {
     for (const e of list.getEntries()) {
       gcPauses.push(e.duration);
+      gcEvent(e.startTime, e.duration);
       // kind 4: a full mark-compact (NODE_PERFORMANCE_GC_MAJOR)
       if ((e as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind === 4) gcMajorMs += e.duration;
     }
@@ -352,6 +363,11 @@ async function liveRun(a: Args): Promise<void> {
   let rssPeak = 0;
   const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, process.memoryUsage.rss())), 20);
   process.stdout.write(`${JSON.stringify({ ready: true })}\n`);
+  let since = performance.now();
+  if (a.stages) takeStages(1);
+  // CPU per packet captured in the round (main thread, every thread): what the reads' batch
+  // sizes cost, against the replay's.
+  let cpuBase = { main: mainThreadCpuS(), all: processCpuS() };
   for await (const line of createInterface({ input: process.stdin })) {
     const m = /^report (\d+)$/.exec(line.trim());
     if (!m) break;
@@ -379,6 +395,7 @@ async function liveRun(a: Args): Promise<void> {
         kernel_drops: (now.kernelDrops ?? 0) - (base.kernelDrops ?? 0),
         lost: (now.lost ?? 0) - (base.lost ?? 0),
         decisions: latencies.length,
+        cpu_us_per_packet: { main: r3(((mainThreadCpuS() - cpuBase.main) * 1e6) / Math.max(1, got())), all: r3(((processCpuS() - cpuBase.all) * 1e6) / Math.max(1, got())) },
         decision_p50_ms: latencies.length ? r3(percentile(latencies, 50)) : null,
         decision_p99_ms: latencies.length ? r3(percentile(latencies, 99)) : null,
         decision_max_ms: latencies.length ? r3(Math.max(...latencies)) : null,
@@ -398,6 +415,7 @@ async function liveRun(a: Args): Promise<void> {
         vm_hwm_mb: peakRssMb(),
         decision_counts: node.defence.desk.log.counts(),
         detectors: countersByKind(node).detector,
+        ...(a.stages ? { stages: takeStages((performance.now() - since) / 1000), held_back: (now.heldBack ?? 0) - (base.heldBack ?? 0) } : {}),
       })}\n`,
     );
     base = now;
@@ -408,6 +426,8 @@ async function liveRun(a: Args): Promise<void> {
     gcPauses = [];
     gcMajorMs = 0;
     loop.reset();
+    since = performance.now();
+    cpuBase = { main: mainThreadCpuS(), all: processCpuS() };
   }
   clearInterval(sampler);
   loop.disable();

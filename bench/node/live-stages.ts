@@ -1,0 +1,177 @@
+// Where a live packet's time goes on its way to a decision (node-run --live --stages): wraps,
+// in the benchmark's own process, the methods each stage runs, and keeps for every batch the
+// age of its oldest packet (wall clock now − its capture timestamp) when it reaches the stage,
+// and how long each stage's work took. Only for the benchmark: the node itself carries no
+// stamps. Ages are cumulative (a stage's p50 minus the one before is its share); waits are
+// the capture's read tick and the hops between actors (each a setImmediate of the one event
+// loop), work is the time inside a stage's call.
+
+import { LiveCapture } from '../../src/net/live-capture.ts';
+import { ShardRouter } from '../../src/net/shard-router.ts';
+import { Enrichment } from '../../src/detect/enrichment.ts';
+import { DetectorShard } from '../../src/detect/detector-shard.ts';
+import { WorkerCell } from '../../src/supervisors/worker-cell.ts';
+import type { PacketBatch } from '../../src/net/packet-batch.ts';
+import { percentile } from '../report.ts';
+
+const now = (): number => performance.timeOrigin + performance.now();
+
+type Series = Record<string, number[]>;
+
+let series: Series = {};
+const add = (name: string, v: number): void => {
+  (series[name] ??= []).push(v);
+};
+const age = (b: PacketBatch, at: number): number => at - b.ts[0]! * 1000;
+
+/** Wraps `proto[name]` with `around(original, this, args)`. */
+function wrap(proto: object, name: string, around: (orig: (...a: unknown[]) => unknown, self: any, args: unknown[]) => unknown): void {
+  const p = proto as Record<string, unknown>;
+  const orig = p[name] as (...a: unknown[]) => unknown;
+  if (typeof orig !== 'function') throw new Error(`live-stages: no method ${name} to wrap`);
+  p[name] = function (this: unknown, ...args: unknown[]) {
+    return around(orig, this, args);
+  };
+}
+
+/**
+ * What held the loop: every turn, read or pause over LONG_MS, and every read tick later than
+ * LATE_TICK_MS (epoch ms), kept for a while, so that a slow decision can be matched with what
+ * ran between its packet's capture and its ban.
+ */
+const LONG_MS = 0.3;
+const LATE_TICK_MS = 1.5;
+const EVENTS = 4096;
+const evStart = new Float64Array(EVENTS);
+const evEnd = new Float64Array(EVENTS);
+const evWhat: string[] = new Array(EVENTS).fill('');
+let evAt = 0;
+const event = (what: string, start: number, end: number): void => {
+  const k = evAt++ % EVENTS;
+  evStart[k] = start;
+  evEnd[k] = end;
+  evWhat[k] = what;
+};
+let blame: Record<string, number> = {};
+let slow = 0;
+
+/**
+ * A decision that took longer than `overMs`: adds to each kind of event the time it overlapped
+ * the decision's span (its packet's capture → now), and the rest to `unexplained`.
+ */
+export function explainDecision(captureMs: number, decidedMs: number, overMs: number): void {
+  if (decidedMs - captureMs <= overMs) return;
+  slow++;
+  let covered = 0;
+  for (let k = 0; k < Math.min(evAt, EVENTS); k++) {
+    const o = Math.min(evEnd[k]!, decidedMs) - Math.max(evStart[k]!, captureMs);
+    if (o <= 0) continue;
+    blame[evWhat[k]!] = (blame[evWhat[k]!] ?? 0) + o;
+    covered += o;
+  }
+  blame.unexplained = (blame.unexplained ?? 0) + Math.max(0, decidedMs - captureMs - covered);
+}
+
+let installed = false;
+let lastRead = 0;
+
+/** GC pauses, as events. */
+export function gcEvent(startMs: number, durationMs: number): void {
+  if (installed) event('gc', performance.timeOrigin + startMs, performance.timeOrigin + startMs + durationMs);
+}
+
+/** Installs the stamps (before the node starts). */
+export function installStages(): void {
+  if (installed) return;
+  installed = true;
+  // The capture's read tick: interval between reads (the timer), the read's work, its packets.
+  wrap(LiveCapture.prototype, 'read', (orig, self, args) => {
+    const t0 = performance.now();
+    if (lastRead > 0) add('read_interval', t0 - lastRead);
+    if (lastRead > 0 && t0 - lastRead > LATE_TICK_MS) event('read tick late', performance.timeOrigin + lastRead + 1, performance.timeOrigin + t0);
+    lastRead = t0;
+    const r = orig.apply(self, args);
+    const t1 = performance.now();
+    add('read_work', t1 - t0);
+    if (t1 - t0 > LONG_MS) event('read', performance.timeOrigin + t0, performance.timeOrigin + t1);
+    add('read_packets', self.readPackets as number);
+    return r;
+  });
+  // Every tick polls the kernel's counters; one that does not read was skipped (queueBatches
+  // batches already waiting to be routed: the capture actor held back by a full shard).
+  wrap(LiveCapture.prototype, 'pollKernelEvery', (orig, self, args) => {
+    add('ticks', 1);
+    return orig.apply(self, args);
+  });
+  // Batches handed on by the capture (end of a read): age of their oldest packet.
+  wrap(LiveCapture.prototype, 'deliver', (orig, self, args) => {
+    const t = now();
+    for (const b of self.ready as PacketBatch[]) if (b.length > 0) add('A1_read', age(b, t));
+    return orig.apply(self, args);
+  });
+  // The capture actor routes a batch to the shards.
+  wrap(ShardRouter.prototype, 'route', (orig, self, args) => {
+    const b = args[0] as PacketBatch;
+    const t0 = performance.now();
+    if (b.length > 0 && b.lateAfterMs === 0 && self.lateAfterMs > 0) add('A2_routed', age(b, now()));
+    const r = orig.apply(self, args);
+    add('route_work', performance.now() - t0);
+    return r;
+  });
+  wrap(Enrichment.prototype, 'enrich', (orig, self, args) => {
+    const b = args[0] as PacketBatch;
+    const t0 = now();
+    if (b.length > 0) add('A3_at_enricher', age(b, t0));
+    const r = orig.apply(self, args);
+    add('enrich_work', now() - t0);
+    return r;
+  });
+  wrap(DetectorShard.prototype, 'process', (orig, self, args) => {
+    const b = (args[0] as { packets: PacketBatch }).packets;
+    const t0 = now();
+    if (b.length > 0) add('A4_at_detector', age(b, t0));
+    const out = orig.apply(self, args) as { alerts: { ts: number }[]; scored: { scores: unknown }[] };
+    const t1 = now();
+    const scored = out.scored.some((s) => s.scores !== null);
+    add(scored ? 'detect_work_scoring' : 'detect_work_rules', t1 - t0);
+    if (b.length > 0) add('A5_detected', age(b, t1));
+    // The packets that raised an alert: capture → the alert leaves the detector.
+    for (const a of out.alerts) add('alert_out_of_detector', t1 - a.ts * 1000);
+    return out;
+  });
+  wrap(DetectorShard.prototype, 'flush', (orig, self, args) => {
+    const t0 = performance.now();
+    const r = orig.apply(self, args);
+    add('detect_work_timer_flush', performance.now() - t0);
+    return r;
+  });
+  // Every actor's turn on the loop, by kind (the synchronous part of its handler).
+  wrap(WorkerCell.prototype, 'receive', (orig, self, args) => {
+    const t0 = performance.now();
+    const r = orig.apply(self, args);
+    const t1 = performance.now();
+    const kind = `turn_${(args[1] as { kind?: string }).kind ?? 'actor'}`;
+    add(kind, t1 - t0);
+    if (t1 - t0 > LONG_MS) event(kind, performance.timeOrigin + t0, performance.timeOrigin + t1);
+    return r;
+  });
+}
+
+const r3 = (x: number): number => Math.round(x * 1000) / 1000;
+
+/** p50, p99, max and count of every series since the last call; then starts afresh. */
+export function takeStages(seconds: number): Record<string, { n: number; p50: number; p99: number; max: number; ms_per_s: number }> {
+  const out: Record<string, { n: number; p50: number; p99: number; max: number; ms_per_s: number }> = {};
+  (out as Record<string, unknown>).slow_decisions = slow;
+  (out as Record<string, unknown>).slow_blame_ms = Object.fromEntries(Object.entries(blame).map(([k, v]) => [k, r3(v)]).sort((a, b) => (b[1] as number) - (a[1] as number)));
+  blame = {};
+  slow = 0;
+  lastRead = 0; // the report itself holds the loop: not a tick's interval
+  for (const name of Object.keys(series).sort()) {
+    const xs = series[name]!;
+    const sum = xs.reduce((a, x) => a + x, 0);
+    out[name] = { n: xs.length, p50: r3(percentile(xs, 50)), p99: r3(percentile(xs, 99)), max: r3(xs.reduce((a, x) => (x > a ? x : a), -Infinity)), ms_per_s: name.includes('work') || name.startsWith('turn_') ? r3(sum / seconds) : 0 };
+  }
+  series = {};
+  return out;
+}
