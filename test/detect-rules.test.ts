@@ -346,7 +346,8 @@ describe('horizontal scan', () => {
 });
 
 describe('scan probes', () => {
-  const cfg = rules({ scanProbe: { threshold: 2 }, verticalScan: { enabled: false }, horizontalScan: { enabled: false }, halfOpen: { enabled: false } });
+  const RULES_OFF: RulesOverrides = { verticalScan: { enabled: false }, horizontalScan: { enabled: false }, halfOpen: { enabled: false } };
+  const cfg = rules({ ...RULES_OFF, scanProbe: { threshold: 2 } });
   const probe = (over: Partial<Pkt>, k = 0): Pkt => ({ ts: 1 + k * 0.01, src: '10.0.0.1', dst: '10.0.0.2', sp: 50000 + k, dp: 80 + k, ...over });
   const kinds: Array<[string, Partial<Pkt>]> = [
     ['null', { flags: 0 }],
@@ -415,6 +416,27 @@ describe('scan probes', () => {
     assert.equal(out.length, 1);
     assert.equal(out[0]!.evidence.kinds, 'connect-abort');
     assert.equal(out[0]!.firstTs, 1.001);
+  });
+
+  test('connect probes are counted once each: three within 1 s are three, not two pairs (four)', () => {
+    // with a threshold above the default's 2, so the count shows before the alert
+    const at = (threshold: number) => {
+      const sr = new SourceRules(rules({ ...RULES_OFF, scanProbe: { threshold } }));
+      return [1, 1.3, 1.6, 1.9].map((t, k) => run(sr, handshake(50001 + k, t, RST | ACK)));
+    };
+    const three = at(3);
+    assert.deepEqual([three[0]!.length, three[1]!.length, three[2]!.length], [0, 0, 1]);
+    assert.equal(three[2]![0]!.evidence.probes, 3);
+    assert.equal(three[2]![0]!.firstTs, 1.001, 'the first probe starts the count');
+    const four = at(4);
+    assert.deepEqual(four.map((o) => o.length), [0, 0, 0, 1], 'three probes do not reach four');
+    assert.equal(four[3]![0]!.evidence.probes, 4);
+    // a probe alone (more than 1 s after the previous one) does not count; the next pair counts two
+    const sr = new SourceRules(rules({ ...RULES_OFF, scanProbe: { threshold: 7 } }));
+    const times = [1, 1.5, 4, 4.5, 4.9, 9, 9.2]; // counted: 2, then 0, 2, 1, then 0, 2: 7 at 9.2
+    const outs = times.map((t, k) => run(sr, handshake(50101 + k, t, RST | ACK)));
+    assert.deepEqual(outs.map((o) => o.length), [0, 0, 0, 0, 0, 0, 1]);
+    assert.equal(outs[6]![0]!.evidence.probes, 7);
   });
 
   test('not connect probes: a health checker resetting one connection per target and interval (HAProxy: 2 s)', () => {

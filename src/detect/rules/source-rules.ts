@@ -108,6 +108,8 @@ export class SourceRules {
   private readonly vCount: Int32Array;
   /** Capture time of the source's last connect probe on the host (-Infinity: none). */
   private readonly vLastAbort: Float64Array;
+  /** 1 when that probe was counted (it came within connectAbortRepeatS of the one before). */
+  private readonly vAbortCounted: Uint8Array;
   /** Capture time of the key's held alert (0: none; zero pages cost nothing until written): see `vertical`. */
   private readonly vHeld: Float64Array;
   /** Its score, for the alert that raises it again. */
@@ -162,6 +164,7 @@ export class SourceRules {
     this.vBurst = new WindowCounter(maxScanKeys, c.verticalScan.burstMaxretry, c.verticalScan.burstFindtimeS);
     this.vCount = new Int32Array(maxScanKeys);
     this.vLastAbort = new Float64Array(maxScanKeys).fill(-Infinity);
+    this.vAbortCounted = new Uint8Array(maxScanKeys);
     this.vHeld = new Float64Array(maxScanKeys);
     this.vHeldScore = new Float32Array(maxScanKeys);
     this.hKeys = new FlowTable(maxScanKeys);
@@ -548,6 +551,7 @@ export class SourceRules {
       this.vDistinct.clear(s);
       this.vCount[s] = 0;
       this.vLastAbort[s] = -Infinity;
+      this.vAbortCounted[s] = 0;
       this.vHeld[s] = 0;
     }
     return s;
@@ -602,14 +606,20 @@ export class SourceRules {
    * A connect probe: a handshake reset with no data. Two on one host within
    * connectAbortRepeatS count (both): a scanner's service and version probes open
    * connection after connection to the host; a health checker opens one per target and
-   * interval, seconds apart.
+   * interval, seconds apart. Each probe counts once: one within connectAbortRepeatS of a
+   * probe counted already adds itself only (three in a row are three, not two pairs).
    */
   private connectAbort(batch: PacketBatch, i: number, src: AddressKey, dst: AddressKey, ts: number, out: Alert[]): void {
     const v = this.vSlot(src, dst);
     const last = this.vLastAbort[v];
+    const lastCounted = this.vAbortCounted[v] === 1;
     this.vLastAbort[v] = ts;
     const gap = ts - last;
-    if (gap >= 0 && gap <= this.config.scanProbe.connectAbortRepeatS) this.probe(batch, i, src, ProbeKind.CONNECT_ABORT, out, 2, last);
+    const repeat = gap >= 0 && gap <= this.config.scanProbe.connectAbortRepeatS;
+    this.vAbortCounted[v] = repeat ? 1 : 0;
+    if (!repeat) return;
+    if (lastCounted) this.probe(batch, i, src, ProbeKind.CONNECT_ABORT, out);
+    else this.probe(batch, i, src, ProbeKind.CONNECT_ABORT, out, 2, last);
   }
 
   /** The slow bucket of (src, port) overflowed: that many hosts never completed a handshake. */
