@@ -29,6 +29,8 @@ export interface Pkt {
   ack?: number;
   /** IP TTL (default 64). */
   ttl?: number;
+  /** Marked as the session verifier marks a segment of a verified connection (PacketFlags.ESTABLISHED). */
+  verified?: boolean;
 }
 
 /** An IPv4 address text as its uint32. */
@@ -57,6 +59,7 @@ export function batchOf(pkts: Pkt[]): PacketBatch {
     const tcpFlags = p.flags ?? SYN;
     if (proto === 'tcp') f |= p.opts ?? (tcpFlags & SYN ? LINUX_OPTS : 0);
     if (p.df ?? true) f |= PacketFlags.DONT_FRAGMENT;
+    if (p.verified) f |= PacketFlags.ESTABLISHED;
     b.ts[i] = p.ts;
     b.flags[i] = f;
     b.ipVersion[i] = six ? 6 : 4;

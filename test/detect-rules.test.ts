@@ -514,6 +514,27 @@ describe('brute force, read from the server\'s replies', () => {
     assert.equal(a.evidence.maxretry, 5);
   });
 
+  test('an ACK flood of forged sources does not push a verified SSH session out of the socket table: its guesses still count', () => {
+    // 64 sockets; 2,000 forged ACKs to the server, each a closed socket of its own, arrive
+    // between the key exchange and the failures
+    const session = sshSession(50000, 1, [44, 52, 52, 52, 52, 52, 52]).map((p, k) => ({ ...p, verified: k > 0 }));
+    const flood = range(2000).map((k): Pkt => ({ ts: 1.15 + k * 1e-5, src: `198.18.${k >> 8}.${k & 255}`, dst: SRV, sp: 1024 + k, dp: 22, flags: ACK }));
+    const split = session.findIndex((p) => p.ts > 1.15);
+    const sr = new SourceRules(cfg, { maxSockets: 64 });
+    const t = newVictimTally();
+    const out = run(sr, [...session.slice(0, split), ...flood, ...session.slice(split)], t);
+    assert.equal(out.length, 1, 'the fifth failure fires');
+    assert.equal(out[0]!.evidence.failures, 5);
+    const s = sr.stats();
+    assert.ok(s.socketEvictions! >= 2000 - 64, 'the flood\'s entries pushed out each other');
+    assert.equal(s.verifiedSocketEvictions, 0);
+    assert.equal(t.stray.reduce((a, b) => a + b, 0), 2000, 'every forged ACK counted toward the flood, once');
+    // unverified, the same session is pushed out like any entry (plain LRU among the rest)
+    const blind = new SourceRules(cfg, { maxSockets: 64 });
+    const unverified = run(blind, [...session.slice(0, split).map((p) => ({ ...p, verified: false })), ...flood, ...session.slice(split).map((p) => ({ ...p, verified: false }))], newVictimTally());
+    assert.deepEqual(unverified, []);
+  });
+
   test('SSH is known by its banner on any port; a port-22 server that does not speak SSH is not followed', () => {
     const sr = new SourceRules(cfg);
     const out = run(sr, [...sshSession(50000, 1, [44, 52, 52, 52, 52, 52], { port: 2222 }), ...sshSession(50001, 10, [44, 52, 52], { port: 2222 })]);

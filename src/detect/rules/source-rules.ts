@@ -15,7 +15,8 @@
 // Sockets are tracked from the client's SYN (or a UDP flow's first datagram) to its FIN/RST
 // to tell retransmissions from new connections, completions, connect probes and connection
 // lifetimes; a server's side of a connection from its SYN-ACK to its FIN/RST, in the same
-// table under the server's own key, to read its login replies. Everything is bounded:
+// table under the server's own key, to read its login replies. Sockets of verified
+// connections are kept over those a forged packet makes (PROTECTED_SOCKETS). Everything is bounded:
 // address-keyed tables with LRU eviction (counted in stats()), per-key state in typed
 // arrays, IPv4 keys as int32 numbers, so an IPv4 packet allocates nothing (IPv6 keys are the
 // address texts; a tally allocates when it grows a row). Per entry, index included: socket
@@ -41,6 +42,19 @@ import type { BoundedTable } from '../table-report.ts';
 
 /** Sources (and login clients) a node's rule tables hold by default: each shard holds its share. */
 export const DEFAULT_RULE_SOURCES = 65536;
+
+/**
+ * Share of the socket table that verified connections may hold, protected from eviction by
+ * newcomers (flow-table.ts). Anyone can make a socket entry with one forged packet (a SYN
+ * flood's half-open sockets, an ACK flood's closed ones), and under plain LRU a flood pushed
+ * out the connections being followed (an SSH session's login state, a connect probe's
+ * handshake). Suricata's flow engine, short of memory, likewise drops new and closed flows
+ * before established ones (its emergency timeouts: new 10 s, closed 0, established 100 s).
+ * Three quarters, as a segmented LRU keeps about 80 % protected: the last quarter is where
+ * newcomers live until their handshake is verified (at 4 × 65,536 sockets, tens of
+ * thousands, seconds of a 100k packets/s flood: many round trips).
+ */
+export const PROTECTED_SOCKETS = 0.75;
 
 export interface SourceRulesLimits {
   /** Sources with half-open or probe state, and clients with login state, each (default 65536). */
@@ -154,7 +168,7 @@ export class SourceRules {
     this.nmapWindows = windowLookup(c.scanProbe.nmapSynWindows);
     this.exemptUdp = portLookup(c.horizontalScan.exemptUdpPorts);
 
-    this.sockets = new FlowTable(maxSockets);
+    this.sockets = new FlowTable(maxSockets, { protectedShare: PROTECTED_SOCKETS });
     this.sockState = new Uint8Array(maxSockets);
     this.sockStart = new Float64Array(maxSockets);
 
@@ -242,6 +256,7 @@ export class SourceRules {
       sourceEvictions: this.sources.evictions,
       sockets: this.sockets.size,
       socketEvictions: this.sockets.evictions,
+      verifiedSocketEvictions: this.sockets.protectedEvictions,
       verticalKeys: this.vKeys.size,
       verticalEvictions: this.vKeys.evictions,
       horizontalKeys: this.hKeys.size,
@@ -314,25 +329,31 @@ export class SourceRules {
     }
     let st = this.sockState[s];
     if (st === 0 || st & (CLOSED | UDP_FLOW)) return;
+    // A segment of a verified connection (session-verifier.ts): its socket is kept over
+    // those any forged packet makes, until it closes.
+    const verified = batch.flags[i] & PacketFlags.ESTABLISHED;
     if (st === SERVER) {
+      if (verified) this.sockets.protect(s);
       if (batch.payloadLen[i] > 0 && this.login.sessions.following(s)) this.login.segment(s, batch, i, dst, out);
       if (rst || fin) {
         this.login.close(s, batch, i, dst, out);
         this.sockState[s] = CLOSED;
+        this.sockets.unprotect(s);
       }
       return;
     }
+    if (verified) this.sockets.protect(s);
     if (st & SYN_SENT && ack && !rst) {
       st = (st & ~SYN_SENT) | ESTABLISHED;
       if (c.halfOpen.enabled) this.halfOpen(batch, i, src, -1, out);
       // an answered port is no part of a burst of probes (a monitor checking a host's ports);
       // a verified handshake raises a held scan alert again, now on established evidence
       const unhit = st & VHIT && c.verticalScan.enabled && c.verticalScan.burstMaxretry > 0;
-      const verified = ts < this.holdUntil && batch.flags[i] & PacketFlags.ESTABLISHED;
-      if (unhit || verified) {
+      const held = verified && ts < this.holdUntil;
+      if (unhit || held) {
         const v = this.vKeys.find(src, dst, 0, 0);
         if (v >= 0 && unhit) this.vBurst.unhit(v);
-        if (v >= 0 && verified && this.holding(v, ts)) this.raiseHeld(batch, i, v, dp, out);
+        if (v >= 0 && held && this.holding(v, ts)) this.raiseHeld(batch, i, v, dp, out);
       }
       if (t) {
         this.toward(batch, i, v6, t, 'completions', 0);
@@ -351,6 +372,7 @@ export class SourceRules {
         this.connectAbort(batch, i, src, dst, ts, out);
       }
       st = CLOSED;
+      this.sockets.unprotect(s);
     }
     this.sockState[s] = st;
   }
