@@ -132,6 +132,14 @@ describe('a connect scan behind its own forgeable first alert', () => {
     assert.ok('skipped' in o.outcomes[o.alerts.indexOf(v[0]!)]! && (o.outcomes[o.alerts.indexOf(v[0]!)] as { skipped: string }).skipped === 'forgeable-evidence');
   });
 
+  test('a client framed by a forged burst is not banned for connecting once the burst\'s episode has leaked away', () => {
+    const forged = CLOSED_PORTS.slice(0, 10).map((p, k): Pkt => ({ ts: T0 + k * 0.0005, src: SCANNER, dst: TARGET, sp: 30000 + k, dp: p, flags: SYN, seq: k }));
+    // ten ports leak away in 50 s; the client's next session comes 200 s later, within the cooldown
+    const o = defend([...session(SCANNER, T0 - 3600), ...forged, ...session(SCANNER, T0 + 200)], 1);
+    assert.ok(!o.banned.has(SCANNER), summary(o));
+    assert.equal(vertical(o).length, 1, summary(o));
+  });
+
   test('a SYN scan from a source never seen is banned at its burst, briefly, with one alert (unchanged)', () => {
     const o = defend(CLOSED_PORTS.map((p, k): Pkt => ({ ts: T0 + k * 0.0005, src: SCANNER, dst: TARGET, sp: 30000 + k, dp: p, flags: SYN, seq: k })), 16);
     assert.ok(o.banned.has(SCANNER));

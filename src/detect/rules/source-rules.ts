@@ -477,11 +477,11 @@ export class SourceRules {
    * alert is *held*: the bucket is not emptied and keeps counting, no other spared alert of
    * the key is raised during the cooldown, and the key alerts again, once, when its evidence
    * is established: a later overflow over the episode, or the source's verified handshake
-   * with the host (`raiseHeld`). So a key raises at most two alerts per cooldown, and a
-   * forger gains nothing it could not get by sending 15 SYNs slowly, which the bucket has
-   * always graded over its episode. (Suricata's `threshold` and Zeek's notice suppression
-   * silence a signature per source after it fired; neither has a responder that declines to
-   * act, which is what makes this alert's silence unwarranted.)
+   * with the host while the episode lasts (`raiseHeld`). So a key raises at most two alerts
+   * per cooldown, and a forger gains nothing it could not get by sending 15 SYNs slowly,
+   * which the bucket has always graded over its episode. (Suricata's `threshold` and Zeek's
+   * notice suppression silence a signature per source after it fired; neither has a
+   * responder that declines to act, which is what makes this alert's silence unwarranted.)
    */
   private vertical(batch: PacketBatch, i: number, src: AddressKey, dst: AddressKey, port: number, out: Alert[]): number {
     const ts = batch.ts[i];
@@ -506,9 +506,11 @@ export class SourceRules {
     if (g && !over && !g.verifiedSince(src, dst, firstTs) && g.verifiedSince(src, dst, b.firstTs(s))) firstTs = b.firstTs(s);
     const spared = g !== null && batch.flags[i] & PacketFlags.SOURCE_SEEN && !g.verifiedSince(src, dst, firstTs);
     if (spared && this.holding(s, ts)) {
-      // held already: counted, not raised again on the same kind of evidence
+      // held already: counted, not raised again on the same kind of evidence; the level
+      // stays at the threshold, so the episode ends as a tripped one would have restarted
       this.suppressed++;
       this.vBurst.reset(s);
+      b.cap(s, cfg.threshold);
       return VHIT;
     }
     const ports = this.vCount[s];
@@ -547,13 +549,16 @@ export class SourceRules {
 
   /**
    * The held key's source completed a verified handshake with the host (packet i, to port
-   * dp): the scan's alert again, over its episode (or from the held alert), now established.
+   * dp) while the scan's episode lasts: the scan's alert again, over the episode, now
+   * established. (Once the episode has leaked away, the handshake is no part of it: a
+   * client framed by a forged burst is not banned for connecting minutes later.)
    */
   private raiseHeld(batch: PacketBatch, i: number, s: number, dp: number, out: Alert[]): void {
     const ts = batch.ts[i];
     const b = this.vBuckets;
-    if (b.cooling(s, ts)) return;
-    const firstTs = b.leakTo(s, ts) > 0 ? Math.min(b.firstTs(s), this.vHeld[s]) : this.vHeld[s];
+    // the held alert's episode, not one begun since (by this very connection, say)
+    if (b.cooling(s, ts) || b.leakTo(s, ts) <= 0 || b.firstTs(s) > this.vHeld[s]) return;
+    const firstTs = b.firstTs(s);
     const cfg = this.config.verticalScan;
     this.vBurst.reset(s);
     b.trip(s, ts);
