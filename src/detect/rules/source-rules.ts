@@ -49,7 +49,8 @@ export const DEFAULT_RULE_SOURCES = 65536;
  * flood's half-open sockets, an ACK flood's closed ones), and under plain LRU a flood pushed
  * out the connections being followed (an SSH session's login state, a connect probe's
  * handshake). Suricata's flow engine, short of memory, likewise drops new and closed flows
- * before established ones (its emergency timeouts: new 10 s, closed 0, established 100 s).
+ * before established ones (the TCP emergency timeouts of its suricata.yaml: new 5 s, closed
+ * 10 s, established 100 s).
  * Three quarters, as a segmented LRU keeps about 80 % protected: the last quarter is where
  * newcomers live until their handshake is verified (at 4 × 65,536 sockets, tens of
  * thousands, seconds of a 100k packets/s flood: many round trips).
