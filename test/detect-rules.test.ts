@@ -2,96 +2,13 @@ import { strict as assert } from 'node:assert';
 import { describe, test } from 'node:test';
 import type { Alert } from '../src/detect/alert.ts';
 import { PacketBatch, PacketFlags } from '../src/net/packet-batch.ts';
+import { ACK, FIN, LINUX_OPTS, PSH, RST, SYN, URG, batchOf, v4, type Pkt } from '../devkit/packets.ts';
 import { DistinctSet } from '../src/detect/rules/distinct-set.ts';
 import { BucketTable, CLOCK_STEP_S, WindowCounter, riskScore } from '../src/detect/rules/leaky-bucket.ts';
 import { DEFAULT_RULES, RulesConfigError, resolveRulesConfig, validateRulesConfig, type RulesConfig, type RulesOverrides } from '../src/detect/rules/rules-config.ts';
 import { SourceRules } from '../src/detect/rules/source-rules.ts';
 import { VictimRules } from '../src/detect/rules/victim-rules.ts';
 import { VictimTallyWriter, clearVictimTally, estimateSources, newVictimTally, type VictimTally } from '../src/detect/rules/victim-tally.ts';
-
-// ---------------------------------------------------------------------------------------
-// Hand-built packets, written straight into PacketBatch rows.
-// ---------------------------------------------------------------------------------------
-
-const FIN = 0x01, SYN = 0x02, RST = 0x04, PSH = 0x08, ACK = 0x10, URG = 0x20;
-const LINUX_OPTS = PacketFlags.TCP_MSS | PacketFlags.TCP_SACK_PERMITTED | PacketFlags.TCP_TIMESTAMPS | PacketFlags.TCP_WSCALE;
-
-interface Pkt {
-  ts: number;
-  src: string;
-  dst: string;
-  proto?: 'tcp' | 'udp' | 'icmp';
-  sp?: number;
-  dp?: number;
-  flags?: number;
-  win?: number;
-  /** PacketFlags option bits (default: a Linux SYN's options on SYNs, none otherwise). */
-  opts?: number;
-  df?: boolean;
-  payload?: number;
-  wirelen?: number;
-  icmpType?: number;
-  icmpCode?: number;
-  /** The first payload bytes (text or bytes), for the `head` column. */
-  head?: string | number[];
-}
-
-function v4(text: string): number {
-  return text.split('.').reduce((a, o) => a * 256 + Number(o), 0) >>> 0;
-}
-
-function v6bytes(text: string): number[] {
-  const [head, tail] = text.includes('::') ? text.split('::') : [text, undefined];
-  const groups = (s: string | undefined) => (s ? s.split(':').map((g) => parseInt(g, 16)) : []);
-  const h = groups(head);
-  const t = groups(tail);
-  const all = tail === undefined ? h : [...h, ...new Array(8 - h.length - t.length).fill(0), ...t];
-  return all.flatMap((g) => [g >> 8, g & 255]);
-}
-
-function batchOf(pkts: Pkt[]): PacketBatch {
-  const b = new PacketBatch(Math.max(1, pkts.length));
-  for (const p of pkts) {
-    const i = b.length++;
-    const six = p.src.includes(':');
-    const proto = p.proto ?? 'tcp';
-    let f = six ? PacketFlags.IPV6 : PacketFlags.IPV4;
-    f |= proto === 'tcp' ? PacketFlags.TCP : proto === 'udp' ? PacketFlags.UDP : six ? PacketFlags.ICMPV6 : PacketFlags.ICMP;
-    const tcpFlags = p.flags ?? SYN;
-    if (proto === 'tcp') f |= p.opts ?? (tcpFlags & SYN ? LINUX_OPTS : 0);
-    if (p.df ?? true) f |= PacketFlags.DONT_FRAGMENT;
-    b.ts[i] = p.ts;
-    b.flags[i] = f;
-    b.ipVersion[i] = six ? 6 : 4;
-    b.protocol[i] = proto === 'tcp' ? 6 : proto === 'udp' ? 17 : six ? 58 : 1;
-    if (six) {
-      b.src.set(v6bytes(p.src), i * 16);
-      b.dst.set(v6bytes(p.dst), i * 16);
-      b.src4[i] = 0;
-      b.dst4[i] = 0;
-    } else {
-      b.src4[i] = v4(p.src);
-      b.dst4[i] = v4(p.dst);
-      b.src.set([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 255, 255, ...p.src.split('.').map(Number)], i * 16);
-      b.dst.set([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 255, 255, ...p.dst.split('.').map(Number)], i * 16);
-    }
-    b.srcPort[i] = p.sp ?? 40000;
-    b.dstPort[i] = p.dp ?? 80;
-    b.tcpFlags[i] = proto === 'tcp' ? tcpFlags : 0;
-    b.tcpWindow[i] = p.win ?? 64240;
-    b.tcpMss[i] = 1460;
-    b.payloadLen[i] = p.payload ?? 0;
-    b.wirelen[i] = p.wirelen ?? 60 + (p.payload ?? 0);
-    b.icmpType[i] = p.icmpType ?? 0;
-    b.icmpCode[i] = p.icmpCode ?? 0;
-    b.fragOffset[i] = 0;
-    b.status[i] = 0;
-    const head = typeof p.head === 'string' ? [...Buffer.from(p.head, 'latin1')] : (p.head ?? []);
-    b.head.fill(0, i * 16, i * 16 + 16);
-    b.head.set(head.slice(0, 16), i * 16);
-  }
-  return b;
-}
 
 const rules = (o: RulesOverrides = {}): RulesConfig => resolveRulesConfig(o);
 
@@ -429,7 +346,8 @@ describe('horizontal scan', () => {
 });
 
 describe('scan probes', () => {
-  const cfg = rules({ scanProbe: { threshold: 2 }, verticalScan: { enabled: false }, horizontalScan: { enabled: false }, halfOpen: { enabled: false } });
+  const RULES_OFF: RulesOverrides = { verticalScan: { enabled: false }, horizontalScan: { enabled: false }, halfOpen: { enabled: false } };
+  const cfg = rules({ ...RULES_OFF, scanProbe: { threshold: 2 } });
   const probe = (over: Partial<Pkt>, k = 0): Pkt => ({ ts: 1 + k * 0.01, src: '10.0.0.1', dst: '10.0.0.2', sp: 50000 + k, dp: 80 + k, ...over });
   const kinds: Array<[string, Partial<Pkt>]> = [
     ['null', { flags: 0 }],
@@ -498,6 +416,27 @@ describe('scan probes', () => {
     assert.equal(out.length, 1);
     assert.equal(out[0]!.evidence.kinds, 'connect-abort');
     assert.equal(out[0]!.firstTs, 1.001);
+  });
+
+  test('connect probes are counted once each: three within 1 s are three, not two pairs (four)', () => {
+    // with a threshold above the default's 2, so the count shows before the alert
+    const at = (threshold: number) => {
+      const sr = new SourceRules(rules({ ...RULES_OFF, scanProbe: { threshold } }));
+      return [1, 1.3, 1.6, 1.9].map((t, k) => run(sr, handshake(50001 + k, t, RST | ACK)));
+    };
+    const three = at(3);
+    assert.deepEqual([three[0]!.length, three[1]!.length, three[2]!.length], [0, 0, 1]);
+    assert.equal(three[2]![0]!.evidence.probes, 3);
+    assert.equal(three[2]![0]!.firstTs, 1.001, 'the first probe starts the count');
+    const four = at(4);
+    assert.deepEqual(four.map((o) => o.length), [0, 0, 0, 1], 'three probes do not reach four');
+    assert.equal(four[3]![0]!.evidence.probes, 4);
+    // a probe alone (more than 1 s after the previous one) does not count; the next pair counts two
+    const sr = new SourceRules(rules({ ...RULES_OFF, scanProbe: { threshold: 7 } }));
+    const times = [1, 1.5, 4, 4.5, 4.9, 9, 9.2]; // counted: 2, then 0, 2, 1, then 0, 2: 7 at 9.2
+    const outs = times.map((t, k) => run(sr, handshake(50101 + k, t, RST | ACK)));
+    assert.deepEqual(outs.map((o) => o.length), [0, 0, 0, 0, 0, 0, 1]);
+    assert.equal(outs[6]![0]!.evidence.probes, 7);
   });
 
   test('not connect probes: a health checker resetting one connection per target and interval (HAProxy: 2 s)', () => {
@@ -573,6 +512,27 @@ describe('brute force, read from the server\'s replies', () => {
     assert.equal(a.evidence.failures, 5);
     assert.equal(a.evidence.service, 'ssh');
     assert.equal(a.evidence.maxretry, 5);
+  });
+
+  test('an ACK flood of forged sources does not push a verified SSH session out of the socket table: its guesses still count', () => {
+    // 64 sockets; 2,000 forged ACKs to the server, each a closed socket of its own, arrive
+    // between the key exchange and the failures
+    const session = sshSession(50000, 1, [44, 52, 52, 52, 52, 52, 52]).map((p, k) => ({ ...p, verified: k > 0 }));
+    const flood = range(2000).map((k): Pkt => ({ ts: 1.15 + k * 1e-5, src: `198.18.${k >> 8}.${k & 255}`, dst: SRV, sp: 1024 + k, dp: 22, flags: ACK }));
+    const split = session.findIndex((p) => p.ts > 1.15);
+    const sr = new SourceRules(cfg, { maxSockets: 64 });
+    const t = newVictimTally();
+    const out = run(sr, [...session.slice(0, split), ...flood, ...session.slice(split)], t);
+    assert.equal(out.length, 1, 'the fifth failure fires');
+    assert.equal(out[0]!.evidence.failures, 5);
+    const s = sr.stats();
+    assert.ok(s.socketEvictions! >= 2000 - 64, 'the flood\'s entries pushed out each other');
+    assert.equal(s.verifiedSocketEvictions, 0);
+    assert.equal(t.stray.reduce((a, b) => a + b, 0), 2000, 'every forged ACK counted toward the flood, once');
+    // unverified, the same session is pushed out like any entry (plain LRU among the rest)
+    const blind = new SourceRules(cfg, { maxSockets: 64 });
+    const unverified = run(blind, [...session.slice(0, split).map((p) => ({ ...p, verified: false })), ...flood, ...session.slice(split).map((p) => ({ ...p, verified: false }))], newVictimTally());
+    assert.deepEqual(unverified, []);
   });
 
   test('SSH is known by its banner on any port; a port-22 server that does not speak SSH is not followed', () => {

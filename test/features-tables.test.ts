@@ -33,6 +33,38 @@ test('FlowTable evicts the least recently found or inserted entry and reuses its
   assert.equal(t.size, 3);
 });
 
+test('FlowTable with protected entries: newcomers evict unprotected ones first; the protected share is bounded', () => {
+  const t = new FlowTable(8, { protectedShare: 0.5 });
+  for (let k = 0; k < 8; k++) t.insert(k, 0, 0, 0);
+  t.protect(t.find(0, 0, 0, 0)); // the oldest
+  t.protect(t.find(1, 0, 0, 0));
+  assert.equal(t.protectedSize, 2);
+  // a flood of newcomers: 0 and 1 stay, the rest churn
+  for (let k = 100; k < 1000; k++) t.insert(k, 0, 0, 0);
+  assert.ok(t.find(0, 0, 0, 0) >= 0 && t.find(1, 0, 0, 0) >= 0);
+  assert.equal(t.protectedEvictions, 0);
+  assert.equal(t.size, 8);
+  // at most half protected: past it the least recently used protected entry (0: found
+  // before 1 above) goes back among the others, and is evicted as they are
+  for (const k of [997, 998, 999]) t.protect(t.find(k, 0, 0, 0));
+  assert.equal(t.protectedSize, 4);
+  for (let k = 2000; k < 2005; k++) t.insert(k, 0, 0, 0);
+  assert.equal(t.find(0, 0, 0, 0), -1, 'the protected entry pushed back among the others was evicted');
+  for (const k of [1, 997, 998, 999]) assert.ok(t.find(k, 0, 0, 0) >= 0, `protected ${k} stays`);
+  // unprotected again (its connection closed), it is one like the others
+  t.unprotect(t.find(1, 0, 0, 0));
+  for (let k = 3000; k < 3008; k++) t.insert(k, 0, 0, 0);
+  assert.equal(t.find(1, 0, 0, 0), -1);
+  assert.equal(t.protectedSize, 3);
+  // every entry protected (a table of one kept entry): the oldest protected goes
+  const full = new FlowTable(2, { protectedShare: 0.5 });
+  full.protect(full.insert(1, 0, 0, 0));
+  full.insert(2, 0, 0, 0);
+  full.insert(3, 0, 0, 0);
+  assert.ok(full.find(1, 0, 0, 0) >= 0 && full.find(2, 0, 0, 0) === -1);
+  assert.throws(() => new FlowTable(4, { protectedShare: 1 }), RangeError);
+});
+
 test('FlowTable stays consistent through heavy churn with colliding buckets', () => {
   const cap = 64;
   const t = new FlowTable(cap);

@@ -7,7 +7,8 @@
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { SessionVerifier, hopCount } from '../src/detect/session-verifier.ts';
+import { DEFAULT_SESSION_VERIFIER, SessionVerifier, hopCount } from '../src/detect/session-verifier.ts';
+import { ACK, PSH, SYN, batchOf, type Pkt } from '../devkit/packets.ts';
 import { evaluate } from '../src/eval/harness.ts';
 import { readLabels } from '../src/eval/labels.ts';
 import { PacketFlags } from '../src/net/packet-batch.ts';
@@ -50,6 +51,26 @@ test('the verifier: handshakes completed on both sides, sources seen, forged pac
   assert.equal(resolver.hop, 170);
   assert.equal(client.all - client.hop, 3 * 5, 'the client\'s own packets after its first SYN are not flagged');
   assert.ok(client.est >= 12 && resolver.est >= 4, JSON.stringify({ client, resolver }));
+});
+
+test('the verifier keeps verified connections over a SYN flood\'s pending handshakes (a bounded table)', () => {
+  const v = new SessionVerifier({ ...DEFAULT_SESSION_VERIFIER, maxConnections: 64 });
+  const c = '10.9.0.20', s = '10.9.0.80';
+  const mark = (pkts: Pkt[]) => {
+    const b = batchOf(pkts);
+    v.mark(b);
+    return b;
+  };
+  mark([
+    { ts: 1, src: c, dst: s, sp: 40000, dp: 80, flags: SYN, seq: 100 },
+    { ts: 1.001, src: s, dst: c, sp: 80, dp: 40000, flags: SYN | ACK, seq: 500, ack: 101 },
+    { ts: 1.002, src: c, dst: s, sp: 40000, dp: 80, flags: ACK, seq: 101, ack: 501 },
+  ]);
+  // 2,000 forged SYNs toward the server, each a pending handshake
+  mark(Array.from({ length: 2000 }, (_, k): Pkt => ({ ts: 1.1 + k * 1e-5, src: `198.18.${k >> 8}.${k & 255}`, dst: s, sp: 1024 + k, dp: 80, flags: SYN, seq: k })));
+  const later = mark([{ ts: 2, src: c, dst: s, sp: 40000, dp: 80, flags: ACK | PSH, payload: 100, seq: 101, ack: 501 }]);
+  assert.ok(later.flags[0]! & PacketFlags.ESTABLISHED, 'the client\'s connection is still verified');
+  assert.ok(v.stats().connectionEvictions >= 2000 - 64);
 });
 
 test('eval: forged probes and a half-open flood in the names of a client and a resolver ban nobody; D09\'s real scanner is banned', async () => {

@@ -78,10 +78,13 @@ export function alertGeo(g: GeoInfo): NonNullable<Alert['geo']> {
 
 const rows: AddressRows = { lastSrc: -1, lastDst: -1, sourceSeen: false };
 
-/** Grades the alert's evidence and gives it the GeoIP and flow-feature vector of its source. */
+/**
+ * Grades the alert's evidence, unless the rule that raised it did (from the source's packet
+ * that made it: source-rules.ts), and gives it the GeoIP and flow-feature vector of its source.
+ */
 export function describeAlert(a: Alert, b: EnrichedBatch<GeoInfo | undefined>, grader: EvidenceGrader): void {
   const r = addressRows(b.packets, a.source, rows);
-  grader.grade(a, r.sourceSeen);
+  if (a.grade === undefined) grader.grade(a, r.sourceSeen);
   const i = r.lastSrc >= 0 ? r.lastSrc : r.lastDst;
   if (i < 0) return;
   const g = r.lastSrc >= 0 && !a.geo ? b.geo?.lookup(addressKey(a.source)) : undefined;

@@ -112,8 +112,8 @@ export class DetectorShard {
     /** Meters flows over the scored batches (null: no flow summaries). */
     readonly meter: FlowMeter | null = null,
   ) {
-    this.rules = new SourceRules(rules, settings.ruleLimits);
     this.grader = new EvidenceGrader();
+    this.rules = new SourceRules(rules, settings.ruleLimits, this.grader);
     this.gate = new AnomalyGate(settings.anomaly);
     this.weighted = Object.keys(settings.countryWeights).length > 0;
   }

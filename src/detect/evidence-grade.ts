@@ -23,6 +23,14 @@ function keyOf(text: string): AddressKey | null {
 /** Stands for "any target" in the table (no address is 0.0.0.0 on the wire as a destination of ours). */
 const ANY = 0;
 
+/**
+ * The alerts the responder spares (policy.ts): evidence anyone could forge against a source
+ * that has had real sessions here. A rule that raised one must not go quiet on it (source-rules.ts).
+ */
+export function sparedAsForgeable(a: Pick<Alert, 'grade' | 'sourceSeen'>): boolean {
+  return a.grade === 'forgeable' && a.sourceSeen === true;
+}
+
 export class EvidenceGrader {
   /** (source, target or ANY) → capture time of the last segment of a verified connection. */
   private readonly pairs: FlowTable;
@@ -54,16 +62,20 @@ export class EvidenceGrader {
     }
   }
 
-  /** Sets `grade` and `sourceSeen` of an alert; `sourceSeen`: a row of the alert's batch from its source was SOURCE_SEEN. */
+  /**
+   * Sets `grade` and `sourceSeen` of an alert; `sourceSeen`: the source's packet that made it
+   * (or, for an alert made from other packets, a row of its batch from the source) was SOURCE_SEEN.
+   */
   grade(a: Alert, sourceSeen: boolean): void {
     a.sourceSeen = sourceSeen;
     const src = keyOf(a.source);
-    if (!a.blockable || src === null) {
-      a.grade = 'forgeable';
-      return;
-    }
-    const s = this.pairs.find(src, keyOf(a.target) ?? ANY, 0, 0);
-    a.grade = s >= 0 && this.lastEstablished[s] >= a.firstTs ? 'established' : 'forgeable';
+    a.grade = a.blockable && src !== null && this.verifiedSince(src, keyOf(a.target) ?? ANY, a.firstTs) ? 'established' : 'forgeable';
+  }
+
+  /** Whether `source` sent (or received) segments of verified connections to `target` (0: any) at or after `ts`. */
+  verifiedSince(source: AddressKey, target: AddressKey, ts: number): boolean {
+    const s = this.pairs.find(source, target, 0, 0);
+    return s >= 0 && this.lastEstablished[s] >= ts;
   }
 
   private note(src: AddressKey, dst: AddressKey, ts: number): void {

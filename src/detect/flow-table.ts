@@ -5,6 +5,13 @@
 // a string or a boxed number per packet, so this is a chained hash over typed arrays:
 // lookups allocate nothing. Past `capacity` entries the least recently used one is
 // evicted and its slot handed to the newcomer; the owner resets the slot's state.
+//
+// Protected entries (a segmented LRU, with `protectedShare`): an owner whose newcomers may be
+// anyone's forgery (a flood's packets each make an entry) marks the entries it has reason to
+// keep (`protect`: a verified connection); a newcomer then evicts the least recently used
+// unprotected entry, and a protected one only when none is left. Protected entries are at
+// most `protectedShare` of the table (past it the least recently used goes back among the
+// others), so newcomers always have the rest to live in until they prove themselves.
 
 import { LruOrder, checkCapacity } from '../util/lru.ts';
 import { fnv1a, mix32 } from '../util/hash.ts';
@@ -38,9 +45,21 @@ const STRIDE = 8;
 const HASH_BITS = 0x3fffffff;
 const KIND_SHIFT = 30;
 
+export interface FlowTableOptions {
+  /** At most this share of the entries may be protected (0 < share < 1); absent: no protection. */
+  protectedShare?: number;
+}
+
 export class FlowTable {
   readonly capacity: number;
+  /** Unprotected entries (all of them without protection), least recently used first out. */
   private readonly order: LruOrder;
+  /** Protected entries; 1 in `guard` for a slot in this list (null: no protection). */
+  private readonly kept: LruOrder | null = null;
+  private readonly guard: Uint8Array | null = null;
+  private readonly maxKept: number = 0;
+  private keptCount = 0;
+  private keptEvicted = 0;
   private readonly buckets: Int32Array;
   private readonly mask: number;
   private readonly records: Int32Array;
@@ -51,7 +70,7 @@ export class FlowTable {
   private used = 0;
   private evicted = 0;
 
-  constructor(capacity: number) {
+  constructor(capacity: number, options: FlowTableOptions = {}) {
     this.capacity = checkCapacity(capacity);
     // at most half full, so chains stay about one entry long; the bucket index must stay
     // within the tag's hash bits
@@ -65,6 +84,50 @@ export class FlowTable {
     // they are first used, and the hot path never copies.
     this.records = new Int32Array(capacity * STRIDE);
     this.order = LruOrder.within(this.records, STRIDE, LINKS, capacity);
+    const share = options.protectedShare;
+    if (share !== undefined) {
+      if (!(share > 0 && share < 1)) throw new RangeError(`FlowTable: protectedShare must be between 0 and 1, got ${share}`);
+      // a slot is in one of the two lists, so both keep their links in the same record
+      this.kept = LruOrder.within(this.records, STRIDE, LINKS, capacity);
+      this.guard = new Uint8Array(capacity);
+      this.maxKept = Math.max(1, Math.floor(capacity * share));
+    }
+  }
+
+  /** Protected entries now. */
+  get protectedSize(): number {
+    return this.keptCount;
+  }
+
+  /** Protected entries pushed out (no unprotected one was left), since creation. */
+  get protectedEvictions(): number {
+    return this.keptEvicted;
+  }
+
+  /** Keep the slot's entry over unprotected ones (a table made with `protectedShare`; else nothing). */
+  protect(s: number): void {
+    const g = this.guard;
+    if (g === null || g[s] === 1) return;
+    this.order.remove(s);
+    this.kept!.pushNewest(s);
+    g[s] = 1;
+    if (++this.keptCount > this.maxKept) {
+      const d = this.kept!.oldest;
+      this.kept!.remove(d);
+      g[d] = 0;
+      this.keptCount--;
+      this.order.pushNewest(d);
+    }
+  }
+
+  /** The slot's entry is one like the others again (its connection closed). */
+  unprotect(s: number): void {
+    const g = this.guard;
+    if (g === null || g[s] === 0) return;
+    this.kept!.remove(s);
+    g[s] = 0;
+    this.keptCount--;
+    this.order.pushNewest(s);
   }
 
   /** Live entries; their slots are exactly 0..size-1 (entries are only ever replaced). */
@@ -94,7 +157,8 @@ export class FlowTable {
     while (s !== NONE) {
       const at = s * STRIDE;
       if (r[at + TAG] === tag && r[at + KEY_X] === (x | 0) && r[at + KEY_Y] === (y | 0) && this.sameAddresses(s, at, a, b)) {
-        this.order.touch(s);
+        if (this.guard !== null && this.guard[s] === 1) this.kept!.touch(s);
+        else this.order.touch(s);
         return s;
       }
       s = r[at + CHAIN]!;
@@ -113,8 +177,16 @@ export class FlowTable {
       s = this.used++;
     } else {
       s = this.order.oldest;
+      if (s !== NONE) this.order.remove(s);
+      else {
+        // every entry is protected
+        s = this.kept!.oldest;
+        this.kept!.remove(s);
+        this.guard![s] = 0;
+        this.keptCount--;
+        this.keptEvicted++;
+      }
       this.unlink(s);
-      this.order.remove(s);
       this.evicted++;
     }
     const r = this.records;
@@ -150,6 +222,9 @@ export class FlowTable {
   clear(): void {
     this.buckets.fill(0);
     this.order.clear();
+    this.kept?.clear();
+    this.guard?.fill(0);
+    this.keptCount = 0;
     this.strA.length = 0;
     this.strB.length = 0;
     this.records.fill(0, 0, this.used * STRIDE);

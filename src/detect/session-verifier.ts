@@ -17,6 +17,7 @@
 
 import { PacketFlags, type PacketBatch } from '../net/packet-batch.ts';
 import { FlowTable, type AddressKey } from './flow-table.ts';
+import { PROTECTED_SOCKETS } from './rules/source-rules.ts';
 
 export interface SessionVerifierConfig {
   /** How long a source that completed a handshake counts as having real sessions, seconds. */
@@ -77,7 +78,9 @@ export class SessionVerifier {
   hopMismatches = 0;
 
   constructor(readonly config: SessionVerifierConfig = DEFAULT_SESSION_VERIFIER) {
-    this.conns = new FlowTable(config.maxConnections);
+    // Verified connections are kept over pending handshakes, which a SYN flood makes one per
+    // forged packet (the share and its reason: PROTECTED_SOCKETS, rules/source-rules.ts).
+    this.conns = new FlowTable(config.maxConnections, { protectedShare: PROTECTED_SOCKETS });
     this.expect = new Uint32Array(config.maxConnections);
     this.state = new Uint8Array(config.maxConnections);
     this.sources = new FlowTable(config.maxSources);
@@ -140,6 +143,7 @@ export class SessionVerifier {
     if (s >= 0) {
       if (this.state[s] === PENDING && tf & ACK && b.tcpAck[i] === this.expect[s]) {
         this.state[s] = VERIFIED;
+        this.conns.protect(s);
         this.verified++;
         this.learn(src, b.ttl[i], b.ts[i]);
       }

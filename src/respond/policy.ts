@@ -6,6 +6,7 @@
 
 import type { Ban } from './ban-registry.ts';
 import type { Alert } from '../detect/alert.ts';
+import { sparedAsForgeable } from '../detect/evidence-grade.ts';
 import type { Clock } from '../util/clock.ts';
 import type { AllowList } from './allow-list.ts';
 import { TokenBucket, type BanBudget } from './ban-budget.ts';
@@ -127,7 +128,7 @@ export class ResponderPolicy {
     // never bans an address that has had real sessions here; an address never seen in one may
     // be banned, briefly and without escalation, so a forger cannot make it grow.
     const forgeable = alert.grade === 'forgeable';
-    if (forgeable && alert.sourceSeen) {
+    if (sparedAsForgeable(alert)) {
       return this.skip('forgeable-evidence', `${what}: this rests on packets anyone could forge (single packets or half-open SYNs) and ${address} has had real sessions here, so it is not banned on such evidence`);
     }
     if (forgeable) {

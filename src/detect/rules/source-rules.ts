@@ -15,7 +15,8 @@
 // Sockets are tracked from the client's SYN (or a UDP flow's first datagram) to its FIN/RST
 // to tell retransmissions from new connections, completions, connect probes and connection
 // lifetimes; a server's side of a connection from its SYN-ACK to its FIN/RST, in the same
-// table under the server's own key, to read its login replies. Everything is bounded:
+// table under the server's own key, to read its login replies. Sockets of verified
+// connections are kept over those a forged packet makes (PROTECTED_SOCKETS). Everything is bounded:
 // address-keyed tables with LRU eviction (counted in stats()), per-key state in typed
 // arrays, IPv4 keys as int32 numbers, so an IPv4 packet allocates nothing (IPv6 keys are the
 // address texts; a tally allocates when it grows a row). Per entry, index included: socket
@@ -25,6 +26,7 @@
 // about 80 MB when every table is full, most of it allocated as they fill.
 
 import type { Alert } from '../alert.ts';
+import { sparedAsForgeable, type EvidenceGrader } from '../evidence-grade.ts';
 import { FlowTable, type AddressKey } from '../flow-table.ts';
 import { PacketFlags, type PacketBatch } from '../../net/packet-batch.ts';
 import { checkCapacity } from '../../util/lru.ts';
@@ -40,6 +42,20 @@ import type { BoundedTable } from '../table-report.ts';
 
 /** Sources (and login clients) a node's rule tables hold by default: each shard holds its share. */
 export const DEFAULT_RULE_SOURCES = 65536;
+
+/**
+ * Share of the socket table that verified connections may hold, protected from eviction by
+ * newcomers (flow-table.ts). Anyone can make a socket entry with one forged packet (a SYN
+ * flood's half-open sockets, an ACK flood's closed ones), and under plain LRU a flood pushed
+ * out the connections being followed (an SSH session's login state, a connect probe's
+ * handshake). Suricata's flow engine, short of memory, likewise drops new and closed flows
+ * before established ones (the TCP emergency timeouts of its suricata.yaml: new 5 s, closed
+ * 10 s, established 100 s).
+ * Three quarters, as a segmented LRU keeps about 80 % protected: the last quarter is where
+ * newcomers live until their handshake is verified (65,536 of the node's 262,144 sockets:
+ * 0.65 s of a flood of 100k new 4-tuples a second, hundreds of round trips).
+ */
+export const PROTECTED_SOCKETS = 0.75;
 
 export interface SourceRulesLimits {
   /** Sources with half-open or probe state, and clients with login state, each (default 65536). */
@@ -107,6 +123,14 @@ export class SourceRules {
   private readonly vCount: Int32Array;
   /** Capture time of the source's last connect probe on the host (-Infinity: none). */
   private readonly vLastAbort: Float64Array;
+  /** 1 when that probe was counted (it came within connectAbortRepeatS of the one before). */
+  private readonly vAbortCounted: Uint8Array;
+  /** Capture time of the key's held alert (0: none; zero pages cost nothing until written): see `vertical`. */
+  private readonly vHeld: Float64Array;
+  /** Its score, for the alert that raises it again. */
+  private readonly vHeldScore: Float32Array;
+  /** Capture time until which some key may be held (a held key is looked up at a verified handshake only then). */
+  private holdUntil = -Infinity;
   private readonly hKeys: FlowTable;
   private readonly hBuckets: BucketTable;
   private readonly hDistinct: DistinctSet;
@@ -128,7 +152,13 @@ export class SourceRules {
   private alerts = 0;
   private suppressed = 0;
 
-  constructor(config: RulesConfig, limits: SourceRulesLimits = {}) {
+  /**
+   * `grader`: the shard's evidence grades (evidence-grade.ts), which has observed each batch
+   * before it is scanned. With it, the rules grade their alerts as they raise them, and a
+   * vertical scan's alert that the responder would spare (forgeable evidence, a source with
+   * real sessions) does not silence the rule (see `vertical`).
+   */
+  constructor(config: RulesConfig, limits: SourceRulesLimits = {}, private readonly grader: EvidenceGrader | null = null) {
     this.config = validateRulesConfig(config);
     const maxSources = checkCapacity(limits.maxSources ?? DEFAULT_RULE_SOURCES);
     const maxScanKeys = checkCapacity(limits.maxScanKeys ?? maxSources);
@@ -139,7 +169,7 @@ export class SourceRules {
     this.nmapWindows = windowLookup(c.scanProbe.nmapSynWindows);
     this.exemptUdp = portLookup(c.horizontalScan.exemptUdpPorts);
 
-    this.sockets = new FlowTable(maxSockets);
+    this.sockets = new FlowTable(maxSockets, { protectedShare: PROTECTED_SOCKETS });
     this.sockState = new Uint8Array(maxSockets);
     this.sockStart = new Float64Array(maxSockets);
 
@@ -149,6 +179,9 @@ export class SourceRules {
     this.vBurst = new WindowCounter(maxScanKeys, c.verticalScan.burstMaxretry, c.verticalScan.burstFindtimeS);
     this.vCount = new Int32Array(maxScanKeys);
     this.vLastAbort = new Float64Array(maxScanKeys).fill(-Infinity);
+    this.vAbortCounted = new Uint8Array(maxScanKeys);
+    this.vHeld = new Float64Array(maxScanKeys);
+    this.vHeldScore = new Float32Array(maxScanKeys);
     this.hKeys = new FlowTable(maxScanKeys);
     this.hBuckets = new BucketTable(maxScanKeys, c.horizontalScan.threshold, c.horizontalScan.leakPerS, cool);
     this.hDistinct = new DistinctSet(maxScanKeys);
@@ -224,6 +257,7 @@ export class SourceRules {
       sourceEvictions: this.sources.evictions,
       sockets: this.sockets.size,
       socketEvictions: this.sockets.evictions,
+      verifiedSocketEvictions: this.sockets.protectedEvictions,
       verticalKeys: this.vKeys.size,
       verticalEvictions: this.vKeys.evictions,
       horizontalKeys: this.hKeys.size,
@@ -296,21 +330,31 @@ export class SourceRules {
     }
     let st = this.sockState[s];
     if (st === 0 || st & (CLOSED | UDP_FLOW)) return;
+    // A segment of a verified connection (session-verifier.ts): its socket is kept over
+    // those any forged packet makes, until it closes.
+    const verified = batch.flags[i] & PacketFlags.ESTABLISHED;
     if (st === SERVER) {
+      if (verified) this.sockets.protect(s);
       if (batch.payloadLen[i] > 0 && this.login.sessions.following(s)) this.login.segment(s, batch, i, dst, out);
       if (rst || fin) {
         this.login.close(s, batch, i, dst, out);
         this.sockState[s] = CLOSED;
+        this.sockets.unprotect(s);
       }
       return;
     }
+    if (verified) this.sockets.protect(s);
     if (st & SYN_SENT && ack && !rst) {
       st = (st & ~SYN_SENT) | ESTABLISHED;
       if (c.halfOpen.enabled) this.halfOpen(batch, i, src, -1, out);
-      // an answered port is no part of a burst of probes (a monitor checking a host's ports)
-      if (st & VHIT && c.verticalScan.enabled && c.verticalScan.burstMaxretry > 0) {
+      // an answered port is no part of a burst of probes (a monitor checking a host's ports);
+      // a verified handshake raises a held scan alert again, now on established evidence
+      const unhit = st & VHIT && c.verticalScan.enabled && c.verticalScan.burstMaxretry > 0;
+      const held = verified && ts < this.holdUntil;
+      if (unhit || held) {
         const v = this.vKeys.find(src, dst, 0, 0);
-        if (v >= 0) this.vBurst.unhit(v);
+        if (v >= 0 && unhit) this.vBurst.unhit(v);
+        if (v >= 0 && held && this.holding(v, ts)) this.raiseHeld(batch, i, v, dp, out);
       }
       if (t) {
         this.toward(batch, i, v6, t, 'completions', 0);
@@ -329,6 +373,7 @@ export class SourceRules {
         this.connectAbort(batch, i, src, dst, ts, out);
       }
       st = CLOSED;
+      this.sockets.unprotect(s);
     }
     this.sockState[s] = st;
   }
@@ -420,7 +465,25 @@ export class SourceRules {
     return v | (this.config.horizontalScan.enabled ? this.horizontal(batch, i, src, dst, v6, dp, out) : 0);
   }
 
-  /** Counts a new port of (src, dst); VHIT when it was counted (a hit of the burst), else 0. */
+  /**
+   * Counts a new port of (src, dst); VHIT when it was counted (a hit of the burst), else 0.
+   *
+   * The burst (5 new ports in 50 ms) fires on half-open SYNs: evidence anyone could forge.
+   * When the source's verified connection to the host came earlier in the same scan (its
+   * open port answered first), the alert's window is the bucket's episode, which counted
+   * that port too, so the alert rests on it. When it still rests on forgeable evidence alone
+   * and the source has had real sessions here, the responder spares it (policy.ts: a forger
+   * must not get a real client banned); the rule then must not go quiet as a trip would make
+   * it (the weakness found by test/forgery-netns.test.ts: the scanner was never banned). The
+   * alert is *held*: the bucket is not emptied and keeps counting, no other spared alert of
+   * the key is raised during the cooldown, and the key alerts again, once, when its evidence
+   * is established: a later overflow over the episode, or the source's verified handshake
+   * with the host while the episode lasts (`raiseHeld`). So a key raises at most two alerts
+   * per cooldown, and a forger gains nothing it could not get by sending 15 SYNs slowly,
+   * which the bucket has always graded over its episode. (Suricata's `threshold` and Zeek's
+   * notice suppression silence a signature per source after it fired; neither has a
+   * responder that declines to act, which is what makes this alert's silence unwarranted.)
+   */
   private vertical(batch: PacketBatch, i: number, src: AddressKey, dst: AddressKey, port: number, out: Alert[]): number {
     const ts = batch.ts[i];
     const s = this.vSlot(src, dst);
@@ -439,23 +502,71 @@ export class SourceRules {
     const burst = this.vBurst.hit(s, ts);
     const over = b.pour(s, ts, 1);
     if (!burst && !over) return VHIT;
+    let firstTs = over ? b.firstTs(s) : this.vBurst.windowStart(s);
+    const g = this.grader;
+    if (g && !over && !g.verifiedSince(src, dst, firstTs) && g.verifiedSince(src, dst, b.firstTs(s))) firstTs = b.firstTs(s);
+    const spared = g !== null && batch.flags[i] & PacketFlags.SOURCE_SEEN && !g.verifiedSince(src, dst, firstTs);
+    if (spared && this.holding(s, ts)) {
+      // held already: counted, not raised again on the same kind of evidence; the level
+      // stays at the threshold, so the episode ends as a tripped one would have restarted
+      this.suppressed++;
+      this.vBurst.reset(s);
+      b.cap(s, cfg.threshold);
+      return VHIT;
+    }
     const ports = this.vCount[s];
     let evidence: Record<string, number | string>;
     let score: number;
-    let firstTs: number;
     if (over) {
-      firstTs = b.firstTs(s);
       score = riskScore(b.levelOf(s), cfg.threshold, cfg.threshold / cfg.leakPerS, ts - firstTs);
       evidence = { ports, windowS: seconds(ts - firstTs), threshold: cfg.threshold, leakPerS: cfg.leakPerS, lastPort: port & 0xffff, proto: spaceName(port) };
     } else {
-      firstTs = this.vBurst.windowStart(s);
-      score = riskScore(cfg.burstMaxretry, cfg.burstMaxretry, cfg.burstFindtimeS, ts - firstTs);
-      evidence = { ports, burstPorts: cfg.burstMaxretry, windowS: seconds(ts - firstTs), findtimeS: cfg.burstFindtimeS, threshold: cfg.burstMaxretry, lastPort: port & 0xffff, proto: spaceName(port) };
+      const burstTs = this.vBurst.windowStart(s);
+      score = riskScore(cfg.burstMaxretry, cfg.burstMaxretry, cfg.burstFindtimeS, ts - burstTs);
+      evidence = { ports, burstPorts: cfg.burstMaxretry, windowS: seconds(ts - burstTs), findtimeS: cfg.burstFindtimeS, threshold: cfg.burstMaxretry, lastPort: port & 0xffff, proto: spaceName(port) };
     }
-    b.trip(s, ts);
     this.vBurst.reset(s);
-    this.emit(out, ruleAlert('port-scan-vertical', batch.formatAddress(i, 'src'), batch.formatAddress(i, 'dst'), score, ts, firstTs, true, evidence));
+    const alert = ruleAlert('port-scan-vertical', batch.formatAddress(i, 'src'), batch.formatAddress(i, 'dst'), score, ts, firstTs, true, evidence);
+    this.emit(out, alert, batch, i);
+    if (sparedAsForgeable(alert)) this.hold(s, ts, score);
+    else {
+      b.trip(s, ts);
+      this.vHeld[s] = 0;
+    }
     return VHIT;
+  }
+
+  /** Whether the vertical key holds a spared alert (within the cooldown after it). */
+  private holding(s: number, ts: number): boolean {
+    const h = this.vHeld[s];
+    return h !== 0 && ts >= h && ts - h < this.config.cooldownS;
+  }
+
+  private hold(s: number, ts: number, score: number): void {
+    this.vHeld[s] = ts;
+    this.vHeldScore[s] = score;
+    if (ts + this.config.cooldownS > this.holdUntil) this.holdUntil = ts + this.config.cooldownS;
+  }
+
+  /**
+   * The held key's source completed a verified handshake with the host (packet i, to port
+   * dp) while the scan's episode lasts: the scan's alert again, over the episode, now
+   * established. (Once the episode has leaked away, the handshake is no part of it: a
+   * client framed by a forged burst is not banned for connecting minutes later.)
+   */
+  private raiseHeld(batch: PacketBatch, i: number, s: number, dp: number, out: Alert[]): void {
+    const ts = batch.ts[i];
+    const b = this.vBuckets;
+    // the held alert's episode, not one begun since (by this very connection, say)
+    if (b.cooling(s, ts) || b.leakTo(s, ts) <= 0 || b.firstTs(s) > this.vHeld[s]) return;
+    const firstTs = b.firstTs(s);
+    const cfg = this.config.verticalScan;
+    this.vBurst.reset(s);
+    b.trip(s, ts);
+    this.emit(out, ruleAlert('port-scan-vertical', batch.formatAddress(i, 'src'), batch.formatAddress(i, 'dst'), this.vHeldScore[s], ts, firstTs, true, {
+      ports: this.vCount[s], windowS: seconds(ts - firstTs), threshold: cfg.burstMaxretry, verifiedPort: dp, proto: 'tcp',
+    }), batch, i);
+    this.vHeld[s] = 0;
   }
 
   /** The (source, host) slot of the vertical rule and the connect probes, made if absent. */
@@ -468,6 +579,8 @@ export class SourceRules {
       this.vDistinct.clear(s);
       this.vCount[s] = 0;
       this.vLastAbort[s] = -Infinity;
+      this.vAbortCounted[s] = 0;
+      this.vHeld[s] = 0;
     }
     return s;
   }
@@ -513,7 +626,7 @@ export class SourceRules {
     b.trip(s, ts);
     this.emit(out, ruleAlert('port-scan-horizontal', batch.formatAddress(i, 'src'), '*', score, ts, firstTs, true, {
       hosts: this.hCount[s], port: port & 0xffff, proto, windowS: seconds(ts - firstTs), threshold: cfg.threshold, leakPerS: cfg.leakPerS,
-    }));
+    }), batch, i);
     return HCOUNTED;
   }
 
@@ -521,14 +634,20 @@ export class SourceRules {
    * A connect probe: a handshake reset with no data. Two on one host within
    * connectAbortRepeatS count (both): a scanner's service and version probes open
    * connection after connection to the host; a health checker opens one per target and
-   * interval, seconds apart.
+   * interval, seconds apart. Each probe counts once: one within connectAbortRepeatS of a
+   * probe counted already adds itself only (three in a row are three, not two pairs).
    */
   private connectAbort(batch: PacketBatch, i: number, src: AddressKey, dst: AddressKey, ts: number, out: Alert[]): void {
     const v = this.vSlot(src, dst);
     const last = this.vLastAbort[v];
+    const lastCounted = this.vAbortCounted[v] === 1;
     this.vLastAbort[v] = ts;
     const gap = ts - last;
-    if (gap >= 0 && gap <= this.config.scanProbe.connectAbortRepeatS) this.probe(batch, i, src, ProbeKind.CONNECT_ABORT, out, 2, last);
+    const repeat = gap >= 0 && gap <= this.config.scanProbe.connectAbortRepeatS;
+    this.vAbortCounted[v] = repeat ? 1 : 0;
+    if (!repeat) return;
+    if (lastCounted) this.probe(batch, i, src, ProbeKind.CONNECT_ABORT, out);
+    else this.probe(batch, i, src, ProbeKind.CONNECT_ABORT, out, 2, last);
   }
 
   /** The slow bucket of (src, port) overflowed: that many hosts never completed a handshake. */
@@ -542,7 +661,7 @@ export class SourceRules {
     this.hBuckets.trip(s, ts);
     this.emit(out, ruleAlert('port-scan-horizontal', batch.formatAddress(i, 'src'), '*', score, ts, firstTs, true, {
       hosts: this.hCount[s], unanswered: level, port: port & 0xffff, proto: 'tcp', windowS: seconds(ts - firstTs), threshold: cfg.unansweredThreshold, leakPerS: cfg.unansweredLeakPerS,
-    }));
+    }), batch, i);
   }
 
   /**
@@ -582,7 +701,7 @@ export class SourceRules {
     b.trip(s, ts);
     this.emit(out, ruleAlert('scan-probe', batch.formatAddress(i, 'src'), batch.formatAddress(i, 'dst'), score, ts, firstTs, true, {
       probes: this.probeCount[s], kinds: kinds.join(','), last: PROBE_NAMES[kind], windowS: seconds(ts - firstTs), threshold: cfg.threshold, leakPerS: cfg.leakPerS,
-    }));
+    }), batch, i);
   }
 
   private halfOpen(batch: PacketBatch, i: number, src: AddressKey, units: number, out: Alert[]): void {
@@ -608,7 +727,7 @@ export class SourceRules {
     b.trip(s, ts);
     this.emit(out, ruleAlert('syn-flood', batch.formatAddress(i, 'src'), batch.formatAddress(i, 'dst'), score, ts, firstTs, true, {
       halfOpen: level, syns: this.halfSyns[s], completed: this.halfDone[s], windowS: seconds(ts - firstTs), threshold: cfg.threshold, leakPerS: cfg.leakPerS,
-    }));
+    }), batch, i);
   }
 
   private sourceSlot(src: AddressKey): number {
@@ -625,7 +744,9 @@ export class SourceRules {
     return s;
   }
 
-  private emit(out: Alert[], alert: Alert): void {
+  /** Raises an alert made from packet i, whose source is the alert's: graded here when there is a grader. */
+  private emit(out: Alert[], alert: Alert, batch: PacketBatch, i: number): void {
+    if (this.grader) this.grader.grade(alert, (batch.flags[i] & PacketFlags.SOURCE_SEEN) !== 0);
     this.alerts++;
     out.push(alert);
   }

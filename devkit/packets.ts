@@ -1,0 +1,97 @@
+// Hand-built packets for the rule and evidence tests, written straight into PacketBatch rows
+// (no decoding): every column the rules and the session verifier read.
+
+import { PacketBatch, PacketFlags } from '../src/net/packet-batch.ts';
+
+export const FIN = 0x01, SYN = 0x02, RST = 0x04, PSH = 0x08, ACK = 0x10, URG = 0x20;
+export const LINUX_OPTS = PacketFlags.TCP_MSS | PacketFlags.TCP_SACK_PERMITTED | PacketFlags.TCP_TIMESTAMPS | PacketFlags.TCP_WSCALE;
+
+export interface Pkt {
+  ts: number;
+  src: string;
+  dst: string;
+  proto?: 'tcp' | 'udp' | 'icmp';
+  sp?: number;
+  dp?: number;
+  flags?: number;
+  win?: number;
+  /** PacketFlags option bits (default: a Linux SYN's options on SYNs, none otherwise). */
+  opts?: number;
+  df?: boolean;
+  payload?: number;
+  wirelen?: number;
+  icmpType?: number;
+  icmpCode?: number;
+  /** The first payload bytes (text or bytes), for the `head` column. */
+  head?: string | number[];
+  /** TCP sequence and acknowledgment numbers (default 0), for the session verifier. */
+  seq?: number;
+  ack?: number;
+  /** IP TTL (default 64). */
+  ttl?: number;
+  /** Marked as the session verifier marks a segment of a verified connection (PacketFlags.ESTABLISHED). */
+  verified?: boolean;
+}
+
+/** An IPv4 address text as its uint32. */
+export function v4(text: string): number {
+  return text.split('.').reduce((a, o) => a * 256 + Number(o), 0) >>> 0;
+}
+
+function v6bytes(text: string): number[] {
+  const [head, tail] = text.includes('::') ? text.split('::') : [text, undefined];
+  const groups = (s: string | undefined) => (s ? s.split(':').map((g) => parseInt(g, 16)) : []);
+  const h = groups(head);
+  const t = groups(tail);
+  const all = tail === undefined ? h : [...h, ...new Array(8 - h.length - t.length).fill(0), ...t];
+  return all.flatMap((g) => [g >> 8, g & 255]);
+}
+
+/** One batch holding the packets in order. */
+export function batchOf(pkts: Pkt[]): PacketBatch {
+  const b = new PacketBatch(Math.max(1, pkts.length));
+  for (const p of pkts) {
+    const i = b.length++;
+    const six = p.src.includes(':');
+    const proto = p.proto ?? 'tcp';
+    let f = six ? PacketFlags.IPV6 : PacketFlags.IPV4;
+    f |= proto === 'tcp' ? PacketFlags.TCP : proto === 'udp' ? PacketFlags.UDP : six ? PacketFlags.ICMPV6 : PacketFlags.ICMP;
+    const tcpFlags = p.flags ?? SYN;
+    if (proto === 'tcp') f |= p.opts ?? (tcpFlags & SYN ? LINUX_OPTS : 0);
+    if (p.df ?? true) f |= PacketFlags.DONT_FRAGMENT;
+    if (p.verified) f |= PacketFlags.ESTABLISHED;
+    b.ts[i] = p.ts;
+    b.flags[i] = f;
+    b.ipVersion[i] = six ? 6 : 4;
+    b.protocol[i] = proto === 'tcp' ? 6 : proto === 'udp' ? 17 : six ? 58 : 1;
+    if (six) {
+      b.src.set(v6bytes(p.src), i * 16);
+      b.dst.set(v6bytes(p.dst), i * 16);
+      b.src4[i] = 0;
+      b.dst4[i] = 0;
+    } else {
+      b.src4[i] = v4(p.src);
+      b.dst4[i] = v4(p.dst);
+      b.src.set([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 255, 255, ...p.src.split('.').map(Number)], i * 16);
+      b.dst.set([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 255, 255, ...p.dst.split('.').map(Number)], i * 16);
+    }
+    b.srcPort[i] = p.sp ?? 40000;
+    b.dstPort[i] = p.dp ?? 80;
+    b.tcpFlags[i] = proto === 'tcp' ? tcpFlags : 0;
+    b.tcpWindow[i] = p.win ?? 64240;
+    b.tcpSeq[i] = p.seq ?? 0;
+    b.tcpAck[i] = p.ack ?? 0;
+    b.ttl[i] = p.ttl ?? 64;
+    b.tcpMss[i] = 1460;
+    b.payloadLen[i] = p.payload ?? 0;
+    b.wirelen[i] = p.wirelen ?? 60 + (p.payload ?? 0);
+    b.icmpType[i] = p.icmpType ?? 0;
+    b.icmpCode[i] = p.icmpCode ?? 0;
+    b.fragOffset[i] = 0;
+    b.status[i] = 0;
+    const head = typeof p.head === 'string' ? [...Buffer.from(p.head, 'latin1')] : (p.head ?? []);
+    b.head.fill(0, i * 16, i * 16 + 16);
+    b.head.set(head.slice(0, 16), i * 16);
+  }
+  return b;
+}
