@@ -74,6 +74,8 @@ const SYN_SENT = 1, ESTABLISHED = 2, DATA = 4, SERVER = 8, CLOSED = 16, UDP_FLOW
 // what the socket's SYN counted, for its answer to take back: a hit of the vertical rule's
 // burst (VHIT), a host of the horizontal rule's sweep (HCOUNTED)
 const VHIT = 64, HCOUNTED = 128;
+// the client's handshake was verified (session-verifier.ts): its own SYN-ACK answered
+const VERIFIED = 256;
 // port spaces within one distinct set (IP_PROTO: an IP protocol number, for nmap -sO)
 const UDP_PORT = 0x10000, ICMP_ECHO = 0x20000, IP_PROTO = 0x40000;
 // HOP_MISMATCH: the packet claims a source whose hop count it does not have (the session
@@ -112,7 +114,7 @@ export class SourceRules {
 
   // sockets: (src, dst, srcPort | UDP_PORT, dstPort)
   private readonly sockets: FlowTable;
-  private readonly sockState: Uint8Array;
+  private readonly sockState: Uint16Array;
   private readonly sockStart: Float64Array;
 
   // vertical: (src, dst, 0, 0); horizontal: (src, 0, port space, 0)
@@ -170,7 +172,7 @@ export class SourceRules {
     this.exemptUdp = portLookup(c.horizontalScan.exemptUdpPorts);
 
     this.sockets = new FlowTable(maxSockets, { protectedShare: PROTECTED_SOCKETS });
-    this.sockState = new Uint8Array(maxSockets);
+    this.sockState = new Uint16Array(maxSockets);
     this.sockStart = new Float64Array(maxSockets);
 
     this.vKeys = new FlowTable(maxScanKeys);
@@ -347,14 +349,11 @@ export class SourceRules {
     if (st & SYN_SENT && ack && !rst) {
       st = (st & ~SYN_SENT) | ESTABLISHED;
       if (c.halfOpen.enabled) this.halfOpen(batch, i, src, -1, out);
-      // an answered port is no part of a burst of probes (a monitor checking a host's ports);
-      // a verified handshake raises a held scan alert again, now on established evidence
-      const unhit = st & VHIT && c.verticalScan.enabled && c.verticalScan.burstMaxretry > 0;
-      const held = verified && ts < this.holdUntil;
-      if (unhit || held) {
+      if (verified) st |= VERIFIED;
+      // an answered port is no part of a burst of probes (a monitor checking a host's ports)
+      if (st & VHIT && c.verticalScan.enabled && c.verticalScan.burstMaxretry > 0) {
         const v = this.vKeys.find(src, dst, 0, 0);
-        if (v >= 0 && unhit) this.vBurst.unhit(v);
-        if (v >= 0 && held && this.holding(v, ts)) this.raiseHeld(batch, i, v, dp, out);
+        if (v >= 0) this.vBurst.unhit(v);
       }
       if (t) {
         this.toward(batch, i, v6, t, 'completions', 0);
@@ -369,8 +368,14 @@ export class SourceRules {
     }
     if (rst || fin) {
       const life = ts - this.sockStart[s];
-      if (rst && st & ESTABLISHED && !(st & DATA) && c.scanProbe.enabled && c.scanProbe.connectAbort && life >= 0 && life <= c.scanProbe.connectAbortMaxS) {
-        this.connectAbort(batch, i, src, dst, ts, out);
+      if (rst && st & ESTABLISHED && !(st & DATA)) {
+        if (c.scanProbe.enabled && c.scanProbe.connectAbort && life >= 0 && life <= c.scanProbe.connectAbortMaxS) this.connectAbort(batch, i, src, dst, ts, out);
+        // a held scan alert is raised again by the scan's own open port: a verified
+        // handshake the client resets without a word (nmap -sT closes each connect() so)
+        if (st & VERIFIED && ts < this.holdUntil) {
+          const v = this.vKeys.find(src, dst, 0, 0);
+          if (v >= 0 && this.holding(v, ts)) this.raiseHeld(batch, i, v, dp, out);
+        }
       }
       st = CLOSED;
       this.sockets.unprotect(s);
@@ -477,8 +482,12 @@ export class SourceRules {
    * it (the weakness found by test/forgery-netns.test.ts: the scanner was never banned). The
    * alert is *held*: the bucket is not emptied and keeps counting, no other spared alert of
    * the key is raised during the cooldown, and the key alerts again, once, when its evidence
-   * is established: a later overflow over the episode, or the source's verified handshake
-   * with the host while the episode lasts (`raiseHeld`). So a key raises at most two alerts
+   * is established: a later overflow over the episode, or, while the episode lasts, a
+   * verified connection of the source to the host that it resets without sending a byte, as
+   * a connect scan treats the open port it finds (`raiseHeld`). A real client's connection
+   * carries data, so a burst forged in a client's name does not get the client banned when
+   * it next connects (it would if any verified handshake raised the alert: 5 forged SYNs
+   * and the client's next session within the episode's 25 s). So a key raises at most two alerts
    * per cooldown, and a forger gains nothing it could not get by sending 15 SYNs slowly,
    * which the bucket has always graded over its episode. (Suricata's `threshold` and Zeek's
    * notice suppression silence a signature per source after it fired; neither has a
@@ -549,10 +558,9 @@ export class SourceRules {
   }
 
   /**
-   * The held key's source completed a verified handshake with the host (packet i, to port
+   * The held key's source reset a verified, silent connection to the host (packet i, to port
    * dp) while the scan's episode lasts: the scan's alert again, over the episode, now
-   * established. (Once the episode has leaked away, the handshake is no part of it: a
-   * client framed by a forged burst is not banned for connecting minutes later.)
+   * established. (Once the episode has leaked away, the connection is no part of it.)
    */
   private raiseHeld(batch: PacketBatch, i: number, s: number, dp: number, out: Alert[]): void {
     const ts = batch.ts[i];
