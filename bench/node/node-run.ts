@@ -16,6 +16,7 @@
 
 import { readFileSync, writeFileSync } from 'node:fs';
 import v8 from 'node:v8';
+import { spawnSync } from 'node:child_process';
 import { runInNewContext } from 'node:vm';
 import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
@@ -107,6 +108,15 @@ function memoryMb(): Record<string, number> {
   return { rss: Math.round(m.rss / 1048576), heapUsed: Math.round(m.heapUsed / 1048576), heapTotal: Math.round(m.heapTotal / 1048576), external: Math.round(m.external / 1048576), arrayBuffers: Math.round(m.arrayBuffers / 1048576) };
 }
 
+/** The main thread's V8 heap by space (new_space, old_space, code_space, …): [committed, used] MB, spaces under 1 MB left out. */
+function heapSpacesMb(): Record<string, number[]> {
+  const out: Record<string, number[]> = {};
+  for (const s of v8.getHeapSpaceStatistics()) {
+    if (s.physical_space_size >= 1048576) out[s.space_name] = [Math.round(s.physical_space_size / 104857.6) / 10, Math.round(s.space_used_size / 104857.6) / 10];
+  }
+  return out;
+}
+
 /** Sums of the actors' counters by kind (enricher tables, detector flows, capture drops). */
 function countersByKind(node: RunningNode): Record<string, Record<string, number>> {
   const out: Record<string, Record<string, number>> = {};
@@ -191,6 +201,8 @@ async function replayRun(a: Args): Promise<void> {
   let smapsAt = 0;
   // The main thread's memoryUsage() at the run's highest RSS (sampled with it).
   let memoryAtPeak: Record<string, number> = {};
+  // The main thread's V8 heap by space at the same moment: [committed, used] MB.
+  let heapSpacesAtPeak: Record<string, number[]> = {};
   // The store's database thread at (just after) the same moment: its V8 heap and DuckDB's memory.
   let storeAtPeak: BackendMemory | null = null;
   // The store's own counts at the same moment (rows queued for the database, rows in the memory tier), and the most queued at any sample.
@@ -209,6 +221,7 @@ async function replayRun(a: Args): Promise<void> {
       if (rss > smapsAt + 4 * 1048576) {
         smapsAt = rss;
         memoryAtPeak = memoryMb();
+        heapSpacesAtPeak = heapSpacesMb();
         if (st) storeRowsAtPeak = { pending: st.pending, memoryRows: st.memoryRows, stored: st.stored, flushed: st.flushed, shed: st.shed };
         void node.events?.store.backendMemory().then((m) => (storeAtPeak = m), () => {});
         // A new high by 4 MB or more: keep the smaps of this moment (the file ends at the highest).
@@ -247,6 +260,13 @@ async function replayRun(a: Args): Promise<void> {
     if (events.stats.flushed === before && events.stats.pending === 0) break;
   }
   const byThreadFlushed = threadCpu.report();
+  // MEM7_MALLOC_STATS=1: glibc's malloc_stats() of every arena, on stderr (gdb attached to this process).
+  if (process.env.MEM7_MALLOC_STATS) spawnSync('gdb', ['-p', String(process.pid), '-batch', '-ex', 'call (void)malloc_stats()'], { stdio: 'ignore' });
+  if (process.env.MEM7_TRIM) {
+    const before = process.memoryUsage.rss();
+    spawnSync('gdb', ['-p', String(process.pid), '-batch', '-ex', 'call (int)malloc_trim(0)'], { stdio: 'ignore' });
+    process.stderr.write(`malloc_trim: rss ${Math.round(before / 1048576)} -> ${Math.round(process.memoryUsage.rss() / 1048576)} MB\n`);
+  }
   const out = {
     packets: p.delivered + p.unroutable,
     confirmed: p.confirmed,
@@ -261,6 +281,8 @@ async function replayRun(a: Args): Promise<void> {
     memory_at_start_mb: memoryAtStart,
     /** process.memoryUsage() (MB) at the run's highest RSS, within 4 MB of it. */
     memory_at_peak_mb: memoryAtPeak,
+    /** The main thread's V8 heap spaces at the same moment: [committed, used] MB each. */
+    heap_spaces_at_peak_mb: heapSpacesAtPeak,
     store_thread_at_peak_mb: storeAtPeak,
     store_rows_at_peak: storeRowsAtPeak,
     store_pending_max: pendingMax,
