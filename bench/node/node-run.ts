@@ -9,6 +9,7 @@
 //     (CPU, time and packets counted after the first W packets read, when --warmup is given).
 //     --heap-sample FILE: the main thread's allocations sampled over the replay (alloc-meter.ts;
 //     sum them with `node --import tsx bench/node/alloc-top.ts FILE PACKETS`).
+//     --malloc-stats: glibc's arenas at the end (malloc_stats() on stderr) and the RSS after a malloc_trim(0).
 //   live:   node dist/bench/node/node-run.js --state DIR --shards N --live
 //     captures `udp` on lo (run it inside a namespace: see live-lab.ts), prints {"ready":true}
 //     once capturing, and on each stdin line `report SENT` prints what it captured and the
@@ -55,11 +56,13 @@ interface Args {
   smaps: string;
   /** --heap-sample FILE: the main thread's sampled allocations over the replay, freed ones included (alloc-meter.ts). */
   heapSample: string;
+  /** --malloc-stats: at the end, glibc's per-arena malloc_stats() on stderr and the RSS after a malloc_trim(0) (needs gdb). */
+  mallocStats: boolean;
   files: string[];
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { state: '', shards: 2, packets: 0, live: false, workers: false, storeInline: false, set: {}, warmup: 0, smaps: '', heapSample: '', files: [] };
+  const a: Args = { state: '', shards: 2, packets: 0, live: false, workers: false, storeInline: false, set: {}, warmup: 0, smaps: '', heapSample: '', mallocStats: false, files: [] };
   for (let i = 0; i < argv.length; i++) {
     const f = argv[i]!;
     if (f === '--state') a.state = argv[++i]!;
@@ -71,6 +74,7 @@ function parseArgs(argv: string[]): Args {
     else if (f === '--smaps') a.smaps = argv[++i]!;
     else if (f === '--warmup') a.warmup = Number(argv[++i]);
     else if (f === '--heap-sample') a.heapSample = argv[++i]!;
+    else if (f === '--malloc-stats') a.mallocStats = true;
     else if (f === '--set') a.set = mergeConfig(a.set as never, JSON.parse(argv[++i]!) as never) as Record<string, unknown>;
     else a.files.push(f);
   }
@@ -260,13 +264,6 @@ async function replayRun(a: Args): Promise<void> {
     if (events.stats.flushed === before && events.stats.pending === 0) break;
   }
   const byThreadFlushed = threadCpu.report();
-  // MEM7_MALLOC_STATS=1: glibc's malloc_stats() of every arena, on stderr (gdb attached to this process).
-  if (process.env.MEM7_MALLOC_STATS) spawnSync('gdb', ['-p', String(process.pid), '-batch', '-ex', 'call (void)malloc_stats()'], { stdio: 'ignore' });
-  if (process.env.MEM7_TRIM) {
-    const before = process.memoryUsage.rss();
-    spawnSync('gdb', ['-p', String(process.pid), '-batch', '-ex', 'call (int)malloc_trim(0)'], { stdio: 'ignore' });
-    process.stderr.write(`malloc_trim: rss ${Math.round(before / 1048576)} -> ${Math.round(process.memoryUsage.rss() / 1048576)} MB\n`);
-  }
   const out = {
     packets: p.delivered + p.unroutable,
     confirmed: p.confirmed,
@@ -322,6 +319,11 @@ async function replayRun(a: Args): Promise<void> {
   // dead ones: a table grown by doubling frees its old buffer only when a GC finds it dead).
   (out as Record<string, unknown>).array_buffers_live_end_mb = Math.round(live.arrayBuffers / 104857.6) / 10;
   (out as Record<string, unknown>).rss_end_after_gc_mb = Math.round(live.rss / 104857.6) / 10;
+  if (a.mallocStats) {
+    // glibc's malloc_stats() of every arena on stderr, then a malloc_trim(0): what the arenas hold free (gdb attached to this process).
+    spawnSync('gdb', ['-p', String(process.pid), '-batch', '-ex', 'call (void)malloc_stats()', '-ex', 'call (int)malloc_trim(0)'], { stdio: ['ignore', 'ignore', 'inherit'] });
+    (out as Record<string, unknown>).rss_end_after_malloc_trim_mb = Math.round(process.memoryUsage.rss() / 104857.6) / 10;
+  }
   await node.stop();
   process.stdout.write(`${JSON.stringify(out)}\n`);
 }
