@@ -5,12 +5,13 @@
 
 import { buildDistIfStale } from '../../devkit/build-dist.ts';
 import { fileURLToPath } from 'node:url';
+import { NODE_FLAGS } from '../../src/node/process-flags.ts';
 
 const path = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 
-/** node's arguments that run node-run (add node-run's own after them). */
+/** node's arguments that run node-run (add node-run's own after them): the product's flags (src/node/process-flags.ts), then the script. */
 export function nodeRunArgs(): string[] {
-  if (process.env.AUTOIMMUNE_BENCH_TSX === '1') return ['--import', 'tsx', path('./node-run.ts')];
+  if (process.env.AUTOIMMUNE_BENCH_TSX === '1') return [...NODE_FLAGS, '--import', 'tsx', path('./node-run.ts')];
   buildDistIfStale();
-  return [path('../../dist/bench/node/node-run.js')];
+  return [...NODE_FLAGS, path('../../dist/bench/node/node-run.js')];
 }

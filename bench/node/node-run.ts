@@ -9,6 +9,7 @@
 //     (CPU, time and packets counted after the first W packets read, when --warmup is given).
 //     --heap-sample FILE: the main thread's allocations sampled over the replay (alloc-meter.ts;
 //     sum them with `node --import tsx bench/node/alloc-top.ts FILE PACKETS`).
+//     --malloc-stats: glibc's arenas at the end (malloc_stats() on stderr) and the RSS after a malloc_trim(0).
 //   live:   node dist/bench/node/node-run.js --state DIR --shards N --live
 //     captures `udp` on lo (run it inside a namespace: see live-lab.ts), prints {"ready":true}
 //     once capturing, and on each stdin line `report SENT` prints what it captured and the
@@ -17,6 +18,7 @@
 
 import { readFileSync, writeFileSync } from 'node:fs';
 import v8 from 'node:v8';
+import { spawnSync } from 'node:child_process';
 import { runInNewContext } from 'node:vm';
 import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
@@ -61,11 +63,13 @@ interface Args {
   heapSample: string;
   /** --stages (live): each report also says where the packets' time went, stage by stage (live-stages.ts). */
   stages: boolean;
+  /** --malloc-stats: at the end, glibc's per-arena malloc_stats() on stderr and the RSS after a malloc_trim(0) (needs gdb). */
+  mallocStats: boolean;
   files: string[];
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { state: '', shards: 2, packets: 0, live: false, workers: false, storeInline: false, set: {}, warmup: 0, smaps: '', heapSample: '', stages: false, files: [] };
+  const a: Args = { state: '', shards: 2, packets: 0, live: false, workers: false, storeInline: false, set: {}, warmup: 0, smaps: '', heapSample: '', stages: false, mallocStats: false, files: [] };
   for (let i = 0; i < argv.length; i++) {
     const f = argv[i]!;
     if (f === '--state') a.state = argv[++i]!;
@@ -78,6 +82,7 @@ function parseArgs(argv: string[]): Args {
     else if (f === '--smaps') a.smaps = argv[++i]!;
     else if (f === '--warmup') a.warmup = Number(argv[++i]);
     else if (f === '--heap-sample') a.heapSample = argv[++i]!;
+    else if (f === '--malloc-stats') a.mallocStats = true;
     else if (f === '--set') a.set = mergeConfig(a.set as never, JSON.parse(argv[++i]!) as never) as Record<string, unknown>;
     else a.files.push(f);
   }
@@ -113,6 +118,15 @@ function processCpuS(): number {
 function memoryMb(): Record<string, number> {
   const m = process.memoryUsage();
   return { rss: Math.round(m.rss / 1048576), heapUsed: Math.round(m.heapUsed / 1048576), heapTotal: Math.round(m.heapTotal / 1048576), external: Math.round(m.external / 1048576), arrayBuffers: Math.round(m.arrayBuffers / 1048576) };
+}
+
+/** The main thread's V8 heap by space (new_space, old_space, code_space, …): [committed, used] MB, spaces under 1 MB left out. */
+function heapSpacesMb(): Record<string, number[]> {
+  const out: Record<string, number[]> = {};
+  for (const s of v8.getHeapSpaceStatistics()) {
+    if (s.physical_space_size >= 1048576) out[s.space_name] = [Math.round(s.physical_space_size / 104857.6) / 10, Math.round(s.space_used_size / 104857.6) / 10];
+  }
+  return out;
 }
 
 /** Sums of the actors' counters by kind (enricher tables, detector flows, capture drops). */
@@ -199,6 +213,8 @@ async function replayRun(a: Args): Promise<void> {
   let smapsAt = 0;
   // The main thread's memoryUsage() at the run's highest RSS (sampled with it).
   let memoryAtPeak: Record<string, number> = {};
+  // The main thread's V8 heap by space at the same moment: [committed, used] MB.
+  let heapSpacesAtPeak: Record<string, number[]> = {};
   // The store's database thread at (just after) the same moment: its V8 heap and DuckDB's memory.
   let storeAtPeak: BackendMemory | null = null;
   // The store's own counts at the same moment (rows queued for the database, rows in the memory tier), and the most queued at any sample.
@@ -217,6 +233,7 @@ async function replayRun(a: Args): Promise<void> {
       if (rss > smapsAt + 4 * 1048576) {
         smapsAt = rss;
         memoryAtPeak = memoryMb();
+        heapSpacesAtPeak = heapSpacesMb();
         if (st) storeRowsAtPeak = { pending: st.pending, memoryRows: st.memoryRows, stored: st.stored, flushed: st.flushed, shed: st.shed };
         void node.events?.store.backendMemory().then((m) => (storeAtPeak = m), () => {});
         // A new high by 4 MB or more: keep the smaps of this moment (the file ends at the highest).
@@ -269,6 +286,8 @@ async function replayRun(a: Args): Promise<void> {
     memory_at_start_mb: memoryAtStart,
     /** process.memoryUsage() (MB) at the run's highest RSS, within 4 MB of it. */
     memory_at_peak_mb: memoryAtPeak,
+    /** The main thread's V8 heap spaces at the same moment: [committed, used] MB each. */
+    heap_spaces_at_peak_mb: heapSpacesAtPeak,
     store_thread_at_peak_mb: storeAtPeak,
     store_rows_at_peak: storeRowsAtPeak,
     store_pending_max: pendingMax,
@@ -308,6 +327,11 @@ async function replayRun(a: Args): Promise<void> {
   // dead ones: a table grown by doubling frees its old buffer only when a GC finds it dead).
   (out as Record<string, unknown>).array_buffers_live_end_mb = Math.round(live.arrayBuffers / 104857.6) / 10;
   (out as Record<string, unknown>).rss_end_after_gc_mb = Math.round(live.rss / 104857.6) / 10;
+  if (a.mallocStats) {
+    // glibc's malloc_stats() of every arena on stderr, then a malloc_trim(0): what the arenas hold free (gdb attached to this process).
+    spawnSync('gdb', ['-p', String(process.pid), '-batch', '-ex', 'call (void)malloc_stats()', '-ex', 'call (int)malloc_trim(0)'], { stdio: ['ignore', 'ignore', 'inherit'] });
+    (out as Record<string, unknown>).rss_end_after_malloc_trim_mb = Math.round(process.memoryUsage.rss() / 104857.6) / 10;
+  }
   await node.stop();
   process.stdout.write(`${JSON.stringify(out)}\n`);
 }

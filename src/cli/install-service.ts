@@ -11,6 +11,7 @@ import { UsageError } from '../errors.ts';
 import { loadConfig } from '../config/load-config.ts';
 import { parseSub } from './node-target.ts';
 import { packageFile } from '../util/package-files.ts';
+import { NODE_FLAGS } from '../node/process-flags.ts';
 
 export const INSTALL_SERVICE_HELP = `Usage:
   autoimmune install-service [--config FILE] [--state-dir DIR] [--user NAME]
@@ -55,7 +56,7 @@ function q(word: string): string {
 /** The unit file's text. Pure. */
 export function unitText(o: UnitOptions): string {
   const managedState = o.stateDir.startsWith('/var/lib/') ? o.stateDir.slice('/var/lib/'.length) : null;
-  const exec = [o.node, o.command, 'start', '--state-dir', o.stateDir, ...(o.config ? ['--config', o.config] : [])].map(q).join(' ');
+  const exec = [o.node, ...NODE_FLAGS, o.command, 'start', '--state-dir', o.stateDir, ...(o.config ? ['--config', o.config] : [])].map(q).join(' ');
   return `# Written by 'autoimmune install-service'. The node with CAP_NET_RAW (capture) and
 # CAP_NET_ADMIN (nftables / iptables) only, not full root.
 [Unit]
