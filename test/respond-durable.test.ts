@@ -5,7 +5,7 @@
 import { strict as assert } from 'node:assert';
 import { testTempDir } from '../devkit/temp-dir.ts';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
@@ -329,6 +329,10 @@ test('the desk enforces an automatic ban without waiting for an fsync, and ackno
       asked.push([b.detector, options?.sync]);
       return super.put(b);
     }
+    override async putMany(bans: readonly Ban[], options?: PutOptions): Promise<void> {
+      for (const b of bans) asked.push([b.detector, options?.sync]);
+      return super.putMany(bans);
+    }
   }
   const clock = clockAt(T0);
   const registry = new NotingRegistry(clock);
@@ -341,4 +345,53 @@ test('the desk enforces an automatic ban without waiting for an fsync, and ackno
   assert.deepEqual(asked, [[made[0]!.detector, false], ['operator', true]]);
   desk.close();
   await registry.close();
+});
+
+/** Commits in a SQLite WAL file: frames whose header holds the database's size after a commit (non-zero). */
+function walCommits(walFile: string): number {
+  const wal = readFileSync(walFile);
+  if (wal.length < 32) return 0;
+  const pageSize = wal.readUInt32BE(8);
+  let commits = 0;
+  for (let at = 32; at + 24 + pageSize <= wal.length; at += 24 + pageSize) if (wal.readUInt32BE(at + 4) !== 0) commits++;
+  return commits;
+}
+
+test('the bans of one turn of the desk are one commit with their offences, announced in order; a later ban of an address replaces its earlier one', async () => {
+  const file = stateFile();
+  const clock = clockAt(T0);
+  const registry = DurableBanRegistry.open(file, clock);
+  const policy = new ResponderPolicy({ ...DEFAULT_RESPONDER }, new AllowList({ interfaces: {}, configured: [] }), clock, { offences: registry.offences });
+  const desk = new BanDesk(registry, policy, { clock });
+  await desk.start();
+  const puts: string[] = [];
+  registry.watch((e) => {
+    if (e.type === 'put') puts.push(`${e.ban.address} ${e.ban.ttl}`);
+  });
+  const announced: string[] = [];
+  desk.onDecision((d) => announced.push(d.address));
+  // An empty log, so that what the turn writes is all there is to count.
+  const other = openSqlite(file);
+  other.pragma('wal_checkpoint(TRUNCATE)');
+  assert.equal(walCommits(`${file}-wal`), 0);
+  const sources = ['203.0.113.60', '203.0.113.61', '203.0.113.62', '203.0.113.63', '203.0.113.64', '203.0.113.65'];
+  // 203.0.113.66: first a brief ban on forgeable evidence, then in the same turn a real offence that extends it.
+  const alerts = [...sources.map((s) => alert(s, T0 / 1000)), { ...alert('203.0.113.66'), grade: 'forgeable', sourceSeen: false } as Alert, { ...alert('203.0.113.66'), grade: 'established', sourceSeen: true } as Alert];
+  const made = await desk.handleAlerts(alerts);
+  assert.deepEqual(
+    made.map((d) => d.address),
+    [...sources, '203.0.113.66', '203.0.113.66'],
+  );
+  assert.deepEqual(announced, made.map((d) => d.address), 'announced in the order decided');
+  assert.equal(walCommits(`${file}-wal`), 1, 'eight bans and their offences: one commit');
+  assert.deepEqual(puts, [...sources.map((s) => `${s} ${DEFAULT_RESPONDER.banTtlS}`), `203.0.113.66 ${DEFAULT_RESPONDER.banTtlS}`], 'the registry holds the last ban of each address');
+  // On disk: every ban and every offence, as a reopen reads them.
+  desk.close();
+  other.close();
+  await registry.close();
+  const again = DurableBanRegistry.open(file, clock);
+  assert.deepEqual((await again.list()).map((b) => `${b.address} ${b.ttl}`).sort(), [...puts].sort());
+  for (const s of sources) assert.equal(again.offences.get(s)?.offences, 1);
+  assert.equal(again.offences.get('203.0.113.66')?.offences, 1);
+  await again.close();
 });

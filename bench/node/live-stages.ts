@@ -11,6 +11,7 @@ import { ShardRouter } from '../../src/net/shard-router.ts';
 import { Enrichment } from '../../src/detect/enrichment.ts';
 import { DetectorShard } from '../../src/detect/detector-shard.ts';
 import { WorkerCell } from '../../src/supervisors/worker-cell.ts';
+import { BanDesk } from '../../src/respond/ban-desk.ts';
 import type { PacketBatch } from '../../src/net/packet-batch.ts';
 import { percentile } from '../report.ts';
 
@@ -144,6 +145,20 @@ export function installStages(): void {
     const r = orig.apply(self, args);
     add('detect_work_timer_flush', performance.now() - t0);
     return r;
+  });
+  // The desk's whole turn (its awaits included: a registry on disk resolves them at once, so
+  // the loop is held throughout), and the bans it made.
+  wrap(BanDesk.prototype, 'handleAlerts', (orig, self, args) => {
+    const t0 = performance.now();
+    const done = orig.apply(self, args) as Promise<unknown[]>;
+    return done.then((made) => {
+      const t1 = performance.now();
+      add('desk_work', t1 - t0);
+      if (made.length > 0) add(`desk_work_${made.length > 1 ? 'bans_2+' : 'ban_1'}`, t1 - t0);
+      add('desk_bans', made.length);
+      if (t1 - t0 > LONG_MS) event('desk', performance.timeOrigin + t0, performance.timeOrigin + t1);
+      return made;
+    });
   });
   // Every actor's turn on the loop, by kind (the synchronous part of its handler).
   wrap(WorkerCell.prototype, 'receive', (orig, self, args) => {

@@ -79,9 +79,15 @@ export class BanDesk {
     this.alertListeners.push(fn);
   }
 
-  /** Alerts from the detectors: each goes through the policy; a ban is written to the registry. */
+  /**
+   * Alerts from the detectors: each goes through the policy, in order; the bans they make are
+   * written to the registry together (one write with their offences, one flush), then
+   * announced in the order decided. Each is seen by the policy at once, so a later alert of
+   * the same turn about the same address is judged against it.
+   */
   async handleAlerts(alerts: readonly Alert[]): Promise<Decision[]> {
     const made: Decision[] = [];
+    const bans = new Map<string, Ban>();
     for (const alert of alerts) {
       alert.seenAt ??= this.clock.now();
       const record: AlertRecord = { id: this.recentAlerts.total + 1, at: alert.seenAt, alert, outcome: null };
@@ -91,10 +97,21 @@ export class BanDesk {
       record.outcome = outcome;
       this.log.record(outcome, alert, this.clock.now());
       if ('decision' in outcome) {
-        await this.apply(outcome.decision);
+        const ban = banOf(outcome.decision);
+        // Seen at once by the next alert, before the registry's watch reports it.
+        this.active.set(ban.address, ban);
+        // A later ban of the same address (an extension) replaces it: the registry gets the last.
+        bans.delete(ban.address);
+        bans.set(ban.address, ban);
         made.push(outcome.decision);
       }
     }
+    if (made.length === 0) return made;
+    // Automatic bans are enforced without waiting for the disk's fsync (see apply()).
+    if (bans.size === 1) await this.registry.put(bans.values().next().value!, { sync: false });
+    else await this.registry.putMany([...bans.values()], { sync: false });
+    await this.policy.offences.flush();
+    for (const d of made) for (const fn of this.decisionListeners) fn(d);
     return made;
   }
 

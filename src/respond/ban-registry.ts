@@ -36,8 +36,11 @@ export interface PutOptions {
 export interface BanRegistry {
   /** Adds or replaces the ban of `ban.address`. */
   put(ban: Ban, options?: PutOptions): Promise<void>;
-  /** Many puts at once (a feed's entries): one disk transaction, or batched etcd transactions. */
-  putMany(bans: readonly Ban[]): Promise<void>;
+  /**
+   * Many puts at once, applied in order (a feed's entries, the desk's bans of one turn): one
+   * disk transaction, or batched etcd transactions. `options.sync` as for put().
+   */
+  putMany(bans: readonly Ban[], options?: PutOptions): Promise<void>;
   /** Lifts a ban; false when there was none. */
   remove(address: string): Promise<boolean>;
   /** Many removals at once; how many bans there were. */

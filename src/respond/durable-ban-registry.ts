@@ -8,7 +8,8 @@
 // `put(ban, { sync: false })`) are committed with FULL, one fsync of the log that also
 // covers every commit before it. The fsync is synchronous (better-sqlite3) and takes 1 to
 // 20 ms on this machine's disk: on the packet path's event loop, twice per automatic ban,
-// it held every packet and decision behind it.
+// it held every packet and decision behind it. The offences a ban counts are written in the
+// ban's own transaction, and the desk puts the bans of one turn together: one commit a turn.
 //
 // On open, bans that expired while the node was down are dropped and the rest are loaded
 // (the firewall actor then reconciles the kernel to them), and so is the offence history that
@@ -40,15 +41,21 @@ export interface DurableOpenReport {
 }
 
 /**
- * Offence history in the same SQLite file: a cache in memory, every change written through
- * (synchronous=NORMAL: it outlives the process at once, and a power cut from the registry's
- * next synced write on, which for an operator's decision comes before it is acknowledged).
+ * Offence history in the same SQLite file: a cache in memory; the changes since the last
+ * write go to disk in one transaction, with the registry's next put (the ban they belong
+ * to, so the desk's turn is one commit however many bans it decides) or at flush(), which
+ * the desk awaits before it acknowledges a ban (synchronous=NORMAL: it outlives the process
+ * at once, and a power cut from the registry's next synced write on, which for an
+ * operator's decision comes before it is acknowledged).
  */
 export class SqliteOffenceBook implements OffenceBook {
   private readonly records = new Map<string, OffenceRecord>();
+  /** Changes not yet on disk, by address, in the order made (null: deleted). */
+  private readonly unwritten = new Map<string, OffenceRecord | null>();
   private readonly upsert: SqliteStatement;
   private readonly del: SqliteStatement;
   private readonly sweepStmt: SqliteStatement;
+  private readonly writeAll: () => void;
 
   constructor(db: SqliteDatabase, now: number) {
     this.upsert = db.prepare('INSERT INTO offences (address, offences, forget_at) VALUES (?, ?, ?) ON CONFLICT(address) DO UPDATE SET offences = excluded.offences, forget_at = excluded.forget_at');
@@ -59,6 +66,7 @@ export class SqliteOffenceBook implements OffenceBook {
       const [address, offences, forgetAt] = row;
       if (typeof address === 'string' && Number.isInteger(offences) && offences > 0 && Number.isFinite(forgetAt)) this.records.set(address, { offences, forgetAt });
     }
+    this.writeAll = db.transaction(() => this.writeUnwritten());
   }
 
   get(address: string): OffenceRecord | undefined {
@@ -66,13 +74,15 @@ export class SqliteOffenceBook implements OffenceBook {
   }
 
   set(address: string, record: OffenceRecord): void {
-    this.upsert.run(address, record.offences, Math.round(record.forgetAt));
     this.records.set(address, record);
+    this.unwritten.delete(address);
+    this.unwritten.set(address, record);
   }
 
   delete(address: string): void {
-    this.del.run(address);
     this.records.delete(address);
+    this.unwritten.delete(address);
+    this.unwritten.set(address, null);
   }
 
   get size(): number {
@@ -80,12 +90,24 @@ export class SqliteOffenceBook implements OffenceBook {
   }
 
   sweep(now: number): void {
+    this.writeAll();
     this.sweepStmt.run(now);
     for (const [a, r] of this.records) if (r.forgetAt <= now) this.records.delete(a);
   }
 
-  /** Every write is committed (to the log) before set() returns. */
-  async flush(): Promise<void> {}
+  /** Commits the changes not yet on disk (one transaction). */
+  async flush(): Promise<void> {
+    if (this.unwritten.size > 0) this.writeAll();
+  }
+
+  /** The changes not yet on disk, written inside the caller's transaction (the registry's put). */
+  writeUnwritten(): void {
+    for (const [address, r] of this.unwritten) {
+      if (r) this.upsert.run(address, r.offences, Math.round(r.forgetAt));
+      else this.del.run(address);
+    }
+    this.unwritten.clear();
+  }
 }
 
 export class DurableBanRegistry implements BanRegistry {
@@ -95,6 +117,7 @@ export class DurableBanRegistry implements BanRegistry {
   private readonly upsert: SqliteStatement;
   private readonly del: SqliteStatement;
   private readonly unwatchSelf: () => void;
+  private readonly writeBans: (bans: readonly Ban[]) => void;
   private closed = false;
 
   private constructor(
@@ -121,6 +144,10 @@ export class DurableBanRegistry implements BanRegistry {
       loaded++;
     }
     this.offences = new SqliteOffenceBook(db, now);
+    this.writeBans = db.transaction((bans: readonly Ban[]) => {
+      this.offences.writeUnwritten();
+      for (const ban of bans) this.upsert.run(ban.address, Math.round(ban.expiresAt), JSON.stringify(ban));
+    });
     this.report = { loaded, expired, corrupt, offences: this.offences.size };
     // A ban that runs out leaves the disk too (a late delete is harmless: rows past their
     // expiry are never loaded).
@@ -141,21 +168,21 @@ export class DurableBanRegistry implements BanRegistry {
     return new DurableBanRegistry(db, file, clock);
   }
 
+  /** The ban and the offences changed since the last write, in one transaction; then into memory and the watch. */
   async put(ban: Ban, options: PutOptions = {}): Promise<void> {
-    const write = () => this.upsert.run(ban.address, Math.round(ban.expiresAt), JSON.stringify(ban));
-    if (options.sync === false) write();
-    else this.synced(write);
+    this.write([ban], options);
     await this.memory.put(ban);
   }
 
-  /** Every ban in ONE SQLite transaction (one fsync), then into memory and the watch. */
-  async putMany(bans: readonly Ban[]): Promise<void> {
-    this.synced(
-      this.db.transaction(() => {
-        for (const ban of bans) this.upsert.run(ban.address, Math.round(ban.expiresAt), JSON.stringify(ban));
-      }),
-    );
+  /** Every ban (and the offences changed since the last write) in ONE SQLite transaction (one fsync unless sync is false), then into memory and the watch. */
+  async putMany(bans: readonly Ban[], options: PutOptions = {}): Promise<void> {
+    this.write(bans, options);
     await this.memory.putMany(bans);
+  }
+
+  private write(bans: readonly Ban[], options: PutOptions): void {
+    if (options.sync === false) this.writeBans(bans);
+    else this.synced(() => this.writeBans(bans));
   }
 
   async remove(address: string): Promise<boolean> {
@@ -195,6 +222,7 @@ export class DurableBanRegistry implements BanRegistry {
     this.closed = true;
     this.unwatchSelf();
     await this.memory.close();
+    await this.offences.flush();
     this.db.close();
   }
 }

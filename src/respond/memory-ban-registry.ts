@@ -4,7 +4,7 @@
 
 import { AutoimmuneError } from '../errors.ts';
 import { wallClock, type Clock, type TimerHandle } from '../util/clock.ts';
-import type { Ban, BanEvent, BanRegistry } from './ban-registry.ts';
+import type { Ban, BanEvent, BanRegistry, PutOptions } from './ban-registry.ts';
 
 export class BanRegistryClosedError extends AutoimmuneError {
   constructor(what: string) {
@@ -42,7 +42,7 @@ export class MemoryBanRegistry implements BanRegistry {
     this.putOne(ban);
   }
 
-  async putMany(bans: readonly Ban[]): Promise<void> {
+  async putMany(bans: readonly Ban[], _options?: PutOptions): Promise<void> {
     for (const ban of bans) this.putOne(ban);
   }
 
