@@ -60,7 +60,7 @@ export interface Defence {
    * The shard actor that runs shard k's enricher and detector in a thread: at each shard's
    * path with pipeline.workers, and wherever a cluster places a 'shard-thread'.
    */
-  workerShard: (shard: number) => WorkerSpec & { progress: EnricherProgress };
+  workerShard: (shard: number, warm?: boolean) => WorkerSpec & { progress: EnricherProgress };
   /** A shard as this node runs it (its share of the tables, rules, model in force), for the warm-up (detect/warm-up.ts). */
   warmShard: (geo: WarmShard['geo']) => WarmShard;
   close(): void;
@@ -136,7 +136,8 @@ export async function assembleDefence(o: DefenceOptions): Promise<Defence> {
     placed: o.placed ?? false,
   });
   const models = o.models;
-  const workerShard = (shard: number) =>
+  // `warm`: the thread warms up before it is ready (pipeline.warmUpPackets); off for a cluster's placements, which a failover waits for.
+  const workerShard = (shard: number, warm = true) =>
     shardWorkerSpec({
       thread: { shard, features: shardFeatures(config.features, config.pipeline.shards), geo: geoConfigOf(config.geo), rules, settings, flows: flows?.meter ?? null, modelWaitMs: m.scoreWaitMs, flowScoring: m.flowScoring },
       board,
@@ -149,7 +150,7 @@ export async function assembleDefence(o: DefenceOptions): Promise<Defence> {
       trainer: trainer ? TRAINER_PATH : null,
       flowsTo: flows?.to ?? null,
       mailbox: config.pipeline.shardMailbox,
-      warmUpPackets: config.pipeline.warmUpPackets,
+      warmUpPackets: warm ? config.pipeline.warmUpPackets : 0,
     });
   const warmShard = (geo: WarmShard['geo']): WarmShard => ({ features: shardFeatures(config.features, config.pipeline.shards), rules, settings, flows: flows?.meter ?? null, geo, model: board.current, flowScoring: m.flowScoring, grace: board.grace });
   return { desk, protectedSet: allow, board, trainer, detection, workerShard, warmShard, close: () => desk.close() };

@@ -264,7 +264,7 @@ async function startRest(config: Config, options: StartNodeOptions, started: Sta
   let member: ClusterMember | undefined;
   if (clustered) {
     try {
-      member = await startMember(config, system, coordinator, { interfaces, pipeline, detection: defence.detection, sources, stateDir, http: http.url, notice, joinSecret: joinSecret!, values, workers: shardsInThreads(config.pipeline.workers), shardThread: defence.workerShard });
+      member = await startMember(config, system, coordinator, { interfaces, pipeline, detection: defence.detection, sources, stateDir, http: http.url, notice, joinSecret: joinSecret!, values, workers: shardsInThreads(config.pipeline.workers), shardThread: (shard) => defence.workerShard(shard, false) });
     } catch (err) {
       await system.stop();
       await events?.close();
