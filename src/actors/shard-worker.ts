@@ -33,7 +33,9 @@ export class ShardThreadError extends AutoimmuneError {
 }
 
 export interface ShardWorkerOptions {
-  thread: Omit<ShardThreadData, 'grace'>;
+  thread: Omit<ShardThreadData, 'grace' | 'current' | 'warmUpPackets'>;
+  /** Made-up packets each new thread runs through its shard before it is ready (a restart's thread runs none: it is back sooner). */
+  warmUpPackets: number;
   board: ModelBoard;
   /** A model version's text, to send to the thread (the shelf's export). */
   modelText: (version: number) => Promise<string>;
@@ -70,6 +72,8 @@ export function shardWorkerSpec(o: ShardWorkerOptions): WorkerSpec & { progress:
   /** The running incarnation's thread (worker_threads' threadId): a restart shows a new one. */
   let threadId = 0;
   const progress: EnricherProgress = { packets: 0, batches: 0, flows: undefined };
+  /** How long the running thread's warm-up took, ms (0: none). */
+  let warmedMs = 0;
 
   const forward = (out: ShardOutput, ctx: WorkerContext) => {
     // Alerts first: they are what the operator waits for.
@@ -121,9 +125,12 @@ export function shardWorkerSpec(o: ShardWorkerOptions): WorkerSpec & { progress:
   const behavior = (): WorkerBehavior<State, PacketBatch | { threadFailed: string; incarnation: number }> => ({
     kind: 'shard-thread',
     async init(ctx) {
-      const worker = new Worker(BOOT, { workerData: { ...o.thread, grace: o.board.grace } satisfies ShardThreadData });
+      // The model in force goes with the thread's data: it warms up with it and scores from the first batch.
+      const current = o.board.current?.version ?? 0;
+      const warmUpPackets = ctx.incarnation === 1 ? o.warmUpPackets : 0;
+      const worker = new Worker(BOOT, { workerData: { ...o.thread, grace: o.board.grace, current: await slot(current), warmUpPackets } satisfies ShardThreadData });
       threadId = worker.threadId;
-      const state: State = { worker, waiting: new Map(), nextId: 1, sent: { current: 0, candidate: 0, grace: o.board.grace, flagged: 0 }, failure: null, stopped: null, stopping: false, incarnation: ctx.incarnation, pool: null };
+      const state: State = { worker, waiting: new Map(), nextId: 1, sent: { current, candidate: 0, grace: o.board.grace, flagged: 0 }, failure: null, stopped: null, stopping: false, incarnation: ctx.incarnation, pool: null };
       const failed = (what: string) => {
         if (state.stopping || state.failure) return;
         state.failure = new ShardThreadError(shard, what);
@@ -136,6 +143,7 @@ export function shardWorkerSpec(o: ShardWorkerOptions): WorkerSpec & { progress:
         worker.on('message', (m: FromThread) => {
           switch (m.t) {
             case 'ready':
+              warmedMs = m.warmedMs;
               resolve();
               break;
             case 'done': {
@@ -218,7 +226,7 @@ export function shardWorkerSpec(o: ShardWorkerOptions): WorkerSpec & { progress:
   });
   const stats = () => {
     const { tables, ...counters } = last ?? { packets: 0, scored: 0, late: 0, anomalous: 0, alerts: 0, hosts: 0, pairs: 0, sockets: 0, evictions: 0, flowsOpen: 0, flowsEnded: 0, tables: {} };
-    return { ...counters, ...tables, threads: 1, threadId };
+    return { ...counters, ...tables, threads: 1, threadId, warmedMs };
   };
   return { type: 'worker', id: enricherId(shard), mailbox: o.mailbox, start: behavior, progress, stats, shutdownMs: o.shutdownMs ?? 5000 };
 }

@@ -9,9 +9,9 @@ import type { GeoInfo } from '../geo/geo-lookup.ts';
 import type { Alert } from './alert.ts';
 import { AnomalyGate, type AnomalyGateConfig } from './anomaly-gate.ts';
 import type { EnrichedBatch } from './enrichment.ts';
-import type { FlaggedAddresses } from './flagged-addresses.ts';
+import { FlaggedAddresses } from './flagged-addresses.ts';
 import type { FlowMeter } from './flow-meter.ts';
-import type { FlowScores } from './flow-scores.ts';
+import { FlowScores } from './flow-scores.ts';
 import type { FlowRecord } from './flow-record.ts';
 import { SourceRules, type SourceRulesLimits } from './rules/source-rules.ts';
 import type { RulesConfig } from './rules/rules-config.ts';
@@ -47,6 +47,15 @@ export interface ModelBoard {
   /** Rows the shards scored with the model in force, and how many of them were anomalous. */
   scoredRows?: number;
   anomalousRows?: number;
+}
+
+/**
+ * A board with nothing flagged and no rows scored. Every board is made here (the node's, a
+ * shard thread's, the warm-up's), so all have one shape: code the warm-up optimised for one
+ * is not thrown back by the next (detect/warm-up.ts).
+ */
+export function newModelBoard(current: AnomalyScorer | null, grace: boolean, flowScoring: boolean, flowScoreEntries?: number): ModelBoard {
+  return { current, candidate: null, grace, flagged: new FlaggedAddresses(), flowScores: flowScoring ? FlowScores.forFlowFeatures(undefined, flowScoreEntries) : null, scoredRows: 0, anomalousRows: 0 };
 }
 
 export interface DetectorSettings {
@@ -111,9 +120,11 @@ export class DetectorShard {
     readonly settings: DetectorSettings,
     /** Meters flows over the scored batches (null: no flow summaries). */
     readonly meter: FlowMeter | null = null,
+    /** The rule tables' bounds when not `settings.ruleLimits` (the warm-up's small tables, with the node's settings object). */
+    ruleLimits = settings.ruleLimits,
   ) {
     this.grader = new EvidenceGrader();
-    this.rules = new SourceRules(rules, settings.ruleLimits, this.grader);
+    this.rules = new SourceRules(rules, ruleLimits, this.grader);
     this.gate = new AnomalyGate(settings.anomaly);
     this.weighted = Object.keys(settings.countryWeights).length > 0;
   }

@@ -69,8 +69,8 @@ export class FlowScores {
   }
 
   /** Over the span the flow features cover: the slowest of their decay rates. */
-  static forFlowFeatures(lambdas: readonly number[] = DEFAULT_LAMBDAS): FlowScores {
-    return FlowScores.forLambda(Math.min(...lambdas));
+  static forFlowFeatures(lambdas: readonly number[] = DEFAULT_LAMBDAS, maxEntries?: number): FlowScores {
+    return FlowScores.forLambda(Math.min(...lambdas), maxEntries, maxEntries);
   }
 
   get stats(): Record<string, number> {

@@ -9,10 +9,8 @@ import type { BanRegistry } from '../respond/ban-registry.ts';
 import { responderOf, rulesOf } from '../config/load-config.ts';
 import type { Config } from '../config/schema.ts';
 import { buildDetection, type Detection } from './detection.ts';
-import { FlaggedAddresses } from '../detect/flagged-addresses.ts';
-import { FlowScores } from '../detect/flow-scores.ts';
 import type { FlowMeterConfig } from '../detect/flow-meter.ts';
-import type { AnomalyScorer, ModelBoard } from '../detect/detector-shard.ts';
+import { newModelBoard, type AnomalyScorer, type ModelBoard } from '../detect/detector-shard.ts';
 import type { ModelShelf } from '../detect/model-shelf.ts';
 import type { EnrichedBatch } from '../detect/enrichment.ts';
 import { ModelTrainer, type TrainerEvent } from '../detect/model-trainer.ts';
@@ -29,6 +27,7 @@ import type { EnricherProgress } from '../actors/enricher.ts';
 import { geoConfigOf } from '../geo/from-config.ts';
 import { shardFeatures, shardRuleLimits } from './pipeline.ts';
 import type { WorkerSpec } from '../supervisors/child-spec.ts';
+import type { WarmShard } from '../detect/warm-up.ts';
 
 
 export interface DefenceOptions {
@@ -61,7 +60,9 @@ export interface Defence {
    * The shard actor that runs shard k's enricher and detector in a thread: at each shard's
    * path with pipeline.workers, and wherever a cluster places a 'shard-thread'.
    */
-  workerShard: (shard: number) => WorkerSpec & { progress: EnricherProgress };
+  workerShard: (shard: number, warm?: boolean) => WorkerSpec & { progress: EnricherProgress };
+  /** A shard as this node runs it (its share of the tables, rules, model in force), for the warm-up (detect/warm-up.ts). */
+  warmShard: (geo: WarmShard['geo']) => WarmShard;
   close(): void;
 }
 
@@ -86,15 +87,7 @@ export async function assembleDefence(o: DefenceOptions): Promise<Defence> {
   const m = config.model;
   const useModel = m.enabled && o.models !== null;
   const current = useModel ? await o.models!.loadPromoted() : null;
-  const board: ModelBoard = {
-    current,
-    candidate: null,
-    grace: useModel && current === null,
-    flagged: new FlaggedAddresses(),
-    flowScores: m.flowScoring ? FlowScores.forFlowFeatures() : null,
-    scoredRows: 0,
-    anomalousRows: 0,
-  };
+  const board = newModelBoard(current, useModel && current === null, m.flowScoring);
   // What the rules flag is never learnt as normal: the source of a blockable rule alert, the
   // victim of a flood (the traffic toward it is the flood).
   desk.onAlert((a) => {
@@ -143,7 +136,8 @@ export async function assembleDefence(o: DefenceOptions): Promise<Defence> {
     placed: o.placed ?? false,
   });
   const models = o.models;
-  const workerShard = (shard: number) =>
+  // `warm`: the thread warms up before it is ready (pipeline.warmUpPackets); off for a cluster's placements, which a failover waits for.
+  const workerShard = (shard: number, warm = true) =>
     shardWorkerSpec({
       thread: { shard, features: shardFeatures(config.features, config.pipeline.shards), geo: geoConfigOf(config.geo), rules, settings, flows: flows?.meter ?? null, modelWaitMs: m.scoreWaitMs, flowScoring: m.flowScoring },
       board,
@@ -156,6 +150,8 @@ export async function assembleDefence(o: DefenceOptions): Promise<Defence> {
       trainer: trainer ? TRAINER_PATH : null,
       flowsTo: flows?.to ?? null,
       mailbox: config.pipeline.shardMailbox,
+      warmUpPackets: warm ? config.pipeline.warmUpPackets : 0,
     });
-  return { desk, protectedSet: allow, board, trainer, detection, workerShard, close: () => desk.close() };
+  const warmShard = (geo: WarmShard['geo']): WarmShard => ({ features: shardFeatures(config.features, config.pipeline.shards), rules, settings, flows: flows?.meter ?? null, geo, model: board.current, flowScoring: m.flowScoring, grace: board.grace });
+  return { desk, protectedSet: allow, board, trainer, detection, workerShard, warmShard, close: () => desk.close() };
 }

@@ -28,6 +28,7 @@ import { joinSecretPath, resolveJoinSecret } from '../cluster/join-secret.ts';
 import type { ClusterMember } from '../cluster/cluster-member.ts';
 import { startMember } from './cluster.ts';
 import { openNodeStore, type NodeStore } from './store.ts';
+import { warmPacketPath } from './warm-up.ts';
 import { ModelBroadcast } from '../detect/model/model-broadcast.ts';
 import { JournaledBackend } from '../firewall/journal.ts';
 import { lockFirewallTable, type TableLock } from '../firewall/table-lock.ts';
@@ -212,6 +213,7 @@ async function startRest(config: Config, options: StartNodeOptions, started: Sta
   const allow = new OperatorAllowList(await openAllowStore(etcd, config, { stateDir, values, notice }), defence.protectedSet, responder.allow.map((a) => parseCidr(a).text), defence.desk, responder.minPrefix);
   await broadcast?.start(defence.board);
   const events = await openNodeStore(config, { stateDir, desk: defence.desk, notice });
+  warmPacketPath(config, defence, geo, notice);
   const replayPace: ReplayPace | undefined = config.capture.replay.files.length > 0 && config.capture.replay.pps > 0 ? { pps: config.capture.replay.pps, configuredPps: config.capture.replay.pps } : undefined;
   const sources: PipelineSource[] = options.sources ?? [
     ...interfaces.map((iface, i) => ({ id: `capture-${iface.replace(/[^A-Za-z0-9_-]/g, '_')}`, restart: 'permanent' as const, highWater: config.capture.queueBatches, lateMs: config.capture.lateMs, open: () => LiveCapture.open(liveOptions(config, iface, i)) })),
@@ -262,7 +264,7 @@ async function startRest(config: Config, options: StartNodeOptions, started: Sta
   let member: ClusterMember | undefined;
   if (clustered) {
     try {
-      member = await startMember(config, system, coordinator, { interfaces, pipeline, detection: defence.detection, sources, stateDir, http: http.url, notice, joinSecret: joinSecret!, values, workers: shardsInThreads(config.pipeline.workers), shardThread: defence.workerShard });
+      member = await startMember(config, system, coordinator, { interfaces, pipeline, detection: defence.detection, sources, stateDir, http: http.url, notice, joinSecret: joinSecret!, values, workers: shardsInThreads(config.pipeline.workers), shardThread: (shard) => defence.workerShard(shard, false) });
     } catch (err) {
       await system.stop();
       await events?.close();

@@ -33,6 +33,10 @@ export interface ShardThreadData {
    * sources: a pair's reply direction and a flood's other sources are in other threads.
    */
   flowScoring: boolean;
+  /** The model in force when the thread starts (so it warms and scores with it from the first batch); null: none. */
+  current: ModelSlot;
+  /** Made-up packets the thread runs through throwaway copies of its shard before it is ready (detect/warm-up.ts); 0: none. */
+  warmUpPackets: number;
 }
 
 /** A model in force, as text (model-shelf's export), with its version; null: none. */
@@ -77,7 +81,8 @@ export interface ShardStats {
 }
 
 export type FromThread =
-  | { t: 'ready' }
+  /** `warmedMs`: how long the warm-up took (0: none). */
+  | { t: 'ready'; warmedMs: number }
   /**
    * `buffers`: the packet buffers of the batches the thread is done with (transferred back,
    * for the router's pool to refill); a batch waiting for the model comes back later.

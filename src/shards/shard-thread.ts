@@ -5,10 +5,8 @@
 // supervisor restarts it with a new thread.
 
 import { parentPort, workerData, type Transferable } from 'node:worker_threads';
-import { DetectorShard, type DetectorOutput, type ModelBoard } from '../detect/detector-shard.ts';
+import { DetectorShard, newModelBoard, type DetectorOutput } from '../detect/detector-shard.ts';
 import { Enrichment } from '../detect/enrichment.ts';
-import { FlaggedAddresses } from '../detect/flagged-addresses.ts';
-import { FlowScores } from '../detect/flow-scores.ts';
 import { FlowFeatureExtractor } from '../detect/flow-features.ts';
 import { FlowMeter } from '../detect/flow-meter.ts';
 import type { FlowRecord } from '../detect/flow-record.ts';
@@ -18,6 +16,7 @@ import { PacketBatch } from '../net/packet-batch.ts';
 import type { FromThread, ModelSlot, ShardOutput, ShardStats, ShardThreadData, ToThread } from './shard-protocol.ts';
 import { tableCounters } from '../detect/table-report.ts';
 import { nameThread } from '../util/thread-name.ts';
+import { warmUp } from '../detect/warm-up.ts';
 
 const TICK_MS = 1000;
 /** Flow summaries sent with a batch's reply, without waiting for the tick, past this many. */
@@ -39,7 +38,7 @@ try {
   const geo = d.geo ? await openGeoLookup(d.geo) : null;
   const enrichment = new Enrichment<GeoInfo | undefined>(d.shard, new FlowFeatureExtractor(d.features), geo as never);
   const detector = new DetectorShard(d.shard, d.rules, d.settings, d.flows ? new FlowMeter(d.flows) : null);
-  const board: ModelBoard = { current: null, candidate: null, grace: d.grace, flagged: new FlaggedAddresses(), flowScores: d.flowScoring ? FlowScores.forFlowFeatures() : null };
+  const board = newModelBoard(null, d.grace, d.flowScoring);
   let waitTimer: NodeJS.Timeout | null = null;
   let lastBatchAt = Date.now();
 
@@ -170,7 +169,10 @@ try {
       }
     });
   });
-  post({ t: 'ready' });
+  // The model in force first, then the warm-up (its scoring included), all before the first batch.
+  if (d.current) board.current = await scorerOf(d.current);
+  const warmed = warmUp({ packets: d.warmUpPackets, shard: { features: d.features, rules: d.rules, settings: d.settings, flows: d.flows, geo: geo as never, model: board.current, flowScoring: d.flowScoring, grace: d.grace } });
+  post({ t: 'ready', warmedMs: Math.round(warmed.ms) });
 } catch (err) {
   fail(err);
 }
