@@ -97,21 +97,11 @@ export class BanDesk {
       record.outcome = outcome;
       this.log.record(outcome, alert, this.clock.now());
       if ('decision' in outcome) {
-        const ban = banOf(outcome.decision);
-        // Seen at once by the next alert, before the registry's watch reports it.
-        this.active.set(ban.address, ban);
-        // A later ban of the same address (an extension) replaces it: the registry gets the last.
-        bans.delete(ban.address);
-        bans.set(ban.address, ban);
+        this.stage(outcome.decision, bans);
         made.push(outcome.decision);
       }
     }
-    if (made.length === 0) return made;
-    // Automatic bans are enforced without waiting for the disk's fsync (see apply()).
-    if (bans.size === 1) await this.registry.put(bans.values().next().value!, { sync: false });
-    else await this.registry.putMany([...bans.values()], { sync: false });
-    await this.policy.offences.flush();
-    for (const d of made) for (const fn of this.decisionListeners) fn(d);
+    if (made.length > 0) await this.apply(made, bans);
     return made;
   }
 
@@ -119,7 +109,9 @@ export class BanDesk {
   async block(address: string, ttlS?: number, reason?: string, options: { force?: boolean } = {}): Promise<ManualBan> {
     const d = this.policy.manualBlock(address, ttlS, reason, options);
     const before = this.active.get(d.address);
-    await this.apply(d);
+    const bans = new Map<string, Ban>();
+    this.stage(d, bans);
+    await this.apply([d], bans);
     return before && before.expiresAt > d.at ? { ...d, replaced: before } : d;
   }
 
@@ -173,17 +165,27 @@ export class BanDesk {
     return this.recentAlerts.total;
   }
 
-  private async apply(d: Decision): Promise<void> {
+  /** A decided ban, seen at once by the next alert (before the registry's watch reports it); a later one of the same address (an extension) replaces it in `bans`. */
+  private stage(d: Decision, bans: Map<string, Ban>): void {
     const ban = banOf(d);
-    // Seen at once by the next alert, before the registry's watch reports it.
     this.active.set(ban.address, ban);
+    bans.delete(ban.address);
+    bans.set(ban.address, ban);
+  }
+
+  /** The staged bans written to the registry in one write (with the offences they count), one flush, then the decisions announced in order. */
+  private async apply(made: readonly Decision[], bans: ReadonlyMap<string, Ban>): Promise<void> {
     // An operator's ban is acknowledged only once a power cut cannot undo it; an automatic
     // one is enforced without waiting for the disk's fsync (a registry on disk still keeps it
     // across a crash of the process; the attacker's next packets would decide it again).
-    await this.registry.put(ban, { sync: d.detector === 'operator' });
-    // The offence it counts as is durable too before the ban is acknowledged.
+    const sync = made.some((d) => d.detector === 'operator');
+    if (bans.size === 1) await this.registry.put(bans.values().next().value!, { sync });
+    else await this.registry.putMany([...bans.values()], { sync });
+    // The offences they count as are durable too before the bans are acknowledged.
     await this.policy.offences.flush();
-    if (d.detector === 'operator') this.log.add(d);
-    for (const fn of this.decisionListeners) fn(d);
+    for (const d of made) {
+      if (d.detector === 'operator') this.log.add(d);
+      for (const fn of this.decisionListeners) fn(d);
+    }
   }
 }
