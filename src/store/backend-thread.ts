@@ -17,7 +17,7 @@ import type { EventQuery } from './event-query.ts';
 import type { RowColumns } from './row-columns.ts';
 import { toColumns } from './pending-rows.ts';
 import type { BackendMemory, EventRow, QueryResult, StoreBackend, StoreStats, StoredAlert } from './sql-backend.ts';
-import { QueryCancelledError, StoreStoppingError, StoreThreadError } from './store-errors.ts';
+import { QueryCancelledError, StoreSchemaError, StoreStoppingError, StoreThreadError } from './store-errors.ts';
 import { threadEntry } from '../util/package-files.ts';
 
 const BOOT = threadEntry(import.meta.url, './backend-thread-boot.mjs', './backend-thread-worker.ts');
@@ -26,6 +26,8 @@ const CANCELLED_PREFIX = 'query cancelled in the database: ';
 /** The error the thread threw, as the backend would have thrown it here. */
 function rethrown(e: ThreadError, what: string): Error {
   switch (e.code) {
+    case 'AI_ERR_STORE_SCHEMA':
+      return new StoreSchemaError(e.message, true);
     case 'AI_ERR_STORE_QUERY':
       return new StoreQueryError(e.message);
     case 'AI_ERR_QUERY_CANCELLED':
@@ -197,7 +199,10 @@ async function openWorker(data: BackendThreadData): Promise<Worker> {
         worker.off('error', onError);
         worker.off('exit', onExit);
         resolve();
-      } else if ('openFailed' in m) fail(new StoreThreadError(`the event store database ${path} could not be opened: ${m.openFailed.message}`));
+      } else if ('openFailed' in m) {
+        const e = m.openFailed;
+        fail(e.code === 'AI_ERR_STORE_SCHEMA' ? rethrown(e, 'open') : new StoreThreadError(`the event store database ${path} could not be opened: ${e.message}`));
+      }
     };
     const onError = (err: Error) => fail(new StoreThreadError(`event store database thread failed while opening ${path}: ${err.message}`, { cause: err }));
     const onExit = (code: number) => fail(new StoreThreadError(`event store database thread exited (status ${code}) while opening ${path}`));

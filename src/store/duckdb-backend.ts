@@ -77,6 +77,9 @@ class DuckdbBackend implements StoreBackend {
   async init(): Promise<void> {
     await renameModelDetector(this.exec);
     this.cov = await loadCoverage(this.exec);
+    // The chunk writer checks the events table's columns: a table of another build is refused
+    // here, when the store opens, not at each flush as a queue that sheds forever.
+    this.chunks = await this.chunkWriter();
   }
 
   private async rows(conn: DuckDBConnection, sql: string, params: SqlParam[]): Promise<SqlValue[][]> {

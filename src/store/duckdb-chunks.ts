@@ -65,7 +65,7 @@ export class ChunkWriter {
     const fixed = new Map(this.fixed.map((f) => [f.column, f.type]));
     types.forEach((t, i) => {
       // the bytes copied are these types'; every other column is written as strings
-      const want = fixed.get(i) ?? (t.typeId === DuckDBTypeId.BLOB ? DuckDBTypeId.BLOB : DuckDBTypeId.VARCHAR);
+      const want = fixed.get(i) ?? (i === col.features ? DuckDBTypeId.BLOB : DuckDBTypeId.VARCHAR);
       if (t.typeId !== want) throw new StoreSchemaError(`the events table's column ${i + 1} (${RAW_COLUMNS[i]}) is ${t.toString()}, this build writes ${DuckDBTypeId[want]} there`);
     });
     this.chunk = DuckDBDataChunk.create(types);

@@ -40,7 +40,8 @@ export class StoreRowError extends AutoimmuneError {
 
 /** The database's events table is not the one this build writes (its columns' number or types). */
 export class StoreSchemaError extends AutoimmuneError {
-  constructor(problem: string) {
-    super('AI_ERR_STORE_SCHEMA', `${problem}: the database was made by another build; move it out of the state directory (the node makes a new one) or open it with the build that made it`);
+  /** `whole`: `problem` is the whole message already (as the database thread sends it back). */
+  constructor(problem: string, whole = false) {
+    super('AI_ERR_STORE_SCHEMA', whole ? problem : `${problem}: the database was made by another build; move it out of the state directory (the node makes a new one) or open it with the build that made it`);
   }
 }
