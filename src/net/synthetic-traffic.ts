@@ -1,8 +1,8 @@
 // Made-up traffic of every kind the packet path meets, as Ethernet frames decoded into a
 // batch (the real decoder): TCP connections with their handshakes, banners and ends (IPv4
 // and IPv6), a SYN scan and its replies, a spoofed SYN flood, DNS and one-datagram UDP,
-// ICMP echo and unreachables, IPv4 fragments, ARP. Deterministic, no allocation per
-// packet. For the warm-up (detect/warm-up.ts), which runs it through throwaway shards
+// ICMP echo and unreachables, IPv4 fragments, ARP. Deterministic; every address private
+// or reserved. It allocates a little per packet, which is fine at start, its only use. For the warm-up (detect/warm-up.ts), which runs it through throwaway shards
 // before a node takes traffic: every hot function then meets every row kind before it is
 // optimised, and is not thrown back when the first IPv6 row or fragment arrives.
 
@@ -105,9 +105,10 @@ export class SyntheticTraffic {
         q.push([8, client, server]);
         break;
       default:
-        // A spoofed SYN flood: a new source a packet.
+        // A spoofed SYN flood: a new source a packet, within 198.18.0.0/15 (RFC 2544's
+        // benchmarking block: reserved, so the node's GeoIP lookup tags it, never caches it).
         for (let p = 0; p < 16; p++) {
-          const forged = (((k * 16 + p) * 2246822519) >>> 0) | 0x01000000;
+          const forged = (0xc6120000 | ((((k * 16 + p) * 2246822519) >>> 0) & 0x1ffff)) >>> 0;
           q.push([4, forged, server, 1024 + ((k * 16 + p) % 60000), 80, (forged * 3) >>> 0, 0, SYN, 0, 30 + (p % 200)]);
         }
     }
