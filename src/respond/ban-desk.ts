@@ -87,7 +87,6 @@ export class BanDesk {
    */
   async handleAlerts(alerts: readonly Alert[]): Promise<Decision[]> {
     const made: Decision[] = [];
-    const bans = new Map<string, Ban>();
     for (const alert of alerts) {
       alert.seenAt ??= this.clock.now();
       const record: AlertRecord = { id: this.recentAlerts.total + 1, at: alert.seenAt, alert, outcome: null };
@@ -97,11 +96,12 @@ export class BanDesk {
       record.outcome = outcome;
       this.log.record(outcome, alert, this.clock.now());
       if ('decision' in outcome) {
-        this.stage(outcome.decision, bans);
+        // seen at once by the next alert, before the registry's watch reports it
+        this.active.set(outcome.decision.address, banOf(outcome.decision));
         made.push(outcome.decision);
       }
     }
-    if (made.length > 0) await this.apply(made, bans);
+    if (made.length > 0) await this.apply(made);
     return made;
   }
 
@@ -109,9 +109,8 @@ export class BanDesk {
   async block(address: string, ttlS?: number, reason?: string, options: { force?: boolean } = {}): Promise<ManualBan> {
     const d = this.policy.manualBlock(address, ttlS, reason, options);
     const before = this.active.get(d.address);
-    const bans = new Map<string, Ban>();
-    this.stage(d, bans);
-    await this.apply([d], bans);
+    this.active.set(d.address, banOf(d));
+    await this.apply([d]);
     return before && before.expiresAt > d.at ? { ...d, replaced: before } : d;
   }
 
@@ -165,16 +164,13 @@ export class BanDesk {
     return this.recentAlerts.total;
   }
 
-  /** A decided ban, seen at once by the next alert (before the registry's watch reports it); a later one of the same address (an extension) replaces it in `bans`. */
-  private stage(d: Decision, bans: Map<string, Ban>): void {
-    const ban = banOf(d);
-    this.active.set(ban.address, ban);
-    bans.delete(ban.address);
-    bans.set(ban.address, ban);
-  }
-
-  /** The staged bans written to the registry in one write (with the offences they count), one flush, then the decisions announced in order. */
-  private async apply(made: readonly Decision[], bans: ReadonlyMap<string, Ban>): Promise<void> {
+  /**
+   * The bans decided written to the registry in one write, with the
+   * offences they count, one flush, then the decisions announced in order. Of an address
+   * banned twice (an extension), the registry gets the last ban.
+   */
+  private async apply(made: readonly Decision[]): Promise<void> {
+    const bans = new Map(made.map((d) => [d.address, banOf(d)]));
     // An operator's ban is acknowledged only once a power cut cannot undo it; an automatic
     // one is enforced without waiting for the disk's fsync (a registry on disk still keeps it
     // across a crash of the process; the attacker's next packets would decide it again).
