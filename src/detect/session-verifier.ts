@@ -16,8 +16,7 @@
 // Bounded tables (least recently seen evicted), no allocation per IPv4 packet.
 
 import { PacketFlags, type PacketBatch } from '../net/packet-batch.ts';
-import { FlowTable, type AddressKey } from './flow-table.ts';
-import { PROTECTED_SOCKETS } from './rules/source-rules.ts';
+import { FlowTable, PROTECTED_SOCKETS, type AddressKey } from './flow-table.ts';
 
 export interface SessionVerifierConfig {
   /** How long a source that completed a handshake counts as having real sessions, seconds. */
@@ -79,7 +78,7 @@ export class SessionVerifier {
 
   constructor(readonly config: SessionVerifierConfig = DEFAULT_SESSION_VERIFIER) {
     // Verified connections are kept over pending handshakes, which a SYN flood makes one per
-    // forged packet (the share and its reason: PROTECTED_SOCKETS, rules/source-rules.ts).
+    // forged packet (the share and its reason: PROTECTED_SOCKETS, flow-table.ts).
     this.conns = new FlowTable(config.maxConnections, { protectedShare: PROTECTED_SOCKETS });
     this.expect = new Uint32Array(config.maxConnections);
     this.state = new Uint8Array(config.maxConnections);

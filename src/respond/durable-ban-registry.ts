@@ -90,7 +90,7 @@ export class SqliteOffenceBook implements OffenceBook {
   }
 
   sweep(now: number): void {
-    this.writeAll();
+    if (this.unwritten.size > 0) this.writeAll();
     this.sweepStmt.run(now);
     for (const [a, r] of this.records) if (r.forgetAt <= now) this.records.delete(a);
   }

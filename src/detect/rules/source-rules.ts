@@ -16,7 +16,7 @@
 // to tell retransmissions from new connections, completions, connect probes and connection
 // lifetimes; a server's side of a connection from its SYN-ACK to its FIN/RST, in the same
 // table under the server's own key, to read its login replies. Sockets of verified
-// connections are kept over those a forged packet makes (PROTECTED_SOCKETS). Everything is bounded:
+// connections are kept over those a forged packet makes (PROTECTED_SOCKETS, flow-table.ts). Everything is bounded:
 // address-keyed tables with LRU eviction (counted in stats()), per-key state in typed
 // arrays, IPv4 keys as int32 numbers, so an IPv4 packet allocates nothing (IPv6 keys are the
 // address texts; a tally allocates when it grows a row). Per entry, index included: socket
@@ -27,7 +27,7 @@
 
 import type { Alert } from '../alert.ts';
 import { sparedAsForgeable, type EvidenceGrader } from '../evidence-grade.ts';
-import { FlowTable, type AddressKey } from '../flow-table.ts';
+import { FlowTable, PROTECTED_SOCKETS, type AddressKey } from '../flow-table.ts';
 import { PacketFlags, type PacketBatch } from '../../net/packet-batch.ts';
 import { checkCapacity } from '../../util/lru.ts';
 import { DistinctSet } from './distinct-set.ts';
@@ -42,20 +42,6 @@ import type { BoundedTable } from '../table-report.ts';
 
 /** Sources (and login clients) a node's rule tables hold by default: each shard holds its share. */
 export const DEFAULT_RULE_SOURCES = 65536;
-
-/**
- * Share of the socket table that verified connections may hold, protected from eviction by
- * newcomers (flow-table.ts). Anyone can make a socket entry with one forged packet (a SYN
- * flood's half-open sockets, an ACK flood's closed ones), and under plain LRU a flood pushed
- * out the connections being followed (an SSH session's login state, a connect probe's
- * handshake). Suricata's flow engine, short of memory, likewise drops new and closed flows
- * before established ones (the TCP emergency timeouts of its suricata.yaml: new 5 s, closed
- * 10 s, established 100 s).
- * Three quarters, as a segmented LRU keeps about 80 % protected: the last quarter is where
- * newcomers live until their handshake is verified (65,536 of the node's 262,144 sockets:
- * 0.65 s of a flood of 100k new 4-tuples a second, hundreds of round trips).
- */
-export const PROTECTED_SOCKETS = 0.75;
 
 export interface SourceRulesLimits {
   /** Sources with half-open or probe state, and clients with login state, each (default 65536). */
@@ -335,8 +321,8 @@ export class SourceRules {
     // A segment of a verified connection (session-verifier.ts): its socket is kept over
     // those any forged packet makes, until it closes.
     const verified = batch.flags[i] & PacketFlags.ESTABLISHED;
+    if (verified) this.sockets.protect(s);
     if (st === SERVER) {
-      if (verified) this.sockets.protect(s);
       if (batch.payloadLen[i] > 0 && this.login.sessions.following(s)) this.login.segment(s, batch, i, dst, out);
       if (rst || fin) {
         this.login.close(s, batch, i, dst, out);
@@ -345,7 +331,6 @@ export class SourceRules {
       }
       return;
     }
-    if (verified) this.sockets.protect(s);
     if (st & SYN_SENT && ack && !rst) {
       st = (st & ~SYN_SENT) | ESTABLISHED;
       if (c.halfOpen.enabled) this.halfOpen(batch, i, src, -1, out);
