@@ -46,20 +46,23 @@ export class EvidenceGrader {
     return this.pairs;
   }
 
-  /** Notes the batch's established segments (before its alerts are graded). */
-  observe(b: PacketBatch): void {
-    const flags = b.flags;
-    for (let i = 0; i < b.length; i++) {
-      if (!(flags[i] & PacketFlags.ESTABLISHED)) continue;
-      const src = b.flowKey(i, 'src');
-      const dst = b.flowKey(i, 'dst');
-      // Both ends of a verified connection are real: a login alert names the client, raised
-      // in the server's shard from the server's segments to it.
-      this.note(src, dst, b.ts[i]);
-      this.note(src, ANY, b.ts[i]);
-      this.note(dst, src, b.ts[i]);
-      this.note(dst, ANY, b.ts[i]);
-    }
+  /**
+   * Notes row i when it is a segment of a verified connection. The rules call it for each row
+   * before they read it (source-rules.ts), so an alert they raise is graded on the packets up
+   * to the one that made it, never on later ones of the same batch (a replay's batch holds
+   * seconds of traffic: a client's real session after a burst forged in its name must not
+   * make that burst's evidence established).
+   */
+  observeRow(b: PacketBatch, i: number): void {
+    if (!(b.flags[i] & PacketFlags.ESTABLISHED)) return;
+    const src = b.flowKey(i, 'src');
+    const dst = b.flowKey(i, 'dst');
+    // Both ends of a verified connection are real: a login alert names the client, raised
+    // in the server's shard from the server's segments to it.
+    this.note(src, dst, b.ts[i]);
+    this.note(src, ANY, b.ts[i]);
+    this.note(dst, src, b.ts[i]);
+    this.note(dst, ANY, b.ts[i]);
   }
 
   /**

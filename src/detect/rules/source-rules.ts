@@ -198,7 +198,9 @@ export class SourceRules {
     if (t) this.writer.attach(t);
     const { flags, fragOffset } = batch;
     this.packets += n;
+    const g = this.grader;
     for (let i = 0; i < n; i++) {
+      g?.observeRow(batch, i);
       const f = flags[i];
       if (f & SKIP || (f & (PacketFlags.IPV4 | PacketFlags.IPV6)) === 0) {
         this.skipped++;
