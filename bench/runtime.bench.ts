@@ -5,6 +5,7 @@ import { ActorSystem } from '../src/supervisors/actor-system.ts';
 import type { WorkerSpec } from '../src/supervisors/child-spec.ts';
 import { median, percentile, report } from './report.ts';
 import { banPersist } from './respond/ban-persist.ts';
+import { deskTurn } from './respond/desk-turn.ts';
 
 type Msg = number | Float64Array;
 
@@ -146,4 +147,5 @@ export async function run(): Promise<void> {
   report({ name: 'restart_p50_ms', value: Math.round(percentile(lat, 50) * 1000) / 1000, unit: 'ms', samples: lat.length });
   report({ name: 'restart_p99_ms', value: Math.round(percentile(lat, 99) * 1000) / 1000, unit: 'ms', samples: lat.length, goal: '< 5' });
   await banPersist();
+  await deskTurn();
 }

@@ -329,7 +329,9 @@ async function replayRun(a: Args): Promise<void> {
   (out as Record<string, unknown>).rss_end_after_gc_mb = Math.round(live.rss / 104857.6) / 10;
   if (a.mallocStats) {
     // glibc's malloc_stats() of every arena on stderr, then a malloc_trim(0): what the arenas hold free (gdb attached to this process).
-    spawnSync('gdb', ['-p', String(process.pid), '-batch', '-ex', 'call (void)malloc_stats()', '-ex', 'call (int)malloc_trim(0)'], { stdio: ['ignore', 'ignore', 'inherit'] });
+    const gdb = spawnSync('gdb', ['-p', String(process.pid), '-batch', '-ex', 'call (void)malloc_stats()', '-ex', 'call (int)malloc_trim(0)'], { stdio: ['ignore', 'ignore', 'inherit'] });
+    // only when gdb ran: else the RSS would be reported as trimmed when nothing was
+    if (gdb.error || gdb.status !== 0) throw new Error(`--malloc-stats needs gdb attached to this process (apt-get install gdb): ${gdb.error?.message ?? `gdb exited with status ${gdb.status}`}`);
     (out as Record<string, unknown>).rss_end_after_malloc_trim_mb = Math.round(process.memoryUsage.rss() / 104857.6) / 10;
   }
   await node.stop();

@@ -9,6 +9,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { Alert } from '../../src/detect/alert.ts';
 import { AllowList } from '../../src/respond/allow-list.ts';
 import { BanDesk } from '../../src/respond/ban-desk.ts';
@@ -54,7 +55,7 @@ export async function deskTurn(turns = 500): Promise<void> {
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const i = process.argv.indexOf('--turns');
   await deskTurn(i > 0 ? Number(process.argv[i + 1]) : 500);
 }
