@@ -40,7 +40,7 @@
 // Needs root, iproute2, ethtool, hping3, nft, xdp-filter, bpftool, clang (the relay's and
 // xdp-min's programs are built at run time) and python3. Nothing leaves the namespaces.
 
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -48,7 +48,8 @@ import { fileURLToPath } from 'node:url';
 import { runCommand } from '../../src/firewall/exec.ts';
 import { NftablesBackend } from '../../src/firewall/nftables.ts';
 import { XdpBackend } from '../../src/firewall/xdp.ts';
-import { xdpMin } from './xdp-min.ts';
+import { XDP_MIN_SOURCE, xdpMin } from './xdp-min.ts';
+import { clangBpf } from './clang-bpf.ts';
 import type { FirewallBackend } from '../../src/firewall/backend.ts';
 import { report, type Result } from '../report.ts';
 
@@ -79,6 +80,8 @@ interface RelayLab extends Lab {
   defenderProgram(kind: 'pass' | 'drop' | 'drop_read' | null): Promise<void>;
   /** Frames the defender's XDP programs dropped, so far (the veth's own counter). */
   xdpDrops(): Promise<number>;
+  /** xdp-min.c, built once for the lab's rounds. */
+  xdpMinObject: string;
 }
 
 const ip = (...args: string[]) => runCommand('ip', args);
@@ -159,14 +162,7 @@ async function makeLab(): Promise<Lab> {
 function buildRelayProgram(dir: string, out: number | 'pass' | 'drop' | 'drop_read'): string {
   const file = join(dir, typeof out === 'number' ? 'redirect.o' : `${out}.o`);
   const define = typeof out === 'number' ? [`-DOUT=${out}`] : out === 'pass' ? [] : [`-D${out.toUpperCase()}`];
-  const args = ['-O2', '-target', 'bpf', ...define, '-c', RELAY_SOURCE, '-o', file];
-  let error = '';
-  for (const cc of ['clang', 'clang-14']) {
-    const r = spawnSync(cc, args, { encoding: 'utf8' });
-    if (r.status === 0) return file;
-    error = (r.stderr || r.error?.message || '').trim();
-  }
-  throw new Error(`cannot build the relay lab's XDP programs (clang -target bpf ${RELAY_SOURCE}): ${error}; install clang (apt-get install clang)`);
+  return clangBpf(RELAY_SOURCE, define, file);
 }
 
 /** attacker eth0 → relay in0 (XDP: redirect to out0) → out0 … defender eth0, as xdp_frames. */
@@ -185,6 +181,7 @@ async function makeRelayLab(generator: Generator): Promise<RelayLab> {
       const outIndex = Number((await inNs(relay!, 'cat', '/sys/class/net/out0/ifindex')).stdout);
       await ip('-n', relay!, 'link', 'set', 'dev', 'in0', 'xdpdrv', 'obj', buildRelayProgram(dir, outIndex), 'sec', 'xdp');
       const objects = { pass: buildRelayProgram(dir, 'pass'), drop: buildRelayProgram(dir, 'drop'), drop_read: buildRelayProgram(dir, 'drop_read') };
+      const xdpMinObject = clangBpf(XDP_MIN_SOURCE, [], join(dir, 'xdp-min.o'));
       const mac = (await inNs(defender!, 'cat', '/sys/class/net/eth0/address')).stdout.trim();
       // The live generator keeps a core busy: it runs on CPU generatorCpu (0), the defender's NAPI thread on CPU 1.
       if (generator === 'live') for (const t of napi) await runCommand('taskset', ['-p', '-c', '1', String(t)]);
@@ -192,6 +189,7 @@ async function makeRelayLab(generator: Generator): Promise<RelayLab> {
         attacker: attacker!,
         defender: defender!,
         napi,
+        xdpMinObject,
         close,
         ...(generator === 'live' ? { generator: ['taskset', '-c', String(generatorCpu), '/usr/bin/python3', LIVE_FRAMES, 'in0', ATTACKER_IP, DEFENDER_IP, mac, '{seconds}'], generatorNetns: relay! } : {}),
         lost: async () => Number((await inNs(relay!, 'cat', '/sys/class/net/out0/statistics/tx_dropped')).stdout),
@@ -371,7 +369,7 @@ async function benchXdpFrames(seconds: number, generator: Generator): Promise<Re
         return measure(lab, x.fw, x.dropped, seconds, lab.lost);
       }
       if (kind === 'xdp_min') {
-        const fw = xdpMin(lab.defender, 'eth0');
+        const fw = xdpMin(lab.defender, 'eth0', lab.xdpMinObject);
         return measure(lab, fw, fw.dropped, seconds, lab.lost);
       }
       // With a program attached the veth keeps its NAPI (and thread) whatever GRO is.

@@ -3,7 +3,7 @@
 // (gone with flush). The same steps as a backend's setup/apply/flush, so drop-rate.ts measures
 // it as it measures the XDP backend.
 
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,9 +12,10 @@ import type { FirewallEntry } from '../../src/firewall/backend.ts';
 import { keyOf } from '../../src/firewall/xdp-maps.ts';
 import { parseCidr } from '../../src/respond/cidr.ts';
 
-const SOURCE = fileURLToPath(new URL('./xdp-min.c', import.meta.url));
+export const XDP_MIN_SOURCE = fileURLToPath(new URL('./xdp-min.c', import.meta.url));
 
-export function xdpMin(netns: string, iface: string) {
+/** `obj`: xdp-min.c built (clang-bpf.ts). */
+export function xdpMin(netns: string, iface: string, obj: string) {
   let dir = '';
   const fs = () => join(dir, 'bpffs');
   const run = (file: string, args: string[]) => runCommand(file, args, { netns });
@@ -22,10 +23,8 @@ export function xdpMin(netns: string, iface: string) {
   return {
     async setup(): Promise<void> {
       dir = mkdtempSync(join(tmpdir(), 'ai-xdp-min-'));
-      await runCommand('mkdir', [fs()]);
+      mkdirSync(fs());
       await runCommand('mount', ['-t', 'bpf', 'bpf', fs()]);
-      const obj = join(dir, 'xdp-min.o');
-      await runCommand('clang', ['-O2', '-g', '-target', 'bpf', '-c', SOURCE, '-o', obj]);
       await run('bpftool', ['prog', 'load', obj, join(fs(), 'prog'), 'type', 'xdp', 'pinmaps', fs()]);
       await run('bpftool', ['net', 'attach', 'xdpdrv', 'pinned', join(fs(), 'prog'), 'dev', iface]);
     },
