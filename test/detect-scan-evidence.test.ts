@@ -8,7 +8,7 @@
 import { strict as assert } from 'node:assert';
 import { describe, test } from 'node:test';
 import type { Alert } from '../src/detect/alert.ts';
-import { DetectorShard } from '../src/detect/detector-shard.ts';
+import { DetectorShard, newModelBoard } from '../src/detect/detector-shard.ts';
 import { Enrichment } from '../src/detect/enrichment.ts';
 import { FlowFeatureExtractor } from '../src/detect/flow-features.ts';
 import { DEFAULT_RULES } from '../src/detect/rules/rules-config.ts';
@@ -16,6 +16,7 @@ import { SessionVerifier } from '../src/detect/session-verifier.ts';
 import type { GeoInfo } from '../src/geo/geo-lookup.ts';
 import { AllowList } from '../src/respond/allow-list.ts';
 import type { Ban } from '../src/respond/ban-registry.ts';
+import { banOf } from '../src/respond/ban-desk.ts';
 import { ResponderPolicy, type PolicyOutcome } from '../src/respond/policy.ts';
 import { DEFAULT_RESPONDER } from '../src/respond/responder-config.ts';
 import { ManualClock } from '../src/util/clock.ts';
@@ -71,7 +72,7 @@ function defend(pkts: Pkt[], perBatch: number): Outcome {
   const verifier = new SessionVerifier();
   const enrich = new Enrichment<GeoInfo | undefined>(0, new FlowFeatureExtractor(), null);
   const shard = new DetectorShard(0, DEFAULT_RULES, { anomaly: { anomalousPackets: 20, windowS: 10, cooldownS: 300, blockable: false }, sampleEvery: 16, countryWeights: {}, modelBatchRows: 1 });
-  const board = { current: null, candidate: null, grace: false };
+  const board = newModelBoard(null, false, false);
   const clock = new ManualClock();
   const policy = new ResponderPolicy(DEFAULT_RESPONDER, new AllowList({ interfaces: {} }), clock);
   const bans = new Map<string, Ban>();
@@ -85,7 +86,7 @@ function defend(pkts: Pkt[], perBatch: number): Outcome {
       out.outcomes.push(o);
       if ('decision' in o) {
         const d = o.decision;
-        bans.set(d.address, { address: d.address, ttl: d.ttl, expiresAt: d.at + d.ttl * 1000, reason: d.reason, detector: d.detector, score: d.score, at: d.at, offence: d.offence ?? 1 });
+        bans.set(d.address, banOf(d));
         out.banned.add(d.address);
       }
     }
