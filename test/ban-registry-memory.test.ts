@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Ban, BanEvent } from '../src/respond/ban-registry.ts';
 import { MemoryBanRegistry } from '../src/respond/memory-ban-registry.ts';
+import { MalformedBanError } from '../src/respond/ban-record.ts';
 import { ManualClock, wallClock } from '../src/util/clock.ts';
 import { waitFor } from '../devkit/wait.ts';
 
@@ -53,10 +54,10 @@ describe('MemoryBanRegistry', () => {
 
   it('expires on the clock, in expiry order, with delete expired:true, using one timer', async () => {
     const { clock, registry, events } = setup();
-    await registry.put(ban('a', clock, 30));
-    await registry.put(ban('b', clock, 10));
-    await registry.put(ban('c', clock, 20));
-    await registry.put(ban('d', clock, 10)); // same expiry as b: after it, in put order
+    await registry.put(ban('192.0.2.10', clock, 30));
+    await registry.put(ban('192.0.2.11', clock, 10));
+    await registry.put(ban('192.0.2.12', clock, 20));
+    await registry.put(ban('192.0.2.13', clock, 10)); // same expiry as b: after it, in put order
     assert.deepEqual(clock.pending(), [10_000], 'one timer, for the earliest expiry');
     events.length = 0;
 
@@ -65,15 +66,15 @@ describe('MemoryBanRegistry', () => {
     assert.equal((await registry.list()).length, 4);
     clock.advance(1);
     assert.deepEqual(events, [
-      { type: 'delete', address: 'b', expired: true },
-      { type: 'delete', address: 'd', expired: true },
+      { type: 'delete', address: '192.0.2.11', expired: true },
+      { type: 'delete', address: '192.0.2.13', expired: true },
     ]);
-    assert.deepEqual(addresses(await registry.list()), ['a', 'c']);
+    assert.deepEqual(addresses(await registry.list()), ['192.0.2.10', '192.0.2.12']);
     assert.deepEqual(clock.pending(), [10_000], 're-armed for the next');
     clock.advance(25_000);
     assert.deepEqual(
       events.map((e) => e.type === 'delete' && e.address),
-      ['b', 'd', 'c', 'a'],
+      ['192.0.2.11', '192.0.2.13', '192.0.2.12', '192.0.2.10'],
     );
     assert.deepEqual(await registry.list(), []);
     assert.deepEqual(clock.pending(), [], 'no timer with nothing to expire');
@@ -112,45 +113,45 @@ describe('MemoryBanRegistry', () => {
     let removed: Promise<boolean> | undefined;
     clock.setTimer(() => {
       listed = registry.list();
-      removed = registry.remove('a');
+      removed = registry.remove('192.0.2.10');
     }, 10_000);
-    await registry.put(ban('a', clock, 10));
-    await registry.put(ban('b', clock, 20));
+    await registry.put(ban('192.0.2.10', clock, 10));
+    await registry.put(ban('192.0.2.11', clock, 20));
     clock.advance(10_000);
-    assert.deepEqual(addresses(await listed!), ['b']);
+    assert.deepEqual(addresses(await listed!), ['192.0.2.11']);
     assert.equal(await removed!, true);
-    assert.deepEqual(events.slice(2), [{ type: 'delete', address: 'a', expired: true }], 'one delete: the timer finds nothing left');
+    assert.deepEqual(events.slice(2), [{ type: 'delete', address: '192.0.2.10', expired: true }], 'one delete: the timer finds nothing left');
   });
 
   it('a put that is already over removes the ban it replaces, as expired', async () => {
     const { clock, registry, events } = setup();
     clock.advance(100_000);
-    await registry.put(ban('a', clock, 10));
+    await registry.put(ban('192.0.2.10', clock, 10));
     events.length = 0;
-    await registry.put({ ...ban('a', clock, 10), expiresAt: clock.now() });
-    assert.deepEqual(events, [{ type: 'delete', address: 'a', expired: true }]);
+    await registry.put({ ...ban('192.0.2.10', clock, 10), expiresAt: clock.now() });
+    assert.deepEqual(events, [{ type: 'delete', address: '192.0.2.10', expired: true }]);
     assert.deepEqual(await registry.list(), []);
-    await registry.put({ ...ban('b', clock, 10), expiresAt: clock.now() - 1 });
+    await registry.put({ ...ban('192.0.2.11', clock, 10), expiresAt: clock.now() - 1 });
     assert.equal(events.length, 1, 'nothing to replace: no event');
-    await assert.rejects(registry.put({ ...ban('c', clock, 10), expiresAt: Number.NaN }), RangeError);
+    await assert.rejects(registry.put({ ...ban('192.0.2.12', clock, 10), expiresAt: Number.NaN }), MalformedBanError);
   });
 
   it('watch: unsubscribe stops delivery; every subscription gets every event in order', async () => {
     const { clock, registry, events, unwatch } = setup();
     const second: BanEvent[] = [];
     const stop2 = registry.watch((e) => second.push(e));
-    await registry.put(ban('a', clock, 10));
+    await registry.put(ban('192.0.2.10', clock, 10));
     unwatch();
-    await registry.put(ban('b', clock, 10));
+    await registry.put(ban('192.0.2.11', clock, 10));
     clock.advance(10_000);
     assert.deepEqual(events.map((e) => e.type), ['put']);
     assert.deepEqual(
       second.map((e) => (e.type === 'put' ? `put ${e.ban.address}` : `delete ${e.address}`)),
-      ['put a', 'put b', 'delete a', 'delete b'],
+      ['put 192.0.2.10', 'put 192.0.2.11', 'delete 192.0.2.10', 'delete 192.0.2.11'],
     );
     stop2();
     stop2(); // twice is harmless
-    await registry.put(ban('c', clock, 10));
+    await registry.put(ban('192.0.2.12', clock, 10));
     assert.equal(second.length, 4);
   });
 
@@ -161,28 +162,28 @@ describe('MemoryBanRegistry', () => {
     });
     const after: BanEvent[] = [];
     registry.watch((e) => after.push(e));
-    await assert.rejects(registry.put(ban('a', clock, 10)), /listener bug/);
+    await assert.rejects(registry.put(ban('192.0.2.10', clock, 10)), /listener bug/);
     assert.equal(events.length, 1);
     assert.equal(after.length, 1);
-    assert.deepEqual(addresses(await registry.list()), ['a'], 'the change is made');
+    assert.deepEqual(addresses(await registry.list()), ['192.0.2.10'], 'the change is made');
   });
 
   it('re-arms a ban longer than setTimeout can wait (24.8 days) instead of firing early', async () => {
     const { clock, registry, events } = setup();
     const days40 = 40 * 86_400;
-    await registry.put(ban('a', clock, days40));
+    await registry.put(ban('192.0.2.10', clock, days40));
     assert.deepEqual(clock.pending(), [2 ** 31 - 1]);
     clock.advance(2 ** 31 - 1);
     assert.equal(events.length, 1, 'woke early, nothing expired');
-    assert.deepEqual(addresses(await registry.list()), ['a']);
+    assert.deepEqual(addresses(await registry.list()), ['192.0.2.10']);
     assert.deepEqual(clock.pending(), [days40 * 1000 - (2 ** 31 - 1)]);
     clock.advance(days40 * 1000);
-    assert.deepEqual(events.at(-1), { type: 'delete', address: 'a', expired: true });
+    assert.deepEqual(events.at(-1), { type: 'delete', address: '192.0.2.10', expired: true });
   });
 
   it('keeps its heap bounded when one address is re-banned many times', async () => {
     const { clock, registry } = setup();
-    for (let i = 0; i < 10_000; i++) await registry.put(ban('a', clock, 60 + (i % 7)));
+    for (let i = 0; i < 10_000; i++) await registry.put(ban('192.0.2.10', clock, 60 + (i % 7)));
     const heap = (registry as unknown as { heap: unknown[] }).heap;
     assert.ok(heap.length <= 64, `heap holds ${heap.length} entries for one ban`);
     assert.equal((await registry.list()).length, 1);
@@ -190,13 +191,13 @@ describe('MemoryBanRegistry', () => {
 
   it('close stops the timer, the listeners and further changes', async () => {
     const { clock, registry, events } = setup();
-    await registry.put(ban('a', clock, 10));
+    await registry.put(ban('192.0.2.10', clock, 10));
     await registry.close();
     assert.deepEqual(clock.pending(), []);
     clock.advance(20_000);
     assert.equal(events.length, 1);
-    await assert.rejects(registry.put(ban('b', clock, 10)), { code: 'AI_ERR_REGISTRY_CLOSED' });
-    await assert.rejects(registry.remove('a'), { code: 'AI_ERR_REGISTRY_CLOSED' });
+    await assert.rejects(registry.put(ban('192.0.2.11', clock, 10)), { code: 'AI_ERR_REGISTRY_CLOSED' });
+    await assert.rejects(registry.remove('192.0.2.10'), { code: 'AI_ERR_REGISTRY_CLOSED' });
   });
 
   it('expires on the real wall clock too (the default clock)', async () => {
@@ -204,9 +205,9 @@ describe('MemoryBanRegistry', () => {
     const events: BanEvent[] = [];
     registry.watch((e) => events.push(e));
     const now = wallClock.now();
-    await registry.put({ address: 'a', ttl: 0.03, expiresAt: now + 30, reason: 'test', detector: 'operator', score: 1, at: now, offence: 1 });
+    await registry.put({ address: '192.0.2.10', ttl: 0.03, expiresAt: now + 30, reason: 'test', detector: 'operator', score: 1, at: now, offence: 1 });
     await waitFor(() => events.length === 2, 'the ban to expire');
-    assert.deepEqual(events[1], { type: 'delete', address: 'a', expired: true });
+    assert.deepEqual(events[1], { type: 'delete', address: '192.0.2.10', expired: true });
     assert.deepEqual(await registry.list(), []);
     await registry.close();
   });

@@ -14,7 +14,7 @@
 // kept, not refused, so a rolling upgrade does not make old nodes drop new values.
 
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
-import { Value } from '@sinclair/typebox/value';
+import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
 import type { Ban } from '../respond/ban-registry.ts';
 import { clusterPrefix } from './keys.ts';
 import type { NodeRecord, PlacementValue } from './placement/placer.ts';
@@ -134,9 +134,14 @@ export function checkBan(v: unknown): Ban | null {
   return banProblem(v) === null ? (v as Ban) : null;
 }
 
+/** Each schema compiled once (TypeCompiler: ten times Value.Check's speed; a feed's 100,000 bans are each checked before they are written). */
+const compiled = new WeakMap<TSchema, TypeCheck<TSchema>>();
+
 function schemaProblem(schema: TSchema, v: unknown): string | null {
-  if (Value.Check(schema, v)) return null;
-  const e = Value.Errors(schema, v).First();
+  let check = compiled.get(schema);
+  if (!check) compiled.set(schema, (check = TypeCompiler.Compile(schema)));
+  if (check.Check(v)) return null;
+  const e = check.Errors(v).First();
   return e ? `${e.path || 'the value'}: ${e.message}` : 'does not match its schema';
 }
 

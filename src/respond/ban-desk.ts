@@ -6,6 +6,7 @@
 // a responder crash must not lose the decision log or the offence memory.
 
 import type { Ban, BanRegistry } from './ban-registry.ts';
+import { MalformedBanError } from './ban-record.ts';
 import type { Alert } from '../detect/alert.ts';
 import { wallClock, type Clock } from '../util/clock.ts';
 import { Ring } from '../util/ring.ts';
@@ -87,6 +88,8 @@ export class BanDesk {
    */
   async handleAlerts(alerts: readonly Alert[]): Promise<Decision[]> {
     const made: Decision[] = [];
+    /** The desk's view before this turn of each address it bans (restored if the registry refuses the ban). */
+    const prior = new Map<string, Ban | undefined>();
     for (const alert of alerts) {
       alert.seenAt ??= this.clock.now();
       const record: AlertRecord = { id: this.recentAlerts.total + 1, at: alert.seenAt, alert, outcome: null };
@@ -97,11 +100,13 @@ export class BanDesk {
       this.log.record(outcome, alert, this.clock.now());
       if ('decision' in outcome) {
         // seen at once by the next alert, before the registry's watch reports it
+        const address = outcome.decision.address;
+        if (!prior.has(address)) prior.set(address, this.active.get(address));
         this.active.set(outcome.decision.address, banOf(outcome.decision));
         made.push(outcome.decision);
       }
     }
-    if (made.length > 0) await this.apply(made);
+    if (made.length > 0) await this.apply(made, prior);
     return made;
   }
 
@@ -110,7 +115,7 @@ export class BanDesk {
     const d = this.policy.manualBlock(address, ttlS, reason, options);
     const before = this.active.get(d.address);
     this.active.set(d.address, banOf(d));
-    await this.apply([d]);
+    await this.apply([d], new Map([[d.address, before]]));
     return before && before.expiresAt > d.at ? { ...d, replaced: before } : d;
   }
 
@@ -169,19 +174,35 @@ export class BanDesk {
    * offences they count, one flush, then the decisions announced in order. Of an address
    * banned twice (an extension), the registry gets the last ban.
    */
-  private async apply(made: readonly Decision[]): Promise<void> {
+  private async apply(made: readonly Decision[], prior: ReadonlyMap<string, Ban | undefined>): Promise<void> {
     const bans = new Map(made.map((d) => [d.address, banOf(d)]));
     // An operator's ban is acknowledged only once a power cut cannot undo it; an automatic
     // one is enforced without waiting for the disk's fsync (a registry on disk still keeps it
     // across a crash of the process; the attacker's next packets would decide it again).
     const sync = made.some((d) => d.detector === 'operator');
-    if (bans.size === 1) await this.registry.put(bans.values().next().value!, { sync });
-    else await this.registry.putMany([...bans.values()], { sync });
+    let refused: MalformedBanError | undefined;
+    try {
+      if (bans.size === 1) await this.registry.put(bans.values().next().value!, { sync });
+      else await this.registry.putMany([...bans.values()], { sync });
+    } catch (err) {
+      // A ban the registry would not store (a score of Infinity): the others of the turn were
+      // written and are announced; the desk forgets the refused ones, then reports them.
+      if (!(err instanceof MalformedBanError)) throw err;
+      refused = err;
+      for (const address of err.addresses()) {
+        const was = prior.get(address);
+        if (was) this.active.set(address, was);
+        else this.active.delete(address);
+      }
+    }
     // The offences they count as are durable too before the bans are acknowledged.
     await this.policy.offences.flush();
+    const out = refused ? new Set(refused.addresses()) : undefined;
     for (const d of made) {
+      if (out?.has(d.address)) continue;
       if (d.detector === 'operator') this.log.add(d);
       for (const fn of this.decisionListeners) fn(d);
     }
+    if (refused) throw refused;
   }
 }

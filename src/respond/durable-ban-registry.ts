@@ -20,7 +20,7 @@ import type { Ban, BanEvent, BanRegistry, PutOptions } from './ban-registry.ts';
 import { MemoryBanRegistry } from './memory-ban-registry.ts';
 import { wallClock, type Clock } from '../util/clock.ts';
 import { openSqlite, type SqliteDatabase, type SqliteStatement } from '../util/sqlite.ts';
-import { parseBan } from './ban-record.ts';
+import { parseBan, putWellFormed } from './ban-record.ts';
 import type { OffenceBook, OffenceRecord } from './offence-book.ts';
 
 export const BANS_FILE = 'bans.sqlite';
@@ -170,14 +170,23 @@ export class DurableBanRegistry implements BanRegistry {
 
   /** The ban and the offences changed since the last write, in one transaction; then into memory and the watch. */
   async put(ban: Ban, options: PutOptions = {}): Promise<void> {
-    this.write([ban], options);
-    await this.memory.put(ban);
+    await this.putChecked([ban], options);
   }
 
-  /** Every ban (and the offences changed since the last write) in ONE SQLite transaction (one fsync unless sync is false), then into memory and the watch. */
-  async putMany(bans: readonly Ban[], options: PutOptions = {}): Promise<void> {
-    this.write(bans, options);
-    await this.memory.putMany(bans);
+  /**
+   * Every ban (and the offences changed since the last write) in ONE SQLite transaction (one
+   * fsync unless sync is false), then into memory and the watch. A malformed ban is not
+   * written (it would be dropped as corrupt at the next open): see putWellFormed.
+   */
+  putMany(bans: readonly Ban[], options: PutOptions = {}): Promise<void> {
+    return this.putChecked(bans, options);
+  }
+
+  private putChecked(bans: readonly Ban[], options: PutOptions): Promise<void> {
+    return putWellFormed(bans, async (good) => {
+      this.write(good, options);
+      await this.memory.putMany(good);
+    });
   }
 
   private write(bans: readonly Ban[], options: PutOptions): void {

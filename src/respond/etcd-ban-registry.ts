@@ -9,20 +9,13 @@
 import type { Etcd3, IKeyValue, Watcher } from 'etcd3';
 import type { Ban, BanEvent, BanRegistry } from './ban-registry.ts';
 import type { Coordinator } from '../cluster/coordinator.ts';
-import { addressProblem, banProblem, EtcdValues, safeDecode, type StoredValue } from '../cluster/etcd-values.ts';
-import { AutoimmuneError } from '../errors.ts';
+import { addressProblem, EtcdValues, safeDecode, type StoredValue } from '../cluster/etcd-values.ts';
+import { putWellFormed } from './ban-record.ts';
 import { wallClock, type Clock } from '../util/clock.ts';
 import { putBansBatched, removeBansBatched } from './etcd-ban-batch.ts';
 
 export function bansPrefix(cluster: string): string {
   return `/autoimmune/${cluster}/bans/`;
-}
-
-/** A ban this registry will not write: every reader would skip it. */
-export class MalformedBanError extends AutoimmuneError {
-  constructor(ban: unknown, problem: string) {
-    super('AI_ERR_MALFORMED_BAN', `refusing to store ban ${JSON.stringify(ban)}: ${problem}; a ban needs a canonical address or CIDR and finite numbers`);
-  }
 }
 
 export class EtcdBanRegistry implements BanRegistry {
@@ -58,17 +51,18 @@ export class EtcdBanRegistry implements BanRegistry {
     return safeDecode(key.slice(this.prefix.length));
   }
 
+  /** One ban: its own lease (or, already over, the removal of its key). A malformed ban is refused: see putWellFormed. */
   async put(ban: Ban): Promise<void> {
-    const problem = banProblem(ban);
-    if (problem) throw new MalformedBanError(ban, problem);
-    const ttlS = Math.ceil((ban.expiresAt - this.clock.now()) / 1000);
-    if (ttlS <= 0) {
-      await this.remove(ban.address);
-      return;
-    }
-    // No keep-alive: the lease is the ban's lifetime, not a process's.
-    const lease = this.client.lease(ttlS, { autoKeepAlive: false });
-    await lease.put(this.key(ban.address)).value(JSON.stringify(ban));
+    await putWellFormed([ban], async () => {
+      const ttlS = Math.ceil((ban.expiresAt - this.clock.now()) / 1000);
+      if (ttlS <= 0) {
+        await this.remove(ban.address);
+        return;
+      }
+      // No keep-alive: the lease is the ban's lifetime, not a process's.
+      const lease = this.client.lease(ttlS, { autoKeepAlive: false });
+      await lease.put(this.key(ban.address)).value(JSON.stringify(ban));
+    });
   }
 
   async remove(address: string): Promise<boolean> {
@@ -76,9 +70,12 @@ export class EtcdBanRegistry implements BanRegistry {
     return Number(r.deleted) > 0;
   }
 
+  /** Batched transactions (etcd-ban-batch.ts); a malformed ban is refused, the others written: see putWellFormed. */
   async putMany(bans: readonly Ban[]): Promise<void> {
-    const over = await putBansBatched(this.client, (a) => this.key(a), bans, this.clock.now());
-    if (over.length > 0) await this.removeMany(over);
+    await putWellFormed(bans, async (good) => {
+      const over = await putBansBatched(this.client, (a) => this.key(a), good, this.clock.now());
+      if (over.length > 0) await this.removeMany(over);
+    });
   }
 
   removeMany(addresses: readonly string[]): Promise<number> {

@@ -5,6 +5,7 @@
 import { AutoimmuneError } from '../errors.ts';
 import { wallClock, type Clock, type TimerHandle } from '../util/clock.ts';
 import type { Ban, BanEvent, BanRegistry, PutOptions } from './ban-registry.ts';
+import { putWellFormed } from './ban-record.ts';
 
 export class BanRegistryClosedError extends AutoimmuneError {
   constructor(what: string) {
@@ -39,11 +40,18 @@ export class MemoryBanRegistry implements BanRegistry {
   constructor(private readonly clock: Clock = wallClock) {}
 
   async put(ban: Ban): Promise<void> {
-    this.putOne(ban);
+    await this.putChecked([ban]);
   }
 
   async putMany(bans: readonly Ban[], _options?: PutOptions): Promise<void> {
-    for (const ban of bans) this.putOne(ban);
+    await this.putChecked(bans);
+  }
+
+  /** A malformed ban is refused (MalformedBanError, after the others are in): see putWellFormed. */
+  private putChecked(bans: readonly Ban[]): Promise<void> {
+    return putWellFormed(bans, (good) => {
+      for (const ban of good) this.putOne(ban);
+    });
   }
 
   async removeMany(addresses: readonly string[]): Promise<number> {
@@ -54,7 +62,6 @@ export class MemoryBanRegistry implements BanRegistry {
 
   private putOne(ban: Ban): void {
     if (this.closed) throw new BanRegistryClosedError(`ban ${ban.address}`);
-    if (!Number.isFinite(ban.expiresAt)) throw new RangeError(`ban of ${ban.address}: expiresAt must be a time in ms, got ${ban.expiresAt}`);
     if (ban.expiresAt <= this.clock.now()) {
       // Over before it began: it replaces whatever was there by nothing.
       if (this.bans.delete(ban.address)) this.emit({ type: 'delete', address: ban.address, expired: true });

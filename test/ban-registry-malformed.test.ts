@@ -1,0 +1,106 @@
+// Every ban registry refuses a ban its readers would skip, in putMany as in put: the bad ban
+// is named in a MalformedBanError and not written; the others of its batch are written as
+// put() would write them. On a real etcd (started here), a real SQLite file, and memory.
+
+import { strict as assert } from 'node:assert';
+import { after, before, test } from 'node:test';
+import { join } from 'node:path';
+import { Etcd3 } from 'etcd3';
+import type { Ban, BanRegistry } from '../src/respond/ban-registry.ts';
+import { MalformedBanError } from '../src/respond/ban-record.ts';
+import { EtcdBanRegistry, bansPrefix } from '../src/respond/etcd-ban-registry.ts';
+import { BANS_FILE, DurableBanRegistry } from '../src/respond/durable-ban-registry.ts';
+import { MemoryBanRegistry } from '../src/respond/memory-ban-registry.ts';
+import { BanDesk } from '../src/respond/ban-desk.ts';
+import { ResponderPolicy } from '../src/respond/policy.ts';
+import { DEFAULT_RESPONDER } from '../src/respond/responder-config.ts';
+import { AllowList } from '../src/respond/allow-list.ts';
+import { wallClock } from '../src/util/clock.ts';
+import type { Alert } from '../src/detect/alert.ts';
+import { startEtcd, type TestEtcd } from '../devkit/etcd.ts';
+import { testTempDir } from '../devkit/temp-dir.ts';
+
+let etcd: TestEtcd;
+before(async () => {
+  etcd = await startEtcd();
+});
+after(async () => {
+  await etcd.stop();
+});
+
+function ban(address: string, extra: Partial<Ban> = {}): Ban {
+  const at = Date.now();
+  return { address, ttl: 300, expiresAt: at + 300_000, reason: 'test', detector: 'rules', score: 1, at, offence: 1, ...extra };
+}
+
+/** A batch with two bad bans between good ones: host bits set, and a NaN score. */
+const batch = (): Ban[] => [ban('198.51.100.1'), ban('10.0.0.5/8'), ban('198.51.100.2'), ban('198.51.100.3', { score: Number.NaN }), ban('2001:db8::/32')];
+const GOOD = ['198.51.100.1', '198.51.100.2', '2001:db8::/32'];
+
+async function refusesTheBadWritesTheRest(registry: BanRegistry): Promise<void> {
+  await assert.rejects(registry.putMany(batch()), (e: unknown) => {
+    assert.ok(e instanceof MalformedBanError, String(e));
+    assert.equal(e.code, 'AI_ERR_MALFORMED_BAN');
+    assert.deepEqual(e.addresses(), ['10.0.0.5/8', '198.51.100.3']);
+    assert.match(e.message, /10\.0\.0\.5\/8.*host bits/);
+    assert.match(e.message, /198\.51\.100\.3.*score/);
+    return true;
+  });
+  assert.deepEqual((await registry.list()).map((b) => b.address).sort(), GOOD);
+  await assert.rejects(registry.put(ban('198.51.100.9', { expiresAt: Number.POSITIVE_INFINITY })), MalformedBanError);
+  assert.equal((await registry.list()).length, GOOD.length, 'put() refuses as putMany() does');
+}
+
+test('memory: a malformed ban in a batch is refused by name, the others are in force', async () => {
+  const registry = new MemoryBanRegistry();
+  try {
+    await refusesTheBadWritesTheRest(registry);
+  } finally {
+    await registry.close();
+  }
+});
+
+test('durable: a malformed ban never reaches the file (it would read as corrupt at the next open)', async () => {
+  const file = join(testTempDir('autoimmune-malformed-'), BANS_FILE);
+  const registry = DurableBanRegistry.open(file);
+  await refusesTheBadWritesTheRest(registry);
+  await registry.close();
+  const again = DurableBanRegistry.open(file);
+  try {
+    assert.deepEqual(again.report, { loaded: GOOD.length, expired: 0, corrupt: 0, offences: 0 });
+  } finally {
+    await again.close();
+  }
+});
+
+test('etcd: putMany writes no key for a malformed ban and writes the others of its batch', async () => {
+  const client = new Etcd3({ hosts: etcd.endpoint });
+  const registry = new EtcdBanRegistry(client, 'malformed');
+  try {
+    await refusesTheBadWritesTheRest(registry);
+    const keys = (await client.getAll().prefix(bansPrefix('malformed')).keys()).map((k) => decodeURIComponent(k.slice(bansPrefix('malformed').length))).sort();
+    assert.deepEqual(keys, GOOD, 'only the good bans are stored');
+  } finally {
+    await registry.close();
+    client.close();
+  }
+});
+
+test('desk: an alert scored Infinity is refused by the registry; the other bans of its turn are made and announced', async () => {
+  const registry = new MemoryBanRegistry();
+  const desk = new BanDesk(registry, new ResponderPolicy(DEFAULT_RESPONDER, new AllowList(), wallClock));
+  await desk.start();
+  const announced: string[] = [];
+  desk.onDecision((d) => announced.push(d.address));
+  const alert = (source: string, score: number) => ({ type: 'port-scan-vertical', detector: 'rules', source, target: '192.0.2.1', score, ts: 0, blockable: true, evidence: { ports: 30 } }) as unknown as Alert;
+  try {
+    await assert.rejects(desk.handleAlerts([alert('198.51.100.20', 0.9), alert('198.51.100.21', Number.POSITIVE_INFINITY), alert('198.51.100.22', 0.9)]), (e: unknown) => e instanceof MalformedBanError && /198\.51\.100\.21/.test(e.message));
+    assert.deepEqual((await registry.list()).map((b) => b.address).sort(), ['198.51.100.20', '198.51.100.22']);
+    assert.deepEqual(announced, ['198.51.100.20', '198.51.100.22']);
+    assert.equal(desk.activeBan('198.51.100.21'), undefined, 'the desk does not think the refused address banned');
+    assert.ok(desk.activeBan('198.51.100.20'));
+  } finally {
+    desk.close();
+    await registry.close();
+  }
+});
