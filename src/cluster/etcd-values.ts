@@ -129,6 +129,18 @@ export function addressProblem(address: string): string | null {
   return canonical === address ? null : `address ${JSON.stringify(address)} is not in canonical form (${canonical})`;
 }
 
+/** Why a value is not an allow-list entry every reader takes (shape, canonical net no wider than `minPrefix`), or null. */
+export function allowProblem(v: unknown, minPrefix: MinPrefix): string | null {
+  return schemaProblem(AllowSchema, v) ?? allowNetProblem((v as AllowedEntry).net, minPrefix);
+}
+
+function allowNetProblem(net: string, minPrefix: MinPrefix): string | null {
+  const bad = addressProblem(net);
+  if (bad) return bad;
+  const wide = allowWidthProblem(parseCidr(net), minPrefix);
+  return wide ? `net ${net}: ${wide}` : null;
+}
+
 /** A well-formed ban (see banProblem), or null. Whether it is *allowed* is the firewall's call. */
 export function checkBan(v: unknown): Ban | null {
   return banProblem(v) === null ? (v as Ban) : null;
@@ -257,11 +269,9 @@ export class EtcdValues {
   allow(kv: StoredValue, minPrefix: MinPrefix): AllowedEntry | null {
     const name = this.#name('allow/', kv.key);
     return this.read('allow', AllowSchema, kv, (e) => {
-      const bad = addressProblem(e.net);
+      const bad = allowNetProblem(e.net, minPrefix);
       if (bad) return bad;
-      if (name === null || safeDecode(name) !== e.net) return `it holds net ${shown(e.net)} but is stored under another key; an entry is stored under its own net`;
-      const wide = allowWidthProblem(parseCidr(e.net), minPrefix);
-      return wide ? `net ${e.net}: ${wide}` : null;
+      return name === null || safeDecode(name) !== e.net ? `it holds net ${shown(e.net)} but is stored under another key; an entry is stored under its own net` : null;
     });
   }
 

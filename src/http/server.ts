@@ -259,7 +259,18 @@ export async function startHttpServer(options: Config['http'], o: HttpServerOpti
   app.get('/api/nodes', async (_req, reply) => {
     if (!parts) return reply.code(503).send({ error: 'the actor system is not started yet' });
     const { items } = await parts.coordinator.list(`/autoimmune/${parts.config.cluster.name}/nodes/`);
-    return { coordinator: parts.coordinator.kind, nodes: items.map((kv) => JSON.parse(kv.value) as unknown) };
+    // What the registrations say (an embedded node's is not a cluster record); a value that is
+    // not a JSON object (an operator's etcdctl, a bug) is left out, not a 500 for every caller.
+    const nodes: object[] = [];
+    for (const kv of items) {
+      try {
+        const n: unknown = JSON.parse(kv.value);
+        if (n !== null && typeof n === 'object' && !Array.isArray(n)) nodes.push(n);
+      } catch {
+        // counted and logged by the member's reader (EtcdValues) in a cluster
+      }
+    }
+    return { coordinator: parts.coordinator.kind, nodes };
   });
 
   // Crash injection over HTTP: the chaos monkey's lever from outside the process.

@@ -6,9 +6,8 @@
 // JSON, not its shape, not under its own canonical net or wider than responder.minPrefix is
 // refused, counted and logged once, and never applied.
 
-import { Value } from '@sinclair/typebox/value';
 import type { Coordinator } from '../cluster/coordinator.ts';
-import { AllowSchema, safeDecode, type EtcdValues } from '../cluster/etcd-values.ts';
+import { allowProblem, safeDecode, type EtcdValues } from '../cluster/etcd-values.ts';
 import { keys } from '../cluster/keys.ts';
 import { PrefixMirror } from '../cluster/prefix-mirror.ts';
 import { ALLOW_NOTE_MAX, type AllowedEntry, type AllowStore } from './allow-store.ts';
@@ -63,8 +62,9 @@ export class EtcdAllowStore implements AllowStore {
   }
 
   async put(entry: AllowedEntry): Promise<void> {
-    // Never write what every reader would refuse.
-    if (!Value.Check(AllowSchema, entry)) throw new AllowChangeError('AI_ERR_ALLOW_MALFORMED', `refusing to store allow-list entry ${JSON.stringify(entry)}: it needs a canonical net, a note of at most ${ALLOW_NOTE_MAX} characters or null, and a time`, 400);
+    // Never write what every reader would refuse (the readers' own check: EtcdValues.allow).
+    const problem = allowProblem(entry, this.minPrefix);
+    if (problem) throw new AllowChangeError('AI_ERR_ALLOW_MALFORMED', `refusing to store allow-list entry ${JSON.stringify(entry)}: ${problem}; it needs a canonical net no wider than responder.minPrefix, a note of at most ${ALLOW_NOTE_MAX} characters or null, and a time`, 400);
     const revision = await this.coordinator.put(this.key(entry.net), JSON.stringify(entry));
     if (!(await this.seen(() => this.mirror.revision >= revision))) this.byNet.set(entry.net, entry);
   }

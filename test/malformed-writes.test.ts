@@ -1,6 +1,7 @@
 // Every ban registry refuses a ban its readers would skip, in putMany as in put: the bad ban
 // is named in a MalformedBanError and not written; the others of its batch are written as
-// put() would write them. On a real etcd (started here), a real SQLite file, and memory.
+// put() would write them. On a real etcd (started here), a real SQLite file, and memory. The
+// desk announces the bans written; the etcd allow-list refuses what its readers refuse.
 
 import { strict as assert } from 'node:assert';
 import { after, before, test } from 'node:test';
@@ -17,6 +18,10 @@ import { DEFAULT_RESPONDER } from '../src/respond/responder-config.ts';
 import { AllowList } from '../src/respond/allow-list.ts';
 import { wallClock } from '../src/util/clock.ts';
 import type { Alert } from '../src/detect/alert.ts';
+import { EtcdAllowStore } from '../src/respond/etcd-allow-store.ts';
+import { connectEtcd } from '../src/cluster/etcd-coordinator.ts';
+import { EtcdValues } from '../src/cluster/etcd-values.ts';
+import { keys } from '../src/cluster/keys.ts';
 import { startEtcd, type TestEtcd } from '../devkit/etcd.ts';
 import { testTempDir } from '../devkit/temp-dir.ts';
 
@@ -102,5 +107,23 @@ test('desk: an alert scored Infinity is refused by the registry; the other bans 
   } finally {
     desk.close();
     await registry.close();
+  }
+});
+
+test('etcd allow-list: an entry its readers would refuse (not canonical, too wide) is not written', async () => {
+  const coordinator = await connectEtcd([etcd.endpoint]);
+  const values = new EtcdValues('malformed', { notice: () => {} });
+  const store = new EtcdAllowStore(coordinator, 'malformed', values, { v4: 8, v6: 19 });
+  try {
+    await store.start();
+    for (const net of ['10.0.0.5/8', '0.0.0.0/1', 'x']) {
+      await assert.rejects(store.put({ net, note: null, at: 1 }), (e: unknown) => (e as { code?: string }).code === 'AI_ERR_ALLOW_MALFORMED' && (e as Error).message.includes(JSON.stringify(net)), net);
+    }
+    await store.put({ net: '192.0.2.0/24', note: 'ok', at: 1 });
+    assert.deepEqual((await coordinator.list(keys.allow('malformed'))).items.map((kv) => decodeURIComponent(kv.key.slice(keys.allow('malformed').length))), ['192.0.2.0/24']);
+    assert.deepEqual(values.counts(), {}, 'nothing written that a reader refused');
+  } finally {
+    store.close();
+    await coordinator.close();
   }
 });
