@@ -13,7 +13,8 @@ import { EventGenerator } from '../bench/store-backends.ts';
 import { contains, parseCidr } from '../src/respond/cidr.ts';
 import { openBackendInThread } from '../src/store/backend-thread.ts';
 import { openDuckdbBackend } from '../src/store/duckdb-backend.ts';
-import { EVENT_FIELDS, FLOOD_TYPES } from '../src/store/event-query.ts';
+import { EVENT_FIELDS } from '../src/store/event-query.ts';
+import { isFloodAlertType } from '../src/detect/alert.ts';
 import { evaluateQuery } from '../src/store/evaluate-query.ts';
 import { EventStore } from '../src/store/event-store.ts';
 import type { EventField, EventQuery } from '../src/store/event-query.ts';
@@ -67,7 +68,7 @@ function matches(q: EventQuery, e: EventRow): boolean {
     inList(f.node, e.node) && inList(f.detector, e.detector) &&
     (f.minScore === undefined || e.score >= f.minScore) &&
     (!f.blockable || (JSON.parse(e.detail) as { blockable?: boolean }).blockable !== false) &&
-    (!f.realSource || !(FLOOD_TYPES.includes(e.type) && (JSON.parse(e.detail) as { blockable?: boolean }).blockable === false)) &&
+    (!f.realSource || !(isFloodAlertType(e.type) && (JSON.parse(e.detail) as { blockable?: boolean }).blockable === false)) &&
     matchesAddress(f.source, e.source) && matchesAddress(f.target, e.target)
   );
 }

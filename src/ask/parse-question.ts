@@ -7,9 +7,9 @@
 // Each kind of phrase has its module: parse-command, parse-place, parse-time, parse-service,
 // parse-events and parse-measure; this one runs them in order and builds the query.
 
-import { ALERT_TYPES } from '../detect/alert.ts';
+import { ALERT_TYPES, isFloodAlertType } from '../detect/alert.ts';
 import { MAX_LIMIT } from '../store/check-query.ts';
-import { FLOOD_TYPES, type EventFilters, type EventQuery } from '../store/event-query.ts';
+import type { EventFilters, EventQuery } from '../store/event-query.ts';
 import { emptyFindings, type Ctx, type Findings } from './findings.ts';
 import { checkCommandSelects, scanCommand } from './parse-command.ts';
 import { decisionDetectors, kindOf, scanAttacks, scanDecisions, scanDetectors, scanFlowWords, scanRisk } from './parse-events.ts';
@@ -119,7 +119,7 @@ export function parseQuestion(text: string, now: Date, options: ParseOptions = {
   // spoofed or abused reflectors (blockable: false), which the responder would not ban either.
   if (f.command === 'block' && kind === 'alert') filters.blockable = true;
   // Nor does a ranking of sources ("top sources") count those floods' alerts, when it may hold some.
-  else if (kind === 'alert' && plan.groupBy === 'source' && (types.length === 0 || types.some((t) => FLOOD_TYPES.includes(t)))) filters.realSource = true;
+  else if (kind === 'alert' && plan.groupBy === 'source' && (types.length === 0 || types.some(isFloodAlertType))) filters.realSource = true;
 
   const anchored =
     f.command !== undefined || f.threat || f.whatThreat || f.types.size > 0 || f.decision !== undefined || f.countries.length > 0 ||

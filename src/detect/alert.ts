@@ -21,6 +21,11 @@ export type AlertType = (typeof ALERT_TYPES)[number];
 /** Alert types a victim-keyed flood rule raises (src/detect/rules/victim-rules.ts, blockable false). */
 export const FLOOD_ALERT_TYPES: readonly AlertType[] = ['syn-flood', 'udp-amplification', 'tcp-reflection', 'tcp-flood', 'icmp-flood'];
 
+/** Whether `type` (any text: stored rows carry any type) is one of FLOOD_ALERT_TYPES. */
+export function isFloodAlertType(type: string): boolean {
+  return (FLOOD_ALERT_TYPES as readonly string[]).includes(type);
+}
+
 /**
  * Whether the evidence behind an alert could have been forged (src/detect/session-verifier.ts):
  * 'established' when it rests on connections whose handshake the source completed (or data in

@@ -6,7 +6,8 @@
 
 import { contains, parseCidr, type Cidr } from '../respond/cidr.ts';
 import { BUCKET_MS, DEFAULT_LIMIT, MAX_LIMIT, checkQuery, type AddressValue, type CheckedQuery } from './check-query.ts';
-import { FLOOD_TYPES, type EventField, type EventQuery } from './event-query.ts';
+import type { EventField, EventQuery } from './event-query.ts';
+import { isFloodAlertType } from '../detect/alert.ts';
 import { NOT_BLOCKABLE_DETAIL, ROW_COLUMNS, type EventRow, type QueryResult } from './event-row.ts';
 
 export { MAX_LIMIT } from './check-query.ts';
@@ -67,7 +68,7 @@ export function matcher(c: CheckedQuery): (r: EventRow) => boolean {
     (!detectors || detectors.has(r.detector)) &&
     (f.minScore === undefined || r.score >= f.minScore) &&
     (!f.blockable || !notBlockable(r)) &&
-    (!f.realSource || !(FLOOD_TYPES.includes(r.type) && notBlockable(r))) &&
+    (!f.realSource || !(isFloodAlertType(r.type) && notBlockable(r))) &&
     (!sources || sources(r.source)) &&
     (!targets || targets(r.target));
 }

@@ -3,7 +3,6 @@
 // field, a trend over time buckets, or the events themselves). The ask engine shows it with
 // every answer so the operator can check what was run; the store runs it on every tier.
 
-import { FLOOD_ALERT_TYPES } from '../detect/alert.ts';
 
 /**
  * alert: what a detector raised; decision: what the responder did (ban, unban, …);
@@ -36,7 +35,7 @@ export interface EventFilters {
    */
   blockable?: true;
   /**
-   * Alerts only: leave out the victim-keyed floods' alerts (FLOOD_TYPES, not blockable), whose
+   * Alerts only: leave out the victim-keyed floods' alerts (FLOOD_ALERT_TYPES, not blockable), whose
    * source is one of many spoofed addresses or abused reflectors: what a ranking of sources
    * ("top sources") uses. Unlike blockable it keeps the model's alerts whatever model.ban says.
    * Raw events only, like blockable; over compacted hours the answer is narrowed to where the
@@ -44,9 +43,6 @@ export interface EventFilters {
    */
   realSource?: true;
 }
-
-/** Alert types a victim-keyed flood rule raises (as strings: rows carry any type text). */
-export const FLOOD_TYPES: readonly string[] = FLOOD_ALERT_TYPES;
 
 export type Measure = 'count' | 'top' | 'trend' | 'list';
 

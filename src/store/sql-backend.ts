@@ -36,7 +36,8 @@
 
 import { statSync } from 'node:fs';
 import { BUCKET_MS, checkQuery, fail, type AddressValue, type CheckedQuery } from './check-query.ts';
-import { FLOOD_TYPES, type EventField, type EventQuery } from './event-query.ts';
+import type { EventField, EventQuery } from './event-query.ts';
+import { FLOOD_ALERT_TYPES } from '../detect/alert.ts';
 import { NOT_BLOCKABLE_DETAIL, ROW_COLUMNS, type EventRow, type QueryResult } from './event-row.ts';
 import { parseIpv4, parseIpv6 } from '../net/address.ts';
 import { NUM_FIELDS, type RowColumns } from './row-columns.ts';
@@ -284,8 +285,8 @@ function whereSql(c: CheckedQuery, tier: Tier, params: SqlParam[], from: number,
     params.push(`%${NOT_BLOCKABLE_DETAIL}%`);
   }
   if (f.realSource) {
-    parts.push(`NOT (type IN (${FLOOD_TYPES.map(() => '?').join(', ')}) AND detail LIKE ?)`);
-    params.push(...FLOOD_TYPES, `%${NOT_BLOCKABLE_DETAIL}%`);
+    parts.push(`NOT (type IN (${FLOOD_ALERT_TYPES.map(() => '?').join(', ')}) AND detail LIKE ?)`);
+    params.push(...FLOOD_ALERT_TYPES, `%${NOT_BLOCKABLE_DETAIL}%`);
   }
   if (f.minScore !== undefined && f.minScore > 0) {
     if (tier === 'raw') {
