@@ -36,6 +36,16 @@ function wrap(proto: object, name: string, around: (orig: (...a: unknown[]) => u
 }
 
 /**
+ * `self[name]`, a field a stamp reads (private to its class, so the compiler does not see the
+ * read): checked as wrap() checks a method, so a renamed field fails loudly, not as NaN stages.
+ */
+function field<K extends 'number' | 'array'>(self: object, name: string, kind: K): K extends 'number' ? number : unknown[] {
+  const v = (self as Record<string, unknown>)[name];
+  if (kind === 'array' ? !Array.isArray(v) : typeof v !== kind) throw new Error(`live-stages: ${self.constructor.name}.${name} is not a${kind === 'array' ? 'n' : ''} ${kind} (${typeof v}): update the stamp that reads it`);
+  return v as K extends 'number' ? number : unknown[];
+}
+
+/**
  * What held the loop: every turn, read or pause over LONG_MS, and every read tick later than
  * LATE_TICK_MS (epoch ms), kept for a while, so that a slow decision can be matched with what
  * ran between its packet's capture and its ban.
@@ -95,7 +105,7 @@ export function installStages(): void {
     const t1 = performance.now();
     add('read_work', t1 - t0);
     if (t1 - t0 > LONG_MS) event('read', performance.timeOrigin + t0, performance.timeOrigin + t1);
-    add('read_packets', self.readPackets as number);
+    add('read_packets', field(self, 'readPackets', 'number'));
     return r;
   });
   // Every tick polls the kernel's counters; one that does not read was skipped (queueBatches
@@ -107,14 +117,14 @@ export function installStages(): void {
   // Batches handed on by the capture (end of a read): age of their oldest packet.
   wrap(LiveCapture.prototype, 'deliver', (orig, self, args) => {
     const t = now();
-    for (const b of self.ready as PacketBatch[]) if (b.length > 0) add('A1_read', age(b, t));
+    for (const b of field(self, 'ready', 'array') as PacketBatch[]) if (b.length > 0) add('A1_read', age(b, t));
     return orig.apply(self, args);
   });
   // The capture actor routes a batch to the shards.
   wrap(ShardRouter.prototype, 'route', (orig, self, args) => {
     const b = args[0] as PacketBatch;
     const t0 = performance.now();
-    if (b.length > 0 && b.lateAfterMs === 0 && self.lateAfterMs > 0) add('A2_routed', age(b, now()));
+    if (b.length > 0 && b.lateAfterMs === 0 && field(self, 'lateAfterMs', 'number') > 0) add('A2_routed', age(b, now()));
     const r = orig.apply(self, args);
     add('route_work', performance.now() - t0);
     return r;
