@@ -44,10 +44,36 @@ let counter = 0;
 const live = new Set<{ namespaces: string[]; listener?: ChildProcess }>();
 
 // Cleanup that runs even when a test forgets close() or fails before it: deleting the
-// namespaces removes the veth pair with them.
+// namespaces removes the veth pair with them. Also on SIGINT, SIGTERM and SIGHUP, which end a
+// process without its 'exit' event (armed once namespaces exist; the signal is raised again
+// afterwards when nothing else listens for it, so the process still ends as it would have).
 process.once('exit', () => {
   for (const l of live) cleanupSync(l);
 });
+
+let armed = false;
+function armSignals(): void {
+  if (armed) return;
+  armed = true;
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.once(sig, () => {
+      for (const l of live) cleanupSync(l);
+      if (process.listenerCount(sig) === 0) process.kill(process.pid, sig);
+    });
+  }
+}
+
+/**
+ * Namespaces a caller makes itself (the drop-rate bench's labs), deleted like the pairs'
+ * however the process ends. Track the names BEFORE `ip netns add`, so none made is ever
+ * untracked; call the returned release once they are deleted.
+ */
+export function trackNamespaces(names: readonly string[]): () => void {
+  const state = { namespaces: [...names] };
+  live.add(state);
+  armSignals();
+  return () => void live.delete(state);
+}
 
 function cleanupSync(l: { namespaces: string[]; listener?: ChildProcess }): void {
   if (l.listener?.pid !== undefined && l.listener.exitCode === null) {
@@ -91,8 +117,9 @@ export async function createNetnsPair(): Promise<NetnsPair> {
   const n = counter++;
   const attacker = `ai-${process.pid}-${n}-a`;
   const defender = `ai-${process.pid}-${n}-b`;
-  const state: { namespaces: string[]; listener?: ChildProcess } = { namespaces: [], listener: undefined };
+  const state: { namespaces: string[]; listener?: ChildProcess } = { namespaces: [attacker, defender], listener: undefined };
   live.add(state);
+  armSignals();
   const pair: NetnsPair = {
     attacker,
     defender,
@@ -106,10 +133,7 @@ export async function createNetnsPair(): Promise<NetnsPair> {
     close: async () => cleanupSync(state),
   };
   try {
-    for (const ns of [attacker, defender]) {
-      await runCommand('ip', ['netns', 'add', ns]);
-      state.namespaces.push(ns);
-    }
+    for (const ns of [attacker, defender]) await runCommand('ip', ['netns', 'add', ns]);
     await runCommand('ip', ['link', 'add', 'eth0', 'netns', attacker, 'address', ATTACKER_MAC, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', defender, 'address', DEFENDER_MAC]);
     await ipBatch(attacker, [
       'link set lo up',

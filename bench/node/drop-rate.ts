@@ -38,9 +38,12 @@
 // run meanwhile (about 20 ns here), so rates with it are not the plain ones.
 //
 // Needs root, iproute2, ethtool, hping3, nft, xdp-filter, bpftool, clang (the relay's and
-// xdp-min's programs are built at run time) and python3. Nothing leaves the namespaces.
+// xdp-min's programs are built at run time) and python3. Nothing leaves the namespaces, and
+// they (ai-drop-<pid>-a/-r/-b) go however the run ends: each name is tracked before it is
+// made (devkit/netns.ts trackNamespaces: deleted at exit and on SIGINT, SIGTERM, SIGHUP).
 
 import { spawn } from 'node:child_process';
+import { trackNamespaces } from '../../devkit/netns.ts';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -59,16 +62,42 @@ const RELAY_SOURCE = fileURLToPath(new URL('./xdp-relay.c', import.meta.url));
 const LIVE_FRAMES = fileURLToPath(new URL('./xdp-live-frames.py', import.meta.url));
 /** The relay lab's flood: hping3 from the attacker (60-130k packets/s here), or 'live': xdp-live-frames.py in the relay (millions). */
 type Generator = 'hping3' | 'live';
-/** The relay lab's NAPI moderation on the defender: poll again after 1 ms rather than at once (--moderation off: none). */
-let moderation = { gro_flush_timeout: '1000000', napi_defer_hard_irqs: '1000' };
+
+export interface DropRateOptions {
+  /** Seconds of flood per round (--seconds, default 2). */
+  seconds: number;
+  /** Both labs, or one: 'veth' (skbs) or 'frames' (the relay's xdp_frames). */
+  lab: 'veth' | 'frames' | 'both';
+  /** The relay lab runs once per generator. */
+  generators: readonly Generator[];
+  /** The relay lab's NAPI moderation on the defender: poll again after 1 ms rather than at once (--moderation off: none). */
+  moderation: boolean;
+  /** --bpf-stats: the caller turned kernel.bpf_stats_enabled on, so each XDP program's own run time is known. */
+  bpfStats: boolean;
+  /** --perf DIR: a perf profile (cpu-clock, call graphs) of the NAPI thread per measured flood, DIR/<n>.data. */
+  perfDir?: string;
+  /** --generator-cpu N: where the live generator runs (default 0; 1 shares the NAPI thread's CPU, so the frames' page pool is returned to on its own CPU). */
+  generatorCpu: number;
+}
+
+export const DROP_RATE_DEFAULTS: DropRateOptions = { seconds: 2, lab: 'both', generators: ['hping3', 'live'], moderation: true, bpfStats: false, generatorCpu: 0 };
+
+/** A run: its options and how many perf profiles it wrote. */
+interface Run extends DropRateOptions {
+  perfRuns: number;
+}
+
+function moderationOf(o: DropRateOptions): { gro_flush_timeout: string; napi_defer_hard_irqs: string } {
+  return o.moderation ? { gro_flush_timeout: '1000000', napi_defer_hard_irqs: '1000' } : { gro_flush_timeout: '0', napi_defer_hard_irqs: '0' };
+}
 
 interface Lab {
   attacker: string;
   defender: string;
   /** Thread ids of the defender veth's NAPI kernel threads. */
   napi: number[];
-  /** The flood's command ({seconds} replaced), and where it runs; default hping3 in the attacker. */
-  generator?: string[];
+  /** The flood's command for a flood of `seconds`, and where it runs; default hping3 in the attacker. */
+  generator?: (seconds: number) => string[];
   generatorNetns?: string;
   close(): Promise<void>;
 }
@@ -105,15 +134,18 @@ function runTimeNs(tids: number[]): number {
   return tids.reduce((a, t) => a + Number(readFileSync(`/proc/${t}/schedstat`, 'utf8').split(' ')[0]), 0);
 }
 
-/** Network namespaces named for this process and the roles; `build` sets them up, and on failure they go. */
+/**
+ * Network namespaces named for this process and the roles; `build` sets them up, and on
+ * failure they go. Tracked before they exist, so an exception or a signal at any point
+ * (between an `ip netns add` and the next line included) leaves none behind.
+ */
 async function withNamespaces<T>(roles: string[], build: (names: string[], close: () => Promise<void>) => Promise<T>): Promise<T> {
   const names = roles.map((r) => `ai-drop-${process.pid}-${r}`);
+  const release = trackNamespaces(names);
   const close = async () => {
     for (const ns of names) await ip('netns', 'del', ns).catch(() => {});
+    release();
   };
-  process.once('exit', () => {
-    for (const ns of names) spawn('ip', ['netns', 'del', ns], { stdio: 'ignore' });
-  });
   try {
     for (const ns of names) {
       await ip('netns', 'add', ns);
@@ -166,7 +198,7 @@ function buildRelayProgram(dir: string, out: number | 'pass' | 'drop' | 'drop_re
 }
 
 /** attacker eth0 → relay in0 (XDP: redirect to out0) → out0 … defender eth0, as xdp_frames. */
-async function makeRelayLab(generator: Generator): Promise<RelayLab> {
+async function makeRelayLab(generator: Generator, o: DropRateOptions): Promise<RelayLab> {
   const dir = mkdtempSync(join(tmpdir(), 'ai-drop-relay-'));
   try {
     return await withNamespaces(['a', 'r', 'b'], async ([attacker, relay, defender], closeNs) => {
@@ -177,13 +209,13 @@ async function makeRelayLab(generator: Generator): Promise<RelayLab> {
       await vethPair(attacker!, 'eth0', relay!, 'in0');
       await vethPair(relay!, 'out0', defender!, 'eth0');
       const napi = await endpoints(attacker!, defender!);
-      for (const [k, v] of Object.entries(moderation)) await inNs(defender!, 'sh', '-c', `echo ${v} > /sys/class/net/eth0/${k}`);
+      for (const [k, v] of Object.entries(moderationOf(o))) await inNs(defender!, 'sh', '-c', `echo ${v} > /sys/class/net/eth0/${k}`);
       const outIndex = Number((await inNs(relay!, 'cat', '/sys/class/net/out0/ifindex')).stdout);
       await ip('-n', relay!, 'link', 'set', 'dev', 'in0', 'xdpdrv', 'obj', buildRelayProgram(dir, outIndex), 'sec', 'xdp');
       const objects = { pass: buildRelayProgram(dir, 'pass'), drop: buildRelayProgram(dir, 'drop'), drop_read: buildRelayProgram(dir, 'drop_read') };
       const xdpMinObject = clangBpf(XDP_MIN_SOURCE, [], join(dir, 'xdp-min.o'));
       const mac = (await inNs(defender!, 'cat', '/sys/class/net/eth0/address')).stdout.trim();
-      // The live generator keeps a core busy: it runs on CPU generatorCpu (0), the defender's NAPI thread on CPU 1.
+      // The live generator keeps a core busy: it runs on CPU o.generatorCpu (0), the defender's NAPI thread on CPU 1.
       if (generator === 'live') for (const t of napi) await runCommand('taskset', ['-p', '-c', '1', String(t)]);
       return {
         attacker: attacker!,
@@ -191,7 +223,7 @@ async function makeRelayLab(generator: Generator): Promise<RelayLab> {
         napi,
         xdpMinObject,
         close,
-        ...(generator === 'live' ? { generator: ['taskset', '-c', String(generatorCpu), '/usr/bin/python3', LIVE_FRAMES, 'in0', ATTACKER_IP, DEFENDER_IP, mac, '{seconds}'], generatorNetns: relay! } : {}),
+        ...(generator === 'live' ? { generator: (seconds: number) => ['taskset', '-c', String(o.generatorCpu), '/usr/bin/python3', LIVE_FRAMES, 'in0', ATTACKER_IP, DEFENDER_IP, mac, String(seconds)], generatorNetns: relay! } : {}),
         lost: async () => Number((await inNs(relay!, 'cat', '/sys/class/net/out0/statistics/tx_dropped')).stdout),
         defenderProgram: async (kind) => {
           await ip('-n', defender!, 'link', 'set', 'dev', 'eth0', 'xdpdrv', ...(kind ? ['obj', objects[kind], 'sec', 'xdp'] : ['off']));
@@ -213,9 +245,9 @@ async function makeRelayLab(generator: Generator): Promise<RelayLab> {
 function flood(lab: Lab, seconds: number): Promise<void> {
   return new Promise((resolve, reject) => {
     // hping3 floods until stopped; the live generator stops itself after `seconds` (the timeout is a guard).
-    const argv = lab.generator ?? ['hping3', '--udp', '--flood', '-p', '9', '-d', '18', DEFENDER_IP];
+    const argv = lab.generator ? lab.generator(seconds) : ['hping3', '--udp', '--flood', '-p', '9', '-d', '18', DEFENDER_IP];
     const limit = String(lab.generator ? seconds + 5 : seconds);
-    const child = spawn('ip', ['netns', 'exec', lab.generatorNetns ?? lab.attacker, 'timeout', limit, ...argv.map((a) => a.replace('{seconds}', String(seconds)))], { stdio: 'ignore' });
+    const child = spawn('ip', ['netns', 'exec', lab.generatorNetns ?? lab.attacker, 'timeout', limit, ...argv], { stdio: 'ignore' });
     child.on('error', reject);
     child.on('exit', () => resolve());
   });
@@ -237,14 +269,6 @@ interface Measured {
   /** The defender's XDP program's own run time, ns (with --bpf-stats). */
   progNs?: number;
 }
-
-/** With --bpf-stats: kernel.bpf_stats_enabled on for the run (its previous value restored), so each XDP program's own run time is known. */
-let bpfStats = false;
-/** With --perf DIR: a perf profile (cpu-clock, call graphs) of the NAPI thread per measured flood, DIR/<n>.data. */
-let perfDir: string | undefined;
-let perfRuns = 0;
-/** --generator-cpu N: where the live generator runs (default 0; 1 shares the NAPI thread's CPU, so the frames' page pool is returned to on its own CPU). */
-let generatorCpu = 0;
 
 /** run_time_ns of the XDP program attached to eth0 in `netns` (0 without one; bpf_stats_enabled must be on). */
 async function xdpProgRunNs(netns: string): Promise<number> {
@@ -279,14 +303,15 @@ function nftIngress(netns: string): Rules & { dropped(): Promise<number> } {
   };
 }
 
-async function measure(lab: Lab, fw: Rules, dropped: () => Promise<number>, seconds: number, lost?: () => Promise<number>): Promise<Measured> {
+async function measure(run: Run, lab: Lab, fw: Rules, dropped: () => Promise<number>, lost?: () => Promise<number>): Promise<Measured> {
+  const { seconds, bpfStats, perfDir } = run;
   await fw.setup();
   await fw.apply([{ address: ATTACKER_IP, timeoutS: 600 }], []);
   const d0 = await dropped();
   const l0 = await lost?.();
   const p0 = bpfStats ? await xdpProgRunNs(lab.defender) : 0;
   const c0 = runTimeNs(lab.napi);
-  const perf = perfDir === undefined ? undefined : spawn('perf', ['record', '-q', '-e', 'cpu-clock', '-g', '-o', join(perfDir, `${perfRuns++}.data`), '-t', lab.napi.join(','), '--', 'sleep', String(seconds)], { stdio: 'ignore' });
+  const perf = perfDir === undefined ? undefined : spawn('perf', ['record', '-q', '-e', 'cpu-clock', '-g', '-o', join(perfDir, `${run.perfRuns++}.data`), '-t', lab.napi.join(','), '--', 'sleep', String(seconds)], { stdio: 'ignore' });
   await flood(lab, seconds);
   if (perf && perf.exitCode === null) await new Promise((r) => perf.once('exit', r));
   const cpuNs = runTimeNs(lab.napi) - c0;
@@ -332,14 +357,15 @@ function rateLine(name: string, m: Measured, rates: number[], note: string, extr
 }
 
 /** Packets from the stack into a veth: skbs on both sides. */
-async function benchVeth(seconds: number): Promise<Result[]> {
+async function benchVeth(run: Run): Promise<Result[]> {
+  const { seconds } = run;
   const lab = await makeLab();
   try {
     type Kind = 'xdp_native' | 'xdp_skb' | 'nftables';
     const by = await rounds<Kind>(['xdp_native', 'xdp_skb', 'nftables'], (kind) => {
-      if (kind === 'nftables') return measure(lab, new NftablesBackend({ netns: lab.defender }), () => nftDropped(lab.defender), seconds);
+      if (kind === 'nftables') return measure(run, lab, new NftablesBackend({ netns: lab.defender }), () => nftDropped(lab.defender));
       const x = xdpFilter(lab, kind === 'xdp_native' ? 'native' : 'skb');
-      return measure(lab, x.fw, x.dropped, seconds);
+      return measure(run, lab, x.fw, x.dropped);
     });
     const note = `veth, threaded NAPI on the receiver: its thread run time is the receive path alone; hping3 flood from the banned address, ${seconds} s; median of ${ROUNDS} rounds`;
     const out = [...by].map(([k, { median, rates }]) => rateLine(`firewall_drop_pps_per_core_${k}`, median, rates, note));
@@ -357,8 +383,9 @@ async function benchVeth(seconds: number): Promise<Result[]> {
 }
 
 /** Frames redirected into the defender's veth: xdp_frames, an skb only if XDP passes them. */
-async function benchXdpFrames(seconds: number, generator: Generator): Promise<Result[]> {
-  const lab = await makeRelayLab(generator);
+async function benchXdpFrames(run: Run, generator: Generator): Promise<Result[]> {
+  const { seconds } = run;
+  const lab = await makeRelayLab(generator, run);
   try {
     const kinds = ['xdp_native', 'xdp_min', 'xdp_floor', 'xdp_floor_read', 'nftables', 'nftables_ingress', 'nftables_nogro', 'nftables_ingress_nogro'] as const;
     type Kind = (typeof kinds)[number];
@@ -366,23 +393,23 @@ async function benchXdpFrames(seconds: number, generator: Generator): Promise<Re
     const by = await rounds<Kind>([...kinds], async (kind) => {
       if (kind === 'xdp_native') {
         const x = xdpFilter(lab, 'native');
-        return measure(lab, x.fw, x.dropped, seconds, lab.lost);
+        return measure(run, lab, x.fw, x.dropped, lab.lost);
       }
       if (kind === 'xdp_min') {
         const fw = xdpMin(lab.defender, 'eth0', lab.xdpMinObject);
-        return measure(lab, fw, fw.dropped, seconds, lab.lost);
+        return measure(run, lab, fw, fw.dropped, lab.lost);
       }
       // With a program attached the veth keeps its NAPI (and thread) whatever GRO is.
       await lab.defenderProgram(kind === 'xdp_floor' ? 'drop' : kind === 'xdp_floor_read' ? 'drop_read' : 'pass');
       const noGro = kind.endsWith('_nogro');
       if (noGro) await inNs(lab.defender, 'ethtool', '-K', 'eth0', 'gro', 'off');
       try {
-        if (kind === 'xdp_floor' || kind === 'xdp_floor_read') return await measure(lab, noRules, lab.xdpDrops, seconds, lab.lost);
+        if (kind === 'xdp_floor' || kind === 'xdp_floor_read') return await measure(run, lab, noRules, lab.xdpDrops, lab.lost);
         if (kind.startsWith('nftables_ingress')) {
           const fw = nftIngress(lab.defender);
-          return await measure(lab, fw, fw.dropped, seconds, lab.lost);
+          return await measure(run, lab, fw, fw.dropped, lab.lost);
         }
-        return await measure(lab, new NftablesBackend({ netns: lab.defender }), () => nftDropped(lab.defender), seconds, lab.lost);
+        return await measure(run, lab, new NftablesBackend({ netns: lab.defender }), () => nftDropped(lab.defender), lab.lost);
       } finally {
         if (noGro) await inNs(lab.defender, 'ethtool', '-K', 'eth0', 'gro', 'on');
         await lab.defenderProgram(null);
@@ -390,8 +417,9 @@ async function benchXdpFrames(seconds: number, generator: Generator): Promise<Re
     });
     const nft = by.get('nftables')!.median;
     const cheapest = kinds.filter((k) => k.startsWith('nftables')).map((k) => ({ k, m: by.get(k)!.median })).sort((a, b) => rate(b.m) - rate(a.m))[0]!;
-    const moderated = moderation.gro_flush_timeout === '0' ? 'not moderated' : `moderated (gro_flush_timeout ${Number(moderation.gro_flush_timeout) / 1e6} ms, napi_defer_hard_irqs ${moderation.napi_defer_hard_irqs})`;
-    const source = generator === 'live' ? `xdp-live-frames.py (BPF_PROG_TEST_RUN live frames, on CPU ${generatorCpu}; the NAPI thread on CPU 1) runs the relay program` : 'hping3 floods from the banned address through the relay';
+    const moderation = moderationOf(run);
+    const moderated = !run.moderation ? 'not moderated' : `moderated (gro_flush_timeout ${Number(moderation.gro_flush_timeout) / 1e6} ms, napi_defer_hard_irqs ${moderation.napi_defer_hard_irqs})`;
+    const source = generator === 'live' ? `xdp-live-frames.py (BPF_PROG_TEST_RUN live frames, on CPU ${run.generatorCpu}; the NAPI thread on CPU 1) runs the relay program` : 'hping3 floods from the banned address through the relay';
     const note = `frames XDP-redirected into the defender's veth (xdp_frames, no skb before its XDP program), NAPI threaded and ${moderated}; per CPU-second of its NAPI thread; ${source}, ${seconds} s; median of ${ROUNDS} rounds; lost: frames the relay could not queue to the defender`;
     const vs = (m: Measured) => ({ ratio_to_nftables: ratio(m, nft), ratio_to_cheapest_nftables: ratio(m, cheapest.m), cheapest_nftables: cheapest.k });
     const line = (k: Kind, what: string, extra: Record<string, unknown> = {}) => rateLine(`firewall_drop_pps_per_core_xdp_frames_${generator === 'live' ? 'live_' : ''}${k}`, by.get(k)!.median, by.get(k)!.rates, `${note}. ${what}`, { lost: by.get(k)!.median.lost, ...extra });
@@ -411,10 +439,11 @@ async function benchXdpFrames(seconds: number, generator: Generator): Promise<Re
   }
 }
 
-/** Both labs, or one: 'veth' (skbs) or 'frames' (the relay's xdp_frames). */
-export async function benchDropRate(seconds = 2, lab: 'veth' | 'frames' | 'both' = 'both', generators: readonly Generator[] = ['hping3', 'live']): Promise<Result[]> {
-  const out = lab !== 'frames' ? await benchVeth(seconds) : [];
-  if (lab !== 'veth') for (const g of generators) out.push(...(await benchXdpFrames(seconds, g)));
+/** The labs `options` name, each measured in rounds (defaults: DROP_RATE_DEFAULTS). */
+export async function benchDropRate(options: Partial<DropRateOptions> = {}): Promise<Result[]> {
+  const run: Run = { ...DROP_RATE_DEFAULTS, ...options, perfRuns: 0 };
+  const out = run.lab !== 'frames' ? await benchVeth(run) : [];
+  if (run.lab !== 'veth') for (const g of run.generators) out.push(...(await benchXdpFrames(run, g)));
   return out;
 }
 
@@ -424,19 +453,27 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
     return i > 0 ? process.argv[i + 1] : undefined;
   };
   const lab = arg('--lab') ?? 'both';
-  if (process.argv.includes('--bpf-stats')) {
+  if (lab !== 'veth' && lab !== 'frames' && lab !== 'both') throw new Error(`--lab ${lab}: expected veth, frames or both`);
+  const generators = (arg('--generator') ?? 'hping3,live').split(',');
+  for (const g of generators) if (g !== 'hping3' && g !== 'live') throw new Error(`--generator ${g}: expected hping3, live or both (hping3,live)`);
+  const bpfStats = process.argv.includes('--bpf-stats');
+  if (bpfStats) {
     const file = '/proc/sys/kernel/bpf_stats_enabled';
     const before = readFileSync(file, 'utf8').trim();
     writeFileSync(file, '1');
     process.once('exit', () => writeFileSync(file, before));
-    for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => process.exit(130));
-    bpfStats = true;
+    // A signal ends the process through exit, which puts the setting back (and the namespaces go).
+    for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(sig, () => process.exit(128 + (sig === 'SIGINT' ? 2 : sig === 'SIGTERM' ? 15 : 1)));
   }
-  if (lab !== 'veth' && lab !== 'frames' && lab !== 'both') throw new Error(`--lab ${lab}: expected veth, frames or both`);
-  perfDir = arg('--perf');
-  generatorCpu = Number(arg('--generator-cpu') ?? 0);
-  if (arg('--moderation') === 'off') moderation = { gro_flush_timeout: '0', napi_defer_hard_irqs: '0' };
-  const generators = (arg('--generator') ?? 'hping3,live').split(',');
-  for (const g of generators) if (g !== 'hping3' && g !== 'live') throw new Error(`--generator ${g}: expected hping3, live or both (hping3,live)`);
-  for (const r of await benchDropRate(Number(arg('--seconds') ?? 2), lab, generators as Generator[])) report(r);
+  const perfDir = arg('--perf');
+  const options: DropRateOptions = {
+    seconds: Number(arg('--seconds') ?? DROP_RATE_DEFAULTS.seconds),
+    lab,
+    generators: generators as Generator[],
+    moderation: arg('--moderation') !== 'off',
+    bpfStats,
+    ...(perfDir === undefined ? {} : { perfDir }),
+    generatorCpu: Number(arg('--generator-cpu') ?? DROP_RATE_DEFAULTS.generatorCpu),
+  };
+  for (const r of await benchDropRate(options)) report(r);
 }
