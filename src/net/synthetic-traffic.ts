@@ -10,9 +10,12 @@ import { decodeFrame } from './decode.ts';
 import { DecodeStats } from './decode-stats.ts';
 import { LinkType } from './link-types.ts';
 import type { PacketBatch } from './packet-batch.ts';
+import { ETHERNET_HEADER as ETH, put16, put32, writeArp, writeEthernet, writeIpv4, writeIpv6, writeTcp, writeUdp } from './frame-writer.ts';
 
 const SYN = 0x02, RST = 0x04, FIN = 0x01, ACK = 0x10, PSH = 0x08;
-const ETH = 14;
+const DST_MAC = [0, 0, 0, 0, 0, 1];
+const SRC_MAC = [0, 0, 0, 0, 0, 2];
+const NO_MAC = [0, 0, 0, 0, 0, 0];
 /** Episodes in a cycle (see `episode`): each makes a few to a few dozen packets. */
 const EPISODES = 10;
 
@@ -23,6 +26,9 @@ export class SyntheticTraffic {
   /** One frame at a time is written here, then decoded into the batch (a Buffer, as captures and files hand the decoder). */
   private readonly frame: Uint8Array = Buffer.alloc(256);
   private readonly stats = new DecodeStats();
+  /** The IPv6 addresses of the packet being written: the IPv4 numbers under 2001:db8::/64. */
+  private readonly src6 = v6Scratch();
+  private readonly dst6 = v6Scratch();
   /** Packets queued by the current episode, as frame specs (written lazily, in order). */
   private readonly queue: number[][] = [];
   private episodeNo = 0;
@@ -118,10 +124,8 @@ export class SyntheticTraffic {
   private write(s: number[]): number {
     const f = this.frame;
     f.fill(0, 0, 128);
-    f[12] = s[0] === 6 || s[0] === 18 ? 0x86 : 0x08;
-    f[13] = s[0] === 6 || s[0] === 18 ? 0xdd : s[0] === 8 ? 0x06 : 0x00;
-    f[5] = 1;
-    f[11] = 2;
+    const v6 = s[0] === 6 || s[0] === 18;
+    writeEthernet(f, 0, v6 ? 0x86dd : s[0] === 8 ? 0x0806 : 0x0800, DST_MAC, SRC_MAC);
     switch (s[0]) {
       case 4:
       case 6: {
@@ -130,14 +134,9 @@ export class SyntheticTraffic {
         const tcpLen = syn ? 24 : 20;
         const plen = tcpLen + (payload?.length ?? 0);
         const o = s[0] === 4 ? this.ipv4(s[1]!, s[2]!, 6, plen, s[9]!, 0, false) : this.ipv6(s[1]!, s[2]!, 6, plen, s[9]!);
-        put16(f, o, s[3]!);
-        put16(f, o + 2, s[4]!);
-        put32(f, o + 4, s[5]!);
-        put32(f, o + 8, s[6]!);
-        f[o + 12] = (tcpLen / 4) << 4;
-        f[o + 13] = s[7]!;
-        put16(f, o + 14, 64240);
+        writeTcp(f, o, { sport: s[3]!, dport: s[4]!, seq: s[5]!, ack: s[6]!, flags: s[7]!, window: 64240, dataOffset: tcpLen / 4 });
         if (syn) {
+          // MSS 1460
           f[o + 20] = 2;
           f[o + 21] = 4;
           put16(f, o + 22, 1460);
@@ -149,9 +148,7 @@ export class SyntheticTraffic {
       case 18: {
         const plen = 8 + s[5]!;
         const o = s[0] === 17 ? this.ipv4(s[1]!, s[2]!, 17, plen, s[6]!, 0, false) : this.ipv6(s[1]!, s[2]!, 17, plen, s[6]!);
-        put16(f, o, s[3]!);
-        put16(f, o + 2, s[4]!);
-        put16(f, o + 4, plen);
+        writeUdp(f, o, s[3]!, s[4]!, plen);
         return o + plen;
       }
       case 1: {
@@ -163,63 +160,31 @@ export class SyntheticTraffic {
       case 44: {
         // The first fragment carries the UDP header; a later one (offset in 8-byte units) none.
         const o = this.ipv4(s[1]!, s[2]!, 17, 64, s[6]!, s[5]!, s[5] === 0);
-        if (s[5] === 0) {
-          put16(f, o, s[3]!);
-          put16(f, o + 2, s[4]!);
-          put16(f, o + 4, 1480);
-        }
+        if (s[5] === 0) writeUdp(f, o, s[3]!, s[4]!, 1480);
         return o + 64;
       }
-      default: {
+      default:
         // ARP request: who has s[2], tell s[1].
-        put16(f, ETH, 1);
-        put16(f, ETH + 2, 0x0800);
-        f[ETH + 4] = 6;
-        f[ETH + 5] = 4;
-        put16(f, ETH + 6, 1);
-        put32(f, ETH + 14, s[1]!);
-        put32(f, ETH + 24, s[2]!);
-        return ETH + 28;
-      }
+        return writeArp(f, ETH, 1, NO_MAC, s[1]!, s[2]!);
     }
   }
 
   /** An IPv4 header at ETH; returns where its payload starts. */
-  private ipv4(src: number, dst: number, proto: number, plen: number, ttl: number, fragUnits: number, more: boolean): number {
-    const f = this.frame;
-    f[ETH] = 0x45;
-    put16(f, ETH + 2, 20 + plen);
-    put16(f, ETH + 6, (more ? 0x2000 : 0) | fragUnits);
-    f[ETH + 8] = ttl;
-    f[ETH + 9] = proto;
-    put32(f, ETH + 12, src);
-    put32(f, ETH + 16, dst);
-    return ETH + 20;
+  private ipv4(src: number, dst: number, protocol: number, plen: number, ttl: number, fragUnits: number, more: boolean): number {
+    return writeIpv4(this.frame, ETH, { src, dst, protocol, ttl, totalLength: 20 + plen, fragWord: (more ? 0x2000 : 0) | fragUnits, id: 0, ihl: 5 });
   }
 
   /** An IPv6 header at ETH (the IPv4 numbers under 2001:db8::/64); returns where its payload starts. */
-  private ipv6(src: number, dst: number, next: number, plen: number, hops: number): number {
-    const f = this.frame;
-    f[ETH] = 0x60;
-    put16(f, ETH + 4, plen);
-    f[ETH + 6] = next;
-    f[ETH + 7] = hops;
-    for (const [at, v] of [[ETH + 8, src], [ETH + 24, dst]] as const) {
-      put32(f, at, 0x20010db8);
-      put32(f, at + 12, v);
-    }
-    return ETH + 40;
+  private ipv6(src: number, dst: number, nextHeader: number, payloadLength: number, hopLimit: number): number {
+    put32(this.src6, 12, src);
+    put32(this.dst6, 12, dst);
+    return writeIpv6(this.frame, ETH, { src: this.src6, dst: this.dst6, nextHeader, hopLimit, payloadLength });
   }
 }
 
-function put16(f: Uint8Array, o: number, v: number): void {
-  f[o] = (v >>> 8) & 255;
-  f[o + 1] = v & 255;
-}
-
-function put32(f: Uint8Array, o: number, v: number): void {
-  f[o] = (v >>> 24) & 255;
-  f[o + 1] = (v >>> 16) & 255;
-  f[o + 2] = (v >>> 8) & 255;
-  f[o + 3] = v & 255;
+/** 2001:db8:: with its low 32 bits to fill. */
+function v6Scratch(): Uint8Array {
+  const a = new Uint8Array(16);
+  put32(a, 0, 0x20010db8);
+  return a;
 }
