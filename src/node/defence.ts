@@ -8,14 +8,12 @@ import { networkInterfaces } from 'node:os';
 import type { BanRegistry } from '../respond/ban-registry.ts';
 import { responderOf, rulesOf } from '../config/load-config.ts';
 import type { Config } from '../config/schema.ts';
-import { buildDetection, type Detection } from './detection.ts';
+import { buildDetection, type Detection, type DetectionOptions } from './detection.ts';
 import type { FlowMeterConfig } from '../detect/flow-meter.ts';
 import { newModelBoard, type AnomalyScorer, type ModelBoard } from '../detect/detector-shard.ts';
 import type { ModelShelf } from '../detect/model-shelf.ts';
-import type { EnrichedBatch } from '../detect/enrichment.ts';
-import { ModelTrainer, type TrainerEvent } from '../detect/model-trainer.ts';
+import { ModelTrainer } from '../detect/model-trainer.ts';
 import type { FirewallBackend } from '../firewall/backend.ts';
-import type { GeoInfo } from '../geo/geo-lookup.ts';
 import { AllowList, type AllowListSources } from '../respond/allow-list.ts';
 import { BanDesk } from '../respond/ban-desk.ts';
 import { ResponderPolicy, type PolicyState } from '../respond/policy.ts';
@@ -30,7 +28,8 @@ import type { WorkerSpec } from '../supervisors/child-spec.ts';
 import type { WarmShard } from '../detect/warm-up.ts';
 
 
-export interface DefenceOptions {
+/** The callbacks and the placement flag are the detection's own (passed through). */
+export interface DefenceOptions extends Pick<DetectionOptions, 'onScored' | 'onTrainerEvent' | 'onFirewallApplied' | 'onFirewallSetAside' | 'placed'> {
   config: Config;
   registry: BanRegistry;
   firewall: FirewallBackend;
@@ -39,14 +38,8 @@ export interface DefenceOptions {
   featureCount: number;
   /** The node's own addresses, never banned (default: os.networkInterfaces()). */
   interfaces?: AllowListSources['interfaces'];
-  onScored?: (batch: EnrichedBatch<GeoInfo | undefined>, scores: Float32Array | null, packetScores: Float32Array | null) => void;
-  onTrainerEvent?: (e: TrainerEvent) => void;
-  onFirewallApplied?: (what: { kind: 'reconcile' | 'apply'; added: number; removed: number }) => void;
-  onFirewallSetAside?: (address: string, why: string) => void;
   /** Where offences and the ban budget live (default: memory, one node). */
   policyState?: PolicyState;
-  /** In a cluster: detectors, flood watch and trainer are placed by the cluster, not started here. */
-  placed?: boolean;
 }
 
 export interface Defence {
