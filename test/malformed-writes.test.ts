@@ -22,6 +22,8 @@ import { EtcdAllowStore } from '../src/respond/etcd-allow-store.ts';
 import { connectEtcd } from '../src/cluster/etcd-coordinator.ts';
 import { EtcdValues } from '../src/cluster/etcd-values.ts';
 import { keys } from '../src/cluster/keys.ts';
+import { applyFeed } from '../src/feeds/feed-import.ts';
+import { parseFeed } from '../src/feeds/feed-formats.ts';
 import { startEtcd, type TestEtcd } from '../devkit/etcd.ts';
 import { testTempDir } from '../devkit/temp-dir.ts';
 
@@ -125,5 +127,23 @@ test('etcd allow-list: an entry its readers would refuse (not canonical, too wid
   } finally {
     store.close();
     await coordinator.close();
+  }
+});
+
+test('feed import: an entry whose duration is too long to be a number is refused by name; the rest of the list is banned', async () => {
+  const registry = new MemoryBanRegistry();
+  try {
+    const text = JSON.stringify([
+      { value: '192.0.2.10', duration: '4h', scope: 'Ip', type: 'ban' },
+      { value: '192.0.2.11', duration: `${'9'.repeat(400)}h`, scope: 'Ip', type: 'ban' },
+      { value: '192.0.2.12', duration: '4h', scope: 'Ip', type: 'ban' },
+    ]);
+    const r = await applyFeed({ name: 'cs', source: 'cs.json', parsed: parseFeed(text), ttlS: 3600, registry, guard: { checkText: () => null } });
+    assert.deepEqual((await registry.list()).map((b) => b.address).sort(), ['192.0.2.10', '192.0.2.12']);
+    assert.equal(r.added, 2);
+    assert.equal(r.refused.count, 1);
+    assert.match(r.refused.first[0]!, /192\.0\.2\.11.*not stored/);
+  } finally {
+    await registry.close();
   }
 });

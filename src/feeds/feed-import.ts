@@ -9,6 +9,7 @@
 import type { Ban, BanRegistry } from '../respond/ban-registry.ts';
 import type { FeedEntry, FeedProblem, ParsedFeed } from './feed-formats.ts';
 import { PROBLEMS_KEPT } from './feed-formats.ts';
+import { MalformedBanError } from '../respond/ban-record.ts';
 
 /** What the firewall and the guard ask of a ban (respond/ban-guard.ts). */
 export interface FeedGuard {
@@ -129,6 +130,17 @@ export interface FeedReport {
   phases: { parseMs: number; planMs: number; writeMs: number };
 }
 
+function refuseMalformed(plan: FeedPlan, entries: readonly FeedEntry[], extending: ReadonlySet<string>, err: MalformedBanError): void {
+  for (const r of err.refused) {
+    const address = (r.ban as Ban).address;
+    // The plan counted it as added, or extended when the feed's ban was there before: neither happened.
+    if (extending.has(address)) plan.extended--;
+    else plan.added--;
+    plan.refused.count++;
+    if (plan.refused.first.length < PROBLEMS_KEPT) plan.refused.first.push({ at: entries.find((e) => e.address === address)?.at ?? 0, text: String(address), why: `not stored: ${r.problem}` });
+  }
+}
+
 function named(source: string, unit: 'line' | 'entry', list: { count: number; first: FeedProblem[] }): { count: number; first: string[] } {
   return { count: list.count, first: list.first.map((p) => `${unit === 'line' ? `${source}:${p.at}` : `${source}: entry ${p.at}`}: ${p.text}: ${p.why}`) };
 }
@@ -138,11 +150,22 @@ export async function applyFeed(o: { name: string; source: string; parsed: Parse
   const now = o.now ?? Date.now;
   const t0 = o.startedAt ?? performance.now();
   const t1 = performance.now();
-  const plan = planFeed({ name: o.name, entries: o.parsed.entries, ttlS: o.ttlS, current: await o.registry.list(), guard: o.guard, now: now() });
+  const current = await o.registry.list();
+  const plan = planFeed({ name: o.name, entries: o.parsed.entries, ttlS: o.ttlS, current, guard: o.guard, now: now() });
   // The other work of the event loop (the packet path) gets a turn between the phases.
   await new Promise<void>((r) => setImmediate(r));
   const t2 = performance.now();
-  if (plan.put.length > 0) await o.registry.putMany(plan.put);
+  if (plan.put.length > 0) {
+    try {
+      await o.registry.putMany(plan.put);
+    } catch (err) {
+      // A ban the registry will not store (a duration too long to be a number): the others of
+      // the list are in; it is reported as refused, and the removals still happen.
+      if (!(err instanceof MalformedBanError)) throw err;
+      const origin = feedOrigin(o.name);
+      refuseMalformed(plan, o.parsed.entries, new Set(current.filter((b) => b.detector === origin).map((b) => b.address)), err);
+    }
+  }
   const removed = plan.remove.length > 0 ? await o.registry.removeMany(plan.remove) : 0;
   const t3 = performance.now();
   return {
