@@ -13,7 +13,7 @@ import { EtcdBanRegistry, bansPrefix } from '../src/respond/etcd-ban-registry.ts
 import { BANS_FILE, DurableBanRegistry } from '../src/respond/durable-ban-registry.ts';
 import { MemoryBanRegistry } from '../src/respond/memory-ban-registry.ts';
 import { BanDesk } from '../src/respond/ban-desk.ts';
-import { ResponderPolicy } from '../src/respond/policy.ts';
+import { ResponderPolicy, type PolicyOutcome } from '../src/respond/policy.ts';
 import { DEFAULT_RESPONDER } from '../src/respond/responder-config.ts';
 import { AllowList } from '../src/respond/allow-list.ts';
 import { wallClock } from '../src/util/clock.ts';
@@ -93,9 +93,17 @@ test('etcd: putMany writes no key for a malformed ban and writes the others of i
   }
 });
 
-test('desk: an alert scored Infinity is refused by the registry; the other bans of its turn are made and announced', async () => {
+test('desk: a decision the registry refuses is not announced nor taken as a ban; the other bans of its turn are', async () => {
   const registry = new MemoryBanRegistry();
-  const desk = new BanDesk(registry, new ResponderPolicy(DEFAULT_RESPONDER, new AllowList(), wallClock));
+  // The policy skips an alert scored Infinity (next test); one that let it through, as a policy
+  // with a bug would, makes a decision no registry stores.
+  class Unguarded extends ResponderPolicy {
+    override onAlert(alert: Alert, active?: Ban): PolicyOutcome {
+      const outcome = super.onAlert({ ...alert, score: Number.isFinite(alert.score) ? alert.score : 1 }, active);
+      return 'decision' in outcome ? { decision: { ...outcome.decision, score: alert.score } } : outcome;
+    }
+  }
+  const desk = new BanDesk(registry, new Unguarded(DEFAULT_RESPONDER, new AllowList(), wallClock));
   await desk.start();
   const announced: string[] = [];
   desk.onDecision((d) => announced.push(d.address));
@@ -146,4 +154,10 @@ test('feed import: an entry whose duration is too long to be a number is refused
   } finally {
     await registry.close();
   }
+});
+
+test('policy: an alert scored Infinity is recorded, not acted on', () => {
+  const policy = new ResponderPolicy(DEFAULT_RESPONDER, new AllowList(), wallClock);
+  const outcome = policy.onAlert({ type: 'port-scan-vertical', detector: 'rules', source: '198.51.100.23', target: '192.0.2.1', score: Number.POSITIVE_INFINITY, ts: 0, blockable: true, evidence: { ports: 30 } } as unknown as Alert);
+  assert.ok('skipped' in outcome && /not a finite number/.test(outcome.detail), JSON.stringify(outcome));
 });

@@ -99,6 +99,10 @@ export class ResponderPolicy {
   onAlert(alert: Alert, activeBan?: Ban): PolicyOutcome {
     this.counts.alerts++;
     const { minScore } = this.config;
+    if (alert.score === Infinity) {
+      // A detector's bug (a division by zero): no ban could be stored with it (ban-record.ts).
+      return this.skip('not-blockable', `${alert.type} from ${alert.source} scored ${alert.score}, not a finite number: recorded, not acted on`);
+    }
     if (!(alert.score >= minScore)) {
       return this.skip('below-min-score', `${alert.type} from ${alert.source} scored ${readable(alert.score)}, below the minimum ${minScore}: recorded, not acted on`);
     }
