@@ -24,6 +24,8 @@ import { EtcdValues } from '../src/cluster/etcd-values.ts';
 import { keys } from '../src/cluster/keys.ts';
 import { applyFeed } from '../src/feeds/feed-import.ts';
 import { parseFeed } from '../src/feeds/feed-formats.ts';
+import { ALLOW_FILE, FileAllowStore } from '../src/respond/file-allow-store.ts';
+import { writeFileSync } from 'node:fs';
 import { startEtcd, type TestEtcd } from '../devkit/etcd.ts';
 import { testTempDir } from '../devkit/temp-dir.ts';
 
@@ -160,4 +162,14 @@ test('policy: an alert scored Infinity is recorded, not acted on', () => {
   const policy = new ResponderPolicy(DEFAULT_RESPONDER, new AllowList(), wallClock);
   const outcome = policy.onAlert({ type: 'port-scan-vertical', detector: 'rules', source: '198.51.100.23', target: '192.0.2.1', score: Number.POSITIVE_INFINITY, ts: 0, blockable: true, evidence: { ports: 30 } } as unknown as Alert);
   assert.ok('skipped' in outcome && /not a finite number/.test(outcome.detail), JSON.stringify(outcome));
+});
+
+test('file allow-list: an entry wider than minPrefix (a hand edit) is refused at load, and never written', async () => {
+  const dir = testTempDir('autoimmune-allow-');
+  writeFileSync(join(dir, ALLOW_FILE), JSON.stringify([{ net: '0.0.0.0/1', note: 'oops', at: 1 }, { net: '192.0.2.0/24', note: null, at: 2 }]));
+  const store = new FileAllowStore(dir, { v4: 8, v6: 19 });
+  assert.deepEqual(store.entries().map((e) => e.net), ['192.0.2.0/24']);
+  assert.deepEqual(store.refused(), ['0.0.0.0/1']);
+  await assert.rejects(store.put({ net: '2000::/3', note: null, at: 3 }), (e: unknown) => (e as { code?: string }).code === 'AI_ERR_ALLOW_MALFORMED' && /2000::\/3/.test((e as Error).message));
+  assert.deepEqual(new FileAllowStore(dir, { v4: 8, v6: 19 }).entries().map((e) => e.net), ['192.0.2.0/24']);
 });

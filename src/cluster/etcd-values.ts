@@ -134,7 +134,8 @@ export function allowProblem(v: unknown, minPrefix: MinPrefix): string | null {
   return schemaProblem(AllowSchema, v) ?? allowNetProblem((v as AllowedEntry).net, minPrefix);
 }
 
-function allowNetProblem(net: string, minPrefix: MinPrefix): string | null {
+/** Why `net` is not an allow-list net every reader takes (canonical, no wider than `minPrefix`), or null. */
+export function allowNetProblem(net: string, minPrefix: MinPrefix): string | null {
   const bad = addressProblem(net);
   if (bad) return bad;
   const wide = allowWidthProblem(parseCidr(net), minPrefix);
