@@ -158,8 +158,11 @@ async function boot(a: Args, live: boolean, sources: PipelineSource[] | undefine
     ...(a.storeInline ? { store: { thread: false } } : {}),
   };
   const { config } = loadConfig(undefined, mergeConfig(overrides as never, a.set as never) as never);
-  return startNode(config, { notice: () => {}, ...(sources ? { sources } : {}) });
+  return startNode(config, { notice: (line) => void (line.includes('packet path warmed') && (warmUpNotice = line)), ...(sources ? { sources } : {}) });
 }
+
+/** The node's notice of its warm-up (`packet path warmed: N made-up packets in M ms`), if it warmed. */
+let warmUpNotice = '';
 
 async function replayRun(a: Args): Promise<void> {
   let t0 = 0;
@@ -304,6 +307,8 @@ async function replayRun(a: Args): Promise<void> {
     cpu_us_per_packet: { main: Math.round((cpu.main * 1e7) / counted) / 10, all: Math.round((cpu.all * 1e7) / counted) / 10 },
     /** Minor page faults of the process (every thread) during the run: first writes of memory (about 13 µs each in this VM). */
     page_faults: cpu.faults,
+    /** What the node's warm-up made and took before it took traffic (pipeline.warmUpPackets). */
+    warm_up: warmUpNotice.replace(/^autoimmune: /, ''),
     /**
      * CPU seconds of the run by thread group (bench/node/thread-cpu.ts: main, v8-platform =
      * GC helpers and the optimising compiler, ai-store = the store's thread, ai-shard-N = a
