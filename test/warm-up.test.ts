@@ -29,24 +29,32 @@ test('the made-up traffic decodes into every row kind, none malformed', () => {
   const traffic = new SyntheticTraffic();
   const batch = new PacketBatch(256);
   const seen = new Map<string, number>();
-  const kinds: Array<[string, number]> = [['ipv4', PacketFlags.IPV4], ['ipv6', PacketFlags.IPV6], ['tcp', PacketFlags.TCP], ['udp', PacketFlags.UDP], ['icmp', PacketFlags.ICMP], ['fragment', PacketFlags.FRAGMENT], ['arp', PacketFlags.ARP], ['mss', PacketFlags.TCP_MSS]];
+  const kinds: Array<[string, number]> = [['ipv4', PacketFlags.IPV4], ['ipv6', PacketFlags.IPV6], ['tcp', PacketFlags.TCP], ['udp', PacketFlags.UDP], ['icmp', PacketFlags.ICMP], ['fragment', PacketFlags.FRAGMENT], ['arp', PacketFlags.ARP], ['mss', PacketFlags.TCP_MSS], ['wscale', PacketFlags.TCP_WSCALE], ['sack', PacketFlags.TCP_SACK_PERMITTED], ['timestamps', PacketFlags.TCP_TIMESTAMPS], ['df', PacketFlags.DONT_FRAGMENT], ['ip-options', PacketFlags.IP_OPTIONS]];
   let synAcks = 0;
   let heads = 0;
+  let xmas = 0;
+  let firstTs = NaN;
+  let lastTs = NaN;
   for (let k = 0; k < 8; k++) {
     traffic.fill(batch);
+    if (k === 0) firstTs = batch.ts[0]!;
+    lastTs = batch.ts[batch.length - 1]!;
     assert.equal(batch.length, 256);
     for (let i = 0; i < batch.length; i++) {
       const f = batch.flags[i]!;
       assert.equal(f & (PacketFlags.MALFORMED | PacketFlags.UNSUPPORTED), 0, `row ${i} of batch ${k}: status ${batch.status[i]}`);
       for (const [name, bit] of kinds) if (f & bit) seen.set(name, (seen.get(name) ?? 0) + 1);
       if ((batch.tcpFlags[i]! & 0x12) === 0x12) synAcks++;
+      if ((batch.tcpFlags[i]! & 0x29) === 0x29) xmas++; // FIN, PSH, URG
       if (batch.head[i * 16] === 0x53) heads++; // 'S' of an SSH banner
       // every address private or reserved, so the node's GeoIP lookup never caches one
       if (f & (PacketFlags.IPV4 | PacketFlags.IPV6)) for (const side of ['src', 'dst'] as const) assert.notEqual(classifyAddress(batch.formatAddress(i, side)), 'public', `row ${i}: ${batch.formatAddress(i, side)}`);
     }
   }
   for (const [name] of kinds) assert.ok((seen.get(name) ?? 0) > 0, `no ${name} rows in ${[...seen]}`);
-  assert.ok(synAcks > 0 && heads > 0);
+  assert.ok(synAcks > 0 && heads > 0 && xmas > 0);
+  // The clock jumps past the flow meter's idle timeout (15 s) now and then: 2,048 packets span a minute or more.
+  assert.ok(lastTs - firstTs > 45, `${lastTs - firstTs} s`);
   assert.equal(traffic.made, 8 * 256);
   // Handshakes complete: the session verifier finds established connections in it.
   const verifier = new SessionVerifier();

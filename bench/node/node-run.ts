@@ -10,6 +10,9 @@
 //     --heap-sample FILE: the main thread's allocations sampled over the replay (alloc-meter.ts;
 //     sum them with `node --import tsx bench/node/alloc-top.ts FILE PACKETS`).
 //     --malloc-stats: glibc's arenas at the end (malloc_stats() on stderr) and the RSS after a malloc_trim(0).
+//     AUTOIMMUNE_BENCH_MARK=1: a line `=== counting starts at packet N t_us T` on stdout when the
+//     counting starts (T: the monotonic clock in µs, as --cpu-prof's timestamps), to split a
+//     --trace-opt/--trace-deopt log or a CPU profile into before and after.
 //   live:   node dist/bench/node/node-run.js --state DIR --shards N --live
 //     captures `udp` on lo (run it inside a namespace: see live-lab.ts), prints {"ready":true}
 //     once capturing, and on each stdin line `report SENT` prints what it captured and the
@@ -155,19 +158,23 @@ async function boot(a: Args, live: boolean, sources: PipelineSource[] | undefine
     ...(a.storeInline ? { store: { thread: false } } : {}),
   };
   const { config } = loadConfig(undefined, mergeConfig(overrides as never, a.set as never) as never);
-  return startNode(config, { notice: () => {}, ...(sources ? { sources } : {}) });
+  return startNode(config, { notice: (line) => void (line.includes('packet path warmed') && (warmUpNotice = line)), ...(sources ? { sources } : {}) });
 }
+
+/** The node's notice of its warm-up (`packet path warmed: N made-up packets in M ms`), if it warmed. */
+let warmUpNotice = '';
 
 async function replayRun(a: Args): Promise<void> {
   let t0 = 0;
-  let cpu0 = { main: 0, all: 0 };
+  let cpu0 = { main: 0, all: 0, faults: 0 };
   /** Packets the source had read when the counting started (--warmup). */
   let packets0 = 0;
   const alloc = new AllocMeter();
   let source: FileSource | null = null;
   const startCounting = (read: number) => {
+    if (process.env.AUTOIMMUNE_BENCH_MARK) writeFileSync(1, `=== counting starts at packet ${read} t_us ${process.hrtime.bigint() / 1000n}\n`);
     t0 = performance.now();
-    cpu0 = { main: mainThreadCpuS(), all: processCpuS() };
+    cpu0 = { main: mainThreadCpuS(), all: processCpuS(), faults: process.resourceUsage().minorPageFault };
     threadCpu.start();
     alloc.start();
     packets0 = read;
@@ -253,7 +260,7 @@ async function replayRun(a: Args): Promise<void> {
   const p = progress!;
   while (p.confirmed + p.lost < p.delivered) await new Promise((r) => setTimeout(r, 1));
   const elapsedS = (performance.now() - t0) / 1000;
-  const cpu = { main: mainThreadCpuS() - cpu0.main, all: processCpuS() - cpu0.all };
+  const cpu = { main: mainThreadCpuS() - cpu0.main, all: processCpuS() - cpu0.all, faults: process.resourceUsage().minorPageFault - cpu0.faults };
   const byThread = threadCpu.report();
   const counted = p.delivered + p.unroutable - packets0;
   const allocated = alloc.stop();
@@ -298,6 +305,10 @@ async function replayRun(a: Args): Promise<void> {
     // CPU of the run: the main thread's (the event loop the actor shards share) and every
     // thread's, in µs per packet: steadier than packets/s on a machine shared with other work.
     cpu_us_per_packet: { main: Math.round((cpu.main * 1e7) / counted) / 10, all: Math.round((cpu.all * 1e7) / counted) / 10 },
+    /** Minor page faults of the process (every thread) during the run: first writes of memory (about 13 µs each in this VM). */
+    page_faults: cpu.faults,
+    /** What the node's warm-up made and took before it took traffic (pipeline.warmUpPackets). */
+    warm_up: warmUpNotice.replace(/^autoimmune: /, ''),
     /**
      * CPU seconds of the run by thread group (bench/node/thread-cpu.ts: main, v8-platform =
      * GC helpers and the optimising compiler, ai-store = the store's thread, ai-shard-N = a

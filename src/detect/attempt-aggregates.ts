@@ -59,6 +59,7 @@
 import { formatIPv4 } from '../net/address.ts';
 import type { FlowRecord } from './flow-record.ts';
 import { FlowTable, hashAddress, type AddressKey } from './flow-table.ts';
+import { holeyObjects } from '../util/elements-kind.ts';
 
 export interface AttemptConfig {
   /** Slot length, seconds of capture time; default 60. */
@@ -161,9 +162,9 @@ export class AttemptAggregator {
   readonly udp: boolean;
   readonly datagramsPerPort: number;
   private readonly keys: FlowTable;
-  private readonly aggs: Aggregate[] = [];
+  private readonly aggs: Aggregate[] = holeyObjects();
   private readonly targets: FlowTable;
-  private readonly targetPorts: TargetPorts[] = [];
+  private readonly targetPorts: TargetPorts[] = holeyObjects();
   /** The entry of the target admits() last looked at. */
   private target: TargetPorts | null = null;
   /** Slots of the open aggregates. */

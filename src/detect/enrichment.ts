@@ -7,6 +7,7 @@
 
 import { PacketFlags, type PacketBatch } from '../net/packet-batch.ts';
 import type { FlowFeatureExtractor } from './flow-features.ts';
+import { packedObjects } from '../util/elements-kind.ts';
 
 /** Looks an address up: a uint32 for IPv4, the text of an IPv6 address. */
 export interface AddressLookup<G> {
@@ -52,7 +53,7 @@ export class Enrichment<G> {
   late = 0;
   private spare: Float64Array | undefined;
   /** Released feature buffers, for the next batches (a buffer per batch was ~100–200 KB of garbage). */
-  private readonly free: Float64Array[] = [];
+  private readonly free: Float64Array[] = packedObjects();
 
   constructor(
     readonly shard: number,

@@ -38,6 +38,7 @@ import type { AddressLookup, EnrichedBatch } from './enrichment.ts';
 import type { FlowEnd, FlowRecord } from './flow-record.ts';
 import { FlowTable } from './flow-table.ts';
 import { Ipv4Texts } from '../net/address.ts';
+import { holeyObjects } from '../util/elements-kind.ts';
 
 export interface FlowMeterConfig {
   /** A flow with no packet for this long ends ('idle'); default 15 s (NetFlow's inactive timeout). */
@@ -108,8 +109,8 @@ export class FlowMeter {
   private readonly v6: Uint8Array;
   private readonly src4: Int32Array;
   private readonly dst4: Int32Array;
-  private readonly src6: Array<string | undefined> = [];
-  private readonly dst6: Array<string | undefined> = [];
+  private readonly src6: Array<string | undefined> = holeyObjects();
+  private readonly dst6: Array<string | undefined> = holeyObjects();
   /** Records' IPv4 addresses as text: a host's one string, not a new one per record. */
   private readonly v4Texts = new Ipv4Texts();
   private readonly proto: Uint8Array;

@@ -15,6 +15,7 @@
 
 import { LruOrder, checkCapacity } from '../util/lru.ts';
 import { fnv1a, mix32 } from '../util/hash.ts';
+import { holeyObjects } from '../util/elements-kind.ts';
 
 export type AddressKey = number | string;
 
@@ -79,8 +80,8 @@ export class FlowTable {
   private readonly records: Int32Array;
   // The IPv6 texts, sparse: written only for slots that hold one (an IPv4-only table
   // never grows these arrays, and a lookup reads them only when the slot's kind says so).
-  private readonly strA: Array<string | undefined> = [];
-  private readonly strB: Array<string | undefined> = [];
+  private readonly strA: Array<string | undefined> = holeyObjects();
+  private readonly strB: Array<string | undefined> = holeyObjects();
   private used = 0;
   private evicted = 0;
 
