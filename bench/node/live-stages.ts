@@ -6,6 +6,7 @@
 // the capture's read tick and the hops between actors (each a setImmediate of the one event
 // loop), work is the time inside a stage's call.
 
+import { Worker } from 'node:worker_threads';
 import { LiveCapture } from '../../src/net/live-capture.ts';
 import { ShardRouter } from '../../src/net/shard-router.ts';
 import { Enrichment } from '../../src/detect/enrichment.ts';
@@ -14,6 +15,7 @@ import { WorkerCell } from '../../src/supervisors/worker-cell.ts';
 import { BanDesk } from '../../src/respond/ban-desk.ts';
 import type { PacketBatch } from '../../src/net/packet-batch.ts';
 import { percentile } from '../report.ts';
+import { RunDelay } from './run-delay.ts';
 
 const now = (): number => performance.timeOrigin + performance.now();
 
@@ -55,22 +57,40 @@ const event = (what: string, start: number, end: number): void => {
 };
 let blame: Record<string, number> = {};
 let slow = 0;
+/** Per cause: the slow decisions it overlapped, and those it overlapped most (its "top"). */
+let hit: Record<string, number> = {};
+let top: Record<string, number> = {};
+let runDelay: RunDelay | null = null;
+const WAIT = 'main thread waiting for a core';
 
 /**
  * A decision that took longer than `overMs`: adds to each kind of event the time it overlapped
- * the decision's span (its packet's capture → now), and the rest to `unexplained`.
+ * the decision's span (its packet's capture → now), the main thread's wait for a core in that
+ * span (run-delay.ts), and the rest to `unexplained`; counts the decision against every kind
+ * that overlapped it and against the one that overlapped it most.
  */
 export function explainDecision(captureMs: number, decidedMs: number, overMs: number): void {
   if (decidedMs - captureMs <= overMs) return;
   slow++;
+  const mine: Record<string, number> = {};
   let covered = 0;
   for (let k = 0; k < Math.min(evAt, EVENTS); k++) {
     const o = Math.min(evEnd[k]!, decidedMs) - Math.max(evStart[k]!, captureMs);
     if (o <= 0) continue;
-    blame[evWhat[k]!] = (blame[evWhat[k]!] ?? 0) + o;
+    mine[evWhat[k]!] = (mine[evWhat[k]!] ?? 0) + o;
     covered += o;
   }
-  blame.unexplained = (blame.unexplained ?? 0) + Math.max(0, decidedMs - captureMs - covered);
+  const waited = runDelay?.between(captureMs, decidedMs) ?? 0;
+  if (waited > 0.05) mine[WAIT] = waited;
+  const rest = decidedMs - captureMs - covered - waited;
+  if (rest > 0.05) mine.unexplained = rest;
+  let most = '';
+  for (const [what, ms] of Object.entries(mine)) {
+    blame[what] = (blame[what] ?? 0) + ms;
+    hit[what] = (hit[what] ?? 0) + 1;
+    if (most === '' || ms > mine[most]!) most = what;
+  }
+  if (most) top[most] = (top[most] ?? 0) + 1;
 }
 
 let installed = false;
@@ -85,6 +105,7 @@ export function gcEvent(startMs: number, durationMs: number): void {
 export function installStages(): void {
   if (installed) return;
   installed = true;
+  runDelay = new RunDelay();
   // The capture's read tick: interval between reads (the timer), the read's work, its packets.
   wrap(LiveCapture.prototype, 'read', (orig, self, args) => {
     const t0 = performance.now();
@@ -143,7 +164,9 @@ export function installStages(): void {
   wrap(DetectorShard.prototype, 'flush', (orig, self, args) => {
     const t0 = performance.now();
     const r = orig.apply(self, args);
-    add('detect_work_timer_flush', performance.now() - t0);
+    const t1 = performance.now();
+    add('detect_work_timer_flush', t1 - t0);
+    if (t1 - t0 > LONG_MS) event('detector timer flush', performance.timeOrigin + t0, performance.timeOrigin + t1);
     return r;
   });
   // The desk's whole turn (its awaits included: a registry on disk resolves them at once, so
@@ -159,6 +182,16 @@ export function installStages(): void {
       if (t1 - t0 > LONG_MS) event('desk', performance.timeOrigin + t0, performance.timeOrigin + t1);
       return made;
     });
+  });
+  // A message to a thread (the event store's rows, cloned on the main thread: the chunks after
+  // a flush's first are posted outside the store actor's turn).
+  wrap(Worker.prototype, 'postMessage', (orig, self, args) => {
+    const t0 = performance.now();
+    const r = orig.apply(self, args);
+    const t1 = performance.now();
+    add('post_to_thread', t1 - t0);
+    if (t1 - t0 > LONG_MS) event('post to a thread', performance.timeOrigin + t0, performance.timeOrigin + t1);
+    return r;
   });
   // Every actor's turn on the loop, by kind (the synchronous part of its handler).
   wrap(WorkerCell.prototype, 'receive', (orig, self, args) => {
@@ -179,7 +212,13 @@ export function takeStages(seconds: number): Record<string, { n: number; p50: nu
   const out: Record<string, { n: number; p50: number; p99: number; max: number; ms_per_s: number }> = {};
   (out as Record<string, unknown>).slow_decisions = slow;
   (out as Record<string, unknown>).slow_blame_ms = Object.fromEntries(Object.entries(blame).map(([k, v]) => [k, r3(v)]).sort((a, b) => (b[1] as number) - (a[1] as number)));
+  // Share of the slow decisions each cause overlapped, and of those where it overlapped most.
+  const share = (m: Record<string, number>) => Object.fromEntries(Object.entries(m).map(([k, v]) => [k, r3(v / Math.max(1, slow))]).sort((a, b) => (b[1] as number) - (a[1] as number)));
+  (out as Record<string, unknown>).slow_overlapped_share = share(hit);
+  (out as Record<string, unknown>).slow_top_share = share(top);
   blame = {};
+  hit = {};
+  top = {};
   slow = 0;
   lastRead = 0; // the report itself holds the loop: not a tick's interval
   for (const name of Object.keys(series).sort()) {

@@ -35,7 +35,7 @@ import { AllocMeter, HeapSampler } from './alloc-meter.ts';
 import { explainDecision, gcEvent, installStages, takeStages } from './live-stages.ts';
 
 /** --stages: decisions slower than this are matched with what held the loop meanwhile. */
-const SLOW_DECISION_MS = 3;
+const SLOW_DECISION_MS = 4;
 
 // Before the node starts any thread of its own: Node's threads are labelled by their order.
 const threadCpu = new ThreadCpuMeter();
