@@ -6,6 +6,7 @@
 // the capture's read tick and the hops between actors (each a setImmediate of the one event
 // loop), work is the time inside a stage's call.
 
+import { openSync, readSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { LiveCapture } from '../../src/net/live-capture.ts';
 import { ShardRouter } from '../../src/net/shard-router.ts';
@@ -62,12 +63,15 @@ let hit: Record<string, number> = {};
 let top: Record<string, number> = {};
 let runDelay: RunDelay | null = null;
 const WAIT = 'main thread waiting for a core';
+/** A symptom (whatever held the loop or the thread held the tick), so never a decision's top cause nor part of what explains its time. */
+const LATE = 'read tick late';
 
 /**
  * A decision that took longer than `overMs`: adds to each kind of event the time it overlapped
  * the decision's span (its packet's capture → now), the main thread's wait for a core in that
  * span (run-delay.ts), and the rest to `unexplained`; counts the decision against every kind
- * that overlapped it and against the one that overlapped it most.
+ * that overlapped it and against the cause that overlapped it most (a late read tick is the
+ * symptom of the others: counted as overlapping, never as the top cause).
  */
 export function explainDecision(captureMs: number, decidedMs: number, overMs: number): void {
   if (decidedMs - captureMs <= overMs) return;
@@ -78,7 +82,7 @@ export function explainDecision(captureMs: number, decidedMs: number, overMs: nu
     const o = Math.min(evEnd[k]!, decidedMs) - Math.max(evStart[k]!, captureMs);
     if (o <= 0) continue;
     mine[evWhat[k]!] = (mine[evWhat[k]!] ?? 0) + o;
-    covered += o;
+    if (evWhat[k] !== LATE) covered += o;
   }
   const waited = runDelay?.between(captureMs, decidedMs) ?? 0;
   if (waited > 0.05) mine[WAIT] = waited;
@@ -88,12 +92,20 @@ export function explainDecision(captureMs: number, decidedMs: number, overMs: nu
   for (const [what, ms] of Object.entries(mine)) {
     blame[what] = (blame[what] ?? 0) + ms;
     hit[what] = (hit[what] ?? 0) + 1;
-    if (most === '' || ms > mine[most]!) most = what;
+    if (what !== LATE && (most === '' || ms > mine[most]!)) most = what;
   }
   if (most) top[most] = (top[most] ?? 0) + 1;
 }
 
 let installed = false;
+let schedFd = -1;
+const schedBuf = Buffer.alloc(128);
+/** The main thread's run time and run-queue wait so far, ms (its schedstat). */
+function mainSched(): [number, number] {
+  if (schedFd < 0) schedFd = openSync(`/proc/self/task/${process.pid}/schedstat`, 'r');
+  const f = schedBuf.toString('latin1', 0, readSync(schedFd, schedBuf, 0, 128, 0)).split(' ');
+  return [Number(f[0]) / 1e6, Number(f[1]) / 1e6];
+}
 let lastRead = 0;
 
 /** GC pauses, as events. */
@@ -110,7 +122,7 @@ export function installStages(): void {
   wrap(LiveCapture.prototype, 'read', (orig, self, args) => {
     const t0 = performance.now();
     if (lastRead > 0) add('read_interval', t0 - lastRead);
-    if (lastRead > 0 && t0 - lastRead > LATE_TICK_MS) event('read tick late', performance.timeOrigin + lastRead + 1, performance.timeOrigin + t0);
+    if (lastRead > 0 && t0 - lastRead > LATE_TICK_MS) event(LATE, performance.timeOrigin + lastRead + 1, performance.timeOrigin + t0);
     lastRead = t0;
     const r = orig.apply(self, args);
     const t1 = performance.now();
@@ -171,12 +183,18 @@ export function installStages(): void {
   });
   // The desk's whole turn (its awaits included: a registry on disk resolves them at once, so
   // the loop is held throughout), and the bans it made.
+  // Its CPU and its wait for a core (the main thread's schedstat, read at both ends) tell a
+  // long turn's own work from the machine's load.
   wrap(BanDesk.prototype, 'handleAlerts', (orig, self, args) => {
     const t0 = performance.now();
+    const s0 = mainSched();
     const done = orig.apply(self, args) as Promise<unknown[]>;
     return done.then((made) => {
       const t1 = performance.now();
+      const s1 = mainSched();
       add('desk_work', t1 - t0);
+      add('desk_work_cpu', s1[0] - s0[0]);
+      add('desk_work_waiting_for_a_core', s1[1] - s0[1]);
       if (made.length > 0) add(`desk_work_${made.length > 1 ? 'bans_2+' : 'ban_1'}`, t1 - t0);
       add('desk_bans', made.length);
       if (t1 - t0 > LONG_MS) event('desk', performance.timeOrigin + t0, performance.timeOrigin + t1);
@@ -200,6 +218,13 @@ export function installStages(): void {
     const t1 = performance.now();
     const kind = `turn_${(args[1] as { kind?: string }).kind ?? 'actor'}`;
     add(kind, t1 - t0);
+    if (kind === 'turn_store') {
+      // The store's turns by message: the flows a detector ended (and how many), the desk's events, its flush tick.
+      const m = (args[4] instanceof Object && 'msg' in (args[4] as object) ? (args[4] as { msg: unknown }).msg : args[4]) as Record<string, unknown>;
+      const what = 'flows' in m ? 'flows' : 'events' in m ? 'events' : 'tick' in m ? String(m.tick) : 'other';
+      add(`turn_store_${what}`, t1 - t0);
+      if (what === 'flows') add('turn_store_flows_rows', (m.flows as unknown[]).length);
+    }
     if (t1 - t0 > LONG_MS) event(kind, performance.timeOrigin + t0, performance.timeOrigin + t1);
     return r;
   });
