@@ -41,7 +41,7 @@ test('the packet path\'s threads get pipeline.nice, the store\'s thread keeps it
     const notices: string[] = [];
     const release = setPacketPathNice(-7, (l) => notices.push(l));
     assert.ok(release, 'applied');
-    assert.deepEqual(notices, []);
+    assert.equal(notices.length, 0, notices.join('; '));
     assert.equal(niceOf(process.pid), -7, 'the main thread');
     assert.equal(niceOf(shard.tid), -7, 'a shard thread');
     assert.equal(niceOf(store.tid), 0, 'the event store\'s thread keeps its own');

@@ -108,6 +108,12 @@ function mainThreadCpuS(): number {
   return taskCpu(process.pid)!.cpuS;
 }
 
+/** The main thread's wait for a core so far (runnable, not running), ms, and its times on a core: its schedstat. */
+function mainThreadWait(): { ms: number; slices: number } {
+  const f = readFileSync(`/proc/self/task/${process.pid}/schedstat`, 'utf8').split(' ');
+  return { ms: Number(f[1]) / 1e6, slices: Number(f[2]) };
+}
+
 /** CPU seconds of the whole process (every thread). */
 function processCpuS(): number {
   const u = process.cpuUsage();
@@ -394,6 +400,7 @@ async function liveRun(a: Args): Promise<void> {
   // CPU per packet captured in the round (main thread, every thread): what the reads' batch
   // sizes cost, against the replay's.
   let cpuBase = { main: mainThreadCpuS(), all: processCpuS() };
+  let waitBase = mainThreadWait();
   for await (const line of createInterface({ input: process.stdin })) {
     const m = /^report (\d+)$/.exec(line.trim());
     if (!m) break;
@@ -422,6 +429,9 @@ async function liveRun(a: Args): Promise<void> {
         lost: (now.lost ?? 0) - (base.lost ?? 0),
         decisions: latencies.length,
         cpu_us_per_packet: { main: r3(((mainThreadCpuS() - cpuBase.main) * 1e6) / Math.max(1, got())), all: r3(((processCpuS() - cpuBase.all) * 1e6) / Math.max(1, got())) },
+        // The main thread's wait for a core in the round: ms per second, and per time it got one.
+        main_thread_wait_ms_per_s: r3((mainThreadWait().ms - waitBase.ms) / ((performance.now() - since) / 1000)),
+        main_thread_wait_ms_per_slice: r3((mainThreadWait().ms - waitBase.ms) / Math.max(1, mainThreadWait().slices - waitBase.slices)),
         decision_p50_ms: latencies.length ? r3(percentile(latencies, 50)) : null,
         decision_p99_ms: latencies.length ? r3(percentile(latencies, 99)) : null,
         decision_max_ms: latencies.length ? r3(Math.max(...latencies)) : null,
@@ -454,6 +464,7 @@ async function liveRun(a: Args): Promise<void> {
     loop.reset();
     since = performance.now();
     cpuBase = { main: mainThreadCpuS(), all: processCpuS() };
+    waitBase = mainThreadWait();
   }
   clearInterval(sampler);
   loop.disable();
