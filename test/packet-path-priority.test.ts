@@ -5,6 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { setPriority } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { setPacketPathNice } from '../src/node/packet-path-priority.ts';
 
@@ -36,7 +37,9 @@ const canNice = process.platform === 'linux' && process.getuid?.() === 0;
 test('the packet path\'s threads get pipeline.nice, the store\'s thread keeps its own, and stopping puts them back', { skip: canNice ? false : 'needs Linux and root' }, async () => {
   const store = await namedThread('ai-store');
   const shard = await namedThread('ai-shard-0');
+  const ahead = await namedThread('ai-shard-1');
   try {
+    setPriority(ahead.tid, -12); // started with a lower value than the setting: left there
     const main0 = niceOf(process.pid);
     const notices: string[] = [];
     const release = setPacketPathNice(-7, (l) => notices.push(l));
@@ -45,6 +48,7 @@ test('the packet path\'s threads get pipeline.nice, the store\'s thread keeps it
     assert.equal(niceOf(process.pid), -7, 'the main thread');
     assert.equal(niceOf(shard.tid), -7, 'a shard thread');
     assert.equal(niceOf(store.tid), 0, 'the event store\'s thread keeps its own');
+    assert.equal(niceOf(ahead.tid), -12, 'a thread already at a lower value keeps it');
     // A second node of the same process: the values are put back only when the last one stops.
     const second = setPacketPathNice(-7, (l) => notices.push(l))!;
     release!();
@@ -52,9 +56,11 @@ test('the packet path\'s threads get pipeline.nice, the store\'s thread keeps it
     second();
     assert.equal(niceOf(process.pid), main0, 'the main thread\'s value before');
     assert.equal(niceOf(shard.tid), 0, 'the shard thread\'s value before');
+    assert.equal(niceOf(ahead.tid), -12);
   } finally {
     await store.worker.terminate();
     await shard.worker.terminate();
+    await ahead.worker.terminate();
   }
 });
 

@@ -8,7 +8,8 @@
 // the process but the event store's ("ai-store…", whose writes can wait): the main thread, the
 // shard threads, and Node's own (V8's GC helpers, which a scavenge of the main thread waits
 // for, its compilers, libuv's pool). Threads started later inherit the value of the thread that
-// starts them. A value below a thread's needs root or CAP_SYS_NICE; refused, the node says so
+// starts them; a thread already at a lower value (the process started with one) keeps it. A
+// value below a thread's needs root or CAP_SYS_NICE; refused, the node says so
 // once and runs as it is. Each thread's value before is put back when the last node of the
 // process that set it stops (tests start several in one process).
 
@@ -60,13 +61,14 @@ export function setPacketPathNice(nice: number | null, notice: (line: string) =>
     }
   }
   try {
-    setPriority(process.pid, nice);
+    if ((now.get(process.pid) ?? 0) > nice) setPriority(process.pid, nice);
   } catch (err) {
     notice(`autoimmune: pipeline.nice ${nice} not applied (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}: a nice value below the thread's ${now.get(process.pid)} needs root or CAP_SYS_NICE); the packet path runs at ${now.get(process.pid)}. Set pipeline.nice to null to leave it`);
     return null;
   }
   for (const tid of threads) {
-    if (tid === process.pid) continue;
+    // A thread already above it (a node started with a lower nice value) is left there.
+    if (tid === process.pid || (now.get(tid) ?? nice) <= nice) continue;
     try {
       setPriority(tid, nice);
     } catch {
