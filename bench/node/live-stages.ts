@@ -183,8 +183,10 @@ export function installStages(): void {
   });
   // The desk's whole turn (its awaits included: a registry on disk resolves them at once, so
   // the loop is held throughout), and the bans it made.
-  // Its CPU and its wait for a core (the main thread's schedstat, read at both ends) tell a
-  // long turn's own work from the machine's load.
+  // Its wait for a core (the main thread's schedstat, read at both ends: exact, since the
+  // kernel adds to it whenever the thread gets a core) tells a long turn's own work from the
+  // machine's load. Its CPU from the same file is coarse: the running thread's count is
+  // brought up to date at the scheduler's tick (ms), not when read.
   wrap(BanDesk.prototype, 'handleAlerts', (orig, self, args) => {
     const t0 = performance.now();
     const s0 = mainSched();
