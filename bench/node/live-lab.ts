@@ -78,6 +78,9 @@ interface LiveReport {
   /** The node's event loop delay (p99, max) and its longest GC pause, and pauses over 5 ms, in the round. */
   loop_delay_p99_ms: number;
   loop_delay_max_ms: number;
+  /** The node's main thread waiting for a core (runnable, not running): ms per second of the round, and per time it got one. */
+  main_thread_wait_ms_per_s: number;
+  main_thread_wait_ms_per_slice: number;
   gc_max_ms: number;
   gc_over_5ms: number;
   gc_major_ms: number;
@@ -158,7 +161,7 @@ export async function benchNodeLive(state: string, shards: number, rates: readon
         const k = `${pps / 1000}k`;
         const common = { target_pps: pps, achieved_pps: gen.achieved_pps, sent: r.sent, captured: r.captured, kernel_drops: r.kernel_drops, shed: r.shed, late_packets: r.late, scanners: gen.scanners, decisions: r.decisions, shards };
         results.push({ name: `node_live_loss_ratio_${k}`, value: round((r.sent - Math.min(r.captured, r.sent)) / r.sent), unit: 'ratio (packets lost / sent)', ...common });
-        results.push({ name: `node_live_decision_p99_ms_${k}`, value: r.decision_p99_ms ?? -1, unit: 'ms', p50_ms: r.decision_p50_ms, max_ms: r.decision_max_ms, to_desk_p50_ms: r.to_desk_p50_ms, to_desk_p99_ms: r.to_desk_p99_ms, at_desk_p50_ms: r.at_desk_p50_ms, at_desk_p99_ms: r.at_desk_p99_ms, loop_delay_p99_ms: r.loop_delay_p99_ms, loop_delay_max_ms: r.loop_delay_max_ms, gc_max_ms: r.gc_max_ms, gc_over_5ms: r.gc_over_5ms, gc_major_ms: r.gc_major_ms, cpu_us_per_packet: r.cpu_us_per_packet, ...common, ...(r.stages ? { stages: r.stages, held_back: r.held_back } : {}), note: 'capture timestamp of the packet that tipped a scanner over → its ban decision (goal p99 < 5 at 100k with no loss)' });
+        results.push({ name: `node_live_decision_p99_ms_${k}`, value: r.decision_p99_ms ?? -1, unit: 'ms', p50_ms: r.decision_p50_ms, max_ms: r.decision_max_ms, to_desk_p50_ms: r.to_desk_p50_ms, to_desk_p99_ms: r.to_desk_p99_ms, at_desk_p50_ms: r.at_desk_p50_ms, at_desk_p99_ms: r.at_desk_p99_ms, loop_delay_p99_ms: r.loop_delay_p99_ms, loop_delay_max_ms: r.loop_delay_max_ms, main_thread_wait_ms_per_s: r.main_thread_wait_ms_per_s, main_thread_wait_ms_per_slice: r.main_thread_wait_ms_per_slice, gc_max_ms: r.gc_max_ms, gc_over_5ms: r.gc_over_5ms, gc_major_ms: r.gc_major_ms, cpu_us_per_packet: r.cpu_us_per_packet, ...common, ...(r.stages ? { stages: r.stages, held_back: r.held_back } : {}), note: 'capture timestamp of the packet that tipped a scanner over → its ban decision (goal p99 < 5 at 100k with no loss)' });
       }
     } finally {
       node.child.stdin!.end();

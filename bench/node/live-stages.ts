@@ -6,6 +6,8 @@
 // the capture's read tick and the hops between actors (each a setImmediate of the one event
 // loop), work is the time inside a stage's call.
 
+import { openSync, readSync } from 'node:fs';
+import { Worker } from 'node:worker_threads';
 import { LiveCapture } from '../../src/net/live-capture.ts';
 import { ShardRouter } from '../../src/net/shard-router.ts';
 import { Enrichment } from '../../src/detect/enrichment.ts';
@@ -14,6 +16,7 @@ import { WorkerCell } from '../../src/supervisors/worker-cell.ts';
 import { BanDesk } from '../../src/respond/ban-desk.ts';
 import type { PacketBatch } from '../../src/net/packet-batch.ts';
 import { percentile } from '../report.ts';
+import { RunDelay } from './run-delay.ts';
 
 const now = (): number => performance.timeOrigin + performance.now();
 
@@ -65,25 +68,54 @@ const event = (what: string, start: number, end: number): void => {
 };
 let blame: Record<string, number> = {};
 let slow = 0;
+/** Per cause: the slow decisions it overlapped, and those it overlapped most (its "top"). */
+let hit: Record<string, number> = {};
+let top: Record<string, number> = {};
+let runDelay: RunDelay | null = null;
+const WAIT = 'main thread waiting for a core';
+/** A symptom (whatever held the loop or the thread held the tick), so never a decision's top cause nor part of what explains its time. */
+const LATE = 'read tick late';
 
 /**
  * A decision that took longer than `overMs`: adds to each kind of event the time it overlapped
- * the decision's span (its packet's capture → now), and the rest to `unexplained`.
+ * the decision's span (its packet's capture → now), the main thread's wait for a core in that
+ * span (run-delay.ts), and the rest to `unexplained`; counts the decision against every kind
+ * that overlapped it and against the cause that overlapped it most (a late read tick is the
+ * symptom of the others: counted as overlapping, never as the top cause).
  */
 export function explainDecision(captureMs: number, decidedMs: number, overMs: number): void {
   if (decidedMs - captureMs <= overMs) return;
   slow++;
+  const mine: Record<string, number> = {};
   let covered = 0;
   for (let k = 0; k < Math.min(evAt, EVENTS); k++) {
     const o = Math.min(evEnd[k]!, decidedMs) - Math.max(evStart[k]!, captureMs);
     if (o <= 0) continue;
-    blame[evWhat[k]!] = (blame[evWhat[k]!] ?? 0) + o;
-    covered += o;
+    mine[evWhat[k]!] = (mine[evWhat[k]!] ?? 0) + o;
+    if (evWhat[k] !== LATE) covered += o;
   }
-  blame.unexplained = (blame.unexplained ?? 0) + Math.max(0, decidedMs - captureMs - covered);
+  const waited = runDelay?.between(captureMs, decidedMs) ?? 0;
+  if (waited > 0.05) mine[WAIT] = waited;
+  const rest = decidedMs - captureMs - covered - waited;
+  if (rest > 0.05) mine.unexplained = rest;
+  let most = '';
+  for (const [what, ms] of Object.entries(mine)) {
+    blame[what] = (blame[what] ?? 0) + ms;
+    hit[what] = (hit[what] ?? 0) + 1;
+    if (what !== LATE && (most === '' || ms > mine[most]!)) most = what;
+  }
+  if (most) top[most] = (top[most] ?? 0) + 1;
 }
 
 let installed = false;
+let schedFd = -1;
+const schedBuf = Buffer.alloc(128);
+/** The main thread's run time and run-queue wait so far, ms (its schedstat). */
+function mainSched(): [number, number] {
+  if (schedFd < 0) schedFd = openSync(`/proc/self/task/${process.pid}/schedstat`, 'r');
+  const f = schedBuf.toString('latin1', 0, readSync(schedFd, schedBuf, 0, 128, 0)).split(' ');
+  return [Number(f[0]) / 1e6, Number(f[1]) / 1e6];
+}
 let lastRead = 0;
 
 /** GC pauses, as events. */
@@ -95,11 +127,12 @@ export function gcEvent(startMs: number, durationMs: number): void {
 export function installStages(): void {
   if (installed) return;
   installed = true;
+  runDelay = new RunDelay();
   // The capture's read tick: interval between reads (the timer), the read's work, its packets.
   wrap(LiveCapture.prototype, 'read', (orig, self, args) => {
     const t0 = performance.now();
     if (lastRead > 0) add('read_interval', t0 - lastRead);
-    if (lastRead > 0 && t0 - lastRead > LATE_TICK_MS) event('read tick late', performance.timeOrigin + lastRead + 1, performance.timeOrigin + t0);
+    if (lastRead > 0 && t0 - lastRead > LATE_TICK_MS) event(LATE, performance.timeOrigin + lastRead + 1, performance.timeOrigin + t0);
     lastRead = t0;
     const r = orig.apply(self, args);
     const t1 = performance.now();
@@ -153,22 +186,42 @@ export function installStages(): void {
   wrap(DetectorShard.prototype, 'flush', (orig, self, args) => {
     const t0 = performance.now();
     const r = orig.apply(self, args);
-    add('detect_work_timer_flush', performance.now() - t0);
+    const t1 = performance.now();
+    add('detect_work_timer_flush', t1 - t0);
+    if (t1 - t0 > LONG_MS) event('detector timer flush', performance.timeOrigin + t0, performance.timeOrigin + t1);
     return r;
   });
   // The desk's whole turn (its awaits included: a registry on disk resolves them at once, so
   // the loop is held throughout), and the bans it made.
+  // Its wait for a core (the main thread's schedstat, read at both ends: exact, since the
+  // kernel adds to it whenever the thread gets a core) tells a long turn's own work from the
+  // machine's load. Its CPU from the same file is coarse: the running thread's count is
+  // brought up to date at the scheduler's tick (ms), not when read.
   wrap(BanDesk.prototype, 'handleAlerts', (orig, self, args) => {
     const t0 = performance.now();
+    const s0 = mainSched();
     const done = orig.apply(self, args) as Promise<unknown[]>;
     return done.then((made) => {
       const t1 = performance.now();
+      const s1 = mainSched();
       add('desk_work', t1 - t0);
+      add('desk_work_cpu', s1[0] - s0[0]);
+      add('desk_work_waiting_for_a_core', s1[1] - s0[1]);
       if (made.length > 0) add(`desk_work_${made.length > 1 ? 'bans_2+' : 'ban_1'}`, t1 - t0);
       add('desk_bans', made.length);
       if (t1 - t0 > LONG_MS) event('desk', performance.timeOrigin + t0, performance.timeOrigin + t1);
       return made;
     });
+  });
+  // A message to a thread (the event store's rows, cloned on the main thread: the chunks after
+  // a flush's first are posted outside the store actor's turn).
+  wrap(Worker.prototype, 'postMessage', (orig, self, args) => {
+    const t0 = performance.now();
+    const r = orig.apply(self, args);
+    const t1 = performance.now();
+    add('post_to_thread', t1 - t0);
+    if (t1 - t0 > LONG_MS) event('post to a thread', performance.timeOrigin + t0, performance.timeOrigin + t1);
+    return r;
   });
   // Every actor's turn on the loop, by kind (the synchronous part of its handler).
   wrap(WorkerCell.prototype, 'receive', (orig, self, args) => {
@@ -177,6 +230,13 @@ export function installStages(): void {
     const t1 = performance.now();
     const kind = `turn_${(args[1] as { kind?: string }).kind ?? 'actor'}`;
     add(kind, t1 - t0);
+    if (kind === 'turn_store') {
+      // The store's turns by message: the flows a detector ended (and how many), the desk's events, its flush tick.
+      const m = (args[4] instanceof Object && 'msg' in (args[4] as object) ? (args[4] as { msg: unknown }).msg : args[4]) as Record<string, unknown>;
+      const what = 'flows' in m ? 'flows' : 'events' in m ? 'events' : 'tick' in m ? String(m.tick) : 'other';
+      add(`turn_store_${what}`, t1 - t0);
+      if (what === 'flows') add('turn_store_flows_rows', (m.flows as unknown[]).length);
+    }
     if (t1 - t0 > LONG_MS) event(kind, performance.timeOrigin + t0, performance.timeOrigin + t1);
     return r;
   });
@@ -189,7 +249,13 @@ export function takeStages(seconds: number): Record<string, { n: number; p50: nu
   const out: Record<string, { n: number; p50: number; p99: number; max: number; ms_per_s: number }> = {};
   (out as Record<string, unknown>).slow_decisions = slow;
   (out as Record<string, unknown>).slow_blame_ms = Object.fromEntries(Object.entries(blame).map(([k, v]) => [k, r3(v)]).sort((a, b) => (b[1] as number) - (a[1] as number)));
+  // Share of the slow decisions each cause overlapped, and of those where it overlapped most.
+  const share = (m: Record<string, number>) => Object.fromEntries(Object.entries(m).map(([k, v]) => [k, r3(v / Math.max(1, slow))]).sort((a, b) => (b[1] as number) - (a[1] as number)));
+  (out as Record<string, unknown>).slow_overlapped_share = share(hit);
+  (out as Record<string, unknown>).slow_top_share = share(top);
   blame = {};
+  hit = {};
+  top = {};
   slow = 0;
   lastRead = 0; // the report itself holds the loop: not a tick's interval
   for (const name of Object.keys(series).sort()) {

@@ -38,7 +38,7 @@ import { AllocMeter, HeapSampler } from './alloc-meter.ts';
 import { explainDecision, gcEvent, installStages, takeStages } from './live-stages.ts';
 
 /** --stages: decisions slower than this are matched with what held the loop meanwhile. */
-const SLOW_DECISION_MS = 3;
+const SLOW_DECISION_MS = 4;
 
 // Before the node starts any thread of its own: Node's threads are labelled by their order.
 const threadCpu = new ThreadCpuMeter();
@@ -109,6 +109,12 @@ function smapsRollupMb(): Record<string, number> {
 /** CPU seconds (user + system) of this process's main thread, from /proc (the clock ticks of its task). */
 function mainThreadCpuS(): number {
   return taskCpu(process.pid)!.cpuS;
+}
+
+/** The main thread's wait for a core so far (runnable, not running), ms, and its times on a core: its schedstat. */
+function mainThreadWait(): { ms: number; slices: number } {
+  const f = readFileSync(`/proc/self/task/${process.pid}/schedstat`, 'utf8').split(' ');
+  return { ms: Number(f[1]) / 1e6, slices: Number(f[2]) };
 }
 
 /** CPU seconds of the whole process (every thread). */
@@ -405,6 +411,7 @@ async function liveRun(a: Args): Promise<void> {
   // CPU per packet captured in the round (main thread, every thread): what the reads' batch
   // sizes cost, against the replay's.
   let cpuBase = { main: mainThreadCpuS(), all: processCpuS() };
+  let waitBase = mainThreadWait();
   for await (const line of createInterface({ input: process.stdin })) {
     const m = /^report (\d+)$/.exec(line.trim());
     if (!m) break;
@@ -433,6 +440,9 @@ async function liveRun(a: Args): Promise<void> {
         lost: (now.lost ?? 0) - (base.lost ?? 0),
         decisions: latencies.length,
         cpu_us_per_packet: { main: r3(((mainThreadCpuS() - cpuBase.main) * 1e6) / Math.max(1, got())), all: r3(((processCpuS() - cpuBase.all) * 1e6) / Math.max(1, got())) },
+        // The main thread's wait for a core in the round: ms per second, and per time it got one.
+        main_thread_wait_ms_per_s: r3((mainThreadWait().ms - waitBase.ms) / ((performance.now() - since) / 1000)),
+        main_thread_wait_ms_per_slice: r3((mainThreadWait().ms - waitBase.ms) / Math.max(1, mainThreadWait().slices - waitBase.slices)),
         decision_p50_ms: latencies.length ? r3(percentile(latencies, 50)) : null,
         decision_p99_ms: latencies.length ? r3(percentile(latencies, 99)) : null,
         decision_max_ms: latencies.length ? r3(Math.max(...latencies)) : null,
@@ -465,6 +475,7 @@ async function liveRun(a: Args): Promise<void> {
     loop.reset();
     since = performance.now();
     cpuBase = { main: mainThreadCpuS(), all: processCpuS() };
+    waitBase = mainThreadWait();
   }
   clearInterval(sampler);
   loop.disable();

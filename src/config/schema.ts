@@ -120,6 +120,7 @@ export const ConfigSchema = Type.Object(
         highWater: Type.Integer({ minimum: 1, maximum: 100_000, description: 'batches waiting at a shard before captures hold back' }),
         shardMailbox: MailboxSchema,
         workers: Type.Union([Type.Boolean(), Type.Literal('auto')], { description: '"auto": threads when the node has at least 4 cores (src/net/shard-count.ts says why); true: run each shard (enricher and detector) in a worker thread of its own, so shards use every core; in a cluster the setting of the leader decides how shards are placed (set the same on every member)' }),
+        nice: Type.Union([Type.Null(), Type.Integer({ minimum: -20, maximum: 19 })], { description: 'the nice value of the packet path\'s threads (the main thread: capture, actor shards, detectors, the desk; shard threads; V8\'s GC helpers), set once the node has started; the event store\'s thread keeps its own. Below 0 they win a core from other work on the machine sooner, so decisions wait less (src/node/packet-path-priority.ts); below a thread\'s own it needs root or CAP_SYS_NICE; null: left as started' }),
         warmUpPackets: Type.Integer({ minimum: 0, maximum: 10_000_000, description: 'made-up packets of every kind run through throwaway copies of the packet path before the node takes traffic (and in each shard thread before it is ready), so the hot code is compiled at start, not on the first real packets (src/detect/warm-up.ts); 0: off' }),
       },
       strict,

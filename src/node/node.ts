@@ -11,6 +11,7 @@ import { membershipSpec } from '../cluster/membership-actor.ts';
 import { ActorSystem, type ActorSystemOptions } from '../supervisors/actor-system.ts';
 import { LiveCapture } from '../net/live-capture.ts';
 import { buildPipeline, type PipelineSource } from './pipeline.ts';
+import { setPacketPathNice } from './packet-path-priority.ts';
 import { startHttpServer, type HttpServer } from '../http/server.ts';
 import type { BanRegistry } from '../respond/ban-registry.ts';
 import { assembleDefence, type Defence } from './defence.ts';
@@ -261,12 +262,15 @@ async function startRest(config: Config, options: StartNodeOptions, started: Sta
     },
   });
   await system.start();
+  // Once every thread so far has started (the event store's keeps its own priority).
+  const releaseNice = setPacketPathNice(config.pipeline.nice, notice);
   let member: ClusterMember | undefined;
   if (clustered) {
     try {
       member = await startMember(config, system, coordinator, { interfaces, pipeline, detection: defence.detection, sources, stateDir, http: http.url, notice, joinSecret: joinSecret!, values, workers: shardsInThreads(config.pipeline.workers), shardThread: (shard) => defence.workerShard(shard, false) });
     } catch (err) {
       await system.stop();
+      releaseNice?.();
       await events?.close();
       defence.close();
       allow.close();
@@ -374,6 +378,7 @@ async function startRest(config: Config, options: StartNodeOptions, started: Sta
       clearNodeUrl(stateDir, http.url);
       await http.close();
       await coordinator.close();
+      releaseNice?.();
       releaseUmask();
     },
   };
