@@ -34,6 +34,9 @@ import { ThreadCpuMeter, taskCpu } from './thread-cpu.ts';
 import { AllocMeter, HeapSampler } from './alloc-meter.ts';
 import { explainDecision, gcEvent, installStages, takeStages } from './live-stages.ts';
 
+/** memory_timeline_mb's interval, ms (a divisor of 1000: the threads' CPU is sampled each second). */
+const TIMELINE_MS = 250;
+
 /** --stages: decisions slower than this are matched with what held the loop meanwhile. */
 const SLOW_DECISION_MS = 3;
 
@@ -210,6 +213,9 @@ async function replayRun(a: Args): Promise<void> {
   });
   gcObserver.observe({ entryTypes: ['gc'] });
   let rssPeak = 0;
+  /** When the run's highest RSS was sampled: s since the counting started, and in which phase. */
+  let rssPeakAt = { s: 0, phase: 'replay' };
+  let phase = 'replay';
   let smapsAt = 0;
   // The main thread's memoryUsage() at the run's highest RSS (sampled with it).
   let memoryAtPeak: Record<string, number> = {};
@@ -230,6 +236,7 @@ async function replayRun(a: Args): Promise<void> {
     }
     if (rss > rssPeak) {
       rssPeak = rss;
+      rssPeakAt = { s: Math.round(performance.now() - t0) / 1000, phase };
       if (rss > smapsAt + 4 * 1048576) {
         smapsAt = rss;
         memoryAtPeak = memoryMb();
@@ -241,13 +248,14 @@ async function replayRun(a: Args): Promise<void> {
       }
     }
   }, 20);
-  // Where the memory is, each second of the run: RSS, the main thread's V8 heap and its buffers.
+  // Where the memory is, every TIMELINE_MS of the run and its final flush: RSS, the main thread's V8 heap and its buffers.
   const timeline: number[][] = [];
+  let ticks = 0;
   const timelineSampler = setInterval(() => {
-    threadCpu.sample();
+    if (++ticks % (1000 / TIMELINE_MS) === 0) threadCpu.sample();
     const m = memoryMb();
     timeline.push([Math.round(performance.now() - t0) / 1000, m.rss!, m.heapUsed!, m.heapTotal!, m.arrayBuffers!]);
-  }, 1000);
+  }, TIMELINE_MS);
   await end;
   if (t0 === 0) throw new Error(`--warmup ${a.warmup}: the run ended before the source read that many packets (--packets ${a.packets})`);
   const p = progress!;
@@ -258,11 +266,10 @@ async function replayRun(a: Args): Promise<void> {
   const counted = p.delivered + p.unroutable - packets0;
   const allocated = alloc.stop();
   await sampler0?.stop();
-  clearInterval(sampler);
-  clearInterval(timelineSampler);
   gcObserver.disconnect();
-  rssPeak = Math.max(rssPeak, process.memoryUsage.rss());
   const counters = countersByKind(node);
+  const rssPeakReplay = Math.max(rssPeak, process.memoryUsage.rss());
+  phase = 'final-flush';
   // The store's rows still queued at the end (it flushes every second) written now, so the
   // thread table holds all the CPU the run's rows cost.
   const events = node.events?.store;
@@ -272,6 +279,9 @@ async function replayRun(a: Args): Promise<void> {
     if (events.stats.flushed === before && events.stats.pending === 0) break;
   }
   const byThreadFlushed = threadCpu.report();
+  clearInterval(sampler);
+  clearInterval(timelineSampler);
+  rssPeak = Math.max(rssPeak, process.memoryUsage.rss());
   const out = {
     packets: p.delivered + p.unroutable,
     confirmed: p.confirmed,
@@ -280,7 +290,11 @@ async function replayRun(a: Args): Promise<void> {
     /** Packets counted (after --warmup's). */
     counted,
     pps: Math.round(counted / elapsedS),
-    rss_peak_run_mb: Math.round(rssPeak / 1048576),
+    /** The highest RSS sampled (every 20 ms) over the replay. */
+    rss_peak_run_mb: Math.round(rssPeakReplay / 1048576),
+    /** The highest over the replay and the final flush of its rows (the rows still queued written), and when: s since the counting started, and the phase. */
+    rss_peak_mb: Math.round(rssPeak / 1048576),
+    rss_peak_at: rssPeakAt,
     vm_hwm_mb: peakRssMb(),
     memory_mb: memoryMb(),
     memory_at_start_mb: memoryAtStart,
@@ -292,7 +306,7 @@ async function replayRun(a: Args): Promise<void> {
     store_rows_at_peak: storeRowsAtPeak,
     store_pending_max: pendingMax,
     store_thread_end_mb: await node.events?.store.backendMemory().catch(() => null),
-    /** Each second: [s since the replay started, rss, heapUsed, heapTotal, arrayBuffers] in MB. */
+    /** Every TIMELINE_MS, over the replay and its final flush: [s since the replay started, rss, heapUsed, heapTotal, arrayBuffers] in MB. */
     memory_timeline_mb: timeline,
     smaps_rollup_mb: smapsRollupMb(),
     // CPU of the run: the main thread's (the event loop the actor shards share) and every
