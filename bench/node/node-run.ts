@@ -9,6 +9,7 @@
 //     (CPU, time and packets counted after the first W packets read, when --warmup is given).
 //     --heap-sample FILE: the main thread's allocations sampled over the replay (alloc-meter.ts;
 //     sum them with `node --import tsx bench/node/alloc-top.ts FILE PACKETS`).
+//     --heap-snapshot FILE: the main heap after the full GC at the end (V8 heap snapshot).
 //     --malloc-stats: glibc's arenas at the end (malloc_stats() on stderr) and the RSS after a malloc_trim(0).
 //   live:   node dist/bench/node/node-run.js --state DIR --shards N --live
 //     captures `udp` on lo (run it inside a namespace: see live-lab.ts), prints {"ready":true}
@@ -66,13 +67,15 @@ interface Args {
   heapSample: string;
   /** --stages (live): each report also says where the packets' time went, stage by stage (live-stages.ts). */
   stages: boolean;
+  /** --heap-snapshot FILE: the main thread's heap after the full GC at the end (what holds the live array buffers, by retainer). */
+  heapSnapshot: string;
   /** --malloc-stats: at the end, glibc's per-arena malloc_stats() on stderr and the RSS after a malloc_trim(0) (needs gdb). */
   mallocStats: boolean;
   files: string[];
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { state: '', shards: 2, packets: 0, live: false, workers: false, storeInline: false, set: {}, warmup: 0, smaps: '', heapSample: '', stages: false, mallocStats: false, files: [] };
+  const a: Args = { state: '', shards: 2, packets: 0, live: false, workers: false, storeInline: false, set: {}, warmup: 0, smaps: '', heapSample: '', stages: false, mallocStats: false, heapSnapshot: '', files: [] };
   for (let i = 0; i < argv.length; i++) {
     const f = argv[i]!;
     if (f === '--state') a.state = argv[++i]!;
@@ -86,6 +89,7 @@ function parseArgs(argv: string[]): Args {
     else if (f === '--warmup') a.warmup = Number(argv[++i]);
     else if (f === '--heap-sample') a.heapSample = argv[++i]!;
     else if (f === '--malloc-stats') a.mallocStats = true;
+    else if (f === '--heap-snapshot') a.heapSnapshot = argv[++i]!;
     else if (f === '--set') a.set = mergeConfig(a.set as never, JSON.parse(argv[++i]!) as never) as Record<string, unknown>;
     else a.files.push(f);
   }
@@ -341,6 +345,7 @@ async function replayRun(a: Args): Promise<void> {
   // dead ones: a table grown by doubling frees its old buffer only when a GC finds it dead).
   (out as Record<string, unknown>).array_buffers_live_end_mb = Math.round(live.arrayBuffers / 104857.6) / 10;
   (out as Record<string, unknown>).rss_end_after_gc_mb = Math.round(live.rss / 104857.6) / 10;
+  if (a.heapSnapshot) v8.writeHeapSnapshot(a.heapSnapshot);
   if (a.mallocStats) {
     // glibc's malloc_stats() of every arena on stderr, then a malloc_trim(0): what the arenas hold free (gdb attached to this process).
     const gdb = spawnSync('gdb', ['-p', String(process.pid), '-batch', '-ex', 'call (void)malloc_stats()', '-ex', 'call (int)malloc_trim(0)'], { stdio: ['ignore', 'ignore', 'inherit'] });
