@@ -5,10 +5,10 @@
 // 256 (the expected number of set bits is m·(1 − e^(−n/m)), m = 1024). That is why
 // distinct thresholds are capped at MAX_DISTINCT_THRESHOLD (rules-config.ts).
 //
-// The bitmap is allocated for every slot at once (`capacity` × 128 bytes: 8 MB at the rules'
-// 65,536 scan keys): zeroed memory costs only the pages written, and slots are used in the
-// order their table hands them out, so the pages written are those of the slots used, as
-// when it grew. Grown by doubling instead, each outgrown copy stayed allocated, dead in V8's
+// The bitmap is allocated for every slot at once (`capacity` × 128 bytes: 4 MB for a
+// shard's 32,768 scan keys with 2 shards): zeroed memory costs only the pages written, and
+// slots are used in the order their table hands them out, so the pages written are those of
+// the slots used, as when it grew. Grown by doubling instead, each outgrown copy stayed allocated, dead in V8's
 // old generation, until a full collection: about 8 MB allocated for each set over the node
 // benchmark's run, to end at 4 MB (README, "Where the memory goes, round 7").
 
