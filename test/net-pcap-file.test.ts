@@ -137,6 +137,28 @@ describe('shared captures', () => {
     }
   });
 
+  test("a reader given another's buffer reads into it, with the same rows; a buffer smaller than a chunk is replaced", async () => {
+    const first = new CaptureFileReader(join(PCAP_DIR, 'D02_benign_tls2.pcap'), { chunkSize: 65536 });
+    first.readSync(() => {});
+    const buffer = first.buffer;
+    assert.equal(buffer.length, 65536);
+    for (const file of ['D04_benign_http_espn.pcapng', 'D09_scan_TCP_CONNECT_SCAN.pcap']) {
+      const path = join(PCAP_DIR, file);
+      const own = readAll(path, { chunkSize: 65536 });
+      const shared = readAll(path, { chunkSize: 65536, buffer });
+      assert.equal(shared.error, null);
+      assert.equal(shared.reader.buffer, buffer, 'read into the buffer it was given');
+      sameRows(own.batches, shared.batches);
+      let n = 0;
+      for await (const b of new CaptureFileReader(path, { chunkSize: 65536, buffer, reuseBatch: true })) n += b.length;
+      assert.equal(n, own.reader.packets);
+    }
+    const small = readAll(join(PCAP_DIR, 'D06_scan_nmap_80_all.pcap'), { chunkSize: 65536, buffer: Buffer.alloc(16) });
+    assert.equal(small.error, null);
+    assert.equal(small.reader.buffer.length, 65536);
+    sameRows(readAll(join(PCAP_DIR, 'D06_scan_nmap_80_all.pcap')).batches, small.batches);
+  });
+
   test('async batches are fresh objects unless reuseBatch is set; breaking early closes cleanly', async () => {
     const path = join(PCAP_DIR, 'D09_scan_TCP_CONNECT_SCAN.pcap');
     const seen = new Set<PacketBatch>();

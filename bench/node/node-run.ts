@@ -9,6 +9,7 @@
 //     (CPU, time and packets counted after the first W packets read, when --warmup is given).
 //     --heap-sample FILE: the main thread's allocations sampled over the replay (alloc-meter.ts;
 //     sum them with `node --import tsx bench/node/alloc-top.ts FILE PACKETS`).
+//     --heap-snapshot FILE: the main heap after the full GC at the end (V8 heap snapshot).
 //     --malloc-stats: glibc's arenas at the end (malloc_stats() on stderr) and the RSS after a malloc_trim(0).
 //     AUTOIMMUNE_BENCH_MARK=1: a line `=== counting starts at packet N t_us T` on stdout when the
 //     counting starts (T: the monotonic clock in µs, as --cpu-prof's timestamps), to split a
@@ -36,6 +37,9 @@ import { eachNode } from '../../devkit/tree.ts';
 import { ThreadCpuMeter, taskCpu } from './thread-cpu.ts';
 import { AllocMeter, HeapSampler } from './alloc-meter.ts';
 import { explainDecision, gcEvent, installStages, takeStages } from './live-stages.ts';
+
+/** memory_timeline_mb's interval, ms (a divisor of 1000: the threads' CPU is sampled each second). */
+const TIMELINE_MS = 250;
 
 /** --stages: decisions slower than this are matched with what held the loop meanwhile. */
 const SLOW_DECISION_MS = 4;
@@ -66,13 +70,15 @@ interface Args {
   heapSample: string;
   /** --stages (live): each report also says where the packets' time went, stage by stage (live-stages.ts). */
   stages: boolean;
+  /** --heap-snapshot FILE: the main thread's heap after the full GC at the end (what holds the live array buffers, by retainer). */
+  heapSnapshot: string;
   /** --malloc-stats: at the end, glibc's per-arena malloc_stats() on stderr and the RSS after a malloc_trim(0) (needs gdb). */
   mallocStats: boolean;
   files: string[];
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { state: '', shards: 2, packets: 0, live: false, workers: false, storeInline: false, set: {}, warmup: 0, smaps: '', heapSample: '', stages: false, mallocStats: false, files: [] };
+  const a: Args = { state: '', shards: 2, packets: 0, live: false, workers: false, storeInline: false, set: {}, warmup: 0, smaps: '', heapSample: '', stages: false, mallocStats: false, heapSnapshot: '', files: [] };
   for (let i = 0; i < argv.length; i++) {
     const f = argv[i]!;
     if (f === '--state') a.state = argv[++i]!;
@@ -86,6 +92,7 @@ function parseArgs(argv: string[]): Args {
     else if (f === '--warmup') a.warmup = Number(argv[++i]);
     else if (f === '--heap-sample') a.heapSample = argv[++i]!;
     else if (f === '--malloc-stats') a.mallocStats = true;
+    else if (f === '--heap-snapshot') a.heapSnapshot = argv[++i]!;
     else if (f === '--set') a.set = mergeConfig(a.set as never, JSON.parse(argv[++i]!) as never) as Record<string, unknown>;
     else a.files.push(f);
   }
@@ -223,6 +230,9 @@ async function replayRun(a: Args): Promise<void> {
   });
   gcObserver.observe({ entryTypes: ['gc'] });
   let rssPeak = 0;
+  /** When the run's highest RSS was sampled: s since the counting started, and in which phase. */
+  let rssPeakAt = { s: 0, phase: 'replay' };
+  let phase = 'replay';
   let smapsAt = 0;
   // The main thread's memoryUsage() at the run's highest RSS (sampled with it).
   let memoryAtPeak: Record<string, number> = {};
@@ -243,6 +253,7 @@ async function replayRun(a: Args): Promise<void> {
     }
     if (rss > rssPeak) {
       rssPeak = rss;
+      rssPeakAt = { s: Math.round(performance.now() - t0) / 1000, phase };
       if (rss > smapsAt + 4 * 1048576) {
         smapsAt = rss;
         memoryAtPeak = memoryMb();
@@ -254,13 +265,14 @@ async function replayRun(a: Args): Promise<void> {
       }
     }
   }, 20);
-  // Where the memory is, each second of the run: RSS, the main thread's V8 heap and its buffers.
+  // Where the memory is, every TIMELINE_MS of the run and its final flush: RSS, the main thread's V8 heap and its buffers.
   const timeline: number[][] = [];
+  let ticks = 0;
   const timelineSampler = setInterval(() => {
-    threadCpu.sample();
+    if (++ticks % (1000 / TIMELINE_MS) === 0) threadCpu.sample();
     const m = memoryMb();
     timeline.push([Math.round(performance.now() - t0) / 1000, m.rss!, m.heapUsed!, m.heapTotal!, m.arrayBuffers!]);
-  }, 1000);
+  }, TIMELINE_MS);
   await end;
   if (t0 === 0) throw new Error(`--warmup ${a.warmup}: the run ended before the source read that many packets (--packets ${a.packets})`);
   const p = progress!;
@@ -271,11 +283,10 @@ async function replayRun(a: Args): Promise<void> {
   const counted = p.delivered + p.unroutable - packets0;
   const allocated = alloc.stop();
   await sampler0?.stop();
-  clearInterval(sampler);
-  clearInterval(timelineSampler);
   gcObserver.disconnect();
-  rssPeak = Math.max(rssPeak, process.memoryUsage.rss());
   const counters = countersByKind(node);
+  const rssPeakReplay = Math.max(rssPeak, process.memoryUsage.rss());
+  phase = 'final-flush';
   // The store's rows still queued at the end (it flushes every second) written now, so the
   // thread table holds all the CPU the run's rows cost.
   const events = node.events?.store;
@@ -285,6 +296,9 @@ async function replayRun(a: Args): Promise<void> {
     if (events.stats.flushed === before && events.stats.pending === 0) break;
   }
   const byThreadFlushed = threadCpu.report();
+  clearInterval(sampler);
+  clearInterval(timelineSampler);
+  rssPeak = Math.max(rssPeak, process.memoryUsage.rss());
   const out = {
     packets: p.delivered + p.unroutable,
     confirmed: p.confirmed,
@@ -293,7 +307,11 @@ async function replayRun(a: Args): Promise<void> {
     /** Packets counted (after --warmup's). */
     counted,
     pps: Math.round(counted / elapsedS),
-    rss_peak_run_mb: Math.round(rssPeak / 1048576),
+    /** The highest RSS sampled (every 20 ms) over the replay. */
+    rss_peak_run_mb: Math.round(rssPeakReplay / 1048576),
+    /** The highest over the replay and the final flush of its rows (the rows still queued written), and when: s since the counting started, and the phase. */
+    rss_peak_mb: Math.round(rssPeak / 1048576),
+    rss_peak_at: rssPeakAt,
     vm_hwm_mb: peakRssMb(),
     memory_mb: memoryMb(),
     memory_at_start_mb: memoryAtStart,
@@ -305,7 +323,7 @@ async function replayRun(a: Args): Promise<void> {
     store_rows_at_peak: storeRowsAtPeak,
     store_pending_max: pendingMax,
     store_thread_end_mb: await node.events?.store.backendMemory().catch(() => null),
-    /** Each second: [s since the replay started, rss, heapUsed, heapTotal, arrayBuffers] in MB. */
+    /** Every TIMELINE_MS, over the replay and its final flush: [s since the replay started, rss, heapUsed, heapTotal, arrayBuffers] in MB. */
     memory_timeline_mb: timeline,
     smaps_rollup_mb: smapsRollupMb(),
     // CPU of the run: the main thread's (the event loop the actor shards share) and every
@@ -344,6 +362,7 @@ async function replayRun(a: Args): Promise<void> {
   // dead ones: a table grown by doubling frees its old buffer only when a GC finds it dead).
   (out as Record<string, unknown>).array_buffers_live_end_mb = Math.round(live.arrayBuffers / 104857.6) / 10;
   (out as Record<string, unknown>).rss_end_after_gc_mb = Math.round(live.rss / 104857.6) / 10;
+  if (a.heapSnapshot) v8.writeHeapSnapshot(a.heapSnapshot);
   if (a.mallocStats) {
     // glibc's malloc_stats() of every arena on stderr, then a malloc_trim(0): what the arenas hold free (gdb attached to this process).
     const gdb = spawnSync('gdb', ['-p', String(process.pid), '-batch', '-ex', 'call (void)malloc_stats()', '-ex', 'call (int)malloc_trim(0)'], { stdio: ['ignore', 'ignore', 'inherit'] });

@@ -70,6 +70,8 @@ export class FileSource implements PacketSource {
   private fileIndex = -1;
   private iter: AsyncGenerator<PacketBatch, void, undefined> | undefined;
   private reader: CaptureFileReader | undefined;
+  /** The read buffer of the files read so far, for the next (CaptureReadOptions.buffer). */
+  private readBuffer: Buffer | undefined;
   private doneBytes = 0;
   private pending: PacketBatch | undefined;
   private cursor = 0;
@@ -121,8 +123,9 @@ export class FileSource implements PacketSource {
         }
         const path = this.files[this.fileIndex]!;
         this.options.onFile?.(path, this.fileIndex);
-        // One batch per file, refilled: a PacketSource's batch is its caller's only until the next call.
-        this.reader = new CaptureFileReader(path, { batchSize: this.batchSize, stats: this.decodeStats, reuseBatch: true });
+        // One batch per file, refilled: a PacketSource's batch is its caller's only until the
+        // next call; and one read buffer for every file, the previous reader's (done with it).
+        this.reader = new CaptureFileReader(path, { batchSize: this.batchSize, stats: this.decodeStats, reuseBatch: true, ...(this.readBuffer ? { buffer: this.readBuffer } : {}) });
         this.iter = this.reader.batches();
         this.ts0 = NaN;
       }
@@ -138,6 +141,7 @@ export class FileSource implements PacketSource {
       }
       if (r.done) {
         this.doneBytes += this.reader!.bytesRead;
+        this.readBuffer = this.reader!.buffer;
         this.reader = undefined;
         this.iter = undefined;
         continue;

@@ -141,9 +141,16 @@ export class RowRing {
     return i;
   }
 
-  /** Lets every row go, with the words (a subclass clears its own columns). */
-  protected clear(): void {
-    this.c = columnSet(FIRST_CAPACITY);
+  /**
+   * Lets every row go, with the words (a subclass clears its own columns). The typed columns
+   * are kept for the rows to come when they hold at most `keepRows` (a queue emptied every
+   * second refills to about the same size: grown again from FIRST_CAPACITY each time, its
+   * outgrown copies would live long enough to die in V8's old generation, freed only by a full
+   * collection); larger ones go, so a burst's columns are not held after it.
+   */
+  protected clear(keepRows = 0): void {
+    if (this.c.kind.length > keepRows) this.c = columnSet(FIRST_CAPACITY);
+    else this.c.source.length = this.c.target.length = this.c.detail.length = 0;
     this.words = new Words();
     this.head = this.end = 0;
   }
