@@ -362,6 +362,14 @@ describe('rules on crafted classes nobody tuned to (test/fixtures/captures/class
     ['classes_scan_ipproto.pcap', 1],
     ['classes_scan_udp_closed.pcap', 1],
     ['classes_scan_slow_horizontal.pcap', 60],
+    // session 8: sweeps, slow and randomised scans, a UDP flood from one address
+    ['classes_scan_ping_sweep_nmap.pcap', 1],
+    ['classes_scan_ping_sweep_fping.pcap', 5],
+    ['classes_scan_syn_sweep_zmap.pcap', 1],
+    ['classes_scan_slow_t2_syn.pcap', 1],
+    ['classes_scan_slow_t1_connect.pcap', 1200],
+    ['classes_scan_masscan_rand_sport.pcap', 1],
+    ['classes_flood_udp_one_source.pcap', 1],
   ];
   for (const [file, within] of scans) {
     test(`${file}: the scanner gets a blockable alert within ${within} s of its first packet, nobody else does`, () => {
@@ -418,7 +426,51 @@ describe('rules on crafted classes nobody tuned to (test/fixtures/captures/class
     });
   }
 
-  for (const file of ['classes_benign_dns_resolver.pcap', 'classes_benign_p2p.pcap', 'classes_benign_nat_gateway.pcap', 'classes_benign_monitoring.pcap', 'classes_benign_lb_health.pcap']) {
+  for (const file of ['classes_scan_ipv6_syn.pcap']) {
+    test(`${file}: over IPv6, the scanner gets a blockable alert, nobody else does`, () => {
+      const { attackers, victims } = label(file);
+      const alerts = runFiles([join(dir, file)]).alerts;
+      const first = alerts.find((a) => a.blockable && a.source === attackers[0]);
+      assert.ok(first, `no alert; alerts: ${alerts.map(describeAlert).join('; ')}`);
+      for (const a of alerts) {
+        assert.ok(!victims.includes(a.source), `alert on the victim: ${describeAlert(a)}`);
+        if (a.blockable) assert.equal(a.source, attackers[0], describeAlert(a));
+      }
+      report.push({ file, cls: 'scan', first: first.type, ttdMs: ((first.ts - firstTs(join(dir, file))) * 1000).toFixed(1), alerts: alerts.length });
+    });
+  }
+
+  // brute force over IPv6, SSH on a port nobody lists, FTP as medusa and ncrack guess
+  for (const [file, type] of [
+    ['classes_brute_ipv6_ssh.pcap', 'ssh-brute-force'],
+    ['classes_brute_ssh_port_40022.pcap', 'ssh-brute-force'],
+    ['classes_brute_ftp_medusa.pcap', 'brute-force'],
+    ['classes_brute_ftp_ncrack.pcap', 'brute-force'],
+  ] as const) {
+    test(`${file}: the guesser is flagged (${type}) by its 5th failed login at the latest, nobody else`, () => {
+      const path = join(dir, file);
+      const { attackers: [attacker], victims: [victim] } = label(file);
+      const alerts = runFiles([path]).alerts;
+      const attempts = new LoginAttempts();
+      for (const b of batchesOf(path)) attempts.scan(b);
+      const first = alerts.find((a) => a.blockable && a.source === attacker);
+      assert.ok(first, `no alert; alerts: ${alerts.map(describeAlert).join('; ')}`);
+      assert.equal(first.type, type);
+      assert.equal(first.target, victim);
+      for (const a of alerts) if (a.blockable) assert.equal(a.source, attacker, describeAlert(a));
+      const before = attempts.between(attacker!, -Infinity, first.ts);
+      assert.ok(before.failures >= 3 && before.failures <= 5, `${before.failures} failed logins before the alert`);
+      report.push({ file, cls: 'brute', first: `${first.type} after ${before.failures} failures`, ttdMs: ((first.ts - firstTs(path)) * 1000).toFixed(1), alerts: alerts.length });
+    });
+  }
+
+  test('classes_benign_admin_scan.pcap: an admin\'s nmap -sS of its own server is a scan (allow-list admin hosts): flagged, and only the admin', () => {
+    const alerts = runFiles([join(dir, 'classes_benign_admin_scan.pcap')]).alerts;
+    const flagged = new Set(alerts.filter((a) => a.blockable).map((a) => a.source));
+    assert.deepEqual([...flagged], ['10.20.0.9']);
+  });
+
+  for (const file of ['classes_benign_dns_resolver.pcap', 'classes_benign_p2p.pcap', 'classes_benign_nat_gateway.pcap', 'classes_benign_monitoring.pcap', 'classes_benign_lb_health.pcap', 'classes_benign_browser.pcap', 'classes_benign_ntp.pcap', 'classes_benign_ipv6_ssh_admin_typo.pcap']) {
     test(`${file}: nothing blockable`, () => {
       const alerts = runFiles([join(dir, file)]).alerts;
       assert.deepEqual(alerts.filter((a) => a.blockable).map(describeAlert), []);

@@ -186,7 +186,8 @@ describe('configuration', () => {
 });
 
 describe('vertical port scan', () => {
-  const cfg = rules({ verticalScan: { threshold: 6, leakPerS: 0.5, burstMaxretry: 0 } });
+  // the fast bucket alone (the slow one and the burst have tests of their own)
+  const cfg = rules({ verticalScan: { threshold: 6, leakPerS: 0.5, burstMaxretry: 0, unansweredThreshold: 0 } });
 
   test('fires at the threshold of distinct ports and not below', () => {
     const sr = new SourceRules(cfg);
@@ -240,6 +241,28 @@ describe('vertical port scan', () => {
     const fired = run(fast, range(40).map((k) => ({ ts: k * 1.5, src: '10.0.0.1', dst: '10.0.0.2', sp: 50000 + k, dp: 1000 + k })));
     assert.equal(fired.length, 1);
     assert.ok((fired[0]!.evidence.ports as number) > 6, 'needed more than the threshold because of the leak');
+  });
+
+  test('the slow scan (nmap -T1, a port every 15 s): 15 refused ports beyond a leak of 15 per 5 min fire; completed handshakes never count', () => {
+    const slowCfg = rules({ verticalScan: { burstMaxretry: 0 } }); // the defaults: 15 ports, leaking 15 per 300 s
+    const refusedPorts = (n: number, start: number) => range(n).flatMap((k): Pkt[] => [
+      { ts: start + k * 15, src: '10.0.0.1', dst: '10.0.0.2', sp: 50000 + k, dp: 1000 + k, flags: SYN },
+      { ts: start + k * 15 + 0.001, src: '10.0.0.2', dst: '10.0.0.1', sp: 1000 + k, dp: 50000 + k, flags: RST | ACK },
+    ]);
+    const fired = run(new SourceRules(slowCfg), refusedPorts(80, 1));
+    assert.equal(fired.length, 1, 'one alert');
+    assert.equal(fired[0]!.type, 'port-scan-vertical');
+    assert.equal(fired[0]!.evidence.threshold, 15);
+    assert.ok((fired[0]!.evidence.unanswered as number) >= 15);
+    // the fast bucket alone (the slow one off) never fires on it
+    assert.deepEqual(run(new SourceRules(rules({ verticalScan: { burstMaxretry: 0, unansweredThreshold: 0 } })), refusedPorts(80, 1)), []);
+    // a client whose 80 connections to as many ports complete (FTP passive data ports) never fires
+    const completed = range(80).flatMap((k): Pkt[] => [
+      { ts: 1 + k * 15, src: '10.0.0.1', dst: '10.0.0.2', sp: 50000 + k, dp: 30000 + k, flags: SYN },
+      { ts: 1 + k * 15 + 0.002, src: '10.0.0.1', dst: '10.0.0.2', sp: 50000 + k, dp: 30000 + k, flags: ACK },
+      { ts: 1 + k * 15 + 0.5, src: '10.0.0.1', dst: '10.0.0.2', sp: 50000 + k, dp: 30000 + k, flags: FIN | ACK },
+    ]);
+    assert.deepEqual(run(new SourceRules(slowCfg), completed), []);
   });
 
   test('replies to a client (SYN-ACK, RST-ACK, ACK to many ephemeral ports) never count', () => {

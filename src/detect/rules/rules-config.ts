@@ -46,6 +46,13 @@ export interface RulesConfig {
     burstMaxretry: number;
     /** Seconds. */
     burstFindtimeS: number;
+    /**
+     * The slow scan, Zeek's way: distinct TCP ports of the host whose handshake the source
+     * never completed (refused or unanswered), a bucket of this many (0: off)...
+     */
+    unansweredThreshold: number;
+    /** ...leaking this many ports per second. */
+    unansweredLeakPerS: number;
   };
 
   /**
@@ -171,7 +178,15 @@ export const DEFAULT_RULES: RulesConfig = {
   // IP protocols: a host speaks TCP, UDP, ICMP and a few more (IGMP, GRE, ESP, AH, OSPF,
   // VRRP, SCTP, IPv6 in IPv4); nmap -sO tries all 256 (its -F, 100), so the same 15 distinct
   // values (or 5 new ones back to back) that make a port scan make a protocol scan.
-  verticalScan: { enabled: true, threshold: 15, leakPerS: 0.2, countUdp: true, countIpProtocols: true, burstMaxretry: 5, burstFindtimeS: 0.05 },
+  // The slow scan: at one port every 15 s (nmap -T1) the bucket above leaks three times as
+  // fast as it fills and never overflows, nor does the burst. Zeek's scan.zeek counts only
+  // the attempts that failed (rejected or unanswered): port_scan_threshold 15 ports within
+  // port_scan_interval 5 min. So: 15 distinct TCP ports of one host, leaking 15 per 5 min
+  // (as the slow sweep below), each poured at its opener and taken back when the source
+  // completes the handshake. Any pace faster than one failed port every 20 s fills it
+  // (-T1: after about 60 ports, 15 minutes); a client whose connections complete (FTP's
+  // passive data ports, a monitor) never does, nor a port knock of a few closed ports.
+  verticalScan: { enabled: true, threshold: 15, leakPerS: 0.2, countUdp: true, countIpProtocols: true, burstMaxretry: 5, burstFindtimeS: 0.05, unansweredThreshold: 15, unansweredLeakPerS: 15 / 300 },
   // Zeek's addr_scan_threshold is 25 unique hosts over 5 min, counting failed connections
   // only; here every opener counts, and a browser reaches dozens of hosts on 443 for one
   // page (its third-party content), so 4 times Zeek's, one host forgiven a second. DNS and
@@ -313,6 +328,8 @@ const SPEC: Record<string, Record<string, [Check, string]>> = {
     countIpProtocols: [bool, 'true or false'],
     burstMaxretry: [int(0, 64), 'an integer from 0 (off) to 64'],
     burstFindtimeS: [num(0, 3600, true), 'a positive number of seconds up to 3600'],
+    unansweredThreshold: [int(0, MAX_DISTINCT_THRESHOLD), `an integer from 0 (off) to ${MAX_DISTINCT_THRESHOLD} (distinct ports)`],
+    unansweredLeakPerS: [num(0, 1e6, true), 'a positive number (ports per second)'],
   },
   horizontalScan: {
     enabled: [bool, 'true or false'],

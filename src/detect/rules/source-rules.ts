@@ -114,6 +114,8 @@ export class SourceRules {
   private readonly vLastAbort: Float64Array;
   /** 1 when that probe was counted (it came within connectAbortRepeatS of the one before). */
   private readonly vAbortCounted: Uint8Array;
+  // the slow scan: ports of the host whose handshake the source never completed
+  private readonly vUnanswered: BucketTable | null;
   /** Spared alerts the vertical, horizontal and probe rules hold (held-alerts.ts; see `vertical`). */
   private readonly vHeld: HeldAlerts;
   private readonly hKeys: FlowTable;
@@ -168,6 +170,9 @@ export class SourceRules {
     this.vLastAbort = new Float64Array(maxScanKeys).fill(-Infinity);
     this.vAbortCounted = new Uint8Array(maxScanKeys);
     this.vHeld = new HeldAlerts(maxScanKeys, cool);
+    this.vUnanswered = c.verticalScan.unansweredThreshold > 0
+      ? new BucketTable(maxScanKeys, c.verticalScan.unansweredThreshold, c.verticalScan.unansweredLeakPerS, cool)
+      : null;
     this.hKeys = new FlowTable(maxScanKeys);
     this.hBuckets = new BucketTable(maxScanKeys, c.horizontalScan.threshold, c.horizontalScan.leakPerS, cool);
     this.hDistinct = new DistinctSet(maxScanKeys);
@@ -337,10 +342,15 @@ export class SourceRules {
       st = (st & ~SYN_SENT) | ESTABLISHED;
       if (c.halfOpen.enabled) this.halfOpen(batch, i, src, -1, out);
       if (verified) st |= VERIFIED;
-      // an answered port is no part of a burst of probes (a monitor checking a host's ports)
-      if (st & VHIT && c.verticalScan.enabled && c.verticalScan.burstMaxretry > 0) {
+      // an answered port is no part of a burst of probes (a monitor checking a host's ports),
+      // nor of a slow scan's failed attempts (Zeek counts failed connections only)
+      if (st & VHIT && c.verticalScan.enabled) {
         const v = this.vKeys.find(src, dst, 0, 0);
-        if (v >= 0) this.vBurst.unhit(v);
+        if (v >= 0) {
+          if (c.verticalScan.burstMaxretry > 0) this.vBurst.unhit(v);
+          const u = this.vUnanswered;
+          if (u && !u.cooling(v, ts) && u.leakTo(v, ts) > 0) u.pour(v, ts, -1);
+        }
       }
       if (t) {
         this.toward(batch, i, v6, t, 'completions', 0);
@@ -490,11 +500,16 @@ export class SourceRules {
     const ts = batch.ts[i];
     const s = this.vSlot(src, dst);
     const b = this.vBuckets;
-    if (b.cooling(s, ts)) {
+    // the slow bucket counts TCP ports only (an answer is a completed handshake)
+    const u = port < UDP_PORT ? this.vUnanswered : null;
+    if (b.cooling(s, ts) || (u && u.cooling(s, ts))) {
       this.suppressed++;
       return 0;
     }
-    if (b.leakTo(s, ts) === 0) {
+    // the ports seen stay while either bucket holds something: the slow one spans minutes
+    const fast = b.leakTo(s, ts);
+    const slow = this.vUnanswered ? this.vUnanswered.leakTo(s, ts) : 0;
+    if (fast === 0 && slow === 0) {
       this.vDistinct.clear(s);
       this.vCount[s] = 0;
     }
@@ -503,8 +518,9 @@ export class SourceRules {
     const cfg = this.config.verticalScan;
     const burst = this.vBurst.hit(s, ts);
     const over = b.pour(s, ts, 1);
-    if (!burst && !over) return VHIT;
-    let firstTs = over ? b.firstTs(s) : this.vBurst.windowStart(s);
+    const slowOver = u !== null && u.pour(s, ts, 1) && !burst && !over;
+    if (!burst && !over && !slowOver) return VHIT;
+    let firstTs = slowOver ? u.firstTs(s) : over ? b.firstTs(s) : this.vBurst.windowStart(s);
     const g = this.grader;
     if (g && !over && !g.verifiedSince(src, dst, firstTs) && g.verifiedSince(src, dst, b.firstTs(s))) firstTs = b.firstTs(s);
     const spared = g !== null && batch.flags[i] & PacketFlags.SOURCE_SEEN && !g.verifiedSince(src, dst, firstTs);
@@ -514,12 +530,17 @@ export class SourceRules {
       this.suppressed++;
       this.vBurst.reset(s);
       b.cap(s, cfg.threshold);
+      u?.cap(s, cfg.unansweredThreshold);
       return VHIT;
     }
     const ports = this.vCount[s];
     let evidence: Record<string, number | string>;
     let score: number;
-    if (over) {
+    if (slowOver) {
+      const level = u.levelOf(s);
+      score = riskScore(level, cfg.unansweredThreshold, cfg.unansweredThreshold / cfg.unansweredLeakPerS, ts - firstTs);
+      evidence = { ports, unanswered: level, windowS: seconds(ts - firstTs), threshold: cfg.unansweredThreshold, leakPerS: cfg.unansweredLeakPerS, lastPort: port, proto: 'tcp' };
+    } else if (over) {
       score = riskScore(b.levelOf(s), cfg.threshold, cfg.threshold / cfg.leakPerS, ts - firstTs);
       evidence = { ports, windowS: seconds(ts - firstTs), threshold: cfg.threshold, leakPerS: cfg.leakPerS, lastPort: port & 0xffff, proto: spaceName(port) };
     } else {
@@ -530,7 +551,7 @@ export class SourceRules {
     this.vBurst.reset(s);
     const alert = ruleAlert('port-scan-vertical', batch.formatAddress(i, 'src'), batch.formatAddress(i, 'dst'), score, ts, firstTs, true, evidence);
     this.emit(out, alert, batch, i);
-    this.vHeld.settle(alert, b, s, ts, score);
+    if (this.vHeld.settle(alert, b, s, ts, score)) this.vUnanswered?.trip(s, ts);
     return VHIT;
   }
 
@@ -560,6 +581,7 @@ export class SourceRules {
     if (s < 0) {
       s = this.vKeys.insert(src, dst, 0, 0);
       this.vBuckets.reset(s);
+      this.vUnanswered?.reset(s);
       this.vBurst.reset(s);
       this.vDistinct.clear(s);
       this.vCount[s] = 0;
