@@ -407,14 +407,14 @@ describe('rules on crafted classes nobody tuned to (test/fixtures/captures/class
     });
   }
 
-  for (const file of ['classes_flood_ack_spoofed.pcap', 'classes_flood_rst_spoofed.pcap']) {
-    test(`${file}: segments of no connection from forged sources: a non-blockable tcp-flood alert naming the victim within 1 s, nothing blockable`, () => {
+  for (const [file, type] of [['classes_flood_ack_spoofed.pcap', 'tcp-flood'], ['classes_flood_rst_spoofed.pcap', 'tcp-flood'], ['classes_flood_udp_spoofed.pcap', 'udp-flood']] as const) {
+    test(`${file}: from forged sources: a non-blockable ${type} alert naming the victim within 1 s, nothing blockable`, () => {
       const victim = label(file).victims[0]!;
       const alerts = runFiles([join(dir, file)]).alerts;
       assert.deepEqual(alerts.filter((a) => a.blockable).map(describeAlert), []);
       const flood = alerts.find((a) => a.target === victim);
       assert.ok(flood, `no alert; alerts: ${alerts.map(describeAlert).join('; ')}`);
-      assert.equal(flood.type, 'tcp-flood');
+      assert.equal(flood.type, type);
       assert.equal(alerts.length, 1, 'the clients before the flood are no flood');
       // the flood: the first packet from outside the clients' 192.0.2.0/24
       let start = Infinity;

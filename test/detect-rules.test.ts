@@ -792,6 +792,24 @@ describe('victim rules', () => {
     assert.deepEqual(sharded(cfg, chunks(range(300).map((k) => resp(k, { sp: 5353, dst: '224.0.0.251' })), 16)).out, []);
   });
 
+  test('UDP flood: small datagrams to random ports from spoofed sources, one non-blockable alert naming the victim; a server answering its queries is none', () => {
+    const c = rules({ udpFlood: { threshold: 100, leakPerS: 10, minSources: 10 }, halfOpen: { enabled: false } });
+    const dgram = (k: number): Pkt => ({ ts: 1 + k * 0.001, src: spoofed(k), dst: '10.10.10.10', proto: 'udp', sp: 1024 + k, dp: (k * 7919) % 65000 + 1, payload: 0 });
+    assert.deepEqual(sharded(c, chunks(range(99).map(dgram), 16)).out, []);
+    const { out } = sharded(c, chunks(range(100).map(dgram), 16));
+    assert.equal(out.length, 1);
+    assert.equal(out[0]!.type, 'udp-flood');
+    assert.equal(out[0]!.target, '10.10.10.10');
+    assert.equal(out[0]!.blockable, false);
+    assert.equal(out[0]!.evidence.datagrams, 100);
+    // a DNS server answering 1,000 queries from 1,000 clients
+    const served = range(1000).flatMap((k): Pkt[] => [
+      { ts: 1 + k * 0.001, src: spoofed(k), dst: '10.10.10.10', proto: 'udp', sp: 30000 + k, dp: 53, payload: 40 },
+      { ts: 1 + k * 0.001 + 0.0002, src: '10.10.10.10', dst: spoofed(k), proto: 'udp', sp: 53, dp: 30000 + k, payload: 90 },
+    ]);
+    assert.deepEqual(sharded(c, chunks(served, 64)).out, []);
+  });
+
   test('UDP responses the victim asked for cancel out, whichever shard reports first', () => {
     // requests and responses come from different sources, so from different shards
     const requests = range(400).map((k) => ({ ts: 1 + k * 0.001, src: '10.10.10.10', dst: spoofed(k), proto: 'udp' as const, sp: 30000 + k, dp: 53, payload: 40 }));

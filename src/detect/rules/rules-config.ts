@@ -149,6 +149,14 @@ export interface RulesConfig {
     minPayload: number;
   };
 
+  /**
+   * Small UDP datagrams (under udpAmplification.minPayload bytes of payload) toward one
+   * victim, less the datagrams it sent: a flood of empty datagrams to random ports from
+   * forged sources (units: packets). A server answering its queries (DNS, NTP, QUIC, games)
+   * cancels them out.
+   */
+  udpFlood: BucketConfig & { enabled: boolean; minSources: number };
+
   /** SYN-ACKs toward one victim, less the handshakes it completed as a client (units: packets). */
   tcpReflection: BucketConfig & { enabled: boolean; minSources: number };
 
@@ -277,6 +285,17 @@ export const DEFAULT_RULES: RulesConfig = {
     minSources: 10,
     minPayload: 100,
   },
+  // Small datagrams a host does not answer (hping3 --udp --rand-source: empty datagrams to
+  // random ports): a host answers a datagram to a closed port with ICMP port unreachable
+  // (RFC 1122 3.2.2.1), not UDP, and Linux sends at most 1000 ICMP messages a second
+  // (net.ipv4.icmp_msgs_per_sec), dropping the rest of such datagrams silently. So: 1000
+  // unanswered datagrams a second leak away (more than its stack can even refuse), 2000
+  // beyond that (two seconds of it), from 20 or more sources as the other floods (one source
+  // is the source rules': its random ports are a vertical scan). Servers answer what they
+  // receive (DNS, NTP, QUIC, games) and cancel out; a one-way receiver of more than 1000
+  // datagrams a second from 20 hosts (a large syslog or NetFlow collector) raises an alert
+  // that bans nobody: raise the threshold there.
+  udpFlood: { enabled: true, threshold: 2000, leakPerS: 1000, minSources: 20 },
   // SYN-ACKs nobody asked for (a reflection off many TCP servers): as SYN floods.
   tcpReflection: { enabled: true, threshold: 500, leakPerS: 100, minSources: 20 },
   // ACK and RST floods (hping3 -A / -R --rand-source; the "TCP ACK flood" and "RST flood"
@@ -368,7 +387,7 @@ const SPEC: Record<string, Record<string, [Check, string]>> = {
     leakPerS: [num(0, 1e9, true), 'a positive number (SYNs per second)'],
   },
 };
-for (const name of ['synFlood', 'udpAmplification', 'tcpReflection', 'tcpFlood', 'icmpFlood']) {
+for (const name of ['synFlood', 'udpAmplification', 'udpFlood', 'tcpReflection', 'tcpFlood', 'icmpFlood']) {
   SPEC[name] = {
     enabled: [bool, 'true or false'],
     threshold: [num(0, 1e12, true), 'a positive number (packets)'],

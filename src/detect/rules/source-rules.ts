@@ -397,7 +397,8 @@ export class SourceRules {
       // Whatever the ports: a large datagram toward a host may be an answer it never asked
       // for (peers of symmetric protocols, NTP 123↔123, IKE 500↔500, mDNS, are not
       // reflections); every datagram a host sends may solicit answers from its peer.
-      if (large && !group) this.toward(batch, i, v6, t, 'udpResp', batch.wirelen[i]);
+      // A small one counts toward a UDP flood instead (hping3 --udp: empty datagrams).
+      if (!group) this.toward(batch, i, v6, t, large ? 'udpResp' : 'udpIn', batch.wirelen[i]);
       const r = v6 ? this.writer.row6(src as string, ts) : this.writer.row4(batch.src4[i], ts);
       if (r >= 0) {
         t.udpReqOut[r]++;
@@ -442,7 +443,7 @@ export class SourceRules {
   // ---- tally ------------------------------------------------------------------------
 
   /** Count packet i toward its destination's row (`bytes` also into the byte column where there is one). */
-  private toward(batch: PacketBatch, i: number, v6: boolean, t: VictimTally, column: 'syn' | 'synAck' | 'completions' | 'stray' | 'udpResp' | 'icmp', bytes: number): void {
+  private toward(batch: PacketBatch, i: number, v6: boolean, t: VictimTally, column: 'syn' | 'synAck' | 'completions' | 'stray' | 'udpResp' | 'udpIn' | 'icmp', bytes: number): void {
     const ts = batch.ts[i];
     const w = this.writer;
     const r = v6 ? w.row6(batch.hostKey(i, 'dst') as string, ts) : w.row4(batch.dst4[i], ts);
