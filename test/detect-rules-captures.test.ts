@@ -487,6 +487,30 @@ describe('rules on recordings of real nmap 7.93 and hping3 (a veth pair between 
       expectScanner(file, join(FIXTURES, file), SCANNER, [TARGET], 1);
     });
   }
+  test('recorded_scan_nmap-6-sS.pcap: nmap -6 -sS, the scanner gets a blockable alert at its first probes, nobody else does', () => {
+    const file = join(FIXTURES, 'recorded_scan_nmap-6-sS.pcap');
+    const alerts = runFiles([file]).alerts;
+    const first = alerts.find((a) => a.blockable && a.source === 'fd00:d8::2');
+    assert.ok(first, `no alert; alerts: ${alerts.map(describeAlert).join('; ')}`);
+    for (const a of alerts) assert.equal(a.source, 'fd00:d8::2', describeAlert(a));
+    assert.ok(first.ts - firstTs(file) < 1);
+    report.push({ file: 'recorded_scan_nmap-6-sS.pcap', cls: 'scan', first: first.type, ttdMs: ((first.ts - firstTs(file)) * 1000).toFixed(1), alerts: alerts.length });
+  });
+
+  test('recorded_flood_hping3-udp-rand-source.pcap: a non-blockable udp-flood alert naming the target within 1.5 s, nothing blockable', () => {
+    const file = join(FIXTURES, 'recorded_flood_hping3-udp-rand-source.pcap');
+    const alerts = runFiles([file]).alerts;
+    assert.deepEqual(alerts.filter((a) => a.blockable).map(describeAlert), []);
+    const flood = alerts.find((a) => a.type === 'udp-flood' && a.target === TARGET);
+    assert.ok(flood, `no alert; alerts: ${alerts.map(describeAlert).join('; ')}`);
+    assert.ok(flood.ts - firstTs(file) < 1.5, `alerted ${flood.ts - firstTs(file)} s after the flood began`);
+    report.push({ file: 'recorded_flood_hping3-udp-rand-source.pcap', cls: 'flood', first: flood.type, ttdMs: ((flood.ts - firstTs(file)) * 1000).toFixed(1), alerts: alerts.length });
+  });
+
+  test('recorded_flood_hping3-udp-one-source.pcap: hping3 --udp -p ++1 from its own address is a vertical scan of UDP ports: blockable within 1 s', () => {
+    expectScanner('recorded_flood_hping3-udp-one-source.pcap', join(FIXTURES, 'recorded_flood_hping3-udp-one-source.pcap'), SCANNER, [TARGET], 1);
+  });
+
   for (const file of ['recorded_flood_hping3-ack-rand-source.pcap', 'recorded_flood_hping3-rst-rand-source.pcap']) {
     test(`${file}: a non-blockable tcp-flood alert naming the target within 1 s, nothing blockable`, () => {
       const alerts = runFiles([join(FIXTURES, file)]).alerts;
