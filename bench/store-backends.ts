@@ -45,6 +45,7 @@ const TYPE_WEIGHTS: Record<(typeof ALERT_TYPES)[number], number> = {
   'brute-force': 0,
   'syn-flood': 5,
   'udp-amplification': 4,
+  'udp-flood': 0,
   'tcp-reflection': 3,
   'tcp-flood': 0,
   'icmp-flood': 4,

@@ -80,7 +80,7 @@ const CASES: Array<[string, Expected]> = [
   ['attacks from the Netherlands and the USA in the last 10 minutes', { language: 'en', query: { kind: 'alert', from: T - 10 * MIN, to: T, filters: { country: ['NL', 'US'] }, measure: 'count', groupBy: 'type', limit: 10 } }],
   ['¿Cuántas inundaciones SYN contra el servidor 10.0.0.5 hubo este mes?', { language: 'es', query: { kind: 'alert', from: Date.UTC(2024, 4, 1), to: T, filters: { type: ['syn-flood'], target: ['10.0.0.5'] }, measure: 'count' } }],
   ['amplificación UDP y reflexión TCP en las últimas 24h', { language: 'es', query: { kind: 'alert', from: T - DAY, to: T, filters: { type: ['udp-amplification', 'tcp-reflection'] }, measure: 'count', groupBy: 'type', limit: 10 } }],
-  ['top 5 targets of ddos today', { language: 'en', query: { kind: 'alert', from: TODAY, to: T, filters: { type: ['syn-flood', 'udp-amplification', 'tcp-reflection', 'tcp-flood', 'icmp-flood'] }, measure: 'top', groupBy: 'target', limit: 5 } }],
+  ['top 5 targets of ddos today', { language: 'en', query: { kind: 'alert', from: TODAY, to: T, filters: { type: ['syn-flood', 'udp-amplification', 'udp-flood', 'tcp-reflection', 'tcp-flood', 'icmp-flood'] }, measure: 'top', groupBy: 'target', limit: 5 } }],
   ['anomalías de los últimos 7 días por día', { language: 'es', query: { kind: 'alert', from: T - 7 * DAY, to: T, filters: { type: ['anomaly'] }, measure: 'trend', bucket: 'day' } }],
   ['ataques de ayer desde Alemania, Francia o Japón', { language: 'es', query: { kind: 'alert', from: YESTERDAY, to: TODAY, filters: { country: ['DE', 'FR', 'JP'] }, measure: 'count', groupBy: 'type', limit: 10 } }],
   ['attacks between 10:00 and 11:30', { language: 'en', query: { kind: 'alert', from: TODAY + 10 * H, to: TODAY + 11.5 * H, filters: {}, measure: 'count', groupBy: 'type', limit: 10 } }],
@@ -269,7 +269,7 @@ const REFUSED: Array<[string, 'es' | 'en', RegExp]> = [
   ['top 5 países por tipo', 'es', /agrupar por/],
   ['hoy', 'es', /No sé qué buscar/],
   ['中国的攻击', 'en', /中国的攻击/],
-  ['how many udp floods today', 'en', /"udp"/],
+  ['how many smurf attacks today', 'en', /"smurf"/],
   ['block the top countries', 'en', /not on countries/],
   ['trend of attacks per hour, top 7', 'en', /"7"/],
   // Flows have no attack type or detector; ports and services are only flows'; flows are not decisions.

@@ -362,6 +362,14 @@ describe('rules on crafted classes nobody tuned to (test/fixtures/captures/class
     ['classes_scan_ipproto.pcap', 1],
     ['classes_scan_udp_closed.pcap', 1],
     ['classes_scan_slow_horizontal.pcap', 60],
+    // session 8: sweeps, slow and randomised scans, a UDP flood from one address
+    ['classes_scan_ping_sweep_nmap.pcap', 1],
+    ['classes_scan_ping_sweep_fping.pcap', 5],
+    ['classes_scan_syn_sweep_zmap.pcap', 1],
+    ['classes_scan_slow_t2_syn.pcap', 1],
+    ['classes_scan_slow_t1_connect.pcap', 1200],
+    ['classes_scan_masscan_rand_sport.pcap', 1],
+    ['classes_flood_udp_one_source.pcap', 1],
   ];
   for (const [file, within] of scans) {
     test(`${file}: the scanner gets a blockable alert within ${within} s of its first packet, nobody else does`, () => {
@@ -399,14 +407,14 @@ describe('rules on crafted classes nobody tuned to (test/fixtures/captures/class
     });
   }
 
-  for (const file of ['classes_flood_ack_spoofed.pcap', 'classes_flood_rst_spoofed.pcap']) {
-    test(`${file}: segments of no connection from forged sources: a non-blockable tcp-flood alert naming the victim within 1 s, nothing blockable`, () => {
+  for (const [file, type] of [['classes_flood_ack_spoofed.pcap', 'tcp-flood'], ['classes_flood_rst_spoofed.pcap', 'tcp-flood'], ['classes_flood_udp_spoofed.pcap', 'udp-flood']] as const) {
+    test(`${file}: from forged sources: a non-blockable ${type} alert naming the victim within 1 s, nothing blockable`, () => {
       const victim = label(file).victims[0]!;
       const alerts = runFiles([join(dir, file)]).alerts;
       assert.deepEqual(alerts.filter((a) => a.blockable).map(describeAlert), []);
       const flood = alerts.find((a) => a.target === victim);
       assert.ok(flood, `no alert; alerts: ${alerts.map(describeAlert).join('; ')}`);
-      assert.equal(flood.type, 'tcp-flood');
+      assert.equal(flood.type, type);
       assert.equal(alerts.length, 1, 'the clients before the flood are no flood');
       // the flood: the first packet from outside the clients' 192.0.2.0/24
       let start = Infinity;
@@ -418,7 +426,51 @@ describe('rules on crafted classes nobody tuned to (test/fixtures/captures/class
     });
   }
 
-  for (const file of ['classes_benign_dns_resolver.pcap', 'classes_benign_p2p.pcap', 'classes_benign_nat_gateway.pcap', 'classes_benign_monitoring.pcap', 'classes_benign_lb_health.pcap']) {
+  for (const file of ['classes_scan_ipv6_syn.pcap']) {
+    test(`${file}: over IPv6, the scanner gets a blockable alert, nobody else does`, () => {
+      const { attackers, victims } = label(file);
+      const alerts = runFiles([join(dir, file)]).alerts;
+      const first = alerts.find((a) => a.blockable && a.source === attackers[0]);
+      assert.ok(first, `no alert; alerts: ${alerts.map(describeAlert).join('; ')}`);
+      for (const a of alerts) {
+        assert.ok(!victims.includes(a.source), `alert on the victim: ${describeAlert(a)}`);
+        if (a.blockable) assert.equal(a.source, attackers[0], describeAlert(a));
+      }
+      report.push({ file, cls: 'scan', first: first.type, ttdMs: ((first.ts - firstTs(join(dir, file))) * 1000).toFixed(1), alerts: alerts.length });
+    });
+  }
+
+  // brute force over IPv6, SSH on a port nobody lists, FTP as medusa and ncrack guess
+  for (const [file, type] of [
+    ['classes_brute_ipv6_ssh.pcap', 'ssh-brute-force'],
+    ['classes_brute_ssh_port_40022.pcap', 'ssh-brute-force'],
+    ['classes_brute_ftp_medusa.pcap', 'brute-force'],
+    ['classes_brute_ftp_ncrack.pcap', 'brute-force'],
+  ] as const) {
+    test(`${file}: the guesser is flagged (${type}) by its 5th failed login at the latest, nobody else`, () => {
+      const path = join(dir, file);
+      const { attackers: [attacker], victims: [victim] } = label(file);
+      const alerts = runFiles([path]).alerts;
+      const attempts = new LoginAttempts();
+      for (const b of batchesOf(path)) attempts.scan(b);
+      const first = alerts.find((a) => a.blockable && a.source === attacker);
+      assert.ok(first, `no alert; alerts: ${alerts.map(describeAlert).join('; ')}`);
+      assert.equal(first.type, type);
+      assert.equal(first.target, victim);
+      for (const a of alerts) if (a.blockable) assert.equal(a.source, attacker, describeAlert(a));
+      const before = attempts.between(attacker!, -Infinity, first.ts);
+      assert.ok(before.failures >= 3 && before.failures <= 5, `${before.failures} failed logins before the alert`);
+      report.push({ file, cls: 'brute', first: `${first.type} after ${before.failures} failures`, ttdMs: ((first.ts - firstTs(path)) * 1000).toFixed(1), alerts: alerts.length });
+    });
+  }
+
+  test('classes_benign_admin_scan.pcap: an admin\'s nmap -sS of its own server is a scan (allow-list admin hosts): flagged, and only the admin', () => {
+    const alerts = runFiles([join(dir, 'classes_benign_admin_scan.pcap')]).alerts;
+    const flagged = new Set(alerts.filter((a) => a.blockable).map((a) => a.source));
+    assert.deepEqual([...flagged], ['10.20.0.9']);
+  });
+
+  for (const file of ['classes_benign_dns_resolver.pcap', 'classes_benign_p2p.pcap', 'classes_benign_nat_gateway.pcap', 'classes_benign_monitoring.pcap', 'classes_benign_lb_health.pcap', 'classes_benign_browser.pcap', 'classes_benign_ntp.pcap', 'classes_benign_ipv6_ssh_admin_typo.pcap']) {
     test(`${file}: nothing blockable`, () => {
       const alerts = runFiles([join(dir, file)]).alerts;
       assert.deepEqual(alerts.filter((a) => a.blockable).map(describeAlert), []);
@@ -435,6 +487,30 @@ describe('rules on recordings of real nmap 7.93 and hping3 (a veth pair between 
       expectScanner(file, join(FIXTURES, file), SCANNER, [TARGET], 1);
     });
   }
+  test('recorded_scan_nmap-6-sS.pcap: nmap -6 -sS, the scanner gets a blockable alert at its first probes, nobody else does', () => {
+    const file = join(FIXTURES, 'recorded_scan_nmap-6-sS.pcap');
+    const alerts = runFiles([file]).alerts;
+    const first = alerts.find((a) => a.blockable && a.source === 'fd00:d8::2');
+    assert.ok(first, `no alert; alerts: ${alerts.map(describeAlert).join('; ')}`);
+    for (const a of alerts) assert.equal(a.source, 'fd00:d8::2', describeAlert(a));
+    assert.ok(first.ts - firstTs(file) < 1);
+    report.push({ file: 'recorded_scan_nmap-6-sS.pcap', cls: 'scan', first: first.type, ttdMs: ((first.ts - firstTs(file)) * 1000).toFixed(1), alerts: alerts.length });
+  });
+
+  test('recorded_flood_hping3-udp-rand-source.pcap: a non-blockable udp-flood alert naming the target within 1.5 s, nothing blockable', () => {
+    const file = join(FIXTURES, 'recorded_flood_hping3-udp-rand-source.pcap');
+    const alerts = runFiles([file]).alerts;
+    assert.deepEqual(alerts.filter((a) => a.blockable).map(describeAlert), []);
+    const flood = alerts.find((a) => a.type === 'udp-flood' && a.target === TARGET);
+    assert.ok(flood, `no alert; alerts: ${alerts.map(describeAlert).join('; ')}`);
+    assert.ok(flood.ts - firstTs(file) < 1.5, `alerted ${flood.ts - firstTs(file)} s after the flood began`);
+    report.push({ file: 'recorded_flood_hping3-udp-rand-source.pcap', cls: 'flood', first: flood.type, ttdMs: ((flood.ts - firstTs(file)) * 1000).toFixed(1), alerts: alerts.length });
+  });
+
+  test('recorded_flood_hping3-udp-one-source.pcap: hping3 --udp -p ++1 from its own address is a vertical scan of UDP ports: blockable within 1 s', () => {
+    expectScanner('recorded_flood_hping3-udp-one-source.pcap', join(FIXTURES, 'recorded_flood_hping3-udp-one-source.pcap'), SCANNER, [TARGET], 1);
+  });
+
   for (const file of ['recorded_flood_hping3-ack-rand-source.pcap', 'recorded_flood_hping3-rst-rand-source.pcap']) {
     test(`${file}: a non-blockable tcp-flood alert naming the target within 1 s, nothing blockable`, () => {
       const alerts = runFiles([join(FIXTURES, file)]).alerts;

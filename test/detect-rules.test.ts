@@ -186,7 +186,8 @@ describe('configuration', () => {
 });
 
 describe('vertical port scan', () => {
-  const cfg = rules({ verticalScan: { threshold: 6, leakPerS: 0.5, burstMaxretry: 0 } });
+  // the fast bucket alone (the slow one and the burst have tests of their own)
+  const cfg = rules({ verticalScan: { threshold: 6, leakPerS: 0.5, burstMaxretry: 0, unansweredThreshold: 0 } });
 
   test('fires at the threshold of distinct ports and not below', () => {
     const sr = new SourceRules(cfg);
@@ -240,6 +241,28 @@ describe('vertical port scan', () => {
     const fired = run(fast, range(40).map((k) => ({ ts: k * 1.5, src: '10.0.0.1', dst: '10.0.0.2', sp: 50000 + k, dp: 1000 + k })));
     assert.equal(fired.length, 1);
     assert.ok((fired[0]!.evidence.ports as number) > 6, 'needed more than the threshold because of the leak');
+  });
+
+  test('the slow scan (nmap -T1, a port every 15 s): 15 refused ports beyond a leak of 15 per 5 min fire; completed handshakes never count', () => {
+    const slowCfg = rules({ verticalScan: { burstMaxretry: 0 } }); // the defaults: 15 ports, leaking 15 per 300 s
+    const refusedPorts = (n: number, start: number) => range(n).flatMap((k): Pkt[] => [
+      { ts: start + k * 15, src: '10.0.0.1', dst: '10.0.0.2', sp: 50000 + k, dp: 1000 + k, flags: SYN },
+      { ts: start + k * 15 + 0.001, src: '10.0.0.2', dst: '10.0.0.1', sp: 1000 + k, dp: 50000 + k, flags: RST | ACK },
+    ]);
+    const fired = run(new SourceRules(slowCfg), refusedPorts(80, 1));
+    assert.equal(fired.length, 1, 'one alert');
+    assert.equal(fired[0]!.type, 'port-scan-vertical');
+    assert.equal(fired[0]!.evidence.threshold, 15);
+    assert.ok((fired[0]!.evidence.unanswered as number) >= 15);
+    // the fast bucket alone (the slow one off) never fires on it
+    assert.deepEqual(run(new SourceRules(rules({ verticalScan: { burstMaxretry: 0, unansweredThreshold: 0 } })), refusedPorts(80, 1)), []);
+    // a client whose 80 connections to as many ports complete (FTP passive data ports) never fires
+    const completed = range(80).flatMap((k): Pkt[] => [
+      { ts: 1 + k * 15, src: '10.0.0.1', dst: '10.0.0.2', sp: 50000 + k, dp: 30000 + k, flags: SYN },
+      { ts: 1 + k * 15 + 0.002, src: '10.0.0.1', dst: '10.0.0.2', sp: 50000 + k, dp: 30000 + k, flags: ACK },
+      { ts: 1 + k * 15 + 0.5, src: '10.0.0.1', dst: '10.0.0.2', sp: 50000 + k, dp: 30000 + k, flags: FIN | ACK },
+    ]);
+    assert.deepEqual(run(new SourceRules(slowCfg), completed), []);
   });
 
   test('replies to a client (SYN-ACK, RST-ACK, ACK to many ephemeral ports) never count', () => {
@@ -767,6 +790,24 @@ describe('victim rules', () => {
     assert.deepEqual(sharded(cfg, chunks(range(300).map((k) => resp(k, { payload: 40 })), 16)).out, []);
     assert.deepEqual(sharded(cfg, chunks(range(300).map((k) => resp(k, { dp: 4500 })), 16)).out, []);
     assert.deepEqual(sharded(cfg, chunks(range(300).map((k) => resp(k, { sp: 5353, dst: '224.0.0.251' })), 16)).out, []);
+  });
+
+  test('UDP flood: small datagrams to random ports from spoofed sources, one non-blockable alert naming the victim; a server answering its queries is none', () => {
+    const c = rules({ udpFlood: { threshold: 100, leakPerS: 10, minSources: 10 }, halfOpen: { enabled: false } });
+    const dgram = (k: number): Pkt => ({ ts: 1 + k * 0.001, src: spoofed(k), dst: '10.10.10.10', proto: 'udp', sp: 1024 + k, dp: (k * 7919) % 65000 + 1, payload: 0 });
+    assert.deepEqual(sharded(c, chunks(range(99).map(dgram), 16)).out, []);
+    const { out } = sharded(c, chunks(range(100).map(dgram), 16));
+    assert.equal(out.length, 1);
+    assert.equal(out[0]!.type, 'udp-flood');
+    assert.equal(out[0]!.target, '10.10.10.10');
+    assert.equal(out[0]!.blockable, false);
+    assert.equal(out[0]!.evidence.datagrams, 100);
+    // a DNS server answering 1,000 queries from 1,000 clients
+    const served = range(1000).flatMap((k): Pkt[] => [
+      { ts: 1 + k * 0.001, src: spoofed(k), dst: '10.10.10.10', proto: 'udp', sp: 30000 + k, dp: 53, payload: 40 },
+      { ts: 1 + k * 0.001 + 0.0002, src: '10.10.10.10', dst: spoofed(k), proto: 'udp', sp: 53, dp: 30000 + k, payload: 90 },
+    ]);
+    assert.deepEqual(sharded(c, chunks(served, 64)).out, []);
   });
 
   test('UDP responses the victim asked for cancel out, whichever shard reports first', () => {

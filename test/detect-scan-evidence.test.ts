@@ -1,4 +1,4 @@
-// A connect scan must not hide behind its own forgeable first alert. Packets in a fixed order
+// A connect scan (or sweep, or -sV's connect probes) must not hide behind its own forgeable first alert. Packets in a fixed order
 // go through what a node runs on them: the session verifier, the enricher, the detector shard
 // (rules, evidence grades) and the responder's policy. The vertical rule's burst can fire on
 // half-open SYNs alone (graded forgeable) from a source that has had a real session here,
@@ -95,6 +95,7 @@ function defend(pkts: Pkt[], perBatch: number): Outcome {
 }
 
 const vertical = (o: Outcome) => o.alerts.filter((a) => a.type === 'port-scan-vertical' && a.source === SCANNER);
+const ofType = (o: Outcome, type: Alert['type']) => o.alerts.filter((a) => a.type === type && a.source === SCANNER);
 const summary = (o: Outcome) => JSON.stringify(o.alerts.map((a, k) => ({ type: a.type, source: a.source, grade: a.grade, seen: a.sourceSeen, firstTs: a.firstTs - T0, ts: a.ts - T0, outcome: 'skipped' in o.outcomes[k]! ? o.outcomes[k]!.skipped : 'ban' })));
 
 describe('a connect scan behind its own forgeable first alert', () => {
@@ -160,5 +161,67 @@ describe('a connect scan behind its own forgeable first alert', () => {
     assert.ok(o.banned.has(SCANNER));
     assert.equal(vertical(o).length, 1, summary(o));
     assert.equal(vertical(o)[0]!.grade, 'forgeable');
+  });
+});
+
+// The same hold in the horizontal rule and scan-probe (held-alerts.ts): main at 679f5a4 tripped
+// both on a spared alert, so the cooldown (300 s) hid the source's real scan that followed.
+describe('a sweep or a probe scan behind its own forgeable first alert', () => {
+  /** Half-open SYNs to port 22 of hosts 10.0.1.1..n, 1 ms apart (a raw SYN sweep, nobody answers). */
+  const synSweep = (ts: number, n: number): Pkt[] =>
+    Array.from({ length: n }, (_, k): Pkt => ({ ts: ts + k * 0.001, src: SCANNER, dst: `10.0.1.${k + 1}`, sp: 30000 + k, dp: 22, flags: SYN, seq: k }));
+  /** connect() to port 22 of hosts 10.0.2.1..n that listen, each reset at once without a byte (nmap -sT, nc -z). */
+  const connectSweep = (ts: number, n: number): Pkt[] =>
+    Array.from({ length: n }, (_, k) => {
+      const dst = `10.0.2.${k + 1}`, sp = 42000 + k, isn = 1000 + sp, t = ts + k * 0.01;
+      return [...handshake(SCANNER, dst, sp, 22, t, isn), { ts: t + 0.0003, src: SCANNER, dst, sp, dp: 22, flags: RST | ACK, seq: isn + 1, ack: 9023 }];
+    }).flat();
+
+  for (const perBatch of [1, 16, 100_000]) {
+    test(`a source seen before: its SYN sweep is spared, its connect sweep of the same port then bans it (${perBatch} packets a batch)`, () => {
+      const o = defend([...session(SCANNER, T0 - 3600), ...synSweep(T0, 40), ...connectSweep(T0 + 10, 20)], perBatch);
+      const h = ofType(o, 'port-scan-horizontal');
+      assert.equal(h[0]?.grade, 'forgeable', summary(o));
+      assert.ok(o.banned.has(SCANNER), `not banned: ${summary(o)}`);
+      assert.equal(h.at(-1)!.grade, 'established', summary(o));
+      assert.ok(h.length <= 2, summary(o));
+    });
+  }
+
+  test('a client framed by a forged sweep of its port is not banned for its own next connections (with data) to new hosts', () => {
+    // the client then opens 40 connections to new hosts of that port, each carrying a request
+    const visits = Array.from({ length: 40 }, (_, k) => {
+      const dst = `10.0.3.${k + 1}`, sp = 43000 + k, isn = 1000 + sp, t = T0 + 5 + k * 0.05;
+      return [...handshake(SCANNER, dst, sp, 22, t, isn), { ts: t + 0.001, src: SCANNER, dst, sp, dp: 22, flags: ACK | PSH, payload: 40, seq: isn + 1, ack: 9023 }];
+    }).flat();
+    for (const perBatch of [1, 100_000]) {
+      const o = defend([...session(SCANNER, T0 - 3600), ...synSweep(T0, 40), ...visits], perBatch);
+      assert.ok(!o.banned.has(SCANNER), summary(o));
+      assert.equal(ofType(o, 'port-scan-horizontal').length, 1, summary(o));
+    }
+  });
+
+  for (const perBatch of [1, 16, 100_000]) {
+    test(`a source seen before: its ACK probes are spared, its connect probes of an open port then ban it (${perBatch} packets a batch)`, () => {
+      // nmap -sA (sequence 0, no options, no DF, window 1024), then -sV-style connects to port 22
+      const ackProbes = CLOSED_PORTS.slice(0, 20).map((p, k): Pkt => ({ ts: T0 + k * 0.001, src: SCANNER, dst: TARGET, sp: 50000, dp: p, flags: ACK, seq: 0, ack: 77 + k, win: 1024, df: false }));
+      const connects = [0, 0.3].flatMap((d, k) => {
+        const sp = 44000 + k, isn = 1000 + sp, t = T0 + 5 + d;
+        return [...handshake(SCANNER, TARGET, sp, 22, t, isn), { ts: t + 0.0003, src: SCANNER, dst: TARGET, sp, dp: 22, flags: RST | ACK, seq: isn + 1, ack: 9023 }];
+      });
+      const o = defend([...session(SCANNER, T0 - 3600), ...ackProbes, ...connects], perBatch);
+      const p = ofType(o, 'scan-probe');
+      assert.equal(p[0]?.grade, 'forgeable', summary(o));
+      assert.ok(o.banned.has(SCANNER), `not banned: ${summary(o)}`);
+      assert.equal(p.at(-1)!.grade, 'established', summary(o));
+      assert.ok(p.length <= 2, summary(o));
+    });
+  }
+
+  test('probes forged in the name of a client seen before raise one alert and never ban it, whatever the client does next', () => {
+    const forged = CLOSED_PORTS.map((p, k): Pkt => ({ ts: T0 + k * 0.001, src: SCANNER, dst: TARGET, sp: 50000, dp: p, flags: ACK, seq: 0, ack: 77 + k, win: 1024, df: false }));
+    const o = defend([...session(SCANNER, T0 - 3600), ...forged, ...session(SCANNER, T0 + 5), ...forged.map((f) => ({ ...f, ts: f.ts + 6 }))], 16);
+    assert.ok(!o.banned.has(SCANNER), summary(o));
+    assert.equal(ofType(o, 'scan-probe').length, 1, summary(o));
   });
 });

@@ -11,6 +11,7 @@ const SPREAD: Partial<Record<Alert['type'], 'spoofed' | 'reflected'>> = {
   'syn-flood': 'spoofed',
   'icmp-flood': 'spoofed',
   'tcp-flood': 'spoofed',
+  'udp-flood': 'spoofed',
   'udp-amplification': 'reflected',
   'tcp-reflection': 'reflected',
 };

@@ -10,6 +10,7 @@ export const ALERT_TYPES = [
   'brute-force',
   'syn-flood',
   'udp-amplification',
+  'udp-flood',
   'tcp-reflection',
   'tcp-flood',
   'icmp-flood',
@@ -19,7 +20,7 @@ export const ALERT_TYPES = [
 export type AlertType = (typeof ALERT_TYPES)[number];
 
 /** Alert types a victim-keyed flood rule raises (src/detect/rules/victim-rules.ts, blockable false). */
-export const FLOOD_ALERT_TYPES: readonly AlertType[] = ['syn-flood', 'udp-amplification', 'tcp-reflection', 'tcp-flood', 'icmp-flood'];
+export const FLOOD_ALERT_TYPES: readonly AlertType[] = ['syn-flood', 'udp-amplification', 'udp-flood', 'tcp-reflection', 'tcp-flood', 'icmp-flood'];
 
 /** Whether `type` (any text: stored rows carry any type) is one of FLOOD_ALERT_TYPES. */
 export function isFloodAlertType(type: string): boolean {

@@ -57,6 +57,10 @@ export const ATTACKS: AttackPhrase[] = [
     phrases: ['amplificacion udp', 'amplificacion', 'amplificaciones', 'amplificacion de udp', 'udp amplification', 'amplification'],
   },
   {
+    types: ['udp-flood'], es: 'inundación UDP', en: 'UDP flood',
+    phrases: ['inundacion udp', 'inundaciones udp', 'inundacion de udp', 'udp flood', 'udp floods', 'flood udp'],
+  },
+  {
     types: ['tcp-reflection'], es: 'reflexión TCP', en: 'TCP reflection',
     phrases: ['reflexion tcp', 'reflexion', 'reflexiones', 'tcp reflection', 'reflection'],
   },

@@ -46,6 +46,13 @@ export interface RulesConfig {
     burstMaxretry: number;
     /** Seconds. */
     burstFindtimeS: number;
+    /**
+     * The slow scan, Zeek's way: distinct TCP ports of the host whose handshake the source
+     * never completed (refused or unanswered), a bucket of this many (0: off)...
+     */
+    unansweredThreshold: number;
+    /** ...leaking this many ports per second. */
+    unansweredLeakPerS: number;
   };
 
   /**
@@ -142,6 +149,14 @@ export interface RulesConfig {
     minPayload: number;
   };
 
+  /**
+   * Small UDP datagrams (under udpAmplification.minPayload bytes of payload) toward one
+   * victim, less the datagrams it sent: a flood of empty datagrams to random ports from
+   * forged sources (units: packets). A server answering its queries (DNS, NTP, QUIC, games)
+   * cancels them out.
+   */
+  udpFlood: BucketConfig & { enabled: boolean; minSources: number };
+
   /** SYN-ACKs toward one victim, less the handshakes it completed as a client (units: packets). */
   tcpReflection: BucketConfig & { enabled: boolean; minSources: number };
 
@@ -171,7 +186,15 @@ export const DEFAULT_RULES: RulesConfig = {
   // IP protocols: a host speaks TCP, UDP, ICMP and a few more (IGMP, GRE, ESP, AH, OSPF,
   // VRRP, SCTP, IPv6 in IPv4); nmap -sO tries all 256 (its -F, 100), so the same 15 distinct
   // values (or 5 new ones back to back) that make a port scan make a protocol scan.
-  verticalScan: { enabled: true, threshold: 15, leakPerS: 0.2, countUdp: true, countIpProtocols: true, burstMaxretry: 5, burstFindtimeS: 0.05 },
+  // The slow scan: at one port every 15 s (nmap -T1) the bucket above leaks three times as
+  // fast as it fills and never overflows, nor does the burst. Zeek's scan.zeek counts only
+  // the attempts that failed (rejected or unanswered): port_scan_threshold 15 ports within
+  // port_scan_interval 5 min. So: 15 distinct TCP ports of one host, leaking 15 per 5 min
+  // (as the slow sweep below), each poured at its opener and taken back when the source
+  // completes the handshake. Any pace faster than one failed port every 20 s fills it
+  // (-T1: after about 60 ports, 15 minutes); a client whose connections complete (FTP's
+  // passive data ports, a monitor) never does, nor a port knock of a few closed ports.
+  verticalScan: { enabled: true, threshold: 15, leakPerS: 0.2, countUdp: true, countIpProtocols: true, burstMaxretry: 5, burstFindtimeS: 0.05, unansweredThreshold: 15, unansweredLeakPerS: 15 / 300 },
   // Zeek's addr_scan_threshold is 25 unique hosts over 5 min, counting failed connections
   // only; here every opener counts, and a browser reaches dozens of hosts on 443 for one
   // page (its third-party content), so 4 times Zeek's, one host forgiven a second. DNS and
@@ -262,6 +285,17 @@ export const DEFAULT_RULES: RulesConfig = {
     minSources: 10,
     minPayload: 100,
   },
+  // Small datagrams a host does not answer (hping3 --udp --rand-source: empty datagrams to
+  // random ports): a host answers a datagram to a closed port with ICMP port unreachable
+  // (RFC 1122 3.2.2.1), not UDP, and Linux sends at most 1000 ICMP messages a second
+  // (net.ipv4.icmp_msgs_per_sec), dropping the rest of such datagrams silently. So: 1000
+  // unanswered datagrams a second leak away (more than its stack can even refuse), 2000
+  // beyond that (two seconds of it), from 20 or more sources as the other floods (one source
+  // is the source rules': its random ports are a vertical scan). Servers answer what they
+  // receive (DNS, NTP, QUIC, games) and cancel out; a one-way receiver of more than 1000
+  // datagrams a second from 20 hosts (a large syslog or NetFlow collector) raises an alert
+  // that bans nobody: raise the threshold there.
+  udpFlood: { enabled: true, threshold: 2000, leakPerS: 1000, minSources: 20 },
   // SYN-ACKs nobody asked for (a reflection off many TCP servers): as SYN floods.
   tcpReflection: { enabled: true, threshold: 500, leakPerS: 100, minSources: 20 },
   // ACK and RST floods (hping3 -A / -R --rand-source; the "TCP ACK flood" and "RST flood"
@@ -313,6 +347,8 @@ const SPEC: Record<string, Record<string, [Check, string]>> = {
     countIpProtocols: [bool, 'true or false'],
     burstMaxretry: [int(0, 64), 'an integer from 0 (off) to 64'],
     burstFindtimeS: [num(0, 3600, true), 'a positive number of seconds up to 3600'],
+    unansweredThreshold: [int(0, MAX_DISTINCT_THRESHOLD), `an integer from 0 (off) to ${MAX_DISTINCT_THRESHOLD} (distinct ports)`],
+    unansweredLeakPerS: [num(0, 1e6, true), 'a positive number (ports per second)'],
   },
   horizontalScan: {
     enabled: [bool, 'true or false'],
@@ -351,7 +387,7 @@ const SPEC: Record<string, Record<string, [Check, string]>> = {
     leakPerS: [num(0, 1e9, true), 'a positive number (SYNs per second)'],
   },
 };
-for (const name of ['synFlood', 'udpAmplification', 'tcpReflection', 'tcpFlood', 'icmpFlood']) {
+for (const name of ['synFlood', 'udpAmplification', 'udpFlood', 'tcpReflection', 'tcpFlood', 'icmpFlood']) {
   SPEC[name] = {
     enabled: [bool, 'true or false'],
     threshold: [num(0, 1e12, true), 'a positive number (packets)'],

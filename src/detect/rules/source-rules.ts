@@ -26,12 +26,13 @@
 // about 80 MB when every table is full, most of it allocated as they fill.
 
 import type { Alert } from '../alert.ts';
-import { sparedAsForgeable, type EvidenceGrader } from '../evidence-grade.ts';
+import type { EvidenceGrader } from '../evidence-grade.ts';
 import { FlowTable, PROTECTED_SOCKETS, type AddressKey } from '../flow-table.ts';
 import { PacketFlags, type PacketBatch } from '../../net/packet-batch.ts';
 import { checkCapacity } from '../../util/lru.ts';
 import { DistinctSet } from './distinct-set.ts';
 import { hashText, mix32 } from './hash.ts';
+import { HeldAlerts } from './held-alerts.ts';
 import { BucketTable, WindowCounter, riskScore } from './leaky-bucket.ts';
 import { LoginRules } from './login-rules.ts';
 import { PROBE_NAMES, ProbeKind, icmpProbeKind, tcpProbeKind, windowLookup } from './probe-signatures.ts';
@@ -113,18 +114,17 @@ export class SourceRules {
   private readonly vLastAbort: Float64Array;
   /** 1 when that probe was counted (it came within connectAbortRepeatS of the one before). */
   private readonly vAbortCounted: Uint8Array;
-  /** Capture time of the key's held alert (0: none; zero pages cost nothing until written): see `vertical`. */
-  private readonly vHeld: Float64Array;
-  /** Its score, for the alert that raises it again. */
-  private readonly vHeldScore: Float32Array;
-  /** Capture time until which some key may be held (a held key is looked up at a verified handshake only then). */
-  private holdUntil = -Infinity;
+  // the slow scan: ports of the host whose handshake the source never completed
+  private readonly vUnanswered: BucketTable | null;
+  /** Spared alerts the vertical, horizontal and probe rules hold (held-alerts.ts; see `vertical`). */
+  private readonly vHeld: HeldAlerts;
   private readonly hKeys: FlowTable;
   private readonly hBuckets: BucketTable;
   private readonly hDistinct: DistinctSet;
   private readonly hCount: Int32Array;
   // the slow sweep: hosts whose handshake on the port the source never completed
   private readonly hUnanswered: BucketTable | null;
+  private readonly hHeld: HeldAlerts;
 
   // sources: (src, 0, 0, 0)
   private readonly sources: FlowTable;
@@ -134,6 +134,7 @@ export class SourceRules {
   private readonly probeBuckets: BucketTable;
   private readonly probeKinds: Int32Array;
   private readonly probeCount: Int32Array;
+  private readonly pHeld: HeldAlerts;
 
   private packets = 0;
   private skipped = 0;
@@ -168,8 +169,10 @@ export class SourceRules {
     this.vCount = new Int32Array(maxScanKeys);
     this.vLastAbort = new Float64Array(maxScanKeys).fill(-Infinity);
     this.vAbortCounted = new Uint8Array(maxScanKeys);
-    this.vHeld = new Float64Array(maxScanKeys);
-    this.vHeldScore = new Float32Array(maxScanKeys);
+    this.vHeld = new HeldAlerts(maxScanKeys, cool);
+    this.vUnanswered = c.verticalScan.unansweredThreshold > 0
+      ? new BucketTable(maxScanKeys, c.verticalScan.unansweredThreshold, c.verticalScan.unansweredLeakPerS, cool)
+      : null;
     this.hKeys = new FlowTable(maxScanKeys);
     this.hBuckets = new BucketTable(maxScanKeys, c.horizontalScan.threshold, c.horizontalScan.leakPerS, cool);
     this.hDistinct = new DistinctSet(maxScanKeys);
@@ -177,6 +180,7 @@ export class SourceRules {
     this.hUnanswered = c.horizontalScan.unansweredThreshold > 0
       ? new BucketTable(maxScanKeys, c.horizontalScan.unansweredThreshold, c.horizontalScan.unansweredLeakPerS, cool)
       : null;
+    this.hHeld = new HeldAlerts(maxScanKeys, cool);
 
     this.sources = new FlowTable(maxSources);
     this.login = new LoginRules(c, maxSources, maxSockets);
@@ -186,6 +190,7 @@ export class SourceRules {
     this.probeBuckets = new BucketTable(maxSources, c.scanProbe.threshold, c.scanProbe.leakPerS, cool);
     this.probeKinds = new Int32Array(maxSources);
     this.probeCount = new Int32Array(maxSources);
+    this.pHeld = new HeldAlerts(maxSources, cool);
   }
 
   /**
@@ -337,10 +342,15 @@ export class SourceRules {
       st = (st & ~SYN_SENT) | ESTABLISHED;
       if (c.halfOpen.enabled) this.halfOpen(batch, i, src, -1, out);
       if (verified) st |= VERIFIED;
-      // an answered port is no part of a burst of probes (a monitor checking a host's ports)
-      if (st & VHIT && c.verticalScan.enabled && c.verticalScan.burstMaxretry > 0) {
+      // an answered port is no part of a burst of probes (a monitor checking a host's ports),
+      // nor of a slow scan's failed attempts (Zeek counts failed connections only)
+      if (st & VHIT && c.verticalScan.enabled) {
         const v = this.vKeys.find(src, dst, 0, 0);
-        if (v >= 0) this.vBurst.unhit(v);
+        if (v >= 0) {
+          if (c.verticalScan.burstMaxretry > 0) this.vBurst.unhit(v);
+          const u = this.vUnanswered;
+          if (u && !u.cooling(v, ts) && u.leakTo(v, ts) > 0) u.pour(v, ts, -1);
+        }
       }
       if (t) {
         this.toward(batch, i, v6, t, 'completions', 0);
@@ -356,12 +366,18 @@ export class SourceRules {
     if (rst || fin) {
       const life = ts - this.sockStart[s];
       if (rst && st & ESTABLISHED && !(st & DATA)) {
-        if (c.scanProbe.enabled && c.scanProbe.connectAbort && life >= 0 && life <= c.scanProbe.connectAbortMaxS) this.connectAbort(batch, i, src, dst, ts, out);
+        const verified = (st & VERIFIED) !== 0;
+        if (c.scanProbe.enabled && c.scanProbe.connectAbort && life >= 0 && life <= c.scanProbe.connectAbortMaxS) this.connectAbort(batch, i, src, dst, ts, out, verified);
         // a held scan alert is raised again by the scan's own open port: a verified
         // handshake the client resets without a word (nmap -sT closes each connect() so)
-        if (st & VERIFIED && ts < this.holdUntil) {
+        if (verified && ts < this.vHeld.until) {
           const v = this.vKeys.find(src, dst, 0, 0);
-          if (v >= 0 && this.holding(v, ts)) this.raiseHeld(batch, i, v, dp, out);
+          if (v >= 0 && this.vHeld.holding(v, ts)) this.raiseHeld(batch, i, v, dp, out);
+        }
+        // and a held sweep of this port, by a host of it that answered (a connect sweep)
+        if (verified && st & HCOUNTED && ts < this.hHeld.until) {
+          const h = this.hKeys.find(src, 0, dp, 0);
+          if (h >= 0 && this.hHeld.holding(h, ts)) this.raiseHeldSweep(batch, i, h, dp, out);
         }
       }
       st = CLOSED;
@@ -381,7 +397,8 @@ export class SourceRules {
       // Whatever the ports: a large datagram toward a host may be an answer it never asked
       // for (peers of symmetric protocols, NTP 123↔123, IKE 500↔500, mDNS, are not
       // reflections); every datagram a host sends may solicit answers from its peer.
-      if (large && !group) this.toward(batch, i, v6, t, 'udpResp', batch.wirelen[i]);
+      // A small one counts toward a UDP flood instead (hping3 --udp: empty datagrams).
+      if (!group) this.toward(batch, i, v6, t, large ? 'udpResp' : 'udpIn', batch.wirelen[i]);
       const r = v6 ? this.writer.row6(src as string, ts) : this.writer.row4(batch.src4[i], ts);
       if (r >= 0) {
         t.udpReqOut[r]++;
@@ -426,7 +443,7 @@ export class SourceRules {
   // ---- tally ------------------------------------------------------------------------
 
   /** Count packet i toward its destination's row (`bytes` also into the byte column where there is one). */
-  private toward(batch: PacketBatch, i: number, v6: boolean, t: VictimTally, column: 'syn' | 'synAck' | 'completions' | 'stray' | 'udpResp' | 'icmp', bytes: number): void {
+  private toward(batch: PacketBatch, i: number, v6: boolean, t: VictimTally, column: 'syn' | 'synAck' | 'completions' | 'stray' | 'udpResp' | 'udpIn' | 'icmp', bytes: number): void {
     const ts = batch.ts[i];
     const w = this.writer;
     const r = v6 ? w.row6(batch.hostKey(i, 'dst') as string, ts) : w.row4(batch.dst4[i], ts);
@@ -484,11 +501,16 @@ export class SourceRules {
     const ts = batch.ts[i];
     const s = this.vSlot(src, dst);
     const b = this.vBuckets;
-    if (b.cooling(s, ts)) {
+    // the slow bucket counts TCP ports only (an answer is a completed handshake)
+    const u = port < UDP_PORT ? this.vUnanswered : null;
+    if (b.cooling(s, ts) || (u && u.cooling(s, ts))) {
       this.suppressed++;
       return 0;
     }
-    if (b.leakTo(s, ts) === 0) {
+    // the ports seen stay while either bucket holds something: the slow one spans minutes
+    const fast = b.leakTo(s, ts);
+    const slow = this.vUnanswered ? this.vUnanswered.leakTo(s, ts) : 0;
+    if (fast === 0 && slow === 0) {
       this.vDistinct.clear(s);
       this.vCount[s] = 0;
     }
@@ -497,23 +519,29 @@ export class SourceRules {
     const cfg = this.config.verticalScan;
     const burst = this.vBurst.hit(s, ts);
     const over = b.pour(s, ts, 1);
-    if (!burst && !over) return VHIT;
-    let firstTs = over ? b.firstTs(s) : this.vBurst.windowStart(s);
+    const slowOver = u !== null && u.pour(s, ts, 1) && !burst && !over;
+    if (!burst && !over && !slowOver) return VHIT;
+    let firstTs = slowOver ? u.firstTs(s) : over ? b.firstTs(s) : this.vBurst.windowStart(s);
     const g = this.grader;
     if (g && !over && !g.verifiedSince(src, dst, firstTs) && g.verifiedSince(src, dst, b.firstTs(s))) firstTs = b.firstTs(s);
     const spared = g !== null && batch.flags[i] & PacketFlags.SOURCE_SEEN && !g.verifiedSince(src, dst, firstTs);
-    if (spared && this.holding(s, ts)) {
+    if (spared && this.vHeld.holding(s, ts)) {
       // held already: counted, not raised again on the same kind of evidence; the level
       // stays at the threshold, so the episode ends as a tripped one would have restarted
       this.suppressed++;
       this.vBurst.reset(s);
       b.cap(s, cfg.threshold);
+      u?.cap(s, cfg.unansweredThreshold);
       return VHIT;
     }
     const ports = this.vCount[s];
     let evidence: Record<string, number | string>;
     let score: number;
-    if (over) {
+    if (slowOver) {
+      const level = u.levelOf(s);
+      score = riskScore(level, cfg.unansweredThreshold, cfg.unansweredThreshold / cfg.unansweredLeakPerS, ts - firstTs);
+      evidence = { ports, unanswered: level, windowS: seconds(ts - firstTs), threshold: cfg.unansweredThreshold, leakPerS: cfg.unansweredLeakPerS, lastPort: port, proto: 'tcp' };
+    } else if (over) {
       score = riskScore(b.levelOf(s), cfg.threshold, cfg.threshold / cfg.leakPerS, ts - firstTs);
       evidence = { ports, windowS: seconds(ts - firstTs), threshold: cfg.threshold, leakPerS: cfg.leakPerS, lastPort: port & 0xffff, proto: spaceName(port) };
     } else {
@@ -524,24 +552,8 @@ export class SourceRules {
     this.vBurst.reset(s);
     const alert = ruleAlert('port-scan-vertical', batch.formatAddress(i, 'src'), batch.formatAddress(i, 'dst'), score, ts, firstTs, true, evidence);
     this.emit(out, alert, batch, i);
-    if (sparedAsForgeable(alert)) this.hold(s, ts, score);
-    else {
-      b.trip(s, ts);
-      this.vHeld[s] = 0;
-    }
+    if (this.vHeld.settle(alert, b, s, ts, score)) this.vUnanswered?.trip(s, ts);
     return VHIT;
-  }
-
-  /** Whether the vertical key holds a spared alert (within the cooldown after it). */
-  private holding(s: number, ts: number): boolean {
-    const h = this.vHeld[s];
-    return h !== 0 && ts >= h && ts - h < this.config.cooldownS;
-  }
-
-  private hold(s: number, ts: number, score: number): void {
-    this.vHeld[s] = ts;
-    this.vHeldScore[s] = score;
-    if (ts + this.config.cooldownS > this.holdUntil) this.holdUntil = ts + this.config.cooldownS;
   }
 
   /**
@@ -553,15 +565,15 @@ export class SourceRules {
     const ts = batch.ts[i];
     const b = this.vBuckets;
     // the held alert's episode, not one begun since (by this very connection, say)
-    if (b.cooling(s, ts) || b.leakTo(s, ts) <= 0 || b.firstTs(s) > this.vHeld[s]) return;
+    if (!this.vHeld.episodeLasts(b, s, ts)) return;
     const firstTs = b.firstTs(s);
     const cfg = this.config.verticalScan;
     this.vBurst.reset(s);
     b.trip(s, ts);
-    this.emit(out, ruleAlert('port-scan-vertical', batch.formatAddress(i, 'src'), batch.formatAddress(i, 'dst'), this.vHeldScore[s], ts, firstTs, true, {
+    this.emit(out, ruleAlert('port-scan-vertical', batch.formatAddress(i, 'src'), batch.formatAddress(i, 'dst'), this.vHeld.score(s), ts, firstTs, true, {
       ports: this.vCount[s], windowS: seconds(ts - firstTs), threshold: cfg.burstMaxretry, verifiedPort: dp, proto: 'tcp',
     }), batch, i);
-    this.vHeld[s] = 0;
+    this.vHeld.release(s);
   }
 
   /** The (source, host) slot of the vertical rule and the connect probes, made if absent. */
@@ -570,12 +582,13 @@ export class SourceRules {
     if (s < 0) {
       s = this.vKeys.insert(src, dst, 0, 0);
       this.vBuckets.reset(s);
+      this.vUnanswered?.reset(s);
       this.vBurst.reset(s);
       this.vDistinct.clear(s);
       this.vCount[s] = 0;
       this.vLastAbort[s] = -Infinity;
       this.vAbortCounted[s] = 0;
-      this.vHeld[s] = 0;
+      this.vHeld.release(s);
     }
     return s;
   }
@@ -588,6 +601,7 @@ export class SourceRules {
       s = this.hKeys.insert(src, 0, port, 0);
       this.hBuckets.reset(s);
       this.hUnanswered?.reset(s);
+      this.hHeld.release(s);
     }
     const b = this.hBuckets;
     if (b.cooling(s, ts)) {
@@ -609,20 +623,59 @@ export class SourceRules {
     }
     if (!this.hDistinct.add(s, v6 ? hashText(dst as string) : (dst as number))) return 0;
     this.hCount[s]++;
-    if (u && u.pour(s, ts, 1)) {
-      this.sweep(batch, i, s, port, ts, out);
+    const slowOver = u !== null && u.pour(s, ts, 1);
+    if (!slowOver && !b.pour(s, ts, 1)) return HCOUNTED;
+    const cfg = this.config.horizontalScan;
+    // held (see held-alerts.ts): counted, raised again only by a connection of the sweep
+    // (raiseHeldSweep). Its grade looks at verified segments to ANY host since the episode
+    // began, so a later overflow must not raise it: a client framed by a forged sweep of its
+    // web port would be banned by its own next page.
+    if (this.hHeld.holding(s, ts)) {
+      this.suppressed++;
+      b.cap(s, cfg.threshold);
+      u?.cap(s, cfg.unansweredThreshold);
       return HCOUNTED;
     }
-    if (!b.pour(s, ts, 1)) return HCOUNTED;
-    const cfg = this.config.horizontalScan;
-    const firstTs = b.firstTs(s);
-    const score = riskScore(b.levelOf(s), cfg.threshold, cfg.threshold / cfg.leakPerS, ts - firstTs);
-    const proto = port === ICMP_ECHO ? 'icmp-echo' : port & UDP_PORT ? 'udp' : 'tcp';
-    b.trip(s, ts);
-    this.emit(out, ruleAlert('port-scan-horizontal', batch.formatAddress(i, 'src'), '*', score, ts, firstTs, true, {
-      hosts: this.hCount[s], port: port & 0xffff, proto, windowS: seconds(ts - firstTs), threshold: cfg.threshold, leakPerS: cfg.leakPerS,
-    }), batch, i);
+    let alert: Alert;
+    let score: number;
+    if (slowOver) {
+      // that many hosts never completed a handshake on the port
+      const firstTs = u.firstTs(s);
+      const level = u.levelOf(s);
+      score = riskScore(level, cfg.unansweredThreshold, cfg.unansweredThreshold / cfg.unansweredLeakPerS, ts - firstTs);
+      alert = ruleAlert('port-scan-horizontal', batch.formatAddress(i, 'src'), '*', score, ts, firstTs, true, {
+        hosts: this.hCount[s], unanswered: level, port: port & 0xffff, proto: 'tcp', windowS: seconds(ts - firstTs), threshold: cfg.unansweredThreshold, leakPerS: cfg.unansweredLeakPerS,
+      });
+    } else {
+      const firstTs = b.firstTs(s);
+      score = riskScore(b.levelOf(s), cfg.threshold, cfg.threshold / cfg.leakPerS, ts - firstTs);
+      const proto = port === ICMP_ECHO ? 'icmp-echo' : port & UDP_PORT ? 'udp' : 'tcp';
+      alert = ruleAlert('port-scan-horizontal', batch.formatAddress(i, 'src'), '*', score, ts, firstTs, true, {
+        hosts: this.hCount[s], port: port & 0xffff, proto, windowS: seconds(ts - firstTs), threshold: cfg.threshold, leakPerS: cfg.leakPerS,
+      });
+    }
+    this.emit(out, alert, batch, i);
+    if (this.hHeld.settle(alert, b, s, ts, score)) u?.trip(s, ts);
     return HCOUNTED;
+  }
+
+  /**
+   * The held sweep's source reset a verified, silent connection on the swept port (packet i)
+   * while the sweep's episode lasts: the sweep's alert again, now established.
+   */
+  private raiseHeldSweep(batch: PacketBatch, i: number, s: number, dp: number, out: Alert[]): void {
+    const ts = batch.ts[i];
+    const held = this.hHeld;
+    const b = this.hBuckets, u = this.hUnanswered;
+    const fast = held.episodeLasts(b, s, ts), slow = u !== null && held.episodeLasts(u, s, ts);
+    if (!fast && !slow) return;
+    const firstTs = Math.min(fast ? b.firstTs(s) : Infinity, slow ? u.firstTs(s) : Infinity);
+    b.trip(s, ts);
+    u?.trip(s, ts);
+    this.emit(out, ruleAlert('port-scan-horizontal', batch.formatAddress(i, 'src'), '*', held.score(s), ts, firstTs, true, {
+      hosts: this.hCount[s], port: dp, proto: 'tcp', windowS: seconds(ts - firstTs), verifiedHost: batch.formatAddress(i, 'dst'),
+    }), batch, i);
+    held.release(s);
   }
 
   /**
@@ -632,7 +685,7 @@ export class SourceRules {
    * interval, seconds apart. Each probe counts once: one within connectAbortRepeatS of a
    * probe counted already adds itself only (three in a row are three, not two pairs).
    */
-  private connectAbort(batch: PacketBatch, i: number, src: AddressKey, dst: AddressKey, ts: number, out: Alert[]): void {
+  private connectAbort(batch: PacketBatch, i: number, src: AddressKey, dst: AddressKey, ts: number, out: Alert[], verified: boolean): void {
     const v = this.vSlot(src, dst);
     const last = this.vLastAbort[v];
     const lastCounted = this.vAbortCounted[v] === 1;
@@ -641,22 +694,8 @@ export class SourceRules {
     const repeat = gap >= 0 && gap <= this.config.scanProbe.connectAbortRepeatS;
     this.vAbortCounted[v] = repeat ? 1 : 0;
     if (!repeat) return;
-    if (lastCounted) this.probe(batch, i, src, ProbeKind.CONNECT_ABORT, out);
-    else this.probe(batch, i, src, ProbeKind.CONNECT_ABORT, out, 2, last);
-  }
-
-  /** The slow bucket of (src, port) overflowed: that many hosts never completed a handshake. */
-  private sweep(batch: PacketBatch, i: number, s: number, port: number, ts: number, out: Alert[]): void {
-    const u = this.hUnanswered!;
-    const cfg = this.config.horizontalScan;
-    const firstTs = u.firstTs(s);
-    const level = u.levelOf(s);
-    const score = riskScore(level, cfg.unansweredThreshold, cfg.unansweredThreshold / cfg.unansweredLeakPerS, ts - firstTs);
-    u.trip(s, ts);
-    this.hBuckets.trip(s, ts);
-    this.emit(out, ruleAlert('port-scan-horizontal', batch.formatAddress(i, 'src'), '*', score, ts, firstTs, true, {
-      hosts: this.hCount[s], unanswered: level, port: port & 0xffff, proto: 'tcp', windowS: seconds(ts - firstTs), threshold: cfg.unansweredThreshold, leakPerS: cfg.unansweredLeakPerS,
-    }), batch, i);
+    if (lastCounted) this.probe(batch, i, src, ProbeKind.CONNECT_ABORT, out, 1, ts, verified);
+    else this.probe(batch, i, src, ProbeKind.CONNECT_ABORT, out, 2, last, verified);
   }
 
   /**
@@ -672,8 +711,11 @@ export class SourceRules {
     if (u && !u.cooling(s, ts) && u.leakTo(s, ts) > 0) u.pour(s, ts, -1);
   }
 
-  /** `units` probes, the first of them at `startTs`. */
-  private probe(batch: PacketBatch, i: number, src: AddressKey, kind: number, out: Alert[], units = 1, startTs = batch.ts[i]): void {
+  /**
+   * `units` probes, the first of them at `startTs`; `verified`: a connect probe on a verified
+   * connection, the one kind of probe that raises a held alert again (held-alerts.ts).
+   */
+  private probe(batch: PacketBatch, i: number, src: AddressKey, kind: number, out: Alert[], units = 1, startTs = batch.ts[i], verified = false): void {
     const ts = batch.ts[i];
     const s = this.sourceSlot(src);
     const b = this.probeBuckets;
@@ -689,14 +731,20 @@ export class SourceRules {
     this.probeCount[s] += units;
     if (!b.pour(s, ts, units, startTs)) return;
     const cfg = this.config.scanProbe;
+    if (!verified && this.pHeld.holding(s, ts)) {
+      this.suppressed++;
+      b.cap(s, cfg.threshold);
+      return;
+    }
     const firstTs = b.firstTs(s);
     const score = riskScore(b.levelOf(s), cfg.threshold, cfg.threshold / cfg.leakPerS, ts - firstTs);
     const kinds: string[] = [];
     for (let k = 1; k < PROBE_NAMES.length; k++) if (this.probeKinds[s] & (1 << k)) kinds.push(PROBE_NAMES[k]);
-    b.trip(s, ts);
-    this.emit(out, ruleAlert('scan-probe', batch.formatAddress(i, 'src'), batch.formatAddress(i, 'dst'), score, ts, firstTs, true, {
+    const alert = ruleAlert('scan-probe', batch.formatAddress(i, 'src'), batch.formatAddress(i, 'dst'), score, ts, firstTs, true, {
       probes: this.probeCount[s], kinds: kinds.join(','), last: PROBE_NAMES[kind], windowS: seconds(ts - firstTs), threshold: cfg.threshold, leakPerS: cfg.leakPerS,
-    }), batch, i);
+    });
+    this.emit(out, alert, batch, i);
+    this.pHeld.settle(alert, b, s, ts, score);
   }
 
   private halfOpen(batch: PacketBatch, i: number, src: AddressKey, units: number, out: Alert[]): void {
@@ -731,6 +779,7 @@ export class SourceRules {
       s = this.sources.insert(src, 0, 0, 0);
       this.halfBuckets.reset(s);
       this.probeBuckets.reset(s);
+      this.pHeld.release(s);
       this.probeKinds[s] = 0;
       this.probeCount[s] = 0;
       this.halfSyns[s] = 0;
