@@ -7,17 +7,15 @@ import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
 import { FileSource } from '../src/net/file-source.ts';
 import { PacketFlags, type PacketBatch } from '../src/net/packet-batch.ts';
-import { ShardRouter, fileReadSize } from '../src/net/shard-router.ts';
+import { ShardRouter } from '../src/net/shard-router.ts';
 
 const FILE = new URL('../../shared/data/pcap/D01_benign_example.pcap', import.meta.url).pathname;
-/** Spoofed sources: about half the rows to each of 2 shards. */
-const FLOOD = new URL('../../shared/data/pcap/D12_flood_pkt.TCP.synflood.spoofed.pcap', import.meta.url).pathname;
 
-async function routeFile(readBatch: number, routerBatch: number, limit: number, file = FILE): Promise<{ out: Array<{ shard: number; batch: PacketBatch }>; ts: number[][]; router: ShardRouter }> {
+async function routeFile(readBatch: number, routerBatch: number, limit: number): Promise<{ out: Array<{ shard: number; batch: PacketBatch }>; ts: number[][]; router: ShardRouter }> {
   const out: Array<{ shard: number; batch: PacketBatch }> = [];
   const router = new ShardRouter(2, routerBatch, (shard, batch) => out.push({ shard, batch }));
   const ts: number[][] = [[], []];
-  const source = new FileSource([file], { batchSize: readBatch, limit });
+  const source = new FileSource([FILE], { batchSize: readBatch, limit });
   for (let b = await source.next(); b !== null; b = await source.next()) {
     for (let i = 0; i < b.length; i++) if (!(b.flags[i]! & (PacketFlags.MALFORMED | PacketFlags.UNSUPPORTED))) ts[router.shardOf(b, i)]!.push(b.ts[i]!);
     router.route(b);
@@ -47,14 +45,4 @@ test('every routed row reaches its own shard in order; a few rows a flush travel
   let rows = 0;
   for (const o of big.out) rows += o.batch.length;
   assert.equal(rows, big.router.routed);
-});
-
-test('a file read sized for the shards (fileReadSize) sends each shard batches of about batchSize rows, not batchSize / shards', async () => {
-  const meanRows = (r: Awaited<ReturnType<typeof routeFile>>) => r.router.routed / r.out.length;
-  const split = await routeFile(256, 256, 20_000, FLOOD);
-  const sized = await routeFile(fileReadSize(256, 2), 256, 20_000, FLOOD);
-  assert.equal(sized.router.routed, split.router.routed);
-  assert.ok(meanRows(split) <= 128, `reads of 256 rows split two ways: at most 128 rows a batch (${meanRows(split).toFixed(1)})`);
-  assert.ok(meanRows(sized) > 192, `reads of ${fileReadSize(256, 2)} rows: ${sized.out.length} batches of ${meanRows(sized).toFixed(1)} rows on average (against ${split.out.length} of ${meanRows(split).toFixed(1)})`);
-  assert.equal(fileReadSize(256, 1), 256, 'one shard reads as before');
 });

@@ -22,11 +22,9 @@ const MIN_OUT_CAPACITY = 16;
  * costs a fixed amount however few its rows (its post to a shard thread and reply, the
  * detector's per-batch work, a tally and a sample message): with 2 shards, a replay sent about
  * 1.8 batches for each one a single shard got (README, "Session 8: shard threads' scaling").
- * 7/8 of a batch each, not a whole one: a shard's share of a read varies, and a share just over
- * batchSize went out as a full batch and a few-row one.
  */
 export function fileReadSize(batchSize: number, shards: number): number {
-  return shards <= 1 ? batchSize : Math.floor((batchSize * shards * 7) / 8);
+  return batchSize * Math.max(1, shards);
 }
 
 function nextPow2(n: number): number {
