@@ -24,7 +24,6 @@ import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { loadConfig, mergeConfig } from '../../src/config/load-config.ts';
 import { FileSource } from '../../src/net/file-source.ts';
-import { fileReadSize } from '../../src/net/shard-router.ts';
 import { startNode, type RunningNode } from '../../src/node/node.ts';
 import type { BackendMemory } from '../../src/store/sql-backend.ts';
 import type { PipelineSource } from '../../src/node/pipeline.ts';
@@ -188,8 +187,7 @@ async function replayRun(a: Args): Promise<void> {
           void sampler0?.start();
           if (a.warmup === 0) startCounting(0);
         }
-        // As the node's own replay reads a file (src/node/node.ts): about one pipeline batch per shard.
-        source = new FileSource(a.files, { backToBackGapS: 1, loop: true, skip, limit: a.packets - skip, batchSize: fileReadSize(256, a.shards) });
+        source = new FileSource(a.files, { backToBackGapS: 1, loop: true, skip, limit: a.packets - skip, batchSize: 256 });
         return source;
       },
       onEnd: (p) => {

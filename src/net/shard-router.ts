@@ -16,17 +16,6 @@ const NOT_ROUTABLE = PacketFlags.MALFORMED | PacketFlags.UNSUPPORTED;
  */
 const MIN_OUT_CAPACITY = 16;
 
-/**
- * Packets a capture file source reads at a time: about one batch of `batchSize` for each of
- * `shards`. A read of `batchSize` split N ways made N batches of batchSize / N, and each batch
- * costs a fixed amount however few its rows (its post to a shard thread and reply, the
- * detector's per-batch work, a tally and a sample message): with 2 shards, a replay sent about
- * 1.8 batches for each one a single shard got (README, "Session 8: shard threads' scaling").
- */
-export function fileReadSize(batchSize: number, shards: number): number {
-  return batchSize * Math.max(1, shards);
-}
-
 function nextPow2(n: number): number {
   return n <= 1 ? 1 : 2 ** (32 - Math.clz32(n - 1));
 }

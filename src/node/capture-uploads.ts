@@ -15,7 +15,6 @@ import { captureSpec, type CaptureProgress } from '../actors/capture.ts';
 import { PIPELINE_PATH, RESPONDER_PATH } from '../actors/tree-layout.ts';
 import { AutoimmuneError } from '../errors.ts';
 import { FileSource } from '../net/file-source.ts';
-import { fileReadSize } from '../net/shard-router.ts';
 import { pcapMagicKind } from '../net/pcap-format.ts';
 import { PCAPNG_SHB } from '../net/pcapng-format.ts';
 import type { ActorSystem } from '../supervisors/actor-system.ts';
@@ -152,7 +151,7 @@ export class CaptureUploads {
       shards: this.o.pipeline.shardPaths,
       batchSize: this.o.batchSize,
       highWater: this.o.highWater,
-      open: (skip) => (u.source = new FileSource([file], { speed: o.speed, skip, batchSize: fileReadSize(this.o.batchSize, this.o.pipeline.shardPaths.length) })),
+      open: (skip) => (u.source = new FileSource([file], { speed: o.speed, skip, batchSize: this.o.batchSize })),
       onEnd: () => void this.finish(u),
       verifier: this.o.pipeline.verifier(`replay-${id}`),
     });

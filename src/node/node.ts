@@ -2,7 +2,6 @@
 // supervised actor tree and the HTTP server for /health, the status page and the JSON API.
 
 import { shardsInThreads } from '../net/shard-count.ts';
-import { fileReadSize } from '../net/shard-router.ts';
 import type { Coordinator } from '../cluster/coordinator.ts';
 import { EmbeddedCoordinator } from '../cluster/embedded-coordinator.ts';
 import type { Config } from '../config/schema.ts';
@@ -92,7 +91,7 @@ function replaySources(config: Config, pace: ReplayPace | undefined): PipelineSo
   const r = config.capture.replay;
   if (r.files.length === 0) return [];
   const options = pace ? { pace } : { speed: 1 };
-  return [{ id: 'replay', restart: 'transient', open: (skip) => new FileSource(r.files, { ...options, skip, loop: r.loop, batchSize: fileReadSize(config.pipeline.batchSize, config.pipeline.shards) }) }];
+  return [{ id: 'replay', restart: 'transient', open: (skip) => new FileSource(r.files, { ...options, skip, loop: r.loop, batchSize: config.pipeline.batchSize }) }];
 }
 
 export async function startNode(config: Config, options: StartNodeOptions = {}): Promise<RunningNode> {
