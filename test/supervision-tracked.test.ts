@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
-import type { WorkerSpec } from '../src/supervisors/child-spec.ts';
+import type { Deferred, WorkerSpec } from '../src/supervisors/child-spec.ts';
 import { Tracked, type TrackOutcome } from '../src/supervisors/tracked.ts';
 import { BOOM, recorder, testSystem, type Handled } from '../devkit/actors.ts';
 import { waitFor } from '../devkit/wait.ts';
@@ -70,5 +70,46 @@ test('tracked messages still queued when their actor is stopped for good settle 
   await waitFor(() => outcomes.length === 3, 'all settled');
   assert.equal(outcomes.filter((o) => o === 'handled').length, 0);
   assert.equal(outcomes.filter((o) => o === 'rejected').length, 3);
+  await sys.stop();
+});
+
+test('a deferred message stays open after its handler returns, is tracked with what is sent through its handle, and settles as its owner says', async () => {
+  let release!: () => void;
+  const gate = { open: new Promise<void>((r) => (release = r)) };
+  const log: Handled[] = [];
+  const held: Array<{ msg: string; h: Deferred }> = [];
+  const spec: WorkerSpec = {
+    type: 'worker',
+    id: 'def',
+    start: () => ({
+      kind: 'deferring',
+      handle(state: null, msg: unknown, ctx) {
+        if (msg === 'settle-handled') {
+          const p = held.shift()!;
+          p.h.send('/sink', { from: 'def', msg: p.msg });
+          p.h.done('handled');
+        } else if (msg === 'settle-dropped') held.shift()!.h.done('dropped');
+        else held.push({ msg: msg as string, h: ctx.defer() });
+        return state;
+      },
+    }),
+  };
+  const sys = testSystem({ strategy: 'one_for_one', children: [slowRecorder('sink', log, gate), spec] });
+  await sys.start();
+  const outcomes: Array<[string, TrackOutcome]> = [];
+  sys.send('/def', new Tracked('a', (o) => outcomes.push(['a', o])));
+  sys.send('/def', new Tracked('b', (o) => outcomes.push(['b', o])));
+  await waitFor(() => sys.lookup('/def')!.snapshot().processed >= 2, 'both handled by the deferring actor');
+  assert.deepEqual(outcomes, [], 'both open after their handlers returned');
+  sys.send('/def', 'settle-handled');
+  await waitFor(() => sys.lookup('/def')!.snapshot().processed >= 3, 'settle-handled handled');
+  assert.deepEqual(outcomes, [], '"a" still open: what was sent through its handle is not handled yet');
+  release();
+  await waitFor(() => outcomes.length === 1, 'a settled');
+  assert.deepEqual(outcomes, [['a', 'handled']]);
+  assert.deepEqual(log.map((h) => h.msg), [{ from: 'def', msg: 'a' }]);
+  sys.send('/def', 'settle-dropped');
+  await waitFor(() => outcomes.length === 2, 'b settled');
+  assert.deepEqual(outcomes[1], ['b', 'dropped']);
   await sys.stop();
 });

@@ -341,6 +341,12 @@ async function replayRun(a: Args): Promise<void> {
      */
     cpu_by_thread: byThread.byGroup,
     cpu_by_tid: byThread.threads,
+    /**
+     * Seconds each group was ready to run and waited for a core, over the same time (the
+     * machine's other work and this process's own threads): a one-thread group's wall clock
+     * less its CPU and this wait is the time it had nothing to do.
+     */
+    wait_by_thread: byThread.waitByGroup,
     /** The same once the store has written every row of the run (`rows_flushed`). */
     cpu_by_thread_flushed: byThreadFlushed.byGroup,
     rows_flushed: events?.stats.flushed ?? 0,

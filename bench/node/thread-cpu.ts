@@ -12,6 +12,12 @@ import { readdirSync, readFileSync } from 'node:fs';
 export interface ThreadCpu {
   comm: string;
   cpuS: number;
+  /**
+   * Seconds it was ready to run and waited for a core (/proc/.../schedstat's run delay): on
+   * a machine shared with other work, what tells a thread held back by the machine from one
+   * idle for want of work (the rest of the wall clock).
+   */
+  waitS: number;
 }
 
 const TICKS_PER_S = 100;
@@ -27,7 +33,16 @@ export function taskCpu(tid: number): ThreadCpu | null {
   const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
   const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   // utime, stime: fields 14 and 15, counted from the state field (3): indexes 11 and 12.
-  return { comm, cpuS: (Number(f[11]) + Number(f[12])) / TICKS_PER_S };
+  return { comm, cpuS: (Number(f[11]) + Number(f[12])) / TICKS_PER_S, waitS: runDelayS(tid) };
+}
+
+/** schedstat's second field (ns waiting on a run queue); 0 where the kernel does not keep it. */
+function runDelayS(tid: number): number {
+  try {
+    return Number(readFileSync(`/proc/self/task/${tid}/schedstat`, 'utf8').split(' ')[1]) / 1e9 || 0;
+  } catch {
+    return 0;
+  }
 }
 
 /** Every live thread of this process: tid → its name and CPU seconds so far. */
@@ -52,7 +67,7 @@ function v8PoolSize(): number {
  */
 export class ThreadCpuMeter {
   private readonly roles = new Map<number, string>();
-  private readonly atStart = new Map<number, number>();
+  private readonly atStart = new Map<number, ThreadCpu>();
   private readonly last = new Map<number, ThreadCpu>();
 
   /** Call before any of the node's code runs: labels Node's own threads by their order. */
@@ -69,7 +84,7 @@ export class ThreadCpuMeter {
     this.atStart.clear();
     this.last.clear();
     for (const [tid, t] of readThreads()) {
-      this.atStart.set(tid, t.cpuS);
+      this.atStart.set(tid, t);
       this.last.set(tid, t);
     }
   }
@@ -82,17 +97,24 @@ export class ThreadCpuMeter {
     return this.roles.get(tid) ?? (comm === 'node' ? 'node-later' : comm);
   }
 
-  /** CPU seconds since start() by group, and each thread's [tid, group, seconds]. */
-  report(): { byGroup: Record<string, number>; threads: [number, string, number][] } {
+  /**
+   * CPU seconds since start() by group, and each thread's [tid, group, seconds]; `waitByGroup`:
+   * the seconds each group waited for a core (ThreadCpu.waitS) over the same time.
+   */
+  report(): { byGroup: Record<string, number>; waitByGroup: Record<string, number>; threads: [number, string, number][] } {
     this.sample();
     const byGroup: Record<string, number> = {};
+    const waitByGroup: Record<string, number> = {};
     const threads: [number, string, number][] = [];
+    const round = (x: number) => Math.round(x * 100) / 100;
     for (const [tid, t] of this.last) {
-      const s = Math.round((t.cpuS - (this.atStart.get(tid) ?? 0)) * 100) / 100;
+      const t0 = this.atStart.get(tid);
+      const s = round(t.cpuS - (t0?.cpuS ?? 0));
       const g = this.role(tid, t.comm);
-      byGroup[g] = Math.round(((byGroup[g] ?? 0) + s) * 100) / 100;
+      byGroup[g] = round((byGroup[g] ?? 0) + s);
+      waitByGroup[g] = round((waitByGroup[g] ?? 0) + t.waitS - (t0?.waitS ?? 0));
       if (s > 0) threads.push([tid - process.pid, g, s]);
     }
-    return { byGroup, threads };
+    return { byGroup, waitByGroup, threads };
   }
 }

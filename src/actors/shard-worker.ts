@@ -5,7 +5,10 @@
 // hands each batch's buffer to the thread (transferred, not copied), waits for the thread to
 // be done with it — so a capture's tracked batch is "handled" only once detected, as with the
 // actor pair — and sends on what a detector actor would: alerts to the responder, the tally
-// to the flood watch, rows and shadow reports to the trainer, flows to the store.
+// to the flood watch, rows and shadow reports to the trainer, flows to the store. Up to
+// IN_FLIGHT batches are at the thread at once (each kept open with ctx.defer), so the thread
+// finds its next batch queued when it posts one back, instead of waiting for the main
+// thread to read its reply and post the next.
 //
 // The thread's state is soft, as the actors' is: a crash or a restart (of the actor or of the
 // thread, which crashes the actor) starts the shard afresh. Models reach the thread as text
@@ -18,7 +21,7 @@ import type { PacketBatch } from '../net/packet-batch.ts';
 import type { FromThread, ModelSlot, ShardOutput, ShardStats, ShardThreadData, ToThread } from '../shards/shard-protocol.ts';
 import { decodeFlows } from '../shards/flow-columns.ts';
 import { AutoimmuneError } from '../errors.ts';
-import type { WorkerBehavior, WorkerContext, WorkerSpec } from '../supervisors/child-spec.ts';
+import type { Deferred, WorkerBehavior, WorkerContext, WorkerSpec } from '../supervisors/child-spec.ts';
 import type { MailboxOptions } from '../supervisors/mailbox.ts';
 import { PRIORITY } from '../supervisors/priorities.ts';
 import { type EnricherProgress } from './enricher.ts';
@@ -49,12 +52,27 @@ export interface ShardWorkerOptions {
   shutdownMs?: number;
 }
 
+/**
+ * Batches posted to a thread and not yet done, at most: two, one being detected and the next
+ * waiting in the thread's queue. With one, the thread sat idle from each reply until the main
+ * thread (busy decoding, routing, building rows) got to it and posted the next batch.
+ */
+export const IN_FLIGHT = 2;
+
 const BOOT = threadEntry(import.meta.url, '../shards/shard-boot.mjs', '../shards/shard-thread.ts');
+
+/** A batch at the thread: its packets, and its tracked message, settled when the thread is done with it (or lost with it). */
+interface Posted {
+  length: number;
+  held: Deferred;
+}
 
 interface State {
   worker: Worker;
-  /** Batches posted and not yet done, by id. */
-  waiting: Map<number, { resolve: (m: Extract<FromThread, { t: 'done' }>) => void; reject: (e: Error) => void }>;
+  /** Batches posted and not yet done, by id (in posting order). */
+  waiting: Map<number, Posted>;
+  /** Resolved when a batch is done or the thread fails: a handler waiting for room at the thread goes on. */
+  room: (() => void) | null;
   nextId: number;
   /** Versions (0: none), grace and flagged addresses (how many ever added) last sent to the thread. */
   sent: { current: number; candidate: number; grace: boolean; flagged: number };
@@ -75,15 +93,29 @@ export function shardWorkerSpec(o: ShardWorkerOptions): WorkerSpec & { progress:
   /** How long the running thread's warm-up took, ms (0: none). */
   let warmedMs = 0;
 
-  const forward = (out: ShardOutput, ctx: WorkerContext) => {
+  /** Sends on a thread's output; `via`: the context, or a deferred batch's handle (tracked with that batch). */
+  const forward = (out: ShardOutput, via: Pick<WorkerContext, 'send'>) => {
     // Alerts first: they are what the operator waits for.
-    if (out.alerts.length > 0) ctx.send(o.responder, { alerts: out.alerts }, PRIORITY.alerts);
-    if (out.tally) ctx.send(o.floods, out.tally, PRIORITY.tally);
+    if (out.alerts.length > 0) via.send(o.responder, { alerts: out.alerts }, PRIORITY.alerts);
+    if (out.tally) via.send(o.floods, out.tally, PRIORITY.tally);
     if (o.trainer) {
-      if (out.sample) ctx.send(o.trainer, { sample: out.sample }, PRIORITY.sample);
-      if (out.shadow) ctx.send(o.trainer, { shadow: out.shadow }, PRIORITY.tally);
+      if (out.sample) via.send(o.trainer, { sample: out.sample }, PRIORITY.sample);
+      if (out.shadow) via.send(o.trainer, { shadow: out.shadow }, PRIORITY.tally);
     }
-    if (out.flows && o.flowsTo) ctx.send(o.flowsTo, { flows: decodeFlows(out.flows) }, PRIORITY.packets);
+    if (out.flows && o.flowsTo) via.send(o.flowsTo, { flows: decodeFlows(out.flows) }, PRIORITY.packets);
+  };
+
+  /** The batches still at the thread are lost with it (as the batch being handled when an actor crashes). */
+  const dropWaiting = (state: State) => {
+    for (const p of state.waiting.values()) p.held.done('dropped');
+    state.waiting.clear();
+    wake(state);
+  };
+
+  const wake = (state: State) => {
+    const r = state.room;
+    state.room = null;
+    r?.();
   };
 
   /** Packet buffers the thread is done with go back to the pool their batches came from. */
@@ -130,12 +162,11 @@ export function shardWorkerSpec(o: ShardWorkerOptions): WorkerSpec & { progress:
       const warmUpPackets = ctx.incarnation === 1 ? o.warmUpPackets : 0;
       const worker = new Worker(BOOT, { workerData: { ...o.thread, grace: o.board.grace, current: await slot(current), warmUpPackets } satisfies ShardThreadData });
       threadId = worker.threadId;
-      const state: State = { worker, waiting: new Map(), nextId: 1, sent: { current, candidate: 0, grace: o.board.grace, flagged: 0 }, failure: null, stopped: null, stopping: false, incarnation: ctx.incarnation, pool: null };
+      const state: State = { worker, waiting: new Map(), room: null, nextId: 1, sent: { current, candidate: 0, grace: o.board.grace, flagged: 0 }, failure: null, stopped: null, stopping: false, incarnation: ctx.incarnation, pool: null };
       const failed = (what: string) => {
         if (state.stopping || state.failure) return;
         state.failure = new ShardThreadError(shard, what);
-        for (const w of state.waiting.values()) w.reject(state.failure);
-        state.waiting.clear();
+        dropWaiting(state);
         // Nothing waiting to throw it: crash through the mailbox.
         ctx.send(ctx.self, { threadFailed: what, incarnation: state.incarnation }, PRIORITY.alerts);
       };
@@ -148,10 +179,16 @@ export function shardWorkerSpec(o: ShardWorkerOptions): WorkerSpec & { progress:
               break;
             case 'done': {
               returned(state, m.buffers);
-              const w = state.waiting.get(m.id);
+              const p = state.waiting.get(m.id);
               state.waiting.delete(m.id);
               if (m.stats) last = m.stats;
-              w?.resolve(m);
+              if (p) {
+                progress.packets += p.length;
+                progress.batches++;
+                forward(m.out, p.held);
+                p.held.done('handled');
+              }
+              wake(state);
               break;
             }
             case 'out':
@@ -201,12 +238,11 @@ export function shardWorkerSpec(o: ShardWorkerOptions): WorkerSpec & { progress:
       // Decided here, where the shard takes it (the thread's clock is the same, but its queue is this mailbox).
       const late = batch.isLate(Date.now());
       const id = state.nextId++;
-      const done = new Promise<Extract<FromThread, { t: 'done' }>>((resolve, reject) => state.waiting.set(id, { resolve, reject }));
+      state.waiting.set(id, { length, held: ctx.defer() });
       state.worker.postMessage({ t: 'batch', id, buffer: batch.buffer, capacity: batch.capacity, length, late } satisfies ToThread, [batch.buffer]);
-      const reply = await done;
-      progress.packets += length;
-      progress.batches++;
-      forward(reply.out, ctx);
+      // The next message waits for room at the thread (a failure meanwhile crashes this handler).
+      while (state.waiting.size >= IN_FLIGHT && !state.failure) await new Promise<void>((resolve) => (state.room = resolve));
+      if (state.failure) throw state.failure;
       return state;
     },
     async terminate(state, _reason, ctx) {
@@ -221,6 +257,8 @@ export function shardWorkerSpec(o: ShardWorkerOptions): WorkerSpec & { progress:
         if (m) forward(m.out, ctx);
       }
       state.stopping = true;
+      // The thread answers its batches before its stop: any left did not get done.
+      dropWaiting(state);
       await state.worker.terminate();
     },
   });

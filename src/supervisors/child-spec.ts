@@ -1,6 +1,7 @@
 // Child specifications: what a supervisor starts, in order, and how it treats each child.
 
 import type { ActorRef } from './actor-ref.ts';
+import type { TrackOutcome } from './tracked.ts';
 import type { MailboxOptions } from './mailbox.ts';
 import type { BackoffOptions, IntensityOptions, RestartType, Strategy } from './restart-policy.ts';
 
@@ -17,6 +18,19 @@ export interface WorkerContext {
   depth(to: ActorRef | string): number;
   /** Exit normally once the current message is handled (a transient child is then not restarted). */
   stop(): void;
+  /**
+   * Keeps the message being handled open after `handle` returns, for an actor that hands its
+   * work on and takes its next message before that work is done (a shard's thread): what is
+   * sent through the returned handle is tracked with the message, which settles on `done`.
+   */
+  defer(): Deferred;
+}
+
+/** A message kept open past its `handle` (WorkerContext.defer); for an untracked one, `send` is a plain send and `done` does nothing. */
+export interface Deferred {
+  send(to: ActorRef | string, msg: unknown, priority?: number): boolean;
+  /** Once: `handled`, or `dropped` when the work was lost (as a crash while handling it). */
+  done(outcome: TrackOutcome): void;
 }
 
 /** One incarnation's behaviour. `start` in the spec makes a fresh one for every (re)start. */

@@ -118,16 +118,24 @@ export class WorkerCell implements Cell {
       self: this.ref,
       path: this.path,
       incarnation: inc,
-      send: (to, msg, priority) => {
-        const t = this.tracking;
-        const self = typeof to === 'string' ? to === this.path : to.path === this.path && to.node === this.host.nodeId;
-        return this.host.send(to, t !== undefined && msg !== undefined && !self ? t.derive(msg) : msg, priority);
-      },
+      send: (to, msg, priority) => this.sendTracked(this.tracking, to, msg, priority),
       depth: (to) => this.host.depth(to),
       stop: () => {
         if (this.live === inc) this.stopAsked = true;
       },
+      defer: () => {
+        // Taken from the cell: `completed` no longer settles it, its owner does.
+        const t = this.tracking;
+        this.tracking = undefined;
+        return { send: (to, msg, priority) => this.sendTracked(t, to, msg, priority), done: (outcome) => t?.settle(outcome) };
+      },
     };
+  }
+
+  /** Sends `msg`, tracked with `t` (sends to self are not: tracked.ts). */
+  private sendTracked(t: Tracked | undefined, to: ActorRef | string, msg: unknown, priority?: number): boolean {
+    const self = typeof to === 'string' ? to === this.path : to.path === this.path && to.node === this.host.nodeId;
+    return this.host.send(to, t !== undefined && msg !== undefined && !self ? t.derive(msg) : msg, priority);
   }
 
   private receive(inc: number, behavior: WorkerBehavior, ctx: WorkerContext, state: unknown, msg: unknown): unknown {
