@@ -12,13 +12,14 @@ import { EtcdAllowStore } from '../respond/etcd-allow-store.ts';
 import { ALLOW_FILE, FileAllowStore } from '../respond/file-allow-store.ts';
 
 export async function openAllowStore(etcd: EtcdCoordinator | undefined, config: Config, o: { stateDir: string; values: EtcdValues; notice: (line: string) => void }): Promise<AllowStore> {
-  if (!etcd) return new FileAllowStore(o.stateDir, responderOf(config).minPrefix);
-  const store = new EtcdAllowStore(etcd, config.cluster.name, o.values, responderOf(config).minPrefix, (err) => o.notice(`autoimmune: allow-list: ${(err as Error).message}`));
+  const { minPrefix } = responderOf(config);
+  if (!etcd) return new FileAllowStore(o.stateDir, minPrefix);
+  const store = new EtcdAllowStore(etcd, config.cluster.name, o.values, minPrefix, (err) => o.notice(`autoimmune: allow-list: ${(err as Error).message}`));
   await store.start();
   // Only to say so: an unreadable file is no reason to stop a cluster node that does not read it.
   let left: string[] = [];
   try {
-    left = new FileAllowStore(o.stateDir, responderOf(config).minPrefix).entries().map((e) => e.net);
+    left = new FileAllowStore(o.stateDir, minPrefix).entries().map((e) => e.net);
   } catch {
     left = ['unreadable'];
   }

@@ -102,7 +102,7 @@ export class BanDesk {
         // seen at once by the next alert, before the registry's watch reports it
         const address = outcome.decision.address;
         if (!prior.has(address)) prior.set(address, this.active.get(address));
-        this.active.set(outcome.decision.address, banOf(outcome.decision));
+        this.active.set(address, banOf(outcome.decision));
         made.push(outcome.decision);
       }
     }
@@ -185,8 +185,8 @@ export class BanDesk {
       if (bans.size === 1) await this.registry.put(bans.values().next().value!, { sync });
       else await this.registry.putMany([...bans.values()], { sync });
     } catch (err) {
-      // A ban the registry would not store (a score of Infinity): the others of the turn were
-      // written and are announced; the desk forgets the refused ones, then reports them.
+      // A ban the registry would not store (ban-record.ts's banProblem): the others of the turn
+      // were written and are announced; the desk forgets the refused ones, then reports them.
       if (!(err instanceof MalformedBanError)) throw err;
       refused = err;
       for (const address of err.addresses()) {
