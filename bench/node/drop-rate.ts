@@ -53,6 +53,7 @@ import { NftablesBackend } from '../../src/firewall/nftables.ts';
 import { XdpBackend } from '../../src/firewall/xdp.ts';
 import { XDP_MIN_SOURCE, xdpMin } from './xdp-min.ts';
 import { clangBpf } from './clang-bpf.ts';
+import { schedstat } from './thread-cpu.ts';
 import type { FirewallBackend } from '../../src/firewall/backend.ts';
 import { report, type Result } from '../report.ts';
 
@@ -131,7 +132,7 @@ function napiThreads(): Set<number> {
 }
 
 function runTimeNs(tids: number[]): number {
-  return tids.reduce((a, t) => a + Number(readFileSync(`/proc/${t}/schedstat`, 'utf8').split(' ')[0]), 0);
+  return tids.reduce((a, t) => a + (schedstat(t, String(t))?.runMs ?? 0) * 1e6, 0);
 }
 
 /**

@@ -34,7 +34,7 @@ import type { PipelineSource } from '../../src/node/pipeline.ts';
 import type { CaptureProgress } from '../../src/actors/capture.ts';
 import { percentile } from '../report.ts';
 import { eachNode } from '../../devkit/tree.ts';
-import { ThreadCpuMeter, taskCpu } from './thread-cpu.ts';
+import { ThreadCpuMeter, schedstat, taskCpu } from './thread-cpu.ts';
 import { AllocMeter, HeapSampler } from './alloc-meter.ts';
 import { explainDecision, gcEvent, installStages, takeStages } from './live-stages.ts';
 
@@ -120,8 +120,8 @@ function mainThreadCpuS(): number {
 
 /** The main thread's wait for a core so far (runnable, not running), ms, and its times on a core: its schedstat. */
 function mainThreadWait(): { ms: number; slices: number } {
-  const f = readFileSync(`/proc/self/task/${process.pid}/schedstat`, 'utf8').split(' ');
-  return { ms: Number(f[1]) / 1e6, slices: Number(f[2]) };
+  const s = schedstat(process.pid)!;
+  return { ms: s.waitMs, slices: s.slices };
 }
 
 /** CPU seconds of the whole process (every thread). */
@@ -456,6 +456,7 @@ async function liveRun(a: Args): Promise<void> {
     // Bans still on their way (a scored batch waits at most model.scoreWaitMs).
     await new Promise((r) => setTimeout(r, 200));
     const now = captured();
+    const wait = mainThreadWait();
     const r3 = (x: number) => Math.round(x * 1000) / 1000;
     process.stdout.write(
       `${JSON.stringify({
@@ -466,8 +467,8 @@ async function liveRun(a: Args): Promise<void> {
         decisions: latencies.length,
         cpu_us_per_packet: { main: r3(((mainThreadCpuS() - cpuBase.main) * 1e6) / Math.max(1, got())), all: r3(((processCpuS() - cpuBase.all) * 1e6) / Math.max(1, got())) },
         // The main thread's wait for a core in the round: ms per second, and per time it got one.
-        main_thread_wait_ms_per_s: r3((mainThreadWait().ms - waitBase.ms) / ((performance.now() - since) / 1000)),
-        main_thread_wait_ms_per_slice: r3((mainThreadWait().ms - waitBase.ms) / Math.max(1, mainThreadWait().slices - waitBase.slices)),
+        main_thread_wait_ms_per_s: r3((wait.ms - waitBase.ms) / ((performance.now() - since) / 1000)),
+        main_thread_wait_ms_per_slice: r3((wait.ms - waitBase.ms) / Math.max(1, wait.slices - waitBase.slices)),
         decision_p50_ms: latencies.length ? r3(percentile(latencies, 50)) : null,
         decision_p99_ms: latencies.length ? r3(percentile(latencies, 99)) : null,
         decision_max_ms: latencies.length ? r3(Math.max(...latencies)) : null,

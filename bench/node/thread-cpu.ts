@@ -33,15 +33,20 @@ export function taskCpu(tid: number): ThreadCpu | null {
   const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
   const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   // utime, stime: fields 14 and 15, counted from the state field (3): indexes 11 and 12.
-  return { comm, cpuS: (Number(f[11]) + Number(f[12])) / TICKS_PER_S, waitS: runDelayS(tid) };
+  return { comm, cpuS: (Number(f[11]) + Number(f[12])) / TICKS_PER_S, waitS: (schedstat(tid)?.waitMs ?? 0) / 1000 };
 }
 
-/** schedstat's second field (ns waiting on a run queue); 0 where the kernel does not keep it. */
-function runDelayS(tid: number): number {
+/**
+ * A task's schedstat (/proc/TASK/schedstat, TASK `self/task/<tid>` by default): ms on a core,
+ * ms waiting on a run queue (runnable, not running), times it got a core; null: gone, or a
+ * kernel without it.
+ */
+export function schedstat(tid: number, task = `self/task/${tid}`): { runMs: number; waitMs: number; slices: number } | null {
   try {
-    return Number(readFileSync(`/proc/self/task/${tid}/schedstat`, 'utf8').split(' ')[1]) / 1e9 || 0;
+    const f = readFileSync(`/proc/${task}/schedstat`, 'utf8').split(' ');
+    return { runMs: Number(f[0]) / 1e6, waitMs: Number(f[1]) / 1e6, slices: Number(f[2]) };
   } catch {
-    return 0;
+    return null;
   }
 }
 
