@@ -42,7 +42,7 @@ function wrap(proto: object, name: string, around: (orig: (...a: unknown[]) => u
  * `self[name]`, a field a stamp reads (private to its class, so the compiler does not see the
  * read): checked as wrap() checks a method, so a renamed field fails loudly, not as NaN stages.
  */
-function field<K extends 'number' | 'array'>(self: object, name: string, kind: K): K extends 'number' ? number : unknown[] {
+export function field<K extends 'number' | 'array'>(self: object, name: string, kind: K): K extends 'number' ? number : unknown[] {
   const v = (self as Record<string, unknown>)[name];
   if (kind === 'array' ? !Array.isArray(v) : typeof v !== kind) throw new Error(`live-stages: ${self.constructor.name}.${name} is not a${kind === 'array' ? 'n' : ''} ${kind} (${typeof v}): update the stamp that reads it`);
   return v as K extends 'number' ? number : unknown[];
