@@ -113,3 +113,30 @@ test('a deferred message stays open after its handler returns, is tracked with w
   assert.deepEqual(outcomes[1], ['b', 'dropped']);
   await sys.stop();
 });
+
+test('messages an actor deferred and never settled are dropped when it crashes or stops, whatever its terminate does', async () => {
+  const deferring = (id: string): WorkerSpec => ({
+    type: 'worker',
+    id,
+    start: () => ({
+      kind: 'deferring',
+      handle(state: null, _msg: unknown, ctx) {
+        ctx.defer(); // kept open, never settled; no terminate to settle it
+        return state;
+      },
+    }),
+  });
+  const sys = testSystem({ strategy: 'one_for_one', children: [deferring('crashy'), deferring('stoppy')] });
+  await sys.start();
+  const outcomes: Array<[string, TrackOutcome]> = [];
+  for (const [to, m] of [['/crashy', 'a'], ['/crashy', 'b'], ['/stoppy', 'c']] as const) sys.send(to, new Tracked(m, (o) => outcomes.push([m, o])));
+  await waitFor(() => sys.lookup('/crashy')!.snapshot().processed >= 2 && sys.lookup('/stoppy')!.snapshot().processed >= 1, 'all three handled');
+  assert.deepEqual(outcomes, [], 'open after their handlers returned');
+  assert.ok(sys.crash('/crashy'));
+  await waitFor(() => outcomes.length === 2, 'the crashed incarnation\'s two settled');
+  assert.deepEqual(outcomes.sort(), [['a', 'dropped'], ['b', 'dropped']]);
+  await sys.stopChild('/', 'stoppy');
+  await waitFor(() => outcomes.length === 3, 'the stopped one\'s settled');
+  assert.deepEqual(outcomes[2], ['c', 'dropped']);
+  await sys.stop();
+});

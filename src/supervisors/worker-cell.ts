@@ -44,6 +44,8 @@ export class WorkerCell implements Cell {
   private current: unknown = NONE;
   /** The tracked message being handled: what the handler sends is tracked with it. */
   private tracking: Tracked | undefined;
+  /** Messages an incarnation kept open (ctx.defer) and has not settled: dropped when it ends, whatever its terminate did. */
+  private readonly deferred = new Set<Tracked>();
   private stopAsked = false;
   private idleWaiters: Array<() => void> = [];
   private starting: Promise<void> | undefined;
@@ -127,7 +129,15 @@ export class WorkerCell implements Cell {
         // Taken from the cell: `completed` no longer settles it, its owner does.
         const t = this.tracking;
         this.tracking = undefined;
-        return { send: (to, msg, priority) => this.sendTracked(t, to, msg, priority), done: (outcome) => t?.settle(outcome) };
+        if (t) this.deferred.add(t);
+        return {
+          send: (to, msg, priority) => this.sendTracked(t, to, msg, priority),
+          done: (outcome) => {
+            if (!t) return;
+            t.settle(outcome);
+            this.deferred.delete(t);
+          },
+        };
       },
     };
   }
@@ -252,7 +262,10 @@ export class WorkerCell implements Cell {
     this.status = 'crashed';
     this.becameIdle();
     lifecycleEvent(this.host, this, 'crashed', { error: describeError(err) });
-    const report = () => this.parent.childExited(this, 'crash', err);
+    const report = () => {
+      this.dropDeferred();
+      this.parent.childExited(this, 'crash', err);
+    };
     if (!initFailure && behavior?.terminate) {
       // Best effort: let the incarnation release what it holds (a capture handle, a socket)
       // before its successor starts; bounded by the shutdown timeout.
@@ -271,6 +284,7 @@ export class WorkerCell implements Cell {
     this.becameIdle();
     if (this.nact) nactStop(this.nact);
     const done = () => {
+      this.dropDeferred();
       lifecycleEvent(this.host, this, 'stopped', { reason: 'normal' });
       this.parent.childExited(this, 'normal', undefined);
     };
@@ -330,9 +344,16 @@ export class WorkerCell implements Cell {
       this.tracking = undefined;
     }
     this.inFlight = false;
+    this.dropDeferred();
     this.becameIdle();
     if (this.status === 'stopping') this.status = final;
     lifecycleEvent(this.host, this, 'stopped', { reason: inTime ? 'shutdown' : 'killed' });
+  }
+
+  /** The ended incarnation's messages still open: their work went with it (as a crash while handling them). */
+  private dropDeferred(): void {
+    for (const t of this.deferred) t.settle('dropped');
+    this.deferred.clear();
   }
 
   crash(): boolean {
