@@ -9,7 +9,7 @@
 import type { Ban, BanRegistry } from '../respond/ban-registry.ts';
 import type { FeedEntry, FeedProblem, ParsedFeed } from './feed-formats.ts';
 import { PROBLEMS_KEPT } from './feed-formats.ts';
-import { MalformedBanError } from '../respond/ban-record.ts';
+import { banProblem } from '../cluster/etcd-values.ts';
 
 /** What the firewall and the guard ask of a ban (respond/ban-guard.ts). */
 export interface FeedGuard {
@@ -88,9 +88,7 @@ export function planFeed(input: PlanInput): FeedPlan {
       plan.unchanged++;
       continue;
     }
-    if (have) plan.extended++;
-    else plan.added++;
-    plan.put.push({
+    const ban: Ban = {
       address,
       ttl,
       expiresAt: input.now + ttl * 1000,
@@ -100,7 +98,18 @@ export function planFeed(input: PlanInput): FeedPlan {
       score: 1,
       at: input.now,
       offence: 1,
-    });
+    };
+    // A ban the registry would not store (a duration too long to be a number): refused here,
+    // named, and the rest of the list goes on (the registry's own check is the last guard).
+    const problem = banProblem(ban);
+    if (problem) {
+      plan.refused.count++;
+      if (plan.refused.first.length < PROBLEMS_KEPT) plan.refused.first.push({ at: e.at, text: address, why: `not stored: ${problem}` });
+      continue;
+    }
+    if (have) plan.extended++;
+    else plan.added++;
+    plan.put.push(ban);
   }
   // Gone from the list, or now refused (the protected set grew): lifted.
   for (const address of mine.keys()) if (!wanted.has(address) || refusedSet.has(address)) plan.remove.push(address);
@@ -130,17 +139,6 @@ export interface FeedReport {
   phases: { parseMs: number; planMs: number; writeMs: number };
 }
 
-function refuseMalformed(plan: FeedPlan, entries: readonly FeedEntry[], extending: ReadonlySet<string>, err: MalformedBanError): void {
-  for (const r of err.refused) {
-    const address = (r.ban as Ban).address;
-    // The plan counted it as added, or extended when the feed's ban was there before: neither happened.
-    if (extending.has(address)) plan.extended--;
-    else plan.added--;
-    plan.refused.count++;
-    if (plan.refused.first.length < PROBLEMS_KEPT) plan.refused.first.push({ at: entries.find((e) => e.address === address)?.at ?? 0, text: String(address), why: `not stored: ${r.problem}` });
-  }
-}
-
 function named(source: string, unit: 'line' | 'entry', list: { count: number; first: FeedProblem[] }): { count: number; first: string[] } {
   return { count: list.count, first: list.first.map((p) => `${unit === 'line' ? `${source}:${p.at}` : `${source}: entry ${p.at}`}: ${p.text}: ${p.why}`) };
 }
@@ -155,17 +153,7 @@ export async function applyFeed(o: { name: string; source: string; parsed: Parse
   // The other work of the event loop (the packet path) gets a turn between the phases.
   await new Promise<void>((r) => setImmediate(r));
   const t2 = performance.now();
-  if (plan.put.length > 0) {
-    try {
-      await o.registry.putMany(plan.put);
-    } catch (err) {
-      // A ban the registry will not store (a duration too long to be a number): the others of
-      // the list are in; it is reported as refused, and the removals still happen.
-      if (!(err instanceof MalformedBanError)) throw err;
-      const origin = feedOrigin(o.name);
-      refuseMalformed(plan, o.parsed.entries, new Set(current.filter((b) => b.detector === origin).map((b) => b.address)), err);
-    }
-  }
+  if (plan.put.length > 0) await o.registry.putMany(plan.put);
   const removed = plan.remove.length > 0 ? await o.registry.removeMany(plan.remove) : 0;
   const t3 = performance.now();
   return {

@@ -185,7 +185,7 @@ export class BanDesk {
       if (bans.size === 1) await this.registry.put(bans.values().next().value!, { sync });
       else await this.registry.putMany([...bans.values()], { sync });
     } catch (err) {
-      // A ban the registry would not store (ban-record.ts's banProblem): the others of the turn
+      // A ban the registry would not store (etcd-values.ts's banProblem): the others of the turn
       // were written and are announced; the desk forgets the refused ones, then reports them.
       if (!(err instanceof MalformedBanError)) throw err;
       refused = err;
