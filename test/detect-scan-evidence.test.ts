@@ -156,6 +156,17 @@ describe('a connect scan behind its own forgeable first alert', () => {
     }
   });
 
+  test('a source seen before, a slow connect scan (one closed port every 15 s, nmap -T1): its held slow alert is raised again when it resets its open port silently', () => {
+    const slowClosed = Array.from({ length: 80 }, (_, k) => refused(SCANNER, TARGET, 41000 + k, 2000 + k, T0 + k * 15)).flat();
+    const tOpen = T0 + 80 * 15;
+    const o = defend([...session(SCANNER, T0 - 3600), ...slowClosed, ...handshake(SCANNER, TARGET, 40007, 7, tOpen), { ts: tOpen + 0.001, src: SCANNER, dst: TARGET, sp: 40007, dp: 7, flags: RST | ACK, seq: 41008, ack: 9008 }], 16);
+    const v = vertical(o);
+    assert.equal(v[0]?.grade, 'forgeable', summary(o));
+    assert.ok(o.banned.has(SCANNER), `not banned: ${summary(o)}`);
+    assert.equal(v.at(-1)!.grade, 'established', summary(o));
+    assert.ok(v.length <= 2, summary(o));
+  });
+
   test('a SYN scan from a source never seen is banned at its burst, briefly, with one alert (unchanged)', () => {
     const o = defend(CLOSED_PORTS.map((p, k): Pkt => ({ ts: T0 + k * 0.0005, src: SCANNER, dst: TARGET, sp: 30000 + k, dp: p, flags: SYN, seq: k })), 16);
     assert.ok(o.banned.has(SCANNER));

@@ -563,15 +563,18 @@ export class SourceRules {
    */
   private raiseHeld(batch: PacketBatch, i: number, s: number, dp: number, out: Alert[]): void {
     const ts = batch.ts[i];
-    const b = this.vBuckets;
-    // the held alert's episode, not one begun since (by this very connection, say)
-    if (!this.vHeld.episodeLasts(b, s, ts)) return;
-    const firstTs = b.firstTs(s);
+    const b = this.vBuckets, u = this.vUnanswered;
+    // the held alert's episode, not one begun since (by this very connection, say), in either
+    // bucket: a slow scan's (one port every 15 s) has leaked out of the fast one long ago
+    const fast = this.vHeld.episodeLasts(b, s, ts), slow = u !== null && this.vHeld.episodeLasts(u, s, ts);
+    if (!fast && !slow) return;
+    const firstTs = Math.min(fast ? b.firstTs(s) : Infinity, slow ? u.firstTs(s) : Infinity);
     const cfg = this.config.verticalScan;
     this.vBurst.reset(s);
     b.trip(s, ts);
+    u?.trip(s, ts);
     this.emit(out, ruleAlert('port-scan-vertical', batch.formatAddress(i, 'src'), batch.formatAddress(i, 'dst'), this.vHeld.score(s), ts, firstTs, true, {
-      ports: this.vCount[s], windowS: seconds(ts - firstTs), threshold: cfg.burstMaxretry, verifiedPort: dp, proto: 'tcp',
+      ports: this.vCount[s], windowS: seconds(ts - firstTs), threshold: fast ? cfg.burstMaxretry : cfg.unansweredThreshold, verifiedPort: dp, proto: 'tcp',
     }), batch, i);
     this.vHeld.release(s);
   }
