@@ -54,15 +54,17 @@ export class EvidenceGrader {
    * make that burst's evidence established).
    */
   observeRow(b: PacketBatch, i: number): void {
-    if (!(b.flags[i] & PacketFlags.ESTABLISHED)) return;
-    const src = b.flowKey(i, 'src');
-    const dst = b.flowKey(i, 'dst');
+    if (b.flags[i] & PacketFlags.ESTABLISHED) this.observeKeys(b.flowKey(i, 'src'), b.flowKey(i, 'dst'), b.ts[i]);
+  }
+
+  /** observeRow for an ESTABLISHED row whose flow keys the caller already has. */
+  observeKeys(src: AddressKey, dst: AddressKey, ts: number): void {
     // Both ends of a verified connection are real: a login alert names the client, raised
     // in the server's shard from the server's segments to it.
-    this.note(src, dst, b.ts[i]);
-    this.note(src, ANY, b.ts[i]);
-    this.note(dst, src, b.ts[i]);
-    this.note(dst, ANY, b.ts[i]);
+    this.note(src, dst, ts);
+    this.note(src, ANY, ts);
+    this.note(dst, src, ts);
+    this.note(dst, ANY, ts);
   }
 
   /**

@@ -205,9 +205,9 @@ export class SourceRules {
     this.packets += n;
     const g = this.grader;
     for (let i = 0; i < n; i++) {
-      g?.observeRow(batch, i);
       const f = flags[i];
       if (f & SKIP || (f & (PacketFlags.IPV4 | PacketFlags.IPV6)) === 0) {
+        g?.observeRow(batch, i);
         this.skipped++;
         continue;
       }
@@ -219,11 +219,14 @@ export class SourceRules {
           const p = batch.protocol[i];
           this.toward(batch, i, v6, t, p === 1 || p === 58 ? 'icmp' : 'udpResp', batch.wirelen[i]);
         }
+        g?.observeRow(batch, i);
         this.skipped++;
         continue;
       }
       const src = batch.flowKey(i, 'src');
       const dst = batch.flowKey(i, 'dst');
+      // the grader notes each row before the rules read it (an alert is graded on what came before it)
+      if (g && f & PacketFlags.ESTABLISHED) g.observeKeys(src, dst, batch.ts[i]);
       // (ts is read inside: a double passed to a call that is not inlined is boxed)
       if (f & PacketFlags.TCP) this.tcp(batch, i, src, dst, v6, out, t);
       else if (f & PacketFlags.UDP) this.udp(batch, i, src, dst, v6, out, t);
