@@ -25,6 +25,10 @@ export interface Reading {
   firewalls: Map<string, Set<string>>;
   /** The registry's bans, read after the firewalls. */
   registry: Set<string> | undefined;
+  /** When each of those bans was made and runs out (ms since the epoch), to say what a lost one was. */
+  registryTimes?: Map<string, { at: number; expiresAt: number }>;
+  /** When each node's firewall last applied each address (ms since the epoch). */
+  appliedAt?: Map<string, Record<string, number>>;
   /** The registry's bans, read before the firewalls: a ban made or dropped between the two reads is no difference. */
   registryBefore: Set<string> | undefined;
 }
@@ -47,6 +51,14 @@ export function differences(r: Reading): Map<string, { extra: string[]; missing:
   return out;
 }
 
+/** What is known of a ban a firewall lacks: when it was made, when it runs out, when that firewall last applied it (relative to the reading). */
+export function missingDetail(r: Reading, node: string, address: string): string {
+  const s = (ms: number) => `${((ms - r.at) / 1000).toFixed(1)} s`;
+  const t = r.registryTimes?.get(address);
+  const applied = r.appliedAt?.get(node)?.[address];
+  return `${t ? `banned at ${s(t.at)}, runs out at ${s(t.expiresAt)}` : 'ban times unknown'}; last applied there ${applied === undefined ? 'never' : `at ${s(applied)}`}`;
+}
+
 /** How long a firewall may differ from the registry, either way (watch + apply, or a restart's reconcile). */
 export const STALE_BOUND_MS = 5000;
 
@@ -62,6 +74,8 @@ export class Observer {
   last: Reading | undefined;
   /** Called when a firewall is first seen holding an address the registry no longer has. */
   onStale: ((key: string, at: number) => void) | undefined;
+  /** Called when a firewall is first seen lacking an address the registry has, with what is known of that ban. */
+  onMissing: ((key: string, at: number, detail: string) => void) | undefined;
 
   constructor(
     private readonly fleet: Fleet,
@@ -72,10 +86,14 @@ export class Observer {
     const at = Date.now();
     const health = new Map<string, Health>();
     const firewalls = new Map<string, Set<string>>();
+    const times = new Map<string, { at: number; expiresAt: number }>();
+    const appliedAt = new Map<string, Record<string, number>>();
     const bans = async (): Promise<Set<string> | undefined> => {
       for (const n of this.fleet.live()) {
         try {
-          return new Set((await getJson<Array<{ address: string }>>(`${n.url}/api/bans`)).map((b) => b.address));
+          const list = await getJson<Array<{ address: string; at: number; expiresAt: number }>>(`${n.url}/api/bans`);
+          for (const b of list) times.set(b.address, { at: b.at, expiresAt: b.expiresAt });
+          return new Set(list.map((b) => b.address));
         } catch {
           // try the next node
         }
@@ -86,16 +104,17 @@ export class Observer {
     await Promise.all(
       this.fleet.live().map(async (n) => {
         try {
-          const [h, fw] = await Promise.all([getJson<Health>(`${n.url}/health`, true), getJson<{ entries: Array<{ address: string }> }>(`${n.url}/api/firewall`)]);
+          const [h, fw] = await Promise.all([getJson<Health>(`${n.url}/health`, true), getJson<{ entries: Array<{ address: string }>; appliedAt?: Record<string, number> }>(`${n.url}/api/firewall`)]);
           health.set(n.id, h);
           firewalls.set(n.id, new Set(fw.entries.map((e) => e.address)));
+          if (fw.appliedAt) appliedAt.set(n.id, fw.appliedAt);
         } catch {
           // a node that does not answer now (stopped, restarting) is simply not in this reading
         }
       }),
     );
     const registry = await bans();
-    const reading: Reading = { at, health, firewalls, registry, registryBefore };
+    const reading: Reading = { at, health, firewalls, registry, registryBefore, registryTimes: times, appliedAt };
     for (const set of firewalls.values()) for (const a of set) this.everApplied.add(a);
     // A node that did not answer starts afresh when it does again (it was stopped or gone).
     for (const key of [...this.divergedSince.keys()]) if (!firewalls.has(key.slice(0, key.indexOf(' ')))) this.divergedSince.delete(key);
@@ -109,13 +128,14 @@ export class Observer {
           if (!this.divergedSince.has(key)) {
             this.divergedSince.set(key, at);
             if (key.endsWith(' extra')) this.onStale?.(key.slice(0, -6), at);
+            else this.onMissing?.(key.slice(0, -8), at, missingDetail(reading, node, key.split(' ')[1]!));
           }
           const since = this.divergedSince.get(key)!;
           if (at - since <= STALE_BOUND_MS || this.reported.has(key)) continue;
           this.reported.add(key);
           const [, a, kind] = key.split(' ') as [string, string, 'extra' | 'missing'];
           if (kind === 'missing') {
-            this.missingViolations.push(`${node} lacked ${a} for ${Math.round((at - since) / 1000)} s while the registry had it`);
+            this.missingViolations.push(`${node} lacked ${a} for ${Math.round((at - since) / 1000)} s while the registry had it (${missingDetail(reading, node, a)})`);
             continue;
           }
           // When did that firewall last apply it: a missed removal, or a late re-add?

@@ -83,6 +83,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     feed({ events: [e] });
   };
   observer.onStale = (key, at) => o.onEvent?.({ at, kind: 'observed', target: key, detail: 'a firewall holds a ban the registry no longer has' });
+  observer.onMissing = (key, at, detail) => o.onEvent?.({ at, kind: 'observed', target: key, detail: `a firewall lacks a ban the registry has (${detail})` });
   // Planned before anything starts, so a plan that cannot be made is said at once.
   const plan = chaosPlan(o);
   try {
