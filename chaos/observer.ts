@@ -29,6 +29,8 @@ export interface Reading {
   registryTimes?: Map<string, { at: number; expiresAt: number }>;
   /** When each node's firewall last applied each address (ms since the epoch). */
   appliedAt?: Map<string, Record<string, number>>;
+  /** Why each node's firewall set a ban aside (not applied), by address. */
+  setAside?: Map<string, Map<string, string>>;
   /** The registry's bans, read before the firewalls: a ban made or dropped between the two reads is no difference. */
   registryBefore: Set<string> | undefined;
 }
@@ -56,7 +58,8 @@ export function missingDetail(r: Reading, node: string, address: string): string
   const s = (ms: number) => `${((ms - r.at) / 1000).toFixed(1)} s`;
   const t = r.registryTimes?.get(address);
   const applied = r.appliedAt?.get(node)?.[address];
-  return `${t ? `banned at ${s(t.at)}, runs out at ${s(t.expiresAt)}` : 'ban times unknown'}; last applied there ${applied === undefined ? 'never' : `at ${s(applied)}`}`;
+  const aside = r.setAside?.get(node)?.get(address);
+  return `${t ? `banned at ${s(t.at)}, runs out at ${s(t.expiresAt)}` : 'ban times unknown'}; last applied there ${applied === undefined ? 'never' : `at ${s(applied)}`}${aside ? `; set aside there: ${aside}` : ''}`;
 }
 
 /** How long a firewall may differ from the registry, either way (watch + apply, or a restart's reconcile). */
@@ -88,6 +91,7 @@ export class Observer {
     const firewalls = new Map<string, Set<string>>();
     const times = new Map<string, { at: number; expiresAt: number }>();
     const appliedAt = new Map<string, Record<string, number>>();
+    const setAside = new Map<string, Map<string, string>>();
     const bans = async (): Promise<Set<string> | undefined> => {
       for (const n of this.fleet.live()) {
         try {
@@ -104,17 +108,18 @@ export class Observer {
     await Promise.all(
       this.fleet.live().map(async (n) => {
         try {
-          const [h, fw] = await Promise.all([getJson<Health>(`${n.url}/health`, true), getJson<{ entries: Array<{ address: string }>; appliedAt?: Record<string, number> }>(`${n.url}/api/firewall`)]);
+          const [h, fw] = await Promise.all([getJson<Health>(`${n.url}/health`, true), getJson<{ entries: Array<{ address: string }>; appliedAt?: Record<string, number>; setAside?: Array<{ address: string; why: string }> }>(`${n.url}/api/firewall`)]);
           health.set(n.id, h);
           firewalls.set(n.id, new Set(fw.entries.map((e) => e.address)));
           if (fw.appliedAt) appliedAt.set(n.id, fw.appliedAt);
+          if (fw.setAside?.length) setAside.set(n.id, new Map(fw.setAside.map((e) => [e.address, e.why])));
         } catch {
           // a node that does not answer now (stopped, restarting) is simply not in this reading
         }
       }),
     );
     const registry = await bans();
-    const reading: Reading = { at, health, firewalls, registry, registryBefore, registryTimes: times, appliedAt };
+    const reading: Reading = { at, health, firewalls, registry, registryBefore, registryTimes: times, appliedAt, setAside };
     for (const set of firewalls.values()) for (const a of set) this.everApplied.add(a);
     // A node that did not answer starts afresh when it does again (it was stopped or gone).
     for (const key of [...this.divergedSince.keys()]) if (!firewalls.has(key.slice(0, key.indexOf(' ')))) this.divergedSince.delete(key);
