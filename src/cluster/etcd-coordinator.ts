@@ -53,8 +53,13 @@ export interface ConnectEtcdOptions extends EtcdCoordinatorOptions {
 interface WatchPool {
   withConnection<R>(
     service: 'Watch',
-    fn: (args: { client: unknown; metadata: { clone(): { set(key: string, value: string): void } } }) => R,
+    fn: (args: { resource: unknown; client: unknown; metadata: { clone(): { set(key: string, value: string): void } } }) => R,
+    hostOrder?: Iterator<unknown>,
   ): Promise<R>;
+  /** The members, one Host each (the order withConnection tries them in is ours to give). */
+  hosts?: unknown[];
+  /** Counts a failure against a host's circuit breaker (and drops its channels when the error is one a reconnect may cure). */
+  markFailed?(resource: unknown, error: Error): void;
   /** Forgets the auth token, so the next call authenticates again (etcd3 does this only for unary calls). */
   authenticator?: { invalidateMetadata(): void };
 }
@@ -372,12 +377,36 @@ export class EtcdCoordinator implements Coordinator {
     };
   }
 
+  /** For each open watch, the members its streams were opened on, oldest first (host:port, the last 16). */
+  watchStreams(): string[][] {
+    return [...this.watches].map((w) => [...w.opened]);
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     for (const w of this.watches) w.stop();
     this.watches.clear();
     this.etcd.close();
+  }
+}
+
+/**
+ * The members in a fresh random order each round (as etcd3's pool does), `last` at the end of
+ * the first round: a stream that just broke on a member reopens on another one first.
+ */
+export function* hostOrder<T>(hosts: readonly T[], last: T | undefined): Generator<T> {
+  for (let round = 0; ; round++) {
+    const order = hosts.slice();
+    for (let i = order.length - 1; i > 0; i--) {
+      const j = Math.floor(Math.random() * (i + 1));
+      [order[i], order[j]] = [order[j]!, order[i]!];
+    }
+    if (round === 0 && last !== undefined) {
+      const at = order.indexOf(last);
+      if (at >= 0) order.push(...order.splice(at, 1));
+    }
+    yield* order;
   }
 }
 
@@ -391,9 +420,21 @@ export class EtcdCoordinator implements Coordinator {
 class EtcdWatch {
   private next: number;
   private stream: WatchStream | undefined;
+  /** The member the open stream is on, and the one whose stream broke last (tried last next time). */
+  private host: unknown;
+  private failedHost: unknown;
   private stopped = false;
   private timer: NodeJS.Timeout | undefined;
-  private pause = 100;
+  /**
+   * Before the next attempt: none after a stream that worked (a member died or lost its
+   * leader: another member serves the watch at once), then 100 ms doubling to 2 s while
+   * attempts fail. Waiting 100 ms and then picking a member at random, as before, could land
+   * on the dead member again and again: the chaos run saw firewalls lack a new ban for 6 s
+   * after an etcd member was killed.
+   */
+  private pause = 0;
+  /** The members this watch's streams were opened on, oldest first (the last 16). */
+  readonly opened: string[] = [];
   private readonly range: { key: Buffer; range_end: Buffer };
 
   constructor(
@@ -410,27 +451,42 @@ class EtcdWatch {
   open(): void {
     if (this.stopped) return;
     this.pool
-      .withConnection('Watch', ({ client, metadata }) => {
-        // "hasleader": a member cut off from the quorum ends the stream instead of
-        // serving a watch that can no longer see new revisions; we then resume elsewhere.
-        const md = metadata.clone();
-        md.set('hasleader', 'true');
-        const stream = (client as unknown as { watch(md: unknown, options: object): WatchStream }).watch(md, {});
-        return { stream };
-      })
-      .then(({ stream }) => {
+      .withConnection(
+        'Watch',
+        ({ resource, client, metadata }) => {
+          // "hasleader": a member cut off from the quorum ends the stream instead of
+          // serving a watch that can no longer see new revisions; we then resume elsewhere.
+          const md = metadata.clone();
+          md.set('hasleader', 'true');
+          this.opened.push(String((resource as { host?: unknown }).host));
+          if (this.opened.length > 16) this.opened.shift();
+          const stream = (client as unknown as { watch(md: unknown, options: object): WatchStream }).watch(md, {});
+          return { stream, resource };
+        },
+        this.pool.hosts?.length ? hostOrder(this.pool.hosts, this.failedHost) : undefined,
+      )
+      .then(({ stream, resource }) => {
         if (this.stopped) {
           stream.on('error', () => {});
           stream.cancel();
           return;
         }
         this.stream = stream;
+        this.host = resource;
         stream.on('data', (res) => this.onResponse(res));
         stream.on('error', (err) => {
-          if (castGrpcError(err) instanceof EtcdInvalidAuthTokenError) this.pool.authenticator?.invalidateMetadata();
+          const e = castGrpcError(err);
+          if (e instanceof EtcdInvalidAuthTokenError) this.pool.authenticator?.invalidateMetadata();
+          // The member is likely gone: count it against its circuit breaker (the pool's own
+          // calls then skip it too) and try the others first.
+          else if (this.stream === stream) this.pool.markFailed?.(resource, e);
+          if (this.stream === stream) this.failedHost = resource;
           this.reconnect(stream);
         });
-        stream.on('end', () => this.reconnect(stream));
+        stream.on('end', () => {
+          if (this.stream === stream) this.failedHost = resource;
+          this.reconnect(stream);
+        });
         stream.write({ create_request: { ...this.range, start_revision: this.next, progress_notify: true } });
       })
       .catch((err) => (err instanceof ClientClosedError ? this.stop() : this.reconnect(undefined)));
@@ -438,7 +494,7 @@ class EtcdWatch {
 
   private onResponse(res: IWatchResponse): void {
     if (this.stopped) return;
-    this.pause = 100;
+    this.pause = 0;
     if (res.compact_revision && res.compact_revision !== '0') {
       this.stop();
       this.onCompacted();
@@ -446,6 +502,7 @@ class EtcdWatch {
     }
     if (res.canceled) {
       // Cancelled by the member (lost its leader, shutting down): resume elsewhere.
+      this.failedHost = this.host;
       this.reconnect(this.stream);
       return;
     }
@@ -483,7 +540,7 @@ class EtcdWatch {
       this.timer = undefined;
       this.open();
     }, this.pause);
-    this.pause = Math.min(this.pause * 2, 2_000);
+    this.pause = Math.min(Math.max(100, this.pause * 2), 2_000);
   }
 
   private drop(): void {
