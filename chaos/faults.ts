@@ -44,10 +44,20 @@ export async function inject(f: PlannedFault, fleet: Fleet): Promise<Injected> {
       const live = fleet.live();
       const node = live.find((n) => n.id === nodeId) ?? live[Number(index) % live.length];
       if (!node) return { detail: 'no live node to crash an actor on', back: async () => true };
-      const actors = workers(await tree(node.url)).filter((w) => w.status === 'running');
-      const victim = actors[Number(index) % actors.length]!;
-      const r = await fetch(`${node.url}/api/crash`, { method: 'POST', headers: { authorization: `Bearer ${fleet.token(node.id)}`, 'content-type': 'application/json' }, body: JSON.stringify({ path: victim.path }) });
+      // A placed actor can move away between reading the tree and the crash (a rebalance):
+      // the node then answers 404 and nothing crashed, so the tree is read again and a
+      // running actor chosen again, a few times.
+      let victim: TreeNode;
+      let r: Response;
+      let tries = 0;
+      do {
+        const actors = workers(await tree(node.url)).filter((w) => w.status === 'running');
+        victim = actors[(Number(index) + tries) % actors.length]!;
+        r = await fetch(`${node.url}/api/crash`, { method: 'POST', headers: { authorization: `Bearer ${fleet.token(node.id)}`, 'content-type': 'application/json' }, body: JSON.stringify({ path: victim.path }) });
+      } while (r.status === 404 && ++tries < 3);
       const detail = `crashed ${node.id}:${victim.path} (HTTP ${r.status})`;
+      // Still not there: no crash landed, so there is nothing to recover.
+      if (r.status === 404) return { detail: `${detail}: the actor moved away each time before the crash landed`, back: async () => true };
       return {
         detail,
         back: async () => {
