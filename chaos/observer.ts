@@ -29,6 +29,8 @@ export interface Reading {
   registryTimes?: Map<string, { at: number; expiresAt: number }>;
   /** When each node's firewall last applied each address (ms since the epoch). */
   appliedAt?: Map<string, Record<string, number>>;
+  /** The timeout (s) each node's firewall last applied each address with. */
+  appliedTimeoutS?: Map<string, Record<string, number>>;
   /** Why each node's firewall set a ban aside (not applied), by address. */
   setAside?: Map<string, Map<string, string>>;
   /** The registry's bans, read before the firewalls: a ban made or dropped between the two reads is no difference. */
@@ -59,7 +61,7 @@ export function missingDetail(r: Reading, node: string, address: string): string
   const t = r.registryTimes?.get(address);
   const applied = r.appliedAt?.get(node)?.[address];
   const aside = r.setAside?.get(node)?.get(address);
-  return `${t ? `banned at ${s(t.at)}, runs out at ${s(t.expiresAt)}` : 'ban times unknown'}; last applied there ${applied === undefined ? 'never' : `at ${s(applied)}`}${aside ? `; set aside there: ${aside}` : ''}`;
+  return `${t ? `banned at ${s(t.at)}, runs out at ${s(t.expiresAt)}` : 'ban times unknown'}; last applied there ${applied === undefined ? 'never' : `at ${s(applied)} with a timeout of ${r.appliedTimeoutS?.get(node)?.[address] ?? '?'} s`}${aside ? `; set aside there: ${aside}` : ''}`;
 }
 
 /** How long a firewall may differ from the registry, either way (watch + apply, or a restart's reconcile). */
@@ -92,6 +94,7 @@ export class Observer {
     const times = new Map<string, { at: number; expiresAt: number }>();
     const appliedAt = new Map<string, Record<string, number>>();
     const setAside = new Map<string, Map<string, string>>();
+    const appliedTimeoutS = new Map<string, Record<string, number>>();
     const bans = async (): Promise<Set<string> | undefined> => {
       for (const n of this.fleet.live()) {
         try {
@@ -108,10 +111,11 @@ export class Observer {
     await Promise.all(
       this.fleet.live().map(async (n) => {
         try {
-          const [h, fw] = await Promise.all([getJson<Health>(`${n.url}/health`, true), getJson<{ entries: Array<{ address: string }>; appliedAt?: Record<string, number>; setAside?: Array<{ address: string; why: string }> }>(`${n.url}/api/firewall`)]);
+          const [h, fw] = await Promise.all([getJson<Health>(`${n.url}/health`, true), getJson<{ entries: Array<{ address: string }>; appliedAt?: Record<string, number>; appliedTimeoutS?: Record<string, number>; setAside?: Array<{ address: string; why: string }> }>(`${n.url}/api/firewall`)]);
           health.set(n.id, h);
           firewalls.set(n.id, new Set(fw.entries.map((e) => e.address)));
           if (fw.appliedAt) appliedAt.set(n.id, fw.appliedAt);
+          if (fw.appliedTimeoutS) appliedTimeoutS.set(n.id, fw.appliedTimeoutS);
           if (fw.setAside?.length) setAside.set(n.id, new Map(fw.setAside.map((e) => [e.address, e.why])));
         } catch {
           // a node that does not answer now (stopped, restarting) is simply not in this reading
@@ -119,7 +123,7 @@ export class Observer {
       }),
     );
     const registry = await bans();
-    const reading: Reading = { at, health, firewalls, registry, registryBefore, registryTimes: times, appliedAt, setAside };
+    const reading: Reading = { at, health, firewalls, registry, registryBefore, registryTimes: times, appliedAt, appliedTimeoutS, setAside };
     for (const set of firewalls.values()) for (const a of set) this.everApplied.add(a);
     // A node that did not answer starts afresh when it does again (it was stopped or gone).
     for (const key of [...this.divergedSince.keys()]) if (!firewalls.has(key.slice(0, key.indexOf(' ')))) this.divergedSince.delete(key);

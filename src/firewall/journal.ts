@@ -8,6 +8,8 @@ const KEEP = 100_000;
 
 export class JournaledBackend implements FirewallBackend {
   readonly appliedAt = new Map<string, number>();
+  /** The timeout (s) each address was last applied with (beside appliedAt, same bound). */
+  readonly appliedTimeoutS = new Map<string, number>();
   /** Called with the seconds each batched change took in the backend (for /metrics). */
   onApplied: ((seconds: number, kind: 'apply' | 'reconcile') => void) | undefined;
 
@@ -47,11 +49,20 @@ export class JournaledBackend implements FirewallBackend {
 
   private note(add: readonly FirewallEntry[], remove: readonly string[]): void {
     const now = Date.now();
-    for (const a of remove) this.appliedAt.delete(a);
+    for (const a of remove) {
+      this.appliedAt.delete(a);
+      this.appliedTimeoutS.delete(a);
+    }
     for (const e of add) {
       this.appliedAt.delete(e.address);
       this.appliedAt.set(e.address, now);
+      this.appliedTimeoutS.delete(e.address);
+      this.appliedTimeoutS.set(e.address, e.timeoutS);
     }
-    while (this.appliedAt.size > KEEP) this.appliedAt.delete(this.appliedAt.keys().next().value!);
+    while (this.appliedAt.size > KEEP) {
+      const oldest = this.appliedAt.keys().next().value!;
+      this.appliedAt.delete(oldest);
+      this.appliedTimeoutS.delete(oldest);
+    }
   }
 }

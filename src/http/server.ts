@@ -204,9 +204,9 @@ export async function startHttpServer(options: Config['http'], o: HttpServerOpti
     if (!parts?.firewall) return reply.code(503).send({ error: 'the firewall is not started yet' });
     const fw = parts.firewall;
     const a = req.query.address;
-    if (a !== undefined) return { backend: fw.name, address: a, appliedAt: fw.appliedAt.get(a) ?? null, setAside: parts.protection?.setAside().get(a) ?? null };
+    if (a !== undefined) return { backend: fw.name, address: a, appliedAt: fw.appliedAt.get(a) ?? null, appliedTimeoutS: fw.appliedTimeoutS.get(a) ?? null, setAside: parts.protection?.setAside().get(a) ?? null };
     const setAside = [...(parts.protection?.setAside() ?? new Map<string, string>())].map(([address, why]) => ({ address, why }));
-    return { backend: fw.name, entries: await fw.list(), appliedAt: Object.fromEntries(fw.appliedAt), setAside };
+    return { backend: fw.name, entries: await fw.list(), appliedAt: Object.fromEntries(fw.appliedAt), appliedTimeoutS: Object.fromEntries(fw.appliedTimeoutS), setAside };
   });
 
   app.get('/api/model', async (_req, reply) => {
