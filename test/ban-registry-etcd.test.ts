@@ -97,3 +97,49 @@ test('values that are not bans are skipped by list and watch; one that replaces 
     client.close();
   }
 });
+
+/** The etcd registry, with a way to hand its watchers an event etcd never sent. */
+class WatchWithFalseDeletes extends EtcdBanRegistry {
+  private readonly mine = new Set<(e: BanEvent) => void>();
+  override watch(listener: (event: BanEvent) => void): () => void {
+    this.mine.add(listener);
+    const off = super.watch(listener);
+    return () => {
+      this.mine.delete(listener);
+      off();
+    };
+  }
+  falseDelete(address: string): void {
+    for (const l of this.mine) l({ type: 'delete', address, expired: true });
+  }
+}
+
+test('a removal the watch reports while etcd still holds the ban is refuted: the firewall keeps the ban; a real removal still lifts it', async () => {
+  const a = new Etcd3({ hosts: etcd.endpoint });
+  const registry = new WatchWithFalseDeletes(a, 'c-refute');
+  await registry.ready();
+  const backend = new DryRunBackend();
+  const spec = firewallSpec({ backend, registry });
+  const system = new ActorSystem({ nodeId: 'r', onRootGaveUp: () => {}, root: { strategy: 'one_for_one', children: [spec] } });
+  try {
+    await system.start();
+    await registry.put(ban('198.51.100.20', 300));
+    await registry.put(ban('198.51.100.21', 300));
+    await waitFor(async () => (await backend.list()).length === 2, 'both bans applied');
+    assert.deepEqual((await registry.inForce(['198.51.100.20', '198.51.100.99'])).map((b) => b.address), ['198.51.100.20'], 'inForce reads the keys asked for, in force');
+
+    // Before, the firewall took it out of the kernel and kept it out until the next put.
+    registry.falseDelete('198.51.100.20');
+    await waitFor(() => spec.progress.removalsRefuted === 1, 'the false removal is refuted');
+    assert.deepEqual((await backend.list()).map((e) => e.address).sort(), ['198.51.100.20', '198.51.100.21'], 'the ban etcd still holds stays applied');
+
+    assert.equal(await registry.remove('198.51.100.21'), true);
+    await waitFor(async () => (await backend.list()).length === 1, 'a real removal still lifts its ban');
+    assert.deepEqual((await backend.list()).map((e) => e.address), ['198.51.100.20']);
+    assert.equal(spec.progress.removalsRefuted, 1);
+  } finally {
+    await system.stop();
+    await registry.close();
+    a.close();
+  }
+});
