@@ -15,6 +15,7 @@ import { clearVictimTally, newVictimTally } from '../src/detect/rules/victim-tal
 import { readLabels, type FileLabel } from '../src/eval/labels.ts';
 import { LoginAttempts } from '../src/eval/login-attempts.ts';
 import { PacketBatch } from '../src/net/packet-batch.ts';
+import { SessionVerifier } from '../src/detect/session-verifier.ts';
 import { readCaptureSync } from '../src/net/pcap-file.ts';
 
 const PCAP_DIR = new URL('../../shared/data/pcap/', import.meta.url).pathname;
@@ -57,8 +58,9 @@ interface Detection {
   clock?: number;
 }
 
-/** Two shards and the victim rules, fed batch by batch. */
+/** Two shards and the victim rules, fed batch by batch, marked first by a session verifier (and its UDP exchange tracker) as a capture marks them. */
 class TwoShardNode {
+  readonly verifier = new SessionVerifier();
   readonly shards = [new SourceRules(DEFAULT_RULES), new SourceRules(DEFAULT_RULES)];
   readonly victims = new VictimRules(DEFAULT_RULES);
   readonly detections: Detection[] = [];
@@ -73,14 +75,18 @@ class TwoShardNode {
     this.watched = watch ? v4(watch) : null;
   }
 
-  feed(batch: PacketBatch, shift = 0): void {
+  feed(cached: PacketBatch, shift = 0): void {
     const [p0, p1] = this.parts as [PacketBatch, PacketBatch];
     p0.clear();
     p1.clear();
+    // cached batches are shared by the tests: each node marks its own copy
+    const batch = new PacketBatch(cached.capacity, cached.buffer.slice(0));
+    batch.length = cached.length;
+    for (let i = 0; i < batch.length; i++) batch.ts[i] += shift;
+    this.verifier.mark(batch);
     for (let i = 0; i < batch.length; i++) {
       const part = batch.srcHash(i) % 2 === 0 ? p0 : p1;
-      const j = part.appendRow(batch, i);
-      part.ts[j] += shift;
+      part.appendRow(batch, i);
     }
     for (let k = 0; k < 2; k++) {
       const part = this.parts[k]!;
