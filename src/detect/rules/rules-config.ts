@@ -157,9 +157,10 @@ export interface RulesConfig {
 
   /**
    * Small UDP datagrams (under udpAmplification.minPayload bytes of payload) toward one
-   * victim, less the datagrams it sent: a flood of empty datagrams to random ports from
-   * forged sources (units: packets). A server answering its queries (DNS, NTP, QUIC, games)
-   * cancels them out.
+   * victim, but for answers to its own datagrams, less the datagrams it sent in answer
+   * (UDP_REPLY, udp-exchanges.ts): a flood of empty datagrams to random ports from forged
+   * sources (units: packets). A server answering its queries (DNS, NTP, QUIC, games)
+   * cancels them out; a client's own requests do not.
    */
   udpFlood: BucketConfig & { enabled: boolean; minSources: number };
 
@@ -310,8 +311,9 @@ export const DEFAULT_RULES: RulesConfig = {
   // (net.ipv4.icmp_msgs_per_sec), dropping the rest of such datagrams silently. So: 1000
   // unanswered datagrams a second leak away (more than its stack can even refuse), 2000
   // beyond that (two seconds of it), from 20 or more sources as the other floods (one source
-  // is the source rules': its random ports are a vertical scan). Servers answer what they
-  // receive (DNS, NTP, QUIC, games) and cancel out; a one-way receiver of more than 1000
+  // is the source rules': its random ports are a vertical scan, one port unansweredUdp).
+  // Servers answer what they receive (DNS, NTP, QUIC, games) and their answers cancel out
+  // (only answers: a busy client's own requests say nothing of a flood to other ports); a one-way receiver of more than 1000
   // datagrams a second from 20 hosts (a large syslog or NetFlow collector) raises an alert
   // that bans nobody: raise the threshold there.
   udpFlood: { enabled: true, threshold: 2000, leakPerS: 1000, minSources: 20 },

@@ -414,11 +414,15 @@ export class SourceRules {
       // Whatever the ports: a large datagram toward a host may be an answer it never asked
       // for (peers of symmetric protocols, NTP 123↔123, IKE 500↔500, mDNS, are not
       // reflections); every datagram a host sends may solicit answers from its peer.
-      // A small one counts toward a UDP flood instead (hping3 --udp: empty datagrams).
-      if (!group) this.toward(batch, i, v6, t, large ? 'udpResp' : 'udpIn', batch.wirelen[i]);
+      // A small one counts toward a UDP flood instead (hping3 --udp: empty datagrams), unless
+      // it answers a datagram its destination sent (UDP_REPLY: solicited); a datagram that
+      // answers one the source received is what cancels a flood (a server answering it).
+      const reply = batch.flags[i] & PacketFlags.UDP_REPLY;
+      if (!group && (large || !reply)) this.toward(batch, i, v6, t, large ? 'udpResp' : 'udpIn', batch.wirelen[i]);
       const r = v6 ? this.writer.row6(src as string, ts) : this.writer.row4(batch.src4[i], ts);
       if (r >= 0) {
         t.udpReqOut[r]++;
+        if (reply) t.udpReplyOut[r]++;
         this.writer.udpPeer('udpDstSketch', r, v6 ? mix32(hashText(dst as string)) : mix32(dst as number));
       }
     }
