@@ -8,8 +8,8 @@
 //   on the same port);
 // - UDP_REPLY: it answers: D sent UDP to S:ps within `answeredS`.
 // One entry per (sender, receiver, receiver's port): "S sends to D:pd", with when it last
-// sent and when it was last answered. Per datagram: one lookup (or insert) of its own entry
-// and one lookup of the reverse one; no allocation for IPv4 (IPv6 keys are the address texts
+// sent and when it was last answered (an answer makes none). Per datagram: one lookup of the
+// reverse entry and one lookup (or insert) of its own; no allocation for IPv4 (IPv6 keys are the address texts
 // the caller already has). Answered entries are kept over others (a flood of forged sources
 // makes one entry per datagram and must not push the live exchanges out).
 
@@ -62,19 +62,23 @@ export class UdpExchanges {
     const dp = b.dstPort[i];
     const t = this.table;
     const w = this.windowS;
-    let s = t.find(src, dst, dp, 0);
-    if (s < 0) {
-      s = t.insert(src, dst, dp, 0);
-      this.answeredAt[s] = -Infinity;
-    } else if (ts - this.answeredAt[s] <= w) f |= PacketFlags.UDP_ANSWERED;
-    this.sentAt[s] = ts;
     const r = t.find(dst, src, sp, 0);
-    if (r >= 0 && ts - this.sentAt[r] <= w) {
+    const reply = r >= 0 && ts - this.sentAt[r] <= w;
+    if (reply) {
       f |= PacketFlags.UDP_REPLY;
       this.replies++;
       if (this.answeredAt[r] === -Infinity) t.protect(r);
       this.answeredAt[r] = ts;
     }
+    let s = t.find(src, dst, dp, 0);
+    if (s < 0) {
+      // An answer needs no entry of its own: its sender's datagrams are answers already (a
+      // server's answers to a client's ever new ports would each make one).
+      if (reply) return f;
+      s = t.insert(src, dst, dp, 0);
+      this.answeredAt[s] = -Infinity;
+    } else if (ts - this.answeredAt[s] <= w) f |= PacketFlags.UDP_ANSWERED;
+    this.sentAt[s] = ts;
     return f;
   }
 }
