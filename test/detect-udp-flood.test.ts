@@ -87,6 +87,15 @@ describe('per-source udp-flood: one source, one host:port, nothing answers', () 
     assert.ok(a.ts - 1 <= 0.51, `alerted ${a.ts - 1} s in`);
   });
 
+  test('over IPv6 the same: the flooder alerted, an answered client not', () => {
+    const victim6 = '2001:db8::10', flooder6 = '2001:db8:1::112', client6 = '2001:db8:2::7';
+    const floodIn = flood(flooder6, 5000, 5000).map((p) => ({ ...p, dst: victim6 }));
+    const queries = flood(client6, 5000, 5000).map((p) => ({ ...p, dst: victim6, sp: 10000 + ((p.sp! * 7) % 50000) }));
+    const answers = queries.map((q): Pkt => ({ ts: q.ts + 0.002, src: victim6, dst: client6, proto: 'udp', sp: 53, dp: q.sp, payload: 120 }));
+    const out = run(cfg, chunks(byTime([...floodIn, ...queries, ...answers]), 256));
+    assert.deepEqual(out.filter((a) => a.blockable).map((a) => [a.type, a.source, a.target]), [['udp-flood', flooder6, victim6]]);
+  });
+
   test('answered, the same rate is no flood (a DNS forwarder, a QUIC upload): answers keep the source\'s datagrams out', () => {
     const client = '10.20.3.7';
     const queries = flood(client, 5000, 5000);
