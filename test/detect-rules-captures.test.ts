@@ -15,6 +15,7 @@ import { clearVictimTally, newVictimTally } from '../src/detect/rules/victim-tal
 import { readLabels, type FileLabel } from '../src/eval/labels.ts';
 import { LoginAttempts } from '../src/eval/login-attempts.ts';
 import { PacketBatch } from '../src/net/packet-batch.ts';
+import { SessionVerifier } from '../src/detect/session-verifier.ts';
 import { readCaptureSync } from '../src/net/pcap-file.ts';
 
 const PCAP_DIR = new URL('../../shared/data/pcap/', import.meta.url).pathname;
@@ -57,8 +58,9 @@ interface Detection {
   clock?: number;
 }
 
-/** Two shards and the victim rules, fed batch by batch. */
+/** Two shards and the victim rules, fed batch by batch, marked first by a session verifier (and its UDP exchange tracker) as a capture marks them. */
 class TwoShardNode {
+  readonly verifier = new SessionVerifier();
   readonly shards = [new SourceRules(DEFAULT_RULES), new SourceRules(DEFAULT_RULES)];
   readonly victims = new VictimRules(DEFAULT_RULES);
   readonly detections: Detection[] = [];
@@ -73,14 +75,18 @@ class TwoShardNode {
     this.watched = watch ? v4(watch) : null;
   }
 
-  feed(batch: PacketBatch, shift = 0): void {
+  feed(cached: PacketBatch, shift = 0): void {
     const [p0, p1] = this.parts as [PacketBatch, PacketBatch];
     p0.clear();
     p1.clear();
+    // cached batches are shared by the tests: each node marks its own copy
+    const batch = new PacketBatch(cached.capacity, cached.buffer.slice(0));
+    batch.length = cached.length;
+    for (let i = 0; i < batch.length; i++) batch.ts[i] += shift;
+    this.verifier.mark(batch);
     for (let i = 0; i < batch.length; i++) {
       const part = batch.srcHash(i) % 2 === 0 ? p0 : p1;
-      const j = part.appendRow(batch, i);
-      part.ts[j] += shift;
+      part.appendRow(batch, i);
     }
     for (let k = 0; k < 2; k++) {
       const part = this.parts[k]!;
@@ -370,6 +376,9 @@ describe('rules on crafted classes nobody tuned to (test/fixtures/captures/class
     ['classes_scan_slow_t1_connect.pcap', 1200],
     ['classes_scan_masscan_rand_sport.pcap', 1],
     ['classes_flood_udp_one_source.pcap', 1],
+    // session 9: one source flooding one port, to a closed port and to a DNS server that answers others
+    ['classes_flood_udp_one_port.pcap', 1],
+    ['classes_flood_udp_one_port_fixed.pcap', 1],
   ];
   for (const [file, within] of scans) {
     test(`${file}: the scanner gets a blockable alert within ${within} s of its first packet, nobody else does`, () => {
@@ -464,6 +473,41 @@ describe('rules on crafted classes nobody tuned to (test/fixtures/captures/class
     });
   }
 
+  // session 9: UDP one-way by design (syslog, NetFlow/IPFIX) and heavy answered UDP (QUIC, WireGuard, RTP)
+  for (const file of ['classes_benign_netflow.pcap', 'classes_benign_udp_answered.pcap']) {
+    test(`${file}: no alert at all`, () => {
+      const alerts = runFiles([join(dir, file)]).alerts;
+      assert.deepEqual(alerts.map(describeAlert), []);
+      report.push({ file, cls: 'benign', first: '-', ttdMs: '-', alerts: alerts.length });
+    });
+  }
+
+  test('classes_benign_syslog.pcap: no udp-flood alert, nothing blockable (the collector draws a non-blockable udp-amplification alert: see README)', () => {
+    const file = 'classes_benign_syslog.pcap';
+    const alerts = runFiles([join(dir, file)]).alerts;
+    assert.deepEqual(alerts.filter((a) => a.blockable || a.type === 'udp-flood').map(describeAlert), []);
+    report.push({ file, cls: 'benign', first: '-', ttdMs: '-', alerts: alerts.length });
+  });
+
+  test('classes_flood_udp_spoofed_busy_client.pcap: a forged flood at a DNS forwarder busy with its own answered queries: a non-blockable udp-flood alert naming it within 1.5 s, nothing blockable', () => {
+    const file = 'classes_flood_udp_spoofed_busy_client.pcap';
+    const victim = label(file).victims[0]!;
+    const alerts = runFiles([join(dir, file)]).alerts;
+    assert.deepEqual(alerts.filter((a) => a.blockable).map(describeAlert), []);
+    const flood = alerts.find((a) => a.target === victim);
+    assert.ok(flood, `no alert (its own requests hid the flood); alerts: ${alerts.map(describeAlert).join('; ')}`);
+    assert.equal(flood.type, 'udp-flood');
+    assert.equal(flood.evidence.answered, 0);
+    // the flood: the first datagram toward the forwarder not from its upstream resolver
+    let start = Infinity;
+    for (const b of batchesOf(join(dir, file))) {
+      for (let i = 0; i < b.length; i++) if (b.dst4[i] === v4(victim) && b.src4[i] !== v4('10.20.0.54')) start = Math.min(start, b.ts[i]);
+    }
+    // 2000 beyond a leak of 1000/s, filled at 3000/s: 1 s
+    assert.ok(flood.ts - start >= 0 && flood.ts - start < 1.5, `alerted ${flood.ts - start} s after the flood began`);
+    report.push({ file, cls: 'flood', first: flood.type, ttdMs: ((flood.ts - start) * 1000).toFixed(1), alerts: alerts.length });
+  });
+
   test('classes_benign_admin_scan.pcap: an admin\'s nmap -sS of its own server is a scan (allow-list admin hosts): flagged, and only the admin', () => {
     const alerts = runFiles([join(dir, 'classes_benign_admin_scan.pcap')]).alerts;
     const flagged = new Set(alerts.filter((a) => a.blockable).map((a) => a.source));
@@ -505,6 +549,12 @@ describe('rules on recordings of real nmap 7.93 and hping3 (a veth pair between 
     assert.ok(flood, `no alert; alerts: ${alerts.map(describeAlert).join('; ')}`);
     assert.ok(flood.ts - firstTs(file) < 1.5, `alerted ${flood.ts - firstTs(file)} s after the flood began`);
     report.push({ file: 'recorded_flood_hping3-udp-rand-source.pcap', cls: 'flood', first: flood.type, ttdMs: ((flood.ts - firstTs(file)) * 1000).toFixed(1), alerts: alerts.length });
+  });
+
+  test('recorded_flood_hping3-udp-one-port.pcap: hping3 --udp -p 53 from one address: a blockable udp-flood alert within 1 s, nobody else flagged', () => {
+    expectScanner('recorded_flood_hping3-udp-one-port.pcap', join(FIXTURES, 'recorded_flood_hping3-udp-one-port.pcap'), SCANNER, [TARGET], 1);
+    const alerts = runFiles([join(FIXTURES, 'recorded_flood_hping3-udp-one-port.pcap')]).alerts;
+    assert.deepEqual(alerts.map((a) => [a.type, a.source, a.evidence.port]), [['udp-flood', SCANNER, 53]]);
   });
 
   test('recorded_flood_hping3-udp-one-source.pcap: hping3 --udp -p ++1 from its own address is a vertical scan of UDP ports: blockable within 1 s', () => {

@@ -8,6 +8,7 @@ import { BucketTable, CLOCK_STEP_S, WindowCounter, riskScore } from '../src/dete
 import { DEFAULT_RULES, RulesConfigError, resolveRulesConfig, validateRulesConfig, type RulesConfig, type RulesOverrides } from '../src/detect/rules/rules-config.ts';
 import { SourceRules } from '../src/detect/rules/source-rules.ts';
 import { VictimRules } from '../src/detect/rules/victim-rules.ts';
+import { SessionVerifier } from '../src/detect/session-verifier.ts';
 import { VictimTallyWriter, clearVictimTally, estimateSources, newVictimTally, type VictimTally } from '../src/detect/rules/victim-tally.ts';
 
 const rules = (o: RulesOverrides = {}): RulesConfig => resolveRulesConfig(o);
@@ -727,14 +728,16 @@ describe('victim rules', () => {
   });
   const spoofed = (k: number) => `${(k % 200) + 11}.${(k * 7) % 250}.${(k * 13) % 250}.${(k % 250) + 1}`;
 
-  /** Two shards split by source hash, one VictimRules, as a node runs them. */
+  /** Two shards split by source hash, one VictimRules, as a node runs them (a session verifier marks each batch first, as the capture does). */
   function sharded(config: RulesConfig, batches: Pkt[][]) {
+    const verifier = new SessionVerifier();
     const shards = [new SourceRules(config), new SourceRules(config)];
     const tallies = [newVictimTally(), newVictimTally()];
     const victims = new VictimRules(config);
     const out: Alert[] = [];
     for (const pkts of batches) {
       const all = batchOf(pkts);
+      verifier.mark(all);
       const parts = [new PacketBatch(all.length), new PacketBatch(all.length)];
       for (let i = 0; i < all.length; i++) parts[all.srcHash(i) % 2]!.appendRow(all, i);
       for (let k = 0; k < 2; k++) {

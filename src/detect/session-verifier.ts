@@ -13,10 +13,12 @@
 //   its verified handshakes (initial TTL guessed as the smallest usual one, 30, 32, 60, 64, 128
 //   or 255, at or above the observed TTL); a packet claiming that source, outside a verified
 //   connection, whose hop count differs by more than `hopTolerance` is counted as forged.
-// Bounded tables (least recently seen evicted), no allocation per IPv4 packet.
+// Bounded tables (least recently seen evicted), no allocation per IPv4 packet. It also runs
+// the UDP exchange tracker (udp-exchanges.ts), which needs both directions as it does.
 
 import { PacketFlags, type PacketBatch } from '../net/packet-batch.ts';
 import { FlowTable, PROTECTED_SOCKETS, type AddressKey } from './flow-table.ts';
+import { DEFAULT_UDP_EXCHANGES, UdpExchanges, type UdpExchangesConfig } from './udp-exchanges.ts';
 
 export interface SessionVerifierConfig {
   /** How long a source that completed a handshake counts as having real sessions, seconds. */
@@ -27,6 +29,8 @@ export interface SessionVerifierConfig {
   maxConnections: number;
   /** Sources remembered. */
   maxSources: number;
+  /** The UDP exchange tracker's (default DEFAULT_UDP_EXCHANGES). */
+  udpExchanges?: UdpExchangesConfig;
 }
 
 /**
@@ -72,6 +76,8 @@ export class SessionVerifier {
   private readonly seenAt: Float64Array;
   private readonly hops: Int16Array;
   private readonly memoryS: number;
+  /** Marks UDP datagrams answered, and answers (udp-exchanges.ts). */
+  readonly udp: UdpExchanges;
   handshakes = 0;
   verified = 0;
   hopMismatches = 0;
@@ -86,6 +92,7 @@ export class SessionVerifier {
     this.seenAt = new Float64Array(config.maxSources);
     this.hops = new Int16Array(config.maxSources);
     this.memoryS = config.sessionMemoryS;
+    this.udp = new UdpExchanges(config.udpExchanges ?? DEFAULT_UDP_EXCHANGES);
   }
 
   /** Marks the batch's rows in place (flags). */
@@ -97,7 +104,9 @@ export class SessionVerifier {
       if ((f & (PacketFlags.IPV4 | PacketFlags.IPV6)) === 0 || f & (PacketFlags.MALFORMED | PacketFlags.UNSUPPORTED)) continue;
       const v6 = (f & PacketFlags.IPV6) !== 0;
       const src = b.flowKey(i, 'src');
-      if (f & PacketFlags.TCP && !(f & PacketFlags.FRAGMENT && b.fragOffset[i] !== 0)) f = this.tcp(b, i, f, src, v6);
+      const ports = !(f & PacketFlags.FRAGMENT && b.fragOffset[i] !== 0);
+      if (f & PacketFlags.TCP && ports) f = this.tcp(b, i, f, src, v6);
+      else if (f & PacketFlags.UDP && ports) f = this.udp.mark(b, i, f, src, b.flowKey(i, 'dst'));
       f = this.source(b, i, f, src);
       flags[i] = f;
     }

@@ -51,6 +51,14 @@ export const PacketFlags = {
   SOURCE_SEEN: 1 << 24,
   /** Set by the session verifier: the IP TTL gives a hop count other than the one learnt from the source's real sessions (forged). */
   HOP_MISMATCH: 1 << 25,
+  /**
+   * Set by the UDP exchange tracker (src/detect/udp-exchanges.ts): a UDP datagram whose
+   * destination sent UDP from the datagram's destination port back to its source within the
+   * tracker's window: the source's datagrams to that port are being answered (DNS, QUIC, RTP).
+   */
+  UDP_ANSWERED: 1 << 26,
+  /** Set by the UDP exchange tracker: a UDP datagram to a port its destination sent UDP from to this source within the window: an answer. */
+  UDP_REPLY: 1 << 27,
 } as const;
 
 export type AddressSide = 'src' | 'dst';

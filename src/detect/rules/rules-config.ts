@@ -129,6 +129,12 @@ export interface RulesConfig {
    */
   halfOpen: BucketConfig & { enabled: boolean };
 
+  /**
+   * UDP datagrams from one source to one host:port that nothing answers (unanswered-udp.ts:
+   * neither answered by the host from that port nor an answer themselves), units: datagrams.
+   */
+  unansweredUdp: BucketConfig & { enabled: boolean };
+
   /** SYNs toward one victim, less the handshakes completed toward it (units: packets). */
   synFlood: BucketConfig & {
     enabled: boolean;
@@ -151,9 +157,10 @@ export interface RulesConfig {
 
   /**
    * Small UDP datagrams (under udpAmplification.minPayload bytes of payload) toward one
-   * victim, less the datagrams it sent: a flood of empty datagrams to random ports from
-   * forged sources (units: packets). A server answering its queries (DNS, NTP, QUIC, games)
-   * cancels them out.
+   * victim, but for answers to its own datagrams, less the datagrams it sent in answer
+   * (UDP_REPLY, udp-exchanges.ts): a flood of empty datagrams to random ports from forged
+   * sources (units: packets). A server answering its queries (DNS, NTP, QUIC, games)
+   * cancels them out; a client's own requests do not.
    */
   udpFlood: BucketConfig & { enabled: boolean; minSources: number };
 
@@ -268,6 +275,19 @@ export const DEFAULT_RULES: RulesConfig = {
   // completes (less 10 a second) is most of a listener's SYN queue on a default Linux
   // (net.core.somaxconn was 128 until 5.4; tcp_max_syn_backlog is 128 to 1024 by memory).
   halfOpen: { enabled: true, threshold: 100, leakPerS: 10 },
+  // One source's datagrams to one host:port that nothing answers. A request/response
+  // application that gets no answer must back off: RFC 8085 §3.1.3 allows it one datagram
+  // per RTT, every 3 s when the RTT is unknown. One-way streams by design are modest or
+  // paced: a syslog sender forwards what its services log (journald lets one service log
+  // 10,000 messages per 30 s, RateLimitBurst/RateLimitIntervalSec), Juniper's inline J-Flow
+  // exports at 1 kpps per line card by default (flow-export-rate), one-way RTP is 50
+  // packets a second for voice and a few hundred for video, and RTP, QUIC, VPNs and DNS are
+  // answered. The victim's side: Linux refuses at most 1000 datagrams a second to closed ports
+  // with ICMP (net.ipv4.icmp_msgs_per_sec) and one a second per source after a burst of 6
+  // (icmp_ratelimit), dropping the rest silently. So the udp-flood victim rule's bucket:
+  // 1000 unanswered datagrams a second leak away, 2000 beyond that (two seconds of what the
+  // host can refuse) overflow; hping3 --flood sends tens of thousands a second.
+  unansweredUdp: { enabled: true, threshold: 2000, leakPerS: 1000 },
   // Toward one victim, from 20 or more sources (one is the source rules' case): SYNs less
   // handshakes completed, 500 beyond a 100/s leak. Linux answers with SYN cookies once its
   // SYN queue (tcp_max_syn_backlog, 128 to 1024) is full, so 500 outstanding is a default
@@ -291,8 +311,9 @@ export const DEFAULT_RULES: RulesConfig = {
   // (net.ipv4.icmp_msgs_per_sec), dropping the rest of such datagrams silently. So: 1000
   // unanswered datagrams a second leak away (more than its stack can even refuse), 2000
   // beyond that (two seconds of it), from 20 or more sources as the other floods (one source
-  // is the source rules': its random ports are a vertical scan). Servers answer what they
-  // receive (DNS, NTP, QUIC, games) and cancel out; a one-way receiver of more than 1000
+  // is the source rules': its random ports are a vertical scan, one port unansweredUdp).
+  // Servers answer what they receive (DNS, NTP, QUIC, games) and their answers cancel out
+  // (only answers: a busy client's own requests say nothing of a flood to other ports); a one-way receiver of more than 1000
   // datagrams a second from 20 hosts (a large syslog or NetFlow collector) raises an alert
   // that bans nobody: raise the threshold there.
   udpFlood: { enabled: true, threshold: 2000, leakPerS: 1000, minSources: 20 },
@@ -385,6 +406,11 @@ const SPEC: Record<string, Record<string, [Check, string]>> = {
     enabled: [bool, 'true or false'],
     threshold: [int(1, 1e9), 'a positive integer (SYNs)'],
     leakPerS: [num(0, 1e9, true), 'a positive number (SYNs per second)'],
+  },
+  unansweredUdp: {
+    enabled: [bool, 'true or false'],
+    threshold: [int(1, 1e9), 'a positive integer (datagrams)'],
+    leakPerS: [num(0, 1e9, true), 'a positive number (datagrams per second)'],
   },
 };
 for (const name of ['synFlood', 'udpAmplification', 'udpFlood', 'tcpReflection', 'tcpFlood', 'icmpFlood']) {

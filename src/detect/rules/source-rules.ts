@@ -6,6 +6,7 @@
 //   horizontal scan    distinct hosts on one destination port (leaky)
 //   scan probe         packets no stack sends, scanner fingerprints, connect probes (leaky)
 //   half-open SYNs     SYNs the source never completes (leaky; completions take units back)
+//   unanswered UDP     datagrams to one host:port nothing answers (unanswered-udp.ts)
 //   brute force        failed logins read from a SERVER's replies (login-rules.ts): that
 //                      state is keyed by the client, the destination of the server's packets
 //
@@ -21,9 +22,10 @@
 // arrays, IPv4 keys as int32 numbers, so an IPv4 packet allocates nothing (IPv6 keys are the
 // address texts; a tally allocates when it grows a row). Per entry, index included: socket
 // ≈ 71 B (and ≈ 23 B of login session state, login-sessions.ts), scan key ≈ 270 B (the
-// distinct bitmap is 128 B), source ≈ 200 B, login client ≈ 110 B; at the default limits
-// (65536 sources and as many login clients, as many scan keys of each kind, 262144 sockets)
-// about 80 MB when every table is full, most of it allocated as they fill.
+// distinct bitmap is 128 B), source ≈ 200 B, login client ≈ 110 B, unanswered-UDP key ≈ 90 B;
+// at the default limits (65536 sources and as many login clients, as many scan keys of each
+// kind and unanswered-UDP keys, 262144 sockets) about 86 MB when every table is full, most
+// of it allocated as they fill.
 
 import type { Alert } from '../alert.ts';
 import type { EvidenceGrader } from '../evidence-grade.ts';
@@ -38,6 +40,7 @@ import { LoginRules } from './login-rules.ts';
 import { PROBE_NAMES, ProbeKind, icmpProbeKind, tcpProbeKind, windowLookup } from './probe-signatures.ts';
 import { ruleAlert, seconds } from './rule-alert.ts';
 import { validateRulesConfig, type RulesConfig } from './rules-config.ts';
+import { UnansweredUdp } from './unanswered-udp.ts';
 import { VictimTallyWriter, type VictimTally } from './victim-tally.ts';
 import type { BoundedTable } from '../table-report.ts';
 
@@ -135,6 +138,7 @@ export class SourceRules {
   private readonly probeKinds: Int32Array;
   private readonly probeCount: Int32Array;
   private readonly pHeld: HeldAlerts;
+  private readonly unanswered: UnansweredUdp | null;
 
   private packets = 0;
   private skipped = 0;
@@ -191,6 +195,7 @@ export class SourceRules {
     this.probeKinds = new Int32Array(maxSources);
     this.probeCount = new Int32Array(maxSources);
     this.pHeld = new HeldAlerts(maxSources, cool);
+    this.unanswered = c.unansweredUdp.enabled ? new UnansweredUdp(c.unansweredUdp, maxScanKeys, cool) : null;
   }
 
   /**
@@ -240,7 +245,9 @@ export class SourceRules {
 
   /** The bounded tables, for the report (table-report.ts). */
   tables(): Record<string, BoundedTable> {
-    return { sources: this.sources, ruleSockets: this.sockets, scanVertical: this.vKeys, scanHorizontal: this.hKeys, loginClients: this.login.clientTable };
+    const t: Record<string, BoundedTable> = { sources: this.sources, ruleSockets: this.sockets, scanVertical: this.vKeys, scanHorizontal: this.hKeys, loginClients: this.login.clientTable };
+    if (this.unanswered) t.unansweredUdp = this.unanswered.table;
+    return t;
   }
 
   stats(): Record<string, number> {
@@ -248,7 +255,7 @@ export class SourceRules {
       packets: this.packets,
       skipped: this.skipped,
       alerts: this.alerts + this.login.alerts,
-      suppressed: this.suppressed + this.login.suppressed,
+      suppressed: this.suppressed + this.login.suppressed + (this.unanswered?.suppressed ?? 0),
       loginClients: this.login.clientCount,
       loginClientEvictions: this.login.clientEvictions,
       sources: this.sources.size,
@@ -396,15 +403,27 @@ export class SourceRules {
     const c = this.config;
     const group = isGroupDestination(batch, i, v6);
     const large = batch.payloadLen[i] >= c.udpAmplification.minPayload;
+    if (this.unanswered && !group) {
+      // graded by the rule itself: a datagram is forgeable evidence whatever else the source did
+      const alert = this.unanswered.datagram(batch, i, src, dst);
+      if (alert) {
+        this.alerts++;
+        out.push(alert);
+      }
+    }
     if (t && sp !== dp) {
       // Whatever the ports: a large datagram toward a host may be an answer it never asked
       // for (peers of symmetric protocols, NTP 123↔123, IKE 500↔500, mDNS, are not
       // reflections); every datagram a host sends may solicit answers from its peer.
-      // A small one counts toward a UDP flood instead (hping3 --udp: empty datagrams).
-      if (!group) this.toward(batch, i, v6, t, large ? 'udpResp' : 'udpIn', batch.wirelen[i]);
+      // A small one counts toward a UDP flood instead (hping3 --udp: empty datagrams), unless
+      // it answers a datagram its destination sent (UDP_REPLY: solicited); a datagram that
+      // answers one the source received is what cancels a flood (a server answering it).
+      const reply = batch.flags[i] & PacketFlags.UDP_REPLY;
+      if (!group && (large || !reply)) this.toward(batch, i, v6, t, large ? 'udpResp' : 'udpIn', batch.wirelen[i]);
       const r = v6 ? this.writer.row6(src as string, ts) : this.writer.row4(batch.src4[i], ts);
       if (r >= 0) {
         t.udpReqOut[r]++;
+        if (reply) t.udpReplyOut[r]++;
         this.writer.udpPeer('udpDstSketch', r, v6 ? mix32(hashText(dst as string)) : mix32(dst as number));
       }
     }

@@ -3,7 +3,7 @@
 //
 //   SYN flood       SYNs toward a victim            less the handshakes completed toward it
 //   UDP amplification  large datagrams (and later IP fragments) from any port   less the datagrams the victim sent
-//   UDP flood       small datagrams toward a victim  less the datagrams the victim sent
+//   UDP flood       small datagrams toward a victim (not answers to its own)  less the datagrams it sent in answer
 //   TCP reflection  SYN-ACKs toward a victim        less the handshakes it completed as a client
 //   TCP flood       segments without SYN of no connection followed (ACK, RST floods): the first of each 4-tuple
 //   ICMP flood      ICMP toward a victim            less the echo requests it sent
@@ -90,7 +90,7 @@ export class VictimRules {
     this.rules = [
       rule('syn-flood', c.synFlood, 'syn', 'completions', null, 'syns', 'completed'),
       rule('udp-amplification', c.udpAmplification, 'udpResp', 'udpReqOut', 'udpRespBytes', 'responses', 'requests'),
-      rule('udp-flood', c.udpFlood, 'udpIn', 'udpReqOut', null, 'datagrams', 'sent'),
+      rule('udp-flood', c.udpFlood, 'udpIn', 'udpReplyOut', null, 'datagrams', 'answered'),
       rule('tcp-reflection', c.tcpReflection, 'synAck', 'completionsOut', null, 'synAcks', 'completedOut'),
       rule('tcp-flood', c.tcpFlood, 'stray', null, null, 'segments', ''),
       rule('icmp-flood', c.icmpFlood, 'icmp', 'echoOut', 'icmpBytes', 'packets', 'echoRequestsOut'),

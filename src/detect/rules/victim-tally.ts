@@ -43,10 +43,15 @@ export interface VictimTally {
   udpResp: number[];
   /** Their bytes on the wire. */
   udpRespBytes: number[];
-  /** Small UDP datagrams toward the host (under udpAmplification.minPayload bytes of payload, from any source port). */
+  /**
+   * Small UDP datagrams toward the host (under udpAmplification.minPayload bytes of payload,
+   * from any source port), but for answers to its own datagrams (UDP_REPLY, udp-exchanges.ts).
+   */
   udpIn: number[];
   /** UDP datagrams the host sent, to any port (each may solicit answers). */
   udpReqOut: number[];
+  /** Those of them that answer a datagram the host received (UDP_REPLY): what answers a flood. */
+  udpReplyOut: number[];
   /** ICMP/ICMPv6 toward the host, neighbour discovery and MLD excluded. */
   icmp: number[];
   icmpBytes: number[];
@@ -65,14 +70,14 @@ export interface VictimTally {
 }
 
 const COUNT_COLUMNS = [
-  'syn', 'completions', 'synAck', 'completionsOut', 'stray', 'udpResp', 'udpRespBytes', 'udpIn', 'udpReqOut', 'icmp', 'icmpBytes', 'echoOut',
+  'syn', 'completions', 'synAck', 'completionsOut', 'stray', 'udpResp', 'udpRespBytes', 'udpIn', 'udpReqOut', 'udpReplyOut', 'icmp', 'icmpBytes', 'echoOut',
 ] as const;
 export type TallyCount = (typeof COUNT_COLUMNS)[number];
 
 export function newVictimTally(): VictimTally {
   return {
     rows: 0, dropped: 0, v4: [], v6: [], firstTs: [], lastTs: [],
-    syn: [], completions: [], synAck: [], completionsOut: [], stray: [], udpResp: [], udpRespBytes: [], udpIn: [], udpReqOut: [], icmp: [], icmpBytes: [], echoOut: [],
+    syn: [], completions: [], synAck: [], completionsOut: [], stray: [], udpResp: [], udpRespBytes: [], udpIn: [], udpReqOut: [], udpReplyOut: [], icmp: [], icmpBytes: [], echoOut: [],
     srcSketch: [], udpSrcSketch: [], udpDstSketch: [], topSrc4: [], topSrc6: [], topCount: [],
   };
 }

@@ -1,0 +1,87 @@
+// The per-source UDP flood: datagrams one source sends to one host:port that nothing answers
+// (hping3 --udp -p 53 --flood). Request/response protocols are answered (DNS, NTP, QUIC, a
+// VPN, RTP with its RTCP), which the UDP exchange tracker marks before the split
+// (udp-exchanges.ts: UDP_ANSWERED on the source's datagrams, UDP_REPLY on answers); what is
+// neither is poured into a leaky bucket keyed by (source, host, port). An answer empties it:
+// the first datagrams of an exchange go out before its first answer comes back.
+//
+// A datagram's source address can be forged, and nothing in UDP proves it (no handshake). So
+// the alert is graded `forgeable` whatever else the source did here (a verified TCP session
+// of the source with the host proves the source exists, not that it sent these datagrams):
+// the responder spares a source with real sessions here, bans one never seen for
+// `responder.forgeableBanTtlS` without escalation, and never bans the protected set (the
+// gateways, resolvers, NTP servers, the cluster; see policy.ts).
+
+import type { Alert } from '../alert.ts';
+import { FlowTable, type AddressKey } from '../flow-table.ts';
+import { PacketFlags, type PacketBatch } from '../../net/packet-batch.ts';
+import { BucketTable, riskScore } from './leaky-bucket.ts';
+import { ruleAlert, seconds } from './rule-alert.ts';
+import type { RulesConfig } from './rules-config.ts';
+
+const EXCHANGE = PacketFlags.UDP_ANSWERED | PacketFlags.UDP_REPLY;
+
+export class UnansweredUdp {
+  /** (source, host, port, 0) */
+  private readonly keys: FlowTable;
+  private readonly buckets: BucketTable;
+  /** Datagrams of the current episode (answered ones excluded). */
+  private readonly count: Float64Array;
+  suppressed = 0;
+
+  constructor(private readonly config: RulesConfig['unansweredUdp'], capacity: number, cooldownS: number) {
+    this.keys = new FlowTable(capacity);
+    this.buckets = new BucketTable(capacity, config.threshold, config.leakPerS, cooldownS);
+    this.count = new Float64Array(capacity);
+  }
+
+  /** The bounded table, for the report. */
+  get table(): FlowTable {
+    return this.keys;
+  }
+
+  /** Datagram i of the batch (src → dst, a unicast host, not a later fragment): an alert when it overflows the key's bucket, else null. */
+  datagram(batch: PacketBatch, i: number, src: AddressKey, dst: AddressKey): Alert | null {
+    const f = batch.flags[i];
+    const ts = batch.ts[i];
+    const port = batch.dstPort[i];
+    const b = this.buckets;
+    let s = this.keys.find(src, dst, port, 0);
+    if (f & EXCHANGE) {
+      // answered, or an answer: the exchange's datagrams so far were its opening
+      if (s >= 0 && !b.cooling(s, ts) && b.leakTo(s, ts) > 0) b.pour(s, ts, -b.levelOf(s));
+      return null;
+    }
+    if (s < 0) {
+      s = this.keys.insert(src, dst, port, 0);
+      b.reset(s);
+      this.count[s] = 0;
+    }
+    if (b.cooling(s, ts)) {
+      this.suppressed++;
+      return null;
+    }
+    if (b.leakTo(s, ts) <= 0) this.count[s] = 0;
+    this.count[s]++;
+    if (!b.pour(s, ts, 1)) return null;
+    const cfg = this.config;
+    const firstTs = b.firstTs(s);
+    const windowS = ts - firstTs;
+    const level = b.levelOf(s);
+    const score = riskScore(level, cfg.threshold, cfg.threshold / cfg.leakPerS, windowS);
+    const alert = ruleAlert('udp-flood', batch.formatAddress(i, 'src'), batch.formatAddress(i, 'dst'), score, ts, firstTs, true, {
+      datagrams: this.count[s],
+      unanswered: level,
+      port,
+      windowS: seconds(windowS),
+      pps: Math.round(this.count[s] / Math.max(windowS, 1e-3)),
+      threshold: cfg.threshold,
+      leakPerS: cfg.leakPerS,
+    });
+    // UDP carries no proof of its source (see above)
+    alert.grade = 'forgeable';
+    alert.sourceSeen = (f & PacketFlags.SOURCE_SEEN) !== 0;
+    b.trip(s, ts);
+    return alert;
+  }
+}
