@@ -27,8 +27,10 @@ export const NODE_FLAGS: readonly string[] = Object.freeze(['--max-semi-space-si
 // heap and stay resident once freed. Setting the value turns that off (the documented way;
 // lighthouse and Kodi do the same against the same growth: sigp/lighthouse#2937,
 // xbmc/xbmc#11722). Measured (README, "Where the memory goes, round 8"): the node benchmark's
-// peak RSS 285 against 305 MB, 20 MB less already when the replay starts (startup's freed
-// memory given back), for about 1.6 times the page faults. Other C libraries ignore it.
+// peak RSS 294 against 312 MB (medians of 6 alternated pairs), 23 MB less already when the
+// replay starts (startup's freed memory given back), for 1.7 times the page faults (memory
+// given back is faulted in again), mostly on V8's helper threads; the main thread's CPU a
+// packet the same. Other C libraries ignore the variable.
 
 /** The environment a node process is started with (besides the caller's): glibc's malloc thresholds held at their defaults. */
 export const NODE_ENV_VARS: Readonly<Record<string, string>> = Object.freeze({ MALLOC_MMAP_THRESHOLD_: '131072' });
