@@ -1,8 +1,9 @@
-#!/usr/bin/env -S node --max-semi-space-size=8
+#!/usr/bin/env -S MALLOC_MMAP_THRESHOLD_=131072 node --max-semi-space-size=8
 // The installed command: the compiled program (dist/, `npm run build`), with no TypeScript
 // loader. When a source changed since the last build, it builds first (scripts/build.mjs;
 // that needs TypeScript, a devDependency), so that it never runs a stale dist/ silently.
-// The first line gives node the flags of src/node/process-flags.ts (`env -S`: coreutils 8.30+).
+// The first line gives node the environment and the flags of src/node/process-flags.ts (`env -S`:
+// coreutils 8.30+).
 import { ensureBuilt } from '../scripts/build.mjs';
 
 try {

@@ -12,7 +12,7 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { chmodSync, mkdirSync } from 'node:fs';
 import { unreadableAncestor } from '../src/cli/install-service.ts';
-import { NODE_FLAGS } from '../src/node/process-flags.ts';
+import { NODE_ENV_WORDS, NODE_FLAGS } from '../src/node/process-flags.ts';
 
 const CLI = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
 const cli = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', CLI, ...args], { encoding: 'utf8' });
@@ -44,6 +44,7 @@ test('install-service writes a unit systemd-analyze verify accepts; capabilities
   assert.match(unit, /^StateDirectory=autoimmune$/m);
   assert.match(unit, /^ProtectSystem=strict$/m);
   assert.match(unit, /^NoNewPrivileges=yes$/m);
+  for (const w of NODE_ENV_WORDS) assert.match(unit, new RegExp(`^Environment=${w}$`, 'm'));
   assert.match(unit, new RegExp(`^ExecStart=\\S+ ${NODE_FLAGS.join(' ')} \\S+/bin/autoimmune\\.js start --state-dir /var/lib/autoimmune --config ${config.replace(/[.]/g, '\\.')}$`, 'm'));
   const v = spawnSync('systemd-analyze', ['verify', file], { encoding: 'utf8' });
   assert.equal(v.status, 0, v.stderr);

@@ -1,27 +1,32 @@
-// The node flags of src/node/process-flags.ts: every place that starts the product gives
-// them, the installed command's first line runs, and a node started with them keeps its
-// main thread's young generation within them while it allocates (without them it grows past).
+// The node flags and environment of src/node/process-flags.ts: every place that starts the
+// product gives them, the installed command's first line runs, a node started with them keeps
+// its main thread's young generation within them while it allocates (without them it grows
+// past), and with the environment large blocks it frees are given back to the system (without
+// it they stay resident in glibc's heap).
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { NODE_FLAGS } from '../src/node/process-flags.ts';
-import { nodeRunArgs } from '../bench/node/node-run-command.ts';
+import { NODE_ENV_VARS, NODE_ENV_WORDS, NODE_FLAGS } from '../src/node/process-flags.ts';
+import { nodeRunArgs, nodeRunEnv } from '../bench/node/node-run-command.ts';
 
 const file = (p: string) => fileURLToPath(new URL(`../${p}`, import.meta.url));
 
-test('npm start, the installed command and the node benchmark give node the flags', () => {
+test('npm start, the installed command and the node benchmark give node the flags and the environment', () => {
   const pkg = JSON.parse(readFileSync(file('package.json'), 'utf8')) as { scripts: Record<string, string> };
-  assert.equal(pkg.scripts.start, `node ${NODE_FLAGS.join(' ')} bin/autoimmune.js start`);
+  assert.equal(pkg.scripts.start, `${NODE_ENV_WORDS.join(' ')} node ${NODE_FLAGS.join(' ')} bin/autoimmune.js start`);
   const first = readFileSync(file('bin/autoimmune.js'), 'utf8').split('\n')[0];
-  assert.equal(first, `#!/usr/bin/env -S node ${NODE_FLAGS.join(' ')}`);
+  assert.equal(first, `#!/usr/bin/env -S ${NODE_ENV_WORDS.join(' ')} node ${NODE_FLAGS.join(' ')}`);
   process.env.AUTOIMMUNE_BENCH_TSX = '1'; // (the compiled path would build dist/ first)
   try {
     assert.deepEqual(nodeRunArgs().slice(0, NODE_FLAGS.length), [...NODE_FLAGS]);
   } finally {
     delete process.env.AUTOIMMUNE_BENCH_TSX;
   }
+  const env = nodeRunEnv();
+  for (const [k, v] of Object.entries(NODE_ENV_VARS)) assert.equal(env[k], v, k);
+  assert.equal(env.PATH, process.env.PATH, 'the caller\'s environment is kept');
 });
 
 test('the installed command runs through its first line', () => {
@@ -51,4 +56,41 @@ test('with the flags the main thread new space stays within two 8 MB semi-spaces
   const without = newSpaceMb([]);
   assert.ok(withFlags <= 2 * semi, `new space ${withFlags} MB with ${NODE_FLAGS.join(' ')}`);
   assert.ok(without > 2 * semi, `new space ${without} MB with Node's defaults (the test's churn should grow it past ${2 * semi} MB)`);
+});
+
+// Frees an 8 MiB block (by default glibc then raises its mmap threshold to 8 MiB and its trim
+// threshold to 16), then makes 16 blocks of 1 MiB with a small block kept after each, frees
+// the 1 MiB ones and prints the KiB glibc's heap ([heap]) holds resident before and after.
+// Typed arrays' memory is malloc's (Node's array buffer allocator); two full GCs: the second
+// waits for the first's freeing of array buffers (V8 frees them on a helper thread).
+const FREED = `
+const { readFileSync } = require('node:fs');
+function heapKb() {
+  const s = readFileSync('/proc/self/smaps', 'utf8');
+  const i = s.indexOf('[heap]\\n');
+  return i < 0 ? 0 : Number(/Rss:\\s+(\\d+) kB/.exec(s.slice(i))[1]);
+}
+function freedBlock() { new Uint8Array(8 << 20).fill(1); }
+freedBlock(); gc(); gc();
+const before = heapKb();
+let kept = [];
+function blocks() { const b = []; for (let i = 0; i < 16; i++) { b.push(new Uint8Array(1 << 20).fill(1)); kept.push(new Uint8Array(64 << 10).fill(1)); } }
+blocks(); gc(); gc();
+console.log(String(heapKb() - before), kept.length);`;
+
+function heapKeptKb(env: NodeJS.ProcessEnv): number {
+  const r = spawnSync(process.execPath, ['--expose-gc', '-e', FREED], { encoding: 'utf8', env });
+  assert.equal(r.status, 0, r.stderr);
+  return Number(r.stdout.split(' ')[0]);
+}
+
+test('with the environment the 16 MiB of large blocks a node freed are given back; without, glibc\'s heap keeps them', (t) => {
+  if (process.platform !== 'linux' || !readFileSync('/proc/self/maps', 'utf8').includes('libc.so.6')) return t.skip('glibc only');
+  const clean = { ...process.env };
+  for (const k of Object.keys(NODE_ENV_VARS)) delete clean[k];
+  const withEnv = heapKeptKb({ ...clean, ...NODE_ENV_VARS });
+  const without = heapKeptKb(clean);
+  // What stays is the kept 64 KiB blocks (1 MiB) and malloc's own small blocks.
+  assert.ok(withEnv < 4096, `glibc's heap holds ${withEnv} KiB more with ${NODE_ENV_WORDS.join(' ')}`);
+  assert.ok(without >= 16384, `glibc's heap holds ${without} KiB more without the environment (the test's blocks should stay resident by default)`);
 });

@@ -64,7 +64,7 @@ interface Args {
    * 0: from its start.
    */
   warmup: number;
-  /** --smaps FILE: /proc/self/smaps at the run's highest RSS (sampled every 20 ms), for a breakdown by mapping. */
+  /** --smaps FILE: /proc/self/smaps at the run's highest RSS (sampled every 20 ms), for a breakdown by mapping; FILE.start: the same when the replay starts. */
   smaps: string;
   /** --heap-sample FILE: the main thread's sampled allocations over the replay, freed ones included (alloc-meter.ts). */
   heapSample: string;
@@ -204,6 +204,7 @@ async function replayRun(a: Args): Promise<void> {
       open: (skip) => {
         if (memoryAtStart.rss === undefined) {
           memoryAtStart = memoryMb();
+          if (a.smaps) writeFileSync(`${a.smaps}.start`, readFileSync('/proc/self/smaps', 'utf8'));
           void sampler0?.start();
           if (a.warmup === 0) startCounting(0);
         }

@@ -11,7 +11,7 @@ import { UsageError } from '../errors.ts';
 import { loadConfig } from '../config/load-config.ts';
 import { parseSub } from './node-target.ts';
 import { packageFile } from '../util/package-files.ts';
-import { NODE_FLAGS } from '../node/process-flags.ts';
+import { NODE_ENV_WORDS, NODE_FLAGS } from '../node/process-flags.ts';
 
 export const INSTALL_SERVICE_HELP = `Usage:
   autoimmune install-service [--config FILE] [--state-dir DIR] [--user NAME]
@@ -75,7 +75,7 @@ ${managedState ? `StateDirectory=${managedState}\nStateDirectoryMode=0700` : `Re
 RuntimeDirectory=autoimmune
 RuntimeDirectoryMode=0700
 Environment=NODE_ENV=production
-AmbientCapabilities=CAP_NET_RAW CAP_NET_ADMIN
+${NODE_ENV_WORDS.map((w) => `Environment=${w}\n`).join('')}AmbientCapabilities=CAP_NET_RAW CAP_NET_ADMIN
 CapabilityBoundingSet=CAP_NET_RAW CAP_NET_ADMIN
 NoNewPrivileges=yes
 ProtectSystem=strict

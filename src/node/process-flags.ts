@@ -1,6 +1,7 @@
-// The flags `node` is started with wherever this project starts a node process: `npm start`
-// (package.json), the installed command's first line (bin/autoimmune.js), the systemd unit
-// (`autoimmune install-service`) and the node benchmark (bench/node/node-run-command.ts).
+// The flags and the environment `node` is started with wherever this project starts a node
+// process: `npm start` (package.json), the installed command's first line (bin/autoimmune.js),
+// the systemd unit (`autoimmune install-service`) and the node benchmark
+// (bench/node/node-run-command.ts).
 // They must be given on node's command line: V8 sizes an isolate's heap when it creates it,
 // so `v8.setFlagsFromString` at run time reaches only threads started later, not the main
 // thread (measured: the main thread's new space stayed at 30 MB).
@@ -17,3 +18,22 @@
 
 /** node's own flags, before the script's path. */
 export const NODE_FLAGS: readonly string[] = Object.freeze(['--max-semi-space-size=8']);
+
+// MALLOC_MMAP_THRESHOLD_=131072: glibc's malloc keeps its own default thresholds (mallopt(3):
+// blocks of 128 KiB and more are mmapped, the heap's free top given back past 128 KiB) instead
+// of raising them: by default each freed mmapped block raises the mmap threshold to its size
+// (up to 32 MiB) and the trim threshold to twice that, so later large blocks (typed arrays'
+// memory, the store's batches, the V8 compiler's zones in its threads' arenas) come from the
+// heap and stay resident once freed. Setting the value turns that off (the documented way;
+// lighthouse and Kodi do the same against the same growth: sigp/lighthouse#2937,
+// xbmc/xbmc#11722). Measured (README, "Where the memory goes, round 8"): the node benchmark's
+// peak RSS 294 against 312 MB (medians of 6 alternated pairs), 23 MB less already when the
+// replay starts (startup's freed memory given back), for 1.7 times the page faults (memory
+// given back is faulted in again), mostly on V8's helper threads; the main thread's CPU a
+// packet the same. Other C libraries ignore the variable.
+
+/** The environment a node process is started with (besides the caller's): glibc's malloc thresholds held at their defaults. */
+export const NODE_ENV_VARS: Readonly<Record<string, string>> = Object.freeze({ MALLOC_MMAP_THRESHOLD_: '131072' });
+
+/** NODE_ENV_VARS as `NAME=value` words: a shell's or env(1)'s prefix, systemd's `Environment=`. */
+export const NODE_ENV_WORDS: readonly string[] = Object.freeze(Object.entries(NODE_ENV_VARS).map(([k, v]) => `${k}=${v}`));
