@@ -108,6 +108,7 @@ export class Supervisor implements Cell, CellParent {
 
   private async handleExit(child: Cell, inc: number, reason: ExitReason, error: unknown): Promise<void> {
     if (this.status !== 'running' && this.status !== 'starting') return;
+    const own = this.incarnation;
     if (child.incarnation !== inc || !this.children.includes(child)) return;
     if (child.status !== 'crashed' && child.status !== 'stopped' && child.status !== 'gave_up') return;
     const type = child.spec.restart ?? 'permanent';
@@ -132,6 +133,8 @@ export class Supervisor implements Cell, CellParent {
       const c = set[i]!;
       if (c !== child) await c.shutdown('restart');
     }
+    // crashed and restarted while the siblings stopped: the new incarnation starts them all
+    if (this.incarnation !== own) return;
     this.scheduleRestart(set, delay);
   }
 
@@ -141,6 +144,7 @@ export class Supervisor implements Cell, CellParent {
 
   private scheduleRestart(set: Cell[], delayMs: number): void {
     const cells = new Set(set);
+    const inc = this.incarnation;
     // A restart already waiting for some of these cells joins this one, so none is forgotten.
     this.pending = this.pending.filter((p) => {
       if (![...p.cells].some((c) => cells.has(c))) return true;
@@ -150,7 +154,7 @@ export class Supervisor implements Cell, CellParent {
     });
     const run = () => {
       this.pending = this.pending.filter((p) => p !== entry);
-      void this.enqueue(() => this.restartCells(cells, delayMs));
+      void this.enqueue(() => this.restartCells(cells, delayMs, inc));
     };
     const entry: PendingRestart = { cells, delayMs, timer: { cancel() {} } };
     if (delayMs <= 0) {
@@ -161,10 +165,16 @@ export class Supervisor implements Cell, CellParent {
     this.pending.push(entry);
   }
 
-  private async restartCells(cells: Set<Cell>, delayMs: number): Promise<void> {
+  /**
+   * A restart this incarnation (`inc`) scheduled. One that waited on the chain while the
+   * supervisor crashed and was restarted is dropped: the new incarnation starts every child
+   * itself, and a cell started by both would leave its first nact actor alive with whatever
+   * message was handed to it (test/supervision-stale-restart.test.ts).
+   */
+  private async restartCells(cells: Set<Cell>, delayMs: number, inc: number): Promise<void> {
     for (const c of this.children) {
       if (!cells.has(c)) continue;
-      if (this.status !== 'running' && this.status !== 'starting') return;
+      if (this.incarnation !== inc || (this.status !== 'running' && this.status !== 'starting')) return;
       if (c.status !== 'restarting') continue;
       c.restarts++;
       await c.start();

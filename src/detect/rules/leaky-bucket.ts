@@ -136,6 +136,11 @@ export class BucketTable {
     return this.first[slot];
   }
 
+  /** riskScore of the slot's level, over its drain time, for an episode from `firstTs` to `ts`. */
+  overflowScore(slot: number, ts: number, firstTs: number): number {
+    return riskScore(this.level[slot], this.threshold, this.threshold / this.leakPerS, ts - firstTs);
+  }
+
   private grow(min: number): void {
     const n = Math.min(this.capacity, Math.max(min, this.level.length * 2));
     const grow = (a: Float64Array, fill = 0): Float64Array => {

@@ -32,7 +32,6 @@ import type { EvidenceGrader } from '../evidence-grade.ts';
 import { FlowTable, PROTECTED_SOCKETS, type AddressKey } from '../flow-table.ts';
 import { PacketFlags, type PacketBatch } from '../../net/packet-batch.ts';
 import { checkCapacity } from '../../util/lru.ts';
-import { DistinctSet } from './distinct-set.ts';
 import { hashText, mix32 } from './hash.ts';
 import { HeldAlerts } from './held-alerts.ts';
 import { BucketTable, WindowCounter, riskScore } from './leaky-bucket.ts';
@@ -40,6 +39,7 @@ import { LoginRules } from './login-rules.ts';
 import { PROBE_NAMES, ProbeKind, icmpProbeKind, tcpProbeKind, windowLookup } from './probe-signatures.ts';
 import { ruleAlert, seconds } from './rule-alert.ts';
 import { validateRulesConfig, type RulesConfig } from './rules-config.ts';
+import { COOLING, FAST_OVER, SLOW_OVER, ScanKeys } from './scan-keys.ts';
 import { UnansweredUdp } from './unanswered-udp.ts';
 import { VictimTallyWriter, type VictimTally } from './victim-tally.ts';
 import type { BoundedTable } from '../table-report.ts';
@@ -107,27 +107,17 @@ export class SourceRules {
   private readonly sockState: Uint16Array;
   private readonly sockStart: Float64Array;
 
-  // vertical: (src, dst, 0, 0); horizontal: (src, 0, port space, 0)
-  private readonly vKeys: FlowTable;
-  private readonly vBuckets: BucketTable;
-  private readonly vDistinct: DistinctSet;
+  // vertical: (src, dst, 0), distinct ports; its slow bucket: ports of the host whose
+  // handshake the source never completed (scan-keys.ts; held alerts: see `vertical`)
+  private readonly vScan: ScanKeys;
   private readonly vBurst: WindowCounter;
-  private readonly vCount: Int32Array;
   /** Capture time of the source's last connect probe on the host (-Infinity: none). */
   private readonly vLastAbort: Float64Array;
   /** 1 when that probe was counted (it came within connectAbortRepeatS of the one before). */
   private readonly vAbortCounted: Uint8Array;
-  // the slow scan: ports of the host whose handshake the source never completed
-  private readonly vUnanswered: BucketTable | null;
-  /** Spared alerts the vertical, horizontal and probe rules hold (held-alerts.ts; see `vertical`). */
-  private readonly vHeld: HeldAlerts;
-  private readonly hKeys: FlowTable;
-  private readonly hBuckets: BucketTable;
-  private readonly hDistinct: DistinctSet;
-  private readonly hCount: Int32Array;
-  // the slow sweep: hosts whose handshake on the port the source never completed
-  private readonly hUnanswered: BucketTable | null;
-  private readonly hHeld: HeldAlerts;
+  // horizontal: (src, 0, port space), distinct hosts; its slow bucket: hosts whose handshake
+  // on the port the source never completed
+  private readonly hScan: ScanKeys;
 
   // sources: (src, 0, 0, 0)
   private readonly sources: FlowTable;
@@ -137,6 +127,7 @@ export class SourceRules {
   private readonly probeBuckets: BucketTable;
   private readonly probeKinds: Int32Array;
   private readonly probeCount: Int32Array;
+  /** Spared probe alerts held (held-alerts.ts). */
   private readonly pHeld: HeldAlerts;
   private readonly unanswered: UnansweredUdp | null;
 
@@ -166,25 +157,12 @@ export class SourceRules {
     this.sockState = new Uint16Array(maxSockets);
     this.sockStart = new Float64Array(maxSockets);
 
-    this.vKeys = new FlowTable(maxScanKeys);
-    this.vBuckets = new BucketTable(maxScanKeys, c.verticalScan.threshold, c.verticalScan.leakPerS, cool);
-    this.vDistinct = new DistinctSet(maxScanKeys);
-    this.vBurst = new WindowCounter(maxScanKeys, c.verticalScan.burstMaxretry, c.verticalScan.burstFindtimeS);
-    this.vCount = new Int32Array(maxScanKeys);
+    const v = c.verticalScan, h = c.horizontalScan;
+    this.vScan = new ScanKeys(maxScanKeys, v, v.unansweredThreshold > 0 ? { threshold: v.unansweredThreshold, leakPerS: v.unansweredLeakPerS } : null, cool);
+    this.vBurst = new WindowCounter(maxScanKeys, v.burstMaxretry, v.burstFindtimeS);
     this.vLastAbort = new Float64Array(maxScanKeys).fill(-Infinity);
     this.vAbortCounted = new Uint8Array(maxScanKeys);
-    this.vHeld = new HeldAlerts(maxScanKeys, cool);
-    this.vUnanswered = c.verticalScan.unansweredThreshold > 0
-      ? new BucketTable(maxScanKeys, c.verticalScan.unansweredThreshold, c.verticalScan.unansweredLeakPerS, cool)
-      : null;
-    this.hKeys = new FlowTable(maxScanKeys);
-    this.hBuckets = new BucketTable(maxScanKeys, c.horizontalScan.threshold, c.horizontalScan.leakPerS, cool);
-    this.hDistinct = new DistinctSet(maxScanKeys);
-    this.hCount = new Int32Array(maxScanKeys);
-    this.hUnanswered = c.horizontalScan.unansweredThreshold > 0
-      ? new BucketTable(maxScanKeys, c.horizontalScan.unansweredThreshold, c.horizontalScan.unansweredLeakPerS, cool)
-      : null;
-    this.hHeld = new HeldAlerts(maxScanKeys, cool);
+    this.hScan = new ScanKeys(maxScanKeys, h, h.unansweredThreshold > 0 ? { threshold: h.unansweredThreshold, leakPerS: h.unansweredLeakPerS } : null, cool);
 
     this.sources = new FlowTable(maxSources);
     this.login = new LoginRules(c, maxSources, maxSockets);
@@ -245,7 +223,7 @@ export class SourceRules {
 
   /** The bounded tables, for the report (table-report.ts). */
   tables(): Record<string, BoundedTable> {
-    const t: Record<string, BoundedTable> = { sources: this.sources, ruleSockets: this.sockets, scanVertical: this.vKeys, scanHorizontal: this.hKeys, loginClients: this.login.clientTable };
+    const t: Record<string, BoundedTable> = { sources: this.sources, ruleSockets: this.sockets, scanVertical: this.vScan.keys, scanHorizontal: this.hScan.keys, loginClients: this.login.clientTable };
     if (this.unanswered) t.unansweredUdp = this.unanswered.table;
     return t;
   }
@@ -263,10 +241,10 @@ export class SourceRules {
       sockets: this.sockets.size,
       socketEvictions: this.sockets.evictions,
       verifiedSocketEvictions: this.sockets.protectedEvictions,
-      verticalKeys: this.vKeys.size,
-      verticalEvictions: this.vKeys.evictions,
-      horizontalKeys: this.hKeys.size,
-      horizontalEvictions: this.hKeys.evictions,
+      verticalKeys: this.vScan.keys.size,
+      verticalEvictions: this.vScan.keys.evictions,
+      horizontalKeys: this.hScan.keys.size,
+      horizontalEvictions: this.hScan.keys.evictions,
     };
   }
 
@@ -355,11 +333,10 @@ export class SourceRules {
       // an answered port is no part of a burst of probes (a monitor checking a host's ports),
       // nor of a slow scan's failed attempts (Zeek counts failed connections only)
       if (st & VHIT && c.verticalScan.enabled) {
-        const v = this.vKeys.find(src, dst, 0, 0);
+        const v = this.vScan.find(src, dst, 0);
         if (v >= 0) {
           if (c.verticalScan.burstMaxretry > 0) this.vBurst.unhit(v);
-          const u = this.vUnanswered;
-          if (u && !u.cooling(v, ts) && u.leakTo(v, ts) > 0) u.pour(v, ts, -1);
+          this.vScan.takeBack(v, ts, false);
         }
       }
       if (t) {
@@ -380,14 +357,14 @@ export class SourceRules {
         if (c.scanProbe.enabled && c.scanProbe.connectAbort && life >= 0 && life <= c.scanProbe.connectAbortMaxS) this.connectAbort(batch, i, src, dst, ts, out, verified);
         // a held scan alert is raised again by the scan's own open port: a verified
         // handshake the client resets without a word (nmap -sT closes each connect() so)
-        if (verified && ts < this.vHeld.until) {
-          const v = this.vKeys.find(src, dst, 0, 0);
-          if (v >= 0 && this.vHeld.holding(v, ts)) this.raiseHeld(batch, i, v, dp, out);
+        if (verified) {
+          const v = this.vScan.heldSlot(src, dst, 0, ts);
+          if (v >= 0) this.raiseHeld(batch, i, v, dp, out);
         }
         // and a held sweep of this port, by a host of it that answered (a connect sweep)
-        if (verified && st & HCOUNTED && ts < this.hHeld.until) {
-          const h = this.hKeys.find(src, 0, dp, 0);
-          if (h >= 0 && this.hHeld.holding(h, ts)) this.raiseHeldSweep(batch, i, h, dp, out);
+        if (verified && st & HCOUNTED) {
+          const h = this.hScan.heldSlot(src, 0, dp, ts);
+          if (h >= 0) this.raiseHeldSweep(batch, i, h, dp, out);
         }
       }
       st = CLOSED;
@@ -522,49 +499,40 @@ export class SourceRules {
   private vertical(batch: PacketBatch, i: number, src: AddressKey, dst: AddressKey, port: number, out: Alert[]): number {
     const ts = batch.ts[i];
     const s = this.vSlot(src, dst);
-    const b = this.vBuckets;
+    const k = this.vScan;
     // the slow bucket counts TCP ports only (an answer is a completed handshake)
-    const u = port < UDP_PORT ? this.vUnanswered : null;
-    if (b.cooling(s, ts) || (u && u.cooling(s, ts))) {
-      this.suppressed++;
+    const tcp = port < UDP_PORT;
+    const r = k.add(s, ts, port, tcp);
+    if (r <= 0) {
+      if (r === COOLING) this.suppressed++;
       return 0;
     }
-    // the ports seen stay while either bucket holds something: the slow one spans minutes
-    const fast = b.leakTo(s, ts);
-    const slow = this.vUnanswered ? this.vUnanswered.leakTo(s, ts) : 0;
-    if (fast === 0 && slow === 0) {
-      this.vDistinct.clear(s);
-      this.vCount[s] = 0;
-    }
-    if (!this.vDistinct.add(s, port)) return 0;
-    this.vCount[s]++;
     const cfg = this.config.verticalScan;
     const burst = this.vBurst.hit(s, ts);
-    const over = b.pour(s, ts, 1);
-    const slowOver = u !== null && u.pour(s, ts, 1) && !burst && !over;
+    const over = (r & FAST_OVER) !== 0;
+    const slowOver = (r & SLOW_OVER) !== 0 && !burst && !over;
     if (!burst && !over && !slowOver) return VHIT;
-    let firstTs = slowOver ? u.firstTs(s) : over ? b.firstTs(s) : this.vBurst.windowStart(s);
+    const b = k.fast;
+    let firstTs = slowOver ? k.slow!.firstTs(s) : over ? b.firstTs(s) : this.vBurst.windowStart(s);
     const g = this.grader;
     if (g && !over && !g.verifiedSince(src, dst, firstTs) && g.verifiedSince(src, dst, b.firstTs(s))) firstTs = b.firstTs(s);
     const spared = g !== null && batch.flags[i] & PacketFlags.SOURCE_SEEN && !g.verifiedSince(src, dst, firstTs);
-    if (spared && this.vHeld.holding(s, ts)) {
-      // held already: counted, not raised again on the same kind of evidence; the level
-      // stays at the threshold, so the episode ends as a tripped one would have restarted
+    if (spared && k.held.holding(s, ts)) {
+      // held already: counted, not raised again on the same kind of evidence
       this.suppressed++;
       this.vBurst.reset(s);
-      b.cap(s, cfg.threshold);
-      u?.cap(s, cfg.unansweredThreshold);
+      k.capHeld(s, tcp);
       return VHIT;
     }
-    const ports = this.vCount[s];
+    const ports = k.count[s];
     let evidence: Record<string, number | string>;
     let score: number;
     if (slowOver) {
-      const level = u.levelOf(s);
-      score = riskScore(level, cfg.unansweredThreshold, cfg.unansweredThreshold / cfg.unansweredLeakPerS, ts - firstTs);
-      evidence = { ports, unanswered: level, windowS: seconds(ts - firstTs), threshold: cfg.unansweredThreshold, leakPerS: cfg.unansweredLeakPerS, lastPort: port, proto: 'tcp' };
+      const u = k.slow!;
+      score = u.overflowScore(s, ts, firstTs);
+      evidence = { ports, unanswered: u.levelOf(s), windowS: seconds(ts - firstTs), threshold: cfg.unansweredThreshold, leakPerS: cfg.unansweredLeakPerS, lastPort: port, proto: 'tcp' };
     } else if (over) {
-      score = riskScore(b.levelOf(s), cfg.threshold, cfg.threshold / cfg.leakPerS, ts - firstTs);
+      score = b.overflowScore(s, ts, firstTs);
       evidence = { ports, windowS: seconds(ts - firstTs), threshold: cfg.threshold, leakPerS: cfg.leakPerS, lastPort: port & 0xffff, proto: spaceName(port) };
     } else {
       const burstTs = this.vBurst.windowStart(s);
@@ -574,7 +542,7 @@ export class SourceRules {
     this.vBurst.reset(s);
     const alert = ruleAlert('port-scan-vertical', batch.formatAddress(i, 'src'), batch.formatAddress(i, 'dst'), score, ts, firstTs, true, evidence);
     this.emit(out, alert, batch, i);
-    if (this.vHeld.settle(alert, b, s, ts, score)) this.vUnanswered?.trip(s, ts);
+    k.settle(alert, s, ts, score);
     return VHIT;
   }
 
@@ -585,35 +553,27 @@ export class SourceRules {
    */
   private raiseHeld(batch: PacketBatch, i: number, s: number, dp: number, out: Alert[]): void {
     const ts = batch.ts[i];
-    const b = this.vBuckets, u = this.vUnanswered;
-    // the held alert's episode, not one begun since (by this very connection, say), in either
-    // bucket: a slow scan's (one port every 15 s) has leaked out of the fast one long ago
-    const fast = this.vHeld.episodeLasts(b, s, ts), slow = u !== null && this.vHeld.episodeLasts(u, s, ts);
-    if (!fast && !slow) return;
-    const firstTs = Math.min(fast ? b.firstTs(s) : Infinity, slow ? u.firstTs(s) : Infinity);
+    const k = this.vScan;
+    // the held alert's episode, not one begun since (by this very connection, say)
+    const lasts = k.heldEpisode(s, ts);
+    if (lasts === 0) return;
+    const firstTs = k.episodeStart(s, lasts);
     const cfg = this.config.verticalScan;
     this.vBurst.reset(s);
-    b.trip(s, ts);
-    u?.trip(s, ts);
-    this.emit(out, ruleAlert('port-scan-vertical', batch.formatAddress(i, 'src'), batch.formatAddress(i, 'dst'), this.vHeld.score(s), ts, firstTs, true, {
-      ports: this.vCount[s], windowS: seconds(ts - firstTs), threshold: fast ? cfg.burstMaxretry : cfg.unansweredThreshold, verifiedPort: dp, proto: 'tcp',
+    this.emit(out, ruleAlert('port-scan-vertical', batch.formatAddress(i, 'src'), batch.formatAddress(i, 'dst'), k.held.score(s), ts, firstTs, true, {
+      ports: k.count[s], windowS: seconds(ts - firstTs), threshold: lasts & FAST_OVER ? cfg.burstMaxretry : cfg.unansweredThreshold, verifiedPort: dp, proto: 'tcp',
     }), batch, i);
-    this.vHeld.release(s);
+    k.raised(s, ts);
   }
 
   /** The (source, host) slot of the vertical rule and the connect probes, made if absent. */
   private vSlot(src: AddressKey, dst: AddressKey): number {
-    let s = this.vKeys.find(src, dst, 0, 0);
+    let s = this.vScan.find(src, dst, 0);
     if (s < 0) {
-      s = this.vKeys.insert(src, dst, 0, 0);
-      this.vBuckets.reset(s);
-      this.vUnanswered?.reset(s);
+      s = this.vScan.insert(src, dst, 0);
       this.vBurst.reset(s);
-      this.vDistinct.clear(s);
-      this.vCount[s] = 0;
       this.vLastAbort[s] = -Infinity;
       this.vAbortCounted[s] = 0;
-      this.vHeld.release(s);
     }
     return s;
   }
@@ -621,66 +581,47 @@ export class SourceRules {
   /** Counts a new host of (src, port); HCOUNTED when it was counted, else 0. */
   private horizontal(batch: PacketBatch, i: number, src: AddressKey, dst: AddressKey, v6: boolean, port: number, out: Alert[]): number {
     const ts = batch.ts[i];
-    let s = this.hKeys.find(src, 0, port, 0);
-    if (s < 0) {
-      s = this.hKeys.insert(src, 0, port, 0);
-      this.hBuckets.reset(s);
-      this.hUnanswered?.reset(s);
-      this.hHeld.release(s);
-    }
-    const b = this.hBuckets;
-    if (b.cooling(s, ts)) {
-      this.suppressed++;
+    const k = this.hScan;
+    const s = k.slot(src, 0, port);
+    // the slow bucket counts TCP ports only (a UDP or ICMP peer's answer is not tracked)
+    const tcp = port < UDP_PORT;
+    const r = k.add(s, ts, v6 ? hashText(dst as string) : (dst as number), tcp);
+    if (r <= 0) {
+      if (r === COOLING) this.suppressed++;
       return 0;
     }
-    // The slow bucket counts TCP ports only (a UDP or ICMP peer's answer is not tracked)
-    const u = port < UDP_PORT ? this.hUnanswered : null;
-    if (u && u.cooling(s, ts)) {
-      this.suppressed++;
-      return 0;
-    }
-    // The hosts seen stay while either bucket holds something: the slow one spans minutes.
-    const fast = b.leakTo(s, ts);
-    const slow = u ? u.leakTo(s, ts) : 0;
-    if (fast === 0 && slow === 0) {
-      this.hDistinct.clear(s);
-      this.hCount[s] = 0;
-    }
-    if (!this.hDistinct.add(s, v6 ? hashText(dst as string) : (dst as number))) return 0;
-    this.hCount[s]++;
-    const slowOver = u !== null && u.pour(s, ts, 1);
-    if (!slowOver && !b.pour(s, ts, 1)) return HCOUNTED;
+    if (!(r & (FAST_OVER | SLOW_OVER))) return HCOUNTED;
     const cfg = this.config.horizontalScan;
     // held (see held-alerts.ts): counted, raised again only by a connection of the sweep
     // (raiseHeldSweep). Its grade looks at verified segments to ANY host since the episode
     // began, so a later overflow must not raise it: a client framed by a forged sweep of its
     // web port would be banned by its own next page.
-    if (this.hHeld.holding(s, ts)) {
+    if (k.held.holding(s, ts)) {
       this.suppressed++;
-      b.cap(s, cfg.threshold);
-      u?.cap(s, cfg.unansweredThreshold);
+      k.capHeld(s, tcp);
       return HCOUNTED;
     }
     let alert: Alert;
     let score: number;
-    if (slowOver) {
+    if (r & SLOW_OVER) {
       // that many hosts never completed a handshake on the port
+      const u = k.slow!;
       const firstTs = u.firstTs(s);
-      const level = u.levelOf(s);
-      score = riskScore(level, cfg.unansweredThreshold, cfg.unansweredThreshold / cfg.unansweredLeakPerS, ts - firstTs);
+      score = u.overflowScore(s, ts, firstTs);
       alert = ruleAlert('port-scan-horizontal', batch.formatAddress(i, 'src'), '*', score, ts, firstTs, true, {
-        hosts: this.hCount[s], unanswered: level, port: port & 0xffff, proto: 'tcp', windowS: seconds(ts - firstTs), threshold: cfg.unansweredThreshold, leakPerS: cfg.unansweredLeakPerS,
+        hosts: k.count[s], unanswered: u.levelOf(s), port: port & 0xffff, proto: 'tcp', windowS: seconds(ts - firstTs), threshold: cfg.unansweredThreshold, leakPerS: cfg.unansweredLeakPerS,
       });
     } else {
+      const b = k.fast;
       const firstTs = b.firstTs(s);
-      score = riskScore(b.levelOf(s), cfg.threshold, cfg.threshold / cfg.leakPerS, ts - firstTs);
+      score = b.overflowScore(s, ts, firstTs);
       const proto = port === ICMP_ECHO ? 'icmp-echo' : port & UDP_PORT ? 'udp' : 'tcp';
       alert = ruleAlert('port-scan-horizontal', batch.formatAddress(i, 'src'), '*', score, ts, firstTs, true, {
-        hosts: this.hCount[s], port: port & 0xffff, proto, windowS: seconds(ts - firstTs), threshold: cfg.threshold, leakPerS: cfg.leakPerS,
+        hosts: k.count[s], port: port & 0xffff, proto, windowS: seconds(ts - firstTs), threshold: cfg.threshold, leakPerS: cfg.leakPerS,
       });
     }
     this.emit(out, alert, batch, i);
-    if (this.hHeld.settle(alert, b, s, ts, score)) u?.trip(s, ts);
+    k.settle(alert, s, ts, score);
     return HCOUNTED;
   }
 
@@ -690,17 +631,14 @@ export class SourceRules {
    */
   private raiseHeldSweep(batch: PacketBatch, i: number, s: number, dp: number, out: Alert[]): void {
     const ts = batch.ts[i];
-    const held = this.hHeld;
-    const b = this.hBuckets, u = this.hUnanswered;
-    const fast = held.episodeLasts(b, s, ts), slow = u !== null && held.episodeLasts(u, s, ts);
-    if (!fast && !slow) return;
-    const firstTs = Math.min(fast ? b.firstTs(s) : Infinity, slow ? u.firstTs(s) : Infinity);
-    b.trip(s, ts);
-    u?.trip(s, ts);
-    this.emit(out, ruleAlert('port-scan-horizontal', batch.formatAddress(i, 'src'), '*', held.score(s), ts, firstTs, true, {
-      hosts: this.hCount[s], port: dp, proto: 'tcp', windowS: seconds(ts - firstTs), verifiedHost: batch.formatAddress(i, 'dst'),
+    const k = this.hScan;
+    const lasts = k.heldEpisode(s, ts);
+    if (lasts === 0) return;
+    const firstTs = k.episodeStart(s, lasts);
+    this.emit(out, ruleAlert('port-scan-horizontal', batch.formatAddress(i, 'src'), '*', k.held.score(s), ts, firstTs, true, {
+      hosts: k.count[s], port: dp, proto: 'tcp', windowS: seconds(ts - firstTs), verifiedHost: batch.formatAddress(i, 'dst'),
     }), batch, i);
-    held.release(s);
+    k.raised(s, ts);
   }
 
   /**
@@ -728,12 +666,8 @@ export class SourceRules {
    * answered, and is taken back out of both buckets (as Zeek counts failed attempts only).
    */
   private answered(src: AddressKey, dp: number, ts: number): void {
-    const s = this.hKeys.find(src, 0, dp, 0);
-    if (s < 0) return;
-    const b = this.hBuckets;
-    if (!b.cooling(s, ts) && b.leakTo(s, ts) > 0) b.pour(s, ts, -1);
-    const u = this.hUnanswered;
-    if (u && !u.cooling(s, ts) && u.leakTo(s, ts) > 0) u.pour(s, ts, -1);
+    const s = this.hScan.find(src, 0, dp);
+    if (s >= 0) this.hScan.takeBack(s, ts, true);
   }
 
   /**
@@ -762,7 +696,7 @@ export class SourceRules {
       return;
     }
     const firstTs = b.firstTs(s);
-    const score = riskScore(b.levelOf(s), cfg.threshold, cfg.threshold / cfg.leakPerS, ts - firstTs);
+    const score = b.overflowScore(s, ts, firstTs);
     const kinds: string[] = [];
     for (let k = 1; k < PROBE_NAMES.length; k++) if (this.probeKinds[s] & (1 << k)) kinds.push(PROBE_NAMES[k]);
     const alert = ruleAlert('scan-probe', batch.formatAddress(i, 'src'), batch.formatAddress(i, 'dst'), score, ts, firstTs, true, {
@@ -791,7 +725,7 @@ export class SourceRules {
     const cfg = this.config.halfOpen;
     const firstTs = b.firstTs(s);
     const level = b.levelOf(s);
-    const score = riskScore(level, cfg.threshold, cfg.threshold / cfg.leakPerS, ts - firstTs);
+    const score = b.overflowScore(s, ts, firstTs);
     b.trip(s, ts);
     this.emit(out, ruleAlert('syn-flood', batch.formatAddress(i, 'src'), batch.formatAddress(i, 'dst'), score, ts, firstTs, true, {
       halfOpen: level, syns: this.halfSyns[s], completed: this.halfDone[s], windowS: seconds(ts - firstTs), threshold: cfg.threshold, leakPerS: cfg.leakPerS,
