@@ -81,17 +81,6 @@ function validResolutions(res: unknown): res is number[] {
 /** The log domain the histograms live in (the same expression is inlined in scoreBatch). */
 const signedLog = (x: number) => (x < 0 ? -Math.log1p(-x) : Math.log1p(x));
 
-/** signedLog's inverse. */
-const signedExp = (v: number) => (v < 0 ? -Math.expm1(-v) : Math.expm1(v));
-
-/**
- * How far inside a fine bin's edges (log domain) a value must be for scoreBatch to skip its
- * log: a billionth of the feature's magnitude, where the rounding of log1p, expm1 (within an
- * ulp or two, as fdlibm's) and of the bin's arithmetic is about 1e-16 of it, so a value
- * inside the narrowed edges has that bin whichever way those round.
- */
-const binMargin = (l: number, h: number) => 1e-9 * (1 + Math.abs(l) + Math.abs(h));
-
 export class DensityModel {
   version: number;
   readonly createdAt: string;
@@ -121,20 +110,6 @@ export class DensityModel {
   /** Per feature, the last value scoreBatch took the log of and that log (NaN: none yet). */
   private readonly lastX: Float64Array;
   private readonly lastV: Float64Array;
-  /**
-   * Per feature and fine bin (at f·fine + b), the raw values (before the log) that certainly
-   * fall in that bin: the bin's edges in the log domain moved inward by `binMargin`, mapped
-   * back through the log's inverse. Empty (low > high) for a bin narrower than two margins.
-   */
-  private readonly binLowX: Float64Array;
-  private readonly binHighX: Float64Array;
-  /**
-   * Per feature, the raw values of the last fine bin scoreBatch took the log for (NaN: none
-   * yet) and that bin's summed surprise: a value inside them has that bin without its log.
-   */
-  private readonly lastLowX: Float64Array;
-  private readonly lastHighX: Float64Array;
-  private readonly lastSurprise: Float64Array;
 
   private constructor(p: { version: number; createdAt: string; featureCount: number; training: DensityTrainingSummary; lo: Float64Array; hi: Float64Array; counts: Float32Array[]; threshold: ScoreThreshold; flowThreshold?: ScoreThreshold | null }) {
     this.version = p.version;
@@ -170,23 +145,6 @@ export class DensityModel {
         for (let b = 0; b < fine; b++) this.table[f * fine + b]! += -Math.log(Math.max(c[f * bins + Math.floor(b / per)]!, 0.5) / rows);
       }
     }
-    this.binLowX = new Float64Array(F * fine);
-    this.binHighX = new Float64Array(F * fine);
-    for (let f = 0; f < F; f++) {
-      const l = p.lo[f]!;
-      const h = p.hi[f]!;
-      const margin = binMargin(l, h);
-      for (let b = 0; b < fine; b++) {
-        // the bin scoreBatch computes is floor((v − l)·finePer), the last one also holding v = h
-        const low = l + b / this.finePer[f]! + margin;
-        const high = (b === fine - 1 ? h : Math.min(h, l + (b + 1) / this.finePer[f]!)) - margin;
-        this.binLowX[f * fine + b] = signedExp(low);
-        this.binHighX[f * fine + b] = low <= high ? signedExp(high) : Number.NEGATIVE_INFINITY;
-      }
-    }
-    this.lastLowX = new Float64Array(F).fill(Number.NaN);
-    this.lastHighX = new Float64Array(F).fill(Number.NaN);
-    this.lastSurprise = new Float64Array(F);
   }
 
   get resolutions(): readonly number[] {
@@ -203,20 +161,14 @@ export class DensityModel {
     const norm = 1 / (F * R);
     const { lo, hi, empty, table, binsOf, perUnit, finePer } = this;
     const fine = this.fine;
-    const { lastX, lastV, lastLowX, lastHighX, lastSurprise, binLowX, binHighX } = this;
+    const { lastX, lastV } = this;
     for (let i = 0; i < rows; i++) {
       let sum = 0;
       const base = i * F;
       for (let f = 0; f < F; f++) {
         const x = features[base + f]!;
-        // log1p is most of the cost: a quarter of the values are 0 (log1p(±0) is ±0), and
-        // of the rest about half are in the fine bin of the feature's last logged value (a
-        // flow's sizes and rates move slowly; on the shared captures, 2.5 M of 5.6 M logs),
-        // so those add that bin's surprise without a log
-        if (x >= lastLowX[f]! && x <= lastHighX[f]!) {
-          sum += lastSurprise[f]!;
-          continue;
-        }
+        // log1p is most of the cost: a quarter of the values are 0 (log1p(±0) is ±0) and
+        // a fifth repeat the row before (a flow's size stays put), so those skip it
         let v: number;
         if (x === 0) v = x;
         else if (x === lastX[f]) v = lastV[f]!;
@@ -239,14 +191,7 @@ export class DensityModel {
           // every resolution divides the finest, so one fine bin holds the sum over all of them
           let b = ((v - l) * finePer[f]!) | 0;
           if (b >= fine) b = fine - 1;
-          const at = f * fine + b;
-          const surprise = table[at]!;
-          sum += surprise;
-          if (x !== 0) {
-            lastLowX[f] = binLowX[at]!;
-            lastHighX[f] = binHighX[at]!;
-            lastSurprise[f] = surprise;
-          }
+          sum += table[f * fine + b]!;
         }
       }
       out[i] = sum * norm;
