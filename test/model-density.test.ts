@@ -39,6 +39,13 @@ describe('density model', () => {
     }
     const fresh = DensityModel.fromJSON(JSON.parse(JSON.stringify(model.toJSON())));
     assert.deepEqual(fresh.scores(rows, n), batch, 'a fresh copy of the model agrees');
+    // a copy that has scored nothing remembers no value (every one is logged and binned): the
+    // shortcuts for zeros and repeats give the same score to the bit
+    const json = model.toJSON();
+    for (let i = 0; i < n; i++) {
+      const first = DensityModel.fromJSON(json).scores(rows.subarray(i * F, (i + 1) * F), 1)[0]!;
+      assert.ok(Object.is(first, batch[i]!), `row ${i}: ${first} with nothing remembered, ${batch[i]} in the batch`);
+    }
   });
 
   test('benign rows score low; a row out of the benign range, high; the threshold sits between', () => {
