@@ -1,15 +1,15 @@
 import { strict as assert } from 'node:assert';
 import { describe, test } from 'node:test';
 import type { Alert } from '../src/detect/alert.ts';
-import { PacketBatch, PacketFlags } from '../src/net/packet-batch.ts';
+import { PacketFlags } from '../src/net/packet-batch.ts';
 import { ACK, FIN, LINUX_OPTS, PSH, RST, SYN, URG, batchOf, v4, type Pkt } from '../devkit/packets.ts';
+import { runSharded } from '../devkit/sharded-rules.ts';
 import { DistinctSet } from '../src/detect/rules/distinct-set.ts';
 import { BucketTable, CLOCK_STEP_S, WindowCounter, riskScore } from '../src/detect/rules/leaky-bucket.ts';
 import { DEFAULT_RULES, RulesConfigError, resolveRulesConfig, validateRulesConfig, type RulesConfig, type RulesOverrides } from '../src/detect/rules/rules-config.ts';
 import { SourceRules } from '../src/detect/rules/source-rules.ts';
 import { VictimRules } from '../src/detect/rules/victim-rules.ts';
-import { SessionVerifier } from '../src/detect/session-verifier.ts';
-import { VictimTallyWriter, clearVictimTally, estimateSources, newVictimTally, type VictimTally } from '../src/detect/rules/victim-tally.ts';
+import { VictimTallyWriter, estimateSources, newVictimTally, type VictimTally } from '../src/detect/rules/victim-tally.ts';
 
 const rules = (o: RulesOverrides = {}): RulesConfig => resolveRulesConfig(o);
 
@@ -728,26 +728,8 @@ describe('victim rules', () => {
   });
   const spoofed = (k: number) => `${(k % 200) + 11}.${(k * 7) % 250}.${(k * 13) % 250}.${(k % 250) + 1}`;
 
-  /** Two shards split by source hash, one VictimRules, as a node runs them (a session verifier marks each batch first, as the capture does). */
-  function sharded(config: RulesConfig, batches: Pkt[][]) {
-    const verifier = new SessionVerifier();
-    const shards = [new SourceRules(config), new SourceRules(config)];
-    const tallies = [newVictimTally(), newVictimTally()];
-    const victims = new VictimRules(config);
-    const out: Alert[] = [];
-    for (const pkts of batches) {
-      const all = batchOf(pkts);
-      verifier.mark(all);
-      const parts = [new PacketBatch(all.length), new PacketBatch(all.length)];
-      for (let i = 0; i < all.length; i++) parts[all.srcHash(i) % 2]!.appendRow(all, i);
-      for (let k = 0; k < 2; k++) {
-        clearVictimTally(tallies[k]!);
-        shards[k]!.scan(parts[k]!, out, tallies[k]);
-        victims.add(tallies[k]!, out);
-      }
-    }
-    return { out, victims, shards };
-  }
+  /** Two shards split by source hash, one VictimRules, as a node runs them (devkit/sharded-rules.ts). */
+  const sharded = runSharded;
   const chunks = <T>(xs: T[], n: number) => range(Math.ceil(xs.length / n)).map((k) => xs.slice(k * n, (k + 1) * n));
 
   test('SYN flood of spoofed sources: one non-blockable alert naming the victim, at the threshold', () => {

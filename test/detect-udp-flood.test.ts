@@ -8,12 +8,10 @@ import { strict as assert } from 'node:assert';
 import { describe, test } from 'node:test';
 import type { Alert } from '../src/detect/alert.ts';
 import { ACK, SYN, batchOf, type Pkt } from '../devkit/packets.ts';
+import { runSharded } from '../devkit/sharded-rules.ts';
 import { resolveRulesConfig, type RulesConfig } from '../src/detect/rules/rules-config.ts';
-import { SourceRules } from '../src/detect/rules/source-rules.ts';
-import { VictimRules } from '../src/detect/rules/victim-rules.ts';
-import { clearVictimTally, newVictimTally } from '../src/detect/rules/victim-tally.ts';
 import { SessionVerifier } from '../src/detect/session-verifier.ts';
-import { PacketBatch, PacketFlags } from '../src/net/packet-batch.ts';
+import { PacketFlags } from '../src/net/packet-batch.ts';
 import { AllowList } from '../src/respond/allow-list.ts';
 import { ResponderPolicy } from '../src/respond/policy.ts';
 import { DEFAULT_RESPONDER } from '../src/respond/responder-config.ts';
@@ -23,25 +21,7 @@ const VICTIM = '10.20.0.10';
 const range = (n: number) => Array.from({ length: n }, (_, k) => k);
 
 /** A verifier marks each batch, then two shards split by source and one VictimRules: as a node runs them. */
-function run(config: RulesConfig, batches: Pkt[][]): Alert[] {
-  const verifier = new SessionVerifier();
-  const shards = [new SourceRules(config), new SourceRules(config)];
-  const tallies = [newVictimTally(), newVictimTally()];
-  const victims = new VictimRules(config);
-  const out: Alert[] = [];
-  for (const pkts of batches) {
-    const all = batchOf(pkts);
-    verifier.mark(all);
-    const parts = [new PacketBatch(all.length), new PacketBatch(all.length)];
-    for (let i = 0; i < all.length; i++) parts[all.srcHash(i) % 2]!.appendRow(all, i);
-    for (let k = 0; k < 2; k++) {
-      clearVictimTally(tallies[k]!);
-      shards[k]!.scan(parts[k]!, out, tallies[k]);
-      victims.add(tallies[k]!, out);
-    }
-  }
-  return out;
-}
+const run = (config: RulesConfig, batches: Pkt[][]): Alert[] => runSharded(config, batches).out;
 
 const chunks = <T>(xs: T[], n: number) => range(Math.ceil(xs.length / n)).map((k) => xs.slice(k * n, (k + 1) * n));
 const byTime = (pkts: Pkt[]) => [...pkts].sort((a, b) => a.ts - b.ts);
