@@ -94,7 +94,7 @@ export class NftablesBackend implements FirewallBackend {
     // Every add deletes the element first and adds it anew, even where the kernel would set
     // the timeout of one present (6.x): a re-ban that lands as the old element's timeout runs
     // out was lost that way in the chaos run (journalled as applied with 20 s, gone 0.1 s
-    // later, on every node at once; 5 of 24 runs), the new element cannot be.
+    // later, on every node at once; 5 of 30 runs of its seed), the new element cannot be.
     const { script, sets } = buildScript({ table: this.table, state, declare, add, remove });
     if (script !== '') await this.nft(['-f', '-'], script);
     this.knownSets = state.exists || declare ? new Set(sets) : null;
