@@ -50,13 +50,13 @@ test('Block on an alert bans its source and the firewall actor applies it; Unblo
   await block.waitFor({ timeout: 15_000 });
   mkdirSync(ARTIFACTS, { recursive: true });
   await block.click();
-  await waitFor(() => d.node.firewall.appliedAt.has(SOURCE), 'the dry-run firewall applied the ban', 15_000);
+  await waitFor(() => d.node.firewall.applied.has(SOURCE), 'the dry-run firewall applied the ban', 15_000);
   const bans = await d.node.defence.desk.bans();
   assert.equal(bans.find((b) => b.address === SOURCE)?.detector, 'operator');
   await d.page.locator(`[data-address="${SOURCE}"]`).first().waitFor({ timeout: 15_000 });
   await d.page.screenshot({ path: `${ARTIFACTS}dashboard.png`, fullPage: true });
   await d.page.locator(`.unblock[data-address="${SOURCE}"]`).first().click();
-  await waitFor(() => !d.node.firewall.appliedAt.has(SOURCE), 'the firewall lifted the ban', 15_000);
+  await waitFor(() => !d.node.firewall.applied.has(SOURCE), 'the firewall lifted the ban', 15_000);
   await d.page.locator(`.unblock[data-address="${SOURCE}"]`).waitFor({ state: 'detached', timeout: 15_000 });
   assert.deepEqual(d.consoleErrors, [], 'no errors in the browser console');
 });

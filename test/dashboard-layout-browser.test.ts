@@ -153,7 +153,7 @@ test('Block becomes Extend on a banned source, and Extend lengthens the ban', as
   const button = row(SCANNER).locator('button.block');
   assert.equal(await button.innerText(), 'Block');
   await button.click();
-  await waitFor(() => d.node.firewall.appliedAt.has(SCANNER), 'the dry-run firewall applied the ban');
+  await waitFor(() => d.node.firewall.applied.has(SCANNER), 'the dry-run firewall applied the ban');
   await row(SCANNER).locator('button.block.extend', { hasText: 'Extend' }).waitFor({ timeout: 15_000 });
   assert.equal(await row(ODD).locator('button.block').innerText(), 'Block', 'only banned sources change');
   assert.equal(await row(REPLAYED).locator('button.block').innerText(), 'Extend', 'a detector\'s ban too (the brute force, score 0.9)');

@@ -7,9 +7,8 @@ import type { FirewallBackend, FirewallEntry, ReconcileResult } from './backend.
 const KEEP = 100_000;
 
 export class JournaledBackend implements FirewallBackend {
-  readonly appliedAt = new Map<string, number>();
-  /** The timeout (s) each address was last applied with (beside appliedAt, same bound). */
-  readonly appliedTimeoutS = new Map<string, number>();
+  /** When (ms since the epoch) and with which timeout (s) each address was last applied. */
+  readonly applied = new Map<string, { at: number; timeoutS: number }>();
   /** Called with the seconds each batched change took in the backend (for /metrics). */
   onApplied: ((seconds: number, kind: 'apply' | 'reconcile') => void) | undefined;
 
@@ -35,7 +34,7 @@ export class JournaledBackend implements FirewallBackend {
     const r = await this.inner.reconcile(desired);
     this.onApplied?.((performance.now() - t0) / 1000, 'reconcile');
     const keep = new Set(desired.map((e) => e.address));
-    this.note(desired, [...this.appliedAt.keys()].filter((a) => !keep.has(a)));
+    this.note(desired, [...this.applied.keys()].filter((a) => !keep.has(a)));
     return r;
   }
 
@@ -49,20 +48,11 @@ export class JournaledBackend implements FirewallBackend {
 
   private note(add: readonly FirewallEntry[], remove: readonly string[]): void {
     const now = Date.now();
-    for (const a of remove) {
-      this.appliedAt.delete(a);
-      this.appliedTimeoutS.delete(a);
-    }
+    for (const a of remove) this.applied.delete(a);
     for (const e of add) {
-      this.appliedAt.delete(e.address);
-      this.appliedAt.set(e.address, now);
-      this.appliedTimeoutS.delete(e.address);
-      this.appliedTimeoutS.set(e.address, e.timeoutS);
+      this.applied.delete(e.address);
+      this.applied.set(e.address, { at: now, timeoutS: e.timeoutS });
     }
-    while (this.appliedAt.size > KEEP) {
-      const oldest = this.appliedAt.keys().next().value!;
-      this.appliedAt.delete(oldest);
-      this.appliedTimeoutS.delete(oldest);
-    }
+    while (this.applied.size > KEEP) this.applied.delete(this.applied.keys().next().value!);
   }
 }

@@ -204,9 +204,18 @@ export async function startHttpServer(options: Config['http'], o: HttpServerOpti
     if (!parts?.firewall) return reply.code(503).send({ error: 'the firewall is not started yet' });
     const fw = parts.firewall;
     const a = req.query.address;
-    if (a !== undefined) return { backend: fw.name, address: a, appliedAt: fw.appliedAt.get(a) ?? null, appliedTimeoutS: fw.appliedTimeoutS.get(a) ?? null, setAside: parts.protection?.setAside().get(a) ?? null };
+    if (a !== undefined) {
+      const last = fw.applied.get(a);
+      return { backend: fw.name, address: a, appliedAt: last?.at ?? null, appliedTimeoutS: last?.timeoutS ?? null, setAside: parts.protection?.setAside().get(a) ?? null };
+    }
     const setAside = [...(parts.protection?.setAside() ?? new Map<string, string>())].map(([address, why]) => ({ address, why }));
-    return { backend: fw.name, entries: await fw.list(), appliedAt: Object.fromEntries(fw.appliedAt), appliedTimeoutS: Object.fromEntries(fw.appliedTimeoutS), setAside };
+    const appliedAt: Record<string, number> = {};
+    const appliedTimeoutS: Record<string, number> = {};
+    for (const [address, last] of fw.applied) {
+      appliedAt[address] = last.at;
+      appliedTimeoutS[address] = last.timeoutS;
+    }
+    return { backend: fw.name, entries: await fw.list(), appliedAt, appliedTimeoutS, setAside };
   });
 
   app.get('/api/model', async (_req, reply) => {
