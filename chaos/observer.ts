@@ -19,6 +19,14 @@ async function getJson<T>(url: string, anyStatus = false): Promise<T> {
   return (await r.json()) as T;
 }
 
+/** What /api/firewall answers. */
+interface FirewallAnswer {
+  entries: Array<{ address: string }>;
+  appliedAt?: Record<string, number>;
+  appliedTimeoutS?: Record<string, number>;
+  setAside?: Array<{ address: string; why: string }>;
+}
+
 export interface Reading {
   at: number;
   health: Map<string, Health>;
@@ -27,12 +35,8 @@ export interface Reading {
   registry: Set<string> | undefined;
   /** When each of those bans was made and runs out (ms since the epoch), to say what a lost one was. */
   registryTimes?: Map<string, { at: number; expiresAt: number }>;
-  /** When each node's firewall last applied each address (ms since the epoch). */
-  appliedAt?: Map<string, Record<string, number>>;
-  /** The timeout (s) each node's firewall last applied each address with. */
-  appliedTimeoutS?: Map<string, Record<string, number>>;
-  /** Why each node's firewall set a ban aside (not applied), by address. */
-  setAside?: Map<string, Map<string, string>>;
+  /** Each node's /api/firewall answer: when and with which timeout it last applied each address, and what it set aside. */
+  firewallDetail?: Map<string, FirewallAnswer>;
   /** The registry's bans, read before the firewalls: a ban made or dropped between the two reads is no difference. */
   registryBefore: Set<string> | undefined;
 }
@@ -59,9 +63,10 @@ export function differences(r: Reading): Map<string, { extra: string[]; missing:
 export function missingDetail(r: Reading, node: string, address: string): string {
   const s = (ms: number) => `${((ms - r.at) / 1000).toFixed(1)} s`;
   const t = r.registryTimes?.get(address);
-  const applied = r.appliedAt?.get(node)?.[address];
-  const aside = r.setAside?.get(node)?.get(address);
-  return `${t ? `banned at ${s(t.at)}, runs out at ${s(t.expiresAt)}` : 'ban times unknown'}; last applied there ${applied === undefined ? 'never' : `at ${s(applied)} with a timeout of ${r.appliedTimeoutS?.get(node)?.[address] ?? '?'} s`}${aside ? `; set aside there: ${aside}` : ''}`;
+  const fw = r.firewallDetail?.get(node);
+  const applied = fw?.appliedAt?.[address];
+  const aside = fw?.setAside?.find((e) => e.address === address)?.why;
+  return `${t ? `banned at ${s(t.at)}, runs out at ${s(t.expiresAt)}` : 'ban times unknown'}; last applied there ${applied === undefined ? 'never' : `at ${s(applied)} with a timeout of ${fw?.appliedTimeoutS?.[address] ?? '?'} s`}${aside ? `; set aside there: ${aside}` : ''}`;
 }
 
 /** How long a firewall may differ from the registry, either way (watch + apply, or a restart's reconcile). */
@@ -92,9 +97,7 @@ export class Observer {
     const health = new Map<string, Health>();
     const firewalls = new Map<string, Set<string>>();
     const times = new Map<string, { at: number; expiresAt: number }>();
-    const appliedAt = new Map<string, Record<string, number>>();
-    const setAside = new Map<string, Map<string, string>>();
-    const appliedTimeoutS = new Map<string, Record<string, number>>();
+    const firewallDetail = new Map<string, FirewallAnswer>();
     const bans = async (): Promise<Set<string> | undefined> => {
       for (const n of this.fleet.live()) {
         try {
@@ -111,19 +114,17 @@ export class Observer {
     await Promise.all(
       this.fleet.live().map(async (n) => {
         try {
-          const [h, fw] = await Promise.all([getJson<Health>(`${n.url}/health`, true), getJson<{ entries: Array<{ address: string }>; appliedAt?: Record<string, number>; appliedTimeoutS?: Record<string, number>; setAside?: Array<{ address: string; why: string }> }>(`${n.url}/api/firewall`)]);
+          const [h, fw] = await Promise.all([getJson<Health>(`${n.url}/health`, true), getJson<FirewallAnswer>(`${n.url}/api/firewall`)]);
           health.set(n.id, h);
           firewalls.set(n.id, new Set(fw.entries.map((e) => e.address)));
-          if (fw.appliedAt) appliedAt.set(n.id, fw.appliedAt);
-          if (fw.appliedTimeoutS) appliedTimeoutS.set(n.id, fw.appliedTimeoutS);
-          if (fw.setAside?.length) setAside.set(n.id, new Map(fw.setAside.map((e) => [e.address, e.why])));
+          firewallDetail.set(n.id, fw);
         } catch {
           // a node that does not answer now (stopped, restarting) is simply not in this reading
         }
       }),
     );
     const registry = await bans();
-    const reading: Reading = { at, health, firewalls, registry, registryBefore, registryTimes: times, appliedAt, appliedTimeoutS, setAside };
+    const reading: Reading = { at, health, firewalls, registry, registryBefore, registryTimes: times, firewallDetail };
     for (const set of firewalls.values()) for (const a of set) this.everApplied.add(a);
     // A node that did not answer starts afresh when it does again (it was stopped or gone).
     for (const key of [...this.divergedSince.keys()]) if (!firewalls.has(key.slice(0, key.indexOf(' ')))) this.divergedSince.delete(key);
