@@ -11,6 +11,7 @@ import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { median, report } from './report.ts';
+import { NODE_FLAGS, nodeEnv } from '../src/node/process-flags.ts';
 
 const REQUESTS = 10;
 
@@ -23,7 +24,8 @@ function rssMb(pid: number): number {
 async function startNodeProcess(dir: string): Promise<{ child: ChildProcess; url: string }> {
   const cfg = join(dir, 'node.json');
   writeFileSync(cfg, JSON.stringify({ node: { stateDir: join(dir, 'state') }, http: { port: 0 }, capture: { interfaces: [] }, firewall: { backend: 'dry-run' }, model: { enabled: false } }));
-  const child = spawn(process.execPath, ['bin/autoimmune.js', 'start', '--config', cfg], { stdio: ['ignore', 'pipe', 'inherit'] });
+  // As the installed command runs it: the product's node flags and environment (its RSS is reported).
+  const child = spawn(process.execPath, [...NODE_FLAGS, 'bin/autoimmune.js', 'start', '--config', cfg], { stdio: ['ignore', 'pipe', 'inherit'], env: nodeEnv() });
   let out = '';
   child.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
   const deadline = Date.now() + 60_000;

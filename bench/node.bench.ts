@@ -20,7 +20,8 @@ import { runJsonChild } from './child-json.ts';
 import { benchNodeLive } from './node/live-lab.ts';
 import { benchDropRate } from './node/drop-rate.ts';
 import { trainBenchModel } from './node/train-model.ts';
-import { nodeRunArgs, nodeRunEnv } from './node/node-run-command.ts';
+import { nodeRunArgs } from './node/node-run-command.ts';
+import { nodeEnv } from '../src/node/process-flags.ts';
 
 const PCAP_DIR = new URL('../../shared/data/pcap/', import.meta.url).pathname;
 /** Passes over the shared captures per timed run (112,205 packets each). */
@@ -54,9 +55,9 @@ interface NodeRunShape {
 function nodeProcess(state: string, shape: NodeRunShape, packets: number, files: string[]): Promise<NodeRunResult> {
   const args = [...nodeRunArgs(), '--state', state, '--shards', String(shape.shards), ...(shape.workers ? ['--workers'] : []), ...(shape.warmup ? ['--warmup', String(shape.warmup)] : []), '--packets', String(packets), ...files];
   const what = `node run (${shape.shards} shards${shape.workers ? ' in threads' : ''}${shape.oneCore ? ', one core' : ''})`;
-  if (!shape.oneCore) return runJsonChild<NodeRunResult>(process.execPath, args, what, nodeRunEnv());
+  if (!shape.oneCore) return runJsonChild<NodeRunResult>(process.execPath, args, what, nodeEnv());
   const cpu = String(firstAllowedCpu());
-  return runJsonChild<NodeRunResult>('taskset', ['-c', cpu, process.execPath, ...args], what, nodeRunEnv());
+  return runJsonChild<NodeRunResult>('taskset', ['-c', cpu, process.execPath, ...args], what, nodeEnv());
 }
 
 /** The first CPU this process may run on (from its affinity list). */

@@ -24,7 +24,8 @@ import { report, type Result } from '../report.ts';
 import type { GeneratorReport } from '../packets/traffic-generator.ts';
 import { sendmmsgGenerator } from '../packets/sendmmsg-generator.ts';
 import { runJsonChild } from '../child-json.ts';
-import { nodeRunArgs, nodeRunEnv } from './node-run-command.ts';
+import { nodeRunArgs } from './node-run-command.ts';
+import { nodeEnv } from '../../src/node/process-flags.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 /** Rates the node keeps up with (decision latency without a backlog), then the goal's. */
@@ -107,7 +108,7 @@ export interface LiveNodeOptions {
 async function liveNode(lab: string, state: string, shards: number, opts: LiveNodeOptions): Promise<{ child: ChildProcess; ask(sent: number): Promise<LiveReport> }> {
   // AUTOIMMUNE_LIVE_NODE_ARGS: more node flags for the node's process (e.g. --cpu-prof --cpu-prof-dir=DIR).
   const extra = process.env.AUTOIMMUNE_LIVE_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
-  const child = spawn('ip', ['netns', 'exec', lab, process.execPath, ...extra, ...nodeRunArgs(), '--state', state, '--shards', String(shards), '--live', ...(opts.stages ? ['--stages'] : []), ...(opts.set ? ['--set', opts.set] : [])], { cwd: ROOT, env: nodeRunEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn('ip', ['netns', 'exec', lab, process.execPath, ...extra, ...nodeRunArgs(), '--state', state, '--shards', String(shards), '--live', ...(opts.stages ? ['--stages'] : []), ...(opts.set ? ['--set', opts.set] : [])], { cwd: ROOT, env: nodeEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
   let err = '';
   child.stderr!.on('data', (d: Buffer) => (err += d));
   const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();

@@ -5,7 +5,7 @@
 
 import { buildDistIfStale } from '../../devkit/build-dist.ts';
 import { fileURLToPath } from 'node:url';
-import { NODE_ENV_VARS, NODE_FLAGS } from '../../src/node/process-flags.ts';
+import { NODE_FLAGS } from '../../src/node/process-flags.ts';
 
 const path = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 
@@ -14,9 +14,4 @@ export function nodeRunArgs(): string[] {
   if (process.env.AUTOIMMUNE_BENCH_TSX === '1') return [...NODE_FLAGS, '--import', 'tsx', path('./node-run.ts')];
   buildDistIfStale();
   return [...NODE_FLAGS, path('../../dist/bench/node/node-run.js')];
-}
-
-/** The environment node-run is started with: the caller's and the product's (src/node/process-flags.ts). */
-export function nodeRunEnv(): NodeJS.ProcessEnv {
-  return { ...process.env, ...NODE_ENV_VARS };
 }

@@ -36,4 +36,9 @@ export const NODE_FLAGS: readonly string[] = Object.freeze(['--max-semi-space-si
 export const NODE_ENV_VARS: Readonly<Record<string, string>> = Object.freeze({ MALLOC_MMAP_THRESHOLD_: '131072' });
 
 /** NODE_ENV_VARS as `NAME=value` words: a shell's or env(1)'s prefix, systemd's `Environment=`. */
+/** `base` (default: this process's environment) with NODE_ENV_VARS set: what a node the product starts gets. */
+export function nodeEnv(base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  return { ...base, ...NODE_ENV_VARS };
+}
+
 export const NODE_ENV_WORDS: readonly string[] = Object.freeze(Object.entries(NODE_ENV_VARS).map(([k, v]) => `${k}=${v}`));
