@@ -84,9 +84,6 @@ class SilentExpiry implements BanRegistry {
   list() {
     return this.inner.list();
   }
-  inForce(addresses: readonly string[]) {
-    return this.inner.inForce(addresses);
-  }
   watch(listener: (event: BanEvent) => void) {
     return this.inner.watch((e) => {
       if (!(e.type === 'delete' && e.expired)) listener(e);

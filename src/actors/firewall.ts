@@ -35,8 +35,6 @@ export interface FirewallOptions {
   guard?: FirewallGuard;
   /** Once per ban set aside (refused by the guard or by the backend), with why. */
   onSetAside?: (address: string, why: string) => void;
-  /** A removal the watch reported that the registry contradicted: the ban it still holds was kept. */
-  onRemovalRefuted?: (address: string) => void;
   /** Wall-clock time (ms since the epoch), as ban expiries are. */
   clock?: Clock;
   /** After each reconcile or batch (tests, the dashboard). */
@@ -53,8 +51,6 @@ export interface FirewallProgress {
   setAside: Map<string, string>;
   /** Bans the actor lifted itself at their expiry (backends without element timeouts). */
   expired: number;
-  /** Removals reported by the watch that the registry still held a ban for (kept, not removed). */
-  removalsRefuted: number;
 }
 
 /** How many set-aside bans are remembered (the oldest go first). */
@@ -84,7 +80,7 @@ export function remainingS(ban: Ban, nowMs: number): number {
 export function firewallSpec(options: FirewallOptions): WorkerSpec & { progress: FirewallProgress } {
   const { backend, registry } = options;
   const clock = options.clock ?? wallClock;
-  const progress: FirewallProgress = { backend: backend.name, reconciles: 0, transactions: 0, added: 0, removed: 0, setAside: new Map(), expired: 0, removalsRefuted: 0 };
+  const progress: FirewallProgress = { backend: backend.name, reconciles: 0, transactions: 0, added: 0, removed: 0, setAside: new Map(), expired: 0 };
   /** Expiry (clock ms) of every ban applied to a backend whose elements do not time out. */
   const owed = backend.expires === false ? new Map<string, number>() : null;
 
@@ -229,27 +225,10 @@ export function firewallSpec(options: FirewallOptions): WorkerSpec & { progress:
       const events = [...state.pending.values()];
       state.pending.clear();
       const puts: Ban[] = [];
-      let removes: string[] = [];
+      const removes: string[] = [];
       for (const e of events) {
         if (e.type === 'put') puts.push(e.ban);
         else removes.push(e.address);
-      }
-      if (removes.length > 0) {
-        // The registry is asked before the kernel loses a ban: a chaos run saw every node's
-        // watch report a ban lifted while etcd still held it (an old lease's end around a
-        // re-ban and an etcd leader change), and every firewall lacked it until the next
-        // alert. A ban the registry still holds is applied again instead; a change that comes
-        // while we ask arrives as its own event and is applied after.
-        const held = await registry.inForce(removes);
-        if (held.length > 0) {
-          const kept = new Set(held.map((b) => b.address));
-          removes = removes.filter((a) => !kept.has(a));
-          for (const b of held) {
-            puts.push(b);
-            progress.removalsRefuted++;
-            options.onRemovalRefuted?.(b.address);
-          }
-        }
       }
       for (const a of removes) {
         progress.setAside.delete(a);
@@ -270,6 +249,6 @@ export function firewallSpec(options: FirewallOptions): WorkerSpec & { progress:
       state.timer?.handle.cancel();
     },
   });
-  const stats = () => ({ reconciles: progress.reconciles, transactions: progress.transactions, added: progress.added, removed: progress.removed, setAside: progress.setAside.size, expired: progress.expired, removalsRefuted: progress.removalsRefuted });
+  const stats = () => ({ reconciles: progress.reconciles, transactions: progress.transactions, added: progress.added, removed: progress.removed, setAside: progress.setAside.size, expired: progress.expired });
   return { type: 'worker', id: 'firewall', start: behavior, progress, stats, mailbox: { capacity: 16, overflow: 'drop-oldest' } };
 }

@@ -29,7 +29,7 @@ import type { WarmShard } from '../detect/warm-up.ts';
 
 
 /** The callbacks and the placement flag are the detection's own (passed through). */
-export interface DefenceOptions extends Pick<DetectionOptions, 'onScored' | 'onTrainerEvent' | 'onFirewallApplied' | 'onFirewallSetAside' | 'onFirewallRemovalRefuted' | 'placed'> {
+export interface DefenceOptions extends Pick<DetectionOptions, 'onScored' | 'onTrainerEvent' | 'onFirewallApplied' | 'onFirewallSetAside' | 'placed'> {
   config: Config;
   registry: BanRegistry;
   firewall: FirewallBackend;
@@ -126,7 +126,6 @@ export async function assembleDefence(o: DefenceOptions): Promise<Defence> {
     ...(o.onTrainerEvent ? { onTrainerEvent: o.onTrainerEvent } : {}),
     ...(o.onFirewallApplied ? { onFirewallApplied: o.onFirewallApplied } : {}),
     ...(o.onFirewallSetAside ? { onFirewallSetAside: o.onFirewallSetAside } : {}),
-    ...(o.onFirewallRemovalRefuted ? { onFirewallRemovalRefuted: o.onFirewallRemovalRefuted } : {}),
     placed: o.placed ?? false,
   });
   const models = o.models;

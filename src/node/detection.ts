@@ -44,8 +44,6 @@ export interface DetectionOptions {
   onFirewallApplied?: (what: { kind: 'reconcile' | 'apply'; added: number; removed: number }) => void;
   /** A ban of the registry the firewall would not apply (protected, too wide, refused by the backend). */
   onFirewallSetAside?: (address: string, why: string) => void;
-  /** A removal the registry's watch reported while the registry still held the ban (kept). */
-  onFirewallRemovalRefuted?: (address: string) => void;
   /** In a cluster: the detectors, the flood watch and the trainer are started where placement says. */
   placed?: boolean;
   /** pipeline.workers: each shard's detector runs in its thread (actors/shard-worker.ts), not as an actor here. */
@@ -69,7 +67,6 @@ export function buildDetection(o: DetectionOptions): Detection {
     guard: o.desk.policy.guard,
     ...(o.onFirewallApplied ? { onApplied: o.onFirewallApplied } : {}),
     ...(o.onFirewallSetAside ? { onSetAside: o.onFirewallSetAside } : {}),
-    ...(o.onFirewallRemovalRefuted ? { onRemovalRefuted: o.onFirewallRemovalRefuted } : {}),
   });
   const oneDetector = (shard: number) =>
     detectorSpec({

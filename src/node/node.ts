@@ -207,7 +207,6 @@ async function startRest(config: Config, options: StartNodeOptions, started: Sta
     policyState,
     // The firewall reports each ban once (again only if why changes).
     onFirewallSetAside: (address, why) => notice(`autoimmune: firewall: ban of ${address} set aside, not applied: ${why}`),
-    onFirewallRemovalRefuted: (address) => notice(`autoimmune: firewall: the registry's watch reported the ban of ${address} lifted, but the registry still holds it: kept`),
   });
   // The allow-list changed at run time joins the protected set before any ban is enforced
   // (in a cluster, read from etcd before the firewall's first reconcile).

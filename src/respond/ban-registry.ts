@@ -47,12 +47,6 @@ export interface BanRegistry {
   removeMany(addresses: readonly string[]): Promise<number>;
   /** Bans in force now. */
   list(): Promise<Ban[]>;
-  /**
-   * Of `addresses`, the bans in force now, read from the registry's store (etcd, the disk's
-   * copy in memory), not from its watch: what a firewall asks before a removal the watch
-   * reported takes a ban out of the kernel.
-   */
-  inForce(addresses: readonly string[]): Promise<Ban[]>;
   /** Every change from now on (expiry included), in order. Returns the unsubscribe. */
   watch(listener: (event: BanEvent) => void): () => void;
   close(): Promise<void>;

@@ -222,10 +222,6 @@ export class DurableBanRegistry implements BanRegistry {
     return this.memory.list();
   }
 
-  inForce(addresses: readonly string[]): Promise<Ban[]> {
-    return this.memory.inForce(addresses);
-  }
-
   watch(listener: (event: BanEvent) => void): () => void {
     return this.memory.watch(listener);
   }

@@ -4,7 +4,7 @@
 // all do), so 100,000 entries cost a handful of leases, not 100,000: the lease is still the
 // ban's lifetime, and etcd lifts each one when it runs out.
 
-import type { Etcd3, IKeyValue } from 'etcd3';
+import type { Etcd3 } from 'etcd3';
 import type { Ban } from './ban-registry.ts';
 
 /** etcd's default --max-txn-ops. */
@@ -43,16 +43,6 @@ export async function putBansBatched(client: Etcd3, keyOf: (address: string) => 
     });
   }
   return over;
-}
-
-/** The keys of `addresses` that exist, read in transactions of up to 128 ranges. */
-export async function getBansBatched(client: Etcd3, keyOf: (address: string) => string, addresses: readonly string[]): Promise<IKeyValue[]> {
-  const out: IKeyValue[] = [];
-  await inBatches(addresses, async (batch) => {
-    const r = await client.kv.txn({ success: batch.map((a) => ({ request_range: { key: Buffer.from(keyOf(a)) } })) });
-    for (const op of r.responses) out.push(...(op.response_range?.kvs ?? []));
-  });
-  return out;
 }
 
 /** Deletes the keys of `addresses`; how many existed. */

@@ -12,7 +12,7 @@ import type { Coordinator } from '../cluster/coordinator.ts';
 import { addressProblem, EtcdValues, safeDecode, type StoredValue } from '../cluster/etcd-values.ts';
 import { putWellFormed } from './ban-record.ts';
 import { wallClock, type Clock } from '../util/clock.ts';
-import { getBansBatched, putBansBatched, removeBansBatched } from './etcd-ban-batch.ts';
+import { putBansBatched, removeBansBatched } from './etcd-ban-batch.ts';
 
 export function bansPrefix(cluster: string): string {
   return `/autoimmune/${cluster}/bans/`;
@@ -90,17 +90,6 @@ export class EtcdBanRegistry implements BanRegistry {
     const out: Ban[] = [];
     for (const kv of items) {
       const b = this.values.ban(kv);
-      if (b && b.expiresAt > now) out.push(b);
-    }
-    return out;
-  }
-
-  /** One linearizable read of the addresses' keys (transactions of up to 128). */
-  async inForce(addresses: readonly string[]): Promise<Ban[]> {
-    const now = this.clock.now();
-    const out: Ban[] = [];
-    for (const kv of await getBansBatched(this.client, (a) => this.key(a), addresses)) {
-      const b = this.values.ban(fromEtcd(kv));
       if (b && b.expiresAt > now) out.push(b);
     }
     return out;

@@ -92,19 +92,6 @@ export class MemoryBanRegistry implements BanRegistry {
     return out;
   }
 
-  async inForce(addresses: readonly string[]): Promise<Ban[]> {
-    const now = this.clock.now();
-    const out: Ban[] = [];
-    for (const a of addresses) {
-      const b = this.bans.get(a);
-      if (b && b.expiresAt > now) {
-        const { seq: _, ...ban } = b;
-        out.push(ban);
-      }
-    }
-    return out;
-  }
-
   watch(listener: (event: BanEvent) => void): () => void {
     // A wrapper per call, so watching twice with one function gives two subscriptions.
     const l = (ev: BanEvent) => listener(ev);
