@@ -58,8 +58,6 @@ interface WatchPool {
   ): Promise<R>;
   /** The members, one Host each (the order withConnection tries them in is ours to give). */
   hosts?: unknown[];
-  /** Counts a failure against a host's circuit breaker (and drops its channels when the error is one a reconnect may cure). */
-  markFailed?(resource: unknown, error: Error): void;
   /** Forgets the auth token, so the next call authenticates again (etcd3 does this only for unary calls). */
   authenticator?: { invalidateMetadata(): void };
 }
@@ -392,22 +390,19 @@ export class EtcdCoordinator implements Coordinator {
 }
 
 /**
- * The members in a fresh random order each round (as etcd3's pool does), `last` at the end of
- * the first round: a stream that just broke on a member reopens on another one first.
+ * The members in a random order (as etcd3's pool picks them), `last` at the end: a stream that
+ * just broke on a member reopens on another one first. (Opening a stream never fails inside
+ * the pool's callback, so one pass over the members is all the pool takes.)
  */
-export function* hostOrder<T>(hosts: readonly T[], last: T | undefined): Generator<T> {
-  for (let round = 0; ; round++) {
-    const order = hosts.slice();
-    for (let i = order.length - 1; i > 0; i--) {
-      const j = Math.floor(Math.random() * (i + 1));
-      [order[i], order[j]] = [order[j]!, order[i]!];
-    }
-    if (round === 0 && last !== undefined) {
-      const at = order.indexOf(last);
-      if (at >= 0) order.push(...order.splice(at, 1));
-    }
-    yield* order;
+export function hostOrder<T>(hosts: readonly T[], last: T | undefined): Iterator<T> {
+  const order = hosts.slice();
+  for (let i = order.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [order[i], order[j]] = [order[j]!, order[i]!];
   }
+  const at = last === undefined ? -1 : order.indexOf(last);
+  if (at >= 0) order.push(...order.splice(at, 1));
+  return order.values();
 }
 
 /**
@@ -429,8 +424,8 @@ class EtcdWatch {
    * Before the next attempt: none after a stream that worked (a member died or lost its
    * leader: another member serves the watch at once), then 100 ms doubling to 2 s while
    * attempts fail. Waiting 100 ms and then picking a member at random, as before, could land
-   * on the dead member again and again: the chaos run saw firewalls lack a new ban for 6 s
-   * after an etcd member was killed.
+   * on the dead member again and again (one watcher 3.3 s behind the others, with a member
+   * killed every 9 s).
    */
   private pause = 0;
   /** The members this watch's streams were opened on, oldest first (the last 16). */
@@ -475,11 +470,8 @@ class EtcdWatch {
         this.host = resource;
         stream.on('data', (res) => this.onResponse(res));
         stream.on('error', (err) => {
-          const e = castGrpcError(err);
-          if (e instanceof EtcdInvalidAuthTokenError) this.pool.authenticator?.invalidateMetadata();
-          // The member is likely gone: count it against its circuit breaker (the pool's own
-          // calls then skip it too) and try the others first.
-          else if (this.stream === stream) this.pool.markFailed?.(resource, e);
+          if (castGrpcError(err) instanceof EtcdInvalidAuthTokenError) this.pool.authenticator?.invalidateMetadata();
+          // The member is likely gone or cut off: the others are tried first.
           if (this.stream === stream) this.failedHost = resource;
           this.reconnect(stream);
         });
@@ -494,7 +486,6 @@ class EtcdWatch {
 
   private onResponse(res: IWatchResponse): void {
     if (this.stopped) return;
-    this.pause = 0;
     if (res.compact_revision && res.compact_revision !== '0') {
       this.stop();
       this.onCompacted();
@@ -502,10 +493,13 @@ class EtcdWatch {
     }
     if (res.canceled) {
       // Cancelled by the member (lost its leader, shutting down): resume elsewhere.
+      // (A refusal, e.g. a role that may not read the prefix, keeps the growing pause.)
       this.failedHost = this.host;
       this.reconnect(this.stream);
       return;
     }
+    // Only a stream that delivers events or progress counts as working.
+    this.pause = 0;
     if (res.events.length === 0) {
       // A progress notice (sent only to a watch that has caught up): nothing at or below the
       // header revision is still to come, so a resume need not reach back before it.
