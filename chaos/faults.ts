@@ -52,6 +52,7 @@ export async function inject(f: PlannedFault, fleet: Fleet): Promise<Injected> {
       let tries = 0;
       do {
         const actors = workers(await tree(node.url)).filter((w) => w.status === 'running');
+        if (actors.length === 0) return { detail: `no running actor on ${node.id} to crash`, back: async () => true };
         victim = actors[(Number(index) + tries) % actors.length]!;
         r = await fetch(`${node.url}/api/crash`, { method: 'POST', headers: { authorization: `Bearer ${fleet.token(node.id)}`, 'content-type': 'application/json' }, body: JSON.stringify({ path: victim.path }) });
       } while (r.status === 404 && ++tries < 3);

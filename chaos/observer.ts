@@ -149,9 +149,8 @@ export class Observer {
             continue;
           }
           // When did that firewall last apply it: a missed removal, or a late re-add?
-          const url = this.fleet.nodes.get(node)?.url;
-          const appliedAt = url ? await getJson<{ appliedAt: number | null }>(`${url}/api/firewall?address=${encodeURIComponent(a)}`).then((r) => r.appliedAt, () => null) : null;
-          const when = appliedAt === null ? 'unknown' : `${((appliedAt - since) / 1000).toFixed(1)} s relative to when the registry dropped it`;
+          const appliedAt = reading.firewallDetail?.get(node)?.appliedAt?.[a];
+          const when = appliedAt === undefined ? 'unknown' : `${((appliedAt - since) / 1000).toFixed(1)} s relative to when the registry dropped it`;
           this.staleViolations.push(`${node} ${a} (held ${Math.round((at - since) / 1000)} s after the registry dropped it; last applied there ${when})`);
         }
       }
