@@ -91,6 +91,20 @@ describe('per-source udp-flood: one source, one host:port, nothing answers', () 
     assert.deepEqual(out.filter((a) => a.blockable).map((a) => [a.source, a.evidence.port]), [[client, 9999]]);
   });
 
+  test('forged "answers" (hop count off from the victim\'s learnt one) do not keep a flooder\'s datagrams answered', () => {
+    // The victim is known: it answered a client's SYN (its hop count learnt, TTL 64).
+    const learnt: Pkt[] = [
+      { ts: 0.5, src: '10.20.3.5', dst: VICTIM, sp: 40000, dp: 22, flags: SYN, seq: 100 },
+      { ts: 0.5005, src: VICTIM, dst: '10.20.3.5', sp: 22, dp: 40000, flags: SYN | ACK, seq: 900, ack: 101, ttl: 64 },
+    ];
+    const flooder = '203.0.113.112';
+    const floodIn = flood(flooder, 5000, 5000);
+    // Every 0.1 s a datagram "from" VICTIM:53 to the flooder's current port, sent from 44 hops further away.
+    const forged = range(10).map((k): Pkt => ({ ts: 1 + k * 0.1 + 0.0001, src: VICTIM, dst: flooder, proto: 'udp', sp: 53, dp: floodIn[k * 500]!.sp, payload: 60, ttl: 20 }));
+    const out = run(cfg, chunks(byTime([...learnt, ...floodIn, ...forged]), 256));
+    assert.deepEqual(out.filter((a) => a.type === 'udp-flood' && a.blockable).map((a) => a.source), [flooder], out.map(describeAlert).join('; '));
+  });
+
   test('a steady one-way stream at the leak rate (an exporter at 1,000 datagrams/s for a minute) is no flood', () => {
     const exporter = range(60_000).map((k): Pkt => ({ ts: 1 + k / 1000, src: '10.20.0.1', dst: VICTIM, proto: 'udp', sp: 50000, dp: 2055, payload: 1400 }));
     assert.deepEqual(run(cfg, chunks(exporter, 1024)).map(describeAlert), []);

@@ -187,6 +187,8 @@ export function captureSpec(options: CaptureOptions): WorkerSpec & { progress: C
         heldBack: progress.heldBack,
         verifiedHandshakes: options.verifier?.verified ?? 0,
         hopMismatches: options.verifier?.hopMismatches ?? 0,
+        // UDP exchanges pushed out of the tracker (a forged flood makes one per datagram).
+        udpExchangeEvictions: options.verifier?.udp.evictions ?? 0,
       };
     },
   };

@@ -29,8 +29,8 @@ export interface SessionVerifierConfig {
   maxConnections: number;
   /** Sources remembered. */
   maxSources: number;
-  /** The UDP exchange tracker's (default DEFAULT_UDP_EXCHANGES). */
-  udpExchanges?: UdpExchangesConfig;
+  /** The UDP exchange tracker's. */
+  udpExchanges: UdpExchangesConfig;
 }
 
 /**
@@ -39,7 +39,7 @@ export interface SessionVerifierConfig {
  * Jin et al. found most hop counts stable and route changes to move them by one or two;
  * forged packets from elsewhere rarely land within two hops of the real source.
  */
-export const DEFAULT_SESSION_VERIFIER: SessionVerifierConfig = { sessionMemoryS: 86_400, hopTolerance: 2, maxConnections: 65_536, maxSources: 65_536 };
+export const DEFAULT_SESSION_VERIFIER: SessionVerifierConfig = { sessionMemoryS: 86_400, hopTolerance: 2, maxConnections: 65_536, maxSources: 65_536, udpExchanges: DEFAULT_UDP_EXCHANGES };
 
 const SYN = 0x02;
 const RST = 0x04;
@@ -92,7 +92,7 @@ export class SessionVerifier {
     this.seenAt = new Float64Array(config.maxSources);
     this.hops = new Int16Array(config.maxSources);
     this.memoryS = config.sessionMemoryS;
-    this.udp = new UdpExchanges(config.udpExchanges ?? DEFAULT_UDP_EXCHANGES);
+    this.udp = new UdpExchanges(config.udpExchanges);
   }
 
   /** Marks the batch's rows in place (flags). */
@@ -106,8 +106,10 @@ export class SessionVerifier {
       const src = b.flowKey(i, 'src');
       const ports = !(f & PacketFlags.FRAGMENT && b.fragOffset[i] !== 0);
       if (f & PacketFlags.TCP && ports) f = this.tcp(b, i, f, src, v6);
-      else if (f & PacketFlags.UDP && ports) f = this.udp.mark(b, i, f, src, b.flowKey(i, 'dst'));
       f = this.source(b, i, f, src);
+      // After the hop check: a datagram judged forged neither answers nor is answered (one
+      // forged "answer" now and then would otherwise keep a flooder's datagrams answered).
+      if (f & PacketFlags.UDP && ports && !(f & PacketFlags.HOP_MISMATCH)) f = this.udp.mark(b, i, f, src, b.flowKey(i, 'dst'));
       flags[i] = f;
     }
   }

@@ -4,8 +4,8 @@
 // tracker runs where both directions are seen, before the split (with the session verifier,
 // on each capture), and marks each UDP datagram S:ps → D:pd:
 // - UDP_ANSWERED: D sent UDP from pd to S within `answeredS` in answer to S (S's datagrams to
-//   D:pd are answered: a DNS client's queries, a QUIC or VPN upload's ACKs, RTP with its RTCP
-//   on the same port);
+//   D:pd are answered: a DNS client's queries, a QUIC or VPN upload's ACKs, symmetric RTP;
+//   RTCP on the RTP port + 1 is not an answer to the RTP port);
 // - UDP_REPLY: it answers: D sent UDP to S:ps within `answeredS`.
 // One entry per (sender, receiver, receiver's port): "S sends to D:pd", with when it last
 // sent and when it was last answered (an answer makes none). Per datagram: one lookup of the
@@ -38,17 +38,12 @@ export class UdpExchanges {
   private readonly sentAt: Float64Array;
   private readonly answeredAt: Float64Array;
   private readonly windowS: number;
-  replies = 0;
 
   constructor(config: UdpExchangesConfig = DEFAULT_UDP_EXCHANGES) {
     this.table = new FlowTable(config.maxExchanges, { protectedShare: PROTECTED_SOCKETS });
     this.sentAt = new Float64Array(config.maxExchanges);
     this.answeredAt = new Float64Array(config.maxExchanges);
     this.windowS = config.answeredS;
-  }
-
-  get size(): number {
-    return this.table.size;
   }
 
   get evictions(): number {
@@ -66,8 +61,9 @@ export class UdpExchanges {
     const reply = r >= 0 && ts - this.sentAt[r] <= w;
     if (reply) {
       f |= PacketFlags.UDP_REPLY;
-      this.replies++;
-      if (this.answeredAt[r] === -Infinity) t.protect(r);
+      // Every answer (a no-op when kept already): an answered exchange the protected share
+      // once pushed back is kept again.
+      t.protect(r);
       this.answeredAt[r] = ts;
     }
     let s = t.find(src, dst, dp, 0);

@@ -70,7 +70,7 @@ export function warmUp(o: WarmUpOptions): WarmUpReport {
   if (!(o.packets > 0)) return { packets: 0, ms: 0 };
   const traffic = new SyntheticTraffic();
   const batch = new PacketBatch(BATCH);
-  const verifier = o.capture ? new SessionVerifier({ ...DEFAULT_SESSION_VERIFIER, maxConnections: WARM_TABLE, maxSources: WARM_TABLE }) : null;
+  const verifier = o.capture ? new SessionVerifier({ ...DEFAULT_SESSION_VERIFIER, maxConnections: WARM_TABLE, maxSources: WARM_TABLE, udpExchanges: { ...DEFAULT_SESSION_VERIFIER.udpExchanges, maxExchanges: WARM_TABLE } }) : null;
   const shard = o.shard ? warmShard(o.shard) : null;
   const router = o.capture ? new ShardRouter(o.capture.shards, BATCH, (s, b) => (shard && s === 0 ? shard(b) : b.release())) : null;
   while (traffic.made < o.packets) {
