@@ -7,7 +7,6 @@
 // all. Forged packets whose hop count does not match the real source never reach the rules
 // (HOP_MISMATCH), so a forger must also know the source's distance to be counted.
 
-import { PacketFlags, type PacketBatch } from '../net/packet-batch.ts';
 import type { Alert } from './alert.ts';
 import { FlowTable, type AddressKey } from './flow-table.ts';
 import { parseIpv4 } from '../net/address.ts';
@@ -47,17 +46,12 @@ export class EvidenceGrader {
   }
 
   /**
-   * Notes row i when it is a segment of a verified connection. The rules call it for each row
-   * before they read it (source-rules.ts), so an alert they raise is graded on the packets up
-   * to the one that made it, never on later ones of the same batch (a replay's batch holds
-   * seconds of traffic: a client's real session after a burst forged in its name must not
-   * make that burst's evidence established).
+   * Notes a segment of a verified connection (src → dst at ts). The rules call it for each
+   * ESTABLISHED row before they read it (source-rules.ts), so an alert they raise is graded on
+   * the packets up to the one that made it, never on later ones of the same batch (a replay's
+   * batch holds seconds of traffic: a client's real session after a burst forged in its name
+   * must not make that burst's evidence established).
    */
-  observeRow(b: PacketBatch, i: number): void {
-    if (b.flags[i] & PacketFlags.ESTABLISHED) this.observeKeys(b.flowKey(i, 'src'), b.flowKey(i, 'dst'), b.ts[i]);
-  }
-
-  /** observeRow for an ESTABLISHED row whose flow keys the caller already has. */
   observeKeys(src: AddressKey, dst: AddressKey, ts: number): void {
     // Both ends of a verified connection are real: a login alert names the client, raised
     // in the server's shard from the server's segments to it.

@@ -190,7 +190,6 @@ export class SourceRules {
     for (let i = 0; i < n; i++) {
       const f = flags[i];
       if (f & SKIP || (f & (PacketFlags.IPV4 | PacketFlags.IPV6)) === 0) {
-        g?.observeRow(batch, i);
         this.skipped++;
         continue;
       }
@@ -202,7 +201,6 @@ export class SourceRules {
           const p = batch.protocol[i];
           this.toward(batch, i, v6, t, p === 1 || p === 58 ? 'icmp' : 'udpResp', batch.wirelen[i]);
         }
-        g?.observeRow(batch, i);
         this.skipped++;
         continue;
       }

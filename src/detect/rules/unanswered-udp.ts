@@ -15,7 +15,7 @@
 import type { Alert } from '../alert.ts';
 import { FlowTable, type AddressKey } from '../flow-table.ts';
 import { PacketFlags, type PacketBatch } from '../../net/packet-batch.ts';
-import { BucketTable, riskScore } from './leaky-bucket.ts';
+import { BucketTable } from './leaky-bucket.ts';
 import { ruleAlert, seconds } from './rule-alert.ts';
 import type { RulesConfig } from './rules-config.ts';
 
@@ -49,7 +49,7 @@ export class UnansweredUdp {
     let s = this.keys.find(src, dst, port, 0);
     if (f & EXCHANGE) {
       // answered, or an answer: the exchange's datagrams so far were its opening
-      if (s >= 0 && !b.cooling(s, ts) && b.leakTo(s, ts) > 0) b.pour(s, ts, -b.levelOf(s));
+      if (s >= 0 && !b.cooling(s, ts) && b.leakTo(s, ts) > 0) b.cap(s, 0);
       return null;
     }
     if (s < 0) {
@@ -68,7 +68,7 @@ export class UnansweredUdp {
     const firstTs = b.firstTs(s);
     const windowS = ts - firstTs;
     const level = b.levelOf(s);
-    const score = riskScore(level, cfg.threshold, cfg.threshold / cfg.leakPerS, windowS);
+    const score = b.overflowScore(s, ts, firstTs);
     const alert = ruleAlert('udp-flood', batch.formatAddress(i, 'src'), batch.formatAddress(i, 'dst'), score, ts, firstTs, true, {
       datagrams: this.count[s],
       unanswered: level,
