@@ -48,6 +48,22 @@ describe('density model', () => {
     }
   });
 
+  test('the zero shortcut, on features whose benign range holds 0, scores as the smallest positive value does (log1p of it lands in the same bin)', () => {
+    // Half the features are 0 in a third of the benign rows, so their range starts at 0 and a
+    // zero takes its stored table entry instead of a log.
+    const r = uniform(5);
+    const zeros = benign(4000, 6);
+    for (let i = 0; i < 4000 * F; i++) if (i % 2 === 0 && r() < 0.33) zeros[i] = 0;
+    const m = DensityModel.fit(zeros, 4000, F);
+    const n = 300;
+    const rows = benign(n, 7);
+    for (let i = 0; i < n * F; i++) if (r() < 0.4) rows[i] = r() < 0.5 ? 0 : -0;
+    const shortcut = m.scores(rows, n);
+    const reference = DensityModel.fromJSON(m.toJSON()).scores(rows.map((x) => (x === 0 ? Number.MIN_VALUE : x)), n);
+    assert.ok(rows.some((x) => x === 0));
+    for (let i = 0; i < n; i++) assert.ok(Object.is(shortcut[i], reference[i]), `row ${i}: ${shortcut[i]} with zeros, ${reference[i]} with the smallest positive value`);
+  });
+
   test('benign rows score low; a row out of the benign range, high; the threshold sits between', () => {
     const held = benign(2000, 2);
     const s = model.scores(held, 2000);

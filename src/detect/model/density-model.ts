@@ -222,7 +222,7 @@ export class DensityModel {
           if (b >= fine) b = fine - 1;
           const surprise = table[f * fine + b]!;
           sum += surprise;
-          if (x !== 0) lastSurprise[f] = surprise;
+          lastSurprise[f] = surprise; // (never x = 0 here: a zero in range took zeroSurprise)
         }
       }
       out[i] = sum * norm;
