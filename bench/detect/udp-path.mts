@@ -1,10 +1,13 @@
-// A/B micro-benchmark (lane detect9) of the capture side's marking (the session verifier with its
-// UDP exchange tracker) and the two shards' rules, on UDP-only batches: per 4 datagrams, a DNS
+// A/B micro-benchmark of the capture side's marking (the session verifier with its UDP
+// exchange tracker) and the two shards' rules, on UDP-only batches: per 4 datagrams, a DNS
 // query and its answer, a forged datagram to a random port, one source's datagram to one port.
-// CPU ns per packet, median of 9 passes after 3 warm-up passes. Run alternately on two trees:
-//   flock /tmp/s4-bench.lock node --import tsx bench/detect/udp-path.mts /work/main
-//   flock /tmp/s4-bench.lock node --import tsx bench/detect/udp-path.mts $PWD
-const root = process.argv[2]!;
+// CPU ns per packet, median of 9 passes after 3 warm-up passes. Run alternately on two
+// checkouts (the argument is the checkout whose code is measured):
+//   node --import tsx bench/detect/udp-path.mts ../other-checkout
+//   node --import tsx bench/detect/udp-path.mts .
+import { resolve } from 'node:path';
+
+const root = resolve(process.argv[2] ?? '.');
 const { batchOf } = await import(`${root}/devkit/packets.ts`);
 const { SessionVerifier } = await import(`${root}/src/detect/session-verifier.ts`);
 const { SourceRules } = await import(`${root}/src/detect/rules/source-rules.ts`);
