@@ -71,7 +71,13 @@ export class WorkerCell implements Cell {
     return this.spec.shutdownMs ?? this.defaults.shutdownMs;
   }
 
+  /**
+   * Start an incarnation. A cell already starting or running keeps the one it has (a second
+   * would overwrite the nact actor of the first, which would live on with whatever message
+   * was handed to it): the supervisor restarts a cell only after stopping it.
+   */
   start(): Promise<void> {
+    if ((this.status === 'starting' || this.status === 'running') && this.starting) return this.starting;
     this.starting = this.startIncarnation();
     return this.starting;
   }
