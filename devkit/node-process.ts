@@ -1,8 +1,11 @@
 // A cluster node as a child process (`autoimmune start --etcd …`): what `npm run cluster`,
 // the multi-process tests and the cluster benchmark start, and SIGKILL when they mean to.
+// Started with the product's node flags and environment (src/node/process-flags.ts), as
+// `npm start` starts a node, so the chaos run and the cluster tests run what ships.
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { NODE_FLAGS, nodeEnv } from '../src/node/process-flags.ts';
 
 const CLI = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
 
@@ -52,11 +55,11 @@ async function signalAndWait(child: ChildProcess, signal: NodeJS.Signals): Promi
 }
 
 export async function spawnNodeProcess(o: NodeProcessOptions): Promise<NodeProcess> {
-  const args = ['--import', 'tsx', CLI, 'start', ...(o.etcd.length > 0 ? ['--etcd', o.etcd.join(','), '--node-id', o.id] : []), '--state-dir', o.stateDir, '--port', String(o.port ?? 0)];
+  const args = [...NODE_FLAGS, '--import', 'tsx', CLI, 'start', ...(o.etcd.length > 0 ? ['--etcd', o.etcd.join(','), '--node-id', o.id] : []), '--state-dir', o.stateDir, '--port', String(o.port ?? 0)];
   if (o.config) args.push('--config', o.config);
   if (o.joinSecret) args.push('--join-secret', o.joinSecret);
   const [command, ...prefix] = [...(o.wrap ?? []), process.execPath];
-  const child = spawn(command!, [...prefix, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FORCE_COLOR: '0', ...o.env } });
+  const child = spawn(command!, [...prefix, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...nodeEnv(), FORCE_COLOR: '0', ...o.env } });
   running.add(child);
   child.once('exit', () => running.delete(child));
   let out = '';

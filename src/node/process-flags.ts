@@ -1,7 +1,8 @@
 // The flags and the environment `node` is started with wherever this project starts a node
 // process: `npm start` (package.json), the installed command's first line (bin/autoimmune.js),
-// the systemd unit (`autoimmune install-service`) and the node benchmark
-// (bench/node/node-run-command.ts).
+// the systemd unit (`autoimmune install-service`), the node benchmark
+// (bench/node/node-run-command.ts) and the devkit's cluster nodes (devkit/node-process.ts:
+// the chaos run, the cluster tests and benchmark).
 // They must be given on node's command line: V8 sizes an isolate's heap when it creates it,
 // so `v8.setFlagsFromString` at run time reaches only threads started later, not the main
 // thread (measured: the main thread's new space stayed at 30 MB).
@@ -35,10 +36,10 @@ export const NODE_FLAGS: readonly string[] = Object.freeze(['--max-semi-space-si
 /** The environment a node process is started with (besides the caller's): glibc's malloc thresholds held at their defaults. */
 export const NODE_ENV_VARS: Readonly<Record<string, string>> = Object.freeze({ MALLOC_MMAP_THRESHOLD_: '131072' });
 
-/** NODE_ENV_VARS as `NAME=value` words: a shell's or env(1)'s prefix, systemd's `Environment=`. */
 /** `base` (default: this process's environment) with NODE_ENV_VARS set: what a node the product starts gets. */
 export function nodeEnv(base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
   return { ...base, ...NODE_ENV_VARS };
 }
 
+/** NODE_ENV_VARS as `NAME=value` words: a shell's or env(1)'s prefix, systemd's `Environment=`. */
 export const NODE_ENV_WORDS: readonly string[] = Object.freeze(Object.entries(NODE_ENV_VARS).map(([k, v]) => `${k}=${v}`));
