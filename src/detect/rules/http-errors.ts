@@ -93,10 +93,12 @@ export class HttpErrors {
     } else if (status === 0) {
       return; // the rest of a body
     }
-    const ts = batch.ts[i];
     const k = this.errorIndex[status];
     if (k === 0 && status >= 400) return; // another error (401, 429...): neither a miss nor a hit
-    const c = this.clientSlot(client, server);
+    // a hit only takes back: a client with no misses gets no entry (a busy server's many clients)
+    const c = k === 0 ? this.clients.find(client, server, 0, 0) : this.clientSlot(client, server);
+    if (c < 0) return;
+    const ts = batch.ts[i];
     const b = this.bucket;
     if (b.cooling(c, ts)) {
       if (k !== 0) this.suppressed++;
