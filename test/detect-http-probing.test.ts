@@ -6,6 +6,7 @@ import { strict as assert } from 'node:assert';
 import { describe, test } from 'node:test';
 import type { Alert } from '../src/detect/alert.ts';
 import { ACK, FIN, PSH, SYN, batchOf, type Pkt } from '../devkit/packets.ts';
+import { EvidenceGrader, sparedAsForgeable } from '../src/detect/evidence-grade.ts';
 import { httpStatus } from '../src/detect/rules/http-status.ts';
 import { RulesConfigError, resolveRulesConfig, type RulesOverrides } from '../src/detect/rules/rules-config.ts';
 import { SourceRules } from '../src/detect/rules/source-rules.ts';
@@ -142,6 +143,20 @@ describe('http-probing rule', () => {
     assert.equal(run(sr, oneEach(400, 404, 1, 0.005)).length, 1);
     assert.ok(sr.stats().suppressed! >= 199);
     assert.equal(run(sr, oneEach(400, 404, 400, 0.005)).length, 1, 'past cooldownS (300 s)');
+  });
+
+  test('answers on connections the session verifier did not see completed are not counted (forged in the server\'s name)', () => {
+    const forged = oneEach(400, 404).map((p) => ({ ...p, verified: false }));
+    assert.deepEqual(run(new SourceRules(cfg()), forged), []);
+  });
+
+  test('the alert\'s evidence grades established: the client\'s verified connection to the server stands behind it', () => {
+    const grader = new EvidenceGrader();
+    const out = run(new SourceRules(cfg(), {}, grader), oneEach(200, 404, 1, 0.004));
+    assert.equal(out.length, 1);
+    grader.grade(out[0]!, true);
+    assert.equal(out[0]!.grade, 'established');
+    assert.equal(sparedAsForgeable(out[0]!), false);
   });
 
   test('disabled: nothing', () => {

@@ -12,14 +12,15 @@
 //                    2xx or 3xx answer takes `successCredit` back, so a client whose answers
 //                    are mostly hits (a browser, a NAT or proxy of many users) never fills it.
 //
-// Each answer rides a connection whose handshake the client completed, so the evidence is
-// established (the evidence grader finds the client's verified connection to the server).
+// Only answers on connections the session verifier saw the client complete are counted
+// (PacketFlags.ESTABLISHED), so the evidence cannot be forged in the server's name, and the
+// evidence grader finds the client's verified connection to the server: 'established'.
 // Bounded like the login rules: one (client, server) table (LRU, evictions counted), typed
 // arrays per slot, nothing allocated per packet.
 
 import type { Alert } from '../alert.ts';
 import { FlowTable, type AddressKey } from '../flow-table.ts';
-import { PAYLOAD_HEAD_BYTES, type PacketBatch } from '../../net/packet-batch.ts';
+import { PAYLOAD_HEAD_BYTES, PacketFlags, type PacketBatch } from '../../net/packet-batch.ts';
 import { checkCapacity } from '../../util/lru.ts';
 import { httpStatus } from './http-status.ts';
 import { BucketTable } from './leaky-bucket.ts';
@@ -93,6 +94,9 @@ export class HttpErrors {
     } else if (status === 0) {
       return; // the rest of a body
     }
+    // only answers on a connection the session verifier saw the client complete: a segment
+    // forged in the server's name (to get a client banned) is never one
+    if (!(batch.flags[i] & PacketFlags.ESTABLISHED)) return;
     const k = this.errorIndex[status];
     if (k === 0 && status >= 400) return; // another error (401, 429...): neither a miss nor a hit
     // a hit only takes back: a client with no misses gets no entry (a busy server's many clients)
