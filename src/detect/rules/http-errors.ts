@@ -66,6 +66,14 @@ export class HttpErrors {
     return this.clients;
   }
 
+  get clientCount(): number {
+    return this.clients.size;
+  }
+
+  get clientEvictions(): number {
+    return this.clients.evictions;
+  }
+
   /** A server accepted a connection (its SYN-ACK is socket `slot`): read its first answer. */
   open(slot: number): void {
     this.conn[slot] = this.cfg.enabled ? WAITING : 0;
