@@ -298,12 +298,14 @@ export const DEFAULT_RULES: RulesConfig = {
   //   Crawl-delay, commonly 1 to 10 s) and an API client polling for an item that is not there
   //   yet asks every few seconds (Kubernetes' probes every 10 s; GitHub's X-Poll-Interval is
   //   60 s): even if every one of their requests missed, the bucket drains as fast.
-  // - successCredit 1: a page's hits take back its misses, so a browser on a page with a
-  //   dozen broken images among its 70 resources, a NAT or a reverse proxy in front of many
-  //   users (whose misses are a small share of their hits) never fill it; a page reload
-  //   served from the browser's cache asks only for the page (a hit or a 304) and its misses
-  //   again: 11 units for a dozen broken images, so one reload every 11 s or slower never
-  //   adds up, and one every 5 s (6 units net) takes 34 reloads, nearly 3 minutes of it.
+  // - successCredit 1: a page's hits take back its misses (only misses already counted: no
+  //   credit is banked ahead, so fetching pages first buys a scanner nothing), so a browser
+  //   on a page with a dozen broken images among its 70 resources, a NAT or a reverse proxy
+  //   in front of many users (whose misses are a small share of their hits) never fill it;
+  //   a page reload served from the browser's cache asks only for the page (a hit or a
+  //   304) and its misses again: 11 units for a dozen broken images, so one reload every
+  //   11 s or slower never adds up, and one every 5 s (6 units net) takes 34 reloads,
+  //   nearly 3 minutes of it.
   // - statuses: CrowdSec's 400, 403, 404; 405 (nikto and ffuf try other methods), 410 (a
   //   404 the server knows about). Not 401 (the login rules' business), 407 (a proxy asking
   //   for credentials), 408 (the server's own idle timeout), 412 and 416 (caches' conditional
