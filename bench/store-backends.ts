@@ -43,6 +43,7 @@ const TYPE_WEIGHTS: Record<(typeof ALERT_TYPES)[number], number> = {
   'scan-probe': 16,
   'ssh-brute-force': 24,
   'brute-force': 0,
+  'http-probing': 0,
   'syn-flood': 5,
   'udp-amplification': 4,
   'udp-flood': 0,

@@ -379,6 +379,13 @@ describe('rules on crafted classes nobody tuned to (test/fixtures/captures/class
     // session 9: one source flooding one port, to a closed port and to a DNS server that answers others
     ['classes_flood_udp_one_port.pcap', 1],
     ['classes_flood_udp_one_port_fixed.pcap', 1],
+    // session 10: web scanners, seen by the error answers they draw (http-errors.ts): nikto at
+    // ~54 errors a second fills 200 beyond a 1/s leak in about 4 s; gobuster at ~500 in well
+    // under 1. The alert comes from the server's packets, in the server's shard, so the clock
+    // measured here is the scanner's latest packet in the batches fed so far (up to a batch
+    // past the alert: 5.6 s for nikto, whose alert is 3.7 s after its first packet)
+    ['classes_scan_web_nikto.pcap', 10],
+    ['classes_scan_web_gobuster.pcap', 1],
   ];
   for (const [file, within] of scans) {
     test(`${file}: the scanner gets a blockable alert within ${within} s of its first packet, nobody else does`, () => {
@@ -386,6 +393,23 @@ describe('rules on crafted classes nobody tuned to (test/fixtures/captures/class
       expectScanner(file, join(dir, file), attackers[0]!, victims, within);
     });
   }
+
+  for (const file of ['classes_scan_web_nikto.pcap', 'classes_scan_web_gobuster.pcap']) {
+    test(`${file}: the scanner's alert is http-probing, names the web server, and counts its error answers`, () => {
+      const { attackers, victims } = label(file);
+      const alerts = runFiles([join(dir, file)]).alerts.filter((a) => a.blockable);
+      assert.deepEqual(alerts.map((a) => `${a.type} ${a.source}→${a.target}`), [`http-probing ${attackers[0]}→${victims[0]}`]);
+      const e = alerts[0]!.evidence;
+      assert.ok((e.errors as number) >= 200 && (e.errors as number) > (e.hits as number), describeAlert(alerts[0]!));
+      assert.ok(String(e.statuses).includes('404'), describeAlert(alerts[0]!));
+    });
+  }
+
+  test('a web scanner behind the benign web look-alikes on one timeline: the scanner alone is flagged', () => {
+    const files = ['classes_benign_web_proxy_nat.pcap', 'classes_benign_web_broken_images.pcap', 'classes_scan_web_nikto.pcap'].map((f) => join(dir, f));
+    const alerts = runFiles(files).alerts.filter((a) => a.blockable);
+    assert.deepEqual([...new Set(alerts.map((a) => a.source))], ['203.0.113.80']);
+  });
 
   test('classes_scan_syn_decoys.pcap: the real scanner is flagged; its decoys send the very same packets and are flagged too', () => {
     const file = 'classes_scan_syn_decoys.pcap';
@@ -514,7 +538,8 @@ describe('rules on crafted classes nobody tuned to (test/fixtures/captures/class
     assert.deepEqual([...flagged], ['10.20.0.9']);
   });
 
-  for (const file of ['classes_benign_dns_resolver.pcap', 'classes_benign_p2p.pcap', 'classes_benign_nat_gateway.pcap', 'classes_benign_monitoring.pcap', 'classes_benign_lb_health.pcap', 'classes_benign_browser.pcap', 'classes_benign_ntp.pcap', 'classes_benign_ipv6_ssh_admin_typo.pcap']) {
+  for (const file of ['classes_benign_dns_resolver.pcap', 'classes_benign_p2p.pcap', 'classes_benign_nat_gateway.pcap', 'classes_benign_monitoring.pcap', 'classes_benign_lb_health.pcap', 'classes_benign_browser.pcap', 'classes_benign_ntp.pcap', 'classes_benign_ipv6_ssh_admin_typo.pcap',
+    'classes_benign_web_broken_images.pcap', 'classes_benign_web_crawler.pcap', 'classes_benign_web_proxy_nat.pcap', 'classes_benign_web_api_poller.pcap']) {
     test(`${file}: nothing blockable`, () => {
       const alerts = runFiles([join(dir, file)]).alerts;
       assert.deepEqual(alerts.filter((a) => a.blockable).map(describeAlert), []);

@@ -8,6 +8,7 @@ export const ALERT_TYPES = [
   'scan-probe',
   'ssh-brute-force',
   'brute-force',
+  'http-probing',
   'syn-flood',
   'udp-amplification',
   'udp-flood',

@@ -34,6 +34,12 @@ export const ATTACKS: AttackPhrase[] = [
       'smtp brute force', 'pop3 brute force', 'imap brute force'],
   },
   {
+    // Web scanners (nikto, dirb, gobuster, ffuf): a client drawing error answers from a web server (http-errors.ts).
+    types: ['http-probing'], es: 'sondeo HTTP (escáner web)', en: 'HTTP probing (web scanner)',
+    phrases: ['sondeo http', 'sondeos http', 'escaneo web', 'escaneos web', 'escaner web', 'escaneres web', 'http probing',
+      'web scan', 'web scans', 'web scanner', 'web scanners', 'web scanning', 'directory brute force', 'nikto', 'dirb', 'gobuster'],
+  },
+  {
     types: ['port-scan-vertical'], es: 'escaneo vertical de puertos', en: 'vertical port scan',
     phrases: ['escaneo vertical', 'escaneos verticales', 'escaneo vertical de puertos', 'escaneos verticales de puertos',
       'escaneo de puertos vertical', 'vertical scan', 'vertical scans', 'vertical port scan', 'vertical port scans'],

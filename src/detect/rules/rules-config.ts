@@ -124,6 +124,20 @@ export interface RulesConfig {
   };
 
   /**
+   * HTTP probing (nikto, dirb, gobuster, ffuf): error answers a plain-HTTP server sends one
+   * client, read from the status lines of the server's segments (http-errors.ts), keyed by
+   * (client, server) as CrowdSec's http-probing groups by source and site. Units: error
+   * answers (`statuses`); every success answer (2xx, 3xx) takes `successCredit` units back.
+   */
+  httpProbing: BucketConfig & {
+    enabled: boolean;
+    /** Status codes that count as errors (400-599, at most 16). */
+    statuses: number[];
+    /** Units a 2xx or 3xx answer takes back out of the bucket (0: none). */
+    successCredit: number;
+  };
+
+  /**
    * SYNs from one source whose handshakes the source never completes (a SYN flooder that
    * does not spoof). Each completed handshake takes a unit back out.
    */
@@ -270,6 +284,35 @@ export const DEFAULT_RULES: RulesConfig = {
     undecidedThreshold: 10,
     undecidedLeakPerS: 1 / 60,
   },
+  // CrowdSec's crowdsecurity/http-probing (base-http-scenarios) pours every 404, 403 and 400
+  // answer for a distinct path that is not a static resource into a bucket of capacity 10
+  // leaking one every 10 s, per source and site. Neither the path nor whether it is a static
+  // resource is readable here (the server's answers are seen, not the requests, and only
+  // their first 16 bytes), and without those filters its numbers would ban a browser on a
+  // page with broken images. So the units are every error answer, and the numbers come from
+  // what browsing can draw:
+  // - threshold 200: one page load is 66 requests on mobile and 71 on desktop at the median,
+  //   179 at the 90th percentile (HTTP Archive's Web Almanac, Page Weight 2024 and 2019), to
+  //   all its hosts; a heavy page whose every resource is missing stays below 200 misses.
+  // - leakPerS 1: a polite crawler fetches at most about one page a second (robots.txt's
+  //   Crawl-delay, commonly 1 to 10 s) and an API client polling for an item that is not there
+  //   yet asks every few seconds (Kubernetes' probes every 10 s; GitHub's X-Poll-Interval is
+  //   60 s): even if every one of their requests missed, the bucket drains as fast.
+  // - successCredit 1: a page's hits take back its misses (only misses already counted: no
+  //   credit is banked ahead, so fetching pages first buys a scanner nothing), so a browser
+  //   on a page with a dozen broken images among its 70 resources, a NAT or a reverse proxy
+  //   in front of many users (whose misses are a small share of their hits) never fill it;
+  //   a page reload served from the browser's cache asks only for the page (a hit or a
+  //   304) and its misses again: 11 units for a dozen broken images, so one reload every
+  //   11 s or slower never adds up, and one every 5 s (6 units net) takes 34 reloads,
+  //   nearly 3 minutes of it.
+  // - statuses: CrowdSec's 400, 403, 404; 405 (nikto and ffuf try other methods), 410 (a
+  //   404 the server knows about). Not 401 (the login rules' business), 407 (a proxy asking
+  //   for credentials), 408 (the server's own idle timeout), 412 and 416 (caches' conditional
+  //   and media players' range requests), 429 (the server throttling a fast client).
+  // A scanner draws errors far past that: nikto's default run asks for about 6,500 paths, dirb's
+  // common.txt holds 4,612 words, gobuster and ffuf send hundreds a second.
+  httpProbing: { enabled: true, threshold: 200, leakPerS: 1, statuses: [400, 403, 404, 405, 410], successCredit: 1 },
   // A stack retries an unanswered SYN after 1, 3, 7... s (RFC 6298's RTO, doubling) and
   // keeps few handshakes pending toward one place; 100 SYNs from ONE source that it never
   // completes (less 10 a second) is most of a listener's SYN queue on a default Linux
@@ -357,6 +400,8 @@ const bool: Check = (v) => typeof v === 'boolean';
 const portList = (min: number): Check => (v) => Array.isArray(v) && v.length >= min && v.length <= 64 && v.every((p) => int(1, 65535)(p));
 const windows: Check = (v) => Array.isArray(v) && v.length <= 64 && v.every((p) => int(0, 65535)(p));
 
+const statusList: Check = (v) => Array.isArray(v) && v.length >= 1 && v.length <= 16 && new Set(v).size === v.length && v.every((c) => int(400, 599)(c));
+
 // field → [check, what is expected], per section; '' is the top level
 const SPEC: Record<string, Record<string, [Check, string]>> = {
   '': { cooldownS: [num(0, 86_400), 'a number of seconds from 0 to 86400'] },
@@ -401,6 +446,13 @@ const SPEC: Record<string, Record<string, [Check, string]>> = {
     throttleS: [num(0, 60), 'a number of seconds from 0 to 60'],
     undecidedThreshold: [int(1, 1_000_000), 'a positive integer (sessions)'],
     undecidedLeakPerS: [num(0, 1e6, true), 'a positive number (sessions per second)'],
+  },
+  httpProbing: {
+    enabled: [bool, 'true or false'],
+    threshold: [int(1, 1_000_000), 'a positive integer (error answers)'],
+    leakPerS: [num(0, 1e6, true), 'a positive number (error answers per second)'],
+    statuses: [statusList, 'an array of 1 to 16 distinct HTTP status codes from 400 to 599'],
+    successCredit: [num(0, 1000), 'a number from 0 to 1000 (units a success answer takes back)'],
   },
   halfOpen: {
     enabled: [bool, 'true or false'],

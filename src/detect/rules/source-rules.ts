@@ -9,6 +9,8 @@
 //   unanswered UDP     datagrams to one host:port nothing answers (unanswered-udp.ts)
 //   brute force        failed logins read from a SERVER's replies (login-rules.ts): that
 //                      state is keyed by the client, the destination of the server's packets
+//   HTTP probing       error answers (404, 403...) a plain-HTTP server sends one client
+//                      (http-errors.ts): keyed by the client, as brute force
 //
 // Alerts here name the source and are blockable. Along the way `scan` fills the shard's
 // VictimTally with the per-host counts that only add up across shards (victim-tally.ts).
@@ -21,10 +23,11 @@
 // address-keyed tables with LRU eviction (counted in stats()), per-key state in typed
 // arrays, IPv4 keys as int32 numbers, so an IPv4 packet allocates nothing (IPv6 keys are the
 // address texts; a tally allocates when it grows a row). Per entry, index included: socket
-// ≈ 71 B (and ≈ 23 B of login session state, login-sessions.ts), scan key ≈ 270 B (the
-// distinct bitmap is 128 B), source ≈ 200 B, login client ≈ 110 B, unanswered-UDP key ≈ 90 B;
-// at the default limits (65536 sources and as many login clients, as many scan keys of each
-// kind and unanswered-UDP keys, 262144 sockets) about 86 MB when every table is full, most
+// ≈ 71 B (and ≈ 23 B of login session state, login-sessions.ts, 1 B of HTTP state,
+// http-errors.ts), scan key ≈ 270 B (the distinct bitmap is 128 B), source ≈ 200 B, login
+// client ≈ 110 B, HTTP client ≈ 90 B, unanswered-UDP key ≈ 90 B;
+// at the default limits (65536 sources and as many login and HTTP clients, as many scan keys
+// of each kind and unanswered-UDP keys, 262144 sockets) about 92 MB when every table is full, most
 // of it allocated as they fill.
 
 import type { Alert } from '../alert.ts';
@@ -34,6 +37,7 @@ import { PacketFlags, type PacketBatch } from '../../net/packet-batch.ts';
 import { checkCapacity } from '../../util/lru.ts';
 import { hashText, mix32 } from './hash.ts';
 import { HeldAlerts } from './held-alerts.ts';
+import { HttpErrors } from './http-errors.ts';
 import { BucketTable, WindowCounter, riskScore } from './leaky-bucket.ts';
 import { LoginRules } from './login-rules.ts';
 import { PROBE_NAMES, ProbeKind, icmpProbeKind, tcpProbeKind, windowLookup } from './probe-signatures.ts';
@@ -100,6 +104,7 @@ export class SourceRules {
   private readonly writer: VictimTallyWriter;
   private readonly nmapWindows: Uint8Array;
   readonly login: LoginRules;
+  readonly http: HttpErrors;
   private readonly exemptUdp: Uint8Array;
 
   // sockets: (src, dst, srcPort | UDP_PORT, dstPort)
@@ -166,6 +171,7 @@ export class SourceRules {
 
     this.sources = new FlowTable(maxSources);
     this.login = new LoginRules(c, maxSources, maxSockets);
+    this.http = new HttpErrors(c, maxSources, maxSockets);
     this.halfBuckets = new BucketTable(maxSources, c.halfOpen.threshold, c.halfOpen.leakPerS, cool);
     this.halfSyns = new Int32Array(maxSources);
     this.halfDone = new Int32Array(maxSources);
@@ -221,7 +227,7 @@ export class SourceRules {
 
   /** The bounded tables, for the report (table-report.ts). */
   tables(): Record<string, BoundedTable> {
-    const t: Record<string, BoundedTable> = { sources: this.sources, ruleSockets: this.sockets, scanVertical: this.vScan.keys, scanHorizontal: this.hScan.keys, loginClients: this.login.clientTable };
+    const t: Record<string, BoundedTable> = { sources: this.sources, ruleSockets: this.sockets, scanVertical: this.vScan.keys, scanHorizontal: this.hScan.keys, loginClients: this.login.clientTable, httpClients: this.http.clientTable };
     if (this.unanswered) t.unansweredUdp = this.unanswered.table;
     return t;
   }
@@ -230,10 +236,12 @@ export class SourceRules {
     return {
       packets: this.packets,
       skipped: this.skipped,
-      alerts: this.alerts + this.login.alerts,
-      suppressed: this.suppressed + this.login.suppressed + (this.unanswered?.suppressed ?? 0),
+      alerts: this.alerts + this.login.alerts + this.http.alerts,
+      suppressed: this.suppressed + this.login.suppressed + this.http.suppressed + (this.unanswered?.suppressed ?? 0),
       loginClients: this.login.clientCount,
       loginClientEvictions: this.login.clientEvictions,
+      httpClients: this.http.clientCount,
+      httpClientEvictions: this.http.clientEvictions,
       sources: this.sources.size,
       sourceEvictions: this.sources.evictions,
       sockets: this.sockets.size,
@@ -273,6 +281,7 @@ export class SourceRules {
         this.sockState[s] = SERVER;
         this.sockStart[s] = ts;
         this.login.open(s);
+        this.http.open(s);
         return;
       }
       // Every SYN without ACK counts toward a flood of its destination, whatever rides with
@@ -316,9 +325,13 @@ export class SourceRules {
     const verified = batch.flags[i] & PacketFlags.ESTABLISHED;
     if (verified) this.sockets.protect(s);
     if (st === SERVER) {
-      if (batch.payloadLen[i] > 0 && this.login.sessions.following(s)) this.login.segment(s, batch, i, dst, out);
+      if (batch.payloadLen[i] > 0) {
+        if (this.login.sessions.following(s)) this.login.segment(s, batch, i, dst, out);
+        if (this.http.following(s)) this.http.segment(s, batch, i, dst, src, out);
+      }
       if (rst || fin) {
         this.login.close(s, batch, i, dst, out);
+        this.http.close(s);
         this.sockState[s] = CLOSED;
         this.sockets.unprotect(s);
       }
