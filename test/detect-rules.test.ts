@@ -811,6 +811,10 @@ describe('victim rules', () => {
     assert.ok((out[0]!.evidence.responses as number) >= 100);
     // later fragments whose first fragment never came (lost, or sent alone) count
     assert.equal(sharded(cfg, chunks(range(60).flatMap((k) => pieces(k, 50000 + k, 12201, false)), 16)).out.length, 1);
+    // the same over IPv6 (its Fragment header: RFC 8200 §4.5)
+    const v6 = (ps: Pkt[]) => ps.map((p) => ({ ...p, src: `2001:db8:7::${p.src.split('.').map(Number).reduce((a, o) => a * 256 + o, 0).toString(16).slice(-4)}`, dst: '2001:db8::10' }));
+    assert.deepEqual(sharded(cfg, chunks(v6(range(100).flatMap((k) => pieces(k, 50000 + k, 12201))), 16)).out, []);
+    assert.equal(sharded(cfg, chunks(v6(range(34).flatMap((k) => pieces(k, 11211, 20000 + k))), 16)).out[0]?.target, '2001:db8::10');
   });
 
   test('UDP flood: small datagrams to random ports from spoofed sources, one non-blockable alert naming the victim; a server answering its queries is none', () => {

@@ -8,7 +8,7 @@
 // A direct-mapped table of `size` slots keyed by a hash of both addresses (a 32-bit tag
 // checks the pair; a collision only makes a fragment count), no allocation per packet.
 
-import { hashAddress16, type PacketBatch } from '../../net/packet-batch.ts';
+import { PacketFlags, hashAddress16, type PacketBatch } from '../../net/packet-batch.ts';
 import { mix32 } from './hash.ts';
 
 export class FragmentVerdicts {
@@ -41,6 +41,8 @@ export class FragmentVerdicts {
   }
 }
 
+/** A hash of the row's (source, destination): from the IPv4 words directly, from the 16 address bytes for IPv6. */
 function pairHash(batch: PacketBatch, i: number): number {
-  return mix32(hashAddress16(batch.src, i * 16) ^ Math.imul(hashAddress16(batch.dst, i * 16), 0x9e3779b1)) | 0;
+  if (batch.flags[i] & PacketFlags.IPV6) return mix32(hashAddress16(batch.src, i * 16) ^ Math.imul(hashAddress16(batch.dst, i * 16), 0x9e3779b1)) | 0;
+  return mix32(mix32(batch.src4[i] | 0) ^ Math.imul(batch.dst4[i] | 0, 0x9e3779b1)) | 0;
 }
