@@ -404,8 +404,9 @@ export class SourceRules {
       const reply = batch.flags[i] & PacketFlags.UDP_REPLY;
       const answer = large && !fromClientToService(sp, dp, c.udpAmplification.clientPortMin);
       if (!group && (large ? answer : !reply)) this.toward(batch, i, v6, t, large ? 'udpResp' : 'udpIn', batch.wirelen[i]);
-      // a first fragment's later fragments carry no ports: they follow its verdict
-      if (batch.flags[i] & PacketFlags.FRAGMENT) this.fragments.mark(batch, i, answer && !group);
+      // a first fragment's later fragments carry no ports: they follow its verdict (a
+      // report's are reports; an odd small first fragment's count, as they did)
+      if (batch.flags[i] & PacketFlags.FRAGMENT) this.fragments.mark(batch, i, !group && (answer || !large));
       const r = v6 ? this.writer.row6(src as string, ts) : this.writer.row4(batch.src4[i], ts);
       if (r >= 0) {
         t.udpReqOut[r]++;
