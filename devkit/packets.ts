@@ -31,6 +31,11 @@ export interface Pkt {
   ttl?: number;
   /** Marked as the session verifier marks a segment of a verified connection (PacketFlags.ESTABLISHED). */
   verified?: boolean;
+  /**
+   * A piece of a fragmented datagram: 0 for the first fragment (which carries the ports),
+   * the offset in bytes for a later one (no transport header: ports 0).
+   */
+  fragment?: number;
 }
 
 /** An IPv4 address text as its uint32. */
@@ -60,6 +65,9 @@ export function batchOf(pkts: Pkt[]): PacketBatch {
     if (proto === 'tcp') f |= p.opts ?? (tcpFlags & SYN ? LINUX_OPTS : 0);
     if (p.df ?? true) f |= PacketFlags.DONT_FRAGMENT;
     if (p.verified) f |= PacketFlags.ESTABLISHED;
+    const later = p.fragment !== undefined && p.fragment > 0;
+    if (p.fragment !== undefined) f = (f & ~PacketFlags.DONT_FRAGMENT) | PacketFlags.FRAGMENT | (later ? 0 : PacketFlags.MORE_FRAGMENTS);
+    if (later) f &= ~(PacketFlags.TCP | PacketFlags.UDP | PacketFlags.ICMP | PacketFlags.ICMPV6);
     b.ts[i] = p.ts;
     b.flags[i] = f;
     b.ipVersion[i] = six ? 6 : 4;
@@ -75,8 +83,8 @@ export function batchOf(pkts: Pkt[]): PacketBatch {
       b.src.set([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 255, 255, ...p.src.split('.').map(Number)], i * 16);
       b.dst.set([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 255, 255, ...p.dst.split('.').map(Number)], i * 16);
     }
-    b.srcPort[i] = p.sp ?? 40000;
-    b.dstPort[i] = p.dp ?? 80;
+    b.srcPort[i] = later ? 0 : p.sp ?? 40000;
+    b.dstPort[i] = later ? 0 : p.dp ?? 80;
     b.tcpFlags[i] = proto === 'tcp' ? tcpFlags : 0;
     b.tcpWindow[i] = p.win ?? 64240;
     b.tcpSeq[i] = p.seq ?? 0;
@@ -87,7 +95,7 @@ export function batchOf(pkts: Pkt[]): PacketBatch {
     b.wirelen[i] = p.wirelen ?? 60 + (p.payload ?? 0);
     b.icmpType[i] = p.icmpType ?? 0;
     b.icmpCode[i] = p.icmpCode ?? 0;
-    b.fragOffset[i] = 0;
+    b.fragOffset[i] = p.fragment ?? 0;
     b.status[i] = 0;
     const head = typeof p.head === 'string' ? [...Buffer.from(p.head, 'latin1')] : (p.head ?? []);
     b.head.fill(0, i * 16, i * 16 + 16);

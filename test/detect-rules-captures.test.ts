@@ -498,7 +498,7 @@ describe('rules on crafted classes nobody tuned to (test/fixtures/captures/class
   }
 
   // session 9: UDP one-way by design (syslog, NetFlow/IPFIX) and heavy answered UDP (QUIC, WireGuard, RTP)
-  for (const file of ['classes_benign_netflow.pcap', 'classes_benign_udp_answered.pcap']) {
+  for (const file of ['classes_benign_netflow.pcap', 'classes_benign_udp_answered.pcap', 'classes_benign_syslog.pcap']) {
     test(`${file}: no alert at all`, () => {
       const alerts = runFiles([join(dir, file)]).alerts;
       assert.deepEqual(alerts.map(describeAlert), []);
@@ -506,12 +506,33 @@ describe('rules on crafted classes nobody tuned to (test/fixtures/captures/class
     });
   }
 
-  test('classes_benign_syslog.pcap: no udp-flood alert, nothing blockable (the collector draws a non-blockable udp-amplification alert: see README)', () => {
-    const file = 'classes_benign_syslog.pcap';
-    const alerts = runFiles([join(dir, file)]).alerts;
-    assert.deepEqual(alerts.filter((a) => a.blockable || a.type === 'udp-flood').map(describeAlert), []);
-    report.push({ file, cls: 'benign', first: '-', ttdMs: '-', alerts: alerts.length });
-  });
+  // session 10: one-way UDP at collector scale (craft_one_way.py), and the reflections shaped most like it
+  for (const file of ['classes_benign_syslog_collector.pcap', 'classes_benign_flow_export.pcap', 'classes_benign_snmp_traps.pcap', 'classes_benign_gelf_statsd.pcap']) {
+    test(`${file}: reports from clients' ephemeral ports to the collector's port (some IP-fragmented): no alert at all`, () => {
+      const alerts = runFiles([join(dir, file)]).alerts;
+      assert.deepEqual(alerts.map(describeAlert), []);
+      report.push({ file, cls: 'benign', first: '-', ttdMs: '-', alerts: alerts.length });
+    });
+  }
+
+  for (const file of ['classes_flood_reflection_to_syslog_port.pcap', 'classes_flood_reflection_to_port_53.pcap', 'classes_flood_reflection_high_ports.pcap', 'classes_flood_dns_reflection_busy_resolver.pcap']) {
+    test(`${file}: a non-blockable udp-amplification alert naming the victim within 1 s of the flood, nothing blockable`, () => {
+      const victim = label(file).victims[0]!;
+      const alerts = runFiles([join(dir, file)]).alerts;
+      assert.deepEqual(alerts.filter((a) => a.blockable).map(describeAlert), []);
+      const flood = alerts.find((a) => a.target === victim);
+      assert.ok(flood, `no alert; alerts: ${alerts.map(describeAlert).join('; ')}`);
+      assert.equal(flood.type, 'udp-amplification');
+      assert.equal(alerts.length, 1, 'the victim\'s clients, senders and resolver are no flood');
+      // the flood: the first packet toward the victim from outside the operator's 10.20.0.0/16
+      let start = Infinity;
+      for (const b of batchesOf(join(dir, file))) {
+        for (let i = 0; i < b.length; i++) if (b.dst4[i] === v4(victim) && b.src4[i] >>> 16 !== v4('10.20.0.0') >>> 16) start = Math.min(start, b.ts[i]);
+      }
+      assert.ok(flood.ts - start >= 0 && flood.ts - start < 1, `alerted ${flood.ts - start} s after the flood began`);
+      report.push({ file, cls: 'flood', first: flood.type, ttdMs: ((flood.ts - start) * 1000).toFixed(1), alerts: alerts.length });
+    });
+  }
 
   test('classes_flood_udp_spoofed_busy_client.pcap: a forged flood at a DNS forwarder busy with its own answered queries: a non-blockable udp-flood alert naming it within 1.5 s, nothing blockable', () => {
     const file = 'classes_flood_udp_spoofed_busy_client.pcap';

@@ -777,6 +777,46 @@ describe('victim rules', () => {
     assert.deepEqual(sharded(cfg, chunks(range(300).map((k) => resp(k, { sp: 5353, dst: '224.0.0.251' })), 16)).out, []);
   });
 
+  test('UDP amplification: one-way reports from ephemeral ports to a collector\'s port are no answers; an amplifier\'s answers to a fixed forged port are', () => {
+    // 300 syslog senders, each from its own ephemeral socket (Linux 32768-60999, Windows 49152-65535) to 514
+    const report = (k: number, over: Partial<Pkt> = {}): Pkt => ({ ts: 1 + k * 0.001, src: spoofed(k), dst: '10.10.10.10', proto: 'udp', sp: 32768 + ((k * 7919) % 32000), dp: 514, payload: 300, ...over });
+    assert.deepEqual(sharded(cfg, chunks(range(300).map((k) => report(k)), 16)).out, []);
+    // with the port check off, the same reports are the false alarm this avoids
+    const off = rules({ udpAmplification: { threshold: 100, leakPerS: 10, minSources: 10, clientPortMin: 65536 }, halfOpen: { enabled: false } });
+    assert.equal(sharded(off, chunks(range(300).map((k) => report(k)), 16)).out[0]?.type, 'udp-amplification');
+    // forged requests from port 514: DNS answers (53 -> 514), memcached (11211 -> 514), and a DVR's DHDiscover from 37810 (a known amplifier above 32768)
+    for (const sp of [53, 11211, 37810]) {
+      const { out } = sharded(cfg, chunks(range(300).map((k) => report(k, { sp })), 16));
+      assert.equal(out.length, 1, `from ${sp}`);
+      assert.equal(out[0]!.type, 'udp-amplification');
+      assert.equal(out[0]!.target, '10.10.10.10');
+    }
+    // both ports ephemeral (peer to peer, or answers to forged ports up there) still count
+    assert.equal(sharded(cfg, chunks(range(300).map((k) => report(k, { dp: 40000 + k })), 16)).out.length, 1);
+  });
+
+  test('UDP amplification: later IP fragments follow their first fragment\'s verdict; without one they count', () => {
+    // a 3,000-byte datagram: a first fragment with the ports and two later ones without
+    const pieces = (k: number, sp: number, dp: number, first = true): Pkt[] => [
+      ...(first ? [{ ts: 1 + k * 0.003, src: spoofed(k), dst: '10.10.10.10', proto: 'udp' as const, sp, dp, payload: 1472, fragment: 0 }] : []),
+      { ts: 1 + k * 0.003 + 0.0001, src: spoofed(k), dst: '10.10.10.10', proto: 'udp', payload: 1480, fragment: 1480 },
+      { ts: 1 + k * 0.003 + 0.0002, src: spoofed(k), dst: '10.10.10.10', proto: 'udp', payload: 48, fragment: 2960 },
+    ];
+    // GELF chunks of 8 KB from 100 application hosts' ephemeral sockets to 12201: nothing
+    assert.deepEqual(sharded(cfg, chunks(range(100).flatMap((k) => pieces(k, 50000 + k, 12201)), 16)).out, []);
+    // memcached answers to a forged port: every piece counts (34 datagrams, 102 pieces, at the threshold of 100)
+    const { out } = sharded(cfg, chunks(range(34).flatMap((k) => pieces(k, 11211, 20000 + k)), 16));
+    assert.equal(out.length, 1);
+    assert.equal(out[0]!.type, 'udp-amplification');
+    assert.ok((out[0]!.evidence.responses as number) >= 100);
+    // later fragments whose first fragment never came (lost, or sent alone) count
+    assert.equal(sharded(cfg, chunks(range(60).flatMap((k) => pieces(k, 50000 + k, 12201, false)), 16)).out.length, 1);
+    // the same over IPv6 (its Fragment header: RFC 8200 §4.5)
+    const v6 = (ps: Pkt[]) => ps.map((p) => ({ ...p, src: `2001:db8:7::${p.src.split('.').map(Number).reduce((a, o) => a * 256 + o, 0).toString(16).slice(-4)}`, dst: '2001:db8::10' }));
+    assert.deepEqual(sharded(cfg, chunks(v6(range(100).flatMap((k) => pieces(k, 50000 + k, 12201))), 16)).out, []);
+    assert.equal(sharded(cfg, chunks(v6(range(34).flatMap((k) => pieces(k, 11211, 20000 + k))), 16)).out[0]?.target, '2001:db8::10');
+  });
+
   test('UDP flood: small datagrams to random ports from spoofed sources, one non-blockable alert naming the victim; a server answering its queries is none', () => {
     const c = rules({ udpFlood: { threshold: 100, leakPerS: 10, minSources: 10 }, halfOpen: { enabled: false } });
     const dgram = (k: number): Pkt => ({ ts: 1 + k * 0.001, src: spoofed(k), dst: '10.10.10.10', proto: 'udp', sp: 1024 + k, dp: (k * 7919) % 65000 + 1, payload: 0 });

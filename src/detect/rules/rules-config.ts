@@ -167,6 +167,13 @@ export interface RulesConfig {
     minSources: number;
     /** Bytes of UDP payload from which a datagram counts as an amplified answer (and is no scan probe). */
     minPayload: number;
+    /**
+     * Lowest ephemeral port: a datagram from this port or above to a port below it comes
+     * from a client's socket to a service (a one-way report to a collector) and is no
+     * reflected answer, unless its source port is a known amplifier's (udp-port-roles.ts).
+     * 65536: every large datagram counts, whatever its ports.
+     */
+    clientPortMin: number;
   };
 
   /**
@@ -347,6 +354,13 @@ export const DEFAULT_RULES: RulesConfig = {
     leakPerS: 100,
     minSources: 10,
     minPayload: 100,
+    // An amplifier answers FROM its service's port (TA14-017A's protocols listen on 17-11211;
+    // the few amplifiers above 32768 are named in udp-port-roles.ts) TO the forged source
+    // port; a one-way sender (syslog RFC 5426, NetFlow/IPFIX, SNMP traps, GELF, statsd) sends
+    // FROM an ephemeral port TO the collector's. RFC 6335 §6 leaves 49152-65535 to stacks
+    // (Windows, macOS) and Linux picks from 32768-60999 (ip_local_port_range), so 32768.
+    // Lower it where senders use FreeBSD's 10000-65535 (net.inet.ip.portrange.first).
+    clientPortMin: 32768,
   },
   // Small datagrams a host does not answer (hping3 --udp --rand-source: empty datagrams to
   // random ports): a host answers a datagram to a closed port with ICMP port unreachable
@@ -474,6 +488,7 @@ for (const name of ['synFlood', 'udpAmplification', 'udpFlood', 'tcpReflection',
   };
 }
 SPEC.udpAmplification!.minPayload = [int(0, 65535), 'an integer from 0 to 65535 (bytes)'];
+SPEC.udpAmplification!.clientPortMin = [int(1024, 65536), 'an integer from 1024 to 65536 (65536: off)'];
 
 /** Throws RulesConfigError naming the first bad field; returns the config unchanged. */
 export function validateRulesConfig(config: RulesConfig): RulesConfig {

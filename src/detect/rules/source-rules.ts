@@ -44,7 +44,9 @@ import { PROBE_NAMES, ProbeKind, icmpProbeKind, tcpProbeKind, windowLookup } fro
 import { ruleAlert, seconds } from './rule-alert.ts';
 import { validateRulesConfig, type RulesConfig } from './rules-config.ts';
 import { COOLING, FAST_OVER, SLOW_OVER, ScanKeys } from './scan-keys.ts';
+import { FragmentVerdicts } from './fragment-verdicts.ts';
 import { UnansweredUdp } from './unanswered-udp.ts';
+import { fromClientToService } from './udp-port-roles.ts';
 import { VictimTallyWriter, type VictimTally } from './victim-tally.ts';
 import type { BoundedTable } from '../table-report.ts';
 
@@ -135,6 +137,8 @@ export class SourceRules {
   /** Spared probe alerts held (held-alerts.ts). */
   private readonly pHeld: HeldAlerts;
   private readonly unanswered: UnansweredUdp | null;
+  /** Whether each source's last first fragment toward a host counted as a possible answer (later fragments follow it). */
+  private readonly fragments = new FragmentVerdicts();
 
   private packets = 0;
   private skipped = 0;
@@ -205,7 +209,8 @@ export class SourceRules {
         // counts toward its destination's flood (UDP's, or ICMP's for a fragmented ping).
         if (t && !isGroupDestination(batch, i, v6)) {
           const p = batch.protocol[i];
-          this.toward(batch, i, v6, t, p === 1 || p === 58 ? 'icmp' : 'udpResp', batch.wirelen[i]);
+          if (p === 1 || p === 58) this.toward(batch, i, v6, t, 'icmp', batch.wirelen[i]);
+          else if (this.fragments.counts(batch, i)) this.toward(batch, i, v6, t, 'udpResp', batch.wirelen[i]);
         }
         this.skipped++;
         continue;
@@ -400,20 +405,29 @@ export class SourceRules {
       }
     }
     if (t && sp !== dp) {
-      // Whatever the ports: a large datagram toward a host may be an answer it never asked
-      // for (peers of symmetric protocols, NTP 123↔123, IKE 500↔500, mDNS, are not
-      // reflections); every datagram a host sends may solicit answers from its peer.
+      // A large datagram toward a host may be an answer it never asked for (peers of
+      // symmetric protocols, NTP 123↔123, IKE 500↔500, mDNS, are not reflections), unless it
+      // comes from a client's ephemeral port to a service's port (udp-port-roles.ts: a
+      // one-way report to a collector, syslog, NetFlow, SNMP traps, GELF, statsd; an
+      // amplifier answers from its service's port); every datagram a host sends may solicit
+      // answers from its peer.
       // A small one counts toward a UDP flood instead (hping3 --udp: empty datagrams), unless
       // it answers a datagram its destination sent (UDP_REPLY: solicited); a datagram that
       // answers one the source received is what cancels a flood (a server answering it).
       const reply = batch.flags[i] & PacketFlags.UDP_REPLY;
-      if (!group && (large || !reply)) this.toward(batch, i, v6, t, large ? 'udpResp' : 'udpIn', batch.wirelen[i]);
+      const answer = large && !fromClientToService(sp, dp, c.udpAmplification.clientPortMin);
+      if (!group && (large ? answer : !reply)) this.toward(batch, i, v6, t, large ? 'udpResp' : 'udpIn', batch.wirelen[i]);
+      // a first fragment's later fragments carry no ports: they follow its verdict (a
+      // report's are reports; an odd small first fragment's count, as they did)
+      if (batch.flags[i] & PacketFlags.FRAGMENT) this.fragments.mark(batch, i, !group && (answer || !large));
       const r = v6 ? this.writer.row6(src as string, ts) : this.writer.row4(batch.src4[i], ts);
       if (r >= 0) {
         t.udpReqOut[r]++;
         if (reply) t.udpReplyOut[r]++;
         this.writer.udpPeer('udpDstSketch', r, v6 ? mix32(hashText(dst as string)) : mix32(dst as number));
       }
+    } else if (t && batch.flags[i] & PacketFlags.FRAGMENT) {
+      this.fragments.mark(batch, i, false); // the same port at both ends: not counted, nor its later fragments
     }
     // A new UDP flow from a client port is a connection opener; a server answering from a
     // privileged port never is, nor a large datagram (scanners' probes are small; a

@@ -37,8 +37,9 @@ export interface VictimTally {
   stray: number[];
   /**
    * Large UDP datagrams toward the host (payload of udpAmplification.minPayload bytes or
-   * more, from any source port), and IP fragments after the first toward it (a large answer
-   * arrives in pieces; only the first carries the UDP header).
+   * more, from any source port but a client's ephemeral one to a service's port:
+   * udp-port-roles.ts), and IP fragments after the first toward it (a large answer arrives
+   * in pieces; only the first carries the UDP header) unless their first was not counted.
    */
   udpResp: number[];
   /** Their bytes on the wire. */

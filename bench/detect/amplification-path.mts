@@ -1,0 +1,72 @@
+// A/B micro-benchmark of the rules' path for LARGE UDP datagrams and IP fragments (what the
+// udp-amplification victim rule counts): two shards' SourceRules with their tallies, and the
+// VictimRules adding both tallies. Per 8 rows: a syslog report from an ephemeral port to 514,
+// a reflected DNS answer (53 to a random port), a memcached answer in 3 fragments and a GELF
+// message in 3 fragments. CPU ns per packet (shards' rules, victim rules), median of 9 passes
+// after 3 warm-up passes. The batches are built with this checkout's devkit (the batch
+// format is shared); the code measured is the argument's. Run alternately on two checkouts:
+//   node --import tsx bench/detect/amplification-path.mts ../other-checkout
+//   node --import tsx bench/detect/amplification-path.mts .
+import { resolve } from 'node:path';
+import { batchOf, type Pkt } from '../../devkit/packets.ts';
+
+const root = resolve(process.argv[2] ?? '.');
+const { SourceRules } = await import(`${root}/src/detect/rules/source-rules.ts`);
+const { VictimRules } = await import(`${root}/src/detect/rules/victim-rules.ts`);
+const { DEFAULT_RULES } = await import(`${root}/src/detect/rules/rules-config.ts`);
+const { newVictimTally, clearVictimTally } = await import(`${root}/src/detect/rules/victim-tally.ts`);
+const { PacketBatch } = await import(`${root}/src/net/packet-batch.ts`);
+
+let seed = 11;
+const rnd = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 4294967296);
+const ip = () => `${1 + Math.floor(rnd() * 222)}.${Math.floor(rnd() * 256)}.${Math.floor(rnd() * 256)}.${1 + Math.floor(rnd() * 254)}`;
+const hosts = Array.from({ length: 300 }, (_, k) => `10.20.${8 + (k >> 8)}.${1 + (k & 255)}`);
+const reflectors = Array.from({ length: 400 }, ip);
+const pieces = (t: number, src: string, dst: string, sp: number, dp: number): Pkt[] => [
+  { ts: t, src, dst, proto: 'udp', sp, dp, payload: 1472, fragment: 0 },
+  { ts: t + 1e-6, src, dst, proto: 'udp', payload: 1480, fragment: 1480 },
+  { ts: t + 2e-6, src, dst, proto: 'udp', payload: 48, fragment: 2960 },
+];
+const batches: any[] = [];
+let t = 1;
+for (let b = 0; b < 200; b++) {
+  const pk: Pkt[] = [];
+  for (let k = 0; k < 128; k++) {
+    const h = hosts[Math.floor(rnd() * hosts.length)]!;
+    pk.push({ ts: t, src: h, dst: '10.20.0.30', proto: 'udp', sp: 32768 + (hosts.indexOf(h) * 97) % 28000, dp: 514, payload: 300 });
+    pk.push({ ts: t + 1e-5, src: reflectors[Math.floor(rnd() * 400)]!, dst: '10.20.0.10', proto: 'udp', sp: 53, dp: 1024 + Math.floor(rnd() * 64000), payload: 1400 });
+    pk.push(...pieces(t + 2e-5, reflectors[Math.floor(rnd() * 400)]!, '10.20.0.11', 11211, 1024 + Math.floor(rnd() * 64000)));
+    pk.push(...pieces(t + 3e-5, h, '10.20.0.34', 40000 + (hosts.indexOf(h) * 31) % 20000, 12201));
+    t += 2e-4;
+  }
+  batches.push(batchOf(pk));
+}
+const rows = batches.reduce((n, b) => n + b.length, 0);
+const shards = [new SourceRules(DEFAULT_RULES), new SourceRules(DEFAULT_RULES)];
+const victims = new VictimRules(DEFAULT_RULES);
+const tallies = [newVictimTally(), newVictimTally()];
+const parts = [new PacketBatch(1024), new PacketBatch(1024)];
+let passes = 0;
+function cpuNs(): number { const u = process.cpuUsage(); return (u.user + u.system) * 1000; }
+function pass(): [number, number] {
+  const out: unknown[] = [];
+  const shift = 400 * passes++;
+  const copies = batches.map((src) => { const b = new PacketBatch(src.capacity, src.buffer.slice(0)); b.length = src.length; for (let i = 0; i < b.length; i++) b.ts[i] += shift; return b; });
+  let rulesNs = 0, victimNs = 0;
+  for (const b of copies) {
+    parts[0]!.clear(); parts[1]!.clear();
+    for (let i = 0; i < b.length; i++) parts[b.srcHash(i) & 1]!.appendRow(b, i);
+    const t0 = cpuNs();
+    for (let k = 0; k < 2; k++) { clearVictimTally(tallies[k]!); shards[k]!.scan(parts[k]!, out, tallies[k]); }
+    const t1 = cpuNs();
+    for (let k = 0; k < 2; k++) victims.add(tallies[k]!, out);
+    victimNs += cpuNs() - t1;
+    rulesNs += t1 - t0;
+  }
+  return [rulesNs / rows, victimNs / rows];
+}
+for (let w = 0; w < 3; w++) pass();
+const r: number[] = [], v: number[] = [];
+for (let k = 0; k < 9; k++) { const [a, b] = pass(); r.push(a); v.push(b); }
+r.sort((a, b) => a - b); v.sort((a, b) => a - b);
+console.log(JSON.stringify({ name: 'amplification_path_cpu_ns_per_packet', root, rules: Math.round(r[4]! * 10) / 10, victimRules: Math.round(v[4]! * 10) / 10, unit: 'ns', rows }));

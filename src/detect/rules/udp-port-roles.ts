@@ -1,0 +1,35 @@
+// What a UDP datagram's two ports say about which end sent it: a client's socket, or a
+// service's. The udp-amplification victim rule counts a large datagram as an answer its
+// destination may never have asked for; a reflected answer comes FROM the port the abused
+// service listens on (DNS 53, NTP 123, SNMP 161, CLDAP 389, SSDP 1900, WS-Discovery 3702,
+// memcached 11211, chargen 19...) TO whatever source port the forged request carried. A
+// one-way sender (syslog, NetFlow/IPFIX/sFlow export, SNMP traps, GELF, statsd) sends FROM
+// its own socket, an ephemeral port its stack picked, TO the port the collector listens on.
+//
+// Ephemeral ports: RFC 6335 §6 leaves 49152-65535 (Dynamic Ports) unassigned, for stacks
+// to pick from (Windows since Vista, macOS); Linux picks from 32768-60999
+// (net.ipv4.ip_local_port_range). So a datagram from a port at or above `clientPortMin`
+// (32768 by default) to a port below it comes from a client's socket to a service and is
+// no amplifier's answer, unless its source port is one a known amplifier listens on up
+// there (HIGH_AMPLIFIER_PORTS). Datagrams with both ports high (peer to peer, or answers to
+// forged ports in that range) or both low stay counted, as before.
+
+/**
+ * Amplifying services that listen at or above 32768, each seen abused for reflection:
+ * Plex Media Server's GDM/SSDP responder (32410, 32414; NETSCOUT ASERT, February 2021),
+ * Jenkins' auto-discovery (33848; CVE-2020-2100), Dahua DVRs' DHDiscover (37810; NETSCOUT
+ * 2019, Shadowserver's open-DVR scan) and Crestron's CIP discovery (41794; NETSCOUT 2019).
+ */
+export const HIGH_AMPLIFIER_PORTS: readonly number[] = [32410, 32414, 33848, 37810, 41794];
+
+const highAmplifier = new Uint8Array(65536);
+for (const p of HIGH_AMPLIFIER_PORTS) highAmplifier[p] = 1;
+
+/**
+ * True when a datagram from source port `sp` to destination port `dp` comes from a client's
+ * ephemeral socket to a service's port (sp >= clientPortMin > dp), and `sp` is no known
+ * amplifier's port: a request or a one-way report, never a reflected answer.
+ */
+export function fromClientToService(sp: number, dp: number, clientPortMin: number): boolean {
+  return sp >= clientPortMin && dp < clientPortMin && highAmplifier[sp] === 0;
+}
