@@ -793,6 +793,14 @@ describe('victim rules', () => {
     }
     // both ports ephemeral (peer to peer, or answers to forged ports up there) still count
     assert.equal(sharded(cfg, chunks(range(300).map((k) => report(k, { dp: 40000 + k })), 16)).out.length, 1);
+    // from high ports to a port no report goes to: BitTorrent DHT nodes answering from their
+    // own random ports, or BACnet (47808) answering, requests forged from port 80
+    assert.equal(sharded(cfg, chunks(range(300).map((k) => report(k, { dp: 80 })), 16)).out[0]?.type, 'udp-amplification', 'DHT-like, to port 80');
+    assert.equal(sharded(cfg, chunks(range(300).map((k) => report(k, { sp: 47808, dp: 80 })), 16)).out[0]?.type, 'udp-amplification', 'BACnet, to port 80');
+    assert.equal(sharded(cfg, chunks(range(300).map((k) => report(k, { sp: 47808 })), 16)).out[0]?.type, 'udp-amplification', 'BACnet, to port 514');
+    // a collector on another port is told by its port
+    const custom = rules({ udpAmplification: { threshold: 100, leakPerS: 10, minSources: 10, reportPorts: [5514] }, halfOpen: { enabled: false } });
+    assert.deepEqual(sharded(custom, chunks(range(300).map((k) => report(k, { dp: 5514 })), 16)).out, []);
   });
 
   test('UDP amplification: later IP fragments follow their first fragment\'s verdict; without one they count', () => {

@@ -168,12 +168,14 @@ export interface RulesConfig {
     /** Bytes of UDP payload from which a datagram counts as an amplified answer (and is no scan probe). */
     minPayload: number;
     /**
-     * Lowest ephemeral port: a datagram from this port or above to a port below it comes
-     * from a client's socket to a service (a one-way report to a collector) and is no
-     * reflected answer, unless its source port is a known amplifier's (udp-port-roles.ts).
+     * Lowest ephemeral port: a datagram from this port or above to one of `reportPorts`
+     * comes from a client's socket to a collector (a one-way report) and is no reflected
+     * answer, unless its source port is a known amplifier's (udp-port-roles.ts).
      * 65536: every large datagram counts, whatever its ports.
      */
     clientPortMin: number;
+    /** The ports one-way reports are sent to (collectors: syslog, SNMP traps, flow export, GELF, statsd). */
+    reportPorts: number[];
   };
 
   /**
@@ -361,6 +363,17 @@ export const DEFAULT_RULES: RulesConfig = {
     // (Windows, macOS) and Linux picks from 32768-60999 (ip_local_port_range), so 32768.
     // Lower it where senders use FreeBSD's 10000-65535 (net.inet.ip.portrange.first).
     clientPortMin: 32768,
+    // Only toward the ports the one-way protocols are sent to: the port alone does not say
+    // what answers from an ephemeral port are (a BitTorrent or Kad peer, or an amplifier not
+    // in udp-port-roles.ts's list, answers from a high port of its own, to whatever port the
+    // forged request carried), so a large datagram from a high port counts as before unless
+    // it goes where reports go: syslog 514 (RFC 5426) and 1514 (the unprivileged collectors'
+    // port: Graylog's and Wazuh's documented inputs), SNMP traps 162 (RFC 3417), IPFIX 4739
+    // (RFC 7011), sFlow 6343 (IANA), NetFlow 2055, 9995 and 9996 (no IANA port: Cisco's
+    // examples and nfdump's, pmacct's defaults), GELF 12201 (Graylog), statsd 8125 (Etsy's
+    // statsd) and collectd 25826 (its network plugin's IANA port). A collector on another
+    // port draws the alert (no ban: the victim rule blocks nobody): add its port here.
+    reportPorts: [162, 514, 1514, 2055, 4739, 6343, 8125, 9995, 9996, 12201, 25826],
   },
   // Small datagrams a host does not answer (hping3 --udp --rand-source: empty datagrams to
   // random ports): a host answers a datagram to a closed port with ICMP port unreachable
@@ -489,6 +502,7 @@ for (const name of ['synFlood', 'udpAmplification', 'udpFlood', 'tcpReflection',
 }
 SPEC.udpAmplification!.minPayload = [int(0, 65535), 'an integer from 0 to 65535 (bytes)'];
 SPEC.udpAmplification!.clientPortMin = [int(1024, 65536), 'an integer from 1024 to 65536 (65536: off)'];
+SPEC.udpAmplification!.reportPorts = [portList(0), 'an array of UDP ports (1-65535), at most 64'];
 
 /** Throws RulesConfigError naming the first bad field; returns the config unchanged. */
 export function validateRulesConfig(config: RulesConfig): RulesConfig {

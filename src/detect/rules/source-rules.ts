@@ -46,7 +46,7 @@ import { validateRulesConfig, type RulesConfig } from './rules-config.ts';
 import { COOLING, FAST_OVER, SLOW_OVER, ScanKeys } from './scan-keys.ts';
 import { FragmentVerdicts } from './fragment-verdicts.ts';
 import { UnansweredUdp } from './unanswered-udp.ts';
-import { fromClientToService } from './udp-port-roles.ts';
+import { oneWayReport, portTable } from './udp-port-roles.ts';
 import { VictimTallyWriter, type VictimTally } from './victim-tally.ts';
 import type { BoundedTable } from '../table-report.ts';
 
@@ -88,11 +88,6 @@ function spaceName(port: number): string {
   return port & IP_PROTO ? 'ip' : port & UDP_PORT ? 'udp' : 'tcp';
 }
 
-function portLookup(ports: readonly number[]): Uint8Array {
-  const t = new Uint8Array(65536);
-  for (const p of ports) t[p] = 1;
-  return t;
-}
 
 /** Multicast or broadcast destinations are nobody's victim and nobody's scan target. */
 function isGroupDestination(batch: PacketBatch, i: number, v6: boolean): boolean {
@@ -108,6 +103,8 @@ export class SourceRules {
   readonly login: LoginRules;
   readonly http: HttpErrors;
   private readonly exemptUdp: Uint8Array;
+  /** udpAmplification.reportPorts as a lookup (udp-port-roles.ts). */
+  private readonly reportPorts: Uint8Array;
 
   // sockets: (src, dst, srcPort | UDP_PORT, dstPort)
   private readonly sockets: FlowTable;
@@ -160,7 +157,8 @@ export class SourceRules {
     const c = this.config;
     const cool = c.cooldownS;
     this.nmapWindows = windowLookup(c.scanProbe.nmapSynWindows);
-    this.exemptUdp = portLookup(c.horizontalScan.exemptUdpPorts);
+    this.exemptUdp = portTable(c.horizontalScan.exemptUdpPorts);
+    this.reportPorts = portTable(c.udpAmplification.reportPorts);
 
     this.sockets = new FlowTable(maxSockets, { protectedShare: PROTECTED_SOCKETS });
     this.sockState = new Uint16Array(maxSockets);
@@ -415,7 +413,7 @@ export class SourceRules {
       // it answers a datagram its destination sent (UDP_REPLY: solicited); a datagram that
       // answers one the source received is what cancels a flood (a server answering it).
       const reply = batch.flags[i] & PacketFlags.UDP_REPLY;
-      const answer = large && !fromClientToService(sp, dp, c.udpAmplification.clientPortMin);
+      const answer = large && !oneWayReport(sp, dp, c.udpAmplification.clientPortMin, this.reportPorts);
       if (!group && (large ? answer : !reply)) this.toward(batch, i, v6, t, large ? 'udpResp' : 'udpIn', batch.wirelen[i]);
       // a first fragment's later fragments carry no ports: they follow its verdict (a
       // report's are reports; an odd small first fragment's count, as they did)

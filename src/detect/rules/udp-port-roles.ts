@@ -9,27 +9,39 @@
 // Ephemeral ports: RFC 6335 §6 leaves 49152-65535 (Dynamic Ports) unassigned, for stacks
 // to pick from (Windows since Vista, macOS); Linux picks from 32768-60999
 // (net.ipv4.ip_local_port_range). So a datagram from a port at or above `clientPortMin`
-// (32768 by default) to a port below it comes from a client's socket to a service and is
-// no amplifier's answer, unless its source port is one a known amplifier listens on up
-// there (HIGH_AMPLIFIER_PORTS). Datagrams with both ports high (peer to peer, or answers to
-// forged ports in that range) or both low stay counted, as before.
+// (32768 by default) to a collector's port (`reportPorts`: syslog, SNMP traps, flow export,
+// GELF, statsd) comes from a sender's socket and is no amplifier's answer, unless its source
+// port is one a known amplifier listens on up there (HIGH_AMPLIFIER_PORTS). Every other
+// datagram stays counted, as before: from a high port to any other port (a peer's answer,
+// BitTorrent's and Kad's from random high ports, or an amplifier not on the list answering
+// a forged port) and from a low port.
 
 /**
  * Amplifying services that listen at or above 32768, each seen abused for reflection:
  * Plex Media Server's GDM/SSDP responder (32410, 32414; NETSCOUT ASERT, February 2021),
  * Jenkins' auto-discovery (33848; CVE-2020-2100), Dahua DVRs' DHDiscover (37810; NETSCOUT
- * 2019, Shadowserver's open-DVR scan) and Crestron's CIP discovery (41794; NETSCOUT 2019).
+ * 2019, Shadowserver's open-DVR scan), Crestron's CIP discovery (41794; NETSCOUT 2019) and
+ * BACnet/IP (47808, 0xBAC0; Shadowserver's accessible-BACnet report names its amplification,
+ * and StopDDoS's packet-captures hold a BACnet reflection).
  */
-export const HIGH_AMPLIFIER_PORTS: readonly number[] = [32410, 32414, 33848, 37810, 41794];
+export const HIGH_AMPLIFIER_PORTS: readonly number[] = [32410, 32414, 33848, 37810, 41794, 47808];
 
 const highAmplifier = new Uint8Array(65536);
 for (const p of HIGH_AMPLIFIER_PORTS) highAmplifier[p] = 1;
 
+/** A lookup of ports, 1 at each (`reportPorts` for oneWayReport, the exempt UDP ports of the sweep rule). */
+export function portTable(ports: readonly number[]): Uint8Array {
+  const t = new Uint8Array(65536);
+  for (const p of ports) t[p] = 1;
+  return t;
+}
+
 /**
- * True when a datagram from source port `sp` to destination port `dp` comes from a client's
- * ephemeral socket to a service's port (sp >= clientPortMin > dp), and `sp` is no known
- * amplifier's port: a request or a one-way report, never a reflected answer.
+ * True when a datagram from source port `sp` to destination port `dp` comes from a sender's
+ * ephemeral socket (sp >= clientPortMin) to a collector's port (reportPorts[dp], a
+ * portTable), and `sp` is no known amplifier's port: a one-way report, never a
+ * reflected answer.
  */
-export function fromClientToService(sp: number, dp: number, clientPortMin: number): boolean {
-  return sp >= clientPortMin && dp < clientPortMin && highAmplifier[sp] === 0;
+export function oneWayReport(sp: number, dp: number, clientPortMin: number, reportPorts: Uint8Array): boolean {
+  return sp >= clientPortMin && reportPorts[dp] === 1 && highAmplifier[sp] === 0;
 }
