@@ -746,7 +746,11 @@ describe('brute force, read from the server\'s replies', () => {
     }
     // a monitor polling a protected URL without credentials every second for 10 minutes
     const mon = new SourceRules(cfg);
-    assert.deepEqual(run(mon, range(600).flatMap((k) => httpAnswer(1024 + k, 1 + k, '401 Unauthorized'))), []);
+    const polls = range(600).flatMap((k) => httpAnswer(1024 + k, 1 + k, '401 Unauthorized'));
+    assert.deepEqual(run(mon, polls), []);
+    // CrowdSec's LePresidente/http-generic-401-bf numbers (5, leaking one per 10 s) would ban that monitor
+    const crowdsec = new SourceRules(rules({ halfOpen: { enabled: false }, scanProbe: { enabled: false }, bruteForce: { httpDeniedThreshold: 5, httpDeniedLeakPerS: 0.1 } }));
+    assert.equal(run(crowdsec, polls).length >= 1, true);
   });
 
   const rfb = (k: number, t: number, result: number[]) => serverSide(5900, 51000 + k, t, [[0.001, 12, 'RFB 003.008\n'], [0.002, 2, [1, 2]], [0.01, 16, range(16).map((j) => (j * 37 + k) & 255)], [0.02, result.length, result]]);
