@@ -149,10 +149,14 @@ export class LoginSessions {
     const len = batch.payloadLen[i];
     const h = batch.head;
     const o = i * PAYLOAD_HEAD_BYTES;
+    const phase = this.phase[slot];
+    // the line and packet protocols need no clock; HTTP's segments that start no status line
+    // (bodies, most of an HTTP connection's segments) are passed over at their first byte
+    if (phase === LINES) return this.service[slot] === Service.HTTP && h[o] !== 0x48 ? LoginEvent.NONE : this.lines(slot, h, o, len);
     const ts = batch.ts[i];
     const gap = ts - this.lastTs[slot];
     this.lastTs[slot] = ts;
-    switch (this.phase[slot]) {
+    switch (phase) {
       case GREETING: {
         const svc = greetingService(h, o, len, PAYLOAD_HEAD_BYTES);
         this.service[slot] = svc;
@@ -160,8 +164,6 @@ export class LoginSessions {
         // HTTP's first words are already an answer
         return svc === Service.HTTP ? this.lines(slot, h, o, len) : LoginEvent.NONE;
       }
-      case LINES:
-        return this.lines(slot, h, o, len);
       case SSH_PLAIN:
         this.plain(slot, h, o, len);
         return LoginEvent.NONE;
