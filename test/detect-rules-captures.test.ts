@@ -615,6 +615,35 @@ describe('rules on recordings of real nmap 7.93 and hping3 (a veth pair between 
   }
 
   // session 10 (lane login10): Debian's hydra 9.4 against a Python Basic-auth server (HTTP/1.1)
+  // Debian's hydra 9.4 and MariaDB 10.11's server and client
+  test('recorded_brute_hydra-mysql.pcap: hydra -t 4 mysql (100 passwords) against MariaDB 10.11: a blockable brute-force alert (mysql) by the 5th 1045, nobody else', () => {
+    const file = join(FIXTURES, 'recorded_brute_hydra-mysql.pcap');
+    const alerts = runFiles([file]).alerts;
+    const first = alerts.find((a) => a.blockable && a.source === SCANNER);
+    assert.ok(first, `no alert; alerts: ${alerts.map(describeAlert).join('; ')}`);
+    assert.equal(first.type, 'brute-force');
+    assert.equal(first.target, TARGET);
+    assert.equal(first.evidence.service, 'mysql');
+    assert.equal(first.evidence.port, 3306);
+    for (const a of alerts) assert.equal(a.source, SCANNER, describeAlert(a));
+    const attempts = new LoginAttempts();
+    for (const b of batchesOf(file)) attempts.scan(b);
+    assert.equal(attempts.between(SCANNER, -Infinity, Infinity).failures, 100, 'every guess read as a 1045');
+    const before = attempts.between(SCANNER, -Infinity, first.ts).failures;
+    assert.ok(before >= 3 && before <= 5, `${before} failed logins before the alert`);
+    report.push({ file: 'recorded_brute_hydra-mysql.pcap', cls: 'brute', first: `${first.type} after ${before} failures`, ttdMs: ((first.ts - firstTs(file)) * 1000).toFixed(1), alerts: alerts.length });
+  });
+
+  test('recorded_benign_mysql-typo-pool.pcap: the mariadb client mistyped twice then logged in, then 20 connections at once three times: 2 failures read, no alert', () => {
+    const file = join(FIXTURES, 'recorded_benign_mysql-typo-pool.pcap');
+    const attempts = new LoginAttempts();
+    for (const b of batchesOf(file)) attempts.scan(b);
+    assert.equal(attempts.between(SCANNER, -Infinity, Infinity).failures, 2);
+    const alerts = runFiles([file]).alerts;
+    assert.deepEqual(alerts.map(describeAlert), []);
+    report.push({ file: 'recorded_benign_mysql-typo-pool.pcap', cls: 'benign', first: '-', ttdMs: '-', alerts: alerts.length });
+  });
+
   test('recorded_benign_http-auth-typo-token-monitor.pcap: curl as a person (challenge, two typos, login), 10 parallel requests with expired credentials, a monitor polling every second for a minute: 73 401s read, no alert', () => {
     const file = join(FIXTURES, 'recorded_benign_http-auth-typo-token-monitor.pcap');
     const attempts = new LoginAttempts();
