@@ -765,6 +765,11 @@ describe('brute force, read from the server\'s replies', () => {
     // RFB 3.3 with no authentication: the server's U32 security type 1 comes before any challenge
     const none = new SourceRules(cfg);
     assert.deepEqual(run(none, range(10).flatMap((k) => serverSide(5900, 52000 + k, 1 + k, [[0.001, 12, 'RFB 003.003\n'], [0.002, 4, [0, 0, 0, 1]], [0.05, 1200, [0, 0, 0, 1]]]))), []);
+    // RFB 3.3 with VNC Authentication: the U32 security type 2 and the challenge in one segment
+    const v33 = new SourceRules(cfg);
+    const out33 = run(v33, range(5).flatMap((k) => serverSide(5900, 53000 + k, 1 + k * 2, [[0.001, 12, 'RFB 003.003\n'], [0.002, 20, [0, 0, 0, 2, ...range(12)]], [0.02, 4, [0, 0, 0, 1]]])));
+    assert.equal(out33.length, 1);
+    assert.equal(out33[0]!.evidence.failures, 5);
     // a login (result 0) forgives the mistyped passwords before it
     const typo = new SourceRules(cfg);
     for (let d = 0; d < 4; d++) assert.deepEqual(run(typo, [...rfb(d * 3, d * 700, fail), ...rfb(d * 3 + 1, d * 700 + 5, fail), ...rfb(d * 3 + 2, d * 700 + 10, [0, 0, 0, 0])]), [], `day ${d}`);

@@ -45,7 +45,7 @@
 
 import { checkCapacity } from '../../util/lru.ts';
 import { PAYLOAD_HEAD_BYTES, type PacketBatch } from '../../net/packet-batch.ts';
-import { Reply, SERVICE_NAMES, Service, SshMsg, VNC_CHALLENGE_BYTES, codesDialect, greetingService, loginReply, replyCode, sshPlain, vncSecurityResult } from './service-replies.ts';
+import { Reply, SERVICE_NAMES, Service, SshMsg, VNC_AUTHENTICATION, VNC_CHALLENGE_BYTES, codesDialect, greetingService, loginReply, replyCode, sshPlain, vncSecurityResult } from './service-replies.ts';
 
 /** What a server segment or a close told about its session. */
 /** DENIED: an HTTP 401/407, which may be a challenge before any credentials (counted by rate, never as a failure). */
@@ -214,7 +214,9 @@ export class LoginSessions {
     if (svc === Service.CODES && this.dialect[slot] === 0) this.dialect[slot] = codesDialect(replyCode(h, o, Math.min(len, PAYLOAD_HEAD_BYTES)));
     let r: number;
     if (svc === Service.VNC) {
-      if (len === VNC_CHALLENGE_BYTES) {
+      // the challenge alone (RFB 3.7, 3.8: after the client chose VNC Authentication), or right
+      // after RFB 3.3's U32 security type 2 in the same segment (3.3: the server decides)
+      if (len === VNC_CHALLENGE_BYTES || (len === 4 + VNC_CHALLENGE_BYTES && h[o] === 0 && h[o + 1] === 0 && h[o + 2] === 0 && h[o + 3] === VNC_AUTHENTICATION)) {
         this.bits[slot] |= VNC_CHALLENGED;
         return LoginEvent.NONE;
       }

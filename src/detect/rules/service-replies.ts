@@ -143,8 +143,10 @@ export function vncSecurityResult(h: Uint8Array, o: number, len: number, headByt
   return reason + 8 === len ? Reply.FAILURE : Reply.NONE;
 }
 
-/** The VNC Authentication challenge (RFC 6143 §7.2.2): 16 random bytes, alone in a segment. */
+/** The VNC Authentication challenge (RFC 6143 §7.2.2): 16 random bytes. */
 export const VNC_CHALLENGE_BYTES = 16;
+/** The security type of VNC Authentication (RFC 6143 §7.1.2). */
+export const VNC_AUTHENTICATION = 2;
 
 const digit = (x: number) => x >= 0x30 && x <= 0x39;
 
