@@ -135,29 +135,20 @@ export class LoginRules {
       fire(this.failures, cfg.maxretry, cfg.findtimeS, ['maxretry', 'findtimeS']);
       return;
     }
-    if (ev === LoginEvent.DENIED) {
-      const b = this.httpDenied;
-      if (b.leakTo(c, ts) === 0) this.deniedCount[c] = 0;
-      this.deniedCount[c]++;
-      if (!b.pour(c, ts, 1)) return;
-      const firstTs = b.firstTs(c);
-      const score = b.overflowScore(c, ts, firstTs);
-      b.trip(c, ts);
-      this.fire(batch, i, c, ts, firstTs, score, service, name, {
-        denied: this.deniedCount[c], threshold: cfg.httpDeniedThreshold, leakPerS: cfg.httpDeniedLeakPerS, windowS: seconds(ts - firstTs),
-      }, out);
-      return;
-    }
-    // UNDECIDED
-    const b = this.undecided;
-    if (b.leakTo(c, ts) === 0) this.sessionCount[c] = 0;
-    this.sessionCount[c]++;
+    if (ev === LoginEvent.DENIED) this.pourOne(this.httpDenied, this.deniedCount, 'denied', cfg.httpDeniedThreshold, cfg.httpDeniedLeakPerS, batch, i, c, ts, service, name, out);
+    else this.pourOne(this.undecided, this.sessionCount, 'undecidedSessions', cfg.undecidedThreshold, cfg.undecidedLeakPerS, batch, i, c, ts, service, name, out); // UNDECIDED
+  }
+
+  /** One unit into a client's bucket (undecided SSH sessions, HTTP 401/407s); its overflow fires with the episode's count as `countName`. */
+  private pourOne(b: BucketTable, counts: Int32Array, countName: string, threshold: number, leakPerS: number, batch: PacketBatch, i: number, c: number, ts: number, service: number, name: string, out: Alert[]): void {
+    if (b.leakTo(c, ts) === 0) counts[c] = 0;
+    counts[c]++;
     if (!b.pour(c, ts, 1)) return;
     const firstTs = b.firstTs(c);
-    const score = riskScore(b.levelOf(c), cfg.undecidedThreshold, cfg.undecidedThreshold / cfg.undecidedLeakPerS, ts - firstTs);
+    const score = b.overflowScore(c, ts, firstTs);
     b.trip(c, ts);
     this.fire(batch, i, c, ts, firstTs, score, service, name, {
-      undecidedSessions: this.sessionCount[c], threshold: cfg.undecidedThreshold, leakPerS: cfg.undecidedLeakPerS, windowS: seconds(ts - firstTs),
+      [countName]: counts[c], threshold, leakPerS, windowS: seconds(ts - firstTs),
     }, out);
   }
 
