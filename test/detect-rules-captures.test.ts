@@ -497,6 +497,47 @@ describe('rules on crafted classes nobody tuned to (test/fixtures/captures/class
     });
   }
 
+  // session 10: MySQL/MariaDB and VNC failed logins (fail2ban's count), HTTP 401s (a rate: login-rules.ts)
+  for (const [file, service, counted] of [
+    ['classes_brute_mysql_hydra.pcap', 'mysql', 5],
+    ['classes_brute_mysql_caching_sha2.pcap', 'mysql', 5],
+    ['classes_brute_vnc_hydra.pcap', 'vnc', 5],
+    ['classes_brute_http_keepalive.pcap', 'http', 20],
+    ['classes_brute_http_medusa.pcap', 'http', 20],
+  ] as const) {
+    test(`${file}: the guesser is flagged (brute-force, ${service}) by its ${counted === 5 ? '5th failed login at the latest' : '20th 401'}, nobody else`, () => {
+      const path = join(dir, file);
+      const { attackers: [attacker], victims: [victim] } = label(file);
+      const alerts = runFiles([path]).alerts;
+      const first = alerts.find((a) => a.blockable && a.source === attacker);
+      assert.ok(first, `no alert; alerts: ${alerts.map(describeAlert).join('; ')}`);
+      assert.equal(first.type, 'brute-force');
+      assert.equal(first.target, victim);
+      assert.equal(first.evidence.service, service);
+      for (const a of alerts) assert.equal(a.source, attacker, describeAlert(a));
+      const attempts = new LoginAttempts();
+      for (const b of batchesOf(path)) attempts.scan(b);
+      const before = attempts.between(attacker!, -Infinity, first.ts).failures;
+      if (counted === 5) assert.ok(before >= 3 && before <= 5, `${before} failed logins before the alert`);
+      else assert.equal(before, counted);
+      report.push({ file, cls: 'brute', first: `${first.type} after ${before} ${service === 'http' ? '401s' : 'failures'}`, ttdMs: ((first.ts - firstTs(path)) * 1000).toFixed(1), alerts: alerts.length });
+    });
+  }
+
+  for (const file of ['classes_benign_mysql_pool.pcap', 'classes_benign_http_auth.pcap', 'classes_benign_vnc.pcap']) {
+    test(`${file}: the failed logins and 401s in it are read, and nothing is alerted`, () => {
+      const path = join(dir, file);
+      const attempts = new LoginAttempts();
+      for (const b of batchesOf(path)) attempts.scan(b);
+      let failures = 0;
+      for (const c of attempts.clients.values()) failures += c.failures.length;
+      assert.ok(failures >= 1, 'the capture holds failed logins or 401s');
+      const alerts = runFiles([path]).alerts;
+      assert.deepEqual(alerts.map(describeAlert), []);
+      report.push({ file, cls: 'benign', first: '-', ttdMs: '-', alerts: alerts.length });
+    });
+  }
+
   // session 9: UDP one-way by design (syslog, NetFlow/IPFIX) and heavy answered UDP (QUIC, WireGuard, RTP)
   for (const file of ['classes_benign_netflow.pcap', 'classes_benign_udp_answered.pcap', 'classes_benign_syslog.pcap']) {
     test(`${file}: no alert at all`, () => {
@@ -618,6 +659,65 @@ describe('rules on recordings of real nmap 7.93 and hping3 (a veth pair between 
       report.push({ file, cls: 'flood', first: flood.type, ttdMs: ((flood.ts - start) * 1000).toFixed(1), alerts: alerts.length });
     });
   }
+
+  // session 10 (lane login10): Debian's hydra 9.4 against a Python Basic-auth server (HTTP/1.1)
+  // Debian's hydra 9.4 and MariaDB 10.11's server and client
+  test('recorded_brute_hydra-mysql.pcap: hydra -t 4 mysql (100 passwords) against MariaDB 10.11: a blockable brute-force alert (mysql) by the 5th 1045, nobody else', () => {
+    const file = join(FIXTURES, 'recorded_brute_hydra-mysql.pcap');
+    const alerts = runFiles([file]).alerts;
+    const first = alerts.find((a) => a.blockable && a.source === SCANNER);
+    assert.ok(first, `no alert; alerts: ${alerts.map(describeAlert).join('; ')}`);
+    assert.equal(first.type, 'brute-force');
+    assert.equal(first.target, TARGET);
+    assert.equal(first.evidence.service, 'mysql');
+    assert.equal(first.evidence.port, 3306);
+    for (const a of alerts) assert.equal(a.source, SCANNER, describeAlert(a));
+    const attempts = new LoginAttempts();
+    for (const b of batchesOf(file)) attempts.scan(b);
+    assert.equal(attempts.between(SCANNER, -Infinity, Infinity).failures, 100, 'every guess read as a 1045');
+    const before = attempts.between(SCANNER, -Infinity, first.ts).failures;
+    assert.ok(before >= 3 && before <= 5, `${before} failed logins before the alert`);
+    report.push({ file: 'recorded_brute_hydra-mysql.pcap', cls: 'brute', first: `${first.type} after ${before} failures`, ttdMs: ((first.ts - firstTs(file)) * 1000).toFixed(1), alerts: alerts.length });
+  });
+
+  test('recorded_benign_mysql-typo-pool.pcap: the mariadb client mistyped twice then logged in, then 20 connections at once three times: 2 failures read, no alert', () => {
+    const file = join(FIXTURES, 'recorded_benign_mysql-typo-pool.pcap');
+    const attempts = new LoginAttempts();
+    for (const b of batchesOf(file)) attempts.scan(b);
+    assert.equal(attempts.between(SCANNER, -Infinity, Infinity).failures, 2);
+    const alerts = runFiles([file]).alerts;
+    assert.deepEqual(alerts.map(describeAlert), []);
+    report.push({ file: 'recorded_benign_mysql-typo-pool.pcap', cls: 'benign', first: '-', ttdMs: '-', alerts: alerts.length });
+  });
+
+  test('recorded_benign_http-auth-typo-token-monitor.pcap: curl as a person (challenge, two typos, login), 10 parallel requests with expired credentials, a monitor polling every second for a minute: 73 401s read, no alert', () => {
+    const file = join(FIXTURES, 'recorded_benign_http-auth-typo-token-monitor.pcap');
+    const attempts = new LoginAttempts();
+    for (const b of batchesOf(file)) attempts.scan(b);
+    assert.equal(attempts.between(SCANNER, -Infinity, Infinity).failures, 73);
+    const alerts = runFiles([file]).alerts;
+    assert.deepEqual(alerts.map(describeAlert), []);
+    report.push({ file: 'recorded_benign_http-auth-typo-token-monitor.pcap', cls: 'benign', first: '-', ttdMs: '-', alerts: alerts.length });
+  });
+
+  test('recorded_brute_hydra-http-get.pcap: hydra -l u -P (300 passwords) http-get: the guesser gets a blockable brute-force alert (http) at its 20th 401 within 1 s, nobody else', () => {
+    const file = join(FIXTURES, 'recorded_brute_hydra-http-get.pcap');
+    const alerts = runFiles([file]).alerts;
+    const first = alerts.find((a) => a.blockable && a.source === SCANNER);
+    assert.ok(first, `no alert; alerts: ${alerts.map(describeAlert).join('; ')}`);
+    assert.equal(first.type, 'brute-force');
+    assert.equal(first.target, TARGET);
+    assert.equal(first.evidence.service, 'http');
+    assert.equal(first.evidence.port, 80);
+    for (const a of alerts) assert.equal(a.source, SCANNER, describeAlert(a));
+    const attempts = new LoginAttempts();
+    for (const b of batchesOf(file)) attempts.scan(b);
+    assert.ok(attempts.between(SCANNER, -Infinity, Infinity).failures >= 300, 'every guess was answered 401');
+    assert.equal(attempts.between(SCANNER, -Infinity, first.ts).failures, 20);
+    const start = firstTs(file);
+    assert.ok(first.ts - start < 1, `alerted ${first.ts - start} s after the first connection`);
+    report.push({ file: 'recorded_brute_hydra-http-get.pcap', cls: 'brute', first: `${first.type} after 20 401s`, ttdMs: ((first.ts - start) * 1000).toFixed(1), alerts: alerts.length });
+  });
 });
 
 // The live range's own captures (test/fixtures/range, npm run range --out): each holds one

@@ -669,6 +669,112 @@ describe('brute force, read from the server\'s replies', () => {
     assert.deepEqual(greet('+OK ready', '+OK 2 messages', 110), []);
   });
 
+  /** The server's side of one connection: SYN-ACK, then each [dt, payload length, head] segment, then its FIN. */
+  const serverSide = (port: number, cp: number, t: number, segs: [number, number, string | number[]][], client = '10.0.0.1'): Pkt[] => [
+    { ts: t, src: SRV, dst: client, sp: port, dp: cp, flags: SYN | ACK },
+    ...segs.map(([dt, len, head]): Pkt => ({ ts: t + dt, src: SRV, dst: client, sp: port, dp: cp, flags: ACK | PSH, payload: len, head })),
+    { ts: t + (segs.at(-1)?.[0] ?? 0) + 0.001, src: SRV, dst: client, sp: port, dp: cp, flags: FIN | ACK },
+  ];
+  const mysqlPacket = (seq: number, payload: number[]) => [payload.length & 255, (payload.length >> 8) & 255, payload.length >> 16, seq, ...payload];
+  const MYSQL_GREETING: [number, number, number[]] = [0.001, 82, [78, 0, 0, 0, 10, ...Buffer.from('8.0.36\0', 'latin1'), 8, 0, 0]];
+  const mysqlErr = (code: number) => mysqlPacket(2, [0xff, code & 255, code >> 8, 0x23, 0x32, 0x38, 0x30, 0x30, 0x30]);
+  const MYSQL_OK = mysqlPacket(2, [0, 0, 0, 2, 0, 0, 0]);
+  /** One MySQL login: the greeting, then the answer 5 ms later (MySQL has no fail delay). */
+  const mysqlLogin = (cp: number, t: number, answer: number[], answerLen = answer.length, client = '10.0.0.1') => serverSide(3306, cp, t, [MYSQL_GREETING, [0.005, answerLen, answer]], client);
+
+  test('MySQL: ERR 1045 is a failed login (5 fire, named mysql); an OK forgives; other errors (1040) are not failures', () => {
+    const sr = new SourceRules(cfg);
+    // a user who mistypes twice in the client, then logs in, every few minutes all day
+    for (let k = 0; k < 10; k++) assert.deepEqual(run(sr, [...mysqlLogin(40000 + k * 3, k * 300, mysqlErr(1045), 80), ...mysqlLogin(40001 + k * 3, k * 300 + 5, mysqlErr(1045), 80), ...mysqlLogin(40002 + k * 3, k * 300 + 12, MYSQL_OK)]), [], `round ${k}`);
+    // an application pool of 20 reconnecting at once after a restart: logged in, or refused with "Too many connections"
+    const pool = new SourceRules(cfg);
+    assert.deepEqual(run(pool, range(20).flatMap((k) => mysqlLogin(41000 + k, 1 + k * 0.002, k < 15 ? MYSQL_OK : mysqlErr(1040), k < 15 ? 11 : 32))), []);
+    // medusa -M mysql: one password a connection, one at a time, 50 ms apart
+    const g = new SourceRules(cfg);
+    const out = run(g, range(6).flatMap((k) => mysqlLogin(42000 + k, 1 + k * 3, mysqlErr(1045), 80)));
+    assert.equal(out.length, 1);
+    assert.equal(out[0]!.type, 'brute-force');
+    assert.equal(out[0]!.evidence.service, 'mysql');
+    assert.equal(out[0]!.evidence.failures, 5);
+    assert.equal(out[0]!.evidence.port, 3306);
+  });
+
+  /** One HTTP exchange on its own connection: the server's status line `dt` after the SYN-ACK. */
+  const httpAnswer = (cp: number, t: number, status: string, client = '10.0.0.1', port = 80) => serverSide(port, cp, t, [[0.002, 400, `HTTP/1.1 ${status}\r\n`]], client);
+
+  test('HTTP: a stream of 401s (hydra http-get) fires at the 20th within a second, never counted as failed logins', () => {
+    const sr = new SourceRules(cfg);
+    // 16 tasks, each answered in 5 ms: 3,200 a second
+    const out = run(sr, range(40).flatMap((k) => httpAnswer(43000 + k, 1 + k * 0.0003, '401 Unauthorized')));
+    assert.equal(out.length, 1);
+    const a = out[0]!;
+    assert.equal(a.type, 'brute-force');
+    assert.equal(a.blockable, true);
+    assert.equal(a.evidence.service, 'http');
+    assert.equal(a.evidence.denied, 20);
+    assert.equal(a.evidence.threshold, 20);
+    assert.equal(a.evidence.failures, undefined, 'the fail2ban window never saw them');
+    // 407 from a proxy counts the same
+    const proxy = new SourceRules(cfg);
+    assert.equal(run(proxy, range(25).flatMap((k) => httpAnswer(44000 + k, 1 + k * 0.01, '407 Proxy Authentication Required', '10.0.0.1', 3128))).length, 1);
+    // on one keep-alive connection as well: each segment that starts with a status line is an answer
+    const ka = new SourceRules(cfg);
+    assert.equal(run(ka, serverSide(80, 45000, 1, range(30).map((k): [number, number, string] => [0.01 + k * 0.01, 300, 'HTTP/1.1 401 Unauthorized\r\n']))).length, 1);
+  });
+
+  test('HTTP: a 200 forgives nothing (any public page answers it), and 403, 404 count nothing', () => {
+    const sr = new SourceRules(cfg);
+    const pkts = range(40).flatMap((k) => httpAnswer(46000 + k, 1 + k * 0.02, k % 2 ? '200 OK' : '401 Unauthorized'));
+    assert.equal(run(sr, pkts.concat(range(30).flatMap((k) => httpAnswer(47000 + k, 1.9 + k * 0.01, '401 Unauthorized')))).length, 1);
+    const nf = new SourceRules(cfg);
+    assert.deepEqual(run(nf, range(100).flatMap((k) => httpAnswer(48000 + k, 1 + k * 0.01, k % 2 ? '403 Forbidden' : '404 Not Found'))), []);
+  });
+
+  test('HTTP: the benign shapes of 401 are never flagged: a browser\'s challenge and typos, an expired token on a pool\'s requests, a monitor polling every second', () => {
+    // a browser: the challenge, two mistyped passwords (a person, seconds apart), then the page and its 30 resources with credentials, every 5 minutes
+    const browser = new SourceRules(cfg);
+    for (let k = 0; k < 12; k++) {
+      const t = k * 300;
+      const pkts = [...httpAnswer(49000 + k * 40, t, '401 Unauthorized'), ...httpAnswer(49001 + k * 40, t + 4, '401 Unauthorized'), ...httpAnswer(49002 + k * 40, t + 9, '401 Unauthorized'), ...range(30).flatMap((j) => httpAnswer(49003 + k * 40 + j, t + 14 + j * 0.01, '200 OK'))];
+      assert.deepEqual(run(browser, pkts), [], `visit ${k}`);
+    }
+    // an API client whose token expires every 5 minutes with 10 requests in flight (urllib3's pool): 10 401s at once, then 200s
+    const api = new SourceRules(cfg);
+    for (let k = 0; k < 12; k++) {
+      const t = k * 300;
+      assert.deepEqual(run(api, [...range(10).flatMap((j) => httpAnswer(50000 + k * 100 + j, t + j * 0.001, '401 Unauthorized')), ...range(50).flatMap((j) => httpAnswer(50020 + k * 100 + j, t + 0.2 + j * 0.1, '200 OK'))]), [], `expiry ${k}`);
+    }
+    // a monitor polling a protected URL without credentials every second for 10 minutes
+    const mon = new SourceRules(cfg);
+    const polls = range(600).flatMap((k) => httpAnswer(1024 + k, 1 + k, '401 Unauthorized'));
+    assert.deepEqual(run(mon, polls), []);
+    // CrowdSec's LePresidente/http-generic-401-bf numbers (5, leaking one per 10 s) would ban that monitor
+    const crowdsec = new SourceRules(rules({ halfOpen: { enabled: false }, scanProbe: { enabled: false }, bruteForce: { httpDeniedThreshold: 5, httpDeniedLeakPerS: 0.1 } }));
+    assert.equal(run(crowdsec, polls).length >= 1, true);
+  });
+
+  const rfb = (k: number, t: number, result: number[]) => serverSide(5900, 51000 + k, t, [[0.001, 12, 'RFB 003.008\n'], [0.002, 2, [1, 2]], [0.01, 16, range(16).map((j) => (j * 37 + k) & 255)], [0.02, result.length, result]]);
+
+  test('VNC: a SecurityResult of 1 after the challenge is a failed login; a 3.3 server\'s security type 1 (None) is not', () => {
+    const sr = new SourceRules(cfg);
+    const fail = [0, 0, 0, 1, 0, 0, 0, 21, ...Buffer.from('Authentication failed', 'latin1')];
+    const out = run(sr, range(5).flatMap((k) => rfb(k, 1 + k * 2, fail)));
+    assert.equal(out.length, 1);
+    assert.equal(out[0]!.evidence.service, 'vnc');
+    assert.equal(out[0]!.evidence.failures, 5);
+    // RFB 3.3 with no authentication: the server's U32 security type 1 comes before any challenge
+    const none = new SourceRules(cfg);
+    assert.deepEqual(run(none, range(10).flatMap((k) => serverSide(5900, 52000 + k, 1 + k, [[0.001, 12, 'RFB 003.003\n'], [0.002, 4, [0, 0, 0, 1]], [0.05, 1200, [0, 0, 0, 1]]]))), []);
+    // RFB 3.3 with VNC Authentication: the U32 security type 2 and the challenge in one segment
+    const v33 = new SourceRules(cfg);
+    const out33 = run(v33, range(5).flatMap((k) => serverSide(5900, 53000 + k, 1 + k * 2, [[0.001, 12, 'RFB 003.003\n'], [0.002, 20, [0, 0, 0, 2, ...range(12)]], [0.02, 4, [0, 0, 0, 1]]])));
+    assert.equal(out33.length, 1);
+    assert.equal(out33[0]!.evidence.failures, 5);
+    // a login (result 0) forgives the mistyped passwords before it
+    const typo = new SourceRules(cfg);
+    for (let d = 0; d < 4; d++) assert.deepEqual(run(typo, [...rfb(d * 3, d * 700, fail), ...rfb(d * 3 + 1, d * 700 + 5, fail), ...rfb(d * 3 + 2, d * 700 + 10, [0, 0, 0, 0])]), [], `day ${d}`);
+  });
+
   test('parallel guessing: three failures answered within 2 s fire at the third; refused keys and session ends do not count there', () => {
     const sr = new SourceRules(cfg);
     const out = run(sr, range(4).flatMap((k) => sshSession(50000 + k, 1 + k * 0.01, [44, 52, 52])));

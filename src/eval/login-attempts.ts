@@ -1,7 +1,8 @@
 // Counts, per client, the login attempts a capture shows, for `autoimmune eval`'s
 // attempts-before-ban: the connections the client opened (its SYNs, retransmissions not
 // counted) and the failed logins its servers reported, read the same way the detector reads
-// them (login-sessions.ts) but with no threshold, no forgiveness and no cooldown. Fed every
+// them (login-sessions.ts) but with no threshold, no forgiveness and no cooldown (an HTTP
+// 401/407 counts as one: against a guesser that is what each guess gets). Fed every
 // packet of the run, in any order across shards (a server's packets always come in order).
 
 import { FlowTable } from '../detect/flow-table.ts';
@@ -58,7 +59,7 @@ export class LoginAttempts {
         if (ev === LoginEvent.NONE) ev = end;
         this.state[s] = 0;
       }
-      if (ev === LoginEvent.FAILURE) this.of(b.formatAddress(i, 'dst')).failures.push(b.ts[i]);
+      if (ev === LoginEvent.FAILURE || ev === LoginEvent.DENIED) this.of(b.formatAddress(i, 'dst')).failures.push(b.ts[i]);
     }
   }
 

@@ -13,6 +13,12 @@
 //                   the sizes could tell (a server or client the size heuristic does not
 //                   fit): a CrowdSec-style bucket, with a threshold a person reconnecting a
 //                   few times never reaches.
+//   HTTP denied     401 and 407 answers, in a bucket of their own (`httpDeniedThreshold`
+//                   leaking `httpDeniedLeakPerS`): the same answer challenges a browser
+//                   before it sends credentials, an API client whose token expired on
+//                   every request it has in flight, and a monitor polling a protected URL,
+//                   so none of them is a failed login and no 200 forgives (any public page
+//                   answers 200); what no benign client makes is a sustained stream of them.
 //
 // Bounded like the source rules: one address-keyed table (LRU, evictions counted), typed
 // arrays per slot.
@@ -33,10 +39,14 @@ export class LoginRules {
   private readonly failures: WindowCounter;
   private readonly burst: WindowCounter;
   private readonly undecided: BucketTable;
+  private readonly httpDenied: BucketTable;
   private readonly tripped: Float64Array;
   private readonly failCount: Int32Array;
   private readonly sessionCount: Int32Array;
-  private readonly services: Uint8Array;
+  /** HTTP 401/407 answers in the client's current episode of the httpDenied bucket. */
+  private readonly deniedCount: Int32Array;
+  /** Bit per Service the client's counted events came from. */
+  private readonly services: Uint16Array;
   private readonly cfg: RulesConfig['bruteForce'];
   private readonly cooldownS: number;
   alerts = 0;
@@ -50,10 +60,12 @@ export class LoginRules {
     this.failures = new WindowCounter(maxClients, this.cfg.maxretry, this.cfg.findtimeS);
     this.burst = new WindowCounter(maxClients, this.cfg.burstMaxretry, this.cfg.burstFindtimeS);
     this.undecided = new BucketTable(maxClients, this.cfg.undecidedThreshold, this.cfg.undecidedLeakPerS, this.cooldownS);
+    this.httpDenied = new BucketTable(maxClients, this.cfg.httpDeniedThreshold, this.cfg.httpDeniedLeakPerS, this.cooldownS);
     this.tripped = new Float64Array(maxClients);
     this.failCount = new Int32Array(maxClients);
     this.sessionCount = new Int32Array(maxClients);
-    this.services = new Uint8Array(maxClients);
+    this.deniedCount = new Int32Array(maxClients);
+    this.services = new Uint16Array(maxClients);
   }
 
   /** The bounded table, for the report (table-report.ts). */
@@ -123,16 +135,20 @@ export class LoginRules {
       fire(this.failures, cfg.maxretry, cfg.findtimeS, ['maxretry', 'findtimeS']);
       return;
     }
-    // UNDECIDED
-    const b = this.undecided;
-    if (b.leakTo(c, ts) === 0) this.sessionCount[c] = 0;
-    this.sessionCount[c]++;
+    if (ev === LoginEvent.DENIED) this.pourOne(this.httpDenied, this.deniedCount, 'denied', cfg.httpDeniedThreshold, cfg.httpDeniedLeakPerS, batch, i, c, ts, service, name, out);
+    else this.pourOne(this.undecided, this.sessionCount, 'undecidedSessions', cfg.undecidedThreshold, cfg.undecidedLeakPerS, batch, i, c, ts, service, name, out); // UNDECIDED
+  }
+
+  /** One unit into a client's bucket (undecided SSH sessions, HTTP 401/407s); its overflow fires with the episode's count as `countName`. */
+  private pourOne(b: BucketTable, counts: Int32Array, countName: string, threshold: number, leakPerS: number, batch: PacketBatch, i: number, c: number, ts: number, service: number, name: string, out: Alert[]): void {
+    if (b.leakTo(c, ts) === 0) counts[c] = 0;
+    counts[c]++;
     if (!b.pour(c, ts, 1)) return;
     const firstTs = b.firstTs(c);
-    const score = riskScore(b.levelOf(c), cfg.undecidedThreshold, cfg.undecidedThreshold / cfg.undecidedLeakPerS, ts - firstTs);
+    const score = b.overflowScore(c, ts, firstTs);
     b.trip(c, ts);
     this.fire(batch, i, c, ts, firstTs, score, service, name, {
-      undecidedSessions: this.sessionCount[c], threshold: cfg.undecidedThreshold, leakPerS: cfg.undecidedLeakPerS, windowS: seconds(ts - firstTs),
+      [countName]: counts[c], threshold, leakPerS, windowS: seconds(ts - firstTs),
     }, out);
   }
 
@@ -156,9 +172,11 @@ export class LoginRules {
       this.failures.reset(c);
       this.burst.reset(c);
       this.undecided.reset(c);
+      this.httpDenied.reset(c);
       this.tripped[c] = -Infinity;
       this.failCount[c] = 0;
       this.sessionCount[c] = 0;
+      this.deniedCount[c] = 0;
       this.services[c] = 0;
     }
     return c;

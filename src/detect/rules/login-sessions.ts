@@ -36,13 +36,20 @@
 // failed attempt; one that got past the key exchange and ends with no outcome at all (it
 // only asked for the methods, or the sizes fit no pattern) is "undecided" (the caller's
 // fallback counts those).
+//
+// HTTP's 401 and 407 are DENIED events, not failures: a client that has not sent credentials
+// yet gets the same answer (login-rules.ts counts them by rate). HTTP is read from the
+// server's first payload on, every segment that starts with a status line (keep-alive
+// connections answer many requests); a success is never read. VNC's SecurityResult is read
+// only right after the 16-byte challenge of VNC Authentication, as the protocol orders it.
 
 import { checkCapacity } from '../../util/lru.ts';
 import { PAYLOAD_HEAD_BYTES, type PacketBatch } from '../../net/packet-batch.ts';
-import { Reply, SERVICE_NAMES, Service, SshMsg, codesDialect, greetingService, loginReply, replyCode, sshPlain } from './service-replies.ts';
+import { Reply, SERVICE_NAMES, Service, SshMsg, VNC_AUTHENTICATION, VNC_CHALLENGE_BYTES, codesDialect, greetingService, loginReply, replyCode, sshPlain, vncSecurityResult } from './service-replies.ts';
 
 /** What a server segment or a close told about its session. */
-export const LoginEvent = { NONE: 0, FAILURE: 1, SUCCESS: 2, UNDECIDED: 3 } as const;
+/** DENIED: an HTTP 401/407, which may be a challenge before any credentials (counted by rate, never as a failure). */
+export const LoginEvent = { NONE: 0, FAILURE: 1, SUCCESS: 2, UNDECIDED: 3, DENIED: 4 } as const;
 
 // phases
 const GREETING = 1; // SYN-ACK seen, waiting for the server's first words
@@ -62,6 +69,7 @@ const SUCCESS_UNDER_S = 16;
 
 const SKIPPED_BANNER = 1;
 const KEX_REPLY_ENDED = 2; // the last plaintext packet was a KEX reply that ended with its segment
+const VNC_CHALLENGED = 4; // the server sent VNC Authentication's challenge: its SecurityResult comes next
 
 export class LoginSessions {
   readonly capacity: number;
@@ -124,7 +132,7 @@ export class LoginSessions {
     return this.service[slot];
   }
 
-  /** The service's name for evidence: ssh, ftp, smtp, ftp/smtp (not told yet), pop3, imap, telnet. */
+  /** The service's name for evidence: ssh, ftp, smtp, ftp/smtp (not told yet), pop3, imap, telnet, mysql, http, vnc. */
   nameOf(slot: number): string {
     const svc = this.service[slot];
     if (svc === Service.CODES && this.dialect[slot] !== 0) return this.dialect[slot] === 1 ? 'ftp' : 'smtp';
@@ -141,28 +149,20 @@ export class LoginSessions {
     const len = batch.payloadLen[i];
     const h = batch.head;
     const o = i * PAYLOAD_HEAD_BYTES;
+    const phase = this.phase[slot];
+    // the line and packet protocols need no clock; HTTP's segments that start no status line
+    // (bodies, most of an HTTP connection's segments) are passed over at their first byte
+    if (phase === LINES) return this.service[slot] === Service.HTTP && h[o] !== 0x48 ? LoginEvent.NONE : this.lines(slot, h, o, len);
     const ts = batch.ts[i];
     const gap = ts - this.lastTs[slot];
     this.lastTs[slot] = ts;
-    switch (this.phase[slot]) {
+    switch (phase) {
       case GREETING: {
-        const svc = greetingService(h, o, Math.min(len, PAYLOAD_HEAD_BYTES));
+        const svc = greetingService(h, o, len, PAYLOAD_HEAD_BYTES);
         this.service[slot] = svc;
         this.phase[slot] = svc === Service.SSH ? SSH_PLAIN : svc === Service.OTHER ? DONE : LINES;
-        return LoginEvent.NONE;
-      }
-      case LINES: {
-        if (this.service[slot] === Service.CODES && this.dialect[slot] === 0) this.dialect[slot] = codesDialect(replyCode(h, o, Math.min(len, PAYLOAD_HEAD_BYTES)));
-        const r = loginReply(this.service[slot], h, o, len, PAYLOAD_HEAD_BYTES);
-        if (r === Reply.FAILURE) {
-          this.fails[slot]++;
-          return LoginEvent.FAILURE;
-        }
-        if (r === Reply.SUCCESS) {
-          this.phase[slot] = DONE;
-          return LoginEvent.SUCCESS;
-        }
-        return LoginEvent.NONE;
+        // HTTP's first words are already an answer
+        return svc === Service.HTTP ? this.lines(slot, h, o, len) : LoginEvent.NONE;
       }
       case SSH_PLAIN:
         this.plain(slot, h, o, len);
@@ -206,6 +206,33 @@ export class LoginSessions {
       default:
         return LoginEvent.NONE;
     }
+  }
+
+  /** A reply of a line or packet protocol (FTP, SMTP, POP3, IMAP, Telnet, MySQL, HTTP, VNC). */
+  private lines(slot: number, h: Uint8Array, o: number, len: number): number {
+    const svc = this.service[slot];
+    if (svc === Service.CODES && this.dialect[slot] === 0) this.dialect[slot] = codesDialect(replyCode(h, o, Math.min(len, PAYLOAD_HEAD_BYTES)));
+    let r: number;
+    if (svc === Service.VNC) {
+      // the challenge alone (RFB 3.7, 3.8: after the client chose VNC Authentication), or right
+      // after RFB 3.3's U32 security type 2 in the same segment (3.3: the server decides)
+      if (len === VNC_CHALLENGE_BYTES || (len === 4 + VNC_CHALLENGE_BYTES && h[o] === 0 && h[o + 1] === 0 && h[o + 2] === 0 && h[o + 3] === VNC_AUTHENTICATION)) {
+        this.bits[slot] |= VNC_CHALLENGED;
+        return LoginEvent.NONE;
+      }
+      if (!(this.bits[slot] & VNC_CHALLENGED)) return LoginEvent.NONE;
+      this.bits[slot] &= ~VNC_CHALLENGED;
+      r = vncSecurityResult(h, o, len, PAYLOAD_HEAD_BYTES);
+    } else r = loginReply(svc, h, o, len, PAYLOAD_HEAD_BYTES);
+    if (r === Reply.FAILURE) {
+      this.fails[slot]++;
+      return LoginEvent.FAILURE;
+    }
+    if (r === Reply.SUCCESS) {
+      this.phase[slot] = DONE;
+      return LoginEvent.SUCCESS;
+    }
+    return r === Reply.DENIED ? LoginEvent.DENIED : LoginEvent.NONE;
   }
 
   /** The server ended the connection (FIN or RST). Returns a LoginEvent for the session as a whole. */

@@ -121,6 +121,10 @@ export interface RulesConfig {
     undecidedThreshold: number;
     /** ...leaking this many sessions per second. */
     undecidedLeakPerS: number;
+    /** HTTP 401/407 answers to one client: a bucket of this many... */
+    httpDeniedThreshold: number;
+    /** ...leaking this many answers per second. */
+    httpDeniedLeakPerS: number;
   };
 
   /**
@@ -282,6 +286,19 @@ export const DEFAULT_RULES: RulesConfig = {
   // there is no delay. (Sessions that only had keys refused do not count here.) throttleS: PAM's
   // pam_unix reports a wrong password after its 2 s fail delay (±25 %), a refused public key
   // is answered within a round trip; 1 s lies between them.
+  // MySQL's 1045 and VNC's failed SecurityResult are failed logins like the rest
+  // (fail2ban's mysqld-auth jail takes the same maxretry and findtime; CrowdSec's mysql-bf
+  // is stricter, capacity 3 leaking one per 10 s). HTTP's 401/407 are not: the same answer
+  // challenges a client before it sends credentials. CrowdSec's LePresidente/http-generic-401-bf
+  // buckets every 401 at capacity 5 leaking one per 10 s, which a monitor polling a protected
+  // URL every 5 s fills in a minute and one API client whose token expired on 6 requests in
+  // flight fills at once. So their own bucket: leaking one a second, as often as any monitor
+  // polls (Kubernetes probes at most every second, periodSeconds ≥ 1; Prometheus and Nagios
+  // every 15 s to minutes), so a poller never fills it; 20 deep, twice the largest default
+  // pool of connections a client keeps to one host (browsers 6, OkHttp 5, Python requests'
+  // urllib3 10), so one expired token on every request a client has in flight reaches half
+  // of it at most. hydra's 16 tasks fill it within a second; a guesser slower than one try a
+  // second is not caught (fail2ban's apache-auth sees the credentials, the network does not).
   bruteForce: {
     enabled: true,
     maxretry: 5,
@@ -292,6 +309,8 @@ export const DEFAULT_RULES: RulesConfig = {
     throttleS: 1,
     undecidedThreshold: 10,
     undecidedLeakPerS: 1 / 60,
+    httpDeniedThreshold: 20,
+    httpDeniedLeakPerS: 1,
   },
   // CrowdSec's crowdsecurity/http-probing (base-http-scenarios) pours every 404, 403 and 400
   // answer for a distinct path that is not a static resource into a bucket of capacity 10
@@ -473,6 +492,8 @@ const SPEC: Record<string, Record<string, [Check, string]>> = {
     throttleS: [num(0, 60), 'a number of seconds from 0 to 60'],
     undecidedThreshold: [int(1, 1_000_000), 'a positive integer (sessions)'],
     undecidedLeakPerS: [num(0, 1e6, true), 'a positive number (sessions per second)'],
+    httpDeniedThreshold: [int(1, 1_000_000), 'a positive integer (HTTP 401/407 answers)'],
+    httpDeniedLeakPerS: [num(0, 1e6, true), 'a positive number (answers per second)'],
   },
   httpProbing: {
     enabled: [bool, 'true or false'],

@@ -1,0 +1,146 @@
+// The reply parsers of service-replies.ts over the bytes a capture keeps (16 a segment):
+// MySQL/MariaDB, HTTP and VNC greetings and answers, and near-misses that must not parse.
+
+import { strict as assert } from 'node:assert';
+import { describe, test } from 'node:test';
+import { PAYLOAD_HEAD_BYTES } from '../src/net/packet-batch.ts';
+import { MYSQL_ACCESS_DENIED, Reply, Service, greetingService, httpStatus, loginReply, mysqlReply, vncSecurityResult } from '../src/detect/rules/service-replies.ts';
+
+const H = PAYLOAD_HEAD_BYTES;
+
+/** A segment as the batch holds it: its first 16 bytes at an offset inside a larger buffer (what a batch row is), and its whole length. */
+function seg(bytes: number[] | string, len?: number): { h: Uint8Array; o: number; len: number } {
+  const b = typeof bytes === 'string' ? [...Buffer.from(bytes, 'latin1')] : bytes;
+  const h = new Uint8Array(3 * H).fill(0xee); // rows before and after hold other bytes
+  h.set(b.slice(0, H), H);
+  return { h, o: H, len: len ?? b.length };
+}
+
+/** A MySQL packet: 3-byte little-endian payload length, sequence id, payload. */
+const mysqlPacket = (seq: number, payload: number[]) => [payload.length & 255, (payload.length >> 8) & 255, payload.length >> 16, seq, ...payload];
+/** MySQL 8.0's Initial Handshake (its first bytes; 78 of payload in all). */
+const mysqlGreeting = (version = '8.0.36', plen = 78) => {
+  const v = [...Buffer.from(version, 'latin1')];
+  return { bytes: [plen & 255, plen >> 8, 0, 0, 10, ...v, 0, 8, 0, 0, 0], len: plen + 4 };
+};
+const err = (seq: number, code: number, text = '#28000Access denied for user') => mysqlPacket(seq, [0xff, code & 255, code >> 8, ...Buffer.from(text, 'latin1')]);
+
+const greet = (bytes: number[] | string, len?: number) => {
+  const s = seg(bytes, len);
+  return greetingService(s.h, s.o, s.len, H);
+};
+const reply = (service: number, bytes: number[] | string, len?: number) => {
+  const s = seg(bytes, len);
+  return loginReply(service, s.h, s.o, s.len, H);
+};
+
+describe('MySQL/MariaDB', () => {
+  test('the Initial Handshake names MySQL and MariaDB, by its header and protocol version 10', () => {
+    const g = mysqlGreeting();
+    assert.equal(greet(g.bytes, g.len), Service.MYSQL);
+    const m = mysqlGreeting('5.5.5-10.11.6-MariaDB-0+deb12u1', 104);
+    assert.equal(greet(m.bytes, m.len), Service.MYSQL);
+  });
+
+  test('near-misses are no MySQL greeting: a length that does not fill the segment, sequence 1, protocol 9, a first error packet, a tiny packet', () => {
+    const g = mysqlGreeting();
+    assert.equal(greet(g.bytes, g.len + 10), Service.OTHER, 'more bytes than the packet holds');
+    assert.equal(greet(g.bytes, g.len - 1), Service.OTHER, 'fewer');
+    assert.equal(greet([...g.bytes.slice(0, 3), 1, ...g.bytes.slice(4)], g.len), Service.OTHER, 'sequence 1');
+    assert.equal(greet([...g.bytes.slice(0, 4), 9, ...g.bytes.slice(5)], g.len), Service.OTHER, 'protocol 9');
+    // a server refusing the host at once sends an ERR packet instead of its greeting (1130)
+    const refused = err(0, 1130, "Host '10.0.0.9' is not allowed");
+    assert.equal(greet(refused, refused.length), Service.OTHER);
+    const tiny = mysqlPacket(0, [10, 0x38, 0]);
+    assert.equal(greet(tiny, tiny.length), Service.OTHER, 'a packet too short for a handshake');
+  });
+
+  test('ERR 1045 is a failure; other errors, an AuthSwitchRequest and AuthMoreData alone are neither; OK is a success', () => {
+    assert.equal(MYSQL_ACCESS_DENIED, 0x0415);
+    const denied = err(2, 1045);
+    assert.deepEqual(denied.slice(4, 7), [0xff, 0x15, 0x04]);
+    assert.equal(reply(Service.MYSQL, denied, denied.length), Reply.FAILURE);
+    assert.equal(reply(Service.MYSQL, err(4, 1045), 80), Reply.FAILURE, 'after an auth switch (sequence 4)');
+    assert.equal(reply(Service.MYSQL, err(2, 1040, '#08004Too many connections'), 32), Reply.NONE, 'too many connections');
+    assert.equal(reply(Service.MYSQL, err(2, 1129, '#HY000Host is blocked'), 40), Reply.NONE, 'host blocked');
+    assert.equal(reply(Service.MYSQL, err(2, 0x0504), 40), Reply.NONE, 'the code\'s bytes the other way round (1284)');
+    const authSwitch = mysqlPacket(2, [0xfe, ...Buffer.from('mysql_native_password\0', 'latin1'), ...new Array(21).fill(0x41)]);
+    assert.equal(reply(Service.MYSQL, authSwitch, authSwitch.length), Reply.NONE);
+    const ok = mysqlPacket(2, [0, 0, 0, 2, 0, 0, 0]);
+    assert.equal(reply(Service.MYSQL, ok, ok.length), Reply.SUCCESS);
+    assert.equal(reply(Service.MYSQL, mysqlPacket(2, [0, 0, 0]), 7), Reply.NONE, 'a 0x00 packet too short for an OK');
+    // caching_sha2_password: perform_full_authentication (0x01 0x04) alone: the answer comes later
+    const full = mysqlPacket(2, [1, 4]);
+    assert.equal(reply(Service.MYSQL, full, full.length), Reply.NONE);
+    // fast_auth_success (0x01 0x03) then OK in the same segment: the OK is read
+    const fast = [...mysqlPacket(2, [1, 3]), ...mysqlPacket(3, [0, 0, 0, 2, 0, 0, 0])];
+    assert.equal(reply(Service.MYSQL, fast, fast.length), Reply.SUCCESS);
+    // ... and a 1045 after a full authentication's AuthMoreData in the same segment
+    const fullThenDenied = [...mysqlPacket(4, [1, 4]), ...err(5, 1045)];
+    assert.equal(reply(Service.MYSQL, fullThenDenied, fullThenDenied.length), Reply.FAILURE);
+  });
+
+  test('a segment that does not start at a packet boundary is not read: a length beyond the segment, sequence 0', () => {
+    const denied = err(2, 1045);
+    assert.equal(reply(Service.MYSQL, denied, 10), Reply.NONE, 'the packet says it is longer than the segment');
+    assert.equal(reply(Service.MYSQL, err(0, 1045), 60), Reply.NONE, 'sequence 0 begins an exchange, it answers none');
+    const s = seg(denied, denied.length);
+    assert.equal(mysqlReply(s.h, s.o, s.len, 6), Reply.NONE, 'the code lies past the bytes kept');
+  });
+});
+
+describe('HTTP', () => {
+  test('a status line names HTTP and gives its code; 401 and 407 are DENIED, never a failure; 200 and 403 are nothing', () => {
+    assert.equal(greet('HTTP/1.0 401 Unauthorized\r\n'), Service.HTTP);
+    assert.equal(greet('HTTP/1.1 200 OK\r\n'), Service.HTTP);
+    const s = seg('HTTP/1.1 401 Unauthorized\r\n');
+    assert.equal(httpStatus(s.h, s.o, H), 401);
+    assert.equal(reply(Service.HTTP, 'HTTP/1.1 401 Unauthorized\r\n'), Reply.DENIED);
+    assert.equal(reply(Service.HTTP, 'HTTP/1.1 407 Proxy Authentication Required\r\n'), Reply.DENIED);
+    assert.equal(reply(Service.HTTP, 'HTTP/1.1 401\r\n\r\n'), Reply.DENIED, 'an empty reason phrase');
+    for (const line of ['HTTP/1.1 200 OK\r\n', 'HTTP/1.1 403 Forbidden\r\n', 'HTTP/1.1 404 Not Found\r\n', 'HTTP/1.1 302 Found\r\n']) assert.equal(reply(Service.HTTP, line), Reply.NONE, line);
+  });
+
+  test('near-misses are no status line: HTTP/2\'s preface, lower case, a code of two or four digits, a body that mentions 401, a request', () => {
+    for (const text of ['HTTP/2 401 \r\n', 'http/1.1 401 Unauthorized', 'HTTP/1.1 40 Unauthorized', 'HTTP/1.1 4011 Unauthorized', 'HTTP/1.1 401-Unauthorized', '<h1>401 Unauthorized</h1>', 'GET / HTTP/1.1\r\n', 'HTTP/1.1 401']) {
+      const s = seg(text, 200);
+      assert.equal(httpStatus(s.h, s.o, Math.min(text.length, H)), 0, text);
+      assert.equal(reply(Service.HTTP, text, 200), Reply.NONE, text);
+    }
+    assert.equal(greet('HTTP/1.1 9xx Odd\r\n'), Service.OTHER);
+  });
+});
+
+describe('VNC', () => {
+  test('"RFB 003.00x\\n" names VNC; its SecurityResult: 1 failed (3.3/3.7, and 3.8 with its reason), 0 OK', () => {
+    assert.equal(greet('RFB 003.008\n'), Service.VNC);
+    assert.equal(greet('RFB 003.003\n'), Service.VNC);
+    assert.equal(greet('RFB 004.001\n'), Service.OTHER, 'no such version');
+    assert.equal(greet('RFB003.008\n'), Service.OTHER);
+    const r = (bytes: number[], len = bytes.length) => {
+      const s = seg(bytes, len);
+      return vncSecurityResult(s.h, s.o, s.len, H);
+    };
+    assert.equal(r([0, 0, 0, 1]), Reply.FAILURE);
+    assert.equal(r([0, 0, 0, 0]), Reply.SUCCESS);
+    const reason = [...Buffer.from('Authentication failed', 'latin1')];
+    assert.equal(r([0, 0, 0, 1, 0, 0, 0, reason.length, ...reason]), Reply.FAILURE, 'RFB 3.8: with its reason');
+    assert.equal(r([0, 0, 0, 1, 0, 0, 0, 40, ...reason], 8 + reason.length), Reply.NONE, 'a reason length that does not fit');
+    assert.equal(r([0, 0, 0, 2]), Reply.NONE, 'no such result');
+    assert.equal(r([0, 0, 0, 0, 0, 0, 0, 4]), Reply.NONE, 'an OK is four bytes alone');
+    assert.equal(r([1, 0, 0, 1]), Reply.NONE);
+  });
+});
+
+describe('the services known before still parse as they did', () => {
+  test('SSH, FTP/SMTP, POP3, IMAP, Telnet greetings; a segment shorter than 4 bytes reads no stale byte', () => {
+    assert.equal(greet('SSH-2.0-OpenSSH_9.2p1'), Service.SSH);
+    assert.equal(greet('220 (vsFTPd 3.0.3)'), Service.CODES);
+    assert.equal(greet('+OK Dovecot ready.'), Service.POP3);
+    assert.equal(greet('* OK [CAPABILITY'), Service.IMAP);
+    assert.equal(greet([0xff, 0xfd, 0x18]), Service.TELNET);
+    // "220" and, in the buffer's next byte, a space: three bytes of payload are not a greeting
+    const s = seg('220 ', 3);
+    assert.equal(greetingService(s.h, s.o, 3, H), Service.OTHER);
+  });
+});
