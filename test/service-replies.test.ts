@@ -4,7 +4,8 @@
 import { strict as assert } from 'node:assert';
 import { describe, test } from 'node:test';
 import { PAYLOAD_HEAD_BYTES } from '../src/net/packet-batch.ts';
-import { MYSQL_ACCESS_DENIED, Reply, Service, greetingService, httpStatus, loginReply, mysqlReply, vncSecurityResult } from '../src/detect/rules/service-replies.ts';
+import { MYSQL_ACCESS_DENIED, Reply, Service, greetingService, loginReply, mysqlReply, vncSecurityResult } from '../src/detect/rules/service-replies.ts';
+import { httpStatus } from '../src/detect/rules/http-status.ts';
 
 const H = PAYLOAD_HEAD_BYTES;
 

@@ -4,31 +4,33 @@
 //   HTTP-version = "HTTP/" DIGIT "." DIGIT,  status-code = 3DIGIT
 //
 // read from the first bytes a segment kept (PAYLOAD_HEAD_BYTES: "HTTP/1.1 404 Not" fits).
+// The one reader of status lines: the web-probing rule's (http-errors.ts) and the login
+// rules' HTTP service (service-replies.ts).
 // Pure, no allocation. HTTP/2 and HTTP/3 carry their status in compressed binary headers
 // (HPACK, QPACK) and are not read; nor is anything inside TLS.
 
-const H = 0x48, T = 0x54, P = 0x50, SLASH = 0x2f, DOT = 0x2e, SP = 0x20, CR = 0x0d, ZERO = 0x30;
+const H = 0x48, T = 0x54, P = 0x50, SLASH = 0x2f, DOT = 0x2e, SP = 0x20, CR = 0x0d, ZERO = 0x30, ONE = 0x31;
 
-/** Bytes of "HTTP/1.1 404": the shortest status line whose code can be read. */
-export const STATUS_LINE_MIN = 12;
+/** Bytes of "HTTP/1.1 404 ": the shortest status line (the space after the code is in the grammar). */
+export const STATUS_LINE_MIN = 13;
 
 const digit = (b: number): number => (b >= ZERO && b <= ZERO + 9 ? b - ZERO : -1);
 
 /**
  * The status code (100-599) of the status line at `bytes[offset]`, of which `length` bytes
- * are present; 0 when they are not one. After the code, a 13th byte (when present) must be
- * the space before the reason phrase, or the CR of a line without one.
+ * are present; 0 when they are not one. After the code, the 13th byte must be the space
+ * before the reason phrase, or the CR of a line without one (servers that leave out the
+ * space the grammar asks for).
  */
 export function httpStatus(bytes: Uint8Array, offset: number, length: number): number {
   if (length < STATUS_LINE_MIN) return 0;
   const o = offset;
   if (bytes[o] !== H || bytes[o + 1] !== T || bytes[o + 2] !== T || bytes[o + 3] !== P || bytes[o + 4] !== SLASH) return 0;
-  if (digit(bytes[o + 5]!) < 0 || bytes[o + 6] !== DOT || digit(bytes[o + 7]!) < 0 || bytes[o + 8] !== SP) return 0;
+  // HTTP/1.0 and 1.1 only: HTTP/2 and 3 have no status line (a binary ":status" field)
+  if (bytes[o + 5] !== ONE || bytes[o + 6] !== DOT || digit(bytes[o + 7]!) < 0 || bytes[o + 8] !== SP) return 0;
   const a = digit(bytes[o + 9]!), b = digit(bytes[o + 10]!), c = digit(bytes[o + 11]!);
   if (a < 1 || a > 5 || b < 0 || c < 0) return 0;
-  if (length > STATUS_LINE_MIN) {
-    const next = bytes[o + 12];
-    if (next !== SP && next !== CR) return 0;
-  }
+  const next = bytes[o + 12];
+  if (next !== SP && next !== CR) return 0;
   return a * 100 + b * 10 + c;
 }

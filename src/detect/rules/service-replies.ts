@@ -36,6 +36,8 @@
 // packet (RFC 4253 §6: uint32 packet_length, byte padding_length, byte message code) so the
 // login tracker can find the end of the key exchange (SSH_MSG_NEWKEYS, 21).
 
+import { httpStatus } from './http-status.ts';
+
 export const Service = {
   UNKNOWN: 0,
   SSH: 1,
@@ -121,15 +123,6 @@ export function mysqlReply(h: Uint8Array, o: number, len: number, headBytes: num
     at += 4 + plen;
   }
   return Reply.NONE;
-}
-
-/** The status code of an HTTP/1.x status line at h[o] ("HTTP/1.1 401 "), or 0. */
-export function httpStatus(h: Uint8Array, o: number, len: number): number {
-  if (len < 13) return 0;
-  if (h[o] !== 0x48 || h[o + 1] !== 0x54 || h[o + 2] !== 0x54 || h[o + 3] !== 0x50 || h[o + 4] !== 0x2f || h[o + 5] !== 0x31 || h[o + 6] !== 0x2e) return 0; // "HTTP/1."
-  if (!digit(h[o + 7]) || h[o + 8] !== SP || (h[o + 12] !== SP && h[o + 12] !== CR)) return 0; // the reason phrase may be empty (RFC 9112 §4)
-  const code = replyCode(h, o + 9, 4);
-  return code >= 100 && code <= 599 ? code : 0;
 }
 
 /** RFB's SecurityResult (RFC 6143 §7.1.3): a U32 0 (OK) or 1 (failed), in 3.8 followed by a U32 reason length and the reason. */
