@@ -9,6 +9,7 @@
 //   node --import tsx bench/detect/amplification-path.mts .
 import { resolve } from 'node:path';
 import { batchOf, type Pkt } from '../../devkit/packets.ts';
+import { cpuNs, medians, shiftedCopies, splitTwo } from './shard-pass.ts';
 
 const root = resolve(process.argv[2] ?? '.');
 const { SourceRules } = await import(`${root}/src/detect/rules/source-rules.ts`);
@@ -45,17 +46,13 @@ const rows = batches.reduce((n, b) => n + b.length, 0);
 const shards = [new SourceRules(DEFAULT_RULES), new SourceRules(DEFAULT_RULES)];
 const victims = new VictimRules(DEFAULT_RULES);
 const tallies = [newVictimTally(), newVictimTally()];
-const parts = [new PacketBatch(1024), new PacketBatch(1024)];
+const parts: [any, any] = [new PacketBatch(1024), new PacketBatch(1024)];
 let passes = 0;
-function cpuNs(): number { const u = process.cpuUsage(); return (u.user + u.system) * 1000; }
-function pass(): [number, number] {
+function pass(): number[] {
   const out: unknown[] = [];
-  const shift = 400 * passes++;
-  const copies = batches.map((src) => { const b = new PacketBatch(src.capacity, src.buffer.slice(0)); b.length = src.length; for (let i = 0; i < b.length; i++) b.ts[i] += shift; return b; });
   let rulesNs = 0, victimNs = 0;
-  for (const b of copies) {
-    parts[0]!.clear(); parts[1]!.clear();
-    for (let i = 0; i < b.length; i++) parts[b.srcHash(i) & 1]!.appendRow(b, i);
+  for (const b of shiftedCopies(batches, PacketBatch, 400 * passes++)) {
+    splitTwo(b, parts);
     const t0 = cpuNs();
     for (let k = 0; k < 2; k++) { clearVictimTally(tallies[k]!); shards[k]!.scan(parts[k]!, out, tallies[k]); }
     const t1 = cpuNs();
@@ -65,8 +62,5 @@ function pass(): [number, number] {
   }
   return [rulesNs / rows, victimNs / rows];
 }
-for (let w = 0; w < 3; w++) pass();
-const r: number[] = [], v: number[] = [];
-for (let k = 0; k < 9; k++) { const [a, b] = pass(); r.push(a); v.push(b); }
-r.sort((a, b) => a - b); v.sort((a, b) => a - b);
-console.log(JSON.stringify({ name: 'amplification_path_cpu_ns_per_packet', root, rules: Math.round(r[4]! * 10) / 10, victimRules: Math.round(v[4]! * 10) / 10, unit: 'ns', rows }));
+const [rules, victimRules] = medians(pass);
+console.log(JSON.stringify({ name: 'amplification_path_cpu_ns_per_packet', root, rules, victimRules, unit: 'ns', rows }));

@@ -7,6 +7,7 @@
 //   node --import tsx bench/detect/http-path.mts ../other-checkout
 //   node --import tsx bench/detect/http-path.mts .
 import { resolve } from 'node:path';
+import { cpuNs, medians, shiftedCopies, splitTwo } from './shard-pass.ts';
 
 const root = resolve(process.argv[2] ?? '.');
 const { batchOf, SYN, ACK, FIN, PSH } = await import(`${root}/devkit/packets.ts`);
@@ -48,26 +49,19 @@ const rows = batches.reduce((n, b) => n + b.length, 0);
 const v = new SessionVerifier();
 const shards = [new SourceRules(DEFAULT_RULES), new SourceRules(DEFAULT_RULES)];
 const tallies = [newVictimTally(), newVictimTally()];
-const parts = [new PacketBatch(1024), new PacketBatch(1024)];
+const parts: [any, any] = [new PacketBatch(1024), new PacketBatch(1024)];
 let passes = 0;
-function cpuNs(): number { const u = process.cpuUsage(); return (u.user + u.system) * 1000; }
-function pass(): number {
+function pass(): number[] {
   const out: unknown[] = [];
-  const shift = 400 * passes++;
-  const copies = batches.map((src) => { const b = new PacketBatch(src.capacity, src.buffer.slice(0)); b.length = src.length; for (let i = 0; i < b.length; i++) b.ts[i] += shift; return b; });
   let rulesNs = 0;
-  for (const b of copies) {
+  for (const b of shiftedCopies(batches, PacketBatch, 400 * passes++)) {
     v.mark(b);
-    parts[0]!.clear(); parts[1]!.clear();
-    for (let i = 0; i < b.length; i++) parts[b.srcHash(i) & 1]!.appendRow(b, i);
+    splitTwo(b, parts);
     const t0 = cpuNs();
     for (let k = 0; k < 2; k++) { clearVictimTally(tallies[k]!); shards[k]!.scan(parts[k]!, out, tallies[k]); }
     rulesNs += cpuNs() - t0;
   }
-  return rulesNs / rows;
+  return [rulesNs / rows];
 }
-for (let w = 0; w < 3; w++) pass();
-const r: number[] = [];
-for (let k = 0; k < 9; k++) r.push(pass());
-r.sort((a, b) => a - b);
-console.log(JSON.stringify({ name: 'http_path_cpu_ns_per_packet', root, rules: Math.round(r[4]! * 10) / 10, unit: 'ns', rows }));
+const [rules] = medians(pass);
+console.log(JSON.stringify({ name: 'http_path_cpu_ns_per_packet', root, rules, unit: 'ns', rows }));

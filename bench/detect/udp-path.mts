@@ -6,6 +6,7 @@
 //   node --import tsx bench/detect/udp-path.mts ../other-checkout
 //   node --import tsx bench/detect/udp-path.mts .
 import { resolve } from 'node:path';
+import { cpuNs, medians, shiftedCopies, splitTwo } from './shard-pass.ts';
 
 const root = resolve(process.argv[2] ?? '.');
 const { batchOf } = await import(`${root}/devkit/packets.ts`);
@@ -39,20 +40,16 @@ const rows = batches.reduce((n, b) => n + b.length, 0);
 const v = new SessionVerifier();
 const shards = [new SourceRules(DEFAULT_RULES), new SourceRules(DEFAULT_RULES)];
 const tallies = [newVictimTally(), newVictimTally()];
-const parts = [new PacketBatch(1024), new PacketBatch(1024)];
+const parts: [any, any] = [new PacketBatch(1024), new PacketBatch(1024)];
 let passes = 0;
-function cpuNs(): number { const u = process.cpuUsage(); return (u.user + u.system) * 1000; }
-function pass(): [number, number] {
+function pass(): number[] {
   const out: unknown[] = [];
-  const shift = 400 * passes++;
-  const copies = batches.map((src) => { const b = new PacketBatch(src.capacity, src.buffer.slice(0)); b.length = src.length; for (let i = 0; i < b.length; i++) b.ts[i] += shift; return b; });
   let markNs = 0, rulesNs = 0;
-  for (const b of copies) {
+  for (const b of shiftedCopies(batches, PacketBatch, 400 * passes++)) {
     const t0 = cpuNs();
     v.mark(b);
     const t1 = cpuNs();
-    parts[0]!.clear(); parts[1]!.clear();
-    for (let i = 0; i < b.length; i++) parts[b.srcHash(i) & 1]!.appendRow(b, i);
+    splitTwo(b, parts);
     const t2 = cpuNs();
     for (let k = 0; k < 2; k++) { clearVictimTally(tallies[k]!); shards[k]!.scan(parts[k]!, out, tallies[k]); }
     rulesNs += cpuNs() - t2;
@@ -60,8 +57,5 @@ function pass(): [number, number] {
   }
   return [markNs / rows, rulesNs / rows];
 }
-for (let w = 0; w < 3; w++) pass();
-const m: number[] = [], r: number[] = [];
-for (let k = 0; k < 9; k++) { const [a, b] = pass(); m.push(a); r.push(b); }
-m.sort((a, b) => a - b); r.sort((a, b) => a - b);
-console.log(JSON.stringify({ name: 'udp_path_cpu_ns_per_packet', root, mark: Math.round(m[4]! * 10) / 10, rules: Math.round(r[4]! * 10) / 10, unit: 'ns', rows }));
+const [mark, rules] = medians(pass);
+console.log(JSON.stringify({ name: 'udp_path_cpu_ns_per_packet', root, mark, rules, unit: 'ns', rows }));
