@@ -14,7 +14,8 @@ import { VictimTallyWriter, estimateSources, newVictimTally, type VictimTally } 
 const rules = (o: RulesOverrides = {}): RulesConfig => resolveRulesConfig(o);
 
 /** Scan packets one batch each (as a shard would over time) and collect the alerts. */
-function run(sr: SourceRules, pkts: Pkt[], tally?: VictimTally): Alert[] {
+const run = (sr: SourceRules, pkts: Pkt[], tally?: VictimTally): Alert[] => runAll(sr, pkts, tally);
+function runAll(sr: SourceRules, pkts: Pkt[], tally?: VictimTally): Alert[] {
   const out: Alert[] = [];
   sr.scan(batchOf(pkts), out, tally);
   return out;
@@ -490,6 +491,10 @@ describe('scan probes', () => {
 });
 
 describe('brute force, read from the server\'s replies', () => {
+  // A server's answers count only on connections the session verifier saw established (the
+  // node's verifier marks them; here every segment after the SYN-ACK is marked, unless a
+  // test says it is forged).
+  const run = (sr: SourceRules, pkts: Pkt[], tally?: VictimTally): Alert[] => runAll(sr, pkts.map((p) => (p.verified === false || p.flags === (SYN | ACK) ? p : { ...p, verified: true })), tally);
   const cfg = rules({ halfOpen: { enabled: false }, scanProbe: { enabled: false } });
   const SRV = '10.0.0.22';
   /** An SSH binary packet's plaintext header: length, padding, message code. */
@@ -553,10 +558,20 @@ describe('brute force, read from the server\'s replies', () => {
     assert.ok(s.socketEvictions! >= 2000 - 64, 'the flood\'s entries pushed out each other');
     assert.equal(s.verifiedSocketEvictions, 0);
     assert.equal(t.stray.reduce((a, b) => a + b, 0), 2000, 'every forged ACK counted toward the flood, once');
-    // unverified, the same session is pushed out like any entry (plain LRU among the rest)
+    // unverified until the flood, the same session is pushed out like any entry (plain LRU
+    // among the rest): its later answers, verified, find no socket to follow
     const blind = new SourceRules(cfg, { maxSockets: 64 });
-    const unverified = run(blind, [...session.slice(0, split).map((p) => ({ ...p, verified: false })), ...flood, ...session.slice(split).map((p) => ({ ...p, verified: false }))], newVictimTally());
+    const unverified = run(blind, [...session.slice(0, split).map((p) => ({ ...p, verified: false })), ...flood, ...session.slice(split)], newVictimTally());
     assert.deepEqual(unverified, []);
+  });
+
+  test('answers forged in the server\'s name (a SYN-ACK, then FTP 530s or HTTP 401s on no verified connection) count nothing', () => {
+    const forged = (ps: Pkt[]) => ps.map((p) => ({ ...p, verified: false }));
+    assert.deepEqual(run(new SourceRules(cfg), forged(range(6).flatMap((k) => ftpSession(52000 + k, k * 0.1, ['530 Login incorrect.', '530 Login incorrect.'])))), []);
+    const http = forged(serverSide(80, 53000, 1, range(40).map((k): [number, number, string] => [0.01 + k * 0.01, 200, 'HTTP/1.1 401 Unauthorized'])));
+    assert.deepEqual(run(new SourceRules(cfg), http), []);
+    // the same answers on a verified connection fire
+    assert.equal(run(new SourceRules(cfg), http.map((p) => ({ ...p, verified: undefined })))[0]?.type, 'brute-force');
   });
 
   test('SSH is known by its banner on any port; a port-22 server that does not speak SSH is not followed', () => {
@@ -770,6 +785,12 @@ describe('brute force, read from the server\'s replies', () => {
     const out33 = run(v33, range(5).flatMap((k) => serverSide(5900, 53000 + k, 1 + k * 2, [[0.001, 12, 'RFB 003.003\n'], [0.002, 20, [0, 0, 0, 2, ...range(12)]], [0.02, 4, [0, 0, 0, 1]]])));
     assert.equal(out33.length, 1);
     assert.equal(out33[0]!.evidence.failures, 5);
+    // RFB 3.8 without authentication (security type None, SecurityResult 0), then framebuffer
+    // updates: a 16-byte one (a pseudo-rectangle) and a 4-byte header of one rectangle are no
+    // challenge and no failed SecurityResult; the session is not read past its handshake
+    const update = (at: number): [number, number, number[]][] => [[at, 16, [0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0x11]], [at + 0.001, 4, [0, 0, 0, 1]]];
+    const viewer = range(3).flatMap((k) => serverSide(5900, 54000 + k, 1 + k * 2, [[0.001, 12, 'RFB 003.008\n'], [0.002, 2, [1, 1]], [0.003, 4, [0, 0, 0, 0]], [0.004, 24, [4, 0, 3, 0]], ...range(6).flatMap((j) => update(0.1 + j * 0.05))]));
+    assert.deepEqual(run(new SourceRules(cfg), viewer), []);
     // a login (result 0) forgives the mistyped passwords before it
     const typo = new SourceRules(cfg);
     for (let d = 0; d < 4; d++) assert.deepEqual(run(typo, [...rfb(d * 3, d * 700, fail), ...rfb(d * 3 + 1, d * 700 + 5, fail), ...rfb(d * 3 + 2, d * 700 + 10, [0, 0, 0, 0])]), [], `day ${d}`);
@@ -904,6 +925,8 @@ describe('victim rules', () => {
     assert.equal(sharded(cfg, chunks(range(300).map((k) => report(k, { dp: 80 })), 16)).out[0]?.type, 'udp-amplification', 'DHT-like, to port 80');
     assert.equal(sharded(cfg, chunks(range(300).map((k) => report(k, { sp: 47808, dp: 80 })), 16)).out[0]?.type, 'udp-amplification', 'BACnet, to port 80');
     assert.equal(sharded(cfg, chunks(range(300).map((k) => report(k, { sp: 47808 })), 16)).out[0]?.type, 'udp-amplification', 'BACnet, to port 514');
+    // below 32768 amplifiers listen (memcached 11211): the setting refuses to go there
+    assert.throws(() => rules({ udpAmplification: { clientPortMin: 10000 } }), /clientPortMin/);
     // a collector on another port is told by its port
     const custom = rules({ udpAmplification: { threshold: 100, leakPerS: 10, minSources: 10, reportPorts: [5514] }, halfOpen: { enabled: false } });
     assert.deepEqual(sharded(custom, chunks(range(300).map((k) => report(k, { dp: 5514 })), 16)).out, []);
@@ -923,6 +946,9 @@ describe('victim rules', () => {
     assert.equal(out.length, 1);
     assert.equal(out[0]!.type, 'udp-amplification');
     assert.ok((out[0]!.evidence.responses as number) >= 100);
+    // a reflection forged from the amplifier's own port (11211 -> 11211): its first fragments
+    // are set aside as a symmetric peer's, its later ones still count (as before verdicts)
+    assert.equal(sharded(cfg, chunks(range(60).flatMap((k) => pieces(k, 11211, 11211)), 16)).out[0]?.type, 'udp-amplification');
     // later fragments whose first fragment never came (lost, or sent alone) count
     assert.equal(sharded(cfg, chunks(range(60).flatMap((k) => pieces(k, 50000 + k, 12201, false)), 16)).out.length, 1);
     // the same over IPv6 (its Fragment header: RFC 8200 §4.5)

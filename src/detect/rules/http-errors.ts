@@ -20,7 +20,7 @@
 
 import type { Alert } from '../alert.ts';
 import { FlowTable, type AddressKey } from '../flow-table.ts';
-import { PAYLOAD_HEAD_BYTES, PacketFlags, type PacketBatch } from '../../net/packet-batch.ts';
+import { PAYLOAD_HEAD_BYTES, type PacketBatch } from '../../net/packet-batch.ts';
 import { checkCapacity } from '../../util/lru.ts';
 import { httpStatus } from './http-status.ts';
 import { BucketTable } from './leaky-bucket.ts';
@@ -89,7 +89,12 @@ export class HttpErrors {
     return this.conn[slot] !== 0;
   }
 
-  /** A segment with payload from the server's side of `slot` (row i, sent to `client`, from `server`). */
+  /**
+   * A segment with payload from the server's side of `slot` (row i, sent to `client`, from
+   * `server`), on a connection the session verifier saw the client complete (the caller,
+   * source-rules.ts, reads no other: a segment forged in the server's name to get a client
+   * banned is never one).
+   */
   segment(slot: number, batch: PacketBatch, i: number, client: AddressKey, server: AddressKey, out: Alert[]): void {
     const status = httpStatus(batch.head, i * PAYLOAD_HEAD_BYTES, Math.min(batch.payloadLen[i], PAYLOAD_HEAD_BYTES));
     const state = this.conn[slot];
@@ -102,9 +107,6 @@ export class HttpErrors {
     } else if (status === 0) {
       return; // the rest of a body
     }
-    // only answers on a connection the session verifier saw the client complete: a segment
-    // forged in the server's name (to get a client banned) is never one
-    if (!(batch.flags[i] & PacketFlags.ESTABLISHED)) return;
     const k = this.errorIndex[status];
     if (k === 0 && status >= 400) return; // another error (401, 429...): neither a miss nor a hit
     // a hit only takes back: a client with no misses gets no entry (a busy server's many clients)

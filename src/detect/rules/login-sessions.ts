@@ -83,7 +83,7 @@ export class LoginSessions {
   private readonly sizeS: Uint16Array;
   private readonly sizeF: Uint16Array;
   private readonly fails: Uint16Array;
-  /** Failure-sized answers that came at once (not counted as failures). */
+  /** SSH: failure-sized answers that came at once (not counted as failures); VNC: segments read before a challenge. */
   private readonly quick: Uint16Array;
   /** Capture time of the server's previous segment in the session. */
   private readonly lastTs: Float64Array;
@@ -220,8 +220,15 @@ export class LoginSessions {
         this.bits[slot] |= VNC_CHALLENGED;
         return LoginEvent.NONE;
       }
-      if (!(this.bits[slot] & VNC_CHALLENGED)) return LoginEvent.NONE;
-      this.bits[slot] &= ~VNC_CHALLENGED;
+      if (!(this.bits[slot] & VNC_CHALLENGED)) {
+        // past the security types (the 1st segment after the version) and where a challenge
+        // would be (the 2nd) with none: no VNC Authentication here (None, VeNCrypt...), and
+        // the framebuffer updates that follow are not read (a 16-byte one is no challenge)
+        if (++this.quick[slot] >= 3) this.phase[slot] = DONE;
+        return LoginEvent.NONE;
+      }
+      // the one SecurityResult of the connection (RFC 6143 §7.1.3: a failure closes it)
+      this.phase[slot] = DONE;
       r = vncSecurityResult(h, o, len, PAYLOAD_HEAD_BYTES);
     } else r = loginReply(svc, h, o, len, PAYLOAD_HEAD_BYTES);
     if (r === Reply.FAILURE) {

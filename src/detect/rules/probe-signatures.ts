@@ -116,10 +116,3 @@ export function icmpProbeKind(v6: boolean, type: number, code: number, payloadLe
   if (!v6 && (type === 13 || type === 15 || type === 17)) return ProbeKind.ICMP_OLD_REQUEST;
   return ProbeKind.NONE;
 }
-
-/** The 65536-entry window lookup for tcpProbeKind. */
-export function windowLookup(windows: readonly number[]): Uint8Array {
-  const t = new Uint8Array(65536);
-  for (const w of windows) t[w] = 1;
-  return t;
-}

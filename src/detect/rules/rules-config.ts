@@ -380,7 +380,10 @@ export const DEFAULT_RULES: RulesConfig = {
     // port; a one-way sender (syslog RFC 5426, NetFlow/IPFIX, SNMP traps, GELF, statsd) sends
     // FROM an ephemeral port TO the collector's. RFC 6335 §6 leaves 49152-65535 to stacks
     // (Windows, macOS) and Linux picks from 32768-60999 (ip_local_port_range), so 32768.
-    // Lower it where senders use FreeBSD's 10000-65535 (net.inet.ip.portrange.first).
+    // Not lower: amplifiers listen below it (memcached 11211, game servers' 27015, Ubiquiti's
+    // 10001) and only those above it are named in udp-port-roles.ts, so a lower value would
+    // take their answers to a forged collector port for reports. FreeBSD's senders
+    // (10000-65535, net.inet.ip.portrange.first) below it draw the non-blockable alert.
     clientPortMin: 32768,
     // Only toward the ports the one-way protocols are sent to: the port alone does not say
     // what answers from an ephemeral port are (a BitTorrent or Kad peer, or an amplifier not
@@ -522,7 +525,7 @@ for (const name of ['synFlood', 'udpAmplification', 'udpFlood', 'tcpReflection',
   };
 }
 SPEC.udpAmplification!.minPayload = [int(0, 65535), 'an integer from 0 to 65535 (bytes)'];
-SPEC.udpAmplification!.clientPortMin = [int(1024, 65536), 'an integer from 1024 to 65536 (65536: off)'];
+SPEC.udpAmplification!.clientPortMin = [int(32768, 65536), 'an integer from 32768 to 65536 (65536: off; lower would take amplifiers below it for senders)'];
 SPEC.udpAmplification!.reportPorts = [portList(0), 'an array of UDP ports (1-65535), at most 64'];
 
 /** Throws RulesConfigError naming the first bad field; returns the config unchanged. */

@@ -40,7 +40,7 @@ import { HeldAlerts } from './held-alerts.ts';
 import { HttpErrors } from './http-errors.ts';
 import { BucketTable, WindowCounter, riskScore } from './leaky-bucket.ts';
 import { LoginRules } from './login-rules.ts';
-import { PROBE_NAMES, ProbeKind, icmpProbeKind, tcpProbeKind, windowLookup } from './probe-signatures.ts';
+import { PROBE_NAMES, ProbeKind, icmpProbeKind, tcpProbeKind } from './probe-signatures.ts';
 import { ruleAlert, seconds } from './rule-alert.ts';
 import { validateRulesConfig, type RulesConfig } from './rules-config.ts';
 import { COOLING, FAST_OVER, SLOW_OVER, ScanKeys } from './scan-keys.ts';
@@ -156,7 +156,7 @@ export class SourceRules {
     this.writer = new VictimTallyWriter(checkCapacity(limits.maxTallyRows ?? 4096));
     const c = this.config;
     const cool = c.cooldownS;
-    this.nmapWindows = windowLookup(c.scanProbe.nmapSynWindows);
+    this.nmapWindows = portTable(c.scanProbe.nmapSynWindows);
     this.exemptUdp = portTable(c.horizontalScan.exemptUdpPorts);
     this.reportPorts = portTable(c.udpAmplification.reportPorts);
 
@@ -328,7 +328,10 @@ export class SourceRules {
     const verified = batch.flags[i] & PacketFlags.ESTABLISHED;
     if (verified) this.sockets.protect(s);
     if (st === SERVER) {
-      if (batch.payloadLen[i] > 0) {
+      // a server's answers are read only on a verified connection: one forged in its name
+      // (a SYN-ACK and three FTP 530s, twenty HTTP 401s to a client's address) must not make
+      // failed logins or web misses of a client that has real sessions there
+      if (batch.payloadLen[i] > 0 && verified) {
         if (this.login.sessions.following(s)) this.login.segment(s, batch, i, dst, out);
         if (this.http.following(s)) this.http.segment(s, batch, i, dst, src, out);
       }
@@ -405,9 +408,9 @@ export class SourceRules {
     if (t && sp !== dp) {
       // A large datagram toward a host may be an answer it never asked for (peers of
       // symmetric protocols, NTP 123↔123, IKE 500↔500, mDNS, are not reflections), unless it
-      // comes from a client's ephemeral port to a service's port (udp-port-roles.ts: a
-      // one-way report to a collector, syslog, NetFlow, SNMP traps, GELF, statsd; an
-      // amplifier answers from its service's port); every datagram a host sends may solicit
+      // comes from a sender's ephemeral port to a collector's port (udp-port-roles.ts: a
+      // one-way report, syslog, NetFlow, SNMP traps, GELF, statsd; an amplifier answers
+      // from its service's port); every datagram a host sends may solicit
       // answers from its peer.
       // A small one counts toward a UDP flood instead (hping3 --udp: empty datagrams), unless
       // it answers a datagram its destination sent (UDP_REPLY: solicited); a datagram that
@@ -425,7 +428,10 @@ export class SourceRules {
         this.writer.udpPeer('udpDstSketch', r, v6 ? mix32(hashText(dst as string)) : mix32(dst as number));
       }
     } else if (t && batch.flags[i] & PacketFlags.FRAGMENT) {
-      this.fragments.mark(batch, i, false); // the same port at both ends: not counted, nor its later fragments
+      // the same port at both ends: the first fragment is not counted (a symmetric peer's), its
+      // later ones are, as they were before verdicts (a reflection forged from the
+      // amplifier's own port, 11211→11211 or 53→53, still shows in its fragments)
+      this.fragments.mark(batch, i, true);
     }
     // A new UDP flow from a client port is a connection opener; a server answering from a
     // privileged port never is, nor a large datagram (scanners' probes are small; a

@@ -26,15 +26,14 @@
  */
 export const HIGH_AMPLIFIER_PORTS: readonly number[] = [32410, 32414, 33848, 37810, 41794, 47808];
 
-const highAmplifier = new Uint8Array(65536);
-for (const p of HIGH_AMPLIFIER_PORTS) highAmplifier[p] = 1;
-
-/** A lookup of ports, 1 at each (`reportPorts` for oneWayReport, the exempt UDP ports of the sweep rule). */
+/** A lookup of 16-bit values, 1 at each (`reportPorts` for oneWayReport, the sweep rule's exempt UDP ports, nmap's SYN windows). */
 export function portTable(ports: readonly number[]): Uint8Array {
   const t = new Uint8Array(65536);
   for (const p of ports) t[p] = 1;
   return t;
 }
+
+const highAmplifier = portTable(HIGH_AMPLIFIER_PORTS);
 
 /**
  * True when a datagram from source port `sp` to destination port `dp` comes from a sender's

@@ -2,7 +2,7 @@
 // because a flood of spoofed sources or abused reflectors lands in all of them.
 //
 //   SYN flood       SYNs toward a victim            less the handshakes completed toward it
-//   UDP amplification  large datagrams (and later IP fragments) from any port but a client's to a service's   less the datagrams the victim sent
+//   UDP amplification  large datagrams (and later IP fragments) from any port but a sender's to a collector's   less the datagrams the victim sent
 //   UDP flood       small datagrams toward a victim (not answers to its own)  less the datagrams it sent in answer
 //   TCP reflection  SYN-ACKs toward a victim        less the handshakes it completed as a client
 //   TCP flood       segments without SYN of no connection followed (ACK, RST floods): the first of each 4-tuple

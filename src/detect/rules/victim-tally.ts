@@ -37,7 +37,7 @@ export interface VictimTally {
   stray: number[];
   /**
    * Large UDP datagrams toward the host (payload of udpAmplification.minPayload bytes or
-   * more, from any source port but a client's ephemeral one to a service's port:
+   * more, from any source port but a sender's ephemeral one to a collector's port:
    * udp-port-roles.ts), and IP fragments after the first toward it (a large answer arrives
    * in pieces; only the first carries the UDP header) unless their first was not counted.
    */
