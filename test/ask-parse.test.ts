@@ -196,9 +196,11 @@ test('brute force by any name is the login rules\' types: brute-force (FTP, mail
     assert.equal(p.query.kind, 'alert', q);
     assert.deepEqual(p.query.filters.type, ['ssh-brute-force', 'brute-force'], q);
   }
-  const ftp = parse('ftp brute force today');
-  assert.ok(ftp.ok);
-  assert.deepEqual(ftp.query.filters.type, ['brute-force']);
+  for (const q of ['ftp brute force today', 'mysql brute force today', 'fuerza bruta vnc hoy', 'http brute force today']) {
+    const one = parse(q);
+    assert.ok(one.ok, q);
+    assert.deepEqual(one.query.filters.type, ['brute-force'], q);
+  }
   const ssh = parse('intentos de fuerza bruta ssh hoy');
   assert.ok(ssh.ok);
   assert.deepEqual(ssh.query.filters.type, ['ssh-brute-force']);
