@@ -147,6 +147,16 @@ describe('http-probing rule', () => {
     assert.equal(run(sr, oneEach(400, 404, 400, 0.005)).length, 1, 'past cooldownS (300 s)');
   });
 
+  test('the evidence counts the connections of each episode: one keep-alive connection that errs again after the cooldown is one connection again', () => {
+    const sr = new SourceRules(cfg());
+    const pkts = conn(40000, 1, [...Array(250).fill(404), ...Array(250).fill(404)], { gap: 0.004 });
+    // the second 250 misses come after the cooldown on the same connection
+    const late = pkts.map((p, k) => (k > 1 + 2 * 250 ? { ...p, ts: p.ts + 400 } : p));
+    const out = run(sr, late);
+    assert.equal(out.length, 2);
+    assert.deepEqual(out.map((a) => a.evidence.connections), [1, 1]);
+  });
+
   test('answers on connections the session verifier did not see completed are not counted (forged in the server\'s name)', () => {
     const forged = oneEach(400, 404).map((p) => ({ ...p, verified: false }));
     assert.deepEqual(run(new SourceRules(cfg()), forged), []);

@@ -31,8 +31,6 @@ import type { BoundedTable } from '../table-report.ts';
 // per-connection phase
 const WAITING = 1; // SYN-ACK seen, waiting for the server's first payload
 const HTTP = 2; // it answered with a status line: reading answers
-// per-connection bits
-const ERRED = 4; // an error answer was counted on this connection (for the evidence)
 
 export class HttpErrors {
   private readonly conn: Uint8Array;
@@ -44,6 +42,10 @@ export class HttpErrors {
   private readonly hits: Int32Array;
   private readonly connections: Int32Array;
   private readonly seen: Uint16Array;
+  /** Per client, its episode's number (1-255, wrapping): a new one each time its counts start over. */
+  private readonly episode: Uint8Array;
+  /** Per connection, the episode of its client in which an error answer on it was counted (0: none), for the evidence's connections. */
+  private readonly erredIn: Uint8Array;
   private readonly cfg: RulesConfig['httpProbing'];
   alerts = 0;
   suppressed = 0;
@@ -59,6 +61,8 @@ export class HttpErrors {
     this.hits = new Int32Array(maxClients);
     this.connections = new Int32Array(maxClients);
     this.seen = new Uint16Array(maxClients);
+    this.episode = new Uint8Array(maxClients);
+    this.erredIn = new Uint8Array(maxSockets);
   }
 
   /** The bounded table, for the report (table-report.ts). */
@@ -77,6 +81,7 @@ export class HttpErrors {
   /** A server accepted a connection (its SYN-ACK is socket `slot`): read its first answer. */
   open(slot: number): void {
     this.conn[slot] = this.cfg.enabled ? WAITING : 0;
+    this.erredIn[slot] = 0;
   }
 
   /** The server's side of `slot` ended (FIN or RST). */
@@ -120,10 +125,7 @@ export class HttpErrors {
     }
     if (b.leakTo(c, ts) <= 0) {
       if (k === 0) return; // a hit with nothing to take back
-      this.errors[c] = 0;
-      this.hits[c] = 0;
-      this.connections[c] = 0;
-      this.seen[c] = 0;
+      this.newEpisode(c);
     }
     if (k === 0) {
       // 1xx (a 100 Continue before its answer) says nothing; 2xx and 3xx take misses back
@@ -135,8 +137,8 @@ export class HttpErrors {
     }
     this.errors[c]++;
     this.seen[c] |= 1 << (k - 1);
-    if (!(this.conn[slot] & ERRED)) {
-      this.conn[slot] |= ERRED;
+    if (this.erredIn[slot] !== this.episode[c]) {
+      this.erredIn[slot] = this.episode[c];
       this.connections[c]++;
     }
     if (!b.pour(c, ts, 1)) return;
@@ -163,11 +165,17 @@ export class HttpErrors {
     if (c < 0) {
       c = this.clients.insert(client, server, 0, 0);
       this.bucket.reset(c);
-      this.errors[c] = 0;
-      this.hits[c] = 0;
-      this.connections[c] = 0;
-      this.seen[c] = 0;
+      this.newEpisode(c);
     }
     return c;
+  }
+
+  /** The client's counts start over (a new entry, or its bucket ran empty): a keep-alive connection that erred before counts again. */
+  private newEpisode(c: number): void {
+    this.errors[c] = 0;
+    this.hits[c] = 0;
+    this.connections[c] = 0;
+    this.seen[c] = 0;
+    this.episode[c] = (this.episode[c]! % 255) + 1;
   }
 }
