@@ -9,6 +9,7 @@ import { DetectorShard } from '../src/detect/detector-shard.ts';
 import { Enrichment } from '../src/detect/enrichment.ts';
 import { FlowFeatureExtractor } from '../src/detect/flow-features.ts';
 import { DEFAULT_RULES } from '../src/detect/rules/rules-config.ts';
+import { SessionVerifier } from '../src/detect/session-verifier.ts';
 import type { GeoInfo } from '../src/geo/geo-lookup.ts';
 import { PacketBatch } from '../src/net/packet-batch.ts';
 import { readCaptureSync } from '../src/net/pcap-file.ts';
@@ -26,7 +27,11 @@ test('a login alert made in the server\'s shard carries the client\'s GeoIP and 
   const shard = new DetectorShard(0, DEFAULT_RULES, { anomaly: { anomalousPackets: 20, windowS: 10, cooldownS: 300, blockable: false }, sampleEvery: 16, countryWeights: {}, modelBatchRows: 1 });
   const board = { current: null, candidate: null, grace: false };
   const alerts: Alert[] = [];
+  // the session verifier marks the batch before the split, as on the node's capture side (a
+  // server's answers are read on verified connections only)
+  const verifier = new SessionVerifier();
   readCaptureSync(FILE, (b) => {
+    verifier.mark(b);
     // only the server's packets, as the server's shard sees them
     const mine = new PacketBatch(b.capacity);
     for (let i = 0; i < b.length; i++) if (b.src4[i] === 0xc6336401) mine.appendRow(b, i);

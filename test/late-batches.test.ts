@@ -5,6 +5,7 @@
 // old their timestamps. The recorded capture's timestamps are years old, so a bound of 1 ms
 // makes every batch late with no clock involved in the outcome.
 
+import { SessionVerifier } from '../src/detect/session-verifier.ts';
 import { strict as assert } from 'node:assert';
 import { describe, test } from 'node:test';
 import type { Alert } from '../src/detect/alert.ts';
@@ -72,7 +73,10 @@ function run(board: ModelBoard, lateAfterMs: number) {
     },
     lateAfterMs,
   );
+  // the session verifier marks each batch before the router, as on the node's capture side
+  const verifier = new SessionVerifier();
   readCaptureSync(FILE, (b) => {
+    verifier.mark(b);
     router.route(b);
     router.flush();
   });
