@@ -67,11 +67,19 @@ test('rows written through an EventStore reach the thread’s database and are r
 });
 
 test('a thread that dies fails the call waiting on it with AI_ERR_STORE_THREAD, and a new thread opens the database again', async () => {
-  const backend: StoreBackend = await openBackendInThread('duckdb', path);
-  const inside = backend as unknown as { worker: { terminate(): Promise<number> }; restarts: number };
+  // The thread dies as the query reaches it (a fail point: a thread's environment is the
+  // process's when it starts, so only this one has it), not by terminate() while DuckDB runs
+  // the query: that aborts the process in the binding (see src/node/failpoints.ts).
+  process.env.AUTOIMMUNE_FAILPOINTS = 'store.thread-exits-on-query';
+  let backend: StoreBackend;
+  try {
+    backend = await openBackendInThread('duckdb', path);
+  } finally {
+    delete process.env.AUTOIMMUNE_FAILPOINTS;
+  }
+  const inside = backend as unknown as { restarts: number };
   try {
     const waiting = backend.query(slowQuery());
-    await inside.worker.terminate();
     await assert.rejects(waiting, { code: 'AI_ERR_STORE_THREAD' });
     // Until the new thread has the database open, calls fail fast (never hang); then they work,
     // on the same file.

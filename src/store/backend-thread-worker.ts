@@ -8,6 +8,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { BackendThreadData, FromThread, ThreadError, ToThread } from './backend-thread-protocol.ts';
 import type { BackendMemory, StoreBackend } from './sql-backend.ts';
 import { nameThread } from '../util/thread-name.ts';
+import { failpoint } from '../node/failpoints.ts';
 
 nameThread('ai-store');
 
@@ -47,6 +48,7 @@ port.on('message', (m: ToThread) => {
     cancels.get(m.cancel)?.abort(m.reason);
     return;
   }
+  if (m.method === 'query' && failpoint('store.thread-exits-on-query')) process.exit(1);
   const args = [...m.args];
   if (m.cancellable) {
     const ctl = new AbortController();
