@@ -135,12 +135,12 @@ export class LoginRules {
       fire(this.failures, cfg.maxretry, cfg.findtimeS, ['maxretry', 'findtimeS']);
       return;
     }
-    if (ev === LoginEvent.DENIED) this.pourOne(this.httpDenied, this.deniedCount, 'denied', cfg.httpDeniedThreshold, cfg.httpDeniedLeakPerS, batch, i, c, ts, service, name, out);
-    else this.pourOne(this.undecided, this.sessionCount, 'undecidedSessions', cfg.undecidedThreshold, cfg.undecidedLeakPerS, batch, i, c, ts, service, name, out); // UNDECIDED
+    if (ev === LoginEvent.DENIED) this.pourOne(this.httpDenied, this.deniedCount, 'denied', batch, i, c, ts, service, name, out);
+    else this.pourOne(this.undecided, this.sessionCount, 'undecidedSessions', batch, i, c, ts, service, name, out); // UNDECIDED
   }
 
   /** One unit into a client's bucket (undecided SSH sessions, HTTP 401/407s); its overflow fires with the episode's count as `countName`. */
-  private pourOne(b: BucketTable, counts: Int32Array, countName: string, threshold: number, leakPerS: number, batch: PacketBatch, i: number, c: number, ts: number, service: number, name: string, out: Alert[]): void {
+  private pourOne(b: BucketTable, counts: Int32Array, countName: string, batch: PacketBatch, i: number, c: number, ts: number, service: number, name: string, out: Alert[]): void {
     if (b.leakTo(c, ts) === 0) counts[c] = 0;
     counts[c]++;
     if (!b.pour(c, ts, 1)) return;
@@ -148,7 +148,7 @@ export class LoginRules {
     const score = b.overflowScore(c, ts, firstTs);
     b.trip(c, ts);
     this.fire(batch, i, c, ts, firstTs, score, service, name, {
-      [countName]: counts[c], threshold, leakPerS, windowS: seconds(ts - firstTs),
+      [countName]: counts[c], threshold: b.threshold, leakPerS: b.leakPerS, windowS: seconds(ts - firstTs),
     }, out);
   }
 
