@@ -419,8 +419,9 @@ export class SourceRules {
       const answer = large && !oneWayReport(sp, dp, c.udpAmplification.clientPortMin, this.reportPorts);
       if (!group && (large ? answer : !reply)) this.toward(batch, i, v6, t, large ? 'udpResp' : 'udpIn', batch.wirelen[i]);
       // a first fragment's later fragments carry no ports: they follow its verdict (a
-      // report's are reports; an odd small first fragment's count, as they did)
-      if (batch.flags[i] & PacketFlags.FRAGMENT) this.fragments.mark(batch, i, !group && (answer || !large));
+      // report's are reports; an odd small first fragment's count, as they did; those to a
+      // group never reach the verdict: later fragments to a group are passed over above)
+      if (batch.flags[i] & PacketFlags.FRAGMENT) this.fragments.mark(batch, i, answer || !large);
       const r = v6 ? this.writer.row6(src as string, ts) : this.writer.row4(batch.src4[i], ts);
       if (r >= 0) {
         t.udpReqOut[r]++;
