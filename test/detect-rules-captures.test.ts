@@ -660,61 +660,56 @@ describe('rules on recordings of real nmap 7.93 and hping3 (a veth pair between 
     });
   }
 
-  // session 10 (lane login10): Debian's hydra 9.4 against a Python Basic-auth server (HTTP/1.1)
-  // Debian's hydra 9.4 and MariaDB 10.11's server and client
-  test('recorded_brute_hydra-mysql.pcap: hydra -t 4 mysql (100 passwords) against MariaDB 10.11: a blockable brute-force alert (mysql) by the 5th 1045, nobody else', () => {
-    const file = join(FIXTURES, 'recorded_brute_hydra-mysql.pcap');
+  // session 10 (lane login10): Debian's hydra 9.4 against MariaDB 10.11 and against a Python
+  // Basic-auth server (HTTP/1.1), and the benign clients of both, recorded between two namespaces
+  /** The guesser's first blockable alert: a brute-force alert for `service` on `port`, and only the guesser alerted; with the failed logins eval reads in the file, in all and before the alert. */
+  const recordedGuesser = (name: string, service: string, port: number) => {
+    const file = join(FIXTURES, name);
     const alerts = runFiles([file]).alerts;
     const first = alerts.find((a) => a.blockable && a.source === SCANNER);
     assert.ok(first, `no alert; alerts: ${alerts.map(describeAlert).join('; ')}`);
     assert.equal(first.type, 'brute-force');
     assert.equal(first.target, TARGET);
-    assert.equal(first.evidence.service, 'mysql');
-    assert.equal(first.evidence.port, 3306);
+    assert.equal(first.evidence.service, service);
+    assert.equal(first.evidence.port, port);
     for (const a of alerts) assert.equal(a.source, SCANNER, describeAlert(a));
+    const failures = loginFailures(file);
+    return { first, alerts, start: firstTs(file), all: failures(Infinity), before: failures(first.ts) };
+  };
+  /** The failed logins eval reads in a file from SCANNER, up to a time. */
+  const loginFailures = (file: string) => {
     const attempts = new LoginAttempts();
     for (const b of batchesOf(file)) attempts.scan(b);
-    assert.equal(attempts.between(SCANNER, -Infinity, Infinity).failures, 100, 'every guess read as a 1045');
-    const before = attempts.between(SCANNER, -Infinity, first.ts).failures;
+    return (until: number) => attempts.between(SCANNER, -Infinity, until).failures;
+  };
+  /** A benign recording: `failures` failed logins read, no alert at all. */
+  const recordedBenign = (name: string, failures: number) => {
+    const file = join(FIXTURES, name);
+    assert.equal(loginFailures(file)(Infinity), failures);
+    const alerts = runFiles([file]).alerts;
+    assert.deepEqual(alerts.map(describeAlert), []);
+    report.push({ file: name, cls: 'benign', first: '-', ttdMs: '-', alerts: alerts.length });
+  };
+
+  test('recorded_brute_hydra-mysql.pcap: hydra -t 4 mysql (100 passwords) against MariaDB 10.11: a blockable brute-force alert (mysql) by the 5th 1045, nobody else', () => {
+    const { first, alerts, start, all, before } = recordedGuesser('recorded_brute_hydra-mysql.pcap', 'mysql', 3306);
+    assert.equal(all, 100, 'every guess read as a 1045');
     assert.ok(before >= 3 && before <= 5, `${before} failed logins before the alert`);
-    report.push({ file: 'recorded_brute_hydra-mysql.pcap', cls: 'brute', first: `${first.type} after ${before} failures`, ttdMs: ((first.ts - firstTs(file)) * 1000).toFixed(1), alerts: alerts.length });
+    report.push({ file: 'recorded_brute_hydra-mysql.pcap', cls: 'brute', first: `${first.type} after ${before} failures`, ttdMs: ((first.ts - start) * 1000).toFixed(1), alerts: alerts.length });
   });
 
   test('recorded_benign_mysql-typo-pool.pcap: the mariadb client mistyped twice then logged in, then 20 connections at once three times: 2 failures read, no alert', () => {
-    const file = join(FIXTURES, 'recorded_benign_mysql-typo-pool.pcap');
-    const attempts = new LoginAttempts();
-    for (const b of batchesOf(file)) attempts.scan(b);
-    assert.equal(attempts.between(SCANNER, -Infinity, Infinity).failures, 2);
-    const alerts = runFiles([file]).alerts;
-    assert.deepEqual(alerts.map(describeAlert), []);
-    report.push({ file: 'recorded_benign_mysql-typo-pool.pcap', cls: 'benign', first: '-', ttdMs: '-', alerts: alerts.length });
+    recordedBenign('recorded_benign_mysql-typo-pool.pcap', 2);
   });
 
   test('recorded_benign_http-auth-typo-token-monitor.pcap: curl as a person (challenge, two typos, login), 10 parallel requests with expired credentials, a monitor polling every second for a minute: 73 401s read, no alert', () => {
-    const file = join(FIXTURES, 'recorded_benign_http-auth-typo-token-monitor.pcap');
-    const attempts = new LoginAttempts();
-    for (const b of batchesOf(file)) attempts.scan(b);
-    assert.equal(attempts.between(SCANNER, -Infinity, Infinity).failures, 73);
-    const alerts = runFiles([file]).alerts;
-    assert.deepEqual(alerts.map(describeAlert), []);
-    report.push({ file: 'recorded_benign_http-auth-typo-token-monitor.pcap', cls: 'benign', first: '-', ttdMs: '-', alerts: alerts.length });
+    recordedBenign('recorded_benign_http-auth-typo-token-monitor.pcap', 73);
   });
 
   test('recorded_brute_hydra-http-get.pcap: hydra -l u -P (300 passwords) http-get: the guesser gets a blockable brute-force alert (http) at its 20th 401 within 1 s, nobody else', () => {
-    const file = join(FIXTURES, 'recorded_brute_hydra-http-get.pcap');
-    const alerts = runFiles([file]).alerts;
-    const first = alerts.find((a) => a.blockable && a.source === SCANNER);
-    assert.ok(first, `no alert; alerts: ${alerts.map(describeAlert).join('; ')}`);
-    assert.equal(first.type, 'brute-force');
-    assert.equal(first.target, TARGET);
-    assert.equal(first.evidence.service, 'http');
-    assert.equal(first.evidence.port, 80);
-    for (const a of alerts) assert.equal(a.source, SCANNER, describeAlert(a));
-    const attempts = new LoginAttempts();
-    for (const b of batchesOf(file)) attempts.scan(b);
-    assert.ok(attempts.between(SCANNER, -Infinity, Infinity).failures >= 300, 'every guess was answered 401');
-    assert.equal(attempts.between(SCANNER, -Infinity, first.ts).failures, 20);
-    const start = firstTs(file);
+    const { first, alerts, start, all, before } = recordedGuesser('recorded_brute_hydra-http-get.pcap', 'http', 80);
+    assert.ok(all >= 300, 'every guess was answered 401');
+    assert.equal(before, 20);
     assert.ok(first.ts - start < 1, `alerted ${first.ts - start} s after the first connection`);
     report.push({ file: 'recorded_brute_hydra-http-get.pcap', cls: 'brute', first: `${first.type} after 20 401s`, ttdMs: ((first.ts - start) * 1000).toFixed(1), alerts: alerts.length });
   });
