@@ -712,6 +712,11 @@ describe('brute force, read from the server\'s replies', () => {
     assert.equal(out[0]!.evidence.service, 'mysql');
     assert.equal(out[0]!.evidence.failures, 5);
     assert.equal(out[0]!.evidence.port, 3306);
+    // a client that switches to TLS (MySQL 8's default): after the server's first TLS record
+    // nothing is read, not even bytes that would parse as ERR 1045
+    const tls = new SourceRules(cfg);
+    const hello = [0x16, 0x03, 0x03, 0x00, 0x7a, 0x02, 0x00, 0x00, 0x76, 0x03, 0x03, 0, 0, 0, 0, 0];
+    assert.deepEqual(run(tls, range(6).flatMap((k) => serverSide(3306, 43000 + k, 1 + k * 0.1, [MYSQL_GREETING, [0.005, 1400, hello], [0.01, 80, mysqlErr(1045)]]))), []);
   });
 
   /** One HTTP exchange on its own connection: the server's status line `dt` after the SYN-ACK. */

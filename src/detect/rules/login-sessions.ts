@@ -67,6 +67,9 @@ const BANNER_OVER_S = 256;
 /** The size difference of USERAUTH_SUCCESS and SERVICE_ACCEPT. */
 const SUCCESS_UNDER_S = 16;
 
+/** A TLS record's first byte for a handshake message (RFC 8446 §5.1: ContentType 22). */
+const TLS_HANDSHAKE = 0x16;
+
 const SKIPPED_BANNER = 1;
 const KEX_REPLY_ENDED = 2; // the last plaintext packet was a KEX reply that ended with its segment
 const VNC_CHALLENGED = 4; // the server sent VNC Authentication's challenge: its SecurityResult comes next
@@ -211,6 +214,12 @@ export class LoginSessions {
   /** A reply of a line or packet protocol (FTP, SMTP, POP3, IMAP, Telnet, MySQL, HTTP, VNC). */
   private lines(slot: number, h: Uint8Array, o: number, len: number): number {
     const svc = this.service[slot];
+    if (len >= 3 && h[o] === TLS_HANDSHAKE && h[o + 1] === 3 && h[o + 2]! >= 1 && h[o + 2]! <= 4) {
+      // a TLS record (RFC 8446 §5.1: handshake, version 3.1-3.4): STARTTLS, MySQL's SSL
+      // request, VeNCrypt; what follows is encrypted, so nothing more is read here
+      this.phase[slot] = DONE;
+      return LoginEvent.NONE;
+    }
     if (svc === Service.CODES && this.dialect[slot] === 0) this.dialect[slot] = codesDialect(replyCode(h, o, Math.min(len, PAYLOAD_HEAD_BYTES)));
     let r: number;
     if (svc === Service.VNC) {
