@@ -26,7 +26,6 @@ import { httpStatus } from './http-status.ts';
 import { BucketTable } from './leaky-bucket.ts';
 import { ruleAlert, seconds } from './rule-alert.ts';
 import type { RulesConfig } from './rules-config.ts';
-import type { BoundedTable } from '../table-report.ts';
 
 // per-connection phase
 const WAITING = 1; // SYN-ACK seen, waiting for the server's first payload
@@ -65,17 +64,9 @@ export class HttpErrors {
     this.erredIn = new Uint8Array(maxSockets);
   }
 
-  /** The bounded table, for the report (table-report.ts). */
-  get clientTable(): BoundedTable {
+  /** The clients' table: its size and evictions for the stats, its bound for the report (table-report.ts). */
+  get clientTable(): FlowTable {
     return this.clients;
-  }
-
-  get clientCount(): number {
-    return this.clients.size;
-  }
-
-  get clientEvictions(): number {
-    return this.clients.evictions;
   }
 
   /** A server accepted a connection (its SYN-ACK is socket `slot`): read its first answer. */

@@ -31,7 +31,6 @@ import { LoginEvent, LoginSessions } from './login-sessions.ts';
 import { ruleAlert, seconds } from './rule-alert.ts';
 import type { RulesConfig } from './rules-config.ts';
 import { SERVICE_NAMES, Service } from './service-replies.ts';
-import type { BoundedTable } from '../table-report.ts';
 
 export class LoginRules {
   readonly sessions: LoginSessions;
@@ -68,17 +67,9 @@ export class LoginRules {
     this.services = new Uint16Array(maxClients);
   }
 
-  /** The bounded table, for the report (table-report.ts). */
-  get clientTable(): BoundedTable {
+  /** The clients' table: its size and evictions for the stats, its bound for the report (table-report.ts). */
+  get clientTable(): FlowTable {
     return this.clients;
-  }
-
-  get clientCount(): number {
-    return this.clients.size;
-  }
-
-  get clientEvictions(): number {
-    return this.clients.evictions;
   }
 
   /** A server accepted a connection from `client` (row i is its SYN-ACK). */
