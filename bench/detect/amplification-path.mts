@@ -9,7 +9,7 @@
 //   node --import tsx bench/detect/amplification-path.mts .
 import { resolve } from 'node:path';
 import { batchOf, type Pkt } from '../../devkit/packets.ts';
-import { cpuNs, medians, shiftedCopies, splitTwo } from './shard-pass.ts';
+import { cpuNs, medians, shiftedCopies, splitTwo, twoShards } from './shard-pass.ts';
 
 const root = resolve(process.argv[2] ?? '.');
 const { SourceRules } = await import(`${root}/src/detect/rules/source-rules.ts`);
@@ -43,10 +43,8 @@ for (let b = 0; b < 200; b++) {
   batches.push(batchOf(pk));
 }
 const rows = batches.reduce((n, b) => n + b.length, 0);
-const shards = [new SourceRules(DEFAULT_RULES), new SourceRules(DEFAULT_RULES)];
 const victims = new VictimRules(DEFAULT_RULES);
-const tallies = [newVictimTally(), newVictimTally()];
-const parts: [any, any] = [new PacketBatch(1024), new PacketBatch(1024)];
+const { parts, tallies, scan } = twoShards({ SourceRules, DEFAULT_RULES, newVictimTally, clearVictimTally, PacketBatch });
 let passes = 0;
 function pass(): number[] {
   const out: unknown[] = [];
@@ -54,7 +52,7 @@ function pass(): number[] {
   for (const b of shiftedCopies(batches, PacketBatch, 400 * passes++)) {
     splitTwo(b, parts);
     const t0 = cpuNs();
-    for (let k = 0; k < 2; k++) { clearVictimTally(tallies[k]!); shards[k]!.scan(parts[k]!, out, tallies[k]); }
+    scan(out);
     const t1 = cpuNs();
     for (let k = 0; k < 2; k++) victims.add(tallies[k]!, out);
     victimNs += cpuNs() - t1;

@@ -7,7 +7,7 @@
 //   node --import tsx bench/detect/http-path.mts ../other-checkout
 //   node --import tsx bench/detect/http-path.mts .
 import { resolve } from 'node:path';
-import { cpuNs, medians, shiftedCopies, splitTwo } from './shard-pass.ts';
+import { cpuNs, medians, shiftedCopies, splitTwo, twoShards } from './shard-pass.ts';
 
 const root = resolve(process.argv[2] ?? '.');
 const { batchOf, SYN, ACK, FIN, PSH } = await import(`${root}/devkit/packets.ts`);
@@ -47,9 +47,7 @@ for (let b = 0; b < 100; b++) {
 }
 const rows = batches.reduce((n, b) => n + b.length, 0);
 const v = new SessionVerifier();
-const shards = [new SourceRules(DEFAULT_RULES), new SourceRules(DEFAULT_RULES)];
-const tallies = [newVictimTally(), newVictimTally()];
-const parts: [any, any] = [new PacketBatch(1024), new PacketBatch(1024)];
+const { parts, scan } = twoShards({ SourceRules, DEFAULT_RULES, newVictimTally, clearVictimTally, PacketBatch });
 let passes = 0;
 function pass(): number[] {
   const out: unknown[] = [];
@@ -58,7 +56,7 @@ function pass(): number[] {
     v.mark(b);
     splitTwo(b, parts);
     const t0 = cpuNs();
-    for (let k = 0; k < 2; k++) { clearVictimTally(tallies[k]!); shards[k]!.scan(parts[k]!, out, tallies[k]); }
+    scan(out);
     rulesNs += cpuNs() - t0;
   }
   return [rulesNs / rows];

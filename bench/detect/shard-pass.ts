@@ -50,3 +50,28 @@ export function medians(pass: () => number[], warm = 3, runs = 9): number[] {
     return Math.round(col[Math.floor(runs / 2)]! * 10) / 10;
   });
 }
+
+interface Checkout {
+  SourceRules: new (config: any) => { scan(part: any, out: unknown[], tally: any): void };
+  DEFAULT_RULES: unknown;
+  newVictimTally(): unknown;
+  clearVictimTally(tally: any): void;
+  PacketBatch: new (capacity: number) => Part;
+}
+
+/** Two shards' SourceRules with default rules, their victim tallies and their parts, from the measured checkout's classes; `scan` runs both on their parts (filled by splitTwo). */
+export function twoShards(m: Checkout) {
+  const shards = [new m.SourceRules(m.DEFAULT_RULES), new m.SourceRules(m.DEFAULT_RULES)];
+  const tallies = [m.newVictimTally(), m.newVictimTally()];
+  const parts: [Part, Part] = [new m.PacketBatch(1024), new m.PacketBatch(1024)];
+  return {
+    tallies,
+    parts,
+    scan(out: unknown[]): void {
+      for (let k = 0; k < 2; k++) {
+        m.clearVictimTally(tallies[k]);
+        shards[k]!.scan(parts[k], out, tallies[k]);
+      }
+    },
+  };
+}
