@@ -10,18 +10,8 @@
 // not a request. HTTP/2 and HTTP/3 frame their requests in binary and are not read; nor is
 // anything inside TLS.
 
-export const enum HttpMethod {
-  NONE = 0,
-  GET = 1,
-  HEAD = 2,
-  POST = 3,
-  PUT = 4,
-  DELETE = 5,
-  CONNECT = 6,
-  OPTIONS = 7,
-  TRACE = 8,
-  PATCH = 9,
-}
+export const HttpMethod = { NONE: 0, GET: 1, HEAD: 2, POST: 3, PUT: 4, DELETE: 5, CONNECT: 6, OPTIONS: 7, TRACE: 8, PATCH: 9 } as const;
+export type HttpMethod = (typeof HttpMethod)[keyof typeof HttpMethod];
 
 export const HTTP_METHOD_NAMES: readonly string[] = ['none', 'GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH'];
 
