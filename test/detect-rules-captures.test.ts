@@ -610,6 +610,21 @@ describe('rules on crafted classes nobody tuned to (test/fixtures/captures/class
   }
 });
 
+describe('ARP sweeps: real nmap 7.93 -sn and arp-scan 1.10 on a bridge of four namespaces, and a LAN\'s ordinary ARP', () => {
+  // recorded on 198.18.1.1's interface: the scanner 198.18.1.2 sweeps 198.18.1.0/24, three hosts answer
+  for (const file of ['recorded_scan_nmap-sn-arp.pcap', 'recorded_scan_arp-scan.pcap']) {
+    test(`${file}: the sweeping host gets a blockable horizontal-scan alert over ARP within 1 s, nobody else any`, () => {
+      expectScanner(file, join(FIXTURES, file), '198.18.1.2', ['198.18.1.1', '198.18.1.3', '198.18.1.10', '198.18.1.20'], 1);
+      const alerts = runFiles([join(FIXTURES, file)]).alerts;
+      assert.ok(alerts.some((a) => a.type === 'port-scan-horizontal' && a.evidence.proto === 'arp'), alerts.map(describeAlert).join('; '));
+    });
+  }
+  test('classes_benign_arp_lan.pcap: a router revalidating 250 clients, keepalived\'s announcements, DHCP probes: no alert', () => {
+    const alerts = runFiles([join(FIXTURES, 'classes', 'classes_benign_arp_lan.pcap')]).alerts;
+    assert.deepEqual(alerts.map(describeAlert), []);
+  });
+});
+
 describe('rules on recordings of real nmap 7.93 and hping3 (a veth pair between two network namespaces)', () => {
   const SCANNER = '198.18.0.2', TARGET = '198.18.0.1';
   for (const s of ['sA', 'sM', 'sW', 'sO']) {

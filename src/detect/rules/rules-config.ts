@@ -66,6 +66,8 @@ export interface RulesConfig {
     countUdp: boolean;
     /** UDP ports a client ordinarily spreads over many servers (a recursive resolver, an NTP pool client): not counted. */
     exemptUdpPorts: number[];
+    /** Count ARP requests for other hosts as well (a space of their own): a sweep of the local network by ARP (nmap -sn, arp-scan, netdiscover). */
+    countArp: boolean;
     /**
      * The slow sweep, Zeek's way: distinct hosts on one TCP port whose handshake the source
      * never completed (refused or unanswered), a bucket of this many (0: off)...
@@ -247,7 +249,15 @@ export const DEFAULT_RULES: RulesConfig = {
   // each poured at its SYN and taken back when the source completes a handshake on that
   // port. A browser or a NAT gateway completes nearly every connection it opens; a sweep of
   // a /24 meets mostly absent hosts and closed ports.
-  horizontalScan: { enabled: true, threshold: 100, leakPerS: 1, countUdp: true, exemptUdpPorts: [53, 123, 443], unansweredThreshold: 25, unansweredLeakPerS: 25 / 300 },
+  // ARP (countArp): on a local Ethernet, nmap's host discovery is ARP requests only (its
+  // manual, "-PR ARP Ping": the default for targets on the scanner's own Ethernet, even under
+  // -sn), and arp-scan and netdiscover sweep the same way. A host asks for the neighbours it
+  // is about to send to (RFC 826), a few distinct ones a minute; the same 100 distinct hosts
+  // leaking one a second apply. An RFC 5227 probe (sender 0.0.0.0) and an announcement or
+  // gratuitous ARP (sender = target) ask for no other host and are not counted. A router
+  // forwarding a sweep of its LAN resolves every swept address: this node's own gateways are
+  // protected (the guard); another router of the network belongs in responder.allow.
+  horizontalScan: { enabled: true, threshold: 100, leakPerS: 1, countUdp: true, exemptUdpPorts: [53, 123, 443], countArp: true, unansweredThreshold: 25, unansweredLeakPerS: 25 / 300 },
   // Emerging Threats' ET SCAN signatures fire on a single such packet (NULL, Xmas, SYN+FIN,
   // nmap's raw SYN with window 1024/2048/3072/4096, sid 2009582 and siblings); one odd packet
   // is tolerated (a middlebox glitch), two from one source within about a minute fire.
@@ -471,6 +481,7 @@ const SPEC: Record<string, Record<string, [Check, string]>> = {
     leakPerS: [num(0, 1e6, true), 'a positive number (hosts per second)'],
     countUdp: [bool, 'true or false'],
     exemptUdpPorts: [portList(0), 'an array of UDP ports (1-65535), at most 64'],
+    countArp: [bool, 'true or false'],
     unansweredThreshold: [int(0, MAX_DISTINCT_THRESHOLD), `an integer from 0 (off) to ${MAX_DISTINCT_THRESHOLD} (distinct hosts)`],
     unansweredLeakPerS: [num(0, 1e6, true), 'a positive number (hosts per second)'],
   },

@@ -73,7 +73,7 @@ const VHIT = 64, HCOUNTED = 128;
 // the client's handshake was verified (session-verifier.ts): its own SYN-ACK answered
 const VERIFIED = 256;
 // port spaces within one distinct set (IP_PROTO: an IP protocol number, for nmap -sO)
-const UDP_PORT = 0x10000, ICMP_ECHO = 0x20000, IP_PROTO = 0x40000;
+const UDP_PORT = 0x10000, ICMP_ECHO = 0x20000, IP_PROTO = 0x40000, ARP_WHO_HAS = 0x80000;
 // HOP_MISMATCH: the packet claims a source whose hop count it does not have (the session
 // verifier): forged, so not that source's behaviour.
 const SKIP = PacketFlags.MALFORMED | PacketFlags.UNSUPPORTED | PacketFlags.HOP_MISMATCH;
@@ -197,6 +197,10 @@ export class SourceRules {
     const g = this.grader;
     for (let i = 0; i < n; i++) {
       const f = flags[i];
+      if (f & PacketFlags.ARP && !(f & SKIP)) {
+        this.arp(batch, i, out);
+        continue;
+      }
       if (f & SKIP || (f & (PacketFlags.IPV4 | PacketFlags.IPV6)) === 0) {
         this.skipped++;
         continue;
@@ -608,6 +612,22 @@ export class SourceRules {
     return s;
   }
 
+  /**
+   * An ARP request broadcast for another host (nmap's ARP ping, arp-scan, netdiscover): a
+   * host of the sender's ARP sweep. Not an RFC 5227 probe (sender 0.0.0.0) nor an announcement (sender =
+   * target). ARP has no handshake: the alert's grade is forgeable, as a SYN sweep's.
+   */
+  private arp(batch: PacketBatch, i: number, out: Alert[]): void {
+    const c = this.config.horizontalScan;
+    // broadcast only: a host revalidates the neighbours it already knows by unicast (Linux's
+    // ucast_solicit probes), so a router refreshing hundreds of clients' entries asks each
+    // one directly; what is new to a sender is asked of the whole link
+    if (!c.enabled || !c.countArp || batch.arpOp[i] !== 1 || !(batch.flags[i] & PacketFlags.ARP_BROADCAST)) return;
+    const sender = batch.src4[i];
+    if (sender === 0 || sender === batch.dst4[i]) return;
+    this.horizontal(batch, i, batch.flowKey(i, 'src'), batch.flowKey(i, 'dst'), false, ARP_WHO_HAS, out);
+  }
+
   /** Counts a new host of (src, port); HCOUNTED when it was counted, else 0. */
   private horizontal(batch: PacketBatch, i: number, src: AddressKey, dst: AddressKey, v6: boolean, port: number, out: Alert[]): number {
     const ts = batch.ts[i];
@@ -645,7 +665,7 @@ export class SourceRules {
       const b = k.fast;
       const firstTs = b.firstTs(s);
       score = b.overflowScore(s, ts, firstTs);
-      const proto = port === ICMP_ECHO ? 'icmp-echo' : port & UDP_PORT ? 'udp' : 'tcp';
+      const proto = port === ICMP_ECHO ? 'icmp-echo' : port === ARP_WHO_HAS ? 'arp' : port & UDP_PORT ? 'udp' : 'tcp';
       alert = ruleAlert('port-scan-horizontal', batch.formatAddress(i, 'src'), '*', score, ts, firstTs, true, {
         hosts: k.count[s], port: port & 0xffff, proto, windowS: seconds(ts - firstTs), threshold: cfg.threshold, leakPerS: cfg.leakPerS,
       });
