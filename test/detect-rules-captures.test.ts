@@ -625,6 +625,20 @@ describe('ARP sweeps: real nmap 7.93 -sn and arp-scan 1.10 on a bridge of four n
   });
 });
 
+describe('SCTP scans: real nmap 7.93 -sY and -sZ (a veth pair), and SCTP signalling', () => {
+  for (const file of ['recorded_scan_nmap-sY.pcap', 'recorded_scan_nmap-sZ.pcap']) {
+    test(`${file}: the scanner gets a blockable vertical-scan alert over SCTP ports within 1 s, nobody else any`, () => {
+      expectScanner(file, join(FIXTURES, file), '198.18.0.2', ['198.18.0.1'], 1);
+      const alerts = runFiles([join(FIXTURES, file)]).alerts;
+      assert.ok(alerts.some((a) => a.type === 'port-scan-vertical' && a.evidence.proto === 'sctp'), alerts.map(describeAlert).join('; '));
+    });
+  }
+  test('classes_benign_sctp_signalling.pcap: S1AP, Diameter and M3UA associations, INIT retransmissions, reconnections: no alert', () => {
+    const alerts = runFiles([join(FIXTURES, 'classes', 'classes_benign_sctp_signalling.pcap')]).alerts;
+    assert.deepEqual(alerts.map(describeAlert), []);
+  });
+});
+
 describe('rules on recordings of real nmap 7.93 and hping3 (a veth pair between two network namespaces)', () => {
   const SCANNER = '198.18.0.2', TARGET = '198.18.0.1';
   for (const s of ['sA', 'sM', 'sW', 'sO']) {

@@ -251,6 +251,16 @@ describe('decode: hand-built frames', () => {
     assert.ok(!has(decode(ethernet(0x0800, ipv4({ src: '192.0.2.1', dst: '255.255.255.255', protocol: 17 }, udp(68, 67, [1])), [0xff, 0xff, 0xff, 0xff, 0xff, 0xff])).batch, F.ARP_BROADCAST), 'ARP frames only');
   });
 
+  test('SCTP: no ports of its own; the common header and the first chunk\'s header in head', () => {
+    const sctp = [0x9c, 0x41, 0x00, 0xb4, 1, 2, 3, 4, 5, 6, 7, 8, 1, 0, 0, 20, 9, 9, 9, 9, 0, 0, 0x80, 0];
+    const { batch: b, status } = decode(ethernet(0x0800, ipv4({ src: '198.18.0.2', dst: '198.18.0.1', protocol: 132 }, new Uint8Array(sctp))));
+    assert.equal(status, 'ok');
+    assert.equal(b.protocol[2], 132);
+    assert.equal(b.srcPort[2], 0);
+    assert.equal(b.payloadLen[2], sctp.length);
+    assert.deepEqual([...b.head.subarray(2 * 16, 3 * 16)], sctp.slice(0, 16));
+  });
+
   test('Linux cooked capture (SLL, link type 113)', () => {
     const frame = sll(0x0800, ipv4({ src: '127.0.0.1', dst: '127.0.0.1', protocol: 17 }, udp(40000, 9999, [1, 2])));
     const { batch: b, status } = decode(frame, 113);

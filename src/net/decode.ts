@@ -393,8 +393,14 @@ function decodeRow(
         payloadLen = l4Len - 8;
         break;
       }
+      case 132:
+        // SCTP (RFC 9260): no columns of its own; its 12-byte common header (ports,
+        // verification tag, checksum) and the first chunk's header go to `head`
+        payloadLen = l4Len;
+        pay = l4;
+        break;
       default:
-        // GRE, ESP, SCTP, tunnels...: the IP fields are all we keep.
+        // GRE, ESP, tunnels...: the IP fields are all we keep.
         payloadLen = l4Len;
     }
   }

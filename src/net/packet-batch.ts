@@ -199,9 +199,11 @@ export class PacketBatch {
   readonly dst: Uint8Array;
   /**
    * The first PAYLOAD_HEAD_BYTES bytes of the TCP or UDP payload as captured, zero-filled
-   * past what the packet carries (and all zero for other rows): enough to tell an SSH
-   * banner, an FTP/SMTP reply code, a POP3 +OK/-ERR, an IMAP tagged reply or an SSH binary
-   * packet header apart (src/detect/rules/service-replies.ts), and nothing more.
+   * past what the packet carries: enough to tell an SSH banner, an FTP/SMTP reply code, a
+   * POP3 +OK/-ERR, an IMAP tagged reply or an SSH binary packet header apart
+   * (src/detect/rules/service-replies.ts), and nothing more. For SCTP (RFC 9260, no other
+   * column of its own) the common header and the first chunk's type, flags and length
+   * (`sctpChunk` in src/detect/rules/source-rules.ts); all zero for other rows.
    */
   readonly head: Uint8Array;
   /**

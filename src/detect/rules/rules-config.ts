@@ -37,6 +37,8 @@ export interface RulesConfig {
     countUdp: boolean;
     /** Count the IP protocols other than TCP, UDP and ICMP a source sends to a host (a space of their own): nmap -sO. */
     countIpProtocols: boolean;
+    /** Count SCTP destination ports (a space of their own) at the chunks that open an association: nmap -sY and -sZ. */
+    countSctp: boolean;
     /**
      * fail2ban-style burst: this many NEW distinct ports within `burstFindtimeS` fires at
      * once. Scanners send probes back to back; a client touching several services of a
@@ -230,7 +232,10 @@ export const DEFAULT_RULES: RulesConfig = {
   // completes the handshake. Any pace faster than one failed port every 20 s fills it
   // (-T1: after about 60 ports, 15 minutes); a client whose connections complete (FTP's
   // passive data ports, a monitor) never does, nor a port knock of a few closed ports.
-  verticalScan: { enabled: true, threshold: 15, leakPerS: 0.2, countUdp: true, countIpProtocols: true, burstMaxretry: 5, burstFindtimeS: 0.05, unansweredThreshold: 15, unansweredLeakPerS: 15 / 300 },
+  // SCTP (countSctp) opens an association with an INIT chunk as TCP does with a SYN (RFC 9260
+  // §5.1); its users (Diameter 3868, SIGTRAN's M3UA 2905, S1AP 36412, NGAP 38412) hold one
+  // long association per peer on one port, so the same numbers hold.
+  verticalScan: { enabled: true, threshold: 15, leakPerS: 0.2, countUdp: true, countIpProtocols: true, countSctp: true, burstMaxretry: 5, burstFindtimeS: 0.05, unansweredThreshold: 15, unansweredLeakPerS: 15 / 300 },
   // Zeek's addr_scan_threshold is 25 unique hosts over 5 min, counting failed connections
   // only; here every opener counts, and a browser reaches dozens of hosts on 443 for one
   // page (its third-party content), so 4 times Zeek's, one host forgiven a second. DNS and
@@ -470,6 +475,7 @@ const SPEC: Record<string, Record<string, [Check, string]>> = {
     leakPerS: [num(0, 1e6, true), 'a positive number (ports per second)'],
     countUdp: [bool, 'true or false'],
     countIpProtocols: [bool, 'true or false'],
+    countSctp: [bool, 'true or false'],
     burstMaxretry: [int(0, 64), 'an integer from 0 (off) to 64'],
     burstFindtimeS: [num(0, 3600, true), 'a positive number of seconds up to 3600'],
     unansweredThreshold: [int(0, MAX_DISTINCT_THRESHOLD), `an integer from 0 (off) to ${MAX_DISTINCT_THRESHOLD} (distinct ports)`],

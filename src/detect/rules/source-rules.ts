@@ -33,7 +33,7 @@
 import type { Alert } from '../alert.ts';
 import type { EvidenceGrader } from '../evidence-grade.ts';
 import { FlowTable, PROTECTED_SOCKETS, type AddressKey } from '../flow-table.ts';
-import { PacketFlags, type PacketBatch } from '../../net/packet-batch.ts';
+import { PAYLOAD_HEAD_BYTES, PacketFlags, type PacketBatch } from '../../net/packet-batch.ts';
 import { checkCapacity } from '../../util/lru.ts';
 import { hashText, mix32 } from './hash.ts';
 import { HeldAlerts } from './held-alerts.ts';
@@ -73,7 +73,7 @@ const VHIT = 64, HCOUNTED = 128;
 // the client's handshake was verified (session-verifier.ts): its own SYN-ACK answered
 const VERIFIED = 256;
 // port spaces within one distinct set (IP_PROTO: an IP protocol number, for nmap -sO)
-const UDP_PORT = 0x10000, ICMP_ECHO = 0x20000, IP_PROTO = 0x40000, ARP_WHO_HAS = 0x80000;
+const UDP_PORT = 0x10000, ICMP_ECHO = 0x20000, IP_PROTO = 0x40000, ARP_WHO_HAS = 0x80000, SCTP_PORT = 0x100000;
 // HOP_MISMATCH: the packet claims a source whose hop count it does not have (the session
 // verifier): forged, so not that source's behaviour.
 const SKIP = PacketFlags.MALFORMED | PacketFlags.UNSUPPORTED | PacketFlags.HOP_MISMATCH;
@@ -85,7 +85,22 @@ for (const t of [130, 131, 132, 133, 134, 135, 136, 137, 143, 151, 152, 153]) IC
 
 /** The name of a value's space in the scan rules' distinct sets, for the evidence. */
 function spaceName(port: number): string {
-  return port & IP_PROTO ? 'ip' : port & UDP_PORT ? 'udp' : 'tcp';
+  return port & SCTP_PORT ? 'sctp' : port & IP_PROTO ? 'ip' : port & UDP_PORT ? 'udp' : 'tcp';
+}
+
+/** SCTP chunks that open an association (RFC 9260 §3.2): INIT, and COOKIE ECHO, its third step (nmap -sY, -sZ). */
+const SCTP_INIT = 1, SCTP_COOKIE_ECHO = 10;
+
+/**
+ * The destination port of an SCTP packet whose first chunk opens an association, or -1. Read
+ * from `head` (packet-batch.ts): ports at 0-3, the first chunk's type at 12.
+ */
+function sctpOpenerPort(batch: PacketBatch, i: number): number {
+  if (batch.payloadLen[i] < 16) return -1;
+  const h = batch.head;
+  const o = i * PAYLOAD_HEAD_BYTES;
+  const type = h[o + 12];
+  return type === SCTP_INIT || type === SCTP_COOKIE_ECHO ? (h[o + 2] << 8) | h[o + 3] : -1;
 }
 
 
@@ -225,9 +240,15 @@ export class SourceRules {
       if (f & PacketFlags.TCP) this.tcp(batch, i, src, dst, v6, out, t);
       else if (f & PacketFlags.UDP) this.udp(batch, i, src, dst, v6, out, t);
       else if (f & (PacketFlags.ICMP | PacketFlags.ICMPV6)) this.icmp(batch, i, src, dst, v6, out, t);
-      else if (this.config.verticalScan.enabled && this.config.verticalScan.countIpProtocols && !isGroupDestination(batch, i, v6)) {
+      else if (this.config.verticalScan.enabled && !isGroupDestination(batch, i, v6)) {
         // another IP protocol (GRE, ESP, SCTP... or a bare header of nmap -sO)
-        this.vertical(batch, i, src, dst, IP_PROTO | batch.protocol[i], out);
+        if (this.config.verticalScan.countIpProtocols) this.vertical(batch, i, src, dst, IP_PROTO | batch.protocol[i], out);
+        // SCTP's ports, a space of their own, counted at the chunk that opens an association
+        // as TCP's at a SYN: nmap -sY sends INITs, -sZ COOKIE ECHOs, port after port
+        if (this.config.verticalScan.countSctp && batch.protocol[i] === 132) {
+          const port = sctpOpenerPort(batch, i);
+          if (port >= 0) this.vertical(batch, i, src, dst, SCTP_PORT | port, out);
+        }
       }
     }
   }
