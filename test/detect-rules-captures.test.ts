@@ -667,6 +667,25 @@ describe('rules on recordings of real nmap 7.93 and hping3 (a veth pair between 
     report.push({ file: 'recorded_flood_hping3-udp-rand-source.pcap', cls: 'flood', first: flood.type, ttdMs: ((flood.ts - firstTs(file)) * 1000).toFixed(1), alerts: alerts.length });
   });
 
+  // session 11: two floods that went wrong before. hping3's LAND (-S -a TARGET -s 80 -k -p 80
+  // TARGET, 10,000/s): every SYN "from" its own destination; the half-open rule banned the
+  // target itself. Every flag at once (-F -S -R -P -A -U -X -Y --rand-source -p 80): a SYN-ACK
+  // with RST and FIN, counted toward nothing, raised nothing.
+  for (const [name, type, blurb] of [
+    ['recorded_flood_hping3-land.pcap', 'syn-flood', 'LAND, the target as source'],
+    ['recorded_flood_hping3-all-flags-rand-source.pcap', 'tcp-flood', 'every TCP flag, random sources'],
+  ] as const) {
+    test(`${name}: ${blurb}: a non-blockable ${type} alert naming the target within 1 s, nothing blockable`, () => {
+      const file = join(FIXTURES, name);
+      const alerts = runFiles([file]).alerts;
+      assert.deepEqual(alerts.filter((a) => a.blockable).map(describeAlert), []);
+      const flood = alerts.find((a) => a.type === type && a.target === TARGET);
+      assert.ok(flood, `no alert; alerts: ${alerts.map(describeAlert).join('; ')}`);
+      assert.ok(flood.ts - firstTs(file) < 1, `alerted ${flood.ts - firstTs(file)} s after the flood began`);
+      report.push({ file: name, cls: 'flood', first: flood.type, ttdMs: ((flood.ts - firstTs(file)) * 1000).toFixed(1), alerts: alerts.length });
+    });
+  }
+
   test('recorded_flood_hping3-udp-one-port.pcap: hping3 --udp -p 53 from one address: a blockable udp-flood alert within 1 s, nobody else flagged', () => {
     expectScanner('recorded_flood_hping3-udp-one-port.pcap', join(FIXTURES, 'recorded_flood_hping3-udp-one-port.pcap'), SCANNER, [TARGET], 1);
     const alerts = runFiles([join(FIXTURES, 'recorded_flood_hping3-udp-one-port.pcap')]).alerts;

@@ -153,6 +153,8 @@ export class SourceRules {
   private readonly fragments = new FragmentVerdicts();
 
   private packets = 0;
+  /** Packets whose source was their destination (ownAddress). */
+  private forgedOwnAddress = 0;
   private skipped = 0;
   private alerts = 0;
   private suppressed = 0;
@@ -234,6 +236,10 @@ export class SourceRules {
       }
       const src = batch.flowKey(i, 'src');
       const dst = batch.flowKey(i, 'dst');
+      if (src === dst) {
+        this.ownAddress(batch, i, v6, t);
+        continue;
+      }
       // the grader notes each row before the rules read it (an alert is graded on what came before it)
       if (g && f & PacketFlags.ESTABLISHED) g.observeKeys(src, dst, batch.ts[i]);
       // (ts is read inside: a double passed to a call that is not inlined is boxed)
@@ -264,6 +270,7 @@ export class SourceRules {
     return {
       packets: this.packets,
       skipped: this.skipped,
+      forgedOwnAddress: this.forgedOwnAddress,
       alerts: this.alerts + this.login.alerts + this.http.alerts,
       suppressed: this.suppressed + this.login.suppressed + this.http.suppressed + (this.unanswered?.suppressed ?? 0),
       loginClients: this.login.clientTable.size,
@@ -297,10 +304,11 @@ export class SourceRules {
       : ProbeKind.NONE;
     // a probing SYN counts once its socket shows it is not a retransmission (below)
     if (kind !== ProbeKind.NONE && !opening) this.probe(batch, i, src, kind, out);
-    if (syn) {
+    // (a SYN-ACK with RST or FIN is no stack's answer: a segment of no connection, below, as
+    // a flood of every flag at once sends)
+    if (syn && !(ack && (rst || fin))) {
       if (ack) {
         // a server's answer, or a reflection when nobody asked
-        if (rst || fin) return;
         if (t) this.toward(batch, i, v6, t, 'synAck', 1);
         // follow the server's side to read its login replies (a retransmitted SYN-ACK changes nothing)
         let s = this.sockets.find(src, dst, sp, dp);
@@ -492,6 +500,35 @@ export class SourceRules {
       }
       if (!group && c.horizontalScan.enabled) this.horizontal(batch, i, src, dst, v6, ICMP_ECHO, out);
     }
+  }
+
+  /**
+   * A packet whose source is its own destination (the LAND attack, CVE-1999-0016: hping3
+   * -a VICTIM VICTIM). A host talks to itself over loopback, never over a wire, so the source
+   * is forged: the packet counts toward its destination's floods and nothing else (read as a
+   * source's, a flood of them had the victim banned by its own half-open SYNs).
+   */
+  private ownAddress(batch: PacketBatch, i: number, v6: boolean, t: VictimTally | null): void {
+    const n = ++this.forgedOwnAddress;
+    if (!t || isGroupDestination(batch, i, v6)) return;
+    const f = batch.flags[i];
+    let column: 'syn' | 'stray' | 'udpIn' | 'icmp';
+    if (f & PacketFlags.TCP) column = batch.tcpFlags[i] & SYN && !(batch.tcpFlags[i] & ACK) ? 'syn' : 'stray';
+    else if (f & PacketFlags.UDP) column = 'udpIn';
+    else if (f & (PacketFlags.ICMP | PacketFlags.ICMPV6)) column = 'icmp';
+    else return;
+    const w = this.writer;
+    const ts = batch.ts[i];
+    const r = v6 ? w.row6(batch.hostKey(i, 'dst') as string, ts) : w.row4(batch.dst4[i], ts);
+    if (r < 0) return;
+    t[column][r]++;
+    if (column === 'icmp') t.icmpBytes[r] += batch.wirelen[i];
+    // The forged source names no sender: each packet counts as one of its own, as a random-
+    // source flood's do, so the victim rules' gate on distinct senders (one real sender is
+    // the source rules' case, and these never reach them) lets a LAND flood through. The vote
+    // for the top source names the address the packets carry: the victim's.
+    if (v6) w.source(r, mix32(Math.imul(n, 0x9e3779b1)), 0, batch.hostKey(i, 'src') as string);
+    else w.source(r, mix32(Math.imul(n, 0x9e3779b1)), batch.src4[i], '');
   }
 
   // ---- tally ------------------------------------------------------------------------
