@@ -50,6 +50,7 @@ const TYPE_WEIGHTS: Record<(typeof ALERT_TYPES)[number], number> = {
   'tcp-reflection': 3,
   'tcp-flood': 0,
   'icmp-flood': 4,
+  'ip-flood': 0,
   anomaly: 12,
 };
 

@@ -625,7 +625,7 @@ describe('ARP sweeps: real nmap 7.93 -sn and arp-scan 1.10 on a bridge of four n
   });
 });
 
-describe('SCTP scans: real nmap 7.93 -sY and -sZ (a veth pair), and SCTP signalling', () => {
+describe('SCTP scans: real nmap 7.93 -sY and -sZ (a veth pair); SCTP signalling and tunnels', () => {
   for (const file of ['recorded_scan_nmap-sY.pcap', 'recorded_scan_nmap-sZ.pcap']) {
     test(`${file}: the scanner gets a blockable vertical-scan alert over SCTP ports within 1 s, nobody else any`, () => {
       expectScanner(file, join(FIXTURES, file), '198.18.0.2', ['198.18.0.1'], 1);
@@ -633,6 +633,10 @@ describe('SCTP scans: real nmap 7.93 -sY and -sZ (a veth pair), and SCTP signall
       assert.ok(alerts.some((a) => a.type === 'port-scan-vertical' && a.evidence.proto === 'sctp'), alerts.map(describeAlert).join('; '));
     });
   }
+  test('classes_benign_tunnels.pcap: a VPN hub taking ESP from 30 spokes, a GRE tunnel, both far more in than out: no alert', () => {
+    const alerts = runFiles([join(FIXTURES, 'classes', 'classes_benign_tunnels.pcap')]).alerts;
+    assert.deepEqual(alerts.map(describeAlert), []);
+  });
   test('classes_benign_sctp_signalling.pcap: S1AP, Diameter and M3UA associations, INIT retransmissions, reconnections: no alert', () => {
     const alerts = runFiles([join(FIXTURES, 'classes', 'classes_benign_sctp_signalling.pcap')]).alerts;
     assert.deepEqual(alerts.map(describeAlert), []);
@@ -674,6 +678,7 @@ describe('rules on recordings of real nmap 7.93 and hping3 (a veth pair between 
   for (const [name, type, blurb] of [
     ['recorded_flood_hping3-land.pcap', 'syn-flood', 'LAND, the target as source'],
     ['recorded_flood_hping3-all-flags-rand-source.pcap', 'tcp-flood', 'every TCP flag, random sources'],
+    ['recorded_flood_hping3-rawip-rand-source.pcap', 'ip-flood', 'raw IP protocol 255, random sources'],
   ] as const) {
     test(`${name}: ${blurb}: a non-blockable ${type} alert naming the target within 1 s, nothing blockable`, () => {
       const file = join(FIXTURES, name);

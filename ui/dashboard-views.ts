@@ -12,6 +12,7 @@ const SPREAD: Partial<Record<Alert['type'], 'spoofed' | 'reflected'>> = {
   'icmp-flood': 'spoofed',
   'tcp-flood': 'spoofed',
   'udp-flood': 'spoofed',
+  'ip-flood': 'spoofed',
   'udp-amplification': 'reflected',
   'tcp-reflection': 'reflected',
 };

@@ -15,13 +15,14 @@ export const ALERT_TYPES = [
   'tcp-reflection',
   'tcp-flood',
   'icmp-flood',
+  'ip-flood',
   'anomaly',
 ] as const;
 
 export type AlertType = (typeof ALERT_TYPES)[number];
 
 /** Alert types a victim-keyed flood rule raises (src/detect/rules/victim-rules.ts, blockable false). */
-export const FLOOD_ALERT_TYPES: readonly AlertType[] = ['syn-flood', 'udp-amplification', 'udp-flood', 'tcp-reflection', 'tcp-flood', 'icmp-flood'];
+export const FLOOD_ALERT_TYPES: readonly AlertType[] = ['syn-flood', 'udp-amplification', 'udp-flood', 'tcp-reflection', 'tcp-flood', 'icmp-flood', 'ip-flood'];
 
 /** Whether `type` (any text: stored rows carry any type) is one of FLOOD_ALERT_TYPES. */
 export function isFloodAlertType(type: string): boolean {

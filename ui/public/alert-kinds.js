@@ -25,6 +25,7 @@ const KIND_OF = {
   'tcp-reflection': 'flood',
   'tcp-flood': 'flood',
   'icmp-flood': 'flood',
+  'ip-flood': 'flood',
   anomaly: 'anomaly',
 };
 
@@ -42,6 +43,7 @@ const TYPE_DETAIL = {
   'tcp-reflection': 'SYN-ACKs for connections the target never opened.',
   'tcp-flood': 'TCP segments (ACK, RST...) of no connection the target has.',
   'icmp-flood': 'ICMP the target did not ask for.',
+  'ip-flood': 'GRE, ESP or raw IP packets from hosts the target has no tunnel with.',
   anomaly: 'Scored by the KitNET model.',
 };
 

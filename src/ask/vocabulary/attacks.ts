@@ -83,6 +83,10 @@ export const ATTACKS: AttackPhrase[] = [
       'flood icmp', 'icmp'],
   },
   {
+    types: ['ip-flood'], es: 'inundación GRE o IP', en: 'GRE or IP flood',
+    phrases: ['inundacion gre', 'inundaciones gre', 'inundacion ip', 'gre flood', 'gre floods', 'ip flood', 'ip floods', 'raw ip flood', 'esp flood'],
+  },
+  {
     types: ['anomaly'], es: 'anomalía', en: 'anomaly',
     phrases: ['anomalia', 'anomalias', ...forms('anomal', 'o'), 'anomaly', 'anomalies', 'anomalous'],
   },

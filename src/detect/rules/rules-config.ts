@@ -206,6 +206,12 @@ export interface RulesConfig {
 
   /** ICMP toward one victim (neighbour discovery and multicast listener messages excluded), less the echo requests it sent (units: packets). */
   icmpFlood: BucketConfig & { enabled: boolean; minSources: number };
+
+  /**
+   * Packets of IP protocols other than TCP, UDP and ICMP (GRE, ESP, IP-in-IP, raw IP) toward
+   * one victim, less those it sent, from sources it never sent such packets to (units: packets).
+   */
+  ipFlood: BucketConfig & { enabled: boolean; minSources: number };
 }
 
 export const DEFAULT_RULES: RulesConfig = {
@@ -439,6 +445,13 @@ export const DEFAULT_RULES: RulesConfig = {
   // (errors, pings) and the replies to its own pings cancel out. 1000 beyond a 200/s leak,
   // from any number of sources: an ICMP flood needs no forged address.
   icmpFlood: { enabled: true, threshold: 1000, leakPerS: 200, minSources: 1 },
+  // GRE, ESP, IP-in-IP and the like carry tunnels: a host gets them from the peers it sends
+  // them to (GRE both ways and its keepalives, RFC 2784/2890; ESP both ways, RFC 4303), and
+  // from nobody else but the odd stray packet, so only sources it never sent such a packet
+  // to count, and its own packets take theirs back. The SYN flood's 500 beyond 100/s, from
+  // any number of such sources (a stranger needs no forged address to flood with GRE):
+  // Mirai's GRE floods (greip, greeth), hping3 --rawip.
+  ipFlood: { enabled: true, threshold: 500, leakPerS: 100, minSources: 1 },
 };
 
 /** The rules configuration is not acceptable. */
@@ -533,7 +546,7 @@ const SPEC: Record<string, Record<string, [Check, string]>> = {
     leakPerS: [num(0, 1e9, true), 'a positive number (datagrams per second)'],
   },
 };
-for (const name of ['synFlood', 'udpAmplification', 'udpFlood', 'tcpReflection', 'tcpFlood', 'icmpFlood']) {
+for (const name of ['synFlood', 'udpAmplification', 'udpFlood', 'tcpReflection', 'tcpFlood', 'icmpFlood', 'ipFlood']) {
   SPEC[name] = {
     enabled: [bool, 'true or false'],
     threshold: [num(0, 1e12, true), 'a positive number (packets)'],

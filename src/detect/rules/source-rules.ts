@@ -246,16 +246,29 @@ export class SourceRules {
       if (f & PacketFlags.TCP) this.tcp(batch, i, src, dst, v6, out, t);
       else if (f & PacketFlags.UDP) this.udp(batch, i, src, dst, v6, out, t);
       else if (f & (PacketFlags.ICMP | PacketFlags.ICMPV6)) this.icmp(batch, i, src, dst, v6, out, t);
-      else if (this.config.verticalScan.enabled && !isGroupDestination(batch, i, v6)) {
-        // another IP protocol (GRE, ESP, SCTP... or a bare header of nmap -sO)
-        if (this.config.verticalScan.countIpProtocols) this.vertical(batch, i, src, dst, IP_PROTO | batch.protocol[i], out);
-        // SCTP's ports, a space of their own, counted at the chunk that opens an association
-        // as TCP's at a SYN: nmap -sY sends INITs, -sZ COOKIE ECHOs, port after port
-        if (this.config.verticalScan.countSctp && batch.protocol[i] === 132) {
-          const port = sctpOpenerPort(batch, i);
-          if (port >= 0) this.vertical(batch, i, src, dst, SCTP_PORT | port, out);
-        }
+      else if (!isGroupDestination(batch, i, v6)) this.otherProtocol(batch, i, src, dst, v6, out, t);
+    }
+  }
+
+  /** A packet of another IP protocol (GRE, ESP, SCTP... or a bare header of nmap -sO), not to a group. */
+  private otherProtocol(batch: PacketBatch, i: number, src: AddressKey, dst: AddressKey, v6: boolean, out: Alert[], t: VictimTally | null): void {
+    if (t) {
+      // toward its destination's IP flood; its sender's own such packets (a tunnel's way back) take theirs back
+      this.toward(batch, i, v6, t, 'ipIn', 0);
+      const r = v6 ? this.writer.row6(src as string, batch.ts[i]) : this.writer.row4(batch.src4[i], batch.ts[i]);
+      if (r >= 0) {
+        t.ipOut[r]++;
+        this.writer.peer('ipDstSketch', r, v6 ? mix32(hashText(dst as string)) : mix32(dst as number));
       }
+    }
+    const c = this.config.verticalScan;
+    if (!c.enabled) return;
+    if (c.countIpProtocols) this.vertical(batch, i, src, dst, IP_PROTO | batch.protocol[i], out);
+    // SCTP's ports, a space of their own, counted at the chunk that opens an association as
+    // TCP's at a SYN: nmap -sY sends INITs, -sZ COOKIE ECHOs, port after port
+    if (c.countSctp && batch.protocol[i] === 132) {
+      const port = sctpOpenerPort(batch, i);
+      if (port >= 0) this.vertical(batch, i, src, dst, SCTP_PORT | port, out);
     }
   }
 
@@ -459,7 +472,7 @@ export class SourceRules {
       if (r >= 0) {
         t.udpReqOut[r]++;
         if (reply) t.udpReplyOut[r]++;
-        this.writer.udpPeer('udpDstSketch', r, v6 ? mix32(hashText(dst as string)) : mix32(dst as number));
+        this.writer.peer('udpDstSketch', r, v6 ? mix32(hashText(dst as string)) : mix32(dst as number));
       }
     } else if (t && batch.flags[i] & PacketFlags.FRAGMENT) {
       // the same port at both ends: the first fragment is not counted (a symmetric peer's), its
@@ -534,7 +547,7 @@ export class SourceRules {
   // ---- tally ------------------------------------------------------------------------
 
   /** Count packet i toward its destination's row (`bytes` also into the byte column where there is one). */
-  private toward(batch: PacketBatch, i: number, v6: boolean, t: VictimTally, column: 'syn' | 'synAck' | 'completions' | 'stray' | 'udpResp' | 'udpIn' | 'icmp', bytes: number): void {
+  private toward(batch: PacketBatch, i: number, v6: boolean, t: VictimTally, column: 'syn' | 'synAck' | 'completions' | 'stray' | 'udpResp' | 'udpIn' | 'icmp' | 'ipIn', bytes: number): void {
     const ts = batch.ts[i];
     const w = this.writer;
     const r = v6 ? w.row6(batch.hostKey(i, 'dst') as string, ts) : w.row4(batch.dst4[i], ts);
@@ -553,7 +566,8 @@ export class SourceRules {
       h = mix32(a | 0);
       w.source(r, h, a, '');
     }
-    if (column === 'udpResp') w.udpPeer('udpSrcSketch', r, h);
+    if (column === 'udpResp') w.peer('udpSrcSketch', r, h);
+    else if (column === 'ipIn') w.peer('ipSrcSketch', r, h);
   }
 
   // ---- rules ------------------------------------------------------------------------

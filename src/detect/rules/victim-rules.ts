@@ -7,6 +7,7 @@
 //   TCP reflection  SYN-ACKs toward a victim        less the handshakes it completed as a client
 //   TCP flood       segments without SYN of no connection followed (ACK, RST floods): the first of each 4-tuple
 //   ICMP flood      ICMP toward a victim            less the echo requests it sent
+//   IP flood        other IP protocols (GRE, ESP, raw IP) toward a victim   less those it sent
 //
 // Each is a leaky bucket per victim fed with that balance (so solicited traffic, however
 // heavy, cancels out) and gated on the number of distinct sources: one source is for the
@@ -61,6 +62,8 @@ export class VictimRules {
   private readonly sketch: Int32Array;
   private readonly udpSrc: Int32Array;
   private readonly udpDst: Int32Array;
+  private readonly ipSrc: Int32Array;
+  private readonly ipDst: Int32Array;
   private readonly scratch = new Int32Array(SKETCH_WORDS);
   private readonly top4: Float64Array;
   private readonly top6: string[];
@@ -78,6 +81,8 @@ export class VictimRules {
     this.sketch = new Int32Array(max * SKETCH_WORDS);
     this.udpSrc = new Int32Array(max * SKETCH_WORDS);
     this.udpDst = new Int32Array(max * SKETCH_WORDS);
+    this.ipSrc = new Int32Array(max * SKETCH_WORDS);
+    this.ipDst = new Int32Array(max * SKETCH_WORDS);
     this.top4 = new Float64Array(max);
     this.top6 = [];
     this.topCount = new Float64Array(max);
@@ -94,6 +99,7 @@ export class VictimRules {
       rule('tcp-reflection', c.tcpReflection, 'synAck', 'completionsOut', null, 'synAcks', 'completedOut'),
       rule('tcp-flood', c.tcpFlood, 'stray', null, null, 'segments', ''),
       rule('icmp-flood', c.icmpFlood, 'icmp', 'echoOut', 'icmpBytes', 'packets', 'echoRequestsOut'),
+      rule('ip-flood', c.ipFlood, 'ipIn', 'ipOut', null, 'packets', 'sent'),
     ].filter((r) => r.config.enabled);
   }
 
@@ -152,7 +158,7 @@ export class VictimRules {
     // seen first are credit, up to one threshold's worth.
     if (!b.pour(s, ts, pin - pout, tally.firstTs[r], -rule.config.threshold)) return;
     const cfg = rule.config;
-    const sources = rule.inCol === 'udpResp' ? this.unsolicitedUdpSources(s) : estimateSources(this.sketch, s * SKETCH_WORDS);
+    const sources = rule.inCol === 'udpResp' ? this.unsolicited(this.udpSrc, this.udpDst, s) : rule.inCol === 'ipIn' ? this.unsolicited(this.ipSrc, this.ipDst, s) : estimateSources(this.sketch, s * SKETCH_WORDS);
     if (sources < cfg.minSources) {
       // one or a few sources: the source rules' case; hold at the threshold until more come
       b.cap(s, cfg.threshold);
@@ -184,6 +190,8 @@ export class VictimRules {
     this.sketch.fill(0, s * SKETCH_WORDS, (s + 1) * SKETCH_WORDS);
     this.udpSrc.fill(0, s * SKETCH_WORDS, (s + 1) * SKETCH_WORDS);
     this.udpDst.fill(0, s * SKETCH_WORDS, (s + 1) * SKETCH_WORDS);
+    this.ipSrc.fill(0, s * SKETCH_WORDS, (s + 1) * SKETCH_WORDS);
+    this.ipDst.fill(0, s * SKETCH_WORDS, (s + 1) * SKETCH_WORDS);
     this.top4[s] = 0;
     this.top6[s] = '';
     this.topCount[s] = 0;
@@ -196,6 +204,8 @@ export class VictimRules {
       this.sketch[a] |= tally.srcSketch[b];
       this.udpSrc[a] |= tally.udpSrcSketch[b];
       this.udpDst[a] |= tally.udpDstSketch[b];
+      this.ipSrc[a] |= tally.ipSrcSketch[b];
+      this.ipDst[a] |= tally.ipDstSketch[b];
     }
     const n = tally.topCount[r];
     const a4 = tally.topSrc4[r];
@@ -210,11 +220,14 @@ export class VictimRules {
     }
   }
 
-  /** Estimated sources of large UDP toward victim s that it never sent to: |sources ∪ peers| − |peers|. */
-  private unsolicitedUdpSources(s: number): number {
+  /**
+   * Estimated sources toward victim s that it never sent to: |sources ∪ peers| − |peers|, of
+   * large UDP (udpSrc, udpDst) or of the other IP protocols (ipSrc, ipDst).
+   */
+  private unsolicited(sources: Int32Array, peers: Int32Array, s: number): number {
     const u = this.scratch;
-    for (let k = 0; k < SKETCH_WORDS; k++) u[k] = this.udpSrc[s * SKETCH_WORDS + k] | this.udpDst[s * SKETCH_WORDS + k];
-    return Math.max(0, estimateSources(u) - estimateSources(this.udpDst, s * SKETCH_WORDS));
+    for (let k = 0; k < SKETCH_WORDS; k++) u[k] = sources[s * SKETCH_WORDS + k] | peers[s * SKETCH_WORDS + k];
+    return Math.max(0, estimateSources(u) - estimateSources(peers, s * SKETCH_WORDS));
   }
 
   private hasTop(s: number): boolean {

@@ -58,12 +58,20 @@ export interface VictimTally {
   icmpBytes: number[];
   /** Echo requests the host sent (each solicits a reply). */
   echoOut: number[];
+  /** Packets of IP protocols other than TCP, UDP and ICMP toward the host (GRE, ESP, raw IP...). */
+  ipIn: number[];
+  /** Such packets the host sent (a tunnel's own traffic back). */
+  ipOut: number[];
   /** Sources toward the host: a 128-bit linear-counting bitmap, SKETCH_WORDS int32 per row. */
   srcSketch: number[];
   /** Sources of the host's udpResp datagrams, the same kind of bitmap. */
   udpSrcSketch: number[];
   /** Hosts the host sent UDP to (the peers whose answers it solicited), the same kind of bitmap. */
   udpDstSketch: number[];
+  /** Sources of the host's ipIn packets, the same kind of bitmap. */
+  ipSrcSketch: number[];
+  /** Hosts the host sent such packets to (its tunnels' peers), the same kind of bitmap. */
+  ipDstSketch: number[];
   /** The majority-vote candidate among the sources toward the host (Boyer–Moore), and its margin. */
   topSrc4: number[];
   topSrc6: string[];
@@ -71,15 +79,15 @@ export interface VictimTally {
 }
 
 const COUNT_COLUMNS = [
-  'syn', 'completions', 'synAck', 'completionsOut', 'stray', 'udpResp', 'udpRespBytes', 'udpIn', 'udpReqOut', 'udpReplyOut', 'icmp', 'icmpBytes', 'echoOut',
+  'syn', 'completions', 'synAck', 'completionsOut', 'stray', 'udpResp', 'udpRespBytes', 'udpIn', 'udpReqOut', 'udpReplyOut', 'icmp', 'icmpBytes', 'echoOut', 'ipIn', 'ipOut',
 ] as const;
 export type TallyCount = (typeof COUNT_COLUMNS)[number];
 
 export function newVictimTally(): VictimTally {
   return {
     rows: 0, dropped: 0, v4: [], v6: [], firstTs: [], lastTs: [],
-    syn: [], completions: [], synAck: [], completionsOut: [], stray: [], udpResp: [], udpRespBytes: [], udpIn: [], udpReqOut: [], udpReplyOut: [], icmp: [], icmpBytes: [], echoOut: [],
-    srcSketch: [], udpSrcSketch: [], udpDstSketch: [], topSrc4: [], topSrc6: [], topCount: [],
+    syn: [], completions: [], synAck: [], completionsOut: [], stray: [], udpResp: [], udpRespBytes: [], udpIn: [], udpReqOut: [], udpReplyOut: [], icmp: [], icmpBytes: [], echoOut: [], ipIn: [], ipOut: [],
+    srcSketch: [], udpSrcSketch: [], udpDstSketch: [], ipSrcSketch: [], ipDstSketch: [], topSrc4: [], topSrc6: [], topCount: [],
   };
 }
 
@@ -95,6 +103,8 @@ export function clearVictimTally(t: VictimTally): void {
   t.srcSketch.length = 0;
   t.udpSrcSketch.length = 0;
   t.udpDstSketch.length = 0;
+  t.ipSrcSketch.length = 0;
+  t.ipDstSketch.length = 0;
   t.topSrc4.length = 0;
   t.topSrc6.length = 0;
   t.topCount.length = 0;
@@ -199,8 +209,8 @@ export class VictimTallyWriter {
     } else t.topCount[r]--;
   }
 
-  /** Mark a host in one of the row's UDP bitmaps (`h` as for source()). */
-  udpPeer(column: 'udpSrcSketch' | 'udpDstSketch', r: number, h: number): void {
+  /** Mark a host in one of the row's peer bitmaps (`h` as for source()). */
+  peer(column: 'udpSrcSketch' | 'udpDstSketch' | 'ipSrcSketch' | 'ipDstSketch', r: number, h: number): void {
     sketchAdd(this.tally![column], r, h);
   }
 
@@ -227,6 +237,8 @@ export class VictimTallyWriter {
       t.srcSketch.push(0);
       t.udpSrcSketch.push(0);
       t.udpDstSketch.push(0);
+      t.ipSrcSketch.push(0);
+      t.ipDstSketch.push(0);
     }
     t.topSrc4.push(0);
     t.topSrc6.push('');
