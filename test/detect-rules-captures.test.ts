@@ -645,7 +645,9 @@ describe('SCTP scans: real nmap 7.93 -sY and -sZ (a veth pair); SCTP signalling 
 
 describe('rules on recordings of real nmap 7.93 and hping3 (a veth pair between two network namespaces)', () => {
   const SCANNER = '198.18.0.2', TARGET = '198.18.0.1';
-  for (const s of ['sA', 'sM', 'sW', 'sO']) {
+  // session 11: -f (8-byte fragments: the first holds no TCP flags) and --ip-options R (40
+  // bytes of IP options, so -s 96 cut the SYN's TCP options) were read as malformed and missed
+  for (const s of ['sA', 'sM', 'sW', 'sO', 'f', 'ip-options']) {
     const file = `recorded_scan_nmap-${s}.pcap`;
     test(`${file}: the scanner gets a blockable alert within 1 s, nobody else does`, () => {
       expectScanner(file, join(FIXTURES, file), SCANNER, [TARGET], 1);

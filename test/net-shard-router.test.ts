@@ -46,3 +46,28 @@ test('every routed row reaches its own shard in order; a few rows a flush travel
   for (const o of big.out) rows += o.batch.length;
   assert.equal(rows, big.router.routed);
 });
+
+test('malformed and unsupported rows are not routed, but for a tiny TCP fragment (a scan probe for the rules)', async () => {
+  const file = new URL('./fixtures/captures/recorded_scan_nmap-f.pcap', import.meta.url).pathname;
+  const routed: number[] = [];
+  const router = new ShardRouter(2, 256, (_shard, batch) => {
+    for (let i = 0; i < batch.length; i++) routed.push(batch.flags[i]!);
+  });
+  let tiny = 0, malformed = 0, rows = 0;
+  const source = new FileSource([file], { batchSize: 256 });
+  for (let b = await source.next(); b !== null; b = await source.next()) {
+    for (let i = 0; i < b.length; i++) {
+      rows++;
+      if (b.flags[i]! & PacketFlags.TINY_FRAGMENT) tiny++;
+      else if (b.flags[i]! & (PacketFlags.MALFORMED | PacketFlags.UNSUPPORTED)) malformed++;
+    }
+    router.route(b);
+  }
+  router.flush();
+  await source.close();
+  assert.ok(tiny >= 300, `${tiny} tiny fragments (nmap -f, 300 ports)`);
+  assert.equal(routed.filter((f) => f & PacketFlags.TINY_FRAGMENT).length, tiny);
+  assert.equal(routed.filter((f) => f & (PacketFlags.MALFORMED | PacketFlags.UNSUPPORTED) && !(f & PacketFlags.TINY_FRAGMENT)).length, 0);
+  assert.equal(router.unroutable, malformed);
+  assert.equal(router.routed, rows - malformed);
+});

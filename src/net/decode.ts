@@ -319,7 +319,11 @@ function decodeRow(
     switch (protocol) {
       case 6: {
         flags |= F.TCP;
-        if (l4Len < 20) { status = S.bad_tcp_header_length; break decode; }
+        if (l4Len < 20) {
+          if (fragmented) flags |= F.TINY_FRAGMENT; // a first fragment (later ones broke off above)
+          status = S.bad_tcp_header_length;
+          break decode;
+        }
         if (cap < 20) { status = S.truncated_tcp; break decode; }
         srcPort = (buf[l4] << 8) | buf[l4 + 1];
         dstPort = (buf[l4 + 2] << 8) | buf[l4 + 3];
@@ -332,16 +336,20 @@ function decodeRow(
         payloadLen = l4Len - doff;
         pay = l4 + doff;
         if (doff > 20) {
-          if (cap < doff) { status = S.truncated_tcp; break decode; }
+          // Options the snap length cut off (tcpdump -s 96 behind a long IP header) are
+          // unknown, not wrong: those captured whole are read, the header's fixed part stands.
+          if (cap < doff && !(flags & F.SNAPPED)) { status = S.truncated_tcp; break decode; }
           let o = l4 + 20;
           const oe = l4 + doff;
-          while (o < oe) {
+          const ce = cap < doff ? l4 + cap : oe;
+          while (o < ce) {
             const kind = buf[o];
             if (kind === 0) break; // end of option list
             if (kind === 1) { o++; continue; } // NOP
-            if (o + 1 >= oe) { status = S.bad_tcp_options; break decode; }
+            if (o + 1 >= ce) { if (ce < oe) break; status = S.bad_tcp_options; break decode; }
             const len = buf[o + 1];
             if (len < 2 || o + len > oe) { status = S.bad_tcp_options; break decode; }
+            if (o + len > ce) break; // cut by the snap length
             if (kind === 2) {
               if (len !== 4) { status = S.bad_tcp_options; break decode; }
               tcpMss = (buf[o + 2] << 8) | buf[o + 3];

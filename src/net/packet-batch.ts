@@ -66,6 +66,14 @@ export const PacketFlags = {
    * Linux revalidates one it knows by unicast (its neighbour table's ucast_solicit probes).
    */
   ARP_BROADCAST: 1 << 28,
+  /**
+   * A first IP fragment of TCP too short to hold the 20-byte TCP header (the row is
+   * MALFORMED for every other reader): the tiny fragment of RFC 1858 §3.1, which no real path
+   * makes (RFC 791: every link carries 68 bytes whole, so an IPv4 first fragment holds at
+   * least 48 bytes of TCP after a plain header; RFC 7112: an IPv6 first fragment holds the
+   * whole header chain) and nmap -f and --mtu send to slip flags past filters.
+   */
+  TINY_FRAGMENT: 1 << 29,
 } as const;
 
 export type AddressSide = 'src' | 'dst';

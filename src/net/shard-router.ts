@@ -52,7 +52,8 @@ export class ShardRouter {
     const n = batch.length;
     const flags = batch.flags;
     for (let i = 0; i < n; i++) {
-      if (flags[i]! & NOT_ROUTABLE) {
+      // a tiny TCP fragment is malformed, but a scan probe for the shard's rules (packet-batch.ts)
+      if (flags[i]! & NOT_ROUTABLE && !(flags[i]! & PacketFlags.TINY_FRAGMENT)) {
         this.unroutable++;
         continue;
       }

@@ -54,11 +54,17 @@ export const ProbeKind = {
    * 1191): a pure ACK at sequence 0, with no options and DF clear, is a hand-built packet.
    */
   NMAP_ACK: 13,
+  /**
+   * A first fragment of TCP too short to hold the TCP header (PacketFlags.TINY_FRAGMENT): RFC
+   * 1858's tiny fragment attack, nmap -f and --mtu. Snort's frag3 and Suricata's defrag raise
+   * a decoder event on it; firewalls drop it (RFC 3128).
+   */
+  TINY_FRAGMENT: 14,
 } as const;
 
 export const PROBE_NAMES = [
   'none', 'null', 'fin', 'xmas', 'syn-fin', 'syn-rst', 'no-ack', 'nmap-syn', 'os-probe-syn', 'connect-abort',
-  'icmp-empty-echo', 'icmp-echo-code', 'icmp-old-request', 'nmap-ack',
+  'icmp-empty-echo', 'icmp-echo-code', 'icmp-old-request', 'nmap-ack', 'tiny-fragment',
 ] as const;
 
 const FIN = 0x01, SYN = 0x02, RST = 0x04, PSH = 0x08, ACK = 0x10, URG = 0x20;

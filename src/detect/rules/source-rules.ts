@@ -218,6 +218,11 @@ export class SourceRules {
         this.arp(batch, i, out);
         continue;
       }
+      if (f & PacketFlags.TINY_FRAGMENT && this.config.scanProbe.enabled && !(f & PacketFlags.HOP_MISMATCH)) {
+        // malformed for every other reader, a scan probe here (probe-signatures.ts)
+        this.probe(batch, i, batch.flowKey(i, 'src'), ProbeKind.TINY_FRAGMENT, out);
+        continue;
+      }
       if (f & SKIP || (f & (PacketFlags.IPV4 | PacketFlags.IPV6)) === 0) {
         this.skipped++;
         continue;
