@@ -633,6 +633,10 @@ describe('SCTP scans: real nmap 7.93 -sY and -sZ (a veth pair); SCTP signalling 
       assert.ok(alerts.some((a) => a.type === 'port-scan-vertical' && a.evidence.proto === 'sctp'), alerts.map(describeAlert).join('; '));
     });
   }
+  test('recorded_benign_traceroute.pcap: Linux traceroute over two routers (UDP, then -N 1, ICMP and TCP to port 80): no alert', () => {
+    const alerts = runFiles([join(FIXTURES, 'recorded_benign_traceroute.pcap')]).alerts;
+    assert.deepEqual(alerts.map(describeAlert), []);
+  });
   test('classes_benign_tunnels.pcap: a VPN hub taking ESP from 30 spokes, a GRE tunnel, both far more in than out: no alert', () => {
     const alerts = runFiles([join(FIXTURES, 'classes', 'classes_benign_tunnels.pcap')]).alerts;
     assert.deepEqual(alerts.map(describeAlert), []);

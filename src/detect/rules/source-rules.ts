@@ -46,7 +46,7 @@ import { validateRulesConfig, type RulesConfig } from './rules-config.ts';
 import { COOLING, FAST_OVER, SLOW_OVER, ScanKeys } from './scan-keys.ts';
 import { FragmentVerdicts } from './fragment-verdicts.ts';
 import { UnansweredUdp } from './unanswered-udp.ts';
-import { oneWayReport, portTable } from './udp-port-roles.ts';
+import { TRACEROUTE_PORTS, oneWayReport, portTable } from './udp-port-roles.ts';
 import { VictimTallyWriter, type VictimTally } from './victim-tally.ts';
 import type { BoundedTable } from '../table-report.ts';
 
@@ -82,6 +82,8 @@ const SYN_RTO_S = 1;
 // Neighbour discovery, router discovery and MLD: chatter on every IPv6 link, not floods.
 const ICMPV6_LINK = new Uint8Array(256);
 for (const t of [130, 131, 132, 133, 134, 135, 136, 137, 143, 151, 152, 153]) ICMPV6_LINK[t] = 1;
+
+const TRACEROUTE = portTable(TRACEROUTE_PORTS);
 
 /** The name of a value's space in the scan rules' distinct sets, for the evidence. */
 function spaceName(port: number): string {
@@ -488,7 +490,8 @@ export class SourceRules {
     // A new UDP flow from a client port is a connection opener; a server answering from a
     // privileged port never is, nor a large datagram (scanners' probes are small; a
     // reflector sending amplified answers to many ports of its victim is not scanning it).
-    if (sp < 1024 || group || large) return;
+    // Nor is a traceroute's probe (udp-port-roles.ts: TRACEROUTE_PORTS).
+    if (sp < 1024 || group || large || TRACEROUTE[dp]) return;
     const vertical = c.verticalScan.enabled && c.verticalScan.countUdp;
     const horizontal = c.horizontalScan.enabled && c.horizontalScan.countUdp && !this.exemptUdp[dp];
     if (!vertical && !horizontal) return;

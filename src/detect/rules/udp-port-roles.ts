@@ -26,6 +26,19 @@
  */
 export const HIGH_AMPLIFIER_PORTS: readonly number[] = [32410, 32414, 33848, 37810, 41794, 47808];
 
+/**
+ * The destination ports of traceroute's UDP probes. Van Jacobson's traceroute (Linux's, the
+ * BSDs') starts at 33434, IANA's "traceroute" port, and adds one a probe: 3 a hop over at most
+ * 30 hops by default, up to 16 in flight at once (Linux traceroute -N); iputils' tracepath
+ * starts at 44444 and sweeps the same way. Each probe is sent to draw an ICMP time exceeded
+ * from a router on the path, and the last ones a port unreachable from the host, so a trace
+ * to one host is a burst of new UDP ports on it that finds no service: not a scan.
+ */
+export const TRACEROUTE_PORTS: readonly number[] = [
+  ...Array.from({ length: 101 }, (_, k) => 33434 + k),
+  ...Array.from({ length: 101 }, (_, k) => 44444 + k),
+];
+
 /** A lookup of 16-bit values, 1 at each (`reportPorts` for oneWayReport, the sweep rule's exempt UDP ports, nmap's SYN windows). */
 export function portTable(ports: readonly number[]): Uint8Array {
   const t = new Uint8Array(65536);
