@@ -637,6 +637,10 @@ describe('SCTP scans: real nmap 7.93 -sY and -sZ (a veth pair); SCTP signalling 
     const alerts = runFiles([join(FIXTURES, 'recorded_benign_traceroute.pcap')]).alerts;
     assert.deepEqual(alerts.map(describeAlert), []);
   });
+  test('classes_benign_network_monitor.pcap: pings and SNMP polls of 300 live hosts a minute, all answered: no alert', () => {
+    const alerts = runFiles([join(FIXTURES, 'classes', 'classes_benign_network_monitor.pcap')]).alerts;
+    assert.deepEqual(alerts.map(describeAlert), []);
+  });
   test('classes_benign_tunnels.pcap: a VPN hub taking ESP from 30 spokes, a GRE tunnel, both far more in than out: no alert', () => {
     const alerts = runFiles([join(FIXTURES, 'classes', 'classes_benign_tunnels.pcap')]).alerts;
     assert.deepEqual(alerts.map(describeAlert), []);

@@ -110,6 +110,10 @@ export class SessionVerifier {
       // After the hop check: a datagram judged forged neither answers nor is answered (one
       // forged "answer" now and then would otherwise keep a flooder's datagrams answered).
       if (f & PacketFlags.UDP && ports && !(f & PacketFlags.HOP_MISMATCH)) f = this.udp.mark(b, i, f, src, b.flowKey(i, 'dst'));
+      else if (f & (PacketFlags.ICMP | PacketFlags.ICMPV6) && ports && !(f & PacketFlags.HOP_MISMATCH)) {
+        const type = b.icmpType[i];
+        if (type === (v6 ? 128 : 8) || type === (v6 ? 129 : 0)) f = this.udp.markEcho(b, i, f, src, b.flowKey(i, 'dst'), type === (v6 ? 128 : 8));
+      }
       flags[i] = f;
     }
   }

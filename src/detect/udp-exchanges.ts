@@ -7,14 +7,20 @@
 //   D:pd are answered: a DNS client's queries, a QUIC or VPN upload's ACKs, symmetric RTP;
 //   RTCP on the RTP port + 1 is not an answer to the RTP port);
 // - UDP_REPLY: it answers: D sent UDP to S:ps within `answeredS`.
+// - SOURCE_ANSWERED: it opens an exchange (none with D:pd, or one idle past the window) and
+//   most of S's recent openings were answered (at least MIN_OPENINGS, half or more answered):
+//   a monitor polling live hosts, whose first round would otherwise read as a sweep (shards
+//   see no answers). ICMP echo is tracked the same way (markEcho), the pair's "port" ECHO.
 // One entry per (sender, receiver, receiver's port): "S sends to D:pd", with when it last
-// sent and when it was last answered (an answer makes none). Per datagram: one lookup of the
+// sent and when it was last answered (an answer makes none); one per sender with its
+// openings and those answered, both halved when the openings reach HALVE_AT (recent ones weigh most). Per datagram: one lookup of the
 // reverse entry and one lookup (or insert) of its own; no allocation for IPv4 (IPv6 keys are the address texts
 // the caller already has). Answered entries are kept over others (a flood of forged sources
 // makes one entry per datagram and must not push the live exchanges out).
 
 import { PacketFlags, type PacketBatch } from '../net/packet-batch.ts';
 import { FlowTable, PROTECTED_SOCKETS, type AddressKey } from './flow-table.ts';
+import { fnv1a, mix32 } from '../util/hash.ts';
 
 export interface UdpExchangesConfig {
   /** Seconds an answer keeps an exchange answered (and a datagram sent keeps its replies solicited). */
@@ -33,16 +39,37 @@ export interface UdpExchangesConfig {
  */
 export const DEFAULT_UDP_EXCHANGES: UdpExchangesConfig = { answeredS: 30, maxExchanges: 65_536 };
 
+/** The pseudo-port of an ICMP echo exchange (above every UDP port). */
+const ECHO = 0x10000;
+/** Openings a sender makes before its answered share says anything (a sweep's first hosts may all be up). */
+const MIN_OPENINGS = 8;
+/** Openings at which a sender's counts are halved. */
+const HALVE_AT = 64;
+/**
+ * Senders with counts: a direct-mapped table (a sender's slot is its hash; another sender
+ * hashing there takes it over), one hash and one compare an opening, nothing to evict: a
+ * flood from forged sources opens an exchange every datagram.
+ */
+const SENDER_SLOTS = 1 << 14;
+
 export class UdpExchanges {
   private readonly table: FlowTable;
   private readonly sentAt: Float64Array;
   private readonly answeredAt: Float64Array;
+  /** 1 while the entry's latest opening (a new or renewed exchange) waits for its first answer. */
+  private readonly pending: Uint8Array;
   private readonly windowS: number;
+  /** Per sender slot: its address (IPv4 as a number, else NaN and the IPv6 text), exchanges it opened, and of them those answered. */
+  private readonly key4 = new Float64Array(SENDER_SLOTS).fill(Number.NaN);
+  private readonly key6: string[] = new Array<string>(SENDER_SLOTS).fill('');
+  private readonly opened = new Float32Array(SENDER_SLOTS);
+  private readonly answered = new Float32Array(SENDER_SLOTS);
 
   constructor(config: UdpExchangesConfig = DEFAULT_UDP_EXCHANGES) {
     this.table = new FlowTable(config.maxExchanges, { protectedShare: PROTECTED_SOCKETS });
     this.sentAt = new Float64Array(config.maxExchanges);
     this.answeredAt = new Float64Array(config.maxExchanges);
+    this.pending = new Uint8Array(config.maxExchanges);
     this.windowS = config.answeredS;
   }
 
@@ -61,10 +88,7 @@ export class UdpExchanges {
     const reply = r >= 0 && ts - this.sentAt[r] <= w;
     if (reply) {
       f |= PacketFlags.UDP_REPLY;
-      // Every answer (a no-op when kept already): an answered exchange the protected share
-      // once pushed back is kept again.
-      t.protect(r);
-      this.answeredAt[r] = ts;
+      this.answer(r, dst, ts);
     }
     let s = t.find(src, dst, dp, 0);
     if (s < 0) {
@@ -73,8 +97,76 @@ export class UdpExchanges {
       if (reply) return f;
       s = t.insert(src, dst, dp, 0);
       this.answeredAt[s] = -Infinity;
+      f |= this.opening(s, src);
     } else if (ts - this.answeredAt[s] <= w) f |= PacketFlags.UDP_ANSWERED;
+    else if (ts - this.sentAt[s] > w) f |= this.opening(s, src);
     this.sentAt[s] = ts;
     return f;
+  }
+
+  /** Row i of `b`, an ICMP echo request (`request`) or reply from `src` to `dst`: its flags with SOURCE_ANSWERED. */
+  markEcho(b: PacketBatch, i: number, f: number, src: AddressKey, dst: AddressKey, request: boolean): number {
+    const ts = b.ts[i];
+    const t = this.table;
+    if (!request) {
+      const r = t.find(dst, src, ECHO, 0);
+      if (r >= 0 && ts - this.sentAt[r] <= this.windowS) this.answer(r, dst, ts);
+      return f;
+    }
+    let s = t.find(src, dst, ECHO, 0);
+    if (s < 0) {
+      s = t.insert(src, dst, ECHO, 0);
+      this.answeredAt[s] = -Infinity;
+      f |= this.opening(s, src);
+    } else if (ts - this.sentAt[s] > this.windowS) f |= this.opening(s, src);
+    this.sentAt[s] = ts;
+    return f;
+  }
+
+  /** Exchange r (opened by `sender`) is answered at ts; the first answer of an opening counts for its sender. */
+  private answer(r: number, sender: AddressKey, ts: number): void {
+    // Every answer (a no-op when kept already): an answered exchange the protected share
+    // once pushed back is kept again.
+    this.table.protect(r);
+    if (this.pending[r]) {
+      this.pending[r] = 0;
+      const k = this.senderSlot(sender, false);
+      if (k >= 0 && this.answered[k] < this.opened[k]) this.answered[k]++;
+    }
+    this.answeredAt[r] = ts;
+  }
+
+  /** `sender` opens exchange s: SOURCE_ANSWERED when most of its recent openings were answered. */
+  private opening(s: number, sender: AddressKey): number {
+    this.pending[s] = 1;
+    const k = this.senderSlot(sender, true);
+    const o = this.opened[k];
+    const mostly = o >= MIN_OPENINGS && this.answered[k] * 2 >= o;
+    if (o + 1 >= HALVE_AT) {
+      this.opened[k] = (o + 1) / 2;
+      this.answered[k] /= 2;
+    } else this.opened[k] = o + 1;
+    return mostly ? PacketFlags.SOURCE_ANSWERED : 0;
+  }
+
+  /** The sender's slot; -1 when it has none and `take` is false (with `take`, a slot it takes over, counts zeroed). */
+  private senderSlot(sender: AddressKey, take: boolean): number {
+    let k: number;
+    if (typeof sender === 'number') {
+      k = mix32(sender) & (SENDER_SLOTS - 1);
+      if (this.key4[k] === sender) return k;
+      if (!take) return -1;
+      this.key4[k] = sender;
+      this.key6[k] = '';
+    } else {
+      k = mix32(fnv1a(sender)) & (SENDER_SLOTS - 1);
+      if (this.key6[k] === sender) return k;
+      if (!take) return -1;
+      this.key4[k] = Number.NaN;
+      this.key6[k] = sender;
+    }
+    this.opened[k] = 0;
+    this.answered[k] = 0;
+    return k;
   }
 }

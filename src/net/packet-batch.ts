@@ -74,6 +74,13 @@ export const PacketFlags = {
    * whole header chain) and nmap -f and --mtu send to slip flags past filters.
    */
   TINY_FRAGMENT: 1 << 29,
+  /**
+   * Set by the UDP exchange tracker (src/detect/udp-exchanges.ts) on a UDP datagram or ICMP
+   * echo request that opens an exchange (or renews one idle past its window) when most of its
+   * sender's recent such openings were answered: a monitor polling live hosts. A sweep of a
+   * network meets mostly silence (absent hosts, closed ports answering with ICMP errors).
+   */
+  SOURCE_ANSWERED: 1 << 30,
 } as const;
 
 export type AddressSide = 'src' | 'dst';

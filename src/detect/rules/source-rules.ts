@@ -491,7 +491,9 @@ export class SourceRules {
     // privileged port never is, nor a large datagram (scanners' probes are small; a
     // reflector sending amplified answers to many ports of its victim is not scanning it).
     // Nor is a traceroute's probe (udp-port-roles.ts: TRACEROUTE_PORTS).
-    if (sp < 1024 || group || large || TRACEROUTE[dp]) return;
+    // Nor is one from a sender whose openings are mostly answered (SOURCE_ANSWERED,
+    // udp-exchanges.ts: a monitor polling live hosts; a sweep meets mostly silence).
+    if (sp < 1024 || group || large || TRACEROUTE[dp] || batch.flags[i] & PacketFlags.SOURCE_ANSWERED) return;
     const vertical = c.verticalScan.enabled && c.verticalScan.countUdp;
     const horizontal = c.horizontalScan.enabled && c.horizontalScan.countUdp && !this.exemptUdp[dp];
     if (!vertical && !horizontal) return;
@@ -519,7 +521,8 @@ export class SourceRules {
         const r = v6 ? this.writer.row6(src as string, ts) : this.writer.row4(batch.src4[i], ts);
         if (r >= 0) t.echoOut[r]++;
       }
-      if (!group && c.horizontalScan.enabled) this.horizontal(batch, i, src, dst, v6, ICMP_ECHO, out);
+      // (not from a sender whose echo requests and datagrams are mostly answered: a monitor)
+      if (!group && c.horizontalScan.enabled && !(batch.flags[i] & PacketFlags.SOURCE_ANSWERED)) this.horizontal(batch, i, src, dst, v6, ICMP_ECHO, out);
     }
   }
 

@@ -1,0 +1,75 @@
+// The exchange tracker's SOURCE_ANSWERED (src/detect/udp-exchanges.ts through the session
+// verifier): a sender whose openings are mostly answered (a monitor polling live hosts) has
+// its later openings marked, so the sweep rules leave them; a sweep meeting silence does not.
+import { strict as assert } from 'node:assert';
+import { describe, test } from 'node:test';
+import { decodeFrame } from '../src/net/decode.ts';
+import { DecodeStats } from '../src/net/decode-stats.ts';
+import { PacketBatch, PacketFlags } from '../src/net/packet-batch.ts';
+import { SessionVerifier } from '../src/detect/session-verifier.ts';
+import { ethernet, icmp, ipv4, udp } from './fixtures/net/frames.ts';
+
+type Frame = { ts: number; bytes: Uint8Array };
+const echo = (ts: number, src: string, dst: string, type: 0 | 8): Frame => ({ ts, bytes: ethernet(0x0800, ipv4({ src, dst, protocol: 1 }, icmp(type, 0, [0, 7, 0, 1], new Array(56).fill(0)))) });
+const dgram = (ts: number, src: string, dst: string, sp: number, dp: number): Frame => ({ ts, bytes: ethernet(0x0800, ipv4({ src, dst, protocol: 17 }, udp(sp, dp, new Array(40).fill(0x30)))) });
+
+/** Marks the frames in one batch; returns each row's flags. */
+function marked(frames: Frame[]): number[] {
+  const b = new PacketBatch(frames.length);
+  const stats = new DecodeStats();
+  for (const f of frames) {
+    decodeFrame(b, b.length, f.bytes, 0, f.bytes.length, f.bytes.length, 1, f.ts, stats);
+    b.length++;
+  }
+  new SessionVerifier().mark(b);
+  return Array.from(b.flags.subarray(0, b.length));
+}
+
+const NMS = '10.20.0.5';
+const host = (k: number) => `10.20.${20 + (k >> 8)}.${k & 255}`;
+
+describe('SOURCE_ANSWERED', () => {
+  test('a monitor pinging 50 live hosts: its 9th opening on is marked, every reply too is left alone', () => {
+    const frames: Frame[] = [];
+    for (let k = 0; k < 50; k++) {
+      frames.push(echo(k * 0.01, NMS, host(k + 1), 8));
+      frames.push(echo(k * 0.01 + 0.002, host(k + 1), NMS, 0));
+    }
+    const flags = marked(frames);
+    const requests = flags.filter((_, i) => i % 2 === 0);
+    assert.deepEqual(requests.map((f) => (f & PacketFlags.SOURCE_ANSWERED ? 1 : 0)), [...new Array(8).fill(0), ...new Array(42).fill(1)]);
+    assert.ok(flags.filter((_, i) => i % 2 === 1).every((f) => !(f & PacketFlags.SOURCE_ANSWERED)));
+  });
+
+  test('an SNMP poller of live hosts, polled again a minute later: marked from its 9th opening, in the second round too', () => {
+    const frames: Frame[] = [];
+    for (const round of [0, 60]) {
+      for (let k = 0; k < 20; k++) {
+        const sp = 40000 + round + k;
+        frames.push(dgram(round + k * 0.01, NMS, host(k + 1), sp, 161));
+        frames.push(dgram(round + k * 0.01 + 0.003, host(k + 1), NMS, 161, sp));
+      }
+    }
+    const requests = marked(frames).filter((_, i) => i % 2 === 0).map((f) => (f & PacketFlags.SOURCE_ANSWERED ? 1 : 0));
+    assert.deepEqual(requests, [...new Array(8).fill(0), ...new Array(32).fill(1)]);
+  });
+
+  test('a sweep whose first 10 hosts answer and the next 90 do not: marked only while half its openings were answered', () => {
+    const frames: Frame[] = [];
+    for (let k = 0; k < 100; k++) {
+      frames.push(echo(k * 0.01, NMS, host(k + 1), 8));
+      if (k < 10) frames.push(echo(k * 0.01 + 0.002, host(k + 1), NMS, 0));
+    }
+    const flags = marked(frames).filter((f, i) => i < 20 ? i % 2 === 0 : true);
+    const marks = flags.map((f) => (f & PacketFlags.SOURCE_ANSWERED ? 1 : 0));
+    const counted = marks.filter((m) => m === 0).length;
+    assert.ok(counted >= 80, `${counted} of 100 openings left for the sweep rules`);
+    assert.equal(marks.slice(30).filter((m) => m === 1).length, 0, 'none marked once most went unanswered');
+  });
+
+  test('a sweep that nothing answers is never marked', () => {
+    const frames: Frame[] = [];
+    for (let k = 0; k < 100; k++) frames.push(dgram(k * 0.001, '203.0.113.9', host(k + 1), 50000, 161));
+    assert.ok(marked(frames).every((f) => !(f & PacketFlags.SOURCE_ANSWERED)));
+  });
+});
