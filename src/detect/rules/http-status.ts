@@ -3,6 +3,9 @@
 //   status-line = HTTP-version SP status-code SP [ reason-phrase ]
 //   HTTP-version = "HTTP/" DIGIT "." DIGIT,  status-code = 3DIGIT
 //
+// and of a SIP status line, the same grammar with "SIP/2.0" (RFC 3261 §7.2), whose codes
+// mean what HTTP's do (401 and 407 challenge, 403 refuses, 404 knows no such user).
+//
 // read from the first bytes a segment kept (PAYLOAD_HEAD_BYTES: "HTTP/1.1 404 Not" fits).
 // The one reader of status lines: the web-probing rule's (http-errors.ts) and the login
 // rules' HTTP service (service-replies.ts).
@@ -28,9 +31,25 @@ export function httpStatus(bytes: Uint8Array, offset: number, length: number): n
   if (bytes[o] !== H || bytes[o + 1] !== T || bytes[o + 2] !== T || bytes[o + 3] !== P || bytes[o + 4] !== SLASH) return 0;
   // HTTP/1.0 and 1.1 only: HTTP/2 and 3 have no status line (a binary ":status" field)
   if (bytes[o + 5] !== ONE || bytes[o + 6] !== DOT || digit(bytes[o + 7]!) < 0 || bytes[o + 8] !== SP) return 0;
-  const a = digit(bytes[o + 9]!), b = digit(bytes[o + 10]!), c = digit(bytes[o + 11]!);
-  if (a < 1 || a > 5 || b < 0 || c < 0) return 0;
-  const next = bytes[o + 12];
+  return codeAt(bytes, o + 9);
+}
+
+const S = 0x53, I = 0x49, TWO = 0x32;
+
+/** The status code (100-699) of the SIP/2.0 status line at `bytes[offset]` (`length` bytes present); 0 when it is not one. */
+export function sipStatus(bytes: Uint8Array, offset: number, length: number): number {
+  if (length < STATUS_LINE_MIN) return 0;
+  const o = offset;
+  if (bytes[o] !== S || bytes[o + 1] !== I || bytes[o + 2] !== P || bytes[o + 3] !== SLASH) return 0;
+  if (bytes[o + 4] !== TWO || bytes[o + 5] !== DOT || bytes[o + 6] !== ZERO || bytes[o + 7] !== SP) return 0;
+  return codeAt(bytes, o + 8, 6);
+}
+
+/** Three digits (the first 1 to `maxFirst`), then the space before the reason phrase or a CR; the code, or 0. */
+function codeAt(bytes: Uint8Array, o: number, maxFirst = 5): number {
+  const a = digit(bytes[o]!), b = digit(bytes[o + 1]!), c = digit(bytes[o + 2]!);
+  if (a < 1 || a > maxFirst || b < 0 || c < 0) return 0;
+  const next = bytes[o + 3];
   if (next !== SP && next !== CR) return 0;
   return a * 100 + b * 10 + c;
 }
