@@ -42,10 +42,17 @@
 // server's first payload on, every segment that starts with a status line (keep-alive
 // connections answer many requests); a success is never read. VNC's SecurityResult is read
 // only right after the 16-byte challenge of VNC Authentication, as the protocol orders it.
+// PostgreSQL's ErrorResponse is a failed login only after the server asked for a password
+// (an Authentication request of cleartext, MD5 or SASL), before AuthenticationOk: one
+// attempt a connection (the backend exits after the FATAL error). SMB and Redis are read on
+// every reply (a connection may carry many attempts: Metasploit's smb_login, a guesser's
+// keep-alive connection to Redis). A payload that only comes before the service's first
+// words (PostgreSQL's 'N' to an SSLRequest, NetBIOS's session response) leaves the session
+// waiting for them, twice at most.
 
 import { checkCapacity } from '../../util/lru.ts';
 import { PAYLOAD_HEAD_BYTES, type PacketBatch } from '../../net/packet-batch.ts';
-import { Reply, SERVICE_NAMES, Service, SshMsg, VNC_AUTHENTICATION, VNC_CHALLENGE_BYTES, codesDialect, greetingService, loginReply, replyCode, sshPlain, vncSecurityResult } from './service-replies.ts';
+import { PgAuth, Reply, SERVICE_NAMES, Service, SshMsg, VNC_AUTHENTICATION, VNC_CHALLENGE_BYTES, codesDialect, greetingService, isPgError, isPreamble, loginReply, pgAuthRequest, replyCode, sshPlain, vncSecurityResult } from './service-replies.ts';
 
 /** What a server segment or a close told about its session. */
 /** DENIED: an HTTP 401/407, which may be a challenge before any credentials (counted by rate, never as a failure). */
@@ -73,6 +80,10 @@ const TLS_HANDSHAKE = 0x16;
 const SKIPPED_BANNER = 1;
 const KEX_REPLY_ENDED = 2; // the last plaintext packet was a KEX reply that ended with its segment
 const VNC_CHALLENGED = 4; // the server sent VNC Authentication's challenge: its SecurityResult comes next
+const PG_ASKED = 8; // a PostgreSQL server asked for a password: an ErrorResponse now is a failed login
+
+/** Payloads before the greeting (isPreamble) a session waits through: an SSLRequest and a GSSENCRequest refused, or one NetBIOS session response. */
+const MAX_PREAMBLES = 2;
 
 export class LoginSessions {
   readonly capacity: number;
@@ -86,7 +97,7 @@ export class LoginSessions {
   private readonly sizeS: Uint16Array;
   private readonly sizeF: Uint16Array;
   private readonly fails: Uint16Array;
-  /** SSH: failure-sized answers that came at once (not counted as failures); VNC: segments read before a challenge. */
+  /** SSH: failure-sized answers that came at once (not counted as failures); VNC: segments read before a challenge; before a greeting: its preambles. */
   private readonly quick: Uint16Array;
   /** Capture time of the server's previous segment in the session. */
   private readonly lastTs: Float64Array;
@@ -135,7 +146,7 @@ export class LoginSessions {
     return this.service[slot];
   }
 
-  /** The service's name for evidence: ssh, ftp, smtp, ftp/smtp (not told yet), pop3, imap, telnet, mysql, http, vnc. */
+  /** The service's name for evidence: ssh, ftp, smtp, ftp/smtp (not told yet), pop3, imap, telnet, mysql, http, vnc, smb, postgresql, redis. */
   nameOf(slot: number): string {
     const svc = this.service[slot];
     if (svc === Service.CODES && this.dialect[slot] !== 0) return this.dialect[slot] === 1 ? 'ftp' : 'smtp';
@@ -161,11 +172,16 @@ export class LoginSessions {
     this.lastTs[slot] = ts;
     switch (phase) {
       case GREETING: {
+        if (isPreamble(h, o, len) && this.quick[slot] < MAX_PREAMBLES) {
+          this.quick[slot]++;
+          return LoginEvent.NONE;
+        }
+        this.quick[slot] = 0;
         const svc = greetingService(h, o, len, PAYLOAD_HEAD_BYTES);
         this.service[slot] = svc;
         this.phase[slot] = svc === Service.SSH ? SSH_PLAIN : svc === Service.OTHER ? DONE : LINES;
-        // HTTP's first words are already an answer
-        return svc === Service.HTTP ? this.lines(slot, h, o, len) : LoginEvent.NONE;
+        // the services where the client speaks first: their first words are already an answer
+        return svc === Service.HTTP || svc === Service.SMB || svc === Service.POSTGRES || svc === Service.REDIS ? this.lines(slot, h, o, len) : LoginEvent.NONE;
       }
       case SSH_PLAIN:
         this.plain(slot, h, o, len);
@@ -211,7 +227,7 @@ export class LoginSessions {
     }
   }
 
-  /** A reply of a line or packet protocol (FTP, SMTP, POP3, IMAP, Telnet, MySQL, HTTP, VNC). */
+  /** A reply of a line or packet protocol (FTP, SMTP, POP3, IMAP, Telnet, MySQL, HTTP, VNC, SMB, PostgreSQL, Redis). */
   private lines(slot: number, h: Uint8Array, o: number, len: number): number {
     const svc = this.service[slot];
     if (len >= 3 && h[o] === TLS_HANDSHAKE && h[o + 1] === 3 && h[o + 2]! >= 1 && h[o + 2]! <= 4) {
@@ -239,7 +255,8 @@ export class LoginSessions {
       // the one SecurityResult of the connection (RFC 6143 §7.1.3: a failure closes it)
       this.phase[slot] = DONE;
       r = vncSecurityResult(h, o, len, PAYLOAD_HEAD_BYTES);
-    } else r = loginReply(svc, h, o, len, PAYLOAD_HEAD_BYTES);
+    } else if (svc === Service.POSTGRES) r = this.postgres(slot, h, o, len);
+    else r = loginReply(svc, h, o, len, PAYLOAD_HEAD_BYTES);
     if (r === Reply.FAILURE) {
       this.fails[slot]++;
       return LoginEvent.FAILURE;
@@ -249,6 +266,32 @@ export class LoginSessions {
       return LoginEvent.SUCCESS;
     }
     return r === Reply.DENIED ? LoginEvent.DENIED : LoginEvent.NONE;
+  }
+
+  /**
+   * A PostgreSQL server's message (its Message Flow, "Start-up"): a password request (cleartext,
+   * MD5, SASL, SASLContinue) opens the attempt; an ErrorResponse then is its failure,
+   * AuthenticationOk or SASLFinal (sent only for a verified SCRAM proof) its success.
+   * AuthenticationOk with no request before it is trust: no login to read. Either way the
+   * session is done (one authentication a connection).
+   */
+  private postgres(slot: number, h: Uint8Array, o: number, len: number): number {
+    const avail = Math.min(len, PAYLOAD_HEAD_BYTES);
+    const asked = (this.bits[slot] & PG_ASKED) !== 0;
+    const t = pgAuthRequest(h, o, len, avail);
+    if (t === PgAuth.CLEARTEXT || t === PgAuth.MD5 || t === PgAuth.SASL || t === PgAuth.SASL_CONTINUE) {
+      this.bits[slot] |= PG_ASKED;
+      return Reply.NONE;
+    }
+    if (t === PgAuth.OK || t === PgAuth.SASL_FINAL) {
+      this.phase[slot] = DONE;
+      return asked ? Reply.SUCCESS : Reply.NONE;
+    }
+    if (asked && isPgError(h, o, len, avail)) {
+      this.phase[slot] = DONE;
+      return Reply.FAILURE;
+    }
+    return Reply.NONE;
   }
 
   /** The server ended the connection (FIN or RST). Returns a LoginEvent for the session as a whole. */
