@@ -538,6 +538,49 @@ describe('rules on crafted classes nobody tuned to (test/fixtures/captures/class
     });
   }
 
+  // session 11 (lane login11): SMB's NT statuses, PostgreSQL's ErrorResponse after a password request, Redis's -WRONGPASS
+  for (const [file, service] of [
+    ['classes_brute_smb2_netexec.pcap', 'smb'],
+    ['classes_brute_smb1_hydra.pcap', 'smb'],
+    ['classes_brute_postgres_hydra.pcap', 'postgresql'],
+    ['classes_brute_postgres_msf.pcap', 'postgresql'],
+    ['classes_brute_redis_hydra.pcap', 'redis'],
+    ['classes_brute_redis_old.pcap', 'redis'],
+  ] as const) {
+    test(`${file}: the guesser is flagged (brute-force, ${service}) by its 5th failed login at the latest, nobody else`, () => {
+      const path = join(dir, file);
+      const { attackers: [attacker], victims: [victim] } = label(file);
+      const alerts = runFiles([path]).alerts;
+      const first = alerts.find((a) => a.blockable && a.source === attacker);
+      assert.ok(first, `no alert; alerts: ${alerts.map(describeAlert).join('; ')}`);
+      assert.equal(first.type, 'brute-force');
+      assert.equal(first.target, victim);
+      assert.equal(first.evidence.service, service);
+      for (const a of alerts) assert.equal(a.source, attacker, describeAlert(a));
+      const attempts = new LoginAttempts();
+      for (const b of batchesOf(path)) attempts.scan(b);
+      const { failures } = attempts.between(attacker!, -Infinity, Infinity);
+      assert.ok(failures >= 30, `every guess read as a failure (${failures})`);
+      const before = attempts.between(attacker!, -Infinity, first.ts).failures;
+      assert.ok(before >= 3 && before <= 5, `${before} failed logins before the alert`);
+      report.push({ file, cls: 'brute', first: `${first.type} after ${before} failures`, ttdMs: ((first.ts - firstTs(path)) * 1000).toFixed(1), alerts: alerts.length });
+    });
+  }
+
+  for (const [file, failures] of [['classes_benign_smb.pcap', 5], ['classes_benign_postgres_pool.pcap', 1], ['classes_benign_redis.pcap', 1]] as const) {
+    test(`${file}: its ${failures} failed logins are read (and nothing else: not a challenge, a refusal before authentication, an error after it, -NOAUTH), and nothing is alerted`, () => {
+      const path = join(dir, file);
+      const attempts = new LoginAttempts();
+      for (const b of batchesOf(path)) attempts.scan(b);
+      let read = 0;
+      for (const c of attempts.clients.values()) read += c.failures.length;
+      assert.equal(read, failures);
+      const alerts = runFiles([path]).alerts;
+      assert.deepEqual(alerts.map(describeAlert), []);
+      report.push({ file, cls: 'benign', first: '-', ttdMs: '-', alerts: alerts.length });
+    });
+  }
+
   // session 9: UDP one-way by design (syslog, NetFlow/IPFIX) and heavy answered UDP (QUIC, WireGuard, RTP)
   for (const file of ['classes_benign_netflow.pcap', 'classes_benign_udp_answered.pcap', 'classes_benign_syslog.pcap']) {
     test(`${file}: no alert at all`, () => {
