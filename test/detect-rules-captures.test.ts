@@ -756,6 +756,30 @@ describe('rules on recordings of real nmap 7.93 and hping3 (a veth pair between 
     assert.ok(first.ts - start < 1, `alerted ${first.ts - start} s after the first connection`);
     report.push({ file: 'recorded_brute_hydra-http-get.pcap', cls: 'brute', first: `${first.type} after 20 401s`, ttdMs: ((first.ts - start) * 1000).toFixed(1), alerts: alerts.length });
   });
+
+  // session 11 (lane login11): Debian's hydra 9.4 against PostgreSQL 15 (SCRAM-SHA-256, ssl off: libpq's
+  // SSLRequest answered 'N') and Redis 7.0 (requirepass), and the benign clients of both
+  test('recorded_brute_hydra-postgres.pcap: hydra -t 4 postgres (100 passwords) against PostgreSQL 15: a blockable brute-force alert (postgresql) by the 5th 28P01, nobody else', () => {
+    const { first, alerts, start, all, before } = recordedGuesser('recorded_brute_hydra-postgres.pcap', 'postgresql', 5432);
+    assert.equal(all, 100, 'every guess read as a failed authentication');
+    assert.ok(before >= 3 && before <= 5, `${before} failed logins before the alert`);
+    report.push({ file: 'recorded_brute_hydra-postgres.pcap', cls: 'brute', first: `${first.type} after ${before} failures`, ttdMs: ((first.ts - start) * 1000).toFixed(1), alerts: alerts.length });
+  });
+
+  test('recorded_benign_postgres-typo-pool.pcap: psql without a password (closed when asked), two typos, the login, 30 connections at once three times, a database that does not exist: 2 failures read, no alert', () => {
+    recordedBenign('recorded_benign_postgres-typo-pool.pcap', 2);
+  });
+
+  test('recorded_brute_hydra-redis.pcap: hydra -t 4 redis (100 passwords) against Redis 7.0: a blockable brute-force alert (redis) by the 5th -WRONGPASS, nobody else', () => {
+    const { first, alerts, start, all, before } = recordedGuesser('recorded_brute_hydra-redis.pcap', 'redis', 6379);
+    assert.equal(all, 100, 'every guess read as a -WRONGPASS (hydra\'s first probe, answered -NOAUTH, is not one)');
+    assert.ok(before >= 3 && before <= 5, `${before} failed logins before the alert`);
+    report.push({ file: 'recorded_brute_hydra-redis.pcap', cls: 'brute', first: `${first.type} after ${before} failures`, ttdMs: ((first.ts - start) * 1000).toFixed(1), alerts: alerts.length });
+  });
+
+  test('recorded_benign_redis-typo-pool.pcap: redis-cli PING before AUTH (-NOAUTH), a typo then the login in one connection, 10 clients AUTHing at once three times: 1 failure read, no alert', () => {
+    recordedBenign('recorded_benign_redis-typo-pool.pcap', 1);
+  });
 });
 
 // The live range's own captures (test/fixtures/range, npm run range --out): each holds one
