@@ -567,6 +567,29 @@ describe('rules on crafted classes nobody tuned to (test/fixtures/captures/class
     });
   }
 
+  // RDP with NLA: no reply code, so sessions that end before any desktop go into the undecided bucket (10)
+  for (const file of ['classes_brute_rdp_hydra.pcap', 'classes_brute_rdp_slow.pcap']) {
+    test(`${file}: the guesser is flagged (brute-force, rdp) at its 10th NLA session that ended before a desktop, nobody else`, () => {
+      const path = join(dir, file);
+      const { attackers: [attacker], victims: [victim] } = label(file);
+      const alerts = runFiles([path]).alerts;
+      const first = alerts.find((a) => a.blockable && a.source === attacker);
+      assert.ok(first, `no alert; alerts: ${alerts.map(describeAlert).join('; ')}`);
+      assert.equal(first.type, 'brute-force');
+      assert.equal(first.target, victim);
+      assert.equal(first.evidence.service, 'rdp');
+      assert.equal(first.evidence.undecidedSessions, DEFAULT_RULES.bruteForce.undecidedThreshold);
+      for (const a of alerts) assert.equal(a.source, attacker, describeAlert(a));
+      report.push({ file, cls: 'brute', first: `${first.type} after ${first.evidence.undecidedSessions} sessions`, ttdMs: ((first.ts - firstTs(path)) * 1000).toFixed(1), alerts: alerts.length });
+    });
+  }
+
+  test('classes_benign_rdp.pcap: a certificate prompt, a typo and reconnects, 12 users redirected by a broker, a certificate monitor every 5 min, rdp-ntlm-info: no alert', () => {
+    const alerts = runFiles([join(dir, 'classes_benign_rdp.pcap')]).alerts;
+    assert.deepEqual(alerts.map(describeAlert), []);
+    report.push({ file: 'classes_benign_rdp.pcap', cls: 'benign', first: '-', ttdMs: '-', alerts: alerts.length });
+  });
+
   for (const [file, failures] of [['classes_benign_smb.pcap', 5], ['classes_benign_postgres_pool.pcap', 1], ['classes_benign_redis.pcap', 1]] as const) {
     test(`${file}: its ${failures} failed logins are read (and nothing else: not a challenge, a refusal before authentication, an error after it, -NOAUTH), and nothing is alerted`, () => {
       const path = join(dir, file);

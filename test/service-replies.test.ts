@@ -5,7 +5,7 @@
 import { strict as assert } from 'node:assert';
 import { describe, test } from 'node:test';
 import { PAYLOAD_HEAD_BYTES } from '../src/net/packet-batch.ts';
-import { MYSQL_ACCESS_DENIED, NtStatus, PgAuth, Reply, Service, greetingService, isPgError, isPreamble, loginReply, mysqlReply, pgAuthRequest, redisReply, smbReply, vncSecurityResult } from '../src/detect/rules/service-replies.ts';
+import { MYSQL_ACCESS_DENIED, NtStatus, PgAuth, Reply, Service, greetingService, isPgError, isPreamble, loginReply, mysqlReply, pgAuthRequest, rdpConfirm, RdpProtocol, redisReply, smbReply, vncSecurityResult } from '../src/detect/rules/service-replies.ts';
 import { httpStatus } from '../src/detect/rules/http-status.ts';
 
 const H = PAYLOAD_HEAD_BYTES;
@@ -249,6 +249,28 @@ describe('Redis', () => {
     assert.equal(r('$11\r\n-WRONGPASS \r\n'), Reply.NONE, 'a bulk string holding the words');
     assert.equal(greet('+OK\r\n'), Service.POP3, 'a bare +OK names nothing new (POP3 keeps its greeting)');
     assert.equal(greet('-ERR unknown command'), Service.OTHER);
+  });
+});
+
+describe('RDP', () => {
+  /** The X.224 Connection Confirm in its TPKT with an RDP_NEG_RSP selecting `protocol`. */
+  const cc = (protocol: number) => [3, 0, 0, 19, 14, 0xd0, 0, 0, 0x12, 0x34, 0, 2, 0x1f, 8, 0, protocol, 0, 0, 0];
+  const confirm = (bytes: number[], len = bytes.length) => { const s = seg(bytes, len); return rdpConfirm(s.h, s.o, s.len, Math.min(s.len, H)); };
+
+  test('the Connection Confirm names RDP and gives the security chosen: NLA (HYBRID, HYBRID_EX), TLS, standard RDP security (no RDP_NEG_RSP)', () => {
+    assert.equal(greet(cc(RdpProtocol.HYBRID)), Service.RDP);
+    assert.equal(confirm(cc(RdpProtocol.HYBRID)), RdpProtocol.HYBRID);
+    assert.equal(confirm(cc(RdpProtocol.HYBRID_EX)), RdpProtocol.HYBRID_EX);
+    assert.equal(confirm(cc(RdpProtocol.SSL)), RdpProtocol.SSL);
+    assert.equal(confirm([3, 0, 0, 11, 6, 0xd0, 0, 0, 0x12, 0x34, 0]), RdpProtocol.RDP);
+  });
+
+  test('near-misses are no Confirm: a Connection Request (0xE0), an RDP_NEG_FAILURE, a TPKT length that is not the segment\'s, a wrong LI, TLS', () => {
+    assert.equal(confirm([...cc(2).slice(0, 5), 0xe0, ...cc(2).slice(6)]), -1);
+    assert.equal(confirm([...cc(2).slice(0, 11), 3, ...cc(2).slice(12)]), -1, 'RDP_NEG_FAILURE');
+    assert.equal(confirm(cc(2), 40), -1, 'more in the segment than the TPKT holds');
+    assert.equal(confirm([3, 0, 0, 19, 13, ...cc(2).slice(5)]), -1, 'LI 13');
+    assert.equal(greet([0x16, 3, 3, 0, 0x40, 2, 0, 0, 0x3c, 3, 3, 0, 0, 0, 0, 0], 69), Service.OTHER);
   });
 });
 

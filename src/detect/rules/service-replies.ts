@@ -26,6 +26,11 @@
 //   "-ERR invalid password"       answers are specific to its AUTH; a bare "+OK" or a
 //                                 value is any command's answer, so it names nothing)
 //
+//   03 00, length, LI, 0xD0       RDP (RFC 1006's TPKT, then the X.224 Connection Confirm
+//                                 answering the client's Connection Request, MS-RDPBCGR
+//                                 2.2.1.2, alone in its segment; its RDP_NEG_RSP says which
+//                                 security the server chose)
+//
 //   before the greeting           PostgreSQL's 'N' refusing an SSLRequest or GSSENCRequest
 //                                 (one byte), NetBIOS's positive session response on port
 //                                 139 (RFC 1002 §4.3.3: 0x82 0 0 0) come before the words
@@ -101,13 +106,14 @@ export const Service = {
   SMB: 10,
   POSTGRES: 11,
   REDIS: 12,
+  RDP: 13,
 } as const;
 
 /** DENIED: an HTTP 401 or 407, a refusal that may come before any credentials were sent. */
 export const Reply = { NONE: 0, FAILURE: 1, SUCCESS: 2, DENIED: 3 } as const;
 
 /** Names for evidence, by Service. */
-export const SERVICE_NAMES = ['unknown', 'ssh', 'ftp/smtp', 'pop3', 'imap', 'telnet', 'other', 'mysql', 'http', 'vnc', 'smb', 'postgresql', 'redis'] as const;
+export const SERVICE_NAMES = ['unknown', 'ssh', 'ftp/smtp', 'pop3', 'imap', 'telnet', 'other', 'mysql', 'http', 'vnc', 'smb', 'postgresql', 'redis', 'rdp'] as const;
 
 const SP = 0x20, DASH = 0x2d, CR = 0x0d, LF = 0x0a, IAC = 0xff;
 
@@ -125,6 +131,7 @@ export function greetingService(h: Uint8Array, o: number, len: number, headBytes
   if (httpStatus(h, o, avail) !== 0) return Service.HTTP;
   if (avail >= 8 && a === 0x52 && b === 0x46 && c === 0x42 && d === SP && h[o + 4] === 0x30 && h[o + 5] === 0x30 && h[o + 6] === 0x33 && h[o + 7] === 0x2e) return Service.VNC; // "RFB 003."
   if (smbVersion(h, o, len, avail) !== 0) return Service.SMB;
+  if (rdpConfirm(h, o, len, avail) >= 0) return Service.RDP;
   if (pgAuthRequest(h, o, len, avail) >= 0) return Service.POSTGRES;
   if (a === DASH && (startsWith(h, o, avail, '-WRONGPASS ', 11) || startsWith(h, o, avail, '-NOAUTH ', 8) || startsWith(h, o, avail, REDIS_OLD_WRONG, 16))) return Service.REDIS;
   return Service.OTHER;
@@ -138,6 +145,26 @@ export function greetingService(h: Uint8Array, o: number, len: number, headBytes
 export function isPreamble(h: Uint8Array, o: number, len: number): boolean {
   if (len === 1) return h[o] === 0x4e; // 'N'
   return len === 4 && h[o] === 0x82 && h[o + 1] === 0 && h[o + 2] === 0 && h[o + 3] === 0;
+}
+
+/** RDP_NEG_RSP's selectedProtocol (MS-RDPBCGR 2.2.1.2.1): its low byte, the only one any value sets. */
+export const RdpProtocol = { RDP: 0, SSL: 1, HYBRID: 2, RDSTLS: 4, HYBRID_EX: 8 } as const;
+const TPKT_VERSION = 3, X224_CONNECTION_CONFIRM = 0xd0, RDP_NEG_RSP = 0x02;
+/** TPKT (4) + X.224 Connection Confirm (7) + RDP_NEG_RSP (8): what every server since Windows Server 2003 SP1 answers. */
+const RDP_CONFIRM_WITH_NEG = 19;
+
+/**
+ * An X.224 Connection Confirm in a TPKT filling the segment (the server's answer to an RDP
+ * client's Connection Request): the security protocol its RDP_NEG_RSP selected (RdpProtocol),
+ * RdpProtocol.RDP when it carries none (a server of before 2003 SP1), -1 when it is no such
+ * message (an RDP_NEG_FAILURE is -1 too: no session follows).
+ */
+export function rdpConfirm(h: Uint8Array, o: number, len: number, avail: number): number {
+  if (avail < 11 || h[o] !== TPKT_VERSION || h[o + 1] !== 0 || ((h[o + 2] << 8) | h[o + 3]) !== len) return -1;
+  if (h[o + 4] !== len - 5 || h[o + 5] !== X224_CONNECTION_CONFIRM) return -1; // LI: the X.224 header's length after itself
+  if (len === 11) return RdpProtocol.RDP;
+  if (len !== RDP_CONFIRM_WITH_NEG || avail < 16 || h[o + 11] !== RDP_NEG_RSP) return -1;
+  return h[o + 15];
 }
 
 /** SMB2's header size (MS-SMB2 2.2.1: StructureSize 64) and SMB1's (MS-CIFS 2.2.3.1: 32 bytes). */
