@@ -781,7 +781,7 @@ describe('rules on recordings of real nmap 7.93 and hping3 (a veth pair between 
   });
 
   // session 11 (lane login11): Debian's hydra 9.4 against PostgreSQL 15 (SCRAM-SHA-256, ssl off: libpq's
-  // SSLRequest answered 'N') and Redis 7.0 (requirepass), and the benign clients of both
+  // SSLRequest answered 'N'), Redis 7.0 (requirepass) and Samba 4.17 (SMB1 allowed), and the benign clients of each
   test('recorded_brute_hydra-postgres.pcap: hydra -t 4 postgres (100 passwords) against PostgreSQL 15: a blockable brute-force alert (postgresql) by the 5th 28P01, nobody else', () => {
     const { first, alerts, start, all, before } = recordedGuesser('recorded_brute_hydra-postgres.pcap', 'postgresql', 5432);
     assert.equal(all, 100, 'every guess read as a failed authentication');
@@ -798,6 +798,17 @@ describe('rules on recordings of real nmap 7.93 and hping3 (a veth pair between 
     assert.equal(all, 100, 'every guess read as a -WRONGPASS (hydra\'s first probe, answered -NOAUTH, is not one)');
     assert.ok(before >= 3 && before <= 5, `${before} failed logins before the alert`);
     report.push({ file: 'recorded_brute_hydra-redis.pcap', cls: 'brute', first: `${first.type} after ${before} failures`, ttdMs: ((first.ts - start) * 1000).toFixed(1), alerts: alerts.length });
+  });
+
+  test('recorded_brute_hydra-smb.pcap: hydra smb (SMB1, one task: hydra allows no more) with 100 passwords against Samba 4.17: a blockable brute-force alert (smb) by the 5th LOGON_FAILURE, nobody else', () => {
+    const { first, alerts, start, all, before } = recordedGuesser('recorded_brute_hydra-smb.pcap', 'smb', 445);
+    assert.equal(all, 100, 'every guess read as a LOGON_FAILURE');
+    assert.ok(before >= 3 && before <= 5, `${before} failed logins before the alert`);
+    report.push({ file: 'recorded_brute_hydra-smb.pcap', cls: 'brute', first: `${first.type} after ${before} failures`, ttdMs: ((first.ts - start) * 1000).toFixed(1), alerts: alerts.length });
+  });
+
+  test('recorded_benign_smb-typo-clients.pcap: smbclient (SMB 3.1.1) mistyping twice, then listing and fetching files (one not found), 10 clients at once three times: 2 failures read, no alert', () => {
+    recordedBenign('recorded_benign_smb-typo-clients.pcap', 2);
   });
 
   test('recorded_benign_redis-typo-pool.pcap: redis-cli PING before AUTH (-NOAUTH), a typo then the login in one connection, 10 clients AUTHing at once three times: 1 failure read, no alert', () => {
