@@ -185,9 +185,15 @@ export class LoginSessions {
     const h = batch.head;
     const o = i * PAYLOAD_HEAD_BYTES;
     const phase = this.phase[slot];
-    // the line and packet protocols need no clock; HTTP's segments that start no status line
-    // (bodies, most of an HTTP connection's segments) are passed over at their first byte
-    if (phase === LINES) return this.service[slot] === Service.HTTP && h[o] !== 0x48 ? LoginEvent.NONE : this.lines(slot, h, o, len);
+    // the line and packet protocols need no clock; segments that cannot start an answer are
+    // passed over at their first byte: HTTP's that start no status line (bodies, most of an
+    // HTTP connection's segments), SMB's that start no session header (a READ's data), Redis's
+    // that start no error (values: most of a pooled connection's replies)
+    if (phase === LINES) {
+      const svc = this.service[slot], first = h[o];
+      if ((svc === Service.HTTP && first !== 0x48) || (svc === Service.SMB && first !== 0) || (svc === Service.REDIS && first !== 0x2d)) return LoginEvent.NONE;
+      return this.lines(slot, h, o, len);
+    }
     const ts = batch.ts[i];
     const gap = ts - this.lastTs[slot];
     this.lastTs[slot] = ts;
