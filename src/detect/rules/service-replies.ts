@@ -75,8 +75,8 @@
 //   not a guess                   SMB's STATUS_ACCOUNT_DISABLED, _ACCOUNT_EXPIRED,
 //                                 _PASSWORD_EXPIRED, _PASSWORD_MUST_CHANGE, logon hours and
 //                                 workstation restrictions: Windows checks the password
-//                                 first, so they answer a right one (NetExec reports them as
-//                                 valid credentials). STATUS_ACCESS_DENIED answers any
+//                                 first, so they answer a right one (NetExec keeps them
+//                                 apart from failed logins: its smb_error_status). STATUS_ACCESS_DENIED answers any
 //                                 command. Redis's "-NOAUTH" answers a command sent before
 //                                 AUTH; PostgreSQL's errors before any password request
 //                                 ("too many clients", no pg_hba.conf entry, the server
