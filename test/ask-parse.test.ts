@@ -196,7 +196,7 @@ test('brute force by any name is the login rules\' types: brute-force (FTP, mail
     assert.equal(p.query.kind, 'alert', q);
     assert.deepEqual(p.query.filters.type, ['ssh-brute-force', 'brute-force'], q);
   }
-  for (const q of ['ftp brute force today', 'mysql brute force today', 'fuerza bruta vnc hoy', 'http brute force today']) {
+  for (const q of ['ftp brute force today', 'mysql brute force today', 'fuerza bruta vnc hoy', 'http brute force today', 'smb brute force today', 'fuerza bruta postgres hoy', 'redis brute force today', 'postgresql brute force today', 'fuerza bruta rdp hoy']) {
     const one = parse(q);
     assert.ok(one.ok, q);
     assert.deepEqual(one.query.filters.type, ['brute-force'], q);

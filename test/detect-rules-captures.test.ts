@@ -538,6 +538,72 @@ describe('rules on crafted classes nobody tuned to (test/fixtures/captures/class
     });
   }
 
+  // session 11 (lane login11): SMB's NT statuses, PostgreSQL's ErrorResponse after a password request, Redis's -WRONGPASS
+  for (const [file, service] of [
+    ['classes_brute_smb2_netexec.pcap', 'smb'],
+    ['classes_brute_smb1_hydra.pcap', 'smb'],
+    ['classes_brute_postgres_hydra.pcap', 'postgresql'],
+    ['classes_brute_postgres_msf.pcap', 'postgresql'],
+    ['classes_brute_redis_hydra.pcap', 'redis'],
+    ['classes_brute_redis_old.pcap', 'redis'],
+  ] as const) {
+    test(`${file}: the guesser is flagged (brute-force, ${service}) by its 5th failed login at the latest, nobody else`, () => {
+      const path = join(dir, file);
+      const { attackers: [attacker], victims: [victim] } = label(file);
+      const alerts = runFiles([path]).alerts;
+      const first = alerts.find((a) => a.blockable && a.source === attacker);
+      assert.ok(first, `no alert; alerts: ${alerts.map(describeAlert).join('; ')}`);
+      assert.equal(first.type, 'brute-force');
+      assert.equal(first.target, victim);
+      assert.equal(first.evidence.service, service);
+      for (const a of alerts) assert.equal(a.source, attacker, describeAlert(a));
+      const attempts = new LoginAttempts();
+      for (const b of batchesOf(path)) attempts.scan(b);
+      const { failures } = attempts.between(attacker!, -Infinity, Infinity);
+      assert.ok(failures >= 30, `every guess read as a failure (${failures})`);
+      const before = attempts.between(attacker!, -Infinity, first.ts).failures;
+      assert.ok(before >= 3 && before <= 5, `${before} failed logins before the alert`);
+      report.push({ file, cls: 'brute', first: `${first.type} after ${before} failures`, ttdMs: ((first.ts - firstTs(path)) * 1000).toFixed(1), alerts: alerts.length });
+    });
+  }
+
+  // RDP with NLA: no reply code, so sessions that end before any desktop go into the undecided bucket (10)
+  for (const file of ['classes_brute_rdp_hydra.pcap', 'classes_brute_rdp_slow.pcap']) {
+    test(`${file}: the guesser is flagged (brute-force, rdp) at its 10th NLA session that ended before a desktop, nobody else`, () => {
+      const path = join(dir, file);
+      const { attackers: [attacker], victims: [victim] } = label(file);
+      const alerts = runFiles([path]).alerts;
+      const first = alerts.find((a) => a.blockable && a.source === attacker);
+      assert.ok(first, `no alert; alerts: ${alerts.map(describeAlert).join('; ')}`);
+      assert.equal(first.type, 'brute-force');
+      assert.equal(first.target, victim);
+      assert.equal(first.evidence.service, 'rdp');
+      assert.equal(first.evidence.undecidedSessions, DEFAULT_RULES.bruteForce.undecidedThreshold);
+      for (const a of alerts) assert.equal(a.source, attacker, describeAlert(a));
+      report.push({ file, cls: 'brute', first: `${first.type} after ${first.evidence.undecidedSessions} sessions`, ttdMs: ((first.ts - firstTs(path)) * 1000).toFixed(1), alerts: alerts.length });
+    });
+  }
+
+  test('classes_benign_rdp.pcap: a certificate prompt, a typo and reconnects, 12 users redirected by a broker, a certificate monitor every 5 min, rdp-ntlm-info: no alert', () => {
+    const alerts = runFiles([join(dir, 'classes_benign_rdp.pcap')]).alerts;
+    assert.deepEqual(alerts.map(describeAlert), []);
+    report.push({ file: 'classes_benign_rdp.pcap', cls: 'benign', first: '-', ttdMs: '-', alerts: alerts.length });
+  });
+
+  for (const [file, failures] of [['classes_benign_smb.pcap', 5], ['classes_benign_postgres_pool.pcap', 1], ['classes_benign_redis.pcap', 1]] as const) {
+    test(`${file}: its ${failures} failed logins are read (and nothing else: not a challenge, a refusal before authentication, an error after it, -NOAUTH), and nothing is alerted`, () => {
+      const path = join(dir, file);
+      const attempts = new LoginAttempts();
+      for (const b of batchesOf(path)) attempts.scan(b);
+      let read = 0;
+      for (const c of attempts.clients.values()) read += c.failures.length;
+      assert.equal(read, failures);
+      const alerts = runFiles([path]).alerts;
+      assert.deepEqual(alerts.map(describeAlert), []);
+      report.push({ file, cls: 'benign', first: '-', ttdMs: '-', alerts: alerts.length });
+    });
+  }
+
   // session 9: UDP one-way by design (syslog, NetFlow/IPFIX) and heavy answered UDP (QUIC, WireGuard, RTP)
   for (const file of ['classes_benign_netflow.pcap', 'classes_benign_udp_answered.pcap', 'classes_benign_syslog.pcap']) {
     test(`${file}: no alert at all`, () => {
@@ -775,6 +841,41 @@ describe('rules on recordings of real nmap 7.93 and hping3 (a veth pair between 
     assert.equal(before, 20);
     assert.ok(first.ts - start < 1, `alerted ${first.ts - start} s after the first connection`);
     report.push({ file: 'recorded_brute_hydra-http-get.pcap', cls: 'brute', first: `${first.type} after 20 401s`, ttdMs: ((first.ts - start) * 1000).toFixed(1), alerts: alerts.length });
+  });
+
+  // session 11 (lane login11): Debian's hydra 9.4 against PostgreSQL 15 (SCRAM-SHA-256, ssl off: libpq's
+  // SSLRequest answered 'N'), Redis 7.0 (requirepass) and Samba 4.17 (SMB1 allowed), and the benign clients of each
+  test('recorded_brute_hydra-postgres.pcap: hydra -t 4 postgres (100 passwords) against PostgreSQL 15: a blockable brute-force alert (postgresql) by the 5th 28P01, nobody else', () => {
+    const { first, alerts, start, all, before } = recordedGuesser('recorded_brute_hydra-postgres.pcap', 'postgresql', 5432);
+    assert.equal(all, 100, 'every guess read as a failed authentication');
+    assert.ok(before >= 3 && before <= 5, `${before} failed logins before the alert`);
+    report.push({ file: 'recorded_brute_hydra-postgres.pcap', cls: 'brute', first: `${first.type} after ${before} failures`, ttdMs: ((first.ts - start) * 1000).toFixed(1), alerts: alerts.length });
+  });
+
+  test('recorded_benign_postgres-typo-pool.pcap: psql without a password (closed when asked), two typos, the login, 30 connections at once three times, a database that does not exist: 2 failures read, no alert', () => {
+    recordedBenign('recorded_benign_postgres-typo-pool.pcap', 2);
+  });
+
+  test('recorded_brute_hydra-redis.pcap: hydra -t 4 redis (100 passwords) against Redis 7.0: a blockable brute-force alert (redis) by the 5th -WRONGPASS, nobody else', () => {
+    const { first, alerts, start, all, before } = recordedGuesser('recorded_brute_hydra-redis.pcap', 'redis', 6379);
+    assert.equal(all, 100, 'every guess read as a -WRONGPASS (hydra\'s first probe, answered -NOAUTH, is not one)');
+    assert.ok(before >= 3 && before <= 5, `${before} failed logins before the alert`);
+    report.push({ file: 'recorded_brute_hydra-redis.pcap', cls: 'brute', first: `${first.type} after ${before} failures`, ttdMs: ((first.ts - start) * 1000).toFixed(1), alerts: alerts.length });
+  });
+
+  test('recorded_brute_hydra-smb.pcap: hydra smb (SMB1, one task: hydra allows no more) with 100 passwords against Samba 4.17: a blockable brute-force alert (smb) by the 5th LOGON_FAILURE, nobody else', () => {
+    const { first, alerts, start, all, before } = recordedGuesser('recorded_brute_hydra-smb.pcap', 'smb', 445);
+    assert.equal(all, 100, 'every guess read as a LOGON_FAILURE');
+    assert.ok(before >= 3 && before <= 5, `${before} failed logins before the alert`);
+    report.push({ file: 'recorded_brute_hydra-smb.pcap', cls: 'brute', first: `${first.type} after ${before} failures`, ttdMs: ((first.ts - start) * 1000).toFixed(1), alerts: alerts.length });
+  });
+
+  test('recorded_benign_smb-typo-clients.pcap: smbclient (SMB 3.1.1) mistyping twice, then listing and fetching files (one not found), 10 clients at once three times: 2 failures read, no alert', () => {
+    recordedBenign('recorded_benign_smb-typo-clients.pcap', 2);
+  });
+
+  test('recorded_benign_redis-typo-pool.pcap: redis-cli PING before AUTH (-NOAUTH), a typo then the login in one connection, 10 clients AUTHing at once three times: 1 failure read, no alert', () => {
+    recordedBenign('recorded_benign_redis-typo-pool.pcap', 1);
   });
 });
 

@@ -1,10 +1,11 @@
 // The reply parsers of service-replies.ts over the bytes a capture keeps (16 a segment):
-// MySQL/MariaDB, HTTP and VNC greetings and answers, and near-misses that must not parse.
+// MySQL/MariaDB, HTTP, VNC, SMB, PostgreSQL and Redis greetings and answers, and near-misses
+// that must not parse.
 
 import { strict as assert } from 'node:assert';
 import { describe, test } from 'node:test';
 import { PAYLOAD_HEAD_BYTES } from '../src/net/packet-batch.ts';
-import { MYSQL_ACCESS_DENIED, Reply, Service, greetingService, loginReply, mysqlReply, vncSecurityResult } from '../src/detect/rules/service-replies.ts';
+import { MYSQL_ACCESS_DENIED, NtStatus, PgAuth, Reply, Service, greetingService, isPgError, isPreamble, loginReply, mysqlReply, pgAuthRequest, rdpConfirm, RdpProtocol, redisReply, smbReply, vncSecurityResult } from '../src/detect/rules/service-replies.ts';
 import { httpStatus } from '../src/detect/rules/http-status.ts';
 
 const H = PAYLOAD_HEAD_BYTES;
@@ -130,6 +131,146 @@ describe('VNC', () => {
     assert.equal(r([0, 0, 0, 2]), Reply.NONE, 'no such result');
     assert.equal(r([0, 0, 0, 0, 0, 0, 0, 4]), Reply.NONE, 'an OK is four bytes alone');
     assert.equal(r([1, 0, 0, 1]), Reply.NONE);
+  });
+});
+
+/** An SMB2 reply's first 16 bytes: the session header (length `mlen`), 0xFE "SMB", StructureSize 64, CreditCharge 1, the status (little-endian). */
+const smb2 = (status: number, mlen = 72) => [0, (mlen >> 16) & 255, (mlen >> 8) & 255, mlen & 255, 0xfe, 0x53, 0x4d, 0x42, 64, 0, 1, 0,
+  status & 255, (status >>> 8) & 255, (status >>> 16) & 255, status >>> 24];
+/** An SMB1 reply's first 16 bytes: the session header, 0xFF "SMB", the command, the status (4 bytes), flags, flags2. */
+const smb1 = (command: number, status: number[], flags2: number, mlen = 35) => [0, 0, mlen >> 8, mlen & 255, 0xff, 0x53, 0x4d, 0x42, command, ...status, 0x88, flags2 & 255, flags2 >> 8];
+const le32 = (x: number) => [x & 255, (x >>> 8) & 255, (x >>> 16) & 255, x >>> 24];
+
+describe('SMB', () => {
+  test('an SMB2 or SMB1 header behind the session header names SMB (the NEGOTIATE answer)', () => {
+    assert.equal(greet(smb2(NtStatus.SUCCESS, 248), 252), Service.SMB);
+    assert.equal(greet(smb1(0x72, le32(0), 0xc801, 81), 85), Service.SMB);
+  });
+
+  test('near-misses name no SMB: a session request (0x81), SMB2 with another StructureSize, a header longer than the segment, "SMB" in text, the transform header 0xFD', () => {
+    assert.equal(greet([0x81, ...smb2(0).slice(1)], 76), Service.OTHER);
+    assert.equal(greet([...smb2(0).slice(0, 8), 65, 0, ...smb2(0).slice(10)], 76), Service.OTHER);
+    assert.equal(greet(smb2(0), 40), Service.OTHER, 'a segment shorter than an SMB2 header');
+    assert.equal(greet([0, 0, 0, 40, 0xfd, 0x53, 0x4d, 0x42, 64, 0, 1, 0, 0, 0, 0, 0], 100), Service.OTHER);
+    assert.equal(greet('xSMB protocol'), Service.OTHER);
+  });
+
+  test('SESSION_SETUP\'s authentication errors are failed logins: LOGON_FAILURE, WRONG_PASSWORD, NO_SUCH_USER, ACCOUNT_LOCKED_OUT', () => {
+    const r = (bytes: number[], len = 72 + 4) => { const s = seg(bytes, len); return smbReply(s.h, s.o, s.len, H); };
+    for (const st of [NtStatus.LOGON_FAILURE, NtStatus.WRONG_PASSWORD, NtStatus.NO_SUCH_USER, NtStatus.ACCOUNT_LOCKED_OUT]) assert.equal(r(smb2(st)), Reply.FAILURE, st.toString(16));
+    assert.equal(reply(Service.SMB, smb2(NtStatus.LOGON_FAILURE), 76), Reply.FAILURE, 'through loginReply');
+  });
+
+  test('not a guess: the NTLM challenge, SUCCESS (maybe a guest session), a right password on an account that may not log in, ACCESS_DENIED, a read\'s data', () => {
+    const r = (bytes: number[], len = 76) => { const s = seg(bytes, len); return smbReply(s.h, s.o, s.len, H); };
+    for (const st of [NtStatus.MORE_PROCESSING_REQUIRED, NtStatus.SUCCESS, NtStatus.PASSWORD_EXPIRED, NtStatus.ACCOUNT_DISABLED, NtStatus.ACCOUNT_EXPIRED, NtStatus.PASSWORD_MUST_CHANGE, NtStatus.ACCESS_DENIED]) {
+      assert.equal(r(smb2(st)), Reply.NONE, st.toString(16));
+    }
+    // a READ answer's later segment: file data that happens to hold LOGON_FAILURE's bytes, but no SMB header
+    assert.equal(r([0x41, 0x42, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, ...le32(NtStatus.LOGON_FAILURE)], 1448), Reply.NONE);
+    // the status bytes one place off (an SMB1 reading of an SMB2 header)
+    assert.equal(r([...smb2(0).slice(0, 9), ...le32(NtStatus.LOGON_FAILURE), 0, 0, 0]), Reply.NONE);
+  });
+
+  test('SMB1: SESSION_SETUP_ANDX (0x73) answered LOGON_FAILURE (NT status) or ERRSRV/ERRbadpw (a DOS error) fails; other commands and DOS errors do not', () => {
+    const r = (bytes: number[], len = 39) => { const s = seg(bytes, len); return smbReply(s.h, s.o, s.len, H); };
+    assert.equal(r(smb1(0x73, le32(NtStatus.LOGON_FAILURE), 0xc801)), Reply.FAILURE);
+    assert.equal(r(smb1(0x73, [2, 0, 2, 0], 0x8001)), Reply.FAILURE, 'DOS error ERRSRV/ERRbadpw');
+    assert.equal(r(smb1(0x73, [2, 0, 2, 0], 0xc801)), Reply.NONE, 'the same bytes as an NT status');
+    assert.equal(r(smb1(0x75, le32(NtStatus.LOGON_FAILURE), 0xc801)), Reply.NONE, 'TREE_CONNECT_ANDX');
+    assert.equal(r(smb1(0x73, le32(NtStatus.MORE_PROCESSING_REQUIRED), 0xc801)), Reply.NONE);
+    assert.equal(r(smb1(0x73, [1, 0, 5, 0], 0x8001)), Reply.NONE, 'ERRDOS/ERRnoaccess');
+  });
+});
+
+/** A PostgreSQL Authentication request: 'R', int32 length, int32 type, then `data`. */
+const pgR = (type: number, data: number[] = []) => [0x52, 0, 0, 0, 8 + data.length, 0, 0, 0, type, ...data];
+const pgE = (fields: string) => { const f = [...Buffer.from(fields, 'latin1'), 0]; const n = f.length + 4; return [0x45, 0, 0, n >> 8, n & 255, ...f]; };
+
+describe('PostgreSQL', () => {
+  test('an Authentication request names PostgreSQL: cleartext, MD5 (with its salt), SASL (with its mechanisms), trust\'s AuthenticationOk', () => {
+    assert.equal(greet(pgR(PgAuth.CLEARTEXT)), Service.POSTGRES);
+    assert.equal(greet(pgR(PgAuth.MD5, [1, 2, 3, 4])), Service.POSTGRES);
+    const sasl = pgR(PgAuth.SASL, [...Buffer.from('SCRAM-SHA-256\0\0', 'latin1')]);
+    assert.equal(greet(sasl, sasl.length), Service.POSTGRES);
+    // trust: AuthenticationOk, then ParameterStatus messages in the same segment
+    assert.equal(greet(pgR(PgAuth.OK), 380), Service.POSTGRES);
+  });
+
+  test('near-misses name no PostgreSQL and no request: a length that does not fit its type, a type out of the table, a message past the segment, an "R" in text', () => {
+    const t = (bytes: number[], len = bytes.length) => { const s = seg(bytes, len); return pgAuthRequest(s.h, s.o, s.len, Math.min(s.len, H)); };
+    assert.equal(t(pgR(PgAuth.MD5)), -1, 'MD5 without its salt');
+    assert.equal(t(pgR(PgAuth.CLEARTEXT, [0])), -1, 'cleartext with data');
+    assert.equal(t(pgR(4)), -1, 'type 4 (crypt, gone since 8.4)');
+    assert.equal(t(pgR(PgAuth.SASL)), -1, 'SASL without mechanisms');
+    assert.equal(t([0x52, 0, 0, 1, 0, 0, 0, 0, 10, 0x53, 0x43, 0x52, 0x41, 0x4d, 0x2d, 0x53], 40), -1, 'longer than the segment');
+    assert.equal(greet('Redis is up and'), Service.OTHER);
+    assert.equal(greet('RFB 003.008\n'), Service.VNC, 'VNC keeps its own');
+  });
+
+  test('an ErrorResponse starts with "E", its length, its severity field "S"; a notice, a short one and a length past the segment are not', () => {
+    const e = (bytes: number[], len = bytes.length) => { const s = seg(bytes, len); return isPgError(s.h, s.o, s.len, Math.min(s.len, H)); };
+    const fatal = pgE('SFATAL\0VFATAL\0C28P01\0Mpassword authentication failed for user "postgres"\0');
+    assert.ok(e(fatal));
+    assert.ok(!e([0x4e, ...fatal.slice(1)]), 'a NoticeResponse');
+    assert.ok(!e(fatal, 20), 'a length past the segment');
+    assert.ok(!e([0x45, 0, 0, 0, 5, 0x53]), 'too short to hold a field');
+    assert.ok(!e([0x45, 0, 0, 0, 40, 0x43, ...fatal.slice(6)], 41), 'the first field is not the severity');
+  });
+
+  test('the one-byte "N" refusing SSL and NetBIOS\'s session response come before the greeting; "S" (TLS follows) and other single bytes do not', () => {
+    const p = (bytes: number[]) => { const s = seg(bytes); return isPreamble(s.h, s.o, s.len); };
+    assert.ok(p([0x4e]));
+    assert.ok(p([0x82, 0, 0, 0]));
+    assert.ok(!p([0x53]));
+    assert.ok(!p([0x4e, 0x4f]));
+    assert.ok(!p([0x83, 0, 0, 1]), 'a negative session response');
+  });
+});
+
+describe('Redis', () => {
+  test('-WRONGPASS (6.0+), -ERR invalid password (before 6.0) and -NOAUTH name Redis; the first two are failed logins', () => {
+    assert.equal(greet('-WRONGPASS invalid username-password pair or user is disabled.\r\n'.slice(0, 16), 66), Service.REDIS);
+    assert.equal(greet('-ERR invalid password\r\n'.slice(0, 16), 23), Service.REDIS);
+    assert.equal(greet('-NOAUTH Authentication required.\r\n'.slice(0, 16), 34), Service.REDIS);
+    const r = (text: string, len: number) => { const s = seg(text.slice(0, 16), len); return redisReply(s.h, s.o, s.len, H); };
+    assert.equal(r('-WRONGPASS invalid username-password pair', 66), Reply.FAILURE);
+    assert.equal(r('-ERR invalid password\r\n', 23), Reply.FAILURE);
+    assert.equal(reply(Service.REDIS, '-WRONGPASS invalid', 66), Reply.FAILURE, 'through loginReply');
+  });
+
+  test('not a failure: -NOAUTH (a command before AUTH), AUTH with no password set, +OK, other errors, a value', () => {
+    const r = (text: string) => { const s = seg(text.slice(0, 16), text.length); return redisReply(s.h, s.o, s.len, H); };
+    assert.equal(r('-NOAUTH Authentication required.\r\n'), Reply.NONE);
+    assert.equal(r('-ERR AUTH <password> called without any password configured for the default user.\r\n'), Reply.NONE);
+    assert.equal(r('-ERR Client sent AUTH, but no password is set\r\n'), Reply.NONE);
+    assert.equal(r('+OK\r\n'), Reply.NONE);
+    assert.equal(r('-ERR invalid expire time in set\r\n'), Reply.NONE);
+    assert.equal(r('$11\r\n-WRONGPASS \r\n'), Reply.NONE, 'a bulk string holding the words');
+    assert.equal(greet('+OK\r\n'), Service.POP3, 'a bare +OK names nothing new (POP3 keeps its greeting)');
+    assert.equal(greet('-ERR unknown command'), Service.OTHER);
+  });
+});
+
+describe('RDP', () => {
+  /** The X.224 Connection Confirm in its TPKT with an RDP_NEG_RSP selecting `protocol`. */
+  const cc = (protocol: number) => [3, 0, 0, 19, 14, 0xd0, 0, 0, 0x12, 0x34, 0, 2, 0x1f, 8, 0, protocol, 0, 0, 0];
+  const confirm = (bytes: number[], len = bytes.length) => { const s = seg(bytes, len); return rdpConfirm(s.h, s.o, s.len, Math.min(s.len, H)); };
+
+  test('the Connection Confirm names RDP and gives the security chosen: NLA (HYBRID, HYBRID_EX), TLS, standard RDP security (no RDP_NEG_RSP)', () => {
+    assert.equal(greet(cc(RdpProtocol.HYBRID)), Service.RDP);
+    assert.equal(confirm(cc(RdpProtocol.HYBRID)), RdpProtocol.HYBRID);
+    assert.equal(confirm(cc(RdpProtocol.HYBRID_EX)), RdpProtocol.HYBRID_EX);
+    assert.equal(confirm(cc(RdpProtocol.SSL)), RdpProtocol.SSL);
+    assert.equal(confirm([3, 0, 0, 11, 6, 0xd0, 0, 0, 0x12, 0x34, 0]), RdpProtocol.RDP);
+  });
+
+  test('near-misses are no Confirm: a Connection Request (0xE0), an RDP_NEG_FAILURE, a TPKT length that is not the segment\'s, a wrong LI, TLS', () => {
+    assert.equal(confirm([...cc(2).slice(0, 5), 0xe0, ...cc(2).slice(6)]), -1);
+    assert.equal(confirm([...cc(2).slice(0, 11), 3, ...cc(2).slice(12)]), -1, 'RDP_NEG_FAILURE');
+    assert.equal(confirm(cc(2), 40), -1, 'more in the segment than the TPKT holds');
+    assert.equal(confirm([3, 0, 0, 19, 13, ...cc(2).slice(5)]), -1, 'LI 13');
+    assert.equal(greet([0x16, 3, 3, 0, 0x40, 2, 0, 0, 0x3c, 3, 3, 0, 0, 0, 0, 0], 69), Service.OTHER);
   });
 });
 

@@ -5,7 +5,9 @@
 //   for k in 1..7: flock /tmp/s4-bench.lock node --import tsx bench/detect/rules-scan.mts /tmp/base FILES…; … $PWD FILES…
 // One JSON line a run: packets per second of this process's CPU time (user + system, so a
 // shared machine's waits for a core do not count). Each pass gets a fresh SourceRules, built
-// before the clock starts.
+// before the clock starts. The batches are marked once, at load, by a session verifier as a
+// node marks them (its ESTABLISHED flag is what lets the login readers read a server's
+// replies: without it they are never run).
 import { resolve } from 'node:path';
 
 const root = resolve(process.argv[2] ?? '.');
@@ -14,12 +16,15 @@ const { SourceRules } = await import(`${root}/src/detect/rules/source-rules.ts`)
 const { DEFAULT_RULES } = await import(`${root}/src/detect/rules/rules-config.ts`);
 const { readCaptureSync } = await import(`${root}/src/net/pcap-file.ts`);
 const { PacketBatch } = await import(`${root}/src/net/packet-batch.ts`);
+const { SessionVerifier } = await import(`${root}/src/detect/session-verifier.ts`);
 
 const batches: InstanceType<typeof PacketBatch>[] = [];
+const verifier = new SessionVerifier();
 for (const f of files) {
   readCaptureSync(f, (b: InstanceType<typeof PacketBatch>) => {
     const c = new PacketBatch(b.capacity, b.buffer.slice(0));
     c.length = b.length;
+    verifier.mark(c);
     batches.push(c);
   });
 }

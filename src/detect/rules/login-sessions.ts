@@ -42,10 +42,29 @@
 // server's first payload on, every segment that starts with a status line (keep-alive
 // connections answer many requests); a success is never read. VNC's SecurityResult is read
 // only right after the 16-byte challenge of VNC Authentication, as the protocol orders it.
+// RDP with Network Level Authentication (the X.224 Connection Confirm selecting CredSSP,
+// HYBRID or HYBRID_EX) checks the password inside TLS before any graphics are sent, so no
+// reply code is visible; what is, is the session's size: a guess that fails ends after the
+// TLS handshake and CredSSP's few messages, a login goes on to the desktop's bitmaps. That
+// is how NetFlow-based RDP brute-force detection tells them (Vykopal et al., "Flow-based
+// detection of RDP brute-force attacks", SPI 2013) and Corelight's RDP inferences (2021)
+// infer an authentication's outcome. A session whose server sent fewer than
+// RDP_SESSION_BYTES after its Connection Confirm is UNDECIDED, like SSH's: into the
+// caller's bucket a person reconnecting a few times never fills (certificate prompts, a
+// typo, a Connection Broker's redirection each make one). Security RDP or TLS without NLA
+// log in on the graphical logon screen, whose failures look like any session: not read.
+//
+// PostgreSQL's ErrorResponse is a failed login only after the server asked for a password
+// (an Authentication request of cleartext, MD5 or SASL), before AuthenticationOk: one
+// attempt a connection (the backend exits after the FATAL error). SMB and Redis are read on
+// every reply (a connection may carry many attempts: Metasploit's smb_login, a guesser's
+// keep-alive connection to Redis). A payload that only comes before the service's first
+// words (PostgreSQL's 'N' to an SSLRequest, NetBIOS's session response) leaves the session
+// waiting for them, twice at most.
 
 import { checkCapacity } from '../../util/lru.ts';
 import { PAYLOAD_HEAD_BYTES, type PacketBatch } from '../../net/packet-batch.ts';
-import { Reply, SERVICE_NAMES, Service, SshMsg, VNC_AUTHENTICATION, VNC_CHALLENGE_BYTES, codesDialect, greetingService, loginReply, replyCode, sshPlain, vncSecurityResult } from './service-replies.ts';
+import { PgAuth, RdpProtocol, Reply, SERVICE_NAMES, Service, SshMsg, VNC_AUTHENTICATION, VNC_CHALLENGE_BYTES, codesDialect, greetingService, isPgError, isPreamble, loginReply, pgAuthRequest, rdpConfirm, replyCode, sshPlain, vncSecurityResult } from './service-replies.ts';
 
 /** What a server segment or a close told about its session. */
 /** DENIED: an HTTP 401/407, which may be a challenge before any credentials (counted by rate, never as a failure). */
@@ -59,6 +78,7 @@ const SSH_ACCEPTED = 4; // S known, waiting for the first USERAUTH answer
 const SSH_AUTH = 5; // F known: counting
 const LINES = 6; // a line protocol, reading reply codes
 const DONE = 7; // logged in, or not a login service: nothing more to read
+const RDP_NLA = 8; // RDP with NLA: counting the server's bytes until they show a desktop
 
 /** Largest SSH_MSG_SERVICE_ACCEPT: 17 bytes of content in a 32-byte packet, a 64-byte MAC, and some slack. */
 const MAX_SERVICE_ACCEPT = 128;
@@ -73,6 +93,18 @@ const TLS_HANDSHAKE = 0x16;
 const SKIPPED_BANNER = 1;
 const KEX_REPLY_ENDED = 2; // the last plaintext packet was a KEX reply that ended with its segment
 const VNC_CHALLENGED = 4; // the server sent VNC Authentication's challenge: its SecurityResult comes next
+const PG_ASKED = 8; // a PostgreSQL server asked for a password: an ErrorResponse now is a failed login
+
+/**
+ * Server bytes after the Connection Confirm past which an RDP session is a login's: a failed
+ * NLA attempt sends the TLS handshake (a certificate chain of 1-5 kB) and CredSSP's NTLM
+ * challenge and error (under 1 kB), while a logged-in session sends its capabilities and
+ * then the logon screen and desktop as bitmaps, tens of kB and more (MS-RDPBCGR 2.2.9.1).
+ */
+export const RDP_SESSION_BYTES = 16384;
+
+/** Payloads before the greeting (isPreamble) a session waits through: an SSLRequest and a GSSENCRequest refused, or one NetBIOS session response. */
+const MAX_PREAMBLES = 2;
 
 export class LoginSessions {
   readonly capacity: number;
@@ -81,12 +113,12 @@ export class LoginSessions {
   private readonly bits: Uint8Array;
   /** FTP (1) or SMTP (2), once a reply code tells. */
   private readonly dialect: Uint8Array;
-  /** Plaintext bytes of the current SSH packet still to come in later segments. */
+  /** SSH: plaintext bytes of the current packet still to come in later segments; RDP: the server's bytes after its Connection Confirm. */
   private readonly skip: Int32Array;
   private readonly sizeS: Uint16Array;
   private readonly sizeF: Uint16Array;
   private readonly fails: Uint16Array;
-  /** SSH: failure-sized answers that came at once (not counted as failures); VNC: segments read before a challenge. */
+  /** SSH: failure-sized answers that came at once (not counted as failures); VNC: segments read before a challenge; before a greeting: its preambles. */
   private readonly quick: Uint16Array;
   /** Capture time of the server's previous segment in the session. */
   private readonly lastTs: Float64Array;
@@ -135,7 +167,7 @@ export class LoginSessions {
     return this.service[slot];
   }
 
-  /** The service's name for evidence: ssh, ftp, smtp, ftp/smtp (not told yet), pop3, imap, telnet, mysql, http, vnc. */
+  /** The service's name for evidence: ssh, ftp, smtp, ftp/smtp (not told yet), pop3, imap, telnet, mysql, http, vnc, smb, postgresql, redis, rdp. */
   nameOf(slot: number): string {
     const svc = this.service[slot];
     if (svc === Service.CODES && this.dialect[slot] !== 0) return this.dialect[slot] === 1 ? 'ftp' : 'smtp';
@@ -153,22 +185,42 @@ export class LoginSessions {
     const h = batch.head;
     const o = i * PAYLOAD_HEAD_BYTES;
     const phase = this.phase[slot];
-    // the line and packet protocols need no clock; HTTP's segments that start no status line
-    // (bodies, most of an HTTP connection's segments) are passed over at their first byte
-    if (phase === LINES) return this.service[slot] === Service.HTTP && h[o] !== 0x48 ? LoginEvent.NONE : this.lines(slot, h, o, len);
+    // the line and packet protocols need no clock; segments that cannot start an answer are
+    // passed over at their first byte: HTTP's that start no status line (bodies, most of an
+    // HTTP connection's segments), SMB's that start no session header (a READ's data), Redis's
+    // that start no error (values: most of a pooled connection's replies)
+    if (phase === LINES) {
+      const svc = this.service[slot], first = h[o];
+      if ((svc === Service.HTTP && first !== 0x48) || (svc === Service.SMB && first !== 0) || (svc === Service.REDIS && first !== 0x2d)) return LoginEvent.NONE;
+      return this.lines(slot, h, o, len);
+    }
     const ts = batch.ts[i];
     const gap = ts - this.lastTs[slot];
     this.lastTs[slot] = ts;
     switch (phase) {
       case GREETING: {
+        if (isPreamble(h, o, len) && this.quick[slot] < MAX_PREAMBLES) {
+          this.quick[slot]++;
+          return LoginEvent.NONE;
+        }
+        this.quick[slot] = 0;
         const svc = greetingService(h, o, len, PAYLOAD_HEAD_BYTES);
         this.service[slot] = svc;
         this.phase[slot] = svc === Service.SSH ? SSH_PLAIN : svc === Service.OTHER ? DONE : LINES;
-        // HTTP's first words are already an answer
-        return svc === Service.HTTP ? this.lines(slot, h, o, len) : LoginEvent.NONE;
+        if (svc === Service.RDP) {
+          const p = rdpConfirm(h, o, len, Math.min(len, PAYLOAD_HEAD_BYTES));
+          this.phase[slot] = p === RdpProtocol.HYBRID || p === RdpProtocol.HYBRID_EX ? RDP_NLA : DONE;
+          return LoginEvent.NONE;
+        }
+        // the services where the client speaks first: their first words are already an answer
+        return svc === Service.HTTP || svc === Service.SMB || svc === Service.POSTGRES || svc === Service.REDIS ? this.lines(slot, h, o, len) : LoginEvent.NONE;
       }
       case SSH_PLAIN:
         this.plain(slot, h, o, len);
+        return LoginEvent.NONE;
+      case RDP_NLA:
+        this.skip[slot] += len;
+        if (this.skip[slot] > RDP_SESSION_BYTES) this.phase[slot] = DONE; // a desktop: logged in (nothing to forgive: no failure was read)
         return LoginEvent.NONE;
       case SSH_ENC:
         if (len <= MAX_SERVICE_ACCEPT) {
@@ -211,7 +263,7 @@ export class LoginSessions {
     }
   }
 
-  /** A reply of a line or packet protocol (FTP, SMTP, POP3, IMAP, Telnet, MySQL, HTTP, VNC). */
+  /** A reply of a line or packet protocol (FTP, SMTP, POP3, IMAP, Telnet, MySQL, HTTP, VNC, SMB, PostgreSQL, Redis). */
   private lines(slot: number, h: Uint8Array, o: number, len: number): number {
     const svc = this.service[slot];
     if (len >= 3 && h[o] === TLS_HANDSHAKE && h[o + 1] === 3 && h[o + 2]! >= 1 && h[o + 2]! <= 4) {
@@ -239,7 +291,8 @@ export class LoginSessions {
       // the one SecurityResult of the connection (RFC 6143 §7.1.3: a failure closes it)
       this.phase[slot] = DONE;
       r = vncSecurityResult(h, o, len, PAYLOAD_HEAD_BYTES);
-    } else r = loginReply(svc, h, o, len, PAYLOAD_HEAD_BYTES);
+    } else if (svc === Service.POSTGRES) r = this.postgres(slot, h, o, len);
+    else r = loginReply(svc, h, o, len, PAYLOAD_HEAD_BYTES);
     if (r === Reply.FAILURE) {
       this.fails[slot]++;
       return LoginEvent.FAILURE;
@@ -251,10 +304,38 @@ export class LoginSessions {
     return r === Reply.DENIED ? LoginEvent.DENIED : LoginEvent.NONE;
   }
 
+  /**
+   * A PostgreSQL server's message (its Message Flow, "Start-up"): a password request (cleartext,
+   * MD5, SASL, SASLContinue) opens the attempt; an ErrorResponse then is its failure,
+   * AuthenticationOk or SASLFinal (sent only for a verified SCRAM proof) its success.
+   * AuthenticationOk with no request before it is trust: no login to read. Either way the
+   * session is done (one authentication a connection).
+   */
+  private postgres(slot: number, h: Uint8Array, o: number, len: number): number {
+    const avail = Math.min(len, PAYLOAD_HEAD_BYTES);
+    const asked = (this.bits[slot] & PG_ASKED) !== 0;
+    const t = pgAuthRequest(h, o, len, avail);
+    if (t === PgAuth.CLEARTEXT || t === PgAuth.MD5 || t === PgAuth.SASL || t === PgAuth.SASL_CONTINUE) {
+      this.bits[slot] |= PG_ASKED;
+      return Reply.NONE;
+    }
+    if (t === PgAuth.OK || t === PgAuth.SASL_FINAL) {
+      this.phase[slot] = DONE;
+      return asked ? Reply.SUCCESS : Reply.NONE;
+    }
+    if (asked && isPgError(h, o, len, avail)) {
+      this.phase[slot] = DONE;
+      return Reply.FAILURE;
+    }
+    return Reply.NONE;
+  }
+
   /** The server ended the connection (FIN or RST). Returns a LoginEvent for the session as a whole. */
   close(slot: number): number {
     const p = this.phase[slot];
     this.phase[slot] = 0;
+    // an NLA session that ended before any desktop: the TLS handshake got through, so it was no port check
+    if (p === RDP_NLA) return this.skip[slot] > 0 ? LoginEvent.UNDECIDED : LoginEvent.NONE;
     if (this.service[slot] !== Service.SSH || this.fails[slot] > 0) return LoginEvent.NONE;
     if (p === SSH_AUTH && this.quick[slot] > 0) return LoginEvent.FAILURE;
     if (p === SSH_ENC || p === SSH_ACCEPTED || p === SSH_AUTH) return LoginEvent.UNDECIDED;

@@ -121,7 +121,7 @@ export interface RulesConfig {
     successForgives: boolean;
     /** Seconds: an SSH failure answered sooner than this after the server's previous segment is a refused key, not a guess (login-sessions.ts). */
     throttleS: number;
-    /** SSH sessions past the key exchange that end with no outcome read: a bucket of this many... */
+    /** SSH sessions past the key exchange that end with no outcome read, and RDP NLA sessions that end before a desktop (login-sessions.ts): a bucket of this many... */
     undecidedThreshold: number;
     /** ...leaking this many sessions per second. */
     undecidedLeakPerS: number;
@@ -300,7 +300,10 @@ export const DEFAULT_RULES: RulesConfig = {
   // before the server hangs up. Undecided SSH sessions use CrowdSec's ssh-slow-bf bucket
   // (capacity 10, leakspeed 60 s): ten sessions that end without a login, faster than one a
   // minute, which a person reconnecting a few times, or a monitor that logs in, never makes
-  // (a banner grab never gets past the key exchange and is not counted). The parallel test:
+  // (a banner grab never gets past the key exchange and is not counted). RDP's NLA sessions
+  // that end before a desktop share it: a person's certificate prompt, typo and reconnects,
+  // a Connection Broker's redirection, a certificate monitor every 5 min stay far below ten
+  // a minute; hydra's 4 tasks fill it within a second, a guesser connecting every 2 s in 20 s. The parallel test:
   // a server answers each wrong password after its fail delay (pam_unix: 2 s), so three
   // answered within 2 s come from sessions guessing side by side (hydra's and medusa's
   // tasks); a person types one password at a time, and more slowly than that even where

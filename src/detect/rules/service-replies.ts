@@ -16,6 +16,25 @@
 //   "HTTP/1.x NNN "               HTTP (RFC 9112 §4: the client speaks first, so the
 //                                 server's first words are a status line)
 //   "RFB 003."                    VNC (RFC 6143 §7.1.1: the ProtocolVersion message)
+//   0, length, 0xFE "SMB" / 0xFF "SMB"   SMB2/3 and SMB1 (MS-SMB2 2.1, 2.2.1: a 4-byte
+//                                 session header, then the SMB header; the client speaks
+//                                 first, so this is the answer to its NEGOTIATE)
+//   'R', length, type             PostgreSQL (its Message Flow: the client speaks first,
+//                                 the server answers the StartupMessage with an
+//                                 Authentication request; AuthenticationOk 0 for trust)
+//   "-WRONGPASS" / "-NOAUTH" /    Redis (RESP errors; the client speaks first, and these
+//   "-ERR invalid password"       answers are specific to its AUTH; a bare "+OK" or a
+//                                 value is any command's answer, so it names nothing)
+//
+//   03 00, length, LI, 0xD0       RDP (RFC 1006's TPKT, then the X.224 Connection Confirm
+//                                 answering the client's Connection Request, MS-RDPBCGR
+//                                 2.2.1.2, alone in its segment; its RDP_NEG_RSP says which
+//                                 security the server chose)
+//
+//   before the greeting           PostgreSQL's 'N' refusing an SSLRequest or GSSENCRequest
+//                                 (one byte), NetBIOS's positive session response on port
+//                                 139 (RFC 1002 §4.3.3: 0x82 0 0 0) come before the words
+//                                 that name the service: the greeting is the next payload
 //
 //   failed login                  FTP 530, SMTP 535 (RFC 4954 §6), POP3 -ERR, IMAP tagged
 //                                 NO, Telnet "Login incorrect" / "Login failed" /
@@ -23,6 +42,21 @@
 //                                 MySQL an ERR packet (0xff) of error 1045,
 //                                 ER_ACCESS_DENIED_ERROR; VNC a SecurityResult of 1 (RFC
 //                                 6143 §7.1.3) after the 16-byte VNC-authentication challenge
+//                                 SMB: a reply whose NT status (MS-ERREF 2.3) is
+//                                 STATUS_LOGON_FAILURE (a wrong user or password: Windows
+//                                 answers both with it), STATUS_WRONG_PASSWORD,
+//                                 STATUS_NO_SUCH_USER or STATUS_ACCOUNT_LOCKED_OUT (sent
+//                                 whatever the password once the account is locked, and
+//                                 logged as event 4625, which CrowdSec's windows-bf counts);
+//                                 these answer only a SESSION_SETUP (MS-SMB2 3.3.5.5.3: the
+//                                 authentication's error), so the command, past the 16
+//                                 bytes kept in SMB2, is not needed; SMB1's command byte is
+//                                 kept and must be SESSION_SETUP_ANDX (0x73), its status an
+//                                 NT status or the DOS error ERRSRV/ERRbadpw
+//                                 PostgreSQL: an ErrorResponse after the server asked for a
+//                                 password (login-sessions.ts keeps that phase)
+//                                 Redis: "-WRONGPASS" (6.0+, ACL) or "-ERR invalid password"
+//                                 (before 6.0) answering AUTH
 //   refused, maybe no guess       HTTP 401 and 407 (RFC 9110 §15.5.2, §15.5.8): the same
 //                                 answer challenges a client that sent no credentials yet, so
 //                                 it is a rate's unit (login-rules.ts), never a failed login
@@ -31,6 +65,24 @@
 //                                 FTP 230, SMTP 235. POP3, IMAP and Telnet say "OK" to
 //                                 many commands before a login, so their successes are not
 //                                 read (a +OK to CAPABILITY would otherwise forgive a guesser).
+//                                 PostgreSQL's AuthenticationOk after a password request, or
+//                                 its SASLFinal (sent only when the client's SCRAM proof
+//                                 verified). SMB's STATUS_SUCCESS is not read: Samba's "map
+//                                 to guest = bad user" (Debian's smb.conf) answers an
+//                                 unknown user's guess with a guest session, STATUS_SUCCESS
+//                                 too, and the guest flag lies past the 16 bytes. Redis's
+//                                 "+OK" answers QUIT and SET as well as AUTH: not read.
+//   not a guess                   SMB's STATUS_ACCOUNT_DISABLED, _ACCOUNT_EXPIRED,
+//                                 _PASSWORD_EXPIRED, _PASSWORD_MUST_CHANGE, logon hours and
+//                                 workstation restrictions: Windows checks the password
+//                                 first, so they answer a right one (NetExec keeps them
+//                                 apart from failed logins: its smb_error_status). STATUS_ACCESS_DENIED answers any
+//                                 command. Redis's "-NOAUTH" answers a command sent before
+//                                 AUTH; PostgreSQL's errors before any password request
+//                                 ("too many clients", no pg_hba.conf entry, the server
+//                                 starting up) and after AuthenticationOk (a database that
+//                                 does not exist, a role's connection limit: checked once
+//                                 the client is authenticated, src/backend/utils/init/postinit.c)
 //
 // SSH is encrypted after its key exchange; sshPlain reads the header of a plaintext binary
 // packet (RFC 4253 §6: uint32 packet_length, byte padding_length, byte message code) so the
@@ -51,13 +103,17 @@ export const Service = {
   MYSQL: 7,
   HTTP: 8,
   VNC: 9,
+  SMB: 10,
+  POSTGRES: 11,
+  REDIS: 12,
+  RDP: 13,
 } as const;
 
 /** DENIED: an HTTP 401 or 407, a refusal that may come before any credentials were sent. */
 export const Reply = { NONE: 0, FAILURE: 1, SUCCESS: 2, DENIED: 3 } as const;
 
 /** Names for evidence, by Service. */
-export const SERVICE_NAMES = ['unknown', 'ssh', 'ftp/smtp', 'pop3', 'imap', 'telnet', 'other', 'mysql', 'http', 'vnc'] as const;
+export const SERVICE_NAMES = ['unknown', 'ssh', 'ftp/smtp', 'pop3', 'imap', 'telnet', 'other', 'mysql', 'http', 'vnc', 'smb', 'postgresql', 'redis', 'rdp'] as const;
 
 const SP = 0x20, DASH = 0x2d, CR = 0x0d, LF = 0x0a, IAC = 0xff;
 
@@ -74,7 +130,145 @@ export function greetingService(h: Uint8Array, o: number, len: number, headBytes
   if (isMysqlGreeting(h, o, len, avail)) return Service.MYSQL;
   if (httpStatus(h, o, avail) !== 0) return Service.HTTP;
   if (avail >= 8 && a === 0x52 && b === 0x46 && c === 0x42 && d === SP && h[o + 4] === 0x30 && h[o + 5] === 0x30 && h[o + 6] === 0x33 && h[o + 7] === 0x2e) return Service.VNC; // "RFB 003."
+  if (smbVersion(h, o, len, avail) !== 0) return Service.SMB;
+  if (rdpConfirm(h, o, len, avail) >= 0) return Service.RDP;
+  if (pgAuthRequest(h, o, len, avail) >= 0) return Service.POSTGRES;
+  if (a === DASH && (startsWith(h, o, avail, '-WRONGPASS ', 11) || startsWith(h, o, avail, '-NOAUTH ', 8) || startsWith(h, o, avail, REDIS_OLD_WRONG, 16))) return Service.REDIS;
   return Service.OTHER;
+}
+
+/**
+ * A payload that comes before the words naming the service, alone in its segment:
+ * PostgreSQL's 'N' refusing an SSLRequest or a GSSENCRequest (the StartupMessage follows in
+ * the clear), NetBIOS's positive session response (RFC 1002 §4.3.3, SMB on port 139).
+ */
+export function isPreamble(h: Uint8Array, o: number, len: number): boolean {
+  if (len === 1) return h[o] === 0x4e; // 'N'
+  return len === 4 && h[o] === 0x82 && h[o + 1] === 0 && h[o + 2] === 0 && h[o + 3] === 0;
+}
+
+/** RDP_NEG_RSP's selectedProtocol (MS-RDPBCGR 2.2.1.2.1): its low byte, the only one any value sets. */
+export const RdpProtocol = { RDP: 0, SSL: 1, HYBRID: 2, RDSTLS: 4, HYBRID_EX: 8 } as const;
+const TPKT_VERSION = 3, X224_CONNECTION_CONFIRM = 0xd0, RDP_NEG_RSP = 0x02;
+/** TPKT (4) + X.224 Connection Confirm (7) + RDP_NEG_RSP (8): what every server since Windows Server 2003 SP1 answers. */
+const RDP_CONFIRM_WITH_NEG = 19;
+
+/**
+ * An X.224 Connection Confirm in a TPKT filling the segment (the server's answer to an RDP
+ * client's Connection Request): the security protocol its RDP_NEG_RSP selected (RdpProtocol),
+ * RdpProtocol.RDP when it carries none (a server of before 2003 SP1), -1 when it is no such
+ * message (an RDP_NEG_FAILURE is -1 too: no session follows).
+ */
+export function rdpConfirm(h: Uint8Array, o: number, len: number, avail: number): number {
+  if (avail < 11 || h[o] !== TPKT_VERSION || h[o + 1] !== 0 || ((h[o + 2] << 8) | h[o + 3]) !== len) return -1;
+  if (h[o + 4] !== len - 5 || h[o + 5] !== X224_CONNECTION_CONFIRM) return -1; // LI: the X.224 header's length after itself
+  if (len === 11) return RdpProtocol.RDP;
+  if (len !== RDP_CONFIRM_WITH_NEG || avail < 16 || h[o + 11] !== RDP_NEG_RSP) return -1;
+  return h[o + 15];
+}
+
+/** SMB2's header size (MS-SMB2 2.2.1: StructureSize 64) and SMB1's (MS-CIFS 2.2.3.1: 32 bytes). */
+const SMB2_HEADER = 64, SMB1_HEADER = 32;
+
+/**
+ * The SMB header a segment starts with, behind the 4-byte session header (RFC 1002's
+ * session message, type 0, or Direct TCP's, MS-SMB2 2.1: a zero byte and a 24-bit length):
+ * 2 for SMB2/3 (0xFE "SMB", StructureSize 64), 1 for SMB1 (0xFF "SMB"), 0 when none.
+ */
+export function smbVersion(h: Uint8Array, o: number, len: number, avail: number): number {
+  if (avail < 10 || h[o] !== 0 || h[o + 5] !== 0x53 || h[o + 6] !== 0x4d || h[o + 7] !== 0x42) return 0; // "SMB"
+  const mlen = (h[o + 1] << 16) | (h[o + 2] << 8) | h[o + 3];
+  const p = h[o + 4];
+  if (p === 0xfe) return mlen >= SMB2_HEADER && len >= 4 + SMB2_HEADER && h[o + 8] === SMB2_HEADER && h[o + 9] === 0 ? 2 : 0;
+  if (p === 0xff) return mlen >= SMB1_HEADER && len >= 4 + SMB1_HEADER ? 1 : 0;
+  return 0;
+}
+
+/** NT status codes (MS-ERREF 2.3.1) that answer a guess. */
+export const NtStatus = {
+  SUCCESS: 0x00000000,
+  MORE_PROCESSING_REQUIRED: 0xc0000016,
+  NO_SUCH_USER: 0xc0000064,
+  WRONG_PASSWORD: 0xc000006a,
+  LOGON_FAILURE: 0xc000006d,
+  ACCOUNT_LOCKED_OUT: 0xc0000234,
+  /** Answers to a right password on an account that may not log in now (not counted). */
+  PASSWORD_EXPIRED: 0xc0000071,
+  ACCOUNT_DISABLED: 0xc0000072,
+  ACCOUNT_EXPIRED: 0xc0000193,
+  PASSWORD_MUST_CHANGE: 0xc0000224,
+  ACCESS_DENIED: 0xc0000022,
+} as const;
+
+const SMB1_SESSION_SETUP_ANDX = 0x73;
+/** SMB1's FLAGS2_NT_STATUS (MS-CIFS 2.2.3.1): the status is an NT status, not a DOS error class and code. */
+const SMB1_FLAGS2_NT_STATUS = 0x4000;
+/** SMB1's DOS error for a bad password (MS-CIFS 2.2.2.4: class ERRSRV 0x02, code ERRbadpw 0x0002). */
+const DOS_ERRSRV = 0x02, DOS_ERRBADPW = 0x0002;
+
+/** Whether an SMB reply (its header at h[o], behind the session header) reports a failed login: Reply.FAILURE or Reply.NONE. */
+export function smbReply(h: Uint8Array, o: number, len: number, headBytes: number): number {
+  const avail = Math.min(len, headBytes);
+  const v = smbVersion(h, o, len, avail);
+  if (v === 2) {
+    if (avail < 16) return Reply.NONE;
+    const status = (h[o + 12] | (h[o + 13] << 8) | (h[o + 14] << 16) | (h[o + 15] << 24)) >>> 0;
+    return isGuessStatus(status) ? Reply.FAILURE : Reply.NONE;
+  }
+  if (v !== 1 || avail < 16 || h[o + 8] !== SMB1_SESSION_SETUP_ANDX) return Reply.NONE;
+  if ((h[o + 14] | (h[o + 15] << 8)) & SMB1_FLAGS2_NT_STATUS) {
+    const status = (h[o + 9] | (h[o + 10] << 8) | (h[o + 11] << 16) | (h[o + 12] << 24)) >>> 0;
+    return isGuessStatus(status) ? Reply.FAILURE : Reply.NONE;
+  }
+  return h[o + 9] === DOS_ERRSRV && h[o + 10] === 0 && (h[o + 11] | (h[o + 12] << 8)) === DOS_ERRBADPW ? Reply.FAILURE : Reply.NONE;
+}
+
+function isGuessStatus(s: number): boolean {
+  return s === NtStatus.LOGON_FAILURE || s === NtStatus.WRONG_PASSWORD || s === NtStatus.NO_SUCH_USER || s === NtStatus.ACCOUNT_LOCKED_OUT;
+}
+
+/** PostgreSQL's Authentication request types (protocol 3.0, "Message Formats": AuthenticationOk ... AuthenticationSASLFinal). */
+export const PgAuth = { OK: 0, KERBEROS_V5: 2, CLEARTEXT: 3, MD5: 5, GSS: 7, GSS_CONTINUE: 8, SSPI: 9, SASL: 10, SASL_CONTINUE: 11, SASL_FINAL: 12 } as const;
+/** A bound on an Authentication message's length: SASL's mechanism list and SCRAM's server messages are some tens of bytes, GSS tokens a few kB. */
+const PG_AUTH_MAX = 65536;
+
+/**
+ * The Authentication request ('R', int32 length, int32 type) a segment starts with: its type,
+ * or -1. The fixed ones are of their exact length (Ok, Kerberos, cleartext, GSS, SSPI: 8; MD5:
+ * 12, its salt); the rest carry data (SASL's mechanisms, SCRAM's messages, GSS tokens).
+ */
+export function pgAuthRequest(h: Uint8Array, o: number, len: number, avail: number): number {
+  if (avail < 9 || h[o] !== 0x52 || h[o + 1] !== 0 || h[o + 5] !== 0 || h[o + 6] !== 0 || h[o + 7] !== 0) return -1;
+  const mlen = ((h[o + 1] << 24) | (h[o + 2] << 16) | (h[o + 3] << 8) | h[o + 4]) >>> 0;
+  const type = h[o + 8];
+  if (mlen + 1 > len || mlen > PG_AUTH_MAX) return -1;
+  switch (type) {
+    case PgAuth.OK: case PgAuth.KERBEROS_V5: case PgAuth.CLEARTEXT: case PgAuth.GSS: case PgAuth.SSPI:
+      return mlen === 8 ? type : -1;
+    case PgAuth.MD5:
+      return mlen === 12 ? type : -1;
+    case PgAuth.SASL: case PgAuth.SASL_CONTINUE: case PgAuth.SASL_FINAL: case PgAuth.GSS_CONTINUE:
+      return mlen > 8 ? type : -1;
+    default:
+      return -1;
+  }
+}
+
+/** An ErrorResponse ('E', int32 length, then its fields: the first is 'S', the severity) starting the segment. */
+export function isPgError(h: Uint8Array, o: number, len: number, avail: number): boolean {
+  if (avail < 6 || h[o] !== 0x45 || h[o + 1] !== 0) return false;
+  const mlen = ((h[o + 1] << 24) | (h[o + 2] << 16) | (h[o + 3] << 8) | h[o + 4]) >>> 0;
+  return mlen >= 6 && mlen + 1 <= len && h[o + 5] === 0x53;
+}
+
+/** Redis before 6.0 answers a wrong AUTH "-ERR invalid password" (its first 16 bytes). */
+const REDIS_OLD_WRONG = '-ERR invalid pas';
+
+/** Whether a Redis reply reports a wrong AUTH: "-WRONGPASS" (6.0+), "-ERR invalid password" (before). */
+export function redisReply(h: Uint8Array, o: number, len: number, headBytes: number): number {
+  const avail = Math.min(len, headBytes);
+  if (avail < 11 || h[o] !== DASH) return Reply.NONE;
+  return startsWith(h, o, avail, '-WRONGPASS ', 11) || startsWith(h, o, avail, REDIS_OLD_WRONG, 16) ? Reply.FAILURE : Reply.NONE;
 }
 
 /** MySQL's protocol version 10 (every server since 3.21; MariaDB's too). */
@@ -169,7 +363,7 @@ function startsWith(h: Uint8Array, o: number, avail: number, word: string, min: 
   return true;
 }
 
-/** Whether a reply of `service` (not SSH, not VNC: login-sessions.ts reads its result after its challenge) reports a failed or a successful login. */
+/** Whether a reply of `service` (not SSH, not VNC, not PostgreSQL: login-sessions.ts reads its result after its challenge) reports a failed or a successful login. */
 export function loginReply(service: number, h: Uint8Array, o: number, len: number, headBytes: number): number {
   const avail = Math.min(len, headBytes);
   switch (service) {
@@ -191,6 +385,10 @@ export function loginReply(service: number, h: Uint8Array, o: number, len: numbe
     }
     case Service.MYSQL:
       return mysqlReply(h, o, len, headBytes);
+    case Service.SMB:
+      return smbReply(h, o, len, headBytes);
+    case Service.REDIS:
+      return redisReply(h, o, len, headBytes);
     case Service.HTTP: {
       const code = httpStatus(h, o, avail);
       return code === 401 || code === 407 ? Reply.DENIED : Reply.NONE;
