@@ -37,6 +37,7 @@ import { PacketFlags, type PacketBatch } from '../../net/packet-batch.ts';
 import { checkCapacity } from '../../util/lru.ts';
 import { hashText, mix32 } from './hash.ts';
 import { HeldAlerts } from './held-alerts.ts';
+import { FormLogins } from './form-logins.ts';
 import { HttpErrors } from './http-errors.ts';
 import { BucketTable, WindowCounter, riskScore } from './leaky-bucket.ts';
 import { LoginRules } from './login-rules.ts';
@@ -102,6 +103,7 @@ export class SourceRules {
   private readonly nmapWindows: Uint8Array;
   readonly login: LoginRules;
   readonly http: HttpErrors;
+  readonly forms: FormLogins;
   private readonly exemptUdp: Uint8Array;
   /** udpAmplification.reportPorts as a lookup (udp-port-roles.ts). */
   private readonly reportPorts: Uint8Array;
@@ -174,6 +176,7 @@ export class SourceRules {
     this.sources = new FlowTable(maxSources);
     this.login = new LoginRules(c, maxSources, maxSockets);
     this.http = new HttpErrors(c, maxSources, maxSockets);
+    this.forms = new FormLogins(c, maxSources);
     this.halfBuckets = new BucketTable(maxSources, c.halfOpen.threshold, c.halfOpen.leakPerS, cool);
     this.halfSyns = new Int32Array(maxSources);
     this.halfDone = new Int32Array(maxSources);
@@ -230,7 +233,7 @@ export class SourceRules {
 
   /** The bounded tables, for the report (table-report.ts). */
   tables(): Record<string, BoundedTable> {
-    const t: Record<string, BoundedTable> = { sources: this.sources, ruleSockets: this.sockets, scanVertical: this.vScan.keys, scanHorizontal: this.hScan.keys, loginClients: this.login.clientTable, httpClients: this.http.clientTable };
+    const t: Record<string, BoundedTable> = { sources: this.sources, ruleSockets: this.sockets, scanVertical: this.vScan.keys, scanHorizontal: this.hScan.keys, loginClients: this.login.clientTable, httpClients: this.http.clientTable, formClients: this.forms.clientTable };
     if (this.unanswered) t.unansweredUdp = this.unanswered.table;
     return t;
   }
@@ -240,11 +243,13 @@ export class SourceRules {
       packets: this.packets,
       skipped: this.skipped,
       alerts: this.alerts + this.login.alerts + this.http.alerts,
-      suppressed: this.suppressed + this.login.suppressed + this.http.suppressed + (this.unanswered?.suppressed ?? 0),
+      suppressed: this.suppressed + this.login.suppressed + this.http.suppressed + this.forms.suppressed + (this.unanswered?.suppressed ?? 0),
       loginClients: this.login.clientTable.size,
       loginClientEvictions: this.login.clientTable.evictions,
       httpClients: this.http.clientTable.size,
       httpClientEvictions: this.http.clientTable.evictions,
+      formClients: this.forms.clientTable.size,
+      formClientEvictions: this.forms.clientTable.evictions,
       sources: this.sources.size,
       sourceEvictions: this.sources.evictions,
       sockets: this.sockets.size,
@@ -365,6 +370,11 @@ export class SourceRules {
     if (batch.payloadLen[i] > 0) {
       // the client speaks on a connection it opened: a host of its sweep of that port answered
       if (st & HCOUNTED && st & ESTABLISHED && !(st & DATA) && c.horizontalScan.enabled) this.answered(src, dp, ts);
+      // a web client's login requests, on connections it completed (form-logins.ts)
+      if (verified) {
+        const alert = this.forms.request(batch, i, src, dst, !(st & DATA));
+        if (alert) this.emit(out, alert, batch, i);
+      }
       st |= DATA;
     }
     if (rst || fin) {
