@@ -75,12 +75,17 @@ export class FormLogins {
    * alert when the pair's bucket overflows, else null.
    */
   request(batch: PacketBatch, i: number, client: AddressKey, server: AddressKey, opens: boolean): Alert | null {
-    if (!this.cfg.enabled) return null;
+    const cfg = this.cfg;
+    if (!cfg.enabled) return null;
     const off = i * PAYLOAD_HEAD_BYTES;
+    const head = batch.head;
+    // a segment that cannot be a login request ("P"OST, or "G"ET when GET forms are read)
+    // matters only for its credit, which only a pair with an entry takes
+    const first = head[off];
+    if (first !== 0x50 && (first !== 0x47 || this.gets.length === 0) && (cfg.otherRequestCredit === 0 || this.clients.size === 0)) return null;
     const len = batch.payloadLen[i];
     const cut = len > PAYLOAD_HEAD_BYTES;
     const end = off + (cut ? PAYLOAD_HEAD_BYTES : len);
-    const head = batch.head;
     const m = httpMethod(head, off, end - off);
     if (m === HttpMethod.NONE) return null; // not a request line: a body, another protocol
     const at = targetOffset(m, off);
@@ -94,13 +99,13 @@ export class FormLogins {
     const b = this.bucket;
     if (p < 0) {
       // another request: credit for a pair that has an entry (a busy server's many clients get none)
-      const credit = this.cfg.otherRequestCredit;
-      if (credit === 0) return null;
+      const credit = cfg.otherRequestCredit;
+      if (credit === 0 || this.clients.size === 0) return null;
       const c = this.clients.find(client, server, 0, 0);
       if (c < 0 || b.cooling(c, ts)) return null;
       if (b.leakTo(c, ts) === 0) this.newEpisode(c);
       this.others[c]++;
-      b.pour(c, ts, -credit, ts, -this.cfg.threshold);
+      b.pour(c, ts, -credit, ts, -cfg.threshold);
       return null;
     }
     const c = this.slot(client, server);
@@ -112,7 +117,7 @@ export class FormLogins {
     this.attempts[c]++;
     if (opens) this.connections[c]++;
     this.paths[c] |= 1 << p;
-    if (!b.pour(c, ts, 1, ts, -this.cfg.threshold)) return null;
+    if (!b.pour(c, ts, 1, ts, -cfg.threshold)) return null;
     return this.fire(batch, i, c, ts, m);
   }
 
