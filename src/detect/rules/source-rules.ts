@@ -11,6 +11,8 @@
 //                      state is keyed by the client, the destination of the server's packets
 //   HTTP probing       error answers (404, 403...) a plain-HTTP server sends one client
 //                      (http-errors.ts): keyed by the client, as brute force
+//   form logins        a client's own POSTs to web login paths (form-logins.ts), read from
+//                      its request lines, keyed by (client, server)
 //
 // Alerts here name the source and are blockable. Along the way `scan` fills the shard's
 // VictimTally with the per-host counts that only add up across shards (victim-tally.ts).
@@ -25,9 +27,9 @@
 // address texts; a tally allocates when it grows a row). Per entry, index included: socket
 // ≈ 71 B (and ≈ 23 B of login session state, login-sessions.ts, 1 B of HTTP state,
 // http-errors.ts), scan key ≈ 270 B (the distinct bitmap is 128 B), source ≈ 200 B, login
-// client ≈ 110 B, HTTP client ≈ 90 B, unanswered-UDP key ≈ 90 B;
-// at the default limits (65536 sources and as many login and HTTP clients, as many scan keys
-// of each kind and unanswered-UDP keys, 262144 sockets) about 92 MB when every table is full, most
+// client ≈ 110 B, HTTP client ≈ 90 B, form-login pair ≈ 90 B, unanswered-UDP key ≈ 90 B;
+// at the default limits (65536 sources and as many login, HTTP and form-login clients, as many scan keys
+// of each kind and unanswered-UDP keys, 262144 sockets) about 98 MB when every table is full, most
 // of it allocated as they fill.
 
 import type { Alert } from '../alert.ts';
