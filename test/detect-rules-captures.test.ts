@@ -641,6 +641,35 @@ describe('rules on crafted classes nobody tuned to (test/fixtures/captures/class
   }
 });
 
+describe('ARP sweeps: real nmap 7.93 -sn and arp-scan 1.10 on a bridge of four namespaces, and a LAN\'s ordinary ARP', () => {
+  // recorded on 198.18.1.1's interface: the scanner 198.18.1.2 sweeps 198.18.1.0/24, three hosts answer
+  for (const file of ['recorded_scan_nmap-sn-arp.pcap', 'recorded_scan_arp-scan.pcap']) {
+    test(`${file}: the sweeping host gets a blockable horizontal-scan alert over ARP within 1 s, nobody else any`, () => {
+      expectScanner(file, join(FIXTURES, file), '198.18.1.2', ['198.18.1.1', '198.18.1.3', '198.18.1.10', '198.18.1.20'], 1);
+      const alerts = runFiles([join(FIXTURES, file)]).alerts;
+      assert.ok(alerts.some((a) => a.type === 'port-scan-horizontal' && a.evidence.proto === 'arp'), alerts.map(describeAlert).join('; '));
+    });
+  }
+  test('classes_benign_arp_lan.pcap: a router revalidating 250 clients, keepalived\'s announcements, DHCP probes: no alert', () => {
+    const alerts = runFiles([join(FIXTURES, 'classes', 'classes_benign_arp_lan.pcap')]).alerts;
+    assert.deepEqual(alerts.map(describeAlert), []);
+  });
+});
+
+describe('SCTP scans: real nmap 7.93 -sY and -sZ (a veth pair), and SCTP signalling', () => {
+  for (const file of ['recorded_scan_nmap-sY.pcap', 'recorded_scan_nmap-sZ.pcap']) {
+    test(`${file}: the scanner gets a blockable vertical-scan alert over SCTP ports within 1 s, nobody else any`, () => {
+      expectScanner(file, join(FIXTURES, file), '198.18.0.2', ['198.18.0.1'], 1);
+      const alerts = runFiles([join(FIXTURES, file)]).alerts;
+      assert.ok(alerts.some((a) => a.type === 'port-scan-vertical' && a.evidence.proto === 'sctp'), alerts.map(describeAlert).join('; '));
+    });
+  }
+  test('classes_benign_sctp_signalling.pcap: S1AP, Diameter and M3UA associations, INIT retransmissions, reconnections: no alert', () => {
+    const alerts = runFiles([join(FIXTURES, 'classes', 'classes_benign_sctp_signalling.pcap')]).alerts;
+    assert.deepEqual(alerts.map(describeAlert), []);
+  });
+});
+
 describe('rules on recordings of real nmap 7.93 and hping3 (a veth pair between two network namespaces)', () => {
   const SCANNER = '198.18.0.2', TARGET = '198.18.0.1';
   for (const s of ['sA', 'sM', 'sW', 'sO']) {
@@ -668,6 +697,25 @@ describe('rules on recordings of real nmap 7.93 and hping3 (a veth pair between 
     assert.ok(flood.ts - firstTs(file) < 1.5, `alerted ${flood.ts - firstTs(file)} s after the flood began`);
     report.push({ file: 'recorded_flood_hping3-udp-rand-source.pcap', cls: 'flood', first: flood.type, ttdMs: ((flood.ts - firstTs(file)) * 1000).toFixed(1), alerts: alerts.length });
   });
+
+  // session 11: two floods that went wrong before. hping3's LAND (-S -a TARGET -s 80 -k -p 80
+  // TARGET, 10,000/s): every SYN "from" its own destination; the half-open rule banned the
+  // target itself. Every flag at once (-F -S -R -P -A -U -X -Y --rand-source -p 80): a SYN-ACK
+  // with RST and FIN, counted toward nothing, raised nothing.
+  for (const [name, type, blurb] of [
+    ['recorded_flood_hping3-land.pcap', 'syn-flood', 'LAND, the target as source'],
+    ['recorded_flood_hping3-all-flags-rand-source.pcap', 'tcp-flood', 'every TCP flag, random sources'],
+  ] as const) {
+    test(`${name}: ${blurb}: a non-blockable ${type} alert naming the target within 1 s, nothing blockable`, () => {
+      const file = join(FIXTURES, name);
+      const alerts = runFiles([file]).alerts;
+      assert.deepEqual(alerts.filter((a) => a.blockable).map(describeAlert), []);
+      const flood = alerts.find((a) => a.type === type && a.target === TARGET);
+      assert.ok(flood, `no alert; alerts: ${alerts.map(describeAlert).join('; ')}`);
+      assert.ok(flood.ts - firstTs(file) < 1, `alerted ${flood.ts - firstTs(file)} s after the flood began`);
+      report.push({ file: name, cls: 'flood', first: flood.type, ttdMs: ((flood.ts - firstTs(file)) * 1000).toFixed(1), alerts: alerts.length });
+    });
+  }
 
   test('recorded_flood_hping3-udp-one-port.pcap: hping3 --udp -p 53 from one address: a blockable udp-flood alert within 1 s, nobody else flagged', () => {
     expectScanner('recorded_flood_hping3-udp-one-port.pcap', join(FIXTURES, 'recorded_flood_hping3-udp-one-port.pcap'), SCANNER, [TARGET], 1);

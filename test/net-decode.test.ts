@@ -238,6 +238,29 @@ describe('decode: hand-built frames', () => {
     assert.equal(r.batch.formatAddress(2, 'src'), '192.168.1.4');
   });
 
+  test('ARP_BROADCAST: an ARP frame to the whole link (Ethernet ff:ff:ff:ff:ff:ff, a cooked capture\'s broadcast, multicast or outgoing type), not a unicast one', () => {
+    const req = arp(1, '192.168.1.3', '192.168.1.4');
+    assert.ok(has(decode(ethernet(0x0806, req, [0xff, 0xff, 0xff, 0xff, 0xff, 0xff])).batch, F.ARP_BROADCAST));
+    assert.ok(!has(decode(ethernet(0x0806, req)).batch, F.ARP_BROADCAST), 'unicast (a revalidation probe)');
+    assert.ok(!has(decode(ethernet(0x0806, req, [0xff, 0xff, 0xff, 0xff, 0xff, 0xfe])).batch, F.ARP_BROADCAST));
+    // packet types: 0 to this host, 1 broadcast, 2 multicast, 3 to another host, 4 sent by this host
+    for (const [type, broadcast] of [[0, false], [1, true], [2, true], [3, false], [4, true]] as const) {
+      assert.equal(has(decode(sll(0x0806, req, type), 113).batch, F.ARP_BROADCAST), broadcast, `SLL type ${type}`);
+      assert.equal(has(decode(sll2(0x0806, req, 3, type), 276).batch, F.ARP_BROADCAST), broadcast, `SLL2 type ${type}`);
+    }
+    assert.ok(!has(decode(ethernet(0x0800, ipv4({ src: '192.0.2.1', dst: '255.255.255.255', protocol: 17 }, udp(68, 67, [1])), [0xff, 0xff, 0xff, 0xff, 0xff, 0xff])).batch, F.ARP_BROADCAST), 'ARP frames only');
+  });
+
+  test('SCTP: no ports of its own; the common header and the first chunk\'s header in head', () => {
+    const sctp = [0x9c, 0x41, 0x00, 0xb4, 1, 2, 3, 4, 5, 6, 7, 8, 1, 0, 0, 20, 9, 9, 9, 9, 0, 0, 0x80, 0];
+    const { batch: b, status } = decode(ethernet(0x0800, ipv4({ src: '198.18.0.2', dst: '198.18.0.1', protocol: 132 }, new Uint8Array(sctp))));
+    assert.equal(status, 'ok');
+    assert.equal(b.protocol[2], 132);
+    assert.equal(b.srcPort[2], 0);
+    assert.equal(b.payloadLen[2], sctp.length);
+    assert.deepEqual([...b.head.subarray(2 * 16, 3 * 16)], sctp.slice(0, 16));
+  });
+
   test('Linux cooked capture (SLL, link type 113)', () => {
     const frame = sll(0x0800, ipv4({ src: '127.0.0.1', dst: '127.0.0.1', protocol: 17 }, udp(40000, 9999, [1, 2])));
     const { batch: b, status } = decode(frame, 113);

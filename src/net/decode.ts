@@ -293,6 +293,13 @@ function decodeRow(
       const hlen = buf[p + 4];
       const plen = buf[p + 5];
       arpOp = (buf[p + 6] << 8) | buf[p + 7];
+      if (linkType === 1) {
+        if ((buf[off] & buf[off + 1] & buf[off + 2] & buf[off + 3] & buf[off + 4] & buf[off + 5]) === 0xff) flags |= F.ARP_BROADCAST;
+      } else {
+        // cooked: SLL's packet type is its first 2 bytes, SLL2's its 11th
+        const type = linkType === 113 ? (buf[off] << 8) | buf[off + 1] : linkType === 276 ? buf[off + 10] : 0;
+        if (type !== 0 && type !== 3) flags |= F.ARP_BROADCAST;
+      }
       if (((buf[p + 2] << 8) | buf[p + 3]) !== ETH_IPV4 || plen !== 4) { status = S.unsupported_arp; break decode; }
       if (end - p < 16 + 2 * hlen) { status = S.truncated_arp; break decode; }
       const sp = p + 8 + hlen;
@@ -386,8 +393,14 @@ function decodeRow(
         payloadLen = l4Len - 8;
         break;
       }
+      case 132:
+        // SCTP (RFC 9260): no columns of its own; its 12-byte common header (ports,
+        // verification tag, checksum) and the first chunk's header go to `head`
+        payloadLen = l4Len;
+        pay = l4;
+        break;
       default:
-        // GRE, ESP, SCTP, tunnels...: the IP fields are all we keep.
+        // GRE, ESP, tunnels...: the IP fields are all we keep.
         payloadLen = l4Len;
     }
   }

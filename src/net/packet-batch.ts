@@ -59,6 +59,13 @@ export const PacketFlags = {
   UDP_ANSWERED: 1 << 26,
   /** Set by the UDP exchange tracker: a UDP datagram to a port its destination sent UDP from to this source within the window: an answer. */
   UDP_REPLY: 1 << 27,
+  /**
+   * An ARP frame sent to every host of the link: an Ethernet destination of
+   * ff:ff:ff:ff:ff:ff, or a Linux cooked capture's packet type other than to-this-host (0)
+   * and to-another-host (3). A host asks the whole link for a neighbour it does not know yet;
+   * Linux revalidates one it knows by unicast (its neighbour table's ucast_solicit probes).
+   */
+  ARP_BROADCAST: 1 << 28,
 } as const;
 
 export type AddressSide = 'src' | 'dst';
@@ -192,9 +199,11 @@ export class PacketBatch {
   readonly dst: Uint8Array;
   /**
    * The first PAYLOAD_HEAD_BYTES bytes of the TCP or UDP payload as captured, zero-filled
-   * past what the packet carries (and all zero for other rows): enough to tell an SSH
-   * banner, an FTP/SMTP reply code, a POP3 +OK/-ERR, an IMAP tagged reply or an SSH binary
-   * packet header apart (src/detect/rules/service-replies.ts), and nothing more.
+   * past what the packet carries: enough to tell an SSH banner, an FTP/SMTP reply code, a
+   * POP3 +OK/-ERR, an IMAP tagged reply or an SSH binary packet header apart
+   * (src/detect/rules/service-replies.ts), and nothing more. For SCTP (RFC 9260, no other
+   * column of its own) the common header and the first chunk's type, flags and length
+   * (`sctpChunk` in src/detect/rules/source-rules.ts); all zero for other rows.
    */
   readonly head: Uint8Array;
   /**

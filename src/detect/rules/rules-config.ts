@@ -37,6 +37,8 @@ export interface RulesConfig {
     countUdp: boolean;
     /** Count the IP protocols other than TCP, UDP and ICMP a source sends to a host (a space of their own): nmap -sO. */
     countIpProtocols: boolean;
+    /** Count SCTP destination ports (a space of their own) at the chunks that open an association: nmap -sY and -sZ. */
+    countSctp: boolean;
     /**
      * fail2ban-style burst: this many NEW distinct ports within `burstFindtimeS` fires at
      * once. Scanners send probes back to back; a client touching several services of a
@@ -66,6 +68,8 @@ export interface RulesConfig {
     countUdp: boolean;
     /** UDP ports a client ordinarily spreads over many servers (a recursive resolver, an NTP pool client): not counted. */
     exemptUdpPorts: number[];
+    /** Count ARP requests for other hosts as well (a space of their own): a sweep of the local network by ARP (nmap -sn, arp-scan, netdiscover). */
+    countArp: boolean;
     /**
      * The slow sweep, Zeek's way: distinct hosts on one TCP port whose handshake the source
      * never completed (refused or unanswered), a bucket of this many (0: off)...
@@ -245,7 +249,10 @@ export const DEFAULT_RULES: RulesConfig = {
   // completes the handshake. Any pace faster than one failed port every 20 s fills it
   // (-T1: after about 60 ports, 15 minutes); a client whose connections complete (FTP's
   // passive data ports, a monitor) never does, nor a port knock of a few closed ports.
-  verticalScan: { enabled: true, threshold: 15, leakPerS: 0.2, countUdp: true, countIpProtocols: true, burstMaxretry: 5, burstFindtimeS: 0.05, unansweredThreshold: 15, unansweredLeakPerS: 15 / 300 },
+  // SCTP (countSctp) opens an association with an INIT chunk as TCP does with a SYN (RFC 9260
+  // §5.1); its users (Diameter 3868, SIGTRAN's M3UA 2905, S1AP 36412, NGAP 38412) hold one
+  // long association per peer on one port, so the same numbers hold.
+  verticalScan: { enabled: true, threshold: 15, leakPerS: 0.2, countUdp: true, countIpProtocols: true, countSctp: true, burstMaxretry: 5, burstFindtimeS: 0.05, unansweredThreshold: 15, unansweredLeakPerS: 15 / 300 },
   // Zeek's addr_scan_threshold is 25 unique hosts over 5 min, counting failed connections
   // only; here every opener counts, and a browser reaches dozens of hosts on 443 for one
   // page (its third-party content), so 4 times Zeek's, one host forgiven a second. DNS and
@@ -264,7 +271,15 @@ export const DEFAULT_RULES: RulesConfig = {
   // each poured at its SYN and taken back when the source completes a handshake on that
   // port. A browser or a NAT gateway completes nearly every connection it opens; a sweep of
   // a /24 meets mostly absent hosts and closed ports.
-  horizontalScan: { enabled: true, threshold: 100, leakPerS: 1, countUdp: true, exemptUdpPorts: [53, 123, 443], unansweredThreshold: 25, unansweredLeakPerS: 25 / 300 },
+  // ARP (countArp): on a local Ethernet, nmap's host discovery is ARP requests only (its
+  // manual, "-PR ARP Ping": the default for targets on the scanner's own Ethernet, even under
+  // -sn), and arp-scan and netdiscover sweep the same way. A host asks for the neighbours it
+  // is about to send to (RFC 826), a few distinct ones a minute; the same 100 distinct hosts
+  // leaking one a second apply. An RFC 5227 probe (sender 0.0.0.0) and an announcement or
+  // gratuitous ARP (sender = target) ask for no other host and are not counted. A router
+  // forwarding a sweep of its LAN resolves every swept address: this node's own gateways are
+  // protected (the guard); another router of the network belongs in responder.allow.
+  horizontalScan: { enabled: true, threshold: 100, leakPerS: 1, countUdp: true, exemptUdpPorts: [53, 123, 443], countArp: true, unansweredThreshold: 25, unansweredLeakPerS: 25 / 300 },
   // Emerging Threats' ET SCAN signatures fire on a single such packet (NULL, Xmas, SYN+FIN,
   // nmap's raw SYN with window 1024/2048/3072/4096, sid 2009582 and siblings); one odd packet
   // is tolerated (a middlebox glitch), two from one source within about a minute fire.
@@ -518,6 +533,7 @@ const SPEC: Record<string, Record<string, [Check, string]>> = {
     leakPerS: [num(0, 1e6, true), 'a positive number (ports per second)'],
     countUdp: [bool, 'true or false'],
     countIpProtocols: [bool, 'true or false'],
+    countSctp: [bool, 'true or false'],
     burstMaxretry: [int(0, 64), 'an integer from 0 (off) to 64'],
     burstFindtimeS: [num(0, 3600, true), 'a positive number of seconds up to 3600'],
     unansweredThreshold: [int(0, MAX_DISTINCT_THRESHOLD), `an integer from 0 (off) to ${MAX_DISTINCT_THRESHOLD} (distinct ports)`],
@@ -529,6 +545,7 @@ const SPEC: Record<string, Record<string, [Check, string]>> = {
     leakPerS: [num(0, 1e6, true), 'a positive number (hosts per second)'],
     countUdp: [bool, 'true or false'],
     exemptUdpPorts: [portList(0), 'an array of UDP ports (1-65535), at most 64'],
+    countArp: [bool, 'true or false'],
     unansweredThreshold: [int(0, MAX_DISTINCT_THRESHOLD), `an integer from 0 (off) to ${MAX_DISTINCT_THRESHOLD} (distinct hosts)`],
     unansweredLeakPerS: [num(0, 1e6, true), 'a positive number (hosts per second)'],
   },

@@ -35,7 +35,7 @@
 import type { Alert } from '../alert.ts';
 import type { EvidenceGrader } from '../evidence-grade.ts';
 import { FlowTable, PROTECTED_SOCKETS, type AddressKey } from '../flow-table.ts';
-import { PacketFlags, type PacketBatch } from '../../net/packet-batch.ts';
+import { PAYLOAD_HEAD_BYTES, PacketFlags, type PacketBatch } from '../../net/packet-batch.ts';
 import { checkCapacity } from '../../util/lru.ts';
 import { hashText, mix32 } from './hash.ts';
 import { HeldAlerts } from './held-alerts.ts';
@@ -76,7 +76,7 @@ const VHIT = 64, HCOUNTED = 128;
 // the client's handshake was verified (session-verifier.ts): its own SYN-ACK answered
 const VERIFIED = 256;
 // port spaces within one distinct set (IP_PROTO: an IP protocol number, for nmap -sO)
-const UDP_PORT = 0x10000, ICMP_ECHO = 0x20000, IP_PROTO = 0x40000;
+const UDP_PORT = 0x10000, ICMP_ECHO = 0x20000, IP_PROTO = 0x40000, ARP_WHO_HAS = 0x80000, SCTP_PORT = 0x100000;
 // HOP_MISMATCH: the packet claims a source whose hop count it does not have (the session
 // verifier): forged, so not that source's behaviour.
 const SKIP = PacketFlags.MALFORMED | PacketFlags.UNSUPPORTED | PacketFlags.HOP_MISMATCH;
@@ -88,7 +88,22 @@ for (const t of [130, 131, 132, 133, 134, 135, 136, 137, 143, 151, 152, 153]) IC
 
 /** The name of a value's space in the scan rules' distinct sets, for the evidence. */
 function spaceName(port: number): string {
-  return port & IP_PROTO ? 'ip' : port & UDP_PORT ? 'udp' : 'tcp';
+  return port & SCTP_PORT ? 'sctp' : port & IP_PROTO ? 'ip' : port & UDP_PORT ? 'udp' : 'tcp';
+}
+
+/** SCTP chunks that open an association (RFC 9260 §3.2): INIT, and COOKIE ECHO, its third step (nmap -sY, -sZ). */
+const SCTP_INIT = 1, SCTP_COOKIE_ECHO = 10;
+
+/**
+ * The destination port of an SCTP packet whose first chunk opens an association, or -1. Read
+ * from `head` (packet-batch.ts): ports at 0-3, the first chunk's type at 12.
+ */
+function sctpOpenerPort(batch: PacketBatch, i: number): number {
+  if (batch.payloadLen[i] < 16) return -1;
+  const h = batch.head;
+  const o = i * PAYLOAD_HEAD_BYTES;
+  const type = h[o + 12];
+  return type === SCTP_INIT || type === SCTP_COOKIE_ECHO ? (h[o + 2] << 8) | h[o + 3] : -1;
 }
 
 
@@ -142,6 +157,8 @@ export class SourceRules {
   private readonly fragments = new FragmentVerdicts();
 
   private packets = 0;
+  /** Packets whose source was their destination (ownAddress). */
+  private forgedOwnAddress = 0;
   private skipped = 0;
   private alerts = 0;
   private suppressed = 0;
@@ -202,6 +219,10 @@ export class SourceRules {
     const g = this.grader;
     for (let i = 0; i < n; i++) {
       const f = flags[i];
+      if (f & PacketFlags.ARP && !(f & SKIP)) {
+        this.arp(batch, i, out);
+        continue;
+      }
       if (f & SKIP || (f & (PacketFlags.IPV4 | PacketFlags.IPV6)) === 0) {
         this.skipped++;
         continue;
@@ -220,15 +241,25 @@ export class SourceRules {
       }
       const src = batch.flowKey(i, 'src');
       const dst = batch.flowKey(i, 'dst');
+      if (src === dst) {
+        this.ownAddress(batch, i, v6, t);
+        continue;
+      }
       // the grader notes each row before the rules read it (an alert is graded on what came before it)
       if (g && f & PacketFlags.ESTABLISHED) g.observeKeys(src, dst, batch.ts[i]);
       // (ts is read inside: a double passed to a call that is not inlined is boxed)
       if (f & PacketFlags.TCP) this.tcp(batch, i, src, dst, v6, out, t);
       else if (f & PacketFlags.UDP) this.udp(batch, i, src, dst, v6, out, t);
       else if (f & (PacketFlags.ICMP | PacketFlags.ICMPV6)) this.icmp(batch, i, src, dst, v6, out, t);
-      else if (this.config.verticalScan.enabled && this.config.verticalScan.countIpProtocols && !isGroupDestination(batch, i, v6)) {
+      else if (this.config.verticalScan.enabled && !isGroupDestination(batch, i, v6)) {
         // another IP protocol (GRE, ESP, SCTP... or a bare header of nmap -sO)
-        this.vertical(batch, i, src, dst, IP_PROTO | batch.protocol[i], out);
+        if (this.config.verticalScan.countIpProtocols) this.vertical(batch, i, src, dst, IP_PROTO | batch.protocol[i], out);
+        // SCTP's ports, a space of their own, counted at the chunk that opens an association
+        // as TCP's at a SYN: nmap -sY sends INITs, -sZ COOKIE ECHOs, port after port
+        if (this.config.verticalScan.countSctp && batch.protocol[i] === 132) {
+          const port = sctpOpenerPort(batch, i);
+          if (port >= 0) this.vertical(batch, i, src, dst, SCTP_PORT | port, out);
+        }
       }
     }
   }
@@ -244,6 +275,7 @@ export class SourceRules {
     return {
       packets: this.packets,
       skipped: this.skipped,
+      forgedOwnAddress: this.forgedOwnAddress,
       alerts: this.alerts + this.login.alerts + this.http.alerts,
       suppressed: this.suppressed + this.login.suppressed + this.http.suppressed + this.forms.suppressed + (this.unanswered?.suppressed ?? 0),
       loginClients: this.login.clientTable.size,
@@ -279,10 +311,11 @@ export class SourceRules {
       : ProbeKind.NONE;
     // a probing SYN counts once its socket shows it is not a retransmission (below)
     if (kind !== ProbeKind.NONE && !opening) this.probe(batch, i, src, kind, out);
-    if (syn) {
+    // (a SYN-ACK with RST or FIN is no stack's answer: a segment of no connection, below, as
+    // a flood of every flag at once sends)
+    if (syn && !(ack && (rst || fin))) {
       if (ack) {
         // a server's answer, or a reflection when nobody asked
-        if (rst || fin) return;
         if (t) this.toward(batch, i, v6, t, 'synAck', 1);
         // follow the server's side to read its login replies (a retransmitted SYN-ACK changes nothing)
         let s = this.sockets.find(src, dst, sp, dp);
@@ -481,6 +514,35 @@ export class SourceRules {
     }
   }
 
+  /**
+   * A packet whose source is its own destination (the LAND attack, CVE-1999-0016: hping3
+   * -a VICTIM VICTIM). A host talks to itself over loopback, never over a wire, so the source
+   * is forged: the packet counts toward its destination's floods and nothing else (read as a
+   * source's, a flood of them had the victim banned by its own half-open SYNs).
+   */
+  private ownAddress(batch: PacketBatch, i: number, v6: boolean, t: VictimTally | null): void {
+    const n = ++this.forgedOwnAddress;
+    if (!t || isGroupDestination(batch, i, v6)) return;
+    const f = batch.flags[i];
+    let column: 'syn' | 'stray' | 'udpIn' | 'icmp';
+    if (f & PacketFlags.TCP) column = batch.tcpFlags[i] & SYN && !(batch.tcpFlags[i] & ACK) ? 'syn' : 'stray';
+    else if (f & PacketFlags.UDP) column = 'udpIn';
+    else if (f & (PacketFlags.ICMP | PacketFlags.ICMPV6)) column = 'icmp';
+    else return;
+    const w = this.writer;
+    const ts = batch.ts[i];
+    const r = v6 ? w.row6(batch.hostKey(i, 'dst') as string, ts) : w.row4(batch.dst4[i], ts);
+    if (r < 0) return;
+    t[column][r]++;
+    if (column === 'icmp') t.icmpBytes[r] += batch.wirelen[i];
+    // The forged source names no sender: each packet counts as one of its own, as a random-
+    // source flood's do, so the victim rules' gate on distinct senders (one real sender is
+    // the source rules' case, and these never reach them) lets a LAND flood through. The vote
+    // for the top source names the address the packets carry: the victim's.
+    if (v6) w.source(r, mix32(Math.imul(n, 0x9e3779b1)), 0, batch.hostKey(i, 'src') as string);
+    else w.source(r, mix32(Math.imul(n, 0x9e3779b1)), batch.src4[i], '');
+  }
+
   // ---- tally ------------------------------------------------------------------------
 
   /** Count packet i toward its destination's row (`bytes` also into the byte column where there is one). */
@@ -620,6 +682,22 @@ export class SourceRules {
     return s;
   }
 
+  /**
+   * An ARP request broadcast for another host (nmap's ARP ping, arp-scan, netdiscover): a
+   * host of the sender's ARP sweep. Not an RFC 5227 probe (sender 0.0.0.0) nor an announcement (sender =
+   * target). ARP has no handshake: the alert's grade is forgeable, as a SYN sweep's.
+   */
+  private arp(batch: PacketBatch, i: number, out: Alert[]): void {
+    const c = this.config.horizontalScan;
+    // broadcast only: a host revalidates the neighbours it already knows by unicast (Linux's
+    // ucast_solicit probes), so a router refreshing hundreds of clients' entries asks each
+    // one directly; what is new to a sender is asked of the whole link
+    if (!c.enabled || !c.countArp || batch.arpOp[i] !== 1 || !(batch.flags[i] & PacketFlags.ARP_BROADCAST)) return;
+    const sender = batch.src4[i];
+    if (sender === 0 || sender === batch.dst4[i]) return;
+    this.horizontal(batch, i, batch.flowKey(i, 'src'), batch.flowKey(i, 'dst'), false, ARP_WHO_HAS, out);
+  }
+
   /** Counts a new host of (src, port); HCOUNTED when it was counted, else 0. */
   private horizontal(batch: PacketBatch, i: number, src: AddressKey, dst: AddressKey, v6: boolean, port: number, out: Alert[]): number {
     const ts = batch.ts[i];
@@ -657,7 +735,7 @@ export class SourceRules {
       const b = k.fast;
       const firstTs = b.firstTs(s);
       score = b.overflowScore(s, ts, firstTs);
-      const proto = port === ICMP_ECHO ? 'icmp-echo' : port & UDP_PORT ? 'udp' : 'tcp';
+      const proto = port === ICMP_ECHO ? 'icmp-echo' : port === ARP_WHO_HAS ? 'arp' : port & UDP_PORT ? 'udp' : 'tcp';
       alert = ruleAlert('port-scan-horizontal', batch.formatAddress(i, 'src'), '*', score, ts, firstTs, true, {
         hosts: k.count[s], port: port & 0xffff, proto, windowS: seconds(ts - firstTs), threshold: cfg.threshold, leakPerS: cfg.leakPerS,
       });
