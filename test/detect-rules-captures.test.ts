@@ -556,6 +556,10 @@ describe('rules on crafted classes nobody tuned to (test/fixtures/captures/class
       const attempts = first.evidence.attempts as number;
       assert.ok(attempts >= 10 && attempts <= 20, `${attempts} login requests before the alert`);
       for (const a of alerts) assert.equal(a.source, attacker, describeAlert(a));
+      // eval's attempts before the ban read the same requests (login-attempts.ts)
+      const counted = new LoginAttempts();
+      for (const b of batchesOf(path)) counted.scan(b);
+      assert.equal(counted.between(attacker!, -Infinity, first.ts).loginRequests, attempts);
       report.push({ file, cls: 'brute', first: `${first.type} after ${attempts} login requests`, ttdMs: ((first.ts - firstTs(path)) * 1000).toFixed(1), alerts: alerts.length });
     });
   }

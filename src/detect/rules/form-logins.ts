@@ -32,8 +32,35 @@ import type { RulesConfig } from './rules-config.ts';
 export const FORM_SERVICE = 'http-form';
 
 /** Config paths as the matcher reads them: lower-case bytes. */
-function prefixBytes(paths: readonly string[]): Uint8Array[] {
+export function prefixBytes(paths: readonly string[]): Uint8Array[] {
   return paths.map((p) => new Uint8Array(Buffer.from(p.toLowerCase(), 'latin1')));
+}
+
+/** Not a request line (a body, another protocol). */
+export const NOT_A_REQUEST = -2;
+/** A request, not to a login path. */
+export const OTHER_REQUEST = -1;
+
+/**
+ * What the client's segment `i` of `batch` asks: the index of the login path it goes to
+ * (a POST to one of `posts`, or `posts.length` + k for a GET with a query to `gets[k]`),
+ * OTHER_REQUEST, or NOT_A_REQUEST. Pure, no allocation; also read by eval's attempt counts.
+ */
+export function loginRequestPath(batch: PacketBatch, i: number, posts: readonly Uint8Array[], gets: readonly Uint8Array[]): number {
+  const off = i * PAYLOAD_HEAD_BYTES;
+  const head = batch.head;
+  const len = batch.payloadLen[i];
+  const cut = len > PAYLOAD_HEAD_BYTES;
+  const end = off + (cut ? PAYLOAD_HEAD_BYTES : len);
+  const m = httpMethod(head, off, end - off);
+  if (m === HttpMethod.NONE) return NOT_A_REQUEST;
+  const at = targetOffset(m, off);
+  if (m === HttpMethod.POST) return targetPrefix(head, at, end, cut, posts);
+  if (m === HttpMethod.GET && gets.length > 0) {
+    const g = targetPrefix(head, at, end, cut, gets);
+    if (g >= 0 && queryAfter(head, at, end, gets[g]!.length)) return posts.length + g;
+  }
+  return OTHER_REQUEST;
 }
 
 export class FormLogins {
@@ -83,18 +110,8 @@ export class FormLogins {
     // matters only for its credit, which only a pair with an entry takes
     const first = head[off];
     if (first !== 0x50 && (first !== 0x47 || this.gets.length === 0) && (cfg.otherRequestCredit === 0 || this.clients.size === 0)) return null;
-    const len = batch.payloadLen[i];
-    const cut = len > PAYLOAD_HEAD_BYTES;
-    const end = off + (cut ? PAYLOAD_HEAD_BYTES : len);
-    const m = httpMethod(head, off, end - off);
-    if (m === HttpMethod.NONE) return null; // not a request line: a body, another protocol
-    const at = targetOffset(m, off);
-    let p = -1;
-    if (m === HttpMethod.POST) p = targetPrefix(head, at, end, cut, this.posts);
-    else if (m === HttpMethod.GET && this.gets.length > 0) {
-      const g = targetPrefix(head, at, end, cut, this.gets);
-      if (g >= 0 && queryAfter(head, at, end, this.gets[g]!.length)) p = this.posts.length + g;
-    }
+    const p = loginRequestPath(batch, i, this.posts, this.gets);
+    if (p === NOT_A_REQUEST) return null;
     const ts = batch.ts[i];
     const b = this.bucket;
     if (p < 0) {
@@ -118,10 +135,10 @@ export class FormLogins {
     if (opens) this.connections[c]++;
     this.paths[c] |= 1 << p;
     if (!b.pour(c, ts, 1, ts, -cfg.threshold)) return null;
-    return this.fire(batch, i, c, ts, m);
+    return this.fire(batch, i, c, ts, p < this.posts.length ? 'POST' : 'GET');
   }
 
-  private fire(batch: PacketBatch, i: number, c: number, ts: number, method: HttpMethod): Alert {
+  private fire(batch: PacketBatch, i: number, c: number, ts: number, method: 'POST' | 'GET'): Alert {
     const b = this.bucket;
     const cfg = this.cfg;
     const firstTs = b.firstTs(c);
@@ -133,7 +150,7 @@ export class FormLogins {
     this.alerts++;
     return ruleAlert('brute-force', batch.formatAddress(i, 'src'), batch.formatAddress(i, 'dst'), score, ts, firstTs, true, {
       service: FORM_SERVICE, attempts: this.attempts[c]!, otherRequests: this.others[c]!, connections: this.connections[c]!,
-      paths: names.join(','), method: method === HttpMethod.GET ? 'GET' : 'POST', port: batch.dstPort[i]!,
+      paths: names.join(','), method, port: batch.dstPort[i]!,
       windowS: seconds(ts - firstTs), threshold: cfg.threshold, leakPerS: cfg.leakPerS,
     });
   }
