@@ -24,6 +24,7 @@ import { FlowTable, type AddressKey } from '../flow-table.ts';
 import { PAYLOAD_HEAD_BYTES, type PacketBatch } from '../../net/packet-batch.ts';
 import { checkCapacity } from '../../util/lru.ts';
 import { HttpMethod, httpMethod, queryAfter, targetOffset, targetPrefix } from './http-request.ts';
+import { mix32 } from './hash.ts';
 import { BucketTable } from './leaky-bucket.ts';
 import { ruleAlert, seconds } from './rule-alert.ts';
 import type { RulesConfig } from './rules-config.ts';
@@ -75,6 +76,12 @@ export class FormLogins {
   private readonly connections: Int32Array;
   /** Per pair, a bit per prefix its login requests went to (posts first, then gets). */
   private readonly paths: Uint32Array;
+  /**
+   * Per IPv4 client address hash (16 bits), 1 once a pair of that client has had an entry:
+   * the other requests of every other client are passed over without a table lookup (set
+   * only, so at worst every client is looked up, as without it). IPv6 clients are looked up.
+   */
+  private readonly mayHave = new Uint8Array(1 << 16);
   alerts = 0;
   suppressed = 0;
 
@@ -118,6 +125,7 @@ export class FormLogins {
       // another request: credit for a pair that has an entry (a busy server's many clients get none)
       const credit = cfg.otherRequestCredit;
       if (credit === 0 || this.clients.size === 0) return null;
+      if (typeof client === 'number' && this.mayHave[mix32(client) & 0xffff] === 0) return null;
       const c = this.clients.find(client, server, 0, 0);
       if (c < 0 || b.cooling(c, ts)) return null;
       if (b.leakTo(c, ts) === 0) this.newEpisode(c);
@@ -159,6 +167,7 @@ export class FormLogins {
     let c = this.clients.find(client, server, 0, 0);
     if (c < 0) {
       c = this.clients.insert(client, server, 0, 0);
+      if (typeof client === 'number') this.mayHave[mix32(client) & 0xffff] = 1;
       this.bucket.reset(c);
       this.newEpisode(c);
     }
