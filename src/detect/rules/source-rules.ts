@@ -27,7 +27,7 @@
 // address texts; a tally allocates when it grows a row). Per entry, index included: socket
 // ≈ 71 B (and ≈ 23 B of login session state, login-sessions.ts, 1 B of HTTP state,
 // http-errors.ts), scan key ≈ 270 B (the distinct bitmap is 128 B), source ≈ 200 B, login
-// client ≈ 110 B, HTTP client ≈ 90 B, form-login pair ≈ 90 B, unanswered-UDP key ≈ 90 B;
+// client ≈ 110 B, HTTP client ≈ 90 B, form-login pair ≈ 90 B (and a 64 KB filter), unanswered-UDP key ≈ 90 B;
 // at the default limits (65536 sources and as many login, HTTP and form-login clients, as many scan keys
 // of each kind and unanswered-UDP keys, 262144 sockets) about 98 MB when every table is full, most
 // of it allocated as they fill.
