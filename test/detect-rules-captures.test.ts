@@ -8,7 +8,7 @@ import { strict as assert } from 'node:assert';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import type { Alert } from '../src/detect/alert.ts';
-import { DEFAULT_RULES } from '../src/detect/rules/rules-config.ts';
+import { DEFAULT_RULES, resolveRulesConfig, type RulesConfig } from '../src/detect/rules/rules-config.ts';
 import { SourceRules } from '../src/detect/rules/source-rules.ts';
 import { VictimRules } from '../src/detect/rules/victim-rules.ts';
 import { clearVictimTally, newVictimTally } from '../src/detect/rules/victim-tally.ts';
@@ -61,8 +61,8 @@ interface Detection {
 /** Two shards and the victim rules, fed batch by batch, marked first by a session verifier (and its UDP exchange tracker) as a capture marks them. */
 class TwoShardNode {
   readonly verifier = new SessionVerifier();
-  readonly shards = [new SourceRules(DEFAULT_RULES), new SourceRules(DEFAULT_RULES)];
-  readonly victims = new VictimRules(DEFAULT_RULES);
+  readonly shards: SourceRules[];
+  readonly victims: VictimRules;
   readonly detections: Detection[] = [];
   private readonly tallies = [newVictimTally(), newVictimTally()];
   private readonly parts = [new PacketBatch(1024), new PacketBatch(1024)];
@@ -71,8 +71,10 @@ class TwoShardNode {
   private watchMax = -Infinity;
   private readonly out: Alert[] = [];
 
-  constructor(watch?: string) {
+  constructor(watch?: string, config: RulesConfig = DEFAULT_RULES) {
     this.watched = watch ? v4(watch) : null;
+    this.shards = [new SourceRules(config), new SourceRules(config)];
+    this.victims = new VictimRules(config);
   }
 
   feed(cached: PacketBatch, shift = 0): void {
@@ -138,8 +140,8 @@ class TwoShardNode {
   }
 }
 
-function runFiles(files: string[], watch?: string): TwoShardNode {
-  const node = new TwoShardNode(watch);
+function runFiles(files: string[], watch?: string, config?: RulesConfig): TwoShardNode {
+  const node = new TwoShardNode(watch, config);
   for (const f of files) for (const b of batchesOf(f)) node.feed(b);
   return node;
 }
@@ -604,6 +606,39 @@ describe('rules on crafted classes nobody tuned to (test/fixtures/captures/class
     });
   }
 
+  // session 11 (lane form11): brute force against web login forms, read from the guesser's
+  // own requests (form-logins.ts); the servers answer 200, so no failed login is read
+  for (const file of ['classes_brute_form_hydra_4.pcap', 'classes_brute_form_hydra_16.pcap', 'classes_brute_form_burp_intruder.pcap', 'classes_brute_form_slow_keepalive.pcap',
+    'classes_brute_form_wpscan_wp_login.pcap', 'classes_brute_form_wpscan_xmlrpc.pcap']) {
+    test(`${file}: the guesser is flagged (brute-force, http-form) by its 20th login request at the latest, nobody else`, () => {
+      const path = join(dir, file);
+      const { attackers: [attacker], victims: [victim] } = label(file);
+      const alerts = runFiles([path]).alerts;
+      const first = alerts.find((a) => a.blockable && a.source === attacker);
+      assert.ok(first, `no alert; alerts: ${alerts.map(describeAlert).join('; ')}`);
+      assert.equal(first.type, 'brute-force');
+      assert.equal(first.target, victim);
+      assert.equal(first.evidence.service, 'http-form');
+      const attempts = first.evidence.attempts as number;
+      assert.ok(attempts >= 10 && attempts <= 20, `${attempts} login requests before the alert`);
+      for (const a of alerts) assert.equal(a.source, attacker, describeAlert(a));
+      // eval's attempts before the ban read the same requests (login-attempts.ts)
+      const counted = new LoginAttempts();
+      for (const b of batchesOf(path)) counted.scan(b);
+      assert.equal(counted.between(attacker!, -Infinity, first.ts).loginRequests, attempts);
+      report.push({ file, cls: 'brute', first: `${first.type} after ${attempts} login requests`, ttdMs: ((first.ts - firstTs(path)) * 1000).toFixed(1), alerts: alerts.length });
+    });
+  }
+
+  test("classes_benign_form_logins.pcap: an author's typos and Heartbeat, a NAT's 150 users logging in, an SPA's refreshes, an API client, Jetpack: no alert; without the other requests' credit the NAT is alerted", () => {
+    const path = join(dir, 'classes_benign_form_logins.pcap');
+    const alerts = runFiles([path]).alerts;
+    assert.deepEqual(alerts.map(describeAlert), []);
+    const without = runFiles([path], undefined, resolveRulesConfig({ formLogin: { otherRequestCredit: 0 } })).alerts;
+    assert.deepEqual([...new Set(without.map((a) => `${a.type} ${a.source} ${a.evidence.service}`))], ['brute-force 10.20.0.1 http-form']);
+    report.push({ file: 'classes_benign_form_logins.pcap', cls: 'benign', first: '-', ttdMs: '-', alerts: alerts.length });
+  });
+
   // session 9: UDP one-way by design (syslog, NetFlow/IPFIX) and heavy answered UDP (QUIC, WireGuard, RTP)
   for (const file of ['classes_benign_netflow.pcap', 'classes_benign_udp_answered.pcap', 'classes_benign_syslog.pcap']) {
     test(`${file}: no alert at all`, () => {
@@ -833,6 +868,31 @@ describe('rules on recordings of real nmap 7.93 and hping3 (a veth pair between 
 
   test('recorded_benign_http-auth-typo-token-monitor.pcap: curl as a person (challenge, two typos, login), 10 parallel requests with expired credentials, a monitor polling every second for a minute: 73 401s read, no alert', () => {
     recordedBenign('recorded_benign_http-auth-typo-token-monitor.pcap', 73);
+  });
+
+  // session 11 (lane form11): Debian's hydra 9.4 against a Python login form (http.server,
+  // HTTP/1.1: a wrong password is answered 200 with the form again, the right one 302)
+  test('recorded_brute_hydra-http-post-form.pcap: hydra -t 16 http-post-form (150 passwords, a GET of the page and the POST per guess): a blockable brute-force alert (http-form) within 1 s, by the 20th POST, nobody else', () => {
+    const { first, alerts, start, all } = recordedGuesser('recorded_brute_hydra-http-post-form.pcap', 'http-form', 80);
+    assert.equal(all, 0, 'no failed login the server side tells: every answer is a 200');
+    const attempts = first.evidence.attempts as number;
+    assert.ok(attempts >= 10 && attempts <= 20, `${attempts} login requests before the alert`);
+    assert.equal(first.evidence.paths, '/login');
+    assert.ok(first.ts - start < 1, `alerted ${first.ts - start} s after the first connection`);
+    report.push({ file: 'recorded_brute_hydra-http-post-form.pcap', cls: 'brute', first: `${first.type} after ${attempts} POSTs`, ttdMs: ((first.ts - start) * 1000).toFixed(1), alerts: alerts.length });
+  });
+
+  test('recorded_brute_hydra-http-get-form.pcap: hydra -t 4 http-get-form (100 passwords): nothing by default (GET forms are not read), a brute-force alert (http-form, GET) once its path is in formLogin.getPaths', () => {
+    const file = join(FIXTURES, 'recorded_brute_hydra-http-get-form.pcap');
+    assert.deepEqual(runFiles([file]).alerts.map(describeAlert), []);
+    const alerts = runFiles([file], undefined, resolveRulesConfig({ formLogin: { getPaths: ['/login.php'] } })).alerts;
+    assert.deepEqual(alerts.map((a) => `${a.type} ${a.source} ${a.target} ${a.evidence.service} ${a.evidence.method}`), [`brute-force ${SCANNER} ${TARGET} http-form GET`]);
+    const attempts = alerts[0]!.evidence.attempts as number;
+    assert.ok(attempts >= 10 && attempts <= 20, `${attempts} login requests before the alert`);
+  });
+
+  test('recorded_benign_form-login-typo-nat.pcap: curl as a person (the form, two typos, the login), 40 users of one address logging in within 20 s, an API client POSTing 10 a second: no alert', () => {
+    recordedBenign('recorded_benign_form-login-typo-nat.pcap', 0);
   });
 
   test('recorded_brute_hydra-http-get.pcap: hydra -l u -P (300 passwords) http-get: the guesser gets a blockable brute-force alert (http) at its 20th 401 within 1 s, nobody else', () => {

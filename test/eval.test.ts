@@ -30,8 +30,8 @@ test('eval, rules only: D05 then D18 blocks the hydra source and nothing else; a
   // hydra's 6 parallel guesses are refused together 2.5 s in (the server's fail delay)
   assert.ok(hydra.ttdS! >= 2 && hydra.ttdS! < 3, `capture time from the first hydra packet to the ban: ${hydra.ttdS}`);
   assert.ok('attemptsBeforeBan' in hydra);
-  assert.deepEqual(hydra.attemptsBeforeBan, { failedLogins: 3, connections: 7 }, 'banned at the 3rd of the failed logins answered together, after its 7 connections');
-  assert.deepEqual(r.timeToDetection.byClass.brute!.attemptsBeforeBan, { meanFailedLogins: 3, maxFailedLogins: 3, meanConnections: 7, maxConnections: 7 });
+  assert.deepEqual(hydra.attemptsBeforeBan, { failedLogins: 3, connections: 7, formLogins: 0 }, 'banned at the 3rd of the failed logins answered together, after its 7 connections');
+  assert.deepEqual(r.timeToDetection.byClass.brute!.attemptsBeforeBan, { meanFailedLogins: 3, maxFailedLogins: 3, meanConnections: 7, maxConnections: 7, meanFormLogins: 0, maxFormLogins: 0 });
   assert.equal(r.model, null);
 });
 

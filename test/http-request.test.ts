@@ -3,7 +3,7 @@
 import { strict as assert } from 'node:assert';
 import { describe, test } from 'node:test';
 import { PAYLOAD_HEAD_BYTES } from '../src/net/packet-batch.ts';
-import { HTTP_METHOD_NAMES, HttpMethod, httpMethod, targetOffset } from '../src/detect/rules/http-request.ts';
+import { HTTP_METHOD_NAMES, HttpMethod, httpMethod, queryAfter, targetOffset, targetPrefix } from '../src/detect/rules/http-request.ts';
 
 /** A segment's kept head at offset 3 of a larger buffer (as a batch's head column holds it). */
 function head(text: string): { h: Uint8Array; o: number; len: number } {
@@ -52,5 +52,51 @@ describe('httpMethod', () => {
     assert.equal(method('OPTIONS'), HttpMethod.NONE);
     assert.equal(method(''), HttpMethod.NONE);
     assert.equal(method('\x16\x03\x01\x02\x00\x01'), HttpMethod.NONE, 'a TLS ClientHello');
+  });
+});
+
+describe('targetPrefix', () => {
+  const PREFIXES = ['/wp-login.php', '/login', '/user/login', '/j_security_check', '/session'].map((p) => Uint8Array.from(Buffer.from(p, 'latin1')));
+  /** The index of the prefix the request's target starts with, from the kept bytes only, and whether a query follows it. */
+  const match = (text: string) => {
+    const s = head(text);
+    const m = httpMethod(s.h, s.o, s.len);
+    const at = targetOffset(m, s.o);
+    const p = targetPrefix(s.h, at, s.o + s.len, text.length > PAYLOAD_HEAD_BYTES, PREFIXES);
+    return { p, query: p >= 0 && queryAfter(s.h, at, s.o + s.len, PREFIXES[p]!.length) };
+  };
+
+  test('a prefix longer than the kept bytes matches on what is kept', () => {
+    assert.equal(match('POST /wp-login.php HTTP/1.1').p, 0, '"/wp-login.p" kept');
+    assert.equal(match('POST /j_security_check HTTP/1.1').p, 3, '"/j_security" kept');
+    assert.equal(match('POST /user/login HTTP/1.1').p, 2, 'exactly the kept bytes');
+    assert.equal(match('POST /user/login').p, 2, 'a segment that ends there');
+    assert.equal(match('POST /j_securit').p, -1, 'a segment that ends before the prefix does: its target is shorter');
+  });
+
+  test('a prefix kept whole ends the path or is followed by a boundary', () => {
+    for (const t of ['/login ', '/login.php', '/login/', '/login?next=', '/login;jsessionid', '/session HTTP']) assert.notEqual(match(`POST ${t}`).p, -1, t);
+    for (const t of ['/logins ', '/loginhelp', '/login-x', '/sessions', '/log', '/', '/wp-admin/x', '/users/login', '/api/login']) assert.equal(match(`POST ${t}`).p, -1, t);
+  });
+
+  test('letters compare without case; other bytes exactly', () => {
+    assert.equal(match('POST /LOGIN HTTP/1.1').p, 1);
+    assert.equal(match('POST /Wp-Login.PHP HTTP/1.1').p, 0);
+    assert.equal(match('POST /j_Security_').p, 3);
+    assert.equal(match('POST /j\security').p, -1, '"\\" is no "_"');
+    assert.equal(match('POST \x0flogin HTTP').p, -1, 'a byte that is "/" only with the case bit set');
+  });
+
+  test('only origin-form targets ("/..."), and not past the kept bytes', () => {
+    assert.equal(match('POST http://a/login HTTP/1.1').p, -1);
+    assert.equal(match('OPTIONS * HTTP/1.1').p, -1);
+    assert.equal(match('POST /').p, -1, 'one byte of target');
+  });
+
+  test('a query right after the prefix, when it is kept', () => {
+    assert.deepEqual(match('GET /login?user=a&pass=b HTTP/1.1'), { p: 1, query: true });
+    assert.deepEqual(match('GET /login HTTP/1.1'), { p: 1, query: false });
+    assert.deepEqual(match('GET /login/?u=a HTTP/1.1'), { p: 1, query: false }, 'the "?" after "/login/", not after "/login"');
+    assert.deepEqual(match('GET /wp-login.php?action=x'), { p: 0, query: false }, 'not kept: "/wp-login.ph"');
   });
 });

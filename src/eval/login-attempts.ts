@@ -2,10 +2,13 @@
 // attempts-before-ban: the connections the client opened (its SYNs, retransmissions not
 // counted) and the failed logins its servers reported, read the same way the detector reads
 // them (login-sessions.ts) but with no threshold, no forgiveness and no cooldown (an HTTP
-// 401/407 counts as one: against a guesser that is what each guess gets). Fed every
-// packet of the run, in any order across shards (a server's packets always come in order).
+// 401/407 counts as one: against a guesser that is what each guess gets), and the web form
+// logins the client sent (its POSTs to the default login paths, form-logins.ts: a failed
+// form login is answered 200, so these are the attempts there). Fed every packet of the run,
+// in any order across shards (a server's packets always come in order).
 
 import { FlowTable } from '../detect/flow-table.ts';
+import { loginRequestPath, prefixBytes } from '../detect/rules/form-logins.ts';
 import { LoginEvent, LoginSessions } from '../detect/rules/login-sessions.ts';
 import { DEFAULT_RULES } from '../detect/rules/rules-config.ts';
 import { PacketFlags, type PacketBatch } from '../net/packet-batch.ts';
@@ -18,12 +21,16 @@ export interface ClientAttempts {
   connections: number[];
   /** Capture times of the failed logins its servers reported. */
   failures: number[];
+  /** Capture times of its web form login requests. */
+  loginRequests: number[];
 }
 
 export class LoginAttempts {
   private readonly sockets: FlowTable;
   private readonly state: Uint8Array;
   private readonly sessions: LoginSessions;
+  private readonly posts = prefixBytes(DEFAULT_RULES.formLogin.paths);
+  private readonly gets = prefixBytes(DEFAULT_RULES.formLogin.getPaths);
   readonly clients = new Map<string, ClientAttempts>();
 
   constructor(maxSockets = 1 << 18, throttleS = DEFAULT_RULES.bruteForce.throttleS) {
@@ -51,6 +58,9 @@ export class LoginAttempts {
         continue;
       }
       const s = this.sockets.find(src, dst, sp, dp);
+      if (s >= 0 && this.state[s] === OPEN && b.payloadLen[i] > 0 && loginRequestPath(b, i, this.posts, this.gets) >= 0) {
+        this.of(b.formatAddress(i, 'src')).loginRequests.push(b.ts[i]);
+      }
       if (s < 0 || this.state[s] !== SERVER) continue;
       let ev: number = LoginEvent.NONE;
       if (b.payloadLen[i] > 0 && this.sessions.following(s)) ev = this.sessions.segment(s, b, i);
@@ -63,17 +73,17 @@ export class LoginAttempts {
     }
   }
 
-  /** How many of the client's connections and failed logins came within capture times [from, ts]. */
-  between(client: string, from: number, ts: number): { connections: number; failures: number } {
+  /** How many of the client's connections, failed logins and form login requests came within capture times [from, ts]. */
+  between(client: string, from: number, ts: number): { connections: number; failures: number; loginRequests: number } {
     const c = this.clients.get(client);
-    if (!c) return { connections: 0, failures: 0 };
+    if (!c) return { connections: 0, failures: 0, loginRequests: 0 };
     const n = (xs: number[]) => xs.filter((t) => t >= from && t <= ts).length;
-    return { connections: n(c.connections), failures: n(c.failures) };
+    return { connections: n(c.connections), failures: n(c.failures), loginRequests: n(c.loginRequests) };
   }
 
   private of(client: string): ClientAttempts {
     let c = this.clients.get(client);
-    if (!c) this.clients.set(client, (c = { connections: [], failures: [] }));
+    if (!c) this.clients.set(client, (c = { connections: [], failures: [], loginRequests: [] }));
     return c;
   }
 }

@@ -31,7 +31,7 @@ export interface Observations {
   decisions: Decision[];
   alerts: Alert[];
   /** The client's connections and failed logins within capture times [from, to] (eval/login-attempts.ts). */
-  attempts?: (address: string, from: number, to: number) => { connections: number; failures: number };
+  attempts?: (address: string, from: number, to: number) => { connections: number; failures: number; loginRequests: number };
 }
 
 const round = (x: number, d = 4) => (Number.isFinite(x) ? Math.round(x * 10 ** d) / 10 ** d : null);
@@ -78,12 +78,12 @@ export function scoreRun(o: Observations) {
         const row = { attacker: addr, seen: true, blocked: Boolean(d), ttdS: ttd === null ? null : round(ttd), by: d?.detector ?? null };
         if (cls !== 'brute' || !o.attempts) return row;
         const a = o.attempts(addr, f.firstTs, d ? (d.captureTs ?? first) : f.lastTs);
-        return { ...row, [d ? 'attemptsBeforeBan' : 'attemptsUnbanned']: { failedLogins: a.failures, connections: a.connections } };
+        return { ...row, [d ? 'attemptsBeforeBan' : 'attemptsUnbanned']: { failedLogins: a.failures, connections: a.connections, formLogins: a.loginRequests } };
       });
       return { file: f.file, class: cls, attackers: result };
     });
 
-  type ClassStats = { files: number; detected: number; of: number; meanTtdS: number | null; maxTtdS: number | null; attemptsBeforeBan?: { meanFailedLogins: number | null; maxFailedLogins: number | null; meanConnections: number | null; maxConnections: number | null } };
+  type ClassStats = { files: number; detected: number; of: number; meanTtdS: number | null; maxTtdS: number | null; attemptsBeforeBan?: { meanFailedLogins: number | null; maxFailedLogins: number | null; meanConnections: number | null; maxConnections: number | null; meanFormLogins: number | null; maxFormLogins: number | null } };
   const byClass: Record<string, ClassStats> = {};
   const allTtd: number[] = [];
   for (const r of perFile) {
@@ -100,20 +100,20 @@ export function scoreRun(o: Observations) {
     }
   }
   for (const c of Object.values(byClass)) if (c.meanTtdS !== null) c.meanTtdS = round(c.meanTtdS / c.detected);
-  const attempts = new Map<string, Array<{ failedLogins: number; connections: number }>>();
+  const attempts = new Map<string, Array<{ failedLogins: number; connections: number; formLogins: number }>>();
   for (const r of perFile) {
     for (const a of r.attackers ?? []) {
       if (!('attemptsBeforeBan' in a) && !('attemptsUnbanned' in a)) continue;
       const list = attempts.get(r.class) ?? [];
       attempts.set(r.class, list);
-      if ('attemptsBeforeBan' in a) list.push(a.attemptsBeforeBan as { failedLogins: number; connections: number });
+      if ('attemptsBeforeBan' in a) list.push(a.attemptsBeforeBan as { failedLogins: number; connections: number; formLogins: number });
     }
   }
   const mean = (xs: number[]) => (xs.length ? round(xs.reduce((a, b) => a + b, 0) / xs.length) : null);
   const max = (xs: number[]) => (xs.length ? Math.max(...xs) : null);
   for (const [cls, list] of attempts) {
-    const f = list.map((x) => x.failedLogins), n = list.map((x) => x.connections);
-    byClass[cls]!.attemptsBeforeBan = { meanFailedLogins: mean(f), maxFailedLogins: max(f), meanConnections: mean(n), maxConnections: max(n) };
+    const f = list.map((x) => x.failedLogins), n = list.map((x) => x.connections), w = list.map((x) => x.formLogins);
+    byClass[cls]!.attemptsBeforeBan = { meanFailedLogins: mean(f), maxFailedLogins: max(f), meanConnections: mean(n), maxConnections: max(n), meanFormLogins: mean(w), maxFormLogins: max(w) };
   }
 
   const alertsByType: Record<string, number> = {};

@@ -54,3 +54,44 @@ export function httpMethod(bytes: Uint8Array, offset: number, length: number): H
 export function targetOffset(method: HttpMethod, offset: number): number {
   return offset + METHOD_BYTES[method]!.length + 1;
 }
+
+// Bytes that may follow a path prefix for the target still to be that path: the end of the
+// target (SP), its query (RFC 3986 §3.4 "?"), a fragment "#" (not sent, but harmless), a
+// parameter ";" (Java's ";jsessionid="), a deeper segment "/", or an extension ".".
+const BOUNDARY = new Uint8Array(256);
+for (const c of ' ?#;/.') BOUNDARY[c.charCodeAt(0)] = 1;
+
+/**
+ * Which of `prefixes` the request target at `bytes[at]` starts with (`end`: where the kept
+ * bytes end; `cut`: the segment goes on past them), or -1. Letters compare without case (IIS,
+ * ASP.NET and Windows file systems serve /Login as /login; a guesser may write either). A
+ * prefix longer than what is kept of a cut segment is matched on what is kept ("POST
+ * /wp-login.php" keeps "/wp-login.p"); a prefix kept whole must
+ * end the path or be followed by a boundary (SP ? # ; / .), so "/login" is not "/logins" nor
+ * "/loginhelp". Each prefix is lower-case bytes, starting with "/". Pure, no allocation.
+ */
+export function targetPrefix(bytes: Uint8Array, at: number, end: number, cut: boolean, prefixes: readonly Uint8Array[]): number {
+  const visible = end - at;
+  if (visible < 2 || bytes[at] !== 0x2f) return -1;
+  const second = bytes[at + 1]! | 0x20;
+  for (let p = 0; p < prefixes.length; p++) {
+    const pre = prefixes[p]!;
+    if ((pre[1]! | 0x20) !== second || (pre.length > visible && !cut)) continue;
+    const n = pre.length < visible ? pre.length : visible;
+    let k = 1;
+    for (; k < n; k++) {
+      let b = bytes[at + k]!;
+      if (b >= 0x41 && b <= 0x5a) b |= 0x20;
+      if (b !== pre[k]) break;
+    }
+    if (k < n) continue;
+    if (pre.length < visible && !BOUNDARY[bytes[at + pre.length]!]) continue;
+    return p;
+  }
+  return -1;
+}
+
+/** Whether the target at `bytes[at]` has its query ("?") right after its first `length` bytes, within the kept bytes. */
+export function queryAfter(bytes: Uint8Array, at: number, end: number, length: number): boolean {
+  return at + length < end && bytes[at + length] === 0x3f;
+}

@@ -146,6 +146,23 @@ export interface RulesConfig {
   };
 
   /**
+   * Brute force against web login forms (form-logins.ts): a client's requests to a login
+   * path, read from its request lines in its own shard, on connections it completed, keyed by
+   * (client, server). Units: login requests (POSTs to `paths`, GETs with a query to
+   * `getPaths`); every other request of the client to the server takes `otherRequestCredit`
+   * back (banked up to `threshold`).
+   */
+  formLogin: BucketConfig & {
+    enabled: boolean;
+    /** Target prefixes a POST to is a login attempt (at most 24, each "/..." of 2 to 64 visible ASCII bytes; letters compare without case). */
+    paths: string[];
+    /** Target prefixes a GET with a query to is a login attempt (a form with method="get"; at most 8); none by default. */
+    getPaths: string[];
+    /** Units any other request of the client to the server takes back (0: none). */
+    otherRequestCredit: number;
+  };
+
+  /**
    * SYNs from one source whose handshakes the source never completes (a SYN flooder that
    * does not spoof). Each completed handshake takes a unit back out.
    */
@@ -365,6 +382,44 @@ export const DEFAULT_RULES: RulesConfig = {
   // A scanner draws errors far past that: nikto's default run asks for about 6,500 paths, dirb's
   // common.txt holds 4,612 words, gobuster and ffuf send hundreds a second.
   httpProbing: { enabled: true, threshold: 200, leakPerS: 1, statuses: [400, 403, 404, 405, 410], successCredit: 1 },
+  // Web form logins (form-logins.ts). CrowdSec's crowdsecurity/http-bf-wordpress_bf pours
+  // every wp-login.php answered 200 (a failed WordPress login; a good one is a 302) into a
+  // bucket of capacity 5 leaking one per 10 s, per source, and http-bf-wordpress_bf_xmlrpc
+  // every POST to xmlrpc.php (always 200) at 5 leaking one per 2 min. The answer is in the
+  // server's shard, so every login request counts here, the good one too:
+  // - threshold 10: twice CrowdSec's 5, since the login that succeeds counts as well; a
+  //   person who mistypes a few times and then logs in, or a password manager filling once,
+  //   stays at 2-5.
+  // - leakPerS 0.1: CrowdSec's leakspeed of 10 s (wordpress_bf, http-generic-bf). hydra's 16
+  //   tasks or wpscan fill it in well under a second; Burp Community's throttled Intruder (about
+  //   one request a second) in about 11 s; a guesser slower than one try in 10 s is not caught.
+  // - otherRequestCredit 0.5: a real login is followed by the page it leads to and that
+  //   page's requests (66-71 at the median: HTTP Archive's Web Almanac; a warm cache still asks
+  //   for the page and its API calls), so the logins of a NAT's many users at 9:00 are covered
+  //   by their own browsing; a guessing tool asks for nothing else, or for one page per guess
+  //   (hydra's C= cookie page), which leaves half a unit per guess. Credit is banked up to
+  //   the threshold, only once the client has made a login request: a burst of users behind one
+  //   address logging in before their pages load spends what the earlier ones browsed.
+  // - paths: where the common applications and frameworks take their login POSTs
+  //   (WordPress wp-login.php and xmlrpc.php, CrowdSec's two scenarios; Drupal /user/login,
+  //   fail2ban's drupal-auth; Django /accounts/login/ and /admin/login/; Rails Devise
+  //   /users/sign_in; ASP.NET Identity /Account/Login; Java EE form login j_security_check;
+  //   Outlook Web App /owa/auth.owa; DVWA's /dvwa/login.php; the generic /login, /signin,
+  //   /sign-in, /auth/login, /api/login, /session). Not /admin or /administrator (every
+  //   action of an admin panel is a POST there), not /wp-admin (admin-ajax.php's heartbeat
+  //   POSTs every 15-60 s), not token refresh endpoints (an SPA refreshes every few minutes).
+  // - getPaths: none. A GET to a login page with a query is mostly the redirect every
+  //   framework sends a visitor who is not logged in (Django's ?next=, Spring Security's
+  //   ?error after a failed POST, which the POST already counted); an operator whose
+  //   application takes credentials by GET (hydra http-get-form) adds its path.
+  formLogin: {
+    enabled: true,
+    threshold: 10,
+    leakPerS: 0.1,
+    otherRequestCredit: 0.5,
+    paths: ['/wp-login.php', '/xmlrpc.php', '/login', '/signin', '/sign-in', '/user/login', '/auth/login', '/api/login', '/session', '/account/login', '/accounts/login', '/admin/login', '/users/sign_in', '/j_security_check', '/owa/auth.owa', '/dvwa/login.php'],
+    getPaths: [],
+  },
   // A stack retries an unanswered SYN after 1, 3, 7... s (RFC 6298's RTO, doubling) and
   // keeps few handshakes pending toward one place; 100 SYNs from ONE source that it never
   // completes (less 10 a second) is most of a listener's SYN queue on a default Linux
@@ -480,6 +535,9 @@ const bool: Check = (v) => typeof v === 'boolean';
 const portList = (min: number): Check => (v) => Array.isArray(v) && v.length >= min && v.length <= 64 && v.every((p) => int(1, 65535)(p));
 const windows: Check = (v) => Array.isArray(v) && v.length <= 64 && v.every((p) => int(0, 65535)(p));
 
+const pathList = (max: number): Check => (v) =>
+  Array.isArray(v) && v.length <= max && new Set(v.map((p) => (typeof p === 'string' ? p.toLowerCase() : p))).size === v.length &&
+  v.every((p) => typeof p === 'string' && /^\/[\x21-\x7e]{1,63}$/.test(p));
 const statusList: Check = (v) => Array.isArray(v) && v.length >= 1 && v.length <= 16 && new Set(v).size === v.length && v.every((c) => int(400, 599)(c));
 
 // field → [check, what is expected], per section; '' is the top level
@@ -537,6 +595,14 @@ const SPEC: Record<string, Record<string, [Check, string]>> = {
     leakPerS: [num(0, 1e6, true), 'a positive number (error answers per second)'],
     statuses: [statusList, 'an array of 1 to 16 distinct HTTP status codes from 400 to 599'],
     successCredit: [num(0, 1000), 'a number from 0 to 1000 (units a success answer takes back)'],
+  },
+  formLogin: {
+    enabled: [bool, 'true or false'],
+    threshold: [int(1, 1_000_000), 'a positive integer (login requests)'],
+    leakPerS: [num(0, 1e6, true), 'a positive number (login requests per second)'],
+    paths: [pathList(24), 'an array of at most 24 distinct paths, each "/" then 1 to 63 visible ASCII characters'],
+    getPaths: [pathList(8), 'an array of at most 8 distinct paths, each "/" then 1 to 63 visible ASCII characters'],
+    otherRequestCredit: [num(0, 1000), 'a number from 0 to 1000 (units another request takes back)'],
   },
   halfOpen: {
     enabled: [bool, 'true or false'],

@@ -11,6 +11,8 @@
 //                      state is keyed by the client, the destination of the server's packets
 //   HTTP probing       error answers (404, 403...) a plain-HTTP server sends one client
 //                      (http-errors.ts): keyed by the client, as brute force
+//   form logins        a client's own POSTs to web login paths (form-logins.ts), read from
+//                      its request lines, keyed by (client, server)
 //
 // Alerts here name the source and are blockable. Along the way `scan` fills the shard's
 // VictimTally with the per-host counts that only add up across shards (victim-tally.ts).
@@ -25,9 +27,9 @@
 // address texts; a tally allocates when it grows a row). Per entry, index included: socket
 // ≈ 71 B (and ≈ 23 B of login session state, login-sessions.ts, 1 B of HTTP state,
 // http-errors.ts), scan key ≈ 270 B (the distinct bitmap is 128 B), source ≈ 200 B, login
-// client ≈ 110 B, HTTP client ≈ 90 B, unanswered-UDP key ≈ 90 B;
-// at the default limits (65536 sources and as many login and HTTP clients, as many scan keys
-// of each kind and unanswered-UDP keys, 262144 sockets) about 92 MB when every table is full, most
+// client ≈ 110 B, HTTP client ≈ 90 B, form-login pair ≈ 90 B (and a 64 KB filter), unanswered-UDP key ≈ 90 B;
+// at the default limits (65536 sources and as many login, HTTP and form-login clients, as many scan keys
+// of each kind and unanswered-UDP keys, 262144 sockets) about 98 MB when every table is full, most
 // of it allocated as they fill.
 
 import type { Alert } from '../alert.ts';
@@ -37,6 +39,7 @@ import { PAYLOAD_HEAD_BYTES, PacketFlags, type PacketBatch } from '../../net/pac
 import { checkCapacity } from '../../util/lru.ts';
 import { hashText, mix32 } from './hash.ts';
 import { HeldAlerts } from './held-alerts.ts';
+import { FormLogins } from './form-logins.ts';
 import { HttpErrors } from './http-errors.ts';
 import { BucketTable, WindowCounter, riskScore } from './leaky-bucket.ts';
 import { LoginRules } from './login-rules.ts';
@@ -119,6 +122,7 @@ export class SourceRules {
   private readonly nmapWindows: Uint8Array;
   readonly login: LoginRules;
   readonly http: HttpErrors;
+  readonly forms: FormLogins;
   private readonly exemptUdp: Uint8Array;
   /** udpAmplification.reportPorts as a lookup (udp-port-roles.ts). */
   private readonly reportPorts: Uint8Array;
@@ -193,6 +197,7 @@ export class SourceRules {
     this.sources = new FlowTable(maxSources);
     this.login = new LoginRules(c, maxSources, maxSockets);
     this.http = new HttpErrors(c, maxSources, maxSockets);
+    this.forms = new FormLogins(c, maxSources);
     this.halfBuckets = new BucketTable(maxSources, c.halfOpen.threshold, c.halfOpen.leakPerS, cool);
     this.halfSyns = new Int32Array(maxSources);
     this.halfDone = new Int32Array(maxSources);
@@ -281,7 +286,7 @@ export class SourceRules {
 
   /** The bounded tables, for the report (table-report.ts). */
   tables(): Record<string, BoundedTable> {
-    const t: Record<string, BoundedTable> = { sources: this.sources, ruleSockets: this.sockets, scanVertical: this.vScan.keys, scanHorizontal: this.hScan.keys, loginClients: this.login.clientTable, httpClients: this.http.clientTable };
+    const t: Record<string, BoundedTable> = { sources: this.sources, ruleSockets: this.sockets, scanVertical: this.vScan.keys, scanHorizontal: this.hScan.keys, loginClients: this.login.clientTable, httpClients: this.http.clientTable, formClients: this.forms.clientTable };
     if (this.unanswered) t.unansweredUdp = this.unanswered.table;
     return t;
   }
@@ -292,11 +297,13 @@ export class SourceRules {
       skipped: this.skipped,
       forgedOwnAddress: this.forgedOwnAddress,
       alerts: this.alerts + this.login.alerts + this.http.alerts,
-      suppressed: this.suppressed + this.login.suppressed + this.http.suppressed + (this.unanswered?.suppressed ?? 0),
+      suppressed: this.suppressed + this.login.suppressed + this.http.suppressed + this.forms.suppressed + (this.unanswered?.suppressed ?? 0),
       loginClients: this.login.clientTable.size,
       loginClientEvictions: this.login.clientTable.evictions,
       httpClients: this.http.clientTable.size,
       httpClientEvictions: this.http.clientTable.evictions,
+      formClients: this.forms.clientTable.size,
+      formClientEvictions: this.forms.clientTable.evictions,
       sources: this.sources.size,
       sourceEvictions: this.sources.evictions,
       sockets: this.sockets.size,
@@ -418,6 +425,11 @@ export class SourceRules {
     if (batch.payloadLen[i] > 0) {
       // the client speaks on a connection it opened: a host of its sweep of that port answered
       if (st & HCOUNTED && st & ESTABLISHED && !(st & DATA) && c.horizontalScan.enabled) this.answered(src, dp, ts);
+      // a web client's login requests, on connections it completed (form-logins.ts)
+      if (verified) {
+        const alert = this.forms.request(batch, i, src, dst, !(st & DATA));
+        if (alert) this.emit(out, alert, batch, i);
+      }
       st |= DATA;
     }
     if (rst || fin) {
