@@ -738,6 +738,25 @@ describe('SCTP scans: real nmap 7.93 -sY and -sZ (a veth pair); SCTP signalling 
     const alerts = runFiles([join(FIXTURES, 'recorded_benign_traceroute.pcap')]).alerts;
     assert.deepEqual(alerts.map(describeAlert), []);
   });
+  // SIP over UDP: 403s are failed logins, 401s and 404s a challenge's bucket (login-rules.ts sipAnswer)
+  for (const file of ['classes_brute_sip_svcrack.pcap', 'classes_brute_sip_pjsip.pcap', 'classes_brute_sip_svwar.pcap']) {
+    test(`${file}: the guesser gets a blockable brute-force alert (service sip) within 1 s, nobody else any`, () => {
+      const path = join(FIXTURES, 'classes', file);
+      const attacker = readLabelsTsv(join(FIXTURES, 'classes', 'labels.tsv')).find((l) => l.file === file)!.attackers[0]!;
+      const alerts = runFiles([path]).alerts;
+      const first = alerts.find((a) => a.blockable && a.source === attacker);
+      assert.ok(first, `no alert; alerts: ${alerts.map(describeAlert).join('; ')}`);
+      assert.equal(first.type, 'brute-force');
+      assert.equal(first.evidence.service, 'sip');
+      for (const a of alerts) assert.equal(a.source, attacker, describeAlert(a));
+      assert.ok(first.ts - firstTs(path) < 1, `alerted ${first.ts - firstTs(path)} s after the first guess`);
+      report.push({ file, cls: 'brute', first: first.type, ttdMs: ((first.ts - firstTs(path)) * 1000).toFixed(1), alerts: alerts.length });
+    });
+  }
+  test('classes_benign_sip_pbx.pcap: 40 phones re-registering (one mistypes twice), OPTIONS, a trunk\'s calls challenged 407: no alert', () => {
+    const alerts = runFiles([join(FIXTURES, 'classes', 'classes_benign_sip_pbx.pcap')]).alerts;
+    assert.deepEqual(alerts.map(describeAlert), []);
+  });
   test('classes_benign_network_monitor.pcap: pings and SNMP polls of 300 live hosts a minute, all answered: no alert', () => {
     const alerts = runFiles([join(FIXTURES, 'classes', 'classes_benign_network_monitor.pcap')]).alerts;
     assert.deepEqual(alerts.map(describeAlert), []);

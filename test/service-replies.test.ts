@@ -5,8 +5,8 @@
 import { strict as assert } from 'node:assert';
 import { describe, test } from 'node:test';
 import { PAYLOAD_HEAD_BYTES } from '../src/net/packet-batch.ts';
-import { MYSQL_ACCESS_DENIED, NtStatus, PgAuth, Reply, Service, greetingService, isPgError, isPreamble, loginReply, mysqlReply, pgAuthRequest, rdpConfirm, RdpProtocol, redisReply, smbReply, vncSecurityResult } from '../src/detect/rules/service-replies.ts';
-import { httpStatus } from '../src/detect/rules/http-status.ts';
+import { MYSQL_ACCESS_DENIED, NtStatus, PgAuth, Reply, Service, greetingService, isPgError, isPreamble, loginReply, mysqlReply, pgAuthRequest, rdpConfirm, RdpProtocol, redisReply, smbReply, vncSecurityResult, sipReply } from '../src/detect/rules/service-replies.ts';
+import { httpStatus, sipStatus } from '../src/detect/rules/http-status.ts';
 
 const H = PAYLOAD_HEAD_BYTES;
 
@@ -284,5 +284,39 @@ describe('the services known before still parse as they did', () => {
     // "220" and, in the buffer's next byte, a space: three bytes of payload are not a greeting
     const s = seg('220 ', 3);
     assert.equal(greetingService(s.h, s.o, 3, H), Service.OTHER);
+  });
+});
+
+describe('SIP status lines (RFC 3261 §7.2)', () => {
+  const code = (text: string) => {
+    const x = seg(text);
+    return sipStatus(x.h, x.o, x.len);
+  };
+  const reply = (text: string) => {
+    const x = seg(text);
+    return sipReply(x.h, x.o, x.len);
+  };
+  test('codes, and what each means to the login rules', () => {
+    assert.equal(code('SIP/2.0 403 Forbidden\r\n'), 403);
+    assert.equal(code('SIP/2.0 401 Unauthorized\r\n'), 401);
+    assert.equal(code('SIP/2.0 606 Not Acceptable'), 606);
+    assert.equal(reply('SIP/2.0 403 Forbidden\r\n'), Reply.FAILURE);
+    assert.equal(reply('SIP/2.0 401 Unauthorized\r\n'), Reply.DENIED);
+    assert.equal(reply('SIP/2.0 404 Not Found\r\n'), Reply.DENIED);
+    assert.equal(reply('SIP/2.0 407 Proxy Authentication'), Reply.NONE, "a proxy's challenge to every call a trunk places");
+    assert.equal(reply('SIP/2.0 200 OK\r\nVia: x'), Reply.NONE, 'a 200 forgives nothing');
+  });
+  test('near-misses are not status lines', () => {
+    assert.equal(code('SIP/2.1 403 Forbidden'), 0);
+    assert.equal(code('SIP/2.0 4031Forbidden'), 0);
+    assert.equal(code('SIP/2.0 703 Nope    '), 0);
+    assert.equal(code('sip/2.0 403 Forbidden'), 0);
+    assert.equal(code('HTTP/1.1 403 Forbidden'), 0);
+    assert.equal(code('REGISTER sip:a SIP/2.0'), 0);
+    assert.equal(code('SIP/2.0 40'), 0);
+  });
+  test('over TCP, a SIP server is known by its first status line', () => {
+    const x = seg('SIP/2.0 401 Unauthorized\r\n');
+    assert.equal(greetingService(x.h, x.o, x.len, H), Service.SIP);
   });
 });

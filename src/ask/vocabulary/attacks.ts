@@ -34,8 +34,8 @@ export const ATTACKS: AttackPhrase[] = [
       'ftp brute force', 'brute force ftp', 'brute force on ftp', 'telnet brute force',
       'smtp brute force', 'pop3 brute force', 'imap brute force', 'mysql brute force', 'brute force mysql', 'vnc brute force',
       'http brute force', 'http auth brute force', 'basic auth brute force',
-      'fuerza bruta smb', 'fuerza bruta postgres', 'fuerza bruta postgresql', 'fuerza bruta redis', 'fuerza bruta rdp',
-      'smb brute force', 'brute force smb', 'postgres brute force', 'postgresql brute force', 'redis brute force', 'rdp brute force', 'brute force rdp'],
+      'fuerza bruta smb', 'fuerza bruta postgres', 'fuerza bruta postgresql', 'fuerza bruta redis', 'fuerza bruta rdp', 'fuerza bruta sip',
+      'smb brute force', 'brute force smb', 'postgres brute force', 'postgresql brute force', 'redis brute force', 'rdp brute force', 'brute force rdp', 'sip brute force', 'brute force sip'],
   },
   {
     // Web scanners (nikto, dirb, gobuster, ffuf): a client drawing error answers from a web server (http-errors.ts).

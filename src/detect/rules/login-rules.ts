@@ -19,18 +19,21 @@
 //                   every request it has in flight, and a monitor polling a protected URL,
 //                   so none of them is a failed login and no 200 forgives (any public page
 //                   answers 200); what no benign client makes is a sustained stream of them.
+//                   SIP's 401 and 404 pour into the same bucket, its 403 is a failed login
+//                   (service-replies.ts sipReply), over TCP as a session's answers and over
+//                   UDP as datagrams (sipAnswer: SIPVicious svcrack and svwar, hydra sip).
 //
 // Bounded like the source rules: one address-keyed table (LRU, evictions counted), typed
 // arrays per slot.
 
 import type { Alert } from '../alert.ts';
 import { FlowTable, type AddressKey } from '../flow-table.ts';
-import type { PacketBatch } from '../../net/packet-batch.ts';
+import { PAYLOAD_HEAD_BYTES, type PacketBatch } from '../../net/packet-batch.ts';
 import { BucketTable, CLOCK_STEP_S, WindowCounter, riskScore } from './leaky-bucket.ts';
 import { LoginEvent, LoginSessions } from './login-sessions.ts';
 import { ruleAlert, seconds } from './rule-alert.ts';
 import type { RulesConfig } from './rules-config.ts';
-import { SERVICE_NAMES, Service } from './service-replies.ts';
+import { Reply, SERVICE_NAMES, Service, sipReply } from './service-replies.ts';
 
 export class LoginRules {
   readonly sessions: LoginSessions;
@@ -80,23 +83,34 @@ export class LoginRules {
   /** A segment with payload from the server's side of session `slot` (row i, sent to `client`). */
   segment(slot: number, batch: PacketBatch, i: number, client: AddressKey, out: Alert[]): void {
     const ev = this.sessions.segment(slot, batch, i);
-    if (ev !== LoginEvent.NONE) this.count(ev, slot, batch, i, client, out, true);
+    if (ev !== LoginEvent.NONE) this.count(ev, this.sessions.serviceOf(slot), this.sessions.nameOf(slot), batch, i, client, out, true);
+  }
+
+  /**
+   * A SIP server's UDP datagram (row i, sent to `client`) whose status line is a failed
+   * registration (403) or a challenge (401, 407, 404): counted as a TCP session's answers
+   * are (service-replies.ts `sipReply`). UDP has no handshake: the client's address could be
+   * forged into the server's answers, so the alert is graded forgeable by the responder's
+   * evidence grader, as every UDP-based alert.
+   */
+  sipAnswer(batch: PacketBatch, i: number, client: AddressKey, out: Alert[]): void {
+    const r = sipReply(batch.head, i * PAYLOAD_HEAD_BYTES, Math.min(batch.payloadLen[i], PAYLOAD_HEAD_BYTES));
+    if (r === Reply.FAILURE) this.count(LoginEvent.FAILURE, Service.SIP, 'sip', batch, i, client, out, true);
+    else if (r === Reply.DENIED) this.count(LoginEvent.DENIED, Service.SIP, 'sip', batch, i, client, out, true);
   }
 
   /** The server's side of session `slot` ended (row i is its FIN or RST). */
   close(slot: number, batch: PacketBatch, i: number, client: AddressKey, out: Alert[]): void {
     const ev = this.sessions.close(slot);
-    if (ev !== LoginEvent.NONE) this.count(ev, slot, batch, i, client, out, false);
+    if (ev !== LoginEvent.NONE) this.count(ev, this.sessions.serviceOf(slot), this.sessions.nameOf(slot), batch, i, client, out, false);
   }
 
   /** `answered`: the event is a server's reply (not a session's end): only those count as parallel. */
-  private count(ev: number, slot: number, batch: PacketBatch, i: number, client: AddressKey, out: Alert[], answered: boolean): void {
+  private count(ev: number, service: number, name: string, batch: PacketBatch, i: number, client: AddressKey, out: Alert[], answered: boolean): void {
     const cfg = this.cfg;
     if (!cfg.enabled) return;
     const ts = batch.ts[i];
     const c = this.clientSlot(client);
-    const service = this.sessions.serviceOf(slot);
-    const name = this.sessions.nameOf(slot);
     this.services[c] |= 1 << service;
     if (ev === LoginEvent.SUCCESS) {
       if (cfg.successForgives) {

@@ -167,7 +167,7 @@ export class LoginSessions {
     return this.service[slot];
   }
 
-  /** The service's name for evidence: ssh, ftp, smtp, ftp/smtp (not told yet), pop3, imap, telnet, mysql, http, vnc, smb, postgresql, redis, rdp. */
+  /** The service's name for evidence: ssh, ftp, smtp, ftp/smtp (not told yet), pop3, imap, telnet, mysql, http, vnc, smb, postgresql, redis, rdp, sip. */
   nameOf(slot: number): string {
     const svc = this.service[slot];
     if (svc === Service.CODES && this.dialect[slot] !== 0) return this.dialect[slot] === 1 ? 'ftp' : 'smtp';
@@ -191,7 +191,7 @@ export class LoginSessions {
     // that start no error (values: most of a pooled connection's replies)
     if (phase === LINES) {
       const svc = this.service[slot], first = h[o];
-      if ((svc === Service.HTTP && first !== 0x48) || (svc === Service.SMB && first !== 0) || (svc === Service.REDIS && first !== 0x2d)) return LoginEvent.NONE;
+      if ((svc === Service.HTTP && first !== 0x48) || (svc === Service.SIP && first !== 0x53) || (svc === Service.SMB && first !== 0) || (svc === Service.REDIS && first !== 0x2d)) return LoginEvent.NONE;
       return this.lines(slot, h, o, len);
     }
     const ts = batch.ts[i];
@@ -213,7 +213,7 @@ export class LoginSessions {
           return LoginEvent.NONE;
         }
         // the services where the client speaks first: their first words are already an answer
-        return svc === Service.HTTP || svc === Service.SMB || svc === Service.POSTGRES || svc === Service.REDIS ? this.lines(slot, h, o, len) : LoginEvent.NONE;
+        return svc === Service.HTTP || svc === Service.SIP || svc === Service.SMB || svc === Service.POSTGRES || svc === Service.REDIS ? this.lines(slot, h, o, len) : LoginEvent.NONE;
       }
       case SSH_PLAIN:
         this.plain(slot, h, o, len);

@@ -88,7 +88,7 @@
 // packet (RFC 4253 §6: uint32 packet_length, byte padding_length, byte message code) so the
 // login tracker can find the end of the key exchange (SSH_MSG_NEWKEYS, 21).
 
-import { httpStatus } from './http-status.ts';
+import { httpStatus, sipStatus } from './http-status.ts';
 
 export const Service = {
   UNKNOWN: 0,
@@ -107,13 +107,15 @@ export const Service = {
   POSTGRES: 11,
   REDIS: 12,
   RDP: 13,
+  /** SIP over TCP (its UDP answers are read by the source rules, login-rules.ts `sipAnswer`). */
+  SIP: 14,
 } as const;
 
 /** DENIED: an HTTP 401 or 407, a refusal that may come before any credentials were sent. */
 export const Reply = { NONE: 0, FAILURE: 1, SUCCESS: 2, DENIED: 3 } as const;
 
 /** Names for evidence, by Service. */
-export const SERVICE_NAMES = ['unknown', 'ssh', 'ftp/smtp', 'pop3', 'imap', 'telnet', 'other', 'mysql', 'http', 'vnc', 'smb', 'postgresql', 'redis', 'rdp'] as const;
+export const SERVICE_NAMES = ['unknown', 'ssh', 'ftp/smtp', 'pop3', 'imap', 'telnet', 'other', 'mysql', 'http', 'vnc', 'smb', 'postgresql', 'redis', 'rdp', 'sip'] as const;
 
 const SP = 0x20, DASH = 0x2d, CR = 0x0d, LF = 0x0a, IAC = 0xff;
 
@@ -129,6 +131,7 @@ export function greetingService(h: Uint8Array, o: number, len: number, headBytes
   if (a === IAC && b >= 0xfb && b <= 0xfe) return Service.TELNET;
   if (isMysqlGreeting(h, o, len, avail)) return Service.MYSQL;
   if (httpStatus(h, o, avail) !== 0) return Service.HTTP;
+  if (sipStatus(h, o, avail) !== 0) return Service.SIP;
   if (avail >= 8 && a === 0x52 && b === 0x46 && c === 0x42 && d === SP && h[o + 4] === 0x30 && h[o + 5] === 0x30 && h[o + 6] === 0x33 && h[o + 7] === 0x2e) return Service.VNC; // "RFB 003."
   if (smbVersion(h, o, len, avail) !== 0) return Service.SMB;
   if (rdpConfirm(h, o, len, avail) >= 0) return Service.RDP;
@@ -393,6 +396,8 @@ export function loginReply(service: number, h: Uint8Array, o: number, len: numbe
       const code = httpStatus(h, o, avail);
       return code === 401 || code === 407 ? Reply.DENIED : Reply.NONE;
     }
+    case Service.SIP:
+      return sipReply(h, o, avail);
     case Service.TELNET: {
       let k = 0;
       while (k < avail && (h[o + k] === CR || h[o + k] === LF || h[o + k] === SP || h[o + k] === 0x25)) k++; // CR, LF, ' ', '%'
@@ -422,4 +427,19 @@ export function sshPlain(h: Uint8Array, o: number, len: number): number {
   const msg = h[o + 5];
   if (plen < 12 || plen > 35000 || pad < 4 || pad >= plen || msg < 1 || msg > 100) return -1;
   return msg + 256 * (plen + 4);
+}
+
+/**
+ * A SIP answer (RFC 3261 §21), over UDP or TCP: 403 Forbidden is a failed registration or
+ * call (Asterisk's "Wrong password", an ACL's refusal: what fail2ban's asterisk filter
+ * counts); 401 challenges every REGISTER before its credentials, as HTTP's does, and 404
+ * answers an unknown user (svwar's enumeration) or a misdialled number, so those two are a
+ * rate's unit (DENIED), never a failed login. 407 is a proxy's challenge to every call a
+ * trunk places (RFC 3261 §22.3), as many a second as the trunk carries: not counted. A 200
+ * answers OPTIONS as well as a REGISTER, so it forgives nothing.
+ */
+export function sipReply(h: Uint8Array, o: number, avail: number): number {
+  const code = sipStatus(h, o, avail);
+  if (code === 403) return Reply.FAILURE;
+  return code === 401 || code === 404 ? Reply.DENIED : Reply.NONE;
 }

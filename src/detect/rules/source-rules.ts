@@ -470,6 +470,9 @@ export class SourceRules {
         out.push(alert);
       }
     }
+    // A SIP server's status line (svcrack's guesses answered 403, svwar's 404s; the client is
+    // the destination): the login rules' failures and challenges (login-rules.ts sipAnswer)
+    if (!group && batch.head[i * PAYLOAD_HEAD_BYTES] === 0x53 && batch.payloadLen[i] >= PAYLOAD_HEAD_BYTES) this.login.sipAnswer(batch, i, dst, out);
     if (t && sp !== dp) {
       // A large datagram toward a host may be an answer it never asked for (peers of
       // symmetric protocols, NTP 123↔123, IKE 500↔500, mDNS, are not reflections), unless it
