@@ -11,6 +11,8 @@
 //                      state is keyed by the client, the destination of the server's packets
 //   HTTP probing       error answers (404, 403...) a plain-HTTP server sends one client
 //                      (http-errors.ts): keyed by the client, as brute force
+//   HTTP flood, slow   a client's requests and request-carrying connections to one server,
+//                      and its connections trickling a request (http-flood.ts)
 //
 // Alerts here name the source and are blockable. Along the way `scan` fills the shard's
 // VictimTally with the per-host counts that only add up across shards (victim-tally.ts).
@@ -38,6 +40,7 @@ import { checkCapacity } from '../../util/lru.ts';
 import { hashText, mix32 } from './hash.ts';
 import { HeldAlerts } from './held-alerts.ts';
 import { HttpErrors } from './http-errors.ts';
+import { HttpFlood } from './http-flood.ts';
 import { BucketTable, WindowCounter, riskScore } from './leaky-bucket.ts';
 import { LoginRules } from './login-rules.ts';
 import { PROBE_NAMES, ProbeKind, icmpProbeKind, tcpProbeKind } from './probe-signatures.ts';
@@ -102,6 +105,7 @@ export class SourceRules {
   private readonly nmapWindows: Uint8Array;
   readonly login: LoginRules;
   readonly http: HttpErrors;
+  readonly httpFlood: HttpFlood;
   private readonly exemptUdp: Uint8Array;
   /** udpAmplification.reportPorts as a lookup (udp-port-roles.ts). */
   private readonly reportPorts: Uint8Array;
@@ -174,6 +178,7 @@ export class SourceRules {
     this.sources = new FlowTable(maxSources);
     this.login = new LoginRules(c, maxSources, maxSockets);
     this.http = new HttpErrors(c, maxSources, maxSockets);
+    this.httpFlood = new HttpFlood(c, maxSources, maxSockets);
     this.halfBuckets = new BucketTable(maxSources, c.halfOpen.threshold, c.halfOpen.leakPerS, cool);
     this.halfSyns = new Int32Array(maxSources);
     this.halfDone = new Int32Array(maxSources);
@@ -230,7 +235,7 @@ export class SourceRules {
 
   /** The bounded tables, for the report (table-report.ts). */
   tables(): Record<string, BoundedTable> {
-    const t: Record<string, BoundedTable> = { sources: this.sources, ruleSockets: this.sockets, scanVertical: this.vScan.keys, scanHorizontal: this.hScan.keys, loginClients: this.login.clientTable, httpClients: this.http.clientTable };
+    const t: Record<string, BoundedTable> = { sources: this.sources, ruleSockets: this.sockets, scanVertical: this.vScan.keys, scanHorizontal: this.hScan.keys, loginClients: this.login.clientTable, httpClients: this.http.clientTable, httpFloodClients: this.httpFlood.clientTable };
     if (this.unanswered) t.unansweredUdp = this.unanswered.table;
     return t;
   }
@@ -240,11 +245,13 @@ export class SourceRules {
       packets: this.packets,
       skipped: this.skipped,
       alerts: this.alerts + this.login.alerts + this.http.alerts,
-      suppressed: this.suppressed + this.login.suppressed + this.http.suppressed + (this.unanswered?.suppressed ?? 0),
+      suppressed: this.suppressed + this.login.suppressed + this.http.suppressed + this.httpFlood.suppressed + (this.unanswered?.suppressed ?? 0),
       loginClients: this.login.clientTable.size,
       loginClientEvictions: this.login.clientTable.evictions,
       httpClients: this.http.clientTable.size,
       httpClientEvictions: this.http.clientTable.evictions,
+      httpFloodClients: this.httpFlood.clientTable.size,
+      httpFloodClientEvictions: this.httpFlood.clientTable.evictions,
       sources: this.sources.size,
       sourceEvictions: this.sources.evictions,
       sockets: this.sockets.size,
@@ -303,6 +310,7 @@ export class SourceRules {
       if (s < 0) s = this.sockets.insert(src, dst, sp, dp);
       this.sockState[s] = SYN_SENT;
       this.sockStart[s] = ts;
+      this.httpFlood.open(s);
       if (kind !== ProbeKind.NONE) this.probe(batch, i, src, kind, out);
       if (!isGroupDestination(batch, i, v6)) this.sockState[s] |= this.opener(batch, i, src, dst, v6, dp, out);
       if (c.halfOpen.enabled) this.halfOpen(batch, i, src, 1, out);
@@ -366,6 +374,11 @@ export class SourceRules {
       // the client speaks on a connection it opened: a host of its sweep of that port answered
       if (st & HCOUNTED && st & ESTABLISHED && !(st & DATA) && c.horizontalScan.enabled) this.answered(src, dp, ts);
       st |= DATA;
+      // its requests, read on verified connections only (what it sent itself)
+      if (verified && this.httpFlood.enabled) {
+        const alert = this.httpFlood.segment(s, batch, i, src, dst);
+        if (alert) this.emit(out, alert, batch, i);
+      }
     }
     if (rst || fin) {
       const life = ts - this.sockStart[s];
