@@ -26,11 +26,12 @@
 // arrays, IPv4 keys as int32 numbers, so an IPv4 packet allocates nothing (IPv6 keys are the
 // address texts; a tally allocates when it grows a row). Per entry, index included: socket
 // ≈ 71 B (and ≈ 23 B of login session state, login-sessions.ts, 1 B of HTTP state,
-// http-errors.ts), scan key ≈ 270 B (the distinct bitmap is 128 B), source ≈ 200 B, login
-// client ≈ 110 B, HTTP client ≈ 90 B, unanswered-UDP key ≈ 90 B;
-// at the default limits (65536 sources and as many login and HTTP clients, as many scan keys
-// of each kind and unanswered-UDP keys, 262144 sockets) about 92 MB when every table is full, most
-// of it allocated as they fill.
+// http-errors.ts, 21 B of HTTP request state, http-flood.ts), scan key ≈ 270 B (the distinct
+// bitmap is 128 B), source ≈ 200 B, login client ≈ 110 B, HTTP client ≈ 90 B, HTTP flood
+// client ≈ 170 B, unanswered-UDP key ≈ 90 B;
+// at the default limits (65536 sources and as many login, HTTP and HTTP flood clients, as many
+// scan keys of each kind and unanswered-UDP keys, 262144 sockets) about 108 MB when every table
+// is full, most of it allocated as they fill.
 
 import type { Alert } from '../alert.ts';
 import type { EvidenceGrader } from '../evidence-grade.ts';
