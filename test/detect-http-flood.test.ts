@@ -189,3 +189,48 @@ describe('slow-http rule', () => {
     assert.deepEqual(slows(run(new SourceRules(DEFAULT_RULES), pkts)), []);
   });
 });
+
+describe('slow-http rule: slow read', () => {
+  const S = DEFAULT_RULES.slowHttp;
+  /** `n` connections: a request, then the client's ACKs advertising `win` (scaled by `shift`) every second for `secs` s. */
+  const readers = (n: number, win: number, secs = 8) =>
+    Array.from({ length: n }, (_, k) => {
+      const cp = 45000 + k, t = 1 + k * 0.01;
+      const c = conn(cp, t, [[0.002, 'GET /big HTTP/1.1\r\n']], { fin: false });
+      for (let j = 1; j <= secs; j++) c.push({ ts: t + j, src: CLIENT, dst: SRV, sp: cp, dp: 80, flags: ACK, seq: 2000, win, verified: true });
+      return c;
+    }).flat();
+  /** Scan with the SYNs offering window shift `shift` (RFC 7323). */
+  const runShifted = (pkts: Pkt[], shift: number) => {
+    const b = batchOf(pkts.sort((a, c) => a.ts - c.ts));
+    for (let i = 0; i < b.length; i++) if (b.tcpFlags[i] === SYN) b.tcpWscale[i] = shift;
+    const out: Alert[] = [];
+    new SourceRules(DEFAULT_RULES).scan(b, out);
+    return slows(out);
+  };
+
+  test(`${S.threshold} connections whose client holds a window of 256 bytes for 5 s after its request fire (slowhttptest -X); one fewer does not`, () => {
+    assert.deepEqual(slows(run(new SourceRules(DEFAULT_RULES), readers(S.threshold - 1, 256))), []);
+    const out = slows(run(new SourceRules(DEFAULT_RULES), readers(S.threshold, 256)));
+    assert.equal(out.length, 1);
+    assert.equal(out[0]!.evidence.last, 'window');
+    assert.equal(out[0]!.source, CLIENT);
+    assert.equal(out[0]!.target, SRV);
+  });
+
+  test('the window is read with the shift the client\'s SYN offered: 22 × 2^7 = 2816 bytes is small, 23 × 2^7 = 2944 is not', () => {
+    assert.equal(runShifted(readers(S.threshold, 22), 7).length, 1);
+    assert.deepEqual(runShifted(readers(S.threshold, 23), 7), []);
+  });
+
+  test('a window held small for less than gapS, or opening again in between, is no slow read', () => {
+    assert.deepEqual(slows(run(new SourceRules(DEFAULT_RULES), readers(50, 256, Math.floor(S.gapS) - 1))), []);
+    const flapping = readers(50, 256).map((p, k) => (p.flags === ACK && p.win === 256 && k % 2 === 0 ? { ...p, win: 64240 } : p));
+    assert.deepEqual(slows(run(new SourceRules(DEFAULT_RULES), flapping)), []);
+  });
+
+  test('off with minWindowBytes 0', () => {
+    const sr = new SourceRules(resolveRulesConfig({ slowHttp: { minWindowBytes: 0 } }));
+    assert.deepEqual(slows(run(sr, readers(50, 0))), []);
+  });
+});

@@ -763,6 +763,8 @@ describe('rules on crafted HTTP floods and slow HTTP (craft_classes.py DIR dos)'
     ['classes_flood_http_keepalive.pcap', 'http-flood', 'requests', 1.5],
     ['classes_flood_http_slowloris.pcap', 'slow-http', '', 17],
     ['classes_flood_http_slow_body.pcap', 'slow-http', '', 12],
+    // slowhttptest -X: windows held below 536 bytes from the first ACK, 5 s each
+    ['classes_flood_http_slow_read.pcap', 'slow-http', '', 6],
   ];
   for (const [file, type, by, within] of floods) {
     test(`${file}: the client gets a blockable ${type} alert naming the server within ${within} s of its first packet, nobody else does`, () => {
@@ -777,7 +779,7 @@ describe('rules on crafted HTTP floods and slow HTTP (craft_classes.py DIR dos)'
   }
 
   for (const file of ['classes_benign_web_heavy_page.pcap', 'classes_benign_web_nat_200.pcap', 'classes_benign_web_crawler_aggressive.pcap', 'classes_benign_web_api_client.pcap',
-    'classes_benign_web_health_checks.pcap', 'classes_benign_web_download_manager.pcap', 'classes_benign_web_websocket_longpoll.pcap']) {
+    'classes_benign_web_health_checks.pcap', 'classes_benign_web_download_manager.pcap', 'classes_benign_web_websocket_longpoll.pcap', 'classes_benign_web_stalled_readers.pcap']) {
     test(`${file}: no HTTP flood, nothing blockable`, () => {
       const alerts = runFiles([join(dir, file)]).alerts;
       assert.deepEqual(alerts.filter((a) => a.blockable || a.type === 'http-flood' || a.type === 'slow-http').map(describeAlert), []);

@@ -20,10 +20,14 @@
 //                    masked frames and TLS records are binary). Trickling connections, each
 //                    counted at most once per windowS, fill a bucket of `threshold` that leaks
 //                    `threshold` per windowS: about `threshold` connections held at once.
+//   slow read        into the same bucket: a connection whose client, after its request, keeps
+//                    its receive window below slowHttp.minWindowBytes (scaled by the shift its
+//                    SYN offered) for gapS or more (slowhttptest -X: a buffer of ~2 KB, windows mostly 0).
 //
 // A retransmitted segment (the same sequence number as the connection's last one) counts
 // nothing. Not seen here: HTTPS (TLS hides the requests), HTTP/2 and HTTP/3 (binary frames),
-// and slowhttptest's slow read (-X: a normal request, then a tiny receive window).
+// a slow read whose client stack scales its window but its server's does not (RFC 7323: the
+// client's raw window then reads too large here, so it is missed, never wrongly counted).
 // Bounded: one (client, server) table (LRU, evictions counted), per-socket typed arrays
 // indexed by the rules' socket slot, nothing allocated per packet.
 
@@ -54,6 +58,9 @@ export class HttpFlood {
   private readonly lastSeq: Int32Array;
   private readonly lastSeg: Float64Array;
   private readonly lastTrickle: Float64Array;
+  /** The window shift the client's SYN offered (RFC 7323), and since when its window is small (-1: it is not). */
+  private readonly wscale: Uint8Array;
+  private readonly smallSince: Float64Array;
   // per (client, server) slot
   private readonly clients: FlowTable;
   private readonly requests: BucketTable;
@@ -73,6 +80,8 @@ export class HttpFlood {
     this.lastSeq = new Int32Array(sockets);
     this.lastSeg = new Float64Array(sockets);
     this.lastTrickle = new Float64Array(sockets);
+    this.wscale = new Uint8Array(sockets);
+    this.smallSince = new Float64Array(sockets);
     this.clients = new FlowTable(checkCapacity(maxClients));
     const cool = config.cooldownS;
     this.requests = new BucketTable(maxClients, this.flood.threshold, this.flood.leakPerS, cool);
@@ -93,10 +102,38 @@ export class HttpFlood {
     return this.clients;
   }
 
-  /** The client opened socket `slot` (its SYN): nothing read on it yet. */
-  open(slot: number): void {
+  /** The client opened socket `slot` (its SYN, offering window shift `wscale`: 0 without the option): nothing read on it yet. */
+  open(slot: number, wscale: number): void {
     this.phase[slot] = UNREAD;
     this.lastTrickle[slot] = -Infinity;
+    this.wscale[slot] = wscale > 14 ? 14 : wscale; // RFC 7323 §2.3: a larger shift is taken as 14
+    this.smallSince[slot] = -1;
+  }
+
+  /**
+   * A segment from the client of socket `slot` with ACK (row i), on a verified connection:
+   * the window it advertises. A connection that carried a request and whose window stays
+   * below minWindowBytes for gapS or more reads slowly (returns the alert it made, if any).
+   */
+  window(slot: number, batch: PacketBatch, i: number, client: AddressKey, server: AddressKey): Alert | null {
+    if (this.phase[slot] !== HTTP) return null;
+    const s = this.slow;
+    if (!s.enabled) return null;
+    const ts = batch.ts[i];
+    if (batch.tcpWindow[i] * (1 << this.wscale[slot]!) >= s.minWindowBytes) {
+      this.smallSince[slot] = -1;
+      return null;
+    }
+    const since = this.smallSince[slot]!;
+    if (since < 0 || ts < since) {
+      this.smallSince[slot] = ts;
+      return null;
+    }
+    const held = ts - since;
+    if (held < s.gapS) return null;
+    if (ts - this.lastTrickle[slot] < s.windowS && ts >= this.lastTrickle[slot]) return null;
+    this.lastTrickle[slot] = ts;
+    return this.trickle(batch, i, client, server, ts, held, 'window');
   }
 
   /**
@@ -132,7 +169,7 @@ export class HttpFlood {
     if (!printable(head[at]!) || (len > 1 && !printable(head[at + 1]!))) return null;
     if (ts - this.lastTrickle[slot] < s.windowS && ts >= this.lastTrickle[slot]) return null; // counted in this window already
     this.lastTrickle[slot] = ts;
-    return this.trickle(batch, i, client, server, ts, gap);
+    return this.trickle(batch, i, client, server, ts, gap, 'trickle');
   }
 
   private request(batch: PacketBatch, i: number, client: AddressKey, server: AddressKey, ts: number, opened: boolean): Alert | null {
@@ -174,7 +211,8 @@ export class HttpFlood {
     return ruleAlert('http-flood', batch.formatAddress(i, 'src'), batch.formatAddress(i, 'dst'), score, ts, firstTs, true, evidence);
   }
 
-  private trickle(batch: PacketBatch, i: number, client: AddressKey, server: AddressKey, ts: number, gap: number): Alert | null {
+  /** A slow connection, counted once per window: `gap` s since its last piece ('trickle') or since its window became small ('window'). */
+  private trickle(batch: PacketBatch, i: number, client: AddressKey, server: AddressKey, ts: number, gap: number, last: 'trickle' | 'window'): Alert | null {
     const c = this.clientSlot(client, server);
     const b = this.trickles;
     if (b.cooling(c, ts)) {
@@ -191,7 +229,7 @@ export class HttpFlood {
     const sockets = this.slowCount[c]!;
     this.slowCount[c] = 0;
     return ruleAlert('slow-http', batch.formatAddress(i, 'src'), batch.formatAddress(i, 'dst'), score, ts, firstTs, true, {
-      connections: sockets, windowS: seconds(ts - firstTs), lastGapS: seconds(gap), lastBytes: batch.payloadLen[i],
+      connections: sockets, windowS: seconds(ts - firstTs), last, lastGapS: seconds(gap), lastBytes: batch.payloadLen[i], lastWindow: batch.tcpWindow[i],
       threshold: s.threshold, gapS: s.gapS, port: batch.dstPort[i],
     });
   }

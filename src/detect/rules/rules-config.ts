@@ -171,6 +171,8 @@ export interface RulesConfig {
     gapS: number;
     /** ...when it carries fewer bytes than this rate (bytes per second) over that pause. */
     minRateBps: number;
+    /** Bytes: a client window held below this for `gapS` after its request reads slowly (slow read). */
+    minWindowBytes: number;
   };
 
   /**
@@ -404,8 +406,15 @@ export const DEFAULT_RULES: RulesConfig = {
   // or more after the previous one and carrying less than 500 bytes a second over the pause
   // is a trickle. 10 trickling connections within 30 s (each counted once per 30 s): a browser
   // holds at most 6 to a host, and none trickles; a WebSocket's frames (binary, masked) and a
-  // long poll's new requests are not trickles.
-  slowHttp: { enabled: true, threshold: 10, windowS: 30, gapS: 5, minRateBps: 500 },
+  // long poll's new requests are not trickles. A slow read (slowhttptest -X asks for a receive
+  // buffer of 1 to 512 bytes, -w and -y; Linux raises it to its floor, SOCK_MIN_RCVBUF, about
+  // 2.3 KB) holds the server's answer with a window of a KB or less, mostly 0: a receiver opens
+  // its window only by an MSS or half its buffer (RFC 9293 §3.8.6.2.2, silly-window avoidance),
+  // and browsers' stacks keep tens of KB open (Linux's default buffer is 128 KB, tcp_rmem).
+  // So a window below two full segments (2 × 1460 bytes) for 5 s after a request counts as a
+  // trickle; a reader that stopped (a paused video: zero windows) does so on a connection or
+  // a few, far below 10.
+  slowHttp: { enabled: true, threshold: 10, windowS: 30, gapS: 5, minRateBps: 500, minWindowBytes: 2920 },
   // A stack retries an unanswered SYN after 1, 3, 7... s (RFC 6298's RTO, doubling) and
   // keeps few handshakes pending toward one place; 100 SYNs from ONE source that it never
   // completes (less 10 a second) is most of a listener's SYN queue on a default Linux
@@ -583,6 +592,7 @@ const SPEC: Record<string, Record<string, [Check, string]>> = {
     windowS: [num(0, 86_400, true), 'a positive number of seconds up to 86400'],
     gapS: [num(0, 3600, true), 'a positive number of seconds up to 3600'],
     minRateBps: [num(0, 1e9), 'a number of bytes per second from 0 to 1e9'],
+    minWindowBytes: [int(0, 1 << 30), 'an integer number of bytes from 0 (off) to 2^30'],
   },
   halfOpen: {
     enabled: [bool, 'true or false'],

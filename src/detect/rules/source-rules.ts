@@ -311,7 +311,7 @@ export class SourceRules {
       if (s < 0) s = this.sockets.insert(src, dst, sp, dp);
       this.sockState[s] = SYN_SENT;
       this.sockStart[s] = ts;
-      this.httpFlood.open(s);
+      this.httpFlood.open(s, batch.flags[i] & PacketFlags.TCP_WSCALE ? batch.tcpWscale[i] : 0);
       if (kind !== ProbeKind.NONE) this.probe(batch, i, src, kind, out);
       if (!isGroupDestination(batch, i, v6)) this.sockState[s] |= this.opener(batch, i, src, dst, v6, dp, out);
       if (c.halfOpen.enabled) this.halfOpen(batch, i, src, 1, out);
@@ -380,6 +380,11 @@ export class SourceRules {
         const alert = this.httpFlood.segment(s, batch, i, src, dst);
         if (alert) this.emit(out, alert, batch, i);
       }
+    }
+    // and the window it reads the answers with
+    if (verified && ack && !rst && this.httpFlood.enabled) {
+      const alert = this.httpFlood.window(s, batch, i, src, dst);
+      if (alert) this.emit(out, alert, batch, i);
     }
     if (rst || fin) {
       const life = ts - this.sockStart[s];
