@@ -71,10 +71,13 @@ export class HttpFlood {
   private readonly connCount: Int32Array;
   private readonly slowCount: Int32Array;
   suppressed = 0;
+  /** Whether either rule is on (the caller skips the reading otherwise). */
+  readonly enabled: boolean;
 
   constructor(config: RulesConfig, maxClients: number, maxSockets: number) {
     this.flood = config.httpFlood;
     this.slow = config.slowHttp;
+    this.enabled = this.flood.enabled || this.slow.enabled;
     const sockets = checkCapacity(maxSockets);
     this.phase = new Uint8Array(sockets);
     this.lastSeq = new Int32Array(sockets);
@@ -92,10 +95,6 @@ export class HttpFlood {
     this.slowCount = new Int32Array(maxClients);
   }
 
-  /** Whether either rule is on (the caller skips the reading otherwise). */
-  get enabled(): boolean {
-    return this.flood.enabled || this.slow.enabled;
-  }
 
   /** The (client, server) table: its size and evictions for the stats, its bound for the report. */
   get clientTable(): FlowTable {

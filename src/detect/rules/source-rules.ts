@@ -375,15 +375,13 @@ export class SourceRules {
       // the client speaks on a connection it opened: a host of its sweep of that port answered
       if (st & HCOUNTED && st & ESTABLISHED && !(st & DATA) && c.horizontalScan.enabled) this.answered(src, dp, ts);
       st |= DATA;
-      // its requests, read on verified connections only (what it sent itself)
-      if (verified && this.httpFlood.enabled) {
-        const alert = this.httpFlood.segment(s, batch, i, src, dst);
-        if (alert) this.emit(out, alert, batch, i);
-      }
     }
-    // and the window it reads the answers with
-    if (verified && ack && !rst && this.httpFlood.enabled) {
-      const alert = this.httpFlood.window(s, batch, i, src, dst);
+    // its requests and the window it reads the answers with, on verified connections only
+    // (what it sent itself)
+    if (verified && this.httpFlood.enabled) {
+      let alert = batch.payloadLen[i] > 0 ? this.httpFlood.segment(s, batch, i, src, dst) : null;
+      if (alert) this.emit(out, alert, batch, i);
+      alert = ack && !rst ? this.httpFlood.window(s, batch, i, src, dst) : null;
       if (alert) this.emit(out, alert, batch, i);
     }
     if (rst || fin) {
