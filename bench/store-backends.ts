@@ -44,6 +44,8 @@ const TYPE_WEIGHTS: Record<(typeof ALERT_TYPES)[number], number> = {
   'ssh-brute-force': 24,
   'brute-force': 0,
   'http-probing': 0,
+  'http-flood': 0,
+  'slow-http': 0,
   'syn-flood': 5,
   'udp-amplification': 4,
   'udp-flood': 0,

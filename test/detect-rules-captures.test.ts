@@ -172,7 +172,7 @@ after(() => {
  * first packet (capture time); no alert names a victim as its source, none but the attacker
  * is blockable.
  */
-function expectScanner(file: string, path: string, attacker: string, victims: readonly string[], withinS: number): void {
+function expectScanner(file: string, path: string, attacker: string, victims: readonly string[], withinS: number, cls = 'scan'): void {
   const node = runFiles([path], attacker);
   const first = node.detections.find((d) => d.alert.blockable && d.alert.source === attacker);
   assert.ok(first, `no blockable alert for ${attacker}; alerts: ${node.alerts.map(describeAlert).join('; ')}`);
@@ -181,7 +181,7 @@ function expectScanner(file: string, path: string, attacker: string, victims: re
     if (a.blockable) assert.equal(a.source, attacker, `blockable alert on someone else: ${describeAlert(a)}`);
   }
   const ttd = first.clock! - first.firstTs!;
-  report.push({ file, cls: 'scan', first: first.alert.type, ttdMs: (ttd * 1000).toFixed(1), alerts: node.alerts.length });
+  report.push({ file, cls, first: first.alert.type, ttdMs: (ttd * 1000).toFixed(1), alerts: node.alerts.length });
   assert.ok(ttd >= 0 && ttd < withinS, `time to detect ${ttd} s`);
 }
 
@@ -986,4 +986,58 @@ describe("rules on the live range's captures (test/fixtures/range)", () => {
       assert.ok(before.failures >= 3 && before.failures <= 5, `${before.failures} failed logins before the alert`);
     });
   }
+});
+
+// session 11 (lane dos11): HTTP floods and slow HTTP from one real address (http-flood.ts),
+// read from the client's own verified connections, and the web traffic shaped most like them
+describe('rules on crafted HTTP floods and slow HTTP (craft_classes.py DIR dos)', () => {
+  const dir = join(FIXTURES, 'classes');
+  const classLabels = readLabelsTsv(join(dir, 'labels.tsv'));
+  const label = (file: string) => classLabels.find((l) => l.file === file)!;
+
+  // [file, alert type, counted by, seconds from the attacker's first packet]: the connection
+  // floods fill 250 beyond 50/s at 200 (Hulk) to thousands (GoldenEye) a second; the
+  // keep-alive flood 2500 requests beyond 500/s at 2500 a second; slowloris' and
+  // slowhttptest's connections trickle their first piece 15 and 10 s after they open
+  const floods: Array<[string, string, string, number]> = [
+    ['classes_flood_http_hulk.pcap', 'http-flood', 'connections', 3],
+    ['classes_flood_http_goldeneye.pcap', 'http-flood', 'connections', 1],
+    ['classes_flood_http_loic.pcap', 'http-flood', 'connections', 1],
+    ['classes_flood_http_keepalive.pcap', 'http-flood', 'requests', 1.5],
+    ['classes_flood_http_slowloris.pcap', 'slow-http', '', 17],
+    ['classes_flood_http_slow_body.pcap', 'slow-http', '', 12],
+    // slowhttptest -X: windows held below 536 bytes from the first ACK, 5 s each
+    ['classes_flood_http_slow_read.pcap', 'slow-http', '', 6],
+  ];
+  for (const [file, type, by, within] of floods) {
+    test(`${file}: the client gets a blockable ${type} alert naming the server within ${within} s of its first packet, nobody else does`, () => {
+      const { attackers, victims } = label(file);
+      expectScanner(file, join(dir, file), attackers[0]!, victims, within, 'flood');
+      const alerts = runFiles([join(dir, file)]).alerts.filter((a) => a.blockable);
+      assert.equal(alerts[0]!.type, type, describeAlert(alerts[0]!));
+      assert.equal(alerts[0]!.target, victims[0]);
+      if (by) assert.equal(alerts[0]!.evidence.by, by, describeAlert(alerts[0]!));
+      else assert.ok((alerts[0]!.evidence.connections as number) >= DEFAULT_RULES.slowHttp.threshold, describeAlert(alerts[0]!));
+    });
+  }
+
+  for (const file of ['classes_benign_web_heavy_page.pcap', 'classes_benign_web_nat_200.pcap', 'classes_benign_web_crawler_aggressive.pcap', 'classes_benign_web_api_client.pcap',
+    'classes_benign_web_health_checks.pcap', 'classes_benign_web_download_manager.pcap', 'classes_benign_web_websocket_longpoll.pcap', 'classes_benign_web_stalled_readers.pcap']) {
+    test(`${file}: no HTTP flood, nothing blockable`, () => {
+      const alerts = runFiles([join(dir, file)]).alerts;
+      assert.deepEqual(alerts.filter((a) => a.blockable || a.type === 'http-flood' || a.type === 'slow-http').map(describeAlert), []);
+      report.push({ file, cls: 'benign', first: '-', ttdMs: '-', alerts: alerts.length });
+    });
+  }
+
+  test('classes_benign_web_reverse_proxy.pcap: a LAN reverse proxy opening 2,000 backend connections a second is the flood\'s shape (allow-list own proxies): flagged, and only the proxy', () => {
+    const alerts = runFiles([join(dir, 'classes_benign_web_reverse_proxy.pcap')]).alerts;
+    assert.deepEqual([...new Set(alerts.filter((a) => a.blockable).map((a) => `${a.type} ${a.source}→${a.target}`))], ['http-flood 10.20.0.2→10.20.0.21']);
+  });
+
+  test('the floods behind the benign look-alikes on one timeline: the flooders alone are flagged', () => {
+    const files = ['classes_benign_web_nat_200.pcap', 'classes_benign_web_heavy_page.pcap', 'classes_flood_http_hulk.pcap', 'classes_benign_web_api_client.pcap', 'classes_flood_http_slowloris.pcap'].map((f) => join(dir, f));
+    const alerts = runFiles(files).alerts.filter((a) => a.blockable);
+    assert.deepEqual([...new Set(alerts.map((a) => a.source))].sort(), ['198.51.100.41', '198.51.100.45']);
+  });
 });

@@ -9,6 +9,8 @@ export const ALERT_TYPES = [
   'ssh-brute-force',
   'brute-force',
   'http-probing',
+  'http-flood',
+  'slow-http',
   'syn-flood',
   'udp-amplification',
   'udp-flood',

@@ -44,6 +44,12 @@ export const ATTACKS: AttackPhrase[] = [
       'web scan', 'web scans', 'web scanner', 'web scanners', 'web scanning', 'directory brute force', 'nikto', 'dirb', 'gobuster'],
   },
   {
+    // One client flooding a web server with requests or connections, or holding its workers with trickled requests (http-flood.ts).
+    types: ['http-flood', 'slow-http'], es: 'inundación HTTP (DoS de aplicación)', en: 'HTTP flood (application-layer DoS)',
+    phrases: ['inundacion http', 'inundaciones http', 'flood http', 'http flood', 'http floods', 'slowloris', 'slow http', 'hulk', 'goldeneye', 'loic',
+      'dos http', 'http dos', 'application layer dos', 'layer 7 dos'],
+  },
+  {
     types: ['port-scan-vertical'], es: 'escaneo vertical de puertos', en: 'vertical port scan',
     phrases: ['escaneo vertical', 'escaneos verticales', 'escaneo vertical de puertos', 'escaneos verticales de puertos',
       'escaneo de puertos vertical', 'vertical scan', 'vertical scans', 'vertical port scan', 'vertical port scans'],

@@ -163,6 +163,40 @@ export interface RulesConfig {
   };
 
   /**
+   * HTTP floods from one client at one server (http-flood.ts), read from the client's own
+   * segments on connections the session verifier saw it complete: request lines (`threshold`,
+   * `leakPerS`: requests, keep-alive or not) and connections that carry one
+   * (`connectionThreshold`, `connectionLeakPerS`: Hulk, GoldenEye, LOIC and HOIC open one
+   * connection per request).
+   */
+  httpFlood: BucketConfig & {
+    enabled: boolean;
+    /** Connections opened to the server that carry a request: a bucket of this many... */
+    connectionThreshold: number;
+    /** ...leaking this many connections per second. */
+    connectionLeakPerS: number;
+  };
+
+  /**
+   * Slow HTTP (slowloris, slowhttptest's slow headers and slow body) from one client at one
+   * server (http-flood.ts): connections whose request the client trickles, a small segment
+   * after a long pause. `threshold` such connections within `windowS` fire.
+   */
+  slowHttp: {
+    enabled: boolean;
+    /** Trickling connections (each counted once per `windowS`) that fire. */
+    threshold: number;
+    /** Seconds: the bucket leaks `threshold` connections per `windowS`. */
+    windowS: number;
+    /** Seconds: a segment of an unfinished request this long after the client's previous one on the connection is a trickle... */
+    gapS: number;
+    /** ...when it carries fewer bytes than this rate (bytes per second) over that pause. */
+    minRateBps: number;
+    /** Bytes: a client window held below this for `gapS` after its request reads slowly (slow read). */
+    minWindowBytes: number;
+  };
+
+  /**
    * SYNs from one source whose handshakes the source never completes (a SYN flooder that
    * does not spoof). Each completed handshake takes a unit back out.
    */
@@ -420,6 +454,46 @@ export const DEFAULT_RULES: RulesConfig = {
     paths: ['/wp-login.php', '/xmlrpc.php', '/login', '/signin', '/sign-in', '/user/login', '/auth/login', '/api/login', '/session', '/account/login', '/accounts/login', '/admin/login', '/users/sign_in', '/j_security_check', '/owa/auth.owa', '/dvwa/login.php'],
     getPaths: [],
   },
+  // HTTP floods, per (client, server). Public limits are per address and meant to delay,
+  // not ban: nginx's limit_req example allows 1 request a second with a burst of 5 for a
+  // page, CrowdSec's http-dos-* scenarios (crowdsecurity/http-dos-bypass-cache, -random-uri)
+  // 30 beyond 1 a second of the requests a DoS tool's random query or path gives away, and
+  // ET's GoldenEye signature (sid 2018208) 100 within 300 s of its header pattern. None of
+  // those filters is readable in 16 bytes of a segment, so the units are every request and
+  // the numbers come from what browsing can draw, as httpProbing's do:
+  // - connections: a browser opens at most 6 to a host and keeps them for the page and the
+  //   next (Firefox's max-persistent-connections-per-server and Chromium's per-host limit;
+  //   RFC 9112 §9.4 asks clients to limit them), and a page is 70 requests at the median, 179
+  //   at the 90th percentile (HTTP Archive's Web Almanac), so even a NAT of 200 users, each
+  //   loading a page on 6 new connections every 24 s, opens 50 a second: the leak. 250 is 40
+  //   such browsers opening theirs at the same moment. Hulk, GoldenEye (one connection per
+  //   request, its default 500 sockets) and LOIC (HTTP/1.0) open hundreds to thousands a
+  //   second: CIC-IDS2017's Hulk about 200, alerted within 2 s.
+  // - requests: the same NAT's 200 users, each loading a median page of 70 requests every
+  //   28 s (a page view is 30 s to a minute of reading at the median), ask 500 a second: the
+  //   leak; 2500 is five seconds of it, and a keep-alive flood (wrk, h2load, 50 sockets asking
+  //   as fast as answered) asks thousands a second. An API client at 20 a second or a crawler
+  //   at a few never gets near it; a keep-alive flood slower than 500 a second is not caught.
+  //   A reverse proxy forwarding thousands a second to its backend is this flood's very
+  //   shape: own infrastructure belongs on responder.allow, which the responder never bans.
+  httpFlood: { enabled: true, threshold: 2500, leakPerS: 500, connectionThreshold: 250, connectionLeakPerS: 50 },
+  // Slow HTTP: slowloris sends a header line every 15 s (its default, -sleeptime 15) on 150
+  // sockets, slowhttptest one every 10 s (-i 10) on 50; no client sends a request in pieces
+  // seconds apart (it writes it at once; loss recovery resends the same bytes, RFC 6298's RTO
+  // starting at 1 s). Apache's mod_reqtimeout gives a request's headers 20 s, more at 500 bytes
+  // a second (header=20-40,MinRate=500), so a segment of an unfinished request 5 s (five RTOs)
+  // or more after the previous one and carrying less than 500 bytes a second over the pause
+  // is a trickle. 10 trickling connections within 30 s (each counted once per 30 s): a browser
+  // holds at most 6 to a host, and none trickles; a WebSocket's frames (binary, masked) and a
+  // long poll's new requests are not trickles. A slow read (slowhttptest -X asks for a receive
+  // buffer of 1 to 512 bytes, -w and -y; Linux raises it to its floor, SOCK_MIN_RCVBUF, about
+  // 2.3 KB) holds the server's answer with a window of a KB or less, mostly 0: a receiver opens
+  // its window only by an MSS or half its buffer (RFC 9293 §3.8.6.2.2, silly-window avoidance),
+  // and browsers' stacks keep tens of KB open (Linux's default buffer is 128 KB, tcp_rmem).
+  // So a window below two full segments (2 × 1460 bytes) for 5 s after a request counts as a
+  // trickle; a reader that stopped (a paused video: zero windows) does so on a connection or
+  // a few, far below 10.
+  slowHttp: { enabled: true, threshold: 10, windowS: 30, gapS: 5, minRateBps: 500, minWindowBytes: 2920 },
   // A stack retries an unanswered SYN after 1, 3, 7... s (RFC 6298's RTO, doubling) and
   // keeps few handshakes pending toward one place; 100 SYNs from ONE source that it never
   // completes (less 10 a second) is most of a listener's SYN queue on a default Linux
@@ -603,6 +677,21 @@ const SPEC: Record<string, Record<string, [Check, string]>> = {
     paths: [pathList(24), 'an array of at most 24 distinct paths, each "/" then 1 to 63 visible ASCII characters'],
     getPaths: [pathList(8), 'an array of at most 8 distinct paths, each "/" then 1 to 63 visible ASCII characters'],
     otherRequestCredit: [num(0, 1000), 'a number from 0 to 1000 (units another request takes back)'],
+  },
+  httpFlood: {
+    enabled: [bool, 'true or false'],
+    threshold: [int(1, 1e9), 'a positive integer (requests)'],
+    leakPerS: [num(0, 1e9, true), 'a positive number (requests per second)'],
+    connectionThreshold: [int(1, 1e9), 'a positive integer (connections)'],
+    connectionLeakPerS: [num(0, 1e9, true), 'a positive number (connections per second)'],
+  },
+  slowHttp: {
+    enabled: [bool, 'true or false'],
+    threshold: [int(1, 1_000_000), 'a positive integer (connections)'],
+    windowS: [num(0, 86_400, true), 'a positive number of seconds up to 86400'],
+    gapS: [num(0, 3600, true), 'a positive number of seconds up to 3600'],
+    minRateBps: [num(0, 1e9), 'a number of bytes per second from 0 to 1e9'],
+    minWindowBytes: [int(0, 1 << 30), 'an integer number of bytes from 0 (off) to 2^30'],
   },
   halfOpen: {
     enabled: [bool, 'true or false'],

@@ -13,6 +13,8 @@
 //                      (http-errors.ts): keyed by the client, as brute force
 //   form logins        a client's own POSTs to web login paths (form-logins.ts), read from
 //                      its request lines, keyed by (client, server)
+//   HTTP flood, slow   a client's requests and request-carrying connections to one server,
+//                      and its connections trickling a request (http-flood.ts)
 //
 // Alerts here name the source and are blockable. Along the way `scan` fills the shard's
 // VictimTally with the per-host counts that only add up across shards (victim-tally.ts).
@@ -26,11 +28,12 @@
 // arrays, IPv4 keys as int32 numbers, so an IPv4 packet allocates nothing (IPv6 keys are the
 // address texts; a tally allocates when it grows a row). Per entry, index included: socket
 // ≈ 71 B (and ≈ 23 B of login session state, login-sessions.ts, 1 B of HTTP state,
-// http-errors.ts), scan key ≈ 270 B (the distinct bitmap is 128 B), source ≈ 200 B, login
-// client ≈ 110 B, HTTP client ≈ 90 B, form-login pair ≈ 90 B (and a 64 KB filter), unanswered-UDP key ≈ 90 B;
-// at the default limits (65536 sources and as many login, HTTP and form-login clients, as many scan keys
-// of each kind and unanswered-UDP keys, 262144 sockets) about 98 MB when every table is full, most
-// of it allocated as they fill.
+// http-errors.ts, 21 B of HTTP request state, http-flood.ts), scan key ≈ 270 B (the distinct
+// bitmap is 128 B), source ≈ 200 B, login client ≈ 110 B, HTTP client ≈ 90 B, HTTP flood
+// client ≈ 170 B, form-login pair ≈ 90 B (and a 64 KB filter), unanswered-UDP key ≈ 90 B;
+// at the default limits (65536 sources and as many login, HTTP, HTTP flood and form-login
+// clients, as many scan keys of each kind and unanswered-UDP keys, 262144 sockets) about 114 MB
+// when every table is full, most of it allocated as they fill.
 
 import type { Alert } from '../alert.ts';
 import type { EvidenceGrader } from '../evidence-grade.ts';
@@ -41,6 +44,7 @@ import { hashText, mix32 } from './hash.ts';
 import { HeldAlerts } from './held-alerts.ts';
 import { FormLogins } from './form-logins.ts';
 import { HttpErrors } from './http-errors.ts';
+import { HttpFlood } from './http-flood.ts';
 import { BucketTable, WindowCounter, riskScore } from './leaky-bucket.ts';
 import { LoginRules } from './login-rules.ts';
 import { PROBE_NAMES, ProbeKind, icmpProbeKind, tcpProbeKind } from './probe-signatures.ts';
@@ -123,6 +127,7 @@ export class SourceRules {
   readonly login: LoginRules;
   readonly http: HttpErrors;
   readonly forms: FormLogins;
+  readonly httpFlood: HttpFlood;
   private readonly exemptUdp: Uint8Array;
   /** udpAmplification.reportPorts as a lookup (udp-port-roles.ts). */
   private readonly reportPorts: Uint8Array;
@@ -198,6 +203,7 @@ export class SourceRules {
     this.login = new LoginRules(c, maxSources, maxSockets);
     this.http = new HttpErrors(c, maxSources, maxSockets);
     this.forms = new FormLogins(c, maxSources);
+    this.httpFlood = new HttpFlood(c, maxSources, maxSockets);
     this.halfBuckets = new BucketTable(maxSources, c.halfOpen.threshold, c.halfOpen.leakPerS, cool);
     this.halfSyns = new Int32Array(maxSources);
     this.halfDone = new Int32Array(maxSources);
@@ -286,7 +292,7 @@ export class SourceRules {
 
   /** The bounded tables, for the report (table-report.ts). */
   tables(): Record<string, BoundedTable> {
-    const t: Record<string, BoundedTable> = { sources: this.sources, ruleSockets: this.sockets, scanVertical: this.vScan.keys, scanHorizontal: this.hScan.keys, loginClients: this.login.clientTable, httpClients: this.http.clientTable, formClients: this.forms.clientTable };
+    const t: Record<string, BoundedTable> = { sources: this.sources, ruleSockets: this.sockets, scanVertical: this.vScan.keys, scanHorizontal: this.hScan.keys, loginClients: this.login.clientTable, httpClients: this.http.clientTable, formClients: this.forms.clientTable, httpFloodClients: this.httpFlood.clientTable };
     if (this.unanswered) t.unansweredUdp = this.unanswered.table;
     return t;
   }
@@ -297,13 +303,15 @@ export class SourceRules {
       skipped: this.skipped,
       forgedOwnAddress: this.forgedOwnAddress,
       alerts: this.alerts + this.login.alerts + this.http.alerts,
-      suppressed: this.suppressed + this.login.suppressed + this.http.suppressed + this.forms.suppressed + (this.unanswered?.suppressed ?? 0),
+      suppressed: this.suppressed + this.login.suppressed + this.http.suppressed + this.forms.suppressed + this.httpFlood.suppressed + (this.unanswered?.suppressed ?? 0),
       loginClients: this.login.clientTable.size,
       loginClientEvictions: this.login.clientTable.evictions,
       httpClients: this.http.clientTable.size,
       httpClientEvictions: this.http.clientTable.evictions,
       formClients: this.forms.clientTable.size,
       formClientEvictions: this.forms.clientTable.evictions,
+      httpFloodClients: this.httpFlood.clientTable.size,
+      httpFloodClientEvictions: this.httpFlood.clientTable.evictions,
       sources: this.sources.size,
       sourceEvictions: this.sources.evictions,
       sockets: this.sockets.size,
@@ -363,6 +371,7 @@ export class SourceRules {
       if (s < 0) s = this.sockets.insert(src, dst, sp, dp);
       this.sockState[s] = SYN_SENT;
       this.sockStart[s] = ts;
+      this.httpFlood.open(s, batch.flags[i] & PacketFlags.TCP_WSCALE ? batch.tcpWscale[i] : 0);
       if (kind !== ProbeKind.NONE) this.probe(batch, i, src, kind, out);
       if (!isGroupDestination(batch, i, v6)) this.sockState[s] |= this.opener(batch, i, src, dst, v6, dp, out);
       if (c.halfOpen.enabled) this.halfOpen(batch, i, src, 1, out);
@@ -431,6 +440,14 @@ export class SourceRules {
         if (alert) this.emit(out, alert, batch, i);
       }
       st |= DATA;
+    }
+    // its requests and the window it reads the answers with, on verified connections only
+    // (what it sent itself)
+    if (verified && this.httpFlood.enabled) {
+      let alert = batch.payloadLen[i] > 0 ? this.httpFlood.segment(s, batch, i, src, dst) : null;
+      if (alert) this.emit(out, alert, batch, i);
+      alert = ack && !rst ? this.httpFlood.window(s, batch, i, src, dst) : null;
+      if (alert) this.emit(out, alert, batch, i);
     }
     if (rst || fin) {
       const life = ts - this.sockStart[s];
