@@ -874,12 +874,23 @@ describe('rules on recordings of real nmap 7.93 and hping3 (a veth pair between 
     report.push({ file: name, cls: 'benign', first: '-', ttdMs: '-', alerts: alerts.length });
   };
 
-  test('recorded_brute_hydra-mysql.pcap: hydra -t 4 mysql (100 passwords) against MariaDB 10.11: a blockable brute-force alert (mysql) by the 5th 1045, nobody else', () => {
-    const { first, alerts, start, all, before } = recordedGuesser('recorded_brute_hydra-mysql.pcap', 'mysql', 3306);
-    assert.equal(all, 100, 'every guess read as a 1045');
-    assert.ok(before >= 3 && before <= 5, `${before} failed logins before the alert`);
-    report.push({ file: 'recorded_brute_hydra-mysql.pcap', cls: 'brute', first: `${first.type} after ${before} failures`, ttdMs: ((first.ts - start) * 1000).toFixed(1), alerts: alerts.length });
-  });
+  // every guess read as a failure, the alert by the 5th: hydra 9.4 against MariaDB 10.11 (-t 4
+  // mysql, every answer a 1045); session 11 (lane login11) against PostgreSQL 15 (SCRAM-SHA-256,
+  // ssl off: libpq's SSLRequest answered 'N'; 28P01), Redis 7.0 (requirepass; hydra's first
+  // probe, answered -NOAUTH, is no guess) and Samba 4.17 (SMB1 allowed; hydra smb runs one task)
+  for (const [name, service, port, blurb] of [
+    ['recorded_brute_hydra-mysql.pcap', 'mysql', 3306, 'hydra -t 4 mysql (100 passwords) against MariaDB 10.11, every answer a 1045'],
+    ['recorded_brute_hydra-postgres.pcap', 'postgresql', 5432, 'hydra -t 4 postgres (100 passwords) against PostgreSQL 15, every answer a 28P01'],
+    ['recorded_brute_hydra-redis.pcap', 'redis', 6379, 'hydra -t 4 redis (100 passwords) against Redis 7.0, every answer a -WRONGPASS'],
+    ['recorded_brute_hydra-smb.pcap', 'smb', 445, 'hydra smb (SMB1, 100 passwords) against Samba 4.17, every answer a LOGON_FAILURE'],
+  ] as const) {
+    test(`${name}: ${blurb}: a blockable brute-force alert (${service}) by the 5th failure, nobody else`, () => {
+      const { first, alerts, start, all, before } = recordedGuesser(name, service, port);
+      assert.equal(all, 100, 'every guess read as a failed login');
+      assert.ok(before >= 3 && before <= 5, `${before} failed logins before the alert`);
+      report.push({ file: name, cls: 'brute', first: `${first.type} after ${before} failures`, ttdMs: ((first.ts - start) * 1000).toFixed(1), alerts: alerts.length });
+    });
+  }
 
   test('recorded_benign_mysql-typo-pool.pcap: the mariadb client mistyped twice then logged in, then 20 connections at once three times: 2 failures read, no alert', () => {
     recordedBenign('recorded_benign_mysql-typo-pool.pcap', 2);
@@ -922,31 +933,9 @@ describe('rules on recordings of real nmap 7.93 and hping3 (a veth pair between 
     report.push({ file: 'recorded_brute_hydra-http-get.pcap', cls: 'brute', first: `${first.type} after 20 401s`, ttdMs: ((first.ts - start) * 1000).toFixed(1), alerts: alerts.length });
   });
 
-  // session 11 (lane login11): Debian's hydra 9.4 against PostgreSQL 15 (SCRAM-SHA-256, ssl off: libpq's
-  // SSLRequest answered 'N'), Redis 7.0 (requirepass) and Samba 4.17 (SMB1 allowed), and the benign clients of each
-  test('recorded_brute_hydra-postgres.pcap: hydra -t 4 postgres (100 passwords) against PostgreSQL 15: a blockable brute-force alert (postgresql) by the 5th 28P01, nobody else', () => {
-    const { first, alerts, start, all, before } = recordedGuesser('recorded_brute_hydra-postgres.pcap', 'postgresql', 5432);
-    assert.equal(all, 100, 'every guess read as a failed authentication');
-    assert.ok(before >= 3 && before <= 5, `${before} failed logins before the alert`);
-    report.push({ file: 'recorded_brute_hydra-postgres.pcap', cls: 'brute', first: `${first.type} after ${before} failures`, ttdMs: ((first.ts - start) * 1000).toFixed(1), alerts: alerts.length });
-  });
-
+  // session 11 (lane login11): the benign clients of PostgreSQL 15, Samba 4.17 and Redis 7.0
   test('recorded_benign_postgres-typo-pool.pcap: psql without a password (closed when asked), two typos, the login, 30 connections at once three times, a database that does not exist: 2 failures read, no alert', () => {
     recordedBenign('recorded_benign_postgres-typo-pool.pcap', 2);
-  });
-
-  test('recorded_brute_hydra-redis.pcap: hydra -t 4 redis (100 passwords) against Redis 7.0: a blockable brute-force alert (redis) by the 5th -WRONGPASS, nobody else', () => {
-    const { first, alerts, start, all, before } = recordedGuesser('recorded_brute_hydra-redis.pcap', 'redis', 6379);
-    assert.equal(all, 100, 'every guess read as a -WRONGPASS (hydra\'s first probe, answered -NOAUTH, is not one)');
-    assert.ok(before >= 3 && before <= 5, `${before} failed logins before the alert`);
-    report.push({ file: 'recorded_brute_hydra-redis.pcap', cls: 'brute', first: `${first.type} after ${before} failures`, ttdMs: ((first.ts - start) * 1000).toFixed(1), alerts: alerts.length });
-  });
-
-  test('recorded_brute_hydra-smb.pcap: hydra smb (SMB1, one task: hydra allows no more) with 100 passwords against Samba 4.17: a blockable brute-force alert (smb) by the 5th LOGON_FAILURE, nobody else', () => {
-    const { first, alerts, start, all, before } = recordedGuesser('recorded_brute_hydra-smb.pcap', 'smb', 445);
-    assert.equal(all, 100, 'every guess read as a LOGON_FAILURE');
-    assert.ok(before >= 3 && before <= 5, `${before} failed logins before the alert`);
-    report.push({ file: 'recorded_brute_hydra-smb.pcap', cls: 'brute', first: `${first.type} after ${before} failures`, ttdMs: ((first.ts - start) * 1000).toFixed(1), alerts: alerts.length });
   });
 
   test('recorded_benign_smb-typo-clients.pcap: smbclient (SMB 3.1.1) mistyping twice, then listing and fetching files (one not found), 10 clients at once three times: 2 failures read, no alert', () => {
