@@ -21,10 +21,10 @@ const CLIENT = '10.0.0.1';
 function conn(cp: number, t: number, requests: string[], opts: { client?: string; server?: string; gap?: number; verified?: boolean; dp?: number } = {}): Pkt[] {
   const client = opts.client ?? CLIENT, server = opts.server ?? SRV, gap = opts.gap ?? 0.01, verified = opts.verified ?? true;
   const dp = opts.dp ?? 80;
-  const seg = (dt: number, flags: number, head?: string): Pkt => ({ ts: t + dt, src: client, dst: server, sp: cp, dp, flags, payload: head ? 300 : 0, head, verified: verified && flags !== SYN });
-  const pkts = [seg(0, SYN), seg(0.001, ACK)];
-  requests.forEach((r, k) => pkts.push(seg(0.002 + k * gap, ACK | PSH, r)));
-  pkts.push(seg(0.003 + requests.length * gap, FIN | ACK));
+  const seg = (dt: number, flags: number, seq: number, head?: string): Pkt => ({ ts: t + dt, src: client, dst: server, sp: cp, dp, flags, seq, payload: head ? 300 : 0, head, verified: verified && flags !== SYN });
+  const pkts = [seg(0, SYN, 1000), seg(0.001, ACK, 1001)];
+  requests.forEach((r, k) => pkts.push(seg(0.002 + k * gap, ACK | PSH, 1001 + 300 * k, r)));
+  pkts.push(seg(0.003 + requests.length * gap, FIN | ACK, 1001 + 300 * requests.length));
   return pkts;
 }
 
@@ -100,6 +100,13 @@ describe('form-login brute force rule', () => {
     const out = formAlerts(run(new SourceRules(cfg()), conn(40000, 1, Array(10).fill(POST('/user/login')), { dp: 8081 })));
     assert.equal(out.length, 1);
     assert.equal(out[0]!.evidence.port, 8081);
+  });
+
+  test('a login request seen twice (retransmitted, or mirrored twice by the capture) counts once: 6 logins, each sent twice, stay below 10', () => {
+    const twice = (pkts: Pkt[]) => pkts.flatMap((p) => (p.head ? [p, { ...p, ts: p.ts + 0.0002 }] : [p]));
+    const person = twice(oneEach(6, POST('/wp-login.php'), 1, 1));
+    assert.deepEqual(formAlerts(run(new SourceRules(cfg()), person)), []);
+    assert.equal(formAlerts(run(new SourceRules(cfg()), twice(oneEach(10, POST('/wp-login.php'), 1, 0.01)))).length, 1, 'ten logins still fire');
   });
 
   test('only requests on connections the client completed count (a forged or unverified one counts nothing)', () => {

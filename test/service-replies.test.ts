@@ -7,6 +7,8 @@ import { describe, test } from 'node:test';
 import { PAYLOAD_HEAD_BYTES } from '../src/net/packet-batch.ts';
 import { MYSQL_ACCESS_DENIED, NtStatus, PgAuth, Reply, Service, greetingService, isPgError, isPreamble, loginReply, mysqlReply, pgAuthRequest, rdpConfirm, RdpProtocol, redisReply, smbReply, vncSecurityResult, sipReply } from '../src/detect/rules/service-replies.ts';
 import { httpStatus, sipStatus } from '../src/detect/rules/http-status.ts';
+import { LoginEvent, LoginSessions } from '../src/detect/rules/login-sessions.ts';
+import { ACK, PSH, batchOf, type Pkt } from '../devkit/packets.ts';
 
 const H = PAYLOAD_HEAD_BYTES;
 
@@ -180,6 +182,23 @@ describe('SMB', () => {
     assert.equal(r(smb1(0x75, le32(NtStatus.LOGON_FAILURE), 0xc801)), Reply.NONE, 'TREE_CONNECT_ANDX');
     assert.equal(r(smb1(0x73, le32(NtStatus.MORE_PROCESSING_REQUIRED), 0xc801)), Reply.NONE);
     assert.equal(r(smb1(0x73, [1, 0, 5, 0], 0x8001)), Reply.NONE, 'ERRDOS/ERRnoaccess');
+  });
+
+  test("a message's later segments are passed over by its length: a READ of a file whose bytes look like LOGON_FAILURE answers at every segment counts nothing for its reader; a real failure after it still counts", () => {
+    const sessions = new LoginSessions(4, 1);
+    sessions.open(0);
+    const srv = (ts: number, head: number[], payload: number): Pkt => ({ ts, src: '10.0.0.22', dst: '10.0.0.1', sp: 445, dp: 50000, flags: ACK | PSH, payload, head, verified: true });
+    const fake = smb2(NtStatus.LOGON_FAILURE, 73);
+    const pkts = [
+      srv(1, smb2(NtStatus.SUCCESS, 248), 252), // NEGOTIATE's answer
+      srv(1.1, smb2(NtStatus.SUCCESS, 80 + 65536), 1448), // a READ's answer: 64 kB of the file follow
+      ...Array.from({ length: 45 }, (_, k) => srv(1.2 + k * 0.001, fake, 1448)),
+      srv(2, fake, 77), // a SESSION_SETUP answered LOGON_FAILURE
+    ];
+    const b = batchOf(pkts);
+    const events = pkts.map((_, i) => sessions.segment(0, b, i));
+    assert.equal(events.filter((e) => e === LoginEvent.FAILURE).length, 1);
+    assert.equal(events.at(-1), LoginEvent.FAILURE);
   });
 });
 

@@ -49,12 +49,17 @@ export const OTHER_REQUEST = -1;
  */
 export function loginRequestPath(batch: PacketBatch, i: number, posts: readonly Uint8Array[], gets: readonly Uint8Array[]): number {
   const off = i * PAYLOAD_HEAD_BYTES;
+  return loginPath(batch, i, httpMethod(batch.head, off, Math.min(batch.payloadLen[i], PAYLOAD_HEAD_BYTES)), posts, gets);
+}
+
+/** loginRequestPath for a segment whose request line's method `m` (httpMethod) is already read. */
+function loginPath(batch: PacketBatch, i: number, m: HttpMethod, posts: readonly Uint8Array[], gets: readonly Uint8Array[]): number {
+  if (m === HttpMethod.NONE) return NOT_A_REQUEST;
+  const off = i * PAYLOAD_HEAD_BYTES;
   const head = batch.head;
   const len = batch.payloadLen[i];
   const cut = len > PAYLOAD_HEAD_BYTES;
   const end = off + (cut ? PAYLOAD_HEAD_BYTES : len);
-  const m = httpMethod(head, off, end - off);
-  if (m === HttpMethod.NONE) return NOT_A_REQUEST;
   const at = targetOffset(m, off);
   if (m === HttpMethod.POST) return targetPrefix(head, at, end, cut, posts);
   if (m === HttpMethod.GET && gets.length > 0) {
@@ -104,20 +109,18 @@ export class FormLogins {
   }
 
   /**
-   * A segment with payload from a client (row i, `client` to `server`) on a connection it
-   * completed; `opens`: it is the first the client sent on that connection. Returns the
-   * alert when the pair's bucket overflows, else null.
+   * A new request (row i, `client` to `server`, its method `method` as http-flood.ts read it:
+   * never a retransmission) on a connection the client completed; `opens`: it is the first
+   * segment the client sent on that connection. Returns the alert when the pair's bucket
+   * overflows, else null.
    */
-  request(batch: PacketBatch, i: number, client: AddressKey, server: AddressKey, opens: boolean): Alert | null {
+  request(batch: PacketBatch, i: number, client: AddressKey, server: AddressKey, opens: boolean, method: HttpMethod): Alert | null {
     const cfg = this.cfg;
     if (!cfg.enabled) return null;
-    const off = i * PAYLOAD_HEAD_BYTES;
-    const head = batch.head;
-    // a segment that cannot be a login request ("P"OST, or "G"ET when GET forms are read)
+    // a request that cannot be a login request (a POST, or a GET when GET forms are read)
     // matters only for its credit, which only a pair with an entry takes
-    const first = head[off];
-    if (first !== 0x50 && (first !== 0x47 || this.gets.length === 0) && (cfg.otherRequestCredit === 0 || this.clients.size === 0)) return null;
-    const p = loginRequestPath(batch, i, this.posts, this.gets);
+    if (method !== HttpMethod.POST && (method !== HttpMethod.GET || this.gets.length === 0) && (cfg.otherRequestCredit === 0 || this.clients.size === 0)) return null;
+    const p = loginPath(batch, i, method, this.posts, this.gets);
     if (p === NOT_A_REQUEST) return null;
     const ts = batch.ts[i];
     const b = this.bucket;

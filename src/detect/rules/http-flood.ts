@@ -71,8 +71,14 @@ export class HttpFlood {
   private readonly connCount: Int32Array;
   private readonly slowCount: Int32Array;
   suppressed = 0;
-  /** Whether either rule is on (the caller skips the reading otherwise). */
+  /** Whether either rule is on (the caller skips the reading otherwise, unless another reader of requests wants them). */
   readonly enabled: boolean;
+  /**
+   * The method of the request line the last `segment` read as a new request, else NONE (the
+   * rest of a request, a retransmission, a connection that is not HTTP/1.x): the one read of
+   * the client's request lines, which the form-login rule takes from here (form-logins.ts).
+   */
+  requestMethod: HttpMethod = HttpMethod.NONE;
 
   constructor(config: RulesConfig, maxClients: number, maxSockets: number) {
     this.flood = config.httpFlood;
@@ -141,6 +147,7 @@ export class HttpFlood {
    * alert it made, if any (the caller grades and raises it).
    */
   segment(slot: number, batch: PacketBatch, i: number, client: AddressKey, server: AddressKey): Alert | null {
+    this.requestMethod = HttpMethod.NONE;
     const phase = this.phase[slot];
     if (phase === OTHER) return null;
     const seq = batch.tcpSeq[i] | 0;
@@ -158,9 +165,13 @@ export class HttpFlood {
         return null;
       }
       this.phase[slot] = HTTP;
-      return this.request(batch, i, client, server, ts, true);
+      this.requestMethod = method;
+      return this.request(batch, i, client, server, ts, true, method);
     }
-    if (method !== HttpMethod.NONE) return this.request(batch, i, client, server, ts, false);
+    if (method !== HttpMethod.NONE) {
+      this.requestMethod = method;
+      return this.request(batch, i, client, server, ts, false, method);
+    }
     // the rest of a request: a trickle when small and late
     const s = this.slow;
     if (!s.enabled || gap < s.gapS || len >= s.minRateBps * gap) return null;
@@ -171,7 +182,7 @@ export class HttpFlood {
     return this.trickle(batch, i, client, server, ts, gap, 'trickle');
   }
 
-  private request(batch: PacketBatch, i: number, client: AddressKey, server: AddressKey, ts: number, opened: boolean): Alert | null {
+  private request(batch: PacketBatch, i: number, client: AddressKey, server: AddressKey, ts: number, opened: boolean, method: HttpMethod): Alert | null {
     const f = this.flood;
     if (!f.enabled) return null;
     const c = this.clientSlot(client, server);
@@ -199,7 +210,7 @@ export class HttpFlood {
       by: connOver ? 'connections' : 'requests',
       requests: this.reqCount[c]!, connections: this.connCount[c]!, windowS: seconds(ts - firstTs),
       threshold: connOver ? f.connectionThreshold : f.threshold, leakPerS: connOver ? f.connectionLeakPerS : f.leakPerS,
-      method: HTTP_METHOD_NAMES[httpMethod(batch.head, i * PAYLOAD_HEAD_BYTES, Math.min(batch.payloadLen[i], PAYLOAD_HEAD_BYTES))]!,
+      method: HTTP_METHOD_NAMES[method]!,
       port: batch.dstPort[i],
     };
     // one alert for both: the cooldown covers the flood, however it is counted

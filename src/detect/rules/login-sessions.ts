@@ -113,7 +113,7 @@ export class LoginSessions {
   private readonly bits: Uint8Array;
   /** FTP (1) or SMTP (2), once a reply code tells. */
   private readonly dialect: Uint8Array;
-  /** SSH: plaintext bytes of the current packet still to come in later segments; RDP: the server's bytes after its Connection Confirm. */
+  /** SSH: plaintext bytes of the current packet still to come in later segments; SMB: the current message's; RDP: the server's bytes after its Connection Confirm. */
   private readonly skip: Int32Array;
   private readonly sizeS: Uint16Array;
   private readonly sizeF: Uint16Array;
@@ -187,10 +187,17 @@ export class LoginSessions {
     const phase = this.phase[slot];
     // the line and packet protocols need no clock; segments that cannot start an answer are
     // passed over at their first byte: HTTP's that start no status line (bodies, most of an
-    // HTTP connection's segments), SMB's that start no session header (a READ's data), Redis's
-    // that start no error (values: most of a pooled connection's replies)
+    // HTTP connection's segments), SMB's that start no session header, Redis's that start no
+    // error (values: most of a pooled connection's replies). SMB's messages say their length:
+    // the segments that carry the rest of one (a READ's data, a listing) are passed over
+    // whatever their first bytes, which are the share's files, not the server's words (a file
+    // holding LOGON_FAILURE answers at every 1448 bytes made one failure a segment of its reader)
     if (phase === LINES) {
       const svc = this.service[slot], first = h[o];
+      if (svc === Service.SMB && this.skip[slot] > 0) {
+        this.skip[slot] -= len;
+        return LoginEvent.NONE;
+      }
       if ((svc === Service.HTTP && first !== 0x48) || (svc === Service.SIP && first !== 0x53) || (svc === Service.SMB && first !== 0) || (svc === Service.REDIS && first !== 0x2d)) return LoginEvent.NONE;
       return this.lines(slot, h, o, len);
     }
@@ -266,6 +273,8 @@ export class LoginSessions {
   /** A reply of a line or packet protocol (FTP, SMTP, POP3, IMAP, Telnet, MySQL, HTTP, VNC, SMB, PostgreSQL, Redis). */
   private lines(slot: number, h: Uint8Array, o: number, len: number): number {
     const svc = this.service[slot];
+    // an SMB message's bytes past this segment (its session header's 24-bit length)
+    if (svc === Service.SMB) this.skip[slot] = len < 4 ? 0 : Math.max(0, 4 + ((h[o + 1]! << 16) | (h[o + 2]! << 8) | h[o + 3]!) - len);
     if (len >= 3 && h[o] === TLS_HANDSHAKE && h[o + 1] === 3 && h[o + 2]! >= 1 && h[o + 2]! <= 4) {
       // a TLS record (RFC 8446 §5.1: handshake, version 3.1-3.4): STARTTLS, MySQL's SSL
       // request, VeNCrypt; what follows is encrypted, so nothing more is read here

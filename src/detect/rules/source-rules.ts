@@ -45,6 +45,7 @@ import { HeldAlerts } from './held-alerts.ts';
 import { FormLogins } from './form-logins.ts';
 import { HttpErrors } from './http-errors.ts';
 import { HttpFlood } from './http-flood.ts';
+import { HttpMethod } from './http-request.ts';
 import { BucketTable, WindowCounter, riskScore } from './leaky-bucket.ts';
 import { LoginRules } from './login-rules.ts';
 import { PROBE_NAMES, ProbeKind, icmpProbeKind, tcpProbeKind } from './probe-signatures.ts';
@@ -128,6 +129,8 @@ export class SourceRules {
   readonly http: HttpErrors;
   readonly forms: FormLogins;
   readonly httpFlood: HttpFlood;
+  /** Whether a rule reads the client's request lines (HTTP flood, slow HTTP, form logins). */
+  private readonly readsRequests: boolean;
   private readonly exemptUdp: Uint8Array;
   /** udpAmplification.reportPorts as a lookup (udp-port-roles.ts). */
   private readonly reportPorts: Uint8Array;
@@ -204,6 +207,7 @@ export class SourceRules {
     this.http = new HttpErrors(c, maxSources, maxSockets);
     this.forms = new FormLogins(c, maxSources);
     this.httpFlood = new HttpFlood(c, maxSources, maxSockets);
+    this.readsRequests = this.httpFlood.enabled || c.formLogin.enabled;
     this.halfBuckets = new BucketTable(maxSources, c.halfOpen.threshold, c.halfOpen.leakPerS, cool);
     this.halfSyns = new Int32Array(maxSources);
     this.halfDone = new Int32Array(maxSources);
@@ -434,19 +438,21 @@ export class SourceRules {
     if (batch.payloadLen[i] > 0) {
       // the client speaks on a connection it opened: a host of its sweep of that port answered
       if (st & HCOUNTED && st & ESTABLISHED && !(st & DATA) && c.horizontalScan.enabled) this.answered(src, dp, ts);
-      // a web client's login requests, on connections it completed (form-logins.ts)
-      if (verified) {
-        const alert = this.forms.request(batch, i, src, dst, !(st & DATA));
+      // its requests, on connections it completed (what it sent itself): read once, by the
+      // HTTP flood rule (http-flood.ts: new request lines, retransmissions passed over), whose
+      // reading the form-login rule takes (form-logins.ts)
+      if (verified && this.readsRequests) {
+        const hf = this.httpFlood;
+        let alert = hf.segment(s, batch, i, src, dst);
+        if (alert) this.emit(out, alert, batch, i);
+        alert = hf.requestMethod !== HttpMethod.NONE ? this.forms.request(batch, i, src, dst, !(st & DATA), hf.requestMethod) : null;
         if (alert) this.emit(out, alert, batch, i);
       }
       st |= DATA;
     }
-    // its requests and the window it reads the answers with, on verified connections only
-    // (what it sent itself)
-    if (verified && this.httpFlood.enabled) {
-      let alert = batch.payloadLen[i] > 0 ? this.httpFlood.segment(s, batch, i, src, dst) : null;
-      if (alert) this.emit(out, alert, batch, i);
-      alert = ack && !rst ? this.httpFlood.window(s, batch, i, src, dst) : null;
+    // the window it reads the answers with, on verified connections only
+    if (verified && ack && !rst && this.httpFlood.enabled) {
+      const alert = this.httpFlood.window(s, batch, i, src, dst);
       if (alert) this.emit(out, alert, batch, i);
     }
     if (rst || fin) {
