@@ -17,6 +17,8 @@ import { LoginAttempts } from '../src/eval/login-attempts.ts';
 import { PacketBatch } from '../src/net/packet-batch.ts';
 import { SessionVerifier } from '../src/detect/session-verifier.ts';
 import { readCaptureSync } from '../src/net/pcap-file.ts';
+import { ACK, PSH, type Pkt } from '../devkit/packets.ts';
+import { runSharded } from '../devkit/sharded-rules.ts';
 
 const PCAP_DIR = new URL('../../shared/data/pcap/', import.meta.url).pathname;
 const FIXTURES = new URL('./fixtures/captures/', import.meta.url).pathname;
@@ -818,6 +820,26 @@ describe('rules on recordings of real nmap 7.93 and hping3 (a veth pair between 
       assert.ok(flood, `no alert; alerts: ${alerts.map(describeAlert).join('; ')}`);
       assert.ok(flood.ts - firstTs(file) < 1, `alerted ${flood.ts - firstTs(file)} s after the flood began`);
       report.push({ file: name, cls: 'flood', first: flood.type, ttdMs: ((flood.ts - firstTs(file)) * 1000).toFixed(1), alerts: alerts.length });
+    });
+  }
+
+  // A host talking to itself on lo (the default capture interface) is not LAND: every segment
+  // of one busy local connection (src = dst = 127.0.0.1, or ::1) was counted toward a tcp-flood
+  // of 127.0.0.1, each as a source of its own.
+  for (const addr of ['127.0.0.1', '::1']) {
+    test(`one busy connection over loopback (${addr}, 2,000 segments/s for 3 s) raises nothing`, () => {
+      const batches: Pkt[][] = [];
+      let ts = 1000;
+      for (let b = 0; b < 30; b++) {
+        const pkts: Pkt[] = [];
+        for (let k = 0; k < 100; k++) {
+          ts += 0.001;
+          pkts.push({ ts, src: addr, dst: addr, sp: 40000, dp: 5432, flags: ACK | PSH, payload: 100, seq: b * 100 + k, ack: 1 });
+          pkts.push({ ts, src: addr, dst: addr, sp: 5432, dp: 40000, flags: ACK | PSH, payload: 200, seq: b * 100 + k, ack: 1 });
+        }
+        batches.push(pkts);
+      }
+      assert.deepEqual(runSharded(DEFAULT_RULES, batches).out.map(describeAlert), []);
     });
   }
 

@@ -120,6 +120,19 @@ function isGroupDestination(batch: PacketBatch, i: number, v6: boolean): boolean
   return d >>> 28 === 14 || d === 0xffffffff;
 }
 
+/**
+ * A loopback destination (127.0.0.0/8, ::1: RFC 1122 §3.2.1.3, RFC 4291 §2.5.3), which never
+ * crosses a wire: a packet to it whose source is the same address is a host talking to
+ * itself on lo (the default capture interface), not a LAND packet.
+ */
+function isLoopback(batch: PacketBatch, i: number, v6: boolean): boolean {
+  if (!v6) return batch.dst4[i] >>> 24 === 127;
+  const o = i * 16;
+  const d = batch.dst;
+  for (let k = 0; k < 15; k++) if (d[o + k] !== 0) return false;
+  return d[o + 15] === 1;
+}
+
 export class SourceRules {
   private readonly config: RulesConfig;
   private readonly writer: VictimTallyWriter;
@@ -254,7 +267,7 @@ export class SourceRules {
       }
       const src = batch.flowKey(i, 'src');
       const dst = batch.flowKey(i, 'dst');
-      if (src === dst) {
+      if (src === dst && !isLoopback(batch, i, v6)) {
         this.ownAddress(batch, i, v6, t);
         continue;
       }
