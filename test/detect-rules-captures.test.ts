@@ -755,6 +755,17 @@ describe('SCTP scans: real nmap 7.93 -sY and -sZ (a veth pair); SCTP signalling 
       report.push({ file, cls: 'brute', first: first.type, ttdMs: ((first.ts - firstTs(path)) * 1000).toFixed(1), alerts: alerts.length });
     });
   }
+  // The client of a SIP answer is its destination, so an answer must answer something: a host
+  // sending "SIP/2.0 403" datagrams nobody asked for, from its own address, had their
+  // destination banned as a SIP guesser (a forgeable-graded ban of a host never seen before).
+  test('unsolicited SIP 403s toward a host that sent no SIP: no alert naming it', () => {
+    const pkts: Pkt[] = [];
+    for (let k = 0; k < 200; k++) {
+      pkts.push({ ts: 1000 + k * 0.01, src: '198.51.100.7', dst: '192.0.2.10', proto: 'udp', sp: 5060, dp: 5060 + (k % 50), payload: 300, head: 'SIP/2.0 403 Forbidden\r\n' });
+    }
+    const alerts = runSharded(DEFAULT_RULES, [pkts]).out;
+    assert.deepEqual(alerts.filter((a) => a.source === '192.0.2.10').map(describeAlert), []);
+  });
   test('classes_benign_sip_pbx.pcap: 40 phones re-registering (one mistypes twice), OPTIONS, a trunk\'s calls challenged 407: no alert', () => {
     const alerts = runFiles([join(FIXTURES, 'classes', 'classes_benign_sip_pbx.pcap')]).alerts;
     assert.deepEqual(alerts.map(describeAlert), []);
