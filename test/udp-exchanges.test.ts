@@ -8,6 +8,7 @@ import { DecodeStats } from '../src/net/decode-stats.ts';
 import { PacketBatch, PacketFlags } from '../src/net/packet-batch.ts';
 import { SessionVerifier } from '../src/detect/session-verifier.ts';
 import { ethernet, icmp, ipv4, udp } from './fixtures/net/frames.ts';
+import { mix32 } from '../src/util/hash.ts';
 
 type Frame = { ts: number; bytes: Uint8Array };
 const echo = (ts: number, src: string, dst: string, type: 0 | 8): Frame => ({ ts, bytes: ethernet(0x0800, ipv4({ src, dst, protocol: 1 }, icmp(type, 0, [0, 7, 0, 1], new Array(56).fill(0)))) });
@@ -65,6 +66,25 @@ describe('SOURCE_ANSWERED', () => {
     const counted = marks.filter((m) => m === 0).length;
     assert.ok(counted >= 80, `${counted} of 100 openings left for the sweep rules`);
     assert.equal(marks.slice(30).filter((m) => m === 1).length, 0, 'none marked once most went unanswered');
+  });
+
+  test('a forged source sharing the monitor\'s sender slot, one datagram between its pings, does not wipe its counts', () => {
+    // the sender table is direct-mapped (udp-exchanges.ts): find an address whose slot is the monitor's
+    const key = (a: string) => a.split('.').reduce((x, o) => x * 256 + Number(o), 0) | 0;
+    const slot = (a: string) => mix32(key(a)) & ((1 << 14) - 1);
+    let forged = '';
+    for (let k = 0; !forged; k++) {
+      const a = `198.${18 + (k >> 16)}.${(k >> 8) & 255}.${k & 255}`;
+      if (slot(a) === slot(NMS)) forged = a;
+    }
+    const frames: Frame[] = [];
+    for (let k = 0; k < 50; k++) {
+      frames.push(echo(k * 0.01, NMS, host(k + 1), 8));
+      frames.push(echo(k * 0.01 + 0.002, host(k + 1), NMS, 0));
+      frames.push(dgram(k * 0.01 + 0.005, forged, '10.20.9.9', 40000 + k, 53));
+    }
+    const requests = marked(frames).filter((_, i) => i % 3 === 0).map((f) => (f & PacketFlags.SOURCE_ANSWERED ? 1 : 0));
+    assert.deepEqual(requests, [...new Array(8).fill(0), ...new Array(42).fill(1)]);
   });
 
   test('a sweep that nothing answers is never marked', () => {
