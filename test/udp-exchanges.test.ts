@@ -7,7 +7,7 @@ import { decodeFrame } from '../src/net/decode.ts';
 import { DecodeStats } from '../src/net/decode-stats.ts';
 import { PacketBatch, PacketFlags } from '../src/net/packet-batch.ts';
 import { SessionVerifier } from '../src/detect/session-verifier.ts';
-import { ethernet, icmp, ipv4, udp } from './fixtures/net/frames.ts';
+import { arp, ethernet, icmp, ipv4, tcp, udp } from './fixtures/net/frames.ts';
 import { mix32 } from '../src/util/hash.ts';
 
 type Frame = { ts: number; bytes: Uint8Array };
@@ -91,5 +91,23 @@ describe('SOURCE_ANSWERED', () => {
     const frames: Frame[] = [];
     for (let k = 0; k < 100; k++) frames.push(dgram(k * 0.001, '203.0.113.9', host(k + 1), 50000, 161));
     assert.ok(marked(frames).every((f) => !(f & PacketFlags.SOURCE_ANSWERED)));
+  });
+});
+
+describe('SOURCE_SEEN on ARP', () => {
+  test('an ARP request from an address that completed a handshake is SOURCE_SEEN (an ARP sweep forged in its name is spared as a SYN sweep is)', () => {
+    const SYN = 0x02, ACK = 0x10;
+    const seg = (ts: number, src: string, dst: string, sport: number, dport: number, flags: number, seq: number, ack: number): Frame =>
+      ({ ts, bytes: ethernet(0x0800, ipv4({ src, dst, protocol: 6 }, tcp({ sport, dport, flags, seq, ack }))) });
+    const flags = marked([
+      seg(0, '10.20.0.7', '10.20.0.1', 40000, 22, SYN, 100, 0),
+      seg(0.001, '10.20.0.1', '10.20.0.7', 22, 40000, SYN | ACK, 500, 101),
+      seg(0.002, '10.20.0.7', '10.20.0.1', 40000, 22, ACK, 101, 501),
+      { ts: 1, bytes: ethernet(0x0806, arp(1, '10.20.0.7', '10.20.0.99'), [0xff, 0xff, 0xff, 0xff, 0xff, 0xff]) },
+      { ts: 1, bytes: ethernet(0x0806, arp(1, '10.20.0.8', '10.20.0.99'), [0xff, 0xff, 0xff, 0xff, 0xff, 0xff]) },
+    ]);
+    assert.ok(flags[2]! & PacketFlags.SOURCE_SEEN, 'the handshake verified');
+    assert.ok(flags[3]! & PacketFlags.SOURCE_SEEN);
+    assert.ok(!(flags[4]! & PacketFlags.SOURCE_SEEN));
   });
 });

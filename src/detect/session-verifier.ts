@@ -101,6 +101,12 @@ export class SessionVerifier {
     const flags = b.flags;
     for (let i = 0; i < n; i++) {
       let f = flags[i];
+      if (f & PacketFlags.ARP && !(f & (PacketFlags.MALFORMED | PacketFlags.UNSUPPORTED))) {
+        // an ARP sweep's sender (source-rules.ts arp()) has had real sessions or not, as an IP
+        // packet's; ARP has no hop count to check
+        if (this.seen(b, i, b.flowKey(i, 'src'))) flags[i] = f | PacketFlags.SOURCE_SEEN;
+        continue;
+      }
       if ((f & (PacketFlags.IPV4 | PacketFlags.IPV6)) === 0 || f & (PacketFlags.MALFORMED | PacketFlags.UNSUPPORTED)) continue;
       const v6 = (f & PacketFlags.IPV6) !== 0;
       const src = b.flowKey(i, 'src');
@@ -173,6 +179,12 @@ export class SessionVerifier {
     if (s < 0) s = this.sources.insert(src, 0, 0, 0);
     this.seenAt[s] = ts;
     this.hops[s] = hopCount(ttl);
+  }
+
+  /** `src` completed a handshake within `sessionMemoryS` of row i. */
+  private seen(b: PacketBatch, i: number, src: AddressKey): boolean {
+    const s = this.sources.find(src, 0, 0, 0);
+    return s >= 0 && b.ts[i] - this.seenAt[s] <= this.memoryS;
   }
 
   private source(b: PacketBatch, i: number, f: number, src: AddressKey): number {
