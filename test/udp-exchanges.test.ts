@@ -111,3 +111,23 @@ describe('SOURCE_SEEN on ARP', () => {
     assert.ok(!(flags[4]! & PacketFlags.SOURCE_SEEN));
   });
 });
+
+describe('SOURCE_SEEN and HOP_MISMATCH on tiny fragments', () => {
+  test('a tiny TCP fragment (malformed, a scan probe for the source rules) from a seen source is SOURCE_SEEN, and HOP_MISMATCH at another hop count', () => {
+    const SYN = 0x02, ACK = 0x10;
+    const seg = (ts: number, src: string, dst: string, sport: number, dport: number, flags: number, seq: number, ack: number): Frame =>
+      ({ ts, bytes: ethernet(0x0800, ipv4({ src, dst, protocol: 6, ttl: 60 }, tcp({ sport, dport, flags, seq, ack }))) });
+    const tiny = (ts: number, ttl: number): Frame =>
+      ({ ts, bytes: ethernet(0x0800, ipv4({ src: '10.20.0.7', dst: '10.20.0.1', protocol: 6, ttl, fragWord: 0x2000 }, tcp({ sport: 40001, dport: 23, flags: SYN }).subarray(0, 8))) });
+    const flags = marked([
+      seg(0, '10.20.0.7', '10.20.0.1', 40000, 22, SYN, 100, 0),
+      seg(0.001, '10.20.0.1', '10.20.0.7', 22, 40000, SYN | ACK, 500, 101),
+      seg(0.002, '10.20.0.7', '10.20.0.1', 40000, 22, ACK, 101, 501),
+      tiny(1, 60),
+      tiny(1, 40),
+    ]);
+    assert.ok(flags[3]! & PacketFlags.TINY_FRAGMENT);
+    assert.ok(flags[3]! & PacketFlags.SOURCE_SEEN && !(flags[3]! & PacketFlags.HOP_MISMATCH));
+    assert.ok(flags[4]! & PacketFlags.HOP_MISMATCH);
+  });
+});

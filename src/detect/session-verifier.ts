@@ -107,7 +107,13 @@ export class SessionVerifier {
         if (this.seen(b, i, b.flowKey(i, 'src'))) flags[i] = f | PacketFlags.SOURCE_SEEN;
         continue;
       }
-      if ((f & (PacketFlags.IPV4 | PacketFlags.IPV6)) === 0 || f & (PacketFlags.MALFORMED | PacketFlags.UNSUPPORTED)) continue;
+      if ((f & (PacketFlags.IPV4 | PacketFlags.IPV6)) === 0) continue;
+      if (f & (PacketFlags.MALFORMED | PacketFlags.UNSUPPORTED)) {
+        // a tiny TCP fragment is malformed, but a scan probe for the source rules: its source
+        // is checked as any packet's (its IP header, hop count included, is whole)
+        if (f & PacketFlags.TINY_FRAGMENT) flags[i] = this.source(b, i, f, b.flowKey(i, 'src'));
+        continue;
+      }
       const v6 = (f & PacketFlags.IPV6) !== 0;
       const src = b.flowKey(i, 'src');
       const ports = !(f & PacketFlags.FRAGMENT && b.fragOffset[i] !== 0);
