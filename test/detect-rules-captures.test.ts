@@ -17,6 +17,8 @@ import { LoginAttempts } from '../src/eval/login-attempts.ts';
 import { PacketBatch } from '../src/net/packet-batch.ts';
 import { SessionVerifier } from '../src/detect/session-verifier.ts';
 import { readCaptureSync } from '../src/net/pcap-file.ts';
+import { ACK, PSH, type Pkt } from '../devkit/packets.ts';
+import { runSharded } from '../devkit/sharded-rules.ts';
 
 const PCAP_DIR = new URL('../../shared/data/pcap/', import.meta.url).pathname;
 const FIXTURES = new URL('./fixtures/captures/', import.meta.url).pathname;
@@ -753,6 +755,17 @@ describe('SCTP scans: real nmap 7.93 -sY and -sZ (a veth pair); SCTP signalling 
       report.push({ file, cls: 'brute', first: first.type, ttdMs: ((first.ts - firstTs(path)) * 1000).toFixed(1), alerts: alerts.length });
     });
   }
+  // The client of a SIP answer is its destination, so an answer must answer something: a host
+  // sending "SIP/2.0 403" datagrams nobody asked for, from its own address, had their
+  // destination banned as a SIP guesser (a forgeable-graded ban of a host never seen before).
+  test('unsolicited SIP 403s toward a host that sent no SIP: no alert naming it', () => {
+    const pkts: Pkt[] = [];
+    for (let k = 0; k < 200; k++) {
+      pkts.push({ ts: 1000 + k * 0.01, src: '198.51.100.7', dst: '192.0.2.10', proto: 'udp', sp: 5060, dp: 5060 + (k % 50), payload: 300, head: 'SIP/2.0 403 Forbidden\r\n' });
+    }
+    const alerts = runSharded(DEFAULT_RULES, [pkts]).out;
+    assert.deepEqual(alerts.filter((a) => a.source === '192.0.2.10').map(describeAlert), []);
+  });
   test('classes_benign_sip_pbx.pcap: 40 phones re-registering (one mistypes twice), OPTIONS, a trunk\'s calls challenged 407: no alert', () => {
     const alerts = runFiles([join(FIXTURES, 'classes', 'classes_benign_sip_pbx.pcap')]).alerts;
     assert.deepEqual(alerts.map(describeAlert), []);
@@ -818,6 +831,26 @@ describe('rules on recordings of real nmap 7.93 and hping3 (a veth pair between 
       assert.ok(flood, `no alert; alerts: ${alerts.map(describeAlert).join('; ')}`);
       assert.ok(flood.ts - firstTs(file) < 1, `alerted ${flood.ts - firstTs(file)} s after the flood began`);
       report.push({ file: name, cls: 'flood', first: flood.type, ttdMs: ((flood.ts - firstTs(file)) * 1000).toFixed(1), alerts: alerts.length });
+    });
+  }
+
+  // A host talking to itself on lo (the default capture interface) is not LAND: every segment
+  // of one busy local connection (src = dst = 127.0.0.1, or ::1) was counted toward a tcp-flood
+  // of 127.0.0.1, each as a source of its own.
+  for (const addr of ['127.0.0.1', '::1']) {
+    test(`one busy connection over loopback (${addr}, 2,000 segments/s for 3 s) raises nothing`, () => {
+      const batches: Pkt[][] = [];
+      let ts = 1000;
+      for (let b = 0; b < 30; b++) {
+        const pkts: Pkt[] = [];
+        for (let k = 0; k < 100; k++) {
+          ts += 0.001;
+          pkts.push({ ts, src: addr, dst: addr, sp: 40000, dp: 5432, flags: ACK | PSH, payload: 100, seq: b * 100 + k, ack: 1 });
+          pkts.push({ ts, src: addr, dst: addr, sp: 5432, dp: 40000, flags: ACK | PSH, payload: 200, seq: b * 100 + k, ack: 1 });
+        }
+        batches.push(pkts);
+      }
+      assert.deepEqual(runSharded(DEFAULT_RULES, batches).out.map(describeAlert), []);
     });
   }
 

@@ -265,13 +265,13 @@ describe('decode: hand-built frames', () => {
     assert.ok(!has(r.batch, F.TINY_FRAGMENT) && has(r.batch, F.MALFORMED), 'unfragmented: merely malformed');
   });
 
-  test('ARP_BROADCAST: an ARP frame to the whole link (Ethernet ff:ff:ff:ff:ff:ff, a cooked capture\'s broadcast, multicast or outgoing type), not a unicast one', () => {
+  test('ARP_BROADCAST: an ARP frame to the whole link (Ethernet ff:ff:ff:ff:ff:ff, a cooked capture\'s broadcast or multicast type), not a unicast one nor a cooked outgoing one (its destination unknown)', () => {
     const req = arp(1, '192.168.1.3', '192.168.1.4');
     assert.ok(has(decode(ethernet(0x0806, req, [0xff, 0xff, 0xff, 0xff, 0xff, 0xff])).batch, F.ARP_BROADCAST));
     assert.ok(!has(decode(ethernet(0x0806, req)).batch, F.ARP_BROADCAST), 'unicast (a revalidation probe)');
     assert.ok(!has(decode(ethernet(0x0806, req, [0xff, 0xff, 0xff, 0xff, 0xff, 0xfe])).batch, F.ARP_BROADCAST));
     // packet types: 0 to this host, 1 broadcast, 2 multicast, 3 to another host, 4 sent by this host
-    for (const [type, broadcast] of [[0, false], [1, true], [2, true], [3, false], [4, true]] as const) {
+    for (const [type, broadcast] of [[0, false], [1, true], [2, true], [3, false], [4, false]] as const) {
       assert.equal(has(decode(sll(0x0806, req, type), 113).batch, F.ARP_BROADCAST), broadcast, `SLL type ${type}`);
       assert.equal(has(decode(sll2(0x0806, req, 3, type), 276).batch, F.ARP_BROADCAST), broadcast, `SLL2 type ${type}`);
     }

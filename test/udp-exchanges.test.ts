@@ -7,7 +7,8 @@ import { decodeFrame } from '../src/net/decode.ts';
 import { DecodeStats } from '../src/net/decode-stats.ts';
 import { PacketBatch, PacketFlags } from '../src/net/packet-batch.ts';
 import { SessionVerifier } from '../src/detect/session-verifier.ts';
-import { ethernet, icmp, ipv4, udp } from './fixtures/net/frames.ts';
+import { arp, ethernet, icmp, ipv4, tcp, udp } from './fixtures/net/frames.ts';
+import { mix32 } from '../src/util/hash.ts';
 
 type Frame = { ts: number; bytes: Uint8Array };
 const echo = (ts: number, src: string, dst: string, type: 0 | 8): Frame => ({ ts, bytes: ethernet(0x0800, ipv4({ src, dst, protocol: 1 }, icmp(type, 0, [0, 7, 0, 1], new Array(56).fill(0)))) });
@@ -67,9 +68,66 @@ describe('SOURCE_ANSWERED', () => {
     assert.equal(marks.slice(30).filter((m) => m === 1).length, 0, 'none marked once most went unanswered');
   });
 
+  test('a forged source sharing the monitor\'s sender slot, one datagram between its pings, does not wipe its counts', () => {
+    // the sender table is direct-mapped (udp-exchanges.ts): find an address whose slot is the monitor's
+    const key = (a: string) => a.split('.').reduce((x, o) => x * 256 + Number(o), 0) | 0;
+    const slot = (a: string) => mix32(key(a)) & ((1 << 14) - 1);
+    let forged = '';
+    for (let k = 0; !forged; k++) {
+      const a = `198.${18 + (k >> 16)}.${(k >> 8) & 255}.${k & 255}`;
+      if (slot(a) === slot(NMS)) forged = a;
+    }
+    const frames: Frame[] = [];
+    for (let k = 0; k < 50; k++) {
+      frames.push(echo(k * 0.01, NMS, host(k + 1), 8));
+      frames.push(echo(k * 0.01 + 0.002, host(k + 1), NMS, 0));
+      frames.push(dgram(k * 0.01 + 0.005, forged, '10.20.9.9', 40000 + k, 53));
+    }
+    const requests = marked(frames).filter((_, i) => i % 3 === 0).map((f) => (f & PacketFlags.SOURCE_ANSWERED ? 1 : 0));
+    assert.deepEqual(requests, [...new Array(8).fill(0), ...new Array(42).fill(1)]);
+  });
+
   test('a sweep that nothing answers is never marked', () => {
     const frames: Frame[] = [];
     for (let k = 0; k < 100; k++) frames.push(dgram(k * 0.001, '203.0.113.9', host(k + 1), 50000, 161));
     assert.ok(marked(frames).every((f) => !(f & PacketFlags.SOURCE_ANSWERED)));
+  });
+});
+
+describe('SOURCE_SEEN on ARP', () => {
+  test('an ARP request from an address that completed a handshake is SOURCE_SEEN (an ARP sweep forged in its name is spared as a SYN sweep is)', () => {
+    const SYN = 0x02, ACK = 0x10;
+    const seg = (ts: number, src: string, dst: string, sport: number, dport: number, flags: number, seq: number, ack: number): Frame =>
+      ({ ts, bytes: ethernet(0x0800, ipv4({ src, dst, protocol: 6 }, tcp({ sport, dport, flags, seq, ack }))) });
+    const flags = marked([
+      seg(0, '10.20.0.7', '10.20.0.1', 40000, 22, SYN, 100, 0),
+      seg(0.001, '10.20.0.1', '10.20.0.7', 22, 40000, SYN | ACK, 500, 101),
+      seg(0.002, '10.20.0.7', '10.20.0.1', 40000, 22, ACK, 101, 501),
+      { ts: 1, bytes: ethernet(0x0806, arp(1, '10.20.0.7', '10.20.0.99'), [0xff, 0xff, 0xff, 0xff, 0xff, 0xff]) },
+      { ts: 1, bytes: ethernet(0x0806, arp(1, '10.20.0.8', '10.20.0.99'), [0xff, 0xff, 0xff, 0xff, 0xff, 0xff]) },
+    ]);
+    assert.ok(flags[2]! & PacketFlags.SOURCE_SEEN, 'the handshake verified');
+    assert.ok(flags[3]! & PacketFlags.SOURCE_SEEN);
+    assert.ok(!(flags[4]! & PacketFlags.SOURCE_SEEN));
+  });
+});
+
+describe('SOURCE_SEEN and HOP_MISMATCH on tiny fragments', () => {
+  test('a tiny TCP fragment (malformed, a scan probe for the source rules) from a seen source is SOURCE_SEEN, and HOP_MISMATCH at another hop count', () => {
+    const SYN = 0x02, ACK = 0x10;
+    const seg = (ts: number, src: string, dst: string, sport: number, dport: number, flags: number, seq: number, ack: number): Frame =>
+      ({ ts, bytes: ethernet(0x0800, ipv4({ src, dst, protocol: 6, ttl: 60 }, tcp({ sport, dport, flags, seq, ack }))) });
+    const tiny = (ts: number, ttl: number): Frame =>
+      ({ ts, bytes: ethernet(0x0800, ipv4({ src: '10.20.0.7', dst: '10.20.0.1', protocol: 6, ttl, fragWord: 0x2000 }, tcp({ sport: 40001, dport: 23, flags: SYN }).subarray(0, 8))) });
+    const flags = marked([
+      seg(0, '10.20.0.7', '10.20.0.1', 40000, 22, SYN, 100, 0),
+      seg(0.001, '10.20.0.1', '10.20.0.7', 22, 40000, SYN | ACK, 500, 101),
+      seg(0.002, '10.20.0.7', '10.20.0.1', 40000, 22, ACK, 101, 501),
+      tiny(1, 60),
+      tiny(1, 40),
+    ]);
+    assert.ok(flags[3]! & PacketFlags.TINY_FRAGMENT);
+    assert.ok(flags[3]! & PacketFlags.SOURCE_SEEN && !(flags[3]! & PacketFlags.HOP_MISMATCH));
+    assert.ok(flags[4]! & PacketFlags.HOP_MISMATCH);
   });
 });

@@ -101,7 +101,19 @@ export class SessionVerifier {
     const flags = b.flags;
     for (let i = 0; i < n; i++) {
       let f = flags[i];
-      if ((f & (PacketFlags.IPV4 | PacketFlags.IPV6)) === 0 || f & (PacketFlags.MALFORMED | PacketFlags.UNSUPPORTED)) continue;
+      if (f & PacketFlags.ARP && !(f & (PacketFlags.MALFORMED | PacketFlags.UNSUPPORTED))) {
+        // an ARP sweep's sender (source-rules.ts arp()) has had real sessions or not, as an IP
+        // packet's; ARP has no hop count to check
+        if (this.seen(b, i, b.flowKey(i, 'src'))) flags[i] = f | PacketFlags.SOURCE_SEEN;
+        continue;
+      }
+      if ((f & (PacketFlags.IPV4 | PacketFlags.IPV6)) === 0) continue;
+      if (f & (PacketFlags.MALFORMED | PacketFlags.UNSUPPORTED)) {
+        // a tiny TCP fragment is malformed, but a scan probe for the source rules: its source
+        // is checked as any packet's (its IP header, hop count included, is whole)
+        if (f & PacketFlags.TINY_FRAGMENT) flags[i] = this.source(b, i, f, b.flowKey(i, 'src'));
+        continue;
+      }
       const v6 = (f & PacketFlags.IPV6) !== 0;
       const src = b.flowKey(i, 'src');
       const ports = !(f & PacketFlags.FRAGMENT && b.fragOffset[i] !== 0);
@@ -173,6 +185,12 @@ export class SessionVerifier {
     if (s < 0) s = this.sources.insert(src, 0, 0, 0);
     this.seenAt[s] = ts;
     this.hops[s] = hopCount(ttl);
+  }
+
+  /** `src` completed a handshake within `sessionMemoryS` of row i. */
+  private seen(b: PacketBatch, i: number, src: AddressKey): boolean {
+    const s = this.sources.find(src, 0, 0, 0);
+    return s >= 0 && b.ts[i] - this.seenAt[s] <= this.memoryS;
   }
 
   private source(b: PacketBatch, i: number, f: number, src: AddressKey): number {

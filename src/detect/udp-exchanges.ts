@@ -48,7 +48,10 @@ const HALVE_AT = 64;
 /**
  * Senders with counts: a direct-mapped table (a sender's slot is its hash; another sender
  * hashing there takes it over), one hash and one compare an opening, nothing to evict: a
- * flood from forged sources opens an exchange every datagram.
+ * flood from forged sources opens an exchange every datagram. Except a holder whose openings
+ * are answered, half or more, and who opened one within the window: a forged source hashing there
+ * (one datagram between a monitor's polls, or a random-source flood's) would zero its counts
+ * and have its polls counted as a sweep again.
  */
 const SENDER_SLOTS = 1 << 14;
 
@@ -64,6 +67,8 @@ export class UdpExchanges {
   private readonly key6: string[] = new Array<string>(SENDER_SLOTS).fill('');
   private readonly opened = new Float32Array(SENDER_SLOTS);
   private readonly answered = new Float32Array(SENDER_SLOTS);
+  /** Per sender slot: when its sender last opened an exchange. */
+  private readonly lastOpen = new Float64Array(SENDER_SLOTS);
 
   constructor(config: UdpExchangesConfig = DEFAULT_UDP_EXCHANGES) {
     this.table = new FlowTable(config.maxExchanges, { protectedShare: PROTECTED_SOCKETS });
@@ -97,9 +102,9 @@ export class UdpExchanges {
       if (reply) return f;
       s = t.insert(src, dst, dp, 0);
       this.answeredAt[s] = -Infinity;
-      f |= this.opening(s, src);
+      f |= this.opening(s, src, ts);
     } else if (ts - this.answeredAt[s] <= w) f |= PacketFlags.UDP_ANSWERED;
-    else if (ts - this.sentAt[s] > w) f |= this.opening(s, src);
+    else if (ts - this.sentAt[s] > w) f |= this.opening(s, src, ts);
     this.sentAt[s] = ts;
     return f;
   }
@@ -117,8 +122,8 @@ export class UdpExchanges {
     if (s < 0) {
       s = t.insert(src, dst, ECHO, 0);
       this.answeredAt[s] = -Infinity;
-      f |= this.opening(s, src);
-    } else if (ts - this.sentAt[s] > this.windowS) f |= this.opening(s, src);
+      f |= this.opening(s, src, ts);
+    } else if (ts - this.sentAt[s] > this.windowS) f |= this.opening(s, src, ts);
     this.sentAt[s] = ts;
     return f;
   }
@@ -137,9 +142,11 @@ export class UdpExchanges {
   }
 
   /** `sender` opens exchange s: SOURCE_ANSWERED when most of its recent openings were answered. */
-  private opening(s: number, sender: AddressKey): number {
+  private opening(s: number, sender: AddressKey, ts: number): number {
     this.pending[s] = 1;
-    const k = this.senderSlot(sender, true);
+    const k = this.senderSlot(sender, ts);
+    if (k < 0) return 0;
+    this.lastOpen[k] = ts;
     const o = this.opened[k];
     const mostly = o >= MIN_OPENINGS && this.answered[k] * 2 >= o;
     if (o + 1 >= HALVE_AT) {
@@ -149,24 +156,33 @@ export class UdpExchanges {
     return mostly ? PacketFlags.SOURCE_ANSWERED : 0;
   }
 
-  /** The sender's slot; -1 when it has none and `take` is false (with `take`, a slot it takes over, counts zeroed). */
-  private senderSlot(sender: AddressKey, take: boolean): number {
+  /**
+   * The sender's slot; -1 when it has none and `take` (an opening's time) is false, or when its
+   * slot's holder is kept (above). With `take`, a slot it takes over, counts zeroed.
+   */
+  private senderSlot(sender: AddressKey, take: number | false): number {
     let k: number;
     if (typeof sender === 'number') {
       k = mix32(sender) & (SENDER_SLOTS - 1);
       if (this.key4[k] === sender) return k;
-      if (!take) return -1;
+      if (take === false || this.kept(k, take)) return -1;
       this.key4[k] = sender;
       this.key6[k] = '';
     } else {
       k = mix32(fnv1a(sender)) & (SENDER_SLOTS - 1);
       if (this.key6[k] === sender) return k;
-      if (!take) return -1;
+      if (take === false || this.kept(k, take)) return -1;
       this.key4[k] = Number.NaN;
       this.key6[k] = sender;
     }
     this.opened[k] = 0;
     this.answered[k] = 0;
     return k;
+  }
+
+  /** Slot k's holder has been answered, at least half the time, and opened an exchange within the window at ts. */
+  private kept(k: number, ts: number): boolean {
+    const a = this.answered[k];
+    return a > 0 && a * 2 >= this.opened[k] && ts - this.lastOpen[k] <= this.windowS;
   }
 }

@@ -296,9 +296,13 @@ function decodeRow(
       if (linkType === 1) {
         if ((buf[off] & buf[off + 1] & buf[off + 2] & buf[off + 3] & buf[off + 4] & buf[off + 5]) === 0xff) flags |= F.ARP_BROADCAST;
       } else {
-        // cooked: SLL's packet type is its first 2 bytes, SLL2's its 11th
+        // cooked: SLL's packet type is its first 2 bytes, SLL2's its 11th. Broadcast (1) or
+        // multicast (2); not outgoing (4), which says nothing of the destination: the capturing
+        // host's own unicast revalidations, and a guest's forwarded out of a bridge, are type 4
+        // (a guest's broadcasts show as 1 on the interface they came in by; the host's own
+        // address is never banned).
         const type = linkType === 113 ? (buf[off] << 8) | buf[off + 1] : linkType === 276 ? buf[off + 10] : 0;
-        if (type !== 0 && type !== 3) flags |= F.ARP_BROADCAST;
+        if (type === 1 || type === 2) flags |= F.ARP_BROADCAST;
       }
       if (((buf[p + 2] << 8) | buf[p + 3]) !== ETH_IPV4 || plen !== 4) { status = S.unsupported_arp; break decode; }
       if (end - p < 16 + 2 * hlen) { status = S.truncated_arp; break decode; }

@@ -61,8 +61,8 @@ export const PacketFlags = {
   UDP_REPLY: 1 << 27,
   /**
    * An ARP frame sent to every host of the link: an Ethernet destination of
-   * ff:ff:ff:ff:ff:ff, or a Linux cooked capture's packet type other than to-this-host (0)
-   * and to-another-host (3). A host asks the whole link for a neighbour it does not know yet;
+   * ff:ff:ff:ff:ff:ff, or a Linux cooked capture's packet type broadcast (1) or multicast (2)
+   * (outgoing, 4, says nothing of the destination). A host asks the whole link for a neighbour it does not know yet;
    * Linux revalidates one it knows by unicast (its neighbour table's ucast_solicit probes).
    */
   ARP_BROADCAST: 1 << 28,

@@ -121,6 +121,19 @@ function isGroupDestination(batch: PacketBatch, i: number, v6: boolean): boolean
   return d >>> 28 === 14 || d === 0xffffffff;
 }
 
+/**
+ * A loopback destination (127.0.0.0/8, ::1: RFC 1122 §3.2.1.3, RFC 4291 §2.5.3), which never
+ * crosses a wire: a packet to it whose source is the same address is a host talking to
+ * itself on lo (the default capture interface), not a LAND packet.
+ */
+function isLoopback(batch: PacketBatch, i: number, v6: boolean): boolean {
+  if (!v6) return batch.dst4[i] >>> 24 === 127;
+  const o = i * 16;
+  const d = batch.dst;
+  for (let k = 0; k < 15; k++) if (d[o + k] !== 0) return false;
+  return d[o + 15] === 1;
+}
+
 export class SourceRules {
   private readonly config: RulesConfig;
   private readonly writer: VictimTallyWriter;
@@ -258,7 +271,7 @@ export class SourceRules {
       }
       const src = batch.flowKey(i, 'src');
       const dst = batch.flowKey(i, 'dst');
-      if (src === dst) {
+      if (src === dst && !isLoopback(batch, i, v6)) {
         this.ownAddress(batch, i, v6, t);
         continue;
       }
@@ -494,8 +507,10 @@ export class SourceRules {
       }
     }
     // A SIP server's status line (svcrack's guesses answered 403, svwar's 404s; the client is
-    // the destination): the login rules' failures and challenges (login-rules.ts sipAnswer)
-    if (!group && batch.head[i * PAYLOAD_HEAD_BYTES] === 0x53 && batch.payloadLen[i] >= PAYLOAD_HEAD_BYTES) this.login.sipAnswer(batch, i, dst, out);
+    // the destination): the login rules' failures and challenges (login-rules.ts sipAnswer).
+    // Only an answer (UDP_REPLY: its destination sent to this port within the window): the
+    // client is the destination, so an unsolicited "SIP/2.0 403" would blame whoever it is sent to.
+    if (!group && batch.flags[i] & PacketFlags.UDP_REPLY && batch.head[i * PAYLOAD_HEAD_BYTES] === 0x53 && batch.payloadLen[i] >= PAYLOAD_HEAD_BYTES) this.login.sipAnswer(batch, i, dst, out);
     if (t && sp !== dp) {
       // A large datagram toward a host may be an answer it never asked for (peers of
       // symmetric protocols, NTP 123↔123, IKE 500↔500, mDNS, are not reflections), unless it
