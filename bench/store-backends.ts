@@ -46,6 +46,7 @@ const TYPE_WEIGHTS: Record<(typeof ALERT_TYPES)[number], number> = {
   'http-probing': 0,
   'http-flood': 0,
   'slow-http': 0,
+  'connection-flood': 0,
   'syn-flood': 5,
   'udp-amplification': 4,
   'udp-flood': 0,

@@ -11,6 +11,7 @@ export const ALERT_TYPES = [
   'http-probing',
   'http-flood',
   'slow-http',
+  'connection-flood',
   'syn-flood',
   'udp-amplification',
   'udp-flood',

@@ -50,6 +50,12 @@ export const ATTACKS: AttackPhrase[] = [
       'dos http', 'http dos', 'application layer dos', 'layer 7 dos'],
   },
   {
+    // One client opening TLS handshakes or empty connections at a server faster than any browser or NAT (connection-flood.ts).
+    types: ['connection-flood'], es: 'inundación de conexiones (TLS o vacías)', en: 'connection flood (TLS handshakes or empty connections)',
+    phrases: ['inundacion de conexiones', 'inundaciones de conexiones', 'connection flood', 'connection floods', 'tls flood', 'ssl flood',
+      'handshake flood', 'https flood', 'inundacion https', 'connect flood'],
+  },
+  {
     types: ['port-scan-vertical'], es: 'escaneo vertical de puertos', en: 'vertical port scan',
     phrases: ['escaneo vertical', 'escaneos verticales', 'escaneo vertical de puertos', 'escaneos verticales de puertos',
       'escaneo de puertos vertical', 'vertical scan', 'vertical scans', 'vertical port scan', 'vertical port scans'],

@@ -27,6 +27,8 @@ export class BucketTable {
   private first: Float64Array;
   private last: Float64Array;
   private tripped: Float64Array;
+  /** Units poured (positive pours only) since the slot's current episode began: an alert's count. */
+  private units: Float64Array;
 
   constructor(
     readonly capacity: number,
@@ -41,6 +43,7 @@ export class BucketTable {
     this.first = new Float64Array(n);
     this.last = new Float64Array(n);
     this.tripped = new Float64Array(n).fill(-Infinity);
+    this.units = new Float64Array(n);
   }
 
   /** Forget the slot (a new key took it). */
@@ -51,6 +54,7 @@ export class BucketTable {
     this.first[slot] = 0;
     this.last[slot] = 0;
     this.tripped[slot] = -Infinity;
+    this.units[slot] = 0;
   }
 
   /** True while the key is in its cooldown after an alert (pours are then ignored). */
@@ -100,6 +104,7 @@ export class BucketTable {
       // a new episode: the leak clock starts now
       this.first[slot] = startTs;
       this.nextLeak[slot] = ts + 1 / this.leakPerS;
+      this.units[slot] = 0;
     } else if (before === 0 && level < 0) {
       this.nextLeak[slot] = ts + 1 / this.leakPerS;
     } else if (level > 0 && startTs < this.first[slot]) {
@@ -107,6 +112,7 @@ export class BucketTable {
     }
     if (ts > this.last[slot]) this.last[slot] = ts;
     this.level[slot] = level;
+    if (units > 0) this.units[slot] += units;
     return level >= this.threshold;
   }
 
@@ -125,6 +131,12 @@ export class BucketTable {
   trip(slot: number, ts: number): void {
     this.level[slot] = 0;
     this.tripped[slot] = ts;
+    this.units[slot] = 0;
+  }
+
+  /** Units poured since the slot's current episode began (the bucket last filled from empty); read it before `trip`. */
+  episodeUnits(slot: number): number {
+    return this.units[slot];
   }
 
   levelOf(slot: number): number {
@@ -154,6 +166,7 @@ export class BucketTable {
     this.first = grow(this.first);
     this.last = grow(this.last);
     this.tripped = grow(this.tripped, -Infinity);
+    this.units = grow(this.units);
   }
 }
 

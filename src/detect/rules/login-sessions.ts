@@ -63,6 +63,7 @@
 // waiting for them, twice at most.
 
 import { checkCapacity } from '../../util/lru.ts';
+import { tlsHandshakeRecord } from './tls-record.ts';
 import { PAYLOAD_HEAD_BYTES, type PacketBatch } from '../../net/packet-batch.ts';
 import { PgAuth, RdpProtocol, Reply, SERVICE_NAMES, Service, SshMsg, VNC_AUTHENTICATION, VNC_CHALLENGE_BYTES, codesDialect, greetingService, isPgError, isPreamble, loginReply, pgAuthRequest, rdpConfirm, replyCode, sshPlain, vncSecurityResult } from './service-replies.ts';
 
@@ -87,8 +88,6 @@ const BANNER_OVER_S = 256;
 /** The size difference of USERAUTH_SUCCESS and SERVICE_ACCEPT. */
 const SUCCESS_UNDER_S = 16;
 
-/** A TLS record's first byte for a handshake message (RFC 8446 §5.1: ContentType 22). */
-const TLS_HANDSHAKE = 0x16;
 
 const SKIPPED_BANNER = 1;
 const KEX_REPLY_ENDED = 2; // the last plaintext packet was a KEX reply that ended with its segment
@@ -275,8 +274,8 @@ export class LoginSessions {
     const svc = this.service[slot];
     // an SMB message's bytes past this segment (its session header's 24-bit length)
     if (svc === Service.SMB) this.skip[slot] = len < 4 ? 0 : Math.max(0, 4 + ((h[o + 1]! << 16) | (h[o + 2]! << 8) | h[o + 3]!) - len);
-    if (len >= 3 && h[o] === TLS_HANDSHAKE && h[o + 1] === 3 && h[o + 2]! >= 1 && h[o + 2]! <= 4) {
-      // a TLS record (RFC 8446 §5.1: handshake, version 3.1-3.4): STARTTLS, MySQL's SSL
+    if (tlsHandshakeRecord(h, o, len)) {
+      // a TLS record (RFC 8446 §5.1: handshake, version 3.0-3.4): STARTTLS, MySQL's SSL
       // request, VeNCrypt; what follows is encrypted, so nothing more is read here
       this.phase[slot] = DONE;
       return LoginEvent.NONE;

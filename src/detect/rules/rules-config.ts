@@ -178,6 +178,13 @@ export interface RulesConfig {
   };
 
   /**
+   * Connection floods from one client at one server, any service (connection-flood.ts):
+   * completed connections that open with a TLS ClientHello or that the client closes
+   * without sending a byte. A bucket of `threshold` connections leaking `leakPerS`.
+   */
+  connectionFlood: BucketConfig & { enabled: boolean };
+
+  /**
    * Slow HTTP (slowloris, slowhttptest's slow headers and slow body) from one client at one
    * server (http-flood.ts): connections whose request the client trickles, a small segment
    * after a long pause. `threshold` such connections within `windowS` fire.
@@ -477,6 +484,20 @@ export const DEFAULT_RULES: RulesConfig = {
   //   A reverse proxy forwarding thousands a second to its backend is this flood's very
   //   shape: own infrastructure belongs on responder.allow, which the responder never bans.
   httpFlood: { enabled: true, threshold: 2500, leakPerS: 500, connectionThreshold: 250, connectionLeakPerS: 50 },
+  // Connection floods: the numbers of httpFlood's connections, for the connections it cannot
+  // read. A browser opens at most 6 to a host and keeps them (RFC 9112 §9.4; over HTTP/2 one,
+  // RFC 9113 §9.1), so the NAT of 200 users above opens 50 a second at most: the leak; 250 is
+  // 40 of them opening theirs at once. An HTTPS Hulk or GoldenEye opens hundreds a second, each
+  // a TLS handshake whose key exchange costs the server far more than the client (THC's
+  // thc-ssl-dos); a connect flood (nping --tcp-connect --rate, LOIC's TCP mode without data) or
+  // one holding sshd's unauthenticated slots (MaxStartups 10:30:100) hundreds to thousands.
+  // Connections closed without a byte come from health checks (HAProxy's every 2 s, a
+  // Kubernetes TCP probe's every 10 s), a monitor's port check (Nagios check_tcp, once a
+  // minute), a browser's unused preconnect or Happy Eyeballs loser (RFC 8305, one a page): far
+  // below 50 a second from one address to one server. A load balancer checking one server for
+  // hundreds of backends, or a proxy opening a TLS connection per request to its backend, is
+  // own infrastructure: responder.allow.
+  connectionFlood: { enabled: true, threshold: 250, leakPerS: 50 },
   // Slow HTTP: slowloris sends a header line every 15 s (its default, -sleeptime 15) on 150
   // sockets, slowhttptest one every 10 s (-i 10) on 50; no client sends a request in pieces
   // seconds apart (it writes it at once; loss recovery resends the same bytes, RFC 6298's RTO
@@ -684,6 +705,11 @@ const SPEC: Record<string, Record<string, [Check, string]>> = {
     leakPerS: [num(0, 1e9, true), 'a positive number (requests per second)'],
     connectionThreshold: [int(1, 1e9), 'a positive integer (connections)'],
     connectionLeakPerS: [num(0, 1e9, true), 'a positive number (connections per second)'],
+  },
+  connectionFlood: {
+    enabled: [bool, 'true or false'],
+    threshold: [int(1, 1e9), 'a positive integer (connections)'],
+    leakPerS: [num(0, 1e9, true), 'a positive number (connections per second)'],
   },
   slowHttp: {
     enabled: [bool, 'true or false'],

@@ -45,6 +45,8 @@ import { HeldAlerts } from './held-alerts.ts';
 import { FormLogins } from './form-logins.ts';
 import { HttpErrors } from './http-errors.ts';
 import { HttpFlood } from './http-flood.ts';
+import { ConnectionFlood, ConnectionKind } from './connection-flood.ts';
+import { tlsClientHello } from './tls-record.ts';
 import { HttpMethod } from './http-request.ts';
 import { BucketTable, WindowCounter, riskScore } from './leaky-bucket.ts';
 import { LoginRules } from './login-rules.ts';
@@ -142,6 +144,7 @@ export class SourceRules {
   readonly http: HttpErrors;
   readonly forms: FormLogins;
   readonly httpFlood: HttpFlood;
+  readonly connFlood: ConnectionFlood;
   /** Whether a rule reads the client's request lines (HTTP flood, slow HTTP, form logins). */
   private readonly readsRequests: boolean;
   private readonly exemptUdp: Uint8Array;
@@ -221,6 +224,7 @@ export class SourceRules {
     this.forms = new FormLogins(c, maxSources);
     this.httpFlood = new HttpFlood(c, maxSources, maxSockets);
     this.readsRequests = this.httpFlood.enabled || c.formLogin.enabled;
+    this.connFlood = new ConnectionFlood(c, maxSources);
     this.halfBuckets = new BucketTable(maxSources, c.halfOpen.threshold, c.halfOpen.leakPerS, cool);
     this.halfSyns = new Int32Array(maxSources);
     this.halfDone = new Int32Array(maxSources);
@@ -309,7 +313,7 @@ export class SourceRules {
 
   /** The bounded tables, for the report (table-report.ts). */
   tables(): Record<string, BoundedTable> {
-    const t: Record<string, BoundedTable> = { sources: this.sources, ruleSockets: this.sockets, scanVertical: this.vScan.keys, scanHorizontal: this.hScan.keys, loginClients: this.login.clientTable, httpClients: this.http.clientTable, formClients: this.forms.clientTable, httpFloodClients: this.httpFlood.clientTable };
+    const t: Record<string, BoundedTable> = { sources: this.sources, ruleSockets: this.sockets, scanVertical: this.vScan.keys, scanHorizontal: this.hScan.keys, loginClients: this.login.clientTable, httpClients: this.http.clientTable, formClients: this.forms.clientTable, httpFloodClients: this.httpFlood.clientTable, connectionFloodClients: this.connFlood.clientTable };
     if (this.unanswered) t.unansweredUdp = this.unanswered.table;
     return t;
   }
@@ -320,7 +324,7 @@ export class SourceRules {
       skipped: this.skipped,
       forgedOwnAddress: this.forgedOwnAddress,
       alerts: this.alerts + this.login.alerts + this.http.alerts,
-      suppressed: this.suppressed + this.login.suppressed + this.http.suppressed + this.forms.suppressed + this.httpFlood.suppressed + (this.unanswered?.suppressed ?? 0),
+      suppressed: this.suppressed + this.login.suppressed + this.http.suppressed + this.forms.suppressed + this.httpFlood.suppressed + this.connFlood.suppressed + (this.unanswered?.suppressed ?? 0),
       loginClients: this.login.clientTable.size,
       loginClientEvictions: this.login.clientTable.evictions,
       httpClients: this.http.clientTable.size,
@@ -329,6 +333,8 @@ export class SourceRules {
       formClientEvictions: this.forms.clientTable.evictions,
       httpFloodClients: this.httpFlood.clientTable.size,
       httpFloodClientEvictions: this.httpFlood.clientTable.evictions,
+      connectionFloodClients: this.connFlood.clientTable.size,
+      connectionFloodClientEvictions: this.connFlood.clientTable.evictions,
       sources: this.sources.size,
       sourceEvictions: this.sources.evictions,
       sockets: this.sockets.size,
@@ -461,6 +467,11 @@ export class SourceRules {
         alert = hf.requestMethod !== HttpMethod.NONE ? this.forms.request(batch, i, src, dst, !(st & DATA), hf.requestMethod) : null;
         if (alert) this.emit(out, alert, batch, i);
       }
+      // its first bytes a TLS ClientHello: a handshake it asks of the server (connection-flood.ts)
+      if (verified && !(st & DATA) && this.connFlood.enabled && tlsClientHello(batch.head, i * PAYLOAD_HEAD_BYTES, Math.min(batch.payloadLen[i], PAYLOAD_HEAD_BYTES))) {
+        const alert = this.connFlood.connection(batch, i, src, dst, ConnectionKind.TLS);
+        if (alert) this.emit(out, alert, batch, i);
+      }
       st |= DATA;
     }
     // the window it reads the answers with, on verified connections only
@@ -484,6 +495,11 @@ export class SourceRules {
           const h = this.hScan.heldSlot(src, 0, dp, ts);
           if (h >= 0) this.raiseHeldSweep(batch, i, h, dp, out);
         }
+      }
+      // a connection it completed and closes without a word (connection-flood.ts)
+      if (st & ESTABLISHED && !(st & DATA) && (verified || st & VERIFIED) && this.connFlood.enabled) {
+        const alert = this.connFlood.connection(batch, i, src, dst, ConnectionKind.EMPTY);
+        if (alert) this.emit(out, alert, batch, i);
       }
       st = CLOSED;
       this.sockets.unprotect(s);
