@@ -1043,3 +1043,46 @@ describe('rules on crafted HTTP floods and slow HTTP (craft_classes.py DIR dos)'
     assert.deepEqual([...new Set(alerts.map((a) => a.source))].sort(), ['198.51.100.41', '198.51.100.45']);
   });
 });
+
+// session 12: connection floods the HTTP rules cannot read (connection-flood.ts), and the
+// checkers and clients shaped most like them; the checkers also against the scan rules (a
+// sweep's host that completes a verified handshake answered it: kubelet, blackbox, HAProxy
+// were banned as horizontal scans before)
+describe('rules on crafted connection floods and connect checkers (craft_classes.py DIR conn)', () => {
+  const dir = join(FIXTURES, 'classes');
+  const classLabels = readLabelsTsv(join(dir, 'labels.tsv'));
+  const label = (file: string) => classLabels.find((l) => l.file === file)!;
+
+  // [file, seconds from the attacker's first packet, TLS handshakes in the alert]: 250 beyond
+  // 50/s filled at 200 (the HTTPS Hulk, after 30 browsers' 0.9 s), 300 (SSH) and 500 a second
+  const floods: Array<[string, number, boolean]> = [
+    ['classes_flood_https_hulk.pcap', 3, true],
+    ['classes_flood_tls_handshakes.pcap', 1, true],
+    ['classes_flood_connect_443.pcap', 1, false],
+    ['classes_flood_ssh_connections.pcap', 1.5, false],
+  ];
+  for (const [file, within, tls] of floods) {
+    test(`${file}: the client gets a blockable connection-flood alert naming the server within ${within} s of its first packet, nobody else does`, () => {
+      const { attackers, victims } = label(file);
+      expectScanner(file, join(dir, file), attackers[0]!, victims, within, 'flood');
+      const alerts = runFiles([join(dir, file)]).alerts.filter((a) => a.blockable);
+      assert.equal(alerts[0]!.type, 'connection-flood', describeAlert(alerts[0]!));
+      assert.equal(alerts[0]!.target, victims[0]);
+      assert.equal(alerts[0]!.evidence.tls === alerts[0]!.evidence.connections, tls, describeAlert(alerts[0]!));
+    });
+  }
+
+  for (const file of ['classes_benign_https_nat.pcap', 'classes_benign_health_checks.pcap', 'classes_benign_https_api_client.pcap', 'classes_benign_lb_health.pcap', 'classes_benign_monitoring.pcap']) {
+    test(`${file}: nothing blockable, no connection flood`, () => {
+      const alerts = runFiles([join(dir, file)]).alerts;
+      assert.deepEqual(alerts.filter((a) => a.blockable || a.type === 'connection-flood').map(describeAlert), []);
+      report.push({ file, cls: 'benign', first: '-', ttdMs: '-', alerts: alerts.length });
+    });
+  }
+
+  test('the floods behind the look-alikes on one timeline: the flooders alone are flagged', () => {
+    const files = ['classes_benign_https_nat.pcap', 'classes_flood_https_hulk.pcap', 'classes_benign_health_checks.pcap', 'classes_flood_ssh_connections.pcap'].map((f) => join(dir, f));
+    const alerts = runFiles(files).alerts.filter((a) => a.blockable);
+    assert.deepEqual([...new Set(alerts.map((a) => a.source))].sort(), ['198.51.100.61', '198.51.100.64']);
+  });
+});

@@ -336,7 +336,10 @@ export const DEFAULT_RULES: RulesConfig = {
   // `inter` is 2 s by default, Kubernetes' periodSeconds at least 1 s, AWS ELB's interval at
   // least 5 s; a scanner's service and version probes (nmap -sV, -A) open connection after
   // connection to the same host within fractions of a second. Connect probes count when two
-  // reach one host within 1 s.
+  // reach one host within 1 s. A checker of several ports of one host (HAProxy with backends
+  // on ports of one server, keepalived's TCP_CHECK of a real server's 80 and 443: both close
+  // with RST) has that shape; per port, nmap's own discovery (connect() to 80 and 443, reset
+  // at once: the shared capture D06) would be missed. Such a checker belongs in responder.allow.
   scanProbe: {
     enabled: true,
     threshold: 2,

@@ -82,6 +82,8 @@ const SYN_SENT = 1, ESTABLISHED = 2, DATA = 4, SERVER = 8, CLOSED = 16, UDP_FLOW
 const VHIT = 64, HCOUNTED = 128;
 // the client's handshake was verified (session-verifier.ts): its own SYN-ACK answered
 const VERIFIED = 256;
+// the host of the horizontal rule's sweep this socket counted was taken back (it answered)
+const ANSWERED = 512;
 // port spaces within one distinct set (IP_PROTO: an IP protocol number, for nmap -sO)
 const UDP_PORT = 0x10000, ICMP_ECHO = 0x20000, IP_PROTO = 0x40000, ARP_WHO_HAS = 0x80000, SCTP_PORT = 0x100000;
 // HOP_MISMATCH: the packet claims a source whose hop count it does not have (the session
@@ -439,6 +441,13 @@ export class SourceRules {
       st = (st & ~SYN_SENT) | ESTABLISHED;
       if (c.halfOpen.enabled) this.halfOpen(batch, i, src, -1, out);
       if (verified) st |= VERIFIED;
+      // a host that completes a verified handshake answered the sweep: Zeek's scan.zeek
+      // counts failed attempts only, and a load balancer's or a monitor's connect checks
+      // (HAProxy, kubelet, a blackbox exporter's tcp_connect) complete and close without a byte
+      if (verified && st & HCOUNTED && c.horizontalScan.enabled) {
+        this.answered(src, dp, ts);
+        st |= ANSWERED;
+      }
       // an answered port is no part of a burst of probes (a monitor checking a host's ports),
       // nor of a slow scan's failed attempts (Zeek counts failed connections only)
       if (st & VHIT && c.verticalScan.enabled) {
@@ -456,7 +465,10 @@ export class SourceRules {
     }
     if (batch.payloadLen[i] > 0) {
       // the client speaks on a connection it opened: a host of its sweep of that port answered
-      if (st & HCOUNTED && st & ESTABLISHED && !(st & DATA) && c.horizontalScan.enabled) this.answered(src, dp, ts);
+      if (st & HCOUNTED && !(st & ANSWERED) && st & ESTABLISHED && !(st & DATA) && c.horizontalScan.enabled) {
+        this.answered(src, dp, ts);
+        st |= ANSWERED;
+      }
       // its requests, on connections it completed (what it sent itself): read once, by the
       // HTTP flood rule (http-flood.ts: new request lines, retransmissions passed over), whose
       // reading the form-login rule takes (form-logins.ts)
@@ -847,7 +859,8 @@ export class SourceRules {
    * A connect probe: a handshake reset with no data. Two on one host within
    * connectAbortRepeatS count (both): a scanner's service and version probes open
    * connection after connection to the host; a health checker opens one per target and
-   * interval, seconds apart. Each probe counts once: one within connectAbortRepeatS of a
+   * interval, seconds apart (but one checking several ports of a host opens one per port:
+   * rules-config.ts). Each probe counts once: one within connectAbortRepeatS of a
    * probe counted already adds itself only (three in a row are three, not two pairs).
    */
   private connectAbort(batch: PacketBatch, i: number, src: AddressKey, dst: AddressKey, ts: number, out: Alert[], verified: boolean): void {
