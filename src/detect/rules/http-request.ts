@@ -62,7 +62,7 @@ const BOUNDARY = new Uint8Array(256);
 for (const c of ' ?#;/.') BOUNDARY[c.charCodeAt(0)] = 1;
 
 /**
- * Which of `prefixes` the request target at `bytes[at]` starts with (`end`: where the kept
+ * Which of `prefixes`, from index `from` on, the request target at `bytes[at]` starts with (`end`: where the kept
  * bytes end; `cut`: the segment goes on past them), or -1. Letters compare without case (IIS,
  * ASP.NET and Windows file systems serve /Login as /login; a guesser may write either). A
  * prefix longer than what is kept of a cut segment is matched on what is kept ("POST
@@ -70,11 +70,11 @@ for (const c of ' ?#;/.') BOUNDARY[c.charCodeAt(0)] = 1;
  * end the path or be followed by a boundary (SP ? # ; / .), so "/login" is not "/logins" nor
  * "/loginhelp". Each prefix is lower-case bytes, starting with "/". Pure, no allocation.
  */
-export function targetPrefix(bytes: Uint8Array, at: number, end: number, cut: boolean, prefixes: readonly Uint8Array[]): number {
+export function targetPrefix(bytes: Uint8Array, at: number, end: number, cut: boolean, prefixes: readonly Uint8Array[], from = 0): number {
   const visible = end - at;
   if (visible < 2 || bytes[at] !== 0x2f) return -1;
   const second = bytes[at + 1]! | 0x20;
-  for (let p = 0; p < prefixes.length; p++) {
+  for (let p = from; p < prefixes.length; p++) {
     const pre = prefixes[p]!;
     if ((pre[1]! | 0x20) !== second || (pre.length > visible && !cut)) continue;
     const n = pre.length < visible ? pre.length : visible;
