@@ -177,6 +177,15 @@ describe('form-login brute force rule', () => {
     assert.deepEqual(formAlerts(run(new SourceRules(cfg({ getPaths: ['/login.php'] })), oneEach(20, GET('/login.php HTTP/1.1'), 1, 0.01))), [], 'the form page itself');
   });
 
+  test('each getPath is tried: the first one the target starts with may not be the one with the query', () => {
+    // "/login" and "/login.php" both start "/login.php?user=": the query follows the second
+    const guesses = oneEach(20, GET('/login.php?user=admin&pass=x'), 1, 0.01);
+    const out = formAlerts(run(new SourceRules(cfg({ getPaths: ['/login', '/login.php'] })), guesses));
+    assert.equal(out.length, 1);
+    assert.equal(out[0]!.evidence.method, 'GET');
+    assert.equal(out[0]!.evidence.paths, '/login.php');
+  });
+
   test('disabled: nothing', () => {
     assert.deepEqual(formAlerts(run(new SourceRules(cfg({ enabled: false })), oneEach(50, POST('/login'), 1, 0.01))), []);
   });

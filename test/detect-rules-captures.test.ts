@@ -746,6 +746,30 @@ describe('SCTP scans: real nmap 7.93 -sY and -sZ (a veth pair); SCTP signalling 
     const alerts = runSharded(DEFAULT_RULES, [pkts]).out;
     assert.deepEqual(alerts.filter((a) => a.source === '192.0.2.10').map(describeAlert), []);
   });
+  // An answer must answer a SIP request: a host that asked a DNS server something, answered,
+  // then got "SIP/2.0 403" datagrams forged from the server's address and port (UDP_REPLY,
+  // the port was asked within the window) was banned as a SIP guesser.
+  test('SIP 403s forged from a DNS server a host asked: no alert naming the host', () => {
+    const pkts: Pkt[] = [];
+    for (let k = 0; k < 3; k++) {
+      pkts.push({ ts: 1000 + k, src: '192.0.2.10', dst: '198.51.100.53', proto: 'udp', sp: 40000, dp: 53, payload: 40, head: [0x12, 0x34 + k, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 7, 0x65, 0x78, 0x61] });
+      pkts.push({ ts: 1000 + k + 0.01, src: '198.51.100.53', dst: '192.0.2.10', proto: 'udp', sp: 53, dp: 40000, payload: 56, head: [0x12, 0x34 + k, 0x81, 0x80, 0, 1, 0, 1, 0, 0, 0, 0, 7, 0x65, 0x78, 0x61] });
+    }
+    for (let k = 0; k < 200; k++) {
+      pkts.push({ ts: 1004 + k * 0.01, src: '198.51.100.53', dst: '192.0.2.10', proto: 'udp', sp: 53, dp: 40000, payload: 300, head: 'SIP/2.0 403 Forbidden\r\n' });
+    }
+    const alerts = runSharded(DEFAULT_RULES, [pkts]).out;
+    assert.deepEqual(alerts.filter((a) => a.source === '192.0.2.10').map(describeAlert), []);
+  });
+  test('SIP 403s answering REGISTERs the host sent to that port: the host is the guesser', () => {
+    const pkts: Pkt[] = [];
+    for (let k = 0; k < 20; k++) {
+      pkts.push({ ts: 1000 + k * 0.05, src: '192.0.2.10', dst: '198.51.100.80', proto: 'udp', sp: 5060, dp: 5060, payload: 400, head: 'REGISTER sip:198.5' });
+      pkts.push({ ts: 1000 + k * 0.05 + 0.01, src: '198.51.100.80', dst: '192.0.2.10', proto: 'udp', sp: 5060, dp: 5060, payload: 300, head: 'SIP/2.0 403 Forbidden\r\n' });
+    }
+    const alerts = runSharded(DEFAULT_RULES, [pkts]).out;
+    assert.ok(alerts.some((a) => a.source === '192.0.2.10' && a.type === 'brute-force' && a.evidence.service === 'sip'), alerts.map(describeAlert).join('; '));
+  });
   test('classes_benign_sip_pbx.pcap: 40 phones re-registering (one mistypes twice), OPTIONS, a trunk\'s calls challenged 407: no alert', () => {
     const alerts = runFiles([join(FIXTURES, 'classes', 'classes_benign_sip_pbx.pcap')]).alerts;
     assert.deepEqual(alerts.map(describeAlert), []);

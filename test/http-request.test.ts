@@ -3,7 +3,7 @@
 import { strict as assert } from 'node:assert';
 import { describe, test } from 'node:test';
 import { PAYLOAD_HEAD_BYTES } from '../src/net/packet-batch.ts';
-import { HTTP_METHOD_NAMES, HttpMethod, httpMethod, queryAfter, targetOffset, targetPrefix } from '../src/detect/rules/http-request.ts';
+import { HTTP_METHOD_NAMES, HttpMethod, httpMethod, queryAfter, sipRequest, targetOffset, targetPrefix } from '../src/detect/rules/http-request.ts';
 
 /** A segment's kept head at offset 3 of a larger buffer (as a batch's head column holds it). */
 function head(text: string): { h: Uint8Array; o: number; len: number } {
@@ -98,5 +98,31 @@ describe('targetPrefix', () => {
     assert.deepEqual(match('GET /login HTTP/1.1'), { p: 1, query: false });
     assert.deepEqual(match('GET /login/?u=a HTTP/1.1'), { p: 1, query: false }, 'the "?" after "/login/", not after "/login"');
     assert.deepEqual(match('GET /wp-login.php?action=x'), { p: 0, query: false }, 'not kept: "/wp-login.ph"');
+  });
+});
+
+describe('sipRequest (RFC 3261 §7.1)', () => {
+  const sip = (text: string) => {
+    const s = head(text);
+    return sipRequest(s.h, s.o, s.len);
+  };
+  test('a method of 3 to 9 upper-case letters, a space, a sip: or sips: URI', () => {
+    assert.equal(sip('REGISTER sip:10.20.0.80 SIP/2.0\r\n'), true);
+    assert.equal(sip('INVITE sip:+49300000000@10.20.0.80'), true);
+    assert.equal(sip('OPTIONS sip:100@pbx SIP/2.0'), true);
+    assert.equal(sip('ACK sip:a'), true);
+    assert.equal(sip('SUBSCRIBE sips:a@b'), true, '15 bytes, all kept');
+    assert.equal(sip('BYE SIP:a@b SIP/2.0'), true, 'schemes compare without case');
+  });
+  test('near misses are no request', () => {
+    assert.equal(sip('SIP/2.0 403 Forbidden\r\n'), false, 'a status line');
+    assert.equal(sip('GET / HTTP/1.1\r\n'), false);
+    assert.equal(sip('register sip:a SIP/2.0'), false, 'methods are case-sensitive');
+    assert.equal(sip('GO sip:a'), false, 'two letters');
+    assert.equal(sip('REGISTERED sip:a'), false, 'ten letters');
+    assert.equal(sip('REGISTER tel:+49'), false);
+    assert.equal(sip('REGISTER sips'), false, 'no colon');
+    assert.equal(sip('REGISTER sip'), false, 'cut before the colon');
+    assert.equal(sip('\x12\x34\x01\x00\x00\x01 sip:'), false, 'a DNS query');
   });
 });

@@ -5,7 +5,7 @@
 import { strict as assert } from 'node:assert';
 import { describe, test } from 'node:test';
 import { PAYLOAD_HEAD_BYTES } from '../src/net/packet-batch.ts';
-import { MYSQL_ACCESS_DENIED, NtStatus, PgAuth, Reply, Service, greetingService, isPgError, isPreamble, loginReply, mysqlReply, pgAuthRequest, rdpConfirm, RdpProtocol, redisReply, smbReply, vncSecurityResult, sipReply } from '../src/detect/rules/service-replies.ts';
+import { MYSQL_ACCESS_DENIED, NtStatus, PgAuth, Reply, Service, greetingService, isPgError, isPreamble, loginReply, mysqlReply, pgAuthRequest, rdpConfirm, RdpProtocol, redisReply, respFrame, smbReply, vncSecurityResult, sipReply } from '../src/detect/rules/service-replies.ts';
 import { httpStatus, sipStatus } from '../src/detect/rules/http-status.ts';
 import { LoginEvent, LoginSessions } from '../src/detect/rules/login-sessions.ts';
 import { ACK, PSH, batchOf, type Pkt } from '../devkit/packets.ts';
@@ -268,6 +268,62 @@ describe('Redis', () => {
     assert.equal(r('$11\r\n-WRONGPASS \r\n'), Reply.NONE, 'a bulk string holding the words');
     assert.equal(greet('+OK\r\n'), Service.POP3, 'a bare +OK names nothing new (POP3 keeps its greeting)');
     assert.equal(greet('-ERR unknown command'), Service.OTHER);
+  });
+});
+
+describe('Redis replies framed (RESP)', () => {
+  const frame = (text: string, len = text.length, at = 0) => { const s = seg(text.slice(0, 16), len); return respFrame(s.h, s.o, s.len, Math.min(s.len, H), at); };
+  test('where the next value starts: after lines, bulk strings by their length, nulls, aggregates\' elements', () => {
+    assert.equal(frame('+OK\r\n'), 0);
+    assert.equal(frame('-WRONGPASS invalid username-password pair or user is disabled.\r\n'), 0, 'a line past the kept bytes ends with its segment');
+    assert.equal(frame(':1\r\n+OK\r\n$-1\r\n'), 0, 'pipelined, all kept');
+    assert.equal(frame('$4000\r\n', 1448), 4008 - 1448 + 1, 'a bulk string\'s bytes go on past the segment');
+    assert.equal(frame('$3\r\nfoo\r\n'), 0);
+    assert.equal(frame('*2\r\n$1\r\na\r\n:7\r\n'), 0, 'an array\'s elements are values');
+    assert.equal(frame('-WRONGPASS inval', 1448, 2561), 2561 - 1448, 'a segment inside a value: nothing read');
+    assert.equal(frame('ab\r\n+OK\r\n', 9, 4), 0, 'a value ending inside the segment, then a line');
+  });
+  test('cannot tell: a value ending past the kept bytes inside the segment, a cut header, no type byte, a line going on into the next segment', () => {
+    assert.equal(frame('$24\r\n', 100), -1, 'the 31-byte bulk string ends inside the 100-byte segment, past the kept bytes');
+    assert.equal(frame('*2\r\n$3\r\nfoo\r\n$300', 1448), -1, 'the second element\'s header is cut');
+    assert.equal(frame('hello world\r\n'), -1);
+    assert.equal(frame('$?\r\n;4\r\nHell'), -1, 'a RESP3 streamed string');
+    assert.equal(frame('-WRONGPASS'), -1, 'the line\'s end is in the next segment');
+  });
+  test('a followed session: a GET of a value whose bytes start "-WRONGPASS" at segment boundaries counts nothing; the real answers after it do, a retransmitted one once', () => {
+    const sessions = new LoginSessions(4, 1);
+    sessions.open(0);
+    let seq = 1000;
+    const srv = (ts: number, head: string, payload: number, at = seq): Pkt => {
+      seq = at + payload;
+      return { ts, src: '10.0.0.6', dst: '10.0.0.1', sp: 6379, dp: 50000, flags: ACK | PSH, payload, head, seq: at, verified: true };
+    };
+    const wrong = '-WRONGPASS invalid username-password pair or user is disabled.\r\n';
+    const pkts = [
+      srv(1, '-NOAUTH Authentication required.\r\n', 34),
+      srv(1.1, wrong, 66), // a typo
+      srv(1.2, '+OK\r\n', 5), // the login
+      srv(1.3, '$4000\r\n-WRONGPASS ', 1448), // GET of a value: 4000 bytes of "-WRONGPASS ..." lines
+      srv(1.31, wrong, 1448),
+      srv(1.32, wrong, 4000 + 9 - 2 * 1448),
+      srv(2, wrong, 66), // AUTH as another user, wrong
+    ];
+    const again = pkts.at(-1)!;
+    pkts.push({ ...again, ts: 2.2 }); // retransmitted
+    const b = batchOf(pkts);
+    const events = pkts.map((_, i) => sessions.segment(0, b, i));
+    assert.deepEqual(events.map((e) => (e === LoginEvent.FAILURE ? 'F' : '-')).join(''), '-F----F-');
+  });
+  test('framing lost (an array element past the kept bytes): no -WRONGPASS read after it', () => {
+    const sessions = new LoginSessions(4, 1);
+    sessions.open(0);
+    const pkts: Pkt[] = [
+      { ts: 1, src: '10.0.0.6', dst: '10.0.0.1', sp: 6379, dp: 50000, flags: ACK | PSH, payload: 34, head: '-NOAUTH Authentication required.\r\n', seq: 0, verified: true },
+      { ts: 2, src: '10.0.0.6', dst: '10.0.0.1', sp: 6379, dp: 50000, flags: ACK | PSH, payload: 1448, head: '*2\r\n$3\r\nfoo\r\n$300', seq: 34, verified: true },
+      { ts: 3, src: '10.0.0.6', dst: '10.0.0.1', sp: 6379, dp: 50000, flags: ACK | PSH, payload: 66, head: '-WRONGPASS invalid', seq: 1482, verified: true },
+    ];
+    const b = batchOf(pkts);
+    assert.deepEqual(pkts.map((_, i) => sessions.segment(0, b, i)), [LoginEvent.NONE, LoginEvent.NONE, LoginEvent.NONE]);
   });
 });
 

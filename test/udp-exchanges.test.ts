@@ -131,3 +131,31 @@ describe('SOURCE_SEEN and HOP_MISMATCH on tiny fragments', () => {
     assert.ok(flags[4]! & PacketFlags.HOP_MISMATCH);
   });
 });
+
+describe('SIP_REPLY', () => {
+  const text = (ts: number, src: string, dst: string, sp: number, dp: number, body: string): Frame => ({ ts, bytes: ethernet(0x0800, ipv4({ src, dst, protocol: 17 }, udp(sp, dp, [...Buffer.from(body, 'latin1')]))) });
+  const sipReply = (flags: number[]) => flags.map((f) => (f & PacketFlags.SIP_REPLY ? 'S' : f & PacketFlags.UDP_REPLY ? 'R' : '-')).join('');
+  const C = '10.20.0.7', SRV = '10.20.0.80';
+
+  test('a status line answering a REGISTER is a SIP reply; one answering a DNS query is a reply only', () => {
+    const flags = marked([
+      text(0, C, SRV, 5060, 5060, 'REGISTER sip:10.20.0.80 SIP/2.0\r\n'),
+      text(0.01, SRV, C, 5060, 5060, 'SIP/2.0 403 Forbidden\r\n'),
+      dgram(1, C, SRV, 40000, 53),
+      text(1.01, SRV, C, 53, 40000, 'SIP/2.0 403 Forbidden\r\n'),
+    ]);
+    assert.equal(sipReply(flags), '-S-R');
+  });
+
+  test('the exchange renewed after its window by something else is no SIP exchange any more', () => {
+    const flags = marked([
+      text(0, C, SRV, 5060, 5060, 'OPTIONS sip:10.20.0.80 SIP/2.0\r\n'),
+      text(0.01, SRV, C, 5060, 5060, 'SIP/2.0 200 OK\r\nVia: a'),
+      dgram(100, C, SRV, 5060, 5060),
+      text(100.01, SRV, C, 5060, 5060, 'SIP/2.0 403 Forbidden\r\n'),
+      text(101, C, SRV, 5060, 5060, 'REGISTER sip:10.20.0.80 SIP/2.0\r\n'),
+      text(101.01, SRV, C, 5060, 5060, 'SIP/2.0 403 Forbidden\r\n'),
+    ]);
+    assert.equal(sipReply(flags), '-S-R-S');
+  });
+});

@@ -6,21 +6,25 @@
 // - UDP_ANSWERED: D sent UDP from pd to S within `answeredS` in answer to S (S's datagrams to
 //   D:pd are answered: a DNS client's queries, a QUIC or VPN upload's ACKs, symmetric RTP;
 //   RTCP on the RTP port + 1 is not an answer to the RTP port);
-// - UDP_REPLY: it answers: D sent UDP to S:ps within `answeredS`.
+// - UDP_REPLY: it answers: D sent UDP to S:ps within `answeredS`; and SIP_REPLY too when
+//   one of D's datagrams to S:ps since that exchange opened was a SIP request line (RFC 3261
+//   §7.1): a SIP server's status line answers a SIP client, not a host that asked the same
+//   server's port something else (a DNS query, whose answer anyone may forge as "SIP/2.0 403").
 // - SOURCE_ANSWERED: it opens an exchange (none with D:pd, or one idle past the window) and
 //   most of S's recent openings were answered (at least MIN_OPENINGS, half or more answered):
 //   a monitor polling live hosts, whose first round would otherwise read as a sweep (shards
 //   see no answers). ICMP echo is tracked the same way (markEcho), the pair's "port" ECHO.
 // One entry per (sender, receiver, receiver's port): "S sends to D:pd", with when it last
-// sent and when it was last answered (an answer makes none); one per sender with its
+// sent, when it was last answered and whether it sent a SIP request (an answer makes none); one per sender with its
 // openings and those answered, both halved when the openings reach HALVE_AT (recent ones weigh most). Per datagram: one lookup of the
 // reverse entry and one lookup (or insert) of its own; no allocation for IPv4 (IPv6 keys are the address texts
 // the caller already has). Answered entries are kept over others (a flood of forged sources
 // makes one entry per datagram and must not push the live exchanges out).
 
-import { PacketFlags, type PacketBatch } from '../net/packet-batch.ts';
+import { PAYLOAD_HEAD_BYTES, PacketFlags, type PacketBatch } from '../net/packet-batch.ts';
 import { FlowTable, PROTECTED_SOCKETS, type AddressKey } from './flow-table.ts';
 import { fnv1a, mix32 } from '../util/hash.ts';
+import { sipRequest } from './rules/http-request.ts';
 
 export interface UdpExchangesConfig {
   /** Seconds an answer keeps an exchange answered (and a datagram sent keeps its replies solicited). */
@@ -61,6 +65,8 @@ export class UdpExchanges {
   private readonly answeredAt: Float64Array;
   /** 1 while the entry's latest opening (a new or renewed exchange) waits for its first answer. */
   private readonly pending: Uint8Array;
+  /** 1 when the entry's sender sent a SIP request line since its latest opening. */
+  private readonly sip: Uint8Array;
   private readonly windowS: number;
   /** Per sender slot: its address (IPv4 as a number, else NaN and the IPv6 text), exchanges it opened, and of them those answered. */
   private readonly key4 = new Float64Array(SENDER_SLOTS).fill(Number.NaN);
@@ -75,6 +81,7 @@ export class UdpExchanges {
     this.sentAt = new Float64Array(config.maxExchanges);
     this.answeredAt = new Float64Array(config.maxExchanges);
     this.pending = new Uint8Array(config.maxExchanges);
+    this.sip = new Uint8Array(config.maxExchanges);
     this.windowS = config.answeredS;
   }
 
@@ -82,7 +89,7 @@ export class UdpExchanges {
     return this.table.evictions;
   }
 
-  /** Row i of `b`, a UDP datagram with ports (not a later fragment), from `src`: its flags with UDP_ANSWERED / UDP_REPLY. */
+  /** Row i of `b`, a UDP datagram with ports (not a later fragment), from `src`: its flags with UDP_ANSWERED / UDP_REPLY / SIP_REPLY. */
   mark(b: PacketBatch, i: number, f: number, src: AddressKey, dst: AddressKey): number {
     const ts = b.ts[i];
     const sp = b.srcPort[i];
@@ -92,7 +99,7 @@ export class UdpExchanges {
     const r = t.find(dst, src, sp, 0);
     const reply = r >= 0 && ts - this.sentAt[r] <= w;
     if (reply) {
-      f |= PacketFlags.UDP_REPLY;
+      f |= this.sip[r] ? PacketFlags.UDP_REPLY | PacketFlags.SIP_REPLY : PacketFlags.UDP_REPLY;
       this.answer(r, dst, ts);
     }
     let s = t.find(src, dst, dp, 0);
@@ -102,9 +109,14 @@ export class UdpExchanges {
       if (reply) return f;
       s = t.insert(src, dst, dp, 0);
       this.answeredAt[s] = -Infinity;
+      this.sip[s] = 0;
       f |= this.opening(s, src, ts);
     } else if (ts - this.answeredAt[s] <= w) f |= PacketFlags.UDP_ANSWERED;
-    else if (ts - this.sentAt[s] > w) f |= this.opening(s, src, ts);
+    else if (ts - this.sentAt[s] > w) {
+      this.sip[s] = 0;
+      f |= this.opening(s, src, ts);
+    }
+    if (sipRequest(b.head, i * PAYLOAD_HEAD_BYTES, b.payloadLen[i] < PAYLOAD_HEAD_BYTES ? b.payloadLen[i] : PAYLOAD_HEAD_BYTES)) this.sip[s] = 1;
     this.sentAt[s] = ts;
     return f;
   }

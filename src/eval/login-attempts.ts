@@ -4,7 +4,9 @@
 // them (login-sessions.ts) but with no threshold, no forgiveness and no cooldown (an HTTP
 // 401/407 counts as one: against a guesser that is what each guess gets), and the web form
 // logins the client sent (its POSTs to the default login paths, form-logins.ts: a failed
-// form login is answered 200, so these are the attempts there). Fed every packet of the run,
+// form login is answered 200, so these are the attempts there; a retransmitted segment, the
+// same sequence number as the client's last one on its connection, counts once, as the rule,
+// http-flood.ts, passes it over). Fed every packet of the run,
 // in any order across shards (a server's packets always come in order).
 
 import { FlowTable } from '../detect/flow-table.ts';
@@ -28,6 +30,8 @@ export interface ClientAttempts {
 export class LoginAttempts {
   private readonly sockets: FlowTable;
   private readonly state: Uint8Array;
+  /** The client's last sequence number on the connection (its SYN's, then its last segment's with payload). */
+  private readonly lastSeq: Int32Array;
   private readonly sessions: LoginSessions;
   private readonly posts = prefixBytes(DEFAULT_RULES.formLogin.paths);
   private readonly gets = prefixBytes(DEFAULT_RULES.formLogin.getPaths);
@@ -36,6 +40,7 @@ export class LoginAttempts {
   constructor(maxSockets = 1 << 18, throttleS = DEFAULT_RULES.bruteForce.throttleS) {
     this.sockets = new FlowTable(maxSockets);
     this.state = new Uint8Array(maxSockets);
+    this.lastSeq = new Int32Array(maxSockets);
     this.sessions = new LoginSessions(maxSockets, throttleS);
   }
 
@@ -54,12 +59,18 @@ export class LoginAttempts {
         if (s < 0) s = this.sockets.insert(src, dst, sp, dp);
         this.state[s] = want;
         if (want === SERVER) this.sessions.open(s);
-        else this.of(b.formatAddress(i, 'src')).connections.push(b.ts[i]);
+        else {
+          this.lastSeq[s] = b.tcpSeq[i] | 0;
+          this.of(b.formatAddress(i, 'src')).connections.push(b.ts[i]);
+        }
         continue;
       }
       const s = this.sockets.find(src, dst, sp, dp);
-      if (s >= 0 && this.state[s] === OPEN && b.payloadLen[i] > 0 && loginRequestPath(b, i, this.posts, this.gets) >= 0) {
-        this.of(b.formatAddress(i, 'src')).loginRequests.push(b.ts[i]);
+      if (s >= 0 && this.state[s] === OPEN && b.payloadLen[i] > 0) {
+        const seq = b.tcpSeq[i] | 0;
+        const again = seq === this.lastSeq[s];
+        this.lastSeq[s] = seq;
+        if (!again && loginRequestPath(b, i, this.posts, this.gets) >= 0) this.of(b.formatAddress(i, 'src')).loginRequests.push(b.ts[i]);
       }
       if (s < 0 || this.state[s] !== SERVER) continue;
       let ev: number = LoginEvent.NONE;

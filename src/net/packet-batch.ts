@@ -81,6 +81,13 @@ export const PacketFlags = {
    * network meets mostly silence (absent hosts, closed ports answering with ICMP errors).
    */
   SOURCE_ANSWERED: 1 << 30,
+  /**
+   * Set by the UDP exchange tracker with UDP_REPLY: the datagram answers an exchange whose
+   * client sent a SIP request line to this port (since the exchange opened): only such a
+   * "SIP/2.0 403" is a SIP server's answer to that client. The last bit: read it with `&`,
+   * never compare the flags with `<` or `>` (as an int32 it is negative).
+   */
+  SIP_REPLY: 1 << 31,
 } as const;
 
 export type AddressSide = 'src' | 'dst';

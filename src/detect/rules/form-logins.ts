@@ -63,8 +63,11 @@ function loginPath(batch: PacketBatch, i: number, m: HttpMethod, posts: readonly
   const at = targetOffset(m, off);
   if (m === HttpMethod.POST) return targetPrefix(head, at, end, cut, posts);
   if (m === HttpMethod.GET && gets.length > 0) {
-    const g = targetPrefix(head, at, end, cut, gets);
-    if (g >= 0 && queryAfter(head, at, end, gets[g]!.length)) return posts.length + g;
+    // each path the target starts with, until one has the query right after it ("/login"
+    // and "/login.php" both start "/login.php?user=": the second is the form's)
+    for (let g = targetPrefix(head, at, end, cut, gets); g >= 0; g = targetPrefix(head, at, end, cut, gets, g + 1)) {
+      if (queryAfter(head, at, end, gets[g]!.length)) return posts.length + g;
+    }
   }
   return OTHER_REQUEST;
 }

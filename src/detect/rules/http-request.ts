@@ -62,7 +62,7 @@ const BOUNDARY = new Uint8Array(256);
 for (const c of ' ?#;/.') BOUNDARY[c.charCodeAt(0)] = 1;
 
 /**
- * Which of `prefixes` the request target at `bytes[at]` starts with (`end`: where the kept
+ * Which of `prefixes`, from index `from` on, the request target at `bytes[at]` starts with (`end`: where the kept
  * bytes end; `cut`: the segment goes on past them), or -1. Letters compare without case (IIS,
  * ASP.NET and Windows file systems serve /Login as /login; a guesser may write either). A
  * prefix longer than what is kept of a cut segment is matched on what is kept ("POST
@@ -70,11 +70,11 @@ for (const c of ' ?#;/.') BOUNDARY[c.charCodeAt(0)] = 1;
  * end the path or be followed by a boundary (SP ? # ; / .), so "/login" is not "/logins" nor
  * "/loginhelp". Each prefix is lower-case bytes, starting with "/". Pure, no allocation.
  */
-export function targetPrefix(bytes: Uint8Array, at: number, end: number, cut: boolean, prefixes: readonly Uint8Array[]): number {
+export function targetPrefix(bytes: Uint8Array, at: number, end: number, cut: boolean, prefixes: readonly Uint8Array[], from = 0): number {
   const visible = end - at;
   if (visible < 2 || bytes[at] !== 0x2f) return -1;
   const second = bytes[at + 1]! | 0x20;
-  for (let p = 0; p < prefixes.length; p++) {
+  for (let p = from; p < prefixes.length; p++) {
     const pre = prefixes[p]!;
     if ((pre[1]! | 0x20) !== second || (pre.length > visible && !cut)) continue;
     const n = pre.length < visible ? pre.length : visible;
@@ -94,4 +94,31 @@ export function targetPrefix(bytes: Uint8Array, at: number, end: number, cut: bo
 /** Whether the target at `bytes[at]` has its query ("?") right after its first `length` bytes, within the kept bytes. */
 export function queryAfter(bytes: Uint8Array, at: number, end: number, length: number): boolean {
   return at + length < end && bytes[at + length] === 0x3f;
+}
+
+// A SIP request line has the same shape (RFC 3261 §7.1, its grammar §25.1):
+//
+//   Request-Line = Method SP Request-URI SP SIP-Version CRLF
+//
+// Methods are tokens, case-sensitive, upper-case by convention: the six of RFC 3261 and the
+// extensions' (SUBSCRIBE and NOTIFY, REFER, MESSAGE, INFO, PRACK, UPDATE, PUBLISH), from ACK's
+// 3 letters to SUBSCRIBE's 9; the Request-URI a sip: or sips: URI (schemes compare without
+// case, §19.1.4). "SUBSCRIBE sips:" is 15 bytes: every such line shows in PAYLOAD_HEAD_BYTES.
+
+const SIP_METHOD_MIN = 3;
+const SIP_METHOD_MAX = 9;
+
+/** Whether the bytes at `bytes[offset]` (`length` present) start a SIP request line: an upper-case method of 3 to 9 letters, a space, "sip:" or "sips:". Pure, no allocation. */
+export function sipRequest(bytes: Uint8Array, offset: number, length: number): boolean {
+  let n = 0;
+  while (n < length && n <= SIP_METHOD_MAX) {
+    const b = bytes[offset + n]!;
+    if (b < 0x41 || b > 0x5a) break;
+    n++;
+  }
+  if (n < SIP_METHOD_MIN || n > SIP_METHOD_MAX || length < n + 5 || bytes[offset + n] !== SP) return false;
+  const o = offset + n + 1;
+  if ((bytes[o]! | 0x20) !== 0x73 || (bytes[o + 1]! | 0x20) !== 0x69 || (bytes[o + 2]! | 0x20) !== 0x70) return false;
+  if (bytes[o + 3] === 0x3a) return true;
+  return length >= n + 6 && (bytes[o + 3]! | 0x20) === 0x73 && bytes[o + 4] === 0x3a;
 }

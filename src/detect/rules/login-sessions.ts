@@ -58,14 +58,18 @@
 // (an Authentication request of cleartext, MD5 or SASL), before AuthenticationOk: one
 // attempt a connection (the backend exits after the FATAL error). SMB and Redis are read on
 // every reply (a connection may carry many attempts: Metasploit's smb_login, a guesser's
-// keep-alive connection to Redis). A payload that only comes before the service's first
+// keep-alive connection to Redis). Redis's replies are read only where one starts: the
+// server's values are framed (service-replies.ts respFrame: lines to their CR LF, bulk strings
+// by their length) from its first reply on, so a value whose bytes start "-WRONGPASS" at a
+// segment's start (a GET of it) is no answer; a session whose framing is lost (a value past
+// the kept bytes, a gap in the sequence numbers) reads nothing more. A payload that only comes before the service's first
 // words (PostgreSQL's 'N' to an SSLRequest, NetBIOS's session response) leaves the session
 // waiting for them, twice at most.
 
 import { checkCapacity } from '../../util/lru.ts';
 import { tlsHandshakeRecord } from './tls-record.ts';
 import { PAYLOAD_HEAD_BYTES, type PacketBatch } from '../../net/packet-batch.ts';
-import { PgAuth, RdpProtocol, Reply, SERVICE_NAMES, Service, SshMsg, VNC_AUTHENTICATION, VNC_CHALLENGE_BYTES, codesDialect, greetingService, isPgError, isPreamble, loginReply, pgAuthRequest, rdpConfirm, replyCode, sshPlain, vncSecurityResult } from './service-replies.ts';
+import { PgAuth, RdpProtocol, Reply, SERVICE_NAMES, Service, SshMsg, VNC_AUTHENTICATION, VNC_CHALLENGE_BYTES, codesDialect, greetingService, isPgError, isPreamble, loginReply, pgAuthRequest, rdpConfirm, replyCode, respFrame, sshPlain, vncSecurityResult } from './service-replies.ts';
 
 /** What a server segment or a close told about its session. */
 /** DENIED: an HTTP 401/407, which may be a challenge before any credentials (counted by rate, never as a failure). */
@@ -112,14 +116,14 @@ export class LoginSessions {
   private readonly bits: Uint8Array;
   /** FTP (1) or SMTP (2), once a reply code tells. */
   private readonly dialect: Uint8Array;
-  /** SSH: plaintext bytes of the current packet still to come in later segments; SMB: the current message's; RDP: the server's bytes after its Connection Confirm. */
+  /** SSH: plaintext bytes of the current packet still to come in later segments; SMB: the current message's; RDP: the server's bytes after its Connection Confirm; Redis: the current value's (respFrame; -1 when lost). */
   private readonly skip: Int32Array;
   private readonly sizeS: Uint16Array;
   private readonly sizeF: Uint16Array;
   private readonly fails: Uint16Array;
   /** SSH: failure-sized answers that came at once (not counted as failures); VNC: segments read before a challenge; before a greeting: its preambles. */
   private readonly quick: Uint16Array;
-  /** Capture time of the server's previous segment in the session. */
+  /** Capture time of the server's previous segment in the session; Redis (whose replies need no clock): the sequence number its next segment starts at. */
   private readonly lastTs: Float64Array;
 
   constructor(capacity: number, readonly throttleS: number) {
@@ -197,6 +201,7 @@ export class LoginSessions {
         this.skip[slot] -= len;
         return LoginEvent.NONE;
       }
+      if (svc === Service.REDIS && !this.respStart(slot, batch, i, len)) return LoginEvent.NONE;
       if ((svc === Service.HTTP && first !== 0x48) || (svc === Service.SIP && first !== 0x53) || (svc === Service.SMB && first !== 0) || (svc === Service.REDIS && first !== 0x2d)) return LoginEvent.NONE;
       return this.lines(slot, h, o, len);
     }
@@ -219,6 +224,10 @@ export class LoginSessions {
           return LoginEvent.NONE;
         }
         // the services where the client speaks first: their first words are already an answer
+        if (svc === Service.REDIS) {
+          this.lastTs[slot] = batch.tcpSeq[i];
+          this.respStart(slot, batch, i, len);
+        }
         return svc === Service.HTTP || svc === Service.SIP || svc === Service.SMB || svc === Service.POSTGRES || svc === Service.REDIS ? this.lines(slot, h, o, len) : LoginEvent.NONE;
       }
       case SSH_PLAIN:
@@ -267,6 +276,26 @@ export class LoginSessions {
       default:
         return LoginEvent.NONE;
     }
+  }
+
+  /**
+   * Whether this Redis server segment starts at a reply boundary (the previous one ended a
+   * value), and the framing carried past it. A segment wholly before the next expected
+   * sequence number is a retransmission: passed over, not read again. One that overlaps it or
+   * leaves a gap loses the framing, as a value it cannot frame does: nothing more is read.
+   */
+  private respStart(slot: number, batch: PacketBatch, i: number, len: number): boolean {
+    const seq = batch.tcpSeq[i];
+    const next = this.lastTs[slot];
+    if (((seq - next) | 0) < 0) {
+      if (((seq + len - next) | 0) <= 0) return false;
+      this.skip[slot] = -1;
+    } else if (seq !== next) this.skip[slot] = -1;
+    this.lastTs[slot] = (seq + len) >>> 0;
+    const at = this.skip[slot];
+    if (at < 0) return false;
+    this.skip[slot] = respFrame(batch.head, i * PAYLOAD_HEAD_BYTES, len, len < PAYLOAD_HEAD_BYTES ? len : PAYLOAD_HEAD_BYTES, at);
+    return at === 0;
   }
 
   /** A reply of a line or packet protocol (FTP, SMTP, POP3, IMAP, Telnet, MySQL, HTTP, VNC, SMB, PostgreSQL, Redis). */

@@ -274,6 +274,59 @@ export function redisReply(h: Uint8Array, o: number, len: number, headBytes: num
   return startsWith(h, o, avail, '-WRONGPASS ', 11) || startsWith(h, o, avail, REDIS_OLD_WRONG, 16) ? Reply.FAILURE : Reply.NONE;
 }
 
+// RESP framing (the Redis serialization protocol, RESP2 and RESP3: redis.io/docs/latest/
+// develop/reference/protocol-spec): every value starts with its type byte. A line type ends
+// at its CR LF: simple strings, errors, integers, RESP3's null, double, boolean and big
+// number, and the aggregates' headers (array, map, set, push, attribute), whose elements
+// follow as values of their own. A length type is "$len\r\n", len bytes, "\r\n": bulk
+// strings, RESP3's blob errors and verbatim strings; "$-1\r\n" is RESP2's null.
+const RESP_LINE = new Uint8Array(256);
+for (const c of '+-:_,#(*%~>|') RESP_LINE[c.charCodeAt(0)] = 1;
+const RESP_LENGTH = new Uint8Array(256);
+for (const c of '$!=') RESP_LENGTH[c.charCodeAt(0)] = 1;
+/** Above Redis's largest bulk string (proto-max-bulk-len, 512 MB by default): held in an Int32Array. */
+const RESP_MAX_LENGTH = 0x7fff0000;
+
+/**
+ * Where a Redis server's next value starts, counted from the end of this segment: `at` is
+ * where the segment's first whole value starts (0 at a reply boundary; more when a length
+ * value begun in earlier segments goes on into this one), `len` the segment's payload, the
+ * first `avail` of its bytes kept at h[o]. 0: the segment ends where a value ends; n > 0: n
+ * more bytes of a length value come in later segments; -1: it cannot tell (a value ends past
+ * the kept bytes but inside the segment, a header cut, a byte that starts no value, a line
+ * going on into the next segment). A line that starts the segment and goes past the kept bytes
+ * is taken to end with it: a server writes each reply whole ("-WRONGPASS invalid
+ * username-password pair or user is disabled." is 66 bytes); a value pipelined behind such a
+ * line in the same segment is not seen. Pure, no allocation.
+ */
+export function respFrame(h: Uint8Array, o: number, len: number, avail: number, at: number): number {
+  while (at < len) {
+    if (at >= avail) return -1;
+    const t = h[o + at]!;
+    let e = at + 1;
+    while (e + 1 < avail && !(h[o + e] === CR && h[o + e + 1] === LF)) e++;
+    const ended = e + 1 < avail;
+    if (RESP_LINE[t]) {
+      if (!ended) return at === 0 && len > avail ? 0 : -1;
+      at = e + 2;
+    } else if (RESP_LENGTH[t] && ended) {
+      if (t === 0x24 && e === at + 3 && h[o + at + 1] === DASH && h[o + at + 2] === 0x31) {
+        at = e + 2; // $-1: null
+        continue;
+      }
+      let n = 0;
+      for (let k = at + 1; k < e; k++) {
+        const d = h[o + k]! - 0x30;
+        if (d < 0 || d > 9) return -1;
+        n = n * 10 + d;
+      }
+      if (e === at + 1 || n > RESP_MAX_LENGTH) return -1;
+      at = e + 2 + n + 2;
+    } else return -1;
+  }
+  return at - len;
+}
+
 /** MySQL's protocol version 10 (every server since 3.21; MariaDB's too). */
 const MYSQL_PROTOCOL_10 = 10;
 /**

@@ -536,9 +536,11 @@ export class SourceRules {
     }
     // A SIP server's status line (svcrack's guesses answered 403, svwar's 404s; the client is
     // the destination): the login rules' failures and challenges (login-rules.ts sipAnswer).
-    // Only an answer (UDP_REPLY: its destination sent to this port within the window): the
-    // client is the destination, so an unsolicited "SIP/2.0 403" would blame whoever it is sent to.
-    if (!group && batch.flags[i] & PacketFlags.UDP_REPLY && batch.head[i * PAYLOAD_HEAD_BYTES] === 0x53 && batch.payloadLen[i] >= PAYLOAD_HEAD_BYTES) this.login.sipAnswer(batch, i, dst, out);
+    // Only an answer to a SIP request (SIP_REPLY: its destination sent a SIP request line to
+    // this port within the window, udp-exchanges.ts): the client is the destination, so an
+    // unsolicited "SIP/2.0 403", or one forged in the name of a DNS server the client asked,
+    // would blame whoever it is sent to.
+    if (!group && batch.flags[i] & PacketFlags.SIP_REPLY && batch.head[i * PAYLOAD_HEAD_BYTES] === 0x53 && batch.payloadLen[i] >= PAYLOAD_HEAD_BYTES) this.login.sipAnswer(batch, i, dst, out);
     if (t && sp !== dp) {
       // A large datagram toward a host may be an answer it never asked for (peers of
       // symmetric protocols, NTP 123↔123, IKE 500↔500, mDNS, are not reflections), unless it
