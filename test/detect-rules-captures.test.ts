@@ -1110,3 +1110,24 @@ describe('rules on crafted connection floods and connect checkers (craft_classes
     assert.deepEqual([...new Set(alerts.map((a) => a.source))].sort(), ['198.51.100.61', '198.51.100.64']);
   });
 });
+
+// session 12: a ping flood from one real address (echo-flood.ts), and pingers that are none
+describe('rules on a crafted ping flood from one address (craft_classes.py DIR ping)', () => {
+  const dir = join(FIXTURES, 'classes');
+  const classLabels = readLabelsTsv(join(dir, 'labels.tsv'));
+
+  test('classes_flood_ping_one_source.pcap: the source gets a blockable icmp-flood alert (forgeable evidence) naming the host within 0.5 s, nobody else does', () => {
+    const { attackers, victims } = classLabels.find((l) => l.file === 'classes_flood_ping_one_source.pcap')!;
+    expectScanner('classes_flood_ping_one_source.pcap', join(dir, 'classes_flood_ping_one_source.pcap'), attackers[0]!, victims, 0.5, 'flood');
+    const alerts = runFiles([join(dir, 'classes_flood_ping_one_source.pcap')]).alerts.filter((a) => a.blockable);
+    assert.equal(alerts[0]!.type, 'icmp-flood', describeAlert(alerts[0]!));
+    assert.equal(alerts[0]!.target, victims[0]);
+    assert.equal(alerts[0]!.grade, 'forgeable');
+  });
+
+  test('classes_benign_pings.pcap: ping -i 0.2, fping at 10/s, SmokePing, a 1400-byte ping: nothing', () => {
+    const alerts = runFiles([join(dir, 'classes_benign_pings.pcap')]).alerts;
+    assert.deepEqual(alerts.filter((a) => a.type !== 'anomaly').map(describeAlert), []);
+    report.push({ file: 'classes_benign_pings.pcap', cls: 'benign', first: '-', ttdMs: '-', alerts: alerts.length });
+  });
+});

@@ -215,6 +215,9 @@ export interface RulesConfig {
    */
   unansweredUdp: BucketConfig & { enabled: boolean };
 
+  /** ICMP and ICMPv6 echo requests from one source to one host (echo-flood.ts), units: requests. */
+  echoFlood: BucketConfig & { enabled: boolean };
+
   /** SYNs toward one victim, less the handshakes completed toward it (units: packets). */
   synFlood: BucketConfig & {
     enabled: boolean;
@@ -536,6 +539,12 @@ export const DEFAULT_RULES: RulesConfig = {
   // 1000 unanswered datagrams a second leak away, 2000 beyond that (two seconds of what the
   // host can refuse) overflow; hping3 --flood sends tens of thousands a second.
   unansweredUdp: { enabled: true, threshold: 2000, leakPerS: 1000 },
+  // Echo requests from one source to one host: ping sends one a second by default, and
+  // iputils' ping refuses an interval under 200 ms to anyone but root (5 a second); monitors
+  // ping a host a few times a minute (SmokePing's 20 pings every 5 min, fping's rounds); only
+  // ping -f (root, "as fast as they come back") and hping3 --icmp --flood send thousands a
+  // second. The same numbers as unansweredUdp: 2000 beyond 1000 a second.
+  echoFlood: { enabled: true, threshold: 2000, leakPerS: 1000 },
   // Toward one victim, from 20 or more sources (one is the source rules' case): SYNs less
   // handshakes completed, 500 beyond a 100/s leak. Linux answers with SYN cookies once its
   // SYN queue (tcp_max_syn_backlog, 128 to 1024) is full, so 500 outstanding is a default
@@ -731,6 +740,11 @@ const SPEC: Record<string, Record<string, [Check, string]>> = {
     enabled: [bool, 'true or false'],
     threshold: [int(1, 1e9), 'a positive integer (datagrams)'],
     leakPerS: [num(0, 1e9, true), 'a positive number (datagrams per second)'],
+  },
+  echoFlood: {
+    enabled: [bool, 'true or false'],
+    threshold: [int(1, 1e9), 'a positive integer (echo requests)'],
+    leakPerS: [num(0, 1e9, true), 'a positive number (echo requests per second)'],
   },
 };
 for (const name of ['synFlood', 'udpAmplification', 'udpFlood', 'tcpReflection', 'tcpFlood', 'icmpFlood', 'ipFlood']) {

@@ -56,6 +56,7 @@ import { validateRulesConfig, type RulesConfig } from './rules-config.ts';
 import { COOLING, FAST_OVER, SLOW_OVER, ScanKeys } from './scan-keys.ts';
 import { FragmentVerdicts } from './fragment-verdicts.ts';
 import { UnansweredUdp } from './unanswered-udp.ts';
+import { EchoFlood } from './echo-flood.ts';
 import { TRACEROUTE_PORTS, oneWayReport, portTable } from './udp-port-roles.ts';
 import { VictimTallyWriter, type VictimTally } from './victim-tally.ts';
 import type { BoundedTable } from '../table-report.ts';
@@ -181,6 +182,7 @@ export class SourceRules {
   /** Spared probe alerts held (held-alerts.ts). */
   private readonly pHeld: HeldAlerts;
   private readonly unanswered: UnansweredUdp | null;
+  private readonly echoFlood: EchoFlood | null;
   /** Whether each source's last first fragment toward a host counted as a possible answer (later fragments follow it). */
   private readonly fragments = new FragmentVerdicts();
 
@@ -235,6 +237,7 @@ export class SourceRules {
     this.probeCount = new Int32Array(maxSources);
     this.pHeld = new HeldAlerts(maxSources, cool);
     this.unanswered = c.unansweredUdp.enabled ? new UnansweredUdp(c.unansweredUdp, maxScanKeys, cool) : null;
+    this.echoFlood = c.echoFlood.enabled ? new EchoFlood(c.echoFlood, maxScanKeys, cool) : null;
   }
 
   /**
@@ -317,6 +320,7 @@ export class SourceRules {
   tables(): Record<string, BoundedTable> {
     const t: Record<string, BoundedTable> = { sources: this.sources, ruleSockets: this.sockets, scanVertical: this.vScan.keys, scanHorizontal: this.hScan.keys, loginClients: this.login.clientTable, httpClients: this.http.clientTable, formClients: this.forms.clientTable, httpFloodClients: this.httpFlood.clientTable, connectionFloodClients: this.connFlood.clientTable };
     if (this.unanswered) t.unansweredUdp = this.unanswered.table;
+    if (this.echoFlood) t.echoFlood = this.echoFlood.table;
     return t;
   }
 
@@ -326,7 +330,7 @@ export class SourceRules {
       skipped: this.skipped,
       forgedOwnAddress: this.forgedOwnAddress,
       alerts: this.alerts + this.login.alerts + this.http.alerts,
-      suppressed: this.suppressed + this.login.suppressed + this.http.suppressed + this.forms.suppressed + this.httpFlood.suppressed + this.connFlood.suppressed + (this.unanswered?.suppressed ?? 0),
+      suppressed: this.suppressed + this.login.suppressed + this.http.suppressed + this.forms.suppressed + this.httpFlood.suppressed + this.connFlood.suppressed + (this.unanswered?.suppressed ?? 0) + (this.echoFlood?.suppressed ?? 0),
       loginClients: this.login.clientTable.size,
       loginClientEvictions: this.login.clientTable.evictions,
       httpClients: this.http.clientTable.size,
@@ -606,6 +610,14 @@ export class SourceRules {
       }
       // (not from a sender whose echo requests and datagrams are mostly answered: a monitor)
       if (!group && c.horizontalScan.enabled && !(batch.flags[i] & PacketFlags.SOURCE_ANSWERED)) this.horizontal(batch, i, src, dst, v6, ICMP_ECHO, out);
+      // a ping flood from the source (graded by the rule itself: echo requests are forgeable evidence)
+      if (!group && this.echoFlood) {
+        const alert = this.echoFlood.request(batch, i, src, dst);
+        if (alert) {
+          this.alerts++;
+          out.push(alert);
+        }
+      }
     }
   }
 
