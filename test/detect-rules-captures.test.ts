@@ -1111,8 +1111,8 @@ describe('rules on crafted connection floods and connect checkers (craft_classes
   });
 });
 
-// session 12: a ping flood from one real address (echo-flood.ts), and pingers that are none
-describe('rules on a crafted ping flood from one address (craft_classes.py DIR ping)', () => {
+// session 12: a ping flood and an ACK flood from one real address (pair-flood.ts), and what looks like them
+describe('rules on crafted floods from one real address (craft_classes.py DIR oneflood)', () => {
   const dir = join(FIXTURES, 'classes');
   const classLabels = readLabelsTsv(join(dir, 'labels.tsv'));
 
@@ -1123,6 +1123,21 @@ describe('rules on a crafted ping flood from one address (craft_classes.py DIR p
     assert.equal(alerts[0]!.type, 'icmp-flood', describeAlert(alerts[0]!));
     assert.equal(alerts[0]!.target, victims[0]);
     assert.equal(alerts[0]!.grade, 'forgeable');
+  });
+
+  test('classes_flood_ack_one_source.pcap: the source gets a blockable tcp-flood alert (forgeable evidence) naming the host within 0.5 s, read from the host\'s RSTs', () => {
+    const { attackers, victims } = classLabels.find((l) => l.file === 'classes_flood_ack_one_source.pcap')!;
+    expectScanner('classes_flood_ack_one_source.pcap', join(dir, 'classes_flood_ack_one_source.pcap'), attackers[0]!, victims, 0.5, 'flood');
+    const alerts = runFiles([join(dir, 'classes_flood_ack_one_source.pcap')]).alerts.filter((a) => a.blockable);
+    assert.equal(alerts[0]!.type, 'tcp-flood', describeAlert(alerts[0]!));
+    assert.equal(alerts[0]!.target, victims[0]);
+    assert.equal(alerts[0]!.grade, 'forgeable');
+  });
+
+  test('classes_benign_stale_connections.pcap: a restarted server refusing a NAT\'s 3,000 connections, keepalives refused after a firewall timeout: nothing', () => {
+    const alerts = runFiles([join(dir, 'classes_benign_stale_connections.pcap')]).alerts;
+    assert.deepEqual(alerts.filter((a) => a.blockable).map(describeAlert), []);
+    report.push({ file: 'classes_benign_stale_connections.pcap', cls: 'benign', first: '-', ttdMs: '-', alerts: alerts.length });
   });
 
   test('classes_benign_pings.pcap: ping -i 0.2, fping at 10/s, SmokePing, a 1400-byte ping: nothing', () => {

@@ -215,8 +215,11 @@ export interface RulesConfig {
    */
   unansweredUdp: BucketConfig & { enabled: boolean };
 
-  /** ICMP and ICMPv6 echo requests from one source to one host (echo-flood.ts), units: requests. */
+  /** ICMP and ICMPv6 echo requests from one source to one host (pair-flood.ts), units: requests. */
   echoFlood: BucketConfig & { enabled: boolean };
+
+  /** Segments with ACK of no connection that one host refuses with a bare RST to one client (pair-flood.ts), units: RSTs. */
+  refusedFlood: BucketConfig & { enabled: boolean };
 
   /** SYNs toward one victim, less the handshakes completed toward it (units: packets). */
   synFlood: BucketConfig & {
@@ -545,6 +548,13 @@ export const DEFAULT_RULES: RulesConfig = {
   // ping -f (root, "as fast as they come back") and hping3 --icmp --flood send thousands a
   // second. The same numbers as unansweredUdp: 2000 beyond 1000 a second.
   echoFlood: { enabled: true, threshold: 2000, leakPerS: 1000 },
+  // A host refuses a segment with ACK that belongs to no connection with a bare RST (RFC 9293
+  // §3.10.7.1): a client draws one when its connection died with the host's state (a reboot,
+  // a table flush: once per connection, then it stops), or after a NAT or middlebox timed the
+  // connection out; hping3 -A --flood (and -SA, PSH+ACK floods) from a real address draws one
+  // per packet, tens of thousands a second. Linux rate-limits no such RST. The same numbers
+  // as unansweredUdp: 2000 beyond 1000 a second to one client.
+  refusedFlood: { enabled: true, threshold: 2000, leakPerS: 1000 },
   // Toward one victim, from 20 or more sources (one is the source rules' case): SYNs less
   // handshakes completed, 500 beyond a 100/s leak. Linux answers with SYN cookies once its
   // SYN queue (tcp_max_syn_backlog, 128 to 1024) is full, so 500 outstanding is a default
@@ -745,6 +755,11 @@ const SPEC: Record<string, Record<string, [Check, string]>> = {
     enabled: [bool, 'true or false'],
     threshold: [int(1, 1e9), 'a positive integer (echo requests)'],
     leakPerS: [num(0, 1e9, true), 'a positive number (echo requests per second)'],
+  },
+  refusedFlood: {
+    enabled: [bool, 'true or false'],
+    threshold: [int(1, 1e9), 'a positive integer (RSTs)'],
+    leakPerS: [num(0, 1e9, true), 'a positive number (RSTs per second)'],
   },
 };
 for (const name of ['synFlood', 'udpAmplification', 'udpFlood', 'tcpReflection', 'tcpFlood', 'icmpFlood', 'ipFlood']) {

@@ -56,7 +56,7 @@ import { validateRulesConfig, type RulesConfig } from './rules-config.ts';
 import { COOLING, FAST_OVER, SLOW_OVER, ScanKeys } from './scan-keys.ts';
 import { FragmentVerdicts } from './fragment-verdicts.ts';
 import { UnansweredUdp } from './unanswered-udp.ts';
-import { EchoFlood } from './echo-flood.ts';
+import { PairFlood } from './pair-flood.ts';
 import { TRACEROUTE_PORTS, oneWayReport, portTable } from './udp-port-roles.ts';
 import { VictimTallyWriter, type VictimTally } from './victim-tally.ts';
 import type { BoundedTable } from '../table-report.ts';
@@ -182,7 +182,8 @@ export class SourceRules {
   /** Spared probe alerts held (held-alerts.ts). */
   private readonly pHeld: HeldAlerts;
   private readonly unanswered: UnansweredUdp | null;
-  private readonly echoFlood: EchoFlood | null;
+  private readonly echoFlood: PairFlood | null;
+  private readonly refusedFlood: PairFlood | null;
   /** Whether each source's last first fragment toward a host counted as a possible answer (later fragments follow it). */
   private readonly fragments = new FragmentVerdicts();
 
@@ -237,7 +238,8 @@ export class SourceRules {
     this.probeCount = new Int32Array(maxSources);
     this.pHeld = new HeldAlerts(maxSources, cool);
     this.unanswered = c.unansweredUdp.enabled ? new UnansweredUdp(c.unansweredUdp, maxScanKeys, cool) : null;
-    this.echoFlood = c.echoFlood.enabled ? new EchoFlood(c.echoFlood, maxScanKeys, cool) : null;
+    this.echoFlood = c.echoFlood.enabled ? new PairFlood('icmp-flood', 'requests', 'src', c.echoFlood, maxScanKeys, cool) : null;
+    this.refusedFlood = c.refusedFlood.enabled ? new PairFlood('tcp-flood', 'refused', 'dst', c.refusedFlood, maxScanKeys, cool) : null;
   }
 
   /**
@@ -321,6 +323,7 @@ export class SourceRules {
     const t: Record<string, BoundedTable> = { sources: this.sources, ruleSockets: this.sockets, scanVertical: this.vScan.keys, scanHorizontal: this.hScan.keys, loginClients: this.login.clientTable, httpClients: this.http.clientTable, formClients: this.forms.clientTable, httpFloodClients: this.httpFlood.clientTable, connectionFloodClients: this.connFlood.clientTable };
     if (this.unanswered) t.unansweredUdp = this.unanswered.table;
     if (this.echoFlood) t.echoFlood = this.echoFlood.table;
+    if (this.refusedFlood) t.refusedFlood = this.refusedFlood.table;
     return t;
   }
 
@@ -330,7 +333,7 @@ export class SourceRules {
       skipped: this.skipped,
       forgedOwnAddress: this.forgedOwnAddress,
       alerts: this.alerts + this.login.alerts + this.http.alerts,
-      suppressed: this.suppressed + this.login.suppressed + this.http.suppressed + this.forms.suppressed + this.httpFlood.suppressed + this.connFlood.suppressed + (this.unanswered?.suppressed ?? 0) + (this.echoFlood?.suppressed ?? 0),
+      suppressed: this.suppressed + this.login.suppressed + this.http.suppressed + this.forms.suppressed + this.httpFlood.suppressed + this.connFlood.suppressed + (this.unanswered?.suppressed ?? 0) + (this.echoFlood?.suppressed ?? 0) + (this.refusedFlood?.suppressed ?? 0),
       loginClients: this.login.clientTable.size,
       loginClientEvictions: this.login.clientTable.evictions,
       httpClients: this.http.clientTable.size,
@@ -409,6 +412,9 @@ export class SourceRules {
     // FIN, NULL, Xmas... without ACK reach ports as SYNs do
     if (!ack && !rst && !isGroupDestination(batch, i, v6)) this.opener(batch, i, src, dst, v6, dp, out);
     const s = this.sockets.find(src, dst, sp, dp);
+    // a bare RST refusing a segment with ACK of no connection (RFC 9293 §3.10.7.1): the
+    // destination sent it one (an ACK flood from a real address: pair-flood.ts)
+    if (rst && !ack && this.refusedFlood !== null && (s < 0 || this.sockState[s] & CLOSED) && !isGroupDestination(batch, i, v6)) this.refused(batch, i, src, dst, out);
     if (s < 0) {
       // A segment of no connection followed: an ACK or RST flood's forged packet, a scanner's
       // probe, or a connection that began before the node. Counted toward its destination
@@ -523,6 +529,17 @@ export class SourceRules {
     this.sockState[s] = st;
   }
 
+  /** Host `src` refused a stray segment of client `dst` (packet i, a bare RST): the client's per-source ACK flood. */
+  private refused(batch: PacketBatch, i: number, src: AddressKey, dst: AddressKey, out: Alert[]): void {
+    // the client's real sessions here, as far as this shard saw them (its connections with the host's side)
+    const seen = this.grader !== null && this.grader.verifiedSince(dst, 0, -Infinity);
+    const alert = this.refusedFlood!.count(batch, i, dst, src, seen);
+    if (alert) {
+      this.alerts++;
+      out.push(alert);
+    }
+  }
+
   private udp(batch: PacketBatch, i: number, src: AddressKey, dst: AddressKey, v6: boolean, out: Alert[], t: VictimTally | null): void {
     const ts = batch.ts[i];
     const sp = batch.srcPort[i];
@@ -612,7 +629,7 @@ export class SourceRules {
       if (!group && c.horizontalScan.enabled && !(batch.flags[i] & PacketFlags.SOURCE_ANSWERED)) this.horizontal(batch, i, src, dst, v6, ICMP_ECHO, out);
       // a ping flood from the source (graded by the rule itself: echo requests are forgeable evidence)
       if (!group && this.echoFlood) {
-        const alert = this.echoFlood.request(batch, i, src, dst);
+        const alert = this.echoFlood.count(batch, i, src, dst, (batch.flags[i] & PacketFlags.SOURCE_SEEN) !== 0);
         if (alert) {
           this.alerts++;
           out.push(alert);

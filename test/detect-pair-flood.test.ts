@@ -1,0 +1,116 @@
+// Per-source floods of forgeable packets (pair-flood.ts): the ping flood on hand-built echo
+// requests, as the source's shard sees them, and the ACK flood by the bare RSTs its host
+// refuses it with, as the host's shard sees them. The crafted captures (ping -f and hping3 -A
+// from one address, and what is no flood) are in detect-rules-captures.test.ts.
+
+import { strict as assert } from 'node:assert';
+import { describe, test } from 'node:test';
+import type { Alert } from '../src/detect/alert.ts';
+import { ACK, PSH, RST, batchOf, type Pkt } from '../devkit/packets.ts';
+import { DEFAULT_RULES, RulesConfigError, resolveRulesConfig, type RulesOverrides } from '../src/detect/rules/rules-config.ts';
+import { SourceRules } from '../src/detect/rules/source-rules.ts';
+
+describe('echoFlood configuration', () => {
+  const bad: Array<[string, RulesOverrides]> = [
+    ['echoFlood.threshold', { echoFlood: { threshold: 0 } }],
+    ['echoFlood.leakPerS', { echoFlood: { leakPerS: -1 } }],
+    ['echoFlood.enabled', { echoFlood: { enabled: 'no' as unknown as boolean } }],
+    ['refusedFlood.threshold', { refusedFlood: { threshold: 1.5 } }],
+    ['refusedFlood.leakPerS', { refusedFlood: { leakPerS: 0 } }],
+  ];
+  for (const [field, overrides] of bad) {
+    test(`refuses ${JSON.stringify(overrides)} naming ${field}`, () => {
+      assert.throws(() => resolveRulesConfig(overrides), (err: unknown) => err instanceof RulesConfigError && err.field === field && err.message.includes(field));
+    });
+  }
+});
+
+const SRC = '198.51.100.81';
+const HOST = '10.0.0.80';
+const D = DEFAULT_RULES.echoFlood;
+
+/** `n` echo requests (ICMPv6 ones when `six`) from `src` to `dst`, `every` s apart from t = 1. */
+function pings(n: number, every: number, opts: { src?: string; dst?: string; six?: boolean; type?: number } = {}): Pkt[] {
+  const src = opts.src ?? (opts.six ? '2001:db8::81' : SRC), dst = opts.dst ?? (opts.six ? '2001:db8::80' : HOST);
+  return Array.from({ length: n }, (_, k): Pkt => ({ ts: 1 + k * every, src, dst, proto: 'icmp', icmpType: opts.type ?? (opts.six ? 128 : 8), payload: 56 }));
+}
+
+function run(pkts: Pkt[], config = DEFAULT_RULES): Alert[] {
+  const out: Alert[] = [];
+  new SourceRules(config).scan(batchOf(pkts.sort((a, b) => a.ts - b.ts)), out);
+  return out;
+}
+const floods = (out: Alert[]) => out.filter((a) => a.type === 'icmp-flood' && a.blockable);
+
+describe('icmp-flood by source (pair-flood.ts)', () => {
+  test(`${D.threshold} echo requests within a leak interval fire at the last, naming the source and the host, blockable, forgeable evidence; one fewer does not`, () => {
+    assert.deepEqual(floods(run(pings(D.threshold - 1, 1e-7))), []);
+    const f = floods(run(pings(D.threshold, 1e-7)));
+    assert.equal(f.length, 1);
+    assert.equal(f[0]!.source, SRC);
+    assert.equal(f[0]!.target, HOST);
+    assert.equal(f[0]!.grade, 'forgeable');
+    assert.equal(f[0]!.evidence.requests, D.threshold);
+  });
+
+  test('ICMPv6 echo requests too', () => {
+    assert.equal(floods(run(pings(3 * D.threshold, 1 / 20000, { six: true }))).length, 1);
+  });
+
+  test('a pinger under the leak never fires, however long (ping -f at 800 a second for 30 s)', () => {
+    assert.deepEqual(floods(run(pings(24000, 1 / 800))), []);
+  });
+
+  test('echo replies, and requests spread over hosts each under the threshold, are no flood of the source', () => {
+    assert.deepEqual(floods(run(pings(5000, 1 / 20000, { type: 0 }))), []);
+    const spread = [0, 1, 2, 3].flatMap((h) => pings(D.threshold - 100, 1 / 20000, { dst: `10.0.0.${90 + h}` }));
+    assert.deepEqual(floods(run(spread)), []);
+  });
+
+  test('after an alert the pair is quiet for the cooldown; disabled, nothing', () => {
+    assert.equal(floods(run(pings(20000, 1 / 20000))).length, 1);
+    assert.deepEqual(floods(run(pings(20000, 1 / 20000), resolveRulesConfig({ echoFlood: { enabled: false } }))), []);
+  });
+});
+
+const R = DEFAULT_RULES.refusedFlood;
+const CLIENT = '198.51.100.82';
+
+/** The host's bare RSTs to `client`'s segments with ACK of no connection, a new 4-tuple each (`samePorts`: one), `every` s apart from t = 1. */
+function refusals(n: number, every: number, opts: { client?: string; flags?: number; samePorts?: boolean } = {}): Pkt[] {
+  const client = opts.client ?? CLIENT;
+  return Array.from({ length: n }, (_, k): Pkt => ({ ts: 1 + k * every, src: HOST, dst: client, sp: opts.samePorts ? 80 : 1 + (k % 65000), dp: opts.samePorts ? 40000 : 1024 + (k % 60000), flags: opts.flags ?? RST, seq: k }));
+}
+const acks = (out: Alert[]) => out.filter((a) => a.type === 'tcp-flood' && a.blockable);
+
+describe('tcp-flood by source: segments its host refuses with a bare RST (pair-flood.ts)', () => {
+  test(`${R.threshold} bare RSTs from the host to one client within a leak interval name the CLIENT as the source, the host as the target, forgeable; one fewer does not`, () => {
+    assert.deepEqual(acks(run(refusals(R.threshold - 1, 1e-7))), []);
+    const f = acks(run(refusals(R.threshold, 1e-7)));
+    assert.equal(f.length, 1);
+    assert.equal(f[0]!.source, CLIENT);
+    assert.equal(f[0]!.target, HOST);
+    assert.equal(f[0]!.grade, 'forgeable');
+    assert.equal(f[0]!.evidence.refused, R.threshold);
+  });
+
+  test('one 4-tuple refused again and again counts each time (hping3 -A -k: a fixed source port)', () => {
+    assert.equal(acks(run(refusals(3 * R.threshold, 1 / 20000, { samePorts: true }))).length, 1);
+  });
+
+  test('RST+ACK (a closed port refusing SYNs: a scan, the scan rules\' case) and RSTs of followed connections are no ACK flood', () => {
+    assert.deepEqual(acks(run(refusals(10000, 1 / 20000, { flags: RST | ACK }))), []);
+    // 3000 connections the host serves, each reset by it once: followed (SYN-ACK seen), not refused strays
+    const served = Array.from({ length: 3000 }, (_, k): Pkt[] => [
+      { ts: 1 + k * 1e-5, src: HOST, dst: CLIENT, sp: 443, dp: 20000 + k, flags: 0x12, seq: 1 },
+      { ts: 1.5 + k * 1e-5, src: HOST, dst: CLIENT, sp: 443, dp: 20000 + k, flags: ACK | PSH, seq: 2, payload: 100 },
+      { ts: 2 + k * 1e-5, src: HOST, dst: CLIENT, sp: 443, dp: 20000 + k, flags: RST, seq: 102 },
+    ]).flat();
+    assert.deepEqual(acks(run(served)), []);
+  });
+
+  test('refusals under the leak never fire (a restarted server refusing a NAT\'s stale connections, 800 a second for 5 s); disabled, nothing', () => {
+    assert.deepEqual(acks(run(refusals(4000, 1 / 800))), []);
+    assert.deepEqual(acks(run(refusals(10000, 1 / 20000), resolveRulesConfig({ refusedFlood: { enabled: false } }))), []);
+  });
+});
