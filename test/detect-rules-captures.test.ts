@@ -516,6 +516,9 @@ describe('rules on crafted classes nobody tuned to (test/fixtures/captures/class
     ['classes_brute_postgres_msf.pcap', 'postgresql', 5, 30],
     ['classes_brute_redis_hydra.pcap', 'redis', 5, 30],
     ['classes_brute_redis_old.pcap', 'redis', 5, 30],
+    // session 12: SQL Server's ERROR 18456 answering a login (with and without PRELOGIN)
+    ['classes_brute_mssql_msf.pcap', 'mssql', 5, 30],
+    ['classes_brute_mssql_hydra.pcap', 'mssql', 5, 30],
   ] as Array<readonly [string, string, number, number?]>) {
     test(`${file}: the guesser is flagged (brute-force, ${service}) by its ${counted === 5 ? '5th failed login at the latest' : '20th 401'}, nobody else`, () => {
       const path = join(dir, file);
@@ -574,7 +577,7 @@ describe('rules on crafted classes nobody tuned to (test/fixtures/captures/class
     report.push({ file: 'classes_benign_rdp.pcap', cls: 'benign', first: '-', ttdMs: '-', alerts: alerts.length });
   });
 
-  for (const [file, failures] of [['classes_benign_smb.pcap', 5], ['classes_benign_postgres_pool.pcap', 1], ['classes_benign_redis.pcap', 1]] as const) {
+  for (const [file, failures] of [['classes_benign_smb.pcap', 5], ['classes_benign_postgres_pool.pcap', 1], ['classes_benign_redis.pcap', 1], ['classes_benign_mssql.pcap', 2]] as const) {
     test(`${file}: its ${failures} failed logins are read (and nothing else: not a challenge, a refusal before authentication, an error after it, -NOAUTH), and nothing is alerted`, () => {
       const path = join(dir, file);
       const attempts = new LoginAttempts();

@@ -395,3 +395,39 @@ describe('SIP status lines (RFC 3261 §7.2)', () => {
     assert.equal(greetingService(x.h, x.o, x.len, H), Service.SIP);
   });
 });
+
+describe('SQL Server (MS-TDS)', () => {
+  /** A TDS packet: type, status 1 (end of message), big-endian length, SPID 0, packet id 1, window 0, then the body. */
+  const tds = (type: number, body: number[]) => [type, 1, (8 + body.length) >> 8, (8 + body.length) & 255, 0, 0, 1, 0, ...body];
+  /** An ERROR token (MS-TDS 2.2.7.10): 0xAA, a 2-byte length, the little-endian number, state, class. */
+  const error = (n: number) => tds(4, [0xaa, 0x66, 0, n & 255, (n >> 8) & 255, (n >> 16) & 255, n >>> 24, 1, 14, 0x2a, 0]);
+
+  test('the answer to PRELOGIN (type 4, its VERSION option first) and the answers to a login name SQL Server', () => {
+    assert.equal(greet(tds(4, [0, 0, 0x1a, 0, 6, 1, 0, 0x20, 0, 1])), Service.MSSQL);
+    assert.equal(greet(error(18456), 108), Service.MSSQL, 'hydra sends its login at once: the first answer is the refusal');
+    assert.equal(greet(tds(4, [0xe3, 0x1b, 0, 1, 6, 0x6d])), Service.MSSQL);
+  });
+
+  test('an ERROR token of 18456 (Login failed for user) or 18486 (locked out) first is a failed login; ENVCHANGE or LOGINACK first a successful one', () => {
+    assert.equal(reply(Service.MSSQL, error(18456), 108), Reply.FAILURE);
+    assert.equal(reply(Service.MSSQL, error(18486), 108), Reply.FAILURE);
+    assert.equal(reply(Service.MSSQL, tds(4, [0xe3, 0x1b, 0, 1, 6, 0x6d, 0])), Reply.SUCCESS);
+    assert.equal(reply(Service.MSSQL, tds(4, [0xad, 0x36, 0, 1, 0x74, 0, 0, 4])), Reply.SUCCESS);
+  });
+
+  test('not a login\'s answer: other errors (a query\'s syntax 102, a database 4060), a query\'s rows, TLS inside PRELOGIN packets, a packet cut before its number', () => {
+    assert.equal(reply(Service.MSSQL, error(102), 108), Reply.NONE);
+    assert.equal(reply(Service.MSSQL, error(4060), 108), Reply.NONE);
+    assert.equal(reply(Service.MSSQL, tds(4, [0x81, 1, 0, 0, 0])), Reply.NONE);
+    assert.equal(reply(Service.MSSQL, tds(0x12, [0x16, 3, 3, 5, 0, 2])), Reply.NONE);
+    assert.equal(reply(Service.MSSQL, error(18456).slice(0, 12), 12), Reply.NONE);
+  });
+
+  test('what is not TDS is not SQL Server: a type-4 packet with a window, with another first byte, too short', () => {
+    const p = tds(4, [0, 0, 0x1a, 0, 6, 1, 0]);
+    p[7] = 3;
+    assert.equal(greet(p), Service.OTHER);
+    assert.equal(greet(tds(4, [0x55, 1, 2, 3])), Service.OTHER);
+    assert.equal(greet([4, 1, 0, 8, 0, 0, 1, 0]), Service.OTHER);
+  });
+});

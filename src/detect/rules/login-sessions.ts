@@ -228,7 +228,7 @@ export class LoginSessions {
           this.lastTs[slot] = batch.tcpSeq[i];
           this.respStart(slot, batch, i, len);
         }
-        return svc === Service.HTTP || svc === Service.SIP || svc === Service.SMB || svc === Service.POSTGRES || svc === Service.REDIS ? this.lines(slot, h, o, len) : LoginEvent.NONE;
+        return svc === Service.HTTP || svc === Service.SIP || svc === Service.SMB || svc === Service.POSTGRES || svc === Service.REDIS || svc === Service.MSSQL ? this.lines(slot, h, o, len) : LoginEvent.NONE;
       }
       case SSH_PLAIN:
         this.plain(slot, h, o, len);

@@ -26,6 +26,11 @@
 //   "-ERR invalid password"       answers are specific to its AUTH; a bare "+OK" or a
 //                                 value is any command's answer, so it names nothing)
 //
+//   04, status, length, SPID,     Microsoft SQL Server (MS-TDS 2.2.3.1: a TDS packet of type
+//   packet id, window, token      4, tabular result, answering the client's PRELOGIN or its
+//                                 login; its first token a PRELOGIN option 0, or ERROR 0xAA,
+//                                 LOGINACK 0xAD, ENVCHANGE 0xE3, INFO 0xAB answering a login)
+//
 //   03 00, length, LI, 0xD0       RDP (RFC 1006's TPKT, then the X.224 Connection Confirm
 //                                 answering the client's Connection Request, MS-RDPBCGR
 //                                 2.2.1.2, alone in its segment; its RDP_NEG_RSP says which
@@ -57,6 +62,11 @@
 //                                 password (login-sessions.ts keeps that phase)
 //                                 Redis: "-WRONGPASS" (6.0+, ACL) or "-ERR invalid password"
 //                                 (before 6.0) answering AUTH
+//                                 SQL Server: a tabular result whose first token is an ERROR
+//                                 (MS-TDS 2.2.7.10) of number 18456 ("Login failed for user",
+//                                 what fail2ban's mssql-auth and CrowdSec's mssql-bf read
+//                                 from the log) or 18486 (the account locked out); its
+//                                 number is bytes 3-6 of the token, within the 16 kept
 //   refused, maybe no guess       HTTP 401 and 407 (RFC 9110 §15.5.2, §15.5.8): the same
 //                                 answer challenges a client that sent no credentials yet, so
 //                                 it is a rate's unit (login-rules.ts), never a failed login
@@ -72,6 +82,8 @@
 //                                 unknown user's guess with a guest session, STATUS_SUCCESS
 //                                 too, and the guest flag lies past the 16 bytes. Redis's
 //                                 "+OK" answers QUIT and SET as well as AUTH: not read.
+//                                 SQL Server's answer to a right login begins with ENVCHANGE
+//                                 (the database, language, packet size) or LOGINACK.
 //   not a guess                   SMB's STATUS_ACCOUNT_DISABLED, _ACCOUNT_EXPIRED,
 //                                 _PASSWORD_EXPIRED, _PASSWORD_MUST_CHANGE, logon hours and
 //                                 workstation restrictions: Windows checks the password
@@ -109,13 +121,14 @@ export const Service = {
   RDP: 13,
   /** SIP over TCP (its UDP answers are read by the source rules, login-rules.ts `sipAnswer`). */
   SIP: 14,
+  MSSQL: 15,
 } as const;
 
 /** DENIED: an HTTP 401 or 407, a refusal that may come before any credentials were sent. */
 export const Reply = { NONE: 0, FAILURE: 1, SUCCESS: 2, DENIED: 3 } as const;
 
 /** Names for evidence, by Service. */
-export const SERVICE_NAMES = ['unknown', 'ssh', 'ftp/smtp', 'pop3', 'imap', 'telnet', 'other', 'mysql', 'http', 'vnc', 'smb', 'postgresql', 'redis', 'rdp', 'sip'] as const;
+export const SERVICE_NAMES = ['unknown', 'ssh', 'ftp/smtp', 'pop3', 'imap', 'telnet', 'other', 'mysql', 'http', 'vnc', 'smb', 'postgresql', 'redis', 'rdp', 'sip', 'mssql'] as const;
 
 const SP = 0x20, DASH = 0x2d, CR = 0x0d, LF = 0x0a, IAC = 0xff;
 
@@ -136,6 +149,7 @@ export function greetingService(h: Uint8Array, o: number, len: number, headBytes
   if (smbVersion(h, o, len, avail) !== 0) return Service.SMB;
   if (rdpConfirm(h, o, len, avail) >= 0) return Service.RDP;
   if (pgAuthRequest(h, o, len, avail) >= 0) return Service.POSTGRES;
+  if (tdsToken(h, o, avail) >= 0) return Service.MSSQL;
   if (a === DASH && (startsWith(h, o, avail, '-WRONGPASS ', 11) || startsWith(h, o, avail, '-NOAUTH ', 8) || startsWith(h, o, avail, REDIS_OLD_WRONG, 16))) return Service.REDIS;
   return Service.OTHER;
 }
@@ -168,6 +182,37 @@ export function rdpConfirm(h: Uint8Array, o: number, len: number, avail: number)
   if (len === 11) return RdpProtocol.RDP;
   if (len !== RDP_CONFIRM_WITH_NEG || avail < 16 || h[o + 11] !== RDP_NEG_RSP) return -1;
   return h[o + 15];
+}
+
+/** MS-TDS 2.2.3.1.1: packet type 4, a tabular result (every answer of the server); its 8-byte header. */
+const TDS_TABULAR_RESULT = 4, TDS_HEADER = 8;
+/** MS-TDS 2.2.7: the tokens a server's answer to a PRELOGIN (option VERSION, 0) or a login may begin with. */
+const TDS_PRELOGIN_VERSION = 0x00, TDS_ERROR = 0xaa, TDS_INFO = 0xab, TDS_LOGINACK = 0xad, TDS_ENVCHANGE = 0xe3;
+/** SQL Server's error numbers for a refused login: 18456 "Login failed for user", 18486 the account locked out. */
+const MSSQL_LOGIN_FAILED = 18456, MSSQL_LOCKED_OUT = 18486;
+
+/**
+ * The first token of a TDS tabular-result packet the segment starts with (MS-TDS 2.2.3.1:
+ * type 4, a status of 0 or 1 (end of message), a big-endian length of at least the header,
+ * SPID, packet id, window 0), when it is one a server's answer to a PRELOGIN or a login
+ * begins with; -1 otherwise.
+ */
+export function tdsToken(h: Uint8Array, o: number, avail: number): number {
+  if (avail < TDS_HEADER + 1 || h[o] !== TDS_TABULAR_RESULT || h[o + 1] > 1 || h[o + 7] !== 0) return -1;
+  if (((h[o + 2] << 8) | h[o + 3]) <= TDS_HEADER) return -1;
+  const t = h[o + TDS_HEADER];
+  return t === TDS_PRELOGIN_VERSION || t === TDS_ERROR || t === TDS_INFO || t === TDS_LOGINACK || t === TDS_ENVCHANGE ? t : -1;
+}
+
+/** A SQL Server answer: a refused login (an ERROR token of number 18456 or 18486 first), a login accepted (ENVCHANGE or LOGINACK first). */
+function mssqlReply(h: Uint8Array, o: number, avail: number): number {
+  const t = tdsToken(h, o, avail);
+  if (t === TDS_ENVCHANGE || t === TDS_LOGINACK) return Reply.SUCCESS;
+  if (t !== TDS_ERROR || avail < TDS_HEADER + 7) return Reply.NONE;
+  // ERROR: token, a 2-byte length, then the error number, a little-endian LONG (MS-TDS 2.2.7.10)
+  const at = o + TDS_HEADER + 3;
+  const n = h[at] | (h[at + 1] << 8) | (h[at + 2] << 16) | (h[at + 3] << 24);
+  return n === MSSQL_LOGIN_FAILED || n === MSSQL_LOCKED_OUT ? Reply.FAILURE : Reply.NONE;
 }
 
 /** SMB2's header size (MS-SMB2 2.2.1: StructureSize 64) and SMB1's (MS-CIFS 2.2.3.1: 32 bytes). */
@@ -451,6 +496,8 @@ export function loginReply(service: number, h: Uint8Array, o: number, len: numbe
     }
     case Service.SIP:
       return sipReply(h, o, avail);
+    case Service.MSSQL:
+      return mssqlReply(h, o, avail);
     case Service.TELNET: {
       let k = 0;
       while (k < avail && (h[o + k] === CR || h[o + k] === LF || h[o + k] === SP || h[o + k] === 0x25)) k++; // CR, LF, ' ', '%'
