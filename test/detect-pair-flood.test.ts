@@ -10,11 +10,11 @@ import { ACK, PSH, RST, batchOf, type Pkt } from '../devkit/packets.ts';
 import { DEFAULT_RULES, RulesConfigError, resolveRulesConfig, type RulesOverrides } from '../src/detect/rules/rules-config.ts';
 import { SourceRules } from '../src/detect/rules/source-rules.ts';
 
-describe('echoFlood configuration', () => {
+describe('icmpSourceFlood configuration', () => {
   const bad: Array<[string, RulesOverrides]> = [
-    ['echoFlood.threshold', { echoFlood: { threshold: 0 } }],
-    ['echoFlood.leakPerS', { echoFlood: { leakPerS: -1 } }],
-    ['echoFlood.enabled', { echoFlood: { enabled: 'no' as unknown as boolean } }],
+    ['icmpSourceFlood.threshold', { icmpSourceFlood: { threshold: 0 } }],
+    ['icmpSourceFlood.leakPerS', { icmpSourceFlood: { leakPerS: -1 } }],
+    ['icmpSourceFlood.enabled', { icmpSourceFlood: { enabled: 'no' as unknown as boolean } }],
     ['refusedFlood.threshold', { refusedFlood: { threshold: 1.5 } }],
     ['refusedFlood.leakPerS', { refusedFlood: { leakPerS: 0 } }],
   ];
@@ -27,7 +27,7 @@ describe('echoFlood configuration', () => {
 
 const SRC = '198.51.100.81';
 const HOST = '10.0.0.80';
-const D = DEFAULT_RULES.echoFlood;
+const D = DEFAULT_RULES.icmpSourceFlood;
 
 /** `n` echo requests (ICMPv6 ones when `six`) from `src` to `dst`, `every` s apart from t = 1. */
 function pings(n: number, every: number, opts: { src?: string; dst?: string; six?: boolean; type?: number } = {}): Pkt[] {
@@ -50,7 +50,7 @@ describe('icmp-flood by source (pair-flood.ts)', () => {
     assert.equal(f[0]!.source, SRC);
     assert.equal(f[0]!.target, HOST);
     assert.equal(f[0]!.grade, 'forgeable');
-    assert.equal(f[0]!.evidence.requests, D.threshold);
+    assert.equal(f[0]!.evidence.messages, D.threshold);
   });
 
   test('ICMPv6 echo requests too', () => {
@@ -61,15 +61,21 @@ describe('icmp-flood by source (pair-flood.ts)', () => {
     assert.deepEqual(floods(run(pings(24000, 1 / 800))), []);
   });
 
-  test('echo replies, and requests spread over hosts each under the threshold, are no flood of the source', () => {
+  test('port unreachables (BlackNurse, type 3 code 3) from one source count as well', () => {
+    assert.equal(floods(run(pings(3 * D.threshold, 1 / 20000, { type: 3 }))).length, 1);
+  });
+
+  test('echo replies, neighbour discovery, and requests spread over hosts each under the threshold, are no flood of the source', () => {
     assert.deepEqual(floods(run(pings(5000, 1 / 20000, { type: 0 }))), []);
+    assert.deepEqual(floods(run(pings(5000, 1 / 20000, { six: true, type: 129 }))), []);
+    assert.deepEqual(floods(run(pings(5000, 1 / 20000, { six: true, type: 135 }))), []);
     const spread = [0, 1, 2, 3].flatMap((h) => pings(D.threshold - 100, 1 / 20000, { dst: `10.0.0.${90 + h}` }));
     assert.deepEqual(floods(run(spread)), []);
   });
 
   test('after an alert the pair is quiet for the cooldown; disabled, nothing', () => {
     assert.equal(floods(run(pings(20000, 1 / 20000))).length, 1);
-    assert.deepEqual(floods(run(pings(20000, 1 / 20000), resolveRulesConfig({ echoFlood: { enabled: false } }))), []);
+    assert.deepEqual(floods(run(pings(20000, 1 / 20000), resolveRulesConfig({ icmpSourceFlood: { enabled: false } }))), []);
   });
 });
 

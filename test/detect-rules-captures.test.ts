@@ -1128,6 +1128,13 @@ describe('rules on crafted floods from one real address (craft_classes.py DIR on
     assert.equal(alerts[0]!.grade, 'forgeable');
   });
 
+  test('classes_flood_blacknurse_one_source.pcap: the source gets a blockable icmp-flood alert (forgeable evidence) naming the host within 0.5 s', () => {
+    const { attackers, victims } = classLabels.find((l) => l.file === 'classes_flood_blacknurse_one_source.pcap')!;
+    expectScanner('classes_flood_blacknurse_one_source.pcap', join(dir, 'classes_flood_blacknurse_one_source.pcap'), attackers[0]!, victims, 0.5, 'flood');
+    const alerts = runFiles([join(dir, 'classes_flood_blacknurse_one_source.pcap')]).alerts.filter((a) => a.blockable);
+    assert.equal(alerts[0]!.type, 'icmp-flood', describeAlert(alerts[0]!));
+  });
+
   test('classes_flood_ack_one_source.pcap: the source gets a blockable tcp-flood alert (forgeable evidence) naming the host within 0.5 s, read from the host\'s RSTs', () => {
     const { attackers, victims } = classLabels.find((l) => l.file === 'classes_flood_ack_one_source.pcap')!;
     expectScanner('classes_flood_ack_one_source.pcap', join(dir, 'classes_flood_ack_one_source.pcap'), attackers[0]!, victims, 0.5, 'flood');

@@ -1,9 +1,10 @@
 // Per-source floods whose every packet could carry a forged source, counted per (source,
 // host) into a leaky bucket, alerted with forgeable evidence:
-//   echo requests   ICMP and ICMPv6 echo requests one source sends to one host (ping -f,
-//                   hping3 --icmp --flood from a real address), counted in the source's
-//                   shard as they are sent; the host answers each, so unanswered-udp.ts's
-//                   test does not apply.
+//   ICMP messages   ICMP and ICMPv6 one source sends to one host but echo replies and the
+//                   link's own (ping -f, hping3 --icmp --flood from a real address,
+//                   BlackNurse's port unreachables), counted in the source's shard as they
+//                   are sent; the host answers pings, so unanswered-udp.ts's test does not
+//                   apply.
 //   refused strays  segments with ACK of no connection that one host refuses with a bare
 //                   RST (RFC 9293 §3.10.7.1: <SEQ=SEG.ACK><CTL=RST> answers a segment with
 //                   ACK that belongs to no connection) to one client: an ACK flood from a real

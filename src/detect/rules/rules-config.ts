@@ -215,8 +215,8 @@ export interface RulesConfig {
    */
   unansweredUdp: BucketConfig & { enabled: boolean };
 
-  /** ICMP and ICMPv6 echo requests from one source to one host (pair-flood.ts), units: requests. */
-  echoFlood: BucketConfig & { enabled: boolean };
+  /** ICMP and ICMPv6 messages but echo replies and the link's own from one source to one host (pair-flood.ts), units: messages. */
+  icmpSourceFlood: BucketConfig & { enabled: boolean };
 
   /** Segments with ACK of no connection that one host refuses with a bare RST to one client (pair-flood.ts), units: RSTs. */
   refusedFlood: BucketConfig & { enabled: boolean };
@@ -542,12 +542,16 @@ export const DEFAULT_RULES: RulesConfig = {
   // 1000 unanswered datagrams a second leak away, 2000 beyond that (two seconds of what the
   // host can refuse) overflow; hping3 --flood sends tens of thousands a second.
   unansweredUdp: { enabled: true, threshold: 2000, leakPerS: 1000 },
-  // Echo requests from one source to one host: ping sends one a second by default, and
-  // iputils' ping refuses an interval under 200 ms to anyone but root (5 a second); monitors
-  // ping a host a few times a minute (SmokePing's 20 pings every 5 min, fping's rounds); only
-  // ping -f (root, "as fast as they come back") and hping3 --icmp --flood send thousands a
-  // second. The same numbers as unansweredUdp: 2000 beyond 1000 a second.
-  echoFlood: { enabled: true, threshold: 2000, leakPerS: 1000 },
+  // ICMP from one source to one host, echo replies aside: ping sends one echo request a second
+  // by default, and iputils' ping refuses an interval under 200 ms to anyone but root (5 a
+  // second); monitors ping a host a few times a minute (SmokePing's 20 pings every 5 min,
+  // fping's rounds). Errors are rate-limited at their sender: Linux sends a destination at
+  // most one a second after a burst of 50 (net.ipv4.icmp_ratelimit, icmp_msgs_burst), Cisco's
+  // routers two unreachables a second (ip icmp rate-limit unreachable). Only floods send
+  // thousands a second: ping -f (root, "as fast as they come back"), hping3 --icmp --flood,
+  // BlackNurse (type 3 code 3 at 40,000 a second). The same numbers as unansweredUdp: 2000
+  // beyond 1000 a second.
+  icmpSourceFlood: { enabled: true, threshold: 2000, leakPerS: 1000 },
   // A host refuses a segment with ACK that belongs to no connection with a bare RST (RFC 9293
   // §3.10.7.1): a client draws one when its connection died with the host's state (a reboot,
   // a table flush: once per connection, then it stops), or after a NAT or middlebox timed the
@@ -751,10 +755,10 @@ const SPEC: Record<string, Record<string, [Check, string]>> = {
     threshold: [int(1, 1e9), 'a positive integer (datagrams)'],
     leakPerS: [num(0, 1e9, true), 'a positive number (datagrams per second)'],
   },
-  echoFlood: {
+  icmpSourceFlood: {
     enabled: [bool, 'true or false'],
-    threshold: [int(1, 1e9), 'a positive integer (echo requests)'],
-    leakPerS: [num(0, 1e9, true), 'a positive number (echo requests per second)'],
+    threshold: [int(1, 1e9), 'a positive integer (ICMP messages)'],
+    leakPerS: [num(0, 1e9, true), 'a positive number (ICMP messages per second)'],
   },
   refusedFlood: {
     enabled: [bool, 'true or false'],

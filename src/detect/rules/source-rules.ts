@@ -182,7 +182,7 @@ export class SourceRules {
   /** Spared probe alerts held (held-alerts.ts). */
   private readonly pHeld: HeldAlerts;
   private readonly unanswered: UnansweredUdp | null;
-  private readonly echoFlood: PairFlood | null;
+  private readonly icmpSourceFlood: PairFlood | null;
   private readonly refusedFlood: PairFlood | null;
   /** Whether each source's last first fragment toward a host counted as a possible answer (later fragments follow it). */
   private readonly fragments = new FragmentVerdicts();
@@ -238,7 +238,7 @@ export class SourceRules {
     this.probeCount = new Int32Array(maxSources);
     this.pHeld = new HeldAlerts(maxSources, cool);
     this.unanswered = c.unansweredUdp.enabled ? new UnansweredUdp(c.unansweredUdp, maxScanKeys, cool) : null;
-    this.echoFlood = c.echoFlood.enabled ? new PairFlood('icmp-flood', 'requests', 'src', c.echoFlood, maxScanKeys, cool) : null;
+    this.icmpSourceFlood = c.icmpSourceFlood.enabled ? new PairFlood('icmp-flood', 'messages', 'src', c.icmpSourceFlood, maxScanKeys, cool) : null;
     this.refusedFlood = c.refusedFlood.enabled ? new PairFlood('tcp-flood', 'refused', 'dst', c.refusedFlood, maxScanKeys, cool) : null;
   }
 
@@ -322,7 +322,7 @@ export class SourceRules {
   tables(): Record<string, BoundedTable> {
     const t: Record<string, BoundedTable> = { sources: this.sources, ruleSockets: this.sockets, scanVertical: this.vScan.keys, scanHorizontal: this.hScan.keys, loginClients: this.login.clientTable, httpClients: this.http.clientTable, formClients: this.forms.clientTable, httpFloodClients: this.httpFlood.clientTable, connectionFloodClients: this.connFlood.clientTable };
     if (this.unanswered) t.unansweredUdp = this.unanswered.table;
-    if (this.echoFlood) t.echoFlood = this.echoFlood.table;
+    if (this.icmpSourceFlood) t.icmpSourceFlood = this.icmpSourceFlood.table;
     if (this.refusedFlood) t.refusedFlood = this.refusedFlood.table;
     return t;
   }
@@ -333,7 +333,7 @@ export class SourceRules {
       skipped: this.skipped,
       forgedOwnAddress: this.forgedOwnAddress,
       alerts: this.alerts + this.login.alerts + this.http.alerts,
-      suppressed: this.suppressed + this.login.suppressed + this.http.suppressed + this.forms.suppressed + this.httpFlood.suppressed + this.connFlood.suppressed + (this.unanswered?.suppressed ?? 0) + (this.echoFlood?.suppressed ?? 0) + (this.refusedFlood?.suppressed ?? 0),
+      suppressed: this.suppressed + this.login.suppressed + this.http.suppressed + this.forms.suppressed + this.httpFlood.suppressed + this.connFlood.suppressed + (this.unanswered?.suppressed ?? 0) + (this.icmpSourceFlood?.suppressed ?? 0) + (this.refusedFlood?.suppressed ?? 0),
       loginClients: this.login.clientTable.size,
       loginClientEvictions: this.login.clientTable.evictions,
       httpClients: this.http.clientTable.size,
@@ -620,6 +620,15 @@ export class SourceRules {
     }
     const group = isGroupDestination(batch, i, v6);
     if (t && !group && !(v6 && ICMPV6_LINK[type])) this.toward(batch, i, v6, t, 'icmp', batch.wirelen[i]);
+    // an ICMP flood from the source: any message but an echo reply (a pinged host answering)
+    // and the link's own (neighbour discovery, MLD); graded by the rule itself, forgeable
+    if (!group && this.icmpSourceFlood !== null && type !== (v6 ? 129 : 0) && !(v6 && ICMPV6_LINK[type])) {
+      const alert = this.icmpSourceFlood.count(batch, i, src, dst, (batch.flags[i] & PacketFlags.SOURCE_SEEN) !== 0);
+      if (alert) {
+        this.alerts++;
+        out.push(alert);
+      }
+    }
     if (type === (v6 ? 128 : 8)) {
       if (t) {
         const r = v6 ? this.writer.row6(src as string, ts) : this.writer.row4(batch.src4[i], ts);
@@ -627,14 +636,6 @@ export class SourceRules {
       }
       // (not from a sender whose echo requests and datagrams are mostly answered: a monitor)
       if (!group && c.horizontalScan.enabled && !(batch.flags[i] & PacketFlags.SOURCE_ANSWERED)) this.horizontal(batch, i, src, dst, v6, ICMP_ECHO, out);
-      // a ping flood from the source (graded by the rule itself: echo requests are forgeable evidence)
-      if (!group && this.echoFlood) {
-        const alert = this.echoFlood.count(batch, i, src, dst, (batch.flags[i] & PacketFlags.SOURCE_SEEN) !== 0);
-        if (alert) {
-          this.alerts++;
-          out.push(alert);
-        }
-      }
     }
   }
 
