@@ -9,6 +9,7 @@ import type { Alert } from '../src/detect/alert.ts';
 import { ACK, PSH, RST, batchOf, type Pkt } from '../devkit/packets.ts';
 import { DEFAULT_RULES, RulesConfigError, resolveRulesConfig, type RulesOverrides } from '../src/detect/rules/rules-config.ts';
 import { SourceRules } from '../src/detect/rules/source-rules.ts';
+import { PacketFlags } from '../src/net/packet-batch.ts';
 
 describe('icmpSourceFlood configuration', () => {
   const bad: Array<[string, RulesOverrides]> = [
@@ -118,5 +119,37 @@ describe('tcp-flood by source: segments its host refuses with a bare RST (pair-f
   test('refusals under the leak never fire (a restarted server refusing a NAT\'s stale connections, 800 a second for 5 s); disabled, nothing', () => {
     assert.deepEqual(acks(run(refusals(4000, 1 / 800))), []);
     assert.deepEqual(acks(run(refusals(10000, 1 / 20000), resolveRulesConfig({ refusedFlood: { enabled: false } }))), []);
+  });
+});
+
+describe('SNMP community guessing (unanswered-udp.ts snmpRequest, rules.snmpGuessing)', () => {
+  const S = DEFAULT_RULES.snmpGuessing;
+  const AGENT = '10.0.0.40';
+  /** The first bytes of a v1/v2c GetRequest with a community of `clen` bytes (SEQUENCE, version, OCTET STRING). */
+  const get = (version: number, long = false) => (long ? '\x30\x81\x30\x02\x01' : '\x30\x2c\x02\x01') + String.fromCharCode(version) + '\x04\x08comm0001';
+  const guesses = (n: number, every: number, head = get(1)): Pkt[] =>
+    Array.from({ length: n }, (_, k): Pkt => ({ ts: 1 + k * every, src: SRC, dst: AGENT, sp: 40000 + (k % 16), dp: 161, proto: 'udp', payload: 46, head }));
+  const snmp = (out: Alert[]) => out.filter((a) => a.type === 'brute-force' && a.evidence.service === 'snmp');
+
+  test(`${S.threshold} unanswered v1/v2c requests to one agent within a leak interval name the source, forgeable, service snmp; one fewer does not`, () => {
+    assert.deepEqual(snmp(run(guesses(S.threshold - 1, 1e-6))), []);
+    const f = snmp(run(guesses(S.threshold, 1e-6)));
+    assert.equal(f.length, 1);
+    assert.equal(f[0]!.source, SRC);
+    assert.equal(f[0]!.target, AGENT);
+    assert.equal(f[0]!.grade, 'forgeable');
+    assert.equal(snmp(run(guesses(3 * S.threshold, 1e-3, get(0, true)))).length, 1, 'v1, a long-form length');
+  });
+
+  test('answered requests (a manager whose community the agent knows), v3 messages, other payloads, a poller under the leak: nothing', () => {
+    // the exchange tracker marks a source's datagrams of an answered exchange UDP_ANSWERED
+    const answered = batchOf(guesses(1000, 1e-4));
+    for (let i = 0; i < answered.length; i++) answered.flags[i] |= PacketFlags.UDP_ANSWERED;
+    const out: Alert[] = [];
+    new SourceRules(DEFAULT_RULES).scan(answered, out);
+    assert.deepEqual(snmp(out), []);
+    assert.deepEqual(snmp(run(guesses(1000, 1e-4, get(3)))), []);
+    assert.deepEqual(snmp(run(guesses(1000, 1e-4, 'GET / HTTP/1.1\r\n'))), []);
+    assert.deepEqual(snmp(run(guesses(600, 1 / 8))), [], 'a mistyped community polled 8 times a second');
   });
 });

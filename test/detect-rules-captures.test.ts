@@ -1156,3 +1156,24 @@ describe('rules on crafted floods from one real address (craft_classes.py DIR on
     report.push({ file: 'classes_benign_pings.pcap', cls: 'benign', first: '-', ttdMs: '-', alerts: alerts.length });
   });
 });
+
+// session 12: SNMP community guessing (unanswered-udp.ts snmpRequest), and a manager's polling
+describe('rules on crafted SNMP community guessing (craft_classes.py DIR snmp)', () => {
+  const dir = join(FIXTURES, 'classes');
+  const classLabels = readLabelsTsv(join(dir, 'labels.tsv'));
+  for (const [file, within] of [['classes_brute_snmp_hydra.pcap', 0.5], ['classes_brute_snmp_onesixtyone.pcap', 1.5]] as const) {
+    test(`${file}: the guesser gets a blockable brute-force alert (service snmp, forgeable evidence) within ${within} s, nobody else`, () => {
+      const { attackers, victims } = classLabels.find((l) => l.file === file)!;
+      expectScanner(file, join(dir, file), attackers[0]!, victims, within, 'brute');
+      const alerts = runFiles([join(dir, file)]).alerts.filter((a) => a.blockable);
+      assert.equal(alerts[0]!.type, 'brute-force', describeAlert(alerts[0]!));
+      assert.equal(alerts[0]!.evidence.service, 'snmp');
+      assert.equal(alerts[0]!.grade, 'forgeable');
+    });
+  }
+  test('classes_benign_snmp_polling.pcap: a manager polling 20 agents, one down, one with a mistyped community: nothing blockable', () => {
+    const alerts = runFiles([join(dir, 'classes_benign_snmp_polling.pcap')]).alerts;
+    assert.deepEqual(alerts.filter((a) => a.blockable).map(describeAlert), []);
+    report.push({ file: 'classes_benign_snmp_polling.pcap', cls: 'benign', first: '-', ttdMs: '-', alerts: alerts.length });
+  });
+});

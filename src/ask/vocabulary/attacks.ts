@@ -28,14 +28,14 @@ export const ATTACKS: AttackPhrase[] = [
   },
   {
     // The login rules' type for every service read by its replies but SSH (login-rules.ts).
-    types: ['brute-force'], es: 'fuerza bruta (FTP, correo, Telnet, MySQL, HTTP, VNC, SMB, PostgreSQL, Redis, RDP, SQL Server)', en: 'brute force (FTP, mail, Telnet, MySQL, HTTP auth, VNC, SMB, PostgreSQL, Redis, RDP, SQL Server)',
+    types: ['brute-force'], es: 'fuerza bruta (FTP, correo, Telnet, MySQL, HTTP, VNC, SMB, PostgreSQL, Redis, RDP, SQL Server, SNMP)', en: 'brute force (FTP, mail, Telnet, MySQL, HTTP auth, VNC, SMB, PostgreSQL, Redis, RDP, SQL Server, SNMP)',
     phrases: ['fuerza bruta ftp', 'fuerza bruta por ftp', 'fuerza bruta contra ftp', 'fuerza bruta telnet', 'fuerza bruta smtp',
       'fuerza bruta pop3', 'fuerza bruta imap', 'fuerza bruta mysql', 'fuerza bruta vnc', 'fuerza bruta http',
       'ftp brute force', 'brute force ftp', 'brute force on ftp', 'telnet brute force',
       'smtp brute force', 'pop3 brute force', 'imap brute force', 'mysql brute force', 'brute force mysql', 'vnc brute force',
       'http brute force', 'http auth brute force', 'basic auth brute force',
       'fuerza bruta smb', 'fuerza bruta postgres', 'fuerza bruta postgresql', 'fuerza bruta redis', 'fuerza bruta rdp', 'fuerza bruta sip',
-      'smb brute force', 'brute force smb', 'postgres brute force', 'postgresql brute force', 'redis brute force', 'rdp brute force', 'brute force rdp', 'sip brute force', 'brute force sip', 'mssql brute force', 'sql server brute force', 'fuerza bruta mssql', 'fuerza bruta sql server'],
+      'smb brute force', 'brute force smb', 'postgres brute force', 'postgresql brute force', 'redis brute force', 'rdp brute force', 'brute force rdp', 'sip brute force', 'brute force sip', 'mssql brute force', 'sql server brute force', 'fuerza bruta mssql', 'fuerza bruta sql server', 'snmp brute force', 'fuerza bruta snmp'],
   },
   {
     // Web scanners (nikto, dirb, gobuster, ffuf): a client drawing error answers from a web server (http-errors.ts).

@@ -215,6 +215,9 @@ export interface RulesConfig {
    */
   unansweredUdp: BucketConfig & { enabled: boolean };
 
+  /** SNMP v1/v2c requests from one source to one agent that it leaves unanswered (unanswered-udp.ts `snmpRequest`), units: requests. */
+  snmpGuessing: BucketConfig & { enabled: boolean };
+
   /** ICMP and ICMPv6 messages but echo replies and the link's own from one source to one host (pair-flood.ts), units: messages. */
   icmpSourceFlood: BucketConfig & { enabled: boolean };
 
@@ -552,6 +555,15 @@ export const DEFAULT_RULES: RulesConfig = {
   // BlackNurse (type 3 code 3 at 40,000 a second). The same numbers as unansweredUdp: 2000
   // beyond 1000 a second.
   icmpSourceFlood: { enabled: true, threshold: 2000, leakPerS: 1000 },
+  // SNMP community guessing: an agent drops a v1/v2c request of a community it does not know
+  // without a word (RFC 1157 §4.1, RFC 3584 §4.1). A manager polls with the community it was
+  // given, and retries a silent agent a few times a poll (net-snmp: 5 retries, 1 s apart; a
+  // misconfigured community in a monitor polling 500 items a minute is 8 a second); a guesser
+  // tries its list as fast as it may: onesixtyone every 10 ms (-w 10), hydra snmp on 16 tasks,
+  // Metasploit's snmp_login. 100 unanswered beyond 10 a second: a list of a few hundred
+  // (SecLists' SNMP lists hold 120 to 3,000) in seconds. onesixtyone's default list of 50
+  // against one agent stays under it (across a network it is a horizontal sweep of UDP 161).
+  snmpGuessing: { enabled: true, threshold: 100, leakPerS: 10 },
   // A host refuses a segment with ACK that belongs to no connection with a bare RST (RFC 9293
   // §3.10.7.1): a client draws one when its connection died with the host's state (a reboot,
   // a table flush: once per connection, then it stops), or after a NAT or middlebox timed the
@@ -754,6 +766,11 @@ const SPEC: Record<string, Record<string, [Check, string]>> = {
     enabled: [bool, 'true or false'],
     threshold: [int(1, 1e9), 'a positive integer (datagrams)'],
     leakPerS: [num(0, 1e9, true), 'a positive number (datagrams per second)'],
+  },
+  snmpGuessing: {
+    enabled: [bool, 'true or false'],
+    threshold: [int(1, 1e9), 'a positive integer (requests)'],
+    leakPerS: [num(0, 1e9, true), 'a positive number (requests per second)'],
   },
   icmpSourceFlood: {
     enabled: [bool, 'true or false'],

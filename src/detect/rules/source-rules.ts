@@ -55,7 +55,7 @@ import { ruleAlert, seconds } from './rule-alert.ts';
 import { validateRulesConfig, type RulesConfig } from './rules-config.ts';
 import { COOLING, FAST_OVER, SLOW_OVER, ScanKeys } from './scan-keys.ts';
 import { FragmentVerdicts } from './fragment-verdicts.ts';
-import { UnansweredUdp } from './unanswered-udp.ts';
+import { UnansweredUdp, snmpRequest } from './unanswered-udp.ts';
 import { PairFlood } from './pair-flood.ts';
 import { TRACEROUTE_PORTS, oneWayReport, portTable } from './udp-port-roles.ts';
 import { VictimTallyWriter, type VictimTally } from './victim-tally.ts';
@@ -83,6 +83,8 @@ const SYN_SENT = 1, ESTABLISHED = 2, DATA = 4, SERVER = 8, CLOSED = 16, UDP_FLOW
 const VHIT = 64, HCOUNTED = 128;
 // the client's handshake was verified (session-verifier.ts): its own SYN-ACK answered
 const VERIFIED = 256;
+/** SNMP's agent port (RFC 3417 §3). */
+const SNMP_PORT = 161;
 // the host of the horizontal rule's sweep this socket counted was taken back (it answered)
 const ANSWERED = 512;
 // port spaces within one distinct set (IP_PROTO: an IP protocol number, for nmap -sO)
@@ -183,6 +185,7 @@ export class SourceRules {
   private readonly pHeld: HeldAlerts;
   private readonly unanswered: UnansweredUdp | null;
   private readonly icmpSourceFlood: PairFlood | null;
+  private readonly snmpGuesses: UnansweredUdp | null;
   private readonly refusedFlood: PairFlood | null;
   /** Whether each source's last first fragment toward a host counted as a possible answer (later fragments follow it). */
   private readonly fragments = new FragmentVerdicts();
@@ -238,6 +241,7 @@ export class SourceRules {
     this.probeCount = new Int32Array(maxSources);
     this.pHeld = new HeldAlerts(maxSources, cool);
     this.unanswered = c.unansweredUdp.enabled ? new UnansweredUdp(c.unansweredUdp, maxScanKeys, cool) : null;
+    this.snmpGuesses = c.snmpGuessing.enabled ? new UnansweredUdp(c.snmpGuessing, maxScanKeys, cool, 'brute-force', 'snmp') : null;
     this.icmpSourceFlood = c.icmpSourceFlood.enabled ? new PairFlood('icmp-flood', 'messages', 'src', c.icmpSourceFlood, maxScanKeys, cool) : null;
     this.refusedFlood = c.refusedFlood.enabled ? new PairFlood('tcp-flood', 'refused', 'dst', c.refusedFlood, maxScanKeys, cool) : null;
   }
@@ -322,6 +326,7 @@ export class SourceRules {
   tables(): Record<string, BoundedTable> {
     const t: Record<string, BoundedTable> = { sources: this.sources, ruleSockets: this.sockets, scanVertical: this.vScan.keys, scanHorizontal: this.hScan.keys, loginClients: this.login.clientTable, httpClients: this.http.clientTable, formClients: this.forms.clientTable, httpFloodClients: this.httpFlood.clientTable, connectionFloodClients: this.connFlood.clientTable };
     if (this.unanswered) t.unansweredUdp = this.unanswered.table;
+    if (this.snmpGuesses) t.snmpGuesses = this.snmpGuesses.table;
     if (this.icmpSourceFlood) t.icmpSourceFlood = this.icmpSourceFlood.table;
     if (this.refusedFlood) t.refusedFlood = this.refusedFlood.table;
     return t;
@@ -333,7 +338,7 @@ export class SourceRules {
       skipped: this.skipped,
       forgedOwnAddress: this.forgedOwnAddress,
       alerts: this.alerts + this.login.alerts + this.http.alerts,
-      suppressed: this.suppressed + this.login.suppressed + this.http.suppressed + this.forms.suppressed + this.httpFlood.suppressed + this.connFlood.suppressed + (this.unanswered?.suppressed ?? 0) + (this.icmpSourceFlood?.suppressed ?? 0) + (this.refusedFlood?.suppressed ?? 0),
+      suppressed: this.suppressed + this.login.suppressed + this.http.suppressed + this.forms.suppressed + this.httpFlood.suppressed + this.connFlood.suppressed + (this.unanswered?.suppressed ?? 0) + (this.snmpGuesses?.suppressed ?? 0) + (this.icmpSourceFlood?.suppressed ?? 0) + (this.refusedFlood?.suppressed ?? 0),
       loginClients: this.login.clientTable.size,
       loginClientEvictions: this.login.clientTable.evictions,
       httpClients: this.http.clientTable.size,
@@ -550,6 +555,15 @@ export class SourceRules {
     if (this.unanswered && !group) {
       // graded by the rule itself: a datagram is forgeable evidence whatever else the source did
       const alert = this.unanswered.datagram(batch, i, src, dst);
+      if (alert) {
+        this.alerts++;
+        out.push(alert);
+      }
+    }
+    // SNMP community guessing: v1/v2c requests to an agent's port that it leaves unanswered
+    // (once answered, the exchange's requests are UDP_ANSWERED, which empties the bucket)
+    if (this.snmpGuesses && !group && dp === SNMP_PORT && snmpRequest(batch, i)) {
+      const alert = this.snmpGuesses.datagram(batch, i, src, dst);
       if (alert) {
         this.alerts++;
         out.push(alert);

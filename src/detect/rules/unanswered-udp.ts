@@ -5,6 +5,12 @@
 // neither is poured into a leaky bucket keyed by (source, host, port). An answer empties it:
 // the first datagrams of an exchange go out before its first answer comes back.
 //
+// The same test with a lower threshold reads SNMP community guessing (onesixtyone, hydra snmp,
+// Metasploit's snmp_login): an agent drops a v1/v2c request whose community it does not know
+// without a word (RFC 1157 §4.1, RFC 3584 §4.1), so a guesser's requests to one agent go
+// unanswered until it hits a community the agent knows, whose answer empties the bucket
+// (`snmpRequest` tells such a request; source-rules.ts keeps the second table).
+//
 // A datagram's source address can be forged, and nothing in UDP proves it (no handshake). So
 // the alert is graded `forgeable` whatever else the source did here (a verified TCP session
 // of the source with the host proves the source exists, not that it sent these datagrams):
@@ -12,12 +18,12 @@
 // `responder.forgeableBanTtlS` without escalation, and never bans the protected set (the
 // gateways, resolvers, NTP servers, the cluster; see policy.ts).
 
-import type { Alert } from '../alert.ts';
+import type { Alert, AlertType } from '../alert.ts';
 import { FlowTable, type AddressKey } from '../flow-table.ts';
-import { PacketFlags, type PacketBatch } from '../../net/packet-batch.ts';
+import { PAYLOAD_HEAD_BYTES, PacketFlags, type PacketBatch } from '../../net/packet-batch.ts';
 import { BucketTable } from './leaky-bucket.ts';
 import { ruleAlert, seconds } from './rule-alert.ts';
-import type { RulesConfig } from './rules-config.ts';
+import type { BucketConfig } from './rules-config.ts';
 
 const EXCHANGE = PacketFlags.UDP_ANSWERED | PacketFlags.UDP_REPLY;
 
@@ -29,7 +35,14 @@ export class UnansweredUdp {
   private readonly count: Float64Array;
   suppressed = 0;
 
-  constructor(private readonly config: RulesConfig['unansweredUdp'], capacity: number, cooldownS: number) {
+  /** `type` and `service`: what its alerts say (the UDP flood's, or SNMP guessing's: 'brute-force', 'snmp'). */
+  constructor(
+    private readonly config: BucketConfig,
+    capacity: number,
+    cooldownS: number,
+    private readonly type: AlertType = 'udp-flood',
+    private readonly service = '',
+  ) {
     this.keys = new FlowTable(capacity);
     this.buckets = new BucketTable(capacity, config.threshold, config.leakPerS, cooldownS);
     this.count = new Float64Array(capacity);
@@ -69,7 +82,8 @@ export class UnansweredUdp {
     const windowS = ts - firstTs;
     const level = b.levelOf(s);
     const score = b.overflowScore(s, ts, firstTs);
-    const alert = ruleAlert('udp-flood', batch.formatAddress(i, 'src'), batch.formatAddress(i, 'dst'), score, ts, firstTs, true, {
+    const alert = ruleAlert(this.type, batch.formatAddress(i, 'src'), batch.formatAddress(i, 'dst'), score, ts, firstTs, true, {
+      ...(this.service ? { service: this.service } : {}),
       datagrams: this.count[s],
       unanswered: level,
       port,
@@ -84,4 +98,23 @@ export class UnansweredUdp {
     b.trip(s, ts);
     return alert;
   }
+}
+
+/** BER tags of an SNMP message (RFC 1157 §4, RFC 3416 §3): SEQUENCE, INTEGER, OCTET STRING. */
+const BER_SEQUENCE = 0x30, BER_INTEGER = 0x02, BER_OCTETS = 0x04;
+
+/**
+ * Whether datagram i's payload begins an SNMP v1 or v2c message (RFC 1157 §4, RFC 1901): a
+ * SEQUENCE (short or long length), then version 0 or 1 as a one-byte INTEGER, then the
+ * community, an OCTET STRING. v3 (version 3) carries a user, and an agent answers a wrong
+ * one with a Report (RFC 3414 §3.2): not a silent refusal.
+ */
+export function snmpRequest(batch: PacketBatch, i: number): boolean {
+  const h = batch.head;
+  const o = i * PAYLOAD_HEAD_BYTES;
+  if (batch.payloadLen[i] < 8 || h[o] !== BER_SEQUENCE) return false;
+  const l = h[o + 1]!;
+  const at = o + 2 + (l < 0x80 ? 0 : l === 0x81 ? 1 : l === 0x82 ? 2 : 99);
+  if (at + 5 > o + PAYLOAD_HEAD_BYTES) return false;
+  return h[at] === BER_INTEGER && h[at + 1] === 1 && h[at + 2]! <= 1 && h[at + 3] === BER_OCTETS;
 }
