@@ -5,6 +5,7 @@ import { PacketFlags } from '../src/net/packet-batch.ts';
 import { ACK, FIN, LINUX_OPTS, PSH, RST, SYN, URG, batchOf, v4, type Pkt } from '../devkit/packets.ts';
 import { runSharded } from '../devkit/sharded-rules.ts';
 import { DistinctSet } from '../src/detect/rules/distinct-set.ts';
+import { mix32 } from '../src/detect/rules/hash.ts';
 import { BucketTable, CLOCK_STEP_S, WindowCounter, riskScore } from '../src/detect/rules/leaky-bucket.ts';
 import { DEFAULT_RULES, RulesConfigError, resolveRulesConfig, validateRulesConfig, type RulesConfig, type RulesOverrides } from '../src/detect/rules/rules-config.ts';
 import { SourceRules } from '../src/detect/rules/source-rules.ts';
@@ -137,6 +138,43 @@ describe('leaky bucket math', () => {
     assert.ok(fresh >= 90 && fresh <= 100, `${fresh} of 100 distinct values counted`);
     d.clear(0);
     assert.equal(d.add(0, 22), true);
+  });
+
+  test('distinct set: the answers of one 1024-bit bitmap per slot, with a bitmap only for a slot past two values', () => {
+    // the reference: each slot's set of 10-bit hashes, as the one-bitmap-per-slot version kept
+    const hashOf = (v: number) => mix32(v | 0) >>> 22;
+    const slots = 3000;
+    const d = new DistinctSet(slots);
+    const ref = Array.from({ length: slots }, () => new Set<number>());
+    let seed = 12345;
+    const rand = (n: number) => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) % n);
+    for (let op = 0; op < 200_000; op++) {
+      const s = rand(slots);
+      if (rand(50) === 0) {
+        d.clear(s);
+        ref[s]!.clear();
+        continue;
+      }
+      // mostly few values a slot, some slots many (a scanner's key): collisions included
+      const v = s % 7 === 0 ? rand(4000) : rand(3);
+      const h = hashOf(v);
+      assert.equal(d.add(s, v), !ref[s]!.has(h), `op ${op}: slot ${s} value ${v}`);
+      ref[s]!.add(h);
+    }
+    assert.equal(d.pooled, ref.filter((r) => r.size > 2).length, 'one bitmap for each slot holding more than two hashes');
+    // a new table's slots holding one or two values each take no bitmap; a third takes one, clear gives it back
+    const e = new DistinctSet(4096);
+    for (const s of range(4096)) {
+      e.add(s, 80);
+      e.add(s, 443);
+    }
+    assert.equal(e.pooled, 0);
+    assert.equal(e.add(7, 8080), true);
+    assert.equal(e.pooled, 1);
+    assert.equal(e.add(7, 80), false, 'the inline values went into the bitmap');
+    e.clear(7);
+    assert.equal(e.pooled, 0);
+    assert.equal(e.add(7, 8080), true, 'cleared');
   });
 });
 
