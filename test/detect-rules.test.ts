@@ -116,6 +116,43 @@ describe('leaky bucket math', () => {
     assert.equal(w.hit(1, 1.3), true); // 0.6, 1.2, 1.3
   });
 
+  test('fail2ban window: events forgotten by reset and unhit do not count, whatever the ring still holds', () => {
+    const w = new WindowCounter(1, 3, 1);
+    w.reset(0);
+    w.hit(0, 10);
+    w.hit(0, 10.1);
+    assert.equal(w.hit(0, 10.2), true);
+    w.reset(0);
+    assert.equal(w.hit(0, 10.3), false, 'the ring is empty again: its old times are not events');
+    assert.equal(w.hit(0, 10.4), false);
+    assert.equal(w.hit(0, 10.5), true);
+    assert.equal(w.windowStart(0), 10.3);
+    const u = new WindowCounter(1, 3, 1);
+    u.reset(0);
+    u.hit(0, 0);
+    u.hit(0, 0.1);
+    u.unhit(0);
+    assert.equal(u.hit(0, 0.2), false, 'two events: 0 and 0.2');
+    assert.equal(u.hit(0, 0.3), true);
+    assert.equal(u.windowStart(0), 0);
+  });
+
+  test('cooldown: from a trip at any capture time, 0 included; a slot never tripped, or reset, is not cooling', () => {
+    const b = new BucketTable(2, 2, 1, 300);
+    assert.equal(b.cooling(0, 0), false, 'never tripped');
+    b.trip(0, 0);
+    assert.equal(b.cooling(0, 0), true);
+    assert.equal(b.cooling(0, 299.9), true);
+    assert.equal(b.cooling(0, 300), false);
+    b.trip(1, 1000);
+    assert.equal(b.cooling(1, 1000 - CLOCK_STEP_S + 1), true, 'out of order by less than a clock step');
+    assert.equal(b.cooling(1, 1000 - CLOCK_STEP_S - 1), false, 'another timeline: the slot starts afresh');
+    assert.equal(b.cooling(1, 1001), false);
+    b.trip(1, 1000);
+    b.reset(1);
+    assert.equal(b.cooling(1, 1001), false);
+  });
+
   test('risk score: 0.5 at the threshold and tolerated rate, growing with the excess, within [0, 1]', () => {
     assert.equal(riskScore(10, 10, 10, 10), 0.5);
     assert.equal(riskScore(10, 10, 10, 100), 0.5);
