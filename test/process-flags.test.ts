@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { NODE_ENV_VARS, NODE_ENV_WORDS, NODE_FLAGS, nodeEnv, startSemiSpaceMb } from '../src/node/process-flags.ts';
+import { NODE_ENV_VARS, NODE_ENV_WORDS, NODE_FLAGS, nodeEnv } from '../src/node/process-flags.ts';
 import { nodeRunArgs } from '../bench/node/node-run-command.ts';
 
 const file = (p: string) => fileURLToPath(new URL(`../${p}`, import.meta.url));
@@ -58,35 +58,6 @@ test('with the flags the main thread new space stays within two 8 MB semi-spaces
   const without = newSpaceMb([]);
   assert.ok(withFlags <= 2 * semi, `new space ${withFlags} MB with ${NODE_FLAGS.join(' ')}`);
   assert.ok(without > 2 * semi, `new space ${without} MB with Node's defaults (the test's churn should grow it past ${2 * semi} MB)`);
-});
-
-test('the semi-space flag a process was started with is read from its command line, NODE_OPTIONS under it', () => {
-  assert.equal(startSemiSpaceMb(['--max-semi-space-size=8'], ''), 8);
-  assert.equal(startSemiSpaceMb(['--inspect'], '--max_semi_space_size=4 --enable-source-maps'), 4);
-  assert.equal(startSemiSpaceMb(['--max-semi-space-size=2'], '--max-semi-space-size=4'), 2, 'the command line wins');
-  assert.equal(startSemiSpaceMb([], ''), 0);
-});
-
-// Under the process's flags, a thread started by withOwnYoungGeneration with a young
-// generation of 4 MB, then one started plainly after it: each churns (as CHURN) and prints
-// its new space's committed MB.
-const THREADS = `
-import { Worker } from 'node:worker_threads';
-import { withOwnYoungGeneration } from ${JSON.stringify(file('src/node/process-flags.ts'))};
-// (an eval'd thread takes its process's --input-type=module: an ES module)
-const body = ${JSON.stringify("import v8 from 'node:v8'; import { parentPort } from 'node:worker_threads';" + CHURN.replace("const v8 = require('node:v8');", '').replace('console.log(String(', 'parentPort.postMessage((').replace(', ring.length)', ')'))};
-const run = (w) => new Promise((res, rej) => { w.once('error', rej); w.once('message', (m) => { res(m); void w.terminate(); }); });
-const own = await run(withOwnYoungGeneration(() => new Worker(body, { eval: true, resourceLimits: { maxYoungGenerationSizeMb: 4 } })));
-const after = await run(new Worker(body, { eval: true, resourceLimits: { maxYoungGenerationSizeMb: 4 } }));
-console.log(own, after);`;
-
-test('a thread started with withOwnYoungGeneration gets its own young generation under the flag, and threads after it the flag\'s', () => {
-  const semi = Number(NODE_FLAGS.find((f) => f.startsWith('--max-semi-space-size='))!.split('=')[1]);
-  const r = spawnSync(process.execPath, [...NODE_FLAGS, '--import', 'tsx', '--input-type=module', '-e', THREADS], { encoding: 'utf8' });
-  assert.equal(r.status, 0, r.stderr);
-  const [own, after] = r.stdout.trim().split(' ').map(Number) as [number, number];
-  assert.ok(own <= 4, `new space ${own} MB of a thread whose resourceLimits give it a young generation of 4 MB`);
-  assert.ok(after > 4 && after <= 2 * semi, `new space ${after} MB of a thread started later: the flag (${semi} MB semi-spaces) wins over its resourceLimits again`);
 });
 
 // Frees an 8 MiB block (by default glibc then raises its mmap threshold to 8 MiB and its trim

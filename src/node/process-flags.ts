@@ -17,8 +17,6 @@
 // by its own resourceLimits to ~3 MB semi-spaces, gets 8 (its heap 25 MB against 18 at the
 // peak: counted in the figures above); shard threads (`pipeline.workers`) 8 instead of 16.
 
-import v8 from 'node:v8';
-
 /** node's own flags, before the script's path. */
 export const NODE_FLAGS: readonly string[] = Object.freeze(['--max-semi-space-size=8']);
 
@@ -45,45 +43,3 @@ export function nodeEnv(base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEn
 
 /** NODE_ENV_VARS as `NAME=value` words: a shell's or env(1)'s prefix, systemd's `Environment=`. */
 export const NODE_ENV_WORDS: readonly string[] = Object.freeze(Object.entries(NODE_ENV_VARS).map(([k, v]) => `${k}=${v}`));
-
-/**
- * The --max-semi-space-size (MB) this process was started with, from its command line or
- * NODE_OPTIONS; 0 when none (V8's own sizing).
- */
-export function startSemiSpaceMb(execArgv: readonly string[] = process.execArgv, nodeOptions = process.env.NODE_OPTIONS ?? ''): number {
-  let mb = 0;
-  for (const a of [...nodeOptions.split(/\s+/), ...execArgv]) {
-    const m = /^--max[-_]semi[-_]space[-_]size=(\d+)$/.exec(a);
-    if (m) mb = Number(m[1]);
-  }
-  return mb;
-}
-
-/**
- * Starts a Worker (`make`) whose own resourceLimits.maxYoungGenerationSizeMb sizes its young
- * generation. --max-semi-space-size holds for every isolate of the process and wins over a
- * Worker's resourceLimits (V8's Heap::ConfigureHeap), so the store's thread, sized to ~3 MB
- * semi-spaces, had the main thread's 8 (its heap 25 MB against 18: README, "Where the memory
- * goes", round 6). V8 reads the flag when an isolate is made, in the Worker's own thread, so
- * the flag is unset (0: V8's and the resourceLimits' sizing) for the Worker's start and set
- * back to the process's value once its isolate runs ('online'; or on 'error' or 'exit'). An
- * isolate another Worker makes meanwhile is sized by its own resourceLimits or V8's defaults,
- * as without the flag: the node starts its store's thread before its other threads.
- */
-export function withOwnYoungGeneration<W extends { once(event: 'online' | 'error' | 'exit', f: () => void): unknown }>(make: () => W): W {
-  const mb = startSemiSpaceMb();
-  if (mb === 0) return make();
-  const restore = () => v8.setFlagsFromString(`--max-semi-space-size=${mb}`);
-  v8.setFlagsFromString('--max-semi-space-size=0');
-  let worker: W;
-  try {
-    worker = make();
-  } catch (err) {
-    restore();
-    throw err;
-  }
-  worker.once('online', restore);
-  worker.once('error', restore);
-  worker.once('exit', restore);
-  return worker;
-}

@@ -19,7 +19,6 @@ import { toColumns } from './pending-rows.ts';
 import type { BackendMemory, EventRow, QueryResult, StoreBackend, StoreStats, StoredAlert } from './sql-backend.ts';
 import { QueryCancelledError, StoreSchemaError, StoreStoppingError, StoreThreadError } from './store-errors.ts';
 import { threadEntry } from '../util/package-files.ts';
-import { withOwnYoungGeneration } from '../node/process-flags.ts';
 
 const BOOT = threadEntry(import.meta.url, './backend-thread-boot.mjs', './backend-thread-worker.ts');
 const CANCELLED_PREFIX = 'query cancelled in the database: ';
@@ -50,8 +49,6 @@ interface Waiting {
  * The thread's V8 young generation, MB (V8's default lets it reach 48): the thread's objects
  * are a batch of rows cloned in, appended and dropped, so a larger nursery only holds more
  * garbage. At 8 its heap peaked at 52 MB against 71 in the node benchmark, for the same CPU.
- * The process's --max-semi-space-size would win over it: lifted while the thread starts
- * (withOwnYoungGeneration).
  */
 const THREAD_YOUNG_GENERATION_MB = 8;
 
@@ -189,7 +186,7 @@ export async function openBackendInThread(kind: BackendKind, path: string, duckd
 /** A thread that has opened the database (its first message said so). */
 async function openWorker(data: BackendThreadData): Promise<Worker> {
   const { path } = data;
-  const worker = withOwnYoungGeneration(() => new Worker(BOOT, { workerData: data, resourceLimits: { maxYoungGenerationSizeMb: THREAD_YOUNG_GENERATION_MB } }));
+  const worker = new Worker(BOOT, { workerData: data, resourceLimits: { maxYoungGenerationSizeMb: THREAD_YOUNG_GENERATION_MB } });
   await new Promise<void>((resolve, reject) => {
     const fail = (err: Error) => {
       worker.off('message', onMessage);
