@@ -5,6 +5,7 @@ import { PacketFlags } from '../src/net/packet-batch.ts';
 import { ACK, FIN, LINUX_OPTS, PSH, RST, SYN, URG, batchOf, v4, type Pkt } from '../devkit/packets.ts';
 import { runSharded } from '../devkit/sharded-rules.ts';
 import { DistinctSet } from '../src/detect/rules/distinct-set.ts';
+import { mix32 } from '../src/detect/rules/hash.ts';
 import { BucketTable, CLOCK_STEP_S, WindowCounter, riskScore } from '../src/detect/rules/leaky-bucket.ts';
 import { DEFAULT_RULES, RulesConfigError, resolveRulesConfig, validateRulesConfig, type RulesConfig, type RulesOverrides } from '../src/detect/rules/rules-config.ts';
 import { SourceRules } from '../src/detect/rules/source-rules.ts';
@@ -115,6 +116,43 @@ describe('leaky bucket math', () => {
     assert.equal(w.hit(1, 1.3), true); // 0.6, 1.2, 1.3
   });
 
+  test('fail2ban window: events forgotten by reset and unhit do not count, whatever the ring still holds', () => {
+    const w = new WindowCounter(1, 3, 1);
+    w.reset(0);
+    w.hit(0, 10);
+    w.hit(0, 10.1);
+    assert.equal(w.hit(0, 10.2), true);
+    w.reset(0);
+    assert.equal(w.hit(0, 10.3), false, 'the ring is empty again: its old times are not events');
+    assert.equal(w.hit(0, 10.4), false);
+    assert.equal(w.hit(0, 10.5), true);
+    assert.equal(w.windowStart(0), 10.3);
+    const u = new WindowCounter(1, 3, 1);
+    u.reset(0);
+    u.hit(0, 0);
+    u.hit(0, 0.1);
+    u.unhit(0);
+    assert.equal(u.hit(0, 0.2), false, 'two events: 0 and 0.2');
+    assert.equal(u.hit(0, 0.3), true);
+    assert.equal(u.windowStart(0), 0);
+  });
+
+  test('cooldown: from a trip at any capture time, 0 included; a slot never tripped, or reset, is not cooling', () => {
+    const b = new BucketTable(2, 2, 1, 300);
+    assert.equal(b.cooling(0, 0), false, 'never tripped');
+    b.trip(0, 0);
+    assert.equal(b.cooling(0, 0), true);
+    assert.equal(b.cooling(0, 299.9), true);
+    assert.equal(b.cooling(0, 300), false);
+    b.trip(1, 1000);
+    assert.equal(b.cooling(1, 1000 - CLOCK_STEP_S + 1), true, 'out of order by less than a clock step');
+    assert.equal(b.cooling(1, 1000 - CLOCK_STEP_S - 1), false, 'another timeline: the slot starts afresh');
+    assert.equal(b.cooling(1, 1001), false);
+    b.trip(1, 1000);
+    b.reset(1);
+    assert.equal(b.cooling(1, 1001), false);
+  });
+
   test('risk score: 0.5 at the threshold and tolerated rate, growing with the excess, within [0, 1]', () => {
     assert.equal(riskScore(10, 10, 10, 10), 0.5);
     assert.equal(riskScore(10, 10, 10, 100), 0.5);
@@ -137,6 +175,43 @@ describe('leaky bucket math', () => {
     assert.ok(fresh >= 90 && fresh <= 100, `${fresh} of 100 distinct values counted`);
     d.clear(0);
     assert.equal(d.add(0, 22), true);
+  });
+
+  test('distinct set: the answers of one 1024-bit bitmap per slot, with a bitmap only for a slot past two values', () => {
+    // the reference: each slot's set of 10-bit hashes, as the one-bitmap-per-slot version kept
+    const hashOf = (v: number) => mix32(v | 0) >>> 22;
+    const slots = 3000;
+    const d = new DistinctSet(slots);
+    const ref = Array.from({ length: slots }, () => new Set<number>());
+    let seed = 12345;
+    const rand = (n: number) => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) % n);
+    for (let op = 0; op < 200_000; op++) {
+      const s = rand(slots);
+      if (rand(50) === 0) {
+        d.clear(s);
+        ref[s]!.clear();
+        continue;
+      }
+      // mostly few values a slot, some slots many (a scanner's key): collisions included
+      const v = s % 7 === 0 ? rand(4000) : rand(3);
+      const h = hashOf(v);
+      assert.equal(d.add(s, v), !ref[s]!.has(h), `op ${op}: slot ${s} value ${v}`);
+      ref[s]!.add(h);
+    }
+    assert.equal(d.pooled, ref.filter((r) => r.size > 2).length, 'one bitmap for each slot holding more than two hashes');
+    // a new table's slots holding one or two values each take no bitmap; a third takes one, clear gives it back
+    const e = new DistinctSet(4096);
+    for (const s of range(4096)) {
+      e.add(s, 80);
+      e.add(s, 443);
+    }
+    assert.equal(e.pooled, 0);
+    assert.equal(e.add(7, 8080), true);
+    assert.equal(e.pooled, 1);
+    assert.equal(e.add(7, 80), false, 'the inline values went into the bitmap');
+    e.clear(7);
+    assert.equal(e.pooled, 0);
+    assert.equal(e.add(7, 8080), true, 'cleared');
   });
 });
 

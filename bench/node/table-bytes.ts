@@ -1,9 +1,11 @@
 // What one shard's bounded tables allocate, by where the arrays are (typed arrays reachable
 // from the shard's detector and flow-feature extractor, each counted once), for the node's
 // defaults and a number of shards: the bytes a table costs once a flood has written all of it.
-// Arrays that grow as their table fills (the rules' distinct sets, leaky buckets and windows,
-// the trainer's buffer) are counted at their first size; a heap snapshot of a run shows them
-// grown. A buffer shared by two views is named by the first path that reaches it.
+// Arrays that grow as their table fills (the distinct sets' pool of bitmaps, the trainer's
+// buffer) are counted at their first size. These are bytes allocated, not resident: zeroed
+// pages cost nothing until written, so what a run holds is what it wrote (array-residency.ts
+// says which, by allocation site). A buffer shared by two views is named by the first path
+// that reaches it.
 //   node --import tsx bench/node/table-bytes.ts [SHARDS]   (default 2)
 import { loadConfig, rulesOf } from '../../src/config/load-config.ts';
 import { DetectorShard } from '../../src/detect/detector-shard.ts';

@@ -22,46 +22,49 @@
 export const CLOCK_STEP_S = 60;
 
 export class BucketTable {
-  private level: Float64Array;
-  private nextLeak: Float64Array;
-  private first: Float64Array;
-  private last: Float64Array;
-  private tripped: Float64Array;
+  // Per slot, every slot allocated at once: a slot's state is all zeros until it is used
+  // (an untripped bucket's `until` is 0), so zeroed memory costs only the pages of the
+  // slots used, and nothing is copied or left dead in V8's old generation as when the arrays
+  // grew by doubling (the copies' fill wrote every page of the larger array).
+  private readonly level: Float64Array;
+  private readonly nextLeak: Float64Array;
+  private readonly first: Float64Array;
+  private readonly last: Float64Array;
+  /** When the cooldown of the last trip ends (its capture time + cooldownS); 0: never tripped. */
+  private readonly until: Float64Array;
   /** Units poured (positive pours only) since the slot's current episode began: an alert's count. */
-  private units: Float64Array;
+  private readonly units: Float64Array;
 
   constructor(
     readonly capacity: number,
     readonly threshold: number,
     readonly leakPerS: number,
     readonly cooldownS: number,
-    initialSize = Math.min(capacity, 1024),
   ) {
-    const n = Math.max(1, Math.min(initialSize, capacity));
+    const n = Math.max(1, capacity);
     this.level = new Float64Array(n);
     this.nextLeak = new Float64Array(n);
     this.first = new Float64Array(n);
     this.last = new Float64Array(n);
-    this.tripped = new Float64Array(n).fill(-Infinity);
+    this.until = new Float64Array(n);
     this.units = new Float64Array(n);
   }
 
   /** Forget the slot (a new key took it). */
   reset(slot: number): void {
-    if (slot >= this.level.length) this.grow(slot + 1);
     this.level[slot] = 0;
     this.nextLeak[slot] = 0;
     this.first[slot] = 0;
     this.last[slot] = 0;
-    this.tripped[slot] = -Infinity;
+    this.until[slot] = 0;
     this.units[slot] = 0;
   }
 
   /** True while the key is in its cooldown after an alert (pours are then ignored). */
   cooling(slot: number, ts: number): boolean {
-    const t = this.tripped[slot];
-    if (ts >= t + this.cooldownS) return false;
-    if (ts < t - CLOCK_STEP_S) {
+    const u = this.until[slot];
+    if (u === 0 || ts >= u) return false;
+    if (ts < u - this.cooldownS - CLOCK_STEP_S) {
       this.reset(slot);
       return false;
     }
@@ -130,7 +133,7 @@ export class BucketTable {
   /** The bucket overflowed and its alert was made: empty it and start the cooldown. */
   trip(slot: number, ts: number): void {
     this.level[slot] = 0;
-    this.tripped[slot] = ts;
+    this.until[slot] = ts + this.cooldownS;
     this.units[slot] = 0;
   }
 
@@ -153,44 +156,34 @@ export class BucketTable {
     return riskScore(this.level[slot], this.threshold, this.threshold / this.leakPerS, ts - firstTs);
   }
 
-  private grow(min: number): void {
-    const n = Math.min(this.capacity, Math.max(min, this.level.length * 2));
-    const grow = (a: Float64Array, fill = 0): Float64Array => {
-      const b = new Float64Array(n);
-      if (fill !== 0) b.fill(fill);
-      b.set(a);
-      return b;
-    };
-    this.level = grow(this.level);
-    this.nextLeak = grow(this.nextLeak);
-    this.first = grow(this.first);
-    this.last = grow(this.last);
-    this.tripped = grow(this.tripped, -Infinity);
-    this.units = grow(this.units);
-  }
 }
 
-/** fail2ban's test: `maxretry` events within `findtimeS`, per slot. */
+/**
+ * fail2ban's test: `maxretry` events within `findtimeS`, per slot. A slot's ring of event
+ * times counts only its `filled` entries (the others are not events: the ring's oldest is
+ * one once maxretry events have come), so a slot never used is all zeros and every slot is
+ * allocated at once, costing only the pages of the slots used (see BucketTable).
+ */
 export class WindowCounter {
-  private times: Float64Array;
-  private heads: Int32Array;
+  private readonly times: Float64Array;
+  private readonly heads: Int32Array;
+  /** Events in the slot's ring, at most maxretry: the entries before its head. */
+  private readonly filled: Int32Array;
 
   constructor(
     readonly capacity: number,
     readonly maxretry: number,
     readonly findtimeS: number,
-    initialSize = Math.min(capacity, 1024),
   ) {
-    const n = Math.max(1, Math.min(initialSize, capacity));
-    this.times = new Float64Array(n * Math.max(1, maxretry)).fill(-Infinity);
+    const n = Math.max(1, capacity);
+    this.times = new Float64Array(n * Math.max(1, maxretry));
     this.heads = new Int32Array(n);
+    this.filled = new Int32Array(n);
   }
 
   reset(slot: number): void {
-    const m = Math.max(1, this.maxretry);
-    if ((slot + 1) * m > this.times.length) this.grow(slot + 1);
-    this.times.fill(-Infinity, slot * m, (slot + 1) * m);
     this.heads[slot] = 0;
+    this.filled[slot] = 0;
   }
 
   /** Record an event; true when it is the maxretry-th within findtimeS. */
@@ -202,6 +195,11 @@ export class WindowCounter {
     this.times[base + h] = ts;
     const next = h + 1 === m ? 0 : h + 1;
     this.heads[slot] = next;
+    const f = this.filled[slot];
+    if (f < m) {
+      this.filled[slot] = f + 1;
+      if (f + 1 < m) return false;
+    }
     // the ring now holds the last m events; its oldest is the next one to be overwritten
     const oldest = this.times[base + next];
     return ts - oldest <= this.findtimeS && ts >= oldest - CLOCK_STEP_S;
@@ -212,26 +210,14 @@ export class WindowCounter {
     const m = this.maxretry;
     if (m <= 0) return;
     const h = this.heads[slot];
-    const prev = h === 0 ? m - 1 : h - 1;
-    this.times[slot * m + prev] = -Infinity;
-    this.heads[slot] = prev;
+    this.heads[slot] = h === 0 ? m - 1 : h - 1;
+    if (this.filled[slot] > 0) this.filled[slot]--;
   }
 
   /** Capture time of the first of the last maxretry events (after a hit that returned true). */
   windowStart(slot: number): number {
     const m = this.maxretry;
     return this.times[slot * m + this.heads[slot]];
-  }
-
-  private grow(min: number): void {
-    const m = Math.max(1, this.maxretry);
-    const n = Math.min(this.capacity, Math.max(min, this.heads.length * 2));
-    const times = new Float64Array(n * m).fill(-Infinity);
-    times.set(this.times);
-    const heads = new Int32Array(n);
-    heads.set(this.heads);
-    this.times = times;
-    this.heads = heads;
   }
 }
 
