@@ -1119,30 +1119,21 @@ describe('rules on crafted floods from one real address (craft_classes.py DIR on
   const dir = join(FIXTURES, 'classes');
   const classLabels = readLabelsTsv(join(dir, 'labels.tsv'));
 
-  test('classes_flood_ping_one_source.pcap: the source gets a blockable icmp-flood alert (forgeable evidence) naming the host within 0.5 s, nobody else does', () => {
-    const { attackers, victims } = classLabels.find((l) => l.file === 'classes_flood_ping_one_source.pcap')!;
-    expectScanner('classes_flood_ping_one_source.pcap', join(dir, 'classes_flood_ping_one_source.pcap'), attackers[0]!, victims, 0.5, 'flood');
-    const alerts = runFiles([join(dir, 'classes_flood_ping_one_source.pcap')]).alerts.filter((a) => a.blockable);
-    assert.equal(alerts[0]!.type, 'icmp-flood', describeAlert(alerts[0]!));
-    assert.equal(alerts[0]!.target, victims[0]);
-    assert.equal(alerts[0]!.grade, 'forgeable');
-  });
-
-  test('classes_flood_blacknurse_one_source.pcap: the source gets a blockable icmp-flood alert (forgeable evidence) naming the host within 0.5 s', () => {
-    const { attackers, victims } = classLabels.find((l) => l.file === 'classes_flood_blacknurse_one_source.pcap')!;
-    expectScanner('classes_flood_blacknurse_one_source.pcap', join(dir, 'classes_flood_blacknurse_one_source.pcap'), attackers[0]!, victims, 0.5, 'flood');
-    const alerts = runFiles([join(dir, 'classes_flood_blacknurse_one_source.pcap')]).alerts.filter((a) => a.blockable);
-    assert.equal(alerts[0]!.type, 'icmp-flood', describeAlert(alerts[0]!));
-  });
-
-  test('classes_flood_ack_one_source.pcap: the source gets a blockable tcp-flood alert (forgeable evidence) naming the host within 0.5 s, read from the host\'s RSTs', () => {
-    const { attackers, victims } = classLabels.find((l) => l.file === 'classes_flood_ack_one_source.pcap')!;
-    expectScanner('classes_flood_ack_one_source.pcap', join(dir, 'classes_flood_ack_one_source.pcap'), attackers[0]!, victims, 0.5, 'flood');
-    const alerts = runFiles([join(dir, 'classes_flood_ack_one_source.pcap')]).alerts.filter((a) => a.blockable);
-    assert.equal(alerts[0]!.type, 'tcp-flood', describeAlert(alerts[0]!));
-    assert.equal(alerts[0]!.target, victims[0]);
-    assert.equal(alerts[0]!.grade, 'forgeable');
-  });
+  // [file, alert type, what it is read from]: each within 0.5 s of the flooder's first packet
+  for (const [file, type, from] of [
+    ['classes_flood_ping_one_source.pcap', 'icmp-flood', 'its echo requests'],
+    ['classes_flood_blacknurse_one_source.pcap', 'icmp-flood', 'its port unreachables'],
+    ['classes_flood_ack_one_source.pcap', 'tcp-flood', 'the host\'s RSTs'],
+  ] as const) {
+    test(`${file}: the source gets a blockable ${type} alert (forgeable evidence) naming the host within 0.5 s, read from ${from}, nobody else does`, () => {
+      const { attackers, victims } = classLabels.find((l) => l.file === file)!;
+      expectScanner(file, join(dir, file), attackers[0]!, victims, 0.5, 'flood');
+      const alerts = runFiles([join(dir, file)]).alerts.filter((a) => a.blockable);
+      assert.equal(alerts[0]!.type, type, describeAlert(alerts[0]!));
+      assert.equal(alerts[0]!.target, victims[0]);
+      assert.equal(alerts[0]!.grade, 'forgeable');
+    });
+  }
 
   test('classes_benign_stale_connections.pcap: a restarted server refusing a NAT\'s 3,000 connections, keepalives refused after a firewall timeout: nothing', () => {
     const alerts = runFiles([join(dir, 'classes_benign_stale_connections.pcap')]).alerts;
