@@ -11,6 +11,7 @@ import { EvidenceGrader } from '../src/detect/evidence-grade.ts';
 import { DEFAULT_RULES, RulesConfigError, resolveRulesConfig, type RulesOverrides } from '../src/detect/rules/rules-config.ts';
 import { SourceRules } from '../src/detect/rules/source-rules.ts';
 import { tlsClientHello, tlsHandshakeRecord } from '../src/detect/rules/tls-record.ts';
+import { ftpPassiveCommand } from '../src/detect/rules/connection-flood.ts';
 
 describe('connectionFlood configuration', () => {
   const bad: Array<[string, RulesOverrides]> = [
@@ -47,6 +48,14 @@ describe('TLS record reader', () => {
     h.set(bytes(HELLO), 16);
     assert.equal(tlsClientHello(h, 16, 16), true);
     assert.equal(tlsClientHello(h, 0, 16), false);
+  });
+});
+
+describe('FTP passive commands', () => {
+  test('PASV and EPSV in any case, alone or with an argument; not PASS (the password), PORT, EPRT, PASVX', () => {
+    const yes = (t: string) => ftpPassiveCommand(bytes(t), 0, t.length);
+    for (const t of ['PASV\r\n', 'pasv\r\n', 'EPSV\r\n', 'EPSV 2\r\n', 'epsv ALL\r\n', 'PASV']) assert.equal(yes(t), true, t);
+    for (const t of ['PASS hunter2\r\n', 'PORT 10,0,0,1,4,1\r\n', 'EPRT |1|10.0.0.1|1025|\r\n', 'PASVX\r\n', 'PAS', 'EPS\r\n']) assert.equal(yes(t), false, t);
   });
 });
 
@@ -150,6 +159,19 @@ describe('connection-flood rule', () => {
   test('after an alert the pair stays quiet for the cooldown; disabled, nothing', () => {
     assert.equal(floods(run(new SourceRules(DEFAULT_RULES), many(3 * D.threshold, HELLO))).length, 1);
     assert.deepEqual(floods(run(new SourceRules(resolveRulesConfig({ connectionFlood: { enabled: false } })), many(1000, HELLO))), []);
+  });
+
+  test('an FTP client\'s passive data connections (after PASV or EPSV to that server) are no flood: a mirror fetching 1,000 small files; the same without PASV is', () => {
+    const control = (cmd: string): Pkt[] => [
+      { ts: 0.5, src: CLIENT, dst: SRV, sp: 19999, dp: 21, flags: SYN, seq: 1 },
+      { ts: 0.501, src: CLIENT, dst: SRV, sp: 19999, dp: 21, flags: ACK, seq: 2, verified: true },
+      { ts: 0.502, src: CLIENT, dst: SRV, sp: 19999, dp: 21, flags: ACK | PSH, seq: 2, payload: cmd.length, head: cmd, verified: true },
+    ];
+    const data = many(1000, null, 0.002, { dp: 30000 });
+    for (const cmd of ['PASV\r\n', 'EPSV\r\n', 'epsv 2\r\n']) assert.deepEqual(floods(run(new SourceRules(DEFAULT_RULES), [...control(cmd), ...data])), [], cmd);
+    assert.equal(floods(run(new SourceRules(DEFAULT_RULES), [...control('NOOP\r\n'), ...data])).length, 1);
+    // to a privileged port (a connect flood on 443 by a client that also speaks FTP) it still counts
+    assert.equal(floods(run(new SourceRules(DEFAULT_RULES), [...control('PASV\r\n'), ...many(1000, null, 0.002, { dp: 443 })])).length, 1);
   });
 
   test('the alert\'s evidence grades established: the client\'s own verified connections stand behind it', () => {

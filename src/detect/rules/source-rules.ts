@@ -45,7 +45,7 @@ import { HeldAlerts } from './held-alerts.ts';
 import { FormLogins } from './form-logins.ts';
 import { HttpErrors } from './http-errors.ts';
 import { HttpFlood } from './http-flood.ts';
-import { ConnectionFlood, ConnectionKind } from './connection-flood.ts';
+import { ConnectionFlood, ConnectionKind, ftpPassiveCommand } from './connection-flood.ts';
 import { tlsClientHello } from './tls-record.ts';
 import { HttpMethod } from './http-request.ts';
 import { BucketTable, WindowCounter, riskScore } from './leaky-bucket.ts';
@@ -494,10 +494,14 @@ export class SourceRules {
         alert = hf.requestMethod !== HttpMethod.NONE ? this.forms.request(batch, i, src, dst, !(st & DATA), hf.requestMethod) : null;
         if (alert) this.emit(out, alert, batch, i);
       }
-      // its first bytes a TLS ClientHello: a handshake it asks of the server (connection-flood.ts)
-      if (verified && !(st & DATA) && this.connFlood.enabled && tlsClientHello(batch.head, i * PAYLOAD_HEAD_BYTES, Math.min(batch.payloadLen[i], PAYLOAD_HEAD_BYTES))) {
-        const alert = this.connFlood.connection(batch, i, src, dst, ConnectionKind.TLS);
-        if (alert) this.emit(out, alert, batch, i);
+      // its first bytes a TLS ClientHello: a handshake it asks of the server; an FTP PASV or
+      // EPSV: the empty connections it opens next are data (connection-flood.ts)
+      if (verified && this.connFlood.enabled) {
+        const o = i * PAYLOAD_HEAD_BYTES, n = Math.min(batch.payloadLen[i], PAYLOAD_HEAD_BYTES);
+        if (!(st & DATA) && tlsClientHello(batch.head, o, n)) {
+          const alert = this.connFlood.connection(batch, i, src, dst, ConnectionKind.TLS);
+          if (alert) this.emit(out, alert, batch, i);
+        } else if (ftpPassiveCommand(batch.head, o, n)) this.connFlood.passive(batch, i, src, dst);
       }
       st |= DATA;
     }
