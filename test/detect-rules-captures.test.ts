@@ -871,6 +871,20 @@ describe('rules on recordings of real nmap 7.93 and hping3 (a veth pair between 
     expectScanner('recorded_flood_hping3-udp-one-source.pcap', join(FIXTURES, 'recorded_flood_hping3-udp-one-source.pcap'), SCANNER, [TARGET], 1);
   });
 
+  // session 12: floods from the attacker's own address, recorded (hping3 3.0.0, nping 0.7.93)
+  for (const [file, type, within] of [
+    ['recorded_flood_hping3-ack-one-source.pcap', 'tcp-flood', 1],
+    ['recorded_flood_hping3-icmp-one-source.pcap', 'icmp-flood', 1],
+    ['recorded_flood_hping3-blacknurse-one-source.pcap', 'icmp-flood', 1],
+    ['recorded_flood_nping-tcp-connect.pcap', 'connection-flood', 10],
+  ] as const) {
+    test(`${file}: a blockable ${type} alert naming the attacker within ${within} s, nobody else flagged`, () => {
+      expectScanner(file, join(FIXTURES, file), SCANNER, [TARGET], within, 'flood');
+      const alerts = runFiles([join(FIXTURES, file)]).alerts.filter((a) => a.blockable);
+      assert.ok(alerts.some((a) => a.type === type && a.source === SCANNER && a.target === TARGET), alerts.map(describeAlert).join('; '));
+    });
+  }
+
   for (const file of ['recorded_flood_hping3-ack-rand-source.pcap', 'recorded_flood_hping3-rst-rand-source.pcap']) {
     test(`${file}: a non-blockable tcp-flood alert naming the target within 1 s, nothing blockable`, () => {
       const alerts = runFiles([join(FIXTURES, file)]).alerts;
