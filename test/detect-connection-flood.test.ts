@@ -116,6 +116,13 @@ describe('connection-flood rule', () => {
     }
   });
 
+  test('over IPv6 as over IPv4', () => {
+    const f = floods(run(new SourceRules(DEFAULT_RULES), many(D.threshold, HELLO, 0.00005, { client: '2001:db8::5', server: '2001:db8::80' })));
+    assert.equal(f.length, 1);
+    assert.equal(f[0]!.source, '2001:db8::5');
+    assert.equal(f[0]!.target, '2001:db8::80');
+  });
+
   test('TLS handshakes and empty connections fill one bucket', () => {
     const half = D.threshold / 2;
     const pkts = [...many(half, HELLO), ...many(half, null, 0.00005).map((p) => ({ ...p, sp: p.sp! + 10000 }))];
