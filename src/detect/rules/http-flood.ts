@@ -66,10 +66,6 @@ export class HttpFlood {
   private readonly requests: BucketTable;
   private readonly connections: BucketTable;
   private readonly trickles: BucketTable;
-  /** Requests and connections counted in the current episode of each bucket, for the evidence. */
-  private readonly reqCount: Int32Array;
-  private readonly connCount: Int32Array;
-  private readonly slowCount: Int32Array;
   suppressed = 0;
   /** Whether either rule is on (the caller skips the reading otherwise, unless another reader of requests wants them). */
   readonly enabled: boolean;
@@ -96,9 +92,6 @@ export class HttpFlood {
     this.requests = new BucketTable(maxClients, this.flood.threshold, this.flood.leakPerS, cool);
     this.connections = new BucketTable(maxClients, this.flood.connectionThreshold, this.flood.connectionLeakPerS, cool);
     this.trickles = new BucketTable(maxClients, this.slow.threshold, this.slow.threshold / this.slow.windowS, cool);
-    this.reqCount = new Int32Array(maxClients);
-    this.connCount = new Int32Array(maxClients);
-    this.slowCount = new Int32Array(maxClients);
   }
 
 
@@ -192,13 +185,12 @@ export class HttpFlood {
       this.suppressed++;
       return null;
     }
-    if (r.leakTo(c, ts) <= 0) this.reqCount[c] = 0;
-    this.reqCount[c]++;
+    // each bucket counts its episode's units (BucketTable.episodeUnits): the evidence's counts
+    r.leakTo(c, ts);
     const reqOver = r.pour(c, ts, 1);
     let connOver = false;
     if (opened) {
-      if (k.leakTo(c, ts) <= 0) this.connCount[c] = 0;
-      this.connCount[c]++;
+      k.leakTo(c, ts);
       connOver = k.pour(c, ts, 1);
     }
     if (!reqOver && !connOver) return null;
@@ -208,7 +200,7 @@ export class HttpFlood {
     const score = b.overflowScore(c, ts, firstTs);
     const evidence = {
       by: connOver ? 'connections' : 'requests',
-      requests: this.reqCount[c]!, connections: this.connCount[c]!, windowS: seconds(ts - firstTs),
+      requests: r.episodeUnits(c), connections: k.episodeUnits(c), windowS: seconds(ts - firstTs),
       threshold: connOver ? f.connectionThreshold : f.threshold, leakPerS: connOver ? f.connectionLeakPerS : f.leakPerS,
       method: HTTP_METHOD_NAMES[method]!,
       port: batch.dstPort[i],
@@ -216,8 +208,6 @@ export class HttpFlood {
     // one alert for both: the cooldown covers the flood, however it is counted
     r.trip(c, ts);
     k.trip(c, ts);
-    this.reqCount[c] = 0;
-    this.connCount[c] = 0;
     return ruleAlert('http-flood', batch.formatAddress(i, 'src'), batch.formatAddress(i, 'dst'), score, ts, firstTs, true, evidence);
   }
 
@@ -229,15 +219,13 @@ export class HttpFlood {
       this.suppressed++;
       return null;
     }
-    if (b.leakTo(c, ts) <= 0) this.slowCount[c] = 0;
-    this.slowCount[c]++;
+    b.leakTo(c, ts);
     if (!b.pour(c, ts, 1)) return null;
     const s = this.slow;
     const firstTs = b.firstTs(c);
     const score = b.overflowScore(c, ts, firstTs);
+    const sockets = b.episodeUnits(c);
     b.trip(c, ts);
-    const sockets = this.slowCount[c]!;
-    this.slowCount[c] = 0;
     return ruleAlert('slow-http', batch.formatAddress(i, 'src'), batch.formatAddress(i, 'dst'), score, ts, firstTs, true, {
       connections: sockets, windowS: seconds(ts - firstTs), last, lastGapS: seconds(gap), lastBytes: batch.payloadLen[i], lastWindow: batch.tcpWindow[i],
       threshold: s.threshold, gapS: s.gapS, port: batch.dstPort[i],
@@ -251,9 +239,6 @@ export class HttpFlood {
       this.requests.reset(c);
       this.connections.reset(c);
       this.trickles.reset(c);
-      this.reqCount[c] = 0;
-      this.connCount[c] = 0;
-      this.slowCount[c] = 0;
     }
     return c;
   }
