@@ -31,8 +31,6 @@ export class UnansweredUdp {
   /** (source, host, port, 0) */
   private readonly keys: FlowTable;
   private readonly buckets: BucketTable;
-  /** Datagrams of the current episode (answered ones excluded). */
-  private readonly count: Float64Array;
   suppressed = 0;
 
   /** `type` and `service`: what its alerts say (the UDP flood's, or SNMP guessing's: 'brute-force', 'snmp'). */
@@ -45,7 +43,6 @@ export class UnansweredUdp {
   ) {
     this.keys = new FlowTable(capacity);
     this.buckets = new BucketTable(capacity, config.threshold, config.leakPerS, cooldownS);
-    this.count = new Float64Array(capacity);
   }
 
   /** The bounded table, for the report. */
@@ -68,27 +65,27 @@ export class UnansweredUdp {
     if (s < 0) {
       s = this.keys.insert(src, dst, port, 0);
       b.reset(s);
-      this.count[s] = 0;
     }
     if (b.cooling(s, ts)) {
       this.suppressed++;
       return null;
     }
-    if (b.leakTo(s, ts) <= 0) this.count[s] = 0;
-    this.count[s]++;
+    b.leakTo(s, ts);
     if (!b.pour(s, ts, 1)) return null;
     const cfg = this.config;
     const firstTs = b.firstTs(s);
     const windowS = ts - firstTs;
     const level = b.levelOf(s);
+    // the episode's datagrams (an answer capped the level, so the next pour began a new episode)
+    const datagrams = b.episodeUnits(s);
     const score = b.overflowScore(s, ts, firstTs);
     const alert = ruleAlert(this.type, batch.formatAddress(i, 'src'), batch.formatAddress(i, 'dst'), score, ts, firstTs, true, {
       ...(this.service ? { service: this.service } : {}),
-      datagrams: this.count[s],
+      datagrams,
       unanswered: level,
       port,
       windowS: seconds(windowS),
-      pps: Math.round(this.count[s] / Math.max(windowS, 1e-3)),
+      pps: Math.round(datagrams / Math.max(windowS, 1e-3)),
       threshold: cfg.threshold,
       leakPerS: cfg.leakPerS,
     });
