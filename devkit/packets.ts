@@ -24,7 +24,12 @@ export interface Pkt {
   icmpCode?: number;
   /** The first payload bytes (text or bytes), for the `head` column. */
   head?: string | number[];
-  /** TCP sequence and acknowledgment numbers (default 0), for the session verifier. */
+  /**
+   * TCP sequence number (default: where this direction of the connection's bytes go on, as a
+   * real sender's do: 0 at its first segment, advanced by each segment's payload and by SYN and
+   * FIN; a given one moves it too) and acknowledgment number (default 0), for the session
+   * verifier and the readers that pass over a retransmission (a segment whose bytes were seen).
+   */
   seq?: number;
   ack?: number;
   /** IP TTL (default 64). */
@@ -50,6 +55,16 @@ function v6bytes(text: string): number[] {
   const t = groups(tail);
   const all = tail === undefined ? h : [...h, ...new Array(8 - h.length - t.length).fill(0), ...t];
   return all.flatMap((g) => [g >> 8, g & 255]);
+}
+
+/** Per direction of a TCP connection (src sp dst dp), the sequence number its next segment takes by default. */
+const nextSeq = new Map<string, number>();
+
+function seqOf(p: Pkt, tcpFlags: number): number {
+  const key = `${p.src} ${p.sp ?? 40000} ${p.dst} ${p.dp ?? 80}`;
+  const seq = p.seq ?? nextSeq.get(key) ?? 0;
+  nextSeq.set(key, (seq + (p.payload ?? 0) + (tcpFlags & SYN ? 1 : 0) + (tcpFlags & FIN ? 1 : 0)) >>> 0);
+  return seq;
 }
 
 /** One batch holding the packets in order. */
@@ -87,7 +102,7 @@ export function batchOf(pkts: Pkt[]): PacketBatch {
     b.dstPort[i] = later ? 0 : p.dp ?? 80;
     b.tcpFlags[i] = proto === 'tcp' ? tcpFlags : 0;
     b.tcpWindow[i] = p.win ?? 64240;
-    b.tcpSeq[i] = p.seq ?? 0;
+    b.tcpSeq[i] = proto === 'tcp' && !later ? seqOf(p, tcpFlags) : (p.seq ?? 0);
     b.tcpAck[i] = p.ack ?? 0;
     b.ttl[i] = p.ttl ?? 64;
     b.tcpMss[i] = 1460;

@@ -727,6 +727,33 @@ describe('brute force, read from the server\'s replies', () => {
     assert.equal(out[0]!.evidence.failures, 5);
   });
 
+  /** The packets with their sequence numbers written out (as batchOf would number them), and each one `resend` picks sent again 1.2 s later with the same bytes, as a TCP resends what was not acknowledged within its RTO (1 s at first, RFC 6298 §2). */
+  const withResent = (pkts: Pkt[], resend: (p: Pkt) => boolean): Pkt[] => {
+    const next = new Map<string, number>();
+    const out: Pkt[] = [];
+    for (const p of pkts) {
+      const key = `${p.src} ${p.sp} ${p.dst} ${p.dp}`;
+      const seq = next.get(key) ?? 0;
+      next.set(key, seq + (p.payload ?? 0) + ((p.flags ?? SYN) & SYN ? 1 : 0) + ((p.flags ?? SYN) & FIN ? 1 : 0));
+      out.push({ ...p, seq });
+      if (resend(p)) out.push({ ...p, seq, ts: p.ts + 1.2 });
+    }
+    return out.sort((a, b) => a.ts - b.ts);
+  };
+
+  test('a retransmitted answer counts once: four FTP 530s or four SSH failures, each sent twice, stay below five; the next failure is the fifth', () => {
+    const ftp = new SourceRules(cfg);
+    assert.deepEqual(run(ftp, withResent(ftpSession(50100, 1, range(4).map(() => '530 Login incorrect.')), (p) => p.head === '530 Login incorrect.')), [], 'four, not eight');
+    const fifth = run(ftp, ftpSession(50101, 20, ['530 Login incorrect.']));
+    assert.equal(fifth.length, 1);
+    assert.equal(fifth[0]!.evidence.failures, 5);
+    const ssh = new SourceRules(cfg);
+    assert.deepEqual(run(ssh, withResent(sshSession(50102, 1, [44, 52, 52, 52, 52, 52]), (p) => p.payload === 52 && p.ts > 1.25)), [], 'four, not eight');
+    const out = run(ssh, sshSession(50103, 30, [44, 52, 52]));
+    assert.equal(out.length, 1);
+    assert.equal(out[0]!.type, 'ssh-brute-force');
+  });
+
   test('FTP: 530 replies are failures, 230 forgives; SMTP 535; POP3 -ERR; IMAP tagged NO; Telnet "Login incorrect"', () => {
     const ftp = new SourceRules(cfg);
     assert.deepEqual(run(ftp, ftpSession(50000, 1, ['331 Please specify the password.', '530 Login incorrect.', '331 x', '530 Login incorrect.', '331 x', '230 Login successful.'])), []);
