@@ -27,7 +27,7 @@ export interface Pkt {
   /**
    * TCP sequence number (default: where this direction of the connection's bytes go on, as a
    * real sender's do: 0 at its first segment, advanced by each segment's payload and by SYN and
-   * FIN; a given one moves it too) and acknowledgment number (default 0), for the session
+   * FIN; a given one moves it on too, never back) and acknowledgment number (default 0), for the session
    * verifier and the readers that pass over a retransmission (a segment whose bytes were seen).
    */
   seq?: number;
@@ -62,8 +62,11 @@ const nextSeq = new Map<string, number>();
 
 function seqOf(p: Pkt, tcpFlags: number): number {
   const key = `${p.src} ${p.sp ?? 40000} ${p.dst} ${p.dp ?? 80}`;
-  const seq = p.seq ?? nextSeq.get(key) ?? 0;
-  nextSeq.set(key, (seq + (p.payload ?? 0) + (tcpFlags & SYN ? 1 : 0) + (tcpFlags & FIN ? 1 : 0)) >>> 0);
+  const was = nextSeq.get(key);
+  const seq = p.seq ?? was ?? 0;
+  const end = (seq + (p.payload ?? 0) + (tcpFlags & SYN ? 1 : 0) + (tcpFlags & FIN ? 1 : 0)) >>> 0;
+  // a resent segment (a given number behind the furthest) does not move it back
+  if (was === undefined || ((end - was) | 0) > 0) nextSeq.set(key, end);
   return seq;
 }
 
@@ -117,4 +120,27 @@ export function batchOf(pkts: Pkt[]): PacketBatch {
     b.head.set(head.slice(0, 16), i * 16);
   }
   return b;
+}
+
+/**
+ * The packets with their TCP sequence numbers written out as batchOf numbers them (the test's
+ * own first), and each one `resend` picks sent again `after` s later with the same bytes, as a
+ * TCP resends what was not acknowledged within its RTO (1 s at first, RFC 6298 §2). In time order.
+ */
+export function withResent(pkts: Pkt[], resend: (p: Pkt) => boolean, after = 1.2): Pkt[] {
+  const next = new Map<string, number>();
+  const out: Pkt[] = [];
+  for (const p of pkts) {
+    if ((p.proto ?? 'tcp') !== 'tcp') {
+      out.push(p);
+      continue;
+    }
+    const key = `${p.src} ${p.sp ?? 40000} ${p.dst} ${p.dp ?? 80}`;
+    const flags = p.flags ?? SYN;
+    const seq = p.seq ?? next.get(key) ?? 0;
+    next.set(key, (seq + (p.payload ?? 0) + (flags & SYN ? 1 : 0) + (flags & FIN ? 1 : 0)) >>> 0);
+    out.push({ ...p, seq });
+    if (resend(p)) out.push({ ...p, seq, ts: p.ts + after });
+  }
+  return out.sort((a, b) => a.ts - b.ts);
 }

@@ -5,7 +5,7 @@
 import { strict as assert } from 'node:assert';
 import { describe, test } from 'node:test';
 import type { Alert } from '../src/detect/alert.ts';
-import { ACK, FIN, PSH, SYN, batchOf, type Pkt } from '../devkit/packets.ts';
+import { ACK, FIN, PSH, SYN, batchOf, withResent, type Pkt } from '../devkit/packets.ts';
 import { EvidenceGrader, sparedAsForgeable } from '../src/detect/evidence-grade.ts';
 import { httpStatus } from '../src/detect/rules/http-status.ts';
 import { RulesConfigError, resolveRulesConfig, type RulesOverrides } from '../src/detect/rules/rules-config.ts';
@@ -107,6 +107,17 @@ describe('http-probing rule', () => {
     const out = run(new SourceRules(cfg()), conn(40000, 1, Array(250).fill(404), { gap: 0.002 }));
     assert.equal(out.length, 1);
     assert.equal(out[0]!.evidence.connections, 1);
+    assert.equal(out[0]!.evidence.errors, 200);
+  });
+
+  test('a retransmitted answer counts once: 150 404s on a keep-alive connection, each sent twice, stay below 200; 50 more fill it', () => {
+    const sr = new SourceRules(cfg());
+    const c = conn(40000, 1, Array(200).fill(404), { gap: 0.004 });
+    // the connection cut after its 150th answer (301 segments: SYN-ACK, 150 status lines, 150 body segments), each status line resent 0.1 s later
+    const first = withResent(c.slice(0, 301), (p) => p.head?.toString().startsWith('HTTP/') === true, 0.1);
+    assert.deepEqual(run(sr, first), [], '150, not 300');
+    const out = run(sr, c.slice(301));
+    assert.equal(out.length, 1);
     assert.equal(out[0]!.evidence.errors, 200);
   });
 

@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { describe, test } from 'node:test';
 import type { Alert } from '../src/detect/alert.ts';
 import { PacketFlags } from '../src/net/packet-batch.ts';
-import { ACK, FIN, LINUX_OPTS, PSH, RST, SYN, URG, batchOf, v4, type Pkt } from '../devkit/packets.ts';
+import { ACK, FIN, LINUX_OPTS, PSH, RST, SYN, URG, batchOf, v4, withResent, type Pkt } from '../devkit/packets.ts';
 import { runSharded } from '../devkit/sharded-rules.ts';
 import { DistinctSet } from '../src/detect/rules/distinct-set.ts';
 import { mix32 } from '../src/detect/rules/hash.ts';
@@ -726,20 +726,6 @@ describe('brute force, read from the server\'s replies', () => {
     assert.equal(out.length, 1);
     assert.equal(out[0]!.evidence.failures, 5);
   });
-
-  /** The packets with their sequence numbers written out (as batchOf would number them), and each one `resend` picks sent again 1.2 s later with the same bytes, as a TCP resends what was not acknowledged within its RTO (1 s at first, RFC 6298 §2). */
-  const withResent = (pkts: Pkt[], resend: (p: Pkt) => boolean): Pkt[] => {
-    const next = new Map<string, number>();
-    const out: Pkt[] = [];
-    for (const p of pkts) {
-      const key = `${p.src} ${p.sp} ${p.dst} ${p.dp}`;
-      const seq = next.get(key) ?? 0;
-      next.set(key, seq + (p.payload ?? 0) + ((p.flags ?? SYN) & SYN ? 1 : 0) + ((p.flags ?? SYN) & FIN ? 1 : 0));
-      out.push({ ...p, seq });
-      if (resend(p)) out.push({ ...p, seq, ts: p.ts + 1.2 });
-    }
-    return out.sort((a, b) => a.ts - b.ts);
-  };
 
   test('a retransmitted answer counts once: four FTP 530s or four SSH failures, each sent twice, stay below five; the next failure is the fifth', () => {
     const ftp = new SourceRules(cfg);

@@ -97,7 +97,6 @@ const SKIPPED_BANNER = 1;
 const KEX_REPLY_ENDED = 2; // the last plaintext packet was a KEX reply that ended with its segment
 const VNC_CHALLENGED = 4; // the server sent VNC Authentication's challenge: its SecurityResult comes next
 const PG_ASKED = 8; // a PostgreSQL server asked for a password: an ErrorResponse now is a failed login
-const SEQ_KNOWN = 16; // nextSeq holds where the server's bytes read so far end
 
 /**
  * Server bytes after the Connection Confirm past which an RDP session is a login's: a failed
@@ -126,8 +125,6 @@ export class LoginSessions {
   private readonly quick: Uint16Array;
   /** Capture time of the server's previous segment in the session; Redis (whose replies need no clock): the sequence number its next segment starts at. */
   private readonly lastTs: Float64Array;
-  /** The sequence number past the server's furthest byte seen (with SEQ_KNOWN): a segment wholly before it is a retransmission. */
-  private readonly nextSeq: Int32Array;
 
   constructor(capacity: number, readonly throttleS: number) {
     this.capacity = checkCapacity(capacity);
@@ -142,7 +139,6 @@ export class LoginSessions {
     this.fails = new Uint16Array(n);
     this.quick = new Uint16Array(n);
     this.lastTs = new Float64Array(n);
-    this.nextSeq = new Int32Array(n);
   }
 
   /** A server accepted a connection (its SYN-ACK): follow it from the server's first words. */
@@ -189,17 +185,6 @@ export class LoginSessions {
   /** A segment the server sent with payload (row i of the batch). Returns a LoginEvent. */
   segment(slot: number, batch: PacketBatch, i: number): number {
     const len = batch.payloadLen[i];
-    // A segment whose bytes were all seen is a retransmission (the server's TCP resending what
-    // the client did not acknowledge in time, RFC 6298; or a capture that saw it twice): read
-    // once, an answer counts once, as Zeek's reassembly hands an analyzer each byte once
-    // (a retransmitted "530" counted a second failed login, and an SSH failure resent after
-    // its RTO came past the throttle check as a second one). Sequence numbers compare modulo
-    // 2^32 (RFC 9293 §3.4). A segment past a gap (the capture lost one) is read.
-    const end = (batch.tcpSeq[i] + len) | 0;
-    if (this.bits[slot] & SEQ_KNOWN) {
-      if (((end - this.nextSeq[slot]) | 0) <= 0) return LoginEvent.NONE;
-    } else this.bits[slot] |= SEQ_KNOWN;
-    this.nextSeq[slot] = end;
     const h = batch.head;
     const o = i * PAYLOAD_HEAD_BYTES;
     const phase = this.phase[slot];

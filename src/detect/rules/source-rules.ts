@@ -160,6 +160,8 @@ export class SourceRules {
   private readonly sockets: FlowTable;
   private readonly sockState: Uint16Array;
   private readonly sockStart: Float64Array;
+  /** A server's side (SERVER): the sequence number past its furthest byte seen, from its SYN-ACK's on. */
+  private readonly serverNext: Int32Array;
 
   // vertical: (src, dst, 0), distinct ports; its slow bucket: ports of the host whose
   // handshake the source never completed (scan-keys.ts; held alerts: see `vertical`)
@@ -218,6 +220,7 @@ export class SourceRules {
     this.sockets = new FlowTable(maxSockets, { protectedShare: PROTECTED_SOCKETS });
     this.sockState = new Uint16Array(maxSockets);
     this.sockStart = new Float64Array(maxSockets);
+    this.serverNext = new Int32Array(maxSockets);
 
     const v = c.verticalScan, h = c.horizontalScan;
     this.vScan = new ScanKeys(maxScanKeys, v, v.unansweredThreshold > 0 ? { threshold: v.unansweredThreshold, leakPerS: v.unansweredLeakPerS } : null, cool);
@@ -388,6 +391,7 @@ export class SourceRules {
         if (s < 0) s = this.sockets.insert(src, dst, sp, dp);
         this.sockState[s] = SERVER;
         this.sockStart[s] = ts;
+        this.serverNext[s] = (batch.tcpSeq[i] + 1) | 0; // its first byte's number (a SYN takes one, RFC 9293 §3.4)
         this.login.open(s);
         this.http.open(s);
         return;
@@ -440,7 +444,7 @@ export class SourceRules {
       // a server's answers are read only on a verified connection: one forged in its name
       // (a SYN-ACK and three FTP 530s, twenty HTTP 401s to a client's address) must not make
       // failed logins or web misses of a client that has real sessions there
-      if (batch.payloadLen[i] > 0 && verified) {
+      if (batch.payloadLen[i] > 0 && verified && this.newBytes(s, batch, i)) {
         if (this.login.sessions.following(s)) this.login.segment(s, batch, i, dst, out);
         if (this.http.following(s)) this.http.segment(s, batch, i, dst, src, out);
       }
@@ -969,6 +973,22 @@ export class SourceRules {
     });
     this.emit(out, alert, batch, i);
     this.pHeld.settle(alert, b, s, ts, score);
+  }
+
+  /**
+   * Whether server segment i of socket s carries a byte not seen before, moving the socket's
+   * furthest byte on. One whose bytes were all seen is a retransmission (the server's TCP
+   * resending what the client did not acknowledge within its RTO, RFC 6298; or a capture that
+   * saw it twice): the answer readers read each byte once, as Zeek's reassembly hands its
+   * analyzers, so a resent FTP 530, SSH failure or HTTP 404 is not a second one. Sequence
+   * numbers compare modulo 2^32 (RFC 9293 §3.4); a segment past a gap (one the capture lost)
+   * is read.
+   */
+  private newBytes(s: number, batch: PacketBatch, i: number): boolean {
+    const end = (batch.tcpSeq[i] + batch.payloadLen[i]) | 0;
+    if (((end - this.serverNext[s]) | 0) <= 0) return false;
+    this.serverNext[s] = end;
+    return true;
   }
 
   private halfOpen(batch: PacketBatch, i: number, src: AddressKey, units: number, out: Alert[]): void {
