@@ -390,6 +390,8 @@ describe('rules on crafted classes nobody tuned to (test/fixtures/captures/class
     // past the alert: 5.6 s for nikto, whose alert is 3.7 s after its first packet)
     ['classes_scan_web_nikto.pcap', 10],
     ['classes_scan_web_gobuster.pcap', 1],
+    // session 13: a UDP scan from source port 53 (nmap -sU -g 53, a firewall evasion)
+    ['classes_scan_udp_source_port_53.pcap', 1],
   ];
   for (const [file, within] of scans) {
     test(`${file}: the scanner gets a blockable alert within ${within} s of its first packet, nobody else does`, () => {
@@ -1176,6 +1178,11 @@ describe('rules on crafted SNMP community guessing (craft_classes.py DIR snmp)',
       assert.equal(alerts[0]!.grade, 'forgeable');
     });
   }
+  test('classes_benign_udp_system_ports.pcap: DNS answers seen one way, NTP and syslog peers, DHCP offers to 200 hosts: nothing blockable', () => {
+    const alerts = runFiles([join(dir, 'classes_benign_udp_system_ports.pcap')]).alerts;
+    assert.deepEqual(alerts.filter((a) => a.blockable).map(describeAlert), []);
+    report.push({ file: 'classes_benign_udp_system_ports.pcap', cls: 'benign', first: '-', ttdMs: '-', alerts: alerts.length });
+  });
   test('classes_benign_snmp_polling.pcap: a manager polling 20 agents, one down, one with a mistyped community: nothing blockable', () => {
     const alerts = runFiles([join(dir, 'classes_benign_snmp_polling.pcap')]).alerts;
     assert.deepEqual(alerts.filter((a) => a.blockable).map(describeAlert), []);

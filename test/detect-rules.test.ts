@@ -2,6 +2,7 @@ import { strict as assert } from 'node:assert';
 import { describe, test } from 'node:test';
 import type { Alert } from '../src/detect/alert.ts';
 import { PacketFlags } from '../src/net/packet-batch.ts';
+import { SessionVerifier } from '../src/detect/session-verifier.ts';
 import { ACK, FIN, LINUX_OPTS, PSH, RST, SYN, URG, batchOf, v4, withResent, type Pkt } from '../devkit/packets.ts';
 import { runSharded } from '../devkit/sharded-rules.ts';
 import { DistinctSet } from '../src/detect/rules/distinct-set.ts';
@@ -351,6 +352,32 @@ describe('vertical port scan', () => {
       { ts: 1 + k * 0.001, src: '10.0.0.2', dst: '10.0.0.1', proto: 'udp' as const, sp: 53, dp: 43000 + k, payload: 80 },
     ]);
     assert.deepEqual(run(sr, replies), []);
+  });
+
+  test('UDP probes from a system port (nmap -sU --source-port 53 or 123) are a vertical scan; answers from one (to ephemeral ports, or to the port asked) and symmetric peers (123 to 123) are not', () => {
+    const sr = new SourceRules(cfg);
+    const probes = (sp: number, src: string) => range(60).map((k) => ({ ts: 1 + k * 0.01, src, dst: '10.0.0.1', proto: 'udp' as const, sp, dp: k < 20 ? [7, 9, 13, 17, 19, 37, 49, 53, 67, 68, 69, 80, 88, 111, 123, 135, 137, 138, 139, 161][k]! : 200 + k * 7, payload: 0 }));
+    const fired = run(sr, probes(53, '10.0.0.7'));
+    assert.equal(fired.length, 1);
+    assert.equal(fired[0]!.type, 'port-scan-vertical');
+    assert.equal(fired[0]!.source, '10.0.0.7');
+    assert.equal(run(new SourceRules(cfg), probes(123, '10.0.0.8')).length, 1, 'from 123 as well');
+    // a server answering questions asked of it, on their ports (the asker's system ports)
+    const asked = range(60).flatMap((k) => [
+      { ts: 1 + k * 0.01, src: '10.0.0.1', dst: '10.0.0.2', proto: 'udp' as const, sp: 100 + k * 13, dp: 53, payload: 40 },
+      { ts: 1 + k * 0.01 + 0.001, src: '10.0.0.2', dst: '10.0.0.1', proto: 'udp' as const, sp: 53, dp: 100 + k * 13, payload: 80 },
+    ]);
+    const b = batchOf(asked);
+    new SessionVerifier().mark(b); // as the node marks every batch: the answers are UDP_REPLY
+    const out: Alert[] = [];
+    new SourceRules(cfg).scan(b, out);
+    assert.deepEqual(out, []);
+    // NTP peers (123 to 123) and syslog relays (514 to 514): one port, whatever the number of datagrams
+    const peers = range(60).flatMap((k) => [
+      { ts: 1 + k * 0.5, src: '10.0.0.3', dst: '10.0.0.1', proto: 'udp' as const, sp: 123, dp: 123, payload: 48 },
+      { ts: 1 + k * 0.5 + 0.1, src: '10.0.0.4', dst: '10.0.0.1', proto: 'udp' as const, sp: 514, dp: 514, payload: 120 },
+    ]);
+    assert.deepEqual(run(new SourceRules(cfg), peers), []);
   });
 
   test('a reflector answering from its service port to many ports of its victim is not scanning it', () => {

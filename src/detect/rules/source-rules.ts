@@ -614,14 +614,25 @@ export class SourceRules {
       this.fragments.mark(batch, i, true);
     }
     // A new UDP flow from a client port is a connection opener; a server answering from a
-    // privileged port never is, nor a large datagram (scanners' probes are small; a
+    // privileged port never is (below), nor a large datagram (scanners' probes are small; a
     // reflector sending amplified answers to many ports of its victim is not scanning it).
     // Nor is a traceroute's probe (udp-port-roles.ts: TRACEROUTE_PORTS).
     // Nor is one from a sender whose openings are mostly answered (SOURCE_ANSWERED,
     // udp-exchanges.ts: a monitor polling live hosts; a sweep meets mostly silence).
-    if (sp < 1024 || group || large || TRACEROUTE[dp] || batch.flags[i] & PacketFlags.SOURCE_ANSWERED) return;
+    if (group || large || TRACEROUTE[dp] || batch.flags[i] & PacketFlags.SOURCE_ANSWERED) return;
+    // From a privileged port (below 1024, RFC 6335 §6's System Ports): a service's answer to a
+    // client's ephemeral port (a DNS server's, whether or not the capture saw the question) or
+    // a symmetric peer's (NTP 123↔123, IKE 500↔500, syslog 514↔514, NetBIOS 137↔137) is no
+    // opener, nor one that answers a datagram of its destination. One that answers nothing and
+    // goes to another system port is a probe sent from a port a firewall lets in: nmap's
+    // `--source-port 53` or `88` (its manual's "Firewall/IDS Evasion and Spoofing": DNS and
+    // Kerberos answers are what naive rules pass). Counted by the vertical rule only: a DHCP
+    // server's unicast offers go from 67 to the port 68 of hosts whose broadcast requests
+    // name no address, unasked in the exchange table's eyes, which is a sweep's shape.
+    const fromService = sp < 1024;
+    if (fromService && (dp >= 1024 || sp === dp || batch.flags[i] & PacketFlags.UDP_REPLY)) return;
     const vertical = c.verticalScan.enabled && c.verticalScan.countUdp;
-    const horizontal = c.horizontalScan.enabled && c.horizontalScan.countUdp && !this.exemptUdp[dp];
+    const horizontal = !fromService && c.horizontalScan.enabled && c.horizontalScan.countUdp && !this.exemptUdp[dp];
     if (!vertical && !horizontal) return;
     let s = this.sockets.find(src, dst, sp | UDP_PORT, dp);
     if (s >= 0) return;
