@@ -392,6 +392,7 @@ describe('rules on crafted classes nobody tuned to (test/fixtures/captures/class
     ['classes_scan_web_gobuster.pcap', 1],
     // session 13: a UDP scan from source port 53 (nmap -sU -g 53, a firewall evasion)
     ['classes_scan_udp_source_port_53.pcap', 1],
+    ['classes_scan_udp_sweep_source_port_53.pcap', 1],
   ];
   for (const [file, within] of scans) {
     test(`${file}: the scanner gets a blockable alert within ${within} s of its first packet, nobody else does`, () => {

@@ -354,7 +354,7 @@ describe('vertical port scan', () => {
     assert.deepEqual(run(sr, replies), []);
   });
 
-  test('UDP probes from a system port (nmap -sU --source-port 53 or 123) are a vertical scan; answers from one (to ephemeral ports, or to the port asked) and symmetric peers (123 to 123) are not', () => {
+  test('UDP probes from a system port (nmap -sU --source-port 53 or 123) are a vertical scan, a sweep of one port from one a horizontal one; answers from one (to ephemeral ports, or to the port asked) and symmetric peers (123 to 123) are not', () => {
     const sr = new SourceRules(cfg);
     const probes = (sp: number, src: string) => range(60).map((k) => ({ ts: 1 + k * 0.01, src, dst: '10.0.0.1', proto: 'udp' as const, sp, dp: k < 20 ? [7, 9, 13, 17, 19, 37, 49, 53, 67, 68, 69, 80, 88, 111, 123, 135, 137, 138, 139, 161][k]! : 200 + k * 7, payload: 0 }));
     const fired = run(sr, probes(53, '10.0.0.7'));
@@ -362,6 +362,12 @@ describe('vertical port scan', () => {
     assert.equal(fired[0]!.type, 'port-scan-vertical');
     assert.equal(fired[0]!.source, '10.0.0.7');
     assert.equal(run(new SourceRules(cfg), probes(123, '10.0.0.8')).length, 1, 'from 123 as well');
+    // a sweep of one port so (nmap -sU -p 161 -g 53), past the horizontal rule's 100 hosts
+    const sweep = range(150).map((k) => ({ ts: 1 + k * 0.004, src: '10.0.0.9', dst: `10.0.1.${k + 1}`, proto: 'udp' as const, sp: 53, dp: 161, payload: 40 }));
+    assert.deepEqual(run(new SourceRules(cfg), sweep).map((a) => `${a.type} ${a.source}`), ['port-scan-horizontal 10.0.0.9']);
+    // a DHCP server's offers (67 to 68, BOOTP's 236 bytes and its options) to 150 hosts whose requests were broadcast
+    const offers = range(150).map((k) => ({ ts: 1 + k * 0.004, src: '10.0.0.1', dst: `10.0.1.${k + 1}`, proto: 'udp' as const, sp: 67, dp: 68, payload: 300 }));
+    assert.deepEqual(run(new SourceRules(cfg), offers), []);
     // a server answering questions asked of it, on their ports (the asker's system ports)
     const asked = range(60).flatMap((k) => [
       { ts: 1 + k * 0.01, src: '10.0.0.1', dst: '10.0.0.2', proto: 'udp' as const, sp: 100 + k * 13, dp: 53, payload: 40 },

@@ -626,13 +626,13 @@ export class SourceRules {
     // opener, nor one that answers a datagram of its destination. One that answers nothing and
     // goes to another system port is a probe sent from a port a firewall lets in: nmap's
     // `--source-port 53` or `88` (its manual's "Firewall/IDS Evasion and Spoofing": DNS and
-    // Kerberos answers are what naive rules pass). Counted by the vertical rule only: a DHCP
-    // server's unicast offers go from 67 to the port 68 of hosts whose broadcast requests
-    // name no address, unasked in the exchange table's eyes, which is a sweep's shape.
-    const fromService = sp < 1024;
-    if (fromService && (dp >= 1024 || sp === dp || batch.flags[i] & PacketFlags.UDP_REPLY)) return;
+    // Kerberos answers are what naive rules pass), or a sweep of one port so (`-sU -p 161 -g
+    // 53`). (A DHCP server's unicast offers and acks from 67 to the port 68 of hosts whose
+    // requests were broadcast are unasked in the exchange table's eyes, but each carries
+    // BOOTP's fixed 236 bytes and more, RFC 2131 §2: large, above.)
+    if (sp < 1024 && (dp >= 1024 || sp === dp || batch.flags[i] & PacketFlags.UDP_REPLY)) return;
     const vertical = c.verticalScan.enabled && c.verticalScan.countUdp;
-    const horizontal = !fromService && c.horizontalScan.enabled && c.horizontalScan.countUdp && !this.exemptUdp[dp];
+    const horizontal = c.horizontalScan.enabled && c.horizontalScan.countUdp && !this.exemptUdp[dp];
     if (!vertical && !horizontal) return;
     let s = this.sockets.find(src, dst, sp | UDP_PORT, dp);
     if (s >= 0) return;
