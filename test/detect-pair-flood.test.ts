@@ -9,6 +9,7 @@ import type { Alert } from '../src/detect/alert.ts';
 import { ACK, PSH, RST, batchOf, type Pkt } from '../devkit/packets.ts';
 import { DEFAULT_RULES, RulesConfigError, resolveRulesConfig, type RulesOverrides } from '../src/detect/rules/rules-config.ts';
 import { SourceRules } from '../src/detect/rules/source-rules.ts';
+import { SessionVerifier } from '../src/detect/session-verifier.ts';
 import { PacketFlags } from '../src/net/packet-batch.ts';
 
 describe('icmpSourceFlood configuration', () => {
@@ -83,17 +84,36 @@ describe('icmp-flood by source (pair-flood.ts)', () => {
 const R = DEFAULT_RULES.refusedFlood;
 const CLIENT = '198.51.100.82';
 
-/** The host's bare RSTs to `client`'s segments with ACK of no connection, a new 4-tuple each (`samePorts`: one), `every` s apart from t = 1. */
-function refusals(n: number, every: number, opts: { client?: string; flags?: number; samePorts?: boolean } = {}): Pkt[] {
+/**
+ * `client`'s segments with ACK of no connection (hping3 -A: a random acknowledgment number) and
+ * the host's bare RST refusing each 0.1 ms later (RFC 9293 §3.10.7.1: its seq is the segment's
+ * ack), a new 4-tuple each (`samePorts`: one), `every` s apart from t = 1. `stray: false`: the
+ * RSTs alone, as sent to the client by whoever wants it named (hping3 -R at it).
+ */
+function refusals(n: number, every: number, opts: { client?: string; flags?: number; samePorts?: boolean; stray?: boolean } = {}): Pkt[] {
   const client = opts.client ?? CLIENT;
-  return Array.from({ length: n }, (_, k): Pkt => ({ ts: 1 + k * every, src: HOST, dst: client, sp: opts.samePorts ? 80 : 1 + (k % 65000), dp: opts.samePorts ? 40000 : 1024 + (k % 60000), flags: opts.flags ?? RST, seq: k }));
+  return Array.from({ length: n }, (_, k): Pkt[] => {
+    const sp = opts.samePorts ? 80 : 1 + (k % 65000), dp = opts.samePorts ? 40000 : 1024 + (k % 60000);
+    const ack = (k * 2654435761) >>> 0;
+    const rst: Pkt = { ts: 1 + k * every + 1e-4, src: HOST, dst: client, sp, dp, flags: opts.flags ?? RST, seq: ack };
+    return opts.stray === false ? [rst] : [{ ts: 1 + k * every, src: client, dst: HOST, sp: dp, dp: sp, flags: ACK, seq: k, ack }, rst];
+  }).flat();
 }
 const acks = (out: Alert[]) => out.filter((a) => a.type === 'tcp-flood' && a.blockable);
 
+/** As the node reads them: the session verifier marks the batch first (its REFUSAL on the host's RSTs), then the rules. */
+function runMarked(pkts: Pkt[], config = DEFAULT_RULES): Alert[] {
+  const b = batchOf(pkts.sort((a, c) => a.ts - c.ts));
+  new SessionVerifier().mark(b);
+  const out: Alert[] = [];
+  new SourceRules(config).scan(b, out);
+  return out;
+}
+
 describe('tcp-flood by source: segments its host refuses with a bare RST (pair-flood.ts)', () => {
   test(`${R.threshold} bare RSTs from the host to one client within a leak interval name the CLIENT as the source, the host as the target, forgeable; one fewer does not`, () => {
-    assert.deepEqual(acks(run(refusals(R.threshold - 1, 1e-7))), []);
-    const f = acks(run(refusals(R.threshold, 1e-7)));
+    assert.deepEqual(acks(runMarked(refusals(R.threshold - 1, 1e-7))), []);
+    const f = acks(runMarked(refusals(R.threshold, 1e-7)));
     assert.equal(f.length, 1);
     assert.equal(f[0]!.source, CLIENT);
     assert.equal(f[0]!.target, HOST);
@@ -102,23 +122,31 @@ describe('tcp-flood by source: segments its host refuses with a bare RST (pair-f
   });
 
   test('one 4-tuple refused again and again counts each time (hping3 -A -k: a fixed source port)', () => {
-    assert.equal(acks(run(refusals(3 * R.threshold, 1 / 20000, { samePorts: true }))).length, 1);
+    assert.equal(acks(runMarked(refusals(3 * R.threshold, 1 / 20000, { samePorts: true }))).length, 1);
   });
 
   test('RST+ACK (a closed port refusing SYNs: a scan, the scan rules\' case) and RSTs of followed connections are no ACK flood', () => {
-    assert.deepEqual(acks(run(refusals(10000, 1 / 20000, { flags: RST | ACK }))), []);
+    assert.deepEqual(acks(runMarked(refusals(10000, 1 / 20000, { flags: RST | ACK }))), []);
     // 3000 connections the host serves, each reset by it once: followed (SYN-ACK seen), not refused strays
     const served = Array.from({ length: 3000 }, (_, k): Pkt[] => [
       { ts: 1 + k * 1e-5, src: HOST, dst: CLIENT, sp: 443, dp: 20000 + k, flags: 0x12, seq: 1 },
       { ts: 1.5 + k * 1e-5, src: HOST, dst: CLIENT, sp: 443, dp: 20000 + k, flags: ACK | PSH, seq: 2, payload: 100 },
       { ts: 2 + k * 1e-5, src: HOST, dst: CLIENT, sp: 443, dp: 20000 + k, flags: RST, seq: 102 },
     ]).flat();
-    assert.deepEqual(acks(run(served)), []);
+    assert.deepEqual(acks(runMarked(served)), []);
+  });
+
+  test('bare RSTs that refuse nothing the client sent (hping3 -R at it, from any source) name nobody', () => {
+    assert.deepEqual(acks(runMarked(refusals(10000, 1 / 20000, { stray: false }))), []);
+    assert.equal(acks(runMarked(refusals(10000, 1 / 20000))).length, 1, 'the same, refusing');
+    // the client's strays more than REFUSAL_WINDOW_S before: no answer of the host's
+    const late = refusals(10000, 1 / 20000).map((p) => (p.src === HOST ? { ...p, ts: p.ts + 1.5 } : p));
+    assert.deepEqual(acks(runMarked(late)), []);
   });
 
   test('refusals under the leak never fire (a restarted server refusing a NAT\'s stale connections, 800 a second for 5 s); disabled, nothing', () => {
-    assert.deepEqual(acks(run(refusals(4000, 1 / 800))), []);
-    assert.deepEqual(acks(run(refusals(10000, 1 / 20000), resolveRulesConfig({ refusedFlood: { enabled: false } }))), []);
+    assert.deepEqual(acks(runMarked(refusals(4000, 1 / 800))), []);
+    assert.deepEqual(acks(runMarked(refusals(10000, 1 / 20000), resolveRulesConfig({ refusedFlood: { enabled: false } }))), []);
   });
 });
 

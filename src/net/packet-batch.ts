@@ -57,6 +57,14 @@ export const PacketFlags = {
    * tracker's window: the source's datagrams to that port are being answered (DNS, QUIC, RTP).
    */
   UDP_ANSWERED: 1 << 26,
+  /**
+   * UDP_ANSWERED's bit on a TCP row (only UDP rows carry that one): set by the session
+   * verifier on a bare RST (no ACK) sent on the ports of a segment with ACK of no connection
+   * that its destination sent to it within `REFUSAL_WINDOW_S`: a host refusing a stray
+   * segment, `<SEQ=SEG.ACK><CTL=RST>` (RFC 9293 §3.10.7.1). A bare RST that refuses nothing
+   * seen (one sent TO a host to get it named as a flooder: hping3 -R at it) does not carry it.
+   */
+  REFUSAL: 1 << 26,
   /** Set by the UDP exchange tracker: a UDP datagram to a port its destination sent UDP from to this source within the window: an answer. */
   UDP_REPLY: 1 << 27,
   /**

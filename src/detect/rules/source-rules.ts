@@ -423,7 +423,9 @@ export class SourceRules {
     const s = this.sockets.find(src, dst, sp, dp);
     // a bare RST refusing a segment with ACK of no connection (RFC 9293 §3.10.7.1): the
     // destination sent it one (an ACK flood from a real address: pair-flood.ts)
-    if (rst && !ack && this.refusedFlood !== null && (s < 0 || this.sockState[s] & CLOSED) && !isGroupDestination(batch, i, v6)) this.refused(batch, i, src, dst, out);
+    // (only a bare RST the verifier saw refuse a stray segment of its destination: one sent to
+    // a host that never sent it anything would otherwise name that host, hping3 -R at it)
+    if (rst && !ack && batch.flags[i] & PacketFlags.REFUSAL && this.refusedFlood !== null && (s < 0 || this.sockState[s] & CLOSED) && !isGroupDestination(batch, i, v6)) this.refused(batch, i, src, dst, out);
     if (s < 0) {
       // A segment of no connection followed: an ACK or RST flood's forged packet, a scanner's
       // probe, or a connection that began before the node. Counted toward its destination
