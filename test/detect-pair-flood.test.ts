@@ -19,6 +19,8 @@ describe('icmpSourceFlood configuration', () => {
     ['icmpSourceFlood.enabled', { icmpSourceFlood: { enabled: 'no' as unknown as boolean } }],
     ['refusedFlood.threshold', { refusedFlood: { threshold: 1.5 } }],
     ['refusedFlood.leakPerS', { refusedFlood: { leakPerS: 0 } }],
+    ['rstSourceFlood.threshold', { rstSourceFlood: { threshold: 0 } }],
+    ['rstSourceFlood.enabled', { rstSourceFlood: { enabled: 'yes' as unknown as boolean } }],
   ];
   for (const [field, overrides] of bad) {
     test(`refuses ${JSON.stringify(overrides)} naming ${field}`, () => {
@@ -136,12 +138,21 @@ describe('tcp-flood by source: segments its host refuses with a bare RST (pair-f
     assert.deepEqual(acks(runMarked(served)), []);
   });
 
-  test('bare RSTs that refuse nothing the client sent (hping3 -R at it, from any source) name nobody', () => {
-    assert.deepEqual(acks(runMarked(refusals(10000, 1 / 20000, { stray: false }))), []);
-    assert.equal(acks(runMarked(refusals(10000, 1 / 20000))).length, 1, 'the same, refusing');
-    // the client's strays more than REFUSAL_WINDOW_S before: no answer of the host's
+  const named = (out: Alert[]) => acks(out).map((a) => `${a.source}→${a.target} ${a.grade} ${a.evidence.refused ?? ''}${a.evidence.resets ?? ''}`);
+
+  test('bare RSTs that refuse nothing the client sent (hping3 -R --flood at it) never name the client: they are their sender\'s RST flood, 2000 beyond 1000/s, forgeable', () => {
+    assert.deepEqual(named(runMarked(refusals(R.threshold, 1e-7, { stray: false }))), [`${HOST}→${CLIENT} forgeable ${R.threshold}`]);
+    assert.deepEqual(named(runMarked(refusals(R.threshold - 1, 1e-7, { stray: false }))), [], 'one fewer');
+    assert.deepEqual(named(runMarked(refusals(10000, 1 / 20000))).map((a) => a.split(' ').slice(0, 2).join(' ')), [`${CLIENT}→${HOST} forgeable`], 'the same RSTs refusing the client\'s strays: the client\'s ACK flood');
+    // the client's strays more than REFUSAL_WINDOW_S before: no answer of the host's to them
     const late = refusals(10000, 1 / 20000).map((p) => (p.src === HOST ? { ...p, ts: p.ts + 1.5 } : p));
-    assert.deepEqual(acks(runMarked(late)), []);
+    assert.ok(!named(runMarked(late)).some((a) => a.startsWith(CLIENT)));
+  });
+
+  test('RST+ACK (an abort, a closed port\'s answer to a SYN) and RSTs under the leak are no RST flood; disabled, nothing', () => {
+    assert.deepEqual(named(runMarked(refusals(10000, 1 / 20000, { stray: false, flags: RST | ACK }))), []);
+    assert.deepEqual(named(runMarked(refusals(4000, 1 / 800, { stray: false }))), []);
+    assert.deepEqual(named(runMarked(refusals(10000, 1 / 20000, { stray: false }), resolveRulesConfig({ rstSourceFlood: { enabled: false } }))), []);
   });
 
   test('refusals under the leak never fire (a restarted server refusing a NAT\'s stale connections, 800 a second for 5 s); disabled, nothing', () => {

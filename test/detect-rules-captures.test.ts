@@ -1141,6 +1141,8 @@ describe('rules on crafted floods from one real address (craft_classes.py DIR on
     ['classes_flood_ping_one_source.pcap', 'icmp-flood', 'its echo requests'],
     ['classes_flood_blacknurse_one_source.pcap', 'icmp-flood', 'its port unreachables'],
     ['classes_flood_ack_one_source.pcap', 'tcp-flood', 'the host\'s RSTs'],
+    // session 13: its bare RSTs, which refuse nothing (before, the host they were sent to was named)
+    ['classes_flood_rst_one_source.pcap', 'tcp-flood', 'its RSTs'],
   ] as const) {
     test(`${file}: the source gets a blockable ${type} alert (forgeable evidence) naming the host within 0.5 s, read from ${from}, nobody else does`, () => {
       const { attackers, victims } = classLabels.find((l) => l.file === file)!;
@@ -1156,6 +1158,12 @@ describe('rules on crafted floods from one real address (craft_classes.py DIR on
     const alerts = runFiles([join(dir, 'classes_benign_stale_connections.pcap')]).alerts;
     assert.deepEqual(alerts.filter((a) => a.blockable).map(describeAlert), []);
     report.push({ file: 'classes_benign_stale_connections.pcap', cls: 'benign', first: '-', ttdMs: '-', alerts: alerts.length });
+  });
+
+  test('classes_benign_rst_refusals_one_way.pcap: a restarted server refusing a NAT\'s stale connections seen one way, a host aborting as many: nothing', () => {
+    const alerts = runFiles([join(dir, 'classes_benign_rst_refusals_one_way.pcap')]).alerts;
+    assert.deepEqual(alerts.filter((a) => a.blockable).map(describeAlert), []);
+    report.push({ file: 'classes_benign_rst_refusals_one_way.pcap', cls: 'benign', first: '-', ttdMs: '-', alerts: alerts.length });
   });
 
   test('classes_benign_pings.pcap: ping -i 0.2, fping at 10/s, SmokePing, a 1400-byte ping: nothing', () => {

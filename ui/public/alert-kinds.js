@@ -47,7 +47,7 @@ const TYPE_DETAIL = {
   'udp-amplification': 'Large UDP answers to requests the target never sent.',
   'udp-flood': 'Small UDP datagrams the target does not answer (to closed ports, from forged sources).',
   'tcp-reflection': 'SYN-ACKs for connections the target never opened.',
-  'tcp-flood': 'TCP segments (ACK, RST...) of no connection the target has; with one source, ACKs the target refused with RSTs.',
+  'tcp-flood': 'TCP segments (ACK, RST...) of no connection the target has; with one source, ACKs the target refused with RSTs, or bare RSTs that refuse nothing.',
   'icmp-flood': 'ICMP the target did not ask for; with one source, its pings or errors far faster than any pinger sends.',
   'ip-flood': 'GRE, ESP or raw IP packets from hosts the target has no tunnel with.',
   anomaly: 'Scored by the KitNET model.',

@@ -224,6 +224,9 @@ export interface RulesConfig {
   /** Segments with ACK of no connection that one host refuses with a bare RST to one client (pair-flood.ts), units: RSTs. */
   refusedFlood: BucketConfig & { enabled: boolean };
 
+  /** Bare RSTs of no connection that refuse nothing seen (not REFUSAL) from one source to one host (pair-flood.ts), units: RSTs. */
+  rstSourceFlood: BucketConfig & { enabled: boolean };
+
   /** SYNs toward one victim, less the handshakes completed toward it (units: packets). */
   synFlood: BucketConfig & {
     enabled: boolean;
@@ -571,6 +574,14 @@ export const DEFAULT_RULES: RulesConfig = {
   // per packet, tens of thousands a second. Linux rate-limits no such RST. The same numbers
   // as unansweredUdp: 2000 beyond 1000 a second to one client.
   refusedFlood: { enabled: true, threshold: 2000, leakPerS: 1000 },
+  // A bare RST (no ACK) of no connection followed that refuses no stray segment seen (the
+  // session verifier's REFUSAL): what hping3 -R --flood sends from its own address. A stack
+  // sends a bare RST only to refuse a segment with ACK of no connection (RFC 9293 §3.10.7.1);
+  // it aborts its own connections with RST+ACK (Linux's tcp_send_active_reset), and a closed
+  // port refuses SYNs with RST+ACK (the scan rules' case). Seen one way (the capture misses
+  // what was refused), a restarted server refuses a NAT's stale connections once each. The
+  // same numbers as the other per-source floods: 2000 beyond 1000 a second to one host.
+  rstSourceFlood: { enabled: true, threshold: 2000, leakPerS: 1000 },
   // Toward one victim, from 20 or more sources (one is the source rules' case): SYNs less
   // handshakes completed, 500 beyond a 100/s leak. Linux answers with SYN cookies once its
   // SYN queue (tcp_max_syn_backlog, 128 to 1024) is full, so 500 outstanding is a default
@@ -778,6 +789,11 @@ const SPEC: Record<string, Record<string, [Check, string]>> = {
     leakPerS: [num(0, 1e9, true), 'a positive number (ICMP messages per second)'],
   },
   refusedFlood: {
+    enabled: [bool, 'true or false'],
+    threshold: [int(1, 1e9), 'a positive integer (RSTs)'],
+    leakPerS: [num(0, 1e9, true), 'a positive number (RSTs per second)'],
+  },
+  rstSourceFlood: {
     enabled: [bool, 'true or false'],
     threshold: [int(1, 1e9), 'a positive integer (RSTs)'],
     leakPerS: [num(0, 1e9, true), 'a positive number (RSTs per second)'],

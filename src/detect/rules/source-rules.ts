@@ -189,6 +189,7 @@ export class SourceRules {
   private readonly icmpSourceFlood: PairFlood | null;
   private readonly snmpGuesses: UnansweredUdp | null;
   private readonly refusedFlood: PairFlood | null;
+  private readonly rstSourceFlood: PairFlood | null;
   /** Whether each source's last first fragment toward a host counted as a possible answer (later fragments follow it). */
   private readonly fragments = new FragmentVerdicts();
 
@@ -247,6 +248,7 @@ export class SourceRules {
     this.snmpGuesses = c.snmpGuessing.enabled ? new UnansweredUdp(c.snmpGuessing, maxScanKeys, cool, 'brute-force', 'snmp') : null;
     this.icmpSourceFlood = c.icmpSourceFlood.enabled ? new PairFlood('icmp-flood', 'messages', 'src', c.icmpSourceFlood, maxScanKeys, cool) : null;
     this.refusedFlood = c.refusedFlood.enabled ? new PairFlood('tcp-flood', 'refused', 'dst', c.refusedFlood, maxScanKeys, cool) : null;
+    this.rstSourceFlood = c.rstSourceFlood.enabled ? new PairFlood('tcp-flood', 'resets', 'src', c.rstSourceFlood, maxScanKeys, cool) : null;
   }
 
   /**
@@ -332,6 +334,7 @@ export class SourceRules {
     if (this.snmpGuesses) t.snmpGuesses = this.snmpGuesses.table;
     if (this.icmpSourceFlood) t.icmpSourceFlood = this.icmpSourceFlood.table;
     if (this.refusedFlood) t.refusedFlood = this.refusedFlood.table;
+    if (this.rstSourceFlood) t.rstSourceFlood = this.rstSourceFlood.table;
     return t;
   }
 
@@ -341,7 +344,7 @@ export class SourceRules {
       skipped: this.skipped,
       forgedOwnAddress: this.forgedOwnAddress,
       alerts: this.alerts + this.login.alerts + this.http.alerts,
-      suppressed: this.suppressed + this.login.suppressed + this.http.suppressed + this.forms.suppressed + this.httpFlood.suppressed + this.connFlood.suppressed + (this.unanswered?.suppressed ?? 0) + (this.snmpGuesses?.suppressed ?? 0) + (this.icmpSourceFlood?.suppressed ?? 0) + (this.refusedFlood?.suppressed ?? 0),
+      suppressed: this.suppressed + this.login.suppressed + this.http.suppressed + this.forms.suppressed + this.httpFlood.suppressed + this.connFlood.suppressed + (this.unanswered?.suppressed ?? 0) + (this.snmpGuesses?.suppressed ?? 0) + (this.icmpSourceFlood?.suppressed ?? 0) + (this.refusedFlood?.suppressed ?? 0) + (this.rstSourceFlood?.suppressed ?? 0),
       loginClients: this.login.clientTable.size,
       loginClientEvictions: this.login.clientTable.evictions,
       httpClients: this.http.clientTable.size,
@@ -424,8 +427,19 @@ export class SourceRules {
     // a bare RST refusing a segment with ACK of no connection (RFC 9293 §3.10.7.1): the
     // destination sent it one (an ACK flood from a real address: pair-flood.ts)
     // (only a bare RST the verifier saw refuse a stray segment of its destination: one sent to
-    // a host that never sent it anything would otherwise name that host, hping3 -R at it)
-    if (rst && !ack && batch.flags[i] & PacketFlags.REFUSAL && this.refusedFlood !== null && (s < 0 || this.sockState[s] & CLOSED) && !isGroupDestination(batch, i, v6)) this.refused(batch, i, src, dst, out);
+    // a host that never sent it anything would otherwise name that host, hping3 -R at it; such
+    // RSTs are the sender's own flood)
+    if (rst && !ack && (s < 0 || this.sockState[s] & CLOSED) && !isGroupDestination(batch, i, v6)) {
+      if (batch.flags[i] & PacketFlags.REFUSAL) {
+        if (this.refusedFlood !== null) this.refused(batch, i, src, dst, out);
+      } else if (this.rstSourceFlood !== null) {
+        const alert = this.rstSourceFlood.count(batch, i, src, dst, (batch.flags[i] & PacketFlags.SOURCE_SEEN) !== 0);
+        if (alert) {
+          this.alerts++;
+          out.push(alert);
+        }
+      }
+    }
     if (s < 0) {
       // A segment of no connection followed: an ACK or RST flood's forged packet, a scanner's
       // probe, or a connection that began before the node. Counted toward its destination
