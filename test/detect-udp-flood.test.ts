@@ -52,6 +52,20 @@ describe('UDP exchange tracker', () => {
 describe('per-source udp-flood: one source, one host:port, nothing answers', () => {
   const cfg = resolveRulesConfig();
 
+  test('large datagrams sprayed over random ports (LOIC, booters\' UDP floods) count per host: a udp-flood alert on ports "any"; a reflector\'s from its service port and small ones (the vertical scan\'s) do not', () => {
+    const spray = (src: string, sp: (k: number) => number, payload: number) => range(8000).map((k): Pkt => ({ ts: 1 + k / 8000, src, dst: VICTIM, proto: 'udp', sp: sp(k), dp: 1 + ((k * 7919) % 65000), payload }));
+    const out = run(cfg, chunks(spray('203.0.113.113', (k) => 1024 + ((k * 31) % 60000), 1400), 256)).filter((a) => a.type === 'udp-flood' && a.blockable);
+    assert.deepEqual(out.map((a) => `${a.source} ${a.evidence.ports}`), ['203.0.113.113 any']);
+    // an open resolver's answers to the victim's random ports (a reflection): never the resolver's flood
+    const reflected = run(cfg, chunks(spray('192.0.2.53', () => 53, 1400), 256)).filter((a) => a.type === 'udp-flood' && a.blockable);
+    assert.deepEqual(reflected.map(describeAlert), []);
+  });
+
+  test('a one-way stream of large datagrams from an ephemeral port to one port under the leak (800 a second for 10 s, a video camera) is no flood', () => {
+    const out = run(cfg, chunks(range(8000).map((k): Pkt => ({ ts: 1 + k / 800, src: '10.20.0.66', dst: VICTIM, proto: 'udp', sp: 40000, dp: 5004, payload: 1300 })), 256));
+    assert.deepEqual(out.filter((a) => a.blockable).map(describeAlert), []);
+  });
+
   test('hping3 --udp -p 53 at 5,000/s: a blockable udp-flood alert naming the flooder and the port, graded forgeable, within half a second', () => {
     const out = run(cfg, chunks(flood('203.0.113.112', 5000, 5000), 256));
     const alerts = out.filter((a) => a.blockable);

@@ -48,6 +48,11 @@ export function portTable(ports: readonly number[]): Uint8Array {
 
 const highAmplifier = portTable(HIGH_AMPLIFIER_PORTS);
 
+/** Whether `sp` is a port an amplifier answers from: a system port (below 1024) or HIGH_AMPLIFIER_PORTS. */
+export function amplifierPort(sp: number): boolean {
+  return sp < 1024 || highAmplifier[sp] === 1;
+}
+
 /**
  * True when a datagram from source port `sp` to destination port `dp` comes from a sender's
  * ephemeral socket (sp >= clientPortMin) to a collector's port (reportPorts[dp], a

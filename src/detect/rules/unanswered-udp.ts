@@ -11,6 +11,15 @@
 // unanswered until it hits a community the agent knows, whose answer empties the bucket
 // (`snmpRequest` tells such a request; source-rules.ts keeps the second table).
 //
+// A flood tool spraying large datagrams over random ports (LOIC's and booters' UDP floods,
+// hping3 --udp -d 1400 with ++ ports) puts one in each port's bucket: large datagrams
+// (`sprayFrom` bytes of payload and more, the amplification rule's size) from a port no
+// amplifier answers from (an ephemeral one, udp-port-roles.ts `amplifierPort`) are counted per
+// (source, host) over every port instead, key port 0. A reflector's answers come from its
+// service's port and stay per port: an open resolver abused against a host is not named (its
+// answers to the victim's random ports would fill a per-host bucket), and a one-way stream to
+// one port counts as before.
+//
 // A datagram's source address can be forged, and nothing in UDP proves it (no handshake). So
 // the alert is graded `forgeable` whatever else the source did here (a verified TCP session
 // of the source with the host proves the source exists, not that it sent these datagrams):
@@ -24,6 +33,7 @@ import { PAYLOAD_HEAD_BYTES, PacketFlags, type PacketBatch } from '../../net/pac
 import { BucketTable } from './leaky-bucket.ts';
 import { ruleAlert, seconds } from './rule-alert.ts';
 import type { BucketConfig } from './rules-config.ts';
+import { amplifierPort } from './udp-port-roles.ts';
 
 const EXCHANGE = PacketFlags.UDP_ANSWERED | PacketFlags.UDP_REPLY;
 
@@ -40,6 +50,8 @@ export class UnansweredUdp {
     cooldownS: number,
     private readonly type: AlertType = 'udp-flood',
     private readonly service = '',
+    /** Payload bytes from which a datagram from a non-amplifier port counts over every port of its host (0: never). */
+    private readonly sprayFrom = 0,
   ) {
     this.keys = new FlowTable(capacity);
     this.buckets = new BucketTable(capacity, config.threshold, config.leakPerS, cooldownS);
@@ -54,7 +66,8 @@ export class UnansweredUdp {
   datagram(batch: PacketBatch, i: number, src: AddressKey, dst: AddressKey): Alert | null {
     const f = batch.flags[i];
     const ts = batch.ts[i];
-    const port = batch.dstPort[i];
+    const spray = this.sprayFrom > 0 && batch.payloadLen[i] >= this.sprayFrom && !amplifierPort(batch.srcPort[i]);
+    const port = spray ? 0 : batch.dstPort[i];
     const b = this.buckets;
     let s = this.keys.find(src, dst, port, 0);
     if (f & EXCHANGE) {
@@ -84,6 +97,7 @@ export class UnansweredUdp {
       datagrams,
       unanswered: level,
       port,
+      ...(spray ? { ports: 'any' } : {}),
       windowS: seconds(windowS),
       pps: Math.round(datagrams / Math.max(windowS, 1e-3)),
       threshold: cfg.threshold,
