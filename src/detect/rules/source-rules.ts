@@ -244,7 +244,7 @@ export class SourceRules {
     this.probeKinds = new Int32Array(maxSources);
     this.probeCount = new Int32Array(maxSources);
     this.pHeld = new HeldAlerts(maxSources, cool);
-    this.unanswered = c.unansweredUdp.enabled ? new UnansweredUdp(c.unansweredUdp, maxScanKeys, cool, 'udp-flood', '', c.udpAmplification.minPayload) : null;
+    this.unanswered = c.unansweredUdp.enabled ? new UnansweredUdp(c.unansweredUdp, maxScanKeys, cool, 'udp-flood', '', c.udpAmplification) : null;
     this.snmpGuesses = c.snmpGuessing.enabled ? new UnansweredUdp(c.snmpGuessing, maxScanKeys, cool, 'brute-force', 'snmp') : null;
     this.icmpSourceFlood = c.icmpSourceFlood.enabled ? new PairFlood('icmp-flood', 'messages', 'src', c.icmpSourceFlood, maxScanKeys, cool) : null;
     this.refusedFlood = c.refusedFlood.enabled ? new PairFlood('tcp-flood', 'refused', 'dst', c.refusedFlood, maxScanKeys, cool) : null;

@@ -48,9 +48,9 @@ export function portTable(ports: readonly number[]): Uint8Array {
 
 const highAmplifier = portTable(HIGH_AMPLIFIER_PORTS);
 
-/** Whether `sp` is a port an amplifier answers from: a system port (below 1024) or HIGH_AMPLIFIER_PORTS. */
-export function amplifierPort(sp: number): boolean {
-  return sp < 1024 || highAmplifier[sp] === 1;
+/** Whether `sp` is a sender's ephemeral port (at or above `clientPortMin`) and no known amplifier's (HIGH_AMPLIFIER_PORTS). */
+export function ephemeralSender(sp: number, clientPortMin: number): boolean {
+  return sp >= clientPortMin && highAmplifier[sp] === 0;
 }
 
 /**

@@ -13,12 +13,13 @@
 //
 // A flood tool spraying large datagrams over random ports (LOIC's and booters' UDP floods,
 // hping3 --udp -d 1400 with ++ ports) puts one in each port's bucket: large datagrams
-// (`sprayFrom` bytes of payload and more, the amplification rule's size) from a port no
-// amplifier answers from (an ephemeral one, udp-port-roles.ts `amplifierPort`) are counted per
-// (source, host) over every port instead, key port 0. A reflector's answers come from its
-// service's port and stay per port: an open resolver abused against a host is not named (its
-// answers to the victim's random ports would fill a per-host bucket), and a one-way stream to
-// one port counts as before.
+// (`spray.minPayload` bytes of payload and more, the amplification rule's size) from a
+// sender's ephemeral port (`spray.clientPortMin` and up, no known amplifier's:
+// udp-port-roles.ts `ephemeralSender`) are counted per (source, host) over every port
+// instead, key port 0. A reflector's answers come from its service's port (DNS 53, memcached
+// 11211, SSDP 1900, RDP 3389...) and stay per port: an abused open resolver or memcached is not
+// named (its answers to the victim's random ports would fill a per-host bucket), and a
+// one-way stream to one port counts as before.
 //
 // A datagram's source address can be forged, and nothing in UDP proves it (no handshake). So
 // the alert is graded `forgeable` whatever else the source did here (a verified TCP session
@@ -33,7 +34,7 @@ import { PAYLOAD_HEAD_BYTES, PacketFlags, type PacketBatch } from '../../net/pac
 import { BucketTable } from './leaky-bucket.ts';
 import { ruleAlert, seconds } from './rule-alert.ts';
 import type { BucketConfig } from './rules-config.ts';
-import { amplifierPort } from './udp-port-roles.ts';
+import { ephemeralSender } from './udp-port-roles.ts';
 
 const EXCHANGE = PacketFlags.UDP_ANSWERED | PacketFlags.UDP_REPLY;
 
@@ -50,8 +51,8 @@ export class UnansweredUdp {
     cooldownS: number,
     private readonly type: AlertType = 'udp-flood',
     private readonly service = '',
-    /** Payload bytes from which a datagram from a non-amplifier port counts over every port of its host (0: never). */
-    private readonly sprayFrom = 0,
+    /** Large datagrams from a sender's ephemeral port count over every port of their host (null: never). */
+    private readonly spray: { minPayload: number; clientPortMin: number } | null = null,
   ) {
     this.keys = new FlowTable(capacity);
     this.buckets = new BucketTable(capacity, config.threshold, config.leakPerS, cooldownS);
@@ -66,7 +67,7 @@ export class UnansweredUdp {
   datagram(batch: PacketBatch, i: number, src: AddressKey, dst: AddressKey): Alert | null {
     const f = batch.flags[i];
     const ts = batch.ts[i];
-    const spray = this.sprayFrom > 0 && batch.payloadLen[i] >= this.sprayFrom && !amplifierPort(batch.srcPort[i]);
+    const spray = this.spray !== null && batch.payloadLen[i] >= this.spray.minPayload && ephemeralSender(batch.srcPort[i], this.spray.clientPortMin);
     const port = spray ? 0 : batch.dstPort[i];
     const b = this.buckets;
     let s = this.keys.find(src, dst, port, 0);
