@@ -17,7 +17,7 @@ export function readFrames(path: string): Frame[] {
   const out: Frame[] = [];
   new CaptureFileReader(path).forEachFrameSync((buf, off, caplen, wirelen, ts, linkType) => {
     if (linkType !== 1) throw new Error(`${path}: link type ${linkType}, not Ethernet`);
-    out.push({ ts, data: buf.slice(off, off + caplen), wirelen });
+    out.push({ ts, data: new Uint8Array(buf.subarray(off, off + caplen)), wirelen }); // a copy: the reader reuses its buffer
   });
   return out;
 }
@@ -75,17 +75,50 @@ export function cookedV2(frames: readonly Frame[], ifindex = 2): Frame[] {
     const src = Buffer.from(d.subarray(6, 12)).toString('hex');
     const dst = Buffer.from(d.subarray(0, 6)).toString('hex');
     const type = src === host ? 4 : dst === 'ffffffffffff' ? 1 : d[0]! & 1 ? 2 : dst === host ? 0 : 3;
-    const out = new Uint8Array(20 + d.length - 14);
+    return cookedFrame(f, 2, ifindex, type);
+  });
+}
+
+/** One frame as Linux cooked v1 (16-byte header: packet type, ARPHRD, address) or v2 (20 bytes, with the interface index). */
+function cookedFrame(f: Frame, version: 1 | 2, ifindex: number, type: number): Frame {
+  const d = f.data;
+  const hl = version === 2 ? 20 : 16;
+  const out = new Uint8Array(hl + d.length - 14);
+  const v = new DataView(out.buffer);
+  if (version === 2) {
     out[0] = d[12]!;
     out[1] = d[13]!;
-    new DataView(out.buffer).setUint32(4, ifindex);
+    v.setUint32(4, ifindex);
     out[9] = 1; // ARPHRD_ETHER
     out[10] = type;
     out[11] = 6;
     out.set(d.subarray(6, 12), 12);
-    out.set(d.subarray(14), 20);
-    return { ts: f.ts, data: out, wirelen: f.wirelen + 6 };
-  });
+  } else {
+    v.setUint16(0, type);
+    v.setUint16(2, 1);
+    v.setUint16(4, 6);
+    out.set(d.subarray(6, 12), 6);
+    out[14] = d[12]!;
+    out[15] = d[13]!;
+  }
+  out.set(d.subarray(14), hl);
+  return { ts: f.ts, data: out, wirelen: f.wirelen + hl - 14 };
+}
+
+/**
+ * `tcpdump -i any` on a router: each IP frame seen coming in on interface 2 (packet type 0,
+ * to us: it was sent to the router's MAC) and, 20 µs later, going out by interface 3 (type
+ * 4, outgoing) with its TTL one less; Linux cooked v2, or v1 (no interface index: only the
+ * packet type tells the two apart).
+ */
+export function cookedRouter(frames: readonly Frame[], version: 1 | 2): Frame[] {
+  const out: Frame[] = [];
+  for (const f of frames) {
+    out.push(cookedFrame(f, version, 2, 0));
+    const fwd = forwarded(f.data);
+    if (fwd) out.push(cookedFrame({ ts: f.ts + 20e-6, data: fwd, wirelen: f.wirelen }, version, 3, 4));
+  }
+  return out;
 }
 
 /** Each frame tagged: [[0x88a8, 200], [0x8100, 100]] is QinQ, [[0x8100, 100]] 802.1Q. */

@@ -19,7 +19,8 @@ import { DecodeStats } from '../src/net/decode-stats.ts';
 import { writeEthernet, writeIpv4, writeTcp } from '../src/net/frame-writer.ts';
 import { PacketBatch } from '../src/net/packet-batch.ts';
 import { readCaptureSync } from '../src/net/pcap-file.ts';
-import { readFrames, snapped, writePcap } from '../devkit/capture-rewrite.ts';
+import { cookedRouter, readFrames, snapped, writePcap, writeRouterPcapng, type Frame } from '../devkit/capture-rewrite.ts';
+import { CaptureFileReader } from '../src/net/pcap-file.ts';
 
 const CLASSES = new URL('./fixtures/captures/classes/', import.meta.url).pathname;
 const tmp = mkdtempSync(join(tmpdir(), 'capture-writers-'));
@@ -92,7 +93,7 @@ test('headBytes: the head bytes the capture holds; headersCut: the snap length c
 describe('snap length: tcpdump -s 68 and -s 96 (the payload cut)', () => {
   // Keep-alive clients whose SYNs lost their window scale option to the cut (at -s 68 the
   // options end at byte 74): their windows, of unknown scale, read as a slow reader's
-  // (slow-http banned two of them); nor is a request line cut to 2 bytes a trickle
+  // (slow-http banned all three); nor is a request line cut to 2 bytes a trickle
   for (const file of ['classes_benign_form_logins.pcap', 'classes_benign_http_auth.pcap', 'classes_benign_web_download_manager.pcap']) {
     for (const n of [68, 96]) {
       test(`${file} at -s ${n}: nobody banned`, () => {
@@ -102,4 +103,67 @@ describe('snap length: tcpdump -s 68 and -s 96 (the payload cut)', () => {
       });
     }
   }
+});
+
+/** Rows a read of `path` delivers, and the copies it dropped. */
+function rowsOf(path: string): { rows: number; copies: number } {
+  const r = new CaptureFileReader(path);
+  let rows = 0;
+  r.readSync((b) => {
+    rows += b.length;
+  });
+  return { rows, copies: r.copies };
+}
+
+const ipFrames = (frames: readonly Frame[]) => frames.filter((f) => ((f.data[12]! << 8) | f.data[13]!) !== 0x0806).length;
+
+describe("a router's two sides in one capture: each forwarded packet once (copy-filter.ts)", () => {
+  const writers = {
+    'pcapng, two interfaces': (src: string, dst: string) => writeRouterPcapng(dst, readFrames(src)),
+    'tcpdump -i any, SLL2': (src: string, dst: string) => writePcap(dst, cookedRouter(readFrames(src), 2), 276),
+    'tcpdump -i any, SLL': (src: string, dst: string) => writePcap(dst, cookedRouter(readFrames(src), 1), 113),
+  };
+  // counted twice, the health checker's and the NAT's SYNs made syn-flood at half the rate,
+  // a user's typos brute force, the syslog relay a udp-flood; the guessers' replies seen
+  // twice hid SSH and VNC guessing
+  const benign = ['classes_benign_health_checks.pcap', 'classes_benign_http_auth.pcap', 'classes_benign_smb.pcap', 'classes_benign_syslog.pcap', 'classes_benign_nat_gateway.pcap'];
+  const brute: Array<[string, string]> = [['classes_brute_ssh_port_40022.pcap', '198.51.100.2'], ['classes_brute_vnc_hydra.pcap', '203.0.113.93'], ['classes_brute_ftp_medusa.pcap', '203.0.113.88']];
+  for (const [name, write] of Object.entries(writers)) {
+    const tag = name.replace(/[^a-z0-9]+/gi, '-');
+    for (const file of benign) {
+      test(`${name}: ${file}, nobody banned; every packet read once`, () => {
+        const path = rewritten(file, tag, write);
+        const frames = readFrames(join(CLASSES, file));
+        assert.deepEqual(rowsOf(path), { rows: frames.length, copies: ipFrames(frames) });
+        const alerts = alertsOf(path);
+        assert.deepEqual(blockable(alerts), [], alerts.filter((a) => a.blockable).map(describeAlert).join('; '));
+      });
+    }
+    for (const [file, attacker] of brute) {
+      test(`${name}: ${file}, the guesser banned and nobody else`, () => {
+        assert.deepEqual(blockable(alertsOf(rewritten(file, tag, write))), [attacker]);
+      });
+    }
+  }
+
+  test('one side: a frame seen twice (a retransmission, a repeated datagram) is two packets; a copy 50 ms late or two hops less is a packet', () => {
+    const frames = readFrames(join(CLASSES, 'classes_brute_ftp_medusa.pcap')).slice(0, 200);
+    const twice = frames.flatMap((f) => [f, { ...f, ts: f.ts + 10e-6 }]);
+    const one = join(tmp, 'one-side.pcap');
+    writePcap(one, cookedRouter(twice, 2).filter((f) => f.data[10] === 0), 276); // the incoming side only
+    assert.deepEqual(rowsOf(one), { rows: 400, copies: 0 });
+    // both sides, the outgoing copy 60 ms late (a TTL one less): no longer a copy
+    const late = join(tmp, 'late.pcap');
+    writePcap(late, cookedRouter(frames, 2).map((f) => (f.data[10] === 4 ? { ...f, ts: f.ts + 0.06 } : f)), 276);
+    assert.deepEqual(rowsOf(late), { rows: 2 * ipFrames(frames) + frames.length - ipFrames(frames), copies: 0 });
+    // both sides in time, but two hops apart (TTL two less)
+    const far = join(tmp, 'two-hops.pcap');
+    writePcap(far, cookedRouter(frames, 2).map((f) => {
+      if (f.data[10] !== 4 || ((f.data[0]! << 8) | f.data[1]!) !== 0x0800) return f;
+      const d = f.data.slice();
+      d[20 + 8]!--;
+      return { ...f, data: d };
+    }), 276);
+    assert.equal(rowsOf(far).copies, 0);
+  });
 });
