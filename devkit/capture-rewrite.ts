@@ -213,3 +213,50 @@ export function writeRouterPcapng(path: string, frames: readonly Frame[]): void 
   }
   writeFileSync(path, Buffer.concat(parts));
 }
+
+/** An IPv4 address's bytes as 2001:db8::a.b.c.d (RFC 3849's documentation prefix). */
+export function v6Of(v4: ArrayLike<number>): Uint8Array {
+  const a = new Uint8Array(16);
+  a.set([0x20, 0x01, 0x0d, 0xb8], 0);
+  a.set(Array.from(v4), 12);
+  return a;
+}
+
+/** The same text for an IPv4 address text: 203.0.113.90 → 2001:db8::cb00:715a. */
+export function v6TextOf(v4: string): string {
+  const b = v4.split('.').map(Number);
+  return `2001:db8::${((b[0]! << 8) | b[1]!).toString(16)}:${((b[2]! << 8) | b[3]!).toString(16)}`;
+}
+
+/**
+ * The capture over IPv6: each unfragmented IPv4 TCP or UDP frame's header replaced by an IPv6
+ * one (addresses 2001:db8::a.b.c.d, the hop limit the TTL, the payload length the IPv4 one's
+ * less its header, whatever the snap length kept); other frames (ARP, ICMP) left out.
+ * Checksums are not fixed: nothing here reads them.
+ */
+export function asIpv6(frames: readonly Frame[]): Frame[] {
+  const out: Frame[] = [];
+  for (const f of frames) {
+    const d = f.data;
+    if (((d[12]! << 8) | d[13]!) !== 0x0800) continue;
+    const hl = (d[14]! & 15) * 4;
+    const proto = d[23]!;
+    if ((proto !== 6 && proto !== 17) || (((d[20]! << 8) | d[21]!) & 0x3fff) !== 0) continue;
+    const total = (d[16]! << 8) | d[17]!;
+    const l4 = d.subarray(14 + hl);
+    const o = new Uint8Array(14 + 40 + l4.length);
+    o.set(d.subarray(0, 12), 0);
+    o[12] = 0x86;
+    o[13] = 0xdd;
+    o[14] = 0x60;
+    o[18] = (total - hl) >> 8;
+    o[19] = (total - hl) & 255;
+    o[20] = proto;
+    o[21] = d[22]!;
+    o.set(v6Of(d.subarray(26, 30)), 22);
+    o.set(v6Of(d.subarray(30, 34)), 38);
+    o.set(l4, 54);
+    out.push({ ts: f.ts, data: o, wirelen: f.wirelen + 40 - hl });
+  }
+  return out;
+}

@@ -19,7 +19,7 @@ import { DecodeStats } from '../src/net/decode-stats.ts';
 import { writeEthernet, writeIpv4, writeTcp } from '../src/net/frame-writer.ts';
 import { PacketBatch } from '../src/net/packet-batch.ts';
 import { readCaptureSync } from '../src/net/pcap-file.ts';
-import { cookedRouter, readFrames, snapped, writePcap, writeRouterPcapng, type Frame } from '../devkit/capture-rewrite.ts';
+import { asIpv6, cookedRouter, readFrames, snapped, v6TextOf, writePcap, writeRouterPcapng, type Frame } from '../devkit/capture-rewrite.ts';
 import { CaptureFileReader } from '../src/net/pcap-file.ts';
 
 const CLASSES = new URL('./fixtures/captures/classes/', import.meta.url).pathname;
@@ -166,4 +166,25 @@ describe("a router's two sides in one capture: each forwarded packet once (copy-
     }), 276);
     assert.equal(rowsOf(far).copies, 0);
   });
+});
+
+describe('the brute-force classes crafted over IPv4, carried over IPv6 (2001:db8::a.b.c.d)', () => {
+  const v6 = (src: string, dst: string) => writePcap(dst, asIpv6(readFrames(src)));
+  const brute: Array<[string, string]> = [
+    ['classes_brute_ftp_medusa.pcap', '203.0.113.88'], ['classes_brute_mysql_hydra.pcap', '203.0.113.90'], ['classes_brute_postgres_hydra.pcap', '203.0.113.97'],
+    ['classes_brute_mssql_hydra.pcap', '203.0.113.105'], ['classes_brute_rdp_hydra.pcap', '203.0.113.101'], ['classes_brute_redis_old.pcap', '203.0.113.100'],
+    ['classes_brute_smb2_netexec.pcap', '203.0.113.95'], ['classes_brute_vnc_hydra.pcap', '203.0.113.93'], ['classes_brute_http_medusa.pcap', '203.0.113.92'],
+    ['classes_brute_form_hydra_4.pcap', '203.0.113.111'], ['classes_brute_sip_svcrack.pcap', '203.0.113.120'], ['classes_brute_snmp_onesixtyone.pcap', '203.0.113.107'],
+  ];
+  for (const [file, attacker] of brute) {
+    test(`${file}: the guesser banned and nobody else`, () => {
+      assert.deepEqual(blockable(alertsOf(rewritten(file, 'v6', v6))), [v6TextOf(attacker)]);
+    });
+  }
+  for (const file of ['classes_benign_mysql_pool.pcap', 'classes_benign_postgres_pool.pcap', 'classes_benign_redis.pcap', 'classes_benign_smb.pcap', 'classes_benign_form_logins.pcap', 'classes_benign_http_auth.pcap', 'classes_benign_sip_pbx.pcap']) {
+    test(`${file}: nobody banned`, () => {
+      const alerts = alertsOf(rewritten(file, 'v6', v6));
+      assert.deepEqual(blockable(alerts), [], alerts.filter((a) => a.blockable).map(describeAlert).join('; '));
+    });
+  }
 });
