@@ -116,7 +116,7 @@ export class UdpExchanges {
       this.sip[s] = 0;
       f |= this.opening(s, src, ts);
     }
-    if (sipRequest(b.head, i * PAYLOAD_HEAD_BYTES, b.payloadLen[i] < PAYLOAD_HEAD_BYTES ? b.payloadLen[i] : PAYLOAD_HEAD_BYTES)) this.sip[s] = 1;
+    if (sipRequest(b.head, i * PAYLOAD_HEAD_BYTES, b.headBytes(i))) this.sip[s] = 1;
     this.sentAt[s] = ts;
     return f;
   }

@@ -17,6 +17,7 @@
 // Immediate mode (TPACKET_V2, the default for snaplen <= 2048) makes every packet readable
 // at once; otherwise libpcap uses TPACKET_V3 blocks, packed by real packet size but handed
 // over only when full or after a `flushMs` block timeout.
+import { CopyFilter, captureSide } from './copy-filter.ts';
 import { decodeFrame } from './decode.ts';
 import { DecodeStats } from './decode-stats.ts';
 import type { DecodeStatsSnapshot } from './decode-stats.ts';
@@ -172,6 +173,8 @@ export class LiveCapture implements PacketSource {
   readonly ifaceIndex: number;
   /** LINKTYPE_* of the interface (1 Ethernet, also for `lo`; 113 for `any`). */
   readonly linkType: number;
+  /** Second sightings of forwarded packets on a cooked (`any`) capture, dropped (copy-filter.ts); `copies` counts them. */
+  readonly copyFilter = new CopyFilter();
   readonly decodeStats: DecodeStats;
 
   private readonly session: PcapBindingSession;
@@ -364,8 +367,11 @@ export class LiveCapture implements PacketSource {
     const h = this.hdr;
     const i = b.length;
     const caplen = h[2] < this.snaplen ? h[2] : this.snaplen;
-    decodeFrame(b, i, this.buf, 0, caplen, h[3], this.linkType, h[0] + h[1] / 1e6, this.decodeStats);
+    const lt = this.linkType;
+    decodeFrame(b, i, this.buf, 0, caplen, h[3], lt, h[0] + h[1] / 1e6, this.decodeStats);
     b.iface[i] = this.ifaceIndex;
+    // `-i any` (Linux cooked) on a router sees each forwarded packet on both sides: one counts
+    if ((lt === 113 || lt === 276) && this.copyFilter.isCopy(b, i, captureSide(this.buf, 0, caplen, lt, 0))) return;
     b.length = i + 1;
     this.packets++;
     if (b.length === b.capacity) this.batchFull(b);

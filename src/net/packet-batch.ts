@@ -328,6 +328,32 @@ export class PacketBatch {
     return (this.flags[i] & PacketFlags.IPV6) !== 0;
   }
 
+  /**
+   * How many of row i's `head` bytes the capture holds: min(payloadLen, PAYLOAD_HEAD_BYTES),
+   * less what the snap length cut (tcpdump's old -s 68 keeps 2 payload bytes of a TCP
+   * segment with timestamps; its zero fill is no byte the peer sent). The cut bytes are the
+   * frame's last (wirelen - caplen, on a row the decoder marked SNAPPED), so a padded
+   * frame's trailer counts against the payload: a bound on the safe side. Readers take it
+   * as their `avail`, so a cut reply is unread, never read as zeros.
+   */
+  headBytes(i: number): number {
+    const len = this.payloadLen[i];
+    const n = len < PAYLOAD_HEAD_BYTES ? len : PAYLOAD_HEAD_BYTES;
+    if (!(this.flags[i] & PacketFlags.SNAPPED)) return n;
+    const cut = this.wirelen[i] - this.caplen[i];
+    const kept = len - cut;
+    return kept >= n ? n : kept > 0 ? kept : 0;
+  }
+
+  /**
+   * Whether the snap length cut into row i's headers, not only its payload: a SYN's options
+   * at -s 68 (MSS, SACK, timestamps and window scale fill 74 bytes past Ethernet and IPv4),
+   * so an option the decoder did not see may have been sent (its flag unset says nothing).
+   */
+  headersCut(i: number): boolean {
+    return (this.flags[i] & PacketFlags.SNAPPED) !== 0 && this.wirelen[i] - this.caplen[i] > this.payloadLen[i];
+  }
+
   /** Address as text, for display and logs only (allocates). '' when the row has none. */
   formatAddress(i: number, side: AddressSide): string {
     const f = this.flags[i];

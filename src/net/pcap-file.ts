@@ -4,6 +4,7 @@
 import { AutoimmuneError } from '../errors.ts';
 import { closeSync, openSync, readSync } from 'node:fs';
 import { open } from 'node:fs/promises';
+import { CopyFilter, captureSide } from './copy-filter.ts';
 import { decodeFrame } from './decode.ts';
 import { DecodeStats } from './decode-stats.ts';
 import { CaptureFileError, PcapFormatError, PcapTruncatedError } from './errors.ts';
@@ -104,10 +105,15 @@ export class CaptureFileReader {
   format: CaptureFormat | null = null;
   /** Records delivered by the latest read. */
   packets = 0;
+  /** Records the latest read dropped as the second sighting of a packet on another side of the capture (copy-filter.ts). */
+  get copies(): number {
+    return this.copyFilter.copies;
+  }
   /** File bytes consumed by the latest read (= the file size after a clean read). */
   bytesRead = 0;
 
   private parser: RecordParser | null = null;
+  private readonly copyFilter = new CopyFilter();
   private busy = false;
   private buf: Buffer;
   private start = 0;
@@ -217,6 +223,7 @@ export class CaptureFileReader {
     this.parser = null;
     this.format = null;
     this.packets = 0;
+    this.copyFilter.clear();
     this.bytesRead = 0;
     this.start = 0;
     this.end = 0;
@@ -321,8 +328,14 @@ export class CaptureFileReader {
         const r = p.next(buf, start, end, this.base + start);
         if (r === NEED_MORE) return STARVED;
         if (r === PACKET) {
-          decodeFrame(batch, row, buf, p.dataOff, p.caplen, p.wirelen, p.linkType, p.ts, stats);
+          const lt = p.linkType;
+          decodeFrame(batch, row, buf, p.dataOff, p.caplen, p.wirelen, lt, p.ts, stats);
           batch.iface[row] = p.iface;
+          // a capture of two sides (Linux cooked: `-i any`; pcapng: two interfaces) may hold each packet twice
+          if ((lt === 113 || lt === 276 || p.interfaces.length > 1) && this.copyFilter.isCopy(batch, row, captureSide(buf, p.dataOff, p.caplen, lt, p.iface))) {
+            start += p.consumed;
+            continue;
+          }
           batch.length = ++row;
           this.packets++;
         }

@@ -49,7 +49,7 @@ export const OTHER_REQUEST = -1;
  */
 export function loginRequestPath(batch: PacketBatch, i: number, posts: readonly Uint8Array[], gets: readonly Uint8Array[]): number {
   const off = i * PAYLOAD_HEAD_BYTES;
-  return loginPath(batch, i, httpMethod(batch.head, off, Math.min(batch.payloadLen[i], PAYLOAD_HEAD_BYTES)), posts, gets);
+  return loginPath(batch, i, httpMethod(batch.head, off, batch.headBytes(i)), posts, gets);
 }
 
 /** loginRequestPath for a segment whose request line's method `m` (httpMethod) is already read. */
@@ -57,9 +57,9 @@ function loginPath(batch: PacketBatch, i: number, m: HttpMethod, posts: readonly
   if (m === HttpMethod.NONE) return NOT_A_REQUEST;
   const off = i * PAYLOAD_HEAD_BYTES;
   const head = batch.head;
-  const len = batch.payloadLen[i];
-  const cut = len > PAYLOAD_HEAD_BYTES;
-  const end = off + (cut ? PAYLOAD_HEAD_BYTES : len);
+  const kept = batch.headBytes(i); // a snap length may have cut it short of 16
+  const cut = batch.payloadLen[i] > kept;
+  const end = off + kept;
   const at = targetOffset(m, off);
   if (m === HttpMethod.POST) return targetPrefix(head, at, end, cut, posts);
   if (m === HttpMethod.GET && gets.length > 0) {

@@ -92,7 +92,7 @@ export class HttpErrors {
    * banned is never one).
    */
   segment(slot: number, batch: PacketBatch, i: number, client: AddressKey, server: AddressKey, out: Alert[]): void {
-    const status = httpStatus(batch.head, i * PAYLOAD_HEAD_BYTES, Math.min(batch.payloadLen[i], PAYLOAD_HEAD_BYTES));
+    const status = httpStatus(batch.head, i * PAYLOAD_HEAD_BYTES, batch.headBytes(i));
     const state = this.conn[slot];
     if ((state & 3) === WAITING) {
       if (status === 0) {

@@ -44,6 +44,8 @@ import type { RulesConfig } from './rules-config.ts';
 const UNREAD = 0; // no payload from the client yet
 const HTTP = 1; // its first segment was a request line
 const OTHER = 2; // not HTTP/1.x (TLS, another protocol, a CONNECT tunnel): not read
+/** open()'s window shift when the snap length cut the SYN's options: the client's windows are not read. */
+export const WSCALE_UNKNOWN = 255;
 
 /** Whether byte b is printable US-ASCII or a tab (a header line's, a form body's). */
 function printable(b: number): boolean {
@@ -100,11 +102,14 @@ export class HttpFlood {
     return this.clients;
   }
 
-  /** The client opened socket `slot` (its SYN, offering window shift `wscale`: 0 without the option): nothing read on it yet. */
+  /**
+   * The client opened socket `slot` (its SYN, offering window shift `wscale`: 0 without the
+   * option, WSCALE_UNKNOWN when the snap length cut the SYN's options): nothing read on it yet.
+   */
   open(slot: number, wscale: number): void {
     this.phase[slot] = UNREAD;
     this.lastTrickle[slot] = -Infinity;
-    this.wscale[slot] = wscale > 14 ? 14 : wscale; // RFC 7323 §2.3: a larger shift is taken as 14
+    this.wscale[slot] = wscale === WSCALE_UNKNOWN ? wscale : wscale > 14 ? 14 : wscale; // RFC 7323 §2.3: a larger shift is taken as 14
     this.smallSince[slot] = -1;
   }
 
@@ -118,7 +123,9 @@ export class HttpFlood {
     const s = this.slow;
     if (!s.enabled) return null;
     const ts = batch.ts[i];
-    if (batch.tcpWindow[i] * (1 << this.wscale[slot]!) >= s.minWindowBytes) {
+    const shift = this.wscale[slot]!;
+    if (shift === WSCALE_UNKNOWN) return null; // a window of unknown scale is not known small
+    if (batch.tcpWindow[i] * (1 << shift) >= s.minWindowBytes) {
       this.smallSince[slot] = -1;
       return null;
     }
@@ -148,7 +155,8 @@ export class HttpFlood {
     const len = batch.payloadLen[i];
     if (phase !== UNREAD && seq === this.lastSeq[slot]) return null; // a retransmission
     const at = i * PAYLOAD_HEAD_BYTES;
-    const method = httpMethod(batch.head, at, Math.min(len, PAYLOAD_HEAD_BYTES));
+    const kept = batch.headBytes(i);
+    const method = httpMethod(batch.head, at, kept);
     const gap = ts - this.lastSeg[slot];
     this.lastSeq[slot] = seq;
     this.lastSeg[slot] = ts;
@@ -165,9 +173,11 @@ export class HttpFlood {
       this.requestMethod = method;
       return this.request(batch, i, client, server, ts, false, method);
     }
-    // the rest of a request: a trickle when small and late
+    // the rest of a request: a trickle when small and late; never a segment the snap length
+    // cut short of its head (a request line whose method went unread is no trickle)
     const s = this.slow;
     if (!s.enabled || gap < s.gapS || len >= s.minRateBps * gap) return null;
+    if (kept < (len < PAYLOAD_HEAD_BYTES ? len : PAYLOAD_HEAD_BYTES)) return null;
     const head = batch.head;
     if (!printable(head[at]!) || (len > 1 && !printable(head[at + 1]!))) return null;
     if (ts - this.lastTrickle[slot] < s.windowS && ts >= this.lastTrickle[slot]) return null; // counted in this window already

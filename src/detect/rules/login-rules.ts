@@ -94,7 +94,7 @@ export class LoginRules {
    * evidence grader, as every UDP-based alert.
    */
   sipAnswer(batch: PacketBatch, i: number, client: AddressKey, out: Alert[]): void {
-    const r = sipReply(batch.head, i * PAYLOAD_HEAD_BYTES, Math.min(batch.payloadLen[i], PAYLOAD_HEAD_BYTES));
+    const r = sipReply(batch.head, i * PAYLOAD_HEAD_BYTES, batch.headBytes(i));
     if (r === Reply.FAILURE) this.count(LoginEvent.FAILURE, Service.SIP, 'sip', batch, i, client, out, true);
     else if (r === Reply.DENIED) this.count(LoginEvent.DENIED, Service.SIP, 'sip', batch, i, client, out, true);
   }

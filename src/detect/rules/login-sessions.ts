@@ -185,6 +185,8 @@ export class LoginSessions {
   /** A segment the server sent with payload (row i of the batch). Returns a LoginEvent. */
   segment(slot: number, batch: PacketBatch, i: number): number {
     const len = batch.payloadLen[i];
+    // the head bytes the capture holds (a snap length cuts replies): the readers' `avail`
+    const kept = batch.headBytes(i);
     const h = batch.head;
     const o = i * PAYLOAD_HEAD_BYTES;
     const phase = this.phase[slot];
@@ -201,9 +203,9 @@ export class LoginSessions {
         this.skip[slot] -= len;
         return LoginEvent.NONE;
       }
-      if (svc === Service.REDIS && !this.respStart(slot, batch, i, len)) return LoginEvent.NONE;
+      if (svc === Service.REDIS && !this.respStart(slot, batch, i, len, kept)) return LoginEvent.NONE;
       if ((svc === Service.HTTP && first !== 0x48) || (svc === Service.SIP && first !== 0x53) || (svc === Service.SMB && first !== 0) || (svc === Service.REDIS && first !== 0x2d)) return LoginEvent.NONE;
-      return this.lines(slot, h, o, len);
+      return this.lines(slot, h, o, len, kept);
     }
     const ts = batch.ts[i];
     const gap = ts - this.lastTs[slot];
@@ -215,23 +217,23 @@ export class LoginSessions {
           return LoginEvent.NONE;
         }
         this.quick[slot] = 0;
-        const svc = greetingService(h, o, len, PAYLOAD_HEAD_BYTES);
+        const svc = greetingService(h, o, len, kept);
         this.service[slot] = svc;
         this.phase[slot] = svc === Service.SSH ? SSH_PLAIN : svc === Service.OTHER ? DONE : LINES;
         if (svc === Service.RDP) {
-          const p = rdpConfirm(h, o, len, Math.min(len, PAYLOAD_HEAD_BYTES));
+          const p = rdpConfirm(h, o, len, kept);
           this.phase[slot] = p === RdpProtocol.HYBRID || p === RdpProtocol.HYBRID_EX ? RDP_NLA : DONE;
           return LoginEvent.NONE;
         }
         // the services where the client speaks first: their first words are already an answer
         if (svc === Service.REDIS) {
           this.lastTs[slot] = batch.tcpSeq[i];
-          this.respStart(slot, batch, i, len);
+          this.respStart(slot, batch, i, len, kept);
         }
-        return svc === Service.HTTP || svc === Service.SIP || svc === Service.SMB || svc === Service.POSTGRES || svc === Service.REDIS || svc === Service.MSSQL ? this.lines(slot, h, o, len) : LoginEvent.NONE;
+        return svc === Service.HTTP || svc === Service.SIP || svc === Service.SMB || svc === Service.POSTGRES || svc === Service.REDIS || svc === Service.MSSQL ? this.lines(slot, h, o, len, kept) : LoginEvent.NONE;
       }
       case SSH_PLAIN:
-        this.plain(slot, h, o, len);
+        this.plain(slot, h, o, len, kept);
         return LoginEvent.NONE;
       case RDP_NLA:
         this.skip[slot] += len;
@@ -284,7 +286,7 @@ export class LoginSessions {
    * sequence number is a retransmission: passed over, not read again. One that overlaps it or
    * leaves a gap loses the framing, as a value it cannot frame does: nothing more is read.
    */
-  private respStart(slot: number, batch: PacketBatch, i: number, len: number): boolean {
+  private respStart(slot: number, batch: PacketBatch, i: number, len: number, kept: number): boolean {
     const seq = batch.tcpSeq[i];
     const next = this.lastTs[slot];
     if (((seq - next) | 0) < 0) {
@@ -294,22 +296,22 @@ export class LoginSessions {
     this.lastTs[slot] = (seq + len) >>> 0;
     const at = this.skip[slot];
     if (at < 0) return false;
-    this.skip[slot] = respFrame(batch.head, i * PAYLOAD_HEAD_BYTES, len, len < PAYLOAD_HEAD_BYTES ? len : PAYLOAD_HEAD_BYTES, at);
+    this.skip[slot] = respFrame(batch.head, i * PAYLOAD_HEAD_BYTES, len, kept, at);
     return at === 0;
   }
 
   /** A reply of a line or packet protocol (FTP, SMTP, POP3, IMAP, Telnet, MySQL, HTTP, VNC, SMB, PostgreSQL, Redis). */
-  private lines(slot: number, h: Uint8Array, o: number, len: number): number {
+  private lines(slot: number, h: Uint8Array, o: number, len: number, kept: number): number {
     const svc = this.service[slot];
     // an SMB message's bytes past this segment (its session header's 24-bit length)
-    if (svc === Service.SMB) this.skip[slot] = len < 4 ? 0 : Math.max(0, 4 + ((h[o + 1]! << 16) | (h[o + 2]! << 8) | h[o + 3]!) - len);
-    if (tlsHandshakeRecord(h, o, len)) {
+    if (svc === Service.SMB) this.skip[slot] = kept < 4 ? 0 : Math.max(0, 4 + ((h[o + 1]! << 16) | (h[o + 2]! << 8) | h[o + 3]!) - len);
+    if (tlsHandshakeRecord(h, o, kept)) {
       // a TLS record (RFC 8446 §5.1: handshake, version 3.0-3.4): STARTTLS, MySQL's SSL
       // request, VeNCrypt; what follows is encrypted, so nothing more is read here
       this.phase[slot] = DONE;
       return LoginEvent.NONE;
     }
-    if (svc === Service.CODES && this.dialect[slot] === 0) this.dialect[slot] = codesDialect(replyCode(h, o, Math.min(len, PAYLOAD_HEAD_BYTES)));
+    if (svc === Service.CODES && this.dialect[slot] === 0) this.dialect[slot] = codesDialect(replyCode(h, o, kept));
     let r: number;
     if (svc === Service.VNC) {
       // the challenge alone (RFB 3.7, 3.8: after the client chose VNC Authentication), or right
@@ -327,9 +329,9 @@ export class LoginSessions {
       }
       // the one SecurityResult of the connection (RFC 6143 §7.1.3: a failure closes it)
       this.phase[slot] = DONE;
-      r = vncSecurityResult(h, o, len, PAYLOAD_HEAD_BYTES);
-    } else if (svc === Service.POSTGRES) r = this.postgres(slot, h, o, len);
-    else r = loginReply(svc, h, o, len, PAYLOAD_HEAD_BYTES);
+      r = vncSecurityResult(h, o, len, kept);
+    } else if (svc === Service.POSTGRES) r = this.postgres(slot, h, o, len, kept);
+    else r = loginReply(svc, h, o, len, kept);
     if (r === Reply.FAILURE) {
       this.fails[slot]++;
       return LoginEvent.FAILURE;
@@ -348,8 +350,7 @@ export class LoginSessions {
    * AuthenticationOk with no request before it is trust: no login to read. Either way the
    * session is done (one authentication a connection).
    */
-  private postgres(slot: number, h: Uint8Array, o: number, len: number): number {
-    const avail = Math.min(len, PAYLOAD_HEAD_BYTES);
+  private postgres(slot: number, h: Uint8Array, o: number, len: number, avail: number): number {
     const asked = (this.bits[slot] & PG_ASKED) !== 0;
     const t = pgAuthRequest(h, o, len, avail);
     if (t === PgAuth.CLEARTEXT || t === PgAuth.MD5 || t === PgAuth.SASL || t === PgAuth.SASL_CONTINUE) {
@@ -380,7 +381,7 @@ export class LoginSessions {
   }
 
   /** Walk the key exchange's plaintext packets until the server's NEWKEYS. */
-  private plain(slot: number, h: Uint8Array, o: number, len: number): void {
+  private plain(slot: number, h: Uint8Array, o: number, len: number, kept: number): void {
     let at = this.skip[slot];
     if (at >= len) {
       this.skip[slot] = at - len;
@@ -392,7 +393,7 @@ export class LoginSessions {
       if (this.bits[slot] & KEX_REPLY_ENDED) this.phase[slot] = SSH_ENC;
       return;
     }
-    const p = sshPlain(h, o + at, Math.min(len - at, PAYLOAD_HEAD_BYTES - at));
+    const p = sshPlain(h, o + at, Math.min(len, kept) - at); // what the capture holds of it
     if (p < 0) return; // not at a packet boundary: wait for one
     const msg = p % 256;
     const total = (p - msg) / 256;

@@ -44,7 +44,7 @@ import { hashText, mix32 } from './hash.ts';
 import { HeldAlerts } from './held-alerts.ts';
 import { FormLogins } from './form-logins.ts';
 import { HttpErrors } from './http-errors.ts';
-import { HttpFlood } from './http-flood.ts';
+import { HttpFlood, WSCALE_UNKNOWN } from './http-flood.ts';
 import { ConnectionFlood, ConnectionKind, ftpPassiveCommand } from './connection-flood.ts';
 import { tlsClientHello } from './tls-record.ts';
 import { HttpMethod } from './http-request.ts';
@@ -415,7 +415,7 @@ export class SourceRules {
       if (s < 0) s = this.sockets.insert(src, dst, sp, dp);
       this.sockState[s] = SYN_SENT;
       this.sockStart[s] = ts;
-      this.httpFlood.open(s, batch.flags[i] & PacketFlags.TCP_WSCALE ? batch.tcpWscale[i] : 0);
+      this.httpFlood.open(s, batch.flags[i] & PacketFlags.TCP_WSCALE ? batch.tcpWscale[i] : batch.headersCut(i) ? WSCALE_UNKNOWN : 0);
       if (kind !== ProbeKind.NONE) this.probe(batch, i, src, kind, out);
       if (!isGroupDestination(batch, i, v6)) this.sockState[s] |= this.opener(batch, i, src, dst, v6, dp, out);
       if (c.halfOpen.enabled) this.halfOpen(batch, i, src, 1, out);
@@ -517,7 +517,7 @@ export class SourceRules {
       // its first bytes a TLS ClientHello: a handshake it asks of the server; an FTP PASV or
       // EPSV: the empty connections it opens next are data (connection-flood.ts)
       if (verified && this.connFlood.enabled) {
-        const o = i * PAYLOAD_HEAD_BYTES, n = Math.min(batch.payloadLen[i], PAYLOAD_HEAD_BYTES);
+        const o = i * PAYLOAD_HEAD_BYTES, n = batch.headBytes(i);
         if (!(st & DATA) && tlsClientHello(batch.head, o, n)) {
           const alert = this.connFlood.connection(batch, i, src, dst, ConnectionKind.TLS);
           if (alert) this.emit(out, alert, batch, i);
