@@ -35,6 +35,11 @@ export const COPY_WINDOW_S = 0.05;
 const IP = PacketFlags.IPV4 | PacketFlags.IPV6;
 const DROP = PacketFlags.MALFORMED | PacketFlags.UNSUPPORTED;
 
+/** Whether a capture can hold a packet twice, once each side: Linux cooked (`-i any`: SLL 113, SLL2 276) or more than one interface (pcapng). One interface of another link type never does. */
+export function twoSided(linkType: number, interfaces: number): boolean {
+  return linkType === 113 || linkType === 276 || interfaces > 1;
+}
+
 /** The side of the capture a frame was seen on (see above): pcapng's interface, SLL2's index, SLL's direction. */
 export function captureSide(buf: Uint8Array, off: number, caplen: number, linkType: number, iface: number): number {
   if (linkType === 276 && caplen >= 20) return ((buf[off + 4]! << 24) | (buf[off + 5]! << 16) | (buf[off + 6]! << 8) | buf[off + 7]!) ^ (iface << 16);

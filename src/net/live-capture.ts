@@ -17,7 +17,7 @@
 // Immediate mode (TPACKET_V2, the default for snaplen <= 2048) makes every packet readable
 // at once; otherwise libpcap uses TPACKET_V3 blocks, packed by real packet size but handed
 // over only when full or after a `flushMs` block timeout.
-import { CopyFilter, captureSide } from './copy-filter.ts';
+import { CopyFilter, captureSide, twoSided } from './copy-filter.ts';
 import { decodeFrame } from './decode.ts';
 import { DecodeStats } from './decode-stats.ts';
 import type { DecodeStatsSnapshot } from './decode-stats.ts';
@@ -371,7 +371,7 @@ export class LiveCapture implements PacketSource {
     decodeFrame(b, i, this.buf, 0, caplen, h[3], lt, h[0] + h[1] / 1e6, this.decodeStats);
     b.iface[i] = this.ifaceIndex;
     // `-i any` (Linux cooked) on a router sees each forwarded packet on both sides: one counts
-    if ((lt === 113 || lt === 276) && this.copyFilter.isCopy(b, i, captureSide(this.buf, 0, caplen, lt, 0))) return;
+    if (twoSided(lt, 1) && this.copyFilter.isCopy(b, i, captureSide(this.buf, 0, caplen, lt, 0))) return;
     b.length = i + 1;
     this.packets++;
     if (b.length === b.capacity) this.batchFull(b);

@@ -4,7 +4,7 @@
 import { AutoimmuneError } from '../errors.ts';
 import { closeSync, openSync, readSync } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { CopyFilter, captureSide } from './copy-filter.ts';
+import { CopyFilter, captureSide, twoSided } from './copy-filter.ts';
 import { decodeFrame } from './decode.ts';
 import { DecodeStats } from './decode-stats.ts';
 import { CaptureFileError, PcapFormatError, PcapTruncatedError } from './errors.ts';
@@ -332,7 +332,7 @@ export class CaptureFileReader {
           decodeFrame(batch, row, buf, p.dataOff, p.caplen, p.wirelen, lt, p.ts, stats);
           batch.iface[row] = p.iface;
           // a capture of two sides (Linux cooked: `-i any`; pcapng: two interfaces) may hold each packet twice
-          if ((lt === 113 || lt === 276 || p.interfaces.length > 1) && this.copyFilter.isCopy(batch, row, captureSide(buf, p.dataOff, p.caplen, lt, p.iface))) {
+          if (twoSided(lt, p.interfaces.length) && this.copyFilter.isCopy(batch, row, captureSide(buf, p.dataOff, p.caplen, lt, p.iface))) {
             start += p.consumed;
             continue;
           }

@@ -424,21 +424,13 @@ export class SourceRules {
     // FIN, NULL, Xmas... without ACK reach ports as SYNs do
     if (!ack && !rst && !isGroupDestination(batch, i, v6)) this.opener(batch, i, src, dst, v6, dp, out);
     const s = this.sockets.find(src, dst, sp, dp);
-    // a bare RST refusing a segment with ACK of no connection (RFC 9293 §3.10.7.1): the
-    // destination sent it one (an ACK flood from a real address: pair-flood.ts)
-    // (only a bare RST the verifier saw refuse a stray segment of its destination: one sent to
-    // a host that never sent it anything would otherwise name that host, hping3 -R at it; such
-    // RSTs are the sender's own flood)
+    // A bare RST of no connection followed: one the verifier saw refuse a stray segment with
+    // ACK of its destination (RFC 9293 §3.10.7.1) is that destination's ACK flood from a real
+    // address (pair-flood.ts); any other is the sender's own RST flood (hping3 -R), never its
+    // destination's (which would get whoever receives it named).
     if (rst && !ack && (s < 0 || this.sockState[s] & CLOSED) && !isGroupDestination(batch, i, v6)) {
-      if (batch.flags[i] & PacketFlags.REFUSAL) {
-        if (this.refusedFlood !== null) this.refused(batch, i, src, dst, out);
-      } else if (this.rstSourceFlood !== null) {
-        const alert = this.rstSourceFlood.count(batch, i, src, dst, (batch.flags[i] & PacketFlags.SOURCE_SEEN) !== 0);
-        if (alert) {
-          this.alerts++;
-          out.push(alert);
-        }
-      }
+      if (batch.flags[i] & PacketFlags.REFUSAL) this.refused(batch, i, src, dst, out);
+      else if (this.rstSourceFlood !== null) this.raise(out, this.rstSourceFlood.count(batch, i, src, dst, (batch.flags[i] & PacketFlags.SOURCE_SEEN) !== 0));
     }
     if (s < 0) {
       // A segment of no connection followed: an ACK or RST flood's forged packet, a scanner's
@@ -560,13 +552,10 @@ export class SourceRules {
 
   /** Host `src` refused a stray segment of client `dst` (packet i, a bare RST): the client's per-source ACK flood. */
   private refused(batch: PacketBatch, i: number, src: AddressKey, dst: AddressKey, out: Alert[]): void {
+    if (this.refusedFlood === null) return;
     // the client's real sessions here, as far as this shard saw them (its connections with the host's side)
     const seen = this.grader !== null && this.grader.verifiedSince(dst, 0, -Infinity);
-    const alert = this.refusedFlood!.count(batch, i, dst, src, seen);
-    if (alert) {
-      this.alerts++;
-      out.push(alert);
-    }
+    this.raise(out, this.refusedFlood.count(batch, i, dst, src, seen));
   }
 
   private udp(batch: PacketBatch, i: number, src: AddressKey, dst: AddressKey, v6: boolean, out: Alert[], t: VictimTally | null): void {
@@ -578,20 +567,12 @@ export class SourceRules {
     const large = batch.payloadLen[i] >= c.udpAmplification.minPayload;
     if (this.unanswered && !group) {
       // graded by the rule itself: a datagram is forgeable evidence whatever else the source did
-      const alert = this.unanswered.datagram(batch, i, src, dst);
-      if (alert) {
-        this.alerts++;
-        out.push(alert);
-      }
+      this.raise(out, this.unanswered.datagram(batch, i, src, dst));
     }
     // SNMP community guessing: v1/v2c requests to an agent's port that it leaves unanswered
     // (once answered, the exchange's requests are UDP_ANSWERED, which empties the bucket)
     if (this.snmpGuesses && !group && dp === SNMP_PORT && snmpRequest(batch, i)) {
-      const alert = this.snmpGuesses.datagram(batch, i, src, dst);
-      if (alert) {
-        this.alerts++;
-        out.push(alert);
-      }
+      this.raise(out, this.snmpGuesses.datagram(batch, i, src, dst));
     }
     // A SIP server's status line (svcrack's guesses answered 403, svwar's 404s; the client is
     // the destination): the login rules' failures and challenges (login-rules.ts sipAnswer).
@@ -672,11 +653,7 @@ export class SourceRules {
     // an ICMP flood from the source: any message but an echo reply (a pinged host answering)
     // and the link's own (neighbour discovery, MLD); graded by the rule itself, forgeable
     if (!group && this.icmpSourceFlood !== null && type !== (v6 ? 129 : 0) && !(v6 && ICMPV6_LINK[type])) {
-      const alert = this.icmpSourceFlood.count(batch, i, src, dst, (batch.flags[i] & PacketFlags.SOURCE_SEEN) !== 0);
-      if (alert) {
-        this.alerts++;
-        out.push(alert);
-      }
+      this.raise(out, this.icmpSourceFlood.count(batch, i, src, dst, (batch.flags[i] & PacketFlags.SOURCE_SEEN) !== 0));
     }
     if (type === (v6 ? 128 : 8)) {
       if (t) {
@@ -1062,6 +1039,12 @@ export class SourceRules {
   /** Raises an alert made from packet i, whose source is the alert's: graded here when there is a grader. */
   private emit(out: Alert[], alert: Alert, batch: PacketBatch, i: number): void {
     if (this.grader) this.grader.grade(alert, (batch.flags[i] & PacketFlags.SOURCE_SEEN) !== 0);
+    this.raise(out, alert);
+  }
+
+  /** An alert its rule graded itself (the per-source floods and guessing over UDP and ICMP: forgeable), if any. */
+  private raise(out: Alert[], alert: Alert | null): void {
+    if (alert === null) return;
     this.alerts++;
     out.push(alert);
   }

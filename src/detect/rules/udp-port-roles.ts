@@ -60,5 +60,5 @@ export function ephemeralSender(sp: number, clientPortMin: number): boolean {
  * reflected answer.
  */
 export function oneWayReport(sp: number, dp: number, clientPortMin: number, reportPorts: Uint8Array): boolean {
-  return sp >= clientPortMin && reportPorts[dp] === 1 && highAmplifier[sp] === 0;
+  return reportPorts[dp] === 1 && ephemeralSender(sp, clientPortMin);
 }
