@@ -17,7 +17,7 @@ import { TEST_WORKERS, withTestWorkers } from './node-config.ts';
 export interface Health {
   ready: boolean;
   reasons: string[];
-  cluster: { lease: string; leader: string | null; isLeader: boolean; epoch: number; owned: string[]; members: string[] };
+  cluster: { node: string; lease: string; leader: string | null; isLeader: boolean; epoch: number; owned: string[]; members: string[]; fences: number };
 }
 
 export class TestCluster {

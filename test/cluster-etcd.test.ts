@@ -29,13 +29,22 @@ test('three nodes join: each holds a lease, all name the same leader, and every 
   // n1 replays a spoofed SYN flood (sources spread over every shard) at 4,000 packets/s.
   await Promise.all([env.cluster.start('n1', { capture: { replay: { files: [FLOOD], pps: 4000 } } }), env.cluster.start('n3')]);
   const ids = ['n1', 'n2', 'n3'];
+  // One state that holds it all, polled: a node whose lease lapsed on a stalled machine (it
+  // fences, its shards go elsewhere, it rejoins) passes through states where it owns nothing,
+  // which the cluster is built to recover from; what must come is the placed whole.
+  let last: Health[] = [];
   await waitFor(async () => {
-    const hs = await healths(ids);
-    return hs.every((h) => h.ready && h.cluster.lease === 'held' && h.cluster.members.length === 3) && coversOnce(hs, placedIds(SHARDS));
-  }, 'three members placed', 30_000);
-  const hs = await healths(ids);
-  assert.deepEqual(new Set(hs.map((h) => h.cluster.leader)), new Set(['n2']));
-  for (const h of hs) assert.ok(h.cluster.owned.length > 0, `every node runs shards: ${JSON.stringify(hs.map((x) => x.cluster.owned))}`);
+    const hs = (last = await healths(ids));
+    return (
+      hs.every((h) => h.ready && h.cluster.lease === 'held' && h.cluster.members.length === 3 && h.cluster.owned.length > 0) &&
+      coversOnce(hs, placedIds(SHARDS)) &&
+      new Set(hs.map((h) => h.cluster.leader)).size === 1 &&
+      hs[0]!.cluster.leader !== null
+    );
+  }, 'three members, each running shards, every shard on exactly one, all naming one leader', 45_000).catch((err: Error) => {
+    const state = last.map((h) => ({ node: h.cluster.node, lease: h.cluster.lease, leader: h.cluster.leader, owned: h.cluster.owned, fences: h.cluster.fences }));
+    throw new Error(`${err.message}; last seen: ${JSON.stringify(state)}`);
+  });
   // Any node's dashboard shows the whole cluster: every member, its lease, who leads, its tree.
   await waitFor(async () => {
     const d = await env.cluster.json<{ nodes: Array<{ id: string; lease: string; leader: string | null; reachable: boolean }>; trees: Record<string, unknown> }>('n3', '/api/dashboard');
