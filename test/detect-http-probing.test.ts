@@ -26,6 +26,15 @@ describe('httpStatus', () => {
     assert.equal(status('xxxxHTTP/1.1 405 Method', 4), 405, 'at an offset');
   });
 
+  test('reads RTSP/1.0 and RTSP/2.0 status lines as HTTP\'s (RFC 2326 §7.1, RFC 7826 §8.1: the same grammar and codes)', () => {
+    assert.equal(status('RTSP/1.0 401 Unauthorized\r\n'), 401);
+    assert.equal(status('RTSP/1.0 404 Not Found\r\n'), 404);
+    assert.equal(status('RTSP/2.0 200 OK\r\n'), 200);
+    for (const text of ['RTSP/1.1 200 OK\r\n', 'RTSP/3.0 200 OK\r\n', 'RTSP/1.0 2000 x', 'RTSP/1.0  401 x', 'DESCRIBE rtsp://cam/ RTSP/1.0\r\n', '$\x00\x05\x78RTSP/1.0 401 ']) {
+      assert.equal(status(text), 0, JSON.stringify(text));
+    }
+  });
+
   test('anything else is 0: other protocols, HTTP/2, a short or malformed line, a code out of range', () => {
     for (const text of ['SSH-2.0-OpenSSH_9.2p1', '220 (vsFTPd 3.0.3)', 'HTTP/2 200\r\n', 'HTTP/1.1 40', 'HTTP/1.1 4044 x', 'HTTP/1.1 099 x',
       'HTTP/1.1 600 x', 'HTTP/1.1  404 x', 'http/1.1 404 x', 'HTTP/1.1 4O4 x', 'GET / HTTP/1.1\r\n', '\x16\x03\x01\x02\x00\x01']) {

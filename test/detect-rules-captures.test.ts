@@ -522,6 +522,8 @@ describe('rules on crafted classes nobody tuned to (test/fixtures/captures/class
     // session 12: SQL Server's ERROR 18456 answering a login (with and without PRELOGIN)
     ['classes_brute_mssql_msf.pcap', 'mssql', 5, 30],
     ['classes_brute_mssql_hydra.pcap', 'mssql', 5, 30],
+    // session 14: an RTSP camera's 401s (RTSP/1.0 status lines are HTTP's: http-status.ts)
+    ['classes_brute_rtsp_hydra.pcap', 'http', 20],
   ] as Array<readonly [string, string, number, number?]>) {
     test(`${file}: the guesser is flagged (brute-force, ${service}) by its ${counted === 5 ? '5th failed login at the latest' : '20th 401'}, nobody else`, () => {
       const path = join(dir, file);
@@ -543,7 +545,16 @@ describe('rules on crafted classes nobody tuned to (test/fixtures/captures/class
     });
   }
 
-  for (const file of ['classes_benign_mysql_pool.pcap', 'classes_benign_http_auth.pcap', 'classes_benign_vnc.pcap']) {
+  // session 14: Cameradar guesses a camera's stream paths (404s, the web-probing rule) before its credentials (401s)
+  test('classes_brute_rtsp_cameradar.pcap: the path guessing is flagged (http-probing) before the credentials are, and the credential guessing (brute-force) after, nobody else', () => {
+    const path = join(dir, 'classes_brute_rtsp_cameradar.pcap');
+    const { attackers: [attacker], victims: [victim] } = label('classes_brute_rtsp_cameradar.pcap');
+    const alerts = runFiles([path]).alerts.filter((a) => a.blockable);
+    assert.deepEqual(alerts.map((a) => [a.type, a.source, a.target]), [['http-probing', attacker, victim], ['brute-force', attacker, victim]], alerts.map(describeAlert).join('; '));
+    report.push({ file: 'classes_brute_rtsp_cameradar.pcap', cls: 'brute', first: alerts[0]!.type, ttdMs: ((alerts[0]!.ts - firstTs(path)) * 1000).toFixed(1), alerts: alerts.length });
+  });
+
+  for (const file of ['classes_benign_mysql_pool.pcap', 'classes_benign_http_auth.pcap', 'classes_benign_vnc.pcap', 'classes_benign_rtsp_nvr.pcap']) {
     test(`${file}: the failed logins and 401s in it are read, and nothing is alerted`, () => {
       const path = join(dir, file);
       const attempts = new LoginAttempts();

@@ -192,8 +192,9 @@ export class LoginSessions {
     const phase = this.phase[slot];
     // the line and packet protocols need no clock; segments that cannot start an answer are
     // passed over at their first byte: HTTP's that start no status line (bodies, most of an
-    // HTTP connection's segments), SMB's that start no session header, Redis's that start no
-    // error (values: most of a pooled connection's replies). SMB's messages say their length:
+    // HTTP connection's segments; 'R' starts an RTSP server's, whose interleaved media start
+    // '$'), SMB's that start no session header, Redis's that start no error (values: most of
+    // a pooled connection's replies). SMB's messages say their length:
     // the segments that carry the rest of one (a READ's data, a listing) are passed over
     // whatever their first bytes, which are the share's files, not the server's words (a file
     // holding LOGON_FAILURE answers at every 1448 bytes made one failure a segment of its reader)
@@ -204,7 +205,7 @@ export class LoginSessions {
         return LoginEvent.NONE;
       }
       if (svc === Service.REDIS && !this.respStart(slot, batch, i, len, kept)) return LoginEvent.NONE;
-      if ((svc === Service.HTTP && first !== 0x48) || (svc === Service.SIP && first !== 0x53) || (svc === Service.SMB && first !== 0) || (svc === Service.REDIS && first !== 0x2d)) return LoginEvent.NONE;
+      if ((svc === Service.HTTP && first !== 0x48 && first !== 0x52) || (svc === Service.SIP && first !== 0x53) || (svc === Service.SMB && first !== 0) || (svc === Service.REDIS && first !== 0x2d)) return LoginEvent.NONE;
       return this.lines(slot, h, o, len, kept);
     }
     const ts = batch.ts[i];
