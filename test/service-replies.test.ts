@@ -5,7 +5,7 @@
 import { strict as assert } from 'node:assert';
 import { describe, test } from 'node:test';
 import { PAYLOAD_HEAD_BYTES } from '../src/net/packet-batch.ts';
-import { MYSQL_ACCESS_DENIED, NtStatus, PgAuth, Reply, Service, greetingService, isPgError, isPreamble, loginReply, mysqlReply, pgAuthRequest, rdpConfirm, RdpProtocol, redisReply, respFrame, smbReply, vncSecurityResult, sipReply } from '../src/detect/rules/service-replies.ts';
+import { MYSQL_ACCESS_DENIED, NtStatus, PgAuth, Reply, Service, greetingService, isPgError, isPreamble, loginReply, mysqlReply, pgAuthRequest, rdpConfirm, RdpProtocol, redisReply, respFrame, smbReply, vncSecurityResult, sipReply, mqttConnack } from '../src/detect/rules/service-replies.ts';
 import { httpStatus, sipStatus } from '../src/detect/rules/http-status.ts';
 import { LoginEvent, LoginSessions } from '../src/detect/rules/login-sessions.ts';
 import { ACK, PSH, batchOf, type Pkt } from '../devkit/packets.ts';
@@ -429,5 +429,29 @@ describe('SQL Server (MS-TDS)', () => {
     assert.equal(greet(p), Service.OTHER);
     assert.equal(greet(tds(4, [0x55, 1, 2, 3])), Service.OTHER);
     assert.equal(greet([4, 1, 0, 8, 0, 0, 1, 0]), Service.OTHER);
+  });
+});
+
+describe('MQTT CONNACK (OASIS MQTT 3.1.1 §3.2, 5.0 §3.2)', () => {
+  test('a CONNACK alone in its segment names MQTT; 4 and 5 (3.1.1), 0x86 and 0x87 (5.0) are failed logins, 0 a success', () => {
+    assert.equal(greet([0x20, 2, 0, 5]), Service.MQTT);
+    assert.equal(greet([0x20, 3, 0, 0x87, 0]), Service.MQTT, '5.0, no properties');
+    assert.equal(greet([0x20, 9, 1, 0, 6, 0x22, 0, 10, 0x21, 0, 20]), Service.MQTT, '5.0 with properties, session present');
+    for (const c of [4, 5]) assert.equal(reply(Service.MQTT, [0x20, 2, 0, c]), Reply.FAILURE, `3.1.1 code ${c}`);
+    for (const c of [0x86, 0x87]) assert.equal(reply(Service.MQTT, [0x20, 3, 0, c, 0]), Reply.FAILURE, `5.0 reason ${c}`);
+    assert.equal(reply(Service.MQTT, [0x20, 2, 0, 0]), Reply.SUCCESS);
+    assert.equal(reply(Service.MQTT, [0x20, 3, 0, 0, 0]), Reply.SUCCESS);
+    for (const c of [1, 2, 3]) assert.equal(reply(Service.MQTT, [0x20, 2, 0, c]), Reply.NONE, `3.1.1 code ${c}: protocol, identifier, unavailable`);
+    assert.equal(reply(Service.MQTT, [0x20, 3, 0, 0x89, 0]), Reply.NONE, '5.0 server busy');
+  });
+
+  test('near-misses are no CONNACK: another length than the remaining length says, flags above 1, a 3.1.1 code above 5, a 5.0 property length that does not add up, other packet types', () => {
+    for (const [bytes, len] of [
+      [[0x20, 2, 0, 5], 5], [[0x20, 2, 2, 5], 4], [[0x20, 2, 0, 6], 4], [[0x20, 3, 0, 0x87, 1], 5], [[0x20, 3, 0, 0x10, 0], 5],
+      [[0x30, 2, 0, 5], 4], [[0xd0, 0], 2], [[0x21, 2, 0, 5], 4],
+    ] as Array<[number[], number]>) {
+      assert.equal(greet(bytes, len), Service.OTHER, JSON.stringify(bytes));
+      assert.equal(mqttConnack(seg(bytes, len).h, H, len, H), -1, JSON.stringify(bytes));
+    }
   });
 });

@@ -48,7 +48,7 @@ export class LoginRules {
   /** HTTP 401/407 answers in the client's current episode of the httpDenied bucket. */
   private readonly deniedCount: Int32Array;
   /** Bit per Service the client's counted events came from. */
-  private readonly services: Uint16Array;
+  private readonly services: Uint32Array;
   private readonly cfg: RulesConfig['bruteForce'];
   private readonly cooldownS: number;
   alerts = 0;
@@ -67,7 +67,7 @@ export class LoginRules {
     this.failCount = new Int32Array(maxClients);
     this.sessionCount = new Int32Array(maxClients);
     this.deniedCount = new Int32Array(maxClients);
-    this.services = new Uint16Array(maxClients);
+    this.services = new Uint32Array(maxClients);
   }
 
   /** The clients' table: its size and evictions for the stats, its bound for the report (table-report.ts). */

@@ -170,7 +170,7 @@ export class LoginSessions {
     return this.service[slot];
   }
 
-  /** The service's name for evidence: ssh, ftp, smtp, ftp/smtp (not told yet), pop3, imap, telnet, mysql, http, vnc, smb, postgresql, redis, rdp, sip. */
+  /** The service's name for evidence: ssh, ftp, smtp, ftp/smtp (not told yet), pop3, imap, telnet, mysql, http, vnc, smb, postgresql, redis, rdp, sip, mssql, mqtt. */
   nameOf(slot: number): string {
     const svc = this.service[slot];
     if (svc === Service.CODES && this.dialect[slot] !== 0) return this.dialect[slot] === 1 ? 'ftp' : 'smtp';
@@ -231,7 +231,11 @@ export class LoginSessions {
           this.lastTs[slot] = batch.tcpSeq[i];
           this.respStart(slot, batch, i, len, kept);
         }
-        return svc === Service.HTTP || svc === Service.SIP || svc === Service.SMB || svc === Service.POSTGRES || svc === Service.REDIS || svc === Service.MSSQL ? this.lines(slot, h, o, len, kept) : LoginEvent.NONE;
+        // MQTT: the CONNACK is the connection's one answer to a login; what follows is messages
+        if (svc === Service.MQTT) this.phase[slot] = DONE;
+        return svc === Service.HTTP || svc === Service.SIP || svc === Service.SMB || svc === Service.POSTGRES || svc === Service.REDIS || svc === Service.MSSQL || svc === Service.MQTT
+          ? this.lines(slot, h, o, len, kept)
+          : LoginEvent.NONE;
       }
       case SSH_PLAIN:
         this.plain(slot, h, o, len, kept);

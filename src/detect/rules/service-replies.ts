@@ -31,6 +31,10 @@
 //                                 login; its first token a PRELOGIN option 0, or ERROR 0xAA,
 //                                 LOGINACK 0xAD, ENVCHANGE 0xE3, INFO 0xAB answering a login)
 //
+//   0x20, length, flags, code     MQTT (OASIS MQTT 3.1.1 §3.2, 5.0 §3.2: the CONNACK
+//                                 answering the client's CONNECT, alone in its segment:
+//                                 remaining length 2, or in 5.0 2 + its properties)
+//
 //   03 00, length, LI, 0xD0       RDP (RFC 1006's TPKT, then the X.224 Connection Confirm
 //                                 answering the client's Connection Request, MS-RDPBCGR
 //                                 2.2.1.2, alone in its segment; its RDP_NEG_RSP says which
@@ -67,6 +71,11 @@
 //                                 what fail2ban's mssql-auth and CrowdSec's mssql-bf read
 //                                 from the log) or 18486 (the account locked out); its
 //                                 number is bytes 3-6 of the token, within the 16 kept
+//                                 MQTT: a CONNACK refusing the CONNECT's credentials: 4 "bad
+//                                 user name or password" or 5 "not authorized" (3.1.1
+//                                 §3.2.2.3: Mosquitto answers a wrong password with 5),
+//                                 0x86 or 0x87 in 5.0 (§3.2.2.2); a broker closes the
+//                                 connection after it, so a guesser connects again for each
 //   refused, maybe no guess       HTTP 401 and 407 (RFC 9110 §15.5.2, §15.5.8): the same
 //                                 answer challenges a client that sent no credentials yet, so
 //                                 it is a rate's unit (login-rules.ts), never a failed login
@@ -84,6 +93,8 @@
 //                                 "+OK" answers QUIT and SET as well as AUTH: not read.
 //                                 SQL Server's answer to a right login begins with ENVCHANGE
 //                                 (the database, language, packet size) or LOGINACK.
+//                                 MQTT's CONNACK with code 0 (a broker that lets anonymous
+//                                 clients in answers 0 too: nothing was guessed, nothing lost).
 //   not a guess                   SMB's STATUS_ACCOUNT_DISABLED, _ACCOUNT_EXPIRED,
 //                                 _PASSWORD_EXPIRED, _PASSWORD_MUST_CHANGE, logon hours and
 //                                 workstation restrictions: Windows checks the password
@@ -122,13 +133,14 @@ export const Service = {
   /** SIP over TCP (its UDP answers are read by the source rules, login-rules.ts `sipAnswer`). */
   SIP: 14,
   MSSQL: 15,
+  MQTT: 16,
 } as const;
 
 /** DENIED: an HTTP 401 or 407, a refusal that may come before any credentials were sent. */
 export const Reply = { NONE: 0, FAILURE: 1, SUCCESS: 2, DENIED: 3 } as const;
 
 /** Names for evidence, by Service. */
-export const SERVICE_NAMES = ['unknown', 'ssh', 'ftp/smtp', 'pop3', 'imap', 'telnet', 'other', 'mysql', 'http', 'vnc', 'smb', 'postgresql', 'redis', 'rdp', 'sip', 'mssql'] as const;
+export const SERVICE_NAMES = ['unknown', 'ssh', 'ftp/smtp', 'pop3', 'imap', 'telnet', 'other', 'mysql', 'http', 'vnc', 'smb', 'postgresql', 'redis', 'rdp', 'sip', 'mssql', 'mqtt'] as const;
 
 const SP = 0x20, DASH = 0x2d, CR = 0x0d, LF = 0x0a, IAC = 0xff;
 
@@ -150,6 +162,7 @@ export function greetingService(h: Uint8Array, o: number, len: number, headBytes
   if (rdpConfirm(h, o, len, avail) >= 0) return Service.RDP;
   if (pgAuthRequest(h, o, len, avail) >= 0) return Service.POSTGRES;
   if (tdsToken(h, o, avail) >= 0) return Service.MSSQL;
+  if (mqttConnack(h, o, len, avail) >= 0) return Service.MQTT;
   if (a === DASH && (startsWith(h, o, avail, '-WRONGPASS ', 11) || startsWith(h, o, avail, '-NOAUTH ', 8) || startsWith(h, o, avail, REDIS_OLD_WRONG, 16))) return Service.REDIS;
   return Service.OTHER;
 }
@@ -498,6 +511,11 @@ export function loginReply(service: number, h: Uint8Array, o: number, len: numbe
       return sipReply(h, o, avail);
     case Service.MSSQL:
       return mssqlReply(h, o, avail);
+    case Service.MQTT: {
+      const code = mqttConnack(h, o, len, avail);
+      if (code === 0) return Reply.SUCCESS;
+      return code === MQTT_BAD_CREDENTIALS || code === MQTT_NOT_AUTHORIZED || code === MQTT5_BAD_CREDENTIALS || code === MQTT5_NOT_AUTHORIZED ? Reply.FAILURE : Reply.NONE;
+    }
     case Service.TELNET: {
       let k = 0;
       while (k < avail && (h[o + k] === CR || h[o + k] === LF || h[o + k] === SP || h[o + k] === 0x25)) k++; // CR, LF, ' ', '%'
@@ -509,6 +527,27 @@ export function loginReply(service: number, h: Uint8Array, o: number, len: numbe
     default:
       return Reply.NONE;
   }
+}
+
+/** MQTT's CONNACK (packet type 2, no flags) and the codes refusing credentials: 3.1.1's return codes (§3.2.2.3), 5.0's reason codes (§3.2.2.2). */
+const MQTT_CONNACK = 0x20, MQTT_BAD_CREDENTIALS = 4, MQTT_NOT_AUTHORIZED = 5, MQTT5_BAD_CREDENTIALS = 0x86, MQTT5_NOT_AUTHORIZED = 0x87;
+
+/**
+ * The return or reason code of the MQTT CONNACK that fills this segment; -1 when it is none.
+ * 3.1 and 3.1.1: 0x20, remaining length 2, acknowledge flags 0 or 1 (session present), a
+ * return code of 0 to 5. 5.0: 0x20, a remaining length of 3 to 127 (one byte of the variable
+ * length), the flags, a reason code of 0 or 0x80 and up, then a property length (one byte)
+ * that accounts for the rest. Alone in its segment: a broker sends nothing before it
+ * answers, and a refused client gets nothing after it.
+ */
+export function mqttConnack(h: Uint8Array, o: number, len: number, avail: number): number {
+  if (avail < 4 || h[o] !== MQTT_CONNACK) return -1;
+  const rl = h[o + 1];
+  if (rl < 2 || rl > 127 || len !== rl + 2 || h[o + 2] > 1) return -1;
+  const code = h[o + 3];
+  if (rl === 2) return code <= 5 ? code : -1;
+  if (code !== 0 && code < 0x80) return -1;
+  return avail >= 5 && h[o + 4] === rl - 3 ? code : -1;
 }
 
 /** Plaintext SSH messages of the key exchange (RFC 4253 §12, RFC 4419, RFC 5656). */
