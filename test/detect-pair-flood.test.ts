@@ -54,7 +54,7 @@ describe('icmp-flood by source (pair-flood.ts)', () => {
     assert.equal(f[0]!.source, SRC);
     assert.equal(f[0]!.target, HOST);
     assert.equal(f[0]!.grade, 'forgeable');
-    assert.equal(f[0]!.evidence.messages, D.threshold);
+    assert.equal(f[0]!.evidence.packets, D.threshold);
   });
 
   test('ICMPv6 echo requests too', () => {

@@ -1169,6 +1169,21 @@ describe('rules on crafted floods from one real address (craft_classes.py DIR on
     });
   }
 
+  // session 14: the fragments of its echo requests count as packets (craft_classes.py DIR frag)
+  test('classes_flood_ping_fragmented_one_source.pcap (ping -s 8000 -f, six fragments a request): the source gets a blockable icmp-flood alert within 1.5 s, counted in packets; the host answering with fragmented replies is not named', () => {
+    const file = 'classes_flood_ping_fragmented_one_source.pcap';
+    const { attackers, victims } = classLabels.find((l) => l.file === file)!;
+    expectScanner(file, join(dir, file), attackers[0]!, victims, 1.5, 'flood');
+    const alerts = runFiles([join(dir, file)]).alerts.filter((a) => a.blockable);
+    assert.equal(alerts[0]!.type, 'icmp-flood', describeAlert(alerts[0]!));
+    assert.equal(alerts[0]!.target, victims[0]);
+    assert.ok(Number(alerts[0]!.evidence.packets) > 2000, describeAlert(alerts[0]!));
+  });
+  test('classes_benign_ping_fragmented.pcap: 8 kB pings once a second and their answers: nothing blockable', () => {
+    const alerts = runFiles([join(dir, 'classes_benign_ping_fragmented.pcap')]).alerts;
+    assert.deepEqual(alerts.filter((a) => a.blockable).map(describeAlert), []);
+  });
+
   test('classes_benign_stale_connections.pcap: a restarted server refusing a NAT\'s 3,000 connections, keepalives refused after a firewall timeout: nothing', () => {
     const alerts = runFiles([join(dir, 'classes_benign_stale_connections.pcap')]).alerts;
     assert.deepEqual(alerts.filter((a) => a.blockable).map(describeAlert), []);

@@ -33,6 +33,13 @@ export class FragmentVerdicts {
     this.verdicts[s] = counted ? 1 : 2;
   }
 
+  /** True only when the last first fragment of row i's pair was seen and counted. */
+  marked(batch: PacketBatch, i: number): boolean {
+    const h = pairHash(batch, i);
+    const s = h & this.mask;
+    return this.tags[s] === h && this.verdicts[s] === 1;
+  }
+
   /** False when the last first fragment of row i's pair was not counted; true otherwise (also when none was seen). */
   counts(batch: PacketBatch, i: number): boolean {
     const h = pairHash(batch, i);

@@ -218,7 +218,7 @@ export interface RulesConfig {
   /** SNMP v1/v2c requests from one source to one agent that it leaves unanswered (unanswered-udp.ts `snmpRequest`), units: requests. */
   snmpGuessing: BucketConfig & { enabled: boolean };
 
-  /** ICMP and ICMPv6 messages but echo replies and the link's own from one source to one host (pair-flood.ts), units: messages. */
+  /** ICMP and ICMPv6 messages but echo replies and the link's own from one source to one host (pair-flood.ts), units: packets (a fragmented message's later fragments count as its first did). */
   icmpSourceFlood: BucketConfig & { enabled: boolean };
 
   /** Segments with ACK of no connection that one host refuses with a bare RST to one client (pair-flood.ts), units: RSTs. */

@@ -190,8 +190,10 @@ export class SourceRules {
   private readonly snmpGuesses: UnansweredUdp | null;
   private readonly refusedFlood: PairFlood | null;
   private readonly rstSourceFlood: PairFlood | null;
-  /** Whether each source's last first fragment toward a host counted as a possible answer (later fragments follow it). */
+  /** Whether each source's last first fragment toward a host counted (UDP: as a possible answer, for the victim's flood; ICMP: in the source's ICMP flood); later fragments follow it. */
   private readonly fragments = new FragmentVerdicts();
+  /** Whether each source's last first fragment toward a host was an echo request (its later fragments are credit for the answers' pieces). */
+  private readonly echoFragments = new FragmentVerdicts();
 
   private packets = 0;
   /** Packets whose source was their destination (ownAddress). */
@@ -246,7 +248,7 @@ export class SourceRules {
     this.pHeld = new HeldAlerts(maxSources, cool);
     this.unanswered = c.unansweredUdp.enabled ? new UnansweredUdp(c.unansweredUdp, maxScanKeys, cool, 'udp-flood', '', c.udpAmplification) : null;
     this.snmpGuesses = c.snmpGuessing.enabled ? new UnansweredUdp(c.snmpGuessing, maxScanKeys, cool, 'brute-force', 'snmp') : null;
-    this.icmpSourceFlood = c.icmpSourceFlood.enabled ? new PairFlood('icmp-flood', 'messages', 'src', c.icmpSourceFlood, maxScanKeys, cool) : null;
+    this.icmpSourceFlood = c.icmpSourceFlood.enabled ? new PairFlood('icmp-flood', 'packets', 'src', c.icmpSourceFlood, maxScanKeys, cool) : null;
     this.refusedFlood = c.refusedFlood.enabled ? new PairFlood('tcp-flood', 'refused', 'dst', c.refusedFlood, maxScanKeys, cool) : null;
     this.rstSourceFlood = c.rstSourceFlood.enabled ? new PairFlood('tcp-flood', 'resets', 'src', c.rstSourceFlood, maxScanKeys, cool) : null;
   }
@@ -280,11 +282,21 @@ export class SourceRules {
       const v6 = (f & PacketFlags.IPV6) !== 0;
       if (f & PacketFlags.FRAGMENT && fragOffset[i] !== 0) {
         // No transport header here: never read as ports. A piece of a large datagram, it
-        // counts toward its destination's flood (UDP's, or ICMP's for a fragmented ping).
-        if (t && !isGroupDestination(batch, i, v6)) {
+        // counts toward its destination's flood (UDP's, or ICMP's for a fragmented ping),
+        // and a piece of an ICMP message toward its source's ICMP flood as its first piece
+        // did (a flood of 8 kB pings is six packets a message: ping -s 8000 -f)
+        if (!isGroupDestination(batch, i, v6)) {
           const p = batch.protocol[i];
-          if (p === 1 || p === 58) this.toward(batch, i, v6, t, 'icmp', batch.wirelen[i]);
-          else if (this.fragments.counts(batch, i)) this.toward(batch, i, v6, t, 'udpResp', batch.wirelen[i]);
+          if (p === 1 || p === 58) {
+            if (t) {
+              this.toward(batch, i, v6, t, 'icmp', batch.wirelen[i]);
+              // a piece of an echo request: its answer comes back in as many pieces
+              if (this.echoFragments.marked(batch, i)) this.echoOut(batch, i, batch.flowKey(i, 'src'), v6, t);
+            }
+            if (this.icmpSourceFlood !== null && this.fragments.counts(batch, i)) {
+              this.raise(out, this.icmpSourceFlood.count(batch, i, batch.flowKey(i, 'src'), batch.flowKey(i, 'dst'), (f & PacketFlags.SOURCE_SEEN) !== 0));
+            }
+          } else if (t && this.fragments.counts(batch, i)) this.toward(batch, i, v6, t, 'udpResp', batch.wirelen[i]);
         }
         this.skipped++;
         continue;
@@ -303,6 +315,12 @@ export class SourceRules {
       else if (f & (PacketFlags.ICMP | PacketFlags.ICMPV6)) this.icmp(batch, i, src, dst, v6, out, t);
       else if (!isGroupDestination(batch, i, v6)) this.otherProtocol(batch, i, src, dst, v6, out, t);
     }
+  }
+
+  /** The source sent an echo request, or a piece of one: credit for the answers the icmp-flood victim rule will see coming back to it. */
+  private echoOut(batch: PacketBatch, i: number, src: AddressKey, v6: boolean, t: VictimTally): void {
+    const r = v6 ? this.writer.row6(src as string, batch.ts[i]) : this.writer.row4(batch.src4[i], batch.ts[i]);
+    if (r >= 0) t.echoOut[r]++;
   }
 
   /** A packet of another IP protocol (GRE, ESP, SCTP... or a bare header of nmap -sO), not to a group. */
@@ -641,7 +659,6 @@ export class SourceRules {
   }
 
   private icmp(batch: PacketBatch, i: number, src: AddressKey, dst: AddressKey, v6: boolean, out: Alert[], t: VictimTally | null): void {
-    const ts = batch.ts[i];
     const type = batch.icmpType[i];
     const c = this.config;
     if (c.scanProbe.enabled && c.scanProbe.icmpProbes) {
@@ -652,14 +669,16 @@ export class SourceRules {
     if (t && !group && !(v6 && ICMPV6_LINK[type])) this.toward(batch, i, v6, t, 'icmp', batch.wirelen[i]);
     // an ICMP flood from the source: any message but an echo reply (a pinged host answering)
     // and the link's own (neighbour discovery, MLD); graded by the rule itself, forgeable
-    if (!group && this.icmpSourceFlood !== null && type !== (v6 ? 129 : 0) && !(v6 && ICMPV6_LINK[type])) {
-      this.raise(out, this.icmpSourceFlood.count(batch, i, src, dst, (batch.flags[i] & PacketFlags.SOURCE_SEEN) !== 0));
+    const floods = !group && this.icmpSourceFlood !== null && type !== (v6 ? 129 : 0) && !(v6 && ICMPV6_LINK[type]);
+    if (floods) this.raise(out, this.icmpSourceFlood!.count(batch, i, src, dst, (batch.flags[i] & PacketFlags.SOURCE_SEEN) !== 0));
+    const echoRequest = type === (v6 ? 128 : 8);
+    // its later fragments take this verdict (an echo reply's never count against the replier)
+    if (batch.flags[i] & PacketFlags.FRAGMENT) {
+      this.fragments.mark(batch, i, floods);
+      this.echoFragments.mark(batch, i, echoRequest);
     }
-    if (type === (v6 ? 128 : 8)) {
-      if (t) {
-        const r = v6 ? this.writer.row6(src as string, ts) : this.writer.row4(batch.src4[i], ts);
-        if (r >= 0) t.echoOut[r]++;
-      }
+    if (echoRequest) {
+      if (t) this.echoOut(batch, i, src, v6, t);
       // (not from a sender whose echo requests and datagrams are mostly answered: a monitor)
       if (!group && c.horizontalScan.enabled && !(batch.flags[i] & PacketFlags.SOURCE_ANSWERED)) this.horizontal(batch, i, src, dst, v6, ICMP_ECHO, out);
     }
