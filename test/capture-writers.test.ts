@@ -17,9 +17,9 @@ import { SessionVerifier } from '../src/detect/session-verifier.ts';
 import { decodeFrame } from '../src/net/decode.ts';
 import { DecodeStats } from '../src/net/decode-stats.ts';
 import { writeEthernet, writeIpv4, writeTcp } from '../src/net/frame-writer.ts';
-import { PacketBatch } from '../src/net/packet-batch.ts';
+import { PacketBatch, PacketFlags } from '../src/net/packet-batch.ts';
 import { readCaptureSync } from '../src/net/pcap-file.ts';
-import { asIpv6, cookedRouter, readFrames, snapped, v6TextOf, writePcap, writeRouterPcapng, type Frame } from '../devkit/capture-rewrite.ts';
+import { asIpv6, cookedRouter, mirrored, readFrames, snapped, v6TextOf, writePcap, writeRouterPcapng, type Frame, type MirrorTunnel } from '../devkit/capture-rewrite.ts';
 import { CaptureFileReader } from '../src/net/pcap-file.ts';
 
 const CLASSES = new URL('./fixtures/captures/classes/', import.meta.url).pathname;
@@ -187,4 +187,91 @@ describe('the brute-force classes crafted over IPv4, carried over IPv6 (2001:db8
       assert.deepEqual(blockable(alerts), [], alerts.filter((a) => a.blockable).map(describeAlert).join('; '));
     });
   }
+});
+
+describe('traffic mirrored to a sensor inside a tunnel: VXLAN, Geneve, ERSPAN I/II/III (decode.ts)', () => {
+  const tunnels: MirrorTunnel[] = ['vxlan', 'geneve', 'geneve-ip', 'erspan1', 'erspan2', 'erspan3'];
+  /** The columns a reader of a row uses, row by row. */
+  const columns = (path: string) => {
+    const rows: string[] = [];
+    const stats = new DecodeStats();
+    readCaptureSync(path, (b) => {
+      for (let i = 0; i < b.length; i++) {
+        if (b.flags[i] & PacketFlags.ARP) continue; // (not in geneve-ip's tunnel)
+        rows.push([b.status[i], b.flags[i] & ~PacketFlags.ETHERNET, b.formatAddress(i, 'src'), b.formatAddress(i, 'dst'), b.protocol[i], b.srcPort[i], b.dstPort[i], b.tcpFlags[i], b.payloadLen[i], b.ttl[i], b.wirelen[i] - b.caplen[i], [...b.head.subarray(i * 16, i * 16 + 16)].join('.')].join(' '));
+      }
+    }, { stats });
+    return { rows, stats };
+  };
+  for (const tunnel of tunnels) {
+    test(`${tunnel}: every row is the mirrored frame's own, as decoded from the plain capture; the frames are counted as tunnelled`, () => {
+      const file = 'classes_brute_mysql_hydra.pcap';
+      const plain = columns(join(CLASSES, file));
+      const t = columns(rewritten(file, tunnel, (src, dst) => writePcap(dst, mirrored(readFrames(src), tunnel))));
+      // (geneve-ip carries IP packets: no Ethernet header, so that flag is left out of the rows)
+      assert.ok(plain.rows.length > 100);
+      assert.deepEqual(t.rows, plain.rows);
+      assert.equal(t.stats.tunnelled, t.stats.packets);
+      assert.equal(t.stats.malformed + t.stats.unsupported, 0);
+    });
+  }
+  for (const tunnel of ['vxlan', 'erspan2', 'geneve-ip'] as const) {
+    for (const [file, attacker] of [['classes_scan_xmas.pcap', '203.0.113.66'], ['classes_brute_mysql_hydra.pcap', '203.0.113.90'], ['classes_flood_udp_one_source.pcap', '203.0.113.111']] as const) {
+      test(`${file} mirrored in ${tunnel}: the attacker banned, nobody else (not the mirror's source)`, () => {
+        const alerts = alertsOf(rewritten(file, tunnel, (src, dst) => writePcap(dst, mirrored(readFrames(src), tunnel))));
+        assert.deepEqual(blockable(alerts), [attacker], alerts.filter((a) => a.blockable).map(describeAlert).join('; '));
+      });
+    }
+    test(`classes_benign_web_nat_200.pcap mirrored in ${tunnel}: nobody banned (before, the mirror's source was: a UDP flood to 4789)`, () => {
+      const alerts = alertsOf(rewritten('classes_benign_web_nat_200.pcap', tunnel, (src, dst) => writePcap(dst, mirrored(readFrames(src), tunnel))));
+      assert.deepEqual(blockable(alerts), [], alerts.filter((a) => a.blockable).map(describeAlert).join('; '));
+    });
+  }
+
+  /** One frame decoded alone: its row's protocol, dst port, source and status, and whether it was read inside a tunnel. */
+  const one = (frame: Uint8Array) => {
+    const b = new PacketBatch(1);
+    const stats = new DecodeStats();
+    decodeFrame(b, 0, frame, 0, frame.length, frame.length, 1, 0, stats);
+    return { protocol: b.protocol[0], dport: b.dstPort[0], src: b.formatAddress(0, 'src'), status: b.status[0], tunnelled: stats.tunnelled };
+  };
+  const inner: Frame = (() => {
+    const f = new Uint8Array(14 + 20 + 20);
+    let o = writeEthernet(f, 0, 0x0800, [2, 0, 0, 0, 0, 1], [2, 0, 0, 0, 0, 2]);
+    o = writeIpv4(f, o, { src: 0xcb007142, dst: 0x0a14000a, protocol: 6, ttl: 50, totalLength: 40, fragWord: 0, id: 1, ihl: 5 });
+    writeTcp(f, o, { sport: 40000, dport: 22, seq: 1, ack: 0, flags: 0x02, window: 1024, dataOffset: 5 });
+    return { ts: 0, data: f, wirelen: f.length };
+  })();
+  const wrap = (t: MirrorTunnel, f: Frame = inner): Frame => mirrored([f], t)[0]!;
+
+  test('a mirrored frame reads as the frame inside; the tunnel is counted', () => {
+    for (const t of tunnels) assert.deepEqual(one(wrap(t).data), { protocol: 6, dport: 22, src: '203.0.113.66', status: 0, tunnelled: 1 }, t);
+  });
+
+  test('what is no mirror tunnel is read as the datagram it is: VXLAN without its I flag, Geneve of another version or protocol type, GRE carrying Ethernet (0x6558) or ERSPAN II of another version, an inner frame that does not decode', () => {
+    const cases: Array<[string, (d: Uint8Array) => void, number]> = [
+      ['VXLAN without the I flag', (d) => (d[42] = 0), 17],
+      ['Geneve version 1', (d) => (d[42] = 0x42), 17],
+      ['GRE carrying Ethernet (Mirai greeth)', (d) => ((d[36] = 0x65), (d[37] = 0x58)), 47],
+      ['ERSPAN II of version 2', (d) => (d[42] = 0x20), 47],
+      ['VXLAN around a truncated IPv4 header', (d) => (d[50 + 14] = 0x4f), 17],
+    ];
+    for (const [what, spoil, protocol] of cases) {
+      const t: MirrorTunnel = what.startsWith('VXLAN') ? 'vxlan' : what.startsWith('Geneve') ? 'geneve' : 'erspan2';
+      const d = wrap(t).data.slice();
+      spoil(d);
+      const r = one(d);
+      assert.equal(r.protocol, protocol, what);
+      assert.equal(r.src, '10.99.0.1', what);
+      assert.equal(r.tunnelled, 0, what);
+    }
+  });
+
+  test('a tunnel in a tunnel is opened once more, not a third time', () => {
+    const twice = wrap('vxlan', wrap('erspan2'));
+    assert.deepEqual(one(twice.data), { protocol: 6, dport: 22, src: '203.0.113.66', status: 0, tunnelled: 1 });
+    const thrice = wrap('vxlan', wrap('vxlan', wrap('vxlan')));
+    const r = one(thrice.data);
+    assert.deepEqual([r.protocol, r.dport, r.src], [17, 4789, '10.99.0.1'], 'the third tunnel is left shut: the second one read as its datagram');
+  });
 });

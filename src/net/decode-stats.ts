@@ -65,6 +65,8 @@ export interface DecodeStatsSnapshot {
   ok: number;
   unsupported: number;
   malformed: number;
+  /** Frames read from inside a mirror tunnel (present when any was). */
+  tunnelled?: number;
   /** Non-zero counts by status name, ok excluded. */
   byReason: Partial<Record<DecodeStatusName, number>>;
 }
@@ -72,6 +74,8 @@ export interface DecodeStatsSnapshot {
 export class DecodeStats {
   /** Packets per status code (float64: never wraps on long runs). */
   readonly counts = new Float64Array(DECODE_STATUS_NAMES.length);
+  /** Of those, frames read from inside a mirror tunnel (VXLAN, Geneve, ERSPAN: decode.ts). */
+  tunnelled = 0;
 
   get packets(): number {
     let n = 0;
@@ -102,10 +106,12 @@ export class DecodeStats {
   /** Add another stats object's counts into this one (e.g. per-shard totals). */
   merge(other: DecodeStats): void {
     for (let k = 0; k < this.counts.length; k++) this.counts[k] += other.counts[k];
+    this.tunnelled += other.tunnelled;
   }
 
   reset(): void {
     this.counts.fill(0);
+    this.tunnelled = 0;
   }
 
   toJSON(): DecodeStatsSnapshot {
@@ -113,6 +119,6 @@ export class DecodeStats {
     for (let k = 1; k < this.counts.length; k++) {
       if (this.counts[k] !== 0) byReason[DECODE_STATUS_NAMES[k]] = this.counts[k];
     }
-    return { packets: this.packets, ok: this.ok, unsupported: this.unsupported, malformed: this.malformed, byReason };
+    return { packets: this.packets, ok: this.ok, unsupported: this.unsupported, malformed: this.malformed, ...(this.tunnelled ? { tunnelled: this.tunnelled } : {}), byReason };
   }
 }

@@ -14,6 +14,27 @@ const ETH_ARP = 0x0806;
 const MAX_VLAN_TAGS = 8;
 const MAX_IPV6_EXT = 16;
 
+// Traffic mirrored to a sensor inside a tunnel (a cloud's mirror session, a switch's remote
+// SPAN): the frame that was mirrored is decoded, not the tunnel that carried it, as Zeek and
+// Suricata decode these encapsulations. Without it a sensor sees one UDP or GRE stream from
+// the mirror's source (whose volume reads as a flood from it) and none of the traffic.
+//   VXLAN, UDP 4789 (RFC 7348 §5, IANA): AWS VPC Traffic Mirroring, Azure virtual network TAP
+//   Geneve, UDP 6081 (RFC 8926 §3.4): AWS Gateway Load Balancer, OVN; Ethernet or IP inside
+//   ERSPAN in GRE (RFC 2784/2890; type I/II 0x88BE, III 0x22EB; RFC 7348's peers: Cisco's and
+//   Arista's remote SPAN, Linux erspan links)
+// GRE carrying Ethernet (0x6558) or IP is left as GRE: that is a host's own tunnel, or a
+// flood's shape (Mirai's greeth and greip), which the flood rules read from the outside.
+// A tunnel inside a tunnel is opened once more at most; a frame whose inner frame does not
+// decode whole is kept as the outer datagram it arrived as.
+const VXLAN_PORT = 4789;
+const GENEVE_PORT = 6081;
+const GRE = 47;
+const GRE_ERSPAN_II = 0x88be;
+const GRE_ERSPAN_III = 0x22eb;
+const ETH_TEB = 0x6558;
+const MAX_TUNNEL_DEPTH = 2;
+const LINK_ETHERNET = 1, LINK_IPV4 = 228, LINK_IPV6 = 229;
+
 // Address family values seen in BSD/Linux loopback headers (DLT_NULL / DLT_LOOP).
 const AF_INET = 2;
 const AF_INET6_LINUX = 10;
@@ -59,7 +80,7 @@ export function decodeFrame(
 ): number {
   let status: number;
   try {
-    status = decodeRow(batch, i, buf, off, caplen, wirelen, linkType, ts);
+    status = decodeRow(batch, i, buf, off, caplen, wirelen, linkType, ts, 0);
   } catch {
     // Safety net for decoder bugs: the packet is counted, never lost, never thrown.
     status = S.internal_error;
@@ -67,7 +88,60 @@ export function decodeFrame(
     batch.flags[i] = F.MALFORMED;
   }
   stats.counts[status]++;
+  // a row decoded from inside a mirror tunnel holds the inner frame's lengths
+  if (batch.caplen[i] !== caplen) stats.tunnelled++;
   return status;
+}
+
+/** Where the mirrored frame starts inside a VXLAN or Geneve payload at buf[pay] (`len` bytes), and its link type packed as offset · 1024 + link; 0 when it is none. */
+function udpTunnel(buf: Uint8Array, pay: number, len: number, port: number): number {
+  if (port === VXLAN_PORT) {
+    // flags (the I flag set: the VNI is valid), 24 reserved bits, the VNI, 8 reserved bits
+    if (len < 8 + 14 || (buf[pay] & 0x08) === 0) return 0;
+    return (pay + 8) * 1024 + LINK_ETHERNET;
+  }
+  // Geneve: version 0, option length in 4-byte words, protocol type
+  if (len < 8 || buf[pay] >> 6 !== 0) return 0;
+  const hl = 8 + ((buf[pay] & 0x3f) << 2);
+  const type = (buf[pay + 2] << 8) | buf[pay + 3];
+  const link = type === ETH_TEB ? LINK_ETHERNET : type === ETH_IPV4 ? LINK_IPV4 : type === ETH_IPV6 ? LINK_IPV6 : 0;
+  if (link === 0 || len < hl + (link === LINK_ETHERNET ? 14 : 20)) return 0;
+  return (pay + hl) * 1024 + link;
+}
+
+/** Where the mirrored Ethernet frame starts inside GRE carrying ERSPAN at buf[q] (`len` bytes), packed as udpTunnel's; 0 when it is none. */
+function greErspan(buf: Uint8Array, q: number, len: number): number {
+  if (len < 4) return 0;
+  const f = buf[q];
+  // version 0, no routing (R: RFC 1701's, obsolete)
+  if ((buf[q + 1] & 7) !== 0 || (f & 0x40) !== 0) return 0;
+  const type = (buf[q + 2] << 8) | buf[q + 3];
+  if (type !== GRE_ERSPAN_II && type !== GRE_ERSPAN_III) return 0;
+  const seq = (f & 0x10) !== 0;
+  let h = 4 + (f & 0x80 ? 4 : 0) + (f & 0x20 ? 4 : 0) + (seq ? 4 : 0);
+  if (type === GRE_ERSPAN_II) {
+    // type I has no sequence number and no ERSPAN header; type II's is 8 bytes, version 1
+    if (seq) {
+      if (len < h + 8 || buf[q + h] >> 4 !== 1) return 0;
+      h += 8;
+    }
+  } else {
+    // type III: 12 bytes, version 2, and 8 more when its O flag says a platform subheader follows
+    if (len < h + 12 || buf[q + h] >> 4 !== 2) return 0;
+    h += (buf[q + h + 11] & 1) !== 0 ? 20 : 12;
+  }
+  if (len < h + 14) return 0;
+  return (q + h) * 1024 + LINK_ETHERNET;
+}
+
+/**
+ * Decodes the tunnel's inner frame (`t`: its offset and link type, packed) into row i, over
+ * whatever the outer decode would write. Not S_OK: the caller goes on with the outer
+ * datagram and writes every column again.
+ */
+function decodeInner(b: PacketBatch, i: number, buf: Uint8Array, t: number, end: number, wireEnd: number, ts: number, depth: number): number {
+  const q = Math.floor(t / 1024);
+  return decodeRow(b, i, buf, q, end - q, wireEnd - q, t % 1024, ts, depth + 1);
 }
 
 function decodeRow(
@@ -79,6 +153,7 @@ function decodeRow(
   wirelen: number,
   linkType: number,
   ts: number,
+  depth = 0,
 ): number {
   // Bounds every read below: a frame past the buffer end is read as truncated.
   if (!(off >= 0)) off = 0;
@@ -391,6 +466,10 @@ function decodeRow(
           payloadLen = ulen - 8;
         }
         pay = l4 + 8;
+        if ((dstPort === VXLAN_PORT || dstPort === GENEVE_PORT) && !fragmented && depth < MAX_TUNNEL_DEPTH) {
+          const t = udpTunnel(buf, pay, cap - 8, dstPort);
+          if (t !== 0 && decodeInner(b, i, buf, t, end, wireEnd, ts, depth) === S_OK) return S_OK;
+        }
         break;
       }
       case 1:
@@ -414,6 +493,10 @@ function decodeRow(
       default:
         // GRE, ESP, tunnels...: the IP fields are all we keep.
         payloadLen = l4Len;
+        if (protocol === GRE && !fragmented && depth < MAX_TUNNEL_DEPTH) {
+          const t = greErspan(buf, l4, cap);
+          if (t !== 0 && decodeInner(b, i, buf, t, end, wireEnd, ts, depth) === S_OK) return S_OK;
+        }
     }
   }
 
