@@ -266,29 +266,29 @@ export type MirrorTunnel = 'vxlan' | 'geneve' | 'geneve-ip' | 'erspan1' | 'erspa
 
 /**
  * Each Ethernet frame as a mirror session delivers it to a sensor: inside an outer Ethernet,
- * IPv4 (10.99.0.1 → 10.99.0.2, the mirror's source and the sensor) and VXLAN (UDP 4789, VNI
- * 7), Geneve (UDP 6081, with one 8-byte option; `geneve-ip` carries the IP packet without its
- * Ethernet header, as AWS's Gateway Load Balancer does: other frames are left out) or GRE with ERSPAN type I, II or III
+ * IPv4 (10.99.0.1 → 10.99.0.2, the mirror's source and the sensor; session k: 10.99.0.(1 + 2k),
+ * VNI and ERSPAN session id k more) and VXLAN (UDP 4789, VNI 7), Geneve (UDP 6081, with one
+ * 8-byte option; `geneve-ip` carries the IP packet without its Ethernet header, as AWS's Gateway Load Balancer does: other frames are left out) or GRE with ERSPAN type I, II or III
  * (III with the platform subheader). Checksums are not filled: nothing here reads them.
  */
-export function mirrored(frames: readonly Frame[], tunnel: MirrorTunnel): Frame[] {
+export function mirrored(frames: readonly Frame[], tunnel: MirrorTunnel, session = 0): Frame[] {
   let seq = 0;
   const ip = (f: Frame) => f.data[12] === 0x08 && f.data[13] === 0x00 ? true : f.data[12] === 0x86 && f.data[13] === 0xdd;
   return (tunnel === 'geneve-ip' ? frames.filter(ip) : frames).map((f) => {
     const inner = tunnel === 'geneve-ip' ? f.data.subarray(14) : f.data;
     let head: number[];
     let proto = 17;
-    if (tunnel === 'vxlan') head = [0x12, 0x34, 0x12, 0xb5, 0, 0, 0, 0, 0x08, 0, 0, 0, 0, 0, 7, 0];
+    if (tunnel === 'vxlan') head = [0x12, 0x34, 0x12, 0xb5, 0, 0, 0, 0, 0x08, 0, 0, 0, 0, 0, 7 + session, 0];
     else if (tunnel === 'geneve' || tunnel === 'geneve-ip') {
       const type = tunnel === 'geneve' ? [0x65, 0x58] : f.data[12] === 0x86 ? [0x86, 0xdd] : [0x08, 0x00];
-      head = [0x12, 0x34, 0x17, 0xc1, 0, 0, 0, 0, 0x02, 0, ...type, 0, 0, 7, 0, 0x01, 0x02, 0x80, 0x01, 0, 0, 0, 9];
+      head = [0x12, 0x34, 0x17, 0xc1, 0, 0, 0, 0, 0x02, 0, ...type, 0, 0, 7 + session, 0, 0x01, 0x02, 0x80, 0x01, 0, 0, 0, 9];
     } else {
       proto = 47;
       seq++;
       const s = [(seq >>> 24) & 255, (seq >>> 16) & 255, (seq >>> 8) & 255, seq & 255];
       if (tunnel === 'erspan1') head = [0x00, 0x00, 0x88, 0xbe];
-      else if (tunnel === 'erspan2') head = [0x10, 0x00, 0x88, 0xbe, ...s, 0x10, 0x07, 0x00, 0x2a, 0, 0, 0, 3];
-      else head = [0x10, 0x00, 0x22, 0xeb, ...s, 0x20, 0x07, 0x00, 0x2a, 0, 0, 0, 0, 0, 0, 0x80, 0x01, 1, 2, 3, 4, 5, 6, 7, 8];
+      else if (tunnel === 'erspan2') head = [0x10, 0x00, 0x88, 0xbe, ...s, 0x10, 0x07, 0x00, 0x2a + session, 0, 0, 0, 3];
+      else head = [0x10, 0x00, 0x22, 0xeb, ...s, 0x20, 0x07, 0x00, 0x2a + session, 0, 0, 0, 0, 0, 0, 0x80, 0x01, 1, 2, 3, 4, 5, 6, 7, 8];
     }
     const l4 = head.length + f.wirelen - (f.data.length - inner.length); // on the wire, whatever the snap length kept
     if (proto === 17) {
@@ -298,10 +298,17 @@ export function mirrored(frames: readonly Frame[], tunnel: MirrorTunnel): Frame[
     const total = 20 + l4;
     const o = new Uint8Array(14 + total);
     o.set([2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 0x08, 0x00], 0);
-    o.set([0x45, 0, total >> 8, total & 255, 0, 0, 0x40, 0, 64, proto, 0, 0, 10, 99, 0, 1, 10, 99, 0, 2], 14);
+    o.set([0x45, 0, total >> 8, total & 255, 0, 0, 0x40, 0, 64, proto, 0, 0, 10, 99, 0, 1 + 2 * session, 10, 99, 0, 2], 14);
     o.set(head, 34);
     o.set(inner, 34 + head.length);
     const added = o.length - f.data.length;
     return { ts: f.ts, data: o, wirelen: f.wirelen + added };
   });
+}
+
+/** The frames as a sensor gets them from two mirror sessions, one on each host of every conversation: each frame twice, the second copy `lateS` later from session 1. */
+export function mirroredTwice(frames: readonly Frame[], tunnel: MirrorTunnel, lateS = 0.001): Frame[] {
+  const a = mirrored(frames, tunnel, 0);
+  const b = mirrored(frames, tunnel, 1).map((f) => ({ ...f, ts: f.ts + lateS }));
+  return [...a, ...b].sort((x, y) => x.ts - y.ts);
 }

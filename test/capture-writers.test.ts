@@ -19,7 +19,7 @@ import { DecodeStats } from '../src/net/decode-stats.ts';
 import { writeEthernet, writeIpv4, writeTcp } from '../src/net/frame-writer.ts';
 import { PacketBatch, PacketFlags } from '../src/net/packet-batch.ts';
 import { readCaptureSync } from '../src/net/pcap-file.ts';
-import { asIpv6, cookedRouter, mirrored, readFrames, snapped, v6TextOf, writePcap, writeRouterPcapng, type Frame, type MirrorTunnel } from '../devkit/capture-rewrite.ts';
+import { asIpv6, cookedRouter, mirrored, mirroredTwice, readFrames, snapped, v6TextOf, writePcap, writeRouterPcapng, type Frame, type MirrorTunnel } from '../devkit/capture-rewrite.ts';
 import { CaptureFileReader } from '../src/net/pcap-file.ts';
 
 const CLASSES = new URL('./fixtures/captures/classes/', import.meta.url).pathname;
@@ -225,6 +225,20 @@ describe('traffic mirrored to a sensor inside a tunnel: VXLAN, Geneve, ERSPAN I/
     test(`classes_benign_web_nat_200.pcap mirrored in ${tunnel}: nobody banned (before, the mirror's source was: a UDP flood to 4789)`, () => {
       const alerts = alertsOf(rewritten('classes_benign_web_nat_200.pcap', tunnel, (src, dst) => writePcap(dst, mirrored(readFrames(src), tunnel))));
       assert.deepEqual(blockable(alerts), [], alerts.filter((a) => a.blockable).map(describeAlert).join('; '));
+    });
+  }
+
+  for (const tunnel of ['vxlan', 'erspan3'] as const) {
+    test(`${tunnel}, two mirror sessions (each host of every conversation mirrored): each packet counted once, and the same verdicts as one session`, () => {
+      const file = 'classes_brute_mysql_hydra.pcap';
+      const once = rowsOf(rewritten(file, `${tunnel}-1`, (src, dst) => writePcap(dst, mirrored(readFrames(src), tunnel))));
+      const twice = rowsOf(rewritten(file, `${tunnel}-2`, (src, dst) => writePcap(dst, mirroredTwice(readFrames(src), tunnel))));
+      assert.equal(once.copies, 0);
+      assert.deepEqual(twice, { rows: once.rows, copies: once.rows });
+      for (const [f, attacker] of [[file, '203.0.113.90'], ['classes_flood_udp_one_source.pcap', '203.0.113.111']] as const) {
+        const alerts = alertsOf(rewritten(f, `${tunnel}-2b`, (src, dst) => writePcap(dst, mirroredTwice(readFrames(src), tunnel))));
+        assert.deepEqual(blockable(alerts), [attacker], alerts.filter((a) => a.blockable).map(describeAlert).join('; '));
+      }
     });
   }
 

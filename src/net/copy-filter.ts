@@ -1,4 +1,6 @@
-// A packet seen twice in one capture, once on each side of a router: `tcpdump -i any` on a
+// A packet seen twice in one capture, once on each side of a router (or, for a sensor fed by
+// mirror sessions, once from each mirrored host's session: decode.ts tunnelSide is the side
+// then, and the TTL equal or one less as below): `tcpdump -i any` on a
 // router (Linux cooked, SLL or SLL2), or a pcapng holding two interfaces, sees every
 // forwarded packet arrive on one interface and leave by another, 10 µs to a few ms later,
 // its TTL (hop limit) one less and its link header new (RFC 1812 §5.3.1; a bridge keeps

@@ -34,6 +34,21 @@ const GRE_ERSPAN_III = 0x22eb;
 const ETH_TEB = 0x6558;
 const MAX_TUNNEL_DEPTH = 2;
 const LINK_ETHERNET = 1, LINK_IPV4 = 228, LINK_IPV6 = 229;
+/** The tunnel id (VNI, ERSPAN session) udpTunnel or greErspan last found. */
+let tunnelId = 0;
+/** The mirror session the last decodeFrame's row came through (0: none): see tunnelSide(). */
+let lastSide = 0;
+
+/**
+ * Which mirror session the frame decodeFrame last decoded came through: its outer source
+ * address and tunnel id (VNI, ERSPAN session) mixed, never 0; 0 when it came in no tunnel.
+ * A packet between two mirrored hosts arrives twice, once from each host's session (AWS's
+ * documentation warns of it): copy-filter.ts takes this as the side of the capture it was
+ * seen on. Read it right after decodeFrame (the decoder is synchronous).
+ */
+export function tunnelSide(): number {
+  return lastSide;
+}
 
 // Address family values seen in BSD/Linux loopback headers (DLT_NULL / DLT_LOOP).
 const AF_INET = 2;
@@ -79,6 +94,7 @@ export function decodeFrame(
   stats: DecodeStats,
 ): number {
   let status: number;
+  lastSide = 0;
   try {
     status = decodeRow(batch, i, buf, off, caplen, wirelen, linkType, ts, 0);
   } catch {
@@ -98,6 +114,7 @@ function udpTunnel(buf: Uint8Array, pay: number, len: number, port: number): num
   if (port === VXLAN_PORT) {
     // flags (the I flag set: the VNI is valid), 24 reserved bits, the VNI, 8 reserved bits
     if (len < 8 + 14 || (buf[pay] & 0x08) === 0) return 0;
+    tunnelId = (buf[pay + 4] << 16) | (buf[pay + 5] << 8) | buf[pay + 6];
     return (pay + 8) * 1024 + LINK_ETHERNET;
   }
   // Geneve: version 0, option length in 4-byte words, protocol type
@@ -106,6 +123,7 @@ function udpTunnel(buf: Uint8Array, pay: number, len: number, port: number): num
   const type = (buf[pay + 2] << 8) | buf[pay + 3];
   const link = type === ETH_TEB ? LINK_ETHERNET : type === ETH_IPV4 ? LINK_IPV4 : type === ETH_IPV6 ? LINK_IPV6 : 0;
   if (link === 0 || len < hl + (link === LINK_ETHERNET ? 14 : 20)) return 0;
+  tunnelId = (buf[pay + 4] << 16) | (buf[pay + 5] << 8) | buf[pay + 6];
   return (pay + hl) * 1024 + link;
 }
 
@@ -119,15 +137,18 @@ function greErspan(buf: Uint8Array, q: number, len: number): number {
   if (type !== GRE_ERSPAN_II && type !== GRE_ERSPAN_III) return 0;
   const seq = (f & 0x10) !== 0;
   let h = 4 + (f & 0x80 ? 4 : 0) + (f & 0x20 ? 4 : 0) + (seq ? 4 : 0);
+  tunnelId = 0;
   if (type === GRE_ERSPAN_II) {
     // type I has no sequence number and no ERSPAN header; type II's is 8 bytes, version 1
     if (seq) {
       if (len < h + 8 || buf[q + h] >> 4 !== 1) return 0;
+      tunnelId = ((buf[q + h + 2] & 3) << 8) | buf[q + h + 3]; // the session id
       h += 8;
     }
   } else {
     // type III: 12 bytes, version 2, and 8 more when its O flag says a platform subheader follows
     if (len < h + 12 || buf[q + h] >> 4 !== 2) return 0;
+    tunnelId = ((buf[q + h + 2] & 3) << 8) | buf[q + h + 3];
     h += (buf[q + h + 11] & 1) !== 0 ? 20 : 12;
   }
   if (len < h + 14) return 0;
@@ -139,9 +160,13 @@ function greErspan(buf: Uint8Array, q: number, len: number): number {
  * whatever the outer decode would write. Not S_OK: the caller goes on with the outer
  * datagram and writes every column again.
  */
-function decodeInner(b: PacketBatch, i: number, buf: Uint8Array, t: number, end: number, wireEnd: number, ts: number, depth: number): number {
+function decodeInner(b: PacketBatch, i: number, buf: Uint8Array, t: number, end: number, wireEnd: number, ts: number, depth: number, outer: number): number {
   const q = Math.floor(t / 1024);
-  return decodeRow(b, i, buf, q, end - q, wireEnd - q, t % 1024, ts, depth + 1);
+  const side = Math.imul(outer ^ tunnelId, 0x9e3779b1) | 1;
+  const status = decodeRow(b, i, buf, q, end - q, wireEnd - q, t % 1024, ts, depth + 1);
+  // the outermost tunnel names the session (an inner one's side was set first, and is replaced)
+  if (status === S_OK) lastSide = side;
+  return status;
 }
 
 function decodeRow(
@@ -468,7 +493,7 @@ function decodeRow(
         pay = l4 + 8;
         if ((dstPort === VXLAN_PORT || dstPort === GENEVE_PORT) && !fragmented && depth < MAX_TUNNEL_DEPTH) {
           const t = udpTunnel(buf, pay, cap - 8, dstPort);
-          if (t !== 0 && decodeInner(b, i, buf, t, end, wireEnd, ts, depth) === S_OK) return S_OK;
+          if (t !== 0 && decodeInner(b, i, buf, t, end, wireEnd, ts, depth, addrKind === 4 ? src4 : word(buf, a6) ^ word(buf, a6 + 4) ^ word(buf, a6 + 8) ^ word(buf, a6 + 12)) === S_OK) return S_OK;
         }
         break;
       }
@@ -495,7 +520,7 @@ function decodeRow(
         payloadLen = l4Len;
         if (protocol === GRE && !fragmented && depth < MAX_TUNNEL_DEPTH) {
           const t = greErspan(buf, l4, cap);
-          if (t !== 0 && decodeInner(b, i, buf, t, end, wireEnd, ts, depth) === S_OK) return S_OK;
+          if (t !== 0 && decodeInner(b, i, buf, t, end, wireEnd, ts, depth, addrKind === 4 ? src4 : word(buf, a6) ^ word(buf, a6 + 4) ^ word(buf, a6 + 8) ^ word(buf, a6 + 12)) === S_OK) return S_OK;
         }
     }
   }
