@@ -64,3 +64,22 @@ test('eval command: --help says the flags repeat; missing inputs are usage error
   assert.equal(missing.status, 2);
   assert.match(missing.stderr, /cannot read capture \/nonexistent\.pcap: ENOENT/);
 });
+
+test('eval on the captures\' own time: a scan split over 40 sources in 10 s, more than the 30 bans a minute the rate limit makes at once, is banned whole (the rest as tokens free, after the last packet too)', async () => {
+  const C = new URL('./fixtures/captures/classes/', import.meta.url).pathname;
+  const r = await evaluate({
+    benign: [`${P}D01_benign_example.pcap`],
+    attack: [`${C}classes_scan_distributed_40.pcap`],
+    labels: readLabels(`${C}labels.tsv`),
+    config: testConfig({ responder: { rateLimit: { bans: 30, perS: 60, deferS: 600 } } }),
+    models: null,
+  });
+  assert.equal(r.blocks.recall, 1, JSON.stringify(r.blocks.missed));
+  assert.equal(r.blocks.precision, 1);
+  assert.equal(r.blocks.blocked.length, 40);
+  const ttd = r.timeToDetection.perFile[0]!.attackers!.map((a) => a.ttdS!).sort((a, b) => a - b);
+  // 30 at once; the other 10 one every 2 s of capture time (60 s / 30 bans), the last ones after the capture ends
+  assert.ok(ttd[29]! < 1, `the first 30 within a second of their scans: ${ttd}`);
+  assert.ok(ttd[39]! > 10, `the last held back by the limit: ${ttd}`);
+  assert.ok((r.skipped['rate-limited'] ?? 0) >= 10);
+});

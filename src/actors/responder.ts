@@ -22,7 +22,8 @@ export function responderSpec(desk: BanDesk): WorkerSpec {
   });
   const stats = () => {
     const s = desk.policy.stats();
-    return { alerts: s.alerts, bans: s.bans, skipped: Object.values(s.skipped).reduce((a, b) => a + b, 0) };
+    const held = desk.deferred();
+    return { alerts: s.alerts, bans: s.bans, skipped: Object.values(s.skipped).reduce((a, b) => a + b, 0), heldBack: held.waiting, madeLate: held.made };
   };
   // Alerts are few and each matters: a deep mailbox, and under a flood of them the oldest go first.
   return { type: 'worker', id: RESPONDER_ID, start: behavior, stats, mailbox: { capacity: 10_000, overflow: 'drop-oldest' } };

@@ -182,7 +182,14 @@ export const ConfigSchema = Type.Object(
             },
             strict,
           ),
-          rateLimit: Type.Object({ bans: Type.Integer({ minimum: 1 }), perS: Type.Number({ exclusiveMinimum: 0 }) }, { ...strict, description: 'automatic bans at most `bans` per `perS` seconds' }),
+          rateLimit: Type.Object(
+            {
+              bans: Type.Integer({ minimum: 1 }),
+              perS: Type.Number({ exclusiveMinimum: 0 }),
+              deferS: Type.Optional(Type.Number({ minimum: 0, maximum: 86_400, description: 'a ban the limit refuses is made when a token frees, if within this many seconds (0: dropped)' })),
+            },
+            { ...strict, description: 'automatic bans at most `bans` per `perS` seconds' },
+          ),
           allow: Type.Array(Type.String({ minLength: 1 }), { description: 'addresses and CIDRs never banned, besides loopback and this node\'s own addresses' }),
           manualTtl: Type.Object({ minS: Type.Integer({ minimum: 1 }), maxS: Type.Integer({ minimum: 1 }), defaultS: Type.Integer({ minimum: 1 }) }, strict),
           forgeableBanTtlS: Type.Number({ minimum: 10, description: 'ban length when the evidence could be forged and the source never had a real session here (no escalation)' }),

@@ -14,6 +14,7 @@ import { basename, join } from 'node:path';
 import { captureSpec, type CaptureProgress } from '../actors/capture.ts';
 import type { Alert } from '../detect/alert.ts';
 import { MemoryBanRegistry } from '../respond/memory-ban-registry.ts';
+import { CaptureClock } from './capture-clock.ts';
 import type { Config } from '../config/schema.ts';
 import { assembleDefence } from '../node/defence.ts';
 import type { ModelShelf } from '../detect/model-shelf.ts';
@@ -21,7 +22,7 @@ import { featureCount } from '../detect/flow-features.ts';
 import { LoginAttempts } from './login-attempts.ts';
 import { rocAuc } from './roc-auc.ts';
 import type { Labels } from './labels.ts';
-import { firstSeenKey, scoreRun, type EvalFile } from './score.ts';
+import { LATE_S, firstSeenKey, scoreRun, type EvalFile } from './score.ts';
 import { DryRunBackend } from '../firewall/dry-run.ts';
 import type { GeoLookup } from '../geo/geo-lookup.ts';
 import { FileSource, type FileSpan } from '../net/file-source.ts';
@@ -42,6 +43,8 @@ export interface EvalOptions {
 }
 
 const GAP_S = 1;
+/** Seconds of capture time the evaluation runs on after the last packet: as long as score.ts credits a ban made after its file ends. */
+const DRAIN_S = LATE_S;
 
 /** Reads the files once to know where each lands on the merged timeline. */
 async function layOut(files: string[]): Promise<FileSpan[]> {
@@ -89,7 +92,9 @@ export async function evaluate(o: EvalOptions) {
     const { openModelShelf } = await import('../detect/model-shelf.ts');
     models = await openModelShelf(tmp, config.model);
   }
-  const registry = new MemoryBanRegistry();
+  // the responder and the registry on the captures' timeline (capture-clock.ts)
+  const clock = new CaptureClock();
+  const registry = new MemoryBanRegistry(clock);
   const firewall = new DryRunBackend();
   const decisions: Decision[] = [];
   const alerts: Alert[] = [];
@@ -112,8 +117,10 @@ export async function evaluate(o: EvalOptions) {
     featureCount: featureCount(),
     // The captures' own addresses are what is judged, not this machine's.
     interfaces: {},
+    clock,
     onScored(batch, s, ps) {
       const p = batch.packets;
+      if (p.length > 0) clock.reach(p.ts[p.length - 1]! * 1000);
       attempts.scan(p);
       for (let i = 0; i < p.length; i++) {
         const k = spanIndexAt(spans, p.ts[i]!);
@@ -199,6 +206,12 @@ export async function evaluate(o: EvalOptions) {
       await until('the detectors to see every packet', () => failed !== undefined || (detected >= grace.delivered + delivered(rest.progress) && idle()));
     }
     if (failed) throw failed;
+    // The node would go on after the last packet: the bans its rate limit held back are made as
+    // tokens free, and the scoring counts a ban up to a minute after its file's end (score.ts)
+    for (let s = 0; s < DRAIN_S; s++) {
+      clock.reach(clock.now() + 1000);
+      await defence.desk.settled();
+    }
   } finally {
     clearInterval(progress);
     await system.stop();

@@ -10,6 +10,9 @@ import type { Alert } from '../detect/alert.ts';
 import type { Decision } from '../respond/decision.ts';
 import type { FileLabel } from './labels.ts';
 
+/** Seconds after a file's last packet within which an alert or a ban still counts for it (a flood watch's alert comes after the shards' own; a ban the rate limit held back comes as tokens free). */
+export const LATE_S = 60;
+
 export interface EvalFile {
   file: string;
   role: 'benign' | 'attack';
@@ -63,7 +66,7 @@ export function scoreRun(o: Observations) {
         // by capture time: the flood watch's alerts reach the desk after the shards' own).
         const ttas = label.victims.map((v) => {
           let a: Alert | undefined;
-          for (const x of o.alerts) if (x.target === v && x.ts >= f.firstTs && x.ts <= f.lastTs + 60 && (!a || x.ts < a.ts)) a = x;
+          for (const x of o.alerts) if (x.target === v && x.ts >= f.firstTs && x.ts <= f.lastTs + LATE_S && (!a || x.ts < a.ts)) a = x;
           return { victim: v, alerted: Boolean(a), type: a?.type ?? null, ttdS: a ? round(a.ts - f.firstTs) : null };
         });
         return { file: f.file, class: cls, victims: ttas };
@@ -73,7 +76,7 @@ export function scoreRun(o: Observations) {
         const first = o.firstSeen.get(firstSeenKey(f.file, addr));
         if (first === undefined) return { attacker: addr, seen: false, blocked: blocked.has(addr), ttdS: null, by: null };
         // A ban made before this file (the same attacker in an earlier file) detects it at once.
-        const d = bans.filter((x) => x.address === addr && (x.captureTs ?? Infinity) <= f.lastTs + 60).sort((a, b) => (a.captureTs ?? 0) - (b.captureTs ?? 0))[0];
+        const d = bans.filter((x) => x.address === addr && (x.captureTs ?? Infinity) <= f.lastTs + LATE_S).sort((a, b) => (a.captureTs ?? 0) - (b.captureTs ?? 0))[0];
         const ttd = d ? Math.max(0, (d.captureTs ?? first) - first) : null;
         const row = { attacker: addr, seen: true, blocked: Boolean(d), ttdS: ttd === null ? null : round(ttd), by: d?.detector ?? null };
         if (cls !== 'brute' || !o.attempts) return row;

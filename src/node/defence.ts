@@ -17,7 +17,7 @@ import type { FirewallBackend } from '../firewall/backend.ts';
 import { AllowList, type AllowListSources } from '../respond/allow-list.ts';
 import { BanDesk } from '../respond/ban-desk.ts';
 import { ResponderPolicy, type PolicyState } from '../respond/policy.ts';
-import { wallClock } from '../util/clock.ts';
+import { wallClock, type Clock } from '../util/clock.ts';
 import { FLOODS_PATH, RESPONDER_PATH, STORE_PATH, TRAINER_PATH } from '../actors/tree-layout.ts';
 import { shareOf } from '../net/shard-count.ts';
 import { shardWorkerSpec } from '../actors/shard-worker.ts';
@@ -40,6 +40,8 @@ export interface DefenceOptions extends Pick<DetectionOptions, 'onScored' | 'onT
   interfaces?: AllowListSources['interfaces'];
   /** Where offences and the ban budget live (default: memory, one node). */
   policyState?: PolicyState;
+  /** The responder's time (default: the wall clock; the evaluation's: the captures', eval/capture-clock.ts). */
+  clock?: Clock;
 }
 
 export interface Defence {
@@ -74,8 +76,9 @@ export async function assembleDefence(o: DefenceOptions): Promise<Defence> {
   const { config } = o;
   const rules = rulesOf(config);
   const allow = new AllowList({ interfaces: o.interfaces ?? networkInterfaces(), configured: responderOf(config).allow });
-  const policy = new ResponderPolicy(responderOf(config), allow, wallClock, o.policyState ?? {});
-  const desk = new BanDesk(o.registry, policy);
+  const clock = o.clock ?? wallClock;
+  const policy = new ResponderPolicy(responderOf(config), allow, clock, o.policyState ?? {});
+  const desk = new BanDesk(o.registry, policy, { clock });
   await desk.start();
   const m = config.model;
   const useModel = m.enabled && o.models !== null;

@@ -8,7 +8,7 @@
 import type { Ban, BanRegistry } from './ban-registry.ts';
 import { MalformedBanError } from './ban-record.ts';
 import type { Alert } from '../detect/alert.ts';
-import { wallClock, type Clock } from '../util/clock.ts';
+import { wallClock, type Clock, type TimerHandle } from '../util/clock.ts';
 import { Ring } from '../util/ring.ts';
 import type { Decision } from './decision.ts';
 import { DecisionLog, type DecisionLogEntry } from './decision-log.ts';
@@ -22,6 +22,28 @@ export interface BanDeskOptions {
   clock?: Clock;
   decisionLog?: number;
   alertLog?: number;
+  /** Bans the rate limit holds back at most (the oldest is dropped beyond; default 4096). */
+  deferMax?: number;
+}
+
+/** A ban the rate limit held back: its alert's record, and when it was first refused (the desk's clock, ms). */
+interface Held {
+  record: AlertRecord;
+  since: number;
+}
+
+/** What became of the bans the rate limit held back since the start. */
+export interface DeferredCounts {
+  /** Waiting now. */
+  waiting: number;
+  /** Made once a token freed. */
+  made: number;
+  /** Judged again and not made (banned meanwhile, allow-listed since). */
+  settled: number;
+  /** Dropped after rateLimit.deferS. */
+  expired: number;
+  /** Dropped to keep deferMax (the oldest). */
+  dropped: number;
 }
 
 type Listener<T> = (x: T) => void;
@@ -47,6 +69,19 @@ export class BanDesk {
   private unwatch: (() => void) | undefined;
   private readonly decisionListeners: Array<Listener<Decision>> = [];
   private readonly alertListeners: Array<Listener<Alert>> = [];
+  /**
+   * Bans the rate limit refused, by source, oldest first: made as tokens free (a limit that
+   * delays, not one that forgets: a distributed scan's 50 sources are all banned, 30 at once
+   * and the rest over the next minute, even once they stop). A newer alert of a waiting
+   * source takes its place in the line.
+   */
+  private readonly held = new Map<string, Held>();
+  private readonly deferMax: number;
+  private heldTimer: TimerHandle | undefined;
+  private heldAt = Infinity;
+  private readonly deferCounts = { made: 0, settled: 0, expired: 0, dropped: 0 };
+  /** The desk's turns, one at a time: the detectors' alerts and the held bans' release. */
+  private turn: Promise<unknown> = Promise.resolve();
 
   constructor(
     readonly registry: BanRegistry,
@@ -56,6 +91,7 @@ export class BanDesk {
     this.clock = options.clock ?? wallClock;
     this.log = new DecisionLog(options.decisionLog ?? 1000);
     this.recentAlerts = new Ring(options.alertLog ?? 10_000);
+    this.deferMax = options.deferMax ?? 4096;
   }
 
   /** Starts following the registry (watch first, then list, so no change falls between). */
@@ -70,6 +106,18 @@ export class BanDesk {
   close(): void {
     this.unwatch?.();
     this.unwatch = undefined;
+    this.heldTimer?.cancel();
+    this.heldTimer = undefined;
+  }
+
+  /** Resolves when the desk's turns so far (alerts judged, held bans released) are done. */
+  settled(): Promise<void> {
+    return this.turn.then(() => {});
+  }
+
+  /** The bans the rate limit held back: waiting, and what became of the others. */
+  deferred(): DeferredCounts {
+    return { waiting: this.held.size, ...this.deferCounts };
   }
 
   onDecision(fn: Listener<Decision>): void {
@@ -86,7 +134,17 @@ export class BanDesk {
    * announced in the order decided. Each is seen by the policy at once, so a later alert of
    * the same turn about the same address is judged against it.
    */
-  async handleAlerts(alerts: readonly Alert[]): Promise<Decision[]> {
+  handleAlerts(alerts: readonly Alert[]): Promise<Decision[]> {
+    return this.serial(() => this.judge(alerts));
+  }
+
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.turn.then(fn, fn);
+    this.turn = next.catch(() => {});
+    return next;
+  }
+
+  private async judge(alerts: readonly Alert[]): Promise<Decision[]> {
     const made: Decision[] = [];
     /** The desk's view before this turn of each address it bans (restored if the registry refuses the ban). */
     const prior = new Map<string, Ban | undefined>();
@@ -98,6 +156,7 @@ export class BanDesk {
       const outcome = this.policy.onAlert(alert, this.active.get(alert.source));
       record.outcome = outcome;
       this.log.record(outcome, alert, this.clock.now());
+      if ('skipped' in outcome && outcome.skipped === 'rate-limited') this.hold(record, outcome.retryInMs ?? this.policy.banIntervalMs);
       if ('decision' in outcome) {
         // seen at once by the next alert, before the registry's watch reports it
         const address = outcome.decision.address;
@@ -106,6 +165,86 @@ export class BanDesk {
         made.push(outcome.decision);
       }
     }
+    if (made.length > 0) await this.apply(made, prior);
+    return made;
+  }
+
+  /** Keeps a refused ban's alert until a token frees (not when rateLimit.deferS is 0). */
+  private hold(record: AlertRecord, retryInMs: number): void {
+    if (this.policy.deferMs <= 0) return;
+    const key = record.alert.source;
+    const waiting = this.held.get(key);
+    if (waiting) waiting.record = record;
+    else {
+      if (this.held.size >= this.deferMax) {
+        const oldest = this.held.keys().next().value!;
+        this.held.delete(oldest);
+        this.deferCounts.dropped++;
+      }
+      this.held.set(key, { record, since: this.clock.now() });
+    }
+    this.wakeIn(retryInMs);
+  }
+
+  private wakeIn(ms: number): void {
+    const at = this.clock.now() + ms;
+    if (this.heldTimer && this.heldAt <= at) return;
+    this.heldTimer?.cancel();
+    this.heldAt = at;
+    this.heldTimer = this.clock.setTimer(() => {
+      this.heldTimer = undefined;
+      this.heldAt = Infinity;
+      // a turn that fails (the registry down) leaves what it did not make waiting, for the next wake
+      this.serial(() => this.release()).catch(() => this.wakeIn(this.policy.banIntervalMs));
+    }, Math.max(0, ms));
+  }
+
+  /**
+   * The held bans, oldest first, judged again while tokens are free (each takes one, as it
+   * would have): made, or settled otherwise (banned meanwhile, allow-listed since); those
+   * waiting longer than rateLimit.deferS are dropped. The decision says how long it waited,
+   * and its capture time is the alert's plus that wait.
+   */
+  private async release(): Promise<Decision[]> {
+    const now = this.clock.now();
+    const made: Decision[] = [];
+    const prior = new Map<string, Ban | undefined>();
+    for (const [key, h] of this.held) {
+      if (now - h.since > this.policy.deferMs) {
+        this.held.delete(key);
+        this.deferCounts.expired++;
+        continue;
+      }
+      if (this.policy.bansAvailable() < 1) break;
+      this.held.delete(key);
+      const alert = h.record.alert;
+      const outcome = this.policy.onAlert(alert, this.active.get(alert.source), true);
+      if ('skipped' in outcome && outcome.skipped === 'rate-limited') {
+        // another node of the cluster took the token: back in line, first
+        const rest = [...this.held];
+        this.held.clear();
+        this.held.set(key, h);
+        for (const [k, v] of rest) this.held.set(k, v);
+        break;
+      }
+      if ('skipped' in outcome) {
+        h.record.outcome = outcome;
+        this.log.record(outcome, alert, now);
+        this.deferCounts.settled++;
+        continue;
+      }
+      const waitedS = (now - h.since) / 1000;
+      const c = outcome.decision.captureTs;
+      const d: Decision = { ...outcome.decision, reason: `${outcome.decision.reason} (held ${Math.round(waitedS)} s by the rate limit)`, ...(c !== undefined ? { captureTs: c + waitedS } : {}) };
+      const done: PolicyOutcome = { decision: d };
+      h.record.outcome = done;
+      this.log.record(done, alert, now);
+      if (!prior.has(d.address)) prior.set(d.address, this.active.get(d.address));
+      this.active.set(d.address, banOf(d));
+      made.push(d);
+      this.deferCounts.made++;
+    }
+    if (this.held.size > 0) this.wakeIn(this.policy.banIntervalMs);
     if (made.length > 0) await this.apply(made, prior);
     return made;
   }

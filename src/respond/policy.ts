@@ -21,7 +21,8 @@ import { readable } from '../util/round.ts';
 export const SKIP_REASONS = ['below-min-score', 'not-blockable', 'allow-listed', 'forgeable-evidence', 'already-banned', 'rate-limited'] as const;
 export type SkipReason = (typeof SKIP_REASONS)[number];
 
-export type PolicyOutcome = { decision: Decision } | { skipped: SkipReason; detail: string };
+/** retryInMs: with 'rate-limited', when the next automatic ban can be made. */
+export type PolicyOutcome = { decision: Decision } | { skipped: SkipReason; detail: string; retryInMs?: number };
 
 export interface ResponderStats {
   alerts: number;
@@ -96,8 +97,9 @@ export class ResponderPolicy {
     return 0;
   }
 
-  onAlert(alert: Alert, activeBan?: Ban): PolicyOutcome {
-    this.counts.alerts++;
+  /** An alert judged; `reconsidered`: one judged before and held back by the rate limit (ban-desk.ts), not counted as an alert again. */
+  onAlert(alert: Alert, activeBan?: Ban, reconsidered = false): PolicyOutcome {
+    if (!reconsidered) this.counts.alerts++;
     const { minScore } = this.config;
     if (alert.score === Infinity) {
       // A detector's bug (a division by zero): no ban could be stored with it (ban-record.ts).
@@ -177,7 +179,10 @@ export class ResponderPolicy {
 
   private rateLimited(address: string, alert: Alert, waitMs: number): PolicyOutcome {
     const { bans, perS } = this.config.rateLimit;
-    return this.skip('rate-limited', `would ban ${address} for ${alert.type}, but automatic bans are limited to ${bans} per ${perS} s and none is free; the next frees in ${secs(Math.ceil(waitMs / 100) / 10)} s`);
+    const deferS = this.config.rateLimit.deferS ?? 0;
+    const then = deferS > 0 ? `; it waits (up to ${deferS} s) and is made then` : '';
+    const out = this.skip('rate-limited', `would ban ${address} for ${alert.type}, but automatic bans are limited to ${bans} per ${perS} s and none is free; the next frees in ${secs(Math.ceil(waitMs / 100) / 10)} s${then}`);
+    return { ...out, retryInMs: waitMs };
   }
 
   /**
@@ -221,6 +226,22 @@ export class ResponderPolicy {
     this.counts.manualUnbans++;
     const reason = had > 0 ? `lifted by an operator; ${had} remembered offence${had === 1 ? '' : 's'} forgotten` : 'lifted by an operator (no offences remembered)';
     return { address: net.text, action: 'unban', ttl: 0, reason, detector: 'operator', score: 1, at: this.clock.now() };
+  }
+
+  /** Automatic bans that could be made right now (whole tokens in the bucket). */
+  bansAvailable(): number {
+    return this.budget.available(this.clock.now());
+  }
+
+  /** Milliseconds the bucket takes to free one more automatic ban (its refill rate). */
+  get banIntervalMs(): number {
+    const { bans, perS } = this.config.rateLimit;
+    return (perS * 1000) / bans;
+  }
+
+  /** How long a ban the rate limit refused may wait to be made, ms (0: it is dropped). */
+  get deferMs(): number {
+    return (this.config.rateLimit.deferS ?? 0) * 1000;
   }
 
   stats(): ResponderStats {

@@ -18,8 +18,12 @@ export interface ResponderConfig {
     /** An address's offences are forgotten this long after its last ban ends, seconds. */
     memoryS: number;
   };
-  /** Token bucket on automatic bans: at most `bans` at once, refilled at bans/perS per second. Operator bans are not limited. */
-  rateLimit: { bans: number; perS: number };
+  /**
+   * Token bucket on automatic bans: at most `bans` at once, refilled at bans/perS per second.
+   * Operator bans are not limited. A ban the bucket refuses waits (ban-desk.ts) and is made
+   * when a token frees, unless `deferS` seconds passed first (0: refused bans are dropped).
+   */
+  rateLimit: { bans: number; perS: number; deferS?: number };
   /** Addresses and CIDRs never to ban (loopback and the node's own addresses are always added). */
   allow: string[];
   /** Bounds and default of an operator's ban length, seconds. */
@@ -38,7 +42,9 @@ export const DEFAULT_RESPONDER: ResponderConfig = {
   minScore: 0.5,
   banTtlS: 600, // fail2ban's default bantime
   escalation: { factor: 2, maxTtlS: 7 * 86_400, memoryS: 86_400 },
-  rateLimit: { bans: 30, perS: 60 },
+  // deferS: a ban the limit holds back is still made within fail2ban's default findtime (600 s),
+  // the window over which its jail would still count the offence; after that it is dropped
+  rateLimit: { bans: 30, perS: 60, deferS: 600 },
   allow: [],
   // The floor stays well above etcd's minimum lease TTL (about 2 s).
   manualTtl: { minS: 10, maxS: 30 * 86_400, defaultS: 3_600 },
@@ -67,6 +73,8 @@ export function checkResponderConfig(c: ResponderConfig): void {
   need(Number.isFinite(c.escalation.memoryS) && c.escalation.memoryS >= 0, 'escalation.memoryS', c.escalation.memoryS, 'a number of seconds >= 0');
   need(Number.isInteger(c.rateLimit.bans) && c.rateLimit.bans >= 1, 'rateLimit.bans', c.rateLimit.bans, 'a whole number >= 1');
   need(positive(c.rateLimit.perS), 'rateLimit.perS', c.rateLimit.perS, 'a positive number of seconds');
+  const deferS = c.rateLimit.deferS ?? 0;
+  need(Number.isFinite(deferS) && deferS >= 0 && deferS <= 86_400, 'rateLimit.deferS', c.rateLimit.deferS, 'a number of seconds from 0 (refused bans are dropped) to 86400');
   const m = c.manualTtl;
   need(Number.isInteger(m.minS) && m.minS >= 1, 'manualTtl.minS', m.minS, 'a whole number of seconds >= 1');
   need(Number.isInteger(m.maxS) && m.maxS >= m.minS, 'manualTtl.maxS', m.maxS, `a whole number of seconds >= manualTtl.minS (${m.minS})`);
