@@ -79,6 +79,7 @@ export class BanDesk {
   private readonly deferMax: number;
   private heldTimer: TimerHandle | undefined;
   private heldAt = Infinity;
+  private closed = false;
   private readonly deferCounts = { made: 0, settled: 0, expired: 0, dropped: 0 };
   /** The desk's turns, one at a time: the detectors' alerts and the held bans' release. */
   private turn: Promise<unknown> = Promise.resolve();
@@ -108,6 +109,7 @@ export class BanDesk {
     this.unwatch = undefined;
     this.heldTimer?.cancel();
     this.heldTimer = undefined;
+    this.closed = true;
   }
 
   /** Resolves when the desk's turns so far (alerts judged, held bans released) are done. */
@@ -187,6 +189,7 @@ export class BanDesk {
   }
 
   private wakeIn(ms: number): void {
+    if (this.closed) return;
     const at = this.clock.now() + ms;
     if (this.heldTimer && this.heldAt <= at) return;
     this.heldTimer?.cancel();
