@@ -14,6 +14,7 @@ import { CaptureFileError } from '../src/net/errors.ts';
 import { PacketBatch, PacketFlags as F } from '../src/net/packet-batch.ts';
 import { CaptureFileReader } from '../src/net/pcap-file.ts';
 import { mulberry32 } from '../devkit/prng.ts';
+import { mirrored, type MirrorTunnel } from '../devkit/capture-rewrite.ts';
 import { ShardRouter } from '../src/net/shard-router.ts';
 import { Enrichment } from '../src/detect/enrichment.ts';
 import { FlowFeatureExtractor } from '../src/detect/flow-features.ts';
@@ -56,6 +57,7 @@ const LINK_TYPES = [0, 1, 12, 14, 101, 108, 113, 228, 229, 276, 147, 65535];
 const ETHERTYPES = [0x0800, 0x86dd, 0x0806, 0x8100, 0x88a8, 0x9100, 0x88cc, 0x0026];
 const PROTOCOLS = [0, 1, 4, 6, 17, 41, 43, 44, 50, 51, 58, 59, 60, 135, 255];
 const LENGTHS = [0, 1, 4, 7, 8, 19, 20, 39, 40, 41, 0x7fff, 0xffff];
+const TUNNELS: MirrorTunnel[] = ['vxlan', 'geneve', 'geneve-ip', 'erspan1', 'erspan2', 'erspan3'];
 
 test(`decoder and shards: ${PACKETS} mutated frames, no exception escapes, counts add up (seed ${SEED})`, async (t) => {
   // Every full batch of decoded rows also goes through the shard router and two enricher
@@ -71,6 +73,8 @@ test(`decoder and shards: ${PACKETS} mutated frames, no exception escapes, count
   const n = frames.offset.length;
   assert.ok(n > 100_000, `only ${n} frames loaded`);
   const rand = prng(SEED);
+  const tunnelRand = prng(SEED ^ 0x7a11e1);
+  let tunnelled = 0;
   const scratch = new Uint8Array(262144 + 64);
   const batch = new PacketBatch(1024);
   const stats = new DecodeStats();
@@ -87,6 +91,19 @@ test(`decoder and shards: ${PACKETS} mutated frames, no exception escapes, count
     let wirelen = frames.wirelen[k];
     let linkType = frames.linkType[k];
     const ip = 14; // every shared capture is Ethernet
+    // one frame in eight arrives as a mirror session delivers it (VXLAN, Geneve, ERSPAN: the
+    // decoder opens the tunnel), so the mutations reach the tunnels' headers and the frames in
+    // them; drawn from a stream of its own, so a seed's other draws are what they were
+    if (tunnelRand() % 8 === 0) {
+      const t = TUNNELS[tunnelRand() % TUNNELS.length]!;
+      const w = mirrored([{ ts: 0, data: scratch.slice(0, len), wirelen }], t)[0];
+      if (w && w.data.length <= scratch.length) {
+        scratch.set(w.data);
+        len = w.data.length;
+        wirelen = w.wirelen;
+        tunnelled++;
+      }
+    }
 
     // One to three mutations, each drawn from the menu below.
     const rounds = 1 + (rand() % 3);
@@ -208,6 +225,8 @@ test(`decoder and shards: ${PACKETS} mutated frames, no exception escapes, count
   assert.equal(stats.ok + stats.unsupported + stats.malformed, PACKETS);
   assert.deepEqual(Array.from(stats.counts), Array.from(tally), 'stats match the statuses returned');
   assert.equal(stats.count('internal_error'), 0, `decoder bug caught by its safety net (seed ${SEED})`);
+  // (most mutations land in the outer headers: a tunnel whose header is broken stays shut)
+  assert.ok(tunnelled > PACKETS / 10 && stats.tunnelled > tunnelled / 20, `frames sent in tunnels ${tunnelled}, opened ${stats.tunnelled}`);
   assert.equal(flagMismatch, 0, 'rows whose MALFORMED/UNSUPPORTED flags disagree with their status');
   assert.equal(invariantBroken, 0, 'clean rows that are not self-consistent');
   const byReason = stats.toJSON().byReason;
