@@ -197,7 +197,8 @@ export class BanDesk {
     this.heldTimer = this.clock.setTimer(() => {
       this.heldTimer = undefined;
       this.heldAt = Infinity;
-      // a turn that fails (the registry down) leaves what it did not make waiting, for the next wake
+      // a turn whose write fails (the registry down) is not made again: its bans were judged,
+      // as a detector turn's are; the next wake goes on with those still waiting
       this.serial(() => this.release()).catch(() => this.wakeIn(this.policy.banIntervalMs));
     }, Math.max(0, ms));
   }
