@@ -528,6 +528,9 @@ describe('rules on crafted classes nobody tuned to (test/fixtures/captures/class
     ['classes_brute_mqtt_ncrack.pcap', 'mqtt', 5, 30],
     ['classes_brute_mqtt_sequential.pcap', 'mqtt', 5, 30],
     ['classes_brute_mqtt5.pcap', 'mqtt', 5, 30],
+    // session 14: LDAP's BindResponse 49, invalidCredentials (fail2ban's slapd filter)
+    ['classes_brute_ldap_hydra.pcap', 'ldap', 5, 30],
+    ['classes_brute_ldap_rebind.pcap', 'ldap', 5, 30],
   ] as Array<readonly [string, string, number, number?]>) {
     test(`${file}: the guesser is flagged (brute-force, ${service}) by its ${counted === 5 ? '5th failed login at the latest' : '20th 401'}, nobody else`, () => {
       const path = join(dir, file);
@@ -558,7 +561,7 @@ describe('rules on crafted classes nobody tuned to (test/fixtures/captures/class
     report.push({ file: 'classes_brute_rtsp_cameradar.pcap', cls: 'brute', first: alerts[0]!.type, ttdMs: ((alerts[0]!.ts - firstTs(path)) * 1000).toFixed(1), alerts: alerts.length });
   });
 
-  for (const file of ['classes_benign_mysql_pool.pcap', 'classes_benign_http_auth.pcap', 'classes_benign_vnc.pcap', 'classes_benign_rtsp_nvr.pcap', 'classes_benign_mqtt.pcap']) {
+  for (const file of ['classes_benign_mysql_pool.pcap', 'classes_benign_http_auth.pcap', 'classes_benign_vnc.pcap', 'classes_benign_rtsp_nvr.pcap', 'classes_benign_mqtt.pcap', 'classes_benign_ldap_apps.pcap']) {
     test(`${file}: the failed logins and 401s in it are read, and nothing is alerted`, () => {
       const path = join(dir, file);
       const attempts = new LoginAttempts();

@@ -5,7 +5,7 @@
 import { strict as assert } from 'node:assert';
 import { describe, test } from 'node:test';
 import { PAYLOAD_HEAD_BYTES } from '../src/net/packet-batch.ts';
-import { MYSQL_ACCESS_DENIED, NtStatus, PgAuth, Reply, Service, greetingService, isPgError, isPreamble, loginReply, mysqlReply, pgAuthRequest, rdpConfirm, RdpProtocol, redisReply, respFrame, smbReply, vncSecurityResult, sipReply, mqttConnack } from '../src/detect/rules/service-replies.ts';
+import { MYSQL_ACCESS_DENIED, NtStatus, PgAuth, Reply, Service, greetingService, isPgError, isPreamble, loginReply, mysqlReply, pgAuthRequest, rdpConfirm, RdpProtocol, redisReply, respFrame, smbReply, vncSecurityResult, sipReply, mqttConnack, ldapBindResult, LDAP_CODE_UNSEEN, LDAP_NOT_BIND } from '../src/detect/rules/service-replies.ts';
 import { httpStatus, sipStatus } from '../src/detect/rules/http-status.ts';
 import { LoginEvent, LoginSessions } from '../src/detect/rules/login-sessions.ts';
 import { ACK, PSH, batchOf, type Pkt } from '../devkit/packets.ts';
@@ -452,6 +452,41 @@ describe('MQTT CONNACK (OASIS MQTT 3.1.1 §3.2, 5.0 §3.2)', () => {
     ] as Array<[number[], number]>) {
       assert.equal(greet(bytes, len), Service.OTHER, JSON.stringify(bytes));
       assert.equal(mqttConnack(seg(bytes, len).h, H, len, H), -1, JSON.stringify(bytes));
+    }
+  });
+});
+
+describe('LDAP BindResponse (RFC 4511 §4.2.2)', () => {
+  /** An LDAPMessage holding a BindResponse: short lengths (OpenLDAP) or 4-byte ones (Active Directory). */
+  const bindResponse = (code: number, id = [1], long = false) => {
+    const content = [0x0a, 1, code, 4, 0, 4, 0];
+    const op = long ? [0x61, 0x84, 0, 0, 0, content.length, ...content] : [0x61, content.length, ...content];
+    const body = [2, id.length, ...id, ...op];
+    return long ? [0x30, 0x84, 0, 0, 0, body.length, ...body] : [0x30, body.length, ...body];
+  };
+  test('a BindResponse names LDAP; 49 (invalidCredentials) is a failed login, 0 a success, other codes nothing', () => {
+    assert.equal(greet(bindResponse(49)), Service.LDAP);
+    assert.equal(reply(Service.LDAP, bindResponse(49)), Reply.FAILURE);
+    assert.equal(reply(Service.LDAP, bindResponse(49, [0x01, 0x2c])), Reply.FAILURE, 'a messageID of two bytes (300)');
+    assert.equal(reply(Service.LDAP, bindResponse(0)), Reply.SUCCESS);
+    for (const c of [14, 50, 53]) assert.equal(reply(Service.LDAP, bindResponse(c)), Reply.NONE, `resultCode ${c}`);
+  });
+  test('Active Directory\'s 4-byte lengths put the code past the 16 bytes kept: LDAP, but no outcome read', () => {
+    const ad = bindResponse(49, [1], true);
+    assert.equal(ldapBindResult(seg(ad).h, H, H), LDAP_CODE_UNSEEN);
+    assert.equal(greet(ad), Service.LDAP);
+    assert.equal(reply(Service.LDAP, ad), Reply.NONE);
+  });
+  test('other messages are no BindResponse: a search entry, a search done, an extended response (StartTLS), a BER sequence of something else', () => {
+    for (const bytes of [
+      [0x30, 0x0c, 2, 1, 2, 0x64, 0x07, 4, 1, 0x61, 0x30, 0],
+      [0x30, 0x0c, 2, 1, 2, 0x65, 0x07, 0x0a, 1, 0, 4, 0, 4, 0],
+      [0x30, 0x0c, 2, 1, 1, 0x78, 0x07, 0x0a, 1, 0, 4, 0, 4, 0],
+      [0x30, 0x0c, 4, 1, 1, 0x61, 0x07, 0x0a, 1, 49, 4, 0, 4, 0],
+      [0x30, 0x0c, 2, 1, 1, 0x61, 0x07, 0x02, 1, 49, 4, 0, 4, 0],
+    ]) {
+      assert.equal(ldapBindResult(seg(bytes).h, H, Math.min(bytes.length, H)), LDAP_NOT_BIND, JSON.stringify(bytes));
+      assert.notEqual(greet(bytes), Service.LDAP, JSON.stringify(bytes));
     }
   });
 });

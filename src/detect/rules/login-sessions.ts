@@ -170,7 +170,7 @@ export class LoginSessions {
     return this.service[slot];
   }
 
-  /** The service's name for evidence: ssh, ftp, smtp, ftp/smtp (not told yet), pop3, imap, telnet, mysql, http, vnc, smb, postgresql, redis, rdp, sip, mssql, mqtt. */
+  /** The service's name for evidence: ssh, ftp, smtp, ftp/smtp (not told yet), pop3, imap, telnet, mysql, http, vnc, smb, postgresql, redis, rdp, sip, mssql, mqtt, ldap. */
   nameOf(slot: number): string {
     const svc = this.service[slot];
     if (svc === Service.CODES && this.dialect[slot] !== 0) return this.dialect[slot] === 1 ? 'ftp' : 'smtp';
@@ -205,7 +205,7 @@ export class LoginSessions {
         return LoginEvent.NONE;
       }
       if (svc === Service.REDIS && !this.respStart(slot, batch, i, len, kept)) return LoginEvent.NONE;
-      if ((svc === Service.HTTP && first !== 0x48 && first !== 0x52) || (svc === Service.SIP && first !== 0x53) || (svc === Service.SMB && first !== 0) || (svc === Service.REDIS && first !== 0x2d)) return LoginEvent.NONE;
+      if ((svc === Service.HTTP && first !== 0x48 && first !== 0x52) || (svc === Service.LDAP && first !== 0x30) || (svc === Service.SIP && first !== 0x53) || (svc === Service.SMB && first !== 0) || (svc === Service.REDIS && first !== 0x2d)) return LoginEvent.NONE;
       return this.lines(slot, h, o, len, kept);
     }
     const ts = batch.ts[i];
@@ -233,7 +233,7 @@ export class LoginSessions {
         }
         // MQTT: the CONNACK is the connection's one answer to a login; what follows is messages
         if (svc === Service.MQTT) this.phase[slot] = DONE;
-        return svc === Service.HTTP || svc === Service.SIP || svc === Service.SMB || svc === Service.POSTGRES || svc === Service.REDIS || svc === Service.MSSQL || svc === Service.MQTT
+        return svc === Service.HTTP || svc === Service.SIP || svc === Service.SMB || svc === Service.POSTGRES || svc === Service.REDIS || svc === Service.MSSQL || svc === Service.MQTT || svc === Service.LDAP
           ? this.lines(slot, h, o, len, kept)
           : LoginEvent.NONE;
       }

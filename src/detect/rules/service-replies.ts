@@ -35,6 +35,10 @@
 //                                 answering the client's CONNECT, alone in its segment:
 //                                 remaining length 2, or in 5.0 2 + its properties)
 //
+//   0x30, length, INTEGER, 0x61   LDAP (RFC 4511 §4.2.2: an LDAPMessage whose protocolOp is a
+//                                 BindResponse, [APPLICATION 1]; the client speaks first, so
+//                                 the server's first words answer its bind)
+//
 //   03 00, length, LI, 0xD0       RDP (RFC 1006's TPKT, then the X.224 Connection Confirm
 //                                 answering the client's Connection Request, MS-RDPBCGR
 //                                 2.2.1.2, alone in its segment; its RDP_NEG_RSP says which
@@ -76,6 +80,13 @@
 //                                 §3.2.2.3: Mosquitto answers a wrong password with 5),
 //                                 0x86 or 0x87 in 5.0 (§3.2.2.2); a broker closes the
 //                                 connection after it, so a guesser connects again for each
+//                                 LDAP: a BindResponse whose resultCode is 49,
+//                                 invalidCredentials (RFC 4511 §4.1.9: a wrong password or
+//                                 an unknown DN alike), what fail2ban's slapd filter counts
+//                                 ("RESULT tag=97 err=49"); read where the encoding's lengths
+//                                 are short (OpenLDAP, 389 Directory Server). Active Directory
+//                                 writes 4-byte lengths, which put the code at byte 17, past
+//                                 the 16 kept: its binds are not read
 //   refused, maybe no guess       HTTP 401 and 407 (RFC 9110 §15.5.2, §15.5.8): the same
 //                                 answer challenges a client that sent no credentials yet, so
 //                                 it is a rate's unit (login-rules.ts), never a failed login
@@ -93,6 +104,9 @@
 //                                 "+OK" answers QUIT and SET as well as AUTH: not read.
 //                                 SQL Server's answer to a right login begins with ENVCHANGE
 //                                 (the database, language, packet size) or LOGINACK.
+//                                 LDAP's BindResponse with resultCode 0 (an anonymous bind
+//                                 too: a guesser binding anonymously between guesses is
+//                                 forgiven, as an FTP server's anonymous login forgives).
 //                                 MQTT's CONNACK with code 0 (a broker that lets anonymous
 //                                 clients in answers 0 too: nothing was guessed, nothing lost).
 //   not a guess                   SMB's STATUS_ACCOUNT_DISABLED, _ACCOUNT_EXPIRED,
@@ -134,13 +148,14 @@ export const Service = {
   SIP: 14,
   MSSQL: 15,
   MQTT: 16,
+  LDAP: 17,
 } as const;
 
 /** DENIED: an HTTP 401 or 407, a refusal that may come before any credentials were sent. */
 export const Reply = { NONE: 0, FAILURE: 1, SUCCESS: 2, DENIED: 3 } as const;
 
 /** Names for evidence, by Service. */
-export const SERVICE_NAMES = ['unknown', 'ssh', 'ftp/smtp', 'pop3', 'imap', 'telnet', 'other', 'mysql', 'http', 'vnc', 'smb', 'postgresql', 'redis', 'rdp', 'sip', 'mssql', 'mqtt'] as const;
+export const SERVICE_NAMES = ['unknown', 'ssh', 'ftp/smtp', 'pop3', 'imap', 'telnet', 'other', 'mysql', 'http', 'vnc', 'smb', 'postgresql', 'redis', 'rdp', 'sip', 'mssql', 'mqtt', 'ldap'] as const;
 
 const SP = 0x20, DASH = 0x2d, CR = 0x0d, LF = 0x0a, IAC = 0xff;
 
@@ -163,6 +178,7 @@ export function greetingService(h: Uint8Array, o: number, len: number, headBytes
   if (pgAuthRequest(h, o, len, avail) >= 0) return Service.POSTGRES;
   if (tdsToken(h, o, avail) >= 0) return Service.MSSQL;
   if (mqttConnack(h, o, len, avail) >= 0) return Service.MQTT;
+  if (ldapBindResult(h, o, avail) !== LDAP_NOT_BIND) return Service.LDAP;
   if (a === DASH && (startsWith(h, o, avail, '-WRONGPASS ', 11) || startsWith(h, o, avail, '-NOAUTH ', 8) || startsWith(h, o, avail, REDIS_OLD_WRONG, 16))) return Service.REDIS;
   return Service.OTHER;
 }
@@ -511,6 +527,10 @@ export function loginReply(service: number, h: Uint8Array, o: number, len: numbe
       return sipReply(h, o, avail);
     case Service.MSSQL:
       return mssqlReply(h, o, avail);
+    case Service.LDAP: {
+      const code = ldapBindResult(h, o, avail);
+      return code === LDAP_SUCCESS ? Reply.SUCCESS : code === LDAP_INVALID_CREDENTIALS ? Reply.FAILURE : Reply.NONE;
+    }
     case Service.MQTT: {
       const code = mqttConnack(h, o, len, avail);
       if (code === 0) return Reply.SUCCESS;
@@ -527,6 +547,44 @@ export function loginReply(service: number, h: Uint8Array, o: number, len: numbe
     default:
       return Reply.NONE;
   }
+}
+
+/** RFC 4511: an LDAPMessage (SEQUENCE), its messageID (INTEGER), a BindResponse ([APPLICATION 1], constructed), its resultCode (ENUMERATED). */
+const BER_SEQUENCE = 0x30, BER_INTEGER = 0x02, LDAP_BIND_RESPONSE = 0x61, BER_ENUMERATED = 0x0a;
+const LDAP_SUCCESS = 0, LDAP_INVALID_CREDENTIALS = 49;
+/** ldapBindResult: no BindResponse starts here. */
+export const LDAP_NOT_BIND = -2;
+/** ldapBindResult: a BindResponse whose resultCode lies past the bytes kept (4-byte lengths: Active Directory). */
+export const LDAP_CODE_UNSEEN = -1;
+
+/** Where the BER element whose length octets start at h[o + k] ends its length (the content's offset from o), or -1 past `avail` or malformed. */
+function berContent(h: Uint8Array, o: number, k: number, avail: number): number {
+  if (k >= avail) return -1;
+  const l = h[o + k];
+  if (l < 0x80) return k + 1;
+  const n = l & 0x7f;
+  return n >= 1 && n <= 4 ? k + 1 + n : -1;
+}
+
+/**
+ * The resultCode of the LDAP BindResponse the segment starts with: 0..127 (one-byte codes;
+ * RFC 4511's go to 123), LDAP_CODE_UNSEEN when the message is one but its code lies past the
+ * `avail` bytes kept, LDAP_NOT_BIND when it is none. A messageID of 1 to 4 bytes; lengths in
+ * short or long form (the long form's value is not checked: only where the code lies).
+ */
+export function ldapBindResult(h: Uint8Array, o: number, avail: number): number {
+  if (avail < 7 || h[o] !== BER_SEQUENCE) return LDAP_NOT_BIND;
+  let k = berContent(h, o, 1, avail);
+  if (k < 0 || k + 2 > avail || h[o + k] !== BER_INTEGER) return LDAP_NOT_BIND;
+  const idLen = h[o + k + 1];
+  if (idLen < 1 || idLen > 4) return LDAP_NOT_BIND;
+  k += 2 + idLen;
+  if (k >= avail) return LDAP_NOT_BIND;
+  if (h[o + k] !== LDAP_BIND_RESPONSE) return LDAP_NOT_BIND;
+  k = berContent(h, o, k + 1, avail);
+  if (k < 0 || k + 3 > avail) return LDAP_CODE_UNSEEN;
+  if (h[o + k] !== BER_ENUMERATED || h[o + k + 1] !== 1) return LDAP_NOT_BIND;
+  return h[o + k + 2] & 0x7f;
 }
 
 /** MQTT's CONNACK (packet type 2, no flags) and the codes refusing credentials: 3.1.1's return codes (§3.2.2.3), 5.0's reason codes (§3.2.2.2). */
