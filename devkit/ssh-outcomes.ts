@@ -1,7 +1,9 @@
-// Prints what login-sessions.ts reads of each server session of a capture: the events
-// (success, failure, undecided) with their times, and the sizes and gaps of the server's
-// segments, for measuring new clients and servers (test/fixtures/captures/record_ssh_clients.sh).
+// What login-sessions.ts reads of each server session of a capture: the events (success,
+// failure, undecided) in order, with the sizes and gaps of the server's segments, for
+// measuring new clients and servers (test/fixtures/captures/record_ssh_clients.sh) and for
+// the tests that hold those readings (test/detect-ssh-clients.test.ts).
 //   node --import tsx devkit/ssh-outcomes.ts FILE.pcap [--sizes]
+import { fileURLToPath } from 'node:url';
 import { FlowTable } from '../src/detect/flow-table.ts';
 import { LoginEvent, LoginSessions } from '../src/detect/rules/login-sessions.ts';
 import { DEFAULT_RULES } from '../src/detect/rules/rules-config.ts';
@@ -9,45 +11,70 @@ import { PacketFlags } from '../src/net/packet-batch.ts';
 import { readCaptureSync } from '../src/net/pcap-file.ts';
 
 const SYN = 0x02, RST = 0x04, FIN = 0x01, ACK = 0x10;
-const NAMES = ['none', 'FAILURE', 'SUCCESS', 'UNDECIDED', 'DENIED'];
-const file = process.argv[2]!;
-const sizes = process.argv.includes('--sizes');
-const table = new FlowTable(1 << 16);
-const sessions = new LoginSessions(1 << 16, DEFAULT_RULES.bruteForce.throttleS);
-const log = new Map<number, { name: string; start: number; last: number; segs: string[]; events: string[] }>();
-const totals: Record<string, number> = { sessions: 0, SUCCESS: 0, FAILURE: 0, UNDECIDED: 0, none: 0 };
-readCaptureSync(file, (b) => {
-  for (let i = 0; i < b.length; i++) {
-    if (!(b.flags[i] & PacketFlags.TCP)) continue;
-    const tf = b.tcpFlags[i];
-    const src = b.hostKey(i, 'src'), dst = b.hostKey(i, 'dst');
-    if ((tf & (SYN | ACK)) === (SYN | ACK)) {
-      let s = table.find(src, dst, b.srcPort[i], b.dstPort[i]);
-      if (s < 0) s = table.insert(src, dst, b.srcPort[i], b.dstPort[i]);
-      sessions.open(s);
-      log.set(s, { name: `${b.formatAddress(i, 'dst')}:${b.dstPort[i]} -> :${b.srcPort[i]}`, start: b.ts[i], last: b.ts[i], segs: [], events: [] });
-      continue;
+const NAMES = ['none', 'failure', 'success', 'undecided', 'denied'] as const;
+export type OutcomeName = (typeof NAMES)[number];
+
+export interface SessionOutcome {
+  client: string;
+  clientPort: number;
+  serverPort: number;
+  /** Events of the server's segments, then the close's (if not NONE), in order. */
+  events: OutcomeName[];
+  /** Whether the server ended the session (FIN or RST) within the capture. */
+  closed: boolean;
+  /** The server's segments: payload bytes and seconds since its previous one. */
+  segments: Array<{ len: number; gap: number; event: OutcomeName }>;
+}
+
+/** Every server session of the capture (a SYN-ACK opens one), as the detector's reader sees it. */
+export function sshOutcomes(file: string, throttleS = DEFAULT_RULES.bruteForce.throttleS): SessionOutcome[] {
+  const table = new FlowTable(1 << 16);
+  const sessions = new LoginSessions(1 << 16, throttleS);
+  const open = new Map<number, SessionOutcome & { last: number }>();
+  const done: SessionOutcome[] = [];
+  readCaptureSync(file, (b) => {
+    for (let i = 0; i < b.length; i++) {
+      if (!(b.flags[i] & PacketFlags.TCP)) continue;
+      const tf = b.tcpFlags[i];
+      const src = b.hostKey(i, 'src'), dst = b.hostKey(i, 'dst');
+      if ((tf & (SYN | ACK)) === (SYN | ACK)) {
+        let s = table.find(src, dst, b.srcPort[i], b.dstPort[i]);
+        if (s < 0) s = table.insert(src, dst, b.srcPort[i], b.dstPort[i]);
+        sessions.open(s);
+        open.set(s, { client: b.formatAddress(i, 'dst'), clientPort: b.dstPort[i], serverPort: b.srcPort[i], events: [], closed: false, segments: [], last: b.ts[i] });
+        continue;
+      }
+      const s = table.find(src, dst, b.srcPort[i], b.dstPort[i]);
+      const o = s < 0 ? undefined : open.get(s);
+      if (!o) continue;
+      if (b.payloadLen[i] > 0) {
+        const ev = sessions.following(s) ? sessions.segment(s, b, i) : LoginEvent.NONE;
+        o.segments.push({ len: b.payloadLen[i], gap: b.ts[i] - o.last, event: NAMES[ev]! });
+        o.last = b.ts[i];
+        if (ev !== LoginEvent.NONE) o.events.push(NAMES[ev]!);
+      }
+      if (tf & (RST | FIN)) {
+        const end = sessions.close(s);
+        if (end !== LoginEvent.NONE) o.events.push(NAMES[end]!);
+        o.closed = true;
+        open.delete(s);
+        done.push(o);
+      }
     }
-    const s = table.find(src, dst, b.srcPort[i], b.dstPort[i]);
-    if (s < 0 || !log.has(s)) continue;
-    const l = log.get(s)!;
-    if (b.payloadLen[i] > 0) {
-      const followed = sessions.following(s);
-      const ev = followed ? sessions.segment(s, b, i) : LoginEvent.NONE;
-      l.segs.push(`${b.payloadLen[i]}${ev ? '=' + NAMES[ev] : ''}@+${(b.ts[i] - l.last).toFixed(2)}`);
-      l.last = b.ts[i];
-      if (ev) l.events.push(`${NAMES[ev]}@${(b.ts[i] - l.start).toFixed(2)}`);
-    }
-    if (tf & (RST | FIN)) {
-      const end = sessions.close(s);
-      l.events.push(`close:${NAMES[end]}`);
-      if (end) totals[NAMES[end]!]!++;
-      for (const e of l.events) { const k = e.split('@')[0]!; if (k in totals && !e.startsWith('close')) totals[k]!++; }
-      totals.sessions!++;
-      console.log(`${l.name} ${l.events.join(' ')}${sizes ? '\n   ' + l.segs.join(' ') : ''}`);
-      log.delete(s);
-    }
+  });
+  return [...done, ...open.values()].map(({ last: _, ...o }) => o);
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const file = process.argv[2]!;
+  const sizes = process.argv.includes('--sizes');
+  const totals: Record<string, number> = { sessions: 0, success: 0, failure: 0, undecided: 0, unclosed: 0 };
+  for (const o of sshOutcomes(file)) {
+    totals.sessions!++;
+    if (!o.closed) totals.unclosed!++;
+    for (const e of o.events) totals[e] = (totals[e] ?? 0) + 1;
+    console.log(`${o.client}:${o.clientPort} -> :${o.serverPort}${o.closed ? '' : ' (not closed)'} ${o.events.join(' ')}`);
+    if (sizes) console.log(`   ${o.segments.map((g) => `${g.len}${g.event === 'none' ? '' : '=' + g.event}@+${g.gap.toFixed(2)}`).join(' ')}`);
   }
-});
-for (const [, l] of log) console.log(`${l.name} (open) ${l.events.join(' ')}${sizes ? '\n   ' + l.segs.join(' ') : ''}`);
-console.log(JSON.stringify({ file: file.split('/').pop(), ...totals }));
+  console.log(JSON.stringify({ file: file.split('/').pop(), ...totals }));
+}
