@@ -31,7 +31,7 @@ export function sshOutcomes(file: string, throttleS = DEFAULT_RULES.bruteForce.t
   const table = new FlowTable(1 << 16);
   const sessions = new LoginSessions(1 << 16, throttleS);
   const open = new Map<number, SessionOutcome & { last: number }>();
-  const done: SessionOutcome[] = [];
+  const done: Array<SessionOutcome & { last: number }> = [];
   readCaptureSync(file, (b) => {
     for (let i = 0; i < b.length; i++) {
       if (!(b.flags[i] & PacketFlags.TCP)) continue;
