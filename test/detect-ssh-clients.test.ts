@@ -11,6 +11,9 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import type { Alert } from '../src/detect/alert.ts';
 import { DEFAULT_RULES } from '../src/detect/rules/rules-config.ts';
+import { LoginEvent, LoginSessions } from '../src/detect/rules/login-sessions.ts';
+import { isDropbearGreeting } from '../src/detect/rules/service-replies.ts';
+import { ACK, PSH, batchOf, type Pkt } from '../devkit/packets.ts';
 import { runShardedCapture } from '../devkit/sharded-rules.ts';
 import { sshOutcomes, type SessionOutcome } from '../devkit/ssh-outcomes.ts';
 
@@ -74,4 +77,42 @@ describe('SSH guessers against Dropbear (and Paramiko against OpenSSH): every gu
       assert.ok(typeof n === 'number' && n >= 1 && n <= 5, `alerted on ${describeAlert(first)}`);
     });
   }
+});
+
+describe('Dropbear\'s own rules apply to Dropbear alone', () => {
+  test('isDropbearGreeting: Dropbear\'s identification string, not OpenSSH\'s, not one cut short', () => {
+    const bytes = (t: string) => Uint8Array.from(Buffer.from(t, 'latin1'));
+    assert.equal(isDropbearGreeting(bytes('SSH-2.0-dropbear_2022.83\r\n'), 0, 16), true);
+    assert.equal(isDropbearGreeting(bytes('SSH-2.0-OpenSSH_9.2p1 Debian'), 0, 16), false);
+    assert.equal(isDropbearGreeting(bytes('SSH-2.0-dropbea'), 0, 15), false);
+  });
+
+  // a session as Dropbear under chacha20-poly1305 answers (sizes and gaps of
+  // recorded_benign_ssh-clients-dropbear-typo.pcap): its banner, KEXINIT, the KEX reply with
+  // NEWKEYS, SERVICE_ACCEPT (44) after the client's round trip, the methods (52) at once, a
+  // wrong password's failure (52) 0.3 s later, the success (36)
+  const session = (greeting: string): number[] => {
+    const from = { src: SERVER, dst: CLIENT, sp: 2222, dp: 40000, flags: PSH | ACK };
+    const pkts: Pkt[] = [
+      { ...from, ts: 0, payload: 26, head: greeting },
+      { ...from, ts: 0.01, payload: 512, head: [0, 0, 1, 252, 4, 20] }, // KEXINIT, 512 bytes
+      { ...from, ts: 0.05, payload: 428, head: [0, 0, 1, 140, 8, 31] }, // KEX reply (400 bytes), NEWKEYS after it
+      { ...from, ts: 0.1, payload: 44 },
+      { ...from, ts: 0.1, payload: 52 },
+      { ...from, ts: 0.4, payload: 52 },
+      { ...from, ts: 0.45, payload: 36 },
+    ];
+    const sessions = new LoginSessions(4, DEFAULT_RULES.bruteForce.throttleS);
+    sessions.open(0);
+    const b = batchOf(pkts);
+    return pkts.map((_, i) => sessions.segment(0, b, i));
+  };
+
+  test('Dropbear: the failure held back 0.3 s is counted, the 36-byte answer is the success', () => {
+    assert.deepEqual(session('SSH-2.0-dropbear_2022.83\r\n').slice(3), [LoginEvent.NONE, LoginEvent.NONE, LoginEvent.FAILURE, LoginEvent.SUCCESS]);
+  });
+
+  test('the same sizes and gaps from OpenSSH: an answer 0.3 s late is no PAM failure, 8 under S is no success', () => {
+    assert.deepEqual(session('SSH-2.0-OpenSSH_9.2p1 Debian').slice(3), [LoginEvent.NONE, LoginEvent.NONE, LoginEvent.NONE, LoginEvent.NONE]);
+  });
 });
