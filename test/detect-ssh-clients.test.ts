@@ -36,6 +36,7 @@ describe('SSH clients and servers beyond OpenSSH defaults: logins that succeed',
     ['benign_ssh-clients-paramiko', 32, 32, 0], // Ansible's shape, key and password, OpenSSH and Dropbear
     ['benign_ssh-clients-keyboard-interactive', 12, 11, 1], // 10 logins, a typo, a login
     ['benign_ssh-clients-dropbear-typo', 3, 2, 2], // a typo; the login; a typo then the login in one session
+    ['benign_ssh-clients-dropbear-keys-then-typo', 4, 2, 2], // three refused keys before each password: a typo, the login, twice
   ] as const) {
     test(`${name}: every login read as a success, only the typos as failures, nothing undecided, nothing alerted`, () => {
       const file = fixture(name);
@@ -49,9 +50,9 @@ describe('SSH clients and servers beyond OpenSSH defaults: logins that succeed',
     });
   }
 
-  test('the six captures as one client on one timeline (an operator\'s automation and its admin): nothing alerted', () => {
+  test('the seven captures as one client on one timeline (an operator\'s automation and its admin): nothing alerted', () => {
     // the files were recorded one after another from the same address: read in order they are one morning
-    const names = ['benign_ssh-clients-openssh-ciphers', 'benign_ssh-clients-dropbear-ciphers', 'benign_ssh-clients-dropbear-monitor', 'benign_ssh-clients-paramiko', 'benign_ssh-clients-keyboard-interactive', 'benign_ssh-clients-dropbear-typo'];
+    const names = ['benign_ssh-clients-openssh-ciphers', 'benign_ssh-clients-dropbear-ciphers', 'benign_ssh-clients-dropbear-monitor', 'benign_ssh-clients-paramiko', 'benign_ssh-clients-keyboard-interactive', 'benign_ssh-clients-dropbear-typo', 'benign_ssh-clients-dropbear-keys-then-typo'];
     const alerts = names.flatMap((n) => runShardedCapture(DEFAULT_RULES, fixture(n)).out);
     assert.deepEqual(alerts.map(describeAlert), []);
   });
