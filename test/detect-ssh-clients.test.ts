@@ -116,4 +116,29 @@ describe('Dropbear\'s own rules apply to Dropbear alone', () => {
   test('the same sizes and gaps from OpenSSH: an answer 0.3 s late is no PAM failure, 8 under S is no success', () => {
     assert.deepEqual(session('SSH-2.0-OpenSSH_9.2p1 Debian').slice(3), [LoginEvent.NONE, LoginEvent.NONE, LoginEvent.NONE, LoginEvent.NONE]);
   });
+
+  test('Dropbear across a 400 ms round trip: refused keys answered a round trip later are not failures, a password held back 0.3 s more is', () => {
+    // what a link adds: every answer to the client comes a round trip after the server's
+    // previous segment (the wait for SERVICE_ACCEPT among them), Dropbear's delay on top
+    const rtt = 0.4;
+    const from = { src: SERVER, dst: CLIENT, sp: 2222, dp: 40000, flags: PSH | ACK };
+    let t = 0;
+    const at = (dt: number) => (t += dt);
+    const pkts: Pkt[] = [
+      { ...from, ts: at(0), payload: 26, head: 'SSH-2.0-dropbear_2022.83\r\n' },
+      { ...from, ts: at(0.01), payload: 512, head: [0, 0, 1, 252, 4, 20] },
+      { ...from, ts: at(rtt + 0.01), payload: 428, head: [0, 0, 1, 140, 8, 31] },
+      { ...from, ts: at(rtt + 0.04), payload: 44 }, // SERVICE_ACCEPT
+      { ...from, ts: at(rtt), payload: 52 }, // the methods
+      { ...from, ts: at(rtt), payload: 52 }, // three refused keys
+      { ...from, ts: at(rtt), payload: 52 },
+      { ...from, ts: at(rtt), payload: 52 },
+      { ...from, ts: at(rtt + 0.26), payload: 52 }, // the mistyped password, held back
+    ];
+    const sessions = new LoginSessions(4, DEFAULT_RULES.bruteForce.throttleS);
+    sessions.open(0);
+    const b = batchOf(pkts);
+    const events = pkts.map((_, i) => sessions.segment(0, b, i));
+    assert.deepEqual(events.slice(3), [LoginEvent.NONE, LoginEvent.NONE, LoginEvent.NONE, LoginEvent.NONE, LoginEvent.NONE, LoginEvent.FAILURE]);
+  });
 });
