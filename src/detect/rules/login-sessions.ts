@@ -40,7 +40,8 @@
 //     under `throttleS`. Against Dropbear a failure-sized answer is a failure when it came at
 //     least DROPBEAR_DELAY_S later than the server's answer to the client's SERVICE_REQUEST
 //     came after the key exchange (that wait is the client's round trip, measured in the same
-//     session: a link's latency is no failure);
+//     session: a link's latency is no failure; a person answering the host-key prompt makes
+//     it long, and that session's failures then count from `throttleS` as on OpenSSH);
 //   - it pads every packet to RFC 4253 §6's minimum of 16 bytes counted after the length
 //     field (packet.c encrypt_packet, MIN_PACKET_LEN), so under chacha20-poly1305 (8-byte
 //     blocks, the length encrypted apart: OpenSSH's default cipher) its USERAUTH_SUCCESS is
