@@ -31,6 +31,22 @@
 // answer to the very first request that comes that late is a failed password sent without
 // asking for the methods first (as Paramiko does), and is.
 //
+// Dropbear (its identification string names it, service-replies.ts isDropbearGreeting) is
+// read with two rules of its own, from its source and measured on Dropbear 2022.83
+// (test/fixtures/captures/record_ssh_clients.sh):
+//   - it delays a failed password by 250-350 ms from the request's arrival (svr-auth.c
+//     send_msg_userauth_failure: mindelay 250 ms plus up to 100 ms at random), and answers
+//     "none" and a refused key at once (failure(0, 0): no delay), so its failures come well
+//     under `throttleS`. Against Dropbear a failure-sized answer is a failure when it came at
+//     least DROPBEAR_DELAY_S later than the server's answer to the client's SERVICE_REQUEST
+//     came after the key exchange (that wait is the client's round trip, measured in the same
+//     session: a link's latency is no failure; a person answering the host-key prompt makes
+//     it long, and that session's failures then count from `throttleS` as on OpenSSH);
+//   - it pads every packet to RFC 4253 §6's minimum of 16 bytes counted after the length
+//     field (packet.c encrypt_packet, MIN_PACKET_LEN), so under chacha20-poly1305 (8-byte
+//     blocks, the length encrypted apart: OpenSSH's default cipher) its USERAUTH_SUCCESS is
+//     16 + 4 + a 16-byte tag = 36 bytes, 8 under its 44-byte SERVICE_ACCEPT, not 16.
+//
 // A session the server closes with no success and no failure counted, after failure-sized
 // answers that came at once (refused keys, or a server without a fail delay), counts as one
 // failed attempt; one that got past the key exchange and ends with no outcome at all (it
@@ -69,7 +85,7 @@
 import { checkCapacity } from '../../util/lru.ts';
 import { tlsHandshakeRecord } from './tls-record.ts';
 import { PAYLOAD_HEAD_BYTES, type PacketBatch } from '../../net/packet-batch.ts';
-import { PgAuth, RdpProtocol, Reply, SERVICE_NAMES, Service, SshMsg, VNC_AUTHENTICATION, VNC_CHALLENGE_BYTES, codesDialect, greetingService, isPgError, isPreamble, loginReply, pgAuthRequest, rdpConfirm, replyCode, respFrame, sshPlain, vncSecurityResult } from './service-replies.ts';
+import { PgAuth, RdpProtocol, Reply, SERVICE_NAMES, Service, SshMsg, VNC_AUTHENTICATION, VNC_CHALLENGE_BYTES, codesDialect, greetingService, isDropbearGreeting, isPgError, isPreamble, loginReply, pgAuthRequest, rdpConfirm, replyCode, respFrame, sshPlain, vncSecurityResult } from './service-replies.ts';
 
 /** What a server segment or a close told about its session. */
 /** DENIED: an HTTP 401/407, which may be a challenge before any credentials (counted by rate, never as a failure). */
@@ -91,12 +107,27 @@ const MAX_SERVICE_ACCEPT = 128;
 const BANNER_OVER_S = 256;
 /** The size difference of USERAUTH_SUCCESS and SERVICE_ACCEPT. */
 const SUCCESS_UNDER_S = 16;
+/**
+ * SERVICE_ACCEPT under chacha20-poly1305@openssh.com: a 4-byte length, then 1 + 17 bytes
+ * padded to its 8-byte blocks (the length is not counted: PROTOCOL.chacha20poly1305) = 24,
+ * and the 16-byte Poly1305 tag.
+ */
+const CHACHA_SERVICE_ACCEPT = 44;
+/** Dropbear's USERAUTH_SUCCESS under chacha20-poly1305: 1 + 1 bytes padded up to its 16-byte minimum, the length, the tag. */
+const DROPBEAR_CHACHA_SUCCESS = 36;
+/**
+ * How much later than the session's round trip a Dropbear failure comes at the least: half
+ * of its 250 ms minimum delay (svr-auth.c), leaving the other half for the client's own time
+ * (a slow client's key exchange makes the round trip look longer than it is).
+ */
+const DROPBEAR_DELAY_S = 0.125;
 
 
 const SKIPPED_BANNER = 1;
 const KEX_REPLY_ENDED = 2; // the last plaintext packet was a KEX reply that ended with its segment
 const VNC_CHALLENGED = 4; // the server sent VNC Authentication's challenge: its SecurityResult comes next
 const PG_ASKED = 8; // a PostgreSQL server asked for a password: an ErrorResponse now is a failed login
+const DROPBEAR = 16; // the SSH server is Dropbear: its failures are delayed less, its successes padded more
 
 /**
  * Server bytes after the Connection Confirm past which an RDP session is a login's: a failed
@@ -116,7 +147,7 @@ export class LoginSessions {
   private readonly bits: Uint8Array;
   /** FTP (1) or SMTP (2), once a reply code tells. */
   private readonly dialect: Uint8Array;
-  /** SSH: plaintext bytes of the current packet still to come in later segments; SMB: the current message's; RDP: the server's bytes after its Connection Confirm; Redis: the current value's (respFrame; -1 when lost). */
+  /** SSH: plaintext bytes of the current packet still to come in later segments, then (from SERVICE_ACCEPT on) the client's round trip in µs; SMB: the current message's; RDP: the server's bytes after its Connection Confirm; Redis: the current value's (respFrame; -1 when lost). */
   private readonly skip: Int32Array;
   private readonly sizeS: Uint16Array;
   private readonly sizeF: Uint16Array;
@@ -221,6 +252,7 @@ export class LoginSessions {
         const svc = greetingService(h, o, len, kept);
         this.service[slot] = svc;
         this.phase[slot] = svc === Service.SSH ? SSH_PLAIN : svc === Service.OTHER ? DONE : LINES;
+        if (svc === Service.SSH && isDropbearGreeting(h, o, Math.min(len, kept))) this.bits[slot] |= DROPBEAR;
         if (svc === Service.RDP) {
           const p = rdpConfirm(h, o, len, kept);
           this.phase[slot] = p === RdpProtocol.HYBRID || p === RdpProtocol.HYBRID_EX ? RDP_NLA : DONE;
@@ -248,11 +280,12 @@ export class LoginSessions {
         if (len <= MAX_SERVICE_ACCEPT) {
           this.sizeS[slot] = len;
           this.phase[slot] = SSH_ACCEPTED;
+          this.skip[slot] = Math.min(Math.round(gap * 1e6), 0x7fffffff); // the client's round trip
         }
         return LoginEvent.NONE;
       case SSH_ACCEPTED: {
         const s = this.sizeS[slot];
-        if (len + SUCCESS_UNDER_S === s) {
+        if (this.isSuccess(slot, len)) {
           this.phase[slot] = DONE;
           return LoginEvent.SUCCESS;
         }
@@ -262,20 +295,20 @@ export class LoginSessions {
         }
         this.sizeF[slot] = len;
         this.phase[slot] = SSH_AUTH;
-        if (gap < this.throttleS) return LoginEvent.NONE; // the answer to "none": the methods
+        if (!this.delayed(slot, gap)) return LoginEvent.NONE; // the answer to "none": the methods
         this.fails[slot]++;
         return LoginEvent.FAILURE;
       }
       case SSH_AUTH:
         if (len === this.sizeF[slot]) {
-          if (gap < this.throttleS) {
+          if (!this.delayed(slot, gap)) {
             this.quick[slot]++; // a refused key
             return LoginEvent.NONE;
           }
           this.fails[slot]++;
           return LoginEvent.FAILURE;
         }
-        if (len + SUCCESS_UNDER_S === this.sizeS[slot]) {
+        if (this.isSuccess(slot, len)) {
           this.phase[slot] = DONE;
           return LoginEvent.SUCCESS;
         }
@@ -283,6 +316,19 @@ export class LoginSessions {
       default:
         return LoginEvent.NONE;
     }
+  }
+
+  /** Whether an SSH answer of `len` bytes is USERAUTH_SUCCESS (S − 16; Dropbear's under chacha20-poly1305: 36 after a 44-byte S, never the failure's size). */
+  private isSuccess(slot: number, len: number): boolean {
+    const s = this.sizeS[slot];
+    if (len + SUCCESS_UNDER_S === s) return true;
+    return (this.bits[slot] & DROPBEAR) !== 0 && s === CHACHA_SERVICE_ACCEPT && len === DROPBEAR_CHACHA_SUCCESS && len !== this.sizeF[slot];
+  }
+
+  /** Whether a failure-sized SSH answer `gap` s after the server's previous segment was held back as a failed password is (PAM's fail delay; Dropbear's, beyond the round trip). */
+  private delayed(slot: number, gap: number): boolean {
+    if (gap >= this.throttleS) return true;
+    return (this.bits[slot] & DROPBEAR) !== 0 && gap * 1e6 - this.skip[slot] >= DROPBEAR_DELAY_S * 1e6;
   }
 
   /**

@@ -626,6 +626,20 @@ export function sshPlain(h: Uint8Array, o: number, len: number): number {
   return msg + 256 * (plen + 4);
 }
 
+/** "SSH-2.0-dropbear": the identification string (RFC 4253 §4.2) Dropbear sends, "SSH-2.0-dropbear_2022.83". */
+const DROPBEAR_ID = Uint8Array.from('SSH-2.0-dropbear', (c) => c.charCodeAt(0));
+
+/**
+ * Whether an SSH server's first words name Dropbear (its softwareversion starts "dropbear"),
+ * whose failed logins are paced and padded its own way (login-sessions.ts). The 16 bytes are
+ * as many as a capture's head keeps.
+ */
+export function isDropbearGreeting(h: Uint8Array, o: number, avail: number): boolean {
+  if (avail < DROPBEAR_ID.length) return false;
+  for (let k = 0; k < DROPBEAR_ID.length; k++) if (h[o + k] !== DROPBEAR_ID[k]) return false;
+  return true;
+}
+
 /**
  * A SIP answer (RFC 3261 §21), over UDP or TCP: 403 Forbidden is a failed registration or
  * call (Asterisk's "Wrong password", an ACL's refusal: what fail2ban's asterisk filter
