@@ -54,7 +54,7 @@ export function sshOutcomes(file: string, throttleS = DEFAULT_RULES.bruteForce.t
         if (ev !== LoginEvent.NONE) o.events.push(NAMES[ev]!);
       }
       if (tf & (RST | FIN)) {
-        const end = sessions.close(s);
+        const end = sessions.close(s, b.ts[i]);
         if (end !== LoginEvent.NONE) o.events.push(NAMES[end]!);
         o.closed = true;
         open.delete(s);

@@ -1231,3 +1231,25 @@ describe('rules on crafted SNMP community guessing (craft_classes.py DIR snmp)',
     report.push({ file: 'classes_benign_snmp_polling.pcap', cls: 'benign', first: '-', ttdMs: '-', alerts: alerts.length });
   });
 });
+
+// session 14: key exchanges left hanging until sshd's LoginGraceTime closes them (craft_classes.py DIR sshstall)
+describe('rules on SSH key exchanges the server times out (regreSSHion, CVE-2024-6387)', () => {
+  const dir = join(FIXTURES, 'classes');
+  const classLabels = readLabelsTsv(join(dir, 'labels.tsv'));
+  test('classes_brute_ssh_kex_timeouts.pcap: the source is flagged (ssh-brute-force) once about ten of its connections were timed out, not before the first were; nobody else', () => {
+    const file = 'classes_brute_ssh_kex_timeouts.pcap';
+    const { attackers, victims } = classLabels.find((l) => l.file === file)!;
+    const path = join(dir, file);
+    const alerts = runFiles([path]).alerts.filter((a) => a.blockable);
+    assert.ok(alerts.length > 0, 'no alert');
+    for (const a of alerts) assert.equal(a.source, attackers[0], describeAlert(a));
+    assert.equal(alerts[0]!.type, 'ssh-brute-force');
+    assert.equal(alerts[0]!.target, victims[0]);
+    const after = alerts[0]!.ts - firstTs(path);
+    assert.ok(after > 120 && after < 150, `flagged ${after} s after the first connection (the first timeout comes at 120 s)`);
+  });
+  test('classes_benign_ssh_banner_checks.pcap: a banner check every 5 s and a client stalling 25 s five times: nothing blockable', () => {
+    const alerts = runFiles([join(dir, 'classes_benign_ssh_banner_checks.pcap')]).alerts;
+    assert.deepEqual(alerts.filter((a) => a.blockable).map(describeAlert), []);
+  });
+});

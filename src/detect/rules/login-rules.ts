@@ -101,7 +101,7 @@ export class LoginRules {
 
   /** The server's side of session `slot` ended (row i is its FIN or RST). */
   close(slot: number, batch: PacketBatch, i: number, client: AddressKey, out: Alert[]): void {
-    const ev = this.sessions.close(slot);
+    const ev = this.sessions.close(slot, batch.ts[i]);
     if (ev !== LoginEvent.NONE) this.count(ev, this.sessions.serviceOf(slot), this.sessions.nameOf(slot), batch, i, client, out, false);
   }
 

@@ -105,6 +105,14 @@ const RDP_NLA = 8; // RDP with NLA: counting the server's bytes until they show 
 const MAX_SERVICE_ACCEPT = 128;
 /** Zeek's banner test: a first answer this much larger than S is a USERAUTH_BANNER. */
 const BANNER_OVER_S = 256;
+/**
+ * Seconds of the server's silence in the key exchange after which its close is a timeout, not
+ * the end of an exchange: a key exchange takes a few round trips (RFC 4253 §7: the KEXINITs,
+ * one key agreement, NEWKEYS), under 3 s at a satellite link's 600 ms; sshd gives up after
+ * LoginGraceTime (120 s by default, sshd_config(5); 30-60 s in hardening guides), Dropbear
+ * after its auth timeout (300 s).
+ */
+const KEX_STALLED_S = 20;
 /** The size difference of USERAUTH_SUCCESS and SERVICE_ACCEPT. */
 const SUCCESS_UNDER_S = 16;
 /**
@@ -420,9 +428,14 @@ export class LoginSessions {
   }
 
   /** The server ended the connection (FIN or RST). Returns a LoginEvent for the session as a whole. */
-  close(slot: number): number {
+  close(slot: number, ts: number): number {
     const p = this.phase[slot];
     this.phase[slot] = 0;
+    // the server gave up on a key exchange the client left hanging: sshd's LoginGraceTime
+    // ("Timeout before authentication"), what regreSSHion (CVE-2024-6387) provokes by the
+    // thousand and a pre-auth slot exhauster by design (CrowdSec's ssh-cve-2024-6387 counts
+    // those log lines): a client gets nothing by holding a key exchange open
+    if (p === SSH_PLAIN && this.lastTs[slot] > 0 && ts - this.lastTs[slot] >= KEX_STALLED_S) return LoginEvent.UNDECIDED;
     // an NLA session that ended before any desktop: the TLS handshake got through, so it was no port check
     if (p === RDP_NLA) return this.skip[slot] > 0 ? LoginEvent.UNDECIDED : LoginEvent.NONE;
     if (this.service[slot] !== Service.SSH || this.fails[slot] > 0) return LoginEvent.NONE;
