@@ -129,6 +129,11 @@ export const SCENARIOS: readonly Scenario[] = [
     argv: (c) => ['hping3', '-q', '--icmp', '-c', '20000', '-i', 'u200', c.victim],
   },
   {
+    name: 'ping-flood-large', tool: 'ping -f -s 8000', expect: 'ban', class: 'flood', from: 'attacker', probePort: 80, spoofed: false, incumbents: false, timeoutS: 30,
+    note: 'ping -f of 8,000-byte echo requests (six fragments each on the lab\'s 1,500-byte MTU), at most 5,000 of them and 15 s',
+    argv: (c) => ['ping', '-q', '-f', '-s', '8000', '-c', '5000', '-w', '15', c.victim],
+  },
+  {
     name: 'ssh-logins', tool: 'ssh', expect: 'nothing', class: 'benign', from: 'client', probePort: 22, spoofed: false, incumbents: true, timeoutS: 60,
     note: 'six correct SSH logins in a row, a second apart',
     argv: (c) => bash(`for i in 1 2 3 4 5 6; do sshpass -p '${pw('alice')}' ssh ${SSH_OPTS} alice@${c.victim} uptime || exit 1; sleep 1; done`),

@@ -26,6 +26,7 @@ export const PACKAGE_OF: Record<string, string> = {
   medusa: 'medusa',
   ncrack: 'ncrack',
   hping3: 'hping3',
+  ping: 'iputils-ping',
   sshpass: 'sshpass',
   lftp: 'lftp',
   dig: 'bind9-dnsutils',

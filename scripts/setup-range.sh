@@ -14,7 +14,7 @@ set -euo pipefail
 
 PACKAGES=(
   openssh-server openssh-client vsftpd lighttpd dnsmasq-base    # the victim's services
-  nmap masscan hydra medusa ncrack hping3                       # the attackers
+  nmap masscan hydra medusa ncrack hping3 iputils-ping          # the attackers
   sshpass curl lftp bind9-dnsutils                              # the benign clients
   fail2ban crowdsec crowdsec-firewall-bouncer                   # the incumbents
   tcpdump nftables iproute2 openssl                             # the lab and the captures
