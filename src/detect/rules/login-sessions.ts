@@ -432,9 +432,9 @@ export class LoginSessions {
     const p = this.phase[slot];
     this.phase[slot] = 0;
     // the server gave up on a key exchange the client left hanging: sshd's LoginGraceTime
-    // ("Timeout before authentication"), what regreSSHion (CVE-2024-6387) provokes by the
-    // thousand and a pre-auth slot exhauster by design (CrowdSec's ssh-cve-2024-6387 counts
-    // those log lines): a client gets nothing by holding a key exchange open
+    // (its grace_alarm_handler logs "Timeout before authentication for ..."), what regreSSHion
+    // (CVE-2024-6387, Qualys) provokes by the thousand and a pre-auth slot exhauster by
+    // design: a client gets nothing by holding a key exchange open
     if (p === SSH_PLAIN && this.lastTs[slot] > 0 && ts - this.lastTs[slot] >= KEX_STALLED_S) return LoginEvent.UNDECIDED;
     // an NLA session that ended before any desktop: the TLS handshake got through, so it was no port check
     if (p === RDP_NLA) return this.skip[slot] > 0 ? LoginEvent.UNDECIDED : LoginEvent.NONE;
