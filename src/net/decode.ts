@@ -20,8 +20,8 @@ const MAX_IPV6_EXT = 16;
 // the mirror's source (whose volume reads as a flood from it) and none of the traffic.
 //   VXLAN, UDP 4789 (RFC 7348 §5, IANA): AWS VPC Traffic Mirroring, Azure virtual network TAP
 //   Geneve, UDP 6081 (RFC 8926 §3.4): AWS Gateway Load Balancer, OVN; Ethernet or IP inside
-//   ERSPAN in GRE (RFC 2784/2890; type I/II 0x88BE, III 0x22EB; RFC 7348's peers: Cisco's and
-//   Arista's remote SPAN, Linux erspan links)
+//   ERSPAN in GRE (RFC 2784/2890; types I and II 0x88BE, III 0x22EB: draft-foschiano-erspan):
+//   Cisco's and Arista's remote SPAN, Linux erspan links
 // GRE carrying Ethernet (0x6558) or IP is left as GRE: that is a host's own tunnel, or a
 // flood's shape (Mirai's greeth and greip), which the flood rules read from the outside.
 // A tunnel inside a tunnel is opened once more at most; a frame whose inner frame does not
