@@ -86,12 +86,16 @@ test('a page of another origin cannot open the WebSocket', async () => {
 
 test('/metrics speaks Prometheus: packets, drops, mailbox depths, restarts, alerts, bans and latency histograms', async () => {
   const text = await (await fetch(`${node.url}/metrics`)).text();
-  for (const name of ['autoimmune_drops_total', 'autoimmune_late_packets_total', 'autoimmune_mailbox_depth', 'autoimmune_actor_restarts_total', 'autoimmune_alerts_total', 'autoimmune_bans_active', 'autoimmune_decision_latency_seconds_bucket', 'autoimmune_firewall_apply_seconds_bucket', 'autoimmune_process_cpu_seconds_total']) {
+  for (const name of ['autoimmune_drops_total', 'autoimmune_late_packets_total', 'autoimmune_mailbox_depth', 'autoimmune_actor_restarts_total', 'autoimmune_alerts_total', 'autoimmune_bans_active', 'autoimmune_bans_held_back', 'autoimmune_bans_made_late_total', 'autoimmune_decision_latency_seconds_bucket', 'autoimmune_firewall_apply_seconds_bucket', 'autoimmune_process_cpu_seconds_total']) {
     assert.ok(text.includes(name), `${name} in /metrics`);
   }
   assert.match(text, /autoimmune_alerts_total\{type="port-scan-vertical",node="[^"]+"\} 1000/);
   assert.match(text, /autoimmune_actor_restarts_total\{path="\/detection\/floods",node="[^"]+"\} 1/);
   assert.match(text, /autoimmune_mailbox_depth\{path="\/response\/firewall",node="[^"]+"\} \d+/);
+  // the burst of alerts above came from 250 sources: more than the 30 bans a minute the rate limit makes at once
+  const held = Number(/^autoimmune_bans_held_back\{node="[^"]+"\} (\d+)$/m.exec(text)?.[1]);
+  const late = Number(/^autoimmune_bans_made_late_total\{node="[^"]+"\} (\d+)$/m.exec(text)?.[1]);
+  assert.ok(held > 0 && held + late <= 250 - 30, `held back ${held}, made late ${late}`);
   // Each shard's bounded tables with their bounds: the shards' shares of a configured bound add up to it.
   const bounds = (table: string) => [...text.matchAll(new RegExp(`^autoimmune_table_bound\\{path="[^"]+",table="${table}",node="[^"]+"\\} (\\d+)$`, 'gm'))].map((m) => Number(m[1]));
   assert.ok(bounds('hosts').length >= 1, 'a bound for each shard\'s host table');

@@ -150,6 +150,30 @@ export function createMetrics(parts: MetricsParts): Registry {
       if (parts.registry) this.set((await parts.registry.list()).length);
     },
   });
+  /** The responder's own stats in the tree (actors/responder.ts), summed (one responder a node). */
+  const responderStat = (key: string): number => {
+    let n = 0;
+    walk(parts.system.snapshot().tree, (t) => {
+      if (t.type === 'worker' && t.kind === 'responder') n += t.stats?.[key] ?? 0;
+    });
+    return n;
+  };
+  new Gauge({
+    name: 'autoimmune_bans_held_back',
+    help: 'Automatic bans the rate limit holds back until a token frees (responder.rateLimit.deferS)',
+    registers: [registry],
+    collect() {
+      this.set(responderStat('heldBack'));
+    },
+  });
+  const madeLate = new Counter({
+    name: 'autoimmune_bans_made_late_total',
+    help: 'Automatic bans made after the rate limit held them back',
+    registers: [registry],
+    collect() {
+      setTotal(madeLate, {}, responderStat('madeLate'));
+    },
+  });
   if (parts.cluster) {
     const transport = new Counter({
       name: 'autoimmune_transport_messages_total',
