@@ -23,6 +23,7 @@
 // a copy 10 ms late meets 1,000 rows in between, and a slot taken meanwhile lets a copy
 // through, counted again, never drops a packet); nothing allocated per packet.
 
+import { tunnelSide } from './decode.ts';
 import type { PacketBatch } from './packet-batch.ts';
 import { PacketFlags } from './packet-batch.ts';
 
@@ -56,6 +57,18 @@ export class CopyFilter {
   private readonly ttl = new Uint8Array(SLOTS);
   /** Copies found (rows the caller dropped). */
   copies = 0;
+
+  /**
+   * Whether the frame decodeFrame just wrote into row i (buf[off], `caplen` bytes of
+   * `linkType`, on interface `iface` of the capture's `interfaces`) is a copy, where one can
+   * be: it came through a mirror session (decode.ts tunnelSide, the side), or the capture has
+   * two sides (twoSided, captureSide). A capture of neither kind is never looked at.
+   */
+  seenTwice(b: PacketBatch, i: number, buf: Uint8Array, off: number, caplen: number, linkType: number, iface: number, interfaces: number): boolean {
+    const mirror = tunnelSide();
+    if (mirror !== 0) return this.isCopy(b, i, mirror);
+    return twoSided(linkType, interfaces) && this.isCopy(b, i, captureSide(buf, off, caplen, linkType, iface));
+  }
 
   /** Whether row i of `batch`, seen on `side`, is a copy of a row seen on another side; otherwise it is remembered. */
   isCopy(b: PacketBatch, i: number, side: number): boolean {

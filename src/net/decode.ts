@@ -155,6 +155,11 @@ function greErspan(buf: Uint8Array, q: number, len: number): number {
   return (q + h) * 1024 + LINK_ETHERNET;
 }
 
+/** The tunnel's outer source address as a word: the IPv4 address, or the IPv6 one's four words folded. */
+function outerSource(buf: Uint8Array, addrKind: number, src4: number, a6: number): number {
+  return addrKind === 4 ? src4 : word(buf, a6) ^ word(buf, a6 + 4) ^ word(buf, a6 + 8) ^ word(buf, a6 + 12);
+}
+
 /**
  * Decodes the tunnel's inner frame (`t`: its offset and link type, packed) into row i, over
  * whatever the outer decode would write. Not S_OK: the caller goes on with the outer
@@ -493,7 +498,7 @@ function decodeRow(
         pay = l4 + 8;
         if ((dstPort === VXLAN_PORT || dstPort === GENEVE_PORT) && !fragmented && depth < MAX_TUNNEL_DEPTH) {
           const t = udpTunnel(buf, pay, cap - 8, dstPort);
-          if (t !== 0 && decodeInner(b, i, buf, t, end, wireEnd, ts, depth, addrKind === 4 ? src4 : word(buf, a6) ^ word(buf, a6 + 4) ^ word(buf, a6 + 8) ^ word(buf, a6 + 12)) === S_OK) return S_OK;
+          if (t !== 0 && decodeInner(b, i, buf, t, end, wireEnd, ts, depth, outerSource(buf, addrKind, src4, a6)) === S_OK) return S_OK;
         }
         break;
       }
@@ -520,7 +525,7 @@ function decodeRow(
         payloadLen = l4Len;
         if (protocol === GRE && !fragmented && depth < MAX_TUNNEL_DEPTH) {
           const t = greErspan(buf, l4, cap);
-          if (t !== 0 && decodeInner(b, i, buf, t, end, wireEnd, ts, depth, addrKind === 4 ? src4 : word(buf, a6) ^ word(buf, a6 + 4) ^ word(buf, a6 + 8) ^ word(buf, a6 + 12)) === S_OK) return S_OK;
+          if (t !== 0 && decodeInner(b, i, buf, t, end, wireEnd, ts, depth, outerSource(buf, addrKind, src4, a6)) === S_OK) return S_OK;
         }
     }
   }

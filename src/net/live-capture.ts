@@ -17,8 +17,8 @@
 // Immediate mode (TPACKET_V2, the default for snaplen <= 2048) makes every packet readable
 // at once; otherwise libpcap uses TPACKET_V3 blocks, packed by real packet size but handed
 // over only when full or after a `flushMs` block timeout.
-import { CopyFilter, captureSide, twoSided } from './copy-filter.ts';
-import { decodeFrame, tunnelSide } from './decode.ts';
+import { CopyFilter } from './copy-filter.ts';
+import { decodeFrame } from './decode.ts';
 import { DecodeStats } from './decode-stats.ts';
 import type { DecodeStatsSnapshot } from './decode-stats.ts';
 import {
@@ -372,8 +372,7 @@ export class LiveCapture implements PacketSource {
     b.iface[i] = this.ifaceIndex;
     // `-i any` (Linux cooked) on a router sees each forwarded packet on both sides, a sensor
     // fed by two mirror sessions each packet between their hosts from both: one counts
-    const mirror = tunnelSide();
-    if ((mirror !== 0 || twoSided(lt, 1)) && this.copyFilter.isCopy(b, i, mirror !== 0 ? mirror : captureSide(this.buf, 0, caplen, lt, 0))) return;
+    if (this.copyFilter.seenTwice(b, i, this.buf, 0, caplen, lt, 0, 1)) return;
     b.length = i + 1;
     this.packets++;
     if (b.length === b.capacity) this.batchFull(b);

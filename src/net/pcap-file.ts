@@ -4,8 +4,8 @@
 import { AutoimmuneError } from '../errors.ts';
 import { closeSync, openSync, readSync } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { CopyFilter, captureSide, twoSided } from './copy-filter.ts';
-import { decodeFrame, tunnelSide } from './decode.ts';
+import { CopyFilter } from './copy-filter.ts';
+import { decodeFrame } from './decode.ts';
 import { DecodeStats } from './decode-stats.ts';
 import { CaptureFileError, PcapFormatError, PcapTruncatedError } from './errors.ts';
 import { PacketBatch } from './packet-batch.ts';
@@ -333,8 +333,7 @@ export class CaptureFileReader {
           batch.iface[row] = p.iface;
           // a capture of two sides (Linux cooked: `-i any`; pcapng: two interfaces), or of two
           // mirror sessions (each mirrored host's), may hold each packet twice
-          const mirror = tunnelSide();
-          if ((mirror !== 0 || twoSided(lt, p.interfaces.length)) && this.copyFilter.isCopy(batch, row, mirror !== 0 ? mirror : captureSide(buf, p.dataOff, p.caplen, lt, p.iface))) {
+          if (this.copyFilter.seenTwice(batch, row, buf, p.dataOff, p.caplen, lt, p.iface, p.interfaces.length)) {
             start += p.consumed;
             continue;
           }

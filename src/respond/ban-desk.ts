@@ -220,17 +220,11 @@ export class BanDesk {
         continue;
       }
       if (this.policy.bansAvailable() < 1) break;
-      this.held.delete(key);
       const alert = h.record.alert;
       const outcome = this.policy.onAlert(alert, this.active.get(alert.source), true);
-      if ('skipped' in outcome && outcome.skipped === 'rate-limited') {
-        // another node of the cluster took the token: back in line, first
-        const rest = [...this.held];
-        this.held.clear();
-        this.held.set(key, h);
-        for (const [k, v] of rest) this.held.set(k, v);
-        break;
-      }
+      // another node of the cluster took the token: it stays first in line
+      if ('skipped' in outcome && outcome.skipped === 'rate-limited') break;
+      this.held.delete(key);
       if ('skipped' in outcome) {
         h.record.outcome = outcome;
         this.log.record(outcome, alert, now);

@@ -245,7 +245,7 @@ export class ResponderPolicy {
   }
 
   stats(): ResponderStats {
-    return { ...this.counts, skipped: { ...this.skips }, remembered: this.offences.size, bansAvailable: this.budget.available(this.clock.now()) };
+    return { ...this.counts, skipped: { ...this.skips }, remembered: this.offences.size, bansAvailable: this.bansAvailable() };
   }
 
   private skip(skipped: SkipReason, detail: string): PolicyOutcome {

@@ -131,6 +131,10 @@ const DROPBEAR_CHACHA_SUCCESS = 36;
 const DROPBEAR_DELAY_S = 0.125;
 
 
+/** The services where the client speaks first, so the server's first words already answer it (read as a reply). */
+const CLIENT_SPEAKS_FIRST = new Uint8Array(32);
+for (const svc of [Service.HTTP, Service.SIP, Service.SMB, Service.POSTGRES, Service.REDIS, Service.MSSQL, Service.MQTT, Service.LDAP]) CLIENT_SPEAKS_FIRST[svc] = 1;
+
 const SKIPPED_BANNER = 1;
 const KEX_REPLY_ENDED = 2; // the last plaintext packet was a KEX reply that ended with its segment
 const VNC_CHALLENGED = 4; // the server sent VNC Authentication's challenge: its SecurityResult comes next
@@ -273,9 +277,7 @@ export class LoginSessions {
         }
         // MQTT: the CONNACK is the connection's one answer to a login; what follows is messages
         if (svc === Service.MQTT) this.phase[slot] = DONE;
-        return svc === Service.HTTP || svc === Service.SIP || svc === Service.SMB || svc === Service.POSTGRES || svc === Service.REDIS || svc === Service.MSSQL || svc === Service.MQTT || svc === Service.LDAP
-          ? this.lines(slot, h, o, len, kept)
-          : LoginEvent.NONE;
+        return CLIENT_SPEAKS_FIRST[svc] === 1 ? this.lines(slot, h, o, len, kept) : LoginEvent.NONE;
       }
       case SSH_PLAIN:
         this.plain(slot, h, o, len, kept);

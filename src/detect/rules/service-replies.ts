@@ -626,8 +626,8 @@ export function sshPlain(h: Uint8Array, o: number, len: number): number {
   return msg + 256 * (plen + 4);
 }
 
-/** "SSH-2.0-dropbear": the identification string (RFC 4253 §4.2) Dropbear sends, "SSH-2.0-dropbear_2022.83". */
-const DROPBEAR_ID = Uint8Array.from('SSH-2.0-dropbear', (c) => c.charCodeAt(0));
+/** The start of the identification string (RFC 4253 §4.2) Dropbear sends, "SSH-2.0-dropbear_2022.83". */
+const DROPBEAR_ID = 'SSH-2.0-dropbear';
 
 /**
  * Whether an SSH server's first words name Dropbear (its softwareversion starts "dropbear"),
@@ -635,9 +635,7 @@ const DROPBEAR_ID = Uint8Array.from('SSH-2.0-dropbear', (c) => c.charCodeAt(0));
  * as many as a capture's head keeps.
  */
 export function isDropbearGreeting(h: Uint8Array, o: number, avail: number): boolean {
-  if (avail < DROPBEAR_ID.length) return false;
-  for (let k = 0; k < DROPBEAR_ID.length; k++) if (h[o + k] !== DROPBEAR_ID[k]) return false;
-  return true;
+  return startsWith(h, o, avail, DROPBEAR_ID, DROPBEAR_ID.length);
 }
 
 /**

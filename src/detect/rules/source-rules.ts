@@ -288,13 +288,14 @@ export class SourceRules {
         if (!isGroupDestination(batch, i, v6)) {
           const p = batch.protocol[i];
           if (p === 1 || p === 58) {
+            const src = batch.flowKey(i, 'src');
             if (t) {
               this.toward(batch, i, v6, t, 'icmp', batch.wirelen[i]);
               // a piece of an echo request: its answer comes back in as many pieces
-              if (this.echoFragments.marked(batch, i)) this.echoOut(batch, i, batch.flowKey(i, 'src'), v6, t);
+              if (this.echoFragments.marked(batch, i)) this.echoOut(batch, i, src, v6, t);
             }
             if (this.icmpSourceFlood !== null && this.fragments.counts(batch, i)) {
-              this.raise(out, this.icmpSourceFlood.count(batch, i, batch.flowKey(i, 'src'), batch.flowKey(i, 'dst'), (f & PacketFlags.SOURCE_SEEN) !== 0));
+              this.raise(out, this.icmpSourceFlood.count(batch, i, src, batch.flowKey(i, 'dst'), (f & PacketFlags.SOURCE_SEEN) !== 0));
             }
           } else if (t && this.fragments.counts(batch, i)) this.toward(batch, i, v6, t, 'udpResp', batch.wirelen[i]);
         }
