@@ -192,3 +192,52 @@ describe('SNMP community guessing (unanswered-udp.ts snmpRequest, rules.snmpGues
     assert.deepEqual(snmp(run(guesses(600, 1 / 8))), [], 'a mistyped community polled 8 times a second');
   });
 });
+
+describe('QUIC Initial floods from one source (quic-initial.ts, rules.quicInitialFlood)', () => {
+  const Q = DEFAULT_RULES.quicInitialFlood;
+  const SERVER = '10.0.0.43';
+  /** A long header's first 6 bytes: form+fixed bits and type, version, the DCID's length, then DCID bytes. */
+  const initial = (type = 0, version = [0, 0, 0, 1], dcid = 8) => [0xc3 | (type << 4), ...version, dcid, ...Array.from({ length: 10 }, (_, k) => k + 1)];
+  /** `n` datagrams from fresh client ports (the first of a connection each), `every` s apart. */
+  const opens = (n: number, every: number, head = initial(), payload = 1200): Pkt[] =>
+    Array.from({ length: n }, (_, k): Pkt => ({ ts: 1 + k * every, src: SRC, dst: SERVER, sp: 20000 + (k % 40000), dp: 443, proto: 'udp', payload, head }));
+  const quic = (out: Alert[]) => out.filter((a) => a.type === 'connection-flood' && a.evidence.quicInitials !== undefined);
+
+  test(`${Q.threshold} client Initials to one server within a leak interval name the source, forgeable; one fewer does not`, () => {
+    assert.deepEqual(quic(run(opens(Q.threshold - 1, 1e-6))), []);
+    const f = quic(run(opens(Q.threshold, 1e-6)));
+    assert.equal(f.length, 1);
+    assert.equal(f[0]!.source, SRC);
+    assert.equal(f[0]!.target, SERVER);
+    assert.equal(f[0]!.grade, 'forgeable');
+    assert.equal(f[0]!.blockable, true);
+    assert.equal(quic(run(opens(Q.threshold, 1e-6, initial(1, [0x6b, 0x33, 0x43, 0xcf])))).length, 1, 'QUIC version 2 (RFC 9369: Initial is type 1)');
+    assert.equal(quic(run(opens(Q.threshold, 1e-6, initial(0, [0xff, 0, 0, 29])))).length, 1, 'draft-29');
+  });
+
+  test('what is no opening: datagrams under 1200 bytes, other packet types, short headers, an empty or short DCID (a server\'s Initial), other versions, answers (UDP_REPLY), a client under the leak', () => {
+    assert.deepEqual(quic(run(opens(1000, 1e-6, initial(), 1199))), [], 'a server discards an Initial under 1200 bytes (RFC 9000 §14.1)');
+    assert.deepEqual(quic(run(opens(1000, 1e-6, initial(2)))), [], 'Handshake packets');
+    assert.deepEqual(quic(run(opens(1000, 1e-6, initial(1, [0x6b, 0x33, 0x43, 0xcf]).map((b, k) => (k === 0 ? 0xc3 : b))))), [], 'version 2\'s type 0 is 0-RTT');
+    assert.deepEqual(quic(run(opens(1000, 1e-6, [0x43, 0, 0, 0, 1, 8]))), [], 'a short header');
+    assert.deepEqual(quic(run(opens(1000, 1e-6, initial(0, [0, 0, 0, 1], 0)))), [], 'a DCID of 0 bytes');
+    assert.deepEqual(quic(run(opens(1000, 1e-6, initial(0, [0, 0, 0, 1], 21)))), [], 'a DCID over 20 bytes');
+    assert.deepEqual(quic(run(opens(1000, 1e-6, initial(0, [0x51, 0x30, 0x35, 0x30])))), [], "Google QUIC's Q050");
+    const replies = batchOf(opens(1000, 1e-6));
+    for (let i = 0; i < replies.length; i++) replies.flags[i] |= PacketFlags.UDP_REPLY;
+    const out: Alert[] = [];
+    new SourceRules(DEFAULT_RULES).scan(replies, out);
+    assert.deepEqual(quic(out), [], 'Initials on a port pair the server answered');
+    assert.deepEqual(quic(run(opens(3000, 1 / 40))), [], 'a NAT opening 40 connections a second for 75 s');
+    assert.deepEqual(quic(run(opens(1000, 1e-6), resolveRulesConfig({ quicInitialFlood: { enabled: false } }))), [], 'disabled');
+  });
+
+  for (const [field, overrides] of [
+    ['quicInitialFlood.threshold', { quicInitialFlood: { threshold: 0 } }],
+    ['quicInitialFlood.leakPerS', { quicInitialFlood: { leakPerS: -1 } }],
+  ] as Array<[string, RulesOverrides]>) {
+    test(`refuses ${JSON.stringify(overrides)} naming ${field}`, () => {
+      assert.throws(() => resolveRulesConfig(overrides), (err: unknown) => err instanceof RulesConfigError && err.field === field);
+    });
+  }
+});

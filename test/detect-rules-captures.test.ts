@@ -1253,3 +1253,32 @@ describe('rules on SSH key exchanges the server times out (regreSSHion, CVE-2024
     assert.deepEqual(alerts.filter((a) => a.blockable).map(describeAlert), []);
   });
 });
+
+// session 15: QUIC Initial floods (craft_classes.py DIR quic)
+describe('rules on QUIC Initial floods (quic-initial.ts)', () => {
+  const dir = join(FIXTURES, 'classes');
+  const classLabels = readLabelsTsv(join(dir, 'labels.tsv'));
+  for (const file of ['classes_flood_quic_initial_one.pcap', 'classes_flood_quic_initial_slow.pcap']) {
+    test(`${file}: the address sending the Initials is flagged (connection-flood, forgeable), within 2 s; the server never`, () => {
+      const { attackers, victims } = classLabels.find((l) => l.file === file)!;
+      expectScanner(file, join(dir, file), attackers[0]!, victims, 2, 'flood');
+      const alerts = runFiles([join(dir, file)]).alerts.filter((a) => a.blockable);
+      assert.equal(alerts[0]!.type, 'connection-flood');
+      assert.equal(alerts[0]!.grade, 'forgeable');
+      assert.equal(alerts[0]!.target, victims[0]);
+    });
+  }
+  test('classes_flood_quic_initial_spoofed.pcap: forged sources alert the server as the victim of a UDP flood (nothing blockable), among real clients', () => {
+    const file = 'classes_flood_quic_initial_spoofed.pcap';
+    const { victims } = classLabels.find((l) => l.file === file)!;
+    const alerts = runFiles([join(dir, file)]).alerts;
+    assert.deepEqual(alerts.filter((a) => a.blockable).map(describeAlert), []);
+    const flood = alerts.find((a) => a.type === 'udp-flood' && a.target === victims[0]);
+    assert.ok(flood, `no victim alert: ${alerts.map(describeAlert).join('; ')}`);
+    assert.ok(Number(flood.evidence.quicInitials) > Number(flood.evidence.continued), describeAlert(flood));
+  });
+  test("classes_benign_quic_peak.pcap: 3,000 HTTP/3 connections in 3 s and a NAT's 300 users: no alert", () => {
+    const alerts = runFiles([join(dir, 'classes_benign_quic_peak.pcap')]).alerts;
+    assert.deepEqual(alerts.map(describeAlert), []);
+  });
+});

@@ -184,6 +184,9 @@ export interface RulesConfig {
    */
   connectionFlood: BucketConfig & { enabled: boolean };
 
+  /** QUIC clients' first Initials from one source to one host that answer nothing (quic-initial.ts, pair-flood.ts), units: Initials. */
+  quicInitialFlood: BucketConfig & { enabled: boolean };
+
   /**
    * Slow HTTP (slowloris, slowhttptest's slow headers and slow body) from one client at one
    * server (http-flood.ts): connections whose request the client trickles, a small segment
@@ -228,6 +231,9 @@ export interface RulesConfig {
   rstSourceFlood: BucketConfig & { enabled: boolean };
 
   /** SYNs toward one victim, less the handshakes completed toward it (units: packets). */
+  /** QUIC clients' first Initials toward one victim, less the clients' long-header datagrams answering it (units: Initials). */
+  quicFlood: BucketConfig & { enabled: boolean; minSources: number };
+
   synFlood: BucketConfig & {
     enabled: boolean;
     /** Distinct sources (estimated) needed: one source is the source rules' business. */
@@ -513,6 +519,14 @@ export const DEFAULT_RULES: RulesConfig = {
   // hundreds of backends, or a proxy opening a TLS connection per request to its backend, is
   // own infrastructure: responder.allow.
   connectionFlood: { enabled: true, threshold: 250, leakPerS: 50 },
+  // A QUIC connection opens with the client's Initial, and the server does its key exchange
+  // and answers with up to 3 times its size before the client proves its address (RFC 9000
+  // §8.1): one Initial is one TLS handshake, so connection-flood's numbers. A browser keeps
+  // one QUIC connection to an origin (RFC 9114 §3.3) and sends one first Initial a connection,
+  // again only on a probe timeout before the server answers (RFC 9002 §6.2: about 1 s,
+  // doubling); 50 a second from one address to one server is a NAT of many users.
+  // Forgeable evidence: nothing in a UDP datagram proves its source (pair-flood.ts).
+  quicInitialFlood: { enabled: true, threshold: 250, leakPerS: 50 },
   // Slow HTTP: slowloris sends a header line every 15 s (its default, -sleeptime 15) on 150
   // sockets, slowhttptest one every 10 s (-i 10) on 50; no client sends a request in pieces
   // seconds apart (it writes it at once; loss recovery resends the same bytes, RFC 6298's RTO
@@ -587,6 +601,13 @@ export const DEFAULT_RULES: RulesConfig = {
   // SYN queue (tcp_max_syn_backlog, 128 to 1024) is full, so 500 outstanding is a default
   // queue overrun several times; a flood of 600/s or more is alerted within a second.
   synFlood: { enabled: true, threshold: 500, leakPerS: 100, minSources: 20 },
+  // QUIC's SYN flood (a forged-source Initial flood): each Initial makes the server keep
+  // connection state and run a key exchange for a client that may never go on, as a SYN holds
+  // a half-open connection; a real client goes on with the handshake on the port pair the
+  // server answered (its second Initial or its Handshake: a long header again, RFC 9000
+  // §17.2), which takes its Initial back. The SYN flood's numbers: servers that validate
+  // addresses under load (a Retry, RFC 9000 §8.1.2) do it as a SYN cookie does.
+  quicFlood: { enabled: true, threshold: 500, leakPerS: 100, minSources: 20 },
   // US-CERT TA14-017A lists the amplifying UDP services: their answers are many times a
   // request of 40 to 60 bytes (DNS ×28-54, NTP monlist ×556, SSDP ×30, chargen ×358,
   // memcached more), so a datagram over 100 bytes of payload counts as an answer (and nmap's
@@ -798,8 +819,13 @@ const SPEC: Record<string, Record<string, [Check, string]>> = {
     threshold: [int(1, 1e9), 'a positive integer (RSTs)'],
     leakPerS: [num(0, 1e9, true), 'a positive number (RSTs per second)'],
   },
+  quicInitialFlood: {
+    enabled: [bool, 'true or false'],
+    threshold: [int(1, 1e9), 'a positive integer (QUIC Initials)'],
+    leakPerS: [num(0, 1e9, true), 'a positive number (QUIC Initials per second)'],
+  },
 };
-for (const name of ['synFlood', 'udpAmplification', 'udpFlood', 'tcpReflection', 'tcpFlood', 'icmpFlood', 'ipFlood']) {
+for (const name of ['synFlood', 'quicFlood', 'udpAmplification', 'udpFlood', 'tcpReflection', 'tcpFlood', 'icmpFlood', 'ipFlood']) {
   SPEC[name] = {
     enabled: [bool, 'true or false'],
     threshold: [num(0, 1e12, true), 'a positive number (packets)'],

@@ -57,6 +57,7 @@ import { COOLING, FAST_OVER, SLOW_OVER, ScanKeys } from './scan-keys.ts';
 import { FragmentVerdicts } from './fragment-verdicts.ts';
 import { UnansweredUdp, snmpRequest } from './unanswered-udp.ts';
 import { PairFlood } from './pair-flood.ts';
+import { quicClientInitial, quicLongHeader } from './quic-initial.ts';
 import { TRACEROUTE_PORTS, oneWayReport, portTable } from './udp-port-roles.ts';
 import { VictimTallyWriter, type VictimTally } from './victim-tally.ts';
 import type { BoundedTable } from '../table-report.ts';
@@ -190,6 +191,7 @@ export class SourceRules {
   private readonly snmpGuesses: UnansweredUdp | null;
   private readonly refusedFlood: PairFlood | null;
   private readonly rstSourceFlood: PairFlood | null;
+  private readonly quicInitialFlood: PairFlood | null;
   /** Whether each source's last first fragment toward a host counted (UDP: as a possible answer, for the victim's flood; ICMP: in the source's ICMP flood); later fragments follow it. */
   private readonly fragments = new FragmentVerdicts();
   /** Whether each source's last first fragment toward a host was an echo request (its later fragments are credit for the answers' pieces). */
@@ -251,6 +253,7 @@ export class SourceRules {
     this.icmpSourceFlood = c.icmpSourceFlood.enabled ? new PairFlood('icmp-flood', 'packets', 'src', c.icmpSourceFlood, maxScanKeys, cool) : null;
     this.refusedFlood = c.refusedFlood.enabled ? new PairFlood('tcp-flood', 'refused', 'dst', c.refusedFlood, maxScanKeys, cool) : null;
     this.rstSourceFlood = c.rstSourceFlood.enabled ? new PairFlood('tcp-flood', 'resets', 'src', c.rstSourceFlood, maxScanKeys, cool) : null;
+    this.quicInitialFlood = c.quicInitialFlood.enabled ? new PairFlood('connection-flood', 'quicInitials', 'src', c.quicInitialFlood, maxScanKeys, cool) : null;
   }
 
   /**
@@ -354,6 +357,7 @@ export class SourceRules {
     if (this.icmpSourceFlood) t.icmpSourceFlood = this.icmpSourceFlood.table;
     if (this.refusedFlood) t.refusedFlood = this.refusedFlood.table;
     if (this.rstSourceFlood) t.rstSourceFlood = this.rstSourceFlood.table;
+    if (this.quicInitialFlood) t.quicInitialFlood = this.quicInitialFlood.table;
     return t;
   }
 
@@ -363,7 +367,7 @@ export class SourceRules {
       skipped: this.skipped,
       forgedOwnAddress: this.forgedOwnAddress,
       alerts: this.alerts + this.login.alerts + this.http.alerts,
-      suppressed: this.suppressed + this.login.suppressed + this.http.suppressed + this.forms.suppressed + this.httpFlood.suppressed + this.connFlood.suppressed + (this.unanswered?.suppressed ?? 0) + (this.snmpGuesses?.suppressed ?? 0) + (this.icmpSourceFlood?.suppressed ?? 0) + (this.refusedFlood?.suppressed ?? 0) + (this.rstSourceFlood?.suppressed ?? 0),
+      suppressed: this.suppressed + this.login.suppressed + this.http.suppressed + this.forms.suppressed + this.httpFlood.suppressed + this.connFlood.suppressed + (this.unanswered?.suppressed ?? 0) + (this.snmpGuesses?.suppressed ?? 0) + (this.icmpSourceFlood?.suppressed ?? 0) + (this.refusedFlood?.suppressed ?? 0) + (this.rstSourceFlood?.suppressed ?? 0) + (this.quicInitialFlood?.suppressed ?? 0),
       loginClients: this.login.clientTable.size,
       loginClientEvictions: this.login.clientTable.evictions,
       httpClients: this.http.clientTable.size,
@@ -593,6 +597,18 @@ export class SourceRules {
     if (this.snmpGuesses && !group && dp === SNMP_PORT && snmpRequest(batch, i)) {
       this.raise(out, this.snmpGuesses.datagram(batch, i, src, dst));
     }
+    // A QUIC client's Initial, which costs the server a key exchange (quic-initial.ts); never
+    // a datagram that answers one of its destination's (the server's own Initials). Toward the
+    // server's row, the Initial that opens an exchange, and what the client sends on an
+    // exchange the server answered takes it back (the victim rule's QUIC flood: a forged
+    // source never goes on, as a forged SYN never completes its handshake)
+    if (!group && !(batch.flags[i] & PacketFlags.UDP_REPLY)) {
+      const answered = (batch.flags[i] & PacketFlags.UDP_ANSWERED) !== 0;
+      if (large && quicClientInitial(batch, i)) {
+        if (t) this.toward(batch, i, v6, t, answered ? 'quicContinued' : 'quicInitial', 0);
+        if (this.quicInitialFlood) this.raise(out, this.quicInitialFlood.count(batch, i, src, dst, (batch.flags[i] & PacketFlags.SOURCE_SEEN) !== 0));
+      } else if (t && answered && quicLongHeader(batch, i)) this.toward(batch, i, v6, t, 'quicContinued', 0);
+    }
     // A SIP server's status line (svcrack's guesses answered 403, svwar's 404s; the client is
     // the destination): the login rules' failures and challenges (login-rules.ts sipAnswer).
     // Only an answer to a SIP request (SIP_REPLY: its destination sent a SIP request line to
@@ -717,7 +733,7 @@ export class SourceRules {
   // ---- tally ------------------------------------------------------------------------
 
   /** Count packet i toward its destination's row (`bytes` also into the byte column where there is one). */
-  private toward(batch: PacketBatch, i: number, v6: boolean, t: VictimTally, column: 'syn' | 'synAck' | 'completions' | 'stray' | 'udpResp' | 'udpIn' | 'icmp' | 'ipIn', bytes: number): void {
+  private toward(batch: PacketBatch, i: number, v6: boolean, t: VictimTally, column: 'syn' | 'synAck' | 'completions' | 'stray' | 'udpResp' | 'udpIn' | 'icmp' | 'ipIn' | 'quicInitial' | 'quicContinued', bytes: number): void {
     const ts = batch.ts[i];
     const w = this.writer;
     const r = v6 ? w.row6(batch.hostKey(i, 'dst') as string, ts) : w.row4(batch.dst4[i], ts);
@@ -725,7 +741,7 @@ export class SourceRules {
     t[column][r]++;
     if (column === 'udpResp') t.udpRespBytes[r] += bytes;
     else if (column === 'icmp') t.icmpBytes[r] += bytes;
-    if (column === 'completions') return; // completions are not sources of a flood
+    if (column === 'completions' || column === 'quicContinued') return; // completions are not sources of a flood
     let h: number;
     if (v6) {
       const text = batch.hostKey(i, 'src') as string;

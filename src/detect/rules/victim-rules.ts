@@ -8,6 +8,7 @@
 //   TCP flood       segments without SYN of no connection followed (ACK, RST floods): the first of each 4-tuple
 //   ICMP flood      ICMP toward a victim            less the echo requests it sent
 //   IP flood        other IP protocols (GRE, ESP, raw IP) toward a victim   less those it sent
+//   QUIC flood      QUIC clients' first Initials toward a victim   less its clients' long-header datagrams answering it (quic-initial.ts)
 //
 // Each is a leaky bucket per victim fed with that balance (so solicited traffic, however
 // heavy, cancels out) and gated on the number of distinct sources: one source is for the
@@ -100,6 +101,7 @@ export class VictimRules {
       rule('tcp-flood', c.tcpFlood, 'stray', null, null, 'segments', ''),
       rule('icmp-flood', c.icmpFlood, 'icmp', 'echoOut', 'icmpBytes', 'packets', 'echoRequestsOut'),
       rule('ip-flood', c.ipFlood, 'ipIn', 'ipOut', null, 'packets', 'sent'),
+      rule('udp-flood', c.quicFlood, 'quicInitial', 'quicContinued', null, 'quicInitials', 'continued'),
     ].filter((r) => r.config.enabled);
   }
 

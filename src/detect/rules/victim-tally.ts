@@ -62,6 +62,10 @@ export interface VictimTally {
   ipIn: number[];
   /** Such packets the host sent (a tunnel's own traffic back). */
   ipOut: number[];
+  /** QUIC clients' Initials toward the host that open an exchange (quic-initial.ts; not UDP_ANSWERED: udp-exchanges.ts). */
+  quicInitial: number[];
+  /** QUIC long-header datagrams toward the host on an exchange it answered (UDP_ANSWERED): a client going on with the handshake. */
+  quicContinued: number[];
   /** Sources toward the host: a 128-bit linear-counting bitmap, SKETCH_WORDS int32 per row. */
   srcSketch: number[];
   /** Sources of the host's udpResp datagrams, the same kind of bitmap. */
@@ -79,14 +83,14 @@ export interface VictimTally {
 }
 
 const COUNT_COLUMNS = [
-  'syn', 'completions', 'synAck', 'completionsOut', 'stray', 'udpResp', 'udpRespBytes', 'udpIn', 'udpReqOut', 'udpReplyOut', 'icmp', 'icmpBytes', 'echoOut', 'ipIn', 'ipOut',
+  'syn', 'completions', 'synAck', 'completionsOut', 'stray', 'udpResp', 'udpRespBytes', 'udpIn', 'udpReqOut', 'udpReplyOut', 'icmp', 'icmpBytes', 'echoOut', 'ipIn', 'ipOut', 'quicInitial', 'quicContinued',
 ] as const;
 export type TallyCount = (typeof COUNT_COLUMNS)[number];
 
 export function newVictimTally(): VictimTally {
   return {
     rows: 0, dropped: 0, v4: [], v6: [], firstTs: [], lastTs: [],
-    syn: [], completions: [], synAck: [], completionsOut: [], stray: [], udpResp: [], udpRespBytes: [], udpIn: [], udpReqOut: [], udpReplyOut: [], icmp: [], icmpBytes: [], echoOut: [], ipIn: [], ipOut: [],
+    syn: [], completions: [], synAck: [], completionsOut: [], stray: [], udpResp: [], udpRespBytes: [], udpIn: [], udpReqOut: [], udpReplyOut: [], icmp: [], icmpBytes: [], echoOut: [], ipIn: [], ipOut: [], quicInitial: [], quicContinued: [],
     srcSketch: [], udpSrcSketch: [], udpDstSketch: [], ipSrcSketch: [], ipDstSketch: [], topSrc4: [], topSrc6: [], topCount: [],
   };
 }
