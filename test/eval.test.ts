@@ -82,4 +82,7 @@ test('eval on the captures\' own time: a scan split over 40 sources in 10 s, mor
   assert.ok(ttd[29]! < 1, `the first 30 within a second of their scans: ${ttd}`);
   assert.ok(ttd[39]! > 10, `the last held back by the limit: ${ttd}`);
   assert.ok((r.skipped['rate-limited'] ?? 0) >= 10);
+  // what became of the refusals: some made late, none lost, none still waiting after the drain
+  assert.ok(r.rateLimit.made >= 1, JSON.stringify(r.rateLimit));
+  assert.equal(r.rateLimit.expired + r.rateLimit.dropped + r.rateLimit.waiting, 0, JSON.stringify(r.rateLimit));
 });

@@ -242,6 +242,8 @@ export async function evaluate(o: EvalOptions) {
     ...scored,
     decisions: decisions.length,
     skipped: defence.desk.log.counts().bySkipReason,
+    // skipped['rate-limited'] counts each refusal; what became of the refused bans
+    rateLimit: defence.desk.deferred(),
     model: withModel ? { kind: config.model.kind, flowScoring: config.model.flowScoring, ...modelReport(scores, packetScores, positive, defence.board.current!.threshold, graceRows, trainMs, models!.backend) } : null,
   };
 }
