@@ -73,6 +73,34 @@ test('the verifier keeps verified connections over a SYN flood\'s pending handsh
   assert.ok(v.stats().connectionEvictions >= 2000 - 64);
 });
 
+test('the verifier on a capture that lost handshake packets (a sensor dropping under load): the client acknowledging bytes the server sent verifies; an ack of nothing the server sent does not', () => {
+  const c = '10.9.0.20', s = '10.9.0.80';
+  const run = (pkts: Pkt[]) => {
+    const v = new SessionVerifier();
+    const b = batchOf(pkts);
+    v.mark(b);
+    return { b, v };
+  };
+  const syn: Pkt = { ts: 1, src: c, dst: s, sp: 40000, dp: 22, flags: SYN, seq: 100 };
+  const synAck: Pkt = { ts: 1.001, src: s, dst: c, sp: 22, dp: 40000, flags: SYN | ACK, seq: 500, ack: 101 };
+  // the server speaks first (an SSH banner of 40 bytes); the client's ACK of the SYN-ACK is lost
+  const banner: Pkt = { ts: 1.002, src: s, dst: c, sp: 22, dp: 40000, flags: ACK | PSH, seq: 501, ack: 101, payload: 40 };
+  const answer = (ack: number): Pkt => ({ ts: 1.003, src: c, dst: s, sp: 40000, dp: 22, flags: ACK | PSH, seq: 101, ack, payload: 30 });
+  let r = run([syn, synAck, banner, answer(541)]);
+  assert.ok(r.b.flags[3]! & PacketFlags.ESTABLISHED, 'the ACK of the SYN-ACK lost, the client acknowledging the banner');
+  assert.equal(r.v.stats().verified, 1);
+  r = run([syn, banner, answer(541)]);
+  assert.ok(r.b.flags[2]! & PacketFlags.ESTABLISHED, 'the SYN-ACK lost: the banner acknowledging the SYN stands for it');
+  for (const ack of [540 + 2, 501 - 1, 9999]) {
+    r = run([syn, synAck, banner, answer(ack)]);
+    assert.equal(r.b.flags[3]! & PacketFlags.ESTABLISHED, 0, `an ack of ${ack}: beyond or before what the server sent`);
+  }
+  r = run([syn, { ...banner, ack: 101 + 70_000 }, answer(541)]);
+  assert.equal(r.b.flags[2]! & PacketFlags.ESTABLISHED, 0, 'a server segment acknowledging far more than the client could have sent stands for no SYN-ACK');
+  r = run([syn, synAck, { ...answer(501), payload: 0, flags: ACK }]);
+  assert.ok(r.b.flags[2]! & PacketFlags.ESTABLISHED, 'the ordinary handshake, as before');
+});
+
 test('eval: forged probes and a half-open flood in the names of a client and a resolver ban nobody; D09\'s real scanner is banned', async () => {
   const r = await evaluate({
     benign: [FORGED],

@@ -41,6 +41,7 @@ export interface SessionVerifierConfig {
  */
 export const DEFAULT_SESSION_VERIFIER: SessionVerifierConfig = { sessionMemoryS: 86_400, hopTolerance: 2, maxConnections: 65_536, maxSources: 65_536, udpExchanges: DEFAULT_UDP_EXCHANGES };
 
+const FIN = 0x01;
 const SYN = 0x02;
 const RST = 0x04;
 const ACK = 0x10;
@@ -52,6 +53,13 @@ const PENDING = 2;
 const VERIFIED = 3;
 
 const INITIAL_TTLS = [30, 32, 60, 64, 128, 255];
+
+/**
+ * A server segment stands for its missing SYN-ACK when it acknowledges the client's SYN and at
+ * most this many of the client's bytes after it (the client's first request; a sensor that lost
+ * the SYN-ACK may have lost more): a window's worth, Linux's initial receive window of 64 KB.
+ */
+const MAX_UNSEEN_CLIENT_BYTES = 65_536;
 
 /**
  * How long after a stray segment (one with ACK of no connection) a host's bare RST refusing
@@ -85,6 +93,8 @@ export class SessionVerifier {
   /** Connections keyed (server, client, server port, client port): the SYN-ACK's sender is the server. */
   private readonly conns: FlowTable;
   private readonly expect: Uint32Array;
+  /** PENDING: the end of the server's bytes seen so far (its SYN-ACK's seq + 1, then each segment's end). */
+  private readonly sent: Uint32Array;
   private readonly state: Uint8Array;
   private readonly sources: FlowTable;
   private readonly seenAt: Float64Array;
@@ -104,6 +114,7 @@ export class SessionVerifier {
     // forged packet (the share and its reason: PROTECTED_SOCKETS, flow-table.ts).
     this.conns = new FlowTable(config.maxConnections, { protectedShare: PROTECTED_SOCKETS });
     this.expect = new Uint32Array(config.maxConnections);
+    this.sent = new Uint32Array(config.maxConnections);
     this.state = new Uint8Array(config.maxConnections);
     this.sources = new FlowTable(config.maxSources);
     this.seenAt = new Float64Array(config.maxSources);
@@ -179,6 +190,7 @@ export class SessionVerifier {
       if (this.state[s] === SYN_SENT && b.tcpAck[i] === this.expect[s]) this.learn(src, b.ttl[i], b.ts[i]);
       this.state[s] = PENDING;
       this.expect[s] = (b.tcpSeq[i] + 1) >>> 0;
+      this.sent[s] = this.expect[s];
       this.handshakes++;
       return f;
     }
@@ -186,7 +198,11 @@ export class SessionVerifier {
     // From the client side: (server = dst).
     let s = this.conns.find(dst, src, dport, sport);
     if (s >= 0) {
-      if (this.state[s] === PENDING && tf & ACK && b.tcpAck[i] === this.expect[s]) {
+      // the client acknowledges the server's ISN + 1, or bytes the server sent after it (its
+      // ACK of the SYN-ACK missing from the capture: a sensor dropping packets under load, as
+      // Zeek's "ACK above a content gap"); a forger never saw any of them
+      const a = b.tcpAck[i];
+      if (this.state[s] === PENDING && tf & ACK && ((a - this.expect[s]) | 0) >= 0 && ((this.sent[s] - a) | 0) >= 0) {
         this.state[s] = VERIFIED;
         this.conns.protect(s);
         this.verified++;
@@ -194,9 +210,23 @@ export class SessionVerifier {
       }
       return this.state[s] === VERIFIED ? f | PacketFlags.ESTABLISHED : f;
     }
-    // From the server side of a verified connection.
+    // From the server side of a connection.
     s = this.conns.find(src, dst, sport, dport);
-    if (s >= 0) return this.state[s] === VERIFIED ? f | PacketFlags.ESTABLISHED : f;
+    if (s >= 0) {
+      const st = this.state[s];
+      if (st === VERIFIED) return f | PacketFlags.ESTABLISHED;
+      if (st === PENDING || (st === SYN_SENT && tf & ACK && (((b.tcpAck[i] - this.expect[s]) | 0) >>> 0) < MAX_UNSEEN_CLIENT_BYTES)) {
+        // the server's bytes the client may acknowledge; a segment acknowledging the client's
+        // SYN (its SYN-ACK missing from the capture) stands for the SYN-ACK from its own bytes on
+        const end = (b.tcpSeq[i] + b.payloadLen[i] + (tf & FIN ? 1 : 0)) >>> 0;
+        if (st === SYN_SENT) {
+          this.state[s] = PENDING;
+          this.expect[s] = b.tcpSeq[i];
+          this.sent[s] = end;
+        } else if (((end - this.sent[s]) | 0) > 0) this.sent[s] = end;
+      }
+      return f;
+    }
     // A segment with ACK of no connection seen: what its destination may refuse (refusal).
     if (tf & ACK) {
       let k = this.strays.find(dst, src, dport, sport);
