@@ -45,7 +45,14 @@ describe('health checkers are not scanners', () => {
   });
 });
 
-describe('nmap\'s connect probes stay scan probes', { skip: !existsSync(PCAP_DIR) && 'no shared captures' }, () => {
+describe('nmap\'s connect probes stay scan probes', () => {
+  test('classes_scan_connect_open_ports.pcap: an unprivileged nmap of 3 open ports (no burst of 5) is banned by its connect probes, in flight together', () => {
+    const alerts = blockable(join(CLASSES, 'classes_scan_connect_open_ports.pcap'));
+    assert.deepEqual(alerts.map((a) => [a.type, a.source, a.evidence.kinds]), [['scan-probe', '203.0.113.71', 'connect-abort']]);
+  });
+});
+
+describe('nmap\'s connect probes in the shared captures', { skip: !existsSync(PCAP_DIR) && 'no shared captures' }, () => {
   // D06: connect() to 80 and 443 at once (its discovery), then 80 again; D07 resets the 443
   // handshake unfinished while its 80 probe is in flight, then probes 80 again 54 ms later
   for (const file of ['D06_scan_nmap_80_all.pcap', 'D07_scan_nmap_80_w_service_detection.pcap']) {
