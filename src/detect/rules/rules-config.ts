@@ -353,16 +353,16 @@ export const DEFAULT_RULES: RulesConfig = {
   // reach one host within 1 s and one of them overlapped another empty attempt of the source
   // on the host (a connect probe, or a handshake it reset unfinished). A scanner keeps its
   // probes in flight at once: nmap's discovery connects to 80 and 443 together (the shared
-  // capture D06; D07 resets the 443 one unfinished), its connect scan keeps at least 10 in
-  // flight (-T3), and Zeek and CrowdSec count what a scanner spreads over, not repeats. A
-  // checker of several ports of one host (HAProxy with backends on ports of one server,
-  // keepalived's TCP_CHECK of a real server's 80 and 443: both close with RST, and HAProxy's
-  // `inter 500ms` resets two a second on one port) opens one check at a time: HAProxy starts
-  // its checks evenly over the interval (start_checks(), spread-checks), keepalived each
-  // checker after a random warmup, a kubelet each probe worker after a random part of its
-  // period, and a check on a LAN ends within a millisecond. Traded: a connect scan that opens
-  // one connection at a time is left to the vertical rule's distinct ports (15), so one of a
-  // few known open ports, like a checker's round, is not banned by this probe.
+  // capture D06; D07 resets the 443 one unfinished), and its connect and version scans probe
+  // ports in parallel. A checker of several ports of one host (HAProxy with backends on ports
+  // of one server, keepalived's TCP_CHECK of a real server's 80 and 443: both close with RST;
+  // HAProxy's `inter 500ms` resets two a second on one port) opens one check at a time:
+  // HAProxy starts its checks evenly over the smallest interval (check.c start_checks(): "as
+  // far as possible from each other"; spread-checks adds jitter), keepalived each checker
+  // after a random warmup, a kubelet each probe worker after a random part of its period, and
+  // a check on a LAN ends within a millisecond. Traded: a connect scan that opens one
+  // connection at a time is left to the vertical rule's distinct ports (15), so one of a few
+  // known open ports, like a checker's round, is not banned by this probe.
   scanProbe: {
     enabled: true,
     threshold: 2,

@@ -29,7 +29,7 @@
 // address texts; a tally allocates when it grows a row). Per entry, index included: socket
 // ≈ 71 B (and ≈ 23 B of login session state, login-sessions.ts, 1 B of HTTP state,
 // http-errors.ts, 21 B of HTTP request state, http-flood.ts), scan key ≈ 270 B (the distinct
-// bitmap is 128 B; a vertical one 17 B more, its last empty attempt), source ≈ 200 B, login client ≈ 110 B, HTTP client ≈ 90 B, HTTP flood
+// bitmap is 128 B; a vertical one 9 B more, its last empty attempt), source ≈ 200 B, login client ≈ 110 B, HTTP client ≈ 90 B, HTTP flood
 // client ≈ 170 B, form-login pair ≈ 90 B (and a 64 KB filter), unanswered-UDP key ≈ 90 B;
 // at the default limits (65536 sources and as many login, HTTP, HTTP flood and form-login
 // clients, as many scan keys of each kind and unanswered-UDP keys, 262144 sockets) about 115 MB
@@ -173,8 +173,7 @@ export class SourceRules {
   private readonly vAbortCounted: Uint8Array;
   /** 1 when that probe overlapped another empty attempt of the source on the host (see `emptyEnd`). */
   private readonly vAbortOverlap: Uint8Array;
-  /** SYN and end of the source's last empty attempt on the host: a connect probe, or a handshake it reset unfinished (-Infinity: none). */
-  private readonly vEmptyStart: Float64Array;
+  /** End of the source's last empty attempt on the host: a connect probe, or a handshake it reset unfinished (-Infinity: none). */
   private readonly vEmptyEnd: Float64Array;
   // horizontal: (src, 0, port space), distinct hosts; its slow bucket: hosts whose handshake
   // on the port the source never completed
@@ -236,7 +235,6 @@ export class SourceRules {
     this.vLastAbort = new Float64Array(maxScanKeys).fill(-Infinity);
     this.vAbortCounted = new Uint8Array(maxScanKeys);
     this.vAbortOverlap = new Uint8Array(maxScanKeys);
-    this.vEmptyStart = new Float64Array(maxScanKeys).fill(-Infinity);
     this.vEmptyEnd = new Float64Array(maxScanKeys).fill(-Infinity);
     this.hScan = new ScanKeys(maxScanKeys, h, h.unansweredThreshold > 0 ? { threshold: h.unansweredThreshold, leakPerS: h.unansweredLeakPerS } : null, cool);
 
@@ -863,7 +861,6 @@ export class SourceRules {
       this.vLastAbort[s] = -Infinity;
       this.vAbortCounted[s] = 0;
       this.vAbortOverlap[s] = 0;
-      this.vEmptyStart[s] = -Infinity;
       this.vEmptyEnd[s] = -Infinity;
     }
     return s;
@@ -984,9 +981,8 @@ export class SourceRules {
    */
   private emptyEnd(v: number, start: number, ts: number): boolean {
     const prevEnd = this.vEmptyEnd[v];
-    const overlap = start <= prevEnd && this.vEmptyStart[v] <= ts;
+    const overlap = start <= prevEnd;
     if (overlap && prevEnd === this.vLastAbort[v]) this.vAbortOverlap[v] = 1;
-    this.vEmptyStart[v] = start;
     this.vEmptyEnd[v] = ts;
     return overlap;
   }
