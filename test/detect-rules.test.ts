@@ -542,19 +542,44 @@ describe('scan probes', () => {
     { ts: t + endAfter, src: '10.0.0.1', dst: '10.0.0.2', sp, dp: 80, flags: end },
   ];
 
-  test('connect probes: handshakes reset with no data fire at the second', () => {
+  const byTime = (pkts: Pkt[]): Pkt[] => pkts.sort((a, b) => a.ts - b.ts);
+
+  test('connect probes: handshakes reset with no data, in flight together, fire at the second', () => {
     const sr = new SourceRules(cfg);
-    assert.deepEqual(run(sr, handshake(50001, 1, RST | ACK)), []);
-    const out = run(sr, handshake(50002, 1.2, RST | ACK));
+    // the second opened before the first was reset
+    const out = run(sr, byTime([...handshake(50001, 1, RST | ACK), ...handshake(50002, 1.0002, RST | ACK)]));
     assert.equal(out.length, 1);
     assert.equal(out[0]!.evidence.kinds, 'connect-abort');
     assert.equal(out[0]!.firstTs, 1.001);
   });
 
+  test('connect probes: one at a time within 1 s do not count (a checker\'s); with connectAbortOverlap false they do', () => {
+    assert.deepEqual(run(new SourceRules(cfg), [...handshake(50001, 1, RST | ACK), ...handshake(50002, 1.2, RST | ACK)]), []);
+    const sr = new SourceRules(rules({ ...RULES_OFF, scanProbe: { threshold: 2, connectAbortOverlap: false } }));
+    const out = run(sr, [...handshake(50001, 1, RST | ACK), ...handshake(50002, 1.2, RST | ACK)]);
+    assert.equal(out.length, 1);
+    assert.equal(out[0]!.firstTs, 1.001);
+  });
+
+  test('connect probes: one overlapping a handshake the source reset unfinished counts with the next probe within 1 s (nmap\'s discovery, then its scan)', () => {
+    const sr = new SourceRules(cfg);
+    // connect() to 80 and 443 at once; 80 answers and is reset, 443's SYN-ACK comes after and
+    // is reset without the ACK (its socket closed); 50 ms later a connect probe of 80 again
+    const out = run(sr, byTime([
+      ...handshake(50001, 1, RST | ACK, 0, 0.02),
+      { ts: 1.00001, src: '10.0.0.1', dst: '10.0.0.2', sp: 50002, dp: 443, flags: SYN },
+      { ts: 1.025, src: '10.0.0.1', dst: '10.0.0.2', sp: 50002, dp: 443, flags: RST },
+      ...handshake(50003, 1.05, RST | ACK, 0, 0.02),
+    ]));
+    assert.equal(out.length, 1);
+    assert.equal(out[0]!.evidence.kinds, 'connect-abort');
+    assert.equal(out[0]!.firstTs, 1.02);
+  });
+
   test('connect probes are counted once each: three within 1 s are three, not two pairs (four)', () => {
     // with a threshold above the default's 2, so the count shows before the alert
     const at = (threshold: number) => {
-      const sr = new SourceRules(rules({ ...RULES_OFF, scanProbe: { threshold } }));
+      const sr = new SourceRules(rules({ ...RULES_OFF, scanProbe: { threshold, connectAbortOverlap: false } }));
       return [1, 1.3, 1.6, 1.9].map((t, k) => run(sr, handshake(50001 + k, t, RST | ACK)));
     };
     const three = at(3);
@@ -565,14 +590,14 @@ describe('scan probes', () => {
     assert.deepEqual(four.map((o) => o.length), [0, 0, 0, 1], 'three probes do not reach four');
     assert.equal(four[3]![0]!.evidence.probes, 4);
     // a probe alone (more than 1 s after the previous one) does not count; the next pair counts two
-    const sr = new SourceRules(rules({ ...RULES_OFF, scanProbe: { threshold: 7 } }));
+    const sr = new SourceRules(rules({ ...RULES_OFF, scanProbe: { threshold: 7, connectAbortOverlap: false } }));
     const times = [1, 1.5, 4, 4.5, 4.9, 9, 9.2]; // counted: 2, then 0, 2, 1, then 0, 2: 7 at 9.2
     const outs = times.map((t, k) => run(sr, handshake(50101 + k, t, RST | ACK)));
     assert.deepEqual(outs.map((o) => o.length), [0, 0, 0, 0, 0, 0, 1]);
     assert.equal(outs[6]![0]!.evidence.probes, 7);
   });
 
-  test('not connect probes: a health checker resetting one connection per target and interval (HAProxy: 2 s)', () => {
+  test('not connect probes: a health checker resetting one connection per target and interval (HAProxy: 2 s), or one host\'s twice within a second, one at a time', () => {
     const sr = new SourceRules(cfg);
     const checks: Pkt[] = [];
     for (let round = 0; round < 5; round++) {
@@ -581,9 +606,11 @@ describe('scan probes', () => {
       }
     }
     assert.deepEqual(run(sr, checks), []);
-    // the same checker probing one host twice within a second is counted
+    // one host twice within a second, one at a time (HAProxy's inter 500ms): not counted
     assert.equal(run(sr, handshake(51000, 11, RST | ACK)).length, 0);
-    assert.equal(run(sr, handshake(51001, 11.5, RST | ACK)).length, 1);
+    assert.equal(run(sr, handshake(51001, 11.5, RST | ACK)).length, 0);
+    // two at once are
+    assert.equal(run(sr, byTime([...handshake(51002, 12, RST | ACK), ...handshake(51003, 12.0001, RST | ACK)])).length, 1);
   });
 
   test('not connect probes: resets after data, closes with FIN, resets long after the SYN', () => {

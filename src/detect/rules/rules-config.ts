@@ -96,6 +96,8 @@ export interface RulesConfig {
     connectAbortMaxS: number;
     /** Seconds: connect probes count when two reach one host within this time of each other. */
     connectAbortRepeatS: number;
+    /** Count them only when one of the two overlapped another empty attempt of the source on the host (a scanner's parallel probes). */
+    connectAbortOverlap: boolean;
     /** Count ICMP probes (empty echo, echo with a non-zero code, timestamp/info/mask requests). */
     icmpProbes: boolean;
   };
@@ -354,10 +356,19 @@ export const DEFAULT_RULES: RulesConfig = {
   // `inter` is 2 s by default, Kubernetes' periodSeconds at least 1 s, AWS ELB's interval at
   // least 5 s; a scanner's service and version probes (nmap -sV, -A) open connection after
   // connection to the same host within fractions of a second. Connect probes count when two
-  // reach one host within 1 s. A checker of several ports of one host (HAProxy with backends
-  // on ports of one server, keepalived's TCP_CHECK of a real server's 80 and 443: both close
-  // with RST) has that shape; per port, nmap's own discovery (connect() to 80 and 443, reset
-  // at once: the shared capture D06) would be missed. Such a checker belongs in responder.allow.
+  // reach one host within 1 s and one of them overlapped another empty attempt of the source
+  // on the host (a connect probe, or a handshake it reset unfinished). A scanner keeps its
+  // probes in flight at once: nmap's discovery connects to 80 and 443 together (the shared
+  // capture D06; D07 resets the 443 one unfinished), and its connect and version scans probe
+  // ports in parallel. A checker of several ports of one host (HAProxy with backends on ports
+  // of one server, keepalived's TCP_CHECK of a real server's 80 and 443: both close with RST;
+  // HAProxy's `inter 500ms` resets two a second on one port) opens one check at a time:
+  // HAProxy starts its checks evenly over the smallest interval (check.c start_checks(): "as
+  // far as possible from each other"; spread-checks adds jitter), keepalived each checker
+  // after a random warmup, a kubelet each probe worker after a random part of its period, and
+  // a check on a LAN ends within a millisecond. Traded: a connect scan that opens one
+  // connection at a time is left to the vertical rule's distinct ports (15), so one of a few
+  // known open ports, like a checker's round, is not banned by this probe.
   scanProbe: {
     enabled: true,
     threshold: 2,
@@ -367,6 +378,7 @@ export const DEFAULT_RULES: RulesConfig = {
     connectAbort: true,
     connectAbortMaxS: 1,
     connectAbortRepeatS: 1,
+    connectAbortOverlap: true,
     icmpProbes: true,
   },
   // fail2ban's defaults for its sshd, vsftpd, postfix-sasl, dovecot jails: maxretry 5 within
@@ -739,6 +751,7 @@ const SPEC: Record<string, Record<string, [Check, string]>> = {
     connectAbort: [bool, 'true or false'],
     connectAbortMaxS: [num(0, 3600, true), 'a positive number of seconds up to 3600'],
     connectAbortRepeatS: [num(0, 3600), 'a number of seconds from 0 to 3600'],
+    connectAbortOverlap: [bool, 'true or false'],
     icmpProbes: [bool, 'true or false'],
   },
   bruteForce: {

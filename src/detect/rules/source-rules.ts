@@ -29,10 +29,10 @@
 // address texts; a tally allocates when it grows a row). Per entry, index included: socket
 // ≈ 71 B (and ≈ 23 B of login session state, login-sessions.ts, 1 B of HTTP state,
 // http-errors.ts, 21 B of HTTP request state, http-flood.ts), scan key ≈ 270 B (the distinct
-// bitmap is 128 B), source ≈ 200 B, login client ≈ 110 B, HTTP client ≈ 90 B, HTTP flood
+// bitmap is 128 B; a vertical one 9 B more, its last empty attempt), source ≈ 200 B, login client ≈ 110 B, HTTP client ≈ 90 B, HTTP flood
 // client ≈ 170 B, form-login pair ≈ 90 B (and a 64 KB filter), unanswered-UDP key ≈ 90 B;
 // at the default limits (65536 sources and as many login, HTTP, HTTP flood and form-login
-// clients, as many scan keys of each kind and unanswered-UDP keys, 262144 sockets) about 114 MB
+// clients, as many scan keys of each kind and unanswered-UDP keys, 262144 sockets) about 115 MB
 // when every table is full, most of it allocated as they fill.
 
 import type { Alert } from '../alert.ts';
@@ -172,6 +172,10 @@ export class SourceRules {
   private readonly vLastAbort: Float64Array;
   /** 1 when that probe was counted (it came within connectAbortRepeatS of the one before). */
   private readonly vAbortCounted: Uint8Array;
+  /** 1 when that probe overlapped another empty attempt of the source on the host (see `emptyEnd`). */
+  private readonly vAbortOverlap: Uint8Array;
+  /** End of the source's last empty attempt on the host: a connect probe, or a handshake it reset unfinished (-Infinity: none). */
+  private readonly vEmptyEnd: Float64Array;
   // horizontal: (src, 0, port space), distinct hosts; its slow bucket: hosts whose handshake
   // on the port the source never completed
   private readonly hScan: ScanKeys;
@@ -232,6 +236,8 @@ export class SourceRules {
     this.vBurst = new WindowCounter(maxScanKeys, v.burstMaxretry, v.burstFindtimeS);
     this.vLastAbort = new Float64Array(maxScanKeys).fill(-Infinity);
     this.vAbortCounted = new Uint8Array(maxScanKeys);
+    this.vAbortOverlap = new Uint8Array(maxScanKeys);
+    this.vEmptyEnd = new Float64Array(maxScanKeys).fill(-Infinity);
     this.hScan = new ScanKeys(maxScanKeys, h, h.unansweredThreshold > 0 ? { threshold: h.unansweredThreshold, leakPerS: h.unansweredLeakPerS } : null, cool);
 
     this.sources = new FlowTable(maxSources);
@@ -549,7 +555,7 @@ export class SourceRules {
       const life = ts - this.sockStart[s];
       if (rst && st & ESTABLISHED && !(st & DATA)) {
         const verified = (st & VERIFIED) !== 0;
-        if (c.scanProbe.enabled && c.scanProbe.connectAbort && life >= 0 && life <= c.scanProbe.connectAbortMaxS) this.connectAbort(batch, i, src, dst, ts, out, verified);
+        if (c.scanProbe.enabled && c.scanProbe.connectAbort && life >= 0 && life <= c.scanProbe.connectAbortMaxS) this.connectAbort(batch, i, src, dst, ts, out, verified, this.sockStart[s]);
         // a held scan alert is raised again by the scan's own open port: a verified
         // handshake the client resets without a word (nmap -sT closes each connect() so)
         if (verified) {
@@ -561,6 +567,10 @@ export class SourceRules {
           const h = this.hScan.heldSlot(src, 0, dp, ts);
           if (h >= 0) this.raiseHeldSweep(batch, i, h, dp, out);
         }
+      } else if (rst && st & SYN_SENT && !(st & DATA) && c.scanProbe.enabled && c.scanProbe.connectAbort && life >= 0 && life <= c.scanProbe.connectAbortMaxS) {
+        // a handshake it resets unfinished (its socket closed before the SYN-ACK came: nmap's
+        // discovery gives up on 443 once 80 answers): an empty attempt a connect probe may overlap
+        this.emptyEnd(this.vSlot(src, dst), this.sockStart[s], ts);
       }
       // a connection it completed and closes without a word (connection-flood.ts)
       if (st & ESTABLISHED && !(st & DATA) && (verified || st & VERIFIED) && this.connFlood.enabled) {
@@ -866,6 +876,8 @@ export class SourceRules {
       this.vBurst.reset(s);
       this.vLastAbort[s] = -Infinity;
       this.vAbortCounted[s] = 0;
+      this.vAbortOverlap[s] = 0;
+      this.vEmptyEnd[s] = -Infinity;
     }
     return s;
   }
@@ -951,23 +963,44 @@ export class SourceRules {
 
   /**
    * A connect probe: a handshake reset with no data. Two on one host within
-   * connectAbortRepeatS count (both): a scanner's service and version probes open
-   * connection after connection to the host; a health checker opens one per target and
-   * interval, seconds apart (but one checking several ports of a host opens one per port:
-   * rules-config.ts). Each probe counts once: one within connectAbortRepeatS of a
-   * probe counted already adds itself only (three in a row are three, not two pairs).
+   * connectAbortRepeatS count (both) when either overlapped another empty attempt of the
+   * source on the host (`emptyEnd`; with connectAbortOverlap false, whether or not): a
+   * scanner keeps its probes in flight at once (nmap's discovery connects to 80 and 443
+   * together, its connect and version scans run in parallel), while a health checker opens
+   * one check at a time, spread over its interval, each closed within a round trip, however
+   * many ports of the host it checks and however often (rules-config.ts). Each probe counts
+   * once: one within connectAbortRepeatS of a probe counted already adds itself only (three
+   * in a row are three, not two pairs).
    */
-  private connectAbort(batch: PacketBatch, i: number, src: AddressKey, dst: AddressKey, ts: number, out: Alert[], verified: boolean): void {
+  private connectAbort(batch: PacketBatch, i: number, src: AddressKey, dst: AddressKey, ts: number, out: Alert[], verified: boolean, start: number): void {
     const v = this.vSlot(src, dst);
+    const overlap = this.emptyEnd(v, start, ts);
     const last = this.vLastAbort[v];
     const lastCounted = this.vAbortCounted[v] === 1;
+    const lastOverlap = this.vAbortOverlap[v] === 1;
     this.vLastAbort[v] = ts;
+    this.vAbortOverlap[v] = overlap ? 1 : 0;
     const gap = ts - last;
-    const repeat = gap >= 0 && gap <= this.config.scanProbe.connectAbortRepeatS;
+    const repeat = gap >= 0 && gap <= this.config.scanProbe.connectAbortRepeatS && (overlap || lastOverlap || !this.config.scanProbe.connectAbortOverlap);
     this.vAbortCounted[v] = repeat ? 1 : 0;
     if (!repeat) return;
     if (lastCounted) this.probe(batch, i, src, ProbeKind.CONNECT_ABORT, out, 1, ts, verified);
     else this.probe(batch, i, src, ProbeKind.CONNECT_ABORT, out, 2, last, verified);
+  }
+
+  /**
+   * An empty attempt of the source on host slot v ended at `ts` (its SYN at `start`): a
+   * connect probe, or a handshake it reset unfinished. Whether it overlapped the one before
+   * (which ended last, so they overlap when this one began before that one ended); when that
+   * one was the host's last connect probe, the probe is marked as overlapping too (the
+   * attempt it overlapped may end after it: nmap's abandoned 443 is reset after its 80 probe).
+   */
+  private emptyEnd(v: number, start: number, ts: number): boolean {
+    const prevEnd = this.vEmptyEnd[v];
+    const overlap = start <= prevEnd;
+    if (overlap && prevEnd === this.vLastAbort[v]) this.vAbortOverlap[v] = 1;
+    this.vEmptyEnd[v] = ts;
+    return overlap;
   }
 
   /**
