@@ -23,9 +23,10 @@ const MAX_IPV6_EXT = 16;
 //     Ethernet pseudowire (RFC 4448), with its control word (RFC 4448 §3: 0000 and 12
 //     reserved bits, a sequence number) when the first 16 bits are 0 and the frame after it
 //     has a known ethertype (a frame to 00:00:5e:00:01:xx, VRRP's MAC, begins with 0000
-//     too). A pseudowire whose destination MAC begins with 4 or 6 reads as IP (RFC 4928 §2:
-//     why the control word is recommended); Suricata takes every 0 nibble for a control word,
-//     so a frame to 02:... (locally administered) is read 4 bytes off there.
+//     too). A pseudowire whose destination MAC begins with 4 or 6 reads as IP (RFC 8469: why
+//     the control word is recommended); Suricata takes every 0 nibble for a control word and
+//     reads no pseudowire without one, so a frame to 02:... (locally administered) is read 4
+//     bytes off there. The nibbles: draft-ietf-mpls-1stnibble's registry.
 //   PPPoE session, 0x8864 (RFC 2516 §5.5, §7): a DSL or fibre router's WAN; version and type
 //     1, code 0, then the PPP protocol. Discovery, 0x8863, is not IP: counted as such.
 //   PPP protocols (RFC 1661 §2): 0x0021 IPv4, 0x0057 IPv6 (RFC 5072), 0x0281/0x0283 MPLS
