@@ -323,12 +323,16 @@ export function mirroredTwice(frames: readonly Frame[], tunnel: MirrorTunnel, la
  *   ppp         link type 9: PPP without address and control (RFC 1661 §6.6 ACFC)
  *   ppp-hdlc    link type 50: PPP in HDLC-like framing, ff 03 first (RFC 1662 §3.1)
  *   chdlc       link type 104: Cisco HDLC, 0f 00 and the ethertype
+ *   nflog       link type 239: `tcpdump -i nflog:5` on an iptables NFLOG rule: the family,
+ *               version 0, group 5, then little-endian TLVs (x86): the packet header (type 1),
+ *               the rule's prefix (10), the uid (11), the payload last (9: the IP packet), as
+ *               the kernel's nfnetlink_log builds them
  */
-export type Carrier = 'mpls' | 'mpls2' | 'mpls-pw' | 'mpls-pw-cw' | 'pppoe' | 'ppp' | 'ppp-hdlc' | 'chdlc';
+export type Carrier = 'mpls' | 'mpls2' | 'mpls-pw' | 'mpls-pw-cw' | 'pppoe' | 'ppp' | 'ppp-hdlc' | 'chdlc' | 'nflog';
 
 /** The link type of a capture written with `carried(frames, carrier)`. */
 export function carrierLinkType(carrier: Carrier): number {
-  return carrier === 'ppp' ? 9 : carrier === 'ppp-hdlc' ? 50 : carrier === 'chdlc' ? 104 : 1;
+  return carrier === 'ppp' ? 9 : carrier === 'ppp-hdlc' ? 50 : carrier === 'chdlc' ? 104 : carrier === 'nflog' ? 239 : 1;
 }
 
 /**
@@ -360,7 +364,11 @@ export function carried(frames: readonly Frame[], carrier: Carrier): Frame[] {
       head = [...eth(0x8864), 0x11, 0x00, 0x12, 0x34, len >> 8, len & 255, ...pppProto];
     } else if (carrier === 'ppp') head = pppProto;
     else if (carrier === 'ppp-hdlc') head = [0xff, 0x03, ...pppProto];
-    else head = [0x0f, 0x00, et >> 8, et & 255];
+    else if (carrier === 'nflog') {
+      const len = 4 + f.wirelen - 14; // the payload TLV: its header and the IP packet, as on the wire
+      const prefix = [...Buffer.from('DROP '), 0, 0, 0]; // "DROP " and its NUL, padded to 8
+      head = [v6 ? 10 : 2, 0, 0, 5, 8, 0, 1, 0, et >> 8, et & 255, 1, 0, 4 + 6, 0, 10, 0, ...prefix, 8, 0, 11, 0, 0, 0, 0x03, 0xe8, len & 255, len >> 8, 9, 0];
+    } else head = [0x0f, 0x00, et >> 8, et & 255];
     const o = new Uint8Array(head.length + inner.length);
     o.set(head, 0);
     o.set(inner, head.length);

@@ -1,6 +1,6 @@
 // Captures from other networks' link layers (decode.ts): MPLS (one label, a VPN's two, an
 // Ethernet pseudowire with and without its control word), PPPoE sessions, PPP (link types 9
-// and 50) and Cisco HDLC (104). The crafted classes rewritten in each (devkit/capture-rewrite.ts
+// and 50), Cisco HDLC (104) and Linux's NFLOG (239). The crafted classes rewritten in each (devkit/capture-rewrite.ts
 // `carried`) must decode to the plain capture's rows and ban the same attackers; the near
 // misses get a status, never a wrong row.
 
@@ -23,7 +23,7 @@ const CLASSES = new URL('./fixtures/captures/classes/', import.meta.url).pathnam
 const tmp = mkdtempSync(join(tmpdir(), 'net-carriers-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
 
-const CARRIERS: Carrier[] = ['mpls', 'mpls2', 'mpls-pw', 'mpls-pw-cw', 'pppoe', 'ppp', 'ppp-hdlc', 'chdlc'];
+const CARRIERS: Carrier[] = ['mpls', 'mpls2', 'mpls-pw', 'mpls-pw-cw', 'pppoe', 'ppp', 'ppp-hdlc', 'chdlc', 'nflog'];
 /** What carries IP alone leaves ARP out; an Ethernet pseudowire carries every frame. */
 const carriesArp = (c: Carrier) => c === 'mpls-pw' || c === 'mpls-pw-cw';
 
@@ -222,5 +222,30 @@ describe('PPP and Cisco HDLC link types (9, 50, 104)', () => {
     assert.equal(one(new Uint8Array([0xff]), 50).status, 'truncated_ppp');
     assert.equal(one(new Uint8Array([0xff, 0x03, 0x00]), 9).status, 'truncated_ppp');
     assert.equal(one(concat([0x00, 0x21], SYN.subarray(0, 12)), 9).status, 'truncated_ipv4');
+  });
+});
+
+describe('NFLOG (link type 239, `tcpdump -i nflog:N`): the payload TLV is the packet', () => {
+  /** One TLV, little-endian (x86) or big-endian, padded to 4 bytes. */
+  const tlv = (type: number, value: number[] | Uint8Array, be = false) => {
+    const n = 4 + value.length;
+    const head = be ? [n >> 8, n & 255, type >> 8, type & 255] : [n & 255, n >> 8, type & 255, type >> 8];
+    return concat(head, value, new Array((4 - (value.length % 4)) % 4).fill(0));
+  };
+  const nflog = (family: number, ...tlvs: Uint8Array[]) => concat([family, 0, 0, 5], ...tlvs);
+  const hdr = [0x08, 0x00, 1, 0];
+
+  test('IPv4 and IPv6 by the family; TLVs before the payload skipped with their padding, in either byte order', () => {
+    assert.deepEqual(rowOf(one(nflog(2, tlv(1, hdr), tlv(10, [...Buffer.from('DROP '), 0]), tlv(9, SYN)), 239)), syn);
+    assert.deepEqual(rowOf(one(nflog(10, tlv(1, [0x86, 0xdd, 1, 0]), tlv(9, SYN6)), 239)), { ...syn, src: '2001:db8::66' });
+    assert.deepEqual(rowOf(one(nflog(2, tlv(1, hdr, true), tlv(10, [0x41, 0], true), tlv(9, SYN, true)), 239)), syn, 'written on a big-endian host');
+    assert.deepEqual(rowOf(one(nflog(2, tlv(0x8000 | 7, [1, 2, 3, 4]), tlv(9, SYN)), 239)), syn, "netlink's nested flag on a type");
+  });
+
+  test('near misses: no payload, a TLV of length 0, a header cut, another family: a status, no row', () => {
+    assert.equal(one(nflog(2, tlv(1, hdr), tlv(10, [0x41, 0])), 239).status, 'truncated_nflog');
+    assert.equal(one(nflog(2, new Uint8Array([0, 0, 10, 0]), tlv(9, SYN)), 239).status, 'bad_nflog_tlv', 'a zero length would never advance');
+    assert.equal(one(new Uint8Array([2, 0, 0]), 239).status, 'truncated_nflog');
+    assert.equal(one(nflog(7, tlv(9, SYN)), 239).status, 'unsupported_family');
   });
 });

@@ -58,7 +58,7 @@ const ETHERTYPES = [0x0800, 0x86dd, 0x0806, 0x8100, 0x88a8, 0x9100, 0x88cc, 0x00
 const PROTOCOLS = [0, 1, 4, 6, 17, 41, 43, 44, 50, 51, 58, 59, 60, 135, 255];
 const LENGTHS = [0, 1, 4, 7, 8, 19, 20, 39, 40, 41, 0x7fff, 0xffff];
 const TUNNELS: MirrorTunnel[] = ['vxlan', 'geneve', 'geneve-ip', 'erspan1', 'erspan2', 'erspan3'];
-const CARRIERS: Carrier[] = ['mpls', 'mpls2', 'mpls-pw', 'mpls-pw-cw', 'pppoe', 'ppp', 'ppp-hdlc', 'chdlc'];
+const CARRIERS: Carrier[] = ['mpls', 'mpls2', 'mpls-pw', 'mpls-pw-cw', 'pppoe', 'ppp', 'ppp-hdlc', 'chdlc', 'nflog'];
 
 test(`decoder and shards: ${PACKETS} mutated frames, no exception escapes, counts add up (seed ${SEED})`, async (t) => {
   // Every full batch of decoded rows also goes through the shard router and two enricher
@@ -108,7 +108,7 @@ test(`decoder and shards: ${PACKETS} mutated frames, no exception escapes, count
       }
     } else if (carrierRand() % 8 === 0) {
       // one in eight of the others as another network's link layer carries it (MPLS, PPPoE,
-      // PPP, Cisco HDLC: the decoder reads under them); a stream of its own as well
+      // PPP, Cisco HDLC, NFLOG: the decoder reads under them); a stream of its own as well
       const c = CARRIERS[carrierRand() % CARRIERS.length]!;
       const w = carried([{ ts: 0, data: scratch.slice(0, len), wirelen }], c)[0];
       if (w && w.data.length <= scratch.length) {

@@ -29,6 +29,8 @@ export const DECODE_STATUS_NAMES = [
   'truncated_hdlc',
   'bad_hdlc_address',
   'too_many_encapsulations',
+  'truncated_nflog',
+  'bad_nflog_tlv',
   'truncated_arp',
   'bad_ip_version',
   'truncated_ipv4',

@@ -351,6 +351,32 @@ function decodeRow(
         p += pp & 3;
         break;
       }
+      case 239: { // NFLOG (`tcpdump -i nflog:N`; tcpdump's LINKTYPE_NFLOG, Zeek's NFLog analyzer)
+        // family, version 0, resource id; then TLVs (length with its header, type), each padded
+        // to 4 bytes, in the writer's byte order: little-endian from x86, told apart as the
+        // loopback family is (the NFULA_ types are small; the top 2 bits are netlink's flags).
+        // NFULA_PAYLOAD (9) is the IP packet.
+        if (end - p < 4) { status = S.truncated_nflog; break decode; }
+        const fam = buf[p];
+        let q = p + 4;
+        for (;;) {
+          if (end - q < 4) { status = S.truncated_nflog; break decode; }
+          let tl = buf[q] | (buf[q + 1] << 8);
+          let tt = (buf[q + 2] | (buf[q + 3] << 8)) & 0x3fff;
+          if (tt > 0xff) {
+            tl = (buf[q] << 8) | buf[q + 1];
+            tt = ((buf[q + 2] << 8) | buf[q + 3]) & 0x3fff;
+          }
+          if (tl < 4) { status = S.bad_nflog_tlv; break decode; }
+          if (tt === 9) break;
+          q += (tl + 3) & ~3;
+        }
+        p = q + 4;
+        if (fam === AF_INET) etherType = ETH_IPV4;
+        else if (fam === AF_INET6_LINUX) etherType = ETH_IPV6;
+        else { status = S.unsupported_family; break decode; }
+        break;
+      }
       case 228:
         etherType = ETH_IPV4;
         break;

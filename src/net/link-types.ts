@@ -18,6 +18,8 @@ export const LinkType = {
   /** OpenBSD loopback: address family in network byte order. */
   LOOP: 108,
   LINUX_SLL: 113,
+  /** Linux netfilter's NFLOG (`tcpdump -i nflog:N`): a header, then TLVs; type 9 is the IP packet. */
+  NFLOG: 239,
   IPV4: 228,
   IPV6: 229,
   LINUX_SLL2: 276,
@@ -30,6 +32,7 @@ export function isSupportedLinkType(linkType: number): boolean {
     case LinkType.PPP:
     case LinkType.PPP_HDLC:
     case LinkType.C_HDLC:
+    case LinkType.NFLOG:
     case LinkType.RAW_12:
     case LinkType.RAW_14:
     case LinkType.RAW:
