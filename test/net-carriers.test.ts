@@ -5,6 +5,7 @@
 // misses get a status, never a wrong row.
 
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -72,6 +73,14 @@ describe('captures from other link layers: every row is the plain capture\'s, co
       });
     }
   }
+});
+
+test('autoimmune replay says what the frames were read under', () => {
+  const cli = new URL('../src/cli.ts', import.meta.url).pathname;
+  const run = (path: string) => execFileSync(process.execPath, ['--import', 'tsx', cli, 'replay', path], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  assert.match(run(rewritten('classes_brute_ftp_medusa.pcap', 'pppoe')), /^ {2}decoded 570, unsupported 0, malformed 0; 570 in PPPoE$/m);
+  assert.match(run(rewritten('classes_brute_ftp_medusa.pcap', 'mpls-pw')), /^ {2}decoded 570, unsupported 0, malformed 0; 570 under MPLS$/m);
+  assert.match(run(join(CLASSES, 'classes_brute_ftp_medusa.pcap')), /^ {2}decoded 570, unsupported 0, malformed 0$/m);
 });
 
 describe('captures from other link layers: the attackers banned as in the plain file, nobody else', () => {
