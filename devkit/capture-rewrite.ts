@@ -312,3 +312,72 @@ export function mirroredTwice(frames: readonly Frame[], tunnel: MirrorTunnel, la
   const b = mirrored(frames, tunnel, 1).map((f) => ({ ...f, ts: f.ts + lateS }));
   return [...a, ...b].sort((x, y) => x.ts - y.ts);
 }
+
+/**
+ * The link layers and shims other networks carry IP in (decode.ts reads them):
+ *   mpls        a provider's core: Ethernet, one label (RFC 3032), the IP packet
+ *   mpls2       an MPLS VPN's PE link: a transport label and a VPN label, the IP packet
+ *   mpls-pw     an Ethernet pseudowire (RFC 4448): two labels, then the whole Ethernet frame
+ *   mpls-pw-cw  the same with the control word (0000, 12 reserved bits, a sequence number)
+ *   pppoe       a DSL or fibre router's WAN: Ethernet, PPPoE session (RFC 2516), PPP protocol
+ *   ppp         link type 9: PPP without address and control (RFC 1661 §6.6 ACFC)
+ *   ppp-hdlc    link type 50: PPP in HDLC-like framing, ff 03 first (RFC 1662 §3.1)
+ *   chdlc       link type 104: Cisco HDLC, 0f 00 and the ethertype
+ *   nflog       link type 239: `tcpdump -i nflog:5` on an iptables NFLOG rule: the family,
+ *               version 0, group 5, then little-endian TLVs (x86): the packet header (type 1),
+ *               the rule's prefix (10), the uid (11), the payload last (9: the IP packet), as
+ *               the kernel's nfnetlink_log builds them
+ */
+export type Carrier = 'mpls' | 'mpls2' | 'mpls-pw' | 'mpls-pw-cw' | 'pppoe' | 'ppp' | 'ppp-hdlc' | 'chdlc' | 'nflog';
+
+/** The link type of a capture written with `carried(frames, carrier)`. */
+export function carrierLinkType(carrier: Carrier): number {
+  return carrier === 'ppp' ? 9 : carrier === 'ppp-hdlc' ? 50 : carrier === 'chdlc' ? 104 : carrier === 'nflog' ? 239 : 1;
+}
+
+/**
+ * Each Ethernet frame as `carrier` carries it (above). What carries IP alone (MPLS without a
+ * pseudowire, PPPoE, PPP, Cisco HDLC) leaves the other frames (ARP) out. The outer Ethernet's
+ * MACs are the provider's (02:00:00:00:00:0b → 02:00:00:00:00:0a); the labels' TTL 64.
+ */
+export function carried(frames: readonly Frame[], carrier: Carrier): Frame[] {
+  const pw = carrier === 'mpls-pw' || carrier === 'mpls-pw-cw';
+  const ipOnly = !pw;
+  const label = (value: number, bottom: boolean) => [value >>> 12, (value >>> 4) & 255, ((value & 15) << 4) | (bottom ? 1 : 0), 64];
+  const out: Frame[] = [];
+  let seq = 0;
+  for (const f of frames) {
+    const et = (f.data[12]! << 8) | f.data[13]!;
+    if (ipOnly && et !== 0x0800 && et !== 0x86dd) continue;
+    const v6 = et === 0x86dd;
+    const inner = pw ? f.data : f.data.subarray(14);
+    const pppProto = v6 ? [0x00, 0x57] : [0x00, 0x21];
+    let head: number[];
+    if (carrier === 'mpls') head = [...eth(0x8847), ...label(16004, true)];
+    else if (carrier === 'mpls2') head = [...eth(0x8847), ...label(24001, false), ...label(100032, true)];
+    else if (carrier === 'mpls-pw') head = [...eth(0x8847), ...label(24001, false), ...label(100077, true)];
+    else if (carrier === 'mpls-pw-cw') {
+      seq = (seq % 65535) + 1; // RFC 4385 §4.1: 0 says "not sequenced"; 1 follows 65535
+      head = [...eth(0x8847), ...label(24001, false), ...label(100077, true), 0, 0, seq >> 8, seq & 255];
+    } else if (carrier === 'pppoe') {
+      const len = 2 + f.wirelen - 14; // the PPP protocol and the IP packet, as on the wire
+      head = [...eth(0x8864), 0x11, 0x00, 0x12, 0x34, len >> 8, len & 255, ...pppProto];
+    } else if (carrier === 'ppp') head = pppProto;
+    else if (carrier === 'ppp-hdlc') head = [0xff, 0x03, ...pppProto];
+    else if (carrier === 'nflog') {
+      const len = 4 + f.wirelen - 14; // the payload TLV: its header and the IP packet, as on the wire
+      const prefix = [...Buffer.from('DROP '), 0, 0, 0]; // "DROP " and its NUL, padded to 8
+      head = [v6 ? 10 : 2, 0, 0, 5, 8, 0, 1, 0, et >> 8, et & 255, 1, 0, 4 + 6, 0, 10, 0, ...prefix, 8, 0, 11, 0, 0, 0, 0x03, 0xe8, len & 255, len >> 8, 9, 0];
+    } else head = [0x0f, 0x00, et >> 8, et & 255];
+    const o = new Uint8Array(head.length + inner.length);
+    o.set(head, 0);
+    o.set(inner, head.length);
+    out.push({ ts: f.ts, data: o, wirelen: f.wirelen + o.length - f.data.length });
+  }
+  return out;
+}
+
+/** A provider's Ethernet header with `type`. */
+function eth(type: number): number[] {
+  return [2, 0, 0, 0, 0, 0x0a, 2, 0, 0, 0, 0, 0x0b, type >> 8, type & 255];
+}

@@ -14,7 +14,7 @@ import { CaptureFileError } from '../src/net/errors.ts';
 import { PacketBatch, PacketFlags as F } from '../src/net/packet-batch.ts';
 import { CaptureFileReader } from '../src/net/pcap-file.ts';
 import { mulberry32 } from '../devkit/prng.ts';
-import { mirrored, type MirrorTunnel } from '../devkit/capture-rewrite.ts';
+import { carried, carrierLinkType, mirrored, type Carrier, type MirrorTunnel } from '../devkit/capture-rewrite.ts';
 import { ShardRouter } from '../src/net/shard-router.ts';
 import { Enrichment } from '../src/detect/enrichment.ts';
 import { FlowFeatureExtractor } from '../src/detect/flow-features.ts';
@@ -58,6 +58,7 @@ const ETHERTYPES = [0x0800, 0x86dd, 0x0806, 0x8100, 0x88a8, 0x9100, 0x88cc, 0x00
 const PROTOCOLS = [0, 1, 4, 6, 17, 41, 43, 44, 50, 51, 58, 59, 60, 135, 255];
 const LENGTHS = [0, 1, 4, 7, 8, 19, 20, 39, 40, 41, 0x7fff, 0xffff];
 const TUNNELS: MirrorTunnel[] = ['vxlan', 'geneve', 'geneve-ip', 'erspan1', 'erspan2', 'erspan3'];
+const CARRIERS: Carrier[] = ['mpls', 'mpls2', 'mpls-pw', 'mpls-pw-cw', 'pppoe', 'ppp', 'ppp-hdlc', 'chdlc', 'nflog'];
 
 test(`decoder and shards: ${PACKETS} mutated frames, no exception escapes, counts add up (seed ${SEED})`, async (t) => {
   // Every full batch of decoded rows also goes through the shard router and two enricher
@@ -75,6 +76,8 @@ test(`decoder and shards: ${PACKETS} mutated frames, no exception escapes, count
   const rand = prng(SEED);
   const tunnelRand = prng(SEED ^ 0x7a11e1);
   let tunnelled = 0;
+  const carrierRand = prng(SEED ^ 0xca2217e5);
+  let underShims = 0;
   const scratch = new Uint8Array(262144 + 64);
   const batch = new PacketBatch(1024);
   const stats = new DecodeStats();
@@ -102,6 +105,18 @@ test(`decoder and shards: ${PACKETS} mutated frames, no exception escapes, count
         len = w.data.length;
         wirelen = w.wirelen;
         tunnelled++;
+      }
+    } else if (carrierRand() % 8 === 0) {
+      // one in eight of the others as another network's link layer carries it (MPLS, PPPoE,
+      // PPP, Cisco HDLC, NFLOG: the decoder reads under them); a stream of its own as well
+      const c = CARRIERS[carrierRand() % CARRIERS.length]!;
+      const w = carried([{ ts: 0, data: scratch.slice(0, len), wirelen }], c)[0];
+      if (w && w.data.length <= scratch.length) {
+        scratch.set(w.data);
+        len = w.data.length;
+        wirelen = w.wirelen;
+        linkType = carrierLinkType(c);
+        if (c.startsWith('mpls') || c === 'pppoe') underShims++;
       }
     }
 
@@ -227,6 +242,7 @@ test(`decoder and shards: ${PACKETS} mutated frames, no exception escapes, count
   assert.equal(stats.count('internal_error'), 0, `decoder bug caught by its safety net (seed ${SEED})`);
   // (most mutations land in the outer headers: a tunnel whose header is broken stays shut)
   assert.ok(tunnelled > PACKETS / 10 && stats.tunnelled > tunnelled / 20, `frames sent in tunnels ${tunnelled}, opened ${stats.tunnelled}`);
+  assert.ok(underShims > PACKETS / 100 && stats.mpls + stats.pppoe > underShims / 4, `frames sent under MPLS or PPPoE ${underShims}, read under them ${stats.mpls + stats.pppoe}`);
   assert.equal(flagMismatch, 0, 'rows whose MALFORMED/UNSUPPORTED flags disagree with their status');
   assert.equal(invariantBroken, 0, 'clean rows that are not self-consistent');
   const byReason = stats.toJSON().byReason;

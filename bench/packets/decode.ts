@@ -11,6 +11,7 @@ import { DecodeStats } from '../../src/net/decode-stats.ts';
 import { PacketBatch } from '../../src/net/packet-batch.ts';
 import { CaptureFileReader } from '../../src/net/pcap-file.ts';
 import { median, report, type Result } from '../report.ts';
+import { carried, carrierLinkType, type Carrier, type Frame } from '../../devkit/capture-rewrite.ts';
 
 const PCAP_DIR = fileURLToPath(new URL('../../../shared/data/pcap/', import.meta.url));
 
@@ -109,6 +110,58 @@ function tcpdumpMs(files: string[]): number | null {
   return performance.now() - t0;
 }
 
+/** The set's Ethernet IP frames (`Frame`s, copies). */
+function ipFramesOf(set: FrameSet): Frame[] {
+  const out: Frame[] = [];
+  for (let k = 0; k < set.count; k++) {
+    const o = set.offset[k];
+    const et = (set.bytes[o + 12] << 8) | set.bytes[o + 13];
+    if (set.linkType[k] === 1 && set.caplen[k] >= 14 && (et === 0x0800 || et === 0x86dd)) out.push({ ts: set.ts[k], data: set.bytes.slice(o, o + set.caplen[k]), wirelen: set.wirelen[k] });
+  }
+  return out;
+}
+
+/** Frames in a FrameSet of one link type. */
+function frameSet(frames: readonly Frame[], linkType: number): FrameSet {
+  const set: FrameSet = { bytes: new Uint8Array(frames.reduce((n, f) => n + f.data.length, 0)), offset: new Uint32Array(frames.length), caplen: new Uint32Array(frames.length), wirelen: new Uint32Array(frames.length), linkType: new Uint16Array(frames.length).fill(linkType), ts: new Float64Array(frames.length), count: frames.length };
+  let at = 0;
+  frames.forEach((f, k) => {
+    set.bytes.set(f.data, at);
+    set.offset[k] = at;
+    set.caplen[k] = f.data.length;
+    set.wirelen[k] = f.wirelen;
+    at += f.data.length;
+  });
+  return set;
+}
+
+/**
+ * The cost of reading under another link layer (decode.ts: MPLS, PPPoE, PPP, Cisco HDLC,
+ * NFLOG): the captures' IP frames as each carrier carries them, decoded between two passes
+ * over the frames as written; the median ratio of their times, one result a carrier.
+ */
+export function benchCarried(set: FrameSet): Result[] {
+  const ip = ipFramesOf(set);
+  const plain = frameSet(ip, 1);
+  const carriers: Carrier[] = ['mpls', 'mpls2', 'mpls-pw-cw', 'pppoe', 'ppp-hdlc', 'chdlc', 'nflog'];
+  const sets = carriers.map((c) => frameSet(carried(ip, c), carrierLinkType(c)));
+  const batch = new PacketBatch(1024);
+  const stats = new DecodeStats();
+  for (let w = 0; w < 3; w++) for (const s of [plain, ...sets]) decodePass(s, batch, stats);
+  // each sample: the plain frames, the carried ones, the plain ones again (its reference: the
+  // mean of both, so a drift of the shared machine within a sample cancels)
+  const three = (s: FrameSet) => decodePass(s, batch, stats) + decodePass(s, batch, stats) + decodePass(s, batch, stats);
+  const ratios = carriers.map(() => [] as number[]);
+  for (let r = 0; r < 9; r++) {
+    sets.forEach((s, k) => {
+      const before = three(plain);
+      const under = three(s);
+      ratios[k]!.push(under / ((before + three(plain)) / 2));
+    });
+  }
+  return carriers.map((c, k) => ({ name: `decode_${c.replace(/-/g, '_')}_ratio`, value: Number(median(ratios[k]!).toFixed(3)), unit: 'ratio (decode time under the carrier / as written, same rounds)' }));
+}
+
 export async function benchDecode(): Promise<Result[]> {
   const files = captureFiles();
   const set = loadFrames(files);
@@ -146,6 +199,7 @@ export async function benchDecode(): Promise<Result[]> {
     { name: 'read_only_pps', value: Math.round(median(readOnlyRates)), unit: 'packets/s' },
     { name: 'async_read_decode_pps', value: Math.round(median(asyncRates)), unit: 'packets/s' },
   ];
+  results.push(...benchCarried(set));
   const ref = tcpdumpMs(files);
   if (ref !== null) {
     results.push({ name: 'read_decode_tcpdump_ratio', value: Number((oursMs / ref).toFixed(3)), unit: 'ratio (our time / tcpdump -nn -q -r time)' });

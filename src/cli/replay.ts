@@ -9,6 +9,7 @@ import { UsageError } from '../errors.ts';
 import { tooLargeText, type CaptureUploadStatus } from '../node/capture-uploads.ts';
 import { callApi, getJson, nodeTarget, parseSub, refused, TARGET_HELP, type ApiTarget } from './node-target.ts';
 import { parseSpeed } from '../net/file-source.ts';
+import type { DecodeStatsSnapshot } from '../net/decode-stats.ts';
 import { replay, type ReplaySummary } from '../node/replay.ts';
 import { openConfiguredGeo } from '../geo/from-config.ts';
 
@@ -72,6 +73,12 @@ async function replayInto(t: ApiTarget, file: string, speed: string, tty: boolea
   }
   if (tty) process.stderr.write('\n');
   return s;
+}
+
+/** What the frames were read under, when anything: mirror tunnels, MPLS label stacks, PPPoE sessions (decode.ts). */
+function carriedText(d: DecodeStatsSnapshot): string {
+  const parts = [d.tunnelled ? `${d.tunnelled.toLocaleString('en')} from mirror tunnels` : '', d.mpls ? `${d.mpls.toLocaleString('en')} under MPLS` : '', d.pppoe ? `${d.pppoe.toLocaleString('en')} in PPPoE` : ''].filter(Boolean);
+  return parts.length ? `; ${parts.join(', ')}` : '';
 }
 
 function intoText(s: CaptureUploadStatus, base: string): string {
@@ -151,7 +158,7 @@ export async function cmdReplay(args: string[]): Promise<number> {
     const reasons = Object.entries(d.byReason).map(([k, v]) => `${k} ${v}`).join(', ');
     process.stdout.write(
       `replayed ${summary.files.length} file(s): ${summary.packets.toLocaleString('en')} packets in ${summary.elapsedS.toFixed(2)} s (${summary.packetsPerS.toLocaleString('en')} pkt/s)\n` +
-        `  decoded ${d.ok.toLocaleString('en')}, unsupported ${d.unsupported}, malformed ${d.malformed}${reasons ? ` (${reasons})` : ''}\n` +
+        `  decoded ${d.ok.toLocaleString('en')}, unsupported ${d.unsupported}, malformed ${d.malformed}${reasons ? ` (${reasons})` : ''}${carriedText(d)}\n` +
         `  routed to ${summary.shards.length} shards: ${summary.shards.map((s) => s.packets.toLocaleString('en')).join(' / ')}; dropped ${summary.dropped}; restarts ${summary.restarts}\n` +
         `  GeoIP: ${geo.stats().lookups.toLocaleString('en')} lookups, ${geo.stats().cacheHits.toLocaleString('en')} cache hits, ${geo.stats().reserved.toLocaleString('en')} private/reserved\n` +
         `  flows tracked: ${summary.shards.map((s) => `${s.flows?.hosts.entries ?? 0} hosts, ${s.flows?.pairs.entries ?? 0} pairs, ${s.flows?.sockets.entries ?? 0} sockets`).join(' | ')}\n`,

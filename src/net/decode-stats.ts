@@ -9,6 +9,12 @@ export const DECODE_STATUS_NAMES = [
   'unsupported_ethertype',
   'unsupported_family',
   'unsupported_arp',
+  // PPPoE discovery (RFC 2516 §5) and PPP's own control protocols (LCP, IPCP, CHAP...; RFC
+  // 1661 §2): a link's signalling, not IP
+  'pppoe_discovery',
+  'unsupported_ppp_protocol',
+  // An MPLS payload that is no IP and no Ethernet: a pseudowire's associated channel (RFC 4385 §3)
+  'unsupported_mpls_payload',
   // Truncated or inconsistent (flag MALFORMED).
   'truncated_ethernet',
   'truncated_sll',
@@ -16,6 +22,15 @@ export const DECODE_STATUS_NAMES = [
   'truncated_null',
   'truncated_vlan',
   'too_many_vlan_tags',
+  'truncated_mpls',
+  'truncated_pppoe',
+  'bad_pppoe_header',
+  'truncated_ppp',
+  'truncated_hdlc',
+  'bad_hdlc_address',
+  'too_many_encapsulations',
+  'truncated_nflog',
+  'bad_nflog_tlv',
   'truncated_arp',
   'bad_ip_version',
   'truncated_ipv4',
@@ -67,6 +82,10 @@ export interface DecodeStatsSnapshot {
   malformed: number;
   /** Frames read from inside a mirror tunnel (present when any was). */
   tunnelled?: number;
+  /** Frames read under an MPLS label stack (present when any was). */
+  mpls?: number;
+  /** Frames read in a PPPoE session (present when any was). */
+  pppoe?: number;
   /** Non-zero counts by status name, ok excluded. */
   byReason: Partial<Record<DecodeStatusName, number>>;
 }
@@ -76,6 +95,10 @@ export class DecodeStats {
   readonly counts = new Float64Array(DECODE_STATUS_NAMES.length);
   /** Of those, frames read from inside a mirror tunnel (VXLAN, Geneve, ERSPAN: decode.ts). */
   tunnelled = 0;
+  /** Frames whose decode went under an MPLS label stack (RFC 3032; decode.ts), whatever their status. */
+  mpls = 0;
+  /** Frames whose decode went into a PPPoE session (RFC 2516; decode.ts), whatever their status. */
+  pppoe = 0;
 
   get packets(): number {
     let n = 0;
@@ -107,11 +130,15 @@ export class DecodeStats {
   merge(other: DecodeStats): void {
     for (let k = 0; k < this.counts.length; k++) this.counts[k] += other.counts[k];
     this.tunnelled += other.tunnelled;
+    this.mpls += other.mpls;
+    this.pppoe += other.pppoe;
   }
 
   reset(): void {
     this.counts.fill(0);
     this.tunnelled = 0;
+    this.mpls = 0;
+    this.pppoe = 0;
   }
 
   toJSON(): DecodeStatsSnapshot {
@@ -119,6 +146,6 @@ export class DecodeStats {
     for (let k = 1; k < this.counts.length; k++) {
       if (this.counts[k] !== 0) byReason[DECODE_STATUS_NAMES[k]] = this.counts[k];
     }
-    return { packets: this.packets, ok: this.ok, unsupported: this.unsupported, malformed: this.malformed, ...(this.tunnelled ? { tunnelled: this.tunnelled } : {}), byReason };
+    return { packets: this.packets, ok: this.ok, unsupported: this.unsupported, malformed: this.malformed, ...(this.tunnelled ? { tunnelled: this.tunnelled } : {}), ...(this.mpls ? { mpls: this.mpls } : {}), ...(this.pppoe ? { pppoe: this.pppoe } : {}), byReason };
   }
 }

@@ -14,6 +14,33 @@ const ETH_ARP = 0x0806;
 const MAX_VLAN_TAGS = 8;
 const MAX_IPV6_EXT = 16;
 
+// Captures from other networks' link layers: IP is read under them, as Zeek and Suricata read it.
+//   MPLS, 0x8847 unicast, 0x8848 multicast (RFC 3032 §2.1, RFC 5332): a provider's core, an
+//     MPLS VPN's PE links. The label stack is walked to its bottom-of-stack bit; what follows
+//     is not named (RFC 3032 §2.2), so it is guessed as Suricata does (decode-mpls.c): the
+//     explicit nulls say it (label 0 IPv4, label 2 IPv6), else the first nibble, 4 IPv4,
+//     6 IPv6, 1 a pseudowire's associated channel (RFC 4385 §3: not data); anything else an
+//     Ethernet pseudowire (RFC 4448), with its control word (RFC 4448 §3: 0000 and 12
+//     reserved bits, a sequence number) when the first 16 bits are 0 and the frame after it
+//     has a known ethertype (a frame to 00:00:5e:00:01:xx, VRRP's MAC, begins with 0000
+//     too). A pseudowire whose destination MAC begins with 4 or 6 reads as IP (RFC 8469: why
+//     the control word is recommended); Suricata takes every 0 nibble for a control word and
+//     reads no pseudowire without one, so a frame to 02:... (locally administered) is read 4
+//     bytes off there. The nibbles: draft-ietf-mpls-1stnibble's registry.
+//   PPPoE session, 0x8864 (RFC 2516 §5.5, §7): a DSL or fibre router's WAN; version and type
+//     1, code 0, then the PPP protocol. Discovery, 0x8863, is not IP: counted as such.
+//   PPP protocols (RFC 1661 §2): 0x0021 IPv4, 0x0057 IPv6 (RFC 5072), 0x0281/0x0283 MPLS
+//     (RFC 3032 §4.2); a one-byte protocol when compressed (PFC, RFC 1661 §6.5: odd).
+const ETH_MPLS = 0x8847;
+const ETH_MPLS_MC = 0x8848;
+const ETH_PPPOE_DISCOVERY = 0x8863;
+const ETH_PPPOE_SESSION = 0x8864;
+/** Label stacks and PPPoE sessions one frame may be read under (an Ethernet pseudowire's frame carrying PPPoE to a BNG: 2). */
+const MAX_ENCAPSULATIONS = 4;
+/** Bits of `carriedBy`: what the frame decodeFrame is decoding was read under. */
+const UNDER_MPLS = 1, UNDER_PPPOE = 2;
+let carriedBy = 0;
+
 // Traffic mirrored to a sensor inside a tunnel (a cloud's mirror session, a switch's remote
 // SPAN): the frame that was mirrored is decoded, not the tunnel that carried it, as Zeek and
 // Suricata decode these encapsulations. Without it a sensor sees one UDP or GRE stream from
@@ -95,6 +122,7 @@ export function decodeFrame(
 ): number {
   let status: number;
   lastSide = 0;
+  carriedBy = 0;
   try {
     status = decodeRow(batch, i, buf, off, caplen, wirelen, linkType, ts, 0);
   } catch {
@@ -106,6 +134,10 @@ export function decodeFrame(
   stats.counts[status]++;
   // a row decoded from inside a mirror tunnel holds the inner frame's lengths
   if (batch.caplen[i] !== caplen) stats.tunnelled++;
+  if (carriedBy !== 0) {
+    if (carriedBy & UNDER_MPLS) stats.mpls++;
+    if (carriedBy & UNDER_PPPOE) stats.pppoe++;
+  }
   return status;
 }
 
@@ -168,10 +200,35 @@ function outerSource(buf: Uint8Array, addrKind: number, src4: number, a6: number
 function decodeInner(b: PacketBatch, i: number, buf: Uint8Array, t: number, end: number, wireEnd: number, ts: number, depth: number, outer: number): number {
   const q = Math.floor(t / 1024);
   const side = Math.imul(outer ^ tunnelId, 0x9e3779b1) | 1;
+  const under = carriedBy;
   const status = decodeRow(b, i, buf, q, end - q, wireEnd - q, t % 1024, ts, depth + 1);
   // the outermost tunnel names the session (an inner one's side was set first, and is replaced)
   if (status === S_OK) lastSide = side;
+  else carriedBy = under; // the datagram is kept as it came: what the inner frame was under is not its
   return status;
+}
+
+/** The ethertype a PPP protocol number carries (RFC 1661 §2; above), 0 when none we read. */
+function pppEtherType(proto: number): number {
+  return proto === 0x0021 ? ETH_IPV4 : proto === 0x0057 ? ETH_IPV6 : proto === 0x0281 ? ETH_MPLS : proto === 0x0283 ? ETH_MPLS_MC : 0;
+}
+
+/**
+ * The PPP protocol field at buf[p] (2 bytes, or 1 compressed: odd) as the ethertype it
+ * carries · 4 + its length; 0 when the frame ends first.
+ */
+function pppProtocol(buf: Uint8Array, p: number, end: number): number {
+  if (end - p < 1) return 0;
+  const first = buf[p];
+  if ((first & 1) !== 0) return pppEtherType(first) * 4 + 1;
+  if (end - p < 2) return 0;
+  return pppEtherType((first << 8) | buf[p + 1]) * 4 + 2;
+}
+
+/** An ethertype an Ethernet pseudowire's frame is expected to carry: IP, ARP, VLAN tags, MPLS, PPPoE. */
+function knownEtherType(t: number): boolean {
+  return t === ETH_IPV4 || t === ETH_IPV6 || t === ETH_ARP || t === 0x8100 || t === 0x88a8 || t === 0x9100 || t === 0x9200 ||
+    t === ETH_MPLS || t === ETH_MPLS_MC || t === ETH_PPPOE_SESSION || t === ETH_PPPOE_DISCOVERY;
 }
 
 function decodeRow(
@@ -226,6 +283,9 @@ function decodeRow(
 
   decode: {
     let p = off;
+    // where the Ethernet header whose destination an ARP frame was sent to begins (-1: none):
+    // the frame's own, or the one an MPLS pseudowire carries
+    let eth = linkType === 1 ? off : -1;
 
     // ---- link layer: find the ethertype and where L3 starts
     switch (linkType) {
@@ -271,6 +331,52 @@ function decodeRow(
         else { status = S.bad_ip_version; break decode; }
         break;
       }
+      case 9: // PPP (RFC 1661), after the HDLC-like address and control (ff 03) when present (RFC 1662 §3.1)
+      case 50: // PPP in HDLC-like framing (RFC 1662), or Cisco HDLC when its first byte says so (tcpdump's link types)
+      case 104: { // Cisco HDLC: address 0x0f unicast or 0x8f broadcast, control 0, an ethertype
+        if (end - p < 2) { status = linkType === 104 ? S.truncated_hdlc : S.truncated_ppp; break decode; }
+        const a = buf[p];
+        if (linkType !== 9 && (a === 0x0f || a === 0x8f)) {
+          if (end - p < 4) { status = S.truncated_hdlc; break decode; }
+          etherType = (buf[p + 2] << 8) | buf[p + 3];
+          p += 4;
+          break;
+        }
+        if (linkType === 104) { status = end - p < 4 ? S.truncated_hdlc : S.bad_hdlc_address; break decode; }
+        if (a === 0xff && buf[p + 1] === 0x03) p += 2;
+        const pp = pppProtocol(buf, p, end);
+        if (pp === 0) { status = S.truncated_ppp; break decode; }
+        etherType = pp >> 2;
+        if (etherType === 0) { status = S.unsupported_ppp_protocol; break decode; }
+        p += pp & 3;
+        break;
+      }
+      case 239: { // NFLOG (`tcpdump -i nflog:N`; tcpdump's LINKTYPE_NFLOG, Zeek's NFLog analyzer)
+        // family, version 0, resource id; then TLVs (length with its header, type), each padded
+        // to 4 bytes, in the writer's byte order: little-endian from x86, told apart as the
+        // loopback family is (the NFULA_ types are small; the top 2 bits are netlink's flags).
+        // NFULA_PAYLOAD (9) is the IP packet.
+        if (end - p < 4) { status = S.truncated_nflog; break decode; }
+        const fam = buf[p];
+        let q = p + 4;
+        for (;;) {
+          if (end - q < 4) { status = S.truncated_nflog; break decode; }
+          let tl = buf[q] | (buf[q + 1] << 8);
+          let tt = (buf[q + 2] | (buf[q + 3] << 8)) & 0x3fff;
+          if (tt > 0xff) {
+            tl = (buf[q] << 8) | buf[q + 1];
+            tt = ((buf[q + 2] << 8) | buf[q + 3]) & 0x3fff;
+          }
+          if (tl < 4) { status = S.bad_nflog_tlv; break decode; }
+          if (tt === 9) break;
+          q += (tl + 3) & ~3;
+        }
+        p = q + 4;
+        if (fam === AF_INET) etherType = ETH_IPV4;
+        else if (fam === AF_INET6_LINUX) etherType = ETH_IPV6;
+        else { status = S.unsupported_family; break decode; }
+        break;
+      }
       case 228:
         etherType = ETH_IPV4;
         break;
@@ -282,20 +388,56 @@ function decodeRow(
         break decode;
     }
 
-    // ---- 802.1Q / 802.1ad / old QinQ tags
-    if (etherType === 0x8100 || etherType === 0x88a8 || etherType === 0x9100 || etherType === 0x9200) {
+    // ---- between the link and IP: 802.1Q / 802.1ad / old QinQ tags, MPLS label stacks,
+    // PPPoE sessions (above); an Ethernet pseudowire's frame brings its own tags
+    if (etherType !== ETH_IPV4 && etherType !== ETH_IPV6) {
       let tags = 0;
-      do {
-        if (end - p < 4) { status = S.truncated_vlan; break decode; }
-        if (tags === MAX_VLAN_TAGS) { status = S.too_many_vlan_tags; break decode; }
-        const tci = ((buf[p] << 8) | buf[p + 1]) & 0x0fff;
-        if (tags === 0) vlanId = tci;
-        else if (tags === 1) innerVlanId = tci;
-        tags++;
-        etherType = (buf[p + 2] << 8) | buf[p + 3];
-        p += 4;
-      } while (etherType === 0x8100 || etherType === 0x88a8 || etherType === 0x9100 || etherType === 0x9200);
-      flags |= tags > 1 ? F.VLAN | F.QINQ : F.VLAN;
+      for (let layers = 0; ; layers++) {
+        while (etherType === 0x8100 || etherType === 0x88a8 || etherType === 0x9100 || etherType === 0x9200) {
+          if (end - p < 4) { status = S.truncated_vlan; break decode; }
+          if (tags === MAX_VLAN_TAGS) { status = S.too_many_vlan_tags; break decode; }
+          const tci = ((buf[p] << 8) | buf[p + 1]) & 0x0fff;
+          if (tags === 0) vlanId = tci;
+          else if (tags === 1) innerVlanId = tci;
+          tags++;
+          etherType = (buf[p + 2] << 8) | buf[p + 3];
+          p += 4;
+        }
+        if (etherType !== ETH_MPLS && etherType !== ETH_MPLS_MC && etherType !== ETH_PPPOE_SESSION) break;
+        if (layers === MAX_ENCAPSULATIONS) { status = S.too_many_encapsulations; break decode; }
+        if (etherType === ETH_PPPOE_SESSION) {
+          // version 1, type 1, code 0 (session data), session id, length, PPP protocol
+          carriedBy |= UNDER_PPPOE;
+          if (end - p < 6) { status = S.truncated_pppoe; break decode; }
+          if (buf[p] !== 0x11 || buf[p + 1] !== 0) { status = S.bad_pppoe_header; break decode; }
+          const pp = pppProtocol(buf, p + 6, end);
+          if (pp === 0) { status = S.truncated_pppoe; break decode; }
+          etherType = pp >> 2;
+          if (etherType === 0) { status = S.unsupported_ppp_protocol; break decode; }
+          p += 6 + (pp & 3);
+          continue;
+        }
+        // the label stack, to the entry with the bottom-of-stack bit
+        carriedBy |= UNDER_MPLS;
+        let label: number;
+        do {
+          if (end - p < 4) { status = S.truncated_mpls; break decode; }
+          label = (buf[p] << 12) | (buf[p + 1] << 4) | (buf[p + 2] >> 4);
+          p += 4;
+        } while ((buf[p - 2] & 1) === 0);
+        if (end - p < 1) { status = S.truncated_mpls; break decode; }
+        const nibble = buf[p] >> 4;
+        if (label === 0 || (label !== 2 && nibble === 4)) { etherType = ETH_IPV4; break; }
+        if (label === 2 || nibble === 6) { etherType = ETH_IPV6; break; }
+        if (nibble === 1) { status = S.unsupported_mpls_payload; break decode; }
+        // an Ethernet pseudowire: its control word if there is one, the frame, its tags
+        if (end - p >= 4 + 14 && buf[p] === 0 && buf[p + 1] === 0 && knownEtherType((buf[p + 16] << 8) | buf[p + 17])) p += 4;
+        if (end - p < 14) { status = S.truncated_mpls; break decode; }
+        eth = p;
+        etherType = (buf[p + 12] << 8) | buf[p + 13];
+        p += 14;
+      }
+      if (tags > 0) flags |= tags > 1 ? F.VLAN | F.QINQ : F.VLAN;
     }
 
     // ---- L3
@@ -398,8 +540,8 @@ function decodeRow(
       const hlen = buf[p + 4];
       const plen = buf[p + 5];
       arpOp = (buf[p + 6] << 8) | buf[p + 7];
-      if (linkType === 1) {
-        if ((buf[off] & buf[off + 1] & buf[off + 2] & buf[off + 3] & buf[off + 4] & buf[off + 5]) === 0xff) flags |= F.ARP_BROADCAST;
+      if (eth >= 0) {
+        if ((buf[eth] & buf[eth + 1] & buf[eth + 2] & buf[eth + 3] & buf[eth + 4] & buf[eth + 5]) === 0xff) flags |= F.ARP_BROADCAST;
       } else {
         // cooked: SLL's packet type is its first 2 bytes, SLL2's its 11th. Broadcast (1) or
         // multicast (2); not outgoing (4), which says nothing of the destination: the capturing
@@ -418,7 +560,7 @@ function decodeRow(
       addrKind = 4;
       break decode;
     } else {
-      status = S.unsupported_ethertype;
+      status = etherType === ETH_PPPOE_DISCOVERY ? S.pppoe_discovery : S.unsupported_ethertype;
       break decode;
     }
 
