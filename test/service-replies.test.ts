@@ -490,3 +490,39 @@ describe('LDAP BindResponse (RFC 4511 §4.2.2)', () => {
     }
   });
 });
+
+describe('SOCKS5 username/password (RFC 1928 §3, RFC 1929 §2)', () => {
+  test('the METHOD selection 05 02 alone names SOCKS5; its status 01 00 is a success, 01 and any other status a failure', () => {
+    assert.equal(greet([5, 2]), Service.SOCKS5);
+    assert.equal(reply(Service.SOCKS5, [1, 0]), Reply.SUCCESS);
+    for (const s of [1, 2, 0xff]) assert.equal(reply(Service.SOCKS5, [1, s]), Reply.FAILURE, `status ${s}`);
+  });
+  test('near-misses: no authentication (05 00), GSSAPI (05 01), none acceptable (05 FF), SOCKS4\'s grant, 05 02 with more behind it; a status not alone or of another version', () => {
+    for (const [bytes, len] of [[[5, 0], 2], [[5, 1], 2], [[5, 0xff], 2], [[0, 0x5a, 0, 80, 10, 0, 0, 1], 8], [[5, 2, 0, 1], 4], [[5, 2], 3]] as Array<[number[], number]>) {
+      assert.equal(greet(bytes, len), Service.OTHER, JSON.stringify(bytes));
+    }
+    assert.equal(reply(Service.SOCKS5, [1, 1, 0], 3), Reply.NONE);
+    assert.equal(reply(Service.SOCKS5, [5, 0], 2), Reply.NONE, 'a CONNECT reply is no status');
+    assert.equal(reply(Service.SOCKS5, [5, 0, 0, 1, 10, 0, 0, 1, 0, 80]), Reply.NONE);
+  });
+  test('a followed session: the status after 05 02 is read once, with the credentials\' length the two answers\' acknowledgments tell; nothing after it', () => {
+    const sessions = new LoginSessions(4, 1);
+    const srv = (ts: number, head: number[], ack: number): Pkt => ({ ts, src: '10.0.0.6', dst: '10.0.0.1', sp: 1080, dp: 50000, flags: ACK | PSH, payload: head.length, head, ack, verified: true });
+    // hydra: offer 05 02 00 02 (4 bytes), then 01 02 "op" 05 "12345" (10 bytes), refused 01 01
+    sessions.open(0);
+    let b = batchOf([srv(1, [5, 2], 5), srv(1.1, [1, 1], 15), srv(1.2, [1, 1], 40)]);
+    assert.deepEqual([0, 1, 2].map((i) => sessions.segment(0, b, i)), [LoginEvent.NONE, LoginEvent.FAILURE, LoginEvent.NONE]);
+    assert.equal(sessions.nameOf(0), 'socks5');
+    assert.equal(sessions.credentialBytesOf(0), 10);
+    // curl's login, then the CONNECT reply and the tunnel's bytes (a 2-byte 01 01 of the traffic)
+    sessions.open(1);
+    b = batchOf([srv(1, [5, 2], 0xfffffffe), srv(1.1, [1, 0], 20), srv(1.2, [5, 0, 0, 1, 10, 0, 0, 1, 0, 80], 30), srv(1.3, [1, 1], 40)]);
+    assert.deepEqual([0, 1, 2, 3].map((i) => sessions.segment(1, b, i)), [LoginEvent.NONE, LoginEvent.SUCCESS, LoginEvent.NONE, LoginEvent.NONE]);
+    assert.equal(sessions.credentialBytesOf(1), 22, 'across the wrap of the acknowledgment numbers');
+    // a client that sent its credentials with its offer: the selection acknowledged them already
+    sessions.open(2);
+    b = batchOf([srv(1, [5, 2], 20), srv(1.1, [1, 1], 20)]);
+    assert.deepEqual([0, 1].map((i) => sessions.segment(2, b, i)), [LoginEvent.NONE, LoginEvent.FAILURE]);
+    assert.equal(sessions.credentialBytesOf(2), 0);
+  });
+});

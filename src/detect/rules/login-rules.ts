@@ -22,6 +22,20 @@
 //                   SIP's 401 and 404 pour into the same bucket, its 403 is a failed login
 //                   (service-replies.ts sipReply), over TCP as a session's answers and over
 //                   UDP as datagrams (sipAnswer: SIPVicious svcrack and svwar, hydra sip).
+//   SOCKS5          a refused username/password (RFC 1929) is a failed login when its
+//                   credentials' length (login-sessions.ts credentialBytesOf) is new for the
+//                   client, and counts nothing when the client already failed with one of that
+//                   length: an application with a stale proxy password sends the same
+//                   credentials on every connection it opens, and a SOCKS server answers at
+//                   once (Dante has no fail delay), so a pool of 8 connections retrying every
+//                   few seconds, a torrent client opening dozens a second, would fill any
+//                   count or rate of failures; what it never does is try another password. A
+//                   guesser's list does (the first 100 of nmap's passwords.lst have 6
+//                   lengths, its usernames.lst 8): its 5th new length makes fail2ban's 5th
+//                   failure. A failure whose length is unknown (the client sent its
+//                   credentials with its offer, before the server chose) goes to the 401
+//                   bucket, by rate. Not seen: a guesser whose credentials all have one length
+//                   (hydra -x 6:6), which reading the client's bytes (its own shard) would tell.
 //
 // Bounded like the source rules: one address-keyed table (LRU, evictions counted), typed
 // arrays per slot.
@@ -34,6 +48,7 @@ import { LoginEvent, LoginSessions } from './login-sessions.ts';
 import { ruleAlert, seconds } from './rule-alert.ts';
 import type { RulesConfig } from './rules-config.ts';
 import { Reply, SERVICE_NAMES, Service, sipReply } from './service-replies.ts';
+import { DistinctSet } from './distinct-set.ts';
 
 export class LoginRules {
   readonly sessions: LoginSessions;
@@ -49,6 +64,8 @@ export class LoginRules {
   private readonly deniedCount: Int32Array;
   /** Bit per Service the client's counted events came from. */
   private readonly services: Uint32Array;
+  /** SOCKS5: the lengths of the credentials the client failed with since its last login or alert. */
+  private readonly socksCredentials: DistinctSet;
   private readonly cfg: RulesConfig['bruteForce'];
   private readonly cooldownS: number;
   alerts = 0;
@@ -68,6 +85,7 @@ export class LoginRules {
     this.sessionCount = new Int32Array(maxClients);
     this.deniedCount = new Int32Array(maxClients);
     this.services = new Uint32Array(maxClients);
+    this.socksCredentials = new DistinctSet(maxClients);
   }
 
   /** The clients' table: its size and evictions for the stats, its bound for the report (table-report.ts). */
@@ -83,7 +101,7 @@ export class LoginRules {
   /** A segment with payload from the server's side of session `slot` (row i, sent to `client`). */
   segment(slot: number, batch: PacketBatch, i: number, client: AddressKey, out: Alert[]): void {
     const ev = this.sessions.segment(slot, batch, i);
-    if (ev !== LoginEvent.NONE) this.count(ev, this.sessions.serviceOf(slot), this.sessions.nameOf(slot), batch, i, client, out, true);
+    if (ev !== LoginEvent.NONE) this.count(ev, this.sessions.serviceOf(slot), this.sessions.nameOf(slot), batch, i, client, out, true, this.sessions.credentialBytesOf(slot));
   }
 
   /**
@@ -105,8 +123,8 @@ export class LoginRules {
     if (ev !== LoginEvent.NONE) this.count(ev, this.sessions.serviceOf(slot), this.sessions.nameOf(slot), batch, i, client, out, false);
   }
 
-  /** `answered`: the event is a server's reply (not a session's end): only those count as parallel. */
-  private count(ev: number, service: number, name: string, batch: PacketBatch, i: number, client: AddressKey, out: Alert[], answered: boolean): void {
+  /** `answered`: the event is a server's reply (not a session's end): only those count as parallel. `credential`: SOCKS5's credentials' length, 0 unknown. */
+  private count(ev: number, service: number, name: string, batch: PacketBatch, i: number, client: AddressKey, out: Alert[], answered: boolean, credential = 0): void {
     const cfg = this.cfg;
     if (!cfg.enabled) return;
     const ts = batch.ts[i];
@@ -118,8 +136,13 @@ export class LoginRules {
         this.burst.reset(c);
         this.failCount[c] = 0;
         this.undecided.reset(c);
+        this.socksCredentials.clear(c);
       }
       return;
+    }
+    if (ev === LoginEvent.FAILURE && service === Service.SOCKS5) {
+      if (credential === 0) ev = LoginEvent.DENIED; // by rate
+      else if (!this.socksCredentials.add(c, credential)) return; // the same credentials again
     }
     if (ts < this.tripped[c] + this.cooldownS && ts >= this.tripped[c] - CLOCK_STEP_S) {
       this.suppressed++;
@@ -162,6 +185,7 @@ export class LoginRules {
     this.failures.reset(c);
     this.burst.reset(c);
     this.failCount[c] = 0;
+    this.socksCredentials.clear(c);
     const names: string[] = [];
     for (let k = 1; k < SERVICE_NAMES.length; k++) if (this.services[c] & (1 << k)) names.push(SERVICE_NAMES[k]!);
     this.alerts++;
@@ -183,6 +207,7 @@ export class LoginRules {
       this.sessionCount[c] = 0;
       this.deniedCount[c] = 0;
       this.services[c] = 0;
+      this.socksCredentials.clear(c);
     }
     return c;
   }

@@ -81,6 +81,14 @@
 // the kept bytes, a gap in the sequence numbers) reads nothing more. A payload that only comes before the service's first
 // words (PostgreSQL's 'N' to an SSLRequest, NetBIOS's session response) leaves the session
 // waiting for them, twice at most.
+//
+// SOCKS5 (its METHOD selection choosing username/password, 05 02) is read for one segment
+// after it: RFC 1929's status, one attempt a connection (the server closes after a failure).
+// What the client sent in between is its credentials (VER, ULEN, UNAME, PLEN, PASSWD), in the
+// client's shard; their length is read here from the server's side, as the difference of the
+// acknowledgment numbers of the two answers (RFC 9293 §3.4: each acknowledges every byte the
+// client sent before it). login-rules.ts tells by it a client repeating one credential from
+// one trying new ones.
 
 import { checkCapacity } from '../../util/lru.ts';
 import { tlsHandshakeRecord } from './tls-record.ts';
@@ -149,6 +157,9 @@ const DROPBEAR = 16; // the SSH server is Dropbear: its failures are delayed les
  */
 export const RDP_SESSION_BYTES = 16384;
 
+/** RFC 1929 §2: a username/password request is VER, ULEN, UNAME, PLEN, PASSWD, a name and a password of up to 255 bytes each (empty ones are sent too). */
+const SOCKS5_CREDENTIALS_MIN = 3, SOCKS5_CREDENTIALS_MAX = 3 + 255 + 255;
+
 /** Payloads before the greeting (isPreamble) a session waits through: an SSLRequest and a GSSENCRequest refused, or one NetBIOS session response. */
 const MAX_PREAMBLES = 2;
 
@@ -159,14 +170,14 @@ export class LoginSessions {
   private readonly bits: Uint8Array;
   /** FTP (1) or SMTP (2), once a reply code tells. */
   private readonly dialect: Uint8Array;
-  /** SSH: plaintext bytes of the current packet still to come in later segments, then (from SERVICE_ACCEPT on) the client's round trip in µs; SMB: the current message's; RDP: the server's bytes after its Connection Confirm; Redis: the current value's (respFrame; -1 when lost). */
+  /** SSH: plaintext bytes of the current packet still to come in later segments, then (from SERVICE_ACCEPT on) the client's round trip in µs; SMB: the current message's; RDP: the server's bytes after its Connection Confirm; Redis: the current value's (respFrame; -1 when lost); SOCKS5: the credentials' bytes its answer acknowledged. */
   private readonly skip: Int32Array;
   private readonly sizeS: Uint16Array;
   private readonly sizeF: Uint16Array;
   private readonly fails: Uint16Array;
   /** SSH: failure-sized answers that came at once (not counted as failures); VNC: segments read before a challenge; before a greeting: its preambles. */
   private readonly quick: Uint16Array;
-  /** Capture time of the server's previous segment in the session; Redis (whose replies need no clock): the sequence number its next segment starts at. */
+  /** Capture time of the server's previous segment in the session; Redis (whose replies need no clock): the sequence number its next segment starts at; SOCKS5: its METHOD selection's acknowledgment number. */
   private readonly lastTs: Float64Array;
 
   constructor(capacity: number, readonly throttleS: number) {
@@ -213,11 +224,21 @@ export class LoginSessions {
     return this.service[slot];
   }
 
-  /** The service's name for evidence: ssh, ftp, smtp, ftp/smtp (not told yet), pop3, imap, telnet, mysql, http, vnc, smb, postgresql, redis, rdp, sip, mssql, mqtt, ldap. */
+  /** The service's name for evidence: ssh, ftp, smtp, ftp/smtp (not told yet), pop3, imap, telnet, mysql, http, vnc, smb, postgresql, redis, rdp, sip, mssql, mqtt, ldap, socks5. */
   nameOf(slot: number): string {
     const svc = this.service[slot];
     if (svc === Service.CODES && this.dialect[slot] !== 0) return this.dialect[slot] === 1 ? 'ftp' : 'smtp';
     return SERVICE_NAMES[svc]!;
+  }
+
+  /**
+   * SOCKS5: how many bytes the client sent between the server's METHOD selection and its
+   * status (the username/password request: 3 + ULEN + PLEN, RFC 1929 §2), or 0 when they do
+   * not fit one (a client that sent its credentials before the selection came, with its
+   * offer: the selection acknowledged them already).
+   */
+  credentialBytesOf(slot: number): number {
+    return this.service[slot] === Service.SOCKS5 ? this.skip[slot] : 0;
   }
 
   /** Failed attempts counted in this session so far. */
@@ -248,6 +269,13 @@ export class LoginSessions {
         return LoginEvent.NONE;
       }
       if (svc === Service.REDIS && !this.respStart(slot, batch, i, len, kept)) return LoginEvent.NONE;
+      if (svc === Service.SOCKS5) {
+        // the one answer read: RFC 1929's status (the server closes after a failure; after a
+        // success the connection carries the client's request, then its traffic)
+        this.phase[slot] = DONE;
+        const n = (batch.tcpAck[i] - this.lastTs[slot]) >>> 0;
+        this.skip[slot] = n >= SOCKS5_CREDENTIALS_MIN && n <= SOCKS5_CREDENTIALS_MAX ? n : 0;
+      }
       if ((svc === Service.HTTP && first !== 0x48 && first !== 0x52) || (svc === Service.LDAP && first !== 0x30) || (svc === Service.SIP && first !== 0x53) || (svc === Service.SMB && first !== 0) || (svc === Service.REDIS && first !== 0x2d)) return LoginEvent.NONE;
       return this.lines(slot, h, o, len, kept);
     }
@@ -277,6 +305,8 @@ export class LoginSessions {
         }
         // MQTT: the CONNACK is the connection's one answer to a login; what follows is messages
         if (svc === Service.MQTT) this.phase[slot] = DONE;
+        // SOCKS5: the client's credentials come next; this acknowledges its offer of methods
+        if (svc === Service.SOCKS5) this.lastTs[slot] = batch.tcpAck[i];
         return CLIENT_SPEAKS_FIRST[svc] === 1 ? this.lines(slot, h, o, len, kept) : LoginEvent.NONE;
       }
       case SSH_PLAIN:
