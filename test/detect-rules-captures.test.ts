@@ -1020,6 +1020,39 @@ describe('rules on recordings of real nmap 7.93 and hping3 (a veth pair between 
   test('recorded_benign_redis-typo-pool.pcap: redis-cli PING before AUTH (-NOAUTH), a typo then the login in one connection, 10 clients AUTHing at once three times: 1 failure read, no alert', () => {
     recordedBenign('recorded_benign_redis-typo-pool.pcap', 1);
   });
+
+  // session 15 (lane socks15, record_socks5.sh): SOCKS5 username/password against Dante 1.4.2,
+  // which answers a wrong password with 01 01 at once and closes. The guessers are banned by
+  // the parallel test (3 new credential lengths refused within 2 s); the benign clients
+  // (198.18.0.3) are read failing as often as they did, and nobody is alerted
+  for (const [name, failures, blurb] of [
+    ['recorded_brute_hydra-socks5.pcap', 53, 'hydra 9.4 -t 4 socks5 (nmap\'s first 100 passwords; hydra stops after 53, its CONNECT check after each 01 01 reset)'],
+    ['recorded_brute_nmap-socks-brute.pcap', 102, 'nmap 7.93 socks-brute (the same passwords)'],
+    ['recorded_brute_socks5-one-at-a-time.pcap', 40, 'curl through the proxy with the next password as soon as the last failed'],
+  ] as const) {
+    test(`${name}: ${blurb}: every 01 01 read as a failed login, a blockable brute-force alert (socks5) within 1 s by the 5th, nobody else`, () => {
+      const { first, alerts, start, all, before } = recordedGuesser(name, 'socks5', 1080);
+      assert.equal(all, failures, 'every refusal read');
+      assert.ok(before >= 3 && before <= 5, `${before} failed logins before the alert`);
+      assert.ok(first.ts - start < 1, `${first.ts - start} s`);
+      report.push({ file: name, cls: 'brute', first: `${first.type} after ${before} failures`, ttdMs: ((first.ts - start) * 1000).toFixed(1), alerts: alerts.length });
+    });
+  }
+  for (const [name, failures, blurb] of [
+    ['recorded_benign_socks5-typo-then-login.pcap', 1, 'curl as a person: a mistyped proxy password, the login, then pages two at a time'],
+    ['recorded_benign_socks5-stale-password-pool.pcap', 320, 'an application with a stale proxy password: 8 connections at once, again every 3 s, 40 times'],
+    ['recorded_benign_socks5-nat-clients.pcap', 5, '50 clients behind one address for 2 minutes each, five of them mistyping once (five lengths) before their login'],
+  ] as const) {
+    test(`${name}: ${blurb}: ${failures} refusals read, no alert`, () => {
+      const file = join(FIXTURES, name);
+      const attempts = new LoginAttempts();
+      for (const b of batchesOf(file)) attempts.scan(b);
+      assert.equal(attempts.between('198.18.0.3', -Infinity, Infinity).failures, failures);
+      const alerts = runFiles([file]).alerts;
+      assert.deepEqual(alerts.map(describeAlert), []);
+      report.push({ file: name, cls: 'benign', first: '-', ttdMs: '-', alerts: alerts.length });
+    });
+  }
 });
 
 // The live range's own captures (test/fixtures/range, npm run range --out): each holds one
