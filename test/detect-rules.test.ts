@@ -937,6 +937,33 @@ describe('brute force, read from the server\'s replies', () => {
     assert.deepEqual(run(pool, range(12).flatMap((r) => range(8).flatMap((j) => socksLogin(44000 + r * 8 + j, 1 + r * 10 + j * 0.001, 0)))), []);
   });
 
+  /**
+   * One AMI login's server side (main/manager.c): the greeting, the Login action of `action`
+   * bytes refused 1 s later ("Response: Error", then the server's FIN acknowledging nothing
+   * more), or accepted (`ok`: the session goes on).
+   */
+  const amiLogin = (cp: number, t: number, action: number, ok = false, client = '10.0.0.1'): Pkt[] => [
+    { ts: t, src: SRV, dst: client, sp: 5038, dp: cp, flags: SYN | ACK },
+    { ts: t + 0.001, src: SRV, dst: client, sp: 5038, dp: cp, flags: ACK | PSH, payload: 29, head: 'Asterisk Call Manager/5.0.2\r\n', ack: 1 },
+    { ts: t + 1.01, src: SRV, dst: client, sp: 5038, dp: cp, flags: ACK | PSH, payload: ok ? 56 : 52, head: ok ? 'Response: Success\r\n' : 'Response: Error\r\n', ack: 1 + action },
+    ...(ok ? [] : [{ ts: t + 1.011, src: SRV, dst: client, sp: 5038, dp: cp, flags: FIN | ACK, ack: 1 + action }]),
+  ];
+
+  test('AMI: refused Logins of new lengths are failed logins (hydra asterisk, 4 tasks: the 5th fires); a stale secret reconnecting every 5 s for 10 minutes counts nothing; a typo then the login neither', () => {
+    const sr = new SourceRules(cfg);
+    // "Action: Login\r\nUsername: admin\r\nSecret: %s\r\n\r\n": 43 bytes and the secret
+    const secrets = [6, 6, 5, 9, 8, 6, 7, 8, 6, 10, 6, 7];
+    const out = run(sr, secrets.flatMap((n, k) => amiLogin(40000 + k, 1 + Math.floor(k / 4) * 1.02, 43 + n)));
+    assert.equal(out.length, 1);
+    assert.equal(out[0]!.evidence.service, 'ami');
+    assert.equal(out[0]!.evidence.port, 5038);
+    assert.equal(out[0]!.evidence.maxretry, 5);
+    const stale = new SourceRules(cfg);
+    assert.deepEqual(run(stale, range(120).flatMap((k) => amiLogin(41000 + k, 1 + k * 5, 60))), []);
+    const person = new SourceRules(cfg);
+    assert.deepEqual(run(person, [...amiLogin(42000, 1, 55), ...amiLogin(42001, 10, 56, true)]), []);
+  });
+
   const rfb = (k: number, t: number, result: number[]) => serverSide(5900, 51000 + k, t, [[0.001, 12, 'RFB 003.008\n'], [0.002, 2, [1, 2]], [0.01, 16, range(16).map((j) => (j * 37 + k) & 255)], [0.02, result.length, result]]);
 
   test('VNC: a SecurityResult of 1 after the challenge is a failed login; a 3.3 server\'s security type 1 (None) is not', () => {

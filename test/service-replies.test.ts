@@ -5,7 +5,7 @@
 import { strict as assert } from 'node:assert';
 import { describe, test } from 'node:test';
 import { PAYLOAD_HEAD_BYTES } from '../src/net/packet-batch.ts';
-import { MYSQL_ACCESS_DENIED, NtStatus, PgAuth, Reply, Service, greetingService, isPgError, isPreamble, loginReply, mysqlReply, pgAuthRequest, rdpConfirm, RdpProtocol, redisReply, respFrame, smbReply, vncSecurityResult, sipReply, mqttConnack, ldapBindResult, LDAP_CODE_UNSEEN, LDAP_NOT_BIND } from '../src/detect/rules/service-replies.ts';
+import { MYSQL_ACCESS_DENIED, NtStatus, PgAuth, Reply, Service, greetingService, isAmiError, isPgError, isPreamble, loginReply, mysqlReply, pgAuthRequest, rdpConfirm, RdpProtocol, redisReply, respFrame, smbReply, vncSecurityResult, sipReply, mqttConnack, ldapBindResult, LDAP_CODE_UNSEEN, LDAP_NOT_BIND } from '../src/detect/rules/service-replies.ts';
 import { httpStatus, sipStatus } from '../src/detect/rules/http-status.ts';
 import { LoginEvent, LoginSessions } from '../src/detect/rules/login-sessions.ts';
 import { ACK, PSH, batchOf, type Pkt } from '../devkit/packets.ts';
@@ -524,5 +524,39 @@ describe('SOCKS5 username/password (RFC 1928 §3, RFC 1929 §2)', () => {
     b = batchOf([srv(1, [5, 2], 20), srv(1.1, [1, 1], 20)]);
     assert.deepEqual([0, 1].map((i) => sessions.segment(2, b, i)), [LoginEvent.NONE, LoginEvent.FAILURE]);
     assert.equal(sessions.credentialBytesOf(2), 0);
+  });
+});
+
+describe("Asterisk's manager interface, AMI (main/manager.c)", () => {
+  const srv = (ts: number, head: string, ack: number, flags = ACK | PSH, payload = head.length): Pkt => ({ ts, src: '10.0.0.6', dst: '10.0.0.1', sp: 5038, dp: 50000, flags, payload, head, ack, verified: true });
+  const GREETING = 'Asterisk Call Manager/5.0.2\r\n';
+  const REFUSED = 'Response: Error\r\nMessage: Authentication failed\r\n\r\n';
+  test('the greeting names AMI; an error answer starts "Response: Error", a success or an event does not', () => {
+    assert.equal(greet(GREETING), Service.AMI);
+    assert.equal(greet('Asterisk Call Manager/1.1\r\n'), Service.AMI);
+    assert.equal(greet('Asterisk Call Mgr'), Service.OTHER);
+    assert.ok(isAmiError(seg(REFUSED).h, H, H));
+    assert.ok(!isAmiError(seg('Response: Success\r\nMessage: Authentication accepted\r\n\r\n').h, H, H));
+    assert.ok(!isAmiError(seg('Event: FullyBooted\r\n').h, H, H));
+  });
+  test('a refused Login is an error the server hangs up after, the client silent since; the Login action\'s length is what the error acknowledged', () => {
+    const sessions = new LoginSessions(4, 1);
+    // hydra asterisk: "Action: Login\r\nUsername: admin\r\nSecret: 123456\r\n\r\n" (49 bytes), refused 1 s later, then the server's FIN
+    sessions.open(0);
+    const b = batchOf([srv(1, GREETING, 1), srv(2.1, REFUSED, 50), srv(2.1001, '', 50, ACK | 1, 0)]);
+    assert.deepEqual([0, 1].map((i) => sessions.segment(0, b, i)), [LoginEvent.NONE, LoginEvent.NONE]);
+    assert.equal(sessions.close(0, 2.1001, b.tcpAck[2]), LoginEvent.FAILURE);
+    assert.equal(sessions.nameOf(0), 'ami');
+    assert.equal(sessions.credentialBytesOf(0), 49);
+    // an action before any login ("Authentication Required"), the client quits: the server's FIN acknowledges the client's
+    sessions.open(1);
+    const q = batchOf([srv(1, GREETING, 1), srv(1.1, 'Response: Error\r\nMessage: Authentication Required\r\n\r\n', 20)]);
+    [0, 1].forEach((i) => sessions.segment(1, q, i));
+    assert.equal(sessions.close(1, 1.2, 21), LoginEvent.NONE);
+    // an error, then the login accepted, then the session ends: nothing
+    sessions.open(2);
+    const ok = batchOf([srv(1, GREETING, 1), srv(1.1, 'Response: Error\r\nMessage: Missing action in request\r\n\r\n', 10), srv(1.2, 'Response: Success\r\nMessage: Authentication accepted\r\n\r\n', 60)]);
+    [0, 1, 2].forEach((i) => sessions.segment(2, ok, i));
+    assert.equal(sessions.close(2, 9, 80), LoginEvent.NONE);
   });
 });

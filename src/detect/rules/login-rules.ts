@@ -36,6 +36,11 @@
 //                   credentials with its offer, before the server chose) goes to the 401
 //                   bucket, by rate. Not seen: a guesser whose credentials all have one length
 //                   (hydra -x 6:6), which reading the client's bytes (its own shard) would tell.
+//   AMI             Asterisk's refused Login (login-sessions.ts: an error the server hangs up
+//                   after) is counted the same way, by its Login action's length: a dialer or
+//                   CRM whose manager secret went stale reconnects with it for as long as it
+//                   runs (fail2ban's asterisk filter counts each), a guesser's secrets vary.
+//                   An unknown length is a failed login (manager.c delays each refusal 1 s).
 //
 // Bounded like the source rules: one address-keyed table (LRU, evictions counted), typed
 // arrays per slot.
@@ -64,8 +69,8 @@ export class LoginRules {
   private readonly deniedCount: Int32Array;
   /** Bit per Service the client's counted events came from. */
   private readonly services: Uint32Array;
-  /** SOCKS5: the lengths of the credentials the client failed with since its last login or alert. */
-  private readonly socksCredentials: DistinctSet;
+  /** SOCKS5, AMI: the lengths of the credentials the client failed with since its last login or alert. */
+  private readonly credentials: DistinctSet;
   private readonly cfg: RulesConfig['bruteForce'];
   private readonly cooldownS: number;
   alerts = 0;
@@ -85,7 +90,7 @@ export class LoginRules {
     this.sessionCount = new Int32Array(maxClients);
     this.deniedCount = new Int32Array(maxClients);
     this.services = new Uint32Array(maxClients);
-    this.socksCredentials = new DistinctSet(maxClients);
+    this.credentials = new DistinctSet(maxClients);
   }
 
   /** The clients' table: its size and evictions for the stats, its bound for the report (table-report.ts). */
@@ -119,8 +124,8 @@ export class LoginRules {
 
   /** The server's side of session `slot` ended (row i is its FIN or RST). */
   close(slot: number, batch: PacketBatch, i: number, client: AddressKey, out: Alert[]): void {
-    const ev = this.sessions.close(slot, batch.ts[i]);
-    if (ev !== LoginEvent.NONE) this.count(ev, this.sessions.serviceOf(slot), this.sessions.nameOf(slot), batch, i, client, out, false);
+    const ev = this.sessions.close(slot, batch.ts[i], batch.tcpAck[i]);
+    if (ev !== LoginEvent.NONE) this.count(ev, this.sessions.serviceOf(slot), this.sessions.nameOf(slot), batch, i, client, out, false, this.sessions.credentialBytesOf(slot));
   }
 
   /** `answered`: the event is a server's reply (not a session's end): only those count as parallel. `credential`: SOCKS5's credentials' length, 0 unknown. */
@@ -136,13 +141,14 @@ export class LoginRules {
         this.burst.reset(c);
         this.failCount[c] = 0;
         this.undecided.reset(c);
-        this.socksCredentials.clear(c);
+        this.credentials.clear(c);
       }
       return;
     }
-    if (ev === LoginEvent.FAILURE && service === Service.SOCKS5) {
-      if (credential === 0) ev = LoginEvent.DENIED; // by rate
-      else if (!this.socksCredentials.add(c, credential)) return; // the same credentials again
+    if (ev === LoginEvent.FAILURE && (service === Service.SOCKS5 || service === Service.AMI)) {
+      if (credential !== 0) {
+        if (!this.credentials.add(c, credential)) return; // the same credentials again
+      } else if (service === Service.SOCKS5) ev = LoginEvent.DENIED; // by rate
     }
     if (ts < this.tripped[c] + this.cooldownS && ts >= this.tripped[c] - CLOCK_STEP_S) {
       this.suppressed++;
@@ -185,7 +191,7 @@ export class LoginRules {
     this.failures.reset(c);
     this.burst.reset(c);
     this.failCount[c] = 0;
-    this.socksCredentials.clear(c);
+    this.credentials.clear(c);
     const names: string[] = [];
     for (let k = 1; k < SERVICE_NAMES.length; k++) if (this.services[c] & (1 << k)) names.push(SERVICE_NAMES[k]!);
     this.alerts++;
@@ -207,7 +213,7 @@ export class LoginRules {
       this.sessionCount[c] = 0;
       this.deniedCount[c] = 0;
       this.services[c] = 0;
-      this.socksCredentials.clear(c);
+      this.credentials.clear(c);
     }
     return c;
   }

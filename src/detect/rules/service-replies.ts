@@ -50,6 +50,9 @@
 //                                 choices (00 no authentication, 01 GSSAPI, FF none
 //                                 acceptable) open no login that can be read: not followed
 //
+//   "Asterisk Call Manager/"      Asterisk's manager interface, AMI (main/manager.c: the
+//                                 greeting with its version, "Asterisk Call Manager/5.0.2")
+//
 //   before the greeting           PostgreSQL's 'N' refusing an SSLRequest or GSSENCRequest
 //                                 (one byte), NetBIOS's positive session response on port
 //                                 139 (RFC 1002 §4.3.3: 0x82 0 0 0) come before the words
@@ -98,6 +101,14 @@
 //                                 connection": one attempt a connection); Dante answers
 //                                 01 01 and closes (what fail2ban's dante filter counts,
 //                                 "system password authentication failed for user")
+//                                 AMI: "Response: Error" (astman_send_error) that the server
+//                                 closes the connection after: a Login refused
+//                                 ("Authentication failed", sent 1 s late, then the session
+//                                 ends: manager.c action_login returns -1; what fail2ban's
+//                                 asterisk filter counts, "failed to authenticate as"); its
+//                                 other errors ("Authentication Required" to an action before
+//                                 a login, a failed action after it) leave it open
+//                                 (login-sessions.ts reads the close)
 //   refused, maybe no guess       HTTP 401 and 407 (RFC 9110 §15.5.2, §15.5.8): the same
 //                                 answer challenges a client that sent no credentials yet, so
 //                                 it is a rate's unit (login-rules.ts), never a failed login
@@ -163,13 +174,15 @@ export const Service = {
   LDAP: 17,
   /** SOCKS5 with username/password authentication (RFC 1928, RFC 1929). */
   SOCKS5: 18,
+  /** Asterisk's manager interface (AMI). */
+  AMI: 19,
 } as const;
 
 /** DENIED: an HTTP 401 or 407, a refusal that may come before any credentials were sent. */
 export const Reply = { NONE: 0, FAILURE: 1, SUCCESS: 2, DENIED: 3 } as const;
 
 /** Names for evidence, by Service. */
-export const SERVICE_NAMES = ['unknown', 'ssh', 'ftp/smtp', 'pop3', 'imap', 'telnet', 'other', 'mysql', 'http', 'vnc', 'smb', 'postgresql', 'redis', 'rdp', 'sip', 'mssql', 'mqtt', 'ldap', 'socks5'] as const;
+export const SERVICE_NAMES = ['unknown', 'ssh', 'ftp/smtp', 'pop3', 'imap', 'telnet', 'other', 'mysql', 'http', 'vnc', 'smb', 'postgresql', 'redis', 'rdp', 'sip', 'mssql', 'mqtt', 'ldap', 'socks5', 'ami'] as const;
 
 const SP = 0x20, DASH = 0x2d, CR = 0x0d, LF = 0x0a, IAC = 0xff;
 
@@ -193,6 +206,7 @@ export function greetingService(h: Uint8Array, o: number, len: number, headBytes
   if (tdsToken(h, o, avail) >= 0) return Service.MSSQL;
   if (mqttConnack(h, o, len, avail) >= 0) return Service.MQTT;
   if (ldapBindResult(h, o, avail) !== LDAP_NOT_BIND) return Service.LDAP;
+  if (a === 0x41 && startsWith(h, o, avail, AMI_GREETING, AMI_GREETING.length)) return Service.AMI;
   if (a === DASH && (startsWith(h, o, avail, '-WRONGPASS ', 11) || startsWith(h, o, avail, '-NOAUTH ', 8) || startsWith(h, o, avail, REDIS_OLD_WRONG, 16))) return Service.REDIS;
   return Service.OTHER;
 }
@@ -637,6 +651,16 @@ const SOCKS5_UNAME_VERSION = 1;
 export function socks5AuthStatus(h: Uint8Array, o: number, len: number, avail: number): number {
   if (len !== 2 || avail < 2 || h[o] !== SOCKS5_UNAME_VERSION) return Reply.NONE;
   return h[o + 1] === 0 ? Reply.SUCCESS : Reply.FAILURE;
+}
+
+/** AMI's greeting (main/manager.c: "Asterisk Call Manager/%s\r\n"), the 16 bytes a capture keeps of it. */
+const AMI_GREETING = 'Asterisk Call Ma';
+/** AMI's error answer (astman_send_error: "Response: Error\r\n", then the message), the 16 bytes kept. */
+const AMI_ERROR = 'Response: Error\r';
+
+/** Whether an AMI segment starts with an error answer (the server's close after it tells a refused login). */
+export function isAmiError(h: Uint8Array, o: number, avail: number): boolean {
+  return startsWith(h, o, avail, AMI_ERROR, AMI_ERROR.length);
 }
 
 /** Plaintext SSH messages of the key exchange (RFC 4253 §12, RFC 4419, RFC 5656). */
