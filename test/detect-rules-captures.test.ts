@@ -552,6 +552,39 @@ describe('rules on crafted classes nobody tuned to (test/fixtures/captures/class
     });
   }
 
+  // session 15 (lane socks15): Asterisk's AMI, a refused Login read from the error the server
+  // hangs up after; counted once per Login length (login-rules.ts), so the guesser fires at its
+  // 5th new length, the 11th of hydra's refusals here, and a stale secret never does
+  test('classes_brute_ami_hydra.pcap: every refusal read; the guesser is flagged (brute-force, ami) at its 5th new Login length, nobody else', () => {
+    const path = join(dir, 'classes_brute_ami_hydra.pcap');
+    const { attackers: [attacker], victims: [victim] } = label('classes_brute_ami_hydra.pcap');
+    const alerts = runFiles([path]).alerts;
+    const first = alerts.find((a) => a.blockable && a.source === attacker);
+    assert.ok(first, `no alert; alerts: ${alerts.map(describeAlert).join('; ')}`);
+    assert.equal(first.type, 'brute-force');
+    assert.equal(first.target, victim);
+    assert.equal(first.evidence.service, 'ami');
+    assert.equal(first.evidence.maxretry, 5);
+    for (const a of alerts) assert.equal(a.source, attacker, describeAlert(a));
+    const attempts = new LoginAttempts();
+    for (const b of batchesOf(path)) attempts.scan(b);
+    assert.equal(attempts.between(attacker!, -Infinity, Infinity).failures, 48);
+    const before = attempts.between(attacker!, -Infinity, first.ts).failures;
+    assert.equal(before, 11, 'secrets of 6, 5, 8, 5, 6, 8, 6, 7, 6, 7 and 4 characters: the 11th is the 5th length');
+    report.push({ file: 'classes_brute_ami_hydra.pcap', cls: 'brute', first: `${first.type} after ${before} failures`, ttdMs: ((first.ts - firstTs(path)) * 1000).toFixed(1), alerts: alerts.length });
+  });
+  test('classes_benign_ami.pcap: a stale secret refused 120 times and a typo read (a monitor\'s Ping without a login, which it closes first, not), nothing alerted', () => {
+    const path = join(dir, 'classes_benign_ami.pcap');
+    const attempts = new LoginAttempts();
+    for (const b of batchesOf(path)) attempts.scan(b);
+    assert.equal(attempts.between('10.20.0.70', -Infinity, Infinity).failures, 120);
+    assert.equal(attempts.between('10.20.3.80', -Infinity, Infinity).failures, 1);
+    assert.equal(attempts.between('10.20.0.5', -Infinity, Infinity).failures, 0);
+    const alerts = runFiles([path]).alerts;
+    assert.deepEqual(alerts.map(describeAlert), []);
+    report.push({ file: 'classes_benign_ami.pcap', cls: 'benign', first: '-', ttdMs: '-', alerts: alerts.length });
+  });
+
   // session 14: Cameradar guesses a camera's stream paths (404s, the web-probing rule) before its credentials (401s)
   test('classes_brute_rtsp_cameradar.pcap: the path guessing is flagged (http-probing) before the credentials are, and the credential guessing (brute-force) after, nobody else', () => {
     const path = join(dir, 'classes_brute_rtsp_cameradar.pcap');
