@@ -128,7 +128,7 @@ export class LoginRules {
     if (ev !== LoginEvent.NONE) this.count(ev, this.sessions.serviceOf(slot), this.sessions.nameOf(slot), batch, i, client, out, false, this.sessions.credentialBytesOf(slot));
   }
 
-  /** `answered`: the event is a server's reply (not a session's end): only those count as parallel. `credential`: SOCKS5's credentials' length, 0 unknown. */
+  /** `answered`: the event is a server's reply (not a session's end): only those count as parallel. `credential`: the length of SOCKS5's credentials or AMI's Login action (login-sessions.ts credentialBytesOf), 0 unknown. */
   private count(ev: number, service: number, name: string, batch: PacketBatch, i: number, client: AddressKey, out: Alert[], answered: boolean, credential = 0): void {
     const cfg = this.cfg;
     if (!cfg.enabled) return;

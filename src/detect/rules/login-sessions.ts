@@ -328,7 +328,8 @@ export class LoginSessions {
         }
         // MQTT: the CONNACK is the connection's one answer to a login; what follows is messages
         if (svc === Service.MQTT) this.phase[slot] = DONE;
-        // SOCKS5: the client's credentials come next; this acknowledges its offer of methods
+        // SOCKS5: the client's credentials come next, this acknowledges its offer of methods;
+        // AMI: its actions come next, the greeting acknowledges nothing of the client's yet
         if (svc === Service.SOCKS5 || svc === Service.AMI) this.lastTs[slot] = batch.tcpAck[i];
         return CLIENT_SPEAKS_FIRST[svc] === 1 ? this.lines(slot, h, o, len, kept) : LoginEvent.NONE;
       }
