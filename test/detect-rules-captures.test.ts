@@ -552,6 +552,39 @@ describe('rules on crafted classes nobody tuned to (test/fixtures/captures/class
     });
   }
 
+  // session 15 (lane socks15): Asterisk's AMI, a refused Login read from the error the server
+  // hangs up after; counted once per Login length (login-rules.ts), so the guesser fires at its
+  // 5th new length, the 11th of hydra's refusals here, and a stale secret never does
+  test('classes_brute_ami_hydra.pcap: every refusal read; the guesser is flagged (brute-force, ami) at its 5th new Login length, nobody else', () => {
+    const path = join(dir, 'classes_brute_ami_hydra.pcap');
+    const { attackers: [attacker], victims: [victim] } = label('classes_brute_ami_hydra.pcap');
+    const alerts = runFiles([path]).alerts;
+    const first = alerts.find((a) => a.blockable && a.source === attacker);
+    assert.ok(first, `no alert; alerts: ${alerts.map(describeAlert).join('; ')}`);
+    assert.equal(first.type, 'brute-force');
+    assert.equal(first.target, victim);
+    assert.equal(first.evidence.service, 'ami');
+    assert.equal(first.evidence.maxretry, 5);
+    for (const a of alerts) assert.equal(a.source, attacker, describeAlert(a));
+    const attempts = new LoginAttempts();
+    for (const b of batchesOf(path)) attempts.scan(b);
+    assert.equal(attempts.between(attacker!, -Infinity, Infinity).failures, 48);
+    const before = attempts.between(attacker!, -Infinity, first.ts).failures;
+    assert.equal(before, 11, 'secrets of 6, 5, 8, 5, 6, 8, 6, 7, 6, 7 and 4 characters: the 11th is the 5th length');
+    report.push({ file: 'classes_brute_ami_hydra.pcap', cls: 'brute', first: `${first.type} after ${before} failures`, ttdMs: ((first.ts - firstTs(path)) * 1000).toFixed(1), alerts: alerts.length });
+  });
+  test('classes_benign_ami.pcap: a stale secret refused 120 times and a typo read (a monitor\'s Ping without a login, which it closes first, not), nothing alerted', () => {
+    const path = join(dir, 'classes_benign_ami.pcap');
+    const attempts = new LoginAttempts();
+    for (const b of batchesOf(path)) attempts.scan(b);
+    assert.equal(attempts.between('10.20.0.70', -Infinity, Infinity).failures, 120);
+    assert.equal(attempts.between('10.20.3.80', -Infinity, Infinity).failures, 1);
+    assert.equal(attempts.between('10.20.0.5', -Infinity, Infinity).failures, 0);
+    const alerts = runFiles([path]).alerts;
+    assert.deepEqual(alerts.map(describeAlert), []);
+    report.push({ file: 'classes_benign_ami.pcap', cls: 'benign', first: '-', ttdMs: '-', alerts: alerts.length });
+  });
+
   // session 14: Cameradar guesses a camera's stream paths (404s, the web-probing rule) before its credentials (401s)
   test('classes_brute_rtsp_cameradar.pcap: the path guessing is flagged (http-probing) before the credentials are, and the credential guessing (brute-force) after, nobody else', () => {
     const path = join(dir, 'classes_brute_rtsp_cameradar.pcap');
@@ -1020,6 +1053,39 @@ describe('rules on recordings of real nmap 7.93 and hping3 (a veth pair between 
   test('recorded_benign_redis-typo-pool.pcap: redis-cli PING before AUTH (-NOAUTH), a typo then the login in one connection, 10 clients AUTHing at once three times: 1 failure read, no alert', () => {
     recordedBenign('recorded_benign_redis-typo-pool.pcap', 1);
   });
+
+  // session 15 (lane socks15, record_socks5.sh): SOCKS5 username/password against Dante 1.4.2,
+  // which answers a wrong password with 01 01 at once and closes. The guessers are banned by
+  // the parallel test (3 new credential lengths refused within 2 s); the benign clients
+  // (198.18.0.3) are read failing as often as they did, and nobody is alerted
+  for (const [name, failures, blurb] of [
+    ['recorded_brute_hydra-socks5.pcap', 53, 'hydra 9.4 -t 4 socks5 (nmap\'s first 100 passwords; hydra stops after 53, its CONNECT check after each 01 01 reset)'],
+    ['recorded_brute_nmap-socks-brute.pcap', 102, 'nmap 7.93 socks-brute (the same passwords)'],
+    ['recorded_brute_socks5-one-at-a-time.pcap', 40, 'curl through the proxy with the next password as soon as the last failed'],
+  ] as const) {
+    test(`${name}: ${blurb}: every 01 01 read as a failed login, a blockable brute-force alert (socks5) within 1 s by the 5th, nobody else`, () => {
+      const { first, alerts, start, all, before } = recordedGuesser(name, 'socks5', 1080);
+      assert.equal(all, failures, 'every refusal read');
+      assert.ok(before >= 3 && before <= 5, `${before} failed logins before the alert`);
+      assert.ok(first.ts - start < 1, `${first.ts - start} s`);
+      report.push({ file: name, cls: 'brute', first: `${first.type} after ${before} failures`, ttdMs: ((first.ts - start) * 1000).toFixed(1), alerts: alerts.length });
+    });
+  }
+  for (const [name, failures, blurb] of [
+    ['recorded_benign_socks5-typo-then-login.pcap', 1, 'curl as a person: a mistyped proxy password, the login, then pages two at a time'],
+    ['recorded_benign_socks5-stale-password-pool.pcap', 320, 'an application with a stale proxy password: 8 connections at once, again every 3 s, 40 times'],
+    ['recorded_benign_socks5-nat-clients.pcap', 5, '50 clients behind one address for 2 minutes each, five of them mistyping once (five lengths) before their login'],
+  ] as const) {
+    test(`${name}: ${blurb}: ${failures} refusals read, no alert`, () => {
+      const file = join(FIXTURES, name);
+      const attempts = new LoginAttempts();
+      for (const b of batchesOf(file)) attempts.scan(b);
+      assert.equal(attempts.between('198.18.0.3', -Infinity, Infinity).failures, failures);
+      const alerts = runFiles([file]).alerts;
+      assert.deepEqual(alerts.map(describeAlert), []);
+      report.push({ file: name, cls: 'benign', first: '-', ttdMs: '-', alerts: alerts.length });
+    });
+  }
 });
 
 // The live range's own captures (test/fixtures/range, npm run range --out): each holds one

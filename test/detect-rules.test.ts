@@ -924,6 +924,73 @@ describe('brute force, read from the server\'s replies', () => {
     assert.equal(run(crowdsec, polls).length >= 1, true);
   });
 
+  /**
+   * One SOCKS5 login's server side (Dante's shape): the METHOD selection 05 02 acknowledging
+   * the client's 4-byte offer, then RFC 1929's status acknowledging `cred` more bytes (0: sent
+   * with the offer, acknowledged by the selection already), then the server's FIN.
+   */
+  const socksLogin = (cp: number, t: number, cred: number, status = 1, client = '10.0.0.1'): Pkt[] => [
+    { ts: t, src: SRV, dst: client, sp: 1080, dp: cp, flags: SYN | ACK },
+    { ts: t + 0.001, src: SRV, dst: client, sp: 1080, dp: cp, flags: ACK | PSH, payload: 2, head: [5, 2], ack: cred === 0 ? 20 : 5 },
+    { ts: t + 0.004, src: SRV, dst: client, sp: 1080, dp: cp, flags: ACK | PSH, payload: 2, head: [1, status], ack: cred === 0 ? 20 : 5 + cred },
+    ...(status === 0 ? [] : [{ ts: t + 0.005, src: SRV, dst: client, sp: 1080, dp: cp, flags: FIN | ACK, ack: 5 + cred }]),
+  ];
+
+  test('SOCKS5: refused credentials of a new length are failed logins (a guesser one at a time fires at the 5th); one credential repeated counts nothing (a stale password on a pool of 8, every 3 s for 2 minutes)', () => {
+    const sr = new SourceRules(cfg);
+    // one guess every 3 s (maxretry's window, not the parallel test), lengths as a list's vary
+    const out = run(sr, [10, 11, 10, 13, 12, 14, 15].flatMap((n, k) => socksLogin(40000 + k, 1 + k * 3, n)));
+    assert.equal(out.length, 1);
+    assert.equal(out[0]!.type, 'brute-force');
+    assert.equal(out[0]!.evidence.service, 'socks5');
+    assert.equal(out[0]!.evidence.port, 1080);
+    assert.equal(out[0]!.evidence.maxretry, 5);
+    assert.equal(out[0]!.ts, 1 + 5 * 3 + 0.004, 'at the 5th new length (the 3rd guess repeated the 1st\'s)');
+    // 320 failures of one credential: 8 connections at once, again every 3 s
+    const stale = new SourceRules(cfg);
+    assert.deepEqual(run(stale, range(40).flatMap((r) => range(8).flatMap((j) => socksLogin(41000 + r * 8 + j, 1 + r * 3 + j * 0.0005, 24)))), []);
+    // a person's typo, the login (which forgives it), then four typos of other lengths a minute apart: 4 in the window
+    const person = new SourceRules(cfg);
+    assert.deepEqual(run(person, [...socksLogin(42000, 1, 22), ...socksLogin(42001, 4, 23, 0), ...range(4).flatMap((k) => socksLogin(42002 + k, 60 + k * 60, 18 + k))]), []);
+  });
+
+  test('SOCKS5: credentials sent with the offer (their length unknown) go to the 401 bucket, by rate: 25 in a second fire at the 20th, 8 every 10 s never', () => {
+    const fast = new SourceRules(cfg);
+    const out = run(fast, range(25).flatMap((k) => socksLogin(43000 + k, 1 + k * 0.04, 0)));
+    assert.equal(out.length, 1);
+    assert.equal(out[0]!.evidence.service, 'socks5');
+    assert.equal(out[0]!.evidence.denied, 20);
+    const pool = new SourceRules(cfg);
+    assert.deepEqual(run(pool, range(12).flatMap((r) => range(8).flatMap((j) => socksLogin(44000 + r * 8 + j, 1 + r * 10 + j * 0.001, 0)))), []);
+  });
+
+  /**
+   * One AMI login's server side (main/manager.c): the greeting, the Login action of `action`
+   * bytes refused 1 s later ("Response: Error", then the server's FIN acknowledging nothing
+   * more), or accepted (`ok`: the session goes on).
+   */
+  const amiLogin = (cp: number, t: number, action: number, ok = false, client = '10.0.0.1'): Pkt[] => [
+    { ts: t, src: SRV, dst: client, sp: 5038, dp: cp, flags: SYN | ACK },
+    { ts: t + 0.001, src: SRV, dst: client, sp: 5038, dp: cp, flags: ACK | PSH, payload: 29, head: 'Asterisk Call Manager/5.0.2\r\n', ack: 1 },
+    { ts: t + 1.01, src: SRV, dst: client, sp: 5038, dp: cp, flags: ACK | PSH, payload: ok ? 56 : 52, head: ok ? 'Response: Success\r\n' : 'Response: Error\r\n', ack: 1 + action },
+    ...(ok ? [] : [{ ts: t + 1.011, src: SRV, dst: client, sp: 5038, dp: cp, flags: FIN | ACK, ack: 1 + action }]),
+  ];
+
+  test('AMI: refused Logins of new lengths are failed logins (hydra asterisk, 4 tasks: the 5th fires); a stale secret reconnecting every 5 s for 10 minutes counts nothing; a typo then the login neither', () => {
+    const sr = new SourceRules(cfg);
+    // "Action: Login\r\nUsername: admin\r\nSecret: %s\r\n\r\n": 43 bytes and the secret
+    const secrets = [6, 6, 5, 9, 8, 6, 7, 8, 6, 10, 6, 7];
+    const out = run(sr, secrets.flatMap((n, k) => amiLogin(40000 + k, 1 + Math.floor(k / 4) * 1.02, 43 + n)));
+    assert.equal(out.length, 1);
+    assert.equal(out[0]!.evidence.service, 'ami');
+    assert.equal(out[0]!.evidence.port, 5038);
+    assert.equal(out[0]!.evidence.maxretry, 5);
+    const stale = new SourceRules(cfg);
+    assert.deepEqual(run(stale, range(120).flatMap((k) => amiLogin(41000 + k, 1 + k * 5, 60))), []);
+    const person = new SourceRules(cfg);
+    assert.deepEqual(run(person, [...amiLogin(42000, 1, 55), ...amiLogin(42001, 10, 56, true)]), []);
+  });
+
   const rfb = (k: number, t: number, result: number[]) => serverSide(5900, 51000 + k, t, [[0.001, 12, 'RFB 003.008\n'], [0.002, 2, [1, 2]], [0.01, 16, range(16).map((j) => (j * 37 + k) & 255)], [0.02, result.length, result]]);
 
   test('VNC: a SecurityResult of 1 after the challenge is a failed login; a 3.3 server\'s security type 1 (None) is not', () => {

@@ -5,7 +5,7 @@
 import { strict as assert } from 'node:assert';
 import { describe, test } from 'node:test';
 import { PAYLOAD_HEAD_BYTES } from '../src/net/packet-batch.ts';
-import { MYSQL_ACCESS_DENIED, NtStatus, PgAuth, Reply, Service, greetingService, isPgError, isPreamble, loginReply, mysqlReply, pgAuthRequest, rdpConfirm, RdpProtocol, redisReply, respFrame, smbReply, vncSecurityResult, sipReply, mqttConnack, ldapBindResult, LDAP_CODE_UNSEEN, LDAP_NOT_BIND } from '../src/detect/rules/service-replies.ts';
+import { MYSQL_ACCESS_DENIED, NtStatus, PgAuth, Reply, Service, greetingService, isAmiError, isPgError, isPreamble, loginReply, mysqlReply, pgAuthRequest, rdpConfirm, RdpProtocol, redisReply, respFrame, smbReply, vncSecurityResult, sipReply, mqttConnack, ldapBindResult, LDAP_CODE_UNSEEN, LDAP_NOT_BIND } from '../src/detect/rules/service-replies.ts';
 import { httpStatus, sipStatus } from '../src/detect/rules/http-status.ts';
 import { LoginEvent, LoginSessions } from '../src/detect/rules/login-sessions.ts';
 import { ACK, PSH, batchOf, type Pkt } from '../devkit/packets.ts';
@@ -488,5 +488,75 @@ describe('LDAP BindResponse (RFC 4511 §4.2.2)', () => {
       assert.equal(ldapBindResult(seg(bytes).h, H, Math.min(bytes.length, H)), LDAP_NOT_BIND, JSON.stringify(bytes));
       assert.notEqual(greet(bytes), Service.LDAP, JSON.stringify(bytes));
     }
+  });
+});
+
+describe('SOCKS5 username/password (RFC 1928 §3, RFC 1929 §2)', () => {
+  test('the METHOD selection 05 02 alone names SOCKS5; its status 01 00 is a success, 01 and any other status a failure', () => {
+    assert.equal(greet([5, 2]), Service.SOCKS5);
+    assert.equal(reply(Service.SOCKS5, [1, 0]), Reply.SUCCESS);
+    for (const s of [1, 2, 0xff]) assert.equal(reply(Service.SOCKS5, [1, s]), Reply.FAILURE, `status ${s}`);
+  });
+  test('near-misses: no authentication (05 00), GSSAPI (05 01), none acceptable (05 FF), SOCKS4\'s grant, 05 02 with more behind it; a status not alone or of another version', () => {
+    for (const [bytes, len] of [[[5, 0], 2], [[5, 1], 2], [[5, 0xff], 2], [[0, 0x5a, 0, 80, 10, 0, 0, 1], 8], [[5, 2, 0, 1], 4], [[5, 2], 3]] as Array<[number[], number]>) {
+      assert.equal(greet(bytes, len), Service.OTHER, JSON.stringify(bytes));
+    }
+    assert.equal(reply(Service.SOCKS5, [1, 1, 0], 3), Reply.NONE);
+    assert.equal(reply(Service.SOCKS5, [5, 0], 2), Reply.NONE, 'a CONNECT reply is no status');
+    assert.equal(reply(Service.SOCKS5, [5, 0, 0, 1, 10, 0, 0, 1, 0, 80]), Reply.NONE);
+  });
+  test('a followed session: the status after 05 02 is read once, with the credentials\' length the two answers\' acknowledgments tell; nothing after it', () => {
+    const sessions = new LoginSessions(4, 1);
+    const srv = (ts: number, head: number[], ack: number): Pkt => ({ ts, src: '10.0.0.6', dst: '10.0.0.1', sp: 1080, dp: 50000, flags: ACK | PSH, payload: head.length, head, ack, verified: true });
+    // hydra: offer 05 02 00 02 (4 bytes), then 01 02 "op" 05 "12345" (10 bytes), refused 01 01
+    sessions.open(0);
+    let b = batchOf([srv(1, [5, 2], 5), srv(1.1, [1, 1], 15), srv(1.2, [1, 1], 40)]);
+    assert.deepEqual([0, 1, 2].map((i) => sessions.segment(0, b, i)), [LoginEvent.NONE, LoginEvent.FAILURE, LoginEvent.NONE]);
+    assert.equal(sessions.nameOf(0), 'socks5');
+    assert.equal(sessions.credentialBytesOf(0), 10);
+    // curl's login, then the CONNECT reply and the tunnel's bytes (a 2-byte 01 01 of the traffic)
+    sessions.open(1);
+    b = batchOf([srv(1, [5, 2], 0xfffffffe), srv(1.1, [1, 0], 20), srv(1.2, [5, 0, 0, 1, 10, 0, 0, 1, 0, 80], 30), srv(1.3, [1, 1], 40)]);
+    assert.deepEqual([0, 1, 2, 3].map((i) => sessions.segment(1, b, i)), [LoginEvent.NONE, LoginEvent.SUCCESS, LoginEvent.NONE, LoginEvent.NONE]);
+    assert.equal(sessions.credentialBytesOf(1), 22, 'across the wrap of the acknowledgment numbers');
+    // a client that sent its credentials with its offer: the selection acknowledged them already
+    sessions.open(2);
+    b = batchOf([srv(1, [5, 2], 20), srv(1.1, [1, 1], 20)]);
+    assert.deepEqual([0, 1].map((i) => sessions.segment(2, b, i)), [LoginEvent.NONE, LoginEvent.FAILURE]);
+    assert.equal(sessions.credentialBytesOf(2), 0);
+  });
+});
+
+describe("Asterisk's manager interface, AMI (main/manager.c)", () => {
+  const srv = (ts: number, head: string, ack: number, flags = ACK | PSH, payload = head.length): Pkt => ({ ts, src: '10.0.0.6', dst: '10.0.0.1', sp: 5038, dp: 50000, flags, payload, head, ack, verified: true });
+  const GREETING = 'Asterisk Call Manager/5.0.2\r\n';
+  const REFUSED = 'Response: Error\r\nMessage: Authentication failed\r\n\r\n';
+  test('the greeting names AMI; an error answer starts "Response: Error", a success or an event does not', () => {
+    assert.equal(greet(GREETING), Service.AMI);
+    assert.equal(greet('Asterisk Call Manager/1.1\r\n'), Service.AMI);
+    assert.equal(greet('Asterisk Call Mgr'), Service.OTHER);
+    assert.ok(isAmiError(seg(REFUSED).h, H, H));
+    assert.ok(!isAmiError(seg('Response: Success\r\nMessage: Authentication accepted\r\n\r\n').h, H, H));
+    assert.ok(!isAmiError(seg('Event: FullyBooted\r\n').h, H, H));
+  });
+  test('a refused Login is an error the server hangs up after, the client silent since; the Login action\'s length is what the error acknowledged', () => {
+    const sessions = new LoginSessions(4, 1);
+    // hydra asterisk: "Action: Login\r\nUsername: admin\r\nSecret: 123456\r\n\r\n" (49 bytes), refused 1 s later, then the server's FIN
+    sessions.open(0);
+    const b = batchOf([srv(1, GREETING, 1), srv(2.1, REFUSED, 50), srv(2.1001, '', 50, ACK | 1, 0)]);
+    assert.deepEqual([0, 1].map((i) => sessions.segment(0, b, i)), [LoginEvent.NONE, LoginEvent.NONE]);
+    assert.equal(sessions.close(0, 2.1001, b.tcpAck[2]), LoginEvent.FAILURE);
+    assert.equal(sessions.nameOf(0), 'ami');
+    assert.equal(sessions.credentialBytesOf(0), 49);
+    // an action before any login ("Authentication Required"), the client quits: the server's FIN acknowledges the client's
+    sessions.open(1);
+    const q = batchOf([srv(1, GREETING, 1), srv(1.1, 'Response: Error\r\nMessage: Authentication Required\r\n\r\n', 20)]);
+    [0, 1].forEach((i) => sessions.segment(1, q, i));
+    assert.equal(sessions.close(1, 1.2, 21), LoginEvent.NONE);
+    // an error, then the login accepted, then the session ends: nothing
+    sessions.open(2);
+    const ok = batchOf([srv(1, GREETING, 1), srv(1.1, 'Response: Error\r\nMessage: Missing action in request\r\n\r\n', 10), srv(1.2, 'Response: Success\r\nMessage: Authentication accepted\r\n\r\n', 60)]);
+    [0, 1, 2].forEach((i) => sessions.segment(2, ok, i));
+    assert.equal(sessions.close(2, 9, 80), LoginEvent.NONE);
   });
 });

@@ -76,7 +76,7 @@ export class LoginAttempts {
       let ev: number = LoginEvent.NONE;
       if (b.payloadLen[i] > 0 && this.sessions.following(s)) ev = this.sessions.segment(s, b, i);
       if (tf & (RST | FIN)) {
-        const end = this.sessions.close(s, b.ts[i]);
+        const end = this.sessions.close(s, b.ts[i], b.tcpAck[i]);
         if (ev === LoginEvent.NONE) ev = end;
         this.state[s] = 0;
       }

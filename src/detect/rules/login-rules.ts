@@ -22,6 +22,25 @@
 //                   SIP's 401 and 404 pour into the same bucket, its 403 is a failed login
 //                   (service-replies.ts sipReply), over TCP as a session's answers and over
 //                   UDP as datagrams (sipAnswer: SIPVicious svcrack and svwar, hydra sip).
+//   SOCKS5          a refused username/password (RFC 1929) is a failed login when its
+//                   credentials' length (login-sessions.ts credentialBytesOf) is new for the
+//                   client, and counts nothing when the client already failed with one of that
+//                   length: an application with a stale proxy password sends the same
+//                   credentials on every connection it opens, and a SOCKS server answers at
+//                   once (Dante has no fail delay), so a pool of 8 connections retrying every
+//                   few seconds, a torrent client opening dozens a second, would fill any
+//                   count or rate of failures; what it never does is try another password. A
+//                   guesser's list does (the first 100 of nmap's passwords.lst have 6
+//                   lengths, its usernames.lst 8): its 5th new length makes fail2ban's 5th
+//                   failure. A failure whose length is unknown (the client sent its
+//                   credentials with its offer, before the server chose) goes to the 401
+//                   bucket, by rate. Not seen: a guesser whose credentials all have one length
+//                   (hydra -x 6:6), which reading the client's bytes (its own shard) would tell.
+//   AMI             Asterisk's refused Login (login-sessions.ts: an error the server hangs up
+//                   after) is counted the same way, by its Login action's length: a dialer or
+//                   CRM whose manager secret went stale reconnects with it for as long as it
+//                   runs (fail2ban's asterisk filter counts each), a guesser's secrets vary.
+//                   An unknown length is a failed login (manager.c delays each refusal 1 s).
 //
 // Bounded like the source rules: one address-keyed table (LRU, evictions counted), typed
 // arrays per slot.
@@ -34,6 +53,7 @@ import { LoginEvent, LoginSessions } from './login-sessions.ts';
 import { ruleAlert, seconds } from './rule-alert.ts';
 import type { RulesConfig } from './rules-config.ts';
 import { Reply, SERVICE_NAMES, Service, sipReply } from './service-replies.ts';
+import { DistinctSet } from './distinct-set.ts';
 
 export class LoginRules {
   readonly sessions: LoginSessions;
@@ -49,6 +69,8 @@ export class LoginRules {
   private readonly deniedCount: Int32Array;
   /** Bit per Service the client's counted events came from. */
   private readonly services: Uint32Array;
+  /** SOCKS5, AMI: the lengths of the credentials the client failed with since its last login or alert. */
+  private readonly credentials: DistinctSet;
   private readonly cfg: RulesConfig['bruteForce'];
   private readonly cooldownS: number;
   alerts = 0;
@@ -68,6 +90,7 @@ export class LoginRules {
     this.sessionCount = new Int32Array(maxClients);
     this.deniedCount = new Int32Array(maxClients);
     this.services = new Uint32Array(maxClients);
+    this.credentials = new DistinctSet(maxClients);
   }
 
   /** The clients' table: its size and evictions for the stats, its bound for the report (table-report.ts). */
@@ -83,7 +106,7 @@ export class LoginRules {
   /** A segment with payload from the server's side of session `slot` (row i, sent to `client`). */
   segment(slot: number, batch: PacketBatch, i: number, client: AddressKey, out: Alert[]): void {
     const ev = this.sessions.segment(slot, batch, i);
-    if (ev !== LoginEvent.NONE) this.count(ev, this.sessions.serviceOf(slot), this.sessions.nameOf(slot), batch, i, client, out, true);
+    if (ev !== LoginEvent.NONE) this.count(ev, this.sessions.serviceOf(slot), this.sessions.nameOf(slot), batch, i, client, out, true, this.sessions.credentialBytesOf(slot));
   }
 
   /**
@@ -101,12 +124,12 @@ export class LoginRules {
 
   /** The server's side of session `slot` ended (row i is its FIN or RST). */
   close(slot: number, batch: PacketBatch, i: number, client: AddressKey, out: Alert[]): void {
-    const ev = this.sessions.close(slot, batch.ts[i]);
-    if (ev !== LoginEvent.NONE) this.count(ev, this.sessions.serviceOf(slot), this.sessions.nameOf(slot), batch, i, client, out, false);
+    const ev = this.sessions.close(slot, batch.ts[i], batch.tcpAck[i]);
+    if (ev !== LoginEvent.NONE) this.count(ev, this.sessions.serviceOf(slot), this.sessions.nameOf(slot), batch, i, client, out, false, this.sessions.credentialBytesOf(slot));
   }
 
-  /** `answered`: the event is a server's reply (not a session's end): only those count as parallel. */
-  private count(ev: number, service: number, name: string, batch: PacketBatch, i: number, client: AddressKey, out: Alert[], answered: boolean): void {
+  /** `answered`: the event is a server's reply (not a session's end): only those count as parallel. `credential`: the length of SOCKS5's credentials or AMI's Login action (login-sessions.ts credentialBytesOf), 0 unknown. */
+  private count(ev: number, service: number, name: string, batch: PacketBatch, i: number, client: AddressKey, out: Alert[], answered: boolean, credential = 0): void {
     const cfg = this.cfg;
     if (!cfg.enabled) return;
     const ts = batch.ts[i];
@@ -118,8 +141,14 @@ export class LoginRules {
         this.burst.reset(c);
         this.failCount[c] = 0;
         this.undecided.reset(c);
+        this.credentials.clear(c);
       }
       return;
+    }
+    if (ev === LoginEvent.FAILURE && (service === Service.SOCKS5 || service === Service.AMI)) {
+      if (credential !== 0) {
+        if (!this.credentials.add(c, credential)) return; // the same credentials again
+      } else if (service === Service.SOCKS5) ev = LoginEvent.DENIED; // by rate
     }
     if (ts < this.tripped[c] + this.cooldownS && ts >= this.tripped[c] - CLOCK_STEP_S) {
       this.suppressed++;
@@ -162,6 +191,7 @@ export class LoginRules {
     this.failures.reset(c);
     this.burst.reset(c);
     this.failCount[c] = 0;
+    this.credentials.clear(c);
     const names: string[] = [];
     for (let k = 1; k < SERVICE_NAMES.length; k++) if (this.services[c] & (1 << k)) names.push(SERVICE_NAMES[k]!);
     this.alerts++;
@@ -183,6 +213,7 @@ export class LoginRules {
       this.sessionCount[c] = 0;
       this.deniedCount[c] = 0;
       this.services[c] = 0;
+      this.credentials.clear(c);
     }
     return c;
   }

@@ -81,11 +81,26 @@
 // the kept bytes, a gap in the sequence numbers) reads nothing more. A payload that only comes before the service's first
 // words (PostgreSQL's 'N' to an SSLRequest, NetBIOS's session response) leaves the session
 // waiting for them, twice at most.
+//
+// SOCKS5 (its METHOD selection choosing username/password, 05 02) is read for one segment
+// after it: RFC 1929's status, one attempt a connection (the server closes after a failure).
+// What the client sent in between is its credentials (VER, ULEN, UNAME, PLEN, PASSWD), in the
+// client's shard; their length is read here from the server's side, as the difference of the
+// acknowledgment numbers of the two answers (RFC 9293 §3.4: each acknowledges every byte the
+// client sent before it). login-rules.ts tells by it a client repeating one credential from
+// one trying new ones.
+//
+// Asterisk's AMI answers every failed action "Response: Error"; only a refused Login is
+// followed by the server's close (manager.c action_login: 1 s late, then the session ends).
+// So an error is a failed login when the server's FIN comes next and acknowledges no byte
+// more than the error did: the client had sent nothing since, not its own FIN (a script that
+// sent an action without logging in and quit is closed by the client first). Its length is
+// the client's bytes between the server's previous answer and the error (the Login action).
 
 import { checkCapacity } from '../../util/lru.ts';
 import { tlsHandshakeRecord } from './tls-record.ts';
 import { PAYLOAD_HEAD_BYTES, type PacketBatch } from '../../net/packet-batch.ts';
-import { PgAuth, RdpProtocol, Reply, SERVICE_NAMES, Service, SshMsg, VNC_AUTHENTICATION, VNC_CHALLENGE_BYTES, codesDialect, greetingService, isDropbearGreeting, isPgError, isPreamble, loginReply, pgAuthRequest, rdpConfirm, replyCode, respFrame, sshPlain, vncSecurityResult } from './service-replies.ts';
+import { PgAuth, RdpProtocol, Reply, SERVICE_NAMES, Service, SshMsg, VNC_AUTHENTICATION, VNC_CHALLENGE_BYTES, codesDialect, greetingService, isAmiError, isDropbearGreeting, isPgError, isPreamble, loginReply, pgAuthRequest, rdpConfirm, replyCode, respFrame, sshPlain, vncSecurityResult } from './service-replies.ts';
 
 /** What a server segment or a close told about its session. */
 /** DENIED: an HTTP 401/407, which may be a challenge before any credentials (counted by rate, never as a failure). */
@@ -140,6 +155,7 @@ const KEX_REPLY_ENDED = 2; // the last plaintext packet was a KEX reply that end
 const VNC_CHALLENGED = 4; // the server sent VNC Authentication's challenge: its SecurityResult comes next
 const PG_ASKED = 8; // a PostgreSQL server asked for a password: an ErrorResponse now is a failed login
 const DROPBEAR = 16; // the SSH server is Dropbear: its failures are delayed less, its successes padded more
+const AMI_ERROR = 32; // the AMI server's last answer was an error: its close next makes it a refused login
 
 /**
  * Server bytes after the Connection Confirm past which an RDP session is a login's: a failed
@@ -148,6 +164,12 @@ const DROPBEAR = 16; // the SSH server is Dropbear: its failures are delayed les
  * then the logon screen and desktop as bitmaps, tens of kB and more (MS-RDPBCGR 2.2.9.1).
  */
 export const RDP_SESSION_BYTES = 16384;
+
+/** RFC 1929 §2: a username/password request is VER, ULEN, UNAME, PLEN, PASSWD, a name and a password of up to 255 bytes each (empty ones are sent too). */
+const SOCKS5_CREDENTIALS_MIN = 3, SOCKS5_CREDENTIALS_MAX = 3 + 255 + 255;
+
+/** The longest AMI Login action read as one credential: a name and a secret of a few hundred bytes and its headers (manager.c reads lines of up to 1024). */
+const AMI_ACTION_MAX = 4096;
 
 /** Payloads before the greeting (isPreamble) a session waits through: an SSLRequest and a GSSENCRequest refused, or one NetBIOS session response. */
 const MAX_PREAMBLES = 2;
@@ -159,14 +181,14 @@ export class LoginSessions {
   private readonly bits: Uint8Array;
   /** FTP (1) or SMTP (2), once a reply code tells. */
   private readonly dialect: Uint8Array;
-  /** SSH: plaintext bytes of the current packet still to come in later segments, then (from SERVICE_ACCEPT on) the client's round trip in µs; SMB: the current message's; RDP: the server's bytes after its Connection Confirm; Redis: the current value's (respFrame; -1 when lost). */
+  /** SSH: plaintext bytes of the current packet still to come in later segments, then (from SERVICE_ACCEPT on) the client's round trip in µs; SMB: the current message's; RDP: the server's bytes after its Connection Confirm; Redis: the current value's (respFrame; -1 when lost); SOCKS5: the credentials' bytes its answer acknowledged; AMI: the client's bytes before the last error. */
   private readonly skip: Int32Array;
   private readonly sizeS: Uint16Array;
   private readonly sizeF: Uint16Array;
   private readonly fails: Uint16Array;
   /** SSH: failure-sized answers that came at once (not counted as failures); VNC: segments read before a challenge; before a greeting: its preambles. */
   private readonly quick: Uint16Array;
-  /** Capture time of the server's previous segment in the session; Redis (whose replies need no clock): the sequence number its next segment starts at. */
+  /** Capture time of the server's previous segment in the session; Redis (whose replies need no clock): the sequence number its next segment starts at; SOCKS5: its METHOD selection's acknowledgment number; AMI: its last answer's. */
   private readonly lastTs: Float64Array;
 
   constructor(capacity: number, readonly throttleS: number) {
@@ -213,11 +235,23 @@ export class LoginSessions {
     return this.service[slot];
   }
 
-  /** The service's name for evidence: ssh, ftp, smtp, ftp/smtp (not told yet), pop3, imap, telnet, mysql, http, vnc, smb, postgresql, redis, rdp, sip, mssql, mqtt, ldap. */
+  /** The service's name for evidence: ssh, ftp, smtp, ftp/smtp (not told yet), pop3, imap, telnet, mysql, http, vnc, smb, postgresql, redis, rdp, sip, mssql, mqtt, ldap, socks5, ami. */
   nameOf(slot: number): string {
     const svc = this.service[slot];
     if (svc === Service.CODES && this.dialect[slot] !== 0) return this.dialect[slot] === 1 ? 'ftp' : 'smtp';
     return SERVICE_NAMES[svc]!;
+  }
+
+  /**
+   * SOCKS5: how many bytes the client sent between the server's METHOD selection and its
+   * status (the username/password request: 3 + ULEN + PLEN, RFC 1929 §2), or 0 when they do
+   * not fit one (a client that sent its credentials before the selection came, with its
+   * offer: the selection acknowledged them already). AMI: between the server's answer before
+   * its last error and that error (the Login action), 0 when none or past AMI_ACTION_MAX.
+   */
+  credentialBytesOf(slot: number): number {
+    const svc = this.service[slot];
+    return svc === Service.SOCKS5 || svc === Service.AMI ? this.skip[slot] : 0;
   }
 
   /** Failed attempts counted in this session so far. */
@@ -248,6 +282,23 @@ export class LoginSessions {
         return LoginEvent.NONE;
       }
       if (svc === Service.REDIS && !this.respStart(slot, batch, i, len, kept)) return LoginEvent.NONE;
+      if (svc === Service.AMI) {
+        const ack = batch.tcpAck[i];
+        const n = (ack - this.lastTs[slot]) >>> 0;
+        this.lastTs[slot] = ack;
+        if (isAmiError(h, o, kept)) {
+          this.bits[slot] |= AMI_ERROR;
+          this.skip[slot] = n > 0 && n <= AMI_ACTION_MAX ? n : 0;
+        } else this.bits[slot] &= ~AMI_ERROR;
+        return LoginEvent.NONE;
+      }
+      if (svc === Service.SOCKS5) {
+        // the one answer read: RFC 1929's status (the server closes after a failure; after a
+        // success the connection carries the client's request, then its traffic)
+        this.phase[slot] = DONE;
+        const n = (batch.tcpAck[i] - this.lastTs[slot]) >>> 0;
+        this.skip[slot] = n >= SOCKS5_CREDENTIALS_MIN && n <= SOCKS5_CREDENTIALS_MAX ? n : 0;
+      }
       if ((svc === Service.HTTP && first !== 0x48 && first !== 0x52) || (svc === Service.LDAP && first !== 0x30) || (svc === Service.SIP && first !== 0x53) || (svc === Service.SMB && first !== 0) || (svc === Service.REDIS && first !== 0x2d)) return LoginEvent.NONE;
       return this.lines(slot, h, o, len, kept);
     }
@@ -277,6 +328,9 @@ export class LoginSessions {
         }
         // MQTT: the CONNACK is the connection's one answer to a login; what follows is messages
         if (svc === Service.MQTT) this.phase[slot] = DONE;
+        // SOCKS5: the client's credentials come next, this acknowledges its offer of methods;
+        // AMI: its actions come next, the greeting acknowledges nothing of the client's yet
+        if (svc === Service.SOCKS5 || svc === Service.AMI) this.lastTs[slot] = batch.tcpAck[i];
         return CLIENT_SPEAKS_FIRST[svc] === 1 ? this.lines(slot, h, o, len, kept) : LoginEvent.NONE;
       }
       case SSH_PLAIN:
@@ -429,10 +483,12 @@ export class LoginSessions {
     return Reply.NONE;
   }
 
-  /** The server ended the connection (FIN or RST). Returns a LoginEvent for the session as a whole. */
-  close(slot: number, ts: number): number {
+  /** The server ended the connection (FIN or RST; `ack` its acknowledgment number, -1 unknown). Returns a LoginEvent for the session as a whole. */
+  close(slot: number, ts: number, ack = -1): number {
     const p = this.phase[slot];
     this.phase[slot] = 0;
+    // AMI: the server hung up right after an error, the client silent since: a refused Login
+    if (p === LINES && this.service[slot] === Service.AMI && this.bits[slot] & AMI_ERROR && (ack < 0 || ack === this.lastTs[slot])) return LoginEvent.FAILURE;
     // the server gave up on a key exchange the client left hanging: sshd's LoginGraceTime
     // (its grace_alarm_handler logs "Timeout before authentication for ..."), what regreSSHion
     // (CVE-2024-6387, Qualys) provokes by the thousand and a pre-auth slot exhauster by

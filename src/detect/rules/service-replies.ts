@@ -44,6 +44,15 @@
 //                                 2.2.1.2, alone in its segment; its RDP_NEG_RSP says which
 //                                 security the server chose)
 //
+//   05 02, alone in its segment   SOCKS5 choosing username/password authentication (RFC
+//                                 1928 §3: the METHOD selection message answering the
+//                                 client's offer, VER 5, METHOD 2, RFC 1929). Its other
+//                                 choices (00 no authentication, 01 GSSAPI, FF none
+//                                 acceptable) open no login that can be read: not followed
+//
+//   "Asterisk Call Manager/"      Asterisk's manager interface, AMI (main/manager.c: the
+//                                 greeting with its version, "Asterisk Call Manager/5.0.2")
+//
 //   before the greeting           PostgreSQL's 'N' refusing an SSLRequest or GSSENCRequest
 //                                 (one byte), NetBIOS's positive session response on port
 //                                 139 (RFC 1002 §4.3.3: 0x82 0 0 0) come before the words
@@ -87,6 +96,19 @@
 //                                 are short (OpenLDAP, 389 Directory Server). Active Directory
 //                                 writes 4-byte lengths, which put the code at byte 17, past
 //                                 the 16 kept: its binds are not read
+//                                 SOCKS5: RFC 1929 §2's status, VER 1 and a STATUS other
+//                                 than 0, alone in its segment ("the server MUST close the
+//                                 connection": one attempt a connection); Dante answers
+//                                 01 01 and closes (what fail2ban's dante filter counts,
+//                                 "system password authentication failed for user")
+//                                 AMI: "Response: Error" (astman_send_error) that the server
+//                                 closes the connection after: a Login refused
+//                                 ("Authentication failed", sent 1 s late, then the session
+//                                 ends: manager.c action_login returns -1; what fail2ban's
+//                                 asterisk filter counts, "failed to authenticate as"); its
+//                                 other errors ("Authentication Required" to an action before
+//                                 a login, a failed action after it) leave it open
+//                                 (login-sessions.ts reads the close)
 //   refused, maybe no guess       HTTP 401 and 407 (RFC 9110 §15.5.2, §15.5.8): the same
 //                                 answer challenges a client that sent no credentials yet, so
 //                                 it is a rate's unit (login-rules.ts), never a failed login
@@ -109,6 +131,7 @@
 //                                 forgiven, as an FTP server's anonymous login forgives).
 //                                 MQTT's CONNACK with code 0 (a broker that lets anonymous
 //                                 clients in answers 0 too: nothing was guessed, nothing lost).
+//                                 SOCKS5's status 01 00 (RFC 1929 §2).
 //   not a guess                   SMB's STATUS_ACCOUNT_DISABLED, _ACCOUNT_EXPIRED,
 //                                 _PASSWORD_EXPIRED, _PASSWORD_MUST_CHANGE, logon hours and
 //                                 workstation restrictions: Windows checks the password
@@ -149,20 +172,24 @@ export const Service = {
   MSSQL: 15,
   MQTT: 16,
   LDAP: 17,
+  /** SOCKS5 with username/password authentication (RFC 1928, RFC 1929). */
+  SOCKS5: 18,
+  /** Asterisk's manager interface (AMI). */
+  AMI: 19,
 } as const;
 
 /** DENIED: an HTTP 401 or 407, a refusal that may come before any credentials were sent. */
 export const Reply = { NONE: 0, FAILURE: 1, SUCCESS: 2, DENIED: 3 } as const;
 
 /** Names for evidence, by Service. */
-export const SERVICE_NAMES = ['unknown', 'ssh', 'ftp/smtp', 'pop3', 'imap', 'telnet', 'other', 'mysql', 'http', 'vnc', 'smb', 'postgresql', 'redis', 'rdp', 'sip', 'mssql', 'mqtt', 'ldap'] as const;
+export const SERVICE_NAMES = ['unknown', 'ssh', 'ftp/smtp', 'pop3', 'imap', 'telnet', 'other', 'mysql', 'http', 'vnc', 'smb', 'postgresql', 'redis', 'rdp', 'sip', 'mssql', 'mqtt', 'ldap', 'socks5', 'ami'] as const;
 
 const SP = 0x20, DASH = 0x2d, CR = 0x0d, LF = 0x0a, IAC = 0xff;
 
 /** The service a server's first payload announces (Service.OTHER when none): `len` bytes of payload, the first `headBytes` of them at h[o]. */
 export function greetingService(h: Uint8Array, o: number, len: number, headBytes: number): number {
   const avail = Math.min(len, headBytes);
-  if (avail < 3) return Service.OTHER;
+  if (avail < 3) return len === 2 && avail === 2 && h[o] === SOCKS5_VERSION && h[o + 1] === SOCKS5_USERNAME_PASSWORD ? Service.SOCKS5 : Service.OTHER;
   const a = h[o], b = h[o + 1], c = h[o + 2], d = avail > 3 ? h[o + 3] : -1;
   if (a === 0x53 && b === 0x53 && c === 0x48 && d === DASH) return Service.SSH; // "SSH-"
   if (a === 0x32 && b === 0x32 && c === 0x30 && (d === SP || d === DASH)) return Service.CODES; // "220"
@@ -179,6 +206,7 @@ export function greetingService(h: Uint8Array, o: number, len: number, headBytes
   if (tdsToken(h, o, avail) >= 0) return Service.MSSQL;
   if (mqttConnack(h, o, len, avail) >= 0) return Service.MQTT;
   if (ldapBindResult(h, o, avail) !== LDAP_NOT_BIND) return Service.LDAP;
+  if (a === 0x41 && startsWith(h, o, avail, AMI_GREETING, AMI_GREETING.length)) return Service.AMI;
   if (a === DASH && (startsWith(h, o, avail, '-WRONGPASS ', 11) || startsWith(h, o, avail, '-NOAUTH ', 8) || startsWith(h, o, avail, REDIS_OLD_WRONG, 16))) return Service.REDIS;
   return Service.OTHER;
 }
@@ -531,6 +559,8 @@ export function loginReply(service: number, h: Uint8Array, o: number, len: numbe
       const code = ldapBindResult(h, o, avail);
       return code === LDAP_SUCCESS ? Reply.SUCCESS : code === LDAP_INVALID_CREDENTIALS ? Reply.FAILURE : Reply.NONE;
     }
+    case Service.SOCKS5:
+      return socks5AuthStatus(h, o, len, avail);
     case Service.MQTT: {
       const code = mqttConnack(h, o, len, avail);
       if (code === 0) return Reply.SUCCESS;
@@ -606,6 +636,31 @@ export function mqttConnack(h: Uint8Array, o: number, len: number, avail: number
   if (rl === 2) return code <= 5 ? code : -1;
   if (code !== 0 && code < 0x80) return -1;
   return avail >= 5 && h[o + 4] === rl - 3 ? code : -1;
+}
+
+/** RFC 1928 §3: the protocol version and the METHOD of username/password (RFC 1929). */
+const SOCKS5_VERSION = 5, SOCKS5_USERNAME_PASSWORD = 2;
+/** RFC 1929 §2: the version of the username/password subnegotiation, which its status reply repeats. */
+const SOCKS5_UNAME_VERSION = 1;
+
+/**
+ * The status reply of SOCKS5's username/password subnegotiation (RFC 1929 §2: VER 1, STATUS),
+ * alone in its segment (the server sends nothing else before the client's request): 0 is a
+ * success, any other status a failure, after which the server closes the connection.
+ */
+export function socks5AuthStatus(h: Uint8Array, o: number, len: number, avail: number): number {
+  if (len !== 2 || avail < 2 || h[o] !== SOCKS5_UNAME_VERSION) return Reply.NONE;
+  return h[o + 1] === 0 ? Reply.SUCCESS : Reply.FAILURE;
+}
+
+/** AMI's greeting (main/manager.c: "Asterisk Call Manager/%s\r\n"), the 16 bytes a capture keeps of it. */
+const AMI_GREETING = 'Asterisk Call Ma';
+/** AMI's error answer (astman_send_error: "Response: Error\r\n", then the message), the 16 bytes kept. */
+const AMI_ERROR = 'Response: Error\r';
+
+/** Whether an AMI segment starts with an error answer (the server's close after it tells a refused login). */
+export function isAmiError(h: Uint8Array, o: number, avail: number): boolean {
+  return startsWith(h, o, avail, AMI_ERROR, AMI_ERROR.length);
 }
 
 /** Plaintext SSH messages of the key exchange (RFC 4253 §12, RFC 4419, RFC 5656). */
