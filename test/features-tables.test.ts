@@ -90,6 +90,51 @@ test('FlowTable stays consistent through heavy churn with colliding buckets', ()
   assert.equal(new Set(live.values()).size, cap, 'every live key has its own slot');
 });
 
+test('FlowTable keeps every entry while its buckets grow with it, then evicts as a reference LRU does', () => {
+  // 5,000 entries: the buckets double from 1,024 to 16,384 while the table fills (grow())
+  const cap = 5000;
+  const t = new FlowTable(cap, { protectedShare: 0.5 });
+  const key = (k: number): [number | string, number | string, number, number] =>
+    k % 5 === 0 ? [`2001:db8::${k.toString(16)}`, 7, k & 0xffff, 6] : [k * 2654435761, (k * 40503) | 0, k & 1023, 17];
+  const live = new Map<number, number>();
+  const order: number[] = [];
+  for (let k = 0; k < cap; k++) {
+    assert.equal(t.find(...key(k)), -1);
+    const s = t.insert(...key(k));
+    live.set(k, s);
+    order.push(k);
+    // a key inserted before each doubling is still found after it
+    if ((k & (k - 1)) === 0) for (const [j, slot] of live) assert.equal(t.find(...key(j)), slot, `key ${j} after ${k + 1} entries`);
+  }
+  assert.equal(new Set(live.values()).size, cap, 'every key has its own slot');
+  // refinding touched every key; the order is now 0..cap-1 again, oldest first
+  order.length = 0;
+  for (let k = 0; k < cap; k++) {
+    assert.equal(t.find(...key(k)), live.get(k));
+    order.push(k);
+  }
+  let seed = 5;
+  const rnd = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+  for (let i = 0; i < 30_000; i++) {
+    const k = Math.floor(rnd() * 8000);
+    const s = t.find(...key(k));
+    if (live.has(k)) {
+      assert.equal(s, live.get(k));
+      order.splice(order.indexOf(k), 1);
+    } else {
+      assert.equal(s, -1);
+      const ns = t.insert(...key(k));
+      const gone = order.shift()!;
+      assert.equal(ns, live.get(gone), `the least recently used key's slot goes to the newcomer`);
+      live.delete(gone);
+      live.set(k, ns);
+    }
+    order.push(k);
+  }
+  for (const [k, slot] of live) assert.equal(t.find(...key(k)), slot);
+  assert.equal(t.size, cap);
+});
+
 test('FlowTable reuses slots across IPv4 and IPv6 keys: an evicted address text never matches a number, nor the reverse', () => {
   const cap = 16;
   const t = new FlowTable(cap);

@@ -169,6 +169,12 @@ export class AttemptAggregator {
   private target: TargetPorts | null = null;
   /** Slots of the open aggregates. */
   private openSlots: number[] = [];
+  /**
+   * At most the earliest slotStart of the open aggregates (Infinity: none open): close() has
+   * nothing to emit before its clock's slot passes it, and returns without walking them (it
+   * runs after every metered batch, and a scan keeps hundreds open).
+   */
+  private earliestOpen = Infinity;
   /** Flows aggregated, and aggregates emitted, since creation. */
   attempts = 0;
   emitted = 0;
@@ -305,6 +311,7 @@ export class AttemptAggregator {
       a.hll = null;
       a.samples = [typeof source === 'number' ? formatIPv4(source) : source];
       this.openSlots.push(s);
+      if (slotStart < this.earliestOpen) this.earliestOpen = slotStart;
     } else this.addSource(a, source);
     return a;
   }
@@ -334,20 +341,27 @@ export class AttemptAggregator {
   close(clock: number, out: FlowRecord[]): void {
     if (this.openSlots.length === 0) return;
     const slot = Math.floor(clock / this.slotS) * this.slotS;
+    if (!(this.earliestOpen < slot)) return;
     let kept = 0;
+    let earliest = Infinity;
     for (const s of this.openSlots) {
       const a = this.aggs[s]!;
       if (!a.open) continue;
       if (a.slotStart < slot) this.emit(s, out, false);
-      else this.openSlots[kept++] = s;
+      else {
+        this.openSlots[kept++] = s;
+        if (a.slotStart < earliest) earliest = a.slotStart;
+      }
     }
     this.openSlots.length = kept;
+    this.earliestOpen = earliest;
   }
 
   /** Emits every open aggregate (the meter stops). */
   flushAll(out: FlowRecord[]): void {
     for (const s of this.openSlots) if (this.aggs[s]!.open) this.emit(s, out, false);
     this.openSlots = [];
+    this.earliestOpen = Infinity;
   }
 
   /** Aggregates open now. */

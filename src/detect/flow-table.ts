@@ -45,6 +45,8 @@ const LINKS = 6; // LruOrder's previous and next slot
 const STRIDE = 8;
 const HASH_BITS = 0x3fffffff;
 const KIND_SHIFT = 30;
+/** Buckets of a new table (4 KiB: one page), before it grows. */
+const INITIAL_BUCKETS = 1024;
 
 /**
  * Share of the socket table that verified connections may hold, protected from eviction by
@@ -75,8 +77,10 @@ export class FlowTable {
   private readonly maxKept: number = 0;
   private keptCount = 0;
   private keptEvicted = 0;
-  private readonly buckets: Int32Array;
-  private readonly mask: number;
+  private buckets: Int32Array;
+  private mask: number;
+  /** The bucket count at capacity (at most half full); the table starts with fewer and doubles them as it fills. */
+  private readonly maxBuckets: number;
   private readonly records: Int32Array;
   // The IPv6 texts, sparse: written only for slots that hold one (an IPv4-only table
   // never grows these arrays, and a lookup reads them only when the slot's kind says so).
@@ -91,10 +95,13 @@ export class FlowTable {
     // within the tag's hash bits
     let nb = 16;
     while (nb < capacity * 2 && nb <= HASH_BITS) nb *= 2;
-    // buckets hold slot + 1 (0: empty), so a new table is not written to: its pages cost
-    // memory only when keys land in them
-    this.buckets = new Int32Array(nb);
-    this.mask = nb - 1;
+    this.maxBuckets = nb;
+    // Buckets hold slot + 1 (0: empty). They start few and double as entries come (grow()):
+    // a lookup's first read is its key's bucket, at a random place in the array, so buckets
+    // sized for the capacity spread a table of a few thousand live entries over megabytes,
+    // a cache miss (and often a TLB miss) each; sized for the entries, they stay in cache.
+    this.buckets = new Int32Array(Math.min(nb, INITIAL_BUCKETS));
+    this.mask = this.buckets.length - 1;
     // Full size at once, like the record stores (see flow-features.ts): pages are mapped as
     // they are first used, and the hot path never copies.
     this.records = new Int32Array(capacity * STRIDE);
@@ -189,6 +196,7 @@ export class FlowTable {
     const h = FlowTable.hash(a, b, x, y);
     let s: number;
     if (this.used < this.capacity) {
+      if ((this.used + 1) * 2 > this.buckets.length && this.buckets.length < this.maxBuckets) this.grow();
       s = this.used++;
     } else {
       s = this.order.oldest;
@@ -244,6 +252,25 @@ export class FlowTable {
     this.strB.length = 0;
     this.records.fill(0, 0, this.used * STRIDE);
     this.used = 0;
+  }
+
+  /**
+   * Twice the buckets, every live entry (slots 0..used-1) linked again by its tag's hash
+   * bits: no key is hashed again. Happens log2(capacity / 512) times over a table's life.
+   */
+  private grow(): void {
+    const nb = this.buckets.length * 2;
+    const buckets = new Int32Array(nb);
+    const mask = nb - 1;
+    const r = this.records;
+    for (let s = 0; s < this.used; s++) {
+      const at = s * STRIDE;
+      const bucket = r[at + TAG]! & mask;
+      r[at + CHAIN] = buckets[bucket]! - 1;
+      buckets[bucket] = s + 1;
+    }
+    this.buckets = buckets;
+    this.mask = mask;
   }
 
   /** The addresses match, the kinds being equal (the tags were). */
