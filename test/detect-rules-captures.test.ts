@@ -1134,6 +1134,28 @@ describe('rules on recordings of real nmap 7.93 and hping3 (a veth pair between 
       report.push({ file: name, cls: 'benign', first: '-', ttdMs: '-', alerts: alerts.length });
     });
   }
+
+  // session 15 (lane logins15, record_memcached.sh): memcached 1.6.18 -S (SASL PLAIN), which
+  // answers a wrong password with status 0x0020 at once and keeps the connection; libmemcached
+  // (hydra's module, memcstat) opens one a guess
+  test('recorded_brute_hydra-memcached.pcap: hydra 9.4 -t 4 memcached (each task sends one guess: its module marks a refused pair skipped and its child exits): the 4 refusals read, a blockable brute-force alert (memcached) at the 3rd, side by side', () => {
+    const { first, alerts, start, all, before } = recordedGuesser('recorded_brute_hydra-memcached.pcap', 'memcached', 11211);
+    assert.equal(all, 4);
+    assert.equal(before, 3);
+    report.push({ file: 'recorded_brute_hydra-memcached.pcap', cls: 'brute', first: `${first.type} after ${before} failures`, ttdMs: ((first.ts - start) * 1000).toFixed(1), alerts: alerts.length });
+  });
+  test('recorded_brute_memcached-one-at-a-time.pcap: memcstat with the next of 30 passwords every 0.5 s: every refusal read, a blockable brute-force alert (memcached) by the 5th (memcached has no fail delay: three new lengths refused within 2 s are the parallel test\'s)', () => {
+    const { first, alerts, start, all, before } = recordedGuesser('recorded_brute_memcached-one-at-a-time.pcap', 'memcached', 11211);
+    assert.equal(all, 30);
+    assert.ok(before >= 3 && before <= 5, `${before} failed logins before the alert`);
+    report.push({ file: 'recorded_brute_memcached-one-at-a-time.pcap', cls: 'brute', first: `${first.type} after ${before} failures`, ttdMs: ((first.ts - start) * 1000).toFixed(1), alerts: alerts.length });
+  });
+  for (const [name, failures, blurb] of [
+    ['recorded_benign_memcached-typo-then-login.pcap', 1, 'memcstat as a person: a mistyped password, then the login and its stats'],
+    ['recorded_benign_memcached-stale-password-pool.pcap', 160, 'an application with a stale password: 8 connections at once, again every 3 s, 20 times'],
+  ] as const) {
+    test(`${name}: ${blurb}: ${failures} refusals read, no alert`, () => recordedBenign(name, failures));
+  }
 });
 
 // The live range's own captures (test/fixtures/range, npm run range --out): each holds one
