@@ -585,6 +585,54 @@ describe('rules on crafted classes nobody tuned to (test/fixtures/captures/class
     report.push({ file: 'classes_benign_ami.pcap', cls: 'benign', first: '-', ttdMs: '-', alerts: alerts.length });
   });
 
+  // session 15 (lane logins15): memcached's SASL, a refused SASL_AUTH read from its status
+  // 0x0020; counted once per request length (login-rules.ts), as SOCKS5's
+  test('classes_brute_memcached_hydra.pcap: every refusal read; hydra\'s 4 tasks are flagged (brute-force, memcached) at their 3rd refusal, side by side, nobody else', () => {
+    const path = join(dir, 'classes_brute_memcached_hydra.pcap');
+    const { attackers: [attacker], victims: [victim] } = label('classes_brute_memcached_hydra.pcap');
+    const alerts = runFiles([path]).alerts;
+    const first = alerts.find((a) => a.blockable && a.source === attacker);
+    assert.ok(first, `no alert; alerts: ${alerts.map(describeAlert).join('; ')}`);
+    assert.equal(first.type, 'brute-force');
+    assert.equal(first.target, victim);
+    assert.equal(first.evidence.service, 'memcached');
+    for (const a of alerts) assert.equal(a.source, attacker, describeAlert(a));
+    const attempts = new LoginAttempts();
+    for (const b of batchesOf(path)) attempts.scan(b);
+    assert.equal(attempts.between(attacker!, -Infinity, Infinity).failures, 48);
+    const before = attempts.between(attacker!, -Infinity, first.ts).failures;
+    assert.equal(before, 3, 'passwords of 6, 8 and 5 characters answered within the burst window');
+    report.push({ file: 'classes_brute_memcached_hydra.pcap', cls: 'brute', first: `${first.type} after ${before} failures`, ttdMs: ((first.ts - firstTs(path)) * 1000).toFixed(1), alerts: alerts.length });
+  });
+  test('classes_brute_memcached_one_at_a_time.pcap: a guess every 2 s on one connection is flagged at its 5th new length (its 8th refusal), nobody else', () => {
+    const path = join(dir, 'classes_brute_memcached_one_at_a_time.pcap');
+    const { attackers: [attacker], victims: [victim] } = label('classes_brute_memcached_one_at_a_time.pcap');
+    const alerts = runFiles([path]).alerts;
+    const first = alerts.find((a) => a.blockable && a.source === attacker);
+    assert.ok(first, `no alert; alerts: ${alerts.map(describeAlert).join('; ')}`);
+    assert.equal(first.target, victim);
+    assert.equal(first.evidence.service, 'memcached');
+    assert.equal(first.evidence.maxretry, 5);
+    for (const a of alerts) assert.equal(a.source, attacker, describeAlert(a));
+    const attempts = new LoginAttempts();
+    for (const b of batchesOf(path)) attempts.scan(b);
+    assert.equal(attempts.between(attacker!, -Infinity, Infinity).failures, 32);
+    assert.equal(attempts.between(attacker!, -Infinity, first.ts).failures, 8, 'passwords of 6, 8, 5, 8, 9, 6, 6 and 7 characters: the 8th is the 5th length');
+    report.push({ file: 'classes_brute_memcached_one_at_a_time.pcap', cls: 'brute', first: `${first.type} after 8 failures`, ttdMs: ((first.ts - firstTs(path)) * 1000).toFixed(1), alerts: alerts.length });
+  });
+  test('classes_benign_memcached.pcap: a stale password refused 800 times, a typo and five behind a NAT read (GETs refused before authenticating, not), nothing alerted', () => {
+    const path = join(dir, 'classes_benign_memcached.pcap');
+    const attempts = new LoginAttempts();
+    for (const b of batchesOf(path)) attempts.scan(b);
+    assert.equal(attempts.between('10.20.0.71', -Infinity, Infinity).failures, 800);
+    assert.equal(attempts.between('10.20.3.81', -Infinity, Infinity).failures, 1);
+    assert.equal(attempts.between('198.51.100.40', -Infinity, Infinity).failures, 5);
+    assert.equal(attempts.between('10.20.0.6', -Infinity, Infinity).failures, 0);
+    const alerts = runFiles([path]).alerts;
+    assert.deepEqual(alerts.map(describeAlert), []);
+    report.push({ file: 'classes_benign_memcached.pcap', cls: 'benign', first: '-', ttdMs: '-', alerts: alerts.length });
+  });
+
   // session 14: Cameradar guesses a camera's stream paths (404s, the web-probing rule) before its credentials (401s)
   test('classes_brute_rtsp_cameradar.pcap: the path guessing is flagged (http-probing) before the credentials are, and the credential guessing (brute-force) after, nobody else', () => {
     const path = join(dir, 'classes_brute_rtsp_cameradar.pcap');
@@ -1085,6 +1133,28 @@ describe('rules on recordings of real nmap 7.93 and hping3 (a veth pair between 
       assert.deepEqual(alerts.map(describeAlert), []);
       report.push({ file: name, cls: 'benign', first: '-', ttdMs: '-', alerts: alerts.length });
     });
+  }
+
+  // session 15 (lane logins15, record_memcached.sh): memcached 1.6.18 -S (SASL PLAIN), which
+  // answers a wrong password with status 0x0020 at once and keeps the connection; libmemcached
+  // (hydra's module, memcstat) opens one a guess
+  test('recorded_brute_hydra-memcached.pcap: hydra 9.4 -t 4 memcached (each task sends one guess: its module marks a refused pair skipped and its child exits): the 4 refusals read, a blockable brute-force alert (memcached) at the 3rd, side by side', () => {
+    const { first, alerts, start, all, before } = recordedGuesser('recorded_brute_hydra-memcached.pcap', 'memcached', 11211);
+    assert.equal(all, 4);
+    assert.equal(before, 3);
+    report.push({ file: 'recorded_brute_hydra-memcached.pcap', cls: 'brute', first: `${first.type} after ${before} failures`, ttdMs: ((first.ts - start) * 1000).toFixed(1), alerts: alerts.length });
+  });
+  test('recorded_brute_memcached-one-at-a-time.pcap: memcstat with the next of 30 passwords every 0.5 s: every refusal read, a blockable brute-force alert (memcached) by the 5th (memcached has no fail delay: three new lengths refused within 2 s are the parallel test\'s)', () => {
+    const { first, alerts, start, all, before } = recordedGuesser('recorded_brute_memcached-one-at-a-time.pcap', 'memcached', 11211);
+    assert.equal(all, 30);
+    assert.ok(before >= 3 && before <= 5, `${before} failed logins before the alert`);
+    report.push({ file: 'recorded_brute_memcached-one-at-a-time.pcap', cls: 'brute', first: `${first.type} after ${before} failures`, ttdMs: ((first.ts - start) * 1000).toFixed(1), alerts: alerts.length });
+  });
+  for (const [name, failures, blurb] of [
+    ['recorded_benign_memcached-typo-then-login.pcap', 1, 'memcstat as a person: a mistyped password, then the login and its stats'],
+    ['recorded_benign_memcached-stale-password-pool.pcap', 160, 'an application with a stale password: 8 connections at once, again every 3 s, 20 times'],
+  ] as const) {
+    test(`${name}: ${blurb}: ${failures} refusals read, no alert`, () => recordedBenign(name, failures));
   }
 });
 

@@ -5,7 +5,7 @@
 import { strict as assert } from 'node:assert';
 import { describe, test } from 'node:test';
 import { PAYLOAD_HEAD_BYTES } from '../src/net/packet-batch.ts';
-import { MYSQL_ACCESS_DENIED, NtStatus, PgAuth, Reply, Service, greetingService, isAmiError, isPgError, isPreamble, loginReply, mysqlReply, pgAuthRequest, rdpConfirm, RdpProtocol, redisReply, respFrame, smbReply, vncSecurityResult, sipReply, mqttConnack, ldapBindResult, LDAP_CODE_UNSEEN, LDAP_NOT_BIND } from '../src/detect/rules/service-replies.ts';
+import { MYSQL_ACCESS_DENIED, NtStatus, PgAuth, Reply, Service, greetingService, isAmiError, isPgError, isPreamble, loginReply, mysqlReply, pgAuthRequest, rdpConfirm, RdpProtocol, redisReply, respFrame, smbReply, vncSecurityResult, sipReply, mqttConnack, ldapBindResult, LDAP_CODE_UNSEEN, LDAP_NOT_BIND, memcachedResponse } from '../src/detect/rules/service-replies.ts';
 import { httpStatus, sipStatus } from '../src/detect/rules/http-status.ts';
 import { LoginEvent, LoginSessions } from '../src/detect/rules/login-sessions.ts';
 import { ACK, PSH, batchOf, type Pkt } from '../devkit/packets.ts';
@@ -558,5 +558,57 @@ describe("Asterisk's manager interface, AMI (main/manager.c)", () => {
     const ok = batchOf([srv(1, GREETING, 1), srv(1.1, 'Response: Error\r\nMessage: Missing action in request\r\n\r\n', 10), srv(1.2, 'Response: Success\r\nMessage: Authentication accepted\r\n\r\n', 60)]);
     [0, 1, 2].forEach((i) => sessions.segment(2, ok, i));
     assert.equal(sessions.close(2, 9, 80), LoginEvent.NONE);
+  });
+});
+
+describe('memcached binary protocol SASL (protocol_binary.h, proto_bin.c)', () => {
+  /** A response header (magic 0x81) and its body: opcode, status, body. */
+  const mc = (op: number, status: number, body: string, key = '', extras = 0) => {
+    const b = [...Buffer.from(key + body, 'latin1')];
+    const n = b.length + extras;
+    return [0x81, op, key.length >> 8, key.length & 255, extras, 0, status >> 8, status & 255, n >>> 24, (n >> 16) & 255, (n >> 8) & 255, n & 255, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, ...new Array(extras).fill(0), ...b];
+  };
+  test('a whole response names memcached; SASL_AUTH and SASL_STEP answered 0x0020 are refusals, 0 logins', () => {
+    assert.equal(greet(mc(0x20, 0, 'PLAIN')), Service.MEMCACHED);
+    assert.equal(greet(mc(0x21, 0x20, 'Auth failure.')), Service.MEMCACHED);
+    assert.equal(reply(Service.MEMCACHED, mc(0x21, 0x20, 'Auth failure.')), Reply.FAILURE);
+    assert.equal(reply(Service.MEMCACHED, mc(0x22, 0x20, 'Auth failure.')), Reply.FAILURE);
+    assert.equal(reply(Service.MEMCACHED, mc(0x21, 0, 'Authenticated')), Reply.SUCCESS);
+    assert.equal(reply(Service.MEMCACHED, mc(0x22, 0, 'Authenticated')), Reply.SUCCESS);
+  });
+  test('no guess: a command before authenticating refused, SASL_AUTH_CONTINUE, the mechanisms, another status, a response not filling its segment', () => {
+    assert.equal(reply(Service.MEMCACHED, mc(0x00, 0x20, 'Auth failure.')), Reply.NONE, 'a GET before SASL');
+    assert.equal(reply(Service.MEMCACHED, mc(0x21, 0x21, 'challenge')), Reply.NONE, 'AUTH_CONTINUE');
+    assert.equal(reply(Service.MEMCACHED, mc(0x20, 0, 'PLAIN')), Reply.NONE);
+    assert.equal(reply(Service.MEMCACHED, mc(0x21, 0x81, 'Unknown command')), Reply.NONE);
+    const r = mc(0x21, 0x20, 'Auth failure.');
+    assert.equal(reply(Service.MEMCACHED, r, r.length + 1), Reply.NONE, 'bytes past the response: no whole response');
+    assert.equal(reply(Service.MEMCACHED, r, r.length - 1), Reply.NONE);
+  });
+  test('what is not a memcached response: a request (0x80), another data type, key and extras past the body, too few bytes kept', () => {
+    const r = mc(0x21, 0x20, 'Auth failure.');
+    assert.equal(memcachedResponse(seg([0x80, ...r.slice(1)]).h, H, r.length, H), -1);
+    const typed = [...r]; typed[5] = 1;
+    assert.equal(memcachedResponse(seg(typed).h, H, r.length, H), -1);
+    const keyed = [...r]; keyed[3] = 14;
+    assert.equal(memcachedResponse(seg(keyed).h, H, r.length, H), -1);
+    assert.equal(memcachedResponse(seg(r).h, H, r.length, 11), -1);
+    assert.equal(memcachedResponse(seg(mc(0x21, 0, 'x', '', 4)).h, H, 29, H), 0x21);
+    assert.equal(greet('Auth failure.\r\n'), Service.OTHER);
+  });
+  test('a session: the refusals read with the SASL request\'s length (the acknowledgments between answers), the first answer\'s unknown', () => {
+    const sessions = new LoginSessions(4, 1);
+    const srv = (ts: number, bytes: number[], ack: number): Pkt => ({ ts, src: '10.0.0.7', dst: '10.0.0.1', sp: 11211, dp: 40000, flags: ACK | PSH, payload: bytes.length, head: bytes.slice(0, H), ack, verified: true });
+    // libmemcached: LIST_MECHS (24 bytes), AUTH PLAIN "\0memcache\0123456" (24 + 5 + 16 = 45), then "\0memcache\0password" (47), then a GET before authenticating
+    sessions.open(0);
+    const b = batchOf([srv(1, mc(0x20, 0, 'PLAIN'), 25), srv(1.1, mc(0x21, 0x20, 'Auth failure.'), 70), srv(1.2, mc(0x21, 0x20, 'Auth failure.'), 117), srv(1.3, mc(0x00, 0x20, 'Auth failure.'), 147)]);
+    const events: number[] = [], lengths: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      events.push(sessions.segment(0, b, i));
+      lengths.push(sessions.credentialBytesOf(0));
+    }
+    assert.equal(sessions.nameOf(0), 'memcached');
+    assert.deepEqual(events, [LoginEvent.NONE, LoginEvent.FAILURE, LoginEvent.FAILURE, LoginEvent.NONE]);
+    assert.deepEqual(lengths, [0, 45, 47, 30]);
   });
 });

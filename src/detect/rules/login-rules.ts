@@ -41,6 +41,12 @@
 //                   CRM whose manager secret went stale reconnects with it for as long as it
 //                   runs (fail2ban's asterisk filter counts each), a guesser's secrets vary.
 //                   An unknown length is a failed login (manager.c delays each refusal 1 s).
+//   Memcached       a refused SASL_AUTH or SASL_STEP is counted as SOCKS5's, by its request's
+//                   length: a web application whose memcached password went stale sends it
+//                   on every connection it opens (libmemcached's pools reconnect at once:
+//                   memcached has no fail delay); hydra's libmemcached opens one connection a
+//                   guess. An unknown length (the connection's first answer) goes to the 401
+//                   bucket, by rate.
 //
 // Bounded like the source rules: one address-keyed table (LRU, evictions counted), typed
 // arrays per slot.
@@ -145,10 +151,10 @@ export class LoginRules {
       }
       return;
     }
-    if (ev === LoginEvent.FAILURE && (service === Service.SOCKS5 || service === Service.AMI)) {
+    if (ev === LoginEvent.FAILURE && (service === Service.SOCKS5 || service === Service.AMI || service === Service.MEMCACHED)) {
       if (credential !== 0) {
         if (!this.credentials.add(c, credential)) return; // the same credentials again
-      } else if (service === Service.SOCKS5) ev = LoginEvent.DENIED; // by rate
+      } else if (service !== Service.AMI) ev = LoginEvent.DENIED; // by rate
     }
     if (ts < this.tripped[c] + this.cooldownS && ts >= this.tripped[c] - CLOCK_STEP_S) {
       this.suppressed++;

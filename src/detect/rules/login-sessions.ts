@@ -96,6 +96,12 @@
 // more than the error did: the client had sent nothing since, not its own FIN (a script that
 // sent an action without logging in and quit is closed by the client first). Its length is
 // the client's bytes between the server's previous answer and the error (the Login action).
+//
+// Memcached's SASL answers (service-replies.ts memcachedAuthReply) are read on every whole
+// response, several attempts a connection where the client keeps it; a refused one's length
+// is, as SOCKS5's, the client's bytes between the server's previous answer and it: the
+// SASL_AUTH request (24-byte header, the mechanism's name, PLAIN's NUL user NUL password),
+// unknown (0) for the connection's first answer (its client's bytes before it are not seen here).
 
 import { checkCapacity } from '../../util/lru.ts';
 import { tlsHandshakeRecord } from './tls-record.ts';
@@ -148,7 +154,7 @@ const DROPBEAR_DELAY_S = 0.125;
 
 /** The services where the client speaks first, so the server's first words already answer it (read as a reply). */
 const CLIENT_SPEAKS_FIRST = new Uint8Array(32);
-for (const svc of [Service.HTTP, Service.SIP, Service.SMB, Service.POSTGRES, Service.REDIS, Service.MSSQL, Service.MQTT, Service.LDAP]) CLIENT_SPEAKS_FIRST[svc] = 1;
+for (const svc of [Service.HTTP, Service.SIP, Service.SMB, Service.POSTGRES, Service.REDIS, Service.MSSQL, Service.MQTT, Service.LDAP, Service.MEMCACHED]) CLIENT_SPEAKS_FIRST[svc] = 1;
 
 const SKIPPED_BANNER = 1;
 const KEX_REPLY_ENDED = 2; // the last plaintext packet was a KEX reply that ended with its segment
@@ -170,6 +176,9 @@ const SOCKS5_CREDENTIALS_MIN = 3, SOCKS5_CREDENTIALS_MAX = 3 + 255 + 255;
 
 /** The longest AMI Login action read as one credential: a name and a secret of a few hundred bytes and its headers (manager.c reads lines of up to 1024). */
 const AMI_ACTION_MAX = 4096;
+
+/** The longest memcached SASL request read as one credential: its 24-byte header, a mechanism name of up to 32 bytes (memcached's MAX_SASL_MECH_LEN) and PLAIN's authzid, user and password, hundreds of bytes each at most. */
+const MEMCACHED_SASL_MAX = 4096;
 
 /** Payloads before the greeting (isPreamble) a session waits through: an SSLRequest and a GSSENCRequest refused, or one NetBIOS session response. */
 const MAX_PREAMBLES = 2;
@@ -248,10 +257,11 @@ export class LoginSessions {
    * not fit one (a client that sent its credentials before the selection came, with its
    * offer: the selection acknowledged them already). AMI: between the server's answer before
    * its last error and that error (the Login action), 0 when none or past AMI_ACTION_MAX.
+   * Memcached: between the server's previous answer and this one (the SASL request).
    */
   credentialBytesOf(slot: number): number {
     const svc = this.service[slot];
-    return svc === Service.SOCKS5 || svc === Service.AMI ? this.skip[slot] : 0;
+    return svc === Service.SOCKS5 || svc === Service.AMI || svc === Service.MEMCACHED ? this.skip[slot] : 0;
   }
 
   /** Failed attempts counted in this session so far. */
@@ -292,6 +302,12 @@ export class LoginSessions {
         } else this.bits[slot] &= ~AMI_ERROR;
         return LoginEvent.NONE;
       }
+      if (svc === Service.MEMCACHED) {
+        const n = (batch.tcpAck[i] - this.lastTs[slot]) >>> 0;
+        this.lastTs[slot] = batch.tcpAck[i];
+        this.skip[slot] = n > 0 && n <= MEMCACHED_SASL_MAX ? n : 0;
+        if (first !== 0x81) return LoginEvent.NONE;
+      }
       if (svc === Service.SOCKS5) {
         // the one answer read: RFC 1929's status (the server closes after a failure; after a
         // success the connection carries the client's request, then its traffic)
@@ -330,7 +346,9 @@ export class LoginSessions {
         if (svc === Service.MQTT) this.phase[slot] = DONE;
         // SOCKS5: the client's credentials come next, this acknowledges its offer of methods;
         // AMI: its actions come next, the greeting acknowledges nothing of the client's yet
-        if (svc === Service.SOCKS5 || svc === Service.AMI) this.lastTs[slot] = batch.tcpAck[i];
+        // Memcached: the client's bytes before this first answer are not seen (its length unknown)
+        if (svc === Service.SOCKS5 || svc === Service.AMI || svc === Service.MEMCACHED) this.lastTs[slot] = batch.tcpAck[i];
+        if (svc === Service.MEMCACHED) this.skip[slot] = 0;
         return CLIENT_SPEAKS_FIRST[svc] === 1 ? this.lines(slot, h, o, len, kept) : LoginEvent.NONE;
       }
       case SSH_PLAIN:

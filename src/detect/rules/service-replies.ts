@@ -53,6 +53,12 @@
 //   "Asterisk Call Manager/"      Asterisk's manager interface, AMI (main/manager.c: the
 //                                 greeting with its version, "Asterisk Call Manager/5.0.2")
 //
+//   0x81, opcode, ..., status     Memcached's binary protocol (its protocol_binary.h: a
+//                                 24-byte response header, magic 0x81, opcode, key length,
+//                                 extras length, data type 0, status, body length), a whole
+//                                 response filling the segment; the client speaks first, so
+//                                 this answers its SASL_LIST_MECHS or SASL_AUTH
+//
 //   before the greeting           PostgreSQL's 'N' refusing an SSLRequest or GSSENCRequest
 //                                 (one byte), NetBIOS's positive session response on port
 //                                 139 (RFC 1002 §4.3.3: 0x82 0 0 0) come before the words
@@ -109,6 +115,12 @@
 //                                 other errors ("Authentication Required" to an action before
 //                                 a login, a failed action after it) leave it open
 //                                 (login-sessions.ts reads the close)
+//                                 Memcached: the answer to SASL_AUTH (0x21) or SASL_STEP
+//                                 (0x22) with status 0x0020, "Auth failure." (memcached's
+//                                 proto_bin.c process_bin_complete_sasl_auth); the same
+//                                 status answering any other opcode is a command sent before
+//                                 authenticating ("Auth failure." too), no guess. The
+//                                 connection stays open (hydra's libmemcached opens one a guess)
 //   refused, maybe no guess       HTTP 401 and 407 (RFC 9110 §15.5.2, §15.5.8): the same
 //                                 answer challenges a client that sent no credentials yet, so
 //                                 it is a rate's unit (login-rules.ts), never a failed login
@@ -131,7 +143,8 @@
 //                                 forgiven, as an FTP server's anonymous login forgives).
 //                                 MQTT's CONNACK with code 0 (a broker that lets anonymous
 //                                 clients in answers 0 too: nothing was guessed, nothing lost).
-//                                 SOCKS5's status 01 00 (RFC 1929 §2).
+//                                 SOCKS5's status 01 00 (RFC 1929 §2). Memcached's
+//                                 status 0 answering SASL_AUTH or SASL_STEP ("Authenticated").
 //   not a guess                   SMB's STATUS_ACCOUNT_DISABLED, _ACCOUNT_EXPIRED,
 //                                 _PASSWORD_EXPIRED, _PASSWORD_MUST_CHANGE, logon hours and
 //                                 workstation restrictions: Windows checks the password
@@ -176,13 +189,15 @@ export const Service = {
   SOCKS5: 18,
   /** Asterisk's manager interface (AMI). */
   AMI: 19,
+  /** Memcached's binary protocol (SASL authentication). */
+  MEMCACHED: 20,
 } as const;
 
 /** DENIED: an HTTP 401 or 407, a refusal that may come before any credentials were sent. */
 export const Reply = { NONE: 0, FAILURE: 1, SUCCESS: 2, DENIED: 3 } as const;
 
 /** Names for evidence, by Service. */
-export const SERVICE_NAMES = ['unknown', 'ssh', 'ftp/smtp', 'pop3', 'imap', 'telnet', 'other', 'mysql', 'http', 'vnc', 'smb', 'postgresql', 'redis', 'rdp', 'sip', 'mssql', 'mqtt', 'ldap', 'socks5', 'ami'] as const;
+export const SERVICE_NAMES = ['unknown', 'ssh', 'ftp/smtp', 'pop3', 'imap', 'telnet', 'other', 'mysql', 'http', 'vnc', 'smb', 'postgresql', 'redis', 'rdp', 'sip', 'mssql', 'mqtt', 'ldap', 'socks5', 'ami', 'memcached'] as const;
 
 const SP = 0x20, DASH = 0x2d, CR = 0x0d, LF = 0x0a, IAC = 0xff;
 
@@ -206,6 +221,7 @@ export function greetingService(h: Uint8Array, o: number, len: number, headBytes
   if (tdsToken(h, o, avail) >= 0) return Service.MSSQL;
   if (mqttConnack(h, o, len, avail) >= 0) return Service.MQTT;
   if (ldapBindResult(h, o, avail) !== LDAP_NOT_BIND) return Service.LDAP;
+  if (a === MEMCACHED_RESPONSE && memcachedResponse(h, o, len, avail) >= 0) return Service.MEMCACHED;
   if (a === 0x41 && startsWith(h, o, avail, AMI_GREETING, AMI_GREETING.length)) return Service.AMI;
   if (a === DASH && (startsWith(h, o, avail, '-WRONGPASS ', 11) || startsWith(h, o, avail, '-NOAUTH ', 8) || startsWith(h, o, avail, REDIS_OLD_WRONG, 16))) return Service.REDIS;
   return Service.OTHER;
@@ -561,6 +577,8 @@ export function loginReply(service: number, h: Uint8Array, o: number, len: numbe
     }
     case Service.SOCKS5:
       return socks5AuthStatus(h, o, len, avail);
+    case Service.MEMCACHED:
+      return memcachedAuthReply(h, o, len, avail);
     case Service.MQTT: {
       const code = mqttConnack(h, o, len, avail);
       if (code === 0) return Reply.SUCCESS;
@@ -651,6 +669,32 @@ const SOCKS5_UNAME_VERSION = 1;
 export function socks5AuthStatus(h: Uint8Array, o: number, len: number, avail: number): number {
   if (len !== 2 || avail < 2 || h[o] !== SOCKS5_UNAME_VERSION) return Reply.NONE;
   return h[o + 1] === 0 ? Reply.SUCCESS : Reply.FAILURE;
+}
+
+/** Memcached's binary protocol (protocol_binary.h): the response magic, the header's size, data type raw bytes (the only one defined). */
+const MEMCACHED_RESPONSE = 0x81, MEMCACHED_HEADER = 24, MEMCACHED_RAW = 0;
+/** The SASL opcodes that carry a credential (SASL_AUTH, SASL_STEP; 0x20 SASL_LIST_MECHS names the mechanisms), and the status of a refused one (PROTOCOL_BINARY_RESPONSE_AUTH_ERROR). */
+const MEMCACHED_SASL_AUTH = 0x21, MEMCACHED_SASL_STEP = 0x22, MEMCACHED_AUTH_ERROR = 0x20;
+
+/**
+ * The opcode of the memcached binary response that fills this segment (magic 0x81, data type
+ * 0, a body length that is the rest of the segment and holds its key and extras), -1 when it
+ * is none. memcached writes each SASL answer as one response (proto_bin.c write_bin_response,
+ * write_bin_error); the 16 bytes kept hold the status (bytes 6-7) and the body length (8-11).
+ */
+export function memcachedResponse(h: Uint8Array, o: number, len: number, avail: number): number {
+  if (avail < 12 || h[o] !== MEMCACHED_RESPONSE || h[o + 5] !== MEMCACHED_RAW) return -1;
+  const body = ((h[o + 8] << 24) | (h[o + 9] << 16) | (h[o + 10] << 8) | h[o + 11]) >>> 0;
+  if (MEMCACHED_HEADER + body !== len || ((h[o + 2] << 8) | h[o + 3]) + h[o + 4] > body) return -1;
+  return h[o + 1];
+}
+
+/** A memcached answer to SASL_AUTH or SASL_STEP: status 0 a login, AUTH_ERROR a refused one; any other answer none. */
+export function memcachedAuthReply(h: Uint8Array, o: number, len: number, avail: number): number {
+  const op = memcachedResponse(h, o, len, avail);
+  if (op !== MEMCACHED_SASL_AUTH && op !== MEMCACHED_SASL_STEP) return Reply.NONE;
+  const status = (h[o + 6] << 8) | h[o + 7];
+  return status === 0 ? Reply.SUCCESS : status === MEMCACHED_AUTH_ERROR ? Reply.FAILURE : Reply.NONE;
 }
 
 /** AMI's greeting (main/manager.c: "Asterisk Call Manager/%s\r\n"), the 16 bytes a capture keeps of it. */
