@@ -134,6 +134,16 @@ export const SCENARIOS: readonly Scenario[] = [
     argv: (c) => ['ping', '-q', '-f', '-s', '8000', '-c', '5000', '-w', '15', c.victim],
   },
   {
+    name: 'hping3-quic-initial-flood', tool: 'hping3 --udp -E (QUIC Initial)', expect: 'ban', class: 'flood', from: 'attacker', probePort: 80, spoofed: false, incumbents: false, timeoutS: 30,
+    note: '3,000 QUIC Initials (RFC 9000 §17.2.2: long header, version 1, an 8-byte DCID, padded to 1,200 bytes) to UDP 443 at 1,000/s, a new source port each (session 15)',
+    // the payload: a version-1 Initial's first bytes, then zeros to 1,200 (hping3 -E reads -d bytes of the file)
+    argv: (c) =>
+      bash(
+        `f=$(mktemp); { printf '\\xc3\\x00\\x00\\x00\\x01\\x08\\x1f\\x2e\\x3d\\x4c\\x5b\\x6a\\x79\\x88\\x00\\x00\\x44\\xb0'; head -c 1184 /dev/zero; } > "$f"; ` +
+          `hping3 -q --udp -p 443 -s 20000 -d 1200 -E "$f" -c 3000 -i u1000 ${c.victim}; r=$?; rm -f "$f"; exit $r`,
+      ),
+  },
+  {
     name: 'ssh-logins', tool: 'ssh', expect: 'nothing', class: 'benign', from: 'client', probePort: 22, spoofed: false, incumbents: true, timeoutS: 60,
     note: 'six correct SSH logins in a row, a second apart',
     argv: (c) => bash(`for i in 1 2 3 4 5 6; do sshpass -p '${pw('alice')}' ssh ${SSH_OPTS} alice@${c.victim} uptime || exit 1; sleep 1; done`),
