@@ -51,6 +51,15 @@ export function snapped(frames: readonly Frame[], snaplen: number): Frame[] {
   return frames.map((f) => ({ ts: f.ts, data: f.data.slice(0, snaplen), wirelen: f.wirelen }));
 }
 
+/**
+ * The frames a loaded sensor keeps when its kernel drops `rate` of them at random (a linear
+ * congruential stream from `seed`, so a rewrite is the same every time).
+ */
+export function lossy(frames: readonly Frame[], rate: number, seed = 7): Frame[] {
+  let s = seed >>> 0 || 1;
+  return frames.filter(() => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32 >= rate);
+}
+
 /** The MAC most frames come from or go to: the capturing host's. */
 function hostMac(frames: readonly Frame[]): string {
   const n = new Map<string, number>();

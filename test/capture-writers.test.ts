@@ -19,7 +19,7 @@ import { DecodeStats } from '../src/net/decode-stats.ts';
 import { writeEthernet, writeIpv4, writeTcp } from '../src/net/frame-writer.ts';
 import { PacketBatch, PacketFlags } from '../src/net/packet-batch.ts';
 import { readCaptureSync } from '../src/net/pcap-file.ts';
-import { asIpv6, cookedRouter, mirrored, mirroredTwice, readFrames, snapped, v6TextOf, writePcap, writeRouterPcapng, type Frame, type MirrorTunnel } from '../devkit/capture-rewrite.ts';
+import { asIpv6, cookedRouter, lossy, mirrored, mirroredTwice, readFrames, snapped, v6TextOf, writePcap, writeRouterPcapng, type Frame, type MirrorTunnel } from '../devkit/capture-rewrite.ts';
 import { CaptureFileReader } from '../src/net/pcap-file.ts';
 
 const CLASSES = new URL('./fixtures/captures/classes/', import.meta.url).pathname;
@@ -287,5 +287,45 @@ describe('traffic mirrored to a sensor inside a tunnel: VXLAN, Geneve, ERSPAN I/
     const thrice = wrap('vxlan', wrap('vxlan', wrap('vxlan')));
     const r = one(thrice.data);
     assert.deepEqual([r.protocol, r.dport, r.src], [17, 4789, '10.99.0.1'], 'the third tunnel is left shut: the second one read as its datagram');
+  });
+});
+
+describe('a sensor that drops packets (session 15: session-verifier.ts)', () => {
+  const FILE = 'classes_brute_form_slow_keepalive.pcap';
+  const ATTACKER = '203.0.113.114';
+  /** TCP flags of frame f (IPv4 in Ethernet), with its source address and payload length; null if not TCP. */
+  const tcpOf = (f: Frame) => {
+    const d = f.data;
+    if (((d[12]! << 8) | d[13]!) !== 0x0800 || d[23] !== 6) return null;
+    const ihl = (d[14]! & 15) * 4;
+    const total = (d[16]! << 8) | d[17]!;
+    const t = 14 + ihl;
+    return { src: `${d[26]}.${d[27]}.${d[28]}.${d[29]}`, flags: d[t + 13]!, payload: total - ihl - (d[t + 12]! >> 4) * 4 };
+  };
+  /** The class file without the first frame `pick` matches. */
+  const without = (tag: string, pick: (t: NonNullable<ReturnType<typeof tcpOf>>) => boolean) =>
+    rewritten(FILE, tag, (src, dst) => {
+      const frames = readFrames(src);
+      const k = frames.findIndex((f) => {
+        const t = tcpOf(f);
+        return t !== null && pick(t);
+      });
+      assert.ok(k >= 0);
+      writePcap(dst, frames.filter((_, j) => j !== k), 1, 96);
+    });
+
+  test("the form guesser's one keep-alive connection is still read when the capture lost its ACK of the SYN-ACK, or the SYN-ACK", () => {
+    const noAck = without('no-ack', (t) => t.src === ATTACKER && t.flags === 0x10 && t.payload === 0);
+    assert.deepEqual(blockable(alertsOf(noAck)), [ATTACKER]);
+    const noSynAck = without('no-synack', (t) => t.src !== ATTACKER && t.flags === 0x12);
+    assert.deepEqual(blockable(alertsOf(noSynAck)), [ATTACKER]);
+  });
+
+  test('lossy(): the same frames dropped for the same seed, about the rate asked', () => {
+    const frames = readFrames(join(CLASSES, FILE));
+    const a = lossy(frames, 0.03, 7), b = lossy(frames, 0.03, 7);
+    assert.deepEqual(a.map((f) => f.ts), b.map((f) => f.ts));
+    const dropped = 1 - a.length / frames.length;
+    assert.ok(dropped > 0.01 && dropped < 0.06, `dropped ${dropped}`);
   });
 });
