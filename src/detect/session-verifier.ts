@@ -215,7 +215,7 @@ export class SessionVerifier {
     if (s >= 0) {
       const st = this.state[s];
       if (st === VERIFIED) return f | PacketFlags.ESTABLISHED;
-      if (st === PENDING || (st === SYN_SENT && tf & ACK && (((b.tcpAck[i] - this.expect[s]) | 0) >>> 0) < MAX_UNSEEN_CLIENT_BYTES)) {
+      if (st === PENDING || (st === SYN_SENT && tf & ACK && ((b.tcpAck[i] - this.expect[s]) >>> 0) < MAX_UNSEEN_CLIENT_BYTES)) {
         // the server's bytes the client may acknowledge; a segment acknowledging the client's
         // SYN (its SYN-ACK missing from the capture) stands for the SYN-ACK from its own bytes on
         const end = (b.tcpSeq[i] + b.payloadLen[i] + (tf & FIN ? 1 : 0)) >>> 0;
