@@ -252,6 +252,19 @@ export class LoginSessions {
   }
 
   /**
+   * SOCKS5, AMI, memcached: the client's bytes that the server's answer (row i) acknowledges
+   * past its previous answer's acknowledgment (kept in lastTs for the next), as a credential's
+   * length when from `min` to `max`, else 0 (RFC 9293 §3.4: an acknowledgment covers every byte
+   * sent before it).
+   */
+  private clientBytes(slot: number, batch: PacketBatch, i: number, min: number, max: number): number {
+    const ack = batch.tcpAck[i];
+    const n = (ack - this.lastTs[slot]) >>> 0;
+    this.lastTs[slot] = ack;
+    return n >= min && n <= max ? n : 0;
+  }
+
+  /**
    * SOCKS5: how many bytes the client sent between the server's METHOD selection and its
    * status (the username/password request: 3 + ULEN + PLEN, RFC 1929 §2), or 0 when they do
    * not fit one (a client that sent its credentials before the selection came, with its
@@ -293,27 +306,22 @@ export class LoginSessions {
       }
       if (svc === Service.REDIS && !this.respStart(slot, batch, i, len, kept)) return LoginEvent.NONE;
       if (svc === Service.AMI) {
-        const ack = batch.tcpAck[i];
-        const n = (ack - this.lastTs[slot]) >>> 0;
-        this.lastTs[slot] = ack;
+        const n = this.clientBytes(slot, batch, i, 1, AMI_ACTION_MAX);
         if (isAmiError(h, o, kept)) {
           this.bits[slot] |= AMI_ERROR;
-          this.skip[slot] = n > 0 && n <= AMI_ACTION_MAX ? n : 0;
+          this.skip[slot] = n;
         } else this.bits[slot] &= ~AMI_ERROR;
         return LoginEvent.NONE;
       }
       if (svc === Service.MEMCACHED) {
-        const n = (batch.tcpAck[i] - this.lastTs[slot]) >>> 0;
-        this.lastTs[slot] = batch.tcpAck[i];
-        this.skip[slot] = n > 0 && n <= MEMCACHED_SASL_MAX ? n : 0;
+        this.skip[slot] = this.clientBytes(slot, batch, i, 1, MEMCACHED_SASL_MAX);
         if (first !== 0x81) return LoginEvent.NONE;
       }
       if (svc === Service.SOCKS5) {
         // the one answer read: RFC 1929's status (the server closes after a failure; after a
         // success the connection carries the client's request, then its traffic)
         this.phase[slot] = DONE;
-        const n = (batch.tcpAck[i] - this.lastTs[slot]) >>> 0;
-        this.skip[slot] = n >= SOCKS5_CREDENTIALS_MIN && n <= SOCKS5_CREDENTIALS_MAX ? n : 0;
+        this.skip[slot] = this.clientBytes(slot, batch, i, SOCKS5_CREDENTIALS_MIN, SOCKS5_CREDENTIALS_MAX);
       }
       if ((svc === Service.HTTP && first !== 0x48 && first !== 0x52) || (svc === Service.LDAP && first !== 0x30) || (svc === Service.SIP && first !== 0x53) || (svc === Service.SMB && first !== 0) || (svc === Service.REDIS && first !== 0x2d)) return LoginEvent.NONE;
       return this.lines(slot, h, o, len, kept);
