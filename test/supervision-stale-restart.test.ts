@@ -72,3 +72,50 @@ test('a restart scheduled before the supervisor crashed does not start its child
   assert.deepEqual(sys.gaveUpWith, []);
   await sys.stop();
 });
+
+// The same race one step earlier: the supervisor crashes while a child's exit is still
+// stopping its siblings, before that exit has scheduled anything. The exit must then schedule
+// nothing (handleExit's incarnation check): the new incarnation starts every child itself, and
+// a restart scheduled after the crash would belong to no incarnation's plan, a timer left
+// waiting to restart cells the new incarnation already runs.
+test('an exit the supervisor crashed under schedules no restart in the next incarnation', async () => {
+  let openGate: (() => void) | undefined;
+  let gated = false;
+  const worker = (id: string, slowStop = false): WorkerSpec => ({
+    type: 'worker',
+    id,
+    shutdownMs: 60_000,
+    start: () => ({
+      kind: 'w',
+      handle: (s) => s,
+      terminate: slowStop ? () => (gated ? new Promise<void>((r) => (openGate = r)) : undefined) : undefined,
+    }),
+  });
+  const clock = new ManualClock();
+  const sys = testSystem(
+    { strategy: 'one_for_one', children: [{ type: 'supervisor', id: 's', strategy: 'rest_for_one', children: [worker('a'), worker('b', true), worker('c')] }] },
+    { clock, defaults: { backoff: { baseMs: 10, maxMs: 10, factor: 2, jitter: 0, resetAfterMs: 1000 } } },
+  );
+  await sys.start();
+  const cell = (p: string) => sys.lookup(p)!;
+  const all = ['/s', '/s/a', '/s/b', '/s/c'];
+
+  // a's first crash restarts it (and b, c) at once; its second waits out a backoff of 10 ms
+  assert.ok(sys.crash('/s/a'));
+  await waitFor(() => all.every((p) => cell(p).status === 'running') && cell('/s/a').incarnation === 2, 'a restarted at once');
+  gated = true;
+  assert.ok(sys.crash('/s/a'));
+  // a's exit stops c, then waits on b's terminate: nothing scheduled yet
+  await waitFor(() => openGate !== undefined, "b's terminate runs");
+  // the supervisor crashes under that exit and is restarted at once; its start queues behind it
+  assert.ok(sys.crash('/s'));
+  await waitFor(() => cell('/s').incarnation === 2, 'the supervisor restarted');
+  gated = false;
+  openGate!();
+  await waitFor(() => all.every((p) => cell(p).status === 'running'), 'all running again');
+  await settle();
+  assert.deepEqual(clock.pending(), [], 'no restart left waiting from the incarnation that crashed');
+  assert.equal(cell('/s/a').incarnation, 3, 'a started once more, by the new incarnation');
+  assert.deepEqual(sys.gaveUpWith, []);
+  await sys.stop();
+});
