@@ -17,7 +17,7 @@ import { SessionVerifier } from '../src/detect/session-verifier.ts';
 import { decodeFrame } from '../src/net/decode.ts';
 import { DecodeStats } from '../src/net/decode-stats.ts';
 import { writeEthernet, writeIpv4, writeTcp } from '../src/net/frame-writer.ts';
-import { PacketBatch, PacketFlags } from '../src/net/packet-batch.ts';
+import { PAYLOAD_HEAD_BYTES, PacketBatch, PacketFlags } from '../src/net/packet-batch.ts';
 import { readCaptureSync } from '../src/net/pcap-file.ts';
 import { asIpv6, cookedRouter, lossy, mirrored, mirroredTwice, readFrames, snapped, v6TextOf, writePcap, writeRouterPcapng, type Frame, type MirrorTunnel } from '../devkit/capture-rewrite.ts';
 import { CaptureFileReader } from '../src/net/pcap-file.ts';
@@ -198,7 +198,7 @@ describe('traffic mirrored to a sensor inside a tunnel: VXLAN, Geneve, ERSPAN I/
     readCaptureSync(path, (b) => {
       for (let i = 0; i < b.length; i++) {
         if (b.flags[i] & PacketFlags.ARP) continue; // (not in geneve-ip's tunnel)
-        rows.push([b.status[i], b.flags[i] & ~PacketFlags.ETHERNET, b.formatAddress(i, 'src'), b.formatAddress(i, 'dst'), b.protocol[i], b.srcPort[i], b.dstPort[i], b.tcpFlags[i], b.payloadLen[i], b.ttl[i], b.wirelen[i] - b.caplen[i], [...b.head.subarray(i * 16, i * 16 + 16)].join('.')].join(' '));
+        rows.push([b.status[i], b.flags[i] & ~PacketFlags.ETHERNET, b.formatAddress(i, 'src'), b.formatAddress(i, 'dst'), b.protocol[i], b.srcPort[i], b.dstPort[i], b.tcpFlags[i], b.payloadLen[i], b.ttl[i], b.wirelen[i] - b.caplen[i], [...b.head.subarray(i * PAYLOAD_HEAD_BYTES, (i + 1) * PAYLOAD_HEAD_BYTES)].join('.')].join(' '));
       }
     }, { stats });
     return { rows, stats };

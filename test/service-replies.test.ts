@@ -1,4 +1,4 @@
-// The reply parsers of service-replies.ts over the bytes a capture keeps (16 a segment):
+// The reply parsers of service-replies.ts over the bytes a capture keeps (PAYLOAD_HEAD_BYTES a segment):
 // MySQL/MariaDB, HTTP, VNC, SMB, PostgreSQL and Redis greetings and answers, and near-misses
 // that must not parse.
 
@@ -471,11 +471,15 @@ describe('LDAP BindResponse (RFC 4511 §4.2.2)', () => {
     assert.equal(reply(Service.LDAP, bindResponse(0)), Reply.SUCCESS);
     for (const c of [14, 50, 53]) assert.equal(reply(Service.LDAP, bindResponse(c)), Reply.NONE, `resultCode ${c}`);
   });
-  test('Active Directory\'s 4-byte lengths put the code past the 16 bytes kept: LDAP, but no outcome read', () => {
+  test('Active Directory\'s 4-byte lengths put the code at byte 17 (21 with a 4-byte messageID): read in the bytes kept, unseen where a snap length kept 16', () => {
     const ad = bindResponse(49, [1], true);
-    assert.equal(ldapBindResult(seg(ad).h, H, H), LDAP_CODE_UNSEEN);
+    assert.equal(ldapBindResult(seg(ad).h, H, H), 49);
+    assert.equal(ldapBindResult(seg(ad).h, H, 16), LDAP_CODE_UNSEEN, 'cut at 16 bytes');
     assert.equal(greet(ad), Service.LDAP);
-    assert.equal(reply(Service.LDAP, ad), Reply.NONE);
+    assert.equal(reply(Service.LDAP, ad), Reply.FAILURE);
+    assert.equal(reply(Service.LDAP, bindResponse(0, [1], true)), Reply.SUCCESS);
+    assert.equal(reply(Service.LDAP, bindResponse(49, [0x01, 0x00, 0x00, 0x07], true)), Reply.FAILURE, 'a messageID of four bytes');
+    assert.equal(reply(Service.LDAP, bindResponse(14, [2], true)), Reply.NONE, 'saslBindInProgress (an NTLM or GSS-SPNEGO bind\'s first leg)');
   });
   test('other messages are no BindResponse: a search entry, a search done, an extended response (StartTLS), a BER sequence of something else', () => {
     for (const bytes of [
