@@ -105,8 +105,8 @@ export type AddressSide = 'src' | 'dst';
  * past byte 16 is read: Active Directory's LDAP BindResponse writes 4-byte BER lengths and
  * puts its resultCode at byte 17 (RFC 4511 §4.2.2; 21 with a 4-byte messageID). 16 more
  * bytes a row cost no measurable CPU or memory on the whole node (README, "The packet path").
- * A multiple of 4 (`headWords`). Kerberos' KRB-ERROR code (RFC 4120 §5.9.1) lies at byte 44
- * over UDP, 48 over TCP: not reached.
+ * A multiple of 4 (`headWords`). Kerberos' KRB-ERROR code (RFC 4120 §5.9.1) lies at about
+ * byte 46 over UDP (after pvno, msg-type, stime, susec), 50 over TCP: not reached.
  */
 export const PAYLOAD_HEAD_BYTES = 32;
 /** `head` as 32-bit words per row (`headWords`). */
