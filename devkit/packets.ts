@@ -1,7 +1,7 @@
 // Hand-built packets for the rule and evidence tests, written straight into PacketBatch rows
 // (no decoding): every column the rules and the session verifier read.
 
-import { PacketBatch, PacketFlags } from '../src/net/packet-batch.ts';
+import { PAYLOAD_HEAD_BYTES, PacketBatch, PacketFlags } from '../src/net/packet-batch.ts';
 
 export const FIN = 0x01, SYN = 0x02, RST = 0x04, PSH = 0x08, ACK = 0x10, URG = 0x20;
 export const LINUX_OPTS = PacketFlags.TCP_MSS | PacketFlags.TCP_SACK_PERMITTED | PacketFlags.TCP_TIMESTAMPS | PacketFlags.TCP_WSCALE;
@@ -116,8 +116,8 @@ export function batchOf(pkts: Pkt[]): PacketBatch {
     b.fragOffset[i] = p.fragment ?? 0;
     b.status[i] = 0;
     const head = typeof p.head === 'string' ? [...Buffer.from(p.head, 'latin1')] : (p.head ?? []);
-    b.head.fill(0, i * 16, i * 16 + 16);
-    b.head.set(head.slice(0, 16), i * 16);
+    b.head.fill(0, i * PAYLOAD_HEAD_BYTES, (i + 1) * PAYLOAD_HEAD_BYTES);
+    b.head.set(head.slice(0, PAYLOAD_HEAD_BYTES), i * PAYLOAD_HEAD_BYTES);
   }
   return b;
 }

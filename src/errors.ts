@@ -79,3 +79,13 @@ export function describeError(err: unknown): string {
   if (err instanceof Error) return `${err.name}: ${err.message}`;
   return String(err);
 }
+
+/**
+ * A packet batch from another node whose row layout is not this node's (another
+ * PAYLOAD_HEAD_BYTES, another column set): refused whole, never read with the wrong offsets.
+ */
+export class PacketLayoutError extends AutoimmuneError {
+  constructor(message: string) {
+    super('AI_ERR_PACKET_LAYOUT', `${message}: the nodes of a cluster must run the same version (upgrade the older one)`);
+  }
+}

@@ -17,7 +17,7 @@ import { SessionVerifier } from '../src/detect/session-verifier.ts';
 import { decodeFrame } from '../src/net/decode.ts';
 import { DecodeStats } from '../src/net/decode-stats.ts';
 import { writeEthernet, writeIpv4, writeTcp } from '../src/net/frame-writer.ts';
-import { PacketBatch, PacketFlags } from '../src/net/packet-batch.ts';
+import { PAYLOAD_HEAD_BYTES, PacketBatch, PacketFlags } from '../src/net/packet-batch.ts';
 import { readCaptureSync } from '../src/net/pcap-file.ts';
 import { asIpv6, cookedRouter, lossy, mirrored, mirroredTwice, readFrames, snapped, v6TextOf, writePcap, writeRouterPcapng, type Frame, type MirrorTunnel } from '../devkit/capture-rewrite.ts';
 import { CaptureFileReader } from '../src/net/pcap-file.ts';
@@ -74,7 +74,7 @@ function decodedSegment(payload: number, caplen: number): PacketBatch {
 
 test('headBytes: the head bytes the capture holds; headersCut: the snap length cut into the headers', () => {
   const whole = decodedSegment(100, 1 << 16);
-  assert.equal(whole.headBytes(0), 16);
+  assert.equal(whole.headBytes(0), PAYLOAD_HEAD_BYTES);
   assert.equal(whole.headersCut(0), false);
   assert.equal(decodedSegment(5, 1 << 16).headBytes(0), 5);
   const s68 = decodedSegment(100, 68); // tcpdump -s 68: 2 bytes past 66 of headers
@@ -82,8 +82,8 @@ test('headBytes: the head bytes the capture holds; headersCut: the snap length c
   assert.equal(s68.headBytes(0), 2);
   assert.deepEqual([...s68.head.subarray(0, 3)], [0x61, 0x61, 0], 'the zero fill past them');
   assert.equal(s68.headersCut(0), false);
-  const s96 = decodedSegment(100, 96);
-  assert.equal(s96.headBytes(0), 16);
+  const s96 = decodedSegment(100, 96); // 30 bytes past 66 of headers
+  assert.equal(s96.headBytes(0), Math.min(30, PAYLOAD_HEAD_BYTES));
   const s60 = decodedSegment(100, 60); // the timestamps option cut
   assert.equal(s60.headBytes(0), 0);
   assert.equal(s60.headersCut(0), true);
@@ -198,7 +198,7 @@ describe('traffic mirrored to a sensor inside a tunnel: VXLAN, Geneve, ERSPAN I/
     readCaptureSync(path, (b) => {
       for (let i = 0; i < b.length; i++) {
         if (b.flags[i] & PacketFlags.ARP) continue; // (not in geneve-ip's tunnel)
-        rows.push([b.status[i], b.flags[i] & ~PacketFlags.ETHERNET, b.formatAddress(i, 'src'), b.formatAddress(i, 'dst'), b.protocol[i], b.srcPort[i], b.dstPort[i], b.tcpFlags[i], b.payloadLen[i], b.ttl[i], b.wirelen[i] - b.caplen[i], [...b.head.subarray(i * 16, i * 16 + 16)].join('.')].join(' '));
+        rows.push([b.status[i], b.flags[i] & ~PacketFlags.ETHERNET, b.formatAddress(i, 'src'), b.formatAddress(i, 'dst'), b.protocol[i], b.srcPort[i], b.dstPort[i], b.tcpFlags[i], b.payloadLen[i], b.ttl[i], b.wirelen[i] - b.caplen[i], [...b.head.subarray(i * PAYLOAD_HEAD_BYTES, (i + 1) * PAYLOAD_HEAD_BYTES)].join('.')].join(' '));
       }
     }, { stats });
     return { rows, stats };

@@ -531,6 +531,10 @@ describe('rules on crafted classes nobody tuned to (test/fixtures/captures/class
     // session 14: LDAP's BindResponse 49, invalidCredentials (fail2ban's slapd filter)
     ['classes_brute_ldap_hydra.pcap', 'ldap', 5, 30],
     ['classes_brute_ldap_rebind.pcap', 'ldap', 5, 30],
+    // session 16: Active Directory's BindResponse (4-byte lengths: the code at byte 17, read in
+    // the 32 bytes a row keeps); a sprayer's one password over many accounts
+    ['classes_brute_ldap_ad_hydra.pcap', 'ldap', 5, 30],
+    ['classes_brute_ldap_ad_spray.pcap', 'ldap', 5, 30],
   ] as Array<readonly [string, string, number, number?]>) {
     test(`${file}: the guesser is flagged (brute-force, ${service}) by its ${counted === 5 ? '5th failed login at the latest' : '20th 401'}, nobody else`, () => {
       const path = join(dir, file);
@@ -551,6 +555,39 @@ describe('rules on crafted classes nobody tuned to (test/fixtures/captures/class
       report.push({ file, cls: 'brute', first: `${first.type} after ${before} ${service === 'http' ? '401s' : 'failures'}`, ttdMs: ((first.ts - firstTs(path)) * 1000).toFixed(1), alerts: alerts.length });
     });
   }
+
+  // session 16: LDAP binds to Active Directory counted by their BindRequest's length
+  // (login-rules.ts): a bind of the length of the client's previous refused one counts only as
+  // parallel guessing, so a stale password binding once a minute is never banned and a slow
+  // sprayer is, at its 5th refusal of another length than the one before
+  test('classes_brute_ldap_ad_slowspray.pcap: every refusal read; one account every 30 s is flagged (brute-force, ldap) at the 5th refusal whose length differs from the one before (the 7th), nobody else', () => {
+    const path = join(dir, 'classes_brute_ldap_ad_slowspray.pcap');
+    const { attackers: [attacker], victims: [victim] } = label('classes_brute_ldap_ad_slowspray.pcap');
+    const alerts = runFiles([path]).alerts;
+    const first = alerts.find((a) => a.blockable && a.source === attacker);
+    assert.ok(first, `no alert; alerts: ${alerts.map(describeAlert).join('; ')}`);
+    assert.equal(first.type, 'brute-force');
+    assert.equal(first.target, victim);
+    assert.equal(first.evidence.service, 'ldap');
+    assert.equal(first.evidence.maxretry, 5);
+    for (const a of alerts) assert.equal(a.source, attacker, describeAlert(a));
+    const attempts = new LoginAttempts();
+    for (const b of batchesOf(path)) attempts.scan(b);
+    assert.equal(attempts.between(attacker!, -Infinity, Infinity).failures, 40);
+    const before = attempts.between(attacker!, -Infinity, first.ts).failures;
+    assert.equal(before, 7, 'binds of 49, 49, 49, 50, 48, 49 and 50 bytes: the 7th is the 5th that differs from the one before');
+    report.push({ file: 'classes_brute_ldap_ad_slowspray.pcap', cls: 'brute', first: `${first.type} after ${before} failures`, ttdMs: ((first.ts - firstTs(path)) * 1000).toFixed(1), alerts: alerts.length });
+  });
+  test('classes_benign_ldap_ad.pcap: a stale service-account password refused 30 times (once a minute) and five typos read, nothing alerted', () => {
+    const path = join(dir, 'classes_benign_ldap_ad.pcap');
+    const attempts = new LoginAttempts();
+    for (const b of batchesOf(path)) attempts.scan(b);
+    assert.equal(attempts.between('10.20.0.41', -Infinity, Infinity).failures, 30);
+    for (let k = 0; k < 5; k++) assert.equal(attempts.between(`10.20.4.${10 + k}`, -Infinity, Infinity).failures, 1);
+    const alerts = runFiles([path]).alerts;
+    assert.deepEqual(alerts.map(describeAlert), []);
+    report.push({ file: 'classes_benign_ldap_ad.pcap', cls: 'benign', first: '-', ttdMs: '-', alerts: alerts.length });
+  });
 
   // session 15 (lane socks15): Asterisk's AMI, a refused Login read from the error the server
   // hangs up after; counted once per Login length (login-rules.ts), so the guesser fires at its

@@ -5,9 +5,9 @@ import { describe, test } from 'node:test';
 import { PAYLOAD_HEAD_BYTES } from '../src/net/packet-batch.ts';
 import { HTTP_METHOD_NAMES, HttpMethod, httpMethod, queryAfter, sipRequest, targetOffset, targetPrefix } from '../src/detect/rules/http-request.ts';
 
-/** A segment's kept head at offset 3 of a larger buffer (as a batch's head column holds it). */
-function head(text: string): { h: Uint8Array; o: number; len: number } {
-  const b = Buffer.from(text, 'latin1').subarray(0, PAYLOAD_HEAD_BYTES);
+/** A segment's kept head at offset 3 of a larger buffer (as a batch's head column holds it), `keep` bytes of it at most (a snap length may keep fewer). */
+function head(text: string, keep = PAYLOAD_HEAD_BYTES): { h: Uint8Array; o: number; len: number } {
+  const b = Buffer.from(text, 'latin1').subarray(0, keep);
   const h = new Uint8Array(3 + PAYLOAD_HEAD_BYTES + 5).fill(0x41);
   h.set(b, 3);
   return { h, o: 3, len: b.length };
@@ -35,7 +35,7 @@ describe('httpMethod', () => {
   test('the target starts after the method and its space', () => {
     const s = head('POST /login.php HTTP/1.1');
     const at = targetOffset(httpMethod(s.h, s.o, s.len), s.o);
-    assert.equal(Buffer.from(s.h.subarray(at, s.o + s.len)).toString('latin1'), '/login.php ');
+    assert.equal(Buffer.from(s.h.subarray(at, s.o + s.len)).toString('latin1'), '/login.php HTTP/1.1'.slice(0, PAYLOAD_HEAD_BYTES - 5));
   });
 
   test('near-misses are not requests', () => {
@@ -57,21 +57,22 @@ describe('httpMethod', () => {
 
 describe('targetPrefix', () => {
   const PREFIXES = ['/wp-login.php', '/login', '/user/login', '/j_security_check', '/session'].map((p) => Uint8Array.from(Buffer.from(p, 'latin1')));
-  /** The index of the prefix the request's target starts with, from the kept bytes only, and whether a query follows it. */
-  const match = (text: string) => {
-    const s = head(text);
+  /** The index of the prefix the request's target starts with, from the kept bytes only (`keep` of them at most), and whether a query follows it. */
+  const match = (text: string, keep = PAYLOAD_HEAD_BYTES) => {
+    const s = head(text, keep);
     const m = httpMethod(s.h, s.o, s.len);
     const at = targetOffset(m, s.o);
-    const p = targetPrefix(s.h, at, s.o + s.len, text.length > PAYLOAD_HEAD_BYTES, PREFIXES);
+    const p = targetPrefix(s.h, at, s.o + s.len, text.length > keep, PREFIXES);
     return { p, query: p >= 0 && queryAfter(s.h, at, s.o + s.len, PREFIXES[p]!.length) };
   };
 
-  test('a prefix longer than the kept bytes matches on what is kept', () => {
-    assert.equal(match('POST /wp-login.php HTTP/1.1').p, 0, '"/wp-login.p" kept');
-    assert.equal(match('POST /j_security_check HTTP/1.1').p, 3, '"/j_security" kept');
-    assert.equal(match('POST /user/login HTTP/1.1').p, 2, 'exactly the kept bytes');
-    assert.equal(match('POST /user/login').p, 2, 'a segment that ends there');
-    assert.equal(match('POST /j_securit').p, -1, 'a segment that ends before the prefix does: its target is shorter');
+  test('a prefix longer than the kept bytes matches on what is kept (16 kept, as a snap length can cut)', () => {
+    assert.equal(match('POST /wp-login.php HTTP/1.1', 16).p, 0, '"/wp-login.p" kept');
+    assert.equal(match('POST /j_security_check HTTP/1.1', 16).p, 3, '"/j_security" kept');
+    assert.equal(match('POST /user/login HTTP/1.1', 16).p, 2, 'exactly the kept bytes');
+    assert.equal(match('POST /user/login', 16).p, 2, 'a segment that ends there');
+    assert.equal(match('POST /j_securit', 16).p, -1, 'a segment that ends before the prefix does: its target is shorter');
+    assert.equal(match('POST /j_security_check HTTP/1.1').p, 3, 'all of it kept');
   });
 
   test('a prefix kept whole ends the path or is followed by a boundary', () => {
@@ -82,7 +83,8 @@ describe('targetPrefix', () => {
   test('letters compare without case; other bytes exactly', () => {
     assert.equal(match('POST /LOGIN HTTP/1.1').p, 1);
     assert.equal(match('POST /Wp-Login.PHP HTTP/1.1').p, 0);
-    assert.equal(match('POST /j_Security_').p, 3);
+    assert.equal(match('POST /j_Security_Check HTTP/1.1').p, 3);
+    assert.equal(match('POST /j_Security_Check HTTP/1.1', 16).p, 3, 'cut');
     assert.equal(match('POST /j\security').p, -1, '"\\" is no "_"');
     assert.equal(match('POST \x0flogin HTTP').p, -1, 'a byte that is "/" only with the case bit set');
   });
@@ -97,7 +99,8 @@ describe('targetPrefix', () => {
     assert.deepEqual(match('GET /login?user=a&pass=b HTTP/1.1'), { p: 1, query: true });
     assert.deepEqual(match('GET /login HTTP/1.1'), { p: 1, query: false });
     assert.deepEqual(match('GET /login/?u=a HTTP/1.1'), { p: 1, query: false }, 'the "?" after "/login/", not after "/login"');
-    assert.deepEqual(match('GET /wp-login.php?action=x'), { p: 0, query: false }, 'not kept: "/wp-login.ph"');
+    assert.deepEqual(match('GET /wp-login.php?action=x', 16), { p: 0, query: false }, 'not kept: "/wp-login.ph"');
+    assert.deepEqual(match('GET /wp-login.php?action=x'), { p: 0, query: PAYLOAD_HEAD_BYTES >= 19 }, 'kept from 19 bytes');
   });
 });
 

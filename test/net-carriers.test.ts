@@ -16,7 +16,7 @@ import type { Alert } from '../src/detect/alert.ts';
 import { DEFAULT_RULES } from '../src/detect/rules/rules-config.ts';
 import { decodeFrame } from '../src/net/decode.ts';
 import { DecodeStats, decodeStatusName } from '../src/net/decode-stats.ts';
-import { PacketBatch, PacketFlags } from '../src/net/packet-batch.ts';
+import { PAYLOAD_HEAD_BYTES, PacketBatch, PacketFlags } from '../src/net/packet-batch.ts';
 import { readCaptureSync } from '../src/net/pcap-file.ts';
 import { arp, concat, ethernet, ipv4, ipv6, tcp, u16, vlanTag } from './fixtures/net/frames.ts';
 
@@ -44,7 +44,7 @@ function columns(path: string, withArp: boolean) {
       if (!withArp && b.flags[i] & PacketFlags.ARP) continue;
       rows.push([
         b.status[i], b.flags[i] & ~PacketFlags.ETHERNET, b.etherType[i], b.vlanId[i], b.formatAddress(i, 'src'), b.formatAddress(i, 'dst'), b.protocol[i], b.srcPort[i], b.dstPort[i],
-        b.tcpFlags[i], b.tcpSeq[i], b.tcpWindow[i], b.payloadLen[i], b.ipLen[i], b.ttl[i], b.wirelen[i] - b.caplen[i], [...b.head.subarray(i * 16, i * 16 + 16)].join('.'),
+        b.tcpFlags[i], b.tcpSeq[i], b.tcpWindow[i], b.payloadLen[i], b.ipLen[i], b.ttl[i], b.wirelen[i] - b.caplen[i], [...b.head.subarray(i * PAYLOAD_HEAD_BYTES, (i + 1) * PAYLOAD_HEAD_BYTES)].join('.'),
       ].join(' '));
     }
   }, { stats });

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { decodeFrame } from '../src/net/decode.ts';
 import { DecodeStats, DecodeStatus, decodeStatusName } from '../src/net/decode-stats.ts';
-import { hashIPv4, PACKET_COLUMNS, PACKET_ROW_BYTES, PacketBatch, PacketFlags as F } from '../src/net/packet-batch.ts';
+import { PAYLOAD_HEAD_BYTES, hashIPv4, PACKET_COLUMNS, PACKET_ROW_BYTES, PacketBatch, PacketFlags as F } from '../src/net/packet-batch.ts';
 import { readCaptureSync } from '../src/net/pcap-file.ts';
 import { formatIPv6 } from '../src/net/address.ts';
 import {
@@ -141,23 +141,24 @@ describe('decode: hand-built frames', () => {
     assert.equal(r.batch.formatAddress(2, 'src'), '10.0.0.1');
   });
 
-  test('the head column keeps the first 16 payload bytes of TCP and UDP, zero-filled; nothing else', () => {
-    const head = (r: Row) => [...r.batch.head.subarray(2 * 16, 3 * 16)];
+  test('the head column keeps the first PAYLOAD_HEAD_BYTES payload bytes of TCP and UDP, zero-filled; nothing else', () => {
+    const H = PAYLOAD_HEAD_BYTES;
+    const head = (r: Row) => [...r.batch.head.subarray(2 * H, 3 * H)];
     const text = (s: string) => [...Buffer.from(s, 'latin1')];
     const banner = 'SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n';
     let r = decode(ethernet(0x0800, ipv4({ src: '10.0.0.1', dst: '10.0.0.2', protocol: 6 }, tcp({ sport: 2222, dport: 50000, flags: 0x18, options: [1, 1, 8, 10, 0, 0, 0, 1, 0, 0, 0, 2] }, text(banner)))));
-    assert.deepEqual(head(r), text(banner.slice(0, 16)), 'after TCP options');
+    assert.deepEqual(head(r), text(banner.slice(0, H)), 'after TCP options');
     r = decode(ethernet(0x0800, ipv4({ src: '10.0.0.1', dst: '10.0.0.2', protocol: 6 }, tcp({ sport: 21, dport: 50000, flags: 0x18 }, text('530 x')))));
-    assert.deepEqual(head(r), [...text('530 x'), ...new Array(11).fill(0)], 'short payload, zero-filled over the dirty row');
-    r = decode(ethernet(0x0800, ipv4({ src: '10.0.0.1', dst: '10.0.0.2', protocol: 17 }, udp(53, 40000, text('0123456789abcdefXYZ')))));
-    assert.deepEqual(head(r), text('0123456789abcdef'));
+    assert.deepEqual(head(r), [...text('530 x'), ...new Array(H - 5).fill(0)], 'short payload, zero-filled over the dirty row');
+    r = decode(ethernet(0x0800, ipv4({ src: '10.0.0.1', dst: '10.0.0.2', protocol: 17 }, udp(53, 40000, text('0123456789abcdefghijklmnopqrstuvwxyz!?')))));
+    assert.deepEqual(head(r), text('0123456789abcdefghijklmnopqrstuvwxyz!?'.slice(0, H)));
     const cut = ethernet(0x0800, ipv4({ src: '10.0.0.1', dst: '10.0.0.2', protocol: 6 }, tcp({ sport: 22, dport: 50000, flags: 0x18 }, text(banner))));
     r = decode(cut.subarray(0, cut.length - banner.length + 6), 1, cut.length);
-    assert.deepEqual(head(r), [...text('SSH-2.'), ...new Array(10).fill(0)], 'only what the snap length kept');
+    assert.deepEqual(head(r), [...text('SSH-2.'), ...new Array(H - 6).fill(0)], 'only what the snap length kept');
     r = decode(ethernet(0x0800, ipv4({ src: '10.0.0.1', dst: '10.0.0.2', protocol: 17, fragWord: 1480 / 8 }, new Uint8Array(100).fill(7))));
-    assert.deepEqual(head(r), new Array(16).fill(0), 'a later fragment has no transport payload');
+    assert.deepEqual(head(r), new Array(H).fill(0), 'a later fragment has no transport payload');
     r = decode(ethernet(0x0800, ipv4({ src: '10.0.0.1', dst: '10.0.0.2', protocol: 1 }, icmp(8, 0, [0, 1, 0, 1], [9, 9, 9]))));
-    assert.deepEqual(head(r), new Array(16).fill(0), 'ICMP keeps none');
+    assert.deepEqual(head(r), new Array(H).fill(0), 'ICMP keeps none');
   });
 
   test('IPv4 fragment reaching past 65535 bytes (ping of death) is malformed', () => {
@@ -285,7 +286,7 @@ describe('decode: hand-built frames', () => {
     assert.equal(b.protocol[2], 132);
     assert.equal(b.srcPort[2], 0);
     assert.equal(b.payloadLen[2], sctp.length);
-    assert.deepEqual([...b.head.subarray(2 * 16, 3 * 16)], sctp.slice(0, 16));
+    assert.deepEqual([...b.head.subarray(2 * PAYLOAD_HEAD_BYTES, 3 * PAYLOAD_HEAD_BYTES)], [...sctp, ...new Array(PAYLOAD_HEAD_BYTES).fill(0)].slice(0, PAYLOAD_HEAD_BYTES));
   });
 
   test('Linux cooked capture (SLL, link type 113)', () => {

@@ -22,7 +22,7 @@ import {
   CaptureModeError,
   LiveCapture,
 } from '../src/net/live-capture.ts';
-import { PacketBatch, PacketFlags as F } from '../src/net/packet-batch.ts';
+import { PAYLOAD_HEAD_BYTES, PacketBatch, PacketFlags as F } from '../src/net/packet-batch.ts';
 import { CaptureOptionError } from '../src/net/pcap-file.ts';
 import { waitFor } from '../devkit/wait.ts';
 import { loadConfig } from '../src/config/load-config.ts';
@@ -232,7 +232,7 @@ describe('LiveCapture on lo', { skip: skipLive }, () => {
         assert.ok(b !== null);
         pulls++;
         handedOut.add(b);
-        for (let i = 0; i < b.length; i++) seen.push(String.fromCharCode(b.head[i * 16]!, b.head[i * 16 + 1]!));
+        for (let i = 0; i < b.length; i++) seen.push(String.fromCharCode(b.head[i * PAYLOAD_HEAD_BYTES]!, b.head[i * PAYLOAD_HEAD_BYTES + 1]!));
       }
       assert.deepEqual(seen, ['p0', 'p1', 'p2', 'p3', 'p4', 'p5'], 'every packet once, in order, whatever batch it was read into');
       assert.ok(handedOut.size < pulls, `batches handed out again (${handedOut.size} distinct in ${pulls} pulls)`);

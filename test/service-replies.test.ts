@@ -1,4 +1,4 @@
-// The reply parsers of service-replies.ts over the bytes a capture keeps (16 a segment):
+// The reply parsers of service-replies.ts over the bytes a capture keeps (PAYLOAD_HEAD_BYTES a segment):
 // MySQL/MariaDB, HTTP, VNC, SMB, PostgreSQL and Redis greetings and answers, and near-misses
 // that must not parse.
 
@@ -471,11 +471,15 @@ describe('LDAP BindResponse (RFC 4511 §4.2.2)', () => {
     assert.equal(reply(Service.LDAP, bindResponse(0)), Reply.SUCCESS);
     for (const c of [14, 50, 53]) assert.equal(reply(Service.LDAP, bindResponse(c)), Reply.NONE, `resultCode ${c}`);
   });
-  test('Active Directory\'s 4-byte lengths put the code past the 16 bytes kept: LDAP, but no outcome read', () => {
+  test('Active Directory\'s 4-byte lengths put the code at byte 17 (21 with a 4-byte messageID): read in the bytes kept, unseen where a snap length kept 16', () => {
     const ad = bindResponse(49, [1], true);
-    assert.equal(ldapBindResult(seg(ad).h, H, H), LDAP_CODE_UNSEEN);
+    assert.equal(ldapBindResult(seg(ad).h, H, H), 49);
+    assert.equal(ldapBindResult(seg(ad).h, H, 16), LDAP_CODE_UNSEEN, 'cut at 16 bytes');
     assert.equal(greet(ad), Service.LDAP);
-    assert.equal(reply(Service.LDAP, ad), Reply.NONE);
+    assert.equal(reply(Service.LDAP, ad), Reply.FAILURE);
+    assert.equal(reply(Service.LDAP, bindResponse(0, [1], true)), Reply.SUCCESS);
+    assert.equal(reply(Service.LDAP, bindResponse(49, [0x01, 0x00, 0x00, 0x07], true)), Reply.FAILURE, 'a messageID of four bytes');
+    assert.equal(reply(Service.LDAP, bindResponse(14, [2], true)), Reply.NONE, 'saslBindInProgress (an NTLM or GSS-SPNEGO bind\'s first leg)');
   });
   test('other messages are no BindResponse: a search entry, a search done, an extended response (StartTLS), a BER sequence of something else', () => {
     for (const bytes of [
@@ -488,6 +492,23 @@ describe('LDAP BindResponse (RFC 4511 §4.2.2)', () => {
       assert.equal(ldapBindResult(seg(bytes).h, H, Math.min(bytes.length, H)), LDAP_NOT_BIND, JSON.stringify(bytes));
       assert.notEqual(greet(bytes), Service.LDAP, JSON.stringify(bytes));
     }
+  });
+  test('a followed session: each refused bind read with its BindRequest\'s length, the first from the SYN-ACK\'s acknowledgment, later ones from the answer before', () => {
+    const sessions = new LoginSessions(4, 1);
+    const srv = (ts: number, head: number[], ack: number): Pkt => ({ ts, src: '10.0.0.31', dst: '10.0.0.1', sp: 389, dp: 50000, flags: ACK | PSH, payload: head.length, head, ack, verified: true });
+    const search = [0x30, 0x0c, 2, 1, 2, 0x65, 0x07, 0x0a, 1, 0, 4, 0, 4, 0];
+    // the SYN-ACK acknowledged 1001 (the client's ISN + 1): a 60-byte bind refused, a search
+    // (30 bytes) answered, a 58-byte bind refused, a 58-byte bind accepted
+    sessions.open(0, 1001);
+    const b = batchOf([srv(1, bindResponse(49, [1], true), 1061), srv(1.1, search, 1091), srv(1.2, bindResponse(49, [3], true), 1149), srv(1.3, bindResponse(0, [4], true), 1207)]);
+    const got: Array<[number, number]> = [0, 1, 2, 3].map((i) => [sessions.segment(0, b, i), sessions.credentialBytesOf(0)]);
+    assert.deepEqual(got.map(([e]) => e), [LoginEvent.FAILURE, LoginEvent.NONE, LoginEvent.FAILURE, LoginEvent.SUCCESS]);
+    assert.equal(sessions.nameOf(0), 'ldap');
+    assert.deepEqual([got[0]![1], got[2]![1], got[3]![1]], [60, 58, 58]);
+    // a session opened without the SYN-ACK's acknowledgment: the first bind's length unknown
+    sessions.open(1);
+    assert.equal(sessions.segment(1, batchOf([srv(1, bindResponse(49), 5000)]), 0), LoginEvent.FAILURE);
+    assert.equal(sessions.credentialBytesOf(1), 0);
   });
 });
 

@@ -17,7 +17,7 @@ import { SessionVerifier } from '../src/detect/session-verifier.ts';
 import { warmUp } from '../src/detect/warm-up.ts';
 import { classifyAddress } from '../src/geo/address-class.ts';
 import type { GeoInfo } from '../src/geo/geo-lookup.ts';
-import { PacketBatch, PacketFlags } from '../src/net/packet-batch.ts';
+import { PAYLOAD_HEAD_BYTES, PacketBatch, PacketFlags } from '../src/net/packet-batch.ts';
 import { readCaptureSync } from '../src/net/pcap-file.ts';
 import { SyntheticTraffic } from '../src/net/synthetic-traffic.ts';
 
@@ -46,7 +46,7 @@ test('the made-up traffic decodes into every row kind, none malformed', () => {
       for (const [name, bit] of kinds) if (f & bit) seen.set(name, (seen.get(name) ?? 0) + 1);
       if ((batch.tcpFlags[i]! & 0x12) === 0x12) synAcks++;
       if ((batch.tcpFlags[i]! & 0x29) === 0x29) xmas++; // FIN, PSH, URG
-      if (batch.head[i * 16] === 0x53) heads++; // 'S' of an SSH banner
+      if (batch.head[i * PAYLOAD_HEAD_BYTES] === 0x53) heads++; // 'S' of an SSH banner
       // every address private or reserved, so the node's GeoIP lookup never caches one
       if (f & (PacketFlags.IPV4 | PacketFlags.IPV6)) for (const side of ['src', 'dst'] as const) assert.notEqual(classifyAddress(batch.formatAddress(i, side)), 'public', `row ${i}: ${batch.formatAddress(i, side)}`);
     }

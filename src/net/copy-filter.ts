@@ -25,7 +25,7 @@
 
 import { tunnelSide } from './decode.ts';
 import type { PacketBatch } from './packet-batch.ts';
-import { PacketFlags } from './packet-batch.ts';
+import { PAYLOAD_HEAD_WORDS, PacketFlags } from './packet-batch.ts';
 
 const SLOTS = 4096;
 /**
@@ -82,7 +82,8 @@ export class CopyFilter {
     h = Math.imul(h ^ b.tcpSeq[i], 0x27d4eb2f);
     h = Math.imul(h ^ b.tcpAck[i] ^ (b.tcpFlags[i] << 16) ^ b.protocol[i], 0x165667b1);
     h = Math.imul(h ^ b.ipLen[i] ^ (b.payloadLen[i] << 16) ^ b.tcpWindow[i], 0x9e3779b1);
-    h = Math.imul(h ^ hw[r] ^ (hw[r + 1] << 7) ^ (hw[r + 2] << 13) ^ (hw[r + 3] << 19), 0x85ebca6b);
+    const hr = i * PAYLOAD_HEAD_WORDS; // the first 16 payload bytes are digest enough
+    h = Math.imul(h ^ hw[hr] ^ (hw[hr + 1] << 7) ^ (hw[hr + 2] << 13) ^ (hw[hr + 3] << 19), 0x85ebca6b);
     h ^= h >>> 15;
     const s = h & (SLOTS - 1);
     const ts = b.ts[i];

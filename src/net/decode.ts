@@ -5,7 +5,7 @@
 // whatever the bytes, the row gets a status and the stats get one count.
 import { DecodeStatus as S, FIRST_MALFORMED_STATUS } from './decode-stats.ts';
 import type { DecodeStats } from './decode-stats.ts';
-import { PacketFlags as F, PAYLOAD_HEAD_BYTES } from './packet-batch.ts';
+import { PacketFlags as F, PAYLOAD_HEAD_BYTES, PAYLOAD_HEAD_WORDS } from './packet-batch.ts';
 import type { PacketBatch } from './packet-batch.ts';
 
 const ETH_IPV4 = 0x0800;
@@ -704,11 +704,8 @@ function decodeRow(
   b.dst4[i] = dst4;
   // The first payload bytes as captured, zero-filled.
   const hw = b.headWords;
-  const r = i << 2;
-  hw[r] = 0;
-  hw[r + 1] = 0;
-  hw[r + 2] = 0;
-  hw[r + 3] = 0;
+  const hr = i * PAYLOAD_HEAD_WORDS;
+  for (let k = 0; k < PAYLOAD_HEAD_WORDS; k++) hw[hr + k] = 0;
   if (pay > 0 && payloadLen > 0) {
     let m = end - pay;
     if (m > payloadLen) m = payloadLen;
@@ -718,6 +715,7 @@ function decodeRow(
     for (let k = 0; k < m; k++) h[ho + k] = buf[pay + k];
   }
   // Addresses go in as 32-bit words (4 stores per address instead of 16).
+  const r = i << 2;
   const sw = b.srcWords;
   const dw = b.dstWords;
   if (addrKind === 6) {

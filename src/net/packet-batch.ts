@@ -100,13 +100,22 @@ export const PacketFlags = {
 
 export type AddressSide = 'src' | 'dst';
 
-/** Payload bytes kept per row (the `head` column). */
-export const PAYLOAD_HEAD_BYTES = 16;
+/**
+ * Payload bytes kept per row (the `head` column): 32, so a server's answer whose outcome sits
+ * past byte 16 is read: Active Directory's LDAP BindResponse writes 4-byte BER lengths and
+ * puts its resultCode at byte 17 (RFC 4511 §4.2.2; 21 with a 4-byte messageID). 16 more
+ * bytes a row cost no measurable CPU or memory on the whole node (README, "The packet path").
+ * A multiple of 4 (`headWords`). Kerberos' KRB-ERROR code (RFC 4120 §5.9.1) lies at about
+ * byte 46 over UDP (after pvno, msg-type, stime, susec), 50 over TCP: not reached.
+ */
+export const PAYLOAD_HEAD_BYTES = 32;
+/** `head` as 32-bit words per row (`headWords`). */
+export const PAYLOAD_HEAD_WORDS = PAYLOAD_HEAD_BYTES >>> 2;
 
 // Column layout: [name, bytes per row], largest alignment first so every view is aligned
 // (src/dst are also read as 32-bit words) whatever the capacity.
 const LAYOUT = [
-  ['ts', 8], ['src', 16], ['dst', 16], ['head', 16],
+  ['ts', 8], ['src', 16], ['dst', 16], ['head', PAYLOAD_HEAD_BYTES],
   ['caplen', 4], ['wirelen', 4], ['flags', 4], ['ipLen', 4], ['payloadLen', 4], ['src4', 4], ['dst4', 4], ['tcpSeq', 4], ['tcpAck', 4],
   ['linkType', 2], ['iface', 2], ['etherType', 2], ['vlanId', 2], ['innerVlanId', 2], ['fragOffset', 2],
   ['srcPort', 2], ['dstPort', 2], ['tcpFlags', 2], ['tcpWindow', 2], ['tcpMss', 2], ['arpOp', 2],
@@ -230,8 +239,8 @@ export class PacketBatch {
   /**
    * The first PAYLOAD_HEAD_BYTES bytes of the TCP or UDP payload as captured, zero-filled
    * past what the packet carries: enough to tell an SSH banner, an FTP/SMTP reply code, a
-   * POP3 +OK/-ERR, an IMAP tagged reply or an SSH binary packet header apart
-   * (src/detect/rules/service-replies.ts), and nothing more. For SCTP (RFC 9260, no other
+   * POP3 +OK/-ERR, an IMAP tagged reply, an SSH binary packet header or an LDAP
+   * BindResponse's code apart (src/detect/rules/service-replies.ts), and nothing more. For SCTP (RFC 9260, no other
    * column of its own) the common header and the first chunk's type, flags and length
    * (`sctpChunk` in src/detect/rules/source-rules.ts); all zero for other rows.
    */
@@ -242,7 +251,7 @@ export class PacketBatch {
    */
   readonly srcWords: Uint32Array;
   readonly dstWords: Uint32Array;
-  /** `head` as 4 words per row: an alias for copies. */
+  /** `head` as PAYLOAD_HEAD_WORDS words per row: an alias for copies. */
   readonly headWords: Uint32Array;
 
   constructor(capacity: number, buffer?: ArrayBuffer) {
@@ -298,7 +307,7 @@ export class PacketBatch {
     this.icmpCode = view(Uint8Array, 1);
     this.srcWords = new Uint32Array(this.buffer, this.src.byteOffset, capacity * 4);
     this.dstWords = new Uint32Array(this.buffer, this.dst.byteOffset, capacity * 4);
-    this.headWords = new Uint32Array(this.buffer, this.head.byteOffset, capacity * 4);
+    this.headWords = new Uint32Array(this.buffer, this.head.byteOffset, capacity * PAYLOAD_HEAD_WORDS);
   }
 
   get full(): boolean {
@@ -439,8 +448,10 @@ export class PacketBatch {
     for (let k = 0; k < 4; k++) {
       this.srcWords[b + k] = from.srcWords[a + k];
       this.dstWords[b + k] = from.dstWords[a + k];
-      this.headWords[b + k] = from.headWords[a + k];
     }
+    const ha = i * PAYLOAD_HEAD_WORDS;
+    const hb = j * PAYLOAD_HEAD_WORDS;
+    for (let k = 0; k < PAYLOAD_HEAD_WORDS; k++) this.headWords[hb + k] = from.headWords[ha + k];
     return j;
   }
 }

@@ -47,6 +47,19 @@
 //                   memcached has no fail delay); hydra's libmemcached opens one connection a
 //                   guess. An unknown length (the connection's first answer) goes to the 401
 //                   bucket, by rate.
+//   LDAP            a BindResponse of 49 (invalidCredentials) is a failed login when its
+//                   BindRequest's length (login-sessions.ts credentialBytesOf: the DN and
+//                   the password) differs from the client's previous refused bind; one of the
+//                   same length counts toward the parallel test only (3 answered within
+//                   2 s), not fail2ban's 5 in 10 minutes: a service account whose password
+//                   went stale binds with it again and again, once a minute (Active Directory
+//                   does not even count a bind with one of the account's two previous
+//                   passwords toward its lockout: badPwdCount's password-history check),
+//                   while a guesser of one length (hydra's passwords of -x 8:8, ldap3's
+//                   rebind loop) guesses many times a second. A sprayer's one password over
+//                   many accounts changes length with the names; fail2ban's slapd filter and
+//                   Windows' event 4625 at a domain controller count each refusal. Not
+//                   seen: a slow guesser whose binds all have one length.
 //
 // Bounded like the source rules: one address-keyed table (LRU, evictions counted), typed
 // arrays per slot.
@@ -77,6 +90,8 @@ export class LoginRules {
   private readonly services: Uint32Array;
   /** SOCKS5, AMI: the lengths of the credentials the client failed with since its last login or alert. */
   private readonly credentials: DistinctSet;
+  /** LDAP: the length of the client's last refused BindRequest (0: none since its last login). */
+  private readonly lastBind: Int32Array;
   private readonly cfg: RulesConfig['bruteForce'];
   private readonly cooldownS: number;
   alerts = 0;
@@ -97,6 +112,7 @@ export class LoginRules {
     this.deniedCount = new Int32Array(maxClients);
     this.services = new Uint32Array(maxClients);
     this.credentials = new DistinctSet(maxClients);
+    this.lastBind = new Int32Array(maxClients);
   }
 
   /** The clients' table: its size and evictions for the stats, its bound for the report (table-report.ts). */
@@ -104,9 +120,9 @@ export class LoginRules {
     return this.clients;
   }
 
-  /** A server accepted a connection from `client` (row i is its SYN-ACK). */
-  open(slot: number): void {
-    this.sessions.open(slot);
+  /** A server accepted a connection from `client` (its SYN-ACK acknowledges `ack`, the client's first byte's number). */
+  open(slot: number, ack = 0): void {
+    this.sessions.open(slot, ack);
   }
 
   /** A segment with payload from the server's side of session `slot` (row i, sent to `client`). */
@@ -148,6 +164,7 @@ export class LoginRules {
         this.failCount[c] = 0;
         this.undecided.reset(c);
         this.credentials.clear(c);
+        this.lastBind[c] = 0;
       }
       return;
     }
@@ -155,6 +172,12 @@ export class LoginRules {
       if (credential !== 0) {
         if (!this.credentials.add(c, credential)) return; // the same credentials again
       } else if (service !== Service.AMI) ev = LoginEvent.DENIED; // by rate
+    }
+    // LDAP: a bind of the length of the client's previous refused one counts as parallel guessing only
+    let slow = true;
+    if (ev === LoginEvent.FAILURE && service === Service.LDAP && credential !== 0) {
+      slow = credential !== this.lastBind[c];
+      this.lastBind[c] = credential;
     }
     if (ts < this.tripped[c] + this.cooldownS && ts >= this.tripped[c] - CLOCK_STEP_S) {
       this.suppressed++;
@@ -172,7 +195,7 @@ export class LoginRules {
         return true;
       };
       if (answered && fire(this.burst, cfg.burstMaxretry, cfg.burstFindtimeS, ['parallel', 'burstFindtimeS'])) return;
-      fire(this.failures, cfg.maxretry, cfg.findtimeS, ['maxretry', 'findtimeS']);
+      if (slow) fire(this.failures, cfg.maxretry, cfg.findtimeS, ['maxretry', 'findtimeS']);
       return;
     }
     if (ev === LoginEvent.DENIED) this.pourOne(this.httpDenied, this.deniedCount, 'denied', batch, i, c, ts, service, name, out);
@@ -220,6 +243,7 @@ export class LoginRules {
       this.deniedCount[c] = 0;
       this.services[c] = 0;
       this.credentials.clear(c);
+      this.lastBind[c] = 0;
     }
     return c;
   }

@@ -180,6 +180,9 @@ const AMI_ACTION_MAX = 4096;
 /** The longest memcached SASL request read as one credential: its 24-byte header, a mechanism name of up to 32 bytes (memcached's MAX_SASL_MECH_LEN) and PLAIN's authzid, user and password, hundreds of bytes each at most. */
 const MEMCACHED_SASL_MAX = 4096;
 
+/** The longest LDAP BindRequest read as one credential: a DN and a simple password of a few hundred bytes each (a SASL bind's NTLM or Kerberos token is longer: not one). */
+const LDAP_BIND_MAX = 4096;
+
 /** Payloads before the greeting (isPreamble) a session waits through: an SSLRequest and a GSSENCRequest refused, or one NetBIOS session response. */
 const MAX_PREAMBLES = 2;
 
@@ -215,13 +218,16 @@ export class LoginSessions {
     this.lastTs = new Float64Array(n);
   }
 
-  /** A server accepted a connection (its SYN-ACK): follow it from the server's first words. */
-  open(slot: number): void {
+  /**
+   * A server accepted a connection (its SYN-ACK, acknowledging `ack`: the client's first
+   * byte's number): follow it from the server's first words.
+   */
+  open(slot: number, ack = 0): void {
     this.phase[slot] = GREETING;
     this.service[slot] = Service.UNKNOWN;
     this.bits[slot] = 0;
     this.dialect[slot] = 0;
-    this.skip[slot] = 0;
+    this.skip[slot] = ack | 0; // until the greeting: where the client's bytes start (LDAP's bind request before its answer)
     this.sizeS[slot] = 0;
     this.sizeF[slot] = 0;
     this.fails[slot] = 0;
@@ -270,11 +276,13 @@ export class LoginSessions {
    * not fit one (a client that sent its credentials before the selection came, with its
    * offer: the selection acknowledged them already). AMI: between the server's answer before
    * its last error and that error (the Login action), 0 when none or past AMI_ACTION_MAX.
-   * Memcached: between the server's previous answer and this one (the SASL request).
+   * Memcached: between the server's previous answer and this one (the SASL request). LDAP:
+   * between the server's previous answer (or the connection's start) and this one (the
+   * BindRequest a BindResponse answers).
    */
   credentialBytesOf(slot: number): number {
     const svc = this.service[slot];
-    return svc === Service.SOCKS5 || svc === Service.AMI || svc === Service.MEMCACHED ? this.skip[slot] : 0;
+    return svc === Service.SOCKS5 || svc === Service.AMI || svc === Service.MEMCACHED || svc === Service.LDAP ? this.skip[slot] : 0;
   }
 
   /** Failed attempts counted in this session so far. */
@@ -317,6 +325,7 @@ export class LoginSessions {
         this.skip[slot] = this.clientBytes(slot, batch, i, 1, MEMCACHED_SASL_MAX);
         if (first !== 0x81) return LoginEvent.NONE;
       }
+      if (svc === Service.LDAP) this.skip[slot] = this.clientBytes(slot, batch, i, 1, LDAP_BIND_MAX);
       if (svc === Service.SOCKS5) {
         // the one answer read: RFC 1929's status (the server closes after a failure; after a
         // success the connection carries the client's request, then its traffic)
@@ -336,6 +345,8 @@ export class LoginSessions {
           return LoginEvent.NONE;
         }
         this.quick[slot] = 0;
+        const connStart = this.skip[slot];
+        this.skip[slot] = 0;
         const svc = greetingService(h, o, len, kept);
         this.service[slot] = svc;
         this.phase[slot] = svc === Service.SSH ? SSH_PLAIN : svc === Service.OTHER ? DONE : LINES;
@@ -357,6 +368,12 @@ export class LoginSessions {
         // Memcached: the client's bytes before this first answer are not seen (its length unknown)
         if (svc === Service.SOCKS5 || svc === Service.AMI || svc === Service.MEMCACHED) this.lastTs[slot] = batch.tcpAck[i];
         if (svc === Service.MEMCACHED) this.skip[slot] = 0;
+        // LDAP: the client's bytes since its first (the SYN-ACK's acknowledgment) are its first
+        // request, the bind this answers; later answers count from this one's acknowledgment
+        if (svc === Service.LDAP) {
+          this.lastTs[slot] = connStart >>> 0;
+          this.skip[slot] = connStart === 0 ? 0 : this.clientBytes(slot, batch, i, 1, LDAP_BIND_MAX);
+        }
         return CLIENT_SPEAKS_FIRST[svc] === 1 ? this.lines(slot, h, o, len, kept) : LoginEvent.NONE;
       }
       case SSH_PLAIN:

@@ -99,9 +99,10 @@
 //                                 invalidCredentials (RFC 4511 §4.1.9: a wrong password or
 //                                 an unknown DN alike), what fail2ban's slapd filter counts
 //                                 ("RESULT tag=97 err=49"); read where the encoding's lengths
-//                                 are short (OpenLDAP, 389 Directory Server). Active Directory
-//                                 writes 4-byte lengths, which put the code at byte 17, past
-//                                 the 16 kept: its binds are not read
+//                                 are short (OpenLDAP, 389 Directory Server, the code at
+//                                 byte 9) and where they are 4 bytes long (Active Directory,
+//                                 the code at byte 17; 21 with a 4-byte messageID), within
+//                                 the 32 bytes kept
 //                                 SOCKS5: RFC 1929 §2's status, VER 1 and a STATUS other
 //                                 than 0, alone in its segment ("the server MUST close the
 //                                 connection": one attempt a connection); Dante answers
@@ -602,7 +603,7 @@ const BER_SEQUENCE = 0x30, BER_INTEGER = 0x02, LDAP_BIND_RESPONSE = 0x61, BER_EN
 const LDAP_SUCCESS = 0, LDAP_INVALID_CREDENTIALS = 49;
 /** ldapBindResult: no BindResponse starts here. */
 export const LDAP_NOT_BIND = -2;
-/** ldapBindResult: a BindResponse whose resultCode lies past the bytes kept (4-byte lengths: Active Directory). */
+/** ldapBindResult: a BindResponse whose resultCode lies past the bytes kept (Active Directory's 4-byte lengths where a snap length kept fewer than 18 bytes). */
 export const LDAP_CODE_UNSEEN = -1;
 
 /** Where the BER element whose length octets start at h[o + k] ends its length (the content's offset from o), or -1 past `avail` or malformed. */

@@ -424,7 +424,7 @@ export class SourceRules {
         this.sockState[s] = SERVER;
         this.sockStart[s] = ts;
         this.serverNext[s] = (batch.tcpSeq[i] + 1) | 0; // its first byte's number (a SYN takes one, RFC 9293 §3.4)
-        this.login.open(s);
+        this.login.open(s, batch.tcpAck[i]);
         this.http.open(s);
         return;
       }
