@@ -1205,6 +1205,31 @@ describe('rules on recordings of real nmap 7.93 and hping3 (a veth pair between 
   ] as const) {
     test(`${name}: ${blurb}: ${failures} refusals read, no alert`, () => recordedBenign(name, failures));
   }
+
+  // session 16 (lane xmpp16, record_xmpp.sh): XMPP against Debian's prosody 0.12.3 (plain SASL
+  // allowed for the recording), which answers a wrong password <failure/> at once and keeps the
+  // stream; PLAIN with its initial response (xmpp_client.py, as nmap's xmpp-brute sends it)
+  for (const [name, failures, before5, blurb] of [
+    ['recorded_brute_xmpp-list-one-stream.pcap', 39, true, 'the list\'s 39 passwords on one stream, each as soon as the last was refused: a blockable brute-force alert (xmpp) by the 5th refusal'],
+    ['recorded_brute_xmpp-one-at-a-time.pcap', 32, false, 'a stream a guess every 0.5 s, 4 users and 8 passwords: a blockable brute-force alert (xmpp) at the 13th refusal, the 5th length of <auth/> (a stream a guess repeats no length on a stream; base64 folds the rest)'],
+  ] as const) {
+    test(`${name}: every <failure/> read; ${blurb}, nobody else`, () => {
+      const { first, alerts, start, all, before } = recordedGuesser(name, 'xmpp', 5222);
+      assert.equal(all, failures, 'every refusal read');
+      if (before5) assert.ok(before >= 3 && before <= 5, `${before} failed logins before the alert`);
+      else {
+        assert.equal(before, 13);
+        assert.equal(first.evidence.maxretry, 5);
+      }
+      report.push({ file: name, cls: 'brute', first: `${first.type} after ${before} failures`, ttdMs: ((first.ts - start) * 1000).toFixed(1), alerts: alerts.length });
+    });
+  }
+  for (const [name, failures, blurb] of [
+    ['recorded_benign_xmpp-typo-then-login.pcap', 2, 'a mistyped password alone, then the typo again and the login on one stream'],
+    ['recorded_benign_xmpp-stale-password.pcap', 60, 'a bot with a stale password reconnecting every 2 s, 60 times'],
+  ] as const) {
+    test(`${name}: ${blurb}: ${failures} refusals read, no alert`, () => recordedBenign(name, failures));
+  }
 });
 
 // The live range's own captures (test/fixtures/range, npm run range --out): each holds one
