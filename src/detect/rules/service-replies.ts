@@ -752,9 +752,9 @@ const XMPP_SASL_FAILURE_MIN = 70;
 const NNTP_ACCEPTED = 281, NNTP_REJECTED = 481;
 
 /**
- * An XMPP server's SASL outcome at the segment's start: <failure xmlns=...> longer than
- * STARTTLS's failure is a refused authentication (any condition: it lies past the bytes
- * kept), <success> (followed by a space, '/' or '>') a login.
+ * An XMPP server's SASL outcome at the segment's start: <failure xmlns=...> of
+ * XMPP_SASL_FAILURE_MIN bytes or more (STARTTLS's is shorter) is a refused authentication (any
+ * condition: it lies past the bytes kept), <success> (followed by a space, '/' or '>') a login.
  */
 export function xmppSaslReply(h: Uint8Array, o: number, len: number, avail: number): number {
   if (avail < 9 || h[o] !== LT) return Reply.NONE;
