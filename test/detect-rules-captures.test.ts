@@ -20,6 +20,14 @@ import { readCaptureSync } from '../src/net/pcap-file.ts';
 import { ACK, PSH, type Pkt } from '../devkit/packets.ts';
 import { runSharded } from '../devkit/sharded-rules.ts';
 
+/** Session 16's crafted XMPP and NNTP guessers: the failed logins eval reads before the first alert. */
+const XMPP_NNTP_BEFORE: Record<string, number> = {
+  'classes_brute_xmpp_hydra.pcap': 17,
+  'classes_brute_xmpp_one_at_a_time.pcap': 5,
+  'classes_brute_nntp_hydra.pcap': 3,
+  'classes_brute_nntp_one_at_a_time.pcap': 8,
+};
+
 const PCAP_DIR = new URL('../../shared/data/pcap/', import.meta.url).pathname;
 const FIXTURES = new URL('./fixtures/captures/', import.meta.url).pathname;
 
@@ -670,6 +678,47 @@ describe('rules on crafted classes nobody tuned to (test/fixtures/captures/class
     report.push({ file: 'classes_benign_memcached.pcap', cls: 'benign', first: '-', ttdMs: '-', alerts: alerts.length });
   });
 
+  // session 16 (lane xmpp16): XMPP's SASL <failure/> and NNTP's 481 read, counted by the
+  // credential's length and again when a length is refused twice on one stream (login-rules.ts)
+  for (const [file, service, blurb] of [
+    ['classes_brute_xmpp_hydra.pcap', 'xmpp', "hydra xmpp's 16 tasks (base64 folds the 48 passwords into 2 lengths) are flagged by the parallel test once their second guesses repeat a length on their streams"],
+    ['classes_brute_xmpp_one_at_a_time.pcap', 'xmpp', 'a guess every 2 s on one stream is flagged at its 5th refusal (2 lengths, then each repeated on the stream)'],
+    ['classes_brute_nntp_hydra.pcap', 'nntp', "hydra nntp's 4 tasks are flagged at their 3rd refusal (passwords of 6, 8 and 5 characters), side by side"],
+    ['classes_brute_nntp_one_at_a_time.pcap', 'nntp', 'a connection a guess every 2 s is flagged at its 5th new length (its 8th refusal)'],
+  ] as const) {
+    test(`${file}: every refusal read; ${blurb}, nobody else`, () => {
+      const path = join(dir, file);
+      const { attackers: [attacker], victims: [victim] } = label(file);
+      const alerts = runFiles([path]).alerts;
+      const first = alerts.find((a) => a.blockable && a.source === attacker);
+      assert.ok(first, `no alert; alerts: ${alerts.map(describeAlert).join('; ')}`);
+      assert.equal(first.type, 'brute-force');
+      assert.equal(first.target, victim);
+      assert.equal(first.evidence.service, service);
+      for (const a of alerts) assert.equal(a.source, attacker, describeAlert(a));
+      const attempts = new LoginAttempts();
+      for (const b of batchesOf(path)) attempts.scan(b);
+      assert.equal(attempts.between(attacker!, -Infinity, Infinity).failures, file.includes('hydra') ? 48 : 32);
+      const before = attempts.between(attacker!, -Infinity, first.ts).failures;
+      assert.equal(before, XMPP_NNTP_BEFORE[file]);
+      report.push({ file, cls: 'brute', first: `${first.type} after ${before} failures`, ttdMs: ((first.ts - firstTs(path)) * 1000).toFixed(1), alerts: alerts.length });
+    });
+  }
+  for (const [file, reads, blurb] of [
+    ['classes_benign_xmpp.pcap', [['10.20.0.72', 720], ['10.20.0.73', 240], ['10.20.3.82', 1], ['198.51.100.44', 5]], 'a stale bot refused 720 times, a SCRAM-then-PLAIN library 240, a typo, five behind a NAT'],
+    ['classes_benign_nntp.pcap', [['10.20.0.74', 720], ['10.20.0.75', 60], ['10.20.3.83', 1], ['198.51.100.45', 5]], 'a stale reader refused 720 times, a fetcher 60, a typo, five behind a NAT'],
+  ] as const) {
+    test(`${file}: ${blurb}: read, nothing alerted`, () => {
+      const path = join(dir, file);
+      const attempts = new LoginAttempts();
+      for (const b of batchesOf(path)) attempts.scan(b);
+      for (const [client, n] of reads) assert.equal(attempts.between(client, -Infinity, Infinity).failures, n, client);
+      const alerts = runFiles([path]).alerts;
+      assert.deepEqual(alerts.map(describeAlert), []);
+      report.push({ file, cls: 'benign', first: '-', ttdMs: '-', alerts: alerts.length });
+    });
+  }
+
   // session 14: Cameradar guesses a camera's stream paths (404s, the web-probing rule) before its credentials (401s)
   test('classes_brute_rtsp_cameradar.pcap: the path guessing is flagged (http-probing) before the credentials are, and the credential guessing (brute-force) after, nobody else', () => {
     const path = join(dir, 'classes_brute_rtsp_cameradar.pcap');
@@ -1190,6 +1239,31 @@ describe('rules on recordings of real nmap 7.93 and hping3 (a veth pair between 
   for (const [name, failures, blurb] of [
     ['recorded_benign_memcached-typo-then-login.pcap', 1, 'memcstat as a person: a mistyped password, then the login and its stats'],
     ['recorded_benign_memcached-stale-password-pool.pcap', 160, 'an application with a stale password: 8 connections at once, again every 3 s, 20 times'],
+  ] as const) {
+    test(`${name}: ${blurb}: ${failures} refusals read, no alert`, () => recordedBenign(name, failures));
+  }
+
+  // session 16 (lane xmpp16, record_xmpp.sh): XMPP against Debian's prosody 0.12.3 (plain SASL
+  // allowed for the recording), which answers a wrong password <failure/> at once and keeps the
+  // stream; PLAIN with its initial response (xmpp_client.py, as nmap's xmpp-brute sends it)
+  for (const [name, failures, before5, blurb] of [
+    ['recorded_brute_xmpp-list-one-stream.pcap', 39, true, 'the list\'s 39 passwords on one stream, each as soon as the last was refused: a blockable brute-force alert (xmpp) by the 5th refusal'],
+    ['recorded_brute_xmpp-one-at-a-time.pcap', 32, false, 'a stream a guess every 0.5 s, 4 users and 8 passwords: a blockable brute-force alert (xmpp) at the 13th refusal, the 5th length of <auth/> (a stream a guess repeats no length on a stream; base64 folds the rest)'],
+  ] as const) {
+    test(`${name}: every <failure/> read; ${blurb}, nobody else`, () => {
+      const { first, alerts, start, all, before } = recordedGuesser(name, 'xmpp', 5222);
+      assert.equal(all, failures, 'every refusal read');
+      if (before5) assert.ok(before >= 3 && before <= 5, `${before} failed logins before the alert`);
+      else {
+        assert.equal(before, 13);
+        assert.equal(first.evidence.maxretry, 5);
+      }
+      report.push({ file: name, cls: 'brute', first: `${first.type} after ${before} failures`, ttdMs: ((first.ts - start) * 1000).toFixed(1), alerts: alerts.length });
+    });
+  }
+  for (const [name, failures, blurb] of [
+    ['recorded_benign_xmpp-typo-then-login.pcap', 2, 'a mistyped password alone, then the typo again and the login on one stream'],
+    ['recorded_benign_xmpp-stale-password.pcap', 60, 'a bot with a stale password reconnecting every 2 s, 60 times'],
   ] as const) {
     test(`${name}: ${blurb}: ${failures} refusals read, no alert`, () => recordedBenign(name, failures));
   }

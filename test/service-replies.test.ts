@@ -5,7 +5,7 @@
 import { strict as assert } from 'node:assert';
 import { describe, test } from 'node:test';
 import { PAYLOAD_HEAD_BYTES } from '../src/net/packet-batch.ts';
-import { MYSQL_ACCESS_DENIED, NtStatus, PgAuth, Reply, Service, greetingService, isAmiError, isPgError, isPreamble, loginReply, mysqlReply, pgAuthRequest, rdpConfirm, RdpProtocol, redisReply, respFrame, smbReply, vncSecurityResult, sipReply, mqttConnack, ldapBindResult, LDAP_CODE_UNSEEN, LDAP_NOT_BIND, memcachedResponse } from '../src/detect/rules/service-replies.ts';
+import { MYSQL_ACCESS_DENIED, NtStatus, PgAuth, Reply, Service, greetingService, isAmiError, isPgError, isPreamble, loginReply, mysqlReply, pgAuthRequest, rdpConfirm, RdpProtocol, redisReply, respFrame, smbReply, vncSecurityResult, sipReply, mqttConnack, ldapBindResult, LDAP_CODE_UNSEEN, LDAP_NOT_BIND, memcachedResponse, xmppSaslReply } from '../src/detect/rules/service-replies.ts';
 import { httpStatus, sipStatus } from '../src/detect/rules/http-status.ts';
 import { LoginEvent, LoginSessions } from '../src/detect/rules/login-sessions.ts';
 import { ACK, PSH, batchOf, type Pkt } from '../devkit/packets.ts';
@@ -631,5 +631,76 @@ describe('memcached binary protocol SASL (protocol_binary.h, proto_bin.c)', () =
     assert.equal(sessions.nameOf(0), 'memcached');
     assert.deepEqual(events, [LoginEvent.NONE, LoginEvent.FAILURE, LoginEvent.FAILURE, LoginEvent.NONE]);
     assert.deepEqual(lengths, [0, 45, 47, 30]);
+  });
+});
+
+describe('XMPP SASL (RFC 6120 §6) and NNTP AUTHINFO (RFC 4643)', () => {
+  const NS = "xmlns='urn:ietf:params:xml:ns:xmpp-sasl'";
+  const NOT_AUTHORIZED = `<failure ${NS}><not-authorized/><text>Unable to authorize you with the authentication credentials you've sent.</text></failure>`;
+  test("the server's stream header names XMPP (with or without the XML declaration); NNTP's 200 and 201 greetings name NNTP", () => {
+    assert.equal(greet("<?xml version='1.0'?><stream:stream xmlns:stream='http://etherx.jabber.org/streams' version='1.0'>"), Service.XMPP);
+    assert.equal(greet('<?xml version="1.0" encoding="UTF-8"?><stream:stream'), Service.XMPP);
+    assert.equal(greet("<stream:stream xmlns='jabber:client' version='1.0'>"), Service.XMPP);
+    assert.equal(greet('200 news.example.org InterNetNews NNRP server INN 2.7.1 ready (posting ok)\r\n'), Service.NNTP);
+    assert.equal(greet('201 news.example.org ready (no posting)\r\n'), Service.NNTP);
+    assert.equal(greet('220 mail.example.org ESMTP Postfix\r\n'), Service.CODES, 'FTP and SMTP stay CODES');
+    assert.equal(greet('<html><body>'), Service.OTHER);
+    assert.equal(greet('<?xm'), Service.OTHER, 'too few bytes to tell');
+    assert.equal(greet('2000 items\r\n'), Service.OTHER);
+    assert.equal(greet('202 ok\r\n'), Service.OTHER);
+  });
+  test('a SASL <failure/> of any condition is a refusal, <success/> a login; the 16 bytes kept and the length tell them from STARTTLS\'s failure', () => {
+    assert.equal(reply(Service.XMPP, NOT_AUTHORIZED), Reply.FAILURE);
+    assert.equal(reply(Service.XMPP, `<failure ${NS}><not-authorized/></failure>`), Reply.FAILURE);
+    assert.equal(reply(Service.XMPP, `<failure ${NS}><aborted/></failure>`), Reply.FAILURE, 'the shortest condition, 70 bytes');
+    assert.equal(reply(Service.XMPP, `<failure xmlns="urn:ietf:params:xml:ns:xmpp-sasl"><temporary-auth-failure/></failure>`), Reply.FAILURE);
+    assert.equal(reply(Service.XMPP, `<success ${NS}/>`), Reply.SUCCESS);
+    assert.equal(reply(Service.XMPP, `<success ${NS}>dj1wWmZ3c1lnY0F5T0JqTDdFdz09</success>`), Reply.SUCCESS, 'SCRAM\'s server-final message');
+    assert.equal(reply(Service.XMPP, "<success/>"), Reply.SUCCESS);
+    assert.equal(reply(Service.XMPP, "<failure xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>"), Reply.NONE, 'STARTTLS refused: 50 bytes');
+    assert.equal(reply(Service.XMPP, "<failure xmlns='urn:ietf:params:xml:ns:xmpp-tls'/></stream:stream>"), Reply.NONE, 'and the stream closed after it, 66');
+    assert.equal(reply(Service.XMPP, `<challenge ${NS}>=</challenge>`), Reply.NONE);
+    assert.equal(reply(Service.XMPP, "<proceed xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>"), Reply.NONE);
+    assert.equal(reply(Service.XMPP, "<successor/>"), Reply.NONE);
+    assert.equal(reply(Service.XMPP, "<stream:error><not-authorized xmlns='urn:ietf:params:xml:ns:xmpp-streams'/></stream:error>"), Reply.NONE, 'a stream error is no SASL answer');
+    assert.equal(reply(Service.XMPP, ` ${NOT_AUTHORIZED}`), Reply.NONE, 'not at the segment\'s start');
+    const s = seg(NOT_AUTHORIZED);
+    assert.equal(xmppSaslReply(s.h, s.o, s.len, 8), Reply.NONE, 'too few bytes kept');
+  });
+  test('NNTP: 481 a refusal, 281 a login; 381, 482, 483 and 502 none', () => {
+    assert.equal(reply(Service.NNTP, '481 Authentication failed\r\n'), Reply.FAILURE);
+    assert.equal(reply(Service.NNTP, '281 Authentication accepted\r\n'), Reply.SUCCESS);
+    for (const line of ['381 Enter password\r\n', '482 Authentication commands issued out of sequence\r\n', '483 Encryption required\r\n', '502 Permission denied\r\n', '480 Authentication required\r\n'])
+      assert.equal(reply(Service.NNTP, line), Reply.NONE, line);
+  });
+  test('a session: each refusal read with its credential\'s length (the acknowledgments between answers), a length refused twice on one stream told', () => {
+    const sessions = new LoginSessions(4, 1);
+    const srv = (ts: number, text: string, ack: number): Pkt => ({ ts, src: '10.0.0.7', dst: '10.0.0.1', sp: 5222, dp: 40000, flags: ACK | PSH, payload: text.length, head: [...Buffer.from(text.slice(0, H), 'latin1')], ack, verified: true });
+    // the client's stream header (100 bytes), then <auth/>s of 90, 94, 90 bytes, the last a login
+    sessions.open(0);
+    const b = batchOf([srv(1, "<?xml version='1.0'?><stream:stream xmlns='jabber:client'><stream:features/>", 101), srv(1.1, NOT_AUTHORIZED, 191), srv(1.2, NOT_AUTHORIZED, 285), srv(1.3, NOT_AUTHORIZED, 375), srv(1.4, `<success ${NS}/>`, 465)]);
+    const events: number[] = [], lengths: number[] = [], again: boolean[] = [];
+    for (let i = 0; i < 5; i++) {
+      events.push(sessions.segment(0, b, i));
+      lengths.push(sessions.credentialBytesOf(0));
+      again.push(sessions.refusedAgainOf(0));
+    }
+    assert.equal(sessions.nameOf(0), 'xmpp');
+    assert.deepEqual(events, [LoginEvent.NONE, LoginEvent.FAILURE, LoginEvent.FAILURE, LoginEvent.FAILURE, LoginEvent.SUCCESS]);
+    assert.deepEqual(lengths, [0, 90, 94, 90, 90]);
+    assert.deepEqual(again, [false, false, false, true, true]);
+    // NNTP: the greeting, USER (answered 381), PASS of 24 bytes refused, USER, PASS of 22 refused
+    sessions.open(1);
+    const nsrv = (ts: number, text: string, ack: number): Pkt => ({ ...srv(ts, text, ack), sp: 119 });
+    const n = batchOf([nsrv(1, '200 news ready\r\n', 1), nsrv(1.1, '381 Enter password\r\n', 20), nsrv(1.2, '481 Authentication failed\r\n', 44), nsrv(1.3, '381 Enter password\r\n', 63), nsrv(1.4, '481 Authentication failed\r\n', 85)]);
+    const nev: number[] = [], nlen: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      nev.push(sessions.segment(1, n, i));
+      nlen.push(sessions.credentialBytesOf(1));
+    }
+    assert.equal(sessions.nameOf(1), 'nntp');
+    assert.deepEqual(nev, [LoginEvent.NONE, LoginEvent.NONE, LoginEvent.FAILURE, LoginEvent.NONE, LoginEvent.FAILURE]);
+    assert.deepEqual(nlen, [0, 19, 24, 19, 22]);
+    assert.equal(sessions.refusedAgainOf(1), false);
   });
 });

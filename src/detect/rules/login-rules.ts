@@ -60,6 +60,20 @@
 //                   many accounts changes length with the names; fail2ban's slapd filter and
 //                   Windows' event 4625 at a domain controller count each refusal. Not
 //                   seen: a slow guesser whose binds all have one length.
+//   XMPP, NNTP      a refused SASL authentication (XMPP's <failure/>) or AUTHINFO (NNTP's 481)
+//                   is counted by its credential's length as SOCKS5's, and also when it repeats
+//                   a length refused before on the same stream (login-sessions.ts
+//                   refusedAgainOf): a bot or a news fetcher with a stale password sends it
+//                   once a connection and reconnects (a library falling back from SCRAM-SHA-1
+//                   to PLAIN sends a new length each time), while a guesser's tasks keep one
+//                   stream each and send guess after guess on it (hydra xmpp and nntp, nmap
+//                   xmpp-brute), where base64 folds PLAIN's lengths into steps of 4 and SCRAM's
+//                   proof has one length whatever the password. fail2ban's ejabberd-auth
+//                   jail counts every "Failed authentication" on 5222 (maxretry 5 within
+//                   10 minutes, its defaults); prosody 0.12 logs no refusal (it fires an
+//                   authentication-failure event for a module to log) and fail2ban ships no
+//                   filter for it; none for an NNTP server. An unknown length goes to the
+//                   401 bucket, by rate.
 //
 // Bounded like the source rules: one address-keyed table (LRU, evictions counted), typed
 // arrays per slot.
@@ -128,7 +142,7 @@ export class LoginRules {
   /** A segment with payload from the server's side of session `slot` (row i, sent to `client`). */
   segment(slot: number, batch: PacketBatch, i: number, client: AddressKey, out: Alert[]): void {
     const ev = this.sessions.segment(slot, batch, i);
-    if (ev !== LoginEvent.NONE) this.count(ev, this.sessions.serviceOf(slot), this.sessions.nameOf(slot), batch, i, client, out, true, this.sessions.credentialBytesOf(slot));
+    if (ev !== LoginEvent.NONE) this.count(ev, this.sessions.serviceOf(slot), this.sessions.nameOf(slot), batch, i, client, out, true, this.sessions.credentialBytesOf(slot), this.sessions.refusedAgainOf(slot));
   }
 
   /**
@@ -150,8 +164,8 @@ export class LoginRules {
     if (ev !== LoginEvent.NONE) this.count(ev, this.sessions.serviceOf(slot), this.sessions.nameOf(slot), batch, i, client, out, false, this.sessions.credentialBytesOf(slot));
   }
 
-  /** `answered`: the event is a server's reply (not a session's end): only those count as parallel. `credential`: the length of SOCKS5's credentials or AMI's Login action (login-sessions.ts credentialBytesOf), 0 unknown. */
-  private count(ev: number, service: number, name: string, batch: PacketBatch, i: number, client: AddressKey, out: Alert[], answered: boolean, credential = 0): void {
+  /** `answered`: the event is a server's reply (not a session's end): only those count as parallel. `credential`: the length of SOCKS5's credentials or AMI's Login action (login-sessions.ts credentialBytesOf), 0 unknown; `again`: XMPP, NNTP: that length was refused on the same connection before. */
+  private count(ev: number, service: number, name: string, batch: PacketBatch, i: number, client: AddressKey, out: Alert[], answered: boolean, credential = 0, again = false): void {
     const cfg = this.cfg;
     if (!cfg.enabled) return;
     const ts = batch.ts[i];
@@ -168,9 +182,9 @@ export class LoginRules {
       }
       return;
     }
-    if (ev === LoginEvent.FAILURE && (service === Service.SOCKS5 || service === Service.AMI || service === Service.MEMCACHED)) {
+    if (ev === LoginEvent.FAILURE && (service === Service.SOCKS5 || service === Service.AMI || service === Service.MEMCACHED || service === Service.XMPP || service === Service.NNTP)) {
       if (credential !== 0) {
-        if (!this.credentials.add(c, credential)) return; // the same credentials again
+        if (!this.credentials.add(c, credential) && !again) return; // the same credentials again (on another connection)
       } else if (service !== Service.AMI) ev = LoginEvent.DENIED; // by rate
     }
     // LDAP: a bind of the length of the client's previous refused one counts as parallel guessing only

@@ -102,6 +102,18 @@
 // is, as SOCKS5's, the client's bytes between the server's previous answer and it: the
 // SASL_AUTH request (24-byte header, the mechanism's name, PLAIN's NUL user NUL password),
 // unknown (0) for the connection's first answer (its client's bytes before it are not seen here).
+//
+// XMPP's SASL outcomes (service-replies.ts xmppSaslReply) and NNTP's AUTHINFO answers (281,
+// 481) are read on every segment, several attempts a stream where the client retries (RFC 6120
+// §6.4.5: the server SHOULD allow retries; hydra's xmpp and nntp modules and nmap's
+// xmpp-brute send all of a task's guesses on one stream). A refused one's length is, as
+// memcached's, the client's bytes between the server's previous answer and the refusal: its
+// <auth/> or <response/> (base64 of the SASL message: PLAIN's length moves in steps of 4 for
+// 3 bytes of user and password) or its AUTHINFO PASS line (the password's own length). Each
+// connection remembers the last two lengths refused on it (sizeF, sizeS, unused outside
+// SSH): a refusal of one of them again on the same stream is a retry of the same shape, no
+// mechanism fallback (a library trying SCRAM-SHA-1, then PLAIN, sends lengths of its own
+// each time) and no stale password (sent once a connection): refusedAgainOf tells it.
 
 import { checkCapacity } from '../../util/lru.ts';
 import { tlsHandshakeRecord } from './tls-record.ts';
@@ -162,6 +174,7 @@ const VNC_CHALLENGED = 4; // the server sent VNC Authentication's challenge: its
 const PG_ASKED = 8; // a PostgreSQL server asked for a password: an ErrorResponse now is a failed login
 const DROPBEAR = 16; // the SSH server is Dropbear: its failures are delayed less, its successes padded more
 const AMI_ERROR = 32; // the AMI server's last answer was an error: its close next makes it a refused login
+const REFUSED_AGAIN = 64; // XMPP, NNTP: the last refusal's length was refused on this connection before
 
 /**
  * Server bytes after the Connection Confirm past which an RDP session is a login's: a failed
@@ -182,6 +195,10 @@ const MEMCACHED_SASL_MAX = 4096;
 
 /** The longest LDAP BindRequest read as one credential: a DN and a simple password of a few hundred bytes each (a SASL bind's NTLM or Kerberos token is longer: not one). */
 const LDAP_BIND_MAX = 4096;
+/** The longest XMPP <auth/> or <response/> read as one credential: the element (about 70 bytes) and the base64 of a SASL message of a few hundred bytes (PLAIN's authzid, user and password; SCRAM's proof; DIGEST-MD5's response). */
+const XMPP_SASL_MAX = 4096;
+/** The longest NNTP command line (RFC 3977 §3.1: 512 octets with its CRLF): the AUTHINFO PASS line. */
+const NNTP_LINE_MAX = 512;
 
 /** Payloads before the greeting (isPreamble) a session waits through: an SSLRequest and a GSSENCRequest refused, or one NetBIOS session response. */
 const MAX_PREAMBLES = 2;
@@ -250,7 +267,7 @@ export class LoginSessions {
     return this.service[slot];
   }
 
-  /** The service's name for evidence: ssh, ftp, smtp, ftp/smtp (not told yet), pop3, imap, telnet, mysql, http, vnc, smb, postgresql, redis, rdp, sip, mssql, mqtt, ldap, socks5, ami. */
+  /** The service's name for evidence: ssh, ftp, smtp, ftp/smtp (not told yet), pop3, imap, telnet, mysql, http, vnc, smb, postgresql, redis, rdp, sip, mssql, mqtt, ldap, socks5, ami, memcached, xmpp, nntp. */
   nameOf(slot: number): string {
     const svc = this.service[slot];
     if (svc === Service.CODES && this.dialect[slot] !== 0) return this.dialect[slot] === 1 ? 'ftp' : 'smtp';
@@ -282,7 +299,12 @@ export class LoginSessions {
    */
   credentialBytesOf(slot: number): number {
     const svc = this.service[slot];
-    return svc === Service.SOCKS5 || svc === Service.AMI || svc === Service.MEMCACHED || svc === Service.LDAP ? this.skip[slot] : 0;
+    return svc === Service.SOCKS5 || svc === Service.AMI || svc === Service.MEMCACHED || svc === Service.LDAP || svc === Service.XMPP || svc === Service.NNTP ? this.skip[slot] : 0;
+  }
+
+  /** XMPP, NNTP: whether the last refusal's credential length had been refused on the same connection before (a retry of the same shape). */
+  refusedAgainOf(slot: number): boolean {
+    return (this.bits[slot] & REFUSED_AGAIN) !== 0;
   }
 
   /** Failed attempts counted in this session so far. */
@@ -326,6 +348,14 @@ export class LoginSessions {
         if (first !== 0x81) return LoginEvent.NONE;
       }
       if (svc === Service.LDAP) this.skip[slot] = this.clientBytes(slot, batch, i, 1, LDAP_BIND_MAX);
+      if (svc === Service.XMPP) {
+        this.skip[slot] = this.clientBytes(slot, batch, i, 1, XMPP_SASL_MAX);
+        if (first !== 0x3c) return LoginEvent.NONE; // '<': not an element's start (the rest of a long one, a whitespace keepalive)
+      }
+      if (svc === Service.NNTP) {
+        this.skip[slot] = this.clientBytes(slot, batch, i, 1, NNTP_LINE_MAX);
+        if (first !== 0x32 && first !== 0x34) return LoginEvent.NONE; // '2', '4': the codes read; an article's lines, a listing
+      }
       if (svc === Service.SOCKS5) {
         // the one answer read: RFC 1929's status (the server closes after a failure; after a
         // success the connection carries the client's request, then its traffic)
@@ -366,7 +396,8 @@ export class LoginSessions {
         // SOCKS5: the client's credentials come next, this acknowledges its offer of methods;
         // AMI: its actions come next, the greeting acknowledges nothing of the client's yet
         // Memcached: the client's bytes before this first answer are not seen (its length unknown)
-        if (svc === Service.SOCKS5 || svc === Service.AMI || svc === Service.MEMCACHED) this.lastTs[slot] = batch.tcpAck[i];
+        // XMPP, NNTP: the client's credentials come after this (its stream header, or nothing, acknowledged)
+        if (svc === Service.SOCKS5 || svc === Service.AMI || svc === Service.MEMCACHED || svc === Service.XMPP || svc === Service.NNTP) this.lastTs[slot] = batch.tcpAck[i];
         if (svc === Service.MEMCACHED) this.skip[slot] = 0;
         // LDAP: the client's bytes since its first (the SYN-ACK's acknowledgment) are its first
         // request, the bind this answers; later answers count from this one's acknowledgment
@@ -492,6 +523,7 @@ export class LoginSessions {
     else r = loginReply(svc, h, o, len, kept);
     if (r === Reply.FAILURE) {
       this.fails[slot]++;
+      if (svc === Service.XMPP || svc === Service.NNTP) this.refused(slot, this.skip[slot]);
       return LoginEvent.FAILURE;
     }
     if (r === Reply.SUCCESS) {
@@ -499,6 +531,17 @@ export class LoginSessions {
       return LoginEvent.SUCCESS;
     }
     return r === Reply.DENIED ? LoginEvent.DENIED : LoginEvent.NONE;
+  }
+
+  /** XMPP, NNTP: a refusal of a credential of `n` bytes (0 unknown): REFUSED_AGAIN when the connection's last two distinct refused lengths hold it, which then become n and the last. */
+  private refused(slot: number, n: number): void {
+    const again = n !== 0 && (n === this.sizeF[slot] || n === this.sizeS[slot]);
+    if (again) this.bits[slot] |= REFUSED_AGAIN;
+    else this.bits[slot] &= ~REFUSED_AGAIN;
+    if (n !== 0 && n !== this.sizeF[slot]) {
+      this.sizeS[slot] = this.sizeF[slot];
+      this.sizeF[slot] = n;
+    }
   }
 
   /**

@@ -431,7 +431,7 @@ export const DEFAULT_RULES: RulesConfig = {
   // answer for a distinct path that is not a static resource into a bucket of capacity 10
   // leaking one every 10 s, per source and site. Neither the path nor whether it is a static
   // resource is readable here (the server's answers are seen, not the requests, and only
-  // their first 16 bytes), and without those filters its numbers would ban a browser on a
+  // their first 32 bytes), and without those filters its numbers would ban a browser on a
   // page with broken images. So the units are every error answer, and the numbers come from
   // what browsing can draw:
   // - threshold 200: one page load is 66 requests on mobile and 71 on desktop at the median,
@@ -499,7 +499,7 @@ export const DEFAULT_RULES: RulesConfig = {
   // page, CrowdSec's http-dos-* scenarios (crowdsecurity/http-dos-bypass-cache, -random-uri)
   // 30 beyond 1 a second of the requests a DoS tool's random query or path gives away, and
   // ET's GoldenEye signature (sid 2018208) 100 within 300 s of its header pattern. None of
-  // those filters is readable in 16 bytes of a segment, so the units are every request and
+  // those filters is readable in the 32 bytes kept of a segment, so the units are every request and
   // the numbers come from what browsing can draw, as httpProbing's do:
   // - connections: a browser opens at most 6 to a host and keeps them for the page and the
   //   next (Firefox's max-persistent-connections-per-server and Chromium's per-host limit;

@@ -59,6 +59,13 @@
 //                                 response filling the segment; the client speaks first, so
 //                                 this answers its SASL_LIST_MECHS or SASL_AUTH
 //
+//   "<?xml " / "<stream:stream"   XMPP (RFC 6120 §4.2: the client opens its stream first, the
+//                                 server answers with its own stream header, an XML
+//                                 declaration first when it sends one, §11.5)
+//
+//   "200 " / "201 "               NNTP (RFC 3977 §5.1.1: the greeting, posting allowed or not;
+//                                 FTP's and SMTP's is 220, read as CODES)
+//
 //   before the greeting           PostgreSQL's 'N' refusing an SSLRequest or GSSENCRequest
 //                                 (one byte), NetBIOS's positive session response on port
 //                                 139 (RFC 1002 §4.3.3: 0x82 0 0 0) come before the words
@@ -122,6 +129,16 @@
 //                                 status answering any other opcode is a command sent before
 //                                 authenticating ("Auth failure." too), no guess. The
 //                                 connection stays open (hydra's libmemcached opens one a guess)
+//                                 XMPP: a SASL <failure xmlns=...> (RFC 6120 §6.4.5, §6.5:
+//                                 not-authorized, or another condition, which lies past the
+//                                 32 bytes kept: any counts, login-rules.ts counts a repeated
+//                                 credential once); the same 32 bytes start STARTTLS's
+//                                 failure (§5.4.2.2), which is told by its length (50 bytes,
+//                                 66 with the stream's close; a SASL one 70 or more). The stream stays
+//                                 open for retries (prosody's mod_saslauth: no delay, no limit)
+//                                 NNTP: 481 (RFC 4643 §2.3.2, §2.4: AUTHINFO USER/PASS or SASL
+//                                 rejected); 482 (out of sequence) and 483 (TLS required) are
+//                                 no guesses
 //   refused, maybe no guess       HTTP 401 and 407 (RFC 9110 §15.5.2, §15.5.8): the same
 //                                 answer challenges a client that sent no credentials yet, so
 //                                 it is a rate's unit (login-rules.ts), never a failed login
@@ -135,7 +152,7 @@
 //                                 verified). SMB's STATUS_SUCCESS is not read: Samba's "map
 //                                 to guest = bad user" (Debian's smb.conf) answers an
 //                                 unknown user's guess with a guest session, STATUS_SUCCESS
-//                                 too, and the guest flag lies past the 16 bytes. Redis's
+//                                 too, and the guest flag lies past the 32 bytes. Redis's
 //                                 "+OK" answers QUIT and SET as well as AUTH: not read.
 //                                 SQL Server's answer to a right login begins with ENVCHANGE
 //                                 (the database, language, packet size) or LOGINACK.
@@ -146,6 +163,7 @@
 //                                 clients in answers 0 too: nothing was guessed, nothing lost).
 //                                 SOCKS5's status 01 00 (RFC 1929 §2). Memcached's
 //                                 status 0 answering SASL_AUTH or SASL_STEP ("Authenticated").
+//                                 XMPP's SASL <success> (§6.4.6), NNTP's 281.
 //   not a guess                   SMB's STATUS_ACCOUNT_DISABLED, _ACCOUNT_EXPIRED,
 //                                 _PASSWORD_EXPIRED, _PASSWORD_MUST_CHANGE, logon hours and
 //                                 workstation restrictions: Windows checks the password
@@ -192,13 +210,17 @@ export const Service = {
   AMI: 19,
   /** Memcached's binary protocol (SASL authentication). */
   MEMCACHED: 20,
+  /** XMPP's client-to-server streams (RFC 6120), SASL authentication. */
+  XMPP: 21,
+  /** NNTP (RFC 3977), AUTHINFO (RFC 4643). */
+  NNTP: 22,
 } as const;
 
 /** DENIED: an HTTP 401 or 407, a refusal that may come before any credentials were sent. */
 export const Reply = { NONE: 0, FAILURE: 1, SUCCESS: 2, DENIED: 3 } as const;
 
 /** Names for evidence, by Service. */
-export const SERVICE_NAMES = ['unknown', 'ssh', 'ftp/smtp', 'pop3', 'imap', 'telnet', 'other', 'mysql', 'http', 'vnc', 'smb', 'postgresql', 'redis', 'rdp', 'sip', 'mssql', 'mqtt', 'ldap', 'socks5', 'ami', 'memcached'] as const;
+export const SERVICE_NAMES = ['unknown', 'ssh', 'ftp/smtp', 'pop3', 'imap', 'telnet', 'other', 'mysql', 'http', 'vnc', 'smb', 'postgresql', 'redis', 'rdp', 'sip', 'mssql', 'mqtt', 'ldap', 'socks5', 'ami', 'memcached', 'xmpp', 'nntp'] as const;
 
 const SP = 0x20, DASH = 0x2d, CR = 0x0d, LF = 0x0a, IAC = 0xff;
 
@@ -209,6 +231,8 @@ export function greetingService(h: Uint8Array, o: number, len: number, headBytes
   const a = h[o], b = h[o + 1], c = h[o + 2], d = avail > 3 ? h[o + 3] : -1;
   if (a === 0x53 && b === 0x53 && c === 0x48 && d === DASH) return Service.SSH; // "SSH-"
   if (a === 0x32 && b === 0x32 && c === 0x30 && (d === SP || d === DASH)) return Service.CODES; // "220"
+  if (a === 0x32 && b === 0x30 && (c === 0x30 || c === 0x31) && d === SP) return Service.NNTP; // "200 ", "201 "
+  if (a === LT && (startsWith(h, o, avail, XML_DECLARATION, XML_DECLARATION.length) || startsWith(h, o, avail, XMPP_STREAM, XMPP_STREAM.length))) return Service.XMPP;
   if (a === 0x2b && b === 0x4f && c === 0x4b) return Service.POP3; // "+OK"
   if (a === 0x2a && b === SP && ((c === 0x4f && d === 0x4b) || (c === 0x50 && d === 0x52))) return Service.IMAP; // "* OK", "* PR"
   if (a === IAC && b >= 0xfb && b <= 0xfe) return Service.TELNET;
@@ -580,6 +604,12 @@ export function loginReply(service: number, h: Uint8Array, o: number, len: numbe
       return socks5AuthStatus(h, o, len, avail);
     case Service.MEMCACHED:
       return memcachedAuthReply(h, o, len, avail);
+    case Service.XMPP:
+      return xmppSaslReply(h, o, len, avail);
+    case Service.NNTP: {
+      const code = replyCode(h, o, avail);
+      return code === NNTP_REJECTED ? Reply.FAILURE : code === NNTP_ACCEPTED ? Reply.SUCCESS : Reply.NONE;
+    }
     case Service.MQTT: {
       const code = mqttConnack(h, o, len, avail);
       if (code === 0) return Reply.SUCCESS;
@@ -708,6 +738,33 @@ export function isAmiError(h: Uint8Array, o: number, avail: number): boolean {
   return startsWith(h, o, avail, AMI_ERROR, AMI_ERROR.length);
 }
 
+const LT = 0x3c;
+/** XMPP's server stream header (RFC 6120 §4.2, §11.5: an XML declaration, then <stream:stream>; the "stream" prefix is every server's). */
+const XML_DECLARATION = '<?xml ', XMPP_STREAM = '<stream:stream';
+/** A SASL outcome (RFC 6120 §6.4.5, §6.4.6); STARTTLS's failure (§5.4.2.2) starts as a SASL failure does. */
+const XMPP_FAILURE = '<failure xmlns=', XMPP_SUCCESS = '<success';
+/**
+ * The shortest SASL failure, "<failure xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><aborted/></failure>"
+ * (§6.5: a condition is required, "aborted" the shortest); STARTTLS's failure is 50 bytes,
+ * 66 with the "</stream:stream>" that closes the stream after it (§5.4.2.2) in the same segment.
+ */
+const XMPP_SASL_FAILURE_MIN = 70;
+/** RFC 4643 §2.3.2, §2.4: authentication accepted (281) and rejected (481). */
+const NNTP_ACCEPTED = 281, NNTP_REJECTED = 481;
+
+/**
+ * An XMPP server's SASL outcome at the segment's start: <failure xmlns=...> of
+ * XMPP_SASL_FAILURE_MIN bytes or more (STARTTLS's is shorter) is a refused authentication (any
+ * condition: it lies past the bytes kept), <success> (followed by a space, '/' or '>') a login.
+ */
+export function xmppSaslReply(h: Uint8Array, o: number, len: number, avail: number): number {
+  if (avail < 9 || h[o] !== LT) return Reply.NONE;
+  if (startsWith(h, o, avail, XMPP_FAILURE, XMPP_FAILURE.length)) return len >= XMPP_SASL_FAILURE_MIN ? Reply.FAILURE : Reply.NONE;
+  if (!startsWith(h, o, avail, XMPP_SUCCESS, XMPP_SUCCESS.length)) return Reply.NONE;
+  const e = h[o + XMPP_SUCCESS.length];
+  return e === SP || e === 0x2f || e === 0x3e ? Reply.SUCCESS : Reply.NONE;
+}
+
 /** Plaintext SSH messages of the key exchange (RFC 4253 §12, RFC 4419, RFC 5656). */
 export const SshMsg = { KEXINIT: 20, NEWKEYS: 21, KEX_FIRST: 30, KEX_LAST: 49 } as const;
 
@@ -731,8 +788,8 @@ const DROPBEAR_ID = 'SSH-2.0-dropbear';
 
 /**
  * Whether an SSH server's first words name Dropbear (its softwareversion starts "dropbear"),
- * whose failed logins are paced and padded its own way (login-sessions.ts). The 16 bytes are
- * as many as a capture's head keeps.
+ * whose failed logins are paced and padded its own way (login-sessions.ts). The 16 bytes compared are
+ * all a capture kept before session 16 (rows keep 32 now).
  */
 export function isDropbearGreeting(h: Uint8Array, o: number, avail: number): boolean {
   return startsWith(h, o, avail, DROPBEAR_ID, DROPBEAR_ID.length);
