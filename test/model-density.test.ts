@@ -48,6 +48,28 @@ describe('density model', () => {
     }
   });
 
+  test("a row equal to the one before it (a spoofed flood's rows) scores as it does alone, in a batch and from call to call; one value apart is another score", () => {
+    const a = benign(1, 8);
+    const b = a.slice();
+    b[F - 1] = 1e9; // only the last value differs, and far out of the benign range
+    const c = a.slice();
+    c[0] = Number.NaN; // never equal to itself: scored each time
+    const z = a.slice();
+    z[2] = 0;
+    const negZ = z.slice();
+    negZ[2] = -0; // equal to z (=== holds) and scored the same
+    const alone = (row: Float64Array) => DensityModel.fromJSON(model.toJSON()).scores(row, 1)[0]!;
+    assert.notEqual(alone(a), alone(b));
+    const m = DensityModel.fromJSON(model.toJSON());
+    const calls = [[a, a, b, b, a, c, c, z, negZ], [negZ], [z, a], [a], [a, a], [b], [c], [c]];
+    for (const [k, call] of calls.entries()) {
+      const rows = new Float64Array(call.length * F);
+      call.forEach((row, i) => rows.set(row, i * F));
+      const got = m.scores(rows, call.length);
+      call.forEach((row, i) => assert.ok(Object.is(got[i], alone(row)), `call ${k}, row ${i}: ${got[i]}, alone ${alone(row)}`));
+    }
+  });
+
   test('the zero shortcut, on features whose benign range holds 0, scores as the smallest positive value does (log1p of it lands in the same bin)', () => {
     // Half the features are 0 in a third of the benign rows, so their range starts at 0 and a
     // zero takes its stored table entry instead of a log.
