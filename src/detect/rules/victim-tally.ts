@@ -14,7 +14,11 @@ export const SKETCH_WORDS = 4;
 const SKETCH_BITS = SKETCH_WORDS * 32;
 
 export interface VictimTally {
-  /** Rows in use; every column holds `rows` entries (srcSketch: SKETCH_WORDS per row). */
+  /**
+   * Rows in use; every column holds at least `rows` entries (the sketches SKETCH_WORDS per
+   * row). Readers read rows below `rows` only: a pooled tally (victim-tally-pool.ts) keeps
+   * longer columns from earlier batches, left over past `rows`.
+   */
   rows: number;
   /** Rows that did not fit in the writer's limit and were left out. */
   dropped: number;
@@ -231,22 +235,25 @@ export class VictimTallyWriter {
       t.dropped++;
       return -1;
     }
+    // Written by index, not pushed: a pooled tally (victim-tally-pool.ts) keeps its columns
+    // from earlier batches, and row r overwrites what was left there (r is at most a
+    // column's length, so a fresh column grows as with push).
     const r = t.rows++;
-    t.v4.push(v4);
-    t.v6.push(v6);
-    t.firstTs.push(ts);
-    t.lastTs.push(ts);
-    for (let c = 0; c < COUNT_COLUMNS.length; c++) t[COUNT_COLUMNS[c]].push(0);
-    for (let k = 0; k < SKETCH_WORDS; k++) {
-      t.srcSketch.push(0);
-      t.udpSrcSketch.push(0);
-      t.udpDstSketch.push(0);
-      t.ipSrcSketch.push(0);
-      t.ipDstSketch.push(0);
+    t.v4[r] = v4;
+    t.v6[r] = v6;
+    t.firstTs[r] = ts;
+    t.lastTs[r] = ts;
+    for (let c = 0; c < COUNT_COLUMNS.length; c++) t[COUNT_COLUMNS[c]][r] = 0;
+    for (let k = r * SKETCH_WORDS; k < (r + 1) * SKETCH_WORDS; k++) {
+      t.srcSketch[k] = 0;
+      t.udpSrcSketch[k] = 0;
+      t.udpDstSketch[k] = 0;
+      t.ipSrcSketch[k] = 0;
+      t.ipDstSketch[k] = 0;
     }
-    t.topSrc4.push(0);
-    t.topSrc6.push('');
-    t.topCount.push(0);
+    t.topSrc4[r] = 0;
+    t.topSrc6[r] = '';
+    t.topCount[r] = 0;
     this.place(p, r, true);
     this.indexedRows = t.rows;
     return r;
