@@ -151,6 +151,12 @@ export class VictimTallyWriter {
   private touchedCount = 0;
   private tally: VictimTally | null = null;
   private indexedRows = 0;
+  /**
+   * The capture time of the row being found, for seen() and make(): a field, not an
+   * argument, since a double passed to a call that is not inlined is boxed (a heap number a
+   * packet).
+   */
+  private ts = 0;
 
   constructor(readonly maxRows = 4096) {
     let n = 16;
@@ -178,27 +184,30 @@ export class VictimTallyWriter {
   row4(addr: number, ts: number): number {
     const t = this.tally!;
     const key = addr | 0;
+    this.ts = ts;
     let p = mix32(key) & this.mask;
     for (;;) {
       const r = this.slots[p];
       if (r < 0) break;
-      if (t.v6[r] === '' && (t.v4[r] | 0) === key) return this.seen(r, ts);
+      if (t.v6[r] === '' && (t.v4[r] | 0) === key) return this.seen(r);
       p = (p + 1) & this.mask;
     }
-    return this.make(p, addr >>> 0, '', ts);
+    // int32, not uint32: an address past 2^31 is no small integer, and would be boxed too
+    return this.make(p, key, '');
   }
 
   /** Row of an IPv6 host (its text), made if absent; -1 when the tally is full. */
   row6(text: string, ts: number): number {
     const t = this.tally!;
+    this.ts = ts;
     let p = mix32(hashText(text)) & this.mask;
     for (;;) {
       const r = this.slots[p];
       if (r < 0) break;
-      if (t.v6[r] === text) return this.seen(r, ts);
+      if (t.v6[r] === text) return this.seen(r);
       p = (p + 1) & this.mask;
     }
-    return this.make(p, 0, text, ts);
+    return this.make(p, 0, text);
   }
 
   /**
@@ -222,15 +231,17 @@ export class VictimTallyWriter {
     sketchAdd(this.tally![column], r, h);
   }
 
-  private seen(r: number, ts: number): number {
+  private seen(r: number): number {
     const t = this.tally!;
+    const ts = this.ts;
     if (ts < t.firstTs[r]) t.firstTs[r] = ts;
     if (ts > t.lastTs[r]) t.lastTs[r] = ts;
     return r;
   }
 
-  private make(p: number, v4: number, v6: string, ts: number): number {
+  private make(p: number, v4: number, v6: string): number {
     const t = this.tally!;
+    const ts = this.ts;
     if (t.rows >= this.maxRows) {
       t.dropped++;
       return -1;
@@ -239,7 +250,7 @@ export class VictimTallyWriter {
     // from earlier batches, and row r overwrites what was left there (r is at most a
     // column's length, so a fresh column grows as with push).
     const r = t.rows++;
-    t.v4[r] = v4;
+    t.v4[r] = v4 >>> 0;
     t.v6[r] = v6;
     t.firstTs[r] = ts;
     t.lastTs[r] = ts;
