@@ -216,6 +216,9 @@ export class VictimTallyWriter {
    */
   source(r: number, h: number, src4: number, src6: string): void {
     const t = this.tally!;
+    // stored as uint32 whether given as uint32 or int32 (an int32 is a small integer: a
+    // caller whose call is not inlined passes it unboxed, where an address past 2^31 is not)
+    src4 >>>= 0;
     sketchAdd(t.srcSketch, r, h);
     // Boyer–Moore: the candidate stays when its margin falls to 0, until another source comes
     if (t.topSrc4[r] === src4 && t.topSrc6[r] === src6) t.topCount[r]++;
