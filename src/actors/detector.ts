@@ -115,6 +115,8 @@ export function detectorSpec(o: DetectorOptions): WorkerSpec {
     return {
       packets: current?.packets ?? 0, scored: current?.scored ?? 0, late: current?.late ?? 0, anomalous: current?.gate.anomalous ?? 0, alerts: (r?.alerts ?? 0) + (current?.gate.alerts ?? 0),
       ...(f ? { flowsOpen: f.open, flowsEnded: f.ended } : {}),
+      // victim tallies made, and reused once the flood watch gave them back (victim-tally-pool.ts)
+      ...(current?.tallies ? { talliesMade: current.tallies.made, talliesReused: current.tallies.reused } : {}),
       ...(current ? tableCounters(current.tables()) : {}),
     };
   };

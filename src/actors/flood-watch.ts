@@ -6,6 +6,7 @@ import type { Alert } from '../detect/alert.ts';
 import type { RulesConfig } from '../detect/rules/rules-config.ts';
 import type { VictimTally } from '../detect/rules/victim-tally.ts';
 import { VictimRules } from '../detect/rules/victim-rules.ts';
+import { returnVictimTally } from '../detect/rules/victim-tally-pool.ts';
 import type { WorkerBehavior, WorkerSpec } from '../supervisors/child-spec.ts';
 import { PRIORITY } from '../supervisors/priorities.ts';
 import { FLOOD_WATCH_ID } from './tree-layout.ts';
@@ -19,6 +20,9 @@ export function floodWatchSpec(rules: RulesConfig, responder: string): WorkerSpe
       const alerts: Alert[] = [];
       v.add(tally, alerts);
       if (alerts.length > 0) ctx.send(responder, { alerts }, PRIORITY.alerts);
+      // Read, and nothing of it kept: back to the shard's pool (victim-tally-pool.ts). Last,
+      // so a handler that throws never gives back a tally it was reading.
+      returnVictimTally(tally);
       return v;
     },
   });

@@ -16,6 +16,7 @@ import type { FlowRecord } from './flow-record.ts';
 import { SourceRules, type SourceRulesLimits } from './rules/source-rules.ts';
 import type { RulesConfig } from './rules/rules-config.ts';
 import { newVictimTally, type VictimTally } from './rules/victim-tally.ts';
+import { VictimTallyPool } from './rules/victim-tally-pool.ts';
 import type { ShadowReport, TrainingSample } from './training-buffer.ts';
 import { FLOW_CONTEXT_WIDTH } from './model/flow-threshold.ts';
 import { PacketFlags } from '../net/packet-batch.ts';
@@ -72,7 +73,11 @@ export interface DetectorSettings {
 
 export interface DetectorOutput {
   alerts: Alert[];
-  /** Per-victim counts of this batch, or null when it had none. */
+  /**
+   * Per-victim counts of this batch, or null when it had none. From the shard's tally pool
+   * when it has one: the reader gives it back with returnVictimTally() once read
+   * (victim-tally-pool.ts); one not given back is left to the collector.
+   */
   tally: VictimTally | null;
   /**
    * Batches done with, each with the model's score per row (per flow when flow scoring is
@@ -122,6 +127,12 @@ export class DetectorShard {
     readonly meter: FlowMeter | null = null,
     /** The rule tables' bounds when not `settings.ruleLimits` (the warm-up's small tables, with the node's settings object). */
     ruleLimits = settings.ruleLimits,
+    /**
+     * Where each batch's tally comes from; null: a new one a batch. A worker thread's shard
+     * has none: its tallies reach the main thread as structured clones, which copy whole
+     * columns, so a reused tally's left-over entries would cross too.
+     */
+    readonly tallies: VictimTallyPool | null = new VictimTallyPool(),
   ) {
     this.grader = new EvidenceGrader();
     this.rules = new SourceRules(rules, ruleLimits, this.grader);
@@ -145,7 +156,7 @@ export class DetectorShard {
     const n = b.packets.length;
     this.packets += n;
     const alerts: Alert[] = [];
-    const tally = newVictimTally();
+    const tally = this.tallies ? this.tallies.take() : newVictimTally();
     // the rules note each row in the grader before they read it (grades see no later packet)
     this.rules.scan(b.packets, alerts, tally);
     this.rememberClients(b);
@@ -157,6 +168,7 @@ export class DetectorShard {
         if (g) a.geo = alertGeo(g);
       }
     }
+    if (tally.rows === 0) this.tallies?.give(tally);
     const out: DetectorOutput = { alerts, tally: tally.rows > 0 ? tally : null, scored: [], sample: null, shadow: null };
     if (b.late) {
       // The node is behind its capture: the rules (above) decide the bans, and the model and

@@ -37,7 +37,7 @@ function fail(err: unknown): void {
 try {
   const geo = d.geo ? await openGeoLookup(d.geo) : null;
   const enrichment = new Enrichment<GeoInfo | undefined>(d.shard, new FlowFeatureExtractor(d.features), geo as never);
-  const detector = new DetectorShard(d.shard, d.rules, d.settings, d.flows ? new FlowMeter(d.flows) : null);
+  const detector = new DetectorShard(d.shard, d.rules, d.settings, d.flows ? new FlowMeter(d.flows) : null, d.settings.ruleLimits, null);
   const board = newModelBoard(null, d.grace, d.flowScoring);
   let waitTimer: NodeJS.Timeout | null = null;
   let lastBatchAt = Date.now();

@@ -758,8 +758,8 @@ export class SourceRules {
       h = mix32(hashText(text));
       w.source(r, h, 0, text);
     } else {
-      const a = batch.src4[i];
-      h = mix32(a | 0);
+      const a = batch.src4[i] | 0;
+      h = mix32(a);
       w.source(r, h, a, '');
     }
     if (column === 'udpResp') w.peer('udpSrcSketch', r, h);

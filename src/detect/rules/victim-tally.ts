@@ -14,7 +14,11 @@ export const SKETCH_WORDS = 4;
 const SKETCH_BITS = SKETCH_WORDS * 32;
 
 export interface VictimTally {
-  /** Rows in use; every column holds `rows` entries (srcSketch: SKETCH_WORDS per row). */
+  /**
+   * Rows in use; every column holds at least `rows` entries (the sketches SKETCH_WORDS per
+   * row). Readers read rows below `rows` only: a pooled tally (victim-tally-pool.ts) keeps
+   * longer columns from earlier batches, left over past `rows`.
+   */
   rows: number;
   /** Rows that did not fit in the writer's limit and were left out. */
   dropped: number;
@@ -147,6 +151,12 @@ export class VictimTallyWriter {
   private touchedCount = 0;
   private tally: VictimTally | null = null;
   private indexedRows = 0;
+  /**
+   * The capture time of the row being found, for seen() and make(): a field, not an
+   * argument, since a double passed to a call that is not inlined is boxed (a heap number a
+   * packet).
+   */
+  private ts = 0;
 
   constructor(readonly maxRows = 4096) {
     let n = 16;
@@ -174,27 +184,30 @@ export class VictimTallyWriter {
   row4(addr: number, ts: number): number {
     const t = this.tally!;
     const key = addr | 0;
+    this.ts = ts;
     let p = mix32(key) & this.mask;
     for (;;) {
       const r = this.slots[p];
       if (r < 0) break;
-      if (t.v6[r] === '' && (t.v4[r] | 0) === key) return this.seen(r, ts);
+      if (t.v6[r] === '' && (t.v4[r] | 0) === key) return this.seen(r);
       p = (p + 1) & this.mask;
     }
-    return this.make(p, addr >>> 0, '', ts);
+    // int32, not uint32: an address past 2^31 is no small integer, and would be boxed too
+    return this.make(p, key, '');
   }
 
   /** Row of an IPv6 host (its text), made if absent; -1 when the tally is full. */
   row6(text: string, ts: number): number {
     const t = this.tally!;
+    this.ts = ts;
     let p = mix32(hashText(text)) & this.mask;
     for (;;) {
       const r = this.slots[p];
       if (r < 0) break;
-      if (t.v6[r] === text) return this.seen(r, ts);
+      if (t.v6[r] === text) return this.seen(r);
       p = (p + 1) & this.mask;
     }
-    return this.make(p, 0, text, ts);
+    return this.make(p, 0, text);
   }
 
   /**
@@ -203,6 +216,9 @@ export class VictimTallyWriter {
    */
   source(r: number, h: number, src4: number, src6: string): void {
     const t = this.tally!;
+    // stored as uint32 whether given as uint32 or int32 (an int32 is a small integer: a
+    // caller whose call is not inlined passes it unboxed, where an address past 2^31 is not)
+    src4 >>>= 0;
     sketchAdd(t.srcSketch, r, h);
     // Boyer–Moore: the candidate stays when its margin falls to 0, until another source comes
     if (t.topSrc4[r] === src4 && t.topSrc6[r] === src6) t.topCount[r]++;
@@ -218,35 +234,40 @@ export class VictimTallyWriter {
     sketchAdd(this.tally![column], r, h);
   }
 
-  private seen(r: number, ts: number): number {
+  private seen(r: number): number {
     const t = this.tally!;
+    const ts = this.ts;
     if (ts < t.firstTs[r]) t.firstTs[r] = ts;
     if (ts > t.lastTs[r]) t.lastTs[r] = ts;
     return r;
   }
 
-  private make(p: number, v4: number, v6: string, ts: number): number {
+  private make(p: number, v4: number, v6: string): number {
     const t = this.tally!;
+    const ts = this.ts;
     if (t.rows >= this.maxRows) {
       t.dropped++;
       return -1;
     }
+    // Written by index, not pushed: a pooled tally (victim-tally-pool.ts) keeps its columns
+    // from earlier batches, and row r overwrites what was left there (r is at most a
+    // column's length, so a fresh column grows as with push).
     const r = t.rows++;
-    t.v4.push(v4);
-    t.v6.push(v6);
-    t.firstTs.push(ts);
-    t.lastTs.push(ts);
-    for (let c = 0; c < COUNT_COLUMNS.length; c++) t[COUNT_COLUMNS[c]].push(0);
-    for (let k = 0; k < SKETCH_WORDS; k++) {
-      t.srcSketch.push(0);
-      t.udpSrcSketch.push(0);
-      t.udpDstSketch.push(0);
-      t.ipSrcSketch.push(0);
-      t.ipDstSketch.push(0);
+    t.v4[r] = v4 >>> 0;
+    t.v6[r] = v6;
+    t.firstTs[r] = ts;
+    t.lastTs[r] = ts;
+    for (let c = 0; c < COUNT_COLUMNS.length; c++) t[COUNT_COLUMNS[c]][r] = 0;
+    for (let k = r * SKETCH_WORDS; k < (r + 1) * SKETCH_WORDS; k++) {
+      t.srcSketch[k] = 0;
+      t.udpSrcSketch[k] = 0;
+      t.udpDstSketch[k] = 0;
+      t.ipSrcSketch[k] = 0;
+      t.ipDstSketch[k] = 0;
     }
-    t.topSrc4.push(0);
-    t.topSrc6.push('');
-    t.topCount.push(0);
+    t.topSrc4[r] = 0;
+    t.topSrc6[r] = '';
+    t.topCount[r] = 0;
     this.place(p, r, true);
     this.indexedRows = t.rows;
     return r;
