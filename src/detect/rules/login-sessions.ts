@@ -229,6 +229,21 @@ export class LoginSessions {
     this.lastTs[slot] = 0;
   }
 
+  /**
+   * A server's side first seen mid-connection (midstream-service.ts: its SYN-ACK and greeting
+   * not captured), its service told by the reply at row i, which is read next: follow it from
+   * that reply on, as a line protocol's (Redis framed from it, memcached's first answer of
+   * unknown length, SMB's message lengths from its header).
+   */
+  openMidstream(slot: number, service: number, dialect: number, batch: PacketBatch, i: number): void {
+    this.open(slot);
+    this.phase[slot] = LINES;
+    this.service[slot] = service;
+    this.dialect[slot] = dialect;
+    if (service === Service.REDIS) this.lastTs[slot] = batch.tcpSeq[i];
+    if (service === Service.MEMCACHED) this.lastTs[slot] = batch.tcpAck[i];
+  }
+
   /** Forget the slot (its socket was evicted or reused for a client's connection). */
   forget(slot: number): void {
     this.phase[slot] = 0;

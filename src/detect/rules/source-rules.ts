@@ -50,6 +50,8 @@ import { tlsClientHello } from './tls-record.ts';
 import { HttpMethod } from './http-request.ts';
 import { BucketTable, WindowCounter, riskScore } from './leaky-bucket.ts';
 import { LoginRules } from './login-rules.ts';
+import { DIALECT_SHIFT, midstreamService } from './midstream-service.ts';
+import { Service } from './service-replies.ts';
 import { PROBE_NAMES, ProbeKind, icmpProbeKind, tcpProbeKind } from './probe-signatures.ts';
 import { ruleAlert, seconds } from './rule-alert.ts';
 import { validateRulesConfig, type RulesConfig } from './rules-config.ts';
@@ -79,6 +81,9 @@ export interface SourceRulesLimits {
 const SYN = 0x02, RST = 0x04, FIN = 0x01, ACK = 0x10;
 // socket state bits (SERVER: a server's side, from its SYN-ACK)
 const SYN_SENT = 1, ESTABLISHED = 2, DATA = 4, SERVER = 8, CLOSED = 16, UDP_FLOW = 32;
+// a segment of no connection followed, remembered (with CLOSED) so its 4-tuple counts once
+// toward its destination; a server's side may still be picked up on it mid-stream (below)
+const STRAY = 1024;
 // what the socket's SYN counted, for its answer to take back: a hit of the vertical rule's
 // burst (VHIT), a host of the horizontal rule's sweep (HCOUNTED)
 const VHIT = 64, HCOUNTED = 128;
@@ -452,7 +457,22 @@ export class SourceRules {
     }
     // FIN, NULL, Xmas... without ACK reach ports as SYNs do
     if (!ack && !rst && !isGroupDestination(batch, i, v6)) this.opener(batch, i, src, dst, v6, dp, out);
-    const s = this.sockets.find(src, dst, sp, dp);
+    let s = this.sockets.find(src, dst, sp, dp);
+    // A server's side whose SYN-ACK the capture did not hold (before it began, or lost): picked
+    // up at a reply that tells its service (midstream-service.ts), on a connection the verifier
+    // saw the other side acknowledge (a forged reply is never one), from that reply's bytes on
+    if (!syn && !rst && batch.payloadLen[i] > 0 && batch.flags[i] & PacketFlags.ESTABLISHED && (s < 0 || this.sockState[s] === (CLOSED | STRAY))) {
+      const m = midstreamService(batch.head, i * PAYLOAD_HEAD_BYTES, batch.payloadLen[i], batch.headBytes(i), sp);
+      if ((m & 0xff) !== Service.OTHER) {
+        if (s < 0) s = this.sockets.insert(src, dst, sp, dp);
+        this.sockState[s] = SERVER;
+        this.sockStart[s] = ts;
+        this.serverNext[s] = batch.tcpSeq[i] | 0;
+        this.login.openMidstream(s, m & 0xff, m >>> DIALECT_SHIFT, batch, i);
+        if ((m & 0xff) === Service.HTTP) this.http.open(s);
+        else this.http.close(s);
+      }
+    }
     // A bare RST of no connection followed: one the verifier saw refuse a stray segment with
     // ACK of its destination (RFC 9293 §3.10.7.1) is that destination's ACK flood from a real
     // address (pair-flood.ts); any other is the sender's own RST flood (hping3 -R), never its
@@ -467,7 +487,7 @@ export class SourceRules {
       // once per 4-tuple: the socket is remembered, closed, so its next segments are not.
       if (t && !isGroupDestination(batch, i, v6)) {
         this.toward(batch, i, v6, t, 'stray', 0);
-        this.sockState[this.sockets.insert(src, dst, sp, dp)] = CLOSED;
+        this.sockState[this.sockets.insert(src, dst, sp, dp)] = CLOSED | STRAY;
       }
       return;
     }
