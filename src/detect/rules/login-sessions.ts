@@ -162,6 +162,7 @@ const VNC_CHALLENGED = 4; // the server sent VNC Authentication's challenge: its
 const PG_ASKED = 8; // a PostgreSQL server asked for a password: an ErrorResponse now is a failed login
 const DROPBEAR = 16; // the SSH server is Dropbear: its failures are delayed less, its successes padded more
 const AMI_ERROR = 32; // the AMI server's last answer was an error: its close next makes it a refused login
+const UNSEEN_REQUEST = 64; // memcached picked up mid-stream: the request its first answer read acknowledges was not seen
 
 /**
  * Server bytes after the Connection Confirm past which an RDP session is a login's: a failed
@@ -241,7 +242,10 @@ export class LoginSessions {
     this.service[slot] = service;
     this.dialect[slot] = dialect;
     if (service === Service.REDIS) this.lastTs[slot] = batch.tcpSeq[i];
-    if (service === Service.MEMCACHED) this.lastTs[slot] = batch.tcpAck[i];
+    if (service === Service.MEMCACHED) {
+      this.lastTs[slot] = batch.tcpAck[i];
+      this.bits[slot] |= UNSEEN_REQUEST;
+    }
   }
 
   /** Forget the slot (its socket was evicted or reused for a client's connection). */
@@ -331,6 +335,12 @@ export class LoginSessions {
       if (svc === Service.MEMCACHED) {
         this.skip[slot] = this.clientBytes(slot, batch, i, 1, MEMCACHED_SASL_MAX);
         if (first !== 0x81) return LoginEvent.NONE;
+        if (this.bits[slot] & UNSEEN_REQUEST) {
+          // its length unknown, and unknown only because the capture began late: not counted
+          // (a stale password's pool, one refusal a connection, would fill the 401 bucket)
+          this.bits[slot] &= ~UNSEEN_REQUEST;
+          return LoginEvent.NONE;
+        }
       }
       if (svc === Service.SOCKS5) {
         // the one answer read: RFC 1929's status (the server closes after a failure; after a
