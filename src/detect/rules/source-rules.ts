@@ -47,7 +47,7 @@ import { HttpErrors } from './http-errors.ts';
 import { HttpFlood, WSCALE_UNKNOWN } from './http-flood.ts';
 import { ConnectionFlood, ConnectionKind, ftpPassiveCommand } from './connection-flood.ts';
 import { tlsClientHello } from './tls-record.ts';
-import { HttpMethod } from './http-request.ts';
+import { HttpMethod, httpMethod } from './http-request.ts';
 import { BucketTable, WindowCounter, riskScore } from './leaky-bucket.ts';
 import { LoginRules } from './login-rules.ts';
 import { DIALECT_SHIFT, midstreamService } from './midstream-service.ts';
@@ -471,6 +471,16 @@ export class SourceRules {
         this.login.openMidstream(s, m & 0xff, m >>> DIALECT_SHIFT, batch, i);
         if ((m & 0xff) === Service.HTTP) this.http.open(s);
         else this.http.close(s);
+      } else if (this.readsRequests) {
+        // a client's side at an HTTP request line (a keep-alive connection's next request): its
+        // requests read from it on (the HTTP flood and form-login rules), its opening not counted
+        const method = httpMethod(batch.head, i * PAYLOAD_HEAD_BYTES, batch.headBytes(i));
+        if (method !== HttpMethod.NONE && method !== HttpMethod.CONNECT) {
+          if (s < 0) s = this.sockets.insert(src, dst, sp, dp);
+          this.sockState[s] = ESTABLISHED | VERIFIED | DATA;
+          this.sockStart[s] = ts;
+          this.httpFlood.openMidstream(s, batch, i);
+        }
       }
     }
     // A bare RST of no connection followed: one the verifier saw refuse a stray segment with
