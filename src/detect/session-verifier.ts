@@ -5,6 +5,7 @@
 // captured link, before packets are split into shards by source (it sees both directions),
 // and marks each packet:
 // - ESTABLISHED: a segment of a connection whose client acknowledged the server's ISN + 1;
+//   or, its handshake not captured (MIDSTREAM), whose one side acknowledged bytes the other sent;
 // - SOURCE_SEEN: its source completed such a handshake within `sessionMemoryS` (as the client;
 //   or as the server, by acknowledging the client's ISN + 1 in its SYN-ACK, which a forger of
 //   the server's address cannot see either): it has had real sessions here;

@@ -21,7 +21,8 @@
 //
 // Sockets are tracked from the client's SYN (or a UDP flow's first datagram) to its FIN/RST
 // to tell retransmissions from new connections, completions, connect probes and connection
-// lifetimes; a server's side of a connection from its SYN-ACK to its FIN/RST, in the same
+// lifetimes; a server's side of a connection from its SYN-ACK (or, the SYN-ACK not captured,
+// from a verified reply that names its service: `midstream`) to its FIN/RST, in the same
 // table under the server's own key, to read its login replies. Sockets of verified
 // connections are kept over those a forged packet makes (PROTECTED_SOCKETS, flow-table.ts). Everything is bounded:
 // address-keyed tables with LRU eviction (counted in stats()), per-key state in typed
