@@ -60,6 +60,30 @@ export function lossy(frames: readonly Frame[], rate: number, seed = 7): Frame[]
   return frames.filter(() => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32 >= rate);
 }
 
+/** The frames of a capture begun `seconds` after this one (a sensor restarted, tcpdump started late, a rotated file). */
+export function lateStart(frames: readonly Frame[], seconds: number): Frame[] {
+  if (frames.length === 0) return [];
+  const t0 = frames[0]!.ts + seconds;
+  return frames.filter((f) => f.ts >= t0);
+}
+
+/** The frames without a TCP SYN-ACK (IPv4 or IPv6 over Ethernet, 802.1Q tags passed): every one a loaded sensor could lose. */
+export function withoutSynAcks(frames: readonly Frame[]): Frame[] {
+  return frames.filter((f) => {
+    const d = f.data;
+    let o = 12, type = (d[o]! << 8) | d[o + 1]!;
+    while (type === 0x8100 || type === 0x88a8) {
+      o += 4;
+      type = (d[o]! << 8) | d[o + 1]!;
+    }
+    o += 2;
+    let tcp = -1;
+    if (type === 0x0800 && d[o + 9] === 6) tcp = o + (d[o]! & 15) * 4;
+    else if (type === 0x86dd && d[o + 6] === 6) tcp = o + 40;
+    return tcp < 0 || (d[tcp + 13]! & 0x12) !== 0x12;
+  });
+}
+
 /** The MAC most frames come from or go to: the capturing host's. */
 function hostMac(frames: readonly Frame[]): string {
   const n = new Map<string, number>();

@@ -5,6 +5,7 @@
 // captured link, before packets are split into shards by source (it sees both directions),
 // and marks each packet:
 // - ESTABLISHED: a segment of a connection whose client acknowledged the server's ISN + 1;
+//   or, its handshake not captured (MIDSTREAM), whose one side acknowledged bytes the other sent;
 // - SOURCE_SEEN: its source completed such a handshake within `sessionMemoryS` (as the client;
 //   or as the server, by acknowledging the client's ISN + 1 in its SYN-ACK, which a forger of
 //   the server's address cannot see either): it has had real sessions here;
@@ -51,6 +52,12 @@ const SYN_SENT = 1;
 /** The server's SYN-ACK seen: the client must acknowledge its seq + 1. */
 const PENDING = 2;
 const VERIFIED = 3;
+/**
+ * A connection first seen mid-stream (its handshake before the capture began, or lost): the
+ * first side seen sending bytes is keyed as its "server"; the other side must acknowledge
+ * some of those bytes (expect to sent) for it to be verified.
+ */
+const MIDSTREAM = 4;
 
 const INITIAL_TTLS = [30, 32, 60, 64, 128, 255];
 
@@ -201,8 +208,14 @@ export class SessionVerifier {
       // the client acknowledges the server's ISN + 1, or bytes the server sent after it (its
       // ACK of the SYN-ACK missing from the capture: a sensor dropping packets under load, as
       // Zeek's "ACK above a content gap"); a forger never saw any of them
+      // (mid-stream: at least one of the bytes seen, past the first's number)
       const a = b.tcpAck[i];
-      if (this.state[s] === PENDING && tf & ACK && ((a - this.expect[s]) | 0) >= 0 && ((this.sent[s] - a) | 0) >= 0) {
+      const st = this.state[s];
+      if (st === MIDSTREAM && !(tf & ACK && ((a - this.expect[s]) | 0) > 0 && ((this.sent[s] - a) | 0) >= 0)) {
+        this.stray(src, dst, sport, dport, b.ts[i]);
+        return f;
+      }
+      if ((st === PENDING || st === MIDSTREAM) && tf & ACK && ((a - this.expect[s]) | 0) >= 0 && ((this.sent[s] - a) | 0) >= 0) {
         this.state[s] = VERIFIED;
         this.conns.protect(s);
         this.verified++;
@@ -224,16 +237,34 @@ export class SessionVerifier {
           this.expect[s] = b.tcpSeq[i];
           this.sent[s] = end;
         } else if (((end - this.sent[s]) | 0) > 0) this.sent[s] = end;
+      } else if (st === MIDSTREAM) {
+        const end = (b.tcpSeq[i] + b.payloadLen[i] + (tf & FIN ? 1 : 0)) >>> 0;
+        if (((end - this.sent[s]) | 0) > 0) this.sent[s] = end;
+        this.stray(src, dst, sport, dport, b.ts[i]);
       }
       return f;
     }
-    // A segment with ACK of no connection seen: what its destination may refuse (refusal).
     if (tf & ACK) {
-      let k = this.strays.find(dst, src, dport, sport);
-      if (k < 0) k = this.strays.insert(dst, src, dport, sport);
-      this.strayAt[k] = b.ts[i];
+      // A segment with ACK of no connection seen: what its destination may refuse (refusal).
+      this.stray(src, dst, sport, dport, b.ts[i]);
+      // With bytes: a connection whose opening the capture did not see, perhaps; verified once
+      // the other side acknowledges some of them (a forger of this side never sees that ACK,
+      // and a real peer acknowledges only bytes it was sent: RFC 9293 §3.10.7.4)
+      if (b.payloadLen[i] > 0) {
+        s = this.conns.insert(src, dst, sport, dport);
+        this.state[s] = MIDSTREAM;
+        this.expect[s] = b.tcpSeq[i];
+        this.sent[s] = (b.tcpSeq[i] + b.payloadLen[i] + (tf & FIN ? 1 : 0)) >>> 0;
+      }
     }
     return f;
+  }
+
+  /** A segment with ACK of no connection verified (row's `src` to `dst`): remembered for `dst`'s refusal of it. */
+  private stray(src: AddressKey, dst: AddressKey, sport: number, dport: number, ts: number): void {
+    let k = this.strays.find(dst, src, dport, sport);
+    if (k < 0) k = this.strays.insert(dst, src, dport, sport);
+    this.strayAt[k] = ts;
   }
 
   /**

@@ -114,6 +114,18 @@ export class HttpFlood {
   }
 
   /**
+   * A client's socket first seen mid-connection (its SYN before the capture began, or lost), at
+   * its request at row i, which is read next: an HTTP connection already, whose opening (a
+   * connection counted) was not seen, its window's scale unknown.
+   */
+  openMidstream(slot: number, batch: PacketBatch, i: number): void {
+    this.open(slot, WSCALE_UNKNOWN);
+    this.phase[slot] = HTTP;
+    this.lastSeq[slot] = (batch.tcpSeq[i] - 1) | 0;
+    this.lastSeg[slot] = batch.ts[i];
+  }
+
+  /**
    * A segment from the client of socket `slot` with ACK (row i), on a verified connection:
    * the window it advertises. A connection that carried a request and whose window stays
    * below minWindowBytes for gapS or more reads slowly (returns the alert it made, if any).

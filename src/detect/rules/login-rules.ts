@@ -139,6 +139,11 @@ export class LoginRules {
     this.sessions.open(slot, ack);
   }
 
+  /** A server's side first seen mid-connection, its service told by its reply at row i (midstream-service.ts). */
+  openMidstream(slot: number, service: number, dialect: number, batch: PacketBatch, i: number): void {
+    this.sessions.openMidstream(slot, service, dialect, batch, i);
+  }
+
   /** A segment with payload from the server's side of session `slot` (row i, sent to `client`). */
   segment(slot: number, batch: PacketBatch, i: number, client: AddressKey, out: Alert[]): void {
     const ev = this.sessions.segment(slot, batch, i);

@@ -175,6 +175,7 @@ const PG_ASKED = 8; // a PostgreSQL server asked for a password: an ErrorRespons
 const DROPBEAR = 16; // the SSH server is Dropbear: its failures are delayed less, its successes padded more
 const AMI_ERROR = 32; // the AMI server's last answer was an error: its close next makes it a refused login
 const REFUSED_AGAIN = 64; // XMPP, NNTP: the last refusal's length was refused on this connection before
+const UNSEEN_REQUEST = 128; // memcached picked up mid-stream: the request its first answer read acknowledges was not seen
 
 /**
  * Server bytes after the Connection Confirm past which an RDP session is a login's: a failed
@@ -250,6 +251,24 @@ export class LoginSessions {
     this.fails[slot] = 0;
     this.quick[slot] = 0;
     this.lastTs[slot] = 0;
+  }
+
+  /**
+   * A server's side first seen mid-connection (midstream-service.ts: its SYN-ACK and greeting
+   * not captured), its service told by the reply at row i, which is read next: follow it from
+   * that reply on, as a line protocol's (Redis framed from it, memcached's first answer of
+   * unknown length, SMB's message lengths from its header).
+   */
+  openMidstream(slot: number, service: number, dialect: number, batch: PacketBatch, i: number): void {
+    this.open(slot);
+    this.phase[slot] = LINES;
+    this.service[slot] = service;
+    this.dialect[slot] = dialect;
+    if (service === Service.REDIS) this.lastTs[slot] = batch.tcpSeq[i];
+    if (service === Service.MEMCACHED) {
+      this.lastTs[slot] = batch.tcpAck[i];
+      this.bits[slot] |= UNSEEN_REQUEST;
+    }
   }
 
   /** Forget the slot (its socket was evicted or reused for a client's connection). */
@@ -346,6 +365,12 @@ export class LoginSessions {
       if (svc === Service.MEMCACHED) {
         this.skip[slot] = this.clientBytes(slot, batch, i, 1, MEMCACHED_SASL_MAX);
         if (first !== 0x81) return LoginEvent.NONE;
+        if (this.bits[slot] & UNSEEN_REQUEST) {
+          // its length unknown, and unknown only because the capture began late: not counted
+          // (a stale password's pool, one refusal a connection, would fill the 401 bucket)
+          this.bits[slot] &= ~UNSEEN_REQUEST;
+          return LoginEvent.NONE;
+        }
       }
       if (svc === Service.LDAP) this.skip[slot] = this.clientBytes(slot, batch, i, 1, LDAP_BIND_MAX);
       if (svc === Service.XMPP) {

@@ -21,7 +21,8 @@
 //
 // Sockets are tracked from the client's SYN (or a UDP flow's first datagram) to its FIN/RST
 // to tell retransmissions from new connections, completions, connect probes and connection
-// lifetimes; a server's side of a connection from its SYN-ACK to its FIN/RST, in the same
+// lifetimes; a server's side of a connection from its SYN-ACK (or, the SYN-ACK not captured,
+// from a verified reply that names its service: `midstream`) to its FIN/RST, in the same
 // table under the server's own key, to read its login replies. Sockets of verified
 // connections are kept over those a forged packet makes (PROTECTED_SOCKETS, flow-table.ts). Everything is bounded:
 // address-keyed tables with LRU eviction (counted in stats()), per-key state in typed
@@ -47,9 +48,11 @@ import { HttpErrors } from './http-errors.ts';
 import { HttpFlood, WSCALE_UNKNOWN } from './http-flood.ts';
 import { ConnectionFlood, ConnectionKind, ftpPassiveCommand } from './connection-flood.ts';
 import { tlsClientHello } from './tls-record.ts';
-import { HttpMethod } from './http-request.ts';
+import { HttpMethod, httpMethod } from './http-request.ts';
 import { BucketTable, WindowCounter, riskScore } from './leaky-bucket.ts';
 import { LoginRules } from './login-rules.ts';
+import { DIALECT_SHIFT, midstreamService } from './midstream-service.ts';
+import { Service } from './service-replies.ts';
 import { PROBE_NAMES, ProbeKind, icmpProbeKind, tcpProbeKind } from './probe-signatures.ts';
 import { ruleAlert, seconds } from './rule-alert.ts';
 import { validateRulesConfig, type RulesConfig } from './rules-config.ts';
@@ -79,6 +82,16 @@ export interface SourceRulesLimits {
 const SYN = 0x02, RST = 0x04, FIN = 0x01, ACK = 0x10;
 // socket state bits (SERVER: a server's side, from its SYN-ACK)
 const SYN_SENT = 1, ESTABLISHED = 2, DATA = 4, SERVER = 8, CLOSED = 16, UDP_FLOW = 32;
+// a segment of no connection followed, remembered (with CLOSED) so its 4-tuple counts once
+// toward its destination; a server's side may still be picked up on it mid-stream (below)
+const STRAY = 1024;
+/**
+ * Verified segments of a stray socket read for what they are before it is given up (midstream):
+ * a keep-alive HTTP connection picked up in a response's body reaches the next status line
+ * within a few segments (an error page, a 401, a form's answer: a few kB), while a TLS stream
+ * or a download would be looked at for every segment.
+ */
+const MIDSTREAM_TRIES = 16;
 // what the socket's SYN counted, for its answer to take back: a hit of the vertical rule's
 // burst (VHIT), a host of the horizontal rule's sweep (HCOUNTED)
 const VHIT = 64, HCOUNTED = 128;
@@ -452,7 +465,8 @@ export class SourceRules {
     }
     // FIN, NULL, Xmas... without ACK reach ports as SYNs do
     if (!ack && !rst && !isGroupDestination(batch, i, v6)) this.opener(batch, i, src, dst, v6, dp, out);
-    const s = this.sockets.find(src, dst, sp, dp);
+    let s = this.sockets.find(src, dst, sp, dp);
+    if (!syn && !rst && batch.payloadLen[i] > 0 && batch.flags[i] & PacketFlags.ESTABLISHED && (s < 0 || this.sockState[s] === (CLOSED | STRAY))) s = this.midstream(batch, i, src, dst, sp, dp, s, ts);
     // A bare RST of no connection followed: one the verifier saw refuse a stray segment with
     // ACK of its destination (RFC 9293 §3.10.7.1) is that destination's ACK flood from a real
     // address (pair-flood.ts); any other is the sender's own RST flood (hping3 -R), never its
@@ -467,7 +481,9 @@ export class SourceRules {
       // once per 4-tuple: the socket is remembered, closed, so its next segments are not.
       if (t && !isGroupDestination(batch, i, v6)) {
         this.toward(batch, i, v6, t, 'stray', 0);
-        this.sockState[this.sockets.insert(src, dst, sp, dp)] = CLOSED;
+        const k = this.sockets.insert(src, dst, sp, dp);
+        this.sockState[k] = CLOSED | STRAY;
+        this.serverNext[k] = 0; // its verified segments that named no service (midstream)
       }
       return;
     }
@@ -581,6 +597,42 @@ export class SourceRules {
       this.sockets.unprotect(s);
     }
     this.sockState[s] = st;
+  }
+
+  /**
+   * A verified segment with payload (row i) of no socket, or of a stray one (`s`): a side of a
+   * connection whose opening the capture did not hold (it began later, or lost the SYN-ACK),
+   * picked up when the segment tells what it is. A server's reply that tells its service
+   * (midstream-service.ts): followed from that reply's bytes on; a client's HTTP request line:
+   * its requests read from it on (the HTTP flood and form-login rules), its opening not
+   * counted. The verifier saw the other side acknowledge this side's bytes, so a reply forged
+   * in a server's name is never one. A stray socket whose first MIDSTREAM_TRIES verified
+   * segments told nothing (a TLS stream, a download) is tried no more. Returns the socket.
+   */
+  private midstream(batch: PacketBatch, i: number, src: AddressKey, dst: AddressKey, sp: number, dp: number, s: number, ts: number): number {
+    const o = i * PAYLOAD_HEAD_BYTES, kept = batch.headBytes(i);
+    const m = midstreamService(batch.head, o, batch.payloadLen[i], kept, sp);
+    const svc = m & 0xff;
+    if (svc !== Service.OTHER) {
+      if (s < 0) s = this.sockets.insert(src, dst, sp, dp);
+      this.sockState[s] = SERVER;
+      this.sockStart[s] = ts;
+      this.serverNext[s] = batch.tcpSeq[i] | 0;
+      this.login.openMidstream(s, svc, m >>> DIALECT_SHIFT, batch, i);
+      if (svc === Service.HTTP) this.http.open(s);
+      else this.http.close(s);
+      return s;
+    }
+    const method = this.readsRequests ? httpMethod(batch.head, o, kept) : HttpMethod.NONE;
+    if (method !== HttpMethod.NONE && method !== HttpMethod.CONNECT) {
+      if (s < 0) s = this.sockets.insert(src, dst, sp, dp);
+      this.sockState[s] = ESTABLISHED | VERIFIED | DATA;
+      this.sockStart[s] = ts;
+      this.httpFlood.openMidstream(s, batch, i);
+      return s;
+    }
+    if (s >= 0 && ++this.serverNext[s] >= MIDSTREAM_TRIES) this.sockState[s] = CLOSED;
+    return s;
   }
 
   /** Host `src` refused a stray segment of client `dst` (packet i, a bare RST): the client's per-source ACK flood. */

@@ -1,0 +1,73 @@
+// The service of a server's side first seen mid-connection: its SYN-ACK and greeting are
+// before the capture began (a sensor restarted, tcpdump started late, a rotated file, a tap
+// added) or lost with the SYN-ACK (a loaded sensor). Its greeting cannot be read, so the
+// service is decided from the reply itself, as IDS engines do for the connections they pick
+// up mid-stream (Suricata's `stream.midstream`, Zeek's partial connections):
+// - a reply that names its protocol wherever it comes from: an HTTP or RTSP status line, a
+//   SIP one, an SMB header, an LDAP BindResponse, a whole memcached binary response, Redis's
+//   answers to AUTH. These are the words service-replies.ts greetingService already reads on
+//   any port (the client speaks first in each, so their first words are replies too): what
+//   Suricata's port-independent patterns do ("HTTP/1." for a response), on any port;
+// - the line protocols whose failure line names nothing (FTP's "530", SMTP's "535", POP3's
+//   "-ERR", an IMAP tagged "NO": any text may start so, an HTTP body or a chat line) only on
+//   their own ports (FTP 21, SMTP 25 and 587, POP3 110, IMAP 143: IANA's, the ports Zeek's
+//   analyzers register for with Analyzer::register_for_ports and Suricata's probing parsers
+//   run on), and only for a segment shaped as that protocol's reply.
+// Left out: the services with one login a connection read against the start of it
+// (PostgreSQL's request, MySQL's and SQL Server's handshakes, MQTT's CONNACK, SOCKS5's method
+// selection, VNC's challenge, RDP's Connection Confirm): a connection picked up mid-stream is
+// past its login; SSH (encrypted: its sizes are learnt from the key exchange, which was not
+// seen); Telnet (echoed characters, its prompt unrecognisable mid-stream); AMI (its failure is
+// an error followed by the close, whose Login action is told by the greeting's context).
+
+import { Service, greetingService, replyCode } from './service-replies.ts';
+
+/** FTP (1) or SMTP (2), as codesDialect numbers them: the dialect a CODES port implies. */
+const FTP = 1, SMTP = 2;
+
+/** The dialect of a port's line protocol (FTP 21; SMTP 25 and its submission port 587, RFC 6409), 0 for none. */
+function codesPort(port: number): number {
+  return port === 21 ? FTP : port === 25 || port === 587 ? SMTP : 0;
+}
+
+const POP3_PORT = 110, IMAP_PORT = 143;
+
+/** The services picked up mid-stream from a reply that names them (greetingService's reading). */
+const SELF_NAMED = new Uint8Array(32);
+for (const svc of [Service.HTTP, Service.SIP, Service.SMB, Service.REDIS, Service.LDAP, Service.MEMCACHED]) SELF_NAMED[svc] = 1;
+
+/** The dialect midstreamService found, in the bits above its Service: `(r >> 8)`. */
+export const DIALECT_SHIFT = 8;
+
+/**
+ * The service of a server segment (`len` bytes of payload, `headBytes` of them at h[o]) sent
+ * from `port`, first seen mid-connection: a Service, with FTP's or SMTP's dialect (1, 2)
+ * DIALECT_SHIFT bits up for CODES; Service.OTHER when it is not picked up. (An LDAP message
+ * is picked up at a BindResponse only, greetingService's reading: a search result's entries
+ * hold any text.)
+ */
+export function midstreamService(h: Uint8Array, o: number, len: number, headBytes: number, port: number): number {
+  const avail = Math.min(len, headBytes);
+  const svc = greetingService(h, o, len, headBytes);
+  if (SELF_NAMED[svc] === 1) return svc;
+  const d = codesPort(port);
+  if (d !== 0 && replyCode(h, o, avail) !== 0) return Service.CODES | (d << DIALECT_SHIFT);
+  if (port === POP3_PORT && avail >= 3 && ((h[o] === 0x2b && h[o + 1] === 0x4f && h[o + 2] === 0x4b) || (avail >= 4 && h[o] === 0x2d && (h[o + 1] | 0x20) === 0x65 && (h[o + 2] | 0x20) === 0x72 && (h[o + 3] | 0x20) === 0x72))) return Service.POP3; // "+OK", "-ERR"
+  if (port === IMAP_PORT && imapReply(h, o, avail)) return Service.IMAP;
+  return Service.OTHER;
+}
+
+/** An IMAP server line: untagged ("* ", "+ ") or a tag of letters, digits and dots, then OK, NO or BAD (RFC 9051 §7.1). */
+function imapReply(h: Uint8Array, o: number, avail: number): boolean {
+  if (avail < 4) return false;
+  if ((h[o] === 0x2a || h[o] === 0x2b) && h[o + 1] === 0x20) return true;
+  let k = 0;
+  while (k < avail && k < 32 && isTagChar(h[o + k]!)) k++;
+  if (k === 0 || k + 3 > avail || h[o + k] !== 0x20) return false;
+  const a = h[o + k + 1]! | 0x20, b = h[o + k + 2]! | 0x20;
+  return (a === 0x6f && b === 0x6b) || (a === 0x6e && b === 0x6f) || (a === 0x62 && b === 0x61); // ok, no, ba(d)
+}
+
+function isTagChar(c: number): boolean {
+  return (c >= 0x30 && c <= 0x39) || ((c | 0x20) >= 0x61 && (c | 0x20) <= 0x7a) || c === 0x2e || c === 0x5f || c === 0x2d;
+}
