@@ -51,6 +51,23 @@ test('eval with the model: trained on the first benign packets, every later pack
   assert.deepEqual(r.blocks.blocked, ['192.168.1.10']);
 });
 
+test('eval with the model: the same model numbers however the replay\'s batches and the shards\' work interleave', async () => {
+  // The replay's batch size and high-water mark change which rows each shard's batch holds and
+  // how far one shard runs ahead of the other: the shards' own flow scores move with that (and
+  // the model moved with the order its rows reached the trainer), the reported numbers must not.
+  const run = async (pipeline: { batchSize?: number; highWater?: number }) => {
+    const config = testConfig({ model: { enabled: true } });
+    Object.assign(config.pipeline, pipeline);
+    const r = await evaluate({ benign: [`${P}D05_benign_kali-normal-ssh.pcap`, `${P}D04_benign_http_espn.pcapng`], attack: [`${P}D10_scan_XMAS_TREE_SCAN.pcap`], labels, config });
+    const { rocAuc, threshold, atThreshold, atOnePercentFpr, perPacket, scoredPackets } = r.model!;
+    return { rocAuc, threshold, atThreshold, atOnePercentFpr, perPacket, scoredPackets };
+  };
+  const base = await run({});
+  assert.ok(base.rocAuc !== null && base.rocAuc > 0.5, `the scan's packets stand out: ${base.rocAuc}`);
+  assert.deepEqual(await run({ batchSize: 64 }), base);
+  assert.deepEqual(await run({ highWater: 1 }), base);
+});
+
 test('eval command: --help says the flags repeat; missing inputs are usage errors', () => {
   const run = (...a: string[]) => spawnSync(process.execPath, ['bin/autoimmune.js', 'eval', ...a], { encoding: 'utf8' });
   const help = run('--help');

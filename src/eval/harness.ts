@@ -21,6 +21,7 @@ import type { ModelShelf } from '../detect/model-shelf.ts';
 import { featureCount } from '../detect/flow-features.ts';
 import { LoginAttempts } from './login-attempts.ts';
 import { rocAuc } from './roc-auc.ts';
+import { CaptureOrderFlows, inCaptureOrder } from './capture-order.ts';
 import type { Labels } from './labels.ts';
 import { LATE_S, firstSeenKey, scoreRun, type EvalFile } from './score.ts';
 import { DryRunBackend } from '../firewall/dry-run.ts';
@@ -92,6 +93,8 @@ export async function evaluate(o: EvalOptions) {
     const { openModelShelf } = await import('../detect/model-shelf.ts');
     models = await openModelShelf(tmp, config.model);
   }
+  // Trained and scored in capture order, whatever order the shards' work met in this run (capture-order.ts).
+  if (models) models = inCaptureOrder(models);
   // the responder and the registry on the captures' timeline (capture-clock.ts)
   const clock = new CaptureClock();
   const registry = new MemoryBanRegistry(clock);
@@ -105,6 +108,7 @@ export async function evaluate(o: EvalOptions) {
   const attempts = new LoginAttempts();
   const scores: number[] = [];
   const packetScores: number[] = [];
+  const flows = new CaptureOrderFlows();
   const positive: boolean[] = [];
   let detected = 0;
   const isAttackSpan = (k: number) => spans[k]!.index >= o.benign.length;
@@ -134,6 +138,7 @@ export async function evaluate(o: EvalOptions) {
         if (s) {
           scores.push(s[i]!);
           packetScores.push(ps ? ps[i]! : s[i]!);
+          flows.add(p, i, ps ? ps[i]! : s[i]!);
           positive.push(isAttackSpan(k));
         }
       }
@@ -244,7 +249,7 @@ export async function evaluate(o: EvalOptions) {
     skipped: defence.desk.log.counts().bySkipReason,
     // skipped['rate-limited'] counts each refusal; what became of the refused bans
     rateLimit: defence.desk.deferred(),
-    model: withModel ? { kind: config.model.kind, flowScoring: config.model.flowScoring, ...modelReport(scores, packetScores, positive, defence.board.current!.threshold, graceRows, trainMs, models!.backend) } : null,
+    model: withModel ? { kind: config.model.kind, flowScoring: config.model.flowScoring, ...modelReport(config.model.flowScoring ? Array.from(flows.scores(defence.board.current!.typical)) : packetScores, scores, packetScores, positive, defence.board.current!.threshold, graceRows, trainMs, models!.backend) } : null,
   };
 }
 
@@ -260,11 +265,14 @@ function separation(scores: number[], positive: boolean[]) {
 }
 
 /**
- * The scores that count (per flow when flow scoring is on) against the held-out benign and
- * the attack packets, and the per-packet scores they came from beside them.
+ * The scores that count (per flow when flow scoring is on, recomputed in capture order:
+ * capture-order.ts) against the held-out benign and the attack packets; beside them the flow
+ * scores as the shards computed them in this run (they move with how the shards' work
+ * interleaved), and the per-packet scores they all came from.
  */
-function modelReport(scores: number[], packetScores: number[], positive: boolean[], threshold: number, graceRows: number, trainMs: number, backend: string) {
+function modelReport(scores: number[], asScored: number[], packetScores: number[], positive: boolean[], threshold: number, graceRows: number, trainMs: number, backend: string) {
   const s = separation(scores, positive);
+  const a = separation(asScored, positive);
   const p = separation(packetScores, positive);
   return {
     backend,
@@ -277,6 +285,7 @@ function modelReport(scores: number[], packetScores: number[], positive: boolean
     threshold: r4(threshold),
     atThreshold: { falsePositiveRate: r4(rate(s.neg, threshold)), truePositiveRate: r4(rate(s.pos, threshold)) },
     atOnePercentFpr: s.atOnePercentFpr,
+    asScored: { rocAuc: a.rocAuc, atThreshold: { falsePositiveRate: r4(rate(a.neg, threshold)), truePositiveRate: r4(rate(a.pos, threshold)) }, atOnePercentFpr: a.atOnePercentFpr },
     perPacket: { rocAuc: p.rocAuc, atOnePercentFpr: p.atOnePercentFpr, heldOutBenignMax: r4(p.neg[p.neg.length - 1] ?? null) },
   };
 }
