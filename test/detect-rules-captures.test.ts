@@ -564,27 +564,33 @@ describe('rules on crafted classes nobody tuned to (test/fixtures/captures/class
     });
   }
 
-  // session 16: LDAP binds to Active Directory counted by their BindRequest's length
-  // (login-rules.ts): a bind of the length of the client's previous refused one counts only as
-  // parallel guessing, so a stale password binding once a minute is never banned and a slow
-  // sprayer is, at its 5th refusal of another length than the one before
-  test('classes_brute_ldap_ad_slowspray.pcap: every refusal read; one account every 30 s is flagged (brute-force, ldap) at the 5th refusal whose length differs from the one before (the 7th), nobody else', () => {
-    const path = join(dir, 'classes_brute_ldap_ad_slowspray.pcap');
-    const { attackers: [attacker], victims: [victim] } = label('classes_brute_ldap_ad_slowspray.pcap');
+  // A guesser whose refusals are counted by credential length (login-rules.ts): flagged by the
+  // brute-force rule of `service` at fail2ban's maxretry, after `before` of its `total` refusals
+  // read, and nobody else flagged
+  const lengthCounted = (file: string, service: string, total: number, before: number, why: string) => {
+    const path = join(dir, file);
+    const { attackers: [attacker], victims: [victim] } = label(file);
     const alerts = runFiles([path]).alerts;
     const first = alerts.find((a) => a.blockable && a.source === attacker);
     assert.ok(first, `no alert; alerts: ${alerts.map(describeAlert).join('; ')}`);
     assert.equal(first.type, 'brute-force');
     assert.equal(first.target, victim);
-    assert.equal(first.evidence.service, 'ldap');
+    assert.equal(first.evidence.service, service);
     assert.equal(first.evidence.maxretry, 5);
     for (const a of alerts) assert.equal(a.source, attacker, describeAlert(a));
     const attempts = new LoginAttempts();
     for (const b of batchesOf(path)) attempts.scan(b);
-    assert.equal(attempts.between(attacker!, -Infinity, Infinity).failures, 40);
-    const before = attempts.between(attacker!, -Infinity, first.ts).failures;
-    assert.equal(before, 7, 'binds of 49, 49, 49, 50, 48, 49 and 50 bytes: the 7th is the 5th that differs from the one before');
-    report.push({ file: 'classes_brute_ldap_ad_slowspray.pcap', cls: 'brute', first: `${first.type} after ${before} failures`, ttdMs: ((first.ts - firstTs(path)) * 1000).toFixed(1), alerts: alerts.length });
+    assert.equal(attempts.between(attacker!, -Infinity, Infinity).failures, total);
+    assert.equal(attempts.between(attacker!, -Infinity, first.ts).failures, before, why);
+    report.push({ file, cls: 'brute', first: `${first.type} after ${before} failures`, ttdMs: ((first.ts - firstTs(path)) * 1000).toFixed(1), alerts: alerts.length });
+  };
+
+  // session 16: LDAP binds to Active Directory counted by their BindRequest's length
+  // (login-rules.ts): a bind of the length of the client's previous refused one counts only as
+  // parallel guessing, so a stale password binding once a minute is never banned and a slow
+  // sprayer is, at its 5th refusal of another length than the one before
+  test('classes_brute_ldap_ad_slowspray.pcap: every refusal read; one account every 30 s is flagged (brute-force, ldap) at the 5th refusal whose length differs from the one before (the 7th), nobody else', () => {
+    lengthCounted('classes_brute_ldap_ad_slowspray.pcap', 'ldap', 40, 7, 'binds of 49, 49, 49, 50, 48, 49 and 50 bytes: the 7th is the 5th that differs from the one before');
   });
   test('classes_benign_ldap_ad.pcap: a stale service-account password refused 30 times (once a minute) and five typos read, nothing alerted', () => {
     const path = join(dir, 'classes_benign_ldap_ad.pcap');
@@ -601,22 +607,7 @@ describe('rules on crafted classes nobody tuned to (test/fixtures/captures/class
   // hangs up after; counted once per Login length (login-rules.ts), so the guesser fires at its
   // 5th new length, the 11th of hydra's refusals here, and a stale secret never does
   test('classes_brute_ami_hydra.pcap: every refusal read; the guesser is flagged (brute-force, ami) at its 5th new Login length, nobody else', () => {
-    const path = join(dir, 'classes_brute_ami_hydra.pcap');
-    const { attackers: [attacker], victims: [victim] } = label('classes_brute_ami_hydra.pcap');
-    const alerts = runFiles([path]).alerts;
-    const first = alerts.find((a) => a.blockable && a.source === attacker);
-    assert.ok(first, `no alert; alerts: ${alerts.map(describeAlert).join('; ')}`);
-    assert.equal(first.type, 'brute-force');
-    assert.equal(first.target, victim);
-    assert.equal(first.evidence.service, 'ami');
-    assert.equal(first.evidence.maxretry, 5);
-    for (const a of alerts) assert.equal(a.source, attacker, describeAlert(a));
-    const attempts = new LoginAttempts();
-    for (const b of batchesOf(path)) attempts.scan(b);
-    assert.equal(attempts.between(attacker!, -Infinity, Infinity).failures, 48);
-    const before = attempts.between(attacker!, -Infinity, first.ts).failures;
-    assert.equal(before, 11, 'secrets of 6, 5, 8, 5, 6, 8, 6, 7, 6, 7 and 4 characters: the 11th is the 5th length');
-    report.push({ file: 'classes_brute_ami_hydra.pcap', cls: 'brute', first: `${first.type} after ${before} failures`, ttdMs: ((first.ts - firstTs(path)) * 1000).toFixed(1), alerts: alerts.length });
+    lengthCounted('classes_brute_ami_hydra.pcap', 'ami', 48, 11, 'secrets of 6, 5, 8, 5, 6, 8, 6, 7, 6, 7 and 4 characters: the 11th is the 5th length');
   });
   test('classes_benign_ami.pcap: a stale secret refused 120 times and a typo read (a monitor\'s Ping without a login, which it closes first, not), nothing alerted', () => {
     const path = join(dir, 'classes_benign_ami.pcap');
@@ -650,20 +641,7 @@ describe('rules on crafted classes nobody tuned to (test/fixtures/captures/class
     report.push({ file: 'classes_brute_memcached_hydra.pcap', cls: 'brute', first: `${first.type} after ${before} failures`, ttdMs: ((first.ts - firstTs(path)) * 1000).toFixed(1), alerts: alerts.length });
   });
   test('classes_brute_memcached_one_at_a_time.pcap: a guess every 2 s on one connection is flagged at its 5th new length (its 8th refusal), nobody else', () => {
-    const path = join(dir, 'classes_brute_memcached_one_at_a_time.pcap');
-    const { attackers: [attacker], victims: [victim] } = label('classes_brute_memcached_one_at_a_time.pcap');
-    const alerts = runFiles([path]).alerts;
-    const first = alerts.find((a) => a.blockable && a.source === attacker);
-    assert.ok(first, `no alert; alerts: ${alerts.map(describeAlert).join('; ')}`);
-    assert.equal(first.target, victim);
-    assert.equal(first.evidence.service, 'memcached');
-    assert.equal(first.evidence.maxretry, 5);
-    for (const a of alerts) assert.equal(a.source, attacker, describeAlert(a));
-    const attempts = new LoginAttempts();
-    for (const b of batchesOf(path)) attempts.scan(b);
-    assert.equal(attempts.between(attacker!, -Infinity, Infinity).failures, 32);
-    assert.equal(attempts.between(attacker!, -Infinity, first.ts).failures, 8, 'passwords of 6, 8, 5, 8, 9, 6, 6 and 7 characters: the 8th is the 5th length');
-    report.push({ file: 'classes_brute_memcached_one_at_a_time.pcap', cls: 'brute', first: `${first.type} after 8 failures`, ttdMs: ((first.ts - firstTs(path)) * 1000).toFixed(1), alerts: alerts.length });
+    lengthCounted('classes_brute_memcached_one_at_a_time.pcap', 'memcached', 32, 8, 'passwords of 6, 8, 5, 8, 9, 6, 6 and 7 characters: the 8th is the 5th length');
   });
   test('classes_benign_memcached.pcap: a stale password refused 800 times, a typo and five behind a NAT read (GETs refused before authenticating, not), nothing alerted', () => {
     const path = join(dir, 'classes_benign_memcached.pcap');
