@@ -13,10 +13,14 @@ import { settle, waitFor } from '../devkit/wait.ts';
 import type { WorkerSpec } from '../src/supervisors/child-spec.ts';
 import { ManualClock } from '../src/util/clock.ts';
 
-test('a restart scheduled before the supervisor crashed does not start its child again in the next incarnation', async () => {
+/**
+ * /s (rest_for_one) over workers a, b, c on a manual clock, restarts backed off 10 ms after the
+ * first; b's stop waits, while `gate.closed`, until the test calls `gate.open()`. Messages
+ * handled are listed as "message path#incarnation".
+ */
+function staleRestartSystem(gatedAtStart: boolean) {
   const handled: string[] = [];
-  let openGate: (() => void) | undefined;
-  let gated = true;
+  const gate = { closed: gatedAtStart, open: undefined as (() => void) | undefined };
   const worker = (id: string, slowStop = false): WorkerSpec => ({
     type: 'worker',
     id,
@@ -27,8 +31,7 @@ test('a restart scheduled before the supervisor crashed does not start its child
         handled.push(`${String(m)} ${ctx.path}#${ctx.incarnation}`);
         return s;
       },
-      // b's first stop waits until the test lets it finish
-      terminate: slowStop ? () => (gated ? new Promise<void>((r) => (openGate = r)) : undefined) : undefined,
+      terminate: slowStop ? () => (gate.closed ? new Promise<void>((r) => (gate.open = r)) : undefined) : undefined,
     }),
   });
   const clock = new ManualClock();
@@ -36,10 +39,14 @@ test('a restart scheduled before the supervisor crashed does not start its child
     { strategy: 'one_for_one', children: [{ type: 'supervisor', id: 's', strategy: 'rest_for_one', children: [worker('a'), worker('b', true), worker('c')] }] },
     { clock, defaults: { backoff: { baseMs: 10, maxMs: 10, factor: 2, jitter: 0, resetAfterMs: 1000 } } },
   );
+  return { sys, clock, gate, handled, cell: (p: string) => sys.lookup(p)! };
+}
+
+test('a restart scheduled before the supervisor crashed does not start its child again in the next incarnation', async () => {
+  const { sys, clock, gate, handled, cell } = staleRestartSystem(true);
   const dead: string[] = [];
   sys.deadLetters.on('dead-letter', (d) => dead.push(`${String(d.message)} ${d.to.path} ${d.reason}`));
   await sys.start();
-  const cell = (p: string) => sys.lookup(p)!;
 
   // c crashes twice: its second restart waits out a backoff of 10 ms
   assert.ok(sys.crash('/s/c'));
@@ -49,14 +56,14 @@ test('a restart scheduled before the supervisor crashed does not start its child
   // a crashes: its exit stops c and b (rest_for_one) and waits on b's terminate; meanwhile
   // c's backoff ends and its restart is queued behind that exit on the supervisor's chain
   assert.ok(sys.crash('/s/a'));
-  await waitFor(() => openGate !== undefined, "b's terminate runs");
+  await waitFor(() => gate.open !== undefined, "b's terminate runs");
   clock.advance(10);
   // the supervisor crashes and its parent restarts it at once: its start queues behind both
   assert.ok(sys.crash('/s'));
   await waitFor(() => cell('/s').incarnation === 2, 'the supervisor restarted');
   assert.ok(sys.send('/s/c', 'm'), 'queued at c while it restarts');
-  gated = false;
-  openGate!();
+  gate.closed = false;
+  gate.open!();
   await waitFor(() => ['/s', '/s/a', '/s/b', '/s/c'].every((p) => cell(p).status === 'running'), 'all running again');
   await settle();
   assert.equal(cell('/s/c').incarnation, 3, "c started once by the new incarnation, not also by the old one's restart");
@@ -79,39 +86,22 @@ test('a restart scheduled before the supervisor crashed does not start its child
 // a restart scheduled after the crash would belong to no incarnation's plan, a timer left
 // waiting to restart cells the new incarnation already runs.
 test('an exit the supervisor crashed under schedules no restart in the next incarnation', async () => {
-  let openGate: (() => void) | undefined;
-  let gated = false;
-  const worker = (id: string, slowStop = false): WorkerSpec => ({
-    type: 'worker',
-    id,
-    shutdownMs: 60_000,
-    start: () => ({
-      kind: 'w',
-      handle: (s) => s,
-      terminate: slowStop ? () => (gated ? new Promise<void>((r) => (openGate = r)) : undefined) : undefined,
-    }),
-  });
-  const clock = new ManualClock();
-  const sys = testSystem(
-    { strategy: 'one_for_one', children: [{ type: 'supervisor', id: 's', strategy: 'rest_for_one', children: [worker('a'), worker('b', true), worker('c')] }] },
-    { clock, defaults: { backoff: { baseMs: 10, maxMs: 10, factor: 2, jitter: 0, resetAfterMs: 1000 } } },
-  );
+  const { sys, clock, gate, cell } = staleRestartSystem(false);
   await sys.start();
-  const cell = (p: string) => sys.lookup(p)!;
   const all = ['/s', '/s/a', '/s/b', '/s/c'];
 
   // a's first crash restarts it (and b, c) at once; its second waits out a backoff of 10 ms
   assert.ok(sys.crash('/s/a'));
   await waitFor(() => all.every((p) => cell(p).status === 'running') && cell('/s/a').incarnation === 2, 'a restarted at once');
-  gated = true;
+  gate.closed = true;
   assert.ok(sys.crash('/s/a'));
   // a's exit stops c, then waits on b's terminate: nothing scheduled yet
-  await waitFor(() => openGate !== undefined, "b's terminate runs");
+  await waitFor(() => gate.open !== undefined, "b's terminate runs");
   // the supervisor crashes under that exit and is restarted at once; its start queues behind it
   assert.ok(sys.crash('/s'));
   await waitFor(() => cell('/s').incarnation === 2, 'the supervisor restarted');
-  gated = false;
-  openGate!();
+  gate.closed = false;
+  gate.open!();
   await waitFor(() => all.every((p) => cell(p).status === 'running'), 'all running again');
   await settle();
   assert.deepEqual(clock.pending(), [], 'no restart left waiting from the incarnation that crashed');
