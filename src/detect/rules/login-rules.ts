@@ -85,6 +85,7 @@ import { BucketTable, CLOCK_STEP_S, WindowCounter, riskScore } from './leaky-buc
 import { LoginEvent, LoginSessions } from './login-sessions.ts';
 import { ruleAlert, seconds } from './rule-alert.ts';
 import type { RulesConfig } from './rules-config.ts';
+import { kerberosReply } from './kerberos-reply.ts';
 import { Reply, SERVICE_NAMES, Service, sipReply } from './service-replies.ts';
 import { DistinctSet } from './distinct-set.ts';
 
@@ -163,6 +164,16 @@ export class LoginRules {
     else if (r === Reply.DENIED) this.count(LoginEvent.DENIED, Service.SIP, 'sip', batch, i, client, out, true);
   }
 
+  /**
+   * A KDC's UDP datagram (row i, from port 88, sent to `client`, answering a datagram the
+   * client sent it: UDP_REPLY) read as kerberos-reply.ts does: a KRB-ERROR of 24 is a failed
+   * login, of 6 or 18 a refusal counted by rate, an AS-REP a login. Forgeable as sipAnswer's.
+   */
+  kerberosAnswer(batch: PacketBatch, i: number, client: AddressKey, out: Alert[]): void {
+    const r = kerberosReply(batch.head, i * PAYLOAD_HEAD_BYTES, batch.payloadLen[i], batch.headBytes(i), false);
+    if (r !== Reply.NONE) this.count(r === Reply.FAILURE ? LoginEvent.FAILURE : r === Reply.SUCCESS ? LoginEvent.SUCCESS : LoginEvent.DENIED, Service.KERBEROS, 'kerberos', batch, i, client, out, true);
+  }
+
   /** The server's side of session `slot` ended (row i is its FIN or RST). */
   close(slot: number, batch: PacketBatch, i: number, client: AddressKey, out: Alert[]): void {
     const ev = this.sessions.close(slot, batch.ts[i], batch.tcpAck[i]);
@@ -192,6 +203,10 @@ export class LoginRules {
         if (!this.credentials.add(c, credential) && !again) return; // the same credentials again (on another connection)
       } else if (service !== Service.AMI) ev = LoginEvent.DENIED; // by rate
     }
+    // Kerberos: a KDC answers at once (no fail delay), and a client retries a refused AS-REQ
+    // right away with another etype or over TCP: two or three refusals within a second are
+    // one logon, so only fail2ban's test counts them
+    if (service === Service.KERBEROS) answered = false;
     // LDAP: a bind of the length of the client's previous refused one counts as parallel guessing only
     let slow = true;
     if (ev === LoginEvent.FAILURE && service === Service.LDAP && credential !== 0) {

@@ -166,7 +166,7 @@ const DROPBEAR_DELAY_S = 0.125;
 
 /** The services where the client speaks first, so the server's first words already answer it (read as a reply). */
 const CLIENT_SPEAKS_FIRST = new Uint8Array(32);
-for (const svc of [Service.HTTP, Service.SIP, Service.SMB, Service.POSTGRES, Service.REDIS, Service.MSSQL, Service.MQTT, Service.LDAP, Service.MEMCACHED]) CLIENT_SPEAKS_FIRST[svc] = 1;
+for (const svc of [Service.HTTP, Service.SIP, Service.SMB, Service.POSTGRES, Service.REDIS, Service.MSSQL, Service.MQTT, Service.LDAP, Service.MEMCACHED, Service.KERBEROS]) CLIENT_SPEAKS_FIRST[svc] = 1;
 
 const SKIPPED_BANNER = 1;
 const KEX_REPLY_ENDED = 2; // the last plaintext packet was a KEX reply that ended with its segment
