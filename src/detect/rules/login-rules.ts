@@ -74,6 +74,14 @@
 //                   authentication-failure event for a module to log) and fail2ban ships no
 //                   filter for it; none for an NNTP server. An unknown length goes to the
 //                   401 bucket, by rate.
+//   Kerberos        a KDC's KRB-ERROR of 24 (PREAUTH_FAILED: a wrong password, Windows' event
+//                   4771, what the domain's lockout counts) is a failed login, 6 (no such
+//                   account: kerbrute userenum) and 18 (locked or disabled) go to the 401 bucket,
+//                   25 (every Windows logon's first answer) counts nothing, an AS-REP forgives
+//                   (kerberos-reply.ts). Over UDP (kerberosAnswer) as SIP's answers, over TCP as a
+//                   session's. A sprayer's one password over many accounts makes a refusal an
+//                   account; a client's stale password is refused a few times, then it stops (or
+//                   its user logs on, which forgives); fail2ban's count only (no fail delay).
 //
 // Bounded like the source rules: one address-keyed table (LRU, evictions counted), typed
 // arrays per slot.
