@@ -213,6 +213,7 @@ export class PacketBatch {
   readonly dst4: Uint32Array;
   /** TCP sequence and acknowledgement numbers (0 when not TCP). */
   readonly tcpSeq: Uint32Array;
+  /** On a UDP row the exchange tracker marks UDP_REPLY: the payload length of the datagram it answers (src/detect/udp-exchanges.ts). */
   readonly tcpAck: Uint32Array;
   /** LINKTYPE_* of the frame (1 Ethernet, 113 SLL, ...). */
   readonly linkType: Uint16Array;
