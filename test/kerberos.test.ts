@@ -86,13 +86,16 @@ function failuresOf(file: string): Map<string, number[]> {
 }
 
 describe('Kerberos sprayers and guessers on crafted captures (brute-force, service kerberos)', () => {
-  // [file, failures read in all, refusals read before the alert, the test that fires]
+  // [file, failures read in all, refusals read before the alert, the test that fires]: a
+  // refusal is a failed login when its AS-REQ's length is new for the client, so the sprays
+  // (first.last names, whose lengths repeat) are banned at their 5th new length, the 10th
+  // name; bruteuser (one account, one length) by rate: its first refusal, then 20 more
   for (const [file, all, before, by] of [
-    ['classes_brute_kerberos_spray.pcap', 300, 5, 'maxretry'],
-    ['classes_brute_kerberos_slowspray.pcap', 40, 5, 'maxretry'],
-    ['classes_brute_kerberos_bruteuser.pcap', 100, 5, 'maxretry'],
+    ['classes_brute_kerberos_spray.pcap', 300, 10, 'maxretry'],
+    ['classes_brute_kerberos_slowspray.pcap', 40, 10, 'maxretry'],
+    ['classes_brute_kerberos_bruteuser.pcap', 100, 21, 'threshold'],
     ['classes_brute_kerberos_userenum.pcap', 1960, 20, 'threshold'],
-    ['classes_brute_kerberos_spray_tcp.pcap', 100, 5, 'maxretry'],
+    ['classes_brute_kerberos_spray_tcp.pcap', 100, 10, 'maxretry'],
   ] as const) {
     test(`${file}: every refusal read (${all}); the client is flagged at its ${before}th (${by}), nobody else`, () => {
       const label = labels.get(file)!;
@@ -110,9 +113,9 @@ describe('Kerberos sprayers and guessers on crafted captures (brute-force, servi
       assert.equal(failures.filter((t) => t <= first.ts).length, before);
     });
   }
-  test('classes_benign_kerberos.pcap: 100 logons (25 then an AS-REP), a stale password refused 3 and then 4 times around a logon, a mistyped name, five typos behind a NAT: read, nothing alerted', () => {
+  test('classes_benign_kerberos.pcap: 100 logons (25 then an AS-REP), a stale password refused 3 and then 4 times around a logon, a service\'s stale password refused 150 times in 30 minutes (one length), a mistyped name, five typos behind a NAT: read, nothing alerted', () => {
     const failures = failuresOf('classes_benign_kerberos.pcap');
-    for (const [client, n] of [['10.20.5.20', 7], ['10.20.5.21', 1], ['198.51.100.46', 5], ['10.20.4.14', 0]] as const) assert.equal(failures.get(client)?.length ?? 0, n, client);
+    for (const [client, n] of [['10.20.5.20', 7], ['10.20.5.21', 1], ['10.20.5.22', 150], ['198.51.100.46', 5], ['10.20.4.14', 0]] as const) assert.equal(failures.get(client)?.length ?? 0, n, client);
     assert.deepEqual(runShardedCapture(DEFAULT_RULES, join(dir, 'classes_benign_kerberos.pcap')).out, []);
   });
 });
