@@ -88,7 +88,8 @@
 //                   admins trace with event 4771) retries one account, one length, for as long
 //                   as it runs, and a repeated or unknown length goes to the 401 bucket, where a
 //                   fast bruteuser (one account, many passwords) still overflows it.
-//                   fail2ban's count only (no fail delay).
+//                   fail2ban's count only (no fail delay). Not seen: a sprayer whose names all
+//                   have one length, slower than the bucket's leak.
 //
 // Bounded like the source rules: one address-keyed table (LRU, evictions counted), typed
 // arrays per slot.
