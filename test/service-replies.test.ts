@@ -272,10 +272,11 @@ describe('Redis', () => {
 });
 
 describe('Redis replies framed (RESP)', () => {
-  const frame = (text: string, len = text.length, at = 0) => { const s = seg(text.slice(0, 16), len); return respFrame(s.h, s.o, s.len, Math.min(s.len, H), at); };
+  const frame = (text: string, len = text.length, at = 0, kept = H) => { const s = seg(text.slice(0, kept), len); return respFrame(s.h, s.o, s.len, Math.min(s.len, kept), at); };
   test('where the next value starts: after lines, bulk strings by their length, nulls, aggregates\' elements', () => {
     assert.equal(frame('+OK\r\n'), 0);
-    assert.equal(frame('-WRONGPASS invalid username-password pair or user is disabled.\r\n'), 0, 'a line past the kept bytes ends with its segment');
+    assert.equal(frame('-WRONGPASS invalid username-password pair or user is disabled.\r\n', undefined, 0, 32), 0, 'a line past the kept bytes ends with its segment');
+    assert.equal(frame('-WRONGPASS invalid username-password pair or user is disabled.\r\n'), 0, 'the same line kept whole');
     assert.equal(frame(':1\r\n+OK\r\n$-1\r\n'), 0, 'pipelined, all kept');
     assert.equal(frame('$4000\r\n', 1448), 4008 - 1448 + 1, 'a bulk string\'s bytes go on past the segment');
     assert.equal(frame('$3\r\nfoo\r\n'), 0);
@@ -301,12 +302,12 @@ describe('Redis replies framed (RESP)', () => {
     const wrong = '-WRONGPASS invalid username-password pair or user is disabled.\r\n';
     const pkts = [
       srv(1, '-NOAUTH Authentication required.\r\n', 34),
-      srv(1.1, wrong, 66), // a typo
+      srv(1.1, wrong, wrong.length), // a typo
       srv(1.2, '+OK\r\n', 5), // the login
       srv(1.3, '$4000\r\n-WRONGPASS ', 1448), // GET of a value: 4000 bytes of "-WRONGPASS ..." lines
       srv(1.31, wrong, 1448),
       srv(1.32, wrong, 4000 + 9 - 2 * 1448),
-      srv(2, wrong, 66), // AUTH as another user, wrong
+      srv(2, wrong, wrong.length), // AUTH as another user, wrong
     ];
     const again = pkts.at(-1)!;
     pkts.push({ ...again, ts: 2.2 }); // retransmitted

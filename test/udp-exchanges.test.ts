@@ -159,3 +159,25 @@ describe('SIP_REPLY', () => {
     assert.equal(sipReply(flags), '-S-R-S');
   });
 });
+
+describe('the request an answer answers', () => {
+  const C = '10.20.0.7', KDC = '10.20.0.88';
+  const sized = (ts: number, src: string, dst: string, sp: number, dp: number, n: number): Frame => ({ ts, bytes: ethernet(0x0800, ipv4({ src, dst, protocol: 17 }, udp(sp, dp, new Array(n).fill(0x6a)))) });
+  test('an answer\'s row carries the length of the last datagram its destination sent to its source\'s port (tcpAck); an unasked datagram nothing', () => {
+    const frames = [
+      sized(0, C, KDC, 50000, 88, 231),
+      sized(0.001, KDC, C, 88, 50000, 180),
+      sized(1, C, KDC, 50000, 88, 240), // a retry of another length on the same port: the answer answers it
+      sized(1.001, KDC, C, 88, 50000, 180),
+      sized(2, KDC, C, 464, 50000, 180), // from a port the client never sent to
+    ];
+    const b = new PacketBatch(frames.length);
+    const stats = new DecodeStats();
+    for (const f of frames) {
+      decodeFrame(b, b.length, f.bytes, 0, f.bytes.length, f.bytes.length, 1, f.ts, stats);
+      b.length++;
+    }
+    new SessionVerifier().mark(b);
+    assert.deepEqual([1, 3, 4].map((i) => [b.flags[i]! & PacketFlags.UDP_REPLY ? 1 : 0, b.tcpAck[i]]), [[1, 231], [1, 240], [0, 0]]);
+  });
+});

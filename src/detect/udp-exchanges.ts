@@ -10,6 +10,9 @@
 //   one of D's datagrams to S:ps since that exchange opened was a SIP request line (RFC 3261
 //   §7.1): a SIP server's status line answers a SIP client, not a host that asked the same
 //   server's port something else (a DNS query, whose answer anyone may forge as "SIP/2.0 403").
+//   The answer's row also gets, in its `tcpAck` column (a UDP row has none), the payload
+//   length of the last datagram D sent to S:ps (the request it answers: a KDC's refusal is
+//   counted by its AS-REQ's length, login-rules.ts kerberosAnswer).
 // - SOURCE_ANSWERED: it opens an exchange (none with D:pd, or one idle past the window) and
 //   most of S's recent openings were answered (at least MIN_OPENINGS, half or more answered):
 //   a monitor polling live hosts, whose first round would otherwise read as a sweep (shards
@@ -67,6 +70,8 @@ export class UdpExchanges {
   private readonly pending: Uint8Array;
   /** 1 when the entry's sender sent a SIP request line since its latest opening. */
   private readonly sip: Uint8Array;
+  /** The payload length of the entry's sender's last datagram (what an answer answers). */
+  private readonly asked: Uint16Array;
   private readonly windowS: number;
   /** Per sender slot: its address (IPv4 as a number, else NaN and the IPv6 text), exchanges it opened, and of them those answered. */
   private readonly key4 = new Float64Array(SENDER_SLOTS).fill(Number.NaN);
@@ -82,6 +87,7 @@ export class UdpExchanges {
     this.answeredAt = new Float64Array(config.maxExchanges);
     this.pending = new Uint8Array(config.maxExchanges);
     this.sip = new Uint8Array(config.maxExchanges);
+    this.asked = new Uint16Array(config.maxExchanges);
     this.windowS = config.answeredS;
   }
 
@@ -89,7 +95,7 @@ export class UdpExchanges {
     return this.table.evictions;
   }
 
-  /** Row i of `b`, a UDP datagram with ports (not a later fragment), from `src`: its flags with UDP_ANSWERED / UDP_REPLY / SIP_REPLY. */
+  /** Row i of `b`, a UDP datagram with ports (not a later fragment), from `src`: its flags with UDP_ANSWERED / UDP_REPLY / SIP_REPLY; an answer's `tcpAck` set to its request's length. */
   mark(b: PacketBatch, i: number, f: number, src: AddressKey, dst: AddressKey): number {
     const ts = b.ts[i];
     const sp = b.srcPort[i];
@@ -100,6 +106,7 @@ export class UdpExchanges {
     const reply = r >= 0 && ts - this.sentAt[r] <= w;
     if (reply) {
       f |= this.sip[r] ? PacketFlags.UDP_REPLY | PacketFlags.SIP_REPLY : PacketFlags.UDP_REPLY;
+      b.tcpAck[i] = this.asked[r];
       this.answer(r, dst, ts);
     }
     let s = t.find(src, dst, dp, 0);
@@ -117,6 +124,7 @@ export class UdpExchanges {
       f |= this.opening(s, src, ts);
     }
     if (sipRequest(b.head, i * PAYLOAD_HEAD_BYTES, b.headBytes(i))) this.sip[s] = 1;
+    this.asked[s] = b.payloadLen[i];
     this.sentAt[s] = ts;
     return f;
   }

@@ -13,10 +13,13 @@ import { FlowTable } from '../detect/flow-table.ts';
 import { loginRequestPath, prefixBytes } from '../detect/rules/form-logins.ts';
 import { LoginEvent, LoginSessions } from '../detect/rules/login-sessions.ts';
 import { DEFAULT_RULES } from '../detect/rules/rules-config.ts';
-import { PacketFlags, type PacketBatch } from '../net/packet-batch.ts';
+import { kerberosReply } from '../detect/rules/kerberos-reply.ts';
+import { Reply } from '../detect/rules/service-replies.ts';
+import { PAYLOAD_HEAD_BYTES, PacketFlags, type PacketBatch } from '../net/packet-batch.ts';
 
 const SYN = 0x02, RST = 0x04, FIN = 0x01, ACK = 0x10;
 const OPEN = 1, SERVER = 2;
+const KERBEROS_PORT = 88;
 
 export interface ClientAttempts {
   /** Capture times of the client's new connections. */
@@ -47,6 +50,12 @@ export class LoginAttempts {
   scan(b: PacketBatch): void {
     for (let i = 0; i < b.length; i++) {
       const f = b.flags[i];
+      // a KDC's refusals over UDP (kerberos-reply.ts; the detector reads only answers to a client's datagram)
+      if (f & PacketFlags.UDP && b.srcPort[i] === KERBEROS_PORT && !(f & (PacketFlags.MALFORMED | PacketFlags.UNSUPPORTED))) {
+        const r = kerberosReply(b.head, i * PAYLOAD_HEAD_BYTES, b.payloadLen[i], b.headBytes(i), false);
+        if (r === Reply.FAILURE || r === Reply.DENIED) this.of(b.formatAddress(i, 'dst')).failures.push(b.ts[i]);
+        continue;
+      }
       if (!(f & PacketFlags.TCP) || f & (PacketFlags.MALFORMED | PacketFlags.UNSUPPORTED)) continue;
       const tf = b.tcpFlags[i];
       const src = b.hostKey(i, 'src');

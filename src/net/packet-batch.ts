@@ -101,14 +101,27 @@ export const PacketFlags = {
 export type AddressSide = 'src' | 'dst';
 
 /**
- * Payload bytes kept per row (the `head` column): 32, so a server's answer whose outcome sits
- * past byte 16 is read: Active Directory's LDAP BindResponse writes 4-byte BER lengths and
- * puts its resultCode at byte 17 (RFC 4511 §4.2.2; 21 with a 4-byte messageID). 16 more
- * bytes a row cost no measurable CPU or memory on the whole node (README, "The packet path").
- * A multiple of 4 (`headWords`). Kerberos' KRB-ERROR code (RFC 4120 §5.9.1) lies at about
- * byte 46 over UDP (after pvno, msg-type, stime, susec), 50 over TCP: not reached.
+ * Payload bytes kept per row (the `head` column): 72, so a server's answer whose outcome sits
+ * past the first bytes is read. Active Directory's LDAP BindResponse writes 4-byte BER lengths
+ * and puts its resultCode at byte 17 (RFC 4511 §4.2.2; 21 with a 4-byte messageID). Kerberos'
+ * KRB-ERROR (RFC 4120 §5.9.1) puts its error-code's value at byte
+ *     [APPLICATION 30] tag and length   2-4   (7e LL, 7e 81 LL, 7e 82 LL LL: DER, under 64 KB)
+ *   + SEQUENCE tag and length           2-4
+ *   + pvno [0] INTEGER 5                5     (a0 03 02 01 05)
+ *   + msg-type [1] INTEGER 30           5
+ *   + ctime [2] KerberosTime            0|19  (a2 11 18 0f YYYYMMDDHHMMSSZ: MIT's KDC sets it to
+ *                                              the AS-REQ's nonce, so it is there; Windows omits it)
+ *   + cusec [3]                         0     (MIT sets 0, which DER leaves out)
+ *   + stime [4] KerberosTime            19
+ *   + susec [5] Microseconds            5-7   (a5 LL 02 LL 1-3 bytes: up to 999999)
+ *   + error-code [6] tag, lengths, INT  4     (a6 03 02 01)
+ * = 48 at most without ctime, 67 with it, plus 4 over TCP (the record mark, §7.2.2): 71, so
+ * its one byte (codes below 128) is byte 71 at the latest, the last of 72 bytes. 64 would
+ * miss MIT's answers with 2-byte lengths or over TCP; 56 every MIT answer. The bytes past
+ * 32 cost the decoder its copy (README, "The packet path", measured against 32).
+ * A multiple of 8, so the columns after it stay aligned (`headWords`).
  */
-export const PAYLOAD_HEAD_BYTES = 32;
+export const PAYLOAD_HEAD_BYTES = 72;
 /** `head` as 32-bit words per row (`headWords`). */
 export const PAYLOAD_HEAD_WORDS = PAYLOAD_HEAD_BYTES >>> 2;
 
@@ -200,6 +213,7 @@ export class PacketBatch {
   readonly dst4: Uint32Array;
   /** TCP sequence and acknowledgement numbers (0 when not TCP). */
   readonly tcpSeq: Uint32Array;
+  /** On a UDP row the exchange tracker marks UDP_REPLY: the payload length of the datagram it answers (src/detect/udp-exchanges.ts). */
   readonly tcpAck: Uint32Array;
   /** LINKTYPE_* of the frame (1 Ethernet, 113 SLL, ...). */
   readonly linkType: Uint16Array;

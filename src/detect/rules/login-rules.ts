@@ -74,6 +74,22 @@
 //                   authentication-failure event for a module to log) and fail2ban ships no
 //                   filter for it; none for an NNTP server. An unknown length goes to the
 //                   401 bucket, by rate.
+//   Kerberos        a KDC's KRB-ERROR of 24 (PREAUTH_FAILED: a wrong password, Windows' event
+//                   4771, what the domain's lockout counts) is a failed login, 6 (no such
+//                   account: kerbrute userenum) and 18 (locked or disabled) go to the 401 bucket,
+//                   25 (every Windows logon's first answer) counts nothing, an AS-REP forgives
+//                   (kerberos-reply.ts). Over UDP (kerberosAnswer) as SIP's answers, over TCP as a
+//                   session's. A 24 counts as SOCKS5's, by its AS-REQ's length (over UDP the
+//                   request's datagram the exchange tracker pairs the answer with, over TCP
+//                   credentialBytesOf without the record mark): a sprayer's one password over
+//                   many accounts changes the length with the principal's name, a refusal an
+//                   account; a workstation or service holding a stale password after a change
+//                   (a mapped drive, a scheduled task, a phone's mail client: the lockout storms
+//                   admins trace with event 4771) retries one account, one length, for as long
+//                   as it runs, and a repeated or unknown length goes to the 401 bucket, where a
+//                   fast bruteuser (one account, many passwords) still overflows it.
+//                   fail2ban's count only (no fail delay). Not seen: a sprayer whose names all
+//                   have one length, slower than the bucket's leak.
 //
 // Bounded like the source rules: one address-keyed table (LRU, evictions counted), typed
 // arrays per slot.
@@ -85,6 +101,7 @@ import { BucketTable, CLOCK_STEP_S, WindowCounter, riskScore } from './leaky-buc
 import { LoginEvent, LoginSessions } from './login-sessions.ts';
 import { ruleAlert, seconds } from './rule-alert.ts';
 import type { RulesConfig } from './rules-config.ts';
+import { kerberosReply } from './kerberos-reply.ts';
 import { Reply, SERVICE_NAMES, Service, sipReply } from './service-replies.ts';
 import { DistinctSet } from './distinct-set.ts';
 
@@ -102,7 +119,7 @@ export class LoginRules {
   private readonly deniedCount: Int32Array;
   /** Bit per Service the client's counted events came from. */
   private readonly services: Uint32Array;
-  /** SOCKS5, AMI: the lengths of the credentials the client failed with since its last login or alert. */
+  /** SOCKS5, AMI, memcached, XMPP, NNTP, Kerberos: the lengths of the credentials the client failed with since its last login or alert. */
   private readonly credentials: DistinctSet;
   /** LDAP: the length of the client's last refused BindRequest (0: none since its last login). */
   private readonly lastBind: Int32Array;
@@ -163,6 +180,18 @@ export class LoginRules {
     else if (r === Reply.DENIED) this.count(LoginEvent.DENIED, Service.SIP, 'sip', batch, i, client, out, true);
   }
 
+  /**
+   * A KDC's UDP datagram (row i, from port 88, sent to `client`, answering a datagram the
+   * client sent it: UDP_REPLY) read as kerberos-reply.ts does: a KRB-ERROR of 24 is a failed
+   * login when its AS-REQ's length is new for the client (as SOCKS5's), else and of 6 or 18 a
+   * refusal counted by rate, an AS-REP a login. Forgeable as sipAnswer's.
+   */
+  kerberosAnswer(batch: PacketBatch, i: number, client: AddressKey, out: Alert[]): void {
+    const r = kerberosReply(batch.head, i * PAYLOAD_HEAD_BYTES, batch.payloadLen[i], batch.headBytes(i), false);
+    // the AS-REQ's length: the exchange tracker's, of the datagram this answers (udp-exchanges.ts)
+    if (r !== Reply.NONE) this.count(r === Reply.FAILURE ? LoginEvent.FAILURE : r === Reply.SUCCESS ? LoginEvent.SUCCESS : LoginEvent.DENIED, Service.KERBEROS, 'kerberos', batch, i, client, out, true, batch.tcpAck[i]);
+  }
+
   /** The server's side of session `slot` ended (row i is its FIN or RST). */
   close(slot: number, batch: PacketBatch, i: number, client: AddressKey, out: Alert[]): void {
     const ev = this.sessions.close(slot, batch.ts[i], batch.tcpAck[i]);
@@ -192,6 +221,13 @@ export class LoginRules {
         if (!this.credentials.add(c, credential) && !again) return; // the same credentials again (on another connection)
       } else if (service !== Service.AMI) ev = LoginEvent.DENIED; // by rate
     }
+    // Kerberos: an AS-REQ of a length new for the client is a failed login; a repeated or
+    // unknown one goes to the 401 bucket (a stale password's retries, one account, one length)
+    if (ev === LoginEvent.FAILURE && service === Service.KERBEROS && (credential === 0 || !this.credentials.add(c, credential))) ev = LoginEvent.DENIED;
+    // Kerberos: a KDC answers at once (no fail delay), and a client retries a refused AS-REQ
+    // right away with another etype or over TCP: two or three refusals within a second are
+    // one logon, so only fail2ban's test counts them
+    if (service === Service.KERBEROS) answered = false;
     // LDAP: a bind of the length of the client's previous refused one counts as parallel guessing only
     let slow = true;
     if (ev === LoginEvent.FAILURE && service === Service.LDAP && credential !== 0) {

@@ -166,7 +166,7 @@ const DROPBEAR_DELAY_S = 0.125;
 
 /** The services where the client speaks first, so the server's first words already answer it (read as a reply). */
 const CLIENT_SPEAKS_FIRST = new Uint8Array(32);
-for (const svc of [Service.HTTP, Service.SIP, Service.SMB, Service.POSTGRES, Service.REDIS, Service.MSSQL, Service.MQTT, Service.LDAP, Service.MEMCACHED]) CLIENT_SPEAKS_FIRST[svc] = 1;
+for (const svc of [Service.HTTP, Service.SIP, Service.SMB, Service.POSTGRES, Service.REDIS, Service.MSSQL, Service.MQTT, Service.LDAP, Service.MEMCACHED, Service.KERBEROS]) CLIENT_SPEAKS_FIRST[svc] = 1;
 
 const SKIPPED_BANNER = 1;
 const KEX_REPLY_ENDED = 2; // the last plaintext packet was a KEX reply that ended with its segment
@@ -196,6 +196,14 @@ const MEMCACHED_SASL_MAX = 4096;
 
 /** The longest LDAP BindRequest read as one credential: a DN and a simple password of a few hundred bytes each (a SASL bind's NTLM or Kerberos token is longer: not one). */
 const LDAP_BIND_MAX = 4096;
+/**
+ * The longest AS-REQ read as one credential over TCP, its 4-byte record mark counted: a
+ * Windows client's with PA-ENC-TIMESTAMP and its addresses is a few hundred bytes (a
+ * PKINIT request's certificate, a few KB, is no password guess); RFC 4120 §7.2.2.
+ */
+const KERBEROS_AS_REQ_MAX = 4096;
+/** The record mark before a Kerberos message over TCP (RFC 4120 §7.2.2): taken off, so a request's length is the datagram's over UDP. */
+const KERBEROS_RECORD_MARK = 4;
 /** The longest XMPP <auth/> or <response/> read as one credential: the element (about 70 bytes) and the base64 of a SASL message of a few hundred bytes (PLAIN's authzid, user and password; SCRAM's proof; DIGEST-MD5's response). */
 const XMPP_SASL_MAX = 4096;
 /** The longest NNTP command line (RFC 3977 §3.1: 512 octets with its CRLF): the AUTHINFO PASS line. */
@@ -314,11 +322,18 @@ export class LoginSessions {
    * its last error and that error (the Login action), 0 when none or past AMI_ACTION_MAX.
    * Memcached: between the server's previous answer and this one (the SASL request). LDAP:
    * between the server's previous answer (or the connection's start) and this one (the
-   * BindRequest a BindResponse answers).
+   * BindRequest a BindResponse answers). Kerberos: the same, the AS-REQ a KDC's answer
+   * answers, without its record mark.
    */
   credentialBytesOf(slot: number): number {
     const svc = this.service[slot];
-    return svc === Service.SOCKS5 || svc === Service.AMI || svc === Service.MEMCACHED || svc === Service.LDAP || svc === Service.XMPP || svc === Service.NNTP ? this.skip[slot] : 0;
+    return svc === Service.SOCKS5 || svc === Service.AMI || svc === Service.MEMCACHED || svc === Service.LDAP || svc === Service.XMPP || svc === Service.NNTP || svc === Service.KERBEROS ? this.skip[slot] : 0;
+  }
+
+  /** Kerberos over TCP: the AS-REQ the KDC's answer (row i) acknowledges, as its length without the record mark; 0 when unknown or not one. */
+  private kerberosRequest(slot: number, batch: PacketBatch, i: number): number {
+    const n = this.clientBytes(slot, batch, i, KERBEROS_RECORD_MARK + 1, KERBEROS_AS_REQ_MAX);
+    return n === 0 ? 0 : n - KERBEROS_RECORD_MARK;
   }
 
   /** XMPP, NNTP: whether the last refusal's credential length had been refused on the same connection before (a retry of the same shape). */
@@ -373,6 +388,7 @@ export class LoginSessions {
         }
       }
       if (svc === Service.LDAP) this.skip[slot] = this.clientBytes(slot, batch, i, 1, LDAP_BIND_MAX);
+      if (svc === Service.KERBEROS) this.skip[slot] = this.kerberosRequest(slot, batch, i);
       if (svc === Service.XMPP) {
         this.skip[slot] = this.clientBytes(slot, batch, i, 1, XMPP_SASL_MAX);
         if (first !== 0x3c) return LoginEvent.NONE; // '<': not an element's start (the rest of a long one, a whitespace keepalive)
@@ -429,6 +445,11 @@ export class LoginSessions {
         if (svc === Service.LDAP) {
           this.lastTs[slot] = connStart >>> 0;
           this.skip[slot] = connStart === 0 ? 0 : this.clientBytes(slot, batch, i, 1, LDAP_BIND_MAX);
+        }
+        // Kerberos: the same, the client's AS-REQ (its record mark taken off)
+        if (svc === Service.KERBEROS) {
+          this.lastTs[slot] = connStart >>> 0;
+          this.skip[slot] = connStart === 0 ? 0 : this.kerberosRequest(slot, batch, i);
         }
         return CLIENT_SPEAKS_FIRST[svc] === 1 ? this.lines(slot, h, o, len, kept) : LoginEvent.NONE;
       }

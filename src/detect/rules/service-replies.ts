@@ -181,6 +181,7 @@
 // login tracker can find the end of the key exchange (SSH_MSG_NEWKEYS, 21).
 
 import { httpStatus, sipStatus } from './http-status.ts';
+import { isKerberosTcpAnswer, kerberosReply } from './kerberos-reply.ts';
 
 export const Service = {
   UNKNOWN: 0,
@@ -214,13 +215,15 @@ export const Service = {
   XMPP: 21,
   /** NNTP (RFC 3977), AUTHINFO (RFC 4643). */
   NNTP: 22,
+  /** Kerberos' KDC over TCP 88 (kerberos-reply.ts; its UDP answers are read by the source rules, login-rules.ts `kerberosAnswer`). */
+  KERBEROS: 23,
 } as const;
 
 /** DENIED: an HTTP 401 or 407, a refusal that may come before any credentials were sent. */
 export const Reply = { NONE: 0, FAILURE: 1, SUCCESS: 2, DENIED: 3 } as const;
 
 /** Names for evidence, by Service. */
-export const SERVICE_NAMES = ['unknown', 'ssh', 'ftp/smtp', 'pop3', 'imap', 'telnet', 'other', 'mysql', 'http', 'vnc', 'smb', 'postgresql', 'redis', 'rdp', 'sip', 'mssql', 'mqtt', 'ldap', 'socks5', 'ami', 'memcached', 'xmpp', 'nntp'] as const;
+export const SERVICE_NAMES = ['unknown', 'ssh', 'ftp/smtp', 'pop3', 'imap', 'telnet', 'other', 'mysql', 'http', 'vnc', 'smb', 'postgresql', 'redis', 'rdp', 'sip', 'mssql', 'mqtt', 'ldap', 'socks5', 'ami', 'memcached', 'xmpp', 'nntp', 'kerberos'] as const;
 
 const SP = 0x20, DASH = 0x2d, CR = 0x0d, LF = 0x0a, IAC = 0xff;
 
@@ -249,6 +252,7 @@ export function greetingService(h: Uint8Array, o: number, len: number, headBytes
   if (a === MEMCACHED_RESPONSE && memcachedResponse(h, o, len, avail) >= 0) return Service.MEMCACHED;
   if (a === 0x41 && startsWith(h, o, avail, AMI_GREETING, AMI_GREETING.length)) return Service.AMI;
   if (a === DASH && (startsWith(h, o, avail, '-WRONGPASS ', 11) || startsWith(h, o, avail, '-NOAUTH ', 8) || startsWith(h, o, avail, REDIS_OLD_WRONG, 16))) return Service.REDIS;
+  if (a === 0 && isKerberosTcpAnswer(h, o, len, headBytes)) return Service.KERBEROS;
   return Service.OTHER;
 }
 
@@ -606,6 +610,8 @@ export function loginReply(service: number, h: Uint8Array, o: number, len: numbe
       return memcachedAuthReply(h, o, len, avail);
     case Service.XMPP:
       return xmppSaslReply(h, o, len, avail);
+    case Service.KERBEROS:
+      return kerberosReply(h, o, len, headBytes, true);
     case Service.NNTP: {
       const code = replyCode(h, o, avail);
       return code === NNTP_REJECTED ? Reply.FAILURE : code === NNTP_ACCEPTED ? Reply.SUCCESS : Reply.NONE;

@@ -99,6 +99,8 @@ const VHIT = 64, HCOUNTED = 128;
 const VERIFIED = 256;
 /** SNMP's agent port (RFC 3417 §3). */
 const SNMP_PORT = 161;
+/** Kerberos KDC (RFC 4120 §7.2.1: UDP and TCP port 88). */
+const KERBEROS_PORT = 88;
 // the host of the horizontal rule's sweep this socket counted was taken back (it answered)
 const ANSWERED = 512;
 // port spaces within one distinct set (IP_PROTO: an IP protocol number, for nmap -sO)
@@ -678,6 +680,9 @@ export class SourceRules {
     // unsolicited "SIP/2.0 403", or one forged in the name of a DNS server the client asked,
     // would blame whoever it is sent to.
     if (!group && batch.flags[i] & PacketFlags.SIP_REPLY && batch.head[i * PAYLOAD_HEAD_BYTES] === 0x53 && batch.payloadLen[i] >= PAYLOAD_HEAD_BYTES) this.login.sipAnswer(batch, i, dst, out);
+    // A KDC's answer from port 88 to a client that sent it a datagram (UDP_REPLY): refused
+    // logins and enumerated names (login-rules.ts kerberosAnswer); 0x7e a KRB-ERROR, 0x6b an AS-REP
+    if (!group && sp === KERBEROS_PORT && batch.flags[i] & PacketFlags.UDP_REPLY && (batch.head[i * PAYLOAD_HEAD_BYTES] === 0x7e || batch.head[i * PAYLOAD_HEAD_BYTES] === 0x6b)) this.login.kerberosAnswer(batch, i, dst, out);
     if (t && sp !== dp) {
       // A large datagram toward a host may be an answer it never asked for (peers of
       // symmetric protocols, NTP 123↔123, IKE 500↔500, mDNS, are not reflections), unless it
