@@ -14,8 +14,8 @@ type Frame = { ts: number; bytes: Uint8Array };
 const echo = (ts: number, src: string, dst: string, type: 0 | 8): Frame => ({ ts, bytes: ethernet(0x0800, ipv4({ src, dst, protocol: 1 }, icmp(type, 0, [0, 7, 0, 1], new Array(56).fill(0)))) });
 const dgram = (ts: number, src: string, dst: string, sp: number, dp: number): Frame => ({ ts, bytes: ethernet(0x0800, ipv4({ src, dst, protocol: 17 }, udp(sp, dp, new Array(40).fill(0x30)))) });
 
-/** Marks the frames in one batch; returns each row's flags. */
-function marked(frames: Frame[]): number[] {
+/** The frames decoded into one batch and marked by a session verifier. */
+function markedBatch(frames: Frame[]): PacketBatch {
   const b = new PacketBatch(frames.length);
   const stats = new DecodeStats();
   for (const f of frames) {
@@ -23,6 +23,12 @@ function marked(frames: Frame[]): number[] {
     b.length++;
   }
   new SessionVerifier().mark(b);
+  return b;
+}
+
+/** Marks the frames in one batch; returns each row's flags. */
+function marked(frames: Frame[]): number[] {
+  const b = markedBatch(frames);
   return Array.from(b.flags.subarray(0, b.length));
 }
 
@@ -171,13 +177,7 @@ describe('the request an answer answers', () => {
       sized(1.001, KDC, C, 88, 50000, 180),
       sized(2, KDC, C, 464, 50000, 180), // from a port the client never sent to
     ];
-    const b = new PacketBatch(frames.length);
-    const stats = new DecodeStats();
-    for (const f of frames) {
-      decodeFrame(b, b.length, f.bytes, 0, f.bytes.length, f.bytes.length, 1, f.ts, stats);
-      b.length++;
-    }
-    new SessionVerifier().mark(b);
+    const b = markedBatch(frames);
     assert.deepEqual([1, 3, 4].map((i) => [b.flags[i]! & PacketFlags.UDP_REPLY ? 1 : 0, b.tcpAck[i]]), [[1, 231], [1, 240], [0, 0]]);
   });
 });
