@@ -98,7 +98,7 @@ import type { Alert } from '../alert.ts';
 import { FlowTable, type AddressKey } from '../flow-table.ts';
 import { PAYLOAD_HEAD_BYTES, type PacketBatch } from '../../net/packet-batch.ts';
 import { BucketTable, CLOCK_STEP_S, WindowCounter, riskScore } from './leaky-bucket.ts';
-import { LoginEvent, LoginSessions } from './login-sessions.ts';
+import { COUNTED_BY_LENGTH, LoginEvent, LoginSessions } from './login-sessions.ts';
 import { ruleAlert, seconds } from './rule-alert.ts';
 import type { RulesConfig } from './rules-config.ts';
 import { kerberosReply } from './kerberos-reply.ts';
@@ -216,7 +216,7 @@ export class LoginRules {
       }
       return;
     }
-    if (ev === LoginEvent.FAILURE && (service === Service.SOCKS5 || service === Service.AMI || service === Service.MEMCACHED || service === Service.XMPP || service === Service.NNTP)) {
+    if (ev === LoginEvent.FAILURE && COUNTED_BY_LENGTH[service]) {
       if (credential !== 0) {
         if (!this.credentials.add(c, credential) && !again) return; // the same credentials again (on another connection)
       } else if (service !== Service.AMI) ev = LoginEvent.DENIED; // by rate

@@ -168,6 +168,18 @@ const DROPBEAR_DELAY_S = 0.125;
 const CLIENT_SPEAKS_FIRST = new Uint8Array(32);
 for (const svc of [Service.HTTP, Service.SIP, Service.SMB, Service.POSTGRES, Service.REDIS, Service.MSSQL, Service.MQTT, Service.LDAP, Service.MEMCACHED, Service.KERBEROS]) CLIENT_SPEAKS_FIRST[svc] = 1;
 
+/**
+ * The services whose refusals login-rules.ts counts once per credential length (SOCKS5's rule:
+ * a stale password resends one length, a word list changes it); their greeting or first answer
+ * acknowledges nothing of the credentials yet, so those are measured from it.
+ */
+export const COUNTED_BY_LENGTH = new Uint8Array(32);
+for (const svc of [Service.SOCKS5, Service.AMI, Service.MEMCACHED, Service.XMPP, Service.NNTP]) COUNTED_BY_LENGTH[svc] = 1;
+
+/** The services whose refused request's length credentialBytesOf reports: those, and LDAP's and Kerberos' own rules. */
+const CREDENTIAL_READ = COUNTED_BY_LENGTH.slice();
+CREDENTIAL_READ[Service.LDAP] = CREDENTIAL_READ[Service.KERBEROS] = 1;
+
 const SKIPPED_BANNER = 1;
 const KEX_REPLY_ENDED = 2; // the last plaintext packet was a KEX reply that ended with its segment
 const VNC_CHALLENGED = 4; // the server sent VNC Authentication's challenge: its SecurityResult comes next
@@ -326,8 +338,7 @@ export class LoginSessions {
    * answers, without its record mark.
    */
   credentialBytesOf(slot: number): number {
-    const svc = this.service[slot];
-    return svc === Service.SOCKS5 || svc === Service.AMI || svc === Service.MEMCACHED || svc === Service.LDAP || svc === Service.XMPP || svc === Service.NNTP || svc === Service.KERBEROS ? this.skip[slot] : 0;
+    return CREDENTIAL_READ[this.service[slot]] ? this.skip[slot] : 0;
   }
 
   /** Kerberos over TCP: the AS-REQ the KDC's answer (row i) acknowledges, as its length without the record mark; 0 when unknown or not one. */
@@ -438,7 +449,7 @@ export class LoginSessions {
         // AMI: its actions come next, the greeting acknowledges nothing of the client's yet
         // Memcached: the client's bytes before this first answer are not seen (its length unknown)
         // XMPP, NNTP: the client's credentials come after this (its stream header, or nothing, acknowledged)
-        if (svc === Service.SOCKS5 || svc === Service.AMI || svc === Service.MEMCACHED || svc === Service.XMPP || svc === Service.NNTP) this.lastTs[slot] = batch.tcpAck[i];
+        if (COUNTED_BY_LENGTH[svc]) this.lastTs[slot] = batch.tcpAck[i];
         if (svc === Service.MEMCACHED) this.skip[slot] = 0;
         // LDAP: the client's bytes since its first (the SYN-ACK's acknowledgment) are its first
         // request, the bind this answers; later answers count from this one's acknowledgment
