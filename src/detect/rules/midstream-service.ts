@@ -20,7 +20,7 @@
 // seen); Telnet (echoed characters, its prompt unrecognisable mid-stream); AMI (its failure is
 // an error followed by the close, whose Login action is told by the greeting's context).
 
-import { Service, greetingService, replyCode } from './service-replies.ts';
+import { Service, greetingService, isPop3Err, replyCode } from './service-replies.ts';
 
 /** FTP (1) or SMTP (2), as codesDialect numbers them: the dialect a CODES port implies. */
 const FTP = 1, SMTP = 2;
@@ -52,7 +52,7 @@ export function midstreamService(h: Uint8Array, o: number, len: number, headByte
   if (SELF_NAMED[svc] === 1) return svc;
   const d = codesPort(port);
   if (d !== 0 && replyCode(h, o, avail) !== 0) return Service.CODES | (d << DIALECT_SHIFT);
-  if (port === POP3_PORT && avail >= 3 && ((h[o] === 0x2b && h[o + 1] === 0x4f && h[o + 2] === 0x4b) || (avail >= 4 && h[o] === 0x2d && (h[o + 1] | 0x20) === 0x65 && (h[o + 2] | 0x20) === 0x72 && (h[o + 3] | 0x20) === 0x72))) return Service.POP3; // "+OK", "-ERR"
+  if (port === POP3_PORT && (svc === Service.POP3 || isPop3Err(h, o, avail))) return Service.POP3; // "+OK" (greetingService's reading), "-ERR"
   if (port === IMAP_PORT && imapReply(h, o, avail)) return Service.IMAP;
   return Service.OTHER;
 }

@@ -566,6 +566,11 @@ function startsWith(h: Uint8Array, o: number, avail: number, word: string, min: 
   return true;
 }
 
+/** POP3's negative status indicator, "-ERR" (RFC 1939 §3), in any case. */
+export function isPop3Err(h: Uint8Array, o: number, avail: number): boolean {
+  return avail >= 4 && h[o] === DASH && (h[o + 1] | 0x20) === 0x65 && (h[o + 2] | 0x20) === 0x72 && (h[o + 3] | 0x20) === 0x72;
+}
+
 /** Whether a reply of `service` (not SSH, not VNC, not PostgreSQL: login-sessions.ts reads its result after its challenge) reports a failed or a successful login. */
 export function loginReply(service: number, h: Uint8Array, o: number, len: number, headBytes: number): number {
   const avail = Math.min(len, headBytes);
@@ -577,7 +582,7 @@ export function loginReply(service: number, h: Uint8Array, o: number, len: numbe
       return Reply.NONE;
     }
     case Service.POP3:
-      return avail >= 4 && h[o] === DASH && (h[o + 1] | 0x20) === 0x65 && (h[o + 2] | 0x20) === 0x72 && (h[o + 3] | 0x20) === 0x72 ? Reply.FAILURE : Reply.NONE; // "-ERR"
+      return isPop3Err(h, o, avail) ? Reply.FAILURE : Reply.NONE;
     case Service.IMAP: {
       // a tagged reply: tag, space, "NO " (untagged "* NO" is a warning, not an answer)
       if (avail < 4 || h[o] === 0x2a || h[o] === 0x2b) return Reply.NONE;
