@@ -110,7 +110,9 @@ const OPENED = 2048;
 // the sweep's slow unit taken back by the client's ACK of a SYN-ACK the capture lost
 // (unverified: its fast unit waits for the server's stand-in)
 const SLOW_BACK = 4096;
-const KEPT_AT_CLOSE = OPENED | ESTABLISHED | DATA | VERIFIED | HCOUNTED | ANSWERED | SLOW_BACK;
+// its first bytes a ClientHello on a connection not verified yet: counted when confirmed
+const HELLO_HELD = 8192;
+const KEPT_AT_CLOSE = OPENED | ESTABLISHED | DATA | VERIFIED | HCOUNTED | ANSWERED | SLOW_BACK | HELLO_HELD;
 // port spaces within one distinct set (IP_PROTO: an IP protocol number, for nmap -sO)
 const UDP_PORT = 0x10000, ICMP_ECHO = 0x20000, IP_PROTO = 0x40000, ARP_WHO_HAS = 0x80000, SCTP_PORT = 0x100000;
 // HOP_MISMATCH: the packet claims a source whose hop count it does not have (the session
@@ -478,6 +480,9 @@ export class SourceRules {
     if (!ack && !rst && !isGroupDestination(batch, i, v6)) this.opener(batch, i, src, dst, v6, dp, out);
     let s = this.sockets.find(src, dst, sp, dp);
     if (batch.flags[i] & PacketFlags.SYNACK_STANDIN && (s < 0 || this.sockState[s] & CLOSED)) s = this.standIn(batch, i, src, dst, sp, dp, s, ts);
+    // the client's first verified segment on a connection its ACK completed unverified (a
+    // SYN-ACK the capture lost, confirmed since by the server's stand-in), closed already or not
+    else if (s >= 0 && batch.flags[i] & PacketFlags.ESTABLISHED && (this.sockState[s] & (OPENED | ESTABLISHED | VERIFIED)) === (OPENED | ESTABLISHED)) this.confirmed(batch, i, s, src, dst, dp, ts, out);
     if (!syn && !rst && batch.payloadLen[i] > 0 && batch.flags[i] & PacketFlags.ESTABLISHED && (s < 0 || this.sockState[s] === (CLOSED | STRAY))) s = this.midstream(batch, i, src, dst, sp, dp, s, ts);
     // A bare RST of no connection followed: one the verifier saw refuse a stray segment with
     // ACK of its destination (RFC 9293 §3.10.7.1) is that destination's ACK flood from a real
@@ -570,6 +575,11 @@ export class SourceRules {
         if (alert) this.emit(out, alert, batch, i);
         alert = hf.requestMethod !== HttpMethod.NONE ? this.forms.request(batch, i, src, dst, !(st & DATA), hf.requestMethod) : null;
         if (alert) this.emit(out, alert, batch, i);
+      } else if (!verified && st & OPENED && !(st & DATA)) {
+        // its first bytes before the server's side confirmed the connection (a SYN-ACK the
+        // capture lost: standIn): what the readers of requests count, held until then
+        if (this.readsRequests) this.httpFlood.hold(s, batch, i);
+        if (this.connFlood.enabled && tlsClientHello(batch.head, i * PAYLOAD_HEAD_BYTES, batch.headBytes(i))) st |= HELLO_HELD;
       }
       // its first bytes a TLS ClientHello: a handshake it asks of the server; an FTP PASV or
       // EPSV: the empty connections it opens next are data (connection-flood.ts)
@@ -659,8 +669,11 @@ export class SourceRules {
    * Server segment i stood in for its connection's SYN-ACK, which the capture lost
    * (SYNACK_STANDIN: session-verifier.ts saw it at the number its client acknowledged,
    * acknowledging the client's SYN): the server's side is followed from this, its first byte,
-   * as from a SYN-ACK (greeting-first services included), and the client's connection, if
-   * its socket is here, is confirmed (`confirmed`). Returns the server's socket.
+   * as from a SYN-ACK (greeting-first services included), its client's first byte's number
+   * taken from the client's socket when this shard holds it (else unknown, 0, as for a
+   * connection picked up mid-stream). The client's shard confirms its side at the client's
+   * next segment, which the verifier marks ESTABLISHED from here (`confirmed`). Returns the
+   * server's socket.
    */
   private standIn(batch: PacketBatch, i: number, src: AddressKey, dst: AddressKey, sp: number, dp: number, s: number, ts: number): number {
     if (s < 0) s = this.sockets.insert(src, dst, sp, dp);
@@ -671,16 +684,18 @@ export class SourceRules {
     this.serverNext[s] = batch.tcpSeq[i] | 0; // its first byte: this segment's (newBytes reads it)
     this.login.open(s, opened ? this.serverNext[c] : 0);
     this.http.open(s);
-    if (opened) this.confirmed(c, dst, sp, ts);
     return s;
   }
 
   /**
-   * Client socket c (of `client`, to `port`) completed a handshake the server confirmed late
-   * (standIn): its sweep's host answered, as a verified ACK's does (the fast bucket's unit
-   * out; the slow one's too unless its ACK took it already: SLOW_BACK).
+   * Client socket c (of `client` to `server`'s `port`), whose ACK completed its handshake
+   * unverified, is verified at the client's segment i (the server's side confirmed it since:
+   * standIn): its sweep's host answered, as a verified ACK's does (the fast bucket's unit out;
+   * the slow one's too unless its ACK took it already: SLOW_BACK), and what it did before is
+   * counted now, as on a verified connection: its first request (held by the HTTP flood
+   * rule), its ClientHello (HELLO_HELD), or its close without a byte (connection-flood.ts).
    */
-  private confirmed(c: number, client: AddressKey, port: number, ts: number): void {
+  private confirmed(batch: PacketBatch, i: number, c: number, client: AddressKey, server: AddressKey, port: number, ts: number, out: Alert[]): void {
     let st = this.sockState[c];
     if (st & VERIFIED) return;
     st |= VERIFIED;
@@ -688,7 +703,13 @@ export class SourceRules {
       this.answered(client, port, ts, !(st & SLOW_BACK));
       st |= ANSWERED;
     }
-    this.sockState[c] = st;
+    let alert = this.readsRequests ? this.httpFlood.confirm(c, batch, i, client, server) : null;
+    if (alert) this.emit(out, alert, batch, i);
+    if (this.connFlood.enabled && (st & HELLO_HELD || (st & CLOSED && !(st & DATA)))) {
+      alert = this.connFlood.connection(batch, i, client, server, st & HELLO_HELD ? ConnectionKind.TLS : ConnectionKind.EMPTY);
+      if (alert) this.emit(out, alert, batch, i);
+    }
+    this.sockState[c] = st & ~HELLO_HELD;
   }
 
   /** Host `src` refused a stray segment of client `dst` (packet i, a bare RST): the client's per-source ACK flood. */
