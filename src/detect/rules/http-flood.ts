@@ -134,28 +134,32 @@ export class HttpFlood {
   /**
    * The client's first segment with payload on socket `slot` (row i), on a connection the
    * verifier has not verified yet, whose SYN-ACK the capture may have lost: a request line's
-   * method is held, nothing counted (the client may be forged), until `confirm`.
+   * method is held, nothing counted (the client may be forged), until `confirm`. Returns the
+   * method held, else NONE.
    */
-  hold(slot: number, batch: PacketBatch, i: number): void {
-    if (this.phase[slot] !== UNREAD) return;
+  hold(slot: number, batch: PacketBatch, i: number): HttpMethod {
+    if (this.phase[slot] !== UNREAD) return HttpMethod.NONE;
     const method = httpMethod(batch.head, i * PAYLOAD_HEAD_BYTES, batch.headBytes(i));
-    if (method === HttpMethod.NONE || method === HttpMethod.CONNECT) return;
+    if (method === HttpMethod.NONE || method === HttpMethod.CONNECT) return HttpMethod.NONE;
     this.phase[slot] = HELD;
     this.heldMethod[slot] = method;
     this.lastSeq[slot] = batch.tcpSeq[i] | 0;
     this.lastSeg[slot] = batch.ts[i];
+    return method;
   }
 
   /**
    * The connection of socket `slot` was verified at the client's segment at row i (from
    * `client` to `server`; its SYN-ACK lost, the server's side confirmed it since: session-verifier.ts
    * CLAIMED): its held request is read now, as `segment` would have read it, the connection an
-   * HTTP one. Returns the alert it made, if any.
+   * HTTP one (requestMethod: its method, else NONE). Returns the alert it made, if any.
    */
   confirm(slot: number, batch: PacketBatch, i: number, client: AddressKey, server: AddressKey): Alert | null {
+    this.requestMethod = HttpMethod.NONE;
     if (this.phase[slot] !== HELD) return null;
     this.phase[slot] = HTTP;
-    return this.request(batch, i, client, server, batch.ts[i], true, this.heldMethod[slot] as HttpMethod);
+    this.requestMethod = this.heldMethod[slot] as HttpMethod;
+    return this.request(batch, i, client, server, batch.ts[i], true, this.requestMethod);
   }
 
   /**

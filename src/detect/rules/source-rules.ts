@@ -188,6 +188,8 @@ export class SourceRules {
   private readonly sockStart: Float64Array;
   /** A server's side (SERVER): the sequence number past its furthest byte seen, from its SYN-ACK's on. */
   private readonly serverNext: Int32Array;
+  /** A client's socket whose first request is held (HttpFlood.hold): what it asks (FormLogins.pathOf). */
+  private readonly heldPath: Int16Array;
 
   // vertical: (src, dst, 0), distinct ports; its slow bucket: ports of the host whose
   // handshake the source never completed (scan-keys.ts; held alerts: see `vertical`)
@@ -255,6 +257,7 @@ export class SourceRules {
     this.sockState = new Uint16Array(maxSockets);
     this.sockStart = new Float64Array(maxSockets);
     this.serverNext = new Int32Array(maxSockets);
+    this.heldPath = new Int16Array(maxSockets);
 
     const v = c.verticalScan, h = c.horizontalScan;
     this.vScan = new ScanKeys(maxScanKeys, v, v.unansweredThreshold > 0 ? { threshold: v.unansweredThreshold, leakPerS: v.unansweredLeakPerS } : null, cool);
@@ -578,7 +581,8 @@ export class SourceRules {
       } else if (!verified && st & OPENED && !(st & DATA)) {
         // its first bytes before the server's side confirmed the connection (a SYN-ACK the
         // capture lost: standIn): what the readers of requests count, held until then
-        if (this.readsRequests) this.httpFlood.hold(s, batch, i);
+        const held = this.readsRequests ? this.httpFlood.hold(s, batch, i) : HttpMethod.NONE;
+        if (held !== HttpMethod.NONE) this.heldPath[s] = this.forms.pathOf(batch, i, held);
         if (this.connFlood.enabled && tlsClientHello(batch.head, i * PAYLOAD_HEAD_BYTES, batch.headBytes(i))) st |= HELLO_HELD;
       }
       // its first bytes a TLS ClientHello: a handshake it asks of the server; an FTP PASV or
@@ -704,6 +708,8 @@ export class SourceRules {
       st |= ANSWERED;
     }
     let alert = this.readsRequests ? this.httpFlood.confirm(c, batch, i, client, server) : null;
+    if (alert) this.emit(out, alert, batch, i);
+    alert = this.readsRequests && this.httpFlood.requestMethod !== HttpMethod.NONE ? this.forms.counted(this.heldPath[c], batch, i, client, server, true) : null;
     if (alert) this.emit(out, alert, batch, i);
     if (this.connFlood.enabled && (st & HELLO_HELD || (st & CLOSED && !(st & DATA)))) {
       alert = this.connFlood.connection(batch, i, client, server, st & HELLO_HELD ? ConnectionKind.TLS : ConnectionKind.EMPTY);
