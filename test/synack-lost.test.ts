@@ -113,6 +113,33 @@ test('an FTP guesser whose every SYN-ACK the capture lost is banned from its 530
   }
 });
 
+/**
+ * `n` one-request HTTP connections of the client to port 80 (a Hulk-like flood), every SYN-ACK
+ * lost: SYN, ACK, GET, the server's answer, FINs. `forged`: a third party sends the client's
+ * packets with an ACK of a guessed ISN; the real server refuses that ACK with a bare RST at the
+ * guessed number (RFC 9293 §3.10.7.3) and answers nothing.
+ */
+function getFlood(n: number, forged: boolean): Pkt[] {
+  const pkts: Pkt[] = [];
+  const get = 'GET /?a=1 HTTP/1.1\r\nHost: www.example.org\r\n\r\n';
+  for (let k = 0; k < n; k++) {
+    const t = 100 + k * 0.002, sp = 20000 + k, A = 9001 + k * 777, C = 3001 + k * 333, guess = A + 1_000_000;
+    const cl = (dt: number, flags: number, seq: number, ack: number, head?: string): Pkt => ({ ts: t + dt, src: CLIENT, dst: SERVER, sp, dp: 80, flags, seq, ack, payload: head?.length ?? 0, head });
+    const sv = (dt: number, flags: number, seq: number, ack: number, payload = 0): Pkt => ({ ts: t + dt, src: SERVER, dst: CLIENT, sp: 80, dp: sp, flags, seq, ack, payload, head: payload ? 'HTTP/1.1 200 OK\r\n' : undefined });
+    pkts.push(cl(0, SYN, C - 1, 0), cl(0.0005, ACK, C, forged ? guess : A), cl(0.0006, ACK | PSH, C, forged ? guess : A, get));
+    if (forged) pkts.push(sv(0.0008, RST, guess, 0));
+    else pkts.push(sv(0.0008, ACK | PSH, A, C + get.length, 600), cl(0.0009, FIN | ACK, C + get.length, A + 600), sv(0.001, FIN | ACK, A + 600, C + get.length + 1), cl(0.0011, ACK, C + get.length + 1, A + 601));
+  }
+  return pkts;
+}
+
+test('a one-request HTTP flood whose SYN-ACKs were lost is counted once the server confirms each connection; the same requests from a forged address never are', () => {
+  const real = runSharded(DEFAULT_RULES, [getFlood(300, false)]).out.filter((a) => a.source === CLIENT);
+  assert.ok(real.some((a) => a.type === 'http-flood' && a.blockable), `no http-flood alert: ${real.map(describe).join('; ')}`);
+  const forged = runSharded(DEFAULT_RULES, [getFlood(300, true)]).out.filter((a) => a.source === CLIENT && (a.type === 'http-flood' || a.type === 'connection-flood'));
+  assert.deepEqual(forged.map(describe), []);
+});
+
 const CLASSES = new URL('./fixtures/captures/classes/', import.meta.url).pathname;
 const LABELS = new Map(readFileSync(join(CLASSES, 'labels.tsv'), 'utf8').split('\n').slice(1).filter(Boolean).map((l) => {
   const col = l.split('\t');
@@ -151,6 +178,14 @@ for (const [file, type, service] of [
   ['classes_brute_kerberos_spray_tcp.pcap', 'brute-force', 'kerberos'],
   ['classes_brute_http_medusa.pcap', 'brute-force', 'http'],
   ['classes_scan_web_nikto.pcap', 'http-probing', undefined],
+  ['classes_brute_form_hydra_4.pcap', 'brute-force', 'http-form'],
+  // floods from one source: each request, ClientHello or empty connection counted once the
+  // server's side confirms its connection
+  ['classes_flood_http_hulk.pcap', 'http-flood', undefined],
+  ['classes_flood_http_slowloris.pcap', 'slow-http', undefined],
+  ['classes_flood_http_slow_read.pcap', 'slow-http', undefined],
+  ['classes_flood_tls_handshakes.pcap', 'connection-flood', undefined],
+  ['classes_flood_connect_443.pcap', 'connection-flood', undefined],
 ] as const) {
   test(`${file}, every SYN-ACK lost: the attacker is flagged (${type}${service ? `, ${service}` : ''}), nobody else`, () => {
     const { attackers: [attacker], victims: [victim] } = LABELS.get(file)!;
