@@ -2,7 +2,7 @@
 // burst, one leg of a bonded link): the client's SYN and ACK are seen, the server's SYN-ACK
 // is not. The session verifier takes the server's first segment at the number the client
 // acknowledged, acknowledging the client's SYN, for the lost SYN-ACK (CLAIMED,
-// SYNACK_STANDIN): only the two ends know both numbers. The rules then follow the server's
+// SYNACK_LOST with ESTABLISHED): only the two ends know both numbers. The rules then follow the server's
 // side from that segment (greeting-first services included) and take the sweep's host back.
 // A third party forging the client's ACK, or the server's replies, without both numbers
 // verifies nothing. Each class-file test here failed on 0253761 (false bans, or no ban).
@@ -21,13 +21,14 @@ import { readFrames, withoutSynAcks, writePcap } from '../devkit/capture-rewrite
 import type { Alert } from '../src/detect/alert.ts';
 
 const CLIENT = '203.0.113.7', SERVER = '10.9.0.21';
+const STANDIN = PacketFlags.SYNACK_LOST | PacketFlags.ESTABLISHED;
 const describe = (a: Alert) => `${a.type} ${a.source}→${a.target} blockable=${a.blockable} ${JSON.stringify(a.evidence)}`;
 
-/** The verifier's marks of a batch of `pkts`: ESTABLISHED and SYNACK_STANDIN by row. */
+/** The verifier's marks of a batch of `pkts`: ESTABLISHED, and the stand-in (SYNACK_LOST with ESTABLISHED), by row. */
 function marks(pkts: Pkt[]): { est: (k: number) => boolean; standIn: (k: number) => boolean } {
   const b = batchOf(pkts);
   new SessionVerifier().mark(b);
-  return { est: (k) => (b.flags[k]! & PacketFlags.ESTABLISHED) !== 0, standIn: (k) => (b.flags[k]! & PacketFlags.SYNACK_STANDIN) !== 0 };
+  return { est: (k) => (b.flags[k]! & PacketFlags.ESTABLISHED) !== 0, standIn: (k) => (b.flags[k]! & STANDIN) === STANDIN };
 }
 
 // the client's ISN 1000, the server's 5000 (its SYN-ACK, seq 5000 ack 1001, lost)

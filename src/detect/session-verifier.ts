@@ -67,8 +67,9 @@ const MIDSTREAM = 4;
  * claim was right, by a segment with ACK at that number that acknowledges the client's SYN
  * (its seq is the client's ack, its ack between the client's ISN + 1 and a window past it):
  * both numbers, which only the two ends of the connection know (RFC 9293 §3.4; RFC 6528 makes
- * each unguessable to a third party). That segment stands for the SYN-ACK (SYNACK_STANDIN) and
- * the connection is VERIFIED from it on, as Zeek still analyses a connection whose history has
+ * each unguessable to a third party). That segment stands for the SYN-ACK and the connection
+ * is VERIFIED from it on (the client's first claim and the stand-in are both marked
+ * SYNACK_LOST, the claim without ESTABLISHED), as Zeek still analyses a connection whose history has
  * no `h` and Suricata's stream engine (`async-oneside`) accepts a handshake whose SYN-ACK it
  * missed when the ACK completes it, but here only once the server's side confirms it. A bare
  * RST never confirms: a server refusing a forged ACK answers `<SEQ=SEG.ACK><CTL=RST>` (RFC 9293
@@ -238,6 +239,7 @@ export class SessionVerifier {
           this.state[s] = CLAIMED;
           this.sent[s] = a;
           this.clientTtl[s] = b.ttl[i];
+          if (st === SYN_SENT) return f | PacketFlags.SYNACK_LOST;
         }
         return f;
       }
@@ -267,7 +269,7 @@ export class SessionVerifier {
         this.verified++;
         this.learn(src, b.ttl[i], b.ts[i]);
         this.learn(dst, this.clientTtl[s], b.ts[i]);
-        return f | PacketFlags.ESTABLISHED | PacketFlags.SYNACK_STANDIN;
+        return f | PacketFlags.ESTABLISHED | PacketFlags.SYNACK_LOST;
       }
       if (st === PENDING || ((st === SYN_SENT || st === CLAIMED) && tf & ACK && ((b.tcpAck[i] - this.expect[s]) >>> 0) < MAX_UNSEEN_CLIENT_BYTES)) {
         // the server's bytes the client may acknowledge; a segment acknowledging the client's

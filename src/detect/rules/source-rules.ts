@@ -112,6 +112,9 @@ const OPENED = 2048;
 const SLOW_BACK = 4096;
 // its first bytes a ClientHello on a connection not verified yet: counted when confirmed
 const HELLO_HELD = 8192;
+// the server's segment that stood in for a lost SYN-ACK (session-verifier.ts; the client's
+// ACK claiming one carries SYNACK_LOST without ESTABLISHED)
+const STANDIN = PacketFlags.SYNACK_LOST | PacketFlags.ESTABLISHED;
 const KEPT_AT_CLOSE = OPENED | ESTABLISHED | DATA | VERIFIED | HCOUNTED | ANSWERED | SLOW_BACK | HELLO_HELD;
 // port spaces within one distinct set (IP_PROTO: an IP protocol number, for nmap -sO)
 const UDP_PORT = 0x10000, ICMP_ECHO = 0x20000, IP_PROTO = 0x40000, ARP_WHO_HAS = 0x80000, SCTP_PORT = 0x100000;
@@ -482,7 +485,7 @@ export class SourceRules {
     // FIN, NULL, Xmas... without ACK reach ports as SYNs do
     if (!ack && !rst && !isGroupDestination(batch, i, v6)) this.opener(batch, i, src, dst, v6, dp, out);
     let s = this.sockets.find(src, dst, sp, dp);
-    if (batch.flags[i] & PacketFlags.SYNACK_STANDIN && (s < 0 || this.sockState[s] & CLOSED)) s = this.standIn(batch, i, src, dst, sp, dp, s, ts);
+    if ((batch.flags[i] & STANDIN) === STANDIN && (s < 0 || this.sockState[s] & CLOSED)) s = this.standIn(batch, i, src, dst, sp, dp, s, ts);
     // the client's first verified segment on a connection its ACK completed unverified (a
     // SYN-ACK the capture lost, confirmed since by the server's stand-in), closed already or not
     else if (s >= 0 && batch.flags[i] & PacketFlags.ESTABLISHED && (this.sockState[s] & (OPENED | ESTABLISHED | VERIFIED)) === (OPENED | ESTABLISHED)) this.confirmed(batch, i, s, src, dst, dp, ts, out);
@@ -539,8 +542,8 @@ export class SourceRules {
       if (verified && st & HCOUNTED && c.horizontalScan.enabled) {
         this.answered(src, dp, ts, !(st & SLOW_BACK));
         st |= ANSWERED;
-      } else if (st & HCOUNTED && !(st & SLOW_BACK) && c.horizontalScan.enabled && this.sockets.find(dst, src, dp, sp) < 0) {
-        // its ACK of a SYN-ACK the capture did not hold (no server's side followed): no
+      } else if (st & HCOUNTED && batch.flags[i] & PacketFlags.SYNACK_LOST && c.horizontalScan.enabled) {
+        // its ACK of a SYN-ACK the capture did not hold (session-verifier.ts): no
         // stack sends it unanswered (RFC 9293 §3.5), so the host is no attempt that never
         // completed, the slow bucket's measure (as the vertical rule's slow bucket takes its
         // unit back below); anyone can send it, so the fast bucket's unit stays until the
@@ -671,7 +674,7 @@ export class SourceRules {
 
   /**
    * Server segment i stood in for its connection's SYN-ACK, which the capture lost
-   * (SYNACK_STANDIN: session-verifier.ts saw it at the number its client acknowledged,
+   * (SYNACK_LOST with ESTABLISHED: session-verifier.ts saw it at the number its client acknowledged,
    * acknowledging the client's SYN): the server's side is followed from this, its first byte,
    * as from a SYN-ACK (greeting-first services included), its client's first byte's number
    * taken from the client's socket when this shard holds it (else unknown, 0, as for a
