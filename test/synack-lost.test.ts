@@ -25,10 +25,10 @@ const STANDIN = PacketFlags.SYNACK_LOST | PacketFlags.ESTABLISHED;
 const describe = (a: Alert) => `${a.type} ${a.source}→${a.target} blockable=${a.blockable} ${JSON.stringify(a.evidence)}`;
 
 /** The verifier's marks of a batch of `pkts`: ESTABLISHED, and the stand-in (SYNACK_LOST with ESTABLISHED), by row. */
-function marks(pkts: Pkt[]): { est: (k: number) => boolean; standIn: (k: number) => boolean } {
+function marks(pkts: Pkt[]): { est: (k: number) => boolean; standIn: (k: number) => boolean; lost: (k: number) => boolean } {
   const b = batchOf(pkts);
   new SessionVerifier().mark(b);
-  return { est: (k) => (b.flags[k]! & PacketFlags.ESTABLISHED) !== 0, standIn: (k) => (b.flags[k]! & STANDIN) === STANDIN };
+  return { est: (k) => (b.flags[k]! & PacketFlags.ESTABLISHED) !== 0, standIn: (k) => (b.flags[k]! & STANDIN) === STANDIN, lost: (k) => (b.flags[k]! & PacketFlags.SYNACK_LOST) !== 0 };
 }
 
 // the client's ISN 1000, the server's 5000 (its SYN-ACK, seq 5000 ack 1001, lost)
@@ -41,6 +41,7 @@ test('the verifier: the server\'s first segment at the number its client acknowl
   // a greeting-first server (SSH): SYN, ACK, the server's banner, the client's banner
   let m = marks([SYN_, ACK_, s(1.02, ACK | PSH, 5001, 1001, 40), c(1.03, ACK | PSH, 1001, 5041, 30)]);
   assert.equal(m.est(1), false, 'the client\'s ACK alone proves nothing: anyone can send it');
+  assert.ok(m.lost(1), 'the client\'s ACK is marked as claiming a SYN-ACK not seen (the sweep\'s slow bucket reads it)');
   assert.ok(m.est(2) && m.standIn(2), 'the banner at the claimed number, acknowledging the SYN');
   assert.ok(m.est(3) && !m.standIn(3));
   // a client-first one (HTTP): the request, then the answer acknowledging its bytes
@@ -78,6 +79,7 @@ test('the verifier: a forged client ACK, or a forged server reply, without both 
   // with the SYN-ACK seen, the client's ACK must match it as before: the rule is only for a lost one
   m = marks([SYN_, s(1.005, SYN | ACK, 5000, 1001), c(1.01, ACK, 1001, 777), s(1.02, ACK | PSH, 777, 1001, 40)]);
   assert.equal(m.est(3), false);
+  assert.equal(m.lost(2), false, 'an ACK after a SYN-ACK seen claims nothing lost');
 });
 
 /**
