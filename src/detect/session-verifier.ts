@@ -5,7 +5,9 @@
 // captured link, before packets are split into shards by source (it sees both directions),
 // and marks each packet:
 // - ESTABLISHED: a segment of a connection whose client acknowledged the server's ISN + 1;
-//   or, its handshake not captured (MIDSTREAM), whose one side acknowledged bytes the other sent;
+//   or, its SYN-ACK not captured (CLAIMED), whose server sent its first bytes at the number the
+//   client acknowledged and acknowledged the client's SYN; or, its handshake not captured
+//   (MIDSTREAM), whose one side acknowledged bytes the other sent;
 // - SOURCE_SEEN: its source completed such a handshake within `sessionMemoryS` (as the client;
 //   or as the server, by acknowledging the client's ISN + 1 in its SYN-ACK, which a forger of
 //   the server's address cannot see either): it has had real sessions here;
@@ -58,6 +60,22 @@ const VERIFIED = 3;
  * some of those bytes (expect to sent) for it to be verified.
  */
 const MIDSTREAM = 4;
+/**
+ * The client's SYN seen, then its ACK, the SYN-ACK not (a sensor under load, a mirror port
+ * dropping a burst, one leg of a bonded link): the client claims the server's ISN + 1 (its
+ * ack, kept in `sent`, the latest claim). The server proves it is the server, and so that the
+ * claim was right, by a segment with ACK at that number that acknowledges the client's SYN
+ * (its seq is the client's ack, its ack between the client's ISN + 1 and a window past it):
+ * both numbers, which only the two ends of the connection know (RFC 9293 §3.4; RFC 6528 makes
+ * each unguessable to a third party). That segment stands for the SYN-ACK and the connection
+ * is VERIFIED from it on (the client's first claim and the stand-in are both marked
+ * SYNACK_LOST, the claim without ESTABLISHED), as Zeek still analyses a connection whose history has
+ * no `h` and Suricata's stream engine (`async-oneside`) accepts a handshake whose SYN-ACK it
+ * missed when the ACK completes it, but here only once the server's side confirms it. A bare
+ * RST never confirms: a server refusing a forged ACK answers `<SEQ=SEG.ACK><CTL=RST>` (RFC 9293
+ * §3.10.7.3), at the forged number, without ACK.
+ */
+const CLAIMED = 5;
 
 const INITIAL_TTLS = [30, 32, 60, 64, 128, 255];
 
@@ -103,6 +121,8 @@ export class SessionVerifier {
   /** PENDING: the end of the server's bytes seen so far (its SYN-ACK's seq + 1, then each segment's end). */
   private readonly sent: Uint32Array;
   private readonly state: Uint8Array;
+  /** CLAIMED: the TTL of the client's ACK, learnt for its source once the server confirms it. */
+  private readonly clientTtl: Uint8Array;
   private readonly sources: FlowTable;
   private readonly seenAt: Float64Array;
   private readonly hops: Int16Array;
@@ -123,6 +143,7 @@ export class SessionVerifier {
     this.expect = new Uint32Array(config.maxConnections);
     this.sent = new Uint32Array(config.maxConnections);
     this.state = new Uint8Array(config.maxConnections);
+    this.clientTtl = new Uint8Array(config.maxConnections);
     this.sources = new FlowTable(config.maxSources);
     this.seenAt = new Float64Array(config.maxSources);
     this.hops = new Int16Array(config.maxSources);
@@ -194,7 +215,7 @@ export class SessionVerifier {
       }
       if (this.state[s] === VERIFIED) return f | PacketFlags.ESTABLISHED;
       // It answers the client's SYN it could not have seen unless it is the real server.
-      if (this.state[s] === SYN_SENT && b.tcpAck[i] === this.expect[s]) this.learn(src, b.ttl[i], b.ts[i]);
+      if ((this.state[s] === SYN_SENT || this.state[s] === CLAIMED) && b.tcpAck[i] === this.expect[s]) this.learn(src, b.ttl[i], b.ts[i]);
       this.state[s] = PENDING;
       this.expect[s] = (b.tcpSeq[i] + 1) >>> 0;
       this.sent[s] = this.expect[s];
@@ -211,6 +232,17 @@ export class SessionVerifier {
       // (mid-stream: at least one of the bytes seen, past the first's number)
       const a = b.tcpAck[i];
       const st = this.state[s];
+      if (st === SYN_SENT || st === CLAIMED) {
+        // its SYN seen, the SYN-ACK not: its ACK claims the server's numbers (CLAIMED), the
+        // latest claim kept (it moves past server bytes the capture lost too)
+        if (tf & ACK && (st === SYN_SENT || ((a - this.sent[s]) | 0) > 0)) {
+          this.state[s] = CLAIMED;
+          this.sent[s] = a;
+          this.clientTtl[s] = b.ttl[i];
+          if (st === SYN_SENT) return f | PacketFlags.SYNACK_LOST;
+        }
+        return f;
+      }
       if (st === MIDSTREAM && !(tf & ACK && ((a - this.expect[s]) | 0) > 0 && ((this.sent[s] - a) | 0) >= 0)) {
         this.stray(src, dst, sport, dport, b.ts[i]);
         return f;
@@ -228,11 +260,22 @@ export class SessionVerifier {
     if (s >= 0) {
       const st = this.state[s];
       if (st === VERIFIED) return f | PacketFlags.ESTABLISHED;
-      if (st === PENDING || (st === SYN_SENT && tf & ACK && ((b.tcpAck[i] - this.expect[s]) >>> 0) < MAX_UNSEEN_CLIENT_BYTES)) {
+      if (st === CLAIMED && tf & ACK && b.tcpSeq[i] === this.sent[s] && ((b.tcpAck[i] - this.expect[s]) >>> 0) < MAX_UNSEEN_CLIENT_BYTES) {
+        // the server's first segment at the number its client claimed, acknowledging the
+        // client's SYN: the lost SYN-ACK's stand-in (CLAIMED)
+        this.state[s] = VERIFIED;
+        this.conns.protect(s);
+        this.handshakes++;
+        this.verified++;
+        this.learn(src, b.ttl[i], b.ts[i]);
+        this.learn(dst, this.clientTtl[s], b.ts[i]);
+        return f | PacketFlags.ESTABLISHED | PacketFlags.SYNACK_LOST;
+      }
+      if (st === PENDING || ((st === SYN_SENT || st === CLAIMED) && tf & ACK && ((b.tcpAck[i] - this.expect[s]) >>> 0) < MAX_UNSEEN_CLIENT_BYTES)) {
         // the server's bytes the client may acknowledge; a segment acknowledging the client's
         // SYN (its SYN-ACK missing from the capture) stands for the SYN-ACK from its own bytes on
         const end = (b.tcpSeq[i] + b.payloadLen[i] + (tf & FIN ? 1 : 0)) >>> 0;
-        if (st === SYN_SENT) {
+        if (st !== PENDING) {
           this.state[s] = PENDING;
           this.expect[s] = b.tcpSeq[i];
           this.sent[s] = end;

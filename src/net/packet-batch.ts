@@ -68,6 +68,14 @@ export const PacketFlags = {
   /** Set by the UDP exchange tracker: a UDP datagram to a port its destination sent UDP from to this source within the window: an answer. */
   UDP_REPLY: 1 << 27,
   /**
+   * UDP_REPLY's bit on a TCP row (only UDP rows carry that one): set by the session verifier
+   * on a handshake whose SYN it saw and whose SYN-ACK it did not (the capture lost it;
+   * session-verifier.ts, CLAIMED): on the client's ACK that completes it (not ESTABLISHED:
+   * anyone may send it), and with ESTABLISHED on the server's segment that verified it, which
+   * stands for the SYN-ACK (the server's stream begins at its sequence number).
+   */
+  SYNACK_LOST: 1 << 27,
+  /**
    * An ARP frame sent to every host of the link: an Ethernet destination of
    * ff:ff:ff:ff:ff:ff, or a Linux cooked capture's packet type broadcast (1) or multicast (2)
    * (outgoing, 4, says nothing of the destination). A host asks the whole link for a neighbour it does not know yet;

@@ -123,8 +123,21 @@ export class FormLogins {
     // a request that cannot be a login request (a POST, or a GET when GET forms are read)
     // matters only for its credit, which only a pair with an entry takes
     if (method !== HttpMethod.POST && (method !== HttpMethod.GET || this.gets.length === 0) && (cfg.otherRequestCredit === 0 || this.clients.size === 0)) return null;
-    const p = loginPath(batch, i, method, this.posts, this.gets);
-    if (p === NOT_A_REQUEST) return null;
+    return this.counted(loginPath(batch, i, method, this.posts, this.gets), batch, i, client, server, opens);
+  }
+
+  /** What request row i (its method `method`) asks, as `request` reads it: a login path's index, OTHER_REQUEST or NOT_A_REQUEST. */
+  pathOf(batch: PacketBatch, i: number, method: HttpMethod): number {
+    return loginPath(batch, i, method, this.posts, this.gets);
+  }
+
+  /**
+   * A request asking `p` (pathOf), counted at row i (the request's own, or the client's segment
+   * that verified a connection whose first request was held: source-rules.ts confirmed).
+   */
+  counted(p: number, batch: PacketBatch, i: number, client: AddressKey, server: AddressKey, opens: boolean): Alert | null {
+    const cfg = this.cfg;
+    if (!cfg.enabled || p === NOT_A_REQUEST) return null;
     const ts = batch.ts[i];
     const b = this.bucket;
     if (p < 0) {

@@ -44,6 +44,9 @@ import type { RulesConfig } from './rules-config.ts';
 const UNREAD = 0; // no payload from the client yet
 const HTTP = 1; // its first segment was a request line
 const OTHER = 2; // not HTTP/1.x (TLS, another protocol, a CONNECT tunnel): not read
+// its first segment a request line on a connection not verified yet (its SYN-ACK lost): the
+// method held, nothing counted until the server's side confirms the connection (confirm)
+const HELD = 3;
 /** open()'s window shift when the snap length cut the SYN's options: the client's windows are not read. */
 export const WSCALE_UNKNOWN = 255;
 
@@ -63,6 +66,8 @@ export class HttpFlood {
   /** The window shift the client's SYN offered (RFC 7323), and since when its window is small (-1: it is not). */
   private readonly wscale: Uint8Array;
   private readonly smallSince: Float64Array;
+  /** HELD: the held request's method. */
+  private readonly heldMethod: Uint8Array;
   // per (client, server) slot
   private readonly clients: FlowTable;
   private readonly requests: BucketTable;
@@ -89,6 +94,7 @@ export class HttpFlood {
     this.lastTrickle = new Float64Array(sockets);
     this.wscale = new Uint8Array(sockets);
     this.smallSince = new Float64Array(sockets);
+    this.heldMethod = new Uint8Array(sockets);
     this.clients = new FlowTable(checkCapacity(maxClients));
     const cool = config.cooldownS;
     this.requests = new BucketTable(maxClients, this.flood.threshold, this.flood.leakPerS, cool);
@@ -123,6 +129,37 @@ export class HttpFlood {
     this.phase[slot] = HTTP;
     this.lastSeq[slot] = (batch.tcpSeq[i] - 1) | 0;
     this.lastSeg[slot] = batch.ts[i];
+  }
+
+  /**
+   * The client's first segment with payload on socket `slot` (row i), on a connection the
+   * verifier has not verified yet, whose SYN-ACK the capture may have lost: a request line's
+   * method is held, nothing counted (the client may be forged), until `confirm`. Returns the
+   * method held, else NONE.
+   */
+  hold(slot: number, batch: PacketBatch, i: number): HttpMethod {
+    if (this.phase[slot] !== UNREAD) return HttpMethod.NONE;
+    const method = httpMethod(batch.head, i * PAYLOAD_HEAD_BYTES, batch.headBytes(i));
+    if (method === HttpMethod.NONE || method === HttpMethod.CONNECT) return HttpMethod.NONE;
+    this.phase[slot] = HELD;
+    this.heldMethod[slot] = method;
+    this.lastSeq[slot] = batch.tcpSeq[i] | 0;
+    this.lastSeg[slot] = batch.ts[i];
+    return method;
+  }
+
+  /**
+   * The connection of socket `slot` was verified at the client's segment at row i (from
+   * `client` to `server`; its SYN-ACK lost, the server's side confirmed it since: session-verifier.ts
+   * CLAIMED): its held request is read now, as `segment` would have read it, the connection an
+   * HTTP one (requestMethod: its method, else NONE). Returns the alert it made, if any.
+   */
+  confirm(slot: number, batch: PacketBatch, i: number, client: AddressKey, server: AddressKey): Alert | null {
+    this.requestMethod = HttpMethod.NONE;
+    if (this.phase[slot] !== HELD) return null;
+    this.phase[slot] = HTTP;
+    this.requestMethod = this.heldMethod[slot] as HttpMethod;
+    return this.request(batch, i, client, server, batch.ts[i], true, this.requestMethod);
   }
 
   /**

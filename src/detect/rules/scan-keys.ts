@@ -152,11 +152,14 @@ export class ScanKeys {
 
   /**
    * The source completed a handshake the key counted as a TCP attempt: its unit out of the
-   * slow bucket (failed attempts only, as Zeek counts), and out of the fast one when `fast`.
+   * slow bucket (failed attempts only, as Zeek counts) when `slow`, and out of the fast one
+   * when `fast` (a unit the slow one gave back already, SLOW_BACK in source-rules.ts, is not
+   * taken twice). A key not found (s < 0) takes nothing.
    */
-  takeBack(s: number, ts: number, fast: boolean): void {
+  takeBack(s: number, ts: number, fast: boolean, slow = true): void {
+    if (s < 0) return;
     if (fast) takeOne(this.fast, s, ts);
-    if (this.slow !== null) takeOne(this.slow, s, ts);
+    if (slow && this.slow !== null) takeOne(this.slow, s, ts);
   }
 }
 

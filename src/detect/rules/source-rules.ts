@@ -103,6 +103,19 @@ const SNMP_PORT = 161;
 const KERBEROS_PORT = 88;
 // the host of the horizontal rule's sweep this socket counted was taken back (it answered)
 const ANSWERED = 512;
+// a client's socket its own SYN opened (serverNext holds its first byte's number), kept with
+// what its connection did (KEPT_AT_CLOSE) once closed: its server may confirm it after the
+// client closed (a SYN-ACK the capture lost, the server's FIN the stand-in: standIn)
+const OPENED = 2048;
+// the sweep's slow unit taken back by the client's ACK of a SYN-ACK the capture lost
+// (unverified: its fast unit waits for the server's stand-in)
+const SLOW_BACK = 4096;
+// its first bytes a ClientHello on a connection not verified yet: counted when confirmed
+const HELLO_HELD = 8192;
+// the server's segment that stood in for a lost SYN-ACK (session-verifier.ts; the client's
+// ACK claiming one carries SYNACK_LOST without ESTABLISHED)
+const STANDIN = PacketFlags.SYNACK_LOST | PacketFlags.ESTABLISHED;
+const KEPT_AT_CLOSE = OPENED | ESTABLISHED | DATA | VERIFIED | HCOUNTED | ANSWERED | SLOW_BACK | HELLO_HELD;
 // port spaces within one distinct set (IP_PROTO: an IP protocol number, for nmap -sO)
 const UDP_PORT = 0x10000, ICMP_ECHO = 0x20000, IP_PROTO = 0x40000, ARP_WHO_HAS = 0x80000, SCTP_PORT = 0x100000;
 // HOP_MISMATCH: the packet claims a source whose hop count it does not have (the session
@@ -178,6 +191,8 @@ export class SourceRules {
   private readonly sockStart: Float64Array;
   /** A server's side (SERVER): the sequence number past its furthest byte seen, from its SYN-ACK's on. */
   private readonly serverNext: Int32Array;
+  /** A client's socket whose first request is held (HttpFlood.hold): what it asks (FormLogins.pathOf). */
+  private readonly heldPath: Int16Array;
 
   // vertical: (src, dst, 0), distinct ports; its slow bucket: ports of the host whose
   // handshake the source never completed (scan-keys.ts; held alerts: see `vertical`)
@@ -245,6 +260,7 @@ export class SourceRules {
     this.sockState = new Uint16Array(maxSockets);
     this.sockStart = new Float64Array(maxSockets);
     this.serverNext = new Int32Array(maxSockets);
+    this.heldPath = new Int16Array(maxSockets);
 
     const v = c.verticalScan, h = c.horizontalScan;
     this.vScan = new ScanKeys(maxScanKeys, v, v.unansweredThreshold > 0 ? { threshold: v.unansweredThreshold, leakPerS: v.unansweredLeakPerS } : null, cool);
@@ -457,8 +473,9 @@ export class SourceRules {
         return;
       }
       if (s < 0) s = this.sockets.insert(src, dst, sp, dp);
-      this.sockState[s] = SYN_SENT;
+      this.sockState[s] = SYN_SENT | OPENED;
       this.sockStart[s] = ts;
+      this.serverNext[s] = (batch.tcpSeq[i] + 1) | 0; // its first byte's number, for a stand-in SYN-ACK (standIn)
       this.httpFlood.open(s, batch.flags[i] & PacketFlags.TCP_WSCALE ? batch.tcpWscale[i] : batch.headersCut(i) ? WSCALE_UNKNOWN : 0);
       if (kind !== ProbeKind.NONE) this.probe(batch, i, src, kind, out);
       if (!isGroupDestination(batch, i, v6)) this.sockState[s] |= this.opener(batch, i, src, dst, v6, dp, out);
@@ -468,6 +485,10 @@ export class SourceRules {
     // FIN, NULL, Xmas... without ACK reach ports as SYNs do
     if (!ack && !rst && !isGroupDestination(batch, i, v6)) this.opener(batch, i, src, dst, v6, dp, out);
     let s = this.sockets.find(src, dst, sp, dp);
+    if ((batch.flags[i] & STANDIN) === STANDIN && (s < 0 || this.sockState[s] & CLOSED)) s = this.standIn(batch, i, src, dst, sp, dp, s, ts);
+    // the client's first verified segment on a connection its ACK completed unverified (a
+    // SYN-ACK the capture lost, confirmed since by the server's stand-in), closed already or not
+    else if (s >= 0 && batch.flags[i] & PacketFlags.ESTABLISHED && (this.sockState[s] & (OPENED | ESTABLISHED | VERIFIED)) === (OPENED | ESTABLISHED)) this.confirmed(batch, i, s, src, dst, dp, ts, out);
     if (!syn && !rst && batch.payloadLen[i] > 0 && batch.flags[i] & PacketFlags.ESTABLISHED && (s < 0 || this.sockState[s] === (CLOSED | STRAY))) s = this.midstream(batch, i, src, dst, sp, dp, s, ts);
     // A bare RST of no connection followed: one the verifier saw refuse a stray segment with
     // ACK of its destination (RFC 9293 §3.10.7.1) is that destination's ACK flood from a real
@@ -519,8 +540,16 @@ export class SourceRules {
       // counts failed attempts only, and a load balancer's or a monitor's connect checks
       // (HAProxy, kubelet, a blackbox exporter's tcp_connect) complete and close without a byte
       if (verified && st & HCOUNTED && c.horizontalScan.enabled) {
-        this.answered(src, dp, ts);
+        this.answered(src, dp, ts, !(st & SLOW_BACK));
         st |= ANSWERED;
+      } else if (st & HCOUNTED && batch.flags[i] & PacketFlags.SYNACK_LOST && c.horizontalScan.enabled) {
+        // its ACK of a SYN-ACK the capture did not hold (session-verifier.ts): no
+        // stack sends it unanswered (RFC 9293 §3.5), so the host is no attempt that never
+        // completed, the slow bucket's measure (as the vertical rule's slow bucket takes its
+        // unit back below); anyone can send it, so the fast bucket's unit stays until the
+        // server's side confirms it (standIn). A forged ACK only lowers its address's count.
+        this.hScan.takeBack(this.hScan.find(src, 0, dp), ts, false, true);
+        st |= SLOW_BACK;
       }
       // an answered port is no part of a burst of probes (a monitor checking a host's ports),
       // nor of a slow scan's failed attempts (Zeek counts failed connections only)
@@ -540,7 +569,7 @@ export class SourceRules {
     if (batch.payloadLen[i] > 0) {
       // the client speaks on a connection it opened: a host of its sweep of that port answered
       if (st & HCOUNTED && !(st & ANSWERED) && st & ESTABLISHED && !(st & DATA) && c.horizontalScan.enabled) {
-        this.answered(src, dp, ts);
+        this.answered(src, dp, ts, !(st & SLOW_BACK));
         st |= ANSWERED;
       }
       // its requests, on connections it completed (what it sent itself): read once, by the
@@ -552,6 +581,12 @@ export class SourceRules {
         if (alert) this.emit(out, alert, batch, i);
         alert = hf.requestMethod !== HttpMethod.NONE ? this.forms.request(batch, i, src, dst, !(st & DATA), hf.requestMethod) : null;
         if (alert) this.emit(out, alert, batch, i);
+      } else if (!verified && st & OPENED && !(st & DATA)) {
+        // its first bytes before the server's side confirmed the connection (a SYN-ACK the
+        // capture lost: standIn): what the readers of requests count, held until then
+        const held = this.readsRequests ? this.httpFlood.hold(s, batch, i) : HttpMethod.NONE;
+        if (held !== HttpMethod.NONE) this.heldPath[s] = this.forms.pathOf(batch, i, held);
+        if (this.connFlood.enabled && tlsClientHello(batch.head, i * PAYLOAD_HEAD_BYTES, batch.headBytes(i))) st |= HELLO_HELD;
       }
       // its first bytes a TLS ClientHello: a handshake it asks of the server; an FTP PASV or
       // EPSV: the empty connections it opens next are data (connection-flood.ts)
@@ -595,7 +630,7 @@ export class SourceRules {
         const alert = this.connFlood.connection(batch, i, src, dst, ConnectionKind.EMPTY);
         if (alert) this.emit(out, alert, batch, i);
       }
-      st = CLOSED;
+      st = CLOSED | (st & KEPT_AT_CLOSE);
       this.sockets.unprotect(s);
     }
     this.sockState[s] = st;
@@ -635,6 +670,55 @@ export class SourceRules {
     }
     if (s >= 0 && ++this.serverNext[s] >= MIDSTREAM_TRIES) this.sockState[s] = CLOSED;
     return s;
+  }
+
+  /**
+   * Server segment i stood in for its connection's SYN-ACK, which the capture lost
+   * (SYNACK_LOST with ESTABLISHED: session-verifier.ts saw it at the number its client acknowledged,
+   * acknowledging the client's SYN): the server's side is followed from this, its first byte,
+   * as from a SYN-ACK (greeting-first services included), its client's first byte's number
+   * taken from the client's socket when this shard holds it (else unknown, 0, as for a
+   * connection picked up mid-stream). The client's shard confirms its side at the client's
+   * next segment, which the verifier marks ESTABLISHED from here (`confirmed`). Returns the
+   * server's socket.
+   */
+  private standIn(batch: PacketBatch, i: number, src: AddressKey, dst: AddressKey, sp: number, dp: number, s: number, ts: number): number {
+    if (s < 0) s = this.sockets.insert(src, dst, sp, dp);
+    const c = this.sockets.find(dst, src, dp, sp);
+    const opened = c >= 0 && (this.sockState[c] & OPENED) !== 0;
+    this.sockState[s] = SERVER;
+    this.sockStart[s] = ts;
+    this.serverNext[s] = batch.tcpSeq[i] | 0; // its first byte: this segment's (newBytes reads it)
+    this.login.open(s, opened ? this.serverNext[c] : 0);
+    this.http.open(s);
+    return s;
+  }
+
+  /**
+   * Client socket c (of `client` to `server`'s `port`), whose ACK completed its handshake
+   * unverified, is verified at the client's segment i (the server's side confirmed it since:
+   * standIn): its sweep's host answered, as a verified ACK's does (the fast bucket's unit out;
+   * the slow one's too unless its ACK took it already: SLOW_BACK), and what it did before is
+   * counted now, as on a verified connection: its first request (held by the HTTP flood
+   * rule), its ClientHello (HELLO_HELD), or its close without a byte (connection-flood.ts).
+   */
+  private confirmed(batch: PacketBatch, i: number, c: number, client: AddressKey, server: AddressKey, port: number, ts: number, out: Alert[]): void {
+    let st = this.sockState[c];
+    if (st & VERIFIED) return;
+    st |= VERIFIED;
+    if (st & HCOUNTED && !(st & ANSWERED) && this.config.horizontalScan.enabled) {
+      this.answered(client, port, ts, !(st & SLOW_BACK));
+      st |= ANSWERED;
+    }
+    let alert = this.readsRequests ? this.httpFlood.confirm(c, batch, i, client, server) : null;
+    if (alert) this.emit(out, alert, batch, i);
+    alert = this.readsRequests && this.httpFlood.requestMethod !== HttpMethod.NONE ? this.forms.counted(this.heldPath[c], batch, i, client, server, true) : null;
+    if (alert) this.emit(out, alert, batch, i);
+    if (this.connFlood.enabled && (st & HELLO_HELD || (st & CLOSED && !(st & DATA)))) {
+      alert = this.connFlood.connection(batch, i, client, server, st & HELLO_HELD ? ConnectionKind.TLS : ConnectionKind.EMPTY);
+      if (alert) this.emit(out, alert, batch, i);
+    }
+    this.sockState[c] = st & ~HELLO_HELD;
   }
 
   /** Host `src` refused a stray segment of client `dst` (packet i, a bare RST): the client's per-source ACK flood. */
@@ -1064,9 +1148,9 @@ export class SourceRules {
    * The source completed a handshake on TCP port dp: one host of its sweep of that port
    * answered, and is taken back out of both buckets (as Zeek counts failed attempts only).
    */
-  private answered(src: AddressKey, dp: number, ts: number): void {
+  private answered(src: AddressKey, dp: number, ts: number, slow = true): void {
     const s = this.hScan.find(src, 0, dp);
-    if (s >= 0) this.hScan.takeBack(s, ts, true);
+    if (s >= 0) this.hScan.takeBack(s, ts, true, slow);
   }
 
   /**
