@@ -15,7 +15,6 @@ import { DensityModel } from '../src/detect/model/density-model.ts';
 import { DEFAULT_RULES } from '../src/detect/rules/rules-config.ts';
 import { SessionVerifier } from '../src/detect/session-verifier.ts';
 import { warmUp } from '../src/detect/warm-up.ts';
-import { EventStore } from '../src/store/event-store.ts';
 import { classifyAddress } from '../src/geo/address-class.ts';
 import type { GeoInfo } from '../src/geo/geo-lookup.ts';
 import { PAYLOAD_HEAD_BYTES, PacketBatch, PacketFlags } from '../src/net/packet-batch.ts';
@@ -117,20 +116,4 @@ test('a warm-up changes nothing a capture decides: the same alerts, scores, flow
   assert.deepEqual(after.flows, before.flows);
   assert.deepEqual(after.marks, before.marks);
   assert.equal(after.scoreSum, before.scoreSum);
-});
-
-test("the warm shard's ended flows go through the store's row path (a throwaway event store holding memory rows), in every kind a capture's take", () => {
-  const store = new EventStore({ node: 'warm-up', backend: null });
-  const kinds = new Set<string>();
-  warmUp({
-    packets: 20_000,
-    capture: { shards: 2 },
-    shard: { features: {}, rules: DEFAULT_RULES, settings: SETTINGS, flows: FLOWS, geo: null, model: null, flowScoring: false, grace: false },
-    flows: (records) => {
-      for (const f of records) kinds.add(`${f.protocol === 6 ? 'tcp' : f.protocol === 17 ? 'udp' : f.protocol}/${f.attempts !== undefined ? 'attempts' : 'flow'}`);
-      store.addFlows(records);
-    },
-  });
-  assert.ok(store.stats.stored > 1000, `stored ${store.stats.stored}`);
-  for (const k of ['tcp/flow', 'udp/flow', 'tcp/attempts']) assert.ok(kinds.has(k), `a ${k} record among ${[...kinds].join(', ')}`);
 });

@@ -22,7 +22,6 @@ import { Enrichment, type AddressLookup } from './enrichment.ts';
 import { FlowFeatureExtractor, type FlowFeatureConfig } from './flow-features.ts';
 import { FlowMeter, type FlowMeterConfig } from './flow-meter.ts';
 import type { RulesConfig } from './rules/rules-config.ts';
-import type { FlowRecord } from './flow-record.ts';
 import type { GeoInfo } from '../geo/geo-lookup.ts';
 import { DEFAULT_SESSION_VERIFIER, SessionVerifier } from './session-verifier.ts';
 
@@ -58,12 +57,6 @@ export interface WarmUpOptions {
   capture?: { shards: number } | null;
   /** The shard to warm on this thread (actor shards, or a shard's thread); absent: none. */
   shard?: WarmShard | null;
-  /**
-   * Where the warm shard's ended flows go: a throwaway copy of what keeps them on this thread
-   * (the store's row path), so that path is compiled for flow records before the first real
-   * one; absent: dropped.
-   */
-  flows?: ((records: readonly FlowRecord[]) => void) | null;
 }
 
 export interface WarmUpReport {
@@ -78,7 +71,7 @@ export function warmUp(o: WarmUpOptions): WarmUpReport {
   const traffic = new SyntheticTraffic();
   const batch = new PacketBatch(BATCH);
   const verifier = o.capture ? new SessionVerifier({ ...DEFAULT_SESSION_VERIFIER, maxConnections: WARM_TABLE, maxSources: WARM_TABLE, udpExchanges: { ...DEFAULT_SESSION_VERIFIER.udpExchanges, maxExchanges: WARM_TABLE } }) : null;
-  const shard = o.shard ? warmShard(o.shard, o.flows ?? null) : null;
+  const shard = o.shard ? warmShard(o.shard) : null;
   const router = o.capture ? new ShardRouter(o.capture.shards, BATCH, (s, b) => (shard && s === 0 ? shard(b) : b.release())) : null;
   while (traffic.made < o.packets) {
     traffic.fill(batch);
@@ -96,7 +89,7 @@ export function warmUp(o: WarmUpOptions): WarmUpReport {
  * for objects of another shape would be thrown back by the real ones), with small tables:
  * takes a batch, enriches and detects it, drops what comes out, releases it.
  */
-function warmShard(s: WarmShard, flows: ((records: readonly FlowRecord[]) => void) | null): (b: PacketBatch) => void {
+function warmShard(s: WarmShard): (b: PacketBatch) => void {
   const enrichment = new Enrichment<GeoInfo | undefined>(0, new FlowFeatureExtractor({ ...s.features, maxHosts: WARM_TABLE, maxPairs: WARM_TABLE, maxSockets: WARM_TABLE }), s.geo);
   const detector = new DetectorShard(0, s.rules, s.settings, s.flows ? new FlowMeter({ ...s.flows, maxFlows: WARM_TABLE }) : null, { maxSources: WARM_TABLE });
   const board = newModelBoard(s.model, s.grace, s.flowScoring, WARM_TABLE);
@@ -106,7 +99,6 @@ function warmShard(s: WarmShard, flows: ((records: readonly FlowRecord[]) => voi
     const last = detector.waiting > 0 ? detector.flush(board) : null;
     for (const x of out.scored) x.batch.release?.();
     if (last) for (const x of last.scored) x.batch.release?.();
-    const ended = detector.takeFlows();
-    if (flows && ended.length > 0) flows(ended);
+    detector.takeFlows();
   };
 }

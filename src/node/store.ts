@@ -12,7 +12,7 @@ import type { Config } from '../config/schema.ts';
 import { featureCount } from '../detect/flow-features.ts';
 import type { BanDesk } from '../respond/ban-desk.ts';
 import type { EventQuery } from '../store/event-query.ts';
-import { EventStore, type EventStoreOptions } from '../store/event-store.ts';
+import { EventStore } from '../store/event-store.ts';
 import { openBackendInThread } from '../store/backend-thread.ts';
 import { ScatterGather, type StoreMessage } from '../store/scatter-gather.ts';
 import { SimilarIndex } from '../store/similar-index.ts';
@@ -50,25 +50,6 @@ async function openBackend(config: Config, stateDir: string): Promise<StoreBacke
   }
 }
 
-/**
- * The event store's options from the config, with its database and similarity index: the
- * node's store, and the warm-up's throwaway one (node/warm-up.ts: no database, no index), made
- * with the same keys so the code compiled on the one fits the other.
- */
-export function eventStoreOptions(config: Config, backend: StoreBackend | null, index: SimilarIndex | null): EventStoreOptions {
-  const c = config.store;
-  return {
-    node: config.node.id,
-    backend,
-    index,
-    memoryMs: c.memoryMinutes * 60_000,
-    maxMemoryRows: c.memoryRows,
-    maxPending: c.maxPending,
-    compactAfterMs: c.compactAfterHours * 3_600_000,
-    retentionMs: c.retentionDays * 86_400_000,
-  };
-}
-
 export async function openNodeStore(config: Config, o: { stateDir: string; desk: BanDesk; notice: (line: string) => void }): Promise<NodeStore | null> {
   const c = config.store;
   if (!c.enabled) return null;
@@ -83,7 +64,16 @@ export async function openNodeStore(config: Config, o: { stateDir: string; desk:
     o.notice(`autoimmune: the similarity index in ${indexFile} could not be read (${(err as Error).message}); starting a new one`);
     index = new SimilarIndex({ dimensions: featureCount() });
   }
-  const store = new EventStore(eventStoreOptions(config, backend, index));
+  const store = new EventStore({
+    node,
+    backend,
+    index,
+    memoryMs: c.memoryMinutes * 60_000,
+    maxMemoryRows: c.memoryRows,
+    maxPending: c.maxPending,
+    compactAfterMs: c.compactAfterHours * 3_600_000,
+    retentionMs: c.retentionDays * 86_400_000,
+  });
   let system: ActorSystem | undefined;
   let member: ClusterMember | undefined;
   const feeder = storeFeeder((msg) => system?.send(STORE_PATH, msg, PRIORITY.alerts));

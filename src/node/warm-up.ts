@@ -1,8 +1,6 @@
 // The node's own thread warmed before it takes traffic (detect/warm-up.ts): what a capture
-// runs on it (decoding, the session verifier, the router) and, with actor shards, a shard and
-// the store's row path its ended flows take (an event store of the same class and options holding
-// only memory rows, dropped after: nothing reaches the real store). A shard thread warms itself
-// before it is ready (shards/shard-thread.ts).
+// runs on it (decoding, the session verifier, the router) and, with actor shards, a shard. A
+// shard thread warms itself before it is ready (shards/shard-thread.ts).
 
 import type { Config } from '../config/schema.ts';
 import { warmUp } from '../detect/warm-up.ts';
@@ -10,14 +8,11 @@ import { shardsInThreads } from '../net/shard-count.ts';
 import type { Defence } from './defence.ts';
 import type { AddressLookup } from '../detect/enrichment.ts';
 import type { GeoInfo } from '../geo/geo-lookup.ts';
-import { EventStore } from '../store/event-store.ts';
-import { eventStoreOptions } from './store.ts';
 
 export function warmPacketPath(config: Config, defence: Defence, geo: AddressLookup<GeoInfo | undefined> | null, notice: (line: string) => void): void {
   const packets = config.pipeline.warmUpPackets;
   if (packets === 0) return;
   const threads = shardsInThreads(config.pipeline.workers);
-  const store = !threads && config.store.enabled && config.store.flows.enabled ? new EventStore(eventStoreOptions(config, null, null)) : null;
-  const r = warmUp({ packets, capture: { shards: config.pipeline.shards }, shard: threads ? null : defence.warmShard(geo), flows: store ? (f) => store.addFlows(f) : null });
+  const r = warmUp({ packets, capture: { shards: config.pipeline.shards }, shard: threads ? null : defence.warmShard(geo) });
   notice(`autoimmune: packet path warmed: ${r.packets} made-up packets in ${Math.round(r.ms)} ms`);
 }
