@@ -7,6 +7,8 @@ import { gzipSync } from 'node:zlib';
 import { GeoConfigError, GeoDbCorruptError, GeoDbMissingError, GeoDbUnreadableError } from '../src/geo/errors.ts';
 import { openGeoLookup } from '../src/geo/geo-lookup.ts';
 import type { GeoLookup } from '../src/geo/geo-lookup.ts';
+import { tableCounters } from '../src/detect/table-report.ts';
+import { enricherSpec } from '../src/actors/enricher.ts';
 import { buildMmdb } from '../src/geo/mmdb-writer.ts';
 import type { MmdbNetwork } from '../src/geo/mmdb-writer.ts';
 
@@ -166,6 +168,22 @@ test('the cache answers repeated lookups and counts hits, misses and evictions',
   assert.equal(st.cacheHits, 4);
   assert.equal(st.cacheEntries, 2);
   assert.equal(st.cacheEvictions, 3);
+});
+
+test("its caches are reported as the shards' tables are: entries and bounds from the config, once a thread (by shard 0's enricher)", async () => {
+  const geo = await openGeoLookup({ asnDb, cacheSize: 2, readCacheMb: 1 });
+  const files = new Set(geo.databases.map((d) => d.path)).size;
+  const { 'table.geoPages': held, ...before } = tableCounters(geo.tables());
+  assert.deepEqual(before, { 'table.geoAddresses': 0, 'table.geoAddresses.bound': 2, 'table.geoPages.bound': files * 256 });
+  assert.equal(held, geo.stats().files.pages, 'the pages its files hold (a file is opened once a process: earlier lookups may have read some)');
+  for (const a of ['8.8.8.8', '1.1.1.1', '9.9.9.9']) geo.lookup(a);
+  const after = tableCounters(geo.tables());
+  assert.equal(after['table.geoAddresses'], 2, 'at its bound');
+  assert.equal(after['table.geoPages'], geo.stats().files.pages);
+  assert.ok(after['table.geoPages']! > 0 && after['table.geoPages']! <= files * 256);
+  const stats = (shard: number) => enricherSpec({ shard, features: {}, geo, mailbox: { capacity: 16, overflow: 'reject' } }).stats!();
+  for (const [k, v] of Object.entries(after)) assert.equal(stats(0)[k], v, k);
+  assert.deepEqual(Object.keys(stats(1)).filter((k) => k.includes('geo')), [], 'the lookup is shared: the other shards leave it out');
 });
 
 test('a missing database is an error naming the file', async () => {

@@ -64,6 +64,9 @@ export function enricherSpec<G>(options: EnricherOptions<G>): WorkerSpec & { pro
       sockets: f?.sockets.entries ?? 0,
       evictions: f ? f.hosts.evictions + f.pairs.evictions + f.sockets.evictions : 0,
       ...(current ? tableCounters(current.features.tables()) : {}),
+      // The GeoIP lookup is one per thread, shared by the enrichers of actor shards: shard 0's
+      // reports it, so totals over the shards count it once.
+      ...(options.shard === 0 && options.geo?.tables ? tableCounters(options.geo.tables()) : {}),
     };
   };
   return { type: 'worker', id: enricherId(options.shard), mailbox: options.mailbox, start: behavior, progress, stats };

@@ -7,11 +7,14 @@
 
 import { PacketFlags, type PacketBatch } from '../net/packet-batch.ts';
 import type { FlowFeatureExtractor } from './flow-features.ts';
+import type { BoundedTable } from './table-report.ts';
 import { packedObjects } from '../util/elements-kind.ts';
 
 /** Looks an address up: a uint32 for IPv4, the text of an IPv6 address. */
 export interface AddressLookup<G> {
   lookup(address: number | string): G;
+  /** Its bounded tables (GeoLookup's caches), reported with the shard's; absent: none. */
+  tables?(): Record<string, BoundedTable>;
 }
 
 export interface EnrichedBatch<G = unknown> {

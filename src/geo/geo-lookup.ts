@@ -23,6 +23,7 @@ import { defaultCityDatabases } from './default-databases.ts';
 import { GeoConfigError, GeoDbCorruptError, GeoDbMissingError, GeoDbUnreadableError } from './errors.ts';
 import { MmdbReader } from './mmdb-reader.ts';
 import type { PagedFileStats } from './paged-file.ts';
+import type { BoundedTable } from '../detect/table-report.ts';
 import { formatIPv4, parseIpv4, parseIpv6 } from '../net/address.ts';
 
 export type { AddressClass } from './address-class.ts';
@@ -350,6 +351,17 @@ export class GeoLookup {
     return info;
   }
 
+  /**
+   * Its bounded tables, as the shards' are reported (detect/table-report.ts): the addresses
+   * cached (`geo.cacheSize`) and the database pages held (`geo.readCacheMb` of each file, in
+   * pages). Both fill as distinct public addresses are looked up: at their bounds about 13 MB
+   * of heap for 65,536 addresses and 16 MB a file (README, "Session 17").
+   */
+  tables(): Record<string, BoundedTable> {
+    const files = this.fileStats();
+    return { geoAddresses: this.cache, geoPages: { size: files.pages, capacity: files.maxPages } };
+  }
+
   stats(): GeoStats {
     return {
       lookups: this.lookups,
@@ -366,13 +378,14 @@ export class GeoLookup {
 
   private fileStats(): PagedFileStats {
     const all = new Set([...this.cityV4, ...this.asnV4]);
-    const out: PagedFileStats = { hits: 0, misses: 0, pages: 0, bytes: 0 };
+    const out: PagedFileStats = { hits: 0, misses: 0, pages: 0, bytes: 0, maxPages: 0 };
     for (const d of all) {
       const s = d.reader.cacheStats();
       out.hits += s.hits;
       out.misses += s.misses;
       out.pages += s.pages;
       out.bytes += s.bytes;
+      out.maxPages += s.maxPages;
     }
     return out;
   }

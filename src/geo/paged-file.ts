@@ -14,6 +14,8 @@ export interface PagedFileStats {
   /** Pages held now, and their bytes. */
   pages: number;
   bytes: number;
+  /** Pages held at most (the read cache's bound). */
+  maxPages: number;
 }
 
 export class PagedFile {
@@ -65,7 +67,7 @@ export class PagedFile {
   }
 
   stats(): PagedFileStats {
-    return { hits: this.hits, misses: this.misses, pages: this.where.size, bytes: this.where.size * this.pageSize };
+    return { hits: this.hits, misses: this.misses, pages: this.where.size, bytes: this.where.size * this.pageSize, maxPages: this.maxPages };
   }
 
   close(): void {

@@ -96,7 +96,7 @@ try {
       evictions: f.hosts.evictions + f.pairs.evictions + f.sockets.evictions,
       flowsOpen: m?.open ?? 0,
       flowsEnded: m?.ended ?? 0,
-      tables: tableCounters({ ...enrichment.features.tables(), ...detector.tables() }),
+      tables: tableCounters({ ...enrichment.features.tables(), ...detector.tables(), ...(geo ? geo.tables() : {}) }),
     };
   };
 
