@@ -19,6 +19,17 @@
 // the record, and are not blockable. State is bounded by `maxVictims` (LRU, evictions
 // counted in stats()): about 350 B per victim, 23 MB at the default 65536.
 //
+// Carpet bombing (`carpetBombing`): the same rules, with their numbers, run again over the
+// sum of every host of a /24 (IPv6: /48), for the floods of forged or reflected sources
+// (not ICMP's nor other protocols', whose senders are real). A flood spread thin over a
+// prefix passes every host's bucket; the prefix's fills. Besides the sources, the prefix's
+// alert waits for `minHosts` of its hosts flooded with what they never asked for: each
+// received more than it answered, and sent nothing the rule credits (a request, an answer,
+// a completed handshake) within ASKED_S; so a flood at one host is its own alert, and a LAN
+// whose workstations' searches drew many answers is none. The alert names the prefix
+// ("10.20.1.0/24") as target. Up to `maxPrefixes` prefixes (LRU, 4096 by default: about
+// 2.6 MB), and 4 bytes per host per such rule for when it last sent (1.5 MB at 65536).
+//
 // Requests and their answers are counted by different shards and their tallies arrive in
 // any order, so the balance may go below 0 (credit, at most one threshold) and later
 // answers use it up. One race remains: answers reported before the requests of the same
@@ -217,7 +228,8 @@ export class VictimRules {
     const pin = tally[rule.inCol][r];
     const pout = rule.outCol ? tally[rule.outCol][r] : 0;
     if (pin === 0 && pout === 0) return;
-    if (pout > 0 && lv.lastOut !== null && rule.carpet) lv.lastOut[k]![s] = ts - this.tsBase + 1;
+    // (a tally may come from a shard behind the first: 1 at the least, 0 stays "never")
+    if (pout > 0 && lv.lastOut !== null && rule.carpet) lv.lastOut[k]![s] = Math.max(1, ts - this.tsBase + 1);
     const b = lv.buckets[k]!;
     if (b.cooling(s, ts)) return;
     const epIn = lv.epIn[k]!, epOut = lv.epOut[k]!, epBytes = lv.epBytes[k]!;
