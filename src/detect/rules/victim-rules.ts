@@ -25,10 +25,11 @@
 // prefix passes every host's bucket; the prefix's fills. Besides the sources, the prefix's
 // alert waits for `minHosts` of its hosts flooded with what they never asked for: each
 // received more than it answered, and sent nothing the rule credits (a request, an answer,
-// a completed handshake) within ASKED_S; so a flood at one host is its own alert, and a LAN
+// a completed handshake) in the last ASKED_S to 2 × ASKED_S (sketches of both, so the order
+// in which the shards' tallies come does not matter); so a flood at one host is its own alert, and a LAN
 // whose workstations' searches drew many answers is none. The alert names the prefix
 // ("10.20.1.0/24") as target. Up to `maxPrefixes` prefixes (LRU, 4096 by default: about
-// 2.6 MB), and 4 bytes per host per such rule for when it last sent (1.5 MB at 65536).
+// 3 MB with the hosts' sketches).
 //
 // Requests and their answers are counted by different shards and their tallies arrive in
 // any order, so the balance may go below 0 (credit, at most one threshold) and later
@@ -92,18 +93,21 @@ class FloodLevel {
   readonly udpDst: Int32Array;
   readonly ipSrc: Int32Array;
   readonly ipDst: Int32Array;
-  /** Per rule, SKETCH_WORDS a slot (prefixes only). */
+  /** Prefixes only, per rule, SKETCH_WORDS a slot: the hosts that received more than they answered, in the episode. */
   readonly hosts: Int32Array[] | null;
   /**
-   * Per rule (hosts, when prefixes are summed): when the host last sent what the rule credits
-   * (a request, an answer, a completion), seconds after the rules' first tally plus 1; 0: never.
+   * Prefixes only, per rule: the hosts that sent what the rule credits (a request, an answer,
+   * a completed handshake) in the current ASKED_S period and in the one before it.
    */
-  readonly lastOut: Float32Array[] | null;
+  readonly asked: Int32Array[] | null;
+  readonly askedBefore: Int32Array[] | null;
+  /** Prefixes only: when the slot's current ASKED_S period began. */
+  readonly askedSince: Float64Array | null;
   readonly top4: Float64Array;
   readonly top6: string[] = [];
   readonly topCount: Float64Array;
 
-  constructor(max: number, rules: readonly FloodRule[], cooldownS: number, withHosts: boolean, withLastOut: boolean) {
+  constructor(max: number, rules: readonly FloodRule[], cooldownS: number, withHosts: boolean) {
     this.table = new FlowTable(max);
     this.buckets = rules.map((r) => new BucketTable(max, r.config.threshold, r.config.leakPerS, cooldownS));
     this.epIn = rules.map(() => new Float64Array(max));
@@ -114,8 +118,11 @@ class FloodLevel {
     this.udpDst = new Int32Array(max * SKETCH_WORDS);
     this.ipSrc = new Int32Array(max * SKETCH_WORDS);
     this.ipDst = new Int32Array(max * SKETCH_WORDS);
-    this.hosts = withHosts ? rules.map(() => new Int32Array(max * SKETCH_WORDS)) : null;
-    this.lastOut = withLastOut ? rules.map((r) => new Float32Array(r.carpet ? max : 0)) : null;
+    const sketches = (): Int32Array[] | null => (withHosts ? rules.map((r) => new Int32Array(r.carpet ? max * SKETCH_WORDS : 0)) : null);
+    this.hosts = sketches();
+    this.asked = sketches();
+    this.askedBefore = sketches();
+    this.askedSince = withHosts ? new Float64Array(max) : null;
     this.top4 = new Float64Array(max);
     this.topCount = new Float64Array(max);
   }
@@ -131,8 +138,7 @@ export class VictimRules {
   private readonly groups6 = new Uint16Array(8);
   private readonly bytes6 = new Uint8Array(16);
   private readonly scratch = new Int32Array(SKETCH_WORDS);
-  /** Capture time of the first tally: lastOut's origin. */
-  private tsBase = Number.NaN;
+  private readonly scratch2 = new Int32Array(SKETCH_WORDS);
   private tallies = 0;
   private rows = 0;
   private droppedRows = 0;
@@ -163,8 +169,8 @@ export class VictimRules {
       rule('udp-flood', c.quicFlood, 'quicInitial', 'quicContinued', null, 'quicInitials', 'continued'),
     ].filter((r) => r.config.enabled);
     const cb = c.carpetBombing;
-    this.hostLevel = new FloodLevel(max, this.rules, c.cooldownS, false, cb.enabled);
-    this.prefixLevel = cb.enabled ? new FloodLevel(checkCapacity(limits.maxPrefixes ?? 4096), this.rules, c.cooldownS, true, false) : null;
+    this.hostLevel = new FloodLevel(max, this.rules, c.cooldownS, false);
+    this.prefixLevel = cb.enabled ? new FloodLevel(checkCapacity(limits.maxPrefixes ?? 4096), this.rules, c.cooldownS, true) : null;
     this.v4Mask = cb.prefixV4 === 0 ? 0 : (~0 << (32 - cb.prefixV4)) | 0;
   }
 
@@ -172,15 +178,14 @@ export class VictimRules {
   add(tally: VictimTally, out: Alert[]): void {
     this.tallies++;
     this.droppedRows += tally.dropped;
-    if (Number.isNaN(this.tsBase) && tally.rows > 0) this.tsBase = tally.firstTs[0]!;
     for (let r = 0; r < tally.rows; r++) {
       this.rows++;
       const v6 = tally.v6[r];
       const key: AddressKey = v6 === '' ? tally.v4[r] | 0 : v6;
-      const hostSlot = this.addRow(this.hostLevel, tally, r, key, 0, -1, out);
+      this.addRow(this.hostLevel, tally, r, key, 0, out);
       if (this.prefixLevel !== null) {
         const prefix = v6 === '' ? tally.v4[r] & this.v4Mask : this.prefix6(v6);
-        if (prefix !== null) this.addRow(this.prefixLevel, tally, r, prefix, v6 === '' ? mix32(tally.v4[r] | 0) : mix32(hashText(v6)), hostSlot, out);
+        if (prefix !== null) this.addRow(this.prefixLevel, tally, r, prefix, v6 === '' ? mix32(tally.v4[r] | 0) : mix32(hashText(v6)), out);
       }
     }
   }
@@ -200,11 +205,8 @@ export class VictimRules {
     };
   }
 
-  /**
-   * One tally row into a level's slot of `key`, which it returns; `host` and `hostSlot` (prefix
-   * level): the row's host hash, for the hosts sketch, and its slot in the host level.
-   */
-  private addRow(lv: FloodLevel, tally: VictimTally, r: number, key: AddressKey, host: number, hostSlot: number, out: Alert[]): number {
+  /** One tally row into a level's slot of `key`; `host` (prefix level): the row's host hash, for the hosts sketches. */
+  private addRow(lv: FloodLevel, tally: VictimTally, r: number, key: AddressKey, host: number, out: Alert[]): void {
     const ts = tally.lastTs[r];
     let s = lv.table.find(key, 0, 0, 0);
     const fresh = s < 0;
@@ -216,20 +218,36 @@ export class VictimRules {
       if (fresh) b.reset(s);
       else if (b.leakTo(s, ts) !== 0) busy = true;
     }
-    if (fresh && lv.lastOut !== null) for (const a of lv.lastOut) if (a.length > 0) a[s] = 0;
+    if (lv.askedSince !== null) this.rotateAsked(lv, s, ts, fresh);
     if (!busy) this.clearSources(lv, s);
     this.mergeSources(lv, tally, r, s);
-    for (let k = 0; k < this.rules.length; k++) if (lv.hosts === null || this.rules[k]!.carpet) this.pour(lv, k, tally, r, s, ts, key, host, hostSlot, out);
-    return s;
+    for (let k = 0; k < this.rules.length; k++) if (lv.hosts === null || this.rules[k]!.carpet) this.pour(lv, k, tally, r, s, ts, key, host, out);
   }
 
-  private pour(lv: FloodLevel, k: number, tally: VictimTally, r: number, s: number, ts: number, key: AddressKey, host: number, hostSlot: number, out: Alert[]): void {
+  /** Prefix slot s at ts: a new ASKED_S period when the current one is over (the one before forgotten). */
+  private rotateAsked(lv: FloodLevel, s: number, ts: number, fresh: boolean): void {
+    const since = lv.askedSince!;
+    const from = s * SKETCH_WORDS, to = (s + 1) * SKETCH_WORDS;
+    if (fresh || ts - since[s] >= 2 * ASKED_S) {
+      for (const a of lv.asked!) a.fill(0, from, to);
+      for (const a of lv.askedBefore!) a.fill(0, from, to);
+      since[s] = ts;
+    } else if (ts - since[s] >= ASKED_S) {
+      for (let k = 0; k < lv.asked!.length; k++) {
+        const cur = lv.asked![k]!, before = lv.askedBefore![k]!;
+        if (cur.length === 0) continue;
+        before.set(cur.subarray(from, to), from);
+        cur.fill(0, from, to);
+      }
+      since[s] += ASKED_S;
+    }
+  }
+
+  private pour(lv: FloodLevel, k: number, tally: VictimTally, r: number, s: number, ts: number, key: AddressKey, host: number, out: Alert[]): void {
     const rule = this.rules[k]!;
     const pin = tally[rule.inCol][r];
     const pout = rule.outCol ? tally[rule.outCol][r] : 0;
     if (pin === 0 && pout === 0) return;
-    // (a tally may come from a shard behind the first: 1 at the least, 0 stays "never")
-    if (pout > 0 && lv.lastOut !== null && rule.carpet) lv.lastOut[k]![s] = Math.max(1, ts - this.tsBase + 1);
     const b = lv.buckets[k]!;
     if (b.cooling(s, ts)) return;
     const epIn = lv.epIn[k]!, epOut = lv.epOut[k]!, epBytes = lv.epBytes[k]!;
@@ -243,19 +261,18 @@ export class VictimRules {
     epIn[s] += pin;
     epOut[s] += pout;
     if (rule.bytesCol) epBytes[s] += tally[rule.bytesCol][r];
-    // A host of the prefix flooded with what it never asked for: it received more than it
-    // answered, and sent nothing of the kind within ASKED_S (a workstation whose one M-SEARCH
-    // to a group drew a hundred SSDP answers asked for them; a carpet's addresses did not).
-    if (hosts !== null && pin > pout) {
-      const last = this.hostLevel.lastOut![k]![hostSlot]!;
-      if (last === 0 || ts - this.tsBase + 1 - last > ASKED_S) sketchAdd(hosts, s, host);
+    // The prefix's hosts that received more than they answered, and those that asked (sent
+    // what the rule credits): in whichever order the shards' tallies bring them.
+    if (hosts !== null) {
+      if (pin > pout) sketchAdd(hosts, s, host);
+      if (pout > 0) sketchAdd(lv.asked![k]!, s, host);
     }
     // Requests and their answers come from different shards, in either order: requests
     // seen first are credit, up to one threshold's worth.
     if (!b.pour(s, ts, pin - pout, tally.firstTs[r], -rule.config.threshold)) return;
     const cfg = rule.config;
     const sources = rule.inCol === 'udpResp' ? this.unsolicited(lv.udpSrc, lv.udpDst, s) : rule.inCol === 'ipIn' ? this.unsolicited(lv.ipSrc, lv.ipDst, s) : estimateSources(lv.sketch, s * SKETCH_WORDS);
-    const spread = hosts === null ? 0 : estimateSources(hosts, s * SKETCH_WORDS);
+    const spread = hosts === null ? 0 : this.unasked(lv, k, s);
     // one or a few sources: the source rules' case; a prefix's flood on a few of its hosts:
     // the host level's. Hold at the threshold until more come.
     if (sources < cfg.minSources || (hosts !== null && spread < this.config.carpetBombing.minHosts)) {
@@ -349,6 +366,23 @@ export class VictimRules {
     const u = this.scratch;
     for (let k = 0; k < SKETCH_WORDS; k++) u[k] = sources[s * SKETCH_WORDS + k] | peers[s * SKETCH_WORDS + k];
     return Math.max(0, estimateSources(u) - estimateSources(peers, s * SKETCH_WORDS));
+  }
+
+  /**
+   * Estimated hosts of prefix s flooded with what they never asked for: those that received
+   * more than they answered in the episode and sent nothing the rule k credits in this ASKED_S
+   * period or the one before (a workstation whose one M-SEARCH to a group drew a hundred SSDP
+   * answers asked for them; a carpet's addresses did not): |hosts ∪ asked| − |asked|.
+   */
+  private unasked(lv: FloodLevel, k: number, s: number): number {
+    const h = lv.hosts![k]!, a = lv.asked![k]!, b = lv.askedBefore![k]!;
+    const u = this.scratch, v = this.scratch2;
+    for (let w = 0; w < SKETCH_WORDS; w++) {
+      const i = s * SKETCH_WORDS + w;
+      v[w] = a[i]! | b[i]!;
+      u[w] = v[w]! | h[i]!;
+    }
+    return Math.max(0, estimateSources(u) - estimateSources(v));
   }
 
   private hasTop(lv: FloodLevel, s: number): boolean {
