@@ -109,7 +109,8 @@ class FloodLevel {
 
   constructor(max: number, rules: readonly FloodRule[], cooldownS: number, withHosts: boolean) {
     this.table = new FlowTable(max);
-    this.buckets = rules.map((r) => new BucketTable(max, r.config.threshold, r.config.leakPerS, cooldownS));
+    // a prefix keeps buckets of the carpet's rules only (an empty table stands for the others)
+    this.buckets = rules.map((r) => new BucketTable(withHosts && !r.carpet ? 1 : max, r.config.threshold, r.config.leakPerS, cooldownS));
     this.epIn = rules.map(() => new Float64Array(max));
     this.epOut = rules.map(() => new Float64Array(max));
     this.epBytes = rules.map(() => new Float64Array(max));
@@ -214,14 +215,17 @@ export class VictimRules {
     // The source sketch and the top source span the current episode: start them afresh
     // when no bucket of this victim holds anything.
     let busy = false;
-    for (const b of lv.buckets) {
+    const prefix = lv.hosts !== null;
+    for (let k = 0; k < this.rules.length; k++) {
+      if (prefix && !this.rules[k]!.carpet) continue;
+      const b = lv.buckets[k]!;
       if (fresh) b.reset(s);
       else if (b.leakTo(s, ts) !== 0) busy = true;
     }
     if (lv.askedSince !== null) this.rotateAsked(lv, s, ts, fresh);
     if (!busy) this.clearSources(lv, s);
     this.mergeSources(lv, tally, r, s);
-    for (let k = 0; k < this.rules.length; k++) if (lv.hosts === null || this.rules[k]!.carpet) this.pour(lv, k, tally, r, s, ts, key, host, out);
+    for (let k = 0; k < this.rules.length; k++) if (!prefix || this.rules[k]!.carpet) this.pour(lv, k, tally, r, s, ts, key, host, out);
   }
 
   /** Prefix slot s at ts: a new ASKED_S period when the current one is over (the one before forgotten). */
@@ -342,6 +346,7 @@ export class VictimRules {
       lv.sketch[a] |= tally.srcSketch[b];
       lv.udpSrc[a] |= tally.udpSrcSketch[b];
       lv.udpDst[a] |= tally.udpDstSketch[b];
+      if (lv.hosts !== null) continue; // a prefix sums no IP flood (not a carpet's)
       lv.ipSrc[a] |= tally.ipSrcSketch[b];
       lv.ipDst[a] |= tally.ipDstSketch[b];
     }
