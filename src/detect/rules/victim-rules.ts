@@ -25,11 +25,11 @@
 // prefix passes every host's bucket; the prefix's fills. Besides the sources, the prefix's
 // alert waits for `minHosts` of its hosts flooded with what they never asked for: each
 // received more than it answered, and sent nothing the rule credits (a request, an answer,
-// a completed handshake) in the last ASKED_S to 2 × ASKED_S (sketches of both, so the order
-// in which the shards' tallies come does not matter); so a flood at one host is its own alert, and a LAN
-// whose workstations' searches drew many answers is none. The alert names the prefix
-// ("10.20.1.0/24") as target. Up to `maxPrefixes` prefixes (LRU, 4096 by default: about
-// 3 MB with the hosts' sketches).
+// a completed handshake) in the last ASKED_S to 2 × ASKED_S (sketches of both, so the
+// order in which the shards' tallies come does not matter); so a flood at one host is its
+// own alert, and a LAN whose workstations' searches drew many answers is none. The alert names the prefix
+// ("10.20.1.0/24") as target. Up to `maxPrefixes` prefixes (LRU, 4096 by default: 3.7 MB
+// more than the hosts' level alone, measured on the heap).
 //
 // Requests and their answers are counted by different shards and their tallies arrive in
 // any order, so the balance may go below 0 (credit, at most one threshold) and later
