@@ -48,6 +48,38 @@ describe('SOURCE_ANSWERED', () => {
     assert.ok(flags.filter((_, i) => i % 2 === 1).every((f) => !(f & PacketFlags.SOURCE_ANSWERED)));
   });
 
+  test('a monitor pinging 50 live hosts every second: its later rounds are marked whole, each host having answered within the window', () => {
+    const frames: Frame[] = [];
+    for (let round = 0; round < 3; round++) {
+      for (let k = 0; k < 50; k++) {
+        frames.push(echo(round + k * 0.01, NMS, host(k + 1), 8));
+        // host 50 goes down after the first round (its answer 2 s ago is still within the window)
+        if (round === 0 || k < 49) frames.push(echo(round + k * 0.01 + 0.002, host(k + 1), NMS, 0));
+      }
+    }
+    const b = markedBatch(frames);
+    const requests: number[][] = [[], [], []];
+    for (let i = 0; i < b.length; i++) if (b.icmpType[i] === 8) requests[Math.floor(b.ts[i]!)]!.push(b.flags[i]! & PacketFlags.SOURCE_ANSWERED ? 1 : 0);
+    assert.deepEqual(requests[0], [...new Array(8).fill(0), ...new Array(42).fill(1)]);
+    // before: only openings were marked, and these are no openings (the pairs' last pings 1 s ago)
+    assert.deepEqual(requests[1], new Array(50).fill(1));
+    assert.deepEqual(requests[2], new Array(50).fill(1));
+  });
+
+  test('a sweep repeated a second later: the hosts that never answered are not marked in either round', () => {
+    const frames: Frame[] = [];
+    for (let round = 0; round < 2; round++) {
+      for (let k = 0; k < 40; k++) {
+        frames.push(echo(round + k * 0.01, NMS, host(k + 1), 8));
+        if (k < 4) frames.push(echo(round + k * 0.01 + 0.002, host(k + 1), NMS, 0));
+      }
+    }
+    const b = markedBatch(frames);
+    const second: number[] = [];
+    for (let i = 0; i < b.length; i++) if (b.icmpType[i] === 8 && b.ts[i]! >= 1) second.push(b.flags[i]! & PacketFlags.SOURCE_ANSWERED ? 1 : 0);
+    assert.deepEqual(second, [1, 1, 1, 1, ...new Array(36).fill(0)]);
+  });
+
   test('an SNMP poller of live hosts, polled again a minute later: marked from its 9th opening, in the second round too', () => {
     const frames: Frame[] = [];
     for (const round of [0, 60]) {

@@ -16,7 +16,8 @@
 // - SOURCE_ANSWERED: it opens an exchange (none with D:pd, or one idle past the window) and
 //   most of S's recent openings were answered (at least MIN_OPENINGS, half or more answered):
 //   a monitor polling live hosts, whose first round would otherwise read as a sweep (shards
-//   see no answers). ICMP echo is tracked the same way (markEcho), the pair's "port" ECHO.
+//   see no answers). ICMP echo is tracked the same way (markEcho), the pair's "port" ECHO,
+//   and an echo request to a host that answered the pair within the window carries it too.
 // One entry per (sender, receiver, receiver's port): "S sends to D:pd", with when it last
 // sent, when it was last answered and whether it sent a SIP request (an answer makes none); one per sender with its
 // openings and those answered, both halved when the openings reach HALVE_AT (recent ones weigh most). Per datagram: one lookup of the
@@ -144,6 +145,11 @@ export class UdpExchanges {
       this.answeredAt[s] = -Infinity;
       f |= this.opening(s, src, ts);
     } else if (ts - this.sentAt[s] > this.windowS) f |= this.opening(s, src, ts);
+    // A ping of a host that answered the source's last pings within the window: a monitor's
+    // next round (SmokePing, fping -l, a Zabbix icmpping item every few seconds), no new host
+    // probed. Without it only each round's openings carried the mark, and a monitor pinging
+    // 100 live hosts more often than every windowS had its second round read as a sweep.
+    else if (ts - this.answeredAt[s] <= this.windowS) f |= PacketFlags.SOURCE_ANSWERED;
     this.sentAt[s] = ts;
     return f;
   }

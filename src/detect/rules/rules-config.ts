@@ -290,6 +290,20 @@ export interface RulesConfig {
    * one victim, less those it sent, from sources it never sent such packets to (units: packets).
    */
   ipFlood: BucketConfig & { enabled: boolean; minSources: number };
+
+  /**
+   * Carpet bombing: the victim rules above (their numbers) also over the sum of every host of
+   * a prefix, gated on the hosts that received more than they answered (victim-rules.ts).
+   */
+  carpetBombing: {
+    enabled: boolean;
+    /** Prefix length over which IPv4 hosts are summed (0-32). */
+    prefixV4: number;
+    /** Prefix length over which IPv6 hosts are summed (0-128). */
+    prefixV6: number;
+    /** Distinct hosts of the prefix (estimated) that must have received more than they answered. */
+    minHosts: number;
+  };
 }
 
 export const DEFAULT_RULES: RulesConfig = {
@@ -687,6 +701,22 @@ export const DEFAULT_RULES: RulesConfig = {
   // any number of such sources (a stranger needs no forged address to flood with GRE):
   // Mirai's GRE floods (greip, greeth), hping3 --rawip.
   ipFlood: { enabled: true, threshold: 500, leakPerS: 100, minSources: 1 },
+  // Carpet bombing (NETSCOUT's threat reports since 2018, Cloudflare's DDoS reports): a flood
+  // spread over every address of a prefix, each address getting a share below what a
+  // per-address rule counts, the sum filling the prefix's link and the firewall before it.
+  // The defence those reports describe is to apply thresholds to the prefix as a whole, not
+  // to each address. Each rule above is run again over the sum of a prefix's hosts, with
+  // its numbers, so the prefix is alerted when together its hosts take what one host would
+  // already call a flood; each rule's credit (answers, handshakes completed, the victim's own
+  // requests) still cancels what was solicited, so a /24 of busy servers (their clients'
+  // handshakes complete, their answers go out) or of clients (their answers were asked for)
+  // adds up to nothing. /24 and /48: the longest prefixes routed across the Internet (RFC 7454
+  // §6.1.3 filters longer ones), the blocks carpet bombing is aimed at. 16 hosts: a carpet
+  // covers the prefix (hundreds of addresses); a flood at one host or a handful (a multi-vector
+  // attack on a few servers) is the host rules' own alert, and 16 leaves the sketch's error
+  // (about ±2 at that count) well clear of them. Not blockable, as every victim alert: it
+  // names the prefix as its target.
+  carpetBombing: { enabled: true, prefixV4: 24, prefixV6: 48, minHosts: 16 },
 };
 
 /** The rules configuration is not acceptable. */
@@ -846,6 +876,12 @@ for (const name of ['synFlood', 'quicFlood', 'udpAmplification', 'udpFlood', 'tc
     minSources: [int(1, 100_000), 'an integer from 1 to 100000 (distinct sources)'],
   };
 }
+SPEC.carpetBombing = {
+  enabled: [bool, 'true or false'],
+  prefixV4: [int(0, 32), 'an integer from 0 to 32 (prefix length)'],
+  prefixV6: [int(0, 128), 'an integer from 0 to 128 (prefix length)'],
+  minHosts: [int(1, 256), 'an integer from 1 to 256 (distinct hosts; the sketch counts reliably up to about 256)'],
+};
 SPEC.udpAmplification!.minPayload = [int(0, 65535), 'an integer from 0 to 65535 (bytes)'];
 SPEC.udpAmplification!.clientPortMin = [int(32768, 65536), 'an integer from 32768 to 65536 (65536: off; lower would take amplifiers below it for senders)'];
 SPEC.udpAmplification!.reportPorts = [portList(0), 'an array of UDP ports (1-65535), at most 64'];

@@ -119,7 +119,7 @@ export function clearVictimTally(t: VictimTally): void {
 }
 
 /** Set the bit of hash `h` in row r of a sketch column: the high bits, independent of the shard-routing hash. */
-function sketchAdd(col: number[], r: number, h: number): void {
+export function sketchAdd(col: number[] | Int32Array, r: number, h: number): void {
   const bit = h >>> 25; // 0..127
   col[r * SKETCH_WORDS + (bit >>> 5)] |= 1 << (bit & 31);
 }
