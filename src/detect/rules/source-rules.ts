@@ -61,7 +61,7 @@ import { FragmentVerdicts } from './fragment-verdicts.ts';
 import { UnansweredUdp, snmpRequest } from './unanswered-udp.ts';
 import { PairFlood } from './pair-flood.ts';
 import { quicClientInitial, quicLongHeader } from './quic-initial.ts';
-import { TRACEROUTE_PORTS, oneWayReport, portTable } from './udp-port-roles.ts';
+import { TRACEROUTE_PORTS, mayAnswer, oneWayReport, portTable } from './udp-port-roles.ts';
 import { VictimTallyWriter, type VictimTally } from './victim-tally.ts';
 import type { BoundedTable } from '../table-report.ts';
 
@@ -728,8 +728,12 @@ export class SourceRules {
     // Kerberos answers are what naive rules pass), or a sweep of one port so (`-sU -p 161 -g
     // 53`). (A DHCP server's unicast offers and acks from 67 to the port 68 of hosts whose
     // requests were broadcast are unasked in the exchange table's eyes, but each carries
-    // BOOTP's fixed 236 bytes and more, RFC 2131 §2: large, above.)
-    if (sp < 1024 && (dp >= 1024 || sp === dp || batch.flags[i] & PacketFlags.UDP_REPLY)) return;
+    // BOOTP's fixed 236 bytes and more, RFC 2131 §2: large, above.) The answer to a question
+    // the capture did not see must look like one (udp-port-roles.ts mayAnswer: not empty;
+    // from 53 a DNS header's bytes at least): nmap's empty probes from 53 to ports above 1023 answer nothing,
+    // and a capture begun after its probes of the system ports holds only those. A symmetric
+    // peer's datagram (an old BIND's query from 53 to 53) only has to carry something.
+    if (sp < 1024 && (batch.flags[i] & PacketFlags.UDP_REPLY || (dp >= 1024 && mayAnswer(sp, batch.payloadLen[i])) || (sp === dp && batch.payloadLen[i] > 0))) return;
     const vertical = c.verticalScan.enabled && c.verticalScan.countUdp;
     const horizontal = c.horizontalScan.enabled && c.horizontalScan.countUdp && !this.exemptUdp[dp];
     if (!vertical && !horizontal) return;
