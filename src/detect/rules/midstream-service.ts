@@ -12,7 +12,13 @@
 //   "-ERR", an IMAP tagged "NO": any text may start so, an HTTP body or a chat line) only on
 //   their own ports (FTP 21, SMTP 25 and 587, POP3 110, IMAP 143: IANA's, the ports Zeek's
 //   analyzers register for with Analyzer::register_for_ports and Suricata's probing parsers
-//   run on), and only for a segment shaped as that protocol's reply.
+//   run on), and only for a segment shaped as that protocol's reply. NNTP's codes (481, 281)
+//   likewise only on NNTP's port 119 and NNSP's 433 (IANA's; RFC 3977 §3.1); its TLS port
+//   563 carries no code in the clear;
+// - XMPP's SASL elements, which name their namespace (RFC 6120 §6.4: <challenge>, <failure>,
+//   <success> in 'urn:ietf:params:xml:ns:xmpp-sasl'), on any port (its own 5222, or a
+//   server's other): an XML document names that namespace only to negotiate SASL in XMPP,
+//   and STARTTLS's <failure> is in xmpp-tls's, not read.
 // Left out: the services with one login a connection read against the start of it
 // (PostgreSQL's request, MySQL's and SQL Server's handshakes, MQTT's CONNACK, SOCKS5's method
 // selection, VNC's challenge, RDP's Connection Confirm): a connection picked up mid-stream is
@@ -31,6 +37,8 @@ function codesPort(port: number): number {
 }
 
 const POP3_PORT = 110, IMAP_PORT = 143;
+/** NNTP's port and NNSP's (server to server), IANA's; RFC 3977 §3.1. */
+const NNTP_PORT = 119, NNSP_PORT = 433;
 
 /** The services picked up mid-stream from a reply that names them (greetingService's reading). */
 const SELF_NAMED = new Uint8Array(32);
@@ -54,7 +62,42 @@ export function midstreamService(h: Uint8Array, o: number, len: number, headByte
   if (d !== 0 && replyCode(h, o, avail) !== 0) return Service.CODES | (d << DIALECT_SHIFT);
   if (port === POP3_PORT && (svc === Service.POP3 || isPop3Err(h, o, avail))) return Service.POP3; // "+OK" (greetingService's reading), "-ERR"
   if (port === IMAP_PORT && imapReply(h, o, avail)) return Service.IMAP;
+  if ((port === NNTP_PORT || port === NNSP_PORT) && replyCode(h, o, avail) !== 0) return Service.NNTP;
+  if (xmppSaslElement(h, o, avail)) return Service.XMPP;
   return Service.OTHER;
+}
+
+/** The SASL elements a server sends (RFC 6120 §6.4.3, §6.4.5, §6.4.6), and their namespace. */
+const SASL_ELEMENTS = ['<challenge', '<failure', '<success'].map((e) => Buffer.from(e, 'latin1'));
+const SASL_NS = Buffer.from(" xmlns='urn:ietf:params:xml:ns:xmpp-sasl'", 'latin1');
+/** Where the quotes are in SASL_NS (either quote, as XML allows), and how much of it must be kept: to the IETF registry's prefix, "urn:ietf:params:xml:ns:" (RFC 3688). */
+const OPEN_QUOTE = 7, CLOSE_QUOTE = SASL_NS.length - 1, NS_MIN = OPEN_QUOTE + 1 + 'urn:ietf:params:xml:ns:'.length;
+
+/**
+ * Whether the segment starts with a server's SASL element in XMPP's SASL namespace, as far as
+ * the bytes kept hold it (a snap length may cut the namespace after its registry prefix: in
+ * that prefix only XMPP has these elements; a STARTTLS <failure> so picked up is told by its
+ * length, service-replies.ts xmppSaslReply).
+ */
+function xmppSaslElement(h: Uint8Array, o: number, avail: number): boolean {
+  if (avail < 9 || h[o] !== 0x3c) return false;
+  for (const e of SASL_ELEMENTS) {
+    const n = Math.min(SASL_NS.length, avail - e.length);
+    if (n < NS_MIN || !bytesAt(h, o, e)) continue;
+    const at = o + e.length, q = h[at + OPEN_QUOTE];
+    if (q !== 0x27 && q !== 0x22) return false;
+    for (let k = 0; k < n; k++) {
+      const c = k === OPEN_QUOTE || k === CLOSE_QUOTE ? q : SASL_NS[k];
+      if (h[at + k] !== c) return false;
+    }
+    return true;
+  }
+  return false;
+}
+
+function bytesAt(h: Uint8Array, o: number, word: Uint8Array): boolean {
+  for (let k = 0; k < word.length; k++) if (h[o + k] !== word[k]) return false;
+  return true;
 }
 
 /** An IMAP server line: untagged ("* ", "+ ") or a tag of letters, digits and dots, then OK, NO or BAD (RFC 9051 §7.1). */
