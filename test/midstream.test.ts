@@ -65,6 +65,27 @@ test('midstreamService: self-naming replies on any port, line codes only on thei
   assert.equal(svc('SSH-2.0-OpenSSH_9.6\r\n', 22), Service.OTHER, 'SSH is not followed mid-stream (its sizes come from the key exchange)');
 });
 
+test('midstreamService: XMPP\'s SASL elements by their namespace on any port (cut by a snap length past its registry prefix), NNTP\'s codes on its ports only', () => {
+  const svc = (text: string, port: number, kept = 72) => {
+    const h = new Uint8Array(72);
+    const bytes = Buffer.from(text);
+    h.set(bytes.subarray(0, Math.min(kept, 72)));
+    return midstreamService(h, 0, bytes.length, Math.min(kept, 72, bytes.length), port);
+  };
+  const sasl = "xmlns='urn:ietf:params:xml:ns:xmpp-sasl'";
+  assert.equal(svc(`<failure ${sasl}><not-authorized/></failure>`, 5222), Service.XMPP);
+  assert.equal(svc(`<challenge ${sasl}>cmVhbG09InNvbWVyZWFsbSIsbm9uY2U9Ik9BNk1HOXRFUUdtMmhoIg==</challenge>`, 5222), Service.XMPP);
+  assert.equal(svc(`<success ${sasl.replaceAll("'", '"')}/>`, 15222), Service.XMPP, 'either quote, any port');
+  assert.equal(svc(`<challenge ${sasl}>cmVhbG09</challenge>`, 5222, 42), Service.XMPP, 'the namespace cut after urn:ietf:params:xml:ns:x');
+  assert.equal(svc(`<challenge ${sasl}>`, 5222, 30), Service.OTHER, 'too little kept to see the registry prefix');
+  assert.equal(svc("<failure xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>", 5222), Service.OTHER, 'STARTTLS\'s failure');
+  assert.equal(svc("<failure xmlns='urn:example:billing'><code>481</code></failure>", 5222), Service.OTHER, 'another document\'s <failure>');
+  assert.equal(svc('<?xml version="1.0"?><stream:stream xmlns="jabber:client">', 5222), Service.OTHER, 'a stream header: any XML document starts so');
+  assert.equal(svc('481 Authentication failed\r\n', 119), Service.NNTP);
+  assert.equal(svc('381 Enter password\r\n', 433), Service.NNTP);
+  assert.equal(svc('481 Authentication failed\r\n', 8119), Service.OTHER, 'a code on a port of no line protocol');
+});
+
 /** An FTP control connection opened before the capture: `n` PASS guesses answered 530 two seconds apart (`resend`: each 530 sent twice). */
 function ftpGuesses(n: number, port = 21, resend = false): Pkt[] {
   const pkts: Pkt[] = [];
@@ -96,6 +117,45 @@ test('mid-stream bytes are read once: 4 failed logins each sent twice are 4, und
   assert.deepEqual(alerts.filter((a) => a.source === CLIENT).map(describe), []);
   const more = runSharded(DEFAULT_RULES, [ftpGuesses(5, 21, true)]).out;
   assert.ok(more.some((a) => a.type === 'brute-force' && a.source === CLIENT), 'the 5th bans');
+});
+
+/** An XMPP stream opened before the capture: `n` PLAIN guesses (<auth/> with its initial response) refused at once, one a second, the response's length changing with the password (base64: steps of 4). */
+function xmppGuesses(n: number): Pkt[] {
+  const pkts: Pkt[] = [];
+  let cs = 1000, ss = 5000;
+  const failure = "<failure xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><not-authorized/></failure>";
+  for (let k = 0; k < n; k++) {
+    const t = 100 + k;
+    const auth = 80 + 4 * (k % 5);
+    pkts.push({ ts: t, src: CLIENT, dst: SERVER, sp: 50000, dp: 5222, flags: ACK | PSH, seq: cs, ack: ss, payload: auth, head: "<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>" });
+    cs += auth;
+    pkts.push({ ts: t + 0.01, src: SERVER, dst: CLIENT, sp: 5222, dp: 50000, flags: ACK | PSH, seq: ss, ack: cs, payload: failure.length, head: failure });
+    ss += failure.length;
+    pkts.push({ ts: t + 0.02, src: CLIENT, dst: SERVER, sp: 50000, dp: 5222, flags: ACK, seq: cs, ack: ss });
+  }
+  return pkts;
+}
+
+test('an XMPP guesser on a stream opened before the capture: its refusals are read from the first acknowledged one, that one not counted (its request unseen)', () => {
+  const alerts = runSharded(DEFAULT_RULES, [xmppGuesses(12)]).out;
+  const first = alerts.find((a) => a.blockable && a.source === CLIENT);
+  assert.ok(first, `no alert: ${alerts.map(describe).join('; ')}`);
+  assert.equal(first.type, 'brute-force');
+  assert.equal(first.evidence.service, 'xmpp');
+  // the first refusal read answers a request not seen: two more make two failures, under any threshold
+  assert.deepEqual(runSharded(DEFAULT_RULES, [xmppGuesses(3)]).out.filter((a) => a.source === CLIENT).map(describe), []);
+});
+
+test('a client with a stale XMPP password reconnecting at once, each stream picked up mid-stream (its SYN-ACK lost): each stream\'s one refusal answers a request not seen, not counted', () => {
+  // 40 streams in 10 s, one PLAIN <auth/> of one length each, refused; seen whole, counted once by length
+  const pkts = Array.from({ length: 40 }, (_, k) => xmppGuesses(1).map((p) => ({ ...p, ts: p.ts + k * 0.25, ...(p.src === CLIENT ? { sp: 40000 + k } : { dp: 40000 + k }) }))).flat();
+  assert.deepEqual(runSharded(DEFAULT_RULES, [pkts]).out.filter((a) => a.source === CLIENT).map(describe), []);
+});
+
+test('XMPP refusals forged in the server\'s name toward a client are never read: the client acknowledges none of them', () => {
+  const forged = xmppGuesses(12).filter((p) => p.src === SERVER).map((p, k) => ({ ...p, seq: 70_000 + k * 80, ack: 1000 }));
+  const pkts = forged.flatMap((p): Pkt[] => [p, { ts: p.ts + 0.01, src: CLIENT, dst: SERVER, sp: 50000, dp: 5222, flags: RST, seq: 1000 }]);
+  assert.deepEqual(runSharded(DEFAULT_RULES, [pkts]).out.filter((a) => a.source === CLIENT).map(describe), []);
 });
 
 test('530s on a port of no line protocol are not read mid-stream', () => {
@@ -153,6 +213,10 @@ for (const [file, service, rewrite, how] of [
   ['classes_brute_redis_hydra.pcap', 'redis', quarter, ', its first quarter cut'],
   ['classes_brute_smb2_netexec.pcap', 'smb', quarter, ', its first quarter cut'],
   ['classes_brute_ldap_rebind.pcap', 'ldap', quarter, ', its first quarter cut'],
+  // session 17 (each missed on 0253761)
+  ['classes_brute_xmpp_hydra.pcap', 'xmpp', quarter, ', its first quarter cut'],
+  ['classes_brute_xmpp_one_at_a_time.pcap', 'xmpp', quarter, ', its first quarter cut'],
+  ['classes_brute_nntp_hydra.pcap', 'nntp', quarter, ', its first quarter cut'],
   ['classes_brute_ftp_ncrack.pcap', 'ftp', withoutSynAcks, ', every SYN-ACK lost'],
   ['classes_brute_smb1_hydra.pcap', 'smb', withoutSynAcks, ', every SYN-ACK lost'],
 ] as const) {
@@ -175,8 +239,20 @@ for (const [file, rewrite, how] of [
   ['classes_benign_memcached.pcap', withoutSynAcks, ', every SYN-ACK lost'],
   ['classes_benign_redis.pcap', quarter, ', its first quarter cut'],
   ['classes_benign_http_auth.pcap', quarter, ', its first quarter cut'],
+  ['classes_benign_xmpp.pcap', quarter, ', its first quarter cut'],
+  ['classes_benign_xmpp.pcap', withoutSynAcks, ', every SYN-ACK lost'],
+  ['classes_benign_nntp.pcap', quarter, ', its first quarter cut'],
+  ['classes_benign_nntp.pcap', withoutSynAcks, ', every SYN-ACK lost'],
 ] as const) {
   test(`${file}${how}: nothing blockable`, () => {
     assert.deepEqual(blockable(file, rewrite).map(describe), []);
   });
 }
+
+test('classes_scan_udp_source_port_53.pcap, its first quarter cut (nmap -sU -g 53 seen from its probes of ports above 1023 on): the scanner is flagged, nobody else (missed on 0253761)', () => {
+  const file = 'classes_scan_udp_source_port_53.pcap';
+  const { attackers: [attacker] } = LABELS.get(file)!;
+  const alerts = blockable(file, quarter);
+  assert.ok(alerts.some((a) => a.source === attacker && a.type === 'port-scan-vertical'), `no alert: ${alerts.map(describe).join('; ')}`);
+  for (const a of alerts) assert.equal(a.source, attacker, describe(a));
+});
