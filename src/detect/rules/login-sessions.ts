@@ -281,7 +281,7 @@ export class LoginSessions {
    */
   openMidstream(slot: number, service: number, dialect: number, batch: PacketBatch, i: number): void {
     this.open(slot);
-    this.phase[slot] = LINES;
+    this.phase[slot] = service === Service.SSH ? SSH_PLAIN : LINES; // SSH: from the server's KEXINIT, as after its banner
     this.service[slot] = service;
     this.dialect[slot] = dialect;
     if (service === Service.REDIS) this.lastTs[slot] = batch.tcpSeq[i];

@@ -19,14 +19,21 @@
 //   <success> in 'urn:ietf:params:xml:ns:xmpp-sasl'), on any port (its own 5222, or a
 //   server's other): an XML document names that namespace only to negotiate SASL in XMPP,
 //   and STARTTLS's <failure> is in xmpp-tls's, not read.
+// - SSH's key exchange, when the capture holds it: the server's KEXINIT (RFC 4253 §7.1: a
+//   plaintext binary packet of message 20, a 16-byte cookie, then the kex_algorithms
+//   name-list, names such as "curve25519-sha256" or "sntrup761x25519-sha512@openssh.com"), on
+//   any port; its sizes are learnt from there on as from a banner (login-sessions.ts). Its
+//   banner, which names Dropbear, came before the client's acknowledgment that verified the
+//   connection and was not read: read as OpenSSH's, a Dropbear server's quicker failures
+//   are not counted (a miss, never a false count). A rekeying's KEXINIT is encrypted.
 // Left out: the services with one login a connection read against the start of it
 // (PostgreSQL's request, MySQL's and SQL Server's handshakes, MQTT's CONNACK, SOCKS5's method
 // selection, VNC's challenge, RDP's Connection Confirm): a connection picked up mid-stream is
-// past its login; SSH (encrypted: its sizes are learnt from the key exchange, which was not
-// seen); Telnet (echoed characters, its prompt unrecognisable mid-stream); AMI (its failure is
+// past its login; SSH past its key exchange (encrypted: its sizes are learnt from the key
+// exchange, which was not seen); Telnet (echoed characters, its prompt unrecognisable mid-stream); AMI (its failure is
 // an error followed by the close, whose Login action is told by the greeting's context).
 
-import { Service, greetingService, isPop3Err, replyCode } from './service-replies.ts';
+import { Service, SshMsg, greetingService, isPop3Err, replyCode, sshPlain } from './service-replies.ts';
 
 /** FTP (1) or SMTP (2), as codesDialect numbers them: the dialect a CODES port implies. */
 const FTP = 1, SMTP = 2;
@@ -64,7 +71,29 @@ export function midstreamService(h: Uint8Array, o: number, len: number, headByte
   if (port === IMAP_PORT && imapReply(h, o, avail)) return Service.IMAP;
   if ((port === NNTP_PORT || port === NNSP_PORT) && replyCode(h, o, avail) !== 0) return Service.NNTP;
   if (xmppSaslElement(h, o, avail)) return Service.XMPP;
+  if (sshKexinit(h, o, avail)) return Service.SSH;
   return Service.OTHER;
+}
+
+/** Where a KEXINIT's kex_algorithms name-list starts (length, padding length, message, cookie), and the fewest of its names' bytes read. */
+const KEX_NAMES_AT = 4 + 1 + 1 + 16, KEX_NAMES_MIN = 8;
+
+/** Whether the segment starts with an SSH KEXINIT in the clear: a binary packet of message 20 whose first name-list holds algorithm names (RFC 4251 §6: US-ASCII, comma-separated). */
+function sshKexinit(h: Uint8Array, o: number, avail: number): boolean {
+  if (avail < KEX_NAMES_AT + 4 + KEX_NAMES_MIN) return false;
+  const p = sshPlain(h, o, avail);
+  if (p < 0 || p % 256 !== SshMsg.KEXINIT) return false;
+  const at = o + KEX_NAMES_AT;
+  const n = ((h[at]! << 24) | (h[at + 1]! << 16) | (h[at + 2]! << 8) | h[at + 3]!) >>> 0;
+  if (n < KEX_NAMES_MIN || n > (p - SshMsg.KEXINIT) / 256) return false;
+  const end = Math.min(o + avail, at + 4 + n);
+  for (let k = at + 4; k < end; k++) if (!isAlgorithmChar(h[k]!)) return false;
+  return true;
+}
+
+/** A byte of an algorithm name-list: lower-case letters, digits, '-', '.', '@', '_', ','. */
+function isAlgorithmChar(c: number): boolean {
+  return (c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39) || c === 0x2d || c === 0x2e || c === 0x40 || c === 0x5f || c === 0x2c;
 }
 
 /** The SASL elements a server sends (RFC 6120 §6.4.3, §6.4.5, §6.4.6), and their namespace. */
