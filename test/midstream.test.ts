@@ -86,6 +86,21 @@ test('midstreamService: XMPP\'s SASL elements by their namespace on any port (cu
   assert.equal(svc('481 Authentication failed\r\n', 8119), Service.OTHER, 'a code on a port of no line protocol');
 });
 
+test('midstreamService: an SSH server\'s KEXINIT in the clear (message 20, then algorithm names) on any port; another packet, or names that are no names, not', () => {
+  const kexinit = (msg: number, names: string) => {
+    const h = new Uint8Array(72);
+    const body = Buffer.concat([Buffer.from([msg]), Buffer.alloc(16, 0xa5), Buffer.from([0, 0, (names.length >> 8) & 255, names.length & 255]), Buffer.from(names, 'latin1')]);
+    const plen = 1 + body.length + 8; // padding length byte, the body, 8 bytes of padding
+    const pkt = Buffer.concat([Buffer.from([0, 0, plen >> 8, plen & 255, 8]), body, Buffer.alloc(8)]);
+    h.set(pkt.subarray(0, 72));
+    return midstreamService(h, 0, pkt.length, Math.min(72, pkt.length), 40022);
+  };
+  assert.equal(kexinit(20, 'sntrup761x25519-sha512,sntrup761x25519-sha512@openssh.com,curve25519-sha256,ext-info-s'), Service.SSH);
+  assert.equal(kexinit(20, 'curve25519-sha256,curve25519-sha256@libssh.org,diffie-hellman-group14-sha256'), Service.SSH);
+  assert.equal(kexinit(31, 'sntrup761x25519-sha512,curve25519-sha256,ext-info-s'), Service.OTHER, 'a KEX reply is no start');
+  assert.equal(kexinit(20, 'Q\u0001\u00ff\u0010binary data, not names'), Service.OTHER);
+});
+
 /** An FTP control connection opened before the capture: `n` PASS guesses answered 530 two seconds apart (`resend`: each 530 sent twice). */
 function ftpGuesses(n: number, port = 21, resend = false): Pkt[] {
   const pkts: Pkt[] = [];
@@ -206,6 +221,7 @@ function blockable(file: string, rewrite?: (f: ReturnType<typeof readFrames>) =>
 // midstream), and class files whose first quarter is cut or whose SYN-ACKs are all lost: each
 // missed before session 16 (c18951d)
 const quarter = (frames: ReturnType<typeof readFrames>) => lateStart(frames, (frames.at(-1)!.ts - frames[0]!.ts) / 4);
+const tenth = (frames: ReturnType<typeof readFrames>) => lateStart(frames, (frames.at(-1)!.ts - frames[0]!.ts) / 10);
 for (const [file, service, rewrite, how] of [
   ['classes_brute_imap_midstream.pcap', 'imap', undefined, ''],
   ['classes_brute_smtp_auth_midstream.pcap', 'smtp', undefined, ''],
@@ -256,3 +272,26 @@ test('classes_scan_udp_source_port_53.pcap, its first quarter cut (nmap -sU -g 5
   assert.ok(alerts.some((a) => a.source === attacker && a.type === 'port-scan-vertical'), `no alert: ${alerts.map(describe).join('; ')}`);
   for (const a of alerts) assert.equal(a.source, attacker, describe(a));
 });
+
+// hydra's SSH tasks whose handshakes the capture missed (a tenth cut: it begins between their
+// SYNs and their banners): read from the server's KEXINIT on; missed on 0253761. With a
+// quarter cut, 12 packets of 121 are left, the four tasks' one failure each (52 bytes, 4.45 s
+// in) and the client's next request: no key exchange, no size known, and each failure before
+// the client's acknowledgment that would verify its connection: nothing to read.
+for (const file of ['classes_brute_ssh_port_40022.pcap', 'classes_brute_ipv6_ssh.pcap']) {
+  test(`${file}, its first tenth cut: the guesser is flagged (ssh-brute-force), nobody else`, () => {
+    const { attackers: [attacker], victims: [victim] } = LABELS.get(file)!;
+    const alerts = blockable(file, tenth);
+    const first = alerts.find((a) => a.source === attacker);
+    assert.ok(first, `no alert: ${alerts.map(describe).join('; ')}`);
+    assert.equal(first.type, 'ssh-brute-force');
+    assert.equal(first.target, victim);
+    for (const a of alerts) assert.equal(a.source, attacker, describe(a));
+  });
+}
+
+for (const [rewrite, how] of [[tenth, 'a tenth'], [quarter, 'a quarter']] as const) {
+  test(`classes_benign_ipv6_ssh_admin_typo.pcap, its first ${how} cut: nothing blockable`, () => {
+    assert.deepEqual(blockable('classes_benign_ipv6_ssh_admin_typo.pcap', rewrite).map(describe), []);
+  });
+}
