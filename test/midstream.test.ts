@@ -77,7 +77,8 @@ test('midstreamService: XMPP\'s SASL elements by their namespace on any port (cu
   assert.equal(svc(`<challenge ${sasl}>cmVhbG09InNvbWVyZWFsbSIsbm9uY2U9Ik9BNk1HOXRFUUdtMmhoIg==</challenge>`, 5222), Service.XMPP);
   assert.equal(svc(`<success ${sasl.replaceAll("'", '"')}/>`, 15222), Service.XMPP, 'either quote, any port');
   assert.equal(svc(`<challenge ${sasl}>cmVhbG09</challenge>`, 5222, 42), Service.XMPP, 'the namespace cut after urn:ietf:params:xml:ns:x');
-  assert.equal(svc(`<challenge ${sasl}>`, 5222, 30), Service.OTHER, 'too little kept to see the registry prefix');
+  assert.equal(svc(`<failure ${sasl}><not-authorized/></failure>`, 5222, 30), Service.XMPP, 'tcpdump -s 96 with TCP timestamps: "<failure xmlns=\'urn:ietf:param"');
+  assert.equal(svc(`<failure ${sasl}><not-authorized/></failure>`, 5222, 20), Service.OTHER, 'too little kept to see "urn:ietf:"');
   assert.equal(svc("<failure xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>", 5222), Service.OTHER, 'STARTTLS\'s failure');
   assert.equal(svc("<failure xmlns='urn:example:billing'><code>481</code></failure>", 5222), Service.OTHER, 'another document\'s <failure>');
   assert.equal(svc('<?xml version="1.0"?><stream:stream xmlns="jabber:client">', 5222), Service.OTHER, 'a stream header: any XML document starts so');
@@ -295,3 +296,19 @@ for (const [rewrite, how] of [[tenth, 'a tenth'], [quarter, 'a quarter']] as con
     assert.deepEqual(blockable('classes_benign_ipv6_ssh_admin_typo.pcap', rewrite).map(describe), []);
   });
 }
+
+// a real recording (record_xmpp.sh: prosody, 40 passwords on one stream, tcpdump -s 96: 30
+// bytes of each refusal kept, "<failure xmlns='urn:ietf:param"), its first tenth cut: the
+// stream picked up at its first acknowledged refusal; missed on 0253761
+test('recorded_brute_xmpp-list-one-stream.pcap, its first tenth cut: the guesser is flagged (brute-force, xmpp), nobody else', () => {
+  const frames = readFrames(join(CLASSES, '..', 'recorded_brute_xmpp-list-one-stream.pcap'));
+  const dir = mkdtempSync(join(tmpdir(), 'midstream-'));
+  try {
+    const path = join(dir, 'cut.pcap');
+    writePcap(path, tenth(frames));
+    const alerts = runShardedCapture(DEFAULT_RULES, path).out.filter((a) => a.blockable);
+    assert.deepEqual(alerts.map((a) => `${a.type} ${a.source} ${a.evidence.service}`), ['brute-force 198.18.0.2 xmpp']);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

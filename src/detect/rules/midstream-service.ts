@@ -99,14 +99,20 @@ function isAlgorithmChar(c: number): boolean {
 /** The SASL elements a server sends (RFC 6120 §6.4.3, §6.4.5, §6.4.6), and their namespace. */
 const SASL_ELEMENTS = ['<challenge', '<failure', '<success'].map((e) => Buffer.from(e, 'latin1'));
 const SASL_NS = Buffer.from(" xmlns='urn:ietf:params:xml:ns:xmpp-sasl'", 'latin1');
-/** Where the quotes are in SASL_NS (either quote, as XML allows), and how much of it must be kept: to the IETF registry's prefix, "urn:ietf:params:xml:ns:" (RFC 3688). */
-const OPEN_QUOTE = 7, CLOSE_QUOTE = SASL_NS.length - 1, NS_MIN = OPEN_QUOTE + 1 + 'urn:ietf:params:xml:ns:'.length;
+/**
+ * Where the quotes are in SASL_NS (either quote, as XML allows), and how much of it must be
+ * kept: to "urn:ietf:", the IETF's URN namespace (RFC 2648; its "params" registry, RFC 3553,
+ * holds XMPP's): tcpdump -s 96 keeps 30 bytes of a segment with TCP timestamps (Linux's
+ * default), "<failure xmlns='urn:ietf:param".
+ */
+const OPEN_QUOTE = 7, CLOSE_QUOTE = SASL_NS.length - 1, NS_MIN = OPEN_QUOTE + 1 + 'urn:ietf:'.length;
 
 /**
  * Whether the segment starts with a server's SASL element in XMPP's SASL namespace, as far as
- * the bytes kept hold it (a snap length may cut the namespace after its registry prefix: in
- * that prefix only XMPP has these elements; a STARTTLS <failure> so picked up is told by its
- * length, service-replies.ts xmppSaslReply).
+ * the bytes kept hold it (a snap length may cut the namespace past "urn:ietf:": among the
+ * IETF's XML protocols only XMPP's stream carries a <challenge>, <failure> or <success> at
+ * the top; a STARTTLS <failure> so picked up is told by its length, service-replies.ts
+ * xmppSaslReply).
  */
 function xmppSaslElement(h: Uint8Array, o: number, avail: number): boolean {
   if (avail < 9 || h[o] !== 0x3c) return false;
