@@ -23,6 +23,16 @@ import { PacketFlags } from '../src/net/packet-batch.ts';
 const CLIENT = '203.0.113.7', SERVER = '10.9.0.21';
 const describe = (a: Alert) => `${a.type} ${a.source}→${a.target} blockable=${a.blockable} ${JSON.stringify(a.evidence)}`;
 
+/** The attacker's first blockable alert among `alerts` is of `type` against `victim` (its service `service` when given); with `alone`, nobody else has one. */
+function flagged(alerts: Alert[], attacker: string, victim: string, type: string, service?: string, alone = false): void {
+  const first = alerts.find((a) => a.blockable && a.source === attacker);
+  assert.ok(first, `no alert: ${alerts.map(describe).join('; ')}`);
+  assert.equal(first.type, type);
+  assert.equal(first.target, victim);
+  if (service !== undefined) assert.equal(first.evidence.service, service);
+  if (alone) for (const a of alerts) if (a.blockable) assert.equal(a.source, attacker, describe(a));
+}
+
 test('the verifier: a connection first seen mid-stream is verified when the other side acknowledges bytes the first sent, not before, and not by an ack of none of them', () => {
   const mark = (pkts: Pkt[]) => {
     const b = batchOf(pkts);
@@ -120,12 +130,7 @@ function ftpGuesses(n: number, port = 21, resend = false): Pkt[] {
 }
 
 test('an FTP guesser on a control connection opened before the capture began: its 530s are read from the first acknowledged one', () => {
-  const alerts = runSharded(DEFAULT_RULES, [ftpGuesses(8)]).out;
-  const first = alerts.find((a) => a.blockable && a.source === CLIENT);
-  assert.ok(first, `no alert: ${alerts.map(describe).join('; ')}`);
-  assert.equal(first.type, 'brute-force');
-  assert.equal(first.target, SERVER);
-  assert.equal(first.evidence.service, 'ftp');
+  flagged(runSharded(DEFAULT_RULES, [ftpGuesses(8)]).out, CLIENT, SERVER, 'brute-force', 'ftp');
 });
 
 test('mid-stream bytes are read once: 4 failed logins each sent twice are 4, under the 5 that ban', () => {
@@ -153,11 +158,7 @@ function xmppGuesses(n: number): Pkt[] {
 }
 
 test('an XMPP guesser on a stream opened before the capture: its refusals are read from the first acknowledged one, that one not counted (its request unseen)', () => {
-  const alerts = runSharded(DEFAULT_RULES, [xmppGuesses(12)]).out;
-  const first = alerts.find((a) => a.blockable && a.source === CLIENT);
-  assert.ok(first, `no alert: ${alerts.map(describe).join('; ')}`);
-  assert.equal(first.type, 'brute-force');
-  assert.equal(first.evidence.service, 'xmpp');
+  flagged(runSharded(DEFAULT_RULES, [xmppGuesses(12)]).out, CLIENT, SERVER, 'brute-force', 'xmpp');
   // the first refusal read answers a request not seen: two more make two failures, under any threshold
   assert.deepEqual(runSharded(DEFAULT_RULES, [xmppGuesses(3)]).out.filter((a) => a.source === CLIENT).map(describe), []);
 });
@@ -239,13 +240,7 @@ for (const [file, service, rewrite, how] of [
 ] as const) {
   test(`${file}${how}: the guesser is flagged (brute-force, ${service}), nobody else`, () => {
     const { attackers: [attacker], victims: [victim] } = LABELS.get(file)!;
-    const alerts = blockable(file, rewrite);
-    const first = alerts.find((a) => a.source === attacker);
-    assert.ok(first, `no alert: ${alerts.map(describe).join('; ')}`);
-    assert.equal(first.type, 'brute-force');
-    assert.equal(first.target, victim);
-    assert.equal(first.evidence.service, service);
-    for (const a of alerts) assert.equal(a.source, attacker, describe(a));
+    flagged(blockable(file, rewrite), attacker!, victim!, 'brute-force', service, true);
   });
 }
 
@@ -268,10 +263,8 @@ for (const [file, rewrite, how] of [
 
 test('classes_scan_udp_source_port_53.pcap, its first quarter cut (nmap -sU -g 53 seen from its probes of ports above 1023 on): the scanner is flagged, nobody else (missed on 0253761)', () => {
   const file = 'classes_scan_udp_source_port_53.pcap';
-  const { attackers: [attacker] } = LABELS.get(file)!;
-  const alerts = blockable(file, quarter);
-  assert.ok(alerts.some((a) => a.source === attacker && a.type === 'port-scan-vertical'), `no alert: ${alerts.map(describe).join('; ')}`);
-  for (const a of alerts) assert.equal(a.source, attacker, describe(a));
+  const { attackers: [attacker], victims: [victim] } = LABELS.get(file)!;
+  flagged(blockable(file, quarter), attacker!, victim!, 'port-scan-vertical', undefined, true);
 });
 
 // hydra's SSH tasks whose handshakes the capture missed (a tenth cut: it begins between their
@@ -282,12 +275,7 @@ test('classes_scan_udp_source_port_53.pcap, its first quarter cut (nmap -sU -g 5
 for (const file of ['classes_brute_ssh_port_40022.pcap', 'classes_brute_ipv6_ssh.pcap']) {
   test(`${file}, its first tenth cut: the guesser is flagged (ssh-brute-force), nobody else`, () => {
     const { attackers: [attacker], victims: [victim] } = LABELS.get(file)!;
-    const alerts = blockable(file, tenth);
-    const first = alerts.find((a) => a.source === attacker);
-    assert.ok(first, `no alert: ${alerts.map(describe).join('; ')}`);
-    assert.equal(first.type, 'ssh-brute-force');
-    assert.equal(first.target, victim);
-    for (const a of alerts) assert.equal(a.source, attacker, describe(a));
+    flagged(blockable(file, tenth), attacker!, victim!, 'ssh-brute-force', 'ssh', true);
   });
 }
 
