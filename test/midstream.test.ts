@@ -9,7 +9,7 @@ import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
 import { SessionVerifier } from '../src/detect/session-verifier.ts';
 import { DEFAULT_RULES } from '../src/detect/rules/rules-config.ts';
-import { midstreamService, DIALECT_SHIFT } from '../src/detect/rules/midstream-service.ts';
+import { midstreamService, DIALECT_SHIFT, httpFieldLine } from '../src/detect/rules/midstream-service.ts';
 import { Service } from '../src/detect/rules/service-replies.ts';
 import { ACK, PSH, RST, batchOf, type Pkt } from '../devkit/packets.ts';
 import { runSharded, runShardedCapture } from '../devkit/sharded-rules.ts';
@@ -300,3 +300,31 @@ test('recorded_brute_xmpp-list-one-stream.pcap, its first tenth cut: the guesser
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('httpFieldLine: a client\'s header field line on HTTP\'s ports (Zeek\'s), not elsewhere, and not a request line or a form body', () => {
+  const line = (text: string, port: number) => {
+    const h = new Uint8Array(72);
+    const b = Buffer.from(text);
+    h.set(b.subarray(0, 72));
+    return httpFieldLine(h, 0, Math.min(72, b.length), port);
+  };
+  assert.ok(line('X-a: 4711\r\n', 80));
+  assert.ok(line('Accept-Language: en\r\n', 8080));
+  assert.equal(line('X-a: 4711\r\n', 9000), false, 'a port of no HTTP: any text may start so');
+  assert.equal(line('GET / HTTP/1.1\r\n', 80), false);
+  assert.equal(line('user=admin&password=x', 80), false);
+  assert.equal(line('no colon in this line at all\r\n', 80), false);
+});
+
+// slowloris's 150 connections were all opened before the capture began (its first quarter
+// cut): picked up at their header lines, their trickles read as on connections seen whole;
+// missed on 0253761. The benign stalled readers and long polls cut so: nothing.
+test('classes_flood_http_slowloris.pcap, its first quarter cut: the client is flagged (slow-http), nobody else', () => {
+  const { attackers: [attacker], victims: [victim] } = LABELS.get('classes_flood_http_slowloris.pcap')!;
+  flagged(blockable('classes_flood_http_slowloris.pcap', quarter), attacker!, victim!, 'slow-http', undefined, true);
+});
+for (const file of ['classes_benign_web_stalled_readers.pcap', 'classes_benign_web_websocket_longpoll.pcap', 'classes_benign_web_api_client.pcap']) {
+  test(`${file}, its first quarter cut: nothing blockable`, () => {
+    assert.deepEqual(blockable(file, quarter).map(describe), []);
+  });
+}

@@ -149,3 +149,31 @@ function imapReply(h: Uint8Array, o: number, avail: number): boolean {
 function isTagChar(c: number): boolean {
   return (c >= 0x30 && c <= 0x39) || ((c | 0x20) >= 0x61 && (c | 0x20) <= 0x7a) || c === 0x2e || c === 0x5f || c === 0x2d;
 }
+
+/**
+ * The ports Zeek's HTTP analyzer registers for (base/protocols/http/main.zeek `ports`): where
+ * a client's header field line picked up mid-stream is taken for HTTP's.
+ */
+const HTTP_PORTS = new Set([80, 81, 631, 1080, 3128, 8000, 8080, 8888]);
+/** The longest field name read (RFC 9110 §5.1 sets none; the registered ones are under 64). */
+const FIELD_NAME_MAX = 64;
+
+/**
+ * Whether a client segment (its first `avail` bytes at h[o]) sent to `port`, first seen
+ * mid-connection, starts with an HTTP header field line, "name: value" (RFC 9110 §5.1, §5.5:
+ * a token, then a colon): on HTTP's ports only, since any text may start so. What slowloris
+ * sends, a header line every few seconds, on connections it opened long before; the HTTP
+ * flood rule reads the connection from there on (http-flood.ts openMidstream), its trickles
+ * as on a connection seen whole. A request line picks a client up on any port (httpMethod).
+ */
+export function httpFieldLine(h: Uint8Array, o: number, avail: number, port: number): boolean {
+  if (!HTTP_PORTS.has(port)) return false;
+  let k = 0;
+  while (k < avail && k < FIELD_NAME_MAX && isTokenChar(h[o + k]!)) k++;
+  return k > 0 && k < avail && h[o + k] === 0x3a;
+}
+
+/** RFC 9110 §5.6.2 tchar: letters, digits and !#$%&'*+-.^_`|~. */
+function isTokenChar(c: number): boolean {
+  return (c >= 0x30 && c <= 0x39) || ((c | 0x20) >= 0x61 && (c | 0x20) <= 0x7a) || (c >= 0x23 && c <= 0x27) || c === 0x21 || c === 0x2a || c === 0x2b || c === 0x2d || c === 0x2e || c === 0x5e || c === 0x5f || c === 0x60 || c === 0x7c || c === 0x7e;
+}

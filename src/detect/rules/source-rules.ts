@@ -51,7 +51,7 @@ import { tlsClientHello } from './tls-record.ts';
 import { HttpMethod, httpMethod } from './http-request.ts';
 import { BucketTable, WindowCounter, riskScore } from './leaky-bucket.ts';
 import { LoginRules } from './login-rules.ts';
-import { DIALECT_SHIFT, midstreamService } from './midstream-service.ts';
+import { DIALECT_SHIFT, httpFieldLine, midstreamService } from './midstream-service.ts';
 import { Service } from './service-replies.ts';
 import { PROBE_NAMES, ProbeKind, icmpProbeKind, tcpProbeKind } from './probe-signatures.ts';
 import { ruleAlert, seconds } from './rule-alert.ts';
@@ -605,7 +605,8 @@ export class SourceRules {
    * A verified segment with payload (row i) of no socket, or of a stray one (`s`): a side of a
    * connection whose opening the capture did not hold (it began later, or lost the SYN-ACK),
    * picked up when the segment tells what it is. A server's reply that tells its service
-   * (midstream-service.ts): followed from that reply's bytes on; a client's HTTP request line:
+   * (midstream-service.ts): followed from that reply's bytes on; a client's HTTP request line
+   * (or, on HTTP's ports, a header field line: httpFieldLine):
    * its requests read from it on (the HTTP flood and form-login rules), its opening not
    * counted. The verifier saw the other side acknowledge this side's bytes, so a reply forged
    * in a server's name is never one. A stray socket whose first MIDSTREAM_TRIES verified
@@ -626,7 +627,7 @@ export class SourceRules {
       return s;
     }
     const method = this.readsRequests ? httpMethod(batch.head, o, kept) : HttpMethod.NONE;
-    if (method !== HttpMethod.NONE && method !== HttpMethod.CONNECT) {
+    if ((method !== HttpMethod.NONE && method !== HttpMethod.CONNECT) || (method === HttpMethod.NONE && this.readsRequests && httpFieldLine(batch.head, o, kept, dp))) {
       if (s < 0) s = this.sockets.insert(src, dst, sp, dp);
       this.sockState[s] = ESTABLISHED | VERIFIED | DATA;
       this.sockStart[s] = ts;
