@@ -34,6 +34,7 @@
 // an error followed by the close, whose Login action is told by the greeting's context).
 
 import { Service, SshMsg, greetingService, isPop3Err, replyCode, sshPlain } from './service-replies.ts';
+import { portTable } from './udp-port-roles.ts';
 
 /** FTP (1) or SMTP (2), as codesDialect numbers them: the dialect a CODES port implies. */
 const FTP = 1, SMTP = 2;
@@ -154,7 +155,7 @@ function isTagChar(c: number): boolean {
  * The ports Zeek's HTTP analyzer registers for (base/protocols/http/main.zeek `ports`): where
  * a client's header field line picked up mid-stream is taken for HTTP's.
  */
-const HTTP_PORTS = new Set([80, 81, 631, 1080, 3128, 8000, 8080, 8888]);
+const HTTP_PORTS = portTable([80, 81, 631, 1080, 3128, 8000, 8080, 8888]);
 /** The longest field name read (RFC 9110 §5.1 sets none; the registered ones are under 64). */
 const FIELD_NAME_MAX = 64;
 
@@ -167,7 +168,7 @@ const FIELD_NAME_MAX = 64;
  * as on a connection seen whole. A request line picks a client up on any port (httpMethod).
  */
 export function httpFieldLine(h: Uint8Array, o: number, avail: number, port: number): boolean {
-  if (!HTTP_PORTS.has(port)) return false;
+  if (HTTP_PORTS[port] !== 1) return false;
   let k = 0;
   while (k < avail && k < FIELD_NAME_MAX && isTokenChar(h[o + k]!)) k++;
   return k > 0 && k < avail && h[o + k] === 0x3a;
