@@ -386,6 +386,21 @@ describe('vertical port scan', () => {
     assert.deepEqual(run(new SourceRules(cfg), peers), []);
   });
 
+  test('UDP probes from port 53 to ports above 1023 alone (nmap -sU -g 53 seen after its system ports: a capture begun late) are a vertical scan when they carry no DNS message; DNS answers whose questions were not seen, and a peer\'s datagrams from 53 to 53, are not', () => {
+    // nmap sends an empty datagram to every port it has no payload for; 60 ports from 2000 up
+    const probes = (payload: number, sp = 53) => range(60).map((k) => ({ ts: 1 + k * 0.01, src: '10.0.0.7', dst: '10.0.0.1', proto: 'udp' as const, sp, dp: 2000 + k * 37, payload }));
+    assert.deepEqual(run(new SourceRules(cfg), probes(0)).map((a) => `${a.type} ${a.source}`), ['port-scan-vertical 10.0.0.7']);
+    assert.deepEqual(run(new SourceRules(cfg), probes(0, 123)).map((a) => `${a.type} ${a.source}`), ['port-scan-vertical 10.0.0.7'], 'from 123 as well');
+    assert.deepEqual(run(new SourceRules(cfg), probes(8)).map((a) => `${a.type} ${a.source}`), ['port-scan-vertical 10.0.0.7'], 'fewer bytes than a DNS header');
+    // a resolver's answers (a header and more) to one client's ever new ports, its questions not captured
+    assert.deepEqual(run(new SourceRules(cfg), probes(80)), []);
+    // an NTP server's answers from 123 the same way (48 bytes)
+    assert.deepEqual(run(new SourceRules(cfg), probes(48, 123)), []);
+    // an old BIND querying from 53 to 53 (a DNS query) of 60 servers
+    const bind = range(60).map((k) => ({ ts: 1 + k * 0.01, src: '10.0.0.5', dst: `10.0.2.${k + 1}`, proto: 'udp' as const, sp: 53, dp: 53, payload: 30 }));
+    assert.deepEqual(run(new SourceRules(cfg), bind), []);
+  });
+
   test('a reflector answering from its service port to many ports of its victim is not scanning it', () => {
     const sr = new SourceRules(cfg);
     const out = run(sr, range(40).map((k) => ({ ts: 1 + k * 0.001, src: '10.0.0.2', dst: '10.0.0.1', proto: 'udp' as const, sp: 4500, dp: 20000 + k * 7, payload: 204 })));

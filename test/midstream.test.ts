@@ -9,7 +9,7 @@ import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
 import { SessionVerifier } from '../src/detect/session-verifier.ts';
 import { DEFAULT_RULES } from '../src/detect/rules/rules-config.ts';
-import { midstreamService, DIALECT_SHIFT } from '../src/detect/rules/midstream-service.ts';
+import { midstreamService, DIALECT_SHIFT, httpFieldLine } from '../src/detect/rules/midstream-service.ts';
 import { Service } from '../src/detect/rules/service-replies.ts';
 import { ACK, PSH, RST, batchOf, type Pkt } from '../devkit/packets.ts';
 import { runSharded, runShardedCapture } from '../devkit/sharded-rules.ts';
@@ -22,6 +22,16 @@ import { PacketFlags } from '../src/net/packet-batch.ts';
 
 const CLIENT = '203.0.113.7', SERVER = '10.9.0.21';
 const describe = (a: Alert) => `${a.type} ${a.source}→${a.target} blockable=${a.blockable} ${JSON.stringify(a.evidence)}`;
+
+/** The attacker's first blockable alert among `alerts` is of `type` against `victim` (its service `service` when given); with `alone`, nobody else has one. */
+function flagged(alerts: Alert[], attacker: string, victim: string, type: string, service?: string, alone = false): void {
+  const first = alerts.find((a) => a.blockable && a.source === attacker);
+  assert.ok(first, `no alert: ${alerts.map(describe).join('; ')}`);
+  assert.equal(first.type, type);
+  assert.equal(first.target, victim);
+  if (service !== undefined) assert.equal(first.evidence.service, service);
+  if (alone) for (const a of alerts) if (a.blockable) assert.equal(a.source, attacker, describe(a));
+}
 
 test('the verifier: a connection first seen mid-stream is verified when the other side acknowledges bytes the first sent, not before, and not by an ack of none of them', () => {
   const mark = (pkts: Pkt[]) => {
@@ -65,6 +75,43 @@ test('midstreamService: self-naming replies on any port, line codes only on thei
   assert.equal(svc('SSH-2.0-OpenSSH_9.6\r\n', 22), Service.OTHER, 'SSH is not followed mid-stream (its sizes come from the key exchange)');
 });
 
+test('midstreamService: XMPP\'s SASL elements by their namespace on any port (cut by a snap length past its registry prefix), NNTP\'s codes on its ports only', () => {
+  const svc = (text: string, port: number, kept = 72) => {
+    const h = new Uint8Array(72);
+    const bytes = Buffer.from(text);
+    h.set(bytes.subarray(0, Math.min(kept, 72)));
+    return midstreamService(h, 0, bytes.length, Math.min(kept, 72, bytes.length), port);
+  };
+  const sasl = "xmlns='urn:ietf:params:xml:ns:xmpp-sasl'";
+  assert.equal(svc(`<failure ${sasl}><not-authorized/></failure>`, 5222), Service.XMPP);
+  assert.equal(svc(`<challenge ${sasl}>cmVhbG09InNvbWVyZWFsbSIsbm9uY2U9Ik9BNk1HOXRFUUdtMmhoIg==</challenge>`, 5222), Service.XMPP);
+  assert.equal(svc(`<success ${sasl.replaceAll("'", '"')}/>`, 15222), Service.XMPP, 'either quote, any port');
+  assert.equal(svc(`<challenge ${sasl}>cmVhbG09</challenge>`, 5222, 42), Service.XMPP, 'the namespace cut after urn:ietf:params:xml:ns:x');
+  assert.equal(svc(`<failure ${sasl}><not-authorized/></failure>`, 5222, 30), Service.XMPP, 'tcpdump -s 96 with TCP timestamps: "<failure xmlns=\'urn:ietf:param"');
+  assert.equal(svc(`<failure ${sasl}><not-authorized/></failure>`, 5222, 20), Service.OTHER, 'too little kept to see "urn:ietf:"');
+  assert.equal(svc("<failure xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>", 5222), Service.OTHER, 'STARTTLS\'s failure');
+  assert.equal(svc("<failure xmlns='urn:example:billing'><code>481</code></failure>", 5222), Service.OTHER, 'another document\'s <failure>');
+  assert.equal(svc('<?xml version="1.0"?><stream:stream xmlns="jabber:client">', 5222), Service.OTHER, 'a stream header: any XML document starts so');
+  assert.equal(svc('481 Authentication failed\r\n', 119), Service.NNTP);
+  assert.equal(svc('381 Enter password\r\n', 433), Service.NNTP);
+  assert.equal(svc('481 Authentication failed\r\n', 8119), Service.OTHER, 'a code on a port of no line protocol');
+});
+
+test('midstreamService: an SSH server\'s KEXINIT in the clear (message 20, then algorithm names) on any port; another packet, or names that are no names, not', () => {
+  const kexinit = (msg: number, names: string) => {
+    const h = new Uint8Array(72);
+    const body = Buffer.concat([Buffer.from([msg]), Buffer.alloc(16, 0xa5), Buffer.from([0, 0, (names.length >> 8) & 255, names.length & 255]), Buffer.from(names, 'latin1')]);
+    const plen = 1 + body.length + 8; // padding length byte, the body, 8 bytes of padding
+    const pkt = Buffer.concat([Buffer.from([0, 0, plen >> 8, plen & 255, 8]), body, Buffer.alloc(8)]);
+    h.set(pkt.subarray(0, 72));
+    return midstreamService(h, 0, pkt.length, Math.min(72, pkt.length), 40022);
+  };
+  assert.equal(kexinit(20, 'sntrup761x25519-sha512,sntrup761x25519-sha512@openssh.com,curve25519-sha256,ext-info-s'), Service.SSH);
+  assert.equal(kexinit(20, 'curve25519-sha256,curve25519-sha256@libssh.org,diffie-hellman-group14-sha256'), Service.SSH);
+  assert.equal(kexinit(31, 'sntrup761x25519-sha512,curve25519-sha256,ext-info-s'), Service.OTHER, 'a KEX reply is no start');
+  assert.equal(kexinit(20, 'Q\u0001\u00ff\u0010binary data, not names'), Service.OTHER);
+});
+
 /** An FTP control connection opened before the capture: `n` PASS guesses answered 530 two seconds apart (`resend`: each 530 sent twice). */
 function ftpGuesses(n: number, port = 21, resend = false): Pkt[] {
   const pkts: Pkt[] = [];
@@ -83,12 +130,7 @@ function ftpGuesses(n: number, port = 21, resend = false): Pkt[] {
 }
 
 test('an FTP guesser on a control connection opened before the capture began: its 530s are read from the first acknowledged one', () => {
-  const alerts = runSharded(DEFAULT_RULES, [ftpGuesses(8)]).out;
-  const first = alerts.find((a) => a.blockable && a.source === CLIENT);
-  assert.ok(first, `no alert: ${alerts.map(describe).join('; ')}`);
-  assert.equal(first.type, 'brute-force');
-  assert.equal(first.target, SERVER);
-  assert.equal(first.evidence.service, 'ftp');
+  flagged(runSharded(DEFAULT_RULES, [ftpGuesses(8)]).out, CLIENT, SERVER, 'brute-force', 'ftp');
 });
 
 test('mid-stream bytes are read once: 4 failed logins each sent twice are 4, under the 5 that ban', () => {
@@ -96,6 +138,41 @@ test('mid-stream bytes are read once: 4 failed logins each sent twice are 4, und
   assert.deepEqual(alerts.filter((a) => a.source === CLIENT).map(describe), []);
   const more = runSharded(DEFAULT_RULES, [ftpGuesses(5, 21, true)]).out;
   assert.ok(more.some((a) => a.type === 'brute-force' && a.source === CLIENT), 'the 5th bans');
+});
+
+/** An XMPP stream opened before the capture: `n` PLAIN guesses (<auth/> with its initial response) refused at once, one a second, the response's length changing with the password (base64: steps of 4). */
+function xmppGuesses(n: number): Pkt[] {
+  const pkts: Pkt[] = [];
+  let cs = 1000, ss = 5000;
+  const failure = "<failure xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><not-authorized/></failure>";
+  for (let k = 0; k < n; k++) {
+    const t = 100 + k;
+    const auth = 80 + 4 * (k % 5);
+    pkts.push({ ts: t, src: CLIENT, dst: SERVER, sp: 50000, dp: 5222, flags: ACK | PSH, seq: cs, ack: ss, payload: auth, head: "<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>" });
+    cs += auth;
+    pkts.push({ ts: t + 0.01, src: SERVER, dst: CLIENT, sp: 5222, dp: 50000, flags: ACK | PSH, seq: ss, ack: cs, payload: failure.length, head: failure });
+    ss += failure.length;
+    pkts.push({ ts: t + 0.02, src: CLIENT, dst: SERVER, sp: 50000, dp: 5222, flags: ACK, seq: cs, ack: ss });
+  }
+  return pkts;
+}
+
+test('an XMPP guesser on a stream opened before the capture: its refusals are read from the first acknowledged one, that one not counted (its request unseen)', () => {
+  flagged(runSharded(DEFAULT_RULES, [xmppGuesses(12)]).out, CLIENT, SERVER, 'brute-force', 'xmpp');
+  // the first refusal read answers a request not seen: two more make two failures, under any threshold
+  assert.deepEqual(runSharded(DEFAULT_RULES, [xmppGuesses(3)]).out.filter((a) => a.source === CLIENT).map(describe), []);
+});
+
+test('a client with a stale XMPP password reconnecting at once, each stream picked up mid-stream (its SYN-ACK lost): each stream\'s one refusal answers a request not seen, not counted', () => {
+  // 40 streams in 10 s, one PLAIN <auth/> of one length each, refused; seen whole, counted once by length
+  const pkts = Array.from({ length: 40 }, (_, k) => xmppGuesses(1).map((p) => ({ ...p, ts: p.ts + k * 0.25, ...(p.src === CLIENT ? { sp: 40000 + k } : { dp: 40000 + k }) }))).flat();
+  assert.deepEqual(runSharded(DEFAULT_RULES, [pkts]).out.filter((a) => a.source === CLIENT).map(describe), []);
+});
+
+test('XMPP refusals forged in the server\'s name toward a client are never read: the client acknowledges none of them', () => {
+  const forged = xmppGuesses(12).filter((p) => p.src === SERVER).map((p, k) => ({ ...p, seq: 70_000 + k * 80, ack: 1000 }));
+  const pkts = forged.flatMap((p): Pkt[] => [p, { ts: p.ts + 0.01, src: CLIENT, dst: SERVER, sp: 50000, dp: 5222, flags: RST, seq: 1000 }]);
+  assert.deepEqual(runSharded(DEFAULT_RULES, [pkts]).out.filter((a) => a.source === CLIENT).map(describe), []);
 });
 
 test('530s on a port of no line protocol are not read mid-stream', () => {
@@ -146,6 +223,7 @@ function blockable(file: string, rewrite?: (f: ReturnType<typeof readFrames>) =>
 // midstream), and class files whose first quarter is cut or whose SYN-ACKs are all lost: each
 // missed before session 16 (c18951d)
 const quarter = (frames: ReturnType<typeof readFrames>) => lateStart(frames, (frames.at(-1)!.ts - frames[0]!.ts) / 4);
+const tenth = (frames: ReturnType<typeof readFrames>) => lateStart(frames, (frames.at(-1)!.ts - frames[0]!.ts) / 10);
 for (const [file, service, rewrite, how] of [
   ['classes_brute_imap_midstream.pcap', 'imap', undefined, ''],
   ['classes_brute_smtp_auth_midstream.pcap', 'smtp', undefined, ''],
@@ -153,18 +231,16 @@ for (const [file, service, rewrite, how] of [
   ['classes_brute_redis_hydra.pcap', 'redis', quarter, ', its first quarter cut'],
   ['classes_brute_smb2_netexec.pcap', 'smb', quarter, ', its first quarter cut'],
   ['classes_brute_ldap_rebind.pcap', 'ldap', quarter, ', its first quarter cut'],
+  // session 17 (each missed on 0253761)
+  ['classes_brute_xmpp_hydra.pcap', 'xmpp', quarter, ', its first quarter cut'],
+  ['classes_brute_xmpp_one_at_a_time.pcap', 'xmpp', quarter, ', its first quarter cut'],
+  ['classes_brute_nntp_hydra.pcap', 'nntp', quarter, ', its first quarter cut'],
   ['classes_brute_ftp_ncrack.pcap', 'ftp', withoutSynAcks, ', every SYN-ACK lost'],
   ['classes_brute_smb1_hydra.pcap', 'smb', withoutSynAcks, ', every SYN-ACK lost'],
 ] as const) {
   test(`${file}${how}: the guesser is flagged (brute-force, ${service}), nobody else`, () => {
     const { attackers: [attacker], victims: [victim] } = LABELS.get(file)!;
-    const alerts = blockable(file, rewrite);
-    const first = alerts.find((a) => a.source === attacker);
-    assert.ok(first, `no alert: ${alerts.map(describe).join('; ')}`);
-    assert.equal(first.type, 'brute-force');
-    assert.equal(first.target, victim);
-    assert.equal(first.evidence.service, service);
-    for (const a of alerts) assert.equal(a.source, attacker, describe(a));
+    flagged(blockable(file, rewrite), attacker!, victim!, 'brute-force', service, true);
   });
 }
 
@@ -175,8 +251,80 @@ for (const [file, rewrite, how] of [
   ['classes_benign_memcached.pcap', withoutSynAcks, ', every SYN-ACK lost'],
   ['classes_benign_redis.pcap', quarter, ', its first quarter cut'],
   ['classes_benign_http_auth.pcap', quarter, ', its first quarter cut'],
+  ['classes_benign_xmpp.pcap', quarter, ', its first quarter cut'],
+  ['classes_benign_xmpp.pcap', withoutSynAcks, ', every SYN-ACK lost'],
+  ['classes_benign_nntp.pcap', quarter, ', its first quarter cut'],
+  ['classes_benign_nntp.pcap', withoutSynAcks, ', every SYN-ACK lost'],
 ] as const) {
   test(`${file}${how}: nothing blockable`, () => {
     assert.deepEqual(blockable(file, rewrite).map(describe), []);
+  });
+}
+
+test('classes_scan_udp_source_port_53.pcap, its first quarter cut (nmap -sU -g 53 seen from its probes of ports above 1023 on): the scanner is flagged, nobody else (missed on 0253761)', () => {
+  const file = 'classes_scan_udp_source_port_53.pcap';
+  const { attackers: [attacker], victims: [victim] } = LABELS.get(file)!;
+  flagged(blockable(file, quarter), attacker!, victim!, 'port-scan-vertical', undefined, true);
+});
+
+// hydra's SSH tasks whose handshakes the capture missed (a tenth cut: it begins between their
+// SYNs and their banners): read from the server's KEXINIT on; missed on 0253761. With a
+// quarter cut, 12 packets of 121 are left, the four tasks' one failure each (52 bytes, 4.45 s
+// in) and the client's next request: no key exchange, no size known, and each failure before
+// the client's acknowledgment that would verify its connection: nothing to read.
+for (const file of ['classes_brute_ssh_port_40022.pcap', 'classes_brute_ipv6_ssh.pcap']) {
+  test(`${file}, its first tenth cut: the guesser is flagged (ssh-brute-force), nobody else`, () => {
+    const { attackers: [attacker], victims: [victim] } = LABELS.get(file)!;
+    flagged(blockable(file, tenth), attacker!, victim!, 'ssh-brute-force', 'ssh', true);
+  });
+}
+
+for (const [rewrite, how] of [[tenth, 'a tenth'], [quarter, 'a quarter']] as const) {
+  test(`classes_benign_ipv6_ssh_admin_typo.pcap, its first ${how} cut: nothing blockable`, () => {
+    assert.deepEqual(blockable('classes_benign_ipv6_ssh_admin_typo.pcap', rewrite).map(describe), []);
+  });
+}
+
+// a real recording (record_xmpp.sh: prosody, 40 passwords on one stream, tcpdump -s 96: 30
+// bytes of each refusal kept, "<failure xmlns='urn:ietf:param"), its first tenth cut: the
+// stream picked up at its first acknowledged refusal; missed on 0253761
+test('recorded_brute_xmpp-list-one-stream.pcap, its first tenth cut: the guesser is flagged (brute-force, xmpp), nobody else', () => {
+  const frames = readFrames(join(CLASSES, '..', 'recorded_brute_xmpp-list-one-stream.pcap'));
+  const dir = mkdtempSync(join(tmpdir(), 'midstream-'));
+  try {
+    const path = join(dir, 'cut.pcap');
+    writePcap(path, tenth(frames));
+    const alerts = runShardedCapture(DEFAULT_RULES, path).out.filter((a) => a.blockable);
+    assert.deepEqual(alerts.map((a) => `${a.type} ${a.source} ${a.evidence.service}`), ['brute-force 198.18.0.2 xmpp']);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('httpFieldLine: a client\'s header field line on HTTP\'s ports (Zeek\'s), not elsewhere, and not a request line or a form body', () => {
+  const line = (text: string, port: number) => {
+    const h = new Uint8Array(72);
+    const b = Buffer.from(text);
+    h.set(b.subarray(0, 72));
+    return httpFieldLine(h, 0, Math.min(72, b.length), port);
+  };
+  assert.ok(line('X-a: 4711\r\n', 80));
+  assert.ok(line('Accept-Language: en\r\n', 8080));
+  assert.equal(line('X-a: 4711\r\n', 9000), false, 'a port of no HTTP: any text may start so');
+  assert.equal(line('GET / HTTP/1.1\r\n', 80), false);
+  assert.equal(line('user=admin&password=x', 80), false);
+  assert.equal(line('no colon in this line at all\r\n', 80), false);
+});
+
+// slowloris's 150 connections were all opened before the capture began (its first quarter
+// cut): picked up at their header lines, their trickles read as on connections seen whole;
+// missed on 0253761. The benign stalled readers and long polls cut so: nothing.
+test('classes_flood_http_slowloris.pcap, its first quarter cut: the client is flagged (slow-http), nobody else', () => {
+  const { attackers: [attacker], victims: [victim] } = LABELS.get('classes_flood_http_slowloris.pcap')!;
+  flagged(blockable('classes_flood_http_slowloris.pcap', quarter), attacker!, victim!, 'slow-http', undefined, true);
+});
+for (const file of ['classes_benign_web_stalled_readers.pcap', 'classes_benign_web_websocket_longpoll.pcap', 'classes_benign_web_api_client.pcap']) {
+  test(`${file}, its first quarter cut: nothing blockable`, () => {
+    assert.deepEqual(blockable(file, quarter).map(describe), []);
   });
 }

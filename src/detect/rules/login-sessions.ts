@@ -187,7 +187,7 @@ const PG_ASKED = 8; // a PostgreSQL server asked for a password: an ErrorRespons
 const DROPBEAR = 16; // the SSH server is Dropbear: its failures are delayed less, its successes padded more
 const AMI_ERROR = 32; // the AMI server's last answer was an error: its close next makes it a refused login
 const REFUSED_AGAIN = 64; // XMPP, NNTP: the last refusal's length was refused on this connection before
-const UNSEEN_REQUEST = 128; // memcached picked up mid-stream: the request its first answer read acknowledges was not seen
+const UNSEEN_REQUEST = 128; // memcached, XMPP, NNTP picked up mid-stream: the request its first answer read acknowledges was not seen
 
 /**
  * Server bytes after the Connection Confirm past which an RDP session is a login's: a failed
@@ -281,11 +281,13 @@ export class LoginSessions {
    */
   openMidstream(slot: number, service: number, dialect: number, batch: PacketBatch, i: number): void {
     this.open(slot);
-    this.phase[slot] = LINES;
+    this.phase[slot] = service === Service.SSH ? SSH_PLAIN : LINES; // SSH: from the server's KEXINIT, as after its banner
     this.service[slot] = service;
     this.dialect[slot] = dialect;
     if (service === Service.REDIS) this.lastTs[slot] = batch.tcpSeq[i];
-    if (service === Service.MEMCACHED) {
+    // memcached, XMPP, NNTP: lengths are measured from this reply's acknowledgment on; the
+    // request it answers was not seen
+    if (COUNTED_BY_LENGTH[service]) {
       this.lastTs[slot] = batch.tcpAck[i];
       this.bits[slot] |= UNSEEN_REQUEST;
     }
@@ -375,6 +377,13 @@ export class LoginSessions {
     // holding LOGON_FAILURE answers at every 1448 bytes made one failure a segment of its reader)
     if (phase === LINES) {
       const svc = this.service[slot], first = h[o];
+      // picked up mid-stream (memcached, XMPP, NNTP): the first reply read answers a request
+      // the capture did not see, its length unknown, and unknown only because the capture
+      // began late: a refusal there is not counted (a stale password's pool or bot, one
+      // refusal a connection, each connection picked up so when its SYN-ACK is lost, would
+      // fill the 401 bucket); from the next on, each refusal's request is measured
+      const unseen = (this.bits[slot] & UNSEEN_REQUEST) !== 0;
+      this.bits[slot] &= ~UNSEEN_REQUEST;
       if (svc === Service.SMB && this.skip[slot] > 0) {
         this.skip[slot] -= len;
         return LoginEvent.NONE;
@@ -391,12 +400,6 @@ export class LoginSessions {
       if (svc === Service.MEMCACHED) {
         this.skip[slot] = this.clientBytes(slot, batch, i, 1, MEMCACHED_SASL_MAX);
         if (first !== 0x81) return LoginEvent.NONE;
-        if (this.bits[slot] & UNSEEN_REQUEST) {
-          // its length unknown, and unknown only because the capture began late: not counted
-          // (a stale password's pool, one refusal a connection, would fill the 401 bucket)
-          this.bits[slot] &= ~UNSEEN_REQUEST;
-          return LoginEvent.NONE;
-        }
       }
       if (svc === Service.LDAP) this.skip[slot] = this.clientBytes(slot, batch, i, 1, LDAP_BIND_MAX);
       if (svc === Service.KERBEROS) this.skip[slot] = this.kerberosRequest(slot, batch, i);
@@ -415,7 +418,8 @@ export class LoginSessions {
         this.skip[slot] = this.clientBytes(slot, batch, i, SOCKS5_CREDENTIALS_MIN, SOCKS5_CREDENTIALS_MAX);
       }
       if ((svc === Service.HTTP && first !== 0x48 && first !== 0x52) || (svc === Service.LDAP && first !== 0x30) || (svc === Service.SIP && first !== 0x53) || (svc === Service.SMB && first !== 0) || (svc === Service.REDIS && first !== 0x2d)) return LoginEvent.NONE;
-      return this.lines(slot, h, o, len, kept);
+      const ev = this.lines(slot, h, o, len, kept);
+      return unseen && ev === LoginEvent.FAILURE ? LoginEvent.NONE : ev;
     }
     const ts = batch.ts[i];
     const gap = ts - this.lastTs[slot];

@@ -51,7 +51,7 @@ import { tlsClientHello } from './tls-record.ts';
 import { HttpMethod, httpMethod } from './http-request.ts';
 import { BucketTable, WindowCounter, riskScore } from './leaky-bucket.ts';
 import { LoginRules } from './login-rules.ts';
-import { DIALECT_SHIFT, midstreamService } from './midstream-service.ts';
+import { DIALECT_SHIFT, httpFieldLine, midstreamService } from './midstream-service.ts';
 import { Service } from './service-replies.ts';
 import { PROBE_NAMES, ProbeKind, icmpProbeKind, tcpProbeKind } from './probe-signatures.ts';
 import { ruleAlert, seconds } from './rule-alert.ts';
@@ -61,7 +61,7 @@ import { FragmentVerdicts } from './fragment-verdicts.ts';
 import { UnansweredUdp, snmpRequest } from './unanswered-udp.ts';
 import { PairFlood } from './pair-flood.ts';
 import { quicClientInitial, quicLongHeader } from './quic-initial.ts';
-import { TRACEROUTE_PORTS, oneWayReport, portTable } from './udp-port-roles.ts';
+import { TRACEROUTE_PORTS, mayAnswer, oneWayReport, portTable } from './udp-port-roles.ts';
 import { VictimTallyWriter, type VictimTally } from './victim-tally.ts';
 import type { BoundedTable } from '../table-report.ts';
 
@@ -640,7 +640,8 @@ export class SourceRules {
    * A verified segment with payload (row i) of no socket, or of a stray one (`s`): a side of a
    * connection whose opening the capture did not hold (it began later, or lost the SYN-ACK),
    * picked up when the segment tells what it is. A server's reply that tells its service
-   * (midstream-service.ts): followed from that reply's bytes on; a client's HTTP request line:
+   * (midstream-service.ts): followed from that reply's bytes on; a client's HTTP request line
+   * (or, on HTTP's ports, a header field line: httpFieldLine):
    * its requests read from it on (the HTTP flood and form-login rules), its opening not
    * counted. The verifier saw the other side acknowledge this side's bytes, so a reply forged
    * in a server's name is never one. A stray socket whose first MIDSTREAM_TRIES verified
@@ -661,7 +662,7 @@ export class SourceRules {
       return s;
     }
     const method = this.readsRequests ? httpMethod(batch.head, o, kept) : HttpMethod.NONE;
-    if (method !== HttpMethod.NONE && method !== HttpMethod.CONNECT) {
+    if ((method !== HttpMethod.NONE && method !== HttpMethod.CONNECT) || (method === HttpMethod.NONE && this.readsRequests && httpFieldLine(batch.head, o, kept, dp))) {
       if (s < 0) s = this.sockets.insert(src, dst, sp, dp);
       this.sockState[s] = ESTABLISHED | VERIFIED | DATA;
       this.sockStart[s] = ts;
@@ -812,8 +813,12 @@ export class SourceRules {
     // Kerberos answers are what naive rules pass), or a sweep of one port so (`-sU -p 161 -g
     // 53`). (A DHCP server's unicast offers and acks from 67 to the port 68 of hosts whose
     // requests were broadcast are unasked in the exchange table's eyes, but each carries
-    // BOOTP's fixed 236 bytes and more, RFC 2131 §2: large, above.)
-    if (sp < 1024 && (dp >= 1024 || sp === dp || batch.flags[i] & PacketFlags.UDP_REPLY)) return;
+    // BOOTP's fixed 236 bytes and more, RFC 2131 §2: large, above.) The answer to a question
+    // the capture did not see must look like one (udp-port-roles.ts mayAnswer: not empty;
+    // from 53 a DNS header's bytes at least): nmap's empty probes from 53 to ports above 1023 answer nothing,
+    // and a capture begun after its probes of the system ports holds only those. A symmetric
+    // peer's datagram (an old BIND's query from 53 to 53) only has to carry something.
+    if (sp < 1024 && (batch.flags[i] & PacketFlags.UDP_REPLY || (dp >= 1024 && mayAnswer(sp, batch.payloadLen[i])) || (sp === dp && batch.payloadLen[i] > 0))) return;
     const vertical = c.verticalScan.enabled && c.verticalScan.countUdp;
     const horizontal = c.horizontalScan.enabled && c.horizontalScan.countUdp && !this.exemptUdp[dp];
     if (!vertical && !horizontal) return;

@@ -62,3 +62,19 @@ export function ephemeralSender(sp: number, clientPortMin: number): boolean {
 export function oneWayReport(sp: number, dp: number, clientPortMin: number, reportPorts: Uint8Array): boolean {
   return reportPorts[dp] === 1 && ephemeralSender(sp, clientPortMin);
 }
+
+/** DNS's port (RFC 1035 §4.2.1), and its message header's length (§4.1.1: ID, flags, four counts). */
+const DNS_PORT = 53, DNS_HEADER_BYTES = 12;
+
+/**
+ * Whether a datagram of `len` bytes from a system port (`sp`, below 1024) could be its
+ * service's answer to a question the capture did not see. Not an empty one: every UDP service
+ * answers with a message, and an empty datagram is what nmap -sU sends to every port it has
+ * no payload for (its manual: "for most ports the packet will be empty"), from port 53 too
+ * with `-g 53` (the manual's "Firewall/IDS Evasion": a source port that naive rules pass as
+ * DNS). From 53, no fewer bytes than a DNS message's 12-byte header (RFC 1035 §4.1.1). The
+ * port's claim is checked by the datagram, not trusted.
+ */
+export function mayAnswer(sp: number, len: number): boolean {
+  return sp === DNS_PORT ? len >= DNS_HEADER_BYTES : len > 0;
+}
