@@ -165,6 +165,62 @@ test('FlowTable reuses slots across IPv4 and IPv6 keys: an evicted address text 
   for (const [k, slot] of live) assert.equal(t.find(a(k), b(k), 0, 0), slot);
 });
 
+test('FlowTable: a lookup repeating the one before finds the same entry and leaves the recency a fresh lookup would', () => {
+  // the last slot found or inserted is checked first (flow-table.ts lastSlot): it must still
+  // touch the entry, which protect() may have moved from the head of its list
+  const t = new FlowTable(4, { protectedShare: 0.5 });
+  const slot = [0, 1, 2, 3].map((k) => t.insert(k, 0, 0, 0));
+  t.protect(slot[0]!);
+  t.protect(slot[1]!);
+  assert.equal(t.find(3, 0, 0, 0), slot[3]);
+  t.protect(slot[2]!); // past the share: 0 goes back among the others as their newest, above 3
+  assert.equal(t.find(3, 0, 0, 0), slot[3]); // the repeat: 3 must become newer than 0 again
+  t.insert(9, 0, 0, 0);
+  assert.equal(t.find(0, 0, 0, 0), -1, '0, not 3, was the least recently used');
+  assert.equal(t.find(3, 0, 0, 0), slot[3]);
+  // a repeat that differs only in an address's spelling or kind, or a port, is another key
+  const u = new FlowTable(8);
+  const n = u.insert(1, 2, 3, 4);
+  assert.equal(u.find('1', 2, 3, 4), -1);
+  u.find(1, 2, 3, 4);
+  assert.equal(u.find(1, '2', 3, 4), -1);
+  u.find(1, 2, 3, 4);
+  assert.equal(u.find(1, 2, 3, 5), -1);
+  u.find(1, 2, 3, 4);
+  assert.equal(u.find(1, 2, 4, 4), -1);
+  const big = u.insert(0xc0a80001, '2001:db8::1', 0, 0);
+  assert.equal(u.find(0xc0a80001 | 0, '2001:db8::1', 0, 0), big, 'uint32 and int32 spellings are one key');
+  assert.equal(u.find(0xc0a80001, '2001:db8::2', 0, 0), -1);
+  assert.equal(u.find(1, 2, 3, 4), n);
+  u.clear();
+  assert.equal(u.find(1, 2, 3, 4), -1, 'nothing is found after clear()');
+  // runs of repeats against a reference LRU: each key looked up 1-3 times in a row
+  const cap = 32;
+  const r = new FlowTable(cap, { protectedShare: 0.25 });
+  const live = new Map<number, number>();
+  const order: number[] = [];
+  let seed = 11;
+  const rnd = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+  const key = (k: number): [number | string, number, number, number] => [k % 4 === 0 ? `2001:db8::${k.toString(16)}` : k, k >> 2, k & 3, 6];
+  for (let i = 0; i < 20_000; i++) {
+    const k = Math.floor(rnd() * 100);
+    for (let rep = 1 + Math.floor(rnd() * 3); rep > 0; rep--) {
+      const s = r.find(...key(k));
+      if (live.has(k)) {
+        assert.equal(s, live.get(k));
+        order.splice(order.indexOf(k), 1);
+      } else {
+        assert.equal(s, -1);
+        const ns = r.insert(...key(k));
+        if (live.size === cap) assert.equal(ns, live.get(order[0]!), "the least recently used key's slot goes to the newcomer");
+        if (live.size === cap) live.delete(order.shift()!);
+        live.set(k, ns);
+      }
+      order.push(k);
+    }
+  }
+});
+
 test('past the configured limits the least recently seen entries are evicted and counted', () => {
   const fx = new FlowFeatureExtractor({ maxHosts: 2, maxPairs: 2, maxSockets: 3 });
   const out = new Float64Array(fx.featureCount);
