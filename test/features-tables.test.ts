@@ -191,6 +191,11 @@ test('FlowTable: a lookup repeating the one before finds the same entry and leav
   const big = u.insert(0xc0a80001, '2001:db8::1', 0, 0);
   assert.equal(u.find(0xc0a80001 | 0, '2001:db8::1', 0, 0), big, 'uint32 and int32 spellings are one key');
   assert.equal(u.find(0xc0a80001, '2001:db8::2', 0, 0), -1);
+  // a text address's record holds 0 where a number would be: the number 0 is not that key
+  const v6 = u.insert('2001:db8::3', '2001:db8::4', 5, 6);
+  assert.equal(u.find(0, '2001:db8::4', 5, 6), -1);
+  assert.equal(u.find('2001:db8::3', '2001:db8::4', 5, 6), v6);
+  assert.equal(u.find('2001:db8::3', 0, 5, 6), -1);
   assert.equal(u.find(1, 2, 3, 4), n);
   u.clear();
   assert.equal(u.find(1, 2, 3, 4), -1, 'nothing is found after clear()');
