@@ -37,11 +37,13 @@ const MEAN_S = 1;
 const MEAN_T = 2;
 const MEAN_WIDTH = 3;
 
-function startMean(m: Float64Array, at: number, w0: number, s0: number, ts: number): void {
-  m[at + MEAN_W] = w0;
-  m[at + MEAN_S] = s0;
-  m[at + MEAN_T] = ts;
-}
+/** The decay memo's entries (FlowScores.memo): two Δt and their factors, and the one being computed. */
+const DT_A = 0;
+const DECAY_A = 1;
+const DT_B = 2;
+const DECAY_B = 3;
+const DT_NEW = 4;
+const DECAY_NEW = 5;
 
 export class FlowScores {
   private readonly pairs: FlowTable;
@@ -54,18 +56,21 @@ export class FlowScores {
   private readonly pairMean: Float64Array;
   private readonly dstMean: Float64Array;
   /**
-   * The last two decay factors and their Δt (NaN: none yet). Math.pow costs 70-140 ns on this
+   * The last two Δt and their decay factors (NaN: none yet). Math.pow costs 70-140 ns on this
    * machine (exp 8-38: bench/detect/flow-scores-pow.ts) and a pair and its destination were
    * often last touched by the same packet, so their Δt repeat: on the shared captures 34 % of
-   * the factors are one of the last two. The same pow of the same Δt: the same factor.
+   * the factors are one of the last two. The same pow of the same Δt: the same factor. In a
+   * typed array, the new Δt and factor too, so no double crosses the call that computes a
+   * factor (a double passed to or returned from a call that is not inlined is boxed).
    */
-  private dtA = Number.NaN;
-  private dtB = Number.NaN;
-  private decayA = 1;
-  private decayB = 1;
+  private readonly memo = Float64Array.of(Number.NaN, 1, Number.NaN, 1, 0, 1);
   private nextIsA = true;
   /** Scratch: each row's pair and destination slots within one score() call. */
   private slots = new Int32Array(1024);
+  /** The current prior's weight and sum (setPrior), and scoreRow's time and score as columns. */
+  private readonly prior = new Float64Array(2);
+  private readonly oneTime = new Float64Array(1);
+  private readonly oneScore = new Float64Array(1);
   /** Destination slot of the last pourRow. */
   private lastDst = -1;
 
@@ -104,8 +109,7 @@ export class FlowScores {
    * before it.
    */
   score(batch: PacketBatch, packet: ArrayLike<number>, n: number, out: Float32Array, typical: number): void {
-    const w0 = this.priorPackets;
-    const s0 = w0 * typical;
+    this.setPrior(typical);
     if (this.slots.length < 2 * n) this.slots = new Int32Array(2 * n);
     const slots = this.slots;
     for (let i = 0; i < n; i++) {
@@ -116,7 +120,7 @@ export class FlowScores {
       }
       const a = batch.flowKey(i, 'src');
       const b = batch.flowKey(i, 'dst');
-      slots[2 * i] = this.pourRow(a, b, batch.ts[i], packet[i]!, 1, w0, s0);
+      slots[2 * i] = this.pourRow(a, b, batch.ts, packet, i, 1);
       slots[2 * i + 1] = this.lastDst;
     }
     for (let i = 0; i < n; i++) {
@@ -132,26 +136,49 @@ export class FlowScores {
    */
   scoreRow(src: number, dst: number, ts: number, score: number, weight: number, typical: number): number {
     if (Number.isNaN(src) || Number.isNaN(dst)) return score;
-    const w0 = this.priorPackets;
-    const p = this.pourRow(src, dst, ts, score, weight, w0, w0 * typical);
+    this.setPrior(typical);
+    this.oneTime[0] = ts;
+    this.oneScore[0] = score;
+    const p = this.pourRow(src, dst, this.oneTime, this.oneScore, 0, weight);
     return this.meanOf(p, this.lastDst);
   }
 
-  /** Pours a score into its pair's and destination's means (new ones start at the prior); returns the pair slot. */
-  private pourRow(a: AddressKey, b: AddressKey, ts: number, s: number, weight: number, w0: number, s0: number): number {
+  /** The prior's weight and sum for a model's typical score. */
+  private setPrior(typical: number): void {
+    this.prior[0] = this.priorPackets;
+    this.prior[1] = this.priorPackets * typical;
+  }
+
+  /**
+   * Pours row i's score (scores[i], at clock[i]) into its pair's and destination's means (new
+   * ones start at the prior); returns the pair slot. The time and score are read from their
+   * columns where they are used, as the prior from `prior`: a double passed to a call that
+   * is not inlined is boxed (passed as numbers, 24 more bytes a packet by a heap profile of
+   * node-run, once pour() grew past what V8 inlines there).
+   */
+  private pourRow(a: AddressKey, b: AddressKey, clock: Float64Array, scores: ArrayLike<number>, i: number, weight: number): number {
+    const ts = clock[i]!;
+    const w0 = this.prior[0]!;
+    const s0 = this.prior[1]!;
     const swap = a > b;
     let p = this.pairs.find(swap ? b : a, swap ? a : b, 0, 0);
     if (p < 0) {
       p = this.pairs.insert(swap ? b : a, swap ? a : b, 0, 0);
-      startMean(this.pairMean, p * MEAN_WIDTH, w0, s0, ts);
+      const m = this.pairMean;
+      m[p * MEAN_WIDTH + MEAN_W] = w0;
+      m[p * MEAN_WIDTH + MEAN_S] = s0;
+      m[p * MEAN_WIDTH + MEAN_T] = ts;
     }
-    this.pour(this.pairMean, p * MEAN_WIDTH, ts, s, weight);
+    this.pour(this.pairMean, p * MEAN_WIDTH, clock, scores, i, weight);
     let d = this.dsts.find(b, 0, 0, 0);
     if (d < 0) {
       d = this.dsts.insert(b, 0, 0, 0);
-      startMean(this.dstMean, d * MEAN_WIDTH, w0, s0, ts);
+      const m = this.dstMean;
+      m[d * MEAN_WIDTH + MEAN_W] = w0;
+      m[d * MEAN_WIDTH + MEAN_S] = s0;
+      m[d * MEAN_WIDTH + MEAN_T] = ts;
     }
-    this.pour(this.dstMean, d * MEAN_WIDTH, ts, s, weight);
+    this.pour(this.dstMean, d * MEAN_WIDTH, clock, scores, i, weight);
     this.lastDst = d;
     return p;
   }
@@ -164,32 +191,37 @@ export class FlowScores {
     return (pm[i + MEAN_S]! / pm[i + MEAN_W]! + dm[j + MEAN_S]! / dm[j + MEAN_W]!) / 2;
   }
 
-  /** Decays the record at `at` to ts and adds the score, `weight` times. */
-  private pour(m: Float64Array, at: number, ts: number, s: number, weight: number): void {
+  /** Decays the record at `at` to row i's time and adds its score, `weight` times. */
+  private pour(m: Float64Array, at: number, clock: Float64Array, scores: ArrayLike<number>, i: number, weight: number): void {
+    const ts = clock[i]!;
+    const s = scores[i]!;
     const dt = ts - m[at + MEAN_T]!;
     // out-of-order packets (earlier than the slot's last) do not decay it
     let decay = 1;
     if (dt > 0) {
-      decay = this.decay(dt);
+      const memo = this.memo;
+      if (dt === memo[DT_A]) decay = memo[DECAY_A]!;
+      else if (dt === memo[DT_B]) decay = memo[DECAY_B]!;
+      else {
+        memo[DT_NEW] = dt;
+        this.decayNew();
+        decay = memo[DECAY_NEW]!;
+      }
       m[at + MEAN_T] = ts;
     }
     m[at + MEAN_W] = m[at + MEAN_W]! * decay + weight;
     m[at + MEAN_S] = m[at + MEAN_S]! * decay + weight * s;
   }
 
-  /** 2^(−λ·dt) for dt > 0, from the two-entry memo. */
-  private decay(dt: number): number {
-    if (dt === this.dtA) return this.decayA;
-    if (dt === this.dtB) return this.decayB;
+  /** memo[DECAY_NEW] = 2^(−λ·memo[DT_NEW]), kept in place of the older of the two entries. */
+  private decayNew(): void {
+    const memo = this.memo;
+    const dt = memo[DT_NEW]!;
     const f = Math.pow(2, -this.lambda * dt);
-    if (this.nextIsA) {
-      this.dtA = dt;
-      this.decayA = f;
-    } else {
-      this.dtB = dt;
-      this.decayB = f;
-    }
+    const k = this.nextIsA ? DT_A : DT_B;
+    memo[k] = dt;
+    memo[k + 1] = f;
+    memo[DECAY_NEW] = f;
     this.nextIsA = !this.nextIsA;
-    return f;
   }
 }
