@@ -4,6 +4,30 @@ import { FlowFeatureConfigError } from '../src/detect/errors.ts';
 import { FlowFeatureExtractor } from '../src/detect/flow-features.ts';
 import { FlowTable } from '../src/detect/flow-table.ts';
 
+type Key = [number | string, number | string, number, number];
+
+/**
+ * Looks key k up as an owner does (find, else insert) and checks the table against a reference
+ * LRU: `live` key → slot, `order` least recently used first, `cap` the table's capacity.
+ */
+function lookUpAsLru(t: FlowTable, key: (k: number) => Key, k: number, live: Map<number, number>, order: number[], cap: number): void {
+  const s = t.find(...key(k));
+  if (live.has(k)) {
+    assert.equal(s, live.get(k));
+    order.splice(order.indexOf(k), 1);
+  } else {
+    assert.equal(s, -1);
+    const ns = t.insert(...key(k));
+    if (live.size === cap) {
+      const gone = order.shift()!;
+      assert.equal(ns, live.get(gone), "the least recently used key's slot goes to the newcomer");
+      live.delete(gone);
+    }
+    live.set(k, ns);
+  }
+  order.push(k);
+}
+
 test('FlowTable finds what it inserted, keeps IPv4 and IPv6 keys apart', () => {
   const t = new FlowTable(100);
   const a = t.insert(0xc0a80001, 0x0a000001, 80, 6);
@@ -94,7 +118,7 @@ test('FlowTable keeps every entry while its buckets grow with it, then evicts as
   // 5,000 entries: the buckets double from 1,024 to 16,384 while the table fills (grow())
   const cap = 5000;
   const t = new FlowTable(cap, { protectedShare: 0.5 });
-  const key = (k: number): [number | string, number | string, number, number] =>
+  const key = (k: number): Key =>
     k % 5 === 0 ? [`2001:db8::${k.toString(16)}`, 7, k & 0xffff, 6] : [k * 2654435761, (k * 40503) | 0, k & 1023, 17];
   const live = new Map<number, number>();
   const order: number[] = [];
@@ -116,20 +140,7 @@ test('FlowTable keeps every entry while its buckets grow with it, then evicts as
   let seed = 5;
   const rnd = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
   for (let i = 0; i < 30_000; i++) {
-    const k = Math.floor(rnd() * 8000);
-    const s = t.find(...key(k));
-    if (live.has(k)) {
-      assert.equal(s, live.get(k));
-      order.splice(order.indexOf(k), 1);
-    } else {
-      assert.equal(s, -1);
-      const ns = t.insert(...key(k));
-      const gone = order.shift()!;
-      assert.equal(ns, live.get(gone), `the least recently used key's slot goes to the newcomer`);
-      live.delete(gone);
-      live.set(k, ns);
-    }
-    order.push(k);
+    lookUpAsLru(t, key, Math.floor(rnd() * 8000), live, order, cap);
   }
   for (const [k, slot] of live) assert.equal(t.find(...key(k)), slot);
   assert.equal(t.size, cap);
@@ -206,22 +217,11 @@ test('FlowTable: a lookup repeating the one before finds the same entry and leav
   const order: number[] = [];
   let seed = 11;
   const rnd = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
-  const key = (k: number): [number | string, number, number, number] => [k % 4 === 0 ? `2001:db8::${k.toString(16)}` : k, k >> 2, k & 3, 6];
+  const key = (k: number): Key => [k % 4 === 0 ? `2001:db8::${k.toString(16)}` : k, k >> 2, k & 3, 6];
   for (let i = 0; i < 20_000; i++) {
     const k = Math.floor(rnd() * 100);
     for (let rep = 1 + Math.floor(rnd() * 3); rep > 0; rep--) {
-      const s = r.find(...key(k));
-      if (live.has(k)) {
-        assert.equal(s, live.get(k));
-        order.splice(order.indexOf(k), 1);
-      } else {
-        assert.equal(s, -1);
-        const ns = r.insert(...key(k));
-        if (live.size === cap) assert.equal(ns, live.get(order[0]!), "the least recently used key's slot goes to the newcomer");
-        if (live.size === cap) live.delete(order.shift()!);
-        live.set(k, ns);
-      }
-      order.push(k);
+      lookUpAsLru(r, key, k, live, order, cap);
     }
   }
 });
