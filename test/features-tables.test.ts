@@ -4,30 +4,6 @@ import { FlowFeatureConfigError } from '../src/detect/errors.ts';
 import { FlowFeatureExtractor } from '../src/detect/flow-features.ts';
 import { FlowTable } from '../src/detect/flow-table.ts';
 
-type Key = [number | string, number | string, number, number];
-
-/**
- * Looks key k up as an owner does (find, else insert) and checks the table against a reference
- * LRU: `live` key → slot, `order` least recently used first, `cap` the table's capacity.
- */
-function lookUpAsLru(t: FlowTable, key: (k: number) => Key, k: number, live: Map<number, number>, order: number[], cap: number): void {
-  const s = t.find(...key(k));
-  if (live.has(k)) {
-    assert.equal(s, live.get(k));
-    order.splice(order.indexOf(k), 1);
-  } else {
-    assert.equal(s, -1);
-    const ns = t.insert(...key(k));
-    if (live.size === cap) {
-      const gone = order.shift()!;
-      assert.equal(ns, live.get(gone), "the least recently used key's slot goes to the newcomer");
-      live.delete(gone);
-    }
-    live.set(k, ns);
-  }
-  order.push(k);
-}
-
 test('FlowTable finds what it inserted, keeps IPv4 and IPv6 keys apart', () => {
   const t = new FlowTable(100);
   const a = t.insert(0xc0a80001, 0x0a000001, 80, 6);
@@ -118,7 +94,7 @@ test('FlowTable keeps every entry while its buckets grow with it, then evicts as
   // 5,000 entries: the buckets double from 1,024 to 16,384 while the table fills (grow())
   const cap = 5000;
   const t = new FlowTable(cap, { protectedShare: 0.5 });
-  const key = (k: number): Key =>
+  const key = (k: number): [number | string, number | string, number, number] =>
     k % 5 === 0 ? [`2001:db8::${k.toString(16)}`, 7, k & 0xffff, 6] : [k * 2654435761, (k * 40503) | 0, k & 1023, 17];
   const live = new Map<number, number>();
   const order: number[] = [];
@@ -140,7 +116,20 @@ test('FlowTable keeps every entry while its buckets grow with it, then evicts as
   let seed = 5;
   const rnd = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
   for (let i = 0; i < 30_000; i++) {
-    lookUpAsLru(t, key, Math.floor(rnd() * 8000), live, order, cap);
+    const k = Math.floor(rnd() * 8000);
+    const s = t.find(...key(k));
+    if (live.has(k)) {
+      assert.equal(s, live.get(k));
+      order.splice(order.indexOf(k), 1);
+    } else {
+      assert.equal(s, -1);
+      const ns = t.insert(...key(k));
+      const gone = order.shift()!;
+      assert.equal(ns, live.get(gone), `the least recently used key's slot goes to the newcomer`);
+      live.delete(gone);
+      live.set(k, ns);
+    }
+    order.push(k);
   }
   for (const [k, slot] of live) assert.equal(t.find(...key(k)), slot);
   assert.equal(t.size, cap);
@@ -174,56 +163,6 @@ test('FlowTable reuses slots across IPv4 and IPv6 keys: an evicted address text 
     order.push(k);
   }
   for (const [k, slot] of live) assert.equal(t.find(a(k), b(k), 0, 0), slot);
-});
-
-test('FlowTable: a lookup repeating the one before finds the same entry and leaves the recency a fresh lookup would', () => {
-  // the last slot found or inserted is checked first (flow-table.ts lastSlot): it must still
-  // touch the entry, which protect() may have moved from the head of its list
-  const t = new FlowTable(4, { protectedShare: 0.5 });
-  const slot = [0, 1, 2, 3].map((k) => t.insert(k, 0, 0, 0));
-  t.protect(slot[0]!);
-  t.protect(slot[1]!);
-  assert.equal(t.find(3, 0, 0, 0), slot[3]);
-  t.protect(slot[2]!); // past the share: 0 goes back among the others as their newest, above 3
-  assert.equal(t.find(3, 0, 0, 0), slot[3]); // the repeat: 3 must become newer than 0 again
-  t.insert(9, 0, 0, 0);
-  assert.equal(t.find(0, 0, 0, 0), -1, '0, not 3, was the least recently used');
-  assert.equal(t.find(3, 0, 0, 0), slot[3]);
-  // a repeat that differs only in an address's spelling or kind, or a port, is another key
-  const u = new FlowTable(8);
-  const n = u.insert(1, 2, 3, 4);
-  assert.equal(u.find('1', 2, 3, 4), -1);
-  u.find(1, 2, 3, 4);
-  assert.equal(u.find(1, '2', 3, 4), -1);
-  u.find(1, 2, 3, 4);
-  assert.equal(u.find(1, 2, 3, 5), -1);
-  u.find(1, 2, 3, 4);
-  assert.equal(u.find(1, 2, 4, 4), -1);
-  const big = u.insert(0xc0a80001, '2001:db8::1', 0, 0);
-  assert.equal(u.find(0xc0a80001 | 0, '2001:db8::1', 0, 0), big, 'uint32 and int32 spellings are one key');
-  assert.equal(u.find(0xc0a80001, '2001:db8::2', 0, 0), -1);
-  // a text address's record holds 0 where a number would be: the number 0 is not that key
-  const v6 = u.insert('2001:db8::3', '2001:db8::4', 5, 6);
-  assert.equal(u.find(0, '2001:db8::4', 5, 6), -1);
-  assert.equal(u.find('2001:db8::3', '2001:db8::4', 5, 6), v6);
-  assert.equal(u.find('2001:db8::3', 0, 5, 6), -1);
-  assert.equal(u.find(1, 2, 3, 4), n);
-  u.clear();
-  assert.equal(u.find(1, 2, 3, 4), -1, 'nothing is found after clear()');
-  // runs of repeats against a reference LRU: each key looked up 1-3 times in a row
-  const cap = 32;
-  const r = new FlowTable(cap, { protectedShare: 0.25 });
-  const live = new Map<number, number>();
-  const order: number[] = [];
-  let seed = 11;
-  const rnd = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
-  const key = (k: number): Key => [k % 4 === 0 ? `2001:db8::${k.toString(16)}` : k, k >> 2, k & 3, 6];
-  for (let i = 0; i < 20_000; i++) {
-    const k = Math.floor(rnd() * 100);
-    for (let rep = 1 + Math.floor(rnd() * 3); rep > 0; rep--) {
-      lookUpAsLru(r, key, k, live, order, cap);
-    }
-  }
 });
 
 test('past the configured limits the least recently seen entries are evicted and counted', () => {

@@ -88,15 +88,6 @@ export class FlowTable {
   private readonly strB: Array<string | undefined> = holeyObjects();
   private used = 0;
   private evicted = 0;
-  /**
-   * The slot last found or inserted (-1: none): the next lookup reads its record first. A
-   * stage's consecutive packets are often one flow's (on the shared captures 39 % of the
-   * features' host lookups repeat the one before, 53 % of the pair lookups, 83 % of the flow
-   * scores' destination lookups), and the key is then checked against a record already in
-   * cache, without hashing it or reading its bucket. A slot keeps its key until insert() or
-   * clear(), which set or reset this.
-   */
-  private lastSlot = NONE;
 
   constructor(capacity: number, options: FlowTableOptions = {}) {
     this.capacity = checkCapacity(capacity);
@@ -180,11 +171,6 @@ export class FlowTable {
 
   /** The slot of the key (marking it used), or -1. */
   find(a: AddressKey, b: AddressKey, x: number, y: number): number {
-    const last = this.lastSlot;
-    if (last !== NONE && this.holds(last, a, b, x, y)) {
-      this.touch(last);
-      return last;
-    }
     const h = FlowTable.hash(a, b, x, y);
     // the tag the key would have: its hash bits and its kind
     const tag = (h & HASH_BITS) | (typeof a === 'number' ? 0 : STR_A << KIND_SHIFT) | (typeof b === 'number' ? 0 : STR_B << KIND_SHIFT);
@@ -193,8 +179,8 @@ export class FlowTable {
     while (s !== NONE) {
       const at = s * STRIDE;
       if (r[at + TAG] === tag && r[at + KEY_X] === (x | 0) && r[at + KEY_Y] === (y | 0) && this.sameAddresses(s, at, a, b)) {
-        this.touch(s);
-        this.lastSlot = s;
+        if (this.guard !== null && this.guard[s] === 1) this.kept!.touch(s);
+        else this.order.touch(s);
         return s;
       }
       s = r[at + CHAIN]!;
@@ -253,12 +239,10 @@ export class FlowTable {
     r[at + CHAIN] = this.buckets[bucket]! - 1;
     this.buckets[bucket] = s + 1;
     this.order.pushNewest(s);
-    this.lastSlot = s;
     return s;
   }
 
   clear(): void {
-    this.lastSlot = NONE;
     this.buckets.fill(0);
     this.order.clear();
     this.kept?.clear();
@@ -287,22 +271,6 @@ export class FlowTable {
     }
     this.buckets = buckets;
     this.mask = mask;
-  }
-
-  /** Mark a live slot the most recently used of its list (nothing when it already is). */
-  private touch(s: number): void {
-    if (this.guard !== null && this.guard[s] === 1) this.kept!.touch(s);
-    else this.order.touch(s);
-  }
-
-  /** Whether the live slot's key is (a, b, x, y): its kinds, numbers and texts, no hash. */
-  private holds(s: number, a: AddressKey, b: AddressKey, x: number, y: number): boolean {
-    const r = this.records;
-    const at = s * STRIDE;
-    const kind = r[at + TAG]! >>> KIND_SHIFT;
-    if (r[at + KEY_X] !== (x | 0) || r[at + KEY_Y] !== (y | 0)) return false;
-    if (((kind & STR_A) === 0) !== (typeof a === 'number') || ((kind & STR_B) === 0) !== (typeof b === 'number')) return false;
-    return this.sameAddresses(s, at, a, b);
   }
 
   /** The addresses match, the kinds being equal (the tags were). */
