@@ -1,0 +1,110 @@
+// A/B micro-benchmark of two stages of the detector shard's packet path alone, on the shared
+// captures, where packet-path.mts's whole stages are too coarse to tell a few percent on a
+// shared machine: the per-flow scores (FlowScores.score over every batch as the node scores
+// it, one instance for both shards) and the evidence grader's notes of verified segments
+// (EvidenceGrader.observeKeys for every ESTABLISHED row, one grader a shard, rows split by
+// source hash as the node routes them; the rows marked by the checkout's session verifier,
+// untimed). The per-packet scores are a fixed function of the row, so every checkout pours
+// the same. Checkouts alternate pass by pass (order turned each pass) in one process:
+//   node --import tsx bench/detect/flow-scores-path.mts CHECKOUT [CHECKOUT...]
+// One JSON line a checkout: CPU ns a packet of each stage (medians of 15 passes after 3),
+// a digest of the flow scores and of the grades read back (equal when nothing changed),
+// and each stage's median ratio to the first checkout's in the same pass.
+import { readdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { cpuNs, shiftedCopies } from './shard-pass.ts';
+
+const roots = process.argv.slice(2).map((r) => resolve(r));
+if (roots.length === 0) throw new Error('usage: flow-scores-path.mts CHECKOUT [CHECKOUT...]');
+const PCAP = fileURLToPath(new URL('../../../shared/data/pcap/', import.meta.url));
+const BATCH = 256;
+const WARM = 3;
+const RUNS = 15;
+const STAGES = ['flowScores', 'grader'];
+
+async function lane(root: string): Promise<{ pass(n: number): number[]; result(): Record<string, unknown> }> {
+  const { PacketBatch, PacketFlags } = await import(`${root}/src/net/packet-batch.ts`);
+  const { readCaptureSync } = await import(`${root}/src/net/pcap-file.ts`);
+  const { SessionVerifier, DEFAULT_SESSION_VERIFIER } = await import(`${root}/src/detect/session-verifier.ts`);
+  const { FlowScores } = await import(`${root}/src/detect/flow-scores.ts`);
+  const { EvidenceGrader } = await import(`${root}/src/detect/evidence-grade.ts`);
+  const batches: any[] = [];
+  let t0 = Infinity;
+  let t1 = -Infinity;
+  for (const f of readdirSync(PCAP).filter((n) => /^D\d+.*\.pcap(ng)?$/.test(n)).sort()) {
+    readCaptureSync(PCAP + f, (b: any) => {
+      for (let at = 0; at < b.length; at += BATCH) {
+        const part = new PacketBatch(BATCH);
+        for (let i = at; i < Math.min(b.length, at + BATCH); i++) part.appendRow(b, i);
+        for (let i = 0; i < part.length; i++) (t0 = Math.min(t0, part.ts[i])), (t1 = Math.max(t1, part.ts[i]));
+        batches.push(part);
+      }
+    });
+  }
+  const packets = batches.reduce((n, b) => n + b.length, 0);
+  const span = t1 - t0 + 60;
+  const verifier = new SessionVerifier(DEFAULT_SESSION_VERIFIER);
+  const flows = FlowScores.forFlowFeatures();
+  const graders = [new EvidenceGrader(), new EvidenceGrader()];
+  const packet = new Float32Array(BATCH);
+  const out = new Float32Array(BATCH);
+  let digest = 0;
+  const runs: number[][] = [];
+  return {
+    pass(n: number): number[] {
+      const copies = shiftedCopies(batches, PacketBatch, span * n);
+      let scoreNs = 0;
+      let gradeNs = 0;
+      for (const b of copies) {
+        verifier.mark(b);
+        for (let i = 0; i < b.length; i++) packet[i] = 1 + (b.srcHash(i) % 1000) / 250;
+        let a = cpuNs();
+        flows.score(b, packet, b.length, out, 1.5);
+        scoreNs += cpuNs() - a;
+        for (let i = 0; i < b.length; i++) digest = (digest + out[i]! * (i + 1)) % 1e9;
+        a = cpuNs();
+        for (let i = 0; i < b.length; i++) {
+          if (!(b.flags[i] & PacketFlags.ESTABLISHED)) continue;
+          graders[b.srcHash(i) & 1]!.observeKeys(b.flowKey(i, 'src'), b.flowKey(i, 'dst'), b.ts[i]);
+        }
+        gradeNs += cpuNs() - a;
+      }
+      // the grades read back: a sample of sources against their destinations and any
+      const last = copies.at(-1)!;
+      for (let i = 0; i < last.length; i += 7) {
+        const g = graders[last.srcHash(i) & 1]!;
+        if (g.verifiedSince(last.flowKey(i, 'src'), last.flowKey(i, 'dst'), last.ts[i] - 30)) digest = (digest + i) % 1e9;
+        if (g.verifiedSince(last.flowKey(i, 'src'), 0, last.ts[i] - 30)) digest = (digest + 3 * i) % 1e9;
+      }
+      const r = [scoreNs / packets, gradeNs / packets];
+      runs.push(r);
+      return r;
+    },
+    result() {
+      const o: Record<string, unknown> = { root, packets };
+      STAGES.forEach((k, j) => (o[k] = med(runs.slice(WARM).map((r) => r[j]!))));
+      return { ...o, digest: Math.round(digest) };
+    },
+  };
+}
+
+function med(v: number[]): number {
+  const s = [...v].sort((a, b) => a - b);
+  return Math.round(s[Math.floor(s.length / 2)]! * 1000) / 1000;
+}
+
+const lanes = [];
+for (const r of roots) lanes.push(await lane(r));
+const ratios: number[][][] = lanes.map(() => []);
+for (let n = 0; n < WARM + RUNS; n++) {
+  const order = n % 2 === 0 ? lanes.map((_, k) => k) : lanes.map((_, k) => lanes.length - 1 - k);
+  const got: number[][] = [];
+  for (const k of order) got[k] = lanes[k]!.pass(n);
+  if (n >= WARM) lanes.forEach((_, k) => ratios[k]!.push(got[k]!.map((v, j) => v / got[0]![j]!)));
+}
+lanes.forEach((l, k) => {
+  const line: Record<string, unknown> = l.result();
+  if (k > 0) line.ratio_to_first = Object.fromEntries(STAGES.map((s, j) => [s, med(ratios[k]!.map((r) => r[j]!))]));
+  console.log(JSON.stringify(line));
+});
