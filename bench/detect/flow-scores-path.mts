@@ -12,10 +12,9 @@
 // a digest of the flow scores, the grades read back and the flow records (equal when nothing
 // changed),
 // and each stage's median ratio to the first checkout's in the same pass.
-import { readdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { cpuNs, shiftedCopies } from './shard-pass.ts';
+import { alternateLanes, captureBatches, cpuNs, shiftedCopies, type Lane } from './shard-pass.ts';
 
 const roots = process.argv.slice(2).map((r) => resolve(r));
 if (roots.length === 0) throw new Error('usage: flow-scores-path.mts CHECKOUT [CHECKOUT...]');
@@ -35,21 +34,7 @@ async function lane(root: string): Promise<{ pass(n: number): number[]; result()
   const { loadConfig } = await import(`${root}/src/config/load-config.ts`);
   const { flowMeterConfig } = await import(`${root}/src/node/defence.ts`);
   const { config } = loadConfig(undefined, { pipeline: { shards: 2 } });
-  const batches: any[] = [];
-  let t0 = Infinity;
-  let t1 = -Infinity;
-  for (const f of readdirSync(PCAP).filter((n) => /^D\d+.*\.pcap(ng)?$/.test(n)).sort()) {
-    readCaptureSync(PCAP + f, (b: any) => {
-      for (let at = 0; at < b.length; at += BATCH) {
-        const part = new PacketBatch(BATCH);
-        for (let i = at; i < Math.min(b.length, at + BATCH); i++) part.appendRow(b, i);
-        for (let i = 0; i < part.length; i++) (t0 = Math.min(t0, part.ts[i])), (t1 = Math.max(t1, part.ts[i]));
-        batches.push(part);
-      }
-    });
-  }
-  const packets = batches.reduce((n, b) => n + b.length, 0);
-  const span = t1 - t0 + 60;
+  const { batches, packets, span } = captureBatches(PCAP, readCaptureSync, PacketBatch, BATCH);
   const verifier = new SessionVerifier(DEFAULT_SESSION_VERIFIER);
   const flows = FlowScores.forFlowFeatures();
   const graders = [new EvidenceGrader(), new EvidenceGrader()];
@@ -122,17 +107,6 @@ function med(v: number[]): number {
   return Math.round(s[Math.floor(s.length / 2)]! * 1000) / 1000;
 }
 
-const lanes = [];
+const lanes: Lane[] = [];
 for (const r of roots) lanes.push(await lane(r));
-const ratios: number[][][] = lanes.map(() => []);
-for (let n = 0; n < WARM + RUNS; n++) {
-  const order = n % 2 === 0 ? lanes.map((_, k) => k) : lanes.map((_, k) => lanes.length - 1 - k);
-  const got: number[][] = [];
-  for (const k of order) got[k] = lanes[k]!.pass(n);
-  if (n >= WARM) lanes.forEach((_, k) => ratios[k]!.push(got[k]!.map((v, j) => v / got[0]![j]!)));
-}
-lanes.forEach((l, k) => {
-  const line: Record<string, unknown> = l.result();
-  if (k > 0) line.ratio_to_first = Object.fromEntries(STAGES.map((s, j) => [s, med(ratios[k]!.map((r) => r[j]!))]));
-  console.log(JSON.stringify(line));
-});
+alternateLanes(lanes, STAGES, WARM, RUNS);
