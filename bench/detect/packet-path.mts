@@ -15,10 +15,9 @@
 // decided (alerts, a digest of the per-flow scores: equal between checkouts when no verdict
 // changed); then, with two or more, each stage's median over the passes of the ratio of a
 // checkout's CPU to the first's in the same round.
-import { readdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { cpuNs, shiftedCopies } from './shard-pass.ts';
+import { alternateLanes, captureBatches, cpuNs, shiftedCopies, type Lane } from './shard-pass.ts';
 
 const state = process.argv[2];
 const roots = process.argv.slice(3).map((r) => resolve(r));
@@ -44,22 +43,7 @@ async function lane(root: string): Promise<{ pass(n: number): number[]; result()
   const { config } = loadConfig(undefined, { pipeline: { shards: SHARDS } });
 
   // the captures' decoded packets, in 256-row batches as the capture hands them on
-  const batches: any[] = [];
-  let t0 = Infinity;
-  let t1 = -Infinity;
-  for (const f of readdirSync(PCAP).filter((n) => /^D\d+.*\.pcap(ng)?$/.test(n)).sort()) {
-    readCaptureSync(PCAP + f, (b: any) => {
-      for (let at = 0; at < b.length; at += BATCH) {
-        const part = new PacketBatch(BATCH);
-        for (let i = at; i < Math.min(b.length, at + BATCH); i++) part.appendRow(b, i);
-        for (let i = 0; i < part.length; i++) (t0 = Math.min(t0, part.ts[i])), (t1 = Math.max(t1, part.ts[i]));
-        batches.push(part);
-      }
-    });
-  }
-  const packets = batches.reduce((n, b) => n + b.length, 0);
-  // a pass's clocks start an idle timeout and more after the last pass's end
-  const span = t1 - t0 + 60;
+  const { batches, packets, span } = captureBatches(PCAP, readCaptureSync, PacketBatch, BATCH);
 
   const scorer = await (await openModelShelf(state, config.model)).loadPromoted();
   if (!scorer) throw new Error(`${state} has no promoted model`);
@@ -136,17 +120,6 @@ function med(v: number[]): number {
   return Math.round(s[Math.floor(s.length / 2)]! * 10) / 10;
 }
 
-const lanes = [];
+const lanes: Lane[] = [];
 for (const r of roots) lanes.push(await lane(r));
-const ratios: number[][][] = lanes.map(() => []);
-for (let n = 0; n < WARM + RUNS; n++) {
-  const order = n % 2 === 0 ? lanes.map((_, k) => k) : lanes.map((_, k) => lanes.length - 1 - k);
-  const got: number[][] = [];
-  for (const k of order) got[k] = lanes[k]!.pass(n);
-  if (n >= WARM) lanes.forEach((_, k) => ratios[k]!.push(got[k]!.map((v, j) => v / got[0]![j]!)));
-}
-lanes.forEach((l, k) => {
-  const line: Record<string, unknown> = l.result();
-  if (k > 0) line.ratio_to_first = Object.fromEntries(STAGES.map((s, j) => [s, Math.round(med(ratios[k]!.map((r) => r[j]! * 1000))) / 1000]));
-  console.log(JSON.stringify(line));
-});
+alternateLanes(lanes, STAGES, WARM, RUNS);

@@ -34,6 +34,16 @@ export class EvidenceGrader {
   /** (source, target or ANY) → capture time of the last segment of a verified connection. */
   private readonly pairs: FlowTable;
   private readonly lastEstablished: Float64Array;
+  /**
+   * The last observeKeys' source, destination and four slots, while nothing else has read or
+   * written the table since (`repeat`): a connection's segments come one after another, and
+   * the same four lookups again would find the same slots and leave the same recency (the
+   * same four keys touched in the same order), so a repeat writes the times into the slots.
+   */
+  private lastSrc: AddressKey = 0;
+  private lastDst: AddressKey = 0;
+  private readonly lastSlots = new Int32Array(4);
+  private repeat = false;
 
   constructor(capacity = 65_536) {
     this.pairs = new FlowTable(capacity);
@@ -53,12 +63,22 @@ export class EvidenceGrader {
    * must not make that burst's evidence established).
    */
   observeKeys(src: AddressKey, dst: AddressKey, ts: number): void {
+    const slots = this.lastSlots;
+    const at = this.lastEstablished;
+    if (this.repeat && src === this.lastSrc && dst === this.lastDst) {
+      at[slots[0]!] = at[slots[1]!] = at[slots[2]!] = at[slots[3]!] = ts;
+      return;
+    }
     // Both ends of a verified connection are real: a login alert names the client, raised
     // in the server's shard from the server's segments to it.
-    this.note(src, dst, ts);
-    this.note(src, ANY, ts);
-    this.note(dst, src, ts);
-    this.note(dst, ANY, ts);
+    slots[0] = this.note(src, dst, ts);
+    slots[1] = this.note(src, ANY, ts);
+    slots[2] = this.note(dst, src, ts);
+    slots[3] = this.note(dst, ANY, ts);
+    this.lastSrc = src;
+    this.lastDst = dst;
+    // a table of fewer than four entries may have evicted one of the four for the next
+    this.repeat = this.pairs.capacity >= 4;
   }
 
   /**
@@ -73,13 +93,15 @@ export class EvidenceGrader {
 
   /** Whether `source` sent (or received) segments of verified connections to `target` (0: any) at or after `ts`. */
   verifiedSince(source: AddressKey, target: AddressKey, ts: number): boolean {
+    this.repeat = false; // the lookup below moves an entry's recency
     const s = this.pairs.find(source, target, 0, 0);
     return s >= 0 && this.lastEstablished[s] >= ts;
   }
 
-  private note(src: AddressKey, dst: AddressKey, ts: number): void {
+  private note(src: AddressKey, dst: AddressKey, ts: number): number {
     let s = this.pairs.find(src, dst, 0, 0);
     if (s < 0) s = this.pairs.insert(src, dst, 0, 0);
     this.lastEstablished[s] = ts;
+    return s;
   }
 }

@@ -60,6 +60,17 @@ const DEFAULT_MAX_FLOWS = 65_536;
 // the bound keeps a typo from asking for gigabytes. Same bound as the flow-feature tables.
 const MAX_FLOWS = 2 ** 26;
 
+/** A flow record's numbers in FlowMeter.rec: capture times of its first and last packet, meter clock at its start and latest packet, counts. */
+const FIRST_TS = 0;
+const LAST_TS = 1;
+const STARTED = 2;
+const SEEN = 3;
+const PACKETS = 4;
+const BYTES = 5;
+const ANOMALOUS = 6;
+const SCORED = 7;
+const REC = 8;
+
 export class FlowMeterConfigError extends AutoimmuneError {
   readonly field: string;
   constructor(field: string, value: unknown, expected: string) {
@@ -118,16 +129,15 @@ export class FlowMeter {
   private readonly dport: Uint16Array;
   // ... and the open record.
   private readonly open: Uint8Array;
-  private readonly firstTs: Float64Array;
-  private readonly lastTs: Float64Array;
-  /** Meter clock at the record's first and latest packet: what the timeouts are measured on. */
-  private readonly started: Float64Array;
-  private readonly seen: Float64Array;
-  // Float64: a record of a long, fast flow (large active timeout) can pass 2^32 bytes.
-  private readonly packets: Float64Array;
-  private readonly bytes: Float64Array;
-  private readonly anomalous: Float64Array;
-  private readonly scored: Float64Array;
+  /**
+   * Per slot, its record's numbers side by side (FIRST_TS ... SCORED, 64 bytes): a packet reads
+   * and writes most of them, and eight arrays were eight cache misses for a slot out of cache
+   * (a flood's every packet is a new flow in the least recently used slot) where one record
+   * is one or two. Float64: a record of a long, fast flow (large active timeout) can pass 2^32
+   * bytes; STARTED and SEEN are the meter clock at its first and latest packet, what the
+   * timeouts are measured on.
+   */
+  private readonly rec: Float64Array;
   private readonly tcpFlags: Uint16Array;
   /** 1 when a packet of the record was ESTABLISHED or SOURCE_SEEN. */
   private readonly verified: Uint8Array;
@@ -158,14 +168,7 @@ export class FlowMeter {
     this.sport = new Uint16Array(n);
     this.dport = new Uint16Array(n);
     this.open = new Uint8Array(n);
-    this.firstTs = new Float64Array(n);
-    this.lastTs = new Float64Array(n);
-    this.started = new Float64Array(n);
-    this.seen = new Float64Array(n);
-    this.packets = new Float64Array(n);
-    this.bytes = new Float64Array(n);
-    this.anomalous = new Float64Array(n);
-    this.scored = new Float64Array(n);
+    this.rec = new Float64Array(n * REC);
     this.tcpFlags = new Uint16Array(n);
     this.verified = new Uint8Array(n);
     this.v6 = new Uint8Array(n);
@@ -246,24 +249,24 @@ export class FlowMeter {
         this.start(s, t, clock);
       } else if (!this.open[s]) {
         this.start(s, t, clock);
-      } else if (clock - this.seen[s]! > idle) {
+      } else if (clock - this.rec[s * REC + SEEN]! > idle) {
         // expire() was not called in the gap: the old record ended long ago
         this.end(s, 'idle', out);
         this.start(s, t, clock);
-      } else if (clock - this.started[s]! >= active) {
+      } else if (clock - this.rec[s * REC + STARTED]! >= active) {
         this.end(s, 'active', out);
         this.start(s, t, clock);
       } else {
-        this.seen[s] = clock;
+        this.rec[s * REC + SEEN] = clock;
         this.byLast.touch(s);
-        if (t < this.firstTs[s]!) this.firstTs[s] = t;
-        if (t > this.lastTs[s]!) this.lastTs[s] = t;
+        if (t < this.rec[s * REC + FIRST_TS]!) this.rec[s * REC + FIRST_TS] = t;
+        if (t > this.rec[s * REC + LAST_TS]!) this.rec[s * REC + LAST_TS] = t;
       }
-      this.packets[s]!++;
-      this.bytes[s]! += wirelen[i]!;
+      this.rec[s * REC + PACKETS]!++;
+      this.rec[s * REC + BYTES]! += wirelen[i]!;
       if (scores !== null) {
-        this.scored[s]!++;
-        if (scores[i]! > threshold) this.anomalous[s]!++;
+        this.rec[s * REC + SCORED]!++;
+        if (scores[i]! > threshold) this.rec[s * REC + ANOMALOUS]!++;
       }
       if (f & VERIFIED) this.verified[s] = 1;
       if (f & PacketFlags.TCP) {
@@ -285,10 +288,10 @@ export class FlowMeter {
   expire(nowTs: number, out: FlowRecord[]): void {
     const idle = this.idleTimeoutS;
     const active = this.activeTimeoutS;
-    for (let s = this.byLast.oldest; s !== NONE && nowTs - this.seen[s]! > idle; s = this.byLast.oldest) {
+    for (let s = this.byLast.oldest; s !== NONE && nowTs - this.rec[s * REC + SEEN]! > idle; s = this.byLast.oldest) {
       this.end(s, 'idle', out);
     }
-    for (let s = this.byStart.oldest; s !== NONE && nowTs - this.started[s]! >= active; s = this.byStart.oldest) {
+    for (let s = this.byStart.oldest; s !== NONE && nowTs - this.rec[s * REC + STARTED]! >= active; s = this.byStart.oldest) {
       this.end(s, 'active', out);
     }
     this.attempts?.close(nowTs, out);
@@ -305,14 +308,14 @@ export class FlowMeter {
 
   private start(s: number, t: number, clock: number): void {
     this.open[s] = 1;
-    this.firstTs[s] = t;
-    this.lastTs[s] = t;
-    this.started[s] = clock;
-    this.seen[s] = clock;
-    this.packets[s] = 0;
-    this.bytes[s] = 0;
-    this.anomalous[s] = 0;
-    this.scored[s] = 0;
+    this.rec[s * REC + FIRST_TS] = t;
+    this.rec[s * REC + LAST_TS] = t;
+    this.rec[s * REC + STARTED] = clock;
+    this.rec[s * REC + SEEN] = clock;
+    this.rec[s * REC + PACKETS] = 0;
+    this.rec[s * REC + BYTES] = 0;
+    this.rec[s * REC + ANOMALOUS] = 0;
+    this.rec[s * REC + SCORED] = 0;
     this.tcpFlags[s] = 0;
     this.verified[s] = 0;
     this.byLast.pushNewest(s);
@@ -326,11 +329,11 @@ export class FlowMeter {
     const port = this.attemptPort(s);
     if (a !== null && port !== NONE) {
       a.add(v6 ? this.src6[s]! : this.src4[s]!, v6 ? this.dst6[s]! : this.dst4[s]!, this.proto[s]!, port & 0xffff, port > 0xffff, this.now,
-        this.firstTs[s]!, this.lastTs[s]!, this.packets[s]!, this.bytes[s]!, this.tcpFlags[s]!, this.anomalous[s]!, this.scored[s]!, out);
+        this.rec[s * REC + FIRST_TS]!, this.rec[s * REC + LAST_TS]!, this.rec[s * REC + PACKETS]!, this.rec[s * REC + BYTES]!, this.tcpFlags[s]!, this.rec[s * REC + ANOMALOUS]!, this.rec[s * REC + SCORED]!, out);
     } else if (
-      a !== null && this.proto[s] === 17 && this.packets[s] === 1 && this.verified[s] === 0 &&
+      a !== null && this.proto[s] === 17 && this.rec[s * REC + PACKETS] === 1 && this.verified[s] === 0 &&
       a.addDatagram(v6 ? this.src6[s]! : this.src4[s]!, v6 ? this.dst6[s]! : this.dst4[s]!, this.dport[s]!, this.now,
-        this.firstTs[s]!, this.lastTs[s]!, this.bytes[s]!, this.anomalous[s]!, this.scored[s]!, out)
+        this.rec[s * REC + FIRST_TS]!, this.rec[s * REC + LAST_TS]!, this.rec[s * REC + BYTES]!, this.rec[s * REC + ANOMALOUS]!, this.rec[s * REC + SCORED]!, out)
     ) {
       // a one-datagram UDP flow past its target's ports bound: counted in the many-ports row
     } else {
@@ -356,7 +359,7 @@ export class FlowMeter {
    * server of a TCP conversation), a reply when that is its source port.
    */
   private attemptPort(s: number): number {
-    if (this.verified[s] !== 0 || this.proto[s] !== 6 || this.packets[s]! > this.attemptMaxPackets) return NONE;
+    if (this.verified[s] !== 0 || this.proto[s] !== 6 || this.rec[s * REC + PACKETS]! > this.attemptMaxPackets) return NONE;
     const f = this.tcpFlags[s]!;
     const sport = this.sport[s]!;
     if ((f & TCP_SYN) !== 0) return (f & TCP_ACK) !== 0 ? 0x10000 | sport : this.dport[s]!;
@@ -372,13 +375,13 @@ export class FlowMeter {
       protocol: this.proto[s]!,
       sport: this.sport[s]!,
       dport: this.dport[s]!,
-      firstTs: this.firstTs[s]!,
-      lastTs: this.lastTs[s]!,
-      packets: this.packets[s]!,
-      bytes: this.bytes[s]!,
+      firstTs: this.rec[s * REC + FIRST_TS]!,
+      lastTs: this.rec[s * REC + LAST_TS]!,
+      packets: this.rec[s * REC + PACKETS]!,
+      bytes: this.rec[s * REC + BYTES]!,
       tcpFlags: this.tcpFlags[s]!,
-      anomalous: this.anomalous[s]!,
-      scored: this.scored[s]!,
+      anomalous: this.rec[s * REC + ANOMALOUS]!,
+      scored: this.rec[s * REC + SCORED]!,
       country: g?.country ?? null,
       asn: g?.asn ?? null,
       end,

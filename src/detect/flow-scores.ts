@@ -31,17 +31,46 @@ import { FlowTable, type AddressKey } from './flow-table.ts';
 import { checkCapacity } from '../util/lru.ts';
 import { PacketFlags, type PacketBatch } from '../net/packet-batch.ts';
 
+/** A mean's record: its damped weight, its damped sum, the capture time it was decayed to. */
+const MEAN_W = 0;
+const MEAN_S = 1;
+const MEAN_T = 2;
+const MEAN_WIDTH = 3;
+
+/** The decay memo's entries (FlowScores.memo): two Δt and their factors, and the one being computed. */
+const DT_A = 0;
+const DECAY_A = 1;
+const DT_B = 2;
+const DECAY_B = 3;
+const DT_NEW = 4;
+const DECAY_NEW = 5;
+
 export class FlowScores {
   private readonly pairs: FlowTable;
   private readonly dsts: FlowTable;
-  private readonly pairW: Float64Array;
-  private readonly pairS: Float64Array;
-  private readonly pairT: Float64Array;
-  private readonly dstW: Float64Array;
-  private readonly dstS: Float64Array;
-  private readonly dstT: Float64Array;
+  /**
+   * Per slot, its damped weight, sum and last time side by side (MEAN_W, MEAN_S, MEAN_T): a
+   * flood's every packet is a new pair, whose slot is the least recently used one and out of
+   * cache, and three arrays were three cache misses for it where one record is one or two.
+   */
+  private readonly pairMean: Float64Array;
+  private readonly dstMean: Float64Array;
+  /**
+   * The last two Δt and their decay factors (NaN: none yet). Math.pow costs 70-140 ns on this
+   * machine (exp 8-38: bench/detect/flow-scores-pow.ts) and a pair and its destination were
+   * often last touched by the same packet, so their Δt repeat: on the shared captures 34 % of
+   * the factors are one of the last two. The same pow of the same Δt: the same factor. In a
+   * typed array, the new Δt and factor too, so no double crosses the call that computes a
+   * factor (a double passed to or returned from a call that is not inlined is boxed).
+   */
+  private readonly memo = Float64Array.of(Number.NaN, 1, Number.NaN, 1, 0, 1);
+  private nextIsA = true;
   /** Scratch: each row's pair and destination slots within one score() call. */
   private slots = new Int32Array(1024);
+  /** The current prior's weight and sum (setPrior), and scoreRow's time and score as columns. */
+  private readonly prior = new Float64Array(2);
+  private readonly oneTime = new Float64Array(1);
+  private readonly oneScore = new Float64Array(1);
   /** Destination slot of the last pourRow. */
   private lastDst = -1;
 
@@ -55,12 +84,8 @@ export class FlowScores {
   ) {
     this.pairs = new FlowTable(checkCapacity(maxPairs));
     this.dsts = new FlowTable(checkCapacity(maxDestinations));
-    this.pairW = new Float64Array(maxPairs);
-    this.pairS = new Float64Array(maxPairs);
-    this.pairT = new Float64Array(maxPairs);
-    this.dstW = new Float64Array(maxDestinations);
-    this.dstS = new Float64Array(maxDestinations);
-    this.dstT = new Float64Array(maxDestinations);
+    this.pairMean = new Float64Array(maxPairs * MEAN_WIDTH);
+    this.dstMean = new Float64Array(maxDestinations * MEAN_WIDTH);
   }
 
   /** Decay λ, and the prior of one packet a second over the mean's memory. */
@@ -84,8 +109,7 @@ export class FlowScores {
    * before it.
    */
   score(batch: PacketBatch, packet: ArrayLike<number>, n: number, out: Float32Array, typical: number): void {
-    const w0 = this.priorPackets;
-    const s0 = w0 * typical;
+    this.setPrior(typical);
     if (this.slots.length < 2 * n) this.slots = new Int32Array(2 * n);
     const slots = this.slots;
     for (let i = 0; i < n; i++) {
@@ -96,7 +120,7 @@ export class FlowScores {
       }
       const a = batch.flowKey(i, 'src');
       const b = batch.flowKey(i, 'dst');
-      slots[2 * i] = this.pourRow(a, b, batch.ts[i], packet[i]!, 1, w0, s0);
+      slots[2 * i] = this.pourRow(a, b, batch.ts, packet, i, 1);
       slots[2 * i + 1] = this.lastDst;
     }
     for (let i = 0; i < n; i++) {
@@ -112,45 +136,92 @@ export class FlowScores {
    */
   scoreRow(src: number, dst: number, ts: number, score: number, weight: number, typical: number): number {
     if (Number.isNaN(src) || Number.isNaN(dst)) return score;
-    const w0 = this.priorPackets;
-    const p = this.pourRow(src, dst, ts, score, weight, w0, w0 * typical);
+    this.setPrior(typical);
+    this.oneTime[0] = ts;
+    this.oneScore[0] = score;
+    const p = this.pourRow(src, dst, this.oneTime, this.oneScore, 0, weight);
     return this.meanOf(p, this.lastDst);
   }
 
-  /** Pours a score into its pair's and destination's means (new ones start at the prior); returns the pair slot. */
-  private pourRow(a: AddressKey, b: AddressKey, ts: number, s: number, weight: number, w0: number, s0: number): number {
+  /** The prior's weight and sum for a model's typical score. */
+  private setPrior(typical: number): void {
+    this.prior[0] = this.priorPackets;
+    this.prior[1] = this.priorPackets * typical;
+  }
+
+  /**
+   * Pours row i's score (scores[i], at clock[i]) into its pair's and destination's means (new
+   * ones start at the prior); returns the pair slot. The time and score are read from their
+   * columns where they are used, as the prior from `prior`: a double passed to a call that
+   * is not inlined is boxed (passed as numbers, 24 more bytes a packet by a heap profile of
+   * node-run, once pour() grew past what V8 inlines there).
+   */
+  private pourRow(a: AddressKey, b: AddressKey, clock: Float64Array, scores: ArrayLike<number>, i: number, weight: number): number {
+    const ts = clock[i]!;
+    const w0 = this.prior[0]!;
+    const s0 = this.prior[1]!;
     const swap = a > b;
     let p = this.pairs.find(swap ? b : a, swap ? a : b, 0, 0);
     if (p < 0) {
       p = this.pairs.insert(swap ? b : a, swap ? a : b, 0, 0);
-      this.pairW[p] = w0;
-      this.pairS[p] = s0;
-      this.pairT[p] = ts;
+      const m = this.pairMean;
+      m[p * MEAN_WIDTH + MEAN_W] = w0;
+      m[p * MEAN_WIDTH + MEAN_S] = s0;
+      m[p * MEAN_WIDTH + MEAN_T] = ts;
     }
-    this.pour(this.pairW, this.pairS, this.pairT, p, ts, s, weight);
+    this.pour(this.pairMean, p * MEAN_WIDTH, clock, scores, i, weight);
     let d = this.dsts.find(b, 0, 0, 0);
     if (d < 0) {
       d = this.dsts.insert(b, 0, 0, 0);
-      this.dstW[d] = w0;
-      this.dstS[d] = s0;
-      this.dstT[d] = ts;
+      const m = this.dstMean;
+      m[d * MEAN_WIDTH + MEAN_W] = w0;
+      m[d * MEAN_WIDTH + MEAN_S] = s0;
+      m[d * MEAN_WIDTH + MEAN_T] = ts;
     }
-    this.pour(this.dstW, this.dstS, this.dstT, d, ts, s, weight);
+    this.pour(this.dstMean, d * MEAN_WIDTH, clock, scores, i, weight);
     this.lastDst = d;
     return p;
   }
 
   private meanOf(p: number, d: number): number {
-    return (this.pairS[p]! / this.pairW[p]! + this.dstS[d]! / this.dstW[d]!) / 2;
+    const pm = this.pairMean;
+    const dm = this.dstMean;
+    const i = p * MEAN_WIDTH;
+    const j = d * MEAN_WIDTH;
+    return (pm[i + MEAN_S]! / pm[i + MEAN_W]! + dm[j + MEAN_S]! / dm[j + MEAN_W]!) / 2;
   }
 
-  /** Decays the slot's weight and sum to ts and adds the score, `weight` times. */
-  private pour(w: Float64Array, sum: Float64Array, last: Float64Array, k: number, ts: number, s: number, weight: number): void {
-    const dt = ts - last[k]!;
+  /** Decays the record at `at` to row i's time and adds its score, `weight` times. */
+  private pour(m: Float64Array, at: number, clock: Float64Array, scores: ArrayLike<number>, i: number, weight: number): void {
+    const ts = clock[i]!;
+    const s = scores[i]!;
+    const dt = ts - m[at + MEAN_T]!;
     // out-of-order packets (earlier than the slot's last) do not decay it
-    const decay = dt > 0 ? Math.pow(2, -this.lambda * dt) : 1;
-    if (dt > 0) last[k] = ts;
-    w[k] = w[k]! * decay + weight;
-    sum[k] = sum[k]! * decay + weight * s;
+    let decay = 1;
+    if (dt > 0) {
+      const memo = this.memo;
+      if (dt === memo[DT_A]) decay = memo[DECAY_A]!;
+      else if (dt === memo[DT_B]) decay = memo[DECAY_B]!;
+      else {
+        memo[DT_NEW] = dt;
+        this.decayNew();
+        decay = memo[DECAY_NEW]!;
+      }
+      m[at + MEAN_T] = ts;
+    }
+    m[at + MEAN_W] = m[at + MEAN_W]! * decay + weight;
+    m[at + MEAN_S] = m[at + MEAN_S]! * decay + weight * s;
+  }
+
+  /** memo[DECAY_NEW] = 2^(−λ·memo[DT_NEW]), kept in place of the older of the two entries. */
+  private decayNew(): void {
+    const memo = this.memo;
+    const dt = memo[DT_NEW]!;
+    const f = Math.pow(2, -this.lambda * dt);
+    const k = this.nextIsA ? DT_A : DT_B;
+    memo[k] = dt;
+    memo[k + 1] = f;
+    memo[DECAY_NEW] = f;
+    this.nextIsA = !this.nextIsA;
   }
 }
