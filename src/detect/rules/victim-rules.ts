@@ -29,6 +29,7 @@
 import type { Alert, AlertType } from '../alert.ts';
 import { FlowTable, type AddressKey } from '../flow-table.ts';
 import { checkCapacity } from '../../util/lru.ts';
+import type { BoundedTable } from '../table-report.ts';
 import { BucketTable, riskScore } from './leaky-bucket.ts';
 import { ruleAlert, seconds } from './rule-alert.ts';
 import { validateRulesConfig, type BucketConfig, type RulesConfig } from './rules-config.ts';
@@ -128,6 +129,11 @@ export class VictimRules {
       this.mergeSources(tally, r, s);
       for (const rule of this.rules) this.pour(rule, tally, r, s, ts, key, out);
     }
+  }
+
+  /** The bounded tables, for the report (table-report.ts): the victims with state (bound maxVictims). */
+  tables(): Record<string, BoundedTable> {
+    return { floodVictims: this.victims };
   }
 
   stats(): Record<string, number> {
