@@ -10,6 +10,7 @@ import { returnVictimTally } from '../detect/rules/victim-tally-pool.ts';
 import type { WorkerBehavior, WorkerSpec } from '../supervisors/child-spec.ts';
 import { PRIORITY } from '../supervisors/priorities.ts';
 import { FLOOD_WATCH_ID } from './tree-layout.ts';
+import { tableCounters } from '../detect/table-report.ts';
 
 export function floodWatchSpec(rules: RulesConfig, responder: string): WorkerSpec {
   let current: VictimRules | undefined;
@@ -27,5 +28,5 @@ export function floodWatchSpec(rules: RulesConfig, responder: string): WorkerSpe
     },
   });
   // Tallies are small and one per batch; under overload the oldest matter least.
-  return { type: 'worker', id: FLOOD_WATCH_ID, start: behavior, stats: () => current?.stats() ?? {}, mailbox: { capacity: 4096, overflow: 'drop-oldest' } };
+  return { type: 'worker', id: FLOOD_WATCH_ID, start: behavior, stats: () => (current ? tableCounters(current.tables(), current.stats()) : {}), mailbox: { capacity: 4096, overflow: 'drop-oldest' } };
 }

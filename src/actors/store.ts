@@ -15,6 +15,7 @@ import type { EventStore } from '../store/event-store.ts';
 import type { ScatterGather, StoreMessage } from '../store/scatter-gather.ts';
 import type { WorkerBehavior, WorkerSpec } from '../supervisors/child-spec.ts';
 import { STORE_ID } from './tree-layout.ts';
+import { tableCounters } from '../detect/table-report.ts';
 
 export type StoreEvent = { alert: Alert; at: number } | { decision: Decision; geo?: { country: string | null; asn: number | null } };
 /** Flow summaries a detector shard ended (sent by the shard itself, in batches). */
@@ -80,7 +81,7 @@ export function storeSpec(o: StoreActorOptions): WorkerSpec {
       await o.store.flush().catch((err: unknown) => o.onError?.(err));
     },
   });
-  return { type: 'worker', id: STORE_ID, start: behavior, stats: () => ({ ...o.store.stats }), mailbox: { capacity: 256, overflow: 'drop-lowest-priority' } };
+  return { type: 'worker', id: STORE_ID, start: behavior, stats: () => tableCounters(o.store.tables(), { ...o.store.stats }), mailbox: { capacity: 256, overflow: 'drop-lowest-priority' } };
 }
 
 /**

@@ -7,6 +7,7 @@ import type { ModelTrainer, TrainerEvent } from '../detect/model-trainer.ts';
 import type { ShadowReport, TrainingSample } from '../detect/training-buffer.ts';
 import type { WorkerBehavior, WorkerSpec } from '../supervisors/child-spec.ts';
 import { TRAINER_ID } from './tree-layout.ts';
+import { tableCounters } from '../detect/table-report.ts';
 
 export type TrainerMessage = { sample: TrainingSample } | { shadow: ShadowReport } | { retrain: true } | { trainNow: true };
 
@@ -47,7 +48,7 @@ export function trainerSpec(trainer: ModelTrainer, retrainIntervalS: number, onE
   // The tree snapshot's numbers; the whole state, as a plain object, is trainer.state().
   const stats = () => {
     const st = trainer.state();
-    return {
+    return tableCounters(trainer.tables(), {
       rows: trainer.rows,
       version: st.current?.version ?? 0,
       candidate: st.candidate?.version ?? 0,
@@ -57,7 +58,7 @@ export function trainerSpec(trainer: ModelTrainer, retrainIntervalS: number, onE
       alertRate: st.alertRate ?? 0,
       shadowRows: st.candidate?.shadowRows ?? 0,
       flagged: st.flaggedAddresses,
-    };
+    });
   };
   return { type: 'worker', id: TRAINER_ID, start: behavior, stats, shutdownMs: 30_000, mailbox: { capacity: 1024, overflow: 'drop-oldest' } };
 }

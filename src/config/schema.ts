@@ -222,7 +222,7 @@ export const ConfigSchema = Type.Object(
         backend: oneOf(['duckdb', 'sqlite', 'memory'] as const, 'duckdb (measured: see the README), sqlite, or memory (the last memoryMinutes only, nothing on disk)'),
         thread: Type.Boolean({ description: 'run the database in a thread of its own, off the packet path\'s event loop (about 30–80 MB more resident memory)' }),
         memoryMinutes: Type.Integer({ minimum: 1, maximum: 1440, description: 'the newest events answered from memory' }),
-        memoryRows: Type.Integer({ minimum: 1000, maximum: 10_000_000, description: 'rows the memory tier holds at most (older ones are answered from the database)' }),
+        memoryRows: Type.Integer({ minimum: 1000, maximum: 10_000_000, description: 'rows the memory tier holds at most (older ones are answered from the database; with backend memory, all the store holds)' }),
         compactAfterHours: Type.Integer({ minimum: 1, maximum: 87_600, description: 'events older than this are kept as hourly rollups (counts by type, source, country, AS…)' }),
         retentionDays: Type.Integer({ minimum: 1, maximum: 3650, description: 'everything older is deleted' }),
         maxPending: Type.Integer({ minimum: 100, maximum: 10_000_000, description: 'events waiting for the database at most; past it the oldest are shed and counted' }),

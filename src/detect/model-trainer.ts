@@ -4,6 +4,7 @@
 // Training itself is injected (tfjs in the node, anything in tests).
 
 import type { AnomalyScorer, ModelBoard } from './detector-shard.ts';
+import type { BoundedTable } from './table-report.ts';
 import { ShadowJudge, TrainingBuffer, type ShadowReport, type ShadowVerdict } from './training-buffer.ts';
 
 export interface TrainerSettings {
@@ -56,6 +57,11 @@ export class ModelTrainer {
     private readonly promote: PromoteFn,
   ) {
     this.buffer = new TrainingBuffer(Math.max(settings.graceRows, settings.retrainRows), settings.featureCount);
+  }
+
+  /** The bounded tables, for the report (table-report.ts): the rows kept to train on (bound max(model.graceRows, model.retrainRows)). */
+  tables(): Record<string, BoundedTable> {
+    return { trainingRows: { size: this.buffer.count, capacity: this.buffer.capacity } };
   }
 
   get rows(): number {

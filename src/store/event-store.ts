@@ -23,6 +23,7 @@ import type { RowColumns } from './row-columns.ts';
 import { floorHour, type BackendMemory, type StoreBackend, type StoredAlert } from './sql-backend.ts';
 import type { SimilarHit, SimilarIndex } from './similar-index.ts';
 import { NotStoredError, QueryCancelledError, StoreStoppingError } from './store-errors.ts';
+import type { BoundedTable } from '../detect/table-report.ts';
 
 /**
  * Rows per insert call at most: a flush of a flood's backlog goes in chunks, so the database
@@ -100,6 +101,16 @@ export class EventStore {
     // plus a count (a node cannot store a million events a second for long).
     this.nextId = this.now() * 1000;
     this.memorySince = o.backend ? this.now() : 0;
+    // With a database, the index forgets an alert when compaction or retention takes its raw
+    // row (maintain); with none, when the memory tier lets it go (by time or by count), so
+    // the index is bounded as the tier is and answers only with alerts it can show.
+    if (!o.backend && o.index) {
+      const index = o.index;
+      this.memory.onForget = (id) => {
+        index.remove(id);
+        this.stats.forgotten++;
+      };
+    }
   }
 
   addAlert(a: Alert, at = this.now()): EventRow {
@@ -177,7 +188,9 @@ export class EventStore {
     this.memory.evict(horizon);
     // A bound on rows too (at 50,000 events/s, 15 minutes would be 45 million rows): past it
     // the oldest go, and memory answers only from the oldest row it still holds, a ms on.
-    if (this.o.backend && this.memory.size > this.maxMemoryRows) {
+    // With no database the memory tier is all the store holds, so the bound holds there too:
+    // the rows would otherwise grow with the traffic for memoryMs (millions at a flood's rate).
+    if (this.memory.size > this.maxMemoryRows) {
       this.memory.evict(horizon, this.maxMemoryRows);
       horizon = Math.max(horizon, this.memory.oldestAt()! + 1);
     }
@@ -277,6 +290,17 @@ export class EventStore {
     this.stats.pruned += pruned;
     this.stats.forgotten += forget.length;
     return { compacted, pruned };
+  }
+
+  /**
+   * The bounded tables, for the report (table-report.ts): the memory tier's rows (bound
+   * store.memoryRows) and the rows queued for the database (bound store.maxPending; none
+   * without a database).
+   */
+  tables(): Record<string, BoundedTable> {
+    const t: Record<string, BoundedTable> = { storeMemoryRows: { size: this.memory.size, capacity: this.maxMemoryRows } };
+    if (this.o.backend) t.storePending = { size: this.pending.size, capacity: this.maxPending };
+    return t;
   }
 
   /** Where the database thread's memory is (benchmarks: StoreBackend.memory); null when the backend cannot say. */

@@ -14,6 +14,8 @@ import { KIND_CODES, NUM_FIELDS as NUM, RowRing, rowAt } from './row-columns.ts'
 export class MemoryTier extends RowRing {
   /** Alerts' vectors by row id (few rows have one). */
   private readonly features = new Map<number, Float32Array>();
+  /** Called with the id of each row with a vector that goes (a store with no database forgets it in the similarity index). */
+  onForget: ((id: number) => void) | null = null;
 
   push(r: EventRow): void {
     this.append(r);
@@ -35,7 +37,10 @@ export class MemoryTier extends RowRing {
     const i = this.head++;
     // The strings and the vector go with the row (the slots are reused once the rows held move to the front).
     this.c.source[i] = this.c.target[i] = this.c.detail[i] = '';
-    if (this.features.size > 0) this.features.delete(this.c.num[i * NUM]!);
+    if (this.features.size > 0) {
+      const id = this.c.num[i * NUM]!;
+      if (this.features.delete(id)) this.onForget?.(id);
+    }
   }
 
   /** Row i (head ≤ i < end) as an EventRow, as it was pushed (`n` only when not 1). */

@@ -42,6 +42,7 @@ import type { Alert, AlertType } from '../alert.ts';
 import { FlowTable, type AddressKey } from '../flow-table.ts';
 import { checkCapacity } from '../../util/lru.ts';
 import { hashText, mix32 } from './hash.ts';
+import type { BoundedTable } from '../table-report.ts';
 import { BucketTable, riskScore } from './leaky-bucket.ts';
 import { ruleAlert, seconds } from './rule-alert.ts';
 import { validateRulesConfig, type BucketConfig, type RulesConfig } from './rules-config.ts';
@@ -189,6 +190,13 @@ export class VictimRules {
         if (prefix !== null) this.addRow(this.prefixLevel, tally, r, prefix, v6 === '' ? mix32(tally.v4[r] | 0) : mix32(hashText(v6)), out);
       }
     }
+  }
+
+  /** The bounded tables, for the report (table-report.ts): the victims with state (bound maxVictims), and the carpet-bombed prefixes (bound maxPrefixes) when that rule is on. */
+  tables(): Record<string, BoundedTable> {
+    const t: Record<string, BoundedTable> = { floodVictims: this.hostLevel.table };
+    if (this.prefixLevel !== null) t.floodPrefixes = this.prefixLevel.table;
+    return t;
   }
 
   stats(): Record<string, number> {
