@@ -106,9 +106,12 @@ class FloodLevel {
   readonly top4: Float64Array;
   readonly top6: string[] = [];
   readonly topCount: Float64Array;
+  /** The indices of the rules this level runs: all for hosts, the carpet's for prefixes. */
+  readonly ruleIdx: Int32Array;
 
   constructor(max: number, rules: readonly FloodRule[], cooldownS: number, withHosts: boolean) {
     this.table = new FlowTable(max);
+    this.ruleIdx = Int32Array.from(rules.flatMap((r, k) => (withHosts && !r.carpet ? [] : [k])));
     // a prefix keeps buckets of the carpet's rules only (an empty table stands for the others)
     this.buckets = rules.map((r) => new BucketTable(withHosts && !r.carpet ? 1 : max, r.config.threshold, r.config.leakPerS, cooldownS));
     this.epIn = rules.map(() => new Float64Array(max));
@@ -140,6 +143,13 @@ export class VictimRules {
   private readonly bytes6 = new Uint8Array(16);
   private readonly scratch = new Int32Array(SKETCH_WORDS);
   private readonly scratch2 = new Int32Array(SKETCH_WORDS);
+  /**
+   * Per rule, the current tally's in, out and byte columns, looked up once a tally (add) rather
+   * than by name for every row, level and rule.
+   */
+  private readonly inCols: number[][];
+  private readonly outCols: (number[] | null)[];
+  private readonly bytesCols: (number[] | null)[];
   private tallies = 0;
   private rows = 0;
   private droppedRows = 0;
@@ -173,12 +183,21 @@ export class VictimRules {
     this.hostLevel = new FloodLevel(max, this.rules, c.cooldownS, false);
     this.prefixLevel = cb.enabled ? new FloodLevel(checkCapacity(limits.maxPrefixes ?? 4096), this.rules, c.cooldownS, true) : null;
     this.v4Mask = cb.prefixV4 === 0 ? 0 : (~0 << (32 - cb.prefixV4)) | 0;
+    this.inCols = this.rules.map(() => []);
+    this.outCols = this.rules.map(() => null);
+    this.bytesCols = this.rules.map(() => null);
   }
 
   /** Add one shard's tally; alerts are appended to `out`. The tally is only read. */
   add(tally: VictimTally, out: Alert[]): void {
     this.tallies++;
     this.droppedRows += tally.dropped;
+    for (let k = 0; k < this.rules.length; k++) {
+      const rule = this.rules[k]!;
+      this.inCols[k] = tally[rule.inCol];
+      this.outCols[k] = rule.outCol ? tally[rule.outCol] : null;
+      this.bytesCols[k] = rule.bytesCol ? tally[rule.bytesCol] : null;
+    }
     for (let r = 0; r < tally.rows; r++) {
       this.rows++;
       const v6 = tally.v6[r];
@@ -215,17 +234,16 @@ export class VictimRules {
     // The source sketch and the top source span the current episode: start them afresh
     // when no bucket of this victim holds anything.
     let busy = false;
-    const prefix = lv.hosts !== null;
-    for (let k = 0; k < this.rules.length; k++) {
-      if (prefix && !this.rules[k]!.carpet) continue;
-      const b = lv.buckets[k]!;
+    const idx = lv.ruleIdx;
+    for (let i = 0; i < idx.length; i++) {
+      const b = lv.buckets[idx[i]!]!;
       if (fresh) b.reset(s);
       else if (b.leakTo(s, ts) !== 0) busy = true;
     }
     if (lv.askedSince !== null) this.rotateAsked(lv, s, ts, fresh);
     if (!busy) this.clearSources(lv, s);
     this.mergeSources(lv, tally, r, s);
-    for (let k = 0; k < this.rules.length; k++) if (!prefix || this.rules[k]!.carpet) this.pour(lv, k, tally, r, s, ts, key, host, out);
+    for (let i = 0; i < idx.length; i++) this.pour(lv, idx[i]!, tally, r, s, ts, key, host, out);
   }
 
   /** Prefix slot s at ts: a new ASKED_S period when the current one is over (the one before forgotten). */
@@ -249,8 +267,9 @@ export class VictimRules {
 
   private pour(lv: FloodLevel, k: number, tally: VictimTally, r: number, s: number, ts: number, key: AddressKey, host: number, out: Alert[]): void {
     const rule = this.rules[k]!;
-    const pin = tally[rule.inCol][r];
-    const pout = rule.outCol ? tally[rule.outCol][r] : 0;
+    const pin = this.inCols[k]![r]!;
+    const outCol = this.outCols[k] ?? null;
+    const pout = outCol !== null ? outCol[r]! : 0;
     if (pin === 0 && pout === 0) return;
     const b = lv.buckets[k]!;
     if (b.cooling(s, ts)) return;
@@ -264,7 +283,8 @@ export class VictimRules {
     }
     epIn[s] += pin;
     epOut[s] += pout;
-    if (rule.bytesCol) epBytes[s] += tally[rule.bytesCol][r];
+    const bytesCol = this.bytesCols[k] ?? null;
+    if (bytesCol !== null) epBytes[s] += bytesCol[r]!;
     // The prefix's hosts that received more than they answered, and those that asked (sent
     // what the rule credits): in whichever order the shards' tallies bring them.
     if (hosts !== null) {
@@ -332,8 +352,11 @@ export class VictimRules {
     lv.sketch.fill(0, from, to);
     lv.udpSrc.fill(0, from, to);
     lv.udpDst.fill(0, from, to);
-    lv.ipSrc.fill(0, from, to);
-    lv.ipDst.fill(0, from, to);
+    if (lv.hosts === null) {
+      // a prefix merges no IP flood's sketches (mergeSources): they stay empty
+      lv.ipSrc.fill(0, from, to);
+      lv.ipDst.fill(0, from, to);
+    }
     lv.top4[s] = 0;
     lv.top6[s] = '';
     lv.topCount[s] = 0;
