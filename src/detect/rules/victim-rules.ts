@@ -56,6 +56,12 @@ import { DEFAULT_UDP_EXCHANGES } from '../udp-exchanges.ts';
  */
 const ASKED_S = DEFAULT_UDP_EXCHANGES.answeredS;
 
+/**
+ * Entries of the cache of IPv6 hosts' prefixes (direct-mapped, by the host's hash): a prefix's
+ * text is parsed and formatted once a host, not once a row. 1024 strings, some 100 kB at most.
+ */
+const PREFIX6_CACHE = 1024;
+
 export interface VictimRulesLimits {
   /** Victims with state (default 65536). */
   maxVictims?: number;
@@ -141,6 +147,8 @@ export class VictimRules {
   private readonly v4Mask: number;
   private readonly groups6 = new Uint16Array(8);
   private readonly bytes6 = new Uint8Array(16);
+  private readonly cache6Host: string[] = new Array<string>(PREFIX6_CACHE).fill('');
+  private readonly cache6Prefix: (string | null)[] = new Array<string | null>(PREFIX6_CACHE).fill(null);
   private readonly scratch = new Int32Array(SKETCH_WORDS);
   private readonly scratch2 = new Int32Array(SKETCH_WORDS);
   /**
@@ -201,11 +209,14 @@ export class VictimRules {
     for (let r = 0; r < tally.rows; r++) {
       this.rows++;
       const v6 = tally.v6[r];
-      const key: AddressKey = v6 === '' ? tally.v4[r] | 0 : v6;
-      this.addRow(this.hostLevel, tally, r, key, 0, out);
-      if (this.prefixLevel !== null) {
-        const prefix = v6 === '' ? tally.v4[r] & this.v4Mask : this.prefix6(v6);
-        if (prefix !== null) this.addRow(this.prefixLevel, tally, r, prefix, v6 === '' ? mix32(tally.v4[r] | 0) : mix32(hashText(v6)), out);
+      const v4 = tally.v4[r] | 0;
+      this.addRow(this.hostLevel, tally, r, v6 === '' ? v4 : v6, 0, out);
+      if (this.prefixLevel === null) continue;
+      if (v6 === '') this.addRow(this.prefixLevel, tally, r, v4 & this.v4Mask, mix32(v4), out);
+      else {
+        const host = mix32(hashText(v6));
+        const prefix = this.cachedPrefix6(v6, host);
+        if (prefix !== null) this.addRow(this.prefixLevel, tally, r, prefix, host, out);
       }
     }
   }
@@ -330,6 +341,16 @@ export class VictimRules {
     b.trip(s, ts);
     this.alerts++;
     out.push(ruleAlert(rule.type, this.topSource(lv, s), target, score, ts, firstTs, false, evidence));
+  }
+
+  /** prefix6 of the host whose text is `text` and hash `host`, through the cache. */
+  private cachedPrefix6(text: string, host: number): string | null {
+    const i = host & (PREFIX6_CACHE - 1);
+    if (this.cache6Host[i] !== text) {
+      this.cache6Host[i] = text;
+      this.cache6Prefix[i] = this.prefix6(text);
+    }
+    return this.cache6Prefix[i] ?? null;
   }
 
   /** The prefix of an IPv6 host (its RFC 5952 text) as text, "2001:db8:1::/48"; null if the text does not parse. */
