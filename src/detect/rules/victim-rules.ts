@@ -57,6 +57,12 @@ import { DEFAULT_UDP_EXCHANGES } from '../udp-exchanges.ts';
  */
 const ASKED_S = DEFAULT_UDP_EXCHANGES.answeredS;
 
+/**
+ * Entries of the cache of IPv6 hosts' prefixes (direct-mapped, by the host's hash): a prefix's
+ * text is parsed and formatted once a host, not once a row. 1024 strings, some 100 kB at most.
+ */
+const PREFIX6_CACHE = 1024;
+
 export interface VictimRulesLimits {
   /** Victims with state (default 65536). */
   maxVictims?: number;
@@ -107,9 +113,12 @@ class FloodLevel {
   readonly top4: Float64Array;
   readonly top6: string[] = [];
   readonly topCount: Float64Array;
+  /** The indices of the rules this level runs: all for hosts, the carpet's for prefixes. */
+  readonly ruleIdx: Int32Array;
 
   constructor(max: number, rules: readonly FloodRule[], cooldownS: number, withHosts: boolean) {
     this.table = new FlowTable(max);
+    this.ruleIdx = Int32Array.from(rules.flatMap((r, k) => (withHosts && !r.carpet ? [] : [k])));
     // a prefix keeps buckets of the carpet's rules only (an empty table stands for the others)
     this.buckets = rules.map((r) => new BucketTable(withHosts && !r.carpet ? 1 : max, r.config.threshold, r.config.leakPerS, cooldownS));
     this.epIn = rules.map(() => new Float64Array(max));
@@ -139,8 +148,17 @@ export class VictimRules {
   private readonly v4Mask: number;
   private readonly groups6 = new Uint16Array(8);
   private readonly bytes6 = new Uint8Array(16);
+  private readonly cache6Host: string[] = new Array<string>(PREFIX6_CACHE).fill('');
+  private readonly cache6Prefix: (string | null)[] = new Array<string | null>(PREFIX6_CACHE).fill(null);
   private readonly scratch = new Int32Array(SKETCH_WORDS);
   private readonly scratch2 = new Int32Array(SKETCH_WORDS);
+  /**
+   * Per rule, the current tally's in, out and byte columns, looked up once a tally (add) rather
+   * than by name for every row, level and rule.
+   */
+  private readonly inCols: number[][];
+  private readonly outCols: (number[] | null)[];
+  private readonly bytesCols: (number[] | null)[];
   private tallies = 0;
   private rows = 0;
   private droppedRows = 0;
@@ -174,20 +192,32 @@ export class VictimRules {
     this.hostLevel = new FloodLevel(max, this.rules, c.cooldownS, false);
     this.prefixLevel = cb.enabled ? new FloodLevel(checkCapacity(limits.maxPrefixes ?? 4096), this.rules, c.cooldownS, true) : null;
     this.v4Mask = cb.prefixV4 === 0 ? 0 : (~0 << (32 - cb.prefixV4)) | 0;
+    this.inCols = this.rules.map(() => []);
+    this.outCols = this.rules.map(() => null);
+    this.bytesCols = this.rules.map(() => null);
   }
 
   /** Add one shard's tally; alerts are appended to `out`. The tally is only read. */
   add(tally: VictimTally, out: Alert[]): void {
     this.tallies++;
     this.droppedRows += tally.dropped;
+    for (let k = 0; k < this.rules.length; k++) {
+      const rule = this.rules[k]!;
+      this.inCols[k] = tally[rule.inCol];
+      this.outCols[k] = rule.outCol ? tally[rule.outCol] : null;
+      this.bytesCols[k] = rule.bytesCol ? tally[rule.bytesCol] : null;
+    }
     for (let r = 0; r < tally.rows; r++) {
       this.rows++;
       const v6 = tally.v6[r];
-      const key: AddressKey = v6 === '' ? tally.v4[r] | 0 : v6;
-      this.addRow(this.hostLevel, tally, r, key, 0, out);
-      if (this.prefixLevel !== null) {
-        const prefix = v6 === '' ? tally.v4[r] & this.v4Mask : this.prefix6(v6);
-        if (prefix !== null) this.addRow(this.prefixLevel, tally, r, prefix, v6 === '' ? mix32(tally.v4[r] | 0) : mix32(hashText(v6)), out);
+      const v4 = tally.v4[r] | 0;
+      this.addRow(this.hostLevel, tally, r, v6 === '' ? v4 : v6, 0, out);
+      if (this.prefixLevel === null) continue;
+      if (v6 === '') this.addRow(this.prefixLevel, tally, r, v4 & this.v4Mask, mix32(v4), out);
+      else {
+        const host = mix32(hashText(v6));
+        const prefix = this.cachedPrefix6(v6, host);
+        if (prefix !== null) this.addRow(this.prefixLevel, tally, r, prefix, host, out);
       }
     }
   }
@@ -223,17 +253,16 @@ export class VictimRules {
     // The source sketch and the top source span the current episode: start them afresh
     // when no bucket of this victim holds anything.
     let busy = false;
-    const prefix = lv.hosts !== null;
-    for (let k = 0; k < this.rules.length; k++) {
-      if (prefix && !this.rules[k]!.carpet) continue;
-      const b = lv.buckets[k]!;
+    const idx = lv.ruleIdx;
+    for (let i = 0; i < idx.length; i++) {
+      const b = lv.buckets[idx[i]!]!;
       if (fresh) b.reset(s);
       else if (b.leakTo(s, ts) !== 0) busy = true;
     }
     if (lv.askedSince !== null) this.rotateAsked(lv, s, ts, fresh);
     if (!busy) this.clearSources(lv, s);
     this.mergeSources(lv, tally, r, s);
-    for (let k = 0; k < this.rules.length; k++) if (!prefix || this.rules[k]!.carpet) this.pour(lv, k, tally, r, s, ts, key, host, out);
+    for (let i = 0; i < idx.length; i++) this.pour(lv, idx[i]!, tally, r, s, ts, key, host, out);
   }
 
   /** Prefix slot s at ts: a new ASKED_S period when the current one is over (the one before forgotten). */
@@ -257,8 +286,9 @@ export class VictimRules {
 
   private pour(lv: FloodLevel, k: number, tally: VictimTally, r: number, s: number, ts: number, key: AddressKey, host: number, out: Alert[]): void {
     const rule = this.rules[k]!;
-    const pin = tally[rule.inCol][r];
-    const pout = rule.outCol ? tally[rule.outCol][r] : 0;
+    const pin = this.inCols[k]![r]!;
+    const outCol = this.outCols[k] ?? null;
+    const pout = outCol !== null ? outCol[r]! : 0;
     if (pin === 0 && pout === 0) return;
     const b = lv.buckets[k]!;
     if (b.cooling(s, ts)) return;
@@ -272,7 +302,8 @@ export class VictimRules {
     }
     epIn[s] += pin;
     epOut[s] += pout;
-    if (rule.bytesCol) epBytes[s] += tally[rule.bytesCol][r];
+    const bytesCol = this.bytesCols[k] ?? null;
+    if (bytesCol !== null) epBytes[s] += bytesCol[r]!;
     // The prefix's hosts that received more than they answered, and those that asked (sent
     // what the rule credits): in whichever order the shards' tallies bring them.
     if (hosts !== null) {
@@ -320,6 +351,16 @@ export class VictimRules {
     out.push(ruleAlert(rule.type, this.topSource(lv, s), target, score, ts, firstTs, false, evidence));
   }
 
+  /** prefix6 of the host whose text is `text` and hash `host`, through the cache. */
+  private cachedPrefix6(text: string, host: number): string | null {
+    const i = host & (PREFIX6_CACHE - 1);
+    if (this.cache6Host[i] !== text) {
+      this.cache6Host[i] = text;
+      this.cache6Prefix[i] = this.prefix6(text);
+    }
+    return this.cache6Prefix[i] ?? null;
+  }
+
   /** The prefix of an IPv6 host (its RFC 5952 text) as text, "2001:db8:1::/48"; null if the text does not parse. */
   private prefix6(text: string): string | null {
     const g = this.groups6;
@@ -340,8 +381,11 @@ export class VictimRules {
     lv.sketch.fill(0, from, to);
     lv.udpSrc.fill(0, from, to);
     lv.udpDst.fill(0, from, to);
-    lv.ipSrc.fill(0, from, to);
-    lv.ipDst.fill(0, from, to);
+    if (lv.hosts === null) {
+      // a prefix merges no IP flood's sketches (mergeSources): they stay empty
+      lv.ipSrc.fill(0, from, to);
+      lv.ipDst.fill(0, from, to);
+    }
     lv.top4[s] = 0;
     lv.top6[s] = '';
     lv.topCount[s] = 0;
