@@ -9,14 +9,16 @@
 //   devkit/store-fill.ts (one source a row) at AUTOIMMUNE_BENCH_FILL (default 300,000,1,000,000),
 //   timed, with the most DuckDB wrote to its temp directory (`<file>.tmp`) while it ran, polled:
 //   a spill shows there. Against the store's query deadline (store.queryTimeoutMs, 3,000 ms).
+// - MAINTENANCE=1: only the node's maintenance (roll up, then compact what is older than a day)
+//   over a copy of the saved database at each limit: seconds, the temp directory's most, errors.
 // One JSON line a measurement, with `reference` (the first limit's value, same round) and `ratio`.
 
-import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fillEvents, slowQuery } from '../devkit/store-fill.ts';
 import { openDuckdbBackend } from '../src/store/duckdb-backend.ts';
 import type { StoreBackend } from '../src/store/sql-backend.ts';
-import { BENCH_WORKLOAD, EventGenerator, askQuestions, benchQuestions, prepareDatabase, rollUpAll, removeDb, type AskNumbers } from './store-backends.ts';
+import { BENCH_WORKLOAD, EventGenerator, askQuestions, benchQuestions, compactOlderThan, prepareDatabase, rollUpAll, removeDb, type AskNumbers } from './store-backends.ts';
 
 const limits = process.argv.slice(2).map(Number);
 if (limits.length === 0) limits.push(128, 64, 32);
@@ -113,7 +115,36 @@ async function spill(n: number): Promise<void> {
   }
 }
 
+/** The node's hourly maintenance at each limit, on a fresh copy of the saved database each time: roll up every ended hour, then compact what is older than a day. */
+async function maintenance(pristine: string): Promise<void> {
+  for (let r = 0; r < Math.min(ROUNDS, 2); r++) {
+    for (const mb of order(r)) {
+      const path = join(DIR, `maint-${mb}.duckdb`);
+      removeDb(path);
+      copyFileSync(pristine, path);
+      let most = 0;
+      const poll = setInterval(() => (most = Math.max(most, tempBytes(path))), 10);
+      const t = performance.now();
+      try {
+        const got = await withStore(path, mb, async (s) => ({ ...(await rollUpAll(s)), ...(await compactOlderThan(s)) }));
+        out({ phase: 'maintenance', events: EVENTS, round: r + 1, memory_mb: mb, ...got, s: round((performance.now() - t) / 1000, 1), temp_mb_max: round(most / 1048576, 1) });
+      } catch (err) {
+        out({ phase: 'maintenance', events: EVENTS, round: r + 1, memory_mb: mb, error: String(err).slice(0, 200), s: round((performance.now() - t) / 1000, 1), temp_mb_max: round(most / 1048576, 1) });
+      } finally {
+        clearInterval(poll);
+        removeDb(path);
+      }
+    }
+  }
+}
+
 mkdirSync(DIR, { recursive: true });
+if (process.env.MAINTENANCE === '1') {
+  const p = await prepareDatabase('duckdb', EVENTS, DIR, `memory-limit-${EVENTS}`, { keep: true, reuse: true });
+  await maintenance(p.pristine!);
+  removeDb(p.path);
+  process.exit(0);
+}
 for (const n of FILL) await spill(n);
 const prepared = await prepareDatabase('duckdb', EVENTS, DIR, `memory-limit-${EVENTS}`, {
   keep: true, reuse: true, progress: (d, t) => progress(`ingested ${d / 1e6}M of ${t / 1e6}M`),
