@@ -1,6 +1,6 @@
 // DuckDB's memory_limit (store.duckdbMemoryMb) must leave a question over a big store room to
 // answer. A trend by minute per source over many sources ranks them with window functions
-// (sql-backend.ts trendSql), and DuckDB spills only part of that to its temp file: below its
+// (runEventQuery's trend, src/store/sql-backend.ts), and DuckDB spills only part of that to its temp file: below its
 // need it fails with "Out of Memory Error" instead of answering slowly (measured with
 // bench/store-memory-limit.ts: at 1,000,000 sources, 128 MB answers in about 1.2 s after
 // spilling ~42 MB, 64 MB and 32 MB fail; at 300,000, 32 MB fails). This keeps the default
