@@ -248,10 +248,7 @@ export class SessionVerifier {
         return f;
       }
       if ((st === PENDING || st === MIDSTREAM) && tf & ACK && ((a - this.expect[s]) | 0) >= 0 && ((this.sent[s] - a) | 0) >= 0) {
-        this.state[s] = VERIFIED;
-        this.conns.protect(s);
-        this.verified++;
-        this.learn(src, b.ttl[i], b.ts[i]);
+        this.verify(s, src, b.ttl[i], b.ts[i]);
       }
       return this.state[s] === VERIFIED ? f | PacketFlags.ESTABLISHED : f;
     }
@@ -263,11 +260,8 @@ export class SessionVerifier {
       if (st === CLAIMED && tf & ACK && b.tcpSeq[i] === this.sent[s] && ((b.tcpAck[i] - this.expect[s]) >>> 0) < MAX_UNSEEN_CLIENT_BYTES) {
         // the server's first segment at the number its client claimed, acknowledging the
         // client's SYN: the lost SYN-ACK's stand-in (CLAIMED)
-        this.state[s] = VERIFIED;
-        this.conns.protect(s);
         this.handshakes++;
-        this.verified++;
-        this.learn(src, b.ttl[i], b.ts[i]);
+        this.verify(s, src, b.ttl[i], b.ts[i]);
         this.learn(dst, this.clientTtl[s], b.ts[i]);
         return f | PacketFlags.ESTABLISHED | PacketFlags.SYNACK_LOST;
       }
@@ -321,6 +315,14 @@ export class SessionVerifier {
     const k = this.strays.find(src, dst, sport, dport);
     if (k < 0 || b.ts[i] - this.strayAt[k] > REFUSAL_WINDOW_S) return f;
     return f | PacketFlags.REFUSAL;
+  }
+
+  /** Connection s is verified by segment i's sender `src` (its TTL learnt for it): protected from eviction by newcomers. */
+  private verify(s: number, src: AddressKey, ttl: number, ts: number): void {
+    this.state[s] = VERIFIED;
+    this.conns.protect(s);
+    this.verified++;
+    this.learn(src, ttl, ts);
   }
 
   private learn(src: AddressKey, ttl: number, ts: number): void {
