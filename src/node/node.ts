@@ -12,6 +12,7 @@ import { ActorSystem, type ActorSystemOptions } from '../supervisors/actor-syste
 import { LiveCapture } from '../net/live-capture.ts';
 import { buildPipeline, type PipelineSource } from './pipeline.ts';
 import { setPacketPathNice } from './packet-path-priority.ts';
+import { setSessionGroupNice } from './session-group-nice.ts';
 import { startHttpServer, type HttpServer } from '../http/server.ts';
 import type { BanRegistry } from '../respond/ban-registry.ts';
 import { assembleDefence, type Defence } from './defence.ts';
@@ -263,14 +264,21 @@ async function startRest(config: Config, options: StartNodeOptions, started: Sta
   });
   await system.start();
   // Once every thread so far has started (the event store's keeps its own priority).
-  const releaseNice = setPacketPathNice(config.pipeline.nice, notice);
+  // The threads' values order them within the node's session; the session group's (when the
+  // node leads it) is its share against other sessions (src/node/session-group-nice.ts).
+  const releaseThreadNice = setPacketPathNice(config.pipeline.nice, notice);
+  const releaseGroupNice = setSessionGroupNice(config.pipeline.nice, notice);
+  const releaseNice = (): void => {
+    releaseThreadNice?.();
+    releaseGroupNice?.();
+  };
   let member: ClusterMember | undefined;
   if (clustered) {
     try {
       member = await startMember(config, system, coordinator, { interfaces, pipeline, detection: defence.detection, sources, stateDir, http: http.url, notice, joinSecret: joinSecret!, values, workers: shardsInThreads(config.pipeline.workers), shardThread: (shard) => defence.workerShard(shard, false) });
     } catch (err) {
       await system.stop();
-      releaseNice?.();
+      releaseNice();
       await events?.close();
       defence.close();
       allow.close();
@@ -378,7 +386,7 @@ async function startRest(config: Config, options: StartNodeOptions, started: Sta
       clearNodeUrl(stateDir, http.url);
       await http.close();
       await coordinator.close();
-      releaseNice?.();
+      releaseNice();
       releaseUmask();
     },
   };
