@@ -9,10 +9,12 @@
 // The generator is sendmmsg-generator.c (built at run time): the JS one cost several µs of
 // the 2 shared cores per datagram and never reached 100k packets/s beside the node.
 //
-//   node --import tsx bench/node/live-lab.ts --state DIR [--shards N] [--rates 10000,30000] [--stages] [--set JSON] [--no-tcpdump]
+//   node --import tsx bench/node/live-lab.ts --state DIR [--shards N] [--rates 10000,30000] [--stages] [--set JSON] [--no-tcpdump] [--root CHECKOUT] [--node-session own|shared]
 //     DIR holds a trained model (models/); it is copied, never written. As root. --stages: each
 //     round also says where the time went, stage by stage (live-stages.ts); --set: config
-//     overrides for the node (node-run's --set).
+//     overrides for the node (node-run's --set); --root: another checkout's compiled node (its
+//     dist built) run by this lab, to alternate builds; --node-session shared: the node in the
+//     lab's session beside the generator (before session 18), own (default): its own, as a daemon.
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
@@ -25,7 +27,7 @@ import type { GeneratorReport } from '../packets/traffic-generator.ts';
 import { sendmmsgGenerator } from '../packets/sendmmsg-generator.ts';
 import { runJsonChild } from '../child-json.ts';
 import { nodeRunArgs } from './node-run-command.ts';
-import { nodeEnv } from '../../src/node/process-flags.ts';
+import { NODE_FLAGS, nodeEnv } from '../../src/node/process-flags.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 /** Rates the node keeps up with (decision latency without a backlog), then the goal's. */
@@ -102,13 +104,22 @@ export interface LiveNodeOptions {
   set?: string;
   /** Leave out the tcpdump reference rounds (--no-tcpdump). */
   noTcpdump?: boolean;
+  /** Run another checkout's compiled node (--root DIR, built), for builds alternated by the same lab. */
+  root?: string;
+  /** The node in the lab's own session (--node-session shared), as before session 18; else a session of its own. */
+  sharedSession?: boolean;
 }
 
 /** The node in the lab; `ask` sends one report request and resolves with its answer. */
 async function liveNode(lab: string, state: string, shards: number, opts: LiveNodeOptions): Promise<{ child: ChildProcess; ask(sent: number): Promise<LiveReport> }> {
   // AUTOIMMUNE_LIVE_NODE_ARGS: more node flags for the node's process (e.g. --cpu-prof --cpu-prof-dir=DIR).
   const extra = process.env.AUTOIMMUNE_LIVE_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
-  const child = spawn('ip', ['netns', 'exec', lab, process.execPath, ...extra, ...nodeRunArgs(), '--state', state, '--shards', String(shards), '--live', ...(opts.stages ? ['--stages'] : []), ...(opts.set ? ['--set', opts.set] : [])], { cwd: ROOT, env: nodeEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
+  const run = opts.root ? [...NODE_FLAGS, join(opts.root, 'dist/bench/node/node-run.js')] : nodeRunArgs();
+  // A session of its own (setsid, as a daemon or a service starts): with the kernel's autogroups
+  // the cores are shared between sessions first, and in the lab's session the node would share
+  // one session's part with the generator, which on a sensor is the network, not a process
+  // beside the node (README, "Benchmarks", session 18).
+  const child = spawn('ip', ['netns', 'exec', lab, process.execPath, ...extra, ...run, '--state', state, '--shards', String(shards), '--live', ...(opts.stages ? ['--stages'] : []), ...(opts.set ? ['--set', opts.set] : [])], { cwd: opts.root ?? ROOT, env: nodeEnv(), stdio: ['pipe', 'pipe', 'pipe'], detached: !opts.sharedSession });
   let err = '';
   child.stderr!.on('data', (d: Buffer) => (err += d));
   const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
@@ -186,7 +197,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   };
   const model = flag('state');
   if (!model) {
-    process.stderr.write('usage: live-lab --state DIR (a trained model in DIR/models; copied, never written) [--shards N] [--rates 10000,30000] [--stages] [--set JSON] [--no-tcpdump]\n');
+    process.stderr.write('usage: live-lab --state DIR (a trained model in DIR/models; copied, never written) [--shards N] [--rates 10000,30000] [--stages] [--set JSON] [--no-tcpdump] [--root CHECKOUT] [--node-session own|shared]\n');
     process.exit(2);
   }
   const state = mkdtempSync(join(tmpdir(), 'autoimmune-live-lab-'));
@@ -194,7 +205,10 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
     cpSync(join(model, 'models'), join(state, 'models'), { recursive: true });
     const rates = flag('rates')?.split(',').map(Number) ?? LIVE_RATES;
     const set = flag('set');
-    for (const r of await benchNodeLive(state, Number(flag('shards') ?? 2), rates, { stages: argv.includes('--stages'), noTcpdump: argv.includes('--no-tcpdump'), ...(set ? { set } : {}) })) report(r);
+    const root = flag('root');
+    const session = flag('node-session') ?? 'own';
+    if (session !== 'own' && session !== 'shared') throw new Error(`live-lab: --node-session own|shared, got ${session}`);
+    for (const r of await benchNodeLive(state, Number(flag('shards') ?? 2), rates, { stages: argv.includes('--stages'), noTcpdump: argv.includes('--no-tcpdump'), sharedSession: session === 'shared', ...(set ? { set } : {}), ...(root ? { root } : {}) })) report({ ...r, node_session: session, ...(root ? { root } : {}) });
   } finally {
     rmSync(state, { recursive: true, force: true });
   }
