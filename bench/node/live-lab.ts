@@ -9,12 +9,14 @@
 // The generator is sendmmsg-generator.c (built at run time): the JS one cost several µs of
 // the 2 shared cores per datagram and never reached 100k packets/s beside the node.
 //
-//   node --import tsx bench/node/live-lab.ts --state DIR [--shards N] [--rates 10000,30000] [--stages] [--set JSON] [--no-tcpdump] [--root CHECKOUT] [--node-session own|shared]
+//   node --import tsx bench/node/live-lab.ts --state DIR [--shards N] [--rates 10000,30000] [--stages] [--set JSON] [--no-tcpdump] [--root CHECKOUT] [--node-session own|shared] [--generator-nice N]
 //     DIR holds a trained model (models/); it is copied, never written. As root. --stages: each
 //     round also says where the time went, stage by stage (live-stages.ts); --set: config
 //     overrides for the node (node-run's --set); --root: another checkout's compiled node (its
 //     dist built) run by this lab, to alternate builds; --node-session shared: the node in the
-//     lab's session beside the generator (before session 18), own (default): its own, as a daemon.
+//     lab's session beside the generator (before session 18), own (default): its own, as a daemon;
+//     --generator-nice N: the generator in a session of its own at N, to reach its rate on a
+//     machine loaded by other sessions.
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
@@ -58,9 +60,15 @@ export function makeLab(): string {
   return name;
 }
 
-function generator(lab: string, pps: number): Promise<GeneratorReport> {
+/**
+ * The generator; with `nice` (--generator-nice N), in a session of its own whose kernel group
+ * (autogroup) gets that value, so that on a machine loaded by other sessions it still sends at
+ * the rate asked: it stands in for the network, which takes no session's share of the cores.
+ */
+function generator(lab: string, pps: number, nice?: number): Promise<GeneratorReport> {
   const args = ['netns', 'exec', lab, sendmmsgGenerator(), '--pps', String(pps), '--count', String(pps * SECONDS), '--max-seconds', String(SECONDS * 3), '--host', HOST, '--port', String(PORT), '--scan-every', String(SCAN_EVERY), '--delay-ms', '300'];
-  return runJsonChild<GeneratorReport>('ip', args, 'traffic generator');
+  if (nice === undefined) return runJsonChild<GeneratorReport>('ip', args, 'traffic generator');
+  return runJsonChild<GeneratorReport>('setsid', ['--wait', 'sh', '-c', `echo ${nice} > /proc/self/autogroup && exec ip "$@"`, 'sh', ...args], 'traffic generator');
 }
 
 interface LiveReport {
@@ -108,6 +116,8 @@ export interface LiveNodeOptions {
   root?: string;
   /** The node in the lab's own session (--node-session shared), as before session 18; else a session of its own. */
   sharedSession?: boolean;
+  /** The generator's session group's nice value (--generator-nice N); unset: in the lab's session. */
+  generatorNice?: number;
 }
 
 /** The node in the lab; `ask` sends one report request and resolves with its answer. */
@@ -168,7 +178,7 @@ export async function benchNodeLive(state: string, shards: number, rates: readon
     const node = await liveNode(lab, state, shards, opts);
     try {
       for (const pps of rates) {
-        const gen = await generator(lab, pps);
+        const gen = await generator(lab, pps, opts.generatorNice);
         const r = await node.ask(gen.sent);
         const k = `${pps / 1000}k`;
         const common = { target_pps: pps, achieved_pps: gen.achieved_pps, sent: r.sent, captured: r.captured, kernel_drops: r.kernel_drops, shed: r.shed, late_packets: r.late, scanners: gen.scanners, decisions: r.decisions, shards };
@@ -197,7 +207,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   };
   const model = flag('state');
   if (!model) {
-    process.stderr.write('usage: live-lab --state DIR (a trained model in DIR/models; copied, never written) [--shards N] [--rates 10000,30000] [--stages] [--set JSON] [--no-tcpdump] [--root CHECKOUT] [--node-session own|shared]\n');
+    process.stderr.write('usage: live-lab --state DIR (a trained model in DIR/models; copied, never written) [--shards N] [--rates 10000,30000] [--stages] [--set JSON] [--no-tcpdump] [--root CHECKOUT] [--node-session own|shared] [--generator-nice N]\n');
     process.exit(2);
   }
   const state = mkdtempSync(join(tmpdir(), 'autoimmune-live-lab-'));
@@ -208,7 +218,10 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
     const root = flag('root');
     const session = flag('node-session') ?? 'own';
     if (session !== 'own' && session !== 'shared') throw new Error(`live-lab: --node-session own|shared, got ${session}`);
-    for (const r of await benchNodeLive(state, Number(flag('shards') ?? 2), rates, { stages: argv.includes('--stages'), noTcpdump: argv.includes('--no-tcpdump'), sharedSession: session === 'shared', ...(set ? { set } : {}), ...(root ? { root } : {}) })) report({ ...r, node_session: session, ...(root ? { root } : {}) });
+    const gnice = flag('generator-nice');
+    const generatorNice = gnice === undefined ? undefined : Number(gnice);
+    if (generatorNice !== undefined && !(Number.isInteger(generatorNice) && generatorNice >= -20 && generatorNice <= 19)) throw new Error(`live-lab: --generator-nice -20..19, got ${gnice}`);
+    for (const r of await benchNodeLive(state, Number(flag('shards') ?? 2), rates, { stages: argv.includes('--stages'), noTcpdump: argv.includes('--no-tcpdump'), sharedSession: session === 'shared', ...(set ? { set } : {}), ...(root ? { root } : {}), ...(generatorNice !== undefined ? { generatorNice } : {}) })) report({ ...r, node_session: session, ...(root ? { root } : {}), ...(generatorNice !== undefined ? { generator_nice: generatorNice } : {}) });
   } finally {
     rmSync(state, { recursive: true, force: true });
   }
