@@ -130,6 +130,12 @@ async function liveNode(lab: string, state: string, shards: number, opts: LiveNo
   // one session's part with the generator, which on a sensor is the network, not a process
   // beside the node (README, "Benchmarks", session 18).
   const child = spawn('ip', ['netns', 'exec', lab, process.execPath, ...extra, ...run, '--state', state, '--shards', String(shards), '--live', ...(opts.stages ? ['--stages'] : []), ...(opts.set ? ['--set', opts.set] : [])], { cwd: opts.root ?? ROOT, env: nodeEnv(), stdio: ['pipe', 'pipe', 'pipe'], detached: !opts.sharedSession });
+  // In a session of its own the node no longer hears the terminal's ^C with the lab: it ends
+  // with the lab (the exit handlers then delete the namespace).
+  const end = (): void => void child.kill('SIGKILL');
+  process.once('exit', end);
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => process.exit(sig === 'SIGINT' ? 130 : 143));
+  child.once('exit', () => process.off('exit', end));
   let err = '';
   child.stderr!.on('data', (d: Buffer) => (err += d));
   const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
