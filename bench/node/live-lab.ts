@@ -122,14 +122,16 @@ export interface LiveNodeOptions {
 
 /** The node in the lab; `ask` sends one report request and resolves with its answer. */
 async function liveNode(lab: string, state: string, shards: number, opts: LiveNodeOptions): Promise<{ child: ChildProcess; ask(sent: number): Promise<LiveReport> }> {
-  // AUTOIMMUNE_LIVE_NODE_ARGS: more node flags for the node's process (e.g. --cpu-prof --cpu-prof-dir=DIR).
+  // AUTOIMMUNE_LIVE_NODE_ARGS: more node flags for the node's process (e.g. --cpu-prof --cpu-prof-dir=DIR, --max-semi-space-size=32).
   const extra = process.env.AUTOIMMUNE_LIVE_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  // The extra flags go after the product's (src/node/process-flags.ts), so they override them.
   const run = opts.root ? [...NODE_FLAGS, join(opts.root, 'dist/bench/node/node-run.js')] : nodeRunArgs();
+  run.splice(run.length - 1, 0, ...extra);
   // A session of its own (setsid, as a daemon or a service starts): with the kernel's autogroups
   // the cores are shared between sessions first, and in the lab's session the node would share
   // one session's part with the generator, which on a sensor is the network, not a process
   // beside the node (README, "Benchmarks", session 18).
-  const child = spawn('ip', ['netns', 'exec', lab, process.execPath, ...extra, ...run, '--state', state, '--shards', String(shards), '--live', ...(opts.stages ? ['--stages'] : []), ...(opts.set ? ['--set', opts.set] : [])], { cwd: opts.root ?? ROOT, env: nodeEnv(), stdio: ['pipe', 'pipe', 'pipe'], detached: !opts.sharedSession });
+  const child = spawn('ip', ['netns', 'exec', lab, process.execPath, ...run, '--state', state, '--shards', String(shards), '--live', ...(opts.stages ? ['--stages'] : []), ...(opts.set ? ['--set', opts.set] : [])], { cwd: opts.root ?? ROOT, env: nodeEnv(), stdio: ['pipe', 'pipe', 'pipe'], detached: !opts.sharedSession });
   // In a session of its own the node no longer hears the terminal's ^C with the lab: it ends
   // with the lab (the exit handlers then delete the namespace).
   const end = (): void => void child.kill('SIGKILL');
