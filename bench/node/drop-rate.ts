@@ -58,8 +58,8 @@ import { whyNoRate, type FramePath, type GeneratorOutcome } from './frame-path.t
 import type { FirewallBackend } from '../../src/firewall/backend.ts';
 import { report, type MissingResult, type Result } from '../report.ts';
 
-const ATTACKER_IP = '192.0.2.10';
-const DEFENDER_IP = '192.0.2.1';
+export const ATTACKER_IP = '192.0.2.10';
+export const DEFENDER_IP = '192.0.2.1';
 const RELAY_SOURCE = fileURLToPath(new URL('./xdp-relay.c', import.meta.url));
 const LIVE_FRAMES = fileURLToPath(new URL('./xdp-live-frames.py', import.meta.url));
 /** The relay lab's flood: hping3 from the attacker (60-130k packets/s here), or 'live': xdp-live-frames.py in the relay (millions). */
@@ -154,7 +154,7 @@ function runTimeNs(tids: number[]): number {
  * failure they go. Tracked before they exist, so an exception or a signal at any point
  * (between an `ip netns add` and the next line included) leaves none behind.
  */
-async function withNamespaces<T>(roles: string[], build: (names: string[], close: () => Promise<void>) => Promise<T>): Promise<T> {
+export async function withNamespaces<T>(roles: string[], build: (names: string[], close: () => Promise<void>) => Promise<T>): Promise<T> {
   const names = roles.map((r) => `ai-drop-${process.pid}-${r}`);
   const release = trackNamespaces(names);
   const close = async () => {
@@ -173,7 +173,7 @@ async function withNamespaces<T>(roles: string[], build: (names: string[], close
   }
 }
 
-async function vethPair(nsA: string, ifA: string, nsB: string, ifB: string): Promise<void> {
+export async function vethPair(nsA: string, ifA: string, nsB: string, ifB: string): Promise<void> {
   await ip('link', 'add', ifA, 'netns', nsA, 'type', 'veth', 'peer', 'name', ifB, 'netns', nsB);
   await ip('-n', nsA, 'link', 'set', ifA, 'up');
   await ip('-n', nsB, 'link', 'set', ifB, 'up');
@@ -212,7 +212,7 @@ async function makeLab(): Promise<Lab> {
 }
 
 /** clang -target bpf on xdp-relay.c: the redirect program to ifindex `out`, or the pass or drop program. */
-function buildRelayProgram(dir: string, out: number | 'pass' | 'drop' | 'drop_read'): string {
+export function buildRelayProgram(dir: string, out: number | 'pass' | 'drop' | 'drop_read'): string {
   const file = join(dir, typeof out === 'number' ? 'redirect.o' : `${out}.o`);
   const define = typeof out === 'number' ? [`-DOUT=${out}`] : out === 'pass' ? [] : [`-D${out.toUpperCase()}`];
   return clangBpf(RELAY_SOURCE, define, file);
