@@ -3,7 +3,9 @@
 // … repeat N`) and reports the average ns a run. No frame path, no page pool, no NAPI thread,
 // no other CPU: only the program (and the test loop's few ns, which the empty XDP_DROP shows).
 //
-//   node --import tsx bench/node/xdp-prog-run.ts [--repeat N] [--rounds R]
+//   node --import tsx bench/node/xdp-prog-run.ts [--repeat N] [--rounds R] [--bans B]
+// --bans B: each program's IPv4 map holds B bans (the attacker's and B-1 others from
+// 192.0.0.0 up, around it; default 1; xdp-filter holds at most 10,000), so lookups walk a full table.
 //
 // Kinds, alternated round by round (median and every round printed):
 //   xdp_filter       the XDP backend's program as attached: libxdp's dispatcher calling
@@ -11,6 +13,8 @@
 //   xdp_filter_pass  the same on a frame from an address not banned: what every other packet pays
 //   xdp_min          xdp-min.c: one per-CPU hash lookup of the source and its counter
 //   xdp_min_pass     the same, not banned
+//   xdp_min_lpm      xdp-min.c -DLPM: the source looked up in an LPM trie (key /32 + address,
+//                    a value shared by the CPUs, added to atomically); _pass: not banned
 //   xdp_floor        an empty XDP_DROP; xdp_floor_read: after reading the EtherType
 // Needs root, xdp-tools, bpftool, clang. Its namespaces go however the run ends.
 
@@ -58,7 +62,21 @@ async function progRun(prog: string[], data: string, repeat: number): Promise<{ 
   return { ret: Number(m[1]), ns: Number(m[2]) };
 }
 
-export async function benchXdpProgRun(repeat: number, rounds: number) {
+/**
+ * The attacker's address and `n - 1` others, for the maps: the addresses around it
+ * (192.0.0.0 up), so an LPM trie's walk to it is as deep as its neighbours make it, not one
+ * step off a lone branch; the passing address is never among them.
+ */
+function bans(n: number): string[] {
+  const out = [ATTACKER_IP];
+  for (let i = 0; out.length < n; i++) {
+    const a = `192.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
+    if (a !== ATTACKER_IP && a !== PASSING_IP) out.push(a);
+  }
+  return out;
+}
+
+export async function benchXdpProgRun(repeat: number, rounds: number, banCount = 1) {
   const dir = mkdtempSync(join(tmpdir(), 'ai-xdp-prog-'));
   try {
     return await withNamespaces(['a', 'b'], async ([attacker, defender], close) => {
@@ -71,14 +89,15 @@ export async function benchXdpProgRun(repeat: number, rounds: number) {
         // The backend's program on the defender's eth0, the ban in its map.
         const fw = new XdpBackend({ netns: defender!, table: 'progrun', mode: 'native', interfaces: ['eth0'] });
         await fw.setup();
-        await fw.apply([{ address: ATTACKER_IP, timeoutS: 600 }], []);
+        const banned4 = bans(banCount);
+        await fw.apply(banned4.map((address) => ({ address, timeoutS: 600 })), []);
         const link = JSON.parse((await runCommand('ip', ['-j', 'link', 'show', 'eth0'], { netns: defender })).stdout) as Array<{ xdp?: { prog?: { id?: number } } }>;
         const dispatcher = link[0]?.xdp?.prog?.id;
         if (dispatcher === undefined) throw new Error("xdp-filter attached no program to the defender's eth0");
         // xdp-min on the attacker's eth0 (one program per interface), the ban in its map.
         const min = xdpMin(attacker!, 'eth0', clangBpf(XDP_MIN_SOURCE, [], join(dir, 'xdp-min.o')));
         await min.setup();
-        await min.apply([{ address: ATTACKER_IP, timeoutS: 600 }]);
+        await min.apply(banned4.map((address) => ({ address, timeoutS: 600 })));
         const minLink = JSON.parse((await runCommand('ip', ['-j', 'link', 'show', 'eth0'], { netns: attacker })).stdout) as Array<{ xdp?: { prog?: { id?: number } } }>;
         const minId = minLink[0]?.xdp?.prog?.id;
         // The empty programs, loaded and pinned (not attached) in a bpf filesystem of the run's own.
@@ -91,12 +110,20 @@ export async function benchXdpProgRun(repeat: number, rounds: number) {
           await runCommand('bpftool', ['prog', 'load', buildRelayProgram(dir, k), pin, 'type', 'xdp']);
           floors[k] = pin;
         }
+        // xdp-min with an LPM trie for IPv4, its maps pinned beside it, the ban as a /32.
+        mkdirSync(join(bpffs, 'lpm'));
+        floors.lpm = join(bpffs, 'lpm', 'prog');
+        await runCommand('bpftool', ['prog', 'load', clangBpf(XDP_MIN_SOURCE, ['-DLPM'], join(dir, 'xdp-min-lpm.o')), floors.lpm, 'type', 'xdp', 'pinmaps', join(bpffs, 'lpm')]);
+        const lpmMap = join(bpffs, 'lpm', 'banned4');
+        await runCommand('bpftool', ['batch', 'file', '-'], { stdin: `${banned4.map((a) => `map update pinned ${lpmMap} key 32 0 0 0 ${a.split('.').join(' ')} value 0 0 0 0 0 0 0 0`).join('\n')}\n` });
         try {
           const kinds: Record<string, { prog: string[]; data: string; ret: number }> = {
             xdp_filter: { prog: ['id', String(dispatcher)], data: banned, ret: 1 },
             xdp_filter_pass: { prog: ['id', String(dispatcher)], data: passing, ret: 2 },
             xdp_min: { prog: ['id', String(minId)], data: banned, ret: 1 },
             xdp_min_pass: { prog: ['id', String(minId)], data: passing, ret: 2 },
+            xdp_min_lpm: { prog: ['pinned', floors.lpm!], data: banned, ret: 1 },
+            xdp_min_lpm_pass: { prog: ['pinned', floors.lpm!], data: passing, ret: 2 },
             xdp_floor: { prog: ['pinned', floors.drop!], data: banned, ret: 1 },
             xdp_floor_read: { prog: ['pinned', floors.drop_read!], data: banned, ret: 1 },
           };
@@ -118,6 +145,7 @@ export async function benchXdpProgRun(repeat: number, rounds: number) {
             rounds: ns.get(k)!,
             above_floor_ns: median(ns.get(k)!) - floor,
             repeat,
+            bans: banCount,
             note: "the program alone on one 60-byte UDP frame, run `repeat` times by the kernel (bpftool prog run); median of the rounds; above_floor_ns: minus the empty XDP_DROP's (the test loop's own cost)",
           }));
         } finally {
@@ -139,5 +167,5 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
     const i = process.argv.indexOf(name);
     return i > 0 ? process.argv[i + 1] : undefined;
   };
-  for (const r of await benchXdpProgRun(Number(arg('--repeat') ?? 1_000_000), Number(arg('--rounds') ?? 5))) report(r);
+  for (const r of await benchXdpProgRun(Number(arg('--repeat') ?? 1_000_000), Number(arg('--rounds') ?? 5), Number(arg('--bans') ?? 1))) report(r);
 }
