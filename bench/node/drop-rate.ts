@@ -32,7 +32,9 @@
 //
 //   node --import tsx bench/node/drop-rate.ts [--seconds N] [--lab veth|frames|both]
 //        [--generator hping3|live|hping3,live] [--generator-cpu N] [--moderation off] [--bpf-stats] [--perf DIR]
-// One JSON line per result. --bpf-stats turns kernel.bpf_stats_enabled on for the run (back
+// One JSON line per result; a line it could not measure has "value": null and `missing`
+// saying why (the generator's exit and stderr, or where the frames stopped: frame-path.ts).
+// Several runs in one view: drop-rate-runs.ts. --bpf-stats turns kernel.bpf_stats_enabled on for the run (back
 // as it was at exit) and adds each XDP program's own run time a packet
 // (xdp_program_ns_per_packet); it costs every BPF program on the machine two clock reads a
 // run meanwhile (about 20 ns here), so rates with it are not the plain ones.
