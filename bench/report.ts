@@ -10,7 +10,16 @@ export interface Result {
 
 const host = { node: process.version, cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length };
 
-export function report(r: Result): void {
+/** A result that could not be measured: no value, and why. */
+export interface MissingResult {
+  name: string;
+  value: null;
+  unit: string;
+  missing: string;
+  [extra: string]: unknown;
+}
+
+export function report(r: Result | MissingResult): void {
   process.stdout.write(`${JSON.stringify({ ...r, ...host })}\n`);
 }
 

@@ -32,7 +32,9 @@
 //
 //   node --import tsx bench/node/drop-rate.ts [--seconds N] [--lab veth|frames|both]
 //        [--generator hping3|live|hping3,live] [--generator-cpu N] [--moderation off] [--bpf-stats] [--perf DIR]
-// One JSON line per result. --bpf-stats turns kernel.bpf_stats_enabled on for the run (back
+// One JSON line per result; a line it could not measure has "value": null and `missing`
+// saying why (the generator's exit and stderr, or where the frames stopped: frame-path.ts).
+// Several runs in one view: drop-rate-runs.ts. --bpf-stats turns kernel.bpf_stats_enabled on for the run (back
 // as it was at exit) and adds each XDP program's own run time a packet
 // (xdp_program_ns_per_packet); it costs every BPF program on the machine two clock reads a
 // run meanwhile (about 20 ns here), so rates with it are not the plain ones.
@@ -54,11 +56,12 @@ import { XdpBackend } from '../../src/firewall/xdp.ts';
 import { XDP_MIN_SOURCE, xdpMin } from './xdp-min.ts';
 import { clangBpf } from './clang-bpf.ts';
 import { schedstat } from './thread-cpu.ts';
+import { whyNoRate, type FramePath, type GeneratorOutcome } from './frame-path.ts';
 import type { FirewallBackend } from '../../src/firewall/backend.ts';
-import { report, type Result } from '../report.ts';
+import { report, type MissingResult, type Result } from '../report.ts';
 
-const ATTACKER_IP = '192.0.2.10';
-const DEFENDER_IP = '192.0.2.1';
+export const ATTACKER_IP = '192.0.2.10';
+export const DEFENDER_IP = '192.0.2.1';
 const RELAY_SOURCE = fileURLToPath(new URL('./xdp-relay.c', import.meta.url));
 const LIVE_FRAMES = fileURLToPath(new URL('./xdp-live-frames.py', import.meta.url));
 /** The relay lab's flood: hping3 from the attacker (60-130k packets/s here), or 'live': xdp-live-frames.py in the relay (millions). */
@@ -100,12 +103,12 @@ interface Lab {
   /** The flood's command for a flood of `seconds`, and where it runs; default hping3 in the attacker. */
   generator?: (seconds: number) => string[];
   generatorNetns?: string;
+  /** The path's counters so far (frame-path.ts): what was sent, queued, lost, received. */
+  counters(): Promise<Omit<FramePath, 'generator' | 'dropped'>>;
   close(): Promise<void>;
 }
 
 interface RelayLab extends Lab {
-  /** Frames the relay's redirect could not hand to the defender (its ring full), so far. */
-  lost(): Promise<number>;
   /** Attaches xdp-relay.c's pass-everything or drop-everything (after reading, or not) program on the defender's eth0, or (null) detaches it. */
   defenderProgram(kind: 'pass' | 'drop' | 'drop_read' | null): Promise<void>;
   /** Frames the defender's XDP programs dropped, so far (the veth's own counter). */
@@ -116,6 +119,19 @@ interface RelayLab extends Lab {
 
 const ip = (...args: string[]) => runCommand('ip', args);
 const inNs = (ns: string, file: string, ...args: string[]) => runCommand(file, args, { netns: ns });
+
+/** /sys/class/net/IFACE/statistics/NAME of an interface in `ns`. */
+async function linkStat(ns: string, iface: string, name: string): Promise<number> {
+  return Number((await inNs(ns, 'cat', `/sys/class/net/${iface}/statistics/${name}`)).stdout);
+}
+
+/** The sum of a veth's `ethtool -S` counters whose name matches `re` (rx_queue_N_…: every queue). */
+async function vethStat(ns: string, iface: string, re: RegExp): Promise<number> {
+  const text = (await inNs(ns, 'ethtool', '-S', iface)).stdout;
+  let n = 0;
+  for (const m of text.matchAll(new RegExp(`^\\s*${re.source}: (\\d+)$`, 'gm'))) n += Number(m[1]);
+  return n;
+}
 
 /** Kernel threads named napi/…, by thread id. */
 function napiThreads(): Set<number> {
@@ -140,7 +156,7 @@ function runTimeNs(tids: number[]): number {
  * failure they go. Tracked before they exist, so an exception or a signal at any point
  * (between an `ip netns add` and the next line included) leaves none behind.
  */
-async function withNamespaces<T>(roles: string[], build: (names: string[], close: () => Promise<void>) => Promise<T>): Promise<T> {
+export async function withNamespaces<T>(roles: string[], build: (names: string[], close: () => Promise<void>) => Promise<T>): Promise<T> {
   const names = roles.map((r) => `ai-drop-${process.pid}-${r}`);
   const release = trackNamespaces(names);
   const close = async () => {
@@ -159,7 +175,7 @@ async function withNamespaces<T>(roles: string[], build: (names: string[], close
   }
 }
 
-async function vethPair(nsA: string, ifA: string, nsB: string, ifB: string): Promise<void> {
+export async function vethPair(nsA: string, ifA: string, nsB: string, ifB: string): Promise<void> {
   await ip('link', 'add', ifA, 'netns', nsA, 'type', 'veth', 'peer', 'name', ifB, 'netns', nsB);
   await ip('-n', nsA, 'link', 'set', ifA, 'up');
   await ip('-n', nsB, 'link', 'set', ifB, 'up');
@@ -187,12 +203,18 @@ async function endpoints(attacker: string, defender: string): Promise<number[]> 
 async function makeLab(): Promise<Lab> {
   return withNamespaces(['a', 'b'], async ([attacker, defender], close) => {
     await vethPair(attacker!, 'eth0', defender!, 'eth0');
-    return { attacker: attacker!, defender: defender!, napi: await endpoints(attacker!, defender!), close };
+    return {
+      attacker: attacker!,
+      defender: defender!,
+      napi: await endpoints(attacker!, defender!),
+      counters: async () => ({ sent: await linkStat(attacker!, 'eth0', 'tx_packets'), received: await linkStat(defender!, 'eth0', 'rx_packets') }),
+      close,
+    };
   });
 }
 
 /** clang -target bpf on xdp-relay.c: the redirect program to ifindex `out`, or the pass or drop program. */
-function buildRelayProgram(dir: string, out: number | 'pass' | 'drop' | 'drop_read'): string {
+export function buildRelayProgram(dir: string, out: number | 'pass' | 'drop' | 'drop_read'): string {
   const file = join(dir, typeof out === 'number' ? 'redirect.o' : `${out}.o`);
   const define = typeof out === 'number' ? [`-DOUT=${out}`] : out === 'pass' ? [] : [`-D${out.toUpperCase()}`];
   return clangBpf(RELAY_SOURCE, define, file);
@@ -225,16 +247,16 @@ async function makeRelayLab(generator: Generator, o: DropRateOptions): Promise<R
         xdpMinObject,
         close,
         ...(generator === 'live' ? { generator: (seconds: number) => ['taskset', '-c', String(o.generatorCpu), '/usr/bin/python3', LIVE_FRAMES, 'in0', ATTACKER_IP, DEFENDER_IP, mac, String(seconds)], generatorNetns: relay! } : {}),
-        lost: async () => Number((await inNs(relay!, 'cat', '/sys/class/net/out0/statistics/tx_dropped')).stdout),
+        counters: async () => ({
+          ...(generator === 'hping3' ? { sent: await linkStat(attacker!, 'eth0', 'tx_packets') } : {}),
+          queued: await vethStat(relay!, 'out0', /tx_queue_\d+_xdp_xmit/),
+          lost: await linkStat(relay!, 'out0', 'tx_dropped'),
+          received: await vethStat(defender!, 'eth0', /rx_queue_\d+_xdp_packets/),
+        }),
         defenderProgram: async (kind) => {
           await ip('-n', defender!, 'link', 'set', 'dev', 'eth0', 'xdpdrv', ...(kind ? ['obj', objects[kind], 'sec', 'xdp'] : ['off']));
         },
-        xdpDrops: async () => {
-          const text = (await inNs(defender!, 'ethtool', '-S', 'eth0')).stdout;
-          let n = 0;
-          for (const m of text.matchAll(/rx_queue_\d+_xdp_drops: (\d+)/g)) n += Number(m[1]);
-          return n;
-        },
+        xdpDrops: () => vethStat(defender!, 'eth0', /rx_queue_\d+_xdp_drops/),
       };
     });
   } catch (err) {
@@ -243,14 +265,41 @@ async function makeRelayLab(generator: Generator, o: DropRateOptions): Promise<R
   }
 }
 
-function flood(lab: Lab, seconds: number): Promise<void> {
+/** Keeps the last `limit` characters of what a stream says. */
+function tail(stream: NodeJS.ReadableStream | null, limit = 4000): () => string {
+  let text = '';
+  stream?.setEncoding('utf8');
+  stream?.on('data', (c: string) => {
+    text = (text + c).slice(-limit);
+  });
+  return () => text;
+}
+
+/**
+ * The flood, to its end: how its process ended and what it said. hping3 floods until
+ * `timeout` stops it (124); the live generator stops itself after `seconds` (0; the timeout
+ * is a guard) and prints the frames it ran.
+ */
+function flood(lab: Lab, seconds: number): Promise<GeneratorOutcome> {
   return new Promise((resolve, reject) => {
-    // hping3 floods until stopped; the live generator stops itself after `seconds` (the timeout is a guard).
     const argv = lab.generator ? lab.generator(seconds) : ['hping3', '--udp', '--flood', '-p', '9', '-d', '18', DEFENDER_IP];
     const limit = String(lab.generator ? seconds + 5 : seconds);
-    const child = spawn('ip', ['netns', 'exec', lab.generatorNetns ?? lab.attacker, 'timeout', limit, ...argv], { stdio: 'ignore' });
+    const child = spawn('ip', ['netns', 'exec', lab.generatorNetns ?? lab.attacker, 'timeout', limit, ...argv], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const out = tail(child.stdout);
+    const err = tail(child.stderr);
     child.on('error', reject);
-    child.on('exit', () => resolve());
+    child.on('close', (exitCode, signal) => {
+      let frames: number | undefined;
+      if (lab.generator) {
+        try {
+          const n = (JSON.parse(out().trim().split('\n').pop() ?? '') as { frames?: unknown }).frames;
+          if (typeof n === 'number') frames = n;
+        } catch {
+          // it printed no count: the exit code and stderr say why
+        }
+      }
+      resolve({ command: lab.generator ? `xdp-live-frames.py in ${lab.generatorNetns}` : `hping3 in ${lab.attacker}`, exitCode, signal, expectedExit: lab.generator ? 0 : 124, ...(frames === undefined ? {} : { frames }), stderr: err() });
+    });
   });
 }
 
@@ -269,6 +318,8 @@ interface Measured {
   lost?: number;
   /** The defender's XDP program's own run time, ns (with --bpf-stats). */
   progNs?: number;
+  /** Why nothing was dropped (frame-path.ts), when nothing was. */
+  missing?: string;
 }
 
 /** run_time_ns of the XDP program attached to eth0 in `netns` (0 without one; bpf_stats_enabled must be on). */
@@ -304,24 +355,34 @@ function nftIngress(netns: string): Rules & { dropped(): Promise<number> } {
   };
 }
 
-async function measure(run: Run, lab: Lab, fw: Rules, dropped: () => Promise<number>, lost?: () => Promise<number>): Promise<Measured> {
+/** The change of every counter from `a` to `b`. */
+function delta<T extends Record<string, number | undefined>>(a: T, b: T): T {
+  return Object.fromEntries(Object.entries(b).map(([k, v]) => [k, v === undefined || a[k] === undefined ? undefined : v - a[k]!])) as T;
+}
+
+async function measure(run: Run, lab: Lab, fw: Rules, dropped: () => Promise<number>, counter: string): Promise<Measured> {
   const { seconds, bpfStats, perfDir } = run;
   await fw.setup();
   await fw.apply([{ address: ATTACKER_IP, timeoutS: 600 }], []);
   const d0 = await dropped();
-  const l0 = await lost?.();
+  const k0 = await lab.counters();
   const p0 = bpfStats ? await xdpProgRunNs(lab.defender) : 0;
   const c0 = runTimeNs(lab.napi);
   const perf = perfDir === undefined ? undefined : spawn('perf', ['record', '-q', '-e', 'cpu-clock', '-g', '-o', join(perfDir, `${run.perfRuns++}.data`), '-t', lab.napi.join(','), '--', 'sleep', String(seconds)], { stdio: 'ignore' });
-  await flood(lab, seconds);
+  const generator = await flood(lab, seconds);
   if (perf && perf.exitCode === null) await new Promise((r) => perf.once('exit', r));
   const cpuNs = runTimeNs(lab.napi) - c0;
   const n = (await dropped()) - d0;
-  const l1 = await lost?.();
+  const path = delta(k0, await lab.counters());
   const progNs = bpfStats ? (await xdpProgRunNs(lab.defender)) - p0 : undefined;
   await fw.flush();
-  return { dropped: n, cpuNs, ...(l0 === undefined ? {} : { lost: l1! - l0 }), ...(progNs === undefined ? {} : { progNs }) };
+  const missing = whyNoRate({ ...path, generator, dropped: n }, counter) ?? (cpuNs > 0 ? undefined : `the defender's NAPI thread (${lab.napi.join(', ')}) counted no run time in /proc/<tid>/schedstat`);
+  if (missing) process.stderr.write(`drop-rate: a round with no rate: ${missing}\n`);
+  return { dropped: n, cpuNs, ...(path.lost === undefined ? {} : { lost: path.lost }), ...(progNs === undefined ? {} : { progNs }), ...(missing ? { missing } : {}) };
 }
+
+const NFT_COUNTER = "the nftables backend's rule counter";
+const XDP_FILTER_COUNTER = "xdp-filter's hit counts in its map";
 
 function xdpFilter(lab: Lab, mode: 'native' | 'skb') {
   const fw = new XdpBackend({ netns: lab.defender, table: 'droprate', mode, interfaces: ['eth0'] });
@@ -329,23 +390,32 @@ function xdpFilter(lab: Lab, mode: 'native' | 'skb') {
 }
 
 const ROUNDS = 3;
-const rate = (m: Measured) => Math.round(m.dropped / (m.cpuNs / 1e9));
-const ratio = (a: Measured, b: Measured) => Math.round((rate(a) / rate(b)) * 100) / 100;
+/** Drops per CPU-second; null when the round measured nothing (`missing` says why). */
+const rate = (m: Measured): number | null => (m.missing === undefined ? Math.round(m.dropped / (m.cpuNs / 1e9)) : null);
+function ratio(a: Measured, b: Measured): number | null {
+  const x = rate(a);
+  const y = rate(b);
+  return x === null || y === null ? null : Math.round((x / y) * 100) / 100;
+}
 
 /** ROUNDS rounds of every kind in turn (the machine's other work comes and goes): the median round per kind, and every round's rate. */
-async function rounds<K extends string>(kinds: K[], run: (k: K) => Promise<Measured>): Promise<Map<K, { median: Measured; rates: number[] }>> {
+async function rounds<K extends string>(kinds: K[], run: (k: K) => Promise<Measured>): Promise<Map<K, { median: Measured; rates: Array<number | null> }>> {
   const samples = new Map<K, Measured[]>(kinds.map((k) => [k, []]));
   for (let r = 0; r < ROUNDS; r++) for (const k of r % 2 === 0 ? kinds : [...kinds].reverse()) samples.get(k)!.push(await run(k));
   return new Map(kinds.map((k) => {
     const s = samples.get(k)!;
-    return [k, { median: [...s].sort((a, b) => rate(a) - rate(b))[Math.floor(ROUNDS / 2)]!, rates: s.map(rate) }];
+    // A round that measured nothing sorts lowest: with most rounds empty the median is one of them, and its line says why.
+    return [k, { median: [...s].sort((a, b) => (rate(a) ?? -1) - (rate(b) ?? -1))[Math.floor(ROUNDS / 2)]!, rates: s.map(rate) }];
   }));
 }
 
-function rateLine(name: string, m: Measured, rates: number[], note: string, extra: Record<string, unknown> = {}): Result {
+type Line = Result | MissingResult;
+
+function rateLine(name: string, m: Measured, rates: Array<number | null>, note: string, extra: Record<string, unknown> = {}): Line {
+  const value = rate(m);
   return {
     name,
-    value: rate(m),
+    ...(value === null ? { value, missing: `no rate: ${m.missing}` } : { value }),
     unit: 'packets dropped per CPU-second of receive processing',
     dropped: m.dropped,
     cpu_ms: Math.round(m.cpuNs / 1e6),
@@ -358,21 +428,25 @@ function rateLine(name: string, m: Measured, rates: number[], note: string, extr
 }
 
 /** Packets from the stack into a veth: skbs on both sides. */
-async function benchVeth(run: Run): Promise<Result[]> {
+const VETH_KINDS = ['xdp_native', 'xdp_skb', 'nftables'] as const;
+const VETH_LINES = [...VETH_KINDS.map((k) => `firewall_drop_pps_per_core_${k}`), 'firewall_drop_ratio_xdp_to_nftables'];
+
+async function benchVeth(run: Run): Promise<Line[]> {
   const { seconds } = run;
   const lab = await makeLab();
   try {
-    type Kind = 'xdp_native' | 'xdp_skb' | 'nftables';
-    const by = await rounds<Kind>(['xdp_native', 'xdp_skb', 'nftables'], (kind) => {
-      if (kind === 'nftables') return measure(run, lab, new NftablesBackend({ netns: lab.defender }), () => nftDropped(lab.defender));
+    type Kind = (typeof VETH_KINDS)[number];
+    const by = await rounds<Kind>([...VETH_KINDS], (kind) => {
+      if (kind === 'nftables') return measure(run, lab, new NftablesBackend({ netns: lab.defender }), () => nftDropped(lab.defender), NFT_COUNTER);
       const x = xdpFilter(lab, kind === 'xdp_native' ? 'native' : 'skb');
-      return measure(run, lab, x.fw, x.dropped);
+      return measure(run, lab, x.fw, x.dropped, XDP_FILTER_COUNTER);
     });
     const note = `veth, threaded NAPI on the receiver: its thread run time is the receive path alone; hping3 flood from the banned address, ${seconds} s; median of ${ROUNDS} rounds`;
     const out = [...by].map(([k, { median, rates }]) => rateLine(`firewall_drop_pps_per_core_${k}`, median, rates, note));
+    const value = ratio(by.get('xdp_native')!.median, by.get('nftables')!.median);
     out.push({
       name: 'firewall_drop_ratio_xdp_to_nftables',
-      value: ratio(by.get('xdp_native')!.median, by.get('nftables')!.median),
+      ...(value === null ? { value, missing: 'no ratio: one of its two rates is missing (their lines say why)' } : { value }),
       unit: 'ratio (per core)',
       skb_mode_ratio: ratio(by.get('xdp_skb')!.median, by.get('nftables')!.median),
       note: 'goal ≥ 5. On veth the sender hands the receiver a finished skb, which native XDP must turn into an xdp_buff (a copy when it lacks 256 bytes of headroom): the driver-level saving of a NIC is not there to measure (see the xdp_frames lines)',
@@ -384,46 +458,49 @@ async function benchVeth(run: Run): Promise<Result[]> {
 }
 
 /** Frames redirected into the defender's veth: xdp_frames, an skb only if XDP passes them. */
-async function benchXdpFrames(run: Run, generator: Generator): Promise<Result[]> {
+const FRAME_KINDS = ['xdp_native', 'xdp_min', 'xdp_floor', 'xdp_floor_read', 'nftables', 'nftables_ingress', 'nftables_nogro', 'nftables_ingress_nogro'] as const;
+const frameLine = (generator: Generator, k: string) => `firewall_drop_pps_per_core_xdp_frames_${generator === 'live' ? 'live_' : ''}${k}`;
+
+async function benchXdpFrames(run: Run, generator: Generator): Promise<Line[]> {
   const { seconds } = run;
   const lab = await makeRelayLab(generator, run);
   try {
-    const kinds = ['xdp_native', 'xdp_min', 'xdp_floor', 'xdp_floor_read', 'nftables', 'nftables_ingress', 'nftables_nogro', 'nftables_ingress_nogro'] as const;
+    const kinds = FRAME_KINDS;
     type Kind = (typeof kinds)[number];
     const noRules: Rules = { setup: async () => {}, apply: async () => {}, flush: async () => {} };
     const by = await rounds<Kind>([...kinds], async (kind) => {
       if (kind === 'xdp_native') {
         const x = xdpFilter(lab, 'native');
-        return measure(run, lab, x.fw, x.dropped, lab.lost);
+        return measure(run, lab, x.fw, x.dropped, XDP_FILTER_COUNTER);
       }
       if (kind === 'xdp_min') {
         const fw = xdpMin(lab.defender, 'eth0', lab.xdpMinObject);
-        return measure(run, lab, fw, fw.dropped, lab.lost);
+        return measure(run, lab, fw, fw.dropped, "xdp-min's per-CPU counters");
       }
       // With a program attached the veth keeps its NAPI (and thread) whatever GRO is.
       await lab.defenderProgram(kind === 'xdp_floor' ? 'drop' : kind === 'xdp_floor_read' ? 'drop_read' : 'pass');
       const noGro = kind.endsWith('_nogro');
       if (noGro) await inNs(lab.defender, 'ethtool', '-K', 'eth0', 'gro', 'off');
       try {
-        if (kind === 'xdp_floor' || kind === 'xdp_floor_read') return await measure(run, lab, noRules, lab.xdpDrops, lab.lost);
+        if (kind === 'xdp_floor' || kind === 'xdp_floor_read') return await measure(run, lab, noRules, lab.xdpDrops, "the veth's rx_queue_N_xdp_drops");
         if (kind.startsWith('nftables_ingress')) {
           const fw = nftIngress(lab.defender);
-          return await measure(run, lab, fw, fw.dropped, lab.lost);
+          return await measure(run, lab, fw, fw.dropped, "the netdev chain's rule counter");
         }
-        return await measure(run, lab, new NftablesBackend({ netns: lab.defender }), () => nftDropped(lab.defender), lab.lost);
+        return await measure(run, lab, new NftablesBackend({ netns: lab.defender }), () => nftDropped(lab.defender), NFT_COUNTER);
       } finally {
         if (noGro) await inNs(lab.defender, 'ethtool', '-K', 'eth0', 'gro', 'on');
         await lab.defenderProgram(null);
       }
     });
     const nft = by.get('nftables')!.median;
-    const cheapest = kinds.filter((k) => k.startsWith('nftables')).map((k) => ({ k, m: by.get(k)!.median })).sort((a, b) => rate(b.m) - rate(a.m))[0]!;
+    const cheapest = kinds.filter((k) => k.startsWith('nftables')).map((k) => ({ k, m: by.get(k)!.median })).sort((a, b) => (rate(b.m) ?? -1) - (rate(a.m) ?? -1))[0]!;
     const moderation = moderationOf(run);
     const moderated = !run.moderation ? 'not moderated' : `moderated (gro_flush_timeout ${Number(moderation.gro_flush_timeout) / 1e6} ms, napi_defer_hard_irqs ${moderation.napi_defer_hard_irqs})`;
     const source = generator === 'live' ? `xdp-live-frames.py (BPF_PROG_TEST_RUN live frames, on CPU ${run.generatorCpu}; the NAPI thread on CPU 1) runs the relay program` : 'hping3 floods from the banned address through the relay';
     const note = `frames XDP-redirected into the defender's veth (xdp_frames, no skb before its XDP program), NAPI threaded and ${moderated}; per CPU-second of its NAPI thread; ${source}, ${seconds} s; median of ${ROUNDS} rounds; lost: frames the relay could not queue to the defender`;
     const vs = (m: Measured) => ({ ratio_to_nftables: ratio(m, nft), ratio_to_cheapest_nftables: ratio(m, cheapest.m), cheapest_nftables: cheapest.k });
-    const line = (k: Kind, what: string, extra: Record<string, unknown> = {}) => rateLine(`firewall_drop_pps_per_core_xdp_frames_${generator === 'live' ? 'live_' : ''}${k}`, by.get(k)!.median, by.get(k)!.rates, `${note}. ${what}`, { lost: by.get(k)!.median.lost, ...extra });
+    const line = (k: Kind, what: string, extra: Record<string, unknown> = {}) => rateLine(frameLine(generator, k), by.get(k)!.median, by.get(k)!.rates, `${note}. ${what}`, { lost: by.get(k)!.median.lost, ...extra });
     const ingress = 'a netdev ingress chain on eth0 (the same set lookup and counter as the backend\'s rule)';
     return [
       line('xdp_native', 'The XDP backend (xdp-filter) drops the frame', vs(by.get('xdp_native')!.median)),
@@ -441,11 +518,23 @@ async function benchXdpFrames(run: Run, generator: Generator): Promise<Result[]>
 }
 
 /** The labs `options` name, each measured in rounds (defaults: DROP_RATE_DEFAULTS). */
-export async function benchDropRate(options: Partial<DropRateOptions> = {}): Promise<Result[]> {
+export async function benchDropRate(options: Partial<DropRateOptions> = {}): Promise<Line[]> {
   const run: Run = { ...DROP_RATE_DEFAULTS, ...options, perfRuns: 0 };
-  const out = run.lab !== 'frames' ? await benchVeth(run) : [];
-  if (run.lab !== 'veth') for (const g of run.generators) out.push(...(await benchXdpFrames(run, g)));
+  const out: Line[] = [];
+  if (run.lab !== 'frames') out.push(...(await orMissing(VETH_LINES, 'the veth lab', () => benchVeth(run))));
+  if (run.lab !== 'veth') for (const g of run.generators) out.push(...(await orMissing(FRAME_KINDS.map((k) => frameLine(g, k)), `the relay lab with ${g === 'live' ? 'the live generator' : 'hping3'}`, () => benchXdpFrames(run, g))));
   return out;
+}
+
+/** A lab's lines, or, when it fails (a tool missing, a step refused), each of them with no value and the error. */
+async function orMissing(names: readonly string[], lab: string, bench: () => Promise<Line[]>): Promise<Line[]> {
+  try {
+    return await bench();
+  } catch (err) {
+    const why = `${lab} failed: ${(err as Error).message.split('\n')[0]}`;
+    process.stderr.write(`drop-rate: ${why}\n`);
+    return names.map((name) => ({ name, value: null, unit: name.includes('_ratio_') ? 'ratio (per core)' : 'packets dropped per CPU-second of receive processing', missing: why }));
+  }
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {

@@ -9,7 +9,9 @@ xdp_frames, far faster than hping3 can (a few million a second from one core, ag
   ip netns exec RELAY xdp-live-frames.py IFACE SRC_IP DST_IP DST_MAC SECONDS
 
 IFACE: the interface whose attached XDP program runs (and the frames' ingress); SRC_IP, DST_IP
-the frame's IPv4 addresses, DST_MAC its destination. Prints the frames run, as JSON.
+the frame's IPv4 addresses, DST_MAC its destination. Prints the frames run, as JSON; on failure
+one line on stderr saying which step failed (drop-rate.ts puts it in the lines it cannot
+measure) and exit status 1.
 Plain ctypes on the bpf(2) system call: no libbpf, no scapy.
 """
 import ctypes
@@ -56,8 +58,13 @@ def frame(src_ip: str, dst_ip: str, dst_mac: str, src_mac: str) -> bytes:
 
 def main() -> None:
     iface, src_ip, dst_ip, dst_mac, seconds = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], float(sys.argv[5])
-    link = json.loads(subprocess.run(["ip", "-j", "link", "show", iface], check=True, capture_output=True, text=True).stdout)[0]
-    prog_id = link["xdp"]["prog"]["id"]
+    shown = subprocess.run(["ip", "-j", "link", "show", iface], capture_output=True, text=True)
+    if shown.returncode != 0:
+        sys.exit(f"xdp-live-frames: ip link show {iface}: {shown.stderr.strip()}")
+    link = json.loads(shown.stdout)[0]
+    prog_id = link.get("xdp", {}).get("prog", {}).get("id")
+    if prog_id is None:
+        sys.exit(f"xdp-live-frames: no XDP program attached to {iface} (ip -j link show {iface} names none)")
     ifindex = link["ifindex"]
 
     attr = ctypes.create_string_buffer(128)
@@ -79,7 +86,10 @@ def main() -> None:
         struct.pack_into("II", attr, 40, len(ctx), 0)
         struct.pack_into("QQ", attr, 48, ctypes.addressof(ctx), 0)
         struct.pack_into("III", attr, 64, BPF_F_TEST_XDP_LIVE_FRAMES, 0, 0)
-        bpf(BPF_PROG_TEST_RUN, attr)
+        try:
+            bpf(BPF_PROG_TEST_RUN, attr)
+        except OSError as e:
+            sys.exit(f"xdp-live-frames: BPF_PROG_TEST_RUN with live frames (kernel 5.18+) refused after {runs} frames: {e.strerror}")
         runs += repeat
     print(json.dumps({"frames": runs}))
 
