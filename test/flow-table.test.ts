@@ -1,7 +1,8 @@
 // FlowTable against a plain model of what it promises (a key's slot, least recently used
 // eviction, the protected segment), over long random sequences whose keys come back, collide
-// and are evicted all the time: the open-addressed cells (probe runs, cells moved back over
-// an evicted entry's hole, the buckets doubling) must never lose a key or find one not there.
+// and are evicted all the time: whatever the layout (chains, an evicted entry unlinked from
+// its bucket, the buckets doubling; session 18 tried open addressing), no key is lost and
+// none found that is not there, and slots are handed out as the model hands them.
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
 import { FlowTable, type AddressKey } from '../src/detect/flow-table.ts';

@@ -32,20 +32,20 @@ export function hashAddress(a: AddressKey): number {
 }
 
 // One record of 8 int32s per entry (32 bytes: two to a cache line), so a lookup that finds
-// its key reads its bucket's cell and one line of the record, and the recency links it
-// rewrites are on that line too (with the key in six parallel arrays and the links in two
-// more, a lookup missed the cache 6-8 times).
+// its key in the first entry of the chain reads the bucket and one line of the record,
+// and the recency links it rewrites are on that line too (with the key in six parallel
+// arrays and the links in two more, a lookup missed the cache 6-8 times).
 const TAG = 0; // the key's hash (low 30 bits) and its kind (bits 30, 31: STR_A, STR_B)
 const NUM_A = 1;
 const NUM_B = 2;
 const KEY_X = 3;
 const KEY_Y = 4;
-// 5: unused (was the chain's next slot)
+const CHAIN = 5;
 const LINKS = 6; // LruOrder's previous and next slot
 const STRIDE = 8;
 const HASH_BITS = 0x3fffffff;
 const KIND_SHIFT = 30;
-/** Buckets of a new table (8 KiB of cells: two pages), before it grows. */
+/** Buckets of a new table (4 KiB: one page), before it grows. */
 const INITIAL_BUCKETS = 1024;
 
 /**
@@ -77,14 +77,7 @@ export class FlowTable {
   private readonly maxKept: number = 0;
   private keptCount = 0;
   private keptEvicted = 0;
-  /**
-   * Open addressing, linear probing: bucket i is the cell pair (tag, slot + 1) at 2i (slot 0:
-   * empty). A lookup compares the tag in the cell before it reads a record: a key that is
-   * absent reads its bucket's line and nothing else, almost always (a chain read the record
-   * of every entry that shared its bucket), and a hit reads the cell and its own record.
-   */
-  private cells: Int32Array;
-  /** Buckets - 1 (a power of two). */
+  private buckets: Int32Array;
   private mask: number;
   /** The bucket count at capacity (at most half full); the table starts with fewer and doubles them as it fills. */
   private readonly maxBuckets: number;
@@ -98,19 +91,17 @@ export class FlowTable {
 
   constructor(capacity: number, options: FlowTableOptions = {}) {
     this.capacity = checkCapacity(capacity);
-    // at most half full, so a probe passes about 1.5 cells for a key present and 2.5 for one
-    // absent (Knuth's figures for linear probing), on one cache line; the bucket index must
-    // stay within the tag's hash bits
+    // at most half full, so chains stay about one entry long; the bucket index must stay
+    // within the tag's hash bits
     let nb = 16;
     while (nb < capacity * 2 && nb <= HASH_BITS) nb *= 2;
     this.maxBuckets = nb;
-    // Buckets start few and double as entries come (grow()):
+    // Buckets hold slot + 1 (0: empty). They start few and double as entries come (grow()):
     // a lookup's first read is its key's bucket, at a random place in the array, so buckets
     // sized for the capacity spread a table of a few thousand live entries over megabytes,
     // a cache miss (and often a TLB miss) each; sized for the entries, they stay in cache.
-    const first = Math.min(nb, INITIAL_BUCKETS);
-    this.cells = new Int32Array(2 * first);
-    this.mask = first - 1;
+    this.buckets = new Int32Array(Math.min(nb, INITIAL_BUCKETS));
+    this.mask = this.buckets.length - 1;
     // Full size at once, like the record stores (see flow-features.ts): pages are mapped as
     // they are first used, and the hot path never copies.
     this.records = new Int32Array(capacity * STRIDE);
@@ -183,24 +174,18 @@ export class FlowTable {
     const h = FlowTable.hash(a, b, x, y);
     // the tag the key would have: its hash bits and its kind
     const tag = (h & HASH_BITS) | (typeof a === 'number' ? 0 : STR_A << KIND_SHIFT) | (typeof b === 'number' ? 0 : STR_B << KIND_SHIFT);
-    const cells = this.cells;
-    const mask = this.mask;
-    let i = h & mask;
-    for (;;) {
-      const held = cells[2 * i + 1]!;
-      if (held === 0) return NONE;
-      if (cells[2 * i] === tag) {
-        const s = held - 1;
-        const at = s * STRIDE;
-        const r = this.records;
-        if (r[at + KEY_X] === (x | 0) && r[at + KEY_Y] === (y | 0) && this.sameAddresses(s, at, a, b)) {
-          if (this.guard !== null && this.guard[s] === 1) this.kept!.touch(s);
-          else this.order.touch(s);
-          return s;
-        }
+    const r = this.records;
+    let s = this.buckets[h & this.mask]! - 1;
+    while (s !== NONE) {
+      const at = s * STRIDE;
+      if (r[at + TAG] === tag && r[at + KEY_X] === (x | 0) && r[at + KEY_Y] === (y | 0) && this.sameAddresses(s, at, a, b)) {
+        if (this.guard !== null && this.guard[s] === 1) this.kept!.touch(s);
+        else this.order.touch(s);
+        return s;
       }
-      i = (i + 1) & mask;
+      s = r[at + CHAIN]!;
     }
+    return NONE;
   }
 
   /**
@@ -211,7 +196,7 @@ export class FlowTable {
     const h = FlowTable.hash(a, b, x, y);
     let s: number;
     if (this.used < this.capacity) {
-      if ((this.used + 1) * 2 > this.mask + 1 && this.mask + 1 < this.maxBuckets) this.grow();
+      if ((this.used + 1) * 2 > this.buckets.length && this.buckets.length < this.maxBuckets) this.grow();
       s = this.used++;
     } else {
       s = this.order.oldest;
@@ -247,17 +232,18 @@ export class FlowTable {
       this.strB[s] = b;
       kind |= STR_B;
     }
-    const tag = (h & HASH_BITS) | (kind << KIND_SHIFT);
-    r[at + TAG] = tag;
+    r[at + TAG] = (h & HASH_BITS) | (kind << KIND_SHIFT);
     r[at + KEY_X] = x;
     r[at + KEY_Y] = y;
-    this.place(this.cells, this.mask, tag, s);
+    const bucket = h & this.mask;
+    r[at + CHAIN] = this.buckets[bucket]! - 1;
+    this.buckets[bucket] = s + 1;
     this.order.pushNewest(s);
     return s;
   }
 
   clear(): void {
-    this.cells.fill(0);
+    this.buckets.fill(0);
     this.order.clear();
     this.kept?.clear();
     this.guard?.fill(0);
@@ -269,25 +255,22 @@ export class FlowTable {
   }
 
   /**
-   * Twice the buckets, every live entry (slots 0..used-1) placed again by its tag's hash
+   * Twice the buckets, every live entry (slots 0..used-1) linked again by its tag's hash
    * bits: no key is hashed again. Happens log2(capacity / 512) times over a table's life.
    */
   private grow(): void {
-    const nb = (this.mask + 1) * 2;
-    const cells = new Int32Array(2 * nb);
+    const nb = this.buckets.length * 2;
+    const buckets = new Int32Array(nb);
     const mask = nb - 1;
     const r = this.records;
-    for (let s = 0; s < this.used; s++) this.place(cells, mask, r[s * STRIDE + TAG]!, s);
-    this.cells = cells;
+    for (let s = 0; s < this.used; s++) {
+      const at = s * STRIDE;
+      const bucket = r[at + TAG]! & mask;
+      r[at + CHAIN] = buckets[bucket]! - 1;
+      buckets[bucket] = s + 1;
+    }
+    this.buckets = buckets;
     this.mask = mask;
-  }
-
-  /** Put (tag, slot) in the first empty cell from the tag's bucket on. */
-  private place(cells: Int32Array, mask: number, tag: number, s: number): void {
-    let i = tag & mask;
-    while (cells[2 * i + 1] !== 0) i = (i + 1) & mask;
-    cells[2 * i] = tag;
-    cells[2 * i + 1] = s + 1;
   }
 
   /** The addresses match, the kinds being equal (the tags were). */
@@ -300,29 +283,21 @@ export class FlowTable {
     return this.strB[s] === b;
   }
 
-  /**
-   * Take the slot's cell out. Linear probing has no tombstones: the cells after it in its run
-   * move back over the hole when their own bucket is not between the hole and where they
-   * sit (Knuth's algorithm R), so every key stays reachable from its bucket without a gap.
-   */
   private unlink(s: number): void {
-    const cells = this.cells;
-    const mask = this.mask;
-    let i = this.records[s * STRIDE + TAG]! & mask;
-    while (cells[2 * i + 1] !== s + 1) i = (i + 1) & mask;
-    let j = i;
-    for (;;) {
-      j = (j + 1) & mask;
-      const held = cells[2 * j + 1]!;
-      if (held === 0) break;
-      const home = cells[2 * j]! & mask;
-      // stays when its bucket lies cyclically in (i, j]
-      if (i <= j ? i < home && home <= j : i < home || home <= j) continue;
-      cells[2 * i] = cells[2 * j]!;
-      cells[2 * i + 1] = held;
-      i = j;
+    const r = this.records;
+    const bucket = r[s * STRIDE + TAG]! & this.mask;
+    let cur = this.buckets[bucket]! - 1;
+    if (cur === s) {
+      this.buckets[bucket] = r[s * STRIDE + CHAIN]! + 1;
+      return;
     }
-    cells[2 * i] = 0;
-    cells[2 * i + 1] = 0;
+    while (cur !== NONE) {
+      const next = r[cur * STRIDE + CHAIN]!;
+      if (next === s) {
+        r[cur * STRIDE + CHAIN] = r[s * STRIDE + CHAIN]!;
+        return;
+      }
+      cur = next;
+    }
   }
 }
