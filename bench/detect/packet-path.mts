@@ -113,8 +113,8 @@ async function lane(root: string): Promise<{ pass(n: number): number[]; result()
   };
 }
 
-const WARM = 3;
-const RUNS = 9;
+const WARM = +(process.env.PP_WARM ?? 3);
+const RUNS = +(process.env.PP_RUNS ?? 9);
 function med(v: number[]): number {
   const s = [...v].sort((a, b) => a - b);
   return Math.round(s[Math.floor(s.length / 2)]! * 10) / 10;
