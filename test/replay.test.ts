@@ -172,13 +172,15 @@ test('a pace changed while the source runs applies from that moment: no burst to
   await source.close();
 });
 
+/** Every timestamp a source hands out, in order. */
+async function collect(s: FileSource): Promise<number[]> {
+  const ts: number[] = [];
+  for (let b = await s.next(); b; b = await s.next()) for (let i = 0; i < b.length; i++) ts.push(b.ts[i]!);
+  return ts;
+}
+
 test('a limit and a skip split one timeline into two parts that add up to the whole', async () => {
   const files = ['D05_benign_kali-normal-ssh.pcap', 'D18_brute_kali-password-attack_hydra.pcap'].map((f) => PCAP_DIR + f);
-  const collect = async (s: FileSource) => {
-    const ts: number[] = [];
-    for (let b = await s.next(); b; b = await s.next()) for (let i = 0; i < b.length; i++) ts.push(b.ts[i]!);
-    return ts;
-  };
   const whole = await collect(new FileSource(files, { backToBackGapS: 1, batchSize: 64 }));
   const head = await collect(new FileSource(files, { backToBackGapS: 1, batchSize: 64, limit: 300 }));
   const tail = await collect(new FileSource(files, { backToBackGapS: 1, batchSize: 64, skip: 300 }));
@@ -189,11 +191,6 @@ test('a limit and a skip split one timeline into two parts that add up to the wh
 test('a looping source resumed far into its run passes over whole passes by count: the same packets on the same timeline, at most one pass read', async () => {
   // D05 then D18: 775 packets a pass (labels.tsv).
   const files = ['D05_benign_kali-normal-ssh.pcap', 'D18_brute_kali-password-attack_hydra.pcap'].map((f) => PCAP_DIR + f);
-  const collect = async (s: FileSource) => {
-    const ts: number[] = [];
-    for (let b = await s.next(); b; b = await s.next()) for (let i = 0; i < b.length; i++) ts.push(b.ts[i]!);
-    return ts;
-  };
   const passes: LoopPass = {};
   const first = new FileSource(files, { loop: true, batchSize: 64, passes, limit: 775 * 9 + 123 });
   const whole = await collect(first);
