@@ -6,7 +6,7 @@ import { eachNode, findNode } from '../devkit/tree.ts';
 import { FIREWALL_TABLE, type Fleet } from './fleet.ts';
 import type { PlannedFault } from './types.ts';
 
-interface TreeNode {
+export interface TreeNode {
   id: string;
   path: string;
   stats?: Record<string, number>;
@@ -14,6 +14,8 @@ interface TreeNode {
   status: string;
   restarts: number;
   incarnation: number;
+  /** When its running incarnation started (ms since the epoch; workers). */
+  startedAt?: number;
   children?: TreeNode[];
 }
 
@@ -34,6 +36,19 @@ function workers(t: TreeNode): TreeNode[] {
   const out: TreeNode[] = [];
   eachNode(t, (n) => n.type === 'worker' && out.push(n));
   return out;
+}
+
+/**
+ * Whether a crashed actor is back: it runs an incarnation other than the one crashed. A placed
+ * actor may have moved away (a rebalance): then it is back elsewhere. One placed on its node
+ * again (a pinned capture, after the node's lease lapsed) is a new cell whose incarnations
+ * count from 1 again, so the incarnation's start time tells it apart, not its number.
+ */
+export function crashedIsBack(victim: TreeNode, now: TreeNode | undefined): boolean {
+  if (!now) return true;
+  if (now.status !== 'running') return false;
+  if (victim.startedAt !== undefined && now.startedAt !== undefined) return now.startedAt !== victim.startedAt;
+  return now.restarts > victim.restarts || now.incarnation > victim.incarnation;
 }
 
 export async function inject(f: PlannedFault, fleet: Fleet): Promise<Injected> {
@@ -59,15 +74,9 @@ export async function inject(f: PlannedFault, fleet: Fleet): Promise<Injected> {
       const detail = `crashed ${node.id}:${victim.path} (HTTP ${r.status})`;
       // Still not there: no crash landed, so there is nothing to recover.
       if (r.status === 404) return { detail: `${detail}: the actor moved away each time before the crash landed`, back: async () => true };
-      return {
-        detail,
-        back: async () => {
-          if (!fleet.live().includes(node)) return true; // the node went away meanwhile: nothing left to recover here
-          const now = findNode(await tree(node.url), (n) => n.path === victim.path);
-          // A placed actor may have moved away (a rebalance): then it is back elsewhere.
-          return !now || (now.status === 'running' && (now.restarts > victim.restarts || now.incarnation > victim.incarnation));
-        },
-      };
+      // Not running as the crash landed (stopping, restarting): nothing crashed either.
+      if (r.ok && ((await r.json().catch(() => ({}))) as { crashed?: boolean }).crashed === false) return { detail: `${detail}: it was not running as the crash landed`, back: async () => true };
+      return { detail, back: async () => (fleet.live().includes(node) ? crashedIsBack(victim, findNode(await tree(node.url), (n) => n.path === victim.path)) : true) };
     }
     case 'kill-node': {
       const n = fleet.nodes.get(f.target)!;

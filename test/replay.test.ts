@@ -4,7 +4,7 @@ import { copyFileSync, mkdtempSync, readFileSync, statSync, truncateSync } from 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
-import { FileSource, parseSpeed } from '../src/net/file-source.ts';
+import { FileSource, parseSpeed, type LoopPass } from '../src/net/file-source.ts';
 import { openGeoLookup, type GeoLookup } from '../src/geo/geo-lookup.ts';
 import { replay } from '../src/node/replay.ts';
 
@@ -172,16 +172,40 @@ test('a pace changed while the source runs applies from that moment: no burst to
   await source.close();
 });
 
+/** Every timestamp a source hands out, in order. */
+async function collect(s: FileSource): Promise<number[]> {
+  const ts: number[] = [];
+  for (let b = await s.next(); b; b = await s.next()) for (let i = 0; i < b.length; i++) ts.push(b.ts[i]!);
+  return ts;
+}
+
 test('a limit and a skip split one timeline into two parts that add up to the whole', async () => {
   const files = ['D05_benign_kali-normal-ssh.pcap', 'D18_brute_kali-password-attack_hydra.pcap'].map((f) => PCAP_DIR + f);
-  const collect = async (s: FileSource) => {
-    const ts: number[] = [];
-    for (let b = await s.next(); b; b = await s.next()) for (let i = 0; i < b.length; i++) ts.push(b.ts[i]!);
-    return ts;
-  };
   const whole = await collect(new FileSource(files, { backToBackGapS: 1, batchSize: 64 }));
   const head = await collect(new FileSource(files, { backToBackGapS: 1, batchSize: 64, limit: 300 }));
   const tail = await collect(new FileSource(files, { backToBackGapS: 1, batchSize: 64, skip: 300 }));
   assert.equal(head.length, 300);
   assert.deepEqual([...head, ...tail], whole);
+});
+
+test('a looping source resumed far into its run passes over whole passes by count: the same packets on the same timeline, at most one pass read', async () => {
+  // D05 then D18: 775 packets a pass (labels.tsv).
+  const files = ['D05_benign_kali-normal-ssh.pcap', 'D18_brute_kali-password-attack_hydra.pcap'].map((f) => PCAP_DIR + f);
+  const passes: LoopPass = {};
+  const first = new FileSource(files, { loop: true, batchSize: 64, passes, limit: 775 * 9 + 123 });
+  const whole = await collect(first);
+  assert.deepEqual(passes.packets, 775, 'the first pass measured');
+  const skip = 775 * 7 + 50;
+  const resumed = new FileSource(files, { loop: true, batchSize: 64, passes, skip, limit: whole.length - skip });
+  const tail = await collect(resumed);
+  assert.deepEqual(tail, whole.slice(skip), 'what a source that read everything handed out after the skip, times and all');
+  assert.equal(resumed.passes, 9);
+  // Decoded: the remainder of the skip (50) and what it handed out (and the rest of the last
+  // batch it cut), not the 7 passes before.
+  const decoded = resumed.decodeStats.toJSON().ok;
+  assert.ok(decoded >= 50 + tail.length && decoded < 50 + tail.length + 64, `${decoded} packets decoded`);
+  // Without the measured pass it reads every packet it skips (and lays them on the same timeline).
+  const slow = new FileSource(files, { loop: true, batchSize: 64, skip, limit: whole.length - skip });
+  assert.deepEqual(await collect(slow), tail);
+  assert.ok(slow.decodeStats.toJSON().ok >= skip + tail.length);
 });

@@ -38,6 +38,8 @@ export interface CaptureOptions {
    * (replays, whose timestamps are the file's and always "late" at max speed).
    */
   lateMs?: number;
+  /** Counters shared with the capture's earlier specs (captureTally); default: new ones. */
+  tally?: CaptureTally;
 }
 
 /** Outlives incarnations: what the dashboard, the replay summary and a resume read. */
@@ -72,7 +74,19 @@ interface Pump {
 /** Sends of one batch before it counts as lost (about 5 s of refusals). */
 const MAX_ATTEMPTS = 60;
 
-export function captureSpec(options: CaptureOptions): WorkerSpec & { progress: CaptureProgress } {
+/**
+ * A capture's counters and the source its incarnation reads. Made once per capture source and
+ * handed to every spec of it, so a capture stopped and started again (a placement's: the
+ * node's lease lapsed and the cluster placed its pinned capture back) resumes after what it
+ * delivered, as after a crash, instead of starting over with its counters at zero.
+ */
+export interface CaptureTally {
+  readonly progress: CaptureProgress;
+  /** The source the running incarnation reads (progress.source and .decode read it). */
+  reading(source: PacketSource): void;
+}
+
+export function captureTally(): CaptureTally {
   let current: PacketSource | undefined;
   const progress: CaptureProgress = {
     delivered: 0,
@@ -91,11 +105,22 @@ export function captureSpec(options: CaptureOptions): WorkerSpec & { progress: C
       return current?.decodeStats.toJSON();
     },
   };
+  return {
+    progress,
+    reading: (source) => {
+      current = source;
+    },
+  };
+}
+
+export function captureSpec(options: CaptureOptions): WorkerSpec & { progress: CaptureProgress } {
+  const tally = options.tally ?? captureTally();
+  const { progress } = tally;
   const behavior = (): WorkerBehavior<State, Pump> => ({
     kind: 'capture',
     async init(ctx) {
       const source = await options.open(progress.delivered + progress.unroutable);
-      current = source;
+      tally.reading(source);
       const send = (to: ActorRef | string, batch: PacketBatch, attempt: number): void => {
         // Counted now: a handled batch may already be back in the router's pool, refilled.
         const rows = batch.length;

@@ -46,6 +46,18 @@ export interface FileSourceOptions {
    * keeps moving forward and flows and rate windows see new traffic, not a clock going back.
    */
   loop?: boolean;
+  /**
+   * A looping source's pass, measured by the first source that completes one and read by
+   * the next ones (pass one object to each incarnation): a resume passes over whole passes
+   * by arithmetic and reads at most one pass, instead of every packet ever delivered.
+   */
+  passes?: LoopPass;
+}
+
+/** The packets one pass over the files holds, and how far each pass's timeline is shifted from the one before (s). */
+export interface LoopPass {
+  packets?: number;
+  shiftS?: number;
 }
 
 /** Where a file landed on the timeline (after any back-to-back shift). */
@@ -88,6 +100,11 @@ export class FileSource implements PacketSource {
   readonly spans: FileSpan[] = [];
   /** Completed passes over all the files (looping). */
   passes = 0;
+  /** Packets (read, skipped or not) of the current pass, and the shift of its first span. */
+  private passRead = 0;
+  private passFirstShiftS: number | undefined;
+  /** The shift of the first span when whole passes were passed over (none before it to lay it after). */
+  private baseShiftS = 0;
   /** Files that could not be read to the end: every readable packet was delivered first. */
   readonly errors: Array<{ file: string; message: string; offset?: number }> = [];
 
@@ -100,6 +117,13 @@ export class FileSource implements PacketSource {
     this.speed = options.speed ?? 0;
     this.batchSize = options.batchSize ?? 1024;
     this.skip = options.skip ?? 0;
+    const pass = options.passes;
+    if (options.loop && pass?.packets && pass.shiftS !== undefined && this.skip >= pass.packets) {
+      const whole = Math.floor(this.skip / pass.packets);
+      this.skip -= whole * pass.packets;
+      this.passes = whole;
+      this.baseShiftS = whole * pass.shiftS;
+    }
   }
 
   /** Bytes read so far over all files (for progress against their total size). */
@@ -120,6 +144,9 @@ export class FileSource implements PacketSource {
           if (!this.options.loop || this.spans.length === 0) return null;
           this.fileIndex = 0;
           this.passes++;
+          const pass = this.options.passes;
+          if (pass && pass.packets === undefined) pass.packets = this.passRead;
+          this.passRead = 0;
         }
         const path = this.files[this.fileIndex]!;
         this.options.onFile?.(path, this.fileIndex);
@@ -147,6 +174,7 @@ export class FileSource implements PacketSource {
         continue;
       }
       this.place(r.value);
+      this.passRead += r.value.length;
       return r.value;
     }
   }
@@ -224,8 +252,14 @@ export class FileSource implements PacketSource {
     if (!span || span.index !== this.fileIndex || span.pass !== this.passes) {
       const prev = span;
       const gap = this.options.backToBackGapS ?? (this.options.loop ? 1 : undefined);
-      const shiftS = gap !== undefined && prev ? prev.lastTs + gap - b.ts[0]! : 0;
+      const shiftS = gap !== undefined && prev ? prev.lastTs + gap - b.ts[0]! : this.baseShiftS;
       span = { file: this.files[this.fileIndex]!, index: this.fileIndex, pass: this.passes, shiftS, firstTs: b.ts[0]! + shiftS, lastTs: -Infinity, packets: 0 };
+      if (!prev || prev.pass !== this.passes) {
+        // The first span of a pass: each pass lies the same distance after the one before.
+        const pass = this.options.passes;
+        if (pass && pass.shiftS === undefined && prev && this.passFirstShiftS !== undefined && this.passes === prev.pass + 1) pass.shiftS = shiftS - this.passFirstShiftS;
+        this.passFirstShiftS = shiftS;
+      }
       this.spans.push(span);
       if (this.spans.length > 10_000) this.spans.splice(0, this.spans.length - 10_000);
     }

@@ -5,7 +5,7 @@ import { shardsInThreads } from '../net/shard-count.ts';
 import type { Coordinator } from '../cluster/coordinator.ts';
 import { EmbeddedCoordinator } from '../cluster/embedded-coordinator.ts';
 import type { Config } from '../config/schema.ts';
-import { FileSource } from '../net/file-source.ts';
+import { FileSource, type LoopPass } from '../net/file-source.ts';
 import type { ReplayPace } from '../http/replay-api.ts';
 import { membershipSpec } from '../cluster/membership-actor.ts';
 import { ActorSystem, type ActorSystemOptions } from '../supervisors/actor-system.ts';
@@ -93,7 +93,9 @@ function replaySources(config: Config, pace: ReplayPace | undefined): PipelineSo
   const r = config.capture.replay;
   if (r.files.length === 0) return [];
   const options = pace ? { pace } : { speed: 1 };
-  return [{ id: 'replay', restart: 'transient', open: (skip) => new FileSource(r.files, { ...options, skip, loop: r.loop, batchSize: config.pipeline.batchSize }) }];
+  // Measured by the first incarnation that completes a pass; a restart passes over whole passes by it.
+  const passes: LoopPass = {};
+  return [{ id: 'replay', restart: 'transient', open: (skip) => new FileSource(r.files, { ...options, skip, loop: r.loop, passes, batchSize: config.pipeline.batchSize }) }];
 }
 
 export async function startNode(config: Config, options: StartNodeOptions = {}): Promise<RunningNode> {

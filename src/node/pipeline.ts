@@ -6,7 +6,7 @@
 // feed them (rest_for_one), so a capture never routes into a shard that is not there.
 
 import { DEFAULT_SESSION_VERIFIER, SessionVerifier, type SessionVerifierConfig } from '../detect/session-verifier.ts';
-import { captureSpec, type CaptureProgress } from '../actors/capture.ts';
+import { captureSpec, captureTally, type CaptureProgress, type CaptureTally } from '../actors/capture.ts';
 import { enricherSpec, type EnricherProgress } from '../actors/enricher.ts';
 import type { AddressLookup, EnrichedBatch } from '../detect/enrichment.ts';
 import type { FlowFeatureConfig } from '../detect/flow-features.ts';
@@ -98,8 +98,12 @@ export function buildPipeline<G>(o: PipelineOptions<G>): Pipeline {
     if (!v) verifiers.set(id, (v = new SessionVerifier(o.sessions ?? DEFAULT_SESSION_VERIFIER)));
     return v;
   };
+  // And its counters, so a capture placed here again resumes where it was (captureTally).
+  const tallies = new Map<string, CaptureTally>();
   const oneCapture = (src: PipelineSource) => {
-    const spec = captureSpec({ id: src.id, open: src.open, shards: shardPaths, batchSize: o.batchSize, highWater: src.highWater ?? o.highWater, restart: src.restart, onEnd: src.onEnd, verifier: verifierOf(src.id), ...(src.lateMs ? { lateMs: src.lateMs } : {}) });
+    let tally = tallies.get(src.id);
+    if (!tally) tallies.set(src.id, (tally = captureTally()));
+    const spec = captureSpec({ id: src.id, open: src.open, shards: shardPaths, batchSize: o.batchSize, highWater: src.highWater ?? o.highWater, restart: src.restart, onEnd: src.onEnd, verifier: verifierOf(src.id), tally, ...(src.lateMs ? { lateMs: src.lateMs } : {}) });
     captures.set(src.id, spec.progress);
     return spec;
   };

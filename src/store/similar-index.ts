@@ -29,9 +29,12 @@
 
 import { closeSync, fstatSync, fsyncSync, openSync, readSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import usearch from 'usearch';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { AutoimmuneError } from '../errors.ts';
 
 const { Index, MetricKind, ScalarKind } = usearch;
+let reindexSeq = 0;
 type UsearchIndex = InstanceType<typeof Index>;
 
 export interface SimilarHit {
@@ -80,6 +83,13 @@ export class SimilarInputError extends AutoimmuneError {
   }
 }
 
+/** usearch did not do what it was asked (a key kept after its removal). */
+export class SimilarIndexError extends AutoimmuneError {
+  constructor(message: string) {
+    super('AI_ERR_SIMILAR_INDEX', message);
+  }
+}
+
 /** A saved index that cannot be read back. */
 export class SimilarIndexFileError extends AutoimmuneError {
   constructor(path: string, problem: string, options?: { cause?: unknown }) {
@@ -121,6 +131,8 @@ export class SimilarIndex {
   // statistics and normalised rows of the pending set, rebuilt when it changes
   private provisional: ProvisionalSet | null = null;
   private readonly scratch: Float32Array;
+  /** Times a failed removal made the key table be rebuilt (never with usearch 2.26). */
+  keyRebuilds = 0;
 
   constructor(options: SimilarIndexOptions) {
     const { dimensions, metric = 'l2sq', fitCount = DEFAULT_FIT_COUNT } = options;
@@ -364,7 +376,34 @@ export class SimilarIndex {
 
   private removeQuiet(id: number): void {
     if (this.pending.delete(id)) this.provisional = null;
-    else if (this.mean) this.index.remove(BigInt(id));
+    else if (this.mean) this.removeFromGraph(BigInt(id));
+  }
+
+  /**
+   * Removes a key and checks that it went. usearch 2.25.3 failed some removals once its key
+   * table had no empty slot left (all live or tombstones, as retention's churn leaves it):
+   * `remove` returned 0 and the key stayed, so a search could name an alert the store no
+   * longer has. 2.26 reclaims tombstones (upstream pull request 769); should a removal still
+   * fail, the key table is rebuilt (a save and a load, which index the live keys afresh) and
+   * the key removed again. test/similar-index-churn.test.ts.
+   */
+  private removeFromGraph(key: bigint): void {
+    if ((this.index.remove(key) as number) > 0 || !(this.index.contains(key) as boolean)) return;
+    this.reindexKeys();
+    this.index.remove(key);
+    if (this.index.contains(key) as boolean) throw new SimilarIndexError(`similar index: usearch kept alert ${key} after removing it, even with its keys indexed afresh`);
+  }
+
+  /** Writes the graph to a temporary file and reads it back: usearch indexes the live keys anew, without tombstones. */
+  private reindexKeys(): void {
+    const tmp = join(tmpdir(), `autoimmune-similar-${process.pid}-${++reindexSeq}.usearch`);
+    try {
+      this.index.save(tmp);
+      this.index.load(tmp);
+    } finally {
+      rmSync(tmp, { force: true });
+    }
+    this.keyRebuilds++;
   }
 
   /** Fixes the statistics from the pending set and moves it into the graph. */

@@ -39,6 +39,8 @@ export interface TreeSnapshot {
   status: CellStatus;
   restartType: RestartType;
   incarnation: number;
+  /** When the running incarnation of a worker started (ms since the epoch): a new cell of the same path (placed here again) starts its incarnations at 1 too. */
+  startedAt?: number;
   restarts: number;
   mailboxDepth: number;
   mailboxCapacity: number;

@@ -24,6 +24,8 @@ export class WorkerCell implements Cell {
   status: CellStatus = 'stopped';
   restarts = 0;
   incarnation = 0;
+  /** Wall time the running incarnation started (snapshot). */
+  private startedAt = 0;
   lastError: unknown;
   readonly mailbox: BoundedMailbox<unknown>;
   processed = 0;
@@ -118,6 +120,7 @@ export class WorkerCell implements Cell {
       },
     } as any);
     this.status = 'running';
+    this.startedAt = Date.now();
     this.pump();
   }
 
@@ -388,6 +391,7 @@ export class WorkerCell implements Cell {
       status: this.status,
       restartType: this.spec.restart ?? 'permanent',
       incarnation: this.incarnation,
+      ...(this.startedAt ? { startedAt: this.startedAt } : {}),
       restarts: this.restarts,
       mailboxDepth: this.queued,
       mailboxCapacity: this.mailbox.options.capacity,
