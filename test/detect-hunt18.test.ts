@@ -94,3 +94,23 @@ describe('NTLM over plain HTTP: a connection\'s challenges before its 200 are no
     }
   });
 });
+
+describe('other tools\' shapes already handled (session 18 checked them, these hold them)', () => {
+  test('CVE-2018-15473 SSH user enumeration: banned as sessions with no outcome (ssh-slow-bf\'s bucket)', () => {
+    const a = alertsOf('classes_brute_ssh_user_enum.pcap').filter((x) => x.blockable);
+    assert.deepEqual(blocked(a), ['ssh-brute-force 203.0.113.187']);
+    assert.equal(a[0]!.evidence.undecidedSessions, 10);
+  });
+
+  test('ffuf -rate 2 and gobuster --delay 1s: banned by http-probing; a /64 low sweep by scan-probe', () => {
+    assert.deepEqual(blocked(alertsOf('classes_scan_web_ffuf_slow.pcap')), ['http-probing 203.0.113.185']);
+    assert.deepEqual(blocked(alertsOf('classes_scan_web_gobuster_delay.pcap')), ['http-probing 203.0.113.186']);
+    assert.ok(blocked(alertsOf('classes_scan_ipv6_low_sweep.pcap')).every((x) => x.endsWith(' 2001:db8:ffff::66')));
+  });
+
+  for (const file of ['classes_flood_dns_water_torture.pcap', 'classes_benign_smtp_inbound.pcap', 'classes_benign_traceroute_mtr.pcap', 'classes_benign_dht.pcap']) {
+    test(`${file}: nobody banned (water torture's resolvers are innocent)`, () => {
+      assert.deepEqual(blocked(alertsOf(file)), []);
+    });
+  }
+});
