@@ -1,7 +1,8 @@
 // Session 18 (lane hunt): the operator's own infrastructure and other tools' shapes
-// (craft_classes.py group hunt18). Two false bans of the operator's own hosts fixed here:
+// (craft_classes.py group hunt18). Two causes of false bans of the operator's own hosts fixed here:
 // - the horizontal rule's slow bucket (Zeek's 25 failed hosts in 5 min) banned Prometheus
-//   scraping 200 exporters with 30 down and Ansible over 300 hosts with 36 unreachable:
+//   scraping 200 exporters with 30 down, Ansible over 300 hosts with 36 unreachable and an
+//   outbound mail relay meeting dead MX hosts:
 //   a first contact that went through (the source spoke on it) now sets one failed attempt
 //   back (horizontalScan.exchangeCredit, the threshold random walk's step);
 // - the 401 bucket banned a terminal server whose users open an NTLM-authenticated IIS
