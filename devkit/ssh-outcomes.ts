@@ -11,7 +11,7 @@ import { PacketFlags } from '../src/net/packet-batch.ts';
 import { readCaptureSync } from '../src/net/pcap-file.ts';
 
 const SYN = 0x02, RST = 0x04, FIN = 0x01, ACK = 0x10;
-const NAMES = ['none', 'failure', 'success', 'undecided', 'denied'] as const;
+const NAMES = ['none', 'failure', 'success', 'undecided', 'denied', 'authenticated'] as const;
 export type OutcomeName = (typeof NAMES)[number];
 
 export interface SessionOutcome {

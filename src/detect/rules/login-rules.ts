@@ -164,7 +164,8 @@ export class LoginRules {
   /** A segment with payload from the server's side of session `slot` (row i, sent to `client`). */
   segment(slot: number, batch: PacketBatch, i: number, client: AddressKey, out: Alert[]): void {
     const ev = this.sessions.segment(slot, batch, i);
-    if (ev !== LoginEvent.NONE) this.count(ev, this.sessions.serviceOf(slot), this.sessions.nameOf(slot), batch, i, client, out, true, this.sessions.credentialBytesOf(slot), this.sessions.refusedAgainOf(slot));
+    if (ev === LoginEvent.AUTHENTICATED) this.authenticated(client, batch.ts[i], this.sessions.legsOf);
+    else if (ev !== LoginEvent.NONE) this.count(ev, this.sessions.serviceOf(slot), this.sessions.nameOf(slot), batch, i, client, out, true, this.sessions.credentialBytesOf(slot), this.sessions.refusedAgainOf(slot));
   }
 
   /**
@@ -255,6 +256,21 @@ export class LoginRules {
     }
     if (ev === LoginEvent.DENIED) this.pourOne(this.httpDenied, this.deniedCount, 'denied', batch, i, c, ts, service, name, out);
     else this.pourOne(this.undecided, this.sessionCount, 'undecidedSessions', batch, i, c, ts, service, name, out); // UNDECIDED
+  }
+
+  /**
+   * An HTTP connection's authentication went through after `legs` challenges (401/407) on
+   * it: those were its steps (login-sessions.ts HTTP_AUTH_LEGS), taken back out of the
+   * client's 401 bucket (only what it holds: nothing is banked ahead).
+   */
+  private authenticated(client: AddressKey, ts: number, legs: number): void {
+    if (!this.cfg.enabled) return;
+    const c = this.clients.find(client, 0, 0, 0);
+    if (c < 0 || this.httpDenied.cooling(c, ts)) return;
+    const level = this.httpDenied.leakTo(c, ts);
+    if (level <= 0) return;
+    this.httpDenied.pour(c, ts, -Math.min(legs, level));
+    this.deniedCount[c] = Math.max(0, this.deniedCount[c]! - legs);
   }
 
   /** One unit into a client's bucket (undecided SSH sessions, HTTP 401/407s); its overflow fires with the episode's count as `countName`. */

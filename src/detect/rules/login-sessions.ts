@@ -118,11 +118,28 @@
 import { checkCapacity } from '../../util/lru.ts';
 import { tlsHandshakeRecord } from './tls-record.ts';
 import { PAYLOAD_HEAD_BYTES, type PacketBatch } from '../../net/packet-batch.ts';
+import { httpStatus } from './http-status.ts';
 import { PgAuth, RdpProtocol, Reply, SERVICE_NAMES, Service, SshMsg, VNC_AUTHENTICATION, VNC_CHALLENGE_BYTES, codesDialect, greetingService, isAmiError, isDropbearGreeting, isPgError, isPreamble, loginReply, pgAuthRequest, rdpConfirm, replyCode, respFrame, sshPlain, vncSecurityResult } from './service-replies.ts';
 
 /** What a server segment or a close told about its session. */
-/** DENIED: an HTTP 401/407, which may be a challenge before any credentials (counted by rate, never as a failure). */
-export const LoginEvent = { NONE: 0, FAILURE: 1, SUCCESS: 2, UNDECIDED: 3, DENIED: 4 } as const;
+/**
+ * DENIED: an HTTP 401/407, which may be a challenge before any credentials (counted by rate,
+ * never as a failure). AUTHENTICATED: an HTTP 2xx/3xx right after such challenges on the same
+ * connection: they were the steps of an authentication that went through (`legsOf` says how
+ * many to take back), not refusals.
+ */
+export const LoginEvent = { NONE: 0, FAILURE: 1, SUCCESS: 2, UNDECIDED: 3, DENIED: 4, AUTHENTICATED: 5 } as const;
+
+/**
+ * The most 401s an authentication that succeeds draws on one connection before its answer:
+ * NTLM over HTTP (RFC 4559 §4; MS-NTHT, IIS's Windows authentication, WinRM on 5985) is an
+ * anonymous request answered 401 with the schemes offered, the NEGOTIATE message answered 401
+ * with the CHALLENGE, then the AUTHENTICATE message answered; Negotiate with Kerberos, Basic
+ * (RFC 7617) and Digest (RFC 7616) take one challenge. The authentication belongs to the
+ * connection (NTLM's is connection-bound), so each new connection of a browser (6 to a host)
+ * or of an automation client draws them again.
+ */
+export const HTTP_AUTH_LEGS = 2;
 
 // phases
 const GREETING = 1; // SYN-ACK seen, waiting for the server's first words
@@ -240,6 +257,8 @@ export class LoginSessions {
   private readonly quick: Uint16Array;
   /** Capture time of the server's previous segment in the session; Redis (whose replies need no clock): the sequence number its next segment starts at; SOCKS5: its METHOD selection's acknowledgment number; AMI: its last answer's. */
   private readonly lastTs: Float64Array;
+  /** The 401/407s the last AUTHENTICATED answer followed (at most HTTP_AUTH_LEGS). */
+  private legs = 0;
 
   constructor(capacity: number, readonly throttleS: number) {
     this.capacity = checkCapacity(capacity);
@@ -581,6 +600,7 @@ export class LoginSessions {
       this.phase[slot] = DONE;
       r = vncSecurityResult(h, o, len, kept);
     } else if (svc === Service.POSTGRES) r = this.postgres(slot, h, o, len, kept);
+    else if (svc === Service.HTTP) return this.httpAnswer(slot, h, o, Math.min(len, kept));
     else r = loginReply(svc, h, o, len, kept);
     if (r === Reply.FAILURE) {
       this.fails[slot]++;
@@ -592,6 +612,31 @@ export class LoginSessions {
       return LoginEvent.SUCCESS;
     }
     return r === Reply.DENIED ? LoginEvent.DENIED : LoginEvent.NONE;
+  }
+
+  /**
+   * An HTTP (or RTSP) status line: a 401/407 is DENIED and counted in `quick` (the
+   * connection's challenges since its last other answer); a 2xx or 3xx right after them is
+   * AUTHENTICATED (their number, at most HTTP_AUTH_LEGS, in `legsOf`); any other answer ends
+   * the run.
+   */
+  private httpAnswer(slot: number, h: Uint8Array, o: number, avail: number): number {
+    const code = httpStatus(h, o, avail);
+    if (code === 0) return LoginEvent.NONE;
+    if (code === 401 || code === 407) {
+      if (this.quick[slot] < HTTP_AUTH_LEGS) this.quick[slot]++;
+      return LoginEvent.DENIED;
+    }
+    const n = this.quick[slot];
+    this.quick[slot] = 0;
+    if (n === 0 || code < 200 || code >= 400) return LoginEvent.NONE;
+    this.legs = n;
+    return LoginEvent.AUTHENTICATED;
+  }
+
+  /** The challenges the AUTHENTICATED answer just read followed on its connection. */
+  get legsOf(): number {
+    return this.legs;
   }
 
   /** XMPP, NNTP: a refusal of a credential of `n` bytes (0 unknown): REFUSED_AGAIN when the connection's last two distinct refused lengths hold it, which then become n and the last. */

@@ -23,6 +23,8 @@ export const COUNTED = 1;
 export const FAST_OVER = 2;
 /** `add`: the slow bucket reached its threshold (and `heldEpisode`: the episode lasts in it). */
 export const SLOW_OVER = 4;
+/** `add`: the attempt filled the slow bucket and spent a unit of the key's credit, which took its unit back out (nothing left to take back). */
+export const CREDITED = 8;
 
 export class ScanKeys {
   readonly keys: FlowTable;
@@ -33,13 +35,18 @@ export class ScanKeys {
   private readonly distinct: DistinctSet;
   /** Distinct values of the key's episode. */
   readonly count: Int32Array;
+  /** Exchanges with new hosts not yet set against failed attempts (`earn`), up to `creditCap`; null when off. */
+  private readonly credit: Uint8Array | null;
+  private readonly creditCap: number;
 
   constructor(
     capacity: number,
     fast: { threshold: number; leakPerS: number },
-    slow: { threshold: number; leakPerS: number } | null,
+    slow: { threshold: number; leakPerS: number; credit?: number } | null,
     cooldownS: number,
   ) {
+    this.creditCap = Math.min(255, slow?.credit ?? 0);
+    this.credit = this.creditCap > 0 ? new Uint8Array(capacity) : null;
     this.keys = new FlowTable(capacity);
     this.fast = new BucketTable(capacity, fast.threshold, fast.leakPerS, cooldownS);
     this.slow = slow ? new BucketTable(capacity, slow.threshold, slow.leakPerS, cooldownS) : null;
@@ -60,6 +67,7 @@ export class ScanKeys {
     this.slow?.reset(s);
     this.distinct.clear(s);
     this.count[s] = 0;
+    if (this.credit !== null) this.credit[s] = 0;
     this.held.release(s);
     return s;
   }
@@ -99,7 +107,15 @@ export class ScanKeys {
     this.count[s]++;
     let r = COUNTED;
     if (fast.pour(s, ts, 1)) r |= FAST_OVER;
-    if (tcp && slow !== null && slow.pour(s, ts, 1)) r |= SLOW_OVER;
+    if (tcp && slow !== null && slow.pour(s, ts, 1)) {
+      // the slow bucket full: a unit of banked credit takes this attempt's unit back out
+      const credit = this.credit;
+      if (credit !== null && credit[s]! > 0) {
+        credit[s]!--;
+        slow.pour(s, ts, -1);
+        r |= CREDITED;
+      } else r |= SLOW_OVER;
+    }
     return r;
   }
 
@@ -148,6 +164,20 @@ export class ScanKeys {
     this.fast.trip(s, ts);
     this.slow?.trip(s, ts);
     this.held.release(s);
+  }
+
+  /**
+   * The source exchanged data with a host the key counted as new (a first contact that went
+   * through): the threshold random walk's step back (Jung et al., IEEE S&P 2004, as Bro's
+   * trw.bro ran it), one failed attempt's unit out of the slow bucket, or when it holds none
+   * (its own unit already taken back at the handshake), one unit of credit banked up to the
+   * cap, which the attempt that would fill the bucket spends instead. A key not found takes nothing.
+   */
+  earn(s: number, ts: number): void {
+    const credit = this.credit, slow = this.slow;
+    if (s < 0 || credit === null || slow === null || slow.cooling(s, ts)) return;
+    if (slow.leakTo(s, ts) > 0) slow.pour(s, ts, -1);
+    else if (credit[s]! < this.creditCap) credit[s]!++;
   }
 
   /**

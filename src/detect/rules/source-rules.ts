@@ -56,7 +56,7 @@ import { Service } from './service-replies.ts';
 import { PROBE_NAMES, ProbeKind, icmpProbeKind, tcpProbeKind } from './probe-signatures.ts';
 import { ruleAlert, seconds } from './rule-alert.ts';
 import { validateRulesConfig, type RulesConfig } from './rules-config.ts';
-import { COOLING, FAST_OVER, SLOW_OVER, ScanKeys } from './scan-keys.ts';
+import { COOLING, CREDITED, FAST_OVER, SLOW_OVER, ScanKeys } from './scan-keys.ts';
 import { FragmentVerdicts } from './fragment-verdicts.ts';
 import { UnansweredUdp, snmpRequest } from './unanswered-udp.ts';
 import { PairFlood } from './pair-flood.ts';
@@ -269,7 +269,7 @@ export class SourceRules {
     this.vAbortCounted = new Uint8Array(maxScanKeys);
     this.vAbortOverlap = new Uint8Array(maxScanKeys);
     this.vEmptyEnd = new Float64Array(maxScanKeys).fill(-Infinity);
-    this.hScan = new ScanKeys(maxScanKeys, h, h.unansweredThreshold > 0 ? { threshold: h.unansweredThreshold, leakPerS: h.unansweredLeakPerS } : null, cool);
+    this.hScan = new ScanKeys(maxScanKeys, h, h.unansweredThreshold > 0 ? { threshold: h.unansweredThreshold, leakPerS: h.unansweredLeakPerS, credit: h.exchangeCredit } : null, cool);
 
     this.sources = new FlowTable(maxSources);
     this.login = new LoginRules(c, maxSources, maxSockets);
@@ -572,6 +572,9 @@ export class SourceRules {
         this.answered(src, dp, ts, !(st & SLOW_BACK));
         st |= ANSWERED;
       }
+      // its first bytes to a host it counted as new: a first contact that went through, set
+      // against one failed attempt of its sweep (rules-config.ts horizontalScan.exchangeCredit)
+      if (st & HCOUNTED && st & VERIFIED && !(st & DATA) && c.horizontalScan.enabled) this.hScan.earn(this.hScan.find(src, 0, dp), ts);
       // its requests, on connections it completed (what it sent itself): read once, by the
       // HTTP flood rule (http-flood.ts: new request lines, retransmissions passed over), whose
       // reading the form-login rule takes (form-logins.ts)
@@ -1056,7 +1059,9 @@ export class SourceRules {
       if (r === COOLING) this.suppressed++;
       return 0;
     }
-    if (!(r & (FAST_OVER | SLOW_OVER))) return HCOUNTED;
+    // an attempt that spent credit put no unit in the slow bucket: none to take back
+    const counted = r & CREDITED ? HCOUNTED | SLOW_BACK : HCOUNTED;
+    if (!(r & (FAST_OVER | SLOW_OVER))) return counted;
     const cfg = this.config.horizontalScan;
     // held (see held-alerts.ts): counted, raised again only by a connection of the sweep
     // (raiseHeldSweep). Its grade looks at verified segments to ANY host since the episode
@@ -1065,7 +1070,7 @@ export class SourceRules {
     if (k.held.holding(s, ts)) {
       this.suppressed++;
       k.capHeld(s, tcp);
-      return HCOUNTED;
+      return counted;
     }
     let alert: Alert;
     let score: number;
@@ -1088,7 +1093,7 @@ export class SourceRules {
     }
     this.emit(out, alert, batch, i);
     k.settle(alert, s, ts, score);
-    return HCOUNTED;
+    return counted;
   }
 
   /**
