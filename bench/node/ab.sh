@@ -9,6 +9,7 @@
 # B_FLAGS: node flags added to NEW's runs only, B_ARGS: node-run arguments added to them (e.g.
 # B_FLAGS=--maglev, or B_ARGS='--set {"pipeline":{"warmUpPackets":0}}'): to measure a flag or a
 # setting against the same checkout (BASE and NEW may then be the same path; "who" names both).
+# AB_LOG=FILE: every run's full line kept in FILE; `node bench/node/ab-pairs.mjs FILE` prints the per-pair ratios.
 N=${N:-5}; A=$1; B=$2; P=$(cd "$(dirname "$0")/../../../shared/data/pcap" && pwd)
 [ -n "$STATE" ] && [ -d "$STATE/models" ] || { echo "ab.sh: STATE must name a state dir with a promoted model (make one: node --import tsx bench/node/train-state.ts DIR), got \"$STATE\"" >&2; exit 2; }
 FILES=$(ls $P/D*.pcap* | sort)
