@@ -20,22 +20,17 @@ import type { GeoInfo } from '../src/geo/geo-lookup.ts';
 import { PAYLOAD_HEAD_BYTES, PacketBatch, PacketFlags } from '../src/net/packet-batch.ts';
 import { readCaptureSync } from '../src/net/pcap-file.ts';
 import { SyntheticTraffic } from '../src/net/synthetic-traffic.ts';
-import { httpStatus } from '../src/detect/rules/http-status.ts';
-import { quicClientInitial } from '../src/detect/rules/quic-initial.ts';
-import { Reply, SERVICE_NAMES, Service, greetingService, loginReply } from '../src/detect/rules/service-replies.ts';
-import { tlsClientHello } from '../src/detect/rules/tls-record.ts';
 
 const FILES = ['recorded_brute_hydra-ssh-2222.pcap', 'recorded_scan_nmap-sA.pcap', 'recorded_flood_hping3-rst-rand-source.pcap'].map((f) => new URL(`./fixtures/captures/${f}`, import.meta.url).pathname);
 const SETTINGS: DetectorSettings = { anomaly: { anomalousPackets: 20, windowS: 10, cooldownS: 300, blockable: true }, sampleEvery: 16, countryWeights: {}, modelBatchRows: 1 };
 const FLOWS: FlowMeterConfig = { attempts: { slotS: 60, maxPackets: 3, portsPerTarget: 256, udp: true, datagramsPerPort: 64 } };
 
-test('the made-up traffic decodes into every row kind; malformed or unsupported only where made so', () => {
+test('the made-up traffic decodes into every row kind, none malformed', () => {
   const traffic = new SyntheticTraffic();
   const batch = new PacketBatch(256);
   const seen = new Map<string, number>();
-  const kinds: Array<[string, number]> = [['ipv4', PacketFlags.IPV4], ['ipv6', PacketFlags.IPV6], ['tcp', PacketFlags.TCP], ['udp', PacketFlags.UDP], ['icmp', PacketFlags.ICMP], ['fragment', PacketFlags.FRAGMENT], ['arp', PacketFlags.ARP], ['mss', PacketFlags.TCP_MSS], ['wscale', PacketFlags.TCP_WSCALE], ['sack', PacketFlags.TCP_SACK_PERMITTED], ['timestamps', PacketFlags.TCP_TIMESTAMPS], ['df', PacketFlags.DONT_FRAGMENT], ['ip-options', PacketFlags.IP_OPTIONS], ['icmpv6', PacketFlags.ICMPV6], ['arp-broadcast', PacketFlags.ARP_BROADCAST], ['malformed', PacketFlags.MALFORMED], ['unsupported', PacketFlags.UNSUPPORTED]];
+  const kinds: Array<[string, number]> = [['ipv4', PacketFlags.IPV4], ['ipv6', PacketFlags.IPV6], ['tcp', PacketFlags.TCP], ['udp', PacketFlags.UDP], ['icmp', PacketFlags.ICMP], ['fragment', PacketFlags.FRAGMENT], ['arp', PacketFlags.ARP], ['mss', PacketFlags.TCP_MSS], ['wscale', PacketFlags.TCP_WSCALE], ['sack', PacketFlags.TCP_SACK_PERMITTED], ['timestamps', PacketFlags.TCP_TIMESTAMPS], ['df', PacketFlags.DONT_FRAGMENT], ['ip-options', PacketFlags.IP_OPTIONS]];
   let synAcks = 0;
-  let bad = 0;
   let heads = 0;
   let xmas = 0;
   let firstTs = NaN;
@@ -47,8 +42,7 @@ test('the made-up traffic decodes into every row kind; malformed or unsupported 
     assert.equal(batch.length, 256);
     for (let i = 0; i < batch.length; i++) {
       const f = batch.flags[i]!;
-      // a cut IPv4 header and an LLDP frame, as a LAN carries (none before batch 6)
-      if (f & (PacketFlags.MALFORMED | PacketFlags.UNSUPPORTED)) bad++;
+      assert.equal(f & (PacketFlags.MALFORMED | PacketFlags.UNSUPPORTED), 0, `row ${i} of batch ${k}: status ${batch.status[i]}`);
       for (const [name, bit] of kinds) if (f & bit) seen.set(name, (seen.get(name) ?? 0) + 1);
       if ((batch.tcpFlags[i]! & 0x12) === 0x12) synAcks++;
       if ((batch.tcpFlags[i]! & 0x29) === 0x29) xmas++; // FIN, PSH, URG
@@ -58,7 +52,6 @@ test('the made-up traffic decodes into every row kind; malformed or unsupported 
     }
   }
   for (const [name] of kinds) assert.ok((seen.get(name) ?? 0) > 0, `no ${name} rows in ${[...seen]}`);
-  assert.ok(bad < 2048 / 100, `${bad} malformed or unsupported rows`);
   assert.ok(synAcks > 0 && heads > 0 && xmas > 0);
   // The clock jumps past the flow meter's idle timeout (15 s) now and then: 2,048 packets span a minute or more.
   assert.ok(lastTs - firstTs > 45, `${lastTs - firstTs} s`);
@@ -71,45 +64,6 @@ test('the made-up traffic decodes into every row kind; malformed or unsupported 
     verifier.mark(batch);
   }
   assert.ok(verifier.verified > 0, 'verified handshakes');
-});
-
-test('the made-up traffic says what services say: TLS and QUIC openings, HTTP status lines, login greetings refused and accepted, unasked UDP answers', () => {
-  const traffic = new SyntheticTraffic();
-  const batch = new PacketBatch(256);
-  const services = new Set<number>();
-  const statuses = new Set<number>();
-  const replies = new Set<string>();
-  let hellos = 0;
-  let quic = 0;
-  let unasked = 0;
-  while (traffic.made < 20_000) {
-    traffic.fill(batch);
-    for (let i = 0; i < batch.length; i++) {
-      const o = i * PAYLOAD_HEAD_BYTES;
-      const len = batch.payloadLen[i]!;
-      const kept = batch.headBytes(i);
-      if (len === 0) continue;
-      if (batch.flags[i]! & PacketFlags.UDP) {
-        if (quicClientInitial(batch, i)) quic++;
-        if ([53, 123, 1900, 11211].includes(batch.srcPort[i]!) && batch.dstPort[i]! > 1023) unasked++;
-        continue;
-      }
-      if (tlsClientHello(batch.head, o, kept)) hellos++;
-      const status = httpStatus(batch.head, o, kept);
-      if (status) statuses.add(status);
-      const svc = greetingService(batch.head, o, len, kept);
-      services.add(svc);
-      // each reply as the login rules read it, the connection's service known from its greeting
-      for (const as of [Service.CODES, Service.POP3]) {
-        const reply = loginReply(as, batch.head, o, len, kept);
-        if (reply === Reply.FAILURE || reply === Reply.SUCCESS) replies.add(`${SERVICE_NAMES[as]} ${reply === Reply.FAILURE ? 'failure' : 'success'}`);
-      }
-    }
-  }
-  assert.ok(hellos > 0 && quic > 0 && unasked > 0, `ClientHellos ${hellos}, QUIC Initials ${quic}, unasked answers ${unasked}`);
-  assert.deepEqual([...statuses].sort(), [200, 301, 401, 404]);
-  for (const s of [Service.SSH, Service.CODES, Service.POP3, Service.MYSQL, Service.HTTP]) assert.ok(services.has(s), `no ${SERVICE_NAMES[s]} greeting`);
-  assert.deepEqual([...replies].sort(), ['ftp/smtp failure', 'ftp/smtp success', 'pop3 failure']);
 });
 
 /** The captures through a verifier, an enricher and a detector with a flow meter, as a node's shard runs them. */

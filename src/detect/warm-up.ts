@@ -99,9 +99,6 @@ function warmShard(s: WarmShard): (b: PacketBatch) => void {
     const last = detector.waiting > 0 ? detector.flush(board) : null;
     for (const x of out.scored) x.batch.release?.();
     if (last) for (const x of last.scored) x.batch.release?.();
-    // What the node does with a rule's alert to its board (node/defence.ts), on this board:
-    // its rows are then left out of the sample, as the real shard's are after its first alert.
-    for (const a of out.alerts) if (a.detector === 'rules') board.flagged!.add(a.blockable ? a.source : a.target);
     detector.takeFlows();
   };
 }
