@@ -6,23 +6,31 @@
 # WARM=1: one pass read first and not counted, then 2 passes counted (warm); else 2 passes cold.
 # runs as the product starts node (src/node/process-flags.ts: --max-semi-space-size=8, MALLOC_MMAP_THRESHOLD_=131072)
 # prints one JSON line a run with "who", then medians of pps, main-thread cpu µs/packet, rss.
+# B_FLAGS: node flags added to NEW's runs only, B_ARGS: node-run arguments added to them (e.g.
+# B_FLAGS=--maglev, or B_ARGS='--set {"pipeline":{"warmUpPackets":0}}'): to measure a flag or a
+# setting against the same checkout (BASE and NEW may then be the same path; "who" names both).
+# AB_LOG=FILE: every run's full line kept in FILE; `node bench/node/ab-pairs.mjs FILE` prints the per-pair ratios.
 N=${N:-5}; A=$1; B=$2; P=$(cd "$(dirname "$0")/../../../shared/data/pcap" && pwd)
 [ -n "$STATE" ] && [ -d "$STATE/models" ] || { echo "ab.sh: STATE must name a state dir with a promoted model (make one: node --import tsx bench/node/train-state.ts DIR), got \"$STATE\"" >&2; exit 2; }
 FILES=$(ls $P/D*.pcap* | sort)
 if [ "${WARM:-0}" = 1 ]; then EXTRA="--warmup 112205 --packets 336615"; else EXTRA="--packets 224410"; fi
 OUT=$(mktemp)
 for i in $(seq 1 $N); do
-  for who in $( [ $((i % 2)) = 1 ] && echo "$A $B" || echo "$B $A" ); do
+  for who in $( [ $((i % 2)) = 1 ] && echo "A B" || echo "B A" ); do
     S=$(mktemp -d); cp -r "$STATE"/. $S/
-    line=$(cd $who && MALLOC_MMAP_THRESHOLD_=131072 node --max-semi-space-size=8 dist/bench/node/node-run.js --state $S --shards 2 $EXTRA $FILES 2>/dev/null | tail -1)
+    if [ "$who" = B ]; then dir=$B; flags=$B_FLAGS; args=$B_ARGS; else dir=$A; flags=; args=; fi
+    line=$(cd $dir && MALLOC_MMAP_THRESHOLD_=131072 node --max-semi-space-size=8 $flags dist/bench/node/node-run.js --state $S --shards 2 $EXTRA ${args:+"${args%% *}" "${args#* }"} $FILES 2>/dev/null | tail -1)
     rm -rf $S
-    echo "{\"who\":\"$who\",\"r\":$line}" | tee -a $OUT | cut -c1-200
+    label="$dir${flags:+ $flags}${args:+ $args}"
+    echo "{\"who\":$(node -p 'JSON.stringify(process.argv[1])' "$label"),\"r\":$line}" | tee -a $OUT | cut -c1-200
   done
 done
 node -e '
 const rows=require("fs").readFileSync(process.argv[1],"utf8").trim().split("\n").map(l=>JSON.parse(l));
 const med=a=>{a=[...a].sort((x,y)=>x-y);return a[Math.floor(a.length/2)]};
+const span=a=>[Math.min(...a),Math.max(...a)];
 for (const who of [...new Set(rows.map(r=>r.who))]) { const rs=rows.filter(r=>r.who===who).map(r=>r.r);
-  console.log(JSON.stringify({who, runs:rs.length, pps:med(rs.map(r=>r.pps)), main_us:med(rs.map(r=>r.cpu_us_per_packet.main)), all_us:med(rs.map(r=>r.cpu_us_per_packet.all)), rss_peak_mb:med(rs.map(r=>r.rss_peak_run_mb)), alloc_b:med(rs.map(r=>r.alloc_main_bytes_per_packet)), faults:med(rs.map(r=>r.page_faults))})); }
+  console.log(JSON.stringify({who, runs:rs.length, pps:med(rs.map(r=>r.pps)), main_us:med(rs.map(r=>r.cpu_us_per_packet.main)), all_us:med(rs.map(r=>r.cpu_us_per_packet.all)), rss_peak_mb:med(rs.map(r=>r.rss_peak_run_mb)), alloc_b:med(rs.map(r=>r.alloc_main_bytes_per_packet)), faults:med(rs.map(r=>r.page_faults)), spread:{pps:span(rs.map(r=>r.pps)), main_us:span(rs.map(r=>r.cpu_us_per_packet.main)), all_us:span(rs.map(r=>r.cpu_us_per_packet.all))}})); }
 ' $OUT
+[ -n "$AB_LOG" ] && cp $OUT "$AB_LOG"   # AB_LOG=FILE: every run's full line kept there
 rm -f $OUT
