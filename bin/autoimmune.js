@@ -1,4 +1,4 @@
-#!/usr/bin/env -S MALLOC_MMAP_THRESHOLD_=131072 node --max-semi-space-size=8
+#!/usr/bin/env -S MALLOC_MMAP_THRESHOLD_=131072 node --max-semi-space-size=4 --max-old-space-size=512
 // The installed command: the compiled program (dist/, `npm run build`), with no TypeScript
 // loader. When a source changed since the last build, it builds first (scripts/build.mjs;
 // that needs TypeScript, a devDependency), so that it never runs a stale dist/ silently.

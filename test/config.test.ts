@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { availableParallelism } from 'node:os';
 import { CLUSTER_DEFAULT_SHARDS, loadConfig, mergeConfig } from '../src/config/load-config.ts';
+import { DEFAULT_RULE_TABLES } from '../src/detect/rules/rule-tables.ts';
+import { shardRuleLimits } from '../src/node/pipeline.ts';
 
 function file(content: string): string {
   const dir = testTempDir('ai-config-');
@@ -50,8 +52,18 @@ test('a bad value names the field, the value and what is allowed', () => {
   assert.throws(() => loadConfig(file('{"cluster":{"leaseTtlMs":500}}')), /field "cluster\.leaseTtlMs" has bad value 500: expected an integer from 2000 to 600000/);
 });
 
+test('the rule tables\' bounds come from ruleTables: the defaults are the code\'s, a bad value is refused by name, each shard gets its share', () => {
+  const { config } = loadConfig();
+  assert.deepEqual(config.ruleTables, DEFAULT_RULE_TABLES, 'config/default.json and rule-tables.ts give the same bounds');
+  assert.throws(() => loadConfig(file('{"ruleTables":{"maxVictims":0}}')), /field "ruleTables\.maxVictims" has bad value 0: expected an integer from 1 to 16777216/);
+  assert.throws(() => loadConfig(file('{"ruleTables":{"maxSockets":1.5}}')), /field "ruleTables\.maxSockets" has bad value 1\.5: expected an integer from 1 to 16777216/);
+  assert.throws(() => loadConfig(file('{"ruleTables":{"maxSource":1}}')), /unknown field "ruleTables\.maxSource" \(allowed here: maxSources, maxScanKeys, maxSockets, maxVictims, maxPrefixes\)/);
+  const { config: c } = loadConfig(file('{"ruleTables":{"maxSources":1000,"maxScanKeys":600,"maxSockets":5000}}'));
+  assert.deepEqual(shardRuleLimits(c.ruleTables, 2), { maxSources: 500, maxScanKeys: 300, maxSockets: 2500 });
+});
+
 test('unknown keys are errors that list what is allowed', () => {
-  assert.throws(() => loadConfig(file('{"htp":{"port":1}}')), /unknown field "htp" \(allowed here: node, http, cluster, pipeline, capture, features, geo, rules, responder, firewall, store, model, feeds, lapi, notify, supervision\)/);
+  assert.throws(() => loadConfig(file('{"htp":{"port":1}}')), /unknown field "htp" \(allowed here: node, http, cluster, pipeline, capture, features, geo, rules, ruleTables, responder, firewall, store, model, feeds, lapi, notify, supervision\)/);
   assert.throws(() => loadConfig(file('{"http":{"prot":1}}')), /unknown field "http\.prot" \(allowed here: host, port, token, blockRate, allowedHosts, clientLimits, captureUploadMb\)/);
 });
 

@@ -15,7 +15,8 @@ const TOKEN = 'dashboard-token-0123456789';
 let node: RunningNode;
 
 before(async () => {
-  node = await startNode(testConfig({ http: { token: TOKEN, blockRate: { perS: 0.001, burst: 3 } }, capture: { interfaces: [] } }), { onRootGaveUp: () => {} });
+  // The rule tables' bounds set apart from their defaults, to see them reach the report (ruleTables).
+  node = await startNode(testConfig({ http: { token: TOKEN, blockRate: { perS: 0.001, burst: 3 } }, capture: { interfaces: [] }, ruleTables: { maxSources: 16_384, maxScanKeys: 8192, maxSockets: 32_768, maxVictims: 4000, maxPrefixes: 512 } }), { onRootGaveUp: () => {} });
 });
 after(async () => {
   await node?.stop();
@@ -102,6 +103,11 @@ test('/metrics speaks Prometheus: packets, drops, mailbox depths, restarts, aler
   assert.equal(bounds('hosts').reduce((a, b) => a + b, 0), node.config.features.maxHosts);
   assert.equal(bounds('sockets').reduce((a, b) => a + b, 0), node.config.features.maxSockets);
   assert.ok(bounds('flows').length >= 1 && bounds('sources').length >= 1, 'the flow meter\'s and the rules\' tables too');
+  // The rules' tables from ruleTables: the shards' shares add up to the node's bound; the flood watch's (one a node) are the bound.
+  const sum = (table: string) => bounds(table).reduce((a, b) => a + b, 0);
+  const rt = node.config.ruleTables;
+  assert.deepEqual([sum('sources'), sum('loginClients'), sum('scanVertical'), sum('scanHorizontal'), sum('ruleSockets')], [rt.maxSources, rt.maxSources, rt.maxScanKeys, rt.maxScanKeys, rt.maxSockets]);
+  assert.deepEqual([bounds('floodVictims'), bounds('floodPrefixes')], [[rt.maxVictims], [rt.maxPrefixes]]);
   assert.match(text, /^autoimmune_table_entries\{path="[^"]+",table="hosts",node="[^"]+"\} \d+$/m);
 });
 

@@ -14,6 +14,7 @@ import type { GeoInfo } from '../src/geo/geo-lookup.ts';
 import { PacketBatch } from '../src/net/packet-batch.ts';
 import { readCaptureSync } from '../src/net/pcap-file.ts';
 import { shardRuleLimits } from '../src/node/pipeline.ts';
+import { DEFAULT_RULE_TABLES } from '../src/detect/rules/rule-tables.ts';
 
 const FILE = new URL('./fixtures/captures/recorded_brute_hydra-ftp.pcap', import.meta.url).pathname;
 const ATTACKER = 0xc6336402; // 198.51.100.2
@@ -50,7 +51,7 @@ test('a shard holds its share of the node\'s rule tables: a spoofed flood of 37,
   const settings = { anomaly: { anomalousPackets: 20, windowS: 10, cooldownS: 300, blockable: false }, sampleEvery: 16, countryWeights: {}, modelBatchRows: 1 };
   const board = { current: null, candidate: null, grace: false };
   const run = (shards: number) => {
-    const shard = new DetectorShard(0, DEFAULT_RULES, { ...settings, ruleLimits: shardRuleLimits(shards) });
+    const shard = new DetectorShard(0, DEFAULT_RULES, { ...settings, ruleLimits: shardRuleLimits(DEFAULT_RULE_TABLES, shards) });
     const enrich = new Enrichment<GeoInfo | undefined>(0, new FlowFeatureExtractor(), null);
     readCaptureSync(flood, (b) => void shard.process(enrich.enrich(b), board));
     return shard.rules.stats();

@@ -1,7 +1,8 @@
 // The node flags and environment of src/node/process-flags.ts: every place that starts the
 // product gives them, the installed command's first line runs, a node started with them keeps
 // its main thread's young generation within them while it allocates (without them it grows
-// past), and with the environment large blocks it frees are given back to the system (without
+// past) and collects its old generation before garbage piles up (without the ceiling V8 lets
+// it grow to four times what a mark-compact left), and with the environment large blocks it frees are given back to the system (without
 // it they stay resident in glibc's heap).
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
@@ -52,12 +53,40 @@ function newSpaceMb(flags: readonly string[]): number {
   return Number(r.stdout.split(' ')[0]);
 }
 
-test('with the flags the main thread new space stays within two 8 MB semi-spaces; without, it grows past them', () => {
+test('with the flags the main thread new space stays within its two semi-spaces; without, it grows past them', () => {
   const semi = Number(NODE_FLAGS.find((f) => f.startsWith('--max-semi-space-size='))!.split('=')[1]);
   const withFlags = newSpaceMb(NODE_FLAGS);
   const without = newSpaceMb([]);
   assert.ok(withFlags <= 2 * semi, `new space ${withFlags} MB with ${NODE_FLAGS.join(' ')}`);
   assert.ok(without > 2 * semi, `new space ${without} MB with Node's defaults (the test's churn should grow it past ${2 * semi} MB)`);
+});
+
+// Holds 100,000 small objects (about 16 MB) and makes 1.2 million more that survive a scavenge
+// or two and die in the old generation, then prints the most heap ever used and what is live
+// after full collections.
+const OLD_CHURN = `
+const live = []; for (let i = 0; i < 100000; i++) live.push({ a: i, b: 'x' + i, c: [i] });
+const ring = new Array(40000); let max = 0;
+for (let r = 0; r < 30; r++) {
+  for (let i = 0; i < ring.length; i++) ring[i] = { a: i, b: 'y' + i + r, c: [i, r] };
+  max = Math.max(max, process.memoryUsage().heapUsed);
+}
+ring.fill(null); gc(); gc();
+console.log(String(max / 1048576), String(process.memoryUsage().heapUsed / 1048576), live.length);`;
+
+function oldChurn(flags: readonly string[]): { maxMb: number; liveMb: number } {
+  const r = spawnSync(process.execPath, [...flags, '--expose-gc', '-e', OLD_CHURN], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  const [maxMb, liveMb] = r.stdout.split(' ').map(Number) as [number, number];
+  return { maxMb, liveMb };
+}
+
+test('with the flags V8 collects the old generation before the heap used reaches three times the live heap; without, it lets it pile up', () => {
+  const semi = NODE_FLAGS.filter((f) => f.startsWith('--max-semi-space-size='));
+  const withFlags = oldChurn(NODE_FLAGS);
+  const without = oldChurn(semi); // the same young generation: only the old generation's ceiling differs
+  assert.ok(withFlags.maxMb < 3 * withFlags.liveMb, `with ${NODE_FLAGS.join(' ')}: ${withFlags.maxMb.toFixed(1)} MB used at most, ${withFlags.liveMb.toFixed(1)} live`);
+  assert.ok(without.maxMb > 3 * without.liveMb, `with V8's default ceiling: ${without.maxMb.toFixed(1)} MB used at most, ${without.liveMb.toFixed(1)} live (the churn should let garbage pile up)`);
 });
 
 // Frees an 8 MiB block (by default glibc then raises its mmap threshold to 8 MiB and its trim

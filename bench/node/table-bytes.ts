@@ -18,7 +18,7 @@ const shards = Number(process.argv[2] ?? 2);
 const { config } = loadConfig(undefined, { pipeline: { shards } } as never);
 const detector = new DetectorShard(0, rulesOf(config), {
   anomaly: { anomalousPackets: 20, windowS: 10, cooldownS: 300, blockable: false }, sampleEvery: 16, countryWeights: {}, modelBatchRows: 1,
-  ruleLimits: shardRuleLimits(shards),
+  ruleLimits: shardRuleLimits(config.ruleTables, shards),
 }, new FlowMeter(flowMeterConfig(config)));
 const features = new FlowFeatureExtractor(shardFeatures(config.features, shards));
 

@@ -5,18 +5,18 @@
 import type { Alert } from '../detect/alert.ts';
 import type { RulesConfig } from '../detect/rules/rules-config.ts';
 import type { VictimTally } from '../detect/rules/victim-tally.ts';
-import { VictimRules } from '../detect/rules/victim-rules.ts';
+import { VictimRules, type VictimRulesLimits } from '../detect/rules/victim-rules.ts';
 import { returnVictimTally } from '../detect/rules/victim-tally-pool.ts';
 import type { WorkerBehavior, WorkerSpec } from '../supervisors/child-spec.ts';
 import { PRIORITY } from '../supervisors/priorities.ts';
 import { FLOOD_WATCH_ID } from './tree-layout.ts';
 import { tableCounters } from '../detect/table-report.ts';
 
-export function floodWatchSpec(rules: RulesConfig, responder: string): WorkerSpec {
+export function floodWatchSpec(rules: RulesConfig, responder: string, limits: VictimRulesLimits = {}): WorkerSpec {
   let current: VictimRules | undefined;
   const behavior = (): WorkerBehavior<VictimRules, VictimTally> => ({
     kind: 'flood-watch',
-    init: () => (current = new VictimRules(rules)),
+    init: () => (current = new VictimRules(rules, limits)),
     handle(v, tally, ctx) {
       const alerts: Alert[] = [];
       v.add(tally, alerts);

@@ -169,6 +169,16 @@ export const ConfigSchema = Type.Object(
     rules: Type.Record(Type.String(), Type.Unknown(), {
       description: 'overrides of the rule detectors\' thresholds, section by section (defaults and their reasons: src/detect/rules/rules-config.ts); checked field by field at load',
     }),
+    ruleTables: Type.Object(
+      {
+        maxSources: Type.Integer({ minimum: 1, maximum: 16_777_216, description: 'sources the rules keep state for (half-open, probes, per-source floods), and as many clients in each of the login, HTTP, form-login, HTTP-flood and connection-flood tables (each shard its share); the least recently seen are evicted past it' }),
+        maxScanKeys: Type.Integer({ minimum: 1, maximum: 16_777_216, description: 'keys of the vertical (source, host) and horizontal (source, port) scan rules, and of the unanswered-UDP and pair-flood rules, each (each shard its share)' }),
+        maxSockets: Type.Integer({ minimum: 1, maximum: 16_777_216, description: 'sockets the rules follow from their first packet to their end (each shard its share)' }),
+        maxVictims: Type.Integer({ minimum: 1, maximum: 16_777_216, description: "victims the flood watch keeps flood state for (one per node)" }),
+        maxPrefixes: Type.Integer({ minimum: 1, maximum: 16_777_216, description: 'prefixes (/24, IPv6 /48) the flood watch keeps carpet-bombing state for' }),
+      },
+      strict,
+    ),
     responder: Type.Partial(
       Type.Object(
         {

@@ -106,7 +106,7 @@ export async function assembleDefence(o: DefenceOptions): Promise<Defence> {
     // density model has none, and scoring each batch as it comes keeps the flow means of
     // the shards in step (a pair's two directions reach two shards).
     modelBatchRows: m.kind === 'kitnet' ? m.scoreBatchRows : 1,
-    ruleLimits: shardRuleLimits(config.pipeline.shards),
+    ruleLimits: shardRuleLimits(config.ruleTables, config.pipeline.shards),
   };
   const flows = config.store.enabled && config.store.flows.enabled ? { to: STORE_PATH, meter: flowMeterConfig(config) } : null;
   const workers = shardsInThreads(config.pipeline.workers);
@@ -114,6 +114,7 @@ export async function assembleDefence(o: DefenceOptions): Promise<Defence> {
     workers,
     shards: config.pipeline.shards,
     rules,
+    victimLimits: { maxVictims: config.ruleTables.maxVictims, maxPrefixes: config.ruleTables.maxPrefixes },
     settings,
     modelWaitMs: m.scoreWaitMs,
     board,

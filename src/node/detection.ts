@@ -16,6 +16,7 @@ import type { DetectorSettings, ModelBoard } from '../detect/detector-shard.ts';
 import type { EnrichedBatch } from '../detect/enrichment.ts';
 import type { ModelTrainer, TrainerEvent } from '../detect/model-trainer.ts';
 import type { RulesConfig } from '../detect/rules/rules-config.ts';
+import type { VictimRulesLimits } from '../detect/rules/victim-rules.ts';
 import type { FirewallBackend } from '../firewall/backend.ts';
 import type { GeoInfo } from '../geo/geo-lookup.ts';
 import type { BanDesk } from '../respond/ban-desk.ts';
@@ -26,6 +27,8 @@ import { FLOODS_PATH, FLOOD_WATCH_ID, RESPONDER_ID, RESPONDER_PATH, TRAINER_ID, 
 export interface DetectionOptions {
   shards: number;
   rules: RulesConfig;
+  /** The flood watch's bounds (config ruleTables.maxVictims, maxPrefixes); default: rule-tables.ts. */
+  victimLimits?: VictimRulesLimits;
   settings: DetectorSettings;
   board: ModelBoard;
   /** Null: no model (rules only). */
@@ -82,7 +85,7 @@ export function buildDetection(o: DetectionOptions): Detection {
       ...(o.onScored ? { onScored: o.onScored } : {}),
       flows: o.flows ?? null,
     });
-  const floods = () => floodWatchSpec(o.rules, RESPONDER_PATH);
+  const floods = () => floodWatchSpec(o.rules, RESPONDER_PATH, o.victimLimits);
   const trainer = () => (o.trainer ? trainerSpec(o.trainer, o.retrainIntervalS, o.onTrainerEvent) : null);
   const detectors = o.placed || o.workers ? [] : Array.from({ length: o.shards }, (_, shard) => oneDetector(shard));
   const singletons = o.placed ? [] : [floods(), ...(o.trainer ? [trainer()!] : [])];

@@ -16,7 +16,8 @@ import type { MailboxOptions } from '../supervisors/mailbox.ts';
 import type { RestartType } from '../supervisors/restart-policy.ts';
 import { PIPELINE_PATH, enricherId, enricherPath } from '../actors/tree-layout.ts';
 import { shareOf } from '../net/shard-count.ts';
-import { DEFAULT_RULE_SOURCES, type SourceRulesLimits } from '../detect/rules/source-rules.ts';
+import type { SourceRulesLimits } from '../detect/rules/source-rules.ts';
+import type { RuleTablesConfig } from '../detect/rules/rule-tables.ts';
 
 export interface PipelineSource {
   id: string;
@@ -65,12 +66,12 @@ export function shardFeatures(f: FlowFeatureConfig, shards: number): FlowFeature
 }
 
 /**
- * One shard's share of the node's rule-table bounds (DEFAULT_RULE_SOURCES sources, as many
- * scan keys, four times as many sockets): shards own disjoint sources, so the node's rule
- * memory does not grow with the shard count (about 80 MB when full, whatever the count).
+ * One shard's share of the node's rule-table bounds (config `ruleTables`: sources, scan keys,
+ * sockets): shards own disjoint sources, so the node's rule memory does not grow with the
+ * shard count (about 115 MB when every table is full at the defaults, whatever the count: source-rules.ts).
  */
-export function shardRuleLimits(shards: number): SourceRulesLimits {
-  return { maxSources: shareOf(DEFAULT_RULE_SOURCES, shards) };
+export function shardRuleLimits(tables: Pick<RuleTablesConfig, 'maxSources' | 'maxScanKeys' | 'maxSockets'>, shards: number): SourceRulesLimits {
+  return { maxSources: shareOf(tables.maxSources, shards), maxScanKeys: shareOf(tables.maxScanKeys, shards), maxSockets: shareOf(tables.maxSockets, shards) };
 }
 
 export interface Pipeline {

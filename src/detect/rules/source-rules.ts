@@ -64,12 +64,10 @@ import { quicClientInitial, quicLongHeader } from './quic-initial.ts';
 import { TRACEROUTE_PORTS, mayAnswer, oneWayReport, portTable } from './udp-port-roles.ts';
 import { VictimTallyWriter, type VictimTally } from './victim-tally.ts';
 import type { BoundedTable } from '../table-report.ts';
-
-/** Sources (and login clients) a node's rule tables hold by default: each shard holds its share. */
-export const DEFAULT_RULE_SOURCES = 65536;
+import { DEFAULT_RULE_TABLES } from './rule-tables.ts';
 
 export interface SourceRulesLimits {
-  /** Sources with half-open or probe state, and clients with login state, each (default 65536). */
+  /** Sources with half-open or probe state, and clients with login state, each (default 65536: config ruleTables, rule-tables.ts). */
   maxSources?: number;
   /** (source, host) keys of the vertical rule, and (source, port) keys of the horizontal rule, each (default maxSources). */
   maxScanKeys?: number;
@@ -246,7 +244,7 @@ export class SourceRules {
    */
   constructor(config: RulesConfig, limits: SourceRulesLimits = {}, private readonly grader: EvidenceGrader | null = null) {
     this.config = validateRulesConfig(config);
-    const maxSources = checkCapacity(limits.maxSources ?? DEFAULT_RULE_SOURCES);
+    const maxSources = checkCapacity(limits.maxSources ?? DEFAULT_RULE_TABLES.maxSources);
     const maxScanKeys = checkCapacity(limits.maxScanKeys ?? maxSources);
     const maxSockets = checkCapacity(limits.maxSockets ?? 4 * maxSources);
     this.writer = new VictimTallyWriter(checkCapacity(limits.maxTallyRows ?? 4096));

@@ -43,6 +43,7 @@ import { FlowTable, type AddressKey } from '../flow-table.ts';
 import { checkCapacity } from '../../util/lru.ts';
 import { hashText, mix32 } from './hash.ts';
 import type { BoundedTable } from '../table-report.ts';
+import { DEFAULT_RULE_TABLES } from './rule-tables.ts';
 import { BucketTable, riskScore } from './leaky-bucket.ts';
 import { ruleAlert, seconds } from './rule-alert.ts';
 import { validateRulesConfig, type BucketConfig, type RulesConfig } from './rules-config.ts';
@@ -64,9 +65,9 @@ const ASKED_S = DEFAULT_UDP_EXCHANGES.answeredS;
 const PREFIX6_CACHE = 1024;
 
 export interface VictimRulesLimits {
-  /** Victims with state (default 65536). */
+  /** Victims with state (default 65536: config ruleTables.maxVictims, rule-tables.ts). */
   maxVictims?: number;
-  /** Prefixes with state, for carpet bombing (default 4096). */
+  /** Prefixes with state, for carpet bombing (default 4096: config ruleTables.maxPrefixes). */
   maxPrefixes?: number;
 }
 
@@ -168,7 +169,7 @@ export class VictimRules {
 
   constructor(config: RulesConfig, limits: VictimRulesLimits = {}) {
     this.config = validateRulesConfig(config);
-    const max = checkCapacity(limits.maxVictims ?? 65536);
+    const max = checkCapacity(limits.maxVictims ?? DEFAULT_RULE_TABLES.maxVictims);
     const c = this.config;
     const rule = (type: AlertType, cfg: FloodRule['config'], inCol: TallyCount, outCol: TallyCount | null, bytesCol: TallyCount | null, inName: string, outName: string, carpet = true): FloodRule => ({
       type, config: cfg, inCol, outCol, bytesCol, inName, outName, carpet,
@@ -190,7 +191,7 @@ export class VictimRules {
     ].filter((r) => r.config.enabled);
     const cb = c.carpetBombing;
     this.hostLevel = new FloodLevel(max, this.rules, c.cooldownS, false);
-    this.prefixLevel = cb.enabled ? new FloodLevel(checkCapacity(limits.maxPrefixes ?? 4096), this.rules, c.cooldownS, true) : null;
+    this.prefixLevel = cb.enabled ? new FloodLevel(checkCapacity(limits.maxPrefixes ?? DEFAULT_RULE_TABLES.maxPrefixes), this.rules, c.cooldownS, true) : null;
     this.v4Mask = cb.prefixV4 === 0 ? 0 : (~0 << (32 - cb.prefixV4)) | 0;
     this.inCols = this.rules.map(() => []);
     this.outCols = this.rules.map(() => null);
