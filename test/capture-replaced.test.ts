@@ -14,14 +14,14 @@ import { buildPipeline } from '../src/node/pipeline.ts';
 import { ActorSystem } from '../src/supervisors/actor-system.ts';
 import { crashedIsBack, type TreeNode } from '../chaos/faults.ts';
 import { findNode } from '../devkit/tree.ts';
+import { waitFor } from '../devkit/wait.ts';
 
 const PCAP_DIR = new URL('../../shared/data/pcap/', import.meta.url).pathname;
 const FILE = join(PCAP_DIR, 'D09_scan_TCP_CONNECT_SCAN.pcap');
 const PACKETS = 9924; // labels.tsv
 
-const until = async (what: string, ok: () => boolean, ms = 30_000) => {
-  for (const t0 = Date.now(); !ok(); await new Promise((r) => setTimeout(r, 5))) if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
-};
+// A hang guard, not a timing assertion (devkit/wait.ts), at the bound this test had.
+const until = (what: string, ok: () => boolean) => waitFor(ok, what, 30_000);
 
 function replayPipeline(open: (skip: number) => FileSource, onEnd = () => {}) {
   return buildPipeline({
